@@ -1,0 +1,15 @@
+/**
+ * ESP8266 firmware entry (the manifest's "main" on platform esp). Wi-Fi is already up:
+ * manifest_net's setup/network joined `config.ssid` before this module runs.
+ */
+import config from "mc/config";
+import { ModdableBoard } from "moddable/board";
+import { digitalInput, digitalOutput } from "moddable/digital";
+import { reportStartupError, startFirmware } from "app/firmware";
+
+const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput });
+try {
+	startFirmware(board, config, { wifi: true });
+} catch (error) {
+	reportStartupError(board, error);
+}

@@ -1,0 +1,131 @@
+/**
+ * The host board: the firmware's platform adapters on Node, so the same `src/` runs on
+ * a laptop against real brokers and in tests. Sockets are Node's net/tls/dgram, time is
+ * performance.now(), pins are simulated and can be inspected or driven by a test.
+ */
+import dgram from "node:dgram";
+import dns from "node:dns";
+import net from "node:net";
+import tls from "node:tls";
+import { performance } from "node:perf_hooks";
+import type {
+	Board,
+	Datagram,
+	DatagramOptions,
+	DigitalInput,
+	DigitalInputOptions,
+	DigitalOutput,
+	LogFields,
+	Stream,
+	StreamOptions,
+	TimerHandle,
+} from "../../src/common/board";
+import { SimulatedPin } from "./pins";
+
+export interface HostBoardOptions {
+	/** Where log events go; defaults to one JSON line each on stdout. */
+	readonly log?: (event: string, fields: LogFields) => void;
+}
+
+export class HostBoard implements Board {
+	readonly name = "host";
+	/** Every pin the firmware opened, for a test or the launcher to look at or drive. */
+	readonly pins = new Map<number, SimulatedPin>();
+	readonly #log: (event: string, fields: LogFields) => void;
+
+	constructor(options: HostBoardOptions = {}) {
+		this.#log = options.log ?? printJsonLine;
+	}
+
+	now(): number {
+		return performance.now();
+	}
+
+	epochMs(): number {
+		return Date.now();
+	}
+
+	setTimer(callback: () => void, ms: number): TimerHandle {
+		return setTimeout(callback, ms) as TimerHandle;
+	}
+
+	clearTimer(timer: TimerHandle): void {
+		clearTimeout(timer as ReturnType<typeof setTimeout>);
+	}
+
+	resolve(host: string, callback: (address: string | undefined) => void): void {
+		dns.lookup(host, { family: 4 }, (error, address) => callback(error ? undefined : address));
+	}
+
+	connectStream(options: StreamOptions): Stream {
+		const secure = options.tls;
+		const socket = secure
+			? tls.connect({
+					host: options.host,
+					port: options.port,
+					ca: secure.ca,
+					// SNI must not carry an IP address (RFC 6066 3); the identity check still applies.
+					servername: net.isIP(secure.serverName ?? options.host) ? undefined : (secure.serverName ?? options.host),
+					checkServerIdentity: secure.serverName ? (_host, cert) => tls.checkServerIdentity(secure.serverName as string, cert) : undefined,
+					rejectUnauthorized: true,
+				})
+			: net.connect({ host: options.host, port: options.port });
+		socket.setNoDelay(true);
+		let failure: Error | undefined;
+		socket.once(secure ? "secureConnect" : "connect", () => options.onConnect());
+		socket.on("data", (chunk: Buffer) => options.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+		socket.on("error", (error) => (failure ??= error));
+		socket.once("close", () => options.onClose(failure));
+		return {
+			write: (bytes) => void socket.write(bytes),
+			// Sends what is queued, then closes; a stalled peer cannot keep it open.
+			close: () => socket.destroySoon(),
+		};
+	}
+
+	openDatagram(options: DatagramOptions): Datagram {
+		const socket = dgram.createSocket("udp4");
+		let port = 0;
+		socket.on("message", (message, remote) =>
+			options.onMessage(new Uint8Array(message.buffer, message.byteOffset, message.length), remote.address, remote.port),
+		);
+		// ICMP errors (port unreachable) surface here; UDP callers handle loss by retrying.
+		socket.on("error", () => undefined);
+		socket.bind(options.port ?? 0, options.address, () => {
+			port = socket.address().port;
+			options.onReady?.();
+		});
+		return {
+			get port() {
+				return port;
+			},
+			send: (bytes, address, remotePort) => socket.send(bytes, remotePort, address),
+			close: () => socket.close(),
+		};
+	}
+
+	digitalOutput(pin: number): DigitalOutput {
+		return this.#pin(pin);
+	}
+
+	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput {
+		const simulated = this.#pin(pin);
+		if (options.pull === "up") simulated.drive(1);
+		const unlisten = options.onChange ? simulated.listen(options.onChange) : undefined;
+		return { read: () => simulated.read(), close: () => unlisten?.() };
+	}
+
+	log(event: string, fields: LogFields = {}): void {
+		this.#log(event, fields);
+	}
+
+	#pin(pin: number): SimulatedPin {
+		let simulated = this.pins.get(pin);
+		if (!simulated) this.pins.set(pin, (simulated = new SimulatedPin()));
+		return simulated;
+	}
+}
+
+function printJsonLine(event: string, fields: LogFields): void {
+	process.stdout.write(JSON.stringify({ event, ...fields }) + "\n");
+}

@@ -1,0 +1,29 @@
+/**
+ * The host board's configuration: the manifest's "config" (what a device would get from
+ * mc/config) with overrides from the command line, as `mcconfig ... key=value` does.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { RawConfig } from "../../src/app/config-reader";
+
+export const MANIFEST_PATH = new URL("../../manifest.json", import.meta.url);
+
+export function manifestConfig(): Record<string, unknown> {
+	const manifest = JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) as { config?: Record<string, unknown> };
+	return { ...manifest.config };
+}
+
+/**
+ * Applies `key=value` overrides. On the host, `brokerCa` names a PEM file, which is read
+ * here so the board gets the certificate itself (a device gets a resource name instead).
+ */
+export function hostConfig(overrides: readonly string[], base: RawConfig = manifestConfig()): RawConfig {
+	const config: Record<string, unknown> = { ...base };
+	for (const override of overrides) {
+		const equals = override.indexOf("=");
+		if (equals <= 0) throw new Error(`override "${override}" is not key=value`);
+		config[override.slice(0, equals)] = override.slice(equals + 1);
+	}
+	const ca = config.brokerCa;
+	if (typeof ca === "string" && ca !== "" && existsSync(ca)) config.brokerCa = readFileSync(ca, "utf8");
+	return config;
+}

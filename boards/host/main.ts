@@ -1,0 +1,41 @@
+/**
+ * The firmware on a laptop: the same startFirmware a device runs, on the host board.
+ *
+ *   tsx boards/host/main.ts [--broker mqtt://host:port] [--set key=value]...
+ *
+ * Prints one JSON line per event. SIGINT/SIGTERM stop cleanly: "offline" is published
+ * and DISCONNECT sent, so the broker keeps the will for real failures.
+ */
+import { parseArgs } from "node:util";
+import { reportStartupError, startFirmware, type RunningApp } from "../../src/app/firmware";
+import { HostBoard } from "./board";
+import { hostConfig } from "./config";
+
+const { values } = parseArgs({
+	options: {
+		broker: { type: "string" },
+		set: { type: "string", multiple: true, default: [] },
+	},
+});
+
+const board = new HostBoard();
+let app: RunningApp;
+try {
+	const overrides = [...(values.set ?? [])];
+	if (values.broker) overrides.push(`broker=${values.broker}`);
+	app = startFirmware(board, hostConfig(overrides), { wifi: false });
+} catch (error) {
+	reportStartupError(board, error);
+	process.exit(2);
+}
+
+let stopping = false;
+const stop = () => {
+	if (stopping) return;
+	stopping = true;
+	// Exit once the DISCONNECT is flushed and the socket closed; never hang on a dead peer.
+	setTimeout(() => process.exit(0), 5000).unref();
+	app.stop().then(() => board.log("stopped"));
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

@@ -1,0 +1,82 @@
+/**
+ * What every Moddable target shares: time, timers, DNS, sockets and logging through
+ * the SDK's modules. Pins (and, later, sleep and sensors) differ per target and are
+ * passed in, so the ESP32, ESP8266 and simulator boards stay a few lines each.
+ */
+import Time from "time";
+import Timer from "timer";
+import type {
+	Board,
+	Datagram,
+	DatagramOptions,
+	DigitalInput,
+	DigitalInputOptions,
+	DigitalOutput,
+	LogFields,
+	Stream,
+	StreamOptions,
+	TimerHandle,
+} from "../../src/common/board";
+import { openDatagram } from "./datagram";
+import { resolveHost } from "./resolve";
+import { connectStream } from "./stream";
+
+export interface Pins {
+	digitalOutput(pin: number): DigitalOutput;
+	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput;
+}
+
+/** Before SNTP has run, the clock is near 1970: report "unknown" rather than a wrong time. */
+const CLOCK_SET_AFTER = Date.UTC(2024, 0, 1);
+
+export class ModdableBoard implements Board {
+	readonly name: string;
+	readonly #pins: Pins;
+
+	constructor(name: string, pins: Pins) {
+		this.name = name;
+		this.#pins = pins;
+	}
+
+	now(): number {
+		return Time.ticks;
+	}
+
+	epochMs(): number {
+		const now = Date.now();
+		return now > CLOCK_SET_AFTER ? now : 0;
+	}
+
+	setTimer(callback: () => void, ms: number): TimerHandle {
+		return Timer.set(callback, ms) as unknown as TimerHandle;
+	}
+
+	clearTimer(timer: TimerHandle): void {
+		Timer.clear(timer as unknown as Timer);
+	}
+
+	resolve(host: string, callback: (address: string | undefined) => void): void {
+		resolveHost(host, callback);
+	}
+
+	connectStream(options: StreamOptions): Stream {
+		return connectStream(options);
+	}
+
+	openDatagram(options: DatagramOptions): Datagram {
+		return openDatagram(options);
+	}
+
+	digitalOutput(pin: number): DigitalOutput {
+		return this.#pins.digitalOutput(pin);
+	}
+
+	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput {
+		return this.#pins.digitalInput(pin, options);
+	}
+
+	/** One JSON line per event on the debug console (xsbug, or stdout in the simulator). */
+	log(event: string, fields: LogFields = {}): void {
+		trace(JSON.stringify({ event, ...fields }) + "\n");
+	}
+}

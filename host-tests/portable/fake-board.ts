@@ -1,0 +1,160 @@
+/**
+ * A Board on a virtual clock, for driving clients in tests without real time or
+ * sockets: timers fire only when the test advances the clock, and each stream the
+ * firmware opens is a FakeStream the test connects, feeds and inspects.
+ */
+import type {
+	Board,
+	Datagram,
+	DatagramOptions,
+	DigitalInput,
+	DigitalInputOptions,
+	DigitalOutput,
+	LogFields,
+	Stream,
+	StreamOptions,
+	TimerHandle,
+} from "../../src/common/board";
+
+interface VirtualTimer extends TimerHandle {
+	at: number;
+	readonly order: number;
+	readonly callback: () => void;
+}
+
+export class FakeStream implements Stream {
+	readonly written: Uint8Array[] = [];
+	closed = false;
+	constructor(readonly options: StreamOptions) {}
+
+	/** The peer accepted the connection. */
+	accept(): void {
+		this.options.onConnect();
+	}
+
+	/** The peer sent bytes. */
+	deliver(bytes: Uint8Array): void {
+		if (!this.closed) this.options.onData(bytes);
+	}
+
+	/** The peer closed (or the network failed, with an error). */
+	drop(error?: Error): void {
+		if (this.closed) return;
+		this.closed = true;
+		this.options.onClose(error);
+	}
+
+	/** Everything written since the last call, as one byte array. */
+	takeWritten(): Uint8Array {
+		const total = this.written.reduce((n, b) => n + b.length, 0);
+		const out = new Uint8Array(total);
+		let offset = 0;
+		for (const bytes of this.written) {
+			out.set(bytes, offset);
+			offset += bytes.length;
+		}
+		this.written.length = 0;
+		return out;
+	}
+
+	write(bytes: Uint8Array): void {
+		if (this.closed) throw new Error("write after close");
+		this.written.push(bytes.slice());
+	}
+
+	close(): void {
+		if (this.closed) return;
+		this.closed = true;
+		this.options.onClose();
+	}
+}
+
+export class FakeBoard implements Board {
+	readonly name = "fake";
+	readonly streams: FakeStream[] = [];
+	readonly logs: { event: string; fields: LogFields }[] = [];
+	readonly outputs = new Map<number, 0 | 1>();
+	#now = 0;
+	#order = 0;
+	#timers: VirtualTimer[] = [];
+
+	now(): number {
+		return this.#now;
+	}
+
+	epochMs(): number {
+		return 1_764_000_000_000 + this.#now;
+	}
+
+	setTimer(callback: () => void, ms: number): TimerHandle {
+		const timer: VirtualTimer = { at: this.#now + Math.max(0, ms), order: this.#order++, callback };
+		this.#timers.push(timer);
+		return timer;
+	}
+
+	clearTimer(timer: TimerHandle): void {
+		this.#timers = this.#timers.filter((t) => t !== timer);
+	}
+
+	/** Moves the clock forward, firing due timers in time order. */
+	advance(ms: number): void {
+		const end = this.#now + ms;
+		for (;;) {
+			const due = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.order - b.order)[0];
+			if (!due) break;
+			this.#timers = this.#timers.filter((t) => t !== due);
+			this.#now = Math.max(this.#now, due.at);
+			due.callback();
+		}
+		this.#now = end;
+	}
+
+	/** Delay until the next timer, or undefined if none is set. */
+	nextTimerIn(): number | undefined {
+		if (this.#timers.length === 0) return undefined;
+		return Math.min(...this.#timers.map((t) => t.at)) - this.#now;
+	}
+
+	get pendingTimers(): number {
+		return this.#timers.length;
+	}
+
+	resolve(host: string, callback: (address: string | undefined) => void): void {
+		callback(host === "unknown.invalid" ? undefined : "127.0.0.1");
+	}
+
+	connectStream(options: StreamOptions): Stream {
+		const stream = new FakeStream(options);
+		this.streams.push(stream);
+		return stream;
+	}
+
+	get lastStream(): FakeStream {
+		const stream = this.streams[this.streams.length - 1];
+		if (!stream) throw new Error("no stream was opened");
+		return stream;
+	}
+
+	openDatagram(_options: DatagramOptions): Datagram {
+		throw new Error("FakeBoard has no datagrams");
+	}
+
+	digitalOutput(pin: number): DigitalOutput {
+		const outputs = this.outputs;
+		outputs.set(pin, 0);
+		return { write: (value) => void outputs.set(pin, value), read: () => outputs.get(pin) ?? 0 };
+	}
+
+	digitalInput(_pin: number, _options: DigitalInputOptions): DigitalInput {
+		return { read: () => 0, close: () => undefined };
+	}
+
+	log(event: string, fields: LogFields = {}): void {
+		this.logs.push({ event, fields });
+	}
+
+	/** Log events of one kind. */
+	events(event: string): LogFields[] {
+		return this.logs.filter((l) => l.event === event).map((l) => l.fields);
+	}
+}

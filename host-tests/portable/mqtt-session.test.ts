@@ -1,0 +1,417 @@
+/**
+ * The MQTT session on a virtual clock: every `now` is a number the test chooses, so
+ * keep-alive, dead-connection detection and resend order are checked exactly.
+ */
+import { describe, it, check } from "./test-api";
+import { expectConfigError, expectProtocolError } from "./errors";
+import { text } from "./bytes";
+import { asPublish, connack, publishBytes, sent } from "./mqtt-wire";
+import { MqttSession, type SessionEvent, type SessionOptions } from "../../src/mqtt/session";
+import { encode } from "../../src/mqtt/encode";
+import { CONNECT, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../src/mqtt/packet";
+import type { ProtocolError } from "../../src/common/errors";
+
+const base: SessionOptions = { clientId: "lamp", cleanSession: false, keepAlive: 10 };
+
+function events(session: MqttSession): SessionEvent[] {
+	const out: SessionEvent[] = [];
+	for (let e = session.pollEvent(); e; e = session.pollEvent()) out.push(e);
+	return out;
+}
+
+/** A session that is connected at time `now` with everything before drained. */
+function online(options: Partial<SessionOptions> = {}, now = 0, sessionPresent = false): MqttSession {
+	const session = new MqttSession({ ...base, ...options });
+	session.open(now);
+	session.received(connack(sessionPresent), now);
+	sent(session);
+	events(session);
+	return session;
+}
+
+function closeError(session: MqttSession): ProtocolError | undefined {
+	const close = events(session).find((e) => e.type === "close");
+	if (!close || close.type !== "close") throw new Error("expected a close event");
+	return close.error;
+}
+
+describe("MQTT session: connecting", () => {
+	it("sends CONNECT with the options, then CONNACK makes it online", () => {
+		const session = new MqttSession({ ...base, username: "u", password: text("secret"), will: { topic: "s", payload: text("offline"), qos: 1, retain: true } });
+		session.open(0);
+		const [connect] = sent(session);
+		check(connect).toEqual({ type: CONNECT, clientId: "lamp", cleanSession: false, keepAlive: 10, username: "u", password: text("secret"), will: { topic: "s", payload: text("offline"), qos: 1, retain: true } });
+		check(session.status).toBe("connecting");
+		session.received(connack(true), 5);
+		check(events(session)).toEqual([{ type: "connected", sessionPresent: true }]);
+		check(session.status).toBe("online");
+	});
+
+	it("writes PUBLISHes queued before connecting right after CONNECT, without waiting for CONNACK (3.1.4)", () => {
+		const session = new MqttSession(base);
+		session.publish("t/1", text("a"), 1, false, 0);
+		session.publish("t/0", text("b"), 0, false, 0);
+		check(sent(session)).toHaveLength(0);
+		session.open(1);
+		const packets = sent(session);
+		check(packets.map((p) => p.type)).toEqual([CONNECT, PUBLISH, PUBLISH]);
+		check(asPublish(packets[1]).packetId).toBe(1);
+		check(asPublish(packets[1]).dup).toBe(false);
+	});
+
+	it("treats a refused CONNACK as a typed error and asks to close", () => {
+		const session = new MqttSession(base);
+		session.open(0);
+		sent(session);
+		session.received(connack(false, 4), 1);
+		const error = closeError(session);
+		check(error?.code).toBe("CONNECTION_REFUSED");
+		check(error?.message).toContain("bad user name or password");
+		check(session.status).toBe("offline");
+	});
+
+	it("gives up waiting for CONNACK after the connect timeout", () => {
+		const session = new MqttSession({ ...base, connectTimeout: 3000 });
+		session.open(100);
+		check(session.nextTimeout()).toBe(3100);
+		session.tick(3099);
+		check(events(session)).toHaveLength(0);
+		session.tick(3100);
+		check(closeError(session)?.code).toBe("CONNECT_TIMEOUT");
+	});
+
+	it("refuses anything but CONNACK first (3.2.0-1)", () => {
+		const session = new MqttSession(base);
+		session.open(0);
+		session.received(encode({ type: PINGRESP }), 1);
+		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
+	});
+
+	it("generates a client id for an empty one with a clean session, refuses it for a persistent one", () => {
+		const session = new MqttSession({ clientId: "", cleanSession: true, keepAlive: 0, random: () => 0.5 });
+		check(session.clientId).toBe("lampnode-88888888");
+		expectConfigError(() => new MqttSession({ clientId: "", cleanSession: false, keepAlive: 0 }), "clientId");
+	});
+});
+
+describe("MQTT session: keep-alive", () => {
+	it("sends PINGREQ after keep-alive seconds without sending", () => {
+		const session = online({ keepAlive: 10 }, 0);
+		check(session.nextTimeout()).toBe(10_000);
+		session.tick(9_999);
+		check(sent(session)).toHaveLength(0);
+		session.tick(10_000);
+		check(sent(session).map((p) => p.type)).toEqual([PINGREQ]);
+		session.received(encode({ type: PINGRESP }), 10_050);
+		check(session.nextTimeout()).toBe(20_000);
+	});
+
+	it("counts any packet sent as activity: a publish at 6 s moves the ping to 16 s", () => {
+		const session = online({ keepAlive: 10 }, 0);
+		session.received(encode({ type: PINGRESP }), 6_000);
+		session.publish("t", text("x"), 0, false, 6_000);
+		sent(session);
+		check(session.nextTimeout()).toBe(16_000);
+	});
+
+	it("also pings when only sending: nothing received for keep-alive seconds asks for a PINGRESP", () => {
+		const session = online({ keepAlive: 10 }, 0);
+		for (let t = 1000; t < 10_000; t += 1000) session.publish("t", text("x"), 0, false, t);
+		sent(session);
+		session.tick(10_000);
+		check(sent(session).map((p) => p.type)).toEqual([PINGREQ]);
+	});
+
+	it("declares the connection dead when nothing arrives within 1.5x keep-alive", () => {
+		const session = online({ keepAlive: 10 }, 0);
+		session.tick(10_000);
+		check(sent(session).map((p) => p.type)).toEqual([PINGREQ]);
+		check(session.nextTimeout()).toBe(15_000);
+		session.tick(14_999);
+		check(events(session)).toHaveLength(0);
+		session.tick(15_000);
+		check(closeError(session)?.code).toBe("KEEP_ALIVE_TIMEOUT");
+	});
+
+	it("has no deadline with keep-alive 0", () => {
+		const session = online({ keepAlive: 0 }, 0);
+		check(session.nextTimeout()).toBeUndefined();
+		session.tick(1e9);
+		check(sent(session)).toHaveLength(0);
+	});
+});
+
+describe("MQTT session: QoS flows", () => {
+	it("QoS 1 out: PUBLISH, PUBACK completes it", () => {
+		const session = online();
+		let done = 0;
+		session.publish("a/b", text("hi"), 1, true, 1, () => done++);
+		const publish = asPublish(sent(session)[0]);
+		check(publish).toEqual({ type: PUBLISH, topic: "a/b", payload: text("hi"), qos: 1, retain: true, dup: false, packetId: 1 });
+		check(session.unacknowledged).toBe(1);
+		session.received(encode({ type: PUBACK, packetId: 1 }), 2);
+		check(done).toBe(1);
+		check(session.unacknowledged).toBe(0);
+		check(session.idle).toBe(true);
+	});
+
+	it("QoS 2 out: PUBLISH, PUBREC -> PUBREL, PUBCOMP completes it", () => {
+		const session = online();
+		let done = 0;
+		session.publish("a", text("x"), 2, false, 1, () => done++);
+		check(sent(session).map((p) => p.type)).toEqual([PUBLISH]);
+		session.received(encode({ type: PUBREC, packetId: 1 }), 2);
+		check(sent(session)).toEqual([{ type: PUBREL, packetId: 1 }]);
+		check(done).toBe(0);
+		session.received(encode({ type: PUBCOMP, packetId: 1 }), 3);
+		check(done).toBe(1);
+		check(session.idle).toBe(true);
+	});
+
+	it("QoS 1 in: delivers and PUBACKs", () => {
+		const session = online();
+		session.received(publishBytes("x", text("1"), 1, 7), 1);
+		check(events(session).map((e) => e.type)).toEqual(["message"]);
+		check(sent(session)).toEqual([{ type: PUBACK, packetId: 7 }]);
+	});
+
+	it("QoS 2 in: delivers once, even when the PUBLISH is resent before PUBREL", () => {
+		const session = online();
+		session.received(publishBytes("x", text("1"), 2, 9), 1);
+		check(events(session)).toHaveLength(1);
+		check(sent(session)).toEqual([{ type: PUBREC, packetId: 9 }]);
+		session.received(publishBytes("x", text("1"), 2, 9, true), 2);
+		check(events(session)).toHaveLength(0);
+		check(sent(session)).toEqual([{ type: PUBREC, packetId: 9 }]);
+		session.received(encode({ type: PUBREL, packetId: 9 }), 3);
+		check(sent(session)).toEqual([{ type: PUBCOMP, packetId: 9 }]);
+		// The id is free again: a new message with it is a new message.
+		session.received(publishBytes("x", text("2"), 2, 9), 4);
+		check(events(session)).toHaveLength(1);
+	});
+
+	it("QoS 2 in: the id stays remembered across a reconnect of a persistent session", () => {
+		const session = online();
+		session.received(publishBytes("x", text("1"), 2, 9), 1);
+		events(session);
+		session.closed();
+		session.open(10);
+		session.received(connack(true), 11);
+		events(session);
+		sent(session);
+		session.received(publishBytes("x", text("1"), 2, 9, true), 12);
+		check(events(session)).toHaveLength(0);
+	});
+
+	it("allocates packet ids skipping those in use, and wraps at 65535", () => {
+		const session = new MqttSession({ ...base, state: { nextPacketId: 65535, inflight: [{ packet: publishBytes("t", text("x"), 1, 1), released: false }], queued: [], awaitingRelease: [], subscriptions: [] } });
+		session.open(0);
+		session.received(connack(true), 0);
+		sent(session);
+		session.publish("t", text("a"), 1, false, 1);
+		session.publish("t", text("b"), 1, false, 1);
+		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([65535, 2]);
+	});
+
+	it("keeps at most inflightWindow messages unacknowledged; the rest wait in order", () => {
+		const session = online({ inflightWindow: 2 });
+		for (const n of ["1", "2", "3", "4"]) session.publish("t", text(n), 1, false, 1);
+		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([1, 2]);
+		session.received(encode({ type: PUBACK, packetId: 1 }), 2);
+		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([3]);
+		session.received(encode({ type: PUBACK, packetId: 3 }), 3);
+		const last = sent(session).map(asPublish);
+		check(last.map((p) => p.packetId)).toEqual([4]);
+		check(last[0].payload).toEqual(text("4"));
+	});
+
+	it("answers a PUBREC for an unknown id with PUBREL, ignores an unknown PUBACK", () => {
+		const session = online();
+		session.received(encode({ type: PUBACK, packetId: 42 }), 1);
+		session.received(encode({ type: PUBREC, packetId: 43 }), 1);
+		check(sent(session)).toEqual([{ type: PUBREL, packetId: 43 }]);
+		check(events(session)).toHaveLength(0);
+	});
+});
+
+describe("MQTT session: reconnect (4.4)", () => {
+	it("resends unacknowledged PUBLISH with DUP=1 in original order, and PUBREL in PUBREC order", () => {
+		const session = online();
+		session.publish("a", text("A"), 1, false, 1); // id 1
+		session.publish("b", text("B"), 2, false, 1); // id 2
+		session.publish("c", text("C"), 1, false, 1); // id 3
+		session.publish("d", text("D"), 2, false, 1); // id 4
+		sent(session);
+		session.received(encode({ type: PUBREC, packetId: 4 }), 2);
+		session.received(encode({ type: PUBREC, packetId: 2 }), 2);
+		sent(session);
+		session.closed();
+		session.open(100);
+		const resent = sent(session);
+		check(resent.map((p) => [p.type, "packetId" in p ? p.packetId : 0, p.type === PUBLISH ? p.dup : false])).toEqual([
+			[CONNECT, 0, false],
+			[PUBLISH, 1, true],
+			[PUBLISH, 3, true],
+			[PUBREL, 4, false],
+			[PUBREL, 2, false],
+		]);
+	});
+
+	it("with a clean session, restarts every unacknowledged message from its PUBLISH (nothing lost)", () => {
+		const session = online({ cleanSession: true });
+		session.publish("b", text("B"), 2, false, 1);
+		sent(session);
+		session.received(encode({ type: PUBREC, packetId: 1 }), 2);
+		sent(session);
+		session.closed();
+		session.open(100);
+		const resent = sent(session);
+		check(resent.map((p) => p.type)).toEqual([CONNECT, PUBLISH]);
+		check(asPublish(resent[1]).dup).toBe(true);
+	});
+
+	it("resubscribes when the broker answers session-present=0, not when it answers 1", () => {
+		const session = online();
+		session.subscribe([{ topic: "home/#", qos: 1 }], 1);
+		const [subscribe] = sent(session);
+		check(subscribe.type).toBe(SUBSCRIBE);
+		session.received(encode({ type: SUBACK, packetId: 1, returnCodes: [1] }), 2);
+
+		session.closed();
+		session.open(10);
+		session.received(connack(true), 11);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+
+		session.closed();
+		session.open(20);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		session.received(connack(false), 21);
+		const again = sent(session);
+		check(again).toEqual([{ type: SUBSCRIBE, packetId: 2, subscriptions: [{ topic: "home/#", qos: 1 }] }]);
+	});
+
+	it("resends a SUBSCRIBE that was never acknowledged, with its packet id", () => {
+		const session = online();
+		session.subscribe([{ topic: "a", qos: 0 }], 1);
+		sent(session);
+		session.closed();
+		session.open(5);
+		check(sent(session)).toEqual([
+			{ type: CONNECT, clientId: "lamp", cleanSession: false, keepAlive: 10 },
+			{ type: SUBSCRIBE, packetId: 1, subscriptions: [{ topic: "a", qos: 0 }] },
+		]);
+	});
+
+	it("does not send SUBSCRIBE for a subscription the persistent session already holds", () => {
+		const session = new MqttSession({ ...base, state: { nextPacketId: 5, inflight: [], queued: [], awaitingRelease: [], subscriptions: [{ topic: "home/office/lamp", qos: 1 }] } });
+		session.open(0);
+		let granted: readonly number[] = [];
+		session.subscribe([{ topic: "home/office/lamp", qos: 1 }], 0, (_e, codes) => (granted = codes));
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		check(granted).toEqual([1]);
+	});
+});
+
+describe("MQTT session: subscribe, unsubscribe, disconnect", () => {
+	it("reports a refused subscription as a typed error", () => {
+		const session = online();
+		let error: ProtocolError | undefined;
+		session.subscribe([{ topic: "ok", qos: 1 }, { topic: "no", qos: 1 }], 1, (e) => (error = e));
+		sent(session);
+		session.received(encode({ type: SUBACK, packetId: 1, returnCodes: [1, 0x80] }), 2);
+		check(error?.code).toBe("SUBSCRIPTION_REFUSED");
+		check(error?.message).toContain("no");
+	});
+
+	it("closes on a SUBACK whose codes do not match the request", () => {
+		const session = online();
+		session.subscribe([{ topic: "a", qos: 1 }], 1);
+		sent(session);
+		session.received(encode({ type: SUBACK, packetId: 1, returnCodes: [1, 1] }), 2);
+		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
+	});
+
+	it("unsubscribes and completes on UNSUBACK", () => {
+		const session = online();
+		let done = false;
+		session.unsubscribe(["a/+"], 1, () => (done = true));
+		check(sent(session)).toEqual([{ type: UNSUBSCRIBE, packetId: 1, topics: ["a/+"] }]);
+		session.received(encode({ type: UNSUBACK, packetId: 1 }), 2);
+		check(done).toBe(true);
+	});
+
+	it("disconnect sends DISCONNECT and asks for a clean close", () => {
+		const session = online();
+		session.disconnect(5);
+		check(sent(session)).toEqual([{ type: DISCONNECT }]);
+		const close = events(session);
+		check(close).toEqual([{ type: "close" }]);
+	});
+});
+
+describe("MQTT session: bad input", () => {
+	it("refuses to publish to a topic with wildcards, and sends nothing", () => {
+		const session = online();
+		expectProtocolError(() => session.publish("a/+", text("x"), 0, false, 1), "INVALID_TOPIC");
+		expectProtocolError(() => session.publish("a/#", text("x"), 0, false, 1), "INVALID_TOPIC");
+		check(sent(session)).toHaveLength(0);
+	});
+
+	it("refuses a message over the maximum packet size, and sends nothing", () => {
+		const session = online({ maxPacketSize: 100 });
+		session.publish("t", new Uint8Array(93), 1, false, 1);
+		check(sent(session)).toHaveLength(1);
+		expectProtocolError(() => session.publish("t", new Uint8Array(94), 1, false, 1), "PACKET_TOO_LARGE");
+		check(sent(session)).toHaveLength(0);
+	});
+
+	it("refuses to queue past maxQueued while offline", () => {
+		const session = new MqttSession({ ...base, maxQueued: 2 });
+		session.publish("t", text("1"), 1, false, 0);
+		session.publish("t", text("2"), 0, false, 0);
+		expectProtocolError(() => session.publish("t", text("3"), 1, false, 0), "QUEUE_FULL");
+	});
+
+	it("closes on a malformed packet with a typed error", () => {
+		const session = online();
+		session.received(new Uint8Array([0x40, 0x03, 0, 1, 0]), 1);
+		check(closeError(session)?.code).toBe("MALFORMED_PACKET");
+	});
+
+	it("closes on an incoming packet over the maximum, before buffering its body", () => {
+		const session = online({ maxPacketSize: 64 });
+		session.received(new Uint8Array([0x30, 0x80, 0x01]), 1);
+		check(closeError(session)?.code).toBe("PACKET_TOO_LARGE");
+	});
+
+	it("closes when the broker sends a packet only clients send", () => {
+		const session = online();
+		session.received(encode({ type: PINGREQ }), 1);
+		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
+	});
+});
+
+describe("MQTT session: state across deep sleep", () => {
+	it("exports and restores unacknowledged messages, ids and subscriptions", () => {
+		const first = online();
+		first.subscribe([{ topic: "cmd", qos: 1 }], 1);
+		sent(first);
+		first.received(encode({ type: SUBACK, packetId: 1, returnCodes: [1] }), 2);
+		first.publish("r", text("reading"), 1, false, 3); // id 2, never acknowledged
+		sent(first);
+		first.received(publishBytes("cmd", text("on"), 2, 77), 4);
+		const state = first.exportState();
+		check(state.nextPacketId).toBe(3);
+		check(state.awaitingRelease).toEqual([77]);
+		check(state.subscriptions).toEqual([{ topic: "cmd", qos: 1 }]);
+
+		const second = new MqttSession({ ...base, state });
+		second.open(0);
+		const resent = sent(second);
+		check(resent.map((p) => p.type)).toEqual([CONNECT, PUBLISH]);
+		check(asPublish(resent[1])).toEqual({ type: PUBLISH, topic: "r", payload: text("reading"), qos: 1, retain: false, dup: true, packetId: 2 });
+		second.received(connack(true), 1);
+		second.publish("r", text("next"), 1, false, 2);
+		check(asPublish(sent(second)[0]).packetId).toBe(3);
+	});
+});

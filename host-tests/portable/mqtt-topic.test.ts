@@ -1,0 +1,55 @@
+/** Topic names, filters and matching: the examples of MQTT 3.1.1 section 4.7. */
+import { describe, it, check } from "./test-api";
+import { expectProtocolError } from "./errors";
+import { topicMatches, validateTopicFilter, validateTopicName } from "../../src/mqtt/topic";
+
+describe("MQTT topics: validation (4.7.1, 4.7.3)", () => {
+	it("accepts topic names, including levels that are empty or start with $", () => {
+		for (const name of ["home/office/lamp", "/", "a//b", "$SYS/broker/uptime", "sport/tennis/player1/", "\u00e9t\u00e9", "a\u{1F600}"]) validateTopicName(name);
+	});
+	it("refuses names with wildcards, empty names, U+0000 and names over 65535 bytes", () => {
+		for (const name of ["a/+", "#", "a/#", "", "a\u0000b", "x".repeat(65_536), "\u00e9".repeat(32_768), "a\ud800"])
+			expectProtocolError(() => validateTopicName(name), "INVALID_TOPIC");
+		validateTopicName("x".repeat(65_535));
+	});
+	it("accepts the filters of 4.7.1.2 and 4.7.1.3", () => {
+		for (const filter of ["sport/tennis/player1/#", "sport/#", "#", "+", "+/tennis/#", "sport/+/player1", "/+", "+/+", "sport/tennis/+"]) validateTopicFilter(filter);
+	});
+	it("refuses the invalid filters of 4.7.1.2 and 4.7.1.3", () => {
+		for (const filter of ["sport/tennis#", "sport/tennis/#/ranking", "sport+", "a/b+/c", "#/a", "", "a\u0000"])
+			expectProtocolError(() => validateTopicFilter(filter), "INVALID_TOPIC");
+	});
+});
+
+describe("MQTT topics: matching (4.7.1, 4.7.2)", () => {
+	const cases: [string, string, boolean][] = [
+		["sport/tennis/player1/#", "sport/tennis/player1", true],
+		["sport/tennis/player1/#", "sport/tennis/player1/ranking", true],
+		["sport/tennis/player1/#", "sport/tennis/player1/score/wimbledon", true],
+		["sport/#", "sport", true],
+		["sport/tennis/+", "sport/tennis/player1", true],
+		["sport/tennis/+", "sport/tennis/player1/ranking", false],
+		["sport/+", "sport", false],
+		["sport/+", "sport/", true],
+		["+/+", "/finance", true],
+		["/+", "/finance", true],
+		["+", "/finance", false],
+		["#", "home/office/lamp", true],
+		["home/office/lamp", "home/office/lamp", true],
+		["home/office/lamp", "home/office/lamp/state", false],
+		["home/office/lamp/state", "home/office/lamp", false],
+		["home/+/lamp", "home/office/lamp", true],
+		["home/+/lamp", "home/office/desk/lamp", false],
+		["a/b", "a/bc", false],
+		["#", "$SYS/uptime", false],
+		["+/monitor/Clients", "$SYS/monitor/Clients", false],
+		["$SYS/#", "$SYS/monitor/Clients", true],
+		["$SYS/monitor/+", "$SYS/monitor/Clients", true],
+		["ACCOUNTS", "Accounts", false],
+	];
+	for (const [filter, topic, expected] of cases) {
+		it(`"${filter}" ${expected ? "matches" : "does not match"} "${topic}"`, () => {
+			check(topicMatches(filter, topic)).toBe(expected);
+		});
+	}
+});

@@ -1,0 +1,32 @@
+/** Helpers that read what a session or client sent, as packets. */
+import { PacketReader } from "../../src/mqtt/decode";
+import { encode } from "../../src/mqtt/encode";
+import { CONNACK, PUBLISH, type Packet, type PublishPacket, type QoS } from "../../src/mqtt/packet";
+import type { MqttSession } from "../../src/mqtt/session";
+
+export function packetsIn(bytes: Uint8Array): Packet[] {
+	const packets: Packet[] = [];
+	new PacketReader(1 << 20).push(bytes, (p) => packets.push(p));
+	return packets;
+}
+
+/** Drains everything the session wants to send, decoded. */
+export function sent(session: MqttSession): Packet[] {
+	const packets: Packet[] = [];
+	const reader = new PacketReader(1 << 20);
+	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) reader.push(bytes, (p) => packets.push(p));
+	return packets;
+}
+
+export function connack(sessionPresent = false, returnCode = 0): Uint8Array {
+	return encode({ type: CONNACK, sessionPresent, returnCode });
+}
+
+export function publishBytes(topic: string, payload: Uint8Array, qos: QoS, packetId?: number, dup = false): Uint8Array {
+	return encode({ type: PUBLISH, topic, payload, qos, retain: false, dup, packetId });
+}
+
+export function asPublish(packet: Packet | undefined): PublishPacket {
+	if (packet?.type !== PUBLISH) throw new Error(`expected a PUBLISH, got type ${packet?.type}`);
+	return packet;
+}

@@ -1,0 +1,74 @@
+/** The portable helpers every protocol uses: UTF-8 and reconnect backoff. */
+import { describe, it, check } from "./test-api";
+import { expectProtocolError } from "./errors";
+import { hex, toHex } from "./bytes";
+import { decodeUtf8, encodeUtf8, utf8Length } from "../../src/common/utf8";
+import { Backoff } from "../../src/common/backoff";
+
+describe("UTF-8", () => {
+	const samples: [string, string][] = [
+		["A", "41"],
+		["\u00e9", "c3 a9"],
+		["\u20ac", "e2 82 ac"],
+		["\u{1F600}", "f0 9f 98 80"],
+		["\uffff", "ef bf bf"],
+		["\u{10FFFF}", "f4 8f bf bf"],
+	];
+	for (const [string, bytes] of samples) {
+		it(`U+${string.codePointAt(0)?.toString(16)} <-> ${bytes}`, () => {
+			check(toHex(encodeUtf8(string))).toBe(bytes);
+			check(utf8Length(string)).toBe(hex(bytes).length);
+			check(decodeUtf8(hex(bytes))).toBe(string);
+		});
+	}
+	it("decodes long ASCII (past one chunk) and mixed text", () => {
+		const long = "abc/".repeat(3000);
+		check(decodeUtf8(encodeUtf8(long))).toBe(long);
+		const mixed = "t\u00e9\u{1F600}".repeat(2000);
+		check(decodeUtf8(encodeUtf8(mixed))).toBe(mixed);
+	});
+	it("refuses overlong forms, surrogates, out-of-range and truncated sequences", () => {
+		for (const bad of ["c0 af", "c1 bf", "e0 80 af", "ed a0 80", "ed bf bf", "f0 80 80 af", "f4 90 80 80", "f5 80 80 80", "80", "c3", "e2 82", "f0 9f 98", "c3 28"])
+			expectProtocolError(() => decodeUtf8(hex(bad)), "MALFORMED_PACKET");
+	});
+	it("reports lone surrogates as unencodable", () => {
+		check(utf8Length("a\udc00")).toBe(-1);
+		check(utf8Length("\ud800b")).toBe(-1);
+		expectProtocolError(() => encodeUtf8("\ud800"), "MALFORMED_PACKET");
+	});
+});
+
+describe("Backoff: exponential with full jitter", () => {
+	it("draws each delay uniformly below min(cap, base * 2^attempt)", () => {
+		const backoff = new Backoff({ base: 1000, cap: 10_000, random: () => 0.999999 });
+		const delays = Array.from({ length: 6 }, () => backoff.next());
+		check(delays).toEqual([999, 1999, 3999, 7999, 9999, 9999]);
+	});
+	it("can wait zero (full jitter) and starts over after reset", () => {
+		const backoff = new Backoff({ base: 500, cap: 4000, random: () => 0 });
+		check(backoff.next()).toBe(0);
+		check(backoff.attempt).toBe(1);
+		backoff.reset();
+		check(backoff.attempt).toBe(0);
+		check(backoff.ceiling()).toBe(500);
+	});
+	it("spreads a fleet: 1000 devices at attempt 3 fill the whole window evenly", () => {
+		let seed = 1;
+		const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+		const buckets = [0, 0, 0, 0];
+		for (let i = 0; i < 1000; i++) {
+			const backoff = new Backoff({ base: 1000, cap: 60_000, random });
+			backoff.attempt = 3;
+			buckets[Math.floor(backoff.next() / 2000)]++;
+		}
+		for (const count of buckets) {
+			check(count).toBeGreaterThan(200);
+			check(count).toBeLessThan(300);
+		}
+	});
+	it("never overflows for huge attempt counts", () => {
+		const backoff = new Backoff({ base: 1000, cap: 60_000, random: () => 0.5 });
+		backoff.attempt = 5000;
+		check(backoff.next()).toBe(30_000);
+	});
+});

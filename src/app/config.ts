@@ -1,0 +1,113 @@
+/**
+ * The firmware's configuration: the manifest's "config" section, checked once at start.
+ * Keys are flat, as Moddable's `mcconfig ... key=value` overrides expect; see the
+ * README's config reference for each key.
+ */
+import { ConfigError } from "../common/errors";
+import type { BrokerAddress } from "../mqtt/client";
+import type { QoS } from "../mqtt/packet";
+import { validateTopicName } from "../mqtt/topic";
+import { ConfigReader, type RawConfig } from "./config-reader";
+
+export interface MqttConfig {
+	readonly broker: BrokerAddress;
+	readonly clientId: string;
+	readonly username?: string;
+	readonly password?: string;
+	/** Seconds. */
+	readonly keepAlive: number;
+	readonly cleanSession: boolean;
+	readonly qos: QoS;
+	/** Reconnect backoff, ms. */
+	readonly reconnectBase: number;
+	readonly reconnectCap: number;
+	readonly maxPacketSize: number;
+	readonly inflightWindow: number;
+}
+
+export interface LampConfig {
+	readonly pin: number;
+	readonly activeLow: boolean;
+	/** Commands arrive here. */
+	readonly topic: string;
+	/** "on"/"off", retained, after every change. */
+	readonly stateTopic: string;
+	/** "online"/"offline" availability, retained; "offline" is also the will. */
+	readonly statusTopic: string;
+}
+
+export interface FirmwareConfig {
+	readonly protocol: "mqtt";
+	readonly mqtt: MqttConfig;
+	readonly lamp: LampConfig;
+}
+
+export interface ParseOptions {
+	/** The board joins Wi-Fi itself and so needs `ssid` (device boards, not the host). */
+	readonly wifi: boolean;
+}
+
+export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConfig {
+	const config = new ConfigReader(raw);
+	if (options.wifi) config.string("ssid");
+	const protocol = config.oneOf("protocol", ["mqtt"], "mqtt");
+	const topic = topicName(config, "lampTopic", "home/office/lamp");
+	const lamp: LampConfig = {
+		pin: config.integer("lampPin", 2, 0, 48),
+		activeLow: config.oneOf("lampActive", ["high", "low"], "high") === "low",
+		topic,
+		stateTopic: topicName(config, "stateTopic", `${topic}/state`),
+		statusTopic: topicName(config, "statusTopic", `${topic}/status`),
+	};
+	const brokerCa = config.optionalString("brokerCa");
+	const broker = parseBrokerUrl(config.string("broker"), brokerCa);
+	const reconnectBase = config.integer("reconnectBase", 1000, 10, 3_600_000);
+	const mqtt: MqttConfig = {
+		broker,
+		clientId: clientId(config),
+		username: config.optionalString("brokerUsername"),
+		password: config.optionalString("brokerPassword"),
+		keepAlive: config.integer("keepAlive", 60, 0, 65535),
+		cleanSession: config.boolean("cleanSession", true),
+		qos: config.integer("qos", 1, 0, 2) as QoS,
+		reconnectBase,
+		reconnectCap: config.integer("reconnectCap", 60_000, reconnectBase, 86_400_000),
+		maxPacketSize: config.integer("maxPacketSize", 8192, 128, 268_435_460),
+		inflightWindow: config.integer("inflightWindow", 16, 1, 65535),
+	};
+	if (mqtt.password !== undefined && mqtt.username === undefined)
+		throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");
+	if (mqtt.clientId === "" && !mqtt.cleanSession)
+		throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
+	return { protocol, mqtt, lamp };
+}
+
+const BROKER_URL = /^(mqtts?):\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/;
+
+/** `mqtt://host[:port]` (1883) or `mqtts://host[:port]` (8883, TLS with verification). */
+export function parseBrokerUrl(url: string, ca?: string, key = "broker"): BrokerAddress {
+	const match = BROKER_URL.exec(url);
+	const expected = "mqtt://host[:port] or mqtts://host[:port]";
+	if (!match) throw new ConfigError(key, expected);
+	const secure = match[1] === "mqtts";
+	const port = match[3] ? Number(match[3]) : secure ? 8883 : 1883;
+	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
+	return { host: match[2], port, tls: secure ? { ca } : undefined };
+}
+
+function topicName(config: ConfigReader, key: string, fallback: string): string {
+	const topic = config.string(key, fallback);
+	try {
+		validateTopicName(topic);
+	} catch (error) {
+		throw new ConfigError(key, `an MQTT topic name without wildcards (${(error as Error).message})`);
+	}
+	return topic;
+}
+
+function clientId(config: ConfigReader): string {
+	const id = config.optionalString("clientId") ?? "";
+	// 3.1.3.1: servers must accept 1-23 characters of [0-9a-zA-Z]; most accept far more.
+	if (!/^[\x21-\x7e]{0,64}$/.test(id)) throw new ConfigError("clientId", "up to 64 printable ASCII characters without spaces");
+	return id;
+}

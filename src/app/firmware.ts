@@ -1,0 +1,26 @@
+/**
+ * The firmware's entry point, shared by every board: check the configuration, build the
+ * drivers on the board's pins, and start the application over the configured protocol.
+ */
+import type { Board } from "../common/board";
+import { ConfigError } from "../common/errors";
+import { Lamp } from "../drivers/lamp";
+import { parseConfig, type ParseOptions } from "./config";
+import type { RawConfig } from "./config-reader";
+import { startMqttLamp, type RunningApp } from "./mqtt-lamp";
+
+export type { RunningApp };
+
+/** Throws ConfigError (naming the key) before touching the network if the config is unusable. */
+export function startFirmware(board: Board, raw: RawConfig, options: ParseOptions): RunningApp {
+	const config = parseConfig(raw, options);
+	const lamp = new Lamp(board.digitalOutput(config.lamp.pin), config.lamp.activeLow);
+	board.log("start", { board: board.name, protocol: config.protocol, lampPin: config.lamp.pin });
+	return startMqttLamp(board, config, lamp);
+}
+
+/** Logs a startup failure as one event; a ConfigError names the key and the expected form. */
+export function reportStartupError(board: Board, error: unknown): void {
+	if (error instanceof ConfigError) board.log("config-error", { key: error.key, expected: error.expected, message: error.message });
+	else board.log("error", { message: error instanceof Error ? error.message : String(error) });
+}

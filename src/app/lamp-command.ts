@@ -1,0 +1,33 @@
+/**
+ * What a message on the lamp topic asks for. Accepts the spellings home-automation
+ * tools send ("on"/"off", "1"/"0", "true"/"false", "toggle"), case-insensitive and
+ * trimmed; anything else is not a command.
+ */
+import { readUtf8 } from "../common/utf8";
+
+export type LampCommand = "on" | "off" | "toggle";
+
+const COMMANDS: Readonly<Record<string, LampCommand>> = {
+	on: "on",
+	"1": "on",
+	true: "on",
+	off: "off",
+	"0": "off",
+	false: "off",
+	toggle: "toggle",
+};
+
+/** Longer payloads cannot be a command; this bounds the work spent on junk. */
+const LONGEST = 16;
+
+export function parseLampCommand(payload: Uint8Array): LampCommand | undefined {
+	if (payload.length > LONGEST) return undefined;
+	let text: string;
+	try {
+		text = readUtf8(payload);
+	} catch {
+		return undefined;
+	}
+	const key = text.trim().toLowerCase();
+	return Object.prototype.hasOwnProperty.call(COMMANDS, key) ? COMMANDS[key] : undefined;
+}

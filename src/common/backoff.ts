@@ -1,0 +1,45 @@
+/**
+ * Exponential backoff with full jitter: the n-th retry waits a uniformly random time in
+ * [0, min(cap, base * 2^n)). Spreading retries uniformly is what keeps a fleet that lost
+ * its broker together from reconnecting in lockstep (see "Exponential Backoff And
+ * Jitter", AWS Architecture Blog). The attempt count is plain data so it can be kept
+ * across deep sleep.
+ */
+export interface BackoffOptions {
+	/** First ceiling, in ms. */
+	readonly base: number;
+	/** Largest ceiling, in ms. */
+	readonly cap: number;
+	/** A source of uniform numbers in [0, 1); injectable for tests. */
+	readonly random?: () => number;
+}
+
+export class Backoff {
+	readonly #base: number;
+	readonly #cap: number;
+	readonly #random: () => number;
+	attempt = 0;
+
+	constructor(options: BackoffOptions) {
+		this.#base = options.base;
+		this.#cap = options.cap;
+		this.#random = options.random ?? Math.random;
+	}
+
+	/** The ceiling for the next delay: min(cap, base * 2^attempt). */
+	ceiling(): number {
+		// 2^attempt overflows nothing before it passes any sane cap, but stop doubling there.
+		return Math.min(this.#cap, this.#base * 2 ** Math.min(this.attempt, 30));
+	}
+
+	/** The delay before the next retry, in ms; each call counts one more attempt. */
+	next(): number {
+		const delay = Math.floor(this.#random() * this.ceiling());
+		this.attempt++;
+		return delay;
+	}
+
+	reset(): void {
+		this.attempt = 0;
+	}
+}

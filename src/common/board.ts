@@ -1,0 +1,90 @@
+/**
+ * What the firmware needs from the platform it runs on. `src/` never imports a platform
+ * module: a board (boards/<target>/) implements these interfaces and is handed to the
+ * application, so the same protocol code runs on an ESP32, an ESP8266, Moddable's
+ * simulator and a laptop.
+ */
+
+/** An opaque handle from `setTimer`. */
+export interface TimerHandle {
+	readonly __timer?: never;
+}
+
+export interface TlsOptions {
+	/** Name checked against the server certificate (and sent as SNI); defaults to the host. */
+	readonly serverName?: string;
+	/** Trust anchor: PEM text on the host board, a certificate resource name on Moddable. */
+	readonly ca?: string;
+}
+
+export interface StreamOptions {
+	readonly host: string;
+	readonly port: number;
+	/** Present for TLS; certificate verification is always on. */
+	readonly tls?: TlsOptions;
+	onConnect(): void;
+	onData(bytes: Uint8Array): void;
+	/** Called once when the stream ends for any reason; `error` when it was not a clean close. */
+	onClose(error?: Error): void;
+}
+
+/** A connected byte stream (TCP or TLS). Writes are queued by the board until sent. */
+export interface Stream {
+	write(bytes: Uint8Array): void;
+	close(): void;
+}
+
+export interface DatagramOptions {
+	/** Local port; 0 or absent for any free port. */
+	readonly port?: number;
+	/** Local address to bind; absent for all interfaces. */
+	readonly address?: string;
+	onMessage(bytes: Uint8Array, address: string, port: number): void;
+	/** Called once the socket is bound and `port` is known. */
+	onReady?(): void;
+}
+
+export interface Datagram {
+	/** The local port actually bound (0 until `onReady`). */
+	readonly port: number;
+	send(bytes: Uint8Array, address: string, port: number): void;
+	close(): void;
+}
+
+export interface DigitalOutput {
+	write(value: 0 | 1): void;
+	read(): 0 | 1;
+}
+
+export interface DigitalInputOptions {
+	readonly pull?: "up" | "down";
+	/** Called on every edge with the new level. */
+	onChange?(value: 0 | 1): void;
+}
+
+export interface DigitalInput {
+	read(): 0 | 1;
+	close(): void;
+}
+
+/** Values a log event may carry: flat, so every board can print them as one line. */
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface Board {
+	/** "host", "esp32", "esp8266" or "lin". */
+	readonly name: string;
+	/** Monotonic milliseconds; only differences are meaningful. */
+	now(): number;
+	/** Milliseconds since the Unix epoch, or 0 while the wall clock is unknown (no SNTP yet). */
+	epochMs(): number;
+	setTimer(callback: () => void, ms: number): TimerHandle;
+	clearTimer(timer: TimerHandle): void;
+	/** Resolves a host name (or passes an IPv4 literal through); `undefined` when it cannot. */
+	resolve(host: string, callback: (address: string | undefined) => void): void;
+	connectStream(options: StreamOptions): Stream;
+	openDatagram(options: DatagramOptions): Datagram;
+	digitalOutput(pin: number): DigitalOutput;
+	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput;
+	/** One event the user or a supervising script may want to see (connected, lamp, error...). */
+	log(event: string, fields?: LogFields): void;
+}

@@ -1,0 +1,42 @@
+/**
+ * The firmware's typed errors. Every failure that crosses a module boundary is one of
+ * these, so callers switch on `code` instead of parsing messages.
+ */
+
+/** What went wrong on the wire or with a peer. */
+export type ProtocolErrorCode =
+	| "MALFORMED_PACKET" // bytes that do not follow the protocol's format
+	| "PACKET_TOO_LARGE" // a packet over the configured maximum size
+	| "PROTOCOL_VIOLATION" // well-formed, but not allowed here (wrong direction, wrong state)
+	| "INVALID_TOPIC" // a topic name or filter the protocol does not allow
+	| "CONNECTION_REFUSED" // the peer answered the connect request with a refusal
+	| "SUBSCRIPTION_REFUSED" // the peer refused a subscription
+	| "KEEP_ALIVE_TIMEOUT" // nothing arrived from the peer in time
+	| "CONNECT_TIMEOUT" // the peer never answered the connect request
+	| "QUEUE_FULL" // more queued messages than configured
+	| "CONNECTION_LOST" // the transport closed under a request
+	| "CLOSED"; // the client was stopped
+
+export class ProtocolError extends Error {
+	readonly code: ProtocolErrorCode;
+	constructor(code: ProtocolErrorCode, message: string) {
+		super(message);
+		this.name = "ProtocolError";
+		this.code = code;
+	}
+}
+
+/**
+ * A configuration value that cannot be used. The message names the key and the form
+ * expected, never the value itself: the value may be a password.
+ */
+export class ConfigError extends Error {
+	readonly key: string;
+	readonly expected: string;
+	constructor(key: string, expected: string) {
+		super(`config "${key}": expected ${expected}`);
+		this.name = "ConfigError";
+		this.key = key;
+		this.expected = expected;
+	}
+}

@@ -1,0 +1,103 @@
+/**
+ * UTF-8 for protocol strings. XS has no TextEncoder/TextDecoder on every platform, and
+ * the protocols need exact validation anyway (MQTT 1.5.3: ill-formed UTF-8 closes the
+ * connection), so the firmware carries its own small codec. It writes straight into a
+ * caller's buffer so encoding a packet needs no intermediate array.
+ */
+import { ProtocolError } from "./errors";
+
+/** Bytes needed to encode `text`, or -1 when it holds a lone surrogate (not encodable). */
+export function utf8Length(text: string): number {
+	let length = 0;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c < 0x80) length += 1;
+		else if (c < 0x800) length += 2;
+		else if (c >= 0xd800 && c <= 0xdbff) {
+			const next = text.charCodeAt(i + 1);
+			if (!(next >= 0xdc00 && next <= 0xdfff)) return -1;
+			length += 4;
+			i++;
+		} else if (c >= 0xdc00 && c <= 0xdfff) return -1;
+		else length += 3;
+	}
+	return length;
+}
+
+/** Writes `text` at `offset`; returns the offset after it. The caller sized the buffer. */
+export function writeUtf8(text: string, target: Uint8Array, offset: number): number {
+	for (let i = 0; i < text.length; i++) {
+		let c = text.charCodeAt(i);
+		if (c < 0x80) {
+			target[offset++] = c;
+		} else if (c < 0x800) {
+			target[offset++] = 0xc0 | (c >> 6);
+			target[offset++] = 0x80 | (c & 0x3f);
+		} else if (c >= 0xd800 && c <= 0xdbff) {
+			c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+			target[offset++] = 0xf0 | (c >> 18);
+			target[offset++] = 0x80 | ((c >> 12) & 0x3f);
+			target[offset++] = 0x80 | ((c >> 6) & 0x3f);
+			target[offset++] = 0x80 | (c & 0x3f);
+		} else {
+			target[offset++] = 0xe0 | (c >> 12);
+			target[offset++] = 0x80 | ((c >> 6) & 0x3f);
+			target[offset++] = 0x80 | (c & 0x3f);
+		}
+	}
+	return offset;
+}
+
+export function encodeUtf8(text: string): Uint8Array {
+	const length = utf8Length(text);
+	if (length < 0) throw new ProtocolError("MALFORMED_PACKET", "string holds a lone surrogate");
+	const bytes = new Uint8Array(length);
+	writeUtf8(text, bytes, 0);
+	return bytes;
+}
+
+/**
+ * Decodes bytes[start, end) strictly: overlong forms, surrogates, code points past
+ * U+10FFFF and truncated sequences are a ProtocolError, never a replacement character.
+ * One character at a time on purpose: String.fromCharCode.apply over a long array
+ * overflows the small stacks XS runs with on a device.
+ */
+export function readUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
+	let text = "";
+	let i = start;
+	while (i < end) {
+		const b = bytes[i++];
+		let c: number;
+		if (b < 0x80) c = b;
+		else if (b >= 0xc2 && b <= 0xdf) c = ((b & 0x1f) << 6) | continuation(bytes, i++, end);
+		else if (b >= 0xe0 && b <= 0xef) {
+			c = ((b & 0x0f) << 12) | (continuation(bytes, i, end) << 6) | continuation(bytes, i + 1, end);
+			i += 2;
+			if (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)) throw malformed();
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			c = ((b & 0x07) << 18) | (continuation(bytes, i, end) << 12) | (continuation(bytes, i + 1, end) << 6) | continuation(bytes, i + 2, end);
+			i += 3;
+			if (c < 0x10000 || c > 0x10ffff) throw malformed();
+			c -= 0x10000;
+			text += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
+			continue;
+		} else throw malformed();
+		text += String.fromCharCode(c);
+	}
+	return text;
+}
+
+export function decodeUtf8(bytes: Uint8Array): string {
+	return readUtf8(bytes, 0, bytes.length);
+}
+
+function continuation(bytes: Uint8Array, index: number, end: number): number {
+	if (index >= end) throw malformed();
+	const b = bytes[index];
+	if ((b & 0xc0) !== 0x80) throw malformed();
+	return b & 0x3f;
+}
+
+function malformed(): ProtocolError {
+	return new ProtocolError("MALFORMED_PACKET", "ill-formed UTF-8 string");
+}

@@ -1,0 +1,118 @@
+/**
+ * MQTT 3.1.1 control packets (OASIS standard, section 3) as plain objects. The codec
+ * turns these into bytes and back; the session never sees bytes.
+ */
+
+/** Control packet types, MQTT 3.1.1 table 2.1. */
+export const CONNECT = 1;
+export const CONNACK = 2;
+export const PUBLISH = 3;
+export const PUBACK = 4;
+export const PUBREC = 5;
+export const PUBREL = 6;
+export const PUBCOMP = 7;
+export const SUBSCRIBE = 8;
+export const SUBACK = 9;
+export const UNSUBSCRIBE = 10;
+export const UNSUBACK = 11;
+export const PINGREQ = 12;
+export const PINGRESP = 13;
+export const DISCONNECT = 14;
+
+export type QoS = 0 | 1 | 2;
+
+/** SUBACK return code for a refused subscription (3.9.3). */
+export const SUBACK_FAILURE = 0x80;
+
+/** CONNACK return codes, 3.2.2.3 table 3.1; 0 is "accepted". */
+export const CONNACK_REASONS: readonly string[] = [
+	"accepted",
+	"unacceptable protocol version",
+	"identifier rejected",
+	"server unavailable",
+	"bad user name or password",
+	"not authorized",
+];
+
+export interface Will {
+	readonly topic: string;
+	readonly payload: Uint8Array;
+	readonly qos: QoS;
+	readonly retain: boolean;
+}
+
+export interface ConnectPacket {
+	readonly type: typeof CONNECT;
+	readonly clientId: string;
+	readonly cleanSession: boolean;
+	/** Seconds; 0 turns keep-alive off. */
+	readonly keepAlive: number;
+	readonly will?: Will;
+	readonly username?: string;
+	readonly password?: Uint8Array;
+}
+
+export interface ConnackPacket {
+	readonly type: typeof CONNACK;
+	readonly sessionPresent: boolean;
+	readonly returnCode: number;
+}
+
+export interface PublishPacket {
+	readonly type: typeof PUBLISH;
+	readonly topic: string;
+	readonly payload: Uint8Array;
+	readonly qos: QoS;
+	readonly retain: boolean;
+	readonly dup: boolean;
+	/** Present exactly when qos > 0. */
+	readonly packetId?: number;
+}
+
+/** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK carry nothing but a packet identifier. */
+export interface AckPacket {
+	readonly type: typeof PUBACK | typeof PUBREC | typeof PUBREL | typeof PUBCOMP | typeof UNSUBACK;
+	readonly packetId: number;
+}
+
+export interface Subscription {
+	readonly topic: string;
+	readonly qos: QoS;
+}
+
+export interface SubscribePacket {
+	readonly type: typeof SUBSCRIBE;
+	readonly packetId: number;
+	readonly subscriptions: readonly Subscription[];
+}
+
+export interface SubackPacket {
+	readonly type: typeof SUBACK;
+	readonly packetId: number;
+	/** Granted QoS per filter, or SUBACK_FAILURE. */
+	readonly returnCodes: readonly number[];
+}
+
+export interface UnsubscribePacket {
+	readonly type: typeof UNSUBSCRIBE;
+	readonly packetId: number;
+	readonly topics: readonly string[];
+}
+
+/** PINGREQ, PINGRESP and DISCONNECT are a fixed header alone. */
+export interface EmptyPacket {
+	readonly type: typeof PINGREQ | typeof PINGRESP | typeof DISCONNECT;
+}
+
+export type Packet =
+	| ConnectPacket
+	| ConnackPacket
+	| PublishPacket
+	| AckPacket
+	| SubscribePacket
+	| SubackPacket
+	| UnsubscribePacket
+	| EmptyPacket;
+
+/** Largest Remaining Length the four-byte variable integer can say (2.2.3). */
+export const MAX_REMAINING_LENGTH = 268_435_455;
