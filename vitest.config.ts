@@ -7,5 +7,6 @@ export default defineConfig({
 		hookTimeout: 60_000,
 		// Interop suites start brokers on free ports; two cores run them side by side fine.
 		pool: "forks",
+		reporters: ["default", "./host-tests/summary-reporter.ts"],
 	},
 });

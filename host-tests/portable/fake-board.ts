@@ -69,9 +69,39 @@ export class FakeStream implements Stream {
 	}
 }
 
+/** A bound UDP endpoint: the test reads what the firmware sent and delivers datagrams to it. */
+export class FakeDatagram implements Datagram {
+	readonly sent: { bytes: Uint8Array; address: string; port: number }[] = [];
+	closed = false;
+	constructor(
+		readonly options: DatagramOptions,
+		readonly port: number,
+	) {}
+
+	/** A datagram arrives from `address`:`port`. */
+	deliver(bytes: Uint8Array, address = "127.0.0.1", port = 1884): void {
+		if (!this.closed) this.options.onMessage(bytes, address, port);
+	}
+
+	/** Everything sent since the last call. */
+	takeSent(): { bytes: Uint8Array; address: string; port: number }[] {
+		return this.sent.splice(0, this.sent.length);
+	}
+
+	send(bytes: Uint8Array, address: string, port: number): void {
+		if (this.closed) throw new Error("send after close");
+		this.sent.push({ bytes: bytes.slice(), address, port });
+	}
+
+	close(): void {
+		this.closed = true;
+	}
+}
+
 export class FakeBoard implements Board {
 	readonly name = "fake";
 	readonly streams: FakeStream[] = [];
+	readonly datagrams: FakeDatagram[] = [];
 	readonly logs: { event: string; fields: LogFields }[] = [];
 	readonly outputs = new Map<number, 0 | 1>();
 	#now = 0;
@@ -135,8 +165,18 @@ export class FakeBoard implements Board {
 		return stream;
 	}
 
-	openDatagram(_options: DatagramOptions): Datagram {
-		throw new Error("FakeBoard has no datagrams");
+	openDatagram(options: DatagramOptions): Datagram {
+		const datagram = new FakeDatagram(options, options.port || 40_000 + this.datagrams.length);
+		this.datagrams.push(datagram);
+		// Bound "asynchronously", as on Node: readiness arrives on the next timer turn.
+		if (options.onReady) this.setTimer(() => options.onReady?.(), 0);
+		return datagram;
+	}
+
+	get lastDatagram(): FakeDatagram {
+		const datagram = this.datagrams[this.datagrams.length - 1];
+		if (!datagram) throw new Error("no datagram endpoint was opened");
+		return datagram;
 	}
 
 	digitalOutput(pin: number): DigitalOutput {

@@ -36,11 +36,20 @@ export interface LampConfig {
 	readonly statusTopic: string;
 }
 
-export interface FirmwareConfig {
-	readonly protocol: "mqtt";
-	readonly mqtt: MqttConfig;
+/** The protocols the firmware speaks; each brings its own config section. */
+export const PROTOCOLS = ["mqtt"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+interface CommonConfig {
 	readonly lamp: LampConfig;
 }
+
+export interface MqttFirmwareConfig extends CommonConfig {
+	readonly protocol: "mqtt";
+	readonly mqtt: MqttConfig;
+}
+
+export type FirmwareConfig = MqttFirmwareConfig;
 
 export interface ParseOptions {
 	/** The board joins Wi-Fi itself and so needs `ssid` (device boards, not the host). */
@@ -50,15 +59,26 @@ export interface ParseOptions {
 export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConfig {
 	const config = new ConfigReader(raw);
 	if (options.wifi) config.string("ssid");
-	const protocol = config.oneOf("protocol", ["mqtt"], "mqtt");
+	const protocol = config.oneOf("protocol", PROTOCOLS, "mqtt");
+	const lamp = parseLampConfig(config);
+	switch (protocol) {
+		case "mqtt":
+			return { protocol, lamp, mqtt: parseMqttConfig(config) };
+	}
+}
+
+function parseLampConfig(config: ConfigReader): LampConfig {
 	const topic = topicName(config, "lampTopic", "home/office/lamp");
-	const lamp: LampConfig = {
+	return {
 		pin: config.integer("lampPin", 2, 0, 48),
 		activeLow: config.oneOf("lampActive", ["high", "low"], "high") === "low",
 		topic,
 		stateTopic: topicName(config, "stateTopic", `${topic}/state`),
 		statusTopic: topicName(config, "statusTopic", `${topic}/status`),
 	};
+}
+
+function parseMqttConfig(config: ConfigReader): MqttConfig {
 	const brokerCa = config.optionalString("brokerCa");
 	const broker = parseBrokerUrl(config.string("broker"), brokerCa);
 	const reconnectBase = config.integer("reconnectBase", 1000, 10, 3_600_000);
@@ -79,7 +99,7 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 		throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");
 	if (mqtt.clientId === "" && !mqtt.cleanSession)
 		throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
-	return { protocol, mqtt, lamp };
+	return mqtt;
 }
 
 const BROKER_URL = /^(mqtts?):\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/;
@@ -95,7 +115,7 @@ export function parseBrokerUrl(url: string, ca?: string, key = "broker"): Broker
 	return { host: match[2], port, tls: secure ? { ca } : undefined };
 }
 
-function topicName(config: ConfigReader, key: string, fallback: string): string {
+export function topicName(config: ConfigReader, key: string, fallback: string): string {
 	const topic = config.string(key, fallback);
 	try {
 		validateTopicName(topic);

@@ -16,7 +16,10 @@ export function startFirmware(board: Board, raw: RawConfig, options: ParseOption
 	const config = parseConfig(raw, options);
 	const lamp = new Lamp(board.digitalOutput(config.lamp.pin), config.lamp.activeLow);
 	board.log("start", { board: board.name, protocol: config.protocol, lampPin: config.lamp.pin });
-	return startMqttLamp(board, config, lamp);
+	switch (config.protocol) {
+		case "mqtt":
+			return startMqttLamp(board, config, lamp);
+	}
 }
 
 /** Logs a startup failure as one event; a ConfigError names the key and the expected form. */

@@ -9,7 +9,7 @@ import { readUtf8, encodeUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
 import { MqttClient } from "../mqtt/client";
 import type { PublishPacket } from "../mqtt/packet";
-import type { FirmwareConfig } from "./config";
+import type { MqttFirmwareConfig } from "./config";
 import { parseLampCommand } from "./lamp-command";
 
 export interface RunningApp {
@@ -20,7 +20,7 @@ export interface RunningApp {
 /** How long a clean stop waits for the broker to acknowledge "offline". */
 const OFFLINE_ACK_MS = 2000;
 
-export function startMqttLamp(board: Board, config: FirmwareConfig, lamp: Lamp): RunningApp {
+export function startMqttLamp(board: Board, config: MqttFirmwareConfig, lamp: Lamp): RunningApp {
 	const { mqtt, lamp: settings } = config;
 	const broker = `${mqtt.broker.tls ? "mqtts" : "mqtt"}://${mqtt.broker.host}:${mqtt.broker.port}`;
 

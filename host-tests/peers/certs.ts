@@ -1,0 +1,43 @@
+/**
+ * Test certificates made with openssl at test time (nothing committed): a CA, a server
+ * certificate for localhost / 127.0.0.1 signed by it, and an unrelated CA to show that
+ * the wrong trust anchor is refused.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface Certificates {
+	readonly dir: string;
+	/** Paths. */
+	readonly caFile: string;
+	readonly certFile: string;
+	readonly keyFile: string;
+	/** PEM text of the CA that signed the server certificate, and of an unrelated CA. */
+	readonly ca: string;
+	readonly otherCa: string;
+}
+
+function openssl(dir: string, args: string[]): void {
+	execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
+export function makeCertificates(): Certificates {
+	const dir = mkdtempSync(join(tmpdir(), "lampnode-certs-"));
+	openssl(dir, ["req", "-x509", ...EC, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=lampnode test CA"]);
+	openssl(dir, ["req", "-x509", ...EC, "-keyout", "other-ca.key", "-out", "other-ca.crt", "-days", "2", "-subj", "/CN=some other CA"]);
+	openssl(dir, ["req", ...EC, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
+	writeFileSync(join(dir, "server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+	openssl(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext"]);
+	return {
+		dir,
+		caFile: join(dir, "ca.crt"),
+		certFile: join(dir, "server.crt"),
+		keyFile: join(dir, "server.key"),
+		ca: readFileSync(join(dir, "ca.crt"), "utf8"),
+		otherCa: readFileSync(join(dir, "other-ca.crt"), "utf8"),
+	};
+}

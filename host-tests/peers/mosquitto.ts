@@ -1,0 +1,99 @@
+/**
+ * A real mosquitto for interop tests: its own config file in a temporary folder, free
+ * loopback ports, optional TLS listener and persistence. The test starts and stops it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Certificates } from "./certs";
+import { freeTcpPort, waitForTcp } from "./ports";
+import { findExecutable } from "./require-peer";
+
+export interface MosquittoOptions {
+	readonly tls?: Certificates;
+	/** Keep sessions and queued messages on disk across restarts. */
+	readonly persistence?: boolean;
+}
+
+export class Mosquitto {
+	readonly port: number;
+	readonly tlsPort: number | undefined;
+	readonly #config: string;
+	readonly #dir: string;
+	#process: ChildProcess | undefined;
+	#log = "";
+
+	private constructor(dir: string, config: string, port: number, tlsPort: number | undefined) {
+		this.#dir = dir;
+		this.#config = config;
+		this.port = port;
+		this.tlsPort = tlsPort;
+	}
+
+	static async start(options: MosquittoOptions = {}): Promise<Mosquitto> {
+		const dir = mkdtempSync(join(tmpdir(), "lampnode-mosquitto-"));
+		const port = await freeTcpPort();
+		const tlsPort = options.tls ? await freeTcpPort() : undefined;
+		const lines = [
+			"per_listener_settings false",
+			"allow_anonymous true",
+			`listener ${port} 127.0.0.1`,
+			// Run as root means "drop to user mosquitto", which could not read this folder.
+			...(process.getuid?.() === 0 ? ["user root"] : []),
+			"log_dest stderr",
+			"log_type error",
+			"log_type warning",
+			`persistence ${options.persistence ? "true" : "false"}`,
+			`persistence_location ${dir}/`,
+			"autosave_interval 1",
+			"max_queued_messages 100000",
+		];
+		if (options.tls && tlsPort)
+			lines.push(`listener ${tlsPort} 127.0.0.1`, `cafile ${options.tls.caFile}`, `certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`);
+		const config = join(dir, "mosquitto.conf");
+		writeFileSync(config, lines.join("\n") + "\n");
+		const broker = new Mosquitto(dir, config, port, tlsPort);
+		await broker.restart();
+		return broker;
+	}
+
+	get url(): string {
+		return `mqtt://127.0.0.1:${this.port}`;
+	}
+
+	/** What mosquitto logged (errors and warnings), for failure messages. */
+	get log(): string {
+		return this.#log;
+	}
+
+	/** Starts mosquitto again on the same ports and files (after `kill`). */
+	async restart(): Promise<void> {
+		const executable = findExecutable("mosquitto");
+		if (!executable) throw new Error("mosquitto is not installed");
+		const child = spawn(executable, ["-c", this.#config], { stdio: ["ignore", "ignore", "pipe"] });
+		child.stderr?.on("data", (chunk: Buffer) => (this.#log += chunk.toString()));
+		this.#process = child;
+		await waitForTcp(this.port);
+		if (this.tlsPort) await waitForTcp(this.tlsPort);
+	}
+
+	/** SIGKILL: a crash, no chance to save anything after the last autosave. */
+	async kill(): Promise<void> {
+		await this.#signal("SIGKILL");
+	}
+
+	async stop(): Promise<void> {
+		await this.#signal("SIGTERM");
+		rmSync(this.#dir, { recursive: true, force: true });
+	}
+
+	async #signal(signal: NodeJS.Signals): Promise<void> {
+		const child = this.#process;
+		this.#process = undefined;
+		if (!child || child.exitCode !== null) return;
+		const exited = new Promise((resolve) => child.once("exit", resolve));
+		child.kill(signal);
+		await exited;
+	}
+}
