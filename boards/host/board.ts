@@ -19,6 +19,7 @@ import type {
 	Stream,
 	StreamOptions,
 	TimerHandle,
+	TlsOptions,
 } from "../../src/common/board";
 import { SimulatedPin } from "./pins";
 
@@ -59,17 +60,7 @@ export class HostBoard implements Board {
 
 	connectStream(options: StreamOptions): Stream {
 		const secure = options.tls;
-		const socket = secure
-			? tls.connect({
-					host: options.host,
-					port: options.port,
-					ca: secure.ca,
-					// SNI must not carry an IP address (RFC 6066 3); the identity check still applies.
-					servername: net.isIP(secure.serverName ?? options.host) ? undefined : (secure.serverName ?? options.host),
-					checkServerIdentity: secure.serverName ? (_host, cert) => tls.checkServerIdentity(secure.serverName as string, cert) : undefined,
-					rejectUnauthorized: true,
-				})
-			: net.connect({ host: options.host, port: options.port });
+		const socket = secure ? tls.connect(tlsOptions(options.host, options.port, secure)) : net.connect({ host: options.host, port: options.port });
 		socket.setNoDelay(true);
 		let failure: Error | undefined;
 		socket.once(secure ? "secureConnect" : "connect", () => options.onConnect());
@@ -124,6 +115,17 @@ export class HostBoard implements Board {
 		if (!simulated) this.pins.set(pin, (simulated = new SimulatedPin()));
 		return simulated;
 	}
+}
+
+/** Node TLS options with verification on; Node refuses options that are present but undefined. */
+function tlsOptions(host: string, port: number, secure: TlsOptions): tls.ConnectionOptions {
+	const name = secure.serverName ?? host;
+	const options: tls.ConnectionOptions = { host, port, rejectUnauthorized: true };
+	if (secure.ca !== undefined) options.ca = secure.ca;
+	// SNI must not carry an IP address (RFC 6066 3); the identity check still applies.
+	if (!net.isIP(name)) options.servername = name;
+	if (secure.serverName !== undefined) options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert);
+	return options;
 }
 
 function printJsonLine(event: string, fields: LogFields): void {

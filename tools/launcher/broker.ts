@@ -3,6 +3,8 @@ import { Aedes } from "aedes";
 import net from "node:net";
 
 export interface EmbeddedBroker {
+	/** The broker itself, for tests that watch what it sees. */
+	readonly aedes: Aedes;
 	readonly port: number;
 	readonly url: string;
 	close(): Promise<void>;
@@ -27,6 +29,7 @@ export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker>
 		bound = await listen(0);
 	}
 	return {
+		aedes,
 		port: bound,
 		url: `mqtt://127.0.0.1:${bound}`,
 		close: () =>
