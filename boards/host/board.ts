@@ -21,7 +21,7 @@ import type {
 	TimerHandle,
 	TlsOptions,
 } from "../../src/common/board";
-import { SimulatedPin } from "./pins";
+import { SimulatedPins, type SimulatedPin } from "../simulated/pins";
 
 export interface HostBoardOptions {
 	/** Where log events go; defaults to one JSON line each on stdout. */
@@ -30,8 +30,7 @@ export interface HostBoardOptions {
 
 export class HostBoard implements Board {
 	readonly name = "host";
-	/** Every pin the firmware opened, for a test or the launcher to look at or drive. */
-	readonly pins = new Map<number, SimulatedPin>();
+	readonly #pins = new SimulatedPins();
 	readonly #log: (event: string, fields: LogFields) => void;
 
 	constructor(options: HostBoardOptions = {}) {
@@ -95,26 +94,23 @@ export class HostBoard implements Board {
 		};
 	}
 
+	/** Every pin the firmware opened, for a test or the launcher to look at or drive. */
+	get pins(): ReadonlyMap<number, SimulatedPin> {
+		return this.#pins.pins;
+	}
+
 	digitalOutput(pin: number): DigitalOutput {
-		return this.#pin(pin);
+		return this.#pins.digitalOutput(pin);
 	}
 
 	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput {
-		const simulated = this.#pin(pin);
-		if (options.pull === "up") simulated.drive(1);
-		const unlisten = options.onChange ? simulated.listen(options.onChange) : undefined;
-		return { read: () => simulated.read(), close: () => unlisten?.() };
+		return this.#pins.digitalInput(pin, options);
 	}
 
 	log(event: string, fields: LogFields = {}): void {
 		this.#log(event, fields);
 	}
 
-	#pin(pin: number): SimulatedPin {
-		let simulated = this.pins.get(pin);
-		if (!simulated) this.pins.set(pin, (simulated = new SimulatedPin()));
-		return simulated;
-	}
 }
 
 /** Node TLS options with verification on; Node refuses options that are present but undefined. */
