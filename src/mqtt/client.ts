@@ -51,6 +51,7 @@ export class MqttClient {
 	#onlineAt = -1;
 	#stopped = true;
 	#writing: Uint8Array[] = [];
+	#servicePending = false;
 
 	constructor(board: Board, options: MqttClientOptions) {
 		this.#board = board;
@@ -86,7 +87,7 @@ export class MqttClient {
 		const result = new Promise<void>((resolve, reject) => {
 			this.session.publish(topic, bytes, options.qos ?? 0, options.retain ?? false, this.#board.now(), (error) => (error ? reject(error) : resolve()));
 		});
-		this.#service();
+		this.#serviceSoon();
 		return result;
 	}
 
@@ -95,7 +96,7 @@ export class MqttClient {
 		const result = new Promise<readonly number[]>((resolve, reject) => {
 			this.session.subscribe(subscriptions, this.#board.now(), (error, codes) => (error ? reject(error) : resolve(codes)));
 		});
-		this.#service();
+		this.#serviceSoon();
 		return result;
 	}
 
@@ -103,7 +104,7 @@ export class MqttClient {
 		const result = new Promise<void>((resolve, reject) => {
 			this.session.unsubscribe(topics, this.#board.now(), (error) => (error ? reject(error) : resolve()));
 		});
-		this.#service();
+		this.#serviceSoon();
 		return result;
 	}
 
@@ -147,6 +148,20 @@ export class MqttClient {
 				if (!current()) return;
 				this.#closed(error);
 			},
+		});
+	}
+
+	/**
+	 * Services the session once the caller's synchronous work is done: a burst of publish
+	 * calls then leaves as one write (one TCP segment, one radio burst) instead of one
+	 * write per message.
+	 */
+	#serviceSoon(): void {
+		if (this.#servicePending) return;
+		this.#servicePending = true;
+		Promise.resolve().then(() => {
+			this.#servicePending = false;
+			this.#service();
 		});
 	}
 

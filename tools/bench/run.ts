@@ -3,17 +3,29 @@
  * side with what a user would otherwise pick, in one run. Prints a table and writes
  * bench/results.json. `--smoke` runs every benchmark briefly (for the test suite).
  */
+import { EventEmitter } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import type { BenchOptions, Row } from "./measure";
 import { mqttCodecRows } from "./mqtt-codec";
+import { mqttThroughputRows } from "./mqtt-throughput";
 
 const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, out: { type: "string" } } });
 const options: BenchOptions = values.smoke ? { runs: 1, ms: 20, messages: 200 } : { runs: 7, ms: 400, messages: 20_000 };
 
-const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [["MQTT codec", mqttCodecRows]];
+// MQTT.js adds a drain listener per pending publish; thousands in flight are the point here.
+EventEmitter.defaultMaxListeners = 0;
+process.removeAllListeners("warning");
+process.on("warning", (warning) => {
+	if (warning.name !== "MaxListenersExceededWarning") process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
+const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
+	["MQTT codec", mqttCodecRows],
+	["MQTT throughput (mosquitto)", mqttThroughputRows],
+];
 
 const rows: Row[] = [];
 for (const [name, suite] of suites) {
