@@ -19,8 +19,9 @@ import type {
 	Stream,
 	StreamOptions,
 	TimerHandle,
+	TlsOptions,
 } from "../../src/common/board";
-import { SimulatedPin } from "./pins";
+import { SimulatedPins, type SimulatedPin } from "../simulated/pins";
 
 export interface HostBoardOptions {
 	/** Where log events go; defaults to one JSON line each on stdout. */
@@ -29,8 +30,7 @@ export interface HostBoardOptions {
 
 export class HostBoard implements Board {
 	readonly name = "host";
-	/** Every pin the firmware opened, for a test or the launcher to look at or drive. */
-	readonly pins = new Map<number, SimulatedPin>();
+	readonly #pins = new SimulatedPins();
 	readonly #log: (event: string, fields: LogFields) => void;
 
 	constructor(options: HostBoardOptions = {}) {
@@ -59,17 +59,7 @@ export class HostBoard implements Board {
 
 	connectStream(options: StreamOptions): Stream {
 		const secure = options.tls;
-		const socket = secure
-			? tls.connect({
-					host: options.host,
-					port: options.port,
-					ca: secure.ca,
-					// SNI must not carry an IP address (RFC 6066 3); the identity check still applies.
-					servername: net.isIP(secure.serverName ?? options.host) ? undefined : (secure.serverName ?? options.host),
-					checkServerIdentity: secure.serverName ? (_host, cert) => tls.checkServerIdentity(secure.serverName as string, cert) : undefined,
-					rejectUnauthorized: true,
-				})
-			: net.connect({ host: options.host, port: options.port });
+		const socket = secure ? tls.connect(tlsOptions(options.host, options.port, secure)) : net.connect({ host: options.host, port: options.port });
 		socket.setNoDelay(true);
 		let failure: Error | undefined;
 		socket.once(secure ? "secureConnect" : "connect", () => options.onConnect());
@@ -104,26 +94,34 @@ export class HostBoard implements Board {
 		};
 	}
 
+	/** Every pin the firmware opened, for a test or the launcher to look at or drive. */
+	get pins(): ReadonlyMap<number, SimulatedPin> {
+		return this.#pins.pins;
+	}
+
 	digitalOutput(pin: number): DigitalOutput {
-		return this.#pin(pin);
+		return this.#pins.digitalOutput(pin);
 	}
 
 	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput {
-		const simulated = this.#pin(pin);
-		if (options.pull === "up") simulated.drive(1);
-		const unlisten = options.onChange ? simulated.listen(options.onChange) : undefined;
-		return { read: () => simulated.read(), close: () => unlisten?.() };
+		return this.#pins.digitalInput(pin, options);
 	}
 
 	log(event: string, fields: LogFields = {}): void {
 		this.#log(event, fields);
 	}
 
-	#pin(pin: number): SimulatedPin {
-		let simulated = this.pins.get(pin);
-		if (!simulated) this.pins.set(pin, (simulated = new SimulatedPin()));
-		return simulated;
-	}
+}
+
+/** Node TLS options with verification on; Node refuses options that are present but undefined. */
+function tlsOptions(host: string, port: number, secure: TlsOptions): tls.ConnectionOptions {
+	const name = secure.serverName ?? host;
+	const options: tls.ConnectionOptions = { host, port, rejectUnauthorized: true };
+	if (secure.ca !== undefined) options.ca = secure.ca;
+	// SNI must not carry an IP address (RFC 6066 3); the identity check still applies.
+	if (!net.isIP(name)) options.servername = name;
+	if (secure.serverName !== undefined) options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert);
+	return options;
 }
 
 function printJsonLine(event: string, fields: LogFields): void {

@@ -3,6 +3,9 @@
  * ECMA-419 sockets refuse a write larger than the space the stack reports (onWritable),
  * so writes queue here and drain as space appears; close() waits for the queue.
  */
+// mcconfig maps this specifier to the SDK's tlssocket.js for its tsc run, which hides the
+// declaration its typings give under another name; referencing it keeps the types.
+/// <reference path="../../node_modules/@moddable/typings/embedded_io/socket/tls.d.ts" />
 import TCP from "embedded:io/socket/tcp";
 import TLSSocket, { type Options as TLSOptions } from "embedded:io/socket/tcp/tls";
 import Resource from "Resource";

@@ -5,7 +5,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
-import { validateTopicFilter } from "./topic";
+import { topicProblem } from "./topic";
 import {
 	CONNECT,
 	CONNACK,
@@ -289,20 +289,14 @@ class FieldReader {
 
 /** Topic names in PUBLISH (and wills) are non-empty, wildcard-free and free of U+0000 (4.7). */
 function checkTopicName(topic: string): string {
-	if (topic.length === 0) throw malformed("empty topic name");
-	for (let i = 0; i < topic.length; i++) {
-		const c = topic.charCodeAt(i);
-		if (c === 0x2b || c === 0x23 || c === 0) throw malformed(`topic name "${topic}" contains a wildcard or U+0000`);
-	}
+	const problem = topicProblem(topic, false);
+	if (problem) throw malformed(`topic name "${topic}" ${problem}`);
 	return topic;
 }
 
 function checkFilter(filter: string): string {
-	try {
-		validateTopicFilter(filter);
-	} catch (error) {
-		throw malformed((error as Error).message);
-	}
+	const problem = topicProblem(filter, true);
+	if (problem) throw malformed(`topic filter "${filter}" ${problem}`);
 	return filter;
 }
 

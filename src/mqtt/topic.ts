@@ -14,23 +14,34 @@ const DOLLAR = 0x24;
 /** A topic name to publish to: no wildcards (4.7.1-1). */
 export function validateTopicName(topic: string): void {
 	validateString(topic, "topic name");
-	for (let i = 0; i < topic.length; i++) {
-		const c = topic.charCodeAt(i);
-		if (c === PLUS || c === HASH) throw invalid(`topic name "${topic}" contains a wildcard`);
-	}
+	const problem = topicProblem(topic, false);
+	if (problem) throw invalid(`topic name "${topic}" ${problem}`);
 }
 
 /** A subscription filter: "+" fills a whole level, "#" is a whole last level (4.7.1-2, 4.7.1-3). */
 export function validateTopicFilter(filter: string): void {
 	validateString(filter, "topic filter");
-	for (let i = 0; i < filter.length; i++) {
-		const c = filter.charCodeAt(i);
+	const problem = topicProblem(filter, true);
+	if (problem) throw invalid(`topic filter "${filter}" ${problem}`);
+}
+
+/**
+ * What is wrong with a topic name (`filter` false) or filter, or undefined: emptiness,
+ * U+0000 and wildcard placement, in one pass. Byte length and UTF-8 form are the
+ * caller's to check (the decoder has them from the wire already).
+ */
+export function topicProblem(topic: string, filter: boolean): string | undefined {
+	const length = topic.length;
+	if (length === 0) return "is empty";
+	for (let i = 0; i < length; i++) {
+		const c = topic.charCodeAt(i);
+		if (c === 0) return "contains U+0000";
 		if (c !== PLUS && c !== HASH) continue;
-		const levelStart = i === 0 || filter.charCodeAt(i - 1) === SLASH;
-		const levelEnd = i === filter.length - 1 || filter.charCodeAt(i + 1) === SLASH;
-		if (!levelStart || !levelEnd) throw invalid(`topic filter "${filter}": a wildcard must fill a whole level`);
-		if (c === HASH && i !== filter.length - 1) throw invalid(`topic filter "${filter}": "#" must be the last level`);
+		if (!filter) return "contains a wildcard";
+		if ((i > 0 && topic.charCodeAt(i - 1) !== SLASH) || (i < length - 1 && topic.charCodeAt(i + 1) !== SLASH)) return "has a wildcard that does not fill a whole level";
+		if (c === HASH && i !== length - 1) return 'has "#" before the last level';
 	}
+	return undefined;
 }
 
 /** True if `filter` selects `topic`; "$" topics are never selected by a leading wildcard (4.7.2). */
@@ -63,11 +74,9 @@ export function topicMatches(filter: string, topic: string): boolean {
 }
 
 function validateString(text: string, what: string): void {
-	if (text.length === 0) throw invalid(`${what} is empty`);
 	const length = utf8Length(text);
 	if (length < 0) throw invalid(`${what} is not valid UTF-8 (lone surrogate)`);
 	if (length > 0xffff) throw invalid(`${what} is ${length} bytes, over the 65535-byte limit`);
-	if (text.indexOf("\u0000") >= 0) throw invalid(`${what} contains U+0000`);
 }
 
 function invalid(message: string): ProtocolError {

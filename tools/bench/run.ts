@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: how fast, small and frugal the firmware's protocol work is, side by
+ * side with what a user would otherwise pick, in one run. Prints a table and writes
+ * bench/results.json. `--smoke` runs every benchmark briefly (for the test suite).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import type { BenchOptions, Row } from "./measure";
+import { mqttCodecRows } from "./mqtt-codec";
+
+const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, out: { type: "string" } } });
+const options: BenchOptions = values.smoke ? { runs: 1, ms: 20, messages: 200 } : { runs: 7, ms: 400, messages: 20_000 };
+
+const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [["MQTT codec", mqttCodecRows]];
+
+const rows: Row[] = [];
+for (const [name, suite] of suites) {
+	process.stderr.write(`bench: ${name}...\n`);
+	rows.push(...(await suite(options)));
+}
+
+const format = (value: number | null) => (value === null ? "-" : value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2));
+const table = [
+	["id", "unit", "ours", "baseline", "ratio", "target"],
+	...rows.map((r) => [r.id, r.unit, format(r.ours), format(r.baseline), r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`, r.target ?? ""]),
+];
+const widths = table[0].map((_, c) => Math.max(...table.map((line) => line[c].length)));
+for (const line of table) process.stdout.write(line.map((cell, c) => (c >= 2 && c <= 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ") + "\n");
+process.stdout.write(`\n${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, Node ${process.version}${values.smoke ? ", smoke run" : ""}\n`);
+
+const out = values.out ?? fileURLToPath(new URL("../../bench/results.json", import.meta.url));
+mkdirSync(fileURLToPath(new URL(".", `file://${out}`)), { recursive: true });
+writeFileSync(out, JSON.stringify(rows.map(({ id, unit, ours, baseline, ratio }) => ({ id, unit, ours, baseline, ratio })), null, 2) + "\n");

@@ -1,0 +1,66 @@
+/**
+ * `npm start`: the firmware on the laptop with nothing to set up. Starts an embedded
+ * MQTT broker (aedes, 127.0.0.1) unless --broker names one, runs the firmware on the
+ * host board, shows the lamp live and prints the command that switches it.
+ *
+ *   npm start [-- --broker mqtt://host:port | mqtts://host:port] [--port 1883]
+ *                [--set key=value]...
+ *
+ * Ctrl-C or SIGTERM stops the firmware cleanly ("offline" retained, then DISCONNECT),
+ * then the broker.
+ */
+import { parseArgs } from "node:util";
+import { startEmbeddedBroker, type EmbeddedBroker } from "./launcher/broker";
+import { startFirmware } from "./launcher/firmware";
+import { createView } from "./launcher/view";
+import { manifestConfig } from "../boards/host/config";
+
+const { values } = parseArgs({
+	options: {
+		broker: { type: "string" },
+		port: { type: "string", default: "1883" },
+		set: { type: "string", multiple: true, default: [] },
+	},
+});
+
+const view = createView(process.stdout.isTTY === true);
+const overrides = values.set ?? [];
+const lampTopic = String(overrides.find((o) => o.startsWith("lampTopic="))?.slice(10) || manifestConfig().lampTopic || "home/office/lamp");
+
+let broker: EmbeddedBroker | undefined;
+let brokerUrl = values.broker;
+if (!brokerUrl) {
+	broker = await startEmbeddedBroker(Number(values.port));
+	brokerUrl = broker.url;
+}
+const { hostname, port } = new URL(brokerUrl);
+const brokerPort = port || (brokerUrl.startsWith("mqtts:") ? "8883" : "1883");
+
+view.ready({
+	broker: brokerUrl,
+	embedded: broker !== undefined,
+	commands: {
+		switch: `mosquitto_pub -h ${hostname} -p ${brokerPort} -t ${lampTopic} -m on`,
+		toggle: `npx mqtt pub -h ${hostname} -p ${brokerPort} -t ${lampTopic} -m toggle`,
+		watch: `mosquitto_sub -h ${hostname} -p ${brokerPort} -t '${lampTopic}/#' -v`,
+	},
+});
+
+const firmware = startFirmware(["--broker", brokerUrl, ...overrides.flatMap((o) => ["--set", o])], (event, line) => view.event(event, line));
+
+let stopping = false;
+const shutdown = async () => {
+	if (stopping) return;
+	stopping = true;
+	await firmware.stop();
+	await broker?.close();
+	process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+
+const code = await firmware.exited;
+if (!stopping) {
+	await broker?.close();
+	process.exit(code ?? 1);
+}
