@@ -11,6 +11,7 @@ const valid = { broker: "mqtt://127.0.0.1:1883" };
 describe("Config", () => {
 	it("fills defaults: lamp topics, pin, keep-alive, QoS 1, clean session", () => {
 		const config = parseConfig(valid, { wifi: false });
+		if (config.protocol !== "mqtt") throw new Error("expected the mqtt protocol");
 		check(config.lamp).toEqual({ pin: 2, activeLow: false, topic: "home/office/lamp", stateTopic: "home/office/lamp/state", statusTopic: "home/office/lamp/status" });
 		check(config.mqtt.keepAlive).toBe(60);
 		check(config.mqtt.qos).toBe(1);
@@ -19,6 +20,7 @@ describe("Config", () => {
 	});
 	it("takes command-line strings for numbers and booleans, as mcconfig key=value gives them", () => {
 		const config = parseConfig({ ...valid, lampPin: "5", lampActive: "low", keepAlive: "30", cleanSession: "false", clientId: "lamp-1", qos: "2" }, { wifi: false });
+		if (config.protocol !== "mqtt") throw new Error("expected the mqtt protocol");
 		check(config.lamp.pin).toBe(5);
 		check(config.lamp.activeLow).toBe(true);
 		check(config.mqtt.keepAlive).toBe(30);

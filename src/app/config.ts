@@ -8,6 +8,7 @@ import type { BrokerAddress } from "../mqtt/client";
 import type { QoS } from "../mqtt/packet";
 import { validateTopicName } from "../mqtt/topic";
 import { ConfigReader, type RawConfig } from "./config-reader";
+import { parseMqttSnConfig, type MqttSnConfig } from "./config-mqttsn";
 
 export interface MqttConfig {
 	readonly broker: BrokerAddress;
@@ -37,7 +38,7 @@ export interface LampConfig {
 }
 
 /** The protocols the firmware speaks; each brings its own config section. */
-export const PROTOCOLS = ["mqtt"] as const;
+export const PROTOCOLS = ["mqtt", "mqttsn"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 interface CommonConfig {
@@ -49,7 +50,12 @@ export interface MqttFirmwareConfig extends CommonConfig {
 	readonly mqtt: MqttConfig;
 }
 
-export type FirmwareConfig = MqttFirmwareConfig;
+export interface MqttSnFirmwareConfig extends CommonConfig {
+	readonly protocol: "mqttsn";
+	readonly mqttsn: MqttSnConfig;
+}
+
+export type FirmwareConfig = MqttFirmwareConfig | MqttSnFirmwareConfig;
 
 export interface ParseOptions {
 	/** The board joins Wi-Fi itself and so needs `ssid` (device boards, not the host). */
@@ -64,6 +70,8 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 	switch (protocol) {
 		case "mqtt":
 			return { protocol, lamp, mqtt: parseMqttConfig(config) };
+		case "mqttsn":
+			return { protocol, lamp, mqttsn: parseMqttSnConfig(config) };
 	}
 }
 

@@ -8,6 +8,7 @@ import { Lamp } from "../drivers/lamp";
 import { parseConfig, type ParseOptions } from "./config";
 import type { RawConfig } from "./config-reader";
 import { startMqttLamp, type RunningApp } from "./mqtt-lamp";
+import { startMqttSnLamp } from "./mqttsn-lamp";
 
 export type { RunningApp };
 
@@ -19,6 +20,8 @@ export function startFirmware(board: Board, raw: RawConfig, options: ParseOption
 	switch (config.protocol) {
 		case "mqtt":
 			return startMqttLamp(board, config, lamp);
+		case "mqttsn":
+			return startMqttSnLamp(board, config, lamp);
 	}
 }
 

@@ -15,7 +15,12 @@ export type ProtocolErrorCode =
 	| "CONNECT_TIMEOUT" // the peer never answered the connect request
 	| "QUEUE_FULL" // more queued messages than configured
 	| "CONNECTION_LOST" // the transport closed under a request
-	| "CLOSED"; // the client was stopped
+	| "CLOSED" // the client was stopped
+	| "UNKNOWN_PACKET_TYPE" // a message type the protocol reserves (MQTT-SN MsgType)
+	| "GATEWAY_LOST" // the MQTT-SN gateway stopped answering (retries exhausted, ADVERTISEs missed)
+	| "REJECTED_CONGESTION" // the MQTT-SN gateway kept answering "rejected: congestion"
+	| "REJECTED_INVALID_TOPIC_ID" // the MQTT-SN gateway does not know a predefined or short topic
+	| "REJECTED_NOT_SUPPORTED"; // the MQTT-SN gateway answered "rejected: not supported"
 
 export class ProtocolError extends Error {
 	readonly code: ProtocolErrorCode;

@@ -6,6 +6,7 @@
  */
 import type { Board, Stream, TimerHandle, TlsOptions } from "../common/board";
 import { Backoff } from "../common/backoff";
+import { DeadlineTimer } from "../common/deadline-timer";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import { MqttSession, type SessionOptions, type SessionStatus } from "./session";
@@ -44,9 +45,8 @@ export class MqttClient {
 	readonly #board: Board;
 	readonly #options: MqttClientOptions;
 	readonly #backoff: Backoff;
+	readonly #deadline: DeadlineTimer;
 	#stream: Stream | undefined;
-	#timer: TimerHandle | undefined;
-	#timerAt = Infinity;
 	#reconnectTimer: TimerHandle | undefined;
 	#onlineAt = -1;
 	#stopped = true;
@@ -59,6 +59,10 @@ export class MqttClient {
 		this.session = new MqttSession(options);
 		this.#backoff = new Backoff({ base: options.reconnectBase ?? 1000, cap: options.reconnectCap ?? 60_000, random: options.random });
 		this.#backoff.attempt = options.reconnectAttempt ?? 0;
+		this.#deadline = new DeadlineTimer(board, () => {
+			this.session.tick(board.now());
+			this.#service();
+		});
 	}
 
 	get status(): SessionStatus {
@@ -185,7 +189,7 @@ export class MqttClient {
 					break;
 			}
 		}
-		this.#armTimer();
+		this.#deadline.arm(this.#stopped ? undefined : session.nextTimeout());
 	}
 
 	/** One write per service: many small packets go out as one segment. */
@@ -210,26 +214,6 @@ export class MqttClient {
 		chunks.length = 0;
 	}
 
-	#armTimer(): void {
-		const at = this.session.nextTimeout();
-		if (at === undefined || this.#stopped) {
-			this.#clearTimer();
-			return;
-		}
-		// Keep an earlier timer: it fires, finds nothing due, and re-arms. This avoids
-		// a clear/set pair per packet at high message rates.
-		if (this.#timer && this.#timerAt <= at) return;
-		this.#clearTimer();
-		const board = this.#board;
-		this.#timerAt = at;
-		this.#timer = board.setTimer(() => {
-			this.#timer = undefined;
-			this.#timerAt = Infinity;
-			this.session.tick(board.now());
-			this.#service();
-		}, Math.max(0, at - board.now()));
-	}
-
 	#closeStream(error?: ProtocolError): void {
 		const stream = this.#stream;
 		if (!stream) return;
@@ -244,7 +228,7 @@ export class MqttClient {
 		const board = this.#board;
 		this.#stream = undefined;
 		this.session.closed();
-		this.#clearTimer();
+		this.#deadline.clear();
 		if (this.#onlineAt >= 0 && board.now() - this.#onlineAt >= STABLE_CONNECTION_MS) this.#backoff.reset();
 		this.#onlineAt = -1;
 		this.#options.onDisconnect?.(this.#stopped ? undefined : (error ?? new ProtocolError("CONNECTION_LOST", "the broker closed the connection")));
@@ -256,14 +240,8 @@ export class MqttClient {
 		}, delay);
 	}
 
-	#clearTimer(): void {
-		if (this.#timer) this.#board.clearTimer(this.#timer);
-		this.#timer = undefined;
-		this.#timerAt = Infinity;
-	}
-
 	#clearTimers(): void {
-		this.#clearTimer();
+		this.#deadline.clear();
 		if (this.#reconnectTimer) this.#board.clearTimer(this.#reconnectTimer);
 		this.#reconnectTimer = undefined;
 	}

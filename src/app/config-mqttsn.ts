@@ -1,0 +1,92 @@
+/**
+ * The configuration of the lamp over MQTT-SN (protocol "mqttsn"). Keys shared with MQTT
+ * (clientId, keepAlive, cleanSession, qos, reconnectBase/Cap, maxPacketSize) mean the
+ * same here; the MQTT-SN ones are listed in the README's configuration section.
+ */
+import { ConfigError } from "../common/errors";
+import type { GatewayHost } from "../mqttsn/client";
+import { N_RETRY, T_RETRY, T_WAIT, type SearchTarget } from "../mqttsn/session";
+import type { ConfigReader } from "./config-reader";
+
+export interface MqttSnConfig {
+	/** A configured gateway, or undefined to discover one with SEARCHGW. */
+	readonly gateway?: GatewayHost;
+	readonly search: SearchTarget;
+	/** Local UDP port; 0 for any. */
+	readonly localPort: number;
+	readonly clientId: string;
+	/** Seconds. */
+	readonly keepAlive: number;
+	readonly cleanSession: boolean;
+	readonly qos: 0 | 1 | 2;
+	readonly predefinedTopics: Readonly<Record<string, number>>;
+	/** Tretry and T_WAIT in ms, Nretry a count. */
+	readonly tRetry: number;
+	readonly nRetry: number;
+	readonly tWait: number;
+	readonly maxPacketSize: number;
+	readonly reconnectBase: number;
+	readonly reconnectCap: number;
+}
+
+/** MQTT-SN has no registered port; 1883 is what most gateways and clients use over UDP. */
+const DEFAULT_PORT = 1883;
+
+export function parseMqttSnConfig(config: ConfigReader): MqttSnConfig {
+	const gatewayUrl = config.optionalString("gateway");
+	const search = parseUdpUrl(config.string("gatewaySearch", `udp://255.255.255.255:${DEFAULT_PORT}`), "gatewaySearch");
+	if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(search.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
+	const reconnectBase = config.integer("reconnectBase", 1000, 10, 3_600_000);
+	const cleanSession = config.boolean("cleanSession", true);
+	const clientId = config.optionalString("clientId") ?? "";
+	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
+	if (!/^[\x21-\x7e]{0,23}$/.test(clientId)) throw new ConfigError("clientId", "up to 23 printable ASCII characters without spaces (MQTT-SN 5.3.1)");
+	if (clientId === "" && !cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
+	return {
+		gateway: gatewayUrl === undefined ? undefined : parseUdpUrl(gatewayUrl, "gateway"),
+		search: { address: search.host, port: search.port, radius: config.integer("searchRadius", 1, 0, 255) },
+		localPort: config.integer("mqttsnPort", 0, 0, 65535),
+		clientId,
+		keepAlive: config.integer("keepAlive", 60, 0, 65535),
+		cleanSession,
+		qos: config.integer("qos", 1, 0, 2) as 0 | 1 | 2,
+		predefinedTopics: parsePredefinedTopics(config.optionalString("predefinedTopics")),
+		tRetry: config.integer("tRetry", T_RETRY, 10, 3_600_000),
+		nRetry: config.integer("nRetry", N_RETRY, 0, 100),
+		tWait: config.integer("tWait", T_WAIT, 10, 86_400_000),
+		maxPacketSize: config.integer("maxPacketSize", 1024, 16, 65535),
+		reconnectBase,
+		reconnectCap: config.integer("reconnectCap", 60_000, reconnectBase, 86_400_000),
+	};
+}
+
+const UDP_URL = /^udp:\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/;
+
+/** `udp://host[:port]`, port 1883 by default. */
+export function parseUdpUrl(url: string, key: string): GatewayHost {
+	const match = UDP_URL.exec(url);
+	const expected = "udp://host[:port]";
+	if (!match) throw new ConfigError(key, expected);
+	const port = match[2] ? Number(match[2]) : DEFAULT_PORT;
+	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
+	return { host: match[1], port };
+}
+
+/** "name=id,name=id": the predefined topic ids the gateway is configured with. */
+function parsePredefinedTopics(text: string | undefined): Record<string, number> {
+	const topics: Record<string, number> = {};
+	if (text === undefined) return topics;
+	const expected = 'a list "topic=id,topic=id" with distinct ids from 1 to 65534 and topics without wildcards';
+	const ids = new Set<number>();
+	for (const entry of text.split(",")) {
+		const equals = entry.lastIndexOf("=");
+		const name = entry.slice(0, equals).trim();
+		const digits = entry.slice(equals + 1).trim();
+		const id = Number(digits);
+		if (name === "" || !/^\d{1,5}$/.test(digits) || id < 1 || id > 0xfffe || ids.has(id) || /[+#\u0000]/.test(name))
+			throw new ConfigError("predefinedTopics", expected);
+		ids.add(id);
+		topics[name] = id;
+	}
+	return topics;
+}

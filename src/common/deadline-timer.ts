@@ -1,0 +1,42 @@
+/**
+ * One board timer kept at a sans-IO session's next deadline. A client calls `arm` with
+ * `session.nextTimeout()` after every event; when it fires, the client ticks the session.
+ * An earlier timer is kept rather than moved: it fires, finds nothing due, and is armed
+ * again. That avoids a clear/set pair per packet at high message rates.
+ */
+import type { Board, TimerHandle } from "./board";
+
+export class DeadlineTimer {
+	readonly #board: Board;
+	readonly #onFire: () => void;
+	#timer: TimerHandle | undefined;
+	#at = Infinity;
+
+	constructor(board: Board, onFire: () => void) {
+		this.#board = board;
+		this.#onFire = onFire;
+	}
+
+	/** Fires at `at` (board time), or never for undefined. */
+	arm(at: number | undefined): void {
+		if (at === undefined) {
+			this.clear();
+			return;
+		}
+		if (this.#timer && this.#at <= at) return;
+		this.clear();
+		const board = this.#board;
+		this.#at = at;
+		this.#timer = board.setTimer(() => {
+			this.#timer = undefined;
+			this.#at = Infinity;
+			this.#onFire();
+		}, Math.max(0, at - board.now()));
+	}
+
+	clear(): void {
+		if (this.#timer) this.#board.clearTimer(this.#timer);
+		this.#timer = undefined;
+		this.#at = Infinity;
+	}
+}

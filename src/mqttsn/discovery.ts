@@ -1,0 +1,93 @@
+/**
+ * Finding a gateway and noticing when it is gone (MQTT-SN 6.1, 6.2). Plain data and
+ * deadlines, driven by the session:
+ *
+ * - SearchSchedule: when to broadcast SEARCHGW. The first one waits a random time in
+ *   [0, T_SEARCHGW) so clients powered up together do not all search at once; each later
+ *   one waits T_GWINFO for an answer plus a jittered delay whose ceiling doubles (the
+ *   exponential backoff the specification asks for). Hearing another client's SEARCHGW
+ *   counts as our own: we wait for the GWINFO it will bring.
+ * - AdvertiseWatch: a gateway that advertises every `duration` seconds is lost once
+ *   `missed` consecutive ADVERTISEs fail to arrive (N_ADV); half a period of slack lets
+ *   a late broadcast still count.
+ */
+import { Backoff } from "../common/backoff";
+
+/** Where a gateway answers: an IP address as the board reports datagram sources. */
+export interface Gateway {
+	readonly gwId: number;
+	readonly address: string;
+	readonly port: number;
+}
+
+export function sameEndpoint(gateway: Gateway, address: string, port: number): boolean {
+	return gateway.port === port && gateway.address === address;
+}
+
+export class SearchSchedule {
+	readonly #backoff: Backoff;
+	readonly #tGwInfo: number;
+	#searchAt = Infinity;
+
+	constructor(tSearchGw: number, tGwInfo: number, maxDelay: number, random: () => number) {
+		this.#backoff = new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, maxDelay), random });
+		this.#tGwInfo = tGwInfo;
+	}
+
+	get searching(): boolean {
+		return this.#searchAt !== Infinity;
+	}
+
+	start(now: number): void {
+		if (this.searching) return;
+		this.#backoff.reset();
+		this.#searchAt = now + this.#backoff.next();
+	}
+
+	stop(): void {
+		this.#searchAt = Infinity;
+	}
+
+	/** True when a SEARCHGW is due: the caller sends it, the next one is scheduled. */
+	due(now: number): boolean {
+		if (now < this.#searchAt) return false;
+		this.#searchAt = now + this.#tGwInfo + this.#backoff.next();
+		return true;
+	}
+
+	/** Another client searched: behave as if we had. */
+	heardSearch(now: number): void {
+		if (this.searching) this.#searchAt = now + this.#tGwInfo + this.#backoff.next();
+	}
+
+	nextTimeout(): number | undefined {
+		return this.searching ? this.#searchAt : undefined;
+	}
+}
+
+export class AdvertiseWatch {
+	readonly #missed: number;
+	#deadline = Infinity;
+
+	/** `missed`: N_ADV, ADVERTISEs in a row that may go missing before the gateway is lost. */
+	constructor(missed: number) {
+		this.#missed = missed;
+	}
+
+	/** The gateway advertised; the next one is due in `duration` seconds. */
+	heard(duration: number, now: number): void {
+		this.#deadline = duration > 0 ? now + duration * 1000 * (this.#missed + 0.5) : Infinity;
+	}
+
+	reset(): void {
+		this.#deadline = Infinity;
+	}
+
+	expired(now: number): boolean {
+		return now >= this.#deadline;
+	}
+
+	nextTimeout(): number | undefined {
+		return this.#deadline === Infinity ? undefined : this.#deadline;
+	}
+}
