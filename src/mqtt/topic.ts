@@ -4,12 +4,14 @@
  * runs for every incoming message against every subscription.
  */
 import { ProtocolError } from "../common/errors";
-import { utf8Length } from "../common/utf8";
+import { charCodeAt, codeUnit, utf8Length } from "../common/utf8";
 
 const SLASH = 0x2f;
 const PLUS = 0x2b;
 const HASH = 0x23;
 const DOLLAR = 0x24;
+/** codeUnit past the end of a string. */
+const END = -1;
 
 /** A topic name to publish to: no wildcards (4.7.1-1). */
 export function validateTopicName(topic: string): void {
@@ -31,46 +33,45 @@ export function validateTopicFilter(filter: string): void {
  * caller's to check (the decoder has them from the wire already).
  */
 export function topicProblem(topic: string, filter: boolean): string | undefined {
-	const length = topic.length;
-	if (length === 0) return "is empty";
-	for (let i = 0; i < length; i++) {
-		const c = topic.charCodeAt(i);
+	// Walked with codeUnit, never `.length` or `.charCodeAt`: see charCodeAt in utf8.ts.
+	if (codeUnit(topic, 0) === END) return "is empty";
+	for (let i = 0; ; i++) {
+		const c = charCodeAt.call(topic, i);
+		if (c !== c) return undefined; // NaN: the end
 		if (c === 0) return "contains U+0000";
 		if (c !== PLUS && c !== HASH) continue;
 		if (!filter) return "contains a wildcard";
-		if ((i > 0 && topic.charCodeAt(i - 1) !== SLASH) || (i < length - 1 && topic.charCodeAt(i + 1) !== SLASH)) return "has a wildcard that does not fill a whole level";
-		if (c === HASH && i !== length - 1) return 'has "#" before the last level';
+		const next = codeUnit(topic, i + 1);
+		if ((i > 0 && codeUnit(topic, i - 1) !== SLASH) || (next !== END && next !== SLASH)) return "has a wildcard that does not fill a whole level";
+		if (c === HASH && next !== END) return 'has "#" before the last level';
 	}
-	return undefined;
 }
 
 /** True if `filter` selects `topic`; "$" topics are never selected by a leading wildcard (4.7.2). */
 export function topicMatches(filter: string, topic: string): boolean {
-	const fl = filter.length;
-	const tl = topic.length;
-	if (tl > 0 && topic.charCodeAt(0) === DOLLAR) {
-		const first = filter.charCodeAt(0);
+	if (codeUnit(topic, 0) === DOLLAR) {
+		const first = codeUnit(filter, 0);
 		if (first === PLUS || first === HASH) return false;
 	}
 	let f = 0;
 	let t = 0;
-	while (f < fl) {
-		const c = filter.charCodeAt(f);
+	for (;;) {
+		const c = codeUnit(filter, f);
+		if (c === END) return codeUnit(topic, t) === END;
 		if (c === HASH) return true;
 		if (c === PLUS) {
-			while (t < tl && topic.charCodeAt(t) !== SLASH) t++;
+			for (let u = codeUnit(topic, t); u !== SLASH && u !== END; u = codeUnit(topic, ++t));
 			f++;
 			continue;
 		}
-		if (t < tl && topic.charCodeAt(t) === c) {
+		if (codeUnit(topic, t) === c) {
 			f++;
 			t++;
 			continue;
 		}
 		// "sport/#" also selects the parent level "sport" (4.7.1.2).
-		return t === tl && c === SLASH && f + 2 === fl && filter.charCodeAt(f + 1) === HASH;
+		return codeUnit(topic, t) === END && c === SLASH && codeUnit(filter, f + 1) === HASH && codeUnit(filter, f + 2) === END;
 	}
-	return t === tl;
 }
 
 function validateString(text: string, what: string): void {

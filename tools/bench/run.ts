@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { BenchOptions, Row } from "./measure";
 import { mqttCodecRows } from "./mqtt-codec";
 import { mqttThroughputRows } from "./mqtt-throughput";
+import { xsRows } from "./xs-meter";
 
 const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, out: { type: "string" } } });
 const options: BenchOptions = values.smoke ? { runs: 1, ms: 20, messages: 200 } : { runs: 7, ms: 400, messages: 20_000 };
@@ -25,6 +26,7 @@ process.on("warning", (warning) => {
 const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
 	["MQTT codec", mqttCodecRows],
 	["MQTT throughput (mosquitto)", mqttThroughputRows],
+	["XS engine meter", xsRows],
 ];
 
 const rows: Row[] = [];
