@@ -57,6 +57,23 @@ describe("MQTT client", () => {
 		check(packetsIn(stream.takeWritten()).map((p) => asPublish(p).packetId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 	});
 
+	it("writes a burst as soon as a full segment of it is ready, the rest at the end of the turn", async () => {
+		const board = new FakeBoard();
+		const { mqtt } = client(board, { inflightWindow: 100 });
+		mqtt.start();
+		const stream = board.lastStream;
+		stream.accept();
+		stream.deliver(connack());
+		stream.takeWritten();
+		const payload = new Uint8Array(200);
+		for (let i = 0; i < 20; i++) void mqtt.publish("t", payload, { qos: 1 });
+		// 20 PUBLISHes of 207 bytes: a write each time 1460 bytes are waiting (every 8th).
+		check(stream.written).toHaveLength(2);
+		await flush();
+		check(stream.written).toHaveLength(3);
+		check(packetsIn(stream.takeWritten()).map((p) => asPublish(p).packetId)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+	});
+
 	it("resolves a QoS 1 publish on PUBACK and delivers incoming messages", async () => {
 		const board = new FakeBoard();
 		const { mqtt, record } = client(board);

@@ -37,6 +37,13 @@ export interface PublishOptions {
 	readonly retain?: boolean;
 }
 
+/**
+ * Bytes that fill a TCP segment (a 1500-byte Ethernet or Wi-Fi MTU less IP and TCP
+ * headers). Once a burst has this much waiting, writing it at once costs no extra
+ * segment, and it puts the broker to work while the rest of the burst is still made.
+ */
+const SEGMENT_BYTES = 1460;
+
 /** A connection that stayed up this long was healthy: the next failure starts backoff afresh. */
 const STABLE_CONNECTION_MS = 30_000;
 
@@ -91,7 +98,8 @@ export class MqttClient {
 		const result = new Promise<void>((resolve, reject) => {
 			this.session.publish(topic, bytes, options.qos ?? 0, options.retain ?? false, this.#board.now(), (error) => (error ? reject(error) : resolve()));
 		});
-		this.#serviceSoon();
+		if (this.session.transmitBytes >= SEGMENT_BYTES && this.#stream) this.#service();
+		else this.#serviceSoon();
 		return result;
 	}
 

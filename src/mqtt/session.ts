@@ -131,6 +131,7 @@ export class MqttSession {
 	readonly #requests = new Map<number, Request>();
 
 	readonly #transmit = new Fifo<Uint8Array>();
+	#transmitBytes = 0;
 	readonly #events = new Fifo<SessionEvent>();
 
 	constructor(options: SessionOptions) {
@@ -222,6 +223,7 @@ export class MqttSession {
 		// Bytes not yet taken will never reach this connection; everything that matters
 		// is rebuilt by the next `open`.
 		this.#transmit.clear();
+		this.#transmitBytes = 0;
 	}
 
 	/** Time passed: keep-alive and CONNACK deadlines. */
@@ -328,8 +330,15 @@ export class MqttSession {
 
 	// --- outputs ---------------------------------------------------------------------------
 
+	/** Bytes waiting in pollTransmit. */
+	get transmitBytes(): number {
+		return this.#transmitBytes;
+	}
+
 	pollTransmit(): Uint8Array | undefined {
-		return this.#transmit.shift();
+		const bytes = this.#transmit.shift();
+		if (bytes) this.#transmitBytes -= bytes.length;
+		return bytes;
 	}
 
 	pollEvent(): SessionEvent | undefined {
@@ -511,6 +520,7 @@ export class MqttSession {
 
 	#send(bytes: Uint8Array, now: number): void {
 		this.#transmit.push(bytes);
+		this.#transmitBytes += bytes.length;
 		this.#lastSent = now;
 	}
 
