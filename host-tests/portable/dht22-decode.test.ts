@@ -65,6 +65,12 @@ describe("DHT22 decoder", () => {
 		check(decodeDht22({ firstLevel: 0, durations: [1000, ...Array.from(withStart.durations)] }).temperature).toBe(35.1);
 	});
 
+	it("recognises a response whose low was cut short by a late capture start", () => {
+		const train = Array.from(byHand(DATASHEET).durations);
+		train.splice(0, 2, 20);
+		check(decodeDht22({ firstLevel: 0, durations: train })).toEqual({ temperature: 35.1, humidity: 65.2 });
+	});
+
 	it("stops at the released line after the frame", () => {
 		const train = Array.from(byHand(DATASHEET).durations);
 		check(decodeDht22({ firstLevel: 1, durations: [...train, 5000, 40, 20] }).temperature).toBe(35.1);

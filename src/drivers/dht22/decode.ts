@@ -54,6 +54,10 @@ export function frameBytes(capture: PulseCapture): Uint8Array {
 	// The host's start signal and the sensor's response precede the bits, when captured.
 	if (widths[i] >= START_LOW_US) i += 2;
 	if (i < levels.length && widths[i] >= RESPONSE_LOW_US) i += 2;
+	// A capture that starts late (ESP32: the receiver is set up after the line is released)
+	// cuts the response's low short. The first bit is humidity's top bit, always 0
+	// (humidity is at most 1000), so a long first high can only be the response's.
+	else if (i + 1 < levels.length && widths[i + 1] > ONE_THRESHOLD_US && widths[i + 1] < IDLE_HIGH_US) i += 2;
 	const bytes = new Uint8Array(5);
 	let count = 0;
 	for (; i + 1 < levels.length; i += 2) {
