@@ -5,10 +5,11 @@ import type { Lamp } from "../drivers/lamp";
 import { MqttClient } from "../mqtt/client";
 import type { MqttFirmwareConfig } from "./config";
 import { LampApp, type RunningApp } from "./lamp-app";
+import type { RunningLamp } from "./device";
 
 export type { RunningApp };
 
-export function startMqttLamp(board: Board, config: MqttFirmwareConfig, lamp: Lamp): RunningApp {
+export function startMqttLamp(board: Board, config: MqttFirmwareConfig, lamp: Lamp): RunningLamp {
 	const { mqtt, lamp: settings } = config;
 	const broker = `${mqtt.broker.tls ? "mqtts" : "mqtt"}://${mqtt.broker.host}:${mqtt.broker.port}`;
 	const app = new LampApp(board, lamp, settings, mqtt.qos, (topic, payload, qos, retain) => client.publish(topic, payload, { qos, retain }));
@@ -40,5 +41,9 @@ export function startMqttLamp(board: Board, config: MqttFirmwareConfig, lamp: La
 	client.subscribe([{ topic: settings.topic, qos: mqtt.qos }]).catch(app.reportError);
 	client.start();
 
-	return { stop: () => app.stop(client.status === "online", () => client.stop()) };
+	return {
+		stop: () => app.stop(client.status === "online", () => client.stop()),
+		app,
+		sendReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqtt.qos }),
+	};
 }

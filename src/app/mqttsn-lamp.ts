@@ -8,9 +8,10 @@ import { encodeUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
 import { MqttSnClient } from "../mqttsn/client";
 import type { MqttSnFirmwareConfig } from "./config";
-import { LampApp, type RunningApp } from "./lamp-app";
+import { LampApp } from "./lamp-app";
+import type { RunningLamp } from "./device";
 
-export function startMqttSnLamp(board: Board, config: MqttSnFirmwareConfig, lamp: Lamp): RunningApp {
+export function startMqttSnLamp(board: Board, config: MqttSnFirmwareConfig, lamp: Lamp): RunningLamp {
 	const { mqttsn, lamp: settings } = config;
 	const gatewayName = () => {
 		const known = client.session.gateway;
@@ -51,5 +52,9 @@ export function startMqttSnLamp(board: Board, config: MqttSnFirmwareConfig, lamp
 	client.subscribe(settings.topic, mqttsn.qos).catch(app.reportError);
 	client.start();
 
-	return { stop: () => app.stop(client.status === "active", () => client.stop()) };
+	return {
+		stop: () => app.stop(client.status === "active", () => client.stop()),
+		app,
+		sendReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqttsn.qos }),
+	};
 }

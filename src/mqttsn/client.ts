@@ -34,6 +34,8 @@ export interface MqttSnClientOptions extends Omit<MqttSnSessionOptions, "gateway
 	/** No longer connected; `error` says why, unless the client was stopped. */
 	onDisconnect?(error?: Error): void;
 	onAsleep?(): void;
+	/** A client restored asleep has its endpoint (and gateway address): it may now checkMessages or wake. */
+	onReadyAsleep?(): void;
 }
 
 export interface PublishOptions {
@@ -88,7 +90,7 @@ export class MqttSnClient {
 				this.#ready = true;
 				if (this.#stopped) return;
 				// A client restored asleep stays asleep until the application wakes it.
-				if (this.session.status === "asleep") this.#resolveGateway(() => undefined);
+				if (this.session.status === "asleep") this.#resolveGateway(() => this.#options.onReadyAsleep?.());
 				else this.#connect();
 			},
 		});
@@ -150,7 +152,8 @@ export class MqttSnClient {
 		this.#deadline.clear();
 		this.#reconnect.clear();
 		const error = new ProtocolError("CLOSED", "the client was stopped");
-		if (this.#ready) {
+		// Asleep, the gateway holds the session until the next wake: a DISCONNECT would end it.
+		if (this.#ready && this.session.status !== "asleep") {
 			this.session.disconnect(this.#board.now());
 			this.#flush();
 		}

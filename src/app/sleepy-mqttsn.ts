@@ -1,0 +1,84 @@
+/**
+ * A sleepy wake over MQTT-SN, with the specification's sleeping-client procedure (6.14).
+ * The device sleeps with DISCONNECT(duration): the gateway keeps its session, topic ids
+ * and subscriptions, and buffers messages for it. On the next wake, restored asleep
+ * from retained memory, it collects those with PINGREQ(client id) until PINGRESP, then
+ * CONNECTs (active again, nothing registered or subscribed anew) to publish its
+ * reading, and sleeps again.
+ */
+import type { Board } from "../common/board";
+import { encodeUtf8 } from "../common/utf8";
+import { MqttSnClient } from "../mqttsn/client";
+import { decodeSessionState, type SessionState } from "../mqttsn/state";
+import type { MqttSnFirmwareConfig } from "./config";
+import type { SessionFactory, SleepySession } from "./sleepy";
+
+export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig): SessionFactory {
+	return ({ state: stateBytes, handlers, report }): SleepySession => {
+		const { mqttsn, lamp: settings } = config;
+		let state: SessionState | undefined;
+		try {
+			state = stateBytes && stateBytes.length > 0 ? decodeSessionState(stateBytes) : undefined;
+		} catch (error) {
+			report(error as Error);
+		}
+		const asleep = state?.asleep === true && state.gateway !== undefined;
+		let collected: () => void = () => undefined;
+		const commands = new Promise<void>((resolve) => (collected = resolve));
+
+		const client: MqttSnClient = new MqttSnClient(board, {
+			gateway: mqttsn.gateway,
+			search: mqttsn.search,
+			localPort: mqttsn.localPort,
+			clientId: mqttsn.clientId,
+			cleanSession: false,
+			keepAlive: mqttsn.keepAlive,
+			will: { topic: settings.statusTopic, payload: encodeUtf8("offline"), qos: 1, retain: true },
+			predefinedTopics: mqttsn.predefinedTopics,
+			tRetry: mqttsn.tRetry,
+			nRetry: mqttsn.nRetry,
+			tWait: mqttsn.tWait,
+			maxPacketSize: mqttsn.maxPacketSize,
+			reconnectBase: mqttsn.reconnectBase,
+			reconnectCap: mqttsn.reconnectCap,
+			state,
+			onReadyAsleep() {
+				client.checkMessages().then(() => {
+					board.log("commands-collected", { gateway: "asleep session" });
+					collected();
+					client.wake();
+				}, report);
+			},
+			onConnect() {
+				board.log("connected", { clientId: client.session.clientId, resumed: asleep });
+				// A session that was not asleep has nothing buffered for us.
+				if (!asleep) collected();
+				handlers.onConnect();
+			},
+			onMessage(message) {
+				handlers.onMessage(message.topic, message.payload);
+			},
+			onDisconnect(error) {
+				if (error) report(error);
+			},
+		});
+		// The gateway keeps subscriptions of a sleeping session: subscribe on the first wake only.
+		if (!state?.subscriptions.some((s) => s.topic === settings.topic)) client.subscribe(settings.topic, mqttsn.qos).catch(report);
+
+		return {
+			start: () => client.start(),
+			publish: (topic, payload, qos, retain) => client.publish(topic, payload, { qos, retain }),
+			collectCommands: () => commands,
+			get idle() {
+				return client.session.idle;
+			},
+			async sleep(status, seconds) {
+				await client.publish(settings.statusTopic, status, { qos: 1, retain: true });
+				await client.sleep(seconds);
+			},
+			abort: () => client.stop(),
+			exportState: () => client.exportState(),
+			reconnectAttempt: 0,
+		};
+	};
+}
