@@ -6,7 +6,9 @@
 import type { Power, PulseCapture, WakeCause } from "../../src/common/board";
 import { SimulatedDht22, type Dht22SimulatorOptions } from "../../boards/simulated/dht22";
 import { SimulatedPins } from "../../boards/simulated/pins";
-import { FakeBoard } from "./fake-board";
+import type { Stream, StreamOptions } from "../../src/common/board";
+import { FakeBoard, type FakeStream } from "./fake-board";
+import type { MiniBroker } from "./mini-broker";
 
 /** A frame lasts about 5 ms from the start signal. */
 const FRAME_MS = 5;
@@ -41,6 +43,8 @@ export class DeviceBoard extends FakeBoard {
 	readonly simulatedPins = new SimulatedPins();
 	readonly power: FakePower;
 	readonly captures: number[] = [];
+	/** Where streams the firmware opens are served; none: the broker is unreachable. */
+	broker: MiniBroker | undefined;
 
 	constructor(options: { dht22?: Dht22SimulatorOptions; power?: FakePower } = {}) {
 		super();
@@ -51,6 +55,13 @@ export class DeviceBoard extends FakeBoard {
 	captureDht22(_pin: number, done: (capture: PulseCapture | undefined) => void): void {
 		this.captures.push(this.now());
 		this.setTimer(() => done(this.dht22.capture()), FRAME_MS);
+	}
+
+	override connectStream(options: StreamOptions): Stream {
+		const stream = super.connectStream(options) as FakeStream;
+		const broker = this.broker;
+		if (broker) this.setTimer(() => broker.serve(stream, this), 1);
+		return stream;
 	}
 
 	override digitalInput(pin: number, options: Parameters<FakeBoard["digitalInput"]>[1]): ReturnType<FakeBoard["digitalInput"]> {
