@@ -6,9 +6,10 @@
 import type { Power, PulseCapture, WakeCause } from "../../src/common/board";
 import { SimulatedDht22, type Dht22SimulatorOptions } from "../../boards/simulated/dht22";
 import { SimulatedPins } from "../../boards/simulated/pins";
-import type { Stream, StreamOptions } from "../../src/common/board";
-import { FakeBoard, type FakeStream } from "./fake-board";
+import type { Datagram, DatagramOptions, Stream, StreamOptions } from "../../src/common/board";
+import { FakeBoard, type FakeDatagram, type FakeStream } from "./fake-board";
 import type { MiniBroker } from "./mini-broker";
+import type { MiniGateway } from "./mini-gateway";
 
 /** A frame lasts about 5 ms from the start signal. */
 const FRAME_MS = 5;
@@ -45,6 +46,8 @@ export class DeviceBoard extends FakeBoard {
 	readonly captures: number[] = [];
 	/** Where streams the firmware opens are served; none: the broker is unreachable. */
 	broker: MiniBroker | undefined;
+	/** Where datagrams the firmware sends are answered. */
+	gateway: MiniGateway | undefined;
 
 	constructor(options: { dht22?: Dht22SimulatorOptions; power?: FakePower } = {}) {
 		super();
@@ -62,6 +65,12 @@ export class DeviceBoard extends FakeBoard {
 		const broker = this.broker;
 		if (broker) this.setTimer(() => broker.serve(stream, this), 1);
 		return stream;
+	}
+
+	override openDatagram(options: DatagramOptions): Datagram {
+		const datagram = super.openDatagram(options) as FakeDatagram;
+		this.gateway?.serve(datagram, this);
+		return datagram;
 	}
 
 	override digitalInput(pin: number, options: Parameters<FakeBoard["digitalInput"]>[1]): ReturnType<FakeBoard["digitalInput"]> {
