@@ -2,9 +2,13 @@
  * The firmware on a laptop: the same startFirmware a device runs, on the host board.
  *
  *   tsx boards/host/main.ts [--broker mqtt://host:port] [--set key=value]...
+ *                           [--retained file [--wake timer|button|reset]]
  *
  * Prints one JSON line per event. SIGINT/SIGTERM stop cleanly: "offline" is published
- * and DISCONNECT sent, so the broker keeps the will for real failures.
+ * and DISCONNECT sent, so the broker keeps the will for real failures. With --retained
+ * the board can deep sleep: the bytes it retains live in that file, and sleeping ends
+ * the process (exit code 0 after a "deep-sleep" event); whoever started it starts it
+ * again when the sleep is over.
  */
 import { parseArgs } from "node:util";
 import { reportStartupError, startFirmware, type RunningApp } from "../../src/app/firmware";
@@ -15,10 +19,22 @@ const { values } = parseArgs({
 	options: {
 		broker: { type: "string" },
 		set: { type: "string", multiple: true, default: [] },
+		retained: { type: "string" },
+		wake: { type: "string" },
 	},
 });
 
-const board = new HostBoard();
+const WAKE_CAUSES = ["timer", "button", "reset"] as const;
+const wakeCause = WAKE_CAUSES.find((cause) => cause === values.wake);
+const board = new HostBoard({
+	retainedPath: values.retained,
+	wakeCause,
+	onDeepSleep(ms, wake) {
+		board.log("deep-sleep", { ms, wakePin: wake?.pin, wakeLevel: wake?.level });
+		// Exit once the line is out: the process is the chip, and it is now asleep.
+		process.stdout.write("", () => process.exit(0));
+	},
+});
 let app: RunningApp;
 try {
 	const overrides = [...(values.set ?? [])];
