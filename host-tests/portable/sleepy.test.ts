@@ -120,8 +120,7 @@ describe("Sleepy wake cycle (MQTT)", () => {
 		check("state" in state && [state.state.discarded, state.state.bootCount]).toEqual([1, 1]);
 	});
 
-	it("needs a persistent session and a board that can sleep", () => {
-		expectConfigError(() => startFirmware(new DeviceBoard(), { ...CONFIG, cleanSession: "true" }, { wifi: false }), "cleanSession");
+	it("needs a client id for its persistent session, and a board that can sleep", () => {
 		expectConfigError(() => startFirmware(new DeviceBoard(), { ...CONFIG, clientId: "" }, { wifi: false }), "clientId");
 		expectConfigError(() => startFirmware(new FakeBoard(), CONFIG, { wifi: false }), "mode");
 		expectConfigError(() => startFirmware(new DeviceBoard(), { ...CONFIG, mode: "doze" }, { wifi: false }), "mode");

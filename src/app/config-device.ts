@@ -65,11 +65,11 @@ export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
 }
 
 /**
- * Sleepy MQTT keeps its session on the broker across wakes (no resubscribing, commands
- * queued while asleep): that needs a client id and cleanSession false.
+ * A sleepy device always keeps its session on the broker or gateway across wakes (no
+ * resubscribing, commands queued while asleep), whatever cleanSession says: that needs
+ * a client id to keep it under.
  */
 export function checkSleepySession(config: ConfigReader, mode: Mode): void {
 	if (mode !== "sleepy") return;
-	if (config.boolean("cleanSession", false)) throw new ConfigError("cleanSession", "false in sleepy mode (the broker keeps the session while the device sleeps)");
 	if (!config.optionalString("clientId")) throw new ConfigError("clientId", "a non-empty client id in sleepy mode (the broker keeps the session under it)");
 }

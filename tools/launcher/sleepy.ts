@@ -63,7 +63,6 @@ export function sleepyOverrides(overrides: readonly string[]): string[] {
 	const has = (key: string) => overrides.some((o) => o.startsWith(`${key}=`));
 	const extra = ["mode=sleepy"];
 	if (!has("clientId")) extra.push("clientId=lampnode-sleepy");
-	if (!has("cleanSession")) extra.push("cleanSession=false");
 	if (!has("sleepInterval")) extra.push("sleepInterval=10");
 	return [...extra, ...overrides];
 }
