@@ -63,7 +63,9 @@ export class DeviceBoard extends FakeBoard {
 	override connectStream(options: StreamOptions): Stream {
 		const stream = super.connectStream(options) as FakeStream;
 		const broker = this.broker;
+		// No broker: the connection is refused, as by a host whose broker is down.
 		if (broker) this.setTimer(() => broker.serve(stream, this), 1);
+		else this.setTimer(() => stream.drop(new Error("ECONNREFUSED")), 1);
 		return stream;
 	}
 

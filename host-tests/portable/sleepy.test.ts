@@ -83,6 +83,9 @@ describe("Sleepy wake cycle (MQTT)", () => {
 		check(sleep.awakeMs as number).toBeGreaterThanOrEqual(5000);
 		check(sleep.awakeMs as number).toBeLessThan(5100);
 		check(broker.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(1);
+		// The reconnect backoff goes on across the sleep, so a fleet does not retry in lockstep.
+		const kept = decodeRetained(power.retained as Uint8Array);
+		check("state" in kept && kept.state.reconnectAttempt).toBeGreaterThan(1);
 		await wake(power, broker);
 		// The reading of the wake without a network, and this wake's own.
 		check(broker.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(3);
@@ -97,6 +100,18 @@ describe("Sleepy wake cycle (MQTT)", () => {
 		check(sleep.reason).toBe("max-awake");
 		check(sleep.awakeMs as number).toBeGreaterThanOrEqual(10_000);
 		check(sleep.awakeMs as number).toBeLessThan(10_100);
+	});
+
+	it("woken by the button: toggles the lamp and publishes its state", async () => {
+		const power = new FakePower();
+		const broker = new MiniBroker();
+		await wake(power, broker, { buttonPin: "0" });
+		check(power.sleeps[0].wake).toEqual({ pin: 0, level: 0 });
+		power.wakeCause = "button";
+		const board = await wake(power, broker, { buttonPin: "0" });
+		check(board.outputs.get(2)).toBe(1);
+		check(board.events("lamp")).toEqual([{ state: "on", source: "button" }]);
+		check(broker.retained.get("home/office/lamp/state")).toBe("on");
 	});
 
 	it("keeps 2 s between DHT22 reads across a short sleep", async () => {
