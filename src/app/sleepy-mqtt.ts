@@ -9,11 +9,12 @@
  * new publications it then routes), so the marker coming back means the queue is empty.
  */
 import type { Board } from "../common/board";
-import { encodeUtf8, readUtf8 } from "../common/utf8";
+import { readUtf8 } from "../common/utf8";
 import { MqttClient } from "../mqtt/client";
 import { decodeSessionState, encodeSessionState } from "../mqtt/state";
 import type { SessionState } from "../mqtt/session";
 import type { MqttFirmwareConfig } from "./config";
+import { clientOptions } from "./mqtt-lamp";
 import type { SessionFactory, SleepySession } from "./sleepy";
 
 /** The topic only this device subscribes to, where its wake markers come back. */
@@ -36,17 +37,8 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 		const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
 
 		const client: MqttClient = new MqttClient(board, {
-			broker: mqtt.broker,
-			clientId: mqtt.clientId,
+			...clientOptions(config),
 			cleanSession: false,
-			keepAlive: mqtt.keepAlive,
-			username: mqtt.username,
-			password: mqtt.password === undefined ? undefined : encodeUtf8(mqtt.password),
-			will: { topic: settings.statusTopic, payload: encodeUtf8("offline"), qos: 1, retain: true },
-			maxPacketSize: mqtt.maxPacketSize,
-			inflightWindow: mqtt.inflightWindow,
-			reconnectBase: mqtt.reconnectBase,
-			reconnectCap: mqtt.reconnectCap,
 			reconnectAttempt,
 			state,
 			onConnect(sessionPresent) {

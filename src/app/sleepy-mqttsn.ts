@@ -7,10 +7,10 @@
  * reading, and sleeps again.
  */
 import type { Board } from "../common/board";
-import { encodeUtf8 } from "../common/utf8";
 import { MqttSnClient } from "../mqttsn/client";
 import { decodeSessionState, type SessionState } from "../mqttsn/state";
 import type { MqttSnFirmwareConfig } from "./config";
+import { clientOptions } from "./mqttsn-lamp";
 import type { SessionFactory, SleepySession } from "./sleepy";
 
 export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig): SessionFactory {
@@ -27,20 +27,8 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 		const commands = new Promise<void>((resolve) => (collected = resolve));
 
 		const client: MqttSnClient = new MqttSnClient(board, {
-			gateway: mqttsn.gateway,
-			search: mqttsn.search,
-			localPort: mqttsn.localPort,
-			clientId: mqttsn.clientId,
+			...clientOptions(config),
 			cleanSession: false,
-			keepAlive: mqttsn.keepAlive,
-			will: { topic: settings.statusTopic, payload: encodeUtf8("offline"), qos: 1, retain: true },
-			predefinedTopics: mqttsn.predefinedTopics,
-			tRetry: mqttsn.tRetry,
-			nRetry: mqttsn.nRetry,
-			tWait: mqttsn.tWait,
-			maxPacketSize: mqttsn.maxPacketSize,
-			reconnectBase: mqttsn.reconnectBase,
-			reconnectCap: mqttsn.reconnectCap,
 			state,
 			onReadyAsleep() {
 				client.checkMessages().then(() => {
