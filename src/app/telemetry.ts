@@ -25,9 +25,10 @@ export async function sendReading(board: Board, sensor: Dht22, send: SendReading
 		board.log("sensor-error", { code: (error as { code?: string }).code ?? "UNKNOWN", message: (error as Error).message, ...sensor.failures });
 		return false;
 	}
-	const json = readingJson(sample, board.epochMs());
+	const sent = send(readingJson(sample, board.epochMs()));
+	// Logged once handed over (and, sleepy, retained): a reset after this line still delivers it.
 	board.log("reading", { temperature: sample.temperature, humidity: sample.humidity });
-	await send(json);
+	await sent;
 	return true;
 }
 

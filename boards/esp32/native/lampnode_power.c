@@ -18,6 +18,7 @@
 #include "esp_attr.h"
 #include "driver/gpio.h"
 #include "driver/rtc_io.h"
+#include "soc/soc_caps.h"
 
 #define kRetainedCapacity (2048)
 
@@ -73,6 +74,7 @@ void xs_lampnode_deep_sleep(xsMachine *the)
 	int level = xsmcToInteger(xsArg(2));
 
 	esp_sleep_enable_timer_wakeup((uint64_t)(ms * 1000.0));
+#if SOC_PM_SUPPORT_EXT0_WAKEUP	/* the original ESP32 and the S2/S3; not the C3, C6 or H2 */
 	if ((pin >= 0) && rtc_gpio_is_valid_gpio((gpio_num_t)pin)) {
 		/* ext0 needs an RTC GPIO; keep the RTC peripherals powered so its pull stays on. */
 		esp_sleep_pd_config(ESP_PD_DOMAIN_RTC_PERIPH, ESP_PD_OPTION_ON);
@@ -82,5 +84,9 @@ void xs_lampnode_deep_sleep(xsMachine *the)
 			rtc_gpio_pullup_en((gpio_num_t)pin);
 		esp_sleep_enable_ext0_wakeup((gpio_num_t)pin, level);
 	}
+#else
+	(void)pin;
+	(void)level;
+#endif
 	esp_deep_sleep_start();
 }
