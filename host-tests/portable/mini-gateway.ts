@@ -21,6 +21,8 @@ export class MiniGateway {
 	/** Message types the client sent, one list per endpoint (per wake). */
 	readonly received: number[][] = [];
 	asleep = false;
+	/** Answers nothing (the gateway is down or out of range). */
+	silent = false;
 	#nextMsgId = 1;
 
 	/** Serves an endpoint the firmware opened on `board`. */
@@ -34,7 +36,7 @@ export class MiniGateway {
 			datagram.sent.length = 0;
 			const message = decode(bytes);
 			types.push(message.type);
-			this.#handle(message, reply);
+			if (!this.silent) this.#handle(message, reply);
 		};
 	}
 

@@ -42,7 +42,7 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		check(gateway.received[0]).toContain(sn.SUBSCRIBE);
 	});
 
-	it("later wakes: collect buffered commands with PINGREQ, no REGISTER or SUBSCRIBE again", async () => {
+	it("20 wakes: later ones collect buffered commands with PINGREQ, no REGISTER or SUBSCRIBE again", async () => {
 		const power = new FakePower();
 		const gateway = new MiniGateway();
 		await wake(power, gateway);
@@ -50,11 +50,26 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		const second = await wake(power, gateway);
 		check(second.outputs.get(2)).toBe(1);
 		check(gateway.retained.get("home/office/lamp/state")).toBe("on");
-		for (let n = 0; n < 5; n++) await wake(power, gateway);
+		for (let n = 0; n < 18; n++) await wake(power, gateway);
 		const later = gateway.received.slice(1);
 		check(later.every((types) => types[0] === sn.PINGREQ)).toBe(true);
 		check(later.every((types) => !types.includes(sn.REGISTER) && !types.includes(sn.SUBSCRIBE))).toBe(true);
-		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(7);
+		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(20);
 		check(gateway.asleep).toBe(true);
+	});
+
+	it("with the gateway silent sleeps at the network deadline, keeps the reading and the sleeping session", async () => {
+		const power = new FakePower();
+		const gateway = new MiniGateway();
+		await wake(power, gateway);
+		gateway.silent = true;
+		const lost = await wake(power, gateway);
+		check(lost.events("sleep")[0].reason).toBe("no-network");
+		// Still asleep at the gateway: no DISCONNECT ended the sleeping session.
+		check(gateway.received[1]).not.toContain(sn.DISCONNECT);
+		gateway.silent = false;
+		await wake(power, gateway);
+		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(3);
+		check(gateway.received[2][0]).toBe(sn.PINGREQ);
 	});
 });

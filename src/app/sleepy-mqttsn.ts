@@ -14,7 +14,7 @@ import { clientOptions } from "./mqttsn-lamp";
 import type { SessionFactory, SleepySession } from "./sleepy";
 
 export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig): SessionFactory {
-	return ({ state: stateBytes, handlers, report }): SleepySession => {
+	return ({ state: stateBytes, reconnectAttempt, handlers, report }): SleepySession => {
 		const { mqttsn, lamp: settings } = config;
 		let state: SessionState | undefined;
 		try {
@@ -29,6 +29,7 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 		const client: MqttSnClient = new MqttSnClient(board, {
 			...clientOptions(config),
 			cleanSession: false,
+			reconnectAttempt,
 			state,
 			onReadyAsleep() {
 				client.checkMessages().then(() => {
@@ -66,7 +67,9 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 			},
 			abort: () => client.stop(),
 			exportState: () => client.exportState(),
-			reconnectAttempt: 0,
+			get reconnectAttempt() {
+				return client.reconnectAttempt;
+			},
 		};
 	};
 }
