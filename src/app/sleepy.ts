@@ -60,8 +60,10 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 	const start = board.now();
 	const prior = restore(board, power);
 	const state: RetainedState = { ...prior, bootCount: prior.bootCount + 1 };
-	// The device clock goes on across sleep: time asleep is known for a timer wake only.
+	// The device clock goes on across sleep: the clock at this wake's start (time asleep is
+	// known for a timer wake only), plus board time since.
 	const clockBase = state.clockMs + (power.wakeCause === "timer" ? device.sleepInterval : 0);
+	const clock = (boardTime: number) => clockBase + boardTime - start;
 	lamp.set(state.lampOn);
 	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
 
@@ -85,13 +87,13 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 	const sensor =
 		device.dht22Pin === undefined
 			? undefined
-			: new Dht22(board, { pin: device.dht22Pin, lastReadAt: Number.isNaN(state.lastReadAt) ? undefined : state.lastReadAt - clockBase });
+			: new Dht22(board, { pin: device.dht22Pin, lastReadAt: Number.isNaN(state.lastReadAt) ? undefined : state.lastReadAt - clockBase + start });
 
 	const retain = (final: boolean) => {
-		const lastReadAt = sensor?.lastReadAt === undefined ? state.lastReadAt : clockBase + sensor.lastReadAt;
+		const lastReadAt = sensor?.lastReadAt === undefined ? state.lastReadAt : clock(sensor.lastReadAt);
 		const next: RetainedState = {
 			...state,
-			clockMs: clockBase + board.now(),
+			clockMs: clock(board.now()),
 			lastReadAt,
 			reconnectAttempt: session.reconnectAttempt,
 			lampOn: lamp.on,
