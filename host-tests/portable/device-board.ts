@@ -36,6 +36,8 @@ export class FakePower implements Power {
 
 	deepSleep(ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }): void {
 		this.sleeps.push({ ms, wake });
+		// The next boot is this sleep's timer firing (unless a test says otherwise).
+		this.wakeCause = "timer";
 	}
 }
 
