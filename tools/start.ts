@@ -4,7 +4,7 @@
  * host board, shows the lamp live and prints the command that switches it.
  *
  *   npm start [-- --broker mqtt://host:port | mqtts://host:port] [--port 1883]
- *                [--mode always-on|sleepy] [--set key=value]...
+ *                [--mode always-on|sleepy] [--dht22 temperature=21.4,...] [--set key=value]...
  *
  * Ctrl-C or SIGTERM stops the firmware cleanly ("offline" retained, then DISCONNECT),
  * then the broker.
@@ -22,6 +22,7 @@ const { values } = parseArgs({
 		port: { type: "string", default: "1883" },
 		set: { type: "string", multiple: true, default: [] },
 		mode: { type: "string", default: "always-on" },
+		dht22: { type: "string" },
 	},
 });
 
@@ -48,7 +49,7 @@ view.ready({
 	},
 });
 
-const firmwareArgs = ["--broker", brokerUrl, ...overrides.flatMap((o) => ["--set", o])];
+const firmwareArgs = ["--broker", brokerUrl, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : [])];
 const onEvent: Parameters<typeof startFirmware>[1] = (event, line) => view.event(event, line);
 const firmware = values.mode === "sleepy" ? runSleepyDevice(firmwareArgs, onEvent) : startFirmware(firmwareArgs, onEvent);
 

@@ -3,6 +3,7 @@
  *
  *   tsx boards/host/main.ts [--broker mqtt://host:port] [--set key=value]...
  *                           [--retained file [--wake timer|button|reset]]
+ *                           [--dht22 temperature=21.4,humidity=48,spikes=2,failureRate=0.1,failure=checksum]
  *
  * Prints one JSON line per event. SIGINT/SIGTERM stop cleanly: "offline" is published
  * and DISCONNECT sent, so the broker keeps the will for real failures. With --retained
@@ -12,7 +13,9 @@
  */
 import { parseArgs } from "node:util";
 import { reportStartupError, startFirmware, type RunningApp } from "../../src/app/firmware";
+import { SimulatedDht22 } from "../simulated/dht22";
 import { HostBoard } from "./board";
+import { parseDht22Options } from "./dht22-options";
 import { hostConfig } from "./config";
 
 const { values } = parseArgs({
@@ -21,12 +24,14 @@ const { values } = parseArgs({
 		set: { type: "string", multiple: true, default: [] },
 		retained: { type: "string" },
 		wake: { type: "string" },
+		dht22: { type: "string" },
 	},
 });
 
 const WAKE_CAUSES = ["timer", "button", "reset"] as const;
 const wakeCause = WAKE_CAUSES.find((cause) => cause === values.wake);
 const board = new HostBoard({
+	dht22: new SimulatedDht22(parseDht22Options(values.dht22 ?? "")),
 	retainedPath: values.retained,
 	wakeCause,
 	onDeepSleep(ms, wake) {
