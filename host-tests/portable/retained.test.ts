@@ -8,6 +8,9 @@ import { MqttSession } from "../../src/mqtt/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqtt/state";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { sent } from "./mqtt-wire";
+import { RetainedStore } from "../../src/power/retained-store";
+import { FakePower } from "./device-board";
+import { FakeBoard } from "./fake-board";
 
 const STATE: RetainedState = {
 	bootCount: 41,
@@ -61,6 +64,36 @@ describe("Retained state", () => {
 		bytes[2] = 0;
 		new DataView(bytes.buffer).setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)));
 		check(decodeRetained(bytes)).toEqual({ discarded: "version" });
+	});
+});
+
+describe("Retained store", () => {
+	it("counts boots, keeps the device clock across a timer wake, and maps the last read time", () => {
+		const power = new FakePower();
+		const first = new FakeBoard();
+		first.advance(7000);
+		const store = new RetainedStore(first, power, "mqtt", 60_000);
+		check(store.state.bootCount).toBe(1);
+		check(store.lastReadAt).toBeUndefined();
+		first.advance(500);
+		store.save({ lastReadAt: 7100, reconnectAttempt: 2, lampOn: true, session: new Uint8Array([9]) });
+		power.deepSleep(60_000);
+		// Woken by its timer 60 s later, on a board whose clock starts afresh.
+		const next = new RetainedStore(new FakeBoard(), power, "mqtt", 60_000);
+		check([next.state.bootCount, next.state.reconnectAttempt, next.state.lampOn]).toEqual([2, 2, true]);
+		check(next.state.clockMs).toBe(500);
+		check(next.lastReadAt).toBe(100 - 500 - 60_000);
+		check(Array.from(next.session ?? [])).toEqual([9]);
+		check(new RetainedStore(new FakeBoard(), power, "mqttsn", 60_000).session).toBeUndefined();
+	});
+
+	it("keeps a state too large for the board without its session", () => {
+		const power = new FakePower(undefined, "reset", 80);
+		const board = new FakeBoard();
+		new RetainedStore(board, power, "mqtt", 1000).save({ lastReadAt: 0, reconnectAttempt: 0, lampOn: false, session: new Uint8Array(100) });
+		check(board.events("warning")).toHaveLength(1);
+		const kept = decodeRetained(power.retained as Uint8Array);
+		check("state" in kept && [kept.state.protocol, kept.state.session.length, kept.state.bootCount]).toEqual(["none", 0, 1]);
 	});
 });
 

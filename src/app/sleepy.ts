@@ -10,7 +10,8 @@ import { ProtocolError } from "../common/errors";
 import { Button } from "../drivers/button";
 import { Dht22 } from "../drivers/dht22/sensor";
 import type { Lamp } from "../drivers/lamp";
-import { decodeRetained, EMPTY_STATE, encodeRetained, type RetainedState, type SessionProtocol } from "../power/retained";
+import type { SessionProtocol } from "../power/retained";
+import { RetainedStore } from "../power/retained-store";
 import { WakeCycle, type SleepReason } from "../power/wake-cycle";
 import type { FirmwareConfig } from "./config";
 import { LampApp, within, type Publish, type RunningApp } from "./lamp-app";
@@ -58,12 +59,8 @@ const POLL_MS = 20;
 export function startSleepy(board: Board, power: Power, config: FirmwareConfig, lamp: Lamp, protocol: SessionProtocol, qos: 0 | 1 | 2, makeSession: SessionFactory): RunningApp {
 	const { device } = config;
 	const start = board.now();
-	const prior = restore(board, power);
-	const state: RetainedState = { ...prior, bootCount: prior.bootCount + 1 };
-	// The device clock goes on across sleep: the clock at this wake's start (time asleep is
-	// known for a timer wake only), plus board time since.
-	const clockBase = state.clockMs + (power.wakeCause === "timer" ? device.sleepInterval : 0);
-	const clock = (boardTime: number) => clockBase + boardTime - start;
+	const store = new RetainedStore(board, power, protocol, device.sleepInterval);
+	const { state } = store;
 	lamp.set(state.lampOn);
 	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
 
@@ -76,38 +73,11 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 		onMessage: (topic, payload) => app.message(topic, payload),
 	};
 	const reportError = (error: Error) => app.reportError(error);
-	const session = makeSession({
-		state: state.protocol === protocol ? state.session : undefined,
-		reconnectAttempt: state.reconnectAttempt,
-		bootCount: state.bootCount,
-		handlers,
-		report: reportError,
-	});
+	const session = makeSession({ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount, handlers, report: reportError });
 	const app = new LampApp(board, lamp, config.lamp, qos, session.publish);
-	const sensor =
-		device.dht22Pin === undefined
-			? undefined
-			: new Dht22(board, { pin: device.dht22Pin, lastReadAt: Number.isNaN(state.lastReadAt) ? undefined : state.lastReadAt - clockBase + start });
-
-	const retain = (final: boolean) => {
-		const lastReadAt = sensor?.lastReadAt === undefined ? state.lastReadAt : clock(sensor.lastReadAt);
-		const next: RetainedState = {
-			...state,
-			clockMs: clock(board.now()),
-			lastReadAt,
-			reconnectAttempt: session.reconnectAttempt,
-			lampOn: lamp.on,
-			protocol,
-			session: session.exportState(),
-		};
-		let bytes = encodeRetained(next);
-		if (bytes.length > power.retainedCapacity) {
-			// Too many unacknowledged messages to keep: start the next wake with a fresh session.
-			board.log("warning", { message: `retained state of ${bytes.length} bytes is over the board's ${power.retainedCapacity}: session dropped`, final });
-			bytes = encodeRetained({ ...next, protocol: "none", session: new Uint8Array(0) });
-		}
-		power.writeRetained(bytes);
-	};
+	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt });
+	const retain = () =>
+		store.save({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: session.reconnectAttempt, lampOn: lamp.on, session: session.exportState() });
 
 	const button = device.button;
 	const input = button ? new Button(board, { ...button, onPress: () => app.press(), onLongPress: undefined }) : undefined;
@@ -124,7 +94,7 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 		const send = (json: string) => {
 			const acknowledged = session.publish(device.telemetryTopic, json, qos, false);
 			// Kept before the acknowledgement: a reset now still delivers the reading on the next wake.
-			retain(false);
+			retain();
 			return acknowledged;
 		};
 		sendReading(board, sensor, send).then(
@@ -157,7 +127,7 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 		}
 		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is retained.
 		session.abort();
-		retain(true);
+		retain();
 		board.log("sleep", { reason, awakeMs: Math.round(board.now() - start), sleepMs: device.sleepInterval, boot: state.bootCount });
 		power.deepSleep(device.sleepInterval, button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } : undefined);
 	};
@@ -168,15 +138,4 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 			if (!finished) await finish("max-awake");
 		},
 	};
-}
-
-/** The retained state, or an empty one (counting the discard) when the bytes are unusable. */
-function restore(board: Board, power: Power): RetainedState {
-	const bytes = power.readRetained();
-	if (!bytes) return EMPTY_STATE;
-	const decoded = decodeRetained(bytes);
-	if ("state" in decoded) return decoded.state;
-	board.log("retained-discarded", { reason: decoded.discarded, bytes: bytes.length });
-	// The count itself was in the discarded bytes: this much is known, that one more happened.
-	return { ...EMPTY_STATE, discarded: 1 };
 }
