@@ -89,8 +89,9 @@ describe("Sleepy wake cycle (MQTT)", () => {
 		const kept = decodeRetained(power.retained as Uint8Array);
 		check("state" in kept && kept.state.reconnectAttempt).toBeGreaterThan(1);
 		await wake(power, broker);
-		// The reading of the wake without a network, and this wake's own.
+		// The reading of the wake without a network, and this wake's own; one marker per wake that connected.
 		check(broker.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(3);
+		check(broker.published.filter((p) => p.topic === "lampnode/sensor-1/wake").map((p) => p.payload)).toEqual(["1", "3"]);
 	});
 
 	it("sleeps at the maximum awake time when commands never finish arriving", async () => {

@@ -33,6 +33,7 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 		}
 		const marker = markerTopic(mqtt.clientId);
 		const nonce = String(bootCount);
+		let markerSent = false;
 		let markerBack: () => void = () => undefined;
 		const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
 
@@ -43,6 +44,11 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 			state,
 			onConnect(sessionPresent) {
 				board.log("connected", { clientId: mqtt.clientId, sessionPresent });
+				// Sent once connected, not queued before: a wake without a network keeps no stale marker.
+				if (!markerSent) {
+					markerSent = true;
+					client.publish(marker, nonce, { qos: 1 }).catch(() => undefined);
+				}
 				handlers.onConnect();
 			},
 			onMessage(message) {
@@ -62,10 +68,7 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 		return {
 			start: () => client.start(),
 			publish: (topic, payload, qos, retain) => client.publish(topic, payload, { qos, retain }),
-			collectCommands() {
-				client.publish(marker, nonce, { qos: 1 }).catch(() => undefined);
-				return markerArrived;
-			},
+			collectCommands: () => markerArrived,
 			get idle() {
 				return client.session.idle;
 			},
