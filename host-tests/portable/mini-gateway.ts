@@ -21,6 +21,8 @@ export class MiniGateway {
 	/** Message types the client sent, one list per endpoint (per wake). */
 	readonly received: number[][] = [];
 	asleep = false;
+	/** The duration of the last DISCONNECT, seconds. */
+	sleepDuration: number | undefined;
 	/** Answers nothing (the gateway is down or out of range). */
 	silent = false;
 	#nextMsgId = 1;
@@ -90,6 +92,7 @@ export class MiniGateway {
 				return;
 			case sn.DISCONNECT:
 				this.asleep = message.duration !== undefined;
+				this.sleepDuration = message.duration;
 				reply({ type: sn.DISCONNECT });
 				return;
 			default:

@@ -5,6 +5,7 @@
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import * as sn from "../../src/mqttsn/packet";
+import { sleepDuration } from "../../src/app/sleepy-mqttsn";
 import { DeviceBoard, FakePower, run } from "./device-board";
 import { MiniGateway } from "./mini-gateway";
 
@@ -37,6 +38,7 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		const board = await wake(power, gateway);
 		check(board.events("sleep")[0].reason).toBe("done");
 		check(gateway.asleep).toBe(true);
+		check(gateway.sleepDuration).toBe(105);
 		check(gateway.published.find((p) => p.topic === "home/office/dht22")?.payload).toMatch(/^\{"t":-10\.1,"h":99\.9,"ts":\d+\}$/);
 		check(gateway.retained.get("home/office/lamp/status")).toMatch(/"status":"asleep"/);
 		check(gateway.received[0]).toContain(sn.SUBSCRIBE);
@@ -71,5 +73,10 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		await wake(power, gateway);
 		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(3);
 		check(gateway.received[2][0]).toBe(sn.PINGREQ);
+	});
+
+	it("tells the gateway a sleep long enough to boot and reconnect in, within the 16-bit field", () => {
+		check(sleepDuration(60)).toBe(105);
+		check(sleepDuration(86_400)).toBe(65_535);
 	});
 });

@@ -63,7 +63,7 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 			},
 			async sleep(status, seconds) {
 				await client.publish(settings.statusTopic, status, { qos: 1, retain: true });
-				await client.sleep(seconds);
+				await client.sleep(sleepDuration(seconds));
 			},
 			abort: () => client.stop(),
 			exportState: () => client.exportState(),
@@ -72,4 +72,13 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 			},
 		};
 	};
+}
+
+/**
+ * The sleep duration told to the gateway: it counts the client lost (and publishes its
+ * will) once that passes without a PINGREQ, so it must cover the sleep plus booting and
+ * joining the network, with room for a slow RTC clock. The field has 16 bits (6.14).
+ */
+export function sleepDuration(seconds: number): number {
+	return Math.min(0xffff, Math.ceil(seconds * 1.25) + 30);
 }
