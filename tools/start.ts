@@ -4,7 +4,7 @@
  * host board, shows the lamp live and prints the command that switches it.
  *
  *   npm start [-- --broker mqtt://host:port | mqtts://host:port] [--port 1883]
- *                [--set key=value]...
+ *                [--mode always-on|sleepy] [--dht22 temperature=21.4,...] [--set key=value]...
  *
  * Ctrl-C or SIGTERM stops the firmware cleanly ("offline" retained, then DISCONNECT),
  * then the broker.
@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./launcher/broker";
 import { startFirmware } from "./launcher/firmware";
+import { runSleepyDevice, sleepyOverrides } from "./launcher/sleepy";
 import { createView } from "./launcher/view";
 import { manifestConfig } from "../boards/host/config";
 
@@ -20,11 +21,13 @@ const { values } = parseArgs({
 		broker: { type: "string" },
 		port: { type: "string", default: "1883" },
 		set: { type: "string", multiple: true, default: [] },
+		mode: { type: "string", default: "always-on" },
+		dht22: { type: "string" },
 	},
 });
 
 const view = createView(process.stdout.isTTY === true);
-const overrides = values.set ?? [];
+const overrides = values.mode === "sleepy" ? sleepyOverrides(values.set ?? []) : (values.set ?? []);
 const lampTopic = String(overrides.find((o) => o.startsWith("lampTopic="))?.slice(10) || manifestConfig().lampTopic || "home/office/lamp");
 
 let broker: EmbeddedBroker | undefined;
@@ -46,7 +49,9 @@ view.ready({
 	},
 });
 
-const firmware = startFirmware(["--broker", brokerUrl, ...overrides.flatMap((o) => ["--set", o])], (event, line) => view.event(event, line));
+const firmwareArgs = ["--broker", brokerUrl, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : [])];
+const onEvent: Parameters<typeof startFirmware>[1] = (event, line) => view.event(event, line);
+const firmware = values.mode === "sleepy" ? runSleepyDevice(firmwareArgs, onEvent) : startFirmware(firmwareArgs, onEvent);
 
 let stopping = false;
 const shutdown = async () => {

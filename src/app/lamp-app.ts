@@ -66,6 +66,13 @@ export class LampApp {
 		this.#publishState();
 	}
 
+	/** The button was pressed: toggle the lamp here and tell the broker. */
+	press(): void {
+		this.#lamp.toggle();
+		this.#board.log("lamp", { state: this.#lamp.on ? "on" : "off", source: "button" });
+		this.#publishState();
+	}
+
 	/** A clean stop: "offline" (acknowledged, or given up on after a while) when connected, then `close`. */
 	async stop(connected: boolean, close: () => void): Promise<void> {
 		if (connected) {
@@ -81,7 +88,7 @@ export class LampApp {
 }
 
 /** Resolves or rejects with `promise`, or resolves after `ms` whatever happens. */
-function within(board: Board, promise: Promise<void>, ms: number): Promise<void> {
+export function within(board: Board, promise: Promise<void>, ms: number): Promise<void> {
 	return new Promise((resolve, reject) => {
 		const timer = board.setTimer(resolve, ms);
 		promise.then(

@@ -28,12 +28,16 @@ export interface MqttSnClientOptions extends Omit<MqttSnSessionOptions, "gateway
 	/** Reconnect backoff, in ms: first ceiling and largest ceiling (defaults 1 s and 60 s). */
 	readonly reconnectBase?: number;
 	readonly reconnectCap?: number;
+	/** Reconnect attempts already made (kept across deep sleep so a fleet stays spread out). */
+	readonly reconnectAttempt?: number;
 	onGateway?(gateway: Gateway): void;
 	onConnect?(): void;
 	onMessage?(message: ReceivedMessage): void;
 	/** No longer connected; `error` says why, unless the client was stopped. */
 	onDisconnect?(error?: Error): void;
 	onAsleep?(): void;
+	/** A client restored asleep has its endpoint (and gateway address): it may now checkMessages or wake. */
+	onReadyAsleep?(): void;
 }
 
 export interface PublishOptions {
@@ -62,6 +66,7 @@ export class MqttSnClient {
 		this.#options = options;
 		this.session = new MqttSnSession({ ...options, gateway: undefined });
 		this.#backoff = new Backoff({ base: options.reconnectBase ?? 1000, cap: options.reconnectCap ?? 60_000, random: options.random });
+		this.#backoff.attempt = options.reconnectAttempt ?? 0;
 		this.#deadline = new DeadlineTimer(board, () => {
 			this.session.tick(board.now());
 			this.#service();
@@ -71,6 +76,11 @@ export class MqttSnClient {
 
 	get status(): SessionStatus {
 		return this.session.status;
+	}
+
+	/** Reconnect attempts made since the last healthy connection. */
+	get reconnectAttempt(): number {
+		return this.#backoff.attempt;
 	}
 
 	/** Opens the UDP endpoint and connects; from then on reconnects by itself until `stop`. */
@@ -88,7 +98,7 @@ export class MqttSnClient {
 				this.#ready = true;
 				if (this.#stopped) return;
 				// A client restored asleep stays asleep until the application wakes it.
-				if (this.session.status === "asleep") this.#resolveGateway(() => undefined);
+				if (this.session.status === "asleep") this.#resolveGateway(() => this.#options.onReadyAsleep?.());
 				else this.#connect();
 			},
 		});
@@ -150,7 +160,9 @@ export class MqttSnClient {
 		this.#deadline.clear();
 		this.#reconnect.clear();
 		const error = new ProtocolError("CLOSED", "the client was stopped");
-		if (this.#ready) {
+		// Asleep (or awake collecting), the gateway holds the session until the next wake: a DISCONNECT would end it.
+		const sleeping = this.session.status === "asleep" || this.session.status === "awake";
+		if (this.#ready && !sleeping) {
 			this.session.disconnect(this.#board.now());
 			this.#flush();
 		}

@@ -5,7 +5,7 @@
  * that arrive in several chunks before the firmware speaks again are one round trip.
  */
 import type { Datagram, DatagramOptions, Stream, StreamOptions } from "../../src/common/board";
-import { HostBoard } from "../../boards/host/board";
+import { HostBoard, type HostBoardOptions } from "../../boards/host/board";
 
 export interface WireCount {
 	bytesSent: number;
@@ -23,8 +23,8 @@ export class MeteredBoard extends HostBoard {
 	readonly count: WireCount = { bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, roundTrips: 0, connects: 0 };
 	#spoke = false;
 
-	constructor() {
-		super({ log: () => undefined });
+	constructor(options: HostBoardOptions = {}) {
+		super({ log: () => undefined, ...options });
 	}
 
 	override connectStream(options: StreamOptions): Stream {
