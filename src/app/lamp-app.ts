@@ -46,7 +46,7 @@ export class LampApp {
 	/** Connected: announce availability and the current state. */
 	online(): void {
 		this.#publish(this.#settings.statusTopic, "online", 1, true).catch(this.reportError);
-		this.#publishState();
+		this.publishState();
 	}
 
 	message(topic: string, payload: Uint8Array): void {
@@ -63,14 +63,14 @@ export class LampApp {
 		const changed = command === "toggle" ? (lamp.toggle(), true) : lamp.set(command === "on");
 		if (!changed) return;
 		board.log("lamp", { state: lamp.on ? "on" : "off" });
-		this.#publishState();
+		this.publishState();
 	}
 
 	/** The button was pressed: toggle the lamp here and tell the broker. */
 	press(): void {
 		this.#lamp.toggle();
 		this.#board.log("lamp", { state: this.#lamp.on ? "on" : "off", source: "button" });
-		this.#publishState();
+		this.publishState();
 	}
 
 	/** A clean stop: "offline" (acknowledged, or given up on after a while) when connected, then `close`. */
@@ -82,7 +82,8 @@ export class LampApp {
 		close();
 	}
 
-	#publishState(): void {
+	/** Publishes the lamp's state (retained). */
+	publishState(): void {
 		this.#publish(this.#settings.stateTopic, this.#lamp.on ? "on" : "off", this.#qos, true).catch(this.reportError);
 	}
 }

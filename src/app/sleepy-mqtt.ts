@@ -33,7 +33,6 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 		}
 		const marker = markerTopic(mqtt.clientId);
 		const nonce = String(bootCount);
-		let markerSent = false;
 		let markerBack: () => void = () => undefined;
 		const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
 
@@ -44,11 +43,6 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 			state,
 			onConnect(sessionPresent) {
 				board.log("connected", { clientId: mqtt.clientId, sessionPresent });
-				// Sent once connected, not queued before: a wake without a network keeps no stale marker.
-				if (!markerSent) {
-					markerSent = true;
-					client.publish(marker, nonce, { qos: 1 }).catch(() => undefined);
-				}
 				handlers.onConnect();
 			},
 			onMessage(message) {
@@ -64,6 +58,10 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 			{ topic: settings.topic, qos: mqtt.qos },
 			{ topic: marker, qos: 1 },
 		]).catch(report);
+		// Queued now, it leaves with CONNECT and comes back in the first round trip. A wake
+		// that never connects retains it unacknowledged; the next wake resends it, and a
+		// marker with an old nonce is ignored.
+		client.publish(marker, nonce, { qos: 1 }).catch(() => undefined);
 
 		return {
 			start: () => client.start(),
@@ -72,8 +70,7 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 			get idle() {
 				return client.session.idle;
 			},
-			async sleep(status) {
-				await client.publish(settings.statusTopic, status, { qos: 1, retain: true });
+			async sleep() {
 				client.stop();
 			},
 			abort: () => client.stop(),

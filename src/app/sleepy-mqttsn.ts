@@ -61,8 +61,7 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 			get idle() {
 				return client.session.idle;
 			},
-			async sleep(status, seconds) {
-				await client.publish(settings.statusTopic, status, { qos: 1, retain: true });
+			async sleep(seconds) {
 				await client.sleep(sleepDuration(seconds));
 			},
 			abort: () => client.stop(),

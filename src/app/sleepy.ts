@@ -26,8 +26,8 @@ export interface SleepySession {
 	collectCommands(): Promise<void>;
 	/** Nothing unacknowledged in either direction. */
 	readonly idle: boolean;
-	/** Publishes `status` (retained) and leaves cleanly so the broker keeps the will for real failures. */
-	sleep(status: string, seconds: number): Promise<void>;
+	/** Leaves cleanly (so the broker keeps the will for real failures), to sleep `seconds`. */
+	sleep(seconds: number): Promise<void>;
 	/** Leaves now, without goodbye (out of time). */
 	abort(): void;
 	/** The session's durable state, in the protocol's byte format. */
@@ -56,6 +56,13 @@ export type SessionFactory = (context: SessionContext) => SleepySession;
 /** How often an awake device looks whether its work is done. */
 const POLL_MS = 20;
 
+/**
+ * How long the connection waits for the reading (a DHT22 frame takes about 5 ms), so
+ * the reading leaves with CONNECT instead of a flight of its own. A sensor that fails
+ * its first try does not hold the wake longer than this.
+ */
+const READING_WAIT_MS = 50;
+
 export function startSleepy(board: Board, power: Power, config: FirmwareConfig, lamp: Lamp, protocol: SessionProtocol, qos: 0 | 1 | 2, makeSession: SessionFactory): RunningApp {
 	const { device } = config;
 	const start = board.now();
@@ -66,10 +73,8 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 
 	const cycle = new WakeCycle({ start, maxAwake: device.maxAwake, networkDeadline: device.networkDeadline });
 	const handlers: SessionHandlers = {
-		onConnect() {
-			cycle.connected();
-			app.online();
-		},
+		// No "online": a sleepy device announces its sleep schedule instead, below.
+		onConnect: () => cycle.connected(),
 		onMessage: (topic, payload) => app.message(topic, payload),
 	};
 	const reportError = (error: Error) => app.reportError(error);
@@ -89,12 +94,19 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 		() => cycle.complete("commands"),
 		() => undefined,
 	);
+	let started = false;
+	const startSession = () => {
+		if (started) return;
+		started = true;
+		session.start();
+	};
 	if (sensor) {
 		cycle.expect("reading");
 		const send = (json: string) => {
 			const acknowledged = session.publish(device.telemetryTopic, json, qos, false);
 			// Kept before the acknowledgement: a reset now still delivers the reading on the next wake.
 			retain();
+			startSession();
 			return acknowledged;
 		};
 		sendReading(board, sensor, send).then(
@@ -105,7 +117,16 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 			},
 		);
 	}
-	session.start();
+	// Queued before the connection opens, so they leave with CONNECT in the first flight
+	// and their acknowledgements come back with CONNACK: no round trip of their own.
+	// "asleep" names the next wake; the few ms until then are spent awake.
+	const wakeAt = board.epochMs() > 0 ? `,"wakeAt":${Math.floor((board.epochMs() + device.sleepInterval) / 1000)}` : "";
+	const status = `{"status":"asleep","wakeIn":${device.sleepInterval / 1000}${wakeAt}}`;
+	session.publish(config.lamp.statusTopic, status, 1, true).catch(reportError);
+	// The state is retained at the broker: said again only when it may not be known there.
+	if (store.session === undefined) app.publishState();
+	if (sensor) board.setTimer(startSession, READING_WAIT_MS);
+	else startSession();
 
 	let finished = false;
 	const poll = () => {
@@ -120,10 +141,8 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 		finished = true;
 		input?.close();
 		if (reason === "done") {
-			const wakeAt = board.epochMs() > 0 ? `,"wakeAt":${Math.floor((board.epochMs() + device.sleepInterval) / 1000)}` : "";
-			const status = `{"status":"asleep","wakeIn":${device.sleepInterval / 1000}${wakeAt}}`;
 			const left = Math.max(0, start + device.maxAwake - board.now());
-			await within(board, session.sleep(status, device.sleepInterval / 1000), left).catch(reportError);
+			await within(board, session.sleep(device.sleepInterval / 1000), left).catch(reportError);
 		}
 		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is retained.
 		session.abort();

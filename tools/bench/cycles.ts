@@ -1,34 +1,35 @@
 /**
  * `cycle.<protocol>` rows: what one telemetry wake cycle costs on the wire, through a
- * proxy adding 50 ms of round-trip time, measured at the firmware's sockets until the
- * firmware may sleep again (the reading acknowledged, or sent when unacknowledged).
+ * proxy adding 50 ms of round-trip time, measured at the firmware's sockets from start
+ * to deep sleep: the firmware's own sleepy wake (read, publish, take commands, sleep).
  * The baseline is the naive cycle a first firmware would do: clean session, wait for
  * CONNACK, resubscribe, then publish and wait.
  */
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
 import { Mosquitto } from "../../host-tests/peers/mosquitto";
 import { TcpLatencyProxy } from "./latency-proxy";
-import { MeteredBoard, type WireCount } from "./metered-board";
-import { median, row, type BenchOptions, type Row } from "./measure";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RawConfig } from "../../src/app/config-reader";
+import { meterWake, medianWake, type Wake } from "../energy/wake";
+import { MeteredBoard } from "./metered-board";
+import { row, type BenchOptions, type Row } from "./measure";
 
 export const ADDED_ROUND_TRIP_MS = 50;
 
-const reading = new TextEncoder().encode('{"temperature":21.4,"humidity":48.2}');
+const reading = '{"t":21.4,"h":48.2,"ts":1764000000}';
+const status = '{"status":"asleep","wakeIn":60,"wakeAt":1764000060}';
 
-/** What a cycle cost until the firmware could sleep. */
-export interface CycleCost extends WireCount {
-	/** Milliseconds from waking to ready to sleep. */
-	readonly awakeMs: number;
-}
 
-/** The naive device has its own client id, so its clean sessions leave ours alone. */
+/** The naive device has a client id of its own, so its clean sessions leave ours alone. */
 function mqttOptions(port: number, cleanSession: boolean, onConnect?: () => void): MqttClientOptions {
-	const clientId = cleanSession ? "bench-cycle-naive" : "bench-cycle";
-	return { broker: { host: "127.0.0.1", port }, clientId, cleanSession, keepAlive: 60, onConnect };
+	const will = { topic: "home/office/lamp/status", payload: new TextEncoder().encode("offline"), qos: 1 as const, retain: true };
+	return { broker: { host: "127.0.0.1", port }, clientId: "bench-cycle-naive", cleanSession, keepAlive: 60, will, onConnect };
 }
 
 /** Runs `cycle` on a fresh metered board; the count is taken when it resolves. */
-async function measure(cycle: (board: MeteredBoard) => Promise<() => void>): Promise<CycleCost> {
+async function measure(cycle: (board: MeteredBoard) => Promise<() => void>): Promise<Wake> {
 	const board = new MeteredBoard();
 	const start = performance.now();
 	const sleep = await cycle(board);
@@ -39,18 +40,10 @@ async function measure(cycle: (board: MeteredBoard) => Promise<() => void>): Pro
 	return { ...cost, bytesSent: board.count.bytesSent, packetsSent: board.count.packetsSent };
 }
 
-/** Persistent session, QoS 1: CONNECT and PUBLISH leave in one write; PUBACK means done. */
-function mqttPersistent(port: number) {
-	return measure(async (board) => {
-		const client = new MqttClient(board, mqttOptions(port, false));
-		const acknowledged = client.publish("home/office/dht22", reading, { qos: 1 });
-		client.start();
-		await acknowledged;
-		return () => client.stop();
-	});
-}
-
-/** The naive cycle: clean session, CONNACK awaited, subscription renewed, then publish. */
+/**
+ * The naive cycle, with the same will, status and reading as the firmware's wake: clean
+ * session, CONNACK awaited, subscription renewed, then the status and the reading.
+ */
 function mqttNaive(port: number) {
 	return measure(async (board) => {
 		let connected!: () => void;
@@ -59,38 +52,37 @@ function mqttNaive(port: number) {
 		client.start();
 		await online;
 		await client.subscribe([{ topic: "home/office/lamp", qos: 1 }]);
-		await client.publish("home/office/dht22", reading, { qos: 1 });
+		await Promise.all([
+			client.publish("home/office/lamp/status", status, { qos: 1, retain: true }),
+			client.publish("home/office/dht22", reading, { qos: 1 }),
+		]);
 		return () => client.stop();
 	});
 }
 
-/** The persistent session exists before the first measured wake, as after a first boot. */
-async function primeMqttSession(port: number): Promise<void> {
-	let connected!: () => void;
-	const online = new Promise<void>((resolve) => (connected = resolve));
-	const client = new MqttClient(new MeteredBoard(), mqttOptions(port, false, () => connected()));
-	client.start();
-	await online;
-	await client.subscribe([{ topic: "home/office/lamp", qos: 1 }]);
-	client.stop();
-}
-
-/** Medians of `runs` cycles of each kind, interleaved. */
-async function compare(runs: number, ours: () => Promise<CycleCost>, naive: () => Promise<CycleCost>): Promise<{ ours: CycleCost; naive: CycleCost }> {
-	const a: CycleCost[] = [];
-	const b: CycleCost[] = [];
-	for (let i = 0; i < runs; i++) {
-		a.push(await ours());
-		b.push(await naive());
+/**
+ * Medians of `runs` cycles of each kind, interleaved. Ours is the firmware's own sleepy
+ * wake (src/app/sleepy.ts) from its retained file; its first wake, which creates the
+ * session and subscribes, is not counted.
+ */
+async function compare(runs: number, config: RawConfig, naive: () => Promise<Wake>): Promise<{ ours: Wake; naive: Wake }> {
+	const folder = mkdtempSync(join(tmpdir(), "lampnode-cycle-"));
+	try {
+		const retained = join(folder, "retained.bin");
+		await meterWake(config, retained);
+		const a: Wake[] = [];
+		const b: Wake[] = [];
+		for (let i = 0; i < runs; i++) {
+			a.push(await meterWake(config, retained));
+			b.push(await naive());
+		}
+		return { ours: medianWake(a), naive: medianWake(b) };
+	} finally {
+		rmSync(folder, { recursive: true, force: true });
 	}
-	const pick = (costs: CycleCost[]): CycleCost => {
-		const keys = Object.keys(costs[0]) as (keyof CycleCost)[];
-		return Object.fromEntries(keys.map((key) => [key, median(costs.map((cost) => cost[key]))])) as unknown as CycleCost;
-	};
-	return { ours: pick(a), naive: pick(b) };
 }
 
-export function cycleRows(id: string, ours: CycleCost, naive: CycleCost, targets: { roundTrips: string }): Row[] {
+export function cycleRows(id: string, ours: Wake, naive: Wake, targets: { roundTrips: string }): Row[] {
 	return [
 		row(`${id}.bytes`, "bytes sent+received per wake", false, ours.bytesSent + ours.bytesReceived, naive.bytesSent + naive.bytesReceived),
 		row(`${id}.packets`, "segments or datagrams sent+received per wake", false, ours.packetsSent + ours.packetsReceived, naive.packetsSent + naive.packetsReceived),
@@ -103,8 +95,8 @@ export async function mqttCycleRows(options: BenchOptions): Promise<Row[]> {
 	const broker = await Mosquitto.start();
 	const proxy = await TcpLatencyProxy.start(broker.port, ADDED_ROUND_TRIP_MS);
 	try {
-		await primeMqttSession(proxy.port);
-		const result = await compare(Math.max(options.runs, 5), () => mqttPersistent(proxy.port), () => mqttNaive(proxy.port));
+		const config: RawConfig = { broker: `mqtt://127.0.0.1:${proxy.port}`, mode: "sleepy", clientId: "bench-cycle", sleepInterval: "60", buttonPin: "-1", qos: "1" };
+		const result = await compare(Math.max(options.runs, 5), config, () => mqttNaive(proxy.port));
 		return cycleRows("cycle.mqtt", result.ours, result.naive, { roundTrips: "TCP connect + 1" });
 	} finally {
 		await proxy.close();

@@ -9,18 +9,13 @@
  * time to join Wi-Fi and get an address on every wake, given here as --wifi-ms and added
  * before the battery life is worked out.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startFirmware } from "../../src/app/firmware";
 import type { RawConfig } from "../../src/app/config-reader";
-import { MeteredBoard, type WireCount } from "../bench/metered-board";
-import { median } from "../bench/measure";
 import { startEmbeddedBroker } from "../launcher/broker";
 import { Mosquitto } from "../../host-tests/peers/mosquitto";
 import { findExecutable } from "../../host-tests/peers/require-peer";
 import { batteryDays, type PowerProfile } from "./battery";
+import { meterSteadyWakes, type Wake } from "./wake";
 
 const { values } = parseArgs({
 	options: {
@@ -36,43 +31,6 @@ const profile: PowerProfile = { activeMa: Number(values.active), sleepUa: Number
 const intervals = values.intervals.split(",").map(Number);
 const wakes = Math.max(2, Number(values.wakes));
 const wifiMs = Number(values["wifi-ms"]);
-
-interface Wake extends WireCount {
-	readonly awakeMs: number;
-}
-
-/** One wake on a fresh metered board from the retained file; resolves at its deep sleep. */
-async function meterWake(config: RawConfig, retainedPath: string): Promise<Wake> {
-	let asleep!: () => void;
-	const slept = new Promise<void>((resolve) => (asleep = resolve));
-	const board = new MeteredBoard({ retainedPath, onDeepSleep: () => asleep() });
-	const start = performance.now();
-	startFirmware(board, config, { wifi: false });
-	await slept;
-	return { ...board.count, awakeMs: performance.now() - start };
-}
-
-/** The steady state: wakes after the first (which creates the session and subscribes). */
-async function meterProtocol(config: RawConfig): Promise<Wake> {
-	const folder = mkdtempSync(join(tmpdir(), "lampnode-energy-"));
-	try {
-		const runs: Wake[] = [];
-		for (let n = 0; n < wakes; n++) runs.push(await meterWake(config, join(folder, "retained.bin")));
-		const steady = runs.slice(1);
-		const pick = (key: keyof Wake) => median(steady.map((w) => w[key]));
-		return {
-			awakeMs: pick("awakeMs"),
-			bytesSent: pick("bytesSent"),
-			bytesReceived: pick("bytesReceived"),
-			packetsSent: pick("packetsSent"),
-			packetsReceived: pick("packetsReceived"),
-			roundTrips: pick("roundTrips"),
-			connects: pick("connects"),
-		};
-	} finally {
-		rmSync(folder, { recursive: true, force: true });
-	}
-}
 
 const sleepyMqtt = (url: string): RawConfig => ({ broker: url, mode: "sleepy", clientId: "energy-mqtt", sleepInterval: "60", buttonPin: "-1", qos: "1" });
 
@@ -92,14 +50,14 @@ const addRow = (protocol: string, peer: string, wake: Wake) =>
 if (findExecutable("mosquitto")) {
 	const mosquitto = await Mosquitto.start();
 	try {
-		addRow("mqtt", "mosquitto", await meterProtocol(sleepyMqtt(mosquitto.url)));
+		addRow("mqtt", "mosquitto", await meterSteadyWakes(sleepyMqtt(mosquitto.url), wakes));
 	} finally {
 		await mosquitto.stop();
 	}
 }
 const aedes = await startEmbeddedBroker(0);
 try {
-	addRow("mqtt", "aedes", await meterProtocol(sleepyMqtt(aedes.url)));
+	addRow("mqtt", "aedes", await meterSteadyWakes(sleepyMqtt(aedes.url), wakes));
 } finally {
 	await aedes.close();
 }
