@@ -10,9 +10,17 @@ import type { Datagram, DatagramOptions, Stream, StreamOptions } from "../../src
 import { FakeBoard, type FakeDatagram, type FakeStream } from "./fake-board";
 import type { MiniBroker } from "./mini-broker";
 import type { MiniGateway } from "./mini-gateway";
+import type { DecodedRetained } from "../../src/power/retained";
+import { readSlots } from "../../src/power/retained-slots";
 
 /** A frame lasts about 5 ms from the start signal. */
 const FRAME_MS = 5;
+
+/** The state the next wake would start from, as decodeRetained says it. */
+export function retainedIn(power: FakePower): DecodedRetained {
+	const restored = readSlots(power.retained, power.retainedCapacity);
+	return restored.state ? { state: restored.state } : { discarded: restored.discarded[0] ?? "corrupt" };
+}
 
 export class FakePower implements Power {
 	retained: Uint8Array | undefined;

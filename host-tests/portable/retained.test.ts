@@ -9,10 +9,12 @@ import { decodeSessionState, encodeSessionState } from "../../src/mqtt/state";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { sent } from "./mqtt-wire";
 import { RetainedStore } from "../../src/power/retained-store";
-import { FakePower } from "./device-board";
+import { readSlots, writeSlot } from "../../src/power/retained-slots";
+import { FakePower, retainedIn } from "./device-board";
 import { FakeBoard } from "./fake-board";
 
 const STATE: RetainedState = {
+	writes: 7,
 	bootCount: 41,
 	discarded: 2,
 	clockMs: 12_345_678.5,
@@ -88,11 +90,12 @@ describe("Retained store", () => {
 	});
 
 	it("keeps a state too large for the board without its session", () => {
-		const power = new FakePower(undefined, "reset", 80);
+		// Slots of 60 bytes: room for the fixed fields (47), not for a 100-byte session.
+		const power = new FakePower(undefined, "reset", 120);
 		const board = new FakeBoard();
 		new RetainedStore(board, power, "mqtt", 1000).save({ lastReadAt: 0, reconnectAttempt: 0, lampOn: false, session: new Uint8Array(100) });
 		check(board.events("warning")).toHaveLength(1);
-		const kept = decodeRetained(power.retained as Uint8Array);
+		const kept = retainedIn(power);
 		check("state" in kept && [kept.state.protocol, kept.state.session.length, kept.state.bootCount]).toEqual(["none", 0, 1]);
 	});
 });
@@ -154,5 +157,37 @@ describe("Wake cycle", () => {
 		check(cycle.check(9999)).toBeUndefined();
 		check(cycle.pending).toEqual(["commands"]);
 		check(cycle.check(10_000)).toBe("max-awake");
+	});
+});
+
+describe("Retained slots", () => {
+	const record = (writes: number) => encodeRetained({ ...EMPTY_STATE, writes, bootCount: writes });
+
+	it("writes in turn and reads the newest intact record", () => {
+		let region = writeSlot(undefined, 256, 0, record(1));
+		region = writeSlot(region, 256, 1, record(2));
+		const restored = readSlots(region, 256);
+		check([restored.slot, restored.state?.writes, restored.discarded.length]).toEqual([1, 2, 0]);
+		region = writeSlot(region, 256, 0, record(3));
+		check(readSlots(region, 256).state?.writes).toBe(3);
+	});
+
+	it("falls back to the other slot when a write is torn at any byte, and counts the torn one", () => {
+		const old = writeSlot(writeSlot(undefined, 256, 0, record(1)), 256, 1, record(2));
+		const full = writeSlot(old, 256, 0, record(3));
+		for (let cut = 1; cut < record(3).length; cut++) {
+			// Power lost after `cut` bytes of slot 0: the rest of it is still record 1.
+			const torn = old.slice();
+			torn.set(full.subarray(0, cut), 0);
+			const restored = readSlots(torn, 256);
+			// Until a byte that differs is written, slot 0 still is record 1, intact.
+			const changed = torn.subarray(0, 128).some((byte, i) => byte !== old[i]);
+			check([restored.slot, restored.state?.writes, restored.discarded]).toEqual([1, 2, changed ? ["corrupt"] : []]);
+		}
+	});
+
+	it("takes blank memory as never written, not as a discard", () => {
+		for (const fill of [0, 0xff]) check(readSlots(new Uint8Array(256).fill(fill), 256)).toEqual({ state: undefined, slot: undefined, discarded: [] });
+		check(readSlots(undefined, 256).discarded).toHaveLength(0);
 	});
 });

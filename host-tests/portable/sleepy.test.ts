@@ -4,10 +4,10 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { decodeRetained } from "../../src/power/retained";
 import { SUBSCRIBE } from "../../src/mqtt/packet";
 import { expectConfigError } from "./errors";
-import { DeviceBoard, FakePower, run } from "./device-board";
+import { DeviceBoard, FakePower, retainedIn, run } from "./device-board";
+import { readSlots, slotCapacity } from "../../src/power/retained-slots";
 import { FakeBoard } from "./fake-board";
 import { MiniBroker } from "./mini-broker";
 
@@ -66,7 +66,7 @@ describe("Sleepy wake cycle (MQTT)", () => {
 		check(second.outputs.get(2)).toBe(1);
 		check(broker.retained.get("home/office/lamp/state")).toBe("on");
 		check(second.events("sleep")[0].reason).toBe("done");
-		const state = decodeRetained(power.retained as Uint8Array);
+		const state = retainedIn(power);
 		check("state" in state && state.state.bootCount).toBe(2);
 		check("state" in state && state.state.lampOn).toBe(true);
 		// Ten more wakes, each with its reading, none subscribing again.
@@ -86,7 +86,7 @@ describe("Sleepy wake cycle (MQTT)", () => {
 		check(sleep.awakeMs as number).toBeLessThan(5100);
 		check(broker.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(1);
 		// The reconnect backoff goes on across the sleep, so a fleet does not retry in lockstep.
-		const kept = decodeRetained(power.retained as Uint8Array);
+		const kept = retainedIn(power);
 		check("state" in kept && kept.state.reconnectAttempt).toBeGreaterThan(1);
 		const third = await wake(power, broker);
 		// The reading of the wake without a network, and this wake's own. The marker queued
@@ -129,16 +129,34 @@ describe("Sleepy wake cycle (MQTT)", () => {
 		check(second.captures[0] - 5000).toBeLessThan(1100);
 	});
 
-	it("discards corrupt retained bytes, counts it, and starts a fresh session", async () => {
+	it("a torn slot is discarded and counted; the other slot's older state carries the wake", async () => {
 		const power = new FakePower();
 		const broker = new MiniBroker();
 		await wake(power, broker);
-		(power.retained as Uint8Array)[10] ^= 0x40;
+		const before = readSlots(power.retained, power.retainedCapacity);
+		const newest = before.slot as number;
+		// A power cut in the middle of the newest write: its second half is still the old bytes.
+		const half = slotCapacity(power.retainedCapacity);
+		(power.retained as Uint8Array).fill(0x5a, newest * half + 20, newest * half + 40);
 		const board = await wake(power, broker);
 		check(board.events("retained-discarded").map((e) => e.reason)).toEqual(["corrupt"]);
+		check(board.events("sleep")[0].reason).toBe("done");
+		const state = retainedIn(power);
+		check("state" in state && [state.state.discarded, state.state.bootCount]).toEqual([1, 2]);
+	});
+
+	it("with both slots corrupt, counts both and starts a fresh session", async () => {
+		const power = new FakePower();
+		const broker = new MiniBroker();
+		await wake(power, broker);
+		const half = slotCapacity(power.retainedCapacity);
+		(power.retained as Uint8Array)[10] ^= 0x40;
+		(power.retained as Uint8Array)[half + 10] ^= 0x40;
+		const board = await wake(power, broker);
+		check(board.events("retained-discarded").map((e) => e.reason)).toEqual(["corrupt", "corrupt"]);
 		check(subscribes(broker, 1)).toBe(1);
-		const state = decodeRetained(power.retained as Uint8Array);
-		check("state" in state && [state.state.discarded, state.state.bootCount]).toEqual([1, 1]);
+		const state = retainedIn(power);
+		check("state" in state && [state.state.discarded, state.state.bootCount]).toEqual([2, 1]);
 	});
 
 	it("needs a client id for its persistent session, and a board that can sleep", () => {

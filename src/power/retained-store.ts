@@ -5,7 +5,8 @@
  * (time asleep is known for a timer wake only) plus board time since.
  */
 import type { Board, Power } from "../common/board";
-import { decodeRetained, EMPTY_STATE, encodeRetained, type RetainedState, type SessionProtocol } from "./retained";
+import { EMPTY_STATE, encodeRetained, type RetainedState, type SessionProtocol } from "./retained";
+import { readSlots, slotCapacity, writeSlot, type Slot } from "./retained-slots";
 
 /** What a wake has to say about itself when it writes its state. */
 export interface WakeSnapshot {
@@ -24,14 +25,24 @@ export class RetainedStore {
 	readonly #protocol: SessionProtocol;
 	readonly #start: number;
 	readonly #clockBase: number;
+	#region: Uint8Array | undefined;
+	/** Where the newest intact record is; writes go to the other slot. */
+	#current: Slot | undefined;
+	#writes: number;
 
 	constructor(board: Board, power: Power, protocol: SessionProtocol, sleepInterval: number) {
 		this.#board = board;
 		this.#power = power;
 		this.#protocol = protocol;
 		this.#start = board.now();
-		const prior = restore(board, power);
-		this.state = { ...prior, bootCount: prior.bootCount + 1 };
+		this.#region = power.readRetained();
+		const restored = readSlots(this.#region, power.retainedCapacity);
+		for (const reason of restored.discarded) board.log("retained-discarded", { reason });
+		this.#current = restored.slot;
+		const prior = restored.state ?? EMPTY_STATE;
+		this.#writes = prior.writes;
+		// A discarded slot's own count went with it: this much is known, that one more happened.
+		this.state = { ...prior, bootCount: prior.bootCount + 1, discarded: prior.discarded + restored.discarded.length };
 		this.#clockBase = prior.clockMs + (power.wakeCause === "timer" ? sleepInterval : 0);
 	}
 
@@ -49,9 +60,10 @@ export class RetainedStore {
 	/** Writes the state; a state too large for the board is kept without its session. */
 	save(snapshot: WakeSnapshot): void {
 		const board = this.#board;
-		const capacity = this.#power.retainedCapacity;
+		const capacity = slotCapacity(this.#power.retainedCapacity);
 		const next: RetainedState = {
 			...this.state,
+			writes: ++this.#writes,
 			clockMs: this.#clock(board.now()),
 			lastReadAt: snapshot.lastReadAt === undefined ? this.state.lastReadAt : this.#clock(snapshot.lastReadAt),
 			reconnectAttempt: snapshot.reconnectAttempt,
@@ -65,21 +77,13 @@ export class RetainedStore {
 			board.log("warning", { message: `retained state of ${bytes.length} bytes is over the board's ${capacity}: session dropped` });
 			bytes = encodeRetained({ ...next, protocol: "none", session: new Uint8Array(0) });
 		}
-		this.#power.writeRetained(bytes);
+		const slot: Slot = this.#current === 0 ? 1 : 0;
+		this.#region = writeSlot(this.#region, this.#power.retainedCapacity, slot, bytes);
+		this.#power.writeRetained(this.#region);
+		this.#current = slot;
 	}
 
 	#clock(boardTime: number): number {
 		return this.#clockBase + boardTime - this.#start;
 	}
-}
-
-/** The retained state, or an empty one (counting the discard) when the bytes are unusable. */
-function restore(board: Board, power: Power): RetainedState {
-	const bytes = power.readRetained();
-	if (!bytes) return EMPTY_STATE;
-	const decoded = decodeRetained(bytes);
-	if ("state" in decoded) return decoded.state;
-	board.log("retained-discarded", { reason: decoded.discarded, bytes: bytes.length });
-	// The count itself was in the discarded bytes: this much is known, that one more happened.
-	return { ...EMPTY_STATE, discarded: 1 };
 }

@@ -7,24 +7,26 @@
  * Layout (big-endian):
  *   magic "LN"(2) version(1) bodyLength(2) body crc32(4, over everything before it)
  * body:
- *   bootCount(4) discarded(2) clockMs(8, float) lastReadAt(8, float; NaN for never)
+ *   writes(4) bootCount(4) discarded(2) clockMs(8, float) lastReadAt(8, float; NaN for never)
  *   reconnectAttempt(2) flags(1: lamp on) protocol(1: 0 none, 1 mqtt, 2 mqttsn)
  *   coapMessageId(2) coapTokenSeed(4)   -- a slot for the CoAP client, 0 until it uses it
  *   sessionLength(2) session(bytes: the protocol client's own state format)
  */
 import { crc32 } from "./crc32";
 
-export const RETAINED_VERSION = 1;
+export const RETAINED_VERSION = 2;
 const MAGIC_0 = 0x4c; // "L"
 const MAGIC_1 = 0x4e; // "N"
 const HEADER = 5;
-const FIXED_BODY = 4 + 2 + 8 + 8 + 2 + 1 + 1 + 2 + 4 + 2;
+const FIXED_BODY = 4 + 4 + 2 + 8 + 8 + 2 + 1 + 1 + 2 + 4 + 2;
 const CHECKSUM = 4;
 
 export type SessionProtocol = "none" | "mqtt" | "mqttsn";
 const PROTOCOL_CODES: readonly SessionProtocol[] = ["none", "mqtt", "mqttsn"];
 
 export interface RetainedState {
+	/** Records written since the memory was last empty: the newer of two slots has more. */
+	readonly writes: number;
 	/** Wakes since the retained memory was last empty or discarded, this one included. */
 	readonly bootCount: number;
 	/** Times the retained bytes were found corrupt or of another version. */
@@ -45,6 +47,7 @@ export interface RetainedState {
 }
 
 export const EMPTY_STATE: RetainedState = {
+	writes: 0,
 	bootCount: 0,
 	discarded: 0,
 	clockMs: 0,
@@ -66,7 +69,8 @@ export function encodeRetained(state: RetainedState): Uint8Array {
 	bytes[2] = RETAINED_VERSION;
 	view.setUint16(3, bodyLength);
 	let at = HEADER;
-	view.setUint32(at, state.bootCount >>> 0);
+	view.setUint32(at, state.writes >>> 0);
+	view.setUint32((at += 4), state.bootCount >>> 0);
 	view.setUint16((at += 4), Math.min(state.discarded, 0xffff));
 	view.setFloat64((at += 2), state.clockMs);
 	view.setFloat64((at += 8), state.lastReadAt);
@@ -97,7 +101,8 @@ export function decodeRetained(bytes: Uint8Array): DecodedRetained {
 	// Checked after the checksum: a version byte is only meaningful in intact bytes.
 	if (bytes[2] !== RETAINED_VERSION) return { discarded: "version" };
 	let at = HEADER;
-	const bootCount = view.getUint32(at);
+	const writes = view.getUint32(at);
+	const bootCount = view.getUint32((at += 4));
 	const discarded = view.getUint16((at += 4));
 	const clockMs = view.getFloat64((at += 2));
 	const lastReadAt = view.getFloat64((at += 8));
@@ -110,5 +115,5 @@ export function decodeRetained(bytes: Uint8Array): DecodedRetained {
 	at += 2;
 	if (protocol === undefined || at + sessionLength !== end || !(clockMs >= 0)) return { discarded: "corrupt" };
 	const session = bytes.slice(at, end);
-	return { state: { bootCount, discarded, clockMs, lastReadAt, reconnectAttempt, lampOn: (flags & 1) !== 0, protocol, coapMessageId, coapTokenSeed, session } };
+	return { state: { writes, bootCount, discarded, clockMs, lastReadAt, reconnectAttempt, lampOn: (flags & 1) !== 0, protocol, coapMessageId, coapTokenSeed, session } };
 }
