@@ -143,8 +143,8 @@ export class HostBoard implements Board {
  */
 class FilePower implements Power {
 	readonly wakeCause: WakeCause;
-	/** As much as an ESP32's RTC slow memory gives the firmware. */
-	readonly retainedCapacity = 2048;
+	/** As the ESP32 build keeps in RTC slow memory (half of its 8 KB): two slots of 2 KB. */
+	readonly retainedCapacity = 4096;
 	readonly #path: string;
 	readonly #onDeepSleep: NonNullable<HostBoardOptions["onDeepSleep"]>;
 

@@ -8,7 +8,7 @@ import type { BrokerAddress } from "../mqtt/client";
 import type { QoS } from "../mqtt/packet";
 import { validateTopicName } from "../mqtt/topic";
 import { ConfigReader, type RawConfig } from "./config-reader";
-import { parseMqttSnConfig, type MqttSnConfig } from "./config-mqttsn";
+import { checkConnectionless, parseMqttSnConfig, type MqttSnConfig } from "./config-mqttsn";
 import { checkSleepySession, parseDeviceConfig, type DeviceConfig } from "./config-device";
 
 export interface MqttConfig {
@@ -75,8 +75,11 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 	switch (protocol) {
 		case "mqtt":
 			return { protocol, lamp, device, mqtt: parseMqttConfig(config) };
-		case "mqttsn":
-			return { protocol, lamp, device, mqttsn: parseMqttSnConfig(config) };
+		case "mqttsn": {
+			const mqttsn = parseMqttSnConfig(config);
+			checkConnectionless(mqttsn, device.mode, device.telemetryTopic);
+			return { protocol, lamp, device, mqttsn };
+		}
 	}
 }
 

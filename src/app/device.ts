@@ -14,6 +14,7 @@ import type { LampApp, RunningApp } from "./lamp-app";
 import { startSleepy } from "./sleepy";
 import { mqttSleepySession } from "./sleepy-mqtt";
 import { mqttSnSleepySession } from "./sleepy-mqttsn";
+import { mqttSnConnectionlessSession } from "./sleepy-mqttsn-connectionless";
 import { PeriodicTelemetry, type SendReading } from "./telemetry";
 
 /** What a protocol's lamp offers the device: the app (for the button) and a way to send readings. */
@@ -55,7 +56,9 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	switch (config.protocol) {
 		case "mqtt":
 			return startSleepy(board, power, config, lamp, "mqtt", config.mqtt.qos, mqttSleepySession(board, config));
-		case "mqttsn":
-			return startSleepy(board, power, config, lamp, "mqttsn", config.mqttsn.qos, mqttSnSleepySession(board, config));
+		case "mqttsn": {
+			const session = config.mqttsn.connectionless ? mqttSnConnectionlessSession(board, config) : mqttSnSleepySession(board, config);
+			return startSleepy(board, power, config, lamp, "mqttsn", config.mqttsn.qos, session);
+		}
 	}
 }

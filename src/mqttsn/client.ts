@@ -38,6 +38,12 @@ export interface MqttSnClientOptions extends Omit<MqttSnSessionOptions, "gateway
 	onAsleep?(): void;
 	/** A client restored asleep has its endpoint (and gateway address): it may now checkMessages or wake. */
 	onReadyAsleep?(): void;
+	/**
+	 * Never connect: the client only publishes at QoS -1 to the configured gateway (6.8,
+	 * "publish without connection"). `onReadyConnectionless` says when it can.
+	 */
+	readonly connectionless?: boolean;
+	onReadyConnectionless?(): void;
 }
 
 export interface PublishOptions {
@@ -202,7 +208,8 @@ export class MqttSnClient {
 
 	#connect(): void {
 		if (this.#stopped || !this.#ready) return;
-		this.#resolveGateway(() => this.session.connect(this.#board.now()));
+		if (this.#options.connectionless) this.#resolveGateway(() => this.#options.onReadyConnectionless?.());
+		else this.#resolveGateway(() => this.session.connect(this.#board.now()));
 	}
 
 	/** Resolves a configured gateway's host name (each time: addresses change), then goes on. */
