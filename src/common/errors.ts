@@ -20,7 +20,9 @@ export type ProtocolErrorCode =
 	| "GATEWAY_LOST" // the MQTT-SN gateway stopped answering (retries exhausted, ADVERTISEs missed)
 	| "REJECTED_CONGESTION" // the MQTT-SN gateway kept answering "rejected: congestion"
 	| "REJECTED_INVALID_TOPIC_ID" // the MQTT-SN gateway does not know a predefined or short topic
-	| "REJECTED_NOT_SUPPORTED"; // the MQTT-SN gateway answered "rejected: not supported"
+	| "REJECTED_NOT_SUPPORTED" // the MQTT-SN gateway answered "rejected: not supported"
+	| "EXCHANGE_TIMEOUT" // a CoAP request got no acknowledgement or response in time (MAX_TRANSMIT_WAIT)
+	| "RESET_BY_PEER"; // the CoAP peer answered a message with a Reset
 
 export class ProtocolError extends Error {
 	readonly code: ProtocolErrorCode;
