@@ -139,6 +139,7 @@ export class Endpoint {
 	readonly #transmit = new Fifo<Outgoing>();
 	readonly #requests = new Fifo<IncomingRequest>();
 	#messageId: number;
+	#tokenCounter: number;
 
 	constructor(options: EndpointOptions = {}) {
 		this.parameters = {
@@ -151,6 +152,7 @@ export class Endpoint {
 		this.#responseTimeout = options.responseTimeout ?? exchangeLifetime(this.parameters);
 		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
 		this.#messageId = Math.floor(this.#random() * 0x10000);
+		this.#tokenCounter = Math.floor(this.#random() * 0x10000);
 	}
 
 	/** Exchanges and transmissions held: 0 once everything has finished (no leaked state). */
@@ -464,11 +466,19 @@ export class Endpoint {
 		return this.#messageId;
 	}
 
-	/** A fresh 4-byte token, unique among this peer's exchanges (5.3.1: random enough to guess badly). */
+	/**
+	 * A fresh 4-byte token: a counter, so a token is not reused soon after its exchange
+	 * ended (a late notification must not match a new request), and two random bytes so
+	 * it is hard to guess (5.3.1).
+	 */
 	#newToken(key: string): Uint8Array {
 		for (;;) {
 			const token = new Uint8Array(4);
-			for (let i = 0; i < 4; i++) token[i] = Math.floor(this.#random() * 256);
+			this.#tokenCounter = (this.#tokenCounter + 1) & 0xffff;
+			token[0] = this.#tokenCounter >> 8;
+			token[1] = this.#tokenCounter & 0xff;
+			token[2] = Math.floor(this.#random() * 256);
+			token[3] = Math.floor(this.#random() * 256);
 			if (!this.#exchanges.has(`${key}/${tokenHex(token)}`)) return token;
 		}
 	}
