@@ -9,6 +9,7 @@ import type { QoS } from "../mqtt/packet";
 import { validateTopicName } from "../mqtt/topic";
 import { ConfigReader, type RawConfig } from "./config-reader";
 import { parseMqttSnConfig, type MqttSnConfig } from "./config-mqttsn";
+import { parseCoapConfig, type CoapConfig } from "./config-coap";
 
 export interface MqttConfig {
 	readonly broker: BrokerAddress;
@@ -38,7 +39,7 @@ export interface LampConfig {
 }
 
 /** The protocols the firmware speaks; each brings its own config section. */
-export const PROTOCOLS = ["mqtt", "mqttsn"] as const;
+export const PROTOCOLS = ["mqtt", "mqttsn", "coap"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 interface CommonConfig {
@@ -55,7 +56,12 @@ export interface MqttSnFirmwareConfig extends CommonConfig {
 	readonly mqttsn: MqttSnConfig;
 }
 
-export type FirmwareConfig = MqttFirmwareConfig | MqttSnFirmwareConfig;
+export interface CoapFirmwareConfig extends CommonConfig {
+	readonly protocol: "coap";
+	readonly coap: CoapConfig;
+}
+
+export type FirmwareConfig = MqttFirmwareConfig | MqttSnFirmwareConfig | CoapFirmwareConfig;
 
 export interface ParseOptions {
 	/** The board joins Wi-Fi itself and so needs `ssid` (device boards, not the host). */
@@ -72,6 +78,8 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 			return { protocol, lamp, mqtt: parseMqttConfig(config) };
 		case "mqttsn":
 			return { protocol, lamp, mqttsn: parseMqttSnConfig(config) };
+		case "coap":
+			return { protocol, lamp, coap: parseCoapConfig(config) };
 	}
 }
 

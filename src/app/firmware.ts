@@ -9,6 +9,7 @@ import { parseConfig, type ParseOptions } from "./config";
 import type { RawConfig } from "./config-reader";
 import { startMqttLamp, type RunningApp } from "./mqtt-lamp";
 import { startMqttSnLamp } from "./mqttsn-lamp";
+import { startCoapLamp } from "./coap-lamp";
 
 export type { RunningApp };
 
@@ -22,6 +23,8 @@ export function startFirmware(board: Board, raw: RawConfig, options: ParseOption
 			return startMqttLamp(board, config, lamp);
 		case "mqttsn":
 			return startMqttSnLamp(board, config, lamp);
+		case "coap":
+			return startCoapLamp(board, config.coap, lamp);
 	}
 }
 
