@@ -100,7 +100,8 @@ describe("CoAP interop: node-coap client, our server", () => {
 
 	const request = (options: coap.CoapRequestParams, payload?: string): Promise<coap.IncomingMessage> =>
 		new Promise((resolve, reject) => {
-			const req = coap.request({ hostname: "127.0.0.1", port, ...options });
+			// A fresh agent per request: closing an observation stops the shared global agent.
+			const req = coap.request({ hostname: "127.0.0.1", port, agent: false, ...options });
 			req.on("response", resolve);
 			req.on("error", reject);
 			req.end(payload);
