@@ -3,7 +3,10 @@
  * "coap" on the host board, real UDP on 127.0.0.1. GET and PUT /lamp, observe /lamp
  * while it changes, /.well-known/core, and block-wise transfers both ways.
  */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { ROOT } from "../../tools/launcher/firmware";
 import { HostBoard } from "../../boards/host/board";
 import { startFirmware } from "../../src/app/firmware";
 import type { CoapFirmware } from "../../src/app/coap-lamp";
@@ -72,4 +75,28 @@ describeWithPeers("CoAP interop: libcoap client, our server", ["coap-client-notl
 		const { stdout } = await coapClient(["-B", "10", "-b", "128", `${url}/blob`]);
 		expect(stdout.trim()).toBe(data);
 	});
+});
+
+describeWithPeers("CoAP host demo: npm start -- --protocol coap", ["coap-client-notls"], () => {
+	it("switches the lamp on coap-client's PUT and the collector prints the POSTed state", async () => {
+		const port = await freeUdpPort();
+		const child = spawn(process.execPath, ["--import", "tsx", "tools/start.ts", "--protocol", "coap", "--coap-port", String(port)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+		const events: Record<string, unknown>[] = [];
+		createInterface({ input: child.stdout }).on("line", (line) => {
+			try {
+				events.push(JSON.parse(line));
+			} catch {
+				// npm's own lines are not events.
+			}
+		});
+		try {
+			await eventually(() => events.some((e) => e.event === "listening"), "the device listening", 20_000);
+			await coapClient(["-B", "5", "-m", "put", "-e", "on", `coap://127.0.0.1:${port}/lamp`]);
+			await eventually(() => events.some((e) => e.event === "collected" && e.payload === "on"), "the collector printing the state");
+			expect(events.find((e) => e.event === "lamp")).toEqual({ event: "lamp", state: "on" });
+		} finally {
+			child.kill("SIGTERM");
+			await new Promise((resolve) => child.once("exit", resolve));
+		}
+	}, 40_000);
 });
