@@ -22,6 +22,18 @@ function malformed(why: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", why);
 }
 
+/** Extra bytes after the option header for a delta or length nibble (3.1): 13 takes one, 14 two. */
+function extensionBytes(nibble: number): number {
+	return nibble < 13 ? 0 : nibble - 12;
+}
+
+/** The delta or length a nibble stands for, reading its extension at `at`; throws when it is cut off. */
+function extended(bytes: Uint8Array, at: number, nibble: number): number {
+	if (nibble < 13) return nibble;
+	if (at + nibble - 12 > bytes.length) throw malformed("truncated option delta or length");
+	return nibble === 13 ? bytes[at] + 13 : ((bytes[at] << 8) | bytes[at + 1]) + 269;
+}
+
 /** Decodes one datagram. Token, option values and payload are views into `bytes`. */
 export function decode(bytes: Uint8Array): CoapMessage {
 	const end = bytes.length;
@@ -48,25 +60,11 @@ export function decode(bytes: Uint8Array): CoapMessage {
 			payload = bytes.subarray(at, end);
 			break;
 		}
-		let delta = head >> 4;
-		let length = head & 0x0f;
-		if (delta === 15 || length === 15) throw malformed("option nibble 15 outside the payload marker");
-		if (delta === 13) {
-			if (at >= end) throw malformed("truncated option delta");
-			delta = bytes[at++] + 13;
-		} else if (delta === 14) {
-			if (at + 1 >= end) throw malformed("truncated option delta");
-			delta = ((bytes[at] << 8) | bytes[at + 1]) + 269;
-			at += 2;
-		}
-		if (length === 13) {
-			if (at >= end) throw malformed("truncated option length");
-			length = bytes[at++] + 13;
-		} else if (length === 14) {
-			if (at + 1 >= end) throw malformed("truncated option length");
-			length = ((bytes[at] << 8) | bytes[at + 1]) + 269;
-			at += 2;
-		}
+		if (head >> 4 === 15 || (head & 0x0f) === 15) throw malformed("option nibble 15 outside the payload marker");
+		const delta = extended(bytes, at, head >> 4);
+		at += extensionBytes(head >> 4);
+		const length = extended(bytes, at, head & 0x0f);
+		at += extensionBytes(head & 0x0f);
 		number += delta;
 		if (number > 0xffff) throw malformed("option number over 65535");
 		if (at + length > end) throw malformed("option value runs past the datagram");

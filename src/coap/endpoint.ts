@@ -120,7 +120,8 @@ function peerKey(peer: Peer): string {
 	return `${peer.address}:${peer.port}`;
 }
 
-function tokenHex(token: Uint8Array): string {
+/** A token as hex, for keys. */
+export function tokenHex(token: Uint8Array): string {
 	let text = "";
 	for (let i = 0; i < token.length; i++) text += (token[i] < 16 ? "0" : "") + token[i].toString(16);
 	return text;

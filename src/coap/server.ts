@@ -12,7 +12,7 @@
 import type { Board } from "../common/board";
 import { encodeUtf8 } from "../common/utf8";
 import { blockOption, blockSize, readBlock, szxFor, type Block } from "./block";
-import type { Content, EndpointOptions, IncomingRequest, Peer } from "./endpoint";
+import { tokenHex, type Content, type EndpointOptions, type IncomingRequest, type Peer } from "./endpoint";
 import { filterLinks, formatLinks, type Link } from "./link-format";
 import * as m from "./message";
 import type { CoapMessage, CoapOption } from "./message";
@@ -162,7 +162,7 @@ export class CoapServer {
 		const request: ResourceRequest = { method: message.code, peer, path, query, payload, contentFormat };
 		if (message.code === m.GET && resource.observable) {
 			const observe = o.uintValue(options, o.OBSERVE);
-			const key = `${peer.address}:${peer.port}/${hex(message.token)}`;
+			const key = `${peer.address}:${peer.port}/${tokenHex(message.token)}`;
 			if (observe === 0) {
 				let observers = this.#observers.get(path);
 				if (!observers) this.#observers.set(path, (observers = new Map()));
@@ -249,8 +249,3 @@ function error(code: number, diagnostic: string): Content {
 	return { code, options: [], payload: encodeUtf8(diagnostic) };
 }
 
-function hex(bytes: Uint8Array): string {
-	let text = "";
-	for (let i = 0; i < bytes.length; i++) text += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-	return text;
-}

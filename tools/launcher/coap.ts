@@ -6,7 +6,7 @@
  * collector, and exits.
  */
 import coap from "coap";
-import dgram from "node:dgram";
+import { freeUdpPort } from "../../host-tests/peers/ports";
 import { startFirmware } from "./firmware";
 import type { View } from "./view";
 
@@ -27,18 +27,6 @@ async function startCollector(view: View): Promise<{ url: string; close(): Promi
 	const port = await freeUdpPort();
 	await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
 	return { url: `coap://127.0.0.1:${port}/readings`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-/** A UDP port the OS says is free on 127.0.0.1 now. */
-function freeUdpPort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const socket = dgram.createSocket("udp4");
-		socket.once("error", reject);
-		socket.bind(0, "127.0.0.1", () => {
-			const { port } = socket.address();
-			socket.close(() => resolve(port));
-		});
-	});
 }
 
 export async function runCoapDemo(options: CoapDemoOptions): Promise<never> {
