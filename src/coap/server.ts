@@ -10,6 +10,7 @@
  * - GET /.well-known/core (RFC 6690) listing the resources, filtered by the query.
  */
 import type { Board } from "../common/board";
+import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import { blockOption, blockSize, readBlock, szxFor, type Block } from "./block";
 import { tokenHex, type Content, type EndpointOptions, type IncomingRequest, type Peer } from "./endpoint";
@@ -115,9 +116,11 @@ export class CoapServer {
 		let content: Content;
 		try {
 			content = this.#answer(incoming);
-		} catch (error) {
-			const reason = error instanceof BadRequest ? error.message : "the request cannot be read";
-			content = { code: m.BAD_REQUEST, options: [], payload: encodeUtf8(reason) };
+		} catch (failure) {
+			// What cannot be read is the client's fault (4.00, with why); anything else is ours (5.00).
+			if (failure instanceof BadRequest) content = error(m.BAD_REQUEST, failure.message);
+			else if (failure instanceof ProtocolError) content = error(m.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
+			else content = error(m.INTERNAL_SERVER_ERROR, "the resource failed");
 		}
 		endpoint.respond(incoming, content, now);
 	}
