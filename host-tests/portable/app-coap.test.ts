@@ -6,7 +6,7 @@
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
 import { FakeBoard } from "./fake-board";
-import { pump, run } from "./coap-wire";
+import { run, settle } from "./coap-wire";
 import { parseConfig } from "../../src/app/config";
 import { startFirmware } from "../../src/app/firmware";
 import type { CoapFirmware } from "../../src/app/coap-lamp";
@@ -16,19 +16,6 @@ import * as m from "../../src/coap/message";
 import { readUtf8 } from "../../src/common/utf8";
 
 const device = "coap://127.0.0.1:5683";
-
-async function settle<T>(board: FakeBoard, promise: Promise<T>): Promise<T> {
-	let done = false;
-	promise.then(
-		() => (done = true),
-		() => (done = true),
-	);
-	for (let i = 0; i < 200 && !done; i++) {
-		await pump(board);
-		if (!done) board.advance(100);
-	}
-	return promise;
-}
 
 function start(extra: Record<string, string | number> = {}) {
 	const board = new FakeBoard();

@@ -5,7 +5,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { FakeBoard } from "./fake-board";
-import { pump, run, flush } from "./coap-wire";
+import { pump, run, flush, settle } from "./coap-wire";
 import { text, toHex } from "./bytes";
 import { CoapClient, responseText, type CoapResponse } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
@@ -15,6 +15,8 @@ import { readBlock } from "../../src/coap/block";
 import { ProtocolError } from "../../src/common/errors";
 import { readUtf8 } from "../../src/common/utf8";
 import { NotificationOrder } from "../../src/coap/observe";
+import { decode } from "../../src/coap/decode";
+import { encode } from "../../src/coap/encode";
 
 const big = (n: number) => {
 	const bytes = new Uint8Array(n);
@@ -52,19 +54,6 @@ function setup(serverOptions = {}, clientOptions = {}) {
 	const client = new CoapClient(board, { random: () => 0, ...clientOptions });
 	const url = "coap://127.0.0.1:5683";
 	return { board, server, client, url, stored: () => stored };
-}
-
-async function settle<T>(board: FakeBoard, promise: Promise<T>, ms = 1000): Promise<T> {
-	let done = false;
-	promise.then(
-		() => (done = true),
-		() => (done = true),
-	);
-	for (let t = 0; t < ms * 100 && !done; t += 100) {
-		await pump(board);
-		if (!done) board.advance(100);
-	}
-	return promise;
 }
 
 describe("CoAP client and server: requests", () => {
@@ -230,6 +219,14 @@ describe("CoAP client and server: Observe (RFC 7641)", () => {
 });
 
 describe("CoAP client lifecycle", () => {
+	it("answers a request that reaches a client with 4.04, so the peer does not retransmit", async () => {
+		const board = new FakeBoard();
+		new CoapClient(board);
+		board.advance(1);
+		board.lastDatagram.deliver(encode({ type: m.CON, code: m.GET, messageId: 77, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }), "127.0.0.1", 5683);
+		const [answer] = board.lastDatagram.takeSent().map((d) => decode(d.bytes));
+		check([answer.type, m.codeName(answer.code), answer.messageId]).toEqual([m.ACK, "4.04", 77]);
+	});
 	it("stop rejects what waits with CLOSED and closes the socket", async () => {
 		const { board, client } = setup();
 		let error: ProtocolError | undefined;

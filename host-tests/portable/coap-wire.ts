@@ -40,3 +40,17 @@ export async function run(board: FakeBoard, ms: number, step = 100, lose?: (byte
 		await pump(board, lose);
 	}
 }
+
+/** Pumps and advances the clock in 100 ms steps until `promise` settles (at most `ms`); returns it. */
+export async function settle<T>(board: FakeBoard, promise: Promise<T>, ms = 100_000): Promise<T> {
+	let done = false;
+	promise.then(
+		() => (done = true),
+		() => (done = true),
+	);
+	for (let t = 0; t < ms && !done; t += 100) {
+		await pump(board);
+		if (!done) board.advance(100);
+	}
+	return promise;
+}

@@ -6,12 +6,13 @@
 import type { Board, Datagram } from "../common/board";
 import { DeadlineTimer } from "../common/deadline-timer";
 import { Endpoint, type EndpointOptions, type IncomingRequest } from "./endpoint";
+import { EMPTY_BYTES, NOT_FOUND } from "./message";
 
 export interface TransportOptions extends EndpointOptions {
 	/** Local port; 0 or absent for any free one. */
 	readonly port?: number;
 	readonly address?: string;
-	/** Requests for a server; a client without one leaves them unanswered. */
+	/** Requests for a server; without it every request is answered 4.04. */
 	onRequest?(request: IncomingRequest): void;
 	onReady?(): void;
 }
@@ -69,7 +70,11 @@ export class Transport {
 	service(): void {
 		const endpoint = this.endpoint;
 		if (this.#ready && !this.#closed) for (let out = endpoint.pollTransmit(); out; out = endpoint.pollTransmit()) this.#datagram.send(out.bytes, out.address, out.port);
-		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) this.#onRequest?.(request);
+		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
+			if (this.#onRequest) this.#onRequest(request);
+			// A client serves nothing; answering spares the peer its retransmissions.
+			else endpoint.respond(request, { code: NOT_FOUND, options: [], payload: EMPTY_BYTES }, this.#board.now());
+		}
 		if (this.#ready && !this.#closed) for (let out = endpoint.pollTransmit(); out; out = endpoint.pollTransmit()) this.#datagram.send(out.bytes, out.address, out.port);
 		if (!this.#closed) this.#deadline.arm(endpoint.nextTimeout());
 	}
