@@ -5,6 +5,8 @@
  *
  *   npm start [-- --broker mqtt://host:port | mqtts://host:port] [--port 1883]
  *                [--mode always-on|sleepy] [--dht22 temperature=21.4,...] [--set key=value]...
+ *   npm start -- --protocol coap [--coap-port 5683] [--collector coap://host:port/path]
+ *                (tools/launcher/coap.ts)
  *
  * Ctrl-C or SIGTERM stops the firmware cleanly ("offline" retained, then DISCONNECT),
  * then the broker.
@@ -15,6 +17,7 @@ import { startFirmware } from "./launcher/firmware";
 import { runSleepyDevice, sleepyOverrides } from "./launcher/sleepy";
 import { createView } from "./launcher/view";
 import { manifestConfig } from "../boards/host/config";
+import { runCoapDemo } from "./launcher/coap";
 
 const { values } = parseArgs({
 	options: {
@@ -23,11 +26,15 @@ const { values } = parseArgs({
 		set: { type: "string", multiple: true, default: [] },
 		mode: { type: "string", default: "always-on" },
 		dht22: { type: "string" },
+		protocol: { type: "string", default: "mqtt" },
+		"coap-port": { type: "string", default: "5683" },
+		collector: { type: "string" },
 	},
 });
 
 const view = createView(process.stdout.isTTY === true);
 const overrides = values.mode === "sleepy" ? sleepyOverrides(values.set ?? []) : (values.set ?? []);
+if (values.protocol === "coap") await runCoapDemo({ view, port: Number(values["coap-port"]), collector: values.collector, overrides });
 const lampTopic = String(overrides.find((o) => o.startsWith("lampTopic="))?.slice(10) || manifestConfig().lampTopic || "home/office/lamp");
 
 let broker: EmbeddedBroker | undefined;
