@@ -28,3 +28,8 @@ export function topicIdTypeOf(flags: number): TopicIdType | -1 {
 	const bits = flags & TOPIC_ID_TYPE;
 	return bits === 3 ? -1 : (bits as TopicIdType);
 }
+
+/** Sets DUP in an encoded PUBLISH or SUBSCRIBE: its Flags octet follows Length (1 or 3 octets) and MsgType. */
+export function markDup(message: Uint8Array): void {
+	message[message[0] === 0x01 ? 4 : 2] |= DUP;
+}

@@ -20,7 +20,7 @@ import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
 import { decode } from "./decode";
 import { AdvertiseWatch, SearchSchedule, sameEndpoint, type Gateway } from "./discovery";
 import { encode, encodedLength } from "./encode";
-import { DUP } from "./flags";
+import { markDup } from "./flags";
 import * as sn from "./packet";
 import type { Message, PublishMessage, QoS, TopicRef } from "./packet";
 import { ReleaseWindow } from "./release-window";
@@ -148,8 +148,8 @@ interface Exchange {
 	readonly expect: number;
 	readonly msgId: number;
 	readonly bytes: Uint8Array;
-	/** Index of the Flags octet that gets DUP on a resend, or -1. */
-	readonly dupAt: number;
+	/** A resend carries DUP (PUBLISH, SUBSCRIBE). */
+	readonly dup: boolean;
 	sentAt: number;
 	retries: number;
 	/** After "rejected: congestion": nothing is sent before this time. */
@@ -748,13 +748,13 @@ export class MqttSnSession {
 			switch (op.kind) {
 				case "publish": {
 					if (op.released) {
-						this.#openLane(encode({ type: sn.PUBREL, msgId: op.msgId }), sn.PUBCOMP, op.msgId, -1, now);
+						this.#openLane(encode({ type: sn.PUBREL, msgId: op.msgId }), sn.PUBCOMP, op.msgId, false, now);
 						break;
 					}
 					const id = this.#topics.idOf(op.topic);
 					if (!id) {
 						const msgId = this.#allocateMsgId();
-						this.#openLane(encode({ type: sn.REGISTER, topicId: 0, msgId, topicName: op.topic }), sn.REGACK, msgId, -1, now);
+						this.#openLane(encode({ type: sn.REGISTER, topicId: 0, msgId, topicName: op.topic }), sn.REGACK, msgId, false, now);
 						break;
 					}
 					if (op.qos === 0) {
@@ -766,7 +766,7 @@ export class MqttSnSession {
 					const dup = op.msgId !== 0;
 					if (!dup) op.msgId = this.#allocateMsgId();
 					const bytes = encode({ type: sn.PUBLISH, dup, qos: op.qos, retain: op.retain, topicIdType: id.topicIdType, topicId: id.topicId, msgId: op.msgId, data: op.payload });
-					this.#openLane(bytes, op.qos === 1 ? sn.PUBACK : sn.PUBREC, op.msgId, flagsAt(bytes), now);
+					this.#openLane(bytes, op.qos === 1 ? sn.PUBACK : sn.PUBREC, op.msgId, true, now);
 					break;
 				}
 				case "subscribe":
@@ -777,7 +777,7 @@ export class MqttSnSession {
 						op.kind === "subscribe"
 							? encode({ type: sn.SUBSCRIBE, dup: false, qos: op.qos, msgId, topic })
 							: encode({ type: sn.UNSUBSCRIBE, msgId, topic });
-					this.#openLane(bytes, op.kind === "subscribe" ? sn.SUBACK : sn.UNSUBACK, msgId, op.kind === "subscribe" ? flagsAt(bytes) : -1, now);
+					this.#openLane(bytes, op.kind === "subscribe" ? sn.SUBACK : sn.UNSUBACK, msgId, op.kind === "subscribe", now);
 					break;
 				}
 				case "willtopic": {
@@ -785,11 +785,11 @@ export class MqttSnSession {
 					const message = will
 						? { type: sn.WILLTOPICUPD, qos: will.qos, retain: will.retain, willTopic: will.topic }
 						: { type: sn.WILLTOPICUPD, qos: 0, retain: false, willTopic: "" };
-					this.#openLane(encode(message as Message), sn.WILLTOPICRESP, 0, -1, now);
+					this.#openLane(encode(message as Message), sn.WILLTOPICRESP, 0, false, now);
 					break;
 				}
 				case "willmsg":
-					this.#openLane(encode({ type: sn.WILLMSGUPD, willMsg: op.payload }), sn.WILLMSGRESP, 0, -1, now);
+					this.#openLane(encode({ type: sn.WILLMSGUPD, willMsg: op.payload }), sn.WILLMSGRESP, 0, false, now);
 					break;
 			}
 		}
@@ -802,20 +802,20 @@ export class MqttSnSession {
 		return { topicIdType: sn.TOPIC_NORMAL, topicName: topic };
 	}
 
-	#openLane(bytes: Uint8Array, expect: number, msgId: number, dupAt: number, now: number): void {
-		this.#lane = { bytes, expect, msgId, dupAt, sentAt: now, retries: 0, waitUntil: 0 };
+	#openLane(bytes: Uint8Array, expect: number, msgId: number, dup: boolean, now: number): void {
+		this.#lane = { bytes, expect, msgId, dup, sentAt: now, retries: 0, waitUntil: 0 };
 		this.#send(bytes, now);
 	}
 
 	#openControl(bytes: Uint8Array, expect: number, now: number): void {
-		this.#control = { bytes, expect, msgId: 0, dupAt: -1, sentAt: now, retries: 0, waitUntil: 0 };
+		this.#control = { bytes, expect, msgId: 0, dup: false, sentAt: now, retries: 0, waitUntil: 0 };
 		this.#send(bytes, now);
 	}
 
 	#retransmit(exchange: Exchange, now: number): void {
 		exchange.retries++;
 		exchange.sentAt = now;
-		if (exchange.dupAt >= 0) exchange.bytes[exchange.dupAt] |= DUP;
+		if (exchange.dup) markDup(exchange.bytes);
 		this.#send(exchange.bytes, now);
 	}
 
@@ -877,11 +877,6 @@ export class MqttSnSession {
 			this.#queue.push({ kind: "publish", topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, msgId: m.msgId, released: m.released, rejections: 0 });
 		this.#incoming.restore(state.awaitingRelease);
 	}
-}
-
-/** Index of the Flags octet: right after Length (1 or 3 octets) and MsgType. */
-function flagsAt(bytes: Uint8Array): number {
-	return bytes[0] === 0x01 ? 4 : 2;
 }
 
 function hasWildcard(topic: string): boolean {
