@@ -154,7 +154,8 @@ export class MqttSnGateway {
 				}
 				break;
 			case sn.PUBLISH:
-				if (message.qos === -1 && !link) {
+				// QoS -1 needs no connection, so it is forwarded whatever state the sender is in.
+				if (message.qos === -1 && (!link || (link.state !== "active" && link.state !== "awake"))) {
 					this.#publishWithoutConnection(message);
 					return;
 				}
