@@ -4,15 +4,19 @@
  * host board, shows the lamp live and prints the command that switches it.
  *
  *   npm start [-- --broker mqtt://host:port | mqtts://host:port] [--port 1883]
- *                [--set key=value]...
+ *                [--protocol mqtt | mqttsn] [--gateway udp://host:port] [--set key=value]...
+ *
+ * --protocol mqttsn runs the host MQTT-SN gateway too (launcher/mqttsn.ts), unless
+ * --gateway names an external one.
  *
  * Ctrl-C or SIGTERM stops the firmware cleanly ("offline" retained, then DISCONNECT),
  * then the broker.
  */
 import { parseArgs } from "node:util";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./launcher/broker";
-import { startFirmware } from "./launcher/firmware";
+import { startFirmware, type FirmwareEvent } from "./launcher/firmware";
 import { createView } from "./launcher/view";
+import { startMqttSnTransport, type MqttSnTransport } from "./launcher/mqttsn";
 import { manifestConfig } from "../boards/host/config";
 
 const { values } = parseArgs({
@@ -20,6 +24,8 @@ const { values } = parseArgs({
 		broker: { type: "string" },
 		port: { type: "string", default: "1883" },
 		set: { type: "string", multiple: true, default: [] },
+		protocol: { type: "string", default: "mqtt" },
+		gateway: { type: "string" },
 	},
 });
 
@@ -36,8 +42,13 @@ if (!brokerUrl) {
 const { hostname, port } = new URL(brokerUrl);
 const brokerPort = port || (brokerUrl.startsWith("mqtts:") ? "8883" : "1883");
 
+const onEvent = (event: FirmwareEvent, line: string) => view.event(event, line);
+const mqttsn: MqttSnTransport | undefined =
+	values.protocol === "mqttsn" || values.gateway ? await startMqttSnTransport(brokerUrl, values.gateway, onEvent) : undefined;
+
 view.ready({
 	broker: brokerUrl,
+	gateway: mqttsn?.gateway,
 	embedded: broker !== undefined,
 	commands: {
 		switch: `mosquitto_pub -h ${hostname} -p ${brokerPort} -t ${lampTopic} -m on`,
@@ -46,13 +57,15 @@ view.ready({
 	},
 });
 
-const firmware = startFirmware(["--broker", brokerUrl, ...overrides.flatMap((o) => ["--set", o])], (event, line) => view.event(event, line));
+const transport = mqttsn ? mqttsn.firmwareArgs : ["--broker", brokerUrl];
+const firmware = startFirmware([...transport, ...overrides.flatMap((o) => ["--set", o])], onEvent);
 
 let stopping = false;
 const shutdown = async () => {
 	if (stopping) return;
 	stopping = true;
 	await firmware.stop();
+	await mqttsn?.close();
 	await broker?.close();
 	process.exit(0);
 };
@@ -61,6 +74,7 @@ process.on("SIGTERM", shutdown);
 
 const code = await firmware.exited;
 if (!stopping) {
+	await mqttsn?.close();
 	await broker?.close();
 	process.exit(code ?? 1);
 }
