@@ -4,7 +4,8 @@
  * host board, shows the lamp live and prints the command that switches it.
  *
  *   npm start [-- --broker mqtt://host:port | mqtts://host:port] [--port 1883]
- *                [--protocol mqtt | mqttsn] [--gateway udp://host:port] [--set key=value]...
+ *                [--mode always-on|sleepy] [--dht22 temperature=21.4,...] [--set key=value]...
+ *                [--protocol mqtt | mqttsn] [--gateway udp://host:port]
  *
  * --protocol mqttsn runs the host MQTT-SN gateway too (launcher/mqttsn.ts), unless
  * --gateway names an external one.
@@ -15,8 +16,9 @@
 import { parseArgs } from "node:util";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./launcher/broker";
 import { startFirmware, type FirmwareEvent } from "./launcher/firmware";
-import { createView } from "./launcher/view";
 import { startMqttSnTransport, type MqttSnTransport } from "./launcher/mqttsn";
+import { runSleepyDevice, sleepyOverrides } from "./launcher/sleepy";
+import { createView } from "./launcher/view";
 import { manifestConfig } from "../boards/host/config";
 
 const { values } = parseArgs({
@@ -24,13 +26,15 @@ const { values } = parseArgs({
 		broker: { type: "string" },
 		port: { type: "string", default: "1883" },
 		set: { type: "string", multiple: true, default: [] },
+		mode: { type: "string", default: "always-on" },
+		dht22: { type: "string" },
 		protocol: { type: "string", default: "mqtt" },
 		gateway: { type: "string" },
 	},
 });
 
 const view = createView(process.stdout.isTTY === true);
-const overrides = values.set ?? [];
+const overrides = values.mode === "sleepy" ? sleepyOverrides(values.set ?? []) : (values.set ?? []);
 const lampTopic = String(overrides.find((o) => o.startsWith("lampTopic="))?.slice(10) || manifestConfig().lampTopic || "home/office/lamp");
 
 let broker: EmbeddedBroker | undefined;
@@ -58,7 +62,8 @@ view.ready({
 });
 
 const transport = mqttsn ? mqttsn.firmwareArgs : ["--broker", brokerUrl];
-const firmware = startFirmware([...transport, ...overrides.flatMap((o) => ["--set", o])], onEvent);
+const firmwareArgs = [...transport, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : [])];
+const firmware = values.mode === "sleepy" ? runSleepyDevice(firmwareArgs, onEvent) : startFirmware(firmwareArgs, onEvent);
 
 let stopping = false;
 const shutdown = async () => {

@@ -5,9 +5,12 @@
 import config from "mc/config";
 import { ModdableBoard } from "moddable/board";
 import { digitalInput, digitalOutput } from "moddable/digital";
+import { nativePower } from "moddable/power";
+import { captureDht22 } from "moddable/native/dht22-capture";
+import NativePower from "moddable/native/power";
 import { reportStartupError, startFirmware } from "app/firmware";
 
-const board = new ModdableBoard("esp32", { digitalOutput, digitalInput });
+const board = new ModdableBoard("esp32", { digitalOutput, digitalInput }, { captureDht22, power: nativePower(NativePower) });
 try {
 	startFirmware(board, config, { wifi: true });
 } catch (error) {

@@ -5,6 +5,7 @@
  */
 import dgram from "node:dgram";
 import dns from "node:dns";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
 import { performance } from "node:perf_hooks";
@@ -16,25 +17,44 @@ import type {
 	DigitalInputOptions,
 	DigitalOutput,
 	LogFields,
+	Power,
+	PulseCapture,
 	Stream,
 	StreamOptions,
 	TimerHandle,
 	TlsOptions,
+	WakeCause,
 } from "../../src/common/board";
+import { SimulatedDht22 } from "../simulated/dht22";
 import { SimulatedPins, type SimulatedPin } from "../simulated/pins";
 
 export interface HostBoardOptions {
 	/** Where log events go; defaults to one JSON line each on stdout. */
 	readonly log?: (event: string, fields: LogFields) => void;
+	/** The DHT22 the firmware reads (a default one otherwise). */
+	readonly dht22?: SimulatedDht22;
+	/** Retained memory as a file: with it the board can deep sleep. */
+	readonly retainedPath?: string;
+	/** What ended the last sleep (default: "timer" when retained bytes exist, else "reset"). */
+	readonly wakeCause?: WakeCause;
+	/** Deep sleep: the firmware is over, and whoever runs it starts it again after `ms`. */
+	readonly onDeepSleep?: (ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }) => void;
 }
+
+/** A DHT22 frame takes about 5 ms from the start signal. */
+const DHT22_FRAME_MS = 5;
 
 export class HostBoard implements Board {
 	readonly name = "host";
 	readonly #pins = new SimulatedPins();
 	readonly #log: (event: string, fields: LogFields) => void;
+	readonly dht22: SimulatedDht22;
+	readonly power?: Power;
 
 	constructor(options: HostBoardOptions = {}) {
 		this.#log = options.log ?? printJsonLine;
+		this.dht22 = options.dht22 ?? new SimulatedDht22();
+		if (options.retainedPath) this.power = new FilePower(options.retainedPath, options);
 	}
 
 	now(): number {
@@ -125,10 +145,47 @@ export class HostBoard implements Board {
 		return this.#pins.digitalInput(pin, options);
 	}
 
+	captureDht22(_pin: number, done: (capture: PulseCapture | undefined) => void): void {
+		setTimeout(() => done(this.dht22.capture()), DHT22_FRAME_MS);
+	}
+
 	log(event: string, fields: LogFields = {}): void {
 		this.#log(event, fields);
 	}
+}
 
+/**
+ * Retained memory kept in a file across firmware runs. Written to a temporary file and
+ * renamed over the old one: a power cut (a killed process) mid-write leaves the old
+ * state or the new, never half of each; the firmware's checksum catches anything else.
+ */
+class FilePower implements Power {
+	readonly wakeCause: WakeCause;
+	/** As the ESP32 build keeps in RTC slow memory (half of its 8 KB): two slots of 2 KB. */
+	readonly retainedCapacity = 4096;
+	readonly #path: string;
+	readonly #onDeepSleep: NonNullable<HostBoardOptions["onDeepSleep"]>;
+
+	constructor(path: string, options: HostBoardOptions) {
+		this.#path = path;
+		this.wakeCause = options.wakeCause ?? (existsSync(path) ? "timer" : "reset");
+		this.#onDeepSleep = options.onDeepSleep ?? (() => process.exit(0));
+	}
+
+	readRetained(): Uint8Array | undefined {
+		if (!existsSync(this.#path)) return undefined;
+		return new Uint8Array(readFileSync(this.#path));
+	}
+
+	writeRetained(bytes: Uint8Array): void {
+		const temporary = `${this.#path}.tmp`;
+		writeFileSync(temporary, bytes, { flush: true });
+		renameSync(temporary, this.#path);
+	}
+
+	deepSleep(ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }): void {
+		this.#onDeepSleep(ms, wake);
+	}
 }
 
 /** Node TLS options with verification on; Node refuses options that are present but undefined. */

@@ -1,14 +1,19 @@
 /**
  * Firmware entry for Moddable's desktop simulator (`mcconfig -m -p lin`): the real XS
- * runtime, module loader and sockets, with simulated pins since the simulator has no
- * embedded:io/digital. Events print as JSON lines through trace().
+ * runtime, module loader and sockets, with simulated pins and DHT22 since the simulator
+ * has no embedded:io/digital. Events print as JSON lines through trace().
  */
 import config from "mc/config";
+import Timer from "timer";
 import { ModdableBoard } from "moddable/board";
 import { SimulatedPins } from "simulated/pins";
+import { SimulatedDht22 } from "simulated/dht22";
 import { reportStartupError, startFirmware } from "app/firmware";
 
-const board = new ModdableBoard("lin", new SimulatedPins());
+const dht22 = new SimulatedDht22();
+/** A real frame takes about 5 ms from the start signal. */
+const captureDht22 = (_pin: number, done: Parameters<NonNullable<ModdableBoard["captureDht22"]>>[1]) => Timer.set(() => done(dht22.capture()), 5);
+const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22 });
 try {
 	startFirmware(board, config, { wifi: false });
 } catch (error) {

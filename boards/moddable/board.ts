@@ -1,6 +1,6 @@
 /**
  * What every Moddable target shares: time, timers, DNS, sockets and logging through
- * the SDK's modules. Pins (and, later, sleep and sensors) differ per target and are
+ * the SDK's modules. Pins, the DHT22 capture and deep sleep differ per target and are
  * passed in, so the ESP32, ESP8266 and simulator boards stay a few lines each.
  */
 import Time from "time";
@@ -13,6 +13,8 @@ import type {
 	DigitalInputOptions,
 	DigitalOutput,
 	LogFields,
+	Power,
+	PulseCapture,
 	Stream,
 	StreamOptions,
 	TimerHandle,
@@ -26,16 +28,26 @@ export interface Pins {
 	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput;
 }
 
+/** What a target adds when it has it: a DHT22 capture, deep sleep and retained memory. */
+export interface Peripherals {
+	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
+	readonly power?: Power;
+}
+
 /** Before SNTP has run, the clock is near 1970: report "unknown" rather than a wrong time. */
 const CLOCK_SET_AFTER = Date.UTC(2024, 0, 1);
 
 export class ModdableBoard implements Board {
 	readonly name: string;
 	readonly #pins: Pins;
+	readonly captureDht22?: (pin: number, done: (capture: PulseCapture | undefined) => void) => void;
+	readonly power?: Power;
 
-	constructor(name: string, pins: Pins) {
+	constructor(name: string, pins: Pins, peripherals: Peripherals = {}) {
 		this.name = name;
 		this.#pins = pins;
+		this.captureDht22 = peripherals.captureDht22;
+		this.power = peripherals.power;
 	}
 
 	now(): number {

@@ -42,6 +42,38 @@ describe("MQTT client", () => {
 		check(packetsIn(stream.takeWritten()).map((p) => p.type)).toEqual([CONNECT, PUBLISH]);
 	});
 
+	it("sends a burst of publishes made in one turn as a single write", async () => {
+		const board = new FakeBoard();
+		const { mqtt } = client(board);
+		mqtt.start();
+		const stream = board.lastStream;
+		stream.accept();
+		stream.deliver(connack());
+		stream.takeWritten();
+		for (let i = 0; i < 10; i++) void mqtt.publish("t", String(i), { qos: 1 });
+		check(stream.written).toHaveLength(0);
+		await flush();
+		check(stream.written).toHaveLength(1);
+		check(packetsIn(stream.takeWritten()).map((p) => asPublish(p).packetId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+	});
+
+	it("writes a burst as soon as a full segment of it is ready, the rest at the end of the turn", async () => {
+		const board = new FakeBoard();
+		const { mqtt } = client(board, { inflightWindow: 100 });
+		mqtt.start();
+		const stream = board.lastStream;
+		stream.accept();
+		stream.deliver(connack());
+		stream.takeWritten();
+		const payload = new Uint8Array(200);
+		for (let i = 0; i < 20; i++) void mqtt.publish("t", payload, { qos: 1 });
+		// 20 PUBLISHes of 207 bytes: a write each time 1460 bytes are waiting (every 8th).
+		check(stream.written).toHaveLength(2);
+		await flush();
+		check(stream.written).toHaveLength(3);
+		check(packetsIn(stream.takeWritten()).map((p) => asPublish(p).packetId)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+	});
+
 	it("resolves a QoS 1 publish on PUBACK and delivers incoming messages", async () => {
 		const board = new FakeBoard();
 		const { mqtt, record } = client(board);
@@ -52,6 +84,7 @@ describe("MQTT client", () => {
 		check(record.connects).toBe(1);
 		let acknowledged = false;
 		const published = mqtt.publish("t", text("x"), { qos: 1 }).then(() => (acknowledged = true));
+		await flush();
 		const id = asPublish(packetsIn(stream.takeWritten()).find((p) => p.type === PUBLISH)).packetId ?? 0;
 		await flush();
 		check(acknowledged).toBe(false);
@@ -148,6 +181,7 @@ describe("MQTT client", () => {
 		stream.deliver(connack());
 		stream.takeWritten();
 		const pending = mqtt.publish("t", "x", { qos: 1 });
+		await flush();
 		stream.takeWritten();
 		mqtt.stop();
 		check(packetsIn(stream.takeWritten()).map((p) => p.type)).toEqual([DISCONNECT]);

@@ -19,6 +19,11 @@ describe("MQTT topics: validation (4.7.1, 4.7.3)", () => {
 		for (const filter of ["sport/tennis#", "sport/tennis/#/ranking", "sport+", "a/b+/c", "#/a", "", "a\u0000"])
 			expectProtocolError(() => validateTopicFilter(filter), "INVALID_TOPIC");
 	});
+	it("places wildcards by level next to multi-byte characters (the check reads UTF-8 bytes)", () => {
+		for (const filter of ["\u00e9t\u00e9/+", "+/\u20ac/#", "\u{1F600}/+/\u{1F600}"]) validateTopicFilter(filter);
+		for (const filter of ["\u00e9+", "+\u20ac", "\u{1F600}#", "#\u00e9"]) expectProtocolError(() => validateTopicFilter(filter), "INVALID_TOPIC");
+		expectProtocolError(() => validateTopicName("\u00e9/+"), "INVALID_TOPIC");
+	});
 });
 
 describe("MQTT topics: matching (4.7.1, 4.7.2)", () => {

@@ -15,9 +15,10 @@ it("npm run bench -- --smoke writes a result row per benchmark", async () => {
 		const out = join(dir, "results.json");
 		const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "tools/bench/run.ts", "--smoke", "--out", out], { timeout: 120_000 });
 		const rows = JSON.parse(readFileSync(out, "utf8")) as { id: string; unit: string; ours: number; baseline: number | null; ratio: number | null }[];
-		expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining(["mqtt.publish.codec", "mqtt.connect.codec", "mqtt.subscribe.codec"]));
+		expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining(["mqtt.publish.codec", "mqtt.connect.codec", "mqtt.subscribe.codec", "mqtt.qos1.throughput", "mqtt.qos0.throughput", "xs.mqtt.publish.encode", "xs.mqtt.publish.decode", "xs.client.heap", "cycle.mqtt.roundtrips", "cycle.mqtt.bytes"]));
 		for (const r of rows) {
-			expect(r.ours).toBeGreaterThan(0);
+			// Rates are positive; allocation figures may rightly be 0.
+			expect(Number.isFinite(r.ours) && r.ours >= 0).toBe(true);
 			expect(r.unit).toMatch(/is better/);
 			if (r.baseline !== null) expect(r.ratio).toBeGreaterThan(0);
 			expect(stdout).toContain(r.id);

@@ -8,7 +8,8 @@ import type { BrokerAddress } from "../mqtt/client";
 import type { QoS } from "../mqtt/packet";
 import { validateTopicName } from "../mqtt/topic";
 import { ConfigReader, type RawConfig } from "./config-reader";
-import { parseMqttSnConfig, type MqttSnConfig } from "./config-mqttsn";
+import { checkConnectionless, parseMqttSnConfig, type MqttSnConfig } from "./config-mqttsn";
+import { checkSleepySession, parseDeviceConfig, type DeviceConfig } from "./config-device";
 
 export interface MqttConfig {
 	readonly broker: BrokerAddress;
@@ -43,6 +44,8 @@ export type Protocol = (typeof PROTOCOLS)[number];
 
 interface CommonConfig {
 	readonly lamp: LampConfig;
+	/** Power mode, DHT22, telemetry and button (config-device.ts). */
+	readonly device: DeviceConfig;
 }
 
 export interface MqttFirmwareConfig extends CommonConfig {
@@ -67,11 +70,16 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 	if (options.wifi) config.string("ssid");
 	const protocol = config.oneOf("protocol", PROTOCOLS, "mqtt");
 	const lamp = parseLampConfig(config);
+	const device = parseDeviceConfig(config);
+	checkSleepySession(config, device.mode);
 	switch (protocol) {
 		case "mqtt":
-			return { protocol, lamp, mqtt: parseMqttConfig(config) };
-		case "mqttsn":
-			return { protocol, lamp, mqttsn: parseMqttSnConfig(config) };
+			return { protocol, lamp, device, mqtt: parseMqttConfig(config) };
+		case "mqttsn": {
+			const mqttsn = parseMqttSnConfig(config);
+			checkConnectionless(mqttsn, device.mode, device.telemetryTopic);
+			return { protocol, lamp, device, mqttsn };
+		}
 	}
 }
 

@@ -5,7 +5,8 @@
 import type { Board } from "../common/board";
 import { ConfigError } from "../common/errors";
 import { Lamp } from "../drivers/lamp";
-import { parseConfig, type ParseOptions } from "./config";
+import { parseConfig, type FirmwareConfig, type ParseOptions } from "./config";
+import { startSleepyDevice, withDevice, type RunningLamp } from "./device";
 import type { RawConfig } from "./config-reader";
 import { startMqttLamp, type RunningApp } from "./mqtt-lamp";
 import { startMqttSnLamp } from "./mqttsn-lamp";
@@ -16,7 +17,12 @@ export type { RunningApp };
 export function startFirmware(board: Board, raw: RawConfig, options: ParseOptions): RunningApp {
 	const config = parseConfig(raw, options);
 	const lamp = new Lamp(board.digitalOutput(config.lamp.pin), config.lamp.activeLow);
-	board.log("start", { board: board.name, protocol: config.protocol, lampPin: config.lamp.pin });
+	board.log("start", { board: board.name, protocol: config.protocol, lampPin: config.lamp.pin, mode: config.device.mode });
+	if (config.device.mode === "sleepy") return startSleepyDevice(board, config, lamp);
+	return withDevice(board, config, startLamp(board, config, lamp));
+}
+
+function startLamp(board: Board, config: FirmwareConfig, lamp: Lamp): RunningLamp {
 	switch (config.protocol) {
 		case "mqtt":
 			return startMqttLamp(board, config, lamp);

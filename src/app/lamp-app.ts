@@ -46,7 +46,7 @@ export class LampApp {
 	/** Connected: announce availability and the current state. */
 	online(): void {
 		this.#publish(this.#settings.statusTopic, "online", 1, true).catch(this.reportError);
-		this.#publishState();
+		this.publishState();
 	}
 
 	message(topic: string, payload: Uint8Array): void {
@@ -63,7 +63,14 @@ export class LampApp {
 		const changed = command === "toggle" ? (lamp.toggle(), true) : lamp.set(command === "on");
 		if (!changed) return;
 		board.log("lamp", { state: lamp.on ? "on" : "off" });
-		this.#publishState();
+		this.publishState();
+	}
+
+	/** The button was pressed: toggle the lamp here and tell the broker. */
+	press(): void {
+		this.#lamp.toggle();
+		this.#board.log("lamp", { state: this.#lamp.on ? "on" : "off", source: "button" });
+		this.publishState();
 	}
 
 	/** A clean stop: "offline" (acknowledged, or given up on after a while) when connected, then `close`. */
@@ -75,13 +82,14 @@ export class LampApp {
 		close();
 	}
 
-	#publishState(): void {
+	/** Publishes the lamp's state (retained). */
+	publishState(): void {
 		this.#publish(this.#settings.stateTopic, this.#lamp.on ? "on" : "off", this.#qos, true).catch(this.reportError);
 	}
 }
 
 /** Resolves or rejects with `promise`, or resolves after `ms` whatever happens. */
-function within(board: Board, promise: Promise<void>, ms: number): Promise<void> {
+export function within(board: Board, promise: Promise<void>, ms: number): Promise<void> {
 	return new Promise((resolve, reject) => {
 		const timer = board.setTimer(resolve, ms);
 		promise.then(

@@ -2,29 +2,20 @@
 import type { Board } from "../common/board";
 import { encodeUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
-import { MqttClient } from "../mqtt/client";
+import { MqttClient, type MqttClientOptions } from "../mqtt/client";
 import type { MqttFirmwareConfig } from "./config";
 import { LampApp, type RunningApp } from "./lamp-app";
+import type { RunningLamp } from "./device";
 
 export type { RunningApp };
 
-export function startMqttLamp(board: Board, config: MqttFirmwareConfig, lamp: Lamp): RunningApp {
+export function startMqttLamp(board: Board, config: MqttFirmwareConfig, lamp: Lamp): RunningLamp {
 	const { mqtt, lamp: settings } = config;
 	const broker = `${mqtt.broker.tls ? "mqtts" : "mqtt"}://${mqtt.broker.host}:${mqtt.broker.port}`;
 	const app = new LampApp(board, lamp, settings, mqtt.qos, (topic, payload, qos, retain) => client.publish(topic, payload, { qos, retain }));
 
 	const client: MqttClient = new MqttClient(board, {
-		broker: mqtt.broker,
-		clientId: mqtt.clientId,
-		cleanSession: mqtt.cleanSession,
-		keepAlive: mqtt.keepAlive,
-		username: mqtt.username,
-		password: mqtt.password === undefined ? undefined : encodeUtf8(mqtt.password),
-		will: { topic: settings.statusTopic, payload: encodeUtf8("offline"), qos: 1, retain: true },
-		maxPacketSize: mqtt.maxPacketSize,
-		inflightWindow: mqtt.inflightWindow,
-		reconnectBase: mqtt.reconnectBase,
-		reconnectCap: mqtt.reconnectCap,
+		...clientOptions(config),
 		onConnect(sessionPresent) {
 			board.log("connected", { broker, clientId: client.session.clientId, sessionPresent });
 			app.online();
@@ -40,5 +31,27 @@ export function startMqttLamp(board: Board, config: MqttFirmwareConfig, lamp: La
 	client.subscribe([{ topic: settings.topic, qos: mqtt.qos }]).catch(app.reportError);
 	client.start();
 
-	return { stop: () => app.stop(client.status === "online", () => client.stop()) };
+	return {
+		stop: () => app.stop(client.status === "online", () => client.stop()),
+		app,
+		sendReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqtt.qos }),
+	};
+}
+
+/** The client's options from the config: the lamp's will ("offline"), credentials, limits, backoff. */
+export function clientOptions(config: MqttFirmwareConfig): MqttClientOptions {
+	const { mqtt, lamp: settings } = config;
+	return {
+		broker: mqtt.broker,
+		clientId: mqtt.clientId,
+		cleanSession: mqtt.cleanSession,
+		keepAlive: mqtt.keepAlive,
+		username: mqtt.username,
+		password: mqtt.password === undefined ? undefined : encodeUtf8(mqtt.password),
+		will: { topic: settings.statusTopic, payload: encodeUtf8("offline"), qos: 1, retain: true },
+		maxPacketSize: mqtt.maxPacketSize,
+		inflightWindow: mqtt.inflightWindow,
+		reconnectBase: mqtt.reconnectBase,
+		reconnectCap: mqtt.reconnectCap,
+	};
 }

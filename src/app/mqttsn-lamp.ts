@@ -6,11 +6,12 @@
 import type { Board } from "../common/board";
 import { encodeUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
-import { MqttSnClient } from "../mqttsn/client";
+import { MqttSnClient, type MqttSnClientOptions } from "../mqttsn/client";
 import type { MqttSnFirmwareConfig } from "./config";
-import { LampApp, type RunningApp } from "./lamp-app";
+import { LampApp } from "./lamp-app";
+import type { RunningLamp } from "./device";
 
-export function startMqttSnLamp(board: Board, config: MqttSnFirmwareConfig, lamp: Lamp): RunningApp {
+export function startMqttSnLamp(board: Board, config: MqttSnFirmwareConfig, lamp: Lamp): RunningLamp {
 	const { mqttsn, lamp: settings } = config;
 	const gatewayName = () => {
 		const known = client.session.gateway;
@@ -19,20 +20,7 @@ export function startMqttSnLamp(board: Board, config: MqttSnFirmwareConfig, lamp
 	const app = new LampApp(board, lamp, settings, mqttsn.qos, (topic, payload, qos, retain) => client.publish(topic, payload, { qos, retain }));
 
 	const client: MqttSnClient = new MqttSnClient(board, {
-		gateway: mqttsn.gateway,
-		search: mqttsn.search,
-		localPort: mqttsn.localPort,
-		clientId: mqttsn.clientId,
-		cleanSession: mqttsn.cleanSession,
-		keepAlive: mqttsn.keepAlive,
-		will: { topic: settings.statusTopic, payload: encodeUtf8("offline"), qos: 1, retain: true },
-		predefinedTopics: mqttsn.predefinedTopics,
-		tRetry: mqttsn.tRetry,
-		nRetry: mqttsn.nRetry,
-		tWait: mqttsn.tWait,
-		maxPacketSize: mqttsn.maxPacketSize,
-		reconnectBase: mqttsn.reconnectBase,
-		reconnectCap: mqttsn.reconnectCap,
+		...clientOptions(config),
 		onGateway(gateway) {
 			board.log("gateway", { gateway: `udp://${gateway.address}:${gateway.port}`, gwId: gateway.gwId });
 		},
@@ -51,5 +39,30 @@ export function startMqttSnLamp(board: Board, config: MqttSnFirmwareConfig, lamp
 	client.subscribe(settings.topic, mqttsn.qos).catch(app.reportError);
 	client.start();
 
-	return { stop: () => app.stop(client.status === "active", () => client.stop()) };
+	return {
+		stop: () => app.stop(client.status === "active", () => client.stop()),
+		app,
+		sendReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqttsn.qos }),
+	};
+}
+
+/** The client's options from the config: gateway or search, the lamp's will ("offline"), timers, backoff. */
+export function clientOptions(config: MqttSnFirmwareConfig): MqttSnClientOptions {
+	const { mqttsn, lamp: settings } = config;
+	return {
+		gateway: mqttsn.gateway,
+		search: mqttsn.search,
+		localPort: mqttsn.localPort,
+		clientId: mqttsn.clientId,
+		cleanSession: mqttsn.cleanSession,
+		keepAlive: mqttsn.keepAlive,
+		will: { topic: settings.statusTopic, payload: encodeUtf8("offline"), qos: 1, retain: true },
+		predefinedTopics: mqttsn.predefinedTopics,
+		tRetry: mqttsn.tRetry,
+		nRetry: mqttsn.nRetry,
+		tWait: mqttsn.tWait,
+		maxPacketSize: mqttsn.maxPacketSize,
+		reconnectBase: mqttsn.reconnectBase,
+		reconnectCap: mqttsn.reconnectCap,
+	};
 }

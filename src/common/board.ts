@@ -67,6 +67,30 @@ export interface DigitalInput {
 	close(): void;
 }
 
+/**
+ * A pulse train captured on a one-wire line: the widths of alternating levels in
+ * microseconds, the first one at `firstLevel` (the form ESP32's RMT receiver gives).
+ */
+export interface PulseCapture {
+	readonly firstLevel: 0 | 1;
+	readonly durations: ArrayLike<number>;
+}
+
+/** What ended the last deep sleep; "reset" for a power-on, a reset or a first start. */
+export type WakeCause = "timer" | "button" | "reset";
+
+/** Deep sleep and the small memory that survives it, on boards that have them. */
+export interface Power {
+	readonly wakeCause: WakeCause;
+	/** Largest number of retained bytes the board keeps. */
+	readonly retainedCapacity: number;
+	/** The bytes last written, or undefined when there are none (they may be corrupt: check them). */
+	readRetained(): Uint8Array | undefined;
+	writeRetained(bytes: Uint8Array): void;
+	/** Sleeps `ms`, waking early when `wake.pin` reads `wake.level` where the chip allows. Ends the firmware. */
+	deepSleep(ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }): void;
+}
+
 /** Values a log event may carry: flat, so every board can print them as one line. */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -85,6 +109,10 @@ export interface Board {
 	openDatagram(options: DatagramOptions): Datagram;
 	digitalOutput(pin: number): DigitalOutput;
 	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput;
+	/** Sends the DHT22 start signal on `pin` and captures its answer; undefined if nothing came. */
+	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
+	/** Absent on boards that cannot deep sleep. */
+	readonly power?: Power;
 	/** One event the user or a supervising script may want to see (connected, lamp, error...). */
 	log(event: string, fields?: LogFields): void;
 }

@@ -20,7 +20,13 @@ export type ProtocolErrorCode =
 	| "GATEWAY_LOST" // the MQTT-SN gateway stopped answering (retries exhausted, ADVERTISEs missed)
 	| "REJECTED_CONGESTION" // the MQTT-SN gateway kept answering "rejected: congestion"
 	| "REJECTED_INVALID_TOPIC_ID" // the MQTT-SN gateway does not know a predefined or short topic
-	| "REJECTED_NOT_SUPPORTED"; // the MQTT-SN gateway answered "rejected: not supported"
+	| "REJECTED_NOT_SUPPORTED" // the MQTT-SN gateway answered "rejected: not supported"
+	| "SENSOR_NO_RESPONSE" // a sensor (DHT22) did not answer its start signal
+	| "SENSOR_TOO_FEW_EDGES" // a sensor frame ended before all its bits (a missed or merged pulse)
+	| "SENSOR_TOO_MANY_EDGES" // a sensor frame had more bits than the format (noise on the line)
+	| "SENSOR_BAD_PULSE" // a sensor pulse outside the datasheet's timing
+	| "SENSOR_CHECKSUM" // a sensor frame whose checksum byte does not match its data
+	| "SENSOR_OUT_OF_RANGE"; // a sensor value outside what the part can measure
 
 export class ProtocolError extends Error {
 	readonly code: ProtocolErrorCode;

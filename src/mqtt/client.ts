@@ -37,6 +37,13 @@ export interface PublishOptions {
 	readonly retain?: boolean;
 }
 
+/**
+ * Bytes that fill a TCP segment (a 1500-byte Ethernet or Wi-Fi MTU less IP and TCP
+ * headers). Once a burst has this much waiting, writing it at once costs no extra
+ * segment, and it puts the broker to work while the rest of the burst is still made.
+ */
+const SEGMENT_BYTES = 1460;
+
 /** A connection that stayed up this long was healthy: the next failure starts backoff afresh. */
 const STABLE_CONNECTION_MS = 30_000;
 
@@ -51,6 +58,7 @@ export class MqttClient {
 	#onlineAt = -1;
 	#stopped = true;
 	#writing: Uint8Array[] = [];
+	#servicePending = false;
 
 	constructor(board: Board, options: MqttClientOptions) {
 		this.#board = board;
@@ -90,7 +98,8 @@ export class MqttClient {
 		const result = new Promise<void>((resolve, reject) => {
 			this.session.publish(topic, bytes, options.qos ?? 0, options.retain ?? false, this.#board.now(), (error) => (error ? reject(error) : resolve()));
 		});
-		this.#service();
+		if (this.session.transmitBytes >= SEGMENT_BYTES && this.#stream) this.#service();
+		else this.#serviceSoon();
 		return result;
 	}
 
@@ -99,7 +108,7 @@ export class MqttClient {
 		const result = new Promise<readonly number[]>((resolve, reject) => {
 			this.session.subscribe(subscriptions, this.#board.now(), (error, codes) => (error ? reject(error) : resolve(codes)));
 		});
-		this.#service();
+		this.#serviceSoon();
 		return result;
 	}
 
@@ -107,7 +116,7 @@ export class MqttClient {
 		const result = new Promise<void>((resolve, reject) => {
 			this.session.unsubscribe(topics, this.#board.now(), (error) => (error ? reject(error) : resolve()));
 		});
-		this.#service();
+		this.#serviceSoon();
 		return result;
 	}
 
@@ -151,6 +160,20 @@ export class MqttClient {
 				if (!current()) return;
 				this.#closed(error);
 			},
+		});
+	}
+
+	/**
+	 * Services the session once the caller's synchronous work is done: a burst of publish
+	 * calls then leaves as one write (one TCP segment, one radio burst) instead of one
+	 * write per message.
+	 */
+	#serviceSoon(): void {
+		if (this.#servicePending) return;
+		this.#servicePending = true;
+		Promise.resolve().then(() => {
+			this.#servicePending = false;
+			this.#service();
 		});
 	}
 

@@ -48,7 +48,7 @@ export function decode(bytes: Uint8Array): Packet {
 			if (qos === 3) throw malformed("PUBLISH with QoS 3");
 			const dup = (flags & 8) !== 0;
 			if (dup && qos === 0) throw malformed("PUBLISH QoS 0 with DUP set");
-			const topic = checkTopicName(reader.string());
+			const topic = reader.topic(false);
 			const packetId = qos > 0 ? reader.packetId() : undefined;
 			return { type: PUBLISH, topic, payload: bytes.subarray(reader.offset, end), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId };
 		}
@@ -96,7 +96,7 @@ export function decode(bytes: Uint8Array): Packet {
 			const packetId = reader.packetId();
 			const subscriptions: Subscription[] = [];
 			do {
-				const topic = checkFilter(reader.string());
+				const topic = reader.topic(true);
 				const qos = reader.byte();
 				if (qos > 2) throw malformed(`SUBSCRIBE requested QoS byte ${qos}`);
 				subscriptions.push({ topic, qos: qos as QoS });
@@ -107,7 +107,7 @@ export function decode(bytes: Uint8Array): Packet {
 			expectFlags(flags, 2, type);
 			const packetId = reader.packetId();
 			const topics: string[] = [];
-			do topics.push(checkFilter(reader.string()));
+			do topics.push(reader.topic(true));
 			while (!reader.done());
 			return { type: UNSUBSCRIBE, packetId, topics };
 		}
@@ -133,7 +133,7 @@ function decodeConnect(reader: FieldReader): Packet {
 	const keepAlive = reader.u16();
 	const clientId = reader.string();
 	let will: Will | undefined;
-	if (willFlag) will = { topic: checkTopicName(reader.string()), payload: reader.binary(), qos: willQos as QoS, retain: willRetain };
+	if (willFlag) will = { topic: reader.topic(false), payload: reader.binary(), qos: willQos as QoS, retain: willRetain };
 	const username = hasUsername ? reader.string() : undefined;
 	const password = hasPassword ? reader.binary() : undefined;
 	reader.end();
@@ -272,6 +272,14 @@ class FieldReader {
 		this.offset += length;
 		return readUtf8(this.bytes, start, start + length);
 	}
+	/** A topic name (`filter` false) or filter: non-empty, free of U+0000, wildcards only where legal (4.7). */
+	topic(filter: boolean): string {
+		const start = this.offset + 2; // after the length prefix
+		const topic = this.string();
+		const problem = topicProblem(this.bytes, start, this.offset, filter);
+		if (problem) throw malformed(`topic ${filter ? "filter" : "name"} "${topic}" ${problem}`);
+		return topic;
+	}
 	binary(): Uint8Array {
 		const length = this.u16();
 		const start = this.offset;
@@ -285,19 +293,6 @@ class FieldReader {
 	end(): void {
 		if (this.offset !== this.limit) throw malformed("unexpected bytes at the end of the packet");
 	}
-}
-
-/** Topic names in PUBLISH (and wills) are non-empty, wildcard-free and free of U+0000 (4.7). */
-function checkTopicName(topic: string): string {
-	const problem = topicProblem(topic, false);
-	if (problem) throw malformed(`topic name "${topic}" ${problem}`);
-	return topic;
-}
-
-function checkFilter(filter: string): string {
-	const problem = topicProblem(filter, true);
-	if (problem) throw malformed(`topic filter "${filter}" ${problem}`);
-	return filter;
 }
 
 function expectFlags(flags: number, expected: number, type: number): void {

@@ -12,6 +12,7 @@
  * DUP bit.
  */
 import { ConfigError, ProtocolError } from "../common/errors";
+import { Fifo } from "../common/fifo";
 import { encode, encodedLength } from "./encode";
 import { PacketReader } from "./decode";
 import { validateTopicFilter, validateTopicName } from "./topic";
@@ -121,18 +122,17 @@ export class MqttSession {
 
 	/** QoS 1/2 messages in flight, by packet id, in (re)send order. */
 	readonly #inflight = new Map<number, Outgoing>();
-	/** Messages not yet sent, FIFO. */
-	#queue: Outgoing[] = [];
+	/** Messages not yet sent. */
+	readonly #queue = new Fifo<Outgoing>();
 	readonly #awaitingRelease = new Set<number>();
 	/** Subscriptions the application wants; `true` once the broker acknowledged them. */
 	readonly #subscriptions = new Map<string, { qos: QoS; active: boolean }>();
 	/** SUBSCRIBE and UNSUBSCRIBE awaiting their acknowledgement, by packet id. */
 	readonly #requests = new Map<number, Request>();
 
-	#transmit: Uint8Array[] = [];
-	#transmitHead = 0;
-	#events: SessionEvent[] = [];
-	#eventHead = 0;
+	readonly #transmit = new Fifo<Uint8Array>();
+	#transmitBytes = 0;
+	readonly #events = new Fifo<SessionEvent>();
 
 	constructor(options: SessionOptions) {
 		this.#options = options;
@@ -222,8 +222,8 @@ export class MqttSession {
 		this.#reader.reset();
 		// Bytes not yet taken will never reach this connection; everything that matters
 		// is rebuilt by the next `open`.
-		this.#transmit = [];
-		this.#transmitHead = 0;
+		this.#transmit.clear();
+		this.#transmitBytes = 0;
 	}
 
 	/** Time passed: keep-alive and CONNACK deadlines. */
@@ -322,7 +322,7 @@ export class MqttSession {
 		return {
 			nextPacketId: this.#nextPacketId,
 			inflight: [...this.#inflight.values()].map((m) => ({ packet: m.packet, released: m.released })),
-			queued: this.#queue.filter((m) => m.qos > 0).map((m) => m.packet),
+			queued: [...this.#queue].filter((m) => m.qos > 0).map((m) => m.packet),
 			awaitingRelease: [...this.#awaitingRelease],
 			subscriptions,
 		};
@@ -330,24 +330,19 @@ export class MqttSession {
 
 	// --- outputs ---------------------------------------------------------------------------
 
+	/** Bytes waiting in pollTransmit. */
+	get transmitBytes(): number {
+		return this.#transmitBytes;
+	}
+
 	pollTransmit(): Uint8Array | undefined {
-		if (this.#transmitHead === this.#transmit.length) return undefined;
-		const bytes = this.#transmit[this.#transmitHead++];
-		if (this.#transmitHead === this.#transmit.length) {
-			this.#transmit = [];
-			this.#transmitHead = 0;
-		}
+		const bytes = this.#transmit.shift();
+		if (bytes) this.#transmitBytes -= bytes.length;
 		return bytes;
 	}
 
 	pollEvent(): SessionEvent | undefined {
-		if (this.#eventHead === this.#events.length) return undefined;
-		const event = this.#events[this.#eventHead++];
-		if (this.#eventHead === this.#events.length) {
-			this.#events = [];
-			this.#eventHead = 0;
-		}
-		return event;
+		return this.#events.shift();
 	}
 
 	// --- internals --------------------------------------------------------------------------
@@ -467,12 +462,11 @@ export class MqttSession {
 
 	/** Sends queued messages while there is a connection and a window slot. */
 	#drainQueue(now: number): void {
-		let i = 0;
 		const queue = this.#queue;
-		for (; i < queue.length; i++) {
-			const message = queue[i];
+		for (let message = queue.peek(); message; message = queue.peek()) {
 			if (message.qos > 0) {
 				if (this.#inflight.size >= this.#window) break;
+				queue.shift();
 				message.packetId = this.#allocatePacketId();
 				const packet = message.packet;
 				// The packet id sits just before the payload, after the topic (3.3.2).
@@ -482,11 +476,11 @@ export class MqttSession {
 				this.#inflight.set(message.packetId, message);
 				this.#transmitOutgoing(message, now);
 			} else {
+				queue.shift();
 				this.#send(message.packet, now);
 				takeDone(message)?.();
 			}
 		}
-		if (i > 0) this.#queue = i === queue.length ? [] : queue.slice(i);
 	}
 
 	#transmitOutgoing(message: Outgoing, now: number): void {
@@ -526,6 +520,7 @@ export class MqttSession {
 
 	#send(bytes: Uint8Array, now: number): void {
 		this.#transmit.push(bytes);
+		this.#transmitBytes += bytes.length;
 		this.#lastSent = now;
 	}
 

@@ -28,12 +28,22 @@ export interface MqttSnClientOptions extends Omit<MqttSnSessionOptions, "gateway
 	/** Reconnect backoff, in ms: first ceiling and largest ceiling (defaults 1 s and 60 s). */
 	readonly reconnectBase?: number;
 	readonly reconnectCap?: number;
+	/** Reconnect attempts already made (kept across deep sleep so a fleet stays spread out). */
+	readonly reconnectAttempt?: number;
 	onGateway?(gateway: Gateway): void;
 	onConnect?(): void;
 	onMessage?(message: ReceivedMessage): void;
 	/** No longer connected; `error` says why, unless the client was stopped. */
 	onDisconnect?(error?: Error): void;
 	onAsleep?(): void;
+	/** A client restored asleep has its endpoint (and gateway address): it may now checkMessages or wake. */
+	onReadyAsleep?(): void;
+	/**
+	 * Never connect: the client only publishes at QoS -1 to the configured gateway (6.8,
+	 * "publish without connection"). `onReadyConnectionless` says when it can.
+	 */
+	readonly connectionless?: boolean;
+	onReadyConnectionless?(): void;
 }
 
 export interface PublishOptions {
@@ -62,6 +72,7 @@ export class MqttSnClient {
 		this.#options = options;
 		this.session = new MqttSnSession({ ...options, gateway: undefined });
 		this.#backoff = new Backoff({ base: options.reconnectBase ?? 1000, cap: options.reconnectCap ?? 60_000, random: options.random });
+		this.#backoff.attempt = options.reconnectAttempt ?? 0;
 		this.#deadline = new DeadlineTimer(board, () => {
 			this.session.tick(board.now());
 			this.#service();
@@ -71,6 +82,11 @@ export class MqttSnClient {
 
 	get status(): SessionStatus {
 		return this.session.status;
+	}
+
+	/** Reconnect attempts made since the last healthy connection. */
+	get reconnectAttempt(): number {
+		return this.#backoff.attempt;
 	}
 
 	/** Opens the UDP endpoint and connects; from then on reconnects by itself until `stop`. */
@@ -89,7 +105,10 @@ export class MqttSnClient {
 				if (this.#stopped) return;
 				// A client restored asleep stays asleep (or collecting, if asked already) until the application wakes it.
 				const status = this.session.status;
-				if (status === "asleep" || status === "awake") this.#resolveGateway(() => undefined);
+				if (status === "asleep" || status === "awake")
+					this.#resolveGateway(() => {
+						if (this.session.status === "asleep") this.#options.onReadyAsleep?.();
+					});
 				else this.#connect();
 			},
 		});
@@ -151,7 +170,9 @@ export class MqttSnClient {
 		this.#deadline.clear();
 		this.#reconnect.clear();
 		const error = new ProtocolError("CLOSED", "the client was stopped");
-		if (this.#ready) {
+		// Asleep (or awake collecting), the gateway holds the session until the next wake: a DISCONNECT would end it.
+		const sleeping = this.session.status === "asleep" || this.session.status === "awake";
+		if (this.#ready && !sleeping) {
 			this.session.disconnect(this.#board.now());
 			this.#flush();
 		}
@@ -191,7 +212,8 @@ export class MqttSnClient {
 
 	#connect(): void {
 		if (this.#stopped || !this.#ready) return;
-		this.#resolveGateway(() => this.session.connect(this.#board.now()));
+		if (this.#options.connectionless) this.#resolveGateway(() => this.#options.onReadyConnectionless?.());
+		else this.#resolveGateway(() => this.session.connect(this.#board.now()));
 	}
 
 	/** Resolves a configured gateway's host name (each time: addresses change), then goes on. */

@@ -3,17 +3,33 @@
  * side with what a user would otherwise pick, in one run. Prints a table and writes
  * bench/results.json. `--smoke` runs every benchmark briefly (for the test suite).
  */
+import { EventEmitter } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import type { BenchOptions, Row } from "./measure";
 import { mqttCodecRows } from "./mqtt-codec";
+import { mqttThroughputRows } from "./mqtt-throughput";
+import { xsRows } from "./xs-meter";
+import { mqttCycleRows } from "./cycles";
 
 const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, out: { type: "string" } } });
 const options: BenchOptions = values.smoke ? { runs: 1, ms: 20, messages: 200 } : { runs: 7, ms: 400, messages: 20_000 };
 
-const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [["MQTT codec", mqttCodecRows]];
+// MQTT.js adds a drain listener per pending publish; thousands in flight are the point here.
+EventEmitter.defaultMaxListeners = 0;
+process.removeAllListeners("warning");
+process.on("warning", (warning) => {
+	if (warning.name !== "MaxListenersExceededWarning") process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
+const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
+	["MQTT codec", mqttCodecRows],
+	["MQTT throughput (mosquitto)", mqttThroughputRows],
+	["XS engine meter", xsRows],
+	["Wake cycles (50 ms added RTT)", mqttCycleRows],
+];
 
 const rows: Row[] = [];
 for (const [name, suite] of suites) {
@@ -24,7 +40,7 @@ for (const [name, suite] of suites) {
 const format = (value: number | null) => (value === null ? "-" : value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2));
 const table = [
 	["id", "unit", "ours", "baseline", "ratio", "target"],
-	...rows.map((r) => [r.id, r.unit, format(r.ours), format(r.baseline), r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`, r.target ?? ""]),
+	...rows.map((r) => [r.id, r.unit, format(r.ours), format(r.baseline), r.ratio === null ? "-" : Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : "ours is 0", r.target ?? ""]),
 ];
 const widths = table[0].map((_, c) => Math.max(...table.map((line) => line[c].length)));
 for (const line of table) process.stdout.write(line.map((cell, c) => (c >= 2 && c <= 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ") + "\n");

@@ -1,9 +1,10 @@
-/** The portable helpers every protocol uses: UTF-8 and reconnect backoff. */
+/** The portable helpers every protocol uses: UTF-8, reconnect backoff, FIFO queues. */
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { hex, toHex } from "./bytes";
 import { decodeUtf8, encodeUtf8, utf8Length } from "../../src/common/utf8";
 import { Backoff } from "../../src/common/backoff";
+import { Fifo } from "../../src/common/fifo";
 
 describe("UTF-8", () => {
 	const samples: [string, string][] = [
@@ -70,5 +71,23 @@ describe("Backoff: exponential with full jitter", () => {
 		const backoff = new Backoff({ base: 1000, cap: 60_000, random: () => 0.5 });
 		backoff.attempt = 5000;
 		check(backoff.next()).toBe(30_000);
+	});
+});
+
+describe("Fifo", () => {
+	it("keeps order across pushes, shifts and compaction", () => {
+		const fifo = new Fifo<number>();
+		let next = 0;
+		let expected = 0;
+		for (let round = 0; round < 50; round++) {
+			for (let i = 0; i < 100; i++) fifo.push(next++);
+			for (let i = 0; i < 60; i++) check(fifo.shift()).toBe(expected++);
+		}
+		check(fifo.length).toBe(next - expected);
+		check([...fifo][0]).toBe(expected);
+		check(fifo.peek()).toBe(expected);
+		while (fifo.length > 0) check(fifo.shift()).toBe(expected++);
+		check(fifo.shift()).toBeUndefined();
+		check(expected).toBe(5000);
 	});
 });

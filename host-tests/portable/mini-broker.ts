@@ -1,0 +1,118 @@
+/**
+ * Just enough of an MQTT 3.1.1 broker to run wake cycles on a FakeBoard: persistent
+ * sessions that keep subscriptions and queue QoS 1 messages while their client is
+ * away, exact-match routing, PUBACK for QoS 1, retained messages. It records every
+ * packet each client sent so a test can say what a wake cost.
+ */
+import { PacketReader } from "../../src/mqtt/decode";
+import { encode } from "../../src/mqtt/encode";
+import { CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBLISH, SUBACK, SUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
+import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";
+import type { FakeBoard, FakeStream } from "./fake-board";
+
+/** Each answer reaches the client this much later (and never inside the client's own write). */
+const LATENCY_MS = 1;
+
+interface Message {
+	readonly topic: string;
+	readonly payload: Uint8Array;
+	readonly qos: QoS;
+}
+
+interface Session {
+	readonly subscriptions: Map<string, QoS>;
+	readonly queue: Message[];
+	stream?: FakeStream;
+	nextId: number;
+}
+
+export class MiniBroker {
+	readonly sessions = new Map<string, Session>();
+	readonly retained = new Map<string, string>();
+	/** Every PUBLISH routed, in order: topic and payload as text. */
+	readonly published: { topic: string; payload: string; dup: boolean }[] = [];
+	/** Packets received per connection, by type number. */
+	readonly received: Packet[][] = [];
+	/** Publications to these topics are acknowledged and then lost. */
+	readonly swallow = new Set<string>();
+	#board: FakeBoard | undefined;
+
+	/** Serves a stream the firmware opened on `board` (accepts it and answers what arrives). */
+	serve(stream: FakeStream, board: FakeBoard): void {
+		this.#board = board;
+		const reader = new PacketReader(1 << 16);
+		const packets: Packet[] = [];
+		this.received.push(packets);
+		let session: Session | undefined;
+		const original = stream.write.bind(stream);
+		stream.write = (bytes: Uint8Array) => {
+			original(bytes);
+			stream.written.length = 0;
+			reader.push(bytes, (packet) => {
+				packets.push(packet);
+				session = this.#handle(stream, packet, session);
+			});
+		};
+		stream.accept();
+	}
+
+	/** Someone else publishes (a command sent while the device sleeps). */
+	publish(topic: string, payload: string, qos: QoS = 1): void {
+		this.#route({ topic, payload: encodeUtf8(payload), qos });
+	}
+
+	#handle(stream: FakeStream, packet: Packet, current: Session | undefined): Session | undefined {
+		switch (packet.type) {
+			case CONNECT: {
+				let session = this.sessions.get(packet.clientId);
+				const present = session !== undefined && !packet.cleanSession;
+				if (!present) this.sessions.set(packet.clientId, (session = { subscriptions: new Map(), queue: [], nextId: 1 }));
+				const s = session as Session;
+				s.stream = stream;
+				this.#send(stream, encode({ type: CONNACK, sessionPresent: present, returnCode: 0 }));
+				for (const message of s.queue.splice(0)) this.#deliver(s, message);
+				return s;
+			}
+			case SUBSCRIBE:
+				for (const sub of packet.subscriptions) current?.subscriptions.set(sub.topic, sub.qos);
+				this.#send(stream, encode({ type: SUBACK, packetId: packet.packetId, returnCodes: packet.subscriptions.map((s) => s.qos) }));
+				return current;
+			case PUBLISH:
+				if (packet.qos === 1 && packet.packetId !== undefined) this.#send(stream, encode({ type: PUBACK, packetId: packet.packetId }));
+				this.published.push({ topic: packet.topic, payload: decodeUtf8(packet.payload), dup: packet.dup });
+				if (packet.retain) this.retained.set(packet.topic, decodeUtf8(packet.payload));
+				if (!this.swallow.has(packet.topic)) this.#route({ topic: packet.topic, payload: packet.payload.slice(), qos: packet.qos });
+				return current;
+			case PINGREQ:
+				this.#send(stream, encode({ type: PINGRESP }));
+				return current;
+			case DISCONNECT:
+				if (current) current.stream = undefined;
+				this.#board?.setTimer(() => stream.drop(), LATENCY_MS);
+				return undefined;
+			default:
+				return current;
+		}
+	}
+
+	#route(message: Message): void {
+		for (const session of this.sessions.values()) {
+			const granted = session.subscriptions.get(message.topic);
+			if (granted === undefined) continue;
+			const qos = Math.min(granted, message.qos) as QoS;
+			if (session.stream && !session.stream.closed) this.#deliver(session, { ...message, qos });
+			else if (qos > 0) session.queue.push({ ...message, qos });
+		}
+	}
+
+	#deliver(session: Session, message: Message): void {
+		const stream = session.stream;
+		if (!stream) return;
+		const packetId = message.qos > 0 ? session.nextId++ : undefined;
+		this.#send(stream, encode({ type: PUBLISH, topic: message.topic, payload: message.payload, qos: message.qos, retain: false, dup: false, packetId }));
+	}
+
+	#send(stream: FakeStream, bytes: Uint8Array): void {
+		this.#board?.setTimer(() => stream.deliver(bytes), LATENCY_MS);
+	}
+}

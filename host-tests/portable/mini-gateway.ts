@@ -1,0 +1,102 @@
+/**
+ * Just enough of an MQTT-SN gateway to run sleeping-client wakes on a FakeBoard: one
+ * client's session kept across its sleeps (topic ids, subscriptions), messages buffered
+ * while it sleeps and handed over on PINGREQ (6.14), QoS 1 acknowledged. It records
+ * what the client sent, per wake, to show what a wake cost.
+ */
+import { decode } from "../../src/mqttsn/decode";
+import { encode } from "../../src/mqttsn/encode";
+import * as sn from "../../src/mqttsn/packet";
+import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";
+import type { FakeBoard, FakeDatagram } from "./fake-board";
+
+const LATENCY_MS = 1;
+
+export class MiniGateway {
+	readonly topics = new Map<string, number>();
+	readonly subscriptions = new Set<number>();
+	readonly buffered: { topicId: number; payload: string }[] = [];
+	readonly published: { topic: string; payload: string }[] = [];
+	readonly retained = new Map<string, string>();
+	/** Message types the client sent, one list per endpoint (per wake). */
+	readonly received: number[][] = [];
+	asleep = false;
+	/** The duration of the last DISCONNECT, seconds. */
+	sleepDuration: number | undefined;
+	/** Answers nothing (the gateway is down or out of range). */
+	silent = false;
+	#nextMsgId = 1;
+
+	/** Serves an endpoint the firmware opened on `board`. */
+	serve(datagram: FakeDatagram, board: FakeBoard): void {
+		const types: number[] = [];
+		this.received.push(types);
+		const original = datagram.send.bind(datagram);
+		const reply = (message: sn.Message) => board.setTimer(() => datagram.deliver(encode(message), "127.0.0.1", 10_000), LATENCY_MS);
+		datagram.send = (bytes, address, port) => {
+			original(bytes, address, port);
+			datagram.sent.length = 0;
+			const message = decode(bytes);
+			types.push(message.type);
+			if (!this.silent) this.#handle(message, reply);
+		};
+	}
+
+	/** Someone publishes to a topic the client subscribed to (while it sleeps: buffered). */
+	publish(topic: string, payload: string): void {
+		const topicId = this.topics.get(topic);
+		if (topicId !== undefined && this.subscriptions.has(topicId)) this.buffered.push({ topicId, payload });
+	}
+
+	#id(name: string): number {
+		let id = this.topics.get(name);
+		if (id === undefined) this.topics.set(name, (id = this.topics.size + 1));
+		return id;
+	}
+
+	#handle(message: sn.Message, reply: (message: sn.Message) => void): void {
+		switch (message.type) {
+			case sn.CONNECT:
+				this.asleep = false;
+				if (message.will) reply({ type: sn.WILLTOPICREQ });
+				else reply({ type: sn.CONNACK, returnCode: 0 });
+				return;
+			case sn.WILLTOPIC:
+				reply({ type: sn.WILLMSGREQ });
+				return;
+			case sn.WILLMSG:
+				reply({ type: sn.CONNACK, returnCode: 0 });
+				return;
+			case sn.REGISTER:
+				reply({ type: sn.REGACK, topicId: this.#id(message.topicName), msgId: message.msgId, returnCode: 0 });
+				return;
+			case sn.SUBSCRIBE: {
+				const topicId = message.topic.topicIdType === sn.TOPIC_NORMAL ? this.#id(message.topic.topicName) : message.topic.topicId;
+				this.subscriptions.add(topicId);
+				reply({ type: sn.SUBACK, qos: message.qos, topicId, msgId: message.msgId, returnCode: 0 });
+				return;
+			}
+			case sn.PUBLISH: {
+				const name = [...this.topics].find(([, id]) => id === message.topicId)?.[0] ?? `#${message.topicId}`;
+				const payload = decodeUtf8(message.data);
+				this.published.push({ topic: name, payload });
+				if (message.retain) this.retained.set(name, payload);
+				if (message.qos === 1) reply({ type: sn.PUBACK, topicId: message.topicId, msgId: message.msgId, returnCode: 0 });
+				return;
+			}
+			case sn.PINGREQ:
+				if (this.asleep && message.clientId)
+					for (const m of this.buffered.splice(0))
+						reply({ type: sn.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: m.topicId, msgId: this.#nextMsgId++, data: encodeUtf8(m.payload) });
+				reply({ type: sn.PINGRESP });
+				return;
+			case sn.DISCONNECT:
+				this.asleep = message.duration !== undefined;
+				this.sleepDuration = message.duration;
+				reply({ type: sn.DISCONNECT });
+				return;
+			default:
+				return;
+		}
+	}
+}

@@ -1,0 +1,113 @@
+/**
+ * Sleepy wakes over MQTT-SN on a virtual clock, with the sleeping-client procedure: each
+ * wake is a fresh firmware sharing only the retained bytes and the gateway.
+ */
+import { describe, it, check } from "./test-api";
+import { startFirmware } from "../../src/app/firmware";
+import * as sn from "../../src/mqttsn/packet";
+import { sleepDuration } from "../../src/app/sleepy-mqttsn";
+import { DeviceBoard, FakePower, run } from "./device-board";
+import { MiniGateway } from "./mini-gateway";
+import { expectConfigError } from "./errors";
+import { parseConfig } from "../../src/app/config";
+
+const CONFIG = {
+	protocol: "mqttsn",
+	gateway: "udp://127.0.0.1:10000",
+	mode: "sleepy",
+	clientId: "sensor-sn",
+	sleepInterval: "60",
+	maxAwake: "10",
+	networkDeadline: "5",
+	buttonPin: "-1",
+	lampPin: "2",
+};
+
+async function wake(power: FakePower, gateway: MiniGateway): Promise<DeviceBoard> {
+	const board = new DeviceBoard({ power, dht22: { temperature: -10.1, humidity: 99.9 } });
+	board.gateway = gateway;
+	const sleeps = power.sleeps.length;
+	startFirmware(board, CONFIG, { wifi: false });
+	for (let t = 0; t < 15_000 && power.sleeps.length === sleeps; t += 50) await run(board, 50, 5);
+	if (power.sleeps.length === sleeps) throw new Error("the firmware never went to sleep");
+	return board;
+}
+
+describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
+	it("first wake: connects with the will, subscribes, publishes the reading, sleeps with DISCONNECT(duration)", async () => {
+		const power = new FakePower();
+		const gateway = new MiniGateway();
+		const board = await wake(power, gateway);
+		check(board.events("sleep")[0].reason).toBe("done");
+		check(gateway.asleep).toBe(true);
+		check(gateway.sleepDuration).toBe(105);
+		check(gateway.published.find((p) => p.topic === "home/office/dht22")?.payload).toMatch(/^\{"t":-10\.1,"h":99\.9,"ts":\d+\}$/);
+		check(gateway.retained.get("home/office/lamp/status")).toMatch(/"status":"asleep"/);
+		check(gateway.received[0]).toContain(sn.SUBSCRIBE);
+	});
+
+	it("20 wakes: later ones collect buffered commands with PINGREQ, no REGISTER or SUBSCRIBE again", async () => {
+		const power = new FakePower();
+		const gateway = new MiniGateway();
+		await wake(power, gateway);
+		gateway.publish("home/office/lamp", "on");
+		const second = await wake(power, gateway);
+		check(second.outputs.get(2)).toBe(1);
+		check(gateway.retained.get("home/office/lamp/state")).toBe("on");
+		for (let n = 0; n < 18; n++) await wake(power, gateway);
+		const later = gateway.received.slice(1);
+		check(later.every((types) => types[0] === sn.PINGREQ)).toBe(true);
+		check(later.every((types) => !types.includes(sn.REGISTER) && !types.includes(sn.SUBSCRIBE))).toBe(true);
+		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(20);
+		check(gateway.asleep).toBe(true);
+	});
+
+	it("with the gateway silent sleeps at the network deadline, keeps the reading and the sleeping session", async () => {
+		const power = new FakePower();
+		const gateway = new MiniGateway();
+		await wake(power, gateway);
+		gateway.silent = true;
+		const lost = await wake(power, gateway);
+		check(lost.events("sleep")[0].reason).toBe("no-network");
+		// Still asleep at the gateway: no DISCONNECT ended the sleeping session.
+		check(gateway.received[1]).not.toContain(sn.DISCONNECT);
+		gateway.silent = false;
+		await wake(power, gateway);
+		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(3);
+		check(gateway.received[2][0]).toBe(sn.PINGREQ);
+	});
+
+	it("tells the gateway a sleep long enough to boot and reconnect in, within the 16-bit field", () => {
+		check(sleepDuration(60)).toBe(105);
+		check(sleepDuration(86_400)).toBe(65_535);
+	});
+});
+
+describe("Sleepy wake cycle (MQTT-SN QoS -1, publish without connection)", () => {
+	const QOS_MINUS_ONE = { ...CONFIG, qos: "-1", predefinedTopics: "home/office/dht22=7" };
+
+	it("sends the reading as one datagram to the predefined topic and sleeps, with no CONNECT and nothing received", async () => {
+		for (let n = 0; n < 3; n++) {
+			const power = new FakePower();
+			const gateway = new MiniGateway();
+			const board = new DeviceBoard({ power, dht22: { temperature: 21.5 + n, humidity: 40 } });
+			board.gateway = gateway;
+			startFirmware(board, QOS_MINUS_ONE, { wifi: false });
+			for (let t = 0; t < 15_000 && power.sleeps.length === 0; t += 50) await run(board, 50, 5);
+			check(board.events("sleep")[0]?.reason).toBe("done");
+			check(gateway.received).toEqual([[sn.PUBLISH]]);
+			check(gateway.published).toEqual([{ topic: "#7", payload: gateway.published[0]?.payload }]);
+			check(gateway.published[0]?.payload).toMatch(new RegExp(`^\\{"t":${21.5 + n},"h":40`));
+			// The status topic has no predefined id: skipped, said once, nothing sent for it.
+			check(board.events("warning").length).toBeGreaterThan(0);
+		}
+	});
+
+	it("is refused unless the device is sleepy, the gateway configured and the telemetry topic predefined or short", () => {
+		expectConfigError(() => parseConfig({ ...QOS_MINUS_ONE, mode: "always-on" }, { wifi: false }), "qos");
+		const { gateway: _gateway, ...discovered } = QOS_MINUS_ONE;
+		expectConfigError(() => parseConfig(discovered, { wifi: false }), "gateway");
+		expectConfigError(() => parseConfig({ ...QOS_MINUS_ONE, predefinedTopics: "other=3" }, { wifi: false }), "predefinedTopics");
+		check(parseConfig({ ...QOS_MINUS_ONE, predefinedTopics: undefined, telemetryTopic: "t1" }, { wifi: false }).protocol).toBe("mqttsn");
+	});
+});

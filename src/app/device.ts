@@ -1,0 +1,64 @@
+/**
+ * The device around the lamp: the DHT22, telemetry and the button, in either power mode.
+ * Always-on: the protocol's session is kept alive (keep-alive, reconnect with backoff),
+ * readings go out every readingInterval, a press toggles the lamp. Sleepy: one wake
+ * cycle per boot (sleepy.ts), then deep sleep.
+ */
+import type { Board } from "../common/board";
+import { ConfigError } from "../common/errors";
+import { Button } from "../drivers/button";
+import { Dht22 } from "../drivers/dht22/sensor";
+import type { Lamp } from "../drivers/lamp";
+import type { FirmwareConfig } from "./config";
+import type { LampApp, RunningApp } from "./lamp-app";
+import { startSleepy } from "./sleepy";
+import { mqttSleepySession } from "./sleepy-mqtt";
+import { mqttSnSleepySession } from "./sleepy-mqttsn";
+import { mqttSnConnectionlessSession } from "./sleepy-mqttsn-connectionless";
+import { PeriodicTelemetry, type SendReading } from "./telemetry";
+
+/** What a protocol's lamp offers the device: the app (for the button) and a way to send readings. */
+export interface RunningLamp extends RunningApp {
+	readonly app?: LampApp;
+	readonly sendReading?: SendReading;
+}
+
+/** Always-on: telemetry and the button around a running lamp. */
+export function withDevice(board: Board, config: FirmwareConfig, running: RunningLamp): RunningApp {
+	const { device } = config;
+	const send = running.sendReading;
+	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin });
+	const telemetry = sensor && send ? new PeriodicTelemetry(board, sensor, send, device.readingInterval) : undefined;
+	telemetry?.start();
+	const app = running.app;
+	const settings = device.button;
+	const button =
+		settings && app
+			? new Button(board, {
+					...settings,
+					onPress: () => app.press(),
+					onLongPress: settings.longPress === "reading" && telemetry ? () => telemetry.now() : undefined,
+				})
+			: undefined;
+	return {
+		async stop() {
+			telemetry?.stop();
+			button?.close();
+			await running.stop();
+		},
+	};
+}
+
+/** Sleepy: this boot is one wake cycle, ending in deep sleep. */
+export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp): RunningApp {
+	const power = board.power;
+	if (!power) throw new ConfigError("mode", `"always-on" on board ${board.name}, which cannot deep sleep`);
+	switch (config.protocol) {
+		case "mqtt":
+			return startSleepy(board, power, config, lamp, "mqtt", config.mqtt.qos, mqttSleepySession(board, config));
+		case "mqttsn": {
+			const session = config.mqttsn.connectionless ? mqttSnConnectionlessSession(board, config) : mqttSnSleepySession(board, config);
+			return startSleepy(board, power, config, lamp, "mqttsn", config.mqttsn.qos, session);
+		}
+	}
+}

@@ -1,0 +1,160 @@
+/**
+ * One wake of a sleepy device: restore what the last wake retained, read the DHT22,
+ * publish the reading, take the commands queued while asleep, say "asleep", keep the
+ * state and deep sleep. The wake ends as soon as that work is done and acknowledged,
+ * at the maximum awake time, or when no network came in time (power/wake-cycle.ts).
+ * Each protocol brings a SleepySession (sleepy-mqtt.ts, sleepy-mqttsn.ts).
+ */
+import type { Board, Power } from "../common/board";
+import { ProtocolError } from "../common/errors";
+import { Button } from "../drivers/button";
+import { Dht22 } from "../drivers/dht22/sensor";
+import type { Lamp } from "../drivers/lamp";
+import type { SessionProtocol } from "../power/retained";
+import { RetainedStore } from "../power/retained-store";
+import { WakeCycle, type SleepReason } from "../power/wake-cycle";
+import type { FirmwareConfig } from "./config";
+import { LampApp, within, type Publish, type RunningApp } from "./lamp-app";
+import { sendReading } from "./telemetry";
+
+/** What a protocol gives the wake cycle. */
+export interface SleepySession {
+	/** Starts the exchange with the broker or gateway. */
+	start(): void;
+	readonly publish: Publish;
+	/** Resolves once every command queued while the device slept has arrived. */
+	collectCommands(): Promise<void>;
+	/** Nothing unacknowledged in either direction. */
+	readonly idle: boolean;
+	/** Leaves cleanly (so the broker keeps the will for real failures), to sleep `seconds`. */
+	sleep(seconds: number): Promise<void>;
+	/** Leaves now, without goodbye (out of time). */
+	abort(): void;
+	/** The session's durable state, in the protocol's byte format. */
+	exportState(): Uint8Array;
+	readonly reconnectAttempt: number;
+}
+
+export interface SessionHandlers {
+	onConnect(): void;
+	onMessage(topic: string, payload: Uint8Array): void;
+}
+
+/** What a protocol's session starts a wake with. */
+export interface SessionContext {
+	/** What the last wake retained for this protocol; undefined to start afresh. */
+	readonly state: Uint8Array | undefined;
+	readonly reconnectAttempt: number;
+	/** This wake's number, distinct from the last wakes'. */
+	readonly bootCount: number;
+	readonly handlers: SessionHandlers;
+	readonly report: (error: Error) => void;
+}
+
+export type SessionFactory = (context: SessionContext) => SleepySession;
+
+/** How often an awake device looks whether its work is done. */
+const POLL_MS = 20;
+
+/**
+ * How long the connection waits for the reading (a DHT22 frame takes about 5 ms), so
+ * the reading leaves with CONNECT instead of a flight of its own. A sensor that fails
+ * its first try does not hold the wake longer than this.
+ */
+const READING_WAIT_MS = 50;
+
+export function startSleepy(board: Board, power: Power, config: FirmwareConfig, lamp: Lamp, protocol: SessionProtocol, qos: 0 | 1 | 2, makeSession: SessionFactory): RunningApp {
+	const { device } = config;
+	const start = board.now();
+	const store = new RetainedStore(board, power, protocol, device.sleepInterval);
+	const { state } = store;
+	lamp.set(state.lampOn);
+	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
+
+	const cycle = new WakeCycle({ start, maxAwake: device.maxAwake, networkDeadline: device.networkDeadline });
+	const handlers: SessionHandlers = {
+		// No "online": a sleepy device announces its sleep schedule instead, below.
+		onConnect: () => cycle.connected(),
+		onMessage: (topic, payload) => app.message(topic, payload),
+	};
+	const reportError = (error: Error) => app.reportError(error);
+	const session = makeSession({ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount, handlers, report: reportError });
+	const app = new LampApp(board, lamp, config.lamp, qos, session.publish);
+	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt });
+	const retain = () =>
+		store.save({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: session.reconnectAttempt, lampOn: lamp.on, session: session.exportState() });
+
+	const button = device.button;
+	const input = button ? new Button(board, { ...button, onPress: () => app.press(), onLongPress: undefined }) : undefined;
+	if (power.wakeCause === "button") app.press();
+
+	cycle.expect("commands");
+	cycle.expect("acks");
+	session.collectCommands().then(
+		() => cycle.complete("commands"),
+		() => undefined,
+	);
+	let started = false;
+	const startSession = () => {
+		if (started) return;
+		started = true;
+		session.start();
+	};
+	if (sensor) {
+		cycle.expect("reading");
+		const send = (json: string) => {
+			const acknowledged = session.publish(device.telemetryTopic, json, qos, false);
+			// Kept before the acknowledgement: a reset now still delivers the reading on the next wake.
+			retain();
+			startSession();
+			return acknowledged;
+		};
+		sendReading(board, sensor, send).then(
+			() => cycle.complete("reading"),
+			(error: Error) => {
+				if (!(error instanceof ProtocolError && error.code === "CLOSED")) reportError(error);
+				cycle.complete("reading");
+			},
+		);
+	}
+	// Queued before the connection opens, so they leave with CONNECT in the first flight
+	// and their acknowledgements come back with CONNACK: no round trip of their own.
+	// "asleep" names the next wake; the few ms until then are spent awake.
+	const wakeAt = board.epochMs() > 0 ? `,"wakeAt":${Math.floor((board.epochMs() + device.sleepInterval) / 1000)}` : "";
+	const status = `{"status":"asleep","wakeIn":${device.sleepInterval / 1000}${wakeAt}}`;
+	session.publish(config.lamp.statusTopic, status, 1, true).catch(reportError);
+	// The state is retained at the broker: said again only when it may not be known there.
+	if (store.session === undefined) app.publishState();
+	if (sensor) board.setTimer(startSession, READING_WAIT_MS);
+	else startSession();
+
+	let finished = false;
+	const poll = () => {
+		if (finished) return;
+		const now = board.now();
+		if (cycle.pending.length === 1 && cycle.pending[0] === "acks" && session.idle) cycle.complete("acks");
+		const reason = cycle.check(now);
+		if (reason) finish(reason);
+		else board.setTimer(poll, Math.min(POLL_MS, Math.max(0, cycle.nextTimeout() - now)));
+	};
+	const finish = async (reason: SleepReason) => {
+		finished = true;
+		input?.close();
+		if (reason === "done") {
+			const left = Math.max(0, start + device.maxAwake - board.now());
+			await within(board, session.sleep(device.sleepInterval / 1000), left).catch(reportError);
+		}
+		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is retained.
+		session.abort();
+		retain();
+		board.log("sleep", { reason, awakeMs: Math.round(board.now() - start), sleepMs: device.sleepInterval, boot: state.bootCount });
+		power.deepSleep(device.sleepInterval, button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } : undefined);
+	};
+	board.setTimer(poll, 0);
+
+	return {
+		async stop() {
+			if (!finished) await finish("max-awake");
+		},
+	};
+}

@@ -1,0 +1,83 @@
+/**
+ * A push button on a digital input. Contacts bounce for a few milliseconds on every
+ * press and release, so a level counts only once it has held for the debounce time.
+ * A short press is reported on release (so a long press never also counts as a short
+ * one); a long press as soon as the button has been held long enough.
+ */
+import type { Board, DigitalInput, TimerHandle } from "../common/board";
+
+export interface ButtonOptions {
+	readonly pin: number;
+	/** Pressed reads 0 (a button to ground with the pull-up on), the usual wiring. */
+	readonly activeLow: boolean;
+	readonly debounceMs: number;
+	/** Held this long is a long press; 0 for no long presses (every press is short). */
+	readonly longPressMs: number;
+	onPress(): void;
+	onLongPress?(): void;
+}
+
+export class Button {
+	readonly #board: Board;
+	readonly #options: ButtonOptions;
+	readonly #input: DigitalInput;
+	#debounce: TimerHandle | undefined;
+	#hold: TimerHandle | undefined;
+	#pressed = false;
+	#long = false;
+
+	constructor(board: Board, options: ButtonOptions) {
+		this.#board = board;
+		this.#options = options;
+		this.#input = board.digitalInput(options.pin, { pull: options.activeLow ? "up" : "down", onChange: () => this.#edge() });
+		this.#pressed = this.#level();
+	}
+
+	get pressed(): boolean {
+		return this.#pressed;
+	}
+
+	close(): void {
+		this.#clear();
+		this.#input.close();
+	}
+
+	#level(): boolean {
+		return this.#input.read() === (this.#options.activeLow ? 0 : 1);
+	}
+
+	/** Every edge restarts the debounce wait; only a level that holds is looked at. */
+	#edge(): void {
+		const board = this.#board;
+		if (this.#debounce) board.clearTimer(this.#debounce);
+		this.#debounce = board.setTimer(() => {
+			this.#debounce = undefined;
+			this.#settled(this.#level());
+		}, this.#options.debounceMs);
+	}
+
+	#settled(pressed: boolean): void {
+		if (pressed === this.#pressed) return;
+		this.#pressed = pressed;
+		const options = this.#options;
+		if (pressed) {
+			this.#long = false;
+			if (options.longPressMs > 0)
+				this.#hold = this.#board.setTimer(() => {
+					this.#hold = undefined;
+					this.#long = true;
+					options.onLongPress?.();
+				}, Math.max(0, options.longPressMs - options.debounceMs));
+			return;
+		}
+		if (this.#hold) this.#board.clearTimer(this.#hold);
+		this.#hold = undefined;
+		if (!this.#long) options.onPress();
+	}
+
+	#clear(): void {
+		if (this.#debounce) this.#board.clearTimer(this.#debounce);
+		if (this.#hold) this.#board.clearTimer(this.#hold);
+		this.#debounce = this.#hold = undefined;
+	}
+}
