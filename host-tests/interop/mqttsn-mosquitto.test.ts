@@ -3,32 +3,17 @@
  * and `npm start -- --protocol mqttsn` switched by mosquitto_pub, with its own gateway or
  * an external one (--gateway).
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FirmwareEvent } from "../../tools/launcher/firmware";
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
 import { Mosquitto } from "../peers/mosquitto";
 import { describeWithPeers, findExecutable } from "../peers/require-peer";
-import { eventually, Observer } from "./harness";
+import { eventually, launchStart as launch, Observer } from "./harness";
 import { mqttSnGatewaySuite } from "./mqttsn-suite";
 
 const run = promisify(execFile);
-
-/** `npm start` as a child process, its JSON lines collected. */
-function launch(args: readonly string[]) {
-	const events: FirmwareEvent[] = [];
-	const child = spawn(process.execPath, ["--import", "tsx", "tools/start.ts", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-	let buffered = "";
-	child.stdout?.on("data", (chunk: Buffer) => {
-		buffered += chunk.toString();
-		const lines = buffered.split("\n");
-		buffered = lines.pop() ?? "";
-		for (const line of lines) if (line) events.push(JSON.parse(line) as FirmwareEvent);
-	});
-	const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-	return { events, child, exited };
-}
 
 describeWithPeers("MQTT-SN interop: gateway -> mosquitto", ["mosquitto", "mosquitto_pub"], () => {
 	let broker: Mosquitto;
