@@ -65,7 +65,7 @@ function mqttNaive(port: number) {
  * wake (src/app/sleepy.ts) from its retained file; its first wake, which creates the
  * session and subscribes, is not counted.
  */
-async function compare(runs: number, config: RawConfig, naive: () => Promise<Wake>): Promise<{ ours: Wake; naive: Wake }> {
+export async function compare(runs: number, config: RawConfig, naive: () => Promise<Wake>): Promise<{ ours: Wake; naive: Wake }> {
 	const folder = mkdtempSync(join(tmpdir(), "lampnode-cycle-"));
 	try {
 		const retained = join(folder, "retained.bin");

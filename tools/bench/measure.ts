@@ -9,7 +9,7 @@ export interface Row {
 	readonly unit: string;
 	readonly ours: number;
 	readonly baseline: number | null;
-	/** ours/baseline when higher is better, baseline/ours when lower is better; null without a baseline. */
+	/** ours/baseline when higher is better, baseline/ours when lower is better; null without a baseline, or when ours is 0 and lower is better. */
 	readonly ratio: number | null;
 	/** The target the issue sets, for the table. */
 	readonly target?: string;
@@ -22,7 +22,8 @@ export function median(values: readonly number[]): number {
 }
 
 export function row(id: string, unit: string, higherIsBetter: boolean, ours: number, baseline: number | null, target?: string): Row {
-	const ratio = baseline === null ? null : higherIsBetter ? ours / baseline : baseline / ours;
+	// A lower-is-better figure of 0 (no round trip at all) has no finite ratio: null, as without a baseline.
+	const ratio = baseline === null || (!higherIsBetter && ours === 0) ? null : higherIsBetter ? ours / baseline : baseline / ours;
 	return { id, unit: `${unit} (${higherIsBetter ? "higher" : "lower"} is better)`, ours, baseline, ratio, target };
 }
 

@@ -14,6 +14,9 @@ import { coapCodecRows } from "./coap-codec";
 import { mqttThroughputRows } from "./mqtt-throughput";
 import { xsRows } from "./xs-meter";
 import { mqttCycleRows } from "./cycles";
+import { mqttSnCycleRows } from "./cycles-mqttsn";
+import { coapCycleRows } from "./cycles-coap";
+import { coapThroughputRows } from "./coap-throughput";
 
 const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, out: { type: "string" } } });
 const options: BenchOptions = values.smoke ? { runs: 1, ms: 20, messages: 200 } : { runs: 7, ms: 400, messages: 20_000 };
@@ -30,7 +33,10 @@ const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
 	["CoAP codec", coapCodecRows],
 	["MQTT throughput (mosquitto)", mqttThroughputRows],
 	["XS engine meter", xsRows],
-	["Wake cycles (50 ms added RTT)", mqttCycleRows],
+	["CoAP throughput (libcoap)", coapThroughputRows],
+	["Wake cycles, MQTT (50 ms added RTT)", mqttCycleRows],
+	["Wake cycles, MQTT-SN (50 ms added RTT)", mqttSnCycleRows],
+	["Wake cycles, CoAP (50 ms added RTT)", coapCycleRows],
 ];
 
 const rows: Row[] = [];
@@ -42,7 +48,7 @@ for (const [name, suite] of suites) {
 const format = (value: number | null) => (value === null ? "-" : value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2));
 const table = [
 	["id", "unit", "ours", "baseline", "ratio", "target"],
-	...rows.map((r) => [r.id, r.unit, format(r.ours), format(r.baseline), r.ratio === null ? "-" : Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : "ours is 0", r.target ?? ""]),
+	...rows.map((r) => [r.id, r.unit, format(r.ours), format(r.baseline), r.ratio !== null ? `${r.ratio.toFixed(2)}x` : r.baseline !== null ? "ours is 0" : "-", r.target ?? ""]),
 ];
 const widths = table[0].map((_, c) => Math.max(...table.map((line) => line[c].length)));
 for (const line of table) process.stdout.write(line.map((cell, c) => (c >= 2 && c <= 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ") + "\n");

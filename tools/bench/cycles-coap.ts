@@ -1,0 +1,46 @@
+/**
+ * `cycle.coap.*` rows: the firmware's sleepy CoAP wake POSTing its reading to a
+ * collector through a UDP proxy adding 50 ms of round-trip time. NON: one datagram and
+ * the device sleeps. CON: one round trip for the piggybacked acknowledgement. The naive
+ * baseline looks the collector up in /.well-known/core every wake, then POSTs as CON.
+ */
+import type { RawConfig } from "../../src/app/config-reader";
+import { CoapClient } from "../../src/coap/client";
+import { CoapServer } from "../../src/coap/server";
+import { HostBoard } from "../../boards/host/board";
+import { UdpProxy } from "../../host-tests/peers/udp-proxy";
+import { freeUdpPort } from "../../host-tests/peers/ports";
+import { ADDED_ROUND_TRIP_MS, compare, cycleRows, measure } from "./cycles";
+import type { BenchOptions, Row } from "./measure";
+
+const READING = '{"t":21.4,"h":48.2,"ts":1764000000}';
+
+function naive(origin: string) {
+	return measure(async (board) => {
+		const client = new CoapClient(board);
+		const links = await client.discover(origin);
+		if (!links.some((link) => link.target === "/readings")) throw new Error("the collector does not list /readings");
+		await client.post(`${origin}/readings`, READING, { confirmable: true });
+		return () => client.stop();
+	});
+}
+
+export async function coapCycleRows(options: BenchOptions): Promise<Row[]> {
+	const port = await freeUdpPort();
+	const server = new CoapServer(new HostBoard({ log: () => undefined }), { port, address: "127.0.0.1" });
+	server.add("/readings", { attributes: { rt: "readings" }, post: () => ({}) });
+	const half = ADDED_ROUND_TRIP_MS / 2;
+	const proxy = await UdpProxy.start({ target: { address: "127.0.0.1", port }, seed: 1, delay: [half, half] });
+	const origin = `coap://127.0.0.1:${proxy.port}`;
+	const collector = `${origin}/readings`;
+	const runs = Math.max(options.runs, 5);
+	const config = (coapType: string): RawConfig => ({ protocol: "coap", mode: "sleepy", coapType, collector, coapPort: "0", sleepInterval: "60", buttonPin: "-1" });
+	try {
+		const non = await compare(runs, config("non"), () => naive(origin));
+		const con = await compare(runs, config("con"), () => naive(origin));
+		return [...cycleRows("cycle.coap.non", non.ours, non.naive, { roundTrips: "0 (one datagram)" }), ...cycleRows("cycle.coap.con", con.ours, con.naive, { roundTrips: "1" })];
+	} finally {
+		await proxy.close();
+		server.close();
+	}
+}
