@@ -167,6 +167,25 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		expect(observer.on(`${prefix}/will/polite`)).toHaveLength(0);
 	});
 
+	it("replaces the will with WILLTOPICUPD/WILLMSGUPD: the new one fires, the old one never", async () => {
+		const gateway = await startGateway(url());
+		const observer = await observe(url(), `${prefix}/upd/#`);
+		const old = { topic: `${prefix}/upd/old`, payload: encodeUtf8("old"), qos: 0 as const, retain: false };
+		const lamp = new SnClientUnderTest({ ...fast, clientId: `${prefix}-upd`, gateway: at(gateway), will: old });
+		await lamp.waitConnected();
+		await lamp.client.updateWill({ topic: `${prefix}/upd/new`, payload: encodeUtf8("new"), qos: 1, retain: false });
+		expect(lamp.sent).toContain(sn.WILLTOPICUPD);
+		expect(lamp.sent).toContain(sn.WILLMSGUPD);
+		// Still connected after the gateway reopened its broker connection with the new will;
+		// the old connection closed cleanly first, so the broker never published the old will.
+		await lamp.client.publish(`${prefix}/upd/alive`, "yes", { qos: 1 });
+		await observer.waitFor(`${prefix}/upd/alive`, "yes");
+		gateway.client(`${prefix}-upd`)?.lose("keep-alive ran out (simulated)");
+		await observer.waitFor(`${prefix}/upd/new`, "new");
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(observer.on(`${prefix}/upd/old`)).toHaveLength(0);
+	});
+
 	it("buffers messages for a sleeping client and delivers them on PINGREQ, then PINGRESP", async () => {
 		const gateway = await startGateway(url());
 		const sleeper = new SnClientUnderTest({ ...fast, clientId: `${prefix}-sleeper`, gateway: at(gateway) });

@@ -74,6 +74,8 @@ export class ClientLink {
 	#lastHeard: number;
 	#sleepMs = 0;
 	#connectedAt = -Infinity;
+	/** The will changed while the broker connection was still opening: open another once it is up. */
+	#reopenWhenConnected = false;
 	#prompt: { bytes: Uint8Array; retries: number; timer: ReturnType<typeof setTimeout> } | undefined;
 
 	constructor(context: LinkContext, connect: ConnectMessage, endpoint: Endpoint, now: number) {
@@ -118,7 +120,11 @@ export class ClientLink {
 		switch (this.#state) {
 			case "asleep":
 			case "awake":
-				// The session lives on; this CONNECT only says "active again" (6.14).
+				// A clean session, or one with a new will, starts afresh.
+				if (connect.cleanSession || connect.will) return false;
+				// Otherwise the session lives on; this CONNECT only says "active again" (6.14).
+				// Answers kept for retransmitted SUBSCRIBEs are void: a client that rebooted numbers from 1 again.
+				this.#answers.clear();
 				this.endpoint = endpoint;
 				this.#state = "active";
 				this.#send(encode({ type: sn.CONNACK, returnCode: sn.ACCEPTED }));
@@ -193,11 +199,13 @@ export class ClientLink {
 			case sn.DISCONNECT:
 				return this.#onDisconnect(message.duration);
 			case sn.WILLTOPICUPD:
+				if (this.#state !== "active") return;
 				this.#will = message.willTopic === "" ? undefined : { topic: message.willTopic, qos: clampQos(message.qos), retain: message.retain, payload: this.#will?.payload ?? new Uint8Array(0) };
 				this.#send(encode({ type: sn.WILLTOPICRESP, returnCode: sn.ACCEPTED }));
 				this.#reopenBroker();
 				return;
 			case sn.WILLMSGUPD:
+				if (this.#state !== "active") return;
 				if (this.#will) this.#will.payload = message.willMsg.slice();
 				this.#send(encode({ type: sn.WILLMSGRESP, returnCode: this.#will ? sn.ACCEPTED : sn.REJECTED_NOT_SUPPORTED }));
 				if (this.#will) this.#reopenBroker();
@@ -399,7 +407,8 @@ export class ClientLink {
 				this.#send(encode({ type: sn.CONNACK, returnCode: sn.ACCEPTED }));
 				this.#context.log("client-connected", { clientId: this.clientId, address: `${this.endpoint.address}:${this.endpoint.port}` });
 				this.#outbox.resume();
-			} else if (this.#cleanSession) for (const [filter, qos] of this.#subscriptions) client.subscribe(filter, { qos });
+			} else if (this.#reopenWhenConnected) this.#reopenBroker();
+			else if (this.#cleanSession) for (const [filter, qos] of this.#subscriptions) client.subscribe(filter, { qos });
 		});
 		client.on("message", (topic, payload, packet) => {
 			if (this.#mqtt === client) this.#outbox.push({ topic, payload, qos: packet.qos, retain: packet.retain });
@@ -414,12 +423,25 @@ export class ClientLink {
 		});
 	}
 
-	/** A new will takes a new MQTT connection: close this one cleanly so the old will is not published. */
+	/**
+	 * A new will takes a new MQTT connection (MQTT 3.1.1 has no will update). The old one
+	 * closes cleanly first, so its will is not published: a new connection with the same
+	 * client id while the old one lives would be a takeover, and a broker may publish the
+	 * old will then. An update arriving meanwhile is taken up by the connection to come.
+	 */
 	#reopenBroker(): void {
 		const old = this.#mqtt;
+		if (!old) return;
+		// Closed before its CONNACK, a connection may be dropped without DISCONNECT, will and all.
+		if (!old.connected) {
+			this.#reopenWhenConnected = true;
+			return;
+		}
+		this.#reopenWhenConnected = false;
 		this.#mqtt = undefined;
-		old?.end(false);
-		this.#openBroker();
+		old.end(false, {}, () => {
+			if (this.#state !== "closed") this.#openBroker();
+		});
 	}
 
 	#promptFor(type: typeof sn.WILLTOPICREQ | typeof sn.WILLMSGREQ): void {

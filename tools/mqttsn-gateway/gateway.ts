@@ -56,6 +56,7 @@ export class MqttSnGateway {
 	readonly #byClientId = new Map<string, ClientLink>();
 	readonly #timers: ReturnType<typeof setInterval>[] = [];
 	#anonymous: MqttClient | undefined;
+	#closed = false;
 
 	private constructor(options: GatewayOptions, socket: dgram.Socket) {
 		this.#options = options;
@@ -115,6 +116,8 @@ export class MqttSnGateway {
 
 	/** Stops: every client's broker connection closes cleanly, the socket closes. */
 	async close(): Promise<void> {
+		if (this.#closed) return;
+		this.#closed = true;
 		for (const timer of this.#timers) clearInterval(timer);
 		for (const link of [...this.#byClientId.values()]) link.close();
 		await Promise.all([
@@ -154,8 +157,8 @@ export class MqttSnGateway {
 				}
 				break;
 			case sn.PUBLISH:
-				// QoS -1 needs no connection, so it is forwarded whatever state the sender is in.
-				if (message.qos === -1 && (!link || (link.state !== "active" && link.state !== "awake"))) {
+				// QoS -1 needs no connection: a client asleep or still connecting may send it too.
+				if (message.qos === -1 && link?.state !== "active" && link?.state !== "awake") {
 					this.#publishWithoutConnection(message);
 					return;
 				}
