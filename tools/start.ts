@@ -5,16 +5,24 @@
  *
  *   npm start [-- --broker mqtt://host:port | mqtts://host:port] [--port 1883]
  *                [--mode always-on|sleepy] [--dht22 temperature=21.4,...] [--set key=value]...
+ *                [--protocol mqtt | mqttsn] [--gateway udp://host:port]
+ *   npm start -- --protocol coap [--coap-port 5683] [--collector coap://host:port/path]
+ *
+ * --protocol mqttsn runs the host MQTT-SN gateway too (launcher/mqttsn.ts), unless
+ * --gateway names an external one; --protocol coap runs the device's CoAP server and a
+ * collector instead of a broker (launcher/coap.ts).
  *
  * Ctrl-C or SIGTERM stops the firmware cleanly ("offline" retained, then DISCONNECT),
  * then the broker.
  */
 import { parseArgs } from "node:util";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./launcher/broker";
-import { startFirmware } from "./launcher/firmware";
+import { startFirmware, type FirmwareEvent } from "./launcher/firmware";
+import { startMqttSnTransport, type MqttSnTransport } from "./launcher/mqttsn";
 import { runSleepyDevice, sleepyOverrides } from "./launcher/sleepy";
 import { createView } from "./launcher/view";
 import { manifestConfig } from "../boards/host/config";
+import { runCoapDemo } from "./launcher/coap";
 
 const { values } = parseArgs({
 	options: {
@@ -23,11 +31,16 @@ const { values } = parseArgs({
 		set: { type: "string", multiple: true, default: [] },
 		mode: { type: "string", default: "always-on" },
 		dht22: { type: "string" },
+		protocol: { type: "string", default: "mqtt" },
+		"coap-port": { type: "string", default: "5683" },
+		collector: { type: "string" },
+		gateway: { type: "string" },
 	},
 });
 
 const view = createView(process.stdout.isTTY === true);
 const overrides = values.mode === "sleepy" ? sleepyOverrides(values.set ?? []) : (values.set ?? []);
+if (values.protocol === "coap") await runCoapDemo({ view, port: Number(values["coap-port"]), collector: values.collector, overrides });
 const lampTopic = String(overrides.find((o) => o.startsWith("lampTopic="))?.slice(10) || manifestConfig().lampTopic || "home/office/lamp");
 
 let broker: EmbeddedBroker | undefined;
@@ -39,8 +52,13 @@ if (!brokerUrl) {
 const { hostname, port } = new URL(brokerUrl);
 const brokerPort = port || (brokerUrl.startsWith("mqtts:") ? "8883" : "1883");
 
+const onEvent = (event: FirmwareEvent, line: string) => view.event(event, line);
+const mqttsn: MqttSnTransport | undefined =
+	values.protocol === "mqttsn" || values.gateway ? await startMqttSnTransport(brokerUrl, values.gateway, onEvent) : undefined;
+
 view.ready({
 	broker: brokerUrl,
+	gateway: mqttsn?.gateway,
 	embedded: broker !== undefined,
 	commands: {
 		switch: `mosquitto_pub -h ${hostname} -p ${brokerPort} -t ${lampTopic} -m on`,
@@ -49,8 +67,8 @@ view.ready({
 	},
 });
 
-const firmwareArgs = ["--broker", brokerUrl, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : [])];
-const onEvent: Parameters<typeof startFirmware>[1] = (event, line) => view.event(event, line);
+const transport = mqttsn ? mqttsn.firmwareArgs : ["--broker", brokerUrl];
+const firmwareArgs = [...transport, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : [])];
 const firmware = values.mode === "sleepy" ? runSleepyDevice(firmwareArgs, onEvent) : startFirmware(firmwareArgs, onEvent);
 
 let stopping = false;
@@ -58,6 +76,7 @@ const shutdown = async () => {
 	if (stopping) return;
 	stopping = true;
 	await firmware.stop();
+	await mqttsn?.close();
 	await broker?.close();
 	process.exit(0);
 };
@@ -66,6 +85,7 @@ process.on("SIGTERM", shutdown);
 
 const code = await firmware.exited;
 if (!stopping) {
+	await mqttsn?.close();
 	await broker?.close();
 	process.exit(code ?? 1);
 }

@@ -106,12 +106,30 @@ export class HostBoard implements Board {
 			port = socket.address().port;
 			options.onReady?.();
 		});
+		// Node sends after an address lookup on a later tick; closing at once would drop the
+		// last datagrams (a DISCONNECT on stop), so close waits for the sends under way.
+		let sending = 0;
+		let closing = false;
+		const closeWhenSent = () => {
+			if (closing && sending === 0) socket.close();
+		};
 		return {
 			get port() {
 				return port;
 			},
-			send: (bytes, address, remotePort) => socket.send(bytes, remotePort, address),
-			close: () => socket.close(),
+			send: (bytes, address, remotePort) => {
+				if (closing) return;
+				sending++;
+				socket.send(bytes, remotePort, address, () => {
+					sending--;
+					closeWhenSent();
+				});
+			},
+			close: () => {
+				if (closing) return;
+				closing = true;
+				closeWhenSent();
+			},
 		};
 	}
 
@@ -144,8 +162,8 @@ export class HostBoard implements Board {
  */
 class FilePower implements Power {
 	readonly wakeCause: WakeCause;
-	/** As much as an ESP32's RTC slow memory gives the firmware. */
-	readonly retainedCapacity = 2048;
+	/** As the ESP32 build keeps in RTC slow memory (half of its 8 KB): two slots of 2 KB. */
+	readonly retainedCapacity = 4096;
 	readonly #path: string;
 	readonly #onDeepSleep: NonNullable<HostBoardOptions["onDeepSleep"]>;
 

@@ -2,11 +2,13 @@
  * Test harness for interop suites: the firmware in-process on the host board with its
  * log events captured, and an ordinary MQTT client (MQTT.js) as an independent observer.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import mqtt, { type IClientOptions, type MqttClient as ObserverClient } from "mqtt";
 import { startFirmware, type RunningApp } from "../../src/app/firmware";
 import type { RawConfig } from "../../src/app/config-reader";
 import type { LogFields } from "../../src/common/board";
 import { HostBoard } from "../../boards/host/board";
+import type { FirmwareEvent } from "../../tools/launcher/firmware";
 
 export interface LoggedEvent {
 	readonly event: string;
@@ -90,4 +92,19 @@ export async function retained(url: string, filter: string, expected: number, op
 	await eventually(() => observer.received.filter((r) => r.retain).length >= expected, `${expected} retained messages under ${filter}`);
 	await observer.close();
 	return new Map(observer.received.filter((r) => r.retain).map((r) => [r.topic, r.payload]));
+}
+
+/** `npm start` (tools/start.ts) as a child process with `args`, its JSON lines collected as they come. */
+export function launchStart(args: readonly string[]): { events: FirmwareEvent[]; child: ChildProcess; exited: Promise<number | null> } {
+	const events: FirmwareEvent[] = [];
+	const child = spawn(process.execPath, ["--import", "tsx", "tools/start.ts", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+	let buffered = "";
+	child.stdout?.on("data", (chunk: Buffer) => {
+		buffered += chunk.toString();
+		const lines = buffered.split("\n");
+		buffered = lines.pop() ?? "";
+		for (const line of lines) if (line) events.push(JSON.parse(line) as FirmwareEvent);
+	});
+	const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+	return { events, child, exited };
 }

@@ -14,7 +14,7 @@ import { makeCertificates, type Certificates } from "../peers/certs";
 import { Mosquitto } from "../peers/mosquitto";
 import { describeWithPeers, findExecutable } from "../peers/require-peer";
 import { startFirmware as spawnFirmware, type FirmwareEvent } from "../../tools/launcher/firmware";
-import { eventually, FirmwareUnderTest, Observer, retained } from "./harness";
+import { eventually, FirmwareUnderTest, launchStart, Observer, retained } from "./harness";
 
 const run = promisify(execFile);
 
@@ -108,18 +108,7 @@ describeWithPeers("MQTT interop: mosquitto", ["mosquitto", "mosquitto_pub", "mos
 	});
 
 	it("npm start: switched by mosquitto_pub, a clean stop publishes offline, a killed firmware leaves its will", async () => {
-		const events: FirmwareEvent[] = [];
-		const launcher = await import("node:child_process").then(({ spawn }) =>
-			spawn(process.execPath, ["--import", "tsx", "tools/start.ts", "--broker", broker.url, "--set", "lampTopic=start/lamp"], { stdio: ["ignore", "pipe", "inherit"] }),
-		);
-		let buffered = "";
-		launcher.stdout?.on("data", (chunk: Buffer) => {
-			buffered += chunk.toString();
-			const lines = buffered.split("\n");
-			buffered = lines.pop() ?? "";
-			for (const line of lines) if (line) events.push(JSON.parse(line) as FirmwareEvent);
-		});
-		const exited = new Promise<number | null>((resolve) => launcher.once("exit", resolve));
+		const { events, child: launcher, exited } = launchStart(["--broker", broker.url, "--set", "lampTopic=start/lamp"]);
 		await eventually(() => events.find((e) => e.event === "connected"), "the launcher's firmware connected", 20_000);
 		const ready = events.find((e) => e.event === "ready") as FirmwareEvent & { commands: { switch: string } };
 		expect(ready.commands.switch).toBe(`mosquitto_pub -h 127.0.0.1 -p ${broker.port} -t start/lamp -m on`);

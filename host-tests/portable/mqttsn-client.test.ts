@@ -144,6 +144,30 @@ describe("MQTT-SN client", () => {
 		check(decodeSessionState(mqttsn.exportState()).asleep).toBe(true);
 	});
 
+	it("restored asleep, collects messages asked for before its endpoint is ready, without connecting", async () => {
+		const board = new FakeBoard();
+		const first = client(board);
+		const datagram = started(board, first.mqttsn);
+		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		const asleep = first.mqttsn.sleep(600);
+		fromGateway(datagram, { type: sn.DISCONNECT });
+		await asleep;
+		const saved = first.mqttsn.exportState();
+
+		const woken = new FakeBoard();
+		const { mqttsn, record } = client(woken, { state: decodeSessionState(saved) });
+		mqttsn.start();
+		const collected = mqttsn.checkMessages();
+		const endpoint = woken.lastDatagram;
+		check(endpoint.sent).toHaveLength(0);
+		woken.advance(0);
+		check(sentTypes(endpoint)).toEqual([sn.PINGREQ]);
+		fromGateway(endpoint, { type: sn.PINGRESP });
+		await collected;
+		check(mqttsn.status).toBe("asleep");
+		check(record.connects).toBe(0);
+	});
+
 	it("stop sends DISCONNECT, closes the endpoint, rejects what waits and sets no timer", async () => {
 		const board = new FakeBoard();
 		const { mqttsn, record } = client(board);

@@ -22,8 +22,6 @@ const STATE: RetainedState = {
 	reconnectAttempt: 3,
 	lampOn: true,
 	protocol: "mqtt",
-	coapMessageId: 0xbeef,
-	coapTokenSeed: 0xdeadbeef,
 	session: new Uint8Array([1, 2, 3, 4, 5]),
 };
 
@@ -90,7 +88,7 @@ describe("Retained store", () => {
 	});
 
 	it("keeps a state too large for the board without its session", () => {
-		// Slots of 60 bytes: room for the fixed fields (47), not for a 100-byte session.
+		// Slots of 60 bytes: room for the fixed fields (41), not for a 100-byte session.
 		const power = new FakePower(undefined, "reset", 120);
 		const board = new FakeBoard();
 		new RetainedStore(board, power, "mqtt", 1000).save({ lastReadAt: 0, reconnectAttempt: 0, lampOn: false, session: new Uint8Array(100) });

@@ -8,6 +8,8 @@ import * as sn from "../../src/mqttsn/packet";
 import { sleepDuration } from "../../src/app/sleepy-mqttsn";
 import { DeviceBoard, FakePower, run } from "./device-board";
 import { MiniGateway } from "./mini-gateway";
+import { expectConfigError } from "./errors";
+import { parseConfig } from "../../src/app/config";
 
 const CONFIG = {
 	protocol: "mqttsn",
@@ -78,5 +80,34 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 	it("tells the gateway a sleep long enough to boot and reconnect in, within the 16-bit field", () => {
 		check(sleepDuration(60)).toBe(105);
 		check(sleepDuration(86_400)).toBe(65_535);
+	});
+});
+
+describe("Sleepy wake cycle (MQTT-SN QoS -1, publish without connection)", () => {
+	const QOS_MINUS_ONE = { ...CONFIG, qos: "-1", predefinedTopics: "home/office/dht22=7" };
+
+	it("sends the reading as one datagram to the predefined topic and sleeps, with no CONNECT and nothing received", async () => {
+		for (let n = 0; n < 3; n++) {
+			const power = new FakePower();
+			const gateway = new MiniGateway();
+			const board = new DeviceBoard({ power, dht22: { temperature: 21.5 + n, humidity: 40 } });
+			board.gateway = gateway;
+			startFirmware(board, QOS_MINUS_ONE, { wifi: false });
+			for (let t = 0; t < 15_000 && power.sleeps.length === 0; t += 50) await run(board, 50, 5);
+			check(board.events("sleep")[0]?.reason).toBe("done");
+			check(gateway.received).toEqual([[sn.PUBLISH]]);
+			check(gateway.published).toEqual([{ topic: "#7", payload: gateway.published[0]?.payload }]);
+			check(gateway.published[0]?.payload).toMatch(new RegExp(`^\\{"t":${21.5 + n},"h":40`));
+			// The status topic has no predefined id: skipped, said once, nothing sent for it.
+			check(board.events("warning").length).toBeGreaterThan(0);
+		}
+	});
+
+	it("is refused unless the device is sleepy, the gateway configured and the telemetry topic predefined or short", () => {
+		expectConfigError(() => parseConfig({ ...QOS_MINUS_ONE, mode: "always-on" }, { wifi: false }), "qos");
+		const { gateway: _gateway, ...discovered } = QOS_MINUS_ONE;
+		expectConfigError(() => parseConfig(discovered, { wifi: false }), "gateway");
+		expectConfigError(() => parseConfig({ ...QOS_MINUS_ONE, predefinedTopics: "other=3" }, { wifi: false }), "predefinedTopics");
+		check(parseConfig({ ...QOS_MINUS_ONE, predefinedTopics: undefined, telemetryTopic: "t1" }, { wifi: false }).protocol).toBe("mqttsn");
 	});
 });

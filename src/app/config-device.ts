@@ -67,9 +67,9 @@ export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
 /**
  * A sleepy device always keeps its session on the broker or gateway across wakes (no
  * resubscribing, commands queued while asleep), whatever cleanSession says: that needs
- * a client id to keep it under.
+ * a client id to keep it under. CoAP keeps no session: it needs none.
  */
-export function checkSleepySession(config: ConfigReader, mode: Mode): void {
-	if (mode !== "sleepy") return;
+export function checkSleepySession(config: ConfigReader, mode: Mode, protocol: string): void {
+	if (mode !== "sleepy" || protocol === "coap") return;
 	if (!config.optionalString("clientId")) throw new ConfigError("clientId", "a non-empty client id in sleepy mode (the broker keeps the session under it)");
 }

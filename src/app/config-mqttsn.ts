@@ -3,6 +3,7 @@
  * (clientId, keepAlive, cleanSession, qos, reconnectBase/Cap, maxPacketSize) mean the
  * same here; the MQTT-SN ones are listed in the README's configuration section.
  */
+import { isShortTopicName } from "../mqttsn/packet";
 import { ConfigError } from "../common/errors";
 import type { GatewayHost } from "../mqttsn/client";
 import { N_RETRY, T_RETRY, T_WAIT, type SearchTarget } from "../mqttsn/session";
@@ -19,6 +20,11 @@ export interface MqttSnConfig {
 	readonly keepAlive: number;
 	readonly cleanSession: boolean;
 	readonly qos: 0 | 1 | 2;
+	/**
+	 * `qos=-1`: publish without connection (6.8), a sleepy sensor's cheapest wake: one
+	 * datagram per reading to the configured gateway, to predefined or short topics only.
+	 */
+	readonly connectionless: boolean;
 	readonly predefinedTopics: Readonly<Record<string, number>>;
 	/** Tretry and T_WAIT in ms, Nretry a count. */
 	readonly tRetry: number;
@@ -42,6 +48,7 @@ export function parseMqttSnConfig(config: ConfigReader): MqttSnConfig {
 	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
 	if (!/^[\x21-\x7e]{0,23}$/.test(clientId)) throw new ConfigError("clientId", "up to 23 printable ASCII characters without spaces (MQTT-SN 5.3.1)");
 	if (clientId === "" && !cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
+	const qos = config.integer("qos", 1, -1, 2);
 	return {
 		gateway: gatewayUrl === undefined ? undefined : parseUdpUrl(gatewayUrl, "gateway"),
 		search: { address: search.host, port: search.port, radius: config.integer("searchRadius", 1, 0, 255) },
@@ -49,7 +56,8 @@ export function parseMqttSnConfig(config: ConfigReader): MqttSnConfig {
 		clientId,
 		keepAlive: config.integer("keepAlive", 60, 0, 65535),
 		cleanSession,
-		qos: config.integer("qos", 1, 0, 2) as 0 | 1 | 2,
+		qos: Math.max(0, qos) as 0 | 1 | 2,
+		connectionless: qos === -1,
 		predefinedTopics: parsePredefinedTopics(config.optionalString("predefinedTopics")),
 		tRetry: config.integer("tRetry", T_RETRY, 10, 3_600_000),
 		nRetry: config.integer("nRetry", N_RETRY, 0, 100),
@@ -89,4 +97,13 @@ function parsePredefinedTopics(text: string | undefined): Record<string, number>
 		topics[name] = id;
 	}
 	return topics;
+}
+
+/** QoS -1 needs a sleepy device, a configured gateway and a telemetry topic with a fixed id. */
+export function checkConnectionless(mqttsn: MqttSnConfig, mode: string, telemetryTopic: string): void {
+	if (!mqttsn.connectionless) return;
+	if (mode !== "sleepy") throw new ConfigError("qos", "0, 1 or 2; -1 (publish without connection) only with mode=sleepy");
+	if (!mqttsn.gateway) throw new ConfigError("gateway", "udp://host[:port]: QoS -1 publishes go to a configured gateway, not a discovered one");
+	if (mqttsn.predefinedTopics[telemetryTopic] === undefined && !isShortTopicName(telemetryTopic))
+		throw new ConfigError("predefinedTopics", `an id for telemetryTopic "${telemetryTopic}" (QoS -1 publishes to predefined or two-character topics only)`);
 }

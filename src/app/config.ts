@@ -8,8 +8,9 @@ import type { BrokerAddress } from "../mqtt/client";
 import type { QoS } from "../mqtt/packet";
 import { validateTopicName } from "../mqtt/topic";
 import { ConfigReader, type RawConfig } from "./config-reader";
-import { parseMqttSnConfig, type MqttSnConfig } from "./config-mqttsn";
+import { checkConnectionless, parseMqttSnConfig, type MqttSnConfig } from "./config-mqttsn";
 import { checkSleepySession, parseDeviceConfig, type DeviceConfig } from "./config-device";
+import { parseCoapConfig, type CoapConfig } from "./config-coap";
 
 export interface MqttConfig {
 	readonly broker: BrokerAddress;
@@ -39,7 +40,7 @@ export interface LampConfig {
 }
 
 /** The protocols the firmware speaks; each brings its own config section. */
-export const PROTOCOLS = ["mqtt", "mqttsn"] as const;
+export const PROTOCOLS = ["mqtt", "mqttsn", "coap"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 interface CommonConfig {
@@ -58,7 +59,12 @@ export interface MqttSnFirmwareConfig extends CommonConfig {
 	readonly mqttsn: MqttSnConfig;
 }
 
-export type FirmwareConfig = MqttFirmwareConfig | MqttSnFirmwareConfig;
+export interface CoapFirmwareConfig extends CommonConfig {
+	readonly protocol: "coap";
+	readonly coap: CoapConfig;
+}
+
+export type FirmwareConfig = MqttFirmwareConfig | MqttSnFirmwareConfig | CoapFirmwareConfig;
 
 export interface ParseOptions {
 	/** The board joins Wi-Fi itself and so needs `ssid` (device boards, not the host). */
@@ -71,12 +77,17 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 	const protocol = config.oneOf("protocol", PROTOCOLS, "mqtt");
 	const lamp = parseLampConfig(config);
 	const device = parseDeviceConfig(config);
-	checkSleepySession(config, device.mode);
+	checkSleepySession(config, device.mode, protocol);
 	switch (protocol) {
 		case "mqtt":
 			return { protocol, lamp, device, mqtt: parseMqttConfig(config) };
-		case "mqttsn":
-			return { protocol, lamp, device, mqttsn: parseMqttSnConfig(config) };
+		case "mqttsn": {
+			const mqttsn = parseMqttSnConfig(config);
+			checkConnectionless(mqttsn, device.mode, device.telemetryTopic);
+			return { protocol, lamp, device, mqttsn };
+		}
+		case "coap":
+			return { protocol, lamp, device, coap: parseCoapConfig(config) };
 	}
 }
 

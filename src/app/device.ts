@@ -14,6 +14,8 @@ import type { LampApp, RunningApp } from "./lamp-app";
 import { startSleepy } from "./sleepy";
 import { mqttSleepySession } from "./sleepy-mqtt";
 import { mqttSnSleepySession } from "./sleepy-mqttsn";
+import { mqttSnConnectionlessSession } from "./sleepy-mqttsn-connectionless";
+import { coapSleepySession } from "./sleepy-coap";
 import { PeriodicTelemetry, type SendReading } from "./telemetry";
 
 /** What a protocol's lamp offers the device: the app (for the button) and a way to send readings. */
@@ -22,8 +24,8 @@ export interface RunningLamp extends RunningApp {
 	readonly sendReading?: SendReading;
 }
 
-/** Always-on: telemetry and the button around a running lamp. */
-export function withDevice(board: Board, config: FirmwareConfig, running: RunningLamp): RunningApp {
+/** Always-on: telemetry and the button around a running lamp (whose own members stay reachable). */
+export function withDevice<T extends RunningLamp>(board: Board, config: FirmwareConfig, running: T): T {
 	const { device } = config;
 	const send = running.sendReading;
 	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin });
@@ -40,6 +42,7 @@ export function withDevice(board: Board, config: FirmwareConfig, running: Runnin
 				})
 			: undefined;
 	return {
+		...running,
 		async stop() {
 			telemetry?.stop();
 			button?.close();
@@ -55,7 +58,11 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	switch (config.protocol) {
 		case "mqtt":
 			return startSleepy(board, power, config, lamp, "mqtt", config.mqtt.qos, mqttSleepySession(board, config));
-		case "mqttsn":
-			return startSleepy(board, power, config, lamp, "mqttsn", config.mqttsn.qos, mqttSnSleepySession(board, config));
+		case "mqttsn": {
+			const session = config.mqttsn.connectionless ? mqttSnConnectionlessSession(board, config) : mqttSnSleepySession(board, config);
+			return startSleepy(board, power, config, lamp, "mqttsn", config.mqttsn.qos, session);
+		}
+		case "coap":
+			return startSleepy(board, power, config, lamp, "coap", config.coap.confirmable ? 1 : 0, coapSleepySession(board, config));
 	}
 }

@@ -10,6 +10,7 @@ import { startSleepyDevice, withDevice, type RunningLamp } from "./device";
 import type { RawConfig } from "./config-reader";
 import { startMqttLamp, type RunningApp } from "./mqtt-lamp";
 import { startMqttSnLamp } from "./mqttsn-lamp";
+import { startCoapLamp } from "./coap-lamp";
 
 export type { RunningApp };
 
@@ -28,6 +29,8 @@ function startLamp(board: Board, config: FirmwareConfig, lamp: Lamp): RunningLam
 			return startMqttLamp(board, config, lamp);
 		case "mqttsn":
 			return startMqttSnLamp(board, config, lamp);
+		case "coap":
+			return startCoapLamp(board, config.coap, lamp);
 	}
 }
 

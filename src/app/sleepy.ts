@@ -5,7 +5,7 @@
  * at the maximum awake time, or when no network came in time (power/wake-cycle.ts).
  * Each protocol brings a SleepySession (sleepy-mqtt.ts, sleepy-mqttsn.ts).
  */
-import type { Board, Power } from "../common/board";
+import type { Board, Power, TimerHandle } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import { Button } from "../drivers/button";
 import { Dht22 } from "../drivers/dht22/sensor";
@@ -91,7 +91,10 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 	cycle.expect("commands");
 	cycle.expect("acks");
 	session.collectCommands().then(
-		() => cycle.complete("commands"),
+		() => {
+			cycle.complete("commands");
+			pollSoon();
+		},
 		() => undefined,
 	);
 	let started = false;
@@ -110,7 +113,10 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 			return acknowledged;
 		};
 		sendReading(board, sensor, send).then(
-			() => cycle.complete("reading"),
+			() => {
+				cycle.complete("reading");
+				pollSoon();
+			},
 			(error: Error) => {
 				if (!(error instanceof ProtocolError && error.code === "CLOSED")) reportError(error);
 				cycle.complete("reading");
@@ -129,13 +135,20 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 	else startSession();
 
 	let finished = false;
+	let pollTimer: TimerHandle | undefined;
+	/** Looks now: the work that was waited for may be done, and every ms awake costs battery. */
+	const pollSoon = () => {
+		if (pollTimer) board.clearTimer(pollTimer);
+		pollTimer = board.setTimer(poll, 0);
+	};
 	const poll = () => {
+		pollTimer = undefined;
 		if (finished) return;
 		const now = board.now();
 		if (cycle.pending.length === 1 && cycle.pending[0] === "acks" && session.idle) cycle.complete("acks");
 		const reason = cycle.check(now);
 		if (reason) finish(reason);
-		else board.setTimer(poll, Math.min(POLL_MS, Math.max(0, cycle.nextTimeout() - now)));
+		else pollTimer = board.setTimer(poll, Math.min(POLL_MS, Math.max(0, cycle.nextTimeout() - now)));
 	};
 	const finish = async (reason: SleepReason) => {
 		finished = true;
@@ -150,7 +163,7 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 		board.log("sleep", { reason, awakeMs: Math.round(board.now() - start), sleepMs: device.sleepInterval, boot: state.bootCount });
 		power.deepSleep(device.sleepInterval, button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } : undefined);
 	};
-	board.setTimer(poll, 0);
+	pollSoon();
 
 	return {
 		async stop() {

@@ -27,7 +27,9 @@ export type ProtocolErrorCode =
 	| "SENSOR_TOO_MANY_EDGES" // a sensor frame had more bits than the format (noise on the line)
 	| "SENSOR_BAD_PULSE" // a sensor pulse outside the datasheet's timing
 	| "SENSOR_CHECKSUM" // a sensor frame whose checksum byte does not match its data
-	| "SENSOR_OUT_OF_RANGE"; // a sensor value outside what the part can measure
+	| "SENSOR_OUT_OF_RANGE" // a sensor value outside what the part can measure
+	| "EXCHANGE_TIMEOUT" // a CoAP request got no acknowledgement or response in time (MAX_TRANSMIT_WAIT)
+	| "RESET_BY_PEER"; // the CoAP peer answered a message with a Reset
 
 export class ProtocolError extends Error {
 	readonly code: ProtocolErrorCode;

@@ -38,6 +38,12 @@ export interface MqttSnClientOptions extends Omit<MqttSnSessionOptions, "gateway
 	onAsleep?(): void;
 	/** A client restored asleep has its endpoint (and gateway address): it may now checkMessages or wake. */
 	onReadyAsleep?(): void;
+	/**
+	 * Never connect: the client only publishes at QoS -1 to the configured gateway (6.8,
+	 * "publish without connection"). `onReadyConnectionless` says when it can.
+	 */
+	readonly connectionless?: boolean;
+	onReadyConnectionless?(): void;
 }
 
 export interface PublishOptions {
@@ -97,8 +103,12 @@ export class MqttSnClient {
 			onReady: () => {
 				this.#ready = true;
 				if (this.#stopped) return;
-				// A client restored asleep stays asleep until the application wakes it.
-				if (this.session.status === "asleep") this.#resolveGateway(() => this.#options.onReadyAsleep?.());
+				// A client restored asleep stays asleep (or collecting, if asked already) until the application wakes it.
+				const status = this.session.status;
+				if (status === "asleep" || status === "awake")
+					this.#resolveGateway(() => {
+						if (this.session.status === "asleep") this.#options.onReadyAsleep?.();
+					});
 				else this.#connect();
 			},
 		});
@@ -202,7 +212,8 @@ export class MqttSnClient {
 
 	#connect(): void {
 		if (this.#stopped || !this.#ready) return;
-		this.#resolveGateway(() => this.session.connect(this.#board.now()));
+		if (this.#options.connectionless) this.#resolveGateway(() => this.#options.onReadyConnectionless?.());
+		else this.#resolveGateway(() => this.session.connect(this.#board.now()));
 	}
 
 	/** Resolves a configured gateway's host name (each time: addresses change), then goes on. */
@@ -256,8 +267,9 @@ export class MqttSnClient {
 
 	#flush(): void {
 		const datagram = this.#datagram;
-		for (let out = this.session.pollTransmit(); out; out = this.session.pollTransmit())
-			if (datagram && this.#ready) datagram.send(out.bytes, out.address, out.port);
+		// Until the endpoint is bound what the session sends waits in it (a restored client may ask at once).
+		if (!datagram || !this.#ready) return;
+		for (let out = this.session.pollTransmit(); out; out = this.session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
 	}
 
 	/** The connection failed or was lost: tell the application and try again later. */

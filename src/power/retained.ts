@@ -8,8 +8,7 @@
  *   magic "LN"(2) version(1) bodyLength(2) body crc32(4, over everything before it)
  * body:
  *   writes(4) bootCount(4) discarded(2) clockMs(8, float) lastReadAt(8, float; NaN for never)
- *   reconnectAttempt(2) flags(1: lamp on) protocol(1: 0 none, 1 mqtt, 2 mqttsn)
- *   coapMessageId(2) coapTokenSeed(4)   -- a slot for the CoAP client, 0 until it uses it
+ *   reconnectAttempt(2) flags(1: lamp on) protocol(1: 0 none, 1 mqtt, 2 mqttsn, 3 coap)
  *   sessionLength(2) session(bytes: the protocol client's own state format)
  */
 import { crc32 } from "./crc32";
@@ -18,11 +17,11 @@ export const RETAINED_VERSION = 2;
 const MAGIC_0 = 0x4c; // "L"
 const MAGIC_1 = 0x4e; // "N"
 const HEADER = 5;
-const FIXED_BODY = 4 + 4 + 2 + 8 + 8 + 2 + 1 + 1 + 2 + 4 + 2;
+const FIXED_BODY = 4 + 4 + 2 + 8 + 8 + 2 + 1 + 1 + 2;
 const CHECKSUM = 4;
 
-export type SessionProtocol = "none" | "mqtt" | "mqttsn";
-const PROTOCOL_CODES: readonly SessionProtocol[] = ["none", "mqtt", "mqttsn"];
+export type SessionProtocol = "none" | "mqtt" | "mqttsn" | "coap";
+const PROTOCOL_CODES: readonly SessionProtocol[] = ["none", "mqtt", "mqttsn", "coap"];
 
 export interface RetainedState {
 	/** Records written since the memory was last empty: the newer of two slots has more. */
@@ -39,9 +38,6 @@ export interface RetainedState {
 	readonly reconnectAttempt: number;
 	readonly lampOn: boolean;
 	readonly protocol: SessionProtocol;
-	/** CoAP: the next message id and the token generator's seed. */
-	readonly coapMessageId: number;
-	readonly coapTokenSeed: number;
 	/** The protocol client's session state, in its own byte format. */
 	readonly session: Uint8Array;
 }
@@ -55,8 +51,6 @@ export const EMPTY_STATE: RetainedState = {
 	reconnectAttempt: 0,
 	lampOn: false,
 	protocol: "none",
-	coapMessageId: 0,
-	coapTokenSeed: 0,
 	session: new Uint8Array(0),
 };
 
@@ -77,9 +71,7 @@ export function encodeRetained(state: RetainedState): Uint8Array {
 	view.setUint16((at += 8), Math.min(state.reconnectAttempt, 0xffff));
 	bytes[(at += 2)] = state.lampOn ? 1 : 0;
 	bytes[(at += 1)] = PROTOCOL_CODES.indexOf(state.protocol);
-	view.setUint16((at += 1), state.coapMessageId & 0xffff);
-	view.setUint32((at += 2), state.coapTokenSeed >>> 0);
-	view.setUint16((at += 4), state.session.length);
+	view.setUint16((at += 1), state.session.length);
 	bytes.set(state.session, (at += 2));
 	view.setUint32(bytes.length - CHECKSUM, crc32(bytes.subarray(0, bytes.length - CHECKSUM)));
 	return bytes;
@@ -109,11 +101,9 @@ export function decodeRetained(bytes: Uint8Array): DecodedRetained {
 	const reconnectAttempt = view.getUint16((at += 8));
 	const flags = bytes[(at += 2)];
 	const protocol = PROTOCOL_CODES[bytes[(at += 1)]];
-	const coapMessageId = view.getUint16((at += 1));
-	const coapTokenSeed = view.getUint32((at += 2));
-	const sessionLength = view.getUint16((at += 4));
+	const sessionLength = view.getUint16((at += 1));
 	at += 2;
 	if (protocol === undefined || at + sessionLength !== end || !(clockMs >= 0)) return { discarded: "corrupt" };
 	const session = bytes.slice(at, end);
-	return { state: { writes, bootCount, discarded, clockMs, lastReadAt, reconnectAttempt, lampOn: (flags & 1) !== 0, protocol, coapMessageId, coapTokenSeed, session } };
+	return { state: { writes, bootCount, discarded, clockMs, lastReadAt, reconnectAttempt, lampOn: (flags & 1) !== 0, protocol, session } };
 }

@@ -29,7 +29,7 @@ function mqttOptions(port: number, cleanSession: boolean, onConnect?: () => void
 }
 
 /** Runs `cycle` on a fresh metered board; the count is taken when it resolves. */
-async function measure(cycle: (board: MeteredBoard) => Promise<() => void>): Promise<Wake> {
+export async function measure(cycle: (board: MeteredBoard) => Promise<() => void>): Promise<Wake> {
 	const board = new MeteredBoard();
 	const start = performance.now();
 	const sleep = await cycle(board);
@@ -86,7 +86,7 @@ export function cycleRows(id: string, ours: Wake, naive: Wake, targets: { roundT
 	return [
 		row(`${id}.bytes`, "bytes sent+received per wake", false, ours.bytesSent + ours.bytesReceived, naive.bytesSent + naive.bytesReceived),
 		row(`${id}.packets`, "segments or datagrams sent+received per wake", false, ours.packetsSent + ours.packetsReceived, naive.packetsSent + naive.packetsReceived),
-		row(`${id}.roundtrips`, "round trips until ready to sleep (TCP connect not counted)", false, ours.roundTrips, naive.roundTrips, targets.roundTrips),
+		row(`${id}.roundtrips`, "round trips until ready to sleep (a TCP handshake not counted)", false, ours.roundTrips, naive.roundTrips, targets.roundTrips),
 		row(`${id}.awake`, `ms awake with ${ADDED_ROUND_TRIP_MS} ms added RTT`, false, ours.awakeMs, naive.awakeMs),
 	];
 }

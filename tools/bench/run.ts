@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import type { BenchOptions, Row } from "./measure";
 import { mqttCodecRows } from "./mqtt-codec";
+import { coapCodecRows } from "./coap-codec";
 import { mqttThroughputRows } from "./mqtt-throughput";
 import { xsRows } from "./xs-meter";
 import { mqttCycleRows } from "./cycles";
@@ -26,6 +27,7 @@ process.on("warning", (warning) => {
 
 const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
 	["MQTT codec", mqttCodecRows],
+	["CoAP codec", coapCodecRows],
 	["MQTT throughput (mosquitto)", mqttThroughputRows],
 	["XS engine meter", xsRows],
 	["Wake cycles (50 ms added RTT)", mqttCycleRows],

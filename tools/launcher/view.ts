@@ -8,6 +8,8 @@ import type { FirmwareEvent } from "./firmware";
 export interface Ready {
 	readonly broker: string;
 	readonly embedded: boolean;
+	/** udp://host:port of the MQTT-SN gateway, when the firmware speaks MQTT-SN. */
+	readonly gateway?: string;
 	/** Shell commands a user can paste, by purpose. */
 	readonly commands: Readonly<Record<string, string>>;
 }
@@ -40,9 +42,10 @@ const RESET = "\x1b[0m";
 
 function terminalView(): View {
 	return {
-		ready({ broker, embedded, commands }) {
+		ready({ broker, embedded, gateway, commands }) {
 			process.stdout.write(`${BOLD}lampnode${RESET} firmware on the host board ${DIM}(Ctrl-C stops it cleanly)${RESET}\n`);
 			process.stdout.write(`  broker    ${broker}${embedded ? " (embedded aedes)" : ""}\n`);
+			if (gateway) process.stdout.write(`  gateway   ${gateway} (MQTT-SN)\n`);
 			for (const [purpose, command] of Object.entries(commands)) process.stdout.write(`  ${purpose.padEnd(9)} ${command}\n`);
 			process.stdout.write("\n");
 		},

@@ -20,7 +20,7 @@
 #include "driver/rtc_io.h"
 #include "soc/soc_caps.h"
 
-#define kRetainedCapacity (2048)
+#define kRetainedCapacity (4096)
 
 static RTC_DATA_ATTR uint16_t gRetainedLength;
 static RTC_DATA_ATTR uint8_t gRetained[kRetainedCapacity];

@@ -1,0 +1,58 @@
+/**
+ * Sleepy wakes over CoAP on the host board, each a fresh firmware from the retained
+ * file, POSTing its reading to a collector (our CoAP server on a real UDP port),
+ * metered at the firmware's socket: NON is one datagram and no round trip, CON one
+ * round trip; message ids go on across wakes instead of restarting at random.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HostBoard } from "../../boards/host/board";
+import type { RawConfig } from "../../src/app/config-reader";
+import { CoapServer } from "../../src/coap/server";
+import { readUtf8 } from "../../src/common/utf8";
+import { meterWake } from "../../tools/energy/wake";
+import { freeUdpPort } from "../peers/ports";
+
+let collector: CoapServer;
+let port: number;
+const received: { body: string; confirmable: boolean }[] = [];
+const folder = mkdtempSync(join(tmpdir(), "lampnode-sleepy-coap-"));
+
+beforeAll(async () => {
+	port = await freeUdpPort();
+	collector = new CoapServer(new HostBoard({ log: () => undefined }), { port, address: "127.0.0.1" });
+	collector.add("/readings", {
+		post: (request) => {
+			received.push({ body: readUtf8(request.payload), confirmable: true });
+			return {};
+		},
+	});
+});
+afterAll(() => {
+	collector.close();
+	rmSync(folder, { recursive: true, force: true });
+});
+
+function config(type: "con" | "non"): RawConfig {
+	return { protocol: "coap", mode: "sleepy", coapType: type, collector: `coap://127.0.0.1:${port}/readings`, coapPort: "0", sleepInterval: "60", buttonPin: "-1" };
+}
+
+describe("Sleepy CoAP wakes", () => {
+	for (const type of ["non", "con"] as const) {
+		it(`${type.toUpperCase()}: every wake's reading arrives; ${type === "non" ? "one datagram, no round trip" : "one round trip"}`, async () => {
+			const retained = join(folder, `${type}.bin`);
+			const before = received.length;
+			const wakes = [];
+			for (let i = 0; i < 4; i++) wakes.push(await meterWake(config(type), retained));
+			await new Promise((resolve) => setTimeout(resolve, 200));
+			const readings = received.slice(before).map((r) => JSON.parse(r.body) as { t: number; h: number });
+			expect(readings).toHaveLength(4);
+			for (const wake of wakes) {
+				expect(wake.packetsSent).toBe(1);
+				expect(wake.roundTrips).toBe(type === "non" ? 0 : 1);
+			}
+		});
+	}
+});

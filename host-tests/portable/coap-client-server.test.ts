@@ -1,0 +1,243 @@
+/**
+ * Our CoAP client against our CoAP server on a FakeBoard (virtual clock, in-memory UDP):
+ * methods and status codes, block-wise both ways, Observe with its ordering and
+ * cancellation, discovery, and the typed timeout of a peer that never answers.
+ */
+import { describe, it, check } from "./test-api";
+import { FakeBoard } from "./fake-board";
+import { pump, run, flush, settle } from "./coap-wire";
+import { text, toHex } from "./bytes";
+import { CoapClient, responseText, type CoapResponse } from "../../src/coap/client";
+import { CoapServer } from "../../src/coap/server";
+import * as m from "../../src/coap/message";
+import * as o from "../../src/coap/options";
+import { readBlock } from "../../src/coap/block";
+import { ProtocolError } from "../../src/common/errors";
+import { readUtf8 } from "../../src/common/utf8";
+import { NotificationOrder } from "../../src/coap/observe";
+import { decode } from "../../src/coap/decode";
+import { encode } from "../../src/coap/encode";
+
+const big = (n: number) => {
+	const bytes = new Uint8Array(n);
+	for (let i = 0; i < n; i++) bytes[i] = 0x41 + (i % 26);
+	return bytes;
+};
+
+function setup(serverOptions = {}, clientOptions = {}) {
+	const board = new FakeBoard();
+	const server = new CoapServer(board, { port: 5683, ...serverOptions });
+	let state = "off";
+	let stored = new Uint8Array(0);
+	server.add("/lamp", {
+		attributes: { rt: "lamp", if: "core.a", ct: "0" },
+		observable: true,
+		accepts: [m.TEXT_PLAIN],
+		get: () => ({ payload: state, contentFormat: m.TEXT_PLAIN }),
+		put: (request) => {
+			const wanted = readUtf8(request.payload);
+			if (wanted !== "on" && wanted !== "off") return { code: m.BAD_REQUEST, payload: "on or off" };
+			state = wanted;
+			server.changed("/lamp");
+			return {};
+		},
+	});
+	server.add("/big", {
+		attributes: { rt: "blob", ct: "42" },
+		get: () => ({ payload: stored, contentFormat: m.OCTET_STREAM }),
+		put: (request) => {
+			stored = request.payload.slice();
+			return {};
+		},
+		post: (request) => ({ payload: `${request.payload.length}` }),
+	});
+	const client = new CoapClient(board, { random: () => 0, ...clientOptions });
+	const url = "coap://127.0.0.1:5683";
+	return { board, server, client, url, stored: () => stored };
+}
+
+describe("CoAP client and server: requests", () => {
+	it("GETs, PUTs and answers 4.04, 4.05, 4.15 and 4.00 with a diagnostic", async () => {
+		const { board, client, url } = setup();
+		check(responseText(await settle(board, client.get(`${url}/lamp`)))).toBe("off");
+		const changed = await settle(board, client.put(`${url}/lamp`, "on", { contentFormat: m.TEXT_PLAIN }));
+		check(changed.status).toBe("2.04");
+		const now = await settle(board, client.get(`${url}/lamp`));
+		check([responseText(now), now.contentFormat]).toEqual(["on", m.TEXT_PLAIN]);
+		check((await settle(board, client.get(`${url}/nothing`))).status).toBe("4.04");
+		check((await settle(board, client.delete(`${url}/lamp`))).status).toBe("4.05");
+		check((await settle(board, client.put(`${url}/lamp`, "on", { contentFormat: m.JSON_FORMAT }))).status).toBe("4.15");
+		const bad = await settle(board, client.put(`${url}/lamp`, "dim", { contentFormat: m.TEXT_PLAIN }));
+		check([bad.status, responseText(bad)]).toEqual(["4.00", "on or off"]);
+	});
+	it("answers a Uri-Path that is not UTF-8 with 4.00 and a diagnostic", async () => {
+		const { board, client, url } = setup();
+		// %FF decodes to a byte that is not UTF-8.
+		const response = await settle(board, client.get(`${url}/%FF`));
+		check(response.status).toBe("4.00");
+		check(responseText(response)).toMatch(/cannot be read/);
+	});
+	it("answers 5.00 when a resource's handler fails", async () => {
+		const { board, server, client, url } = setup();
+		server.add("/broken", {
+			get: () => {
+				throw new Error("bug");
+			},
+		});
+		check((await settle(board, client.get(`${url}/broken`))).status).toBe("5.00");
+	});
+	it("discovers resources, filtered by rt, if and ct (RFC 6690)", async () => {
+		const { board, client, url } = setup();
+		const all = await settle(board, client.discover(url));
+		check(all.map((l) => l.target)).toEqual(["/lamp", "/big"]);
+		check(all[0].attributes.obs).toBe("");
+		check((await settle(board, client.discover(url, { rt: "lamp" }))).map((l) => l.target)).toEqual(["/lamp"]);
+		check((await settle(board, client.discover(url, { ct: "42" }))).map((l) => l.target)).toEqual(["/big"]);
+		check((await settle(board, client.discover(url, { if: "core.*" }))).map((l) => l.target)).toEqual(["/lamp"]);
+	});
+	it("ends a request to a silent peer with EXCHANGE_TIMEOUT after MAX_TRANSMIT_WAIT, leaving no state", async () => {
+		const board = new FakeBoard();
+		const client = new CoapClient(board, { random: () => 1 });
+		let error: ProtocolError | undefined;
+		let at = -1;
+		client.get("coap://127.0.0.1:9/lamp").catch((e: ProtocolError) => {
+			error = e;
+			at = board.now();
+		});
+		await run(board, 100_000, 500);
+		check(error?.code).toBe("EXCHANGE_TIMEOUT");
+		check(at).toBeGreaterThanOrEqual(93_000);
+		check(at).toBeLessThan(93_600);
+		check(client.transport.endpoint.pending).toBe(0);
+		check(board.lastDatagram.sent.length + board.datagrams[0].takeSent().length).toBe(0);
+	});
+	it("rejects a request to a host name the board cannot resolve", async () => {
+		const { client } = setup();
+		let error: ProtocolError | undefined;
+		await client.get("coap://unknown.invalid/x").catch((e: ProtocolError) => (error = e));
+		check(error).toBeInstanceOf(ProtocolError);
+	});
+	it("completes every CON request through 30% loss by retransmitting", async () => {
+		const { board, client, url } = setup();
+		let n = 0;
+		const lose = () => n++ % 10 < 3;
+		const results: CoapResponse[] = [];
+		for (let i = 0; i < 20; i++) client.get(`${url}/lamp`).then((r) => results.push(r));
+		for (let t = 0; t < 200 && results.length < 20; t++) await run(board, 1000, 500, lose);
+		check(results).toHaveLength(20);
+	});
+});
+
+describe("CoAP client and server: block-wise (RFC 7959)", () => {
+	it("uploads with Block1 and downloads with Block2 a 3000-byte resource", async () => {
+		const { board, client, url, stored } = setup();
+		const body = big(3000);
+		const put = await settle(board, client.put(`${url}/big`, body));
+		check(put.status).toBe("2.04");
+		check(stored().length).toBe(3000);
+		const got = await settle(board, client.get(`${url}/big`));
+		check(got.payload.length).toBe(3000);
+		check(toHex(got.payload.subarray(2990))).toBe(toHex(body.subarray(2990)));
+	});
+	it("uses the client's block size, and the server's when smaller", async () => {
+		const { board, client, url } = setup({ blockSize: 64 }, { blockSize: 256 });
+		const body = big(700);
+		await settle(board, client.put(`${url}/big`, body));
+		const requests: number[] = [];
+		const datagram = board.datagrams[1];
+		const send = datagram.send.bind(datagram);
+		datagram.send = (bytes, address, port) => {
+			requests.push(bytes.length);
+			send(bytes, address, port);
+		};
+		const got = await settle(board, client.get(`${url}/big`, { blockSize: 32 }));
+		check(got.payload.length).toBe(700);
+		check(requests).toHaveLength(Math.ceil(700 / 32));
+	});
+	it("answers a Block1 upload over the maximum body with 4.13 and Size1", async () => {
+		const { board, client, url } = setup({ maxBodySize: 1000 });
+		const response = await settle(board, client.post(`${url}/big`, big(3000)));
+		check(response.status).toBe("4.13");
+		check(o.uintValue(response.options, o.SIZE1)).toBe(1000);
+	});
+	it("sends Size2 and the first block's Block2 when a representation is larger than a block", async () => {
+		const { board, client, url } = setup({ blockSize: 16 });
+		await settle(board, client.put(`${url}/big`, big(40)));
+		const got = await settle(board, client.get(`${url}/big`));
+		check(got.payload.length).toBe(40);
+		const last = readBlock(o.optionValue(got.options, o.BLOCK2)!);
+		check(last).toEqual({ num: 2, more: false, szx: 0 });
+	});
+});
+
+describe("CoAP client and server: Observe (RFC 7641)", () => {
+	it("notifies on every change, and stops after a deregistering GET", async () => {
+		const { board, server, client, url } = setup();
+		const seen: string[] = [];
+		const observation = client.observe(`${url}/lamp`, { onNotification: (r) => seen.push(responseText(r)) });
+		await run(board, 100);
+		check(server.observers("/lamp")).toBe(1);
+		await settle(board, client.put(`${url}/lamp`, "on"));
+		await settle(board, client.put(`${url}/lamp`, "off"));
+		check(seen).toEqual(["off", "on", "off"]);
+		const last = await settle(board, observation.cancel());
+		check(o.uintValue(last.options, o.OBSERVE)).toBeUndefined();
+		check(server.observers("/lamp")).toBe(0);
+		await settle(board, client.put(`${url}/lamp`, "on"));
+		check(seen).toHaveLength(3);
+	});
+	it("drops the observer that forgot the observation, through the Reset of the next notification", async () => {
+		const { board, server, client, url } = setup();
+		const observation = client.observe(`${url}/lamp`, { onNotification: () => undefined });
+		await run(board, 100);
+		observation.forget();
+		await settle(board, client.put(`${url}/lamp`, "on"));
+		await pump(board);
+		check(server.observers("/lamp")).toBe(0);
+	});
+	it("re-registers when Max-Age passes without a notification", async () => {
+		const { board, server, client, url } = setup();
+		let notifications = 0;
+		client.observe(`${url}/lamp`, { onNotification: () => notifications++ });
+		await run(board, 100);
+		check(notifications).toBe(1);
+		await run(board, 63_000, 1000);
+		check(notifications).toBe(2);
+		check(server.observers("/lamp")).toBe(1);
+	});
+	it("orders notifications by sequence number, and trusts a new one after 128 s", () => {
+		const order = new NotificationOrder();
+		check(order.accept(5, 0)).toBe(true);
+		check(order.accept(4, 1000)).toBe(false);
+		check(order.accept(6, 2000)).toBe(true);
+		check(order.accept(0xffffff, 3000)).toBe(false);
+		check(order.accept(3, 2000 + 128_001)).toBe(true);
+		const wrapping = new NotificationOrder();
+		wrapping.accept(0xfffffe, 0);
+		check(wrapping.accept(1, 10)).toBe(true);
+	});
+});
+
+describe("CoAP client lifecycle", () => {
+	it("answers a request that reaches a client with 4.04, so the peer does not retransmit", async () => {
+		const board = new FakeBoard();
+		new CoapClient(board);
+		board.advance(1);
+		board.lastDatagram.deliver(encode({ type: m.CON, code: m.GET, messageId: 77, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }), "127.0.0.1", 5683);
+		const [answer] = board.lastDatagram.takeSent().map((d) => decode(d.bytes));
+		check([answer.type, m.codeName(answer.code), answer.messageId]).toEqual([m.ACK, "4.04", 77]);
+	});
+	it("stop rejects what waits with CLOSED and closes the socket", async () => {
+		const { board, client } = setup();
+		let error: ProtocolError | undefined;
+		const pending = client.get("coap://127.0.0.1:9/x").catch((e: ProtocolError) => (error = e));
+		await flush();
+		board.advance(1);
+		await flush();
+		client.stop();
+		await pending;
+		check(error?.code).toBe("CLOSED");
+		check(board.datagrams[1].closed).toBe(true);
+		check(text("x").length).toBe(1);
+	});
+});

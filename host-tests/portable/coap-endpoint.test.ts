@@ -1,0 +1,275 @@
+/**
+ * The CoAP message layer on a virtual clock: retransmission times of RFC 7252 4.2 and
+ * 4.8, the typed timeout after MAX_TRANSMIT_WAIT with no state left, duplicates answered
+ * from the cache (4.5), piggybacked and separate responses (5.2), NSTART (4.7), resets
+ * for what nobody asked for, and format errors (4.2, 4.3, 5.4.1).
+ */
+import { describe, it, check } from "./test-api";
+import { hex, text, toHex } from "./bytes";
+import { decode } from "../../src/coap/decode";
+import { encode } from "../../src/coap/encode";
+import { Endpoint, type Outgoing, type Peer } from "../../src/coap/endpoint";
+import * as coap from "../../src/coap/message";
+import type { CoapMessage } from "../../src/coap/message";
+import * as o from "../../src/coap/options";
+import { ProtocolError } from "../../src/common/errors";
+import { maxTransmitWait } from "../../src/coap/parameters";
+
+const peer: Peer = { address: "127.0.0.1", port: 5683 };
+const none = coap.EMPTY_BYTES;
+const get = { code: coap.GET, options: [o.stringOption(o.URI_PATH, "lamp")], payload: none };
+
+function drain(endpoint: Endpoint): CoapMessage[] {
+	const out: CoapMessage[] = [];
+	for (let d: Outgoing | undefined = endpoint.pollTransmit(); d; d = endpoint.pollTransmit()) out.push(decode(d.bytes));
+	return out;
+}
+
+function bytes(fields: Partial<CoapMessage>): Uint8Array {
+	return encode({ type: coap.CON, code: coap.GET, messageId: 1, token: none, options: [], payload: none, ...fields });
+}
+
+interface Result {
+	errors: ProtocolError[];
+	responses: CoapMessage[];
+}
+
+function collect(): Result & { handler(error: ProtocolError | undefined, response: CoapMessage | undefined): void } {
+	const result: Result = { errors: [], responses: [] };
+	return {
+		...result,
+		handler(error, response) {
+			if (error) result.errors.push(error);
+			if (response) result.responses.push({ ...response, payload: response.payload.slice() });
+		},
+	};
+}
+
+describe("CoAP endpoint: confirmable retransmission", () => {
+	for (const [random, first] of [
+		[0, 2000],
+		[1, 3000],
+	] as const) {
+		it(`retransmits at ${first} ms doubling, then times out after MAX_TRANSMIT_WAIT (random ${random})`, () => {
+			const endpoint = new Endpoint({ random: () => random });
+			const result = collect();
+			endpoint.request(peer, get, 0, result.handler);
+			const first0 = drain(endpoint);
+			check(first0).toHaveLength(1);
+			const sentAt: number[] = [];
+			let now = 0;
+			for (let at = endpoint.nextTimeout(); at !== undefined; at = endpoint.nextTimeout()) {
+				now = at;
+				endpoint.tick(now);
+				const sent = drain(endpoint);
+				for (const message of sent) {
+					check(message.messageId).toBe(first0[0].messageId);
+					sentAt.push(now);
+				}
+			}
+			check(sentAt).toEqual([first, first * 3, first * 7, first * 15]);
+			check(now).toBe(first * 31);
+			if (random === 1) check(now).toBe(maxTransmitWait(endpoint.parameters));
+			check(result.errors.map((e) => e.code)).toEqual(["EXCHANGE_TIMEOUT"]);
+			check(endpoint.pending).toBe(0);
+		});
+	}
+	it("takes ACK_TIMEOUT and MAX_RETRANSMIT from its options", () => {
+		const endpoint = new Endpoint({ random: () => 0, ackTimeout: 100, maxRetransmit: 1 });
+		const result = collect();
+		endpoint.request(peer, get, 0, result.handler);
+		drain(endpoint);
+		check(endpoint.nextTimeout()).toBe(100);
+		endpoint.tick(100);
+		check(drain(endpoint)).toHaveLength(1);
+		check(endpoint.nextTimeout()).toBe(300);
+		endpoint.tick(300);
+		check(result.errors).toHaveLength(1);
+	});
+	it("stops retransmitting on a piggybacked response and matches it by token", () => {
+		const endpoint = new Endpoint({ random: () => 0.5 });
+		const result = collect();
+		const token = endpoint.request(peer, get, 0, result.handler);
+		const [request] = drain(endpoint);
+		check(toHex(request.token)).toBe(toHex(token));
+		endpoint.received(bytes({ type: coap.ACK, code: coap.CONTENT, messageId: request.messageId, token, payload: text("on") }), peer, 10);
+		check(result.responses.map((r) => coap.codeName(r.code))).toEqual(["2.05"]);
+		check(endpoint.nextTimeout()).toBeUndefined();
+		check(endpoint.pending).toBe(0);
+	});
+	it("waits for a separate response after an empty ACK, acknowledges it and ignores its duplicate", () => {
+		const endpoint = new Endpoint({ random: () => 0 });
+		const result = collect();
+		const token = endpoint.request(peer, get, 0, result.handler);
+		const [request] = drain(endpoint);
+		endpoint.received(bytes({ type: coap.ACK, code: coap.EMPTY, messageId: request.messageId }), peer, 5);
+		endpoint.tick(10_000);
+		check(drain(endpoint)).toHaveLength(0);
+		const separate = bytes({ type: coap.CON, code: coap.CONTENT, messageId: 0x4242, token, payload: text("22.5 C") });
+		endpoint.received(separate, peer, 20_000);
+		const [ack] = drain(endpoint);
+		check([ack.type, ack.code, ack.messageId]).toEqual([coap.ACK, coap.EMPTY, 0x4242]);
+		endpoint.received(separate, peer, 21_000);
+		check(drain(endpoint).map((m) => m.messageId)).toEqual([0x4242]);
+		check(result.responses).toHaveLength(1);
+		check(endpoint.dropped.duplicate).toBe(1);
+	});
+	it("ends a reset request with RESET_BY_PEER", () => {
+		const endpoint = new Endpoint();
+		const result = collect();
+		endpoint.request(peer, get, 0, result.handler);
+		const [request] = drain(endpoint);
+		endpoint.received(bytes({ type: coap.RST, code: coap.EMPTY, messageId: request.messageId }), peer, 1);
+		check(result.errors.map((e) => e.code)).toEqual(["RESET_BY_PEER"]);
+		check(endpoint.pending).toBe(0);
+	});
+	it("pings with an empty CON and takes the RST as the answer", () => {
+		const endpoint = new Endpoint();
+		const answers: (ProtocolError | undefined)[] = [];
+		endpoint.ping(peer, 0, (error) => answers.push(error));
+		const [ping] = drain(endpoint);
+		check([ping.type, ping.code, ping.token.length]).toEqual([coap.CON, coap.EMPTY, 0]);
+		endpoint.received(bytes({ type: coap.RST, code: coap.EMPTY, messageId: ping.messageId }), peer, 1);
+		check(answers).toEqual([undefined]);
+	});
+});
+
+describe("CoAP endpoint: NSTART", () => {
+	it("keeps one request outstanding per peer and sends the next when the first is answered", () => {
+		const endpoint = new Endpoint();
+		const result = collect();
+		endpoint.request(peer, get, 0, result.handler);
+		endpoint.request(peer, get, 0, result.handler);
+		endpoint.request({ address: "127.0.0.2", port: 5683 }, get, 0, result.handler);
+		const sent = drain(endpoint);
+		check(sent).toHaveLength(2);
+		endpoint.received(bytes({ type: coap.ACK, code: coap.CONTENT, messageId: sent[0].messageId, token: sent[0].token }), peer, 1);
+		const next = drain(endpoint);
+		check(next).toHaveLength(1);
+		check(next[0].messageId).toBe(sent[0].messageId + 2);
+	});
+	it("frees the slot on an empty ACK (4.7) and allows nstart in parallel when configured", () => {
+		const endpoint = new Endpoint({ nstart: 2 });
+		const result = collect();
+		for (let i = 0; i < 3; i++) endpoint.request(peer, get, 0, result.handler);
+		const sent = drain(endpoint);
+		check(sent).toHaveLength(2);
+		endpoint.received(bytes({ type: coap.ACK, code: coap.EMPTY, messageId: sent[1].messageId }), peer, 1);
+		check(drain(endpoint)).toHaveLength(1);
+	});
+	it("sends NON requests and times out waiting for their response", () => {
+		const endpoint = new Endpoint({ responseTimeout: 5000 });
+		const result = collect();
+		endpoint.request(peer, get, 0, result.handler, { confirmable: false });
+		check(drain(endpoint)[0].type).toBe(coap.NON);
+		endpoint.tick(5000);
+		check(result.errors.map((e) => e.code)).toEqual(["EXCHANGE_TIMEOUT"]);
+		check(endpoint.pending).toBe(0);
+	});
+});
+
+describe("CoAP endpoint: server side", () => {
+	it("piggybacks the response and replays it for a duplicate CON without asking again", () => {
+		const endpoint = new Endpoint();
+		const request = bytes({ messageId: 7, token: hex("aa"), options: [o.stringOption(o.URI_PATH, "lamp")] });
+		endpoint.received(request, peer, 0);
+		const incoming = endpoint.pollRequest();
+		check(incoming).toBeDefined();
+		endpoint.respond(incoming!, { code: coap.CONTENT, options: [], payload: text("on") }, 0);
+		const [ack] = drain(endpoint);
+		check([ack.type, ack.code, ack.messageId, toHex(ack.token)]).toEqual([coap.ACK, coap.CONTENT, 7, "aa"]);
+		endpoint.received(request, peer, 100_000);
+		check(endpoint.pollRequest()).toBeUndefined();
+		const [replay] = drain(endpoint);
+		check(toHex(replay.payload)).toBe(toHex(text("on")));
+		// After EXCHANGE_LIFETIME the id may be reused: it is a new request.
+		endpoint.received(request, peer, 300_000);
+		check(endpoint.pollRequest()).toBeDefined();
+	});
+	it("sends a separate CON response after acknowledging, retransmitted until acknowledged", () => {
+		const endpoint = new Endpoint({ random: () => 0 });
+		endpoint.received(bytes({ messageId: 9, token: hex("01 02") }), peer, 0);
+		const incoming = endpoint.pollRequest()!;
+		endpoint.acknowledge(incoming);
+		check(drain(endpoint).map((m) => [m.type, m.code])).toEqual([[coap.ACK, coap.EMPTY]]);
+		endpoint.respond(incoming, { code: coap.CONTENT, options: [], payload: text("x") }, 10);
+		const [response] = drain(endpoint);
+		check([response.type, toHex(response.token)]).toEqual([coap.CON, "01 02"]);
+		endpoint.tick(2010);
+		check(drain(endpoint)).toHaveLength(1);
+		endpoint.received(bytes({ type: coap.ACK, code: coap.EMPTY, messageId: response.messageId }), peer, 2100);
+		check(endpoint.nextTimeout()).toBeUndefined();
+	});
+	it("answers a NON request with a NON response", () => {
+		const endpoint = new Endpoint();
+		endpoint.received(bytes({ type: coap.NON, messageId: 3, token: hex("05") }), peer, 0);
+		endpoint.respond(endpoint.pollRequest()!, { code: coap.CONTENT, options: [], payload: none }, 0);
+		check(drain(endpoint)[0].type).toBe(coap.NON);
+	});
+	it("answers an unknown critical option with 4.02 and never hands the request on (5.4.1)", () => {
+		const endpoint = new Endpoint();
+		endpoint.received(bytes({ messageId: 4, options: [{ number: 2049, value: none }] }), peer, 0);
+		check(endpoint.pollRequest()).toBeUndefined();
+		const [answer] = drain(endpoint);
+		check(coap.codeName(answer.code)).toBe("4.02");
+		endpoint.received(bytes({ messageId: 5, options: [{ number: 2048, value: none }] }), peer, 0);
+		check(endpoint.pollRequest()).toBeDefined();
+	});
+	it("cancels an observer that resets a notification (RFC 7641 3.6)", () => {
+		const endpoint = new Endpoint();
+		let gone = 0;
+		endpoint.notify(peer, hex("0a"), { code: coap.CONTENT, options: [o.uintOption(o.OBSERVE, 2)], payload: none }, false, 0, () => gone++);
+		const [notification] = drain(endpoint);
+		endpoint.received(bytes({ type: coap.RST, code: coap.EMPTY, messageId: notification.messageId }), peer, 1);
+		check(gone).toBe(1);
+	});
+});
+
+describe("CoAP endpoint: bad input", () => {
+	it("resets a malformed CON, drops a malformed NON, and counts both", () => {
+		const endpoint = new Endpoint();
+		endpoint.received(hex("49 01 ab cd 00"), peer, 0);
+		const [reset] = drain(endpoint);
+		check([reset.type, reset.messageId]).toEqual([coap.RST, 0xabcd]);
+		endpoint.received(hex("51 01 ab ce"), peer, 0);
+		check(drain(endpoint)).toHaveLength(0);
+		endpoint.received(hex("40"), peer, 0);
+		check(endpoint.dropped.malformed).toBe(3);
+		check(endpoint.pollRequest()).toBeUndefined();
+	});
+	it("answers a ping with RST and resets a response nobody asked for", () => {
+		const endpoint = new Endpoint();
+		endpoint.received(hex("40 00 12 34"), peer, 0);
+		check(drain(endpoint).map((m) => [m.type, m.messageId])).toEqual([[coap.RST, 0x1234]]);
+		endpoint.received(bytes({ type: coap.NON, code: coap.CONTENT, messageId: 6, token: hex("99") }), peer, 0);
+		check(drain(endpoint).map((m) => m.type)).toEqual([coap.RST]);
+		endpoint.received(bytes({ type: coap.ACK, code: coap.EMPTY, messageId: 77 }), peer, 0);
+		check(endpoint.dropped.unexpected).toBe(2);
+	});
+	it("rejects a response with an unknown critical option (5.4.1)", () => {
+		const endpoint = new Endpoint();
+		const result = collect();
+		const token = endpoint.request(peer, get, 0, result.handler);
+		drain(endpoint);
+		endpoint.received(bytes({ type: coap.CON, code: coap.CONTENT, messageId: 50, token, options: [{ number: 9, value: none }] }), peer, 1);
+		check(drain(endpoint).map((m) => m.type)).toEqual([coap.RST]);
+		check(result.responses).toHaveLength(0);
+		check(endpoint.dropped.rejected).toBe(1);
+	});
+});
+
+describe("CoAP endpoint: resumed after deep sleep", () => {
+	it("goes on from the retained message id and token counter instead of a random start", () => {
+		const first = new Endpoint({ random: () => 0.5 });
+		first.request(peer, get, 0, collect().handler);
+		first.request(peer, get, 0, collect().handler);
+		const before = drain(first).map((m) => m.messageId);
+		const kept = first.sequence;
+		const next = new Endpoint({ random: () => 0, resume: kept });
+		next.request(peer, get, 0, collect().handler);
+		const [after] = drain(next);
+		check(after.messageId).toBe((kept.messageId + 1) & 0xffff);
+		check(before).not.toContain(after.messageId);
+		check((after.token[0] << 8) | after.token[1]).toBe((kept.tokenCounter + 1) & 0xffff);
+	});
+});

@@ -1,0 +1,276 @@
+/**
+ * The CoAP client: get / put / post / delete on coap:// URIs, Observe (RFC 7641),
+ * block-wise transfers (RFC 7959) and discovery (RFC 6690), over one Transport. Host
+ * names go through the board's resolver. Responses of any code resolve the promise
+ * (4.04 is an answer, not a failure); a timeout, a reset or a stop rejects it with a
+ * ProtocolError.
+ */
+import type { Board } from "../common/board";
+import { DeadlineTimer } from "../common/deadline-timer";
+import { ProtocolError } from "../common/errors";
+import { encodeUtf8, readUtf8 } from "../common/utf8";
+import { blockOption, blockSize, readBlock, szxFor, type Block } from "./block";
+import type { Content, EndpointOptions, Peer } from "./endpoint";
+import { parseLinkFormat, filterLinks, type Link, type LinkFilter } from "./link-format";
+import { CONTINUE, DELETE, EMPTY_BYTES, GET, POST, PUT, REQUEST_ENTITY_TOO_LARGE, codeName, type CoapMessage, type CoapOption } from "./message";
+import { NotificationOrder } from "./observe";
+import * as o from "./options";
+import { Transport } from "./transport";
+import { parseCoapUri, type CoapUri } from "./uri";
+
+export interface CoapClientOptions extends EndpointOptions {
+	/** Preferred block size in bytes (16-1024) for Block1 uploads and Block2 downloads (default 1024). */
+	readonly blockSize?: number;
+	/** Local UDP port; any free one by default. */
+	readonly port?: number;
+}
+
+export interface RequestOptions {
+	readonly payload?: Uint8Array | string;
+	readonly contentFormat?: number;
+	readonly accept?: number;
+	/** CON (default) or NON. */
+	readonly confirmable?: boolean;
+	/** This request's block size preference, overriding the client's. */
+	readonly blockSize?: number;
+}
+
+export interface CoapResponse {
+	readonly code: number;
+	/** "2.05". */
+	readonly status: string;
+	/** The options of the last response (the last block's, for a block-wise transfer). */
+	readonly options: readonly CoapOption[];
+	/** The whole representation, all blocks joined. */
+	readonly payload: Uint8Array;
+	readonly contentFormat?: number;
+}
+
+/** The payload as text (UTF-8). */
+export function responseText(response: CoapResponse): string {
+	return readUtf8(response.payload);
+}
+
+export interface Observation {
+	/** Deregisters with a GET carrying Observe 1 (RFC 7641 3.6); resolves with its response. */
+	cancel(): Promise<CoapResponse>;
+	/** Forgets the observation: the next notification is answered with a Reset (3.6). */
+	forget(): void;
+}
+
+export interface ObserveHandlers {
+	onNotification(response: CoapResponse): void;
+	/** The observation ended: the server answered without Observe, or it failed. */
+	onEnd?(error?: ProtocolError): void;
+}
+
+/** 5.10.5: a response without Max-Age is fresh for 60 s. */
+const DEFAULT_MAX_AGE = 60;
+/** Re-register a little after Max-Age, so a notification under way is not mistaken for silence. */
+const REREGISTER_SLACK_MS = 2000;
+
+export class CoapClient {
+	readonly transport: Transport;
+	readonly #board: Board;
+	readonly #szx: number;
+	#stopped = false;
+
+	constructor(board: Board, options: CoapClientOptions = {}) {
+		this.#board = board;
+		this.#szx = szxFor(options.blockSize ?? 1024);
+		this.transport = new Transport(board, { ...options, port: options.port ?? 0 });
+	}
+
+	get(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
+		return this.request(GET, uri, options);
+	}
+
+	put(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
+		return this.request(PUT, uri, { ...options, payload });
+	}
+
+	post(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
+		return this.request(POST, uri, { ...options, payload });
+	}
+
+	delete(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
+		return this.request(DELETE, uri, options);
+	}
+
+	async request(method: number, uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
+		const target = parseCoapUri(uri);
+		const peer = await this.#resolve(target);
+		const payload = typeof options.payload === "string" ? encodeUtf8(options.payload) : (options.payload ?? EMPTY_BYTES);
+		const base = target.options.slice();
+		if (options.contentFormat !== undefined) base.push(o.uintOption(o.CONTENT_FORMAT, options.contentFormat));
+		if (options.accept !== undefined) base.push(o.uintOption(o.ACCEPT, options.accept));
+		const szx = options.blockSize === undefined ? this.#szx : szxFor(options.blockSize);
+		let response = await this.#upload(peer, method, base, payload, szx, options.confirmable ?? true, options.blockSize !== undefined);
+		const parts: Uint8Array[] = [response.payload];
+		let block = blockOf(response, o.BLOCK2);
+		let received = response.payload.length;
+		while (block?.more && response.code < 96) {
+			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
+			const size = Math.min(szx, block.szx);
+			const next: Block = { num: Math.floor(received / blockSize(size)), more: false, szx: size };
+			response = await this.#exchange(peer, { code: method, options: o.sortOptions([...base, blockOption(o.BLOCK2, next)]), payload: EMPTY_BYTES }, options.confirmable ?? true);
+			block = blockOf(response, o.BLOCK2);
+			parts.push(response.payload);
+			received += response.payload.length;
+		}
+		return toResponse(response, parts.length === 1 ? parts[0] : join(parts, received));
+	}
+
+	/** GET /.well-known/core at `uri` (a coap://host:port), filtered by rt / if / ct (RFC 6690 4.1). */
+	async discover(uri: string, filter: LinkFilter = {}): Promise<Link[]> {
+		const query: string[] = [];
+		// The server may filter by one attribute (4.1); all of them are applied here anyway.
+		for (const name of ["rt", "if", "ct"] as const) if (filter[name] !== undefined) query.push(`${name}=${filter[name]}`);
+		const response = await this.get(`${uri.replace(/\/$/, "")}/.well-known/core${query.length ? `?${query[0]}` : ""}`);
+		if (response.code >> 5 !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `/.well-known/core answered ${response.status}`);
+		const links = parseLinkFormat(responseText(response));
+		if (!links) throw new ProtocolError("MALFORMED_PACKET", "/.well-known/core is not in link-format");
+		return filterLinks(links, filter);
+	}
+
+	/**
+	 * Registers an observation (RFC 7641 3.1): notifications arrive in order, stale ones
+	 * dropped (3.4), and the registration is renewed when Max-Age passes without one (3.3.1).
+	 */
+	observe(uri: string, handlers: ObserveHandlers, options: Pick<RequestOptions, "accept" | "confirmable"> = {}): Observation {
+		const target = parseCoapUri(uri);
+		const order = new NotificationOrder();
+		const board = this.#board;
+		let peer: Peer | undefined;
+		let token: Uint8Array | undefined;
+		let ended = false;
+		const content = (observe: number): Content => {
+			const list = [...target.options, o.uintOption(o.OBSERVE, observe)];
+			if (options.accept !== undefined) list.push(o.uintOption(o.ACCEPT, options.accept));
+			return { code: GET, options: o.sortOptions(list), payload: EMPTY_BYTES };
+		};
+		const end = (error?: ProtocolError) => {
+			if (ended) return;
+			ended = true;
+			renewal.clear();
+			handlers.onEnd?.(error);
+		};
+		const register = () => {
+			if (ended || !peer) return;
+			const endpoint = this.transport.endpoint;
+			token = endpoint.request(peer, content(0), board.now(), (error, message) => {
+				if (error) return end(error);
+				if (!message) return;
+				const sequence = o.uintValue(message.options, o.OBSERVE);
+				if (sequence === undefined) {
+					handlers.onNotification(toResponse(copied(message), message.payload.slice()));
+					return end();
+				}
+				if (!order.accept(sequence, board.now())) return;
+				renewal.clear();
+				renewal.arm(board.now() + (o.uintValue(message.options, o.MAX_AGE) ?? DEFAULT_MAX_AGE) * 1000 + REREGISTER_SLACK_MS);
+				handlers.onNotification(toResponse(copied(message), message.payload.slice()));
+			}, { observe: true, token, confirmable: options.confirmable });
+			this.transport.service();
+		};
+		const renewal = new DeadlineTimer(board, register);
+		this.#resolve(target).then((address) => {
+			peer = address;
+			register();
+		}, end);
+		return {
+			cancel: async () => {
+				const wasEnded = ended;
+				end();
+				if (!peer || !token || wasEnded) throw new ProtocolError("PROTOCOL_VIOLATION", "the observation is not registered");
+				const response = await this.#exchange(peer, content(1), options.confirmable ?? true, token);
+				return toResponse(response, response.payload);
+			},
+			forget: () => {
+				end();
+				if (peer && token) this.transport.endpoint.cancel(peer, token);
+			},
+		};
+	}
+
+	/** Rejects every request still waiting with CLOSED and closes the socket. */
+	stop(): void {
+		if (this.#stopped) return;
+		this.#stopped = true;
+		this.transport.endpoint.failAll(new ProtocolError("CLOSED", "the client was stopped"));
+		this.transport.close();
+	}
+
+	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
+	async #upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
+		const early = earlyBlock2 && method === GET ? [blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
+		if (payload.length <= blockSize(szx)) {
+			const response = await this.#exchange(peer, { code: method, options: o.sortOptions([...base, ...early]), payload }, confirmable);
+			if (response.code !== REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
+			// 4.13 to a whole payload: go block-wise, at the size the server names if it does (2.9.3).
+			const hinted = blockOf(response, o.BLOCK1)?.szx ?? szxFor(Math.min(blockSize(szx), o.uintValue(response.options, o.SIZE1) ?? blockSize(szx)) / 2);
+			return this.#upload(peer, method, base, payload, Math.min(hinted, szxFor(payload.length - 1)), confirmable, false);
+		}
+		let offset = 0;
+		for (;;) {
+			const size = blockSize(szx);
+			const more = offset + size < payload.length;
+			const block: Block = { num: offset / size, more, szx };
+			const options = o.sortOptions([...base, blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)]);
+			const response = await this.#exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
+			const answered = blockOf(response, o.BLOCK1);
+			if (response.code === REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
+				szx = answered.szx;
+				continue;
+			}
+			if (!more || response.code !== CONTINUE) return response;
+			offset += size;
+			// 2.3: a server that wants smaller blocks says so in its Block1; the rest goes at that size.
+			if (answered && answered.szx < szx) szx = answered.szx;
+		}
+	}
+
+	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
+	#exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
+		if (this.#stopped) return Promise.reject(new ProtocolError("CLOSED", "the client was stopped"));
+		return new Promise((resolve, reject) => {
+			this.transport.whenReady(() => {
+				this.transport.endpoint.request(peer, content, this.#board.now(), (error, message) => (error ? reject(error) : message && resolve(copied(message))), { confirmable, token });
+				this.transport.service();
+			});
+		});
+	}
+
+	#resolve(target: CoapUri): Promise<Peer> {
+		return new Promise((resolve, reject) => {
+			this.#board.resolve(target.host, (address) => {
+				if (address === undefined) reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
+				else resolve({ address, port: target.port });
+			});
+		});
+	}
+}
+
+function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {
+	const value = o.optionValue(message.options, number);
+	return value === undefined ? undefined : readBlock(value);
+}
+
+function copied(message: CoapMessage): CoapMessage {
+	return { ...message, token: message.token.slice(), options: message.options.map((option) => ({ number: option.number, value: option.value.slice() })), payload: message.payload.slice() };
+}
+
+function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
+	const options = message.options;
+	return { code: message.code, status: codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.CONTENT_FORMAT) };
+}
+
+function join(parts: Uint8Array[], length: number): Uint8Array {
+	const whole = new Uint8Array(length);
+	let offset = 0;
+	for (const part of parts) {
+		whole.set(part, offset);
+		offset += part.length;
+	}
+	return whole;
+}

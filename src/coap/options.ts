@@ -1,0 +1,100 @@
+/**
+ * Option numbers (RFC 7252 5.10 and 12.2, RFC 7641 2, RFC 7959 2.1 and 4) and the
+ * helpers that read and write their values. An option is critical when its number is
+ * odd (5.4.1): an endpoint that does not know a critical option must not act on the
+ * message.
+ */
+import { readUtf8, encodeUtf8 } from "../common/utf8";
+import { EMPTY_BYTES, type CoapOption } from "./message";
+
+export const IF_MATCH = 1;
+export const URI_HOST = 3;
+export const ETAG = 4;
+export const IF_NONE_MATCH = 5;
+export const OBSERVE = 6;
+export const URI_PORT = 7;
+export const LOCATION_PATH = 8;
+export const URI_PATH = 11;
+export const CONTENT_FORMAT = 12;
+export const MAX_AGE = 14;
+export const URI_QUERY = 15;
+export const ACCEPT = 17;
+export const LOCATION_QUERY = 20;
+export const BLOCK2 = 23;
+export const BLOCK1 = 27;
+export const SIZE2 = 28;
+export const PROXY_URI = 35;
+export const PROXY_SCHEME = 39;
+export const SIZE1 = 60;
+
+/** Every option this implementation understands. */
+const KNOWN = [IF_MATCH, URI_HOST, ETAG, IF_NONE_MATCH, OBSERVE, URI_PORT, LOCATION_PATH, URI_PATH, CONTENT_FORMAT, MAX_AGE, URI_QUERY, ACCEPT, LOCATION_QUERY, BLOCK2, BLOCK1, SIZE2, PROXY_URI, PROXY_SCHEME, SIZE1];
+
+export function isCritical(number: number): boolean {
+	return (number & 1) === 1;
+}
+
+/** The first critical option the firmware does not know, or undefined (5.4.1). */
+export function unknownCritical(options: readonly CoapOption[]): number | undefined {
+	for (let i = 0; i < options.length; i++) {
+		const number = options[i].number;
+		if (isCritical(number) && KNOWN.indexOf(number) < 0) return number;
+	}
+	return undefined;
+}
+
+/** The value of the first `number` option, or undefined. */
+export function optionValue(options: readonly CoapOption[], number: number): Uint8Array | undefined {
+	for (let i = 0; i < options.length; i++) if (options[i].number === number) return options[i].value;
+	return undefined;
+}
+
+/** A uint option value (3.2): big-endian, leading zero bytes removed, so 0 is empty. */
+export function readUint(value: Uint8Array): number {
+	let n = 0;
+	for (let i = 0; i < value.length; i++) n = n * 256 + value[i];
+	return n;
+}
+
+export function uintOption(number: number, n: number): CoapOption {
+	let length = 0;
+	for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) length++;
+	const value = length === 0 ? EMPTY_BYTES : new Uint8Array(length);
+	for (let i = length - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 256)) value[i] = rest & 0xff;
+	return { number, value };
+}
+
+export function uintValue(options: readonly CoapOption[], number: number): number | undefined {
+	const value = optionValue(options, number);
+	return value === undefined ? undefined : readUint(value);
+}
+
+export function stringOption(number: number, text: string): CoapOption {
+	return { number, value: encodeUtf8(text) };
+}
+
+/** All values of a repeatable string option, such as the Uri-Path segments. */
+export function stringValues(options: readonly CoapOption[], number: number): string[] {
+	const values: string[] = [];
+	for (let i = 0; i < options.length; i++) if (options[i].number === number) values.push(readUtf8(options[i].value));
+	return values;
+}
+
+/** "/a/b" from Uri-Path options; "" segments are kept, so "/a/" stays distinct from "/a". */
+export function uriPath(options: readonly CoapOption[]): string {
+	return "/" + stringValues(options, URI_PATH).join("/");
+}
+
+/** Sorts by option number, keeping the order of repeated options (a stable sort). */
+export function sortOptions(options: CoapOption[]): CoapOption[] {
+	for (let i = 1; i < options.length; i++) {
+		const option = options[i];
+		let j = i - 1;
+		while (j >= 0 && options[j].number > option.number) {
+			options[j + 1] = options[j];
+			j--;
+		}
+		options[j + 1] = option;
+	}
+	return options;
+}

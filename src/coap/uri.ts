@@ -1,0 +1,55 @@
+/**
+ * `coap://host[:port]/path?query` (RFC 7252 6.1 and 6.4): the host and port to send to,
+ * and the Uri-Path and Uri-Query options of the request. Percent-encoded octets are
+ * decoded into the option values; IPv6 literals are not supported (the boards speak IPv4).
+ */
+import { ConfigError } from "../common/errors";
+import { encodeUtf8 } from "../common/utf8";
+import { type CoapOption } from "./message";
+import { URI_PATH, URI_QUERY } from "./options";
+
+export const COAP_PORT = 5683;
+
+export interface CoapUri {
+	readonly host: string;
+	readonly port: number;
+	/** Uri-Path then Uri-Query options, in order. */
+	readonly options: readonly CoapOption[];
+	/** "/a/b?x=1" as given, for logs. */
+	readonly pathAndQuery: string;
+}
+
+const URI = /^coap:\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?(\/[^?#]*)?(?:\?([^#]*))?$/;
+
+/** Throws ConfigError (key `key`) for anything else than a coap:// URI. */
+export function parseCoapUri(uri: string, key = "uri"): CoapUri {
+	const match = URI.exec(uri);
+	const expected = "coap://host[:port][/path][?query]";
+	if (!match) throw new ConfigError(key, expected);
+	const port = match[2] ? Number(match[2]) : COAP_PORT;
+	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
+	const options: CoapOption[] = [];
+	const path = match[3] ?? "";
+	// 6.4 step 8: a path of "" or "/" has no Uri-Path option.
+	if (path.length > 1) for (const segment of path.slice(1).split("/")) options.push({ number: URI_PATH, value: percentDecode(segment, key) });
+	const query = match[4];
+	if (query) for (const argument of query.split("&")) options.push({ number: URI_QUERY, value: percentDecode(argument, key) });
+	return { host: match[1], port, options, pathAndQuery: path + (query ? `?${query}` : "") };
+}
+
+function percentDecode(text: string, key: string): Uint8Array {
+	if (text.indexOf("%") < 0) return encodeUtf8(text);
+	const bytes: number[] = [];
+	const raw = encodeUtf8(text);
+	for (let i = 0; i < raw.length; i++) {
+		if (raw[i] !== 0x25) {
+			bytes.push(raw[i]);
+			continue;
+		}
+		const hex = String.fromCharCode(raw[i + 1] ?? 0, raw[i + 2] ?? 0);
+		if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new ConfigError(key, "a URI whose % escapes have two hex digits");
+		bytes.push(parseInt(hex, 16));
+		i += 2;
+	}
+	return new Uint8Array(bytes);
+}
