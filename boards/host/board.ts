@@ -25,6 +25,7 @@ import type {
 	TlsOptions,
 	WakeCause,
 } from "../../src/common/board";
+import { ProtocolError } from "../../src/common/errors";
 import { SimulatedDht22 } from "../simulated/dht22";
 import { SimulatedPins, type SimulatedPin } from "../simulated/pins";
 
@@ -84,7 +85,7 @@ export class HostBoard implements Board {
 		let failure: Error | undefined;
 		socket.once(secure ? "secureConnect" : "connect", () => options.onConnect());
 		socket.on("data", (chunk: Buffer) => options.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-		socket.on("error", (error) => (failure ??= error));
+		socket.on("error", (error) => (failure ??= secure ? tlsError(error) : error));
 		socket.once("close", () => options.onClose(failure));
 		return {
 			write: (bytes) => void socket.write(bytes),
@@ -197,6 +198,31 @@ function tlsOptions(host: string, port: number, secure: TlsOptions): tls.Connect
 	if (!net.isIP(name)) options.servername = name;
 	if (secure.serverName !== undefined) options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert);
 	return options;
+}
+
+/**
+ * Node's certificate verification failures (OpenSSL's X509_V_ERR_* names, and the host
+ * name check's own code) as the firmware's typed error, so the application can tell "the
+ * broker is not who it claims" from "the broker is down". Node's reason stays in the text.
+ */
+const CERTIFICATE_FAILURES = new Set([
+	"CERT_HAS_EXPIRED",
+	"CERT_NOT_YET_VALID",
+	"DEPTH_ZERO_SELF_SIGNED_CERT",
+	"SELF_SIGNED_CERT_IN_CHAIN",
+	"UNABLE_TO_GET_ISSUER_CERT",
+	"UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+	"UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+	"CERT_SIGNATURE_FAILURE",
+	"CERT_REVOKED",
+	"CERT_UNTRUSTED",
+	"ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+function tlsError(error: Error): Error {
+	const code = (error as NodeJS.ErrnoException).code;
+	if (code === undefined || !CERTIFICATE_FAILURES.has(code)) return error;
+	return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${code}): ${error.message}`);
 }
 
 function printJsonLine(event: string, fields: LogFields): void {

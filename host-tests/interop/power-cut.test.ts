@@ -20,6 +20,7 @@ import type { PublishPacket } from "aedes";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { slotCapacity } from "../../src/power/retained-slots";
+import { seededRandom } from "../peers/seeded-random";
 
 const WAKES = Number(process.env.POWER_CUT_WAKES ?? 200);
 const SEED = Number(process.env.POWER_CUT_SEED ?? 20261125);
@@ -39,18 +40,6 @@ interface Wake {
 	handedOver: boolean;
 	torn: boolean;
 	readonly events: { event: string; [key: string]: unknown }[];
-}
-
-/** mulberry32: a small seeded PRNG, so a failing run replays with the same seed. */
-function seeded(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }
 
 let broker: EmbeddedBroker;
@@ -160,7 +149,7 @@ function tear(path: string, before: Uint8Array | undefined, random: () => number
 }
 
 it(`loses no reading and never uses torn state over ${WAKES} wakes with power cuts (seed ${SEED})`, async () => {
-	const random = seeded(SEED);
+	const random = seededRandom(SEED);
 	const cuts: Cut[] = [];
 	for (let i = 0; i < WAKES; i++) {
 		const r = random();

@@ -1,7 +1,7 @@
 /**
  * Test certificates made with openssl at test time (nothing committed): a CA, a server
- * certificate for localhost / 127.0.0.1 signed by it, and an unrelated CA to show that
- * the wrong trust anchor is refused.
+ * certificate for localhost signed by it, an unrelated CA to show that the wrong trust
+ * anchor is refused, and an expired certificate for localhost from the right CA.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,6 +14,8 @@ export interface Certificates {
 	readonly caFile: string;
 	readonly certFile: string;
 	readonly keyFile: string;
+	/** Signed by the right CA for the right name, but its notAfter is a day before its notBefore. */
+	readonly expiredCertFile: string;
 	/** PEM text of the CA that signed the server certificate, and of an unrelated CA. */
 	readonly ca: string;
 	readonly otherCa: string;
@@ -32,11 +34,14 @@ export function makeCertificates(): Certificates {
 	openssl(dir, ["req", ...EC, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
 	writeFileSync(join(dir, "server.ext"), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n");
 	openssl(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext"]);
+	// A negative day count puts notAfter a day before now: expired from the moment it is made.
+	openssl(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "expired.crt", "-days", "-1", "-extfile", "server.ext"]);
 	return {
 		dir,
 		caFile: join(dir, "ca.crt"),
 		certFile: join(dir, "server.crt"),
 		keyFile: join(dir, "server.key"),
+		expiredCertFile: join(dir, "expired.crt"),
 		ca: readFileSync(join(dir, "ca.crt"), "utf8"),
 		otherCa: readFileSync(join(dir, "other-ca.crt"), "utf8"),
 	};

@@ -16,6 +16,7 @@
  * running (say `loss: 1` to cut the link); `counts` says what was done.
  */
 import dgram from "node:dgram";
+import { seededRandom } from "./seeded-random";
 
 export interface UdpFaults {
 	/** Probability that a datagram is dropped (0 to 1). */
@@ -67,7 +68,7 @@ export class UdpProxy {
 		this.#listener = listener;
 		this.port = listener.address().port;
 		this.faults = { loss: options.loss, duplicate: options.duplicate, reorder: options.reorder, delay: options.delay };
-		this.#random = { toTarget: seeded(options.seed * 2 + 1), toClient: seeded(options.seed * 2 + 2) };
+		this.#random = { toTarget: seededRandom(options.seed * 2 + 1), toClient: seededRandom(options.seed * 2 + 2) };
 		listener.on("message", (message, client) => this.#fromClient(message, client));
 	}
 
@@ -176,19 +177,4 @@ function bound(port: number): Promise<dgram.Socket> {
 			resolve(socket);
 		});
 	});
-}
-
-/**
- * Uniform numbers in [0, 1) from a 32-bit seed: the "mulberry32" generator (a Weyl
- * sequence through an xorshift-multiply mix), small and good enough to pick faults.
- */
-function seeded(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }

@@ -9,7 +9,7 @@ import { asPublish, connack, packetsIn, publishBytes } from "./mqtt-wire";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
 import { encode } from "../../src/mqtt/encode";
 import { CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBLISH, SUBSCRIBE, type PublishPacket } from "../../src/mqtt/packet";
-import type { ProtocolError } from "../../src/common/errors";
+import { ProtocolError } from "../../src/common/errors";
 
 function client(board: FakeBoard, options: Partial<MqttClientOptions> = {}) {
 	const record = { connects: 0, messages: [] as PublishPacket[], disconnects: [] as (Error | undefined)[] };
@@ -219,5 +219,30 @@ describe("MQTT client", () => {
 		const large = await mqtt.publish("a", new Uint8Array(100), { qos: 1 }).catch((e: ProtocolError) => e);
 		check((large as ProtocolError).code).toBe("PACKET_TOO_LARGE");
 		check(board.lastStream.written).toHaveLength(0);
+	});
+
+	it("rejects each kind of bad publish with its typed error and writes nothing, at every QoS", async () => {
+		const board = new FakeBoard();
+		const { mqtt } = client(board, { maxPacketSize: 70_000 });
+		mqtt.start();
+		board.lastStream.accept();
+		board.lastStream.deliver(connack());
+		board.lastStream.takeWritten();
+		const cases: [string, Uint8Array, string][] = [
+			["a/+/c", new Uint8Array(1), "INVALID_TOPIC"],
+			["#", new Uint8Array(1), "INVALID_TOPIC"],
+			["", new Uint8Array(1), "INVALID_TOPIC"],
+			["t".repeat(65_536), new Uint8Array(1), "INVALID_TOPIC"],
+			["t", new Uint8Array(70_000), "PACKET_TOO_LARGE"],
+		];
+		for (const qos of [0, 1, 2] as const)
+			for (const [topic, payload, code] of cases) {
+				const error = await mqtt.publish(topic, payload, { qos }).catch((e: ProtocolError) => e);
+				check(error).toBeInstanceOf(ProtocolError);
+				check((error as ProtocolError).code).toBe(code);
+			}
+		board.advance(1);
+		check(board.lastStream.written).toHaveLength(0);
+		check(mqtt.status).toBe("online");
 	});
 });

@@ -119,6 +119,7 @@ function parseMqttConfig(config: ConfigReader): MqttConfig {
 		maxPacketSize: config.integer("maxPacketSize", 8192, 128, 268_435_460),
 		inflightWindow: config.integer("inflightWindow", 16, 1, 65535),
 	};
+	if (brokerCa !== undefined && !broker.tls) throw new ConfigError("brokerCa", "to be set only with an mqtts:// broker");
 	if (mqtt.password !== undefined && mqtt.username === undefined)
 		throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");
 	if (mqtt.clientId === "" && !mqtt.cleanSession)
@@ -143,8 +144,9 @@ export function topicName(config: ConfigReader, key: string, fallback: string): 
 	const topic = config.string(key, fallback);
 	try {
 		validateTopicName(topic);
-	} catch (error) {
-		throw new ConfigError(key, `an MQTT topic name without wildcards (${(error as Error).message})`);
+	} catch {
+		// Not the codec's reason: it quotes the topic, and a ConfigError never echoes a value.
+		throw new ConfigError(key, "an MQTT topic name: UTF-8 up to 65535 bytes, without wildcards (+ #) or U+0000");
 	}
 	return topic;
 }

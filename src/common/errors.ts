@@ -15,6 +15,7 @@ export type ProtocolErrorCode =
 	| "CONNECT_TIMEOUT" // the peer never answered the connect request
 	| "QUEUE_FULL" // more queued messages than configured
 	| "CONNECTION_LOST" // the transport closed under a request
+	| "TLS_CERTIFICATE_REJECTED" // the server's certificate failed verification (unknown CA, other host name, expired)
 	| "CLOSED" // the client was stopped
 	| "UNKNOWN_PACKET_TYPE" // a message type the protocol reserves (MQTT-SN MsgType)
 	| "GATEWAY_LOST" // the MQTT-SN gateway stopped answering (retries exhausted, ADVERTISEs missed)

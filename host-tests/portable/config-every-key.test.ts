@@ -1,0 +1,105 @@
+/**
+ * Every configuration key the firmware reads is checked at start: a bad value is a
+ * ConfigError that names the key and the form expected, and never the value. The set of
+ * keys comes from watching what parseConfig reads, so a key added later without a row in
+ * BAD_VALUES fails the first test here instead of going unchecked.
+ */
+import { ConfigError } from "../../src/common/errors";
+import { parseConfig } from "../../src/app/config";
+import type { RawConfig } from "../../src/app/config-reader";
+import { check, describe, it } from "./test-api";
+
+const MQTT: RawConfig = { broker: "mqtt://127.0.0.1", buttonPin: 0, dht22Pin: 4 };
+const MQTTS: RawConfig = { broker: "mqtts://broker.example", brokerCa: "ca.der", brokerUsername: "u", brokerPassword: "p" };
+const MQTTSN: RawConfig = { protocol: "mqttsn", gateway: "udp://127.0.0.1:1885", predefinedTopics: "a/b=1", buttonPin: 0 };
+const SLEEPY: RawConfig = { ...MQTT, mode: "sleepy", clientId: "lamp-1" };
+const BASES: readonly RawConfig[] = [MQTT, MQTTS, MQTTSN, SLEEPY];
+
+/** The keys parseConfig reads for `raw`, on a device board (which also needs ssid). */
+function keysRead(raw: RawConfig): Set<string> {
+	const read = new Set<string>();
+	const watched = new Proxy({ ssid: "net", ...raw }, {
+		get(target, key) {
+			if (typeof key === "string") read.add(key);
+			return (target as Record<string, unknown>)[key as string];
+		},
+	});
+	parseConfig(watched, { wifi: true });
+	return read;
+}
+
+/** Per key: the config it is read under, and values that must be refused. */
+const BAD_VALUES: Readonly<Record<string, { readonly base: RawConfig; readonly values: readonly unknown[] }>> = {
+	ssid: { base: MQTT, values: ["", 5] },
+	protocol: { base: MQTT, values: ["http", "MQTT", 1] },
+	lampPin: { base: MQTT, values: [-1, 49, "GPIO5", 2.5, true] },
+	lampActive: { base: MQTT, values: ["sometimes", 1] },
+	lampTopic: { base: MQTT, values: ["home/+/lamp", "home/#", "a\u0000b", 7] },
+	stateTopic: { base: MQTT, values: ["s/+", "a\u0000"] },
+	statusTopic: { base: MQTT, values: ["s/#"] },
+	mode: { base: MQTT, values: ["hibernate", 0] },
+	sleepInterval: { base: MQTT, values: [0, 86_401, "5m"] },
+	maxAwake: { base: MQTT, values: [0, 601] },
+	networkDeadline: { base: MQTT, values: [0, 601, 31] },
+	dht22Pin: { base: MQTT, values: [-2, 49, "four"] },
+	buttonPin: { base: MQTT, values: [-2, 49] },
+	readingInterval: { base: MQTT, values: [1, 86_401] },
+	telemetryTopic: { base: MQTT, values: ["t/+"] },
+	buttonActive: { base: MQTT, values: ["either"] },
+	debounceMs: { base: MQTT, values: [0, 1001] },
+	longPressMs: { base: MQTT, values: [-1, 60_001] },
+	longPress: { base: MQTT, values: ["reboot"] },
+	clientId: { base: MQTT, values: ["has space", "x".repeat(65), 5] },
+	broker: { base: MQTT, values: [undefined, "", "http://x", "mqtt://host:0", "mqtt://host:65536", "mqtt://user:pw@host", 1883] },
+	brokerCa: { base: MQTT, values: [42, "ca.der"] },
+	brokerUsername: { base: MQTTS, values: [undefined, 1] },
+	brokerPassword: { base: MQTTS, values: [1234] },
+	keepAlive: { base: MQTT, values: [-1, 65_536, "1m"] },
+	cleanSession: { base: MQTT, values: ["maybe", 2] },
+	qos: { base: MQTT, values: [3, -1, "one"] },
+	reconnectBase: { base: MQTT, values: [9, 3_600_001] },
+	reconnectCap: { base: { ...MQTT, reconnectBase: 5000 }, values: [4999, 86_400_001] },
+	maxPacketSize: { base: MQTT, values: [127, 268_435_461] },
+	inflightWindow: { base: MQTT, values: [0, 65_536] },
+	gateway: { base: MQTTSN, values: ["tcp://127.0.0.1", "udp://host:70000", 1] },
+	gatewaySearch: { base: MQTTSN, values: ["udp://gateway.local", "broadcast"] },
+	searchRadius: { base: MQTTSN, values: [-1, 256] },
+	mqttsnPort: { base: MQTTSN, values: [-1, 65_536] },
+	predefinedTopics: { base: MQTTSN, values: ["a/b", "a/b=0", "a/b=65535", "a=1,b=1", "a/+=1", "=1"] },
+	tRetry: { base: MQTTSN, values: [9] },
+	nRetry: { base: MQTTSN, values: [-1, 101] },
+	tWait: { base: MQTTSN, values: [9] },
+};
+
+describe("config: every key", () => {
+	it("has a row of bad values for every key parseConfig reads", () => {
+		const read = new Set<string>();
+		for (const base of BASES) for (const key of keysRead(base)) read.add(key);
+		check([...read].filter((key) => !(key in BAD_VALUES)).sort()).toEqual([]);
+		check(Object.keys(BAD_VALUES).filter((key) => !read.has(key)).sort()).toEqual([]);
+	});
+
+	it("accepts every base config", () => {
+		for (const base of BASES) check(parseConfig({ ssid: "net", ...base }, { wifi: true }).lamp.pin).toBe(2);
+	});
+
+	for (const key of Object.keys(BAD_VALUES)) {
+		const { base, values } = BAD_VALUES[key];
+		it(`refuses bad "${key}" values, naming the key and the expected form, never the value`, () => {
+			for (const value of values) {
+				let error: unknown;
+				try {
+					parseConfig({ ssid: "net", ...base, [key]: value }, { wifi: true });
+				} catch (thrown) {
+					error = thrown;
+				}
+				check(error).toBeInstanceOf(ConfigError);
+				const configError = error as ConfigError;
+				check(configError.key).toBe(key);
+				check(configError.expected.length > 0).toBe(true);
+				check(configError.message).toContain(`"${configError.key}"`);
+				if (typeof value === "string" && value.length > 3) check(configError.message.includes(value)).toBe(false);
+			}
+		});
+	}
+});
