@@ -1,5 +1,5 @@
 /**
- * Sleepy wakes over CoAP on the host board, each a fresh firmware from the retained
+ * 20 sleepy wakes per mode over CoAP on the host board, each a fresh firmware from the retained
  * file, POSTing its reading to a collector (our CoAP server on a real UDP port),
  * metered at the firmware's socket: NON is one datagram and no round trip, CON one
  * round trip; message ids go on across wakes instead of restarting at random.
@@ -14,15 +14,21 @@ import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
 import { meterWake } from "../../tools/energy/wake";
 import { freeUdpPort } from "../peers/ports";
+import { UdpProxy } from "../peers/udp-proxy";
 
+/** As the issue asks of every protocol: 20 wakes, each a fresh firmware. */
+const WAKES = 20;
 let collector: CoapServer;
 let port: number;
+/** 50 ms of round trip between device and collector, as on a real link: an answer the device did not wait for arrives after it sleeps. */
+let link: UdpProxy;
 const received: { body: string; confirmable: boolean }[] = [];
 const folder = mkdtempSync(join(tmpdir(), "lampnode-sleepy-coap-"));
 
 beforeAll(async () => {
 	port = await freeUdpPort();
 	collector = new CoapServer(new HostBoard({ log: () => undefined }), { port, address: "127.0.0.1" });
+	link = await UdpProxy.start({ target: { address: "127.0.0.1", port }, seed: 1, delay: [25, 25] });
 	collector.add("/readings", {
 		post: (request) => {
 			received.push({ body: readUtf8(request.payload), confirmable: true });
@@ -30,13 +36,14 @@ beforeAll(async () => {
 		},
 	});
 });
-afterAll(() => {
+afterAll(async () => {
+	await link.close();
 	collector.close();
 	rmSync(folder, { recursive: true, force: true });
 });
 
 function config(type: "con" | "non"): RawConfig {
-	return { protocol: "coap", mode: "sleepy", coapType: type, collector: `coap://127.0.0.1:${port}/readings`, coapPort: "0", sleepInterval: "60", buttonPin: "-1" };
+	return { protocol: "coap", mode: "sleepy", coapType: type, collector: `coap://127.0.0.1:${link.port}/readings`, coapPort: "0", sleepInterval: "60", buttonPin: "-1" };
 }
 
 describe("Sleepy CoAP wakes", () => {
@@ -45,10 +52,10 @@ describe("Sleepy CoAP wakes", () => {
 			const retained = join(folder, `${type}.bin`);
 			const before = received.length;
 			const wakes = [];
-			for (let i = 0; i < 4; i++) wakes.push(await meterWake(config(type), retained));
-			await new Promise((resolve) => setTimeout(resolve, 200));
+			for (let i = 0; i < WAKES; i++) wakes.push(await meterWake(config(type), retained));
+			await new Promise((resolve) => setTimeout(resolve, 300));
 			const readings = received.slice(before).map((r) => JSON.parse(r.body) as { t: number; h: number });
-			expect(readings).toHaveLength(4);
+			expect(readings).toHaveLength(WAKES);
 			for (const wake of wakes) {
 				expect(wake.packetsSent).toBe(1);
 				expect(wake.roundTrips).toBe(type === "non" ? 0 : 1);
