@@ -203,6 +203,20 @@ describe("MQTT session: QoS flows", () => {
 		check(events(session)).toHaveLength(0);
 	});
 
+	it("QoS 2 in: a broker that lost the session (session present 0) sends new messages, none suppressed as a resend", () => {
+		const session = online({ cleanSession: false });
+		session.received(publishBytes("x", text("1"), 2, 9), 1);
+		events(session);
+		session.closed();
+		session.open(10);
+		session.received(connack(false), 11);
+		events(session);
+		sent(session);
+		// Id 9 is a new message now: the broker kept no state that could make it a resend.
+		session.received(publishBytes("x", text("2"), 2, 9), 12);
+		check(events(session).filter((e) => e.type === "message")).toHaveLength(1);
+	});
+
 	it("allocates packet ids skipping those in use, and wraps at 65535", () => {
 		const session = new MqttSession({ ...base, state: { nextPacketId: 65535, inflight: [{ packet: publishBytes("t", text("x"), 1, 1), released: false }], queued: [], awaitingRelease: [], subscriptions: [] } });
 		session.open(0);

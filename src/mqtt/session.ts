@@ -406,6 +406,9 @@ export class MqttSession {
 		}
 		this.#status = "online";
 		if (!sessionPresent) {
+			// The broker holds no QoS 2 delivery to us either: every id it sends from now on is
+			// a new message, and a remembered one must not suppress it (4.3.3).
+			this.#awaitingRelease.clear();
 			// The broker has no subscriptions for us (clean session, or it lost the session):
 			// subscribe again to everything that is not already being requested.
 			const lost: Subscription[] = [];
