@@ -3,7 +3,7 @@
  * (clientId, keepAlive, cleanSession, qos, reconnectBase/Cap, maxPacketSize) mean the
  * same here; the MQTT-SN ones are listed in the README's configuration section.
  */
-import { isShortTopicName } from "../mqttsn/packet";
+import { TopicRegistry } from "../mqttsn/topic-registry";
 import { ConfigError } from "../common/errors";
 import type { GatewayHost } from "../mqttsn/client";
 import { N_RETRY, T_RETRY, T_WAIT, type SearchTarget } from "../mqttsn/session";
@@ -104,6 +104,6 @@ export function checkConnectionless(mqttsn: MqttSnConfig, mode: string, telemetr
 	if (!mqttsn.connectionless) return;
 	if (mode !== "sleepy") throw new ConfigError("qos", "0, 1 or 2; -1 (publish without connection) only with mode=sleepy");
 	if (!mqttsn.gateway) throw new ConfigError("gateway", "udp://host[:port]: QoS -1 publishes go to a configured gateway, not a discovered one");
-	if (mqttsn.predefinedTopics[telemetryTopic] === undefined && !isShortTopicName(telemetryTopic))
+	if (!new TopicRegistry(mqttsn.predefinedTopics).fixedId(telemetryTopic))
 		throw new ConfigError("predefinedTopics", `an id for telemetryTopic "${telemetryTopic}" (QoS -1 publishes to predefined or two-character topics only)`);
 }

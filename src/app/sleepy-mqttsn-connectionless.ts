@@ -7,7 +7,7 @@
  */
 import type { Board } from "../common/board";
 import { MqttSnClient } from "../mqttsn/client";
-import { isShortTopicName } from "../mqttsn/packet";
+import { TopicRegistry } from "../mqttsn/topic-registry";
 import type { MqttSnFirmwareConfig } from "./config";
 import type { Publish } from "./lamp-app";
 import { clientOptions } from "./mqttsn-lamp";
@@ -15,7 +15,8 @@ import type { SessionFactory, SleepySession } from "./sleepy";
 
 export function mqttSnConnectionlessSession(board: Board, config: MqttSnFirmwareConfig): SessionFactory {
 	return ({ handlers }): SleepySession => {
-		const { predefinedTopics } = config.mqttsn;
+		// The rule the session applies to QoS -1 (a predefined id, else a short name), asked up front.
+		const fixed = new TopicRegistry(config.mqttsn.predefinedTopics);
 		const waiting: (() => void)[] = [];
 		let ready = false;
 		const client = new MqttSnClient(board, {
@@ -30,7 +31,7 @@ export function mqttSnConnectionlessSession(board: Board, config: MqttSnFirmware
 			},
 		});
 		const publish: Publish = (topic, payload, _qos, retain) => {
-			if (predefinedTopics[topic] === undefined && !isShortTopicName(topic)) {
+			if (!fixed.fixedId(topic)) {
 				board.log("warning", { message: `QoS -1 cannot publish to "${topic}": it has no predefined id` });
 				return Promise.resolve();
 			}
