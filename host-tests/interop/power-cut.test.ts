@@ -19,6 +19,7 @@ import { build } from "esbuild";
 import type { PublishPacket } from "aedes";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
+import { HostBoard } from "../../boards/host/board";
 import { slotCapacity } from "../../src/power/retained-slots";
 import { seededRandom } from "../peers/seeded-random";
 
@@ -27,8 +28,6 @@ const SEED = Number(process.env.POWER_CUT_SEED ?? 20261125);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLIENT_ID = "power-cut";
 const TELEMETRY = "home/office/dht22";
-/** The host board's retained capacity (boards/host/board.ts). */
-const CAPACITY = 4096;
 
 type Cut = "none" | "after-publish-kept" | "after-publish-dropped" | "mid-write";
 
@@ -136,7 +135,8 @@ function tear(path: string, before: Uint8Array | undefined, random: () => number
 	const after = new Uint8Array(readFileSync(path));
 	const old = new Uint8Array(after.length);
 	if (before) old.set(before.subarray(0, after.length));
-	const half = slotCapacity(CAPACITY);
+	// The slot size the firmware uses: half of the host board's retained capacity.
+	const half = slotCapacity(new HostBoard({ retainedPath: path }).power?.retainedCapacity ?? 0);
 	const slot = after.subarray(0, half).some((byte, i) => byte !== old[i]) ? 0 : 1;
 	const start = slot * half;
 	// The record: header (5, its body length at 3), body, CRC-32 (4); see src/power/retained.ts.
