@@ -45,12 +45,9 @@ export async function runAll(): Promise<XsTestResult[]> {
 	return results;
 }
 
-class AssertionError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = "AssertionError";
-	}
-}
+class AssertionError extends Error {}
+// On the prototype, as in src/common/errors.ts: the built-ins are frozen in this run.
+Object.defineProperty(AssertionError.prototype, "name", { value: "AssertionError" });
 
 function matchers(actual: unknown, negated: boolean): Matchers {
 	const assert = (pass: boolean, message: string) => {

@@ -35,7 +35,6 @@ export class ProtocolError extends Error {
 	readonly code: ProtocolErrorCode;
 	constructor(code: ProtocolErrorCode, message: string) {
 		super(message);
-		this.name = "ProtocolError";
 		this.code = code;
 	}
 }
@@ -49,8 +48,13 @@ export class ConfigError extends Error {
 	readonly expected: string;
 	constructor(key: string, expected: string) {
 		super(`config "${key}": expected ${expected}`);
-		this.name = "ConfigError";
 		this.key = key;
 		this.expected = expected;
 	}
 }
+
+// `name` lives on each prototype, defined once. Assigning `this.name` in a constructor
+// would hit Error.prototype's `name`, which Moddable's preload freezes: in strict code that
+// assignment throws (the override mistake), so every typed error would become a TypeError.
+Object.defineProperty(ProtocolError.prototype, "name", { value: "ProtocolError" });
+Object.defineProperty(ConfigError.prototype, "name", { value: "ConfigError" });
