@@ -1,10 +1,8 @@
-/** The few Moddable SDK crypt modules (modules/crypt, from tls_common.json) the board uses, as far as it uses them. */
-declare module "crypt" {
-	export class Digest {
-		constructor(name: "SHA256" | "SHA384");
-		process(...data: (ArrayBufferLike | ArrayBufferView)[]): ArrayBuffer;
-	}
-}
+/**
+ * The Moddable SDK crypt modules (modules/crypt, from tls_common.json) the board uses that
+ * no typings declare, as far as it uses them. Referenced from signature.ts, so mcconfig's
+ * own tsc run sees them too.
+ */
 declare module "rsa" {
 	export default class RSA {
 		constructor(exponent: bigint, modulus: bigint);

@@ -36,7 +36,10 @@ function verify(algorithm: SignatureAlgorithm, publicKeyInfo: Uint8Array, signed
 	const hash = HASHES[algorithm];
 	const key = parsePublicKey(publicKeyInfo);
 	if (!hash || !key) return false;
-	const digest = new Uint8Array(new Digest(hash).process(signed));
+	const hasher = new Digest(hash);
+	// The native write reads any byte view in place (xsmcGetBufferReadable); the SDK's typings say ArrayBuffer.
+	hasher.write(signed as unknown as ArrayBuffer);
+	const digest = new Uint8Array(hasher.close());
 	if (key.kind === "rsa") {
 		if (!algorithm.endsWith("RSAEncryption")) return false;
 		const length = key.modulus.length;

@@ -3,17 +3,16 @@
  * their DER forms: for boards whose signature primitives take raw integers and points
  * (Moddable's rsa and ecdsa modules) rather than DER.
  */
-import { DerReader, INTEGER, OID, SEQUENCE, bitStringBytes, inside } from "./der";
+import { DerReader, INTEGER, OID, SEQUENCE } from "./der";
 
 export type PublicKey =
 	| { readonly kind: "rsa"; readonly modulus: Uint8Array; readonly exponent: Uint8Array }
 	| { readonly kind: "ec"; readonly curve: "P-256" | "P-384"; readonly point: Uint8Array };
 
-const RSA_ENCRYPTION = "2a864886f70d010101";
-const EC_PUBLIC_KEY = "2a8648ce3d0201";
-const CURVES: Readonly<Record<string, "P-256" | "P-384">> = { "2a8648ce3d030107": "P-256", "2b81040022": "P-384" };
-
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? "0" : "") + b.toString(16)).join("");
+const RSA_ENCRYPTION = Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01);
+const EC_PUBLIC_KEY = Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01);
+const P256 = Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07);
+const P384 = Uint8Array.of(0x2b, 0x81, 0x04, 0x00, 0x22);
 
 /** An unsigned big-endian integer without its DER sign octet or leading zeros. */
 export function magnitude(bytes: Uint8Array): Uint8Array {
@@ -25,18 +24,18 @@ export function magnitude(bytes: Uint8Array): Uint8Array {
 /** The key in a DER SubjectPublicKeyInfo, or undefined for a kind or curve not listed above. */
 export function parsePublicKey(publicKeyInfo: Uint8Array): PublicKey | undefined {
 	try {
-		const spki = inside(new DerReader(publicKeyInfo).expect(SEQUENCE, "key"));
-		const algorithm = inside(spki.expect(SEQUENCE, "key"));
-		const oid = hex(algorithm.expect(OID, "key").value);
-		const key = bitStringBytes(spki.next(), "key");
-		if (oid === RSA_ENCRYPTION) {
-			const numbers = inside(new DerReader(key).expect(SEQUENCE, "key"));
-			const modulus = magnitude(numbers.expect(INTEGER, "key").value);
-			const exponent = magnitude(numbers.expect(INTEGER, "key").value);
+		const spki = new DerReader(publicKeyInfo).expect(SEQUENCE, "key").enter();
+		const algorithm = spki.expect(SEQUENCE, "key").enter().expect(OID, "key");
+		const key = spki.bitString("key");
+		if (algorithm.contentsAre(RSA_ENCRYPTION)) {
+			const numbers = new DerReader(key).expect(SEQUENCE, "key").enter();
+			const modulus = magnitude(numbers.expect(INTEGER, "key").value());
+			const exponent = magnitude(numbers.expect(INTEGER, "key").value());
 			return { kind: "rsa", modulus, exponent };
 		}
-		if (oid === EC_PUBLIC_KEY) {
-			const curve = CURVES[hex(algorithm.expect(OID, "key").value)];
+		if (algorithm.contentsAre(EC_PUBLIC_KEY)) {
+			algorithm.expect(OID, "key");
+			const curve = algorithm.contentsAre(P256) ? "P-256" : algorithm.contentsAre(P384) ? "P-384" : undefined;
 			return curve && { kind: "ec", curve, point: key };
 		}
 	} catch {
@@ -48,10 +47,10 @@ export function parsePublicKey(publicKeyInfo: Uint8Array): PublicKey | undefined
 /** An ECDSA signature's r and s (unsigned, big-endian) from its DER SEQUENCE, or undefined. */
 export function ecdsaSignature(signature: Uint8Array): { r: Uint8Array; s: Uint8Array } | undefined {
 	try {
-		const top = new DerReader(signature);
-		const numbers = inside(top.expect(SEQUENCE, "signature"));
-		const r = numbers.expect(INTEGER, "signature").value;
-		const s = numbers.expect(INTEGER, "signature").value;
+		const top = new DerReader(signature).expect(SEQUENCE, "signature");
+		const numbers = top.enter();
+		const r = numbers.expect(INTEGER, "signature").value();
+		const s = numbers.expect(INTEGER, "signature").value();
 		if (!top.done || !numbers.done || r[0] & 0x80 || s[0] & 0x80) return undefined; // negative, or trailing bytes
 		return { r: magnitude(r), s: magnitude(s) };
 	} catch {

@@ -4,7 +4,7 @@
  * chain is parsed without copying it.
  */
 import type { SignatureAlgorithm } from "../common/board";
-import { BIT_STRING, BOOLEAN, DerReader, GENERALIZED_TIME, INTEGER, OCTET_STRING, OID, SEQUENCE, UTC_TIME, bitStringBytes, inside, rejected, sameBytes, type Tlv } from "./der";
+import { BIT_STRING, BOOLEAN, DerReader, GENERALIZED_TIME, INTEGER, OCTET_STRING, OID, SEQUENCE, UTC_TIME, rejected, sameBytes } from "./der";
 
 export interface Certificate {
 	/** The signed part, header included: what the issuer's signature covers. */
@@ -33,48 +33,44 @@ export interface Certificate {
 	readonly serverAuth: boolean;
 }
 
-const hex = (bytes: Uint8Array): string => {
-	let text = "";
-	for (let i = 0; i < bytes.length; i++) text += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-	return text;
-};
+/** Signature algorithm OIDs (contents octets) this verifier accepts, with the name boards know them by. */
+const SIGNATURE_ALGORITHMS: readonly (readonly [Uint8Array, SignatureAlgorithm])[] = [
+	[Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b), "sha256WithRSAEncryption"],
+	[Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c), "sha384WithRSAEncryption"],
+	[Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02), "ecdsa-with-SHA256"],
+	[Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03), "ecdsa-with-SHA384"],
+];
+const SERVER_AUTH = Uint8Array.of(0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01);
+const ANY_EXTENDED_KEY_USAGE = Uint8Array.of(0x55, 0x1d, 0x25, 0x00);
 
-/** Signature algorithm OIDs (contents octets, hex) this verifier accepts. */
-const SIGNATURE_ALGORITHMS: Readonly<Record<string, SignatureAlgorithm>> = {
-	"2a864886f70d01010b": "sha256WithRSAEncryption",
-	"2a864886f70d01010c": "sha384WithRSAEncryption",
-	"2a8648ce3d040302": "ecdsa-with-SHA256",
-	"2a8648ce3d040303": "ecdsa-with-SHA384",
-};
+// Extensions are id-ce (2.5.29, contents 55 1d) plus one octet.
+const SUBJECT_KEY_ID = 14;
+const KEY_USAGE = 15;
+const SUBJECT_ALT_NAME = 17;
+const BASIC_CONSTRAINTS = 19;
+const AUTHORITY_KEY_ID = 35;
+const EXTENDED_KEY_USAGE = 37;
 
-// Extensions: id-ce (2.5.29) followed by one octet.
-const SUBJECT_KEY_ID = "551d0e";
-const KEY_USAGE = "551d0f";
-const SUBJECT_ALT_NAME = "551d11";
-const BASIC_CONSTRAINTS = "551d13";
-const AUTHORITY_KEY_ID = "551d23";
-const EXTENDED_KEY_USAGE = "551d25";
-const SERVER_AUTH = "2b06010505070301";
-const ANY_EXTENDED_KEY_USAGE = "551d2500";
+function digits(bytes: Uint8Array, at: number, count: number): number {
+	let n = 0;
+	for (let i = at; i < at + count; i++) {
+		const d = bytes[i] - 0x30;
+		if (d < 0 || d > 9) throw rejected("malformed validity time");
+		n = n * 10 + d;
+	}
+	return n;
+}
 
-function time(tlv: Tlv): number {
-	const v = tlv.value;
-	const long = tlv.tag === GENERALIZED_TIME;
+function time(der: DerReader): number {
+	const tag = der.next();
+	const { bytes, start, end } = der;
+	const long = tag === GENERALIZED_TIME;
 	// RFC 5280 4.1.2.5: seconds always present, always Zulu, no fractions.
-	if ((tlv.tag !== UTC_TIME && !long) || v.length !== (long ? 15 : 13) || v[v.length - 1] !== 0x5a) throw rejected("malformed validity time");
-	const digits = (at: number, count: number) => {
-		let n = 0;
-		for (let i = at; i < at + count; i++) {
-			const d = v[i] - 0x30;
-			if (d < 0 || d > 9) throw rejected("malformed validity time");
-			n = n * 10 + d;
-		}
-		return n;
-	};
-	let year = long ? digits(0, 4) : digits(0, 2);
+	if ((tag !== UTC_TIME && !long) || end - start !== (long ? 15 : 13) || bytes[end - 1] !== 0x5a) throw rejected("malformed validity time");
+	let year = digits(bytes, start, long ? 4 : 2);
 	if (!long) year += year < 50 ? 2000 : 1900; // RFC 5280 4.1.2.5.1
-	const at = long ? 4 : 2;
-	return Date.UTC(year, digits(at, 2) - 1, digits(at + 2, 2), digits(at + 4, 2), digits(at + 6, 2), digits(at + 8, 2));
+	const at = start + (long ? 4 : 2);
+	return Date.UTC(year, digits(bytes, at, 2) - 1, digits(bytes, at + 2, 2), digits(bytes, at + 4, 2), digits(bytes, at + 6, 2), digits(bytes, at + 8, 2));
 }
 
 interface Extensions {
@@ -86,79 +82,99 @@ interface Extensions {
 	serverAuth: boolean;
 }
 
-function extensions(list: Tlv | undefined): Extensions {
-	const found: Extensions = { dnsNames: [], ipAddresses: [], ca: false, keyCertSign: true, serverAuth: true };
-	if (!list) return found;
-	const seen: string[] = [];
-	const all = inside(inside(list).expect(SEQUENCE, "extensions"));
-	while (!all.done) {
-		const extension = inside(all.expect(SEQUENCE, "extension"));
-		const id = hex(extension.expect(OID, "extension").value);
-		if (seen.includes(id)) throw rejected("duplicate extension"); // RFC 5280 4.2
-		seen.push(id);
-		const critical = extension.optional(BOOLEAN)?.value[0] === 0xff;
-		const value = new DerReader(extension.expect(OCTET_STRING, "extension").value);
+function readExtensions(list: DerReader, found: Extensions): void {
+	let seen = 0;
+	while (!list.done) {
+		const extension = list.expect(SEQUENCE, "extension").enter();
+		extension.expect(OID, "extension");
+		const { bytes, start, end } = extension;
+		const id = end - start === 3 && bytes[start] === 0x55 && bytes[start + 1] === 0x1d ? bytes[start + 2] : -1;
+		if (id >= 0 && id < 32) {
+			if (seen & (1 << id)) throw rejected("duplicate extension"); // RFC 5280 4.2
+			seen |= 1 << id;
+		}
+		const critical = extension.optional(BOOLEAN) && extension.bytes[extension.start] === 0xff;
+		const value = extension.expect(OCTET_STRING, "extension").enter();
 		if (id === SUBJECT_ALT_NAME) {
-			const names = inside(value.expect(SEQUENCE, "subjectAltName"));
+			const names = value.expect(SEQUENCE, "subjectAltName").enter();
 			while (!names.done) {
-				const name = names.next();
-				if (name.tag === 0x82) found.dnsNames.push(String.fromCharCode(...name.value)); // dNSName [2] IA5String
-				else if (name.tag === 0x87) found.ipAddresses.push(name.value); // iPAddress [7]
+				const tag = names.next();
+				if (tag === 0x82) found.dnsNames.push(String.fromCharCode(...names.value())); // dNSName [2] IA5String
+				else if (tag === 0x87) found.ipAddresses.push(names.value()); // iPAddress [7]
 			}
 		} else if (id === BASIC_CONSTRAINTS) {
-			const fields = inside(value.expect(SEQUENCE, "basicConstraints"));
-			found.ca = fields.optional(BOOLEAN)?.value[0] === 0xff;
-			const length = fields.optional(INTEGER)?.value;
-			if (length) {
-				if (length.length > 2 || length[0] & 0x80) throw rejected("malformed basicConstraints");
-				found.pathLength = length.reduce((n, b) => n * 256 + b, 0);
+			const fields = value.expect(SEQUENCE, "basicConstraints").enter();
+			found.ca = fields.optional(BOOLEAN) && fields.bytes[fields.start] === 0xff;
+			if (fields.optional(INTEGER)) {
+				if (fields.end - fields.start > 2 || fields.bytes[fields.start] & 0x80) throw rejected("malformed basicConstraints");
+				found.pathLength = digitsOf(fields.value());
 			}
 		} else if (id === KEY_USAGE) {
-			const bits = value.expect(BIT_STRING, "keyUsage").value;
-			found.keyCertSign = bits.length > 1 && (bits[1] & 0x04) !== 0; // bit 5, keyCertSign
+			value.expect(BIT_STRING, "keyUsage");
+			found.keyCertSign = value.end - value.start > 1 && (value.bytes[value.start + 1] & 0x04) !== 0; // bit 5, keyCertSign
 		} else if (id === EXTENDED_KEY_USAGE) {
-			const purposes = inside(value.expect(SEQUENCE, "extendedKeyUsage"));
+			const purposes = value.expect(SEQUENCE, "extendedKeyUsage").enter();
 			found.serverAuth = false;
 			while (!purposes.done) {
-				const purpose = hex(purposes.expect(OID, "extendedKeyUsage").value);
-				if (purpose === SERVER_AUTH || purpose === ANY_EXTENDED_KEY_USAGE) found.serverAuth = true;
+				purposes.expect(OID, "extendedKeyUsage");
+				if (purposes.contentsAre(SERVER_AUTH) || purposes.contentsAre(ANY_EXTENDED_KEY_USAGE)) found.serverAuth = true;
 			}
 		} else if (critical && id !== SUBJECT_KEY_ID && id !== AUTHORITY_KEY_ID) {
 			// RFC 5280 4.2: a critical extension the verifier does not understand rejects the certificate.
-			throw rejected(`unsupported critical extension ${id}`);
+			throw rejected("unsupported critical extension");
 		}
 	}
-	return found;
 }
 
+const digitsOf = (bytes: Uint8Array) => {
+	let n = 0;
+	for (let i = 0; i < bytes.length; i++) n = n * 256 + bytes[i];
+	return n;
+};
+
 export function parseCertificate(der: Uint8Array): Certificate {
-	const top = new DerReader(der);
-	const certificate = top.expect(SEQUENCE, "certificate");
+	const top = new DerReader(der).expect(SEQUENCE, "certificate");
 	if (!top.done) throw rejected("malformed certificate: trailing bytes");
-	const parts = inside(certificate);
-	const tbsTlv = parts.expect(SEQUENCE, "tbsCertificate");
-	const algorithm = parts.expect(SEQUENCE, "signatureAlgorithm");
-	const signature = bitStringBytes(parts.next(), "signature");
+	const parts = top.enter();
+	const tbs = parts.expect(SEQUENCE, "tbsCertificate").raw();
+	const fields = parts.enter();
+	const algorithm = parts.expect(SEQUENCE, "signatureAlgorithm").raw();
+	const oid = parts.enter().expect(OID, "signatureAlgorithm");
+	const signature = parts.bitString("signature");
 
-	const tbs = inside(tbsTlv);
-	tbs.optional(0xa0); // version [0] EXPLICIT: the extensions below decide what matters
-	tbs.expect(INTEGER, "serialNumber");
-	const innerAlgorithm = tbs.expect(SEQUENCE, "signature");
-	const issuer = tbs.expect(SEQUENCE, "issuer").raw;
-	const validity = inside(tbs.expect(SEQUENCE, "validity"));
-	const notBefore = time(validity.next());
-	const notAfter = time(validity.next());
-	const subject = tbs.expect(SEQUENCE, "subject").raw;
-	const publicKeyInfo = tbs.expect(SEQUENCE, "subjectPublicKeyInfo").raw;
-	tbs.optional(0x81); // issuerUniqueID
-	tbs.optional(0x82); // subjectUniqueID
-	const found = extensions(tbs.optional(0xa3));
-
+	fields.optional(0xa0); // version [0] EXPLICIT: the extensions below decide what matters
+	fields.expect(INTEGER, "serialNumber");
 	// RFC 5280 4.1.1.2: the outer algorithm must be the one inside the signed part.
-	if (!sameBytes(algorithm.raw, innerAlgorithm.raw)) throw rejected("signature algorithm differs from the signed one");
-	const oid = hex(inside(algorithm).expect(OID, "signatureAlgorithm").value);
-	const signatureAlgorithm = SIGNATURE_ALGORITHMS[oid];
-	if (!signatureAlgorithm) throw rejected(`unsupported signature algorithm ${oid}`);
+	if (!sameBytes(fields.expect(SEQUENCE, "signature").raw(), algorithm)) throw rejected("signature algorithm differs from the signed one");
+	const issuer = fields.expect(SEQUENCE, "issuer").raw();
+	const validity = fields.expect(SEQUENCE, "validity").enter();
+	const notBefore = time(validity);
+	const notAfter = time(validity);
+	const subject = fields.expect(SEQUENCE, "subject").raw();
+	const publicKeyInfo = fields.expect(SEQUENCE, "subjectPublicKeyInfo").raw();
+	fields.optional(0x81); // issuerUniqueID
+	fields.optional(0x82); // subjectUniqueID
+	const found: Extensions = { dnsNames: [], ipAddresses: [], ca: false, keyCertSign: true, serverAuth: true };
+	if (fields.optional(0xa3)) readExtensions(fields.enter().expect(SEQUENCE, "extensions").enter(), found);
 
-	return { tbs: tbsTlv.raw, signatureAlgorithm, signature, issuer, subject, notBefore, notAfter, publicKeyInfo, ...found };
+	let signatureAlgorithm: SignatureAlgorithm | undefined;
+	for (const [bytes, name] of SIGNATURE_ALGORITHMS) if (oid.contentsAre(bytes)) signatureAlgorithm = name;
+	if (!signatureAlgorithm) throw rejected("unsupported signature algorithm");
+
+	return {
+		tbs,
+		signatureAlgorithm,
+		signature,
+		issuer,
+		subject,
+		notBefore,
+		notAfter,
+		publicKeyInfo,
+		dnsNames: found.dnsNames,
+		ipAddresses: found.ipAddresses,
+		ca: found.ca,
+		pathLength: found.pathLength,
+		keyCertSign: found.keyCertSign,
+		serverAuth: found.serverAuth,
+	};
 }
