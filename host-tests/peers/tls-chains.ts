@@ -126,7 +126,7 @@ function verdicts(certs: readonly Uint8Array[]): SignatureVerdict[] {
 	for (const certificate of parsed)
 		for (const issuer of parsed) {
 			const { signatureAlgorithm: algorithm, tbs: signed, signature } = certificate;
-			if (verifySignature(algorithm, issuer.publicKeyInfo, signed, signature))
+			if (algorithm && verifySignature(algorithm, issuer.publicKeyInfo, signed, signature))
 				found.push({ algorithm, publicKeyInfo: issuer.publicKeyInfo, signed, signature });
 		}
 	return found;

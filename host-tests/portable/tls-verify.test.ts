@@ -31,6 +31,14 @@ function recordedVerdicts(verdicts: readonly SignatureVerdict[]): SignatureVerif
 	return verifier;
 }
 
+/** `der` claiming sha1WithRSAEncryption where it says sha256WithRSAEncryption (both copies, outer and signed). */
+function sha1(der: Uint8Array): Uint8Array {
+	const copy = der.slice();
+	for (let i = 0; i + 9 <= copy.length; i++)
+		if (copy[i] === 0x2a && copy[i + 1] === 0x86 && copy[i + 7] === 0x01 && copy[i + 8] === 0x0b) copy[i + 8] = 0x05;
+	return copy;
+}
+
 const concat = (...parts: (Uint8Array | number[])[]) => {
 	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
 	let at = 0;
@@ -84,8 +92,8 @@ describe("TLS chain verification", () => {
 			const verifier = recordedVerdicts(f.verdicts);
 			const leaf = parseCertificate(f.certs.ecLeaf);
 			const issuer = parseCertificate(f.certs.ecInter);
-			check(verifier(leaf.signatureAlgorithm, issuer.publicKeyInfo, leaf.tbs, leaf.signature)).toBe(true);
-			check(verifier(leaf.signatureAlgorithm, leaf.publicKeyInfo, leaf.tbs, leaf.signature)).toBe(false);
+			check(verifier(leaf.signatureAlgorithm!, issuer.publicKeyInfo, leaf.tbs, leaf.signature)).toBe(true);
+			check(verifier(leaf.signatureAlgorithm!, leaf.publicKeyInfo, leaf.tbs, leaf.signature)).toBe(false);
 		});
 	});
 
@@ -123,16 +131,25 @@ describe("TLS chain verification", () => {
 			check(certificate.tbs.buffer === der.buffer && certificate.publicKeyInfo.buffer === der.buffer).toBe(true);
 		});
 
-		it("refuses trailing bytes, indefinite lengths and other algorithms", () => {
+		it("refuses trailing bytes and indefinite lengths", () => {
 			expectProtocolError(() => parseCertificate(concat(f.certs.ecLeaf, [0])), "TLS_CERTIFICATE_REJECTED");
 			const indefinite = f.certs.ecLeaf.slice();
 			indefinite[1] = 0x80;
 			expectProtocolError(() => parseCertificate(indefinite), "TLS_CERTIFICATE_REJECTED");
-			// sha1WithRSAEncryption in place of sha256's last OID byte, both copies (outer and signed).
-			const sha1 = f.certs.rsaLeaf.slice();
-			for (let i = 0; i + 9 <= sha1.length; i++)
-				if (sha1[i] === 0x2a && sha1[i + 1] === 0x86 && sha1[i + 8] === 0x0b && sha1[i + 7] === 0x01) sha1[i + 8] = 0x05;
-			check(() => parseCertificate(sha1)).toThrow("unsupported signature algorithm");
+		});
+
+		it("reads a certificate signed with another algorithm, which only an anchor may be", () => {
+			const rsaSha1 = sha1(f.certs.rsaLeaf);
+			check(parseCertificate(rsaSha1).signatureAlgorithm).toBeUndefined();
+			const run = () => verifyChain({ chain: [rsaSha1, f.certs.rsaInter], anchors: [f.certs.rsaRoot], host: "broker.test", now: f.now, verifySignature: recordedVerdicts(f.verdicts) });
+			check(expectProtocolError(run, "TLS_CERTIFICATE_REJECTED").message).toContain("server certificate has an unsupported signature algorithm");
+			// Most of the SDK's CA bundle is self-signed with SHA-1: as anchors they must work.
+			verifyChain({ chain: [f.certs.rsaLeaf, f.certs.rsaInter], anchors: [sha1(f.certs.rsaRoot)], host: "broker.test", now: f.now, verifySignature: recordedVerdicts(f.verdicts) });
+			verifyChain({ chain: [f.certs.rsaLeaf, f.certs.rsaInter, sha1(f.certs.rsaRoot)], anchors: [sha1(f.certs.rsaRoot)], host: "broker.test", now: f.now, verifySignature: recordedVerdicts(f.verdicts) });
+		});
+
+		it("skips an anchor it cannot read instead of refusing every chain", () => {
+			verifyChain({ chain: [f.certs.ecLeaf, f.certs.ecInter], anchors: [Uint8Array.of(0x30, 0x00), f.certs.ecRoot], host: "broker.test", now: f.now, verifySignature: recordedVerdicts(f.verdicts) });
 		});
 	});
 

@@ -29,15 +29,15 @@ describe("host board verifySignature", () => {
 	const ecIssuer = parseCertificate(f.certs.ecInter);
 
 	it("accepts the real signatures, RSA and ECDSA", () => {
-		expect(verifySignature(leaf.signatureAlgorithm, issuer.publicKeyInfo, leaf.tbs, leaf.signature)).toBe(true);
-		expect(verifySignature(ecLeaf.signatureAlgorithm, ecIssuer.publicKeyInfo, ecLeaf.tbs, ecLeaf.signature)).toBe(true);
+		expect(verifySignature(leaf.signatureAlgorithm!, issuer.publicKeyInfo, leaf.tbs, leaf.signature)).toBe(true);
+		expect(verifySignature(ecLeaf.signatureAlgorithm!, ecIssuer.publicKeyInfo, ecLeaf.tbs, ecLeaf.signature)).toBe(true);
 	});
 
 	it("rejects a flipped signature byte, a flipped signed byte and another key", () => {
-		for (const at of [0, 100, leaf.signature.length - 1]) expect(verifySignature(leaf.signatureAlgorithm, issuer.publicKeyInfo, leaf.tbs, flip(leaf.signature, at))).toBe(false);
-		expect(verifySignature(ecLeaf.signatureAlgorithm, ecIssuer.publicKeyInfo, ecLeaf.tbs, flip(ecLeaf.signature, ecLeaf.signature.length - 1))).toBe(false);
-		expect(verifySignature(leaf.signatureAlgorithm, issuer.publicKeyInfo, flip(leaf.tbs, 50), leaf.signature)).toBe(false);
-		expect(verifySignature(leaf.signatureAlgorithm, parseCertificate(f.certs.rsaRoot).publicKeyInfo, leaf.tbs, leaf.signature)).toBe(false);
+		for (const at of [0, 100, leaf.signature.length - 1]) expect(verifySignature(leaf.signatureAlgorithm!, issuer.publicKeyInfo, leaf.tbs, flip(leaf.signature, at))).toBe(false);
+		expect(verifySignature(ecLeaf.signatureAlgorithm!, ecIssuer.publicKeyInfo, ecLeaf.tbs, flip(ecLeaf.signature, ecLeaf.signature.length - 1))).toBe(false);
+		expect(verifySignature(leaf.signatureAlgorithm!, issuer.publicKeyInfo, flip(leaf.tbs, 50), leaf.signature)).toBe(false);
+		expect(verifySignature(leaf.signatureAlgorithm!, parseCertificate(f.certs.rsaRoot).publicKeyInfo, leaf.tbs, leaf.signature)).toBe(false);
 	});
 
 	it("answers false, without throwing, for a key of the other kind or no key at all", () => {

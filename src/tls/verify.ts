@@ -48,9 +48,11 @@ function parse(der: Uint8Array, what: string): Certificate {
 	}
 }
 
-function signedBy(certificate: Certificate, issuer: Certificate, check: ChainCheck): boolean {
+function signedBy(certificate: Certificate, what: string, issuer: Certificate, check: ChainCheck): boolean {
+	const algorithm = certificate.signatureAlgorithm;
+	if (!algorithm) throw rejected(`${what} has an unsupported signature algorithm`);
 	try {
-		return check.verifySignature(certificate.signatureAlgorithm, issuer.publicKeyInfo, certificate.tbs, certificate.signature);
+		return check.verifySignature(algorithm, issuer.publicKeyInfo, certificate.tbs, certificate.signature);
 	} catch {
 		return false; // a key the primitive cannot use signs nothing
 	}
@@ -70,7 +72,15 @@ export function verifyChain(check: ChainCheck): void {
 	if (chain.length === 0) throw rejected("the server sent no certificate");
 	if (chain.length > MAX_CHAIN_LENGTH) throw rejected(`chain of ${chain.length} certificates, more than ${MAX_CHAIN_LENGTH}`);
 	const certificates = chain.map((der, i) => parse(der, `certificate ${i}`));
-	const anchors = check.anchors.map((der, i) => parse(der, `trust anchor ${i}`));
+	// An anchor the parser cannot read (an unsupported critical extension, say) anchors nothing.
+	const anchors: Certificate[] = [];
+	for (const der of check.anchors) {
+		try {
+			anchors.push(parse(der, "trust anchor"));
+		} catch {
+			// skipped
+		}
+	}
 	const isAnchor = (c: Certificate) => anchors.some((a) => sameBytes(a.subject, c.subject) && sameBytes(a.publicKeyInfo, c.publicKeyInfo));
 
 	let trusted = false;
@@ -89,13 +99,13 @@ export function verifyChain(check: ChainCheck): void {
 		const next = certificates[i + 1];
 		if (next) {
 			if (!sameBytes(certificate.issuer, next.subject)) throw rejected(`${what} is not issued by certificate ${i + 1}`);
-			if (!signedBy(certificate, next, check)) throw rejected(`${what} signature does not verify with certificate ${i + 1}`);
+			if (!signedBy(certificate, what, next, check)) throw rejected(`${what} signature does not verify with certificate ${i + 1}`);
 			continue;
 		}
 		// The last one presented: an anchor must have signed it.
 		const issuers = anchors.filter((a) => sameBytes(a.subject, certificate.issuer));
 		if (issuers.length === 0) throw rejected(`${what} is issued by an unknown CA`);
-		const issuer = issuers.find((a) => signedBy(certificate, a, check));
+		const issuer = issuers.find((a) => signedBy(certificate, what, a, check));
 		if (!issuer) throw rejected(`${what} signature does not verify with the trust anchor`);
 		checkDates(issuer, "trust anchor", now);
 		trusted = true;

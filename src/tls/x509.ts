@@ -9,7 +9,11 @@ import { BIT_STRING, BOOLEAN, DerReader, GENERALIZED_TIME, INTEGER, OCTET_STRING
 export interface Certificate {
 	/** The signed part, header included: what the issuer's signature covers. */
 	readonly tbs: Uint8Array;
-	readonly signatureAlgorithm: SignatureAlgorithm;
+	/**
+	 * Undefined for an algorithm this verifier does not check (SHA-1, say): fine for a trust
+	 * anchor, whose own signature is never checked (most of the SDK's CA bundle is SHA-1).
+	 */
+	readonly signatureAlgorithm: SignatureAlgorithm | undefined;
 	readonly signature: Uint8Array;
 	/** Names as DER, compared byte for byte (issuer of one = subject of the next). */
 	readonly issuer: Uint8Array;
@@ -159,7 +163,6 @@ export function parseCertificate(der: Uint8Array): Certificate {
 
 	let signatureAlgorithm: SignatureAlgorithm | undefined;
 	for (const [bytes, name] of SIGNATURE_ALGORITHMS) if (oid.contentsAre(bytes)) signatureAlgorithm = name;
-	if (!signatureAlgorithm) throw rejected("unsupported signature algorithm");
 
 	return {
 		tbs,
