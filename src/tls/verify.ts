@@ -84,7 +84,7 @@ export function verifyChain(check: ChainCheck): void {
 	const isAnchor = (c: Certificate) => anchors.some((a) => sameBytes(a.subject, c.subject) && sameBytes(a.publicKeyInfo, c.publicKeyInfo));
 
 	let trusted = false;
-	for (let i = 0; i < certificates.length && !trusted; i++) {
+	for (let i = 0; i < certificates.length; i++) {
 		const certificate = certificates[i];
 		const what = i === 0 ? "server certificate" : `certificate ${i}`;
 		checkDates(certificate, what, now);
@@ -93,7 +93,7 @@ export function verifyChain(check: ChainCheck): void {
 			break;
 		}
 		if (i > 0) {
-			if (!certificate.ca || !certificate.keyCertSign) throw rejected(`${what} is not a CA but signed certificate ${i - 1}`);
+			if (!certificate.ca || !certificate.keyCertSign) throw rejected(`${what} is not a CA that may sign certificates`);
 			if (certificate.pathLength !== undefined && i - 1 > certificate.pathLength) throw rejected(`${what} exceeds its path length`);
 		}
 		const next = certificates[i + 1];
@@ -109,8 +109,9 @@ export function verifyChain(check: ChainCheck): void {
 		if (!issuer) throw rejected(`${what} signature does not verify with the trust anchor`);
 		checkDates(issuer, "trust anchor", now);
 		trusted = true;
+		break;
 	}
-	if (!trusted) throw rejected("chain does not end at a trust anchor");
+	if (!trusted) throw rejected("chain does not end at a trust anchor"); // unreachable: every path above throws or trusts
 
 	const leaf = certificates[0];
 	if (!leaf.serverAuth) throw rejected("server certificate is not for TLS servers (extendedKeyUsage)");

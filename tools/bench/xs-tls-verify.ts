@@ -16,6 +16,7 @@ import { XsMachine } from "../xsnap";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ENTRY = `
 import { verifyChain } from "./src/tls/verify";
+import { parseCertificate } from "./src/tls/x509";
 import { tlsFixtures as f } from "./host-tests/portable/tls-fixtures";
 const stub = () => true;
 const c = f.certs;
@@ -26,7 +27,10 @@ const chains = {
 };
 globalThis.runBatch = (id, count) => {
 	const one = chains[id];
-	for (let i = 0; i < count; i++) if (one) verifyChain({ ...one, host: "broker.test", now: f.now, verifySignature: stub });
+	for (let i = 0; i < count; i++) {
+		if (id === "parse") parseCertificate(c.rsaLeaf);
+		else if (one) verifyChain({ ...one, host: "broker.test", now: f.now, verifySignature: stub });
+	}
 };
 `;
 
@@ -45,11 +49,11 @@ try {
 		return { compute: meter.compute, slots };
 	};
 	const none = await batch("none");
-	for (const id of ["rsa", "ecdsa"]) {
+	for (const id of ["rsa", "ecdsa", "parse"]) {
 		const run = await batch(id);
 		const computrons = Math.round((run.compute - none.compute) / COUNT);
 		const slots = Math.round((run.slots - none.slots) / COUNT);
-		console.log(`${id}: ${computrons} computrons, ${slots} slots (${slots * 16} bytes at 16 per slot) per verifyChain`);
+		console.log(`${id}: ${computrons} computrons, ${slots} slots (${slots * 16} bytes at 16 per slot) per ${id === "parse" ? "parseCertificate (the RSA leaf)" : "verifyChain"}`);
 	}
 } finally {
 	await xs.close();
