@@ -11,10 +11,12 @@ import { JSON_FORMAT } from "../coap/message";
 import type { CoapFirmwareConfig } from "./config";
 import type { SessionFactory, SleepySession } from "./sleepy";
 
-/** Retained: the last message id and token counter, two bytes each. */
+/** Retained: version(1), then the last message id and token counter, two bytes each. */
+const COAP_STATE_VERSION = 1;
+
 function decodeSequence(bytes: Uint8Array | undefined): { messageId: number; tokenCounter: number } | undefined {
-	if (!bytes || bytes.length !== 4) return undefined;
-	return { messageId: (bytes[0] << 8) | bytes[1], tokenCounter: (bytes[2] << 8) | bytes[3] };
+	if (!bytes || bytes.length !== 5 || bytes[0] !== COAP_STATE_VERSION) return undefined;
+	return { messageId: (bytes[1] << 8) | bytes[2], tokenCounter: (bytes[3] << 8) | bytes[4] };
 }
 
 export function coapSleepySession(board: Board, config: CoapFirmwareConfig): SessionFactory {
@@ -59,7 +61,7 @@ export function coapSleepySession(board: Board, config: CoapFirmwareConfig): Ses
 			abort: () => client.stop(),
 			exportState() {
 				const { messageId, tokenCounter } = client.transport.endpoint.sequence;
-				return new Uint8Array([messageId >> 8, messageId & 0xff, tokenCounter >> 8, tokenCounter & 0xff]);
+				return new Uint8Array([COAP_STATE_VERSION, messageId >> 8, messageId & 0xff, tokenCounter >> 8, tokenCounter & 0xff]);
 			},
 			reconnectAttempt: 0,
 		};
