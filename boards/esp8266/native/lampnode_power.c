@@ -63,8 +63,8 @@ void xs_lampnode_retained_write(xsMachine *the)
 	if (length > kRetainedCapacity)
 		xsRangeError("retained state over %d bytes", kRetainedCapacity);
 	memset(gRtc, 0, sizeof(gRtc));
-	xsmcGetArrayBufferData(xsArg(0), 0, gRtc, length);
-	if (!system_rtc_mem_write(kRetainedFirstBlock, gRtc, (length + 3) & ~3))
+	xsmcGetArrayBufferData(xsArg(0), 0, gRtc, (xsIntegerValue)length);
+	if (!system_rtc_mem_write(kRetainedFirstBlock, gRtc, (uint16)((length + 3) & ~3u)))
 		xsUnknownError("RTC memory write failed");
 }
 
