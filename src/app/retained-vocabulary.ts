@@ -6,7 +6,7 @@
  * so a payload of another shape is kept raw, never altered.
  */
 import { encodeUtf8, readUtf8 } from "../common/utf8";
-import type { PayloadForm, Vocabulary } from "../power/vocabulary";
+import { vocabulary, type PayloadForm, type Vocabulary } from "../power/vocabulary";
 import type { FirmwareConfig } from "./config";
 import { asleepStatus } from "./sleepy-status";
 import { readingJson } from "./telemetry";
@@ -14,7 +14,7 @@ import { readingJson } from "./telemetry";
 /** The configured topics, then any a protocol adds (the MQTT wake marker). */
 export function sleepyVocabulary(config: FirmwareConfig, extraTopics: readonly string[] = []): Vocabulary {
 	const lamp = config.lamp;
-	return { topics: [lamp.topic, lamp.stateTopic, lamp.statusTopic, config.device.telemetryTopic, ...extraTopics], forms: FORMS };
+	return vocabulary([lamp.topic, lamp.stateTopic, lamp.statusTopic, config.device.telemetryTopic, ...extraTopics], FORMS);
 }
 
 /** `{"t":21.4,"h":48.2,"ts":1764000000}`: int16 tenths of a degree, uint16 tenths of a percent, uint32 seconds (0: no ts). */

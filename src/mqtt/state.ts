@@ -11,7 +11,7 @@
  * encoder that made them, so the session gets back the very bytes it exported.
  *
  * Layout (big-endian):
- *   version(1) vocabularyTag(4) nextPacketId(2)
+ *   version(1) vocabulary tag(4) nextPacketId(2)
  *   count(1) { flags(1: qos | retain 4 | dup 8 | released 16) packetId(2) topic payload }  in flight, in send order
  *   count(1) { flags(1: qos | retain 4) topic payload }                                  queued, not yet sent
  *   count(1) { packetId(2) }                                                              incoming QoS 2 awaiting PUBREL
@@ -20,7 +20,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { RecordReader, RecordWriter } from "../power/record-bytes";
-import { NO_VOCABULARY, readPayload, readTopic, vocabularyTag, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
+import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
 import { decode } from "./decode";
 import { encode } from "./encode";
 import { PUBLISH, type PublishPacket, type QoS } from "./packet";
@@ -34,7 +34,7 @@ const UNASSIGNED_ID = 0xffff;
 export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = NO_VOCABULARY): Uint8Array {
 	const w = new RecordWriter(WHAT);
 	w.byte(MQTT_STATE_VERSION);
-	w.u32(vocabularyTag(vocabulary));
+	w.u32(vocabulary.tag);
 	w.u16(state.nextPacketId);
 	w.count(state.inflight.length);
 	for (const m of state.inflight) {
@@ -68,7 +68,7 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
 export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = NO_VOCABULARY): SessionState {
 	const r = new RecordReader(bytes, WHAT);
 	if (r.byte() !== MQTT_STATE_VERSION) throw r.malformed("another version");
-	if (r.u32() !== vocabularyTag(vocabulary)) throw r.malformed("written with other topics");
+	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
 	const qosOf = (flags: number): 1 | 2 => {
 		const qos = flags & 3;
 		if (qos !== 1 && qos !== 2) throw r.malformed("not a QoS 1/2 message");

@@ -10,7 +10,7 @@
  * gateway address in 4 bytes.
  *
  * Layout (integers big-endian):
- *   version(1) vocabularyTag(4) flags(1: gateway present, asleep)
+ *   version(1) vocabulary tag(4) flags(1: gateway present, asleep)
  *   [gwId(1) port(2) address(1: 4 then IPv4 bytes, or 0 then a string)]
  *   nextMsgId(2)
  *   count(1) { topicId(2) topic }
@@ -20,7 +20,7 @@
  * topic and payload as vocabulary.ts writes them; strings UTF-8 behind a one-byte length.
  */
 import { RecordReader, RecordWriter } from "../power/record-bytes";
-import { NO_VOCABULARY, readPayload, readTopic, vocabularyTag, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
+import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
 import type { Gateway } from "./discovery";
 
 export const MQTTSN_STATE_VERSION = 2;
@@ -52,7 +52,7 @@ export interface SessionState {
 export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = NO_VOCABULARY): Uint8Array {
 	const w = new RecordWriter(WHAT);
 	w.byte(MQTTSN_STATE_VERSION);
-	w.u32(vocabularyTag(vocabulary));
+	w.u32(vocabulary.tag);
 	w.byte((state.gateway ? 1 : 0) | (state.asleep ? 2 : 0));
 	if (state.gateway) {
 		w.byte(state.gateway.gwId);
@@ -89,7 +89,7 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
 export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = NO_VOCABULARY): SessionState {
 	const r = new RecordReader(bytes, WHAT);
 	if (r.byte() !== MQTTSN_STATE_VERSION) throw r.malformed("unknown state version");
-	if (r.u32() !== vocabularyTag(vocabulary)) throw r.malformed("written with other topics");
+	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
 	const flags = r.byte();
 	const gateway = flags & 1 ? { gwId: r.byte(), port: r.u16(), address: readAddress(r) } : undefined;
 	const nextMsgId = r.u16();

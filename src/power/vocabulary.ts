@@ -23,22 +23,23 @@ export interface Vocabulary {
 	readonly topics: readonly string[];
 	/** At most 254. */
 	readonly forms: readonly PayloadForm[];
+	/**
+	 * Names the vocabulary a record was written with: a record of another configuration
+	 * (other topics) must not be read with this one's indices. Computed once (vocabulary()).
+	 */
+	readonly tag: number;
 }
 
-export const NO_VOCABULARY: Vocabulary = { topics: [], forms: [] };
+export function vocabulary(topics: readonly string[], forms: readonly PayloadForm[]): Vocabulary {
+	return { topics, forms, tag: crc32(encodeUtf8(`${forms.length}\n${topics.join("\n")}`)) };
+}
+
+export const NO_VOCABULARY: Vocabulary = vocabulary([], []);
 
 /** Topic byte: an index into the vocabulary's topics, or this followed by the string. */
 const LITERAL_TOPIC = 0xff;
 /** Payload byte: a form's index + 1, or this followed by the raw bytes. */
 const RAW_PAYLOAD = 0;
-
-/**
- * Names the vocabulary a record was written with: a record of another configuration (other
- * topics) must not be read with this one's indices.
- */
-export function vocabularyTag(vocabulary: Vocabulary): number {
-	return crc32(encodeUtf8(`${vocabulary.forms.length}\n${vocabulary.topics.join("\n")}`));
-}
 
 export function writeTopic(w: RecordWriter, topic: string, vocabulary: Vocabulary): void {
 	const index = vocabulary.topics.indexOf(topic);
