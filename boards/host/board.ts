@@ -40,6 +40,10 @@ export interface HostBoardOptions {
 	readonly wakeCause?: WakeCause;
 	/** Deep sleep: the firmware is over, and whoever runs it starts it again after `ms`. */
 	readonly onDeepSleep?: (ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }) => void;
+	/** Bytes of retained memory (default 4096, as the ESP32; ESP8266_RETAINED_CAPACITY to run as an ESP8266). */
+	readonly retainedCapacity?: number;
+	/** The longest single deep sleep, ms (default none; ESP8266_MAX_SLEEP_MS to chain as an ESP8266). */
+	readonly maxSleepMs?: number;
 }
 
 /** A DHT22 frame takes about 5 ms from the start signal. */
@@ -162,13 +166,16 @@ export class HostBoard implements Board {
  */
 class FilePower implements Power {
 	readonly wakeCause: WakeCause;
-	/** As the ESP32 build keeps in RTC slow memory (half of its 8 KB): two slots of 2 KB. */
-	readonly retainedCapacity = 4096;
+	/** As the ESP32 build keeps in RTC slow memory (half of its 8 KB): two slots of 2 KB, unless told otherwise. */
+	readonly retainedCapacity: number;
+	readonly maxSleepMs: number | undefined;
 	readonly #path: string;
 	readonly #onDeepSleep: NonNullable<HostBoardOptions["onDeepSleep"]>;
 
 	constructor(path: string, options: HostBoardOptions) {
 		this.#path = path;
+		this.retainedCapacity = options.retainedCapacity ?? 4096;
+		this.maxSleepMs = options.maxSleepMs;
 		this.wakeCause = options.wakeCause ?? (existsSync(path) ? "timer" : "reset");
 		this.#onDeepSleep = options.onDeepSleep ?? (() => process.exit(0));
 	}

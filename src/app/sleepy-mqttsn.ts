@@ -8,17 +8,20 @@
  */
 import type { Board } from "../common/board";
 import { MqttSnClient } from "../mqttsn/client";
-import { decodeSessionState, type SessionState } from "../mqttsn/state";
+import { decodeSessionState, encodeSessionState, type SessionState } from "../mqttsn/state";
 import type { MqttSnFirmwareConfig } from "./config";
 import { clientOptions } from "./mqttsn-lamp";
+import { sleepyVocabulary } from "./retained-vocabulary";
 import type { SessionFactory, SleepySession } from "./sleepy";
 
 export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig): SessionFactory {
 	return ({ state: stateBytes, reconnectAttempt, handlers, report }): SleepySession => {
 		const { mqttsn, lamp: settings } = config;
+		// Retained compactly: configured topics by index, the firmware's own payloads in binary.
+		const vocabulary = sleepyVocabulary(config);
 		let state: SessionState | undefined;
 		try {
-			state = stateBytes && stateBytes.length > 0 ? decodeSessionState(stateBytes) : undefined;
+			state = stateBytes && stateBytes.length > 0 ? decodeSessionState(stateBytes, vocabulary) : undefined;
 		} catch (error) {
 			report(error as Error);
 		}
@@ -65,7 +68,7 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 				await client.sleep(sleepDuration(seconds));
 			},
 			abort: () => client.stop(),
-			exportState: () => client.exportState(),
+			exportState: () => encodeSessionState(client.session.exportState(), vocabulary),
 			get reconnectAttempt() {
 				return client.reconnectAttempt;
 			},

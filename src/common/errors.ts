@@ -29,6 +29,7 @@ export type ProtocolErrorCode =
 	| "SENSOR_CHECKSUM" // a sensor frame whose checksum byte does not match its data
 	| "SENSOR_OUT_OF_RANGE" // a sensor value outside what the part can measure
 	| "EXCHANGE_TIMEOUT" // a CoAP request got no acknowledgement or response in time (MAX_TRANSMIT_WAIT)
+	| "RETAINED_TOO_LARGE" // the state to keep across deep sleep is over the board's retained memory
 	| "RESET_BY_PEER"; // the CoAP peer answered a message with a Reset
 
 export class ProtocolError extends Error {
