@@ -165,4 +165,23 @@ describe("Sleepy MQTT-SN against a gateway that knows clients by address", () =>
 			taken.close();
 		}
 	});
+
+	it("always-on, a port that cannot be bound yet is reported and bound again with backoff once free", async () => {
+		const taken = dgram.createSocket("udp4");
+		await new Promise<void>((resolve) => taken.bind(0, resolve));
+		const port = taken.address().port;
+		const events: Event[] = [];
+		const board = new HostBoard({ log: (event, fields) => events.push({ event, ...fields }) });
+		const lamp = startFirmware(board, { protocol: "mqttsn", gateway: `udp://127.0.0.1:${gateway.port}`, clientId: "sn-rebind", mqttsnPort: String(port), buttonPin: "-1", dht22Pin: "-1", reconnectBase: "100", reconnectCap: "200" }, { wifi: false });
+		try {
+			for (let t = 0; t < 100 && !events.some((e) => e.code === "BIND_FAILED"); t++) await new Promise((resolve) => setTimeout(resolve, 20));
+			expect(events.find((e) => e.code === "BIND_FAILED")?.event).toBe("error");
+			await new Promise<void>((resolve) => taken.close(() => resolve()));
+			for (let t = 0; t < 200 && !events.some((e) => e.event === "connected"); t++) await new Promise((resolve) => setTimeout(resolve, 20));
+			expect(events.some((e) => e.event === "connected")).toBe(true);
+			expect([...(gateway.ports.get("sn-rebind") ?? [])]).toEqual([port]);
+		} finally {
+			await lamp.stop();
+		}
+	});
 });
