@@ -2,7 +2,8 @@
 import UDP from "embedded:io/socket/udp";
 import Timer from "timer";
 import type { Datagram, DatagramOptions } from "../../src/common/board";
-import { ProtocolError } from "../../src/common/errors";
+// A module name, not a path: Moddable names src/common/* "common/*" (type-only imports above are erased).
+import { ProtocolError } from "common/errors";
 
 export function openDatagram(options: DatagramOptions): Datagram {
 	let socket: UDP;
