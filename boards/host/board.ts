@@ -104,9 +104,17 @@ export class HostBoard implements Board {
 		socket.on("message", (message, remote) =>
 			options.onMessage(new Uint8Array(message.buffer, message.byteOffset, message.length), remote.address, remote.port),
 		);
-		// ICMP errors (port unreachable) surface here; UDP callers handle loss by retrying.
-		socket.on("error", () => undefined);
+		let bound = false;
+		// ICMP errors (port unreachable) surface here once bound; UDP callers handle loss by retrying.
+		// Before, it is the bind that failed (the port is taken): the caller hears of it, typed.
+		socket.on("error", (error: NodeJS.ErrnoException) => {
+			if (bound) return;
+			closing = true; // sends and close() become no-ops: the socket is gone
+			socket.close();
+			options.onError?.(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${options.port ?? 0}: ${error.code ?? error.message}`));
+		});
 		socket.bind(options.port ?? 0, options.address, () => {
+			bound = true;
 			port = socket.address().port;
 			options.onReady?.();
 		});

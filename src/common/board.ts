@@ -42,6 +42,8 @@ export interface DatagramOptions {
 	onMessage(bytes: Uint8Array, address: string, port: number): void;
 	/** Called once the socket is bound and `port` is known. */
 	onReady?(): void;
+	/** Called instead of `onReady` when the socket cannot be bound (a typed BIND_FAILED error); the endpoint is then dead. */
+	onError?(error: Error): void;
 }
 
 export interface Datagram {

@@ -17,6 +17,7 @@ export type ProtocolErrorCode =
 	| "CONNECTION_LOST" // the transport closed under a request
 	| "TLS_CERTIFICATE_REJECTED" // the server's certificate failed verification (unknown CA, other host name, expired)
 	| "CLOSED" // the client was stopped
+	| "BIND_FAILED" // a local socket could not be bound (the port is taken or not allowed)
 	| "UNKNOWN_PACKET_TYPE" // a message type the protocol reserves (MQTT-SN MsgType)
 	| "GATEWAY_LOST" // the MQTT-SN gateway stopped answering (retries exhausted, ADVERTISEs missed)
 	| "REJECTED_CONGESTION" // the MQTT-SN gateway kept answering "rejected: congestion"
