@@ -9,6 +9,7 @@
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { preloadedExports } from "./xs-preload";
 
 const HARNESS = fileURLToPath(new URL("../host-tests/xs/harness.ts", import.meta.url));
 
@@ -29,8 +30,11 @@ async function fixtureModule(path: string): Promise<string> {
 	return [hex, ...Object.entries(exports).map(([name, value]) => `export const ${name} = ${literal(value)};`)].join("\n");
 }
 
-/** Bundles `source` (module text, imports resolved from `resolveDir`) into a script. */
-export async function bundleForXs(source: string, resolveDir: string): Promise<string> {
+/**
+ * Bundles `source` (module text, imports resolved from `resolveDir`) into a script. With
+ * `preload`, the firmware's exported functions are registered for FREEZE_AS_PRELOAD.
+ */
+export async function bundleForXs(source: string, resolveDir: string, options: { preload?: boolean } = {}): Promise<string> {
 	const result = await build({
 		stdin: { contents: source, resolveDir, loader: "ts", sourcefile: "xs-entry.ts" },
 		bundle: true,
@@ -40,6 +44,7 @@ export async function bundleForXs(source: string, resolveDir: string): Promise<s
 		target: "es2022",
 		logLevel: "silent",
 		plugins: [
+			...(options.preload ? [preloadedExports] : []),
 			{
 				name: "portable-test-api",
 				setup(builder) {

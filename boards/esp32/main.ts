@@ -10,7 +10,10 @@ import { captureDht22 } from "moddable/native/dht22-capture";
 import NativePower from "moddable/native/power";
 import { reportStartupError, startFirmware } from "app/firmware";
 
-const board = new ModdableBoard("esp32", { digitalOutput, digitalInput }, { captureDht22, power: nativePower(NativePower) });
+// The ESP32's deep sleep has no radio option: Wi-Fi starts only when asked.
+const power = nativePower(NativePower, { radioOffLegs: false });
+
+const board = new ModdableBoard("esp32", { digitalOutput, digitalInput }, { captureDht22, power });
 try {
 	startFirmware(board, config, { wifi: true });
 } catch (error) {

@@ -10,7 +10,12 @@ import { captureDht22 } from "moddable/native/dht22-capture";
 import NativePower from "moddable/native/power";
 import { reportStartupError, startFirmware } from "app/firmware";
 
-const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power: nativePower(NativePower) });
+// setup/network joins Wi-Fi before main (manifest_net): a leg of a chained sleep must boot
+// with the radio on, or it would wait there for Wi-Fi forever. Once sleepy mode joins on
+// its own, after its leg check, this can be true.
+const power = nativePower(NativePower, { radioOffLegs: false });
+
+const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power });
 try {
 	startFirmware(board, config, { wifi: true });
 } catch (error) {

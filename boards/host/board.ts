@@ -41,6 +41,10 @@ export interface HostBoardOptions {
 	readonly wakeCause?: WakeCause;
 	/** Deep sleep: the firmware is over, and whoever runs it starts it again after `ms`. */
 	readonly onDeepSleep?: (ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }) => void;
+	/** Bytes of retained memory (default 4096, as the ESP32; ESP8266_RETAINED_CAPACITY to run as an ESP8266). */
+	readonly retainedCapacity?: number;
+	/** The longest single deep sleep, ms (default none; ESP8266_MAX_SLEEP_MS to chain as an ESP8266). */
+	readonly maxSleepMs?: number;
 }
 
 /** A DHT22 frame takes about 5 ms from the start signal. */
@@ -102,9 +106,17 @@ export class HostBoard implements Board {
 		socket.on("message", (message, remote) =>
 			options.onMessage(new Uint8Array(message.buffer, message.byteOffset, message.length), remote.address, remote.port),
 		);
-		// ICMP errors (port unreachable) surface here; UDP callers handle loss by retrying.
-		socket.on("error", () => undefined);
+		let bound = false;
+		// ICMP errors (port unreachable) surface here once bound; UDP callers handle loss by retrying.
+		// Before, it is the bind that failed (the port is taken): the caller hears of it, typed.
+		socket.on("error", (error: NodeJS.ErrnoException) => {
+			if (bound) return;
+			closing = true; // sends and close() become no-ops: the socket is gone
+			socket.close();
+			options.onError?.(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${options.port ?? 0}: ${error.code ?? error.message}`));
+		});
 		socket.bind(options.port ?? 0, options.address, () => {
+			bound = true;
 			port = socket.address().port;
 			options.onReady?.();
 		});
@@ -164,13 +176,16 @@ export class HostBoard implements Board {
  */
 class FilePower implements Power {
 	readonly wakeCause: WakeCause;
-	/** As the ESP32 build keeps in RTC slow memory (half of its 8 KB): two slots of 2 KB. */
-	readonly retainedCapacity = 4096;
+	/** As the ESP32 build keeps in RTC slow memory (half of its 8 KB): two slots of 2 KB, unless told otherwise. */
+	readonly retainedCapacity: number;
+	readonly maxSleepMs: number | undefined;
 	readonly #path: string;
 	readonly #onDeepSleep: NonNullable<HostBoardOptions["onDeepSleep"]>;
 
 	constructor(path: string, options: HostBoardOptions) {
 		this.#path = path;
+		this.retainedCapacity = options.retainedCapacity ?? 4096;
+		this.maxSleepMs = options.maxSleepMs;
 		this.wakeCause = options.wakeCause ?? (existsSync(path) ? "timer" : "reset");
 		this.#onDeepSleep = options.onDeepSleep ?? (() => process.exit(0));
 	}

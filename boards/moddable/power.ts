@@ -8,17 +8,30 @@ import type { Power, WakeCause } from "../../src/common/board";
 /** What each target's native module exports. */
 export interface NativePowerBinding {
 	capacity(): number;
+	/** The longest single deep sleep in ms, 0 for no limit: longer sleeps are chained. */
+	maxSleep(): number;
 	read(): ArrayBuffer | undefined;
 	write(buffer: ArrayBuffer): void;
 	wakeCause(): WakeCause;
-	/** `wakePin` -1 for the timer only. Does not return. */
-	deepSleep(ms: number, wakePin: number, wakeLevel: number): void;
+	/** `wakePin` -1 for the timer only; `radio` 0 for a next boot without RF (ESP8266). Does not return. */
+	deepSleep(ms: number, wakePin: number, wakeLevel: number, radio: number): void;
 }
 
-export function nativePower(binding: NativePowerBinding): Power {
+export interface NativePowerOptions {
+	/**
+	 * Whether a chained leg may boot with the radio off (ESP8266 option 4). Only when
+	 * nothing joins Wi-Fi before `main`: manifest_net's setup/network waits for a
+	 * connection with no limit, which an RF-off boot never gets, so it would never sleep.
+	 */
+	readonly radioOffLegs: boolean;
+}
+
+export function nativePower(binding: NativePowerBinding, options: NativePowerOptions): Power {
+	const maxSleep = binding.maxSleep();
 	return {
 		wakeCause: binding.wakeCause(),
 		retainedCapacity: binding.capacity(),
+		maxSleepMs: maxSleep > 0 ? maxSleep : undefined,
 		readRetained() {
 			const buffer = binding.read();
 			return buffer ? new Uint8Array(buffer) : undefined;
@@ -27,8 +40,8 @@ export function nativePower(binding: NativePowerBinding): Power {
 			// A copy whose buffer is exactly these bytes, not a view's larger backing store.
 			binding.write(bytes.slice().buffer);
 		},
-		deepSleep(ms, wake) {
-			binding.deepSleep(ms, wake ? wake.pin : -1, wake ? wake.level : 0);
+		deepSleep(ms, wake, radio = "on") {
+			binding.deepSleep(ms, wake ? wake.pin : -1, wake ? wake.level : 0, radio === "off" && options.radioOffLegs ? 0 : 1);
 		},
 	};
 }

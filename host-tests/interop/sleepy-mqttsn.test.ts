@@ -13,6 +13,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/b
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
 import { meterWake } from "../../tools/energy/wake";
 import { eventually, Observer } from "./harness";
+import { freeUdpPort } from "../peers/ports";
 
 const WAKES = 20;
 let broker: EmbeddedBroker;
@@ -33,8 +34,10 @@ afterAll(async () => {
 	rmSync(folder, { recursive: true, force: true });
 });
 
-function config(name: string, qos: string): RawConfig {
+function config(name: string, qos: string, port: number): RawConfig {
 	return {
+		// A free port of its own, fixed across the wakes as the sleepy default is (test files run side by side).
+		mqttsnPort: String(port),
 		protocol: "mqttsn",
 		gateway: `udp://127.0.0.1:${gateway.port}`,
 		mode: "sleepy",
@@ -51,8 +54,9 @@ function config(name: string, qos: string): RawConfig {
 describe("Sleepy MQTT-SN wakes through the laptop gateway", () => {
 	it(`QoS 1, sleeping client: ${WAKES} wakes, every reading arrives, REGISTER and SUBSCRIBE on the first wake only`, async () => {
 		const retained = join(folder, "q1.bin");
+		const port = await freeUdpPort();
 		const wakes = [];
-		for (let i = 0; i < WAKES; i++) wakes.push(await meterWake(config("q1", "1"), retained));
+		for (let i = 0; i < WAKES; i++) wakes.push(await meterWake(config("q1", "1", port), retained));
 		await eventually(() => observer.on("sn/q1/dht22").length >= WAKES, `${WAKES} readings at the subscriber`);
 		expect(observer.on("sn/q1/dht22").length).toBeGreaterThanOrEqual(WAKES);
 		// After the first wake the gateway already knows the topics: fewer datagrams each wake.
@@ -61,8 +65,9 @@ describe("Sleepy MQTT-SN wakes through the laptop gateway", () => {
 
 	it(`QoS -1: ${WAKES} wakes of one datagram each, every reading arrives`, async () => {
 		const retained = join(folder, "q-1.bin");
+		const port = await freeUdpPort();
 		const wakes = [];
-		for (let i = 0; i < WAKES; i++) wakes.push(await meterWake(config("q-1", "-1"), retained));
+		for (let i = 0; i < WAKES; i++) wakes.push(await meterWake(config("q-1", "-1", port), retained));
 		await eventually(() => observer.on("sn/q-1/dht22").length >= WAKES, `${WAKES} readings at the subscriber`);
 		for (const wake of wakes) expect([wake.packetsSent, wake.packetsReceived, wake.roundTrips]).toEqual([1, 0, 0]);
 	});

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { startFirmware } from "../../src/app/firmware";
+import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
 import type { RawConfig } from "../../src/app/config-reader";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { startFirmware as spawnFirmware } from "../../tools/launcher/firmware";
@@ -44,12 +45,12 @@ function sleepyConfig(url: string, name: string): RawConfig {
 	};
 }
 
-/** One wake in this process: a new board and firmware on the retained file, until it deep sleeps. */
+/** One wake in this process: a new board (with an ESP8266's retained memory) and firmware on the retained file, until it deep sleeps. */
 async function wake(config: RawConfig, path: string): Promise<LoggedEvent[]> {
 	const events: LoggedEvent[] = [];
 	let asleep!: () => void;
 	const slept = new Promise<void>((resolve) => (asleep = resolve));
-	const board = new HostBoard({ log: (event, fields) => events.push({ event, fields }), retainedPath: path, onDeepSleep: () => asleep() });
+	const board = new HostBoard({ log: (event, fields) => events.push({ event, fields }), retainedPath: path, retainedCapacity: ESP8266_RETAINED_CAPACITY, onDeepSleep: () => asleep() });
 	startFirmware(board, config, { wifi: false });
 	await Promise.race([slept, new Promise((_, reject) => setTimeout(() => reject(new Error(`no deep sleep: ${JSON.stringify(events)}`)), 15_000))]);
 	return events;

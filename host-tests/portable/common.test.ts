@@ -5,6 +5,7 @@ import { hex, toHex } from "./bytes";
 import { decodeUtf8, encodeUtf8, utf8Length } from "../../src/common/utf8";
 import { Backoff } from "../../src/common/backoff";
 import { Fifo } from "../../src/common/fifo";
+import { ConfigError, ProtocolError } from "../../src/common/errors";
 
 describe("UTF-8", () => {
 	const samples: [string, string][] = [
@@ -89,5 +90,23 @@ describe("Fifo", () => {
 		while (fifo.length > 0) check(fifo.shift()).toBe(expected++);
 		check(fifo.shift()).toBeUndefined();
 		check(expected).toBe(5000);
+	});
+});
+
+// In the XS run these execute after the runtime is frozen as Moddable's preload leaves
+// it (tools/xs-preload.ts), where assigning `this.name` in a constructor throws.
+describe("typed errors", () => {
+	it("a ProtocolError keeps its name, code and message", () => {
+		const error = new ProtocolError("MALFORMED_PACKET", "remaining length over 4 bytes");
+		check(error instanceof Error).toBe(true);
+		check(error.name).toBe("ProtocolError");
+		check(error.code).toBe("MALFORMED_PACKET");
+		check(String(error)).toBe("ProtocolError: remaining length over 4 bytes");
+	});
+	it("a ConfigError keeps its name and key, and names the key, not the value", () => {
+		const error = new ConfigError("broker", "mqtt://host[:port]");
+		check(error.name).toBe("ConfigError");
+		check(error.key).toBe("broker");
+		check(error.message).toBe('config "broker": expected mqtt://host[:port]');
 	});
 });

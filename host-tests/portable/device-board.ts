@@ -12,6 +12,7 @@ import type { MiniBroker } from "./mini-broker";
 import type { MiniGateway } from "./mini-gateway";
 import type { DecodedRetained } from "../../src/power/retained";
 import { readSlots } from "../../src/power/retained-slots";
+import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
 
 /** A frame lasts about 5 ms from the start signal. */
 const FRAME_MS = 5;
@@ -26,12 +27,18 @@ export class FakePower implements Power {
 	retained: Uint8Array | undefined;
 	wakeCause: WakeCause;
 	readonly retainedCapacity: number;
-	readonly sleeps: { ms: number; wake?: { pin: number; level: 0 | 1 } }[] = [];
+	readonly maxSleepMs: number | undefined;
+	readonly sleeps: { ms: number; wake?: { pin: number; level: 0 | 1 }; radio: "on" | "off" }[] = [];
 
-	constructor(retained?: Uint8Array, wakeCause: WakeCause = retained ? "timer" : "reset", capacity = 2048) {
+	/**
+	 * `capacity` defaults to the ESP8266's, the smallest board's: every sleepy suite then
+	 * fails when a record outgrows a device. `maxSleepMs` undefined: no limit (an ESP32).
+	 */
+	constructor(retained?: Uint8Array, wakeCause: WakeCause = retained ? "timer" : "reset", capacity = ESP8266_RETAINED_CAPACITY, maxSleepMs?: number) {
 		this.retained = retained;
 		this.wakeCause = wakeCause;
 		this.retainedCapacity = capacity;
+		this.maxSleepMs = maxSleepMs;
 	}
 
 	readRetained(): Uint8Array | undefined {
@@ -42,8 +49,8 @@ export class FakePower implements Power {
 		this.retained = bytes.slice();
 	}
 
-	deepSleep(ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }): void {
-		this.sleeps.push({ ms, wake });
+	deepSleep(ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }, radio: "on" | "off" = "on"): void {
+		this.sleeps.push({ ms, wake, radio });
 		// The next boot is this sleep's timer firing (unless a test says otherwise).
 		this.wakeCause = "timer";
 	}

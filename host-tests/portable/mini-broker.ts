@@ -35,6 +35,8 @@ export class MiniBroker {
 	readonly received: Packet[][] = [];
 	/** Publications to these topics are acknowledged and then lost. */
 	readonly swallow = new Set<string>();
+	/** PUBACKs for publications to these topics come this many ms late (Infinity: never). */
+	readonly holdAcks = new Map<string, number>();
 	#board: FakeBoard | undefined;
 
 	/** Serves a stream the firmware opened on `board` (accepts it and answers what arrives). */
@@ -78,7 +80,7 @@ export class MiniBroker {
 				this.#send(stream, encode({ type: SUBACK, packetId: packet.packetId, returnCodes: packet.subscriptions.map((s) => s.qos) }));
 				return current;
 			case PUBLISH:
-				if (packet.qos === 1 && packet.packetId !== undefined) this.#send(stream, encode({ type: PUBACK, packetId: packet.packetId }));
+				if (packet.qos === 1 && packet.packetId !== undefined) this.#acknowledge(stream, packet.topic, packet.packetId);
 				this.published.push({ topic: packet.topic, payload: decodeUtf8(packet.payload), dup: packet.dup });
 				if (packet.retain) this.retained.set(packet.topic, decodeUtf8(packet.payload));
 				if (!this.swallow.has(packet.topic)) this.#route({ topic: packet.topic, payload: packet.payload.slice(), qos: packet.qos });
@@ -93,6 +95,14 @@ export class MiniBroker {
 			default:
 				return current;
 		}
+	}
+
+	#acknowledge(stream: FakeStream, topic: string, packetId: number): void {
+		const hold = this.holdAcks.get(topic) ?? 0;
+		if (hold === Infinity) return;
+		const ack = () => this.#send(stream, encode({ type: PUBACK, packetId }));
+		if (hold > 0) this.#board?.setTimer(ack, hold);
+		else ack();
 	}
 
 	#route(message: Message): void {

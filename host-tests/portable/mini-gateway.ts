@@ -25,6 +25,12 @@ export class MiniGateway {
 	sleepDuration: number | undefined;
 	/** Answers nothing (the gateway is down or out of range). */
 	silent = false;
+	/** Drops PINGREQs, as a gateway that knows clients by address does for an address it does not know. */
+	dropPingreq = false;
+	/** Answers PINGREQ with DISCONNECT, as a restarted gateway that knows clients by id does. */
+	forgotten = false;
+	/** The duration (keep-alive) and flags of the last CONNECT. */
+	lastConnect: { duration: number; cleanSession: boolean; will: boolean } | undefined;
 	#nextMsgId = 1;
 
 	/** Serves an endpoint the firmware opened on `board`. */
@@ -58,6 +64,8 @@ export class MiniGateway {
 		switch (message.type) {
 			case sn.CONNECT:
 				this.asleep = false;
+				this.forgotten = false;
+				this.lastConnect = { duration: message.duration, cleanSession: message.cleanSession, will: message.will };
 				if (message.will) reply({ type: sn.WILLTOPICREQ });
 				else reply({ type: sn.CONNACK, returnCode: 0 });
 				return;
@@ -85,6 +93,11 @@ export class MiniGateway {
 				return;
 			}
 			case sn.PINGREQ:
+				if (this.dropPingreq) return;
+				if (this.forgotten) {
+					reply({ type: sn.DISCONNECT });
+					return;
+				}
 				if (this.asleep && message.clientId)
 					for (const m of this.buffered.splice(0))
 						reply({ type: sn.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: m.topicId, msgId: this.#nextMsgId++, data: encodeUtf8(m.payload) });

@@ -95,36 +95,41 @@ describe("MQTT session: connecting", () => {
 });
 
 describe("MQTT session: keep-alive", () => {
-	it("sends PINGREQ after keep-alive seconds without sending", () => {
+	it("sends PINGREQ before keep-alive seconds pass without sending (3.1.2-23: the gap must not exceed it)", () => {
 		const session = online({ keepAlive: 10 }, 0);
-		check(session.nextTimeout()).toBe(10_000);
-		session.tick(9_999);
+		check(session.nextTimeout()).toBe(9_000);
+		session.tick(8_999);
 		check(sent(session)).toHaveLength(0);
-		session.tick(10_000);
+		session.tick(9_000);
 		check(sent(session).map((p) => p.type)).toEqual([PINGREQ]);
-		session.received(encode({ type: PINGRESP }), 10_050);
-		check(session.nextTimeout()).toBe(20_000);
+		session.received(encode({ type: PINGRESP }), 9_050);
+		check(session.nextTimeout()).toBe(18_000);
 	});
 
-	it("counts any packet sent as activity: a publish at 6 s moves the ping to 16 s", () => {
+	it("pings at most 5 s early on a long keep-alive", () => {
+		const session = online({ keepAlive: 600 }, 0);
+		check(session.nextTimeout()).toBe(595_000);
+	});
+
+	it("counts any packet sent as activity: a publish at 6 s moves the ping to 15 s", () => {
 		const session = online({ keepAlive: 10 }, 0);
 		session.received(encode({ type: PINGRESP }), 6_000);
 		session.publish("t", text("x"), 0, false, 6_000);
 		sent(session);
-		check(session.nextTimeout()).toBe(16_000);
+		check(session.nextTimeout()).toBe(15_000);
 	});
 
-	it("also pings when only sending: nothing received for keep-alive seconds asks for a PINGRESP", () => {
+	it("also pings when only sending: nothing received for most of keep-alive asks for a PINGRESP", () => {
 		const session = online({ keepAlive: 10 }, 0);
-		for (let t = 1000; t < 10_000; t += 1000) session.publish("t", text("x"), 0, false, t);
+		for (let t = 1000; t < 9_000; t += 1000) session.publish("t", text("x"), 0, false, t);
 		sent(session);
-		session.tick(10_000);
+		session.tick(9_000);
 		check(sent(session).map((p) => p.type)).toEqual([PINGREQ]);
 	});
 
 	it("declares the connection dead when nothing arrives within 1.5x keep-alive", () => {
 		const session = online({ keepAlive: 10 }, 0);
-		session.tick(10_000);
+		session.tick(9_000);
 		check(sent(session).map((p) => p.type)).toEqual([PINGREQ]);
 		check(session.nextTimeout()).toBe(15_000);
 		session.tick(14_999);
@@ -271,17 +276,44 @@ describe("MQTT session: reconnect (4.4)", () => {
 		]);
 	});
 
-	it("with a clean session, restarts every unacknowledged message from its PUBLISH (nothing lost)", () => {
+	it("with a clean session, never republishes a QoS 2 message after its PUBREL (4.3.3-1): it is done", () => {
 		const session = online({ cleanSession: true });
-		session.publish("b", text("B"), 2, false, 1);
+		let done = "pending";
+		session.publish("b", text("B"), 2, false, 1, (error) => (done = error ? error.code : "ok"));
 		sent(session);
 		session.received(encode({ type: PUBREC, packetId: 1 }), 2);
+		check(sent(session).map((p) => p.type)).toEqual([PUBREL]);
+		session.closed();
+		session.open(100);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		check(done).toBe("ok");
+		check(session.idle).toBe(true);
+	});
+
+	it("with a clean session, sends an unacknowledged message again as a first delivery (DUP 0), not lost", () => {
+		const session = online({ cleanSession: true });
+		session.publish("a", text("A"), 1, false, 1);
+		session.publish("b", text("B"), 2, false, 1);
 		sent(session);
 		session.closed();
 		session.open(100);
 		const resent = sent(session);
-		check(resent.map((p) => p.type)).toEqual([CONNECT, PUBLISH]);
-		check(asPublish(resent[1]).dup).toBe(true);
+		check(resent.map((p) => [p.type, p.type === PUBLISH ? p.dup : false])).toEqual([
+			[CONNECT, false],
+			[PUBLISH, false],
+			[PUBLISH, false],
+		]);
+	});
+
+	it("treats session present 1 in answer to a clean-session CONNECT as a protocol violation (3.2.2-1)", () => {
+		const session = new MqttSession({ ...base, cleanSession: true });
+		session.subscribe([{ topic: "home/#", qos: 1 }], 0);
+		session.open(0);
+		sent(session);
+		session.received(connack(true), 1);
+		const close = events(session).find((e) => e.type === "close");
+		check(close?.type === "close" && close.error?.code).toBe("PROTOCOL_VIOLATION");
+		check(session.status).toBe("offline");
 	});
 
 	it("resubscribes when the broker answers session-present=0, not when it answers 1", () => {

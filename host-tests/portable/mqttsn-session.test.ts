@@ -488,15 +488,24 @@ describe("MQTT-SN session: sleeping client", () => {
 		check(sent(session)).toHaveLength(0); // the subscription is kept: nothing to send again
 	});
 
-	it("loses the gateway when a wake-up's PINGREQ is never answered", () => {
-		const session = active();
+	it("CONNECTs (clean session false) when a wake-up's PINGREQ is never answered, and loses the gateway if that goes unanswered too", () => {
+		const session = active({ will: { topic: "s", payload: text("offline"), qos: 1, retain: true } });
 		session.sleep(60, 0);
 		deliver(session, { type: sn.DISCONNECT }, 1);
 		check(types(session)).toEqual([sn.DISCONNECT]);
 		session.checkMessages(10_000);
-		for (const t of [11_000, 12_000, 13_000, 14_000]) session.tick(t);
+		for (const t of [11_000, 12_000, 13_000]) session.tick(t);
+		// Nretry (3) retransmissions of PINGREQ, then a CONNECT instead of giving up.
 		check(types(session)).toEqual([sn.PINGREQ, sn.PINGREQ, sn.PINGREQ, sn.PINGREQ]);
-		check(disconnectError(events(session).filter((e) => e.type !== "asleep"))?.code).toBe("GATEWAY_LOST");
+		session.tick(14_000);
+		// With the will: a gateway that lost the session lost it too.
+		check(sent(session)).toEqual([{ type: sn.CONNECT, will: true, cleanSession: false, duration: 60, clientId: "lamp" }]);
+		check(events(session).filter((e) => e.type === "reconnecting")).toHaveLength(1);
+		// Until CONNACK the gateway may still hold the sleeping session: it is kept so.
+		check(session.asleepAtGateway).toBe(true);
+		check(session.exportState().asleep).toBe(true);
+		for (const t of [15_000, 16_000, 17_000, 18_000]) session.tick(t);
+		check(disconnectError(events(session))?.code).toBe("GATEWAY_LOST");
 	});
 
 	it("refuses to sleep unless active and to collect messages unless asleep", () => {

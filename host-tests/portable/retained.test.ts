@@ -22,6 +22,8 @@ const STATE: RetainedState = {
 	reconnectAttempt: 3,
 	lampOn: true,
 	protocol: "mqtt",
+	sleepMs: 3_600_000,
+	chainMs: 82_800_000,
 	session: new Uint8Array([1, 2, 3, 4, 5]),
 };
 
@@ -88,11 +90,12 @@ describe("Retained store", () => {
 	});
 
 	it("keeps a state too large for the board without its session", () => {
-		// Slots of 60 bytes: room for the fixed fields (41), not for a 100-byte session.
+		// Slots of 60 bytes: room for the fixed fields (49), not for a 100-byte session.
 		const power = new FakePower(undefined, "reset", 120);
 		const board = new FakeBoard();
 		new RetainedStore(board, power, "mqtt", 1000).save({ lastReadAt: 0, reconnectAttempt: 0, lampOn: false, session: new Uint8Array(100) });
-		check(board.events("warning")).toHaveLength(1);
+		// Never silent: a typed error with the sizes.
+		check(board.events("error").map((e) => [e.code, e.bytes, e.capacity])).toEqual([["RETAINED_TOO_LARGE", 149, 60]]);
 		const kept = retainedIn(power);
 		check("state" in kept && [kept.state.protocol, kept.state.session.length, kept.state.bootCount]).toEqual(["none", 0, 1]);
 	});

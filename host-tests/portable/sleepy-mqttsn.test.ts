@@ -6,6 +6,7 @@ import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import * as sn from "../../src/mqttsn/packet";
 import { sleepDuration } from "../../src/app/sleepy-mqttsn";
+import { SLEEPY_MQTTSN_PORT } from "../../src/app/sleepy-mqttsn-timing";
 import { DeviceBoard, FakePower, run } from "./device-board";
 import { MiniGateway } from "./mini-gateway";
 import { expectConfigError } from "./errors";
@@ -77,9 +78,84 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		check(gateway.received[2][0]).toBe(sn.PINGREQ);
 	});
 
+	it("a PINGREQ the gateway drops is sent again, then replaced by CONNECT (clean session false) within the wake", async () => {
+		const power = new FakePower();
+		const gateway = new MiniGateway();
+		await wake(power, gateway);
+		gateway.dropPingreq = true;
+		const board = await wake(power, gateway);
+		const sleep = board.events("sleep")[0];
+		check(sleep.reason).toBe("done");
+		// Tretry is a fifth of the 5 s network deadline: PINGREQ at 0 and 1 s, CONNECT at 2 s.
+		check(sleep.awakeMs as number).toBeGreaterThanOrEqual(2000);
+		check(sleep.awakeMs as number).toBeLessThan(2500);
+		check(gateway.received[1].slice(0, 3)).toEqual([sn.PINGREQ, sn.PINGREQ, sn.CONNECT]);
+		check(gateway.lastConnect).toEqual({ duration: 118, cleanSession: false, will: true });
+		check(board.events("warning").map((e) => e.message)).toEqual(["no PINGRESP to 2 PINGREQs: the gateway does not hold this sleeping session"]);
+		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(2);
+		check(gateway.asleep).toBe(true);
+	});
+
+	it("a resumed session the gateway forgot reconnects and still counts its commands collected (sleeps done, not at maxAwake)", async () => {
+		const power = new FakePower();
+		const gateway = new MiniGateway();
+		await wake(power, gateway);
+		gateway.forgotten = true;
+		const board = await wake(power, gateway);
+		const sleep = board.events("sleep")[0];
+		check(sleep.reason).toBe("done");
+		check(sleep.awakeMs as number).toBeLessThan(2000);
+		check(gateway.received[1].slice(0, 2)).toEqual([sn.PINGREQ, sn.CONNECT]);
+		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(2);
+	});
+
+	it("connects with a keep-alive longer than a sleep and a wake, so the broker does not publish the will while it sleeps", async () => {
+		const gateway = new MiniGateway();
+		await wake(new FakePower(), gateway);
+		// 60 s asleep and 10 s awake at most: 1.25 x 70 + 30 s.
+		check(gateway.lastConnect?.duration).toBe(118);
+		check(gateway.lastConnect!.duration * 1000).toBeGreaterThan(60_000 + 10_000);
+	});
+
 	it("tells the gateway a sleep long enough to boot and reconnect in, within the 16-bit field", () => {
 		check(sleepDuration(60)).toBe(105);
 		check(sleepDuration(86_400)).toBe(65_535);
+	});
+});
+
+describe("Sleepy MQTT-SN defaults for gateways that know clients by address", () => {
+	const parse = (raw: Record<string, string>) => {
+		const config = parseConfig({ protocol: "mqttsn", gateway: "udp://gw.local", clientId: "sensor-sn", buttonPin: "-1", ...raw }, { wifi: false });
+		if (config.protocol !== "mqttsn") throw new Error("expected the mqttsn protocol");
+		return config.mqttsn;
+	};
+
+	it("sleepy: a fixed local port, Tretry a fifth of the network deadline, a keep-alive over a whole cycle", () => {
+		const sleepy = parse({ mode: "sleepy" });
+		check(sleepy.localPort).toBe(SLEEPY_MQTTSN_PORT);
+		check(SLEEPY_MQTTSN_PORT).toBe(1885);
+		// networkDeadline 10 s: PINGREQ at 0 and 2 s, CONNECT at 4 s, 6 s, 8 s.
+		check(sleepy.tRetry).toBe(2000);
+		// sleepInterval 300 s + maxAwake 30 s, with the sleep duration's margins.
+		check(sleepy.keepAlive).toBe(443);
+		check(sleepy.keepAlive * 1.5 * 1000).toBeGreaterThan(300_000 + 30_000);
+		const long = parse({ mode: "sleepy", sleepInterval: "86400", maxAwake: "60", networkDeadline: "30" });
+		check([long.keepAlive, long.tRetry]).toEqual([65_535, 6000]);
+		// Always-on keeps the specification's timers and any free port.
+		const alwaysOn = parse({});
+		check([alwaysOn.localPort, alwaysOn.tRetry, alwaysOn.keepAlive]).toEqual([0, 10_000, 60]);
+	});
+
+	it("sleepy: takes explicit values that work, refuses a Tretry near the deadline and a keep-alive shorter than a cycle", () => {
+		check(parse({ mode: "sleepy", mqttsnPort: "0", tRetry: "3000", keepAlive: "331" })).toEqual({ ...parse({ mode: "sleepy" }), localPort: 0, tRetry: 3000, keepAlive: 331 });
+		check(parse({ mode: "sleepy", keepAlive: "0" }).keepAlive).toBe(0);
+		// The old defaults: Tretry equal to the 10 s network deadline, 60 s keep-alive against a 300 s sleep.
+		expectConfigError(() => parse({ mode: "sleepy", tRetry: "10000" }), "tRetry");
+		expectConfigError(() => parse({ mode: "sleepy", tRetry: "3334" }), "tRetry");
+		expectConfigError(() => parse({ mode: "sleepy", keepAlive: "60" }), "keepAlive");
+		expectConfigError(() => parse({ mode: "sleepy", keepAlive: "330" }), "keepAlive");
+		// QoS -1 never connects: neither applies.
+		check(parse({ mode: "sleepy", qos: "-1", telemetryTopic: "t1", tRetry: "10000", keepAlive: "60" }).tRetry).toBe(10_000);
 	});
 });
 

@@ -107,6 +107,35 @@ describe("Sleepy wake cycle (MQTT)", () => {
 		check(sleep.awakeMs as number).toBeLessThan(10_100);
 	});
 
+	it("waits for the reading's acknowledgement before it sleeps, however late it comes", async () => {
+		const power = new FakePower();
+		const broker = new MiniBroker();
+		// The marker comes back at once; only the reading's PUBACK is late.
+		broker.holdAcks.set("home/office/dht22", 2000);
+		const board = await wake(power, broker);
+		const sleep = board.events("sleep")[0];
+		check(sleep.reason).toBe("done");
+		check(sleep.awakeMs as number).toBeGreaterThanOrEqual(2000);
+		check(sleep.awakeMs as number).toBeLessThan(2200);
+		// Never acknowledged: the wake does not call itself done, it runs out of time.
+		const unacknowledged = new MiniBroker();
+		unacknowledged.holdAcks.set("home/office/dht22", Infinity);
+		check((await wake(new FakePower(), unacknowledged)).events("sleep")[0].reason).toBe("max-awake");
+	});
+
+	it("waits for the acknowledgement of its asleep status too, not only the reading's", async () => {
+		const power = new FakePower();
+		const broker = new MiniBroker();
+		broker.holdAcks.set("home/office/lamp/status", 2000);
+		const board = await wake(power, broker);
+		const sleep = board.events("sleep")[0];
+		check(sleep.reason).toBe("done");
+		check(sleep.awakeMs as number).toBeGreaterThanOrEqual(2000);
+		const unacknowledged = new MiniBroker();
+		unacknowledged.holdAcks.set("home/office/lamp/status", Infinity);
+		check((await wake(new FakePower(), unacknowledged)).events("sleep")[0].reason).toBe("max-awake");
+	});
+
 	it("woken by the button: toggles the lamp and publishes its state", async () => {
 		const power = new FakePower();
 		const broker = new MiniBroker();

@@ -8,19 +8,28 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { bundleForXs } from "../../tools/xs-bundle";
+import { FREEZE_AS_PRELOAD } from "../../tools/xs-preload";
 import { XsMachine } from "../../tools/xsnap";
 import type { XsTestResult } from "./harness";
 
 const PORTABLE = fileURLToPath(new URL("../portable/", import.meta.url));
 const suites = readdirSync(PORTABLE).filter((name) => name.endsWith(".test.ts")).sort();
 
-async function runPortableSuitesInXs(): Promise<XsTestResult[]> {
+interface XsRun {
+	readonly results: XsTestResult[];
+	/** What FREEZE_AS_PRELOAD froze before the tests ran. */
+	readonly preload: { builtInsFrozen: boolean; preloadedFunctions: number; preloadedFrozen: boolean };
+}
+
+async function runPortableSuitesInXs(): Promise<XsRun> {
 	const entry = [
 		`import { runAll } from "../xs/harness";`,
 		...suites.map((name) => `import "./${name}";`),
-		`runAll().then((results) => { globalThis.xsResults = JSON.stringify(results); });`,
+		// Imports run first; then the runtime is frozen as the device's preload leaves it.
+		FREEZE_AS_PRELOAD,
+		`runAll().then((results) => { globalThis.xsResults = JSON.stringify({ results, preload: globalThis.xsPreload }); });`,
 	].join("\n");
-	const script = await bundleForXs(entry, PORTABLE);
+	const script = await bundleForXs(entry, PORTABLE, { preload: true });
 	const dir = mkdtempSync(join(tmpdir(), "xs-tests-"));
 	const machine = new XsMachine();
 	try {
@@ -28,16 +37,16 @@ async function runPortableSuitesInXs(): Promise<XsTestResult[]> {
 		writeFileSync(path, script);
 		await machine.runScript(path);
 		const reply = await machine.evaluate(`new TextEncoder().encode(globalThis.xsResults ?? "null").buffer`);
-		const results = JSON.parse(new TextDecoder().decode(reply.result)) as XsTestResult[] | null;
-		if (!results) throw new Error(`the XS run did not finish: ${machine.output}`);
-		return results;
+		const run = JSON.parse(new TextDecoder().decode(reply.result)) as XsRun | null;
+		if (!run) throw new Error(`the XS run did not finish: ${machine.output}`);
+		return run;
 	} finally {
 		await machine.close();
 		rmSync(dir, { recursive: true, force: true });
 	}
 }
 
-const results = await runPortableSuitesInXs();
+const { results, preload } = await runPortableSuitesInXs();
 const passed = results.filter((r) => r.ok).length;
 console.log(`XS engine (xsnap-worker): ${passed} of ${results.length} portable tests passed, from ${suites.length} suites`);
 
@@ -45,6 +54,11 @@ describe("XS engine", () => {
 	it("ran every portable suite", () => {
 		expect(suites.length).toBeGreaterThan(0);
 		expect(results.length).toBeGreaterThan(suites.length);
+	});
+	it("ran them on a runtime frozen as Moddable's preload leaves it", () => {
+		expect(preload.builtInsFrozen).toBe(true);
+		expect(preload.preloadedFunctions).toBeGreaterThan(100);
+		expect(preload.preloadedFrozen).toBe(true);
 	});
 	for (const result of results) {
 		it(result.name, () => {

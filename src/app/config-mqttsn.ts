@@ -8,12 +8,14 @@ import { ConfigError } from "../common/errors";
 import type { GatewayHost } from "../mqttsn/client";
 import { N_RETRY, T_RETRY, T_WAIT, type SearchTarget } from "../mqttsn/session";
 import type { ConfigReader } from "./config-reader";
+import type { DeviceConfig } from "./config-device";
+import { maxSleepyTRetry, SLEEPY_MQTTSN_PORT, sleepyKeepAlive, sleepyTRetry } from "./sleepy-mqttsn-timing";
 
 export interface MqttSnConfig {
 	/** A configured gateway, or undefined to discover one with SEARCHGW. */
 	readonly gateway?: GatewayHost;
 	readonly search: SearchTarget;
-	/** Local UDP port; 0 for any. */
+	/** Local UDP port; 0 for any (the default always-on; sleepy binds SLEEPY_MQTTSN_PORT). */
 	readonly localPort: number;
 	readonly clientId: string;
 	/** Seconds. */
@@ -38,7 +40,8 @@ export interface MqttSnConfig {
 /** MQTT-SN has no registered port; 1883 is what most gateways and clients use over UDP. */
 const DEFAULT_PORT = 1883;
 
-export function parseMqttSnConfig(config: ConfigReader): MqttSnConfig {
+/** The device's power mode and wake timing decide several defaults (sleepy-mqttsn-timing.ts). */
+export function parseMqttSnConfig(config: ConfigReader, device: Pick<DeviceConfig, "mode" | "sleepInterval" | "maxAwake" | "networkDeadline">): MqttSnConfig {
 	const gatewayUrl = config.optionalString("gateway");
 	const search = parseUdpUrl(config.string("gatewaySearch", `udp://255.255.255.255:${DEFAULT_PORT}`), "gatewaySearch");
 	if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(search.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
@@ -49,17 +52,31 @@ export function parseMqttSnConfig(config: ConfigReader): MqttSnConfig {
 	if (!/^[\x21-\x7e]{0,23}$/.test(clientId)) throw new ConfigError("clientId", "up to 23 printable ASCII characters without spaces (MQTT-SN 5.3.1)");
 	if (clientId === "" && !cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
 	const qos = config.integer("qos", 1, -1, 2);
+	const sleepy = device.mode === "sleepy";
+	// A sleeping session's CONNECTs and PINGREQs; QoS -1 sends neither.
+	const session = sleepy && qos !== -1;
+	const keepAlive = config.integer("keepAlive", session ? sleepyKeepAlive(device.sleepInterval / 1000, device.maxAwake / 1000) : 60, 0, 65535);
+	// 65535, the field's largest, is the answer for sleeps longer than that: the broker allows 1.5 times it, over a day.
+	if (session && keepAlive !== 0 && keepAlive !== 0xffff && keepAlive * 1000 <= device.sleepInterval + device.maxAwake)
+		throw new ConfigError(
+			"keepAlive",
+			"0, or seconds over sleepInterval + maxAwake (at most 65535) in sleepy mode: gateways that do not ping the broker for a sleeping client let the broker's keep-alive (1.5 x keepAlive) publish the will while the device sleeps",
+		);
+	const tRetry = config.integer("tRetry", session ? sleepyTRetry(device.networkDeadline) : T_RETRY, 10, 3_600_000);
+	if (session && tRetry > maxSleepyTRetry(device.networkDeadline))
+		throw new ConfigError("tRetry", "ms at most a third of networkDeadline in sleepy mode, so a lost PINGREQ is sent again, and a CONNECT follows, within one wake");
 	return {
 		gateway: gatewayUrl === undefined ? undefined : parseUdpUrl(gatewayUrl, "gateway"),
 		search: { address: search.host, port: search.port, radius: config.integer("searchRadius", 1, 0, 255) },
-		localPort: config.integer("mqttsnPort", 0, 0, 65535),
+		// Sleepy: the same port after every deep sleep, so a gateway that knows clients by address still knows this one.
+		localPort: config.integer("mqttsnPort", sleepy ? SLEEPY_MQTTSN_PORT : 0, 0, 65535),
 		clientId,
-		keepAlive: config.integer("keepAlive", 60, 0, 65535),
+		keepAlive,
 		cleanSession,
 		qos: Math.max(0, qos) as 0 | 1 | 2,
 		connectionless: qos === -1,
 		predefinedTopics: parsePredefinedTopics(config.optionalString("predefinedTopics")),
-		tRetry: config.integer("tRetry", T_RETRY, 10, 3_600_000),
+		tRetry,
 		nRetry: config.integer("nRetry", N_RETRY, 0, 100),
 		tWait: config.integer("tWait", T_WAIT, 10, 86_400_000),
 		maxPacketSize: config.integer("maxPacketSize", 1024, 16, 65535),

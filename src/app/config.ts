@@ -82,7 +82,7 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 		case "mqtt":
 			return { protocol, lamp, device, mqtt: parseMqttConfig(config) };
 		case "mqttsn": {
-			const mqttsn = parseMqttSnConfig(config);
+			const mqttsn = parseMqttSnConfig(config, device);
 			checkConnectionless(mqttsn, device.mode, device.telemetryTopic);
 			return { protocol, lamp, device, mqttsn };
 		}

@@ -15,6 +15,7 @@ import { decodeSessionState, encodeSessionState } from "../mqtt/state";
 import type { SessionState } from "../mqtt/session";
 import type { MqttFirmwareConfig } from "./config";
 import { clientOptions } from "./mqtt-lamp";
+import { sleepyVocabulary } from "./retained-vocabulary";
 import type { SessionFactory, SleepySession } from "./sleepy";
 
 /** The topic only this device subscribes to, where its wake markers come back. */
@@ -25,13 +26,15 @@ export function markerTopic(clientId: string): string {
 export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): SessionFactory {
 	return ({ state: stateBytes, reconnectAttempt, bootCount, handlers, report }): SleepySession => {
 		const { mqtt, lamp: settings } = config;
+		const marker = markerTopic(mqtt.clientId);
+		// Retained compactly: configured topics by index, the firmware's own payloads in binary.
+		const vocabulary = sleepyVocabulary(config, [marker]);
 		let state: SessionState | undefined;
 		try {
-			state = stateBytes && stateBytes.length > 0 ? decodeSessionState(stateBytes) : undefined;
+			state = stateBytes && stateBytes.length > 0 ? decodeSessionState(stateBytes, vocabulary) : undefined;
 		} catch (error) {
 			report(error as Error);
 		}
-		const marker = markerTopic(mqtt.clientId);
 		const nonce = String(bootCount);
 		let markerBack: () => void = () => undefined;
 		const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
@@ -74,7 +77,7 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 				client.stop();
 			},
 			abort: () => client.stop(),
-			exportState: () => encodeSessionState(client.session.exportState()),
+			exportState: () => encodeSessionState(client.session.exportState(), vocabulary),
 			get reconnectAttempt() {
 				return client.reconnectAttempt;
 			},

@@ -4,21 +4,31 @@
  * and subscriptions, and buffers messages for it. On the next wake, restored asleep
  * from retained memory, it collects those with PINGREQ(client id) until PINGRESP, then
  * CONNECTs (active again, nothing registered or subscribed anew) to publish its
- * reading, and sleeps again.
+ * reading, and sleeps again. A gateway that does not answer the PINGREQ (it restarted,
+ * or it knows clients by address and this one is new) gets a CONNECT with clean
+ * session false within the same wake; the defaults that keep that rare are in
+ * sleepy-mqttsn-timing.ts.
  */
 import type { Board } from "../common/board";
+import { ProtocolError } from "../common/errors";
 import { MqttSnClient } from "../mqttsn/client";
-import { decodeSessionState, type SessionState } from "../mqttsn/state";
+import { decodeSessionState, encodeSessionState, type SessionState } from "../mqttsn/state";
 import type { MqttSnFirmwareConfig } from "./config";
 import { clientOptions } from "./mqttsn-lamp";
+import { sleepyVocabulary } from "./retained-vocabulary";
 import type { SessionFactory, SleepySession } from "./sleepy";
+import { sleepDuration, WAKE_PINGREQ_RETRIES } from "./sleepy-mqttsn-timing";
+
+export { sleepDuration };
 
 export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig): SessionFactory {
 	return ({ state: stateBytes, reconnectAttempt, handlers, report }): SleepySession => {
 		const { mqttsn, lamp: settings } = config;
+		// Retained compactly: configured topics by index, the firmware's own payloads in binary.
+		const vocabulary = sleepyVocabulary(config);
 		let state: SessionState | undefined;
 		try {
-			state = stateBytes && stateBytes.length > 0 ? decodeSessionState(stateBytes) : undefined;
+			state = stateBytes && stateBytes.length > 0 ? decodeSessionState(stateBytes, vocabulary) : undefined;
 		} catch (error) {
 			report(error as Error);
 		}
@@ -29,19 +39,29 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 		const client: MqttSnClient = new MqttSnClient(board, {
 			...clientOptions(config),
 			cleanSession: false,
+			awakeRetries: WAKE_PINGREQ_RETRIES,
 			reconnectAttempt,
 			state,
 			onReadyAsleep() {
-				client.checkMessages().then(() => {
-					board.log("commands-collected", { gateway: "asleep session" });
-					collected();
-					client.wake();
-				}, report);
+				client.checkMessages().then(
+					() => {
+						board.log("commands-collected", { gateway: "asleep session" });
+						collected();
+						client.wake();
+					},
+					// Unanswered, the session CONNECTs again by itself; stopped, the wake is over.
+					(error: Error) => {
+						if (!(error instanceof ProtocolError && error.code === "CLOSED")) board.log("warning", { message: error.message });
+					},
+				);
 			},
 			onConnect() {
 				board.log("connected", { clientId: client.session.clientId, resumed: asleep });
-				// A session that was not asleep has nothing buffered for us.
-				if (!asleep) collected();
+				// Connected, the commands are collected: after PINGRESP, what the gateway buffered
+				// has arrived; after a CONNECT that replaced an unanswered PINGREQ, what the broker
+				// still queues follows while the wake waits for its acknowledgements, or is
+				// buffered for the next wake once the device sleeps (DISCONNECT with a duration).
+				collected();
 				handlers.onConnect();
 			},
 			onMessage(message) {
@@ -65,19 +85,10 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 				await client.sleep(sleepDuration(seconds));
 			},
 			abort: () => client.stop(),
-			exportState: () => client.exportState(),
+			exportState: () => encodeSessionState(client.session.exportState(), vocabulary),
 			get reconnectAttempt() {
 				return client.reconnectAttempt;
 			},
 		};
 	};
-}
-
-/**
- * The sleep duration told to the gateway: it counts the client lost (and publishes its
- * will) once that passes without a PINGREQ, so it must cover the sleep plus booting and
- * joining the network, with room for a slow RTC clock. The field has 16 bits (6.14).
- */
-export function sleepDuration(seconds: number): number {
-	return Math.min(0xffff, Math.ceil(seconds * 1.25) + 30);
 }

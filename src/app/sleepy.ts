@@ -12,9 +12,11 @@ import { Dht22 } from "../drivers/dht22/sensor";
 import type { Lamp } from "../drivers/lamp";
 import type { SessionProtocol } from "../power/retained";
 import { RetainedStore } from "../power/retained-store";
+import { radioAfter, sleepLeg } from "../power/sleep-chain";
 import { WakeCycle, type SleepReason } from "../power/wake-cycle";
 import type { FirmwareConfig } from "./config";
 import { LampApp, within, type Publish, type RunningApp } from "./lamp-app";
+import { asleepStatus } from "./sleepy-status";
 import { sendReading } from "./telemetry";
 
 /** What a protocol gives the wake cycle. */
@@ -67,6 +69,13 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 	const { device } = config;
 	const start = board.now();
 	const store = new RetainedStore(board, power, protocol, device.sleepInterval);
+	const button = device.button;
+	const wakePin = button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } as const : undefined;
+	if (store.legWake) {
+		// Between two legs of a sleep the chip cannot time in one: no sensor, no network.
+		store.sleepLeg(wakePin);
+		return { stop: async () => undefined };
+	}
 	const { state } = store;
 	lamp.set(state.lampOn);
 	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
@@ -81,10 +90,9 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 	const session = makeSession({ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount, handlers, report: reportError });
 	const app = new LampApp(board, lamp, config.lamp, qos, session.publish);
 	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt });
-	const retain = () =>
-		store.save({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: session.reconnectAttempt, lampOn: lamp.on, session: session.exportState() });
+	const snapshot = () => ({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: session.reconnectAttempt, lampOn: lamp.on, session: session.exportState() });
+	const retain = () => store.save(snapshot());
 
-	const button = device.button;
 	const input = button ? new Button(board, { ...button, onPress: () => app.press(), onLongPress: undefined }) : undefined;
 	if (power.wakeCause === "button") app.press();
 
@@ -126,8 +134,7 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 	// Queued before the connection opens, so they leave with CONNECT in the first flight
 	// and their acknowledgements come back with CONNACK: no round trip of their own.
 	// "asleep" names the next wake; the few ms until then are spent awake.
-	const wakeAt = board.epochMs() > 0 ? `,"wakeAt":${Math.floor((board.epochMs() + device.sleepInterval) / 1000)}` : "";
-	const status = `{"status":"asleep","wakeIn":${device.sleepInterval / 1000}${wakeAt}}`;
+	const status = asleepStatus(device.sleepInterval, board.epochMs());
 	session.publish(config.lamp.statusTopic, status, 1, true).catch(reportError);
 	// The state is retained at the broker: said again only when it may not be known there.
 	if (store.session === undefined) app.publishState();
@@ -159,9 +166,12 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 		}
 		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is retained.
 		session.abort();
-		retain();
-		board.log("sleep", { reason, awakeMs: Math.round(board.now() - start), sleepMs: device.sleepInterval, boot: state.bootCount });
-		power.deepSleep(device.sleepInterval, button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } : undefined);
+		// A sleep longer than the chip can time starts with its first leg (power/sleep-chain.ts).
+		const leg = sleepLeg(device.sleepInterval, power.maxSleepMs);
+		store.save(snapshot(), leg);
+		const legs = leg.chainMs > 0 ? { legMs: leg.ms } : {};
+		board.log("sleep", { reason, awakeMs: Math.round(board.now() - start), sleepMs: device.sleepInterval, ...legs, boot: state.bootCount });
+		power.deepSleep(leg.ms, wakePin, radioAfter(leg));
 	};
 	pollSoon();
 

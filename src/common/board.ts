@@ -42,6 +42,8 @@ export interface DatagramOptions {
 	onMessage(bytes: Uint8Array, address: string, port: number): void;
 	/** Called once the socket is bound and `port` is known. */
 	onReady?(): void;
+	/** Called instead of `onReady` when the socket cannot be bound (a typed BIND_FAILED error); the endpoint is then dead. */
+	onError?(error: Error): void;
 }
 
 export interface Datagram {
@@ -87,8 +89,17 @@ export interface Power {
 	/** The bytes last written, or undefined when there are none (they may be corrupt: check them). */
 	readRetained(): Uint8Array | undefined;
 	writeRetained(bytes: Uint8Array): void;
-	/** Sleeps `ms`, waking early when `wake.pin` reads `wake.level` where the chip allows. Ends the firmware. */
-	deepSleep(ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }): void;
+	/**
+	 * The longest single sleep the chip can time (ESP8266: its uint32 of microseconds);
+	 * undefined for no limit. The firmware chains longer sleeps (power/sleep-chain.ts).
+	 */
+	readonly maxSleepMs?: number;
+	/**
+	 * Sleeps `ms`, waking early when `wake.pin` reads `wake.level` where the chip allows.
+	 * `radio` "off": the next boot needs no network (a chained leg), so the chip may keep
+	 * its RF off then (ESP8266). Ends the firmware.
+	 */
+	deepSleep(ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }, radio?: "on" | "off"): void;
 }
 
 /** Certificate signature algorithms (RFC 4055 / RFC 5758 names) a board can check. */

@@ -17,6 +17,7 @@ export type ProtocolErrorCode =
 	| "CONNECTION_LOST" // the transport closed under a request
 	| "TLS_CERTIFICATE_REJECTED" // the server's certificate failed verification (unknown CA, other host name, expired)
 	| "CLOSED" // the client was stopped
+	| "BIND_FAILED" // a local socket could not be bound (the port is taken or not allowed)
 	| "UNKNOWN_PACKET_TYPE" // a message type the protocol reserves (MQTT-SN MsgType)
 	| "GATEWAY_LOST" // the MQTT-SN gateway stopped answering (retries exhausted, ADVERTISEs missed)
 	| "REJECTED_CONGESTION" // the MQTT-SN gateway kept answering "rejected: congestion"
@@ -29,6 +30,7 @@ export type ProtocolErrorCode =
 	| "SENSOR_CHECKSUM" // a sensor frame whose checksum byte does not match its data
 	| "SENSOR_OUT_OF_RANGE" // a sensor value outside what the part can measure
 	| "EXCHANGE_TIMEOUT" // a CoAP request got no acknowledgement or response in time (MAX_TRANSMIT_WAIT)
+	| "RETAINED_TOO_LARGE" // the state to keep across deep sleep is over the board's retained memory
 	| "RESET_BY_PEER"; // the CoAP peer answered a message with a Reset
 
 export class ProtocolError extends Error {

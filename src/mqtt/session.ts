@@ -102,11 +102,17 @@ type Request =
 export type SessionStatus = "offline" | "connecting" | "online";
 
 const DUP = 0x08;
+/** PINGREQ leaves this share of the keep-alive early, at most MAX_PING_MARGIN_MS. */
+const PING_MARGIN = 0.1;
+const MAX_PING_MARGIN_MS = 5000;
 
 export class MqttSession {
 	readonly clientId: string;
 	readonly #options: SessionOptions;
 	readonly #keepAliveMs: number;
+	/** Idle time after which PINGREQ goes out: inside the keep-alive, so that timer latency
+	 * never stretches the gap between packets past it (3.1.2-23). */
+	readonly #pingAfterMs: number;
 	readonly #maxPacketSize: number;
 	readonly #window: number;
 	readonly #maxQueued: number;
@@ -137,6 +143,7 @@ export class MqttSession {
 	constructor(options: SessionOptions) {
 		this.#options = options;
 		this.#keepAliveMs = options.keepAlive * 1000;
+		this.#pingAfterMs = this.#keepAliveMs - Math.min(this.#keepAliveMs * PING_MARGIN, MAX_PING_MARGIN_MS);
 		this.#maxPacketSize = options.maxPacketSize ?? 8192;
 		this.#window = options.inflightWindow ?? 16;
 		this.#maxQueued = options.maxQueued ?? 100;
@@ -187,9 +194,19 @@ export class MqttSession {
 			now,
 		);
 		if (options.cleanSession) {
-			// A new session knows none of the old packet ids: restart every message from
-			// its PUBLISH (at least once rather than lost), forget incoming QoS 2 state.
-			for (const message of this.#inflight.values()) message.released = false;
+			// A clean session discards the old one (3.1.2-6). A QoS 2 message whose PUBREC
+			// came back is the broker's now: it must never be published again (4.3.3-1), so it
+			// is done. One not yet acknowledged starts over as a first delivery in the new
+			// session (DUP 0): at least once rather than lost. Incoming QoS 2 state goes too.
+			for (const [packetId, message] of this.#inflight) {
+				if (message.released) {
+					this.#inflight.delete(packetId);
+					takeDone(message)?.();
+				} else {
+					message.packet[0] &= ~DUP;
+					message.sent = false;
+				}
+			}
 			this.#awaitingRelease.clear();
 			for (const [id, request] of this.#requests) {
 				if (request.kind === "unsubscribe") {
@@ -238,7 +255,8 @@ export class MqttSession {
 			this.#fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", `nothing received from the broker for ${now - this.#lastReceived} ms`));
 			return;
 		}
-		if (!this.#pingOutstanding && (now - this.#lastSent >= keepAlive || now - this.#lastReceived >= keepAlive)) {
+		const pingAfter = this.#pingAfterMs;
+		if (!this.#pingOutstanding && (now - this.#lastSent >= pingAfter || now - this.#lastReceived >= pingAfter)) {
 			this.#pingOutstanding = true;
 			this.#send(encode({ type: PINGREQ }), now);
 		}
@@ -251,7 +269,8 @@ export class MqttSession {
 		if (this.#status !== "online" || keepAlive === 0) return undefined;
 		const dead = this.#lastReceived + keepAlive * 1.5;
 		if (this.#pingOutstanding) return dead;
-		return Math.min(dead, this.#lastSent + keepAlive, this.#lastReceived + keepAlive);
+		const pingAfter = this.#pingAfterMs;
+		return Math.min(dead, this.#lastSent + pingAfter, this.#lastReceived + pingAfter);
 	}
 
 	// --- what the application wants -----------------------------------------------------
@@ -404,6 +423,9 @@ export class MqttSession {
 			const reason = CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`;
 			throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${reason}`);
 		}
+		// The server MUST answer a clean-session CONNECT with session present 0 (3.2.2-1):
+		// trusting a 1 would stop the resubscription and leave the lamp deaf.
+		if (sessionPresent && this.#options.cleanSession) throw violation("session present 1 in answer to a clean-session CONNECT (3.2.2-1)");
 		this.#status = "online";
 		if (!sessionPresent) {
 			// The broker holds no QoS 2 delivery to us either: every id it sends from now on is

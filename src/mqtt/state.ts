@@ -4,96 +4,107 @@
  * messages with the packet ids it gave them and knows its subscriptions are active, so
  * a wake publishes without resubscribing.
  *
+ * Compact, since it must fit RTC memory (a 236-byte slot on the ESP8266, with the rest
+ * of the wake's state): messages are kept as their fields, not as PUBLISH packets, and
+ * topics and payloads through the firmware's vocabulary (power/vocabulary.ts): a
+ * configured topic is one byte, a reading is 8. The packets are rebuilt by the same
+ * encoder that made them, so the session gets back the very bytes it exported.
+ *
  * Layout (big-endian):
- *   nextPacketId(2)
- *   count(2) { released(1) length(2) PUBLISH packet }   in flight, in send order
- *   count(2) { length(2) PUBLISH packet }               queued, not yet sent
- *   count(2) { packetId(2) }                            incoming QoS 2 awaiting PUBREL
- *   count(2) { qos(1) length(2) topic filter (UTF-8) }  acknowledged subscriptions
+ *   version(1) vocabulary tag(4) nextPacketId(2)
+ *   count(1) { flags(1: qos | retain 4 | dup 8 | released 16) packetId(2) topic payload }  in flight, in send order
+ *   count(1) { flags(1: qos | retain 4) topic payload }                                  queued, not yet sent
+ *   count(1) { packetId(2) }                                                              incoming QoS 2 awaiting PUBREL
+ *   count(1) { qos(1) topic }                                                             acknowledged subscriptions
+ * topic and payload as vocabulary.ts writes them.
  */
 import { ProtocolError } from "../common/errors";
-import { encodeUtf8, readUtf8 } from "../common/utf8";
-import type { QoS } from "./packet";
+import { RecordReader, RecordWriter } from "../power/record-bytes";
+import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
+import { decode } from "./decode";
+import { encode } from "./encode";
+import { PUBLISH, type PublishPacket, type QoS } from "./packet";
 import type { SessionState } from "./session";
 
-export function encodeSessionState(state: SessionState): Uint8Array {
-	const filters = state.subscriptions.map((s) => encodeUtf8(s.topic));
-	let size = 2 + 2 + 2 + 2 + 2 + 2 * state.awaitingRelease.length;
-	for (const m of state.inflight) size += 3 + m.packet.length;
-	for (const packet of state.queued) size += 2 + packet.length;
-	for (const filter of filters) size += 3 + filter.length;
-	const bytes = new Uint8Array(size);
-	const view = new DataView(bytes.buffer);
-	let at = 0;
-	const u16 = (value: number) => {
-		view.setUint16(at, value);
-		at += 2;
-	};
-	const block = (data: Uint8Array) => {
-		u16(data.length);
-		bytes.set(data, at);
-		at += data.length;
-	};
-	u16(state.nextPacketId);
-	u16(state.inflight.length);
+export const MQTT_STATE_VERSION = 2;
+const WHAT = "MQTT session state";
+/** The packet id a queued PUBLISH carries until it enters the window (session.ts). */
+const UNASSIGNED_ID = 0xffff;
+
+export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = NO_VOCABULARY): Uint8Array {
+	const w = new RecordWriter(WHAT);
+	w.byte(MQTT_STATE_VERSION);
+	w.u32(vocabulary.tag);
+	w.u16(state.nextPacketId);
+	w.count(state.inflight.length);
 	for (const m of state.inflight) {
-		bytes[at++] = m.released ? 1 : 0;
-		block(m.packet);
+		const p = publishIn(m.packet);
+		w.byte(p.qos | (p.retain ? 4 : 0) | (p.dup ? 8 : 0) | (m.released ? 16 : 0));
+		w.u16(p.packetId ?? 0);
+		writeTopic(w, p.topic, vocabulary);
+		writePayload(w, p.payload, vocabulary);
 	}
-	u16(state.queued.length);
-	for (const packet of state.queued) block(packet);
-	u16(state.awaitingRelease.length);
-	for (const id of state.awaitingRelease) u16(id);
-	u16(filters.length);
-	state.subscriptions.forEach((s, i) => {
-		bytes[at++] = s.qos;
-		block(filters[i]);
-	});
-	return bytes;
+	w.count(state.queued.length);
+	for (const packet of state.queued) {
+		const p = publishIn(packet);
+		w.byte(p.qos | (p.retain ? 4 : 0));
+		writeTopic(w, p.topic, vocabulary);
+		writePayload(w, p.payload, vocabulary);
+	}
+	w.count(state.awaitingRelease.length);
+	for (const id of state.awaitingRelease) w.u16(id);
+	w.count(state.subscriptions.length);
+	for (const s of state.subscriptions) {
+		w.byte(s.qos);
+		writeTopic(w, s.topic, vocabulary);
+	}
+	return w.finish();
 }
 
-/** Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this module wrote. */
-export function decodeSessionState(bytes: Uint8Array): SessionState {
-	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-	let at = 0;
-	const need = (n: number) => {
-		if (at + n > bytes.length) throw new ProtocolError("MALFORMED_PACKET", "MQTT session state: ends early");
+/**
+ * Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version
+ * wrote with this vocabulary (another firmware, or other configured topics).
+ */
+export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = NO_VOCABULARY): SessionState {
+	const r = new RecordReader(bytes, WHAT);
+	if (r.byte() !== MQTT_STATE_VERSION) throw r.malformed("another version");
+	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
+	const qosOf = (flags: number): 1 | 2 => {
+		const qos = flags & 3;
+		if (qos !== 1 && qos !== 2) throw r.malformed("not a QoS 1/2 message");
+		return qos;
 	};
-	const u8 = () => (need(1), bytes[at++]);
-	const u16 = () => {
-		need(2);
-		const value = view.getUint16(at);
-		at += 2;
-		return value;
-	};
-	const block = () => {
-		const length = u16();
-		need(length);
-		return bytes.slice(at, (at += length));
-	};
-	const publish = () => {
-		const packet = block();
-		// A QoS 1/2 PUBLISH: the packet id offset in session.ts relies on it.
-		if (packet.length < 4 || packet[0] >> 4 !== 3 || ((packet[0] >> 1) & 3) === 0) throw new ProtocolError("MALFORMED_PACKET", "MQTT session state: not a QoS 1/2 PUBLISH");
-		return packet;
-	};
-	const list = <T>(item: () => T): T[] => {
-		const out: T[] = [];
-		for (let n = u16(); n > 0; n--) out.push(item());
-		return out;
-	};
-	const nextPacketId = u16();
-	const inflight = list(() => {
-		const released = u8() === 1;
-		return { released, packet: publish() };
+	const nextPacketId = r.u16();
+	const inflight = r.list(() => {
+		const flags = r.byte();
+		const qos = qosOf(flags);
+		const packetId = r.u16();
+		if (packetId === 0) throw r.malformed("packet id 0");
+		const topic = readTopic(r, vocabulary);
+		const payload = readPayload(r, vocabulary);
+		const packet = encode({ type: PUBLISH, topic, payload, qos, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0, packetId });
+		return { released: (flags & 16) !== 0, packet };
 	});
-	const queued = list(publish);
-	const awaitingRelease = list(u16);
-	const subscriptions = list(() => {
-		const qos = u8();
-		if (qos > 2) throw new ProtocolError("MALFORMED_PACKET", "MQTT session state: subscription QoS");
-		return { qos: qos as QoS, topic: readUtf8(block()) };
+	const queued = r.list(() => {
+		const flags = r.byte();
+		const qos = qosOf(flags);
+		const topic = readTopic(r, vocabulary);
+		const payload = readPayload(r, vocabulary);
+		return encode({ type: PUBLISH, topic, payload, qos, retain: (flags & 4) !== 0, dup: false, packetId: UNASSIGNED_ID });
 	});
-	if (at !== bytes.length) throw new ProtocolError("MALFORMED_PACKET", "MQTT session state: bytes after the end");
+	const awaitingRelease = r.list(() => r.u16());
+	const subscriptions = r.list(() => {
+		const qos = r.byte();
+		if (qos > 2) throw r.malformed("subscription QoS");
+		return { qos: qos as QoS, topic: readTopic(r, vocabulary) };
+	});
+	r.end();
 	return { nextPacketId, inflight, queued, awaitingRelease, subscriptions };
+}
+
+/** A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own. */
+function publishIn(packet: Uint8Array): PublishPacket {
+	const p = decode(packet);
+	if (p.type !== PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", `${WHAT}: not a QoS 1/2 PUBLISH`);
+	return p;
 }

@@ -36,6 +36,8 @@ export interface MqttSnClientOptions extends Omit<MqttSnSessionOptions, "gateway
 	/** No longer connected; `error` says why, unless the client was stopped. */
 	onDisconnect?(error?: Error): void;
 	onAsleep?(): void;
+	/** A waking PINGREQ went unanswered; the session CONNECTs again by itself (`reason` says why). */
+	onReconnecting?(reason: string): void;
 	/** A client restored asleep has its endpoint (and gateway address): it may now checkMessages or wake. */
 	onReadyAsleep?(): void;
 	/**
@@ -93,6 +95,11 @@ export class MqttSnClient {
 	start(): void {
 		if (!this.#stopped) return;
 		this.#stopped = false;
+		this.#open();
+	}
+
+	/** Opens (or, after a bind failure, opens again) the UDP endpoint; `onReady` goes on to connect. */
+	#open(): void {
 		this.#datagram = this.#board.openDatagram({
 			port: this.#options.localPort,
 			onMessage: (bytes, address, port) => {
@@ -111,7 +118,16 @@ export class MqttSnClient {
 					});
 				else this.#connect();
 			},
+			onError: (error) => this.#bindFailed(error),
 		});
+	}
+
+	/** The endpoint could not be bound (the port is taken, say): reported, and tried again with backoff. */
+	#bindFailed(error: Error): void {
+		if (this.#stopped) return;
+		this.#datagram = undefined;
+		this.#ready = false;
+		this.#failed(error instanceof ProtocolError ? error : new ProtocolError("BIND_FAILED", error.message));
 	}
 
 	/**
@@ -170,8 +186,8 @@ export class MqttSnClient {
 		this.#deadline.clear();
 		this.#reconnect.clear();
 		const error = new ProtocolError("CLOSED", "the client was stopped");
-		// Asleep (or awake collecting), the gateway holds the session until the next wake: a DISCONNECT would end it.
-		const sleeping = this.session.status === "asleep" || this.session.status === "awake";
+		// Asleep (or collecting, or waking), the gateway holds the session until the next wake: a DISCONNECT would end it.
+		const sleeping = this.session.asleepAtGateway;
 		if (this.#ready && !sleeping) {
 			this.session.disconnect(this.#board.now());
 			this.#flush();
@@ -211,7 +227,12 @@ export class MqttSnClient {
 	}
 
 	#connect(): void {
-		if (this.#stopped || !this.#ready) return;
+		if (this.#stopped) return;
+		if (!this.#datagram) {
+			this.#open();
+			return;
+		}
+		if (!this.#ready) return;
 		if (this.#options.connectionless) this.#resolveGateway(() => this.#options.onReadyConnectionless?.());
 		else this.#resolveGateway(() => this.session.connect(this.#board.now()));
 	}
@@ -255,6 +276,11 @@ export class MqttSnClient {
 				case "asleep":
 					for (const waiter of this.#asleepWaiters.splice(0)) waiter.resolve();
 					this.#options.onAsleep?.();
+					break;
+				case "reconnecting":
+					// checkMessages ends here: what the gateway still holds comes after CONNACK.
+					for (const waiter of this.#asleepWaiters.splice(0)) waiter.reject(new ProtocolError("GATEWAY_LOST", event.reason));
+					this.#options.onReconnecting?.(event.reason);
 					break;
 				case "disconnected":
 					for (const waiter of this.#asleepWaiters.splice(0)) waiter.reject(event.error ?? new ProtocolError("CLOSED", "disconnected"));

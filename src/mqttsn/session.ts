@@ -65,6 +65,13 @@ export interface MqttSnSessionOptions {
 	/** Retransmission interval and count (Tretry in ms, Nretry). */
 	readonly tRetry?: number;
 	readonly nRetry?: number;
+	/**
+	 * Retransmissions of a waking PINGREQ (default Nretry). Unanswered after these, the
+	 * gateway does not hold the sleeping session for this address (it restarted, or the
+	 * device's address changed and it matches clients by address): the session CONNECTs
+	 * again at once, clean session false, so the broker keeps its subscriptions and queue.
+	 */
+	readonly awakeRetries?: number;
 	/** Discovery: first SEARCHGW within [0, tSearchGw), an answer awaited tGwInfo, delays capped at maxSearchDelay. */
 	readonly tSearchGw?: number;
 	readonly tGwInfo?: number;
@@ -98,6 +105,8 @@ export type SessionEvent =
 	| { readonly type: "message"; readonly message: ReceivedMessage }
 	/** DISCONNECT(duration) acknowledged, or a wake-up's buffered messages all collected. */
 	| { readonly type: "asleep" }
+	/** The waking PINGREQ went unanswered: the session CONNECTs again (clean session false) by itself. */
+	| { readonly type: "reconnecting"; readonly reason: string }
 	/** No longer connected: `error` unless the application asked for it. */
 	| { readonly type: "disconnected"; readonly error?: ProtocolError };
 
@@ -162,6 +171,7 @@ export class MqttSnSession {
 	readonly #options: MqttSnSessionOptions;
 	readonly #tRetry: number;
 	readonly #nRetry: number;
+	readonly #awakeRetries: number;
 	readonly #tWait: number;
 	readonly #maxPacketSize: number;
 	readonly #maxQueued: number;
@@ -181,6 +191,8 @@ export class MqttSnSession {
 	#sleeping = false;
 	/** The CONNECT in progress asked for a clean session. */
 	#cleanConnect = false;
+	/** The CONNECT in progress wakes a sleeping session: until CONNACK the gateway may still hold it asleep. */
+	#resuming = false;
 	#control: Exchange | undefined;
 	#lane: Exchange | undefined;
 	#queue: Operation[] = [];
@@ -194,6 +206,7 @@ export class MqttSnSession {
 		this.#options = options;
 		this.#tRetry = options.tRetry ?? T_RETRY;
 		this.#nRetry = options.nRetry ?? N_RETRY;
+		this.#awakeRetries = options.awakeRetries ?? this.#nRetry;
 		this.#tWait = options.tWait ?? T_WAIT;
 		this.#maxPacketSize = options.maxPacketSize ?? 1024;
 		this.#maxQueued = options.maxQueued ?? 100;
@@ -217,6 +230,16 @@ export class MqttSnSession {
 
 	get gateway(): Gateway | undefined {
 		return this.#gateway;
+	}
+
+	/**
+	 * The gateway may hold this client's sleeping session (asleep, collecting, or a CONNECT
+	 * from there not yet acknowledged): a DISCONNECT now would end it, and the next boot
+	 * should wake it with PINGREQ rather than start over.
+	 */
+	get asleepAtGateway(): boolean {
+		const status = this.#status;
+		return status === "asleep" || status === "awake" || (status === "connecting" && this.#resuming);
 	}
 
 	/** Nothing queued, nothing awaiting an answer in the lane. */
@@ -247,6 +270,7 @@ export class MqttSnSession {
 			case "awake":
 				// The gateway holds the session: this CONNECT only says "active again" (6.14).
 				this.#sendConnect(false, false, now);
+				this.#resuming = true;
 				return;
 			default:
 				return;
@@ -355,7 +379,7 @@ export class MqttSnSession {
 		for (const [topic, s] of this.#subscriptions) if (s.active) subscriptions.push({ topic, qos: s.qos });
 		return {
 			gateway: this.#gateway,
-			asleep: this.#status === "asleep" || this.#status === "awake",
+			asleep: this.asleepAtGateway,
 			nextMsgId: this.#nextMsgId,
 			registrations: this.#topics.registrations(),
 			subscriptions,
@@ -408,6 +432,10 @@ export class MqttSnSession {
 		}
 		const control = this.#control;
 		if (control && now >= control.sentAt + this.#tRetry) {
+			if (status === "awake" && control.retries >= this.#awakeRetries) {
+				this.#connectAgain(now);
+				return;
+			}
 			if (control.retries >= this.#nRetry) {
 				if (status === "disconnecting" && !this.#sleeping) this.#disconnected(undefined);
 				else this.#lost(`no answer to ${this.#nRetry} retransmissions`);
@@ -535,6 +563,7 @@ export class MqttSnSession {
 	#onConnack(returnCode: number, now: number): boolean {
 		if (this.#status !== "connecting") return false;
 		this.#control = undefined;
+		this.#resuming = false;
 		if (returnCode !== sn.ACCEPTED) {
 			const code = returnCode === sn.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED";
 			this.#disconnected(new ProtocolError(code, `gateway refused the connection: ${sn.returnCodeName(returnCode)}`));
@@ -819,8 +848,22 @@ export class MqttSnSession {
 		this.#send(exchange.bytes, now);
 	}
 
+	/**
+	 * No PINGRESP to a waking PINGREQ: rather than waiting out Nretry and a reconnect
+	 * backoff (longer than a wake), CONNECT now with the will (a gateway that lost the
+	 * session lost it too) and clean session false. Topic ids stay: one the gateway no
+	 * longer knows is refused and registered again.
+	 */
+	#connectAgain(now: number): void {
+		const tries = this.#awakeRetries + 1;
+		this.#emit({ type: "reconnecting", reason: `no PINGRESP to ${tries} PINGREQ${tries > 1 ? "s" : ""}: the gateway does not hold this sleeping session` });
+		this.#sendConnect(this.#will !== undefined, false, now);
+		this.#resuming = true;
+	}
+
 	#sendConnect(will: boolean, cleanSession: boolean, now: number): void {
 		this.#status = "connecting";
+		this.#resuming = false;
 		this.#cleanConnect = cleanSession;
 		this.#openControl(encode({ type: sn.CONNECT, will, cleanSession, duration: this.#options.keepAlive, clientId: this.clientId }), sn.CONNACK, now);
 	}
@@ -859,6 +902,7 @@ export class MqttSnSession {
 
 	#disconnected(error: ProtocolError | undefined): void {
 		this.#leaveActive();
+		this.#resuming = false;
 		this.#status = "disconnected";
 		this.#emit({ type: "disconnected", error });
 	}

@@ -4,20 +4,27 @@
  * message id and every QoS 1/2 message not yet acknowledged. Restored, the client wakes
  * and publishes with the ids it already has instead of registering again.
  *
- * Layout (all integers big-endian, strings UTF-8 with a 16-bit length):
- *   version(1) flags(1: gateway present, asleep)
- *   [gwId(1) port(2) address(str)]
+ * Compact, since it must fit RTC memory (a 236-byte slot on the ESP8266, with the rest of
+ * the wake's state): topics and payloads go through the firmware's vocabulary
+ * (power/vocabulary.ts), a configured topic in one byte and a reading in 8, and an IPv4
+ * gateway address in 4 bytes.
+ *
+ * Layout (integers big-endian):
+ *   version(1) vocabulary tag(4) flags(1: gateway present, asleep)
+ *   [gwId(1) port(2) address(1: 4 then IPv4 bytes, or 0 then a string)]
  *   nextMsgId(2)
- *   count(2) { topicId(2) topicName(str) }
- *   count(2) { qos(1) filter(str) }
- *   count(2) { flags(1: qos, retain, released) msgId(2) topic(str) payload(2 + bytes) }
- *   count(2) { msgId(2) }
+ *   count(1) { topicId(2) topic }
+ *   count(1) { qos(1) topic }
+ *   count(1) { flags(1: qos, retain 4, released 8) msgId(2) topic payload }
+ *   count(1) { msgId(2) }
+ * topic and payload as vocabulary.ts writes them; strings UTF-8 behind a one-byte length.
  */
-import { ProtocolError } from "../common/errors";
-import { readUtf8, utf8Length, writeUtf8 } from "../common/utf8";
+import { RecordReader, RecordWriter } from "../power/record-bytes";
+import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
 import type { Gateway } from "./discovery";
 
-const VERSION = 1;
+export const MQTTSN_STATE_VERSION = 2;
+const WHAT = "MQTT-SN session state";
 
 /** A QoS 1/2 message not yet acknowledged; msgId 0 while it was never sent. */
 export interface StoredPublish {
@@ -42,59 +49,63 @@ export interface SessionState {
 	readonly awaitingRelease: readonly number[];
 }
 
-export function encodeSessionState(state: SessionState): Uint8Array {
-	const w = new StateWriter();
-	w.byte(VERSION);
+export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = NO_VOCABULARY): Uint8Array {
+	const w = new RecordWriter(WHAT);
+	w.byte(MQTTSN_STATE_VERSION);
+	w.u32(vocabulary.tag);
 	w.byte((state.gateway ? 1 : 0) | (state.asleep ? 2 : 0));
 	if (state.gateway) {
 		w.byte(state.gateway.gwId);
 		w.u16(state.gateway.port);
-		w.string(state.gateway.address);
+		writeAddress(w, state.gateway.address);
 	}
 	w.u16(state.nextMsgId);
-	w.u16(state.registrations.length);
+	w.count(state.registrations.length);
 	for (const r of state.registrations) {
 		w.u16(r.topicId);
-		w.string(r.topicName);
+		writeTopic(w, r.topicName, vocabulary);
 	}
-	w.u16(state.subscriptions.length);
+	w.count(state.subscriptions.length);
 	for (const s of state.subscriptions) {
 		w.byte(s.qos);
-		w.string(s.topic);
+		writeTopic(w, s.topic, vocabulary);
 	}
-	w.u16(state.outgoing.length);
+	w.count(state.outgoing.length);
 	for (const m of state.outgoing) {
 		w.byte(m.qos | (m.retain ? 4 : 0) | (m.released ? 8 : 0));
 		w.u16(m.msgId);
-		w.string(m.topic);
-		w.u16(m.payload.length);
-		w.bytes(m.payload);
+		writeTopic(w, m.topic, vocabulary);
+		writePayload(w, m.payload, vocabulary);
 	}
-	w.u16(state.awaitingRelease.length);
+	w.count(state.awaitingRelease.length);
 	for (const id of state.awaitingRelease) w.u16(id);
 	return w.finish();
 }
 
-/** Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version wrote. */
-export function decodeSessionState(bytes: Uint8Array): SessionState {
-	const r = new StateReader(bytes);
-	if (r.byte() !== VERSION) throw malformed("unknown state version");
+/**
+ * Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version
+ * wrote with this vocabulary (another firmware, or other configured topics).
+ */
+export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = NO_VOCABULARY): SessionState {
+	const r = new RecordReader(bytes, WHAT);
+	if (r.byte() !== MQTTSN_STATE_VERSION) throw r.malformed("unknown state version");
+	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
 	const flags = r.byte();
-	const gateway = flags & 1 ? { gwId: r.byte(), port: r.u16(), address: r.string() } : undefined;
+	const gateway = flags & 1 ? { gwId: r.byte(), port: r.u16(), address: readAddress(r) } : undefined;
 	const nextMsgId = r.u16();
-	const registrations = r.list(() => ({ topicId: r.u16(), topicName: r.string() }));
+	const registrations = r.list(() => ({ topicId: r.u16(), topicName: readTopic(r, vocabulary) }));
 	const subscriptions = r.list(() => {
 		const qos = r.byte();
-		if (qos > 2) throw malformed("subscription QoS");
-		return { qos: qos as 0 | 1 | 2, topic: r.string() };
+		if (qos > 2) throw r.malformed("subscription QoS");
+		return { qos: qos as 0 | 1 | 2, topic: readTopic(r, vocabulary) };
 	});
 	const outgoing = r.list((): StoredPublish => {
 		const bits = r.byte();
 		const qos = bits & 3;
-		if (qos !== 1 && qos !== 2) throw malformed("stored message QoS");
+		if (qos !== 1 && qos !== 2) throw r.malformed("stored message QoS");
 		const msgId = r.u16();
-		const topic = r.string();
-		const payload = r.bytes(r.u16()).slice();
+		const topic = readTopic(r, vocabulary);
+		const payload = readPayload(r, vocabulary);
 		return { qos, retain: (bits & 4) !== 0, released: (bits & 8) !== 0, msgId, topic, payload };
 	});
 	const awaitingRelease = r.list(() => r.u16());
@@ -102,73 +113,22 @@ export function decodeSessionState(bytes: Uint8Array): SessionState {
 	return { gateway, asleep: (flags & 2) !== 0, nextMsgId, registrations, subscriptions, outgoing, awaitingRelease };
 }
 
-class StateWriter {
-	#bytes = new Uint8Array(64);
-	#length = 0;
-	byte(value: number): void {
-		this.#reserve(1);
-		this.#bytes[this.#length++] = value;
-	}
-	u16(value: number): void {
-		this.byte(value >> 8);
-		this.byte(value & 0xff);
-	}
-	bytes(value: Uint8Array): void {
-		this.#reserve(value.length);
-		this.#bytes.set(value, this.#length);
-		this.#length += value.length;
-	}
-	string(value: string): void {
-		const length = utf8Length(value);
-		if (length < 0 || length > 0xffff) throw malformed("string cannot be stored");
-		this.u16(length);
-		this.#reserve(length);
-		this.#length = writeUtf8(value, this.#bytes, this.#length);
-	}
-	finish(): Uint8Array {
-		return this.#bytes.slice(0, this.#length);
-	}
-	#reserve(extra: number): void {
-		if (this.#length + extra <= this.#bytes.length) return;
-		const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + extra));
-		grown.set(this.#bytes.subarray(0, this.#length));
-		this.#bytes = grown;
+/** A dotted IPv4 address (what the gateway setting and SEARCHGW answers give) in 4 bytes. */
+function writeAddress(w: RecordWriter, address: string): void {
+	const parts = address.split(".");
+	const octets = parts.map((part) => (/^(0|[1-9][0-9]{0,2})$/.test(part) ? Number(part) : -1));
+	if (parts.length === 4 && octets.every((o) => o >= 0 && o <= 255)) {
+		w.byte(4);
+		for (const o of octets) w.byte(o);
+	} else {
+		w.byte(0);
+		w.string(address);
 	}
 }
 
-class StateReader {
-	readonly #bytes: Uint8Array;
-	#offset = 0;
-	constructor(bytes: Uint8Array) {
-		this.#bytes = bytes;
-	}
-	byte(): number {
-		if (this.#offset >= this.#bytes.length) throw malformed("state ends early");
-		return this.#bytes[this.#offset++];
-	}
-	u16(): number {
-		return (this.byte() << 8) | this.byte();
-	}
-	bytes(length: number): Uint8Array {
-		if (this.#offset + length > this.#bytes.length) throw malformed("state ends early");
-		const view = this.#bytes.subarray(this.#offset, this.#offset + length);
-		this.#offset += length;
-		return view;
-	}
-	string(): string {
-		const view = this.bytes(this.u16());
-		return readUtf8(view);
-	}
-	list<T>(item: () => T): T[] {
-		const out: T[] = [];
-		for (let count = this.u16(); count > 0; count--) out.push(item());
-		return out;
-	}
-	end(): void {
-		if (this.#offset !== this.#bytes.length) throw malformed("bytes after the state");
-	}
-}
-
-function malformed(message: string): ProtocolError {
-	return new ProtocolError("MALFORMED_PACKET", `MQTT-SN session state: ${message}`);
+function readAddress(r: RecordReader): string {
+	const kind = r.byte();
+	if (kind === 0) return r.string();
+	if (kind !== 4) throw r.malformed("gateway address");
+	return `${r.byte()}.${r.byte()}.${r.byte()}.${r.byte()}`;
 }

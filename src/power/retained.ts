@@ -9,15 +9,17 @@
  * body:
  *   writes(4) bootCount(4) discarded(2) clockMs(8, float) lastReadAt(8, float; NaN for never)
  *   reconnectAttempt(2) flags(1: lamp on) protocol(1: 0 none, 1 mqtt, 2 mqttsn, 3 coap)
- *   sessionLength(2) session(bytes: the protocol client's own state format)
+ *   sleepMs(4: the sleep this record was written before) chainMs(4: of a chained sleep, what is left after it)
+ *   sessionLength(2) session(bytes: the protocol client's own state format, its own version first)
+ * 49 bytes without a session: an ESP8266 slot (236 bytes) leaves 187 for it.
  */
 import { crc32 } from "./crc32";
 
-export const RETAINED_VERSION = 2;
+export const RETAINED_VERSION = 3;
 const MAGIC_0 = 0x4c; // "L"
 const MAGIC_1 = 0x4e; // "N"
 const HEADER = 5;
-const FIXED_BODY = 4 + 4 + 2 + 8 + 8 + 2 + 1 + 1 + 2;
+const FIXED_BODY = 4 + 4 + 2 + 8 + 8 + 2 + 1 + 1 + 4 + 4 + 2;
 const CHECKSUM = 4;
 
 export type SessionProtocol = "none" | "mqtt" | "mqttsn" | "coap";
@@ -38,6 +40,10 @@ export interface RetainedState {
 	readonly reconnectAttempt: number;
 	readonly lampOn: boolean;
 	readonly protocol: SessionProtocol;
+	/** The deep sleep asked for right after this record was written, ms (0: none known): what a timer wake adds to the clock. */
+	readonly sleepMs: number;
+	/** A sleep longer than the chip can time goes in legs: what is left to sleep after `sleepMs` (0: the next wake is real). */
+	readonly chainMs: number;
 	/** The protocol client's session state, in its own byte format. */
 	readonly session: Uint8Array;
 }
@@ -51,6 +57,8 @@ export const EMPTY_STATE: RetainedState = {
 	reconnectAttempt: 0,
 	lampOn: false,
 	protocol: "none",
+	sleepMs: 0,
+	chainMs: 0,
 	session: new Uint8Array(0),
 };
 
@@ -71,7 +79,9 @@ export function encodeRetained(state: RetainedState): Uint8Array {
 	view.setUint16((at += 8), Math.min(state.reconnectAttempt, 0xffff));
 	bytes[(at += 2)] = state.lampOn ? 1 : 0;
 	bytes[(at += 1)] = PROTOCOL_CODES.indexOf(state.protocol);
-	view.setUint16((at += 1), state.session.length);
+	view.setUint32((at += 1), toU32(state.sleepMs));
+	view.setUint32((at += 4), toU32(state.chainMs));
+	view.setUint16((at += 4), state.session.length);
 	bytes.set(state.session, (at += 2));
 	view.setUint32(bytes.length - CHECKSUM, crc32(bytes.subarray(0, bytes.length - CHECKSUM)));
 	return bytes;
@@ -101,9 +111,16 @@ export function decodeRetained(bytes: Uint8Array): DecodedRetained {
 	const reconnectAttempt = view.getUint16((at += 8));
 	const flags = bytes[(at += 2)];
 	const protocol = PROTOCOL_CODES[bytes[(at += 1)]];
-	const sessionLength = view.getUint16((at += 1));
+	const sleepMs = view.getUint32((at += 1));
+	const chainMs = view.getUint32((at += 4));
+	const sessionLength = view.getUint16((at += 4));
 	at += 2;
 	if (protocol === undefined || at + sessionLength !== end || !(clockMs >= 0)) return { discarded: "corrupt" };
 	const session = bytes.slice(at, end);
-	return { state: { writes, bootCount, discarded, clockMs, lastReadAt, reconnectAttempt, lampOn: (flags & 1) !== 0, protocol, session } };
+	return { state: { writes, bootCount, discarded, clockMs, lastReadAt, reconnectAttempt, lampOn: (flags & 1) !== 0, protocol, sleepMs, chainMs, session } };
+}
+
+/** Whole ms in a uint32 (49 days): more than any sleep or leg. */
+function toU32(ms: number): number {
+	return ms > 0 ? Math.min(Math.round(ms), 0xffffffff) : 0;
 }

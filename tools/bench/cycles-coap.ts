@@ -25,22 +25,39 @@ function naive(origin: string) {
 	});
 }
 
-export async function coapCycleRows(options: BenchOptions): Promise<Row[]> {
+/** A sleepy CoAP wake's peer: a collector accepting POSTs on /readings, behind a delaying UDP proxy when a round trip is added. */
+export interface CoapPeers {
+	readonly origin: string;
+	/** The firmware's sleepy config, POSTing as `coapType` ("con" or "non"). */
+	config(coapType: "con" | "non"): RawConfig;
+	close(): Promise<void>;
+}
+
+export async function startCoapPeers(addedRoundTripMs: number): Promise<CoapPeers> {
 	const port = await freeUdpPort();
 	const server = new CoapServer(new HostBoard({ log: () => undefined }), { port, address: "127.0.0.1" });
 	server.add("/readings", { attributes: { rt: "readings" }, post: () => ({}) });
-	const half = ADDED_ROUND_TRIP_MS / 2;
-	const proxy = await UdpProxy.start({ target: { address: "127.0.0.1", port }, seed: 1, delay: [half, half] });
-	const origin = `coap://127.0.0.1:${proxy.port}`;
-	const collector = `${origin}/readings`;
+	const half = addedRoundTripMs / 2;
+	const proxy = addedRoundTripMs > 0 ? await UdpProxy.start({ target: { address: "127.0.0.1", port }, seed: 1, delay: [half, half] }) : undefined;
+	const origin = `coap://127.0.0.1:${proxy?.port ?? port}`;
+	return {
+		origin,
+		config: (coapType) => ({ protocol: "coap", mode: "sleepy", coapType, collector: `${origin}/readings`, coapPort: "0", sleepInterval: "60", buttonPin: "-1" }),
+		async close() {
+			await proxy?.close();
+			server.close();
+		},
+	};
+}
+
+export async function coapCycleRows(options: BenchOptions): Promise<Row[]> {
+	const peers = await startCoapPeers(ADDED_ROUND_TRIP_MS);
 	const runs = Math.max(options.runs, 5);
-	const config = (coapType: string): RawConfig => ({ protocol: "coap", mode: "sleepy", coapType, collector, coapPort: "0", sleepInterval: "60", buttonPin: "-1" });
 	try {
-		const non = await compare(runs, config("non"), () => naive(origin));
-		const con = await compare(runs, config("con"), () => naive(origin));
+		const non = await compare(runs, peers.config("non"), () => naive(peers.origin));
+		const con = await compare(runs, peers.config("con"), () => naive(peers.origin));
 		return [...cycleRows("cycle.coap.non", non.ours, non.naive, { roundTrips: "0 (one datagram)" }), ...cycleRows("cycle.coap.con", con.ours, con.naive, { roundTrips: "1" })];
 	} finally {
-		await proxy.close();
-		server.close();
+		await peers.close();
 	}
 }

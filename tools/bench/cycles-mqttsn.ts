@@ -8,6 +8,7 @@
 import type { RawConfig } from "../../src/app/config-reader";
 import { MqttSnClient } from "../../src/mqttsn/client";
 import { UdpProxy } from "../../host-tests/peers/udp-proxy";
+import { freeUdpPort } from "../../host-tests/peers/ports";
 import { startEmbeddedBroker } from "../launcher/broker";
 import { MqttSnGateway } from "../mqttsn-gateway/gateway";
 import { ADDED_ROUND_TRIP_MS, compare, cycleRows, measure } from "./cycles";
@@ -35,23 +36,54 @@ function naive(port: number, qos: 0 | 1) {
 	});
 }
 
-export async function mqttSnCycleRows(options: BenchOptions): Promise<Row[]> {
+/** A sleepy MQTT-SN wake's peers: aedes, the laptop gateway and (with an added round trip) a delaying UDP proxy. */
+export interface MqttSnPeers {
+	/** The port the firmware sends to: the proxy's, or the gateway's. */
+	readonly port: number;
+	/** The firmware's sleepy config at `qos` (1 or -1), with a fixed local port of its own. */
+	config(clientId: string, qos: "1" | "-1"): Promise<RawConfig>;
+	close(): Promise<void>;
+}
+
+export async function startMqttSnPeers(addedRoundTripMs: number): Promise<MqttSnPeers> {
 	const broker = await startEmbeddedBroker(0);
 	const gateway = await MqttSnGateway.start({ broker: broker.url, predefinedTopics: { [TELEMETRY]: 7 } });
-	const half = ADDED_ROUND_TRIP_MS / 2;
-	const proxy = await UdpProxy.start({ target: { address: "127.0.0.1", port: gateway.port }, seed: 1, delay: [half, half] });
+	const half = addedRoundTripMs / 2;
+	const proxy = addedRoundTripMs > 0 ? await UdpProxy.start({ target: { address: "127.0.0.1", port: gateway.port }, seed: 1, delay: [half, half] }) : undefined;
+	const port = proxy?.port ?? gateway.port;
+	return {
+		port,
+		// A free fixed port, as the sleepy default fixes one (its own: runs happen side by side).
+		config: async (clientId, qos) => ({
+			protocol: "mqttsn",
+			gateway: `udp://127.0.0.1:${port}`,
+			mqttsnPort: String(await freeUdpPort()),
+			mode: "sleepy",
+			sleepInterval: "60",
+			buttonPin: "-1",
+			predefinedTopics: `${TELEMETRY}=7`,
+			clientId,
+			qos,
+		}),
+		async close() {
+			await proxy?.close();
+			await gateway.close();
+			await broker.close();
+		},
+	};
+}
+
+export async function mqttSnCycleRows(options: BenchOptions): Promise<Row[]> {
+	const peers = await startMqttSnPeers(ADDED_ROUND_TRIP_MS);
 	const runs = Math.max(options.runs, 5);
-	const base: RawConfig = { protocol: "mqttsn", gateway: `udp://127.0.0.1:${proxy.port}`, mode: "sleepy", sleepInterval: "60", buttonPin: "-1", predefinedTopics: `${TELEMETRY}=7` };
 	try {
-		const minusOne = await compare(runs, { ...base, clientId: "bench-sn-q-1", qos: "-1" }, () => naive(proxy.port, 0));
-		const one = await compare(runs, { ...base, clientId: "bench-sn-q1", qos: "1" }, () => naive(proxy.port, 1));
+		const minusOne = await compare(runs, await peers.config("bench-sn-q-1", "-1"), () => naive(peers.port, 0));
+		const one = await compare(runs, await peers.config("bench-sn-q1", "1"), () => naive(peers.port, 1));
 		return [
 			...cycleRows("cycle.mqttsn.qos-1", minusOne.ours, minusOne.naive, { roundTrips: "0 (one datagram)" }),
 			...cycleRows("cycle.mqttsn.qos1", one.ours, one.naive, { roundTrips: "" }),
 		];
 	} finally {
-		await proxy.close();
-		await gateway.close();
-		await broker.close();
+		await peers.close();
 	}
 }

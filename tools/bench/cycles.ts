@@ -91,12 +91,16 @@ export function cycleRows(id: string, ours: Wake, naive: Wake, targets: { roundT
 	];
 }
 
+/** The firmware's sleepy MQTT config (QoS 1) against `url`: the bench's cycle and `npm run energy` both wake with it. */
+export function sleepyMqttConfig(url: string, clientId: string): RawConfig {
+	return { broker: url, mode: "sleepy", clientId, sleepInterval: "60", buttonPin: "-1", qos: "1" };
+}
+
 export async function mqttCycleRows(options: BenchOptions): Promise<Row[]> {
 	const broker = await Mosquitto.start();
 	const proxy = await TcpLatencyProxy.start(broker.port, ADDED_ROUND_TRIP_MS);
 	try {
-		const config: RawConfig = { broker: `mqtt://127.0.0.1:${proxy.port}`, mode: "sleepy", clientId: "bench-cycle", sleepInterval: "60", buttonPin: "-1", qos: "1" };
-		const result = await compare(Math.max(options.runs, 5), config, () => mqttNaive(proxy.port));
+		const result = await compare(Math.max(options.runs, 5), sleepyMqttConfig(`mqtt://127.0.0.1:${proxy.port}`, "bench-cycle"), () => mqttNaive(proxy.port));
 		return cycleRows("cycle.mqtt", result.ours, result.naive, { roundTrips: "TCP connect + 1" });
 	} finally {
 		await proxy.close();

@@ -3,19 +3,20 @@
  * peer, metered at the firmware's sockets, and what it means for a battery.
  *
  *   npm run energy [-- --active 120 --sleep-ua 10 --capacity 2000 --intervals 1,5,15
- *                      --wakes 6 --wifi-ms 1500]
+ *                      --wakes 6 --chip esp8266 --rtt 20 --wifi-ms N --fast-wifi-ms N]
  *
- * Awake time is measured on loopback, where there is no radio: a device also spends the
- * time to join Wi-Fi and get an address on every wake, given here as --wifi-ms and added
- * before the battery life is worked out.
+ * Awake time is measured on loopback through the bench's proxies adding --rtt ms of
+ * round-trip time (0 for none), where
+ * there is no radio: a device also joins Wi-Fi on every wake, modelled per chip
+ * (wifi-join.ts) for a full join (scan, DHCP) and a fast one (retained BSSID and
+ * channel, static IP); --wifi-ms and --fast-wifi-ms override the model.
  */
 import { parseArgs } from "node:util";
-import type { RawConfig } from "../../src/app/config-reader";
-import { startEmbeddedBroker } from "../launcher/broker";
-import { Mosquitto } from "../../host-tests/peers/mosquitto";
-import { findExecutable } from "../../host-tests/peers/require-peer";
-import { batteryDays, type PowerProfile } from "./battery";
-import { meterSteadyWakes, type Wake } from "./wake";
+import { type PowerProfile } from "./battery";
+import { ENERGY_CASES } from "./cases";
+import { energyTable, formatTable, type MeasuredWake } from "./table";
+import { meterSteadyWakes } from "./wake";
+import { isChip, WIFI_JOIN, type WifiJoin } from "./wifi-join";
 
 const { values } = parseArgs({
 	options: {
@@ -24,53 +25,48 @@ const { values } = parseArgs({
 		capacity: { type: "string", default: "2000" },
 		intervals: { type: "string", default: "1,5,15" },
 		wakes: { type: "string", default: "6" },
-		"wifi-ms": { type: "string", default: "1500" },
+		chip: { type: "string", default: "esp8266" },
+		// A broker on the LAN, over Wi-Fi: a few ms to tens of ms; loopback has none.
+		rtt: { type: "string", default: "20" },
+		"wifi-ms": { type: "string" },
+		"fast-wifi-ms": { type: "string" },
 	},
 });
+if (!isChip(values.chip)) throw new Error(`--chip: esp8266 or esp32, not ${values.chip}`);
 const profile: PowerProfile = { activeMa: Number(values.active), sleepUa: Number(values["sleep-ua"]), capacityMah: Number(values.capacity) };
 const intervals = values.intervals.split(",").map(Number);
 const wakes = Math.max(2, Number(values.wakes));
-const wifiMs = Number(values["wifi-ms"]);
+const rtt = Number(values.rtt);
+const model = WIFI_JOIN[values.chip];
+const join: WifiJoin = {
+	fullMs: values["wifi-ms"] === undefined ? model.fullMs : Number(values["wifi-ms"]),
+	fastMs: values["fast-wifi-ms"] === undefined ? model.fastMs : Number(values["fast-wifi-ms"]),
+};
 
-const sleepyMqtt = (url: string): RawConfig => ({ broker: url, mode: "sleepy", clientId: "energy-mqtt", sleepInterval: "60", buttonPin: "-1", qos: "1" });
-
-const rows: string[][] = [];
-const header = ["protocol", "peer", "awake ms", "bytes out/in", "segments out/in", "round trips", ...intervals.map((m) => `days @${m} min`)];
-const addRow = (protocol: string, peer: string, wake: Wake) =>
-	rows.push([
-		protocol,
-		peer,
-		wake.awakeMs.toFixed(0),
-		`${wake.bytesSent}/${wake.bytesReceived}`,
-		`${wake.packetsSent}/${wake.packetsReceived}`,
-		String(wake.roundTrips + wake.connects),
-		...intervals.map((minutes) => batteryDays(profile, wake.awakeMs + wifiMs, minutes * 60_000).toFixed(0)),
-	]);
-
-if (findExecutable("mosquitto")) {
-	const mosquitto = await Mosquitto.start();
+const measured: MeasuredWake[] = [];
+const skipped: string[] = [];
+for (const c of ENERGY_CASES) {
+	if (!c.available()) {
+		skipped.push(`${c.protocol} (${c.peer}: not installed)`);
+		continue;
+	}
+	process.stderr.write(`energy: ${c.protocol} against ${c.peer}...\n`);
+	const peer = await c.start(rtt);
 	try {
-		addRow("mqtt", "mosquitto", await meterSteadyWakes(sleepyMqtt(mosquitto.url), wakes));
+		measured.push({ protocol: c.protocol, peer: c.peer, wake: await meterSteadyWakes(peer.config, wakes) });
 	} finally {
-		await mosquitto.stop();
+		await peer.close();
 	}
 }
-const aedes = await startEmbeddedBroker(0);
-try {
-	addRow("mqtt", "aedes", await meterSteadyWakes(sleepyMqtt(aedes.url), wakes));
-} finally {
-	await aedes.close();
-}
 
-const table = [header, ...rows];
-const widths = header.map((_, c) => Math.max(...table.map((line) => line[c].length)));
-for (const line of table) process.stdout.write(line.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ") + "\n");
+process.stdout.write(formatTable(energyTable(measured, profile, join, intervals)));
 process.stdout.write(
 	[
 		"",
-		`Median of ${wakes - 1} wakes after the first (which creates the session and subscribes), metered at the firmware's sockets on loopback.`,
-		`Battery: ${profile.activeMa} mA awake, ${profile.sleepUa} uA asleep, ${profile.capacityMah} mAh; awake time plus ${wifiMs} ms to join Wi-Fi per wake (--wifi-ms).`,
-		"Round trips include the TCP handshake. MQTT-SN: no gateway runs on the host yet; CoAP: not in this build yet.",
+		`Median of ${wakes - 1} wakes after the first (which creates the session and subscribes), metered at the firmware's sockets on loopback${rtt > 0 ? ` with ${rtt} ms added round-trip time` : ""}.`,
+		`Battery: ${profile.activeMa} mA awake, ${profile.sleepUa} uA asleep, ${profile.capacityMah} mAh; each wake adds a Wi-Fi join, ${values.chip}: full (scan, WPA2, DHCP) ${join.fullMs} ms / fast (retained BSSID and channel, static IP) ${join.fastMs} ms (tools/energy/wifi-join.ts says where the figures come from).`,
+		"Round trips include the TCP handshake (MQTT); packets are TCP segments or datagrams.",
+		...(skipped.length > 0 ? [`Skipped: ${skipped.join(", ")}.`] : []),
 		"",
 	].join("\n"),
 );

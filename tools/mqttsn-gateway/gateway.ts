@@ -122,7 +122,8 @@ export class MqttSnGateway {
 		for (const link of [...this.#byClientId.values()]) link.close();
 		await Promise.all([
 			new Promise<void>((resolve) => this.#socket.close(() => resolve())),
-			this.#anonymous ? this.#anonymous.endAsync() : Promise.resolve(),
+			// Forced: QoS 0 has nothing to wait for, and mqtt.js's end() never finishes while its first connect is still under way.
+			this.#anonymous ? this.#anonymous.endAsync(true) : Promise.resolve(),
 		]);
 	}
 

@@ -1,5 +1,5 @@
 /*
- * Deep sleep and retained memory on the ESP32, for boards/esp32/power.js.
+ * Deep sleep and retained memory on the ESP32, for boards/moddable/native/power.js.
  *
  * Moddable's System.deepSleep is a no-op on the ESP32, so the firmware sleeps here:
  * a timer wake-up, optionally an ext0 wake-up on the button's RTC GPIO, then
@@ -28,6 +28,15 @@ static RTC_DATA_ATTR uint8_t gRetained[kRetainedCapacity];
 void xs_lampnode_retained_capacity(xsMachine *the)
 {
 	xsmcSetInteger(xsResult, kRetainedCapacity);
+}
+
+/*
+ * maxSleep() -> 0: no limit the firmware can reach. esp_sleep_enable_timer_wakeup takes a
+ * uint64 of microseconds and the RTC timer counts 48 bits at about 150 kHz (decades).
+ */
+void xs_lampnode_max_sleep(xsMachine *the)
+{
+	xsmcSetInteger(xsResult, 0);
 }
 
 /* read() -> ArrayBuffer | undefined */
@@ -66,13 +75,20 @@ void xs_lampnode_wake_cause(xsMachine *the)
 	}
 }
 
-/* deepSleep(ms, wakePin, wakeLevel): wakePin -1 for the timer only. Does not return. */
+/*
+ * deepSleep(ms, wakePin, wakeLevel, radio): wakePin -1 for the timer only. Does not
+ * return. The radio argument is for the ESP8266: an ESP32 starts Wi-Fi only when the
+ * firmware asks. The count is a uint64 of microseconds: no wrap for any ms the firmware
+ * sends (a negative or NaN one becomes 0).
+ */
 void xs_lampnode_deep_sleep(xsMachine *the)
 {
 	double ms = xsmcToNumber(xsArg(0));
 	int pin = xsmcToInteger(xsArg(1));
 	int level = xsmcToInteger(xsArg(2));
 
+	if (!(ms > 0))
+		ms = 0;
 	esp_sleep_enable_timer_wakeup((uint64_t)(ms * 1000.0));
 #if SOC_PM_SUPPORT_EXT0_WAKEUP	/* the original ESP32 and the S2/S3; not the C3, C6 or H2 */
 	if ((pin >= 0) && rtc_gpio_is_valid_gpio((gpio_num_t)pin)) {

@@ -5,10 +5,11 @@
  */
 class NativePower {
 	static capacity() @ "xs_lampnode_retained_capacity";
+	static maxSleep() @ "xs_lampnode_max_sleep";
 	static read() @ "xs_lampnode_retained_read";
 	static write(buffer) @ "xs_lampnode_retained_write";
 	static wakeCause() @ "xs_lampnode_wake_cause";
-	static deepSleep(ms, wakePin, wakeLevel) @ "xs_lampnode_deep_sleep";
+	static deepSleep(ms, wakePin, wakeLevel, radio) @ "xs_lampnode_deep_sleep";
 }
 
 export default NativePower;

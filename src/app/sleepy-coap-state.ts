@@ -1,0 +1,44 @@
+/**
+ * What a sleepy CoAP device retains: the message id and token counter go on across sleep
+ * (RFC 7252 4.4, 5.3.1), and the readings POSTed as CON that the collector had not
+ * acknowledged when the wake ended, so the next wake delivers them. Readings through
+ * the sleepy vocabulary: 10 bytes each.
+ *
+ * Layout: version(1) messageId(2) tokenCounter(2) count(1) { payload (vocabulary.ts) }
+ */
+import { encodeUtf8, readUtf8 } from "../common/utf8";
+import { RecordReader, RecordWriter } from "../power/record-bytes";
+import { readPayload, writePayload, type Vocabulary } from "../power/vocabulary";
+
+export const COAP_STATE_VERSION = 1;
+const WHAT = "CoAP sleepy state";
+/** Readings kept unacknowledged at most: a collector down for days must not fill RTC memory. */
+export const MAX_PENDING_READINGS = 4;
+
+export interface CoapSleepyState {
+	readonly messageId: number;
+	readonly tokenCounter: number;
+	/** JSON readings not acknowledged, oldest first. */
+	readonly pending: readonly string[];
+}
+
+export function encodeCoapState(state: CoapSleepyState, vocabulary: Vocabulary): Uint8Array {
+	const w = new RecordWriter(WHAT);
+	w.byte(COAP_STATE_VERSION);
+	w.u16(state.messageId);
+	w.u16(state.tokenCounter);
+	w.count(state.pending.length);
+	for (const reading of state.pending) writePayload(w, encodeUtf8(reading), vocabulary);
+	return w.finish();
+}
+
+/** Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version wrote. */
+export function decodeCoapState(bytes: Uint8Array, vocabulary: Vocabulary): CoapSleepyState {
+	const r = new RecordReader(bytes, WHAT);
+	if (r.byte() !== COAP_STATE_VERSION) throw r.malformed("another version");
+	const messageId = r.u16();
+	const tokenCounter = r.u16();
+	const pending = r.list(() => readUtf8(readPayload(r, vocabulary)));
+	r.end();
+	return { messageId, tokenCounter, pending };
+}
