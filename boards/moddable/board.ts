@@ -19,8 +19,10 @@ import type {
 	StreamOptions,
 	TimerHandle,
 } from "../../src/common/board";
+import { epochMs } from "./clock";
 import { openDatagram } from "./datagram";
 import { resolveHost } from "./resolve";
+import { verifySignature } from "./signature";
 import { connectStream } from "./stream";
 
 export interface Pins {
@@ -33,9 +35,6 @@ export interface Peripherals {
 	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
 	readonly power?: Power;
 }
-
-/** Before SNTP has run, the clock is near 1970: report "unknown" rather than a wrong time. */
-const CLOCK_SET_AFTER = Date.UTC(2024, 0, 1);
 
 export class ModdableBoard implements Board {
 	readonly name: string;
@@ -55,9 +54,10 @@ export class ModdableBoard implements Board {
 	}
 
 	epochMs(): number {
-		const now = Date.now();
-		return now > CLOCK_SET_AFTER ? now : 0;
+		return epochMs();
 	}
+
+	readonly verifySignature = verifySignature;
 
 	setTimer(callback: () => void, ms: number): TimerHandle {
 		return Timer.set(callback, ms) as unknown as TimerHandle;

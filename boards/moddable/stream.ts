@@ -8,9 +8,9 @@
 /// <reference path="../../node_modules/@moddable/typings/embedded_io/socket/tls.d.ts" />
 import TCP from "embedded:io/socket/tcp";
 import TLSSocket, { type Options as TLSOptions } from "embedded:io/socket/tcp/tls";
-import Resource from "Resource";
 import type { Stream, StreamOptions } from "../../src/common/board";
 import { resolveHost } from "./resolve";
+import { TlsCheck } from "./tls-check";
 
 interface Socket {
 	write(bytes: Uint8Array): unknown;
@@ -48,14 +48,18 @@ export function connectStream(options: StreamOptions): Stream {
 	resolveHost(options.host, (address) => {
 		if (done) return;
 		if (address === undefined) return finish(new Error(`cannot resolve ${options.host}`));
+		const check = options.tls && new TlsCheck(options.tls, options.host);
 		const callbacks = {
-			onReadable(this: Socket, count: number) {
-				const data = this.read(count);
+			onReadable(count: number) {
+				// Through our own reference: the TLS socket calls this with another `this`.
+				const data = socket?.read(count);
 				if (data instanceof ArrayBuffer) options.onData(new Uint8Array(data));
 			},
 			onWritable(count: number) {
 				writable = count;
 				if (!connected) {
+					const rejected = check?.verify();
+					if (rejected) return finish(rejected);
 					connected = true;
 					options.onConnect();
 				}
@@ -68,17 +72,15 @@ export function connectStream(options: StreamOptions): Stream {
 		const tls = options.tls;
 		try {
 			if (tls) {
-				const secure: TLSOptions & { TCP: { io: typeof TCP } } = {
+				const secure: TLSOptions = {
 					address,
 					port: options.port,
 					host: tls.serverName ?? options.host,
-					// A private CA is a DER certificate resource in the manifest's "data";
-					// without one, the CA bundle the manifest includes is used.
-					secure: tls.ca ? { certificate: new Resource(tls.ca) } : {},
-					// The TLS socket runs over the plain socket class it is given.
-					TCP: { io: TCP },
+					// Trust anchors (the brokerCa resource, or the CA bundle) and the socket class
+					// the TLS socket runs over come from the firmware's own certificate check.
+					...check?.socketOptions,
 					...callbacks,
-				};
+				} as TLSOptions;
 				socket = new TLSSocket(secure) as unknown as Socket;
 			} else socket = new TCP({ address, port: options.port, nodelay: true, ...callbacks }) as unknown as Socket;
 		} catch (error) {

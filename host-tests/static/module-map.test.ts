@@ -18,6 +18,12 @@ const SDK_MODULES: Record<string, string> = {
 	"embedded:io/socket/tcp": "$(MODDABLE)/modules/io/manifest.json",
 	"embedded:io/socket/udp": "$(MODDABLE)/modules/io/manifest.json",
 	"embedded:io/socket/tcp/tls": "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+	// The TLS socket's manifest brings modules/crypt/tls_common.json, and with it these.
+	crypt: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+	rsa: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+	ecdsa: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+	curve: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+	ecp: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
 	"pins/rmt": "$(MODDABLE)/modules/pins/rmt/manifest.json",
 };
 

@@ -102,6 +102,17 @@ export interface Power {
 	deepSleep(ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }, radio?: "on" | "off"): void;
 }
 
+/** Certificate signature algorithms (RFC 4055 / RFC 5758 names) a board can check. */
+export type SignatureAlgorithm = "sha256WithRSAEncryption" | "sha384WithRSAEncryption" | "ecdsa-with-SHA256" | "ecdsa-with-SHA384";
+
+/**
+ * Checks `signature` over `signed` with the key in `publicKeyInfo` (a DER
+ * SubjectPublicKeyInfo): RSA with PKCS#1 v1.5 padding, or ECDSA with a DER (r, s)
+ * signature on P-256 (P-384 where the board has it). False for a wrong signature and for
+ * a key the board cannot use; it does not throw.
+ */
+export type SignatureVerifier = (algorithm: SignatureAlgorithm, publicKeyInfo: Uint8Array, signed: Uint8Array, signature: Uint8Array) => boolean;
+
 /** Values a log event may carry: flat, so every board can print them as one line. */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -122,6 +133,8 @@ export interface Board {
 	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput;
 	/** Sends the DHT22 start signal on `pin` and captures its answer; undefined if nothing came. */
 	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
+	/** The platform's signature check, for verifying certificate chains (src/tls/verify.ts). */
+	readonly verifySignature?: SignatureVerifier;
 	/** Absent on boards that cannot deep sleep. */
 	readonly power?: Power;
 	/** One event the user or a supervising script may want to see (connected, lamp, error...). */

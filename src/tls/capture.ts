@@ -1,0 +1,104 @@
+/**
+ * Keeps the server's certificate chain from the bytes a TLS 1.2 client reads, for a TLS
+ * stack that verifies the chain itself and does not hand it out. Before the server's
+ * ChangeCipherSpec, TLS 1.2 handshake records are plaintext (RFC 5246 6.2, 7.4.2), so
+ * the Certificate message can be read off the wire as it goes by. Only that message is
+ * kept (other handshake messages are skipped, not buffered), and nothing is looked at
+ * once it has been seen, so application data costs nothing.
+ */
+const HANDSHAKE = 22;
+const CERTIFICATE = 11;
+/** The largest Certificate message kept: one full record's worth. */
+export const MAX_CERTIFICATE_MESSAGE = 16384;
+
+export class CertificateCapture {
+	/** The certificates, leaf first (views into one buffer), once the message has been read. */
+	chain: Uint8Array[] | undefined;
+	/** Why no chain could be taken, when the message was too large or malformed. */
+	error: string | undefined;
+	#done = false;
+	readonly #header = new Uint8Array(5);
+	#headerFill = 0;
+	#recordType = 0;
+	#recordLeft = 0;
+	readonly #messageHeader = new Uint8Array(4);
+	#messageHeaderFill = 0;
+	#messageLeft = 0;
+	#body: Uint8Array | undefined;
+	#bodyFill = 0;
+
+	/** True once there is nothing more to look for: the chain was read, or it never will be. */
+	get done(): boolean {
+		return this.#done;
+	}
+
+	/** Bytes as read from the server, in order, in pieces of any size. */
+	push(bytes: Uint8Array): void {
+		let at = 0;
+		while (at < bytes.length && !this.#done) {
+			if (this.#recordLeft === 0) {
+				this.#header[this.#headerFill++] = bytes[at++];
+				if (this.#headerFill < 5) continue;
+				this.#headerFill = 0;
+				this.#recordType = this.#header[0];
+				this.#recordLeft = (this.#header[3] << 8) | this.#header[4];
+				// ChangeCipherSpec or application data: what follows is encrypted.
+				if (this.#recordType === 20 || this.#recordType === 23) this.#finish();
+				continue;
+			}
+			const count = Math.min(this.#recordLeft, bytes.length - at);
+			if (this.#recordType === HANDSHAKE) this.#handshake(bytes.subarray(at, at + count));
+			this.#recordLeft -= count;
+			at += count;
+		}
+	}
+
+	#handshake(bytes: Uint8Array): void {
+		let at = 0;
+		while (at < bytes.length && !this.#done) {
+			if (this.#messageLeft === 0) {
+				this.#messageHeader[this.#messageHeaderFill++] = bytes[at++];
+				if (this.#messageHeaderFill < 4) continue;
+				this.#messageHeaderFill = 0;
+				const h = this.#messageHeader;
+				this.#messageLeft = (h[1] << 16) | (h[2] << 8) | h[3];
+				if (h[0] === CERTIFICATE) {
+					if (this.#messageLeft > MAX_CERTIFICATE_MESSAGE) return this.#finish(`certificate message of ${this.#messageLeft} bytes, more than ${MAX_CERTIFICATE_MESSAGE}`);
+					this.#body = new Uint8Array(this.#messageLeft);
+					if (this.#messageLeft === 0) this.#certificates();
+				}
+				continue;
+			}
+			const count = Math.min(this.#messageLeft, bytes.length - at);
+			if (this.#body) {
+				this.#body.set(bytes.subarray(at, at + count), this.#bodyFill);
+				this.#bodyFill += count;
+			}
+			this.#messageLeft -= count;
+			at += count;
+			if (this.#messageLeft === 0 && this.#body) this.#certificates();
+		}
+	}
+
+	/** certificate_list: a 3-byte total length, then each certificate with a 3-byte length. */
+	#certificates(): void {
+		const body = this.#body as Uint8Array;
+		const length3 = (at: number) => (body[at] << 16) | (body[at + 1] << 8) | body[at + 2];
+		if (body.length < 3 || length3(0) !== body.length - 3) return this.#finish("malformed certificate message");
+		const chain: Uint8Array[] = [];
+		for (let at = 3; at < body.length; ) {
+			const size = at + 3 <= body.length ? length3(at) : -1;
+			if (size <= 0 || at + 3 + size > body.length) return this.#finish("malformed certificate message");
+			chain.push(body.subarray(at + 3, at + 3 + size));
+			at += 3 + size;
+		}
+		this.chain = chain;
+		this.#finish();
+	}
+
+	#finish(error?: string): void {
+		this.#done = true;
+		this.error = error;
+		this.#body = undefined;
+	}
+}

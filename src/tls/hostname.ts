@@ -1,0 +1,41 @@
+/**
+ * Does a server certificate name the host the firmware dialled? RFC 6125 as the web
+ * uses it today: DNS names from subjectAltName only (no fallback to the subject's CN,
+ * which RFC 6125 6.4.4 allows only for certificates without DNS names and CAs stopped
+ * issuing in 2012; Go and the browsers no longer look at it), a wildcard only as the
+ * whole left-most label, and an IP literal only against an iPAddress entry.
+ */
+import type { Certificate } from "./x509";
+import { sameBytes } from "./der";
+
+/** The four bytes of a dotted-quad IPv4 literal, or undefined for anything else. */
+export function ipv4Bytes(host: string): Uint8Array | undefined {
+	const parts = host.split(".");
+	if (parts.length !== 4) return undefined;
+	const bytes = new Uint8Array(4);
+	for (let i = 0; i < 4; i++) {
+		if (!/^\d{1,3}$/.test(parts[i])) return undefined;
+		const value = Number(parts[i]);
+		if (value > 255) return undefined;
+		bytes[i] = value;
+	}
+	return bytes;
+}
+
+const canonical = (name: string) => (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();
+
+export function hostMatches(certificate: Certificate, host: string): boolean {
+	const ip = ipv4Bytes(host);
+	if (ip) return certificate.ipAddresses.some((address) => sameBytes(address, ip));
+	if (host.includes(":")) return false; // an IPv6 literal: the boards speak IPv4 only
+	const name = canonical(host);
+	const dot = name.indexOf(".");
+	for (const entry of certificate.dnsNames) {
+		const pattern = canonical(entry);
+		if (pattern === name) return true;
+		// "*.example.com" matches "a.example.com", not "example.com" nor "a.b.example.com";
+		// and never a bare "*.com" (the rest must have two labels at least).
+		if (pattern.startsWith("*.") && pattern.indexOf(".", 2) > 0 && dot > 0 && name.slice(dot) === pattern.slice(1)) return true;
+	}
+	return false;
+}
