@@ -1,6 +1,6 @@
 /**
- * ESP8266 firmware entry (the manifest's "main" on platform esp). Wi-Fi is already up:
- * manifest_net's setup/network joined `config.ssid` before this module runs.
+ * ESP8266 firmware entry (the manifest's "main" on platform esp). The firmware joins
+ * Wi-Fi itself (moddable/network, app/network-join): bounded in sleepy mode, retried always-on.
  */
 import config from "mc/config";
 import { ModdableBoard } from "moddable/board";
@@ -8,9 +8,11 @@ import { digitalInput, digitalOutput } from "moddable/digital";
 import { nativePower } from "moddable/power";
 import { captureDht22 } from "moddable/native/dht22-capture";
 import NativePower from "moddable/native/power";
+import { WifiNetwork } from "moddable/network";
 import { reportStartupError, startFirmware } from "app/firmware";
 
-const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power: nativePower(NativePower) });
+const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") });
+const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power: nativePower(NativePower), network });
 try {
 	startFirmware(board, config, { wifi: true });
 } catch (error) {

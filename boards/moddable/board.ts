@@ -13,6 +13,7 @@ import type {
 	DigitalInputOptions,
 	DigitalOutput,
 	LogFields,
+	Network,
 	Power,
 	PulseCapture,
 	Stream,
@@ -32,6 +33,8 @@ export interface Pins {
 export interface Peripherals {
 	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
 	readonly power?: Power;
+	/** The station interface, on boards that join their network themselves. */
+	readonly network?: Network;
 }
 
 /** Before SNTP has run, the clock is near 1970: report "unknown" rather than a wrong time. */
@@ -42,12 +45,14 @@ export class ModdableBoard implements Board {
 	readonly #pins: Pins;
 	readonly captureDht22?: (pin: number, done: (capture: PulseCapture | undefined) => void) => void;
 	readonly power?: Power;
+	readonly network?: Network;
 
 	constructor(name: string, pins: Pins, peripherals: Peripherals = {}) {
 		this.name = name;
 		this.#pins = pins;
 		this.captureDht22 = peripherals.captureDht22;
 		this.power = peripherals.power;
+		this.network = peripherals.network;
 	}
 
 	now(): number {
