@@ -9,12 +9,14 @@ import { nativePower } from "moddable/power";
 import { captureDht22 } from "moddable/native/dht22-capture";
 import NativePower from "moddable/native/power";
 import { WifiNetwork } from "moddable/network";
+import TLSSocket from "embedded:io/socket/tcp/tls";
 import { reportStartupError, startFirmware } from "app/firmware";
 
 const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") });
 const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power: nativePower(NativePower), network });
 try {
-	startFirmware(board, config, { wifi: true });
+	// The default ESP8266 image has no TLS (no-tls.ts); manifest_tls.json builds one with it.
+	startFirmware(board, config, { wifi: true, tls: !(TLSSocket as { unavailable?: boolean }).unavailable });
 } catch (error) {
 	reportStartupError(board, error);
 }
