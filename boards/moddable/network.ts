@@ -41,17 +41,18 @@ export class WifiNetwork implements Network {
 		const { ssid, password } = this.#settings;
 		const fast = hint ? { bssid: hint.bssid.slice().buffer, channel: hint.channel } : {};
 		const options = { ssid, ...(password ? { password } : {}), ...fast };
-		// The SDK retries a failed association itself; one "disconnect" before an address ends this attempt,
-		// so a stale hint falls back to a full join at once. Reason -1: the passphrase was refused.
+		// The SDK retries a failed scan or association by itself until the policy's time limit ends the
+		// attempt. Only a refused passphrase (reason -1) ends it early: any other "disconnect" may be the
+		// echo of the disconnect that starting this attempt caused, and would end every attempt at once.
 		const station = new WiFi(options, ((message: string, reason?: number) => {
 			if (this.#station !== station) return;
 			if (message === WiFi.gotIP) {
 				this.#station = undefined;
 				station.close();
 				this.#setClock(() => done({ joined: true, hint: current() }));
-			} else if (message === WiFi.disconnected) {
+			} else if (message === WiFi.disconnected && reason === -1) {
 				this.cancel();
-				done({ joined: false, reason: reason === -1 ? "authentication" : "disconnected" });
+				done({ joined: false, reason: "authentication" });
 			}
 		}) as unknown as ConstructorParameters<typeof WiFi>[1]);
 		this.#station = station;
