@@ -6,6 +6,8 @@
 import { describe, it, check } from "./test-api";
 import type { JoinHint, JoinResult, Network } from "../../src/common/board";
 import { startFirmware } from "../../src/app/firmware";
+import { parseConfig } from "../../src/app/config";
+import { expectConfigError } from "./errors";
 import { FAST_JOIN_MS, joinThenStart, joinWithin } from "../../src/app/network-join";
 import { decodeJoinHint, encodeJoinHint, JOIN_HINT_BYTES, reserveJoinHint } from "../../src/power/join-hint";
 import { sntpRequest, sntpSeconds } from "../../src/common/sntp";
@@ -246,5 +248,14 @@ describe("SNTP", () => {
 		check(sntpSeconds(kiss)).toBe(undefined);
 		check(sntpSeconds(request)).toBe(undefined);
 		check(sntpSeconds(reply.subarray(0, 40))).toBe(undefined);
+	});
+});
+
+describe("An image without TLS", () => {
+	it("refuses an mqtts:// broker at start, naming the key", () => {
+		const raw = { ssid: "x", broker: "mqtts://broker.example", clientId: "c" };
+		expectConfigError(() => parseConfig(raw, { wifi: true, tls: false }), "broker");
+		check(parseConfig(raw, { wifi: true }).protocol).toBe("mqtt");
+		check(parseConfig({ ...raw, broker: "mqtt://broker.example" }, { wifi: true, tls: false }).protocol).toBe("mqtt");
 	});
 });
