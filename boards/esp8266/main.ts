@@ -1,6 +1,6 @@
 /**
- * ESP8266 firmware entry (the manifest's "main" on platform esp). Wi-Fi is already up:
- * manifest_net's setup/network joined `config.ssid` before this module runs.
+ * ESP8266 firmware entry (the manifest's "main" on platform esp). The firmware joins
+ * Wi-Fi itself (moddable/network, app/network-join): bounded in sleepy mode, retried always-on.
  */
 import config from "mc/config";
 import { ModdableBoard } from "moddable/board";
@@ -8,16 +8,18 @@ import { digitalInput, digitalOutput } from "moddable/digital";
 import { nativePower } from "moddable/power";
 import { captureDht22 } from "moddable/native/dht22-capture";
 import NativePower from "moddable/native/power";
+import { WifiNetwork } from "moddable/network";
+import TLSSocket from "embedded:io/socket/tcp/tls";
 import { reportStartupError, startFirmware } from "app/firmware";
 
-// setup/network joins Wi-Fi before main (manifest_net): a leg of a chained sleep must boot
-// with the radio on, or it would wait there for Wi-Fi forever. Once sleepy mode joins on
-// its own, after its leg check, this can be true.
+// A leg of a chained sleep boots with the radio on until the wake's own Wi-Fi join is
+// known to start after the leg check (power/sleep-chain.ts); then this can be true.
 const power = nativePower(NativePower, { radioOffLegs: false });
-
-const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power });
+const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") });
+const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power, network });
 try {
-	startFirmware(board, config, { wifi: true });
+	// The default ESP8266 image has no TLS (no-tls.ts); manifest_tls.json builds one with it.
+	startFirmware(board, config, { wifi: true, tls: !(TLSSocket as { unavailable?: boolean }).unavailable });
 } catch (error) {
 	reportStartupError(board, error);
 }

@@ -27,7 +27,6 @@ import type {
 } from "../../src/common/board";
 import { ProtocolError } from "../../src/common/errors";
 import { SimulatedDht22 } from "../simulated/dht22";
-import { verifySignature } from "./signature";
 import { SimulatedPins, type SimulatedPin } from "../simulated/pins";
 
 export interface HostBoardOptions {
@@ -56,7 +55,6 @@ export class HostBoard implements Board {
 	readonly #log: (event: string, fields: LogFields) => void;
 	readonly dht22: SimulatedDht22;
 	readonly power?: Power;
-	readonly verifySignature = verifySignature;
 
 	constructor(options: HostBoardOptions = {}) {
 		this.#log = options.log ?? printJsonLine;

@@ -9,11 +9,14 @@ import { ModdableBoard } from "moddable/board";
 import { SimulatedPins } from "simulated/pins";
 import { SimulatedDht22 } from "simulated/dht22";
 import { reportStartupError, startFirmware } from "app/firmware";
+import type { Network } from "../../src/common/board";
 
 const dht22 = new SimulatedDht22();
 /** A real frame takes about 5 ms from the start signal. */
 const captureDht22 = (_pin: number, done: Parameters<NonNullable<ModdableBoard["captureDht22"]>>[1]) => Timer.set(() => done(dht22.capture()), 5);
-const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22 });
+/** The simulator is online already: its join succeeds at once, so the firmware's join path runs there too. */
+const network: Network = { join: (_hint, done) => done({ joined: true }), cancel: () => undefined };
+const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22, network });
 try {
 	startFirmware(board, config, { wifi: false });
 } catch (error) {

@@ -13,6 +13,7 @@ import type {
 	DigitalInputOptions,
 	DigitalOutput,
 	LogFields,
+	Network,
 	Power,
 	PulseCapture,
 	Stream,
@@ -22,7 +23,6 @@ import type {
 import { epochMs } from "./clock";
 import { openDatagram } from "./datagram";
 import { resolveHost } from "./resolve";
-import { verifySignature } from "./signature";
 import { connectStream } from "./stream";
 
 export interface Pins {
@@ -34,6 +34,8 @@ export interface Pins {
 export interface Peripherals {
 	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
 	readonly power?: Power;
+	/** The station interface, on boards that join their network themselves. */
+	readonly network?: Network;
 }
 
 export class ModdableBoard implements Board {
@@ -41,12 +43,14 @@ export class ModdableBoard implements Board {
 	readonly #pins: Pins;
 	readonly captureDht22?: (pin: number, done: (capture: PulseCapture | undefined) => void) => void;
 	readonly power?: Power;
+	readonly network?: Network;
 
 	constructor(name: string, pins: Pins, peripherals: Peripherals = {}) {
 		this.name = name;
 		this.#pins = pins;
 		this.captureDht22 = peripherals.captureDht22;
 		this.power = peripherals.power;
+		this.network = peripherals.network;
 	}
 
 	now(): number {
@@ -57,7 +61,6 @@ export class ModdableBoard implements Board {
 		return epochMs();
 	}
 
-	readonly verifySignature = verifySignature;
 
 	setTimer(callback: () => void, ms: number): TimerHandle {
 		return Timer.set(callback, ms) as unknown as TimerHandle;

@@ -66,9 +66,22 @@ export function includes(manifest: Manifest, platform: string): string[] {
 	return sections(manifest, platform).flatMap((s) => list(s.include));
 }
 
-/** True if a preload pattern ("mqtt/*" or an exact name) covers `name`. */
-export function preloaded(patterns: readonly string[], name: string): boolean {
-	return patterns.some((p) => (p.endsWith("*") ? name.startsWith(p.slice(0, -1)) : p === name));
+/**
+ * True if a preload pattern ("mqtt/*" or an exact name) covers `name`. mcconfig matches a
+ * wildcard against JavaScript modules only (its filterPreload), so a TypeScript module
+ * (`typescript` true) is preloaded only under its exact name; otherwise it is silently
+ * loaded into RAM at run time.
+ */
+export function preloaded(patterns: readonly string[], name: string, typescript = false): boolean {
+	return patterns.some((p) => (p.endsWith("*") ? !typescript && name.startsWith(p.slice(0, -1)) : p === name));
+}
+
+/** Module names the platform's sections map to SDK files ("$(...)") themselves. */
+export function sdkModules(manifest: Manifest, platform: string): Set<string> {
+	const names = new Set<string>();
+	for (const section of sections(manifest, platform))
+		for (const [name, targets] of Object.entries(section.modules ?? {})) if (list(targets).some((t) => t.startsWith("$("))) names.add(name);
+	return names;
 }
 
 export interface ImportSite {

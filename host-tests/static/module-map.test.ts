@@ -5,26 +5,31 @@
  * against the SDK manifest that provides them, which the project's manifest must include.
  */
 import { describe, expect, it } from "vitest";
-import { imports, includes, preloaded, preloadPatterns, projectModules, readManifest, resolveName } from "./manifest-modules";
+import { imports, includes, preloaded, preloadPatterns, projectModules, readManifest, resolveName, sdkModules } from "./manifest-modules";
 
-/** Modules the Moddable SDK provides, and the SDK manifest that brings each in ("" = always there). */
-const SDK_MODULES: Record<string, string> = {
-	"mc/config": "",
-	timer: "$(MODDABLE)/examples/manifest_base.json",
-	time: "$(MODDABLE)/examples/manifest_base.json",
-	Resource: "$(MODDABLE)/examples/manifest_base.json",
-	net: "$(MODDABLE)/examples/manifest_net.json",
-	"embedded:io/digital": "$(MODDABLE)/modules/io/manifest.json",
-	"embedded:io/socket/tcp": "$(MODDABLE)/modules/io/manifest.json",
-	"embedded:io/socket/udp": "$(MODDABLE)/modules/io/manifest.json",
-	"embedded:io/socket/tcp/tls": "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+/**
+ * Modules the Moddable SDK provides, and the SDK manifests that bring each in ("" = always
+ * there). A module the platform's section maps to an SDK file itself ("$(...)") needs none.
+ */
+const TLS_SOCKET = "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json";
+const SDK_MODULES: Record<string, readonly string[]> = {
+	"mc/config": [""],
+	timer: ["$(MODDABLE)/examples/manifest_base.json"],
+	time: ["$(MODDABLE)/examples/manifest_base.json"],
+	Resource: ["$(MODDABLE)/examples/manifest_base.json"],
+	net: ["$(MODDABLE)/examples/manifest_net.json", TLS_SOCKET],
+	wifi: ["$(MODULES)/network/wifi/manifest.json"],
+	"embedded:io/digital": ["$(MODDABLE)/modules/io/manifest.json", "$(MODULES)/io/digital/manifest.json"],
+	"embedded:io/socket/tcp": ["$(MODDABLE)/modules/io/manifest.json", TLS_SOCKET],
+	"embedded:io/socket/udp": ["$(MODDABLE)/modules/io/manifest.json", TLS_SOCKET],
+	"embedded:io/socket/tcp/tls": [TLS_SOCKET],
 	// The TLS socket's manifest brings modules/crypt/tls_common.json, and with it these.
-	crypt: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
-	rsa: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
-	ecdsa: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
-	curve: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
-	ecp: "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
-	"pins/rmt": "$(MODDABLE)/modules/pins/rmt/manifest.json",
+	crypt: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
+	rsa: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
+	ecdsa: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
+	curve: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
+	ecp: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
+	"pins/rmt": ["$(MODDABLE)/modules/pins/rmt/manifest.json"],
 };
 
 const manifest = readManifest();
@@ -39,6 +44,7 @@ describe("manifest module map", () => {
 		describe(`platform ${platform}`, () => {
 			const modules = projectModules(manifest, platform);
 			const included = includes(manifest, platform);
+			const sdkMapped = sdkModules(manifest, platform);
 
 			it("has a main module", () => {
 				expect(modules.get("main")).toMatch(/^boards\//);
@@ -59,8 +65,9 @@ describe("manifest module map", () => {
 						if (target === undefined) problems.push(`${where} climbs above the module root (module "${name}")`);
 						else if (modules.has(target)) visit(target);
 						else if (target in SDK_MODULES) {
-							const provider = SDK_MODULES[target];
-							if (provider && !included.includes(provider)) problems.push(`${where}: SDK module needs ${provider} in the manifest's include`);
+							const providers = SDK_MODULES[target];
+							const provided = providers.includes("") || sdkMapped.has(target) || providers.some((p) => included.includes(p));
+							if (!provided) problems.push(`${where}: SDK module needs one of ${providers.join(", ")} in the manifest's include`);
 						} else problems.push(`${where} resolves to module "${target}", which the manifest does not define for ${platform}`);
 					}
 				};
@@ -71,7 +78,8 @@ describe("manifest module map", () => {
 
 			it("preloads every project module (flash, not RAM)", () => {
 				const patterns = preloadPatterns(manifest, platform);
-				const missing = [...modules.keys()].filter((name) => name !== "main" && !preloaded(patterns, name));
+				// As mcconfig matches them: a wildcard preloads JavaScript modules only, a TypeScript one needs its name.
+				const missing = [...modules.entries()].filter(([name, file]) => name !== "main" && !preloaded(patterns, name, file.endsWith(".ts"))).map(([name]) => name);
 				expect(missing).toEqual([]);
 			});
 		});

@@ -69,6 +69,8 @@ export type FirmwareConfig = MqttFirmwareConfig | MqttSnFirmwareConfig | CoapFir
 export interface ParseOptions {
 	/** The board joins Wi-Fi itself and so needs `ssid` (device boards, not the host). */
 	readonly wifi: boolean;
+	/** False on a build without TLS (the ESP8266's default image): an mqtts:// broker is refused at start. */
+	readonly tls?: boolean;
 }
 
 export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConfig {
@@ -79,8 +81,11 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 	const device = parseDeviceConfig(config);
 	checkSleepySession(config, device.mode, protocol);
 	switch (protocol) {
-		case "mqtt":
-			return { protocol, lamp, device, mqtt: parseMqttConfig(config) };
+		case "mqtt": {
+			const mqtt = parseMqttConfig(config);
+			if (mqtt.broker.tls && options.tls === false) throw new ConfigError("broker", "mqtt://host[:port]: this image has no TLS (build it with manifest_tls.json)");
+			return { protocol, lamp, device, mqtt };
+		}
 		case "mqttsn": {
 			const mqttsn = parseMqttSnConfig(config, device);
 			checkConnectionless(mqttsn, device.mode, device.telemetryTopic);

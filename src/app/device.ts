@@ -16,6 +16,8 @@ import { mqttSleepySession } from "./sleepy-mqtt";
 import { mqttSnSleepySession } from "./sleepy-mqttsn";
 import { mqttSnConnectionlessSession } from "./sleepy-mqttsn-connectionless";
 import { coapSleepySession } from "./sleepy-coap";
+import { reserveJoinHint } from "../power/join-hint";
+import { joinWithin } from "./network-join";
 import { PeriodicTelemetry, type SendReading } from "./telemetry";
 
 /** What a protocol's lamp offers the device: the app (for the button) and a way to send readings. */
@@ -53,16 +55,22 @@ export function withDevice<T extends RunningLamp>(board: Board, config: Firmware
 
 /** Sleepy: this boot is one wake cycle, ending in deep sleep. */
 export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp): RunningApp {
-	const power = board.power;
-	if (!power) throw new ConfigError("mode", `"always-on" on board ${board.name}, which cannot deep sleep`);
+	const deepSleep = board.power;
+	if (!deepSleep) throw new ConfigError("mode", `"always-on" on board ${board.name}, which cannot deep sleep`);
+	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the
+	// hint kept at the end of retained memory; the wake's record gets the rest (join-hint.ts).
+	const network = board.network;
+	const split = network ? reserveJoinHint(deepSleep) : undefined;
+	const power = split ? split.power : deepSleep;
+	const joined = network ? joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline) : undefined;
 	switch (config.protocol) {
 		case "mqtt":
-			return startSleepy(board, power, config, lamp, "mqtt", config.mqtt.qos, mqttSleepySession(board, config));
+			return startSleepy(board, power, config, lamp, "mqtt", config.mqtt.qos, mqttSleepySession(board, config), joined);
 		case "mqttsn": {
 			const session = config.mqttsn.connectionless ? mqttSnConnectionlessSession(board, config) : mqttSnSleepySession(board, config);
-			return startSleepy(board, power, config, lamp, "mqttsn", config.mqttsn.qos, session);
+			return startSleepy(board, power, config, lamp, "mqttsn", config.mqttsn.qos, session, joined);
 		}
 		case "coap":
-			return startSleepy(board, power, config, lamp, "coap", config.coap.confirmable ? 1 : 0, coapSleepySession(board, config));
+			return startSleepy(board, power, config, lamp, "coap", config.coap.confirmable ? 1 : 0, coapSleepySession(board, config), joined);
 	}
 }

@@ -11,6 +11,7 @@ import type { RawConfig } from "./config-reader";
 import { startMqttLamp, type RunningApp } from "./mqtt-lamp";
 import { startMqttSnLamp } from "./mqttsn-lamp";
 import { startCoapLamp } from "./coap-lamp";
+import { joinThenStart } from "./network-join";
 
 export type { RunningApp };
 
@@ -20,7 +21,9 @@ export function startFirmware(board: Board, raw: RawConfig, options: ParseOption
 	const lamp = new Lamp(board.digitalOutput(config.lamp.pin), config.lamp.activeLow);
 	board.log("start", { board: board.name, protocol: config.protocol, lampPin: config.lamp.pin, mode: config.device.mode });
 	if (config.device.mode === "sleepy") return startSleepyDevice(board, config, lamp);
-	return withDevice(board, config, startLamp(board, config, lamp));
+	const start = () => withDevice(board, config, startLamp(board, config, lamp));
+	// A board that joins its network itself starts the protocol once joined, retrying until then.
+	return board.network ? joinThenStart(board, board.network, start) : start();
 }
 
 function startLamp(board: Board, config: FirmwareConfig, lamp: Lamp): RunningLamp {

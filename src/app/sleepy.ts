@@ -65,7 +65,17 @@ const POLL_MS = 20;
  */
 const READING_WAIT_MS = 50;
 
-export function startSleepy(board: Board, power: Power, config: FirmwareConfig, lamp: Lamp, protocol: SessionProtocol, qos: 0 | 1 | 2, makeSession: SessionFactory): RunningApp {
+/** `joined`: the board's own network join (device.ts), bounded by the network deadline; the session waits for it. */
+export function startSleepy(
+	board: Board,
+	power: Power,
+	config: FirmwareConfig,
+	lamp: Lamp,
+	protocol: SessionProtocol,
+	qos: 0 | 1 | 2,
+	makeSession: SessionFactory,
+	joined?: Promise<boolean>,
+): RunningApp {
 	const { device } = config;
 	const start = board.now();
 	const store = new RetainedStore(board, power, protocol, device.sleepInterval);
@@ -109,7 +119,9 @@ export function startSleepy(board: Board, power: Power, config: FirmwareConfig, 
 	const startSession = () => {
 		if (started) return;
 		started = true;
-		session.start();
+		if (!joined) return session.start();
+		// Without a network the wake ends at its deadline ("no-network"): look at once, not at the next poll.
+		joined.then((up) => (up && !finished ? session.start() : pollSoon()), pollSoon);
 	};
 	if (sensor) {
 		cycle.expect("reading");

@@ -113,6 +113,25 @@ export type SignatureAlgorithm = "sha256WithRSAEncryption" | "sha384WithRSAEncry
  */
 export type SignatureVerifier = (algorithm: SignatureAlgorithm, publicKeyInfo: Uint8Array, signed: Uint8Array, signature: Uint8Array) => boolean;
 
+/** Where the last Wi-Fi join ended: enough for a fast reconnect (no scan of every channel). */
+export interface JoinHint {
+	/** The access point's MAC address, 6 bytes. */
+	readonly bssid: Uint8Array;
+	/** Its channel, 1 to 14. */
+	readonly channel: number;
+}
+
+/** How one join attempt ended. `reason` never holds the network's name or passphrase. */
+export type JoinResult = { readonly joined: true; readonly hint?: JoinHint } | { readonly joined: false; readonly reason: string };
+
+/** The station interface on boards that join a network themselves (Wi-Fi on the ESP32 and ESP8266). */
+export interface Network {
+	/** Starts one attempt: straight to `hint`'s access point and channel when given, else a full scan. `done` once. */
+	join(hint: JoinHint | undefined, done: (result: JoinResult) => void): void;
+	/** Abandons the attempt in progress (its `done` never comes) and leaves the network. */
+	cancel(): void;
+}
+
 /** Values a log event may carry: flat, so every board can print them as one line. */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -133,10 +152,10 @@ export interface Board {
 	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput;
 	/** Sends the DHT22 start signal on `pin` and captures its answer; undefined if nothing came. */
 	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
-	/** The platform's signature check, for verifying certificate chains (src/tls/verify.ts). */
-	readonly verifySignature?: SignatureVerifier;
 	/** Absent on boards that cannot deep sleep. */
 	readonly power?: Power;
+	/** Absent on boards that are online before the firmware starts (the host). */
+	readonly network?: Network;
 	/** One event the user or a supervising script may want to see (connected, lamp, error...). */
 	log(event: string, fields?: LogFields): void;
 }

@@ -1,0 +1,125 @@
+/**
+ * When and how the firmware joins its network, on boards that join one themselves
+ * (Board.network: Wi-Fi on the ESP32 and ESP8266). The protocols start only once it is up.
+ *
+ * Always-on (a mains lamp): join, and keep trying with backoff until it works.
+ * Sleepy (a battery sensor): every ms of radio costs battery, so the join is bounded by
+ * the wake's network deadline (then the wake sleeps, reason "no-network"), and it goes
+ * first straight to the access point and channel of the last join (the hint kept in
+ * retained memory, power/join-hint.ts), falling back to a full scan when that fails.
+ *
+ * Events (never with the network's name or passphrase): `wifi` with `state` "joined"
+ * (`fast`, `ms`), "fast-failed" or "retry" (`reason`), and "gave-up" at the deadline.
+ */
+import type { Board, JoinHint, JoinResult, Network, TimerHandle } from "../common/board";
+import { Backoff } from "../common/backoff";
+import { sameHint, type JoinHintMemory } from "../power/join-hint";
+import type { RunningApp } from "./lamp-app";
+
+/** A fast reconnect (known access point and channel) takes well under a second; longer means it moved. */
+export const FAST_JOIN_MS = 3000;
+/** Pause after a failed full join before the next, within a sleepy wake. */
+export const SLEEPY_RETRY_MS = 500;
+/** Always-on: one attempt's limit, and the backoff between attempts. */
+export const ATTEMPT_MS = 30_000;
+export const RETRY_BASE_MS = 1000;
+export const RETRY_CAP_MS = 60_000;
+
+type Attempt = (result: JoinResult) => void;
+
+/** One attempt, ended by `limit` ms at the latest (the network is then told to stop). */
+function attempt(board: Board, network: Network, hint: JoinHint | undefined, limit: number, done: Attempt): () => void {
+	let over = false;
+	const finish = (result: JoinResult) => {
+		if (over) return;
+		over = true;
+		board.clearTimer(timer);
+		done(result);
+	};
+	const timer: TimerHandle = board.setTimer(() => {
+		network.cancel();
+		finish({ joined: false, reason: "timeout" });
+	}, limit);
+	network.join(hint, finish);
+	return () => {
+		if (over) return;
+		over = true;
+		board.clearTimer(timer);
+		network.cancel();
+	};
+}
+
+/**
+ * Sleepy: joins by board time `deadline`, or gives up (network left, event logged).
+ * Resolves true once joined; the hint is kept when it changed and forgotten when it failed.
+ */
+export function joinWithin(board: Board, network: Network, hints: JoinHintMemory | undefined, deadline: number): Promise<boolean> {
+	const start = board.now();
+	let hint = hints?.read();
+	return new Promise((resolve) => {
+		const giveUp = () => {
+			network.cancel();
+			board.log("wifi", { state: "gave-up", reason: "deadline", ms: Math.round(board.now() - start) });
+			resolve(false);
+		};
+		const next = () => {
+			const left = deadline - board.now();
+			if (left <= 0) return giveUp();
+			const fast = hint !== undefined;
+			attempt(board, network, hint, fast ? Math.min(left, FAST_JOIN_MS) : left, (result) => {
+				if (result.joined) {
+					if (hints && result.hint && !sameHint(result.hint, hint)) hints.write(result.hint);
+					board.log("wifi", { state: "joined", fast, ms: Math.round(board.now() - start) });
+					return resolve(true);
+				}
+				if (fast) {
+					board.log("wifi", { state: "fast-failed", reason: result.reason });
+					hint = undefined;
+					hints?.write(undefined);
+					return next();
+				}
+				if (board.now() + SLEEPY_RETRY_MS >= deadline) return giveUp();
+				board.log("wifi", { state: "retry", reason: result.reason });
+				board.setTimer(next, SLEEPY_RETRY_MS);
+			});
+		};
+		next();
+	});
+}
+
+/**
+ * Always-on: joins, retrying after a failed or timed-out attempt with backoff and full
+ * jitter, then runs `start`. The RunningApp it returns stops whichever is under way.
+ */
+export function joinThenStart(board: Board, network: Network, start: () => RunningApp, random?: () => number): RunningApp {
+	const backoff = new Backoff({ base: RETRY_BASE_MS, cap: RETRY_CAP_MS, random });
+	const begun = board.now();
+	let app: RunningApp | undefined;
+	let stopped = false;
+	let cancel: (() => void) | undefined;
+	let wait: TimerHandle | undefined;
+	const next = () => {
+		wait = undefined;
+		cancel = attempt(board, network, undefined, ATTEMPT_MS, (result) => {
+			cancel = undefined;
+			if (stopped) return;
+			if (result.joined) {
+				board.log("wifi", { state: "joined", fast: false, ms: Math.round(board.now() - begun) });
+				app = start();
+				return;
+			}
+			const delay = backoff.next();
+			board.log("wifi", { state: "retry", reason: result.reason, attempt: backoff.attempt, delayMs: delay });
+			wait = board.setTimer(next, delay);
+		});
+	};
+	next();
+	return {
+		async stop() {
+			stopped = true;
+			cancel?.();
+			if (wait) board.clearTimer(wait);
+			await app?.stop();
+		},
+	};
+}
