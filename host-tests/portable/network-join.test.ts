@@ -233,6 +233,16 @@ describe("Join hint record", () => {
 	});
 });
 
+describe("Join hint beside chained sleeps", () => {
+	it("passes the chip's sleep limit and the radio choice through to the board", () => {
+		const power = new FakePower(undefined, "reset", 64, 3_600_000);
+		const { power: record } = reserveJoinHint(power);
+		check(record.maxSleepMs).toBe(3_600_000);
+		record.deepSleep(1000, undefined, "off");
+		check(power.sleeps).toEqual([{ ms: 1000, wake: undefined, radio: "off" }]);
+	});
+});
+
 describe("SNTP", () => {
 	it("asks as a version 4 client and reads a server's transmit time", () => {
 		const request = sntpRequest();

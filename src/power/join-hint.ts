@@ -66,7 +66,8 @@ export function reserveJoinHint(power: Power): { readonly power: Power; readonly
 			record = bytes.slice(0, capacity);
 			flush();
 		},
-		deepSleep: (ms, wake) => power.deepSleep(ms, wake),
+		maxSleepMs: power.maxSleepMs,
+		deepSleep: (ms, wake, radio) => power.deepSleep(ms, wake, radio),
 	};
 	const hints: JoinHintMemory = {
 		read: () => decodeJoinHint(hint),
