@@ -12,9 +12,10 @@ import { WifiNetwork } from "moddable/network";
 import TLSSocket from "embedded:io/socket/tcp/tls";
 import { reportStartupError, startFirmware } from "app/firmware";
 
-// A leg of a chained sleep boots with the radio on until the wake's own Wi-Fi join is
-// known to start after the leg check (power/sleep-chain.ts); then this can be true.
-const power = nativePower(NativePower, { radioOffLegs: false });
+// A leg of a chained sleep boots with the radio off (system_deep_sleep_set_option 4): the
+// firmware joins Wi-Fi itself, and only after the leg check (app/sleepy.ts), so a leg never
+// needs it; the last leg turns the radio back on for the real wake.
+const power = nativePower(NativePower, { radioOffLegs: true });
 const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") });
 const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power, network });
 try {

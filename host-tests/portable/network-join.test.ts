@@ -241,6 +241,21 @@ describe("Join hint beside chained sleeps", () => {
 		record.deepSleep(1000, undefined, "off");
 		check(power.sleeps).toEqual([{ ms: 1000, wake: undefined, radio: "off" }]);
 	});
+
+	it("a leg wake of a chained sleep starts no join (the radio may be off; a join costs the battery)", async () => {
+		// sleepInterval 60 s on a chip that times 30 s at most: one leg, then the real wake.
+		const power = new FakePower(undefined, "reset", undefined, 30_000);
+		const broker = new MiniBroker();
+		const first = await wake(power, broker, () => joined(AP_1));
+		check(first.network?.attempts).toHaveLength(1);
+		check(power.sleeps[0]).toEqual({ ms: 30_000, wake: undefined, radio: "off" });
+		const leg = await wake(power, broker, () => joined(AP_1));
+		check(leg.events("sleep-leg")).toHaveLength(1);
+		check(leg.network?.attempts).toHaveLength(0);
+		const real = await wake(power, broker, () => joined(AP_1));
+		check(real.events("sleep-leg")).toHaveLength(0);
+		check(real.network?.attempts).toHaveLength(1);
+	});
 });
 
 describe("SNTP", () => {

@@ -62,15 +62,15 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	const network = board.network;
 	const split = network ? reserveJoinHint(deepSleep) : undefined;
 	const power = split ? split.power : deepSleep;
-	const joined = network ? joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline) : undefined;
+	const join = network ? () => joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline) : undefined;
 	switch (config.protocol) {
 		case "mqtt":
-			return startSleepy(board, power, config, lamp, "mqtt", config.mqtt.qos, mqttSleepySession(board, config), joined);
+			return startSleepy(board, power, config, lamp, "mqtt", config.mqtt.qos, mqttSleepySession(board, config), join);
 		case "mqttsn": {
 			const session = config.mqttsn.connectionless ? mqttSnConnectionlessSession(board, config) : mqttSnSleepySession(board, config);
-			return startSleepy(board, power, config, lamp, "mqttsn", config.mqttsn.qos, session, joined);
+			return startSleepy(board, power, config, lamp, "mqttsn", config.mqttsn.qos, session, join);
 		}
 		case "coap":
-			return startSleepy(board, power, config, lamp, "coap", config.coap.confirmable ? 1 : 0, coapSleepySession(board, config), joined);
+			return startSleepy(board, power, config, lamp, "coap", config.coap.confirmable ? 1 : 0, coapSleepySession(board, config), join);
 	}
 }

@@ -65,7 +65,11 @@ const POLL_MS = 20;
  */
 const READING_WAIT_MS = 50;
 
-/** `joined`: the board's own network join (device.ts), bounded by the network deadline; the session waits for it. */
+/**
+ * `join`: starts the board's own network join (device.ts), bounded by the network deadline;
+ * the session waits for it. Called only once the wake is known not to be a leg of a chained
+ * sleep, so a leg never spends radio time on a join.
+ */
 export function startSleepy(
 	board: Board,
 	power: Power,
@@ -74,7 +78,7 @@ export function startSleepy(
 	protocol: SessionProtocol,
 	qos: 0 | 1 | 2,
 	makeSession: SessionFactory,
-	joined?: Promise<boolean>,
+	join?: () => Promise<boolean>,
 ): RunningApp {
 	const { device } = config;
 	const start = board.now();
@@ -86,6 +90,7 @@ export function startSleepy(
 		store.sleepLeg(wakePin);
 		return { stop: async () => undefined };
 	}
+	const joined = join?.();
 	const { state } = store;
 	lamp.set(state.lampOn);
 	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
