@@ -3,6 +3,7 @@
  * a laptop against real brokers and in tests. Sockets are Node's net/tls/dgram, time is
  * performance.now(), pins are simulated and can be inspected or driven by a test.
  */
+import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
 import dns from "node:dns";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -64,6 +65,10 @@ export class HostBoard implements Board {
 
 	epochMs(): number {
 		return Date.now();
+	}
+
+	randomBytes(count: number): Uint8Array {
+		return new Uint8Array(randomBytes(count));
 	}
 
 	setTimer(callback: () => void, ms: number): TimerHandle {

@@ -8,12 +8,14 @@ import Timer from "timer";
 import { ModdableBoard } from "moddable/board";
 import { SimulatedPins } from "simulated/pins";
 import { SimulatedDht22 } from "simulated/dht22";
+import NativeRandom from "lin/native/random";
 import { reportStartupError, startFirmware } from "app/firmware";
 
 const dht22 = new SimulatedDht22();
 /** A real frame takes about 5 ms from the start signal. */
 const captureDht22 = (_pin: number, done: Parameters<NonNullable<ModdableBoard["captureDht22"]>>[1]) => Timer.set(() => done(dht22.capture()), 5);
-const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22 });
+// The OS's random source: the simulator's Math.random repeats itself on every boot.
+const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22, fillRandom: (bytes) => NativeRandom.fill(bytes) });
 try {
 	startFirmware(board, config, { wifi: false });
 } catch (error) {

@@ -6,6 +6,7 @@
  * tokens go on across sleep from the retained state (RFC 7252 4.4, 5.3.1).
  */
 import type { Board } from "../common/board";
+import { boardRandom } from "../common/random";
 import { CoapClient } from "../coap/client";
 import { JSON_FORMAT } from "../coap/message";
 import type { CoapFirmwareConfig } from "./config";
@@ -25,6 +26,7 @@ export function coapSleepySession(board: Board, config: CoapFirmwareConfig): Ses
 			ackRandomFactor: coap.ackRandomFactor,
 			maxRetransmit: coap.maxRetransmit,
 			nstart: coap.nstart,
+			random: boardRandom(board),
 			resume: decodeSequence(state),
 		});
 		let waiting = 0;
