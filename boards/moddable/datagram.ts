@@ -1,25 +1,48 @@
-/** A Board datagram endpoint on Moddable's ECMA-419 UDP socket. */
+/**
+ * A Board datagram endpoint on Moddable's ECMA-419 UDP socket. Nothing here may throw
+ * into a socket callback or a timer (that aborts the VM): a datagram that cannot be sent
+ * or handled is lost, as UDP loses datagrams anyway, and the protocols above retransmit.
+ */
 import UDP from "embedded:io/socket/udp";
 import Timer from "timer";
 import type { Datagram, DatagramOptions } from "../../src/common/board";
+import { ProtocolError } from "common/errors";
+import { thrownText } from "./link";
 
 export function openDatagram(options: DatagramOptions): Datagram {
-	const socket = new UDP({
-		port: options.port ?? 0,
-		...(options.address === undefined ? {} : { address: options.address }),
-		onReadable(packets: number) {
-			while (packets-- > 0) {
-				const packet = this.read();
-				options.onMessage(new Uint8Array(packet), packet.address, packet.port);
-			}
-		},
-	});
+	let socket: UDP;
+	try {
+		socket = new UDP({
+			port: options.port ?? 0,
+			...(options.address === undefined ? {} : { address: options.address }),
+			onReadable(packets: number) {
+				try {
+					while (packets-- > 0) {
+						// The socket's own reference, not `this`: callers of callbacks differ on it.
+						const packet = socket.read();
+						options.onMessage(new Uint8Array(packet), packet.address, packet.port);
+					}
+				} catch {
+					// A datagram the firmware could not take: dropped (the session counts what it refuses).
+				}
+			},
+		});
+	} catch (error) {
+		// A port in use, or no socket left: typed, with the platform's words.
+		throw new ProtocolError("CONNECT_FAILED", `cannot open UDP port ${options.port ?? 0}: ${thrownText(error)}`, thrownText(error));
+	}
 	// ECMA-419 binds in the constructor; report readiness asynchronously, as Node does.
 	if (options.onReady) Timer.set(() => options.onReady?.(), 0);
 	return {
 		// ECMA-419 has no way to ask for the bound port: it is the one requested.
 		port: options.port ?? 0,
-		send: (bytes, address, port) => socket.write(bytes, address, port),
+		send: (bytes, address, port) => {
+			try {
+				socket.write(bytes, address, port);
+			} catch {
+				// No route, no buffer: the datagram is lost, and the protocol retransmits.
+			}
+		},
 		// @moddable/typings 5.6 leaves close() out of UDP's declaration; every platform has it.
 		close: () => (socket as unknown as { close(): void }).close(),
 	};

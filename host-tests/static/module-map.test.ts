@@ -18,6 +18,8 @@ const SDK_MODULES: Record<string, string> = {
 	"embedded:io/socket/tcp": "$(MODDABLE)/modules/io/manifest.json",
 	"embedded:io/socket/udp": "$(MODDABLE)/modules/io/manifest.json",
 	"embedded:io/socket/tcp/tls": "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+	// The TLS session itself (modules/crypt/tls_419.json, which the tlssocket manifest includes).
+	"ssl/session": "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
 	"pins/rmt": "$(MODDABLE)/modules/pins/rmt/manifest.json",
 };
 
