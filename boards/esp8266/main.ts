@@ -9,7 +9,7 @@ import { nativePower } from "moddable/power";
 import { captureDht22 } from "moddable/native/dht22-capture";
 import NativePower from "moddable/native/power";
 import { WifiNetwork } from "moddable/network";
-import TLSSocket from "embedded:io/socket/tcp/tls";
+import { tlsAvailable } from "moddable/tls-link";
 import { reportStartupError, startFirmware } from "app/firmware";
 
 // A leg of a chained sleep boots with the radio off (system_deep_sleep_set_option 4): the
@@ -20,7 +20,7 @@ const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: Str
 const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power, network });
 try {
 	// The default ESP8266 image has no TLS (no-tls.ts); manifest_tls.json builds one with it.
-	startFirmware(board, config, { wifi: true, tls: !(TLSSocket as { unavailable?: boolean }).unavailable });
+	startFirmware(board, config, { wifi: true, tls: tlsAvailable });
 } catch (error) {
 	reportStartupError(board, error);
 }

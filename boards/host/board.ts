@@ -3,6 +3,7 @@
  * a laptop against real brokers and in tests. Sockets are Node's net/tls/dgram, time is
  * performance.now(), pins are simulated and can be inspected or driven by a test.
  */
+import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
 import dns from "node:dns";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -70,6 +71,10 @@ export class HostBoard implements Board {
 		return Date.now();
 	}
 
+	randomBytes(count: number): Uint8Array {
+		return new Uint8Array(randomBytes(count));
+	}
+
 	setTimer(callback: () => void, ms: number): TimerHandle {
 		return setTimeout(callback, ms) as TimerHandle;
 	}
@@ -87,9 +92,16 @@ export class HostBoard implements Board {
 		const socket = secure ? tls.connect(tlsOptions(options.host, options.port, secure)) : net.connect({ host: options.host, port: options.port });
 		socket.setNoDelay(true);
 		let failure: Error | undefined;
-		socket.once(secure ? "secureConnect" : "connect", () => options.onConnect());
+		// Where the connection got to decides what a failure means: no TCP connection is
+		// CONNECT_FAILED, a TLS handshake that did not finish is a TLS error, later CONNECTION_LOST.
+		let phase: TransportPhase = "connecting";
+		socket.once("connect", () => (phase = secure ? "handshake" : "connected"));
+		socket.once(secure ? "secureConnect" : "connect", () => {
+			phase = "connected";
+			options.onConnect();
+		});
 		socket.on("data", (chunk: Buffer) => options.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-		socket.on("error", (error) => (failure ??= secure ? tlsError(error) : error));
+		socket.on("error", (error) => (failure ??= transportError(error, phase, `${options.host}:${options.port}`)));
 		socket.once("close", () => options.onClose(failure));
 		return {
 			write: (bytes) => void socket.write(bytes),
@@ -234,10 +246,24 @@ const CERTIFICATE_FAILURES = new Set([
 	"ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
-function tlsError(error: Error): Error {
-	const code = (error as NodeJS.ErrnoException).code;
-	if (code === undefined || !CERTIFICATE_FAILURES.has(code)) return error;
-	return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${code}): ${error.message}`);
+type TransportPhase = "connecting" | "handshake" | "connected";
+
+/**
+ * A Node socket error as the firmware's typed error, Node's code (ECONNRESET,
+ * ECONNREFUSED, CERT_HAS_EXPIRED...) as its detail. Node's messages name only the
+ * address and the system call, never a credential, so they stay in the text.
+ */
+function transportError(error: Error, phase: TransportPhase, peer: string): ProtocolError {
+	const code = (error as NodeJS.ErrnoException).code ?? error.name;
+	if (CERTIFICATE_FAILURES.has(code)) return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${code}): ${error.message}`, code);
+	switch (phase) {
+		case "connecting":
+			return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}: ${error.message}`, code);
+		case "handshake":
+			return new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} failed: ${error.message}`, code);
+		case "connected":
+			return new ProtocolError("CONNECTION_LOST", `the connection to ${peer} was lost: ${error.message}`, code);
+	}
 }
 
 function printJsonLine(event: string, fields: LogFields): void {

@@ -8,6 +8,7 @@ import Timer from "timer";
 import { ModdableBoard } from "moddable/board";
 import { SimulatedPins } from "simulated/pins";
 import { SimulatedDht22 } from "simulated/dht22";
+import NativeRandom from "lin/native/random";
 import { reportStartupError, startFirmware } from "app/firmware";
 import type { Network } from "../../src/common/board";
 
@@ -16,7 +17,8 @@ const dht22 = new SimulatedDht22();
 const captureDht22 = (_pin: number, done: Parameters<NonNullable<ModdableBoard["captureDht22"]>>[1]) => Timer.set(() => done(dht22.capture()), 5);
 /** The simulator is online already: its join succeeds at once, so the firmware's join path runs there too. */
 const network: Network = { join: (_hint, done) => done({ joined: true }), cancel: () => undefined };
-const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22, network });
+// The OS's random source: the simulator's Math.random repeats itself on every boot.
+const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22, network, fillRandom: (bytes) => NativeRandom.fill(bytes) });
 try {
 	startFirmware(board, config, { wifi: false });
 } catch (error) {

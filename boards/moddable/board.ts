@@ -30,12 +30,14 @@ export interface Pins {
 	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput;
 }
 
-/** What a target adds when it has it: a DHT22 capture, deep sleep and retained memory. */
+/** What a target adds when it has it: a DHT22 capture, deep sleep and retained memory, its own random source. */
 export interface Peripherals {
 	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
 	readonly power?: Power;
 	/** The station interface, on boards that join their network themselves. */
 	readonly network?: Network;
+	/** Fills `bytes` with random bytes; without it, Math.random is the source (see randomBytes). */
+	fillRandom?(bytes: Uint8Array): void;
 }
 
 export class ModdableBoard implements Board {
@@ -44,6 +46,7 @@ export class ModdableBoard implements Board {
 	readonly captureDht22?: (pin: number, done: (capture: PulseCapture | undefined) => void) => void;
 	readonly power?: Power;
 	readonly network?: Network;
+	readonly #fillRandom?: (bytes: Uint8Array) => void;
 
 	constructor(name: string, pins: Pins, peripherals: Peripherals = {}) {
 		this.name = name;
@@ -51,6 +54,7 @@ export class ModdableBoard implements Board {
 		this.captureDht22 = peripherals.captureDht22;
 		this.power = peripherals.power;
 		this.network = peripherals.network;
+		this.#fillRandom = peripherals.fillRandom;
 	}
 
 	now(): number {
@@ -61,6 +65,22 @@ export class ModdableBoard implements Board {
 		return epochMs();
 	}
 
+	/**
+	 * On the ESP32 and ESP8266, XS's Math.random is the chip's hardware RNG read on every
+	 * call (xsHost.h: c_rand is esp_random(), or the ESP8266's RNG register at 0x3FF20E44),
+	 * so it is the real source there: 16 of its 31 bits per draw. The simulator, whose
+	 * Math.random is an unseeded rand(), passes the OS's source as `fillRandom`.
+	 */
+	randomBytes(count: number): Uint8Array {
+		const bytes = new Uint8Array(count);
+		if (this.#fillRandom) this.#fillRandom(bytes);
+		else for (let i = 0; i < count; i += 2) {
+			const draw = Math.floor(Math.random() * 0x10000);
+			bytes[i] = draw >> 8;
+			if (i + 1 < count) bytes[i + 1] = draw & 0xff;
+		}
+		return bytes;
+	}
 
 	setTimer(callback: () => void, ms: number): TimerHandle {
 		return Timer.set(callback, ms) as unknown as TimerHandle;

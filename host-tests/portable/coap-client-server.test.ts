@@ -219,13 +219,38 @@ describe("CoAP client and server: Observe (RFC 7641)", () => {
 });
 
 describe("CoAP client lifecycle", () => {
-	it("answers a request that reaches a client with 4.04, so the peer does not retransmit", async () => {
-		const board = new FakeBoard();
-		new CoapClient(board);
-		board.advance(1);
-		board.lastDatagram.deliver(encode({ type: m.CON, code: m.GET, messageId: 77, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }), "127.0.0.1", 5683);
-		const [answer] = board.lastDatagram.takeSent().map((d) => decode(d.bytes));
+	it("answers a request from its server with 4.04, so the peer does not retransmit", async () => {
+		const { board, client, url } = setup();
+		await settle(board, client.get(`${url}/lamp`));
+		const own = board.datagrams[1];
+		own.deliver(encode({ type: m.CON, code: m.GET, messageId: 77, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }), "127.0.0.1", 5683);
+		const [answer] = own.takeSent().map((d) => decode(d.bytes));
 		check([answer.type, m.codeName(answer.code), answer.messageId]).toEqual([m.ACK, "4.04", 77]);
+	});
+	it("drops datagrams from senders that are not its servers before decoding them: counted, never answered", async () => {
+		const { board, client, url } = setup();
+		const pending = client.get(`${url}/lamp`);
+		await flush();
+		board.advance(1);
+		await flush();
+		const own = board.datagrams[1];
+		const request = decode(own.sent[0].bytes);
+		// A response forged to match the request, garbage, the 2-byte 10 0c and a CON ping, all from another port.
+		const forged = encode({ type: m.ACK, code: m.code(2, 5), messageId: request.messageId, token: request.token, options: [], payload: text("forged") });
+		for (const bytes of [forged, new Uint8Array([0xff, 0x00, 0x13]), new Uint8Array([0x10, 0x0c]), encode({ type: m.CON, code: m.EMPTY, messageId: 9, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES })])
+			own.deliver(bytes, "127.0.0.1", 5999);
+		check(own.sent).toHaveLength(1);
+		check(client.dropped).toEqual({ malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 4 });
+		check(responseText(await settle(board, pending))).toBe("off");
+		check(client.dropped.foreign).toBe(4);
+	});
+	it("keeps serving anyone, and survives garbage from anyone", async () => {
+		const { board, server, client, url } = setup();
+		const device = board.datagrams[0];
+		for (const [i, bytes] of [new Uint8Array([0x10, 0x0c]), new Uint8Array([0x40]), new Uint8Array([0x5f, 0x01, 0x00, 0x01, 0xff]), big(300)].entries()) device.deliver(bytes, "10.0.0.7", 6000 + i);
+		check(server.transport.endpoint.dropped.foreign).toBe(0);
+		check(server.transport.endpoint.dropped.malformed).toBeGreaterThan(0);
+		check(responseText(await settle(board, client.get(`${url}/lamp`)))).toBe("off");
 	});
 	it("stop rejects what waits with CLOSED and closes the socket", async () => {
 		const { board, client } = setup();

@@ -98,8 +98,14 @@ export class FakeDatagram implements Datagram {
 	}
 }
 
+/** Each fake board draws its own sequence, so two simulated devices get different client ids. */
+let boards = 0;
+
 export class FakeBoard implements Board {
 	readonly name = "fake";
+	/** Bytes handed out by randomBytes, for a test to see that the firmware drew from the board. */
+	randomDraws = 0;
+	#randomState = (0x9e3779b9 * ++boards) >>> 0;
 	readonly streams: FakeStream[] = [];
 	readonly datagrams: FakeDatagram[] = [];
 	readonly logs: { event: string; fields: LogFields }[] = [];
@@ -114,6 +120,20 @@ export class FakeBoard implements Board {
 
 	epochMs(): number {
 		return 1_764_000_000_000 + this.#now;
+	}
+
+	/** A seeded generator (mulberry32): reproducible runs, distinct per board. */
+	randomBytes(count: number): Uint8Array {
+		const bytes = new Uint8Array(count);
+		for (let i = 0; i < count; i++) {
+			this.#randomState = (this.#randomState + 0x6d2b79f5) >>> 0;
+			let t = this.#randomState;
+			t = Math.imul(t ^ (t >>> 15), t | 1);
+			t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+			bytes[i] = (t ^ (t >>> 14)) >>> 24;
+		}
+		this.randomDraws += count;
+		return bytes;
 	}
 
 	setTimer(callback: () => void, ms: number): TimerHandle {

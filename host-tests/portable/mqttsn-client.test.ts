@@ -100,6 +100,33 @@ describe("MQTT-SN client", () => {
 		check(mqttsn.session.dropped.malformed).toBe(1);
 	});
 
+	it("drops datagrams from a foreign port before decoding them (garbage, 10 0c, a forged CONNACK): counted, no state change", () => {
+		const board = new FakeBoard();
+		const { mqttsn, record } = client(board);
+		const datagram = started(board, mqttsn);
+		check(sentTypes(datagram)).toEqual([sn.CONNECT]);
+		for (const bytes of [new Uint8Array([0xde, 0xad, 0xbe]), new Uint8Array([0x10, 0x0c]), encode({ type: sn.CONNACK, returnCode: 0 })])
+			datagram.deliver(bytes, "127.0.0.1", GATEWAY_PORT + 1);
+		datagram.deliver(encode({ type: sn.CONNACK, returnCode: 0 }), "10.9.9.9", GATEWAY_PORT);
+		// Never decoded: the malformed ones are counted as foreign, not malformed, and the forged CONNACK did nothing.
+		check(mqttsn.session.dropped).toEqual({ malformed: 0, oversized: 0, unknownType: 0, foreign: 4, unexpected: 0 });
+		check([mqttsn.status, record.connects, record.disconnects.length, datagram.sent.length]).toEqual(["connecting", 0, 0, 0]);
+		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		check([mqttsn.status, record.connects]).toEqual(["active", 1]);
+	});
+
+	it("takes the 2-byte datagram 10 0c from the gateway itself as a counted malformed datagram, and goes on", () => {
+		const board = new FakeBoard();
+		const { mqttsn, record } = client(board);
+		const datagram = started(board, mqttsn);
+		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		datagram.deliver(new Uint8Array([0x10, 0x0c]), "127.0.0.1", GATEWAY_PORT);
+		check([mqttsn.session.dropped.malformed, mqttsn.session.dropped.foreign, mqttsn.status, record.disconnects.length]).toEqual([1, 0, "active", 0]);
+		const publish: sn.Message = { type: sn.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("on") };
+		fromGateway(datagram, publish);
+		check(record.messages.map((m) => m.topic)).toEqual(["ab"]);
+	});
+
 	it("connects again with backoff after the gateway is lost", () => {
 		const board = new FakeBoard();
 		const { mqttsn, record } = client(board, { reconnectBase: 1000 });

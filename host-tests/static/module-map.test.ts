@@ -23,6 +23,8 @@ const SDK_MODULES: Record<string, readonly string[]> = {
 	"embedded:io/socket/tcp": ["$(MODDABLE)/modules/io/manifest.json", TLS_SOCKET],
 	"embedded:io/socket/udp": ["$(MODDABLE)/modules/io/manifest.json", TLS_SOCKET],
 	"embedded:io/socket/tcp/tls": [TLS_SOCKET],
+	// The TLS session itself (tls-link.ts drives it).
+	"ssl/session": [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
 	// The TLS socket's manifest brings modules/crypt/tls_common.json, and with it these.
 	crypt: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
 	rsa: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],

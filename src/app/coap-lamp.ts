@@ -7,7 +7,8 @@
  * (application/json) is also POSTed there, as a CON request.
  */
 import type { Board } from "../common/board";
-import { ProtocolError } from "../common/errors";
+import { errorFields } from "../common/errors";
+import { boardRandom } from "../common/random";
 import { CoapClient } from "../coap/client";
 import { BAD_REQUEST, JSON_FORMAT, TEXT_PLAIN, code } from "../coap/message";
 import { CoapServer } from "../coap/server";
@@ -27,12 +28,13 @@ export const LAMP_PATH = "/lamp";
 export const DHT22_PATH = "/sensors/dht22";
 
 export function startCoapLamp(board: Board, coap: CoapConfig, lamp: Lamp): CoapFirmware {
-	const parameters = { ackTimeout: coap.ackTimeout, ackRandomFactor: coap.ackRandomFactor, maxRetransmit: coap.maxRetransmit, nstart: coap.nstart };
+	// The board's randomness for message ids, tokens and retransmission timeouts (RFC 7252 5.3.1: tokens should be hard to guess).
+	const parameters = { ackTimeout: coap.ackTimeout, ackRandomFactor: coap.ackRandomFactor, maxRetransmit: coap.maxRetransmit, nstart: coap.nstart, random: boardRandom(board) };
 	const server = new CoapServer(board, { ...parameters, port: coap.port, blockSize: coap.blockSize, onReady: (port) => board.log("listening", { protocol: "coap", port }) });
 	const client = coap.collector === undefined ? undefined : new CoapClient(board, { ...parameters, blockSize: coap.blockSize });
 	let latest: string | undefined;
 
-	const report = (error: Error) => board.log("error", { code: error instanceof ProtocolError ? error.code : error.name, message: error.message });
+	const report = (error: Error) => board.log("error", errorFields(error));
 	/** Resolves once the collector answered (CON) or the datagram left (NON); never rejects. */
 	const post = (payload: string, contentFormat: number): Promise<void> => {
 		if (!client || coap.collector === undefined) return Promise.resolve();

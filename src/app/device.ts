@@ -5,6 +5,7 @@
  * cycle per boot (sleepy.ts), then deep sleep.
  */
 import type { Board } from "../common/board";
+import { boardRandom } from "../common/random";
 import { ConfigError } from "../common/errors";
 import { Button } from "../drivers/button";
 import { Dht22 } from "../drivers/dht22/sensor";
@@ -30,7 +31,7 @@ export interface RunningLamp extends RunningApp {
 export function withDevice<T extends RunningLamp>(board: Board, config: FirmwareConfig, running: T): T {
 	const { device } = config;
 	const send = running.sendReading;
-	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin });
+	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, random: boardRandom(board) });
 	const telemetry = sensor && send ? new PeriodicTelemetry(board, sensor, send, device.readingInterval) : undefined;
 	telemetry?.start();
 	const app = running.app;

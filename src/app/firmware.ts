@@ -3,7 +3,7 @@
  * drivers on the board's pins, and start the application over the configured protocol.
  */
 import type { Board } from "../common/board";
-import { ConfigError } from "../common/errors";
+import { ConfigError, errorFields } from "../common/errors";
 import { Lamp } from "../drivers/lamp";
 import { parseConfig, type FirmwareConfig, type ParseOptions } from "./config";
 import { startSleepyDevice, withDevice, type RunningLamp } from "./device";
@@ -40,5 +40,5 @@ function startLamp(board: Board, config: FirmwareConfig, lamp: Lamp): RunningLam
 /** Logs a startup failure as one event; a ConfigError names the key and the expected form. */
 export function reportStartupError(board: Board, error: unknown): void {
 	if (error instanceof ConfigError) board.log("config-error", { key: error.key, expected: error.expected, message: error.message });
-	else board.log("error", { message: error instanceof Error ? error.message : String(error) });
+	else board.log("error", errorFields(error));
 }

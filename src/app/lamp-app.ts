@@ -6,7 +6,7 @@
  * calls it when connected and when a message arrives.
  */
 import type { Board } from "../common/board";
-import { ProtocolError } from "../common/errors";
+import { errorFields } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
 import type { LampConfig } from "./config";
@@ -40,7 +40,7 @@ export class LampApp {
 
 	/** An error the application cannot act on: logged as one event with its code. */
 	readonly reportError = (error: Error): void => {
-		this.#board.log("error", { code: error instanceof ProtocolError ? error.code : error.name, message: error.message });
+		this.#board.log("error", errorFields(error));
 	};
 
 	/** Connected: announce availability and the current state. */

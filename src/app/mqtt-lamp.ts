@@ -1,5 +1,6 @@
 /** The lamp (lamp-app.ts) over MQTT 3.1.1: "offline" as the will, commands by subscription. */
 import type { Board } from "../common/board";
+import { boardRandom } from "../common/random";
 import { encodeUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
 import { MqttClient, type MqttClientOptions } from "../mqtt/client";
@@ -15,7 +16,7 @@ export function startMqttLamp(board: Board, config: MqttFirmwareConfig, lamp: La
 	const app = new LampApp(board, lamp, settings, mqtt.qos, (topic, payload, qos, retain) => client.publish(topic, payload, { qos, retain }));
 
 	const client: MqttClient = new MqttClient(board, {
-		...clientOptions(config),
+		...clientOptions(config, board),
 		onConnect(sessionPresent) {
 			board.log("connected", { broker, clientId: client.session.clientId, sessionPresent });
 			app.online();
@@ -38,10 +39,12 @@ export function startMqttLamp(board: Board, config: MqttFirmwareConfig, lamp: La
 	};
 }
 
-/** The client's options from the config: the lamp's will ("offline"), credentials, limits, backoff. */
-export function clientOptions(config: MqttFirmwareConfig): MqttClientOptions {
+/** The client's options from the config: the lamp's will ("offline"), credentials, limits, backoff; the board's randomness. */
+export function clientOptions(config: MqttFirmwareConfig, board: Board): MqttClientOptions {
 	const { mqtt, lamp: settings } = config;
 	return {
+		// A generated client id and the reconnect jitter: distinct per device and per boot.
+		random: boardRandom(board),
 		broker: mqtt.broker,
 		clientId: mqtt.clientId,
 		cleanSession: mqtt.cleanSession,

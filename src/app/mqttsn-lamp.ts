@@ -4,6 +4,7 @@
  * the gateway on first use; "offline" is the will, given in the WILLTOPIC/WILLMSG exchange.
  */
 import type { Board } from "../common/board";
+import { boardRandom } from "../common/random";
 import { encodeUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
 import { MqttSnClient, type MqttSnClientOptions } from "../mqttsn/client";
@@ -20,7 +21,7 @@ export function startMqttSnLamp(board: Board, config: MqttSnFirmwareConfig, lamp
 	const app = new LampApp(board, lamp, settings, mqttsn.qos, (topic, payload, qos, retain) => client.publish(topic, payload, { qos, retain }));
 
 	const client: MqttSnClient = new MqttSnClient(board, {
-		...clientOptions(config),
+		...clientOptions(config, board),
 		onGateway(gateway) {
 			board.log("gateway", { gateway: `udp://${gateway.address}:${gateway.port}`, gwId: gateway.gwId });
 		},
@@ -46,10 +47,12 @@ export function startMqttSnLamp(board: Board, config: MqttSnFirmwareConfig, lamp
 	};
 }
 
-/** The client's options from the config: gateway or search, the lamp's will ("offline"), timers, backoff. */
-export function clientOptions(config: MqttSnFirmwareConfig): MqttSnClientOptions {
+/** The client's options from the config: gateway or search, the lamp's will ("offline"), timers, backoff; the board's randomness. */
+export function clientOptions(config: MqttSnFirmwareConfig, board: Board): MqttSnClientOptions {
 	const { mqttsn, lamp: settings } = config;
 	return {
+		// A generated client id, the search delay and the reconnect jitter: distinct per device and per boot.
+		random: boardRandom(board),
 		gateway: mqttsn.gateway,
 		search: mqttsn.search,
 		localPort: mqttsn.localPort,

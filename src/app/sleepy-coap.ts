@@ -7,6 +7,7 @@
  * readings the collector had not acknowledged: the next wake POSTs them again first.
  */
 import type { Board } from "../common/board";
+import { boardRandom } from "../common/random";
 import { CoapClient } from "../coap/client";
 import { JSON_FORMAT } from "../coap/message";
 import { ProtocolError } from "../common/errors";
@@ -30,6 +31,7 @@ export function coapSleepySession(board: Board, config: CoapFirmwareConfig): Ses
 			ackRandomFactor: coap.ackRandomFactor,
 			maxRetransmit: coap.maxRetransmit,
 			nstart: coap.nstart,
+			random: boardRandom(board),
 			resume: state,
 		});
 		/** CON readings not acknowledged yet, oldest first: what a wake that ends now retains. */

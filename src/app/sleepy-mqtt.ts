@@ -40,7 +40,7 @@ export function mqttSleepySession(board: Board, config: MqttFirmwareConfig): Ses
 		const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
 
 		const client: MqttClient = new MqttClient(board, {
-			...clientOptions(config),
+			...clientOptions(config, board),
 			cleanSession: false,
 			reconnectAttempt,
 			state,

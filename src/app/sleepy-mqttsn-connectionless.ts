@@ -20,7 +20,7 @@ export function mqttSnConnectionlessSession(board: Board, config: MqttSnFirmware
 		const waiting: (() => void)[] = [];
 		let ready = false;
 		const client = new MqttSnClient(board, {
-			...clientOptions(config),
+			...clientOptions(config, board),
 			connectionless: true,
 			onReadyConnectionless() {
 				ready = true;

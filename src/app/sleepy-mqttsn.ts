@@ -37,7 +37,7 @@ export function mqttSnSleepySession(board: Board, config: MqttSnFirmwareConfig):
 		const commands = new Promise<void>((resolve) => (collected = resolve));
 
 		const client: MqttSnClient = new MqttSnClient(board, {
-			...clientOptions(config),
+			...clientOptions(config, board),
 			cleanSession: false,
 			awakeRetries: WAKE_PINGREQ_RETRIES,
 			reconnectAttempt,

@@ -6,6 +6,7 @@
  * Each protocol brings a SleepySession (sleepy-mqtt.ts, sleepy-mqttsn.ts).
  */
 import type { Board, Power, TimerHandle } from "../common/board";
+import { boardRandom } from "../common/random";
 import { ProtocolError } from "../common/errors";
 import { Button } from "../drivers/button";
 import { Dht22 } from "../drivers/dht22/sensor";
@@ -104,7 +105,7 @@ export function startSleepy(
 	const reportError = (error: Error) => app.reportError(error);
 	const session = makeSession({ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount, handlers, report: reportError });
 	const app = new LampApp(board, lamp, config.lamp, qos, session.publish);
-	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt });
+	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt, random: boardRandom(board) });
 	const snapshot = () => ({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: session.reconnectAttempt, lampOn: lamp.on, session: session.exportState() });
 	const retain = () => store.save(snapshot());
 

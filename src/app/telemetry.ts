@@ -5,6 +5,7 @@
  * plugs in as another `SendReading` (a POST to its collector URI).
  */
 import type { Board, TimerHandle } from "../common/board";
+import { errorFields } from "../common/errors";
 import type { Dht22Sample } from "../drivers/dht22/decode";
 import type { Dht22 } from "../drivers/dht22/sensor";
 
@@ -67,6 +68,6 @@ export class PeriodicTelemetry {
 	}
 
 	#read(): void {
-		sendReading(this.#board, this.#sensor, this.#send).catch((error: Error) => this.#board.log("error", { message: error.message }));
+		sendReading(this.#board, this.#sensor, this.#send).catch((error: Error) => this.#board.log("error", errorFields(error)));
 	}
 }

@@ -10,7 +10,7 @@ import { DeadlineTimer } from "../common/deadline-timer";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8, readUtf8 } from "../common/utf8";
 import { blockOption, blockSize, readBlock, szxFor, type Block } from "./block";
-import type { Content, EndpointOptions, Peer } from "./endpoint";
+import type { Content, DropCounts, EndpointOptions, Peer } from "./endpoint";
 import { parseLinkFormat, filterLinks, type Link, type LinkFilter } from "./link-format";
 import { CONTINUE, DELETE, EMPTY_BYTES, GET, POST, PUT, REQUEST_ENTITY_TOO_LARGE, codeName, type CoapMessage, type CoapOption } from "./message";
 import { NotificationOrder } from "./observe";
@@ -64,6 +64,9 @@ export interface ObserveHandlers {
 	onEnd?(error?: ProtocolError): void;
 }
 
+/** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
+const MAX_SERVERS = 8;
+
 /** 5.10.5: a response without Max-Age is fresh for 60 s. */
 const DEFAULT_MAX_AGE = 60;
 /** Re-register a little after Max-Age, so a notification under way is not mistaken for silence. */
@@ -73,12 +76,19 @@ export class CoapClient {
 	readonly transport: Transport;
 	readonly #board: Board;
 	readonly #szx: number;
+	/** The servers this client addressed ("address:port"): datagrams from anyone else are not decoded. */
+	readonly #servers = new Set<string>();
 	#stopped = false;
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
 		this.#board = board;
 		this.#szx = szxFor(options.blockSize ?? 1024);
-		this.transport = new Transport(board, { ...options, port: options.port ?? 0 });
+		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.#servers.has(serverKey(peer)) });
+	}
+
+	/** Datagrams dropped, by reason: `foreign` counts those from senders that are not this client's servers. */
+	get dropped(): Readonly<DropCounts> {
+		return this.transport.endpoint.dropped;
 	}
 
 	get(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
@@ -241,14 +251,28 @@ export class CoapClient {
 		});
 	}
 
+	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
+	#remember(peer: Peer): void {
+		const key = serverKey(peer);
+		this.#servers.delete(key);
+		this.#servers.add(key);
+		if (this.#servers.size > MAX_SERVERS) this.#servers.delete(this.#servers.values().next().value as string);
+	}
+
 	#resolve(target: CoapUri): Promise<Peer> {
 		return new Promise((resolve, reject) => {
 			this.#board.resolve(target.host, (address) => {
-				if (address === undefined) reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
-				else resolve({ address, port: target.port });
+				if (address === undefined) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
+				const peer = { address, port: target.port };
+				this.#remember(peer);
+				resolve(peer);
 			});
 		});
 	}
+}
+
+function serverKey(peer: Peer): string {
+	return `${peer.address}:${peer.port}`;
 }
 
 function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {

@@ -71,6 +71,11 @@ export interface EndpointOptions extends Partial<TransmissionParameters> {
 	 * from deep sleep keeps counting instead of starting at a random point (4.4).
 	 */
 	readonly resume?: { readonly messageId: number; readonly tokenCounter: number };
+	/**
+	 * Whom datagrams are taken from; absent for anyone (a server). A client names its
+	 * servers: a datagram from anyone else is counted in `dropped.foreign` and never decoded.
+	 */
+	readonly acceptFrom?: (peer: Peer) => boolean;
 }
 
 /** Datagrams dropped, by reason; none of them reaches the application. */
@@ -83,6 +88,8 @@ export interface DropCounts {
 	unexpected: number;
 	/** Responses with an unknown critical option (5.4.1). */
 	rejected: number;
+	/** From a sender `acceptFrom` refused, dropped before decoding. */
+	foreign: number;
 }
 
 /** A confirmable message of ours waiting for its ACK. */
@@ -134,8 +141,9 @@ export function tokenHex(token: Uint8Array): string {
 
 export class Endpoint {
 	readonly parameters: TransmissionParameters;
-	readonly dropped: DropCounts = { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0 };
+	readonly dropped: DropCounts = { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0 };
 	readonly #random: () => number;
+	readonly #acceptFrom?: (peer: Peer) => boolean;
 	readonly #responseTimeout: number;
 	readonly #transmissions = new Map<string, Transmission>();
 	readonly #exchanges = new Map<string, Exchange>();
@@ -155,6 +163,7 @@ export class Endpoint {
 			nstart: options.nstart ?? DEFAULT_PARAMETERS.nstart,
 		};
 		this.#random = options.random ?? Math.random;
+		this.#acceptFrom = options.acceptFrom;
 		this.#responseTimeout = options.responseTimeout ?? exchangeLifetime(this.parameters);
 		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
 		this.#messageId = options.resume?.messageId ?? Math.floor(this.#random() * 0x10000);
@@ -259,6 +268,11 @@ export class Endpoint {
 	}
 
 	received(bytes: Uint8Array, peer: Peer, now: number): void {
+		// Not even a Reset for a stranger: answering would make this endpoint a reflector.
+		if (this.#acceptFrom && !this.#acceptFrom(peer)) {
+			this.dropped.foreign++;
+			return;
+		}
 		let message: CoapMessage;
 		try {
 			message = decode(bytes);

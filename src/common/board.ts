@@ -142,6 +142,12 @@ export interface Board {
 	now(): number;
 	/** Milliseconds since the Unix epoch, or 0 while the wall clock is unknown (no SNTP yet). */
 	epochMs(): number;
+	/**
+	 * `count` bytes from the platform's random source: the chip's hardware RNG, the OS on a
+	 * laptop or in the simulator. Client ids, CoAP tokens and backoff jitter come from it, so
+	 * two devices (or two boots) do not repeat each other. Not meant for key material.
+	 */
+	randomBytes(count: number): Uint8Array;
 	setTimer(callback: () => void, ms: number): TimerHandle;
 	clearTimer(timer: TimerHandle): void;
 	/** Resolves a host name (or passes an IPv4 literal through); `undefined` when it cannot. */

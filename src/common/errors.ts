@@ -14,8 +14,10 @@ export type ProtocolErrorCode =
 	| "KEEP_ALIVE_TIMEOUT" // nothing arrived from the peer in time
 	| "CONNECT_TIMEOUT" // the peer never answered the connect request
 	| "QUEUE_FULL" // more queued messages than configured
-	| "CONNECTION_LOST" // the transport closed under a request
+	| "CONNECTION_LOST" // the transport closed under a request, or the connection broke
+	| "CONNECT_FAILED" // no connection to the peer: the name did not resolve, the port refused, the network is down
 	| "TLS_CERTIFICATE_REJECTED" // the server's certificate failed verification (unknown CA, other host name, expired)
+	| "TLS_HANDSHAKE_FAILED" // the TLS handshake failed for another reason (no common version or cipher, an alert, a closed socket)
 	| "CLOSED" // the client was stopped
 	| "BIND_FAILED" // a local socket could not be bound (the port is taken or not allowed)
 	| "UNKNOWN_PACKET_TYPE" // a message type the protocol reserves (MQTT-SN MsgType)
@@ -35,9 +37,12 @@ export type ProtocolErrorCode =
 
 export class ProtocolError extends Error {
 	readonly code: ProtocolErrorCode;
-	constructor(code: ProtocolErrorCode, message: string) {
+	/** What the platform said, when it said something (Node's "ECONNRESET", the TLS stack's alert): never a secret. */
+	readonly detail?: string;
+	constructor(code: ProtocolErrorCode, message: string, detail?: string) {
 		super(message);
 		this.code = code;
+		if (detail !== undefined) this.detail = detail;
 	}
 }
 
@@ -53,6 +58,17 @@ export class ConfigError extends Error {
 		this.key = key;
 		this.expected = expected;
 	}
+}
+
+/**
+ * An error as flat log fields: its code (a ProtocolError's code, a ConfigError's key, or
+ * the class name of anything else), its message and any platform detail.
+ */
+export function errorFields(error: unknown): { code: string; message: string; detail?: string } {
+	if (error instanceof ProtocolError) return error.detail === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, detail: error.detail };
+	if (error instanceof ConfigError) return { code: "CONFIG", message: error.message };
+	if (error instanceof Error) return { code: error.name, message: error.message };
+	return { code: "UNKNOWN", message: String(error) };
 }
 
 // `name` lives on each prototype, defined once. Assigning `this.name` in a constructor

@@ -392,23 +392,32 @@ export class MqttSnSession {
 
 	/** A datagram arrived from `address`:`port`. Bad ones are counted in `dropped`, never thrown. */
 	received(datagram: Uint8Array, address: string, port: number, now: number): void {
+		const gateway = this.#gateway;
+		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
+		// datagram from another port costs a comparison, and cannot reach the decoder or the state.
+		// While searching, anyone may answer (ADVERTISE, GWINFO, another client's SEARCHGW).
+		if (gateway && !sameEndpoint(gateway, address, port)) {
+			this.dropped.foreign++;
+			return;
+		}
 		let message: Message;
 		try {
 			message = decode(datagram, this.#maxPacketSize);
 		} catch (error) {
-			if (!(error instanceof ProtocolError)) throw error;
-			if (error.code === "PACKET_TOO_LARGE") this.dropped.oversized++;
-			else if (error.code === "UNKNOWN_PACKET_TYPE") this.dropped.unknownType++;
+			// The decoder throws ProtocolErrors only; anything else would be its bug, and still
+			// only a bad datagram: counted as malformed rather than thrown at the socket.
+			const code = error instanceof ProtocolError ? error.code : "MALFORMED_PACKET";
+			if (code === "PACKET_TOO_LARGE") this.dropped.oversized++;
+			else if (code === "UNKNOWN_PACKET_TYPE") this.dropped.unknownType++;
 			else this.dropped.malformed++;
 			return;
 		}
-		const gateway = this.#gateway;
 		if (message.type === sn.SEARCHGW) {
 			this.#search.heardSearch(now);
 			return;
 		}
-		if (!gateway || !sameEndpoint(gateway, address, port)) {
-			if (!gateway && (message.type === sn.ADVERTISE || message.type === sn.GWINFO)) this.#found(message, address, port, now);
+		if (!gateway) {
+			if (message.type === sn.ADVERTISE || message.type === sn.GWINFO) this.#found(message, address, port, now);
 			else this.dropped.foreign++;
 			return;
 		}

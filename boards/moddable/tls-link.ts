@@ -1,0 +1,190 @@
+/**
+ * A TLS Link: the SDK's TLS session (ssl/session) driven over an ECMA-419 TCP socket.
+ *
+ * The SDK's TLSSocket (examples/io/tcp/tlssocket) is not used, for two reasons found in
+ * the simulator: it calls its callbacks with the callbacks object as `this`, and what its
+ * session throws (a refused certificate, "date validation failed", a fatal alert such as
+ * "alert: 2, 70" from a TLS 1.3-only broker) escapes from the TCP socket's callbacks and
+ * from a timer it sets to read on, which aborts the VM. Here the session is driven from
+ * the socket's callbacks only, every record available is processed there, and every
+ * entry is guarded: a throw closes the socket and becomes one typed error.
+ */
+import TCP from "embedded:io/socket/tcp";
+import Resource from "Resource";
+import { ConfigError, ProtocolError } from "common/errors";
+import { guarded, thrownText, writeSocket, type Link, type LinkHandlers } from "./link";
+import { TlsCheck } from "./tls-check";
+import SSLSession, { type SessionOptions, type SessionSocket } from "./tls-session";
+
+/** This image speaks TLS (the default ESP8266 image maps this module to boards/esp8266/no-tls.ts). */
+export const tlsAvailable = true;
+
+export interface TlsLinkOptions {
+	readonly address: string;
+	readonly port: number;
+	/** The name the certificate must carry: a DNS name, or an IPv4 literal (checked against its IP SAN). */
+	readonly name: string;
+	/** A DER certificate resource in the image: the one trust anchor when given, else the CA bundle the manifest includes. */
+	readonly ca?: string;
+}
+
+/** TLS 1.2, the newest version the SDK's TLS speaks. */
+const TLS_1_2 = 0x303;
+/** Room kept for a record's header, IV, MAC and padding when telling the stream how much fits. */
+const RECORD_OVERHEAD = 96;
+/** Handshake steps run per socket callback at most; each one makes progress or stops the loop. */
+const MAX_STEPS = 32;
+
+/**
+ * What the SDK throws about the server's certificate, read in modules/crypt/ssl:
+ * "certificate: auth err" (ssl_handshake.js: no trusted chain, or the name does not match),
+ * "date validation failed" (ssl_cert.js register(): an expired or not yet valid server
+ * certificate or trust anchor), "Cert: unsupported algorithm" (ssl_cert.js _verify()), and
+ * "invalid buffer" (Bin.comp on the missing Authority Key Identifier of a CA certificate).
+ * Everything else in the handshake (alerts, ciphers, key exchange, closed socket) is a
+ * handshake failure.
+ */
+const CERTIFICATE_FAILURE = /^certificate: |date validation failed|^Cert: |invalid buffer/;
+
+/** RFC 6066 3: SNI carries host names only, never an address literal. */
+export function isAddressLiteral(name: string): boolean {
+	return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(":");
+}
+
+type Phase = "setup" | "connecting" | "handshake" | "connected";
+
+export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Link {
+	const peer = `${options.address}:${options.port}`;
+	let phase: Phase = "setup";
+	let failed = false;
+	let socket: TCP | undefined;
+	let session: SSLSession | undefined;
+	const check = new TlsCheck(options.name, options.ca);
+	const view: SessionSocket = {
+		readable: 0,
+		writable: 0,
+		read: (into) => {
+			const result = socket?.read(into);
+			// The session reads exactly what it needs; until the handshake is done the bytes are
+			// plaintext records, and the certificate check keeps the chain from them.
+			if (phase !== "connected") check.observe(into);
+			return result;
+		},
+		write: (bytes) => (socket ? writeSocket(socket, bytes) : 0),
+	};
+
+	/** Where the connection got to decides what a throw means. */
+	const typed = (error: unknown): Error => {
+		if (error instanceof ProtocolError || error instanceof ConfigError) return error;
+		const text = thrownText(error);
+		if (phase === "connected") return new ProtocolError("CONNECTION_LOST", `the TLS connection to ${peer} was lost: ${text}`, text);
+		if (phase === "connecting") return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}: ${text}`, text);
+		if (CERTIFICATE_FAILURE.test(text)) return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${options.name}): ${text}`, text);
+		return new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} failed: ${text}`, text);
+	};
+	const fail = (error: unknown) => {
+		if (failed) return;
+		failed = true;
+		socket?.close();
+		socket = session = undefined;
+		handlers.onFailed(typed(error));
+	};
+
+	/** Runs handshake steps while they make progress: each one sends, or consumes received bytes. */
+	const handshake = (active: SSLSession) => {
+		for (let step = 0; step < MAX_STEPS && phase === "handshake"; step++) {
+			const before = view.readable;
+			const acting = active.handshakeProcess !== -1;
+			if (active.handshake(view)) {
+				// The session also stops on a close_notify alert, which it does not throw.
+				const alert = active.alert;
+				if (alert) throw new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} ended with alert ${alert.level}, ${alert.description}`, `alert ${alert.level}, ${alert.description}`);
+				// The firmware's own chain check, before a byte of application data leaves.
+				const rejected = check.verify();
+				if (rejected) throw rejected;
+				phase = "connected";
+				handlers.onWritable(Math.max(0, view.writable - RECORD_OVERHEAD));
+				return;
+			}
+			if (!acting && view.readable === before) return;
+		}
+	};
+	/** Every complete record there is, now: nothing is left for a later timer. */
+	const receive = (active: SSLSession) => {
+		while (view.readable > 0 && session === active) {
+			const data = active.read(view);
+			if (data === undefined) return;
+			if (data === null) throw new ProtocolError("CONNECTION_LOST", `the broker closed the TLS connection to ${peer}`, "close_notify");
+			if (data.byteLength > 0) handlers.onData(data.slice());
+		}
+	};
+
+	try {
+		const secure: SessionOptions = { protocolVersion: TLS_1_2, ...TlsCheck.sessionOptions };
+		// An address literal is not sent as SNI (RFC 6066 3); TlsCheck still matches it
+		// against the certificate's IP SAN.
+		if (!isAddressLiteral(options.name)) secure.serverName = options.name;
+		if (options.ca !== undefined && !Resource.exists(options.ca))
+			throw new ConfigError("brokerCa", "the name of a DER certificate resource in the image's data (for example my-ca.der)");
+		const active = (session = new SSLSession(secure));
+		active.initiateHandshake();
+		phase = "connecting";
+		socket = new TCP({
+			address: options.address,
+			port: options.port,
+			nodelay: true,
+			onWritable: (count) =>
+				guarded(() => {
+					view.writable = count;
+					if (session !== active) return;
+					if (phase === "connecting") phase = "handshake";
+					if (phase === "handshake") handshake(active);
+					else if (count > RECORD_OVERHEAD) handlers.onWritable(count - RECORD_OVERHEAD);
+				}, fail),
+			onReadable: (count) =>
+				guarded(() => {
+					view.readable = count;
+					if (session !== active) return;
+					if (phase === "handshake") handshake(active);
+					if (phase === "connected") receive(active);
+				}, fail),
+			// ECMA-419 gives no reason here: what it means depends on how far the connection got.
+			onError: () =>
+				guarded(() => {
+					if (phase === "handshake") fail(new ProtocolError("TLS_HANDSHAKE_FAILED", `the broker closed the connection during the TLS handshake (${peer})`, "closed by the peer or a socket error"));
+					else fail(new Error(phase === "connected" ? "closed by the peer or a socket error" : "refused, unreachable or timed out"));
+				}, fail),
+		});
+	} catch (error) {
+		// Before any byte: a missing or expired trust anchor, an unusable address, no socket left.
+		if (phase === "setup") phase = "handshake";
+		fail(error);
+	}
+
+	return {
+		write(bytes) {
+			const active = session;
+			if (!active || phase !== "connected") return 0;
+			try {
+				active.write(view, bytes);
+				return Math.max(0, view.writable - RECORD_OVERHEAD);
+			} catch (error) {
+				// Reported after the caller's write returns, not inside it.
+				void Promise.resolve().then(() => guarded(() => fail(error), () => undefined));
+				return 0;
+			}
+		},
+		close() {
+			const active = session;
+			failed = true;
+			if (active && phase === "connected")
+				try {
+					active.close(view);
+				} catch {
+					// No room for close_notify: closing the socket is enough.
+				}
+			socket?.close();
+			socket = session = undefined;
+		},
+	};
+}
