@@ -15,7 +15,7 @@ export function toHex(bytes: Uint8Array): string {
 
 export const text = encodeUtf8;
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
+export function concat(...parts: ArrayLike<number>[]): Uint8Array {
 	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
 	let offset = 0;
 	for (const part of parts) {

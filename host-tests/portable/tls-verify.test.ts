@@ -11,6 +11,7 @@ import { sameBytes } from "../../src/tls/der";
 import { ecdsaSignature, parsePublicKey, pkcs1v15Block } from "../../src/tls/keys";
 import { verifyChain } from "../../src/tls/verify";
 import { parseCertificate } from "../../src/tls/x509";
+import { concat } from "./bytes";
 import { expectProtocolError } from "./errors";
 import { describe, check, it } from "./test-api";
 import { chainCases } from "./tls-cases";
@@ -39,15 +40,6 @@ function sha1(der: Uint8Array): Uint8Array {
 	return copy;
 }
 
-const concat = (...parts: (Uint8Array | number[])[]) => {
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-	let at = 0;
-	for (const part of parts) {
-		out.set(part, at);
-		at += part.length;
-	}
-	return out;
-};
 const length3 = (n: number) => [n >> 16, (n >> 8) & 0xff, n & 0xff];
 const record = (type: number, body: Uint8Array) => concat([type, 3, 3, body.length >> 8, body.length & 0xff], body);
 const handshake = (type: number, body: Uint8Array) => concat([type, ...length3(body.length)], body);
