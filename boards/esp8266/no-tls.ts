@@ -7,8 +7,7 @@
  * the key, so nothing opens a link here.
  */
 import { ConfigError } from "common/errors";
-import type { Link, LinkHandlers } from "../moddable/link";
-import type { TlsLinkOptions } from "../moddable/tls-link";
+import type { Link, LinkHandlers, TlsLinkOptions } from "moddable/link";
 
 export const tlsAvailable = false;
 

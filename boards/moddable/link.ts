@@ -15,6 +15,16 @@ export interface LinkHandlers {
 	onFailed(error: Error): void;
 }
 
+/** Where a TLS link goes, and what it trusts (tls-link.ts). */
+export interface TlsLinkOptions {
+	readonly address: string;
+	readonly port: number;
+	/** The name the certificate must carry: a DNS name, or an IPv4 literal (checked against its IP SAN). */
+	readonly name: string;
+	/** A DER certificate resource in the image: the one trust anchor when given, else the CA bundle the manifest includes. */
+	readonly ca?: string;
+}
+
 export interface Link {
 	/** Sends `bytes` (at most the last room given); returns the room left. */
 	write(bytes: Uint8Array): number;

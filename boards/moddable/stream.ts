@@ -10,7 +10,8 @@ import { ProtocolError } from "common/errors";
 import type { Link, LinkHandlers } from "./link";
 import { resolveHost } from "./resolve";
 import { openTcpLink } from "./tcp-link";
-import { openTlsLink } from "./tls-link";
+// By module name, not path: the default ESP8266 image maps moddable/tls-link to a stub.
+import { openTlsLink } from "moddable/tls-link";
 
 export function connectStream(options: StreamOptions): Stream {
 	let link: Link | undefined;

@@ -12,21 +12,13 @@
 import TCP from "embedded:io/socket/tcp";
 import Resource from "Resource";
 import { ConfigError, ProtocolError } from "common/errors";
-import { guarded, thrownText, writeSocket, type Link, type LinkHandlers } from "./link";
+import { guarded, thrownText, writeSocket, type Link, type LinkHandlers, type TlsLinkOptions } from "./link";
 import { TlsCheck } from "./tls-check";
 import SSLSession, { type SessionOptions, type SessionSocket } from "./tls-session";
 
 /** This image speaks TLS (the default ESP8266 image maps this module to boards/esp8266/no-tls.ts). */
 export const tlsAvailable = true;
 
-export interface TlsLinkOptions {
-	readonly address: string;
-	readonly port: number;
-	/** The name the certificate must carry: a DNS name, or an IPv4 literal (checked against its IP SAN). */
-	readonly name: string;
-	/** A DER certificate resource in the image: the one trust anchor when given, else the CA bundle the manifest includes. */
-	readonly ca?: string;
-}
 
 /** TLS 1.2, the newest version the SDK's TLS speaks. */
 const TLS_1_2 = 0x303;

@@ -4,8 +4,10 @@
  * otherwise be a "module not found" on the device. The SDK's own modules are checked
  * against the SDK manifest that provides them, which the project's manifest must include.
  */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { imports, includes, preloaded, preloadPatterns, projectModules, readManifest, resolveName, sdkModules } from "./manifest-modules";
+import { ROOT, imports, includes, preloaded, preloadPatterns, projectModules, readManifest, resolveName, sdkModules } from "./manifest-modules";
 
 /**
  * Modules the Moddable SDK provides, and the SDK manifests that bring each in ("" = always
@@ -76,6 +78,34 @@ describe("manifest module map", () => {
 				visit("main");
 				expect(problems).toEqual([]);
 				expect(seen.size).toBeGreaterThan(10);
+			});
+
+			// mcconfig type-checks each module with tsc, which follows type-only imports too and
+			// reads relative ones as files, module names through this platform's map: a stub
+			// mapped in for one platform must not lead tsc to a module the platform lacks.
+			it("types every module mcconfig compiles: each import, type-only ones too, resolves", () => {
+				const problems: string[] = [];
+				const files = new Set<string>();
+				const visit = (file: string) => {
+					if (files.has(file) || !/\.ts$/.test(file) || file.endsWith(".d.ts")) return;
+					files.add(file);
+					for (const site of imports(file)) {
+						const where = `${file}:${site.line} "${site.specifier}"`;
+						if (site.specifier.startsWith(".")) {
+							const target = join(dirname(file), site.specifier.replace(/\.js$/, ""));
+							const found = [".ts", ".d.ts", ".js"].map((ext) => target + ext).find((path) => existsSync(join(ROOT, path)));
+							if (found) visit(found);
+							else problems.push(`${where}: no such file`);
+							continue;
+						}
+						const name = site.specifier.replace(/\.js$/, "");
+						const mapped = modules.get(name);
+						if (mapped) visit(mapped);
+						else if (!(name in SDK_MODULES) && !sdkMapped.has(name)) problems.push(`${where}: tsc finds no module "${name}" for ${platform}`);
+					}
+				};
+				for (const file of modules.values()) visit(file);
+				expect(problems).toEqual([]);
 			});
 
 			it("preloads every project module (flash, not RAM)", () => {
