@@ -1,7 +1,6 @@
 /** Host names through the SDK's resolver (lwIP's DNS on a device); IPv4 literals pass straight through. */
 import Net from "net";
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+import { ipv4Octets } from "common/text";
 
 /**
  * RFC 6761 6.3: "localhost" (and names under it) is always the loopback address, and needs
@@ -11,12 +10,13 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  * `mqtts://localhost` found no address at all. The sockets here are IPv4 only.
  */
 function isLocalhost(host: string): boolean {
-	const name = host.toLowerCase().replace(/\.$/, "");
+	const lower = host.toLowerCase();
+	const name = lower.endsWith(".") ? lower.slice(0, -1) : lower;
 	return name === "localhost" || name.endsWith(".localhost");
 }
 
 export function resolveHost(host: string, callback: (address: string | undefined) => void): void {
-	if (IPV4.test(host)) return callback(host);
+	if (ipv4Octets(host)) return callback(host);
 	if (isLocalhost(host)) return callback("127.0.0.1");
 	try {
 		Net.resolve(host, (_name, address) => callback(address));

@@ -15,6 +15,7 @@ import { ConfigError, ProtocolError } from "common/errors";
 import { guarded, thrownText, writeSocket, type Link, type LinkHandlers, type TlsLinkOptions } from "./link";
 import { TlsCheck } from "./tls-check";
 import SSLSession, { type SessionOptions, type SessionSocket } from "./tls-session";
+import { ipv4Octets } from "common/text";
 
 /** This image speaks TLS (the default ESP8266 image maps this module to boards/esp8266/no-tls.ts). */
 export const tlsAvailable = true;
@@ -36,11 +37,13 @@ const MAX_STEPS = 32;
  * Everything else in the handshake (alerts, ciphers, key exchange, closed socket) is a
  * handshake failure.
  */
-const CERTIFICATE_FAILURE = /^certificate: |date validation failed|^Cert: |invalid buffer/;
+function isCertificateFailure(text: string): boolean {
+	return text.startsWith("certificate: ") || text.startsWith("Cert: ") || text.includes("date validation failed") || text.includes("invalid buffer");
+}
 
 /** RFC 6066 3: SNI carries host names only, never an address literal. */
 export function isAddressLiteral(name: string): boolean {
-	return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(":");
+	return ipv4Octets(name) !== undefined || name.includes(":");
 }
 
 type Phase = "setup" | "connecting" | "handshake" | "connected";
@@ -71,7 +74,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 		const text = thrownText(error);
 		if (phase === "connected") return new ProtocolError("CONNECTION_LOST", `the TLS connection to ${peer} was lost: ${text}`, text);
 		if (phase === "connecting") return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}: ${text}`, text);
-		if (CERTIFICATE_FAILURE.test(text)) return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${options.name}): ${text}`, text);
+		if (isCertificateFailure(text)) return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${options.name}): ${text}`, text);
 		return new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} failed: ${text}`, text);
 	};
 	const fail = (error: unknown) => {

@@ -6,6 +6,7 @@ import { decodeUtf8, encodeUtf8, utf8Length } from "../../src/common/utf8";
 import { Backoff } from "../../src/common/backoff";
 import { Fifo } from "../../src/common/fifo";
 import { ConfigError, ProtocolError } from "../../src/common/errors";
+import { ipv4Octets, isCanonicalDecimal, isDecimal, isHexDigit, isPrintableAscii, isSpace, splitUrl } from "../../src/common/text";
 
 describe("UTF-8", () => {
 	const samples: [string, string][] = [
@@ -108,5 +109,24 @@ describe("typed errors", () => {
 		check(error.name).toBe("ConfigError");
 		check(error.key).toBe("broker");
 		check(error.message).toBe('config "broker": expected mqtt://host[:port]');
+	});
+});
+
+describe("text checks (the firmware's stand-ins for regular expressions)", () => {
+	it("splits scheme://host[:port]rest and refuses what is not one", () => {
+		check(splitUrl("coap://a-b.c:5683/x?y")).toEqual({ scheme: "coap", host: "a-b.c", port: "5683", rest: "/x?y" });
+		check(splitUrl("mqtt://10.0.0.1")).toEqual({ scheme: "mqtt", host: "10.0.0.1", port: undefined, rest: "" });
+		for (const bad of ["mqtt:/h", "://h", "mqtt://", "mqtt://h:", "mqtt://h:123456", "mqtt://h_x", "mqtt://h:1x", "mqtt://user@h"])
+			check(splitUrl(bad)).toBeUndefined();
+	});
+	it("reads dotted-quad IPv4 and nothing else", () => {
+		check(ipv4Octets("192.168.1.10")).toEqual([192, 168, 1, 10]);
+		for (const bad of ["256.1.1.1", "1.2.3", "1.2.3.4.5", "1..2.3", "a.b.c.d", "1.2.3.1234", ""]) check(ipv4Octets(bad)).toBeUndefined();
+	});
+	it("tells decimals, canonical decimals and printable ASCII", () => {
+		check([isDecimal("00123", 5), isDecimal("123456", 5), isDecimal(""), isDecimal("1a")]).toEqual([true, false, false, false]);
+		check([isCanonicalDecimal("0", 3), isCanonicalDecimal("07", 3), isCanonicalDecimal("255", 3)]).toEqual([true, false, true]);
+		check([isPrintableAscii("lamp-1", 23), isPrintableAscii("has space", 23), isPrintableAscii("x".repeat(24), 23), isPrintableAscii("\u00e9", 23)]).toEqual([true, false, false, false]);
+		check([isSpace(0x20), isSpace(0x09), isSpace(0x41), isHexDigit(0x66), isHexDigit(0x67)]).toEqual([true, true, false, true, false]);
 	});
 });

@@ -10,6 +10,7 @@ import { N_RETRY, T_RETRY, T_WAIT, type SearchTarget } from "../mqttsn/session";
 import type { ConfigReader } from "./config-reader";
 import type { DeviceConfig } from "./config-device";
 import { maxSleepyTRetry, SLEEPY_MQTTSN_PORT, sleepyKeepAlive, sleepyTRetry } from "./sleepy-mqttsn-timing";
+import { ipv4Octets, isDecimal, isPrintableAscii, splitUrl } from "../common/text";
 
 export interface MqttSnConfig {
 	/** A configured gateway, or undefined to discover one with SEARCHGW. */
@@ -44,12 +45,12 @@ const DEFAULT_PORT = 1883;
 export function parseMqttSnConfig(config: ConfigReader, device: Pick<DeviceConfig, "mode" | "sleepInterval" | "maxAwake" | "networkDeadline">): MqttSnConfig {
 	const gatewayUrl = config.optionalString("gateway");
 	const search = parseUdpUrl(config.string("gatewaySearch", `udp://255.255.255.255:${DEFAULT_PORT}`), "gatewaySearch");
-	if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(search.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
+	if (!ipv4Octets(search.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
 	const reconnectBase = config.integer("reconnectBase", 1000, 10, 3_600_000);
 	const cleanSession = config.boolean("cleanSession", true);
 	const clientId = config.optionalString("clientId") ?? "";
 	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
-	if (!/^[\x21-\x7e]{0,23}$/.test(clientId)) throw new ConfigError("clientId", "up to 23 printable ASCII characters without spaces (MQTT-SN 5.3.1)");
+	if (!isPrintableAscii(clientId, 23)) throw new ConfigError("clientId", "up to 23 printable ASCII characters without spaces (MQTT-SN 5.3.1)");
 	if (clientId === "" && !cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
 	const qos = config.integer("qos", 1, -1, 2);
 	const sleepy = device.mode === "sleepy";
@@ -85,16 +86,14 @@ export function parseMqttSnConfig(config: ConfigReader, device: Pick<DeviceConfi
 	};
 }
 
-const UDP_URL = /^udp:\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/;
-
 /** `udp://host[:port]`, port 1883 by default. */
 export function parseUdpUrl(url: string, key: string): GatewayHost {
-	const match = UDP_URL.exec(url);
+	const parts = splitUrl(url);
 	const expected = "udp://host[:port]";
-	if (!match) throw new ConfigError(key, expected);
-	const port = match[2] ? Number(match[2]) : DEFAULT_PORT;
+	if (!parts || parts.scheme !== "udp" || (parts.rest !== "" && parts.rest !== "/")) throw new ConfigError(key, expected);
+	const port = parts.port ? Number(parts.port) : DEFAULT_PORT;
 	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
-	return { host: match[1], port };
+	return { host: parts.host, port };
 }
 
 /** "name=id,name=id": the predefined topic ids the gateway is configured with. */
@@ -108,7 +107,7 @@ function parsePredefinedTopics(text: string | undefined): Record<string, number>
 		const name = entry.slice(0, equals).trim();
 		const digits = entry.slice(equals + 1).trim();
 		const id = Number(digits);
-		if (name === "" || !/^\d{1,5}$/.test(digits) || id < 1 || id > 0xfffe || ids.has(id) || /[+#\u0000]/.test(name))
+		if (name === "" || !isDecimal(digits, 5) || id < 1 || id > 0xfffe || ids.has(id) || name.includes("+") || name.includes("#") || name.includes("\u0000"))
 			throw new ConfigError("predefinedTopics", expected);
 		ids.add(id);
 		topics[name] = id;

@@ -5,6 +5,7 @@
  * itself is never echoed, since it may be a password.
  */
 import { ConfigError } from "../common/errors";
+import { isDecimal } from "../common/text";
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
@@ -37,7 +38,7 @@ export class ConfigReader {
 	integer(key: string, fallback: number, min: number, max: number): number {
 		const value = this.#raw[key];
 		if (value === undefined || value === "") return fallback;
-		const number = typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+		const number = typeof value === "string" && isInteger(value.trim()) ? Number(value) : value;
 		if (typeof number !== "number" || !Number.isInteger(number) || number < min || number > max)
 			throw new ConfigError(key, `an integer from ${min} to ${max}`);
 		return number;
@@ -58,4 +59,9 @@ export class ConfigReader {
 		if (found === undefined) throw new ConfigError(key, `one of ${choices.map((c) => `"${c}"`).join(", ")}`);
 		return found;
 	}
+}
+
+/** Decimal digits with an optional minus sign. */
+function isInteger(text: string): boolean {
+	return isDecimal(text.startsWith("-") ? text.slice(1) : text);
 }

@@ -11,6 +11,7 @@ import { ConfigReader, type RawConfig } from "./config-reader";
 import { checkConnectionless, parseMqttSnConfig, type MqttSnConfig } from "./config-mqttsn";
 import { checkSleepySession, parseDeviceConfig, type DeviceConfig } from "./config-device";
 import { parseCoapConfig, type CoapConfig } from "./config-coap";
+import { isPrintableAscii, splitUrl } from "../common/text";
 
 export interface MqttConfig {
 	readonly broker: BrokerAddress;
@@ -132,17 +133,15 @@ function parseMqttConfig(config: ConfigReader): MqttConfig {
 	return mqtt;
 }
 
-const BROKER_URL = /^(mqtts?):\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/;
-
 /** `mqtt://host[:port]` (1883) or `mqtts://host[:port]` (8883, TLS with verification). */
 export function parseBrokerUrl(url: string, ca?: string, key = "broker"): BrokerAddress {
-	const match = BROKER_URL.exec(url);
+	const parts = splitUrl(url);
 	const expected = "mqtt://host[:port] or mqtts://host[:port]";
-	if (!match) throw new ConfigError(key, expected);
-	const secure = match[1] === "mqtts";
-	const port = match[3] ? Number(match[3]) : secure ? 8883 : 1883;
+	if (!parts || (parts.scheme !== "mqtt" && parts.scheme !== "mqtts") || (parts.rest !== "" && parts.rest !== "/")) throw new ConfigError(key, expected);
+	const secure = parts.scheme === "mqtts";
+	const port = parts.port ? Number(parts.port) : secure ? 8883 : 1883;
 	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
-	return { host: match[2], port, tls: secure ? { ca } : undefined };
+	return { host: parts.host, port, tls: secure ? { ca } : undefined };
 }
 
 export function topicName(config: ConfigReader, key: string, fallback: string): string {
@@ -159,6 +158,6 @@ export function topicName(config: ConfigReader, key: string, fallback: string): 
 function clientId(config: ConfigReader): string {
 	const id = config.optionalString("clientId") ?? "";
 	// 3.1.3.1: servers must accept 1-23 characters of [0-9a-zA-Z]; most accept far more.
-	if (!/^[\x21-\x7e]{0,64}$/.test(id)) throw new ConfigError("clientId", "up to 64 printable ASCII characters without spaces");
+	if (!isPrintableAscii(id, 64)) throw new ConfigError("clientId", "up to 64 printable ASCII characters without spaces");
 	return id;
 }

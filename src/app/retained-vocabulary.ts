@@ -10,6 +10,7 @@ import { vocabulary, type PayloadForm, type Vocabulary } from "../power/vocabula
 import type { FirmwareConfig } from "./config";
 import { asleepStatus } from "./sleepy-status";
 import { readingJson } from "./telemetry";
+import { isCanonicalDecimal } from "../common/text";
 
 /** The configured topics, then any a protocol adds (the MQTT wake marker). */
 export function sleepyVocabulary(config: FirmwareConfig, extraTopics: readonly string[] = []): Vocabulary {
@@ -56,7 +57,7 @@ const ASLEEP: PayloadForm = {
 const DECIMAL: PayloadForm = {
 	compact(payload) {
 		const text = readUtf8(payload);
-		return /^(0|[1-9][0-9]{0,9})$/.test(text) && Number(text) <= 0xffffffff ? new Uint8Array(u32(Number(text))) : undefined;
+		return isCanonicalDecimal(text, 10) && Number(text) <= 0xffffffff ? new Uint8Array(u32(Number(text))) : undefined;
 	},
 	expand: (bytes) => (bytes.length === 4 ? encodeUtf8(String(readU32(bytes, 0))) : new Uint8Array(0)),
 };

@@ -136,7 +136,8 @@ export class CoapClient {
 		const query: string[] = [];
 		// The server may filter by one attribute (4.1); all of them are applied here anyway.
 		for (const name of ["rt", "if", "ct"] as const) if (filter[name] !== undefined) query.push(`${name}=${filter[name]}`);
-		const response = await this.get(`${uri.replace(/\/$/, "")}/.well-known/core${query.length ? `?${query[0]}` : ""}`);
+		const base = uri.endsWith("/") ? uri.slice(0, -1) : uri;
+		const response = await this.get(`${base}/.well-known/core${query.length ? `?${query[0]}` : ""}`);
 		if (response.code >> 5 !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `/.well-known/core answered ${response.status}`);
 		const links = parseLinkFormat(responseText(response));
 		if (!links) throw new ProtocolError("MALFORMED_PACKET", "/.well-known/core is not in link-format");

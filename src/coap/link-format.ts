@@ -4,6 +4,7 @@
  * `filterLinks` applies the query filters of 4.1 (`rt=`, `if=`, `ct=`, with a trailing
  * `*` as a prefix match), and `formatLinks` writes the server's answer.
  */
+import { isDecimal, isSpace } from "../common/text";
 
 export interface Link {
 	/** The URI-reference between < and >. */
@@ -18,7 +19,7 @@ export function parseLinkFormat(text: string): Link[] | undefined {
 	let at = 0;
 	const n = text.length;
 	const skipSpace = () => {
-		while (at < n && /\s/.test(text[at])) at++;
+		while (at < n && isSpace(text.charCodeAt(at))) at++;
 	};
 	skipSpace();
 	if (at === n) return links;
@@ -34,7 +35,7 @@ export function parseLinkFormat(text: string): Link[] | undefined {
 			at++;
 			skipSpace();
 			const nameStart = at;
-			while (at < n && /[A-Za-z0-9!#$&+\-.^_`|~*]/.test(text[at])) at++;
+			while (at < n && isTokenChar(text.charCodeAt(at))) at++;
 			const name = text.slice(nameStart, at);
 			if (name === "") return undefined;
 			let value = "";
@@ -100,9 +101,21 @@ export function formatLinks(links: readonly Link[]): string {
 			let text = `<${link.target}>`;
 			for (const name of Object.keys(link.attributes)) {
 				const value = link.attributes[name];
-				text += value === "" ? `;${name}` : /^\d+$/.test(value) ? `;${name}=${value}` : `;${name}="${value.replace(/["\\]/g, "\\$&")}"`;
+				text += value === "" ? `;${name}` : isDecimal(value) ? `;${name}=${value}` : `;${name}="${quoted(value)}"`;
 			}
 			return text;
 		})
 		.join(",");
+}
+
+/** A parameter name's characters (RFC 6690 2 parmname, RFC 5987 attr-char): letters, digits, !#$&+-.^_`|~*. */
+function isTokenChar(c: number): boolean {
+	return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || "!#$&+-.^_`|~*".includes(String.fromCharCode(c));
+}
+
+/** A quoted-string's content: `"` and `\` escaped with a backslash. */
+function quoted(value: string): string {
+	let out = "";
+	for (const c of value) out += c === '"' || c === "\\" ? `\\${c}` : c;
+	return out;
 }

@@ -7,6 +7,7 @@ import { ConfigError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import { type CoapOption } from "./message";
 import { URI_PATH, URI_QUERY } from "./options";
+import { isHexDigit, splitUrl } from "../common/text";
 
 export const COAP_PORT = 5683;
 
@@ -19,22 +20,22 @@ export interface CoapUri {
 	readonly pathAndQuery: string;
 }
 
-const URI = /^coap:\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?(\/[^?#]*)?(?:\?([^#]*))?$/;
-
 /** Throws ConfigError (key `key`) for anything else than a coap:// URI. */
 export function parseCoapUri(uri: string, key = "uri"): CoapUri {
-	const match = URI.exec(uri);
+	const parts = splitUrl(uri);
 	const expected = "coap://host[:port][/path][?query]";
-	if (!match) throw new ConfigError(key, expected);
-	const port = match[2] ? Number(match[2]) : COAP_PORT;
+	// No fragment (RFC 7252 6.4 step 4).
+	if (!parts || parts.scheme !== "coap" || parts.rest.includes("#")) throw new ConfigError(key, expected);
+	const mark = parts.rest.indexOf("?");
+	const path = mark < 0 ? parts.rest : parts.rest.slice(0, mark);
+	const query = mark < 0 ? undefined : parts.rest.slice(mark + 1);
+	const port = parts.port ? Number(parts.port) : COAP_PORT;
 	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
 	const options: CoapOption[] = [];
-	const path = match[3] ?? "";
 	// 6.4 step 8: a path of "" or "/" has no Uri-Path option.
 	if (path.length > 1) for (const segment of path.slice(1).split("/")) options.push({ number: URI_PATH, value: percentDecode(segment, key) });
-	const query = match[4];
 	if (query) for (const argument of query.split("&")) options.push({ number: URI_QUERY, value: percentDecode(argument, key) });
-	return { host: match[1], port, options, pathAndQuery: path + (query ? `?${query}` : "") };
+	return { host: parts.host, port, options, pathAndQuery: path + (query ? `?${query}` : "") };
 }
 
 function percentDecode(text: string, key: string): Uint8Array {
@@ -46,9 +47,8 @@ function percentDecode(text: string, key: string): Uint8Array {
 			bytes.push(raw[i]);
 			continue;
 		}
-		const hex = String.fromCharCode(raw[i + 1] ?? 0, raw[i + 2] ?? 0);
-		if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new ConfigError(key, "a URI whose % escapes have two hex digits");
-		bytes.push(parseInt(hex, 16));
+		if (!isHexDigit(raw[i + 1] ?? 0) || !isHexDigit(raw[i + 2] ?? 0)) throw new ConfigError(key, "a URI whose % escapes have two hex digits");
+		bytes.push(parseInt(String.fromCharCode(raw[i + 1], raw[i + 2]), 16));
 		i += 2;
 	}
 	return new Uint8Array(bytes);

@@ -22,6 +22,7 @@
 import { RecordReader, RecordWriter } from "../power/record-bytes";
 import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
 import type { Gateway } from "./discovery";
+import { ipv4Octets } from "../common/text";
 
 export const MQTTSN_STATE_VERSION = 2;
 const WHAT = "MQTT-SN session state";
@@ -115,9 +116,9 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = N
 
 /** A dotted IPv4 address (what the gateway setting and SEARCHGW answers give) in 4 bytes. */
 function writeAddress(w: RecordWriter, address: string): void {
-	const parts = address.split(".");
-	const octets = parts.map((part) => (/^(0|[1-9][0-9]{0,2})$/.test(part) ? Number(part) : -1));
-	if (parts.length === 4 && octets.every((o) => o >= 0 && o <= 255)) {
+	const octets = ipv4Octets(address);
+	// Only an address that prints back exactly as given ("10.0.0.1", not "010.0.0.1").
+	if (octets && octets.join(".") === address) {
 		w.byte(4);
 		for (const o of octets) w.byte(o);
 	} else {

@@ -7,19 +7,12 @@
  */
 import type { Certificate } from "./x509";
 import { sameBytes } from "./der";
+import { ipv4Octets } from "../common/text";
 
 /** The four bytes of a dotted-quad IPv4 literal, or undefined for anything else. */
 export function ipv4Bytes(host: string): Uint8Array | undefined {
-	const parts = host.split(".");
-	if (parts.length !== 4) return undefined;
-	const bytes = new Uint8Array(4);
-	for (let i = 0; i < 4; i++) {
-		if (!/^\d{1,3}$/.test(parts[i])) return undefined;
-		const value = Number(parts[i]);
-		if (value > 255) return undefined;
-		bytes[i] = value;
-	}
-	return bytes;
+	const octets = ipv4Octets(host);
+	return octets && Uint8Array.from(octets);
 }
 
 const canonical = (name: string) => (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();

@@ -1,0 +1,53 @@
+/**
+ * The firmware holds no regular expression. Moddable's linker strips the built-ins an image
+ * never uses ("strip": "*" in manifest_base.json); with no RegExp anywhere it drops XS's
+ * regular-expression engine, about 36 KB of the ESP8266's 1 MB code region. One literal in
+ * any firmware module brings it all back, so this test names it.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./manifest-modules";
+
+/** Firmware: src/ and the Moddable boards (the host board runs on Node and may use anything). */
+const FIRMWARE = ["src", "boards/moddable", "boards/esp32", "boards/esp8266", "boards/lin", "boards/simulated"];
+
+function sources(dir: string): string[] {
+	return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+		const path = join(dir, entry.name);
+		if (entry.isDirectory()) return sources(path);
+		return /\.(ts|js)$/.test(entry.name) && !entry.name.endsWith(".d.ts") ? [path] : [];
+	});
+}
+
+function regexpSites(file: string): string[] {
+	const source = ts.createSourceFile(file, readFileSync(join(ROOT, file), "utf8"), ts.ScriptTarget.Latest, true);
+	const sites: string[] = [];
+	const visit = (node: ts.Node) => {
+		if (node.kind === ts.SyntaxKind.RegularExpressionLiteral || (ts.isIdentifier(node) && node.text === "RegExp"))
+			sites.push(`${relative(ROOT, join(ROOT, file))}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} ${node.getText().slice(0, 40)}`);
+		ts.forEachChild(node, visit);
+	};
+	visit(source);
+	return sites;
+}
+
+describe("firmware without regular expressions", () => {
+	it("has no RegExp literal or constructor in any firmware module", () => {
+		const files = FIRMWARE.flatMap(sources);
+		expect(files.length).toBeGreaterThan(50);
+		expect(files.flatMap(regexpSites)).toEqual([]);
+	});
+
+	it("finds one where there is one (the check itself works)", () => {
+		const source = ts.createSourceFile("x.ts", "const ok = /^a+$/.test(s);", ts.ScriptTarget.Latest, true);
+		let found = 0;
+		const visit = (node: ts.Node) => {
+			if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) found++;
+			ts.forEachChild(node, visit);
+		};
+		visit(source);
+		expect(found).toBe(1);
+	});
+});
