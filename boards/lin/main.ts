@@ -15,7 +15,7 @@ import type { Network } from "../../src/common/board";
 const dht22 = new SimulatedDht22();
 /** A real frame takes about 5 ms from the start signal. */
 const captureDht22 = (_pin: number, done: Parameters<NonNullable<ModdableBoard["captureDht22"]>>[1]) => Timer.set(() => done(dht22.capture()), 5);
-/** The simulator is online already: its join succeeds at once, so the firmware's join path runs there too. */
+/** The simulator is online already: its join succeeds at once (a static address, if configured, is ignored), so the firmware's join path runs there too. */
 const network: Network = { join: (_hint, done) => done({ joined: true }), cancel: () => undefined };
 // The OS's random source: the simulator's Math.random repeats itself on every boot.
 const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22, network, fillRandom: (bytes) => NativeRandom.fill(bytes) });

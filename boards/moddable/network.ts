@@ -4,6 +4,9 @@
  * itself (app/network-join.ts) instead of Moddable's setup/network, which joins before
  * main with no time limit. After the first join of a cold boot, the clock is set by one
  * SNTP exchange (TLS checks certificate dates; readings carry a time), bounded too.
+ * With a static address the station skips DHCP: the wifi module has no option for it,
+ * so a small native module of the project sets it on the chip's interface first
+ * (boards/<chip>/native/lampnode_static_ip.c).
  *
  * The network's name and passphrase go to the wifi module and nowhere else: no log, no error.
  */
@@ -12,7 +15,8 @@ import Net from "net";
 import Time from "time";
 import Timer from "timer";
 import UDP from "embedded:io/socket/udp";
-import type { JoinHint, JoinResult, Network } from "../../src/common/board";
+import NativeStaticIp from "moddable/native/static-ip";
+import type { JoinHint, JoinResult, Network, StaticAddress } from "../../src/common/board";
 import { sntpRequest, sntpSeconds } from "common/sntp";
 
 export interface WifiSettings {
@@ -36,8 +40,17 @@ export class WifiNetwork implements Network {
 		this.#settings = settings;
 	}
 
-	join(hint: JoinHint | undefined, done: (result: JoinResult) => void): void {
+	join(hint: JoinHint | undefined, done: (result: JoinResult) => void, address?: StaticAddress): void {
 		this.cancel();
+		if (address) {
+			try {
+				// The station's interface must exist (ESP32) and the station mode be on (ESP8266) first.
+				WiFi.mode = WiFi.Mode.station;
+				NativeStaticIp.configure(addressBytes(address));
+			} catch {
+				return done({ joined: false, reason: "static-address" });
+			}
+		}
 		const { ssid, password } = this.#settings;
 		const fast = hint ? { bssid: hint.bssid.slice().buffer, channel: hint.channel } : {};
 		const options = { ssid, ...(password ? { password } : {}), ...fast };
@@ -108,6 +121,13 @@ export class WifiNetwork implements Network {
 			send();
 		});
 	}
+}
+
+/** ip, netmask, gateway, dns: 4 bytes each in network order (the native module's layout). */
+function addressBytes(address: StaticAddress): ArrayBuffer {
+	const bytes = new Uint8Array(16);
+	[address.ip, address.netmask, address.gateway, address.dns].forEach((quad, i) => bytes.set(quad.split(".").map(Number), i * 4));
+	return bytes.buffer;
 }
 
 /** The access point and channel just joined, for the next fast reconnect; undefined if unknown. */

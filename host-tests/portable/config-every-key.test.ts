@@ -13,7 +13,8 @@ const MQTT: RawConfig = { broker: "mqtt://127.0.0.1", buttonPin: 0, dht22Pin: 4 
 const MQTTS: RawConfig = { broker: "mqtts://broker.example", brokerCa: "ca.der", brokerUsername: "u", brokerPassword: "p" };
 const MQTTSN: RawConfig = { protocol: "mqttsn", gateway: "udp://127.0.0.1:1885", predefinedTopics: "a/b=1", buttonPin: 0 };
 const SLEEPY: RawConfig = { ...MQTT, mode: "sleepy", clientId: "lamp-1" };
-const BASES: readonly RawConfig[] = [MQTT, MQTTS, MQTTSN, SLEEPY];
+const STATIC: RawConfig = { ...MQTT, staticIp: "192.168.1.50", gatewayIp: "192.168.1.1" };
+const BASES: readonly RawConfig[] = [MQTT, MQTTS, MQTTSN, SLEEPY, STATIC];
 
 /** The keys parseConfig reads for `raw`, on a device board (which also needs ssid). */
 function keysRead(raw: RawConfig): Set<string> {
@@ -69,6 +70,11 @@ const BAD_VALUES: Readonly<Record<string, { readonly base: RawConfig; readonly v
 	tRetry: { base: MQTTSN, values: [9] },
 	nRetry: { base: MQTTSN, values: [-1, 101] },
 	tWait: { base: MQTTSN, values: [9] },
+	// Absent with gatewayIp set; malformed; not a unicast host of its subnet.
+	staticIp: { base: STATIC, values: [undefined, "", "192.168.1", "192.168.1.256", "192.168.01.50", "192.168.1.50.1", "lamp.local", " 192.168.1.50", 3232235826, "192.168.1.0", "192.168.1.255", "0.0.0.0", "127.0.0.1"] },
+	gatewayIp: { base: STATIC, values: [undefined, "", "10.0.0.1", "192.168.1.50", "192.168.2.1", "192.168.1.x", 1] },
+	netmask: { base: STATIC, values: ["255.0.255.0", "255.255.255.1", "0.0.0.0", "255.255.255.254", "255.255.255.255", "24", "/24"] },
+	dns: { base: STATIC, values: ["8.8.8", "dns.google", "224.0.0.251", 53] },
 };
 
 describe("config: every key", () => {

@@ -4,7 +4,7 @@
  * access point and channel with a fall back to a full join, always-on retrying.
  */
 import { describe, it, check } from "./test-api";
-import type { JoinHint, JoinResult, Network } from "../../src/common/board";
+import type { JoinHint, JoinResult, Network, StaticAddress } from "../../src/common/board";
 import { startFirmware } from "../../src/app/firmware";
 import { parseConfig } from "../../src/app/config";
 import { expectConfigError } from "./errors";
@@ -22,7 +22,7 @@ const AP_2: JoinHint = { bssid: Uint8Array.of(0x02, 0x00, 0x00, 0x00, 0x00, 0x02
 type Answer = { readonly ms: number; readonly result: JoinResult } | "never";
 
 class FakeNetwork implements Network {
-	readonly attempts: { at: number; hint: JoinHint | undefined }[] = [];
+	readonly attempts: { at: number; hint: JoinHint | undefined; address: StaticAddress | undefined }[] = [];
 	cancels = 0;
 	#pending: (() => void) | undefined;
 
@@ -31,8 +31,8 @@ class FakeNetwork implements Network {
 		readonly answer: (hint: JoinHint | undefined, attempt: number) => Answer,
 	) {}
 
-	join(hint: JoinHint | undefined, done: (result: JoinResult) => void): void {
-		this.attempts.push({ at: this.board.now(), hint });
+	join(hint: JoinHint | undefined, done: (result: JoinResult) => void, address?: StaticAddress): void {
+		this.attempts.push({ at: this.board.now(), hint, address });
 		const answer = this.answer(hint, this.attempts.length);
 		if (answer === "never") return;
 		let live = true;
@@ -69,12 +69,12 @@ const CONFIG = {
 };
 
 /** One sleepy wake on a board whose station answers as `answer` says; runs until deep sleep. */
-async function wake(power: FakePower, broker: MiniBroker | undefined, answer: FakeNetwork["answer"]): Promise<WifiBoard> {
+async function wake(power: FakePower, broker: MiniBroker | undefined, answer: FakeNetwork["answer"], extra: Readonly<Record<string, string>> = {}): Promise<WifiBoard> {
 	const board = new WifiBoard({ power, dht22: { temperature: 21.4, humidity: 48.2 } });
 	board.broker = broker;
 	board.network = new FakeNetwork(board, answer);
 	const sleeps = power.sleeps.length;
-	startFirmware(board, CONFIG, { wifi: true });
+	startFirmware(board, { ...CONFIG, ...extra }, { wifi: true });
 	for (let t = 0; t < 15_000 && power.sleeps.length === sleeps; t += 50) await run(board, 50, 5);
 	if (power.sleeps.length === sleeps) throw new Error("the firmware never went to sleep");
 	return board;
@@ -158,6 +158,63 @@ describe("Wi-Fi join, sleepy", () => {
 			check(text.includes(SECRET_SSID)).toBe(false);
 			check(text.includes(SECRET_PASSWORD)).toBe(false);
 		}
+	});
+});
+
+const STATIC = { staticIp: "192.168.1.50", gatewayIp: "192.168.1.1" };
+const STATIC_ADDRESS: StaticAddress = { ip: "192.168.1.50", gateway: "192.168.1.1", netmask: "255.255.255.0", dns: "192.168.1.1" };
+
+describe("Wi-Fi join, static address", () => {
+	it("sleepy: every attempt, the fast one and the full one after it, takes the configured address", async () => {
+		const power = new FakePower();
+		const broker = new MiniBroker();
+		const first = await wake(power, broker, () => joined(AP_1), STATIC);
+		check(first.network?.attempts.map((a) => a.address)).toEqual([STATIC_ADDRESS]);
+		const second = await wake(power, broker, (hint) => (hint ? "never" : joined(AP_1)), { ...STATIC, netmask: "255.255.0.0", dns: "9.9.9.9" });
+		const changed = { ...STATIC_ADDRESS, netmask: "255.255.0.0", dns: "9.9.9.9" };
+		check(second.network?.attempts.map((a) => [a.hint?.channel, a.address])).toEqual([
+			[6, changed],
+			[undefined, changed],
+		]);
+		check(second.events("sleep")[0].reason).toBe("done");
+	});
+
+	it("without staticIp no address goes to the network (DHCP), in either mode", async () => {
+		const power = new FakePower();
+		const wakes = [await wake(power, new MiniBroker(), (hint) => (hint ? refused : joined(AP_1)))];
+		wakes.push(await wake(power, new MiniBroker(), (hint) => (hint ? refused : joined(AP_1))));
+		// The second wake's fast attempt, refused, then its full one.
+		check(wakes.map((w) => w.network?.attempts.length)).toEqual([1, 2]);
+		const always = new WifiBoard({ dht22: { temperature: 21.4, humidity: 48.2 } });
+		always.broker = new MiniBroker();
+		always.network = new FakeNetwork(always, () => joined(AP_1));
+		const app = startFirmware(always, { ...CONFIG, mode: "always-on" }, { wifi: true });
+		await run(always, 1000, 50);
+		for (const attempt of [...wakes.flatMap((w) => w.network?.attempts ?? []), ...always.network.attempts]) check(attempt.address).toBe(undefined);
+		check(always.network.attempts.length).toBe(1);
+		const stopping = app.stop();
+		await run(always, 2000, 50);
+		await stopping;
+	});
+
+	it("always-on: every retry takes the configured address", async () => {
+		const board = new WifiBoard({ dht22: { temperature: 21.4, humidity: 48.2 } });
+		board.broker = new MiniBroker();
+		board.network = new FakeNetwork(board, (_hint, n) => (n <= 2 ? refused : joined(AP_1)));
+		const app = startFirmware(board, { ...CONFIG, ...STATIC, mode: "always-on" }, { wifi: true });
+		await run(board, 10_000, 100);
+		check(board.network.attempts.map((a) => a.address)).toEqual([STATIC_ADDRESS, STATIC_ADDRESS, STATIC_ADDRESS]);
+		check(board.events("connected")).toHaveLength(1);
+		const stopping = app.stop();
+		await run(board, 2000, 50);
+		await stopping;
+	});
+
+	it("a bad static address stops the firmware before any join, naming the key", () => {
+		const board = new WifiBoard({});
+		board.network = new FakeNetwork(board, () => joined(AP_1));
+		expectConfigError(() => startFirmware(board, { ...CONFIG, staticIp: "192.168.1.50" }, { wifi: true }), "gatewayIp");
+		check(board.network.attempts).toHaveLength(0);
 	});
 });
 

@@ -45,7 +45,7 @@ describe("Wi-Fi join model and the table", () => {
 
 	it("prints full/fast days per interval for each measured wake", () => {
 		const table = energyTable([{ protocol: "MQTT-SN QoS -1", peer: "gw", wake: wake(30) }], profile, { fullMs: 3000, fastMs: 1000 }, [1, 15]);
-		expect(table[0]).toEqual(["protocol", "peer", "awake ms", "bytes out/in", "packets out/in", "round trips", "days @1 min full/fast join", "days @15 min full/fast join"]);
+		expect(table[0]).toEqual(["protocol", "peer", "awake ms", "bytes out/in", "packets out/in", "round trips", "days @1 min full/fast+static join", "days @15 min full/fast+static join"]);
 		const expected = (joinMs: number, minutes: number) => batteryDays(profile, 30 + joinMs, minutes * 60_000).toFixed(0);
 		expect(table[1]).toEqual(["MQTT-SN QoS -1", "gw", "30", "40/0", "1/0", "0", `${expected(3000, 1)}/${expected(1000, 1)}`, `${expected(3000, 15)}/${expected(1000, 15)}`]);
 	});

@@ -12,6 +12,8 @@ import { checkConnectionless, parseMqttSnConfig, type MqttSnConfig } from "./con
 import { checkSleepySession, parseDeviceConfig, type DeviceConfig } from "./config-device";
 import { parseCoapConfig, type CoapConfig } from "./config-coap";
 import { isPrintableAscii, splitUrl } from "../common/text";
+import { parseStaticAddress } from "./config-network";
+import type { StaticAddress } from "../common/board";
 
 export interface MqttConfig {
 	readonly broker: BrokerAddress;
@@ -48,6 +50,8 @@ interface CommonConfig {
 	readonly lamp: LampConfig;
 	/** Power mode, DHT22, telemetry and button (config-device.ts). */
 	readonly device: DeviceConfig;
+	/** The station's fixed IPv4 configuration; undefined for DHCP (config-network.ts). */
+	readonly staticAddress?: StaticAddress;
 }
 
 export interface MqttFirmwareConfig extends CommonConfig {
@@ -77,6 +81,8 @@ export interface ParseOptions {
 export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConfig {
 	const config = new ConfigReader(raw);
 	if (options.wifi) config.string("ssid");
+	// Read on every board, so a bad value is refused everywhere; only a board that joins uses it.
+	const staticAddress = parseStaticAddress(config);
 	const protocol = config.oneOf("protocol", PROTOCOLS, "mqtt");
 	const lamp = parseLampConfig(config);
 	const device = parseDeviceConfig(config);
@@ -85,15 +91,15 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 		case "mqtt": {
 			const mqtt = parseMqttConfig(config);
 			if (mqtt.broker.tls && options.tls === false) throw new ConfigError("broker", "mqtt://host[:port]: this image has no TLS (build it with manifest_tls.json)");
-			return { protocol, lamp, device, mqtt };
+			return { protocol, lamp, device, staticAddress, mqtt };
 		}
 		case "mqttsn": {
 			const mqttsn = parseMqttSnConfig(config, device);
 			checkConnectionless(mqttsn, device.mode, device.telemetryTopic);
-			return { protocol, lamp, device, mqttsn };
+			return { protocol, lamp, device, staticAddress, mqttsn };
 		}
 		case "coap":
-			return { protocol, lamp, device, coap: parseCoapConfig(config) };
+			return { protocol, lamp, device, staticAddress, coap: parseCoapConfig(config) };
 	}
 }
 

@@ -63,7 +63,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	const network = board.network;
 	const split = network ? reserveJoinHint(deepSleep) : undefined;
 	const power = split ? split.power : deepSleep;
-	const join = network ? () => joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline) : undefined;
+	const join = network ? () => joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline, config.staticAddress) : undefined;
 	switch (config.protocol) {
 		case "mqtt":
 			return startSleepy(board, power, config, lamp, "mqtt", config.mqtt.qos, mqttSleepySession(board, config), join);

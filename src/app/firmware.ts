@@ -23,7 +23,7 @@ export function startFirmware(board: Board, raw: RawConfig, options: ParseOption
 	if (config.device.mode === "sleepy") return startSleepyDevice(board, config, lamp);
 	const start = () => withDevice(board, config, startLamp(board, config, lamp));
 	// A board that joins its network itself starts the protocol once joined, retrying until then.
-	return board.network ? joinThenStart(board, board.network, start) : start();
+	return board.network ? joinThenStart(board, board.network, start, { address: config.staticAddress }) : start();
 }
 
 function startLamp(board: Board, config: FirmwareConfig, lamp: Lamp): RunningLamp {

@@ -7,11 +7,13 @@
  * the wake's network deadline (then the wake sleeps, reason "no-network"), and it goes
  * first straight to the access point and channel of the last join (the hint kept in
  * retained memory, power/join-hint.ts), falling back to a full scan when that fails.
+ * With a static address configured (staticIp...), every attempt hands it to the network,
+ * which then skips DHCP; without one the network is asked for DHCP as before.
  *
  * Events (never with the network's name or passphrase): `wifi` with `state` "joined"
  * (`fast`, `ms`), "fast-failed" or "retry" (`reason`), and "gave-up" at the deadline.
  */
-import type { Board, JoinHint, JoinResult, Network, TimerHandle } from "../common/board";
+import type { Board, JoinHint, JoinResult, Network, StaticAddress, TimerHandle } from "../common/board";
 import { Backoff } from "../common/backoff";
 import { sameHint, type JoinHintMemory } from "../power/join-hint";
 import type { RunningApp } from "./lamp-app";
@@ -28,7 +30,7 @@ export const RETRY_CAP_MS = 60_000;
 type Attempt = (result: JoinResult) => void;
 
 /** One attempt, ended by `limit` ms at the latest (the network is then told to stop). */
-function attempt(board: Board, network: Network, hint: JoinHint | undefined, limit: number, done: Attempt): () => void {
+function attempt(board: Board, network: Network, hint: JoinHint | undefined, address: StaticAddress | undefined, limit: number, done: Attempt): () => void {
 	let over = false;
 	const finish = (result: JoinResult) => {
 		if (over) return;
@@ -40,7 +42,7 @@ function attempt(board: Board, network: Network, hint: JoinHint | undefined, lim
 		network.cancel();
 		finish({ joined: false, reason: "timeout" });
 	}, limit);
-	network.join(hint, finish);
+	network.join(hint, finish, address);
 	return () => {
 		if (over) return;
 		over = true;
@@ -53,7 +55,7 @@ function attempt(board: Board, network: Network, hint: JoinHint | undefined, lim
  * Sleepy: joins by board time `deadline`, or gives up (network left, event logged).
  * Resolves true once joined; the hint is kept when it changed and forgotten when it failed.
  */
-export function joinWithin(board: Board, network: Network, hints: JoinHintMemory | undefined, deadline: number): Promise<boolean> {
+export function joinWithin(board: Board, network: Network, hints: JoinHintMemory | undefined, deadline: number, address?: StaticAddress): Promise<boolean> {
 	const start = board.now();
 	let hint = hints?.read();
 	return new Promise((resolve) => {
@@ -66,7 +68,7 @@ export function joinWithin(board: Board, network: Network, hints: JoinHintMemory
 			const left = deadline - board.now();
 			if (left <= 0) return giveUp();
 			const fast = hint !== undefined;
-			attempt(board, network, hint, fast ? Math.min(left, FAST_JOIN_MS) : left, (result) => {
+			attempt(board, network, hint, address, fast ? Math.min(left, FAST_JOIN_MS) : left, (result) => {
 				if (result.joined) {
 					if (hints && result.hint && !sameHint(result.hint, hint)) hints.write(result.hint);
 					board.log("wifi", { state: "joined", fast, ms: Math.round(board.now() - start) });
@@ -87,12 +89,19 @@ export function joinWithin(board: Board, network: Network, hints: JoinHintMemory
 	});
 }
 
+export interface AlwaysOnJoin {
+	/** The station's fixed address; absent for DHCP. */
+	readonly address?: StaticAddress;
+	/** The backoff's jitter source (tests). */
+	readonly random?: () => number;
+}
+
 /**
  * Always-on: joins, retrying after a failed or timed-out attempt with backoff and full
  * jitter, then runs `start`. The RunningApp it returns stops whichever is under way.
  */
-export function joinThenStart(board: Board, network: Network, start: () => RunningApp, random?: () => number): RunningApp {
-	const backoff = new Backoff({ base: RETRY_BASE_MS, cap: RETRY_CAP_MS, random });
+export function joinThenStart(board: Board, network: Network, start: () => RunningApp, options: AlwaysOnJoin = {}): RunningApp {
+	const backoff = new Backoff({ base: RETRY_BASE_MS, cap: RETRY_CAP_MS, random: options.random });
 	const begun = board.now();
 	let app: RunningApp | undefined;
 	let stopped = false;
@@ -100,7 +109,7 @@ export function joinThenStart(board: Board, network: Network, start: () => Runni
 	let wait: TimerHandle | undefined;
 	const next = () => {
 		wait = undefined;
-		cancel = attempt(board, network, undefined, ATTEMPT_MS, (result) => {
+		cancel = attempt(board, network, undefined, options.address, ATTEMPT_MS, (result) => {
 			cancel = undefined;
 			if (stopped) return;
 			if (result.joined) {

@@ -64,7 +64,7 @@ process.stdout.write(
 	[
 		"",
 		`Median of ${wakes - 1} wakes after the first (which creates the session and subscribes), metered at the firmware's sockets on loopback${rtt > 0 ? ` with ${rtt} ms added round-trip time` : ""}.`,
-		`Battery: ${profile.activeMa} mA awake, ${profile.sleepUa} uA asleep, ${profile.capacityMah} mAh; each wake adds a Wi-Fi join, ${values.chip}: full (scan, WPA2, DHCP) ${join.fullMs} ms / fast (retained BSSID and channel, static IP) ${join.fastMs} ms (tools/energy/wifi-join.ts says where the figures come from).`,
+		`Battery: ${profile.activeMa} mA awake, ${profile.sleepUa} uA asleep, ${profile.capacityMah} mAh; each wake adds a Wi-Fi join, ${values.chip}: full (scan, WPA2, DHCP) ${join.fullMs} ms / fast+static (retained BSSID and channel, static IP: the staticIp config keys) ${join.fastMs} ms; a fast reconnect with DHCP falls between the two and is not modelled (tools/energy/wifi-join.ts says where the figures come from).`,
 		"Round trips include the TCP handshake (MQTT); packets are TCP segments or datagrams.",
 		...(skipped.length > 0 ? [`Skipped: ${skipped.join(", ")}.`] : []),
 		"",

@@ -1,6 +1,7 @@
 /**
  * The table `npm run energy` prints: one row per protocol's measured wake, with the
- * battery life it gives at each interval for a full and for a fast Wi-Fi join.
+ * battery life it gives at each interval for a full Wi-Fi join (scan, DHCP) and for a fast
+ * one (retained BSSID and channel, static IP).
  */
 import { batteryDays, type PowerProfile } from "./battery";
 import type { Wake } from "./wake";
@@ -18,7 +19,7 @@ export function daysWith(profile: PowerProfile, wake: Wake, joinMs: number, inte
 }
 
 export function energyTable(measured: readonly MeasuredWake[], profile: PowerProfile, join: WifiJoin, intervals: readonly number[]): string[][] {
-	const header = ["protocol", "peer", "awake ms", "bytes out/in", "packets out/in", "round trips", ...intervals.map((m) => `days @${m} min full/fast join`)];
+	const header = ["protocol", "peer", "awake ms", "bytes out/in", "packets out/in", "round trips", ...intervals.map((m) => `days @${m} min full/fast+static join`)];
 	const rows = measured.map(({ protocol, peer, wake }) => [
 		protocol,
 		peer,

@@ -5,7 +5,12 @@
  * - full: scan every channel for the SSID, associate and do the WPA2 handshake, then
  *   DHCP for an address;
  * - fast: the BSSID and channel retained from the last wake (one probe on one channel),
- *   the WPA2 handshake, and a static IP (no DHCP).
+ *   the WPA2 handshake, and a static IP (no DHCP): the firmware's sleepy wake with the
+ *   `staticIp` config keys set.
+ * Without `staticIp` the firmware still reconnects from the retained BSSID and channel but
+ * then waits for DHCP, which falls between the two; it is not modelled, because none of the
+ * sources below measures that combination (every fast figure cited uses a static address:
+ * Mueller's WiFi.config, and dplasa/rtctest reuses the address of the first DHCP lease).
  * The figures depend on the access point and the DHCP server; these are the middle of
  * what was measured, not promises.
  */
@@ -14,7 +19,7 @@ export type Chip = "esp8266" | "esp32";
 export interface WifiJoin {
 	/** Full scan, association, WPA2, DHCP: ms. */
 	readonly fullMs: number;
-	/** Retained BSSID and channel, WPA2, static IP: ms. */
+	/** Retained BSSID and channel, WPA2, static IP (no DHCP): ms. */
 	readonly fastMs: number;
 }
 
@@ -26,7 +31,8 @@ export const WIFI_JOIN: Readonly<Record<Chip, WifiJoin>> = {
 		// (E. Bakke, bakke.online 2017, "Reducing WiFi power consumption on ESP8266", part 1/3).
 		fullMs: 3000,
 		// Fast: 1,259 ms with channel, BSSID and a static IP (Mueller, ibid.); "comes down
-		// to 1 second" with channel and BSSID (dplasa/rtctest). The SDK's own persisted
+		// to 1 second" with channel and BSSID (dplasa/rtctest, which also sets the saved IP,
+		// netmask, gateway and DNS statically). The SDK's own persisted
 		// credentials bring it to ~170 ms (Mueller; T. von Eicken, blog.voneicken.com 2018,
 		// "ESP8266 with Optimized Periodic Wake-up": a whole wake in ~175 ms), not modelled here.
 		fastMs: 1250,

@@ -1,0 +1,71 @@
+/**
+ * The station's static IPv4 configuration (README "Wi-Fi"): `staticIp`, `gatewayIp`,
+ * `netmask` (255.255.255.0) and `dns` (the gateway). All empty, the default, is DHCP.
+ * Used in both modes; it matters most to a sleepy device, whose every wake would
+ * otherwise wait for a DHCP exchange. Checked here, so a typo is a ConfigError at start,
+ * not a device that joins and then cannot reach anything.
+ */
+import type { StaticAddress } from "../common/board";
+import { ConfigError } from "../common/errors";
+import type { ConfigReader } from "./config-reader";
+import { ipv4Octets, isCanonicalDecimal } from "../common/text";
+
+const DOTTED_QUAD = "an IPv4 address as four numbers 0-255 (a.b.c.d)";
+const DEFAULT_NETMASK = "255.255.255.0";
+
+/** `a.b.c.d` as a 32-bit number, or undefined; leading zeros refused (some stacks read them as octal). */
+export function ipv4Number(text: string): number | undefined {
+	const octets = ipv4Octets(text);
+	if (!octets || !text.split(".").every((part) => isCanonicalDecimal(part, 3))) return undefined;
+	return octets.reduce((value, octet) => value * 256 + octet, 0);
+}
+
+function address(config: ConfigReader, key: string): number | undefined {
+	const text = config.optionalString(key);
+	if (text === undefined) return undefined;
+	const value = ipv4Number(text);
+	if (value === undefined) throw new ConfigError(key, DOTTED_QUAD);
+	return value;
+}
+
+/** Prefix length of a contiguous mask (ones then zeros), or undefined. */
+function prefixLength(mask: number): number | undefined {
+	for (let bits = 0; bits <= 32; bits++) if (mask === 2 ** 32 - 2 ** (32 - bits)) return bits;
+	return undefined;
+}
+
+/** A unicast host address: not 0.0.0.0/8, loopback, multicast or reserved. */
+function unicast(value: number): boolean {
+	const first = Math.floor(value / 2 ** 24);
+	return first !== 0 && first !== 127 && first < 224;
+}
+
+export function parseStaticAddress(config: ConfigReader): StaticAddress | undefined {
+	// Every key is read, so that a gateway or DNS server given without staticIp is caught.
+	const ip = address(config, "staticIp");
+	const gateway = address(config, "gatewayIp");
+	const netmask = address(config, "netmask");
+	const dns = address(config, "dns");
+	if (ip === undefined) {
+		if (gateway !== undefined || netmask !== undefined || dns !== undefined)
+			throw new ConfigError("staticIp", "an address whenever gatewayIp, netmask or dns is set (all empty for DHCP)");
+		return undefined;
+	}
+	if (gateway === undefined) throw new ConfigError("gatewayIp", `${DOTTED_QUAD} whenever staticIp is set`);
+	const mask = netmask ?? (ipv4Number(DEFAULT_NETMASK) as number);
+	const bits = prefixLength(mask);
+	// A /31 or /32 leaves no room for the station and a gateway beside it.
+	if (bits === undefined || bits < 1 || bits > 30) throw new ConfigError("netmask", "a netmask of contiguous ones, /1 to /30 (e.g. 255.255.255.0)");
+	const hostBits = 2 ** (32 - bits);
+	const host = ip % hostBits;
+	if (!unicast(ip) || host === 0 || host === hostBits - 1)
+		throw new ConfigError("staticIp", `${DOTTED_QUAD}: a unicast host address, not the subnet's network or broadcast address`);
+	if (!unicast(gateway) || Math.floor(gateway / hostBits) !== Math.floor(ip / hostBits) || gateway === ip)
+		throw new ConfigError("gatewayIp", `${DOTTED_QUAD} in staticIp's subnet (per netmask), other than staticIp`);
+	if (dns !== undefined && !unicast(dns)) throw new ConfigError("dns", `${DOTTED_QUAD}: a unicast address`);
+	return { ip: quad(ip), gateway: quad(gateway), netmask: quad(mask), dns: quad(dns ?? gateway) };
+}
+
+function quad(value: number): string {
+	return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}
