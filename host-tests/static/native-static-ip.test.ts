@@ -37,7 +37,7 @@ describe("static address native code", () => {
 	});
 
 	it("ESP8266: DHCP client stopped, then the address, then the DNS server", () => {
-		inOrder(esp8266, ["wifi_station_dhcpc_stop();", "wifi_set_ip_info(STATION_IF, &info)", "espconn_dns_setserver(0, &dns);"]);
+		inOrder(esp8266, ["wifi_station_dhcpc_stop();", "wifi_set_ip_info(STATION_IF, &info)", "dns_setserver(0, &dns);"]);
 	});
 
 	it("ESP32: DHCP client stopped, then the address, then DNS (esp_netif_set_ip_info clears the DNS servers)", () => {

@@ -17,7 +17,7 @@ const DEFAULT_NETMASK = "255.255.255.0";
 export function ipv4Number(text: string): number | undefined {
 	const octets = ipv4Octets(text);
 	if (!octets || !text.split(".").every((part) => isCanonicalDecimal(part, 3))) return undefined;
-	return octets.reduce((value, octet) => value * 256 + octet, 0);
+	return ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
 }
 
 function address(config: ConfigReader, key: string): number | undefined {
@@ -28,15 +28,20 @@ function address(config: ConfigReader, key: string): number | undefined {
 	return value;
 }
 
+/*
+ * Addresses are uint32 handled with 32-bit integer operators (`>>> 0` makes a result
+ * unsigned), never `**` or a floating `%`: on the ESP8266 those link libm's pow and fmod.
+ */
+
 /** Prefix length of a contiguous mask (ones then zeros), or undefined. */
 function prefixLength(mask: number): number | undefined {
-	for (let bits = 0; bits <= 32; bits++) if (mask === 2 ** 32 - 2 ** (32 - bits)) return bits;
+	for (let bits = 0; bits <= 32; bits++) if (mask === (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0)) return bits;
 	return undefined;
 }
 
 /** A unicast host address: not 0.0.0.0/8, loopback, multicast or reserved. */
 function unicast(value: number): boolean {
-	const first = Math.floor(value / 2 ** 24);
+	const first = value >>> 24;
 	return first !== 0 && first !== 127 && first < 224;
 }
 
@@ -56,16 +61,16 @@ export function parseStaticAddress(config: ConfigReader): StaticAddress | undefi
 	const bits = prefixLength(mask);
 	// A /31 or /32 leaves no room for the station and a gateway beside it.
 	if (bits === undefined || bits < 1 || bits > 30) throw new ConfigError("netmask", "a netmask of contiguous ones, /1 to /30 (e.g. 255.255.255.0)");
-	const hostBits = 2 ** (32 - bits);
-	const host = ip % hostBits;
-	if (!unicast(ip) || host === 0 || host === hostBits - 1)
+	const hostMask = ~mask >>> 0;
+	const host = (ip & hostMask) >>> 0;
+	if (!unicast(ip) || host === 0 || host === hostMask)
 		throw new ConfigError("staticIp", `${DOTTED_QUAD}: a unicast host address, not the subnet's network or broadcast address`);
-	if (!unicast(gateway) || Math.floor(gateway / hostBits) !== Math.floor(ip / hostBits) || gateway === ip)
+	if (!unicast(gateway) || (gateway & mask) >>> 0 !== (ip & mask) >>> 0 || gateway === ip)
 		throw new ConfigError("gatewayIp", `${DOTTED_QUAD} in staticIp's subnet (per netmask), other than staticIp`);
 	if (dns !== undefined && !unicast(dns)) throw new ConfigError("dns", `${DOTTED_QUAD}: a unicast address`);
 	return { ip: quad(ip), gateway: quad(gateway), netmask: quad(mask), dns: quad(dns ?? gateway) };
 }
 
 function quad(value: number): string {
-	return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+	return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join(".");
 }

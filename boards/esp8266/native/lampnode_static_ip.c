@@ -9,7 +9,9 @@
  * `gotIP` the firmware waits for). What the firmware configures stays for the whole boot.
  *
  * NONOS SDK 2.x as in Arduino esp8266 2.3.0 (tools/sdk/include): user_interface.h for the
- * station calls, espconn.h for the DNS server (espconn.c sets lwIP's server list).
+ * station calls; the DNS server goes straight into lwIP's list (lwip/dns.h), which the SDK's
+ * resolver (modResolve.c, dns_gethostbyname) reads. espconn_dns_setserver would do the same
+ * but links the SDK's espconn layer, about 8 KB of flash the firmware otherwise never uses.
  *
  * Built by mcconfig -p esp.
  */
@@ -19,7 +21,8 @@
 
 #include <string.h>
 #include "user_interface.h"
-#include "espconn.h"
+#include "lwip/err.h"
+#include "lwip/dns.h"
 
 #define kAddressBytes (16)
 
@@ -46,5 +49,5 @@ void xs_lampnode_static_ip(xsMachine *the)
 	wifi_station_dhcpc_stop();
 	if (!wifi_set_ip_info(STATION_IF, &info))
 		xsUnknownError("static address: wifi_set_ip_info failed");
-	espconn_dns_setserver(0, &dns);
+	dns_setserver(0, &dns);
 }
