@@ -14,6 +14,18 @@ import type { DecodedRetained } from "../../src/power/retained";
 import { readSlots } from "../../src/power/retained-slots";
 import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
 
+/** The sleepy suites' device: a minute's sleep, 10 s awake at most, 5 s to get a network. */
+export const SLEEPY_CONFIG = {
+	broker: "mqtt://broker.local",
+	mode: "sleepy",
+	clientId: "sensor-1",
+	sleepInterval: "60",
+	maxAwake: "10",
+	networkDeadline: "5",
+	buttonPin: "-1",
+	lampPin: "2",
+};
+
 /** A frame lasts about 5 ms from the start signal. */
 const FRAME_MS = 5;
 

@@ -11,7 +11,7 @@ import { expectConfigError } from "./errors";
 import { FAST_JOIN_MS, joinThenStart, joinWithin } from "../../src/app/network-join";
 import { decodeJoinHint, encodeJoinHint, JOIN_HINT_BYTES, reserveJoinHint } from "../../src/power/join-hint";
 import { sntpRequest, sntpSeconds } from "../../src/common/sntp";
-import { DeviceBoard, FakePower, retainedIn, run } from "./device-board";
+import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "./device-board";
 import { FakeBoard } from "./fake-board";
 import { MiniBroker } from "./mini-broker";
 
@@ -55,18 +55,7 @@ const refused: Answer = { ms: 200, result: { joined: false, reason: "authenticat
 
 const SECRET_SSID = "Kitchen-Net-7731";
 const SECRET_PASSWORD = "hunter2-very-secret";
-const CONFIG = {
-	ssid: SECRET_SSID,
-	password: SECRET_PASSWORD,
-	broker: "mqtt://broker.local",
-	mode: "sleepy",
-	clientId: "sensor-1",
-	sleepInterval: "60",
-	maxAwake: "10",
-	networkDeadline: "5",
-	buttonPin: "-1",
-	lampPin: "2",
-};
+const CONFIG = { ...SLEEPY_CONFIG, ssid: SECRET_SSID, password: SECRET_PASSWORD };
 
 /** One sleepy wake on a board whose station answers as `answer` says; runs until deep sleep. */
 async function wake(power: FakePower, broker: MiniBroker | undefined, answer: FakeNetwork["answer"], extra: Readonly<Record<string, string>> = {}): Promise<WifiBoard> {

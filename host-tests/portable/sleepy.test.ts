@@ -6,21 +6,12 @@ import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { SUBSCRIBE } from "../../src/mqtt/packet";
 import { expectConfigError } from "./errors";
-import { DeviceBoard, FakePower, retainedIn, run } from "./device-board";
+import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "./device-board";
 import { readSlots, slotCapacity } from "../../src/power/retained-slots";
 import { FakeBoard } from "./fake-board";
 import { MiniBroker } from "./mini-broker";
 
-const CONFIG = {
-	broker: "mqtt://broker.local",
-	mode: "sleepy",
-	clientId: "sensor-1",
-	sleepInterval: "60",
-	maxAwake: "10",
-	networkDeadline: "5",
-	buttonPin: "-1",
-	lampPin: "2",
-};
+const CONFIG = SLEEPY_CONFIG;
 
 /** One wake: boots the firmware and runs the clock until it asks to deep sleep. */
 async function wake(power: FakePower, broker: MiniBroker | undefined, config: Record<string, string> = {}, bootedAt = 0): Promise<DeviceBoard> {
