@@ -18,7 +18,7 @@ import { XsMachine } from "../xsnap";
 import { row, type Row } from "./measure";
 
 /** Bytes per XS slot on the 32-bit targets. */
-const DEVICE_SLOT_BYTES = 16;
+export const DEVICE_SLOT_BYTES = 16;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Operations exposed to the meter, by row id; each runs on inputs prepared once. */
@@ -71,8 +71,12 @@ host.dropWritten = () => {
 };
 `;
 
-/** Computrons and slots of `count` runs of `id`, less the loop's own cost. */
-async function perOperation(xs: XsMachine, id: string, count: number): Promise<{ computrons: number; slots: number }> {
+/**
+ * Computrons and slots of `count` runs of `id`, less the loop's own cost. The machine must
+ * have evaluated an entry that defines `runBatch(id, count)` with a "none" operation, as
+ * ENTRY does; other protocols' rows (xs-*.ts) reuse this with their own entry.
+ */
+export async function perOperation(xs: XsMachine, id: string, count: number): Promise<{ computrons: number; slots: number }> {
 	const batch = async (name: string) => {
 		const before = (await xs.evaluate("gc()")).meter.currentHeapCount;
 		const after = (await xs.evaluate(`runBatch(${JSON.stringify(name)}, ${count})`)).meter;
