@@ -122,7 +122,13 @@ export class MqttSession {
 	#status: SessionStatus = "offline";
 	#openedAt = 0;
 	#lastSent = 0;
-	#lastReceived = 0;
+	/**
+	 * When the broker last answered something we sent: a whole packet other than PUBLISH
+	 * (all the others it sends are answers). Keep-alive counts from here, not from any byte:
+	 * a broker that stopped reading still sends, and a packet dripped a byte at a time is
+	 * not an answer until it is whole.
+	 */
+	#lastAnswered = 0;
 	#pingOutstanding = false;
 	#nextPacketId = 1;
 
@@ -177,7 +183,7 @@ export class MqttSession {
 	/** The transport is connected: send CONNECT and, without waiting for CONNACK (3.1.4), everything pending. */
 	open(now: number): void {
 		this.#status = "connecting";
-		this.#openedAt = this.#lastSent = this.#lastReceived = now;
+		this.#openedAt = this.#lastSent = this.#lastAnswered = now;
 		this.#pingOutstanding = false;
 		this.#reader.reset();
 		const options = this.#options;
@@ -223,9 +229,11 @@ export class MqttSession {
 	/** Bytes arrived from the transport. */
 	received(bytes: Uint8Array, now: number): void {
 		if (this.#status === "offline") return;
-		this.#lastReceived = now;
 		try {
-			this.#reader.push(bytes, (packet) => this.#handle(packet, now));
+			this.#reader.push(bytes, (packet) => {
+				if (packet.type !== PUBLISH) this.#lastAnswered = now;
+				this.#handle(packet, now);
+			});
 		} catch (error) {
 			if (!(error instanceof ProtocolError)) throw error;
 			this.#fail(error);
@@ -251,12 +259,12 @@ export class MqttSession {
 		}
 		const keepAlive = this.#keepAliveMs;
 		if (this.#status !== "online" || keepAlive === 0) return;
-		if (now - this.#lastReceived >= keepAlive * 1.5) {
-			this.#fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", `nothing received from the broker for ${now - this.#lastReceived} ms`));
+		if (now - this.#lastAnswered >= keepAlive * 1.5) {
+			this.#fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", `no answer from the broker for ${now - this.#lastAnswered} ms`));
 			return;
 		}
 		const pingAfter = this.#pingAfterMs;
-		if (!this.#pingOutstanding && (now - this.#lastSent >= pingAfter || now - this.#lastReceived >= pingAfter)) {
+		if (!this.#pingOutstanding && (now - this.#lastSent >= pingAfter || now - this.#lastAnswered >= pingAfter)) {
 			this.#pingOutstanding = true;
 			this.#send(encode({ type: PINGREQ }), now);
 		}
@@ -267,10 +275,10 @@ export class MqttSession {
 		if (this.#status === "connecting") return this.#openedAt + this.#connectTimeout;
 		const keepAlive = this.#keepAliveMs;
 		if (this.#status !== "online" || keepAlive === 0) return undefined;
-		const dead = this.#lastReceived + keepAlive * 1.5;
+		const dead = this.#lastAnswered + keepAlive * 1.5;
 		if (this.#pingOutstanding) return dead;
 		const pingAfter = this.#pingAfterMs;
-		return Math.min(dead, this.#lastSent + pingAfter, this.#lastReceived + pingAfter);
+		return Math.min(dead, this.#lastSent + pingAfter, this.#lastAnswered + pingAfter);
 	}
 
 	// --- what the application wants -----------------------------------------------------
