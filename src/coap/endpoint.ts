@@ -17,6 +17,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
+import type { DatagramSession } from "../common/session";
 import { decode, peekHeader } from "./decode";
 import { encode } from "./encode";
 import { ACK, BAD_OPTION, CON, EMPTY, EMPTY_BYTES, NON, RST, isRequest, isResponse, type CoapMessage, type CoapOption, type MessageType } from "./message";
@@ -139,7 +140,7 @@ export function tokenHex(token: Uint8Array): string {
 	return text;
 }
 
-export class Endpoint {
+export class Endpoint implements DatagramSession {
 	readonly parameters: TransmissionParameters;
 	readonly dropped: DropCounts = { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0 };
 	readonly #random: () => number;

@@ -13,6 +13,7 @@
  */
 import { ConfigError, ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
+import type { StreamSession } from "../common/session";
 import { encode, encodedLength } from "./encode";
 import { PacketReader } from "./decode";
 import { validateTopicFilter, validateTopicName } from "./topic";
@@ -106,7 +107,7 @@ const DUP = 0x08;
 const PING_MARGIN = 0.1;
 const MAX_PING_MARGIN_MS = 5000;
 
-export class MqttSession {
+export class MqttSession implements StreamSession {
 	readonly clientId: string;
 	readonly #options: SessionOptions;
 	readonly #keepAliveMs: number;
