@@ -79,7 +79,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 
 	/**
 	 * Stops reconnecting: runs `goodbye` (the session queues its farewell) while a link is
-	 * open, sends it, and closes the link.
+	 * open, sends it, and closes the link. False when it was stopped already.
 	 */
 	protected halt(goodbye: (now: number) => void): boolean {
 		if (this.#stopped) return false;
@@ -167,7 +167,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 		const first = session.pollTransmit();
 		if (!first) return;
 		// A backlog that emptied since the last write was a slow peer, not a stalled one.
-		if (stream.unwritten === 0) this.#backlogSince = -1;
+		if (this.#backlogSince >= 0 && stream.unwritten === 0) this.#backlogSince = -1;
 		let next = session.pollTransmit();
 		if (!next) stream.write(first);
 		else {
@@ -191,6 +191,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 	/** Past the cap, the peer is not reading: the link ends at once, its backlog dropped. */
 	#overflowing(stream: Stream): boolean {
 		const unwritten = stream.unwritten;
+		if (unwritten === 0) return false;
 		const cap = this.maxUnwritten;
 		if (unwritten <= cap) return false;
 		this.#drop(stream, new ProtocolError("WRITE_STALLED", `${unwritten} bytes wait unwritten, over the ${cap}-byte cap: the peer stopped reading`), true);
