@@ -64,7 +64,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	/** The endpoint could not be bound; it is gone (`open` makes a new one). */
 	protected abstract bindFailed(error: Error): void;
 
-	/** A retry came due (`retryLater`). */
+	/** A retry came due (`retryLater`) with the endpoint bound; the driver opens it again first after a bind failure. */
 	protected abstract retry(): void;
 
 	/** Opens (or, after a bind failure, opens again) the endpoint; `bound` follows. */
@@ -90,11 +90,6 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 				this.bindFailed(error);
 			},
 		});
-	}
-
-	/** Whether an endpoint exists (bound or binding). */
-	protected get opened(): boolean {
-		return this.#datagram !== undefined;
 	}
 
 	/** Sends what the session wants sent, passes its events on, sends the answers, re-arms the timer. */
@@ -152,7 +147,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.session.tick(now);
 		if (this.#retryAt >= 0 && now >= this.#retryAt) {
 			this.#retryAt = -1;
-			this.retry();
+			if (!this.#datagram) this.open();
+			else if (this.#ready) this.retry();
 		}
 		this.service();
 	}

@@ -94,11 +94,6 @@ export abstract class StreamDriver<S extends StreamSession> {
 		return true;
 	}
 
-	/** Whether a link is (being) made: so a burst may be written without waiting for the microtask. */
-	protected get linked(): boolean {
-		return this.#stream !== undefined;
-	}
-
 	/**
 	 * Services once the caller's synchronous work is done: a burst of requests then leaves
 	 * as one write (one TCP segment, one radio burst) instead of one write per message.
@@ -191,11 +186,14 @@ export abstract class StreamDriver<S extends StreamSession> {
 	/** Past the cap, the peer is not reading: the link ends at once, its backlog dropped. */
 	#overflowing(stream: Stream): boolean {
 		const unwritten = stream.unwritten;
-		if (unwritten === 0) return false;
-		const cap = this.maxUnwritten;
-		if (unwritten <= cap) return false;
-		this.#drop(stream, new ProtocolError("WRITE_STALLED", `${unwritten} bytes wait unwritten, over the ${cap}-byte cap: the peer stopped reading`), true);
+		if (unwritten === 0 || unwritten <= this.maxUnwritten) return false;
+		this.#stalled(stream);
 		return true;
+	}
+
+	/** The peer stopped reading: the link ends, and what it never read is dropped. */
+	#stalled(stream: Stream): void {
+		this.#drop(stream, new ProtocolError("WRITE_STALLED", `${stream.unwritten} bytes unwritten: the peer stopped reading`), true);
 	}
 
 	#fire(): void {
@@ -210,10 +208,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 		}
 		const stream = this.#stream;
 		if (stream && this.#backlogSince >= 0 && now - this.#backlogSince >= this.drainTimeout) {
-			if (stream.unwritten > 0) {
-				this.#drop(stream, new ProtocolError("WRITE_STALLED", `${stream.unwritten} bytes have waited unwritten for ${now - this.#backlogSince} ms: the peer stopped reading`), true);
-				return;
-			}
+			if (stream.unwritten > 0) return this.#stalled(stream);
 			this.#backlogSince = -1;
 		}
 		this.session.tick(now);

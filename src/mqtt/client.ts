@@ -84,7 +84,7 @@ export class MqttClient extends StreamDriver<MqttSession> {
 		const result = new Promise<void>((resolve, reject) => {
 			this.session.publish(topic, bytes, options.qos ?? 0, options.retain ?? false, this.board.now(), (error) => (error ? reject(error) : resolve()));
 		});
-		if (this.session.transmitBytes >= SEGMENT_BYTES && this.linked) this.service();
+		if (this.session.transmitBytes >= SEGMENT_BYTES) this.service();
 		else this.serviceSoon();
 		return result;
 	}

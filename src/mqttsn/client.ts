@@ -167,14 +167,8 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		return result;
 	}
 
-	/** Connects (a retry came due, or the endpoint is bound); opens the endpoint first after a bind failure. */
+	/** Connects: a retry came due, or the endpoint is bound. */
 	protected retry(): void {
-		if (this.stopped) return;
-		if (!this.opened) {
-			this.open();
-			return;
-		}
-		if (!this.ready) return;
 		if (this.#options.connectionless) this.#resolveGateway(() => this.#options.onReadyConnectionless?.());
 		else this.#resolveGateway(() => this.session.connect(this.board.now()));
 	}
