@@ -65,6 +65,20 @@ export const KEYS = [
 	{ name: "netmask", on: ANY, kind: "ipv4", default: "255.255.255.0", contextual: true },
 	{ name: "dns", on: ANY, kind: "ipv4", contextual: true },
 	{ name: "protocol", on: ANY, kind: "choice", choices: ["mqtt", "mqttsn", "coap"], default: "mqtt" },
+	// MQTT (config-mqtt.ts); cleanSession and the backoff apply to MQTT-SN too.
+	{ name: "broker", on: MQTT, kind: "uri" },
+	{ name: "brokerCa", on: MQTT, kind: "string" },
+	// 3.1.3.1: servers must accept 1-23 characters of [0-9a-zA-Z]; most accept far more.
+	{ name: "clientId", on: MQTT, kind: "clientId", max: 64 },
+	{ name: "brokerUsername", on: MQTT, kind: "string" },
+	{ name: "brokerPassword", on: MQTT, kind: "string", secret: true },
+	{ name: "keepAlive", on: MQTT, kind: "integer", default: 60, min: 0, max: 65535 },
+	{ name: "cleanSession", on: MQTT | MQTTSN, kind: "boolean", default: true },
+	{ name: "qos", on: MQTT, kind: "integer", default: 1, min: 0, max: 2 },
+	{ name: "reconnectBase", on: MQTT | MQTTSN, kind: "integer", default: 1000, min: 10, max: 3_600_000 },
+	{ name: "reconnectCap", on: MQTT | MQTTSN, kind: "integer", default: 60_000, min: 10, max: 86_400_000 },
+	{ name: "maxPacketSize", on: MQTT, kind: "integer", default: 8192, min: 128, max: 268_435_460 },
+	{ name: "inflightWindow", on: MQTT, kind: "integer", default: 16, min: 1, max: 65535 },
 	// The lamp (config.ts).
 	{ name: "lampTopic", on: ANY, kind: "topic", default: "home/office/lamp" },
 	{ name: "stateTopic", on: ANY, kind: "topic", contextual: true },
@@ -84,25 +98,12 @@ export const KEYS = [
 	{ name: "debounceMs", on: ANY, kind: "integer", default: 30, min: 1, max: 1000 },
 	{ name: "longPressMs", on: ANY, kind: "integer", default: 1000, min: 0, max: 60_000 },
 	{ name: "longPress", on: ANY, kind: "choice", choices: ["none", "reading"], default: "reading" },
-	// MQTT and MQTT-SN (config-mqtt.ts, config-mqttsn.ts).
-	{ name: "broker", on: MQTT, kind: "uri" },
-	{ name: "brokerCa", on: MQTT, kind: "string" },
-	{ name: "brokerUsername", on: MQTT, kind: "string" },
-	{ name: "brokerPassword", on: MQTT, kind: "string", secret: true },
-	// 3.1.3.1: servers must accept 1-23 characters of [0-9a-zA-Z]; most accept far more.
-	{ name: "clientId", on: MQTT, kind: "clientId", max: 64 },
+	// MQTT-SN (config-mqttsn.ts): the keys it shares with MQTT have their own forms and defaults here.
 	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
 	{ name: "clientId", on: MQTTSN, kind: "clientId", max: 23 },
-	{ name: "keepAlive", on: MQTT, kind: "integer", default: 60, min: 0, max: 65535 },
 	{ name: "keepAlive", on: MQTTSN, kind: "integer", default: 60, min: 0, max: 65535, contextual: true },
-	{ name: "cleanSession", on: MQTT | MQTTSN, kind: "boolean", default: true },
-	{ name: "qos", on: MQTT, kind: "integer", default: 1, min: 0, max: 2 },
 	{ name: "qos", on: MQTTSN, kind: "integer", default: 1, min: -1, max: 2 },
-	{ name: "reconnectBase", on: MQTT | MQTTSN, kind: "integer", default: 1000, min: 10, max: 3_600_000 },
-	{ name: "reconnectCap", on: MQTT | MQTTSN, kind: "integer", default: 60_000, min: 10, max: 86_400_000 },
-	{ name: "maxPacketSize", on: MQTT, kind: "integer", default: 8192, min: 128, max: 268_435_460 },
 	{ name: "maxPacketSize", on: MQTTSN, kind: "integer", default: 1024, min: 16, max: 65535 },
-	{ name: "inflightWindow", on: MQTT, kind: "integer", default: 16, min: 1, max: 65535 },
 	{ name: "gateway", on: MQTTSN, kind: "uri" },
 	// MQTT-SN has no registered port; 1883 is what most gateways and clients use over UDP.
 	{ name: "gatewaySearch", on: MQTTSN, kind: "uri", default: "udp://255.255.255.255:1883" },
