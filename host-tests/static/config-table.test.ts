@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KEYS, type KeyRow } from "../../src/app/config-keys";
+import { parseConfig } from "../../src/app/config";
 import * as rules from "../../src/app/config-rules";
 import { KEY_DOCS, RULE_DOCS } from "../../tools/config-docs";
 import { docName, manifestConfig, README_PATH, renderReadme } from "../../tools/config-table";
@@ -25,6 +26,26 @@ describe("config table", () => {
 	it("is what the README's config tables say", () => {
 		const readme = readFileSync(README_PATH, "utf8");
 		expect(renderReadme(readme) === readme, "README.md drifted from the table: run npx tsx tools/config-table.ts").toBe(true);
+	});
+
+	it("parses, as the manifest gives it, for every protocol and mode, with each protocol's own defaults", () => {
+		const manifest = readManifest().config as Record<string, unknown>;
+		const needs: Record<string, Record<string, unknown>> = {
+			mqtt: { broker: "mqtt://127.0.0.1" },
+			mqttsn: { protocol: "mqttsn", gateway: "udp://127.0.0.1:1884" },
+			coap: { protocol: "coap" },
+		};
+		for (const protocol of Object.keys(needs))
+			for (const mode of ["always-on", "sleepy"]) {
+				const config = parseConfig({ ...manifest, ...needs[protocol], mode, clientId: "lamp-1", ssid: "net" }, { wifi: true });
+				expect(config.protocol).toBe(protocol);
+				if (config.protocol === "mqttsn") {
+					expect(config.mqttsn.maxPacketSize).toBe(1024);
+					expect(config.mqttsn.keepAlive).toBe(mode === "sleepy" ? 443 : 60);
+					expect(config.mqttsn.localPort).toBe(mode === "sleepy" ? 1885 : 0);
+				}
+				if (config.protocol === "mqtt") expect([config.mqtt.maxPacketSize, config.mqtt.keepAlive]).toEqual([8192, 60]);
+			}
 	});
 
 	it("has a meaning in tools/config-docs.ts for every row, and none for a key it lacks", () => {
