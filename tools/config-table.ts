@@ -7,14 +7,14 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ANY, COAP, KEYS, MQTT, MQTTSN, type KeyRow } from "../src/app/config-keys";
+import { ANY, COAP, CONTEXTUAL, KEYS, MQTT, MQTTSN, parseRow, SECRET, type KeyRow } from "../src/app/config-keys";
 import { KEY_DOCS, RULE_DOCS, type KeyDoc, type Section } from "./config-docs";
 
 export const README_PATH = fileURLToPath(new URL("../README.md", import.meta.url));
 export const MANIFEST_PATH = fileURLToPath(new URL("../manifest.json", import.meta.url));
 export const SECTIONS: readonly (Section | "rules")[] = ["main", "rules", "mqttsn", "device", "coap"];
 
-const ROWS = KEYS as readonly KeyRow[];
+const ROWS: readonly KeyRow[] = KEYS.map(parseRow);
 const PROTOCOL_NAMES: readonly [number, string][] = [
 	[MQTT, "MQTT"],
 	[MQTTSN, "MQTT-SN"],
@@ -44,7 +44,7 @@ export function manifestConfig(): Record<string, string | number | boolean> {
 	for (const row of ROWS) {
 		if (row.name in config) continue;
 		const rows = ROWS.filter((r) => r.name === row.name);
-		const plain = rows.every((r) => r.default !== undefined && !r.contextual && r.default === row.default);
+		const plain = rows.every((r) => r.default !== undefined && (r.flags & CONTEXTUAL) === 0 && r.default === row.default);
 		config[row.name] = plain && row.default !== undefined ? row.default : "";
 	}
 	return config;
@@ -94,7 +94,7 @@ export function renderSection(section: Section | "rules"): string {
 		const doc = docOf(row);
 		if (doc.section !== section) continue;
 		const fallback = doc.default ?? (row.default === undefined ? "(none)" : `\`${String(row.default)}\``);
-		const secret = row.secret ? " (secret)" : "";
+		const secret = row.flags & SECRET ? " (secret)" : "";
 		lines.push(`| \`${row.name}\`${secret} | ${cell(form(row, doc))} | ${cell(fallback)} | ${appliesTo(row, doc)} | ${cell(doc.meaning)} |`);
 	}
 	return lines.join("\n");

@@ -6,7 +6,7 @@
 import { ConfigError } from "../../src/common/errors";
 import { parseConfig, type ParseOptions } from "../../src/app/config";
 import type { RawConfig } from "../../src/app/config-reader";
-import { KEYS, type KeyRow } from "../../src/app/config-keys";
+import { KEYS, parseRow, SECRET } from "../../src/app/config-keys";
 import { expectConfigError } from "./errors";
 import { check, describe, it } from "./test-api";
 
@@ -120,11 +120,11 @@ function secretMistakes(secret: string, value: unknown): RawConfig[] {
 }
 
 describe("config secrets", () => {
-	const secrets = (KEYS as readonly KeyRow[]).filter((row) => row.secret).map((row) => row.name);
+	const secrets = KEYS.map(parseRow).filter((row) => (row.flags & SECRET) !== 0).map((row) => row.name);
 
 	it("are the Wi-Fi and broker passwords, and have no default", () => {
 		check([...secrets].sort()).toEqual(["brokerPassword", "password"]);
-		for (const row of KEYS as readonly KeyRow[]) if (row.secret) check(row.default).toBe(undefined);
+		for (const row of KEYS.map(parseRow)) if ((row.flags & SECRET) !== 0) check(row.default).toBe(undefined);
 	});
 
 	for (const secret of secrets) {

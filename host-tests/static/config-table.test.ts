@@ -8,14 +8,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KEYS, type KeyRow } from "../../src/app/config-keys";
+import { KEYS, parseRow, SECRET, type KeyRow } from "../../src/app/config-keys";
 import { parseConfig } from "../../src/app/config";
 import * as rules from "../../src/app/config-rules";
 import { KEY_DOCS, RULE_DOCS } from "../../tools/config-docs";
 import { docName, manifestConfig, README_PATH, renderReadme } from "../../tools/config-table";
 import { imports, readManifest, resolveName, ROOT } from "./manifest-modules";
 
-const ROWS = KEYS as readonly KeyRow[];
+const ROWS: readonly KeyRow[] = KEYS.map(parseRow);
 
 describe("config table", () => {
 	it("is what manifest.json's \"config\" holds, key for key and in order", () => {
@@ -57,9 +57,9 @@ describe("config table", () => {
 	});
 
 	it("gives no secret a default, in the table or in any manifest section", () => {
-		const secrets = ROWS.filter((row) => row.secret).map((row) => row.name);
+		const secrets = ROWS.filter((row) => (row.flags & SECRET) !== 0).map((row) => row.name);
 		expect(secrets.sort()).toEqual(["brokerPassword", "password"]);
-		for (const row of ROWS) if (row.secret) expect(row.default, row.name).toBeUndefined();
+		for (const row of ROWS) if ((row.flags & SECRET) !== 0) expect(row.default, row.name).toBeUndefined();
 		const manifest = readManifest() as { config?: Record<string, unknown>; platforms?: Record<string, { config?: Record<string, unknown> }> };
 		const sections = [manifest.config ?? {}, ...Object.values(manifest.platforms ?? {}).map((p) => p.config ?? {})];
 		for (const section of sections) for (const name of secrets) expect(section[name] ?? "", name).toBe("");

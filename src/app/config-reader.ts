@@ -8,14 +8,13 @@
 import { ConfigError } from "../common/errors";
 import { isDecimal, isPrintableAscii } from "../common/text";
 import { validateTopicName } from "../mqtt/topic";
-import { ANY, COAP, KEYS, MQTT, MQTTSN, type BooleanKey, type ChoiceKey, type ChoiceOf, type IntegerKey, type KeyName, type KeyRow, type TextKey, type TextRow } from "./config-keys";
+import { ANY, FIRST_ROW, KEYS, parseRow, PROTOCOL_BITS, type BooleanKey, type ChoiceKey, type ChoiceOf, type IntegerKey, type KeyName, type KeyRow, type TextKey, type TextRow } from "./config-keys";
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
 /** The protocols the firmware speaks; each brings its own config section. */
 export const PROTOCOLS = ["mqtt", "mqttsn", "coap"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
-const PROTOCOL_BITS: Readonly<Record<Protocol, number>> = { mqtt: MQTT, mqttsn: MQTTSN, coap: COAP };
 
 export class ConfigReader {
 	readonly #raw: RawConfig;
@@ -86,8 +85,9 @@ export class ConfigReader {
 
 	boolean(name: BooleanKey): boolean {
 		const row = this.#row(name);
+		if (row.kind !== "boolean") throw new Error(name);
 		const value = this.#raw[name];
-		if (value === undefined || value === "") return row.default === true;
+		if (value === undefined || value === "") return row.default;
 		if (value === true || value === "true" || value === 1 || value === "1") return true;
 		if (value === false || value === "false" || value === 0 || value === "0") return false;
 		throw new ConfigError(name, "true or false");
@@ -114,9 +114,15 @@ export class ConfigReader {
 
 	/** The row of `name` for this protocol; a name missing from the table is the firmware's bug, not the config's. */
 	#row(name: KeyName): KeyRow {
-		const row = (KEYS as readonly KeyRow[]).find((r) => r.name === name && (r.on & this.#on) !== 0);
-		if (!row) throw new Error(`no config key ${name} for this protocol`);
-		return row;
+		const prefix = `${name} `;
+		// A name's further rows (one per protocol) come later in the table.
+		for (let i = FIRST_ROW[name] ?? KEYS.length; i < KEYS.length; i++) {
+			const text: string = KEYS[i];
+			if (!text.startsWith(prefix)) continue;
+			const row = parseRow(text);
+			if ((row.on & this.#on) !== 0) return row;
+		}
+		throw new Error(`no config key ${name} for this protocol`);
 	}
 }
 
