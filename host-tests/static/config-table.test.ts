@@ -52,6 +52,13 @@ describe("config table", () => {
 		expect(Object.keys(KEY_DOCS).sort()).toEqual(ROWS.map(docName).sort());
 	});
 
+	it("states a row's default in its docs' default column, where the docs write that column", () => {
+		for (const row of ROWS) {
+			const written = KEY_DOCS[docName(row)]?.default;
+			if (written !== undefined && row.default !== undefined) expect(written, docName(row)).toContain(`\`${String(row.default)}\``);
+		}
+	});
+
 	it("has one row per name and protocol", () => {
 		for (const row of ROWS) expect(ROWS.filter((r) => r.name === row.name && (r.on & row.on) !== 0), row.name).toHaveLength(1);
 	});

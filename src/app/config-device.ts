@@ -3,11 +3,12 @@
  * (see the README's "Mode, pins, DHT22 and sleep" section). Forms and defaults are the
  * table's (config-keys.ts).
  */
+import type { ChoiceOf } from "./config-keys";
 import type { ConfigReader } from "./config-reader";
 import { deadlineWithinWake } from "./config-rules";
 
-export const MODES = ["always-on", "sleepy"] as const;
-export type Mode = (typeof MODES)[number];
+/** The table's `mode` choices. */
+export type Mode = ChoiceOf<"mode">;
 
 export interface DeviceConfig {
 	readonly mode: Mode;
@@ -31,7 +32,7 @@ export interface ButtonConfig {
 	readonly debounceMs: number;
 	readonly longPressMs: number;
 	/** What a long press does: nothing, or publish a fresh reading at once. */
-	readonly longPress: "none" | "reading";
+	readonly longPress: ChoiceOf<"longPress">;
 }
 
 export function parseDeviceConfig(config: ConfigReader): DeviceConfig {

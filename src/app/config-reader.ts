@@ -12,9 +12,8 @@ import { ANY, FIRST_ROW, KEYS, parseRow, PROTOCOL_BITS, type BooleanKey, type Ch
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
-/** The protocols the firmware speaks; each brings its own config section. */
-export const PROTOCOLS = ["mqtt", "mqttsn", "coap"] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
+/** The protocols the firmware speaks (the table's `protocol` choices); each brings its own config section. */
+export type Protocol = ChoiceOf<"protocol">;
 
 export class ConfigReader {
 	readonly #raw: RawConfig;

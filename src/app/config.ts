@@ -13,7 +13,7 @@ import { parseStaticAddress } from "./config-network";
 import { joiningNeedsSsid, mqttsNeedsTlsImage, persistentSessionNeedsClientId } from "./config-rules";
 import type { StaticAddress } from "../common/board";
 
-export { PROTOCOLS, type Protocol } from "./config-reader";
+export type { Protocol } from "./config-reader";
 export { parseBrokerUrl, type MqttConfig } from "./config-mqtt";
 
 export interface LampConfig {
