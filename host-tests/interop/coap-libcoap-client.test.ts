@@ -12,9 +12,9 @@ import { startFirmware } from "../../src/app/firmware";
 import type { CoapFirmware } from "../../src/app/coap-lamp";
 import { CoapClient } from "../../src/coap/client";
 import { parseLinkFormat } from "../../src/coap/link-format";
-import { coapClient } from "../peers/libcoap";
-import { freeUdpPort } from "../peers/ports";
-import { describeWithPeers } from "../peers/require-peer";
+import { coapClient } from "../../testkit/peers/libcoap";
+import { freeUdpPort } from "../../testkit/peers/ports";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { eventually } from "./harness";
 
 describeWithPeers("CoAP interop: libcoap client, our server", ["coap-client-notls"], () => {

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { CoapClient, responseText, type CoapResponse } from "../../src/coap/client";
-import { LibcoapServer } from "../peers/libcoap";
-import { describeWithPeers } from "../peers/require-peer";
+import { LibcoapServer } from "../../testkit/peers/libcoap";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { eventually } from "./harness";
 
 const board = new HostBoard({ log: () => undefined });

@@ -10,7 +10,7 @@ import { startFirmware } from "../../src/app/firmware";
 import type { CoapFirmware } from "../../src/app/coap-lamp";
 import { CoapClient, responseText } from "../../src/coap/client";
 import { parseLinkFormat } from "../../src/coap/link-format";
-import { freeUdpPort } from "../peers/ports";
+import { freeUdpPort } from "../../testkit/peers/ports";
 import { eventually } from "./harness";
 
 const board = new HostBoard({ log: () => undefined });

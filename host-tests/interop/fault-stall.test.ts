@@ -8,9 +8,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { MqttClient } from "../../src/mqtt/client";
 import type { ProtocolError } from "../../src/common/errors";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers } from "../peers/require-peer";
-import { TcpProxy } from "../peers/tcp-proxy";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { TcpProxy } from "../../testkit/peers/tcp-proxy";
 import { eventually } from "./harness";
 
 const KEEP_ALIVE_S = 2;

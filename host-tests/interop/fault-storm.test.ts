@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { MqttClient } from "../../src/mqtt/client";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers } from "../peers/require-peer";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { eventually } from "./harness";
 
 const DEVICES = 500;

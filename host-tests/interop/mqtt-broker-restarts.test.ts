@@ -18,8 +18,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { decodeUtf8 } from "../../src/common/utf8";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers } from "../peers/require-peer";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { eventually } from "./harness";
 
 const COUNT = Number(process.env.RESTART_MESSAGES ?? 1000);

@@ -10,9 +10,9 @@ import { HostBoard } from "../../boards/host/board";
 import { MqttClient } from "../../src/mqtt/client";
 import { decodeUtf8 } from "../../src/common/utf8";
 import type { PublishPacket } from "../../src/mqtt/packet";
-import { makeCertificates, type Certificates } from "../peers/certs";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers, findExecutable } from "../peers/require-peer";
+import { makeCertificates, type Certificates } from "../../testkit/peers/certs";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers, findExecutable } from "../../testkit/peers/require-peer";
 import { startFirmware as spawnFirmware, type FirmwareEvent } from "../../tools/launcher/firmware";
 import { eventually, FirmwareUnderTest, launchStart, Observer, retained } from "./harness";
 

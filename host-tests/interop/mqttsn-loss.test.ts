@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeUtf8 } from "../../src/common/utf8";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
-import { UdpProxy } from "../peers/udp-proxy";
+import { UdpProxy } from "../../testkit/peers/udp-proxy";
 import { eventually, Observer } from "./harness";
 import { SnClientUnderTest } from "./mqttsn-suite";
 

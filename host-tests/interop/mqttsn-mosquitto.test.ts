@@ -8,8 +8,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FirmwareEvent } from "../../tools/launcher/firmware";
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers, findExecutable } from "../peers/require-peer";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers, findExecutable } from "../../testkit/peers/require-peer";
 import { eventually, launchStart as launch, Observer } from "./harness";
 import { mqttSnGatewaySuite } from "./mqttsn-suite";
 

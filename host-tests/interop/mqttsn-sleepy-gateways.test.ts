@@ -1,7 +1,7 @@
 /**
  * Sleepy MQTT-SN wakes on the host board, each a fresh firmware from the retained file,
  * against a gateway that behaves as the widely deployed Paho one does towards sleeping
- * clients (host-tests/peers/addressed-gateway.ts): it knows clients by address, drops a
+ * clients (testkit/peers/addressed-gateway.ts): it knows clients by address, drops a
  * PINGREQ from an address it does not know, sends no PINGRESP after buffered messages
  * and never pings the broker for a sleeper, whose keep-alive then fires the will.
  * Between wakes the gateway's clock moves on by the sleep interval.
@@ -15,8 +15,8 @@ import type { RawConfig } from "../../src/app/config-reader";
 import { startFirmware } from "../../src/app/firmware";
 import { MqttSnClient } from "../../src/mqttsn/client";
 import { HostBoard } from "../../boards/host/board";
-import { AddressedGateway } from "../peers/addressed-gateway";
-import { freeUdpPort } from "../peers/ports";
+import { AddressedGateway } from "../../testkit/peers/addressed-gateway";
+import { freeUdpPort } from "../../testkit/peers/ports";
 
 const WAKES = 20;
 const SLEEP_MS = 300_000;

@@ -19,7 +19,7 @@ import type { ReceivedMessage } from "../../src/mqttsn/session";
 import { decodeSessionState } from "../../src/mqttsn/state";
 import { readGatewayConfig } from "../../tools/mqttsn-gateway/config";
 import { MqttSnGateway, type GatewayOptions } from "../../tools/mqttsn-gateway/gateway";
-import { freeUdpPort } from "../peers/ports";
+import { freeUdpPort } from "../../testkit/peers/ports";
 import { eventually, FirmwareUnderTest, Observer, retained } from "./harness";
 
 /** A firmware MQTT-SN client on the host board, recording what it sends and receives. */

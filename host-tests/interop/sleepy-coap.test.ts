@@ -13,8 +13,8 @@ import type { RawConfig } from "../../src/app/config-reader";
 import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
 import { meterWake } from "../../tools/energy/wake";
-import { freeUdpPort } from "../peers/ports";
-import { UdpProxy } from "../peers/udp-proxy";
+import { freeUdpPort } from "../../testkit/peers/ports";
+import { UdpProxy } from "../../testkit/peers/udp-proxy";
 
 /** As the issue asks of every protocol: 20 wakes, each a fresh firmware. */
 const WAKES = 20;

@@ -13,7 +13,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/b
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
 import { meterWake } from "../../tools/energy/wake";
 import { eventually, Observer } from "./harness";
-import { freeUdpPort } from "../peers/ports";
+import { freeUdpPort } from "../../testkit/peers/ports";
 
 const WAKES = 20;
 let broker: EmbeddedBroker;

@@ -15,9 +15,9 @@ import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
 import type { RawConfig } from "../../src/app/config-reader";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { startFirmware as spawnFirmware } from "../../tools/launcher/firmware";
-import { Mosquitto } from "../peers/mosquitto";
-import { freeTcpPort } from "../peers/ports";
-import { describeWithPeers } from "../peers/require-peer";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { freeTcpPort } from "../../testkit/peers/ports";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { eventually, FirmwareUnderTest, Observer, retained, type LoggedEvent } from "./harness";
 
 const folders: string[] = [];

@@ -5,7 +5,7 @@
  */
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { TcpProxy, type TcpFaults } from "../peers/tcp-proxy";
+import { TcpProxy, type TcpFaults } from "../../testkit/peers/tcp-proxy";
 import { eventually } from "../interop/harness";
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -4,7 +4,7 @@
  */
 import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
-import { UdpProxy, type UdpProxyOptions } from "../peers/udp-proxy";
+import { UdpProxy, type UdpProxyOptions } from "../../testkit/peers/udp-proxy";
 import { eventually } from "../interop/harness";
 
 /** An echo server, a proxy in front of it and a client socket; returns what the client got back. */
