@@ -5,7 +5,7 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { text } from "./bytes";
-import { asPublish, connack, publishBytes, sent } from "./mqtt-wire";
+import { asPublish, connack, publishBytes, sent } from "../../testkit/portable/mqtt-wire";
 import { MqttSession, type SessionEvent, type SessionOptions } from "../../src/mqtt/session";
 import { encode } from "../../src/mqtt/encode";
 import { CONNECT, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../src/mqtt/packet";
