@@ -11,10 +11,10 @@ import { HostBoard } from "../../boards/host/board";
 import type { Stream, StreamOptions } from "../../src/common/board";
 import type { ProtocolError } from "../../src/common/errors";
 import { MqttClient } from "../../src/mqtt/client";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers } from "../peers/require-peer";
-import { TcpProxy } from "../peers/tcp-proxy";
-import { eventually } from "./harness";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { TcpProxy } from "../../testkit/peers/tcp-proxy";
+import { waitFor } from "../../testkit/wait-for";
 
 const KEEP_ALIVE_S = 2;
 const MAX_PACKET = 40_000;
@@ -85,13 +85,13 @@ describeWithPeers("Faults: a broker that stops reading", ["mosquitto"], () => {
 			if (deaf.status === "online") void deaf.publish("deaf/out", payload).catch(() => undefined);
 		}, flood ? 5 : 100);
 		try {
-			await eventually(() => connects === 1 && talker.status === "online", "both connected");
+			await waitFor(() => connects === 1 && talker.status === "online", { what: "both connected" });
 			await deaf.subscribe([{ topic: "deaf/in", qos: 0 }]);
-			await eventually(() => heard > 0, "the talker heard");
+			await waitFor(() => heard > 0, { what: "the talker heard" });
 			const stoppedAt = board.now();
 			const heardBefore = heard;
 			proxy.faults.deaf = true;
-			await eventually(() => disconnects.length >= 1, "the deaf broker detected", 10_000);
+			await waitFor(() => disconnects.length >= 1, { what: "the deaf broker detected", deadline: 10_000 });
 			const detectedMs = disconnects[0].at - stoppedAt;
 			const heardWhileDeaf = heard - heardBefore;
 			expect(detectedMs).toBeLessThanOrEqual(KEEP_ALIVE_S * 1500 + SCHEDULING_SLACK_MS);
@@ -102,7 +102,7 @@ describeWithPeers("Faults: a broker that stops reading", ["mosquitto"], () => {
 			clearInterval(writing);
 			proxy.faults.deaf = false;
 			proxy.cut();
-			await eventually(() => connects >= 2 && deaf.status === "online", "back once the broker reads", 10_000);
+			await waitFor(() => connects >= 2 && deaf.status === "online", { what: "back once the broker reads", deadline: 10_000 });
 			await deaf.publish("deaf/out", "after", { qos: 1 });
 			console.log(
 				`deaf broker (${flood ? "flood" : "trickle"}): ${disconnects[0].code} after ${Math.round(detectedMs)} ms (limit ${KEEP_ALIVE_S * 1500} ms); ${heardWhileDeaf} messages heard meanwhile; largest backlog ${board.most} B; ${proxy.summary()}`,

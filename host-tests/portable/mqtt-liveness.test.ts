@@ -6,8 +6,8 @@
  */
 import { describe, it, check } from "./test-api";
 import { text } from "./bytes";
-import { FakeBoard, type FakeStream } from "./fake-board";
-import { connack, packetsIn, publishBytes } from "./mqtt-wire";
+import { FakeBoard, type FakeStream } from "../../testkit/portable/fake-board";
+import { connack, packetsIn, publishBytes } from "../../testkit/portable/mqtt-wire";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
 import { encode } from "../../src/mqtt/encode";
 import { PINGREQ, PINGRESP } from "../../src/mqtt/packet";
