@@ -12,7 +12,7 @@ import { encodeUtf8, readUtf8 } from "../common/utf8";
 import { blockOption, blockSize, readBlock, szxFor, type Block } from "./block";
 import type { Content, DropCounts, EndpointOptions, Peer } from "./endpoint";
 import { parseLinkFormat, filterLinks, type Link, type LinkFilter } from "./link-format";
-import { CONTINUE, DELETE, EMPTY_BYTES, GET, POST, PUT, REQUEST_ENTITY_TOO_LARGE, codeName, type CoapMessage, type CoapOption } from "./message";
+import { CONTINUE, DELETE, EMPTY_BYTES, GET, POST, PUT, REQUEST_ENTITY_TOO_LARGE, codeName, isSuccess, type CoapMessage, type CoapOption } from "./message";
 import { NotificationOrder } from "./observe";
 import * as o from "./options";
 import { Transport } from "./transport";
@@ -119,7 +119,7 @@ export class CoapClient {
 		const parts: Uint8Array[] = [response.payload];
 		let block = blockOf(response, o.BLOCK2);
 		let received = response.payload.length;
-		while (block?.more && response.code < 96) {
+		while (block?.more && isSuccess(response.code)) {
 			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
 			const size = Math.min(szx, block.szx);
 			const next: Block = { num: Math.floor(received / blockSize(size)), more: false, szx: size };
@@ -138,7 +138,7 @@ export class CoapClient {
 		for (const name of ["rt", "if", "ct"] as const) if (filter[name] !== undefined) query.push(`${name}=${filter[name]}`);
 		const base = uri.endsWith("/") ? uri.slice(0, -1) : uri;
 		const response = await this.get(`${base}/.well-known/core${query.length ? `?${query[0]}` : ""}`);
-		if (response.code >> 5 !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `/.well-known/core answered ${response.status}`);
+		if (!isSuccess(response.code)) throw new ProtocolError("PROTOCOL_VIOLATION", `/.well-known/core answered ${response.status}`);
 		const links = parseLinkFormat(responseText(response));
 		if (!links) throw new ProtocolError("MALFORMED_PACKET", "/.well-known/core is not in link-format");
 		return filterLinks(links, filter);

@@ -59,13 +59,26 @@ export const REQUEST_ENTITY_INCOMPLETE = code(4, 8);
 export const REQUEST_ENTITY_TOO_LARGE = code(4, 13);
 export const UNSUPPORTED_CONTENT_FORMAT = code(4, 15);
 export const INTERNAL_SERVER_ERROR = code(5, 0);
+export const SERVICE_UNAVAILABLE = code(5, 3);
+
+/** Response code classes (5.9): 2 success, 4 client error, 5 server error; 0 is requests and Empty. */
+export const SUCCESS = 2;
+export const CLIENT_ERROR = 4;
+export const SERVER_ERROR = 5;
 
 export function isRequest(value: number): boolean {
 	return value >= 1 && value <= 31;
 }
 
+/** A response code: class 2, 4 or 5 (classes 1, 6 and 7 are reserved). */
 export function isResponse(value: number): boolean {
-	return value >= 64 && value < 192;
+	const c = value >> 5;
+	return c === SUCCESS || c === CLIENT_ERROR || c === SERVER_ERROR;
+}
+
+/** 2.xx. */
+export function isSuccess(value: number): boolean {
+	return value >> 5 === SUCCESS;
 }
 
 /** Content-Format identifiers (12.3) the firmware names. */
