@@ -274,14 +274,15 @@ export class Endpoint {
 	tick(now: number): void {
 		this.now = now;
 		this.messages.tick(now);
-		for (const exchange of this.exchanges.values())
-			if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
+		if (this.exchanges.size > 0)
+			for (const exchange of this.exchanges.values())
+				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
 		for (const table of this.expiring) if (table.nextExpiry() <= now) table.expire(now);
 	}
 
 	nextTimeout(): number | undefined {
 		let next = this.messages.nextTimeout();
-		for (const exchange of this.exchanges.values()) if (exchange.deadline < next) next = exchange.deadline;
+		if (this.exchanges.size > 0) for (const exchange of this.exchanges.values()) if (exchange.deadline < next) next = exchange.deadline;
 		for (const table of this.expiring) {
 			const at = table.nextExpiry();
 			if (at < next) next = at;

@@ -102,7 +102,7 @@ export class CoapServer {
 		transport.endpoint.keep({
 			nextExpiry: () => {
 				let next = Infinity;
-				for (const upload of uploads.values()) if (upload.expires < next) next = upload.expires;
+				if (uploads.size > 0) for (const upload of uploads.values()) if (upload.expires < next) next = upload.expires;
 				return next;
 			},
 			expire: (now) => {
