@@ -74,18 +74,18 @@ const REREGISTER_SLACK_MS = 2000;
 
 export class CoapClient {
 	readonly transport: Transport;
-	readonly #board: Board;
-	readonly #szx: number;
+	private readonly board: Board;
+	private readonly szx: number;
 	/** The servers this client addressed ("address:port"): datagrams from anyone else are not decoded. */
-	readonly #servers = new Set<string>();
-	#stopped = false;
-	#lastUri = "";
-	#lastTarget: CoapUri | undefined;
+	private readonly servers = new Set<string>();
+	private stopped = false;
+	private lastUri = "";
+	private lastTarget: CoapUri | undefined;
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
-		this.#board = board;
-		this.#szx = szxFor(options.blockSize ?? 1024);
-		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.#servers.has(serverKey(peer)) });
+		this.board = board;
+		this.szx = szxFor(options.blockSize ?? 1024);
+		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(serverKey(peer)) });
 	}
 
 	/** Datagrams dropped, by reason: `foreign` counts those from senders that are not this client's servers. */
@@ -117,7 +117,7 @@ export class CoapClient {
 	request(method: number, uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
 		let target: CoapUri;
 		try {
-			target = this.#target(uri);
+			target = this.target(uri);
 		} catch (error) {
 			return Promise.reject(error);
 		}
@@ -125,14 +125,14 @@ export class CoapClient {
 		const base = target.options.slice();
 		if (options.contentFormat !== undefined) base.push(o.uintOption(o.CONTENT_FORMAT, options.contentFormat));
 		if (options.accept !== undefined) base.push(o.uintOption(o.ACCEPT, options.accept));
-		const szx = options.blockSize === undefined ? this.#szx : szxFor(options.blockSize);
+		const szx = options.blockSize === undefined ? this.szx : szxFor(options.blockSize);
 		const confirmable = options.confirmable ?? true;
 		return new Promise((resolve, reject) => {
-			this.#resolve(target, (peer) => {
+			this.resolve(target, (peer) => {
 				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
-				const blockwise = (size: number, first?: CoapMessage) => this.#blockwise(peer, method, base, payload, size, confirmable, options.blockSize !== undefined, first).then(resolve, reject);
+				const blockwise = (size: number, first?: CoapMessage) => this.blockwise(peer, method, base, payload, size, confirmable, options.blockSize !== undefined, first).then(resolve, reject);
 				if (payload.length > blockSize(szx) || (options.blockSize !== undefined && method === GET)) return blockwise(szx);
-				this.#send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
+				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
 					if (response.code === REQUEST_ENTITY_TOO_LARGE && payload.length > 16) return blockwise(hintedSzx(response, szx, payload.length));
@@ -144,8 +144,8 @@ export class CoapClient {
 	}
 
 	/** A transfer in blocks, or one going on from its `first` response's Block2. */
-	async #blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean, first?: CoapMessage): Promise<CoapResponse> {
-		let response = first ?? (await this.#upload(peer, method, base, payload, szx, confirmable, earlyBlock2));
+	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean, first?: CoapMessage): Promise<CoapResponse> {
+		let response = first ?? (await this.upload(peer, method, base, payload, szx, confirmable, earlyBlock2));
 		const parts: Uint8Array[] = [response.payload];
 		let block = blockOf(response, o.BLOCK2);
 		let received = response.payload.length;
@@ -153,7 +153,7 @@ export class CoapClient {
 			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
 			const size = Math.min(szx, block.szx);
 			const next: Block = { num: Math.floor(received / blockSize(size)), more: false, szx: size };
-			response = await this.#exchange(peer, { code: method, options: o.sortOptions([...base, blockOption(o.BLOCK2, next)]), payload: EMPTY_BYTES }, confirmable);
+			response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, blockOption(o.BLOCK2, next)]), payload: EMPTY_BYTES }, confirmable);
 			block = blockOf(response, o.BLOCK2);
 			parts.push(response.payload);
 			received += response.payload.length;
@@ -181,7 +181,7 @@ export class CoapClient {
 	observe(uri: string, handlers: ObserveHandlers, options: Pick<RequestOptions, "accept" | "confirmable"> = {}): Observation {
 		const target = parseCoapUri(uri);
 		const order = new NotificationOrder();
-		const board = this.#board;
+		const board = this.board;
 		let peer: Peer | undefined;
 		let token: Uint8Array | undefined;
 		let ended = false;
@@ -215,7 +215,7 @@ export class CoapClient {
 			this.transport.service();
 		};
 		const renewal = new DeadlineTimer(board, register);
-		this.#resolved(target).then((address) => {
+		this.resolved(target).then((address) => {
 			peer = address;
 			register();
 		}, end);
@@ -224,7 +224,7 @@ export class CoapClient {
 				const wasEnded = ended;
 				end();
 				if (!peer || !token || wasEnded) throw new ProtocolError("PROTOCOL_VIOLATION", "the observation is not registered");
-				const response = await this.#exchange(peer, content(1), options.confirmable ?? true, token);
+				const response = await this.exchange(peer, content(1), options.confirmable ?? true, token);
 				return toResponse(response, response.payload);
 			},
 			forget: () => {
@@ -236,19 +236,19 @@ export class CoapClient {
 
 	/** Rejects every request still waiting with CLOSED and closes the socket. */
 	stop(): void {
-		if (this.#stopped) return;
-		this.#stopped = true;
+		if (this.stopped) return;
+		this.stopped = true;
 		this.transport.endpoint.failAll(new ProtocolError("CLOSED", "the client was stopped"));
 		this.transport.close();
 	}
 
 	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
-	async #upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
+	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
 		const early = earlyBlock2 && method === GET ? [blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
 		if (payload.length <= blockSize(szx)) {
-			const response = await this.#exchange(peer, { code: method, options: o.sortOptions([...base, ...early]), payload }, confirmable);
+			const response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, ...early]), payload }, confirmable);
 			if (response.code !== REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
-			return this.#upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
+			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
 		}
 		let offset = 0;
 		for (;;) {
@@ -256,7 +256,7 @@ export class CoapClient {
 			const more = offset + size < payload.length;
 			const block: Block = { num: offset / size, more, szx };
 			const options = o.sortOptions([...base, blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)]);
-			const response = await this.#exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
+			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
 			const answered = blockOf(response, o.BLOCK1);
 			if (response.code === REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
 				szx = answered.szx;
@@ -270,46 +270,46 @@ export class CoapClient {
 	}
 
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
-	#exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
-		return new Promise((resolve, reject) => this.#send(peer, content, confirmable, token, (error, message) => (error || !message ? reject(error) : resolve(message))));
+	private exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
+		return new Promise((resolve, reject) => this.send(peer, content, confirmable, token, (error, message) => (error || !message ? reject(error) : resolve(message))));
 	}
 
-	#send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapMessage | undefined) => void): void {
-		if (this.#stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), undefined);
+	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapMessage | undefined) => void): void {
+		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), undefined);
 		this.transport.whenReady(() => {
-			this.transport.endpoint.request(peer, content, this.#board.now(), (error, message) => done(error, message && copied(message)), { confirmable, token });
+			this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && copied(message)), { confirmable, token });
 			this.transport.service();
 		});
 	}
 
 	/** The parsed URI, kept for the next request to the same one (a device posts to one collector). */
-	#target(uri: string): CoapUri {
-		if (uri !== this.#lastUri || !this.#lastTarget) {
-			this.#lastTarget = parseCoapUri(uri);
-			this.#lastUri = uri;
+	private target(uri: string): CoapUri {
+		if (uri !== this.lastUri || !this.lastTarget) {
+			this.lastTarget = parseCoapUri(uri);
+			this.lastUri = uri;
 		}
-		return this.#lastTarget;
+		return this.lastTarget;
 	}
 
 	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
-	#remember(peer: Peer): void {
+	private remember(peer: Peer): void {
 		const key = serverKey(peer);
-		this.#servers.delete(key);
-		this.#servers.add(key);
-		if (this.#servers.size > MAX_SERVERS) this.#servers.delete(this.#servers.values().next().value as string);
+		this.servers.delete(key);
+		this.servers.add(key);
+		if (this.servers.size > MAX_SERVERS) this.servers.delete(this.servers.values().next().value as string);
 	}
 
-	#resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
-		this.#board.resolve(target.host, (address) => {
+	private resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
+		this.board.resolve(target.host, (address) => {
 			if (address === undefined) return done(undefined);
 			const peer = { address, port: target.port };
-			this.#remember(peer);
+			this.remember(peer);
 			done(peer);
 		});
 	}
 
-	#resolved(target: CoapUri): Promise<Peer> {
-		return new Promise((resolve, reject) => this.#resolve(target, (peer) => (peer ? resolve(peer) : reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`)))));
+	private resolved(target: CoapUri): Promise<Peer> {
+		return new Promise((resolve, reject) => this.resolve(target, (peer) => (peer ? resolve(peer) : reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`)))));
 	}
 }
 
