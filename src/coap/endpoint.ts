@@ -18,20 +18,13 @@ import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import { encodeUtf8 } from "../common/utf8";
 import { encode } from "./encode";
-import { ACK, BAD_OPTION, CON, EMPTY, EMPTY_BYTES, NON, isRequest, isSuccess, type CoapMessage, type CoapOption } from "./message";
+import { ACK, BAD_OPTION, CON, EMPTY, EMPTY_BYTES, NON, isRequest, isSuccess, sameBytes, tokenHex, type CoapMessage, type Content } from "./message";
 import { MessageLayer, UNWATCHED, emptyMessage, peerKey, type DropCounts, type Outgoing, type Peer, type Seen, type Transmission } from "./message-layer";
 import { OBSERVE, optionValue, unknownCritical } from "./options";
 import { DEFAULT_PARAMETERS, exchangeLifetime, nonLifetime, type TransmissionParameters } from "./parameters";
 
 export type { DropCounts, Outgoing, Peer } from "./message-layer";
-
-/** What a request or a response carries besides the message layer's fields. */
-export interface Content {
-	readonly code: number;
-	/** In ascending option number (options.ts `sortOptions`). */
-	readonly options: readonly CoapOption[];
-	readonly payload: Uint8Array;
-}
+export type { Content } from "./message";
 
 export interface RequestOptions {
 	/** CON (default) or NON. */
@@ -104,19 +97,6 @@ interface Exchange {
 	transmission?: Transmission;
 	/** When waiting for a response ends; Infinity while a CON is unacknowledged or an observation runs. */
 	deadline: number;
-}
-
-/** A token as hex, for keys. */
-export function tokenHex(token: Uint8Array): string {
-	let text = "";
-	for (let i = 0; i < token.length; i++) text += (token[i] < 16 ? "0" : "") + token[i].toString(16);
-	return text;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-	if (a.length !== b.length) return false;
-	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-	return true;
 }
 
 export class Endpoint {
@@ -200,11 +180,8 @@ export class Endpoint {
 	ping(peer: Peer, now: number, handler: (error: ProtocolError | undefined) => void): void {
 		const messages = this.messages;
 		const messageId = messages.nextMessageId();
-		messages.sendConfirmable(peer, { type: CON, code: EMPTY, messageId, token: EMPTY_BYTES, options: [], payload: EMPTY_BYTES }, now, {
-			onAck: () => handler(undefined),
-			onReset: () => handler(undefined),
-			onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")),
-		});
+		const answered = () => handler(undefined);
+		messages.sendConfirmable(peer, { type: CON, code: EMPTY, messageId, token: EMPTY_BYTES, options: [], payload: EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
 	}
 
 	/**

@@ -16,6 +16,14 @@ export interface CoapOption {
 	readonly value: Uint8Array;
 }
 
+/** What a request or a response carries besides the message layer's fields. */
+export interface Content {
+	readonly code: number;
+	/** In ascending option number (options.ts `sortOptions`). */
+	readonly options: readonly CoapOption[];
+	readonly payload: Uint8Array;
+}
+
 export interface CoapMessage {
 	readonly type: MessageType;
 	/** class << 5 | detail: 0.01 GET is 1, 2.05 Content is 69; see `code`. */
@@ -89,3 +97,16 @@ export const JSON_FORMAT = 50;
 export const CBOR = 60;
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+
+/** A token as hex, for keys. */
+export function tokenHex(token: Uint8Array): string {
+	let text = "";
+	for (let i = 0; i < token.length; i++) text += (token[i] < 16 ? "0" : "") + token[i].toString(16);
+	return text;
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
+}
