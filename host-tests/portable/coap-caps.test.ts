@@ -87,15 +87,16 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		send(datagram({ code: m.POST, messageId: 99, options: lampPath }), 3000);
 		check(answers().map((a) => a.code)).toEqual([m.CREATED]);
 	});
-	it("answers a NON POST it cannot track with a NON 5.03", () => {
+	it("lets a NON's id make room (only the network duplicates a NON), and answers a NON it cannot track with a NON 5.03", () => {
 		const endpoint = new Endpoint({ maxTracked: 1 });
 		const peer = { address: "10.0.0.9", port: 5683 };
 		endpoint.received(datagram({ type: m.NON, code: m.POST, messageId: 1 }), peer, 0);
-		endpoint.received(datagram({ type: m.NON, code: m.POST, messageId: 2, token: new Uint8Array([3]) }), peer, 1000);
-		check(endpoint.pollRequest()).toBeDefined();
+		endpoint.received(datagram({ code: m.POST, messageId: 2 }), peer, 0);
+		check([endpoint.pollRequest() !== undefined, endpoint.pollRequest() !== undefined, endpoint.tracked]).toEqual([true, true, 1]);
+		endpoint.received(datagram({ type: m.NON, code: m.POST, messageId: 3, token: new Uint8Array([3]) }), peer, 1000);
 		check(endpoint.pollRequest()).toBeUndefined();
 		const refused = decode(endpoint.pollTransmit()!.bytes);
-		check([refused.type, m.codeName(refused.code), refused.token[0], o.uintValue(refused.options, o.MAX_AGE)]).toEqual([m.NON, "5.03", 3, 144]);
+		check([refused.type, m.codeName(refused.code), refused.token[0], o.uintValue(refused.options, o.MAX_AGE)]).toEqual([m.NON, "5.03", 3, 246]);
 	});
 });
 

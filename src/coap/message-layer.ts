@@ -10,9 +10,11 @@
  *
  * The duplicate table holds at most `maxTracked` message ids, each dropped on the timer
  * (`nextTimeout`) when its lifetime ends, not when later traffic happens to arrive. When
- * it is full, the oldest entry of an idempotent message makes room (4.5: such a duplicate
- * may be executed again); when every entry is a POST's, a request is answered 5.03
- * Service Unavailable, Max-Age saying when a slot frees, and is not executed.
+ * it is full, the oldest entry that may be forgotten makes room: an idempotent request's
+ * (4.5: its duplicate may be executed again), a NON's (never retransmitted, so a
+ * duplicate is only the network's), a response's. When every entry is a CON POST's, a
+ * request is answered 5.03 Service Unavailable, Max-Age saying when a slot frees, and is
+ * not executed.
  *
  * Members are TypeScript-private rather than #private: on XS that is smaller bytecode.
  */
@@ -75,8 +77,8 @@ export interface Transmission extends Outcome {
 export interface Seen {
 	readonly key: string;
 	readonly expires: number;
-	/** Anything but a POST: a duplicate may be executed again (4.5), so its entry may be evicted. */
-	readonly idempotent: boolean;
+	/** Anything but a CON POST: its entry may make room when the table is full. */
+	readonly evictable: boolean;
 	reply?: Uint8Array;
 }
 
@@ -229,15 +231,16 @@ export class MessageLayer {
 			if (seen.reply && type === CON) this.send(peer, seen.reply);
 			return undefined;
 		}
-		// 4.5 lets duplicates of idempotent requests be executed again: their entries go first when full.
-		const idempotent = code !== POST;
+		const evictable = code !== POST || type === NON;
 		if (this.seen.size >= this.maxTracked && !this.evict()) {
 			if (!isRequest(code)) return { message, seen: undefined };
 			this.dropped.overloaded++;
+			// An eviction may have left `earliest` early; the retry time must be exact.
+			this.expire(now);
 			this.refuse(peer, message, this.earliest - now);
 			return undefined;
 		}
-		const entry: Seen = { key, expires: now + (type === CON ? this.conLifetime : this.nonLifetime), idempotent };
+		const entry: Seen = { key, expires: now + (type === CON ? this.conLifetime : this.nonLifetime), evictable };
 		this.seen.set(key, entry);
 		this.order.push(entry);
 		if (entry.expires < this.earliest) this.earliest = entry.expires;
@@ -284,11 +287,11 @@ export class MessageLayer {
 		return transmission;
 	}
 
-	/** Makes room by forgetting the oldest entry that may be forgotten; false when every entry is a POST's. */
+	/** Makes room by forgetting the oldest entry that may be forgotten; false when every entry is a CON POST's. */
 	private evict(): boolean {
 		const order = this.order;
 		for (let i = 0; i < order.length; i++)
-			if (order[i].idempotent) {
+			if (order[i].evictable) {
 				this.seen.delete(order[i].key);
 				order.splice(i, 1);
 				return true;
