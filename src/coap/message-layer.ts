@@ -3,8 +3,8 @@
  * endpoint.ts, as aiocoap splits its message manager from its token manager:
  * - message ids (4.4), and Confirmable messages retransmitted with exponential back-off
  *   until an ACK or RST for their id arrives or MAX_RETRANSMIT is spent (4.2);
- * - duplicates recognised by peer and message id over EXCHANGE_LIFETIME (NON_LIFETIME for
- *   a NON), answered with the reply cached for them (4.5);
+ * - duplicates recognised by peer and message id over EXCHANGE_LIFETIME, answered with
+ *   the reply cached for them (4.5);
  * - pings (an Empty CON, answered with RST, 4.3) and message format errors: a CON is
  *   reset, anything else dropped (4.2, 4.3).
  *
@@ -23,7 +23,7 @@ import { decode, peekHeader } from "./decode";
 import { encode } from "./encode";
 import { ACK, CON, EMPTY, EMPTY_BYTES, NON, POST, RST, SERVICE_UNAVAILABLE, isRequest, isResponse, type CoapMessage } from "./message";
 import { MAX_AGE, uintOption } from "./options";
-import { exchangeLifetime, nonLifetime, type TransmissionParameters } from "./parameters";
+import { exchangeLifetime, type TransmissionParameters } from "./parameters";
 
 export interface Peer {
 	readonly address: string;
@@ -110,8 +110,11 @@ export class MessageLayer {
 	private readonly out = new Fifo<Outgoing>();
 	/** When the first entry of `seen` expires (Infinity when it is empty). */
 	private earliest = Infinity;
-	private readonly conLifetime: number;
-	private readonly nonLifetime: number;
+	/**
+	 * EXCHANGE_LIFETIME, for a NON's id too (NON_LIFETIME is only the least): with one
+	 * lifetime, arrival order is expiry order and expiring looks at the oldest alone.
+	 */
+	private readonly lifetime: number;
 
 	constructor(
 		readonly parameters: TransmissionParameters,
@@ -119,8 +122,7 @@ export class MessageLayer {
 		private readonly maxTracked: number,
 		public messageId: number,
 	) {
-		this.conLifetime = exchangeLifetime(parameters);
-		this.nonLifetime = nonLifetime(parameters);
+		this.lifetime = exchangeLifetime(parameters);
 	}
 
 	/** Messages of ours still waiting for an ACK or RST. */
@@ -235,15 +237,12 @@ export class MessageLayer {
 		if (this.seen.size >= this.maxTracked && !this.evict()) {
 			if (!isRequest(code)) return { message, seen: undefined };
 			this.dropped.overloaded++;
-			// An eviction may have left `earliest` early; the retry time must be exact.
-			this.expire(now);
 			this.refuse(peer, message, this.earliest - now);
 			return undefined;
 		}
-		const entry: Seen = { key, expires: now + (type === CON ? this.conLifetime : this.nonLifetime), evictable };
+		const entry: Seen = { key, expires: now + this.lifetime, evictable };
 		this.seen.set(key, entry);
-		this.order.push(entry);
-		if (entry.expires < this.earliest) this.earliest = entry.expires;
+		if (this.order.push(entry) === 1) this.earliest = entry.expires;
 		return { message, seen: entry };
 	}
 
@@ -294,25 +293,16 @@ export class MessageLayer {
 			if (order[i].evictable) {
 				this.seen.delete(order[i].key);
 				order.splice(i, 1);
+				if (i === 0) this.earliest = order.length > 0 ? order[0].expires : Infinity;
 				return true;
 			}
 		return false;
 	}
 
-	/** Forgets message ids past their lifetime. */
+	/** Forgets message ids past their lifetime: the oldest first, in arrival order. */
 	private expire(now: number): void {
 		const order = this.order;
-		let earliest = Infinity;
-		let kept = 0;
-		for (let i = 0; i < order.length; i++) {
-			const seen = order[i];
-			if (seen.expires <= now) this.seen.delete(seen.key);
-			else {
-				order[kept++] = seen;
-				if (seen.expires < earliest) earliest = seen.expires;
-			}
-		}
-		order.length = kept;
-		this.earliest = earliest;
+		while (order.length > 0 && order[0].expires <= now) this.seen.delete((order.shift() as Seen).key);
+		this.earliest = order.length > 0 ? order[0].expires : Infinity;
 	}
 }

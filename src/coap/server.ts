@@ -80,6 +80,7 @@ export class CoapServer {
 	private readonly maxPerResource: number;
 	private readonly confirmable: boolean;
 	private readonly uploadLifetime: number;
+	private readonly texts = new Map<string, Uint8Array>();
 	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
 	private sequence = 1;
 
@@ -286,9 +287,9 @@ export class CoapServer {
 
 	/** The response to send: one block of it (Block2) when it is larger than a block or a block was asked for. */
 	private representation(representation: Representation, fallback: number, extra: CoapOption[], request: CoapMessage | undefined): Content {
-		const options = extra.slice();
+		const options = extra;
 		const raw = representation.payload ?? m.EMPTY_BYTES;
-		const payload = typeof raw === "string" ? encodeUtf8(raw) : raw;
+		const payload = typeof raw === "string" ? this.text(raw) : raw;
 		if (representation.contentFormat !== undefined) options.push(o.uintOption(o.CONTENT_FORMAT, representation.contentFormat));
 		if (representation.maxAge !== undefined) options.push(o.uintOption(o.MAX_AGE, representation.maxAge));
 		const asked = request ? o.optionValue(request.options, o.BLOCK2) : undefined;
@@ -304,6 +305,23 @@ export class CoapServer {
 		options.push(blockOption(o.BLOCK2, { num: offset / size, more, szx }));
 		if (offset === 0) options.push(o.uintOption(o.SIZE2, payload.length));
 		return { code: representation.code ?? fallback, options: o.sortOptions(options), payload: payload.subarray(offset, offset + size) };
+	}
+
+	/**
+	 * A short text representation as UTF-8, kept for the next time: a resource answers with
+	 * a few texts ("on", "off") over and over, and encoding one costs ~400 computrons on XS.
+	 * Payloads are only read (encode copies them), so one array serves every response.
+	 */
+	private text(text: string): Uint8Array {
+		const texts = this.texts;
+		let bytes = texts.get(text);
+		if (!bytes) {
+			bytes = encodeUtf8(text);
+			if (text.length > 32) return bytes;
+			if (texts.size >= 4) texts.clear();
+			texts.set(text, bytes);
+		}
+		return bytes;
 	}
 
 	private links(query: readonly string[]): string {
