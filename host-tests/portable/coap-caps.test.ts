@@ -179,3 +179,19 @@ describe("CoAP caps: observers (RFC 7641)", () => {
 		check(coap.observers()).toBe(0);
 	});
 });
+
+describe("CoAP caps: requests waiting for a silent server (RFC 7252 4.7)", () => {
+	it("queues up to its cap behind NSTART, fails the next with QUEUE_FULL, and takes more as the wait for a NON's answer ends", () => {
+		const endpoint = new Endpoint({ responseTimeout: 10_000, maxQueued: 8 });
+		const peer = { address: "10.0.0.7", port: 5683 };
+		const errors: string[] = [];
+		const get = { code: m.GET, options: lampPath, payload: none };
+		for (let i = 0; i < 10; i++) endpoint.request(peer, get, 0, (error) => error && errors.push(error.code), { confirmable: false });
+		check(errors).toEqual(["QUEUE_FULL"]);
+		check(endpoint.pending).toBe(9);
+		endpoint.tick(10_000);
+		check(errors).toEqual(["QUEUE_FULL", "EXCHANGE_TIMEOUT"]);
+		endpoint.request(peer, get, 10_000, (error) => error && errors.push(error.code), { confirmable: false });
+		check([errors.length, endpoint.pending]).toEqual([2, 9]);
+	});
+});

@@ -19,11 +19,11 @@ import { Fifo } from "../common/fifo";
 import { encodeUtf8 } from "../common/utf8";
 import { encode } from "./encode";
 import { ACK, BAD_OPTION, CON, EMPTY, EMPTY_BYTES, NON, isRequest, isSuccess, sameBytes, tokenHex, type CoapMessage, type Content } from "./message";
-import { MessageLayer, UNWATCHED, emptyMessage, peerKey, type DropCounts, type Outgoing, type Peer, type Seen, type Transmission } from "./message-layer";
+import { MessageLayer, UNWATCHED, emptyMessage, peerKey, type DropCounts, type Notified, type Outgoing, type Peer, type Seen, type Transmission } from "./message-layer";
 import { OBSERVE, optionValue, unknownCritical } from "./options";
 import { DEFAULT_PARAMETERS, exchangeLifetime, nonLifetime, type TransmissionParameters } from "./parameters";
 
-export type { DropCounts, Outgoing, Peer } from "./message-layer";
+export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
 export type { Content } from "./message";
 
 export interface RequestOptions {
@@ -49,14 +49,6 @@ export interface IncomingRequest {
 	readonly seen?: Seen;
 }
 
-/** An observer as the endpoint sees it: where its notifications go, and the one in flight. */
-export interface Notified {
-	readonly peer: Peer;
-	readonly token: Uint8Array;
-	/** The endpoint's: a CON not acknowledged yet, or the last NON (whose RST still cancels). */
-	inFlight?: Transmission;
-}
-
 /** A table with deadlines of its own (a server's Block1 uploads), driven by the endpoint's timer. */
 export interface Expiring {
 	/** The next time something in it expires; Infinity for none. */
@@ -80,6 +72,8 @@ export interface EndpointOptions extends Partial<TransmissionParameters> {
 	readonly acceptFrom?: (peer: Peer) => boolean;
 	/** Message ids held for duplicate detection (4.5), default 16; past it requests get 5.03. */
 	readonly maxTracked?: number;
+	/** Requests waiting behind NSTART per peer, default 32; past it a request fails with QUEUE_FULL. */
+	readonly maxQueued?: number;
 }
 
 /** A request of ours, from queued until its (last) response. */
@@ -105,6 +99,7 @@ export class Endpoint {
 	private readonly random: () => number;
 	private readonly acceptFrom?: (peer: Peer) => boolean;
 	private readonly responseTimeout: number;
+	private readonly maxQueued: number;
 	private readonly exchanges = new Map<string, Exchange>();
 	private readonly queues = new Map<string, Fifo<Exchange>>();
 	private readonly outstanding = new Map<string, number>();
@@ -124,6 +119,7 @@ export class Endpoint {
 		const random = (this.random = options.random ?? Math.random);
 		this.acceptFrom = options.acceptFrom;
 		this.responseTimeout = options.responseTimeout ?? exchangeLifetime(parameters);
+		this.maxQueued = options.maxQueued ?? 32;
 		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
 		this.messages = new MessageLayer(parameters, random, options.maxTracked ?? 16, options.resume?.messageId ?? Math.floor(random() * 0x10000));
 		this.tokenCounter = options.resume?.tokenCounter ?? Math.floor(random() * 0x10000);
@@ -161,9 +157,14 @@ export class Endpoint {
 		const tokenKey = peerKey(peer, tokenHex(token));
 		const replaced = this.exchanges.get(tokenKey);
 		if (replaced) this.finish(replaced);
+		let queue = this.queues.get(key);
+		// A peer that never answers must not grow the queue behind NSTART without end (a NON's response is awaited EXCHANGE_LIFETIME).
+		if (queue && queue.length >= this.maxQueued) {
+			handler(new ProtocolError("QUEUE_FULL", `${queue.length} requests already wait for this peer`), undefined);
+			return token;
+		}
 		const exchange: Exchange = { peer, peerKey: key, tokenKey, token, confirmable: options.confirmable ?? true, observe: options.observe ?? false, content, handler, outstanding: false, deadline: Infinity };
 		this.exchanges.set(tokenKey, exchange);
-		let queue = this.queues.get(key);
 		if (!queue) this.queues.set(key, (queue = new Fifo()));
 		queue.push(exchange);
 		this.startQueued(key, now);
@@ -381,11 +382,7 @@ export class Endpoint {
 		this.release(exchange, this.now);
 	}
 
-	/**
-	 * A fresh 4-byte token: a counter, so a token is not reused soon after its exchange
-	 * ended (a late notification must not match a new request), and two random bytes so
-	 * it is hard to guess (5.3.1).
-	 */
+	/** A fresh 4-byte token (5.3.1): a counter, so a late notification cannot match a new request, and two random bytes, hard to guess. */
 	private newToken(peer: Peer): Uint8Array {
 		for (;;) {
 			const token = new Uint8Array(4);

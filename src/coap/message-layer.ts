@@ -73,6 +73,14 @@ export interface Transmission extends Outcome {
 	nextAt: number;
 }
 
+/** An observer as the layers see it: where its notifications go, and the one in flight. */
+export interface Notified {
+	readonly peer: Peer;
+	readonly token: Uint8Array;
+	/** The endpoint's: a CON not acknowledged yet, or the last NON (whose RST still cancels). */
+	inFlight?: Transmission;
+}
+
 /** A message id seen from a peer, and what was sent in answer, replayed for a duplicate. */
 export interface Seen {
 	readonly key: string;
