@@ -130,13 +130,14 @@ export class CoapClient {
 		return new Promise((resolve, reject) => {
 			this.resolve(target, (peer) => {
 				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
-				const blockwise = (size: number, first?: CoapMessage) => this.blockwise(peer, method, base, payload, size, confirmable, options.blockSize !== undefined, first).then(resolve, reject);
-				if (payload.length > blockSize(szx) || (options.blockSize !== undefined && method === GET)) return blockwise(szx);
+				const early = options.blockSize !== undefined;
+				if (payload.length > blockSize(szx) || (early && method === GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
 				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
-					if (response.code === REQUEST_ENTITY_TOO_LARGE && payload.length > 16) return blockwise(hintedSzx(response, szx, payload.length));
-					if (blockOf(response, o.BLOCK2)?.more) return blockwise(szx, response);
+					const tooLarge = response.code === REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
+					if (tooLarge || blockOf(response, o.BLOCK2)?.more)
+						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? undefined : response).then(resolve, reject);
 					resolve(toResponse(response, response.payload));
 				});
 			});

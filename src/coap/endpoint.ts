@@ -18,7 +18,7 @@ import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import { encodeUtf8 } from "../common/utf8";
 import { encode } from "./encode";
-import { ACK, BAD_OPTION, CON, EMPTY, EMPTY_BYTES, NON, isRequest, isSuccess, sameBytes, tokenHex, type CoapMessage, type Content } from "./message";
+import { ACK, BAD_OPTION, CON, EMPTY, EMPTY_BYTES, NON, isRequest, isSuccess, sameBytes, tokenKey, type CoapMessage, type Content } from "./message";
 import { MessageLayer, UNWATCHED, emptyMessage, peerKey, type DropCounts, type Notified, type Outgoing, type Peer, type Seen, type Transmission } from "./message-layer";
 import { OBSERVE, optionValue, unknownCritical } from "./options";
 import { DEFAULT_PARAMETERS, exchangeLifetime, nonLifetime, type TransmissionParameters } from "./parameters";
@@ -154,8 +154,8 @@ export class Endpoint {
 		this.now = now;
 		const key = peerKey(peer);
 		const token = options.token ? options.token.slice() : this.newToken(peer);
-		const tokenKey = peerKey(peer, tokenHex(token));
-		const replaced = this.exchanges.get(tokenKey);
+		const exchangeKey = peerKey(peer, tokenKey(token));
+		const replaced = this.exchanges.get(exchangeKey);
 		if (replaced) this.finish(replaced);
 		let queue = this.queues.get(key);
 		// A peer that never answers must not grow the queue behind NSTART without end (a NON's response is awaited EXCHANGE_LIFETIME).
@@ -163,8 +163,8 @@ export class Endpoint {
 			handler(new ProtocolError("QUEUE_FULL", `${queue.length} requests already wait for this peer`), undefined);
 			return token;
 		}
-		const exchange: Exchange = { peer, peerKey: key, tokenKey, token, confirmable: options.confirmable ?? true, observe: options.observe ?? false, content, handler, outstanding: false, deadline: Infinity };
-		this.exchanges.set(tokenKey, exchange);
+		const exchange: Exchange = { peer, peerKey: key, tokenKey: exchangeKey, token, confirmable: options.confirmable ?? true, observe: options.observe ?? false, content, handler, outstanding: false, deadline: Infinity };
+		this.exchanges.set(exchangeKey, exchange);
 		if (!queue) this.queues.set(key, (queue = new Fifo()));
 		queue.push(exchange);
 		this.startQueued(key, now);
@@ -173,7 +173,7 @@ export class Endpoint {
 
 	/** Forgets a request or observation: later responses to its token are reset (RFC 7641 3.6). */
 	cancel(peer: Peer, token: Uint8Array): void {
-		const exchange = this.exchanges.get(peerKey(peer, tokenHex(token)));
+		const exchange = this.exchanges.get(peerKey(peer, tokenKey(token)));
 		if (exchange) this.finish(exchange);
 	}
 
@@ -295,7 +295,7 @@ export class Endpoint {
 	}
 
 	private receivedResponse(peer: Peer, message: CoapMessage, seen: Seen | undefined, now: number): void {
-		const exchange = this.exchanges.get(peerKey(peer, tokenHex(message.token)));
+		const exchange = this.exchanges.get(peerKey(peer, tokenKey(message.token)));
 		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
 		if (!exchange || unknownCritical(message.options) !== undefined) {
 			if (exchange) this.messages.dropped.rejected++;
@@ -391,7 +391,7 @@ export class Endpoint {
 			token[1] = counter & 0xff;
 			token[2] = Math.floor(this.random() * 256);
 			token[3] = Math.floor(this.random() * 256);
-			if (!this.exchanges.has(peerKey(peer, tokenHex(token)))) return token;
+			if (!this.exchanges.has(peerKey(peer, tokenKey(token)))) return token;
 		}
 	}
 }

@@ -24,7 +24,7 @@ import { type Content, type EndpointOptions, type IncomingRequest, type Notified
 import { filterLinks, formatLinks, type Link } from "./link-format";
 import { peerKey } from "./message-layer";
 import * as m from "./message";
-import { tokenHex, type CoapMessage, type CoapOption } from "./message";
+import { tokenKey, type CoapMessage, type CoapOption } from "./message";
 import * as o from "./options";
 import { exchangeLifetime } from "./parameters";
 import type { Representation, Resource, ResourceRequest } from "./resource";
@@ -208,7 +208,7 @@ export class CoapServer {
 		if (method === m.GET && resource.observable) {
 			const observe = o.uintValue(options, o.OBSERVE);
 			if (observe === 0 && this.register(path, peer, message.token)) extra.push(o.uintOption(o.OBSERVE, this.nextSequence()));
-			else if (observe === 1) this.deregister(path, peerKey(peer, tokenHex(message.token)));
+			else if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
 		}
 		const fallback = method === m.GET ? m.CONTENT : method === m.POST ? m.CREATED : method === m.DELETE ? m.DELETED : m.CHANGED;
 		return this.representation(handler(request), fallback, extra, message);
@@ -216,7 +216,7 @@ export class CoapServer {
 
 	/** Registers (or renews) an observer; false when the caps leave no room (it is then served without Observe). */
 	private register(path: string, peer: Peer, token: Uint8Array): boolean {
-		const key = peerKey(peer, tokenHex(token));
+		const key = peerKey(peer, tokenKey(token));
 		let observers = this.observing.get(path);
 		const known = observers?.get(key);
 		if (known) {
