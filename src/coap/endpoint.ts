@@ -103,7 +103,8 @@ export class Endpoint {
 	private readonly exchanges = new Map<string, Exchange>();
 	private readonly queues = new Map<string, Fifo<Exchange>>();
 	private readonly outstanding = new Map<string, number>();
-	private readonly requests = new Fifo<IncomingRequest>();
+	/** Drained as they arrive: a plain array (see MessageLayer's `out`). */
+	private readonly requests: IncomingRequest[] = [];
 	private readonly expiring: Expiring[] = [];
 	private tokenCounter: number;
 	/** The latest time the endpoint was told, for work that starts without one (a request freed by `cancel`). */

@@ -18,7 +18,6 @@
  *
  * Members are TypeScript-private rather than #private: on XS that is smaller bytecode.
  */
-import { Fifo } from "../common/fifo";
 import { decode, peekHeader } from "./decode";
 import { encode } from "./encode";
 import { ACK, CON, EMPTY, EMPTY_BYTES, NON, POST, RST, SERVICE_UNAVAILABLE, isRequest, isResponse, type CoapMessage } from "./message";
@@ -115,7 +114,8 @@ export class MessageLayer {
 	private readonly seen = new Map<string, Seen>();
 	/** The same entries in arrival order: walked by index, which allocates nothing on XS. */
 	private readonly order: Seen[] = [];
-	private readonly out = new Fifo<Outgoing>();
+	/** Datagrams to send, a few at a time and drained at once: a plain array, whose shift allocates nothing (a Fifo makes a new array each time it empties). */
+	private readonly out: Outgoing[] = [];
 	/** When the first entry of `seen` expires (Infinity when it is empty). */
 	private earliest = Infinity;
 	/**
