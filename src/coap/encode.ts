@@ -71,16 +71,22 @@ function write(message: CoapMessage, target: Uint8Array, offset: number): number
 	const options = message.options;
 	let previous = 0;
 	for (let i = 0; i < options.length; i++) {
-		const { number, value } = options[i];
-		const delta = number - previous;
-		previous = number;
-		target[at++] = (nibble(delta) << 4) | nibble(value.length);
-		at = writeNibbleExtension(delta, target, at);
-		at = writeNibbleExtension(value.length, target, at);
-		if (value.length <= 16) for (let j = 0; j < value.length; j++) target[at++] = value[j];
+		const option = options[i];
+		const value = option.value;
+		const size = value.length;
+		const delta = option.number - previous;
+		previous = option.number;
+		// Most options need no extension bytes: one byte, no calls.
+		if (delta < 13 && size < 13) target[at++] = (delta << 4) | size;
+		else {
+			target[at++] = (nibble(delta) << 4) | nibble(size);
+			at = writeNibbleExtension(delta, target, at);
+			at = writeNibbleExtension(size, target, at);
+		}
+		if (size <= 16) for (let j = 0; j < size; j++) target[at++] = value[j];
 		else {
 			target.set(value, at);
-			at += value.length;
+			at += size;
 		}
 	}
 	const payload = message.payload;
