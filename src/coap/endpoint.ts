@@ -35,10 +35,7 @@ export interface RequestOptions {
 	readonly observe?: boolean;
 }
 
-/**
- * Called with each response to a request, or once with an error. With `observe`, it is
- * called for every notification until `cancel`.
- */
+/** Called with each response to a request, or once with an error; with `observe`, for every notification until `cancel`. */
 export type ResponseHandler = (error: ProtocolError | undefined, response: CoapMessage | undefined) => void;
 
 /** A request received by the server: answer it with `Endpoint.respond`. */
@@ -60,10 +57,7 @@ export interface EndpointOptions extends Partial<TransmissionParameters> {
 	/** ms a client waits for a separate response after an empty ACK, or for a NON's response. */
 	readonly responseTimeout?: number;
 	readonly random?: () => number;
-	/**
-	 * Where message ids and tokens go on from, as `sequence` left them: a device waking
-	 * from deep sleep keeps counting instead of starting at a random point (4.4).
-	 */
+	/** Where message ids and tokens go on from, as `sequence` left them: after deep sleep, counting on, not from random (4.4). */
 	readonly resume?: { readonly messageId: number; readonly tokenCounter: number };
 	/**
 	 * Whom datagrams are taken from; absent for anyone (a server). A client names its
@@ -166,9 +160,13 @@ export class Endpoint {
 		}
 		const exchange: Exchange = { peer, peerKey: key, tokenKey: exchangeKey, token, confirmable: options.confirmable ?? true, observe: options.observe ?? false, content, handler, outstanding: false, deadline: Infinity };
 		this.exchanges.set(exchangeKey, exchange);
-		if (!queue) this.queues.set(key, (queue = new Fifo()));
-		queue.push(exchange);
-		this.startQueued(key, now);
+		// Nothing waiting and a slot free: straight out, without making a queue.
+		if (!queue && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) this.start(exchange, now);
+		else {
+			if (!queue) this.queues.set(key, (queue = new Fifo()));
+			queue.push(exchange);
+			this.startQueued(key, now);
+		}
 		return token;
 	}
 
@@ -186,10 +184,7 @@ export class Endpoint {
 		messages.sendConfirmable(peer, { type: CON, code: EMPTY, messageId, token: EMPTY_BYTES, options: [], payload: EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
 	}
 
-	/**
-	 * Answers a request: piggybacked on the ACK of a CON (5.2.1), as a NON for a NON, as a
-	 * separate CON after `acknowledge` (5.2.2). The answer is kept for duplicates.
-	 */
+	/** Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON after `acknowledge` (5.2.2); kept for duplicates. */
 	respond(request: IncomingRequest, content: Content, now: number): void {
 		const { peer, message, seen } = request;
 		const messages = this.messages;
@@ -321,26 +316,30 @@ export class Endpoint {
 	private startQueued(key: string, now: number): void {
 		const queue = this.queues.get(key);
 		if (!queue) return;
-		const messages = this.messages;
 		while (queue.length > 0 && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) {
 			const exchange = queue.shift() as Exchange;
-			if (this.exchanges.get(exchange.tokenKey) !== exchange) continue;
-			this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1);
-			exchange.outstanding = true;
-			const { content } = exchange;
-			const message: CoapMessage = { type: exchange.confirmable ? CON : NON, messageId: messages.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
-			if (!exchange.confirmable) {
-				exchange.deadline = now + this.responseTimeout;
-				messages.send(exchange.peer, encode(message));
-				continue;
-			}
-			exchange.transmission = messages.sendConfirmable(exchange.peer, message, now, {
-				onAck: (ack) => this.acknowledged(exchange, ack),
-				onReset: () => this.fail(exchange, new ProtocolError("RESET_BY_PEER", "the peer reset the request")),
-				onTimeout: () => this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)")),
-			});
+			if (this.exchanges.get(exchange.tokenKey) === exchange) this.start(exchange, now);
 		}
 		if (queue.length === 0) this.queues.delete(key);
+	}
+
+	/** Sends a request, which takes one of its peer's NSTART slots. */
+	private start(exchange: Exchange, now: number): void {
+		const messages = this.messages;
+		this.outstanding.set(exchange.peerKey, (this.outstanding.get(exchange.peerKey) ?? 0) + 1);
+		exchange.outstanding = true;
+		const { content } = exchange;
+		const message: CoapMessage = { type: exchange.confirmable ? CON : NON, messageId: messages.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
+		if (!exchange.confirmable) {
+			exchange.deadline = now + this.responseTimeout;
+			messages.send(exchange.peer, encode(message));
+			return;
+		}
+		exchange.transmission = messages.sendConfirmable(exchange.peer, message, now, {
+			onAck: (ack) => this.acknowledged(exchange, ack),
+			onReset: () => this.fail(exchange, new ProtocolError("RESET_BY_PEER", "the peer reset the request")),
+			onTimeout: () => this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)")),
+		});
 	}
 
 	/** The ACK of a request: Empty, the response follows separately (5.2.2); otherwise the response itself. */
