@@ -329,8 +329,13 @@ function blockOf(message: CoapMessage | CoapResponse, number: number): Block | u
 	return value === undefined ? undefined : readBlock(value);
 }
 
+/** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
 function copied(message: CoapMessage): CoapMessage {
-	return { ...message, token: message.token.slice(), options: message.options.map((option) => ({ number: option.number, value: option.value.slice() })), payload: message.payload.slice() };
+	const options = message.options;
+	const kept: CoapOption[] = [];
+	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
+	const payload = message.payload;
+	return { type: message.type, code: message.code, messageId: message.messageId, token: EMPTY_BYTES, options: kept, payload: payload.length === 0 ? EMPTY_BYTES : payload.slice() };
 }
 
 function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
