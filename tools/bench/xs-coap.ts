@@ -140,7 +140,7 @@ host.residentServer = () => {
 
 /**
  * Bytes of bytecode for every module of src/coap, as mcconfig makes them: tsc (module
- * preserve, es2025), then \`xsc -e\` without \`-d\` (release). Undefined without a built SDK.
+ * preserve, es2025), then `xsc -e` without `-d` (release). Undefined without a built SDK.
  */
 export function coapXsbBytes(sdk: string | undefined = process.env.MODDABLE): number | undefined {
 	const xsc = sdk ? join(sdk, "build/bin/lin/release/xsc") : undefined;
@@ -149,7 +149,7 @@ export function coapXsbBytes(sdk: string | undefined = process.env.MODDABLE): nu
 	const dir = mkdtempSync(join(tmpdir(), "xsb-coap-"));
 	try {
 		const files = readdirSync(folder).filter((name) => name.endsWith(".ts")).map((name) => join(folder, name));
-		const program = ts.createProgram(files, { module: ts.ModuleKind.Preserve, target: ts.ScriptTarget.ES2024, outDir: dir, rootDir: join(ROOT, "src"), skipLibCheck: true, noEmitOnError: false });
+		const program = ts.createProgram(files, { module: ts.ModuleKind.Preserve, target: ts.ScriptTarget.ES2025, outDir: dir, rootDir: join(ROOT, "src"), skipLibCheck: true, noEmitOnError: false });
 		program.emit();
 		let total = 0;
 		for (const file of files) {
