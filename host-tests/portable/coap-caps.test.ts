@@ -5,7 +5,7 @@
  * 4.5, 4.5.2). Raw datagrams from many peers into a server on a virtual clock.
  */
 import { describe, it, check } from "./test-api";
-import { FakeBoard } from "./fake-board";
+import { FakeBoard } from "../../testkit/portable/fake-board";
 import { text } from "./bytes";
 import { decode } from "../../src/coap/decode";
 import { encode } from "../../src/coap/encode";

@@ -11,7 +11,7 @@
  * After the last step, with no more traffic, the timers alone empty every table.
  * Portable: it runs in Node and in the XS engine.
  */
-import { FakeBoard } from "./fake-board";
+import { FakeBoard } from "../../testkit/portable/fake-board";
 import { blockOption } from "../../src/coap/block";
 import { decode } from "../../src/coap/decode";
 import { encode } from "../../src/coap/encode";
