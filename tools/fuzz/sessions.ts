@@ -6,6 +6,7 @@
  * each runs in XS too; this registry is how the long run finds them.
  */
 import { performance } from "node:perf_hooks";
+import { runCoapServerFuzz } from "../../host-tests/portable/coap-server-fuzz";
 
 export interface SessionFuzzer {
 	readonly name: string;
@@ -13,7 +14,9 @@ export interface SessionFuzzer {
 	readonly run: (seed: number, steps: number) => unknown;
 }
 
-export const SESSION_FUZZERS: readonly SessionFuzzer[] = [];
+export const SESSION_FUZZERS: readonly SessionFuzzer[] = [
+	{ name: "coap-server", run: runCoapServerFuzz },
+];
 
 /** Runs every registered fuzzer; one line each; false if any threw. */
 export async function runSessionFuzzers(seed: number, steps: number): Promise<boolean> {
