@@ -7,7 +7,7 @@
  * fields that do not fit their message).
  */
 import { ProtocolError } from "../common/errors";
-import { readUtf8 } from "../common/utf8";
+import { ByteReader } from "../common/bytes";
 import { CLEAN_SESSION, DUP, RETAIN, WILL, qosOf, topicIdTypeOf } from "./flags";
 import * as sn from "./packet";
 import type { Message, TopicIdType, TopicRef } from "./packet";
@@ -27,7 +27,7 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 	if (length > size) throw malformed(`truncated: Length says ${length} bytes, the datagram has ${size}`);
 	if (length < size) throw malformed(`Length says ${length} bytes, the datagram has ${size}`);
 	const type = datagram[start];
-	const r = new Reader(datagram, start + 1, size);
+	const r = new ByteReader(datagram, "MQTT-SN message", start + 1, size);
 	switch (type) {
 		case sn.ADVERTISE: {
 			const gwId = r.byte();
@@ -50,7 +50,7 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 			const protocolId = r.byte();
 			if (protocolId !== sn.PROTOCOL_ID) throw malformed(`CONNECT with ProtocolId ${protocolId}`);
 			const duration = r.u16();
-			const clientId = r.string();
+			const clientId = text(r);
 			if (clientId === "") throw malformed("CONNECT without a ClientId");
 			return { type, will: (flags & WILL) !== 0, cleanSession: (flags & CLEAN_SESSION) !== 0, duration, clientId };
 		}
@@ -68,9 +68,9 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 			return { type };
 		case sn.WILLTOPIC:
 		case sn.WILLTOPICUPD: {
-			if (r.done()) return { type, qos: 0, retain: false, willTopic: "" };
+			if (r.remaining === 0) return { type, qos: 0, retain: false, willTopic: "" };
 			const flags = r.byte();
-			const willTopic = r.string();
+			const willTopic = text(r);
 			if (willTopic === "") throw malformed("will flags without a will topic");
 			return { type, qos: qosOf(flags), retain: (flags & RETAIN) !== 0, willTopic };
 		}
@@ -80,7 +80,7 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 		case sn.REGISTER: {
 			const topicId = r.u16();
 			const msgId = r.u16();
-			const topicName = r.string();
+			const topicName = text(r);
 			if (topicName === "") throw malformed("REGISTER without a TopicName");
 			return { type, topicId, msgId, topicName };
 		}
@@ -126,9 +126,9 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 			return { type, qos: qosOf(flags), topicId, msgId, returnCode };
 		}
 		case sn.PINGREQ:
-			return r.done() ? { type } : { type, clientId: r.string() };
+			return r.remaining === 0 ? { type } : { type, clientId: text(r) };
 		case sn.DISCONNECT: {
-			if (r.done()) return { type };
+			if (r.remaining === 0) return { type };
 			const duration = r.u16();
 			r.end();
 			return { type, duration };
@@ -145,9 +145,9 @@ function checkTopicIdType(flags: number): TopicIdType {
 }
 
 /** SUBSCRIBE/UNSUBSCRIBE end with a topic name, or two octets for a predefined id or short name. */
-function topicRef(topicIdType: TopicIdType, r: Reader): TopicRef {
+function topicRef(topicIdType: TopicIdType, r: ByteReader): TopicRef {
 	if (topicIdType === sn.TOPIC_NORMAL) {
-		const topicName = r.string();
+		const topicName = text(r);
 		if (topicName === "") throw malformed("empty TopicName");
 		return { topicIdType, topicName };
 	}
@@ -156,42 +156,9 @@ function topicRef(topicIdType: TopicIdType, r: Reader): TopicRef {
 	return { topicIdType, topicId };
 }
 
-/** Sequential reads of one message's fields; strings and binary data run to its end. */
-class Reader {
-	#offset: number;
-	readonly #bytes: Uint8Array;
-	readonly #end: number;
-	constructor(bytes: Uint8Array, start: number, end: number) {
-		this.#bytes = bytes;
-		this.#offset = start;
-		this.#end = end;
-	}
-	byte(): number {
-		if (this.#offset >= this.#end) throw malformed("message ends inside a field");
-		return this.#bytes[this.#offset++];
-	}
-	u16(): number {
-		if (this.#offset + 2 > this.#end) throw malformed("message ends inside a field");
-		const value = (this.#bytes[this.#offset] << 8) | this.#bytes[this.#offset + 1];
-		this.#offset += 2;
-		return value;
-	}
-	rest(): Uint8Array {
-		const view = this.#bytes.subarray(this.#offset, this.#end);
-		this.#offset = this.#end;
-		return view;
-	}
-	string(): string {
-		const start = this.#offset;
-		this.#offset = this.#end;
-		return readUtf8(this.#bytes, start, this.#end);
-	}
-	done(): boolean {
-		return this.#offset >= this.#end;
-	}
-	end(): void {
-		if (this.#offset !== this.#end) throw malformed("unexpected bytes at the end of the message");
-	}
+/** Strings fill the rest of their message: no length prefix (5.2). */
+function text(r: ByteReader): string {
+	return r.utf8(r.remaining);
 }
 
 function malformed(message: string): ProtocolError {

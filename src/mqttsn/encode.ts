@@ -4,7 +4,8 @@
  * up to 255 and otherwise as 0x01 followed by two octets.
  */
 import { ProtocolError } from "../common/errors";
-import { utf8Length, writeUtf8 } from "../common/utf8";
+import { ByteWriter } from "../common/bytes";
+import { utf8Length } from "../common/utf8";
 import { CLEAN_SESSION, DUP, RETAIN, WILL, qosBits } from "./flags";
 import * as sn from "./packet";
 import type { Message, TopicRef } from "./packet";
@@ -30,7 +31,7 @@ export function encode(message: Message): Uint8Array {
 		offset = 3;
 	}
 	bytes[offset++] = message.type;
-	writeBody(message, new Writer(bytes, offset));
+	writeBody(message, new ByteWriter(bytes, offset));
 	return bytes;
 }
 
@@ -86,7 +87,7 @@ function bodyLength(message: Message): number {
 	}
 }
 
-function writeBody(message: Message, w: Writer): void {
+function writeBody(message: Message, w: ByteWriter): void {
 	switch (message.type) {
 		case sn.ADVERTISE:
 			w.byte(message.gwId);
@@ -103,7 +104,7 @@ function writeBody(message: Message, w: Writer): void {
 			w.byte((message.will ? WILL : 0) | (message.cleanSession ? CLEAN_SESSION : 0));
 			w.byte(sn.PROTOCOL_ID);
 			w.u16(message.duration);
-			w.string(message.clientId);
+			w.utf8(message.clientId);
 			return;
 		case sn.CONNACK:
 		case sn.WILLTOPICRESP:
@@ -118,7 +119,7 @@ function writeBody(message: Message, w: Writer): void {
 		case sn.WILLTOPICUPD:
 			if (message.willTopic === "") return;
 			w.byte(qosBits(message.qos) | (message.retain ? RETAIN : 0));
-			w.string(message.willTopic);
+			w.utf8(message.willTopic);
 			return;
 		case sn.WILLMSG:
 		case sn.WILLMSGUPD:
@@ -127,7 +128,7 @@ function writeBody(message: Message, w: Writer): void {
 		case sn.REGISTER:
 			w.u16(message.topicId);
 			w.u16(message.msgId);
-			w.string(message.topicName);
+			w.utf8(message.topicName);
 			return;
 		case sn.REGACK:
 		case sn.PUBACK:
@@ -164,7 +165,7 @@ function writeBody(message: Message, w: Writer): void {
 			w.byte(message.returnCode);
 			return;
 		case sn.PINGREQ:
-			if (message.clientId !== undefined) w.string(message.clientId);
+			if (message.clientId !== undefined) w.utf8(message.clientId);
 			return;
 		case sn.DISCONNECT:
 			if (message.duration !== undefined) w.u16(message.duration);
@@ -176,8 +177,8 @@ function topicRefLength(topic: TopicRef): number {
 	return topic.topicIdType === sn.TOPIC_NORMAL ? stringLength(topic.topicName) : 2;
 }
 
-function writeTopicRef(topic: TopicRef, w: Writer): void {
-	if (topic.topicIdType === sn.TOPIC_NORMAL) w.string(topic.topicName);
+function writeTopicRef(topic: TopicRef, w: ByteWriter): void {
+	if (topic.topicIdType === sn.TOPIC_NORMAL) w.utf8(topic.topicName);
 	else w.u16(topic.topicId);
 }
 
@@ -186,25 +187,4 @@ function stringLength(text: string): number {
 	const length = utf8Length(text);
 	if (length < 0) throw new ProtocolError("MALFORMED_PACKET", "string holds a lone surrogate");
 	return length;
-}
-
-class Writer {
-	constructor(
-		readonly target: Uint8Array,
-		public offset: number,
-	) {}
-	byte(value: number): void {
-		this.target[this.offset++] = value;
-	}
-	u16(value: number): void {
-		this.target[this.offset++] = value >> 8;
-		this.target[this.offset++] = value & 0xff;
-	}
-	bytes(value: Uint8Array): void {
-		this.target.set(value, this.offset);
-		this.offset += value.length;
-	}
-	string(value: string): void {
-		this.offset = writeUtf8(value, this.target, this.offset);
-	}
 }
