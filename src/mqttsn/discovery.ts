@@ -12,6 +12,11 @@
  *   a late broadcast still count.
  */
 import { Backoff } from "../common/backoff";
+import { connect } from "./connect";
+import { encode } from "./encode";
+import type { GatewayLink } from "./link";
+import * as sn from "./packet";
+import type { AdvertiseMessage, GwInfoMessage } from "./packet";
 
 /** Where a gateway answers: an IP address as the board reports datagram sources. */
 export interface Gateway {
@@ -90,4 +95,46 @@ export class AdvertiseWatch {
 	nextTimeout(): number | undefined {
 		return this.#deadline === Infinity ? undefined : this.#deadline;
 	}
+}
+
+/** Searching: broadcasts SEARCHGW when it is due. */
+export function searchDue(link: GatewayLink, now: number): void {
+	const target = link.searchTarget;
+	if (target && link.search.due(now)) link.transmit.push({ bytes: encode({ type: sn.SEARCHGW, radius: target.radius }), address: target.address, port: target.port });
+}
+
+/** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */
+export function found(link: GatewayLink, message: AdvertiseMessage | GwInfoMessage, address: string, port: number, now: number): void {
+	let gateway: Gateway = { gwId: message.gwId, address, port };
+	// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
+	if (message.type === sn.GWINFO && message.gwAdd) {
+		const a = message.gwAdd;
+		if (a.length !== 6) {
+			link.dropped.unexpected++;
+			return;
+		}
+		gateway = { gwId: message.gwId, address: `${a[0]}.${a[1]}.${a[2]}.${a[3]}`, port: (a[4] << 8) | a[5] };
+	}
+	link.gateway = gateway;
+	link.topics.clear();
+	if (message.type === sn.ADVERTISE) link.advertise.heard(message.duration, now);
+	link.emit({ type: "gateway", gateway });
+	if (link.state === "searching") {
+		link.search.stop();
+		link.state = "disconnected";
+		connect(link, now);
+	}
+}
+
+/** Time passed: a gateway that stopped advertising is lost (or, while disconnected, forgotten). */
+export function advertiseDue(link: GatewayLink, now: number): boolean {
+	if (!link.gateway || !link.advertise.expired(now)) return false;
+	link.advertise.reset();
+	const state = link.state;
+	if (state === "disconnected") link.forgetGateway();
+	else if (state !== "searching" && state !== "asleep") {
+		link.lost(`no ADVERTISE from the gateway for ${link.limits.nAdv} periods`);
+		return true;
+	}
+	return false;
 }

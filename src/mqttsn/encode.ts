@@ -6,7 +6,7 @@
 import { ProtocolError } from "../common/errors";
 import { ByteWriter } from "../common/bytes";
 import { utf8Length } from "../common/utf8";
-import { CLEAN_SESSION, DUP, RETAIN, WILL, qosBits } from "./flags";
+import { CLEAN_SESSION, DUP, RETAIN, WILL, publishFlags, qosBits } from "./flags";
 import * as sn from "./packet";
 import type { Message, TopicRef } from "./packet";
 
@@ -15,23 +15,46 @@ export function encodedLength(message: Message): number {
 	return withHeader(bodyLength(message));
 }
 
+/**
+ * PUBLISH straight from its fields, without a message object: what the client sends
+ * most. `flags` as publishFlags builds them.
+ */
+export function encodePublish(flags: number, topicId: number, msgId: number, data: Uint8Array): Uint8Array {
+	const body = data.length + 5;
+	const bytes = header(body, sn.PUBLISH);
+	let at = bytes.length - body;
+	bytes[at++] = flags;
+	bytes[at++] = topicId >> 8;
+	bytes[at++] = topicId & 0xff;
+	bytes[at++] = msgId >> 8;
+	bytes[at++] = msgId & 0xff;
+	bytes.set(data, at);
+	return bytes;
+}
+
 export function encode(message: Message): Uint8Array {
+	if (message.type === sn.PUBLISH)
+		return encodePublish(publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
 	const body = bodyLength(message);
+	const bytes = header(body, message.type);
+	writeBody(message, new ByteWriter(bytes, bytes.length - body));
+	return bytes;
+}
+
+/** A message of `body` bytes after its header, with Length and MsgType written (5.2). */
+function header(body: number, type: number): Uint8Array {
 	const total = withHeader(body);
 	if (total > sn.MAX_MESSAGE_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `message of ${total} bytes is over the MQTT-SN maximum of ${sn.MAX_MESSAGE_LENGTH}`);
 	const bytes = new Uint8Array(total);
-	let offset: number;
 	if (total <= 0xff) {
 		bytes[0] = total;
-		offset = 1;
+		bytes[1] = type;
 	} else {
 		bytes[0] = 0x01;
 		bytes[1] = total >> 8;
 		bytes[2] = total & 0xff;
-		offset = 3;
+		bytes[3] = type;
 	}
-	bytes[offset++] = message.type;
-	writeBody(message, new ByteWriter(bytes, offset));
 	return bytes;
 }
 
@@ -135,12 +158,6 @@ function writeBody(message: Message, w: ByteWriter): void {
 			w.u16(message.topicId);
 			w.u16(message.msgId);
 			w.byte(message.returnCode);
-			return;
-		case sn.PUBLISH:
-			w.byte((message.dup ? DUP : 0) | qosBits(message.qos) | (message.retain ? RETAIN : 0) | message.topicIdType);
-			w.u16(message.topicId);
-			w.u16(message.msgId);
-			w.bytes(message.data);
 			return;
 		case sn.PUBCOMP:
 		case sn.PUBREC:

@@ -4,16 +4,34 @@
  * adds one case TCP never has: a retransmitted PUBLISH that the network delayed past
  * the PUBREL. The ids released most recently are therefore remembered too; a sender
  * numbers messages in sequence, so an id comes back only after thousands of others.
+ *
+ * Ids awaiting PUBREL are capped (`capacity`): a peer that never releases cannot grow
+ * the window. Once `full`, a new id is not taken: the caller answers it ("rejected:
+ * congestion") instead of delivering it.
  */
 const RECENT = 32;
 
 export class ReleaseWindow {
+	readonly capacity: number;
 	readonly #awaiting = new Set<number>();
 	readonly #recent: number[] = [];
 
-	/** True when this PUBLISH is new and is to be delivered; false for a duplicate. */
+	constructor(capacity = 64) {
+		this.capacity = capacity;
+	}
+
+	get full(): boolean {
+		return this.#awaiting.size >= this.capacity;
+	}
+
+	/** The id is awaiting PUBREL or was released lately: a duplicate, whatever the window's fill. */
+	holds(msgId: number): boolean {
+		return this.#awaiting.has(msgId) || this.#recent.indexOf(msgId) >= 0;
+	}
+
+	/** True when this PUBLISH is new and is to be delivered; false for a duplicate, or a new id while full. */
 	accept(msgId: number): boolean {
-		if (this.#awaiting.has(msgId) || this.#recent.indexOf(msgId) >= 0) return false;
+		if (this.full || this.holds(msgId)) return false;
 		this.#awaiting.add(msgId);
 		return true;
 	}
@@ -36,6 +54,6 @@ export class ReleaseWindow {
 	}
 
 	restore(ids: readonly number[]): void {
-		for (const id of ids) this.#awaiting.add(id);
+		for (const id of ids) if (!this.full) this.#awaiting.add(id);
 	}
 }

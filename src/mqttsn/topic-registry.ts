@@ -4,6 +4,11 @@
  * SUBACK), predefined ids both sides know from configuration, and short names that
  * travel as their own two bytes. Normal ids belong to one session with one gateway;
  * predefined ones never change.
+ *
+ * Normal ids are capped (`capacity`), since a peer can register names without end. A
+ * peer's REGISTER goes through `accept`, which refuses a new name once full (the caller
+ * answers "rejected: congestion"); the ids this side asked for (`register`) make room
+ * by forgetting the oldest, which is registered again when next used.
  */
 import { ConfigError } from "../common/errors";
 import { TOPIC_NORMAL, TOPIC_PREDEFINED, TOPIC_SHORT, isShortTopicName, shortTopicId, shortTopicName, type TopicIdType } from "./packet";
@@ -19,9 +24,11 @@ export class TopicRegistry {
 	readonly #predefinedById = new Map<number, string>();
 	readonly #idByName = new Map<string, number>();
 	readonly #nameById = new Map<number, string>();
+	readonly capacity: number;
 
 	/** `predefined`: topic name -> id, ids 1-65534 (the same table the gateway is configured with). */
-	constructor(predefined: Readonly<Record<string, number>> = {}) {
+	constructor(predefined: Readonly<Record<string, number>> = {}, capacity = 64) {
+		this.capacity = capacity;
 		for (const name of Object.keys(predefined)) {
 			const id = predefined[name];
 			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || this.#predefinedById.has(id))
@@ -54,8 +61,21 @@ export class TopicRegistry {
 		return this.#nameById.get(topicId);
 	}
 
-	/** A normal id assigned by the gateway (REGACK, SUBACK, or its own REGISTER). */
+	get size(): number {
+		return this.#nameById.size;
+	}
+
+	/** A peer's REGISTER: false, with nothing stored, for a new name and id while full. */
+	accept(name: string, topicId: number): boolean {
+		if (this.#nameById.size >= this.capacity && !this.#nameById.has(topicId) && !this.#idByName.has(name)) return false;
+		this.register(name, topicId);
+		return true;
+	}
+
+	/** A normal id assigned by the gateway (REGACK, SUBACK); full, the oldest is forgotten. */
 	register(name: string, topicId: number): void {
+		const nameById = this.#nameById;
+		if (nameById.size >= this.capacity && !nameById.has(topicId) && !this.#idByName.has(name)) this.forget(nameById.keys().next().value as number);
 		const previous = this.#nameById.get(topicId);
 		if (previous !== undefined) this.#idByName.delete(previous);
 		const oldId = this.#idByName.get(name);
