@@ -10,7 +10,7 @@ import { ProtocolError } from "../common/errors";
 import { ByteReader } from "../common/bytes";
 import { CLEAN_SESSION, DUP, RETAIN, WILL, qosOf, topicIdTypeOf } from "./flags";
 import * as sn from "./packet";
-import type { Message, TopicIdType, TopicRef } from "./packet";
+import type { Message, PublishMessage, TopicIdType, TopicRef } from "./packet";
 
 export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH): Message {
 	const size = datagram.length;
@@ -27,6 +27,7 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 	if (length > size) throw malformed(`truncated: Length says ${length} bytes, the datagram has ${size}`);
 	if (length < size) throw malformed(`Length says ${length} bytes, the datagram has ${size}`);
 	const type = datagram[start];
+	if (type === sn.PUBLISH) return publish(datagram, start + 1, size);
 	const r = new ByteReader(datagram, "MQTT-SN message", start + 1, size);
 	switch (type) {
 		case sn.ADVERTISE: {
@@ -92,13 +93,6 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 			r.end();
 			return { type, topicId, msgId, returnCode };
 		}
-		case sn.PUBLISH: {
-			const flags = r.byte();
-			const topicIdType = checkTopicIdType(flags);
-			const topicId = r.u16();
-			const msgId = r.u16();
-			return { type, dup: (flags & DUP) !== 0, qos: qosOf(flags), retain: (flags & RETAIN) !== 0, topicIdType, topicId, msgId, data: r.rest() };
-		}
 		case sn.PUBCOMP:
 		case sn.PUBREC:
 		case sn.PUBREL:
@@ -136,6 +130,22 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 		default:
 			throw new ProtocolError("UNKNOWN_PACKET_TYPE", `MsgType 0x${type.toString(16)} is reserved`);
 	}
+}
+
+/** PUBLISH, the message that arrives most, read in place: Flags, TopicId, MsgId, then data. */
+function publish(datagram: Uint8Array, at: number, end: number): PublishMessage {
+	if (end - at < 5) throw malformed("PUBLISH ends inside a field");
+	const flags = datagram[at];
+	return {
+		type: sn.PUBLISH,
+		dup: (flags & DUP) !== 0,
+		qos: qosOf(flags),
+		retain: (flags & RETAIN) !== 0,
+		topicIdType: checkTopicIdType(flags),
+		topicId: (datagram[at + 1] << 8) | datagram[at + 2],
+		msgId: (datagram[at + 3] << 8) | datagram[at + 4],
+		data: datagram.subarray(at + 5, end),
+	};
 }
 
 function checkTopicIdType(flags: number): TopicIdType {

@@ -8,7 +8,7 @@ import { ByteWriter } from "../common/bytes";
 import { utf8Length } from "../common/utf8";
 import { CLEAN_SESSION, DUP, RETAIN, WILL, publishFlags, qosBits } from "./flags";
 import * as sn from "./packet";
-import type { Message, TopicRef } from "./packet";
+import { PUBLISH, type Message, type TopicRef } from "./packet";
 
 /** Total encoded size of `message`, header included. */
 export function encodedLength(message: Message): number {
@@ -20,20 +20,29 @@ export function encodedLength(message: Message): number {
  * most. `flags` as publishFlags builds them.
  */
 export function encodePublish(flags: number, topicId: number, msgId: number, data: Uint8Array): Uint8Array {
-	const body = data.length + 5;
-	const bytes = header(body, sn.PUBLISH);
-	let at = bytes.length - body;
-	bytes[at++] = flags;
-	bytes[at++] = topicId >> 8;
-	bytes[at++] = topicId & 0xff;
-	bytes[at++] = msgId >> 8;
-	bytes[at++] = msgId & 0xff;
-	bytes.set(data, at);
+	const total = data.length + 7;
+	let bytes: Uint8Array;
+	let at = 2;
+	// The short header inline: this runs for every message sent.
+	if (total <= 0xff) {
+		bytes = new Uint8Array(total);
+		bytes[0] = total;
+		bytes[1] = PUBLISH;
+	} else {
+		bytes = header(total - 2, PUBLISH);
+		at = 4;
+	}
+	bytes[at] = flags;
+	bytes[at + 1] = topicId >> 8;
+	bytes[at + 2] = topicId & 0xff;
+	bytes[at + 3] = msgId >> 8;
+	bytes[at + 4] = msgId & 0xff;
+	bytes.set(data, at + 5);
 	return bytes;
 }
 
 export function encode(message: Message): Uint8Array {
-	if (message.type === sn.PUBLISH)
+	if (message.type === PUBLISH)
 		return encodePublish(publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
 	const body = bodyLength(message);
 	const bytes = header(body, message.type);

@@ -20,10 +20,12 @@ export interface TopicId {
 }
 
 export class TopicRegistry {
-	readonly #predefinedByName = new Map<string, number>();
-	readonly #predefinedById = new Map<number, string>();
-	readonly #idByName = new Map<string, number>();
-	readonly #nameById = new Map<number, string>();
+	/** Name -> how it travels: predefined and registered names alike (short names are computed). */
+	readonly #byName = new Map<string, TopicId>();
+	/** (TopicIdType << 16 | TopicId) -> name, for predefined and registered ids. */
+	readonly #byId = new Map<number, string>();
+	/** Registered (normal) ids held. */
+	#normal = 0;
 	readonly capacity: number;
 
 	/** `predefined`: topic name -> id, ids 1-65534 (the same table the gateway is configured with). */
@@ -31,77 +33,76 @@ export class TopicRegistry {
 		this.capacity = capacity;
 		for (const name of Object.keys(predefined)) {
 			const id = predefined[name];
-			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || this.#predefinedById.has(id))
-				throw new ConfigError("predefinedTopics", "distinct topic ids from 1 to 65534");
-			this.#predefinedByName.set(name, id);
-			this.#predefinedById.set(id, name);
+			const key = (TOPIC_PREDEFINED << 16) | id;
+			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || this.#byId.has(key)) throw new ConfigError("predefinedTopics", "distinct topic ids from 1 to 65534");
+			this.#byName.set(name, { topicIdType: TOPIC_PREDEFINED, topicId: id });
+			this.#byId.set(key, name);
 		}
 	}
 
 	/** How `name` travels without registering, if it can: predefined first, then as a short name. */
 	fixedId(name: string): TopicId | undefined {
-		const predefined = this.#predefinedByName.get(name);
-		if (predefined !== undefined) return { topicIdType: TOPIC_PREDEFINED, topicId: predefined };
+		const known = this.#byName.get(name);
+		if (known?.topicIdType === TOPIC_PREDEFINED) return known;
 		if (isShortTopicName(name)) return { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) };
 		return undefined;
 	}
 
 	/** How `name` travels now, or undefined while it needs a REGISTER. */
 	idOf(name: string): TopicId | undefined {
-		const fixed = this.fixedId(name);
-		if (fixed) return fixed;
-		const id = this.#idByName.get(name);
-		return id === undefined ? undefined : { topicIdType: TOPIC_NORMAL, topicId: id };
+		return this.#byName.get(name) ?? (isShortTopicName(name) ? { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) } : undefined);
 	}
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
 		if (topicIdType === TOPIC_SHORT) return shortTopicName(topicId);
-		if (topicIdType === TOPIC_PREDEFINED) return this.#predefinedById.get(topicId);
-		return this.#nameById.get(topicId);
+		return this.#byId.get((topicIdType << 16) | topicId);
 	}
 
 	get size(): number {
-		return this.#nameById.size;
+		return this.#normal;
 	}
 
 	/** A peer's REGISTER: false, with nothing stored, for a new name and id while full. */
 	accept(name: string, topicId: number): boolean {
-		if (this.#nameById.size >= this.capacity && !this.#nameById.has(topicId) && !this.#idByName.has(name)) return false;
+		if (this.#normal >= this.capacity && !this.#byId.has(topicId) && this.#byName.get(name)?.topicIdType !== TOPIC_NORMAL) return false;
 		this.register(name, topicId);
 		return true;
 	}
 
 	/** A normal id assigned by the gateway (REGACK, SUBACK); full, the oldest is forgotten. */
 	register(name: string, topicId: number): void {
-		const nameById = this.#nameById;
-		if (nameById.size >= this.capacity && !nameById.has(topicId) && !this.#idByName.has(name)) this.forget(nameById.keys().next().value as number);
-		const previous = this.#nameById.get(topicId);
-		if (previous !== undefined) this.#idByName.delete(previous);
-		const oldId = this.#idByName.get(name);
-		if (oldId !== undefined) this.#nameById.delete(oldId);
-		this.#idByName.set(name, topicId);
-		this.#nameById.set(topicId, name);
+		const known = this.#byName.get(name);
+		if (known?.topicIdType === TOPIC_PREDEFINED) return;
+		if (known) this.forget(known.topicId);
+		this.forget(topicId);
+		if (this.#normal >= this.capacity) for (const id of this.#byId.keys()) if (id <= 0xffff) {
+			this.forget(id);
+			break;
+		}
+		this.#byName.set(name, { topicIdType: TOPIC_NORMAL, topicId });
+		this.#byId.set(topicId, name);
+		this.#normal++;
 	}
 
 	/** The gateway said "invalid topic id": register again before the next use. */
 	forget(topicId: number): void {
-		const name = this.#nameById.get(topicId);
+		const name = this.#byId.get(topicId);
 		if (name === undefined) return;
-		this.#nameById.delete(topicId);
-		this.#idByName.delete(name);
+		this.#byId.delete(topicId);
+		this.#byName.delete(name);
+		this.#normal--;
 	}
 
 	/** A new session (clean, or another gateway): normal ids are void. */
 	clear(): void {
-		this.#idByName.clear();
-		this.#nameById.clear();
+		for (const id of this.#byId.keys()) if (id <= 0xffff) this.forget(id);
 	}
 
 	/** Normal registrations, for the durable state. */
 	registrations(): { readonly topicId: number; readonly topicName: string }[] {
 		const out: { topicId: number; topicName: string }[] = [];
-		for (const [topicId, topicName] of this.#nameById) out.push({ topicId, topicName });
+		for (const [topicId, topicName] of this.#byId) if (topicId <= 0xffff) out.push({ topicId, topicName });
 		return out;
 	}
 }
