@@ -16,7 +16,7 @@ export function connect(link: GatewayLink, now: number): void {
 	switch (link.state) {
 		case "disconnected":
 			if (link.gateway) sendConnect(link, link.will !== undefined, link.cleanSession, false, now);
-			else if (link.searchTarget) {
+			else if (link.search) {
 				link.state = "searching";
 				link.search.start(now);
 			} else throw new ConfigError("gateway", "a gateway address, or a search address to discover one");

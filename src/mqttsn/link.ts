@@ -5,6 +5,11 @@
  * The procedures (connect.ts, lane.ts, publish.ts, register.ts, sleeping-client.ts,
  * keep-alive.ts, discovery.ts) act on it; session.ts is the face the client sees.
  *
+ * Retransmission (6.13) is here too: the control exchange and the lane's request are
+ * each resent every Tretry, at most Nretry times; then the gateway is lost. A waking
+ * PINGREQ gives up sooner (awakeRetries) and CONNECTs instead. After "rejected:
+ * congestion" the request waits T_WAIT and is then sent afresh with a full Nretry.
+ *
  * The state names the procedure in progress, so no flag stands beside it:
  *   disconnected -> searching -> connecting -> active -> disconnecting -> disconnected
  *   active -> falling-asleep -> asleep <-> awake (PINGREQ with the client id)
@@ -14,6 +19,7 @@ import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import type { AdvertiseWatch, Gateway, SearchSchedule } from "./discovery";
 import { markDup } from "./flags";
+import { connectAgain } from "./sleeping-client";
 import type { ReleaseWindow } from "./release-window";
 import type { Datagram, DropCounts, SearchTarget, SessionEvent, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";
@@ -57,7 +63,7 @@ export interface LinkParts {
 	readonly limits: Limits;
 	readonly topics: TopicRegistry;
 	readonly incoming: ReleaseWindow;
-	readonly search: SearchSchedule;
+	readonly search: SearchSchedule | undefined;
 	readonly searchTarget: SearchTarget | undefined;
 	readonly advertise: AdvertiseWatch;
 	readonly gateway: Gateway | undefined;
@@ -85,7 +91,7 @@ export class GatewayLink {
 	readonly limits: Limits;
 	readonly topics: TopicRegistry;
 	readonly incoming: ReleaseWindow;
-	readonly search: SearchSchedule;
+	readonly search: SearchSchedule | undefined;
 	readonly searchTarget: SearchTarget | undefined;
 	readonly advertise: AdvertiseWatch;
 
@@ -168,4 +174,48 @@ export class GatewayLink {
 		this.gateway = undefined;
 		this.advertise.reset();
 	}
+}
+
+/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
+export function retransmit(link: GatewayLink, now: number): boolean {
+	const { tRetry, nRetry, awakeRetries } = link.limits;
+	const state = link.state;
+	const control = link.control;
+	if (control && now >= control.sentAt + tRetry) {
+		if (state === "awake" && control.retries >= awakeRetries) {
+			connectAgain(link, now);
+			return true;
+		}
+		if (control.retries >= nRetry) {
+			if (state === "disconnecting") link.disconnected(undefined);
+			else link.lost(`no answer to ${nRetry} retransmissions`);
+			return true;
+		}
+		link.retransmit(control, now);
+	}
+	const request = link.request;
+	if (!request || now < request.waitUntil) return false;
+	if (request.waitUntil > 0) {
+		request.waitUntil = 0;
+		request.retries = 0;
+		link.retransmit(request, now);
+	} else if (now >= request.sentAt + tRetry) {
+		if (request.retries >= nRetry) {
+			link.lost(`no answer to ${nRetry} retransmissions`);
+			return true;
+		}
+		link.retransmit(request, now);
+	}
+	return false;
+}
+
+/** When an exchange is next due, or Infinity. */
+export function retransmitDeadline(link: GatewayLink): number {
+	const tRetry = link.limits.tRetry;
+	return Math.min(due(link.control, tRetry), due(link.request, tRetry));
+}
+
+function due(exchange: Exchange | undefined, tRetry: number): number {
+	if (!exchange) return Infinity;
+	return exchange.waitUntil > 0 ? exchange.waitUntil : exchange.sentAt + tRetry;
 }

@@ -31,21 +31,26 @@ import { encodePublish } from "./encode";
 import { publishFlags } from "./flags";
 import { keepAlive, keepAliveDeadline, onPingreq } from "./keep-alive";
 import { Lane } from "./lane";
-import { GatewayLink } from "./link";
+import { GatewayLink, retransmit, retransmitDeadline } from "./link";
 import * as sn from "./packet";
 import type { Message, QoS } from "./packet";
 import { onPublish, onPubrel } from "./publish";
 import { onRegister } from "./register";
 import { ReleaseWindow } from "./release-window";
-import { retransmit, retransmitDeadline } from "./retransmission";
 import { asleepAtGateway, checkMessages, disconnect, onDisconnect, onPingresp, sleep } from "./sleeping-client";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
-import { N_ADV, N_RETRY, T_GWINFO, T_RETRY, T_SEARCHGW, T_WAIT } from "./types";
 import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
 
-export { N_ADV, N_RETRY, T_GWINFO, T_RETRY, T_SEARCHGW, T_WAIT } from "./types";
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
+
+/** Timer and counter defaults of the specification (section 7.2), in ms. */
+export const T_RETRY = 10_000; // 10-15 s
+export const N_RETRY = 5; // 3-5
+export const T_SEARCHGW = 5_000;
+export const T_GWINFO = 5_000;
+export const T_WAIT = 300_000; // "greater than 5 minutes"
+export const N_ADV = 2; // 2-3
 
 /** What the session reports as `status`: waking is still connecting, falling asleep still disconnecting. */
 const STATUS = { waking: "connecting", "falling-asleep": "disconnecting" } as const;
@@ -81,7 +86,8 @@ export class MqttSnSession {
 			},
 			topics: new TopicRegistry(options.predefinedTopics, options.maxTopics ?? 32),
 			incoming: new ReleaseWindow(options.maxAwaitingRelease ?? 8),
-			search: new SearchSchedule(options.tSearchGw ?? T_SEARCHGW, options.tGwInfo ?? T_GWINFO, options.maxSearchDelay ?? T_WAIT, random),
+			// Only a client that searches keeps a schedule.
+			search: options.search && new SearchSchedule(options.tSearchGw ?? T_SEARCHGW, options.tGwInfo ?? T_GWINFO, options.maxSearchDelay ?? T_WAIT, random),
 			searchTarget: options.search,
 			advertise: new AdvertiseWatch(options.nAdv ?? N_ADV),
 			gateway: options.gateway,
@@ -252,7 +258,7 @@ export class MqttSnSession {
 			return;
 		}
 		if (message.type === sn.SEARCHGW) {
-			link.search.heardSearch(now);
+			link.search?.heardSearch(now);
 			return;
 		}
 		if (!gateway) {
@@ -276,7 +282,7 @@ export class MqttSnSession {
 		const link = this.#link;
 		const state = link.state;
 		let next = Math.min(keepAliveDeadline(link), retransmitDeadline(link));
-		if (state === "searching") next = Math.min(next, link.search.nextTimeout() ?? Infinity);
+		if (state === "searching") next = Math.min(next, link.search?.nextTimeout() ?? Infinity);
 		if (link.gateway && state !== "asleep") next = Math.min(next, link.advertise.nextTimeout() ?? Infinity);
 		return next === Infinity ? undefined : next;
 	}

@@ -35,7 +35,7 @@ export function checkMessages(link: GatewayLink, now: number): void {
 
 /** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
 export function disconnect(link: GatewayLink, now: number): void {
-	link.search.stop();
+	link.search?.stop();
 	switch (link.state) {
 		case "disconnected":
 		case "disconnecting":

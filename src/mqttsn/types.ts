@@ -1,6 +1,6 @@
 /**
- * What the MQTT-SN session is given and gives back: its options, the specification's
- * timer and counter defaults (7.2), its events and datagrams. session.ts re-exports them.
+ * What the MQTT-SN session is given and gives back: its options, its events and
+ * datagrams. Types only (nothing of it reaches the device); session.ts re-exports them.
  */
 import type { ProtocolError } from "../common/errors";
 import type { Gateway } from "./discovery";
@@ -21,14 +21,6 @@ export interface SearchTarget {
 	/** Broadcast radius, in hops (5.4.2). */
 	readonly radius: number;
 }
-
-/** Timer and counter defaults of the specification (section 7.2), in ms. */
-export const T_RETRY = 10_000; // 10-15 s
-export const N_RETRY = 5; // 3-5
-export const T_SEARCHGW = 5_000;
-export const T_GWINFO = 5_000;
-export const T_WAIT = 300_000; // "greater than 5 minutes"
-export const N_ADV = 2; // 2-3
 
 export interface MqttSnSessionOptions {
 	/** 1-23 characters (5.3.1); empty for a generated one with a clean session. */
