@@ -9,7 +9,7 @@
  * discovery (discovery.ts), connect (connect.ts), register (register.ts), the lane of
  * one request at a time (lane.ts) with PUBLISH's QoS flows (publish.ts) and SUBSCRIBE
  * (subscribe.ts), the sleeping client and disconnect (sleeping-client.ts), keep-alive
- * (keep-alive.ts); what they share is link.ts.
+ * (keep-alive.ts); what they share, and retransmission, is link.ts.
  *
  * Two exchanges can be open at once, each supervised by Tretry/Nretry (6.13): the
  * control exchange (CONNECT, DISCONNECT, PINGREQ) and the lane's request. Unanswered
