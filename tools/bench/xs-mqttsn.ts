@@ -4,7 +4,8 @@
  * QoS 0 PUBLISH (`client.publish`), to receive one (datagram in, `onMessage` out), the
  * live slots of a connected client with one registered topic, and the flash the
  * src/mqttsn modules take (`.xsb`, release, compiled as mcconfig does: tsc, then the
- * SDK's xsc; needs MODDABLE). The endpoint is a do-nothing fake, so the figures are the
+ * SDK's xsc; needs MODDABLE). The session's share of send and receive, without the
+ * client's loop and promise, has rows of its own. The endpoint is a do-nothing fake, so the figures are the
  * firmware's alone, not a fake socket's copies.
  */
 import { execFileSync } from "node:child_process";
@@ -69,6 +70,15 @@ const operations: Record<string, () => unknown> = {
 	none: () => undefined,
 	"xs.mqttsn.publish.send": () => client.publish("home/office/lamp", payload),
 	"xs.mqttsn.publish.receive": () => board.deliver(incoming),
+	// The session alone, as a driver runs it: what the client's loop adds is the difference.
+	"xs.mqttsn.session.send": () => {
+		client.session.publish("home/office/lamp", payload, 0, false, board.now());
+		client.session.pollTransmit();
+	},
+	"xs.mqttsn.session.receive": () => {
+		client.session.received(incoming, "127.0.0.1", GATEWAY, board.now());
+		client.session.pollEvent();
+	},
 };
 
 const host = globalThis as unknown as Record<string, unknown>;
@@ -118,6 +128,8 @@ export async function xsMqttSnRows(): Promise<Row[]> {
 		for (const [id, computronTarget, slotTarget] of [
 			["xs.mqttsn.publish.send", "<= 700", "<= 30"],
 			["xs.mqttsn.publish.receive", "<= 2,000", undefined],
+			["xs.mqttsn.session.send", undefined, undefined],
+			["xs.mqttsn.session.receive", undefined, undefined],
 		] as const) {
 			const { computrons, slots } = await perOperation(xs, id, 100);
 			rows.push(row(id, "computrons per QoS 0 PUBLISH, 64-byte payload", false, computrons, null, computronTarget));
