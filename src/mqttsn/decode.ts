@@ -4,7 +4,8 @@
  * not copies. A datagram that is not exactly one well-formed message is a ProtocolError:
  * PACKET_TOO_LARGE over the caller's limit, UNKNOWN_PACKET_TYPE for a reserved MsgType,
  * MALFORMED_PACKET for everything else (truncated, Length not the datagram's size,
- * fields that do not fit their message).
+ * fields that do not fit their message). Fields are read as packet.ts's SHAPES describe
+ * them; PUBLISH, the message that arrives most, is read in place.
  */
 import { ProtocolError } from "../common/errors";
 import { ByteReader } from "../common/bytes";
@@ -28,108 +29,53 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 	if (length < size) throw malformed(`Length says ${length} bytes, the datagram has ${size}`);
 	const type = datagram[start];
 	if (type === sn.PUBLISH) return publish(datagram, start + 1, size);
+	const shape = sn.SHAPES[type];
+	if (!shape) throw new ProtocolError("UNKNOWN_PACKET_TYPE", `MsgType 0x${type.toString(16)} is reserved`);
 	const r = new ByteReader(datagram, "MQTT-SN message", start + 1, size);
-	switch (type) {
-		case sn.ADVERTISE: {
-			const gwId = r.byte();
-			const duration = r.u16();
-			r.end();
-			return { type, gwId, duration };
+	const message: Record<string, unknown> = { type };
+	let topicIdType: TopicIdType = sn.TOPIC_NORMAL;
+	for (let i = 0; i < shape.length; i += 2) {
+		const name = shape[i] as string;
+		const kind = shape[i + 1] as number;
+		if (kind & 8 && r.remaining === 0) break;
+		switch (kind & 7) {
+			case 0:
+				message[name] = r.byte();
+				break;
+			case 1:
+				message[name] = r.u16();
+				break;
+			case 2: {
+				const value = r.utf8(r.remaining);
+				if (value === "") throw malformed(`empty ${name}`);
+				message[name] = value;
+				break;
+			}
+			case 3:
+				message[name] = r.rest();
+				break;
+			case 4: {
+				const flags = r.byte();
+				const bits = kind >> 4;
+				if (bits & 1) message.dup = (flags & DUP) !== 0;
+				if (bits & 2) message.qos = qosOf(flags);
+				if (bits & 4) message.retain = (flags & RETAIN) !== 0;
+				if (bits & 8) message.will = (flags & WILL) !== 0;
+				if (bits & 16) message.cleanSession = (flags & CLEAN_SESSION) !== 0;
+				if (bits & 32) topicIdType = checkTopicIdType(flags);
+				break;
+			}
+			case 5:
+				message[name] = topicRef(topicIdType, r);
+				break;
+			default:
+				if (r.byte() !== sn.PROTOCOL_ID) throw malformed("CONNECT with another ProtocolId");
 		}
-		case sn.SEARCHGW: {
-			const radius = r.byte();
-			r.end();
-			return { type, radius };
-		}
-		case sn.GWINFO: {
-			const gwId = r.byte();
-			const gwAdd = r.rest();
-			return gwAdd.length > 0 ? { type, gwId, gwAdd } : { type, gwId };
-		}
-		case sn.CONNECT: {
-			const flags = r.byte();
-			const protocolId = r.byte();
-			if (protocolId !== sn.PROTOCOL_ID) throw malformed(`CONNECT with ProtocolId ${protocolId}`);
-			const duration = r.u16();
-			const clientId = text(r);
-			if (clientId === "") throw malformed("CONNECT without a ClientId");
-			return { type, will: (flags & WILL) !== 0, cleanSession: (flags & CLEAN_SESSION) !== 0, duration, clientId };
-		}
-		case sn.CONNACK:
-		case sn.WILLTOPICRESP:
-		case sn.WILLMSGRESP: {
-			const returnCode = r.byte();
-			r.end();
-			return { type, returnCode };
-		}
-		case sn.WILLTOPICREQ:
-		case sn.WILLMSGREQ:
-		case sn.PINGRESP:
-			r.end();
-			return { type };
-		case sn.WILLTOPIC:
-		case sn.WILLTOPICUPD: {
-			if (r.remaining === 0) return { type, qos: 0, retain: false, willTopic: "" };
-			const flags = r.byte();
-			const willTopic = text(r);
-			if (willTopic === "") throw malformed("will flags without a will topic");
-			return { type, qos: qosOf(flags), retain: (flags & RETAIN) !== 0, willTopic };
-		}
-		case sn.WILLMSG:
-		case sn.WILLMSGUPD:
-			return { type, willMsg: r.rest() };
-		case sn.REGISTER: {
-			const topicId = r.u16();
-			const msgId = r.u16();
-			const topicName = text(r);
-			if (topicName === "") throw malformed("REGISTER without a TopicName");
-			return { type, topicId, msgId, topicName };
-		}
-		case sn.REGACK:
-		case sn.PUBACK: {
-			const topicId = r.u16();
-			const msgId = r.u16();
-			const returnCode = r.byte();
-			r.end();
-			return { type, topicId, msgId, returnCode };
-		}
-		case sn.PUBCOMP:
-		case sn.PUBREC:
-		case sn.PUBREL:
-		case sn.UNSUBACK: {
-			const msgId = r.u16();
-			r.end();
-			return { type, msgId };
-		}
-		case sn.SUBSCRIBE: {
-			const flags = r.byte();
-			const msgId = r.u16();
-			return { type, dup: (flags & DUP) !== 0, qos: qosOf(flags), msgId, topic: topicRef(checkTopicIdType(flags), r) };
-		}
-		case sn.UNSUBSCRIBE: {
-			const flags = r.byte();
-			const msgId = r.u16();
-			return { type, msgId, topic: topicRef(checkTopicIdType(flags), r) };
-		}
-		case sn.SUBACK: {
-			const flags = r.byte();
-			const topicId = r.u16();
-			const msgId = r.u16();
-			const returnCode = r.byte();
-			r.end();
-			return { type, qos: qosOf(flags), topicId, msgId, returnCode };
-		}
-		case sn.PINGREQ:
-			return r.remaining === 0 ? { type } : { type, clientId: text(r) };
-		case sn.DISCONNECT: {
-			if (r.remaining === 0) return { type };
-			const duration = r.u16();
-			r.end();
-			return { type, duration };
-		}
-		default:
-			throw new ProtocolError("UNKNOWN_PACKET_TYPE", `MsgType 0x${type.toString(16)} is reserved`);
 	}
+	r.end();
+	// WILLTOPIC and WILLTOPICUPD without flags and topic: no will (5.4.7).
+	if (message.willTopic === undefined && (type === sn.WILLTOPIC || type === sn.WILLTOPICUPD)) return { type, qos: 0, retain: false, willTopic: "" };
+	return message as unknown as Message;
 }
 
 /** PUBLISH, the message that arrives most, read in place: Flags, TopicId, MsgId, then data. */

@@ -242,3 +242,45 @@ export function isShortTopicName(name: string): boolean {
 	}
 	return true;
 }
+
+/**
+ * Each message's fields after MsgType, in wire order (5.4), for the codec: pairs of
+ * field name and kind, indexed by MsgType (PUBLISH, the hot one, has code of its own).
+ * Kinds: 0 one octet, 1 two octets, 2 UTF-8 to the end (not empty), 3 octets to the end,
+ * 4 | bits << 4 the Flags octet (bits: 1 DUP, 2 QoS, 4 Retain, 8 Will, 16 CleanSession,
+ * 32 TopicIdType of the topic that follows), 5 that topic (a name, or a predefined id or
+ * short name in two octets), 6 ProtocolId. Plus 8: the field and what follows may be
+ * absent, the message ending there.
+ */
+export const SHAPES: readonly (readonly (string | number)[] | undefined)[] = [
+	/* ADVERTISE */ ["gwId", 0, "duration", 1],
+	/* SEARCHGW */ ["radius", 0],
+	/* GWINFO */ ["gwId", 0, "gwAdd", 3 | 8],
+	undefined,
+	/* CONNECT */ ["", 4 | (24 << 4), "", 6, "duration", 1, "clientId", 2],
+	/* CONNACK */ ["returnCode", 0],
+	/* WILLTOPICREQ */ [],
+	/* WILLTOPIC */ ["", 4 | 8 | (6 << 4), "willTopic", 2],
+	/* WILLMSGREQ */ [],
+	/* WILLMSG */ ["willMsg", 3],
+	/* REGISTER */ ["topicId", 1, "msgId", 1, "topicName", 2],
+	/* REGACK */ ["topicId", 1, "msgId", 1, "returnCode", 0],
+	undefined,
+	/* PUBACK */ ["topicId", 1, "msgId", 1, "returnCode", 0],
+	/* PUBCOMP */ ["msgId", 1],
+	/* PUBREC */ ["msgId", 1],
+	/* PUBREL */ ["msgId", 1],
+	undefined,
+	/* SUBSCRIBE */ ["", 4 | (35 << 4), "msgId", 1, "topic", 5],
+	/* SUBACK */ ["", 4 | (2 << 4), "topicId", 1, "msgId", 1, "returnCode", 0],
+	/* UNSUBSCRIBE */ ["", 4 | (32 << 4), "msgId", 1, "topic", 5],
+	/* UNSUBACK */ ["msgId", 1],
+	/* PINGREQ */ ["clientId", 2 | 8],
+	/* PINGRESP */ [],
+	/* DISCONNECT */ ["duration", 1 | 8],
+	undefined,
+	/* WILLTOPICUPD */ ["", 4 | 8 | (6 << 4), "willTopic", 2],
+	/* WILLTOPICRESP */ ["returnCode", 0],
+	/* WILLMSGUPD */ ["willMsg", 3],
+	/* WILLMSGRESP */ ["returnCode", 0],
+];
