@@ -50,7 +50,10 @@ export class TopicRegistry {
 
 	/** How `name` travels now, or undefined while it needs a REGISTER. */
 	idOf(name: string): TopicId | undefined {
-		return this.#byName.get(name) ?? (isShortTopicName(name) ? { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) } : undefined);
+		const known = this.#byName.get(name);
+		// Predefined first, then a short name, then a registered id (as fixedId).
+		if (known?.topicIdType !== TOPIC_PREDEFINED && isShortTopicName(name)) return { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) };
+		return known;
 	}
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
