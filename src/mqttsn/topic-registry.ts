@@ -50,10 +50,7 @@ export class TopicRegistry {
 
 	/** How `name` travels now, or undefined while it needs a REGISTER. */
 	idOf(name: string): TopicId | undefined {
-		const known = this.#byName.get(name);
-		// Predefined first, then a short name, then a registered id (as fixedId).
-		if (known?.topicIdType !== TOPIC_PREDEFINED && isShortTopicName(name)) return { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) };
-		return known;
+		return this.#byName.get(name) ?? (isShortTopicName(name) ? { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) } : undefined);
 	}
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
