@@ -299,6 +299,9 @@ export class MqttSnSession {
 	#handle(message: Message, now: number): boolean {
 		const link = this.#link;
 		switch (message.type) {
+			// First: a switch compares its cases in order, and PUBLISH arrives most.
+			case sn.PUBLISH:
+				return onPublish(link, message, now);
 			case sn.ADVERTISE:
 				link.advertise.heard(message.duration, now);
 				return true;
@@ -315,8 +318,6 @@ export class MqttSnSession {
 				return onPingresp(link);
 			case sn.PINGREQ:
 				return onPingreq(link, now);
-			case sn.PUBLISH:
-				return onPublish(link, message, now);
 			case sn.PUBREL:
 				return onPubrel(link, message.msgId, now);
 			case sn.REGISTER:
