@@ -8,6 +8,7 @@ import { describe, it, check } from "./test-api";
 import { text } from "./bytes";
 import { active, deliver, events, sent } from "./mqttsn-wire";
 import * as sn from "../../src/mqttsn/packet";
+import { TopicRegistry } from "../../src/mqttsn/topic-registry";
 
 const publishOn = (topicId: number, msgId: number, qos: 0 | 1 | 2): sn.PublishMessage => ({
 	type: sn.PUBLISH,
@@ -66,6 +67,19 @@ describe("MQTT-SN caps: topic registry", () => {
 		}
 		check(done).toEqual([undefined, undefined, undefined, undefined]);
 		check(session.exportState().registrations.map((r) => r.topicName)).toEqual(["own/3", "own/4"]);
+	});
+});
+
+describe("MQTT-SN topic registry", () => {
+	it("holds a normal id for a predefined name too, as a gateway does for a client that registers it", () => {
+		const registry = new TopicRegistry({ "home/t": 7 }, 2);
+		registry.register("home/t", 40);
+		check(registry.idOf("home/t")).toEqual({ topicIdType: sn.TOPIC_NORMAL, topicId: 40 });
+		check(registry.fixedId("home/t")).toEqual({ topicIdType: sn.TOPIC_PREDEFINED, topicId: 7 });
+		check([registry.nameOf(sn.TOPIC_NORMAL, 40), registry.nameOf(sn.TOPIC_PREDEFINED, 7)]).toEqual(["home/t", "home/t"]);
+		registry.clear();
+		check(registry.idOf("home/t")).toEqual({ topicIdType: sn.TOPIC_PREDEFINED, topicId: 7 });
+		check(registry.size).toBe(0);
 	});
 });
 

@@ -20,7 +20,8 @@ export interface TopicId {
 }
 
 export class TopicRegistry {
-	/** Name -> how it travels: predefined and registered names alike (short names are computed). */
+	/** Predefined names (none: no map), and registered ones: a name may be both (a gateway registers for a client that does not know it is predefined). */
+	readonly #predefined: Map<string, TopicId> | undefined;
 	readonly #byName = new Map<string, TopicId>();
 	/** (TopicIdType << 16 | TopicId) -> name, for predefined and registered ids. */
 	readonly #byId = new Map<number, string>();
@@ -31,26 +32,29 @@ export class TopicRegistry {
 	/** `predefined`: topic name -> id, ids 1-65534 (the same table the gateway is configured with). */
 	constructor(predefined: Readonly<Record<string, number>> = {}, capacity = 64) {
 		this.capacity = capacity;
-		for (const name of Object.keys(predefined)) {
+		const names = Object.keys(predefined);
+		this.#predefined = names.length > 0 ? new Map() : undefined;
+		for (const name of names) {
 			const id = predefined[name];
 			const key = (TOPIC_PREDEFINED << 16) | id;
 			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || this.#byId.has(key)) throw new ConfigError("predefinedTopics", "distinct topic ids from 1 to 65534");
-			this.#byName.set(name, { topicIdType: TOPIC_PREDEFINED, topicId: id });
+			this.#predefined?.set(name, { topicIdType: TOPIC_PREDEFINED, topicId: id });
 			this.#byId.set(key, name);
 		}
 	}
 
 	/** How `name` travels without registering, if it can: predefined first, then as a short name. */
 	fixedId(name: string): TopicId | undefined {
-		const known = this.#byName.get(name);
-		if (known?.topicIdType === TOPIC_PREDEFINED) return known;
+		const predefined = this.#predefined?.get(name);
+		if (predefined) return predefined;
 		if (isShortTopicName(name)) return { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) };
 		return undefined;
 	}
 
 	/** How `name` travels now, or undefined while it needs a REGISTER. */
 	idOf(name: string): TopicId | undefined {
-		return this.#byName.get(name) ?? (isShortTopicName(name) ? { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) } : undefined);
+		// Registered first: the hot path of a client publishing to its own topics.
+		return this.#byName.get(name) ?? this.fixedId(name);
 	}
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
@@ -65,7 +69,7 @@ export class TopicRegistry {
 
 	/** A peer's REGISTER: false, with nothing stored, for a new name and id while full. */
 	accept(name: string, topicId: number): boolean {
-		if (this.#normal >= this.capacity && !this.#byId.has(topicId) && this.#byName.get(name)?.topicIdType !== TOPIC_NORMAL) return false;
+		if (this.#normal >= this.capacity && !this.#byId.has(topicId) && !this.#byName.has(name)) return false;
 		this.register(name, topicId);
 		return true;
 	}
@@ -73,7 +77,6 @@ export class TopicRegistry {
 	/** A normal id assigned by the gateway (REGACK, SUBACK); full, the oldest is forgotten. */
 	register(name: string, topicId: number): void {
 		const known = this.#byName.get(name);
-		if (known?.topicIdType === TOPIC_PREDEFINED) return;
 		if (known) this.forget(known.topicId);
 		this.forget(topicId);
 		if (this.#normal >= this.capacity) for (const id of this.#byId.keys()) if (id <= 0xffff) {
