@@ -169,20 +169,24 @@ export class Lane {
 	startedClean(): void {
 		const head = this.#queue.peek();
 		if (head?.kind === "publish") head.released = false;
+		const old = this.#taken();
 		const queued = new Set<string>();
-		for (const op of this.#queue) if (op.kind === "subscribe") queued.add(op.topic);
-		const again = new Fifo<Operation>();
-		for (const [topic, s] of this.subscriptions) if (s.active && !queued.has(topic)) again.push({ kind: "subscribe", topic, qos: s.qos, rejections: 0 });
-		if (again.length === 0) return;
-		for (const op of this.#queue) again.push(op);
-		this.#queue = again;
+		for (let i = 0; i < old.length; i++) {
+			const op = old[i];
+			if (op.kind === "subscribe") queued.add(op.topic);
+		}
+		const queue = this.#queue;
+		this.subscriptions.forEach((s, topic) => {
+			if (s.active && !queued.has(topic)) queue.push({ kind: "subscribe", topic, qos: s.qos, rejections: 0 });
+		});
+		for (let i = 0; i < old.length; i++) queue.push(old[i]);
 	}
 
 	/** Completes every waiting callback with `error`; QoS 1/2 messages stay for `outgoing`. */
 	failPending(error: ProtocolError): void {
-		const queue = this.#queue;
-		this.#queue = new Fifo<Operation>();
-		for (const op of queue) {
+		const old = this.#taken();
+		for (let i = 0; i < old.length; i++) {
+			const op = old[i];
 			if (op.kind === "publish" && op.qos > 0) this.#queue.push(op);
 			settle(op, error);
 		}
@@ -191,16 +195,31 @@ export class Lane {
 
 	/** QoS 1/2 messages not yet acknowledged, for the durable state. */
 	outgoing(): StoredPublish[] {
+		const old = this.#taken();
 		const out: StoredPublish[] = [];
-		for (const op of this.#queue)
+		for (let i = 0; i < old.length; i++) {
+			const op = old[i];
+			this.#queue.push(op);
 			if (op.kind === "publish" && op.qos > 0) out.push({ topic: op.topic, payload: op.payload, qos: op.qos as 1 | 2, retain: op.retain, msgId: op.msgId, released: op.released });
+		}
+		return out;
+	}
+
+	/** Empties the queue into an array (a walk without Fifo's iterator, which costs flash on XS). */
+	#taken(): Operation[] {
+		const out: Operation[] = [];
+		for (let op = this.#queue.shift(); op; op = this.#queue.shift()) out.push(op);
 		return out;
 	}
 
 	restore(state: SessionState): void {
-		for (const s of state.subscriptions) this.subscriptions.set(s.topic, { qos: s.qos, active: true });
-		for (const m of state.outgoing)
+		const subscriptions = state.subscriptions;
+		for (let i = 0; i < subscriptions.length; i++) this.subscriptions.set(subscriptions[i].topic, { qos: subscriptions[i].qos, active: true });
+		const outgoing = state.outgoing;
+		for (let i = 0; i < outgoing.length; i++) {
+			const m = outgoing[i];
 			this.#queue.push({ kind: "publish", topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, msgId: m.msgId, released: m.released, rejections: 0 });
+		}
 	}
 }
 

@@ -54,6 +54,6 @@ export class ReleaseWindow {
 	}
 
 	restore(ids: readonly number[]): void {
-		for (const id of ids) if (!this.full) this.#awaiting.add(id);
+		for (let i = 0; i < ids.length && !this.full; i++) this.#awaiting.add(ids[i]);
 	}
 }

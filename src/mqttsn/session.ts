@@ -213,7 +213,9 @@ export class MqttSnSession {
 	exportState(): SessionState {
 		const link = this.#link;
 		const subscriptions: { topic: string; qos: 0 | 1 | 2 }[] = [];
-		for (const [topic, s] of this.#lane.subscriptions) if (s.active) subscriptions.push({ topic, qos: s.qos });
+		this.#lane.subscriptions.forEach((s, topic) => {
+			if (s.active) subscriptions.push({ topic, qos: s.qos });
+		});
 		return {
 			gateway: link.gateway,
 			asleep: asleepAtGateway(link),
@@ -342,7 +344,8 @@ export class MqttSnSession {
 		if (!link.gateway && state.gateway) link.gateway = state.gateway;
 		if (state.asleep && link.gateway) link.state = "asleep";
 		link.nextMsgId = state.nextMsgId >= 1 && state.nextMsgId <= 0xffff ? state.nextMsgId : 1;
-		for (const r of state.registrations) link.topics.register(r.topicName, r.topicId);
+		const registrations = state.registrations;
+		for (let i = 0; i < registrations.length; i++) link.topics.register(registrations[i].topicName, registrations[i].topicId);
 		link.incoming.restore(state.awaitingRelease);
 		this.#lane.restore(state);
 	}

@@ -20,26 +20,27 @@ export interface TopicId {
 }
 
 export class TopicRegistry {
-	/** Predefined names (none: no map), and registered ones: a name may be both (a gateway registers for a client that does not know it is predefined). */
+	/** Predefined names and ids, both ways (no maps without any). A name may also have a registered id. */
 	readonly #predefined: Map<string, TopicId> | undefined;
+	readonly #predefinedNames: Map<number, string> | undefined;
+	/** Registered (normal) ids, both ways, oldest first. */
 	readonly #byName = new Map<string, TopicId>();
-	/** (TopicIdType << 16 | TopicId) -> name, for predefined and registered ids. */
 	readonly #byId = new Map<number, string>();
-	/** Registered (normal) ids held. */
-	#normal = 0;
 	readonly capacity: number;
 
 	/** `predefined`: topic name -> id, ids 1-65534 (the same table the gateway is configured with). */
 	constructor(predefined: Readonly<Record<string, number>> = {}, capacity = 64) {
 		this.capacity = capacity;
 		const names = Object.keys(predefined);
-		this.#predefined = names.length > 0 ? new Map() : undefined;
-		for (const name of names) {
+		if (names.length === 0) return;
+		const byName = (this.#predefined = new Map());
+		const byId = (this.#predefinedNames = new Map());
+		for (let i = 0; i < names.length; i++) {
+			const name = names[i];
 			const id = predefined[name];
-			const key = (TOPIC_PREDEFINED << 16) | id;
-			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || this.#byId.has(key)) throw new ConfigError("predefinedTopics", "distinct topic ids from 1 to 65534");
-			this.#predefined?.set(name, { topicIdType: TOPIC_PREDEFINED, topicId: id });
-			this.#byId.set(key, name);
+			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || byId.has(id)) throw new ConfigError("predefinedTopics", "distinct topic ids from 1 to 65534");
+			byName.set(name, { topicIdType: TOPIC_PREDEFINED, topicId: id });
+			byId.set(id, name);
 		}
 	}
 
@@ -60,16 +61,17 @@ export class TopicRegistry {
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
 		if (topicIdType === TOPIC_SHORT) return shortTopicName(topicId);
-		return this.#byId.get((topicIdType << 16) | topicId);
+		return topicIdType === TOPIC_PREDEFINED ? this.#predefinedNames?.get(topicId) : this.#byId.get(topicId);
 	}
 
+	/** Registered ids held. */
 	get size(): number {
-		return this.#normal;
+		return this.#byId.size;
 	}
 
 	/** A peer's REGISTER: false, with nothing stored, for a new name and id while full. */
 	accept(name: string, topicId: number): boolean {
-		if (this.#normal >= this.capacity && !this.#byId.has(topicId) && !this.#byName.has(name)) return false;
+		if (this.#byId.size >= this.capacity && !this.#byId.has(topicId) && !this.#byName.has(name)) return false;
 		this.register(name, topicId);
 		return true;
 	}
@@ -79,13 +81,9 @@ export class TopicRegistry {
 		const known = this.#byName.get(name);
 		if (known) this.forget(known.topicId);
 		this.forget(topicId);
-		if (this.#normal >= this.capacity) for (const id of this.#byId.keys()) if (id <= 0xffff) {
-			this.forget(id);
-			break;
-		}
+		if (this.#byId.size >= this.capacity) this.forget(this.#byId.keys().next().value as number);
 		this.#byName.set(name, { topicIdType: TOPIC_NORMAL, topicId });
 		this.#byId.set(topicId, name);
-		this.#normal++;
 	}
 
 	/** The gateway said "invalid topic id": register again before the next use. */
@@ -94,18 +92,18 @@ export class TopicRegistry {
 		if (name === undefined) return;
 		this.#byId.delete(topicId);
 		this.#byName.delete(name);
-		this.#normal--;
 	}
 
 	/** A new session (clean, or another gateway): normal ids are void. */
 	clear(): void {
-		for (const id of this.#byId.keys()) if (id <= 0xffff) this.forget(id);
+		this.#byId.clear();
+		this.#byName.clear();
 	}
 
 	/** Normal registrations, for the durable state. */
 	registrations(): { readonly topicId: number; readonly topicName: string }[] {
 		const out: { topicId: number; topicName: string }[] = [];
-		for (const [topicId, topicName] of this.#byId) if (topicId <= 0xffff) out.push({ topicId, topicName });
+		this.#byId.forEach((topicName, topicId) => out.push({ topicId, topicName }));
 		return out;
 	}
 }
