@@ -30,70 +30,70 @@ export function sameEndpoint(gateway: Gateway, address: string, port: number): b
 }
 
 export class SearchSchedule {
-	readonly #backoff: Backoff;
-	readonly #tGwInfo: number;
-	#searchAt = Infinity;
+	private readonly backoff: Backoff;
+	private readonly tGwInfo: number;
+	private searchAt = Infinity;
 
 	constructor(tSearchGw: number, tGwInfo: number, maxDelay: number, random: () => number) {
-		this.#backoff = new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, maxDelay), random });
-		this.#tGwInfo = tGwInfo;
+		this.backoff = new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, maxDelay), random });
+		this.tGwInfo = tGwInfo;
 	}
 
 	get searching(): boolean {
-		return this.#searchAt !== Infinity;
+		return this.searchAt !== Infinity;
 	}
 
 	start(now: number): void {
 		if (this.searching) return;
-		this.#backoff.reset();
-		this.#searchAt = now + this.#backoff.next();
+		this.backoff.reset();
+		this.searchAt = now + this.backoff.next();
 	}
 
 	stop(): void {
-		this.#searchAt = Infinity;
+		this.searchAt = Infinity;
 	}
 
 	/** True when a SEARCHGW is due: the caller sends it, the next one is scheduled. */
 	due(now: number): boolean {
-		if (now < this.#searchAt) return false;
-		this.#searchAt = now + this.#tGwInfo + this.#backoff.next();
+		if (now < this.searchAt) return false;
+		this.searchAt = now + this.tGwInfo + this.backoff.next();
 		return true;
 	}
 
 	/** Another client searched: behave as if we had. */
 	heardSearch(now: number): void {
-		if (this.searching) this.#searchAt = now + this.#tGwInfo + this.#backoff.next();
+		if (this.searching) this.searchAt = now + this.tGwInfo + this.backoff.next();
 	}
 
 	nextTimeout(): number | undefined {
-		return this.searching ? this.#searchAt : undefined;
+		return this.searching ? this.searchAt : undefined;
 	}
 }
 
 export class AdvertiseWatch {
-	readonly #missed: number;
-	#deadline = Infinity;
+	private readonly missed: number;
+	private deadline = Infinity;
 
 	/** `missed`: N_ADV, ADVERTISEs in a row that may go missing before the gateway is lost. */
 	constructor(missed: number) {
-		this.#missed = missed;
+		this.missed = missed;
 	}
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
 	heard(duration: number, now: number): void {
-		this.#deadline = duration > 0 ? now + duration * 1000 * (this.#missed + 0.5) : Infinity;
+		this.deadline = duration > 0 ? now + duration * 1000 * (this.missed + 0.5) : Infinity;
 	}
 
 	reset(): void {
-		this.#deadline = Infinity;
+		this.deadline = Infinity;
 	}
 
 	expired(now: number): boolean {
-		return now >= this.#deadline;
+		return now >= this.deadline;
 	}
 
 	nextTimeout(): number | undefined {
-		return this.#deadline === Infinity ? undefined : this.#deadline;
+		return this.deadline === Infinity ? undefined : this.deadline;
 	}
 }
 

@@ -51,7 +51,7 @@ export type Operation = PublishOp | SubscribeOp | WillOp;
 
 export class Lane {
 	readonly link: GatewayLink;
-	#queue = new Fifo<Operation>();
+	private queue = new Fifo<Operation>();
 	/** Subscriptions the application wants; `active` once the gateway acknowledged them. */
 	readonly subscriptions = new Map<string, { qos: 0 | 1 | 2; active: boolean }>();
 
@@ -61,26 +61,26 @@ export class Lane {
 
 	/** Nothing queued, nothing awaiting an answer. */
 	get idle(): boolean {
-		return this.#queue.length === 0;
+		return this.queue.length === 0;
 	}
 
 	enqueue(op: Operation, now: number): void {
 		const max = this.link.limits.maxQueued;
-		if (this.#queue.length >= max) throw new ProtocolError("QUEUE_FULL", `${max} requests already wait`);
-		this.#queue.push(op);
+		if (this.queue.length >= max) throw new ProtocolError("QUEUE_FULL", `${max} requests already wait`);
+		this.queue.push(op);
 		this.advance(now);
 	}
 
 	/** Sends the head operation's next message while active and nothing is outstanding. */
 	advance(now: number): void {
 		const link = this.link;
-		const queue = this.#queue;
+		const queue = this.queue;
 		while (link.state === "active" && !link.request) {
 			const op = queue.peek();
 			if (!op) return;
 			if (op.kind === "publish") {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (publishStep(link, op, now)) this.#finish(op, undefined);
+				if (publishStep(link, op, now)) this.finish(op, undefined);
 			} else if (op.kind === "subscribe" || op.kind === "unsubscribe") subscribeStep(link, op, now);
 			else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
@@ -98,7 +98,7 @@ export class Lane {
 	answer(message: Message, now: number): boolean {
 		const link = this.link;
 		const request = link.request;
-		const op = this.#queue.peek();
+		const op = this.queue.peek();
 		const refusedTopic = message.type === sn.PUBACK && message.returnCode === sn.REJECTED_INVALID_TOPIC_ID;
 		if (!request || !op || link.state !== "active") {
 			// A QoS 0 PUBLISH to a topic id the gateway no longer knows is answered with PUBACK (6.7).
@@ -150,7 +150,7 @@ export class Lane {
 	/** The head operation is finished (`error` when it failed): tell the application, start the next. */
 	complete(error: ProtocolError | undefined, now: number): void {
 		this.link.request = undefined;
-		this.#finish(this.#queue.peek() as Operation, error);
+		this.finish(this.queue.peek() as Operation, error);
 		this.advance(now);
 	}
 
@@ -160,22 +160,22 @@ export class Lane {
 		this.advance(now);
 	}
 
-	#finish(op: Operation, error: ProtocolError | undefined): void {
-		this.#queue.shift();
+	private finish(op: Operation, error: ProtocolError | undefined): void {
+		this.queue.shift();
 		settle(op, error);
 	}
 
 	/** A clean session at the gateway: a PUBREL in progress starts over, subscriptions are made again first. */
 	startedClean(): void {
-		const head = this.#queue.peek();
+		const head = this.queue.peek();
 		if (head?.kind === "publish") head.released = false;
-		const old = this.#taken();
+		const old = this.taken();
 		const queued = new Set<string>();
 		for (let i = 0; i < old.length; i++) {
 			const op = old[i];
 			if (op.kind === "subscribe") queued.add(op.topic);
 		}
-		const queue = this.#queue;
+		const queue = this.queue;
 		this.subscriptions.forEach((s, topic) => {
 			if (s.active && !queued.has(topic)) queue.push({ kind: "subscribe", topic, qos: s.qos, rejections: 0 });
 		});
@@ -184,10 +184,10 @@ export class Lane {
 
 	/** Completes every waiting callback with `error`; QoS 1/2 messages stay for `outgoing`. */
 	failPending(error: ProtocolError): void {
-		const old = this.#taken();
+		const old = this.taken();
 		for (let i = 0; i < old.length; i++) {
 			const op = old[i];
-			if (op.kind === "publish" && op.qos > 0) this.#queue.push(op);
+			if (op.kind === "publish" && op.qos > 0) this.queue.push(op);
 			settle(op, error);
 		}
 		this.link.request = undefined;
@@ -195,20 +195,20 @@ export class Lane {
 
 	/** QoS 1/2 messages not yet acknowledged, for the durable state. */
 	outgoing(): StoredPublish[] {
-		const old = this.#taken();
+		const old = this.taken();
 		const out: StoredPublish[] = [];
 		for (let i = 0; i < old.length; i++) {
 			const op = old[i];
-			this.#queue.push(op);
+			this.queue.push(op);
 			if (op.kind === "publish" && op.qos > 0) out.push({ topic: op.topic, payload: op.payload, qos: op.qos as 1 | 2, retain: op.retain, msgId: op.msgId, released: op.released });
 		}
 		return out;
 	}
 
 	/** Empties the queue into an array (a walk without Fifo's iterator, which costs flash on XS). */
-	#taken(): Operation[] {
+	private taken(): Operation[] {
 		const out: Operation[] = [];
-		for (let op = this.#queue.shift(); op; op = this.#queue.shift()) out.push(op);
+		for (let op = this.queue.shift(); op; op = this.queue.shift()) out.push(op);
 		return out;
 	}
 
@@ -218,7 +218,7 @@ export class Lane {
 		const outgoing = state.outgoing;
 		for (let i = 0; i < outgoing.length; i++) {
 			const m = outgoing[i];
-			this.#queue.push({ kind: "publish", topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, msgId: m.msgId, released: m.released, rejections: 0 });
+			this.queue.push({ kind: "publish", topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, msgId: m.msgId, released: m.released, rejections: 0 });
 		}
 	}
 }

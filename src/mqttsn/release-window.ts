@@ -13,47 +13,47 @@ const RECENT = 32;
 
 export class ReleaseWindow {
 	readonly capacity: number;
-	readonly #awaiting = new Set<number>();
-	readonly #recent: number[] = [];
+	private readonly waiting = new Set<number>();
+	private readonly recent: number[] = [];
 
 	constructor(capacity = 64) {
 		this.capacity = capacity;
 	}
 
 	get full(): boolean {
-		return this.#awaiting.size >= this.capacity;
+		return this.waiting.size >= this.capacity;
 	}
 
 	/** The id is awaiting PUBREL or was released lately: a duplicate, whatever the window's fill. */
 	holds(msgId: number): boolean {
-		return this.#awaiting.has(msgId) || this.#recent.indexOf(msgId) >= 0;
+		return this.waiting.has(msgId) || this.recent.indexOf(msgId) >= 0;
 	}
 
 	/** True when this PUBLISH is new and is to be delivered; false for a duplicate, or a new id while full. */
 	accept(msgId: number): boolean {
 		if (this.full || this.holds(msgId)) return false;
-		this.#awaiting.add(msgId);
+		this.waiting.add(msgId);
 		return true;
 	}
 
 	/** PUBREL arrived. */
 	release(msgId: number): void {
-		if (!this.#awaiting.delete(msgId)) return;
-		if (this.#recent.length === RECENT) this.#recent.shift();
-		this.#recent.push(msgId);
+		if (!this.waiting.delete(msgId)) return;
+		if (this.recent.length === RECENT) this.recent.shift();
+		this.recent.push(msgId);
 	}
 
 	/** A new session: the sender numbers from scratch. */
 	clear(): void {
-		this.#awaiting.clear();
-		this.#recent.length = 0;
+		this.waiting.clear();
+		this.recent.length = 0;
 	}
 
 	awaiting(): number[] {
-		return [...this.#awaiting];
+		return [...this.waiting];
 	}
 
 	restore(ids: readonly number[]): void {
-		for (let i = 0; i < ids.length && !this.full; i++) this.#awaiting.add(ids[i]);
+		for (let i = 0; i < ids.length && !this.full; i++) this.waiting.add(ids[i]);
 	}
 }

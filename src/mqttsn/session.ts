@@ -58,8 +58,8 @@ const STATUS = { waking: "connecting", "falling-asleep": "disconnecting" } as co
 export class MqttSnSession {
 	readonly clientId: string;
 	readonly dropped: DropCounts;
-	readonly #link: GatewayLink;
-	readonly #lane: Lane;
+	private readonly link: GatewayLink;
+	private readonly lane: Lane;
 
 	constructor(options: MqttSnSessionOptions) {
 		const random = options.random ?? Math.random;
@@ -93,19 +93,19 @@ export class MqttSnSession {
 			gateway: options.gateway,
 			will: options.will,
 		});
-		this.#link = link;
+		this.link = link;
 		this.dropped = link.dropped;
-		this.#lane = new Lane(link);
-		if (options.state) this.#restore(options.state);
+		this.lane = new Lane(link);
+		if (options.state) this.restore(options.state);
 	}
 
 	get status(): SessionStatus {
-		const state = this.#link.state;
+		const state = this.link.state;
 		return state === "waking" || state === "falling-asleep" ? STATUS[state] : state;
 	}
 
 	get gateway(): Gateway | undefined {
-		return this.#link.gateway;
+		return this.link.gateway;
 	}
 
 	/**
@@ -114,17 +114,17 @@ export class MqttSnSession {
 	 * should wake it with PINGREQ rather than start over.
 	 */
 	get asleepAtGateway(): boolean {
-		return asleepAtGateway(this.#link);
+		return asleepAtGateway(this.link);
 	}
 
 	/** Nothing queued, nothing awaiting an answer in the lane. */
 	get idle(): boolean {
-		return this.#lane.idle;
+		return this.lane.idle;
 	}
 
 	/** A configured gateway whose host name the board has just resolved. */
 	setGateway(gateway: Gateway): void {
-		const link = this.#link;
+		const link = this.link;
 		if (link.gateway && !sameEndpoint(link.gateway, gateway.address, gateway.port)) link.topics.clear();
 		link.gateway = gateway;
 		link.configured = true;
@@ -134,7 +134,7 @@ export class MqttSnSession {
 
 	/** Connects (searching first when no gateway is known); from asleep, becomes active again. */
 	connect(now: number): void {
-		connect(this.#link, now);
+		connect(this.link, now);
 	}
 
 	/**
@@ -143,7 +143,7 @@ export class MqttSnSession {
 	 * queued, for an invalid topic, a message over the maximum size or a full queue.
 	 */
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
-		const link = this.#link;
+		const link = this.link;
 		// A topic with an id was checked when it got it (configuration, or the gateway's REGISTER).
 		const id = link.topics.idOf(topic);
 		if (!id) validateTopicName(topic);
@@ -155,8 +155,8 @@ export class MqttSnSession {
 		if (qos === -1) {
 			if (!id || id.topicIdType === sn.TOPIC_NORMAL) throw new ProtocolError("INVALID_TOPIC", `QoS -1 needs a predefined or short topic, not "${topic}"`);
 			if (!link.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
-		} else if (qos !== 0 || !id || link.state !== "active" || link.request || !this.#lane.idle) {
-			this.#lane.enqueue({ kind: "publish", topic, payload, qos, retain, msgId: 0, released: false, rejections: 0, done }, now);
+		} else if (qos !== 0 || !id || link.state !== "active" || link.request || !this.lane.idle) {
+			this.lane.enqueue({ kind: "publish", topic, payload, qos, retain, msgId: 0, released: false, rejections: 0, done }, now);
 			return;
 		}
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
@@ -167,21 +167,21 @@ export class MqttSnSession {
 	/** Subscribes to a filter (wildcards allowed), a predefined topic or a short name. */
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): void {
 		validateTopicFilter(topic);
-		this.#lane.subscriptions.set(topic, { qos, active: false });
-		this.#lane.enqueue({ kind: "subscribe", topic, qos, rejections: 0, done }, now);
+		this.lane.subscriptions.set(topic, { qos, active: false });
+		this.lane.enqueue({ kind: "subscribe", topic, qos, rejections: 0, done }, now);
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): void {
 		validateTopicFilter(topic);
-		this.#lane.subscriptions.delete(topic);
-		this.#lane.enqueue({ kind: "unsubscribe", topic, qos: 0, rejections: 0, done }, now);
+		this.lane.subscriptions.delete(topic);
+		this.lane.enqueue({ kind: "unsubscribe", topic, qos: 0, rejections: 0, done }, now);
 	}
 
 	/** Changes the will at the gateway (WILLTOPICUPD, then WILLMSGUPD); undefined deletes it. */
 	updateWill(will: Will | undefined, now: number, done?: Done): void {
 		if (will) validateTopicName(will.topic);
-		this.#link.will = will;
-		const lane = this.#lane;
+		this.link.will = will;
+		const lane = this.lane;
 		if (!will) {
 			lane.enqueue({ kind: "willtopic", will, rejections: 0, done }, now);
 			return;
@@ -192,28 +192,28 @@ export class MqttSnSession {
 
 	/** Goes to sleep for `duration` seconds (DISCONNECT with a duration): the gateway buffers for us. */
 	sleep(duration: number, now: number): void {
-		sleep(this.#link, duration, now);
+		sleep(this.link, duration, now);
 	}
 
 	/** Asleep: wakes to collect buffered messages (PINGREQ with the client id); PINGRESP puts it back to sleep. */
 	checkMessages(now: number): void {
-		checkMessages(this.#link, now);
+		checkMessages(this.link, now);
 	}
 
 	/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
 	disconnect(now: number): void {
-		disconnect(this.#link, now);
+		disconnect(this.link, now);
 	}
 
 	/** Completes every waiting callback with `error` (the client is stopping); messages stay for `exportState`. */
 	failPending(error: ProtocolError): void {
-		this.#lane.failPending(error);
+		this.lane.failPending(error);
 	}
 
 	exportState(): SessionState {
-		const link = this.#link;
+		const link = this.link;
 		const subscriptions: { topic: string; qos: 0 | 1 | 2 }[] = [];
-		this.#lane.subscriptions.forEach((s, topic) => {
+		this.lane.subscriptions.forEach((s, topic) => {
 			if (s.active) subscriptions.push({ topic, qos: s.qos });
 		});
 		return {
@@ -222,7 +222,7 @@ export class MqttSnSession {
 			nextMsgId: link.nextMsgId,
 			registrations: link.topics.registrations(),
 			subscriptions,
-			outgoing: this.#lane.outgoing(),
+			outgoing: this.lane.outgoing(),
 			awaitingRelease: link.incoming.awaiting(),
 		};
 	}
@@ -231,7 +231,7 @@ export class MqttSnSession {
 
 	/** A datagram arrived from `address`:`port`. Bad ones are counted in `dropped`, never thrown. */
 	received(datagram: Uint8Array, address: string, port: number, now: number): void {
-		const link = this.#link;
+		const link = this.link;
 		const dropped = link.dropped;
 		const gateway = link.gateway;
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
@@ -268,12 +268,12 @@ export class MqttSnSession {
 			else dropped.foreign++;
 			return;
 		}
-		if (!this.#handle(message, now)) dropped.unexpected++;
+		if (!this.handle(message, now)) dropped.unexpected++;
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
 	tick(now: number): void {
-		const link = this.#link;
+		const link = this.link;
 		if (link.state === "searching") searchDue(link, now);
 		if (advertiseDue(link, now) || retransmit(link, now)) return;
 		keepAlive(link, now);
@@ -281,7 +281,7 @@ export class MqttSnSession {
 
 	/** When `tick` must next be called, or undefined when nothing is pending. */
 	nextTimeout(): number | undefined {
-		const link = this.#link;
+		const link = this.link;
 		const state = link.state;
 		let next = Math.min(keepAliveDeadline(link), retransmitDeadline(link));
 		if (state === "searching") next = Math.min(next, link.search?.nextTimeout() ?? Infinity);
@@ -290,16 +290,16 @@ export class MqttSnSession {
 	}
 
 	pollTransmit(): Datagram | undefined {
-		return this.#link.transmit.shift();
+		return this.link.transmit.shift();
 	}
 
 	pollEvent(): SessionEvent | undefined {
-		return this.#link.events.shift();
+		return this.link.events.shift();
 	}
 
 	/** A message from the gateway; false when nothing was waiting for it. */
-	#handle(message: Message, now: number): boolean {
-		const link = this.#link;
+	private handle(message: Message, now: number): boolean {
+		const link = this.link;
 		switch (message.type) {
 			// First: a switch compares its cases in order, and PUBLISH arrives most.
 			case sn.PUBLISH:
@@ -310,7 +310,7 @@ export class MqttSnSession {
 			case sn.GWINFO:
 				return true;
 			case sn.CONNACK:
-				return onConnack(link, this.#lane, message.returnCode, now);
+				return onConnack(link, this.lane, message.returnCode, now);
 			case sn.WILLTOPICREQ:
 			case sn.WILLMSGREQ:
 				return onWillPrompt(link, message.type, now);
@@ -332,22 +332,22 @@ export class MqttSnSession {
 			case sn.UNSUBACK:
 			case sn.WILLTOPICRESP:
 			case sn.WILLMSGRESP:
-				return this.#lane.answer(message, now);
+				return this.lane.answer(message, now);
 			default:
 				// CONNECT and the other client messages: a gateway does not send these.
 				return false;
 		}
 	}
 
-	#restore(state: SessionState): void {
-		const link = this.#link;
+	private restore(state: SessionState): void {
+		const link = this.link;
 		if (!link.gateway && state.gateway) link.gateway = state.gateway;
 		if (state.asleep && link.gateway) link.state = "asleep";
 		link.nextMsgId = state.nextMsgId >= 1 && state.nextMsgId <= 0xffff ? state.nextMsgId : 1;
 		const registrations = state.registrations;
 		for (let i = 0; i < registrations.length; i++) link.topics.register(registrations[i].topicName, registrations[i].topicId);
 		link.incoming.restore(state.awaitingRelease);
-		this.#lane.restore(state);
+		this.lane.restore(state);
 	}
 }
 

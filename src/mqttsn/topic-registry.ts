@@ -21,11 +21,11 @@ export interface TopicId {
 
 export class TopicRegistry {
 	/** Predefined names and ids, both ways (no maps without any). A name may also have a registered id. */
-	readonly #predefined: Map<string, TopicId> | undefined;
-	readonly #predefinedNames: Map<number, string> | undefined;
+	private readonly predefined: Map<string, TopicId> | undefined;
+	private readonly predefinedNames: Map<number, string> | undefined;
 	/** Registered (normal) ids, both ways, oldest first. */
-	readonly #byName = new Map<string, TopicId>();
-	readonly #byId = new Map<number, string>();
+	private readonly byName = new Map<string, TopicId>();
+	private readonly byId = new Map<number, string>();
 	readonly capacity: number;
 
 	/** `predefined`: topic name -> id, ids 1-65534 (the same table the gateway is configured with). */
@@ -33,8 +33,8 @@ export class TopicRegistry {
 		this.capacity = capacity;
 		const names = Object.keys(predefined);
 		if (names.length === 0) return;
-		const byName = (this.#predefined = new Map());
-		const byId = (this.#predefinedNames = new Map());
+		const byName = (this.predefined = new Map());
+		const byId = (this.predefinedNames = new Map());
 		for (let i = 0; i < names.length; i++) {
 			const name = names[i];
 			const id = predefined[name];
@@ -46,7 +46,7 @@ export class TopicRegistry {
 
 	/** How `name` travels without registering, if it can: predefined first, then as a short name. */
 	fixedId(name: string): TopicId | undefined {
-		const predefined = this.#predefined?.get(name);
+		const predefined = this.predefined?.get(name);
 		if (predefined) return predefined;
 		if (isShortTopicName(name)) return { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) };
 		return undefined;
@@ -55,55 +55,55 @@ export class TopicRegistry {
 	/** How `name` travels now, or undefined while it needs a REGISTER. */
 	idOf(name: string): TopicId | undefined {
 		// Registered first: the hot path of a client publishing to its own topics.
-		return this.#byName.get(name) ?? this.fixedId(name);
+		return this.byName.get(name) ?? this.fixedId(name);
 	}
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
 		if (topicIdType === TOPIC_SHORT) return shortTopicName(topicId);
-		return topicIdType === TOPIC_PREDEFINED ? this.#predefinedNames?.get(topicId) : this.#byId.get(topicId);
+		return topicIdType === TOPIC_PREDEFINED ? this.predefinedNames?.get(topicId) : this.byId.get(topicId);
 	}
 
 	/** Registered ids held. */
 	get size(): number {
-		return this.#byId.size;
+		return this.byId.size;
 	}
 
 	/** A peer's REGISTER: false, with nothing stored, for a new name and id while full. */
 	accept(name: string, topicId: number): boolean {
-		if (this.#byId.size >= this.capacity && !this.#byId.has(topicId) && !this.#byName.has(name)) return false;
+		if (this.byId.size >= this.capacity && !this.byId.has(topicId) && !this.byName.has(name)) return false;
 		this.register(name, topicId);
 		return true;
 	}
 
 	/** A normal id assigned by the gateway (REGACK, SUBACK); full, the oldest is forgotten. */
 	register(name: string, topicId: number): void {
-		const known = this.#byName.get(name);
+		const known = this.byName.get(name);
 		if (known) this.forget(known.topicId);
 		this.forget(topicId);
-		if (this.#byId.size >= this.capacity) this.forget(this.#byId.keys().next().value as number);
-		this.#byName.set(name, { topicIdType: TOPIC_NORMAL, topicId });
-		this.#byId.set(topicId, name);
+		if (this.byId.size >= this.capacity) this.forget(this.byId.keys().next().value as number);
+		this.byName.set(name, { topicIdType: TOPIC_NORMAL, topicId });
+		this.byId.set(topicId, name);
 	}
 
 	/** The gateway said "invalid topic id": register again before the next use. */
 	forget(topicId: number): void {
-		const name = this.#byId.get(topicId);
+		const name = this.byId.get(topicId);
 		if (name === undefined) return;
-		this.#byId.delete(topicId);
-		this.#byName.delete(name);
+		this.byId.delete(topicId);
+		this.byName.delete(name);
 	}
 
 	/** A new session (clean, or another gateway): normal ids are void. */
 	clear(): void {
-		this.#byId.clear();
-		this.#byName.clear();
+		this.byId.clear();
+		this.byName.clear();
 	}
 
 	/** Normal registrations, for the durable state. */
 	registrations(): { readonly topicId: number; readonly topicName: string }[] {
 		const out: { topicId: number; topicName: string }[] = [];
-		this.#byId.forEach((topicName, topicId) => out.push({ topicId, topicName }));
+		this.byId.forEach((topicName, topicId) => out.push({ topicId, topicName }));
 		return out;
 	}
 }
