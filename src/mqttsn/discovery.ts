@@ -30,13 +30,14 @@ export function sameEndpoint(gateway: Gateway, address: string, port: number): b
 }
 
 export class SearchSchedule {
-	private readonly backoff: Backoff;
-	private readonly tGwInfo: number;
-	private searchAt = Infinity;
+	private declare readonly backoff: Backoff;
+	private declare readonly tGwInfo: number;
+	private declare searchAt: number;
 
 	constructor(tSearchGw: number, tGwInfo: number, maxDelay: number, random: () => number) {
 		this.backoff = new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, maxDelay), random });
 		this.tGwInfo = tGwInfo;
+		this.searchAt = Infinity;
 	}
 
 	get searching(): boolean {
@@ -71,12 +72,13 @@ export class SearchSchedule {
 }
 
 export class AdvertiseWatch {
-	private readonly missed: number;
-	private deadline = Infinity;
+	private declare readonly missed: number;
+	private declare deadline: number;
 
 	/** `missed`: N_ADV, ADVERTISEs in a row that may go missing before the gateway is lost. */
 	constructor(missed: number) {
 		this.missed = missed;
+		this.deadline = Infinity;
 	}
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */

@@ -50,13 +50,15 @@ export interface WillOp {
 export type Operation = PublishOp | SubscribeOp | WillOp;
 
 export class Lane {
-	readonly link: GatewayLink;
-	private queue = new Fifo<Operation>();
+	declare readonly link: GatewayLink;
+	private declare queue: Fifo<Operation>;
 	/** Subscriptions the application wants; `active` once the gateway acknowledged them. */
-	readonly subscriptions = new Map<string, { qos: 0 | 1 | 2; active: boolean }>();
+	declare readonly subscriptions: Map<string, { qos: 0 | 1 | 2; active: boolean }>;
 
 	constructor(link: GatewayLink) {
 		this.link = link;
+		this.queue = new Fifo();
+		this.subscriptions = new Map();
 	}
 
 	/** Nothing queued, nothing awaiting an answer. */

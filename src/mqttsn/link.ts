@@ -71,31 +71,37 @@ export interface LinkParts {
 }
 
 export class GatewayLink {
-	state: State = "disconnected";
-	gateway: Gateway | undefined;
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
+	declare state: State;
+	declare gateway: Gateway | undefined;
 	/** Configured, not discovered: never forgotten, never searched for. */
-	configured: boolean;
-	will: Will | undefined;
+	declare configured: boolean;
+	declare will: Will | undefined;
 	/** CONNECT (with the will prompts), DISCONNECT, PINGREQ. */
-	control: Exchange | undefined;
+	declare control: Exchange | undefined;
 	/** The lane's one outstanding request (lane.ts). */
-	request: Exchange | undefined;
-	lastSent = 0;
-	nextMsgId = 1;
-	readonly transmit = new Fifo<Datagram>();
-	readonly events = new Fifo<SessionEvent>();
-	readonly dropped: DropCounts = { malformed: 0, oversized: 0, unknownType: 0, foreign: 0, unexpected: 0, overflow: 0 };
-
-	readonly clientId: string;
-	readonly cleanSession: boolean;
-	readonly limits: Limits;
-	readonly topics: TopicRegistry;
-	readonly incoming: ReleaseWindow;
-	readonly search: SearchSchedule | undefined;
-	readonly searchTarget: SearchTarget | undefined;
-	readonly advertise: AdvertiseWatch;
+	declare request: Exchange | undefined;
+	declare lastSent: number;
+	declare nextMsgId: number;
+	declare readonly transmit: Fifo<Datagram>;
+	declare readonly events: Fifo<SessionEvent>;
+	declare readonly dropped: DropCounts;
+	declare readonly clientId: string;
+	declare readonly cleanSession: boolean;
+	declare readonly limits: Limits;
+	declare readonly topics: TopicRegistry;
+	declare readonly incoming: ReleaseWindow;
+	declare readonly search: SearchSchedule | undefined;
+	declare readonly searchTarget: SearchTarget | undefined;
+	declare readonly advertise: AdvertiseWatch;
 
 	constructor(parts: LinkParts) {
+		this.state = "disconnected";
+		this.lastSent = 0;
+		this.nextMsgId = 1;
+		this.transmit = new Fifo();
+		this.events = new Fifo();
+		this.dropped = { malformed: 0, oversized: 0, unknownType: 0, foreign: 0, unexpected: 0, overflow: 0 };
 		this.clientId = parts.clientId;
 		this.cleanSession = parts.cleanSession;
 		this.limits = parts.limits;

@@ -12,12 +12,14 @@
 const RECENT = 32;
 
 export class ReleaseWindow {
-	readonly capacity: number;
-	private readonly waiting = new Set<number>();
-	private readonly recent: number[] = [];
+	declare readonly capacity: number;
+	private declare readonly waiting: Set<number>;
+	private declare readonly recent: number[];
 
 	constructor(capacity = 64) {
 		this.capacity = capacity;
+		this.waiting = new Set();
+		this.recent = [];
 	}
 
 	get full(): boolean {

@@ -56,10 +56,10 @@ export const N_ADV = 2; // 2-3
 const STATUS = { waking: "connecting", "falling-asleep": "disconnecting" } as const;
 
 export class MqttSnSession {
-	readonly clientId: string;
-	readonly dropped: DropCounts;
-	private readonly link: GatewayLink;
-	private readonly lane: Lane;
+	declare readonly clientId: string;
+	declare readonly dropped: DropCounts;
+	private declare readonly link: GatewayLink;
+	private declare readonly lane: Lane;
 
 	constructor(options: MqttSnSessionOptions) {
 		const random = options.random ?? Math.random;

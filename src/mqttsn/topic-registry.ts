@@ -21,16 +21,18 @@ export interface TopicId {
 
 export class TopicRegistry {
 	/** Predefined names and ids, both ways (no maps without any). A name may also have a registered id. */
-	private readonly predefined: Map<string, TopicId> | undefined;
-	private readonly predefinedNames: Map<number, string> | undefined;
+	private declare readonly predefined: Map<string, TopicId> | undefined;
+	private declare readonly predefinedNames: Map<number, string> | undefined;
 	/** Registered (normal) ids, both ways, oldest first. */
-	private readonly byName = new Map<string, TopicId>();
-	private readonly byId = new Map<number, string>();
-	readonly capacity: number;
+	private declare readonly byName: Map<string, TopicId>;
+	private declare readonly byId: Map<number, string>;
+	declare readonly capacity: number;
 
 	/** `predefined`: topic name -> id, ids 1-65534 (the same table the gateway is configured with). */
 	constructor(predefined: Readonly<Record<string, number>> = {}, capacity = 64) {
 		this.capacity = capacity;
+		this.byName = new Map();
+		this.byId = new Map();
 		const names = Object.keys(predefined);
 		if (names.length === 0) return;
 		const byName = (this.predefined = new Map());
