@@ -244,43 +244,68 @@ export function isShortTopicName(name: string): boolean {
 }
 
 /**
- * Each message's fields after MsgType, in wire order (5.4), for the codec: pairs of
- * field name and kind, indexed by MsgType (PUBLISH, the hot one, has code of its own).
- * Kinds: 0 one octet, 1 two octets, 2 UTF-8 to the end (not empty), 3 octets to the end,
- * 4 | bits << 4 the Flags octet (bits: 1 DUP, 2 QoS, 4 Retain, 8 Will, 16 CleanSession,
- * 32 TopicIdType of the topic that follows), 5 that topic (a name, or a predefined id or
- * short name in two octets), 6 ProtocolId. Plus 8: the field and what follows may be
- * absent, the message ending there.
+ * Each message's fields after MsgType, in wire order (5.4), for the codec, indexed by
+ * MsgType (PUBLISH, the hot one, has code of its own; "-" is a reserved type). Each field
+ * is name:kind, the kinds being b one octet, w two octets, s UTF-8 to the end (not
+ * empty), d octets to the end, f<bits> the Flags octet (bits: 1 DUP, 2 QoS, 4 Retain,
+ * 8 Will, 16 CleanSession, 32 TopicIdType of the topic that follows), t that topic (a
+ * name, or a predefined id or short name in two octets), p ProtocolId; a trailing ? says
+ * the field, and what follows, may be absent, the message ending there. Written as text
+ * and turned into numbers once, at load (on the device, when the image is built): the
+ * text takes less flash than the arrays it becomes.
  */
-export const SHAPES: readonly (readonly (string | number)[] | undefined)[] = [
-	/* ADVERTISE */ ["gwId", 0, "duration", 1],
-	/* SEARCHGW */ ["radius", 0],
-	/* GWINFO */ ["gwId", 0, "gwAdd", 3 | 8],
-	undefined,
-	/* CONNECT */ ["", 4 | (24 << 4), "", 6, "duration", 1, "clientId", 2],
-	/* CONNACK */ ["returnCode", 0],
-	/* WILLTOPICREQ */ [],
-	/* WILLTOPIC */ ["", 4 | 8 | (6 << 4), "willTopic", 2],
-	/* WILLMSGREQ */ [],
-	/* WILLMSG */ ["willMsg", 3],
-	/* REGISTER */ ["topicId", 1, "msgId", 1, "topicName", 2],
-	/* REGACK */ ["topicId", 1, "msgId", 1, "returnCode", 0],
-	undefined,
-	/* PUBACK */ ["topicId", 1, "msgId", 1, "returnCode", 0],
-	/* PUBCOMP */ ["msgId", 1],
-	/* PUBREC */ ["msgId", 1],
-	/* PUBREL */ ["msgId", 1],
-	undefined,
-	/* SUBSCRIBE */ ["", 4 | (35 << 4), "msgId", 1, "topic", 5],
-	/* SUBACK */ ["", 4 | (2 << 4), "topicId", 1, "msgId", 1, "returnCode", 0],
-	/* UNSUBSCRIBE */ ["", 4 | (32 << 4), "msgId", 1, "topic", 5],
-	/* UNSUBACK */ ["msgId", 1],
-	/* PINGREQ */ ["clientId", 2 | 8],
-	/* PINGRESP */ [],
-	/* DISCONNECT */ ["duration", 1 | 8],
-	undefined,
-	/* WILLTOPICUPD */ ["", 4 | 8 | (6 << 4), "willTopic", 2],
-	/* WILLTOPICRESP */ ["returnCode", 0],
-	/* WILLMSGUPD */ ["willMsg", 3],
-	/* WILLMSGRESP */ ["returnCode", 0],
+const FIELDS = [
+	/* ADVERTISE */ "gwId:b duration:w",
+	/* SEARCHGW */ "radius:b",
+	/* GWINFO */ "gwId:b gwAdd:d?",
+	"-",
+	/* CONNECT */ ":f24 :p duration:w clientId:s",
+	/* CONNACK */ "returnCode:b",
+	/* WILLTOPICREQ */ "",
+	/* WILLTOPIC */ ":f6? willTopic:s",
+	/* WILLMSGREQ */ "",
+	/* WILLMSG */ "willMsg:d",
+	/* REGISTER */ "topicId:w msgId:w topicName:s",
+	/* REGACK */ "topicId:w msgId:w returnCode:b",
+	/* PUBLISH */ "-",
+	/* PUBACK */ "topicId:w msgId:w returnCode:b",
+	/* PUBCOMP */ "msgId:w",
+	/* PUBREC */ "msgId:w",
+	/* PUBREL */ "msgId:w",
+	"-",
+	/* SUBSCRIBE */ ":f35 msgId:w topic:t",
+	/* SUBACK */ ":f2 topicId:w msgId:w returnCode:b",
+	/* UNSUBSCRIBE */ ":f32 msgId:w topic:t",
+	/* UNSUBACK */ "msgId:w",
+	/* PINGREQ */ "clientId:s?",
+	/* PINGRESP */ "",
+	/* DISCONNECT */ "duration:w?",
+	"-",
+	/* WILLTOPICUPD */ ":f6? willTopic:s",
+	/* WILLTOPICRESP */ "returnCode:b",
+	/* WILLMSGUPD */ "willMsg:d",
+	/* WILLMSGRESP */ "returnCode:b",
 ];
+
+/**
+ * The same table as the codec walks it: pairs of field name and kind number, kind 0-6
+ * in the order of the letters "bwsdftp", | 8 when optional, a Flags octet's bits << 4.
+ */
+export const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIELDS.map((text) => {
+	if (text === "-") return undefined;
+	const shape: (string | number)[] = [];
+	const fields = text === "" ? [] : text.split(" ");
+	for (let i = 0; i < fields.length; i++) {
+		const field = fields[i];
+		const colon = field.indexOf(":");
+		let kind = "bwsdftp".indexOf(field.charAt(colon + 1));
+		let end = field.length;
+		if (field.charAt(end - 1) === "?") {
+			kind |= 8;
+			end--;
+		}
+		if (end > colon + 2) kind |= Number(field.slice(colon + 2, end)) << 4;
+		shape.push(field.slice(0, colon), kind);
+	}
+	return shape;
+});
