@@ -184,11 +184,13 @@ export class GatewayLink {
 
 /** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
 export function retransmit(link: GatewayLink, now: number): boolean {
-	const { tRetry, nRetry, awakeRetries } = link.limits;
+	const limits = link.limits;
+	const tRetry = limits.tRetry;
+	const nRetry = limits.nRetry;
 	const state = link.state;
 	const control = link.control;
 	if (control && now >= control.sentAt + tRetry) {
-		if (state === "awake" && control.retries >= awakeRetries) {
+		if (state === "awake" && control.retries >= limits.awakeRetries) {
 			connectAgain(link, now);
 			return true;
 		}

@@ -67,11 +67,13 @@ export function publishAnswer(lane: Lane, op: PublishOp, message: Message, now: 
 /** A PUBLISH from the gateway. */
 export function onPublish(link: GatewayLink, message: PublishMessage, now: number): boolean {
 	if (!link.receiving) return false;
-	const { topicIdType, topicId, msgId, qos } = message;
+	const topicId = message.topicId;
+	const msgId = message.msgId;
+	const qos = message.qos;
 	const control = link.control;
 	// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
 	if (link.state === "awake" && control) link.heard(control, now);
-	const topic = link.topics.nameOf(topicIdType, topicId);
+	const topic = link.topics.nameOf(message.topicIdType, topicId);
 	if (topic === undefined) {
 		link.send(encode({ type: sn.PUBACK, topicId, msgId, returnCode: sn.REJECTED_INVALID_TOPIC_ID }), now);
 		return false;

@@ -32,12 +32,13 @@ export function registerAnswer(lane: Lane, op: PublishOp, message: TopicAckMessa
 /** The gateway's REGISTER. */
 export function onRegister(link: GatewayLink, message: RegisterMessage, now: number): boolean {
 	if (!link.receiving) return false;
-	const { topicId, msgId, topicName } = message;
+	const topicId = message.topicId;
+	const topicName = message.topicName;
 	let returnCode = sn.ACCEPTED;
 	if (topicId === 0 || topicId === 0xffff) returnCode = sn.REJECTED_INVALID_TOPIC_ID;
 	else if (!validName(topicName)) returnCode = sn.REJECTED_NOT_SUPPORTED;
 	else if (!link.topics.accept(topicName, topicId)) returnCode = sn.REJECTED_CONGESTION;
-	link.send(encode({ type: sn.REGACK, topicId, msgId, returnCode }), now);
+	link.send(encode({ type: sn.REGACK, topicId, msgId: message.msgId, returnCode }), now);
 	return true;
 }
 

@@ -52,7 +52,7 @@ export class ReleaseWindow {
 	}
 
 	awaiting(): number[] {
-		return [...this.waiting];
+		return Array.from(this.waiting);
 	}
 
 	restore(ids: readonly number[]): void {
