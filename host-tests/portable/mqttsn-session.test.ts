@@ -589,7 +589,7 @@ describe("MQTT-SN session: bad datagrams", () => {
 		from([2, 0x03]);
 		from([2, 0xff]);
 		from(new Array(40).fill(0).map((_, i) => (i === 0 ? 40 : i === 1 ? sn.PUBLISH : 0)));
-		check(session.dropped).toEqual({ malformed: 3, oversized: 1, unknownType: 2, foreign: 0, unexpected: 0 });
+		check(session.dropped).toEqual({ malformed: 3, oversized: 1, unknownType: 2, foreign: 0, unexpected: 0, overflow: 0 });
 		check(events(session)).toHaveLength(0);
 		check(session.status).toBe("active");
 	});

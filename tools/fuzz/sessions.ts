@@ -7,6 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { runCoapServerFuzz } from "../../host-tests/portable/coap-server-fuzz";
+import { runMqttSnSessionFuzz } from "../../host-tests/portable/mqttsn-session-fuzz";
 
 export interface SessionFuzzer {
 	readonly name: string;
@@ -16,6 +17,7 @@ export interface SessionFuzzer {
 
 export const SESSION_FUZZERS: readonly SessionFuzzer[] = [
 	{ name: "coap-server", run: runCoapServerFuzz },
+	{ name: "mqttsn-session", run: runMqttSnSessionFuzz },
 ];
 
 /** Runs every registered fuzzer; one line each; false if any threw. */
