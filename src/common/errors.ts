@@ -14,6 +14,7 @@ export type ProtocolErrorCode =
 	| "KEEP_ALIVE_TIMEOUT" // nothing arrived from the peer in time
 	| "CONNECT_TIMEOUT" // the peer never answered the connect request
 	| "QUEUE_FULL" // more queued messages than configured
+	| "TABLE_FULL" // a peer filled a table past its configured cap (the link is closed)
 	| "CONNECTION_LOST" // the transport closed under a request, or the connection broke
 	| "CONNECT_FAILED" // no connection to the peer: the name did not resolve, the port refused, the network is down
 	| "TLS_CERTIFICATE_REJECTED" // the server's certificate failed verification (unknown CA, other host name, expired)
