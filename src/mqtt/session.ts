@@ -106,6 +106,7 @@ export class MqttSession {
 	#awaitingRelease: Set<number> | undefined;
 	#events: SessionEvent[] = [];
 	#eventHead = 0;
+	readonly #maxPacketSize: number;
 	#status: SessionStatus = "offline";
 	#openedAt = 0;
 	#nextPacketId = 1;
@@ -113,7 +114,8 @@ export class MqttSession {
 	constructor(options: SessionOptions) {
 		this.#options = options;
 		this.#keepAlive = new KeepAlive(options.keepAlive);
-		this.#reader = new PacketReader(options.maxPacketSize ?? 8192);
+		this.#maxPacketSize = options.maxPacketSize ?? 8192;
+		this.#reader = new PacketReader(this.#maxPacketSize);
 		if (options.clientId === "") {
 			if (!options.cleanSession) throw new ConfigError("clientId", "a non-empty client id when the session is persistent (cleanSession false)");
 			this.clientId = generateClientId(options.random ?? Math.random);
@@ -237,20 +239,35 @@ export class MqttSession {
 	 */
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
 		const field = (this.#topics ??= new TopicCache()).field(topic);
-		if (qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `QoS ${qos} does not exist`);
-		const remaining = field.length + (qos ? 2 : 0) + payload.length;
-		const size = 1 + varIntLength(remaining) + remaining;
-		const max = this.#options.maxPacketSize ?? 8192;
-		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes is over the ${max}-byte maximum`);
-		const first = 0x30 | (qos << 1) | (retain ? 1 : 0);
-		if (qos === 0 && this.sendsAtOnce) {
+		let remaining = field.length + payload.length + (qos ? 2 : 0);
+		const size = remaining + (remaining < 128 ? 2 : 1 + varIntLength(remaining));
+		if (size > this.#maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes is over the ${this.#maxPacketSize}-byte maximum`);
+		if (qos === 0 && this.#status !== "offline" && !this.#flows?.queue.length) {
+			// The hot path: straight into the transmit chunk, nothing allocated per message
+			// (writePublish's steps, inlined: a call with seven arguments costs XS as much).
 			const out = this.#out;
-			writePublish(out.reserve(size), out.offset, first, remaining, field, 0, payload);
-			out.commit(size);
+			let chunk = out.chunk;
+			let at = out.offset;
+			if (!chunk || at + size > chunk.length) {
+				chunk = out.reserve(size);
+				at = out.offset;
+			}
+			out.offset = at + size;
+			out.bytes += size;
+			chunk[at++] = retain ? 0x31 : 0x30;
+			while (remaining > 127) {
+				chunk[at++] = (remaining & 127) | 128;
+				remaining >>= 7;
+			}
+			chunk[at++] = remaining;
+			chunk.set(field, at);
+			chunk.set(payload, at + field.length);
 			this.#keepAlive.lastSent = now;
-			done?.();
+			if (done) done();
 			return;
 		}
+		if (qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `QoS ${qos} does not exist`);
+		const first = 0x30 | (qos << 1) | (retain ? 1 : 0);
 		const packet = new Uint8Array(size);
 		writePublish(packet, 0, first, remaining, field, qos ? UNASSIGNED_ID : 0, payload);
 		(this.#flows ??= new Inflight(this.#options.inflightWindow ?? 16, this.#options.maxQueued ?? 100)).add(packet, qos, done);

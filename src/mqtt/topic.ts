@@ -60,18 +60,20 @@ export function topicProblem(bytes: Uint8Array, start: number, end: number, filt
  * two or three topics, so each is walked once, not on every PUBLISH.
  */
 export class TopicCache {
-	readonly #names: string[] = [];
-	readonly #fields: Uint8Array[] = [];
-	#next = 0;
+	// Public, not #private: this runs on every PUBLISH, and XS reads a private field ten times slower.
+	readonly names: string[] = [];
+	readonly fields: Uint8Array[] = [];
+	/** The entry the next new topic replaces: four at most. */
+	next = 0;
 
 	field(topic: string): Uint8Array {
-		const names = this.#names;
-		for (let i = 0; i < names.length; i++) if (names[i] === topic) return this.#fields[i];
+		const names = this.names;
+		for (let i = 0; i < names.length; i++) if (names[i] === topic) return this.fields[i];
 		const field = topicField(topic, false);
-		const at = this.#next;
-		this.#next = (at + 1) & 3;
+		const at = this.next;
+		this.next = (at + 1) & 3;
 		names[at] = topic;
-		this.#fields[at] = field;
+		this.fields[at] = field;
 		return field;
 	}
 }

@@ -1,39 +1,45 @@
 /**
  * Bytes the session wants sent, packed into shared chunks: a packet is written straight
  * into the current chunk (no Uint8Array per packet), and `poll` hands each chunk out whole,
- * so a burst of PUBLISHes costs one allocation per chunk, not one per message. A chunk
- * handed out is never written again (the stream may keep it until sent).
+ * so a burst of PUBLISHes costs one allocation per TCP segment, not one per message. A
+ * chunk handed out is never written again (the stream may keep it until sent).
+ *
+ * The first chunk after a poll is small, since most writes are one acknowledgement or
+ * PINGREQ; a burst that outgrows it moves (one copy of at most SMALL bytes) into a chunk
+ * that holds a whole segment. The cursor fields are public for the session's PUBLISH
+ * path: private fields cost XS ten times as much to read.
  */
-import { Fifo } from "../common/fifo";
 
-/** Chunk size: a few lamp PUBLISHes; a larger packet gets a chunk of its own size. */
-const CHUNK = 512;
+/** Bytes that fill a TCP segment (1500-byte MTU less IP and TCP headers), plus room for the packet that crosses it. */
+const SEGMENT = 1460 + 128;
+const SMALL = 128;
 
 export class Transmit {
-	readonly #ready = new Fifo<Uint8Array>();
-	#chunk: Uint8Array | undefined;
-	/** Where the next packet goes in `chunk`. */
+	/** Finished chunks, oldest first. */
+	readonly ready: Uint8Array[] = [];
+	/** The chunk being filled, and where the next packet goes in it. */
+	chunk: Uint8Array | undefined;
 	offset = 0;
-	#bytes = 0;
-
 	/** Bytes waiting to be polled. */
-	get bytes(): number {
-		return this.#bytes;
-	}
+	bytes = 0;
 
 	/** A chunk with room for `size` bytes at `offset`; write them, then `commit(size)`. */
 	reserve(size: number): Uint8Array {
-		let chunk = this.#chunk;
-		if (!chunk || this.offset + size > chunk.length) {
-			this.#finish();
-			chunk = this.#chunk = new Uint8Array(size > CHUNK ? size : CHUNK);
+		const chunk = this.chunk;
+		const end = this.offset + size;
+		if (chunk && end <= chunk.length) return chunk;
+		if (chunk && chunk.length === SMALL && end <= SEGMENT) {
+			const grown = (this.chunk = new Uint8Array(SEGMENT));
+			grown.set(chunk);
+			return grown;
 		}
-		return chunk;
+		this.#finish();
+		return (this.chunk = new Uint8Array(size > SMALL ? (size > SEGMENT ? size : SEGMENT) : SMALL));
 	}
 
 	commit(size: number): void {
 		this.offset += size;
-		this.#bytes += size;
+		this.bytes += size;
 	}
 
 	/** Queues a copy of an encoded packet. */
@@ -44,23 +50,23 @@ export class Transmit {
 
 	/** The next run of bytes to write, oldest first. */
 	poll(): Uint8Array | undefined {
-		if (this.#ready.length === 0) this.#finish();
-		const bytes = this.#ready.shift();
-		if (bytes) this.#bytes -= bytes.length;
+		if (this.ready.length === 0) this.#finish();
+		const bytes = this.ready.shift();
+		if (bytes) this.bytes -= bytes.length;
 		return bytes;
 	}
 
 	/** Forgets everything unsent (the connection is gone). */
 	clear(): void {
-		this.#ready.clear();
-		this.#chunk = undefined;
-		this.offset = this.#bytes = 0;
+		this.ready.length = 0;
+		this.chunk = undefined;
+		this.offset = this.bytes = 0;
 	}
 
 	#finish(): void {
-		const chunk = this.#chunk;
-		if (chunk && this.offset > 0) this.#ready.push(this.offset === chunk.length ? chunk : chunk.subarray(0, this.offset));
-		this.#chunk = undefined;
+		const chunk = this.chunk;
+		if (chunk && this.offset > 0) this.ready.push(this.offset === chunk.length ? chunk : chunk.subarray(0, this.offset));
+		this.chunk = undefined;
 		this.offset = 0;
 	}
 }

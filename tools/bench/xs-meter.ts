@@ -54,10 +54,18 @@ function connected(onMessage: () => void, board = new FakeBoard()) {
 	return { board, client, stream };
 }
 
+/** The fake socket the Moddable baseline gets too: a write counts bytes, copies nothing. */
+function countingWrites(stream: { write(bytes: Uint8Array): void }): void {
+	let written = 0;
+	stream.write = (bytes) => void (written += bytes.length);
+}
+
 const TOPIC = "home/office/dht22";
 let received = 0;
 const sender = connected(() => undefined);
 const receiver = connected(() => received++);
+countingWrites(sender.stream);
+countingWrites(receiver.stream);
 const incoming = publishBytes("home/office/lamp", payload, 0);
 
 const operations: Record<string, () => unknown> = {
