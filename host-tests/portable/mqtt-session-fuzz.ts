@@ -12,7 +12,7 @@
  * Portable (Node and XS); tools/fuzz runs it long, the test suite a slice.
  */
 import { ProtocolError } from "../../src/common/errors";
-import { PacketReader } from "../../src/mqtt/decode";
+import { anyPacketReader } from "./mqtt-client-packets";
 import { encode } from "../../src/mqtt/encode";
 import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
 import { MqttSession, type SessionOptions } from "../../src/mqtt/session";
@@ -68,7 +68,7 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 	const sentPublishes: { id: number; qos: QoS }[] = [];
 	const releasing: number[] = [];
 	const requests: { id: number; count: number; subscribe: boolean }[] = [];
-	const reader = new PacketReader(1 << 16);
+	const reader = anyPacketReader(1 << 16);
 
 	/** Takes what the session sent; every byte of it must parse as a client's packet. */
 	function drainTransmit(): void {

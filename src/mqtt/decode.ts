@@ -1,14 +1,15 @@
 /**
- * MQTT 3.1.1 packet decoder: bytes -> packet objects, checking every MUST of the
- * specification that concerns a packet's format. Binary fields (payloads, passwords)
- * are views into the input, not copies. PUBLISH, the packet that arrives most, is read
- * by a loop of its own; every other packet through the common ByteReader.
+ * MQTT 3.1.1 packet decoder for what a broker sends a client: bytes -> packet objects,
+ * checking every MUST of the specification that concerns a packet's format. Payloads are
+ * views into the input, not copies. PUBLISH, the packet that arrives most, is read by
+ * code of its own; the rest through the common ByteReader. `decoder` lets the tests'
+ * broker side read what a client sends with the same framing.
  */
 import { ByteReader } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import { topicProblem } from "./topic";
-import { CONNECT, CONNACK, PUBLISH, PUBREL, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, SUBACK_FAILURE, PUBACK, type Packet, type QoS, type Subscription, type Will } from "./packet";
+import { CONNECT, CONNACK, PUBLISH, PUBREL, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, SUBACK_FAILURE, PUBACK, type Packet, type QoS } from "./packet";
 
 /**
  * Decodes exactly one complete packet. Throws ProtocolError("MALFORMED_PACKET") for
@@ -58,25 +59,11 @@ export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
 			return { type: SUBACK, packetId, returnCodes };
 		}
 		case CONNECT:
-			return decodeConnect(r);
-		case SUBSCRIBE: {
-			const packetId = id(r);
-			const subscriptions: Subscription[] = [];
-			do {
-				const filter = topic(r, true);
-				const qos = r.byte();
-				if (qos > 2) throw malformed(`SUBSCRIBE QoS byte ${qos}`);
-				subscriptions.push({ topic: filter, qos: qos as QoS });
-			} while (r.remaining > 0);
-			return { type: SUBSCRIBE, packetId, subscriptions };
-		}
-		case UNSUBSCRIBE: {
-			const packetId = id(r);
-			const topics: string[] = [];
-			do topics.push(topic(r, true));
-			while (r.remaining > 0);
-			return { type: UNSUBSCRIBE, packetId, topics };
-		}
+		case SUBSCRIBE:
+		case UNSUBSCRIBE:
+			// Packets only a client sends: the firmware never reads one (the tests' broker
+			// side decodes them, host-tests/portable/mqtt-client-packets.ts).
+			throw new ProtocolError("PROTOCOL_VIOLATION", `a broker does not send packet type ${type}`);
 		default:
 			if (type === 0 || type === 15) throw malformed(`reserved packet type ${type}`);
 			if (type >= PUBACK && type <= UNSUBACK) {
@@ -123,44 +110,10 @@ function topicName(bytes: Uint8Array, start: number, end: number): string {
 	return readUtf8(bytes, start, end);
 }
 
-function decodeConnect(r: ByteReader): Packet {
-	const name = string(r);
-	const level = r.byte();
-	const flags = r.byte();
-	if (name !== "MQTT" || level !== 4) throw malformed(`protocol "${name}" level ${level}`);
-	const willFlag = (flags & 0x04) !== 0;
-	const willQos = (flags >> 3) & 3;
-	const willRetain = (flags & 0x20) !== 0;
-	const hasPassword = (flags & 0x40) !== 0;
-	const hasUsername = (flags & 0x80) !== 0;
-	// Reserved flag, will QoS 3 or will fields without a will, password without a user name (3.1.2).
-	if (flags & 1 || willQos === 3 || (!willFlag && (willQos !== 0 || willRetain)) || (hasPassword && !hasUsername)) throw malformed("CONNECT flags");
-	const keepAlive = r.u16();
-	const clientId = string(r);
-	let will: Will | undefined;
-	if (willFlag) will = { topic: topic(r, false), payload: r.bytes(r.u16()), qos: willQos as QoS, retain: willRetain };
-	const username = hasUsername ? string(r) : undefined;
-	const password = hasPassword ? r.bytes(r.u16()) : undefined;
-	r.end();
-	return { type: CONNECT, clientId, cleanSession: (flags & 0x02) !== 0, keepAlive, will, username, password };
-}
-
 function id(r: ByteReader): number {
 	const packetId = r.u16();
 	if (packetId === 0) throw malformed("packet identifier 0");
 	return packetId;
-}
-
-function string(r: ByteReader): string {
-	return r.utf8(r.u16());
-}
-
-/** A topic name (`filter` false) or filter: non-empty, free of U+0000, wildcards only where legal (4.7). */
-function topic(r: ByteReader, filter: boolean): string {
-	const bytes = r.bytes(r.u16());
-	const problem = topicProblem(bytes, 0, bytes.length, filter);
-	if (problem) throw malformed(`topic ${problem}`);
-	return readUtf8(bytes, 0, bytes.length);
 }
 
 /**
@@ -190,6 +143,7 @@ export class PacketReader implements TopicMemo {
 	latin1: string | undefined;
 	topic = "";
 	readonly #maxPacketSize: number;
+	readonly #decode: (bytes: Uint8Array, memo: TopicMemo) => Packet;
 	/** The packet being assembled across chunks, or its first bytes while the fixed header is incomplete. */
 	#buffer: Uint8Array | undefined;
 	#filled = 0;
@@ -198,8 +152,9 @@ export class PacketReader implements TopicMemo {
 	#chunk: Uint8Array | undefined;
 	#offset = 0;
 
-	constructor(maxPacketSize: number) {
+	constructor(maxPacketSize: number, decoder: (bytes: Uint8Array, memo: TopicMemo) => Packet = decode) {
 		this.#maxPacketSize = maxPacketSize;
+		this.#decode = decoder;
 	}
 
 	/** True while part of a packet is buffered. */
@@ -225,7 +180,7 @@ export class PacketReader implements TopicMemo {
 				if (total > 0 && offset + total <= end) {
 					// The common case: a whole packet inside the chunk, decoded in place.
 					this.#offset = offset + total;
-					return decode(offset === 0 && total === end ? chunk : chunk.subarray(offset, offset + total), this);
+					return this.#decode(offset === 0 && total === end ? chunk : chunk.subarray(offset, offset + total), this);
 				}
 				// A packet split across chunks: buffered whole (or its header's 5 bytes at most).
 				this.#total = total > 0 ? total : 0;
@@ -252,7 +207,7 @@ export class PacketReader implements TopicMemo {
 			this.#buffer = undefined;
 			this.#filled = this.#total = 0;
 			this.#offset = offset;
-			return decode(packet, this);
+			return this.#decode(packet, this);
 		}
 		this.#chunk = undefined;
 		return undefined;
