@@ -14,7 +14,7 @@ import { encode, varIntLength, writePublish } from "./encode";
 import { PacketReader } from "./decode";
 import { KEEP_ALIVE_DEAD, KEEP_ALIVE_PING, KeepAlive } from "./keep-alive";
 import { Inflight, sendAck, type Done } from "./inflight";
-import { Subscriptions, type SubscribeDone } from "./subscriptions";
+import { ACTIVE, Subscriptions, type SubscribeDone } from "./subscriptions";
 import { TopicCache, validateTopicFilter } from "./topic";
 import { Transmit } from "./transmit";
 import {
@@ -307,7 +307,7 @@ export class MqttSession {
 
 	exportState(): SessionState {
 		const subscriptions: Subscription[] = [];
-		for (const [topic, s] of this.#subscriptions.filters) if (s.active) subscriptions.push({ topic, qos: s.qos });
+		for (const [topic, s] of this.#subscriptions.filters) if (s & ACTIVE) subscriptions.push({ topic, qos: (s & 3) as QoS });
 		const inflight: { packet: Uint8Array; released: boolean }[] = [];
 		const queued: Uint8Array[] = [];
 		const flows = this.#flows;
@@ -471,7 +471,7 @@ export class MqttSession {
 		// Never more remembered ids than the cap: the excess would only be refused later.
 		const cap = this.#options.maxAwaitingRelease ?? 16;
 		for (const id of state.awaitingRelease.slice(0, cap)) (this.#awaitingRelease ??= new Set()).add(id);
-		for (const s of state.subscriptions) this.#subscriptions.filters.set(s.topic, { qos: s.qos, active: true });
+		for (const s of state.subscriptions) this.#subscriptions.filters.set(s.topic, s.qos | ACTIVE);
 	}
 }
 

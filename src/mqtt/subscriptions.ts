@@ -10,6 +10,9 @@ import { SUBSCRIBE, SUBACK_FAILURE, UNSUBSCRIBE, type QoS, type Subscription } f
 import type { Done } from "./inflight";
 import type { Transmit } from "./transmit";
 
+/** In `filters`: the broker acknowledged the filter. */
+export const ACTIVE = 4;
+
 export type SubscribeDone = (error: ProtocolError | undefined, returnCodes: readonly number[]) => void;
 
 interface Request {
@@ -21,8 +24,8 @@ interface Request {
 }
 
 export class Subscriptions {
-	/** Filters the application wants; `active` once the broker acknowledged them. */
-	readonly filters = new Map<string, { qos: QoS; active: boolean }>();
+	/** Filters the application wants, to their QoS, plus ACTIVE once the broker acknowledged them (a number, not an object: 3 slots less each). */
+	readonly filters = new Map<string, number>();
 	/** Requests awaiting their acknowledgement, by packet id. */
 	readonly requests = new Map<number, Request>();
 
@@ -30,9 +33,8 @@ export class Subscriptions {
 	wanted(subscriptions: readonly Subscription[]): Subscription[] {
 		const wanted: Subscription[] = [];
 		for (const s of subscriptions) {
-			const known = this.filters.get(s.topic);
-			if (known?.active && known.qos === s.qos) continue;
-			this.filters.set(s.topic, { qos: s.qos, active: false });
+			if (this.filters.get(s.topic) === (s.qos | ACTIVE)) continue;
+			this.filters.set(s.topic, s.qos);
 			wanted.push(s);
 		}
 		return wanted;
@@ -57,9 +59,9 @@ export class Subscriptions {
 	lost(): Subscription[] {
 		const lost: Subscription[] = [];
 		for (const [topic, s] of this.filters) {
-			if (s.active) {
-				s.active = false;
-				lost.push({ topic, qos: s.qos });
+			if (s & ACTIVE) {
+				this.filters.set(topic, s & 3);
+				lost.push({ topic, qos: (s & 3) as QoS });
 			}
 		}
 		return lost;
@@ -77,8 +79,8 @@ export class Subscriptions {
 			const known = this.filters.get(topic);
 			if (returnCodes[i] === SUBACK_FAILURE) {
 				refused += (refused ? ", " : "") + topic;
-				if (known && !known.active) this.filters.delete(topic);
-			} else if (known) known.active = true;
+				if (known !== undefined && !(known & ACTIVE)) this.filters.delete(topic);
+			} else if (known !== undefined) this.filters.set(topic, known | ACTIVE);
 		}
 		const error = refused ? new ProtocolError("SUBSCRIPTION_REFUSED", `broker refused ${refused}`) : undefined;
 		(request.done as SubscribeDone | undefined)?.(error, returnCodes);

@@ -16,7 +16,7 @@ const SMALL = 128;
 
 export class Transmit {
 	/** Finished chunks, oldest first. */
-	readonly ready: Uint8Array[] = [];
+	ready: Uint8Array[] | undefined;
 	/** The chunk being filled, and where the next packet goes in it. */
 	chunk: Uint8Array | undefined;
 	offset = 0;
@@ -50,22 +50,22 @@ export class Transmit {
 
 	/** The next run of bytes to write, oldest first. */
 	poll(): Uint8Array | undefined {
-		if (this.ready.length === 0) this.#finish();
-		const bytes = this.ready.shift();
+		if (!this.ready?.length) this.#finish();
+		const bytes = this.ready?.shift();
 		if (bytes) this.bytes -= bytes.length;
 		return bytes;
 	}
 
 	/** Forgets everything unsent (the connection is gone). */
 	clear(): void {
-		this.ready.length = 0;
+		this.ready = undefined;
 		this.chunk = undefined;
 		this.offset = this.bytes = 0;
 	}
 
 	#finish(): void {
 		const chunk = this.chunk;
-		if (chunk && this.offset > 0) this.ready.push(this.offset === chunk.length ? chunk : chunk.subarray(0, this.offset));
+		if (chunk && this.offset > 0) (this.ready ??= []).push(this.offset === chunk.length ? chunk : chunk.subarray(0, this.offset));
 		this.chunk = undefined;
 		this.offset = 0;
 	}
