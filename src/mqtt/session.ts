@@ -56,9 +56,12 @@ export interface SessionOptions {
 	/** Messages waiting for a connection or a window slot (default 100). */
 	readonly maxQueued?: number;
 	/**
-	 * Incoming QoS 2 messages whose PUBREL has not arrived (default 16). MQTT 3.1.1 has no
-	 * way to refuse one more, so a broker past it gets DISCONNECT and the link closes
-	 * (a TABLE_FULL close event).
+	 * Incoming QoS 2 messages whose PUBREL has not arrived (default 32, about 64 slots at
+	 * most). MQTT 3.1.1 has no way to refuse one more, so a broker past it gets DISCONNECT
+	 * and the link closes (a TABLE_FULL close event). It must exceed the broker's own
+	 * window (mosquitto's max_inflight_messages is 20 by default, EMQX's 32): a burst
+	 * arrives in one read, before any PUBREC has gone out to let the broker release. A
+	 * client subscribed at QoS 2 to a broker without a window sizes it to its bursts.
 	 */
 	readonly maxAwaitingRelease?: number;
 	/** How long to wait for CONNACK, in ms (default 10 s). */
@@ -88,6 +91,8 @@ export type SessionEvent =
 	| { readonly type: "close"; readonly error?: ProtocolError };
 
 export type SessionStatus = "offline" | "connecting" | "online";
+
+const AWAITING_RELEASE_CAP = 32;
 
 /** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
 const UNASSIGNED_ID = 0xffff;
@@ -397,7 +402,7 @@ export class MqttSession {
 			// resent PUBLISH is acknowledged but not delivered twice.
 			const awaiting = (this.#awaitingRelease ??= new Set());
 			if (!awaiting.has(packetId)) {
-				const cap = this.#options.maxAwaitingRelease ?? 16;
+				const cap = this.#options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP;
 				if (awaiting.size >= cap) {
 					this.#sendEmpty(DISCONNECT << 4, now);
 					throw new ProtocolError("TABLE_FULL", `${cap} incoming QoS 2 messages already await PUBREL`);
@@ -469,7 +474,7 @@ export class MqttSession {
 			for (const packet of state.queued) flows.restore(packet, false, true);
 		}
 		// Never more remembered ids than the cap: the excess would only be refused later.
-		const cap = this.#options.maxAwaitingRelease ?? 16;
+		const cap = this.#options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP;
 		for (const id of state.awaitingRelease.slice(0, cap)) (this.#awaitingRelease ??= new Set()).add(id);
 		for (const s of state.subscriptions) this.#subscriptions.filters.set(s.topic, s.qos | ACTIVE);
 	}
