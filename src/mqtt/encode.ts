@@ -5,7 +5,7 @@
  */
 import { ByteWriter } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
-import { utf8Length } from "../common/utf8";
+import { utf8Length, writeUtf8 } from "../common/utf8";
 import { CONNECT, CONNACK, PUBLISH, SUBSCRIBE, SUBACK, UNSUBSCRIBE, PUBREL, MAX_REMAINING_LENGTH, type Packet } from "./packet";
 
 /** Total encoded size of `packet`, fixed header included. */
@@ -40,12 +40,7 @@ export function varIntLength(value: number): number {
  * `packetId` 0 for QoS 0. `remaining` is 2 + topic + payload bytes for QoS 0, 2 more with an id.
  */
 export function writePublish(target: Uint8Array, at: number, first: number, remaining: number, topic: Uint8Array, packetId: number, payload: Uint8Array): void {
-	target[at++] = first;
-	while (remaining > 127) {
-		target[at++] = (remaining & 127) | 128;
-		remaining >>= 7;
-	}
-	target[at++] = remaining;
+	at = writeFixedHeader(target, at, first, remaining);
 	target.set(topic, at);
 	at += topic.length;
 	if (packetId) {
@@ -53,6 +48,17 @@ export function writePublish(target: Uint8Array, at: number, first: number, rema
 		target[at++] = packetId & 255;
 	}
 	target.set(payload, at);
+}
+
+/** The first byte and the Remaining Length (2.2); returns the offset after them. */
+function writeFixedHeader(target: Uint8Array, at: number, first: number, remaining: number): number {
+	target[at++] = first;
+	while (remaining > 127) {
+		target[at++] = (remaining & 127) | 128;
+		remaining >>= 7;
+	}
+	target[at++] = remaining;
+	return at;
 }
 
 function remainingLength(packet: Packet): number {
@@ -95,18 +101,23 @@ function firstByte(packet: Packet): number {
 }
 
 function write(packet: Packet, remaining: number, target: Uint8Array, offset: number): void {
-	const w = new ByteWriter(target, offset);
-	w.byte(firstByte(packet));
-	do {
-		w.byte((remaining & 127) | (remaining > 127 ? 128 : 0));
-		remaining >>= 7;
-	} while (remaining > 0);
+	if (packet.type === PUBLISH) {
+		// Without a ByteWriter: QoS 1/2 messages and the retained state come this way.
+		let at = writeFixedHeader(target, offset, firstByte(packet), remaining);
+		const end = writeUtf8(packet.topic, target, at + 2);
+		target[at] = (end - at - 2) >> 8;
+		target[at + 1] = (end - at - 2) & 0xff;
+		at = end;
+		if (packet.qos > 0) {
+			const id = checkedId(packet.packetId);
+			target[at++] = id >> 8;
+			target[at++] = id & 0xff;
+		}
+		target.set(packet.payload, at);
+		return;
+	}
+	const w = new ByteWriter(target, writeFixedHeader(target, offset, firstByte(packet), remaining));
 	switch (packet.type) {
-		case PUBLISH:
-			string(w, packet.topic);
-			if (packet.qos > 0) w.u16(checkedId(packet.packetId));
-			w.bytes(packet.payload);
-			return;
 		case CONNECT: {
 			// Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2).
 			w.u32(0x00044d51);
