@@ -33,17 +33,17 @@ export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
 	const header = readFixedHeader(bytes, 0, end);
 	if (header < 0) throw malformed("truncated fixed header");
 	const start = header & 0xf;
-	if (start + Math.floor(header / 16) !== end) throw malformed("remaining length does not match the packet size");
+	if (start + Math.floor(header / 16) !== end) throw malformed("remaining length mismatch");
 	const type = bytes[0] >> 4;
 	const flags = bytes[0] & 0x0f;
 	if (type === PUBLISH) return decodePublish(bytes, start, end, flags, memo);
 	// SUBSCRIBE, UNSUBSCRIBE and PUBREL carry the flags 0010, every other packet 0000 (2.2.2).
-	if (flags !== (type === PUBREL || type === SUBSCRIBE || type === UNSUBSCRIBE ? 2 : 0)) throw malformed(`packet type ${type} with flags ${flags}`);
+	if (flags !== (type === PUBREL || type === SUBSCRIBE || type === UNSUBSCRIBE ? 2 : 0)) throw malformed(`type ${type} flags ${flags}`);
 	if ((type >= PUBACK && type <= PUBCOMP) || type === UNSUBACK) {
 		// PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: a packet identifier alone, one per
 		// QoS 1/2 message, read here (a ByteReader costs XS a fifth more and 3 slots).
 		const packetId = (bytes[start] << 8) | bytes[start + 1];
-		if (end - start !== 2 || packetId === 0) throw malformed(`packet type ${type} of ${end - start} bytes, id ${packetId}`);
+		if (end - start !== 2 || packetId === 0) throw malformed(`type ${type} length or id`);
 		return { type: type as typeof PUBACK, packetId };
 	}
 	const r = new ByteReader(bytes, "MQTT packet", start, end);
@@ -85,7 +85,7 @@ function decodePublish(bytes: Uint8Array, start: number, end: number, flags: num
 	if (qos === 3 || (dup && qos === 0)) throw malformed("PUBLISH flags");
 	const topicStart = start + 2;
 	let at = topicStart + ((bytes[start] << 8) | bytes[start + 1]);
-	if (at + (qos ? 2 : 0) > end) throw malformed("PUBLISH ends inside its variable header");
+	if (at + (qos ? 2 : 0) > end) throw malformed("PUBLISH too short");
 	let topic: string;
 	if (memo && at - topicStart <= MEMO_TOPIC_BYTES) {
 		const latin1 = String.fromCharCode.apply(null, bytes.subarray(topicStart, at) as unknown as number[]);
@@ -128,7 +128,7 @@ function readFixedHeader(bytes: Uint8Array, offset: number, end: number): number
 		const digit = bytes[i];
 		value += (digit & 0x7f) * multiplier;
 		if ((digit & 0x80) === 0) return value * 16 + (i + 1 - offset);
-		if (i - offset === 4) throw malformed("remaining length longer than four bytes");
+		if (i - offset === 4) throw malformed("remaining length over 4 bytes");
 		multiplier *= 128;
 	}
 	return -1;
@@ -232,7 +232,7 @@ export class PacketReader implements TopicMemo {
 		if (header < 0) return -1;
 		const total = (header & 0xf) + Math.floor(header / 16);
 		if (total > this.#maxPacketSize)
-			throw new ProtocolError("PACKET_TOO_LARGE", `incoming packet of ${total} bytes is over the ${this.#maxPacketSize}-byte maximum`);
+			throw new ProtocolError("PACKET_TOO_LARGE", `incoming packet of ${total} bytes, over ${this.#maxPacketSize}`);
 		return total;
 	}
 }

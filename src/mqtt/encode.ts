@@ -25,7 +25,7 @@ export function encode(packet: Packet): Uint8Array {
 export function encodeInto(packet: Packet, target: Uint8Array, offset = 0): number {
 	const remaining = remainingLength(packet);
 	const total = 1 + varIntLength(remaining) + remaining;
-	if (offset + total > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `packet of ${total} bytes does not fit the buffer`);
+	if (offset + total > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `packet of ${total} bytes`);
 	write(packet, remaining, target, offset);
 	return total;
 }
@@ -89,7 +89,7 @@ function remainingLength(packet: Packet): number {
 			// PINGREQ, PINGRESP, DISCONNECT (12-14) are a fixed header alone; the rest carry 2 bytes.
 			if (packet.type >= 12) length = 0;
 	}
-	if (length > MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length} is over the MQTT maximum`);
+	if (length > MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length}`);
 	return length;
 }
 
@@ -179,23 +179,23 @@ function binary(w: ByteWriter, bytes: Uint8Array): void {
 
 function stringLength(text: string): number {
 	const length = utf8Length(text);
-	if (length < 0 || length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "string is not UTF-8 of at most 65535 bytes");
+	if (length < 0 || length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "string not UTF-8 or over 65535 bytes");
 	return length;
 }
 
 function binaryLength(bytes: Uint8Array): number {
-	if (bytes.length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", `binary field of ${bytes.length} bytes is over the 65535-byte limit`);
+	if (bytes.length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "binary field over 65535 bytes");
 	return bytes.length;
 }
 
 function checkedId(packetId: number | undefined): number {
 	if (packetId === undefined || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0))
-		throw new ProtocolError("MALFORMED_PACKET", `packet identifier ${packetId} is not in 1..65535`);
+		throw new ProtocolError("MALFORMED_PACKET", `packet id ${packetId}`);
 	return packetId;
 }
 
 function nonEmpty<T>(items: readonly T[]): readonly T[] {
 	// SUBSCRIBE, SUBACK and UNSUBSCRIBE with no entries are protocol violations (3.8.3-3, 3.10.3-2).
-	if (items.length === 0) throw new ProtocolError("MALFORMED_PACKET", "packet needs at least one entry");
+	if (items.length === 0) throw new ProtocolError("MALFORMED_PACKET", "no entries");
 	return items;
 }

@@ -122,7 +122,7 @@ export class MqttSession {
 		this.#maxPacketSize = options.maxPacketSize ?? 8192;
 		this.#reader = new PacketReader(this.#maxPacketSize);
 		if (options.clientId === "") {
-			if (!options.cleanSession) throw new ConfigError("clientId", "a non-empty client id when the session is persistent (cleanSession false)");
+			if (!options.cleanSession) throw new ConfigError("clientId", "a client id for a persistent session");
 			this.clientId = generateClientId(options.random ?? Math.random);
 		} else this.clientId = options.clientId;
 		if (options.state) this.#restore(options.state);
@@ -217,7 +217,7 @@ export class MqttSession {
 		if (this.#status !== "online") return;
 		const keepAlive = this.#keepAlive;
 		const due = keepAlive.due(now);
-		if (due === KEEP_ALIVE_DEAD) this.#fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", `no PINGRESP or packet from the broker in time`));
+		if (due === KEEP_ALIVE_DEAD) this.#fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", "the broker went silent"));
 		else if (due === KEEP_ALIVE_PING) {
 			keepAlive.pinged(now);
 			this.#sendEmpty(0xc0, now);
@@ -246,7 +246,7 @@ export class MqttSession {
 		const field = (this.#topics ??= new TopicCache()).field(topic);
 		let remaining = field.length + payload.length + (qos ? 2 : 0);
 		const size = remaining + (remaining < 128 ? 2 : 1 + varIntLength(remaining));
-		if (size > this.#maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes is over the ${this.#maxPacketSize}-byte maximum`);
+		if (size > this.#maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes, over ${this.#maxPacketSize}`);
 		if (qos === 0 && this.#status !== "offline" && !this.#flows?.queue.length) {
 			// The hot path: straight into the transmit chunk, nothing allocated per message
 			// (writePublish's steps, inlined: a call with seven arguments costs XS as much).
@@ -348,7 +348,7 @@ export class MqttSession {
 	// --- internals --------------------------------------------------------------------------
 
 	#handle(packet: Packet, now: number): void {
-		if (this.#status === "connecting" && packet.type !== CONNACK) throw violation(`packet type ${packet.type} before CONNACK (3.2.0-1)`);
+		if (this.#status === "connecting" && packet.type !== CONNACK) throw violation(`type ${packet.type} before CONNACK`);
 		switch (packet.type) {
 			case PUBLISH:
 				return this.#onPublish(packet, now);
@@ -373,7 +373,7 @@ export class MqttSession {
 			case PINGRESP:
 				return this.#keepAlive.answered();
 			default:
-				throw violation(`a broker does not send packet type ${packet.type}`);
+				throw violation(`type ${packet.type} from a broker`);
 		}
 	}
 
@@ -382,7 +382,7 @@ export class MqttSession {
 		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
 		// The server MUST answer a clean-session CONNECT with session present 0 (3.2.2-1):
 		// trusting a 1 would stop the resubscription and leave the lamp deaf.
-		if (sessionPresent && this.#options.cleanSession) throw violation("session present 1 for a clean session (3.2.2-1)");
+		if (sessionPresent && this.#options.cleanSession) throw violation("session present for a clean session");
 		this.#status = "online";
 		if (!sessionPresent) {
 			// The broker holds no QoS 2 delivery to us either: every id it sends from now on is
@@ -405,7 +405,7 @@ export class MqttSession {
 				const cap = this.#options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP;
 				if (awaiting.size >= cap) {
 					this.#sendEmpty(DISCONNECT << 4, now);
-					throw new ProtocolError("TABLE_FULL", `${cap} incoming QoS 2 messages already await PUBREL`);
+					throw new ProtocolError("TABLE_FULL", `${cap} QoS 2 ids await PUBREL`);
 				}
 				awaiting.add(packetId);
 				this.#emit({ type: "message", packet });
@@ -439,7 +439,7 @@ export class MqttSession {
 			this.#nextPacketId = id === 0xffff ? 1 : id + 1;
 			if (!inflight?.has(id) && !requests.has(id)) return id;
 		}
-		throw new ProtocolError("QUEUE_FULL", "all 65535 packet identifiers are in use");
+		throw new ProtocolError("QUEUE_FULL", "no free packet id");
 	}
 
 	#ack(type: number, packetId: number, now: number): void {

@@ -26,7 +26,7 @@ export function validateTopicFilter(filter: string): void {
  */
 export function topicField(text: string, filter: boolean): Uint8Array {
 	const length = utf8Length(text);
-	if (length < 0 || length > 0xffff) throw invalid(text, "is not a UTF-8 string of at most 65535 bytes");
+	if (length < 0 || length > 0xffff) throw invalid(text, "is not UTF-8 of at most 65535 bytes");
 	const field = new Uint8Array(2 + length);
 	field[0] = length >> 8;
 	field[1] = length & 0xff;
