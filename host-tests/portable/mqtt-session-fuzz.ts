@@ -12,7 +12,7 @@
  * Portable (Node and XS); tools/fuzz runs it long, the test suite a slice.
  */
 import { ProtocolError } from "../../src/common/errors";
-import { anyPacketReader } from "./mqtt-client-packets";
+import { anyPacketReader } from "../../testkit/portable/mqtt-client-packets";
 import { encode } from "../../src/mqtt/encode";
 import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
 import { MqttSession, type SessionOptions } from "../../src/mqtt/session";

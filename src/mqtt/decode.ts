@@ -69,7 +69,7 @@ export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
 		case SUBSCRIBE:
 		case UNSUBSCRIBE:
 			// Packets only a client sends: the firmware never reads one (the tests' broker
-			// side decodes them, host-tests/portable/mqtt-client-packets.ts).
+			// side decodes them, testkit/portable/mqtt-client-packets.ts).
 			throw new ProtocolError("PROTOCOL_VIOLATION", `a broker does not send packet type ${type}`);
 		default:
 			if (type === 0 || type === 15) throw malformed(`reserved packet type ${type}`);

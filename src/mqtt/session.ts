@@ -9,7 +9,7 @@
  * (inflight.ts), subscriptions (subscriptions.ts), keep alive (keep-alive.ts); the bytes
  * to send are packed by transmit.ts. Tables a broker can grow are capped here.
  */
-import { ConfigError, ProtocolError } from "../common/errors";
+import { ProtocolError } from "../common/errors";
 import { encode, varIntLength, writePublish } from "./encode";
 import { PacketReader } from "./decode";
 import { KEEP_ALIVE_DEAD, KEEP_ALIVE_PING, KeepAlive } from "./keep-alive";
@@ -122,7 +122,7 @@ export class MqttSession {
 		this.#maxPacketSize = options.maxPacketSize ?? 8192;
 		this.#reader = new PacketReader(this.#maxPacketSize);
 		if (options.clientId === "") {
-			if (!options.cleanSession) throw new ConfigError("clientId", "a client id for a persistent session");
+			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "an empty ClientId needs CleanSession 1 (3.1.3.1)");
 			this.clientId = generateClientId(options.random ?? Math.random);
 		} else this.clientId = options.clientId;
 		if (options.state) this.#restore(options.state);

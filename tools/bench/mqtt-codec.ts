@@ -6,7 +6,7 @@
  */
 import mqttPacket from "mqtt-packet";
 // CONNECT and SUBSCRIBE are decoded by the tests' broker side: the firmware never reads them.
-import { decodeAny as decode } from "../../host-tests/portable/mqtt-client-packets";
+import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
 import { encodeInto } from "../../src/mqtt/encode";
 import { CONNECT, PUBLISH, SUBSCRIBE, type Packet } from "../../src/mqtt/packet";
 import { encodeUtf8 } from "../../src/common/utf8";

@@ -32,8 +32,8 @@ import { decode as decodeMqtt } from "./src/mqtt/decode";
 import { encodeInto as encodeMqttInto } from "./src/mqtt/encode";
 import { PUBLISH, type Packet } from "./src/mqtt/packet";
 import { MqttClient } from "./src/mqtt/client";
-import { FakeBoard } from "./host-tests/portable/fake-board";
-import { connack, publishBytes } from "./host-tests/portable/mqtt-wire";
+import { FakeBoard } from "./testkit/portable/fake-board";
+import { connack, publishBytes } from "./testkit/portable/mqtt-wire";
 
 const host = globalThis as unknown as Record<string, unknown>;
 const payload = new Uint8Array(64).map((_, i) => 32 + (i % 90));
