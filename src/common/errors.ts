@@ -13,6 +13,7 @@ export type ProtocolErrorCode =
 	| "CONNECTION_REFUSED" // the peer answered the connect request with a refusal
 	| "SUBSCRIPTION_REFUSED" // the peer refused a subscription
 	| "KEEP_ALIVE_TIMEOUT" // nothing arrived from the peer in time
+	| "WRITE_STALLED" // the peer stopped reading: bytes for it piled up unwritten past the cap or the deadline
 	| "CONNECT_TIMEOUT" // the peer never answered the connect request
 	| "QUEUE_FULL" // more queued messages than configured
 	| "TABLE_FULL" // a peer filled a table past its configured cap (the link is closed)

@@ -1,9 +1,10 @@
 /**
  * Keep alive (MQTT 3.1.2.10, 3.1.2-23/24): the client must not stay silent for the
- * keep-alive period, and a link on which nothing complete arrives for 1.5 times it is
- * dead. Only whole packets count as heard: a packet dripped a byte at a time never
- * keeps a dead link open. A PINGREQ that goes unanswered ends the link at most 1.5
- * keep-alives after the quiet began, even while other packets keep arriving.
+ * keep-alive period, and a link on which no answer arrives for 1.5 times it is dead.
+ * The session counts only whole packets other than PUBLISH as heard: a packet dripped a
+ * byte at a time, or PUBLISHes from a broker that stopped reading, never keep a dead link
+ * open. A PINGREQ that goes unanswered ends the link at most 1.5 keep-alives after the
+ * quiet began.
  */
 
 /** PINGREQ leaves this share of the keep-alive early, at most MAX_PING_MARGIN_MS. */

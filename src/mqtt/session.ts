@@ -10,6 +10,7 @@
  * to send are packed by transmit.ts. Tables a broker can grow are capped here.
  */
 import { ProtocolError } from "../common/errors";
+import type { StreamSession } from "../common/session";
 import { encode, varIntLength, writePublish } from "./encode";
 import { PacketReader } from "./decode";
 import { KEEP_ALIVE_DEAD, KEEP_ALIVE_PING, KeepAlive } from "./keep-alive";
@@ -97,7 +98,7 @@ const AWAITING_RELEASE_CAP = 32;
 /** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
 const UNASSIGNED_ID = 0xffff;
 
-export class MqttSession {
+export class MqttSession implements StreamSession {
 	readonly clientId: string;
 	readonly #options: SessionOptions;
 	readonly #reader: PacketReader;
@@ -187,8 +188,9 @@ export class MqttSession {
 		try {
 			reader.feed(bytes);
 			for (let packet = reader.next(); packet; packet = reader.next()) {
-				// Only whole packets count as heard (keep-alive.ts).
-				this.#keepAlive.lastHeard = now;
+				// Only whole answers count as heard (keep-alive.ts): a broker that stopped
+				// reading may still send PUBLISHes, but every other packet it sends answers ours.
+				if (packet.type !== PUBLISH) this.#keepAlive.lastHeard = now;
 				this.#handle(packet, now);
 				if ((this.#status as SessionStatus) === "offline") return;
 			}

@@ -16,6 +16,7 @@
  * gateway is lost: a discovered one is forgotten and searched for again.
  */
 import { ProtocolError } from "../common/errors";
+import type { DatagramSession, Peer } from "../common/session";
 import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
 import { decode } from "./decode";
 import { AdvertiseWatch, SearchSchedule, sameEndpoint, type Gateway } from "./discovery";
@@ -165,7 +166,7 @@ interface Exchange {
 	waitUntil: number;
 }
 
-export class MqttSnSession {
+export class MqttSnSession implements DatagramSession {
 	readonly clientId: string;
 	readonly dropped: DropCounts = { malformed: 0, oversized: 0, unknownType: 0, foreign: 0, unexpected: 0 };
 	readonly #options: MqttSnSessionOptions;
@@ -390,8 +391,9 @@ export class MqttSnSession {
 
 	// --- what happened ---------------------------------------------------------------------
 
-	/** A datagram arrived from `address`:`port`. Bad ones are counted in `dropped`, never thrown. */
-	received(datagram: Uint8Array, address: string, port: number, now: number): void {
+	/** A datagram arrived from `from`. Bad ones are counted in `dropped`, never thrown. */
+	received(datagram: Uint8Array, from: Peer, now: number): void {
+		const { address, port } = from;
 		const gateway = this.#gateway;
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
 		// datagram from another port costs a comparison, and cannot reach the decoder or the state.

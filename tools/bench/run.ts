@@ -13,6 +13,7 @@ import { mqttCodecRows } from "./mqtt-codec";
 import { coapCodecRows } from "./coap-codec";
 import { mqttThroughputRows } from "./mqtt-throughput";
 import { xsRows } from "./xs-meter";
+import { xsCoapRows } from "./xs-coap";
 import { mqttCycleRows } from "./cycles";
 import { mqttSnCycleRows } from "./cycles-mqttsn";
 import { coapCycleRows } from "./cycles-coap";
@@ -33,6 +34,7 @@ const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
 	["CoAP codec", coapCodecRows],
 	["MQTT throughput (mosquitto)", mqttThroughputRows],
 	["XS engine meter", xsRows],
+	["XS engine meter, CoAP", xsCoapRows],
 	["CoAP throughput (libcoap)", coapThroughputRows],
 	["Wake cycles, MQTT (50 ms added RTT)", mqttCycleRows],
 	["Wake cycles, MQTT-SN (50 ms added RTT)", mqttSnCycleRows],

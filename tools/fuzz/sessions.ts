@@ -6,6 +6,7 @@
  * each runs in XS too; this registry is how the long run finds them.
  */
 import { performance } from "node:perf_hooks";
+import { runCoapServerFuzz } from "../../host-tests/portable/coap-server-fuzz";
 import { runMqttSessionFuzz } from "../../host-tests/portable/mqtt-session-fuzz";
 
 export interface SessionFuzzer {
@@ -14,7 +15,10 @@ export interface SessionFuzzer {
 	readonly run: (seed: number, steps: number) => unknown;
 }
 
-export const SESSION_FUZZERS: readonly SessionFuzzer[] = [{ name: "MQTT session", run: runMqttSessionFuzz }];
+export const SESSION_FUZZERS: readonly SessionFuzzer[] = [
+	{ name: "coap-server", run: runCoapServerFuzz },
+	{ name: "mqtt-session", run: runMqttSessionFuzz },
+];
 
 /** Runs every registered fuzzer; one line each; false if any threw. */
 export async function runSessionFuzzers(seed: number, steps: number): Promise<boolean> {
