@@ -14,76 +14,19 @@ import type { StreamSession } from "../common/session";
 import { encode, varIntLength, writePublish } from "./encode";
 import { PacketReader } from "./decode";
 import { KEEP_ALIVE_DEAD, KEEP_ALIVE_PING, KeepAlive } from "./keep-alive";
+import { AWAITING_RELEASE_CAP, AwaitingRelease } from "./awaiting-release";
 import { Inflight, sendAck, type Done } from "./inflight";
 import { ACTIVE, Subscriptions, type SubscribeDone } from "./subscriptions";
 import { TopicCache, validateTopicFilter } from "./topic";
 import { Transmit } from "./transmit";
-import {
-	CONNECT,
-	CONNACK,
-	CONNACK_REASONS,
-	PUBLISH,
-	PUBACK,
-	PUBREC,
-	PUBREL,
-	PUBCOMP,
-	SUBACK,
-	UNSUBACK,
-	PINGRESP,
-	DISCONNECT,
-	type Packet,
-	type PublishPacket,
-	type QoS,
-	type Subscription,
-	type Will,
-} from "./packet";
+import type { SessionOptions } from "./connect-options";
+import type { SessionState } from "./state";
+import { CONNECT, CONNACK, CONNACK_REASONS, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
 export type { SubscribeDone } from "./subscriptions";
-
-export interface SessionOptions {
-	/** Empty with a clean session: an id is generated (3.1.3.1). */
-	readonly clientId: string;
-	readonly cleanSession: boolean;
-	/** Seconds; 0 turns keep-alive off. */
-	readonly keepAlive: number;
-	readonly will?: Will;
-	readonly username?: string;
-	readonly password?: Uint8Array;
-	/** Largest packet accepted or sent, in bytes (default 8 KiB). */
-	readonly maxPacketSize?: number;
-	/** QoS 1/2 messages awaiting acknowledgement at once (default 16). */
-	readonly inflightWindow?: number;
-	/** Messages waiting for a connection or a window slot (default 100). */
-	readonly maxQueued?: number;
-	/**
-	 * Incoming QoS 2 messages whose PUBREL has not arrived (default 32, about 64 slots at
-	 * most). MQTT 3.1.1 has no way to refuse one more, so a broker past it gets DISCONNECT
-	 * and the link closes (a TABLE_FULL close event). It must exceed the broker's own
-	 * window (mosquitto's max_inflight_messages is 20 by default, EMQX's 32): a burst
-	 * arrives in one read, before any PUBREC has gone out to let the broker release. A
-	 * client subscribed at QoS 2 to a broker without a window sizes it to its bursts.
-	 */
-	readonly maxAwaitingRelease?: number;
-	/** How long to wait for CONNACK, in ms (default 10 s). */
-	readonly connectTimeout?: number;
-	/** State saved by `exportState` (for instance across deep sleep). */
-	readonly state?: SessionState;
-	readonly random?: () => number;
-}
-
-/** Everything a persistent session must remember between connections and reboots. */
-export interface SessionState {
-	readonly nextPacketId: number;
-	/** Encoded PUBLISH packets not yet fully acknowledged, in send order. */
-	readonly inflight: readonly { readonly packet: Uint8Array; readonly released: boolean }[];
-	/** Encoded PUBLISH packets not yet sent (no packet id yet). */
-	readonly queued: readonly Uint8Array[];
-	/** Incoming QoS 2 packet ids whose PUBREL has not arrived. */
-	readonly awaitingRelease: readonly number[];
-	/** Subscriptions the broker acknowledged. */
-	readonly subscriptions: readonly Subscription[];
-}
+export type { SessionOptions } from "./connect-options";
+export type { SessionState } from "./state";
 
 export type SessionEvent =
 	| { readonly type: "connected"; readonly sessionPresent: boolean }
@@ -92,8 +35,6 @@ export type SessionEvent =
 	| { readonly type: "close"; readonly error?: ProtocolError };
 
 export type SessionStatus = "offline" | "connecting" | "online";
-
-const AWAITING_RELEASE_CAP = 32;
 
 /** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
 const UNASSIGNED_ID = 0xffff;
@@ -108,8 +49,7 @@ export class MqttSession implements StreamSession {
 	/** Made on first use: a session that only receives never needs them. */
 	#flows: Inflight | undefined;
 	#topics: TopicCache | undefined;
-	/** Incoming QoS 2 ids whose PUBREL has not arrived (method B of 4.3.3). */
-	#awaitingRelease: Set<number> | undefined;
+	#awaitingRelease: AwaitingRelease | undefined;
 	#events: SessionEvent[] = [];
 	#eventHead = 0;
 	readonly #maxPacketSize: number;
@@ -150,7 +90,7 @@ export class MqttSession implements StreamSession {
 
 	/** Entries in the tables a broker can grow, for tests and the fuzzer: incoming QoS 2 ids. */
 	get awaitingRelease(): number {
-		return this.#awaitingRelease?.size ?? 0;
+		return this.#awaitingRelease?.ids.size ?? 0;
 	}
 
 	// --- what happened on the transport -------------------------------------------------
@@ -322,7 +262,7 @@ export class MqttSession implements StreamSession {
 			for (const m of flows.messages.values()) inflight.push({ packet: m.packet, released: m.released });
 			for (const m of flows.queue) if (m.qos > 0) queued.push(m.packet);
 		}
-		return { nextPacketId: this.#nextPacketId, inflight, queued, awaitingRelease: [...(this.#awaitingRelease ?? [])], subscriptions };
+		return { nextPacketId: this.#nextPacketId, inflight, queued, awaitingRelease: [...(this.#awaitingRelease?.ids ?? [])], subscriptions };
 	}
 
 	// --- outputs ---------------------------------------------------------------------------
@@ -366,7 +306,7 @@ export class MqttSession implements StreamSession {
 				return;
 			}
 			case PUBREL:
-				this.#awaitingRelease?.delete(packet.packetId);
+				this.#awaitingRelease?.ids.delete(packet.packetId);
 				return this.#ack(PUBCOMP, packet.packetId, now);
 			case SUBACK:
 				return this.#subscriptions.suback(packet.packetId, packet.returnCodes);
@@ -400,18 +340,15 @@ export class MqttSession implements StreamSession {
 	#onPublish(packet: PublishPacket, now: number): void {
 		const packetId = packet.packetId ?? 0;
 		if (packet.qos === 2) {
-			// Method B of 4.3.3: deliver on PUBLISH, remember the id until PUBREL so a
-			// resent PUBLISH is acknowledged but not delivered twice.
-			const awaiting = (this.#awaitingRelease ??= new Set());
-			if (!awaiting.has(packetId)) {
-				const cap = this.#options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP;
-				if (awaiting.size >= cap) {
-					this.#sendEmpty(DISCONNECT << 4, now);
-					throw new ProtocolError("TABLE_FULL", `${cap} QoS 2 ids await PUBREL`);
-				}
-				awaiting.add(packetId);
-				this.#emit({ type: "message", packet });
+			let fresh: boolean;
+			try {
+				fresh = (this.#awaitingRelease ??= new AwaitingRelease(this.#options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP)).arrived(packetId);
+			} catch (error) {
+				// Full: no refusal exists in 3.1.1, so DISCONNECT and close (awaiting-release.ts).
+				this.#sendEmpty(DISCONNECT << 4, now);
+				throw error;
 			}
+			if (fresh) this.#emit({ type: "message", packet });
 			return this.#ack(PUBREC, packetId, now);
 		}
 		this.#emit({ type: "message", packet });
@@ -475,9 +412,7 @@ export class MqttSession implements StreamSession {
 			for (const { packet, released } of state.inflight) flows.restore(packet, released, false);
 			for (const packet of state.queued) flows.restore(packet, false, true);
 		}
-		// Never more remembered ids than the cap: the excess would only be refused later.
-		const cap = this.#options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP;
-		for (const id of state.awaitingRelease.slice(0, cap)) (this.#awaitingRelease ??= new Set()).add(id);
+		if (state.awaitingRelease.length > 0) this.#awaitingRelease = new AwaitingRelease(this.#options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP, state.awaitingRelease);
 		for (const s of state.subscriptions) this.#subscriptions.filters.set(s.topic, s.qos | ACTIVE);
 	}
 }
