@@ -44,6 +44,10 @@ export interface PublishOptions {
  */
 const SEGMENT_BYTES = 1460;
 
+/** What publish returns for a QoS 0 message handed to the transport at once: one promise, shared. */
+const SENT = Promise.resolve();
+const NO_OPTIONS: PublishOptions = {};
+
 /** Without keep-alive, how long a write backlog may stand before the broker counts as gone. */
 const DRAIN_TIMEOUT_MS = 60_000;
 
@@ -79,12 +83,24 @@ export class MqttClient extends StreamDriver<MqttSession> {
 	 * acknowledged by the broker. Rejects at once, with nothing queued, for an invalid
 	 * topic, a message over the maximum packet size or a full queue.
 	 */
-	publish(topic: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<void> {
+	publish(topic: string, payload: Uint8Array | string, options: PublishOptions = NO_OPTIONS): Promise<void> {
 		const bytes = typeof payload === "string" ? encodeUtf8(payload) : payload;
-		const result = new Promise<void>((resolve, reject) => {
-			this.session.publish(topic, bytes, options.qos ?? 0, options.retain ?? false, this.board.now(), (error) => (error ? reject(error) : resolve()));
-		});
-		if (this.session.transmitBytes >= SEGMENT_BYTES) this.service();
+		const session = this.session;
+		const qos = options.qos ?? 0;
+		const retain = options.retain ?? false;
+		let result = SENT;
+		// A QoS 0 message that leaves at once needs no promise, closure or callback of its own.
+		if (qos === 0 && session.sendsAtOnce) {
+			try {
+				session.publish(topic, bytes, 0, retain, this.board.now());
+			} catch (error) {
+				return Promise.reject(error);
+			}
+		} else
+			result = new Promise<void>((resolve, reject) => {
+				session.publish(topic, bytes, qos, retain, this.board.now(), (error) => (error ? reject(error) : resolve()));
+			});
+		if (session.transmitBytes >= SEGMENT_BYTES) this.service();
 		else this.serviceSoon();
 		return result;
 	}

@@ -49,7 +49,7 @@ for (const [name, suite] of suites) {
 	rows.push(...(await suite(options)));
 }
 
-const format = (value: number | null) => (value === null ? "-" : value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2));
+const format = (value: number | null) => (value === null || Number.isNaN(value) ? "-" : value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2));
 const table = [
 	["id", "unit", "ours", "baseline", "ratio", "target"],
 	...rows.map((r) => [r.id, r.unit, format(r.ours), format(r.baseline), r.ratio !== null ? `${r.ratio.toFixed(2)}x` : r.baseline !== null ? "ours is 0" : "-", r.target ?? ""]),
@@ -60,4 +60,4 @@ process.stdout.write(`\n${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, 
 
 const out = values.out ?? fileURLToPath(new URL("../../bench/results.json", import.meta.url));
 mkdirSync(fileURLToPath(new URL(".", `file://${out}`)), { recursive: true });
-writeFileSync(out, JSON.stringify(rows.map(({ id, unit, ours, baseline, ratio }) => ({ id, unit, ours, baseline, ratio })), null, 2) + "\n");
+writeFileSync(out, JSON.stringify(rows.filter((r) => !Number.isNaN(r.ours)).map(({ id, unit, ours, baseline, ratio }) => ({ id, unit, ours, baseline, ratio })), null, 2) + "\n");

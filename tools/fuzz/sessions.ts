@@ -8,6 +8,7 @@
 import { performance } from "node:perf_hooks";
 import { runCoapServerFuzz } from "../../host-tests/portable/coap-server-fuzz";
 import { runMqttSnSessionFuzz } from "../../host-tests/portable/mqttsn-session-fuzz";
+import { runMqttSessionFuzz } from "../../host-tests/portable/mqtt-session-fuzz";
 
 export interface SessionFuzzer {
 	readonly name: string;
@@ -18,6 +19,7 @@ export interface SessionFuzzer {
 export const SESSION_FUZZERS: readonly SessionFuzzer[] = [
 	{ name: "coap-server", run: runCoapServerFuzz },
 	{ name: "mqttsn-session", run: runMqttSnSessionFuzz },
+	{ name: "mqtt-session", run: runMqttSessionFuzz },
 ];
 
 /** Runs every registered fuzzer; one line each; false if any threw. */
