@@ -25,7 +25,16 @@ export interface Manifest extends Section {
 const list = (value: OneOrMany | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 export function readManifest(): Manifest {
-	return JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as Manifest;
+	const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as Manifest;
+	// The project's own parts (manifests/*.json), merged as mcconfig does: their paths are relative to the part.
+	for (const part of list(manifest.include).filter((p) => !p.startsWith("$("))) {
+		const section = JSON.parse(readFileSync(join(ROOT, part), "utf8")) as Section;
+		const base = dirname(part);
+		const modules = (manifest.modules ??= {});
+		for (const [name, target] of Object.entries(section.modules ?? {})) modules[name] = list(target).map((t) => (t.startsWith("$(") ? t : "./" + posix.join(base, t)));
+		manifest.preload = [...list(manifest.preload), ...list(section.preload)];
+	}
+	return manifest;
 }
 
 /** The sections mcconfig merges for `platform`: the top level and the platform's own. */

@@ -189,6 +189,7 @@ const packets5: Record<string, fc.Arbitrary<Packet5>> = {
 	UNSUBACK: fc.record({ type: fc.constant(UNSUBACK), packetId, properties: properties(PACKET_PROPERTIES.ACK), reasonCodes: fc.array(reason([0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91]), { minLength: 1, maxLength: 5 }) }),
 	PINGREQ: fc.constant({ type: PINGREQ }),
 	PINGRESP: fc.constant({ type: PINGRESP }),
+	// 3.14.2.1's list, which mqtt-packet checks; we also accept 0x8c, which table 2-6 allows in DISCONNECT.
 	DISCONNECT: fc.record({ type: fc.constant(DISCONNECT), reasonCode: reason([0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8d, 0x8e, 0x8f, 0x90, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2]), properties: properties(PACKET_PROPERTIES.DISCONNECT) }),
 	AUTH: fc.record({ type: fc.constant(AUTH), reasonCode: reason([0x00, 0x18, 0x19]), properties: properties(PACKET_PROPERTIES.AUTH) }),
 };

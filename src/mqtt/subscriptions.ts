@@ -28,6 +28,8 @@ export class Subscriptions {
 	readonly filters = new Map<string, number>();
 	/** Requests awaiting their acknowledgement, by packet id. */
 	readonly requests = new Map<number, Request>();
+	/** MQTT 5: SUBSCRIBE / UNSUBSCRIBE at version 5 (v5/session5.ts); 3.1.1's encoder without it. */
+	encoder: ((packetId: number, subscriptions: readonly Subscription[] | undefined, topics: readonly string[] | undefined) => Uint8Array) | undefined;
 
 	/** Of `subscriptions`, those not already active at their QoS, now marked wanted. */
 	wanted(subscriptions: readonly Subscription[]): Subscription[] {
@@ -42,7 +44,7 @@ export class Subscriptions {
 
 	request(packetId: number, request: Request, out: Transmit | undefined): void {
 		this.requests.set(packetId, request);
-		if (out) send(out, packetId, request);
+		if (out) this.#send(out, packetId, request);
 	}
 
 	/** A new connection: send every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo). */
@@ -51,7 +53,7 @@ export class Subscriptions {
 			if (cleanSession && request.topics) {
 				this.requests.delete(packetId);
 				(request.done as Done | undefined)?.();
-			} else send(out, packetId, request);
+			} else this.#send(out, packetId, request);
 		}
 	}
 
@@ -77,7 +79,8 @@ export class Subscriptions {
 		for (let i = 0; i < subscriptions.length; i++) {
 			const topic = subscriptions[i].topic;
 			const known = this.filters.get(topic);
-			if (returnCodes[i] === SUBACK_FAILURE) {
+			// 3.1.1 has one failure code (0x80); every MQTT 5 reason code from 0x80 up is one too.
+			if (returnCodes[i] >= SUBACK_FAILURE) {
 				refused += (refused ? ", " : "") + topic;
 				if (known !== undefined && !(known & ACTIVE)) this.filters.delete(topic);
 			} else if (known !== undefined) this.filters.set(topic, known | ACTIVE);
@@ -99,12 +102,14 @@ export class Subscriptions {
 			(request.done as SubscribeDone | undefined)?.(error, []);
 		}
 	}
-}
 
-function send(out: Transmit, packetId: number, request: Request): void {
-	out.push(
-		request.subscriptions
-			? encode({ type: SUBSCRIBE, packetId, subscriptions: request.subscriptions })
-			: encode({ type: UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }),
-	);
+	#send(out: Transmit, packetId: number, request: Request): void {
+		const encoder = this.encoder;
+		if (encoder) return out.push(encoder(packetId, request.subscriptions, request.topics));
+		out.push(
+			request.subscriptions
+				? encode({ type: SUBSCRIBE, packetId, subscriptions: request.subscriptions })
+				: encode({ type: UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }),
+		);
+	}
 }
