@@ -23,7 +23,7 @@ import type { SessionOptions } from "./connect-options";
 import type { SessionState } from "./state";
 import { CONNECT, CONNACK, CONNACK_REASONS, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, type ConnackPacket, type Packet, type PublishPacket, type QoS, type SubackPacket, type Subscription } from "./packet";
 import { decode5 } from "./v5/decode";
-import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Publish5, type Suback5 } from "./v5/packet";
+import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./v5/packet";
 import { Version5, reasonError } from "./v5/session5";
 
 export type { Done } from "./inflight";
@@ -71,8 +71,13 @@ export class MqttSession implements StreamSession {
 		this.#maxPacketSize = options.maxPacketSize ?? 8192;
 		if (options.protocolVersion === 5) {
 			const v5 = (this.#v5 = new Version5(options));
-			this.#reader = new PacketReader<Packet | Packet5>(this.#maxPacketSize, decode5);
-			this.#subscriptions.encoder = (packetId, subscriptions, topics) => v5.request(packetId, subscriptions, topics);
+			// Incoming topic aliases are resolved as packets are read, so handling a PUBLISH is the same for both versions.
+			this.#reader = new PacketReader<Packet | Packet5>(this.#maxPacketSize, (bytes) => {
+				const packet = decode5(bytes);
+				return packet.type === PUBLISH ? v5.received(packet) : packet;
+			});
+			// Its own publish, so a 3.1.1 session's hot path never even tests the version.
+			this.publish = (topic, payload, qos, retain, now, done) => MqttSession.#publish5(this, v5, topic, payload, qos, retain, now, done);
 		} else this.#reader = new PacketReader(this.#maxPacketSize);
 		// MQTT 5 lets the server assign an identifier to an empty one, persistent session or not (3.1.3.1).
 		if (options.clientId === "" && this.#v5) this.clientId = "";
@@ -132,10 +137,10 @@ export class MqttSession implements StreamSession {
 					}),
 		);
 		// A clean session discards the broker's QoS 2 state for us too (3.1.2-6).
-		const clean = this.#cleanStart;
+		const clean = v5 ? v5.cleanStart : options.cleanSession;
 		if (clean) this.#awaitingRelease = undefined;
 		this.#flows?.resend(out, clean);
-		this.#subscriptions.resend(out, clean);
+		this.#subscriptions.resend(out, clean, v5);
 		// MQTT 5: new messages wait for CONNACK's Receive Maximum (what is resent was within the last one).
 		if (!v5) this.#drain();
 	}
@@ -207,7 +212,6 @@ export class MqttSession implements StreamSession {
 	 * transport or a QoS 1/2 message is acknowledged.
 	 */
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
-		if (this.#v5) return this.#publish5(this.#v5, topic, payload, qos, retain, now, done);
 		const field = (this.#topics ??= new TopicCache()).field(topic);
 		let remaining = field.length + payload.length + (qos ? 2 : 0);
 		const size = remaining + (remaining < 128 ? 2 : 1 + varIntLength(remaining));
@@ -240,7 +244,7 @@ export class MqttSession implements StreamSession {
 		const first = 0x30 | (qos << 1) | (retain ? 1 : 0);
 		const packet = new Uint8Array(size);
 		writePublish(packet, 0, first, remaining, field, qos ? UNASSIGNED_ID : 0, payload);
-		(this.#flows ??= new Inflight(this.#window, this.#options.maxQueued ?? 100)).add(packet, qos, done);
+		(this.#flows ??= new Inflight(this.#options.inflightWindow ?? 16, this.#options.maxQueued ?? 100)).add(packet, qos, done);
 		if (this.#status !== "offline") this.#drain(now);
 	}
 
@@ -323,10 +327,9 @@ export class MqttSession implements StreamSession {
 
 	#handle(packet: Packet | Packet5, now: number): void {
 		if (this.#status === "connecting" && packet.type !== CONNACK) throw violation(`type ${packet.type} before CONNACK`);
+		if (packet.type === PUBLISH) return this.#onPublish(packet, now);
 		const v5 = this.#v5;
 		switch (packet.type) {
-			case PUBLISH:
-				return this.#onPublish(v5 ? v5.received(packet as Publish5) : packet, now);
 			case CONNACK:
 				if (!v5) return this.#onConnack((packet as ConnackPacket).sessionPresent, (packet as ConnackPacket).returnCode, now);
 				if (this.#status !== "connecting") throw violation("second CONNACK");
@@ -372,45 +375,41 @@ export class MqttSession implements StreamSession {
 		throw violation(`type ${packet.type} from a broker`);
 	}
 
-	/** What a clean session (3.1.1) or Clean Start (5.0) discards on `open`. */
-	get #cleanStart(): boolean {
-		return this.#v5 ? this.#v5.cleanStart : this.#options.cleanSession;
-	}
+	// MQTT 5 only, as static members: a private method or accessor costs XS slots in every instance.
 
-	/** MQTT 5, after CONNACK: the server's Receive Maximum and Server Keep Alive, then what waited for them. */
-	#applyLimits(v5: Version5, now: number): void {
-		const flows = this.#flows;
-		if (flows) flows.window = this.#window;
+	/** After CONNACK: the server's Receive Maximum and Server Keep Alive, then what waited for them. */
+	static #applyLimits(session: MqttSession, v5: Version5, now: number): void {
+		const flows = session.#flows;
+		if (flows) flows.window = MqttSession.#window(session, v5);
 		const seconds = v5.serverKeepAlive;
-		if (seconds !== undefined && seconds !== this.#keepAlive.ms / 1000) {
-			const keepAlive = new KeepAlive(seconds);
-			keepAlive.lastSent = this.#keepAlive.lastSent;
-			keepAlive.lastHeard = this.#keepAlive.lastHeard;
-			this.#keepAlive = keepAlive;
+		const old = session.#keepAlive;
+		if (seconds !== undefined && seconds * 1000 !== old.ms) {
+			const keepAlive = (session.#keepAlive = new KeepAlive(seconds));
+			keepAlive.lastSent = old.lastSent;
+			keepAlive.lastHeard = old.lastHeard;
 		}
-		this.#drain(now);
+		session.#drain(now);
 	}
 
-	/** QoS 1/2 messages in flight at most: ours, within an MQTT 5 server's Receive Maximum (3.3.4). */
-	get #window(): number {
-		const ours = this.#options.inflightWindow ?? 16;
-		const v5 = this.#v5;
-		return v5 && v5.receiveMaximum < ours ? v5.receiveMaximum : ours;
+	/** QoS 1/2 messages in flight at most: ours, within the server's Receive Maximum (3.3.4). */
+	static #window(session: MqttSession, v5: Version5): number {
+		const ours = session.#options.inflightWindow ?? 16;
+		return v5.receiveMaximum < ours ? v5.receiveMaximum : ours;
 	}
 
-	#publish5(v5: Version5, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
+	static #publish5(session: MqttSession, v5: Version5, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
 		validateTopicName(topic);
 		if (qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `QoS ${qos} does not exist`);
-		const atOnce = qos === 0 && this.#status === "online" && !this.#flows?.queue.length;
-		const packet = v5.publish(topic, payload, qos, retain, atOnce, this.#maxPacketSize);
+		const atOnce = qos === 0 && session.#status === "online" && !session.#flows?.queue.length;
+		const packet = v5.publish(topic, payload, qos, retain, atOnce, session.#maxPacketSize);
 		if (atOnce) {
-			this.#out.push(packet);
-			this.#keepAlive.lastSent = now;
+			session.#out.push(packet);
+			session.#keepAlive.lastSent = now;
 			if (done) done();
 			return;
 		}
-		(this.#flows ??= new Inflight(this.#window, this.#options.maxQueued ?? 100)).add(packet, ((packet[0] >> 1) & 3) as QoS, done);
-		if (this.#status === "online") this.#drain(now);
+		(session.#flows ??= new Inflight(MqttSession.#window(session, v5), session.#options.maxQueued ?? 100)).add(packet, ((packet[0] >> 1) & 3) as QoS, done);
+		if (session.#status === "online") session.#drain(now);
 	}
 
 
@@ -419,7 +418,7 @@ export class MqttSession implements StreamSession {
 		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
 		// The server MUST answer a clean-session CONNECT with session present 0 (3.2.2-1):
 		// trusting a 1 would stop the resubscription and leave the lamp deaf.
-		if (sessionPresent && this.#cleanStart) throw violation("session present for a clean session");
+		if (sessionPresent && (this.#v5 ? this.#v5.cleanStart : this.#options.cleanSession)) throw violation("session present for a clean session");
 		this.#status = "online";
 		if (!sessionPresent) {
 			// The broker holds no QoS 2 delivery to us either: every id it sends from now on is
@@ -429,7 +428,7 @@ export class MqttSession implements StreamSession {
 			const lost = this.#subscriptions.lost();
 			if (lost.length > 0) this.#request({ subscriptions: lost }, now);
 		}
-		if (this.#v5) this.#applyLimits(this.#v5, now);
+		if (this.#v5) MqttSession.#applyLimits(this, this.#v5, now);
 		this.#emit({ type: "connected", sessionPresent });
 	}
 
@@ -454,7 +453,7 @@ export class MqttSession implements StreamSession {
 	}
 
 	#request(request: { subscriptions?: readonly Subscription[]; topics?: readonly string[]; done?: SubscribeDone | Done }, now: number): void {
-		this.#subscriptions.request(this.#allocatePacketId(), request, this.#status !== "offline" ? this.#out : undefined);
+		this.#subscriptions.request(this.#allocatePacketId(), request, this.#status !== "offline" ? this.#out : undefined, this.#v5);
 		this.#keepAlive.lastSent = now;
 	}
 

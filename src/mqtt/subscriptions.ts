@@ -9,6 +9,7 @@ import { encode } from "./encode";
 import { SUBSCRIBE, SUBACK_FAILURE, UNSUBSCRIBE, type QoS, type Subscription } from "./packet";
 import type { Done } from "./inflight";
 import type { Transmit } from "./transmit";
+import type { Version5 } from "./v5/session5";
 
 /** In `filters`: the broker acknowledged the filter. */
 export const ACTIVE = 4;
@@ -28,8 +29,6 @@ export class Subscriptions {
 	readonly filters = new Map<string, number>();
 	/** Requests awaiting their acknowledgement, by packet id. */
 	readonly requests = new Map<number, Request>();
-	/** MQTT 5: SUBSCRIBE / UNSUBSCRIBE at version 5 (v5/session5.ts); 3.1.1's encoder without it. */
-	encoder: ((packetId: number, subscriptions: readonly Subscription[] | undefined, topics: readonly string[] | undefined) => Uint8Array) | undefined;
 
 	/** Of `subscriptions`, those not already active at their QoS, now marked wanted. */
 	wanted(subscriptions: readonly Subscription[]): Subscription[] {
@@ -42,18 +41,19 @@ export class Subscriptions {
 		return wanted;
 	}
 
-	request(packetId: number, request: Request, out: Transmit | undefined): void {
+	/** `v5`: the session runs MQTT 5 (requests go at version 5, with their subscription options). */
+	request(packetId: number, request: Request, out: Transmit | undefined, v5: Version5 | undefined): void {
 		this.requests.set(packetId, request);
-		if (out) this.#send(out, packetId, request);
+		if (out) send(out, packetId, request, v5);
 	}
 
 	/** A new connection: send every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo). */
-	resend(out: Transmit, cleanSession: boolean): void {
+	resend(out: Transmit, cleanSession: boolean, v5: Version5 | undefined): void {
 		for (const [packetId, request] of this.requests) {
 			if (cleanSession && request.topics) {
 				this.requests.delete(packetId);
 				(request.done as Done | undefined)?.();
-			} else this.#send(out, packetId, request);
+			} else send(out, packetId, request, v5);
 		}
 	}
 
@@ -102,14 +102,13 @@ export class Subscriptions {
 			(request.done as SubscribeDone | undefined)?.(error, []);
 		}
 	}
+}
 
-	#send(out: Transmit, packetId: number, request: Request): void {
-		const encoder = this.encoder;
-		if (encoder) return out.push(encoder(packetId, request.subscriptions, request.topics));
-		out.push(
-			request.subscriptions
-				? encode({ type: SUBSCRIBE, packetId, subscriptions: request.subscriptions })
-				: encode({ type: UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }),
-		);
-	}
+function send(out: Transmit, packetId: number, request: Request, v5: Version5 | undefined): void {
+	if (v5) return out.push(v5.request(packetId, request.subscriptions, request.topics));
+	out.push(
+		request.subscriptions
+			? encode({ type: SUBSCRIBE, packetId, subscriptions: request.subscriptions })
+			: encode({ type: UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }),
+	);
 }
