@@ -145,6 +145,33 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 		gone.client.stop();
 		await observer.close();
 	});
+
+	it("sleepy over MQTT 5: DISCONNECT 0x04 before sleeping keeps the will; it fires only for the node that misses its wake", async () => {
+		const observer = await Observer.connect(broker.url, { protocolVersion: 5 });
+		await observer.subscribe("v5/sleepy/+", 1);
+		// The will waits past the next expected wake (here 1 s of sleep plus a margin: 2 s).
+		const sleeper = (name: string) =>
+			client({ clientId: `v5-sleepy-${name}`, cleanSession: false, sessionExpiry: 30, willDelay: 2, will: { topic: `v5/sleepy/${name}`, payload: new TextEncoder().encode("dead"), qos: 1, retain: false } });
+		const wakes = sleeper("wakes");
+		const dies = sleeper("dies");
+		wakes.client.start();
+		dies.client.start();
+		await waitFor(() => wakes.connects.length > 0 && dies.connects.length > 0, { what: "both awake" });
+		const asleepAt = Date.now();
+		wakes.client.stop(0x04);
+		dies.client.stop(0x04);
+		await letTimePass(1000);
+		const woken = sleeper("wakes");
+		woken.client.start();
+		await waitFor(() => woken.connects.length > 0, { what: "woke in time" });
+		expect(woken.connects).toEqual([true]);
+		await waitFor(() => observer.received.some((r) => r.topic === "v5/sleepy/dies"), { what: "the will of the node that died asleep", deadline: 6000 });
+		expect(Date.now() - asleepAt).toBeGreaterThanOrEqual(1900);
+		await letTimePass(1000);
+		expect(observer.received.map((r) => r.topic)).toEqual(["v5/sleepy/dies"]);
+		woken.client.stop();
+		await observer.close();
+	});
 });
 
 /** Messages queued in the session and not yet sent (they count in `unacknowledged`, not in flight). */
