@@ -44,17 +44,15 @@ export interface Properties {
 	sharedSubscriptionAvailable?: number;
 }
 
-/** Data types, 1.5. */
+/** Data types, 1.5 (the digits of KINDS below; 7 is Binary Data). */
 const BYTE = 1;
 const TWO_BYTE = 2;
 const FOUR_BYTE = 3;
 const VARIABLE = 4;
 const UTF8 = 5;
 const PAIR = 6;
-const BINARY = 7;
 
-/** Value rules: a byte that is 0 or 1; an integer that must not be 0; a Topic Name (Response Topic). */
-const ANY = 0;
+/** Value rules (0: none): a byte that is 0 or 1; an integer that must not be 0; a Topic Name (Response Topic). */
 const FLAG = 1;
 const NON_ZERO = 2;
 const TOPIC = 3;
@@ -74,35 +72,70 @@ const ALL = 0xfffe | IN_WILL;
 
 type Name = keyof Properties;
 
-/** [identifier, name, type, where, rule], table 2-4. */
-const TABLE: readonly (readonly [number, Name, number, number, number])[] = [
-	[0x01, "payloadFormatIndicator", BYTE, P | IN_WILL, FLAG],
-	[0x02, "messageExpiryInterval", FOUR_BYTE, P | IN_WILL, ANY],
-	[0x03, "contentType", UTF8, P | IN_WILL, ANY],
-	[0x08, "responseTopic", UTF8, P | IN_WILL, TOPIC],
-	[0x09, "correlationData", BINARY, P | IN_WILL, ANY],
-	[0x0b, "subscriptionIdentifier", VARIABLE, P | S, NON_ZERO],
-	[0x11, "sessionExpiryInterval", FOUR_BYTE, C | CA | D, ANY],
-	[0x12, "assignedClientIdentifier", UTF8, CA, ANY],
-	[0x13, "serverKeepAlive", TWO_BYTE, CA, ANY],
-	[0x15, "authenticationMethod", UTF8, C | CA | A, ANY],
-	[0x16, "authenticationData", BINARY, C | CA | A, ANY],
-	[0x17, "requestProblemInformation", BYTE, C, FLAG],
-	[0x18, "willDelayInterval", FOUR_BYTE, IN_WILL, ANY],
-	[0x19, "requestResponseInformation", BYTE, C, FLAG],
-	[0x1a, "responseInformation", UTF8, CA, ANY],
-	[0x1c, "serverReference", UTF8, CA | D, ANY],
-	[0x1f, "reasonString", UTF8, CA | ACKS | SA | UA | D | A, ANY],
-	[0x21, "receiveMaximum", TWO_BYTE, C | CA, NON_ZERO],
-	[0x22, "topicAliasMaximum", TWO_BYTE, C | CA, ANY],
-	[0x23, "topicAlias", TWO_BYTE, P, NON_ZERO],
-	[0x24, "maximumQoS", BYTE, CA, FLAG],
-	[0x25, "retainAvailable", BYTE, CA, FLAG],
-	[0x26, "userProperties", PAIR, ALL, ANY],
-	[0x27, "maximumPacketSize", FOUR_BYTE, C | CA, NON_ZERO],
-	[0x28, "wildcardSubscriptionAvailable", BYTE, CA, FLAG],
-	[0x29, "subscriptionIdentifiersAvailable", BYTE, CA, FLAG],
-	[0x2a, "sharedSubscriptionAvailable", BYTE, CA, FLAG],
+/**
+ * Table 2-4 as parallel lists, in its order (strings and flat arrays: a literal of
+ * tuples costs XS several times the flash): the identifiers, one character each; the
+ * names; per property its data type digit then its rule digit; where it may appear.
+ */
+const IDS = "\x01\x02\x03\x08\x09\x0b\x11\x12\x13\x15\x16\x17\x18\x19\x1a\x1c\x1f\x21\x22\x23\x24\x25\x26\x27\x28\x29\x2a";
+const NAMES: readonly Name[] = [
+	"payloadFormatIndicator",
+	"messageExpiryInterval",
+	"contentType",
+	"responseTopic",
+	"correlationData",
+	"subscriptionIdentifier",
+	"sessionExpiryInterval",
+	"assignedClientIdentifier",
+	"serverKeepAlive",
+	"authenticationMethod",
+	"authenticationData",
+	"requestProblemInformation",
+	"willDelayInterval",
+	"requestResponseInformation",
+	"responseInformation",
+	"serverReference",
+	"reasonString",
+	"receiveMaximum",
+	"topicAliasMaximum",
+	"topicAlias",
+	"maximumQoS",
+	"retainAvailable",
+	"userProperties",
+	"maximumPacketSize",
+	"wildcardSubscriptionAvailable",
+	"subscriptionIdentifiersAvailable",
+	"sharedSubscriptionAvailable",
+];
+const KINDS = "113050537042305020507011301150505022202211116032111111";
+const WHERE: readonly number[] = [
+	P | IN_WILL,
+	P | IN_WILL,
+	P | IN_WILL,
+	P | IN_WILL,
+	P | IN_WILL,
+	P | S,
+	C | CA | D,
+	CA,
+	CA,
+	C | CA | A,
+	C | CA | A,
+	C,
+	IN_WILL,
+	C,
+	CA,
+	CA | D,
+	CA | ACKS | SA | UA | D | A,
+	C | CA,
+	C | CA,
+	P,
+	CA,
+	CA,
+	ALL,
+	C | CA,
+	CA,
+	CA,
+	CA,
 ];
 
 type Value = number | string | Uint8Array | number[] | UserProperty[];
@@ -112,13 +145,16 @@ export function propertiesLength(properties: Properties | undefined, where: numb
 	if (!properties) return 0;
 	const record = properties as Record<string, Value | undefined>;
 	let length = 0;
-	for (const [id, name, type, allowed, rule] of TABLE) {
+	for (let i = 0; i < NAMES.length; i++) {
+		const name = NAMES[i];
 		const value = record[name];
 		if (value === undefined) continue;
-		if (!(allowed & where)) throw violation(`property ${name} not allowed here`);
+		if (!(WHERE[i] & where)) throw violation(`property ${name} not allowed here`);
+		const type = digit(KINDS, 2 * i);
+		const rule = digit(KINDS, 2 * i + 1);
 		if (type === PAIR) {
 			for (const [key, text] of value as UserProperty[]) length += 5 + stringLength(key) + stringLength(text);
-		} else if (id === 0x0b) {
+		} else if (name === "subscriptionIdentifier") {
 			const ids = value as number[];
 			if (ids.length > 1 && where !== 1 << 3) throw violation("one Subscription Identifier at most");
 			for (const n of ids) {
@@ -138,9 +174,11 @@ export function writeProperties(w: ByteWriter, properties: Properties | undefine
 	writeVariable(w, length);
 	if (!properties || length === 0) return;
 	const record = properties as Record<string, Value | undefined>;
-	for (const [id, name, type] of TABLE) {
-		const value = record[name];
+	for (let i = 0; i < NAMES.length; i++) {
+		const value = record[NAMES[i]];
 		if (value === undefined) continue;
+		const id = code(IDS, i);
+		const type = digit(KINDS, 2 * i);
 		if (type === PAIR) {
 			for (const [key, text] of value as UserProperty[]) {
 				w.byte(id);
@@ -168,10 +206,11 @@ export function readProperties(r: ByteReader, where: number): Properties {
 	const result: Record<string, Value> = {};
 	while (r.offset < end) {
 		const id = readVariable(r);
-		let entry: (typeof TABLE)[number] | undefined;
-		for (const e of TABLE) if (e[0] === id) entry = e;
-		if (!entry || !(entry[3] & where)) throw r.malformed(`property identifier ${id} not allowed here`);
-		const [, name, type, , rule] = entry;
+		const i = id < 128 ? IDS.indexOf(String.fromCharCode(id)) : -1;
+		if (i < 0 || !(WHERE[i] & where)) throw r.malformed(`property identifier ${id} not allowed here`);
+		const name = NAMES[i];
+		const type = digit(KINDS, 2 * i);
+		const rule = digit(KINDS, 2 * i + 1);
 		const seen = result[name];
 		if (type === PAIR) {
 			const pair: UserProperty = [readString(r), readString(r)];
@@ -297,6 +336,15 @@ function readValue(r: ByteReader, type: number): number | string | Uint8Array {
 		default:
 			return r.bytes(r.u16()).slice();
 	}
+}
+
+/** Character `i` of `text` as a number (called this way XS boxes no string, utf8.ts). */
+function code(text: string, i: number): number {
+	return String.prototype.charCodeAt.call(text, i);
+}
+
+function digit(text: string, i: number): number {
+	return code(text, i) - 48;
 }
 
 const LIMITS = [0, 0xff, 0xffff, 0xffffffff, 268_435_455];
