@@ -198,7 +198,8 @@ describe("MQTT 5 codec vs mqtt-packet's v5 mode", () => {
 	for (const [name, arbitrary] of Object.entries(packets5)) {
 		it(`${name}: ours encodes what mqtt-packet parses back to the same packet`, () => {
 			fc.assert(
-				fc.property(arbitrary, (packet) => {
+				// mqtt-packet cannot parse the empty AUTH (reason 0, no properties) that 3.15.2.1 allows; the vectors cover it.
+				fc.property(arbitrary.filter((p) => p.type !== AUTH || p.reasonCode !== 0 || Object.keys(p.properties).length > 0), (packet) => {
 					const parsed = oracleParse5(encode5(packet));
 					expect(parsed).toHaveLength(1);
 					expect(fromOracle5(parsed[0])).toEqual(packet);

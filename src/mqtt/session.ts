@@ -17,7 +17,7 @@ import { KEEP_ALIVE_DEAD, KEEP_ALIVE_PING, KeepAlive } from "./keep-alive";
 import { AWAITING_RELEASE_CAP, AwaitingRelease } from "./awaiting-release";
 import { Inflight, sendAck, type Done } from "./inflight";
 import { ACTIVE, Subscriptions, type SubscribeDone } from "./subscriptions";
-import { TopicCache, validateTopicFilter, validateTopicName } from "./topic";
+import { TopicCache, validateTopicFilter } from "./topic";
 import { Transmit } from "./transmit";
 import type { SessionOptions } from "./connect-options";
 import type { SessionState } from "./state";
@@ -72,8 +72,8 @@ export class MqttSession implements StreamSession {
 		if (options.protocolVersion === 5) {
 			const v5 = (this.#v5 = new Version5(options));
 			// Incoming topic aliases are resolved as packets are read, so handling a PUBLISH is the same for both versions.
-			this.#reader = new PacketReader<Packet | Packet5>(this.#maxPacketSize, (bytes) => {
-				const packet = decode5(bytes);
+			this.#reader = new PacketReader<Packet | Packet5>(this.#maxPacketSize, (bytes, memo) => {
+				const packet = decode5(bytes, memo);
 				return packet.type === PUBLISH ? v5.received(packet) : packet;
 			});
 			// Its own publish, so a 3.1.1 session's hot path never even tests the version.
@@ -398,7 +398,7 @@ export class MqttSession implements StreamSession {
 	}
 
 	static #publish5(session: MqttSession, v5: Version5, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
-		validateTopicName(topic);
+		// The topic is checked as it is encoded (Version5.publish).
 		if (qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `QoS ${qos} does not exist`);
 		const atOnce = qos === 0 && session.#status === "online" && !session.#flows?.queue.length;
 		const packet = v5.publish(topic, payload, qos, retain, atOnce, session.#maxPacketSize);

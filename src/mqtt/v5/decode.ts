@@ -9,19 +9,20 @@ import { ByteReader } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
 import { readUtf8 } from "../../common/utf8";
 import { topicProblem } from "../topic";
+import type { TopicMemo } from "../decode";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBCOMP, PUBREL, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, type QoS } from "../packet";
 import { AUTH, type Packet5 } from "./packet";
 import { readProperties, readVariable } from "./properties";
 import { reasonAllowed } from "./reason";
 
 /** Decodes exactly one complete packet; MALFORMED_PACKET or PROTOCOL_VIOLATION for what 5.0 does not allow. */
-export function decode5(bytes: Uint8Array): Packet5 {
+export function decode5(bytes: Uint8Array, memo?: TopicMemo): Packet5 {
 	const type = bytes[0] >> 4;
 	const flags = bytes[0] & 0x0f;
 	const r = new ByteReader(bytes, "MQTT 5 packet", 1);
 	const remaining = readVariable(r);
 	if (r.remaining !== remaining) throw malformed("remaining length mismatch");
-	if (type === PUBLISH) return decodePublish(r, flags);
+	if (type === PUBLISH) return decodePublish(bytes, r, flags, memo);
 	if (flags !== (type === PUBREL || type === SUBSCRIBE || type === UNSUBSCRIBE ? 2 : 0)) throw malformed(`type ${type} flags ${flags}`);
 	const where = 1 << type;
 	switch (type) {
@@ -70,22 +71,38 @@ export function decode5(bytes: Uint8Array): Packet5 {
 	}
 }
 
-function decodePublish(r: ByteReader, flags: number): Packet5 {
+function decodePublish(bytes: Uint8Array, r: ByteReader, flags: number, memo: TopicMemo | undefined): Packet5 {
 	const qos = (flags >> 1) & 3;
 	const dup = (flags & 8) !== 0;
 	if (qos === 3 || (dup && qos === 0)) throw malformed("PUBLISH flags");
-	const name = r.bytes(r.u16());
+	const length = r.u16();
+	const start = r.offset;
+	const name = r.bytes(length);
 	let topic = "";
-	if (name.length > 0) {
-		const problem = topicProblem(name, 0, name.length, false);
-		if (problem) throw malformed(`topic name ${problem}`);
-		topic = readUtf8(name, 0, name.length);
-	}
+	if (memo && length > 0 && length <= MEMO_TOPIC_BYTES) {
+		// The lamp hears one or two topics: their bytes compared as a Latin-1 string, as decode.ts does.
+		const latin1 = String.fromCharCode.apply(null, bytes.subarray(start, start + length) as unknown as number[]);
+		if (latin1 === memo.latin1) topic = memo.topic;
+		else {
+			topic = topicName(name);
+			memo.latin1 = latin1;
+			memo.topic = topic;
+		}
+	} else if (length > 0) topic = topicName(name);
 	const packetId = qos ? id(r) : undefined;
 	const properties = readProperties(r, 1 << PUBLISH);
 	// An empty Topic Name stands for the one a Topic Alias names (3.3.2.1).
 	if (name.length === 0 && properties.topicAlias === undefined) throw new ProtocolError("PROTOCOL_VIOLATION", "PUBLISH with neither a topic name nor a topic alias");
 	return { type: PUBLISH, topic, payload: r.rest(), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId, properties };
+}
+
+/** Topics up to this many bytes go through the memo (String.fromCharCode.apply spreads them on the stack). */
+const MEMO_TOPIC_BYTES = 64;
+
+function topicName(name: Uint8Array): string {
+	const problem = topicProblem(name, 0, name.length, false);
+	if (problem) throw malformed(`topic name ${problem}`);
+	return readUtf8(name, 0, name.length);
 }
 
 function id(r: ByteReader): number {

@@ -8,11 +8,13 @@
  * announced.
  */
 import { ProtocolError } from "../../common/errors";
+import { ByteWriter } from "../../common/bytes";
 import { CONNECT, DISCONNECT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE, type QoS, type Subscription } from "../packet";
+import { TopicCache } from "../topic";
 import type { SessionOptions } from "../connect-options";
 import { encode5 } from "./encode";
 import type { Connack5, Publish5 } from "./packet";
-import type { Properties } from "./properties";
+import { variableLength, writeVariable, type Properties } from "./properties";
 import { reasonText } from "./reason";
 
 /** Outgoing aliases we keep at most, whatever the server allows: the lamp publishes to three or four topics. */
@@ -47,6 +49,7 @@ export class Version5 {
 	#outboundMaximum = 0;
 	/** Subscription options by filter, so a resubscription carries them too. */
 	readonly #subscriptionOptions = new Map<string, number>();
+	#topics: TopicCache | undefined;
 
 	constructor(options: SessionOptions) {
 		this.#options = options;
@@ -105,24 +108,40 @@ export class Version5 {
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, alias: boolean, limit: number): Uint8Array {
 		if (retain && !this.retainAvailable) throw new ProtocolError("PROTOCOL_VIOLATION", "the server does not support retained messages (Retain Available 0)");
 		if (qos > this.maximumQoS) qos = this.maximumQoS;
-		const properties: Properties = {};
-		let name = topic;
-		if (alias && this.#outboundMaximum > 0) {
-			const known = this.#outbound.get(topic);
-			if (known !== undefined) {
-				properties.topicAlias = known;
-				name = "";
-			} else if (this.#outbound.size < this.#outboundMaximum) {
-				properties.topicAlias = this.#outbound.size + 1;
-				this.#outbound.set(topic, properties.topicAlias);
-			}
+		// Written here, not by encode5: the only property is a Topic Alias, and this runs per message.
+		let topicAlias = 0;
+		// Undefined: an empty Topic Name, the Topic Alias stands for it (3.3.2.1).
+		let field: Uint8Array | undefined;
+		if (alias && this.#outboundMaximum > 0) topicAlias = this.#outbound.get(topic) ?? 0;
+		if (topicAlias === 0) {
+			// The topic checked and encoded once per topic (topic.ts's cache).
+			field = (this.#topics ??= new TopicCache()).field(topic);
+			if (alias && this.#outbound.size < this.#outboundMaximum) topicAlias = -(this.#outbound.size + 1);
 		}
-		const bytes = encode5({ type: PUBLISH, topic: name, payload, qos, retain, dup: false, packetId: qos ? 0xffff : undefined, properties });
+		const props = topicAlias === 0 ? 0 : 3;
+		const remaining = (field ? field.length : 2) + (qos ? 2 : 0) + 1 + props + payload.length;
+		const size = 1 + variableLength(remaining) + remaining;
 		const max = this.maximumPacketSize > 0 && this.maximumPacketSize < limit ? this.maximumPacketSize : limit;
-		if (bytes.length > max) {
-			if (properties.topicAlias !== undefined && name !== "") this.#outbound.delete(topic);
-			throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${bytes.length} bytes, over the maximum packet size ${max}`);
+		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes, over the maximum packet size ${max}`);
+		if (topicAlias < 0) {
+			// A new alias, set with the topic (3.3.2.3.4); sent as the alias alone from the next message on.
+			topicAlias = -topicAlias;
+			this.#outbound.set(topic, topicAlias);
 		}
+		const bytes = new Uint8Array(size);
+		const w = new ByteWriter(bytes);
+		w.byte(0x30 | (qos << 1) | (retain ? 1 : 0));
+		writeVariable(w, remaining);
+		if (field) w.bytes(field);
+		else w.u16(0);
+		// A QoS 1/2 packet id is patched in when the message enters the window (inflight.ts).
+		if (qos) w.u16(0xffff);
+		w.byte(props);
+		if (props) {
+			w.byte(0x23);
+			w.u16(topicAlias);
+		}
+		w.bytes(payload);
 		return bytes;
 	}
 
