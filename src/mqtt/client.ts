@@ -9,7 +9,7 @@ import { Backoff } from "../common/backoff";
 import { DeadlineTimer } from "../common/deadline-timer";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import { MqttSession, type SessionOptions, type SessionStatus } from "./session";
+import { MqttSession, type SessionOptions, type SessionState, type SessionStatus } from "./session";
 import type { PublishPacket, QoS, Subscription } from "./packet";
 
 export interface BrokerAddress {
@@ -79,6 +79,21 @@ export class MqttClient {
 	/** Reconnect attempts made since the last healthy connection. */
 	get reconnectAttempt(): number {
 		return this.#backoff.attempt;
+	}
+
+	/** The client id in use (generated when none was configured). */
+	get clientId(): string {
+		return this.session.clientId;
+	}
+
+	/** Nothing unacknowledged in either direction. */
+	get idle(): boolean {
+		return this.session.idle;
+	}
+
+	/** The durable session state, for retained memory across deep sleep (see state.ts). */
+	exportState(): SessionState {
+		return this.session.exportState();
 	}
 
 	/** Starts connecting; from then on the client reconnects by itself until `stop`. */
