@@ -65,7 +65,7 @@ describe("Retained state coalesces", () => {
 		const { board, broker, lamp } = start();
 		broker.holdAcks.set(STATE, 50);
 		await run(board, 200);
-		for (let i = 0; i < 121; i++) {
+		for (let i = 0; i < 401; i++) {
 			broker.publish("home/office/lamp", i % 3 === 0 ? "on" : "toggle");
 			if (i % 10 === 0) await run(board, 5);
 		}
