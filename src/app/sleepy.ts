@@ -47,7 +47,7 @@ const POLL_MS = 20;
 const READING_WAIT_MS = 50;
 
 /**
- * `join`: starts the board's own network join (device.ts), bounded by the network deadline;
+ * `join`: starts the board's own network join (startSleepyDevice above), bounded by the network deadline;
  * the session waits for it. Called only once the wake is known not to be a leg of a chained
  * sleep, so a leg never spends radio time on a join.
  */
