@@ -16,10 +16,10 @@ import type { CoapUplink } from "../../src/app/adapters/coap";
 type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
 import { CoapClient } from "../../src/coap/client";
 import { parseLinkFormat } from "../../src/coap/link-format";
-import { coapClient } from "../peers/libcoap";
-import { freeUdpPort } from "../peers/ports";
-import { describeWithPeers } from "../peers/require-peer";
-import { eventually } from "./harness";
+import { coapClient } from "../../testkit/peers/libcoap";
+import { freeUdpPort, waitForCoap } from "../../testkit/peers/ports";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { waitFor } from "../../testkit/wait-for";
 
 describeWithPeers("CoAP interop: libcoap client, our server", ["coap-client-notls"], () => {
 	const board = new HostBoard({ log: () => undefined });
@@ -38,7 +38,7 @@ describeWithPeers("CoAP interop: libcoap client, our server", ["coap-client-notl
 			},
 		});
 		url = `coap://127.0.0.1:${port}`;
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		await waitForCoap(port);
 	});
 	afterAll(async () => {
 		await app?.stop();
@@ -53,12 +53,12 @@ describeWithPeers("CoAP interop: libcoap client, our server", ["coap-client-notl
 	});
 
 	it("observes /lamp while it changes", async () => {
-		const observing = coapClient(["-B", "6", "-s", "4", `${url}/lamp`]);
+		let output = "";
+		const observing = coapClient(["-B", "6", "-s", "4", `${url}/lamp`], undefined, (stdout) => (output = stdout));
 		const ours = new CoapClient(board);
-		await new Promise((resolve) => setTimeout(resolve, 700));
-		await eventually(() => app.uplink.server.observers("/lamp") === 1, "libcoap registered");
+		await waitFor(() => app.uplink.server.observers("/lamp") === 1, { what: "libcoap registered" });
 		await ours.put(`${url}/lamp`, "on");
-		await new Promise((resolve) => setTimeout(resolve, 300));
+		await waitFor(() => output === "offon", { what: `libcoap printing the "on" notification` });
 		await ours.put(`${url}/lamp`, "off");
 		ours.stop();
 		// coap-client prints each notification's payload as it comes, without separators.
@@ -94,9 +94,9 @@ describeWithPeers("CoAP host demo: npm start -- --protocol coap", ["coap-client-
 			}
 		});
 		try {
-			await eventually(() => events.some((e) => e.event === "listening"), "the device listening", 20_000);
+			await waitFor(() => events.some((e) => e.event === "listening"), { what: "the device listening", deadline: 20_000 });
 			await coapClient(["-B", "5", "-m", "put", "-e", "on", `coap://127.0.0.1:${port}/lamp`]);
-			await eventually(() => events.some((e) => e.event === "collected" && e.payload === "on"), "the collector printing the state");
+			await waitFor(() => events.some((e) => e.event === "collected" && e.payload === "on"), { what: "the collector printing the state" });
 			expect(events.find((e) => e.event === "lamp")).toEqual({ event: "lamp", state: "on" });
 		} finally {
 			child.kill("SIGTERM");

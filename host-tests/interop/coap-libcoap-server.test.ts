@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { CoapClient, responseText, type CoapResponse } from "../../src/coap/client";
-import { LibcoapServer } from "../peers/libcoap";
-import { describeWithPeers } from "../peers/require-peer";
-import { eventually } from "./harness";
+import { LibcoapServer } from "../../testkit/peers/libcoap";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { letTimePass, waitFor } from "../../testkit/wait-for";
 
 const board = new HostBoard({ log: () => undefined });
 const body = (n: number) => Uint8Array.from({ length: n }, (_, i) => 0x61 + (i % 26));
@@ -48,11 +48,11 @@ describeWithPeers("CoAP interop: our client, libcoap server", ["coap-server-notl
 	it("observes /time: notifications arrive once a second, then a deregistering GET ends them", async () => {
 		const seen: CoapResponse[] = [];
 		const observation = client.observe(`${server.url}/time`, { onNotification: (r) => seen.push(r) });
-		await eventually(() => seen.length >= 3, "three notifications", 8000);
+		await waitFor(() => seen.length >= 3, { what: "three notifications", deadline: 8000 });
 		const last = await observation.cancel();
 		expect(last.status).toBe("2.05");
 		const count = seen.length;
-		await new Promise((resolve) => setTimeout(resolve, 1500));
+		await letTimePass(1500); // /time notifies each second: the window in which one more would show
 		expect(seen.length).toBe(count);
 	});
 

@@ -14,8 +14,8 @@ import type { CoapUplink } from "../../src/app/adapters/coap";
 type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
 import { CoapClient, responseText } from "../../src/coap/client";
 import { parseLinkFormat } from "../../src/coap/link-format";
-import { freeUdpPort } from "../peers/ports";
-import { eventually } from "./harness";
+import { freeUdpPort, waitForCoap } from "../../testkit/peers/ports";
+import { waitFor } from "../../testkit/wait-for";
 
 const board = new HostBoard({ log: () => undefined });
 const big = Buffer.from("0123456789abcdef".repeat(200));
@@ -78,7 +78,7 @@ describe("CoAP interop: our client, node-coap server", () => {
 	it("observes a resource and deregisters", async () => {
 		const seen: string[] = [];
 		const observation = client.observe(`${url}/clock`, { onNotification: (r) => seen.push(responseText(r)) });
-		await eventually(() => seen.length >= 3, "three notifications", 5000);
+		await waitFor(() => seen.length >= 3, { what: "three notifications", deadline: 5000 });
 		expect(seen.slice(0, 3)).toEqual(["t0", "t1", "t2"]);
 		observation.forget();
 	});
@@ -96,7 +96,7 @@ describe("CoAP interop: node-coap client, our server", () => {
 	beforeAll(async () => {
 		port = await freeUdpPort();
 		app = startFirmware(board, { protocol: "coap", coapPort: port, lampPin: 9 }, { wifi: false }) as CoapFirmware;
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		await waitForCoap(port);
 	});
 	afterAll(async () => {
 		await app?.stop();
@@ -125,7 +125,7 @@ describe("CoAP interop: node-coap client, our server", () => {
 		response.on("data", (chunk: Buffer) => seen.push(chunk.toString()));
 		await request({ pathname: "/lamp", method: "PUT" }, "off");
 		await request({ pathname: "/lamp", method: "PUT" }, "on");
-		await eventually(() => seen.length >= 3, "the response and two notifications", 5000);
+		await waitFor(() => seen.length >= 3, { what: "the response and two notifications", deadline: 5000 });
 		expect(seen).toEqual(["on", "off", "on"]);
 		(response as unknown as { close(): void }).close();
 	});

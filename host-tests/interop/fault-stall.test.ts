@@ -8,10 +8,10 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { MqttClient } from "../../src/mqtt/client";
 import type { ProtocolError } from "../../src/common/errors";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers } from "../peers/require-peer";
-import { TcpProxy } from "../peers/tcp-proxy";
-import { eventually } from "./harness";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { TcpProxy } from "../../testkit/peers/tcp-proxy";
+import { waitFor } from "../../testkit/wait-for";
 
 const KEEP_ALIVE_S = 2;
 /** Timers on a loaded CI machine fire late; this is slack for the event loop, not for the client. */
@@ -48,20 +48,20 @@ describeWithPeers("Faults: a stalled broker", ["mosquitto"], () => {
 			onDisconnect: (error) => disconnects.push({ at: board.now(), code: (error as ProtocolError | undefined)?.code ?? String(error) }),
 		});
 		client.start();
-		await eventually(() => connects === 1, "first connect");
+		await waitFor(() => connects === 1, { what: "first connect" });
 		// Some traffic proves the link before it dies.
 		await client.publish("stall/t", "before", { qos: 1 });
 
 		const stalledAt = board.now();
 		proxy.faults.stall = true;
-		await eventually(() => disconnects.length >= 1, "the stall detected", 10_000);
+		await waitFor(() => disconnects.length >= 1, { what: "the stall detected", deadline: 10_000 });
 		const detectedMs = disconnects[0].at - stalledAt;
 		expect(disconnects[0].code).toBe("KEEP_ALIVE_TIMEOUT");
 		expect(detectedMs).toBeLessThanOrEqual(KEEP_ALIVE_S * 1500 + SCHEDULING_SLACK_MS);
 
 		// Still stalled: every attempt times out waiting for CONNACK, and the waits between attempts grow.
 		const attemptsBefore = proxy.counts.accepted;
-		await eventually(() => disconnects.length >= 5, "four more failed attempts", 15_000);
+		await waitFor(() => disconnects.length >= 5, { what: "four more failed attempts", deadline: 15_000 });
 		const gaps = disconnects.slice(1, 5).map((d, i) => d.at - disconnects[i].at);
 		expect(disconnects.slice(1).every((d) => d.code === "CONNECT_TIMEOUT")).toBe(true);
 		expect(gaps[3]).toBeGreaterThan(gaps[0]);
@@ -69,7 +69,7 @@ describeWithPeers("Faults: a stalled broker", ["mosquitto"], () => {
 
 		proxy.faults.stall = false;
 		proxy.cut();
-		await eventually(() => connects === 2, "back once the broker answers", 10_000);
+		await waitFor(() => connects === 2, { what: "back once the broker answers", deadline: 10_000 });
 		await client.publish("stall/t", "after", { qos: 1 });
 		client.stop();
 		console.log(`stalled broker: detected after ${Math.round(detectedMs)} ms (limit ${KEEP_ALIVE_S * 1500} ms); gaps between failed attempts ${gaps.map(Math.round).join(", ")} ms; ${proxy.summary()}`);

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { MqttClient } from "../../src/mqtt/client";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers } from "../peers/require-peer";
-import { eventually } from "./harness";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { letTimePass, waitFor } from "../../testkit/wait-for";
 
 const DEVICES = 500;
 const DOWN_MS = 2000;
@@ -40,14 +40,14 @@ describeWithPeers("Faults: a reconnect storm", ["mosquitto"], () => {
 		);
 		try {
 			for (const client of clients) client.start();
-			await eventually(() => connectedAt.every((at) => at.length === 1), `${DEVICES} first connects`, 30_000);
+			await waitFor(() => connectedAt.every((at) => at.length === 1), { what: `${DEVICES} first connects`, deadline: 30_000 });
 
 			await broker.kill();
 			const lostAt = board.now();
-			await eventually(() => clients.every((c) => c.status !== "online"), "every device noticed", 10_000);
-			await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
+			await waitFor(() => clients.every((c) => c.status !== "online"), { what: "every device noticed", deadline: 10_000 });
+			await letTimePass(DOWN_MS); // the broker stays down: the outage under test
 			await broker.restart();
-			await eventually(() => connectedAt.every((at) => at.length >= 2), `${DEVICES} reconnects`, 60_000);
+			await waitFor(() => connectedAt.every((at) => at.length >= 2), { what: `${DEVICES} reconnects`, deadline: 60_000 });
 
 			const back = connectedAt.map((at) => at[1] - lostAt).sort((a, b) => a - b);
 			const perSecond = new Map<number, number>();

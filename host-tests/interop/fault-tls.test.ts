@@ -5,9 +5,9 @@
  * broker password, which the firmware holds, appears in no log event and no error.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { makeCertificates, type Certificates } from "../peers/certs";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers } from "../peers/require-peer";
+import { makeCertificates, type Certificates } from "../../testkit/peers/certs";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { FirmwareUnderTest } from "./harness";
 
 const PASSWORD = "tr0ub4dor&3-never-print-me";

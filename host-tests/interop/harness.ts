@@ -9,21 +9,11 @@ import type { RawConfig } from "../../src/app/config-reader";
 import type { LogFields } from "../../src/common/board";
 import { HostBoard } from "../../boards/host/board";
 import type { FirmwareEvent } from "../../tools/launcher/firmware";
+import { waitFor } from "../../testkit/wait-for";
 
 export interface LoggedEvent {
 	readonly event: string;
 	readonly fields: LogFields;
-}
-
-/** Resolves when `check` passes, polling every 10 ms; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = check();
-		if (value !== undefined && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 10));
-	}
 }
 
 export class FirmwareUnderTest {
@@ -41,7 +31,7 @@ export class FirmwareUnderTest {
 
 	/** Waits for the n-th (1-based) event named `event`. */
 	waitFor(event: string, nth = 1, timeoutMs?: number): Promise<LogFields> {
-		return eventually(() => this.events.filter((e) => e.event === event)[nth - 1]?.fields, `firmware event "${event}" #${nth}`, timeoutMs);
+		return waitFor(() => this.events.filter((e) => e.event === event)[nth - 1]?.fields, { what: `firmware event "${event}" #${nth}`, deadline: timeoutMs });
 	}
 
 	pin(pin: number): 0 | 1 {
@@ -77,7 +67,7 @@ export class Observer {
 
 	/** Waits until `topic` has received a message with `payload`. */
 	waitFor(topic: string, payload: string, timeoutMs?: number): Promise<Received> {
-		return eventually(() => this.received.find((r) => r.topic === topic && r.payload === payload), `"${payload}" on ${topic}`, timeoutMs);
+		return waitFor(() => this.received.find((r) => r.topic === topic && r.payload === payload), { what: `"${payload}" on ${topic}`, deadline: timeoutMs });
 	}
 
 	async close(): Promise<void> {
@@ -89,7 +79,7 @@ export class Observer {
 export async function retained(url: string, filter: string, expected: number, options: IClientOptions = {}): Promise<Map<string, string>> {
 	const observer = await Observer.connect(url, options);
 	await observer.subscribe(filter);
-	await eventually(() => observer.received.filter((r) => r.retain).length >= expected, `${expected} retained messages under ${filter}`);
+	await waitFor(() => observer.received.filter((r) => r.retain).length >= expected, { what: `${expected} retained messages under ${filter}` });
 	await observer.close();
 	return new Map(observer.received.filter((r) => r.retain).map((r) => [r.topic, r.payload]));
 }

@@ -8,7 +8,8 @@ import { HostBoard } from "../../boards/host/board";
 import { MqttClient } from "../../src/mqtt/client";
 import type { PublishPacket } from "../../src/mqtt/packet";
 import { decodeUtf8 } from "../../src/common/utf8";
-import { eventually, FirmwareUnderTest, Observer, retained } from "./harness";
+import { FirmwareUnderTest, Observer, retained } from "./harness";
+import { letTimePass, waitFor } from "../../testkit/wait-for";
 
 let broker: EmbeddedBroker;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ describe("MQTT interop: aedes", () => {
 		await observer.waitFor("aedes/lamp/state", "on");
 		expect(firmware.pin(4)).toBe(1);
 		await observer.client.publishAsync("aedes/lamp", " TOGGLE ", { qos: 0 });
-		await eventually(() => firmware.pin(4) === 0, "lamp off after toggle");
+		await waitFor(() => firmware.pin(4) === 0, { what: "lamp off after toggle" });
 		await observer.client.publishAsync("aedes/lamp", "dim to 50%", { qos: 1 });
 		await firmware.waitFor("warning");
 		expect(firmware.pin(4)).toBe(0);
@@ -48,7 +49,7 @@ describe("MQTT interop: aedes", () => {
 		await observer.waitFor("clean/lamp/status", "online");
 		await firmware.app.stop();
 		await observer.waitFor("clean/lamp/status", "offline");
-		await new Promise((resolve) => setTimeout(resolve, 300));
+		await letTimePass(300); // the window in which a will would show after the clean stop, were it wrongly fired
 		expect(observer.on("clean/lamp/status").map((r) => r.payload)).toEqual(["online", "offline"]);
 		await observer.close();
 	});
@@ -64,9 +65,9 @@ describe("MQTT interop: aedes", () => {
 		client.conn.destroy();
 		await observer.waitFor("broken/lamp/status", "offline");
 		await firmware.waitFor("connected", 2);
-		await eventually(() => observer.on("broken/lamp/status").filter((r) => r.payload === "online").length === 2, "online again");
+		await waitFor(() => observer.on("broken/lamp/status").filter((r) => r.payload === "online").length === 2, { what: "online again" });
 		await observer.client.publishAsync("broken/lamp", "on", { qos: 1 });
-		await eventually(() => firmware.pin(2) === 1, "lamp switched after the reconnect");
+		await waitFor(() => firmware.pin(2) === 1, { what: "lamp switched after the reconnect" });
 		await firmware.app.stop();
 		await observer.close();
 	});
@@ -85,14 +86,14 @@ describe("MQTT interop: aedes", () => {
 			onMessage: (m) => got.push(m),
 		});
 		await Promise.all([client.subscribe([{ topic: "q/in/#", qos: 2 }]), client.start()]);
-		await eventually(() => connected, "connected");
+		await waitFor(() => connected, { what: "connected" });
 		const observer = await Observer.connect(broker.url);
 		await observer.subscribe("q/out/#", 2);
 		const count = 100;
 		await Promise.all(Array.from({ length: count }, (_, i) => observer.client.publishAsync(`q/in/${i % 2 ? 2 : 1}`, `in-${i}`, { qos: i % 2 ? 2 : 1 })));
 		await Promise.all(Array.from({ length: count }, (_, i) => client.publish(`q/out/${i % 2 ? 2 : 1}`, `out-${i}`, { qos: i % 2 ? 2 : 1 })));
-		await eventually(() => got.length >= count && observer.received.length >= count, "all messages");
-		await new Promise((resolve) => setTimeout(resolve, 200));
+		await waitFor(() => got.length >= count && observer.received.length >= count, { what: "all messages" });
+		await letTimePass(200); // the window in which a duplicate would show
 		const inbound = got.map((m) => decodeUtf8(m.payload));
 		expect(new Set(inbound).size).toBe(count);
 		expect(inbound.filter((p) => Number(p.slice(3)) % 2 === 1)).toHaveLength(count / 2);
@@ -124,7 +125,7 @@ describe("MQTT interop: aedes", () => {
 		const got: string[] = [];
 		const second = make((m) => got.push(decodeUtf8(m.payload)), (p) => presence.push(p));
 		second.start();
-		await eventually(() => got.length === 3, "queued messages");
+		await waitFor(() => got.length === 3, { what: "queued messages" });
 		expect(got).toEqual(["a", "b", "c"]);
 		expect(presence).toEqual([false, true]);
 		second.stop();

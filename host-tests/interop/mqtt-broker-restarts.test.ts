@@ -18,9 +18,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { decodeUtf8 } from "../../src/common/utf8";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers } from "../peers/require-peer";
-import { eventually } from "./harness";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { letTimePass, waitFor } from "../../testkit/wait-for";
 
 const COUNT = Number(process.env.RESTART_MESSAGES ?? 1000);
 const KILLS = 3;
@@ -36,8 +36,6 @@ class Tally {
 		return { sent, received: this.payloads.length, lost: sent - unique, duplicated: this.payloads.length - unique };
 	}
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeWithPeers("MQTT faults: broker killed and restarted", ["mosquitto"], () => {
 	let broker: Mosquitto;
@@ -73,13 +71,13 @@ describeWithPeers("MQTT faults: broker killed and restarted", ["mosquitto"], () 
 		});
 		void device.subscribe([{ topic: "restart/in/+", qos: 2 }]);
 		device.start();
-		await eventually(() => device.status === "online", "device online");
+		await waitFor(() => device.status === "online", { what: "device online" });
 
 		// The messages to the device come from a second client like it: MQTT.js rejects
 		// the publishes it has in flight when its connection drops, ours resends them.
 		const sender = persistent("restart-sender");
 		sender.start();
-		await eventually(() => sender.status === "online", "sender online");
+		await waitFor(() => sender.status === "online", { what: "sender online" });
 
 		// An independent observer of what the device publishes.
 		const peer = await mqtt.connectAsync(broker.url, { clientId: "restart-peer", clean: false, reconnectPeriod: 100, connectTimeout: 2000 });
@@ -104,15 +102,15 @@ describeWithPeers("MQTT faults: broker killed and restarted", ["mosquitto"], () 
 					pending.push(device.publish("restart/out/1", String(j), { qos: 1 }).then(count("out1")), device.publish("restart/out/2", String(j), { qos: 2 }).then(count("out2")));
 					pending.push(sender.publish("restart/in/1", String(j), { qos: 1 }).then(count("in1")), sender.publish("restart/in/2", String(j), { qos: 2 }).then(count("in2")));
 				}
-				await sleep(60);
+				await letTimePass(60); // batches spread over seconds, so the kills land mid-stream
 			}
 		})();
 		// Kills at least a second apart, so each finds the clients reconnected and busy.
 		const period = Math.max(1000, ((COUNT / 25) * 60) / (KILLS + 1));
 		for (let kill = 1; kill <= KILLS; kill++) {
-			await sleep(period);
+			await letTimePass(period);
 			await broker.kill();
-			await sleep(150);
+			await letTimePass(150); // the broker stays dead a moment: the clients see refused connects
 			await broker.restart();
 			trace.push(`${Math.round(performance.now())} restarted`);
 		}
@@ -120,7 +118,7 @@ describeWithPeers("MQTT faults: broker killed and restarted", ["mosquitto"], () 
 		const diagnosis = () =>
 			`${Object.entries(tallies).map(([name, t]) => `${name} ${t.unique}`).join(", ")}; acknowledged: ${Object.entries(acked).map(([name, n]) => `${name} ${n}`).join(", ")}; ` +
 			`device ${device.status} (${connects} connects), sender ${sender.status}, observer ${peer.connected ? "online" : "offline"}; ${trace.slice(-8).join(" | ")}`;
-		await eventually(() => Object.values(acked).every((n) => n === COUNT), "every publish acknowledged to its sender", 60_000).catch((error: Error) => {
+		await waitFor(() => Object.values(acked).every((n) => n === COUNT), { what: "every publish acknowledged to its sender", deadline: 60_000 }).catch((error: Error) => {
 			throw new Error(`${error.message}: ${diagnosis()}`);
 		});
 		await Promise.all(pending);
@@ -128,7 +126,7 @@ describeWithPeers("MQTT faults: broker killed and restarted", ["mosquitto"], () 
 		let received = -1;
 		while (received !== Object.values(tallies).reduce((n, t) => n + t.payloads.length, 0)) {
 			received = Object.values(tallies).reduce((n, t) => n + t.payloads.length, 0);
-			await sleep(2000);
+			await letTimePass(2000);
 		}
 		const figures = {
 			"device -> broker -> observer, QoS 1": tallies.out1.figures(COUNT),

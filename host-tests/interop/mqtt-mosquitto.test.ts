@@ -10,11 +10,12 @@ import { HostBoard } from "../../boards/host/board";
 import { MqttClient } from "../../src/mqtt/client";
 import { decodeUtf8 } from "../../src/common/utf8";
 import type { PublishPacket } from "../../src/mqtt/packet";
-import { makeCertificates, type Certificates } from "../peers/certs";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers, findExecutable } from "../peers/require-peer";
+import { makeCertificates, type Certificates } from "../../testkit/peers/certs";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers, findExecutable } from "../../testkit/peers/require-peer";
 import { startFirmware as spawnFirmware, type FirmwareEvent } from "../../tools/launcher/firmware";
-import { eventually, FirmwareUnderTest, launchStart, Observer, retained } from "./harness";
+import { FirmwareUnderTest, launchStart, Observer, retained } from "./harness";
+import { letTimePass, waitFor } from "../../testkit/wait-for";
 
 const run = promisify(execFile);
 
@@ -35,11 +36,11 @@ describeWithPeers("MQTT interop: mosquitto", ["mosquitto", "mosquitto_pub", "mos
 		const firmware = new FirmwareUnderTest({ broker: broker.url, lampPin: 5 });
 		await firmware.waitFor("connected");
 		await pub("-t", "home/office/lamp", "-m", "on");
-		await eventually(() => firmware.pin(5) === 1, "lamp on");
+		await waitFor(() => firmware.pin(5) === 1, { what: "lamp on" });
 		const sub = await run(findExecutable("mosquitto_sub") as string, ["-h", "127.0.0.1", "-p", String(broker.port), "-t", "home/office/lamp/+", "-v", "-C", "2", "-W", "5"]);
 		expect(sub.stdout.split("\n").filter(Boolean).sort()).toEqual(["home/office/lamp/state on", "home/office/lamp/status online"]);
 		await pub("-t", "home/office/lamp", "-m", "OFF", "-q", "2");
-		await eventually(() => firmware.pin(5) === 0, "lamp off");
+		await waitFor(() => firmware.pin(5) === 0, { what: "lamp off" });
 		await firmware.app.stop();
 		const after = await retained(broker.url, "home/office/lamp/+", 2);
 		expect(after.get("home/office/lamp/status")).toBe("offline");
@@ -59,16 +60,16 @@ describeWithPeers("MQTT interop: mosquitto", ["mosquitto", "mosquitto_pub", "mos
 			onConnect: () => (online = true),
 			onMessage: (m) => got.push(m),
 		});
-		void client.subscribe([{ topic: "once/in", qos: 2 }]);
+		const subscribed = client.subscribe([{ topic: "once/in", qos: 2 }]);
 		client.start();
-		await eventually(() => online, "connected");
+		await waitFor(() => online, { what: "connected" });
 		const observer = await Observer.connect(broker.url);
 		await observer.subscribe("once/out", 2);
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		await subscribed; // SUBACK: from here the broker delivers once/in to the client
 		await Promise.all(Array.from({ length: 200 }, (_, i) => observer.client.publishAsync("once/in", String(i), { qos: 2 })));
 		await Promise.all(Array.from({ length: 200 }, (_, i) => client.publish("once/out", String(i), { qos: 2 })));
-		await eventually(() => got.length >= 200 && observer.received.length >= 200, `200 each way (in ${got.length}, out ${observer.received.length})`);
-		await new Promise((resolve) => setTimeout(resolve, 300));
+		await waitFor(() => got.length >= 200 && observer.received.length >= 200, { what: `200 each way (in ${got.length}, out ${observer.received.length})` });
+		await letTimePass(300); // the window in which a duplicate would show
 		expect(got.map((m) => decodeUtf8(m.payload)).sort()).toEqual(Array.from({ length: 200 }, (_, i) => String(i)).sort());
 		expect(observer.received.map((r) => r.payload).sort()).toEqual(Array.from({ length: 200 }, (_, i) => String(i)).sort());
 		client.stop();
@@ -109,14 +110,14 @@ describeWithPeers("MQTT interop: mosquitto", ["mosquitto", "mosquitto_pub", "mos
 
 	it("npm start: switched by mosquitto_pub, a clean stop publishes offline, a killed firmware leaves its will", async () => {
 		const { events, child: launcher, exited } = launchStart(["--broker", broker.url, "--set", "lampTopic=start/lamp"]);
-		await eventually(() => events.find((e) => e.event === "connected"), "the launcher's firmware connected", 20_000);
+		await waitFor(() => events.find((e) => e.event === "connected"), { what: "the launcher's firmware connected", deadline: 20_000 });
 		const ready = events.find((e) => e.event === "ready") as FirmwareEvent & { commands: { switch: string } };
 		expect(ready.commands.switch).toBe(`mosquitto_pub -h 127.0.0.1 -p ${broker.port} -t start/lamp -m on`);
 
 		const observer = await Observer.connect(broker.url);
 		await observer.subscribe("start/lamp/#");
 		await pub("-t", "start/lamp", "-m", "on");
-		await eventually(() => events.find((e) => e.event === "lamp" && e.state === "on"), "lamp event");
+		await waitFor(() => events.find((e) => e.event === "lamp" && e.state === "on"), { what: "lamp event" });
 		await observer.waitFor("start/lamp/state", "on");
 		launcher.kill("SIGTERM");
 		expect(await exited).toBe(0);

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeUtf8 } from "../../src/common/utf8";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
-import { UdpProxy } from "../peers/udp-proxy";
-import { eventually, Observer } from "./harness";
+import { UdpProxy } from "../../testkit/peers/udp-proxy";
+import { Observer } from "./harness";
 import { SnClientUnderTest } from "./mqttsn-suite";
+import { waitFor } from "../../testkit/wait-for";
 
 const COUNT = 500;
 const faults = { loss: 0.3, duplicate: 0.1, reorder: 0.1 };
@@ -53,7 +54,7 @@ describe("MQTT-SN through 30% loss, 10% duplication and reordering", () => {
 		it(`carries ${COUNT} QoS ${qos} publishes from the client to the broker${qos === 2 ? " exactly once" : ", every one"}`, { timeout: 240_000 }, async () => {
 			const topic = `loss/up/q${qos}`;
 			for (let i = 0; i < COUNT; i++) await node.client.publish(topic, String(i), { qos });
-			await eventually(() => new Set(observer.on(topic).map((r) => r.payload)).size === COUNT, `${COUNT} distinct at the broker`, 30_000);
+			await waitFor(() => new Set(observer.on(topic).map((r) => r.payload)).size === COUNT, { what: `${COUNT} distinct at the broker`, deadline: 30_000 });
 			const result = tally(observer.on(topic).map((r) => r.payload));
 			console.log(`up QoS ${qos}: sent ${COUNT}, received ${result.received}, duplicated ${result.duplicated}`);
 			expect(result.all).toBe(true);
@@ -65,7 +66,7 @@ describe("MQTT-SN through 30% loss, 10% duplication and reordering", () => {
 			const topic = `loss/down/q${qos}`;
 			for (let i = 0; i < COUNT; i++) await observer.client.publishAsync(topic, String(i), { qos });
 			const at = () => node.received.filter((m) => m.topic === topic).map((m) => decodeUtf8(m.payload));
-			await eventually(() => new Set(at()).size === COUNT, `${COUNT} distinct at the client`, 200_000);
+			await waitFor(() => new Set(at()).size === COUNT, { what: `${COUNT} distinct at the client`, deadline: 200_000 });
 			const result = tally(at());
 			console.log(`down QoS ${qos}: sent ${COUNT}, received ${result.received}, duplicated ${result.duplicated}`);
 			expect(result.all).toBe(true);

@@ -8,10 +8,11 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FirmwareEvent } from "../../tools/launcher/firmware";
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers, findExecutable } from "../peers/require-peer";
-import { eventually, launchStart as launch, Observer } from "./harness";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers, findExecutable } from "../../testkit/peers/require-peer";
+import { launchStart as launch, Observer } from "./harness";
 import { mqttSnGatewaySuite } from "./mqttsn-suite";
+import { waitFor } from "../../testkit/wait-for";
 
 const run = promisify(execFile);
 
@@ -28,14 +29,14 @@ describeWithPeers("MQTT-SN interop: gateway -> mosquitto", ["mosquitto", "mosqui
 
 	it("npm start --protocol mqttsn: broker, gateway and firmware; mosquitto_pub switches the lamp", async () => {
 		const launcher = launch(["--protocol", "mqttsn", "--broker", broker.url, "--set", "lampTopic=snstart/lamp"]);
-		await eventually(() => launcher.events.find((e) => e.event === "connected"), "the launcher's firmware connected over MQTT-SN", 20_000);
+		await waitFor(() => launcher.events.find((e) => e.event === "connected"), { what: "the launcher's firmware connected over MQTT-SN", deadline: 20_000 });
 		const ready = launcher.events.find((e) => e.event === "ready") as FirmwareEvent & { gateway: string };
 		expect(ready.gateway).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/);
 		expect(launcher.events.find((e) => e.event === "start")?.protocol).toBe("mqttsn");
 		const observer = await Observer.connect(broker.url);
 		await observer.subscribe("snstart/lamp/#");
 		await pub("-t", "snstart/lamp", "-m", "on");
-		await eventually(() => launcher.events.find((e) => e.event === "lamp" && e.state === "on"), "lamp event");
+		await waitFor(() => launcher.events.find((e) => e.event === "lamp" && e.state === "on"), { what: "lamp event" });
 		await observer.waitFor("snstart/lamp/state", "on");
 		launcher.child.kill("SIGTERM");
 		expect(await launcher.exited).toBe(0);
@@ -46,11 +47,11 @@ describeWithPeers("MQTT-SN interop: gateway -> mosquitto", ["mosquitto", "mosqui
 	it("npm start --gateway udp://host:port: the firmware uses an external gateway", async () => {
 		const gateway = await MqttSnGateway.start({ broker: broker.url });
 		const launcher = launch(["--gateway", `udp://127.0.0.1:${gateway.port}`, "--broker", broker.url, "--set", "lampTopic=snext/lamp", "--set", "clientId=snext"]);
-		await eventually(() => launcher.events.find((e) => e.event === "connected"), "the firmware connected to the external gateway", 20_000);
+		await waitFor(() => launcher.events.find((e) => e.event === "connected"), { what: "the firmware connected to the external gateway", deadline: 20_000 });
 		expect(gateway.client("snext")?.state).toBe("active");
 		expect(launcher.events.some((e) => e.event === "gateway-ready")).toBe(false);
 		await pub("-t", "snext/lamp", "-m", "on");
-		await eventually(() => launcher.events.find((e) => e.event === "lamp" && e.state === "on"), "lamp event");
+		await waitFor(() => launcher.events.find((e) => e.event === "lamp" && e.state === "on"), { what: "lamp event" });
 		launcher.child.kill("SIGTERM");
 		expect(await launcher.exited).toBe(0);
 		await gateway.close();

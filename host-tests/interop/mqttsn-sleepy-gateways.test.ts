@@ -1,7 +1,7 @@
 /**
  * Sleepy MQTT-SN wakes on the host board, each a fresh firmware from the retained file,
  * against a gateway that behaves as the widely deployed Paho one does towards sleeping
- * clients (host-tests/peers/addressed-gateway.ts): it knows clients by address, drops a
+ * clients (testkit/peers/addressed-gateway.ts): it knows clients by address, drops a
  * PINGREQ from an address it does not know, sends no PINGRESP after buffered messages
  * and never pings the broker for a sleeper, whose keep-alive then fires the will.
  * Between wakes the gateway's clock moves on by the sleep interval.
@@ -12,11 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RawConfig } from "../../src/app/config-reader";
+import type { Datagram } from "../../src/common/board";
 import { startFirmware } from "../../src/app/firmware";
 import { MqttSnClient } from "../../src/mqttsn/client";
 import { HostBoard } from "../../boards/host/board";
-import { AddressedGateway } from "../peers/addressed-gateway";
-import { freeUdpPort } from "../peers/ports";
+import { AddressedGateway } from "../../testkit/peers/addressed-gateway";
+import { freeUdpPort, udpPortFree } from "../../testkit/peers/ports";
+import { waitFor } from "../../testkit/wait-for";
 
 const WAKES = 20;
 const SLEEP_MS = 300_000;
@@ -39,10 +41,18 @@ async function wake(config: RawConfig, retained: string): Promise<Event[]> {
 	let asleep!: () => void;
 	const slept = new Promise<void>((resolve) => (asleep = resolve));
 	const board = new HostBoard({ retainedPath: retained, log: (event, fields) => events.push({ event, ...fields }), onDeepSleep: () => asleep() });
+	// The wake's UDP endpoints (port 0: one that could not be bound).
+	const datagrams: Datagram[] = [];
+	const open = board.openDatagram.bind(board);
+	board.openDatagram = (options) => {
+		const datagram = open(options);
+		datagrams.push(datagram);
+		return datagram;
+	};
 	startFirmware(board, config, { wifi: false });
 	await slept;
 	// The endpoint closes once its last datagram is sent: the next wake binds the same port.
-	await new Promise((resolve) => setTimeout(resolve, 20));
+	for (const { port } of datagrams) if (port !== 0) await waitFor(() => udpPortFree(port), { what: `UDP port ${port} released by the sleeping wake` });
 	return events;
 }
 
@@ -174,10 +184,10 @@ describe("Sleepy MQTT-SN against a gateway that knows clients by address", () =>
 		const board = new HostBoard({ log: (event, fields) => events.push({ event, ...fields }) });
 		const lamp = startFirmware(board, { protocol: "mqttsn", gateway: `udp://127.0.0.1:${gateway.port}`, clientId: "sn-rebind", mqttsnPort: String(port), buttonPin: "-1", dht22Pin: "-1", reconnectBase: "100", reconnectCap: "200" }, { wifi: false });
 		try {
-			for (let t = 0; t < 100 && !events.some((e) => e.code === "BIND_FAILED"); t++) await new Promise((resolve) => setTimeout(resolve, 20));
+			await waitFor(() => events.some((e) => e.code === "BIND_FAILED"), { what: "a BIND_FAILED event", deadline: 2000 });
 			expect(events.find((e) => e.code === "BIND_FAILED")?.event).toBe("error");
 			await new Promise<void>((resolve) => taken.close(() => resolve()));
-			for (let t = 0; t < 200 && !events.some((e) => e.event === "connected"); t++) await new Promise((resolve) => setTimeout(resolve, 20));
+			await waitFor(() => events.some((e) => e.event === "connected"), { what: "connected once the port is free", deadline: 4000 });
 			expect(events.some((e) => e.event === "connected")).toBe(true);
 			expect([...(gateway.ports.get("sn-rebind") ?? [])]).toEqual([port]);
 		} finally {

@@ -19,8 +19,9 @@ import type { ReceivedMessage } from "../../src/mqttsn/session";
 import { decodeSessionState } from "../../src/mqttsn/state";
 import { readGatewayConfig } from "../../tools/mqttsn-gateway/config";
 import { MqttSnGateway, type GatewayOptions } from "../../tools/mqttsn-gateway/gateway";
-import { freeUdpPort } from "../peers/ports";
-import { eventually, FirmwareUnderTest, Observer, retained } from "./harness";
+import { freeUdpPort } from "../../testkit/peers/ports";
+import { FirmwareUnderTest, Observer, retained } from "./harness";
+import { letTimePass, waitFor } from "../../testkit/wait-for";
 
 /** A firmware MQTT-SN client on the host board, recording what it sends and receives. */
 export class SnClientUnderTest {
@@ -64,11 +65,11 @@ export class SnClientUnderTest {
 	}
 
 	waitConnected(n = 1): Promise<boolean> {
-		return eventually(() => this.connected >= n, `MQTT-SN CONNACK #${n}`);
+		return waitFor(() => this.connected >= n, { what: `MQTT-SN CONNACK #${n}` });
 	}
 
 	waitMessage(topic: string, payload: string): Promise<ReceivedMessage> {
-		return eventually(() => this.received.find((m) => m.topic === topic && decodeUtf8(m.payload) === payload), `"${payload}" on ${topic} at the client`);
+		return waitFor(() => this.received.find((m) => m.topic === topic && decodeUtf8(m.payload) === payload), { what: `"${payload}" on ${topic} at the client` });
 	}
 }
 
@@ -121,7 +122,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		await sensor.waitConnected();
 		for (const qos of [0, 1, 2] as const) await sensor.client.publish(`${prefix}/up/q${qos}`, `hello ${qos}`, { qos });
 		for (const qos of [0, 1, 2]) await observer.waitFor(`${prefix}/up/q${qos}`, `hello ${qos}`);
-		await new Promise((resolve) => setTimeout(resolve, 200));
+		await letTimePass(200); // the window in which a second copy of the QoS 2 message would show
 		expect(observer.on(`${prefix}/up/q2`)).toHaveLength(1);
 		expect(sensor.sent.filter((type) => type === sn.REGISTER)).toHaveLength(3);
 	});
@@ -160,10 +161,10 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		expect(lost.sent).toContain(sn.WILLTOPIC);
 		expect(lost.sent).toContain(sn.WILLMSG);
 		polite.client.stop();
-		await eventually(() => gateway.client(`${prefix}-polite`) === undefined, "the polite client gone");
+		await waitFor(() => gateway.client(`${prefix}-polite`) === undefined, { what: "the polite client gone" });
 		gateway.client(`${prefix}-lost`)?.lose("keep-alive ran out (simulated)");
 		await observer.waitFor(`${prefix}/will/status`, "gone");
-		await new Promise((resolve) => setTimeout(resolve, 200));
+		await letTimePass(200); // the window in which the polite client's will would show, were it wrongly sent
 		expect(observer.on(`${prefix}/will/polite`)).toHaveLength(0);
 	});
 
@@ -182,7 +183,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		await observer.waitFor(`${prefix}/upd/alive`, "yes");
 		gateway.client(`${prefix}-upd`)?.lose("keep-alive ran out (simulated)");
 		await observer.waitFor(`${prefix}/upd/new`, "new");
-		await new Promise((resolve) => setTimeout(resolve, 300));
+		await letTimePass(300); // the window in which the replaced will would show, were it wrongly sent
 		expect(observer.on(`${prefix}/upd/old`)).toHaveLength(0);
 	});
 
@@ -195,7 +196,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		expect(sleeper.client.status).toBe("asleep");
 		const publisher = await observe(url(), `${prefix}/none`);
 		for (const n of [1, 2, 3]) await publisher.client.publishAsync(`${prefix}/sleep/${n}`, `m${n}`, { qos: 1 });
-		await eventually(() => gateway.client(`${prefix}-sleeper`)?.buffered === 3, "three messages buffered at the gateway");
+		await waitFor(() => gateway.client(`${prefix}-sleeper`)?.buffered === 3, { what: "three messages buffered at the gateway" });
 		expect(sleeper.received).toHaveLength(0);
 		await sleeper.client.checkMessages();
 		expect(sleeper.received.map((m) => decodeUtf8(m.payload))).toEqual(["m1", "m2", "m3"]);
@@ -230,7 +231,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		socket.send(publish(7), gateway.port, "127.0.0.1");
 		await observer.waitFor(`${prefix}/pre/temp`, "-1");
 		socket.send(publish(99), gateway.port, "127.0.0.1");
-		await eventually(() => gateway.stats.refusedWithoutConnection === 1, "the unknown id refused");
+		await waitFor(() => gateway.stats.refusedWithoutConnection === 1, { what: "the unknown id refused" });
 		socket.close();
 	});
 
@@ -240,7 +241,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		// It searches a port nobody listens on, so it never connects; the gateway is known all the same.
 		const silent = await freeUdpPort();
 		const loose = new SnClientUnderTest({ ...fast, clientId: `${prefix}-m1`, search: { address: "127.0.0.1", port: silent, radius: 1 }, predefinedTopics: { [`${prefix}/minus/one`]: 3 } });
-		await eventually(() => loose.client.status === "searching", "the client searching");
+		await waitFor(() => loose.client.status === "searching", { what: "the client searching" });
 		loose.client.session.setGateway({ gwId: 1, address: "127.0.0.1", port: gateway.port });
 		await loose.client.publish(`${prefix}/minus/one`, "fire and forget", { qos: -1 });
 		await observer.waitFor(`${prefix}/minus/one`, "fire and forget");
@@ -287,10 +288,10 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		// Deep sleep: the device keeps only `saved`.
 		before.powerOff();
 		await observer.client.publishAsync(`${prefix}/deep/cmd`, "while asleep", { qos: 1 });
-		await eventually(() => gateway.client(`${prefix}-deep`)?.buffered === 1, "buffered while asleep");
+		await waitFor(() => gateway.client(`${prefix}-deep`)?.buffered === 1, { what: "buffered while asleep" });
 
 		const after = new SnClientUnderTest({ ...options, state: decodeSessionState(saved) });
-		await eventually(() => after.client.status === "asleep", "restored asleep");
+		await waitFor(() => after.client.status === "asleep", { what: "restored asleep" });
 		await after.client.checkMessages();
 		expect(after.received.map((m) => decodeUtf8(m.payload))).toEqual(["while asleep"]);
 		after.client.wake();

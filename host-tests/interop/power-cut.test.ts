@@ -21,7 +21,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { HostBoard } from "../../boards/host/board";
 import { slotCapacity } from "../../src/power/retained-slots";
-import { seededRandom } from "../peers/seeded-random";
+import { seededRandom } from "../../testkit/portable/seeded-random";
 
 const WAKES = Number(process.env.POWER_CUT_WAKES ?? 200);
 const SEED = Number(process.env.POWER_CUT_SEED ?? 20261125);

@@ -8,9 +8,10 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Mosquitto } from "../peers/mosquitto";
-import { describeWithPeers, findExecutable } from "../peers/require-peer";
-import { eventually, FirmwareUnderTest } from "./harness";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers, findExecutable } from "../../testkit/peers/require-peer";
+import { letTimePass, waitFor } from "../../testkit/wait-for";
+import { FirmwareUnderTest } from "./harness";
 
 const run = promisify(execFile);
 const TOGGLES = 5000;
@@ -34,23 +35,18 @@ describeWithPeers("Retained state in bursts: mosquitto", ["mosquitto", "mosquitt
 			const size = Math.min(TOGGLES - sent, 1 + ((burst * 131) % 400));
 			await Promise.all(Array.from({ length: size }, () => sender.publishAsync("home/office/lamp", "toggle", { qos: 1 })));
 			sent += size;
-			await new Promise((resolve) => setTimeout(resolve, (burst * 7) % 41));
+			await letTimePass((burst * 7) % 41);
 		}
 		await sender.endAsync();
 		// Every toggle arrived (in order, QoS 1 on one connection), so the lamp is off after an even count.
-		await eventually(() => firmware.count("lamp") === TOGGLES, `${TOGGLES} lamp changes`, 60_000);
+		await waitFor(() => firmware.count("lamp") === TOGGLES, { what: `${TOGGLES} lamp changes`, deadline: 60_000 });
 		expect(firmware.pin(6)).toBe(0);
 		const readBack = async () => {
 			const sub = await run(findExecutable("mosquitto_sub") as string, ["-h", "127.0.0.1", "-p", String(broker.port), "-t", "home/office/lamp/state", "-C", "1", "-W", "5"]);
 			return sub.stdout.trim();
 		};
 		// The last state message may still be on its way: read until it is there, 5 s at most.
-		let retained = "";
-		for (let i = 0; i < 50 && retained !== "off"; i++) {
-			retained = await readBack();
-			if (retained !== "off") await new Promise((resolve) => setTimeout(resolve, 100));
-		}
-		expect(retained).toBe("off");
+		await waitFor(async () => (await readBack()) === "off", { what: "mosquitto retaining the lamp's state, off", deadline: 5000, every: 100 });
 		expect(firmware.events.filter((e) => e.event === "error" && e.fields.code === "QUEUE_FULL")).toEqual([]);
 		await firmware.app.stop();
 	});

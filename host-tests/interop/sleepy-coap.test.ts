@@ -13,8 +13,9 @@ import type { RawConfig } from "../../src/app/config-reader";
 import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
 import { meterWake } from "../../tools/energy/wake";
-import { freeUdpPort } from "../peers/ports";
-import { UdpProxy } from "../peers/udp-proxy";
+import { freeUdpPort } from "../../testkit/peers/ports";
+import { UdpProxy } from "../../testkit/peers/udp-proxy";
+import { waitFor } from "../../testkit/wait-for";
 
 /** As the issue asks of every protocol: 20 wakes, each a fresh firmware. */
 const WAKES = 20;
@@ -53,7 +54,7 @@ describe("Sleepy CoAP wakes", () => {
 			const before = received.length;
 			const wakes = [];
 			for (let i = 0; i < WAKES; i++) wakes.push(await meterWake(config(type), retained));
-			await new Promise((resolve) => setTimeout(resolve, 300));
+			await waitFor(() => received.length - before >= WAKES, { what: `${WAKES} readings at the collector` });
 			const readings = received.slice(before).map((r) => JSON.parse(r.body) as { t: number; h: number });
 			expect(readings).toHaveLength(WAKES);
 			for (const wake of wakes) {

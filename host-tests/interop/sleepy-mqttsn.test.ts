@@ -12,8 +12,9 @@ import type { RawConfig } from "../../src/app/config-reader";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
 import { meterWake } from "../../tools/energy/wake";
-import { eventually, Observer } from "./harness";
-import { freeUdpPort } from "../peers/ports";
+import { Observer } from "./harness";
+import { freeUdpPort } from "../../testkit/peers/ports";
+import { waitFor } from "../../testkit/wait-for";
 
 const WAKES = 20;
 let broker: EmbeddedBroker;
@@ -57,7 +58,7 @@ describe("Sleepy MQTT-SN wakes through the laptop gateway", () => {
 		const port = await freeUdpPort();
 		const wakes = [];
 		for (let i = 0; i < WAKES; i++) wakes.push(await meterWake(config("q1", "1", port), retained));
-		await eventually(() => observer.on("sn/q1/dht22").length >= WAKES, `${WAKES} readings at the subscriber`);
+		await waitFor(() => observer.on("sn/q1/dht22").length >= WAKES, { what: `${WAKES} readings at the subscriber` });
 		expect(observer.on("sn/q1/dht22").length).toBeGreaterThanOrEqual(WAKES);
 		// After the first wake the gateway already knows the topics: fewer datagrams each wake.
 		expect(Math.max(...wakes.slice(1).map((w) => w.packetsSent))).toBeLessThan(wakes[0].packetsSent);
@@ -68,7 +69,7 @@ describe("Sleepy MQTT-SN wakes through the laptop gateway", () => {
 		const port = await freeUdpPort();
 		const wakes = [];
 		for (let i = 0; i < WAKES; i++) wakes.push(await meterWake(config("q-1", "-1", port), retained));
-		await eventually(() => observer.on("sn/q-1/dht22").length >= WAKES, `${WAKES} readings at the subscriber`);
+		await waitFor(() => observer.on("sn/q-1/dht22").length >= WAKES, { what: `${WAKES} readings at the subscriber` });
 		for (const wake of wakes) expect([wake.packetsSent, wake.packetsReceived, wake.roundTrips]).toEqual([1, 0, 0]);
 	});
 });

@@ -15,10 +15,11 @@ import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
 import type { RawConfig } from "../../src/app/config-reader";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { startFirmware as spawnFirmware } from "../../tools/launcher/firmware";
-import { Mosquitto } from "../peers/mosquitto";
-import { freeTcpPort } from "../peers/ports";
-import { describeWithPeers } from "../peers/require-peer";
-import { eventually, FirmwareUnderTest, Observer, retained, type LoggedEvent } from "./harness";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { freeTcpPort } from "../../testkit/peers/ports";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { FirmwareUnderTest, Observer, retained, type LoggedEvent } from "./harness";
+import { waitFor } from "../../testkit/wait-for";
 
 const folders: string[] = [];
 function retainedFile(): string {
@@ -85,7 +86,7 @@ describe("Sleepy interop: aedes", () => {
 			if (fields(events, "lamp").some((f) => f.state === "on") && lampOnAt < 0) lampOnAt = n;
 			expect(fields(events, "wake")[0]).toEqual({ boot: n, cause: n === 1 ? "reset" : "timer", discarded: 0 });
 		}
-		await eventually(() => observer.on("aedes20/dht22").length >= 20, "20 readings");
+		await waitFor(() => observer.on("aedes20/dht22").length >= 20, { what: "20 readings" });
 		expect(observer.on("aedes20/dht22").every((r) => /^\{"t":[-\d.]+,"h":[\d.]+,"ts":\d+\}$/.test(r.payload))).toBe(true);
 		expect(reasons.every((r) => r === "done")).toBe(true);
 		expect(subscribes.sort()).toEqual(["aedes20/lamp", "lampnode/sleepy-aedes20/wake"]);
@@ -118,7 +119,7 @@ describeWithPeers("Sleepy interop: mosquitto", ["mosquitto"], () => {
 		expect(fields(second, "connected")[0]).toMatchObject({ sessionPresent: true });
 		expect(fields(second, "lamp")).toEqual([{ state: "on" }]);
 		for (let n = 0; n < 3; n++) await wake(config, path);
-		await eventually(() => observer.on("mosq/dht22").length >= 5, "5 readings");
+		await waitFor(() => observer.on("mosq/dht22").length >= 5, { what: "5 readings" });
 		expect(observer.on("mosq/lamp/status").some((r) => r.payload === "offline")).toBe(false);
 		await observer.close();
 	});
@@ -133,7 +134,7 @@ describeWithPeers("Sleepy interop: mosquitto", ["mosquitto"], () => {
 		const overrides = Object.entries({ ...config, broker: `mqtt://127.0.0.1:${silentPort}` }).flatMap(([key, value]) => ["--set", `${key}=${value}`]);
 		let read = false;
 		const doomed = spawnFirmware([...overrides, "--retained", path], (event) => (read ||= event.event === "reading"));
-		await eventually(() => read, "the doomed wake's reading", 20_000);
+		await waitFor(() => read, { what: "the doomed wake's reading", deadline: 20_000 });
 		doomed.child.kill("SIGKILL");
 		await doomed.exited;
 		silent.close();
@@ -142,7 +143,7 @@ describeWithPeers("Sleepy interop: mosquitto", ["mosquitto"], () => {
 		await observer.subscribe("killed/dht22");
 		const next = await wake(config, path);
 		expect(fields(next, "wake")[0]).toMatchObject({ boot: 2, discarded: 0 });
-		await eventually(() => observer.on("killed/dht22").length >= 2, "the killed wake's reading and this one's");
+		await waitFor(() => observer.on("killed/dht22").length >= 2, { what: "the killed wake's reading and this one's" });
 		await observer.close();
 	});
 
@@ -152,7 +153,7 @@ describeWithPeers("Sleepy interop: mosquitto", ["mosquitto"], () => {
 		const firmware = new FirmwareUnderTest({ broker: broker.url, clientId: "awake-1", keepAlive: "1", readingInterval: "2", telemetryTopic: "awake/dht22", lampTopic: "awake/lamp", buttonPin: "-1" });
 		await firmware.waitFor("connected");
 		// mosquitto drops a client silent for 1.5 keep-alive periods: 4 s is nearly three of them.
-		await eventually(() => observer.on("awake/dht22").length >= 3, "3 readings", 10_000);
+		await waitFor(() => observer.on("awake/dht22").length >= 3, { what: "3 readings", deadline: 10_000 });
 		expect(firmware.count("connected")).toBe(1);
 		expect(firmware.count("disconnected")).toBe(0);
 		await firmware.app.stop();

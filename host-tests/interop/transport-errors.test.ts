@@ -7,7 +7,7 @@
  */
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { freeTcpPort } from "../peers/ports";
+import { freeTcpPort } from "../../testkit/peers/ports";
 import { FirmwareUnderTest } from "./harness";
 
 const PASSWORD = "s3cret-transport-password";

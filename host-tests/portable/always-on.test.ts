@@ -2,8 +2,8 @@
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { parseConfig } from "../../src/app/config";
-import { DeviceBoard, run } from "./device-board";
-import { MiniBroker } from "./mini-broker";
+import { DeviceBoard, run } from "../../testkit/portable/device-board";
+import { MiniBroker } from "../../testkit/portable/mini-broker";
 
 const CONFIG = { broker: "mqtt://broker.local", clientId: "lamp-1", readingInterval: "10", buttonPin: "0", lampPin: "2", longPressMs: "800" };
 

@@ -5,8 +5,8 @@
  */
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
-import { FakeBoard } from "./fake-board";
-import { run, settle } from "./coap-wire";
+import { FakeBoard } from "../../testkit/portable/fake-board";
+import { run, settle } from "../../testkit/portable/coap-wire";
 import { parseConfig } from "../../src/app/config";
 import { startFirmware } from "../../src/app/firmware";
 import type { RunningDevice } from "../../src/app/always-on";

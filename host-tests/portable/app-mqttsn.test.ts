@@ -5,8 +5,8 @@
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
 import { text } from "./bytes";
-import { FakeBoard, type FakeDatagram } from "./fake-board";
-import { settle } from "./device-board";
+import { FakeBoard, type FakeDatagram } from "../../testkit/portable/fake-board";
+import { settle } from "../../testkit/portable/device-board";
 import { parseConfig, type MqttSnFirmwareConfig } from "../../src/app/config";
 import { startFirmware } from "../../src/app/firmware";
 import { decode } from "../../src/mqttsn/decode";

@@ -1,7 +1,7 @@
 /** The push button on a virtual clock: debounce, short and long presses, both polarities. */
 import { describe, it, check } from "./test-api";
 import { Button } from "../../src/drivers/button";
-import { DeviceBoard } from "./device-board";
+import { DeviceBoard } from "../../testkit/portable/device-board";
 
 function setup(options: { activeLow?: boolean; longPressMs?: number } = {}) {
 	const board = new DeviceBoard();

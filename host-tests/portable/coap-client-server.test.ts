@@ -4,8 +4,8 @@
  * cancellation, discovery, and the typed timeout of a peer that never answers.
  */
 import { describe, it, check } from "./test-api";
-import { FakeBoard } from "./fake-board";
-import { pump, run, flush, settle } from "./coap-wire";
+import { FakeBoard } from "../../testkit/portable/fake-board";
+import { pump, run, flush, settle } from "../../testkit/portable/coap-wire";
 import { text, toHex } from "./bytes";
 import { CoapClient, responseText, type CoapResponse } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";

@@ -7,6 +7,7 @@
 import { ConfigError } from "../../src/common/errors";
 import { parseConfig } from "../../src/app/config";
 import type { RawConfig } from "../../src/app/config-reader";
+import { KEYS, parseRow } from "../../src/app/config-keys";
 import { check, describe, it } from "./test-api";
 
 const MQTT: RawConfig = { broker: "mqtt://127.0.0.1", buttonPin: 0, dht22Pin: 4 };
@@ -14,7 +15,8 @@ const MQTTS: RawConfig = { broker: "mqtts://broker.example", brokerCa: "ca.der",
 const MQTTSN: RawConfig = { protocol: "mqttsn", gateway: "udp://127.0.0.1:1885", predefinedTopics: "a/b=1", buttonPin: 0 };
 const SLEEPY: RawConfig = { ...MQTT, mode: "sleepy", clientId: "lamp-1" };
 const STATIC: RawConfig = { ...MQTT, staticIp: "192.168.1.50", gatewayIp: "192.168.1.1" };
-const BASES: readonly RawConfig[] = [MQTT, MQTTS, MQTTSN, SLEEPY, STATIC];
+const COAP: RawConfig = { protocol: "coap", collector: "coap://127.0.0.1/readings" };
+const BASES: readonly RawConfig[] = [MQTT, MQTTS, MQTTSN, SLEEPY, STATIC, COAP];
 
 /** The keys parseConfig reads for `raw`, on a device board (which also needs ssid). */
 function keysRead(raw: RawConfig): Set<string> {
@@ -31,7 +33,9 @@ function keysRead(raw: RawConfig): Set<string> {
 
 /** Per key: the config it is read under, and values that must be refused. */
 const BAD_VALUES: Readonly<Record<string, { readonly base: RawConfig; readonly values: readonly unknown[] }>> = {
-	ssid: { base: MQTT, values: ["", 5] },
+	ssid: { base: MQTT, values: ["", 5, "x".repeat(33)] },
+	password: { base: MQTT, values: [12_345_678, "x".repeat(65)] },
+	sntp: { base: MQTT, values: [123, "x".repeat(254)] },
 	protocol: { base: MQTT, values: ["http", "MQTT", 1] },
 	lampPin: { base: MQTT, values: [-1, 49, "GPIO5", 2.5, true] },
 	lampActive: { base: MQTT, values: ["sometimes", 1] },
@@ -75,6 +79,14 @@ const BAD_VALUES: Readonly<Record<string, { readonly base: RawConfig; readonly v
 	gatewayIp: { base: STATIC, values: [undefined, "", "10.0.0.1", "192.168.1.50", "192.168.2.1", "192.168.1.x", 1] },
 	netmask: { base: STATIC, values: ["255.0.255.0", "255.255.255.1", "0.0.0.0", "255.255.255.254", "255.255.255.255", "24", "/24"] },
 	dns: { base: STATIC, values: ["8.8.8", "dns.google", "224.0.0.251", 53] },
+	coapPort: { base: COAP, values: [-1, 65_536, "udp"] },
+	collector: { base: COAP, values: ["http://host/path", "coap://host:0/x", "coap://host/a%zz", "coap://host/a#frag", 5] },
+	coapType: { base: COAP, values: ["confirmable", "CON", true] },
+	ackTimeout: { base: COAP, values: [9, 600_001] },
+	ackRandomFactorTenths: { base: COAP, values: [9, 101, "1.5"] },
+	maxRetransmit: { base: COAP, values: [-1, 21] },
+	nstart: { base: COAP, values: [0, 17] },
+	blockSize: { base: COAP, values: [8, 2048, 100, 1000] },
 };
 
 describe("config: every key", () => {
@@ -83,6 +95,12 @@ describe("config: every key", () => {
 		for (const base of BASES) for (const key of keysRead(base)) read.add(key);
 		check([...read].filter((key) => !(key in BAD_VALUES)).sort()).toEqual([]);
 		check(Object.keys(BAD_VALUES).filter((key) => !read.has(key)).sort()).toEqual([]);
+	});
+
+	it("reads exactly the keys of the table (config-keys.ts)", () => {
+		const read = new Set<string>();
+		for (const base of BASES) for (const key of keysRead(base)) read.add(key);
+		check([...read].sort()).toEqual([...new Set(KEYS.map((row) => parseRow(row).name))].sort());
 	});
 
 	it("accepts every base config", () => {

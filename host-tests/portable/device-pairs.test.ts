@@ -9,10 +9,10 @@ import { startFirmware } from "../../src/app/firmware";
 import { CoapClient, responseText } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
-import { DeviceBoard, FakePower } from "./device-board";
-import { MiniBroker } from "./mini-broker";
-import { MiniGateway } from "./mini-gateway";
-import { pump, settle } from "./coap-wire";
+import { DeviceBoard, FakePower } from "../../testkit/portable/device-board";
+import { MiniBroker } from "../../testkit/portable/mini-broker";
+import { MiniGateway } from "../../testkit/portable/mini-gateway";
+import { pump, settle } from "../../testkit/portable/coap-wire";
 
 const DEVICE = { lampPin: "2", buttonPin: "0", readingInterval: "10", sleepInterval: "60", maxAwake: "10", networkDeadline: "5", clientId: "pair-1" };
 const READING = /^\{"t":19\.5,"h":51/;

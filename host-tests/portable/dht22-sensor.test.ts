@@ -2,7 +2,7 @@
 import { describe, it, check } from "./test-api";
 import { Dht22 } from "../../src/drivers/dht22/sensor";
 import { ProtocolError } from "../../src/common/errors";
-import { DeviceBoard, run, settle } from "./device-board";
+import { DeviceBoard, run, settle } from "../../testkit/portable/device-board";
 
 describe("DHT22 sensor", () => {
 	it("reads at once the first time, then waits 2 s from the last start signal", async () => {

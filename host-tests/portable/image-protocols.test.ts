@@ -1,7 +1,6 @@
 /**
  * An image built with fewer protocols (manifest_tls.json: MQTT only) refuses a config
- * naming one it lacks with a ConfigError naming `protocol`, both through its table of
- * uplinks and through the stand-ins for the missing protocols' config sections.
+ * naming one it lacks with a ConfigError naming `protocol`, from its table of uplinks.
  */
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
@@ -9,9 +8,6 @@ import { parseConfig } from "../../src/app/config";
 import { checkIncluded } from "../../src/app/uplink";
 import { UPLINKS as ALL } from "../../src/app/uplinks/table";
 import { UPLINKS as MQTT_ONLY } from "../../src/app/uplinks/mqtt";
-import { parseMqttSnConfig } from "../../src/absent/config-mqttsn";
-import { parseCoapConfig } from "../../src/absent/config-coap";
-import { ConfigReader } from "../../src/app/config-reader";
 
 describe("Images with fewer protocols", () => {
 	it("the full image includes all three; the TLS image MQTT only", () => {
@@ -25,10 +21,5 @@ describe("Images with fewer protocols", () => {
 		checkIncluded(MQTT_ONLY, parseConfig({ broker: "mqtts://broker.local" }, { wifi: false }));
 		check(expectConfigError(() => checkIncluded(MQTT_ONLY, mqttsn), "protocol").expected).toBe("one of the protocols this image includes: mqtt");
 		expectConfigError(() => checkIncluded(MQTT_ONLY, coap), "protocol");
-	});
-	it("the stand-ins for MQTT-SN's and CoAP's config sections refuse the protocol", () => {
-		const device = { mode: "always-on", sleepInterval: 300_000, maxAwake: 30_000, networkDeadline: 10_000 } as const;
-		expectConfigError(() => parseMqttSnConfig(new ConfigReader({}), device), "protocol");
-		expectConfigError(() => parseCoapConfig(new ConfigReader({})), "protocol");
 	});
 });

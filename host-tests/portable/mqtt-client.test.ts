@@ -4,8 +4,8 @@
  */
 import { describe, it, check } from "./test-api";
 import { text } from "./bytes";
-import { FakeBoard } from "./fake-board";
-import { asPublish, connack, packetsIn, publishBytes } from "./mqtt-wire";
+import { FakeBoard } from "../../testkit/portable/fake-board";
+import { asPublish, connack, packetsIn, publishBytes } from "../../testkit/portable/mqtt-wire";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
 import { encode } from "../../src/mqtt/encode";
 import { CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBLISH, SUBSCRIBE, type PublishPacket } from "../../src/mqtt/packet";

@@ -3,9 +3,9 @@
  * keep-alive, dead-connection detection and resend order are checked exactly.
  */
 import { describe, it, check } from "./test-api";
-import { expectConfigError, expectProtocolError } from "./errors";
+import { expectProtocolError } from "./errors";
 import { text } from "./bytes";
-import { asPublish, connack, publishBytes, sent } from "./mqtt-wire";
+import { asPublish, connack, publishBytes, sent } from "../../testkit/portable/mqtt-wire";
 import { MqttSession, type SessionEvent, type SessionOptions } from "../../src/mqtt/session";
 import { encode } from "../../src/mqtt/encode";
 import { CONNECT, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../src/mqtt/packet";
@@ -90,7 +90,7 @@ describe("MQTT session: connecting", () => {
 	it("generates a client id for an empty one with a clean session, refuses it for a persistent one", () => {
 		const session = new MqttSession({ clientId: "", cleanSession: true, keepAlive: 0, random: () => 0.5 });
 		check(session.clientId).toBe("lampnode-88888888");
-		expectConfigError(() => new MqttSession({ clientId: "", cleanSession: false, keepAlive: 0 }), "clientId");
+		expectProtocolError(() => new MqttSession({ clientId: "", cleanSession: false, keepAlive: 0 }), "PROTOCOL_VIOLATION");
 	});
 });
 

@@ -4,7 +4,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { text } from "./bytes";
-import { FakeBoard, type FakeDatagram } from "./fake-board";
+import { FakeBoard, type FakeDatagram } from "../../testkit/portable/fake-board";
 import { MqttSnClient, type MqttSnClientOptions } from "../../src/mqttsn/client";
 import { decode } from "../../src/mqttsn/decode";
 import { encode } from "../../src/mqttsn/encode";

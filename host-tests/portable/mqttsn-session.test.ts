@@ -6,7 +6,7 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { text } from "./bytes";
-import { GATEWAY, active, base, deliver, events, only, sent, sentTo, types } from "./mqttsn-wire";
+import { GATEWAY, active, base, deliver, events, only, sent, sentTo, types } from "../../testkit/portable/mqttsn-wire";
 import { MqttSnSession, type SessionEvent } from "../../src/mqttsn/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqttsn/state";
 import type { ProtocolError } from "../../src/common/errors";

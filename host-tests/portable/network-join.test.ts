@@ -11,9 +11,9 @@ import { expectConfigError } from "./errors";
 import { FAST_JOIN_MS, joinThenStart, joinWithin } from "../../src/app/network-join";
 import { decodeJoinHint, encodeJoinHint, JOIN_HINT_BYTES, reserveJoinHint } from "../../src/power/join-hint";
 import { sntpRequest, sntpSeconds } from "../../src/common/sntp";
-import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "./device-board";
-import { FakeBoard } from "./fake-board";
-import { MiniBroker } from "./mini-broker";
+import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "../../testkit/portable/device-board";
+import { FakeBoard } from "../../testkit/portable/fake-board";
+import { MiniBroker } from "../../testkit/portable/mini-broker";
 
 const AP_1: JoinHint = { bssid: Uint8Array.of(0x18, 0x64, 0x72, 0x47, 0xd4, 0x32), channel: 6 };
 const AP_2: JoinHint = { bssid: Uint8Array.of(0x02, 0x00, 0x00, 0x00, 0x00, 0x02), channel: 11 };

@@ -7,8 +7,8 @@
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { LatestValue } from "../../src/app/latest-value";
-import { DeviceBoard, run, settle } from "./device-board";
-import { MiniBroker } from "./mini-broker";
+import { DeviceBoard, run, settle } from "../../testkit/portable/device-board";
+import { MiniBroker } from "../../testkit/portable/mini-broker";
 
 const CONFIG = { broker: "mqtt://broker.local", clientId: "lamp-burst", lampPin: "2", buttonPin: "-1", dht22Pin: "-1" };
 const STATE = "home/office/lamp/state";

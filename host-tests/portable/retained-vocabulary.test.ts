@@ -14,7 +14,7 @@ import { decodeSessionState, encodeSessionState } from "../../src/mqtt/state";
 import * as snState from "../../src/mqttsn/state";
 import { RecordReader, RecordWriter } from "../../src/power/record-bytes";
 import { readPayload, writePayload, type Vocabulary } from "../../src/power/vocabulary";
-import { sent } from "./mqtt-wire";
+import { sent } from "../../testkit/portable/mqtt-wire";
 
 const config = parseConfig({ broker: "mqtt://b", mode: "sleepy", clientId: "c1" }, { wifi: false });
 const vocabulary = sleepyVocabulary(config, ["lampnode/c1/wake"]);

@@ -7,11 +7,11 @@ import { WakeCycle } from "../../src/power/wake-cycle";
 import { MqttSession } from "../../src/mqtt/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqtt/state";
 import { encodeUtf8 } from "../../src/common/utf8";
-import { sent } from "./mqtt-wire";
+import { sent } from "../../testkit/portable/mqtt-wire";
 import { RetainedStore } from "../../src/power/retained-store";
 import { readSlots, writeSlot } from "../../src/power/retained-slots";
-import { FakePower, retainedIn } from "./device-board";
-import { FakeBoard } from "./fake-board";
+import { FakePower, retainedIn } from "../../testkit/portable/device-board";
+import { FakeBoard } from "../../testkit/portable/fake-board";
 
 const STATE: RetainedState = {
 	writes: 7,

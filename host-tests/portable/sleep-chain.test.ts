@@ -7,8 +7,8 @@ import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { ESP8266_MAX_SLEEP_MS } from "../../src/power/capacity";
 import { radioAfter, sleepLeg } from "../../src/power/sleep-chain";
-import { DeviceBoard, FakePower, retainedIn, run } from "./device-board";
-import { MiniBroker } from "./mini-broker";
+import { DeviceBoard, FakePower, retainedIn, run } from "../../testkit/portable/device-board";
+import { MiniBroker } from "../../testkit/portable/mini-broker";
 
 const DAY_S = 86_400;
 const CONFIG = { broker: "mqtt://broker.local", mode: "sleepy", clientId: "sensor-day", sleepInterval: String(DAY_S), maxAwake: "10", networkDeadline: "5", buttonPin: "-1", lampPin: "2" };

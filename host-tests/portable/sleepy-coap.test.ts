@@ -10,8 +10,8 @@ import { readUtf8 } from "../../src/common/utf8";
 import { decodeCoapState, MAX_PENDING_READINGS } from "../../src/app/sleepy-coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { parseConfig } from "../../src/app/config";
-import { DeviceBoard, FakePower, retainedIn } from "./device-board";
-import { run } from "./coap-wire";
+import { DeviceBoard, FakePower, retainedIn } from "../../testkit/portable/device-board";
+import { run } from "../../testkit/portable/coap-wire";
 
 const CONFIG = { protocol: "coap", mode: "sleepy", collector: "coap://127.0.0.1:6000/readings", coapPort: "5683", sleepInterval: "60", maxAwake: "10", networkDeadline: "5", buttonPin: "-1", lampPin: "2" };
 

@@ -6,8 +6,8 @@ import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import * as sn from "../../src/mqttsn/packet";
 import { sleepDuration, SLEEPY_MQTTSN_PORT } from "../../src/app/sleepy-mqttsn-timing";
-import { DeviceBoard, FakePower, run } from "./device-board";
-import { MiniGateway } from "./mini-gateway";
+import { DeviceBoard, FakePower, run } from "../../testkit/portable/device-board";
+import { MiniGateway } from "../../testkit/portable/mini-gateway";
 import { expectConfigError } from "./errors";
 import { parseConfig } from "../../src/app/config";
 

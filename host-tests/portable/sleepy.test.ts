@@ -6,10 +6,10 @@ import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { SUBSCRIBE } from "../../src/mqtt/packet";
 import { expectConfigError } from "./errors";
-import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "./device-board";
+import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "../../testkit/portable/device-board";
 import { readSlots, slotCapacity } from "../../src/power/retained-slots";
-import { FakeBoard } from "./fake-board";
-import { MiniBroker } from "./mini-broker";
+import { FakeBoard } from "../../testkit/portable/fake-board";
+import { MiniBroker } from "../../testkit/portable/mini-broker";
 
 const CONFIG = SLEEPY_CONFIG;
 

@@ -1,4 +1,4 @@
-/** The shape of the certificate fixtures the TLS suites share (made by host-tests/peers/tls-chains.ts). */
+/** The shape of the certificate fixtures the TLS suites share (made by testkit/peers/tls-chains.ts). */
 import type { SignatureAlgorithm } from "../../src/common/board";
 
 /** One signature node:crypto found valid: the key, the signed bytes, the signature. */

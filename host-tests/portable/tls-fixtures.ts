@@ -4,7 +4,7 @@
  * processes there, so tools/xs-bundle.ts loads every `*-fixtures` module in Node and
  * bundles the data it exports instead (Uint8Arrays included) for the XS engine.
  */
-import { makeTlsChains } from "../peers/tls-chains";
+import { makeTlsChains } from "../../testkit/peers/tls-chains";
 import type { TlsFixtures } from "./tls-fixture-types";
 
 export const tlsFixtures: TlsFixtures = makeTlsChains();

@@ -5,7 +5,7 @@
  * boots) do not share one.
  */
 import { describe, it, check } from "./test-api";
-import { FakeBoard } from "./fake-board";
+import { FakeBoard } from "../../testkit/portable/fake-board";
 import { startFirmware } from "../../src/app/firmware";
 import { ProtocolError } from "../../src/common/errors";
 import { boardRandom } from "../../src/common/random";

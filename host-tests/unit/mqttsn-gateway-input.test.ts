@@ -9,6 +9,7 @@ import { decode } from "../../src/mqttsn/decode";
 import { encode } from "../../src/mqttsn/encode";
 import * as sn from "../../src/mqttsn/packet";
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
+import { waitFor } from "../../testkit/wait-for";
 
 let gateway: MqttSnGateway;
 let socket: dgram.Socket;
@@ -26,10 +27,6 @@ afterAll(async () => {
 });
 
 const send = (bytes: Uint8Array) => new Promise<void>((resolve) => socket.send(bytes, gateway.port, "127.0.0.1", () => resolve()));
-const until = async (check: () => boolean) => {
-	for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-	expect(check()).toBe(true);
-};
 
 describe("MQTT-SN gateway: bad input", () => {
 	it("drops and counts datagrams it cannot read, and still answers SEARCHGW", async () => {
@@ -41,9 +38,9 @@ describe("MQTT-SN gateway: bad input", () => {
 			new Uint8Array(100).fill(1, 0, 1), // over the gateway's 64-byte maximum
 		];
 		for (const bytes of junk) await send(bytes);
-		await until(() => gateway.stats.dropped === junk.length);
+		await waitFor(() => gateway.stats.dropped === junk.length, { what: "every junk datagram dropped and counted", deadline: 2000 });
 		await send(encode({ type: sn.SEARCHGW, radius: 1 }));
-		await until(() => replies.some((r) => r.type === sn.GWINFO));
+		await waitFor(() => replies.some((r) => r.type === sn.GWINFO), { what: "GWINFO", deadline: 2000 });
 		expect(replies.find((r) => r.type === sn.GWINFO)).toEqual({ type: sn.GWINFO, gwId: 4 });
 		expect(gateway.stats.received).toBe(junk.length + 1);
 	});
@@ -51,9 +48,9 @@ describe("MQTT-SN gateway: bad input", () => {
 	it("tells a client it does not know to DISCONNECT, and refuses QoS -1 to a topic that is neither predefined nor short", async () => {
 		replies.length = 0;
 		await send(encode({ type: sn.REGISTER, topicId: 0, msgId: 1, topicName: "a/b" }));
-		await until(() => replies.some((r) => r.type === sn.DISCONNECT));
+		await waitFor(() => replies.some((r) => r.type === sn.DISCONNECT), { what: "DISCONNECT to the unknown client", deadline: 2000 });
 		await send(encode({ type: sn.PUBLISH, dup: false, qos: -1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 1, msgId: 0, data: new Uint8Array([1]) }));
-		await until(() => gateway.stats.refusedWithoutConnection === 1);
+		await waitFor(() => gateway.stats.refusedWithoutConnection === 1, { what: "one refused without a connection", deadline: 2000 });
 		expect(gateway.stats.publishedWithoutConnection).toBe(0);
 	});
 });

@@ -5,8 +5,8 @@
  */
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { TcpProxy, type TcpFaults } from "../peers/tcp-proxy";
-import { eventually } from "../interop/harness";
+import { TcpProxy, type TcpFaults } from "../../testkit/peers/tcp-proxy";
+import { waitFor } from "../../testkit/wait-for";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -53,7 +53,7 @@ describe("TCP fault proxy", () => {
 		const proxy = await echoBehindProxy({ seed: 1 });
 		const client = await connect(proxy);
 		client.socket.write(Buffer.alloc(10_000, 7));
-		await eventually(() => client.received === 10_000, "10,000 bytes echoed");
+		await waitFor(() => client.received === 10_000, { what: "10,000 bytes echoed" });
 		expect(proxy.counts).toEqual({ accepted: 1, cut: 0, toTarget: 10_000, toClient: 10_000 });
 	});
 
@@ -67,7 +67,7 @@ describe("TCP fault proxy", () => {
 		expect(proxy.open).toBe(1);
 		proxy.faults.stall = false;
 		proxy.pump();
-		await eventually(() => client.received === 500, "held bytes echoed after the stall");
+		await waitFor(() => client.received === 500, { what: "held bytes echoed after the stall" });
 	});
 
 	it("slow-drips: at most the given bytes per tick each way", async () => {
@@ -78,7 +78,7 @@ describe("TCP fault proxy", () => {
 		// At 10 B per 10 ms it takes about 200 ms to get 200 B through; 60 ms gets nowhere near.
 		expect(proxy.counts.toTarget).toBeGreaterThan(0);
 		expect(proxy.counts.toTarget).toBeLessThan(200);
-		await eventually(() => client.received === 200, "all 200 bytes, dripped");
+		await waitFor(() => client.received === 200, { what: "all 200 bytes, dripped" });
 	});
 
 	it("cuts each connection after a seeded number of bytes, the same for the same seed", async () => {
@@ -89,7 +89,7 @@ describe("TCP fault proxy", () => {
 				const before = proxy.counts.toTarget;
 				const client = await connect(proxy);
 				client.socket.write(Buffer.alloc(2000, 1));
-				await eventually(() => client.closed, `connection ${i} cut`);
+				await waitFor(() => client.closed, { what: `connection ${i} cut` });
 				points.push(proxy.counts.toTarget - before);
 			}
 			expect(proxy.counts.cut).toBe(5);
@@ -107,12 +107,12 @@ describe("TCP fault proxy", () => {
 	it("cut() closes every open connection; refuse closes new ones at once", async () => {
 		const proxy = await echoBehindProxy({ seed: 3 });
 		const clients = [await connect(proxy), await connect(proxy)];
-		await eventually(() => proxy.open === 2, "two connections through");
+		await waitFor(() => proxy.open === 2, { what: "two connections through" });
 		proxy.cut();
-		await eventually(() => clients.every((c) => c.closed), "both cut");
+		await waitFor(() => clients.every((c) => c.closed), { what: "both cut" });
 		proxy.faults.refuse = true;
 		const refused = await connect(proxy);
-		await eventually(() => refused.closed, "refused at once");
+		await waitFor(() => refused.closed, { what: "refused at once" });
 		expect(proxy.counts.cut).toBe(3);
 	});
 });

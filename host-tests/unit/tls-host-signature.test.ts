@@ -10,7 +10,7 @@ import { ProtocolError } from "../../src/common/errors";
 import { pkcs1v15Block } from "../../src/tls/keys";
 import { verifyChain } from "../../src/tls/verify";
 import { parseCertificate } from "../../src/tls/x509";
-import { makeTlsChains } from "../peers/tls-chains";
+import { makeTlsChains } from "../../testkit/peers/tls-chains";
 import { chainCases, flipLastByte } from "../portable/tls-cases";
 
 const f = makeTlsChains();

@@ -4,8 +4,8 @@
  */
 import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
-import { UdpProxy, type UdpProxyOptions } from "../peers/udp-proxy";
-import { eventually } from "../interop/harness";
+import { UdpProxy, type UdpProxyOptions } from "../../testkit/peers/udp-proxy";
+import { waitFor } from "../../testkit/wait-for";
 
 /** An echo server, a proxy in front of it and a client socket; returns what the client got back. */
 async function run(faults: Omit<UdpProxyOptions, "target">, datagrams: number, settleMs = 150) {
@@ -70,7 +70,7 @@ describe("UDP fault proxy", () => {
 		const client = dgram.createSocket("udp4");
 		await new Promise<void>((resolve) => client.bind(0, "127.0.0.1", resolve));
 		client.send(Buffer.from([0, 99]), proxy.port, "127.0.0.1");
-		await eventually(() => proxy.counts.toTarget.received === 6, "the sixth datagram at the proxy");
+		await waitFor(() => proxy.counts.toTarget.received === 6, { what: "the sixth datagram at the proxy" });
 		expect(proxy.counts.toTarget.dropped).toBe(1);
 		expect(echoed).toHaveLength(5);
 		client.close();

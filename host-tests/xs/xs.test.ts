@@ -1,12 +1,14 @@
 /**
  * Runs every portable suite (host-tests/portable) inside Moddable's XS engine, the
- * engine on the device, and reports each XS test as a vitest test of its own.
+ * engine on the device, and reports each XS test as a vitest test of its own. It also
+ * loads the same suites in Node with the test API swapped for a counter, so the XS run
+ * must have run exactly the tests Node's portable run registers, by name.
  */
 import { readdirSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { bundleForXs } from "../../tools/xs-bundle";
 import { FREEZE_AS_PRELOAD } from "../../tools/xs-preload";
 import { XsMachine } from "../../tools/xsnap";
@@ -14,6 +16,32 @@ import type { XsTestResult } from "./harness";
 
 const PORTABLE = fileURLToPath(new URL("../portable/", import.meta.url));
 const suites = readdirSync(PORTABLE).filter((name) => name.endsWith(".test.ts")).sort();
+
+/** Names of the tests the portable suites register in Node, as the XS harness names them. */
+const registered = vi.hoisted(() => ({ names: [] as string[] }));
+vi.mock("../portable/test-api", () => {
+	const path: string[] = [];
+	return {
+		describe: (name: string, body: () => void) => {
+			path.push(name);
+			try {
+				body();
+			} finally {
+				path.pop();
+			}
+		},
+		it: (name: string) => void registered.names.push([...path, name].join(" > ")),
+		check: () => {
+			throw new Error("a portable test body ran while its tests were being counted");
+		},
+	};
+});
+
+/** Loads every portable suite in Node with the counting test API above. */
+async function portableTestsInNode(): Promise<string[]> {
+	for (const name of suites) await import(join(PORTABLE, name));
+	return registered.names;
+}
 
 interface XsRun {
 	readonly results: XsTestResult[];
@@ -47,13 +75,18 @@ async function runPortableSuitesInXs(): Promise<XsRun> {
 }
 
 const { results, preload } = await runPortableSuitesInXs();
+const inNode = await portableTestsInNode();
 const passed = results.filter((r) => r.ok).length;
 console.log(`XS engine (xsnap-worker): ${passed} of ${results.length} portable tests passed, from ${suites.length} suites`);
 
 describe("XS engine", () => {
-	it("ran every portable suite", () => {
+	it("ran exactly the portable tests Node registers", () => {
 		expect(suites.length).toBeGreaterThan(0);
-		expect(results.length).toBeGreaterThan(suites.length);
+		expect(inNode.length).toBeGreaterThan(suites.length);
+		const ran = new Set(results.map((r) => r.name));
+		const missing = inNode.filter((name) => !ran.has(name));
+		expect(missing, "registered in Node, not run in XS").toEqual([]);
+		expect(results.length, "tests run in XS vs registered in Node").toBe(inNode.length);
 	});
 	it("ran them on a runtime frozen as Moddable's preload leaves it", () => {
 		expect(preload.builtInsFrozen).toBe(true);

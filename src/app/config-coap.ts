@@ -1,11 +1,13 @@
 /**
  * The configuration of the lamp over CoAP (protocol "coap"): the port the device
  * serves /lamp and /sensors/dht22 on, where state changes and readings are POSTed, and
- * the transmission parameters of RFC 7252 4.8. Keys are listed in the README.
+ * the transmission parameters of RFC 7252 4.8. Forms and defaults are the table's
+ * (config-keys.ts).
  */
 import { ConfigError } from "../common/errors";
 import { parseCoapUri } from "../coap/uri";
 import type { ConfigReader } from "./config-reader";
+import { blockSizePowerOfTwo } from "./config-rules";
 
 export interface CoapConfig {
 	/** UDP port of the device's server (5683). */
@@ -23,19 +25,27 @@ export interface CoapConfig {
 }
 
 export function parseCoapConfig(config: ConfigReader): CoapConfig {
-	const collector = config.optionalString("collector");
-	if (collector !== undefined && collector !== "") parseCoapUri(collector, "collector");
-	const blockSize = config.integer("blockSize", 1024, 16, 1024);
-	if ((blockSize & (blockSize - 1)) !== 0) throw new ConfigError("blockSize", "a power of two from 16 to 1024");
-	const factorTenths = config.integer("ackRandomFactorTenths", 15, 10, 100);
+	const collector = config.string("collector");
+	if (collector !== undefined) checkCollector(collector);
+	const blockSize = config.integer("blockSize");
+	blockSizePowerOfTwo(blockSize);
 	return {
-		port: config.integer("coapPort", 5683, 0, 65535),
-		collector: collector === "" ? undefined : collector,
-		ackTimeout: config.integer("ackTimeout", 2000, 10, 600_000),
-		ackRandomFactor: factorTenths / 10,
-		maxRetransmit: config.integer("maxRetransmit", 4, 0, 20),
-		nstart: config.integer("nstart", 1, 1, 16),
+		port: config.integer("coapPort"),
+		collector,
+		ackTimeout: config.integer("ackTimeout"),
+		ackRandomFactor: config.integer("ackRandomFactorTenths") / 10,
+		maxRetransmit: config.integer("maxRetransmit"),
+		nstart: config.integer("nstart"),
 		blockSize,
-		confirmable: config.oneOf("coapType", ["con", "non"], "con") === "con",
+		confirmable: config.choice("coapType") === "con",
 	};
+}
+
+/** The URI parser's refusal says what is wrong with the URI; the ConfigError says which key. */
+function checkCollector(uri: string): void {
+	try {
+		parseCoapUri(uri);
+	} catch {
+		throw new ConfigError("collector", "coap://host[:port][/path][?query], a port from 1 to 65535 and % escapes of two hex digits");
+	}
 }

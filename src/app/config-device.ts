@@ -1,14 +1,14 @@
 /**
  * The device's configuration: power mode, wake cycle, DHT22, telemetry and button keys
- * (see the README's "Mode, pins, DHT22 and sleep" section). Protocol keys live in
- * config.ts and config-mqttsn.ts.
+ * (see the README's "Mode, pins, DHT22 and sleep" section). Forms and defaults are the
+ * table's (config-keys.ts).
  */
-import { ConfigError } from "../common/errors";
+import type { ChoiceOf } from "./config-keys";
 import type { ConfigReader } from "./config-reader";
-import { topicName } from "./config";
+import { deadlineWithinWake } from "./config-rules";
 
-export const MODES = ["always-on", "sleepy"] as const;
-export type Mode = (typeof MODES)[number];
+/** The table's `mode` choices. */
+export type Mode = ChoiceOf<"mode">;
 
 export interface DeviceConfig {
 	readonly mode: Mode;
@@ -32,44 +32,32 @@ export interface ButtonConfig {
 	readonly debounceMs: number;
 	readonly longPressMs: number;
 	/** What a long press does: nothing, or publish a fresh reading at once. */
-	readonly longPress: "none" | "reading";
+	readonly longPress: ChoiceOf<"longPress">;
 }
 
 export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
-	const mode = config.oneOf("mode", MODES, "always-on");
-	const sleepInterval = config.integer("sleepInterval", 300, 1, 86_400) * 1000;
-	const maxAwake = config.integer("maxAwake", 30, 1, 600) * 1000;
-	const networkDeadline = config.integer("networkDeadline", 10, 1, 600) * 1000;
-	if (networkDeadline > maxAwake) throw new ConfigError("networkDeadline", "seconds no longer than maxAwake");
-	const dht22Pin = config.integer("dht22Pin", 4, -1, 48);
-	const buttonPin = config.integer("buttonPin", 0, -1, 48);
+	const maxAwake = config.integer("maxAwake") * 1000;
+	const networkDeadline = config.integer("networkDeadline") * 1000;
+	deadlineWithinWake(networkDeadline, maxAwake);
+	const dht22Pin = config.integer("dht22Pin");
+	const buttonPin = config.integer("buttonPin");
 	return {
-		mode,
-		sleepInterval,
+		mode: config.choice("mode"),
+		sleepInterval: config.integer("sleepInterval") * 1000,
 		maxAwake,
 		networkDeadline,
-		readingInterval: config.integer("readingInterval", 60, 2, 86_400) * 1000,
+		readingInterval: config.integer("readingInterval") * 1000,
 		dht22Pin: dht22Pin < 0 ? undefined : dht22Pin,
-		telemetryTopic: topicName(config, "telemetryTopic", "home/office/dht22"),
+		telemetryTopic: config.topic("telemetryTopic"),
 		button:
 			buttonPin < 0
 				? undefined
 				: {
 						pin: buttonPin,
-						activeLow: config.oneOf("buttonActive", ["high", "low"], "low") === "low",
-						debounceMs: config.integer("debounceMs", 30, 1, 1000),
-						longPressMs: config.integer("longPressMs", 1000, 0, 60_000),
-						longPress: config.oneOf("longPress", ["none", "reading"], "reading"),
+						activeLow: config.choice("buttonActive") === "low",
+						debounceMs: config.integer("debounceMs"),
+						longPressMs: config.integer("longPressMs"),
+						longPress: config.choice("longPress"),
 					},
 	};
-}
-
-/**
- * A sleepy device always keeps its session on the broker or gateway across wakes (no
- * resubscribing, commands queued while asleep), whatever cleanSession says: that needs
- * a client id to keep it under. CoAP keeps no session: it needs none.
- */
-export function checkSleepySession(config: ConfigReader, mode: Mode, protocol: string): void {
-	if (mode !== "sleepy" || protocol === "coap") return;
-	if (!config.optionalString("clientId")) throw new ConfigError("clientId", "a non-empty client id in sleepy mode (the broker keeps the session under it)");
 }

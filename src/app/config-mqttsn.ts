@@ -1,16 +1,17 @@
 /**
  * The configuration of the lamp over MQTT-SN (protocol "mqttsn"). Keys shared with MQTT
  * (clientId, keepAlive, cleanSession, qos, reconnectBase/Cap, maxPacketSize) mean the
- * same here; the MQTT-SN ones are listed in the README's configuration section.
+ * same here; forms and defaults are the table's (config-keys.ts). The persistent-session
+ * rule is applied in config.ts, once for both protocols.
  */
-import { TopicRegistry } from "../mqttsn/topic-registry";
 import { ConfigError } from "../common/errors";
 import type { GatewayHost } from "../mqttsn/client";
-import { N_RETRY, T_RETRY, T_WAIT, type SearchTarget } from "../mqttsn/session";
+import type { SearchTarget } from "../mqttsn/session";
 import type { ConfigReader } from "./config-reader";
 import type { DeviceConfig } from "./config-device";
-import { maxSleepyTRetry, SLEEPY_MQTTSN_PORT, sleepyKeepAlive, sleepyTRetry } from "./sleepy-mqttsn-timing";
-import { ipv4Octets, isDecimal, isPrintableAscii, splitUrl } from "../common/text";
+import { capAtLeastBase, connectionlessNeedsFixedTopic, connectionlessNeedsGateway, connectionlessNeedsSleepy, keepAliveOutlastsSleep, retryWithinDeadline } from "./config-rules";
+import { SLEEPY_MQTTSN_PORT, sleepyKeepAlive, sleepyTRetry } from "./sleepy-mqttsn-timing";
+import { ipv4Octets, isDecimal, splitUrl } from "../common/text";
 
 export interface MqttSnConfig {
 	/** A configured gateway, or undefined to discover one with SEARCHGW. */
@@ -43,46 +44,37 @@ const DEFAULT_PORT = 1883;
 
 /** The device's power mode and wake timing decide several defaults (sleepy-mqttsn-timing.ts). */
 export function parseMqttSnConfig(config: ConfigReader, device: Pick<DeviceConfig, "mode" | "sleepInterval" | "maxAwake" | "networkDeadline">): MqttSnConfig {
-	const gatewayUrl = config.optionalString("gateway");
-	const search = parseUdpUrl(config.string("gatewaySearch", `udp://255.255.255.255:${DEFAULT_PORT}`), "gatewaySearch");
+	const gatewayUrl = config.string("gateway");
+	const search = parseUdpUrl(config.string("gatewaySearch") ?? "", "gatewaySearch");
 	if (!ipv4Octets(search.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
-	const reconnectBase = config.integer("reconnectBase", 1000, 10, 3_600_000);
-	const cleanSession = config.boolean("cleanSession", true);
-	const clientId = config.optionalString("clientId") ?? "";
-	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
-	if (!isPrintableAscii(clientId, 23)) throw new ConfigError("clientId", "up to 23 printable ASCII characters without spaces (MQTT-SN 5.3.1)");
-	if (clientId === "" && !cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
-	const qos = config.integer("qos", 1, -1, 2);
+	const reconnectBase = config.integer("reconnectBase");
+	const reconnectCap = config.integer("reconnectCap");
+	capAtLeastBase(reconnectBase, reconnectCap);
+	const qos = config.integer("qos");
 	const sleepy = device.mode === "sleepy";
 	// A sleeping session's CONNECTs and PINGREQs; QoS -1 sends neither.
 	const session = sleepy && qos !== -1;
-	const keepAlive = config.integer("keepAlive", session ? sleepyKeepAlive(device.sleepInterval / 1000, device.maxAwake / 1000) : 60, 0, 65535);
-	// 65535, the field's largest, is the answer for sleeps longer than that: the broker allows 1.5 times it, over a day.
-	if (session && keepAlive !== 0 && keepAlive !== 0xffff && keepAlive * 1000 <= device.sleepInterval + device.maxAwake)
-		throw new ConfigError(
-			"keepAlive",
-			"0, or seconds over sleepInterval + maxAwake (at most 65535) in sleepy mode: gateways that do not ping the broker for a sleeping client let the broker's keep-alive (1.5 x keepAlive) publish the will while the device sleeps",
-		);
-	const tRetry = config.integer("tRetry", session ? sleepyTRetry(device.networkDeadline) : T_RETRY, 10, 3_600_000);
-	if (session && tRetry > maxSleepyTRetry(device.networkDeadline))
-		throw new ConfigError("tRetry", "ms at most a third of networkDeadline in sleepy mode, so a lost PINGREQ is sent again, and a CONNECT follows, within one wake");
+	const keepAlive = config.integer("keepAlive", session ? sleepyKeepAlive(device.sleepInterval / 1000, device.maxAwake / 1000) : undefined);
+	if (session) keepAliveOutlastsSleep(keepAlive, device.sleepInterval + device.maxAwake);
+	const tRetry = config.integer("tRetry", session ? sleepyTRetry(device.networkDeadline) : undefined);
+	if (session) retryWithinDeadline(tRetry, device.networkDeadline);
 	return {
 		gateway: gatewayUrl === undefined ? undefined : parseUdpUrl(gatewayUrl, "gateway"),
-		search: { address: search.host, port: search.port, radius: config.integer("searchRadius", 1, 0, 255) },
+		search: { address: search.host, port: search.port, radius: config.integer("searchRadius") },
 		// Sleepy: the same port after every deep sleep, so a gateway that knows clients by address still knows this one.
-		localPort: config.integer("mqttsnPort", sleepy ? SLEEPY_MQTTSN_PORT : 0, 0, 65535),
-		clientId,
+		localPort: config.integer("mqttsnPort", sleepy ? SLEEPY_MQTTSN_PORT : undefined),
+		clientId: config.clientId("clientId"),
 		keepAlive,
-		cleanSession,
+		cleanSession: config.boolean("cleanSession"),
 		qos: Math.max(0, qos) as 0 | 1 | 2,
 		connectionless: qos === -1,
-		predefinedTopics: parsePredefinedTopics(config.optionalString("predefinedTopics")),
+		predefinedTopics: parsePredefinedTopics(config.string("predefinedTopics")),
 		tRetry,
-		nRetry: config.integer("nRetry", N_RETRY, 0, 100),
-		tWait: config.integer("tWait", T_WAIT, 10, 86_400_000),
-		maxPacketSize: config.integer("maxPacketSize", 1024, 16, 65535),
+		nRetry: config.integer("nRetry"),
+		tWait: config.integer("tWait"),
+		maxPacketSize: config.integer("maxPacketSize"),
 		reconnectBase,
-		reconnectCap: config.integer("reconnectCap", 60_000, reconnectBase, 86_400_000),
+		reconnectCap,
 	};
 }
 
@@ -118,8 +110,7 @@ function parsePredefinedTopics(text: string | undefined): Record<string, number>
 /** QoS -1 needs a sleepy device, a configured gateway and a telemetry topic with a fixed id. */
 export function checkConnectionless(mqttsn: MqttSnConfig, mode: string, telemetryTopic: string): void {
 	if (!mqttsn.connectionless) return;
-	if (mode !== "sleepy") throw new ConfigError("qos", "0, 1 or 2; -1 (publish without connection) only with mode=sleepy");
-	if (!mqttsn.gateway) throw new ConfigError("gateway", "udp://host[:port]: QoS -1 publishes go to a configured gateway, not a discovered one");
-	if (!new TopicRegistry(mqttsn.predefinedTopics).fixedId(telemetryTopic))
-		throw new ConfigError("predefinedTopics", `an id for telemetryTopic "${telemetryTopic}" (QoS -1 publishes to predefined or two-character topics only)`);
+	connectionlessNeedsSleepy(mode === "sleepy");
+	connectionlessNeedsGateway(mqttsn.gateway);
+	connectionlessNeedsFixedTopic(mqttsn.predefinedTopics, telemetryTopic);
 }

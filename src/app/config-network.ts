@@ -1,6 +1,6 @@
 /**
  * The station's static IPv4 configuration (README "Wi-Fi"): `staticIp`, `gatewayIp`,
- * `netmask` (255.255.255.0) and `dns` (the gateway). All empty, the default, is DHCP.
+ * `netmask` (the table's 255.255.255.0) and `dns` (the gateway). All empty, the default, is DHCP.
  * Used in both modes; it matters most to a sleepy device, whose every wake would
  * otherwise wait for a DHCP exchange. Checked here, so a typo is a ConfigError at start,
  * not a device that joins and then cannot reach anything.
@@ -11,7 +11,6 @@ import type { ConfigReader } from "./config-reader";
 import { ipv4Octets, isCanonicalDecimal } from "../common/text";
 
 const DOTTED_QUAD = "an IPv4 address as four numbers 0-255 (a.b.c.d)";
-const DEFAULT_NETMASK = "255.255.255.0";
 
 /** `a.b.c.d` as a 32-bit number, or undefined; leading zeros refused (some stacks read them as octal). */
 export function ipv4Number(text: string): number | undefined {
@@ -20,8 +19,8 @@ export function ipv4Number(text: string): number | undefined {
 	return ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
 }
 
-function address(config: ConfigReader, key: string): number | undefined {
-	const text = config.optionalString(key);
+function address(config: ConfigReader, key: "staticIp" | "gatewayIp" | "netmask" | "dns"): number | undefined {
+	const text = config.ipv4(key);
 	if (text === undefined) return undefined;
 	const value = ipv4Number(text);
 	if (value === undefined) throw new ConfigError(key, DOTTED_QUAD);
@@ -49,15 +48,15 @@ export function parseStaticAddress(config: ConfigReader): StaticAddress | undefi
 	// Every key is read, so that a gateway or DNS server given without staticIp is caught.
 	const ip = address(config, "staticIp");
 	const gateway = address(config, "gatewayIp");
-	const netmask = address(config, "netmask");
+	// The table's default applies, so whether it was given is asked of the reader.
+	const mask = address(config, "netmask") as number;
 	const dns = address(config, "dns");
 	if (ip === undefined) {
-		if (gateway !== undefined || netmask !== undefined || dns !== undefined)
+		if (gateway !== undefined || config.given("netmask") || dns !== undefined)
 			throw new ConfigError("staticIp", "an address whenever gatewayIp, netmask or dns is set (all empty for DHCP)");
 		return undefined;
 	}
 	if (gateway === undefined) throw new ConfigError("gatewayIp", `${DOTTED_QUAD} whenever staticIp is set`);
-	const mask = netmask ?? (ipv4Number(DEFAULT_NETMASK) as number);
 	const bits = prefixLength(mask);
 	// A /31 or /32 leaves no room for the station and a gateway beside it.
 	if (bits === undefined || bits < 1 || bits > 30) throw new ConfigError("netmask", "a netmask of contiguous ones, /1 to /30 (e.g. 255.255.255.0)");

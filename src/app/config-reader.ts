@@ -1,63 +1,127 @@
 /**
  * Typed reads of the firmware's configuration (the manifest's "config", possibly
- * overridden on the command line, where every value arrives as a string). A value that
- * cannot be used is a ConfigError naming the key and the form expected; the value
- * itself is never echoed, since it may be a password.
+ * overridden on the command line, where every value arrives as a string), checked
+ * against the table of keys (config-keys.ts): its form, its range, its default. An empty
+ * value is an absent one. A value that cannot be used is a ConfigError naming the key
+ * and the form expected; the value itself is never echoed, since it may be a password.
  */
 import { ConfigError } from "../common/errors";
-import { isDecimal } from "../common/text";
+import { isDecimal, isPrintableAscii } from "../common/text";
+import { validateTopicName } from "../mqtt/topic";
+import { ANY, FIRST_ROW, KEYS, parseRow, PROTOCOL_BITS, type BooleanKey, type ChoiceKey, type ChoiceOf, type IntegerKey, type KeyName, type KeyRow, type TextKey, type TextRow } from "./config-keys";
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
+/** The protocols the firmware speaks (the table's `protocol` choices); each brings its own config section. */
+export type Protocol = ChoiceOf<"protocol">;
+
 export class ConfigReader {
 	readonly #raw: RawConfig;
+	#on = ANY;
+	/** Which rows apply: the protocol is read first, since some keys differ per protocol. */
+	readonly protocol: Protocol;
 
 	constructor(raw: RawConfig) {
 		this.#raw = raw;
+		this.protocol = this.choice("protocol");
+		this.#on = PROTOCOL_BITS[this.protocol];
 	}
 
-	/** A non-empty string; without a fallback the key is required. */
-	string(key: string, fallback?: string): string {
-		const value = this.#raw[key];
-		if (value === undefined || value === "") {
-			if (fallback !== undefined) return fallback;
-			throw new ConfigError(key, "a non-empty string (it is missing or empty)");
+	/** Whether the key has a value (neither absent nor empty). */
+	given(name: KeyName): boolean {
+		const value = this.#raw[name];
+		return value !== undefined && value !== "";
+	}
+
+	/** Text keys: the value, the table's default, or undefined. */
+	string(name: TextKey<"string" | "uri" | "topics">): string | undefined {
+		return this.#text(name);
+	}
+
+	/** A key without which the firmware cannot start. */
+	required(name: TextKey<"string" | "uri">): string {
+		const value = this.#text(name);
+		if (value === undefined) throw new ConfigError(name, "a non-empty string (it is missing or empty)");
+		return value;
+	}
+
+	/** An MQTT topic name; `derived` stands in for a contextual key's default. */
+	topic(name: TextKey<"topic">, derived?: string): string {
+		const topic = this.#text(name) ?? derived ?? "";
+		try {
+			validateTopicName(topic);
+		} catch {
+			// Not the codec's reason: it quotes the topic, and a ConfigError never echoes a value.
+			throw new ConfigError(name, "an MQTT topic name: UTF-8 up to 65535 bytes, without wildcards (+ #) or U+0000");
 		}
-		if (typeof value !== "string") throw new ConfigError(key, "a string");
-		return value;
+		return topic;
 	}
 
-	/** A string that may be absent or empty (then undefined). */
-	optionalString(key: string): string | undefined {
-		const value = this.#raw[key];
-		if (value === undefined || value === "") return undefined;
-		if (typeof value !== "string") throw new ConfigError(key, "a string");
-		return value;
+	/** Printable ASCII without spaces, up to the row's length; "" when unset (the session generates one). */
+	clientId(name: TextKey<"clientId">): string {
+		const id = this.#text(name) ?? "";
+		const max = (this.#row(name) as TextRow).max ?? 0;
+		if (!isPrintableAscii(id, max)) throw new ConfigError(name, `up to ${max} printable ASCII characters without spaces`);
+		return id;
 	}
 
-	integer(key: string, fallback: number, min: number, max: number): number {
-		const value = this.#raw[key];
-		if (value === undefined || value === "") return fallback;
+	/** A dotted quad as text, checked by config-network.ts; undefined when unset. */
+	ipv4(name: TextKey<"ipv4">): string | undefined {
+		return this.#text(name);
+	}
+
+	/** `derived` stands in for a contextual key's default. */
+	integer(name: IntegerKey, derived?: number): number {
+		const row = this.#row(name);
+		if (row.kind !== "integer") throw new Error(name);
+		const value = this.#raw[name];
+		if (value === undefined || value === "") return derived ?? row.default;
 		const number = typeof value === "string" && isInteger(value.trim()) ? Number(value) : value;
-		if (typeof number !== "number" || !Number.isInteger(number) || number < min || number > max)
-			throw new ConfigError(key, `an integer from ${min} to ${max}`);
+		if (typeof number !== "number" || !Number.isInteger(number) || number < row.min || number > row.max)
+			throw new ConfigError(name, `an integer from ${row.min} to ${row.max}`);
 		return number;
 	}
 
-	boolean(key: string, fallback: boolean): boolean {
-		const value = this.#raw[key];
-		if (value === undefined || value === "") return fallback;
+	boolean(name: BooleanKey): boolean {
+		const row = this.#row(name);
+		if (row.kind !== "boolean") throw new Error(name);
+		const value = this.#raw[name];
+		if (value === undefined || value === "") return row.default;
 		if (value === true || value === "true" || value === 1 || value === "1") return true;
 		if (value === false || value === "false" || value === 0 || value === "0") return false;
-		throw new ConfigError(key, "true or false");
+		throw new ConfigError(name, "true or false");
 	}
 
-	oneOf<T extends string>(key: string, choices: readonly T[], fallback: T): T {
-		const value = this.#raw[key];
-		if (value === undefined || value === "") return fallback;
-		const found = choices.find((choice) => choice === value);
-		if (found === undefined) throw new ConfigError(key, `one of ${choices.map((c) => `"${c}"`).join(", ")}`);
-		return found;
+	choice<N extends ChoiceKey>(name: N): ChoiceOf<N> {
+		const row = this.#row(name);
+		if (row.kind !== "choice") throw new Error(name);
+		const value = this.#raw[name];
+		if (value === undefined || value === "") return row.default as ChoiceOf<N>;
+		const found = row.choices.find((choice) => choice === value);
+		if (found === undefined) throw new ConfigError(name, `one of ${row.choices.map((c) => `"${c}"`).join(", ")}`);
+		return found as ChoiceOf<N>;
+	}
+
+	#text(name: KeyName): string | undefined {
+		const row = this.#row(name) as TextRow;
+		const value = this.#raw[name];
+		if (value === undefined || value === "") return row.default;
+		if (typeof value !== "string") throw new ConfigError(name, "a string");
+		if (row.max !== undefined && value.length > row.max) throw new ConfigError(name, `a string of at most ${row.max} characters`);
+		return value;
+	}
+
+	/** The row of `name` for this protocol; a name missing from the table is the firmware's bug, not the config's. */
+	#row(name: KeyName): KeyRow {
+		const prefix = `${name} `;
+		// A name's further rows (one per protocol) come later in the table.
+		for (let i = FIRST_ROW[name] ?? KEYS.length; i < KEYS.length; i++) {
+			const text: string = KEYS[i];
+			if (!text.startsWith(prefix)) continue;
+			const row = parseRow(text);
+			if ((row.on & this.#on) !== 0) return row;
+		}
+		throw new Error(`no config key ${name} for this protocol`);
 	}
 }
 

@@ -3,7 +3,7 @@
  * and the Uri-Path and Uri-Query options of the request. Percent-encoded octets are
  * decoded into the option values; IPv6 literals are not supported (the boards speak IPv4).
  */
-import { ConfigError } from "../common/errors";
+import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import { type CoapOption } from "./message";
 import { URI_PATH, URI_QUERY } from "./options";
@@ -20,25 +20,25 @@ export interface CoapUri {
 	readonly pathAndQuery: string;
 }
 
-/** Throws ConfigError (key `key`) for anything else than a coap:// URI. */
-export function parseCoapUri(uri: string, key = "uri"): CoapUri {
+/** Throws ProtocolError INVALID_URI for anything else than a coap:// URI. */
+export function parseCoapUri(uri: string): CoapUri {
 	const parts = splitUrl(uri);
 	const expected = "coap://host[:port][/path][?query]";
 	// No fragment (RFC 7252 6.4 step 4).
-	if (!parts || parts.scheme !== "coap" || parts.rest.includes("#")) throw new ConfigError(key, expected);
+	if (!parts || parts.scheme !== "coap" || parts.rest.includes("#")) throw new ProtocolError("INVALID_URI", `expected ${expected}`);
 	const mark = parts.rest.indexOf("?");
 	const path = mark < 0 ? parts.rest : parts.rest.slice(0, mark);
 	const query = mark < 0 ? undefined : parts.rest.slice(mark + 1);
 	const port = parts.port ? Number(parts.port) : COAP_PORT;
-	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
+	if (port < 1 || port > 65535) throw new ProtocolError("INVALID_URI", `expected ${expected} with a port from 1 to 65535`);
 	const options: CoapOption[] = [];
 	// 6.4 step 8: a path of "" or "/" has no Uri-Path option.
-	if (path.length > 1) for (const segment of path.slice(1).split("/")) options.push({ number: URI_PATH, value: percentDecode(segment, key) });
-	if (query) for (const argument of query.split("&")) options.push({ number: URI_QUERY, value: percentDecode(argument, key) });
+	if (path.length > 1) for (const segment of path.slice(1).split("/")) options.push({ number: URI_PATH, value: percentDecode(segment) });
+	if (query) for (const argument of query.split("&")) options.push({ number: URI_QUERY, value: percentDecode(argument) });
 	return { host: parts.host, port, options, pathAndQuery: path + (query ? `?${query}` : "") };
 }
 
-function percentDecode(text: string, key: string): Uint8Array {
+function percentDecode(text: string): Uint8Array {
 	if (text.indexOf("%") < 0) return encodeUtf8(text);
 	const bytes: number[] = [];
 	const raw = encodeUtf8(text);
@@ -47,7 +47,7 @@ function percentDecode(text: string, key: string): Uint8Array {
 			bytes.push(raw[i]);
 			continue;
 		}
-		if (!isHexDigit(raw[i + 1] ?? 0) || !isHexDigit(raw[i + 2] ?? 0)) throw new ConfigError(key, "a URI whose % escapes have two hex digits");
+		if (!isHexDigit(raw[i + 1] ?? 0) || !isHexDigit(raw[i + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "expected a URI whose % escapes have two hex digits");
 		bytes.push(parseInt(String.fromCharCode(raw[i + 1], raw[i + 2]), 16));
 		i += 2;
 	}

@@ -9,6 +9,7 @@ export type ProtocolErrorCode =
 	| "PACKET_TOO_LARGE" // a packet over the configured maximum size
 	| "PROTOCOL_VIOLATION" // well-formed, but not allowed here (wrong direction, wrong state)
 	| "INVALID_TOPIC" // a topic name or filter the protocol does not allow
+	| "INVALID_URI" // a URI the protocol cannot use (another scheme, a bad port or % escape)
 	| "CONNECTION_REFUSED" // the peer answered the connect request with a refusal
 	| "SUBSCRIPTION_REFUSED" // the peer refused a subscription
 	| "KEEP_ALIVE_TIMEOUT" // nothing arrived from the peer in time

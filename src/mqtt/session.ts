@@ -11,7 +11,7 @@
  * as their encoded PUBLISH packet: one allocation per message, resent by flipping the
  * DUP bit.
  */
-import { ConfigError, ProtocolError } from "../common/errors";
+import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import { encode, encodedLength } from "./encode";
 import { PacketReader } from "./decode";
@@ -150,7 +150,7 @@ export class MqttSession {
 		this.#connectTimeout = options.connectTimeout ?? 10_000;
 		this.#reader = new PacketReader(this.#maxPacketSize);
 		if (options.clientId === "") {
-			if (!options.cleanSession) throw new ConfigError("clientId", "a non-empty client id when the session is persistent (cleanSession false)");
+			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "an empty ClientId needs CleanSession 1 (MQTT 3.1.3.1): a persistent session is kept under its ClientId");
 			this.clientId = generateClientId(options.random ?? Math.random);
 		} else this.clientId = options.clientId;
 		if (options.state) this.#restore(options.state);

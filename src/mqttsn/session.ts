@@ -15,7 +15,7 @@
  * Unanswered after Nretry retransmissions, or silent for N_ADV advertise periods, the
  * gateway is lost: a discovered one is forgotten and searched for again.
  */
-import { ConfigError, ProtocolError } from "../common/errors";
+import { ProtocolError } from "../common/errors";
 import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
 import { decode } from "./decode";
 import { AdvertiseWatch, SearchSchedule, sameEndpoint, type Gateway } from "./discovery";
@@ -218,7 +218,7 @@ export class MqttSnSession {
 		this.#gateway = options.gateway;
 		this.#configured = options.gateway !== undefined;
 		if (options.clientId === "") {
-			if (!options.cleanSession) throw new ConfigError("clientId", "a non-empty client id when the session is persistent (cleanSession false)");
+			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "a persistent session (CleanSession 0) needs a ClientId: the gateway keeps the session under it");
 			this.clientId = generateClientId(random);
 		} else this.clientId = options.clientId;
 		if (options.state) this.#restore(options.state);
@@ -264,7 +264,7 @@ export class MqttSnSession {
 				else if (this.#options.search) {
 					this.#status = "searching";
 					this.#search.start(now);
-				} else throw new ConfigError("gateway", "a gateway address, or a search address to discover one");
+				} else throw new ProtocolError("PROTOCOL_VIOLATION", "CONNECT needs a gateway address, or a search target to discover one (SEARCHGW)");
 				return;
 			case "asleep":
 			case "awake":

@@ -5,7 +5,7 @@
  * travel as their own two bytes. Normal ids belong to one session with one gateway;
  * predefined ones never change.
  */
-import { ConfigError } from "../common/errors";
+import { ProtocolError } from "../common/errors";
 import { TOPIC_NORMAL, TOPIC_PREDEFINED, TOPIC_SHORT, isShortTopicName, shortTopicId, shortTopicName, type TopicIdType } from "./packet";
 
 /** A topic as PUBLISH carries it. */
@@ -25,7 +25,7 @@ export class TopicRegistry {
 		for (const name of Object.keys(predefined)) {
 			const id = predefined[name];
 			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || this.#predefinedById.has(id))
-				throw new ConfigError("predefinedTopics", "distinct topic ids from 1 to 65534");
+				throw new ProtocolError("INVALID_TOPIC", "predefined topic ids are distinct, from 1 to 65534 (0x0000 and 0xFFFF are reserved)");
 			this.#predefinedByName.set(name, id);
 			this.#predefinedById.set(id, name);
 		}

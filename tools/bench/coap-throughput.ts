@@ -7,7 +7,7 @@
 import coap from "coap";
 import { HostBoard } from "../../boards/host/board";
 import { CoapClient } from "../../src/coap/client";
-import { LibcoapServer } from "../../host-tests/peers/libcoap";
+import { LibcoapServer } from "../../testkit/peers/libcoap";
 import { interleaved, row, type BenchOptions, type Row } from "./measure";
 
 const OUTSTANDING = 16;

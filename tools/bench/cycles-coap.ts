@@ -8,8 +8,8 @@ import type { RawConfig } from "../../src/app/config-reader";
 import { CoapClient } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
 import { HostBoard } from "../../boards/host/board";
-import { UdpProxy } from "../../host-tests/peers/udp-proxy";
-import { freeUdpPort } from "../../host-tests/peers/ports";
+import { UdpProxy } from "../../testkit/peers/udp-proxy";
+import { freeUdpPort } from "../../testkit/peers/ports";
 import { ADDED_ROUND_TRIP_MS, compare, cycleRows, measure } from "./cycles";
 import type { BenchOptions, Row } from "./measure";
 

@@ -7,8 +7,8 @@
  */
 import type { RawConfig } from "../../src/app/config-reader";
 import { MqttSnClient } from "../../src/mqttsn/client";
-import { UdpProxy } from "../../host-tests/peers/udp-proxy";
-import { freeUdpPort } from "../../host-tests/peers/ports";
+import { UdpProxy } from "../../testkit/peers/udp-proxy";
+import { freeUdpPort } from "../../testkit/peers/ports";
 import { startEmbeddedBroker } from "../launcher/broker";
 import { MqttSnGateway } from "../mqttsn-gateway/gateway";
 import { ADDED_ROUND_TRIP_MS, compare, cycleRows, measure } from "./cycles";

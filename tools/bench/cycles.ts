@@ -6,7 +6,7 @@
  * CONNACK, resubscribe, then publish and wait.
  */
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
-import { Mosquitto } from "../../host-tests/peers/mosquitto";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
 import { TcpLatencyProxy } from "./latency-proxy";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

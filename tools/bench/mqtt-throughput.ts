@@ -9,7 +9,7 @@ import mqtt from "mqtt";
 import { HostBoard } from "../../boards/host/board";
 import { MqttClient } from "../../src/mqtt/client";
 import type { QoS } from "../../src/mqtt/packet";
-import { Mosquitto } from "../../host-tests/peers/mosquitto";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
 import { interleaved, row, type BenchOptions, type Row } from "./measure";
 
 const payload = new Uint8Array(64).fill(0x61);

@@ -27,8 +27,8 @@ import { decode as decodeMqtt } from "./src/mqtt/decode";
 import { encodeInto as encodeMqttInto } from "./src/mqtt/encode";
 import { PUBLISH, type Packet } from "./src/mqtt/packet";
 import { MqttClient } from "./src/mqtt/client";
-import { FakeBoard } from "./host-tests/portable/fake-board";
-import { connack } from "./host-tests/portable/mqtt-wire";
+import { FakeBoard } from "./testkit/portable/fake-board";
+import { connack } from "./testkit/portable/mqtt-wire";
 
 const payload = new Uint8Array(64).map((_, i) => 32 + (i % 90));
 const publish: Packet = { type: PUBLISH, topic: "home/office/lamp", payload, qos: 1, retain: false, dup: false, packetId: 4242 };

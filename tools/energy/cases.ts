@@ -5,8 +5,8 @@
  */
 import type { RawConfig } from "../../src/app/config-reader";
 import { startEmbeddedBroker } from "../launcher/broker";
-import { Mosquitto } from "../../host-tests/peers/mosquitto";
-import { findExecutable } from "../../host-tests/peers/require-peer";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { findExecutable } from "../../testkit/peers/require-peer";
 import { sleepyMqttConfig } from "../bench/cycles";
 import { TcpLatencyProxy } from "../bench/latency-proxy";
 import { startMqttSnPeers } from "../bench/cycles-mqttsn";

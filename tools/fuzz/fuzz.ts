@@ -8,7 +8,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { ProtocolError } from "../../src/common/errors";
-import { seededRandom } from "../../host-tests/peers/seeded-random";
+import { seededRandom } from "../../testkit/portable/seeded-random";
 import type { FuzzTarget } from "./targets";
 
 export interface FuzzReport {

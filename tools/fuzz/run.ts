@@ -1,14 +1,18 @@
 /**
- * `npm run fuzz [-- inputs [seed]]`: at least 1,000,000 inputs per decoder (the figure
- * the faults issue asks for), one line per decoder; exits 1 on any failure or on an input
- * that stays over 10 ms on every try (a one-off GC pause is not a hang).
+ * `npm run fuzz [-- inputs [seed [steps]]]`: at least 1,000,000 inputs per decoder (the
+ * figure the faults issue asks for), one line per decoder, then `steps` (100,000) steps of
+ * every stateful session fuzzer (tools/fuzz/sessions.ts); exits 1 on any failure, a broken
+ * session invariant, or on an input that stays over 10 ms on every try (a one-off GC
+ * pause is not a hang).
  */
 import { performance } from "node:perf_hooks";
 import { confirmSlow, fuzz } from "./fuzz";
+import { runSessionFuzzers } from "./sessions";
 import { FUZZ_TARGETS } from "./targets";
 
 const inputs = Number(process.argv[2] ?? 1_000_000);
 const seed = Number(process.argv[3] ?? 1);
+const steps = Number(process.argv[4] ?? 100_000);
 let failed = false;
 for (const target of FUZZ_TARGETS) {
 	const started = performance.now();
@@ -26,4 +30,5 @@ for (const target of FUZZ_TARGETS) {
 		failed = true;
 	}
 }
+if (!(await runSessionFuzzers(seed, steps))) failed = true;
 process.exit(failed ? 1 : 0);

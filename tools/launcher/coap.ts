@@ -7,7 +7,7 @@
  * collector, and exits.
  */
 import coap from "coap";
-import { freeUdpPort } from "../../host-tests/peers/ports";
+import { freeUdpPort } from "../../testkit/peers/ports";
 import { startFirmware } from "./firmware";
 import { runSleepyDevice } from "./sleepy";
 import type { View } from "./view";

@@ -16,7 +16,7 @@
  * running (say `loss: 1` to cut the link); `counts` says what was done.
  */
 import dgram from "node:dgram";
-import { seededRandom } from "./seeded-random";
+import { seededRandom } from "../portable/seeded-random";
 
 export interface UdpFaults {
 	/** Probability that a datagram is dropped (0 to 1). */

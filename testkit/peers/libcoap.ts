@@ -4,7 +4,7 @@
  * dynamic resources created by PUT with `-d`. The test starts and stops it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { freeUdpPort } from "./ports";
+import { freeUdpPort, waitForCoap } from "./ports";
 import { findExecutable } from "./require-peer";
 
 export class LibcoapServer {
@@ -21,8 +21,12 @@ export class LibcoapServer {
 	static async start(extra: string[] = []): Promise<LibcoapServer> {
 		const port = await freeUdpPort();
 		const child = spawn(findExecutable("coap-server-notls") as string, ["-A", "127.0.0.1", "-p", String(port), "-d", "20", "-v", "0", ...extra], { stdio: "ignore" });
-		await new Promise((resolve) => setTimeout(resolve, 300));
-		return new LibcoapServer(port, child);
+		const server = new LibcoapServer(port, child);
+		await waitForCoap(port).catch(async (error: Error) => {
+			await server.stop();
+			throw error;
+		});
+		return server;
 	}
 
 	stop(): Promise<void> {
@@ -34,12 +38,19 @@ export class LibcoapServer {
 	}
 }
 
-/** Runs `coap-client-notls` with `args`; resolves with its stdout (the payload) and exit code. */
-export function coapClient(args: string[], timeoutMs = 10_000): Promise<{ stdout: string; code: number | null }> {
+/**
+ * Runs `coap-client-notls` with `args`; resolves with its stdout (the payload) and exit
+ * code. `onOutput` sees the stdout so far each time more arrives (an observation's
+ * notifications, as they come).
+ */
+export function coapClient(args: string[], timeoutMs = 10_000, onOutput?: (stdout: string) => void): Promise<{ stdout: string; code: number | null }> {
 	return new Promise((resolve) => {
 		const child = spawn(findExecutable("coap-client-notls") as string, args, { stdio: ["ignore", "pipe", "pipe"] });
 		let stdout = "";
-		child.stdout.on("data", (chunk) => (stdout += chunk));
+		child.stdout.on("data", (chunk) => {
+			stdout += chunk;
+			onOutput?.(stdout);
+		});
 		const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
 		child.on("exit", (code) => {
 			clearTimeout(timer);

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { verifySignature } from "../../boards/host/signature";
 import { parseCertificate } from "../../src/tls/x509";
-import type { SignatureVerdict, TlsFixtures } from "../portable/tls-fixture-types";
+import type { SignatureVerdict, TlsFixtures } from "../../host-tests/portable/tls-fixture-types";
 
 const CA_EXT = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n";
 const CA_EXT_AKI = CA_EXT + "authorityKeyIdentifier=keyid\n";

@@ -14,7 +14,7 @@
  * (one number per connection), so a failing run can be replayed; `counts` says what was done.
  */
 import net from "node:net";
-import { seededRandom } from "./seeded-random";
+import { seededRandom } from "../portable/seeded-random";
 
 export interface TcpFaults {
 	/** Hold every byte in both directions; the sockets stay open. */

@@ -1,0 +1,92 @@
+/**
+ * The rules between keys, each stated once and named, each a ConfigError naming the key
+ * to change (never a value). A single key's form and range are the table's
+ * (config-keys.ts); the static address's own checks are config-network.ts's. The README
+ * lists these rules (tools/config-docs.ts).
+ */
+import { ConfigError } from "../common/errors";
+import type { BrokerAddress } from "../mqtt/client";
+import type { GatewayHost } from "../mqttsn/client";
+import { TopicRegistry } from "../mqttsn/topic-registry";
+import { maxSleepyTRetry } from "./sleepy-mqttsn-timing";
+
+/** A board that joins Wi-Fi itself needs the network's name. */
+export function joiningNeedsSsid(ssid: string | undefined, joins: boolean): void {
+	if (joins && ssid === undefined) throw new ConfigError("ssid", "a non-empty string (it is missing or empty)");
+}
+
+/**
+ * A session kept across connections is kept under its client id (MQTT 3.1.3.1, MQTT-SN
+ * 6.3): cleanSession false needs one, and so does a sleepy device over MQTT or MQTT-SN,
+ * which always keeps its session (no resubscribing, commands queued while asleep).
+ */
+export function persistentSessionNeedsClientId(clientId: string, cleanSession: boolean, sleepy: boolean): void {
+	if (clientId !== "") return;
+	if (sleepy) throw new ConfigError("clientId", "a non-empty client id in sleepy mode (the broker keeps the session under it)");
+	if (!cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
+}
+
+/** MQTT 3.1.2.9: a password is sent only with a user name. */
+export function passwordNeedsUsername(username: string | undefined, password: string | undefined): void {
+	if (password !== undefined && username === undefined) throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");
+}
+
+/** A trust anchor only means something for a TLS broker. */
+export function caNeedsMqtts(caGiven: boolean, broker: BrokerAddress): void {
+	if (caGiven && !broker.tls) throw new ConfigError("brokerCa", "to be set only with an mqtts:// broker");
+}
+
+/** An image built without TLS (the ESP8266's default) refuses an mqtts:// broker at start, not at every connect. */
+export function mqttsNeedsTlsImage(broker: BrokerAddress, tls: boolean | undefined): void {
+	if (broker.tls && tls === false) throw new ConfigError("broker", "mqtt://host[:port]: this image has no TLS (build it with manifest_tls.json)");
+}
+
+/** The network deadline is part of a wake, so it ends no later than maxAwake. */
+export function deadlineWithinWake(networkDeadlineMs: number, maxAwakeMs: number): void {
+	if (networkDeadlineMs > maxAwakeMs) throw new ConfigError("networkDeadline", "seconds no longer than maxAwake");
+}
+
+/** The backoff's cap is at least its base. */
+export function capAtLeastBase(base: number, cap: number): void {
+	if (cap < base) throw new ConfigError("reconnectCap", "ms at least reconnectBase");
+}
+
+/**
+ * A sleeping MQTT-SN client is not pinged to the broker by the gateways in use, so the
+ * keep-alive must outlast a whole cycle or the broker publishes the will while the device
+ * sleeps; 0 is none, and 65535, the field's largest, the answer for longer sleeps.
+ */
+export function keepAliveOutlastsSleep(keepAlive: number, cycleMs: number): void {
+	if (keepAlive !== 0 && keepAlive !== 0xffff && keepAlive * 1000 <= cycleMs)
+		throw new ConfigError(
+			"keepAlive",
+			"0, or seconds over sleepInterval + maxAwake (at most 65535) in sleepy mode: gateways that do not ping the broker for a sleeping client let the broker's keep-alive (1.5 x keepAlive) publish the will while the device sleeps",
+		);
+}
+
+/** A sleepy MQTT-SN wake sends a lost PINGREQ again, and then a CONNECT, within its network deadline. */
+export function retryWithinDeadline(tRetry: number, networkDeadlineMs: number): void {
+	if (tRetry > maxSleepyTRetry(networkDeadlineMs))
+		throw new ConfigError("tRetry", "ms at most a third of networkDeadline in sleepy mode, so a lost PINGREQ is sent again, and a CONNECT follows, within one wake");
+}
+
+/** QoS -1 (publish without connection, MQTT-SN 6.8) is a sleepy sensor's wake: always-on keeps a connection. */
+export function connectionlessNeedsSleepy(sleepy: boolean): void {
+	if (!sleepy) throw new ConfigError("qos", "0, 1 or 2; -1 (publish without connection) only with mode=sleepy");
+}
+
+/** QoS -1 has no connection to discover a gateway with. */
+export function connectionlessNeedsGateway(gateway: GatewayHost | undefined): void {
+	if (!gateway) throw new ConfigError("gateway", "udp://host[:port]: QoS -1 publishes go to a configured gateway, not a discovered one");
+}
+
+/** QoS -1 cannot register a topic: the readings go to a predefined or two-character topic. */
+export function connectionlessNeedsFixedTopic(predefinedTopics: Readonly<Record<string, number>>, telemetryTopic: string): void {
+	if (!new TopicRegistry(predefinedTopics).fixedId(telemetryTopic))
+		throw new ConfigError("predefinedTopics", "an id for telemetryTopic (QoS -1 publishes to predefined or two-character topics only)");
+}
+
+/** RFC 7959 2.2: a block is 2^(SZX+4) bytes. */
+export function blockSizePowerOfTwo(blockSize: number): void {
+	if ((blockSize & (blockSize - 1)) !== 0) throw new ConfigError("blockSize", "a power of two from 16 to 1024");
+}

@@ -1,0 +1,34 @@
+/**
+ * The stateful session fuzzers `npm run fuzz` runs after the decoders: each drives one
+ * session (MQTT, MQTT-SN, the CoAP server) with seeded sequences of valid, mutated and
+ * hostile packets and clock jumps, checking its invariants after every step. They live
+ * beside the portable suites (host-tests/portable/*-fuzz.ts), so the npm test slice of
+ * each runs in XS too; this registry is how the long run finds them.
+ */
+import { performance } from "node:perf_hooks";
+
+export interface SessionFuzzer {
+	readonly name: string;
+	/** Runs `steps` steps from `seed`; throws on a broken invariant; may return a report to print. */
+	readonly run: (seed: number, steps: number) => unknown;
+}
+
+export const SESSION_FUZZERS: readonly SessionFuzzer[] = [];
+
+/** Runs every registered fuzzer; one line each; false if any threw. */
+export async function runSessionFuzzers(seed: number, steps: number): Promise<boolean> {
+	let passed = true;
+	for (const fuzzer of SESSION_FUZZERS) {
+		const started = performance.now();
+		try {
+			const report = await fuzzer.run(seed, steps);
+			const seconds = ((performance.now() - started) / 1000).toFixed(1);
+			console.log(`${fuzzer.name}: ${steps} steps in ${seconds} s (seed ${seed})${report === undefined ? "" : `: ${JSON.stringify(report)}`}`);
+		} catch (error) {
+			passed = false;
+			console.log(`${fuzzer.name}: FAILED (seed ${seed}, ${steps} steps): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+		}
+	}
+	if (SESSION_FUZZERS.length === 0) console.log("session fuzzers: none registered (tools/fuzz/sessions.ts)");
+	return passed;
+}
