@@ -105,8 +105,12 @@ export class HostBoard implements Board {
 		socket.once("close", () => options.onClose(failure));
 		return {
 			write: (bytes) => void socket.write(bytes),
-			// Sends what is queued, then closes; a stalled peer cannot keep it open.
-			close: () => socket.destroySoon(),
+			// What Node still holds, not yet taken by the kernel: the backlog a peer that stopped reading leaves.
+			get unwritten() {
+				return socket.writableLength;
+			},
+			// Sends what is queued, then closes; with `discard` (a peer that stopped reading) at once.
+			close: (discard) => (discard ? socket.destroy() : socket.destroySoon()),
 		};
 	}
 

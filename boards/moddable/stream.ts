@@ -1,9 +1,10 @@
 /**
  * A Board stream on Moddable: a TCP link, or a TLS link for mqtts (tcp-link.ts, tls-link.ts).
  * ECMA-419 sockets refuse a write larger than the room they report (onWritable), so
- * writes queue here and drain as room appears; close() waits for the queue. Every failure
- * reaches onClose as a typed error: CONNECT_FAILED, CONNECTION_LOST, TLS_CERTIFICATE_REJECTED
- * or TLS_HANDSHAKE_FAILED, with what the platform said as its detail.
+ * writes queue here and drain as room appears (their count is `unwritten`); close() waits
+ * for the queue unless told to discard it. Every failure reaches onClose as a typed error:
+ * CONNECT_FAILED, CONNECTION_LOST, TLS_CERTIFICATE_REJECTED or TLS_HANDSHAKE_FAILED, with
+ * what the platform said as its detail.
  */
 import type { Stream, StreamOptions } from "../../src/common/board";
 import { ProtocolError } from "common/errors";
@@ -19,6 +20,8 @@ export function connectStream(options: StreamOptions): Stream {
 	let closing = false;
 	let done = false;
 	let writable = 0;
+	/** Bytes in `queue`: what a peer that stopped reading leaves behind (Stream.unwritten). */
+	let unwritten = 0;
 	const queue: Uint8Array[] = [];
 
 	const finish = (error?: Error) => {
@@ -33,6 +36,7 @@ export function connectStream(options: StreamOptions): Stream {
 			const head = queue[0];
 			const part = head.length <= writable ? head : head.subarray(0, writable);
 			writable = link.write(part);
+			unwritten -= part.length;
 			if (part === head) queue.shift();
 			else queue[0] = head.subarray(part.length);
 		}
@@ -68,10 +72,18 @@ export function connectStream(options: StreamOptions): Stream {
 		write(bytes) {
 			if (done || closing) return;
 			queue.push(bytes);
+			unwritten += bytes.length;
 			if (connected) drain();
 		},
-		close() {
+		get unwritten() {
+			return unwritten;
+		},
+		close(discard) {
 			closing = true;
+			if (discard) {
+				queue.length = 0;
+				unwritten = 0;
+			}
 			if (!connected || queue.length === 0) finish();
 		},
 	};

@@ -82,6 +82,8 @@ describe("MQTT interop: aedes", () => {
 			cleanSession: true,
 			keepAlive: 30,
 			inflightWindow: 10,
+			// aedes has no in-flight limit: the 50 QoS 2 messages arrive before a PUBREL.
+			maxAwaitingRelease: 100,
 			onConnect: () => (connected = true),
 			onMessage: (m) => got.push(m),
 		});

@@ -62,6 +62,8 @@ describeWithPeers("MQTT faults: broker killed and restarted", ["mosquitto"], () 
 				reconnectCap: 800,
 				inflightWindow: 32,
 				maxQueued: 4 * COUNT,
+				// The harness's mosquitto has no in-flight limit: a resend after a restart is one burst.
+				maxAwaitingRelease: COUNT,
 				...options,
 			});
 		const device = persistent("restart-device", {

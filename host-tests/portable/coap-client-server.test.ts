@@ -240,7 +240,7 @@ describe("CoAP client lifecycle", () => {
 		for (const bytes of [forged, new Uint8Array([0xff, 0x00, 0x13]), new Uint8Array([0x10, 0x0c]), encode({ type: m.CON, code: m.EMPTY, messageId: 9, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES })])
 			own.deliver(bytes, "127.0.0.1", 5999);
 		check(own.sent).toHaveLength(1);
-		check(client.dropped).toEqual({ malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 4 });
+		check(client.dropped).toEqual({ malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 4, overloaded: 0 });
 		check(responseText(await settle(board, pending))).toBe("off");
 		check(client.dropped.foreign).toBe(4);
 	});

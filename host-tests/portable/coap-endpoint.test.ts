@@ -198,7 +198,10 @@ describe("CoAP endpoint: server side", () => {
 		endpoint.tick(2010);
 		check(drain(endpoint)).toHaveLength(1);
 		endpoint.received(bytes({ type: coap.ACK, code: coap.EMPTY, messageId: response.messageId }), peer, 2100);
-		check(endpoint.nextTimeout()).toBeUndefined();
+		// Only the request's duplicate-table entry is left, expiring on the timer at EXCHANGE_LIFETIME.
+		check(endpoint.nextTimeout()).toBe(247_000);
+		endpoint.tick(247_000);
+		check([endpoint.nextTimeout(), endpoint.tracked, endpoint.pending]).toEqual([undefined, 0, 0]);
 	});
 	it("answers a NON request with a NON response", () => {
 		const endpoint = new Endpoint();
@@ -218,7 +221,7 @@ describe("CoAP endpoint: server side", () => {
 	it("cancels an observer that resets a notification (RFC 7641 3.6)", () => {
 		const endpoint = new Endpoint();
 		let gone = 0;
-		endpoint.notify(peer, hex("0a"), { code: coap.CONTENT, options: [o.uintOption(o.OBSERVE, 2)], payload: none }, false, 0, () => gone++);
+		endpoint.notify({ peer, token: hex("0a") }, { code: coap.CONTENT, options: [o.uintOption(o.OBSERVE, 2)], payload: none }, false, 0, () => gone++);
 		const [notification] = drain(endpoint);
 		endpoint.received(bytes({ type: coap.RST, code: coap.EMPTY, messageId: notification.messageId }), peer, 1);
 		check(gone).toBe(1);

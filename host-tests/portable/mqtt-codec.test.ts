@@ -6,7 +6,8 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { hex, toHex, text } from "./bytes";
-import { decode, PacketReader } from "../../src/mqtt/decode";
+import { PacketReader } from "../../src/mqtt/decode";
+import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
 import { encode, encodeInto, encodedLength } from "../../src/mqtt/encode";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, type Packet } from "../../src/mqtt/packet";
 

@@ -5,7 +5,7 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { text } from "./bytes";
-import { asPublish, connack, publishBytes, sent } from "../../testkit/portable/mqtt-wire";
+import { asPublish, connack, packetsIn, publishBytes, sent } from "../../testkit/portable/mqtt-wire";
 import { MqttSession, type SessionEvent, type SessionOptions } from "../../src/mqtt/session";
 import { encode } from "../../src/mqtt/encode";
 import { CONNECT, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../src/mqtt/packet";
@@ -138,6 +138,32 @@ describe("MQTT session: keep-alive", () => {
 		check(closeError(session)?.code).toBe("KEEP_ALIVE_TIMEOUT");
 	});
 
+	it("counts only whole packets as heard: a packet dripped a byte at a time does not keep a dead link open", () => {
+		const session = online({ keepAlive: 10 }, 0);
+		const drip = publishBytes("t", new Uint8Array(40), 0);
+		for (let t = 2_000, i = 0; t < 15_000; t += 2_000, i++) {
+			session.received(drip.subarray(i, i + 1), t);
+			session.tick(t);
+		}
+		sent(session);
+		session.tick(15_000);
+		check(closeError(session)?.code).toBe("KEEP_ALIVE_TIMEOUT");
+	});
+
+	it("ends the link when PINGREQ goes unanswered, even while other packets keep arriving", () => {
+		const session = online({ keepAlive: 10 }, 0);
+		session.tick(9_000);
+		check(sent(session).map((p) => p.type)).toEqual([PINGREQ]);
+		for (let t = 9_500; t < 15_000; t += 500) {
+			session.received(publishBytes("t", text("x"), 0), t);
+			session.tick(t);
+		}
+		check(events(session).every((e) => e.type === "message")).toBe(true);
+		check(session.nextTimeout()).toBe(15_000);
+		session.tick(15_000);
+		check(closeError(session)?.code).toBe("KEEP_ALIVE_TIMEOUT");
+	});
+
 	it("has no deadline with keep-alive 0", () => {
 		const session = online({ keepAlive: 0 }, 0);
 		check(session.nextTimeout()).toBeUndefined();
@@ -220,6 +246,20 @@ describe("MQTT session: QoS flows", () => {
 		// Id 9 is a new message now: the broker kept no state that could make it a resend.
 		session.received(publishBytes("x", text("2"), 2, 9), 12);
 		check(events(session).filter((e) => e.type === "message")).toHaveLength(1);
+	});
+
+	it("caps incoming QoS 2 ids awaiting PUBREL: past the cap, DISCONNECT and a TABLE_FULL close", () => {
+		const session = online({ maxAwaitingRelease: 3 });
+		for (let id = 1; id <= 3; id++) session.received(publishBytes("x", text("1"), 2, id), id);
+		check(sent(session).map((p) => p.type)).toEqual([PUBREC, PUBREC, PUBREC]);
+		check(session.awaitingRelease).toBe(3);
+		// A resend of a remembered id is no new entry: still acknowledged.
+		session.received(publishBytes("x", text("1"), 2, 2, true), 4);
+		check(sent(session).map((p) => p.type)).toEqual([PUBREC]);
+		session.received(publishBytes("x", text("1"), 2, 4), 5);
+		check(sent(session).map((p) => p.type)).toEqual([DISCONNECT]);
+		check(closeError(session)?.code).toBe("TABLE_FULL");
+		check(session.awaitingRelease).toBe(3);
 	});
 
 	it("allocates packet ids skipping those in use, and wraps at 65535", () => {
@@ -392,6 +432,30 @@ describe("MQTT session: subscribe, unsubscribe, disconnect", () => {
 		check(sent(session)).toEqual([{ type: DISCONNECT }]);
 		const close = events(session);
 		check(close).toEqual([{ type: "close" }]);
+	});
+});
+
+describe("MQTT session: transmit", () => {
+	it("packs a burst of QoS 0 PUBLISHes into one run of bytes, in order", () => {
+		const session = online();
+		for (const n of ["1", "2", "3", "4", "5"]) session.publish("home/office/lamp", text(n), 0, false, 1);
+		const run = session.pollTransmit();
+		check(session.pollTransmit()).toBeUndefined();
+		const packets = packetsIn(run ?? new Uint8Array(0)).map(asPublish);
+		check(packets.map((p) => p.payload)).toEqual(["1", "2", "3", "4", "5"].map(text));
+		check(session.transmitBytes).toBe(0);
+	});
+
+	it("never writes into bytes it handed out", () => {
+		const session = online();
+		session.publish("t", text("a"), 0, false, 1);
+		const first = session.pollTransmit() ?? new Uint8Array(0);
+		const copy = first.slice();
+		for (let i = 0; i < 40; i++) session.publish("t", new Uint8Array(50), 0, false, 2);
+		check(first).toEqual(copy);
+		let total = 0;
+		for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) total += bytes.length;
+		check(total).toBe(40 * 55);
 	});
 });
 

@@ -109,7 +109,7 @@ describe("MQTT-SN client", () => {
 			datagram.deliver(bytes, "127.0.0.1", GATEWAY_PORT + 1);
 		datagram.deliver(encode({ type: sn.CONNACK, returnCode: 0 }), "10.9.9.9", GATEWAY_PORT);
 		// Never decoded: the malformed ones are counted as foreign, not malformed, and the forged CONNACK did nothing.
-		check(mqttsn.session.dropped).toEqual({ malformed: 0, oversized: 0, unknownType: 0, foreign: 4, unexpected: 0 });
+		check(mqttsn.session.dropped).toEqual({ malformed: 0, oversized: 0, unknownType: 0, foreign: 4, unexpected: 0, overflow: 0 });
 		check([mqttsn.status, record.connects, record.disconnects.length, datagram.sent.length]).toEqual(["connecting", 0, 0, 0]);
 		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
 		check([mqttsn.status, record.connects]).toEqual(["active", 1]);

@@ -123,7 +123,7 @@ describe("MQTT-SN session: finding the gateway", () => {
 	it("holds its own SEARCHGW back when it hears another client's", () => {
 		const session = discovering();
 		session.connect(0);
-		session.received(new Uint8Array([3, sn.SEARCHGW, 1]), "10.0.0.77", 1883, 1000);
+		session.received(new Uint8Array([3, sn.SEARCHGW, 1]), { address: "10.0.0.77", port: 1883 }, 1000);
 		check(session.nextTimeout()).toBe(1000 + 5000 + 5000);
 		session.tick(2500);
 		check(sent(session)).toHaveLength(0);
@@ -582,14 +582,14 @@ describe("MQTT-SN session: durable state across deep sleep", () => {
 describe("MQTT-SN session: bad datagrams", () => {
 	it("drops and counts truncated, oversized, mismatched and unknown datagrams, never throwing", () => {
 		const session = active({ maxPacketSize: 32 });
-		const from = (bytes: number[]) => session.received(new Uint8Array(bytes), GATEWAY.address, GATEWAY.port, 1);
+		const from = (bytes: number[]) => session.received(new Uint8Array(bytes), GATEWAY, 1);
 		from([]);
 		from([5, sn.PUBLISH, 0]);
 		from([3, sn.CONNACK, 0, 0]);
 		from([2, 0x03]);
 		from([2, 0xff]);
 		from(new Array(40).fill(0).map((_, i) => (i === 0 ? 40 : i === 1 ? sn.PUBLISH : 0)));
-		check(session.dropped).toEqual({ malformed: 3, oversized: 1, unknownType: 2, foreign: 0, unexpected: 0 });
+		check(session.dropped).toEqual({ malformed: 3, oversized: 1, unknownType: 2, foreign: 0, unexpected: 0, overflow: 0 });
 		check(events(session)).toHaveLength(0);
 		check(session.status).toBe("active");
 	});

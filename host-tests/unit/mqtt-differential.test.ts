@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decode } from "../../src/mqtt/decode";
+import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
 import { encode } from "../../src/mqtt/encode";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, type Packet, type QoS } from "../../src/mqtt/packet";
 import { fromOracle, oracleGenerate, oracleParse } from "./mqtt-packet-oracle";

@@ -12,7 +12,7 @@ import { encodeUtf8, readUtf8 } from "../common/utf8";
 import { blockOption, blockSize, readBlock, szxFor, type Block } from "./block";
 import type { Content, DropCounts, EndpointOptions, Peer } from "./endpoint";
 import { parseLinkFormat, filterLinks, type Link, type LinkFilter } from "./link-format";
-import { CONTINUE, DELETE, EMPTY_BYTES, GET, POST, PUT, REQUEST_ENTITY_TOO_LARGE, codeName, type CoapMessage, type CoapOption } from "./message";
+import { CONTINUE, DELETE, EMPTY_BYTES, GET, POST, PUT, REQUEST_ENTITY_TOO_LARGE, codeName, isSuccess, type CoapMessage, type CoapOption } from "./message";
 import { NotificationOrder } from "./observe";
 import * as o from "./options";
 import { Transport } from "./transport";
@@ -74,16 +74,18 @@ const REREGISTER_SLACK_MS = 2000;
 
 export class CoapClient {
 	readonly transport: Transport;
-	readonly #board: Board;
-	readonly #szx: number;
+	private readonly board: Board;
+	private readonly szx: number;
 	/** The servers this client addressed ("address:port"): datagrams from anyone else are not decoded. */
-	readonly #servers = new Set<string>();
-	#stopped = false;
+	private readonly servers = new Set<string>();
+	private stopped = false;
+	private lastUri = "";
+	private lastTarget: CoapUri | undefined;
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
-		this.#board = board;
-		this.#szx = szxFor(options.blockSize ?? 1024);
-		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.#servers.has(serverKey(peer)) });
+		this.board = board;
+		this.szx = szxFor(options.blockSize ?? 1024);
+		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(serverKey(peer)) });
 	}
 
 	/** Datagrams dropped, by reason: `foreign` counts those from senders that are not this client's servers. */
@@ -112,23 +114,52 @@ export class CoapClient {
 		return this.request(DELETE, uri, options);
 	}
 
-	async request(method: number, uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
-		const target = parseCoapUri(uri);
-		const peer = await this.#resolve(target);
+	/**
+	 * One request, block-wise when it needs to be. A single exchange (no blocks, the common
+	 * case) takes one promise and no parse of a URI used just before: on XS each promise is
+	 * ~40 slots and parsing a URI ~3,000 computrons.
+	 */
+	request(method: number, uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
+		let target: CoapUri;
+		try {
+			target = this.target(uri);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		const payload = typeof options.payload === "string" ? encodeUtf8(options.payload) : (options.payload ?? EMPTY_BYTES);
 		const base = target.options.slice();
 		if (options.contentFormat !== undefined) base.push(o.uintOption(o.CONTENT_FORMAT, options.contentFormat));
 		if (options.accept !== undefined) base.push(o.uintOption(o.ACCEPT, options.accept));
-		const szx = options.blockSize === undefined ? this.#szx : szxFor(options.blockSize);
-		let response = await this.#upload(peer, method, base, payload, szx, options.confirmable ?? true, options.blockSize !== undefined);
+		const szx = options.blockSize === undefined ? this.szx : szxFor(options.blockSize);
+		const confirmable = options.confirmable ?? true;
+		return new Promise((resolve, reject) => {
+			this.resolve(target, (peer) => {
+				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
+				const early = options.blockSize !== undefined;
+				if (payload.length > blockSize(szx) || (early && method === GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
+				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
+					if (error || !response) return reject(error);
+					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
+					const tooLarge = response.code === REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
+					if (tooLarge || blockOf(response, o.BLOCK2)?.more)
+						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? undefined : response).then(resolve, reject);
+					resolve(toResponse(response, response.payload));
+				});
+			});
+		});
+	}
+
+	/** A transfer in blocks, or one going on from its `first` response's Block2. */
+	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean, first?: CoapMessage): Promise<CoapResponse> {
+		let response = first ?? (await this.upload(peer, method, base, payload, szx, confirmable, earlyBlock2));
 		const parts: Uint8Array[] = [response.payload];
 		let block = blockOf(response, o.BLOCK2);
 		let received = response.payload.length;
-		while (block?.more && response.code < 96) {
+		while (block?.more && isSuccess(response.code)) {
 			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
 			const size = Math.min(szx, block.szx);
 			const next: Block = { num: Math.floor(received / blockSize(size)), more: false, szx: size };
-			response = await this.#exchange(peer, { code: method, options: o.sortOptions([...base, blockOption(o.BLOCK2, next)]), payload: EMPTY_BYTES }, options.confirmable ?? true);
+			response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, blockOption(o.BLOCK2, next)]), payload: EMPTY_BYTES }, confirmable);
 			block = blockOf(response, o.BLOCK2);
 			parts.push(response.payload);
 			received += response.payload.length;
@@ -143,7 +174,7 @@ export class CoapClient {
 		for (const name of ["rt", "if", "ct"] as const) if (filter[name] !== undefined) query.push(`${name}=${filter[name]}`);
 		const base = uri.endsWith("/") ? uri.slice(0, -1) : uri;
 		const response = await this.get(`${base}/.well-known/core${query.length ? `?${query[0]}` : ""}`);
-		if (response.code >> 5 !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `/.well-known/core answered ${response.status}`);
+		if (!isSuccess(response.code)) throw new ProtocolError("PROTOCOL_VIOLATION", `/.well-known/core answered ${response.status}`);
 		const links = parseLinkFormat(responseText(response));
 		if (!links) throw new ProtocolError("MALFORMED_PACKET", "/.well-known/core is not in link-format");
 		return filterLinks(links, filter);
@@ -156,7 +187,7 @@ export class CoapClient {
 	observe(uri: string, handlers: ObserveHandlers, options: Pick<RequestOptions, "accept" | "confirmable"> = {}): Observation {
 		const target = parseCoapUri(uri);
 		const order = new NotificationOrder();
-		const board = this.#board;
+		const board = this.board;
 		let peer: Peer | undefined;
 		let token: Uint8Array | undefined;
 		let ended = false;
@@ -190,7 +221,7 @@ export class CoapClient {
 			this.transport.service();
 		};
 		const renewal = new DeadlineTimer(board, register);
-		this.#resolve(target).then((address) => {
+		this.resolved(target).then((address) => {
 			peer = address;
 			register();
 		}, end);
@@ -199,7 +230,7 @@ export class CoapClient {
 				const wasEnded = ended;
 				end();
 				if (!peer || !token || wasEnded) throw new ProtocolError("PROTOCOL_VIOLATION", "the observation is not registered");
-				const response = await this.#exchange(peer, content(1), options.confirmable ?? true, token);
+				const response = await this.exchange(peer, content(1), options.confirmable ?? true, token);
 				return toResponse(response, response.payload);
 			},
 			forget: () => {
@@ -211,21 +242,19 @@ export class CoapClient {
 
 	/** Rejects every request still waiting with CLOSED and closes the socket. */
 	stop(): void {
-		if (this.#stopped) return;
-		this.#stopped = true;
+		if (this.stopped) return;
+		this.stopped = true;
 		this.transport.endpoint.failAll(new ProtocolError("CLOSED", "the client was stopped"));
 		this.transport.close();
 	}
 
 	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
-	async #upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
+	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
 		const early = earlyBlock2 && method === GET ? [blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
 		if (payload.length <= blockSize(szx)) {
-			const response = await this.#exchange(peer, { code: method, options: o.sortOptions([...base, ...early]), payload }, confirmable);
+			const response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, ...early]), payload }, confirmable);
 			if (response.code !== REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
-			// 4.13 to a whole payload: go block-wise, at the size the server names if it does (2.9.3).
-			const hinted = blockOf(response, o.BLOCK1)?.szx ?? szxFor(Math.min(blockSize(szx), o.uintValue(response.options, o.SIZE1) ?? blockSize(szx)) / 2);
-			return this.#upload(peer, method, base, payload, Math.min(hinted, szxFor(payload.length - 1)), confirmable, false);
+			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
 		}
 		let offset = 0;
 		for (;;) {
@@ -233,7 +262,7 @@ export class CoapClient {
 			const more = offset + size < payload.length;
 			const block: Block = { num: offset / size, more, szx };
 			const options = o.sortOptions([...base, blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)]);
-			const response = await this.#exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
+			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
 			const answered = blockOf(response, o.BLOCK1);
 			if (response.code === REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
 				szx = answered.szx;
@@ -247,33 +276,46 @@ export class CoapClient {
 	}
 
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
-	#exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
-		if (this.#stopped) return Promise.reject(new ProtocolError("CLOSED", "the client was stopped"));
-		return new Promise((resolve, reject) => {
-			this.transport.whenReady(() => {
-				this.transport.endpoint.request(peer, content, this.#board.now(), (error, message) => (error ? reject(error) : message && resolve(copied(message))), { confirmable, token });
-				this.transport.service();
-			});
+	private exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
+		return new Promise((resolve, reject) => this.send(peer, content, confirmable, token, (error, message) => (error || !message ? reject(error) : resolve(message))));
+	}
+
+	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapMessage | undefined) => void): void {
+		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), undefined);
+		this.transport.whenReady(() => {
+			this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && copied(message)), { confirmable, token });
+			this.transport.service();
 		});
+	}
+
+	/** The parsed URI, kept for the next request to the same one (a device posts to one collector). */
+	private target(uri: string): CoapUri {
+		if (uri !== this.lastUri || !this.lastTarget) {
+			this.lastTarget = parseCoapUri(uri);
+			this.lastUri = uri;
+		}
+		return this.lastTarget;
 	}
 
 	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
-	#remember(peer: Peer): void {
+	private remember(peer: Peer): void {
 		const key = serverKey(peer);
-		this.#servers.delete(key);
-		this.#servers.add(key);
-		if (this.#servers.size > MAX_SERVERS) this.#servers.delete(this.#servers.values().next().value as string);
+		this.servers.delete(key);
+		this.servers.add(key);
+		if (this.servers.size > MAX_SERVERS) this.servers.delete(this.servers.values().next().value as string);
 	}
 
-	#resolve(target: CoapUri): Promise<Peer> {
-		return new Promise((resolve, reject) => {
-			this.#board.resolve(target.host, (address) => {
-				if (address === undefined) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
-				const peer = { address, port: target.port };
-				this.#remember(peer);
-				resolve(peer);
-			});
+	private resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
+		this.board.resolve(target.host, (address) => {
+			if (address === undefined) return done(undefined);
+			const peer = { address, port: target.port };
+			this.remember(peer);
+			done(peer);
 		});
+	}
+
+	private resolved(target: CoapUri): Promise<Peer> {
+		return new Promise((resolve, reject) => this.resolve(target, (peer) => (peer ? resolve(peer) : reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`)))));
 	}
 }
 
@@ -281,13 +323,24 @@ function serverKey(peer: Peer): string {
 	return `${peer.address}:${peer.port}`;
 }
 
+/** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
+function hintedSzx(response: CoapMessage, szx: number, length: number): number {
+	const hinted = blockOf(response, o.BLOCK1)?.szx ?? szxFor(Math.min(blockSize(szx), o.uintValue(response.options, o.SIZE1) ?? blockSize(szx)) / 2);
+	return Math.min(hinted, szxFor(length - 1));
+}
+
 function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {
 	const value = o.optionValue(message.options, number);
 	return value === undefined ? undefined : readBlock(value);
 }
 
+/** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
 function copied(message: CoapMessage): CoapMessage {
-	return { ...message, token: message.token.slice(), options: message.options.map((option) => ({ number: option.number, value: option.value.slice() })), payload: message.payload.slice() };
+	const options = message.options;
+	const kept: CoapOption[] = [];
+	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
+	const payload = message.payload;
+	return { type: message.type, code: message.code, messageId: message.messageId, token: EMPTY_BYTES, options: kept, payload: payload.length === 0 ? EMPTY_BYTES : payload.slice() };
 }
 
 function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {

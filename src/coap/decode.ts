@@ -61,10 +61,19 @@ export function decode(bytes: Uint8Array): CoapMessage {
 			break;
 		}
 		if (head >> 4 === 15 || (head & 0x0f) === 15) throw malformed("option nibble 15 outside the payload marker");
-		const delta = extended(bytes, at, head >> 4);
-		at += extensionBytes(head >> 4);
-		const length = extended(bytes, at, head & 0x0f);
-		at += extensionBytes(head & 0x0f);
+		let delta = head >> 4;
+		let length = head & 0x0f;
+		// Most options have no extension bytes: no calls for them.
+		if (delta >= 13) {
+			const nibble = delta;
+			delta = extended(bytes, at, nibble);
+			at += extensionBytes(nibble);
+		}
+		if (length >= 13) {
+			const nibble = length;
+			length = extended(bytes, at, nibble);
+			at += extensionBytes(nibble);
+		}
 		number += delta;
 		if (number > 0xffff) throw malformed("option number over 65535");
 		if (at + length > end) throw malformed("option value runs past the datagram");

@@ -3,38 +3,32 @@
  * a sender that reuses one buffer allocates nothing per message; `encode` sizes a new one.
  */
 import { ProtocolError } from "../common/errors";
-import type { CoapMessage, CoapOption } from "./message";
+import type { CoapMessage } from "./message";
 
 /** The option delta or length nibble (3.1): 0-12 as is, 13 and 14 announce 1 and 2 extra bytes. */
 function extensionLength(n: number): number {
 	return n < 13 ? 0 : n < 269 ? 1 : 2;
 }
 
-function checkOptions(options: readonly CoapOption[]): void {
-	let previous = 0;
-	for (let i = 0; i < options.length; i++) {
-		const { number, value } = options[i];
-		if (number < previous || number > 0xffff || number !== Math.floor(number))
-			throw new ProtocolError("MALFORMED_PACKET", "options must be in ascending order with numbers from 0 to 65535");
-		if (value.length > 65535 + 269) throw new ProtocolError("PACKET_TOO_LARGE", "an option value longer than 65804 bytes");
-		previous = number;
-	}
-}
-
 /** Bytes `message` takes on the wire. Throws for a token over 8 bytes or options out of order. */
 export function encodedLength(message: CoapMessage): number {
-	if (message.token.length > 8) throw new ProtocolError("MALFORMED_PACKET", "a token longer than 8 bytes");
+	const token = message.token.length;
+	if (token > 8) throw new ProtocolError("MALFORMED_PACKET", "a token longer than 8 bytes");
 	const options = message.options;
-	checkOptions(options);
-	let length = 4 + message.token.length;
+	let length = 4 + token;
 	let previous = 0;
 	for (let i = 0; i < options.length; i++) {
-		const { number, value } = options[i];
-		length += 1 + extensionLength(number - previous) + extensionLength(value.length) + value.length;
+		const option = options[i];
+		const number = option.number;
+		const size = option.value.length;
+		if (number < previous || number > 0xffff || number !== Math.floor(number))
+			throw new ProtocolError("MALFORMED_PACKET", "options must be in ascending order with numbers from 0 to 65535");
+		if (size > 65535 + 269) throw new ProtocolError("PACKET_TOO_LARGE", "an option value longer than 65804 bytes");
+		length += 1 + extensionLength(number - previous) + extensionLength(size) + size;
 		previous = number;
 	}
-	if (message.payload.length > 0) length += 1 + message.payload.length;
-	return length;
+	const payload = message.payload.length;
+	return payload > 0 ? length + 1 + payload : length;
 }
 
 function writeNibbleExtension(n: number, target: Uint8Array, offset: number): number {
@@ -62,6 +56,11 @@ function nibble(n: number): number {
 export function encodeInto(message: CoapMessage, target: Uint8Array, offset = 0): number {
 	const length = encodedLength(message);
 	if (offset + length > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `a ${length}-byte message does not fit the buffer`);
+	return write(message, target, offset);
+}
+
+/** Writes a message whose length was checked. */
+function write(message: CoapMessage, target: Uint8Array, offset: number): number {
 	const token = message.token;
 	target[offset] = 0x40 | (message.type << 4) | token.length;
 	target[offset + 1] = message.code;
@@ -72,16 +71,22 @@ export function encodeInto(message: CoapMessage, target: Uint8Array, offset = 0)
 	const options = message.options;
 	let previous = 0;
 	for (let i = 0; i < options.length; i++) {
-		const { number, value } = options[i];
-		const delta = number - previous;
-		previous = number;
-		target[at++] = (nibble(delta) << 4) | nibble(value.length);
-		at = writeNibbleExtension(delta, target, at);
-		at = writeNibbleExtension(value.length, target, at);
-		if (value.length <= 16) for (let j = 0; j < value.length; j++) target[at++] = value[j];
+		const option = options[i];
+		const value = option.value;
+		const size = value.length;
+		const delta = option.number - previous;
+		previous = option.number;
+		// Most options need no extension bytes: one byte, no calls.
+		if (delta < 13 && size < 13) target[at++] = (delta << 4) | size;
+		else {
+			target[at++] = (nibble(delta) << 4) | nibble(size);
+			at = writeNibbleExtension(delta, target, at);
+			at = writeNibbleExtension(size, target, at);
+		}
+		if (size <= 16) for (let j = 0; j < size; j++) target[at++] = value[j];
 		else {
 			target.set(value, at);
-			at += value.length;
+			at += size;
 		}
 	}
 	const payload = message.payload;
@@ -95,6 +100,6 @@ export function encodeInto(message: CoapMessage, target: Uint8Array, offset = 0)
 
 export function encode(message: CoapMessage): Uint8Array {
 	const bytes = new Uint8Array(encodedLength(message));
-	encodeInto(message, bytes, 0);
+	write(message, bytes, 0);
 	return bytes;
 }

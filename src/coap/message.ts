@@ -16,6 +16,14 @@ export interface CoapOption {
 	readonly value: Uint8Array;
 }
 
+/** What a request or a response carries besides the message layer's fields. */
+export interface Content {
+	readonly code: number;
+	/** In ascending option number (options.ts `sortOptions`). */
+	readonly options: readonly CoapOption[];
+	readonly payload: Uint8Array;
+}
+
 export interface CoapMessage {
 	readonly type: MessageType;
 	/** class << 5 | detail: 0.01 GET is 1, 2.05 Content is 69; see `code`. */
@@ -59,13 +67,26 @@ export const REQUEST_ENTITY_INCOMPLETE = code(4, 8);
 export const REQUEST_ENTITY_TOO_LARGE = code(4, 13);
 export const UNSUPPORTED_CONTENT_FORMAT = code(4, 15);
 export const INTERNAL_SERVER_ERROR = code(5, 0);
+export const SERVICE_UNAVAILABLE = code(5, 3);
+
+/** Response code classes (5.9): 2 success, 4 client error, 5 server error; 0 is requests and Empty. */
+export const SUCCESS = 2;
+export const CLIENT_ERROR = 4;
+export const SERVER_ERROR = 5;
 
 export function isRequest(value: number): boolean {
 	return value >= 1 && value <= 31;
 }
 
+/** A response code: class 2, 4 or 5 (classes 1, 6 and 7 are reserved). */
 export function isResponse(value: number): boolean {
-	return value >= 64 && value < 192;
+	const c = value >> 5;
+	return c === SUCCESS || c === CLIENT_ERROR || c === SERVER_ERROR;
+}
+
+/** 2.xx. */
+export function isSuccess(value: number): boolean {
+	return value >> 5 === SUCCESS;
 }
 
 /** Content-Format identifiers (12.3) the firmware names. */
@@ -76,3 +97,14 @@ export const JSON_FORMAT = 50;
 export const CBOR = 60;
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+
+/** A token as a string of its bytes, for keys: one call, no array made (apply takes the typed array as it is). */
+export function tokenKey(token: Uint8Array): string {
+	return String.fromCharCode.apply(null, token as unknown as number[]);
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
+}

@@ -82,11 +82,24 @@ export function stringValues(options: readonly CoapOption[], number: number): st
 
 /** "/a/b" from Uri-Path options; "" segments are kept, so "/a/" stays distinct from "/a". */
 export function uriPath(options: readonly CoapOption[]): string {
-	return "/" + stringValues(options, URI_PATH).join("/");
+	let path = "";
+	for (let i = 0; i < options.length; i++) if (options[i].number === URI_PATH) path += "/" + segment(options[i].value);
+	return path === "" ? "/" : path;
+}
+
+/**
+ * A path segment as text. Short ASCII, what paths nearly always are, is made in one call
+ * (readUtf8 builds short strings a character at a time); anything else is validated as UTF-8.
+ */
+function segment(value: Uint8Array): string {
+	if (value.length > 32) return readUtf8(value);
+	for (let i = 0; i < value.length; i++) if (value[i] >= 0x80) return readUtf8(value);
+	return String.fromCharCode.apply(null, value as unknown as number[]);
 }
 
 /** Sorts by option number, keeping the order of repeated options (a stable sort). */
 export function sortOptions(options: CoapOption[]): CoapOption[] {
+	if (options.length < 2) return options;
 	for (let i = 1; i < options.length; i++) {
 		const option = options[i];
 		let j = i - 1;

@@ -3,21 +3,30 @@
  * - 4.04 for an unknown path, 4.05 for a method the resource lacks, 4.15 for a
  *   Content-Format it does not take, 4.00 with a diagnostic for a request it cannot read;
  * - Observe (RFC 7641): GET with Observe 0 registers, Observe 1 or a Reset deregisters,
- *   `changed(path)` notifies every observer with a rising sequence number;
+ *   `changed(path)` notifies every observer with a rising sequence number; an observer
+ *   that leaves a confirmable notification unacknowledged is removed (4.5);
  * - block-wise transfer (RFC 7959): Block2 for representations over one block, Block1
  *   uploads assembled before the handler sees them (4.08 for a missing block, 4.13 past
  *   the maximum body size);
  * - GET /.well-known/core (RFC 6690) listing the resources, filtered by the query.
+ *
+ * Every table a client can grow is capped, with the protocol's answer when it is full:
+ * observers per resource and in all (the GET is served without Observe, so the client
+ * knows it is not registered: RFC 7641 4.1), unfinished Block1 uploads (5.03 with
+ * Max-Age), which also expire EXCHANGE_LIFETIME after their last block on the
+ * endpoint's timer. The endpoint caps its duplicate table the same way.
  */
 import type { Board } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import { blockOption, blockSize, readBlock, szxFor, type Block } from "./block";
-import { tokenHex, type Content, type EndpointOptions, type IncomingRequest, type Peer } from "./endpoint";
+import { type Content, type EndpointOptions, type IncomingRequest, type Notified, type Peer } from "./endpoint";
 import { filterLinks, formatLinks, type Link } from "./link-format";
+import { peerKey } from "./message-layer";
 import * as m from "./message";
-import type { CoapMessage, CoapOption } from "./message";
+import { tokenKey, type CoapMessage, type CoapOption } from "./message";
 import * as o from "./options";
+import { exchangeLifetime } from "./parameters";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import { Transport } from "./transport";
 
@@ -29,50 +38,77 @@ export interface CoapServerOptions extends EndpointOptions {
 	readonly blockSize?: number;
 	/** Largest Block1 upload assembled, bytes (default 8192). */
 	readonly maxBodySize?: number;
+	/** Block1 uploads assembled at once (default 2); a new one past it gets 5.03. */
+	readonly maxUploads?: number;
+	/** Observers in all (default 8) and of one resource (default 4); past them a GET is served without Observe. */
+	readonly maxObservers?: number;
+	readonly maxObserversPerResource?: number;
 	/** Notifications as CON (default) or NON. */
 	readonly confirmableNotifications?: boolean;
 	onReady?(port: number): void;
 }
 
-interface Observer {
-	readonly peer: Peer;
+interface Observer extends Notified {
 	readonly key: string;
-	readonly token: Uint8Array;
-	readonly accept?: number;
+	/** When it was last sent a CON (its registration counts): RFC 7641 4.5 wants one a day at least. */
+	confirmedAt: number;
 }
 
 interface Upload {
 	readonly parts: Uint8Array[];
 	length: number;
-	next: number;
+	/** EXCHANGE_LIFETIME after its last block: a client that stops half way does not hold the memory. */
+	expires: number;
 }
 
 const WELL_KNOWN_CORE = "/.well-known/core";
+const DAY_MS = 86_400_000;
 
 class BadRequest extends Error {}
 
 export class CoapServer {
 	readonly transport: Transport;
-	readonly #board: Board;
-	readonly #resources = new Map<string, Resource>();
-	readonly #observers = new Map<string, Map<string, Observer>>();
-	readonly #uploads = new Map<string, Upload>();
-	readonly #szx: number;
-	readonly #maxBody: number;
-	readonly #confirmable: boolean;
+	private readonly board: Board;
+	private readonly resources = new Map<string, Resource>();
+	private readonly observing = new Map<string, Map<string, Observer>>();
+	private observerCount = 0;
+	private readonly uploads = new Map<string, Upload>();
+	private readonly szx: number;
+	private readonly maxBody: number;
+	private readonly maxUploads: number;
+	private readonly maxObservers: number;
+	private readonly maxPerResource: number;
+	private readonly confirmable: boolean;
+	private readonly uploadLifetime: number;
+	private readonly texts = new Map<string, Uint8Array>();
 	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
-	#sequence = 1;
+	private sequence = 1;
 
 	constructor(board: Board, options: CoapServerOptions = {}) {
-		this.#board = board;
-		this.#szx = szxFor(options.blockSize ?? 1024);
-		this.#maxBody = options.maxBodySize ?? 8192;
-		this.#confirmable = options.confirmableNotifications ?? true;
-		this.transport = new Transport(board, {
+		this.board = board;
+		this.szx = szxFor(options.blockSize ?? 1024);
+		this.maxBody = options.maxBodySize ?? 8192;
+		this.maxUploads = options.maxUploads ?? 2;
+		this.maxObservers = options.maxObservers ?? 8;
+		this.maxPerResource = options.maxObserversPerResource ?? 4;
+		this.confirmable = options.confirmableNotifications ?? true;
+		const transport = (this.transport = new Transport(board, {
 			...options,
 			port: options.port ?? 5683,
-			onRequest: (request) => this.#handle(request),
+			onRequest: (request) => this.handle(request),
 			onReady: () => options.onReady?.(this.transport.port),
+		}));
+		this.uploadLifetime = exchangeLifetime(transport.endpoint.parameters);
+		const uploads = this.uploads;
+		transport.endpoint.keep({
+			nextExpiry: () => {
+				let next = Infinity;
+				if (uploads.size > 0) for (const upload of uploads.values()) if (upload.expires < next) next = upload.expires;
+				return next;
+			},
+			expire: (now) => {
+				for (const [key, upload] of uploads) if (upload.expires <= now) uploads.delete(key);
+			},
 		});
 	}
 
@@ -80,67 +116,78 @@ export class CoapServer {
 		return this.transport.port;
 	}
 
-	/** Serves `resource` at `path` ("/lamp"). */
-	add(path: string, resource: Resource): void {
-		this.#resources.set(path, resource);
+	/** Block1 uploads under way (at most `maxUploads`). */
+	get uploading(): number {
+		return this.uploads.size;
 	}
 
-	/** How many observe `path`. */
-	observers(path: string): number {
-		return this.#observers.get(path)?.size ?? 0;
+	/** Serves `resource` at `path` ("/lamp"). */
+	add(path: string, resource: Resource): void {
+		this.resources.set(path, resource);
+	}
+
+	/** How many observe `path`, or every resource without one (at most `maxObservers`). */
+	observers(path?: string): number {
+		return path === undefined ? this.observerCount : (this.observing.get(path)?.size ?? 0);
 	}
 
 	/** The resource at `path` changed: notify its observers (RFC 7641 4.2). */
 	changed(path: string): void {
-		const resource = this.#resources.get(path);
-		const observers = this.#observers.get(path);
+		const resource = this.resources.get(path);
+		const observers = this.observing.get(path);
 		if (!resource?.get || !observers) return;
-		const now = this.#board.now();
-		const sequence = this.#nextSequence();
+		const now = this.board.now();
+		const sequence = this.nextSequence();
+		const endpoint = this.transport.endpoint;
 		for (const observer of observers.values()) {
 			const request: ResourceRequest = { method: m.GET, peer: observer.peer, path, query: [], payload: m.EMPTY_BYTES };
-			const content = this.#representation(resource.get(request), m.CONTENT, [o.uintOption(o.OBSERVE, sequence)], undefined);
-			this.transport.endpoint.notify(observer.peer, observer.token, content, this.#confirmable, now, () => observers.delete(observer.key));
+			const content = this.representation(resource.get(request), m.CONTENT, [o.uintOption(o.OBSERVE, sequence)], undefined);
+			// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
+			const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
+			if (confirmable) observer.confirmedAt = now;
+			endpoint.notify(observer, content, confirmable, now, () => this.deregister(path, observer.key));
 		}
 		this.transport.service();
 	}
 
 	close(): void {
-		this.#observers.clear();
+		for (const observers of this.observing.values()) for (const observer of observers.values()) this.transport.endpoint.forget(observer);
+		this.observing.clear();
+		this.observerCount = 0;
+		this.uploads.clear();
 		this.transport.close();
 	}
 
-	#handle(incoming: IncomingRequest): void {
-		const endpoint = this.transport.endpoint;
-		const now = this.#board.now();
+	private handle(incoming: IncomingRequest): void {
 		let content: Content;
 		try {
-			content = this.#answer(incoming);
+			content = this.answer(incoming);
 		} catch (failure) {
 			// What cannot be read is the client's fault (4.00, with why); anything else is ours (5.00).
 			if (failure instanceof BadRequest) content = error(m.BAD_REQUEST, failure.message);
 			else if (failure instanceof ProtocolError) content = error(m.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
 			else content = error(m.INTERNAL_SERVER_ERROR, "the resource failed");
 		}
-		endpoint.respond(incoming, content, now);
+		this.transport.endpoint.respond(incoming, content, this.board.now());
 	}
 
-	#answer(incoming: IncomingRequest): Content {
+	private answer(incoming: IncomingRequest): Content {
 		const { peer, message } = incoming;
 		const options = message.options;
+		const method = message.code;
 		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
 		const path = o.uriPath(options);
 		const query = o.stringValues(options, o.URI_QUERY);
 		const contentFormat = o.uintValue(options, o.CONTENT_FORMAT);
 		if (path === WELL_KNOWN_CORE) {
-			if (message.code !== m.GET) return error(m.METHOD_NOT_ALLOWED, "only GET");
-			return this.#representation({ payload: this.#links(query), contentFormat: m.LINK_FORMAT }, m.CONTENT, [], message);
+			if (method !== m.GET) return error(m.METHOD_NOT_ALLOWED, "only GET");
+			return this.representation({ payload: this.links(query), contentFormat: m.LINK_FORMAT }, m.CONTENT, [], message);
 		}
-		const resource = this.#resources.get(path);
+		const resource = this.resources.get(path);
 		if (!resource) return error(m.NOT_FOUND, `no resource at ${path}`);
-		const handler = message.code === m.GET ? resource.get : message.code === m.PUT ? resource.put : message.code === m.POST ? resource.post : message.code === m.DELETE ? resource.delete : undefined;
-		if (!handler) return error(m.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(message.code)}`);
-		if ((message.code === m.PUT || message.code === m.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
+		const handler = method === m.GET ? resource.get : method === m.PUT ? resource.put : method === m.POST ? resource.post : method === m.DELETE ? resource.delete : undefined;
+		if (!handler) return error(m.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(method)}`);
+		if ((method === m.PUT || method === m.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
 			return error(m.UNSUPPORTED_CONTENT_FORMAT, `Content-Format ${contentFormat} is not taken here`);
 
 		let payload = message.payload;
@@ -149,53 +196,86 @@ export class CoapServer {
 		if (block1Value !== undefined) {
 			const block1 = readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
-			const assembled = this.#receiveBlock(peer, path, block1, message.payload, o.uintValue(options, o.SIZE1));
-			if (typeof assembled === "number") {
-				const code = assembled;
-				const answer: CoapOption[] = [blockOption(o.BLOCK1, { num: block1.num, more: code === m.CONTINUE, szx: Math.min(block1.szx, this.#szx) })];
-				if (code === m.REQUEST_ENTITY_TOO_LARGE) answer.push(o.uintOption(o.SIZE1, this.#maxBody));
-				return { code, options: o.sortOptions(answer), payload: m.EMPTY_BYTES };
-			}
+			const assembled = this.receiveBlock(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.SIZE1));
+			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
 			extra.push(blockOption(o.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
-		} else if (message.payload.length > this.#maxBody) {
-			return { code: m.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.SIZE1, this.#maxBody)], payload: m.EMPTY_BYTES };
+		} else if (message.payload.length > this.maxBody) {
+			return { code: m.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
-		const request: ResourceRequest = { method: message.code, peer, path, query, payload, contentFormat };
-		if (message.code === m.GET && resource.observable) {
+		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat };
+		if (method === m.GET && resource.observable) {
 			const observe = o.uintValue(options, o.OBSERVE);
-			const key = `${peer.address}:${peer.port}/${tokenHex(message.token)}`;
-			if (observe === 0) {
-				let observers = this.#observers.get(path);
-				if (!observers) this.#observers.set(path, (observers = new Map()));
-				observers.set(key, { peer, key, token: message.token.slice(), accept: o.uintValue(options, o.ACCEPT) });
-				extra.push(o.uintOption(o.OBSERVE, this.#nextSequence()));
-			} else if (observe === 1) this.#observers.get(path)?.delete(key);
+			if (observe === 0 && this.register(path, peer, message.token)) extra.push(o.uintOption(o.OBSERVE, this.nextSequence()));
+			else if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
 		}
-		const fallback = message.code === m.GET ? m.CONTENT : message.code === m.POST ? m.CREATED : message.code === m.DELETE ? m.DELETED : m.CHANGED;
-		return this.#representation(handler(request), fallback, extra, message);
+		const fallback = method === m.GET ? m.CONTENT : method === m.POST ? m.CREATED : method === m.DELETE ? m.DELETED : m.CHANGED;
+		return this.representation(handler(request), fallback, extra, message);
 	}
 
-	/** Adds one Block1 block; the whole body when it was the last, or the code to answer now. */
-	#receiveBlock(peer: Peer, path: string, block: Block, payload: Uint8Array, size1: number | undefined): Uint8Array | number {
-		const key = `${peer.address}:${peer.port}${path}`;
-		if (block.num === 0) this.#uploads.delete(key);
-		if ((size1 ?? 0) > this.#maxBody) return m.REQUEST_ENTITY_TOO_LARGE;
+	/** Registers (or renews) an observer; false when the caps leave no room (it is then served without Observe). */
+	private register(path: string, peer: Peer, token: Uint8Array): boolean {
+		const key = peerKey(peer, tokenKey(token));
+		let observers = this.observing.get(path);
+		const known = observers?.get(key);
+		if (known) {
+			known.confirmedAt = this.board.now();
+			return true;
+		}
+		if (this.observerCount >= this.maxObservers || (observers?.size ?? 0) >= this.maxPerResource) return false;
+		if (!observers) this.observing.set(path, (observers = new Map()));
+		observers.set(key, { peer, token: token.slice(), key, confirmedAt: this.board.now() });
+		this.observerCount++;
+		return true;
+	}
+
+	private deregister(path: string, key: string): void {
+		const observers = this.observing.get(path);
+		const observer = observers?.get(key);
+		if (!observers || !observer) return;
+		this.transport.endpoint.forget(observer);
+		observers.delete(key);
+		this.observerCount--;
+		if (observers.size === 0) this.observing.delete(path);
+	}
+
+	/** Adds one Block1 block; the whole body when it was the last, or the answer to send now. */
+	private receiveBlock(key: string, block: Block, payload: Uint8Array, size1: number | undefined): Uint8Array | Content {
+		const uploads = this.uploads;
+		const answer = (code: number): Content => {
+			const options: CoapOption[] = [blockOption(o.BLOCK1, { num: block.num, more: code === m.CONTINUE, szx: Math.min(block.szx, this.szx) })];
+			if (code === m.REQUEST_ENTITY_TOO_LARGE) options.push(o.uintOption(o.SIZE1, this.maxBody));
+			return { code, options: o.sortOptions(options), payload: m.EMPTY_BYTES };
+		};
+		if (block.num === 0) uploads.delete(key);
+		if ((size1 ?? 0) > this.maxBody) return answer(m.REQUEST_ENTITY_TOO_LARGE);
 		if (block.more && payload.length !== blockSize(block.szx)) throw new BadRequest("a Block1 block that is not its size");
-		let upload = this.#uploads.get(key);
-		if (!upload && block.num === 0) this.#uploads.set(key, (upload = { parts: [], length: 0, next: 0 }));
+		const now = this.board.now();
+		let upload = uploads.get(key);
+		if (!upload && block.num === 0 && block.more) {
+			if (uploads.size >= this.maxUploads) {
+				// Full: 5.03, Max-Age saying when the oldest upload expires (RFC 7959 2.9.3 allows refusing).
+				let oldest = Infinity;
+				for (const other of uploads.values()) if (other.expires < oldest) oldest = other.expires;
+				this.transport.endpoint.dropped.overloaded++;
+				return { code: m.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((oldest - now) / 1000)))], payload: m.EMPTY_BYTES };
+			}
+			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
+		}
 		// Blocks arrive in order; a different offset means one went missing (RFC 7959 2.9.2).
 		const offset = block.num * blockSize(block.szx);
-		if (!upload || offset !== upload.length) return m.REQUEST_ENTITY_INCOMPLETE;
-		if (upload.length + payload.length > this.#maxBody) {
-			this.#uploads.delete(key);
-			return m.REQUEST_ENTITY_TOO_LARGE;
+		if (!upload) return block.num !== 0 ? answer(m.REQUEST_ENTITY_INCOMPLETE) : payload.length > this.maxBody ? answer(m.REQUEST_ENTITY_TOO_LARGE) : payload;
+		if (offset !== upload.length) return answer(m.REQUEST_ENTITY_INCOMPLETE);
+		if (upload.length + payload.length > this.maxBody) {
+			uploads.delete(key);
+			return answer(m.REQUEST_ENTITY_TOO_LARGE);
 		}
 		upload.parts.push(payload.slice());
 		upload.length += payload.length;
-		if (block.more) return m.CONTINUE;
-		this.#uploads.delete(key);
+		upload.expires = now + this.uploadLifetime;
+		if (block.more) return answer(m.CONTINUE);
+		uploads.delete(key);
 		const body = new Uint8Array(upload.length);
 		let at = 0;
 		for (const part of upload.parts) {
@@ -206,16 +286,16 @@ export class CoapServer {
 	}
 
 	/** The response to send: one block of it (Block2) when it is larger than a block or a block was asked for. */
-	#representation(representation: Representation, fallback: number, extra: CoapOption[], request: CoapMessage | undefined): Content {
-		const options = extra.slice();
+	private representation(representation: Representation, fallback: number, extra: CoapOption[], request: CoapMessage | undefined): Content {
+		const options = extra;
 		const raw = representation.payload ?? m.EMPTY_BYTES;
-		const payload = typeof raw === "string" ? encodeUtf8(raw) : raw;
+		const payload = typeof raw === "string" ? this.text(raw) : raw;
 		if (representation.contentFormat !== undefined) options.push(o.uintOption(o.CONTENT_FORMAT, representation.contentFormat));
 		if (representation.maxAge !== undefined) options.push(o.uintOption(o.MAX_AGE, representation.maxAge));
 		const asked = request ? o.optionValue(request.options, o.BLOCK2) : undefined;
 		const wanted = asked === undefined ? undefined : readBlock(asked);
 		if (asked !== undefined && !wanted) throw new BadRequest("Block2 is not a block option");
-		const szx = Math.min(this.#szx, wanted?.szx ?? 6);
+		const szx = Math.min(this.szx, wanted?.szx ?? 6);
 		const size = blockSize(szx);
 		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: o.sortOptions(options), payload };
 		// 2.4: the block number is in the requester's block size, which may be larger than ours.
@@ -227,9 +307,26 @@ export class CoapServer {
 		return { code: representation.code ?? fallback, options: o.sortOptions(options), payload: payload.subarray(offset, offset + size) };
 	}
 
-	#links(query: readonly string[]): string {
+	/**
+	 * A short text representation as UTF-8, kept for the next time: a resource answers with
+	 * a few texts ("on", "off") over and over, and encoding one costs ~400 computrons on XS.
+	 * Payloads are only read (encode copies them), so one array serves every response.
+	 */
+	private text(text: string): Uint8Array {
+		const texts = this.texts;
+		let bytes = texts.get(text);
+		if (!bytes) {
+			bytes = encodeUtf8(text);
+			if (text.length > 32) return bytes;
+			if (texts.size >= 4) texts.clear();
+			texts.set(text, bytes);
+		}
+		return bytes;
+	}
+
+	private links(query: readonly string[]): string {
 		const links: Link[] = [];
-		for (const [path, resource] of this.#resources) {
+		for (const [path, resource] of this.resources) {
 			const attributes: Record<string, string> = { ...(resource.attributes ?? {}) };
 			if (resource.observable) attributes.obs = "";
 			links.push({ target: path, attributes });
@@ -242,9 +339,9 @@ export class CoapServer {
 		return formatLinks(filterLinks(links, filter));
 	}
 
-	#nextSequence(): number {
-		this.#sequence = (this.#sequence + 1) & 0xffffff;
-		return this.#sequence;
+	private nextSequence(): number {
+		this.sequence = (this.sequence + 1) & 0xffffff;
+		return this.sequence;
 	}
 }
 

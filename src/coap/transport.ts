@@ -1,10 +1,11 @@
 /**
- * Drives an Endpoint over a board's UDP socket and clock: sends what it transmits,
- * keeps one timer at its next deadline, and hands received requests to the server
- * side. Client and server both run on one of these.
+ * Runs an Endpoint over a board's UDP socket by the datagram driver
+ * (common/datagram-driver.ts), which sends what it transmits and keeps one timer at its
+ * next deadline; this file hands received requests to the server side. Client and server
+ * both run on one of these. CoAP has no connection, so nothing is retried here.
  */
-import type { Board, Datagram } from "../common/board";
-import { DeadlineTimer } from "../common/deadline-timer";
+import type { Board } from "../common/board";
+import { DatagramDriver } from "../common/datagram-driver";
 import { Endpoint, type EndpointOptions, type IncomingRequest } from "./endpoint";
 import { EMPTY_BYTES, NOT_FOUND } from "./message";
 
@@ -17,72 +18,53 @@ export interface TransportOptions extends EndpointOptions {
 	onReady?(): void;
 }
 
-export class Transport {
-	readonly endpoint: Endpoint;
-	readonly #board: Board;
-	readonly #deadline: DeadlineTimer;
-	readonly #datagram: Datagram;
-	readonly #onRequest?: (request: IncomingRequest) => void;
-	#ready = false;
-	#closed = false;
+export class Transport extends DatagramDriver<Endpoint> {
+	readonly #options: TransportOptions;
 	#whenReady: (() => void)[] = [];
 
 	constructor(board: Board, options: TransportOptions) {
-		this.#board = board;
-		this.endpoint = new Endpoint(options);
-		this.#onRequest = options.onRequest;
-		this.#deadline = new DeadlineTimer(board, () => {
-			this.endpoint.tick(board.now());
-			this.service();
-		});
-		this.#datagram = board.openDatagram({
-			port: options.port,
-			address: options.address,
-			onMessage: (bytes, address, port) => {
-				if (this.#closed) return;
-				this.endpoint.received(bytes, { address, port }, board.now());
-				this.service();
-			},
-			onReady: () => {
-				this.#ready = true;
-				options.onReady?.();
-				for (const run of this.#whenReady.splice(0)) run();
-				this.service();
-			},
-		});
+		super(board, new Endpoint(options), options);
+		this.#options = options;
+		this.open();
 	}
 
-	get port(): number {
-		return this.#datagram.port;
+	get endpoint(): Endpoint {
+		return this.session;
 	}
 
 	get now(): number {
-		return this.#board.now();
+		return this.board.now();
 	}
 
 	/** Runs `action` once the socket is bound (at once if it is). */
 	whenReady(action: () => void): void {
-		if (this.#ready) action();
+		if (this.ready) action();
 		else this.#whenReady.push(action);
 	}
 
-	/** Sends what the endpoint wants sent, passes requests on, and re-arms the timer. */
-	service(): void {
-		const endpoint = this.endpoint;
-		if (this.#ready && !this.#closed) for (let out = endpoint.pollTransmit(); out; out = endpoint.pollTransmit()) this.#datagram.send(out.bytes, out.address, out.port);
-		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
-			if (this.#onRequest) this.#onRequest(request);
-			// A client serves nothing; answering spares the peer its retransmissions.
-			else endpoint.respond(request, { code: NOT_FOUND, options: [], payload: EMPTY_BYTES }, this.#board.now());
-		}
-		if (this.#ready && !this.#closed) for (let out = endpoint.pollTransmit(); out; out = endpoint.pollTransmit()) this.#datagram.send(out.bytes, out.address, out.port);
-		if (!this.#closed) this.#deadline.arm(endpoint.nextTimeout());
+	close(): void {
+		this.halt();
 	}
 
-	close(): void {
-		if (this.#closed) return;
-		this.#closed = true;
-		this.#deadline.clear();
-		this.#datagram.close();
+	protected bound(): void {
+		this.#options.onReady?.();
+		for (const run of this.#whenReady.splice(0)) run();
+		this.service();
 	}
+
+	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
+	protected dispatch(): void {
+		const endpoint = this.session;
+		const onRequest = this.#options.onRequest;
+		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
+			if (onRequest) onRequest(request);
+			else endpoint.respond(request, { code: NOT_FOUND, options: [], payload: EMPTY_BYTES }, this.board.now());
+		}
+	}
+
+	/** Never bound (the port is taken): the endpoint stays silent, as before it had a socket. */
+	protected bindFailed(): void {}
+
+	/** Nothing connects, so nothing is retried. */
+	protected retry(): void {}
 }

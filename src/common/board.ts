@@ -31,7 +31,13 @@ export interface StreamOptions {
 /** A connected byte stream (TCP or TLS). Writes are queued by the board until sent. */
 export interface Stream {
 	write(bytes: Uint8Array): void;
-	close(): void;
+	/**
+	 * Bytes written but still held by the board, not yet taken by the network: a peer that
+	 * stops reading makes this grow, which is how the driver tells it from a slow one.
+	 */
+	readonly unwritten: number;
+	/** Closes once what is queued is sent; with `discard`, at once, dropping it (the peer stopped reading). */
+	close(discard?: boolean): void;
 }
 
 export interface DatagramOptions {

@@ -13,8 +13,10 @@ export type ProtocolErrorCode =
 	| "CONNECTION_REFUSED" // the peer answered the connect request with a refusal
 	| "SUBSCRIPTION_REFUSED" // the peer refused a subscription
 	| "KEEP_ALIVE_TIMEOUT" // nothing arrived from the peer in time
+	| "WRITE_STALLED" // the peer stopped reading: bytes for it piled up unwritten past the cap or the deadline
 	| "CONNECT_TIMEOUT" // the peer never answered the connect request
 	| "QUEUE_FULL" // more queued messages than configured
+	| "TABLE_FULL" // a peer filled a table past its configured cap (the link is closed)
 	| "CONNECTION_LOST" // the transport closed under a request, or the connection broke
 	| "CONNECT_FAILED" // no connection to the peer: the name did not resolve, the port refused, the network is down
 	| "TLS_CERTIFICATE_REJECTED" // the server's certificate failed verification (unknown CA, other host name, expired)

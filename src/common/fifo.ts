@@ -23,7 +23,11 @@ export class Fifo<T> {
 		if (this.#head === this.#items.length) return undefined;
 		const item = this.#items[this.#head];
 		this.#items[this.#head++] = undefined;
-		if (this.#head === this.#items.length) this.clear();
+		// Drained: reuse the array rather than allocate another for the next item.
+		if (this.#head === this.#items.length) {
+			this.#items.length = 0;
+			this.#head = 0;
+		}
 		// Give back the consumed front now and then, so a queue that never drains stays bounded.
 		else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
 			this.#items = this.#items.slice(this.#head);

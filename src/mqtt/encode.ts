@@ -1,28 +1,12 @@
 /**
  * MQTT 3.1.1 packet encoder: packet objects -> bytes. `encode` allocates exactly the
- * packet's size; `encodeInto` writes into a caller's buffer so a steady stream of
- * packets needs no allocation at all.
+ * packet's size; `encodeInto` writes into a caller's buffer. The session's hot paths
+ * (PUBLISH, acknowledgements) write straight into its transmit chunks instead.
  */
+import { ByteWriter } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { utf8Length, writeUtf8 } from "../common/utf8";
-import {
-	CONNECT,
-	CONNACK,
-	PUBLISH,
-	SUBSCRIBE,
-	SUBACK,
-	UNSUBSCRIBE,
-	PUBREL,
-	PINGREQ,
-	PINGRESP,
-	DISCONNECT,
-	MAX_REMAINING_LENGTH,
-	type ConnectPacket,
-	type Packet,
-	type PublishPacket,
-	type SubscribePacket,
-	type UnsubscribePacket,
-} from "./packet";
+import { CONNECT, CONNACK, PUBLISH, SUBSCRIBE, SUBACK, UNSUBSCRIBE, PUBREL, MAX_REMAINING_LENGTH, type Packet } from "./packet";
 
 /** Total encoded size of `packet`, fixed header included. */
 export function encodedLength(packet: Packet): number {
@@ -41,193 +25,177 @@ export function encode(packet: Packet): Uint8Array {
 export function encodeInto(packet: Packet, target: Uint8Array, offset = 0): number {
 	const remaining = remainingLength(packet);
 	const total = 1 + varIntLength(remaining) + remaining;
-	if (offset + total > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `packet of ${total} bytes does not fit the buffer`);
+	if (offset + total > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `packet of ${total} bytes`);
 	write(packet, remaining, target, offset);
 	return total;
 }
 
+/** Bytes of the Remaining Length's variable integer (2.2.3). */
+export function varIntLength(value: number): number {
+	return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
+}
+
+/**
+ * A PUBLISH whose topic is already a length-prefixed field (topic.ts `topicField`);
+ * `packetId` 0 for QoS 0. `remaining` is 2 + topic + payload bytes for QoS 0, 2 more with an id.
+ */
+export function writePublish(target: Uint8Array, at: number, first: number, remaining: number, topic: Uint8Array, packetId: number, payload: Uint8Array): void {
+	at = writeFixedHeader(target, at, first, remaining);
+	target.set(topic, at);
+	at += topic.length;
+	if (packetId) {
+		target[at++] = packetId >> 8;
+		target[at++] = packetId & 255;
+	}
+	target.set(payload, at);
+}
+
+/** The first byte and the Remaining Length (2.2); returns the offset after them. */
+function writeFixedHeader(target: Uint8Array, at: number, first: number, remaining: number): number {
+	target[at++] = first;
+	while (remaining > 127) {
+		target[at++] = (remaining & 127) | 128;
+		remaining >>= 7;
+	}
+	target[at++] = remaining;
+	return at;
+}
+
 function remainingLength(packet: Packet): number {
-	let length: number;
+	let length = 2;
 	switch (packet.type) {
-		case CONNECT:
-			length = connectLength(packet);
+		case CONNECT: {
+			// Protocol Name "MQTT" (6), Level (1), Connect Flags (1), Keep Alive (2), client id (3.1.2).
+			length = 12 + stringLength(packet.clientId);
+			const will = packet.will;
+			if (will) length += 4 + stringLength(will.topic) + binaryLength(will.payload);
+			if (packet.username !== undefined) length += 2 + stringLength(packet.username);
+			if (packet.password !== undefined) length += 2 + binaryLength(packet.password);
 			break;
+		}
 		case PUBLISH:
 			length = 2 + stringLength(packet.topic) + (packet.qos > 0 ? 2 : 0) + packet.payload.length;
 			break;
 		case SUBSCRIBE:
-			length = 2;
-			for (const s of nonEmpty(packet.subscriptions)) length += 2 + stringLength(s.topic) + 1;
+			for (const s of nonEmpty(packet.subscriptions)) length += 3 + stringLength(s.topic);
 			break;
 		case SUBACK:
-			length = 2 + nonEmpty(packet.returnCodes).length;
+			length += nonEmpty(packet.returnCodes).length;
 			break;
 		case UNSUBSCRIBE:
-			length = 2;
 			for (const topic of nonEmpty(packet.topics)) length += 2 + stringLength(topic);
 			break;
-		case CONNACK:
-			length = 2;
-			break;
-		case PINGREQ:
-		case PINGRESP:
-		case DISCONNECT:
-			length = 0;
-			break;
-		default: // PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK
-			length = 2;
+		default:
+			// PINGREQ, PINGRESP, DISCONNECT (12-14) are a fixed header alone; the rest carry 2 bytes.
+			if (packet.type >= 12) length = 0;
 	}
-	if (length > MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length} is over the MQTT maximum`);
+	if (length > MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length}`);
 	return length;
 }
 
-function connectLength(packet: ConnectPacket): number {
-	// Protocol Name "MQTT" (6) + Level (1) + Connect Flags (1) + Keep Alive (2), 3.1.2.
-	let length = 10 + 2 + stringLength(packet.clientId);
-	if (packet.will) length += 2 + stringLength(packet.will.topic) + 2 + binaryLength(packet.will.payload);
-	if (packet.username !== undefined) length += 2 + stringLength(packet.username);
-	if (packet.password !== undefined) length += 2 + binaryLength(packet.password);
-	return length;
+/** Fixed header first byte: type, and the flags 3.2.1 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE). */
+function firstByte(packet: Packet): number {
+	const type = packet.type;
+	if (type === PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
+	return (type << 4) | (type === PUBREL || type === SUBSCRIBE || type === UNSUBSCRIBE ? 2 : 0);
 }
 
 function write(packet: Packet, remaining: number, target: Uint8Array, offset: number): void {
+	if (packet.type === PUBLISH) {
+		// Without a ByteWriter: QoS 1/2 messages and the retained state come this way.
+		let at = writeFixedHeader(target, offset, firstByte(packet), remaining);
+		const end = writeUtf8(packet.topic, target, at + 2);
+		target[at] = (end - at - 2) >> 8;
+		target[at + 1] = (end - at - 2) & 0xff;
+		at = end;
+		if (packet.qos > 0) {
+			const id = checkedId(packet.packetId);
+			target[at++] = id >> 8;
+			target[at++] = id & 0xff;
+		}
+		target.set(packet.payload, at);
+		return;
+	}
+	const w = new ByteWriter(target, writeFixedHeader(target, offset, firstByte(packet), remaining));
 	switch (packet.type) {
-		case PUBLISH:
-			return writePublish(packet, remaining, target, offset);
-		case CONNECT:
-			return writeConnect(packet, remaining, target, offset);
+		case CONNECT: {
+			// Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2).
+			w.u32(0x00044d51);
+			w.u16(0x5454);
+			w.byte(4);
+			const will = packet.will;
+			let flags = packet.cleanSession ? 0x02 : 0;
+			if (will) flags |= 0x04 | (will.qos << 3) | (will.retain ? 0x20 : 0);
+			if (packet.password !== undefined) flags |= 0x40;
+			if (packet.username !== undefined) flags |= 0x80;
+			w.byte(flags);
+			w.u16(packet.keepAlive);
+			string(w, packet.clientId);
+			if (will) {
+				string(w, will.topic);
+				binary(w, will.payload);
+			}
+			if (packet.username !== undefined) string(w, packet.username);
+			if (packet.password !== undefined) binary(w, packet.password);
+			return;
+		}
 		case SUBSCRIBE:
-			return writeSubscribe(packet, remaining, target, offset);
+			w.u16(checkedId(packet.packetId));
+			for (const s of packet.subscriptions) {
+				string(w, s.topic);
+				w.byte(s.qos);
+			}
+			return;
 		case UNSUBSCRIBE:
-			return writeUnsubscribe(packet, remaining, target, offset);
-		case SUBACK: {
-			let i = writeFixedHeader(0x90, remaining, target, offset);
-			i = writeU16(packet.packetId, target, i);
-			for (const code of packet.returnCodes) target[i++] = code;
+			w.u16(checkedId(packet.packetId));
+			for (const topic of packet.topics) string(w, topic);
 			return;
-		}
-		case CONNACK: {
-			const i = writeFixedHeader(0x20, 2, target, offset);
-			target[i] = packet.sessionPresent ? 1 : 0;
-			target[i + 1] = packet.returnCode;
+		case SUBACK:
+			w.u16(packet.packetId);
+			for (const code of packet.returnCodes) w.byte(code);
 			return;
-		}
-		case PINGREQ:
-		case PINGRESP:
-		case DISCONNECT:
-			writeFixedHeader(packet.type << 4, 0, target, offset);
+		case CONNACK:
+			w.byte(packet.sessionPresent ? 1 : 0);
+			w.byte(packet.returnCode);
 			return;
-		default: {
-			// PUBREL is the one acknowledgement whose fixed header flags are 0b0010 (3.6.1).
-			const first = (packet.type << 4) | (packet.type === PUBREL ? 2 : 0);
-			writeU16(checkedId(packet.packetId), target, writeFixedHeader(first, 2, target, offset));
-		}
+		default:
+			if ("packetId" in packet) w.u16(checkedId(packet.packetId));
 	}
-}
-
-function writePublish(packet: PublishPacket, remaining: number, target: Uint8Array, offset: number): void {
-	const first = 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
-	let i = writeFixedHeader(first, remaining, target, offset);
-	i = writeString(packet.topic, target, i);
-	if (packet.qos > 0) i = writeU16(checkedId(packet.packetId), target, i);
-	target.set(packet.payload, i);
-}
-
-function writeConnect(packet: ConnectPacket, remaining: number, target: Uint8Array, offset: number): void {
-	let i = writeFixedHeader(0x10, remaining, target, offset);
-	// Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2).
-	target[i++] = 0;
-	target[i++] = 4;
-	target[i++] = 0x4d;
-	target[i++] = 0x51;
-	target[i++] = 0x54;
-	target[i++] = 0x54;
-	target[i++] = 4;
-	const will = packet.will;
-	let flags = packet.cleanSession ? 0x02 : 0;
-	if (will) flags |= 0x04 | (will.qos << 3) | (will.retain ? 0x20 : 0);
-	if (packet.password !== undefined) flags |= 0x40;
-	if (packet.username !== undefined) flags |= 0x80;
-	target[i++] = flags;
-	i = writeU16(packet.keepAlive, target, i);
-	i = writeString(packet.clientId, target, i);
-	if (will) {
-		i = writeString(will.topic, target, i);
-		i = writeBinary(will.payload, target, i);
-	}
-	if (packet.username !== undefined) i = writeString(packet.username, target, i);
-	if (packet.password !== undefined) writeBinary(packet.password, target, i);
-}
-
-function writeSubscribe(packet: SubscribePacket, remaining: number, target: Uint8Array, offset: number): void {
-	let i = writeFixedHeader(0x82, remaining, target, offset);
-	i = writeU16(checkedId(packet.packetId), target, i);
-	for (const s of packet.subscriptions) {
-		i = writeString(s.topic, target, i);
-		target[i++] = s.qos;
-	}
-}
-
-function writeUnsubscribe(packet: UnsubscribePacket, remaining: number, target: Uint8Array, offset: number): void {
-	let i = writeFixedHeader(0xa2, remaining, target, offset);
-	i = writeU16(checkedId(packet.packetId), target, i);
-	for (const topic of packet.topics) i = writeString(topic, target, i);
-}
-
-function writeFixedHeader(first: number, remaining: number, target: Uint8Array, offset: number): number {
-	target[offset++] = first;
-	do {
-		let digit = remaining % 128;
-		remaining = Math.floor(remaining / 128);
-		if (remaining > 0) digit |= 0x80;
-		target[offset++] = digit;
-	} while (remaining > 0);
-	return offset;
-}
-
-function varIntLength(value: number): number {
-	return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
-}
-
-function writeU16(value: number, target: Uint8Array, offset: number): number {
-	target[offset] = value >> 8;
-	target[offset + 1] = value & 0xff;
-	return offset + 2;
 }
 
 /** A UTF-8 string with its two-byte length prefix (1.5.3). */
-function writeString(text: string, target: Uint8Array, offset: number): number {
-	const end = writeUtf8(text, target, offset + 2);
-	writeU16(end - offset - 2, target, offset);
-	return end;
+function string(w: ByteWriter, text: string): void {
+	const at = w.offset;
+	w.offset += 2;
+	w.utf8(text);
+	w.target[at] = (w.offset - at - 2) >> 8;
+	w.target[at + 1] = (w.offset - at - 2) & 0xff;
 }
 
-function writeBinary(bytes: Uint8Array, target: Uint8Array, offset: number): number {
-	offset = writeU16(bytes.length, target, offset);
-	target.set(bytes, offset);
-	return offset + bytes.length;
+function binary(w: ByteWriter, bytes: Uint8Array): void {
+	w.u16(bytes.length);
+	w.bytes(bytes);
 }
 
 function stringLength(text: string): number {
 	const length = utf8Length(text);
-	if (length < 0) throw new ProtocolError("MALFORMED_PACKET", "string is not encodable as UTF-8 (lone surrogate)");
-	if (length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", `string of ${length} bytes is over the 65535-byte limit`);
+	if (length < 0 || length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "string not UTF-8 or over 65535 bytes");
 	return length;
 }
 
 function binaryLength(bytes: Uint8Array): number {
-	if (bytes.length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", `binary field of ${bytes.length} bytes is over the 65535-byte limit`);
+	if (bytes.length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "binary field over 65535 bytes");
 	return bytes.length;
 }
 
 function checkedId(packetId: number | undefined): number {
 	if (packetId === undefined || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0))
-		throw new ProtocolError("MALFORMED_PACKET", `packet identifier ${packetId} is not in 1..65535`);
+		throw new ProtocolError("MALFORMED_PACKET", `packet id ${packetId}`);
 	return packetId;
 }
 
 function nonEmpty<T>(items: readonly T[]): readonly T[] {
 	// SUBSCRIBE, SUBACK and UNSUBSCRIBE with no entries are protocol violations (3.8.3-3, 3.10.3-2).
-	if (items.length === 0) throw new ProtocolError("MALFORMED_PACKET", "packet needs at least one entry");
+	if (items.length === 0) throw new ProtocolError("MALFORMED_PACKET", "no entries");
 	return items;
 }

@@ -24,7 +24,20 @@ import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type V
 import { decode } from "./decode";
 import { encode } from "./encode";
 import { PUBLISH, type PublishPacket, type QoS } from "./packet";
-import type { SessionState } from "./session";
+import type { Subscription } from "./packet";
+
+/** Everything a persistent session must remember between connections and reboots. */
+export interface SessionState {
+	readonly nextPacketId: number;
+	/** Encoded PUBLISH packets not yet fully acknowledged, in send order. */
+	readonly inflight: readonly { readonly packet: Uint8Array; readonly released: boolean }[];
+	/** Encoded PUBLISH packets not yet sent (no packet id yet). */
+	readonly queued: readonly Uint8Array[];
+	/** Incoming QoS 2 packet ids whose PUBREL has not arrived. */
+	readonly awaitingRelease: readonly number[];
+	/** Subscriptions the broker acknowledged. */
+	readonly subscriptions: readonly Subscription[];
+}
 
 export const MQTT_STATE_VERSION = 2;
 const WHAT = "MQTT session state";

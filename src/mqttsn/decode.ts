@@ -4,13 +4,14 @@
  * not copies. A datagram that is not exactly one well-formed message is a ProtocolError:
  * PACKET_TOO_LARGE over the caller's limit, UNKNOWN_PACKET_TYPE for a reserved MsgType,
  * MALFORMED_PACKET for everything else (truncated, Length not the datagram's size,
- * fields that do not fit their message).
+ * fields that do not fit their message). Fields are read as packet.ts's SHAPES describe
+ * them; PUBLISH, the message that arrives most, is read in place.
  */
 import { ProtocolError } from "../common/errors";
-import { readUtf8 } from "../common/utf8";
+import { ByteReader } from "../common/bytes";
 import { CLEAN_SESSION, DUP, RETAIN, WILL, qosOf, topicIdTypeOf } from "./flags";
 import * as sn from "./packet";
-import type { Message, TopicIdType, TopicRef } from "./packet";
+import type { Message, PublishMessage, TopicIdType, TopicRef } from "./packet";
 
 export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH): Message {
 	const size = datagram.length;
@@ -27,115 +28,70 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 	if (length > size) throw malformed(`truncated: Length says ${length} bytes, the datagram has ${size}`);
 	if (length < size) throw malformed(`Length says ${length} bytes, the datagram has ${size}`);
 	const type = datagram[start];
-	const r = new Reader(datagram, start + 1, size);
-	switch (type) {
-		case sn.ADVERTISE: {
-			const gwId = r.byte();
-			const duration = r.u16();
-			r.end();
-			return { type, gwId, duration };
+	if (type === sn.PUBLISH) return publish(datagram, start + 1, size);
+	const shape = sn.SHAPES[type];
+	if (!shape) throw new ProtocolError("UNKNOWN_PACKET_TYPE", `MsgType 0x${type.toString(16)} is reserved`);
+	const r = new ByteReader(datagram, "MQTT-SN message", start + 1, size);
+	const message: Record<string, unknown> = { type };
+	let topicIdType: TopicIdType = sn.TOPIC_NORMAL;
+	for (let i = 0; i < shape.length; i += 2) {
+		const name = shape[i] as string;
+		const kind = shape[i + 1] as number;
+		if (kind & 8 && r.remaining === 0) break;
+		switch (kind & 7) {
+			case 0:
+				message[name] = r.byte();
+				break;
+			case 1:
+				message[name] = r.u16();
+				break;
+			case 2: {
+				const value = r.utf8(r.remaining);
+				if (value === "") throw malformed(`empty ${name}`);
+				message[name] = value;
+				break;
+			}
+			case 3:
+				message[name] = r.rest();
+				break;
+			case 4: {
+				const flags = r.byte();
+				const bits = kind >> 4;
+				if (bits & 1) message.dup = (flags & DUP) !== 0;
+				if (bits & 2) message.qos = qosOf(flags);
+				if (bits & 4) message.retain = (flags & RETAIN) !== 0;
+				if (bits & 8) message.will = (flags & WILL) !== 0;
+				if (bits & 16) message.cleanSession = (flags & CLEAN_SESSION) !== 0;
+				if (bits & 32) topicIdType = checkTopicIdType(flags);
+				break;
+			}
+			case 5:
+				message[name] = topicRef(topicIdType, r);
+				break;
+			default:
+				if (r.byte() !== sn.PROTOCOL_ID) throw malformed("CONNECT with another ProtocolId");
 		}
-		case sn.SEARCHGW: {
-			const radius = r.byte();
-			r.end();
-			return { type, radius };
-		}
-		case sn.GWINFO: {
-			const gwId = r.byte();
-			const gwAdd = r.rest();
-			return gwAdd.length > 0 ? { type, gwId, gwAdd } : { type, gwId };
-		}
-		case sn.CONNECT: {
-			const flags = r.byte();
-			const protocolId = r.byte();
-			if (protocolId !== sn.PROTOCOL_ID) throw malformed(`CONNECT with ProtocolId ${protocolId}`);
-			const duration = r.u16();
-			const clientId = r.string();
-			if (clientId === "") throw malformed("CONNECT without a ClientId");
-			return { type, will: (flags & WILL) !== 0, cleanSession: (flags & CLEAN_SESSION) !== 0, duration, clientId };
-		}
-		case sn.CONNACK:
-		case sn.WILLTOPICRESP:
-		case sn.WILLMSGRESP: {
-			const returnCode = r.byte();
-			r.end();
-			return { type, returnCode };
-		}
-		case sn.WILLTOPICREQ:
-		case sn.WILLMSGREQ:
-		case sn.PINGRESP:
-			r.end();
-			return { type };
-		case sn.WILLTOPIC:
-		case sn.WILLTOPICUPD: {
-			if (r.done()) return { type, qos: 0, retain: false, willTopic: "" };
-			const flags = r.byte();
-			const willTopic = r.string();
-			if (willTopic === "") throw malformed("will flags without a will topic");
-			return { type, qos: qosOf(flags), retain: (flags & RETAIN) !== 0, willTopic };
-		}
-		case sn.WILLMSG:
-		case sn.WILLMSGUPD:
-			return { type, willMsg: r.rest() };
-		case sn.REGISTER: {
-			const topicId = r.u16();
-			const msgId = r.u16();
-			const topicName = r.string();
-			if (topicName === "") throw malformed("REGISTER without a TopicName");
-			return { type, topicId, msgId, topicName };
-		}
-		case sn.REGACK:
-		case sn.PUBACK: {
-			const topicId = r.u16();
-			const msgId = r.u16();
-			const returnCode = r.byte();
-			r.end();
-			return { type, topicId, msgId, returnCode };
-		}
-		case sn.PUBLISH: {
-			const flags = r.byte();
-			const topicIdType = checkTopicIdType(flags);
-			const topicId = r.u16();
-			const msgId = r.u16();
-			return { type, dup: (flags & DUP) !== 0, qos: qosOf(flags), retain: (flags & RETAIN) !== 0, topicIdType, topicId, msgId, data: r.rest() };
-		}
-		case sn.PUBCOMP:
-		case sn.PUBREC:
-		case sn.PUBREL:
-		case sn.UNSUBACK: {
-			const msgId = r.u16();
-			r.end();
-			return { type, msgId };
-		}
-		case sn.SUBSCRIBE: {
-			const flags = r.byte();
-			const msgId = r.u16();
-			return { type, dup: (flags & DUP) !== 0, qos: qosOf(flags), msgId, topic: topicRef(checkTopicIdType(flags), r) };
-		}
-		case sn.UNSUBSCRIBE: {
-			const flags = r.byte();
-			const msgId = r.u16();
-			return { type, msgId, topic: topicRef(checkTopicIdType(flags), r) };
-		}
-		case sn.SUBACK: {
-			const flags = r.byte();
-			const topicId = r.u16();
-			const msgId = r.u16();
-			const returnCode = r.byte();
-			r.end();
-			return { type, qos: qosOf(flags), topicId, msgId, returnCode };
-		}
-		case sn.PINGREQ:
-			return r.done() ? { type } : { type, clientId: r.string() };
-		case sn.DISCONNECT: {
-			if (r.done()) return { type };
-			const duration = r.u16();
-			r.end();
-			return { type, duration };
-		}
-		default:
-			throw new ProtocolError("UNKNOWN_PACKET_TYPE", `MsgType 0x${type.toString(16)} is reserved`);
 	}
+	r.end();
+	// WILLTOPIC and WILLTOPICUPD without flags and topic: no will (5.4.7).
+	if (message.willTopic === undefined && (type === sn.WILLTOPIC || type === sn.WILLTOPICUPD)) return { type, qos: 0, retain: false, willTopic: "" };
+	return message as unknown as Message;
+}
+
+/** PUBLISH, the message that arrives most, read in place: Flags, TopicId, MsgId, then data. */
+function publish(datagram: Uint8Array, at: number, end: number): PublishMessage {
+	if (end - at < 5) throw malformed("PUBLISH ends inside a field");
+	const flags = datagram[at];
+	return {
+		type: sn.PUBLISH,
+		dup: (flags & DUP) !== 0,
+		qos: qosOf(flags),
+		retain: (flags & RETAIN) !== 0,
+		topicIdType: checkTopicIdType(flags),
+		topicId: (datagram[at + 1] << 8) | datagram[at + 2],
+		msgId: (datagram[at + 3] << 8) | datagram[at + 4],
+		data: datagram.subarray(at + 5, end),
+	};
 }
 
 function checkTopicIdType(flags: number): TopicIdType {
@@ -145,9 +101,9 @@ function checkTopicIdType(flags: number): TopicIdType {
 }
 
 /** SUBSCRIBE/UNSUBSCRIBE end with a topic name, or two octets for a predefined id or short name. */
-function topicRef(topicIdType: TopicIdType, r: Reader): TopicRef {
+function topicRef(topicIdType: TopicIdType, r: ByteReader): TopicRef {
 	if (topicIdType === sn.TOPIC_NORMAL) {
-		const topicName = r.string();
+		const topicName = text(r);
 		if (topicName === "") throw malformed("empty TopicName");
 		return { topicIdType, topicName };
 	}
@@ -156,42 +112,9 @@ function topicRef(topicIdType: TopicIdType, r: Reader): TopicRef {
 	return { topicIdType, topicId };
 }
 
-/** Sequential reads of one message's fields; strings and binary data run to its end. */
-class Reader {
-	#offset: number;
-	readonly #bytes: Uint8Array;
-	readonly #end: number;
-	constructor(bytes: Uint8Array, start: number, end: number) {
-		this.#bytes = bytes;
-		this.#offset = start;
-		this.#end = end;
-	}
-	byte(): number {
-		if (this.#offset >= this.#end) throw malformed("message ends inside a field");
-		return this.#bytes[this.#offset++];
-	}
-	u16(): number {
-		if (this.#offset + 2 > this.#end) throw malformed("message ends inside a field");
-		const value = (this.#bytes[this.#offset] << 8) | this.#bytes[this.#offset + 1];
-		this.#offset += 2;
-		return value;
-	}
-	rest(): Uint8Array {
-		const view = this.#bytes.subarray(this.#offset, this.#end);
-		this.#offset = this.#end;
-		return view;
-	}
-	string(): string {
-		const start = this.#offset;
-		this.#offset = this.#end;
-		return readUtf8(this.#bytes, start, this.#end);
-	}
-	done(): boolean {
-		return this.#offset >= this.#end;
-	}
-	end(): void {
-		if (this.#offset !== this.#end) throw malformed("unexpected bytes at the end of the message");
-	}
+/** Strings fill the rest of their message: no length prefix (5.2). */
+function text(r: ByteReader): string {
+	return r.utf8(r.remaining);
 }
 
 function malformed(message: string): ProtocolError {

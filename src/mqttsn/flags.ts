@@ -33,3 +33,8 @@ export function topicIdTypeOf(flags: number): TopicIdType | -1 {
 export function markDup(message: Uint8Array): void {
 	message[message[0] === 0x01 ? 4 : 2] |= DUP;
 }
+
+/** The Flags octet of a PUBLISH. */
+export function publishFlags(dup: boolean, qos: QoS, retain: boolean, topicIdType: TopicIdType): number {
+	return (dup ? DUP : 0) | qosBits(qos) | (retain ? RETAIN : 0) | topicIdType;
+}

@@ -242,3 +242,70 @@ export function isShortTopicName(name: string): boolean {
 	}
 	return true;
 }
+
+/**
+ * Each message's fields after MsgType, in wire order (5.4), for the codec, indexed by
+ * MsgType (PUBLISH, the hot one, has code of its own; "-" is a reserved type). Each field
+ * is name:kind, the kinds being b one octet, w two octets, s UTF-8 to the end (not
+ * empty), d octets to the end, f<bits> the Flags octet (bits: 1 DUP, 2 QoS, 4 Retain,
+ * 8 Will, 16 CleanSession, 32 TopicIdType of the topic that follows), t that topic (a
+ * name, or a predefined id or short name in two octets), p ProtocolId; a trailing ? says
+ * the field, and what follows, may be absent, the message ending there. Written as text
+ * and turned into numbers once, at load (on the device, when the image is built): the
+ * text takes less flash than the arrays it becomes.
+ */
+const FIELDS = [
+	/* ADVERTISE */ "gwId:b duration:w",
+	/* SEARCHGW */ "radius:b",
+	/* GWINFO */ "gwId:b gwAdd:d?",
+	"-",
+	/* CONNECT */ ":f24 :p duration:w clientId:s",
+	/* CONNACK */ "returnCode:b",
+	/* WILLTOPICREQ */ "",
+	/* WILLTOPIC */ ":f6? willTopic:s",
+	/* WILLMSGREQ */ "",
+	/* WILLMSG */ "willMsg:d",
+	/* REGISTER */ "topicId:w msgId:w topicName:s",
+	/* REGACK */ "topicId:w msgId:w returnCode:b",
+	/* PUBLISH */ "-",
+	/* PUBACK */ "topicId:w msgId:w returnCode:b",
+	/* PUBCOMP */ "msgId:w",
+	/* PUBREC */ "msgId:w",
+	/* PUBREL */ "msgId:w",
+	"-",
+	/* SUBSCRIBE */ ":f35 msgId:w topic:t",
+	/* SUBACK */ ":f2 topicId:w msgId:w returnCode:b",
+	/* UNSUBSCRIBE */ ":f32 msgId:w topic:t",
+	/* UNSUBACK */ "msgId:w",
+	/* PINGREQ */ "clientId:s?",
+	/* PINGRESP */ "",
+	/* DISCONNECT */ "duration:w?",
+	"-",
+	/* WILLTOPICUPD */ ":f6? willTopic:s",
+	/* WILLTOPICRESP */ "returnCode:b",
+	/* WILLMSGUPD */ "willMsg:d",
+	/* WILLMSGRESP */ "returnCode:b",
+];
+
+/**
+ * The same table as the codec walks it: pairs of field name and kind number, kind 0-6
+ * in the order of the letters "bwsdftp", | 8 when optional, a Flags octet's bits << 4.
+ */
+export const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIELDS.map((text) => {
+	if (text === "-") return undefined;
+	const shape: (string | number)[] = [];
+	const fields = text === "" ? [] : text.split(" ");
+	for (let i = 0; i < fields.length; i++) {
+		const field = fields[i];
+		const colon = field.indexOf(":");
+		let kind = "bwsdftp".indexOf(field.charAt(colon + 1));
+		let end = field.length;
+		if (field.charAt(end - 1) === "?") {
+			kind |= 8;
+			end--;
+		}
+		if (end > colon + 2) kind |= Number(field.slice(colon + 2, end)) << 4;
+		shape.push(field.slice(0, colon), kind);
+	}
+	return shape;
+});

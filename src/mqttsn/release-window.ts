@@ -4,38 +4,58 @@
  * adds one case TCP never has: a retransmitted PUBLISH that the network delayed past
  * the PUBREL. The ids released most recently are therefore remembered too; a sender
  * numbers messages in sequence, so an id comes back only after thousands of others.
+ *
+ * Ids awaiting PUBREL are capped (`capacity`): a peer that never releases cannot grow
+ * the window. Once `full`, a new id is not taken: the caller answers it ("rejected:
+ * congestion") instead of delivering it.
  */
 const RECENT = 32;
 
 export class ReleaseWindow {
-	readonly #awaiting = new Set<number>();
-	readonly #recent: number[] = [];
+	declare readonly capacity: number;
+	private declare readonly waiting: Set<number>;
+	private declare readonly recent: number[];
 
-	/** True when this PUBLISH is new and is to be delivered; false for a duplicate. */
+	constructor(capacity = 64) {
+		this.capacity = capacity;
+		this.waiting = new Set();
+		this.recent = [];
+	}
+
+	get full(): boolean {
+		return this.waiting.size >= this.capacity;
+	}
+
+	/** The id is awaiting PUBREL or was released lately: a duplicate, whatever the window's fill. */
+	holds(msgId: number): boolean {
+		return this.waiting.has(msgId) || this.recent.indexOf(msgId) >= 0;
+	}
+
+	/** True when this PUBLISH is new and is to be delivered; false for a duplicate, or a new id while full. */
 	accept(msgId: number): boolean {
-		if (this.#awaiting.has(msgId) || this.#recent.indexOf(msgId) >= 0) return false;
-		this.#awaiting.add(msgId);
+		if (this.full || this.holds(msgId)) return false;
+		this.waiting.add(msgId);
 		return true;
 	}
 
 	/** PUBREL arrived. */
 	release(msgId: number): void {
-		if (!this.#awaiting.delete(msgId)) return;
-		if (this.#recent.length === RECENT) this.#recent.shift();
-		this.#recent.push(msgId);
+		if (!this.waiting.delete(msgId)) return;
+		if (this.recent.length === RECENT) this.recent.shift();
+		this.recent.push(msgId);
 	}
 
 	/** A new session: the sender numbers from scratch. */
 	clear(): void {
-		this.#awaiting.clear();
-		this.#recent.length = 0;
+		this.waiting.clear();
+		this.recent.length = 0;
 	}
 
 	awaiting(): number[] {
-		return [...this.#awaiting];
+		return Array.from(this.waiting);
 	}
 
 	restore(ids: readonly number[]): void {
-		for (const id of ids) this.#awaiting.add(id);
+		for (let i = 0; i < ids.length && !this.full; i++) this.waiting.add(ids[i]);
 	}
 }

@@ -62,24 +62,28 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
 	}
 	w.u16(state.nextMsgId);
 	w.count(state.registrations.length);
-	for (const r of state.registrations) {
+	for (let i = 0; i < state.registrations.length; i++) {
+		const r = state.registrations[i];
 		w.u16(r.topicId);
 		writeTopic(w, r.topicName, vocabulary);
 	}
 	w.count(state.subscriptions.length);
-	for (const s of state.subscriptions) {
+	for (let i = 0; i < state.subscriptions.length; i++) {
+		const s = state.subscriptions[i];
 		w.byte(s.qos);
 		writeTopic(w, s.topic, vocabulary);
 	}
 	w.count(state.outgoing.length);
-	for (const m of state.outgoing) {
+	for (let i = 0; i < state.outgoing.length; i++) {
+		const m = state.outgoing[i];
 		w.byte(m.qos | (m.retain ? 4 : 0) | (m.released ? 8 : 0));
 		w.u16(m.msgId);
 		writeTopic(w, m.topic, vocabulary);
 		writePayload(w, m.payload, vocabulary);
 	}
 	w.count(state.awaitingRelease.length);
-	for (const id of state.awaitingRelease) w.u16(id);
+	// Indexed loops: a for-of costs twice the bytecode on XS.
+	for (let i = 0; i < state.awaitingRelease.length; i++) w.u16(state.awaitingRelease[i]);
 	return w.finish();
 }
 
@@ -120,7 +124,7 @@ function writeAddress(w: RecordWriter, address: string): void {
 	// Only an address that prints back exactly as given ("10.0.0.1", not "010.0.0.1").
 	if (octets && octets.join(".") === address) {
 		w.byte(4);
-		for (const o of octets) w.byte(o);
+		for (let i = 0; i < 4; i++) w.byte(octets[i]);
 	} else {
 		w.byte(0);
 		w.string(address);

@@ -19,6 +19,8 @@ import { seededRandom } from "../portable/seeded-random";
 export interface TcpFaults {
 	/** Hold every byte in both directions; the sockets stay open. */
 	stall?: boolean;
+	/** Stop reading from the client: its writes back up into its own socket buffers, as to a broker that stopped reading; the target's bytes still reach it. */
+	deaf?: boolean;
 	/** Forward at most `bytes` per direction every `everyMs`. */
 	drip?: { readonly bytes: number; readonly everyMs: number };
 	/** Close each new connection once it has forwarded a number of bytes (both ways together) drawn from [min, max]. */
@@ -68,7 +70,7 @@ export class TcpProxy {
 		this.#options = options;
 		this.#server = server;
 		this.port = (server.address() as net.AddressInfo).port;
-		this.faults = { stall: options.stall, drip: options.drip, cutAfter: options.cutAfter, refuse: options.refuse };
+		this.faults = { stall: options.stall, deaf: options.deaf, drip: options.drip, cutAfter: options.cutAfter, refuse: options.refuse };
 		this.#random = seededRandom(options.seed);
 		server.on("connection", (client) => this.#accept(client));
 		// One clock for every drip, so changing `faults.drip` needs no re-arming.
@@ -139,7 +141,11 @@ export class TcpProxy {
 	}
 
 	#pumpAll(): void {
-		for (const link of this.#links) this.#pump(link);
+		for (const link of this.#links) {
+			if (this.faults.deaf) link.client.pause();
+			else if (link.client.isPaused()) link.client.resume();
+			this.#pump(link);
+		}
 	}
 
 	#pump(link: Link): void {

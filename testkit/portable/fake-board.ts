@@ -25,7 +25,20 @@ interface VirtualTimer extends TimerHandle {
 export class FakeStream implements Stream {
 	readonly written: Uint8Array[] = [];
 	closed = false;
+	/** Closed by the firmware with `discard` (what was unwritten dropped). */
+	discarded = false;
+	/** The peer stopped reading: writes pile up here (in `unwritten`) instead of reaching `written`. */
+	stopReading = false;
+	readonly #held: Uint8Array[] = [];
+	unwritten = 0;
 	constructor(readonly options: StreamOptions) {}
+
+	/** The peer reads again: what was held reaches `written`. */
+	resumeReading(): void {
+		this.stopReading = false;
+		this.written.push(...this.#held.splice(0));
+		this.unwritten = 0;
+	}
 
 	/** The peer accepted the connection. */
 	accept(): void {
@@ -59,12 +72,17 @@ export class FakeStream implements Stream {
 
 	write(bytes: Uint8Array): void {
 		if (this.closed) throw new Error("write after close");
-		this.written.push(bytes.slice());
+		if (!this.stopReading) this.written.push(bytes.slice());
+		else {
+			this.#held.push(bytes.slice());
+			this.unwritten += bytes.length;
+		}
 	}
 
-	close(): void {
+	close(discard?: boolean): void {
 		if (this.closed) return;
 		this.closed = true;
+		this.discarded = discard === true;
 		this.options.onClose();
 	}
 }

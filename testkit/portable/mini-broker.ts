@@ -4,7 +4,7 @@
  * away, exact-match routing, PUBACK for QoS 1, retained messages. It records every
  * packet each client sent so a test can say what a wake cost.
  */
-import { PacketReader } from "../../src/mqtt/decode";
+import { anyPacketReader } from "./mqtt-client-packets";
 import { encode } from "../../src/mqtt/encode";
 import { CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBLISH, SUBACK, SUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
 import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";
@@ -44,7 +44,7 @@ export class MiniBroker {
 	/** Serves a stream the firmware opened on `board` (accepts it and answers what arrives). */
 	serve(stream: FakeStream, board: FakeBoard): void {
 		this.#board = board;
-		const reader = new PacketReader(1 << 16);
+		const reader = anyPacketReader(1 << 16);
 		const packets: Packet[] = [];
 		this.received.push(packets);
 		let session: Session | undefined;

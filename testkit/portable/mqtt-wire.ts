@@ -1,19 +1,19 @@
 /** Helpers that read what a session or client sent, as packets. */
-import { PacketReader } from "../../src/mqtt/decode";
+import { anyPacketReader } from "./mqtt-client-packets";
 import { encode } from "../../src/mqtt/encode";
 import { CONNACK, PUBLISH, type Packet, type PublishPacket, type QoS } from "../../src/mqtt/packet";
 import type { MqttSession } from "../../src/mqtt/session";
 
 export function packetsIn(bytes: Uint8Array): Packet[] {
 	const packets: Packet[] = [];
-	new PacketReader(1 << 20).push(bytes, (p) => packets.push(p));
+	anyPacketReader(1 << 20).push(bytes, (p) => packets.push(p));
 	return packets;
 }
 
 /** Drains everything the session wants to send, decoded. */
 export function sent(session: MqttSession): Packet[] {
 	const packets: Packet[] = [];
-	const reader = new PacketReader(1 << 20);
+	const reader = anyPacketReader(1 << 20);
 	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) reader.push(bytes, (p) => packets.push(p));
 	return packets;
 }

@@ -31,7 +31,7 @@ export function events(session: MqttSnSession): SessionEvent[] {
 
 /** The gateway (or `from`) sends `message` at `now`. */
 export function deliver(session: MqttSnSession, message: Message, now: number, from: Gateway = GATEWAY): void {
-	session.received(encode(message), from.address, from.port, now);
+	session.received(encode(message), from, now);
 }
 
 export const base: MqttSnSessionOptions = { clientId: "lamp", cleanSession: true, keepAlive: 60, gateway: GATEWAY, tRetry: 1000, nRetry: 3, random: () => 0.5 };

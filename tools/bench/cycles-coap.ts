@@ -35,7 +35,8 @@ export interface CoapPeers {
 
 export async function startCoapPeers(addedRoundTripMs: number): Promise<CoapPeers> {
 	const port = await freeUdpPort();
-	const server = new CoapServer(new HostBoard({ log: () => undefined }), { port, address: "127.0.0.1" });
+	// A collector for many wakes keeps more message ids than a device's default of 16 (past it, CON POSTs get 5.03).
+	const server = new CoapServer(new HostBoard({ log: () => undefined }), { port, address: "127.0.0.1", maxTracked: 64 });
 	server.add("/readings", { attributes: { rt: "readings" }, post: () => ({}) });
 	const half = addedRoundTripMs / 2;
 	const proxy = addedRoundTripMs > 0 ? await UdpProxy.start({ target: { address: "127.0.0.1", port }, seed: 1, delay: [half, half] }) : undefined;

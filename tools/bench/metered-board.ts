@@ -45,7 +45,10 @@ export class MeteredBoard extends HostBoard {
 				this.#said(bytes.length);
 				stream.write(bytes);
 			},
-			close: () => stream.close(),
+			get unwritten() {
+				return stream.unwritten;
+			},
+			close: (discard) => stream.close(discard),
 		};
 	}
 

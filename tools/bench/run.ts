@@ -13,6 +13,8 @@ import { mqttCodecRows } from "./mqtt-codec";
 import { coapCodecRows } from "./coap-codec";
 import { mqttThroughputRows } from "./mqtt-throughput";
 import { xsRows } from "./xs-meter";
+import { xsCoapRows } from "./xs-coap";
+import { xsMqttSnRows } from "./xs-mqttsn";
 import { mqttCycleRows } from "./cycles";
 import { mqttSnCycleRows } from "./cycles-mqttsn";
 import { coapCycleRows } from "./cycles-coap";
@@ -33,6 +35,8 @@ const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
 	["CoAP codec", coapCodecRows],
 	["MQTT throughput (mosquitto)", mqttThroughputRows],
 	["XS engine meter", xsRows],
+	["XS engine meter, CoAP", xsCoapRows],
+	["XS engine meter, MQTT-SN", xsMqttSnRows],
 	["CoAP throughput (libcoap)", coapThroughputRows],
 	["Wake cycles, MQTT (50 ms added RTT)", mqttCycleRows],
 	["Wake cycles, MQTT-SN (50 ms added RTT)", mqttSnCycleRows],
@@ -45,7 +49,7 @@ for (const [name, suite] of suites) {
 	rows.push(...(await suite(options)));
 }
 
-const format = (value: number | null) => (value === null ? "-" : value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2));
+const format = (value: number | null) => (value === null || Number.isNaN(value) ? "-" : value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2));
 const table = [
 	["id", "unit", "ours", "baseline", "ratio", "target"],
 	...rows.map((r) => [r.id, r.unit, format(r.ours), format(r.baseline), r.ratio !== null ? `${r.ratio.toFixed(2)}x` : r.baseline !== null ? "ours is 0" : "-", r.target ?? ""]),
@@ -56,4 +60,4 @@ process.stdout.write(`\n${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, 
 
 const out = values.out ?? fileURLToPath(new URL("../../bench/results.json", import.meta.url));
 mkdirSync(fileURLToPath(new URL(".", `file://${out}`)), { recursive: true });
-writeFileSync(out, JSON.stringify(rows.map(({ id, unit, ours, baseline, ratio }) => ({ id, unit, ours, baseline, ratio })), null, 2) + "\n");
+writeFileSync(out, JSON.stringify(rows.filter((r) => !Number.isNaN(r.ours)).map(({ id, unit, ours, baseline, ratio }) => ({ id, unit, ours, baseline, ratio })), null, 2) + "\n");

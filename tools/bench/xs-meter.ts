@@ -12,10 +12,15 @@
  * reads a string's length (src/common/utf8.ts). Chunks (string and ArrayBuffer storage)
  * are not metered by xsnap; the codec tests check that payloads are views, not copies.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleForXs } from "../xs-bundle";
 import { XsMachine } from "../xsnap";
 import { row, type Row } from "./measure";
+import { bundleModdableMqtt, moddableMqttPath } from "./xs-moddable-mqtt";
 
 /** Bytes per XS slot on the 32-bit targets. */
 export const DEVICE_SLOT_BYTES = 16;
@@ -28,20 +33,57 @@ import { encodeInto as encodeMqttInto } from "./src/mqtt/encode";
 import { PUBLISH, type Packet } from "./src/mqtt/packet";
 import { MqttClient } from "./src/mqtt/client";
 import { FakeBoard } from "./testkit/portable/fake-board";
-import { connack } from "./testkit/portable/mqtt-wire";
+import { connack, publishBytes } from "./testkit/portable/mqtt-wire";
 
+const host = globalThis as unknown as Record<string, unknown>;
 const payload = new Uint8Array(64).map((_, i) => 32 + (i % 90));
 const publish: Packet = { type: PUBLISH, topic: "home/office/lamp", payload, qos: 1, retain: false, dup: false, packetId: 4242 };
 const buffer = new Uint8Array(256);
 const encoded = buffer.slice(0, encodeMqttInto(publish, buffer, 0));
 
+/** A client connected to a fake broker, subscribed to one filter, its written bytes dropped. */
+function connected(onMessage: () => void, board = new FakeBoard()) {
+	const client = new MqttClient(board, { broker: { host: "127.0.0.1", port: 1883 }, clientId: "lampnode-office-1", cleanSession: true, keepAlive: 60, random: () => 0.5, onMessage });
+	client.start();
+	const stream = board.lastStream;
+	stream.accept();
+	stream.deliver(connack(false));
+	void client.subscribe([{ topic: "home/office/lamp", qos: 0 }]);
+	// SUBACK for the first packet id, granted QoS 0; the subscribe was serviced in a promise job.
+	Promise.resolve().then(() => stream.deliver(Uint8Array.of(0x90, 3, 0, 1, 0)));
+	return { board, client, stream };
+}
+
+/** The fake socket the Moddable baseline gets too: a write counts bytes, copies nothing. */
+function countingWrites(stream: { write(bytes: Uint8Array): void }): void {
+	let written = 0;
+	stream.write = (bytes) => void (written += bytes.length);
+}
+
+const TOPIC = "home/office/dht22";
+let received = 0;
+const sender = connected(() => undefined);
+const receiver = connected(() => received++);
+countingWrites(sender.stream);
+countingWrites(receiver.stream);
+const incoming = publishBytes("home/office/lamp", payload, 0);
+
 const operations: Record<string, () => unknown> = {
 	none: () => undefined,
 	"xs.mqtt.publish.encode": () => encodeMqttInto(publish, buffer, 0),
 	"xs.mqtt.publish.decode": () => decodeMqtt(encoded),
+	send: () => void sender.client.publish(TOPIC, payload),
+	receive: () => receiver.stream.deliver(incoming),
 };
+host.receivedCount = () => received;
+host.dropSent = () => void sender.stream.takeWritten();
+// The fake board is the test's, not the client's: made before the resident count starts.
+host.boardOne = new FakeBoard();
+host.connectOne = () => {
+	host.keptOne = connected(() => undefined, host.boardOne as FakeBoard);
+};
+host.settleOne = () => void (host.keptOne as { stream: { takeWritten(): Uint8Array } }).stream.takeWritten();
 
-const host = globalThis as unknown as Record<string, unknown>;
 host.runBatch = (id: string, count: number) => {
 	const operation = operations[id];
 	if (!operation) throw new Error("no operation " + id);
@@ -91,6 +133,69 @@ export async function perOperation(xs: XsMachine, id: string, count: number): Pr
 	return { computrons: (measured.computrons - loop.computrons) / count, slots: (measured.slots - loop.slots) / count };
 }
 
+/** Targets issue 14 sets for the client rows, per message or per client. */
+const TARGET = { send: 700, sendSlots: 30, receive: 2000, resident: 120, xsb: 16 * 1024 };
+
+/** Live slots a connected client with one subscription keeps, after a collection. */
+async function residentSlots(xs: XsMachine, connect: string, settle: string): Promise<number> {
+	await xs.evaluate("gc()");
+	const before = (await xs.evaluate("gc()")).meter.currentHeapCount;
+	await xs.evaluate(connect);
+	await xs.evaluate(settle);
+	return (await xs.evaluate("gc()")).meter.currentHeapCount - before;
+}
+
+/** The receive rows count only if every packet reached onMessage. */
+async function expectReceived(xs: XsMachine, expected: number, who: string): Promise<void> {
+	const count = new DataView((await xs.evaluate("new Uint32Array([receivedCount()]).buffer")).result.buffer).getUint32(0, true);
+	if (count !== expected) throw new Error(`${who} delivered ${count} of ${expected} messages to onMessage`);
+}
+
+/** Computrons and slots per send and per receive, and resident slots, of Moddable's mqtt.js. */
+async function moddableFigures(): Promise<{ send: { computrons: number; slots: number }; receive: { computrons: number; slots: number }; resident: number } | undefined> {
+	const path = moddableMqttPath();
+	if (!path) return undefined;
+	const xs = new XsMachine();
+	try {
+		await xs.evaluate(await bundleModdableMqtt(path));
+		const send = await perOperation(xs, "send", 100);
+		const receive = await perOperation(xs, "receive", 100);
+		await expectReceived(xs, 200, "Moddable's client");
+		const resident = await residentSlots(xs, "connectModdable()", "undefined");
+		return { send, receive, resident };
+	} finally {
+		await xs.close();
+	}
+}
+
+/**
+ * Release bytecode of src/mqtt as mcconfig makes it: tsc (target es2025, module
+ * preserve, source maps, as its generated tsconfig says) to JavaScript, then the SDK's
+ * `xsc -c -e` per module. Undefined without MODDABLE.
+ */
+export function xsbBytes(folder: string): { total: number; files: Record<string, number> } | undefined {
+	const sdk = process.env.MODDABLE;
+	if (!sdk) return undefined;
+	const xsc = join(sdk, "build/bin/lin/release/xsc");
+	const out = mkdtempSync(join(tmpdir(), "xsb-"));
+	try {
+		const sources = readdirSync(join(ROOT, folder)).filter((f) => f.endsWith(".ts")).map((f) => join(ROOT, folder, f));
+		const tsc = join(ROOT, "node_modules/.bin/tsc");
+		execFileSync(tsc, ["--ignoreConfig", "--target", "es2025", "--module", "preserve", "--sourceMap", "--noCheck", "--skipLibCheck", "--rootDir", ROOT, "--outDir", join(out, "js"), ...sources]);
+		const files: Record<string, number> = {};
+		let total = 0;
+		for (const source of sources) {
+			const name = source.slice(source.lastIndexOf("/") + 1, -3);
+			execFileSync(xsc, [join(out, "js", folder, `${name}.js`), "-c", "-e", "-o", out, "-r", name]);
+			files[name] = statSync(join(out, `${name}.xsb`)).size;
+			total += files[name];
+		}
+		return { total, files };
+	} finally {
+		rmSync(out, { recursive: true, force: true });
+	}
+}
+
 export async function xsRows(): Promise<Row[]> {
 	const xs = new XsMachine();
 	try {
@@ -105,8 +210,42 @@ export async function xsRows(): Promise<Row[]> {
 		await xs.evaluate("connectClient(); dropWritten()");
 		const after = (await xs.evaluate("gc()")).meter.currentHeapCount;
 		rows.push(row("xs.client.heap", "slots for a client with 4 subscriptions, 8 QoS 1 in flight", false, after - before, null));
+
+		const moddable = await moddableFigures();
+		const baseline = (figure: number | undefined) => figure ?? null;
+		const versus = (target: string) => (moddable ? target : `${target}; Moddable baseline needs MODDABLE`);
+		const send = await perOperation(xs, "send", 100);
+		await xs.evaluate("dropSent()");
+		const receive = await perOperation(xs, "receive", 100);
+		await expectReceived(xs, 200, "our client");
+		const resident = await residentSlots(xs, "connectOne()", "settleOne()");
+		rows.push(row("xs.mqtt.client.send", "computrons per QoS 0 PUBLISH via MqttClient.publish", false, send.computrons, baseline(moddable?.send.computrons), versus(`<= ${TARGET.send}`)));
+		rows.push(row("xs.mqtt.client.send.slots", "slots per QoS 0 PUBLISH via MqttClient.publish", false, send.slots, baseline(moddable?.send.slots), versus(`<= ${TARGET.sendSlots}`)));
+		rows.push(row("xs.mqtt.client.receive", "computrons per QoS 0 PUBLISH received (one per read) to onMessage", false, receive.computrons, baseline(moddable?.receive.computrons), versus(`<= ${TARGET.receive}`)));
+		rows.push(row("xs.mqtt.client.resident", "live slots, connected client with one subscription", false, resident, baseline(moddable?.resident), versus(`<= ${TARGET.resident}`)));
+		const ours = xsbBytes("src/mqtt");
+		const sdkXsb = moddableMqttPath() ? xsbOfSdkMqtt() : undefined;
+		rows.push(row("xs.mqtt.xsb", "bytes of .xsb, src/mqtt release", false, ours?.total ?? Number.NaN, sdkXsb ?? null, ours ? `<= ${TARGET.xsb}` : "needs MODDABLE"));
 		return rows;
 	} finally {
 		await xs.close();
 	}
+}
+
+/** The SDK's mqtt.js compiled the same way (it is JavaScript already). */
+function xsbOfSdkMqtt(): number {
+	const sdk = process.env.MODDABLE as string;
+	const out = mkdtempSync(join(tmpdir(), "xsb-"));
+	try {
+		execFileSync(join(sdk, "build/bin/lin/release/xsc"), [join(sdk, "modules/network/mqtt/mqtt.js"), "-c", "-e", "-o", out, "-r", "mqtt"]);
+		return statSync(join(out, "mqtt.xsb")).size;
+	} finally {
+		rmSync(out, { recursive: true, force: true });
+	}
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+	for (const r of await xsRows()) process.stdout.write(`${r.id.padEnd(30)} ${String(Math.round(r.ours * 10) / 10).padStart(9)} ${String(r.baseline === null ? "-" : Math.round(r.baseline * 10) / 10).padStart(9)}  ${r.target ?? ""}\n`);
+	const xsb = xsbBytes("src/mqtt");
+	if (xsb) process.stdout.write(JSON.stringify(xsb.files) + "\n");
 }

@@ -6,6 +6,9 @@
  * each runs in XS too; this registry is how the long run finds them.
  */
 import { performance } from "node:perf_hooks";
+import { runCoapServerFuzz } from "../../host-tests/portable/coap-server-fuzz";
+import { runMqttSnSessionFuzz } from "../../host-tests/portable/mqttsn-session-fuzz";
+import { runMqttSessionFuzz } from "../../host-tests/portable/mqtt-session-fuzz";
 
 export interface SessionFuzzer {
 	readonly name: string;
@@ -13,7 +16,11 @@ export interface SessionFuzzer {
 	readonly run: (seed: number, steps: number) => unknown;
 }
 
-export const SESSION_FUZZERS: readonly SessionFuzzer[] = [];
+export const SESSION_FUZZERS: readonly SessionFuzzer[] = [
+	{ name: "coap-server", run: runCoapServerFuzz },
+	{ name: "mqttsn-session", run: runMqttSnSessionFuzz },
+	{ name: "mqtt-session", run: runMqttSessionFuzz },
+];
 
 /** Runs every registered fuzzer; one line each; false if any threw. */
 export async function runSessionFuzzers(seed: number, steps: number): Promise<boolean> {

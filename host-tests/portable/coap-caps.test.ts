@@ -1,0 +1,197 @@
+/**
+ * Every table a CoAP peer can grow stays under its cap, answers as the protocol says when
+ * full, and empties on the endpoint's own timer with no further traffic (issue 14): the
+ * duplicate table (RFC 7252 4.5), Block1 uploads (RFC 7959), observers (RFC 7641 4.1,
+ * 4.5, 4.5.2). Raw datagrams from many peers into a server on a virtual clock.
+ */
+import { describe, it, check } from "./test-api";
+import { FakeBoard } from "../../testkit/portable/fake-board";
+import { text } from "./bytes";
+import { decode } from "../../src/coap/decode";
+import { encode } from "../../src/coap/encode";
+import { blockOption } from "../../src/coap/block";
+import { Endpoint } from "../../src/coap/endpoint";
+import * as m from "../../src/coap/message";
+import type { CoapMessage } from "../../src/coap/message";
+import * as o from "../../src/coap/options";
+import { CoapServer } from "../../src/coap/server";
+
+const none = m.EMPTY_BYTES;
+const LIFETIME = 247_000;
+
+function datagram(fields: Partial<CoapMessage>): Uint8Array {
+	return encode({ type: m.CON, code: m.GET, messageId: 1, token: none, options: [], payload: none, ...fields });
+}
+
+const lampPath = [o.stringOption(o.URI_PATH, "lamp")];
+
+function server(options = {}) {
+	const board = new FakeBoard();
+	const coap = new CoapServer(board, { port: 5683, random: () => 0, ...options });
+	let state = "off";
+	coap.add("/lamp", {
+		observable: true,
+		get: () => ({ payload: state }),
+		put: (request) => {
+			state = request.payload.length > 0 && request.payload[0] === 0x31 ? "on" : "off";
+			coap.changed("/lamp");
+			return {};
+		},
+		post: () => ({}),
+	});
+	coap.add("/big", { observable: true, get: () => ({ payload: "x" }), put: () => ({}) });
+	board.advance(0);
+	const socket = board.datagrams[0];
+	const send = (bytes: Uint8Array, port: number, address = "10.0.0.1") => socket.deliver(bytes, address, port);
+	const answers = () => socket.takeSent().map((d) => decode(d.bytes));
+	return { board, coap, socket, send, answers, endpoint: coap.transport.endpoint };
+}
+
+describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
+	it("holds at most 16 ids through 10,000 distinct CONs from many peers, answers them all, and empties on the timer", () => {
+		const { board, send, answers, endpoint } = server();
+		let answered = 0;
+		let most = 0;
+		for (let i = 0; i < 10_000; i++) {
+			send(datagram({ messageId: i & 0xffff, token: new Uint8Array([i & 0xff]), options: lampPath }), 1000 + (i % 500), `10.0.${i % 7}.1`);
+			for (const answer of answers()) if (answer.code === m.CONTENT) answered++;
+			if (endpoint.tracked > most) most = endpoint.tracked;
+		}
+		check(most).toBe(16);
+		check(answered).toBe(10_000);
+		// No more traffic: the board's timer alone empties the table after EXCHANGE_LIFETIME.
+		board.advance(LIFETIME);
+		check(endpoint.tracked).toBe(0);
+		check(endpoint.nextTimeout()).toBeUndefined();
+		check(board.pendingTimers).toBe(0);
+	});
+	it("keeps POSTs' ids, and past 16 answers a POST 5.03 with Max-Age until one expires", () => {
+		const { board, send, answers, endpoint } = server();
+		for (let i = 0; i < 16; i++) {
+			board.advance(1000);
+			send(datagram({ code: m.POST, messageId: i, options: lampPath }), 2000 + i);
+		}
+		check(answers().map((a) => a.code)).toEqual(new Array(16).fill(m.CREATED));
+		send(datagram({ code: m.POST, messageId: 99, token: new Uint8Array([7]), options: lampPath }), 3000);
+		const [refused] = answers();
+		check([refused.type, m.codeName(refused.code), refused.messageId, refused.token[0]]).toEqual([m.ACK, "5.03", 99, 7]);
+		// The first POST came at 1 s and is forgotten at 1 s + EXCHANGE_LIFETIME: 16 s from now.
+		check(o.uintValue(refused.options, o.MAX_AGE)).toBe(232);
+		check(endpoint.dropped.overloaded).toBe(1);
+		// A duplicate of a kept POST is still answered from the cache, not executed again.
+		send(datagram({ code: m.POST, messageId: 15, options: lampPath }), 2015);
+		check(answers().map((a) => a.code)).toEqual([m.CREATED]);
+		check(endpoint.dropped.duplicate).toBe(1);
+		board.advance(LIFETIME);
+		check(endpoint.tracked).toBe(0);
+		send(datagram({ code: m.POST, messageId: 99, options: lampPath }), 3000);
+		check(answers().map((a) => a.code)).toEqual([m.CREATED]);
+	});
+	it("lets a NON's id make room (only the network duplicates a NON), and answers a NON it cannot track with a NON 5.03", () => {
+		const endpoint = new Endpoint({ maxTracked: 1 });
+		const peer = { address: "10.0.0.9", port: 5683 };
+		endpoint.received(datagram({ type: m.NON, code: m.POST, messageId: 1 }), peer, 0);
+		endpoint.received(datagram({ code: m.POST, messageId: 2 }), peer, 0);
+		check([endpoint.pollRequest() !== undefined, endpoint.pollRequest() !== undefined, endpoint.tracked]).toEqual([true, true, 1]);
+		endpoint.received(datagram({ type: m.NON, code: m.POST, messageId: 3, token: new Uint8Array([3]) }), peer, 1000);
+		check(endpoint.pollRequest()).toBeUndefined();
+		const refused = decode(endpoint.pollTransmit()!.bytes);
+		check([refused.type, m.codeName(refused.code), refused.token[0], o.uintValue(refused.options, o.MAX_AGE)]).toEqual([m.NON, "5.03", 3, 246]);
+	});
+});
+
+describe("CoAP caps: Block1 uploads (RFC 7959)", () => {
+	const block = (num: number, more: boolean, messageId: number) =>
+		datagram({ code: m.PUT, messageId, options: o.sortOptions([o.stringOption(o.URI_PATH, "big"), blockOption(o.BLOCK1, { num, more, szx: 0 })]), payload: new Uint8Array(more ? 16 : 5) });
+	it("takes 2 unfinished uploads at once, refuses a third with 5.03 and Max-Age, and expires them on the timer", () => {
+		const { board, coap, send, answers } = server();
+		send(block(0, true, 1), 4000);
+		board.advance(10_000);
+		send(block(0, true, 2), 4001);
+		check(answers().map((a) => m.codeName(a.code))).toEqual(["2.31", "2.31"]);
+		send(block(0, true, 3), 4002);
+		const [refused] = answers();
+		check(m.codeName(refused.code)).toBe("5.03");
+		check(o.uintValue(refused.options, o.MAX_AGE)).toBe(237);
+		check(coap.uploading).toBe(2);
+		// A block extends its upload's life; the other one goes when its time is up.
+		board.advance(LIFETIME - 20_000);
+		send(block(1, true, 4), 4001);
+		check(m.codeName(answers()[0].code)).toBe("2.31");
+		board.advance(20_000);
+		check(coap.uploading).toBe(1);
+		board.advance(LIFETIME);
+		check(coap.uploading).toBe(0);
+		send(block(2, false, 5), 4001);
+		check(m.codeName(answers()[0].code)).toBe("4.08");
+	});
+});
+
+describe("CoAP caps: observers (RFC 7641)", () => {
+	const register = (port: number, path = "lamp", messageId = port) =>
+		datagram({ messageId, token: new Uint8Array([port & 0xff]), options: [o.uintOption(o.OBSERVE, 0), o.stringOption(o.URI_PATH, path)] });
+	it("registers 4 per resource and 8 in all; past that the GET is served without Observe", () => {
+		const { coap, send, answers } = server({ maxObservers: 6 });
+		for (let port = 5000; port < 5006; port++) send(register(port), port);
+		const lamp = answers();
+		check(lamp.map((a) => o.uintValue(a.options, o.OBSERVE) !== undefined)).toEqual([true, true, true, true, false, false]);
+		check(lamp.map((a) => m.codeName(a.code))).toEqual(new Array(6).fill("2.05"));
+		for (let port = 6000; port < 6004; port++) send(register(port, "big"), port);
+		check(answers().map((a) => o.uintValue(a.options, o.OBSERVE) !== undefined)).toEqual([true, true, false, false]);
+		check([coap.observers("/lamp"), coap.observers("/big"), coap.observers()]).toEqual([4, 2, 6]);
+		// Re-registering with the same token renews, it takes no second place.
+		send(register(5000, "lamp", 77), 5000);
+		check(o.uintValue(answers()[0].options, o.OBSERVE)).toBeDefined();
+		check(coap.observers()).toBe(6);
+	});
+	it("keeps one CON notification in flight per observer, the newest state in it, and drops an observer that never acknowledges", () => {
+		const { board, coap, send, answers, endpoint } = server();
+		send(register(7000), 7000);
+		answers();
+		const put = (value: string, messageId: number) => send(datagram({ code: m.PUT, messageId, options: lampPath, payload: text(value) }), 7100);
+		put("1", 1);
+		put("0", 2);
+		put("1", 3);
+		const sent = answers().filter((a) => a.type === m.CON);
+		check(sent.map((a) => String.fromCharCode(...a.payload))).toEqual(["on", "off", "on"]);
+		check(endpoint.pending).toBe(1);
+		// Retransmissions carry the newest state under the newest id.
+		board.advance(3000);
+		const again = answers();
+		check(again.map((a) => [a.messageId, String.fromCharCode(...a.payload)])).toEqual([[sent[2].messageId, "on"]]);
+		board.advance(100_000);
+		// MAX_RETRANSMIT (4) in all, then the observer is gone (4.5).
+		check(answers()).toHaveLength(3);
+		check(coap.observers("/lamp")).toBe(0);
+		check(endpoint.pending).toBe(0);
+		put("0", 4);
+		check(answers().filter((a) => a.type === m.CON)).toHaveLength(0);
+	});
+	it("takes an observer's ACK as the end of its notification, and frees the place of one that deregisters", () => {
+		const { coap, send, answers, endpoint } = server();
+		send(register(7200), 7200);
+		answers();
+		send(datagram({ code: m.PUT, messageId: 9, options: lampPath, payload: text("1") }), 7300);
+		const [notification] = answers().filter((a) => a.type === m.CON);
+		send(encode({ type: m.ACK, code: m.EMPTY, messageId: notification.messageId, token: none, options: [], payload: none }), 7200);
+		check(endpoint.pending).toBe(0);
+		send(datagram({ messageId: 10, token: new Uint8Array([7200 & 0xff]), options: [o.uintOption(o.OBSERVE, 1), ...lampPath] }), 7200);
+		check(coap.observers()).toBe(0);
+	});
+});
+
+describe("CoAP caps: requests waiting for a silent server (RFC 7252 4.7)", () => {
+	it("queues up to its cap behind NSTART, fails the next with QUEUE_FULL, and takes more as the wait for a NON's answer ends", () => {
+		const endpoint = new Endpoint({ responseTimeout: 10_000, maxQueued: 8 });
+		const peer = { address: "10.0.0.7", port: 5683 };
+		const errors: string[] = [];
+		const get = { code: m.GET, options: lampPath, payload: none };
+		for (let i = 0; i < 10; i++) endpoint.request(peer, get, 0, (error) => error && errors.push(error.code), { confirmable: false });
+		check(errors).toEqual(["QUEUE_FULL"]);
+		check(endpoint.pending).toBe(9);
+		endpoint.tick(10_000);
+		check(errors).toEqual(["QUEUE_FULL", "EXCHANGE_TIMEOUT"]);
+		endpoint.request(peer, get, 10_000, (error) => error && errors.push(error.code), { confirmable: false });
+		check([errors.length, endpoint.pending]).toEqual([2, 9]);
+	});
+});

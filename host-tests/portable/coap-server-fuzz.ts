@@ -1,0 +1,289 @@
+/**
+ * A stateful fuzzer for the CoAP endpoint and server (issue 14): seeded sequences of
+ * valid, mutated and hostile datagrams from many peers, answers to the server's
+ * notifications (ACK, RST or nothing), requests from a client endpoint answered by hostile
+ * servers, and clock jumps. After every step it checks:
+ * - nothing but a ProtocolError escapes (none is expected at all);
+ * - the duplicate table, observers and uploads stay under their caps, and the server holds
+ *   no message in flight but its observers' notifications (one each);
+ * - the lamp changes only while a valid PUT /lamp (or a copy of one) is being handled;
+ * - the client's requests each end exactly once (a response or a typed error).
+ * After the last step, with no more traffic, the timers alone empty every table.
+ * Portable: it runs in Node and in the XS engine.
+ */
+import { FakeBoard } from "../../testkit/portable/fake-board";
+import { blockOption } from "../../src/coap/block";
+import { decode } from "../../src/coap/decode";
+import { encode } from "../../src/coap/encode";
+import { Endpoint } from "../../src/coap/endpoint";
+import * as m from "../../src/coap/message";
+import type { CoapMessage, CoapOption, MessageType } from "../../src/coap/message";
+import * as o from "../../src/coap/options";
+import { CoapServer } from "../../src/coap/server";
+import { ProtocolError } from "../../src/common/errors";
+
+export interface CoapFuzzReport {
+	readonly steps: number;
+	readonly datagrams: number;
+	/** Lamp changes, each during a valid PUT. */
+	readonly lampChanges: number;
+	readonly validPuts: number;
+	/** 5.03 answers seen (a table was full). */
+	readonly refused: number;
+	readonly mostObservers: number;
+	readonly mostTracked: number;
+	readonly requestsEnded: number;
+}
+
+const MAX_TRACKED = 16;
+const MAX_OBSERVERS = 6;
+const MAX_PER_RESOURCE = 4;
+const MAX_UPLOADS = 2;
+const LIFETIME = 247_000;
+const SERVER_PORT = 5683;
+const LAMP_WORDS = ["on", "off", "1", "0", "true", "false", "toggle"];
+
+/** mulberry32: small, seeded, the same in both engines. */
+function generator(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+function fail(seed: number, step: number, what: string): never {
+	throw new Error(`coap fuzz seed ${seed} step ${step}: ${what}`);
+}
+
+function ascii(text: string): Uint8Array {
+	const bytes = new Uint8Array(text.length);
+	for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+	return bytes;
+}
+
+export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
+	const random = generator(seed);
+	const int = (n: number) => Math.floor(random() * n);
+	const pick = <T>(items: readonly T[]): T => items[int(items.length)];
+	const board = new FakeBoard();
+	const server = new CoapServer(board, { port: SERVER_PORT, random, maxTracked: MAX_TRACKED, maxObservers: MAX_OBSERVERS, maxObserversPerResource: MAX_PER_RESOURCE, maxUploads: MAX_UPLOADS, blockSize: 64, maxBodySize: 512 });
+	let lamp = false;
+	let handlingValidPut = false;
+	let step = 0;
+	let lampChanges = 0;
+	server.add("/lamp", {
+		observable: true,
+		accepts: [m.TEXT_PLAIN],
+		get: () => ({ payload: lamp ? "on" : "off", contentFormat: m.TEXT_PLAIN }),
+		put: (request) => {
+			const word = String.fromCharCode(...request.payload);
+			if (LAMP_WORDS.indexOf(word) < 0) return { code: m.BAD_REQUEST };
+			const next = word === "toggle" ? !lamp : word === "on" || word === "1" || word === "true";
+			if (next !== lamp) {
+				if (!handlingValidPut) fail(seed, step, "the lamp changed outside a valid PUT /lamp");
+				lamp = next;
+				lampChanges++;
+				server.changed("/lamp");
+			}
+			return {};
+		},
+	});
+	server.add("/big", { observable: true, get: () => ({ payload: new Uint8Array(300) }), put: () => ({}), post: () => ({}) });
+	board.advance(0);
+	const socket = board.datagrams[0];
+	const endpoint = server.transport.endpoint;
+
+	// A client endpoint, driven by hand, whose "servers" answer with anything.
+	const serverPeers = [
+		{ address: "10.1.0.1", port: 5683 },
+		{ address: "10.1.0.2", port: 5683 },
+	];
+	const client = new Endpoint({ random, acceptFrom: (peer) => peer.address.startsWith("10.1.") });
+	const ended = new Map<number, number>();
+	let requestsMade = 0;
+
+	const peers: { address: string; port: number }[] = [];
+	for (let i = 0; i < 24; i++) peers.push({ address: `10.0.${i % 5}.${1 + (i >> 2)}`, port: 40_000 + i });
+	const history: { bytes: Uint8Array; peer: { address: string; port: number }; put: boolean }[] = [];
+	/** CON notifications and separate responses the server sent, for a peer to ACK or RST. */
+	const toAnswer: { peer: { address: string; port: number }; messageId: number }[] = [];
+	let datagrams = 0;
+	let validPuts = 0;
+	let refused = 0;
+	let mostObservers = 0;
+	let mostTracked = 0;
+
+	const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: m.CON, code: m.GET, messageId: int(0x10000), token: tokenOf(), options: [], payload: m.EMPTY_BYTES, ...fields });
+	const tokenOf = () => {
+		const token = new Uint8Array(int(9));
+		for (let i = 0; i < token.length; i++) token[i] = int(4);
+		return token;
+	};
+	const path = (name: string): CoapOption[] => (name === "" ? [] : name.split("/").map((segment) => o.stringOption(o.URI_PATH, segment)));
+	const valid = (): { bytes: Uint8Array; put: boolean } => {
+		const kind = int(6);
+		const type: MessageType = random() < 0.7 ? m.CON : m.NON;
+		if (kind === 0) return { bytes: encode(message({ type, options: o.sortOptions([...path("lamp"), ...(random() < 0.5 ? [o.uintOption(o.OBSERVE, int(2))] : [])]) })), put: false };
+		if (kind === 1) {
+			const word = random() < 0.8 ? pick(LAMP_WORDS) : pick(["dim", "", "ON", "onn"]);
+			const payload = ascii(word);
+			const put = word !== "" && LAMP_WORDS.indexOf(word) >= 0;
+			return { bytes: encode(message({ type, code: m.PUT, options: o.sortOptions([...path("lamp"), o.uintOption(o.CONTENT_FORMAT, m.TEXT_PLAIN)]), payload })), put };
+		}
+		if (kind === 2) {
+			const num = random() < 0.4 ? 0 : int(10);
+			const more = random() < 0.8;
+			const options = o.sortOptions([...path("big"), blockOption(o.BLOCK1, { num, more, szx: 2 }), ...(random() < 0.3 ? [o.uintOption(o.SIZE1, int(1024))] : [])]);
+			return { bytes: encode(message({ type, code: pick([m.PUT, m.POST]), options, payload: new Uint8Array(more ? 64 : 1 + int(64)) })), put: false };
+		}
+		if (kind === 3) {
+			const options = [...path("big"), ...(random() < 0.5 ? [o.uintOption(o.OBSERVE, 0)] : [blockOption(o.BLOCK2, { num: int(8), more: false, szx: int(7) })])];
+			return { bytes: encode(message({ type, options: o.sortOptions(options) })), put: false };
+		}
+		if (kind === 4) return { bytes: encode(message({ type, options: o.sortOptions([...path(".well-known/core"), ...(random() < 0.5 ? [o.stringOption(o.URI_QUERY, "rt=lamp")] : [])]) })), put: false };
+		return { bytes: encode(message({ type, code: pick([m.POST, m.DELETE, 5, 31]), options: path(pick(["lamp", "nothing", "", "big"])) })), put: false };
+	};
+	const hostile = (): Uint8Array => {
+		const kind = int(7);
+		if (kind === 0) {
+			const bytes = new Uint8Array(int(24));
+			for (let i = 0; i < bytes.length; i++) bytes[i] = int(256);
+			return bytes;
+		}
+		if (kind === 1 || kind === 2) {
+			// A valid datagram with bytes flipped, or cut short.
+			const bytes = valid().bytes.slice();
+			if (kind === 2) return bytes.subarray(0, int(bytes.length + 1));
+			for (let flips = 1 + int(3); flips > 0; flips--) bytes[int(bytes.length)] ^= 1 << int(8);
+			return bytes;
+		}
+		if (kind === 3) return encode(message({ type: pick([m.ACK, m.RST]), code: m.EMPTY, token: m.EMPTY_BYTES }));
+		if (kind === 4) return encode(message({ code: pick([m.EMPTY, 0x20 + int(32), 0xc0 + int(64), m.CONTENT]), token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }));
+		if (kind === 5) return encode(message({ options: o.sortOptions([...path("lamp"), { number: pick([9, 2049, 65001]), value: m.EMPTY_BYTES }]) }));
+		const bytes = encode(message({ code: m.PUT, options: path("lamp"), payload: ascii("toggle") }));
+		bytes[0] = (bytes[0] & 0x3f) | (int(4) << 6);
+		return bytes;
+	};
+
+	const deliver = (bytes: Uint8Array, peer: { address: string; port: number }, validPut: boolean) => {
+		datagrams++;
+		handlingValidPut = validPut;
+		try {
+			socket.deliver(bytes, peer.address, peer.port);
+		} catch (error) {
+			fail(seed, step, `${error instanceof ProtocolError ? "a ProtocolError" : "an untyped error"} escaped the server: ${(error as Error).message}`);
+		} finally {
+			handlingValidPut = false;
+		}
+	};
+	const collect = () => {
+		for (const sent of socket.takeSent()) {
+			const answer = decode(sent.bytes);
+			if (m.codeName(answer.code) === "5.03") refused++;
+			if (answer.type === m.CON) toAnswer.push({ peer: { address: sent.address, port: sent.port }, messageId: answer.messageId });
+		}
+		if (toAnswer.length > 64) toAnswer.splice(0, toAnswer.length - 64);
+	};
+	const request = () => {
+		const id = requestsMade++;
+		ended.set(id, 0);
+		const peer = pick(serverPeers);
+		client.request(peer, { code: m.GET, options: path("lamp"), payload: m.EMPTY_BYTES }, board.now(), (error, response) => {
+			if (error && !(error instanceof ProtocolError)) fail(seed, step, "a client request ended with an untyped error");
+			if (error || response) ended.set(id, (ended.get(id) ?? 0) + 1);
+		}, { confirmable: random() < 0.7 });
+	};
+	const answerClient = () => {
+		// The client's hostile servers: answers to what it sent, or anything at all.
+		for (let out = client.pollTransmit(); out; out = client.pollTransmit()) {
+			if (random() < 0.3) continue;
+			const sent = decode(out.bytes);
+			const peer = { address: out.address, port: out.port };
+			const answer = int(5);
+			let bytes: Uint8Array;
+			if (answer === 0) bytes = encode({ type: m.ACK, code: m.EMPTY, messageId: sent.messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES });
+			else if (answer === 1) bytes = encode({ type: sent.type === m.CON ? m.ACK : m.NON, code: pick([m.CONTENT, m.NOT_FOUND, m.SERVICE_UNAVAILABLE]), messageId: sent.messageId, token: sent.token, options: [], payload: ascii("on") });
+			else if (answer === 2) bytes = encode({ type: m.CON, code: m.CONTENT, messageId: int(0x10000), token: random() < 0.7 ? sent.token : tokenOf(), options: random() < 0.2 ? [{ number: 9, value: m.EMPTY_BYTES }] : [], payload: m.EMPTY_BYTES });
+			else if (answer === 3) bytes = encode({ type: m.RST, code: m.EMPTY, messageId: sent.messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES });
+			else bytes = hostile();
+			try {
+				client.received(bytes, random() < 0.9 ? peer : pick(peers), board.now());
+			} catch (error) {
+				fail(seed, step, `an error escaped the client endpoint: ${(error as Error).message}`);
+			}
+		}
+	};
+	const check = () => {
+		const tracked = endpoint.tracked;
+		if (tracked > MAX_TRACKED) fail(seed, step, `${tracked} message ids tracked`);
+		const observers = server.observers();
+		if (observers > MAX_OBSERVERS) fail(seed, step, `${observers} observers`);
+		if (server.observers("/lamp") > MAX_PER_RESOURCE || server.observers("/big") > MAX_PER_RESOURCE) fail(seed, step, "more observers on a resource than its cap");
+		if (server.uploading > MAX_UPLOADS) fail(seed, step, `${server.uploading} uploads`);
+		if (endpoint.pending > observers) fail(seed, step, `${endpoint.pending} messages in flight for ${observers} observers`);
+		if (client.tracked > MAX_TRACKED) fail(seed, step, `the client tracks ${client.tracked} ids`);
+		for (const [id, count] of ended) if (count > 1) fail(seed, step, `client request ${id} ended ${count} times`);
+		if (observers > mostObservers) mostObservers = observers;
+		if (tracked > mostTracked) mostTracked = tracked;
+	};
+
+	for (step = 0; step < steps; step++) {
+		const roll = random();
+		const peer = pick(peers);
+		if (roll < 0.45) {
+			const { bytes, put } = valid();
+			if (put) validPuts++;
+			deliver(bytes, peer, put);
+			history.push({ bytes, peer, put });
+			if (history.length > 32) history.shift();
+		} else if (roll < 0.65) deliver(hostile(), peer, false);
+		else if (roll < 0.72 && history.length > 0) {
+			// A duplicate, from its sender or, spoofed, from another peer. A PUT is idempotent, so a
+			// duplicate whose id was evicted may run again (RFC 7252 4.5): it is still a valid PUT.
+			const old = pick(history);
+			deliver(old.bytes, random() < 0.8 ? old.peer : peer, old.put);
+		} else if (roll < 0.8 && toAnswer.length > 0) {
+			const { peer: to, messageId } = toAnswer.splice(int(toAnswer.length), 1)[0];
+			deliver(encode({ type: random() < 0.7 ? m.ACK : m.RST, code: m.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }), to, false);
+		} else if (roll < 0.82) {
+			// A burst of POSTs from many peers: they fill the duplicate table with ids it must keep.
+			for (let i = 0; i < 20; i++) deliver(encode(message({ code: m.POST, options: path(pick(["big", "lamp"])), payload: ascii("x") })), pick(peers), false);
+		} else if (roll < 0.86) {
+			request();
+			answerClient();
+		} else if (roll < 0.9) answerClient();
+		else {
+			// Clock jumps: a moment, a retransmission, a lifetime, two days.
+			const jump = pick([100, 2_500, 30_000, 150_000, LIFETIME, 172_800_000]);
+			board.advance(jump);
+			client.tick(board.now());
+			answerClient();
+		}
+		collect();
+		check();
+	}
+
+	// No more traffic: the timers alone must empty every table.
+	board.advance(LIFETIME);
+	// The client's queued requests start one by one as each ends (NSTART), so it takes as many rounds as it holds.
+	for (let round = 0, at = client.nextTimeout(); at !== undefined && round < 1000; round++, at = client.nextTimeout()) {
+		board.advance(Math.max(0, at - board.now()));
+		client.tick(board.now());
+		for (let out = client.pollTransmit(); out; out = client.pollTransmit());
+	}
+	board.advance(LIFETIME);
+	collect();
+	if (endpoint.tracked !== 0 || server.uploading !== 0 || endpoint.pending !== 0) fail(seed, step, `left: ${endpoint.tracked} ids, ${server.uploading} uploads, ${endpoint.pending} in flight`);
+	if (client.pending !== 0 || client.tracked !== 0) fail(seed, step, `the client left ${client.pending} exchanges, ${client.tracked} ids`);
+	if (board.pendingTimers !== 0) fail(seed, step, `${board.pendingTimers} timers left`);
+	let requestsEnded = 0;
+	for (const [id, count] of ended) {
+		if (count === 0) fail(seed, step, `client request ${id} never ended`);
+		requestsEnded++;
+	}
+	return { steps, datagrams, lampChanges, validPuts, refused, mostObservers, mostTracked, requestsEnded };
+}

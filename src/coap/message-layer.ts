@@ -1,0 +1,316 @@
+/**
+ * The CoAP message layer (RFC 7252 section 4), under the request/response layer of
+ * endpoint.ts, as aiocoap splits its message manager from its token manager:
+ * - message ids (4.4), and Confirmable messages retransmitted with exponential back-off
+ *   until an ACK or RST for their id arrives or MAX_RETRANSMIT is spent (4.2);
+ * - duplicates recognised by peer and message id over EXCHANGE_LIFETIME, answered with
+ *   the reply cached for them (4.5);
+ * - pings (an Empty CON, answered with RST, 4.3) and message format errors: a CON is
+ *   reset, anything else dropped (4.2, 4.3).
+ *
+ * The duplicate table holds at most `maxTracked` message ids, each dropped on the timer
+ * (`nextTimeout`) when its lifetime ends, not when later traffic happens to arrive. When
+ * it is full, the oldest entry that may be forgotten makes room: an idempotent request's
+ * (4.5: its duplicate may be executed again), a NON's (never retransmitted, so a
+ * duplicate is only the network's), a response's. When every entry is a CON POST's, a
+ * request is answered 5.03 Service Unavailable, Max-Age saying when a slot frees, and is
+ * not executed.
+ *
+ * Members are TypeScript-private rather than #private: on XS that is smaller bytecode.
+ */
+import { decode, peekHeader } from "./decode";
+import { encode } from "./encode";
+import { ACK, CON, EMPTY, EMPTY_BYTES, NON, POST, RST, SERVICE_UNAVAILABLE, isRequest, isResponse, type CoapMessage } from "./message";
+import { MAX_AGE, uintOption } from "./options";
+import { exchangeLifetime, type TransmissionParameters } from "./parameters";
+
+export interface Peer {
+	readonly address: string;
+	readonly port: number;
+}
+
+export interface Outgoing extends Peer {
+	readonly bytes: Uint8Array;
+}
+
+/** Datagrams dropped or refused, by reason; none of them reaches the application. */
+export interface DropCounts {
+	/** Message format errors (3., 4.1). */
+	malformed: number;
+	/** Duplicates by message id (4.5). */
+	duplicate: number;
+	/** ACK or RST for no message of ours, or a response nobody waits for. */
+	unexpected: number;
+	/** Responses with an unknown critical option (5.4.1). */
+	rejected: number;
+	/** From a sender `acceptFrom` refused, dropped before decoding. */
+	foreign: number;
+	/** Requests refused with 5.03 because a table was full (duplicates, uploads). */
+	overloaded: number;
+}
+
+/** The key of `peer` in a table, or of one of its message ids or tokens: "10.0.0.2:5683/4711". */
+export function peerKey(peer: Peer, detail?: string | number): string {
+	const key = peer.address + ":" + peer.port;
+	return detail === undefined ? key : key + "/" + detail;
+}
+
+/** What becomes of a Confirmable message of ours. */
+export interface Outcome {
+	onAck(message: CoapMessage): void;
+	onReset(): void;
+	onTimeout(): void;
+}
+
+/** A message of ours waiting for its ACK (a CON), or for a RST that may still come (a NON notification). */
+export interface Transmission extends Outcome {
+	key: string;
+	readonly peer: Peer;
+	bytes: Uint8Array;
+	retransmissions: number;
+	timeout: number;
+	nextAt: number;
+}
+
+/** An observer as the layers see it: where its notifications go, and the one in flight. */
+export interface Notified {
+	readonly peer: Peer;
+	readonly token: Uint8Array;
+	/** The endpoint's: a CON not acknowledged yet, or the last NON (whose RST still cancels). */
+	inFlight?: Transmission;
+}
+
+/** A message id seen from a peer, and what was sent in answer, replayed for a duplicate. */
+export interface Seen {
+	readonly key: string;
+	readonly expires: number;
+	/** Anything but a CON POST: its entry may make room when the table is full. */
+	readonly evictable: boolean;
+	reply?: Uint8Array;
+}
+
+/** A request or response for the layer above; `seen` is undefined for a response that could not be tracked. */
+export interface Arrival {
+	readonly message: CoapMessage;
+	readonly seen: Seen | undefined;
+}
+
+/** An Empty message (4.1): 4 bytes, no token. */
+export function emptyMessage(type: typeof ACK | typeof RST | typeof CON, messageId: number): Uint8Array {
+	const bytes = new Uint8Array(4);
+	bytes[0] = 0x40 | (type << 4);
+	bytes[2] = messageId >> 8;
+	bytes[3] = messageId & 0xff;
+	return bytes;
+}
+
+const ignore = (): void => undefined;
+/** For a message whose fate nobody waits for (a separate response). */
+export const UNWATCHED: Outcome = { onAck: ignore, onReset: ignore, onTimeout: ignore };
+
+export class MessageLayer {
+	readonly dropped: DropCounts = { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0, overloaded: 0 };
+	private readonly transmissions = new Map<string, Transmission>();
+	private readonly seen = new Map<string, Seen>();
+	/** The same entries in arrival order: walked by index, which allocates nothing on XS. */
+	private readonly order: Seen[] = [];
+	/** Datagrams to send, a few at a time and drained at once: a plain array, whose shift allocates nothing (a Fifo makes a new array each time it empties). */
+	private readonly out: Outgoing[] = [];
+	/** When the first entry of `seen` expires (Infinity when it is empty). */
+	private earliest = Infinity;
+	/**
+	 * EXCHANGE_LIFETIME, for a NON's id too (NON_LIFETIME is only the least): with one
+	 * lifetime, arrival order is expiry order and expiring looks at the oldest alone.
+	 */
+	private readonly lifetime: number;
+
+	constructor(
+		readonly parameters: TransmissionParameters,
+		private readonly random: () => number,
+		private readonly maxTracked: number,
+		public messageId: number,
+	) {
+		this.lifetime = exchangeLifetime(parameters);
+	}
+
+	/** Messages of ours still waiting for an ACK or RST. */
+	get pending(): number {
+		return this.transmissions.size;
+	}
+
+	/** Message ids held for duplicate detection. */
+	get tracked(): number {
+		return this.seen.size;
+	}
+
+	nextMessageId(): number {
+		return (this.messageId = (this.messageId + 1) & 0xffff);
+	}
+
+	send(peer: Peer, bytes: Uint8Array): void {
+		this.out.push({ address: peer.address, port: peer.port, bytes });
+	}
+
+	pollTransmit(): Outgoing | undefined {
+		return this.out.shift();
+	}
+
+	/** Sends `bytes` in answer to a message, kept in `seen` (when tracked) for its duplicates. */
+	reply(peer: Peer, seen: Seen | undefined, bytes: Uint8Array): void {
+		if (seen) seen.reply = bytes;
+		this.send(peer, bytes);
+	}
+
+	reset(peer: Peer, messageId: number, seen?: Seen): void {
+		this.reply(peer, seen, emptyMessage(RST, messageId));
+	}
+
+	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
+	sendConfirmable(peer: Peer, message: CoapMessage, now: number, outcome: Outcome): Transmission {
+		const { ackTimeout, ackRandomFactor } = this.parameters;
+		// 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR].
+		const timeout = ackTimeout + this.random() * ackTimeout * (ackRandomFactor - 1);
+		return this.hold(peer, message, 0, timeout, now + timeout, outcome);
+	}
+
+	/** Sends a NON and keeps its id until `until`, so a RST for it still finds `onReset` (RFC 7641 3.6). */
+	sendTracked(peer: Peer, message: CoapMessage, until: number, onReset: () => void): Transmission {
+		return this.hold(peer, message, Infinity, 0, until, { onAck: ignore, onReset, onTimeout: ignore });
+	}
+
+	/** Whether `transmission` still waits for its ACK or RST. */
+	active(transmission: Transmission): boolean {
+		return this.transmissions.get(transmission.key) === transmission;
+	}
+
+	/**
+	 * Sends `message` in place of `transmission`, under its own id but with the old one's
+	 * retransmission counter and timeout (RFC 7641 4.5.2: a newer notification replaces one
+	 * still in flight, so each observer has at most one).
+	 */
+	replace(transmission: Transmission, message: CoapMessage): void {
+		this.transmissions.delete(transmission.key);
+		transmission.key = peerKey(transmission.peer, message.messageId);
+		transmission.bytes = encode(message);
+		this.transmissions.set(transmission.key, transmission);
+		this.send(transmission.peer, transmission.bytes);
+	}
+
+	stop(transmission: Transmission | undefined): void {
+		if (transmission && this.active(transmission)) this.transmissions.delete(transmission.key);
+	}
+
+	/** Forgets every message of ours in flight (the endpoint stopped). */
+	clear(): void {
+		this.transmissions.clear();
+	}
+
+	/** Handles what the message layer answers itself; returns a request or response for the layer above. */
+	received(bytes: Uint8Array, peer: Peer, now: number): Arrival | undefined {
+		let message: CoapMessage;
+		try {
+			message = decode(bytes);
+		} catch {
+			this.dropped.malformed++;
+			const header = peekHeader(bytes);
+			if (header?.type === CON) this.reset(peer, header.messageId);
+			return undefined;
+		}
+		const { type, code, messageId } = message;
+		if (type === ACK || type === RST) {
+			const transmission = this.transmissions.get(peerKey(peer, messageId));
+			if (!transmission) this.dropped.unexpected++;
+			else {
+				this.transmissions.delete(transmission.key);
+				if (type === ACK) transmission.onAck(message);
+				else transmission.onReset();
+			}
+			return undefined;
+		}
+		// 4.3: an Empty CON is a ping, answered with RST; an Empty NON, or a reserved code class, is a format error.
+		if (code === EMPTY || !(isRequest(code) || isResponse(code))) {
+			if (type === CON) this.reset(peer, messageId);
+			if (code !== EMPTY || type !== CON) this.dropped.malformed++;
+			return undefined;
+		}
+		if (now >= this.earliest) this.expire(now);
+		const key = peerKey(peer, messageId);
+		const seen = this.seen.get(key);
+		if (seen) {
+			this.dropped.duplicate++;
+			if (seen.reply && type === CON) this.send(peer, seen.reply);
+			return undefined;
+		}
+		const evictable = code !== POST || type === NON;
+		if (this.seen.size >= this.maxTracked && !this.evict()) {
+			if (!isRequest(code)) return { message, seen: undefined };
+			this.dropped.overloaded++;
+			this.refuse(peer, message, this.earliest - now);
+			return undefined;
+		}
+		const entry: Seen = { key, expires: now + this.lifetime, evictable };
+		this.seen.set(key, entry);
+		if (this.order.push(entry) === 1) this.earliest = entry.expires;
+		return { message, seen: entry };
+	}
+
+	/** 5.03 Service Unavailable with Max-Age (5.9.3.4): come back when a slot is free, in whole seconds. */
+	refuse(peer: Peer, request: CoapMessage, retryIn: number): void {
+		const con = request.type === CON;
+		const seconds = Math.ceil(retryIn / 1000);
+		const answer: CoapMessage = { type: con ? ACK : NON, code: SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [uintOption(MAX_AGE, seconds > 0 ? seconds : 1)], payload: EMPTY_BYTES };
+		this.send(peer, encode(answer));
+	}
+
+	tick(now: number): void {
+		// Iterating an empty Map still allocates an iterator on XS: skip it.
+		if (this.transmissions.size > 0)
+			for (const transmission of this.transmissions.values()) {
+				if (transmission.nextAt > now) continue;
+				if (transmission.retransmissions >= this.parameters.maxRetransmit) {
+					this.transmissions.delete(transmission.key);
+					transmission.onTimeout();
+					continue;
+				}
+				transmission.retransmissions++;
+				transmission.timeout *= 2;
+				transmission.nextAt = now + transmission.timeout;
+				this.send(transmission.peer, transmission.bytes);
+			}
+		if (now >= this.earliest) this.expire(now);
+	}
+
+	/** The next retransmission or expiry; Infinity for none. */
+	nextTimeout(): number {
+		let next = this.earliest;
+		if (this.transmissions.size > 0) for (const transmission of this.transmissions.values()) if (transmission.nextAt < next) next = transmission.nextAt;
+		return next;
+	}
+
+	private hold(peer: Peer, message: CoapMessage, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome): Transmission {
+		const transmission: Transmission = { key: peerKey(peer, message.messageId), peer, bytes: encode(message), retransmissions, timeout, nextAt, onAck: outcome.onAck, onReset: outcome.onReset, onTimeout: outcome.onTimeout };
+		this.transmissions.set(transmission.key, transmission);
+		this.send(peer, transmission.bytes);
+		return transmission;
+	}
+
+	/** Makes room by forgetting the oldest entry that may be forgotten; false when every entry is a CON POST's. */
+	private evict(): boolean {
+		const order = this.order;
+		for (let i = 0; i < order.length; i++)
+			if (order[i].evictable) {
+				this.seen.delete(order[i].key);
+				order.splice(i, 1);
+				if (i === 0) this.earliest = order.length > 0 ? order[0].expires : Infinity;
+				return true;
+			}
+		return false;
+	}
+
+	/** Forgets message ids past their lifetime: the oldest first, in arrival order. */
+	private expire(now: number): void {
+		const order = this.order;
+		while (order.length > 0 && order[0].expires <= now) this.seen.delete((order.shift() as Seen).key);
+		this.earliest = order.length > 0 ? order[0].expires : Infinity;
+	}
+}

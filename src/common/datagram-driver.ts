@@ -1,0 +1,161 @@
+/**
+ * The loop that runs a DatagramSession (MQTT-SN, CoAP) over a board's UDP endpoint,
+ * written once: send what the session queued, hand its events to the owner's `dispatch`
+ * (and send what the owner's answers queued), keep one timer at the next deadline, and,
+ * for sessions that connect (MQTT-SN), try again later with backoff (reconnect.ts).
+ */
+import type { Board, Datagram } from "./board";
+import { DeadlineTimer } from "./deadline-timer";
+import { Reconnect, type ReconnectOptions } from "./reconnect";
+import type { DatagramSession } from "./session";
+
+export interface DatagramBinding {
+	/** Local port; 0 or absent for any free one. */
+	readonly port?: number;
+	/** Local address; absent for all interfaces. */
+	readonly address?: string;
+}
+
+export abstract class DatagramDriver<S extends DatagramSession> {
+	readonly session: S;
+	protected readonly board: Board;
+	readonly #binding: DatagramBinding;
+	readonly #deadline: DeadlineTimer;
+	/** Absent for a session that never connects (CoAP): nothing to retry. */
+	readonly #reconnect: Reconnect | undefined;
+	#datagram: Datagram | undefined;
+	#ready = false;
+	#stopped = true;
+	/** When the next connection attempt is due (-1: none waits). */
+	#retryAt = -1;
+
+	constructor(board: Board, session: S, binding: DatagramBinding, reconnect?: ReconnectOptions) {
+		this.board = board;
+		this.session = session;
+		this.#binding = binding;
+		this.#reconnect = reconnect && new Reconnect(reconnect);
+		this.#deadline = new DeadlineTimer(board, () => this.#fire());
+	}
+
+	/** The local port actually bound (0 until ready). */
+	get port(): number {
+		return this.#datagram?.port ?? 0;
+	}
+
+	/** Reconnect attempts made since the last healthy connection. */
+	get reconnectAttempt(): number {
+		return this.#reconnect?.attempt ?? 0;
+	}
+
+	protected get ready(): boolean {
+		return this.#ready;
+	}
+
+	protected get stopped(): boolean {
+		return this.#stopped;
+	}
+
+	/** The session's events, drained once per service. */
+	protected abstract dispatch(): void;
+
+	/** The endpoint is bound: the owner may go on (connect, run what waited). */
+	protected abstract bound(): void;
+
+	/** The endpoint could not be bound; it is gone (`open` makes a new one). */
+	protected abstract bindFailed(error: Error): void;
+
+	/** A retry came due (`retryLater`) with the endpoint bound; the driver opens it again first after a bind failure. */
+	protected abstract retry(): void;
+
+	/** Opens (or, after a bind failure, opens again) the endpoint; `bound` follows. */
+	protected open(): void {
+		const board = this.board;
+		this.#stopped = false;
+		this.#datagram = board.openDatagram({
+			port: this.#binding.port,
+			address: this.#binding.address,
+			onMessage: (bytes, address, port) => {
+				if (this.#stopped) return;
+				this.session.received(bytes, { address, port }, board.now());
+				this.service();
+			},
+			onReady: () => {
+				this.#ready = true;
+				if (!this.#stopped) this.bound();
+			},
+			onError: (error) => {
+				if (this.#stopped) return;
+				this.#datagram = undefined;
+				this.#ready = false;
+				this.bindFailed(error);
+			},
+		});
+	}
+
+	/** Sends what the session wants sent, passes its events on, sends the answers, re-arms the timer. */
+	service(): void {
+		this.#flush();
+		this.dispatch();
+		this.#flush();
+		this.#arm();
+	}
+
+	/** The session connected: the link counts as up for the backoff. */
+	protected online(): void {
+		this.#reconnect?.online(this.board.now());
+	}
+
+	/** The link was lost: `retry` comes after the backoff, or `minWait` ms if that is longer. */
+	protected retryLater(minWait: number): void {
+		const reconnect = this.#reconnect;
+		if (!reconnect || this.#stopped) return;
+		this.#retryAt = this.board.now() + Math.max(minWait, reconnect.next());
+		this.#arm();
+	}
+
+	/** The link ended at now: a healthy one forgets earlier attempts (before `retryLater`). */
+	protected lost(): void {
+		this.#reconnect?.lost(this.board.now());
+	}
+
+	/** Stops: runs `goodbye` (the session queues its farewell) when given and bound, sends it, closes the endpoint. */
+	protected halt(goodbye?: (now: number) => void): boolean {
+		if (this.#stopped) return false;
+		this.#stopped = true;
+		this.#retryAt = -1;
+		this.#deadline.clear();
+		if (this.#ready && goodbye) {
+			goodbye(this.board.now());
+			this.#flush();
+		}
+		this.#datagram?.close();
+		this.#datagram = undefined;
+		this.#ready = false;
+		return true;
+	}
+
+	#flush(): void {
+		const datagram = this.#datagram;
+		// Until the endpoint is bound what the session sends waits in it (a restored client may ask at once).
+		if (!datagram || !this.#ready) return;
+		const session = this.session;
+		for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
+	}
+
+	#fire(): void {
+		const now = this.board.now();
+		this.session.tick(now);
+		if (this.#retryAt >= 0 && now >= this.#retryAt) {
+			this.#retryAt = -1;
+			if (!this.#datagram) this.open();
+			else if (this.#ready) this.retry();
+		}
+		this.service();
+	}
+
+	#arm(): void {
+		if (this.#stopped) return;
+		const next = this.session.nextTimeout();
+		this.#deadline.arm(this.#retryAt < 0 ? next : Math.min(next ?? Infinity, this.#retryAt));
+	}
+}

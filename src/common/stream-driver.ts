@@ -1,0 +1,249 @@
+/**
+ * The loop that runs a StreamSession (MQTT) over a board's stream, written once: send what
+ * the session queued (one write per service, so a burst leaves as one segment), hand its
+ * events to the owner's `dispatch`, keep one timer at the next deadline, and after a lost
+ * link connect again with backoff (reconnect.ts) until stopped.
+ *
+ * It also keeps the link honest about the peer's reading. A broker that stops reading
+ * leaves our bytes in the board (`Stream.unwritten`): past `maxUnwritten` bytes, or when
+ * the backlog has not drained for `drainTimeout` ms, the link ends with WRITE_STALLED
+ * and what was unwritten is dropped, so a dead peer can neither fill the heap nor hold the
+ * link open while its own bytes still arrive.
+ */
+import type { Board, Stream, TlsOptions } from "./board";
+import { DeadlineTimer } from "./deadline-timer";
+import { ProtocolError } from "./errors";
+import { Reconnect, type ReconnectOptions } from "./reconnect";
+import type { StreamSession } from "./session";
+
+export interface StreamTarget {
+	readonly host: string;
+	readonly port: number;
+	/** Present for TLS, with certificate verification. */
+	readonly tls?: TlsOptions;
+}
+
+export abstract class StreamDriver<S extends StreamSession> {
+	readonly session: S;
+	protected readonly board: Board;
+	readonly #reconnect: Reconnect;
+	readonly #deadline: DeadlineTimer;
+	#stream: Stream | undefined;
+	/** The board said the stream is connected: writes may go. */
+	#open = false;
+	#stopped = true;
+	#servicePending = false;
+	/** When the next connection attempt is due (-1: none waits). */
+	#retryAt = -1;
+	/** Since when bytes have waited unwritten in the board (-1: none, or they drained). */
+	#backlogSince = -1;
+
+	constructor(board: Board, session: S, reconnect: ReconnectOptions) {
+		this.board = board;
+		this.session = session;
+		this.#reconnect = new Reconnect(reconnect);
+		this.#deadline = new DeadlineTimer(board, () => this.#fire());
+	}
+
+	/** Where to connect (read at each attempt). */
+	protected abstract get target(): StreamTarget;
+
+	/** Bytes the board may hold unwritten before the link is given up. */
+	protected abstract get maxUnwritten(): number;
+
+	/** How long a backlog may stand without draining, in ms. */
+	protected abstract get drainTimeout(): number;
+
+	/** Reconnect attempts made since the last healthy connection. */
+	get reconnectAttempt(): number {
+		return this.#reconnect.attempt;
+	}
+
+	/** Starts connecting; from then on the driver reconnects by itself until `stop`. */
+	start(): void {
+		if (!this.#stopped) return;
+		this.#stopped = false;
+		this.#connect();
+	}
+
+	/** The session's events, drained once per service (pollEvent until undefined). */
+	protected abstract dispatch(): void;
+
+	/** A link ended; `error` says why, or undefined once stopped. */
+	protected abstract disconnected(error?: Error): void;
+
+	/** The session is connected (its CONNACK came): the link counts as up for the backoff. */
+	protected online(): void {
+		this.#reconnect.online(this.board.now());
+	}
+
+	/**
+	 * Stops reconnecting: runs `goodbye` (the session queues its farewell) while a link is
+	 * open, sends it, and closes the link. False when it was stopped already.
+	 */
+	protected halt(goodbye: (now: number) => void): boolean {
+		if (this.#stopped) return false;
+		this.#stopped = true;
+		this.#retryAt = -1;
+		this.#deadline.clear();
+		if (this.#stream) {
+			goodbye(this.board.now());
+			this.service();
+			this.#stream?.close();
+		}
+		return true;
+	}
+
+	/**
+	 * Services once the caller's synchronous work is done: a burst of requests then leaves
+	 * as one write (one TCP segment, one radio burst) instead of one write per message.
+	 */
+	protected serviceSoon(): void {
+		if (this.#servicePending) return;
+		this.#servicePending = true;
+		Promise.resolve().then(() => {
+			this.#servicePending = false;
+			this.service();
+		});
+	}
+
+	/** Writes what the session wants sent, acts on its events, and re-arms the timer. */
+	protected service(): void {
+		const stream = this.#stream;
+		if (stream && this.#open) {
+			this.#flush(stream);
+			if (this.#overflowing(stream)) return;
+		}
+		this.dispatch();
+		this.#arm();
+	}
+
+	/** Ends the link the session asked to end: what it queued goes first (a DISCONNECT, say). */
+	protected endLink(error?: ProtocolError): void {
+		const stream = this.#stream;
+		if (!stream) return;
+		if (this.#open) {
+			this.#flush(stream);
+			if (this.#overflowing(stream)) return;
+		}
+		this.#drop(stream, error, false);
+	}
+
+	#connect(): void {
+		const board = this.board;
+		const target = this.target;
+		let stream: Stream | undefined;
+		const current = () => stream !== undefined && stream === this.#stream;
+		stream = this.#stream = board.connectStream({
+			host: target.host,
+			port: target.port,
+			tls: target.tls,
+			onConnect: () => {
+				if (!current()) return;
+				this.#open = true;
+				this.session.open(board.now());
+				this.service();
+			},
+			onData: (bytes) => {
+				if (!current()) return;
+				this.session.received(bytes, board.now());
+				this.service();
+			},
+			onClose: (error) => {
+				if (!current()) return;
+				this.#closed(error);
+			},
+		});
+	}
+
+	/** One write per service: many small packets go out as one segment. */
+	#flush(stream: Stream): void {
+		const session = this.session;
+		const first = session.pollTransmit();
+		if (!first) return;
+		// A backlog that emptied since the last write was a slow peer, not a stalled one.
+		if (this.#backlogSince >= 0 && stream.unwritten === 0) this.#backlogSince = -1;
+		let next = session.pollTransmit();
+		if (!next) stream.write(first);
+		else {
+			const chunks = [first];
+			let total = first.length;
+			for (; next; next = session.pollTransmit()) {
+				chunks.push(next);
+				total += next.length;
+			}
+			const joined = new Uint8Array(total);
+			let offset = 0;
+			for (const chunk of chunks) {
+				joined.set(chunk, offset);
+				offset += chunk.length;
+			}
+			stream.write(joined);
+		}
+		if (this.#backlogSince < 0 && stream.unwritten > 0) this.#backlogSince = this.board.now();
+	}
+
+	/** Past the cap, the peer is not reading: the link ends at once, its backlog dropped. */
+	#overflowing(stream: Stream): boolean {
+		const unwritten = stream.unwritten;
+		if (unwritten === 0 || unwritten <= this.maxUnwritten) return false;
+		this.#stalled(stream);
+		return true;
+	}
+
+	/** The peer stopped reading: the link ends, and what it never read is dropped. */
+	#stalled(stream: Stream): void {
+		this.#drop(stream, new ProtocolError("WRITE_STALLED", `${stream.unwritten} bytes unwritten: the peer stopped reading`), true);
+	}
+
+	#fire(): void {
+		const now = this.board.now();
+		if (this.#retryAt >= 0) {
+			if (now < this.#retryAt) this.#arm();
+			else {
+				this.#retryAt = -1;
+				if (!this.#stopped) this.#connect();
+			}
+			return;
+		}
+		const stream = this.#stream;
+		if (stream && this.#backlogSince >= 0 && now - this.#backlogSince >= this.drainTimeout) {
+			if (stream.unwritten > 0) return this.#stalled(stream);
+			this.#backlogSince = -1;
+		}
+		this.session.tick(now);
+		this.service();
+	}
+
+	#arm(): void {
+		if (this.#stopped) return this.#deadline.clear();
+		let at = this.#retryAt >= 0 ? this.#retryAt : this.session.nextTimeout();
+		if (this.#backlogSince >= 0) at = Math.min(at ?? Infinity, this.#backlogSince + this.drainTimeout);
+		this.#deadline.arm(at);
+	}
+
+	/**
+	 * Closes the link ourselves. The stream is forgotten first: whatever the board reports
+	 * about a close we asked for is not news, and our reason (a keep-alive timeout, a
+	 * stalled write) is the one to tell.
+	 */
+	#drop(stream: Stream, error: ProtocolError | undefined, discard: boolean): void {
+		this.#stream = undefined;
+		stream.close(discard);
+		this.#closed(error);
+	}
+
+	#closed(error?: Error): void {
+		const board = this.board;
+		this.#stream = undefined;
+		this.#open = false;
+		this.#backlogSince = -1;
+		this.session.closed();
+		this.#deadline.clear();
+		this.#reconnect.lost(board.now());
+		this.disconnected(this.#stopped ? undefined : (error ?? new ProtocolError("CONNECTION_LOST", "the peer closed the connection")));
+		if (this.#stopped) return;
+		this.#retryAt = board.now() + this.#reconnect.next();
+		this.#arm();
+	}
+}

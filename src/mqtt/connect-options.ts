@@ -1,0 +1,37 @@
+/**
+ * What a session is configured with: the CONNECT packet's fields (MQTT 3.1.2, 3.1.3) and
+ * the limits on every table the session keeps.
+ */
+import type { SessionState } from "./state";
+import type { Will } from "./packet";
+
+export interface SessionOptions {
+	/** Empty with a clean session: an id is generated (3.1.3.1). */
+	readonly clientId: string;
+	readonly cleanSession: boolean;
+	/** Seconds; 0 turns keep-alive off. */
+	readonly keepAlive: number;
+	readonly will?: Will;
+	readonly username?: string;
+	readonly password?: Uint8Array;
+	/** Largest packet accepted or sent, in bytes (default 8 KiB). */
+	readonly maxPacketSize?: number;
+	/** QoS 1/2 messages awaiting acknowledgement at once (default 16). */
+	readonly inflightWindow?: number;
+	/** Messages waiting for a connection or a window slot (default 100). */
+	readonly maxQueued?: number;
+	/**
+	 * Incoming QoS 2 messages whose PUBREL has not arrived (default 32, about 64 slots at
+	 * most). MQTT 3.1.1 has no way to refuse one more, so a broker past it gets DISCONNECT
+	 * and the link closes (a TABLE_FULL close event). It must exceed the broker's own
+	 * window (mosquitto's max_inflight_messages is 20 by default, EMQX's 32): a burst
+	 * arrives in one read, before any PUBREC has gone out to let the broker release. A
+	 * client subscribed at QoS 2 to a broker without a window sizes it to its bursts.
+	 */
+	readonly maxAwaitingRelease?: number;
+	/** How long to wait for CONNACK, in ms (default 10 s). */
+	readonly connectTimeout?: number;
+	/** State saved by `exportState` (for instance across deep sleep). */
+	readonly state?: SessionState;
+	readonly random?: () => number;
+}

@@ -1,0 +1,159 @@
+/**
+ * Outgoing QoS flows (MQTT 4.3, 4.4, 4.6): messages waiting to be sent, and QoS 1/2
+ * messages in flight until PUBACK, or PUBREC then PUBCOMP. In-flight messages are held as
+ * their encoded PUBLISH (one allocation each) and resent by setting the DUP bit; on a
+ * new connection PUBLISHes go again in their original order and PUBRELs in PUBREC order.
+ * QoS 0 messages are only ever queued while there is no connection (session.ts sends
+ * them straight away otherwise).
+ */
+import { ProtocolError } from "../common/errors";
+import { Fifo } from "../common/fifo";
+import { PUBREL, type QoS } from "./packet";
+import type { Transmit } from "./transmit";
+
+export type Done = (error?: ProtocolError) => void;
+
+export interface Outgoing {
+	/** The encoded PUBLISH; its packet id bytes are patched when it enters the window. */
+	readonly packet: Uint8Array;
+	readonly qos: QoS;
+	packetId: number;
+	/** QoS 2: PUBREC received and PUBREL sent; waiting for PUBCOMP. */
+	released: boolean;
+	sent: boolean;
+	done?: Done;
+}
+
+const DUP = 0x08;
+
+/** Writes a packet that is its type and a packet identifier (PUBACK, PUBREC, PUBREL, PUBCOMP). */
+export function sendAck(out: Transmit, type: number, packetId: number): void {
+	const chunk = out.reserve(4);
+	const at = out.offset;
+	chunk[at] = (type << 4) | (type === PUBREL ? 2 : 0);
+	chunk[at + 1] = 2;
+	chunk[at + 2] = packetId >> 8;
+	chunk[at + 3] = packetId & 0xff;
+	out.commit(4);
+}
+
+export class Inflight {
+	/** QoS 1/2 messages in flight, by packet id, in (re)send order. */
+	readonly messages = new Map<number, Outgoing>();
+	/** Messages not yet sent. */
+	readonly queue = new Fifo<Outgoing>();
+	readonly #window: number;
+	readonly #maxQueued: number;
+
+	constructor(window: number, maxQueued: number) {
+		this.#window = window;
+		this.#maxQueued = maxQueued;
+	}
+
+	add(packet: Uint8Array, qos: QoS, done?: Done): void {
+		if (this.queue.length >= this.#maxQueued) throw new ProtocolError("QUEUE_FULL", `${this.#maxQueued} messages already wait`);
+		this.queue.push({ packet, qos, packetId: 0, released: false, sent: false, done });
+	}
+
+	/** Sends queued messages while the window has room; `allocate` gives a free packet id. */
+	drain(out: Transmit, allocate: () => number): void {
+		const queue = this.queue;
+		for (let message = queue.peek(); message; message = queue.peek()) {
+			if (message.qos > 0) {
+				if (this.messages.size >= this.#window) return;
+				queue.shift();
+				const packetId = (message.packetId = allocate());
+				const packet = message.packet;
+				// The packet id sits just before the payload, after the topic (3.3.2).
+				const at = packetIdOffset(packet);
+				packet[at] = packetId >> 8;
+				packet[at + 1] = packetId & 0xff;
+				this.messages.set(packetId, message);
+				transmit(out, message);
+			} else {
+				queue.shift();
+				out.push(message.packet);
+				takeDone(message)?.();
+			}
+		}
+	}
+
+	/**
+	 * A new connection: resend what is in flight. With a clean session (3.1.2-6) a QoS 2
+	 * message whose PUBREC came back is the broker's: never published again (4.3.3-1), it
+	 * is done; one not yet acknowledged starts over as a first delivery (DUP 0).
+	 */
+	resend(out: Transmit, cleanSession: boolean): void {
+		for (const [packetId, message] of this.messages) {
+			if (cleanSession) {
+				if (message.released) {
+					this.messages.delete(packetId);
+					takeDone(message)?.();
+					continue;
+				}
+				message.packet[0] &= ~DUP;
+				message.sent = false;
+			}
+			transmit(out, message);
+		}
+	}
+
+	/**
+	 * PUBACK (`type` 4), PUBREC (5) or PUBCOMP (7) for `packetId`: true when it completed a
+	 * message (the window has room again). A PUBREC is answered by the caller, known or not.
+	 */
+	acknowledged(type: number, packetId: number): boolean {
+		const message = this.messages.get(packetId);
+		if (!message || message.qos !== (type === 4 ? 1 : 2)) return false;
+		if (type === 5) {
+			if (!message.released) {
+				message.released = true;
+				// To the back: PUBRELs are resent in PUBREC order (4.6).
+				this.messages.delete(packetId);
+				this.messages.set(packetId, message);
+			}
+			return false;
+		}
+		this.messages.delete(packetId);
+		takeDone(message)?.();
+		return true;
+	}
+
+	/** Completes every waiting callback with `error`; the messages stay (for exportState). */
+	failPending(error: ProtocolError): void {
+		for (const message of this.messages.values()) takeDone(message)?.(error);
+		for (const message of this.queue) takeDone(message)?.(error);
+	}
+
+	restore(packet: Uint8Array, released: boolean, queued: boolean): void {
+		const qos = ((packet[0] >> 1) & 3) as QoS;
+		if (queued) {
+			this.queue.push({ packet, qos, packetId: 0, released: false, sent: false });
+			return;
+		}
+		const at = packetIdOffset(packet);
+		const packetId = (packet[at] << 8) | packet[at + 1];
+		this.messages.set(packetId, { packet, qos, packetId, released, sent: true });
+	}
+}
+
+function transmit(out: Transmit, message: Outgoing): void {
+	if (message.released) return sendAck(out, PUBREL, message.packetId);
+	if (message.sent) message.packet[0] |= DUP;
+	message.sent = true;
+	out.push(message.packet);
+}
+
+/** Offset of the packet id in an encoded QoS 1/2 PUBLISH: after the fixed header and topic. */
+function packetIdOffset(packet: Uint8Array): number {
+	let i = 1;
+	while (packet[i] & 0x80) i++;
+	i++;
+	return i + 2 + ((packet[i] << 8) | packet[i + 1]);
+}
+
+function takeDone(message: Outgoing): Done | undefined {
+	const done = message.done;
+	message.done = undefined;
+	return done;
+}

@@ -1,0 +1,110 @@
+/**
+ * Subscriptions (MQTT 3.8 - 3.11): the filters the application wants, which of them the
+ * broker acknowledged, and the SUBSCRIBE / UNSUBSCRIBE requests awaiting SUBACK or
+ * UNSUBACK, by packet id. The broker forgets them with the session (session present 0):
+ * then every acknowledged filter is requested again.
+ */
+import { ProtocolError } from "../common/errors";
+import { encode } from "./encode";
+import { SUBSCRIBE, SUBACK_FAILURE, UNSUBSCRIBE, type QoS, type Subscription } from "./packet";
+import type { Done } from "./inflight";
+import type { Transmit } from "./transmit";
+
+/** In `filters`: the broker acknowledged the filter. */
+export const ACTIVE = 4;
+
+export type SubscribeDone = (error: ProtocolError | undefined, returnCodes: readonly number[]) => void;
+
+interface Request {
+	/** Present for SUBSCRIBE. */
+	readonly subscriptions?: readonly Subscription[];
+	/** Present for UNSUBSCRIBE. */
+	readonly topics?: readonly string[];
+	readonly done?: SubscribeDone | Done;
+}
+
+export class Subscriptions {
+	/** Filters the application wants, to their QoS, plus ACTIVE once the broker acknowledged them (a number, not an object: 3 slots less each). */
+	readonly filters = new Map<string, number>();
+	/** Requests awaiting their acknowledgement, by packet id. */
+	readonly requests = new Map<number, Request>();
+
+	/** Of `subscriptions`, those not already active at their QoS, now marked wanted. */
+	wanted(subscriptions: readonly Subscription[]): Subscription[] {
+		const wanted: Subscription[] = [];
+		for (const s of subscriptions) {
+			if (this.filters.get(s.topic) === (s.qos | ACTIVE)) continue;
+			this.filters.set(s.topic, s.qos);
+			wanted.push(s);
+		}
+		return wanted;
+	}
+
+	request(packetId: number, request: Request, out: Transmit | undefined): void {
+		this.requests.set(packetId, request);
+		if (out) send(out, packetId, request);
+	}
+
+	/** A new connection: send every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo). */
+	resend(out: Transmit, cleanSession: boolean): void {
+		for (const [packetId, request] of this.requests) {
+			if (cleanSession && request.topics) {
+				this.requests.delete(packetId);
+				(request.done as Done | undefined)?.();
+			} else send(out, packetId, request);
+		}
+	}
+
+	/** The broker lost the session: every acknowledged filter, to request again. */
+	lost(): Subscription[] {
+		const lost: Subscription[] = [];
+		for (const [topic, s] of this.filters) {
+			if (s & ACTIVE) {
+				this.filters.set(topic, s & 3);
+				lost.push({ topic, qos: (s & 3) as QoS });
+			}
+		}
+		return lost;
+	}
+
+	suback(packetId: number, returnCodes: readonly number[]): void {
+		const request = this.requests.get(packetId);
+		const subscriptions = request?.subscriptions;
+		if (!subscriptions) return;
+		if (returnCodes.length !== subscriptions.length) throw new ProtocolError("PROTOCOL_VIOLATION", "SUBACK return codes do not match the SUBSCRIBE");
+		this.requests.delete(packetId);
+		let refused = "";
+		for (let i = 0; i < subscriptions.length; i++) {
+			const topic = subscriptions[i].topic;
+			const known = this.filters.get(topic);
+			if (returnCodes[i] === SUBACK_FAILURE) {
+				refused += (refused ? ", " : "") + topic;
+				if (known !== undefined && !(known & ACTIVE)) this.filters.delete(topic);
+			} else if (known !== undefined) this.filters.set(topic, known | ACTIVE);
+		}
+		const error = refused ? new ProtocolError("SUBSCRIPTION_REFUSED", `broker refused ${refused}`) : undefined;
+		(request.done as SubscribeDone | undefined)?.(error, returnCodes);
+	}
+
+	unsuback(packetId: number): void {
+		const request = this.requests.get(packetId);
+		if (!request?.topics) return;
+		this.requests.delete(packetId);
+		(request.done as Done | undefined)?.();
+	}
+
+	failPending(error: ProtocolError): void {
+		for (const [packetId, request] of this.requests) {
+			this.requests.delete(packetId);
+			(request.done as SubscribeDone | undefined)?.(error, []);
+		}
+	}
+}
+
+function send(out: Transmit, packetId: number, request: Request): void {
+	out.push(
+		request.subscriptions
+			? encode({ type: SUBSCRIBE, packetId, subscriptions: request.subscriptions })
+			: encode({ type: UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }),
+	);
+}

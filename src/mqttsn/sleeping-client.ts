@@ -1,0 +1,91 @@
+/**
+ * The sleeping client (MQTT-SN 6.14) and disconnecting (6.4): DISCONNECT with a duration
+ * puts the session to sleep at the gateway, which buffers messages for it; PINGREQ with
+ * the client id wakes it to collect them, and the PINGRESP after the last one puts it
+ * back to sleep. No PINGRESP to a waking PINGREQ means the gateway does not hold the
+ * session (it restarted, or matches clients by an address that changed): rather than
+ * waiting out Nretry and a reconnect backoff, longer than a wake, the client CONNECTs at
+ * once with its will and clean session false. Topic ids stay: one the gateway no longer
+ * knows is refused and registered again.
+ */
+import { ProtocolError } from "../common/errors";
+import { sendConnect } from "./connect";
+import { encode } from "./encode";
+import type { GatewayLink } from "./link";
+import * as sn from "./packet";
+
+/** The gateway may hold the sleeping session: a DISCONNECT now would end it. */
+export function asleepAtGateway(link: GatewayLink): boolean {
+	const state = link.state;
+	return state === "asleep" || state === "awake" || state === "waking";
+}
+
+export function sleep(link: GatewayLink, duration: number, now: number): void {
+	if (link.state !== "active") throw new ProtocolError("PROTOCOL_VIOLATION", `cannot sleep while ${link.state}`);
+	link.leaveActive();
+	link.state = "falling-asleep";
+	link.control = link.open(encode({ type: sn.DISCONNECT, duration }), sn.DISCONNECT, 0, false, now);
+}
+
+export function checkMessages(link: GatewayLink, now: number): void {
+	if (link.state !== "asleep") throw new ProtocolError("PROTOCOL_VIOLATION", `cannot collect messages while ${link.state}`);
+	link.state = "awake";
+	link.control = link.open(encode({ type: sn.PINGREQ, clientId: link.clientId }), sn.PINGRESP, 0, false, now);
+}
+
+/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
+export function disconnect(link: GatewayLink, now: number): void {
+	link.search?.stop();
+	switch (link.state) {
+		case "disconnected":
+		case "disconnecting":
+			return;
+		case "searching":
+			link.state = "disconnected";
+			return;
+		default:
+			link.leaveActive();
+			link.state = "disconnecting";
+			link.control = link.open(encode({ type: sn.DISCONNECT }), sn.DISCONNECT, 0, false, now);
+	}
+}
+
+export function onDisconnect(link: GatewayLink): boolean {
+	switch (link.state) {
+		case "falling-asleep":
+			link.control = undefined;
+			link.state = "asleep";
+			link.emit({ type: "asleep" });
+			return true;
+		case "disconnecting":
+			link.disconnected(undefined);
+			return true;
+		case "active":
+		case "awake":
+		case "connecting":
+		case "waking":
+			link.disconnected(new ProtocolError("CONNECTION_LOST", "the gateway sent DISCONNECT"));
+			return true;
+		default:
+			return false;
+	}
+}
+
+export function onPingresp(link: GatewayLink): boolean {
+	const control = link.control;
+	if (!control || control.expect !== sn.PINGRESP) return false;
+	link.control = undefined;
+	if (link.state === "awake") {
+		// Every buffered message has been delivered: back to sleep.
+		link.state = "asleep";
+		link.emit({ type: "asleep" });
+	}
+	return true;
+}
+
+/** The waking PINGREQ went unanswered `awakeRetries` times. */
+export function connectAgain(link: GatewayLink, now: number): void {
+	const tries = link.limits.awakeRetries + 1;
+	link.emit({ type: "reconnecting", reason: `no PINGRESP to ${tries} PINGREQs: the gateway does not hold this sleeping session` });
+	sendConnect(link, link.will !== undefined, false, true, now);
+}

@@ -1,0 +1,213 @@
+/**
+ * `xs.coap.*` rows: the CoAP client and server measured inside the XS engine through their
+ * public API, on a minimal board (a clock, one timer list, datagrams that keep what was
+ * sent without copying it), so the figures are the protocol's own:
+ * - a NON POST of a 64-byte reading to a collector, with the collector's 2.04 answer
+ *   delivered so the exchange ends and nothing is left behind (computrons, slots);
+ * - the server answering a CON GET /lamp from one client, a new message id each time and
+ *   the clock 20 s on, so the duplicate cache holds a steady dozen entries (computrons, slots);
+ * - a resident server with /lamp and one registered observer (live slots);
+ * - the `.xsb` bytes of src/coap, compiled as mcconfig does (tsc, then the SDK's xsc,
+ *   release) when MODDABLE names a built SDK.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { bundleForXs } from "../xs-bundle";
+import { XsMachine } from "../xsnap";
+import { row, type Row } from "./measure";
+import { DEVICE_SLOT_BYTES, perOperation } from "./xs-meter";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+const ENTRY = `
+import { CoapClient } from "./src/coap/client";
+import { CoapServer } from "./src/coap/server";
+import { encode } from "./src/coap/encode";
+import { CON, NON, GET, CHANGED, JSON_FORMAT, TEXT_PLAIN, EMPTY_BYTES } from "./src/coap/message";
+import { OBSERVE, URI_PATH, stringOption, uintOption } from "./src/coap/options";
+
+/** A board with only what CoAP uses: a clock, timers, and datagrams that keep what was sent. */
+class BenchBoard {
+	name = "bench";
+	time = 0;
+	timers = [];
+	datagrams = [];
+	now() { return this.time; }
+	epochMs() { return this.time; }
+	randomBytes(count) { return new Uint8Array(count); }
+	setTimer(callback, ms) { const timer = { at: this.time + ms, callback }; this.timers.push(timer); return timer; }
+	clearTimer(timer) { const i = this.timers.indexOf(timer); if (i >= 0) this.timers.splice(i, 1); }
+	advance(ms) {
+		this.time += ms;
+		for (let i = 0; i < this.timers.length; ) {
+			const timer = this.timers[i];
+			if (timer.at > this.time) { i++; continue; }
+			this.timers.splice(i, 1);
+			timer.callback();
+			i = 0;
+		}
+	}
+	resolve(host, callback) { callback(host); }
+	openDatagram(options) {
+		const datagram = { options, port: options.port || 40000, last: undefined, sent: 0, send(bytes) { this.last = bytes; this.sent++; }, close() {} };
+		this.datagrams.push(datagram);
+		// Bound on the next timer turn, as on a real board.
+		if (options.onReady) this.setTimer(() => options.onReady(), 0);
+		return datagram;
+	}
+	log() {}
+}
+
+const reading = new Uint8Array(64).map((_, i) => 48 + (i % 10));
+const COLLECTOR = "coap://127.0.0.1:5683/readings";
+
+// The client, and the collector's NON 2.04 for each POST (token and id patched in).
+const clientBoard = new BenchBoard();
+const client = new CoapClient(clientBoard, { random: () => 0.5 });
+clientBoard.advance(0);
+const clientSocket = clientBoard.datagrams[0];
+const answer = encode({ type: NON, code: CHANGED, messageId: 0, token: new Uint8Array(4), options: [], payload: EMPTY_BYTES });
+function postNon() {
+	client.post(COLLECTOR, reading, { contentFormat: JSON_FORMAT, confirmable: false });
+}
+function answerPost() {
+	const sent = clientSocket.last;
+	answer[2] = sent[2] ^ 0x80;
+	answer[3] = sent[3];
+	for (let i = 0; i < 4; i++) answer[4 + i] = sent[4 + i];
+	clientSocket.options.onMessage(answer, "127.0.0.1", 5683);
+}
+
+// The server with /lamp, and a client's CON GET /lamp (message id patched in).
+function lampServer(board) {
+	const server = new CoapServer(board, { port: 5683, random: () => 0.5 });
+	let on = false;
+	server.add("/lamp", {
+		attributes: { rt: "lamp", if: "core.a", ct: "0" },
+		observable: true,
+		accepts: [TEXT_PLAIN],
+		get: () => ({ payload: on ? "on" : "off", contentFormat: TEXT_PLAIN }),
+		put: () => { on = !on; server.changed("/lamp"); return {}; },
+	});
+	return server;
+}
+const serverBoard = new BenchBoard();
+const server = lampServer(serverBoard);
+serverBoard.advance(0);
+const serverSocket = serverBoard.datagrams[0];
+const get = encode({ type: CON, code: GET, messageId: 0, token: new Uint8Array([1, 2]), options: [stringOption(URI_PATH, "lamp")], payload: EMPTY_BYTES });
+let messageId = 0;
+function serveGet() {
+	messageId = (messageId + 1) & 0xffff;
+	get[2] = messageId >> 8;
+	get[3] = messageId & 0xff;
+	serverBoard.advance(20000);
+	serverSocket.options.onMessage(get, "127.0.0.1", 40001);
+}
+
+const operations = {
+	none: () => undefined,
+	"xs.coap.client.post.non": postNon,
+	"xs.coap.server.get": serveGet,
+};
+
+const host = globalThis;
+host.runBatch = (id, count) => {
+	const operation = operations[id];
+	if (!operation) throw new Error("no operation " + id);
+	for (let i = 0; i < count; i++) operation();
+};
+host.postNon = postNon;
+host.answerPost = answerPost;
+host.pendingPosts = () => client.transport.endpoint.pending;
+
+/** A server with /lamp and one observer registered by a CON GET with Observe 0. */
+host.residentServer = () => {
+	const board = new BenchBoard();
+	const resident = lampServer(board);
+	board.advance(0);
+	const register = encode({ type: CON, code: GET, messageId: 7, token: new Uint8Array([9, 9, 9, 9]), options: [uintOption(OBSERVE, 0), stringOption(URI_PATH, "lamp")], payload: EMPTY_BYTES });
+	board.datagrams[0].options.onMessage(register, "127.0.0.1", 40002);
+	board.datagrams[0].last = undefined;
+	host.kept = { board, resident };
+	return resident.observers("/lamp");
+};
+`;
+
+/**
+ * Bytes of bytecode for every module of src/coap, as mcconfig makes them: tsc (module
+ * preserve, es2025), then `xsc -e` without `-d` (release). Undefined without a built SDK.
+ */
+export function coapXsbBytes(sdk: string | undefined = process.env.MODDABLE): number | undefined {
+	const xsc = sdk ? join(sdk, "build/bin/lin/release/xsc") : undefined;
+	if (!xsc || !existsSync(xsc)) return undefined;
+	const folder = join(ROOT, "src/coap");
+	const dir = mkdtempSync(join(tmpdir(), "xsb-coap-"));
+	try {
+		const files = readdirSync(folder).filter((name) => name.endsWith(".ts")).map((name) => join(folder, name));
+		const program = ts.createProgram(files, { module: ts.ModuleKind.Preserve, target: ts.ScriptTarget.ES2025, outDir: dir, rootDir: join(ROOT, "src"), skipLibCheck: true, noEmitOnError: false });
+		program.emit();
+		let total = 0;
+		for (const file of files) {
+			const name = file.slice(folder.length + 1, -3);
+			const js = join(dir, "coap", `${name}.js`);
+			execFileSync(xsc, [js, "-e", "-o", dir, "-r", name], { stdio: "pipe" });
+			total += statSync(join(dir, `${name}.xsb`)).size;
+		}
+		return total;
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+export async function xsCoapRows(): Promise<Row[]> {
+	const xs = new XsMachine();
+	const rows: Row[] = [];
+	try {
+		await xs.evaluate(await bundleForXs(ENTRY, ROOT));
+		// A POST runs on in promise jobs, which XS drains at the end of each command: so each
+		// POST and each answer is its own command, less what an empty command costs.
+		const posts = 40;
+		const batch = async (steps: readonly string[]) => {
+			const before = (await xs.evaluate("gc()")).meter.currentHeapCount;
+			let computrons = 0;
+			let heap = before;
+			for (let i = 0; i < posts; i++)
+				for (const step of steps) {
+					const meter = (await xs.evaluate(step)).meter;
+					computrons += meter.compute;
+					heap = meter.currentHeapCount;
+				}
+			if (heap < before) throw new Error("a collection ran during the CoAP POST batch; make it smaller");
+			return { computrons, slots: heap - before };
+		};
+		await batch(["postNon()", "answerPost()"]);
+		const idle = await batch(["undefined", "undefined"]);
+		const post = await batch(["postNon()", "answerPost()"]);
+		const left = (await xs.evaluate("new Uint8Array([pendingPosts()]).buffer")).result[0];
+		if (left !== 0) throw new Error(`${left} POSTs were left unanswered: the bench measured queueing, not sending`);
+		const postComputrons = (post.computrons - idle.computrons) / posts;
+		const postSlots = (post.slots - idle.slots) / posts;
+		rows.push(row("xs.coap.client.post.non", "computrons per NON POST of 64 bytes and its 2.04", false, postComputrons, null, "<= 700"));
+		rows.push(row("xs.coap.client.post.non.slots", "slots per NON POST and its 2.04", false, postSlots, null, "<= 30"));
+		const serve = await perOperation(xs, "xs.coap.server.get", 50);
+		rows.push(row("xs.coap.server.get", "computrons per CON GET /lamp answered", false, serve.computrons, null, "<= 2,000"));
+		rows.push(row("xs.coap.server.get.slots", "slots per CON GET /lamp answered", false, serve.slots, null));
+		const before = (await xs.evaluate("gc()")).meter.currentHeapCount;
+		await xs.evaluate("residentServer()");
+		const after = (await xs.evaluate("gc()")).meter.currentHeapCount;
+		rows.push(row("xs.coap.server.heap", `live slots (${DEVICE_SLOT_BYTES} B each) of a server with /lamp and one observer`, false, after - before, null, "<= 150"));
+	} finally {
+		await xs.close();
+	}
+	const xsb = coapXsbBytes();
+	if (xsb === undefined) rows.push({ ...row("xs.coap.xsb", "bytes of src/coap bytecode (release): needs MODDABLE", false, 0, null, "<= 20 KB"), ratio: null });
+	else rows.push(row("xs.coap.xsb", "bytes of src/coap bytecode (release, xsc)", false, xsb, null, "<= 20 KB"));
+	return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) for (const r of await xsCoapRows()) console.log(`${r.id}: ${Math.round(r.ours * 10) / 10} ${r.unit}${r.target ? ` [target ${r.target}]` : ""}`);
