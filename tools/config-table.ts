@@ -11,7 +11,8 @@ import { ANY, COAP, CONTEXTUAL, KEYS, MQTT, MQTTSN, parseRow, SECRET, type KeyRo
 import { KEY_DOCS, RULE_DOCS, type KeyDoc, type Section } from "./config-docs";
 
 export const README_PATH = fileURLToPath(new URL("../README.md", import.meta.url));
-export const MANIFEST_PATH = fileURLToPath(new URL("../manifest.json", import.meta.url));
+/** The manifests' "config" part, which every image includes (manifest.json, manifest_tls.json). */
+export const MANIFEST_PATH = fileURLToPath(new URL("../manifests/config.json", import.meta.url));
 export const SECTIONS: readonly (Section | "rules")[] = ["main", "rules", "mqttsn", "device", "coap"];
 
 const ROWS: readonly KeyRow[] = KEYS.map(parseRow);

@@ -6,11 +6,11 @@
  *   npm start [-- --broker mqtt://host:port | mqtts://host:port] [--port 1883]
  *                [--mode always-on|sleepy] [--dht22 temperature=21.4,...] [--set key=value]...
  *                [--protocol mqtt | mqttsn] [--gateway udp://host:port]
- *   npm start -- --protocol coap [--coap-port 5683] [--collector coap://host:port/path]
+ *   npm start -- --protocol coap [--mode always-on|sleepy] [--coap-port 5683] [--collector coap://host:port/path]
  *
- * --protocol mqttsn runs the host MQTT-SN gateway too (launcher/mqttsn.ts), unless
- * --gateway names an external one; --protocol coap runs the device's CoAP server and a
- * collector instead of a broker (launcher/coap.ts).
+ * Every protocol runs in every mode (launcher/plan.ts). --protocol mqttsn runs the host
+ * MQTT-SN gateway too (launcher/mqttsn.ts), unless --gateway names an external one;
+ * --protocol coap runs a collector instead of a broker (launcher/coap.ts).
  *
  * Ctrl-C or SIGTERM stops the firmware cleanly ("offline" retained, then DISCONNECT),
  * then the broker.
@@ -19,7 +19,8 @@ import { parseArgs } from "node:util";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./launcher/broker";
 import { startFirmware, type FirmwareEvent } from "./launcher/firmware";
 import { startMqttSnTransport, type MqttSnTransport } from "./launcher/mqttsn";
-import { runSleepyDevice, sleepyOverrides } from "./launcher/sleepy";
+import { startPlan } from "./launcher/plan";
+import { runSleepyDevice } from "./launcher/sleepy";
 import { createView } from "./launcher/view";
 import { manifestConfig } from "../boards/host/config";
 import { runCoapDemo } from "./launcher/coap";
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 		set: { type: "string", multiple: true, default: [] },
 		mode: { type: "string", default: "always-on" },
 		dht22: { type: "string" },
-		protocol: { type: "string", default: "mqtt" },
+		protocol: { type: "string" },
 		"coap-port": { type: "string", default: "5683" },
 		collector: { type: "string" },
 		gateway: { type: "string" },
@@ -39,8 +40,10 @@ const { values } = parseArgs({
 });
 
 const view = createView(process.stdout.isTTY === true);
-const overrides = values.mode === "sleepy" ? sleepyOverrides(values.set ?? []) : (values.set ?? []);
-if (values.protocol === "coap") await runCoapDemo({ view, port: Number(values["coap-port"]), collector: values.collector, overrides });
+// --gateway alone means MQTT-SN.
+const plan = startPlan({ ...values, protocol: values.protocol ?? (values.gateway ? "mqttsn" : "mqtt") }, manifestConfig());
+const { overrides } = plan;
+if (plan.protocol === "coap") await runCoapDemo({ view, port: Number(values["coap-port"]), collector: values.collector, overrides, sleepy: plan.sleepy });
 const lampTopic = String(overrides.find((o) => o.startsWith("lampTopic="))?.slice(10) || manifestConfig().lampTopic || "home/office/lamp");
 
 let broker: EmbeddedBroker | undefined;
@@ -54,7 +57,7 @@ const brokerPort = port || (brokerUrl.startsWith("mqtts:") ? "8883" : "1883");
 
 const onEvent = (event: FirmwareEvent, line: string) => view.event(event, line);
 const mqttsn: MqttSnTransport | undefined =
-	values.protocol === "mqttsn" || values.gateway ? await startMqttSnTransport(brokerUrl, values.gateway, onEvent) : undefined;
+	plan.protocol === "mqttsn" ? await startMqttSnTransport(brokerUrl, values.gateway, onEvent, plan.predefinedTopics) : undefined;
 
 view.ready({
 	broker: brokerUrl,
@@ -69,7 +72,7 @@ view.ready({
 
 const transport = mqttsn ? mqttsn.firmwareArgs : ["--broker", brokerUrl];
 const firmwareArgs = [...transport, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : [])];
-const firmware = values.mode === "sleepy" ? runSleepyDevice(firmwareArgs, onEvent) : startFirmware(firmwareArgs, onEvent);
+const firmware = plan.sleepy ? runSleepyDevice(firmwareArgs, onEvent) : startFirmware(firmwareArgs, onEvent);
 
 let stopping = false;
 const shutdown = async () => {

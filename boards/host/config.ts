@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { RawConfig } from "../../src/app/config-reader";
 
-export const MANIFEST_PATH = new URL("../../manifest.json", import.meta.url);
+/** The manifests' "config" part (manifests/config.json), which every image includes. */
+export const MANIFEST_PATH = new URL("../../manifests/config.json", import.meta.url);
 
 export function manifestConfig(): Record<string, unknown> {
 	const manifest = JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) as { config?: Record<string, unknown> };

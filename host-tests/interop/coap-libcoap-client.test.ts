@@ -9,7 +9,11 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ROOT } from "../../tools/launcher/firmware";
 import { HostBoard } from "../../boards/host/board";
 import { startFirmware } from "../../src/app/firmware";
-import type { CoapFirmware } from "../../src/app/coap-lamp";
+import type { RunningDevice } from "../../src/app/always-on";
+import type { CoapUplink } from "../../src/app/adapters/coap";
+
+/** The always-on CoAP device, its server within reach. */
+type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
 import { CoapClient } from "../../src/coap/client";
 import { parseLinkFormat } from "../../src/coap/link-format";
 import { coapClient } from "../../testkit/peers/libcoap";
@@ -26,7 +30,7 @@ describeWithPeers("CoAP interop: libcoap client, our server", ["coap-client-notl
 	beforeAll(async () => {
 		const port = await freeUdpPort();
 		app = startFirmware(board, { protocol: "coap", coapPort: port, lampPin: 7 }, { wifi: false }) as CoapFirmware;
-		app.server.add("/blob", {
+		app.uplink.server.add("/blob", {
 			get: () => ({ payload: stored, contentFormat: 42 }),
 			put: (request) => {
 				stored = request.payload.slice();
@@ -52,7 +56,7 @@ describeWithPeers("CoAP interop: libcoap client, our server", ["coap-client-notl
 		let output = "";
 		const observing = coapClient(["-B", "6", "-s", "4", `${url}/lamp`], undefined, (stdout) => (output = stdout));
 		const ours = new CoapClient(board);
-		await waitFor(() => app.server.observers("/lamp") === 1, { what: "libcoap registered" });
+		await waitFor(() => app.uplink.server.observers("/lamp") === 1, { what: "libcoap registered" });
 		await ours.put(`${url}/lamp`, "on");
 		await waitFor(() => output === "offon", { what: `libcoap printing the "on" notification` });
 		await ours.put(`${url}/lamp`, "off");

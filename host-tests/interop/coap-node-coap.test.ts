@@ -7,7 +7,11 @@ import coap from "coap";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { startFirmware } from "../../src/app/firmware";
-import type { CoapFirmware } from "../../src/app/coap-lamp";
+import type { RunningDevice } from "../../src/app/always-on";
+import type { CoapUplink } from "../../src/app/adapters/coap";
+
+/** The always-on CoAP device, its server within reach. */
+type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
 import { CoapClient, responseText } from "../../src/coap/client";
 import { parseLinkFormat } from "../../src/coap/link-format";
 import { freeUdpPort, waitForCoap } from "../../testkit/peers/ports";

@@ -9,7 +9,11 @@ import { FakeBoard } from "../../testkit/portable/fake-board";
 import { run, settle } from "../../testkit/portable/coap-wire";
 import { parseConfig } from "../../src/app/config";
 import { startFirmware } from "../../src/app/firmware";
-import type { CoapFirmware } from "../../src/app/coap-lamp";
+import type { RunningDevice } from "../../src/app/always-on";
+import type { CoapUplink } from "../../src/app/adapters/coap";
+
+/** The always-on CoAP device, its server within reach. */
+type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
 import { CoapClient, responseText } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
 import * as m from "../../src/coap/message";
@@ -59,7 +63,7 @@ describe("CoAP firmware", () => {
 		const { board, app, client, posts } = start();
 		await run(board, 100);
 		check((await settle(board, client.get(`${device}/sensors/dht22`))).status).toBe("5.03");
-		void app.sendReading('{"t":21.5,"h":40.1,"ts":1764000000}');
+		void app.uplink.publishReading('{"t":21.5,"h":40.1,"ts":1764000000}');
 		await run(board, 100);
 		const response = await settle(board, client.get(`${device}/sensors/dht22`));
 		check([response.status, response.contentFormat]).toEqual(["2.05", m.JSON_FORMAT]);

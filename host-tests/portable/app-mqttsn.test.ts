@@ -6,6 +6,7 @@ import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
 import { text } from "./bytes";
 import { FakeBoard, type FakeDatagram } from "../../testkit/portable/fake-board";
+import { settle } from "../../testkit/portable/device-board";
 import { parseConfig, type MqttSnFirmwareConfig } from "../../src/app/config";
 import { startFirmware } from "../../src/app/firmware";
 import { decode } from "../../src/mqttsn/decode";
@@ -79,7 +80,7 @@ class GatewaySide {
 }
 
 describe("Lamp over MQTT-SN", () => {
-	it("connects with the will, subscribes, publishes status and state, and switches on a command", () => {
+	it("connects with the will, subscribes, publishes status and state, and switches on a command", async () => {
 		const board = new FakeBoard();
 		startFirmware(board, { protocol: "mqttsn", gateway: "udp://127.0.0.1:10000", lampPin: 4, clientId: "lamp", qos: "1" }, { wifi: false });
 		board.advance(0);
@@ -108,6 +109,8 @@ describe("Lamp over MQTT-SN", () => {
 		}
 		check(published).toEqual(["home/office/lamp/status=online", "home/office/lamp/state=off"]);
 		check(board.events("connected")).toHaveLength(1);
+		// The acknowledged "off" frees the state's one slot (latest-value.ts) once its promise settles.
+		await settle();
 
 		gateway.send({ type: sn.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 1, msgId: 500, data: text("on") });
 		check(board.outputs.get(4)).toBe(1);

@@ -5,8 +5,7 @@
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import * as sn from "../../src/mqttsn/packet";
-import { sleepDuration } from "../../src/app/sleepy-mqttsn";
-import { SLEEPY_MQTTSN_PORT } from "../../src/app/sleepy-mqttsn-timing";
+import { sleepDuration, SLEEPY_MQTTSN_PORT } from "../../src/app/sleepy-mqttsn-timing";
 import { DeviceBoard, FakePower, run } from "../../testkit/portable/device-board";
 import { MiniGateway } from "../../testkit/portable/mini-gateway";
 import { expectConfigError } from "./errors";

@@ -24,17 +24,51 @@ export interface Manifest extends Section {
 
 const list = (value: OneOrMany | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-export function readManifest(): Manifest {
-	const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as Manifest;
-	// The project's own parts (manifests/*.json), merged as mcconfig does: their paths are relative to the part.
-	for (const part of list(manifest.include).filter((p) => !p.startsWith("$("))) {
-		const section = JSON.parse(readFileSync(join(ROOT, part), "utf8")) as Section;
-		const base = dirname(part);
-		const modules = (manifest.modules ??= {});
-		for (const [name, target] of Object.entries(section.modules ?? {})) modules[name] = list(target).map((t) => (t.startsWith("$(") ? t : "./" + posix.join(base, t)));
-		manifest.preload = [...list(manifest.preload), ...list(section.preload)];
+/** The images the project builds: every one is checked. */
+export const IMAGES = ["manifest.json", "manifest_tls.json"] as const;
+
+/**
+ * `file`'s manifest with the project's own includes (manifests/*.json) merged in, as
+ * mcconfig merges them: modules and preloads of every part together, paths made
+ * relative to ROOT, platform sections merged by platform. SDK includes ("$(...)") stay
+ * listed in `include`.
+ */
+export function readManifest(file = "manifest.json"): Manifest {
+	const merged: Manifest = {};
+	mergeInto(merged, file, new Set());
+	return merged;
+}
+
+function mergeInto(target: Manifest, file: string, seen: Set<string>): void {
+	if (seen.has(file)) return;
+	seen.add(file);
+	const manifest = JSON.parse(readFileSync(join(ROOT, file), "utf8")) as Manifest;
+	const dir = dirname(file);
+	for (const include of list(manifest.include)) {
+		if (include.startsWith("$(")) target.include = [...list(target.include), include];
+		else mergeInto(target, posix.join(dir, include), seen);
 	}
-	return manifest;
+	mergeSection(target, manifest, dir);
+	for (const [platform, section] of Object.entries(manifest.platforms ?? {})) {
+		target.platforms ??= {};
+		const own = (target.platforms[platform] ??= {});
+		for (const include of list(section.include)) {
+			if (include.startsWith("$(")) own.include = [...list(own.include), include];
+			else throw new Error(`${file}: platform ${platform} includes a project manifest, which this model does not follow`);
+		}
+		mergeSection(own, section, dir);
+	}
+}
+
+function mergeSection(target: Section, section: Section, dir: string): void {
+	const local = (path: string) => (path.startsWith("./") || path.startsWith("../") ? posix.join(dir, path) : path);
+	for (const [name, targets] of Object.entries(section.modules ?? {})) {
+		target.modules ??= {};
+		target.modules[name] = [...list(target.modules[name]), ...list(targets).map(local)];
+	}
+	if (section.preload !== undefined) target.preload = [...list(target.preload), ...list(section.preload)];
+	if (section.config !== undefined) target.config = { ...target.config, ...section.config };
+	if (section.error !== undefined) target.error = section.error;
 }
 
 /** The sections mcconfig merges for `platform`: the top level and the platform's own. */
@@ -43,11 +77,31 @@ export function sections(manifest: Manifest, platform: string): Section[] {
 	return own ? [manifest, own] : [manifest];
 }
 
-/** The project's modules on `platform`: module name -> source file (relative to ROOT). */
-export function projectModules(manifest: Manifest, platform: string): Map<string, string> {
+/** Project files a section excludes ("~"), without their extension, relative to ROOT. */
+export function excluded(manifest: Manifest, platform: string): Set<string> {
+	const out = new Set<string>();
+	for (const section of sections(manifest, platform)) for (const path of list(section.modules?.["~"])) if (!path.startsWith("$(")) out.add(posix.normalize(path));
+	return out;
+}
+
+/**
+ * The project's modules on `platform`: module name -> source file (relative to ROOT).
+ * As mcconfig does, a file excluded with "~" is never mapped, and a file is mapped under
+ * the first name that claims it; `duplicates` collects names two files claim.
+ */
+export function projectModules(manifest: Manifest, platform: string, duplicates: string[] = []): Map<string, string> {
 	const modules = new Map<string, string>();
+	const skip = excluded(manifest, platform);
+	const claimed = new Set<string>();
+	const add = (name: string, file: string) => {
+		if (skip.has(file.replace(/\.(ts|js)$/, "")) || claimed.has(file)) return;
+		claimed.add(file);
+		if (modules.has(name)) duplicates.push(`${name}: ${modules.get(name)} and ${file}`);
+		else modules.set(name, file);
+	};
 	for (const section of sections(manifest, platform)) {
 		for (const [name, targets] of Object.entries(section.modules ?? {})) {
+			if (name === "~") continue;
 			for (const target of list(targets)) {
 				if (target.startsWith("$(")) continue;
 				const path = posix.normalize(target);
@@ -56,10 +110,10 @@ export function projectModules(manifest: Manifest, platform: string): Map<string
 					if (!existsSync(join(ROOT, folder))) continue;
 					for (const file of readdirSync(join(ROOT, folder))) {
 						const match = /^(.*)\.(ts|js)$/.exec(file);
-						if (match && !file.endsWith(".d.ts")) modules.set(name.slice(0, -1) + match[1], posix.join(folder, file));
+						if (match && !file.endsWith(".d.ts")) add(name.slice(0, -1) + match[1], posix.join(folder, file));
 					}
 				} else {
-					for (const extension of [".ts", ".js"]) if (existsSync(join(ROOT, path + extension))) modules.set(name, path + extension);
+					for (const extension of [".ts", ".js"]) if (existsSync(join(ROOT, path + extension))) add(name, path + extension);
 				}
 			}
 		}
@@ -89,7 +143,7 @@ export function preloaded(patterns: readonly string[], name: string, typescript 
 export function sdkModules(manifest: Manifest, platform: string): Set<string> {
 	const names = new Set<string>();
 	for (const section of sections(manifest, platform))
-		for (const [name, targets] of Object.entries(section.modules ?? {})) if (list(targets).some((t) => t.startsWith("$("))) names.add(name);
+		for (const [name, targets] of Object.entries(section.modules ?? {})) if (name !== "~" && list(targets).some((t) => t.startsWith("$("))) names.add(name);
 	return names;
 }
 
@@ -132,4 +186,22 @@ export function resolveName(importer: string, specifier: string): string | undef
 		} else parts.push(part);
 	}
 	return parts.join("/");
+}
+
+/** The names a module exports as values (what a stand-in module must export too); types are left out. */
+export function valueExports(file: string): string[] {
+	const text = readFileSync(join(ROOT, file), "utf8");
+	const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+	const names: string[] = [];
+	const exported = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+	for (const statement of source.statements) {
+		if (ts.isVariableStatement(statement) && exported(statement)) {
+			for (const declaration of statement.declarationList.declarations) if (ts.isIdentifier(declaration.name)) names.push(declaration.name.text);
+		} else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && exported(statement) && statement.name) {
+			names.push(statement.name.text);
+		} else if (ts.isExportDeclaration(statement) && !statement.isTypeOnly && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+			for (const element of statement.exportClause.elements) if (!element.isTypeOnly) names.push(element.name.text);
+		}
+	}
+	return names.sort();
 }

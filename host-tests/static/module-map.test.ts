@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, imports, includes, preloaded, preloadPatterns, projectModules, readManifest, resolveName, sdkModules } from "./manifest-modules";
+import { IMAGES, ROOT, valueExports, imports, includes, preloaded, preloadPatterns, projectModules, readManifest, resolveName, sdkModules, type Manifest } from "./manifest-modules";
 
 /**
  * Modules the Moddable SDK provides, and the SDK manifests that bring each in ("" = always
@@ -36,19 +36,24 @@ const SDK_MODULES: Record<string, readonly string[]> = {
 	"pins/rmt": ["$(MODDABLE)/modules/pins/rmt/manifest.json"],
 };
 
-const manifest = readManifest();
-const platforms = Object.keys(manifest.platforms ?? {}).filter((p) => p !== "...");
+for (const image of IMAGES) describe(`${image}: module map`, () => checkImage(readManifest(image)));
 
-describe("manifest module map", () => {
+function checkImage(manifest: Manifest): void {
+	const platforms = Object.keys(manifest.platforms ?? {}).filter((p) => p !== "...");
 	it("builds for esp32 and esp (ESP8266)", () => {
 		expect(platforms).toEqual(expect.arrayContaining(["esp32", "esp"]));
 	});
 
 	for (const platform of platforms) {
 		describe(`platform ${platform}`, () => {
-			const modules = projectModules(manifest, platform);
+			const duplicates: string[] = [];
+			const modules = projectModules(manifest, platform, duplicates);
 			const included = includes(manifest, platform);
 			const sdkMapped = sdkModules(manifest, platform);
+
+			it("maps each module name to one file", () => {
+				expect(duplicates).toEqual([]);
+			});
 
 			it("has a main module", () => {
 				expect(modules.get("main")).toMatch(/^boards\//);
@@ -108,6 +113,11 @@ describe("manifest module map", () => {
 				expect(problems).toEqual([]);
 			});
 
+			it("preloads only modules the image has", () => {
+				const unknown = preloadPatterns(manifest, platform).filter((p) => !p.endsWith("*") && !modules.has(p) && !sdkMapped.has(p) && !(p in SDK_MODULES));
+				expect(unknown).toEqual([]);
+			});
+
 			it("preloads every project module (flash, not RAM)", () => {
 				const patterns = preloadPatterns(manifest, platform);
 				// As mcconfig matches them: a wildcard preloads JavaScript modules only, a TypeScript one needs its name.
@@ -116,6 +126,34 @@ describe("manifest module map", () => {
 			});
 		});
 	}
+}
+
+describe("images with fewer protocols (manifest_tls.json: core + MQTT + TLS)", () => {
+	const full = readManifest("manifest.json");
+	const tls = readManifest("manifest_tls.json");
+	/**
+	 * What config's table reads its defaults and rules from (config-keys.ts, config-rules.ts)
+	 * is in every image, MQTT-SN's session among it; the rest of MQTT-SN and CoAP is not.
+	 */
+	const configNeeds = (name: string) => projectModules(readManifest("manifests/core.json"), "esp").has(name);
+	for (const platform of ["esp", "esp32", "lin"]) {
+		it(`${platform}: maps no MQTT-SN or CoAP module config does not need, nor their adapters`, () => {
+			const names = [...projectModules(tls, platform).keys()];
+			const protocol = (n: string) => n.startsWith("mqttsn/") || n.startsWith("coap/") || (n.startsWith("app/adapters/") && n !== "app/adapters/mqtt");
+			expect(names.filter((n) => protocol(n) && !configNeeds(n))).toEqual([]);
+			expect(names).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt", "app/uplinks/table"]));
+			expect(projectModules(full, platform).get("app/uplinks/table")).toBe("src/app/uplinks/table.ts");
+			expect(projectModules(tls, platform).get("app/uplinks/table")).toBe("src/app/uplinks/mqtt.ts");
+		});
+	}
+	it("the full image has the clients the TLS image leaves out", () => {
+		const names = [...projectModules(full, "esp").keys()];
+		expect(names).toEqual(expect.arrayContaining(["mqttsn/client", "coap/client", "coap/server", "app/adapters/mqttsn", "app/adapters/coap"]));
+	});
+	it("both uplink tables export UPLINKS", () => {
+		expect(valueExports("src/app/uplinks/table.ts")).toEqual(["UPLINKS"]);
+		expect(valueExports("src/app/uplinks/mqtt.ts")).toEqual(["UPLINKS"]);
+	});
 });
 
 describe("XS module name resolution", () => {

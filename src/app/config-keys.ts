@@ -25,7 +25,7 @@
  */
 import { DEFAULT_PARAMETERS } from "../coap/parameters";
 import { COAP_PORT } from "../coap/uri";
-import { N_RETRY, T_RETRY, T_WAIT } from "../mqttsn/session";
+import { N_RETRY, T_RETRY, T_WAIT } from "../mqttsn/timers";
 
 export const KEYS = [
 	// Wi-Fi and the station's address (config-network.ts); the boards join with ssid, password, sntp.

@@ -7,7 +7,7 @@
 import { ConfigError } from "../common/errors";
 import type { BrokerAddress } from "../mqtt/client";
 import type { GatewayHost } from "../mqttsn/client";
-import { TopicRegistry } from "../mqttsn/topic-registry";
+import { isShortTopicName } from "../mqttsn/short-topic";
 import { maxSleepyTRetry } from "./sleepy-mqttsn-timing";
 
 /** A board that joins Wi-Fi itself needs the network's name. */
@@ -82,7 +82,7 @@ export function connectionlessNeedsGateway(gateway: GatewayHost | undefined): vo
 
 /** QoS -1 cannot register a topic: the readings go to a predefined or two-character topic. */
 export function connectionlessNeedsFixedTopic(predefinedTopics: Readonly<Record<string, number>>, telemetryTopic: string): void {
-	if (!new TopicRegistry(predefinedTopics).fixedId(telemetryTopic))
+	if (!Object.hasOwn(predefinedTopics, telemetryTopic) && !isShortTopicName(telemetryTopic))
 		throw new ConfigError("predefinedTopics", "an id for telemetryTopic (QoS -1 publishes to predefined or two-character topics only)");
 }
 

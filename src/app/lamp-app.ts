@@ -1,41 +1,38 @@
 /**
- * The lamp application, whatever the protocol: commands on the lamp topic switch the pin,
- * every change is published retained on the state topic, and availability is kept on the
- * status topic ("online" after connecting, "offline" as the will and on a clean stop).
- * Each protocol's wiring (mqtt-lamp.ts, mqttsn-lamp.ts) hands it a way to publish and
- * calls it when connected and when a message arrives.
+ * The lamp application, whatever the protocol and the power mode: a command switches the
+ * pin, every change is published as the lamp's state (kept by the peer), and availability
+ * is kept as its status ("online" after connecting, "offline" as the will and on a clean
+ * stop). It speaks only through an Uplink (uplink.ts). State and status each go through a
+ * LatestValue, so a burst of changes never queues more than one of each.
  */
 import type { Board } from "../common/board";
 import { errorFields } from "../common/errors";
-import { readUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
-import type { LampConfig } from "./config";
+import { LatestValue } from "./latest-value";
 import { parseLampCommand } from "./lamp-command";
+import type { Uplink } from "./uplink";
 
 export interface RunningApp {
 	/** Publishes "offline", disconnects cleanly (the will is not sent) and stops. */
 	stop(): Promise<void>;
 }
 
-export type Publish = (topic: string, payload: string, qos: 0 | 1 | 2, retain: boolean) => Promise<void>;
-
-/** How long a clean stop waits for the broker to acknowledge "offline". */
+/** How long a clean stop waits for the peer to acknowledge "offline". */
 const OFFLINE_ACK_MS = 2000;
 
 export class LampApp {
 	readonly #board: Board;
 	readonly #lamp: Lamp;
-	readonly #settings: LampConfig;
-	readonly #qos: 0 | 1 | 2;
-	readonly #publish: Publish;
+	readonly #state: LatestValue<boolean>;
+	readonly #status: LatestValue<string>;
 
-	/** `qos`: of the state messages; status messages always go at QoS 1. */
-	constructor(board: Board, lamp: Lamp, settings: LampConfig, qos: 0 | 1 | 2, publish: Publish) {
+	/** `uplink` is asked for lazily: it is made with this app's events (uplink.ts). */
+	constructor(board: Board, lamp: Lamp, uplink: () => Uplink) {
 		this.#board = board;
 		this.#lamp = lamp;
-		this.#settings = settings;
-		this.#qos = qos;
-		this.#publish = publish;
+		// Failures are reported here, once per publication, not once per change it stood for.
+		this.#state = new LatestValue((on) => uplink().publishState(on).catch(this.reportError));
+		this.#status = new LatestValue((status) => uplink().publishStatus(status).catch(this.reportError));
 	}
 
 	/** An error the application cannot act on: logged as one event with its code. */
@@ -45,46 +42,58 @@ export class LampApp {
 
 	/** Connected: announce availability and the current state. */
 	online(): void {
-		this.#publish(this.#settings.statusTopic, "online", 1, true).catch(this.reportError);
+		void this.#status.set("online");
 		this.publishState();
 	}
 
-	message(topic: string, payload: Uint8Array): void {
-		const board = this.#board;
-		const settings = this.#settings;
-		board.log("message", { topic, payload: printable(payload) });
-		if (topic !== settings.topic) return;
+	/** A command from the uplink; false when the payload is not one. */
+	command(payload: Uint8Array): boolean {
 		const command = parseLampCommand(payload);
 		if (command === undefined) {
-			board.log("warning", { message: `ignored a payload on ${settings.topic} that is not on/off/1/0/true/false/toggle` });
-			return;
+			this.#board.log("warning", { message: "ignored a lamp command that is not on/off/1/0/true/false/toggle" });
+			return false;
 		}
 		const lamp = this.#lamp;
 		const changed = command === "toggle" ? (lamp.toggle(), true) : lamp.set(command === "on");
-		if (!changed) return;
-		board.log("lamp", { state: lamp.on ? "on" : "off" });
-		this.publishState();
+		if (changed) {
+			this.#board.log("lamp", { state: lamp.on ? "on" : "off" });
+			this.publishState();
+		}
+		return true;
 	}
 
-	/** The button was pressed: toggle the lamp here and tell the broker. */
+	/** The button was pressed: toggle the lamp here and tell the peer. */
 	press(): void {
 		this.#lamp.toggle();
 		this.#board.log("lamp", { state: this.#lamp.on ? "on" : "off", source: "button" });
 		this.publishState();
 	}
 
-	/** A clean stop: "offline" (acknowledged, or given up on after a while) when connected, then `close`. */
-	async stop(connected: boolean, close: () => void): Promise<void> {
-		if (connected) {
-			const offline = this.#publish(this.#settings.statusTopic, "offline", 1, true);
-			await within(this.#board, offline, OFFLINE_ACK_MS).catch(this.reportError);
-		}
-		close();
+	/** Says `status` (the sleepy schedule); resolves once sent or acknowledged. */
+	publishStatus(status: string): Promise<void> {
+		return this.#status.set(status);
 	}
 
 	/** Publishes the lamp's state (retained). */
 	publishState(): void {
-		this.#publish(this.#settings.stateTopic, this.#lamp.on ? "on" : "off", this.#qos, true).catch(this.reportError);
+		void this.#state.set(this.#lamp.on);
+	}
+
+	/** A state or status waits behind one in flight. */
+	get waiting(): boolean {
+		return this.#state.waiting || this.#status.waiting;
+	}
+
+	/** Hands what waits to the uplink now, so a wake that ends retains it with the session. */
+	flush(): void {
+		this.#state.flush();
+		this.#status.flush();
+	}
+
+	/** A clean stop: "offline" (acknowledged, or given up on after a while) when connected, then `close`. */
+	async stop(connected: boolean, close: () => void): Promise<void> {
+		if (connected) await within(this.#board, this.#status.set("offline"), OFFLINE_ACK_MS);
+		close();
 	}
 }
 
@@ -97,14 +106,4 @@ export function within(board: Board, promise: Promise<void>, ms: number): Promis
 			(error: Error) => (board.clearTimer(timer), reject(error)),
 		);
 	});
-}
-
-/** A payload as text for the log: UTF-8 if it is, shortened; otherwise its size. */
-function printable(payload: Uint8Array): string {
-	try {
-		const text = readUtf8(payload, 0, Math.min(payload.length, 80));
-		return payload.length > 80 ? `${text}...` : text;
-	} catch {
-		return `<${payload.length} bytes>`;
-	}
 }

@@ -11,7 +11,7 @@
  * - a keep-alive longer than a whole sleep, or the broker ends the connection and
  *   publishes the will ("offline") while the device merely sleeps.
  */
-import { T_RETRY } from "../mqttsn/session";
+import { T_RETRY } from "../mqttsn/timers";
 
 /**
  * The local UDP port a sleepy device binds unless `mqttsnPort` says otherwise. Not 1883,

@@ -3,58 +3,38 @@
  * publish the reading, take the commands queued while asleep, say "asleep", keep the
  * state and deep sleep. The wake ends as soon as that work is done and acknowledged,
  * at the maximum awake time, or when no network came in time (power/wake-cycle.ts).
- * Each protocol brings a SleepySession (sleepy-mqtt.ts, sleepy-mqttsn.ts).
+ * Protocol-neutral: the wake speaks to its uplink (uplink.ts) through the sleep hooks
+ * each protocol's adapter gives it.
  */
 import type { Board, Power, TimerHandle } from "../common/board";
 import { boardRandom } from "../common/random";
-import { ProtocolError } from "../common/errors";
+import { ConfigError, ProtocolError } from "../common/errors";
 import { Button } from "../drivers/button";
 import { Dht22 } from "../drivers/dht22/sensor";
 import type { Lamp } from "../drivers/lamp";
-import type { SessionProtocol } from "../power/retained";
+import { reserveJoinHint } from "../power/join-hint";
 import { RetainedStore } from "../power/retained-store";
 import { radioAfter, sleepLeg } from "../power/sleep-chain";
 import { WakeCycle, type SleepReason } from "../power/wake-cycle";
 import type { FirmwareConfig } from "./config";
-import { LampApp, within, type Publish, type RunningApp } from "./lamp-app";
+import { LampApp, within, type RunningApp } from "./lamp-app";
+import { joinWithin } from "./network-join";
 import { asleepStatus } from "./sleepy-status";
 import { sendReading } from "./telemetry";
+import { openUplink, type UplinkTable } from "./uplink";
 
-/** What a protocol gives the wake cycle. */
-export interface SleepySession {
-	/** Starts the exchange with the broker or gateway. */
-	start(): void;
-	readonly publish: Publish;
-	/** Resolves once every command queued while the device slept has arrived. */
-	collectCommands(): Promise<void>;
-	/** Nothing unacknowledged in either direction. */
-	readonly idle: boolean;
-	/** Leaves cleanly (so the broker keeps the will for real failures), to sleep `seconds`. */
-	sleep(seconds: number): Promise<void>;
-	/** Leaves now, without goodbye (out of time). */
-	abort(): void;
-	/** The session's durable state, in the protocol's byte format. */
-	exportState(): Uint8Array;
-	readonly reconnectAttempt: number;
+/** Sleepy: this boot is one wake cycle, ending in deep sleep. */
+export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningApp {
+	const deepSleep = board.power;
+	if (!deepSleep) throw new ConfigError("mode", `"always-on" on board ${board.name}, which cannot deep sleep`);
+	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the
+	// hint kept at the end of retained memory; the wake's record gets the rest (join-hint.ts).
+	const network = board.network;
+	const split = network ? reserveJoinHint(deepSleep) : undefined;
+	const power = split ? split.power : deepSleep;
+	const join = network ? () => joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline, config.staticAddress) : undefined;
+	return startSleepy(board, power, config, lamp, table, join);
 }
-
-export interface SessionHandlers {
-	onConnect(): void;
-	onMessage(topic: string, payload: Uint8Array): void;
-}
-
-/** What a protocol's session starts a wake with. */
-export interface SessionContext {
-	/** What the last wake retained for this protocol; undefined to start afresh. */
-	readonly state: Uint8Array | undefined;
-	readonly reconnectAttempt: number;
-	/** This wake's number, distinct from the last wakes'. */
-	readonly bootCount: number;
-	readonly handlers: SessionHandlers;
-	readonly report: (error: Error) => void;
-}
-
-export type SessionFactory = (context: SessionContext) => SleepySession;
 
 /** How often an awake device looks whether its work is done. */
 const POLL_MS = 20;
@@ -67,7 +47,7 @@ const POLL_MS = 20;
 const READING_WAIT_MS = 50;
 
 /**
- * `join`: starts the board's own network join (device.ts), bounded by the network deadline;
+ * `join`: starts the board's own network join (startSleepyDevice above), bounded by the network deadline;
  * the session waits for it. Called only once the wake is known not to be a leg of a chained
  * sleep, so a leg never spends radio time on a join.
  */
@@ -76,14 +56,12 @@ export function startSleepy(
 	power: Power,
 	config: FirmwareConfig,
 	lamp: Lamp,
-	protocol: SessionProtocol,
-	qos: 0 | 1 | 2,
-	makeSession: SessionFactory,
+	table: UplinkTable,
 	join?: () => Promise<boolean>,
 ): RunningApp {
 	const { device } = config;
 	const start = board.now();
-	const store = new RetainedStore(board, power, protocol, device.sleepInterval);
+	const store = new RetainedStore(board, power, config.protocol, device.sleepInterval);
 	const button = device.button;
 	const wakePin = button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } as const : undefined;
 	if (store.legWake) {
@@ -97,16 +75,18 @@ export function startSleepy(
 	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
 
 	const cycle = new WakeCycle({ start, maxAwake: device.maxAwake, networkDeadline: device.networkDeadline });
-	const handlers: SessionHandlers = {
+	const app: LampApp = new LampApp(board, lamp, () => uplink);
+	const reportError = app.reportError;
+	const uplink = openUplink(
+		table,
+		board,
+		config,
 		// No "online": a sleepy device announces its sleep schedule instead, below.
-		onConnect: () => cycle.connected(),
-		onMessage: (topic, payload) => app.message(topic, payload),
-	};
-	const reportError = (error: Error) => app.reportError(error);
-	const session = makeSession({ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount, handlers, report: reportError });
-	const app = new LampApp(board, lamp, config.lamp, qos, session.publish);
+		{ online: () => cycle.connected(), command: (payload) => app.command(payload), lampOn: () => lamp.on, report: reportError },
+		{ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount },
+	);
 	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt, random: boardRandom(board) });
-	const snapshot = () => ({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: session.reconnectAttempt, lampOn: lamp.on, session: session.exportState() });
+	const snapshot = () => ({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: uplink.reconnectAttempt, lampOn: lamp.on, session: uplink.exportState() });
 	const retain = () => store.save(snapshot());
 
 	const input = button ? new Button(board, { ...button, onPress: () => app.press(), onLongPress: undefined }) : undefined;
@@ -114,7 +94,7 @@ export function startSleepy(
 
 	cycle.expect("commands");
 	cycle.expect("acks");
-	session.collectCommands().then(
+	uplink.collectCommands().then(
 		() => {
 			cycle.complete("commands");
 			pollSoon();
@@ -125,14 +105,14 @@ export function startSleepy(
 	const startSession = () => {
 		if (started) return;
 		started = true;
-		if (!joined) return session.start();
+		if (!joined) return uplink.start();
 		// Without a network the wake ends at its deadline ("no-network"): look at once, not at the next poll.
-		joined.then((up) => (up && !finished ? session.start() : pollSoon()), pollSoon);
+		joined.then((up) => (up && !finished ? uplink.start() : pollSoon()), pollSoon);
 	};
 	if (sensor) {
 		cycle.expect("reading");
 		const send = (json: string) => {
-			const acknowledged = session.publish(device.telemetryTopic, json, qos, false);
+			const acknowledged = uplink.publishReading(json);
 			// Kept before the acknowledgement: a reset now still delivers the reading on the next wake.
 			retain();
 			startSession();
@@ -153,7 +133,7 @@ export function startSleepy(
 	// and their acknowledgements come back with CONNACK: no round trip of their own.
 	// "asleep" names the next wake; the few ms until then are spent awake.
 	const status = asleepStatus(device.sleepInterval, board.epochMs());
-	session.publish(config.lamp.statusTopic, status, 1, true).catch(reportError);
+	app.publishStatus(status).catch(reportError);
 	// The state is retained at the broker: said again only when it may not be known there.
 	if (store.session === undefined) app.publishState();
 	if (sensor) board.setTimer(startSession, READING_WAIT_MS);
@@ -170,7 +150,7 @@ export function startSleepy(
 		pollTimer = undefined;
 		if (finished) return;
 		const now = board.now();
-		if (cycle.pending.length === 1 && cycle.pending[0] === "acks" && session.idle) cycle.complete("acks");
+		if (cycle.pending.length === 1 && cycle.pending[0] === "acks" && uplink.idle && !app.waiting) cycle.complete("acks");
 		const reason = cycle.check(now);
 		if (reason) finish(reason);
 		else pollTimer = board.setTimer(poll, Math.min(POLL_MS, Math.max(0, cycle.nextTimeout() - now)));
@@ -180,10 +160,12 @@ export function startSleepy(
 		input?.close();
 		if (reason === "done") {
 			const left = Math.max(0, start + device.maxAwake - board.now());
-			await within(board, session.sleep(device.sleepInterval / 1000), left).catch(reportError);
+			await within(board, uplink.sleep(device.sleepInterval / 1000), left).catch(reportError);
 		}
-		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is retained.
-		session.abort();
+		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is
+		// retained, with what waited behind it (handed over first, so the session keeps it).
+		app.flush();
+		uplink.abort();
 		// A sleep longer than the chip can time starts with its first leg (power/sleep-chain.ts).
 		const leg = sleepLeg(device.sleepInterval, power.maxSleepMs);
 		store.save(snapshot(), leg);

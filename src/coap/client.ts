@@ -93,6 +93,11 @@ export class CoapClient {
 		return this.transport.endpoint.dropped;
 	}
 
+	/** Where message ids and tokens go on from (`resume` of the next client, across deep sleep). */
+	get sequence(): { readonly messageId: number; readonly tokenCounter: number } {
+		return this.transport.endpoint.sequence;
+	}
+
 	get(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
 		return this.request(GET, uri, options);
 	}

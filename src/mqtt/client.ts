@@ -9,7 +9,7 @@ import { ProtocolError } from "../common/errors";
 import { StreamDriver } from "../common/stream-driver";
 import type { ReconnectOptions } from "../common/reconnect";
 import { encodeUtf8 } from "../common/utf8";
-import { MqttSession, type SessionOptions, type SessionStatus } from "./session";
+import { MqttSession, type SessionOptions, type SessionState, type SessionStatus } from "./session";
 import type { PublishPacket, QoS, Subscription } from "./packet";
 
 export interface BrokerAddress {
@@ -76,6 +76,21 @@ export class MqttClient extends StreamDriver<MqttSession> {
 
 	get status(): SessionStatus {
 		return this.session.status;
+	}
+
+	/** The client id in use (generated when none was configured). */
+	get clientId(): string {
+		return this.session.clientId;
+	}
+
+	/** Nothing unacknowledged in either direction. */
+	get idle(): boolean {
+		return this.session.idle;
+	}
+
+	/** The durable session state, for retained memory across deep sleep (see state.ts). */
+	exportState(): SessionState {
+		return this.session.exportState();
 	}
 
 	/**

@@ -14,6 +14,7 @@ import type { Gateway } from "./discovery";
 import type { QoS } from "./packet";
 import { MqttSnSession, T_WAIT, type MqttSnSessionOptions, type ReceivedMessage, type SessionStatus, type Will } from "./session";
 import { encodeSessionState } from "./state";
+import type { Vocabulary } from "../power/vocabulary";
 
 export interface GatewayHost {
 	readonly host: string;
@@ -121,9 +122,19 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		this.service();
 	}
 
-	/** The durable state as bytes, for retained memory across deep sleep (see state.ts). */
-	exportState(): Uint8Array {
-		return encodeSessionState(this.session.exportState());
+	/** The durable state as bytes, for retained memory across deep sleep (see state.ts), topics and payloads through `vocabulary`. */
+	exportState(vocabulary?: Vocabulary): Uint8Array {
+		return encodeSessionState(this.session.exportState(), vocabulary);
+	}
+
+	/** The client id in use (generated when none was configured). */
+	get clientId(): string {
+		return this.session.clientId;
+	}
+
+	/** Nothing unacknowledged in either direction. */
+	get idle(): boolean {
+		return this.session.idle;
 	}
 
 	/**

@@ -233,15 +233,7 @@ export function shortTopicName(topicId: number): string {
 	return String.fromCharCode(topicId >> 8, topicId & 0xff);
 }
 
-/** A topic name that can travel as a short topic: exactly two single-byte characters, no wildcard. */
-export function isShortTopicName(name: string): boolean {
-	if (name.length !== 2) return false;
-	for (let i = 0; i < 2; i++) {
-		const c = name.charCodeAt(i);
-		if (c === 0 || c > 0x7f || c === 0x2b || c === 0x23) return false;
-	}
-	return true;
-}
+export { isShortTopicName } from "./short-topic";
 
 /**
  * Each message's fields after MsgType, in wire order (5.4), for the codec, indexed by

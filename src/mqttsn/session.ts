@@ -45,13 +45,9 @@ import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, Se
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
 
-/** Timer and counter defaults of the specification (section 7.2), in ms. */
-export const T_RETRY = 10_000; // 10-15 s
-export const N_RETRY = 5; // 3-5
-export const T_SEARCHGW = 5_000;
-export const T_GWINFO = 5_000;
-export const T_WAIT = 300_000; // "greater than 5 minutes"
-export const N_ADV = 2; // 2-3
+import { N_ADV, N_RETRY, T_GWINFO, T_RETRY, T_SEARCHGW, T_WAIT } from "./timers";
+
+export { N_ADV, N_RETRY, T_GWINFO, T_RETRY, T_SEARCHGW, T_WAIT } from "./timers";
 
 /** What the session reports as `status`: waking is still connecting, falling asleep still disconnecting. */
 const STATUS = { waking: "connecting", "falling-asleep": "disconnecting" } as const;

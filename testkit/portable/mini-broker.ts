@@ -37,6 +37,8 @@ export class MiniBroker {
 	readonly swallow = new Set<string>();
 	/** PUBACKs for publications to these topics come this many ms late (Infinity: never). */
 	readonly holdAcks = new Map<string, number>();
+	/** SUBSCRIBEs to these filters are refused (SUBACK 0x80) this many more times. */
+	readonly refuse = new Map<string, number>();
 	#board: FakeBoard | undefined;
 
 	/** Serves a stream the firmware opened on `board` (accepts it and answers what arrives). */
@@ -75,10 +77,16 @@ export class MiniBroker {
 				for (const message of s.queue.splice(0)) this.#deliver(s, message);
 				return s;
 			}
-			case SUBSCRIBE:
-				for (const sub of packet.subscriptions) current?.subscriptions.set(sub.topic, sub.qos);
-				this.#send(stream, encode({ type: SUBACK, packetId: packet.packetId, returnCodes: packet.subscriptions.map((s) => s.qos) }));
+			case SUBSCRIBE: {
+				const codes = packet.subscriptions.map((sub) => {
+					const refusals = this.refuse.get(sub.topic) ?? 0;
+					if (refusals > 0) return this.refuse.set(sub.topic, refusals - 1) && 0x80;
+					current?.subscriptions.set(sub.topic, sub.qos);
+					return sub.qos;
+				});
+				this.#send(stream, encode({ type: SUBACK, packetId: packet.packetId, returnCodes: codes }));
 				return current;
+			}
 			case PUBLISH:
 				if (packet.qos === 1 && packet.packetId !== undefined) this.#acknowledge(stream, packet.topic, packet.packetId);
 				this.published.push({ topic: packet.topic, payload: decodeUtf8(packet.payload), dup: packet.dup });

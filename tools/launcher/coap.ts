@@ -2,12 +2,14 @@
  * `npm start -- --protocol coap`: the firmware's CoAP server on a printed port, and a
  * small collector (node-coap, 127.0.0.1) that prints what the firmware POSTs, unless
  * --collector names another. Prints the coap-client commands that read, switch and
- * observe the lamp. Never returns: Ctrl-C or SIGTERM stops the firmware, then the
+ * observe the lamp. Sleepy, the device serves nothing (it sleeps): each wake POSTs its
+ * reading to the collector. Never returns: Ctrl-C or SIGTERM stops the firmware, then the
  * collector, and exits.
  */
 import coap from "coap";
 import { freeUdpPort } from "../../testkit/peers/ports";
 import { startFirmware } from "./firmware";
+import { runSleepyDevice } from "./sleepy";
 import type { View } from "./view";
 
 export interface CoapDemoOptions {
@@ -15,7 +17,9 @@ export interface CoapDemoOptions {
 	/** The device's CoAP port. */
 	readonly port: number;
 	readonly collector?: string;
+	/** The firmware's overrides (launcher/plan.ts), protocol=coap among them. */
 	readonly overrides: readonly string[];
+	readonly sleepy: boolean;
 }
 
 async function startCollector(view: View): Promise<{ url: string; close(): Promise<void> }> {
@@ -37,15 +41,18 @@ export async function runCoapDemo(options: CoapDemoOptions): Promise<never> {
 	view.ready({
 		broker: collectorUrl,
 		embedded: collector !== undefined,
-		commands: {
-			switch: `coap-client-notls -m put -e on ${lamp}`,
-			read: `coap-client-notls ${lamp}`,
-			watch: `coap-client-notls -s 60 ${lamp}`,
-			discover: `coap-client-notls coap://127.0.0.1:${port}/.well-known/core`,
-		},
+		commands: options.sleepy
+			? { watch: "the collector's lines below: one reading a wake" }
+			: {
+					switch: `coap-client-notls -m put -e on ${lamp}`,
+					read: `coap-client-notls ${lamp}`,
+					watch: `coap-client-notls -s 60 ${lamp}`,
+					discover: `coap-client-notls coap://127.0.0.1:${port}/.well-known/core`,
+				},
 	});
-	const args = ["--set", "protocol=coap", "--set", `coapPort=${port}`, "--set", `collector=${collectorUrl}`, ...options.overrides.flatMap((o) => ["--set", o])];
-	const firmware = startFirmware(args, (event, line) => view.event(event, line));
+	const args = ["--set", `coapPort=${port}`, "--set", `collector=${collectorUrl}`, ...options.overrides.flatMap((o) => ["--set", o])];
+	const onEvent = (event: Parameters<typeof view.event>[0], line: string) => view.event(event, line);
+	const firmware = options.sleepy ? runSleepyDevice(args, onEvent) : startFirmware(args, onEvent);
 	let stopping = false;
 	const shutdown = async () => {
 		if (stopping) return;

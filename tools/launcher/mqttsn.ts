@@ -14,13 +14,20 @@ export interface MqttSnTransport {
 	close(): Promise<void>;
 }
 
-export async function startMqttSnTransport(brokerUrl: string, external: string | undefined, onEvent: (event: FirmwareEvent, line: string) => void): Promise<MqttSnTransport> {
+/** `predefinedTopics`: what the embedded gateway predefines (MQTT-SN QoS -1, launcher/plan.ts). */
+export async function startMqttSnTransport(
+	brokerUrl: string,
+	external: string | undefined,
+	onEvent: (event: FirmwareEvent, line: string) => void,
+	predefinedTopics?: Readonly<Record<string, number>>,
+): Promise<MqttSnTransport> {
 	let gateway: MqttSnGateway | undefined;
 	let url = external;
 	if (!url) {
 		// Any free UDP port: the firmware is told where, so nothing is fixed or shared.
 		gateway = await MqttSnGateway.start({
 			broker: brokerUrl,
+			predefinedTopics,
 			log: (event, fields) => {
 				const line = { event: `gateway-${event.replace(/^gateway-/, "")}`, ...fields };
 				onEvent(line, JSON.stringify(line));
@@ -31,7 +38,7 @@ export async function startMqttSnTransport(brokerUrl: string, external: string |
 	return {
 		gateway: url,
 		embedded: gateway !== undefined,
-		firmwareArgs: ["--set", "protocol=mqttsn", "--set", `gateway=${url}`],
+		firmwareArgs: ["--set", `gateway=${url}`],
 		close: async () => {
 			await gateway?.close();
 		},

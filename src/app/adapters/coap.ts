@@ -1,0 +1,171 @@
+/**
+ * The device's uplink over CoAP. Always-on, the device is a CoAP server:
+ * - /lamp: GET "on"/"off", PUT on/off/1/0/true/false/toggle (text) to switch, observable;
+ * - /sensors/dht22: GET the latest reading as JSON, observable (5.03 before the first);
+ * - /.well-known/core lists both (RFC 6690).
+ * With a `collector` URI configured, every lamp state (text/plain) and every reading
+ * (application/json) is also POSTed there, CON or NON as `coapType` says. CoAP has no
+ * status: availability is whether the server answers.
+ *
+ * In a sleepy wake there is no server (a sleeping device answers nothing, so no commands
+ * arrive): the reading is POSTed to the collector, as CON (the wake ends when it is
+ * acknowledged: one round trip) or NON (one datagram, no wait). Message ids and tokens go
+ * on across sleep from the retained state (RFC 7252 4.4, 5.3.1), and so do CON readings
+ * the collector had not acknowledged: the next wake POSTs them again first.
+ */
+import type { Board } from "../../common/board";
+import { ProtocolError } from "../../common/errors";
+import { boardRandom } from "../../common/random";
+import { CoapClient } from "../../coap/client";
+import { BAD_REQUEST, JSON_FORMAT, TEXT_PLAIN, code } from "../../coap/message";
+import { CoapServer } from "../../coap/server";
+import type { CoapFirmwareConfig } from "../config";
+import type { CoapConfig } from "../config-coap";
+import { sleepyVocabulary } from "../retained-vocabulary";
+import { decodeCoapState, encodeCoapState, MAX_PENDING_READINGS, type CoapSleepyState } from "../sleepy-coap-state";
+import type { Uplink, UplinkEvents, WakeContext } from "../uplink";
+
+/** The always-on uplink, with its server for whoever adds resources (tests, a board). */
+export interface CoapUplink extends Uplink {
+	readonly server: CoapServer;
+}
+
+const SERVICE_UNAVAILABLE = code(5, 3);
+export const LAMP_PATH = "/lamp";
+export const DHT22_PATH = "/sensors/dht22";
+
+export function coapUplink(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake?: WakeContext): Uplink {
+	return wake ? sleepyCoap(board, config, events, wake) : coapServer(board, config.coap, events);
+}
+
+/** The board's randomness for message ids, tokens and retransmission timeouts (RFC 7252 5.3.1: tokens should be hard to guess). */
+function parameters(board: Board, coap: CoapConfig) {
+	return { ackTimeout: coap.ackTimeout, ackRandomFactor: coap.ackRandomFactor, maxRetransmit: coap.maxRetransmit, nstart: coap.nstart, random: boardRandom(board) };
+}
+
+function coapServer(board: Board, coap: CoapConfig, events: UplinkEvents): CoapUplink {
+	const server = new CoapServer(board, { ...parameters(board, coap), port: coap.port, blockSize: coap.blockSize, onReady: (port) => board.log("listening", { protocol: "coap", port }) });
+	const collector = coap.collector;
+	const client = collector === undefined ? undefined : new CoapClient(board, { ...parameters(board, coap), blockSize: coap.blockSize });
+	let latest: string | undefined;
+
+	/** Resolves once the collector answered (CON) or the datagram left (NON); never rejects. */
+	const post = (payload: string, contentFormat: number): Promise<void> => {
+		if (!client || collector === undefined) return Promise.resolve();
+		return client.post(collector, payload, { contentFormat, confirmable: coap.confirmable }).then((response) => {
+			if (response.code >> 5 !== 2) board.log("warning", { message: `the collector answered ${response.status}` });
+		}, events.report);
+	};
+
+	server.add(LAMP_PATH, {
+		attributes: { rt: "lamp", if: "core.a", ct: String(TEXT_PLAIN) },
+		observable: true,
+		accepts: [TEXT_PLAIN],
+		get: () => ({ payload: events.lampOn() ? "on" : "off", contentFormat: TEXT_PLAIN }),
+		// A change comes back as publishState: observers notified, the collector told.
+		put: (request) => (events.command(request.payload) ? {} : { code: BAD_REQUEST, payload: "expected on, off, 1, 0, true, false or toggle" }),
+	});
+	server.add(DHT22_PATH, {
+		attributes: { rt: "dht22", if: "core.s", ct: String(JSON_FORMAT) },
+		observable: true,
+		get: () => (latest ? { payload: latest, contentFormat: JSON_FORMAT } : { code: SERVICE_UNAVAILABLE, payload: "no reading yet", maxAge: 5 }),
+	});
+
+	return {
+		server,
+		// Serving needs no connection: nothing to announce.
+		start: () => undefined,
+		connected: false,
+		publishState(on) {
+			server.changed(LAMP_PATH);
+			return post(on ? "on" : "off", TEXT_PLAIN);
+		},
+		publishStatus: () => Promise.resolve(),
+		publishReading(json) {
+			latest = json;
+			server.changed(DHT22_PATH);
+			return post(json, JSON_FORMAT);
+		},
+		stop() {
+			client?.stop();
+			server.close();
+		},
+		collectCommands: () => Promise.resolve(),
+		idle: true,
+		sleep: () => Promise.resolve(),
+		abort: () => undefined,
+		exportState: () => new Uint8Array(0),
+		reconnectAttempt: 0,
+	};
+}
+
+function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake: WakeContext): Uplink {
+	const { coap } = config;
+	const vocabulary = sleepyVocabulary(config);
+	let state: CoapSleepyState | undefined;
+	try {
+		state = wake.state && wake.state.length > 0 ? decodeCoapState(wake.state, vocabulary) : undefined;
+	} catch (error) {
+		events.report(error as Error);
+	}
+	const client = new CoapClient(board, { ...parameters(board, coap), resume: state });
+	/** CON readings not acknowledged yet, oldest first: what a wake that ends now retains. */
+	const pending: string[] = [];
+	let waiting = 0;
+	const post = (collector: string, reading: string): Promise<void> => {
+		pending.push(reading);
+		// The oldest beyond the cap go, said so: a collector gone for days must not fill RTC memory.
+		while (pending.length > MAX_PENDING_READINGS) board.log("warning", { message: `CoAP reading not delivered, dropped: ${pending.shift()}` });
+		waiting++;
+		const delivered = () => {
+			const index = pending.indexOf(reading);
+			if (index >= 0) pending.splice(index, 1);
+		};
+		return client.post(collector, reading, { contentFormat: JSON_FORMAT, confirmable: true }).then(
+			(response) => {
+				waiting--;
+				delivered();
+				if (response.code >> 5 !== 2) events.report(new Error(`the collector answered ${response.status}`));
+			},
+			(error: Error) => {
+				waiting--;
+				// No answer in time: kept for the next wake. Any other failure was an answer.
+				if (!(error instanceof ProtocolError && (error.code === "EXCHANGE_TIMEOUT" || error.code === "CLOSED"))) delivered();
+				throw error;
+			},
+		);
+	};
+	// What the last wake could not deliver goes first, before this wake's reading. A
+	// failure is reported unless the wake ended first: then it is retained again.
+	const failed = (error: Error) => (error instanceof ProtocolError && error.code === "CLOSED" ? undefined : events.report(error));
+	if (coap.collector !== undefined) for (const reading of state?.pending ?? []) post(coap.collector, reading).catch(failed);
+	const stop = () => client.stop();
+	return {
+		// UDP needs no connection: the network is there once the endpoint is.
+		start: () => events.online(),
+		connected: false,
+		// A sleeping device serves no /lamp: its state and status are for the always-on mode.
+		publishState: () => Promise.resolve(),
+		publishStatus: () => Promise.resolve(),
+		publishReading(json) {
+			if (coap.collector === undefined) return Promise.resolve();
+			if (!coap.confirmable) {
+				client.post(coap.collector, json, { contentFormat: JSON_FORMAT, confirmable: false }).catch(() => undefined);
+				return Promise.resolve();
+			}
+			return post(coap.collector, json);
+		},
+		stop,
+		collectCommands: () => Promise.resolve(),
+		get idle() {
+			return waiting === 0;
+		},
+		sleep: async () => stop(),
+		abort: stop,
+		exportState() {
+			const { messageId, tokenCounter } = client.sequence;
+			return encodeCoapState({ messageId, tokenCounter, pending }, vocabulary);
+		},
+		reconnectAttempt: 0,
+	};
+}

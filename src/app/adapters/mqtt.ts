@@ -1,0 +1,120 @@
+/**
+ * The device's uplink over MQTT 3.1.1: commands by subscription to the lamp topic, the
+ * state and status retained on their topics, "offline" as the will, readings on the
+ * telemetry topic.
+ *
+ * In a sleepy wake the session is persistent (cleanSession false) and restored from
+ * retained memory, so subscriptions stay active on the broker and are not sent again,
+ * unacknowledged messages are resent with their packet ids, and commands sent while the
+ * device slept wait on the broker. To know those have all arrived, the device publishes a
+ * QoS 1 marker to its own private topic: the broker delivers it after everything it had
+ * queued (4.6: ordered delivery is not promised across topics, but brokers deliver a
+ * session's queue on connect before the new publications it then routes), so the marker
+ * coming back means the queue is empty.
+ */
+import type { Board } from "../../common/board";
+import { boardRandom } from "../../common/random";
+import { encodeUtf8, readUtf8 } from "../../common/utf8";
+import { MqttClient, type MqttClientOptions } from "../../mqtt/client";
+import type { SessionState } from "../../mqtt/session";
+import { decodeSessionState, encodeSessionState } from "../../mqtt/state";
+import type { MqttFirmwareConfig } from "../config";
+import { sleepyVocabulary } from "../retained-vocabulary";
+import { keepSubscribed } from "../subscription";
+import { printable, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
+
+/** The topic only this device subscribes to, where its wake markers come back. */
+export function markerTopic(clientId: string): string {
+	return `lampnode/${clientId}/wake`;
+}
+
+export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext): Uplink {
+	const { mqtt, lamp: settings } = config;
+	const broker = `${mqtt.broker.tls ? "mqtts" : "mqtt"}://${mqtt.broker.host}:${mqtt.broker.port}`;
+	const marker = wake ? markerTopic(mqtt.clientId) : undefined;
+	// Retained compactly: configured topics by index, the firmware's own payloads in binary.
+	const vocabulary = sleepyVocabulary(config, marker ? [marker] : []);
+	let state: SessionState | undefined;
+	try {
+		state = wake?.state && wake.state.length > 0 ? decodeSessionState(wake.state, vocabulary) : undefined;
+	} catch (error) {
+		events.report(error as Error);
+	}
+	const nonce = String(wake?.bootCount ?? 0);
+	let markerBack: () => void = () => undefined;
+	const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
+
+	const client: MqttClient = new MqttClient(board, {
+		...clientOptions(config, board),
+		...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt, state } : {}),
+		onConnect(sessionPresent) {
+			board.log("connected", { broker, clientId: client.clientId, sessionPresent });
+			events.online();
+		},
+		onMessage({ topic, payload }) {
+			if (topic === marker) {
+				if (readUtf8(payload) === nonce) markerBack();
+				return;
+			}
+			board.log("message", { topic, payload: printable(payload) });
+			if (topic === settings.topic) events.command(payload);
+		},
+		onDisconnect(error) {
+			if (error) events.report(error);
+			board.log("disconnected", { broker });
+		},
+	});
+	// In a restored session these are active already: the session sends nothing for them.
+	const subscriptions = marker ? [{ topic: settings.topic, qos: mqtt.qos }, { topic: marker, qos: 1 as const }] : [{ topic: settings.topic, qos: mqtt.qos }];
+	const retry = { base: mqtt.reconnectBase, cap: mqtt.reconnectCap, random: boardRandom(board) };
+	const unsubscribe = keepSubscribed(board, settings.topic, () => client.subscribe(subscriptions), retry, events.report);
+	// Queued now, it leaves with CONNECT and comes back in the first round trip. A wake
+	// that never connects retains it unacknowledged; the next wake resends it, and a
+	// marker with an old nonce is ignored.
+	if (marker) client.publish(marker, nonce, { qos: 1 }).catch(() => undefined);
+	const stop = () => {
+		unsubscribe();
+		client.stop();
+	};
+
+	return {
+		start: () => client.start(),
+		get connected() {
+			return client.status === "online";
+		},
+		publishState: (on) => client.publish(settings.stateTopic, on ? "on" : "off", { qos: mqtt.qos, retain: true }),
+		publishStatus: (status) => client.publish(settings.statusTopic, status, { qos: 1, retain: true }),
+		publishReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqtt.qos }),
+		stop,
+		collectCommands: () => markerArrived,
+		get idle() {
+			return client.idle;
+		},
+		sleep: async () => stop(),
+		abort: stop,
+		exportState: () => encodeSessionState(client.exportState(), vocabulary),
+		get reconnectAttempt() {
+			return client.reconnectAttempt;
+		},
+	};
+}
+
+/** The client's options from the config: the lamp's will ("offline"), credentials, limits, backoff; the board's randomness. */
+function clientOptions(config: MqttFirmwareConfig, board: Board): MqttClientOptions {
+	const { mqtt, lamp: settings } = config;
+	return {
+		// A generated client id and the reconnect jitter: distinct per device and per boot.
+		random: boardRandom(board),
+		broker: mqtt.broker,
+		clientId: mqtt.clientId,
+		cleanSession: mqtt.cleanSession,
+		keepAlive: mqtt.keepAlive,
+		username: mqtt.username,
+		password: mqtt.password === undefined ? undefined : encodeUtf8(mqtt.password),
+		will: { topic: settings.statusTopic, payload: encodeUtf8("offline"), qos: 1, retain: true },
+		maxPacketSize: mqtt.maxPacketSize,
+		inflightWindow: mqtt.inflightWindow,
+		reconnectBase: mqtt.reconnectBase,
+		reconnectCap: mqtt.reconnectCap,
+	};
+}

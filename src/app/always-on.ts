@@ -1,0 +1,51 @@
+/**
+ * The always-on device (a mains lamp), over whichever uplink the config names: the
+ * uplink's session is kept alive (keep-alive, reconnect with backoff), DHT22 readings go
+ * out every readingInterval, and a press of the button toggles the lamp. Protocol-neutral:
+ * everything a protocol does is behind the Uplink (uplink.ts).
+ */
+import type { Board } from "../common/board";
+import { boardRandom } from "../common/random";
+import { Button } from "../drivers/button";
+import { Dht22 } from "../drivers/dht22/sensor";
+import type { Lamp } from "../drivers/lamp";
+import type { FirmwareConfig } from "./config";
+import { LampApp, type RunningApp } from "./lamp-app";
+import { PeriodicTelemetry } from "./telemetry";
+import { openUplink, type Uplink, type UplinkTable } from "./uplink";
+
+/** A running always-on device, with its uplink for whoever looks further (tests, the CoAP server's resources). */
+export interface RunningDevice extends RunningApp {
+	readonly uplink: Uplink;
+}
+
+export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningDevice {
+	const { device } = config;
+	const app: LampApp = new LampApp(board, lamp, () => uplink);
+	const uplink = openUplink(table, board, config, {
+		online: () => app.online(),
+		command: (payload) => app.command(payload),
+		lampOn: () => lamp.on,
+		report: app.reportError,
+	});
+	uplink.start();
+	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, random: boardRandom(board) });
+	const telemetry = sensor ? new PeriodicTelemetry(board, sensor, (json) => uplink.publishReading(json), device.readingInterval) : undefined;
+	telemetry?.start();
+	const settings = device.button;
+	const button = settings
+		? new Button(board, {
+				...settings,
+				onPress: () => app.press(),
+				onLongPress: settings.longPress === "reading" && telemetry ? () => telemetry.now() : undefined,
+			})
+		: undefined;
+	return {
+		uplink,
+		async stop() {
+			telemetry?.stop();
+			button?.close();
+			await app.stop(uplink.connected, () => uplink.stop());
+		},
+	};
+}

@@ -1,0 +1,67 @@
+/**
+ * A value the peer keeps (the lamp's retained state, its status): only the latest
+ * matters. At most one publication is in flight; a value set meanwhile waits, and a
+ * newer one replaces it unsent. However fast the lamp changes, this takes one queue slot
+ * and the last value the peer receives is the last one set, so its retained state ends
+ * equal to the lamp (a queue of every change fills up and refuses the newest: issue 14).
+ */
+interface Waiter {
+	readonly resolve: () => void;
+	readonly reject: (error: Error) => void;
+}
+
+export class LatestValue<T> {
+	readonly #send: (value: T) => Promise<void>;
+	#busy = false;
+	#pending: { readonly value: T } | undefined;
+	#waiters: Waiter[] = [];
+
+	constructor(send: (value: T) => Promise<void>) {
+		this.#send = send;
+	}
+
+	/** Resolves once `value`, or a newer value that replaced it, is sent (or acknowledged). */
+	set(value: T): Promise<void> {
+		this.#pending = { value };
+		const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+		this.#next();
+		return done;
+	}
+
+	/** A value is waiting for the one in flight. */
+	get waiting(): boolean {
+		return this.#pending !== undefined;
+	}
+
+	/** Hands a waiting value over now, beside the one in flight (a wake that ends keeps both). */
+	flush(): void {
+		const pending = this.#pending;
+		if (!pending) return;
+		this.#pending = undefined;
+		this.#settle(this.#waiters.splice(0), this.#send(pending.value));
+	}
+
+	#next(): void {
+		const pending = this.#pending;
+		if (this.#busy || !pending) return;
+		this.#pending = undefined;
+		this.#busy = true;
+		this.#settle(this.#waiters.splice(0), this.#send(pending.value), () => {
+			this.#busy = false;
+			this.#next();
+		});
+	}
+
+	#settle(waiters: readonly Waiter[], sent: Promise<void>, then?: () => void): void {
+		sent.then(
+			() => {
+				for (const waiter of waiters) waiter.resolve();
+				then?.();
+			},
+			(error: Error) => {
+				for (const waiter of waiters) waiter.reject(error);
+				then?.();
+			},
+		);
+	}
+}

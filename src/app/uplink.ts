@@ -1,0 +1,109 @@
+/**
+ * What the device (always-on.ts, sleepy.ts) needs from a protocol, and nothing more:
+ * the device is written once over this interface, and each protocol adapts it in one
+ * file (adapters/mqtt.ts, adapters/mqttsn.ts, adapters/mqttsn-connectionless.ts,
+ * adapters/coap.ts). The adapter owns its protocol's words (topics, QoS, resources,
+ * confirmable messages); the device speaks only of the lamp's state, its status and
+ * readings.
+ */
+import type { Board } from "../common/board";
+import { ConfigError } from "../common/errors";
+import { readUtf8 } from "../common/utf8";
+import type { CoapFirmwareConfig, FirmwareConfig, MqttFirmwareConfig, MqttSnFirmwareConfig } from "./config";
+
+/** What an uplink tells the device. */
+export interface UplinkEvents {
+	/** Connected (MQTT, MQTT-SN), or the network is there (a connectionless uplink). */
+	online(): void;
+	/** A command for the lamp arrived; returns false when the payload is not one. */
+	command(payload: Uint8Array): boolean;
+	/** Whether the lamp is on now (a CoAP GET asks). */
+	lampOn(): boolean;
+	/** An error the device cannot act on: logged as one event. */
+	report(error: Error): void;
+}
+
+/** What a sleepy wake starts its uplink with (sleepy.ts). */
+export interface WakeContext {
+	/** What the last wake retained for this protocol; undefined to start afresh. */
+	readonly state: Uint8Array | undefined;
+	readonly reconnectAttempt: number;
+	/** This wake's number, distinct from the last wakes'. */
+	readonly bootCount: number;
+}
+
+export interface Uplink {
+	/** Starts the exchange with the broker, gateway or collector. */
+	start(): void;
+	/** Connected now: a clean stop says "offline" first. */
+	readonly connected: boolean;
+	/** The lamp's state, kept by the peer (retained): resolves once sent or acknowledged. */
+	publishState(on: boolean): Promise<void>;
+	/** The device's availability ("online", "offline", the sleepy schedule), kept by the peer. */
+	publishStatus(status: string): Promise<void>;
+	/** One telemetry reading (telemetry.ts JSON). */
+	publishReading(json: string): Promise<void>;
+	/** Leaves cleanly and stops for good. */
+	stop(): void;
+
+	// A sleepy wake's hooks (sleepy.ts); an always-on device never calls them.
+	/** Resolves once every command queued while the device slept has arrived. */
+	collectCommands(): Promise<void>;
+	/** Nothing unacknowledged in either direction. */
+	readonly idle: boolean;
+	/** Leaves cleanly (so the peer keeps the will for real failures), to sleep `seconds`. */
+	sleep(seconds: number): Promise<void>;
+	/** Leaves now, without goodbye (out of time). */
+	abort(): void;
+	/** The uplink's durable state, in the protocol's byte format, for retained memory. */
+	exportState(): Uint8Array;
+	readonly reconnectAttempt: number;
+}
+
+/** `wake`: present in a sleepy wake, absent for an always-on device. */
+export type UplinkFactory<C extends FirmwareConfig> = (board: Board, config: C, events: UplinkEvents, wake?: WakeContext) => Uplink;
+
+/**
+ * The protocols an image includes (uplinks/table.ts, or another table the manifest maps
+ * in its place): an image built without a protocol has no entry, and none of its modules.
+ */
+export interface UplinkTable {
+	readonly mqtt?: UplinkFactory<MqttFirmwareConfig>;
+	readonly mqttsn?: UplinkFactory<MqttSnFirmwareConfig>;
+	readonly coap?: UplinkFactory<CoapFirmwareConfig>;
+}
+
+/** Throws ConfigError("protocol") when the image lacks the configured protocol. */
+export function checkIncluded(table: UplinkTable, config: FirmwareConfig): void {
+	if (table[config.protocol] === undefined) throw new ConfigError("protocol", `one of the protocols this image includes: ${included(table)}`);
+}
+
+export function openUplink(table: UplinkTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext): Uplink {
+	checkIncluded(table, config);
+	switch (config.protocol) {
+		case "mqtt":
+			return (table.mqtt as UplinkFactory<MqttFirmwareConfig>)(board, config, events, wake);
+		case "mqttsn":
+			return (table.mqttsn as UplinkFactory<MqttSnFirmwareConfig>)(board, config, events, wake);
+		case "coap":
+			return (table.coap as UplinkFactory<CoapFirmwareConfig>)(board, config, events, wake);
+	}
+}
+
+function included(table: UplinkTable): string {
+	const names: string[] = [];
+	if (table.mqtt) names.push("mqtt");
+	if (table.mqttsn) names.push("mqttsn");
+	if (table.coap) names.push("coap");
+	return names.join(", ");
+}
+
+/** A payload as text for the log: UTF-8 if it is, shortened; otherwise its size. */
+export function printable(payload: Uint8Array): string {
+	try {
+		const text = readUtf8(payload, 0, Math.min(payload.length, 80));
+		return payload.length > 80 ? `${text}...` : text;
+	} catch {
+		return `<${payload.length} bytes>`;
+	}
+}
