@@ -16,7 +16,7 @@
  * request is answered 5.03 Service Unavailable, Max-Age saying when a slot frees, and is
  * not executed.
  *
- * Members are TypeScript-private rather than #private: on XS that is smaller bytecode.
+ * Members are TypeScript-private rather than private: on XS that is smaller bytecode.
  */
 import { decode, peekHeader } from "./decode";
 import { encode } from "./encode";

@@ -7,16 +7,16 @@ const HALF = 1 << 23;
 const WRAP_MS = 128_000;
 
 export class NotificationOrder {
-	#sequence = -1;
-	#at = 0;
+	private sequence = -1;
+	private at = 0;
 
 	/** Whether the notification numbered `sequence`, received at `now`, is fresh; remembers it if so. */
 	accept(sequence: number, now: number): boolean {
-		const v1 = this.#sequence;
-		const fresh = v1 < 0 || (v1 < sequence && sequence - v1 < HALF) || (v1 > sequence && v1 - sequence > HALF) || now > this.#at + WRAP_MS;
+		const v1 = this.sequence;
+		const fresh = v1 < 0 || (v1 < sequence && sequence - v1 < HALF) || (v1 > sequence && v1 - sequence > HALF) || now > this.at + WRAP_MS;
 		if (fresh) {
-			this.#sequence = sequence;
-			this.#at = now;
+			this.sequence = sequence;
+			this.at = now;
 		}
 		return fresh;
 	}
