@@ -8,11 +8,14 @@
 import type { Board } from "../common/board";
 import { DeadlineTimer } from "../common/deadline-timer";
 import { ProtocolError } from "../common/errors";
-import { encodeUtf8, readUtf8 } from "../common/utf8";
-import { blockOption, blockSize, readBlock, szxFor, type Block } from "./block";
+import * as utf8 from "../common/utf8";
+import * as blocks from "./block";
+import type { Block } from "./block";
 import type { Content, DropCounts, EndpointOptions, Peer } from "./endpoint";
-import { parseLinkFormat, filterLinks, type Link, type LinkFilter } from "./link-format";
-import { CONTINUE, DELETE, EMPTY_BYTES, GET, POST, PUT, REQUEST_ENTITY_TOO_LARGE, codeName, isSuccess, type CoapMessage, type CoapOption } from "./message";
+import * as linkFormat from "./link-format";
+import type { Link, LinkFilter } from "./link-format";
+import * as m from "./message";
+import type { CoapMessage, CoapOption } from "./message";
 import { NotificationOrder } from "./observe";
 import * as o from "./options";
 import { Transport } from "./transport";
@@ -48,7 +51,7 @@ export interface CoapResponse {
 
 /** The payload as text (UTF-8). */
 export function responseText(response: CoapResponse): string {
-	return readUtf8(response.payload);
+	return utf8.readUtf8(response.payload);
 }
 
 export interface Observation {
@@ -84,7 +87,7 @@ export class CoapClient {
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
 		this.board = board;
-		this.szx = szxFor(options.blockSize ?? 1024);
+		this.szx = blocks.szxFor(options.blockSize ?? 1024);
 		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(serverKey(peer)) });
 	}
 
@@ -94,19 +97,19 @@ export class CoapClient {
 	}
 
 	get(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(GET, uri, options);
+		return this.request(m.GET, uri, options);
 	}
 
 	put(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(PUT, uri, { ...options, payload });
+		return this.request(m.PUT, uri, { ...options, payload });
 	}
 
 	post(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(POST, uri, { ...options, payload });
+		return this.request(m.POST, uri, { ...options, payload });
 	}
 
 	delete(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(DELETE, uri, options);
+		return this.request(m.DELETE, uri, options);
 	}
 
 	/**
@@ -121,21 +124,21 @@ export class CoapClient {
 		} catch (error) {
 			return Promise.reject(error);
 		}
-		const payload = typeof options.payload === "string" ? encodeUtf8(options.payload) : (options.payload ?? EMPTY_BYTES);
+		const payload = typeof options.payload === "string" ? utf8.encodeUtf8(options.payload) : (options.payload ?? m.EMPTY_BYTES);
 		const base = target.options.slice();
 		if (options.contentFormat !== undefined) base.push(o.uintOption(o.CONTENT_FORMAT, options.contentFormat));
 		if (options.accept !== undefined) base.push(o.uintOption(o.ACCEPT, options.accept));
-		const szx = options.blockSize === undefined ? this.szx : szxFor(options.blockSize);
+		const szx = options.blockSize === undefined ? this.szx : blocks.szxFor(options.blockSize);
 		const confirmable = options.confirmable ?? true;
 		return new Promise((resolve, reject) => {
 			this.resolve(target, (peer) => {
 				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
 				const early = options.blockSize !== undefined;
-				if (payload.length > blockSize(szx) || (early && method === GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
+				if (payload.length > blocks.blockSize(szx) || (early && method === m.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
 				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
-					const tooLarge = response.code === REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
+					const tooLarge = response.code === m.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
 					if (tooLarge || blockOf(response, o.BLOCK2)?.more)
 						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? undefined : response).then(resolve, reject);
 					resolve(toResponse(response, response.payload));
@@ -150,11 +153,11 @@ export class CoapClient {
 		const parts: Uint8Array[] = [response.payload];
 		let block = blockOf(response, o.BLOCK2);
 		let received = response.payload.length;
-		while (block?.more && isSuccess(response.code)) {
+		while (block?.more && m.isSuccess(response.code)) {
 			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
 			const size = Math.min(szx, block.szx);
-			const next: Block = { num: Math.floor(received / blockSize(size)), more: false, szx: size };
-			response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, blockOption(o.BLOCK2, next)]), payload: EMPTY_BYTES }, confirmable);
+			const next: Block = { num: Math.floor(received / blocks.blockSize(size)), more: false, szx: size };
+			response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, blocks.blockOption(o.BLOCK2, next)]), payload: m.EMPTY_BYTES }, confirmable);
 			block = blockOf(response, o.BLOCK2);
 			parts.push(response.payload);
 			received += response.payload.length;
@@ -169,10 +172,10 @@ export class CoapClient {
 		for (const name of ["rt", "if", "ct"] as const) if (filter[name] !== undefined) query.push(`${name}=${filter[name]}`);
 		const base = uri.endsWith("/") ? uri.slice(0, -1) : uri;
 		const response = await this.get(`${base}/.well-known/core${query.length ? `?${query[0]}` : ""}`);
-		if (!isSuccess(response.code)) throw new ProtocolError("PROTOCOL_VIOLATION", `/.well-known/core answered ${response.status}`);
-		const links = parseLinkFormat(responseText(response));
+		if (!m.isSuccess(response.code)) throw new ProtocolError("PROTOCOL_VIOLATION", `/.well-known/core answered ${response.status}`);
+		const links = linkFormat.parseLinkFormat(responseText(response));
 		if (!links) throw new ProtocolError("MALFORMED_PACKET", "/.well-known/core is not in link-format");
-		return filterLinks(links, filter);
+		return linkFormat.filterLinks(links, filter);
 	}
 
 	/**
@@ -189,7 +192,7 @@ export class CoapClient {
 		const content = (observe: number): Content => {
 			const list = [...target.options, o.uintOption(o.OBSERVE, observe)];
 			if (options.accept !== undefined) list.push(o.uintOption(o.ACCEPT, options.accept));
-			return { code: GET, options: o.sortOptions(list), payload: EMPTY_BYTES };
+			return { code: m.GET, options: o.sortOptions(list), payload: m.EMPTY_BYTES };
 		};
 		const end = (error?: ProtocolError) => {
 			if (ended) return;
@@ -245,25 +248,25 @@ export class CoapClient {
 
 	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
 	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
-		const early = earlyBlock2 && method === GET ? [blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
-		if (payload.length <= blockSize(szx)) {
+		const early = earlyBlock2 && method === m.GET ? [blocks.blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
+		if (payload.length <= blocks.blockSize(szx)) {
 			const response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, ...early]), payload }, confirmable);
-			if (response.code !== REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
+			if (response.code !== m.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
 			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
 		}
 		let offset = 0;
 		for (;;) {
-			const size = blockSize(szx);
+			const size = blocks.blockSize(szx);
 			const more = offset + size < payload.length;
 			const block: Block = { num: offset / size, more, szx };
-			const options = o.sortOptions([...base, blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)]);
+			const options = o.sortOptions([...base, blocks.blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)]);
 			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
 			const answered = blockOf(response, o.BLOCK1);
-			if (response.code === REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
+			if (response.code === m.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
 				szx = answered.szx;
 				continue;
 			}
-			if (!more || response.code !== CONTINUE) return response;
+			if (!more || response.code !== m.CONTINUE) return response;
 			offset += size;
 			// 2.3: a server that wants smaller blocks says so in its Block1; the rest goes at that size.
 			if (answered && answered.szx < szx) szx = answered.szx;
@@ -320,13 +323,13 @@ function serverKey(peer: Peer): string {
 
 /** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
 function hintedSzx(response: CoapMessage, szx: number, length: number): number {
-	const hinted = blockOf(response, o.BLOCK1)?.szx ?? szxFor(Math.min(blockSize(szx), o.uintValue(response.options, o.SIZE1) ?? blockSize(szx)) / 2);
-	return Math.min(hinted, szxFor(length - 1));
+	const hinted = blockOf(response, o.BLOCK1)?.szx ?? blocks.szxFor(Math.min(blocks.blockSize(szx), o.uintValue(response.options, o.SIZE1) ?? blocks.blockSize(szx)) / 2);
+	return Math.min(hinted, blocks.szxFor(length - 1));
 }
 
 function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {
 	const value = o.optionValue(message.options, number);
-	return value === undefined ? undefined : readBlock(value);
+	return value === undefined ? undefined : blocks.readBlock(value);
 }
 
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
@@ -335,12 +338,12 @@ function copied(message: CoapMessage): CoapMessage {
 	const kept: CoapOption[] = [];
 	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
 	const payload = message.payload;
-	return { type: message.type, code: message.code, messageId: message.messageId, token: EMPTY_BYTES, options: kept, payload: payload.length === 0 ? EMPTY_BYTES : payload.slice() };
+	return { type: message.type, code: message.code, messageId: message.messageId, token: m.EMPTY_BYTES, options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice() };
 }
 
 function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
 	const options = message.options;
-	return { code: message.code, status: codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.CONTENT_FORMAT) };
+	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.CONTENT_FORMAT) };
 }
 
 function join(parts: Uint8Array[], length: number): Uint8Array {

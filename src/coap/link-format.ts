@@ -4,7 +4,7 @@
  * `filterLinks` applies the query filters of 4.1 (`rt=`, `if=`, `ct=`, with a trailing
  * `*` as a prefix match), and `formatLinks` writes the server's answer.
  */
-import { isDecimal, isSpace } from "../common/text";
+import * as texts from "../common/text";
 
 export interface Link {
 	/** The URI-reference between < and >. */
@@ -19,7 +19,7 @@ export function parseLinkFormat(text: string): Link[] | undefined {
 	let at = 0;
 	const n = text.length;
 	const skipSpace = () => {
-		while (at < n && isSpace(text.charCodeAt(at))) at++;
+		while (at < n && texts.isSpace(text.charCodeAt(at))) at++;
 	};
 	skipSpace();
 	if (at === n) return links;
@@ -101,7 +101,7 @@ export function formatLinks(links: readonly Link[]): string {
 			let text = `<${link.target}>`;
 			for (const name of Object.keys(link.attributes)) {
 				const value = link.attributes[name];
-				text += value === "" ? `;${name}` : isDecimal(value) ? `;${name}=${value}` : `;${name}="${quoted(value)}"`;
+				text += value === "" ? `;${name}` : texts.isDecimal(value) ? `;${name}=${value}` : `;${name}="${quoted(value)}"`;
 			}
 			return text;
 		})

@@ -18,10 +18,11 @@
  *
  * Members are TypeScript-private rather than private: on XS that is smaller bytecode.
  */
-import { decode, peekHeader } from "./decode";
+import * as decode from "./decode";
 import { encode } from "./encode";
-import { ACK, CON, EMPTY, EMPTY_BYTES, NON, POST, RST, SERVICE_UNAVAILABLE, isRequest, isResponse, type CoapMessage } from "./message";
-import { MAX_AGE, uintOption } from "./options";
+import * as m from "./message";
+import type { CoapMessage } from "./message";
+import * as o from "./options";
 import { exchangeLifetime, type TransmissionParameters } from "./parameters";
 
 export interface Peer {
@@ -96,7 +97,7 @@ export interface Arrival {
 }
 
 /** An Empty message (4.1): 4 bytes, no token. */
-export function emptyMessage(type: typeof ACK | typeof RST | typeof CON, messageId: number): Uint8Array {
+export function emptyMessage(type: typeof m.ACK | typeof m.RST | typeof m.CON, messageId: number): Uint8Array {
 	const bytes = new Uint8Array(4);
 	bytes[0] = 0x40 | (type << 4);
 	bytes[2] = messageId >> 8;
@@ -162,7 +163,7 @@ export class MessageLayer {
 	}
 
 	reset(peer: Peer, messageId: number, seen?: Seen): void {
-		this.reply(peer, seen, emptyMessage(RST, messageId));
+		this.reply(peer, seen, emptyMessage(m.RST, messageId));
 	}
 
 	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
@@ -209,28 +210,28 @@ export class MessageLayer {
 	received(bytes: Uint8Array, peer: Peer, now: number): Arrival | undefined {
 		let message: CoapMessage;
 		try {
-			message = decode(bytes);
+			message = decode.decode(bytes);
 		} catch {
 			this.dropped.malformed++;
-			const header = peekHeader(bytes);
-			if (header?.type === CON) this.reset(peer, header.messageId);
+			const header = decode.peekHeader(bytes);
+			if (header?.type === m.CON) this.reset(peer, header.messageId);
 			return undefined;
 		}
 		const { type, code, messageId } = message;
-		if (type === ACK || type === RST) {
+		if (type === m.ACK || type === m.RST) {
 			const transmission = this.transmissions.get(peerKey(peer, messageId));
 			if (!transmission) this.dropped.unexpected++;
 			else {
 				this.transmissions.delete(transmission.key);
-				if (type === ACK) transmission.onAck(message);
+				if (type === m.ACK) transmission.onAck(message);
 				else transmission.onReset();
 			}
 			return undefined;
 		}
 		// 4.3: an Empty CON is a ping, answered with RST; an Empty NON, or a reserved code class, is a format error.
-		if (code === EMPTY || !(isRequest(code) || isResponse(code))) {
-			if (type === CON) this.reset(peer, messageId);
-			if (code !== EMPTY || type !== CON) this.dropped.malformed++;
+		if (code === m.EMPTY || !(m.isRequest(code) || m.isResponse(code))) {
+			if (type === m.CON) this.reset(peer, messageId);
+			if (code !== m.EMPTY || type !== m.CON) this.dropped.malformed++;
 			return undefined;
 		}
 		if (now >= this.earliest) this.expire(now);
@@ -238,12 +239,12 @@ export class MessageLayer {
 		const seen = this.seen.get(key);
 		if (seen) {
 			this.dropped.duplicate++;
-			if (seen.reply && type === CON) this.send(peer, seen.reply);
+			if (seen.reply && type === m.CON) this.send(peer, seen.reply);
 			return undefined;
 		}
-		const evictable = code !== POST || type === NON;
+		const evictable = code !== m.POST || type === m.NON;
 		if (this.seen.size >= this.maxTracked && !this.evict()) {
-			if (!isRequest(code)) return { message, seen: undefined };
+			if (!m.isRequest(code)) return { message, seen: undefined };
 			this.dropped.overloaded++;
 			this.refuse(peer, message, this.earliest - now);
 			return undefined;
@@ -256,9 +257,9 @@ export class MessageLayer {
 
 	/** 5.03 Service Unavailable with Max-Age (5.9.3.4): come back when a slot is free, in whole seconds. */
 	refuse(peer: Peer, request: CoapMessage, retryIn: number): void {
-		const con = request.type === CON;
+		const con = request.type === m.CON;
 		const seconds = Math.ceil(retryIn / 1000);
-		const answer: CoapMessage = { type: con ? ACK : NON, code: SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [uintOption(MAX_AGE, seconds > 0 ? seconds : 1)], payload: EMPTY_BYTES };
+		const answer: CoapMessage = { type: con ? m.ACK : m.NON, code: m.SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [o.uintOption(o.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES };
 		this.send(peer, encode(answer));
 	}
 

@@ -4,7 +4,7 @@
  * odd (5.4.1): an endpoint that does not know a critical option must not act on the
  * message.
  */
-import { readUtf8, encodeUtf8 } from "../common/utf8";
+import * as utf8 from "../common/utf8";
 import { EMPTY_BYTES, type CoapOption } from "./message";
 
 export const IF_MATCH = 1;
@@ -70,13 +70,13 @@ export function uintValue(options: readonly CoapOption[], number: number): numbe
 }
 
 export function stringOption(number: number, text: string): CoapOption {
-	return { number, value: encodeUtf8(text) };
+	return { number, value: utf8.encodeUtf8(text) };
 }
 
 /** All values of a repeatable string option, such as the Uri-Path segments. */
 export function stringValues(options: readonly CoapOption[], number: number): string[] {
 	const values: string[] = [];
-	for (let i = 0; i < options.length; i++) if (options[i].number === number) values.push(readUtf8(options[i].value));
+	for (let i = 0; i < options.length; i++) if (options[i].number === number) values.push(utf8.readUtf8(options[i].value));
 	return values;
 }
 
@@ -92,8 +92,8 @@ export function uriPath(options: readonly CoapOption[]): string {
  * (readUtf8 builds short strings a character at a time); anything else is validated as UTF-8.
  */
 function segment(value: Uint8Array): string {
-	if (value.length > 32) return readUtf8(value);
-	for (let i = 0; i < value.length; i++) if (value[i] >= 0x80) return readUtf8(value);
+	if (value.length > 32) return utf8.readUtf8(value);
+	for (let i = 0; i < value.length; i++) if (value[i] >= 0x80) return utf8.readUtf8(value);
 	return String.fromCharCode.apply(null, value as unknown as number[]);
 }
 

@@ -7,7 +7,7 @@
 import type { Board } from "../common/board";
 import { DatagramDriver } from "../common/datagram-driver";
 import { Endpoint, type EndpointOptions, type IncomingRequest } from "./endpoint";
-import { EMPTY_BYTES, NOT_FOUND } from "./message";
+import * as m from "./message";
 
 export interface TransportOptions extends EndpointOptions {
 	/** Local port; 0 or absent for any free one. */
@@ -58,7 +58,7 @@ export class Transport extends DatagramDriver<Endpoint> {
 		const onRequest = this.options.onRequest;
 		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
 			if (onRequest) onRequest(request);
-			else endpoint.respond(request, { code: NOT_FOUND, options: [], payload: EMPTY_BYTES }, this.board.now());
+			else endpoint.respond(request, { code: m.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
 		}
 	}
 

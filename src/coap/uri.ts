@@ -6,8 +6,8 @@
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import { type CoapOption } from "./message";
-import { URI_PATH, URI_QUERY } from "./options";
-import { isHexDigit, splitUrl } from "../common/text";
+import * as o from "./options";
+import * as texts from "../common/text";
 
 export const COAP_PORT = 5683;
 
@@ -22,7 +22,7 @@ export interface CoapUri {
 
 /** Throws ProtocolError INVALID_URI for anything else than a coap:// URI. */
 export function parseCoapUri(uri: string): CoapUri {
-	const parts = splitUrl(uri);
+	const parts = texts.splitUrl(uri);
 	const expected = "coap://host[:port][/path][?query]";
 	// No fragment (RFC 7252 6.4 step 4).
 	if (!parts || parts.scheme !== "coap" || parts.rest.includes("#")) throw new ProtocolError("INVALID_URI", `expected ${expected}`);
@@ -33,8 +33,8 @@ export function parseCoapUri(uri: string): CoapUri {
 	if (port < 1 || port > 65535) throw new ProtocolError("INVALID_URI", `expected ${expected} with a port from 1 to 65535`);
 	const options: CoapOption[] = [];
 	// 6.4 step 8: a path of "" or "/" has no Uri-Path option.
-	if (path.length > 1) for (const segment of path.slice(1).split("/")) options.push({ number: URI_PATH, value: percentDecode(segment) });
-	if (query) for (const argument of query.split("&")) options.push({ number: URI_QUERY, value: percentDecode(argument) });
+	if (path.length > 1) for (const segment of path.slice(1).split("/")) options.push({ number: o.URI_PATH, value: percentDecode(segment) });
+	if (query) for (const argument of query.split("&")) options.push({ number: o.URI_QUERY, value: percentDecode(argument) });
 	return { host: parts.host, port, options, pathAndQuery: path + (query ? `?${query}` : "") };
 }
 
@@ -47,7 +47,7 @@ function percentDecode(text: string): Uint8Array {
 			bytes.push(raw[i]);
 			continue;
 		}
-		if (!isHexDigit(raw[i + 1] ?? 0) || !isHexDigit(raw[i + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "expected a URI whose % escapes have two hex digits");
+		if (!texts.isHexDigit(raw[i + 1] ?? 0) || !texts.isHexDigit(raw[i + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "expected a URI whose % escapes have two hex digits");
 		bytes.push(parseInt(String.fromCharCode(raw[i + 1], raw[i + 2]), 16));
 		i += 2;
 	}

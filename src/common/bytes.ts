@@ -5,7 +5,7 @@
  * are the caller's: these only move bytes.
  */
 import { ProtocolError } from "./errors";
-import { readUtf8, writeUtf8 } from "./utf8";
+import * as utf8 from "./utf8";
 
 /** Writes into a buffer the caller sized (encodedLength first); `offset` is where the next byte goes. */
 export class ByteWriter {
@@ -39,7 +39,7 @@ export class ByteWriter {
 
 	/** UTF-8 without a length; the caller wrote the prefix its format has, if any. */
 	utf8(value: string): void {
-		this.offset = writeUtf8(value, this.target, this.offset);
+		this.offset = utf8.writeUtf8(value, this.target, this.offset);
 	}
 }
 
@@ -107,7 +107,7 @@ export class ByteReader {
 		this.need(length);
 		const at = this._offset;
 		this._offset = at + length;
-		return readUtf8(this._bytes, at, at + length);
+		return utf8.readUtf8(this._bytes, at, at + length);
 	}
 
 	/** The input must be used up: trailing bytes are malformed too. */

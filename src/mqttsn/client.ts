@@ -12,7 +12,8 @@ import type { ReconnectOptions } from "../common/reconnect";
 import { encodeUtf8 } from "../common/utf8";
 import type { Gateway } from "./discovery";
 import type { QoS } from "./packet";
-import { MqttSnSession, T_WAIT, type MqttSnSessionOptions, type ReceivedMessage, type SessionStatus, type Will } from "./session";
+import * as snSession from "./session";
+import type { MqttSnSessionOptions, ReceivedMessage, SessionStatus, Will } from "./session";
 import { encodeSessionState } from "./state";
 
 export interface GatewayHost {
@@ -48,12 +49,12 @@ export interface PublishOptions {
 	readonly retain?: boolean;
 }
 
-export class MqttSnClient extends DatagramDriver<MqttSnSession> {
+export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 	private readonly options: MqttSnClientOptions;
 	private asleepWaiters: { resolve(): void; reject(error: Error): void }[] = [];
 
 	constructor(board: Board, options: MqttSnClientOptions) {
-		super(board, new MqttSnSession({ ...options, gateway: undefined }), { port: options.localPort }, options);
+		super(board, new snSession.MqttSnSession({ ...options, gateway: undefined }), { port: options.localPort }, options);
 		this.options = options;
 	}
 
@@ -229,6 +230,6 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		this.lost();
 		this.options.onDisconnect?.(error);
 		// "Rejected: congestion" asks for T_WAIT before trying again (6.2).
-		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? T_WAIT) : 0);
+		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? snSession.T_WAIT) : 0);
 	}
 }

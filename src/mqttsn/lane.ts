@@ -12,11 +12,11 @@ import { encode } from "./encode";
 import type { GatewayLink } from "./link";
 import * as sn from "./packet";
 import type { Message } from "./packet";
-import { publishAnswer, publishStep, rejection } from "./publish";
+import * as publish from "./publish";
 import { registerAnswer } from "./register";
 import type { Done, SubscribeDone, Will } from "./types";
 import type { SessionState, StoredPublish } from "./state";
-import { subscribeAnswer, subscribeStep } from "./subscribe";
+import * as subscribe from "./subscribe";
 
 export interface PublishOp {
 	readonly kind: "publish";
@@ -82,8 +82,8 @@ export class Lane {
 			if (!op) return;
 			if (op.kind === "publish") {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (publishStep(link, op, now)) this.finish(op, undefined);
-			} else if (op.kind === "subscribe" || op.kind === "unsubscribe") subscribeStep(link, op, now);
+				if (publish.publishStep(link, op, now)) this.finish(op, undefined);
+			} else if (op.kind === "subscribe" || op.kind === "unsubscribe") subscribe.subscribeStep(link, op, now);
 			else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
 				const will = (op as WillOp).will;
@@ -120,10 +120,10 @@ export class Lane {
 			case sn.PUBACK:
 			case sn.PUBREC:
 			case sn.PUBCOMP:
-				return op.kind === "publish" && publishAnswer(this, op, message, now);
+				return op.kind === "publish" && publish.publishAnswer(this, op, message, now);
 			case sn.SUBACK:
 			case sn.UNSUBACK:
-				return op.kind !== "publish" && subscribeAnswer(this, op as SubscribeOp, message, now);
+				return op.kind !== "publish" && subscribe.subscribeAnswer(this, op as SubscribeOp, message, now);
 			case sn.WILLTOPICRESP:
 			case sn.WILLMSGRESP:
 				if (message.returnCode === sn.ACCEPTED) this.complete(undefined, now);
@@ -145,7 +145,7 @@ export class Lane {
 		const error =
 			op.kind === "subscribe" && returnCode !== sn.REJECTED_CONGESTION && returnCode !== sn.REJECTED_NOT_SUPPORTED
 				? new ProtocolError("SUBSCRIPTION_REFUSED", `gateway refused ${op.topic}: ${sn.returnCodeName(returnCode)}`)
-				: rejection(returnCode, "topic" in op ? op.topic : op.kind);
+				: publish.rejection(returnCode, "topic" in op ? op.topic : op.kind);
 		this.complete(error, now);
 	}
 

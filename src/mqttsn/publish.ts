@@ -9,7 +9,7 @@
  *   delivered, so the gateway sends it again later.
  */
 import { ProtocolError } from "../common/errors";
-import { encode, encodePublish } from "./encode";
+import * as encode from "./encode";
 import { publishFlags } from "./flags";
 import type { Lane, PublishOp } from "./lane";
 import type { GatewayLink } from "./link";
@@ -20,7 +20,7 @@ import { registerStep } from "./register";
 /** Sends the operation's next message; true when that finished it (QoS 0). */
 export function publishStep(link: GatewayLink, op: PublishOp, now: number): boolean {
 	if (op.released) {
-		link.request = link.open(encode({ type: sn.PUBREL, msgId: op.msgId }), sn.PUBCOMP, op.msgId, false, now);
+		link.request = link.open(encode.encode({ type: sn.PUBREL, msgId: op.msgId }), sn.PUBCOMP, op.msgId, false, now);
 		return false;
 	}
 	const id = link.topics.idOf(op.topic);
@@ -29,12 +29,12 @@ export function publishStep(link: GatewayLink, op: PublishOp, now: number): bool
 		return false;
 	}
 	if (op.qos === 0) {
-		link.send(encodePublish(publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload), now);
+		link.send(encode.encodePublish(publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload), now);
 		return true;
 	}
 	const dup = op.msgId !== 0;
 	if (!dup) op.msgId = link.allocateMsgId();
-	const bytes = encodePublish(publishFlags(dup, op.qos, op.retain, id.topicIdType), id.topicId, op.msgId, op.payload);
+	const bytes = encode.encodePublish(publishFlags(dup, op.qos, op.retain, id.topicIdType), id.topicId, op.msgId, op.payload);
 	link.request = link.open(bytes, op.qos === 1 ? sn.PUBACK : sn.PUBREC, op.msgId, true, now);
 	return false;
 }
@@ -75,21 +75,21 @@ export function onPublish(link: GatewayLink, message: PublishMessage, now: numbe
 	if (link.state === "awake" && control) link.heard(control, now);
 	const topic = link.topics.nameOf(message.topicIdType, topicId);
 	if (topic === undefined) {
-		link.send(encode({ type: sn.PUBACK, topicId, msgId, returnCode: sn.REJECTED_INVALID_TOPIC_ID }), now);
+		link.send(encode.encode({ type: sn.PUBACK, topicId, msgId, returnCode: sn.REJECTED_INVALID_TOPIC_ID }), now);
 		return false;
 	}
 	if (qos === 2) {
 		const incoming = link.incoming;
 		if (incoming.full && !incoming.holds(msgId)) {
-			link.send(encode({ type: sn.PUBACK, topicId, msgId, returnCode: sn.REJECTED_CONGESTION }), now);
+			link.send(encode.encode({ type: sn.PUBACK, topicId, msgId, returnCode: sn.REJECTED_CONGESTION }), now);
 			return true;
 		}
 		if (incoming.accept(msgId)) deliver(link, topic, message);
-		link.send(encode({ type: sn.PUBREC, msgId }), now);
+		link.send(encode.encode({ type: sn.PUBREC, msgId }), now);
 		return true;
 	}
 	deliver(link, topic, message);
-	if (qos === 1) link.send(encode({ type: sn.PUBACK, topicId, msgId, returnCode: sn.ACCEPTED }), now);
+	if (qos === 1) link.send(encode.encode({ type: sn.PUBACK, topicId, msgId, returnCode: sn.ACCEPTED }), now);
 	return true;
 }
 
@@ -97,7 +97,7 @@ export function onPublish(link: GatewayLink, message: PublishMessage, now: numbe
 export function onPubrel(link: GatewayLink, msgId: number, now: number): boolean {
 	if (!link.receiving) return false;
 	link.incoming.release(msgId);
-	link.send(encode({ type: sn.PUBCOMP, msgId }), now);
+	link.send(encode.encode({ type: sn.PUBCOMP, msgId }), now);
 	return true;
 }
 
