@@ -6,6 +6,7 @@
  * ProtocolError.
  */
 import type { Board } from "../common/board";
+import * as bytes from "../common/bytes";
 import { DeadlineTimer } from "../common/deadline-timer";
 import { ProtocolError } from "../common/errors";
 import * as utf8 from "../common/utf8";
@@ -162,7 +163,7 @@ export class CoapClient {
 			parts.push(response.payload);
 			received += response.payload.length;
 		}
-		return toResponse(response, parts.length === 1 ? parts[0] : join(parts, received));
+		return toResponse(response, parts.length === 1 ? parts[0] : bytes.concat(parts, received));
 	}
 
 	/** GET /.well-known/core at `uri` (a coap://host:port), filtered by rt / if / ct (RFC 6690 4.1). */
@@ -344,14 +345,4 @@ function copied(message: CoapMessage): CoapMessage {
 function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
 	const options = message.options;
 	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.CONTENT_FORMAT) };
-}
-
-function join(parts: Uint8Array[], length: number): Uint8Array {
-	const whole = new Uint8Array(length);
-	let offset = 0;
-	for (const part of parts) {
-		whole.set(part, offset);
-		offset += part.length;
-	}
-	return whole;
 }

@@ -22,8 +22,8 @@ export function encodedLength(message: CoapMessage): number {
 		const number = option.number;
 		const size = option.value.length;
 		if (number < previous || number > 0xffff || number !== Math.floor(number))
-			throw new ProtocolError("MALFORMED_PACKET", "options must be in ascending order with numbers from 0 to 65535");
-		if (size > 65535 + 269) throw new ProtocolError("PACKET_TOO_LARGE", "an option value longer than 65804 bytes");
+			throw new ProtocolError("MALFORMED_PACKET", "option numbers not ascending in 0-65535");
+		if (size > 65535 + 269) throw new ProtocolError("PACKET_TOO_LARGE", "option value over 65804 bytes");
 		length += 1 + extensionLength(number - previous) + extensionLength(size) + size;
 		previous = number;
 	}
@@ -55,7 +55,7 @@ function nibble(n: number): number {
  */
 export function encodeInto(message: CoapMessage, target: Uint8Array, offset = 0): number {
 	const length = encodedLength(message);
-	if (offset + length > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `a ${length}-byte message does not fit the buffer`);
+	if (offset + length > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `${length}-byte message`);
 	return write(message, target, offset);
 }
 

@@ -98,7 +98,7 @@ export class Endpoint implements DatagramSession {
 	private readonly acceptFrom?: (peer: Peer) => boolean;
 	private readonly responseTimeout: number;
 	private readonly maxQueued: number;
-	private readonly exchanges = new Map<string, Exchange>();
+	private exchanges = new Map<string, Exchange>();
 	private readonly queues = new Map<string, Fifo<Exchange>>();
 	private readonly outstanding = new Map<string, number>();
 	/** Drained as they arrive: a plain array (see MessageLayer's `out`). */
@@ -159,7 +159,7 @@ export class Endpoint implements DatagramSession {
 		let queue = this.queues.get(key);
 		// A peer that never answers must not grow the queue behind NSTART without end (a NON's response is awaited EXCHANGE_LIFETIME).
 		if (queue && queue.length >= this.maxQueued) {
-			handler(new ProtocolError("QUEUE_FULL", `${queue.length} requests already wait for this peer`), undefined);
+			handler(new ProtocolError("QUEUE_FULL", `${queue.length} requests wait`), undefined);
 			return token;
 		}
 		const exchange: Exchange = { peer, peerKey: key, tokenKey: exchangeKey, token, confirmable: options.confirmable ?? true, observe: options.observe ?? false, content, handler, outstanding: false, deadline: Infinity };
@@ -253,16 +253,22 @@ export class Endpoint implements DatagramSession {
 		this.now = now;
 		this.messages.tick(now);
 		if (this.exchanges.size > 0)
-			for (const exchange of this.exchanges.values())
+			this.exchanges.forEach((exchange) => {
 				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
-		for (const table of this.expiring) if (table.nextExpiry() <= now) table.expire(now);
+			});
+		const expiring = this.expiring;
+		for (let i = 0; i < expiring.length; i++) if (expiring[i].nextExpiry() <= now) expiring[i].expire(now);
 	}
 
 	nextTimeout(): number | undefined {
 		let next = this.messages.nextTimeout();
-		if (this.exchanges.size > 0) for (const exchange of this.exchanges.values()) if (exchange.deadline < next) next = exchange.deadline;
-		for (const table of this.expiring) {
-			const at = table.nextExpiry();
+		if (this.exchanges.size > 0)
+			this.exchanges.forEach((exchange) => {
+				if (exchange.deadline < next) next = exchange.deadline;
+			});
+		const expiring = this.expiring;
+		for (let i = 0; i < expiring.length; i++) {
+			const at = expiring[i].nextExpiry();
 			if (at < next) next = at;
 		}
 		return next === Infinity ? undefined : next;
@@ -278,12 +284,12 @@ export class Endpoint implements DatagramSession {
 
 	/** Ends every exchange with `error` (the client was stopped) and forgets all state. */
 	failAll(error: ProtocolError): void {
-		const exchanges = [...this.exchanges.values()];
-		this.exchanges.clear();
+		const exchanges = this.exchanges;
+		this.exchanges = new Map();
 		this.queues.clear();
 		this.outstanding.clear();
 		this.messages.clear();
-		for (const exchange of exchanges) exchange.handler(error, undefined);
+		exchanges.forEach((exchange) => exchange.handler(error, undefined));
 	}
 
 	private receivedRequest(peer: Peer, message: CoapMessage, seen: Seen | undefined, now: number): void {

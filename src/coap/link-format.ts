@@ -90,7 +90,8 @@ function matches(link: Link, name: keyof LinkFilter, wanted: string | undefined)
 	if (value === undefined) return false;
 	const prefix = wanted.endsWith("*");
 	const stem = prefix ? wanted.slice(0, -1) : wanted;
-	for (const word of value.split(" ")) if (prefix ? word.startsWith(stem) : word === stem) return true;
+	const words = value.split(" ");
+	for (let i = 0; i < words.length; i++) if (prefix ? words[i].startsWith(stem) : words[i] === stem) return true;
 	return false;
 }
 
@@ -99,7 +100,9 @@ export function formatLinks(links: readonly Link[]): string {
 	return links
 		.map((link) => {
 			let text = `<${link.target}>`;
-			for (const name of Object.keys(link.attributes)) {
+			const names = Object.keys(link.attributes);
+			for (let i = 0; i < names.length; i++) {
+				const name = names[i];
 				const value = link.attributes[name];
 				text += value === "" ? `;${name}` : texts.isDecimal(value) ? `;${name}=${value}` : `;${name}="${quoted(value)}"`;
 			}
@@ -116,6 +119,9 @@ function isTokenChar(c: number): boolean {
 /** A quoted-string's content: `"` and `\` escaped with a backslash. */
 function quoted(value: string): string {
 	let out = "";
-	for (const c of value) out += c === '"' || c === "\\" ? `\\${c}` : c;
+	for (let i = 0; i < value.length; i++) {
+		const c = value.charAt(i);
+		out += c === '"' || c === "\\" ? `\\${c}` : c;
+	}
 	return out;
 }

@@ -266,25 +266,28 @@ export class MessageLayer {
 	tick(now: number): void {
 		// Iterating an empty Map still allocates an iterator on XS: skip it.
 		if (this.transmissions.size > 0)
-			for (const transmission of this.transmissions.values()) {
-				if (transmission.nextAt > now) continue;
+			this.transmissions.forEach((transmission) => {
+				if (transmission.nextAt > now) return;
 				if (transmission.retransmissions >= this.parameters.maxRetransmit) {
 					this.transmissions.delete(transmission.key);
 					transmission.onTimeout();
-					continue;
+					return;
 				}
 				transmission.retransmissions++;
 				transmission.timeout *= 2;
 				transmission.nextAt = now + transmission.timeout;
 				this.send(transmission.peer, transmission.bytes);
-			}
+			});
 		if (now >= this.earliest) this.expire(now);
 	}
 
 	/** The next retransmission or expiry; Infinity for none. */
 	nextTimeout(): number {
 		let next = this.earliest;
-		if (this.transmissions.size > 0) for (const transmission of this.transmissions.values()) if (transmission.nextAt < next) next = transmission.nextAt;
+		if (this.transmissions.size > 0)
+			this.transmissions.forEach((transmission) => {
+				if (transmission.nextAt < next) next = transmission.nextAt;
+			});
 		return next;
 	}
 

@@ -17,6 +17,7 @@
  * endpoint's timer. The endpoint caps its duplicate table the same way.
  */
 import type { Board } from "../common/board";
+import * as bytes from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import * as blocks from "./block";
@@ -103,14 +104,11 @@ export class CoapServer {
 		this.uploadLifetime = exchangeLifetime(transport.endpoint.parameters);
 		const uploads = this.uploads;
 		transport.endpoint.keep({
-			nextExpiry: () => {
-				let next = Infinity;
-				if (uploads.size > 0) for (const upload of uploads.values()) if (upload.expires < next) next = upload.expires;
-				return next;
-			},
-			expire: (now) => {
-				for (const [key, upload] of uploads) if (upload.expires <= now) uploads.delete(key);
-			},
+			nextExpiry: () => earliest(uploads),
+			expire: (now) =>
+				uploads.forEach((upload, key) => {
+					if (upload.expires <= now) uploads.delete(key);
+				}),
 		});
 	}
 
@@ -137,23 +135,25 @@ export class CoapServer {
 	changed(path: string): void {
 		const resource = this.resources.get(path);
 		const observers = this.observing.get(path);
-		if (!resource?.get || !observers) return;
+		const get = resource?.get;
+		if (!get || !observers) return;
 		const now = this.board.now();
 		const sequence = this.nextSequence();
 		const endpoint = this.transport.endpoint;
-		for (const observer of observers.values()) {
+		observers.forEach((observer) => {
 			const request: ResourceRequest = { method: m.GET, peer: observer.peer, path, query: [], payload: m.EMPTY_BYTES };
-			const content = this.representation(resource.get(request), m.CONTENT, [o.uintOption(o.OBSERVE, sequence)], undefined);
+			const content = this.representation(get(request), m.CONTENT, [o.uintOption(o.OBSERVE, sequence)], undefined);
 			// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
 			const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
 			if (confirmable) observer.confirmedAt = now;
 			endpoint.notify(observer, content, confirmable, now, () => this.deregister(path, observer.key));
-		}
+		});
 		this.transport.service();
 	}
 
 	close(): void {
-		for (const observers of this.observing.values()) for (const observer of observers.values()) this.transport.endpoint.forget(observer);
+		const endpoint = this.transport.endpoint;
+		this.observing.forEach((observers) => observers.forEach((observer) => endpoint.forget(observer)));
 		this.observing.clear();
 		this.observerCount = 0;
 		this.uploads.clear();
@@ -258,8 +258,7 @@ export class CoapServer {
 		if (!upload && block.num === 0 && block.more) {
 			if (uploads.size >= this.maxUploads) {
 				// Full: 5.03, Max-Age saying when the oldest upload expires (RFC 7959 2.9.3 allows refusing).
-				let oldest = Infinity;
-				for (const other of uploads.values()) if (other.expires < oldest) oldest = other.expires;
+				const oldest = earliest(uploads);
 				this.transport.endpoint.dropped.overloaded++;
 				return { code: m.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((oldest - now) / 1000)))], payload: m.EMPTY_BYTES };
 			}
@@ -278,13 +277,7 @@ export class CoapServer {
 		upload.expires = now + this.uploadLifetime;
 		if (block.more) return answer(m.CONTINUE);
 		uploads.delete(key);
-		const body = new Uint8Array(upload.length);
-		let at = 0;
-		for (const part of upload.parts) {
-			body.set(part, at);
-			at += part.length;
-		}
-		return body;
+		return bytes.concat(upload.parts, upload.length);
 	}
 
 	/** The response to send: one block of it (Block2) when it is larger than a block or a block was asked for. */
@@ -316,27 +309,27 @@ export class CoapServer {
 	 */
 	private text(text: string): Uint8Array {
 		const texts = this.texts;
-		let bytes = texts.get(text);
-		if (!bytes) {
-			bytes = encodeUtf8(text);
-			if (text.length > 32) return bytes;
+		let encoded = texts.get(text);
+		if (!encoded) {
+			encoded = encodeUtf8(text);
+			if (text.length > 32) return encoded;
 			if (texts.size >= 4) texts.clear();
-			texts.set(text, bytes);
+			texts.set(text, encoded);
 		}
-		return bytes;
+		return encoded;
 	}
 
 	private links(query: readonly string[]): string {
 		const links: Link[] = [];
-		for (const [path, resource] of this.resources) {
-			const attributes: Record<string, string> = { ...(resource.attributes ?? {}) };
+		this.resources.forEach((resource, path) => {
+			const attributes: Record<string, string> = Object.assign({}, resource.attributes);
 			if (resource.observable) attributes.obs = "";
 			links.push({ target: path, attributes });
-		}
+		});
 		const filter: Record<string, string> = {};
-		for (const argument of query) {
-			const equals = argument.indexOf("=");
-			if (equals > 0) filter[argument.slice(0, equals)] = argument.slice(equals + 1);
+		for (let i = 0; i < query.length; i++) {
+			const equals = query[i].indexOf("=");
+			if (equals > 0) filter[query[i].slice(0, equals)] = query[i].slice(equals + 1);
 		}
 		return linkFormat.formatLinks(linkFormat.filterLinks(links, filter));
 	}
@@ -345,6 +338,15 @@ export class CoapServer {
 		this.sequence = (this.sequence + 1) & 0xffffff;
 		return this.sequence;
 	}
+}
+
+/** When the first upload expires; Infinity for none. */
+function earliest(uploads: Map<string, Upload>): number {
+	let next = Infinity;
+	uploads.forEach((upload) => {
+		if (upload.expires < next) next = upload.expires;
+	});
+	return next;
 }
 
 function error(code: number, diagnostic: string): Content {

@@ -48,7 +48,8 @@ export class Transport extends DatagramDriver<Endpoint> {
 
 	protected bound(): void {
 		this.options.onReady?.();
-		for (const run of this._whenReady.splice(0)) run();
+		const waiting = this._whenReady.splice(0);
+		for (let i = 0; i < waiting.length; i++) waiting[i]();
 		this.service();
 	}
 

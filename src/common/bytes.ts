@@ -7,6 +7,17 @@
 import { ProtocolError } from "./errors";
 import * as utf8 from "./utf8";
 
+/** `parts` one after the other in one array of `length` bytes (their total). */
+export function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+	const whole = new Uint8Array(length);
+	let offset = 0;
+	for (let i = 0; i < parts.length; i++) {
+		whole.set(parts[i], offset);
+		offset += parts[i].length;
+	}
+	return whole;
+}
+
 /** Writes into a buffer the caller sized (encodedLength first); `offset` is where the next byte goes. */
 export class ByteWriter {
 	constructor(

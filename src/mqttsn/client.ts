@@ -138,8 +138,17 @@ export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 		if (!this.halt(goodbye)) return;
 		const error = new ProtocolError("CLOSED", "the client was stopped");
 		this.session.failPending(error);
-		for (const waiter of this.asleepWaiters.splice(0)) waiter.reject(error);
+		this.settleAsleep(error);
 		this.options.onDisconnect?.();
+	}
+
+	/** Settles every sleep() waiting: resolved, or rejected with `error`. */
+	private settleAsleep(error?: Error): void {
+		const waiters = this.asleepWaiters.splice(0);
+		for (let i = 0; i < waiters.length; i++) {
+			if (error) waiters[i].reject(error);
+			else waiters[i].resolve();
+		}
 	}
 
 	/** Runs a session request whose callback settles the promise; a synchronous throw rejects it. */
@@ -209,16 +218,16 @@ export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 					this.options.onConnect?.();
 					break;
 				case "asleep":
-					for (const waiter of this.asleepWaiters.splice(0)) waiter.resolve();
+					this.settleAsleep();
 					this.options.onAsleep?.();
 					break;
 				case "reconnecting":
 					// checkMessages ends here: what the gateway still holds comes after CONNACK.
-					for (const waiter of this.asleepWaiters.splice(0)) waiter.reject(new ProtocolError("GATEWAY_LOST", event.reason));
+					this.settleAsleep(new ProtocolError("GATEWAY_LOST", event.reason));
 					this.options.onReconnecting?.(event.reason);
 					break;
 				case "disconnected":
-					for (const waiter of this.asleepWaiters.splice(0)) waiter.reject(event.error ?? new ProtocolError("CLOSED", "disconnected"));
+					this.settleAsleep(event.error ?? new ProtocolError("CLOSED", "disconnected"));
 					if (event.error) this.failed(event.error);
 					break;
 			}

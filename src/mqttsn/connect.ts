@@ -19,7 +19,7 @@ export function connect(link: GatewayLink, now: number): void {
 			else if (link.search) {
 				link.state = "searching";
 				link.search.start(now);
-			} else throw new ProtocolError("PROTOCOL_VIOLATION", "CONNECT needs a gateway address, or a search target to discover one (SEARCHGW)");
+			} else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
 			return;
 		case "asleep":
 		case "awake":

@@ -15,7 +15,7 @@ import type { Message, PublishMessage, TopicIdType, TopicRef } from "./packet";
 
 export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH): Message {
 	const size = datagram.length;
-	if (size > maxLength) throw new ProtocolError("PACKET_TOO_LARGE", `datagram of ${size} bytes is over the ${maxLength}-byte maximum`);
+	if (size > maxLength) throw new ProtocolError("PACKET_TOO_LARGE", `${size}-byte datagram, max ${maxLength}`);
 	if (size < 2) throw malformed("datagram shorter than a header");
 	let length = datagram[0];
 	let start = 1;

@@ -95,7 +95,7 @@ export function encode(message: Message): Uint8Array {
 /** A message of `body` bytes after its header, with Length and MsgType written (5.2). */
 function header(body: number, type: number): Uint8Array {
 	const total = withHeader(body);
-	if (total > sn.MAX_MESSAGE_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `message of ${total} bytes is over the MQTT-SN maximum of ${sn.MAX_MESSAGE_LENGTH}`);
+	if (total > sn.MAX_MESSAGE_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `${total}-byte message`);
 	const bytes = new Uint8Array(total);
 	if (total <= 0xff) {
 		bytes[0] = total;

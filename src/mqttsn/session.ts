@@ -68,7 +68,7 @@ export class MqttSnSession implements DatagramSession {
 		const nRetry = options.nRetry ?? N_RETRY;
 		let clientId = options.clientId;
 		if (clientId === "") {
-			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "a persistent session (CleanSession 0) needs a ClientId: the gateway keeps the session under it");
+			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "CleanSession 0 needs a ClientId");
 			clientId = generateClientId(random);
 		}
 		this.clientId = clientId;
@@ -153,7 +153,7 @@ export class MqttSnSession implements DatagramSession {
 		// Length, MsgType, Flags, TopicId, MsgId: 7 octets, or 9 with the long Length (5.2).
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
 		const max = link.limits.maxPacketSize;
-		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes is over the ${max}-byte maximum`);
+		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `${size}-byte PUBLISH, max ${max}`);
 		if (qos === -1) {
 			if (!id || id.topicIdType === sn.TOPIC_NORMAL) throw new ProtocolError("INVALID_TOPIC", `QoS -1 needs a predefined or short topic, not "${topic}"`);
 			if (!link.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");

@@ -41,7 +41,7 @@ export class TopicRegistry {
 		for (let i = 0; i < names.length; i++) {
 			const name = names[i];
 			const id = predefined[name];
-			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || byId.has(id)) throw new ProtocolError("INVALID_TOPIC", "predefined topic ids are distinct, from 1 to 65534 (0x0000 and 0xFFFF are reserved)");
+			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || byId.has(id)) throw new ProtocolError("INVALID_TOPIC", "predefined ids: distinct, 1 to 65534");
 			byName.set(name, { topicIdType: sn.TOPIC_PREDEFINED, topicId: id });
 			byId.set(id, name);
 		}
