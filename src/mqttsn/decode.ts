@@ -9,7 +9,6 @@
  */
 import { ProtocolError } from "../common/errors";
 import { ByteReader } from "../common/bytes";
-import * as flagBits from "./flags";
 import * as sn from "./packet";
 import type { Message, PublishMessage, TopicIdType, TopicRef } from "./packet";
 
@@ -57,11 +56,11 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 			case 4: {
 				const flags = r.byte();
 				const bits = kind >> 4;
-				if (bits & 1) message.dup = (flags & flagBits.DUP) !== 0;
-				if (bits & 2) message.qos = flagBits.qosOf(flags);
-				if (bits & 4) message.retain = (flags & flagBits.RETAIN) !== 0;
-				if (bits & 8) message.will = (flags & flagBits.WILL) !== 0;
-				if (bits & 16) message.cleanSession = (flags & flagBits.CLEAN_SESSION) !== 0;
+				if (bits & 1) message.dup = (flags & sn.DUP) !== 0;
+				if (bits & 2) message.qos = sn.qosOf(flags);
+				if (bits & 4) message.retain = (flags & sn.RETAIN) !== 0;
+				if (bits & 8) message.will = (flags & sn.WILL) !== 0;
+				if (bits & 16) message.cleanSession = (flags & sn.CLEAN_SESSION) !== 0;
 				if (bits & 32) topicIdType = checkTopicIdType(flags);
 				break;
 			}
@@ -84,9 +83,9 @@ function publish(datagram: Uint8Array, at: number, end: number): PublishMessage 
 	const flags = datagram[at];
 	return {
 		type: sn.PUBLISH,
-		dup: (flags & flagBits.DUP) !== 0,
-		qos: flagBits.qosOf(flags),
-		retain: (flags & flagBits.RETAIN) !== 0,
+		dup: (flags & sn.DUP) !== 0,
+		qos: sn.qosOf(flags),
+		retain: (flags & sn.RETAIN) !== 0,
 		topicIdType: checkTopicIdType(flags),
 		topicId: (datagram[at + 1] << 8) | datagram[at + 2],
 		msgId: (datagram[at + 3] << 8) | datagram[at + 4],
@@ -95,7 +94,7 @@ function publish(datagram: Uint8Array, at: number, end: number): PublishMessage 
 }
 
 function checkTopicIdType(flags: number): TopicIdType {
-	const topicIdType = flagBits.topicIdTypeOf(flags);
+	const topicIdType = sn.topicIdTypeOf(flags);
 	if (topicIdType === -1) throw malformed("reserved TopicIdType 0b11");
 	return topicIdType;
 }

@@ -8,7 +8,6 @@
 import { ProtocolError } from "../common/errors";
 import { ByteWriter } from "../common/bytes";
 import { utf8Length } from "../common/utf8";
-import * as flagBits from "./flags";
 import * as sn from "./packet";
 import { PUBLISH, type Message, type QoS, type TopicRef } from "./packet";
 
@@ -45,7 +44,7 @@ export function encodePublish(flags: number, topicId: number, msgId: number, dat
 
 export function encode(message: Message): Uint8Array {
 	if (message.type === PUBLISH)
-		return encodePublish(flagBits.publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
+		return encodePublish(sn.publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
 	const body = bodyLength(message);
 	const bytes = header(body, message.type);
 	const w = new ByteWriter(bytes, bytes.length - body);
@@ -70,11 +69,11 @@ export function encode(message: Message): Uint8Array {
 			case 4: {
 				const bits = kind >> 4;
 				let flags = 0;
-				if (bits & 1 && fields.dup) flags |= flagBits.DUP;
-				if (bits & 2) flags |= flagBits.qosBits(fields.qos as QoS);
-				if (bits & 4 && fields.retain) flags |= flagBits.RETAIN;
-				if (bits & 8 && fields.will) flags |= flagBits.WILL;
-				if (bits & 16 && fields.cleanSession) flags |= flagBits.CLEAN_SESSION;
+				if (bits & 1 && fields.dup) flags |= sn.DUP;
+				if (bits & 2) flags |= sn.qosBits(fields.qos as QoS);
+				if (bits & 4 && fields.retain) flags |= sn.RETAIN;
+				if (bits & 8 && fields.will) flags |= sn.WILL;
+				if (bits & 16 && fields.cleanSession) flags |= sn.CLEAN_SESSION;
 				if (bits & 32) flags |= (fields.topic as TopicRef).topicIdType;
 				w.byte(flags);
 				break;

@@ -6,10 +6,11 @@
  * tick (`nextTimeout`). No socket, no timer: tests run it on a virtual clock.
  *
  * This file is the face; the specification's procedures have a file each: gateway
- * discovery (discovery.ts), connect (connect.ts), register (register.ts), the lane of
- * one request at a time (lane.ts) with PUBLISH's QoS flows (publish.ts) and SUBSCRIBE
- * (subscribe.ts), the sleeping client and disconnect (sleeping-client.ts), keep-alive
- * (keep-alive.ts); what they share, and retransmission, is link.ts.
+ * discovery (discovery.ts), connect (connect.ts), the lane of one request at a time
+ * with SUBSCRIBE (lane.ts), PUBLISH's QoS flows with REGISTER before them (publish.ts),
+ * the sleeping client, disconnect and keep-alive (sleeping-client.ts); what they share,
+ * and retransmission, is link.ts. (Fewer, larger files: each module costs the device
+ * flash for its own symbol and import tables.)
  *
  * Two exchanges can be open at once, each supervised by Tretry/Nretry (6.13): the
  * control exchange (CONNECT, DISCONNECT, PINGREQ) and the lane's request. Unanswered
@@ -30,15 +31,11 @@ import { decode } from "./decode";
 import * as discovery from "./discovery";
 import type { Gateway } from "./discovery";
 import { encodePublish } from "./encode";
-import { publishFlags } from "./flags";
-import * as keepAlive from "./keep-alive";
 import { Lane } from "./lane";
 import * as links from "./link";
 import * as sn from "./packet";
 import type { Message, QoS } from "./packet";
 import * as publish from "./publish";
-import { onRegister } from "./register";
-import { ReleaseWindow } from "./release-window";
 import * as sleepingClient from "./sleeping-client";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
@@ -87,7 +84,7 @@ export class MqttSnSession implements DatagramSession {
 				maxBacklog: options.maxBacklog ?? 32,
 			},
 			topics: new TopicRegistry(options.predefinedTopics, options.maxTopics ?? 32),
-			incoming: new ReleaseWindow(options.maxAwaitingRelease ?? 8),
+			incoming: new publish.ReleaseWindow(options.maxAwaitingRelease ?? 8),
 			// Only a client that searches keeps a schedule.
 			search: options.search && new discovery.SearchSchedule(options.tSearchGw ?? T_SEARCHGW, options.tGwInfo ?? T_GWINFO, options.maxSearchDelay ?? T_WAIT, random),
 			searchTarget: options.search,
@@ -162,7 +159,7 @@ export class MqttSnSession implements DatagramSession {
 			return;
 		}
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
-		link.send(encodePublish(publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
+		link.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
 		done?.();
 	}
 
@@ -279,14 +276,14 @@ export class MqttSnSession implements DatagramSession {
 		const link = this.link;
 		if (link.state === "searching") discovery.searchDue(link, now);
 		if (discovery.advertiseDue(link, now) || links.retransmit(link, now)) return;
-		keepAlive.keepAlive(link, now);
+		sleepingClient.keepAlive(link, now);
 	}
 
 	/** When `tick` must next be called, or undefined when nothing is pending. */
 	nextTimeout(): number | undefined {
 		const link = this.link;
 		const state = link.state;
-		let next = Math.min(keepAlive.keepAliveDeadline(link), links.retransmitDeadline(link));
+		let next = Math.min(sleepingClient.keepAliveDeadline(link), links.retransmitDeadline(link));
 		if (state === "searching") next = Math.min(next, link.search?.nextTimeout() ?? Infinity);
 		if (link.gateway && state !== "asleep") next = Math.min(next, link.advertise.nextTimeout() ?? Infinity);
 		return next === Infinity ? undefined : next;
@@ -322,11 +319,11 @@ export class MqttSnSession implements DatagramSession {
 			case sn.PINGRESP:
 				return sleepingClient.onPingresp(link);
 			case sn.PINGREQ:
-				return keepAlive.onPingreq(link, now);
+				return sleepingClient.onPingreq(link, now);
 			case sn.PUBREL:
 				return publish.onPubrel(link, message.msgId, now);
 			case sn.REGISTER:
-				return onRegister(link, message, now);
+				return publish.onRegister(link, message, now);
 			case sn.REGACK:
 			case sn.PUBACK:
 			case sn.PUBREC:

@@ -7,6 +7,10 @@
  * waiting out Nretry and a reconnect backoff, longer than a wake, the client CONNECTs at
  * once with its will and clean session false. Topic ids stay: one the gateway no longer
  * knows is refused and registered again.
+ *
+ * Keep-alive (6.11) is here too: an active client with nothing sent for its keep-alive
+ * period sends PINGREQ, supervised like any request (Tretry, Nretry); a PINGREQ from the
+ * gateway is answered with PINGRESP.
  */
 import { ProtocolError } from "../common/errors";
 import { sendConnect } from "./connect";
@@ -88,4 +92,19 @@ export function connectAgain(link: GatewayLink, now: number): void {
 	const tries = link.limits.awakeRetries + 1;
 	link.emit({ type: "reconnecting", reason: `no PINGRESP to ${tries} PINGREQs: the gateway does not hold this sleeping session` });
 	sendConnect(link, link.will !== undefined, false, true, now);
+}
+
+/** When the next PINGREQ is due, or Infinity. */
+export function keepAliveDeadline(link: GatewayLink): number {
+	const period = link.limits.keepAlive * 1000;
+	return link.state === "active" && period > 0 && !link.control ? link.lastSent + period : Infinity;
+}
+
+export function keepAlive(link: GatewayLink, now: number): void {
+	if (now >= keepAliveDeadline(link)) link.control = link.open(encode({ type: sn.PINGREQ }), sn.PINGRESP, 0, false, now);
+}
+
+export function onPingreq(link: GatewayLink, now: number): boolean {
+	link.send(encode({ type: sn.PINGRESP }), now);
+	return true;
 }
