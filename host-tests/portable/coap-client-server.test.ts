@@ -11,12 +11,12 @@ import { CoapClient, responseText, type CoapResponse } from "../../src/coap/clie
 import { CoapServer } from "../../src/coap/server";
 import * as m from "../../src/coap/message";
 import * as o from "../../src/coap/options";
-import { readBlock } from "../../src/coap/block";
+import { readBlock } from "../../src/coap/options";
 import { ProtocolError } from "../../src/common/errors";
 import { readUtf8 } from "../../src/common/utf8";
-import { NotificationOrder } from "../../src/coap/observe";
-import { decode } from "../../src/coap/decode";
-import { encode } from "../../src/coap/encode";
+import { NotificationOrder } from "../../src/coap/client";
+import { decode } from "../../src/coap/message";
+import { encode } from "../../src/coap/message";
 
 const big = (n: number) => {
 	const bytes = new Uint8Array(n);

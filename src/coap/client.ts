@@ -10,14 +10,12 @@ import * as bytes from "../common/bytes";
 import { DeadlineTimer } from "../common/deadline-timer";
 import { ProtocolError } from "../common/errors";
 import * as utf8 from "../common/utf8";
-import * as blocks from "./block";
-import type { Block } from "./block";
 import type { Content, DropCounts, EndpointOptions, Peer } from "./endpoint";
 import * as linkFormat from "./link-format";
 import type { Link, LinkFilter } from "./link-format";
 import * as m from "./message";
 import type { CoapMessage, CoapOption } from "./message";
-import { NotificationOrder } from "./observe";
+import type { Block } from "./options";
 import * as o from "./options";
 import { Transport } from "./transport";
 import { parseCoapUri, type CoapUri } from "./uri";
@@ -88,7 +86,7 @@ export class CoapClient {
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
 		this.board = board;
-		this.szx = blocks.szxFor(options.blockSize ?? 1024);
+		this.szx = o.szxFor(options.blockSize ?? 1024);
 		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(serverKey(peer)) });
 	}
 
@@ -129,13 +127,13 @@ export class CoapClient {
 		const base = target.options.slice();
 		if (options.contentFormat !== undefined) base.push(o.uintOption(o.CONTENT_FORMAT, options.contentFormat));
 		if (options.accept !== undefined) base.push(o.uintOption(o.ACCEPT, options.accept));
-		const szx = options.blockSize === undefined ? this.szx : blocks.szxFor(options.blockSize);
+		const szx = options.blockSize === undefined ? this.szx : o.szxFor(options.blockSize);
 		const confirmable = options.confirmable ?? true;
 		return new Promise((resolve, reject) => {
 			this.resolve(target, (peer) => {
 				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
 				const early = options.blockSize !== undefined;
-				if (payload.length > blocks.blockSize(szx) || (early && method === m.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
+				if (payload.length > o.blockSize(szx) || (early && method === m.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
 				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
@@ -157,8 +155,8 @@ export class CoapClient {
 		while (block?.more && m.isSuccess(response.code)) {
 			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
 			const size = Math.min(szx, block.szx);
-			const next: Block = { num: Math.floor(received / blocks.blockSize(size)), more: false, szx: size };
-			response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, blocks.blockOption(o.BLOCK2, next)]), payload: m.EMPTY_BYTES }, confirmable);
+			const next: Block = { num: Math.floor(received / o.blockSize(size)), more: false, szx: size };
+			response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, o.blockOption(o.BLOCK2, next)]), payload: m.EMPTY_BYTES }, confirmable);
 			block = blockOf(response, o.BLOCK2);
 			parts.push(response.payload);
 			received += response.payload.length;
@@ -249,18 +247,18 @@ export class CoapClient {
 
 	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
 	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
-		const early = earlyBlock2 && method === m.GET ? [blocks.blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
-		if (payload.length <= blocks.blockSize(szx)) {
+		const early = earlyBlock2 && method === m.GET ? [o.blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
+		if (payload.length <= o.blockSize(szx)) {
 			const response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, ...early]), payload }, confirmable);
 			if (response.code !== m.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
 			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
 		}
 		let offset = 0;
 		for (;;) {
-			const size = blocks.blockSize(szx);
+			const size = o.blockSize(szx);
 			const more = offset + size < payload.length;
 			const block: Block = { num: offset / size, more, szx };
-			const options = o.sortOptions([...base, blocks.blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)]);
+			const options = o.sortOptions([...base, o.blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)]);
 			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
 			const answered = blockOf(response, o.BLOCK1);
 			if (response.code === m.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
@@ -324,13 +322,13 @@ function serverKey(peer: Peer): string {
 
 /** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
 function hintedSzx(response: CoapMessage, szx: number, length: number): number {
-	const hinted = blockOf(response, o.BLOCK1)?.szx ?? blocks.szxFor(Math.min(blocks.blockSize(szx), o.uintValue(response.options, o.SIZE1) ?? blocks.blockSize(szx)) / 2);
-	return Math.min(hinted, blocks.szxFor(length - 1));
+	const hinted = blockOf(response, o.BLOCK1)?.szx ?? o.szxFor(Math.min(o.blockSize(szx), o.uintValue(response.options, o.SIZE1) ?? o.blockSize(szx)) / 2);
+	return Math.min(hinted, o.szxFor(length - 1));
 }
 
 function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {
 	const value = o.optionValue(message.options, number);
-	return value === undefined ? undefined : blocks.readBlock(value);
+	return value === undefined ? undefined : o.readBlock(value);
 }
 
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
@@ -345,4 +343,28 @@ function copied(message: CoapMessage): CoapMessage {
 function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
 	const options = message.options;
 	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.CONTENT_FORMAT) };
+}
+
+/**
+ * Notification order (RFC 7641 3.4): a notification is fresh when its Observe sequence
+ * number is newer in 24-bit serial arithmetic, or when more than 128 seconds passed
+ * since the last fresh one (by then the numbers may have wrapped). Stale ones are dropped.
+ */
+const HALF = 1 << 23;
+const WRAP_MS = 128_000;
+
+export class NotificationOrder {
+	private sequence = -1;
+	private at = 0;
+
+	/** Whether the notification numbered `sequence`, received at `now`, is fresh; remembers it if so. */
+	accept(sequence: number, now: number): boolean {
+		const v1 = this.sequence;
+		const fresh = v1 < 0 || (v1 < sequence && sequence - v1 < HALF) || (v1 > sequence && v1 - sequence > HALF) || now > this.at + WRAP_MS;
+		if (fresh) {
+			this.sequence = sequence;
+			this.at = now;
+		}
+		return fresh;
+	}
 }

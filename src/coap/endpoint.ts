@@ -18,7 +18,6 @@ import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import type { DatagramSession } from "../common/session";
 import { encodeUtf8 } from "../common/utf8";
-import { encode } from "./encode";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
@@ -193,12 +192,12 @@ export class Endpoint implements DatagramSession {
 		const { peer, message, seen } = request;
 		const messages = this.messages;
 		if (message.type === m.CON && !seen?.reply) {
-			messages.reply(peer, seen, encode({ type: m.ACK, messageId: message.messageId, token: message.token, code: content.code, options: content.options, payload: content.payload }));
+			messages.reply(peer, seen, m.encode({ type: m.ACK, messageId: message.messageId, token: message.token, code: content.code, options: content.options, payload: content.payload }));
 			return;
 		}
 		const response: CoapMessage = { type: message.type === m.CON ? m.CON : m.NON, messageId: messages.nextMessageId(), token: message.token, code: content.code, options: content.options, payload: content.payload };
 		if (response.type === m.CON) messages.sendConfirmable(peer, response, now, messageLayer.UNWATCHED);
-		else messages.send(peer, encode(response));
+		else messages.send(peer, m.encode(response));
 	}
 
 	/** Acknowledges a CON request now, so its response can follow separately (5.2.2). */
@@ -342,7 +341,7 @@ export class Endpoint implements DatagramSession {
 		const message: CoapMessage = { type: exchange.confirmable ? m.CON : m.NON, messageId: messages.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
 		if (!exchange.confirmable) {
 			exchange.deadline = now + this.responseTimeout;
-			messages.send(exchange.peer, encode(message));
+			messages.send(exchange.peer, m.encode(message));
 			return;
 		}
 		exchange.transmission = messages.sendConfirmable(exchange.peer, message, now, {

@@ -18,8 +18,6 @@
  *
  * Members are TypeScript-private rather than private: on XS that is smaller bytecode.
  */
-import * as decode from "./decode";
-import { encode } from "./encode";
 import * as m from "./message";
 import type { CoapMessage } from "./message";
 import * as o from "./options";
@@ -192,7 +190,7 @@ export class MessageLayer {
 	replace(transmission: Transmission, message: CoapMessage): void {
 		this.transmissions.delete(transmission.key);
 		transmission.key = peerKey(transmission.peer, message.messageId);
-		transmission.bytes = encode(message);
+		transmission.bytes = m.encode(message);
 		this.transmissions.set(transmission.key, transmission);
 		this.send(transmission.peer, transmission.bytes);
 	}
@@ -210,10 +208,10 @@ export class MessageLayer {
 	received(bytes: Uint8Array, peer: Peer, now: number): Arrival | undefined {
 		let message: CoapMessage;
 		try {
-			message = decode.decode(bytes);
+			message = m.decode(bytes);
 		} catch {
 			this.dropped.malformed++;
-			const header = decode.peekHeader(bytes);
+			const header = m.peekHeader(bytes);
 			if (header?.type === m.CON) this.reset(peer, header.messageId);
 			return undefined;
 		}
@@ -260,7 +258,7 @@ export class MessageLayer {
 		const con = request.type === m.CON;
 		const seconds = Math.ceil(retryIn / 1000);
 		const answer: CoapMessage = { type: con ? m.ACK : m.NON, code: m.SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [o.uintOption(o.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES };
-		this.send(peer, encode(answer));
+		this.send(peer, m.encode(answer));
 	}
 
 	tick(now: number): void {
@@ -292,7 +290,7 @@ export class MessageLayer {
 	}
 
 	private hold(peer: Peer, message: CoapMessage, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome): Transmission {
-		const transmission: Transmission = { key: peerKey(peer, message.messageId), peer, bytes: encode(message), retransmissions, timeout, nextAt, onAck: outcome.onAck, onReset: outcome.onReset, onTimeout: outcome.onTimeout };
+		const transmission: Transmission = { key: peerKey(peer, message.messageId), peer, bytes: m.encode(message), retransmissions, timeout, nextAt, onAck: outcome.onAck, onReset: outcome.onReset, onTimeout: outcome.onTimeout };
 		this.transmissions.set(transmission.key, transmission);
 		this.send(peer, transmission.bytes);
 		return transmission;

@@ -20,8 +20,6 @@ import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import * as blocks from "./block";
-import type { Block } from "./block";
 import { type Content, type EndpointOptions, type IncomingRequest, type Notified, type Peer } from "./endpoint";
 import * as linkFormat from "./link-format";
 import type { Link } from "./link-format";
@@ -29,6 +27,7 @@ import { peerKey } from "./message-layer";
 import * as m from "./message";
 import { tokenKey, type CoapMessage, type CoapOption } from "./message";
 import * as o from "./options";
+import type { Block } from "./options";
 import { exchangeLifetime } from "./parameters";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import { Transport } from "./transport";
@@ -89,7 +88,7 @@ export class CoapServer {
 
 	constructor(board: Board, options: CoapServerOptions = {}) {
 		this.board = board;
-		this.szx = blocks.szxFor(options.blockSize ?? 1024);
+		this.szx = o.szxFor(options.blockSize ?? 1024);
 		this.maxBody = options.maxBodySize ?? 8192;
 		this.maxUploads = options.maxUploads ?? 2;
 		this.maxObservers = options.maxObservers ?? 8;
@@ -196,12 +195,12 @@ export class CoapServer {
 		const extra: CoapOption[] = [];
 		const block1Value = o.optionValue(options, o.BLOCK1);
 		if (block1Value !== undefined) {
-			const block1 = blocks.readBlock(block1Value);
+			const block1 = o.readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
 			const assembled = this.receiveBlock(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.SIZE1));
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
-			extra.push(blocks.blockOption(o.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
+			extra.push(o.blockOption(o.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
 		} else if (message.payload.length > this.maxBody) {
 			return { code: m.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
@@ -246,13 +245,13 @@ export class CoapServer {
 	private receiveBlock(key: string, block: Block, payload: Uint8Array, size1: number | undefined): Uint8Array | Content {
 		const uploads = this.uploads;
 		const answer = (code: number): Content => {
-			const options: CoapOption[] = [blocks.blockOption(o.BLOCK1, { num: block.num, more: code === m.CONTINUE, szx: Math.min(block.szx, this.szx) })];
+			const options: CoapOption[] = [o.blockOption(o.BLOCK1, { num: block.num, more: code === m.CONTINUE, szx: Math.min(block.szx, this.szx) })];
 			if (code === m.REQUEST_ENTITY_TOO_LARGE) options.push(o.uintOption(o.SIZE1, this.maxBody));
 			return { code, options: o.sortOptions(options), payload: m.EMPTY_BYTES };
 		};
 		if (block.num === 0) uploads.delete(key);
 		if ((size1 ?? 0) > this.maxBody) return answer(m.REQUEST_ENTITY_TOO_LARGE);
-		if (block.more && payload.length !== blocks.blockSize(block.szx)) throw new BadRequest("a Block1 block that is not its size");
+		if (block.more && payload.length !== o.blockSize(block.szx)) throw new BadRequest("a Block1 block that is not its size");
 		const now = this.board.now();
 		let upload = uploads.get(key);
 		if (!upload && block.num === 0 && block.more) {
@@ -265,7 +264,7 @@ export class CoapServer {
 			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
 		}
 		// Blocks arrive in order; a different offset means one went missing (RFC 7959 2.9.2).
-		const offset = block.num * blocks.blockSize(block.szx);
+		const offset = block.num * o.blockSize(block.szx);
 		if (!upload) return block.num !== 0 ? answer(m.REQUEST_ENTITY_INCOMPLETE) : payload.length > this.maxBody ? answer(m.REQUEST_ENTITY_TOO_LARGE) : payload;
 		if (offset !== upload.length) return answer(m.REQUEST_ENTITY_INCOMPLETE);
 		if (upload.length + payload.length > this.maxBody) {
@@ -288,16 +287,16 @@ export class CoapServer {
 		if (representation.contentFormat !== undefined) options.push(o.uintOption(o.CONTENT_FORMAT, representation.contentFormat));
 		if (representation.maxAge !== undefined) options.push(o.uintOption(o.MAX_AGE, representation.maxAge));
 		const asked = request ? o.optionValue(request.options, o.BLOCK2) : undefined;
-		const wanted = asked === undefined ? undefined : blocks.readBlock(asked);
+		const wanted = asked === undefined ? undefined : o.readBlock(asked);
 		if (asked !== undefined && !wanted) throw new BadRequest("Block2 is not a block option");
 		const szx = Math.min(this.szx, wanted?.szx ?? 6);
-		const size = blocks.blockSize(szx);
+		const size = o.blockSize(szx);
 		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: o.sortOptions(options), payload };
 		// 2.4: the block number is in the requester's block size, which may be larger than ours.
-		const offset = (wanted?.num ?? 0) * blocks.blockSize(wanted?.szx ?? szx);
+		const offset = (wanted?.num ?? 0) * o.blockSize(wanted?.szx ?? szx);
 		if (offset > 0 && offset >= payload.length) return error(m.BAD_OPTION, "Block2 past the end of the representation");
 		const more = offset + size < payload.length;
-		options.push(blocks.blockOption(o.BLOCK2, { num: offset / size, more, szx }));
+		options.push(o.blockOption(o.BLOCK2, { num: offset / size, more, szx }));
 		if (offset === 0) options.push(o.uintOption(o.SIZE2, payload.length));
 		return { code: representation.code ?? fallback, options: o.sortOptions(options), payload: payload.subarray(offset, offset + size) };
 	}

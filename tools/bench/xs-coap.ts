@@ -26,7 +26,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ENTRY = `
 import { CoapClient } from "./src/coap/client";
 import { CoapServer } from "./src/coap/server";
-import { encode } from "./src/coap/encode";
+import { encode } from "./src/coap/message";
 import { CON, NON, GET, CHANGED, JSON_FORMAT, TEXT_PLAIN, EMPTY_BYTES } from "./src/coap/message";
 import { OBSERVE, URI_PATH, stringOption, uintOption } from "./src/coap/options";
 
