@@ -11,11 +11,11 @@ import { HostBoard } from "../../boards/host/board";
 import { startFirmware } from "../../src/app/firmware";
 import type { CoapFirmware } from "../../src/app/coap-lamp";
 import { CoapClient } from "../../src/coap/client";
-import { parseLinkFormat } from "../../src/coap/link-format";
 import { coapClient } from "../../testkit/peers/libcoap";
 import { freeUdpPort, waitForCoap } from "../../testkit/peers/ports";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { waitFor } from "../../testkit/wait-for";
+import { parseLinkFormat } from "../../testkit/portable/coap-host-client";
 
 describeWithPeers("CoAP interop: libcoap client, our server", ["coap-client-notls"], () => {
 	const board = new HostBoard({ log: () => undefined });

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { startFirmware } from "../../src/app/firmware";
 import type { CoapFirmware } from "../../src/app/coap-lamp";
-import { CoapClient, responseText } from "../../src/coap/client";
-import { parseLinkFormat } from "../../src/coap/link-format";
+import { responseText } from "../../src/coap/client";
 import { freeUdpPort, waitForCoap } from "../../testkit/peers/ports";
 import { waitFor } from "../../testkit/wait-for";
+import { HostCoapClient, parseLinkFormat } from "../../testkit/portable/coap-host-client";
 
 const board = new HostBoard({ log: () => undefined });
 const big = Buffer.from("0123456789abcdef".repeat(200));
@@ -19,7 +19,7 @@ const big = Buffer.from("0123456789abcdef".repeat(200));
 describe("CoAP interop: our client, node-coap server", () => {
 	let server: ReturnType<typeof coap.createServer>;
 	let url: string;
-	let client: CoapClient;
+	let client: HostCoapClient;
 	const store = new Map<string, Buffer>();
 	let tick: ReturnType<typeof setInterval> | undefined;
 
@@ -54,7 +54,7 @@ describe("CoAP interop: our client, node-coap server", () => {
 		});
 		await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
 		url = `coap://127.0.0.1:${port}`;
-		client = new CoapClient(board, { ackTimeout: 500 });
+		client = new HostCoapClient(board, { ackTimeout: 500 });
 	});
 	afterAll(async () => {
 		clearInterval(tick);

@@ -1,18 +1,16 @@
 /**
- * The CoAP client: get / put / post / delete on coap:// URIs, Observe (RFC 7641),
- * block-wise transfers (RFC 7959) and discovery (RFC 6690), over one Transport. Host
+ * The CoAP client: get / put / post / delete on coap:// URIs and block-wise transfers
+ * (RFC 7959), over one Transport: what the device sends. Observe (RFC 7641) and
+ * discovery (RFC 6690), which only hosts use, extend it in testkit/portable/coap-host-client.ts. Host
  * names go through the board's resolver. Responses of any code resolve the promise
  * (4.04 is an answer, not a failure); a timeout, a reset or a stop rejects it with a
  * ProtocolError.
  */
 import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
-import { DeadlineTimer } from "../common/deadline-timer";
 import { ProtocolError } from "../common/errors";
 import * as utf8 from "../common/utf8";
 import type { Content, DropCounts, EndpointOptions, Peer } from "./endpoint";
-import * as linkFormat from "./link-format";
-import type { Link, LinkFilter } from "./link-format";
 import * as m from "./message";
 import type { CoapMessage, CoapOption } from "./message";
 import type { Block } from "./options";
@@ -53,30 +51,12 @@ export function responseText(response: CoapResponse): string {
 	return utf8.readUtf8(response.payload);
 }
 
-export interface Observation {
-	/** Deregisters with a GET carrying Observe 1 (RFC 7641 3.6); resolves with its response. */
-	cancel(): Promise<CoapResponse>;
-	/** Forgets the observation: the next notification is answered with a Reset (3.6). */
-	forget(): void;
-}
-
-export interface ObserveHandlers {
-	onNotification(response: CoapResponse): void;
-	/** The observation ended: the server answered without Observe, or it failed. */
-	onEnd?(error?: ProtocolError): void;
-}
-
 /** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
 const MAX_SERVERS = 8;
 
-/** 5.10.5: a response without Max-Age is fresh for 60 s. */
-const DEFAULT_MAX_AGE = 60;
-/** Re-register a little after Max-Age, so a notification under way is not mistaken for silence. */
-const REREGISTER_SLACK_MS = 2000;
-
 export class CoapClient {
 	readonly transport: Transport;
-	private readonly board: Board;
+	protected readonly board: Board;
 	private readonly szx: number;
 	/** The servers this client addressed ("address:port"): datagrams from anyone else are not decoded. */
 	private readonly servers = new Set<string>();
@@ -164,79 +144,6 @@ export class CoapClient {
 		return toResponse(response, parts.length === 1 ? parts[0] : bytes.concat(parts, received));
 	}
 
-	/** GET /.well-known/core at `uri` (a coap://host:port), filtered by rt / if / ct (RFC 6690 4.1). */
-	async discover(uri: string, filter: LinkFilter = {}): Promise<Link[]> {
-		const query: string[] = [];
-		// The server may filter by one attribute (4.1); all of them are applied here anyway.
-		for (const name of ["rt", "if", "ct"] as const) if (filter[name] !== undefined) query.push(`${name}=${filter[name]}`);
-		const base = uri.endsWith("/") ? uri.slice(0, -1) : uri;
-		const response = await this.get(`${base}/.well-known/core${query.length ? `?${query[0]}` : ""}`);
-		if (!m.isSuccess(response.code)) throw new ProtocolError("PROTOCOL_VIOLATION", `/.well-known/core answered ${response.status}`);
-		const links = linkFormat.parseLinkFormat(responseText(response));
-		if (!links) throw new ProtocolError("MALFORMED_PACKET", "/.well-known/core is not in link-format");
-		return linkFormat.filterLinks(links, filter);
-	}
-
-	/**
-	 * Registers an observation (RFC 7641 3.1): notifications arrive in order, stale ones
-	 * dropped (3.4), and the registration is renewed when Max-Age passes without one (3.3.1).
-	 */
-	observe(uri: string, handlers: ObserveHandlers, options: Pick<RequestOptions, "accept" | "confirmable"> = {}): Observation {
-		const target = parseCoapUri(uri);
-		const order = new NotificationOrder();
-		const board = this.board;
-		let peer: Peer | undefined;
-		let token: Uint8Array | undefined;
-		let ended = false;
-		const content = (observe: number): Content => {
-			const list = [...target.options, o.uintOption(o.OBSERVE, observe)];
-			if (options.accept !== undefined) list.push(o.uintOption(o.ACCEPT, options.accept));
-			return { code: m.GET, options: o.sortOptions(list), payload: m.EMPTY_BYTES };
-		};
-		const end = (error?: ProtocolError) => {
-			if (ended) return;
-			ended = true;
-			renewal.clear();
-			handlers.onEnd?.(error);
-		};
-		const register = () => {
-			if (ended || !peer) return;
-			const endpoint = this.transport.endpoint;
-			token = endpoint.request(peer, content(0), board.now(), (error, message) => {
-				if (error) return end(error);
-				if (!message) return;
-				const sequence = o.uintValue(message.options, o.OBSERVE);
-				if (sequence === undefined) {
-					handlers.onNotification(toResponse(copied(message), message.payload.slice()));
-					return end();
-				}
-				if (!order.accept(sequence, board.now())) return;
-				renewal.clear();
-				renewal.arm(board.now() + (o.uintValue(message.options, o.MAX_AGE) ?? DEFAULT_MAX_AGE) * 1000 + REREGISTER_SLACK_MS);
-				handlers.onNotification(toResponse(copied(message), message.payload.slice()));
-			}, { observe: true, token, confirmable: options.confirmable });
-			this.transport.service();
-		};
-		const renewal = new DeadlineTimer(board, register);
-		this.resolved(target).then((address) => {
-			peer = address;
-			register();
-		}, end);
-		return {
-			cancel: async () => {
-				const wasEnded = ended;
-				end();
-				if (!peer || !token || wasEnded) throw new ProtocolError("PROTOCOL_VIOLATION", "the observation is not registered");
-				const response = await this.exchange(peer, content(1), options.confirmable ?? true, token);
-				return toResponse(response, response.payload);
-			},
-			forget: () => {
-				end();
-				if (peer && token) this.transport.endpoint.cancel(peer, token);
-			},
-		};
-	}
-
 	/** Rejects every request still waiting with CLOSED and closes the socket. */
 	stop(): void {
 		if (this.stopped) return;
@@ -273,7 +180,7 @@ export class CoapClient {
 	}
 
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
-	private exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
+	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
 		return new Promise((resolve, reject) => this.send(peer, content, confirmable, token, (error, message) => (error || !message ? reject(error) : resolve(message))));
 	}
 
@@ -311,7 +218,7 @@ export class CoapClient {
 		});
 	}
 
-	private resolved(target: CoapUri): Promise<Peer> {
+	protected resolved(target: CoapUri): Promise<Peer> {
 		return new Promise((resolve, reject) => this.resolve(target, (peer) => (peer ? resolve(peer) : reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`)))));
 	}
 }
@@ -332,7 +239,7 @@ function blockOf(message: CoapMessage | CoapResponse, number: number): Block | u
 }
 
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
-function copied(message: CoapMessage): CoapMessage {
+export function copied(message: CoapMessage): CoapMessage {
 	const options = message.options;
 	const kept: CoapOption[] = [];
 	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
@@ -340,31 +247,7 @@ function copied(message: CoapMessage): CoapMessage {
 	return { type: message.type, code: message.code, messageId: message.messageId, token: m.EMPTY_BYTES, options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice() };
 }
 
-function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
+export function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
 	const options = message.options;
 	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.CONTENT_FORMAT) };
-}
-
-/**
- * Notification order (RFC 7641 3.4): a notification is fresh when its Observe sequence
- * number is newer in 24-bit serial arithmetic, or when more than 128 seconds passed
- * since the last fresh one (by then the numbers may have wrapped). Stale ones are dropped.
- */
-const HALF = 1 << 23;
-const WRAP_MS = 128_000;
-
-export class NotificationOrder {
-	private sequence = -1;
-	private at = 0;
-
-	/** Whether the notification numbered `sequence`, received at `now`, is fresh; remembers it if so. */
-	accept(sequence: number, now: number): boolean {
-		const v1 = this.sequence;
-		const fresh = v1 < 0 || (v1 < sequence && sequence - v1 < HALF) || (v1 > sequence && v1 - sequence > HALF) || now > this.at + WRAP_MS;
-		if (fresh) {
-			this.sequence = sequence;
-			this.at = now;
-		}
-		return fresh;
-	}
 }

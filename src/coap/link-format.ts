@@ -1,8 +1,9 @@
 /**
- * CoRE Link Format (RFC 6690): what GET /.well-known/core answers. `parseLinkFormat`
- * reads `</sensors/temp>;rt="temperature-c";if="sensor";ct=0,</lamp>;obs` into links,
- * `filterLinks` applies the query filters of 4.1 (`rt=`, `if=`, `ct=`, with a trailing
- * `*` as a prefix match), and `formatLinks` writes the server's answer.
+ * CoRE Link Format (RFC 6690): what GET /.well-known/core answers. `filterLinks`
+ * applies the query filters of 4.1 (`rt=`, `if=`, `ct=`, with a trailing `*` as a prefix
+ * match), and `formatLinks` writes the server's answer
+ * (`</sensors/temp>;rt="temperature-c";if="sensor";ct=0,</lamp>;obs`). Reading one is a
+ * client's part, which the device does not play: testkit/portable/coap-host-client.ts.
  */
 import * as texts from "../common/text";
 
@@ -11,63 +12,6 @@ export interface Link {
 	readonly target: string;
 	/** Attribute values; a value-less attribute such as `obs` is "". Repeated ones are joined by " ". */
 	readonly attributes: Readonly<Record<string, string>>;
-}
-
-/** Undefined when `text` is not link-format. */
-export function parseLinkFormat(text: string): Link[] | undefined {
-	const links: Link[] = [];
-	let at = 0;
-	const n = text.length;
-	const skipSpace = () => {
-		while (at < n && texts.isSpace(text.charCodeAt(at))) at++;
-	};
-	skipSpace();
-	if (at === n) return links;
-	for (;;) {
-		if (text[at] !== "<") return undefined;
-		const close = text.indexOf(">", at);
-		if (close < 0) return undefined;
-		const target = text.slice(at + 1, close);
-		at = close + 1;
-		const attributes: Record<string, string> = {};
-		skipSpace();
-		while (text[at] === ";") {
-			at++;
-			skipSpace();
-			const nameStart = at;
-			while (at < n && isTokenChar(text.charCodeAt(at))) at++;
-			const name = text.slice(nameStart, at);
-			if (name === "") return undefined;
-			let value = "";
-			skipSpace();
-			if (text[at] === "=") {
-				at++;
-				skipSpace();
-				if (text[at] === '"') {
-					let end = at + 1;
-					let quoted = "";
-					while (end < n && text[end] !== '"') {
-						if (text[end] === "\\" && end + 1 < n) end++;
-						quoted += text[end++];
-					}
-					if (end >= n) return undefined;
-					value = quoted;
-					at = end + 1;
-				} else {
-					const start = at;
-					while (at < n && text[at] !== ";" && text[at] !== ",") at++;
-					value = text.slice(start, at).trim();
-				}
-			}
-			attributes[name] = name in attributes ? `${attributes[name]} ${value}` : value;
-			skipSpace();
-		}
-		links.push({ target, attributes });
-		if (at === n) return links;
-		if (text[at] !== ",") return undefined;
-		at++;
-		skipSpace();
-	}
 }
 
 export interface LinkFilter {
@@ -109,11 +53,6 @@ export function formatLinks(links: readonly Link[]): string {
 			return text;
 		})
 		.join(",");
-}
-
-/** A parameter name's characters (RFC 6690 2 parmname, RFC 5987 attr-char): letters, digits, !#$&+-.^_`|~*. */
-function isTokenChar(c: number): boolean {
-	return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || "!#$&+-.^_`|~*".includes(String.fromCharCode(c));
 }
 
 /** A quoted-string's content: `"` and `\` escaped with a backslash. */

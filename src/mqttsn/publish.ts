@@ -114,15 +114,8 @@ function deliver(link: GatewayLink, topic: string, message: PublishMessage): voi
 
 /** The typed error for a request the gateway refused with `returnCode`. */
 export function rejection(returnCode: number, what: string): ProtocolError {
-	const reason = sn.returnCodeName(returnCode);
-	switch (returnCode) {
-		case sn.REJECTED_CONGESTION:
-			return new ProtocolError("REJECTED_CONGESTION", `gateway still congested for ${what}: ${reason}`);
-		case sn.REJECTED_INVALID_TOPIC_ID:
-			return new ProtocolError("REJECTED_INVALID_TOPIC_ID", `gateway does not know the topic id of ${what}: ${reason}`);
-		default:
-			return new ProtocolError("REJECTED_NOT_SUPPORTED", `gateway refused ${what}: ${reason}`);
-	}
+	const code = returnCode === sn.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : returnCode === sn.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
+	return new ProtocolError(code, `${what}: ${sn.returnCodeName(returnCode)}`);
 }
 
 // --- REGISTER (6.5, 6.10) ---------------------------------------------------------------
