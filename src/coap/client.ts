@@ -80,11 +80,11 @@ export class CoapClient {
 	}
 
 	put(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.PUT, uri, { ...options, payload });
+		return this.request(m.PUT, uri, options, payload);
 	}
 
 	post(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.POST, uri, { ...options, payload });
+		return this.request(m.POST, uri, options, payload);
 	}
 
 	delete(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
@@ -96,14 +96,14 @@ export class CoapClient {
 	 * case) takes one promise and no parse of a URI used just before: on XS each promise is
 	 * ~40 slots and parsing a URI ~3,000 computrons.
 	 */
-	request(method: number, uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
+	request(method: number, uri: string, options: RequestOptions = {}, body = options.payload): Promise<CoapResponse> {
 		let target: CoapUri;
 		try {
 			target = this.target(uri);
 		} catch (error) {
 			return Promise.reject(error);
 		}
-		const payload = typeof options.payload === "string" ? utf8.encodeUtf8(options.payload) : (options.payload ?? m.EMPTY_BYTES);
+		const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
 		const base = target.options.slice();
 		if (options.contentFormat !== undefined) base.push(o.uintOption(o.CONTENT_FORMAT, options.contentFormat));
 		if (options.accept !== undefined) base.push(o.uintOption(o.ACCEPT, options.accept));
@@ -136,7 +136,7 @@ export class CoapClient {
 			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
 			const size = Math.min(szx, block.szx);
 			const next: Block = { num: Math.floor(received / o.blockSize(size)), more: false, szx: size };
-			response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, o.blockOption(o.BLOCK2, next)]), payload: m.EMPTY_BYTES }, confirmable);
+			response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(o.blockOption(o.BLOCK2, next))), payload: m.EMPTY_BYTES }, confirmable);
 			block = blockOf(response, o.BLOCK2);
 			parts.push(response.payload);
 			received += response.payload.length;
@@ -156,7 +156,7 @@ export class CoapClient {
 	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
 		const early = earlyBlock2 && method === m.GET ? [o.blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
 		if (payload.length <= o.blockSize(szx)) {
-			const response = await this.exchange(peer, { code: method, options: o.sortOptions([...base, ...early]), payload }, confirmable);
+			const response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(early)), payload }, confirmable);
 			if (response.code !== m.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
 			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
 		}
@@ -165,7 +165,7 @@ export class CoapClient {
 			const size = o.blockSize(szx);
 			const more = offset + size < payload.length;
 			const block: Block = { num: offset / size, more, szx };
-			const options = o.sortOptions([...base, o.blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)]);
+			const options = o.sortOptions(base.concat(o.blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)));
 			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
 			const answered = blockOf(response, o.BLOCK1);
 			if (response.code === m.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {

@@ -189,7 +189,9 @@ export class Endpoint implements DatagramSession {
 
 	/** Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON after `acknowledge` (5.2.2); kept for duplicates. */
 	respond(request: IncomingRequest, content: Content, now: number): void {
-		const { peer, message, seen } = request;
+		const peer = request.peer;
+		const message = request.message;
+		const seen = request.seen;
 		const messages = this.messages;
 		if (message.type === m.CON && !seen?.reply) {
 			messages.reply(peer, seen, m.encode({ type: m.ACK, messageId: message.messageId, token: message.token, code: content.code, options: content.options, payload: content.payload }));
@@ -202,7 +204,9 @@ export class Endpoint implements DatagramSession {
 
 	/** Acknowledges a CON request now, so its response can follow separately (5.2.2). */
 	acknowledge(request: IncomingRequest): void {
-		const { peer, message, seen } = request;
+		const peer = request.peer;
+		const message = request.message;
+		const seen = request.seen;
 		if (message.type === m.CON && seen && !seen.reply) this.messages.reply(peer, seen, messageLayer.emptyMessage(m.ACK, message.messageId));
 	}
 
@@ -243,7 +247,8 @@ export class Endpoint implements DatagramSession {
 		}
 		const arrival = this.messages.received(bytes, peer, now);
 		if (!arrival) return;
-		const { message, seen } = arrival;
+		const message = arrival.message;
+		const seen = arrival.seen;
 		if (m.isRequest(message.code)) this.receivedRequest(peer, message, seen, now);
 		else this.receivedResponse(peer, message, seen, now);
 	}
@@ -337,7 +342,7 @@ export class Endpoint implements DatagramSession {
 		const messages = this.messages;
 		this.outstanding.set(exchange.peerKey, (this.outstanding.get(exchange.peerKey) ?? 0) + 1);
 		exchange.outstanding = true;
-		const { content } = exchange;
+		const content = exchange.content;
 		const message: CoapMessage = { type: exchange.confirmable ? m.CON : m.NON, messageId: messages.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
 		if (!exchange.confirmable) {
 			exchange.deadline = now + this.responseTimeout;

@@ -166,7 +166,8 @@ export class MessageLayer {
 
 	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
 	sendConfirmable(peer: Peer, message: CoapMessage, now: number, outcome: Outcome): Transmission {
-		const { ackTimeout, ackRandomFactor } = this.parameters;
+		const ackTimeout = this.parameters.ackTimeout;
+		const ackRandomFactor = this.parameters.ackRandomFactor;
 		// 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR].
 		const timeout = ackTimeout + this.random() * ackTimeout * (ackRandomFactor - 1);
 		return this.hold(peer, message, 0, timeout, now + timeout, outcome);
@@ -215,7 +216,9 @@ export class MessageLayer {
 			if (header?.type === m.CON) this.reset(peer, header.messageId);
 			return undefined;
 		}
-		const { type, code, messageId } = message;
+		const type = message.type;
+		const code = message.code;
+		const messageId = message.messageId;
 		if (type === m.ACK || type === m.RST) {
 			const transmission = this.transmissions.get(peerKey(peer, messageId));
 			if (!transmission) this.dropped.unexpected++;

@@ -173,7 +173,8 @@ export class CoapServer {
 	}
 
 	private answer(incoming: IncomingRequest): Content {
-		const { peer, message } = incoming;
+		const peer = incoming.peer;
+		const message = incoming.message;
 		const options = message.options;
 		const method = message.code;
 		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.

@@ -10,6 +10,7 @@
  * and what was unwritten is dropped, so a dead peer can neither fill the heap nor hold the
  * link open while its own bytes still arrive.
  */
+import * as bytes from "./bytes";
 import type { Board, Stream, TlsOptions } from "./board";
 import { DeadlineTimer } from "./deadline-timer";
 import { ProtocolError } from "./errors";
@@ -172,13 +173,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 				chunks.push(next);
 				total += next.length;
 			}
-			const joined = new Uint8Array(total);
-			let offset = 0;
-			for (const chunk of chunks) {
-				joined.set(chunk, offset);
-				offset += chunk.length;
-			}
-			stream.write(joined);
+			stream.write(bytes.concat(chunks, total));
 		}
 		if (this.backlogSince < 0 && stream.unwritten > 0) this.backlogSince = this.board.now();
 	}

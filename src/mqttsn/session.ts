@@ -230,7 +230,8 @@ export class MqttSnSession implements DatagramSession {
 
 	/** A datagram arrived from `from`. Bad ones are counted in `dropped`, never thrown. */
 	received(datagram: Uint8Array, from: Peer, now: number): void {
-		const { address, port } = from;
+		const address = from.address;
+		const port = from.port;
 		const link = this.link;
 		const dropped = link.dropped;
 		const gateway = link.gateway;

@@ -68,15 +68,17 @@ function checkDates(certificate: Certificate, what: string, now: number): void {
 }
 
 export function verifyChain(check: ChainCheck): void {
-	const { chain, now } = check;
+	const chain = check.chain;
+	const now = check.now;
 	if (chain.length === 0) throw asn1.rejected("the server sent no certificate");
 	if (chain.length > MAX_CHAIN_LENGTH) throw asn1.rejected(`chain of ${chain.length} certificates, more than ${MAX_CHAIN_LENGTH}`);
 	const certificates = chain.map((der, i) => parse(der, `certificate ${i}`));
 	// An anchor the parser cannot read (an unsupported critical extension, say) anchors nothing.
 	const anchors: Certificate[] = [];
-	for (const der of check.anchors) {
+	const given = check.anchors;
+	for (let i = 0; i < given.length; i++) {
 		try {
-			anchors.push(parse(der, "trust anchor"));
+			anchors.push(parse(given[i], "trust anchor"));
 		} catch {
 			// skipped
 		}

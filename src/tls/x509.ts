@@ -67,7 +67,9 @@ function digits(bytes: Uint8Array, at: number, count: number): number {
 
 function time(der: asn1.DerReader): number {
 	const tag = der.next();
-	const { bytes, start, end } = der;
+	const bytes = der.bytes;
+	const start = der.start;
+	const end = der.end;
 	const long = tag === asn1.GENERALIZED_TIME;
 	// RFC 5280 4.1.2.5: seconds always present, always Zulu, no fractions.
 	if ((tag !== asn1.UTC_TIME && !long) || end - start !== (long ? 15 : 13) || bytes[end - 1] !== 0x5a) throw asn1.rejected("malformed validity time");
@@ -91,7 +93,9 @@ function readExtensions(list: asn1.DerReader, found: Extensions): void {
 	while (!list.done) {
 		const extension = list.expect(asn1.SEQUENCE, "extension").enter();
 		extension.expect(asn1.OID, "extension");
-		const { bytes, start, end } = extension;
+		const bytes = extension.bytes;
+		const start = extension.start;
+		const end = extension.end;
 		const id = end - start === 3 && bytes[start] === 0x55 && bytes[start + 1] === 0x1d ? bytes[start + 2] : -1;
 		if (id >= 0 && id < 32) {
 			if (seen & (1 << id)) throw asn1.rejected("duplicate extension"); // RFC 5280 4.2
@@ -162,7 +166,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
 	if (fields.optional(0xa3)) readExtensions(fields.enter().expect(asn1.SEQUENCE, "extensions").enter(), found);
 
 	let signatureAlgorithm: SignatureAlgorithm | undefined;
-	for (const [bytes, name] of SIGNATURE_ALGORITHMS) if (oid.contentsAre(bytes)) signatureAlgorithm = name;
+	for (let i = 0; i < SIGNATURE_ALGORITHMS.length; i++) if (oid.contentsAre(SIGNATURE_ALGORITHMS[i][0])) signatureAlgorithm = SIGNATURE_ALGORITHMS[i][1];
 
 	return {
 		tbs,
