@@ -2,7 +2,7 @@
  * What every procedure of the MQTT-SN client shares about its link to one gateway: the
  * state, the gateway's address, the two exchanges that may be open at once, the topic
  * ids and QoS 2 ids of the session, and the datagrams and events waiting to be polled.
- * The procedures (connect.ts, lane.ts, publish.ts, sleeping-client.ts, discovery.ts)
+ * The procedures (connection.ts, lane.ts, publish.ts, discovery.ts)
  * act on it; session.ts is the face the client sees.
  *
  * Retransmission (6.13) is here too: the control exchange and the lane's request are
@@ -19,7 +19,7 @@ import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import * as sn from "./packet";
 import type { AdvertiseWatch, Gateway, SearchSchedule } from "./discovery";
-import { connectAgain } from "./sleeping-client";
+import { connectAgain } from "./connection";
 import type { ReleaseWindow } from "./publish";
 import type { Datagram, DropCounts, SearchTarget, SessionEvent, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";

@@ -6,9 +6,9 @@
  * tick (`nextTimeout`). No socket, no timer: tests run it on a virtual clock.
  *
  * This file is the face; the specification's procedures have a file each: gateway
- * discovery (discovery.ts), connect (connect.ts), the lane of one request at a time
- * with SUBSCRIBE (lane.ts), PUBLISH's QoS flows with REGISTER before them (publish.ts),
- * the sleeping client, disconnect and keep-alive (sleeping-client.ts); what they share,
+ * discovery (discovery.ts), connect, keep-alive, the sleeping client and disconnect
+ * (connection.ts), the lane of one request at a time with SUBSCRIBE (lane.ts), PUBLISH's
+ * QoS flows with REGISTER before them (publish.ts); what they share,
  * and retransmission, is link.ts. (Fewer, larger files: each module costs the device
  * flash for its own symbol and import tables.)
  *
@@ -26,7 +26,6 @@
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession, Peer } from "../common/session";
 import * as topicRules from "../mqtt/topic";
-import * as connect from "./connect";
 import { decode } from "./decode";
 import * as discovery from "./discovery";
 import type { Gateway } from "./discovery";
@@ -36,7 +35,7 @@ import * as links from "./link";
 import * as sn from "./packet";
 import type { Message, QoS } from "./packet";
 import * as publish from "./publish";
-import * as sleepingClient from "./sleeping-client";
+import * as connection from "./connection";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
 import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
@@ -113,7 +112,7 @@ export class MqttSnSession implements DatagramSession {
 	 * should wake it with PINGREQ rather than start over.
 	 */
 	get asleepAtGateway(): boolean {
-		return sleepingClient.asleepAtGateway(this.link);
+		return connection.asleepAtGateway(this.link);
 	}
 
 	/** Nothing queued, nothing awaiting an answer in the lane. */
@@ -133,7 +132,7 @@ export class MqttSnSession implements DatagramSession {
 
 	/** Connects (searching first when no gateway is known); from asleep, becomes active again. */
 	connect(now: number): void {
-		connect.connect(this.link, now);
+		connection.connect(this.link, now);
 	}
 
 	/**
@@ -191,17 +190,17 @@ export class MqttSnSession implements DatagramSession {
 
 	/** Goes to sleep for `duration` seconds (DISCONNECT with a duration): the gateway buffers for us. */
 	sleep(duration: number, now: number): void {
-		sleepingClient.sleep(this.link, duration, now);
+		connection.sleep(this.link, duration, now);
 	}
 
 	/** Asleep: wakes to collect buffered messages (PINGREQ with the client id); PINGRESP puts it back to sleep. */
 	checkMessages(now: number): void {
-		sleepingClient.checkMessages(this.link, now);
+		connection.checkMessages(this.link, now);
 	}
 
 	/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
 	disconnect(now: number): void {
-		sleepingClient.disconnect(this.link, now);
+		connection.disconnect(this.link, now);
 	}
 
 	/** Completes every waiting callback with `error` (the client is stopping); messages stay for `exportState`. */
@@ -217,7 +216,7 @@ export class MqttSnSession implements DatagramSession {
 		});
 		return {
 			gateway: link.gateway,
-			asleep: sleepingClient.asleepAtGateway(link),
+			asleep: connection.asleepAtGateway(link),
 			nextMsgId: link.nextMsgId,
 			registrations: link.topics.registrations(),
 			subscriptions,
@@ -277,14 +276,14 @@ export class MqttSnSession implements DatagramSession {
 		const link = this.link;
 		if (link.state === "searching") discovery.searchDue(link, now);
 		if (discovery.advertiseDue(link, now) || links.retransmit(link, now)) return;
-		sleepingClient.keepAlive(link, now);
+		connection.keepAlive(link, now);
 	}
 
 	/** When `tick` must next be called, or undefined when nothing is pending. */
 	nextTimeout(): number | undefined {
 		const link = this.link;
 		const state = link.state;
-		let next = Math.min(sleepingClient.keepAliveDeadline(link), links.retransmitDeadline(link));
+		let next = Math.min(connection.keepAliveDeadline(link), links.retransmitDeadline(link));
 		if (state === "searching") next = Math.min(next, link.search?.nextTimeout() ?? Infinity);
 		if (link.gateway && state !== "asleep") next = Math.min(next, link.advertise.nextTimeout() ?? Infinity);
 		return next === Infinity ? undefined : next;
@@ -311,16 +310,16 @@ export class MqttSnSession implements DatagramSession {
 			case sn.GWINFO:
 				return true;
 			case sn.CONNACK:
-				return connect.onConnack(link, this.lane, message.returnCode, now);
+				return connection.onConnack(link, this.lane, message.returnCode, now);
 			case sn.WILLTOPICREQ:
 			case sn.WILLMSGREQ:
-				return connect.onWillPrompt(link, message.type, now);
+				return connection.onWillPrompt(link, message.type, now);
 			case sn.DISCONNECT:
-				return sleepingClient.onDisconnect(link);
+				return connection.onDisconnect(link);
 			case sn.PINGRESP:
-				return sleepingClient.onPingresp(link);
+				return connection.onPingresp(link);
 			case sn.PINGREQ:
-				return sleepingClient.onPingreq(link, now);
+				return connection.onPingreq(link, now);
 			case sn.PUBREL:
 				return publish.onPubrel(link, message.msgId, now);
 			case sn.REGISTER:
