@@ -57,7 +57,6 @@ export const DELETE = 4;
 
 export const CREATED = code(2, 1);
 export const DELETED = code(2, 2);
-export const VALID = code(2, 3);
 export const CHANGED = code(2, 4);
 export const CONTENT = code(2, 5);
 export const CONTINUE = code(2, 31);
@@ -96,7 +95,6 @@ export const TEXT_PLAIN = 0;
 export const LINK_FORMAT = 40;
 export const OCTET_STREAM = 42;
 export const JSON_FORMAT = 50;
-export const CBOR = 60;
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 

@@ -30,7 +30,7 @@ export const SIZE1 = 60;
 /** Every option this implementation understands. */
 const KNOWN = [IF_MATCH, URI_HOST, ETAG, IF_NONE_MATCH, OBSERVE, URI_PORT, LOCATION_PATH, URI_PATH, CONTENT_FORMAT, MAX_AGE, URI_QUERY, ACCEPT, LOCATION_QUERY, BLOCK2, BLOCK1, SIZE2, PROXY_URI, PROXY_SCHEME, SIZE1];
 
-export function isCritical(number: number): boolean {
+function isCritical(number: number): boolean {
 	return (number & 1) === 1;
 }
 

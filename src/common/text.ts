@@ -6,7 +6,7 @@
 
 const charCode = (text: string, i: number) => String.prototype.charCodeAt.call(text, i);
 
-export function isDigit(c: number): boolean {
+function isDigit(c: number): boolean {
 	return c >= 0x30 && c <= 0x39;
 }
 

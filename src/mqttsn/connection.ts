@@ -44,7 +44,7 @@ export function connect(link: GatewayLink, now: number): void {
 }
 
 /** `waking`: the gateway may still hold the session asleep until CONNACK. */
-export function sendConnect(link: GatewayLink, will: boolean, cleanSession: boolean, waking: boolean, now: number): void {
+function sendConnect(link: GatewayLink, will: boolean, cleanSession: boolean, waking: boolean, now: number): void {
 	link.state = waking ? "waking" : "connecting";
 	const bytes = encode({ type: sn.CONNECT, will, cleanSession, duration: link.limits.keepAlive, clientId: link.clientId });
 	link.control = link.open(bytes, sn.CONNACK, 0, false, now, cleanSession);

@@ -236,7 +236,7 @@ function settle(op: Operation, error: ProtocolError | undefined): void {
 	else (done as Done)(error);
 }
 
-export function subscribeStep(link: GatewayLink, op: SubscribeOp, now: number): void {
+function subscribeStep(link: GatewayLink, op: SubscribeOp, now: number): void {
 	const msgId = link.allocateMsgId();
 	const topic = topicRef(link, op.topic);
 	const subscribe = op.kind === "subscribe";
@@ -244,7 +244,7 @@ export function subscribeStep(link: GatewayLink, op: SubscribeOp, now: number): 
 	link.request = link.open(bytes, subscribe ? sn.SUBACK : sn.UNSUBACK, msgId, subscribe, now);
 }
 
-export function subscribeAnswer(lane: Lane, op: SubscribeOp, message: Message, now: number): boolean {
+function subscribeAnswer(lane: Lane, op: SubscribeOp, message: Message, now: number): boolean {
 	if (message.type === sn.UNSUBACK) {
 		lane.complete(undefined, now);
 		return true;
@@ -273,6 +273,6 @@ function topicRef(link: GatewayLink, topic: string): TopicRef {
 	return { topicIdType: sn.TOPIC_NORMAL, topicName: topic };
 }
 
-export function hasWildcard(topic: string): boolean {
+function hasWildcard(topic: string): boolean {
 	return topic.indexOf("+") >= 0 || topic.indexOf("#") >= 0;
 }

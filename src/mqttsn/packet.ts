@@ -51,9 +51,6 @@ export const REJECTED_NOT_SUPPORTED = 0x03;
 /** ProtocolId of CONNECT (5.3.8): the only value defined. */
 export const PROTOCOL_ID = 0x01;
 
-/** Topic ids 0x0000 and 0xFFFF are reserved (5.3.11). */
-export const RESERVED_TOPIC_ID = 0x0000;
-
 export interface AdvertiseMessage {
 	readonly type: typeof ADVERTISE;
 	readonly gwId: number;

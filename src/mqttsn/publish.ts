@@ -121,7 +121,7 @@ export function rejection(returnCode: number, what: string): ProtocolError {
 // --- REGISTER (6.5, 6.10) ---------------------------------------------------------------
 
 /** The lane's REGISTER for `topic`. */
-export function registerStep(link: GatewayLink, topic: string, now: number): void {
+function registerStep(link: GatewayLink, topic: string, now: number): void {
 	const msgId = link.allocateMsgId();
 	link.request = link.open(encode.encode({ type: sn.REGISTER, topicId: 0, msgId, topicName: topic }), sn.REGACK, msgId, false, now);
 }
