@@ -104,10 +104,13 @@ export class CoapServer {
 		const uploads = this.uploads;
 		transport.endpoint.keep({
 			nextExpiry: () => earliest(uploads),
-			expire: (now) =>
-				uploads.forEach((upload, key) => {
-					if (upload.expires <= now) uploads.delete(key);
-				}),
+			expire: (now) => {
+				// The endpoint asks on every tick: no closure while nothing uploads.
+				if (uploads.size > 0)
+					uploads.forEach((upload, key) => {
+						if (upload.expires <= now) uploads.delete(key);
+					});
+			},
 		});
 	}
 
@@ -343,9 +346,10 @@ export class CoapServer {
 /** When the first upload expires; Infinity for none. */
 function earliest(uploads: Map<string, Upload>): number {
 	let next = Infinity;
-	uploads.forEach((upload) => {
-		if (upload.expires < next) next = upload.expires;
-	});
+	if (uploads.size > 0)
+		uploads.forEach((upload) => {
+			if (upload.expires < next) next = upload.expires;
+		});
 	return next;
 }
 
