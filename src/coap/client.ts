@@ -209,17 +209,13 @@ export class CoapClient {
 		if (this.servers.size > MAX_SERVERS) this.servers.delete(this.servers.values().next().value as string);
 	}
 
-	private resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
+	protected resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
 		this.board.resolve(target.host, (address) => {
 			if (address === undefined) return done(undefined);
 			const peer = { address, port: target.port };
 			this.remember(peer);
 			done(peer);
 		});
-	}
-
-	protected resolved(target: CoapUri): Promise<Peer> {
-		return new Promise((resolve, reject) => this.resolve(target, (peer) => (peer ? resolve(peer) : reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`)))));
 	}
 }
 
