@@ -6,7 +6,7 @@
 import { Backoff } from "./backoff";
 
 /** A connection that stayed up this long was healthy: the next failure starts backoff afresh. */
-export const STABLE_CONNECTION_MS = 30_000;
+const STABLE_CONNECTION_MS = 30_000;
 
 export interface ReconnectOptions {
 	/** Reconnect backoff, in ms: first ceiling and largest ceiling (defaults 1 s and 60 s). */

@@ -25,7 +25,7 @@ import type { Vocabulary } from "../power/vocabulary";
 import type { Gateway } from "./discovery";
 import { ipv4Octets } from "../common/text";
 
-export const MQTTSN_STATE_VERSION = 2;
+const MQTTSN_STATE_VERSION = 2;
 const WHAT = "MQTT-SN session state";
 
 /** A QoS 1/2 message not yet acknowledged; msgId 0 while it was never sent. */

@@ -10,7 +10,7 @@ import { sameBytes } from "./der";
 import { ipv4Octets } from "../common/text";
 
 /** The four bytes of a dotted-quad IPv4 literal, or undefined for anything else. */
-export function ipv4Bytes(host: string): Uint8Array | undefined {
+function ipv4Bytes(host: string): Uint8Array | undefined {
 	const octets = ipv4Octets(host);
 	return octets && Uint8Array.from(octets);
 }

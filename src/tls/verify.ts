@@ -23,9 +23,9 @@ import { hostMatches } from "./hostname";
 import { parseCertificate, type Certificate } from "./x509";
 
 /** More would be an unusual PKI or a peer wasting the device's memory and time. */
-export const MAX_CHAIN_LENGTH = 6;
+const MAX_CHAIN_LENGTH = 6;
 /** Certificates with many names run to a few KB; larger ones are refused unparsed. */
-export const MAX_CERTIFICATE_SIZE = 8192;
+const MAX_CERTIFICATE_SIZE = 8192;
 
 export interface ChainCheck {
 	/** DER certificates as the server sent them, leaf first. */
