@@ -12,7 +12,7 @@
  *   a late broadcast still count.
  */
 import { Backoff } from "../common/backoff";
-import { connect } from "./connect";
+import { connect } from "./connection";
 import { encode } from "./encode";
 import type { GatewayLink } from "./link";
 import * as sn from "./packet";
