@@ -29,9 +29,9 @@ export function connect(link: GatewayLink, now: number): void {
 	switch (link.state) {
 		case "disconnected":
 			if (link.gateway) sendConnect(link, link.will !== undefined, link.cleanSession, false, now);
-			else if (link.search) {
+			else if (link.searchSchedule) {
 				link.state = "searching";
-				link.search.start(now);
+				link.searchSchedule.start(now);
 			} else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
 			return;
 		case "asleep":
@@ -106,7 +106,7 @@ export function checkMessages(link: GatewayLink, now: number): void {
 
 /** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
 export function disconnect(link: GatewayLink, now: number): void {
-	link.search?.stop();
+	link.searchSchedule?.stop();
 	switch (link.state) {
 		case "disconnected":
 		case "disconnecting":

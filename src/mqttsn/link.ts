@@ -63,7 +63,7 @@ export interface LinkParts {
 	readonly limits: Limits;
 	readonly topics: TopicRegistry;
 	readonly incoming: ReleaseWindow;
-	readonly search: SearchSchedule | undefined;
+	readonly searchSchedule: SearchSchedule | undefined;
 	readonly searchTarget: SearchTarget | undefined;
 	readonly advertise: AdvertiseWatch;
 	readonly gateway: Gateway | undefined;
@@ -91,7 +91,7 @@ export class GatewayLink {
 	declare readonly limits: Limits;
 	declare readonly topics: TopicRegistry;
 	declare readonly incoming: ReleaseWindow;
-	declare readonly search: SearchSchedule | undefined;
+	declare readonly searchSchedule: SearchSchedule | undefined;
 	declare readonly searchTarget: SearchTarget | undefined;
 	declare readonly advertise: AdvertiseWatch;
 
@@ -107,7 +107,7 @@ export class GatewayLink {
 		this.limits = parts.limits;
 		this.topics = parts.topics;
 		this.incoming = parts.incoming;
-		this.search = parts.search;
+		this.searchSchedule = parts.searchSchedule;
 		this.searchTarget = parts.searchTarget;
 		this.advertise = parts.advertise;
 		this.gateway = parts.gateway;

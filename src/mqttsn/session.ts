@@ -81,8 +81,8 @@ export class MqttSnSession implements DatagramSession {
 			topics: new TopicRegistry(options.predefinedTopics, options.maxTopics ?? 32),
 			incoming: new publish.ReleaseWindow(options.maxAwaitingRelease ?? 8),
 			// Only a client that searches keeps a schedule.
-			search: options.search && new discovery.SearchSchedule(options.tSearchGw ?? T_SEARCHGW, options.tGwInfo ?? T_GWINFO, options.maxSearchDelay ?? T_WAIT, random),
-			searchTarget: options.search,
+			searchSchedule: options.searchGw && new discovery.SearchSchedule(options.tSearchGw ?? T_SEARCHGW, options.tGwInfo ?? T_GWINFO, options.maxSearchDelay ?? T_WAIT, random),
+			searchTarget: options.searchGw,
 			advertise: new discovery.AdvertiseWatch(options.nAdv ?? N_ADV),
 			gateway: options.gateway,
 			will: options.will,
@@ -256,7 +256,7 @@ export class MqttSnSession implements DatagramSession {
 			return;
 		}
 		if (message.type === sn.SEARCHGW) {
-			link.search?.heardSearch(now);
+			link.searchSchedule?.heardSearch(now);
 			return;
 		}
 		if (!gateway) {
@@ -280,7 +280,7 @@ export class MqttSnSession implements DatagramSession {
 		const link = this.link;
 		const state = link.state;
 		let next = Math.min(connection.keepAliveDeadline(link), links.retransmitDeadline(link));
-		if (state === "searching") next = Math.min(next, link.search?.nextTimeout() ?? Infinity);
+		if (state === "searching") next = Math.min(next, link.searchSchedule?.nextTimeout() ?? Infinity);
 		if (link.gateway && state !== "asleep") next = Math.min(next, link.advertise.nextTimeout() ?? Infinity);
 		return next === Infinity ? undefined : next;
 	}
