@@ -30,6 +30,7 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
 	dns: { section: "main", default: "the gateway", meaning: "with `staticIp`: the DNS server (broker and SNTP names are resolved through it)" },
 	protocol: { section: "main", meaning: "how the lamp talks: MQTT 3.1.1, MQTT-SN 1.2 or CoAP" },
 	broker: { section: "main", default: "(none, required)", form: "`mqtt://host[:port]` (1883) or `mqtts://host[:port]` (8883, TLS)", meaning: "the broker" },
+	mqttVersion: { section: "main", meaning: "`5` speaks MQTT 5.0 (reason codes, the broker's limits obeyed, Session Expiry, and in sleepy mode a Will Delay past the next wake, so only a node that misses its wake is reported offline)" },
 	brokerCa: { section: "main", default: "(none)", meaning: "trust anchor for `mqtts`: a certificate resource name on a device, a PEM file on the host" },
 	brokerUsername: { section: "main", default: "(none)", meaning: "MQTT user name" },
 	brokerPassword: { section: "main", default: "(none)", meaning: "MQTT password (needs a user name, MQTT 3.1.2.9); a secret: never logged, never echoed" },

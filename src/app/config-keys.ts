@@ -39,6 +39,7 @@ export const KEYS = [
 	"protocol choice mqtt|mqttsn|coap",
 	// MQTT (config-mqtt.ts); cleanSession and the backoff apply to MQTT-SN too.
 	"broker uri - - mqtt",
+	"mqttVersion choice 3.1.1|5 mqtt",
 	"brokerCa string - - mqtt",
 	// 3.1.3.1: servers must accept 1-23 characters of [0-9a-zA-Z]; most accept far more.
 	"clientId clientId - 64 mqtt",

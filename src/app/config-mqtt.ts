@@ -12,6 +12,8 @@ import { caNeedsMqtts, capAtLeastBase, passwordNeedsUsername } from "./config-ru
 
 export interface MqttConfig {
 	readonly broker: BrokerAddress;
+	/** 4: MQTT 3.1.1; 5: MQTT 5.0 (src/mqtt/v5). */
+	readonly protocolVersion: 4 | 5;
 	readonly clientId: string;
 	readonly username?: string;
 	readonly password?: string;
@@ -38,6 +40,7 @@ export function parseMqttConfig(config: ConfigReader): MqttConfig {
 	capAtLeastBase(reconnectBase, reconnectCap);
 	return {
 		broker,
+		protocolVersion: config.choice("mqttVersion") === "5" ? 5 : 4,
 		clientId: config.clientId("clientId"),
 		username,
 		password,

@@ -1,5 +1,5 @@
 /**
- * The device's uplink over MQTT 3.1.1: commands by subscription to the lamp topic, the
+ * The device's uplink over MQTT (3.1.1, or 5.0 with `mqttVersion` 5): commands by subscription to the lamp topic, the
  * state and status retained on their topics, "offline" as the will, readings on the
  * telemetry topic.
  *
@@ -44,9 +44,11 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	let markerBack: () => void = () => undefined;
 	const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
 
+	const asleep5 = wake && mqtt.protocolVersion === 5 ? sleepyWill5(config.device) : undefined;
 	const client: MqttClient = new MqttClient(board, {
 		...clientOptions(config, board),
 		...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt, state } : {}),
+		...asleep5,
 		onConnect(sessionPresent) {
 			board.log("connected", { broker, clientId: client.clientId, sessionPresent });
 			events.online();
@@ -90,7 +92,13 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		get idle() {
 			return client.idle;
 		},
-		sleep: async () => stop(),
+		// MQTT 5: DISCONNECT 0x04 "with Will Message" leaves the will waiting its Will Delay
+		// Interval; this node's next wake reconnects before it runs out, one that died asleep does not.
+		sleep: async () => {
+			if (!asleep5) return stop();
+			unsubscribe();
+			client.stop(0x04);
+		},
 		abort: stop,
 		exportState: () => encodeSessionState(client.exportState(), vocabulary),
 		get reconnectAttempt() {
@@ -99,6 +107,19 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	};
 }
 
+/**
+ * MQTT 5 in sleepy mode (3.1.3.2.2, 3.1.2.11.2): the will waits out one sleep, the wake
+ * after it and its network deadline, plus a margin, so "asleep" is not taken for "dead";
+ * the session outlives that, so the will comes from the delay, not from the session's end.
+ */
+export function sleepyWill5(device: { readonly sleepInterval: number; readonly maxAwake: number; readonly networkDeadline: number }): { readonly willDelay: number; readonly sessionExpiry: number } {
+	const willDelay = Math.ceil((device.sleepInterval + device.maxAwake + device.networkDeadline) / 1000) + WILL_MARGIN_S;
+	return { willDelay, sessionExpiry: 2 * willDelay };
+}
+
+/** Slack on the Will Delay for a wake that runs late (clock drift, a slow join). */
+const WILL_MARGIN_S = 30;
+
 /** The client's options from the config: the lamp's will ("offline"), credentials, limits, backoff; the board's randomness. */
 function clientOptions(config: MqttFirmwareConfig, board: Board): MqttClientOptions {
 	const { mqtt, lamp: settings } = config;
@@ -106,6 +127,7 @@ function clientOptions(config: MqttFirmwareConfig, board: Board): MqttClientOpti
 		// A generated client id and the reconnect jitter: distinct per device and per boot.
 		random: boardRandom(board),
 		broker: mqtt.broker,
+		protocolVersion: mqtt.protocolVersion,
 		clientId: mqtt.clientId,
 		cleanSession: mqtt.cleanSession,
 		keepAlive: mqtt.keepAlive,
