@@ -56,9 +56,12 @@ export class MqttSession implements StreamSession {
 	#status: SessionStatus = "offline";
 	#openedAt = 0;
 	#nextPacketId = 1;
+	/** CleanSession of the next CONNECT (connect-options.ts discardStaleSession). */
+	#clean: boolean;
 
 	constructor(options: SessionOptions) {
 		this.#options = options;
+		this.#clean = options.cleanSession || options.discardStaleSession === true;
 		this.#keepAlive = new KeepAlive(options.keepAlive);
 		this.#maxPacketSize = options.maxPacketSize ?? 8192;
 		this.#reader = new PacketReader(this.#maxPacketSize);
@@ -103,11 +106,12 @@ export class MqttSession implements StreamSession {
 		this.#reader.reset();
 		const options = this.#options;
 		const out = this.#out;
+		const clean = this.#clean;
 		out.push(
 			encode({
 				type: CONNECT,
 				clientId: this.clientId,
-				cleanSession: options.cleanSession,
+				cleanSession: clean,
 				keepAlive: options.keepAlive,
 				will: options.will,
 				username: options.username,
@@ -115,9 +119,9 @@ export class MqttSession implements StreamSession {
 			}),
 		);
 		// A clean session discards the broker's QoS 2 state for us too (3.1.2-6).
-		if (options.cleanSession) this.#awaitingRelease = undefined;
-		this.#flows?.resend(out, options.cleanSession);
-		this.#subscriptions.resend(out, options.cleanSession);
+		if (clean) this.#awaitingRelease = undefined;
+		this.#flows?.resend(out, clean);
+		this.#subscriptions.resend(out, clean);
 		this.#drain();
 	}
 
@@ -324,8 +328,10 @@ export class MqttSession implements StreamSession {
 		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
 		// The server MUST answer a clean-session CONNECT with session present 0 (3.2.2-1):
 		// trusting a 1 would stop the resubscription and leave the lamp deaf.
-		if (sessionPresent && this.#options.cleanSession) throw violation("session present for a clean session");
+		if (sessionPresent && this.#clean) throw violation("session present for a clean session");
 		this.#status = "online";
+		// The stale session is gone: from now on the session is kept (discardStaleSession).
+		this.#clean = this.#options.cleanSession;
 		if (!sessionPresent) {
 			// The broker holds no QoS 2 delivery to us either: every id it sends from now on is
 			// a new message, and a remembered one must not suppress it (4.3.3).
