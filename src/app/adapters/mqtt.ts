@@ -60,7 +60,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt } : {}),
 		state,
 		discardStaleSession: persistent && state === undefined,
-		onServiced: memory ? keepSession(() => client, memory, vocabulary, events.report) : undefined,
+		onServiced: memory ? keepSession(() => client, memory, state !== undefined, vocabulary, events.report) : undefined,
 		onConnect(sessionPresent) {
 			board.log("connected", { broker, clientId: client.clientId, sessionPresent });
 			events.online();
