@@ -12,12 +12,15 @@
  * session's queue on connect before the new publications it then routes), so the marker
  * coming back means the queue is empty.
  *
- * Always-on with cleanSession false keeps its session in retained memory instead
- * (mqtt-retained.ts), so a restart resumes it. Either way, a persistent session with no
- * usable saved state (first boot, power cut, a record that fails its check) connects once
- * with CleanSession 1: the broker's old session has packet ids this client no longer
- * knows, and continuing it would reuse them (MQTT-3.1.2-4/-6, MQTT-2.3.1-2; see
- * discardStaleSession in mqtt/connect-options.ts). The subscriptions are then made anew.
+ * Always-on with cleanSession false keeps its session in retained memory too
+ * (mqtt-retained.ts), so a restart resumes it. With no usable saved state (first boot,
+ * power cut, a record that fails its check) it connects once with CleanSession 1: the
+ * broker's old session has packet ids this client no longer knows, and continuing it
+ * would reuse them (MQTT-3.1.2-4/-6, MQTT-2.3.1-2; see discardStaleSession in
+ * mqtt/connect-options.ts). The subscriptions are then made anew. That first session
+ * lasts as long as its connection; the next connection (CleanSession 0) is persistent.
+ * A sleepy wake does not do this: its first session must outlive the wake's DISCONNECT
+ * so commands wait for the next wake, which a clean session would not.
  */
 import type { Board } from "../../common/board";
 import { boardRandom } from "../../common/random";
@@ -42,8 +45,9 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	const marker = wake ? markerTopic(mqtt.clientId) : undefined;
 	// Retained compactly: configured topics by index, the firmware's own payloads in binary.
 	const vocabulary = sleepyVocabulary(config, marker ? [marker] : []);
-	const persistent = wake !== undefined || !mqtt.cleanSession;
-	const memory = !wake && persistent ? retained?.() : undefined;
+	// Always-on with a persistent session: kept in the board's retained memory, where it has one.
+	const keeps = !wake && !mqtt.cleanSession;
+	const memory = keeps ? retained?.() : undefined;
 	const saved = wake ? wake.state : memory?.state;
 	let state: SessionState | undefined;
 	try {
@@ -59,7 +63,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		...clientOptions(config, board),
 		...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt } : {}),
 		state,
-		discardStaleSession: persistent && state === undefined,
+		discardStaleSession: keeps && state === undefined,
 		onServiced: memory ? keepSession(() => client, memory, state !== undefined, vocabulary, events.report) : undefined,
 		onConnect(sessionPresent) {
 			board.log("connected", { broker, clientId: client.clientId, sessionPresent });
