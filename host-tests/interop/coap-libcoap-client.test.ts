@@ -15,11 +15,11 @@ import type { CoapUplink } from "../../src/app/adapters/coap";
 /** The always-on CoAP device, its server within reach. */
 type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
 import { CoapClient } from "../../src/coap/client";
-import { parseLinkFormat } from "../../src/coap/link-format";
 import { coapClient } from "../../testkit/peers/libcoap";
 import { freeUdpPort, waitForCoap } from "../../testkit/peers/ports";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { waitFor } from "../../testkit/wait-for";
+import { parseLinkFormat } from "../../testkit/portable/coap-host-client";
 
 describeWithPeers("CoAP interop: libcoap client, our server", ["coap-client-notls"], () => {
 	const board = new HostBoard({ log: () => undefined });

@@ -5,21 +5,22 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
-import { CoapClient, responseText, type CoapResponse } from "../../src/coap/client";
+import { responseText, type CoapResponse } from "../../src/coap/client";
 import { LibcoapServer } from "../../testkit/peers/libcoap";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { letTimePass, waitFor } from "../../testkit/wait-for";
+import { HostCoapClient } from "../../testkit/portable/coap-host-client";
 
 const board = new HostBoard({ log: () => undefined });
 const body = (n: number) => Uint8Array.from({ length: n }, (_, i) => 0x61 + (i % 26));
 
 describeWithPeers("CoAP interop: our client, libcoap server", ["coap-server-notls"], () => {
 	let server: LibcoapServer;
-	let client: CoapClient;
+	let client: HostCoapClient;
 
 	beforeAll(async () => {
 		server = await LibcoapServer.start();
-		client = new CoapClient(board, { ackTimeout: 300 });
+		client = new HostCoapClient(board, { ackTimeout: 300 });
 	});
 	afterAll(async () => {
 		client?.stop();
@@ -74,11 +75,11 @@ describeWithPeers("CoAP interop: our client, libcoap server", ["coap-server-notl
 
 describeWithPeers("CoAP interop: our client through libcoap's -l 30% loss", ["coap-server-notls"], () => {
 	let server: LibcoapServer;
-	let client: CoapClient;
+	let client: HostCoapClient;
 
 	beforeAll(async () => {
 		server = await LibcoapServer.start(["-l", "30%"]);
-		client = new CoapClient(board, { ackTimeout: 100, maxRetransmit: 8 });
+		client = new HostCoapClient(board, { ackTimeout: 100, maxRetransmit: 8 });
 	});
 	afterAll(async () => {
 		client?.stop();

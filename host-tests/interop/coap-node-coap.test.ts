@@ -9,13 +9,12 @@ import { HostBoard } from "../../boards/host/board";
 import { startFirmware } from "../../src/app/firmware";
 import type { RunningDevice } from "../../src/app/always-on";
 import type { CoapUplink } from "../../src/app/adapters/coap";
-
 /** The always-on CoAP device, its server within reach. */
 type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
-import { CoapClient, responseText } from "../../src/coap/client";
-import { parseLinkFormat } from "../../src/coap/link-format";
+import { responseText } from "../../src/coap/client";
 import { freeUdpPort, waitForCoap } from "../../testkit/peers/ports";
 import { waitFor } from "../../testkit/wait-for";
+import { HostCoapClient, parseLinkFormat } from "../../testkit/portable/coap-host-client";
 
 const board = new HostBoard({ log: () => undefined });
 const big = Buffer.from("0123456789abcdef".repeat(200));
@@ -23,7 +22,7 @@ const big = Buffer.from("0123456789abcdef".repeat(200));
 describe("CoAP interop: our client, node-coap server", () => {
 	let server: ReturnType<typeof coap.createServer>;
 	let url: string;
-	let client: CoapClient;
+	let client: HostCoapClient;
 	const store = new Map<string, Buffer>();
 	let tick: ReturnType<typeof setInterval> | undefined;
 
@@ -58,7 +57,7 @@ describe("CoAP interop: our client, node-coap server", () => {
 		});
 		await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
 		url = `coap://127.0.0.1:${port}`;
-		client = new CoapClient(board, { ackTimeout: 500 });
+		client = new HostCoapClient(board, { ackTimeout: 500 });
 	});
 	afterAll(async () => {
 		clearInterval(tick);

@@ -240,7 +240,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		const observer = await observe(url(), `${prefix}/minus/#`, 0);
 		// It searches a port nobody listens on, so it never connects; the gateway is known all the same.
 		const silent = await freeUdpPort();
-		const loose = new SnClientUnderTest({ ...fast, clientId: `${prefix}-m1`, search: { address: "127.0.0.1", port: silent, radius: 1 }, predefinedTopics: { [`${prefix}/minus/one`]: 3 } });
+		const loose = new SnClientUnderTest({ ...fast, clientId: `${prefix}-m1`, searchGw: { address: "127.0.0.1", port: silent, radius: 1 }, predefinedTopics: { [`${prefix}/minus/one`]: 3 } });
 		await waitFor(() => loose.client.status === "searching", { what: "the client searching" });
 		loose.client.session.setGateway({ gwId: 1, address: "127.0.0.1", port: gateway.port });
 		await loose.client.publish(`${prefix}/minus/one`, "fire and forget", { qos: -1 });
@@ -251,7 +251,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 
 	it("finds the gateway with SEARCHGW / GWINFO, and by ADVERTISE", async () => {
 		const gateway = await startGateway(url());
-		const searcher = new SnClientUnderTest({ ...fast, clientId: `${prefix}-search`, search: { address: "127.0.0.1", port: gateway.port, radius: 1 }, maxSearchDelay: 50 });
+		const searcher = new SnClientUnderTest({ ...fast, clientId: `${prefix}-search`, searchGw: { address: "127.0.0.1", port: gateway.port, radius: 1 }, maxSearchDelay: 50 });
 		await searcher.waitConnected();
 		expect(searcher.sent.slice(0, 2)).toEqual([sn.SEARCHGW, sn.CONNECT]);
 		expect(searcher.client.session.gateway?.port).toBe(gateway.port);
@@ -264,7 +264,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 			...fast,
 			clientId: `${prefix}-adv`,
 			localPort: listenPort,
-			search: { address: "127.0.0.1", port: silent, radius: 1 },
+			searchGw: { address: "127.0.0.1", port: silent, radius: 1 },
 			maxSearchDelay: 50,
 			tSearchGw: 60_000,
 			onGateway: (found) => gateways.push(found.port),

@@ -11,13 +11,13 @@ import { parseConfig } from "../../src/app/config";
 import { startFirmware } from "../../src/app/firmware";
 import type { RunningDevice } from "../../src/app/always-on";
 import type { CoapUplink } from "../../src/app/adapters/coap";
-
 /** The always-on CoAP device, its server within reach. */
 type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
-import { CoapClient, responseText } from "../../src/coap/client";
+import { responseText } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
 import * as m from "../../src/coap/message";
 import { readUtf8 } from "../../src/common/utf8";
+import { HostCoapClient } from "../../testkit/portable/coap-host-client";
 
 const device = "coap://127.0.0.1:5683";
 
@@ -32,7 +32,7 @@ function start(extra: Record<string, string | number> = {}) {
 		},
 	});
 	const app = startFirmware(board, { protocol: "coap", lampPin: 4, collector: "coap://127.0.0.1:6000/readings", ...extra }, { wifi: false }) as CoapFirmware;
-	const client = new CoapClient(board, { random: () => 0 });
+	const client = new HostCoapClient(board, { random: () => 0 });
 	return { board, app, client, posts };
 }
 

@@ -23,7 +23,7 @@ describe("Config: MQTT-SN", () => {
 	it("defaults to discovery by broadcast on port 1883 and the specification's timers", () => {
 		const config = mqttsnConfig({});
 		check(config.gateway).toBeUndefined();
-		check(config.search).toEqual({ address: "255.255.255.255", port: 1883, radius: 1 });
+		check(config.searchGw).toEqual({ address: "255.255.255.255", port: 1883, radius: 1 });
 		check([config.tRetry, config.nRetry, config.tWait]).toEqual([10_000, 5, 300_000]);
 		check([config.keepAlive, config.qos, config.cleanSession, config.localPort]).toEqual([60, 1, true, 0]);
 		check(config.predefinedTopics).toEqual({});
@@ -41,7 +41,7 @@ describe("Config: MQTT-SN", () => {
 			clientId: "lamp-1",
 		});
 		check(config.gateway).toEqual({ host: "gw.local", port: 10_000 });
-		check(config.search).toEqual({ address: "192.168.1.255", port: 1883, radius: 3 });
+		check(config.searchGw).toEqual({ address: "192.168.1.255", port: 1883, radius: 3 });
 		check(config.localPort).toBe(1884);
 		check(config.predefinedTopics).toEqual({ "home/temp": 1, "home/humidity": 2 });
 		check([config.tRetry, config.nRetry, config.clientId]).toEqual([250, 10, "lamp-1"]);

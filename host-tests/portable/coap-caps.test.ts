@@ -7,9 +7,9 @@
 import { describe, it, check } from "./test-api";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { text } from "./bytes";
-import { decode } from "../../src/coap/decode";
-import { encode } from "../../src/coap/encode";
-import { blockOption } from "../../src/coap/block";
+import { decode } from "../../src/coap/message";
+import { encode } from "../../src/coap/message";
+import { blockOption } from "../../src/coap/options";
 import { Endpoint } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";

@@ -7,16 +7,16 @@ import { describe, it, check } from "./test-api";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { pump, run, flush, settle } from "../../testkit/portable/coap-wire";
 import { text, toHex } from "./bytes";
-import { CoapClient, responseText, type CoapResponse } from "../../src/coap/client";
+import { responseText, type CoapResponse } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
 import * as m from "../../src/coap/message";
 import * as o from "../../src/coap/options";
-import { readBlock } from "../../src/coap/block";
+import { readBlock } from "../../src/coap/options";
 import { ProtocolError } from "../../src/common/errors";
 import { readUtf8 } from "../../src/common/utf8";
-import { NotificationOrder } from "../../src/coap/observe";
-import { decode } from "../../src/coap/decode";
-import { encode } from "../../src/coap/encode";
+import { decode } from "../../src/coap/message";
+import { encode } from "../../src/coap/message";
+import { HostCoapClient, NotificationOrder } from "../../testkit/portable/coap-host-client";
 
 const big = (n: number) => {
 	const bytes = new Uint8Array(n);
@@ -51,7 +51,7 @@ function setup(serverOptions = {}, clientOptions = {}) {
 		},
 		post: (request) => ({ payload: `${request.payload.length}` }),
 	});
-	const client = new CoapClient(board, { random: () => 0, ...clientOptions });
+	const client = new HostCoapClient(board, { random: () => 0, ...clientOptions });
 	const url = "coap://127.0.0.1:5683";
 	return { board, server, client, url, stored: () => stored };
 }
@@ -97,7 +97,7 @@ describe("CoAP client and server: requests", () => {
 	});
 	it("ends a request to a silent peer with EXCHANGE_TIMEOUT after MAX_TRANSMIT_WAIT, leaving no state", async () => {
 		const board = new FakeBoard();
-		const client = new CoapClient(board, { random: () => 1 });
+		const client = new HostCoapClient(board, { random: () => 1 });
 		let error: ProtocolError | undefined;
 		let at = -1;
 		client.get("coap://127.0.0.1:9/lamp").catch((e: ProtocolError) => {

@@ -6,12 +6,12 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { concat, hex, text, toHex } from "./bytes";
-import { decode, peekHeader } from "../../src/coap/decode";
-import { encode, encodeInto, encodedLength } from "../../src/coap/encode";
+import { decode, peekHeader } from "../../src/coap/message";
+import { encode, encodeInto, encodedLength } from "../../src/coap/message";
 import * as coap from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";
 import * as o from "../../src/coap/options";
-import { blockOption, readBlock, szxFor, blockSize } from "../../src/coap/block";
+import { blockOption, readBlock, szxFor, blockSize } from "../../src/coap/options";
 
 const none = coap.EMPTY_BYTES;
 const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: coap.CON, code: coap.GET, messageId: 0, token: none, options: [], payload: none, ...fields });

@@ -6,8 +6,8 @@
  */
 import { describe, it, check } from "./test-api";
 import { hex, text, toHex } from "./bytes";
-import { decode } from "../../src/coap/decode";
-import { encode } from "../../src/coap/encode";
+import { decode } from "../../src/coap/message";
+import { encode } from "../../src/coap/message";
 import { Endpoint, type Outgoing, type Peer } from "../../src/coap/endpoint";
 import * as coap from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";

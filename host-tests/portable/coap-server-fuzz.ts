@@ -12,9 +12,9 @@
  * Portable: it runs in Node and in the XS engine.
  */
 import { FakeBoard } from "../../testkit/portable/fake-board";
-import { blockOption } from "../../src/coap/block";
-import { decode } from "../../src/coap/decode";
-import { encode } from "../../src/coap/encode";
+import { blockOption } from "../../src/coap/options";
+import { decode } from "../../src/coap/message";
+import { encode } from "../../src/coap/message";
 import { Endpoint } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import type { CoapMessage, CoapOption, MessageType } from "../../src/coap/message";

@@ -6,7 +6,8 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { CoapClient, responseText } from "../../src/coap/client";
+import { responseText } from "../../src/coap/client";
+import { HostCoapClient } from "../../testkit/portable/coap-host-client";
 import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
 import { DeviceBoard, FakePower } from "../../testkit/portable/device-board";
@@ -92,7 +93,7 @@ describe("Every protocol, always-on", () => {
 	it("coap: a press is seen by a GET of /lamp and by its observers", async () => {
 		const board = new DeviceBoard({ dht22: { temperature: 19.5, humidity: 51 } });
 		startFirmware(board, { ...DEVICE, protocol: "coap" }, { wifi: false });
-		const client = new CoapClient(board, { random: () => 0 });
+		const client = new HostCoapClient(board, { random: () => 0 });
 		const seen: string[] = [];
 		client.observe("coap://127.0.0.1:5683/lamp", { onNotification: (r) => seen.push(responseText(r)) });
 		await run(board, 200);

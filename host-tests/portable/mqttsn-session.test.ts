@@ -89,7 +89,7 @@ describe("MQTT-SN session: connecting", () => {
 
 describe("MQTT-SN session: finding the gateway", () => {
 	const search = { address: "255.255.255.255", port: 1883, radius: 2 };
-	const discovering = () => new MqttSnSession({ ...base, gateway: undefined, search, tSearchGw: 5000, tGwInfo: 5000, maxSearchDelay: 60_000 });
+	const discovering = () => new MqttSnSession({ ...base, gateway: undefined, searchGw: search, tSearchGw: 5000, tGwInfo: 5000, maxSearchDelay: 60_000 });
 
 	it("waits a random time below T_SEARCHGW, broadcasts SEARCHGW, and connects to the GWINFO's sender", () => {
 		const session = discovering();
@@ -141,7 +141,7 @@ describe("MQTT-SN session: finding the gateway", () => {
 	});
 
 	it("loses the gateway after N_ADV missed ADVERTISE periods, then rediscovers another and registers afresh", () => {
-		const session = new MqttSnSession({ ...base, gateway: undefined, search, tSearchGw: 5000, keepAlive: 0 });
+		const session = new MqttSnSession({ ...base, gateway: undefined, searchGw: search, tSearchGw: 5000, keepAlive: 0 });
 		session.connect(0);
 		const first = { gwId: 1, address: "10.0.0.1", port: 1883 };
 		deliver(session, { type: sn.ADVERTISE, gwId: 1, duration: 60 }, 0, first);
@@ -526,7 +526,7 @@ describe("MQTT-SN session: sleeping client", () => {
 describe("MQTT-SN session: durable state across deep sleep", () => {
 	it("restores gateway, topic ids, message ids and unacknowledged messages: no REGISTER after waking", () => {
 		const search = { address: "255.255.255.255", port: 1883, radius: 1 };
-		const session = new MqttSnSession({ ...base, gateway: undefined, search, cleanSession: false });
+		const session = new MqttSnSession({ ...base, gateway: undefined, searchGw: search, cleanSession: false });
 		session.connect(0);
 		deliver(session, { type: sn.GWINFO, gwId: 1 }, 1);
 		deliver(session, { type: sn.CONNACK, returnCode: 0 }, 2);
@@ -556,7 +556,7 @@ describe("MQTT-SN session: durable state across deep sleep", () => {
 		]);
 		check(state.awaitingRelease).toEqual([90]);
 
-		const woken = new MqttSnSession({ ...base, gateway: undefined, search, cleanSession: false, state });
+		const woken = new MqttSnSession({ ...base, gateway: undefined, searchGw: search, cleanSession: false, state });
 		check(woken.status).toBe("asleep");
 		woken.connect(100_000);
 		check(sent(woken)).toEqual([{ type: sn.CONNECT, will: false, cleanSession: false, duration: 60, clientId: "lamp" }]);

@@ -7,8 +7,8 @@
 import coapPacket from "coap-packet";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { decode } from "../../src/coap/decode";
-import { encode } from "../../src/coap/encode";
+import { decode } from "../../src/coap/message";
+import { encode } from "../../src/coap/message";
 import * as coap from "../../src/coap/message";
 import type { CoapMessage, CoapOption } from "../../src/coap/message";
 import { sortOptions } from "../../src/coap/options";

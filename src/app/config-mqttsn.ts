@@ -16,7 +16,7 @@ import { ipv4Octets, isDecimal, splitUrl } from "../common/text";
 export interface MqttSnConfig {
 	/** A configured gateway, or undefined to discover one with SEARCHGW. */
 	readonly gateway?: GatewayHost;
-	readonly search: SearchTarget;
+	readonly searchGw: SearchTarget;
 	/** Local UDP port; 0 for any (the default always-on; sleepy binds SLEEPY_MQTTSN_PORT). */
 	readonly localPort: number;
 	readonly clientId: string;
@@ -45,8 +45,8 @@ const DEFAULT_PORT = 1883;
 /** The device's power mode and wake timing decide several defaults (sleepy-mqttsn-timing.ts). */
 export function parseMqttSnConfig(config: ConfigReader, device: Pick<DeviceConfig, "mode" | "sleepInterval" | "maxAwake" | "networkDeadline">): MqttSnConfig {
 	const gatewayUrl = config.string("gateway");
-	const search = parseUdpUrl(config.string("gatewaySearch") ?? "", "gatewaySearch");
-	if (!ipv4Octets(search.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
+	const target = parseUdpUrl(config.string("gatewaySearch") ?? "", "gatewaySearch");
+	if (!ipv4Octets(target.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
 	const reconnectBase = config.integer("reconnectBase");
 	const reconnectCap = config.integer("reconnectCap");
 	capAtLeastBase(reconnectBase, reconnectCap);
@@ -60,7 +60,7 @@ export function parseMqttSnConfig(config: ConfigReader, device: Pick<DeviceConfi
 	if (session) retryWithinDeadline(tRetry, device.networkDeadline);
 	return {
 		gateway: gatewayUrl === undefined ? undefined : parseUdpUrl(gatewayUrl, "gateway"),
-		search: { address: search.host, port: search.port, radius: config.integer("searchRadius") },
+		searchGw: { address: target.host, port: target.port, radius: config.integer("searchRadius") },
 		// Sleepy: the same port after every deep sleep, so a gateway that knows clients by address still knows this one.
 		localPort: config.integer("mqttsnPort", sleepy ? SLEEPY_MQTTSN_PORT : undefined),
 		clientId: config.clientId("clientId"),

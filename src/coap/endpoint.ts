@@ -18,11 +18,13 @@ import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import type { DatagramSession } from "../common/session";
 import { encodeUtf8 } from "../common/utf8";
-import { encode } from "./encode";
-import { ACK, BAD_OPTION, CON, EMPTY, EMPTY_BYTES, NON, isRequest, isSuccess, sameBytes, tokenKey, type CoapMessage, type Content } from "./message";
-import { MessageLayer, UNWATCHED, emptyMessage, peerKey, type DropCounts, type Notified, type Outgoing, type Peer, type Seen, type Transmission } from "./message-layer";
-import { OBSERVE, optionValue, unknownCritical } from "./options";
-import { DEFAULT_PARAMETERS, exchangeLifetime, nonLifetime, type TransmissionParameters } from "./parameters";
+import * as m from "./message";
+import type { CoapMessage, Content } from "./message";
+import * as messageLayer from "./message-layer";
+import type { DropCounts, Notified, Outgoing, Peer, Seen, Transmission } from "./message-layer";
+import * as o from "./options";
+import * as params from "./parameters";
+import type { TransmissionParameters } from "./parameters";
 
 export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
 export type { Content } from "./message";
@@ -90,12 +92,12 @@ interface Exchange {
 
 export class Endpoint implements DatagramSession {
 	readonly parameters: TransmissionParameters;
-	private readonly messages: MessageLayer;
+	private readonly messages: messageLayer.MessageLayer;
 	private readonly random: () => number;
 	private readonly acceptFrom?: (peer: Peer) => boolean;
 	private readonly responseTimeout: number;
 	private readonly maxQueued: number;
-	private readonly exchanges = new Map<string, Exchange>();
+	private exchanges = new Map<string, Exchange>();
 	private readonly queues = new Map<string, Fifo<Exchange>>();
 	private readonly outstanding = new Map<string, number>();
 	/** Drained as they arrive: a plain array (see MessageLayer's `out`). */
@@ -107,17 +109,17 @@ export class Endpoint implements DatagramSession {
 
 	constructor(options: EndpointOptions = {}) {
 		const parameters = (this.parameters = {
-			ackTimeout: options.ackTimeout ?? DEFAULT_PARAMETERS.ackTimeout,
-			ackRandomFactor: options.ackRandomFactor ?? DEFAULT_PARAMETERS.ackRandomFactor,
-			maxRetransmit: options.maxRetransmit ?? DEFAULT_PARAMETERS.maxRetransmit,
-			nstart: options.nstart ?? DEFAULT_PARAMETERS.nstart,
+			ackTimeout: options.ackTimeout ?? params.DEFAULT_PARAMETERS.ackTimeout,
+			ackRandomFactor: options.ackRandomFactor ?? params.DEFAULT_PARAMETERS.ackRandomFactor,
+			maxRetransmit: options.maxRetransmit ?? params.DEFAULT_PARAMETERS.maxRetransmit,
+			nstart: options.nstart ?? params.DEFAULT_PARAMETERS.nstart,
 		});
 		const random = (this.random = options.random ?? Math.random);
 		this.acceptFrom = options.acceptFrom;
-		this.responseTimeout = options.responseTimeout ?? exchangeLifetime(parameters);
+		this.responseTimeout = options.responseTimeout ?? params.exchangeLifetime(parameters);
 		this.maxQueued = options.maxQueued ?? 32;
 		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
-		this.messages = new MessageLayer(parameters, random, options.maxTracked ?? 16, options.resume?.messageId ?? Math.floor(random() * 0x10000));
+		this.messages = new messageLayer.MessageLayer(parameters, random, options.maxTracked ?? 16, options.resume?.messageId ?? Math.floor(random() * 0x10000));
 		this.tokenCounter = options.resume?.tokenCounter ?? Math.floor(random() * 0x10000);
 	}
 
@@ -148,15 +150,15 @@ export class Endpoint implements DatagramSession {
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
 	request(peer: Peer, content: Content, now: number, handler: ResponseHandler, options: RequestOptions = {}): Uint8Array {
 		this.now = now;
-		const key = peerKey(peer);
+		const key = messageLayer.peerKey(peer);
 		const token = options.token ? options.token.slice() : this.newToken(peer);
-		const exchangeKey = peerKey(peer, tokenKey(token));
+		const exchangeKey = messageLayer.peerKey(peer, m.tokenKey(token));
 		const replaced = this.exchanges.get(exchangeKey);
 		if (replaced) this.finish(replaced);
 		let queue = this.queues.get(key);
 		// A peer that never answers must not grow the queue behind NSTART without end (a NON's response is awaited EXCHANGE_LIFETIME).
 		if (queue && queue.length >= this.maxQueued) {
-			handler(new ProtocolError("QUEUE_FULL", `${queue.length} requests already wait for this peer`), undefined);
+			handler(new ProtocolError("QUEUE_FULL", `${queue.length} requests wait`), undefined);
 			return token;
 		}
 		const exchange: Exchange = { peer, peerKey: key, tokenKey: exchangeKey, token, confirmable: options.confirmable ?? true, observe: options.observe ?? false, content, handler, outstanding: false, deadline: Infinity };
@@ -173,7 +175,7 @@ export class Endpoint implements DatagramSession {
 
 	/** Forgets a request or observation: later responses to its token are reset (RFC 7641 3.6). */
 	cancel(peer: Peer, token: Uint8Array): void {
-		const exchange = this.exchanges.get(peerKey(peer, tokenKey(token)));
+		const exchange = this.exchanges.get(messageLayer.peerKey(peer, m.tokenKey(token)));
 		if (exchange) this.finish(exchange);
 	}
 
@@ -182,26 +184,30 @@ export class Endpoint implements DatagramSession {
 		const messages = this.messages;
 		const messageId = messages.nextMessageId();
 		const answered = () => handler(undefined);
-		messages.sendConfirmable(peer, { type: CON, code: EMPTY, messageId, token: EMPTY_BYTES, options: [], payload: EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
+		messages.sendConfirmable(peer, { type: m.CON, code: m.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
 	}
 
 	/** Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON after `acknowledge` (5.2.2); kept for duplicates. */
 	respond(request: IncomingRequest, content: Content, now: number): void {
-		const { peer, message, seen } = request;
+		const peer = request.peer;
+		const message = request.message;
+		const seen = request.seen;
 		const messages = this.messages;
-		if (message.type === CON && !seen?.reply) {
-			messages.reply(peer, seen, encode({ type: ACK, messageId: message.messageId, token: message.token, code: content.code, options: content.options, payload: content.payload }));
+		if (message.type === m.CON && !seen?.reply) {
+			messages.reply(peer, seen, m.encode({ type: m.ACK, messageId: message.messageId, token: message.token, code: content.code, options: content.options, payload: content.payload }));
 			return;
 		}
-		const response: CoapMessage = { type: message.type === CON ? CON : NON, messageId: messages.nextMessageId(), token: message.token, code: content.code, options: content.options, payload: content.payload };
-		if (response.type === CON) messages.sendConfirmable(peer, response, now, UNWATCHED);
-		else messages.send(peer, encode(response));
+		const response: CoapMessage = { type: message.type === m.CON ? m.CON : m.NON, messageId: messages.nextMessageId(), token: message.token, code: content.code, options: content.options, payload: content.payload };
+		if (response.type === m.CON) messages.sendConfirmable(peer, response, now, messageLayer.UNWATCHED);
+		else messages.send(peer, m.encode(response));
 	}
 
 	/** Acknowledges a CON request now, so its response can follow separately (5.2.2). */
 	acknowledge(request: IncomingRequest): void {
-		const { peer, message, seen } = request;
-		if (message.type === CON && seen && !seen.reply) this.messages.reply(peer, seen, emptyMessage(ACK, message.messageId));
+		const peer = request.peer;
+		const message = request.message;
+		const seen = request.seen;
+		if (message.type === m.CON && seen && !seen.reply) this.messages.reply(peer, seen, messageLayer.emptyMessage(m.ACK, message.messageId));
 	}
 
 	/**
@@ -214,7 +220,7 @@ export class Endpoint implements DatagramSession {
 		const previous = observer.inFlight;
 		const live = previous !== undefined && messages.active(previous);
 		const con = live && previous.retransmissions !== Infinity;
-		const message: CoapMessage = { type: con || confirmable ? CON : NON, messageId: messages.nextMessageId(), token: observer.token, code: content.code, options: content.options, payload: content.payload };
+		const message: CoapMessage = { type: con || confirmable ? m.CON : m.NON, messageId: messages.nextMessageId(), token: observer.token, code: content.code, options: content.options, payload: content.payload };
 		if (con) return messages.replace(previous, message);
 		if (live) messages.stop(previous);
 		const gone = () => {
@@ -223,7 +229,7 @@ export class Endpoint implements DatagramSession {
 		};
 		observer.inFlight = confirmable
 			? messages.sendConfirmable(observer.peer, message, now, { onAck: () => (observer.inFlight = undefined), onReset: gone, onTimeout: gone })
-			: messages.sendTracked(observer.peer, message, now + nonLifetime(this.parameters), gone);
+			: messages.sendTracked(observer.peer, message, now + params.nonLifetime(this.parameters), gone);
 	}
 
 	/** Stops notifying `observer`: its notification in flight is no longer retransmitted. */
@@ -241,8 +247,9 @@ export class Endpoint implements DatagramSession {
 		}
 		const arrival = this.messages.received(bytes, peer, now);
 		if (!arrival) return;
-		const { message, seen } = arrival;
-		if (isRequest(message.code)) this.receivedRequest(peer, message, seen, now);
+		const message = arrival.message;
+		const seen = arrival.seen;
+		if (m.isRequest(message.code)) this.receivedRequest(peer, message, seen, now);
 		else this.receivedResponse(peer, message, seen, now);
 	}
 
@@ -250,16 +257,22 @@ export class Endpoint implements DatagramSession {
 		this.now = now;
 		this.messages.tick(now);
 		if (this.exchanges.size > 0)
-			for (const exchange of this.exchanges.values())
+			this.exchanges.forEach((exchange) => {
 				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
-		for (const table of this.expiring) if (table.nextExpiry() <= now) table.expire(now);
+			});
+		const expiring = this.expiring;
+		for (let i = 0; i < expiring.length; i++) if (expiring[i].nextExpiry() <= now) expiring[i].expire(now);
 	}
 
 	nextTimeout(): number | undefined {
 		let next = this.messages.nextTimeout();
-		if (this.exchanges.size > 0) for (const exchange of this.exchanges.values()) if (exchange.deadline < next) next = exchange.deadline;
-		for (const table of this.expiring) {
-			const at = table.nextExpiry();
+		if (this.exchanges.size > 0)
+			this.exchanges.forEach((exchange) => {
+				if (exchange.deadline < next) next = exchange.deadline;
+			});
+		const expiring = this.expiring;
+		for (let i = 0; i < expiring.length; i++) {
+			const at = expiring[i].nextExpiry();
 			if (at < next) next = at;
 		}
 		return next === Infinity ? undefined : next;
@@ -275,32 +288,32 @@ export class Endpoint implements DatagramSession {
 
 	/** Ends every exchange with `error` (the client was stopped) and forgets all state. */
 	failAll(error: ProtocolError): void {
-		const exchanges = [...this.exchanges.values()];
-		this.exchanges.clear();
+		const exchanges = this.exchanges;
+		this.exchanges = new Map();
 		this.queues.clear();
 		this.outstanding.clear();
 		this.messages.clear();
-		for (const exchange of exchanges) exchange.handler(error, undefined);
+		exchanges.forEach((exchange) => exchange.handler(error, undefined));
 	}
 
 	private receivedRequest(peer: Peer, message: CoapMessage, seen: Seen | undefined, now: number): void {
-		const critical = unknownCritical(message.options);
+		const critical = o.unknownCritical(message.options);
 		if (critical === undefined) this.requests.push({ peer, message, seen });
 		// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-		else if (message.type === CON) this.respond({ peer, message, seen }, { code: BAD_OPTION, options: [], payload: encodeUtf8(`unknown critical option ${critical}`) }, now);
+		else if (message.type === m.CON) this.respond({ peer, message, seen }, { code: m.BAD_OPTION, options: [], payload: encodeUtf8(`unknown critical option ${critical}`) }, now);
 		else this.messages.reset(peer, message.messageId, seen);
 	}
 
 	private receivedResponse(peer: Peer, message: CoapMessage, seen: Seen | undefined, now: number): void {
-		const exchange = this.exchanges.get(peerKey(peer, tokenKey(message.token)));
+		const exchange = this.exchanges.get(messageLayer.peerKey(peer, m.tokenKey(message.token)));
 		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
-		if (!exchange || unknownCritical(message.options) !== undefined) {
+		if (!exchange || o.unknownCritical(message.options) !== undefined) {
 			if (exchange) this.messages.dropped.rejected++;
 			else this.messages.dropped.unexpected++;
 			this.messages.reset(peer, message.messageId, seen);
 			return;
 		}
-		if (message.type === CON) this.messages.reply(peer, seen, emptyMessage(ACK, message.messageId));
+		if (message.type === m.CON) this.messages.reply(peer, seen, messageLayer.emptyMessage(m.ACK, message.messageId));
 		this.deliver(exchange, message, now);
 	}
 
@@ -309,7 +322,7 @@ export class Endpoint implements DatagramSession {
 		this.messages.stop(exchange.transmission);
 		exchange.transmission = undefined;
 		this.release(exchange, now);
-		if (exchange.observe && isSuccess(response.code) && optionValue(response.options, OBSERVE) !== undefined) exchange.deadline = Infinity;
+		if (exchange.observe && m.isSuccess(response.code) && o.optionValue(response.options, o.OBSERVE) !== undefined) exchange.deadline = Infinity;
 		else this.finish(exchange);
 		exchange.handler(undefined, response);
 	}
@@ -329,11 +342,11 @@ export class Endpoint implements DatagramSession {
 		const messages = this.messages;
 		this.outstanding.set(exchange.peerKey, (this.outstanding.get(exchange.peerKey) ?? 0) + 1);
 		exchange.outstanding = true;
-		const { content } = exchange;
-		const message: CoapMessage = { type: exchange.confirmable ? CON : NON, messageId: messages.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
+		const content = exchange.content;
+		const message: CoapMessage = { type: exchange.confirmable ? m.CON : m.NON, messageId: messages.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
 		if (!exchange.confirmable) {
 			exchange.deadline = now + this.responseTimeout;
-			messages.send(exchange.peer, encode(message));
+			messages.send(exchange.peer, m.encode(message));
 			return;
 		}
 		exchange.transmission = messages.sendConfirmable(exchange.peer, message, now, {
@@ -347,14 +360,14 @@ export class Endpoint implements DatagramSession {
 	private acknowledged(exchange: Exchange, ack: CoapMessage): void {
 		exchange.transmission = undefined;
 		const now = this.now;
-		if (ack.code === EMPTY) {
+		if (ack.code === m.EMPTY) {
 			// The NSTART slot is free (4.7).
 			this.release(exchange, now);
 			exchange.deadline = now + this.responseTimeout;
-		} else if (unknownCritical(ack.options) !== undefined) {
+		} else if (o.unknownCritical(ack.options) !== undefined) {
 			this.messages.dropped.rejected++;
 			this.fail(exchange, new ProtocolError("PROTOCOL_VIOLATION", "a response with an unknown critical option"));
-		} else if (!sameBytes(ack.token, exchange.token)) {
+		} else if (!m.sameBytes(ack.token, exchange.token)) {
 			this.messages.dropped.unexpected++;
 			this.fail(exchange, new ProtocolError("PROTOCOL_VIOLATION", "a piggybacked response with another token"));
 		} else this.deliver(exchange, ack, now);
@@ -392,7 +405,7 @@ export class Endpoint implements DatagramSession {
 			token[1] = counter & 0xff;
 			token[2] = Math.floor(this.random() * 256);
 			token[3] = Math.floor(this.random() * 256);
-			if (!this.exchanges.has(peerKey(peer, tokenKey(token)))) return token;
+			if (!this.exchanges.has(messageLayer.peerKey(peer, m.tokenKey(token)))) return token;
 		}
 	}
 }

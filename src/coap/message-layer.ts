@@ -16,12 +16,11 @@
  * request is answered 5.03 Service Unavailable, Max-Age saying when a slot frees, and is
  * not executed.
  *
- * Members are TypeScript-private rather than #private: on XS that is smaller bytecode.
+ * Members are TypeScript-private rather than private: on XS that is smaller bytecode.
  */
-import { decode, peekHeader } from "./decode";
-import { encode } from "./encode";
-import { ACK, CON, EMPTY, EMPTY_BYTES, NON, POST, RST, SERVICE_UNAVAILABLE, isRequest, isResponse, type CoapMessage } from "./message";
-import { MAX_AGE, uintOption } from "./options";
+import * as m from "./message";
+import type { CoapMessage } from "./message";
+import * as o from "./options";
 import { exchangeLifetime, type TransmissionParameters } from "./parameters";
 
 export interface Peer {
@@ -96,7 +95,7 @@ export interface Arrival {
 }
 
 /** An Empty message (4.1): 4 bytes, no token. */
-export function emptyMessage(type: typeof ACK | typeof RST | typeof CON, messageId: number): Uint8Array {
+export function emptyMessage(type: typeof m.ACK | typeof m.RST | typeof m.CON, messageId: number): Uint8Array {
 	const bytes = new Uint8Array(4);
 	bytes[0] = 0x40 | (type << 4);
 	bytes[2] = messageId >> 8;
@@ -162,12 +161,13 @@ export class MessageLayer {
 	}
 
 	reset(peer: Peer, messageId: number, seen?: Seen): void {
-		this.reply(peer, seen, emptyMessage(RST, messageId));
+		this.reply(peer, seen, emptyMessage(m.RST, messageId));
 	}
 
 	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
 	sendConfirmable(peer: Peer, message: CoapMessage, now: number, outcome: Outcome): Transmission {
-		const { ackTimeout, ackRandomFactor } = this.parameters;
+		const ackTimeout = this.parameters.ackTimeout;
+		const ackRandomFactor = this.parameters.ackRandomFactor;
 		// 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR].
 		const timeout = ackTimeout + this.random() * ackTimeout * (ackRandomFactor - 1);
 		return this.hold(peer, message, 0, timeout, now + timeout, outcome);
@@ -191,7 +191,7 @@ export class MessageLayer {
 	replace(transmission: Transmission, message: CoapMessage): void {
 		this.transmissions.delete(transmission.key);
 		transmission.key = peerKey(transmission.peer, message.messageId);
-		transmission.bytes = encode(message);
+		transmission.bytes = m.encode(message);
 		this.transmissions.set(transmission.key, transmission);
 		this.send(transmission.peer, transmission.bytes);
 	}
@@ -209,28 +209,30 @@ export class MessageLayer {
 	received(bytes: Uint8Array, peer: Peer, now: number): Arrival | undefined {
 		let message: CoapMessage;
 		try {
-			message = decode(bytes);
+			message = m.decode(bytes);
 		} catch {
 			this.dropped.malformed++;
-			const header = peekHeader(bytes);
-			if (header?.type === CON) this.reset(peer, header.messageId);
+			const header = m.peekHeader(bytes);
+			if (header?.type === m.CON) this.reset(peer, header.messageId);
 			return undefined;
 		}
-		const { type, code, messageId } = message;
-		if (type === ACK || type === RST) {
+		const type = message.type;
+		const code = message.code;
+		const messageId = message.messageId;
+		if (type === m.ACK || type === m.RST) {
 			const transmission = this.transmissions.get(peerKey(peer, messageId));
 			if (!transmission) this.dropped.unexpected++;
 			else {
 				this.transmissions.delete(transmission.key);
-				if (type === ACK) transmission.onAck(message);
+				if (type === m.ACK) transmission.onAck(message);
 				else transmission.onReset();
 			}
 			return undefined;
 		}
 		// 4.3: an Empty CON is a ping, answered with RST; an Empty NON, or a reserved code class, is a format error.
-		if (code === EMPTY || !(isRequest(code) || isResponse(code))) {
-			if (type === CON) this.reset(peer, messageId);
-			if (code !== EMPTY || type !== CON) this.dropped.malformed++;
+		if (code === m.EMPTY || !(m.isRequest(code) || m.isResponse(code))) {
+			if (type === m.CON) this.reset(peer, messageId);
+			if (code !== m.EMPTY || type !== m.CON) this.dropped.malformed++;
 			return undefined;
 		}
 		if (now >= this.earliest) this.expire(now);
@@ -238,12 +240,12 @@ export class MessageLayer {
 		const seen = this.seen.get(key);
 		if (seen) {
 			this.dropped.duplicate++;
-			if (seen.reply && type === CON) this.send(peer, seen.reply);
+			if (seen.reply && type === m.CON) this.send(peer, seen.reply);
 			return undefined;
 		}
-		const evictable = code !== POST || type === NON;
+		const evictable = code !== m.POST || type === m.NON;
 		if (this.seen.size >= this.maxTracked && !this.evict()) {
-			if (!isRequest(code)) return { message, seen: undefined };
+			if (!m.isRequest(code)) return { message, seen: undefined };
 			this.dropped.overloaded++;
 			this.refuse(peer, message, this.earliest - now);
 			return undefined;
@@ -256,39 +258,42 @@ export class MessageLayer {
 
 	/** 5.03 Service Unavailable with Max-Age (5.9.3.4): come back when a slot is free, in whole seconds. */
 	refuse(peer: Peer, request: CoapMessage, retryIn: number): void {
-		const con = request.type === CON;
+		const con = request.type === m.CON;
 		const seconds = Math.ceil(retryIn / 1000);
-		const answer: CoapMessage = { type: con ? ACK : NON, code: SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [uintOption(MAX_AGE, seconds > 0 ? seconds : 1)], payload: EMPTY_BYTES };
-		this.send(peer, encode(answer));
+		const answer: CoapMessage = { type: con ? m.ACK : m.NON, code: m.SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [o.uintOption(o.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES };
+		this.send(peer, m.encode(answer));
 	}
 
 	tick(now: number): void {
 		// Iterating an empty Map still allocates an iterator on XS: skip it.
 		if (this.transmissions.size > 0)
-			for (const transmission of this.transmissions.values()) {
-				if (transmission.nextAt > now) continue;
+			this.transmissions.forEach((transmission) => {
+				if (transmission.nextAt > now) return;
 				if (transmission.retransmissions >= this.parameters.maxRetransmit) {
 					this.transmissions.delete(transmission.key);
 					transmission.onTimeout();
-					continue;
+					return;
 				}
 				transmission.retransmissions++;
 				transmission.timeout *= 2;
 				transmission.nextAt = now + transmission.timeout;
 				this.send(transmission.peer, transmission.bytes);
-			}
+			});
 		if (now >= this.earliest) this.expire(now);
 	}
 
 	/** The next retransmission or expiry; Infinity for none. */
 	nextTimeout(): number {
 		let next = this.earliest;
-		if (this.transmissions.size > 0) for (const transmission of this.transmissions.values()) if (transmission.nextAt < next) next = transmission.nextAt;
+		if (this.transmissions.size > 0)
+			this.transmissions.forEach((transmission) => {
+				if (transmission.nextAt < next) next = transmission.nextAt;
+			});
 		return next;
 	}
 
 	private hold(peer: Peer, message: CoapMessage, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome): Transmission {
-		const transmission: Transmission = { key: peerKey(peer, message.messageId), peer, bytes: encode(message), retransmissions, timeout, nextAt, onAck: outcome.onAck, onReset: outcome.onReset, onTimeout: outcome.onTimeout };
+		const transmission: Transmission = { key: peerKey(peer, message.messageId), peer, bytes: m.encode(message), retransmissions, timeout, nextAt, onAck: outcome.onAck, onReset: outcome.onReset, onTimeout: outcome.onTimeout };
 		this.transmissions.set(transmission.key, transmission);
 		this.send(peer, transmission.bytes);
 		return transmission;

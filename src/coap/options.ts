@@ -4,33 +4,17 @@
  * odd (5.4.1): an endpoint that does not know a critical option must not act on the
  * message.
  */
-import { readUtf8, encodeUtf8 } from "../common/utf8";
+import * as utf8 from "../common/utf8";
 import { EMPTY_BYTES, type CoapOption } from "./message";
 
-export const IF_MATCH = 1;
-export const URI_HOST = 3;
-export const ETAG = 4;
-export const IF_NONE_MATCH = 5;
-export const OBSERVE = 6;
-export const URI_PORT = 7;
-export const LOCATION_PATH = 8;
-export const URI_PATH = 11;
-export const CONTENT_FORMAT = 12;
-export const MAX_AGE = 14;
-export const URI_QUERY = 15;
-export const ACCEPT = 17;
-export const LOCATION_QUERY = 20;
-export const BLOCK2 = 23;
-export const BLOCK1 = 27;
-export const SIZE2 = 28;
-export const PROXY_URI = 35;
-export const PROXY_SCHEME = 39;
-export const SIZE1 = 60;
+import { IF_MATCH, URI_HOST, ETAG, IF_NONE_MATCH, OBSERVE, URI_PORT, LOCATION_PATH, URI_PATH, CONTENT_FORMAT, MAX_AGE, URI_QUERY, ACCEPT, LOCATION_QUERY, BLOCK2, BLOCK1, SIZE2, PROXY_URI, PROXY_SCHEME, SIZE1 } from "./option-numbers";
+
+export { IF_MATCH, URI_HOST, ETAG, IF_NONE_MATCH, OBSERVE, URI_PORT, LOCATION_PATH, URI_PATH, CONTENT_FORMAT, MAX_AGE, URI_QUERY, ACCEPT, LOCATION_QUERY, BLOCK2, BLOCK1, SIZE2, PROXY_URI, PROXY_SCHEME, SIZE1 } from "./option-numbers";
 
 /** Every option this implementation understands. */
 const KNOWN = [IF_MATCH, URI_HOST, ETAG, IF_NONE_MATCH, OBSERVE, URI_PORT, LOCATION_PATH, URI_PATH, CONTENT_FORMAT, MAX_AGE, URI_QUERY, ACCEPT, LOCATION_QUERY, BLOCK2, BLOCK1, SIZE2, PROXY_URI, PROXY_SCHEME, SIZE1];
 
-export function isCritical(number: number): boolean {
+function isCritical(number: number): boolean {
 	return (number & 1) === 1;
 }
 
@@ -70,13 +54,13 @@ export function uintValue(options: readonly CoapOption[], number: number): numbe
 }
 
 export function stringOption(number: number, text: string): CoapOption {
-	return { number, value: encodeUtf8(text) };
+	return { number, value: utf8.encodeUtf8(text) };
 }
 
 /** All values of a repeatable string option, such as the Uri-Path segments. */
 export function stringValues(options: readonly CoapOption[], number: number): string[] {
 	const values: string[] = [];
-	for (let i = 0; i < options.length; i++) if (options[i].number === number) values.push(readUtf8(options[i].value));
+	for (let i = 0; i < options.length; i++) if (options[i].number === number) values.push(utf8.readUtf8(options[i].value));
 	return values;
 }
 
@@ -92,8 +76,8 @@ export function uriPath(options: readonly CoapOption[]): string {
  * (readUtf8 builds short strings a character at a time); anything else is validated as UTF-8.
  */
 function segment(value: Uint8Array): string {
-	if (value.length > 32) return readUtf8(value);
-	for (let i = 0; i < value.length; i++) if (value[i] >= 0x80) return readUtf8(value);
+	if (value.length > 32) return utf8.readUtf8(value);
+	for (let i = 0; i < value.length; i++) if (value[i] >= 0x80) return utf8.readUtf8(value);
 	return String.fromCharCode.apply(null, value as unknown as number[]);
 }
 
@@ -110,4 +94,40 @@ export function sortOptions(options: CoapOption[]): CoapOption[] {
 		options[j + 1] = option;
 	}
 	return options;
+}
+
+/**
+ * Block1/Block2 option values (RFC 7959 2.2): NUM, the M(ore) flag and SZX, where the
+ * block size is 2^(SZX + 4), 16 to 1024 bytes. SZX 7 is reserved.
+ */
+export interface Block {
+	readonly num: number;
+	readonly more: boolean;
+	/** 0-6: blocks of 16 << szx bytes. */
+	readonly szx: number;
+}
+
+export function blockSize(szx: number): number {
+	return 16 << szx;
+}
+
+/** The SZX of the largest block size not over `bytes` (at least 16, at most 1024). */
+export function szxFor(bytes: number): number {
+	let szx = 0;
+	while (szx < 6 && 32 << szx <= bytes) szx++;
+	return szx;
+}
+
+/** Undefined for a value that is not a block option: over 3 bytes, or SZX 7 (2.2: reserved). */
+export function readBlock(value: Uint8Array): Block | undefined {
+	if (value.length > 3) return undefined;
+	let n = 0;
+	for (let i = 0; i < value.length; i++) n = n * 256 + value[i];
+	const szx = n & 7;
+	if (szx === 7) return undefined;
+	return { num: n >>> 4, more: (n & 8) !== 0, szx };
+}
+
+export function blockOption(number: number, block: Block): CoapOption {
+	return uintOption(number, block.num * 16 + (block.more ? 8 : 0) + block.szx);
 }

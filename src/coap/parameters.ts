@@ -19,7 +19,7 @@ export const DEFAULT_PARAMETERS: TransmissionParameters = { ackTimeout: 2000, ac
 const MAX_LATENCY = 100_000;
 
 /** From the first transmission of a CON to the last retransmission (MAX_TRANSMIT_SPAN, 45 s). */
-export function maxTransmitSpan(p: TransmissionParameters): number {
+function maxTransmitSpan(p: TransmissionParameters): number {
 	return p.ackTimeout * (2 ** p.maxRetransmit - 1) * p.ackRandomFactor;
 }
 

@@ -17,15 +17,17 @@
  * endpoint's timer. The endpoint caps its duplicate table the same way.
  */
 import type { Board } from "../common/board";
+import * as bytes from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import { blockOption, blockSize, readBlock, szxFor, type Block } from "./block";
 import { type Content, type EndpointOptions, type IncomingRequest, type Notified, type Peer } from "./endpoint";
-import { filterLinks, formatLinks, type Link } from "./link-format";
+import * as linkFormat from "./link-format";
+import type { Link } from "./link-format";
 import { peerKey } from "./message-layer";
 import * as m from "./message";
 import { tokenKey, type CoapMessage, type CoapOption } from "./message";
 import * as o from "./options";
+import type { Block } from "./options";
 import { exchangeLifetime } from "./parameters";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import { Transport } from "./transport";
@@ -86,7 +88,7 @@ export class CoapServer {
 
 	constructor(board: Board, options: CoapServerOptions = {}) {
 		this.board = board;
-		this.szx = szxFor(options.blockSize ?? 1024);
+		this.szx = o.szxFor(options.blockSize ?? 1024);
 		this.maxBody = options.maxBodySize ?? 8192;
 		this.maxUploads = options.maxUploads ?? 2;
 		this.maxObservers = options.maxObservers ?? 8;
@@ -101,13 +103,13 @@ export class CoapServer {
 		this.uploadLifetime = exchangeLifetime(transport.endpoint.parameters);
 		const uploads = this.uploads;
 		transport.endpoint.keep({
-			nextExpiry: () => {
-				let next = Infinity;
-				if (uploads.size > 0) for (const upload of uploads.values()) if (upload.expires < next) next = upload.expires;
-				return next;
-			},
+			nextExpiry: () => earliest(uploads),
 			expire: (now) => {
-				for (const [key, upload] of uploads) if (upload.expires <= now) uploads.delete(key);
+				// The endpoint asks on every tick: no closure while nothing uploads.
+				if (uploads.size > 0)
+					uploads.forEach((upload, key) => {
+						if (upload.expires <= now) uploads.delete(key);
+					});
 			},
 		});
 	}
@@ -135,23 +137,25 @@ export class CoapServer {
 	changed(path: string): void {
 		const resource = this.resources.get(path);
 		const observers = this.observing.get(path);
-		if (!resource?.get || !observers) return;
+		const get = resource?.get;
+		if (!get || !observers) return;
 		const now = this.board.now();
 		const sequence = this.nextSequence();
 		const endpoint = this.transport.endpoint;
-		for (const observer of observers.values()) {
+		observers.forEach((observer) => {
 			const request: ResourceRequest = { method: m.GET, peer: observer.peer, path, query: [], payload: m.EMPTY_BYTES };
-			const content = this.representation(resource.get(request), m.CONTENT, [o.uintOption(o.OBSERVE, sequence)], undefined);
+			const content = this.representation(get(request), m.CONTENT, [o.uintOption(o.OBSERVE, sequence)], undefined);
 			// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
 			const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
 			if (confirmable) observer.confirmedAt = now;
 			endpoint.notify(observer, content, confirmable, now, () => this.deregister(path, observer.key));
-		}
+		});
 		this.transport.service();
 	}
 
 	close(): void {
-		for (const observers of this.observing.values()) for (const observer of observers.values()) this.transport.endpoint.forget(observer);
+		const endpoint = this.transport.endpoint;
+		this.observing.forEach((observers) => observers.forEach((observer) => endpoint.forget(observer)));
 		this.observing.clear();
 		this.observerCount = 0;
 		this.uploads.clear();
@@ -172,7 +176,8 @@ export class CoapServer {
 	}
 
 	private answer(incoming: IncomingRequest): Content {
-		const { peer, message } = incoming;
+		const peer = incoming.peer;
+		const message = incoming.message;
 		const options = message.options;
 		const method = message.code;
 		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
@@ -194,12 +199,12 @@ export class CoapServer {
 		const extra: CoapOption[] = [];
 		const block1Value = o.optionValue(options, o.BLOCK1);
 		if (block1Value !== undefined) {
-			const block1 = readBlock(block1Value);
+			const block1 = o.readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
 			const assembled = this.receiveBlock(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.SIZE1));
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
-			extra.push(blockOption(o.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
+			extra.push(o.blockOption(o.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
 		} else if (message.payload.length > this.maxBody) {
 			return { code: m.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
@@ -244,27 +249,26 @@ export class CoapServer {
 	private receiveBlock(key: string, block: Block, payload: Uint8Array, size1: number | undefined): Uint8Array | Content {
 		const uploads = this.uploads;
 		const answer = (code: number): Content => {
-			const options: CoapOption[] = [blockOption(o.BLOCK1, { num: block.num, more: code === m.CONTINUE, szx: Math.min(block.szx, this.szx) })];
+			const options: CoapOption[] = [o.blockOption(o.BLOCK1, { num: block.num, more: code === m.CONTINUE, szx: Math.min(block.szx, this.szx) })];
 			if (code === m.REQUEST_ENTITY_TOO_LARGE) options.push(o.uintOption(o.SIZE1, this.maxBody));
 			return { code, options: o.sortOptions(options), payload: m.EMPTY_BYTES };
 		};
 		if (block.num === 0) uploads.delete(key);
 		if ((size1 ?? 0) > this.maxBody) return answer(m.REQUEST_ENTITY_TOO_LARGE);
-		if (block.more && payload.length !== blockSize(block.szx)) throw new BadRequest("a Block1 block that is not its size");
+		if (block.more && payload.length !== o.blockSize(block.szx)) throw new BadRequest("a Block1 block that is not its size");
 		const now = this.board.now();
 		let upload = uploads.get(key);
 		if (!upload && block.num === 0 && block.more) {
 			if (uploads.size >= this.maxUploads) {
 				// Full: 5.03, Max-Age saying when the oldest upload expires (RFC 7959 2.9.3 allows refusing).
-				let oldest = Infinity;
-				for (const other of uploads.values()) if (other.expires < oldest) oldest = other.expires;
+				const oldest = earliest(uploads);
 				this.transport.endpoint.dropped.overloaded++;
 				return { code: m.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((oldest - now) / 1000)))], payload: m.EMPTY_BYTES };
 			}
 			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
 		}
 		// Blocks arrive in order; a different offset means one went missing (RFC 7959 2.9.2).
-		const offset = block.num * blockSize(block.szx);
+		const offset = block.num * o.blockSize(block.szx);
 		if (!upload) return block.num !== 0 ? answer(m.REQUEST_ENTITY_INCOMPLETE) : payload.length > this.maxBody ? answer(m.REQUEST_ENTITY_TOO_LARGE) : payload;
 		if (offset !== upload.length) return answer(m.REQUEST_ENTITY_INCOMPLETE);
 		if (upload.length + payload.length > this.maxBody) {
@@ -276,13 +280,7 @@ export class CoapServer {
 		upload.expires = now + this.uploadLifetime;
 		if (block.more) return answer(m.CONTINUE);
 		uploads.delete(key);
-		const body = new Uint8Array(upload.length);
-		let at = 0;
-		for (const part of upload.parts) {
-			body.set(part, at);
-			at += part.length;
-		}
-		return body;
+		return bytes.concat(upload.parts, upload.length);
 	}
 
 	/** The response to send: one block of it (Block2) when it is larger than a block or a block was asked for. */
@@ -293,16 +291,16 @@ export class CoapServer {
 		if (representation.contentFormat !== undefined) options.push(o.uintOption(o.CONTENT_FORMAT, representation.contentFormat));
 		if (representation.maxAge !== undefined) options.push(o.uintOption(o.MAX_AGE, representation.maxAge));
 		const asked = request ? o.optionValue(request.options, o.BLOCK2) : undefined;
-		const wanted = asked === undefined ? undefined : readBlock(asked);
+		const wanted = asked === undefined ? undefined : o.readBlock(asked);
 		if (asked !== undefined && !wanted) throw new BadRequest("Block2 is not a block option");
 		const szx = Math.min(this.szx, wanted?.szx ?? 6);
-		const size = blockSize(szx);
+		const size = o.blockSize(szx);
 		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: o.sortOptions(options), payload };
 		// 2.4: the block number is in the requester's block size, which may be larger than ours.
-		const offset = (wanted?.num ?? 0) * blockSize(wanted?.szx ?? szx);
+		const offset = (wanted?.num ?? 0) * o.blockSize(wanted?.szx ?? szx);
 		if (offset > 0 && offset >= payload.length) return error(m.BAD_OPTION, "Block2 past the end of the representation");
 		const more = offset + size < payload.length;
-		options.push(blockOption(o.BLOCK2, { num: offset / size, more, szx }));
+		options.push(o.blockOption(o.BLOCK2, { num: offset / size, more, szx }));
 		if (offset === 0) options.push(o.uintOption(o.SIZE2, payload.length));
 		return { code: representation.code ?? fallback, options: o.sortOptions(options), payload: payload.subarray(offset, offset + size) };
 	}
@@ -314,35 +312,45 @@ export class CoapServer {
 	 */
 	private text(text: string): Uint8Array {
 		const texts = this.texts;
-		let bytes = texts.get(text);
-		if (!bytes) {
-			bytes = encodeUtf8(text);
-			if (text.length > 32) return bytes;
+		let encoded = texts.get(text);
+		if (!encoded) {
+			encoded = encodeUtf8(text);
+			if (text.length > 32) return encoded;
 			if (texts.size >= 4) texts.clear();
-			texts.set(text, bytes);
+			texts.set(text, encoded);
 		}
-		return bytes;
+		return encoded;
 	}
 
 	private links(query: readonly string[]): string {
 		const links: Link[] = [];
-		for (const [path, resource] of this.resources) {
-			const attributes: Record<string, string> = { ...(resource.attributes ?? {}) };
+		this.resources.forEach((resource, path) => {
+			const attributes: Record<string, string> = Object.assign({}, resource.attributes);
 			if (resource.observable) attributes.obs = "";
 			links.push({ target: path, attributes });
-		}
+		});
 		const filter: Record<string, string> = {};
-		for (const argument of query) {
-			const equals = argument.indexOf("=");
-			if (equals > 0) filter[argument.slice(0, equals)] = argument.slice(equals + 1);
+		for (let i = 0; i < query.length; i++) {
+			const equals = query[i].indexOf("=");
+			if (equals > 0) filter[query[i].slice(0, equals)] = query[i].slice(equals + 1);
 		}
-		return formatLinks(filterLinks(links, filter));
+		return linkFormat.formatLinks(linkFormat.filterLinks(links, filter));
 	}
 
 	private nextSequence(): number {
 		this.sequence = (this.sequence + 1) & 0xffffff;
 		return this.sequence;
 	}
+}
+
+/** When the first upload expires; Infinity for none. */
+function earliest(uploads: Map<string, Upload>): number {
+	let next = Infinity;
+	if (uploads.size > 0)
+		uploads.forEach((upload) => {
+			if (upload.expires < next) next = upload.expires;
+		});
+	return next;
 }
 
 function error(code: number, diagnostic: string): Content {

@@ -7,7 +7,7 @@
 import type { Board } from "../common/board";
 import { DatagramDriver } from "../common/datagram-driver";
 import { Endpoint, type EndpointOptions, type IncomingRequest } from "./endpoint";
-import { EMPTY_BYTES, NOT_FOUND } from "./message";
+import * as m from "./message";
 
 export interface TransportOptions extends EndpointOptions {
 	/** Local port; 0 or absent for any free one. */
@@ -19,12 +19,12 @@ export interface TransportOptions extends EndpointOptions {
 }
 
 export class Transport extends DatagramDriver<Endpoint> {
-	readonly #options: TransportOptions;
-	#whenReady: (() => void)[] = [];
+	private readonly options: TransportOptions;
+	private _whenReady: (() => void)[] = [];
 
 	constructor(board: Board, options: TransportOptions) {
 		super(board, new Endpoint(options), options);
-		this.#options = options;
+		this.options = options;
 		this.open();
 	}
 
@@ -39,7 +39,7 @@ export class Transport extends DatagramDriver<Endpoint> {
 	/** Runs `action` once the socket is bound (at once if it is). */
 	whenReady(action: () => void): void {
 		if (this.ready) action();
-		else this.#whenReady.push(action);
+		else this._whenReady.push(action);
 	}
 
 	close(): void {
@@ -47,18 +47,19 @@ export class Transport extends DatagramDriver<Endpoint> {
 	}
 
 	protected bound(): void {
-		this.#options.onReady?.();
-		for (const run of this.#whenReady.splice(0)) run();
+		this.options.onReady?.();
+		const waiting = this._whenReady.splice(0);
+		for (let i = 0; i < waiting.length; i++) waiting[i]();
 		this.service();
 	}
 
 	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
 	protected dispatch(): void {
 		const endpoint = this.session;
-		const onRequest = this.#options.onRequest;
+		const onRequest = this.options.onRequest;
 		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
 			if (onRequest) onRequest(request);
-			else endpoint.respond(request, { code: NOT_FOUND, options: [], payload: EMPTY_BYTES }, this.board.now());
+			else endpoint.respond(request, { code: m.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
 		}
 	}
 

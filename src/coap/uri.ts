@@ -5,9 +5,9 @@
  */
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import { type CoapOption } from "./message";
-import { URI_PATH, URI_QUERY } from "./options";
-import { isHexDigit, splitUrl } from "../common/text";
+import type { CoapOption } from "./message";
+import * as o from "./option-numbers";
+import * as texts from "../common/text";
 
 export const COAP_PORT = 5683;
 
@@ -22,7 +22,7 @@ export interface CoapUri {
 
 /** Throws ProtocolError INVALID_URI for anything else than a coap:// URI. */
 export function parseCoapUri(uri: string): CoapUri {
-	const parts = splitUrl(uri);
+	const parts = texts.splitUrl(uri);
 	const expected = "coap://host[:port][/path][?query]";
 	// No fragment (RFC 7252 6.4 step 4).
 	if (!parts || parts.scheme !== "coap" || parts.rest.includes("#")) throw new ProtocolError("INVALID_URI", `expected ${expected}`);
@@ -30,12 +30,17 @@ export function parseCoapUri(uri: string): CoapUri {
 	const path = mark < 0 ? parts.rest : parts.rest.slice(0, mark);
 	const query = mark < 0 ? undefined : parts.rest.slice(mark + 1);
 	const port = parts.port ? Number(parts.port) : COAP_PORT;
-	if (port < 1 || port > 65535) throw new ProtocolError("INVALID_URI", `expected ${expected} with a port from 1 to 65535`);
+	if (port < 1 || port > 65535) throw new ProtocolError("INVALID_URI", `expected ${expected}, port 1-65535`);
 	const options: CoapOption[] = [];
 	// 6.4 step 8: a path of "" or "/" has no Uri-Path option.
-	if (path.length > 1) for (const segment of path.slice(1).split("/")) options.push({ number: URI_PATH, value: percentDecode(segment) });
-	if (query) for (const argument of query.split("&")) options.push({ number: URI_QUERY, value: percentDecode(argument) });
+	if (path.length > 1) push(options, o.URI_PATH, path.slice(1).split("/"));
+	if (query) push(options, o.URI_QUERY, query.split("&"));
 	return { host: parts.host, port, options, pathAndQuery: path + (query ? `?${query}` : "") };
+}
+
+/** One option `number` per part, each percent-decoded (6.4 steps 8 and 9). */
+function push(options: CoapOption[], number: number, parts: string[]): void {
+	for (let i = 0; i < parts.length; i++) options.push({ number, value: percentDecode(parts[i]) });
 }
 
 function percentDecode(text: string): Uint8Array {
@@ -47,7 +52,7 @@ function percentDecode(text: string): Uint8Array {
 			bytes.push(raw[i]);
 			continue;
 		}
-		if (!isHexDigit(raw[i + 1] ?? 0) || !isHexDigit(raw[i + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "expected a URI whose % escapes have two hex digits");
+		if (!texts.isHexDigit(raw[i + 1] ?? 0) || !texts.isHexDigit(raw[i + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "bad % escape");
 		bytes.push(parseInt(String.fromCharCode(raw[i + 1], raw[i + 2]), 16));
 		i += 2;
 	}

@@ -19,40 +19,40 @@ export interface DatagramBinding {
 export abstract class DatagramDriver<S extends DatagramSession> {
 	readonly session: S;
 	protected readonly board: Board;
-	readonly #binding: DatagramBinding;
-	readonly #deadline: DeadlineTimer;
+	private readonly binding: DatagramBinding;
+	private readonly deadline: DeadlineTimer;
 	/** Absent for a session that never connects (CoAP): nothing to retry. */
-	readonly #reconnect: Reconnect | undefined;
-	#datagram: Datagram | undefined;
-	#ready = false;
-	#stopped = true;
+	private readonly reconnect: Reconnect | undefined;
+	private datagram: Datagram | undefined;
+	private _ready = false;
+	private _stopped = true;
 	/** When the next connection attempt is due (-1: none waits). */
-	#retryAt = -1;
+	private retryAt = -1;
 
 	constructor(board: Board, session: S, binding: DatagramBinding, reconnect?: ReconnectOptions) {
 		this.board = board;
 		this.session = session;
-		this.#binding = binding;
-		this.#reconnect = reconnect && new Reconnect(reconnect);
-		this.#deadline = new DeadlineTimer(board, () => this.#fire());
+		this.binding = binding;
+		this.reconnect = reconnect && new Reconnect(reconnect);
+		this.deadline = new DeadlineTimer(board, () => this.fire());
 	}
 
 	/** The local port actually bound (0 until ready). */
 	get port(): number {
-		return this.#datagram?.port ?? 0;
+		return this.datagram?.port ?? 0;
 	}
 
 	/** Reconnect attempts made since the last healthy connection. */
 	get reconnectAttempt(): number {
-		return this.#reconnect?.attempt ?? 0;
+		return this.reconnect?.attempt ?? 0;
 	}
 
 	protected get ready(): boolean {
-		return this.#ready;
+		return this._ready;
 	}
 
 	protected get stopped(): boolean {
-		return this.#stopped;
+		return this._stopped;
 	}
 
 	/** The session's events, drained once per service. */
@@ -70,23 +70,23 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	/** Opens (or, after a bind failure, opens again) the endpoint; `bound` follows. */
 	protected open(): void {
 		const board = this.board;
-		this.#stopped = false;
-		this.#datagram = board.openDatagram({
-			port: this.#binding.port,
-			address: this.#binding.address,
+		this._stopped = false;
+		this.datagram = board.openDatagram({
+			port: this.binding.port,
+			address: this.binding.address,
 			onMessage: (bytes, address, port) => {
-				if (this.#stopped) return;
+				if (this._stopped) return;
 				this.session.received(bytes, { address, port }, board.now());
 				this.service();
 			},
 			onReady: () => {
-				this.#ready = true;
-				if (!this.#stopped) this.bound();
+				this._ready = true;
+				if (!this._stopped) this.bound();
 			},
 			onError: (error) => {
-				if (this.#stopped) return;
-				this.#datagram = undefined;
-				this.#ready = false;
+				if (this._stopped) return;
+				this.datagram = undefined;
+				this._ready = false;
 				this.bindFailed(error);
 			},
 		});
@@ -94,68 +94,68 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 
 	/** Sends what the session wants sent, passes its events on, sends the answers, re-arms the timer. */
 	service(): void {
-		this.#flush();
+		this.flush();
 		this.dispatch();
-		this.#flush();
-		this.#arm();
+		this.flush();
+		this.arm();
 	}
 
 	/** The session connected: the link counts as up for the backoff. */
 	protected online(): void {
-		this.#reconnect?.online(this.board.now());
+		this.reconnect?.online(this.board.now());
 	}
 
 	/** The link was lost: `retry` comes after the backoff, or `minWait` ms if that is longer. */
 	protected retryLater(minWait: number): void {
-		const reconnect = this.#reconnect;
-		if (!reconnect || this.#stopped) return;
-		this.#retryAt = this.board.now() + Math.max(minWait, reconnect.next());
-		this.#arm();
+		const reconnect = this.reconnect;
+		if (!reconnect || this._stopped) return;
+		this.retryAt = this.board.now() + Math.max(minWait, reconnect.next());
+		this.arm();
 	}
 
 	/** The link ended at now: a healthy one forgets earlier attempts (before `retryLater`). */
 	protected lost(): void {
-		this.#reconnect?.lost(this.board.now());
+		this.reconnect?.lost(this.board.now());
 	}
 
 	/** Stops: runs `goodbye` (the session queues its farewell) when given and bound, sends it, closes the endpoint. */
 	protected halt(goodbye?: (now: number) => void): boolean {
-		if (this.#stopped) return false;
-		this.#stopped = true;
-		this.#retryAt = -1;
-		this.#deadline.clear();
-		if (this.#ready && goodbye) {
+		if (this._stopped) return false;
+		this._stopped = true;
+		this.retryAt = -1;
+		this.deadline.clear();
+		if (this._ready && goodbye) {
 			goodbye(this.board.now());
-			this.#flush();
+			this.flush();
 		}
-		this.#datagram?.close();
-		this.#datagram = undefined;
-		this.#ready = false;
+		this.datagram?.close();
+		this.datagram = undefined;
+		this._ready = false;
 		return true;
 	}
 
-	#flush(): void {
-		const datagram = this.#datagram;
+	private flush(): void {
+		const datagram = this.datagram;
 		// Until the endpoint is bound what the session sends waits in it (a restored client may ask at once).
-		if (!datagram || !this.#ready) return;
+		if (!datagram || !this._ready) return;
 		const session = this.session;
 		for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
 	}
 
-	#fire(): void {
+	private fire(): void {
 		const now = this.board.now();
 		this.session.tick(now);
-		if (this.#retryAt >= 0 && now >= this.#retryAt) {
-			this.#retryAt = -1;
-			if (!this.#datagram) this.open();
-			else if (this.#ready) this.retry();
+		if (this.retryAt >= 0 && now >= this.retryAt) {
+			this.retryAt = -1;
+			if (!this.datagram) this.open();
+			else if (this._ready) this.retry();
 		}
 		this.service();
 	}
 
-	#arm(): void {
-		if (this.#stopped) return;
+	private arm(): void {
+		if (this._stopped) return;
 		const next = this.session.nextTimeout();
-		this.#deadline.arm(this.#retryAt < 0 ? next : Math.min(next ?? Infinity, this.#retryAt));
+		this.deadline.arm(this.retryAt < 0 ? next : Math.min(next ?? Infinity, this.retryAt));
 	}
 }

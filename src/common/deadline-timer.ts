@@ -7,14 +7,14 @@
 import type { Board, TimerHandle } from "./board";
 
 export class DeadlineTimer {
-	readonly #board: Board;
-	readonly #onFire: () => void;
-	#timer: TimerHandle | undefined;
-	#at = Infinity;
+	private readonly board: Board;
+	private readonly onFire: () => void;
+	private timer: TimerHandle | undefined;
+	private at = Infinity;
 
 	constructor(board: Board, onFire: () => void) {
-		this.#board = board;
-		this.#onFire = onFire;
+		this.board = board;
+		this.onFire = onFire;
 	}
 
 	/** Fires at `at` (board time), or never for undefined. */
@@ -23,20 +23,20 @@ export class DeadlineTimer {
 			this.clear();
 			return;
 		}
-		if (this.#timer && this.#at <= at) return;
+		if (this.timer && this.at <= at) return;
 		this.clear();
-		const board = this.#board;
-		this.#at = at;
-		this.#timer = board.setTimer(() => {
-			this.#timer = undefined;
-			this.#at = Infinity;
-			this.#onFire();
+		const board = this.board;
+		this.at = at;
+		this.timer = board.setTimer(() => {
+			this.timer = undefined;
+			this.at = Infinity;
+			this.onFire();
 		}, Math.max(0, at - board.now()));
 	}
 
 	clear(): void {
-		if (this.#timer) this.#board.clearTimer(this.#timer);
-		this.#timer = undefined;
-		this.#at = Infinity;
+		if (this.timer) this.board.clearTimer(this.timer);
+		this.timer = undefined;
+		this.at = Infinity;
 	}
 }

@@ -12,6 +12,8 @@ export type ProtocolErrorCode =
 	| "INVALID_URI" // a URI the protocol cannot use (another scheme, a bad port or % escape)
 	| "CONNECTION_REFUSED" // the peer answered the connect request with a refusal
 	| "SUBSCRIPTION_REFUSED" // the peer refused a subscription
+	| "PUBLISH_REFUSED" // the MQTT 5 server acknowledged a message with a failure reason code (detail: the code and its Reason String)
+	| "DISCONNECTED" // the MQTT 5 server sent DISCONNECT (detail: its reason code and Reason String)
 	| "KEEP_ALIVE_TIMEOUT" // nothing arrived from the peer in time
 	| "WRITE_STALLED" // the peer stopped reading: bytes for it piled up unwritten past the cap or the deadline
 	| "CONNECT_TIMEOUT" // the peer never answered the connect request

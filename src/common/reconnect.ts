@@ -6,7 +6,7 @@
 import { Backoff } from "./backoff";
 
 /** A connection that stayed up this long was healthy: the next failure starts backoff afresh. */
-export const STABLE_CONNECTION_MS = 30_000;
+const STABLE_CONNECTION_MS = 30_000;
 
 export interface ReconnectOptions {
 	/** Reconnect backoff, in ms: first ceiling and largest ceiling (defaults 1 s and 60 s). */
@@ -18,7 +18,7 @@ export interface ReconnectOptions {
 }
 
 export class Reconnect extends Backoff {
-	#onlineAt = -1;
+	private onlineAt = -1;
 
 	constructor(options: ReconnectOptions) {
 		super({ base: options.reconnectBase ?? 1000, cap: options.reconnectCap ?? 60_000, random: options.random });
@@ -27,12 +27,12 @@ export class Reconnect extends Backoff {
 
 	/** The link is up (the peer accepted the connection) at `now`. */
 	online(now: number): void {
-		this.#onlineAt = now;
+		this.onlineAt = now;
 	}
 
 	/** The link ended at `now`: a healthy one forgets the attempts before it. */
 	lost(now: number): void {
-		if (this.#onlineAt >= 0 && now - this.#onlineAt >= STABLE_CONNECTION_MS) this.reset();
-		this.#onlineAt = -1;
+		if (this.onlineAt >= 0 && now - this.onlineAt >= STABLE_CONNECTION_MS) this.reset();
+		this.onlineAt = -1;
 	}
 }

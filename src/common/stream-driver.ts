@@ -10,6 +10,7 @@
  * and what was unwritten is dropped, so a dead peer can neither fill the heap nor hold the
  * link open while its own bytes still arrive.
  */
+import * as bytes from "./bytes";
 import type { Board, Stream, TlsOptions } from "./board";
 import { DeadlineTimer } from "./deadline-timer";
 import { ProtocolError } from "./errors";
@@ -26,23 +27,23 @@ export interface StreamTarget {
 export abstract class StreamDriver<S extends StreamSession> {
 	readonly session: S;
 	protected readonly board: Board;
-	readonly #reconnect: Reconnect;
-	readonly #deadline: DeadlineTimer;
-	#stream: Stream | undefined;
+	private readonly reconnect: Reconnect;
+	private readonly deadline: DeadlineTimer;
+	private stream: Stream | undefined;
 	/** The board said the stream is connected: writes may go. */
-	#open = false;
-	#stopped = true;
-	#servicePending = false;
+	private open = false;
+	private stopped = true;
+	private servicePending = false;
 	/** When the next connection attempt is due (-1: none waits). */
-	#retryAt = -1;
+	private retryAt = -1;
 	/** Since when bytes have waited unwritten in the board (-1: none, or they drained). */
-	#backlogSince = -1;
+	private backlogSince = -1;
 
 	constructor(board: Board, session: S, reconnect: ReconnectOptions) {
 		this.board = board;
 		this.session = session;
-		this.#reconnect = new Reconnect(reconnect);
-		this.#deadline = new DeadlineTimer(board, () => this.#fire());
+		this.reconnect = new Reconnect(reconnect);
+		this.deadline = new DeadlineTimer(board, () => this.fire());
 	}
 
 	/** Where to connect (read at each attempt). */
@@ -56,14 +57,14 @@ export abstract class StreamDriver<S extends StreamSession> {
 
 	/** Reconnect attempts made since the last healthy connection. */
 	get reconnectAttempt(): number {
-		return this.#reconnect.attempt;
+		return this.reconnect.attempt;
 	}
 
 	/** Starts connecting; from then on the driver reconnects by itself until `stop`. */
 	start(): void {
-		if (!this.#stopped) return;
-		this.#stopped = false;
-		this.#connect();
+		if (!this.stopped) return;
+		this.stopped = false;
+		this.connect();
 	}
 
 	/** The session's events, drained once per service (pollEvent until undefined). */
@@ -74,7 +75,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 
 	/** The session is connected (its CONNACK came): the link counts as up for the backoff. */
 	protected online(): void {
-		this.#reconnect.online(this.board.now());
+		this.reconnect.online(this.board.now());
 	}
 
 	/**
@@ -82,14 +83,14 @@ export abstract class StreamDriver<S extends StreamSession> {
 	 * open, sends it, and closes the link. False when it was stopped already.
 	 */
 	protected halt(goodbye: (now: number) => void): boolean {
-		if (this.#stopped) return false;
-		this.#stopped = true;
-		this.#retryAt = -1;
-		this.#deadline.clear();
-		if (this.#stream) {
+		if (this.stopped) return false;
+		this.stopped = true;
+		this.retryAt = -1;
+		this.deadline.clear();
+		if (this.stream) {
 			goodbye(this.board.now());
 			this.service();
-			this.#stream?.close();
+			this.stream?.close();
 		}
 		return true;
 	}
@@ -99,48 +100,48 @@ export abstract class StreamDriver<S extends StreamSession> {
 	 * as one write (one TCP segment, one radio burst) instead of one write per message.
 	 */
 	protected serviceSoon(): void {
-		if (this.#servicePending) return;
-		this.#servicePending = true;
+		if (this.servicePending) return;
+		this.servicePending = true;
 		Promise.resolve().then(() => {
-			this.#servicePending = false;
+			this.servicePending = false;
 			this.service();
 		});
 	}
 
 	/** Writes what the session wants sent, acts on its events, and re-arms the timer. */
 	protected service(): void {
-		const stream = this.#stream;
-		if (stream && this.#open) {
-			this.#flush(stream);
-			if (this.#overflowing(stream)) return;
+		const stream = this.stream;
+		if (stream && this.open) {
+			this.flush(stream);
+			if (this.overflowing(stream)) return;
 		}
 		this.dispatch();
-		this.#arm();
+		this.arm();
 	}
 
 	/** Ends the link the session asked to end: what it queued goes first (a DISCONNECT, say). */
 	protected endLink(error?: ProtocolError): void {
-		const stream = this.#stream;
+		const stream = this.stream;
 		if (!stream) return;
-		if (this.#open) {
-			this.#flush(stream);
-			if (this.#overflowing(stream)) return;
+		if (this.open) {
+			this.flush(stream);
+			if (this.overflowing(stream)) return;
 		}
-		this.#drop(stream, error, false);
+		this.drop(stream, error, false);
 	}
 
-	#connect(): void {
+	private connect(): void {
 		const board = this.board;
 		const target = this.target;
 		let stream: Stream | undefined;
-		const current = () => stream !== undefined && stream === this.#stream;
-		stream = this.#stream = board.connectStream({
+		const current = () => stream !== undefined && stream === this.stream;
+		stream = this.stream = board.connectStream({
 			host: target.host,
 			port: target.port,
 			tls: target.tls,
 			onConnect: () => {
 				if (!current()) return;
-				this.#open = true;
+				this.open = true;
 				this.session.open(board.now());
 				this.service();
 			},
@@ -151,18 +152,18 @@ export abstract class StreamDriver<S extends StreamSession> {
 			},
 			onClose: (error) => {
 				if (!current()) return;
-				this.#closed(error);
+				this.closed(error);
 			},
 		});
 	}
 
 	/** One write per service: many small packets go out as one segment. */
-	#flush(stream: Stream): void {
+	private flush(stream: Stream): void {
 		const session = this.session;
 		const first = session.pollTransmit();
 		if (!first) return;
 		// A backlog that emptied since the last write was a slow peer, not a stalled one.
-		if (this.#backlogSince >= 0 && stream.unwritten === 0) this.#backlogSince = -1;
+		if (this.backlogSince >= 0 && stream.unwritten === 0) this.backlogSince = -1;
 		let next = session.pollTransmit();
 		if (!next) stream.write(first);
 		else {
@@ -172,54 +173,48 @@ export abstract class StreamDriver<S extends StreamSession> {
 				chunks.push(next);
 				total += next.length;
 			}
-			const joined = new Uint8Array(total);
-			let offset = 0;
-			for (const chunk of chunks) {
-				joined.set(chunk, offset);
-				offset += chunk.length;
-			}
-			stream.write(joined);
+			stream.write(bytes.concat(chunks, total));
 		}
-		if (this.#backlogSince < 0 && stream.unwritten > 0) this.#backlogSince = this.board.now();
+		if (this.backlogSince < 0 && stream.unwritten > 0) this.backlogSince = this.board.now();
 	}
 
 	/** Past the cap, the peer is not reading: the link ends at once, its backlog dropped. */
-	#overflowing(stream: Stream): boolean {
+	private overflowing(stream: Stream): boolean {
 		const unwritten = stream.unwritten;
 		if (unwritten === 0 || unwritten <= this.maxUnwritten) return false;
-		this.#stalled(stream);
+		this.stalled(stream);
 		return true;
 	}
 
 	/** The peer stopped reading: the link ends, and what it never read is dropped. */
-	#stalled(stream: Stream): void {
-		this.#drop(stream, new ProtocolError("WRITE_STALLED", `${stream.unwritten} bytes unwritten: the peer stopped reading`), true);
+	private stalled(stream: Stream): void {
+		this.drop(stream, new ProtocolError("WRITE_STALLED", `${stream.unwritten} bytes unwritten: the peer stopped reading`), true);
 	}
 
-	#fire(): void {
+	private fire(): void {
 		const now = this.board.now();
-		if (this.#retryAt >= 0) {
-			if (now < this.#retryAt) this.#arm();
+		if (this.retryAt >= 0) {
+			if (now < this.retryAt) this.arm();
 			else {
-				this.#retryAt = -1;
-				if (!this.#stopped) this.#connect();
+				this.retryAt = -1;
+				if (!this.stopped) this.connect();
 			}
 			return;
 		}
-		const stream = this.#stream;
-		if (stream && this.#backlogSince >= 0 && now - this.#backlogSince >= this.drainTimeout) {
-			if (stream.unwritten > 0) return this.#stalled(stream);
-			this.#backlogSince = -1;
+		const stream = this.stream;
+		if (stream && this.backlogSince >= 0 && now - this.backlogSince >= this.drainTimeout) {
+			if (stream.unwritten > 0) return this.stalled(stream);
+			this.backlogSince = -1;
 		}
 		this.session.tick(now);
 		this.service();
 	}
 
-	#arm(): void {
-		if (this.#stopped) return this.#deadline.clear();
-		let at = this.#retryAt >= 0 ? this.#retryAt : this.session.nextTimeout();
-		if (this.#backlogSince >= 0) at = Math.min(at ?? Infinity, this.#backlogSince + this.drainTimeout);
-		this.#deadline.arm(at);
+	private arm(): void {
+		if (this.stopped) return this.deadline.clear();
+		let at = this.retryAt >= 0 ? this.retryAt : this.session.nextTimeout();
+		if (this.backlogSince >= 0) at = Math.min(at ?? Infinity, this.backlogSince + this.drainTimeout);
+		this.deadline.arm(at);
 	}
 
 	/**
@@ -227,23 +222,23 @@ export abstract class StreamDriver<S extends StreamSession> {
 	 * about a close we asked for is not news, and our reason (a keep-alive timeout, a
 	 * stalled write) is the one to tell.
 	 */
-	#drop(stream: Stream, error: ProtocolError | undefined, discard: boolean): void {
-		this.#stream = undefined;
+	private drop(stream: Stream, error: ProtocolError | undefined, discard: boolean): void {
+		this.stream = undefined;
 		stream.close(discard);
-		this.#closed(error);
+		this.closed(error);
 	}
 
-	#closed(error?: Error): void {
+	private closed(error?: Error): void {
 		const board = this.board;
-		this.#stream = undefined;
-		this.#open = false;
-		this.#backlogSince = -1;
+		this.stream = undefined;
+		this.open = false;
+		this.backlogSince = -1;
 		this.session.closed();
-		this.#deadline.clear();
-		this.#reconnect.lost(board.now());
-		this.disconnected(this.#stopped ? undefined : (error ?? new ProtocolError("CONNECTION_LOST", "the peer closed the connection")));
-		if (this.#stopped) return;
-		this.#retryAt = board.now() + this.#reconnect.next();
-		this.#arm();
+		this.deadline.clear();
+		this.reconnect.lost(board.now());
+		this.disconnected(this.stopped ? undefined : (error ?? new ProtocolError("CONNECTION_LOST", "the peer closed the connection")));
+		if (this.stopped) return;
+		this.retryAt = board.now() + this.reconnect.next();
+		this.arm();
 	}
 }

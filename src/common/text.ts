@@ -6,7 +6,7 @@
 
 const charCode = (text: string, i: number) => String.prototype.charCodeAt.call(text, i);
 
-export function isDigit(c: number): boolean {
+function isDigit(c: number): boolean {
 	return c >= 0x30 && c <= 0x39;
 }
 
@@ -48,7 +48,8 @@ export function ipv4Octets(text: string): number[] | undefined {
 	const parts = text.split(".");
 	if (parts.length !== 4) return undefined;
 	const octets: number[] = [];
-	for (const part of parts) {
+	for (let i = 0; i < 4; i++) {
+		const part = parts[i];
 		if (!isDecimal(part, 3)) return undefined;
 		const value = Number(part);
 		if (value > 255) return undefined;

@@ -142,10 +142,12 @@ export class MqttClient extends StreamDriver<MqttSession> {
 	/**
 	 * Sends DISCONNECT (so the broker drops the will), closes the connection and stops
 	 * reconnecting. Requests still waiting are rejected with a CLOSED error; their
-	 * messages stay in `session` for `exportState`.
+	 * messages stay in `session` for `exportState`. MQTT 5: `reasonCode` 0x04 keeps the
+	 * will, published after its Will Delay Interval unless the client is back by then (a
+	 * sleepy node going to sleep), and `sessionExpiry` sets how long the server keeps the session.
 	 */
-	stop(): void {
-		if (!this.halt((now) => this.session.disconnect(now))) return;
+	stop(reasonCode = 0, sessionExpiry?: number): void {
+		if (!this.halt((now) => this.session.disconnect(now, reasonCode, sessionExpiry))) return;
 		this.session.failPending(new ProtocolError("CLOSED", "the client was stopped"));
 	}
 

@@ -43,4 +43,14 @@ export interface SessionOptions {
 	/** State saved by `exportState` (for instance across deep sleep). */
 	readonly state?: SessionState;
 	readonly random?: () => number;
+	/** 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0, src/mqtt/v5). */
+	readonly protocolVersion?: 4 | 5;
+	/** MQTT 5: Clean Start (3.1.2.4); defaults to `cleanSession`. */
+	readonly cleanStart?: boolean;
+	/** MQTT 5: Session Expiry Interval in seconds (3.1.2.11.2); defaults to 0 with `cleanSession`, never expiring without. */
+	readonly sessionExpiry?: number;
+	/** MQTT 5: Will Delay Interval in seconds (3.1.3.2.2): the will waits this long for the client to come back. */
+	readonly willDelay?: number;
+	/** MQTT 5: Topic Alias Maximum we announce (3.1.2.11.5): aliases the server may use towards us (default 0). */
+	readonly topicAliasMaximum?: number;
 }

@@ -140,11 +140,11 @@ function readFixedHeader(bytes: Uint8Array, offset: number, end: number): number
  * bytes is refused as soon as its header is read, before any of its body is buffered.
  * After a thrown error the stream is unusable: close the connection.
  */
-export class PacketReader implements TopicMemo {
+export class PacketReader<T = Packet> implements TopicMemo {
 	latin1: string | undefined;
 	topic = "";
 	readonly #maxPacketSize: number;
-	readonly #decode: (bytes: Uint8Array, memo: TopicMemo) => Packet;
+	readonly #decode: (bytes: Uint8Array, memo: TopicMemo) => T;
 	/** The packet being assembled across chunks, or its first bytes while the fixed header is incomplete. */
 	#buffer: Uint8Array | undefined;
 	#filled = 0;
@@ -153,7 +153,7 @@ export class PacketReader implements TopicMemo {
 	#chunk: Uint8Array | undefined;
 	#offset = 0;
 
-	constructor(maxPacketSize: number, decoder: (bytes: Uint8Array, memo: TopicMemo) => Packet = decode) {
+	constructor(maxPacketSize: number, decoder: (bytes: Uint8Array, memo: TopicMemo) => T = decode as unknown as (bytes: Uint8Array, memo: TopicMemo) => T) {
 		this.#maxPacketSize = maxPacketSize;
 		this.#decode = decoder;
 	}
@@ -170,7 +170,7 @@ export class PacketReader implements TopicMemo {
 	}
 
 	/** The next complete packet of what was fed, or undefined when it is used up. */
-	next(): Packet | undefined {
+	next(): T | undefined {
 		const chunk = this.#chunk;
 		if (!chunk) return undefined;
 		const end = chunk.length;
@@ -215,7 +215,7 @@ export class PacketReader implements TopicMemo {
 	}
 
 	/** Feeds bytes from the stream; `onPacket` is called for each complete packet, in order. */
-	push(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
+	push(chunk: Uint8Array, onPacket: (packet: T) => void): void {
 		this.feed(chunk);
 		for (let packet = this.next(); packet; packet = this.next()) onPacket(packet);
 	}

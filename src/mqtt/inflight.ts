@@ -42,11 +42,12 @@ export class Inflight {
 	readonly messages = new Map<number, Outgoing>();
 	/** Messages not yet sent. */
 	readonly queue = new Fifo<Outgoing>();
-	readonly #window: number;
+	/** QoS 1/2 messages in flight at most: ours, lowered to an MQTT 5 server's Receive Maximum. */
+	window: number;
 	readonly #maxQueued: number;
 
 	constructor(window: number, maxQueued: number) {
-		this.#window = window;
+		this.window = window;
 		this.#maxQueued = maxQueued;
 	}
 
@@ -60,7 +61,7 @@ export class Inflight {
 		const queue = this.queue;
 		for (let message = queue.peek(); message; message = queue.peek()) {
 			if (message.qos > 0) {
-				if (this.messages.size >= this.#window) return;
+				if (this.messages.size >= this.window) return;
 				queue.shift();
 				const packetId = (message.packetId = allocate());
 				const packet = message.packet;
@@ -116,6 +117,19 @@ export class Inflight {
 		}
 		this.messages.delete(packetId);
 		takeDone(message)?.();
+		return true;
+	}
+
+	/**
+	 * MQTT 5: a PUBACK (`type` 4) or PUBREC (5) with a failure reason code ends that
+	 * message's flow (4.3.2, 4.3.3: no PUBREL follows); its callback gets `error`. True when
+	 * it completed a message.
+	 */
+	refused(type: number, packetId: number, error: ProtocolError): boolean {
+		const message = this.messages.get(packetId);
+		if (!message || message.released || message.qos !== (type === 4 ? 1 : 2)) return false;
+		this.messages.delete(packetId);
+		takeDone(message)?.(error);
 		return true;
 	}
 

@@ -78,6 +78,10 @@ export interface AckPacket {
 export interface Subscription {
 	readonly topic: string;
 	readonly qos: QoS;
+	/** MQTT 5 subscription options (3.8.3.1); a 3.1.1 session ignores them. No Local: our own messages are not sent back. */
+	readonly noLocal?: boolean;
+	readonly retainAsPublished?: boolean;
+	readonly retainHandling?: 0 | 1 | 2;
 }
 
 export interface SubscribePacket {

@@ -21,7 +21,10 @@ import { TopicCache, validateTopicFilter } from "./topic";
 import { Transmit } from "./transmit";
 import type { SessionOptions } from "./connect-options";
 import type { SessionState } from "./state";
-import { CONNECT, CONNACK, CONNACK_REASONS, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
+import { CONNECT, CONNACK, CONNACK_REASONS, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, type ConnackPacket, type Packet, type PublishPacket, type QoS, type SubackPacket, type Subscription } from "./packet";
+import { decode5 } from "./v5/decode";
+import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./v5/packet";
+import { Version5, reasonError } from "./v5/session5";
 
 export type { Done } from "./inflight";
 export type { SubscribeDone } from "./subscriptions";
@@ -31,6 +34,8 @@ export type { SessionState } from "./state";
 export type SessionEvent =
 	| { readonly type: "connected"; readonly sessionPresent: boolean }
 	| { readonly type: "message"; readonly packet: PublishPacket }
+	/** MQTT 5: the server sent DISCONNECT (3.14); a "close" with a DISCONNECTED error follows. */
+	| { readonly type: "disconnected"; readonly reasonCode: number; readonly reasonString?: string; readonly serverReference?: string }
 	/** Close the transport now (after sending what is queued); `error` unless it was a DISCONNECT. */
 	| { readonly type: "close"; readonly error?: ProtocolError };
 
@@ -42,8 +47,11 @@ const UNASSIGNED_ID = 0xffff;
 export class MqttSession implements StreamSession {
 	readonly clientId: string;
 	readonly #options: SessionOptions;
-	readonly #reader: PacketReader;
-	readonly #keepAlive: KeepAlive;
+	readonly #reader: PacketReader<Packet | Packet5>;
+	/** Replaced when an MQTT 5 server sets its own keep-alive (Server Keep Alive). */
+	#keepAlive: KeepAlive;
+	/** Present exactly when the session runs MQTT 5.0. */
+	readonly #v5: Version5 | undefined;
 	readonly #subscriptions = new Subscriptions();
 	readonly #out = new Transmit();
 	/** Made on first use: a session that only receives never needs them. */
@@ -64,8 +72,19 @@ export class MqttSession implements StreamSession {
 		this.#clean = options.cleanSession || options.discardStaleSession === true;
 		this.#keepAlive = new KeepAlive(options.keepAlive);
 		this.#maxPacketSize = options.maxPacketSize ?? 8192;
-		this.#reader = new PacketReader(this.#maxPacketSize);
-		if (options.clientId === "") {
+		if (options.protocolVersion === 5) {
+			const v5 = (this.#v5 = new Version5(options));
+			// Incoming topic aliases are resolved as packets are read, so handling a PUBLISH is the same for both versions.
+			this.#reader = new PacketReader<Packet | Packet5>(this.#maxPacketSize, (bytes, memo) => {
+				const packet = decode5(bytes, memo);
+				return packet.type === PUBLISH ? v5.received(packet) : packet;
+			});
+			// Its own publish, so a 3.1.1 session's hot path never even tests the version.
+			this.publish = (topic, payload, qos, retain, now, done) => MqttSession.#publish5(this, v5, topic, payload, qos, retain, now, done);
+		} else this.#reader = new PacketReader(this.#maxPacketSize);
+		// MQTT 5 lets the server assign an identifier to an empty one, persistent session or not (3.1.3.1).
+		if (options.clientId === "" && this.#v5) this.clientId = "";
+		else if (options.clientId === "") {
 			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "an empty ClientId needs CleanSession 1 (3.1.3.1)");
 			this.clientId = generateClientId(options.random ?? Math.random);
 		} else this.clientId = options.clientId;
@@ -106,23 +125,28 @@ export class MqttSession implements StreamSession {
 		this.#reader.reset();
 		const options = this.#options;
 		const out = this.#out;
-		const clean = this.#clean;
+		const v5 = this.#v5;
+		// 3.1.1: CleanSession 1 until a stale session is known discarded (discardStaleSession).
+		const clean = v5 ? v5.cleanStart : this.#clean;
 		out.push(
-			encode({
-				type: CONNECT,
-				clientId: this.clientId,
-				cleanSession: clean,
-				keepAlive: options.keepAlive,
-				will: options.will,
-				username: options.username,
-				password: options.password,
-			}),
+			v5
+				? v5.connect(this.clientId, options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP, this.#maxPacketSize)
+				: encode({
+						type: CONNECT,
+						clientId: this.clientId,
+						cleanSession: clean,
+						keepAlive: options.keepAlive,
+						will: options.will,
+						username: options.username,
+						password: options.password,
+					}),
 		);
 		// A clean session discards the broker's QoS 2 state for us too (3.1.2-6).
 		if (clean) this.#awaitingRelease = undefined;
 		this.#flows?.resend(out, clean);
-		this.#subscriptions.resend(out, clean);
-		this.#drain();
+		this.#subscriptions.resend(out, clean, v5);
+		// MQTT 5: new messages wait for CONNACK's Receive Maximum (what is resent was within the last one).
+		if (!v5) this.#drain();
 	}
 
 	/** Bytes arrived from the transport. */
@@ -140,6 +164,9 @@ export class MqttSession implements StreamSession {
 			}
 		} catch (error) {
 			if (!(error instanceof ProtocolError)) throw error;
+			// MQTT 5: say why before closing (4.13.1): malformed 0x81, too large 0x95, otherwise protocol error 0x82.
+			const v5 = this.#v5;
+			if (v5 && (this.#status as SessionStatus) !== "offline" && error.code !== "DISCONNECTED") this.#out.push(v5.disconnect(error.code === "MALFORMED_PACKET" ? 0x81 : error.code === "PACKET_TOO_LARGE" ? 0x95 : 0x82));
 			this.#fail(error);
 		}
 	}
@@ -228,6 +255,7 @@ export class MqttSession implements StreamSession {
 	/** Subscribes (and remembers the filters, to resubscribe when the broker lost the session). */
 	subscribe(subscriptions: readonly Subscription[], now: number, done?: SubscribeDone): void {
 		for (const s of subscriptions) validateTopicFilter(s.topic);
+		this.#v5?.checkSubscriptions(subscriptions);
 		const wanted = this.#subscriptions.wanted(subscriptions);
 		// Already active in this (persistent) session: nothing to send, e.g. after a deep-sleep wake.
 		if (wanted.length === 0) done?.(undefined, subscriptions.map((s) => s.qos));
@@ -242,10 +270,18 @@ export class MqttSession implements StreamSession {
 		this.#request({ topics, done }, now);
 	}
 
-	/** Sends DISCONNECT (the broker then drops the will) and asks for the transport to close. */
-	disconnect(now: number): void {
+	/**
+	 * Sends DISCONNECT and asks for the transport to close. With reason 0 the broker drops
+	 * the will; MQTT 5 only: 0x04 keeps it (published after its Will Delay Interval unless
+	 * the client is back by then), and `sessionExpiry` sets the session's new lifetime.
+	 */
+	disconnect(now: number, reasonCode = 0, sessionExpiry?: number): void {
 		if (this.#status === "offline") return;
-		this.#sendEmpty(DISCONNECT << 4, now);
+		const v5 = this.#v5;
+		if (v5) {
+			this.#out.push(v5.disconnect(reasonCode, sessionExpiry));
+			this.#keepAlive.lastSent = now;
+		} else this.#sendEmpty(DISCONNECT << 4, now);
 		this.#status = "offline";
 		this.#emit({ type: "close" });
 	}
@@ -293,17 +329,26 @@ export class MqttSession implements StreamSession {
 
 	// --- internals --------------------------------------------------------------------------
 
-	#handle(packet: Packet, now: number): void {
+	#handle(packet: Packet | Packet5, now: number): void {
 		if (this.#status === "connecting" && packet.type !== CONNACK) throw violation(`type ${packet.type} before CONNACK`);
+		if (packet.type === PUBLISH) return this.#onPublish(packet, now);
+		const v5 = this.#v5;
 		switch (packet.type) {
-			case PUBLISH:
-				return this.#onPublish(packet, now);
 			case CONNACK:
-				return this.#onConnack(packet.sessionPresent, packet.returnCode, now);
+				if (!v5) return this.#onConnack((packet as ConnackPacket).sessionPresent, (packet as ConnackPacket).returnCode, now);
+				if (this.#status !== "connecting") throw violation("second CONNACK");
+				v5.connack(packet as Connack5);
+				return this.#onConnack(packet.sessionPresent, 0, now);
 			case PUBACK:
 			case PUBREC:
 			case PUBCOMP: {
 				const id = packet.packetId;
+				const reason = v5 ? (packet as Ack5).reasonCode : 0;
+				if (reason >= 0x80) {
+					// MQTT 5: the server refused this message; a refused QoS 2 flow ends here, no PUBREL (4.3.3).
+					if (this.#flows?.refused(packet.type, id, reasonError("PUBLISH_REFUSED", `message ${id} refused`, reason, (packet as Ack5).properties))) this.#drain(now);
+					return;
+				}
 				if (this.#flows?.acknowledged(packet.type, id)) this.#drain(now);
 				// Answer a PUBREC even for an unknown id, so the broker can free it.
 				if (packet.type === PUBREC) this.#ack(PUBREL, id, now);
@@ -313,22 +358,71 @@ export class MqttSession implements StreamSession {
 				this.#awaitingRelease?.ids.delete(packet.packetId);
 				return this.#ack(PUBCOMP, packet.packetId, now);
 			case SUBACK:
-				return this.#subscriptions.suback(packet.packetId, packet.returnCodes);
+				return this.#subscriptions.suback(packet.packetId, v5 ? (packet as Suback5).reasonCodes : (packet as SubackPacket).returnCodes);
 			case UNSUBACK:
 				return this.#subscriptions.unsuback(packet.packetId);
 			case PINGRESP:
 				return this.#keepAlive.answered();
-			default:
-				throw violation(`type ${packet.type} from a broker`);
+			case DISCONNECT:
+			case AUTH: {
+				if (!v5) break;
+				const { reasonCode, properties } = packet as Disconnect5;
+				if (packet.type === AUTH) {
+					// No enhanced authentication here (4.12): refuse it as the specification's code says.
+					this.#out.push(v5.disconnect(0x8c));
+					throw reasonError("DISCONNECTED", "the server began enhanced authentication (AUTH), which this client does not do; sent DISCONNECT", 0x8c, properties);
+				}
+				this.#emit({ type: "disconnected", reasonCode, reasonString: properties.reasonString, serverReference: properties.serverReference });
+				throw reasonError("DISCONNECTED", "the server disconnected", reasonCode, properties);
+			}
 		}
+		throw violation(`type ${packet.type} from a broker`);
 	}
+
+	// MQTT 5 only, as static members: a private method or accessor costs XS slots in every instance.
+
+	/** After CONNACK: the server's Receive Maximum and Server Keep Alive, then what waited for them. */
+	static #applyLimits(session: MqttSession, v5: Version5, now: number): void {
+		const flows = session.#flows;
+		if (flows) flows.window = MqttSession.#window(session, v5);
+		const seconds = v5.serverKeepAlive;
+		const old = session.#keepAlive;
+		if (seconds !== undefined && seconds * 1000 !== old.ms) {
+			const keepAlive = (session.#keepAlive = new KeepAlive(seconds));
+			keepAlive.lastSent = old.lastSent;
+			keepAlive.lastHeard = old.lastHeard;
+		}
+		session.#drain(now);
+	}
+
+	/** QoS 1/2 messages in flight at most: ours, within the server's Receive Maximum (3.3.4). */
+	static #window(session: MqttSession, v5: Version5): number {
+		const ours = session.#options.inflightWindow ?? 16;
+		return v5.receiveMaximum < ours ? v5.receiveMaximum : ours;
+	}
+
+	static #publish5(session: MqttSession, v5: Version5, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
+		// The topic is checked as it is encoded (Version5.publish).
+		if (qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `QoS ${qos} does not exist`);
+		const atOnce = qos === 0 && session.#status === "online" && !session.#flows?.queue.length;
+		const packet = v5.publish(topic, payload, qos, retain, atOnce, session.#maxPacketSize);
+		if (atOnce) {
+			session.#out.push(packet);
+			session.#keepAlive.lastSent = now;
+			if (done) done();
+			return;
+		}
+		(session.#flows ??= new Inflight(MqttSession.#window(session, v5), session.#options.maxQueued ?? 100)).add(packet, ((packet[0] >> 1) & 3) as QoS, done);
+		if (session.#status === "online") session.#drain(now);
+	}
+
 
 	#onConnack(sessionPresent: boolean, returnCode: number, now: number): void {
 		if (this.#status !== "connecting") throw violation("second CONNACK");
 		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
 		// The server MUST answer a clean-session CONNECT with session present 0 (3.2.2-1):
 		// trusting a 1 would stop the resubscription and leave the lamp deaf.
-		if (sessionPresent && this.#clean) throw violation("session present for a clean session");
+		if (sessionPresent && (this.#v5 ? this.#v5.cleanStart : this.#clean)) throw violation("session present for a clean session");
 		this.#status = "online";
 		// The stale session is gone: from now on the session is kept (discardStaleSession).
 		this.#clean = this.#options.cleanSession;
@@ -340,6 +434,7 @@ export class MqttSession implements StreamSession {
 			const lost = this.#subscriptions.lost();
 			if (lost.length > 0) this.#request({ subscriptions: lost }, now);
 		}
+		if (this.#v5) MqttSession.#applyLimits(this, this.#v5, now);
 		this.#emit({ type: "connected", sessionPresent });
 	}
 
@@ -350,8 +445,10 @@ export class MqttSession implements StreamSession {
 			try {
 				fresh = (this.#awaitingRelease ??= new AwaitingRelease(this.#options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP)).arrived(packetId);
 			} catch (error) {
-				// Full: no refusal exists in 3.1.1, so DISCONNECT and close (awaiting-release.ts).
-				this.#sendEmpty(DISCONNECT << 4, now);
+				// Full: no refusal exists in 3.1.1, so DISCONNECT and close (awaiting-release.ts);
+				// an MQTT 5 server went past the Receive Maximum we announced (0x93).
+				if (this.#v5) this.#out.push(this.#v5.disconnect(0x93));
+				else this.#sendEmpty(DISCONNECT << 4, now);
 				throw error;
 			}
 			if (fresh) this.#emit({ type: "message", packet });
@@ -362,7 +459,7 @@ export class MqttSession implements StreamSession {
 	}
 
 	#request(request: { subscriptions?: readonly Subscription[]; topics?: readonly string[]; done?: SubscribeDone | Done }, now: number): void {
-		this.#subscriptions.request(this.#allocatePacketId(), request, this.#status !== "offline" ? this.#out : undefined);
+		this.#subscriptions.request(this.#allocatePacketId(), request, this.#status !== "offline" ? this.#out : undefined, this.#v5);
 		this.#keepAlive.lastSent = now;
 	}
 

@@ -9,6 +9,7 @@ import { encode } from "./encode";
 import { SUBSCRIBE, SUBACK_FAILURE, UNSUBSCRIBE, type QoS, type Subscription } from "./packet";
 import type { Done } from "./inflight";
 import type { Transmit } from "./transmit";
+import type { Version5 } from "./v5/session5";
 
 /** In `filters`: the broker acknowledged the filter. */
 export const ACTIVE = 4;
@@ -40,18 +41,19 @@ export class Subscriptions {
 		return wanted;
 	}
 
-	request(packetId: number, request: Request, out: Transmit | undefined): void {
+	/** `v5`: the session runs MQTT 5 (requests go at version 5, with their subscription options). */
+	request(packetId: number, request: Request, out: Transmit | undefined, v5: Version5 | undefined): void {
 		this.requests.set(packetId, request);
-		if (out) send(out, packetId, request);
+		if (out) send(out, packetId, request, v5);
 	}
 
 	/** A new connection: send every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo). */
-	resend(out: Transmit, cleanSession: boolean): void {
+	resend(out: Transmit, cleanSession: boolean, v5: Version5 | undefined): void {
 		for (const [packetId, request] of this.requests) {
 			if (cleanSession && request.topics) {
 				this.requests.delete(packetId);
 				(request.done as Done | undefined)?.();
-			} else send(out, packetId, request);
+			} else send(out, packetId, request, v5);
 		}
 	}
 
@@ -77,7 +79,8 @@ export class Subscriptions {
 		for (let i = 0; i < subscriptions.length; i++) {
 			const topic = subscriptions[i].topic;
 			const known = this.filters.get(topic);
-			if (returnCodes[i] === SUBACK_FAILURE) {
+			// 3.1.1 has one failure code (0x80); every MQTT 5 reason code from 0x80 up is one too.
+			if (returnCodes[i] >= SUBACK_FAILURE) {
 				refused += (refused ? ", " : "") + topic;
 				if (known !== undefined && !(known & ACTIVE)) this.filters.delete(topic);
 			} else if (known !== undefined) this.filters.set(topic, known | ACTIVE);
@@ -101,7 +104,8 @@ export class Subscriptions {
 	}
 }
 
-function send(out: Transmit, packetId: number, request: Request): void {
+function send(out: Transmit, packetId: number, request: Request, v5: Version5 | undefined): void {
+	if (v5) return out.push(v5.request(packetId, request.subscriptions, request.topics));
 	out.push(
 		request.subscriptions
 			? encode({ type: SUBSCRIBE, packetId, subscriptions: request.subscriptions })

@@ -12,7 +12,8 @@ import type { ReconnectOptions } from "../common/reconnect";
 import { encodeUtf8 } from "../common/utf8";
 import type { Gateway } from "./discovery";
 import type { QoS } from "./packet";
-import { MqttSnSession, T_WAIT, type MqttSnSessionOptions, type ReceivedMessage, type SessionStatus, type Will } from "./session";
+import * as snSession from "./session";
+import type { MqttSnSessionOptions, ReceivedMessage, SessionStatus, Will } from "./session";
 import { encodeSessionState } from "./state";
 import type { Vocabulary } from "../power/vocabulary";
 
@@ -49,13 +50,13 @@ export interface PublishOptions {
 	readonly retain?: boolean;
 }
 
-export class MqttSnClient extends DatagramDriver<MqttSnSession> {
-	readonly #options: MqttSnClientOptions;
-	#asleepWaiters: { resolve(): void; reject(error: Error): void }[] = [];
+export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
+	private readonly options: MqttSnClientOptions;
+	private asleepWaiters: { resolve(): void; reject(error: Error): void }[] = [];
 
 	constructor(board: Board, options: MqttSnClientOptions) {
-		super(board, new MqttSnSession({ ...options, gateway: undefined }), { port: options.localPort }, options);
-		this.#options = options;
+		super(board, new snSession.MqttSnSession({ ...options, gateway: undefined }), { port: options.localPort }, options);
+		this.options = options;
 	}
 
 	get status(): SessionStatus {
@@ -71,15 +72,15 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		// A client restored asleep stays asleep (or collecting, if asked already) until the application wakes it.
 		const status = this.session.status;
 		if (status === "asleep" || status === "awake")
-			this.#resolveGateway(() => {
-				if (this.session.status === "asleep") this.#options.onReadyAsleep?.();
+			this.resolveGateway(() => {
+				if (this.session.status === "asleep") this.options.onReadyAsleep?.();
 			});
 		else this.retry();
 	}
 
 	/** The endpoint could not be bound (the port is taken, say): reported, and tried again with backoff. */
 	protected bindFailed(error: Error): void {
-		this.#failed(error instanceof ProtocolError ? error : new ProtocolError("BIND_FAILED", error.message));
+		this.failed(error instanceof ProtocolError ? error : new ProtocolError("BIND_FAILED", error.message));
 	}
 
 	/**
@@ -89,31 +90,31 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	 */
 	publish(topic: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<void> {
 		const bytes = typeof payload === "string" ? encodeUtf8(payload) : payload;
-		return this.#request<void>((settle) => this.session.publish(topic, bytes, options.qos ?? 0, options.retain ?? false, this.board.now(), (e) => settle(e, undefined)));
+		return this.request<void>((settle) => this.session.publish(topic, bytes, options.qos ?? 0, options.retain ?? false, this.board.now(), (e) => settle(e, undefined)));
 	}
 
 	/** Resolves with the QoS the gateway granted; rejects if it refused. */
 	subscribe(topic: string, qos: 0 | 1 | 2 = 0): Promise<QoS> {
-		return this.#request<QoS>((settle) => this.session.subscribe(topic, qos, this.board.now(), settle));
+		return this.request<QoS>((settle) => this.session.subscribe(topic, qos, this.board.now(), settle));
 	}
 
 	unsubscribe(topic: string): Promise<void> {
-		return this.#request<void>((settle) => this.session.unsubscribe(topic, this.board.now(), (e) => settle(e, undefined)));
+		return this.request<void>((settle) => this.session.unsubscribe(topic, this.board.now(), (e) => settle(e, undefined)));
 	}
 
 	/** Replaces the will at the gateway (WILLTOPICUPD/WILLMSGUPD); undefined deletes it. */
 	updateWill(will: Will | undefined): Promise<void> {
-		return this.#request<void>((settle) => this.session.updateWill(will, this.board.now(), (e) => settle(e, undefined)));
+		return this.request<void>((settle) => this.session.updateWill(will, this.board.now(), (e) => settle(e, undefined)));
 	}
 
 	/** Goes to sleep for `duration` seconds; resolves once the gateway acknowledged. */
 	sleep(duration: number): Promise<void> {
-		return this.#untilAsleep(() => this.session.sleep(duration, this.board.now()));
+		return this.untilAsleep(() => this.session.sleep(duration, this.board.now()));
 	}
 
 	/** While asleep: collects what the gateway buffered (delivered to onMessage); resolves asleep again. */
 	checkMessages(): Promise<void> {
-		return this.#untilAsleep(() => this.session.checkMessages(this.board.now()));
+		return this.untilAsleep(() => this.session.checkMessages(this.board.now()));
 	}
 
 	/** While asleep: becomes active again (onConnect follows). */
@@ -148,12 +149,21 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		if (!this.halt(goodbye)) return;
 		const error = new ProtocolError("CLOSED", "the client was stopped");
 		this.session.failPending(error);
-		for (const waiter of this.#asleepWaiters.splice(0)) waiter.reject(error);
-		this.#options.onDisconnect?.();
+		this.settleAsleep(error);
+		this.options.onDisconnect?.();
+	}
+
+	/** Settles every sleep() waiting: resolved, or rejected with `error`. */
+	private settleAsleep(error?: Error): void {
+		const waiters = this.asleepWaiters.splice(0);
+		for (let i = 0; i < waiters.length; i++) {
+			if (error) waiters[i].reject(error);
+			else waiters[i].resolve();
+		}
 	}
 
 	/** Runs a session request whose callback settles the promise; a synchronous throw rejects it. */
-	#request<T>(call: (settle: (error: ProtocolError | undefined, value: T) => void) => void): Promise<T> {
+	private request<T>(call: (settle: (error: ProtocolError | undefined, value: T) => void) => void): Promise<T> {
 		const result = new Promise<T>((resolve, reject) => {
 			try {
 				call((error, value) => (error ? reject(error) : resolve(value)));
@@ -165,11 +175,11 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		return result;
 	}
 
-	#untilAsleep(call: () => void): Promise<void> {
+	private untilAsleep(call: () => void): Promise<void> {
 		const result = new Promise<void>((resolve, reject) => {
 			try {
 				call();
-				this.#asleepWaiters.push({ resolve, reject });
+				this.asleepWaiters.push({ resolve, reject });
 			} catch (error) {
 				reject(error);
 			}
@@ -180,13 +190,13 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 
 	/** Connects: a retry came due, or the endpoint is bound. */
 	protected retry(): void {
-		if (this.#options.connectionless) this.#resolveGateway(() => this.#options.onReadyConnectionless?.());
-		else this.#resolveGateway(() => this.session.connect(this.board.now()));
+		if (this.options.connectionless) this.resolveGateway(() => this.options.onReadyConnectionless?.());
+		else this.resolveGateway(() => this.session.connect(this.board.now()));
 	}
 
 	/** Resolves a configured gateway's host name (each time: addresses change), then goes on. */
-	#resolveGateway(then: () => void): void {
-		const gateway = this.#options.gateway;
+	private resolveGateway(then: () => void): void {
+		const gateway = this.options.gateway;
 		if (!gateway) {
 			then();
 			this.service();
@@ -195,7 +205,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		this.board.resolve(gateway.host, (address) => {
 			if (this.stopped) return;
 			if (address === undefined) {
-				this.#failed(new ProtocolError("GATEWAY_LOST", `cannot resolve the gateway host "${gateway.host}"`));
+				this.failed(new ProtocolError("GATEWAY_LOST", `cannot resolve the gateway host "${gateway.host}"`));
 				return;
 			}
 			this.session.setGateway({ gwId: 0, address, port: gateway.port });
@@ -209,37 +219,37 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		for (let event = session.pollEvent(); event; event = session.pollEvent()) {
 			switch (event.type) {
 				case "message":
-					this.#options.onMessage?.(event.message);
+					this.options.onMessage?.(event.message);
 					break;
 				case "gateway":
-					this.#options.onGateway?.(event.gateway);
+					this.options.onGateway?.(event.gateway);
 					break;
 				case "connected":
 					this.online();
-					this.#options.onConnect?.();
+					this.options.onConnect?.();
 					break;
 				case "asleep":
-					for (const waiter of this.#asleepWaiters.splice(0)) waiter.resolve();
-					this.#options.onAsleep?.();
+					this.settleAsleep();
+					this.options.onAsleep?.();
 					break;
 				case "reconnecting":
 					// checkMessages ends here: what the gateway still holds comes after CONNACK.
-					for (const waiter of this.#asleepWaiters.splice(0)) waiter.reject(new ProtocolError("GATEWAY_LOST", event.reason));
-					this.#options.onReconnecting?.(event.reason);
+					this.settleAsleep(new ProtocolError("GATEWAY_LOST", event.reason));
+					this.options.onReconnecting?.(event.reason);
 					break;
 				case "disconnected":
-					for (const waiter of this.#asleepWaiters.splice(0)) waiter.reject(event.error ?? new ProtocolError("CLOSED", "disconnected"));
-					if (event.error) this.#failed(event.error);
+					this.settleAsleep(event.error ?? new ProtocolError("CLOSED", "disconnected"));
+					if (event.error) this.failed(event.error);
 					break;
 			}
 		}
 	}
 
 	/** The connection failed or was lost: tell the application and try again later. */
-	#failed(error: ProtocolError): void {
+	private failed(error: ProtocolError): void {
 		this.lost();
-		this.#options.onDisconnect?.(error);
+		this.options.onDisconnect?.(error);
 		// "Rejected: congestion" asks for T_WAIT before trying again (6.2).
-		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.#options.tWait ?? T_WAIT) : 0);
+		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? snSession.T_WAIT) : 0);
 	}
 }

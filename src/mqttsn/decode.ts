@@ -9,13 +9,12 @@
  */
 import { ProtocolError } from "../common/errors";
 import { ByteReader } from "../common/bytes";
-import { CLEAN_SESSION, DUP, RETAIN, WILL, qosOf, topicIdTypeOf } from "./flags";
 import * as sn from "./packet";
 import type { Message, PublishMessage, TopicIdType, TopicRef } from "./packet";
 
 export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH): Message {
 	const size = datagram.length;
-	if (size > maxLength) throw new ProtocolError("PACKET_TOO_LARGE", `datagram of ${size} bytes is over the ${maxLength}-byte maximum`);
+	if (size > maxLength) throw new ProtocolError("PACKET_TOO_LARGE", `${size}-byte datagram, max ${maxLength}`);
 	if (size < 2) throw malformed("datagram shorter than a header");
 	let length = datagram[0];
 	let start = 1;
@@ -57,11 +56,11 @@ export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH):
 			case 4: {
 				const flags = r.byte();
 				const bits = kind >> 4;
-				if (bits & 1) message.dup = (flags & DUP) !== 0;
-				if (bits & 2) message.qos = qosOf(flags);
-				if (bits & 4) message.retain = (flags & RETAIN) !== 0;
-				if (bits & 8) message.will = (flags & WILL) !== 0;
-				if (bits & 16) message.cleanSession = (flags & CLEAN_SESSION) !== 0;
+				if (bits & 1) message.dup = (flags & sn.DUP) !== 0;
+				if (bits & 2) message.qos = sn.qosOf(flags);
+				if (bits & 4) message.retain = (flags & sn.RETAIN) !== 0;
+				if (bits & 8) message.will = (flags & sn.WILL) !== 0;
+				if (bits & 16) message.cleanSession = (flags & sn.CLEAN_SESSION) !== 0;
 				if (bits & 32) topicIdType = checkTopicIdType(flags);
 				break;
 			}
@@ -84,9 +83,9 @@ function publish(datagram: Uint8Array, at: number, end: number): PublishMessage 
 	const flags = datagram[at];
 	return {
 		type: sn.PUBLISH,
-		dup: (flags & DUP) !== 0,
-		qos: qosOf(flags),
-		retain: (flags & RETAIN) !== 0,
+		dup: (flags & sn.DUP) !== 0,
+		qos: sn.qosOf(flags),
+		retain: (flags & sn.RETAIN) !== 0,
 		topicIdType: checkTopicIdType(flags),
 		topicId: (datagram[at + 1] << 8) | datagram[at + 2],
 		msgId: (datagram[at + 3] << 8) | datagram[at + 4],
@@ -95,7 +94,7 @@ function publish(datagram: Uint8Array, at: number, end: number): PublishMessage 
 }
 
 function checkTopicIdType(flags: number): TopicIdType {
-	const topicIdType = topicIdTypeOf(flags);
+	const topicIdType = sn.topicIdTypeOf(flags);
 	if (topicIdType === -1) throw malformed("reserved TopicIdType 0b11");
 	return topicIdType;
 }

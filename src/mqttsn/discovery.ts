@@ -12,7 +12,7 @@
  *   a late broadcast still count.
  */
 import { Backoff } from "../common/backoff";
-import { connect } from "./connect";
+import { connect } from "./connection";
 import { encode } from "./encode";
 import type { GatewayLink } from "./link";
 import * as sn from "./packet";
@@ -102,7 +102,7 @@ export class AdvertiseWatch {
 /** Searching: broadcasts SEARCHGW when it is due. */
 export function searchDue(link: GatewayLink, now: number): void {
 	const target = link.searchTarget;
-	if (target && link.search?.due(now)) link.transmit.push({ bytes: encode({ type: sn.SEARCHGW, radius: target.radius }), address: target.address, port: target.port });
+	if (target && link.searchSchedule?.due(now)) link.transmit.push({ bytes: encode({ type: sn.SEARCHGW, radius: target.radius }), address: target.address, port: target.port });
 }
 
 /** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */
@@ -122,7 +122,7 @@ export function found(link: GatewayLink, message: AdvertiseMessage | GwInfoMessa
 	if (message.type === sn.ADVERTISE) link.advertise.heard(message.duration, now);
 	link.emit({ type: "gateway", gateway });
 	if (link.state === "searching") {
-		link.search?.stop();
+		link.searchSchedule?.stop();
 		link.state = "disconnected";
 		connect(link, now);
 	}

@@ -8,7 +8,6 @@
 import { ProtocolError } from "../common/errors";
 import { ByteWriter } from "../common/bytes";
 import { utf8Length } from "../common/utf8";
-import { CLEAN_SESSION, DUP, RETAIN, WILL, publishFlags, qosBits } from "./flags";
 import * as sn from "./packet";
 import { PUBLISH, type Message, type QoS, type TopicRef } from "./packet";
 
@@ -45,7 +44,7 @@ export function encodePublish(flags: number, topicId: number, msgId: number, dat
 
 export function encode(message: Message): Uint8Array {
 	if (message.type === PUBLISH)
-		return encodePublish(publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
+		return encodePublish(sn.publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
 	const body = bodyLength(message);
 	const bytes = header(body, message.type);
 	const w = new ByteWriter(bytes, bytes.length - body);
@@ -70,11 +69,11 @@ export function encode(message: Message): Uint8Array {
 			case 4: {
 				const bits = kind >> 4;
 				let flags = 0;
-				if (bits & 1 && fields.dup) flags |= DUP;
-				if (bits & 2) flags |= qosBits(fields.qos as QoS);
-				if (bits & 4 && fields.retain) flags |= RETAIN;
-				if (bits & 8 && fields.will) flags |= WILL;
-				if (bits & 16 && fields.cleanSession) flags |= CLEAN_SESSION;
+				if (bits & 1 && fields.dup) flags |= sn.DUP;
+				if (bits & 2) flags |= sn.qosBits(fields.qos as QoS);
+				if (bits & 4 && fields.retain) flags |= sn.RETAIN;
+				if (bits & 8 && fields.will) flags |= sn.WILL;
+				if (bits & 16 && fields.cleanSession) flags |= sn.CLEAN_SESSION;
 				if (bits & 32) flags |= (fields.topic as TopicRef).topicIdType;
 				w.byte(flags);
 				break;
@@ -95,7 +94,7 @@ export function encode(message: Message): Uint8Array {
 /** A message of `body` bytes after its header, with Length and MsgType written (5.2). */
 function header(body: number, type: number): Uint8Array {
 	const total = withHeader(body);
-	if (total > sn.MAX_MESSAGE_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `message of ${total} bytes is over the MQTT-SN maximum of ${sn.MAX_MESSAGE_LENGTH}`);
+	if (total > sn.MAX_MESSAGE_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `${total}-byte message`);
 	const bytes = new Uint8Array(total);
 	if (total <= 0xff) {
 		bytes[0] = total;

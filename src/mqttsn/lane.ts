@@ -5,18 +5,20 @@
  * 6.6, 6.8); one lane for all keeps messages in the order the application published
  * them, QoS 0 included. The head operation's outstanding message is `link.request`;
  * each procedure's file says what its next message is and what answers it.
+ *
+ * SUBSCRIBE and UNSUBSCRIBE (6.9) are here: a filter travels as its name, a predefined
+ * topic as its id, a short name as its two bytes. A SUBACK for a name without wildcards
+ * carries the topic id the gateway assigned to it.
  */
 import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import { encode } from "./encode";
 import type { GatewayLink } from "./link";
 import * as sn from "./packet";
-import type { Message } from "./packet";
-import { publishAnswer, publishStep, rejection } from "./publish";
-import { registerAnswer } from "./register";
+import type { Message, TopicRef } from "./packet";
+import * as publish from "./publish";
 import type { Done, SubscribeDone, Will } from "./types";
 import type { SessionState, StoredPublish } from "./state";
-import { subscribeAnswer, subscribeStep } from "./subscribe";
 
 export interface PublishOp {
 	readonly kind: "publish";
@@ -82,7 +84,7 @@ export class Lane {
 			if (!op) return;
 			if (op.kind === "publish") {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (publishStep(link, op, now)) this.finish(op, undefined);
+				if (publish.publishStep(link, op, now)) this.finish(op, undefined);
 			} else if (op.kind === "subscribe" || op.kind === "unsubscribe") subscribeStep(link, op, now);
 			else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
@@ -116,11 +118,11 @@ export class Lane {
 		}
 		switch (message.type) {
 			case sn.REGACK:
-				return op.kind === "publish" && registerAnswer(this, op, message, now);
+				return op.kind === "publish" && publish.registerAnswer(this, op, message, now);
 			case sn.PUBACK:
 			case sn.PUBREC:
 			case sn.PUBCOMP:
-				return op.kind === "publish" && publishAnswer(this, op, message, now);
+				return op.kind === "publish" && publish.publishAnswer(this, op, message, now);
 			case sn.SUBACK:
 			case sn.UNSUBACK:
 				return op.kind !== "publish" && subscribeAnswer(this, op as SubscribeOp, message, now);
@@ -145,7 +147,7 @@ export class Lane {
 		const error =
 			op.kind === "subscribe" && returnCode !== sn.REJECTED_CONGESTION && returnCode !== sn.REJECTED_NOT_SUPPORTED
 				? new ProtocolError("SUBSCRIPTION_REFUSED", `gateway refused ${op.topic}: ${sn.returnCodeName(returnCode)}`)
-				: rejection(returnCode, "topic" in op ? op.topic : op.kind);
+				: publish.rejection(returnCode, "topic" in op ? op.topic : op.kind);
 		this.complete(error, now);
 	}
 
@@ -232,4 +234,45 @@ function settle(op: Operation, error: ProtocolError | undefined): void {
 	op.done = undefined;
 	if (op.kind === "subscribe" || op.kind === "unsubscribe") (done as SubscribeDone)(error, op.qos);
 	else (done as Done)(error);
+}
+
+function subscribeStep(link: GatewayLink, op: SubscribeOp, now: number): void {
+	const msgId = link.allocateMsgId();
+	const topic = topicRef(link, op.topic);
+	const subscribe = op.kind === "subscribe";
+	const bytes = subscribe ? encode({ type: sn.SUBSCRIBE, dup: false, qos: op.qos, msgId, topic }) : encode({ type: sn.UNSUBSCRIBE, msgId, topic });
+	link.request = link.open(bytes, subscribe ? sn.SUBACK : sn.UNSUBACK, msgId, subscribe, now);
+}
+
+function subscribeAnswer(lane: Lane, op: SubscribeOp, message: Message, now: number): boolean {
+	if (message.type === sn.UNSUBACK) {
+		lane.complete(undefined, now);
+		return true;
+	}
+	if (message.type !== sn.SUBACK || op.kind !== "subscribe") return false;
+	if (message.returnCode !== sn.ACCEPTED) {
+		lane.rejected(op, message.returnCode, now);
+		return true;
+	}
+	const subscription = lane.subscriptions.get(op.topic);
+	if (subscription) subscription.active = true;
+	const topics = lane.link.topics;
+	if (message.topicId !== 0 && !hasWildcard(op.topic) && !topics.fixedId(op.topic)) topics.register(op.topic, message.topicId);
+	// The application hears the QoS the gateway granted.
+	const done = op.done;
+	op.done = undefined;
+	lane.complete(undefined, now);
+	done?.(undefined, message.qos);
+	return true;
+}
+
+/** How SUBSCRIBE/UNSUBSCRIBE name `topic`: a predefined id, a short name, or the name itself. */
+function topicRef(link: GatewayLink, topic: string): TopicRef {
+	const fixed = hasWildcard(topic) ? undefined : link.topics.fixedId(topic);
+	if (fixed) return { topicIdType: fixed.topicIdType === sn.TOPIC_PREDEFINED ? sn.TOPIC_PREDEFINED : sn.TOPIC_SHORT, topicId: fixed.topicId };
+	return { topicIdType: sn.TOPIC_NORMAL, topicName: topic };
+}
+
+function hasWildcard(topic: string): boolean {
+	return topic.indexOf("+") >= 0 || topic.indexOf("#") >= 0;
 }

@@ -2,8 +2,8 @@
  * What every procedure of the MQTT-SN client shares about its link to one gateway: the
  * state, the gateway's address, the two exchanges that may be open at once, the topic
  * ids and QoS 2 ids of the session, and the datagrams and events waiting to be polled.
- * The procedures (connect.ts, lane.ts, publish.ts, register.ts, sleeping-client.ts,
- * keep-alive.ts, discovery.ts) act on it; session.ts is the face the client sees.
+ * The procedures (connection.ts, lane.ts, publish.ts, discovery.ts)
+ * act on it; session.ts is the face the client sees.
  *
  * Retransmission (6.13) is here too: the control exchange and the lane's request are
  * each resent every Tretry, at most Nretry times; then the gateway is lost. A waking
@@ -17,10 +17,10 @@
  */
 import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
+import * as sn from "./packet";
 import type { AdvertiseWatch, Gateway, SearchSchedule } from "./discovery";
-import { markDup } from "./flags";
-import { connectAgain } from "./sleeping-client";
-import type { ReleaseWindow } from "./release-window";
+import { connectAgain } from "./connection";
+import type { ReleaseWindow } from "./publish";
 import type { Datagram, DropCounts, SearchTarget, SessionEvent, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";
 
@@ -63,7 +63,7 @@ export interface LinkParts {
 	readonly limits: Limits;
 	readonly topics: TopicRegistry;
 	readonly incoming: ReleaseWindow;
-	readonly search: SearchSchedule | undefined;
+	readonly searchSchedule: SearchSchedule | undefined;
 	readonly searchTarget: SearchTarget | undefined;
 	readonly advertise: AdvertiseWatch;
 	readonly gateway: Gateway | undefined;
@@ -91,7 +91,7 @@ export class GatewayLink {
 	declare readonly limits: Limits;
 	declare readonly topics: TopicRegistry;
 	declare readonly incoming: ReleaseWindow;
-	declare readonly search: SearchSchedule | undefined;
+	declare readonly searchSchedule: SearchSchedule | undefined;
 	declare readonly searchTarget: SearchTarget | undefined;
 	declare readonly advertise: AdvertiseWatch;
 
@@ -107,7 +107,7 @@ export class GatewayLink {
 		this.limits = parts.limits;
 		this.topics = parts.topics;
 		this.incoming = parts.incoming;
-		this.search = parts.search;
+		this.searchSchedule = parts.searchSchedule;
 		this.searchTarget = parts.searchTarget;
 		this.advertise = parts.advertise;
 		this.gateway = parts.gateway;
@@ -141,7 +141,7 @@ export class GatewayLink {
 	retransmit(exchange: Exchange, now: number): void {
 		exchange.retries++;
 		exchange.sentAt = now;
-		if (exchange.dup) markDup(exchange.bytes);
+		if (exchange.dup) sn.markDup(exchange.bytes);
 		this.send(exchange.bytes, now);
 	}
 

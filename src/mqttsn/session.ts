@@ -6,10 +6,11 @@
  * tick (`nextTimeout`). No socket, no timer: tests run it on a virtual clock.
  *
  * This file is the face; the specification's procedures have a file each: gateway
- * discovery (discovery.ts), connect (connect.ts), register (register.ts), the lane of
- * one request at a time (lane.ts) with PUBLISH's QoS flows (publish.ts) and SUBSCRIBE
- * (subscribe.ts), the sleeping client and disconnect (sleeping-client.ts), keep-alive
- * (keep-alive.ts); what they share, and retransmission, is link.ts.
+ * discovery (discovery.ts), connect, keep-alive, the sleeping client and disconnect
+ * (connection.ts), the lane of one request at a time with SUBSCRIBE (lane.ts), PUBLISH's
+ * QoS flows with REGISTER before them (publish.ts); what they share,
+ * and retransmission, is link.ts. (Fewer, larger files: each module costs the device
+ * flash for its own symbol and import tables.)
  *
  * Two exchanges can be open at once, each supervised by Tretry/Nretry (6.13): the
  * control exchange (CONNECT, DISCONNECT, PINGREQ) and the lane's request. Unanswered
@@ -24,21 +25,17 @@
  */
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession, Peer } from "../common/session";
-import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
-import { connect, onConnack, onWillPrompt } from "./connect";
+import * as topicRules from "../mqtt/topic";
 import { decode } from "./decode";
-import { AdvertiseWatch, SearchSchedule, advertiseDue, found, sameEndpoint, searchDue, type Gateway } from "./discovery";
+import * as discovery from "./discovery";
+import type { Gateway } from "./discovery";
 import { encodePublish } from "./encode";
-import { publishFlags } from "./flags";
-import { keepAlive, keepAliveDeadline, onPingreq } from "./keep-alive";
 import { Lane } from "./lane";
-import { GatewayLink, retransmit, retransmitDeadline } from "./link";
+import * as links from "./link";
 import * as sn from "./packet";
 import type { Message, QoS } from "./packet";
-import { onPublish, onPubrel } from "./publish";
-import { onRegister } from "./register";
-import { ReleaseWindow } from "./release-window";
-import { asleepAtGateway, checkMessages, disconnect, onDisconnect, onPingresp, sleep } from "./sleeping-client";
+import * as publish from "./publish";
+import * as connection from "./connection";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
 import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
@@ -55,7 +52,7 @@ const STATUS = { waking: "connecting", "falling-asleep": "disconnecting" } as co
 export class MqttSnSession implements DatagramSession {
 	declare readonly clientId: string;
 	declare readonly dropped: DropCounts;
-	private declare readonly link: GatewayLink;
+	private declare readonly link: links.GatewayLink;
 	private declare readonly lane: Lane;
 
 	constructor(options: MqttSnSessionOptions) {
@@ -63,11 +60,11 @@ export class MqttSnSession implements DatagramSession {
 		const nRetry = options.nRetry ?? N_RETRY;
 		let clientId = options.clientId;
 		if (clientId === "") {
-			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "a persistent session (CleanSession 0) needs a ClientId: the gateway keeps the session under it");
+			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "CleanSession 0 needs a ClientId");
 			clientId = generateClientId(random);
 		}
 		this.clientId = clientId;
-		const link = new GatewayLink({
+		const link = new links.GatewayLink({
 			clientId,
 			cleanSession: options.cleanSession,
 			limits: {
@@ -82,11 +79,11 @@ export class MqttSnSession implements DatagramSession {
 				maxBacklog: options.maxBacklog ?? 32,
 			},
 			topics: new TopicRegistry(options.predefinedTopics, options.maxTopics ?? 32),
-			incoming: new ReleaseWindow(options.maxAwaitingRelease ?? 8),
+			incoming: new publish.ReleaseWindow(options.maxAwaitingRelease ?? 8),
 			// Only a client that searches keeps a schedule.
-			search: options.search && new SearchSchedule(options.tSearchGw ?? T_SEARCHGW, options.tGwInfo ?? T_GWINFO, options.maxSearchDelay ?? T_WAIT, random),
-			searchTarget: options.search,
-			advertise: new AdvertiseWatch(options.nAdv ?? N_ADV),
+			searchSchedule: options.searchGw && new discovery.SearchSchedule(options.tSearchGw ?? T_SEARCHGW, options.tGwInfo ?? T_GWINFO, options.maxSearchDelay ?? T_WAIT, random),
+			searchTarget: options.searchGw,
+			advertise: new discovery.AdvertiseWatch(options.nAdv ?? N_ADV),
 			gateway: options.gateway,
 			will: options.will,
 		});
@@ -111,7 +108,7 @@ export class MqttSnSession implements DatagramSession {
 	 * should wake it with PINGREQ rather than start over.
 	 */
 	get asleepAtGateway(): boolean {
-		return asleepAtGateway(this.link);
+		return connection.asleepAtGateway(this.link);
 	}
 
 	/** Nothing queued, nothing awaiting an answer in the lane. */
@@ -122,7 +119,7 @@ export class MqttSnSession implements DatagramSession {
 	/** A configured gateway whose host name the board has just resolved. */
 	setGateway(gateway: Gateway): void {
 		const link = this.link;
-		if (link.gateway && !sameEndpoint(link.gateway, gateway.address, gateway.port)) link.topics.clear();
+		if (link.gateway && !discovery.sameEndpoint(link.gateway, gateway.address, gateway.port)) link.topics.clear();
 		link.gateway = gateway;
 		link.configured = true;
 	}
@@ -131,7 +128,7 @@ export class MqttSnSession implements DatagramSession {
 
 	/** Connects (searching first when no gateway is known); from asleep, becomes active again. */
 	connect(now: number): void {
-		connect(this.link, now);
+		connection.connect(this.link, now);
 	}
 
 	/**
@@ -143,12 +140,12 @@ export class MqttSnSession implements DatagramSession {
 		const link = this.link;
 		// A topic with an id was checked when it got it (configuration, or the gateway's REGISTER).
 		const id = link.topics.idOf(topic);
-		if (!id) validateTopicName(topic);
+		if (!id) topicRules.validateTopicName(topic);
 		if (qos !== -1 && qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `QoS ${qos} does not exist`);
 		// Length, MsgType, Flags, TopicId, MsgId: 7 octets, or 9 with the long Length (5.2).
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
 		const max = link.limits.maxPacketSize;
-		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes is over the ${max}-byte maximum`);
+		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `${size}-byte PUBLISH, max ${max}`);
 		if (qos === -1) {
 			if (!id || id.topicIdType === sn.TOPIC_NORMAL) throw new ProtocolError("INVALID_TOPIC", `QoS -1 needs a predefined or short topic, not "${topic}"`);
 			if (!link.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
@@ -157,26 +154,26 @@ export class MqttSnSession implements DatagramSession {
 			return;
 		}
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
-		link.send(encodePublish(publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
+		link.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
 		done?.();
 	}
 
 	/** Subscribes to a filter (wildcards allowed), a predefined topic or a short name. */
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): void {
-		validateTopicFilter(topic);
+		topicRules.validateTopicFilter(topic);
 		this.lane.subscriptions.set(topic, { qos, active: false });
 		this.lane.enqueue({ kind: "subscribe", topic, qos, rejections: 0, done }, now);
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): void {
-		validateTopicFilter(topic);
+		topicRules.validateTopicFilter(topic);
 		this.lane.subscriptions.delete(topic);
 		this.lane.enqueue({ kind: "unsubscribe", topic, qos: 0, rejections: 0, done }, now);
 	}
 
 	/** Changes the will at the gateway (WILLTOPICUPD, then WILLMSGUPD); undefined deletes it. */
 	updateWill(will: Will | undefined, now: number, done?: Done): void {
-		if (will) validateTopicName(will.topic);
+		if (will) topicRules.validateTopicName(will.topic);
 		this.link.will = will;
 		const lane = this.lane;
 		if (!will) {
@@ -189,17 +186,17 @@ export class MqttSnSession implements DatagramSession {
 
 	/** Goes to sleep for `duration` seconds (DISCONNECT with a duration): the gateway buffers for us. */
 	sleep(duration: number, now: number): void {
-		sleep(this.link, duration, now);
+		connection.sleep(this.link, duration, now);
 	}
 
 	/** Asleep: wakes to collect buffered messages (PINGREQ with the client id); PINGRESP puts it back to sleep. */
 	checkMessages(now: number): void {
-		checkMessages(this.link, now);
+		connection.checkMessages(this.link, now);
 	}
 
 	/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
 	disconnect(now: number): void {
-		disconnect(this.link, now);
+		connection.disconnect(this.link, now);
 	}
 
 	/** Completes every waiting callback with `error` (the client is stopping); messages stay for `exportState`. */
@@ -215,7 +212,7 @@ export class MqttSnSession implements DatagramSession {
 		});
 		return {
 			gateway: link.gateway,
-			asleep: asleepAtGateway(link),
+			asleep: connection.asleepAtGateway(link),
 			nextMsgId: link.nextMsgId,
 			registrations: link.topics.registrations(),
 			subscriptions,
@@ -228,14 +225,15 @@ export class MqttSnSession implements DatagramSession {
 
 	/** A datagram arrived from `from`. Bad ones are counted in `dropped`, never thrown. */
 	received(datagram: Uint8Array, from: Peer, now: number): void {
-		const { address, port } = from;
+		const address = from.address;
+		const port = from.port;
 		const link = this.link;
 		const dropped = link.dropped;
 		const gateway = link.gateway;
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
 		// datagram from another port costs a comparison, and cannot reach the decoder or the state.
 		// While searching, anyone may answer (ADVERTISE, GWINFO, another client's SEARCHGW).
-		if (gateway && !sameEndpoint(gateway, address, port)) {
+		if (gateway && !discovery.sameEndpoint(gateway, address, port)) {
 			dropped.foreign++;
 			return;
 		}
@@ -258,11 +256,11 @@ export class MqttSnSession implements DatagramSession {
 			return;
 		}
 		if (message.type === sn.SEARCHGW) {
-			link.search?.heardSearch(now);
+			link.searchSchedule?.heardSearch(now);
 			return;
 		}
 		if (!gateway) {
-			if (message.type === sn.ADVERTISE || message.type === sn.GWINFO) found(link, message, address, port, now);
+			if (message.type === sn.ADVERTISE || message.type === sn.GWINFO) discovery.found(link, message, address, port, now);
 			else dropped.foreign++;
 			return;
 		}
@@ -272,17 +270,17 @@ export class MqttSnSession implements DatagramSession {
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
 	tick(now: number): void {
 		const link = this.link;
-		if (link.state === "searching") searchDue(link, now);
-		if (advertiseDue(link, now) || retransmit(link, now)) return;
-		keepAlive(link, now);
+		if (link.state === "searching") discovery.searchDue(link, now);
+		if (discovery.advertiseDue(link, now) || links.retransmit(link, now)) return;
+		connection.keepAlive(link, now);
 	}
 
 	/** When `tick` must next be called, or undefined when nothing is pending. */
 	nextTimeout(): number | undefined {
 		const link = this.link;
 		const state = link.state;
-		let next = Math.min(keepAliveDeadline(link), retransmitDeadline(link));
-		if (state === "searching") next = Math.min(next, link.search?.nextTimeout() ?? Infinity);
+		let next = Math.min(connection.keepAliveDeadline(link), links.retransmitDeadline(link));
+		if (state === "searching") next = Math.min(next, link.searchSchedule?.nextTimeout() ?? Infinity);
 		if (link.gateway && state !== "asleep") next = Math.min(next, link.advertise.nextTimeout() ?? Infinity);
 		return next === Infinity ? undefined : next;
 	}
@@ -301,27 +299,27 @@ export class MqttSnSession implements DatagramSession {
 		switch (message.type) {
 			// First: a switch compares its cases in order, and PUBLISH arrives most.
 			case sn.PUBLISH:
-				return onPublish(link, message, now);
+				return publish.onPublish(link, message, now);
 			case sn.ADVERTISE:
 				link.advertise.heard(message.duration, now);
 				return true;
 			case sn.GWINFO:
 				return true;
 			case sn.CONNACK:
-				return onConnack(link, this.lane, message.returnCode, now);
+				return connection.onConnack(link, this.lane, message.returnCode, now);
 			case sn.WILLTOPICREQ:
 			case sn.WILLMSGREQ:
-				return onWillPrompt(link, message.type, now);
+				return connection.onWillPrompt(link, message.type, now);
 			case sn.DISCONNECT:
-				return onDisconnect(link);
+				return connection.onDisconnect(link);
 			case sn.PINGRESP:
-				return onPingresp(link);
+				return connection.onPingresp(link);
 			case sn.PINGREQ:
-				return onPingreq(link, now);
+				return connection.onPingreq(link, now);
 			case sn.PUBREL:
-				return onPubrel(link, message.msgId, now);
+				return publish.onPubrel(link, message.msgId, now);
 			case sn.REGISTER:
-				return onRegister(link, message, now);
+				return publish.onRegister(link, message, now);
 			case sn.REGACK:
 			case sn.PUBACK:
 			case sn.PUBREC:

@@ -19,12 +19,13 @@
  *   count(1) { msgId(2) }
  * topic and payload as vocabulary.ts writes them; strings UTF-8 behind a one-byte length.
  */
-import { RecordReader, RecordWriter } from "../power/record-bytes";
-import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
+import * as recordBytes from "../power/record-bytes";
+import * as vocab from "../power/vocabulary";
+import type { Vocabulary } from "../power/vocabulary";
 import type { Gateway } from "./discovery";
 import { ipv4Octets } from "../common/text";
 
-export const MQTTSN_STATE_VERSION = 2;
+const MQTTSN_STATE_VERSION = 2;
 const WHAT = "MQTT-SN session state";
 
 /** A QoS 1/2 message not yet acknowledged; msgId 0 while it was never sent. */
@@ -50,8 +51,8 @@ export interface SessionState {
 	readonly awaitingRelease: readonly number[];
 }
 
-export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = NO_VOCABULARY): Uint8Array {
-	const w = new RecordWriter(WHAT);
+export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = vocab.NO_VOCABULARY): Uint8Array {
+	const w = new recordBytes.RecordWriter(WHAT);
 	w.byte(MQTTSN_STATE_VERSION);
 	w.u32(vocabulary.tag);
 	w.byte((state.gateway ? 1 : 0) | (state.asleep ? 2 : 0));
@@ -65,21 +66,21 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
 	for (let i = 0; i < state.registrations.length; i++) {
 		const r = state.registrations[i];
 		w.u16(r.topicId);
-		writeTopic(w, r.topicName, vocabulary);
+		vocab.writeTopic(w, r.topicName, vocabulary);
 	}
 	w.count(state.subscriptions.length);
 	for (let i = 0; i < state.subscriptions.length; i++) {
 		const s = state.subscriptions[i];
 		w.byte(s.qos);
-		writeTopic(w, s.topic, vocabulary);
+		vocab.writeTopic(w, s.topic, vocabulary);
 	}
 	w.count(state.outgoing.length);
 	for (let i = 0; i < state.outgoing.length; i++) {
 		const m = state.outgoing[i];
 		w.byte(m.qos | (m.retain ? 4 : 0) | (m.released ? 8 : 0));
 		w.u16(m.msgId);
-		writeTopic(w, m.topic, vocabulary);
-		writePayload(w, m.payload, vocabulary);
+		vocab.writeTopic(w, m.topic, vocabulary);
+		vocab.writePayload(w, m.payload, vocabulary);
 	}
 	w.count(state.awaitingRelease.length);
 	// Indexed loops: a for-of costs twice the bytecode on XS.
@@ -91,26 +92,26 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
  * Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version
  * wrote with this vocabulary (another firmware, or other configured topics).
  */
-export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = NO_VOCABULARY): SessionState {
-	const r = new RecordReader(bytes, WHAT);
+export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = vocab.NO_VOCABULARY): SessionState {
+	const r = new recordBytes.RecordReader(bytes, WHAT);
 	if (r.byte() !== MQTTSN_STATE_VERSION) throw r.malformed("unknown state version");
 	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
 	const flags = r.byte();
 	const gateway = flags & 1 ? { gwId: r.byte(), port: r.u16(), address: readAddress(r) } : undefined;
 	const nextMsgId = r.u16();
-	const registrations = r.list(() => ({ topicId: r.u16(), topicName: readTopic(r, vocabulary) }));
+	const registrations = r.list(() => ({ topicId: r.u16(), topicName: vocab.readTopic(r, vocabulary) }));
 	const subscriptions = r.list(() => {
 		const qos = r.byte();
 		if (qos > 2) throw r.malformed("subscription QoS");
-		return { qos: qos as 0 | 1 | 2, topic: readTopic(r, vocabulary) };
+		return { qos: qos as 0 | 1 | 2, topic: vocab.readTopic(r, vocabulary) };
 	});
 	const outgoing = r.list((): StoredPublish => {
 		const bits = r.byte();
 		const qos = bits & 3;
 		if (qos !== 1 && qos !== 2) throw r.malformed("stored message QoS");
 		const msgId = r.u16();
-		const topic = readTopic(r, vocabulary);
-		const payload = readPayload(r, vocabulary);
+		const topic = vocab.readTopic(r, vocabulary);
+		const payload = vocab.readPayload(r, vocabulary);
 		return { qos, retain: (bits & 4) !== 0, released: (bits & 8) !== 0, msgId, topic, payload };
 	});
 	const awaitingRelease = r.list(() => r.u16());
@@ -119,7 +120,7 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = N
 }
 
 /** A dotted IPv4 address (what the gateway setting and SEARCHGW answers give) in 4 bytes. */
-function writeAddress(w: RecordWriter, address: string): void {
+function writeAddress(w: recordBytes.RecordWriter, address: string): void {
 	const octets = ipv4Octets(address);
 	// Only an address that prints back exactly as given ("10.0.0.1", not "010.0.0.1").
 	if (octets && octets.join(".") === address) {
@@ -131,7 +132,7 @@ function writeAddress(w: RecordWriter, address: string): void {
 	}
 }
 
-function readAddress(r: RecordReader): string {
+function readAddress(r: recordBytes.RecordReader): string {
 	const kind = r.byte();
 	if (kind === 0) return r.string();
 	if (kind !== 4) throw r.malformed("gateway address");

@@ -11,7 +11,8 @@
  * by forgetting the oldest, which is registered again when next used.
  */
 import { ProtocolError } from "../common/errors";
-import { TOPIC_NORMAL, TOPIC_PREDEFINED, TOPIC_SHORT, isShortTopicName, shortTopicId, shortTopicName, type TopicIdType } from "./packet";
+import * as sn from "./packet";
+import type { TopicIdType } from "./packet";
 
 /** A topic as PUBLISH carries it. */
 export interface TopicId {
@@ -40,8 +41,8 @@ export class TopicRegistry {
 		for (let i = 0; i < names.length; i++) {
 			const name = names[i];
 			const id = predefined[name];
-			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || byId.has(id)) throw new ProtocolError("INVALID_TOPIC", "predefined topic ids are distinct, from 1 to 65534 (0x0000 and 0xFFFF are reserved)");
-			byName.set(name, { topicIdType: TOPIC_PREDEFINED, topicId: id });
+			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || byId.has(id)) throw new ProtocolError("INVALID_TOPIC", "predefined ids: distinct, 1 to 65534");
+			byName.set(name, { topicIdType: sn.TOPIC_PREDEFINED, topicId: id });
 			byId.set(id, name);
 		}
 	}
@@ -50,7 +51,7 @@ export class TopicRegistry {
 	fixedId(name: string): TopicId | undefined {
 		const predefined = this.predefined?.get(name);
 		if (predefined) return predefined;
-		if (isShortTopicName(name)) return { topicIdType: TOPIC_SHORT, topicId: shortTopicId(name) };
+		if (sn.isShortTopicName(name)) return { topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId(name) };
 		return undefined;
 	}
 
@@ -62,8 +63,8 @@ export class TopicRegistry {
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
-		if (topicIdType === TOPIC_SHORT) return shortTopicName(topicId);
-		return topicIdType === TOPIC_PREDEFINED ? this.predefinedNames?.get(topicId) : this.byId.get(topicId);
+		if (topicIdType === sn.TOPIC_SHORT) return sn.shortTopicName(topicId);
+		return topicIdType === sn.TOPIC_PREDEFINED ? this.predefinedNames?.get(topicId) : this.byId.get(topicId);
 	}
 
 	/** Registered ids held. */
@@ -84,7 +85,7 @@ export class TopicRegistry {
 		if (known) this.forget(known.topicId);
 		this.forget(topicId);
 		if (this.byId.size >= this.capacity) this.forget(this.byId.keys().next().value as number);
-		this.byName.set(name, { topicIdType: TOPIC_NORMAL, topicId });
+		this.byName.set(name, { topicIdType: sn.TOPIC_NORMAL, topicId });
 		this.byId.set(topicId, name);
 	}
 

@@ -31,7 +31,7 @@ export interface MqttSnSessionOptions {
 	readonly will?: Will;
 	/** A configured gateway (an address, see `setGateway` for host names); without it the client searches. */
 	readonly gateway?: Gateway;
-	readonly search?: SearchTarget;
+	readonly searchGw?: SearchTarget;
 	/** Topic name -> predefined topic id, as the gateway is configured. */
 	readonly predefinedTopics?: Readonly<Record<string, number>>;
 	/** Retransmission interval and count (Tretry in ms, Nretry). */

@@ -10,7 +10,7 @@ import { sameBytes } from "./der";
 import { ipv4Octets } from "../common/text";
 
 /** The four bytes of a dotted-quad IPv4 literal, or undefined for anything else. */
-export function ipv4Bytes(host: string): Uint8Array | undefined {
+function ipv4Bytes(host: string): Uint8Array | undefined {
 	const octets = ipv4Octets(host);
 	return octets && Uint8Array.from(octets);
 }
@@ -23,8 +23,9 @@ export function hostMatches(certificate: Certificate, host: string): boolean {
 	if (host.includes(":")) return false; // an IPv6 literal: the boards speak IPv4 only
 	const name = canonical(host);
 	const dot = name.indexOf(".");
-	for (const entry of certificate.dnsNames) {
-		const pattern = canonical(entry);
+	const names = certificate.dnsNames;
+	for (let i = 0; i < names.length; i++) {
+		const pattern = canonical(names[i]);
 		if (pattern === name) return true;
 		// "*.example.com" matches "a.example.com", not "example.com" nor "a.b.example.com";
 		// and never a bare "*.com" (the rest must have two labels at least).

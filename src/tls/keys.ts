@@ -3,7 +3,7 @@
  * their DER forms: for boards whose signature primitives take raw integers and points
  * (Moddable's rsa and ecdsa modules) rather than DER.
  */
-import { DerReader, INTEGER, OID, SEQUENCE } from "./der";
+import * as asn1 from "./der";
 
 export type PublicKey =
 	| { readonly kind: "rsa"; readonly modulus: Uint8Array; readonly exponent: Uint8Array }
@@ -24,17 +24,17 @@ export function magnitude(bytes: Uint8Array): Uint8Array {
 /** The key in a DER SubjectPublicKeyInfo, or undefined for a kind or curve not listed above. */
 export function parsePublicKey(publicKeyInfo: Uint8Array): PublicKey | undefined {
 	try {
-		const spki = new DerReader(publicKeyInfo).expect(SEQUENCE, "key").enter();
-		const algorithm = spki.expect(SEQUENCE, "key").enter().expect(OID, "key");
+		const spki = new asn1.DerReader(publicKeyInfo).expect(asn1.SEQUENCE, "key").enter();
+		const algorithm = spki.expect(asn1.SEQUENCE, "key").enter().expect(asn1.OID, "key");
 		const key = spki.bitString("key");
 		if (algorithm.contentsAre(RSA_ENCRYPTION)) {
-			const numbers = new DerReader(key).expect(SEQUENCE, "key").enter();
-			const modulus = magnitude(numbers.expect(INTEGER, "key").value());
-			const exponent = magnitude(numbers.expect(INTEGER, "key").value());
+			const numbers = new asn1.DerReader(key).expect(asn1.SEQUENCE, "key").enter();
+			const modulus = magnitude(numbers.expect(asn1.INTEGER, "key").value());
+			const exponent = magnitude(numbers.expect(asn1.INTEGER, "key").value());
 			return { kind: "rsa", modulus, exponent };
 		}
 		if (algorithm.contentsAre(EC_PUBLIC_KEY)) {
-			algorithm.expect(OID, "key");
+			algorithm.expect(asn1.OID, "key");
 			const curve = algorithm.contentsAre(P256) ? "P-256" : algorithm.contentsAre(P384) ? "P-384" : undefined;
 			return curve && { kind: "ec", curve, point: key };
 		}
@@ -47,10 +47,10 @@ export function parsePublicKey(publicKeyInfo: Uint8Array): PublicKey | undefined
 /** An ECDSA signature's r and s (unsigned, big-endian) from its DER SEQUENCE, or undefined. */
 export function ecdsaSignature(signature: Uint8Array): { r: Uint8Array; s: Uint8Array } | undefined {
 	try {
-		const top = new DerReader(signature).expect(SEQUENCE, "signature");
+		const top = new asn1.DerReader(signature).expect(asn1.SEQUENCE, "signature");
 		const numbers = top.enter();
-		const r = numbers.expect(INTEGER, "signature").value();
-		const s = numbers.expect(INTEGER, "signature").value();
+		const r = numbers.expect(asn1.INTEGER, "signature").value();
+		const s = numbers.expect(asn1.INTEGER, "signature").value();
 		if (!top.done || !numbers.done || r[0] & 0x80 || s[0] & 0x80) return undefined; // negative, or trailing bytes
 		return { r: magnitude(r), s: magnitude(s) };
 	} catch {

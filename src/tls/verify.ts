@@ -18,14 +18,14 @@
  * Every failure is a ProtocolError TLS_CERTIFICATE_REJECTED whose message says what failed.
  */
 import type { SignatureVerifier } from "../common/board";
-import { rejected, sameBytes } from "./der";
+import * as asn1 from "./der";
 import { hostMatches } from "./hostname";
 import { parseCertificate, type Certificate } from "./x509";
 
 /** More would be an unusual PKI or a peer wasting the device's memory and time. */
-export const MAX_CHAIN_LENGTH = 6;
+const MAX_CHAIN_LENGTH = 6;
 /** Certificates with many names run to a few KB; larger ones are refused unparsed. */
-export const MAX_CERTIFICATE_SIZE = 8192;
+const MAX_CERTIFICATE_SIZE = 8192;
 
 export interface ChainCheck {
 	/** DER certificates as the server sent them, leaf first. */
@@ -40,17 +40,17 @@ export interface ChainCheck {
 }
 
 function parse(der: Uint8Array, what: string): Certificate {
-	if (der.length > MAX_CERTIFICATE_SIZE) throw rejected(`${what} is larger than ${MAX_CERTIFICATE_SIZE} bytes`);
+	if (der.length > MAX_CERTIFICATE_SIZE) throw asn1.rejected(`${what} is larger than ${MAX_CERTIFICATE_SIZE} bytes`);
 	try {
 		return parseCertificate(der);
 	} catch (error) {
-		throw rejected(`${what}: ${error instanceof Error ? error.message : "malformed"}`);
+		throw asn1.rejected(`${what}: ${error instanceof Error ? error.message : "malformed"}`);
 	}
 }
 
 function signedBy(certificate: Certificate, what: string, issuer: Certificate, check: ChainCheck): boolean {
 	const algorithm = certificate.signatureAlgorithm;
-	if (!algorithm) throw rejected(`${what} has an unsupported signature algorithm`);
+	if (!algorithm) throw asn1.rejected(`${what} has an unsupported signature algorithm`);
 	try {
 		return check.verifySignature(algorithm, issuer.publicKeyInfo, certificate.tbs, certificate.signature);
 	} catch {
@@ -63,25 +63,27 @@ function checkDates(certificate: Certificate, what: string, now: number): void {
 	// dates at all: the check is skipped rather than refusing every certificate, as the
 	// SDK's own TLS does. Names and signatures are still checked.
 	if (now === 0) return;
-	if (now < certificate.notBefore) throw rejected(`${what} is not valid yet`);
-	if (now > certificate.notAfter) throw rejected(`${what} has expired`);
+	if (now < certificate.notBefore) throw asn1.rejected(`${what} is not valid yet`);
+	if (now > certificate.notAfter) throw asn1.rejected(`${what} has expired`);
 }
 
 export function verifyChain(check: ChainCheck): void {
-	const { chain, now } = check;
-	if (chain.length === 0) throw rejected("the server sent no certificate");
-	if (chain.length > MAX_CHAIN_LENGTH) throw rejected(`chain of ${chain.length} certificates, more than ${MAX_CHAIN_LENGTH}`);
+	const chain = check.chain;
+	const now = check.now;
+	if (chain.length === 0) throw asn1.rejected("the server sent no certificate");
+	if (chain.length > MAX_CHAIN_LENGTH) throw asn1.rejected(`chain of ${chain.length} certificates, more than ${MAX_CHAIN_LENGTH}`);
 	const certificates = chain.map((der, i) => parse(der, `certificate ${i}`));
 	// An anchor the parser cannot read (an unsupported critical extension, say) anchors nothing.
 	const anchors: Certificate[] = [];
-	for (const der of check.anchors) {
+	const given = check.anchors;
+	for (let i = 0; i < given.length; i++) {
 		try {
-			anchors.push(parse(der, "trust anchor"));
+			anchors.push(parse(given[i], "trust anchor"));
 		} catch {
 			// skipped
 		}
 	}
-	const isAnchor = (c: Certificate) => anchors.some((a) => sameBytes(a.subject, c.subject) && sameBytes(a.publicKeyInfo, c.publicKeyInfo));
+	const isAnchor = (c: Certificate) => anchors.some((a) => asn1.sameBytes(a.subject, c.subject) && asn1.sameBytes(a.publicKeyInfo, c.publicKeyInfo));
 
 	let trusted = false;
 	for (let i = 0; i < certificates.length; i++) {
@@ -93,27 +95,27 @@ export function verifyChain(check: ChainCheck): void {
 			break;
 		}
 		if (i > 0) {
-			if (!certificate.ca || !certificate.keyCertSign) throw rejected(`${what} is not a CA that may sign certificates`);
-			if (certificate.pathLength !== undefined && i - 1 > certificate.pathLength) throw rejected(`${what} exceeds its path length`);
+			if (!certificate.ca || !certificate.keyCertSign) throw asn1.rejected(`${what} is not a CA that may sign certificates`);
+			if (certificate.pathLength !== undefined && i - 1 > certificate.pathLength) throw asn1.rejected(`${what} exceeds its path length`);
 		}
 		const next = certificates[i + 1];
 		if (next) {
-			if (!sameBytes(certificate.issuer, next.subject)) throw rejected(`${what} is not issued by certificate ${i + 1}`);
-			if (!signedBy(certificate, what, next, check)) throw rejected(`${what} signature does not verify with certificate ${i + 1}`);
+			if (!asn1.sameBytes(certificate.issuer, next.subject)) throw asn1.rejected(`${what} is not issued by certificate ${i + 1}`);
+			if (!signedBy(certificate, what, next, check)) throw asn1.rejected(`${what} signature does not verify with certificate ${i + 1}`);
 			continue;
 		}
 		// The last one presented: an anchor must have signed it.
-		const issuers = anchors.filter((a) => sameBytes(a.subject, certificate.issuer));
-		if (issuers.length === 0) throw rejected(`${what} is issued by an unknown CA`);
+		const issuers = anchors.filter((a) => asn1.sameBytes(a.subject, certificate.issuer));
+		if (issuers.length === 0) throw asn1.rejected(`${what} is issued by an unknown CA`);
 		const issuer = issuers.find((a) => signedBy(certificate, what, a, check));
-		if (!issuer) throw rejected(`${what} signature does not verify with the trust anchor`);
+		if (!issuer) throw asn1.rejected(`${what} signature does not verify with the trust anchor`);
 		checkDates(issuer, "trust anchor", now);
 		trusted = true;
 		break;
 	}
-	if (!trusted) throw rejected("chain does not end at a trust anchor"); // unreachable: every path above throws or trusts
+	if (!trusted) throw asn1.rejected("chain does not end at a trust anchor"); // unreachable: every path above throws or trusts
 
 	const leaf = certificates[0];
-	if (!leaf.serverAuth) throw rejected("server certificate is not for TLS servers (extendedKeyUsage)");
-	if (!hostMatches(leaf, check.host)) throw rejected(`server certificate does not name ${check.host}`);
+	if (!leaf.serverAuth) throw asn1.rejected("server certificate is not for TLS servers (extendedKeyUsage)");
+	if (!hostMatches(leaf, check.host)) throw asn1.rejected(`server certificate does not name ${check.host}`);
 }

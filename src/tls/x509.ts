@@ -4,7 +4,7 @@
  * chain is parsed without copying it.
  */
 import type { SignatureAlgorithm } from "../common/board";
-import { BIT_STRING, BOOLEAN, DerReader, GENERALIZED_TIME, INTEGER, OCTET_STRING, OID, SEQUENCE, UTC_TIME, rejected, sameBytes } from "./der";
+import * as asn1 from "./der";
 
 export interface Certificate {
 	/** The signed part, header included: what the issuer's signature covers. */
@@ -59,18 +59,20 @@ function digits(bytes: Uint8Array, at: number, count: number): number {
 	let n = 0;
 	for (let i = at; i < at + count; i++) {
 		const d = bytes[i] - 0x30;
-		if (d < 0 || d > 9) throw rejected("malformed validity time");
+		if (d < 0 || d > 9) throw asn1.rejected("malformed validity time");
 		n = n * 10 + d;
 	}
 	return n;
 }
 
-function time(der: DerReader): number {
+function time(der: asn1.DerReader): number {
 	const tag = der.next();
-	const { bytes, start, end } = der;
-	const long = tag === GENERALIZED_TIME;
+	const bytes = der.bytes;
+	const start = der.start;
+	const end = der.end;
+	const long = tag === asn1.GENERALIZED_TIME;
 	// RFC 5280 4.1.2.5: seconds always present, always Zulu, no fractions.
-	if ((tag !== UTC_TIME && !long) || end - start !== (long ? 15 : 13) || bytes[end - 1] !== 0x5a) throw rejected("malformed validity time");
+	if ((tag !== asn1.UTC_TIME && !long) || end - start !== (long ? 15 : 13) || bytes[end - 1] !== 0x5a) throw asn1.rejected("malformed validity time");
 	let year = digits(bytes, start, long ? 4 : 2);
 	if (!long) year += year < 50 ? 2000 : 1900; // RFC 5280 4.1.2.5.1
 	const at = start + (long ? 4 : 2);
@@ -86,46 +88,48 @@ interface Extensions {
 	serverAuth: boolean;
 }
 
-function readExtensions(list: DerReader, found: Extensions): void {
+function readExtensions(list: asn1.DerReader, found: Extensions): void {
 	let seen = 0;
 	while (!list.done) {
-		const extension = list.expect(SEQUENCE, "extension").enter();
-		extension.expect(OID, "extension");
-		const { bytes, start, end } = extension;
+		const extension = list.expect(asn1.SEQUENCE, "extension").enter();
+		extension.expect(asn1.OID, "extension");
+		const bytes = extension.bytes;
+		const start = extension.start;
+		const end = extension.end;
 		const id = end - start === 3 && bytes[start] === 0x55 && bytes[start + 1] === 0x1d ? bytes[start + 2] : -1;
 		if (id >= 0 && id < 32) {
-			if (seen & (1 << id)) throw rejected("duplicate extension"); // RFC 5280 4.2
+			if (seen & (1 << id)) throw asn1.rejected("duplicate extension"); // RFC 5280 4.2
 			seen |= 1 << id;
 		}
-		const critical = extension.optional(BOOLEAN) && extension.bytes[extension.start] === 0xff;
-		const value = extension.expect(OCTET_STRING, "extension").enter();
+		const critical = extension.optional(asn1.BOOLEAN) && extension.bytes[extension.start] === 0xff;
+		const value = extension.expect(asn1.OCTET_STRING, "extension").enter();
 		if (id === SUBJECT_ALT_NAME) {
-			const names = value.expect(SEQUENCE, "subjectAltName").enter();
+			const names = value.expect(asn1.SEQUENCE, "subjectAltName").enter();
 			while (!names.done) {
 				const tag = names.next();
 				if (tag === 0x82) found.dnsNames.push(String.fromCharCode(...names.value())); // dNSName [2] IA5String
 				else if (tag === 0x87) found.ipAddresses.push(names.value()); // iPAddress [7]
 			}
 		} else if (id === BASIC_CONSTRAINTS) {
-			const fields = value.expect(SEQUENCE, "basicConstraints").enter();
-			found.ca = fields.optional(BOOLEAN) && fields.bytes[fields.start] === 0xff;
-			if (fields.optional(INTEGER)) {
-				if (fields.end - fields.start > 2 || fields.bytes[fields.start] & 0x80) throw rejected("malformed basicConstraints");
+			const fields = value.expect(asn1.SEQUENCE, "basicConstraints").enter();
+			found.ca = fields.optional(asn1.BOOLEAN) && fields.bytes[fields.start] === 0xff;
+			if (fields.optional(asn1.INTEGER)) {
+				if (fields.end - fields.start > 2 || fields.bytes[fields.start] & 0x80) throw asn1.rejected("malformed basicConstraints");
 				found.pathLength = digitsOf(fields.value());
 			}
 		} else if (id === KEY_USAGE) {
-			value.expect(BIT_STRING, "keyUsage");
+			value.expect(asn1.BIT_STRING, "keyUsage");
 			found.keyCertSign = value.end - value.start > 1 && (value.bytes[value.start + 1] & 0x04) !== 0; // bit 5, keyCertSign
 		} else if (id === EXTENDED_KEY_USAGE) {
-			const purposes = value.expect(SEQUENCE, "extendedKeyUsage").enter();
+			const purposes = value.expect(asn1.SEQUENCE, "extendedKeyUsage").enter();
 			found.serverAuth = false;
 			while (!purposes.done) {
-				purposes.expect(OID, "extendedKeyUsage");
+				purposes.expect(asn1.OID, "extendedKeyUsage");
 				if (purposes.contentsAre(SERVER_AUTH) || purposes.contentsAre(ANY_EXTENDED_KEY_USAGE)) found.serverAuth = true;
 			}
 		} else if (critical && id !== SUBJECT_KEY_ID && id !== AUTHORITY_KEY_ID) {
 			// RFC 5280 4.2: a critical extension the verifier does not understand rejects the certificate.
-			throw rejected("unsupported critical extension");
+			throw asn1.rejected("unsupported critical extension");
 		}
 	}
 }
@@ -137,32 +141,32 @@ const digitsOf = (bytes: Uint8Array) => {
 };
 
 export function parseCertificate(der: Uint8Array): Certificate {
-	const top = new DerReader(der).expect(SEQUENCE, "certificate");
-	if (!top.done) throw rejected("malformed certificate: trailing bytes");
+	const top = new asn1.DerReader(der).expect(asn1.SEQUENCE, "certificate");
+	if (!top.done) throw asn1.rejected("malformed certificate: trailing bytes");
 	const parts = top.enter();
-	const tbs = parts.expect(SEQUENCE, "tbsCertificate").raw();
+	const tbs = parts.expect(asn1.SEQUENCE, "tbsCertificate").raw();
 	const fields = parts.enter();
-	const algorithm = parts.expect(SEQUENCE, "signatureAlgorithm").raw();
-	const oid = parts.enter().expect(OID, "signatureAlgorithm");
+	const algorithm = parts.expect(asn1.SEQUENCE, "signatureAlgorithm").raw();
+	const oid = parts.enter().expect(asn1.OID, "signatureAlgorithm");
 	const signature = parts.bitString("signature");
 
 	fields.optional(0xa0); // version [0] EXPLICIT: the extensions below decide what matters
-	fields.expect(INTEGER, "serialNumber");
+	fields.expect(asn1.INTEGER, "serialNumber");
 	// RFC 5280 4.1.1.2: the outer algorithm must be the one inside the signed part.
-	if (!sameBytes(fields.expect(SEQUENCE, "signature").raw(), algorithm)) throw rejected("signature algorithm differs from the signed one");
-	const issuer = fields.expect(SEQUENCE, "issuer").raw();
-	const validity = fields.expect(SEQUENCE, "validity").enter();
+	if (!asn1.sameBytes(fields.expect(asn1.SEQUENCE, "signature").raw(), algorithm)) throw asn1.rejected("signature algorithm differs from the signed one");
+	const issuer = fields.expect(asn1.SEQUENCE, "issuer").raw();
+	const validity = fields.expect(asn1.SEQUENCE, "validity").enter();
 	const notBefore = time(validity);
 	const notAfter = time(validity);
-	const subject = fields.expect(SEQUENCE, "subject").raw();
-	const publicKeyInfo = fields.expect(SEQUENCE, "subjectPublicKeyInfo").raw();
+	const subject = fields.expect(asn1.SEQUENCE, "subject").raw();
+	const publicKeyInfo = fields.expect(asn1.SEQUENCE, "subjectPublicKeyInfo").raw();
 	fields.optional(0x81); // issuerUniqueID
 	fields.optional(0x82); // subjectUniqueID
 	const found: Extensions = { dnsNames: [], ipAddresses: [], ca: false, keyCertSign: true, serverAuth: true };
-	if (fields.optional(0xa3)) readExtensions(fields.enter().expect(SEQUENCE, "extensions").enter(), found);
+	if (fields.optional(0xa3)) readExtensions(fields.enter().expect(asn1.SEQUENCE, "extensions").enter(), found);
 
 	let signatureAlgorithm: SignatureAlgorithm | undefined;
-	for (const [bytes, name] of SIGNATURE_ALGORITHMS) if (oid.contentsAre(bytes)) signatureAlgorithm = name;
+	for (let i = 0; i < SIGNATURE_ALGORITHMS.length; i++) if (oid.contentsAre(SIGNATURE_ALGORITHMS[i][0])) signatureAlgorithm = SIGNATURE_ALGORITHMS[i][1];
 
 	return {
 		tbs,

@@ -19,6 +19,8 @@ export interface MosquittoOptions {
 	 * does not close it: mosquitto 2.0.11 still acknowledges before it saves.
 	 */
 	readonly saveEveryChange?: boolean;
+	/** More mosquitto.conf lines, after the defaults (a later line wins): e.g. `max_topic_alias 2`. */
+	readonly settings?: readonly string[];
 }
 
 export class Mosquitto {
@@ -59,6 +61,7 @@ export class Mosquitto {
 			// inflight-quota fixes came in 2.0.13 (eclipse-mosquitto/mosquitto#2362). 0 lifts
 			// the quota so the tests exercise our client, not that bug.
 			"max_inflight_messages 0",
+			...(options.settings ?? []),
 		];
 		if (options.tls && tlsPort)
 			lines.push(`listener ${tlsPort} 127.0.0.1`, `cafile ${options.tls.caFile}`, `certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`);

@@ -5,8 +5,8 @@
  * as the firmware's sender can; coap-packet allocates a Buffer per message.
  */
 import coapPacket from "coap-packet";
-import { decode } from "../../src/coap/decode";
-import { encodeInto } from "../../src/coap/encode";
+import { decode } from "../../src/coap/message";
+import { encodeInto } from "../../src/coap/message";
 import { CON, JSON_FORMAT, POST, type CoapMessage } from "../../src/coap/message";
 import { CONTENT_FORMAT, URI_PATH, stringOption, uintOption } from "../../src/coap/options";
 import { toOracle } from "../../host-tests/unit/coap-packet-oracle";

@@ -5,19 +5,19 @@
  * baseline looks the collector up in /.well-known/core every wake, then POSTs as CON.
  */
 import type { RawConfig } from "../../src/app/config-reader";
-import { CoapClient } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
 import { HostBoard } from "../../boards/host/board";
 import { UdpProxy } from "../../testkit/peers/udp-proxy";
 import { freeUdpPort } from "../../testkit/peers/ports";
 import { ADDED_ROUND_TRIP_MS, compare, cycleRows, measure } from "./cycles";
 import type { BenchOptions, Row } from "./measure";
+import { HostCoapClient } from "../../testkit/portable/coap-host-client";
 
 const READING = '{"t":21.4,"h":48.2,"ts":1764000000}';
 
 function naive(origin: string) {
 	return measure(async (board) => {
-		const client = new CoapClient(board);
+		const client = new HostCoapClient(board);
 		const links = await client.discover(origin);
 		if (!links.some((link) => link.target === "/readings")) throw new Error("the collector does not list /readings");
 		await client.post(`${origin}/readings`, READING, { confirmable: true });

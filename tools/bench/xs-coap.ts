@@ -10,23 +10,19 @@
  * - the `.xsb` bytes of src/coap, compiled as mcconfig does (tsc, then the SDK's xsc,
  *   release) when MODDABLE names a built SDK.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
 import { bundleForXs } from "../xs-bundle";
 import { XsMachine } from "../xsnap";
 import { row, type Row } from "./measure";
 import { DEVICE_SLOT_BYTES, perOperation } from "./xs-meter";
+import { xsbSizes } from "./xsb";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const ENTRY = `
 import { CoapClient } from "./src/coap/client";
 import { CoapServer } from "./src/coap/server";
-import { encode } from "./src/coap/encode";
+import { encode } from "./src/coap/message";
 import { CON, NON, GET, CHANGED, JSON_FORMAT, TEXT_PLAIN, EMPTY_BYTES } from "./src/coap/message";
 import { OBSERVE, URI_PATH, stringOption, uintOption } from "./src/coap/options";
 
@@ -138,30 +134,9 @@ host.residentServer = () => {
 };
 `;
 
-/**
- * Bytes of bytecode for every module of src/coap, as mcconfig makes them: tsc (module
- * preserve, es2025), then `xsc -e` without `-d` (release). Undefined without a built SDK.
- */
+/** Bytes of bytecode for every module of src/coap, as mcconfig makes them (tools/bench/xsb.ts); undefined without a built SDK. */
 export function coapXsbBytes(sdk: string | undefined = process.env.MODDABLE): number | undefined {
-	const xsc = sdk ? join(sdk, "build/bin/lin/release/xsc") : undefined;
-	if (!xsc || !existsSync(xsc)) return undefined;
-	const folder = join(ROOT, "src/coap");
-	const dir = mkdtempSync(join(tmpdir(), "xsb-coap-"));
-	try {
-		const files = readdirSync(folder).filter((name) => name.endsWith(".ts")).map((name) => join(folder, name));
-		const program = ts.createProgram(files, { module: ts.ModuleKind.Preserve, target: ts.ScriptTarget.ES2025, outDir: dir, rootDir: join(ROOT, "src"), skipLibCheck: true, noEmitOnError: false });
-		program.emit();
-		let total = 0;
-		for (const file of files) {
-			const name = file.slice(folder.length + 1, -3);
-			const js = join(dir, "coap", `${name}.js`);
-			execFileSync(xsc, [js, "-e", "-o", dir, "-r", name], { stdio: "pipe" });
-			total += statSync(join(dir, `${name}.xsb`)).size;
-		}
-		return total;
-	} finally {
-		rmSync(dir, { recursive: true, force: true });
-	}
+	return xsbSizes("src/coap", sdk)?.total;
 }
 
 export async function xsCoapRows(): Promise<Row[]> {

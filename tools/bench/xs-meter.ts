@@ -34,6 +34,7 @@ import { PUBLISH, type Packet } from "./src/mqtt/packet";
 import { MqttClient } from "./src/mqtt/client";
 import { FakeBoard } from "./testkit/portable/fake-board";
 import { connack, publishBytes } from "./testkit/portable/mqtt-wire";
+import { encode5 } from "./src/mqtt/v5/encode";
 
 const host = globalThis as unknown as Record<string, unknown>;
 const payload = new Uint8Array(64).map((_, i) => 32 + (i % 90));
@@ -42,15 +43,16 @@ const buffer = new Uint8Array(256);
 const encoded = buffer.slice(0, encodeMqttInto(publish, buffer, 0));
 
 /** A client connected to a fake broker, subscribed to one filter, its written bytes dropped. */
-function connected(onMessage: () => void, board = new FakeBoard()) {
-	const client = new MqttClient(board, { broker: { host: "127.0.0.1", port: 1883 }, clientId: "lampnode-office-1", cleanSession: true, keepAlive: 60, random: () => 0.5, onMessage });
+function connected(onMessage: () => void, board = new FakeBoard(), v5 = false) {
+	const client = new MqttClient(board, { broker: { host: "127.0.0.1", port: 1883 }, clientId: "lampnode-office-1", cleanSession: true, keepAlive: 60, random: () => 0.5, onMessage, protocolVersion: v5 ? 5 : 4 });
 	client.start();
 	const stream = board.lastStream;
 	stream.accept();
-	stream.deliver(connack(false));
+	// MQTT 5: a CONNACK allowing 4 topic aliases, so repeated topics go as their alias.
+	stream.deliver(v5 ? Uint8Array.of(0x20, 6, 0, 0, 3, 0x22, 0, 4) : connack(false));
 	void client.subscribe([{ topic: "home/office/lamp", qos: 0 }]);
 	// SUBACK for the first packet id, granted QoS 0; the subscribe was serviced in a promise job.
-	Promise.resolve().then(() => stream.deliver(Uint8Array.of(0x90, 3, 0, 1, 0)));
+	Promise.resolve().then(() => stream.deliver(v5 ? Uint8Array.of(0x90, 4, 0, 1, 0, 0) : Uint8Array.of(0x90, 3, 0, 1, 0)));
 	return { board, client, stream };
 }
 
@@ -67,6 +69,11 @@ const receiver = connected(() => received++);
 countingWrites(sender.stream);
 countingWrites(receiver.stream);
 const incoming = publishBytes("home/office/lamp", payload, 0);
+const sender5 = connected(() => undefined, new FakeBoard(), true);
+const receiver5 = connected(() => received++, new FakeBoard(), true);
+countingWrites(sender5.stream);
+countingWrites(receiver5.stream);
+const incoming5 = encode5({ type: PUBLISH, topic: "home/office/lamp", payload, qos: 0, retain: false, dup: false, properties: {} });
 
 const operations: Record<string, () => unknown> = {
 	none: () => undefined,
@@ -74,6 +81,8 @@ const operations: Record<string, () => unknown> = {
 	"xs.mqtt.publish.decode": () => decodeMqtt(encoded),
 	send: () => void sender.client.publish(TOPIC, payload),
 	receive: () => receiver.stream.deliver(incoming),
+	send5: () => void sender5.client.publish(TOPIC, payload),
+	receive5: () => receiver5.stream.deliver(incoming5),
 };
 host.receivedCount = () => received;
 host.dropSent = () => void sender.stream.takeWritten();
@@ -223,6 +232,14 @@ export async function xsRows(): Promise<Row[]> {
 		rows.push(row("xs.mqtt.client.send.slots", "slots per QoS 0 PUBLISH via MqttClient.publish", false, send.slots, baseline(moddable?.send.slots), versus(`<= ${TARGET.sendSlots}`)));
 		rows.push(row("xs.mqtt.client.receive", "computrons per QoS 0 PUBLISH received (one per read) to onMessage", false, receive.computrons, baseline(moddable?.receive.computrons), versus(`<= ${TARGET.receive}`)));
 		rows.push(row("xs.mqtt.client.resident", "live slots, connected client with one subscription", false, resident, baseline(moddable?.resident), versus(`<= ${TARGET.resident}`)));
+		// MQTT 5 (informational): the same QoS 0 send, by topic alias, and receive.
+		const send5 = await perOperation(xs, "send5", 100);
+		const receive5 = await perOperation(xs, "receive5", 100);
+		rows.push(row("xs.mqtt5.client.send", "computrons per QoS 0 PUBLISH via MqttClient.publish, MQTT 5 (topic alias)", false, send5.computrons, null, "MQTT 5; 3.1.1 is xs.mqtt.client.send"));
+		rows.push(row("xs.mqtt5.client.send.slots", "slots per QoS 0 PUBLISH via MqttClient.publish, MQTT 5", false, send5.slots, null, "MQTT 5"));
+		rows.push(row("xs.mqtt5.client.receive", "computrons per QoS 0 PUBLISH received to onMessage, MQTT 5", false, receive5.computrons, null, "MQTT 5"));
+		const v5Xsb = xsbBytes("src/mqtt/v5");
+		rows.push(row("xs.mqtt5.xsb", "bytes of .xsb, src/mqtt/v5 release (on top of xs.mqtt.xsb)", false, v5Xsb?.total ?? Number.NaN, null, v5Xsb ? "MQTT 5 modules" : "needs MODDABLE"));
 		const ours = xsbBytes("src/mqtt");
 		const sdkXsb = moddableMqttPath() ? xsbOfSdkMqtt() : undefined;
 		rows.push(row("xs.mqtt.xsb", "bytes of .xsb, src/mqtt release", false, ours?.total ?? Number.NaN, sdkXsb ?? null, ours ? `<= ${TARGET.xsb}` : "needs MODDABLE"));

@@ -8,15 +8,12 @@
  * client's loop and promise, has rows of its own. The endpoint is a do-nothing fake, so the figures are the
  * firmware's alone, not a fake socket's copies.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleForXs } from "../xs-bundle";
 import { XsMachine } from "../xsnap";
 import { row, type Row } from "./measure";
 import { DEVICE_SLOT_BYTES, perOperation } from "./xs-meter";
+import { xsbSizes } from "./xsb";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -100,26 +97,7 @@ host.check = () => (board.sent > 0 && received > 0 ? 1 : 0);
 
 /** Bytes of the .xsb files of src/mqttsn, release, as mcconfig compiles them; undefined without MODDABLE. */
 export function mqttSnXsbBytes(): number | undefined {
-	const sdk = process.env.MODDABLE;
-	if (!sdk) return undefined;
-	const dir = mkdtempSync(join(tmpdir(), "xsb-mqttsn-"));
-	try {
-		const sources = readdirSync(join(ROOT, "src/mqttsn")).filter((name) => name.endsWith(".ts")).map((name) => join(ROOT, "src/mqttsn", name));
-		// mcconfig's tsconfig: target and lib es2025, module preserve.
-		const tsc = join(ROOT, "node_modules/.bin/tsc");
-		execFileSync(tsc, ["--ignoreConfig", "--target", "es2025", "--module", "preserve", "--lib", "es2025", "--skipLibCheck", "--noCheck", "--rootDir", ROOT, "--outDir", join(dir, "js"), ...sources]);
-		const xsc = join(sdk, "build/bin/lin/release/xsc");
-		mkdirSync(join(dir, "xsb"));
-		let total = 0;
-		for (const source of sources) {
-			const name = basename(source, ".ts");
-			execFileSync(xsc, [join(dir, "js/src/mqttsn", `${name}.js`), "-c", "-e", "-o", join(dir, "xsb"), "-r", name]);
-			total += statSync(join(dir, "xsb", `${name}.xsb`)).size;
-		}
-		return total;
-	} finally {
-		rmSync(dir, { recursive: true, force: true });
-	}
+	return xsbSizes("src/mqttsn")?.total;
 }
 
 export async function xsMqttSnRows(): Promise<Row[]> {

@@ -6,10 +6,10 @@
  */
 import { PacketReader } from "../../src/mqtt/decode";
 import { decode as decodeMqttSn } from "../../src/mqttsn/decode";
-import { decode as decodeCoap } from "../../src/coap/decode";
-import { parseLinkFormat } from "../../src/coap/link-format";
+import { decode as decodeCoap } from "../../src/coap/message";
 import { readUtf8 } from "../../src/common/utf8";
 import { decodeDht22 } from "../../src/drivers/dht22/decode";
+import { parseLinkFormat } from "../../testkit/portable/coap-host-client";
 
 export interface FuzzTarget {
 	readonly name: string;

@@ -11,7 +11,7 @@ import { validateTopicFilter, validateTopicName } from "../../src/mqtt/topic";
 import { encode } from "../../src/mqttsn/encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { ConnectMessage, Message, PublishMessage, TopicRef } from "../../src/mqttsn/packet";
-import { ReleaseWindow } from "../../src/mqttsn/release-window";
+import { ReleaseWindow } from "../../src/mqttsn/publish";
 import { TopicRegistry } from "../../src/mqttsn/topic-registry";
 import { Outbox } from "./outbox";
 

@@ -7,7 +7,6 @@
  */
 import type { TopicRegistry } from "../../src/mqttsn/topic-registry";
 import { encode } from "../../src/mqttsn/encode";
-import { markDup } from "../../src/mqttsn/flags";
 import * as sn from "../../src/mqttsn/packet";
 import type { Message } from "../../src/mqttsn/packet";
 
@@ -170,7 +169,7 @@ export class Outbox {
 	}
 
 	#resend(inFlight: InFlight): void {
-		if (inFlight.step === "publish") markDup(inFlight.bytes);
+		if (inFlight.step === "publish") sn.markDup(inFlight.bytes);
 		this.#options.send(inFlight.bytes);
 		this.#arm();
 	}

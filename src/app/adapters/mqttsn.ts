@@ -118,7 +118,7 @@ export function clientOptions(config: MqttSnFirmwareConfig, board: Board): MqttS
 		// A generated client id, the search delay and the reconnect jitter: distinct per device and per boot.
 		random: boardRandom(board),
 		gateway: mqttsn.gateway,
-		search: mqttsn.search,
+		searchGw: mqttsn.searchGw,
 		localPort: mqttsn.localPort,
 		clientId: mqttsn.clientId,
 		cleanSession: mqttsn.cleanSession,

@@ -1,0 +1,181 @@
+/**
+ * The MQTT 5 session against a real mosquitto (2.0, its v5 mode) with MQTT.js at
+ * protocol version 5 as the other client: QoS 0/1/2 both ways, topic aliases within
+ * mosquitto's max_topic_alias, its Receive Maximum (max_inflight_messages) honoured,
+ * a session resumed across reconnection by its Session Expiry, and the Will Delay
+ * Interval: a client that drops and stays away past the delay gets its will published,
+ * one that is back in time does not.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { HostBoard } from "../../boards/host/board";
+import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
+import { decodeUtf8 } from "../../src/common/utf8";
+import type { PublishPacket } from "../../src/mqtt/packet";
+import { Mosquitto } from "../../testkit/peers/mosquitto";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { TcpProxy } from "../../testkit/peers/tcp-proxy";
+import { Observer } from "./harness";
+import { letTimePass, waitFor } from "../../testkit/wait-for";
+
+const V5 = { protocolVersion: 5 } as const;
+
+describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
+	let broker: Mosquitto;
+	let proxy: TcpProxy;
+
+	beforeAll(async () => {
+		// Receive Maximum 2 and two topic aliases, as mosquitto announces them in CONNACK.
+		broker = await Mosquitto.start({ settings: ["max_inflight_messages 2", "max_topic_alias 2"] });
+		proxy = await TcpProxy.start({ target: { host: "127.0.0.1", port: broker.port }, seed: 55 });
+	});
+	afterAll(async () => {
+		await proxy?.close();
+		await broker?.stop();
+	});
+
+	function client(options: Partial<MqttClientOptions> & { clientId: string }, got: PublishPacket[] = [], via = broker.port): { client: MqttClient; connects: boolean[]; drops: (Error | undefined)[] } {
+		const connects: boolean[] = [];
+		const drops: (Error | undefined)[] = [];
+		const c = new MqttClient(new HostBoard({ log: () => undefined }), {
+			broker: { host: "127.0.0.1", port: via },
+			cleanSession: true,
+			keepAlive: 30,
+			...V5,
+			...options,
+			onConnect: (present) => connects.push(present),
+			onMessage: (m) => got.push(m),
+			onDisconnect: (error) => drops.push(error),
+		});
+		return { client: c, connects, drops };
+	}
+
+	it("publishes QoS 0, 1 and 2 to an MQTT.js v5 subscriber and receives them from it", async () => {
+		const got: PublishPacket[] = [];
+		const { client: lamp, connects } = client({ clientId: "v5-qos", topicAliasMaximum: 4 }, got);
+		const subscribed = lamp.subscribe([{ topic: "v5/in", qos: 2 }]);
+		lamp.start();
+		await waitFor(() => connects.length > 0, { what: "connected at v5" });
+		await subscribed;
+		const observer = await Observer.connect(broker.url, { protocolVersion: 5 });
+		await observer.subscribe("v5/out", 2);
+		for (const qos of [0, 1, 2] as const) await lamp.publish("v5/out", `q${qos}`, { qos });
+		for (const qos of [0, 1, 2] as const) await observer.client.publishAsync("v5/in", `q${qos}`, { qos });
+		await waitFor(() => observer.received.length >= 3 && got.length >= 3, { what: `3 each way (out ${observer.received.length}, in ${got.length})` });
+		expect(observer.received.map((r) => r.payload).sort()).toEqual(["q0", "q1", "q2"]);
+		expect(got.map((m) => `${m.topic} ${decodeUtf8(m.payload)}`).sort()).toEqual(["v5/in q0", "v5/in q1", "v5/in q2"]);
+		lamp.stop();
+		await observer.close();
+	});
+
+	it("sends a repeated topic as its alias: fewer bytes, the same messages", async () => {
+		const topic = "home/office/lamp/telemetry/with/a/long/name";
+		const { client: lamp, connects } = client({ clientId: "v5-alias" }, [], proxy.port);
+		lamp.start();
+		await waitFor(() => connects.length > 0, { what: "connected through the proxy" });
+		const observer = await Observer.connect(broker.url, { protocolVersion: 5 });
+		await observer.subscribe(topic, 0);
+		const before = proxy.counts.toTarget;
+		for (let i = 0; i < 20; i++) await lamp.publish(topic, `r${i}`, { qos: 0 });
+		await waitFor(() => observer.received.length >= 20, { what: `20 readings (${observer.received.length})` });
+		const sent = proxy.counts.toTarget - before;
+		// 20 PUBLISHes with the topic would be over 20 * 43 bytes; with the alias one carries it, 19 are ~9 bytes.
+		expect(sent).toBeLessThan(43 + 20 * 15);
+		expect(observer.received.every((r) => r.topic === topic)).toBe(true);
+		expect(observer.received.map((r) => r.payload)).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`));
+		lamp.stop();
+		await observer.close();
+	});
+
+	it("keeps within mosquitto's Receive Maximum of 2: 30 QoS 1 messages at once, none refused, no disconnect", async () => {
+		const { client: lamp, connects, drops } = client({ clientId: "v5-window", inflightWindow: 16, maxQueued: 50 });
+		lamp.start();
+		await waitFor(() => connects.length > 0, { what: "connected" });
+		const observer = await Observer.connect(broker.url, { protocolVersion: 5 });
+		await observer.subscribe("v5/window", 1);
+		let most = 0;
+		const all = Promise.all(Array.from({ length: 30 }, (_, i) => lamp.publish("v5/window", String(i), { qos: 1 })));
+		const sampler = setInterval(() => (most = Math.max(most, lamp.session.unacknowledged - queuedOf(lamp))), 1);
+		await all;
+		clearInterval(sampler);
+		await waitFor(() => observer.received.length >= 30, { what: `30 delivered (${observer.received.length})` });
+		expect(most).toBeLessThanOrEqual(2);
+		expect(drops).toEqual([]);
+		lamp.stop();
+		await observer.close();
+	});
+
+	it("resumes its session across a reconnection by Session Expiry: the message sent while away arrives", async () => {
+		const got: PublishPacket[] = [];
+		const first = client({ clientId: "v5-resume", cleanSession: false, cleanStart: true, sessionExpiry: 60 }, got);
+		const subscribed = first.client.subscribe([{ topic: "v5/resume", qos: 1 }]);
+		first.client.start();
+		await subscribed;
+		first.client.stop();
+		await letTimePass(200);
+		const observer = await Observer.connect(broker.url, { protocolVersion: 5 });
+		await observer.client.publishAsync("v5/resume", "while away", { qos: 1 });
+		const again = client({ clientId: "v5-resume", cleanSession: false, cleanStart: false, sessionExpiry: 60 }, got);
+		again.client.start();
+		await waitFor(() => got.length > 0, { what: "the queued message" });
+		expect(again.connects).toEqual([true]);
+		expect(decodeUtf8(got[0].payload)).toBe("while away");
+		again.client.stop();
+		await observer.close();
+	});
+
+	it("Will Delay: a client that drops and stays away gets its will published after the delay; one back in time does not", async () => {
+		const observer = await Observer.connect(broker.url, { protocolVersion: 5 });
+		await observer.subscribe("v5/will/+", 1);
+		const will = (name: string) => ({ topic: `v5/will/${name}`, payload: new TextEncoder().encode("dead"), qos: 1 as const, retain: false });
+
+		const back = client({ clientId: "v5-back", cleanSession: false, sessionExpiry: 30, willDelay: 2, will: will("back"), reconnectBase: 100, reconnectCap: 200 }, [], proxy.port);
+		const gone = client({ clientId: "v5-gone", cleanSession: false, sessionExpiry: 30, willDelay: 2, will: will("gone"), reconnectBase: 60_000, reconnectCap: 60_000 }, [], proxy.port);
+		back.client.start();
+		gone.client.start();
+		await waitFor(() => back.connects.length > 0 && gone.connects.length > 0, { what: "both connected" });
+		const cutAt = Date.now();
+		proxy.cut();
+		await waitFor(() => back.connects.length > 1, { what: "the returning client back" });
+		await waitFor(() => observer.received.some((r) => r.topic === "v5/will/gone"), { what: "the will of the client that stayed away", deadline: 6000 });
+		const elapsed = Date.now() - cutAt;
+		expect(elapsed).toBeGreaterThanOrEqual(1900);
+		await letTimePass(1000);
+		expect(observer.received.map((r) => r.topic)).toEqual(["v5/will/gone"]);
+		back.client.stop();
+		gone.client.stop();
+		await observer.close();
+	});
+
+	it("sleepy over MQTT 5: DISCONNECT 0x04 before sleeping keeps the will; it fires only for the node that misses its wake", async () => {
+		const observer = await Observer.connect(broker.url, { protocolVersion: 5 });
+		await observer.subscribe("v5/sleepy/+", 1);
+		// The will waits past the next expected wake (here 1 s of sleep plus a margin: 2 s).
+		const sleeper = (name: string) =>
+			client({ clientId: `v5-sleepy-${name}`, cleanSession: false, sessionExpiry: 30, willDelay: 2, will: { topic: `v5/sleepy/${name}`, payload: new TextEncoder().encode("dead"), qos: 1, retain: false } });
+		const wakes = sleeper("wakes");
+		const dies = sleeper("dies");
+		wakes.client.start();
+		dies.client.start();
+		await waitFor(() => wakes.connects.length > 0 && dies.connects.length > 0, { what: "both awake" });
+		const asleepAt = Date.now();
+		wakes.client.stop(0x04);
+		dies.client.stop(0x04);
+		await letTimePass(1000);
+		const woken = sleeper("wakes");
+		woken.client.start();
+		await waitFor(() => woken.connects.length > 0, { what: "woke in time" });
+		expect(woken.connects).toEqual([true]);
+		await waitFor(() => observer.received.some((r) => r.topic === "v5/sleepy/dies"), { what: "the will of the node that died asleep", deadline: 6000 });
+		expect(Date.now() - asleepAt).toBeGreaterThanOrEqual(1900);
+		await letTimePass(1000);
+		expect(observer.received.map((r) => r.topic)).toEqual(["v5/sleepy/dies"]);
+		woken.client.stop();
+		await observer.close();
+	});
+});
+
+/** Messages queued in the session and not yet sent (they count in `unacknowledged`, not in flight). */
+function queuedOf(client: MqttClient): number {
+	const state = client.session.exportState();
+	return state.queued.length;
+}

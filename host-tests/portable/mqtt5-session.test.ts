@@ -1,0 +1,273 @@
+/**
+ * The session running MQTT 5.0, on a virtual clock against a scripted server: what the
+ * CONNACK's properties oblige the client to (3.2.2.3), topic aliases both ways (3.3.2.3.4),
+ * reason codes as typed results, server DISCONNECT, AUTH refused, Session Expiry and
+ * Will Delay in CONNECT.
+ */
+import { describe, it, check } from "./test-api";
+import { expectProtocolError } from "./errors";
+import { text } from "./bytes";
+import { anyPacketReader5 } from "../../testkit/portable/mqtt5-client-packets";
+import { MqttSession, type SessionEvent, type SessionOptions } from "../../src/mqtt/session";
+import type { ProtocolError } from "../../src/common/errors";
+import { encode5 } from "../../src/mqtt/v5/encode";
+import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, PINGREQ, DISCONNECT } from "../../src/mqtt/packet";
+import { AUTH, type Connect5, type Packet5, type Publish5, type Subscribe5 } from "../../src/mqtt/v5/packet";
+import type { Properties } from "../../src/mqtt/v5/properties";
+
+const base: SessionOptions = { clientId: "lamp", cleanSession: false, keepAlive: 10, protocolVersion: 5 };
+
+function sent(session: MqttSession): Packet5[] {
+	const packets: Packet5[] = [];
+	const reader = anyPacketReader5(1 << 20);
+	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) reader.push(bytes, (p) => packets.push(p));
+	return packets;
+}
+
+function events(session: MqttSession): SessionEvent[] {
+	const out: SessionEvent[] = [];
+	for (let e = session.pollEvent(); e; e = session.pollEvent()) out.push(e);
+	return out;
+}
+
+function connack(properties: Properties = {}, sessionPresent = false, reasonCode = 0): Uint8Array {
+	return encode5({ type: CONNACK, sessionPresent, reasonCode, properties });
+}
+
+function online(options: Partial<SessionOptions> = {}, properties: Properties = {}, now = 0): MqttSession {
+	const session = new MqttSession({ ...base, ...options });
+	session.open(now);
+	session.received(connack(properties), now);
+	sent(session);
+	events(session);
+	return session;
+}
+
+function closeError(session: MqttSession): ProtocolError | undefined {
+	const close = events(session).find((e) => e.type === "close");
+	if (!close || close.type !== "close") throw new Error("expected a close event");
+	return close.error;
+}
+
+const publish = (packet: Packet5 | undefined): Publish5 => {
+	if (packet?.type !== PUBLISH) throw new Error(`expected PUBLISH, got ${packet?.type}`);
+	return packet;
+};
+
+describe("MQTT 5 session: CONNECT", () => {
+	it("sends protocol version 5 with Session Expiry, Receive Maximum, Maximum Packet Size and the will's delay", () => {
+		const session = new MqttSession({ ...base, sessionExpiry: 600, willDelay: 330, maxPacketSize: 4096, maxAwaitingRelease: 8, will: { topic: "s", payload: text("dead"), qos: 1, retain: true } });
+		session.open(0);
+		const [connect] = sent(session) as Connect5[];
+		check(connect.type).toBe(CONNECT);
+		check(connect.cleanStart).toBe(false);
+		check(connect.properties).toEqual({ sessionExpiryInterval: 600, receiveMaximum: 8, maximumPacketSize: 4096 });
+		check(connect.will?.properties).toEqual({ willDelayInterval: 330 });
+	});
+	it("a clean session by default expires at once (no Session Expiry property) and starts clean", () => {
+		const session = new MqttSession({ ...base, cleanSession: true });
+		session.open(0);
+		const [connect] = sent(session) as Connect5[];
+		check(connect.cleanStart).toBe(true);
+		check(connect.properties.sessionExpiryInterval).toBe(undefined);
+	});
+	it("keeps an Assigned Client Identifier for the next CONNECT (session resumption)", () => {
+		const session = new MqttSession({ ...base, clientId: "" });
+		session.open(0);
+		check((sent(session)[0] as Connect5).clientId).toBe("");
+		session.received(connack({ assignedClientIdentifier: "auto-7" }), 1);
+		session.closed();
+		session.open(2);
+		check((sent(session)[0] as Connect5).clientId).toBe("auto-7");
+	});
+	it("a refused CONNACK is CONNECTION_REFUSED with the reason code and Reason String in detail", () => {
+		const session = new MqttSession(base);
+		session.open(0);
+		session.received(connack({ reasonString: "banned here" }, false, 0x8a), 1);
+		const error = closeError(session);
+		check(error?.code).toBe("CONNECTION_REFUSED");
+		check(error?.detail).toBe("0x8a banned: banned here");
+	});
+});
+
+describe("MQTT 5 session: CONNACK limits", () => {
+	it("never has more QoS 1 messages in flight than the server's Receive Maximum", () => {
+		const session = online({ inflightWindow: 16 }, { receiveMaximum: 2 });
+		for (let i = 0; i < 5; i++) session.publish("t", text(`${i}`), 1, false, 1);
+		const first = sent(session).map((p) => publish(p).packetId);
+		check(first).toEqual([1, 2]);
+		session.received(encode5({ type: PUBACK, packetId: 1, reasonCode: 0, properties: {} }), 2);
+		check(sent(session).map((p) => publish(p).packetId)).toEqual([3]);
+	});
+	it("holds new messages until CONNACK says the Receive Maximum", () => {
+		const session = new MqttSession(base);
+		for (let i = 0; i < 3; i++) session.publish("t", text(`${i}`), 1, false, 0);
+		session.open(0);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		session.received(connack({ receiveMaximum: 1 }), 1);
+		check(sent(session).length).toBe(1);
+	});
+	it("refuses a PUBLISH over the server's Maximum Packet Size with PACKET_TOO_LARGE, and sends nothing", () => {
+		const session = online({}, { maximumPacketSize: 20 });
+		expectProtocolError(() => session.publish("t", new Uint8Array(30), 0, false, 1), "PACKET_TOO_LARGE");
+		check(sent(session)).toHaveLength(0);
+		session.publish("t", new Uint8Array(5), 0, false, 1);
+		check(sent(session)).toHaveLength(1);
+	});
+	it("lowers QoS to the server's Maximum QoS and refuses retain when Retain Available is 0", () => {
+		const session = online({}, { maximumQoS: 0, retainAvailable: 0 });
+		session.publish("t", text("x"), 1, false, 1);
+		check(publish(sent(session)[0]).qos).toBe(0);
+		expectProtocolError(() => session.publish("t", text("x"), 0, true, 1), "PROTOCOL_VIOLATION");
+	});
+	it("refuses wildcard and shared subscriptions locally when the server does not offer them", () => {
+		const session = online({}, { wildcardSubscriptionAvailable: 0, sharedSubscriptionAvailable: 0 });
+		expectProtocolError(() => session.subscribe([{ topic: "a/+", qos: 0 }], 1), "SUBSCRIPTION_REFUSED");
+		expectProtocolError(() => session.subscribe([{ topic: "$share/g/a", qos: 0 }], 1), "SUBSCRIPTION_REFUSED");
+		check(sent(session)).toHaveLength(0);
+	});
+	it("uses the Server Keep Alive instead of its own", () => {
+		const session = online({ keepAlive: 60 }, { serverKeepAlive: 5 });
+		session.tick(4000);
+		check(sent(session).map((p) => p.type)).toEqual([]);
+		session.tick(5000);
+		check(sent(session).map((p) => p.type)).toEqual([PINGREQ]);
+	});
+});
+
+describe("MQTT 5 session: topic aliases", () => {
+	it("sends a repeated QoS 0 topic as its alias alone, within the server's Topic Alias Maximum", () => {
+		const session = online({}, { topicAliasMaximum: 1 });
+		session.publish("home/office/lamp/state", text("on"), 0, false, 1);
+		session.publish("home/office/lamp/state", text("off"), 0, false, 2);
+		session.publish("other", text("x"), 0, false, 3);
+		const [a, b, c] = sent(session).map(publish);
+		check([a.topic, a.properties.topicAlias]).toEqual(["home/office/lamp/state", 1]);
+		check([b.topic, b.properties.topicAlias]).toEqual(["", 1]);
+		check([c.topic, c.properties.topicAlias]).toEqual(["other", undefined]);
+	});
+	it("uses no alias when the server allows none, and none survives a reconnection", () => {
+		const session = online({}, {});
+		session.publish("t", text("1"), 0, false, 1);
+		session.publish("t", text("2"), 0, false, 1);
+		check(sent(session).map((p) => publish(p).properties.topicAlias)).toEqual([undefined, undefined]);
+		const aliased = online({}, { topicAliasMaximum: 4 });
+		aliased.publish("t", text("1"), 0, false, 1);
+		sent(aliased);
+		aliased.closed();
+		aliased.open(2);
+		aliased.received(connack({ topicAliasMaximum: 4 }), 2);
+		sent(aliased);
+		aliased.publish("t", text("2"), 0, false, 3);
+		check(publish(sent(aliased)[0]).topic).toBe("t");
+	});
+	it("resolves the server's aliases up to the maximum we announced, and closes on one past it (0x82)", () => {
+		const session = online({ topicAliasMaximum: 2 });
+		session.received(encode5({ type: PUBLISH, topic: "in", payload: text("1"), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } }), 1);
+		session.received(encode5({ type: PUBLISH, topic: "", payload: text("2"), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } }), 2);
+		const messages = events(session).map((e) => (e.type === "message" ? e.packet.topic : e.type));
+		check(messages).toEqual(["in", "in"]);
+		session.received(encode5({ type: PUBLISH, topic: "x", payload: text("3"), qos: 0, retain: false, dup: false, properties: { topicAlias: 3 } }), 3);
+		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
+		check(sent(session)).toEqual([{ type: DISCONNECT, reasonCode: 0x82, properties: {} }]);
+	});
+	it("announces no Topic Alias Maximum by default, so any server alias is refused", () => {
+		const session = online();
+		session.received(encode5({ type: PUBLISH, topic: "in", payload: text("1"), qos: 0, retain: false, dup: false, properties: { topicAlias: 1 } }), 1);
+		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
+	});
+});
+
+describe("MQTT 5 session: reason codes", () => {
+	it("a PUBACK with a failure reason completes that message's callback with PUBLISH_REFUSED, code and Reason String in detail", () => {
+		const session = online();
+		const results: (ProtocolError | undefined)[] = [];
+		session.publish("t", text("x"), 1, false, 1, (error) => results.push(error));
+		const id = publish(sent(session)[0]).packetId as number;
+		session.received(encode5({ type: PUBACK, packetId: id, reasonCode: 0x87, properties: { reasonString: "acl" } }), 2);
+		check(results).toHaveLength(1);
+		check(results[0]?.code).toBe("PUBLISH_REFUSED");
+		check(results[0]?.detail).toBe("0x87 not authorized: acl");
+		check(session.unacknowledged).toBe(0);
+	});
+	it("a PUBREC with a failure reason ends the QoS 2 flow: no PUBREL", () => {
+		const session = online();
+		const results: (ProtocolError | undefined)[] = [];
+		session.publish("t", text("x"), 2, false, 1, (error) => results.push(error));
+		const id = publish(sent(session)[0]).packetId as number;
+		session.received(encode5({ type: PUBREC, packetId: id, reasonCode: 0x97, properties: {} }), 2);
+		check(sent(session)).toHaveLength(0);
+		check(results[0]?.code).toBe("PUBLISH_REFUSED");
+	});
+	it("0x10 no matching subscribers is a success", () => {
+		const session = online();
+		const results: (ProtocolError | undefined)[] = [];
+		session.publish("t", text("x"), 1, false, 1, (error) => results.push(error));
+		session.received(encode5({ type: PUBACK, packetId: 1, reasonCode: 0x10, properties: {} }), 2);
+		check(results).toEqual([undefined]);
+	});
+	it("QoS 2 both ways completes with PUBREL and PUBCOMP", () => {
+		const session = online();
+		session.publish("t", text("x"), 2, false, 1);
+		sent(session);
+		session.received(encode5({ type: PUBREC, packetId: 1, reasonCode: 0, properties: {} }), 2);
+		check(sent(session).map((p) => p.type)).toEqual([PUBREL]);
+		session.received(encode5({ type: PUBCOMP, packetId: 1, reasonCode: 0, properties: {} }), 3);
+		check(session.idle).toBe(true);
+	});
+	it("a SUBACK failure reason refuses that subscription; subscription options go on the wire and again on resubscription", () => {
+		const session = online();
+		let error: ProtocolError | undefined;
+		session.subscribe([{ topic: "lamp", qos: 1, noLocal: true, retainHandling: 1 }, { topic: "no", qos: 0 }], 1, (e) => (error = e));
+		const [subscribe] = sent(session) as Subscribe5[];
+		check(subscribe.type).toBe(SUBSCRIBE);
+		check(subscribe.subscriptions[0]).toEqual({ topic: "lamp", qos: 1, noLocal: true, retainAsPublished: false, retainHandling: 1 });
+		session.received(encode5({ type: SUBACK, packetId: subscribe.packetId, properties: {}, reasonCodes: [1, 0x87] }), 2);
+		check(error?.code).toBe("SUBSCRIPTION_REFUSED");
+		session.closed();
+		session.open(3);
+		session.received(connack({}, false), 3);
+		const again = sent(session).filter((p) => p.type === SUBSCRIBE) as Subscribe5[];
+		check(again[0].subscriptions).toEqual([{ topic: "lamp", qos: 1, noLocal: true, retainAsPublished: false, retainHandling: 1 }]);
+	});
+	it("UNSUBSCRIBE goes at version 5", () => {
+		const session = online();
+		session.unsubscribe(["lamp"], 1);
+		check(sent(session)[0].type).toBe(UNSUBSCRIBE);
+	});
+});
+
+describe("MQTT 5 session: DISCONNECT and AUTH", () => {
+	it("a server DISCONNECT is a typed event, then a close with DISCONNECTED", () => {
+		const session = online();
+		session.received(encode5({ type: DISCONNECT, reasonCode: 0x8b, properties: { reasonString: "maintenance", serverReference: "other:1883" } }), 1);
+		const all = events(session);
+		check(all[0]).toEqual({ type: "disconnected", reasonCode: 0x8b, reasonString: "maintenance", serverReference: "other:1883" });
+		check(all[1].type === "close" && all[1].error?.code).toBe("DISCONNECTED");
+		check(all[1].type === "close" && all[1].error?.detail).toBe("0x8b server shutting down: maintenance");
+		check(sent(session)).toHaveLength(0);
+	});
+	it("refuses AUTH with DISCONNECT 0x8c bad authentication method and a typed error", () => {
+		const session = online();
+		session.received(encode5({ type: AUTH, reasonCode: 0x18, properties: { authenticationMethod: "SCRAM" } }), 1);
+		check(sent(session)).toEqual([{ type: DISCONNECT, reasonCode: 0x8c, properties: {} }]);
+		const error = closeError(session);
+		check(error?.code).toBe("DISCONNECTED");
+		check(error?.detail).toBe("0x8c bad authentication method");
+	});
+	it("disconnects with a reason and a new Session Expiry: 0x04 keeps the will for its delay", () => {
+		const session = online({ sessionExpiry: 60 });
+		session.disconnect(1, 0x04, 900);
+		check(sent(session)).toEqual([{ type: DISCONNECT, reasonCode: 0x04, properties: { sessionExpiryInterval: 900 } }]);
+	});
+	it("refuses to extend a session that expires at once (3.14.2.2.2)", () => {
+		const session = online({ cleanSession: true });
+		expectProtocolError(() => session.disconnect(1, 0, 60), "PROTOCOL_VIOLATION");
+	});
+	it("answers a malformed packet with DISCONNECT 0x81", () => {
+		const session = online();
+		session.received(Uint8Array.of(0x40, 0x03, 0x00, 0x01, 0x92), 1);
+		check(closeError(session)?.code).toBe("MALFORMED_PACKET");
+		check(sent(session)).toEqual([{ type: DISCONNECT, reasonCode: 0x81, properties: {} }]);
+	});
+});
