@@ -66,6 +66,7 @@ const BAD_VALUES: Readonly<Record<string, { readonly base: RawConfig; readonly v
 	reconnectCap: { base: { ...MQTT, reconnectBase: 5000 }, values: [4999, 86_400_001] },
 	maxPacketSize: { base: MQTT, values: [127, 268_435_461] },
 	inflightWindow: { base: MQTT, values: [0, 65_536] },
+	mqttVersion: { base: MQTT, values: ["4", "3.1", 5.1] },
 	gateway: { base: MQTTSN, values: ["tcp://127.0.0.1", "udp://host:70000", 1] },
 	gatewaySearch: { base: MQTTSN, values: ["udp://gateway.local", "broadcast"] },
 	searchRadius: { base: MQTTSN, values: [-1, 256] },

@@ -139,7 +139,7 @@ describe("images with fewer protocols (manifest_tls.json: core + MQTT + TLS)", (
 	for (const platform of ["esp", "esp32", "lin"]) {
 		it(`${platform}: maps no MQTT-SN or CoAP module config does not need, nor their adapters`, () => {
 			const names = [...projectModules(tls, platform).keys()];
-			const protocol = (n: string) => n.startsWith("mqttsn/") || n.startsWith("coap/") || (n.startsWith("app/adapters/") && n !== "app/adapters/mqtt");
+			const protocol = (n: string) => n.startsWith("mqttsn/") || n.startsWith("coap/") || (n.startsWith("app/adapters/") && n !== "app/adapters/mqtt" && n !== "app/adapters/mqtt-retained");
 			expect(names.filter((n) => protocol(n) && !configNeeds(n))).toEqual([]);
 			expect(names).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt", "app/uplinks/table"]));
 			expect(projectModules(full, platform).get("app/uplinks/table")).toBe("src/app/uplinks/table.ts");

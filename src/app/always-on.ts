@@ -11,6 +11,7 @@ import { Dht22 } from "../drivers/dht22/sensor";
 import type { Lamp } from "../drivers/lamp";
 import type { FirmwareConfig } from "./config";
 import { LampApp, type RunningApp } from "./lamp-app";
+import { openRetainedSession } from "./retained-session";
 import { PeriodicTelemetry } from "./telemetry";
 import { openUplink, type Uplink, type UplinkTable } from "./uplink";
 
@@ -22,12 +23,22 @@ export interface RunningDevice extends RunningApp {
 export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningDevice {
 	const { device } = config;
 	const app: LampApp = new LampApp(board, lamp, () => uplink);
-	const uplink = openUplink(table, board, config, {
-		online: () => app.online(),
-		command: (payload) => app.command(payload),
-		lampOn: () => lamp.on,
-		report: app.reportError,
-	});
+	const power = board.power;
+	// A persistent session survives a reset in the board's retained memory (retained-session.ts).
+	const retained = power ? () => openRetainedSession(board, power, config, () => lamp.on) : undefined;
+	const uplink = openUplink(
+		table,
+		board,
+		config,
+		{
+			online: () => app.online(),
+			command: (payload) => app.command(payload),
+			lampOn: () => lamp.on,
+			report: app.reportError,
+		},
+		undefined,
+		retained,
+	);
 	uplink.start();
 	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, random: boardRandom(board) });
 	const telemetry = sensor ? new PeriodicTelemetry(board, sensor, (json) => uplink.publishReading(json), device.readingInterval) : undefined;

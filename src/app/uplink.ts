@@ -32,6 +32,18 @@ export interface WakeContext {
 	readonly bootCount: number;
 }
 
+/**
+ * Retained memory an always-on uplink may keep its session in across a restart
+ * (retained-session.ts). Written when the session changes, at most once per burst.
+ */
+export interface RetainedSession {
+	/** What the last run kept for this protocol; undefined when nothing usable is there (first boot, power cut, a torn or foreign record). */
+	readonly state: Uint8Array | undefined;
+	/** The most bytes a session may take: a larger one is not kept. */
+	readonly room: number;
+	save(session: Uint8Array): void;
+}
+
 export interface Uplink {
 	/** Starts the exchange with the broker, gateway or collector. */
 	start(): void;
@@ -60,8 +72,11 @@ export interface Uplink {
 	readonly reconnectAttempt: number;
 }
 
-/** `wake`: present in a sleepy wake, absent for an always-on device. */
-export type UplinkFactory<C extends FirmwareConfig> = (board: Board, config: C, events: UplinkEvents, wake?: WakeContext) => Uplink;
+/**
+ * `wake`: present in a sleepy wake, absent for an always-on device. `retained`: an
+ * always-on device's retained memory, opened by the uplink only if it keeps a session.
+ */
+export type UplinkFactory<C extends FirmwareConfig> = (board: Board, config: C, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession) => Uplink;
 
 /**
  * The protocols an image includes (uplinks/table.ts, or another table the manifest maps
@@ -78,15 +93,15 @@ export function checkIncluded(table: UplinkTable, config: FirmwareConfig): void 
 	if (table[config.protocol] === undefined) throw new ConfigError("protocol", `one of the protocols this image includes: ${included(table)}`);
 }
 
-export function openUplink(table: UplinkTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext): Uplink {
+export function openUplink(table: UplinkTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
 	checkIncluded(table, config);
 	switch (config.protocol) {
 		case "mqtt":
-			return (table.mqtt as UplinkFactory<MqttFirmwareConfig>)(board, config, events, wake);
+			return (table.mqtt as UplinkFactory<MqttFirmwareConfig>)(board, config, events, wake, retained);
 		case "mqttsn":
-			return (table.mqttsn as UplinkFactory<MqttSnFirmwareConfig>)(board, config, events, wake);
+			return (table.mqttsn as UplinkFactory<MqttSnFirmwareConfig>)(board, config, events, wake, retained);
 		case "coap":
-			return (table.coap as UplinkFactory<CoapFirmwareConfig>)(board, config, events, wake);
+			return (table.coap as UplinkFactory<CoapFirmwareConfig>)(board, config, events, wake, retained);
 	}
 }
 

@@ -30,6 +30,8 @@ export interface MqttClientOptions extends SessionOptions, ReconnectOptions {
 	onMessage?(message: PublishPacket): void;
 	/** A connection ended; `error` says why, unless the client was stopped. */
 	onDisconnect?(error?: Error): void;
+	/** After each service pass (a burst sent, a read handled): the moment to persist `exportState`, once per burst. */
+	onServiced?(): void;
 }
 
 export interface PublishOptions {
@@ -165,6 +167,7 @@ export class MqttClient extends StreamDriver<MqttSession> {
 					break;
 			}
 		}
+		this.#options.onServiced?.();
 	}
 
 	protected disconnected(error?: Error): void {

@@ -31,6 +31,15 @@ export interface SessionOptions {
 	readonly maxAwaitingRelease?: number;
 	/** How long to wait for CONNACK, in ms (default 10 s). */
 	readonly connectTimeout?: number;
+	/**
+	 * A persistent session (cleanSession false) with no saved state (first boot, state lost
+	 * with the power): until a CONNACK accepts one, CONNECT asks CleanSession 1, then 0.
+	 * The broker's old session holds packet ids this client no longer knows; continuing it
+	 * (MQTT-3.1.2-4) with ids from 1 again would reuse ids the broker still has in flight,
+	 * and it may drop a new QoS 2 message as a duplicate (MQTT-2.3.1-2). A clean start
+	 * discards that state (MQTT-3.1.2-6) and the session is persistent from then on.
+	 */
+	readonly discardStaleSession?: boolean;
 	/** State saved by `exportState` (for instance across deep sleep). */
 	readonly state?: SessionState;
 	readonly random?: () => number;

@@ -64,9 +64,12 @@ export class MqttSession implements StreamSession {
 	#status: SessionStatus = "offline";
 	#openedAt = 0;
 	#nextPacketId = 1;
+	/** CleanSession of the next CONNECT (connect-options.ts discardStaleSession). */
+	#clean: boolean;
 
 	constructor(options: SessionOptions) {
 		this.#options = options;
+		this.#clean = options.cleanSession || options.discardStaleSession === true;
 		this.#keepAlive = new KeepAlive(options.keepAlive);
 		this.#maxPacketSize = options.maxPacketSize ?? 8192;
 		if (options.protocolVersion === 5) {
@@ -123,13 +126,15 @@ export class MqttSession implements StreamSession {
 		const options = this.#options;
 		const out = this.#out;
 		const v5 = this.#v5;
+		// 3.1.1: CleanSession 1 until a stale session is known discarded (discardStaleSession).
+		const clean = v5 ? v5.cleanStart : this.#clean;
 		out.push(
 			v5
 				? v5.connect(this.clientId, options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP, this.#maxPacketSize)
 				: encode({
 						type: CONNECT,
 						clientId: this.clientId,
-						cleanSession: options.cleanSession,
+						cleanSession: clean,
 						keepAlive: options.keepAlive,
 						will: options.will,
 						username: options.username,
@@ -137,7 +142,6 @@ export class MqttSession implements StreamSession {
 					}),
 		);
 		// A clean session discards the broker's QoS 2 state for us too (3.1.2-6).
-		const clean = v5 ? v5.cleanStart : options.cleanSession;
 		if (clean) this.#awaitingRelease = undefined;
 		this.#flows?.resend(out, clean);
 		this.#subscriptions.resend(out, clean, v5);
@@ -418,8 +422,10 @@ export class MqttSession implements StreamSession {
 		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
 		// The server MUST answer a clean-session CONNECT with session present 0 (3.2.2-1):
 		// trusting a 1 would stop the resubscription and leave the lamp deaf.
-		if (sessionPresent && (this.#v5 ? this.#v5.cleanStart : this.#options.cleanSession)) throw violation("session present for a clean session");
+		if (sessionPresent && (this.#v5 ? this.#v5.cleanStart : this.#clean)) throw violation("session present for a clean session");
 		this.#status = "online";
+		// The stale session is gone: from now on the session is kept (discardStaleSession).
+		this.#clean = this.#options.cleanSession;
 		if (!sessionPresent) {
 			// The broker holds no QoS 2 delivery to us either: every id it sends from now on is
 			// a new message, and a remembered one must not suppress it (4.3.3).

@@ -8,7 +8,7 @@
  */
 import type { Board, Power } from "../common/board";
 import { ProtocolError } from "../common/errors";
-import { EMPTY_STATE, encodeRetained, type RetainedState, type SessionProtocol } from "./retained";
+import { EMPTY_STATE, RECORD_OVERHEAD, encodeRetained, type RetainedState, type SessionProtocol } from "./retained";
 import { readSlots, slotCapacity, writeSlot, type Slot } from "./retained-slots";
 import { radioAfter, sleepLeg, type SleepLeg } from "./sleep-chain";
 
@@ -58,6 +58,11 @@ export class RetainedStore {
 	/** The protocol session this wake resumes, or undefined to start afresh. */
 	get session(): Uint8Array | undefined {
 		return this.state.protocol === this.#protocol ? this.state.session : undefined;
+	}
+
+	/** The most session bytes a record keeps on this board (save drops a larger session). */
+	get sessionRoom(): number {
+		return slotCapacity(this.#power.retainedCapacity) - RECORD_OVERHEAD;
 	}
 
 	/** Board time of the last DHT22 start signal before this wake, if known (negative: before it began). */

@@ -21,6 +21,8 @@ const MAGIC_1 = 0x4e; // "N"
 const HEADER = 5;
 const FIXED_BODY = 4 + 4 + 2 + 8 + 8 + 2 + 1 + 1 + 4 + 4 + 2;
 const CHECKSUM = 4;
+/** A record's bytes besides its session. */
+export const RECORD_OVERHEAD = HEADER + FIXED_BODY + CHECKSUM;
 
 export type SessionProtocol = "none" | "mqtt" | "mqttsn" | "coap";
 const PROTOCOL_CODES: readonly SessionProtocol[] = ["none", "mqtt", "mqttsn", "coap"];

@@ -2,11 +2,13 @@
  * Just enough of an MQTT 3.1.1 broker to run wake cycles on a FakeBoard: persistent
  * sessions that keep subscriptions and queue QoS 1 messages while their client is
  * away, exact-match routing, PUBACK for QoS 1, retained messages. It records every
- * packet each client sent so a test can say what a wake cost.
+ * packet each client sent so a test can say what a wake cost. QoS 2 from the client is
+ * received as a strict broker does (4.3.3): the id is kept until PUBREL, in the session,
+ * and a PUBLISH that reuses it with DUP 0 is dropped as a duplicate and counted a violation.
  */
 import { anyPacketReader } from "./mqtt-client-packets";
 import { encode } from "../../src/mqtt/encode";
-import { CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBLISH, SUBACK, SUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
+import { CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
 import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";
 import type { FakeBoard, FakeStream } from "./fake-board";
 
@@ -22,6 +24,8 @@ interface Message {
 interface Session {
 	readonly subscriptions: Map<string, QoS>;
 	readonly queue: Message[];
+	/** Incoming QoS 2 packet ids whose PUBREL has not come. */
+	readonly awaitingRelease: Set<number>;
 	stream?: FakeStream;
 	nextId: number;
 }
@@ -31,11 +35,17 @@ export class MiniBroker {
 	readonly retained = new Map<string, string>();
 	/** Every PUBLISH routed, in order: topic and payload as text. */
 	readonly published: { topic: string; payload: string; dup: boolean }[] = [];
+	/** Every PUBLISH received, duplicates and all, with its QoS and packet id. */
+	readonly publishes: { topic: string; payload: string; qos: QoS; dup: boolean; packetId?: number }[] = [];
+	/** What the client did that a strict broker refuses (a reused QoS 2 id with DUP 0). */
+	readonly violations: string[] = [];
+	/** PUBCOMPs come this many ms late (Infinity: never). */
+	holdCompletes = 0;
 	/** Packets received per connection, by type number. */
 	readonly received: Packet[][] = [];
 	/** Publications to these topics are acknowledged and then lost. */
 	readonly swallow = new Set<string>();
-	/** PUBACKs for publications to these topics come this many ms late (Infinity: never). */
+	/** PUBACKs (PUBRECs at QoS 2) for publications to these topics come this many ms late (Infinity: never). */
 	readonly holdAcks = new Map<string, number>();
 	/** SUBSCRIBEs to these filters are refused (SUBACK 0x80) this many more times. */
 	readonly refuse = new Map<string, number>();
@@ -70,7 +80,7 @@ export class MiniBroker {
 			case CONNECT: {
 				let session = this.sessions.get(packet.clientId);
 				const present = session !== undefined && !packet.cleanSession;
-				if (!present) this.sessions.set(packet.clientId, (session = { subscriptions: new Map(), queue: [], nextId: 1 }));
+				if (!present) this.sessions.set(packet.clientId, (session = { subscriptions: new Map(), queue: [], awaitingRelease: new Set(), nextId: 1 }));
 				const s = session as Session;
 				s.stream = stream;
 				this.#send(stream, encode({ type: CONNACK, sessionPresent: present, returnCode: 0 }));
@@ -88,11 +98,27 @@ export class MiniBroker {
 				return current;
 			}
 			case PUBLISH:
+				this.publishes.push({ topic: packet.topic, payload: decodeUtf8(packet.payload), qos: packet.qos, dup: packet.dup, packetId: packet.packetId });
+				if (packet.qos === 2 && packet.packetId !== undefined && current) {
+					const id = packet.packetId;
+					const known = current.awaitingRelease.has(id);
+					if (known && !packet.dup) this.violations.push(`duplicate QoS 2 message id ${id} found with DUP 0`);
+					current.awaitingRelease.add(id);
+					this.#acknowledge(stream, packet.topic, id, PUBREC);
+					if (known) return current;
+				}
 				if (packet.qos === 1 && packet.packetId !== undefined) this.#acknowledge(stream, packet.topic, packet.packetId);
 				this.published.push({ topic: packet.topic, payload: decodeUtf8(packet.payload), dup: packet.dup });
 				if (packet.retain) this.retained.set(packet.topic, decodeUtf8(packet.payload));
 				if (!this.swallow.has(packet.topic)) this.#route({ topic: packet.topic, payload: packet.payload.slice(), qos: packet.qos });
 				return current;
+			case PUBREL: {
+				current?.awaitingRelease.delete(packet.packetId);
+				const complete = () => this.#send(stream, encode({ type: PUBCOMP, packetId: packet.packetId }));
+				if (this.holdCompletes === 0) complete();
+				else if (this.holdCompletes !== Infinity) this.#board?.setTimer(complete, this.holdCompletes);
+				return current;
+			}
 			case PINGREQ:
 				this.#send(stream, encode({ type: PINGRESP }));
 				return current;
@@ -105,10 +131,10 @@ export class MiniBroker {
 		}
 	}
 
-	#acknowledge(stream: FakeStream, topic: string, packetId: number): void {
+	#acknowledge(stream: FakeStream, topic: string, packetId: number, type: typeof PUBACK | typeof PUBREC = PUBACK): void {
 		const hold = this.holdAcks.get(topic) ?? 0;
 		if (hold === Infinity) return;
-		const ack = () => this.#send(stream, encode({ type: PUBACK, packetId }));
+		const ack = () => this.#send(stream, encode({ type, packetId }));
 		if (hold > 0) this.#board?.setTimer(ack, hold);
 		else ack();
 	}

@@ -11,6 +11,16 @@
  * queued (4.6: ordered delivery is not promised across topics, but brokers deliver a
  * session's queue on connect before the new publications it then routes), so the marker
  * coming back means the queue is empty.
+ *
+ * Always-on with cleanSession false keeps its session in retained memory too
+ * (mqtt-retained.ts), so a restart resumes it. With no usable saved state (first boot,
+ * power cut, a record that fails its check) it connects once with CleanSession 1: the
+ * broker's old session has packet ids this client no longer knows, and continuing it
+ * would reuse them (MQTT-3.1.2-4/-6, MQTT-2.3.1-2; see discardStaleSession in
+ * mqtt/connect-options.ts). The subscriptions are then made anew. That first session
+ * lasts as long as its connection; the next connection (CleanSession 0) is persistent.
+ * A sleepy wake does not do this: its first session must outlive the wake's DISCONNECT
+ * so commands wait for the next wake, which a clean session would not.
  */
 import type { Board } from "../../common/board";
 import { boardRandom } from "../../common/random";
@@ -21,22 +31,27 @@ import { decodeSessionState, encodeSessionState } from "../../mqtt/state";
 import type { MqttFirmwareConfig } from "../config";
 import { sleepyVocabulary } from "../retained-vocabulary";
 import { keepSubscribed } from "../subscription";
-import { printable, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
+import { printable, type RetainedSession, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
+import { keepSession } from "./mqtt-retained";
 
 /** The topic only this device subscribes to, where its wake markers come back. */
 export function markerTopic(clientId: string): string {
 	return `lampnode/${clientId}/wake`;
 }
 
-export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext): Uplink {
+export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
 	const { mqtt, lamp: settings } = config;
 	const broker = `${mqtt.broker.tls ? "mqtts" : "mqtt"}://${mqtt.broker.host}:${mqtt.broker.port}`;
 	const marker = wake ? markerTopic(mqtt.clientId) : undefined;
 	// Retained compactly: configured topics by index, the firmware's own payloads in binary.
 	const vocabulary = sleepyVocabulary(config, marker ? [marker] : []);
+	// Always-on with a persistent session: kept in the board's retained memory, where it has one.
+	const keeps = !wake && !mqtt.cleanSession;
+	const memory = keeps ? retained?.() : undefined;
+	const saved = wake ? wake.state : memory?.state;
 	let state: SessionState | undefined;
 	try {
-		state = wake?.state && wake.state.length > 0 ? decodeSessionState(wake.state, vocabulary) : undefined;
+		state = saved && saved.length > 0 ? decodeSessionState(saved, vocabulary) : undefined;
 	} catch (error) {
 		events.report(error as Error);
 	}
@@ -47,7 +62,10 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	const asleep5 = wake && mqtt.protocolVersion === 5 ? sleepyWill5(config.device) : undefined;
 	const client: MqttClient = new MqttClient(board, {
 		...clientOptions(config, board),
-		...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt, state } : {}),
+		...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt } : {}),
+		state,
+		discardStaleSession: keeps && state === undefined,
+		onServiced: memory ? keepSession(() => client, memory, state !== undefined, vocabulary, events.report) : undefined,
 		...asleep5,
 		onConnect(sessionPresent) {
 			board.log("connected", { broker, clientId: client.clientId, sessionPresent });
