@@ -1,15 +1,16 @@
 /**
- * A growing byte writer and a bounds-checked reader for the retained records' own
- * formats (the session states of mqtt/state.ts, mqttsn/state.ts, the CoAP sequence).
- * Integers are big-endian; strings UTF-8 behind a one-byte length (retained topics and
- * payloads are short: RTC memory is counted in hundreds of bytes).
+ * The retained records' own formats (the session states of mqtt/state.ts, mqttsn/state.ts,
+ * the CoAP sequence) over common/bytes.ts: a writer that grows, since a record's size is
+ * known only once written, and a reader that adds the records' framing. Strings are UTF-8
+ * behind a one-byte length (retained topics and payloads are short: RTC memory is counted
+ * in hundreds of bytes), blocks behind two, lists behind a one-byte count.
  */
+import { ByteReader, ByteWriter } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
-import { readUtf8, utf8Length, writeUtf8 } from "../common/utf8";
+import { utf8Length } from "../common/utf8";
 
 export class RecordWriter {
-	#bytes = new Uint8Array(64);
-	#length = 0;
+	#out = new ByteWriter(new Uint8Array(64));
 	readonly #what: string;
 
 	/** `what` names the record in errors ("MQTT session state"). */
@@ -18,16 +19,13 @@ export class RecordWriter {
 	}
 
 	byte(value: number): void {
-		this.#reserve(1);
-		this.#bytes[this.#length++] = value;
+		this.#room(1).byte(value);
 	}
 	u16(value: number): void {
-		this.byte((value >> 8) & 0xff);
-		this.byte(value & 0xff);
+		this.#room(2).u16(value);
 	}
 	u32(value: number): void {
-		this.u16((value >>> 16) & 0xffff);
-		this.u16(value & 0xffff);
+		this.#room(4).u32(value);
 	}
 	/** A count of at most 255 items. */
 	count(value: number): void {
@@ -35,9 +33,7 @@ export class RecordWriter {
 		this.byte(value);
 	}
 	bytes(value: Uint8Array): void {
-		this.#reserve(value.length);
-		this.#bytes.set(value, this.#length);
-		this.#length += value.length;
+		this.#room(value.length).bytes(value);
 	}
 	/** Bytes behind a 16-bit length. */
 	block(value: Uint8Array): void {
@@ -50,63 +46,35 @@ export class RecordWriter {
 		const length = utf8Length(value);
 		if (length < 0 || length > 0xff) throw new ProtocolError("MALFORMED_PACKET", `${this.#what}: a string of ${length} bytes cannot be stored`);
 		this.byte(length);
-		this.#reserve(length);
-		this.#length = writeUtf8(value, this.#bytes, this.#length);
+		this.#room(length).utf8(value);
 	}
 	finish(): Uint8Array {
-		return this.#bytes.slice(0, this.#length);
+		return this.#out.target.slice(0, this.#out.offset);
 	}
-	#reserve(extra: number): void {
-		if (this.#length + extra <= this.#bytes.length) return;
-		const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + extra));
-		grown.set(this.#bytes.subarray(0, this.#length));
-		this.#bytes = grown;
+	/** The writer, over a buffer with `extra` bytes free (doubled when it runs out). */
+	#room(extra: number): ByteWriter {
+		const out = this.#out;
+		const needed = out.offset + extra;
+		if (needed <= out.target.length) return out;
+		const grown = new Uint8Array(Math.max(out.target.length * 2, needed));
+		grown.set(out.target.subarray(0, out.offset));
+		return (this.#out = new ByteWriter(grown, out.offset));
 	}
 }
 
 /** Every read past the end throws ProtocolError("MALFORMED_PACKET"), never returns junk. */
-export class RecordReader {
-	readonly #bytes: Uint8Array;
-	readonly #what: string;
-	#offset = 0;
-
-	constructor(bytes: Uint8Array, what: string) {
-		this.#bytes = bytes;
-		this.#what = what;
-	}
-
-	byte(): number {
-		if (this.#offset >= this.#bytes.length) throw this.malformed("ends early");
-		return this.#bytes[this.#offset++];
-	}
-	u16(): number {
-		return (this.byte() << 8) | this.byte();
-	}
-	u32(): number {
-		return ((this.u16() << 16) | this.u16()) >>> 0;
-	}
-	bytes(length: number): Uint8Array {
-		if (this.#offset + length > this.#bytes.length) throw this.malformed("ends early");
-		const view = this.#bytes.subarray(this.#offset, this.#offset + length);
-		this.#offset += length;
-		return view;
-	}
+export class RecordReader extends ByteReader {
+	/** A copy: the record's bytes outlive the retained memory they were read from. */
 	block(): Uint8Array {
 		return this.bytes(this.u16()).slice();
 	}
 	string(): string {
-		return readUtf8(this.bytes(this.byte()));
+		return this.utf8(this.byte());
 	}
 	/** `count` items behind a one-byte count. */
 	list<T>(item: () => T): T[] {
 		const out: T[] = [];
 		for (let n = this.byte(); n > 0; n--) out.push(item());
 		return out;
-	}
-	end(): void {
-		if (this.#offset !== this.#bytes.length) throw this.malformed("bytes after the end");
-	}
-	malformed(message: string): ProtocolError {
-		return new ProtocolError("MALFORMED_PACKET", `${this.#what}: ${message}`);
 	}
 }
