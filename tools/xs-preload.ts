@@ -35,7 +35,18 @@ export const preloadedExports: Plugin = {
 export const FREEZE_AS_PRELOAD = `
 {
 	const preloaded = (globalThis.__preloaded ?? []).filter((value) => typeof value === "function");
-	for (const fn of preloaded) Object.freeze(fn);
+	// A class's prototype and its methods too: assigning an instance property that a frozen
+	// prototype holds (\`this.publish = ...\` over a method) throws there (the override mistake).
+	for (const fn of preloaded) {
+		Object.freeze(fn);
+		const prototype = fn.prototype;
+		if (!prototype) continue;
+		for (const key of Reflect.ownKeys(prototype)) {
+			const property = Object.getOwnPropertyDescriptor(prototype, key);
+			if (property && typeof property.value === "function") Object.freeze(property.value);
+		}
+		Object.freeze(prototype);
+	}
 	// The global object itself stays open, as on the device (globalThis.globalThis is it).
 	const seen = new Set([globalThis]);
 	const freeze = (value) => {
@@ -57,7 +68,7 @@ export const FREEZE_AS_PRELOAD = `
 	globalThis.xsPreload = {
 		builtInsFrozen: Object.isFrozen(Error.prototype) && Object.isFrozen(Object.prototype),
 		preloadedFunctions: preloaded.length,
-		preloadedFrozen: preloaded.every((fn) => Object.isFrozen(fn)),
+		preloadedFrozen: preloaded.every((fn) => Object.isFrozen(fn) && (!fn.prototype || Object.isFrozen(fn.prototype))),
 	};
 }
 `;

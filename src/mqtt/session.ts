@@ -79,8 +79,9 @@ export class MqttSession implements StreamSession {
 				const packet = decode5(bytes, memo);
 				return packet.type === PUBLISH ? v5.received(packet) : packet;
 			});
-			// Its own publish, so a 3.1.1 session's hot path never even tests the version.
-			this.publish = (topic, payload, qos, retain, now, done) => MqttSession.#publish5(this, v5, topic, payload, qos, retain, now, done);
+			// Its own publish, so a 3.1.1 session's hot path never even tests the version. Defined,
+			// not assigned: on the device the prototype is frozen, and assigning over its method throws.
+			Object.defineProperty(this, "publish", { value: (topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done) => MqttSession.#publish5(this, v5, topic, payload, qos, retain, now, done) });
 		} else this.#reader = new PacketReader(this.#maxPacketSize);
 		// MQTT 5 lets the server assign an identifier to an empty one, persistent session or not (3.1.3.1).
 		if (options.clientId === "" && this.#v5) this.clientId = "";
