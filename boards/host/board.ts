@@ -28,7 +28,7 @@ import type {
 import { ProtocolError } from "../../src/common/errors";
 import { SimulatedDht22 } from "../simulated/dht22";
 import { SimulatedPins, type SimulatedPin } from "../simulated/pins";
-import { checkClientCertificate, tlsOptions, transportError, type TransportPhase } from "./tls";
+import { checkClientCertificate, Tls13Verdict, tlsOptions, transportError, type TransportPhase } from "./tls";
 import { connectWebSocket, deadStream } from "./websocket";
 
 export interface HostBoardOptions {
@@ -105,8 +105,15 @@ export class HostBoard implements Board {
 			phase = "connected";
 			options.onConnect();
 		});
-		socket.on("data", (chunk: Buffer) => options.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-		socket.on("error", (error) => (failure ??= transportError(error, phase, `${options.host}:${options.port}`)));
+		const verdict = socket instanceof tls.TLSSocket ? new Tls13Verdict(socket) : undefined;
+		socket.on("data", (chunk: Buffer) => {
+			verdict?.accept();
+			options.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+		});
+		socket.on("error", (error) => {
+			const peer = `${options.host}:${options.port}`;
+			failure ??= (phase === "connected" ? verdict?.refused(error, peer) : undefined) ?? transportError(error, phase, peer);
+		});
 		socket.once("close", () => options.onClose(failure));
 		return {
 			write: (bytes) => void socket.write(bytes),

@@ -15,6 +15,10 @@ export function tlsOptions(host: string, port: number, secure: TlsOptions): tls.
 	// Our certificate and its key, for a broker that asks for one (mosquitto's require_certificate).
 	if (secure.cert !== undefined) options.cert = secure.cert;
 	if (secure.key !== undefined) options.key = secure.key;
+	// With a certificate to show, TLS 1.2 (what the devices speak): the server then judges it
+	// inside the handshake, so a refusal is its alert. Under TLS 1.3 the client is done first,
+	// sends CONNECT, and the broker's reset can beat its alert: a refusal looked like CONNECTION_LOST.
+	if (secure.cert !== undefined) options.maxVersion = "TLSv1.2";
 	// SNI must not carry an IP address (RFC 6066 3); the identity check still applies.
 	if (!net.isIP(name)) options.servername = name;
 	if (secure.serverName !== undefined) options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert);
@@ -84,6 +88,37 @@ export function certificateError(error: Error, peer: string): ProtocolError | un
 }
 
 export type TransportPhase = "connecting" | "handshake" | "connected";
+
+/**
+ * Whether a TLS 1.3 server accepted the handshake. Under TLS 1.3 the client is done before
+ * the server has judged the client's certificate (RFC 8446 4.4.2: it comes with the
+ * client's Finished). A server that refuses sends an alert and closes, but our first write
+ * (CONNECT, the upgrade request) is on its way already, and the reset that closing over it
+ * makes can beat the alert (seen against mosquitto's require_certificate about one run in
+ * three). A server that accepted sends its session tickets at once (OpenSSL does) or
+ * answers: a reset before either is the handshake refused, not a connection lost.
+ */
+export class Tls13Verdict {
+	#tls13 = false;
+	#accepted = false;
+
+	constructor(socket: tls.TLSSocket) {
+		socket.once("secureConnect", () => (this.#tls13 = socket.getProtocol() === "TLSv1.3"));
+		socket.once("session", () => this.accept());
+	}
+
+	/** The server answered (data, a WebSocket upgrade): it took the handshake. */
+	accept(): void {
+		this.#accepted = true;
+	}
+
+	/** A reset or broken pipe from a TLS 1.3 server that never accepted: TLS_HANDSHAKE_FAILED, else undefined. */
+	refused(error: Error, peer: string): ProtocolError | undefined {
+		const code = nodeCode(error);
+		if (!this.#tls13 || this.#accepted || (code !== "ECONNRESET" && code !== "EPIPE")) return undefined;
+		return new ProtocolError("TLS_HANDSHAKE_FAILED", `${peer} closed the connection as the TLS 1.3 handshake ended, before accepting it (does it require a client certificate? brokerCert)`, code);
+	}
+}
 
 /**
  * A Node socket error as the firmware's typed error, Node's code (ECONNRESET,

@@ -9,7 +9,7 @@ import tls from "node:tls";
 import WebSocket from "ws";
 import type { Stream, StreamOptions, WebSocketOptions } from "../../src/common/board";
 import { ProtocolError } from "../../src/common/errors";
-import { certificateError, nodeCode, tlsOptions, transportError, type TransportPhase } from "./tls";
+import { certificateError, nodeCode, Tls13Verdict, tlsOptions, transportError, type TransportPhase } from "./tls";
 
 /** How long the TCP connection, TLS and the HTTP upgrade may take together before the attempt is given up. */
 export const UPGRADE_TIMEOUT_MS = 10_000;
@@ -23,6 +23,7 @@ export function connectWebSocket(options: StreamOptions, websocket: WebSocketOpt
 	const peer = `${host}:${port}`;
 	let phase: Phase = "connecting";
 	let failure: Error | undefined;
+	let verdict: Tls13Verdict | undefined;
 	const fail = (error: Error) => (failure ??= error);
 
 	const url = `${secure ? "wss" : "ws"}://${host}:${port}${websocket.path}`;
@@ -36,13 +37,17 @@ export function connectWebSocket(options: StreamOptions, websocket: WebSocketOpt
 			const raw = secure ? tls.connect(tlsOptions(host, port, secure)) : net.connect({ host, port });
 			raw.setNoDelay(true);
 			raw.once("connect", () => (phase = secure ? "handshake" : "upgrade"));
-			if (secure) raw.once("secureConnect", () => (phase = "upgrade"));
+			if (raw instanceof tls.TLSSocket) {
+				verdict = new Tls13Verdict(raw);
+				raw.once("secureConnect", () => (phase = "upgrade"));
+			}
 			return raw;
 		},
 	});
 	socket.binaryType = "nodebuffer";
 	socket.once("open", () => {
 		phase = "connected";
+		verdict?.accept();
 		options.onConnect();
 	});
 	socket.on("message", (data: Buffer, isBinary: boolean) => {
@@ -54,7 +59,7 @@ export function connectWebSocket(options: StreamOptions, websocket: WebSocketOpt
 		}
 		options.onData(new Uint8Array(data.buffer, data.byteOffset, data.length));
 	});
-	socket.on("error", (error) => fail(webSocketError(error, phase, peer, websocket)));
+	socket.on("error", (error) => fail((phase === "upgrade" ? verdict?.refused(error, peer) : undefined) ?? webSocketError(error, phase, peer, websocket)));
 	socket.once("close", (code: number) => {
 		// A close frame other than normal (1000) or none at all (1005, 1006): its code is the detail.
 		if (phase === "connected" && code !== 1000 && code !== 1005 && code !== 1006) fail(new ProtocolError("CONNECTION_LOST", `${peer} closed the WebSocket with code ${code}`, `close ${code}`));

@@ -12,7 +12,7 @@ import { MqttClient } from "../../src/mqtt/client";
 import type { PublishPacket } from "../../src/mqtt/packet";
 import { decodeUtf8 } from "../../src/common/utf8";
 import { startAedesOverWebSocket, type AedesWebSocket } from "../../testkit/peers/aedes-websocket";
-import { makeCertificates, type Certificates } from "../../testkit/peers/certs";
+import { makeCertificates, makeClientCertificates, type Certificates } from "../../testkit/peers/certs";
 import { freeTcpPort } from "../../testkit/peers/ports";
 import { waitFor } from "../../testkit/wait-for";
 import { FirmwareUnderTest, Observer } from "./harness";
@@ -152,5 +152,25 @@ describe("MQTT over WebSocket over TLS: aedes over wss", () => {
 		expect(error.code).toBe("TLS_CERTIFICATE_REJECTED");
 		expect(String(error.message)).toMatch(/IP: 127\.0\.0\.1 is not in the cert's list/);
 		await otherName.app.stop();
+	});
+});
+
+describe("MQTT over WebSocket over TLS with a client certificate", () => {
+	it("connects with a certificate from the CA the server asks for, and is refused with one from another", async () => {
+		const certs = makeCertificates();
+		const client = makeClientCertificates(certs);
+		const secure = await startAedesOverWebSocket({ tls: certs, clientCa: certs.ca });
+		const firmware = new FirmwareUnderTest({ broker: secure.url, brokerCa: certs.ca, brokerCert: client.cert, brokerKey: client.key, lampTopic: "wss-cert/lamp" });
+		await firmware.waitFor("connected");
+		await firmware.app.stop();
+		const stranger = new FirmwareUnderTest({ broker: secure.url, brokerCa: certs.ca, brokerCert: client.otherCert, brokerKey: client.otherKey, reconnectBase: 5000 });
+		// Node's TLS server checks the client's chain after its handshake and drops the socket
+		// without an alert (mosquitto sends unknown_ca: tls-client-certificate.test.ts).
+		const refused = await stranger.waitFor("error");
+		expect(refused).toMatchObject({ code: "TLS_HANDSHAKE_FAILED", detail: "ECONNRESET" });
+		expect(stranger.count("connected")).toBe(0);
+		await stranger.app.stop();
+		await secure.close();
+		for (const key of [client.key, client.otherKey]) for (const line of key.split("\n").slice(1, -2)) expect(JSON.stringify([firmware.events, stranger.events])).not.toContain(line);
 	});
 });

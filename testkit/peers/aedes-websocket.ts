@@ -18,6 +18,8 @@ export interface AedesWebSocketOptions {
 	readonly tls?: Certificates;
 	/** The one path upgraded; any other is answered 400 by ws. */
 	readonly path?: string;
+	/** With `tls`: ask every client for a certificate from this CA (PEM) and refuse those without one. */
+	readonly clientCa?: string;
 	/** Select no subprotocol (a server that does not speak MQTT over WebSocket properly). */
 	readonly noSubprotocol?: boolean;
 }
@@ -48,7 +50,8 @@ export async function startAedesOverWebSocket(options: AedesWebSocketOptions = {
 	const aedes = await Aedes.createBroker();
 	const path = options.path ?? "/mqtt";
 	const certs = options.tls;
-	const web = certs ? https.createServer({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) }) : http.createServer();
+	const clientAuth = options.clientCa === undefined ? {} : { requestCert: true, rejectUnauthorized: true, ca: options.clientCa };
+	const web = certs ? https.createServer({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile), ...clientAuth }) : http.createServer();
 	const sockets = new Set<WebSocket>();
 	const wss = new WebSocketServer({
 		server: web,
