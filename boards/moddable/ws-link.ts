@@ -165,6 +165,18 @@ export function openWebSocketLink(options: WebSocketLinkOptions, handlers: LinkH
 	let reason: Error | undefined;
 	/** Bytes of the message being received so far: a message may come in many frames and reads. */
 	let message = 0;
+	/**
+	 * What arrived, handed on from a job of its own: the SDK's client parses from deep in
+	 * the socket's callback, and the MQTT session then runs the application's whole
+	 * on-connect work there; in the simulator, at mcconfig's default of 384 stack slots,
+	 * that chain overflowed the XS stack (manifests/websocket.json also raises it to 1024,
+	 * which wss with a client certificate needed). In order, and never after a failure.
+	 */
+	const arrived: Uint8Array[] = [];
+	const deliver = () =>
+		guarded(() => {
+			while (arrived.length > 0 && !failed) handlers.onData(arrived.shift() as Uint8Array);
+		}, fail);
 
 	const fail = (error: unknown) => {
 		if (failed) return;
@@ -178,14 +190,18 @@ export function openWebSocketLink(options: WebSocketLinkOptions, handlers: LinkH
 			fail(reason ?? (upgraded ? new ProtocolError("CONNECTION_LOST", `the WebSocket to ${peer} was lost`, "closed") : new ProtocolError("WEBSOCKET_HANDSHAKE_FAILED", `${peer} did not upgrade to WebSocket (another status, or a header missing)`, "refused")));
 		}, fail);
 
+	// What the client passes on to the classes it constructs (typed apart: the SDK's own
+	// typings, which mcconfig compiles against, declare only `io` in them).
+	const dns = { io: Resolved, address: options.address };
+	const socket = { io: LinkSocket, tls: options.tls, watch, failed: (error: Error) => (reason ??= error) };
 	try {
 		client = new WebSocketClient({
 			host: options.host,
 			port: options.port,
 			path: options.path,
 			protocol: options.protocol,
-			dns: { io: Resolved, address: options.address },
-			socket: { io: LinkSocket, tls: options.tls, watch, failed: (error: Error) => (reason ??= error) },
+			dns,
+			socket,
 			onWritable: (count) =>
 				guarded(() => {
 					if (!upgraded) {
@@ -204,7 +220,8 @@ export function openWebSocketLink(options: WebSocketLinkOptions, handlers: LinkH
 					if (message > options.maxMessage) throw new ProtocolError("PACKET_TOO_LARGE", `${peer} sent a WebSocket message over ${options.maxMessage} bytes (maxPacketSize)`, `over ${options.maxMessage}`);
 					if (!frame.more) message = 0;
 					const data = this.read();
-					if (data instanceof ArrayBuffer && data.byteLength > 0) handlers.onData(new Uint8Array(data));
+					if (!(data instanceof ArrayBuffer) || data.byteLength === 0) return;
+					if (arrived.push(new Uint8Array(data)) === 1) void Promise.resolve().then(deliver);
 				}, fail);
 			},
 			onControl: (opcode, data) =>

@@ -20,6 +20,8 @@ export interface AedesWebSocketOptions {
 	readonly path?: string;
 	/** With `tls`: ask every client for a certificate from this CA (PEM) and refuse those without one. */
 	readonly clientCa?: string;
+	/** The WebSocket port (default: a free one), for a broker started by hand for the simulator. */
+	readonly port?: number;
 	/** Select no subprotocol (a server that does not speak MQTT over WebSocket properly). */
 	readonly noSubprotocol?: boolean;
 }
@@ -39,10 +41,10 @@ export interface AedesWebSocket {
 	close(): Promise<void>;
 }
 
-function listen(server: net.Server | http.Server): Promise<number> {
+function listen(server: net.Server | http.Server, port = 0): Promise<number> {
 	return new Promise((resolve, reject) => {
 		server.once("error", reject);
-		server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
+		server.listen(port, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
 	});
 }
 
@@ -64,7 +66,7 @@ export async function startAedesOverWebSocket(options: AedesWebSocketOptions = {
 		aedes.handle(createWebSocketStream(socket) as Duplex as never);
 	});
 	const tcp = net.createServer((socket) => aedes.handle(socket as never));
-	const port = await listen(web);
+	const port = await listen(web, options.port);
 	const tcpPort = await listen(tcp);
 	return {
 		aedes,
