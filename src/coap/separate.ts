@@ -53,17 +53,27 @@ export class SeparateResponses implements Expiring {
 		}
 		const entry: Waiting = { request, ackAt: request.message.type === m.CON ? now + this.after : Infinity, deadline: now + this.limit };
 		waiting.push(entry);
+		// Settled outside the endpoint's timer: the transport sends it (`sent`).
+		answer.then(
+			(content) => {
+				this.settle(entry, content, this.clock());
+				this.sent();
+			},
+			(failure: unknown) => {
+				this.settle(entry, this.failed(failure), this.clock());
+				this.sent();
+			},
+		);
+	}
+
+	/** Sends the answer; a separate one holds its place until it is acknowledged or given up. */
+	private settle(entry: Waiting, content: Content, now: number): void {
+		// Given up already (5.00 went out): the late answer has nowhere to go.
+		if (entry.deadline === Infinity) return;
+		entry.deadline = Infinity;
 		const done = () => this.remove(entry);
-		const settle = (content: Content) => {
-			// Given up already (5.00 went out): the late answer has nowhere to go.
-			if (entry.deadline === Infinity) return;
-			entry.deadline = Infinity;
-			const separate = entry.ackAt === Infinity && request.message.type === m.CON;
-			if (!separate) done();
-			endpoint.respond(request, content, this.clock(), { onAck: done, onReset: done, onTimeout: done });
-			this.sent();
-		};
-		answer.then(settle, (failure: unknown) => settle(this.failed(failure)));
+		if (entry.ackAt !== Infinity || entry.request.message.type !== m.CON) done();
+		this.endpoint.respond(entry.request, content, now, { onAck: done, onReset: done, onTimeout: done });
 	}
 
 	nextExpiry(): number {
@@ -84,11 +94,7 @@ export class SeparateResponses implements Expiring {
 				entry.ackAt = Infinity;
 				this.endpoint.acknowledge(entry.request);
 			}
-			if (entry.deadline <= now) {
-				entry.deadline = Infinity;
-				waiting.splice(i, 1);
-				this.endpoint.respond(entry.request, { code: m.INTERNAL_SERVER_ERROR, options: [], payload: m.EMPTY_BYTES }, now);
-			}
+			if (entry.deadline <= now) this.settle(entry, { code: m.INTERNAL_SERVER_ERROR, options: [], payload: m.EMPTY_BYTES }, now);
 		}
 	}
 
