@@ -149,7 +149,7 @@ describe("CoAP caps: observers (RFC 7641)", () => {
 		send(register(7000), 7000);
 		answers();
 		const put = (value: string, messageId: number) => send(datagram({ code: m.PUT, messageId, options: lampPath, payload: text(value) }), 7100);
-		const cons = () => answers().filter((a) => a.type === m.CON).map((a) => [a.messageId, String.fromCharCode(...a.payload)]);
+		const cons = () => answers().filter((a) => a.type === m.CON).map((a): [number, string] => [a.messageId, String.fromCharCode(...a.payload)]);
 		put("1", 1);
 		put("0", 2);
 		put("1", 3);
