@@ -28,7 +28,6 @@ import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import { type Content, type EndpointOptions, type IncomingRequest, type Notified, type Peer } from "./endpoint";
 import * as linkFormat from "./link-format";
-import type { Link } from "./link-format";
 import { peerKey } from "./message-layer";
 import * as m from "./message";
 import { tokenKey, type CoapMessage, type CoapOption } from "./message";
@@ -93,10 +92,13 @@ export class CoapServer {
 	private readonly confirmable: boolean;
 	private readonly texts = new Map<string, Uint8Array>();
 	private readonly separate: SeparateResponses;
-	/** Each resource's ETag, the version of its last change (one per resource added, no more). */
-	private readonly versions = new Map<string, number>();
+	/**
+	 * Each resource's ETag option, the version of its last change (one per resource added,
+	 * no more), made once per change: responses only read it (encode copies).
+	 */
+	private readonly versions = new Map<string, CoapOption>();
 	/** The ETag of a resource never changed; versions go on from it, from a random start so a reboot does not repeat them. */
-	private readonly firstVersion: number;
+	private readonly firstVersion: CoapOption;
 	private version: number;
 	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
 	private sequence = 1;
@@ -115,7 +117,7 @@ export class CoapServer {
 			onReady: () => options.onReady?.(this.transport.port),
 		}));
 		const endpoint = transport.endpoint;
-		this.version = this.firstVersion = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe);
+		this.firstVersion = o.uintOption(o.ETAG, (this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe)));
 		const separate = (this.separate = new SeparateResponses(endpoint, () => board.now(), options.separateAfter ?? endpoint.parameters.ackTimeout / 2, options.handlerTimeout ?? 30_000, options.maxSeparate ?? 4, failed, () => transport.service()));
 		endpoint.keep(separate);
 		endpoint.keep((this.uploads = new Uploads(this.szx, this.maxBody, options.maxUploads ?? 2, exchangeLifetime(endpoint.parameters), endpoint.dropped)));
@@ -205,8 +207,14 @@ export class CoapServer {
 		const message = incoming.message;
 		const options = message.options;
 		const method = message.code;
-		// 5.7.2: not a proxy, so never the local resource for a request meant for another server.
-		if (o.optionValue(options, o.PROXY_URI) !== undefined || o.optionValue(options, o.PROXY_SCHEME) !== undefined) return error(m.PROXYING_NOT_SUPPORTED, "not a proxy");
+		// One pass for the options that are rare: Proxy-Uri, Proxy-Scheme, If-Match, If-None-Match.
+		let conditional = false;
+		for (let i = 0; i < options.length; i++) {
+			const number = options[i].number;
+			// 5.7.2: not a proxy, so never the local resource for a request meant for another server.
+			if (number === o.PROXY_URI || number === o.PROXY_SCHEME) return error(m.PROXYING_NOT_SUPPORTED, "not a proxy");
+			if (number === o.IF_MATCH || number === o.IF_NONE_MATCH) conditional = true;
+		}
 		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
 		const path = o.uriPath(options);
 		const query = o.stringValues(options, o.URI_QUERY);
@@ -215,7 +223,7 @@ export class CoapServer {
 		if (path === WELL_KNOWN_CORE) {
 			if (method !== m.GET) return error(m.METHOD_NOT_ALLOWED, "only GET");
 			if (accept !== undefined && accept !== m.LINK_FORMAT) return notAcceptable(accept);
-			return this.representation({ payload: this.links(query), contentFormat: m.LINK_FORMAT }, m.CONTENT, [], message);
+			return this.representation({ payload: linkFormat.resourceLinks(this.resources, query), contentFormat: m.LINK_FORMAT }, m.CONTENT, [], message);
 		}
 		const resource = this.resources.get(path);
 		if (!resource) return error(m.NOT_FOUND, `no resource at ${path}`);
@@ -223,7 +231,7 @@ export class CoapServer {
 		if (!handler) return error(m.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(method)}`);
 		if ((method === m.PUT || method === m.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
 			return error(m.UNSUPPORTED_CONTENT_FORMAT, `Content-Format ${contentFormat} is not taken here`);
-		if (!this.preconditions(resource, path, peer, query, options)) return error(m.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+		if (conditional && !this.preconditions(resource, path, peer, query, options)) return error(m.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
 
 		let payload = message.payload;
 		const extra: CoapOption[] = [];
@@ -241,32 +249,37 @@ export class CoapServer {
 
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
 		const observe = method === m.GET && resource.observable ? o.uintValue(options, o.OBSERVE) : undefined;
-		const observer = peerKey(peer, tokenKey(message.token));
-		if (observe === 1) this.deregister(path, observer);
-		const complete = (representation: Representation): Content => {
-			const code = representation.code ?? (method === m.GET ? m.CONTENT : method === m.POST ? m.CREATED : method === m.DELETE ? m.DELETED : m.CHANGED);
-			const success = m.isSuccess(code);
-			// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
-			if (success && accept !== undefined && representation.payload !== undefined && representation.contentFormat !== accept) return notAcceptable(accept);
-			// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
-			if (success && method !== m.GET && this.versions.get(path) === version) this.bump(path);
-			if (code === m.CONTENT) extra.push(this.etag(path));
-			// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
-			if (observe === 0) {
-				if (success && this.register(path, peer, message.token)) extra.push(o.uintOption(o.OBSERVE, this.nextSequence()));
-				else if (!success) this.deregister(path, observer);
-			}
-			return this.representation(representation, code, extra, message);
-		};
+		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
 		const version = this.versions.get(path);
 		const answer = handler(request);
-		return thenable(answer) ? answer.then(complete) : complete(answer);
+		// A method, not a closure, on the common path: one allocation fewer per request on XS.
+		return thenable(answer) ? answer.then((representation) => this.complete(representation, request, message, extra, observe, version)) : this.complete(answer, request, message, extra, observe, version);
+	}
+
+	/** The response to a request its handler answered with `representation`. */
+	private complete(representation: Representation, request: ResourceRequest, message: CoapMessage, extra: CoapOption[], observe: number | undefined, version: CoapOption | undefined): Content {
+		const method = request.method;
+		const path = request.path;
+		const accept = request.accept;
+		const code = representation.code ?? (method === m.GET ? m.CONTENT : method === m.POST ? m.CREATED : method === m.DELETE ? m.DELETED : m.CHANGED);
+		const success = m.isSuccess(code);
+		// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
+		if (success && accept !== undefined && representation.payload !== undefined && representation.contentFormat !== accept) return notAcceptable(accept);
+		// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
+		if (success && method !== m.GET && this.versions.get(path) === version) this.bump(path);
+		if (code === m.CONTENT) extra.push(this.etag(path));
+		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
+		if (observe === 0) {
+			if (!success) this.deregister(path, peerKey(request.peer, tokenKey(message.token)));
+			else if (this.register(path, request.peer, message.token)) extra.push(o.uintOption(o.OBSERVE, this.nextSequence()));
+		}
+		return this.representation(representation, code, extra, message);
 	}
 
 	/**
 	 * RFC 7252 5.10.8: If-Match holds when one of its ETags is the resource's, or is empty and
-	 * a representation exists; If-None-Match when none exists. Which needs the resource's GET:
-	 * asked only when a request carries one of them (and a slow GET counts as none).
+	 * a representation exists; If-None-Match when none exists. Which needs the resource's GET
+	 * (a slow GET counts as none): asked only when the request carries one of them.
 	 */
 	private preconditions(resource: Resource, path: string, peer: Peer, query: readonly string[], options: readonly CoapOption[]): boolean {
 		let exists: boolean | undefined;
@@ -291,12 +304,12 @@ export class CoapServer {
 	}
 
 	private bump(path: string): void {
-		this.versions.set(path, (this.version = this.version >= 0xffffff ? 1 : this.version + 1));
+		this.versions.set(path, o.uintOption(o.ETAG, (this.version = this.version >= 0xffffff ? 1 : this.version + 1)));
 	}
 
 	/** The ETag option of the resource at `path`: its version, 1 to 3 bytes (never 0, which would be empty). */
 	private etag(path: string): CoapOption {
-		return o.uintOption(o.ETAG, this.versions.get(path) ?? this.firstVersion);
+		return this.versions.get(path) ?? this.firstVersion;
 	}
 
 	/** Registers (or renews) an observer; false when the caps leave no room (it is then served without Observe). */
@@ -362,21 +375,6 @@ export class CoapServer {
 			texts.set(text, encoded);
 		}
 		return encoded;
-	}
-
-	private links(query: readonly string[]): string {
-		const links: Link[] = [];
-		this.resources.forEach((resource, path) => {
-			const attributes: Record<string, string> = Object.assign({}, resource.attributes);
-			if (resource.observable) attributes.obs = "";
-			links.push({ target: path, attributes });
-		});
-		const filter: Record<string, string> = {};
-		for (let i = 0; i < query.length; i++) {
-			const equals = query[i].indexOf("=");
-			if (equals > 0) filter[query[i].slice(0, equals)] = query[i].slice(equals + 1);
-		}
-		return linkFormat.formatLinks(linkFormat.filterLinks(links, filter));
 	}
 
 	private nextSequence(): number {
