@@ -12,9 +12,10 @@
  *   safe to ask again).
  * The table's deadlines run on the endpoint's timer (`keep`).
  */
-import type { Content, Endpoint, Expiring, IncomingRequest } from "./endpoint";
+import type { Content, Expiring, IncomingRequest } from "./endpoint";
 import * as m from "./message";
 import * as o from "./options";
+import type { Transport } from "./transport";
 
 interface Waiting {
 	readonly request: IncomingRequest;
@@ -28,13 +29,11 @@ export class SeparateResponses implements Expiring {
 	private readonly waiting: Waiting[] = [];
 
 	constructor(
-		private readonly endpoint: Endpoint,
-		private readonly clock: () => number,
+		private readonly transport: Transport,
 		private readonly after: number,
 		private readonly limit: number,
 		private readonly max: number,
 		private readonly failed: (failure: unknown) => Content,
-		private readonly sent: () => void,
 	) {}
 
 	/** Requests waiting for their handler or for the ACK of their separate response (at most `max`). */
@@ -45,7 +44,7 @@ export class SeparateResponses implements Expiring {
 	/** Answers `request` with what `answer` settles to, separately if it takes longer than `after`. */
 	hold(request: IncomingRequest, answer: PromiseLike<Content>, now: number): void {
 		const waiting = this.waiting;
-		const endpoint = this.endpoint;
+		const endpoint = this.transport.endpoint;
 		if (waiting.length >= this.max) {
 			endpoint.dropped.overloaded++;
 			endpoint.respond(request, { code: m.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((this.nextExpiry() - now) / 1000)))], payload: m.EMPTY_BYTES }, now);
@@ -53,15 +52,16 @@ export class SeparateResponses implements Expiring {
 		}
 		const entry: Waiting = { request, ackAt: request.message.type === m.CON ? now + this.after : Infinity, deadline: now + this.limit };
 		waiting.push(entry);
-		// Settled outside the endpoint's timer: the transport sends it (`sent`).
+		// Settled outside the endpoint's timer: the transport is asked to send it.
+		const transport = this.transport;
 		answer.then(
 			(content) => {
-				this.settle(entry, content, this.clock());
-				this.sent();
+				this.settle(entry, content, transport.now);
+				transport.service();
 			},
 			(failure: unknown) => {
-				this.settle(entry, this.failed(failure), this.clock());
-				this.sent();
+				this.settle(entry, this.failed(failure), transport.now);
+				transport.service();
 			},
 		);
 	}
@@ -73,7 +73,7 @@ export class SeparateResponses implements Expiring {
 		entry.deadline = Infinity;
 		const done = () => this.remove(entry);
 		if (entry.ackAt !== Infinity || entry.request.message.type !== m.CON) done();
-		this.endpoint.respond(entry.request, content, now, { onAck: done, onReset: done, onTimeout: done });
+		this.transport.endpoint.respond(entry.request, content, now, { onAck: done, onReset: done, onTimeout: done });
 	}
 
 	nextExpiry(): number {
@@ -92,7 +92,7 @@ export class SeparateResponses implements Expiring {
 			const entry = waiting[i];
 			if (entry.ackAt <= now) {
 				entry.ackAt = Infinity;
-				this.endpoint.acknowledge(entry.request);
+				this.transport.endpoint.acknowledge(entry.request);
 			}
 			if (entry.deadline <= now) this.settle(entry, { code: m.INTERNAL_SERVER_ERROR, options: [], payload: m.EMPTY_BYTES }, now);
 		}
