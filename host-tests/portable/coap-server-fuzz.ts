@@ -304,6 +304,8 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		else if (roll < 0.65) {
 			// Sometimes a burst from many peers, to fill the table of slow answers.
 			for (let burst = random() < 0.3 ? 4 : 1; burst > 0; burst--) deliver(refusedOrSlow(), burst === 1 ? peer : pick(peers), false);
+			// /slow changes: its observers are notified when its GET settles.
+			if (random() < 0.2) server.changed("/slow");
 			// Settle a slow answer now and then: before or after its Empty ACK, or after its deadline.
 			if (slow.length > 0 && random() < 0.3) {
 				handlingValidPut = false;

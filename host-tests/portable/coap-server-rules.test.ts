@@ -43,7 +43,7 @@ function server(options = {}) {
 	});
 	// Not there yet: a GET answers 5.03, so no representation exists (5.10.8.2).
 	coap.add("/reading", { get: () => (state.reading ? { payload: state.reading } : { code: m.SERVICE_UNAVAILABLE }), put: (request) => ((state.reading = ascii(request.payload)), {}) });
-	coap.add("/slow", { get: () => new Promise<Representation>((resolve) => state.slow.push(resolve)), post: () => new Promise<Representation>(() => undefined) });
+	coap.add("/slow", { observable: true, get: () => new Promise<Representation>((resolve) => state.slow.push(resolve)), post: () => new Promise<Representation>(() => undefined) });
 	coap.add("/log", { observable: true, get: () => ({ payload: "0123456789".repeat(15), contentFormat: m.TEXT_PLAIN }) });
 	board.advance(0);
 	const socket = board.datagrams[0];
@@ -215,6 +215,32 @@ describe("CoAP server: separate responses (RFC 7252 5.2.2)", () => {
 		check([refused.messageId, status(refused)]).toEqual([12, "5.03"]);
 		check(o.uintValue(refused.options, o.MAX_AGE)).toBe(1);
 		check(coap.separating).toBe(2);
+	});
+});
+
+describe("CoAP server: slow resources and Observe, If-None-Match", () => {
+	const slow = o.stringOption(o.URI_PATH, "slow");
+	it("registers an observer when the slow answer comes, and notifies it when a later state comes", async () => {
+		const { coap, send, answers, one, state } = server();
+		send(datagram({ options: [o.uintOption(o.OBSERVE, 0), slow] }));
+		check(coap.observers("/slow")).toBe(0);
+		state.slow[0]({ payload: "first" });
+		await flush();
+		const registered = one();
+		check([ascii(registered.payload), o.uintValue(registered.options, o.OBSERVE) !== undefined]).toEqual(["first", true]);
+		check(coap.observers("/slow")).toBe(1);
+		coap.changed("/slow");
+		check(answers()).toEqual([]);
+		state.slow[1]({ payload: "second" });
+		await flush();
+		const notification = one();
+		check([notification.type, ascii(notification.payload)]).toEqual([m.CON, "second"]);
+		check(o.uintValue(notification.options, o.OBSERVE)).toBeGreaterThan(o.uintValue(registered.options, o.OBSERVE) as number);
+	});
+	it("does not perform a request with If-None-Match on a resource whose GET is slow (it may exist)", () => {
+		const { send, one } = server();
+		send(datagram({ code: m.POST, options: [option(o.IF_NONE_MATCH), slow] }));
+		check(status(one())).toBe("4.12");
 	});
 });
 
