@@ -102,9 +102,17 @@ export class Endpoint implements DatagramSession {
 		return this.messages.tracked;
 	}
 
-	/** Drives `table`'s expiries from this endpoint's timer. */
+	/**
+	 * Drives `table`'s expiries from this endpoint's timer until `stopKeeping`: a table keeps
+	 * itself only while it holds something, so an idle server's ticks ask no table at all.
+	 */
 	keep(table: Expiring): void {
-		this.expiring.push(table);
+		if (this.expiring.indexOf(table) < 0) this.expiring.push(table);
+	}
+
+	stopKeeping(table: Expiring): void {
+		const i = this.expiring.indexOf(table);
+		if (i >= 0) this.expiring.splice(i, 1);
 	}
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
@@ -228,7 +236,8 @@ export class Endpoint implements DatagramSession {
 				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
 			});
 		const expiring = this.expiring;
-		for (let i = 0; i < expiring.length; i++) if (expiring[i].nextExpiry() <= now) expiring[i].expire(now);
+		// Backwards: a table that empties stops being kept as it expires.
+		for (let i = expiring.length - 1; i >= 0; i--) if (expiring[i].nextExpiry() <= now) expiring[i].expire(now);
 	}
 
 	nextTimeout(): number | undefined {

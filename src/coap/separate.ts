@@ -10,7 +10,7 @@
  * - at most `max` requests wait or have a separate response in flight; past that a slow
  *   answer is refused 5.03 with Max-Age (the handler has run: a slow resource should be
  *   safe to ask again).
- * The table's deadlines run on the endpoint's timer (`keep`).
+ * The table's deadlines run on the endpoint's timer while it holds any (`keep`, `stopKeeping`).
  */
 import type { Content, Expiring, IncomingRequest } from "./endpoint";
 import * as m from "./message";
@@ -51,7 +51,7 @@ export class SeparateResponses implements Expiring {
 			return;
 		}
 		const entry: Waiting = { request, ackAt: request.message.type === m.CON ? now + this.after : Infinity, deadline: now + this.limit };
-		waiting.push(entry);
+		if (waiting.push(entry) === 1) endpoint.keep(this);
 		// Settled outside the endpoint's timer: the transport is asked to send it.
 		const transport = this.transport;
 		answer.then(
@@ -100,10 +100,13 @@ export class SeparateResponses implements Expiring {
 
 	clear(): void {
 		this.waiting.length = 0;
+		this.transport.endpoint.stopKeeping(this);
 	}
 
 	private remove(entry: Waiting): void {
-		const i = this.waiting.indexOf(entry);
-		if (i >= 0) this.waiting.splice(i, 1);
+		const waiting = this.waiting;
+		const i = waiting.indexOf(entry);
+		if (i >= 0) waiting.splice(i, 1);
+		if (waiting.length === 0) this.transport.endpoint.stopKeeping(this);
 	}
 }

@@ -118,9 +118,8 @@ export class CoapServer {
 		}));
 		const endpoint = transport.endpoint;
 		this.firstVersion = o.uintOption(o.ETAG, (this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe)));
-		const separate = (this.separate = new SeparateResponses(transport, options.separateAfter ?? endpoint.parameters.ackTimeout / 2, options.handlerTimeout ?? 30_000, options.maxSeparate ?? 4, failed));
-		endpoint.keep(separate);
-		endpoint.keep((this.uploads = new Uploads(this.szx, this.maxBody, options.maxUploads ?? 2, exchangeLifetime(endpoint.parameters), endpoint.dropped)));
+		this.separate = new SeparateResponses(transport, options.separateAfter ?? endpoint.parameters.ackTimeout / 2, options.handlerTimeout ?? 30_000, options.maxSeparate ?? 4, failed);
+		this.uploads = new Uploads(endpoint, this.szx, this.maxBody, options.maxUploads ?? 2, exchangeLifetime(endpoint.parameters));
 	}
 
 	get port(): number {

@@ -3,11 +3,12 @@
  * blocks in order (4.08 Request Entity Incomplete for a missing one), at most `maxBody`
  * bytes (4.13 with Size1), at most `max` unfinished at once (5.03 with Max-Age saying when
  * the oldest expires: 2.9.3 allows refusing), each forgotten EXCHANGE_LIFETIME after its
- * last block on the endpoint's timer, so a client that stops half way holds no memory.
+ * last block on the endpoint's timer (kept on it only while an upload is under way), so a
+ * client that stops half way holds no memory.
  */
 import * as bytes from "../common/bytes";
 import { encodeUtf8 } from "../common/utf8";
-import type { DropCounts, Expiring } from "./endpoint";
+import type { Endpoint, Expiring } from "./endpoint";
 import * as m from "./message";
 import type { CoapOption, Content } from "./message";
 import * as o from "./options";
@@ -23,11 +24,11 @@ export class Uploads implements Expiring {
 	private readonly table = new Map<string, Upload>();
 
 	constructor(
+		private readonly endpoint: Endpoint,
 		private readonly szx: number,
 		private readonly maxBody: number,
 		private readonly max: number,
 		private readonly lifetime: number,
-		private readonly dropped: DropCounts,
 	) {}
 
 	/** Uploads under way (at most `max`). */
@@ -37,6 +38,13 @@ export class Uploads implements Expiring {
 
 	/** Adds one Block1 block of `key`'s upload; the whole body when it was the last, or the answer to send now. */
 	receive(key: string, block: Block, payload: Uint8Array, size1: number | undefined, now: number): Uint8Array | Content {
+		const answer = this.assemble(key, block, payload, size1, now);
+		if (this.table.size > 0) this.endpoint.keep(this);
+		else this.endpoint.stopKeeping(this);
+		return answer;
+	}
+
+	private assemble(key: string, block: Block, payload: Uint8Array, size1: number | undefined, now: number): Uint8Array | Content {
 		const uploads = this.table;
 		const maxBody = this.maxBody;
 		const answer = (code: number): Content => {
@@ -50,7 +58,7 @@ export class Uploads implements Expiring {
 		let upload = uploads.get(key);
 		if (!upload && block.num === 0 && block.more) {
 			if (uploads.size >= this.max) {
-				this.dropped.overloaded++;
+				this.endpoint.dropped.overloaded++;
 				return { code: m.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((this.nextExpiry() - now) / 1000)))], payload: m.EMPTY_BYTES };
 			}
 			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
@@ -74,23 +82,22 @@ export class Uploads implements Expiring {
 	/** When the first upload expires; Infinity for none. */
 	nextExpiry(): number {
 		let next = Infinity;
-		// The endpoint asks on every tick: no closure while nothing uploads.
-		if (this.table.size > 0)
-			this.table.forEach((upload) => {
-				if (upload.expires < next) next = upload.expires;
-			});
+		this.table.forEach((upload) => {
+			if (upload.expires < next) next = upload.expires;
+		});
 		return next;
 	}
 
 	expire(now: number): void {
 		const uploads = this.table;
-		if (uploads.size > 0)
-			uploads.forEach((upload, key) => {
-				if (upload.expires <= now) uploads.delete(key);
-			});
+		uploads.forEach((upload, key) => {
+			if (upload.expires <= now) uploads.delete(key);
+		});
+		if (uploads.size === 0) this.endpoint.stopKeeping(this);
 	}
 
 	clear(): void {
 		this.table.clear();
+		this.endpoint.stopKeeping(this);
 	}
 }
