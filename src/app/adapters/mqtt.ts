@@ -105,6 +105,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		publishState: (on) => client.publish(settings.stateTopic, on ? "on" : "off", { qos: mqtt.qos, retain: true }),
 		publishStatus: (status) => client.publish(settings.statusTopic, status, { qos: 1, retain: true }),
 		publishReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqtt.qos }),
+		publishRetained: (topic, payload) => client.publish(topic, payload, { qos: 0, retain: true }),
 		stop,
 		collectCommands: () => markerArrived,
 		get idle() {
