@@ -7,6 +7,7 @@
  *                [--mode always-on|sleepy] [--dht22 temperature=21.4,...] [--set key=value]...
  *                [--protocol mqtt | mqttsn] [--gateway udp://host:port]
  *   npm start -- --protocol coap [--mode always-on|sleepy] [--coap-port 5683] [--collector coap://host:port/path]
+ *   npm start -- --forget --broker mqtt://host:port [--set clientId=...]   (Home Assistant: remove the device)
  *
  * Every protocol runs in every mode (launcher/plan.ts). --protocol mqttsn runs the host
  * MQTT-SN gateway too (launcher/mqttsn.ts), unless --gateway names an external one;
@@ -24,6 +25,7 @@ import { runSleepyDevice } from "./launcher/sleepy";
 import { createView } from "./launcher/view";
 import { manifestConfig } from "../boards/host/config";
 import { runCoapDemo } from "./launcher/coap";
+import { forget } from "./launcher/forget";
 
 const { values } = parseArgs({
 	options: {
@@ -36,8 +38,17 @@ const { values } = parseArgs({
 		"coap-port": { type: "string", default: "5683" },
 		collector: { type: "string" },
 		gateway: { type: "string" },
+		forget: { type: "boolean", default: false },
 	},
 });
+
+if (values.forget) {
+	// Decommission: the broker keeps the retained discovery configs, so it must be named.
+	if (!values.broker) throw new Error("--forget needs --broker mqtt://host:port (the broker Home Assistant uses)");
+	const topics = await forget(values.broker, values.set);
+	process.stdout.write(`${JSON.stringify({ event: "forgotten", topics: topics.length })}\n`);
+	process.exit(0);
+}
 
 const view = createView(process.stdout.isTTY === true);
 // --gateway alone means MQTT-SN.
