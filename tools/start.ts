@@ -16,6 +16,8 @@
  * Ctrl-C or SIGTERM stops the firmware cleanly ("offline" retained, then DISCONNECT),
  * then the broker.
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./launcher/broker";
 import { startFirmware, type FirmwareEvent } from "./launcher/firmware";
@@ -82,7 +84,10 @@ view.ready({
 });
 
 const transport = mqttsn ? mqttsn.firmwareArgs : ["--broker", brokerUrl];
-const firmwareArgs = [...transport, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : [])];
+// powerOn=restore always-on: the host board's retained memory is a file that outlives the process.
+const restore = !plan.sleepy && overrides.includes("powerOn=restore");
+const retainedFile = restore ? ["--retained", join(tmpdir(), `lampnode-${lampTopic.split("/").join("_")}.retained`)] : [];
+const firmwareArgs = [...transport, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : []), ...retainedFile];
 const firmware = plan.sleepy ? runSleepyDevice(firmwareArgs, onEvent) : startFirmware(firmwareArgs, onEvent);
 
 let stopping = false;
