@@ -77,8 +77,9 @@ view.ready({
 	gateway: mqttsn?.gateway,
 	embedded: broker !== undefined,
 	commands: {
-		switch: `mosquitto_pub -h ${hostname} -p ${brokerPort} -t ${lampTopic} -m on`,
-		toggle: `npx mqtt pub -h ${hostname} -p ${brokerPort} -t ${lampTopic} -m toggle`,
+		// QoS 1: a sleeping node's broker keeps no QoS 0 message for it.
+		switch: `mosquitto_pub -h ${hostname} -p ${brokerPort} -q 1 -t ${lampTopic} -m on`,
+		toggle: `npx mqtt pub -h ${hostname} -p ${brokerPort} -q 1 -t ${lampTopic} -m toggle`,
 		watch: `mosquitto_sub -h ${hostname} -p ${brokerPort} -t '${lampTopic}/#' -v`,
 	},
 });

@@ -79,10 +79,11 @@ export function mqttSnUplink(board: Board, config: MqttSnFirmwareConfig, events:
 			if (!wake) board.log("disconnected", { gateway });
 		},
 	});
-	// The gateway keeps subscriptions of a sleeping session: subscribe on the first wake only.
+	// The gateway keeps subscriptions of a sleeping session: subscribe on the first wake only,
+	// at QoS 1 at least (a broker queues no QoS 0 message for the gateway's session of a sleeper).
 	const subscribed = state?.subscriptions.some((s) => s.topic === settings.topic) === true;
 	const retry = { base: mqttsn.reconnectBase, cap: mqttsn.reconnectCap, random: boardRandom(board) };
-	const unsubscribe = subscribed ? () => undefined : keepSubscribed(board, settings.topic, () => client.subscribe(settings.topic, mqttsn.qos), retry, events.report);
+	const unsubscribe = subscribed ? () => undefined : keepSubscribed(board, settings.topic, () => client.subscribe(settings.topic, wake ? mqttsn.qos || 1 : mqttsn.qos), retry, events.report);
 	const stop = () => {
 		unsubscribe();
 		client.stop();
