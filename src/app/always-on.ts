@@ -39,7 +39,7 @@ export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, 
 	const reports = new Reports(board, config, { boot: memory?.bootCount, reset: power?.wakeCause ?? "start" }, () => uplink);
 	const app: LampApp = new LampApp(board, lamp, () => uplink, {
 		changed: device.powerOn === "restore" ? keep : undefined,
-		error: (error) => reports.health.noteError(error),
+		error: (error) => reports.noteError(error),
 	});
 	const uplink = openUplink(
 		table,

@@ -9,7 +9,6 @@
  * nothing of it in retained memory.
  */
 import type { Board } from "../common/board";
-import { errorFields } from "../common/errors";
 
 /** What began this run, known at start. */
 export interface HealthStart {
@@ -21,37 +20,16 @@ export function healthTopic(lampTopic: string): string {
 	return `${lampTopic}/health`;
 }
 
-export class Health {
-	readonly #board: Board;
-	readonly #version: string;
-	readonly #start: HealthStart;
-	readonly #startedAt: number;
-	#lastError: string | undefined;
-
-	constructor(board: Board, version: string, start: HealthStart) {
-		this.#board = board;
-		this.#version = version;
-		this.#start = start;
-		this.#startedAt = board.now();
-	}
-
-	/** An error the device reported: its code is the next report's `err`. */
-	noteError(error: unknown): void {
-		this.#lastError = errorFields(error).code;
-	}
-
-	/** The report as JSON; fields a board does not know are left out (JSON.stringify drops undefined). */
-	report(): string {
-		const board = this.#board;
-		const facts = board.health?.();
-		return JSON.stringify({
-			fw: this.#version,
-			up: Math.floor((board.now() - this.#startedAt) / 1000),
-			boot: this.#start.boot,
-			reset: this.#start.reset,
-			heap: facts?.freeHeap,
-			rssi: facts?.rssi,
-			err: this.#lastError,
-		});
-	}
+/** The report as JSON; fields a board does not know are left out (JSON.stringify drops undefined). */
+export function healthReport(board: Board, version: string, start: HealthStart, startedAt: number, lastError: string | undefined): string {
+	const facts = board.health?.();
+	return JSON.stringify({
+		fw: version,
+		up: Math.floor((board.now() - startedAt) / 1000),
+		boot: start.boot,
+		reset: start.reset,
+		heap: facts?.freeHeap,
+		rssi: facts?.rssi,
+		err: lastError,
+	});
 }

@@ -13,21 +13,30 @@
 import type { Board, TimerHandle } from "../common/board";
 import type { FirmwareConfig } from "./config";
 import { discoveryConfigs } from "./home-assistant";
-import { Health, healthTopic, type HealthStart } from "./health";
+import { errorFields } from "../common/errors";
+import { healthReport, healthTopic, type HealthStart } from "./health";
 import type { Uplink } from "./uplink";
 
 export class Reports {
-	readonly health: Health;
 	readonly #board: Board;
 	readonly #config: FirmwareConfig;
 	readonly #uplink: () => Uplink;
+	readonly #start: HealthStart;
+	readonly #startedAt: number;
+	#lastError: string | undefined;
 	#timer: TimerHandle | undefined;
 
 	constructor(board: Board, config: FirmwareConfig, start: HealthStart, uplink: () => Uplink) {
 		this.#board = board;
 		this.#config = config;
 		this.#uplink = uplink;
-		this.health = new Health(board, config.device.swVersion, start);
+		this.#start = start;
+		this.#startedAt = board.now();
+	}
+
+	/** An error the device reported: its code is the next health report's `err`. */
+	noteError(error: unknown): void {
+		this.#lastError = errorFields(error).code;
 	}
 
 	/** Connected: discovery (unless `discovery` is false: a sleepy wake whose session the broker already has), then health. */
@@ -45,7 +54,8 @@ export class Reports {
 
 	/** Sends the health report now, if connected. */
 	sendHealth(): void {
-		if (this.#uplink().connected) this.#send(healthTopic(this.#config.lamp.topic), this.health.report());
+		const config = this.#config;
+		if (this.#uplink().connected) this.#send(healthTopic(config.lamp.topic), healthReport(this.#board, config.device.swVersion, this.#start, this.#startedAt, this.#lastError));
 	}
 
 	/** Always-on: a report every `ms` (none for 0), besides those on connect. */
