@@ -8,11 +8,10 @@ import Instrumentation from "instrumentation";
 import Net from "net";
 import type { BoardHealth } from "../../src/common/board";
 
-/** Index of "System Free Memory"; undefined in a build without instrumentation. */
-const FREE_MEMORY = Instrumentation.map("System Free Memory");
-
 export function boardHealth(joined: boolean): BoardHealth {
-	const heap = FREE_MEMORY === undefined ? undefined : Instrumentation.get(FREE_MEMORY);
+	// Looked up here, not when the module loads: a preloaded module runs at link time, when native functions are not there.
+	const free = Instrumentation.map("System Free Memory");
+	const heap = free === undefined ? undefined : Instrumentation.get(free);
 	// Asked only once joined: before, the chip has no access point to measure.
 	const rssi: unknown = joined ? Net.get("RSSI") : undefined;
 	return { freeHeap: typeof heap === "number" ? heap : undefined, rssi: typeof rssi === "number" && rssi < 0 ? rssi : undefined };
