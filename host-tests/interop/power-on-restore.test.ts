@@ -2,7 +2,7 @@
  * powerOn=restore on the host board across a process restart: the firmware (a child
  * process, as a device is a machine of its own) keeps its retained memory in a file
  * (--retained); killed with the lamp on and started again, it comes back on and says so
- * on the state topic of a real mosquitto.
+ * on the state topic of a real mosquitto; its health report counts the second boot.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +33,7 @@ describeWithPeers("Power-on restore: host process restart", ["mosquitto"], () =>
 		const args = ["--broker", broker.url, "--retained", join(dir, "lamp.retained"), "--set", "powerOn=restore", "--set", "clientId=restore-1", "--set", "dht22Pin=-1"];
 		const observer = await Observer.connect(broker.url);
 		await observer.subscribe(STATE);
+		await observer.subscribe("home/office/lamp/health");
 		const events: FirmwareEvent[] = [];
 		const first = startFirmware(args, (event) => events.push(event));
 		await waitFor(() => events.find((e) => e.event === "connected"), { what: "first run connected" });
@@ -49,6 +50,9 @@ describeWithPeers("Power-on restore: host process restart", ["mosquitto"], () =>
 		try {
 			const again = await waitFor(() => observer.on(STATE).slice(seen).find((r) => r.payload !== ""), { what: "the restarted firmware's state" });
 			expect(again.payload).toBe("on");
+			// The file counts boots too: the health report says this is the second, after a restart.
+			const health = await waitFor(() => observer.on("home/office/lamp/health").find((r) => (JSON.parse(r.payload) as { boot?: number }).boot === 2), { what: "the second boot's health report" });
+			expect((JSON.parse(health.payload) as { reset: string }).reset).toBe("reset");
 		} finally {
 			await second.stop();
 			await observer.close();

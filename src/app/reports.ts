@@ -60,7 +60,7 @@ export class Reports {
 
 	/** Always-on: a report every `ms` (none for 0), besides those on connect. */
 	every(ms: number): void {
-		if (ms <= 0) return;
+		if (ms <= 0 || !this.#uplink().publishRetained) return;
 		const tick = () => {
 			this.sendHealth();
 			this.#timer = this.#board.setTimer(tick, ms);
