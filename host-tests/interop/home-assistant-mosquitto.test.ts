@@ -3,7 +3,8 @@
  * manifest configures a device (so `sw_version` is the build's), announces; a fresh client
  * reads every config back retained and checks it against the schema written from Home
  * Assistant's documentation; the lamp answers the light's own command payload; then
- * `npm start -- --forget` clears every config (and the health report) from the broker.
+ * `npm start -- --forget` clears every config (and the health report) from the broker. And
+ * the same configs over MQTT-SN, through the laptop gateway.
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { validateDiscovery } from "../portable/ha-discovery-schema";
 import { FirmwareUnderTest, launchStart, Observer, retained } from "./harness";
 import { waitFor } from "../../testkit/wait-for";
+import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -63,5 +65,26 @@ describeWithPeers("Home Assistant discovery: mosquitto", ["mosquitto"], () => {
 		const left = await allRetained(broker.url, "homeassistant/#");
 		expect([...left.keys()]).toEqual([]);
 		expect((await allRetained(broker.url, "home/office/lamp/health")).size).toBe(0);
+	});
+
+	it("announces through an MQTT-SN gateway too", async () => {
+		const gateway = await MqttSnGateway.start({ broker: broker.url });
+		const observer = await Observer.connect(broker.url);
+		await observer.subscribe("homeassistant/+/sn-lamp/#");
+		const firmware = new FirmwareUnderTest(
+			hostConfig(["protocol=mqttsn", `gateway=udp://127.0.0.1:${gateway.port}`, "clientId=sn-lamp", "homeAssistant=true", "lampTopic=sn/lamp", "buttonPin=-1"]),
+		);
+		try {
+			// One REGISTER round trip per topic through the gateway: they arrive one by one.
+			await waitFor(() => new Set(observer.received.map((r) => r.topic)).size >= 8, { what: "8 discovery configs through the gateway" });
+			const configs = await allRetained(broker.url, "homeassistant/+/sn-lamp/#");
+			const all = [...configs].map(([topic, payload]) => validateDiscovery("homeassistant", topic, payload));
+			expect(all).toHaveLength(8);
+			expect(all.find((d) => d.component === "light")?.config.command_topic).toBe("sn/lamp");
+		} finally {
+			await observer.close();
+			await firmware.app.stop();
+			await gateway.close();
+		}
 	});
 });
