@@ -33,10 +33,8 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 	const { lamp, device } = config;
 	const node = nodeId(clientId);
 	const interval = device.mode === "sleepy" ? device.sleepInterval : device.readingInterval;
-	const availability: Fields =
-		device.mode === "sleepy"
-			? { avty_t: lamp.statusTopic, avty_tpl: "{{ 'offline' if value == 'offline' else 'online' }}", pl_avail: "online", pl_not_avail: "offline" }
-			: { avty_t: lamp.statusTopic, pl_avail: "online", pl_not_avail: "offline" };
+	const availability: Fields = { avty_t: lamp.statusTopic, pl_avail: "online", pl_not_avail: "offline" };
+	if (device.mode === "sleepy") availability.avty_tpl = "{{ 'offline' if value == 'offline' else 'online' }}";
 	const dev = { ids: [`lampnode_${node}`], name: clientId, mf: "lampnode", mdl: model, sw: device.swVersion };
 	const out: Retained[] = [];
 	const add = (component: string, object: string, fields: Fields) =>
@@ -53,12 +51,14 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 	const health = healthTopic(lamp.topic);
 	const diagnostic = (object: string, name: string, key: string, extra: Fields) =>
 		add("sensor", object, { name, stat_t: health, ent_cat: "diagnostic", val_tpl: `{{ value_json.${key} }}`, ...extra });
-	diagnostic("uptime", "Uptime", "up", { dev_cla: "duration", unit_of_meas: "s", stat_cla: "measurement" });
+	const measured = (object: string, name: string, key: string, deviceClass: string, unit: string) =>
+		diagnostic(object, name, key, { dev_cla: deviceClass, unit_of_meas: unit, stat_cla: "measurement" });
+	measured("uptime", "Uptime", "up", "duration", "s");
 	diagnostic("boot", "Boot count", "boot | default(0)", {});
 	diagnostic("reset", "Reset reason", "reset", {});
 	diagnostic("error", "Last error", "err | default('none')", {});
-	if (facts.heap) diagnostic("heap", "Free heap", "heap", { dev_cla: "data_size", unit_of_meas: "B", stat_cla: "measurement" });
-	if (facts.rssi) diagnostic("rssi", "Wi-Fi signal", "rssi", { dev_cla: "signal_strength", unit_of_meas: "dBm", stat_cla: "measurement" });
+	if (facts.heap) measured("heap", "Free heap", "heap", "data_size", "B");
+	if (facts.rssi) measured("rssi", "Wi-Fi signal", "rssi", "signal_strength", "dBm");
 	return out;
 }
 
