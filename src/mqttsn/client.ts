@@ -15,6 +15,7 @@ import type { QoS } from "./packet";
 import * as snSession from "./session";
 import type { MqttSnSessionOptions, ReceivedMessage, SessionStatus, Will } from "./session";
 import { encodeSessionState } from "./state";
+import { T_WAIT } from "./timers";
 import type { Vocabulary } from "../power/vocabulary";
 
 export interface GatewayHost {
@@ -250,6 +251,6 @@ export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 		this.lost();
 		this.options.onDisconnect?.(error);
 		// "Rejected: congestion" asks for T_WAIT before trying again (6.2).
-		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? snSession.T_WAIT) : 0);
+		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? T_WAIT) : 0);
 	}
 }

@@ -42,6 +42,16 @@ export function encodePublish(flags: number, topicId: number, msgId: number, dat
 	return bytes;
 }
 
+/** PUBACK or REGACK from its fields: what the client answers most. */
+export function encodeAck(type: number, topicId: number, msgId: number, returnCode: number): Uint8Array {
+	return Uint8Array.of(7, type, topicId >> 8, topicId & 0xff, msgId >> 8, msgId & 0xff, returnCode);
+}
+
+/** PUBREC, PUBREL or PUBCOMP from its message id. */
+export function encodeMsgId(type: number, msgId: number): Uint8Array {
+	return Uint8Array.of(4, type, msgId >> 8, msgId & 0xff);
+}
+
 export function encode(message: Message): Uint8Array {
 	if (message.type === PUBLISH)
 		return encodePublish(sn.publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);

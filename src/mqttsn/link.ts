@@ -1,9 +1,10 @@
 /**
  * What every procedure of the MQTT-SN client shares about its link to one gateway: the
- * state, the gateway's address, the two exchanges that may be open at once, the topic
- * ids and QoS 2 ids of the session, and the datagrams and events waiting to be polled.
- * The procedures (connection.ts, lane.ts, publish.ts, discovery.ts)
- * act on it; session.ts is the face the client sees.
+ * state, the gateway's address, the two exchanges that may be open at once, the lane's
+ * queue, the topic ids and QoS 2 ids of the session, and the datagrams and events
+ * waiting to be polled. The procedures (connection.ts, lane.ts, publish.ts,
+ * discovery.ts) act on it; the session (session.ts) is a GatewayLink with the face the
+ * client sees, so the procedures reach every field in one step.
  *
  * Retransmission (6.13) is here too: the control exchange and the lane's request are
  * each resent every Tretry, at most Nretry times; then the gateway is lost. A waking
@@ -14,17 +15,35 @@
  *   disconnected -> searching -> connecting -> active -> disconnecting -> disconnected
  *   active -> falling-asleep -> asleep <-> awake (PINGREQ with the client id)
  *   asleep | awake -> waking (CONNECT from asleep) -> active
+ * States are small numbers (a string compare costs the device flash at every use), in
+ * an order that makes the common questions one comparison; STATE_NAMES spells them.
  */
 import { ProtocolError } from "../common/errors";
-import { Fifo } from "../common/fifo";
 import * as sn from "./packet";
-import type { AdvertiseWatch, Gateway, SearchSchedule } from "./discovery";
-import { connectAgain } from "./connection";
+import { Backoff } from "../common/backoff";
+import type { Gateway } from "./discovery";
 import type { ReleaseWindow } from "./publish";
-import type { Datagram, DropCounts, SearchTarget, SessionEvent, Will } from "./types";
+import type { Operation } from "./lane";
+import type { Datagram, DropCounts, MqttSnSessionOptions, SearchTarget, SessionEvent, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";
+import { N_ADV, N_RETRY, T_GWINFO, T_RETRY, T_SEARCHGW, T_WAIT } from "./timers";
 
-export type State = "disconnected" | "searching" | "connecting" | "waking" | "active" | "disconnecting" | "falling-asleep" | "asleep" | "awake";
+export const DISCONNECTED = 0;
+export const SEARCHING = 1;
+export const CONNECTING = 2;
+/** CONNECT from asleep: the gateway may still hold the session asleep until CONNACK. */
+export const WAKING = 3;
+/** From here on the gateway holds the session: messages from it are handled. */
+export const ACTIVE = 4;
+export const DISCONNECTING = 5;
+export const FALLING_ASLEEP = 6;
+/** Asleep and awake: the gateway holds the session asleep. */
+export const ASLEEP = 7;
+export const AWAKE = 8;
+export type State = number;
+
+/** The status each state reports: waking is still connecting, falling asleep still disconnecting. */
+export const STATE_NAMES = ["disconnected", "searching", "connecting", "connecting", "active", "disconnecting", "disconnecting", "asleep", "awake"] as const;
 
 /** A request awaiting its answer: resent every Tretry, at most Nretry times (6.13). */
 export interface Exchange {
@@ -34,43 +53,13 @@ export interface Exchange {
 	readonly bytes: Uint8Array;
 	/** A resend carries DUP (PUBLISH, SUBSCRIBE). */
 	readonly dup: boolean;
-	/** CONNECT only: it asked for a clean session. */
-	readonly clean: boolean;
 	sentAt: number;
 	retries: number;
 	/** After "rejected: congestion": nothing is sent before this time. */
 	waitUntil: number;
 }
 
-/** The specification's timers and counters (7.2) and the client's limits, resolved once. */
-export interface Limits {
-	readonly tRetry: number;
-	readonly nRetry: number;
-	readonly awakeRetries: number;
-	readonly tWait: number;
-	/** Seconds; 0 turns keep-alive off. */
-	readonly keepAlive: number;
-	readonly nAdv: number;
-	readonly maxPacketSize: number;
-	readonly maxQueued: number;
-	/** Datagrams and events waiting to be polled; past it, what arrives is dropped unanswered. */
-	readonly maxBacklog: number;
-}
-
-export interface LinkParts {
-	readonly clientId: string;
-	readonly cleanSession: boolean;
-	readonly limits: Limits;
-	readonly topics: TopicRegistry;
-	readonly incoming: ReleaseWindow;
-	readonly searchSchedule: SearchSchedule | undefined;
-	readonly searchTarget: SearchTarget | undefined;
-	readonly advertise: AdvertiseWatch;
-	readonly gateway: Gateway | undefined;
-	readonly will: Will | undefined;
-}
-
-export class GatewayLink {
+export abstract class GatewayLink {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	declare state: State;
 	declare gateway: Gateway | undefined;
@@ -79,148 +68,183 @@ export class GatewayLink {
 	declare will: Will | undefined;
 	/** CONNECT (with the will prompts), DISCONNECT, PINGREQ. */
 	declare control: Exchange | undefined;
+	/** The CONNECT in `control` asked for a clean session. */
+	declare cleanRequested: boolean;
 	/** The lane's one outstanding request (lane.ts). */
 	declare request: Exchange | undefined;
+	/** The lane's operations, head first (lane.ts); arrays, as every queue here has a cap. */
+	declare queue: Operation[];
+	/** Subscriptions the application wants; `active` once the gateway acknowledged them. */
+	declare readonly subscriptions: Map<string, { qos: 0 | 1 | 2; active: boolean }>;
 	declare lastSent: number;
 	declare nextMsgId: number;
-	declare readonly transmit: Fifo<Datagram>;
-	declare readonly events: Fifo<SessionEvent>;
+	declare readonly transmit: Datagram[];
+	declare readonly events: SessionEvent[];
 	declare readonly dropped: DropCounts;
 	declare readonly clientId: string;
 	declare readonly cleanSession: boolean;
-	declare readonly limits: Limits;
-	declare readonly topics: TopicRegistry;
-	declare readonly incoming: ReleaseWindow;
-	declare readonly searchSchedule: SearchSchedule | undefined;
+	// The specification's timers and counters (7.2) and the client's limits, resolved once.
+	declare readonly tRetry: number;
+	declare readonly nRetry: number;
+	declare readonly awakeRetries: number;
+	declare readonly tWait: number;
+	/** Seconds; 0 turns keep-alive off. */
+	declare readonly keepAlive: number;
+	declare readonly nAdv: number;
+	declare readonly maxPacketSize: number;
+	declare readonly maxQueued: number;
+	/** Datagrams and events waiting to be polled; past it, what arrives is dropped unanswered. */
+	declare readonly maxBacklog: number;
+	/** Set by the session (session.ts), which knows the registry's and the window's makers. */
+	declare topics: TopicRegistry;
+	declare incoming: ReleaseWindow;
+	/** Where SEARCHGW goes; without it the client never searches (discovery.ts). */
 	declare readonly searchTarget: SearchTarget | undefined;
-	declare readonly advertise: AdvertiseWatch;
+	/** The delays between SEARCHGWs, when searching. */
+	declare readonly searchBackoff: Backoff | undefined;
+	declare readonly tGwInfo: number;
+	/** When the next SEARCHGW is due; Infinity while not searching. */
+	declare searchAt: number;
+	/** When the gateway is lost for want of ADVERTISEs; Infinity while it does not advertise. */
+	declare advertiseDeadline: number;
 
-	constructor(parts: LinkParts) {
-		this.state = "disconnected";
+	constructor(options: MqttSnSessionOptions, clientId: string) {
+		const nRetry = options.nRetry ?? N_RETRY;
+		const search = options.searchGw;
+		const tSearchGw = options.tSearchGw ?? T_SEARCHGW;
+		this.state = DISCONNECTED;
 		this.lastSent = 0;
 		this.nextMsgId = 1;
-		this.transmit = new Fifo();
-		this.events = new Fifo();
+		this.cleanRequested = false;
+		this.queue = [];
+		this.subscriptions = new Map();
+		this.transmit = [];
+		this.events = [];
 		this.dropped = { malformed: 0, oversized: 0, unknownType: 0, foreign: 0, unexpected: 0, overflow: 0 };
-		this.clientId = parts.clientId;
-		this.cleanSession = parts.cleanSession;
-		this.limits = parts.limits;
-		this.topics = parts.topics;
-		this.incoming = parts.incoming;
-		this.searchSchedule = parts.searchSchedule;
-		this.searchTarget = parts.searchTarget;
-		this.advertise = parts.advertise;
-		this.gateway = parts.gateway;
-		this.configured = parts.gateway !== undefined;
-		this.will = parts.will;
+		this.clientId = clientId;
+		this.cleanSession = options.cleanSession;
+		this.tRetry = options.tRetry ?? T_RETRY;
+		this.nRetry = nRetry;
+		this.awakeRetries = options.awakeRetries ?? nRetry;
+		this.tWait = options.tWait ?? T_WAIT;
+		this.keepAlive = options.keepAlive;
+		this.nAdv = options.nAdv ?? N_ADV;
+		this.maxPacketSize = options.maxPacketSize ?? 1024;
+		this.maxQueued = options.maxQueued ?? 100;
+		this.maxBacklog = options.maxBacklog ?? 32;
+		this.searchTarget = search;
+		// Only a client that searches keeps a backoff.
+		this.searchBackoff = search && new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, options.maxSearchDelay ?? T_WAIT), random: options.random });
+		this.tGwInfo = options.tGwInfo ?? T_GWINFO;
+		this.searchAt = Infinity;
+		this.advertiseDeadline = Infinity;
+		this.gateway = options.gateway;
+		this.configured = !!options.gateway;
+		this.will = options.will;
 	}
 
 	/** Messages from the gateway are handled: connected, or collecting while asleep, or saying goodbye. */
-	get receiving(): boolean {
-		const state = this.state;
-		return state === "active" || state === "awake" || state === "disconnecting" || state === "falling-asleep";
+	protected get receiving(): boolean {
+		return this.state >= ACTIVE && this.state !== ASLEEP;
 	}
 
-	send(bytes: Uint8Array, now: number): void {
+	protected send(bytes: Uint8Array, now: number): void {
 		const gateway = this.gateway as Gateway;
 		this.transmit.push({ bytes, address: gateway.address, port: gateway.port });
 		this.lastSent = now;
 	}
 
-	emit(event: SessionEvent): void {
+	protected emit(event: SessionEvent): void {
 		this.events.push(event);
 	}
 
 	/** Sends `bytes` as a request awaiting `expect`. */
-	open(bytes: Uint8Array, expect: number, msgId: number, dup: boolean, now: number, clean = false): Exchange {
-		const exchange: Exchange = { bytes, expect, msgId, dup, clean, sentAt: now, retries: 0, waitUntil: 0 };
+	protected open(bytes: Uint8Array, expect: number, msgId: number, dup: boolean, now: number): Exchange {
 		this.send(bytes, now);
-		return exchange;
-	}
-
-	retransmit(exchange: Exchange, now: number): void {
-		exchange.retries++;
-		exchange.sentAt = now;
-		if (exchange.dup) sn.markDup(exchange.bytes);
-		this.send(exchange.bytes, now);
+		return { bytes, expect, msgId, dup, sentAt: now, retries: 0, waitUntil: 0 };
 	}
 
 	/** The gateway is alive and walking through an exchange: it gets a full Tretry again. */
-	heard(exchange: Exchange, now: number): void {
+	protected heard(exchange: Exchange, now: number): void {
 		exchange.sentAt = now;
 		exchange.retries = 0;
 	}
 
-	allocateMsgId(): number {
+	protected allocateMsgId(): number {
 		const id = this.nextMsgId;
 		this.nextMsgId = id === 0xffff ? 1 : id + 1;
 		return id;
 	}
 
 	/** Both exchanges stop; the lane's operation keeps its message id and is resent, DUP set, once active again. */
-	leaveActive(): void {
+	protected leaveActive(): void {
 		this.request = undefined;
 		this.control = undefined;
 	}
 
-	disconnected(error: ProtocolError | undefined): void {
+	protected disconnected(error: ProtocolError | undefined): void {
 		this.leaveActive();
-		this.state = "disconnected";
+		this.state = DISCONNECTED;
 		this.emit({ type: "disconnected", error });
 	}
 
-	lost(reason: string): void {
-		this.disconnected(new ProtocolError("GATEWAY_LOST", `MQTT-SN gateway lost: ${reason}`));
+	protected lost(reason: string): void {
+		this.disconnected(new ProtocolError("GATEWAY_LOST", "MQTT-SN gateway lost: " + reason));
 		this.forgetGateway();
 	}
 
 	/** A discovered gateway that is gone: the next connect searches again. */
-	forgetGateway(): void {
+	protected forgetGateway(): void {
 		if (this.configured) return;
 		this.gateway = undefined;
-		this.advertise.reset();
+		this.advertiseDeadline = Infinity;
 	}
-}
 
-/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
-export function retransmit(link: GatewayLink, now: number): boolean {
-	const limits = link.limits;
-	const tRetry = limits.tRetry;
-	const nRetry = limits.nRetry;
-	const state = link.state;
-	const control = link.control;
-	if (control && now >= control.sentAt + tRetry) {
-		if (state === "awake" && control.retries >= limits.awakeRetries) {
-			connectAgain(link, now);
-			return true;
-		}
-		if (control.retries >= nRetry) {
-			if (state === "disconnecting") link.disconnected(undefined);
-			else link.lost(`no answer to ${nRetry} retransmissions`);
-			return true;
-		}
-		link.retransmit(control, now);
-	}
-	const request = link.request;
-	if (!request || now < request.waitUntil) return false;
-	if (request.waitUntil > 0) {
-		request.waitUntil = 0;
-		request.retries = 0;
-		link.retransmit(request, now);
-	} else if (now >= request.sentAt + tRetry) {
-		if (request.retries >= nRetry) {
-			link.lost(`no answer to ${nRetry} retransmissions`);
-			return true;
-		}
-		link.retransmit(request, now);
-	}
-	return false;
-}
+	/** The waking PINGREQ went unanswered (connection.ts). */
+	protected abstract connectAgain(now: number): void;
 
-/** When an exchange is next due, or Infinity. */
-export function retransmitDeadline(link: GatewayLink): number {
-	const tRetry = link.limits.tRetry;
-	return Math.min(due(link.control, tRetry), due(link.request, tRetry));
+	/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
+	protected retransmit(now: number): boolean {
+		const tRetry = this.tRetry;
+		const nRetry = this.nRetry;
+		const control = this.control;
+		if (control && now >= control.sentAt + tRetry) {
+			if (this.state === AWAKE && control.retries >= this.awakeRetries) {
+				this.connectAgain(now);
+				return true;
+			}
+			if (control.retries >= nRetry) {
+				if (this.state === DISCONNECTING) this.disconnected(undefined);
+				else this.lost(nRetry + " retransmissions unanswered");
+				return true;
+			}
+			this.resend(control, now);
+		}
+		const request = this.request;
+		if (!request || now < request.waitUntil) return false;
+		if (request.waitUntil > 0) {
+			request.waitUntil = 0;
+			request.retries = 0;
+		} else if (now < request.sentAt + tRetry) return false;
+		else if (request.retries >= nRetry) {
+			this.lost(nRetry + " retransmissions unanswered");
+			return true;
+		}
+		this.resend(request, now);
+		return false;
+	}
+
+	private resend(exchange: Exchange, now: number): void {
+		exchange.retries++;
+		exchange.sentAt = now;
+		if (exchange.dup) sn.markDup(exchange.bytes);
+		this.send(exchange.bytes, now);
+	}
+
+	/** When an exchange is next due, or Infinity. */
+	protected retransmitDeadline(): number {
+		return Math.min(due(this.control, this.tRetry), due(this.request, this.tRetry));
+	}
 }
 
 function due(exchange: Exchange | undefined, tRetry: number): number {
