@@ -39,7 +39,7 @@ export interface Operation {
 	/** 0 until first sent; kept for every retransmission. */
 	msgId: number;
 	rejections: number;
-	/** Called once, with the QoS granted for a subscription. */
+	/** Called once; a subscription's with the QoS granted (or asked for, when it failed), others with undefined. */
 	done: ((error: ProtocolError | undefined, qos: sn.QoS) => void) | undefined;
 }
 
@@ -53,11 +53,12 @@ export abstract class Lane extends Connection {
 		return this.queue.length === 0;
 	}
 
-	protected enqueue(op: Operation, now: number): void {
+	protected enqueue(op: Operation, now: number): Operation {
 		const max = this.maxQueued;
 		if (this.queue.length >= max) throw new ProtocolError("QUEUE_FULL", max + " requests already wait");
 		this.queue.push(op);
 		this.advance(now);
+		return op;
 	}
 
 	/** Sends the head operation's next message while active and nothing is outstanding. */
@@ -202,7 +203,7 @@ function stored(op: Operation): boolean {
 }
 
 /** Calls an operation's callback once. */
-function settle(op: Operation, error: ProtocolError | undefined, qos = op.qos as sn.QoS): void {
+function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === SUBSCRIBE || op.kind === UNSUBSCRIBE ? op.qos : undefined) as sn.QoS): void {
 	const done = op.done;
 	op.done = undefined;
 	if (done) done(error, qos);

@@ -213,23 +213,6 @@ export const DUP = 0x80;
 export const RETAIN = 0x10;
 export const WILL = 0x08;
 export const CLEAN_SESSION = 0x04;
-const QOS_SHIFT = 5;
-const TOPIC_ID_TYPE = 0x03;
-
-export function qosBits(qos: QoS): number {
-	return (qos & 3) << QOS_SHIFT;
-}
-
-export function qosOf(flags: number): QoS {
-	const bits = (flags >> QOS_SHIFT) & 3;
-	return bits === 3 ? -1 : (bits as QoS);
-}
-
-/** The TopicIdType, or -1 for the reserved 0b11. */
-export function topicIdTypeOf(flags: number): TopicIdType | -1 {
-	const bits = flags & TOPIC_ID_TYPE;
-	return bits === 3 ? -1 : (bits as TopicIdType);
-}
 
 /** Sets DUP in an encoded PUBLISH or SUBSCRIBE: its Flags octet follows Length (1 or 3 octets) and MsgType. */
 export function markDup(message: Uint8Array): void {
@@ -238,26 +221,12 @@ export function markDup(message: Uint8Array): void {
 
 /** The Flags octet of a PUBLISH. */
 export function publishFlags(dup: boolean, qos: QoS, retain: boolean, topicIdType: TopicIdType): number {
-	return (dup ? DUP : 0) | qosBits(qos) | (retain ? RETAIN : 0) | topicIdType;
+	return (dup ? DUP : 0) | ((qos & 3) << 5) | (retain ? RETAIN : 0) | topicIdType;
 }
-
-/** The largest datagram the 3-octet length field can describe (5.2.1). */
-export const MAX_MESSAGE_LENGTH = 0xffff;
 
 /** Names of the return codes, for error messages. */
 export function returnCodeName(code: number): string {
-	switch (code) {
-		case ACCEPTED:
-			return "accepted";
-		case REJECTED_CONGESTION:
-			return "rejected: congestion";
-		case REJECTED_INVALID_TOPIC_ID:
-			return "rejected: invalid topic ID";
-		case REJECTED_NOT_SUPPORTED:
-			return "rejected: not supported";
-		default:
-			return `return code ${code}`;
-	}
+	return code < 4 ? ["accepted", "rejected: congestion", "rejected: invalid topic ID", "rejected: not supported"][code] : "return code " + code;
 }
 
 /** A short topic name ("ab") as the two-byte topic id that carries it (5.3.11). */

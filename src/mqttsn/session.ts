@@ -28,7 +28,7 @@ import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
 import { decode } from "./decode";
 import { sameEndpoint, type Gateway } from "./discovery";
 import { encodePublish } from "./encode";
-import { operation, PUBLISH, SUBSCRIBE, UNSUBSCRIBE, WILLMSG, WILLTOPIC } from "./lane";
+import { type Operation, operation, PUBLISH, SUBSCRIBE, UNSUBSCRIBE, WILLMSG, WILLTOPIC } from "./lane";
 import { ACTIVE, ASLEEP, SEARCHING, STATE_NAMES } from "./link";
 import * as sn from "./packet";
 import type { Message, QoS } from "./packet";
@@ -80,8 +80,9 @@ export class MqttSnSession extends Publishing implements DatagramSession {
 	 * Publishes. QoS -1 goes out at once, connected or not, to a predefined or short
 	 * topic; the others wait their turn in the lane. Throws ProtocolError, with nothing
 	 * queued, for an invalid topic, a message over the maximum size or a full queue.
+	 * Returns the operation when it waits in the lane (each request returns its own).
 	 */
-	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
+	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): Operation | undefined {
 		// A topic with an id was checked when it got it (configuration, or the gateway's REGISTER).
 		const id = this.topics.idOf(topic);
 		if (!id) validateTopicName(topic);
@@ -92,39 +93,36 @@ export class MqttSnSession extends Publishing implements DatagramSession {
 		if (qos === -1) {
 			if (!id || id.topicIdType === sn.TOPIC_NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 needs a predefined or short topic: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
-		} else if (qos !== 0 || !id || this.state !== ACTIVE || this.request || this.queue.length > 0) {
-			this.enqueue(operation(PUBLISH, topic, payload, qos, retain, done), now);
-			return;
-		}
+		} else if (qos !== 0 || !id || this.state !== ACTIVE || this.request || this.queue.length > 0) return this.enqueue(operation(PUBLISH, topic, payload, qos, retain, done), now);
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
 		this.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
 		if (done) done();
+		return undefined;
 	}
 
 	/** Subscribes to a filter (wildcards allowed), a predefined topic or a short name. */
-	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): void {
+	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): Operation {
 		validateTopicFilter(topic);
 		this.subscriptions.set(topic, { qos, active: false });
-		this.enqueue(operation(SUBSCRIBE, topic, undefined, qos, false, done), now);
+		return this.enqueue(operation(SUBSCRIBE, topic, undefined, qos, false, done), now);
 	}
 
-	unsubscribe(topic: string, now: number, done?: Done): void {
+	unsubscribe(topic: string, now: number, done?: Done): Operation {
 		validateTopicFilter(topic);
 		this.subscriptions.delete(topic);
-		this.enqueue(operation(UNSUBSCRIBE, topic, undefined, 0, false, done), now);
+		return this.enqueue(operation(UNSUBSCRIBE, topic, undefined, 0, false, done), now);
 	}
 
 	/** Changes the will at the gateway (WILLTOPICUPD, then WILLMSGUPD); undefined deletes it. */
-	updateWill(will: Will | undefined, now: number, done?: Done): void {
+	updateWill(will: Will | undefined, now: number, done?: Done): Operation {
 		if (!will) {
 			this.will = will;
-			this.enqueue(operation(WILLTOPIC, "", undefined, 0, false, done), now);
-			return;
+			return this.enqueue(operation(WILLTOPIC, "", undefined, 0, false, done), now);
 		}
 		validateTopicName(will.topic);
 		this.will = will;
 		this.enqueue(operation(WILLTOPIC, will.topic, undefined, will.qos, will.retain, undefined), now);
-		this.enqueue(operation(WILLMSG, "", will.payload, 0, false, done), now);
+		return this.enqueue(operation(WILLMSG, "", will.payload, 0, false, done), now);
 	}
 
 	exportState(): SessionState {
