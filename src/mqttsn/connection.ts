@@ -21,15 +21,15 @@
 import { ProtocolError } from "../common/errors";
 import { Discovery } from "./discovery";
 import { encode } from "./encode";
-import { ACTIVE, ASLEEP, AWAKE, CONNECTING, DISCONNECTED, DISCONNECTING, FALLING_ASLEEP, SEARCHING, STATE_NAMES, WAKING } from "./link";
+import { STATE_NAMES } from "./link";
 import * as sn from "./packet";
 
 export abstract class Connection extends Discovery {
 	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
 	connect(now: number): void {
 		const state = this.state;
-		if (state >= ASLEEP) this.sendConnect(false, false, true, now);
-		else if (state !== DISCONNECTED) return;
+		if (state >= 7 /* asleep */) this.sendConnect(false, false, true, now);
+		else if (state !== 0 /* disconnected */) return;
 		else if (this.gateway) this.sendConnect(!!this.will, this.cleanSession, false, now);
 		else if (this.searchTarget) this.startSearch(now);
 		else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
@@ -37,23 +37,23 @@ export abstract class Connection extends Discovery {
 
 	/** `waking`: the gateway may still hold the session asleep until CONNACK. */
 	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean, now: number): void {
-		this.state = waking ? WAKING : CONNECTING;
+		this.state = waking ? 3 /* waking */ : 2 /* connecting */;
 		this.cleanRequested = cleanSession;
-		this.control = this.open(encode({ type: sn.CONNECT, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), sn.CONNACK, 0, false, now);
+		this.control = this.open(encode({ type: 0x04 /* CONNECT */, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), 0x05 /* CONNACK */, 0, false, now);
 	}
 
 	private get connecting(): boolean {
-		return this.state === CONNECTING || this.state === WAKING;
+		return this.state === 2 /* connecting */ || this.state === 3 /* waking */;
 	}
 
 	protected onConnack(returnCode: number, now: number): boolean {
 		if (!this.connecting) return false;
 		this.control = undefined;
-		if (returnCode !== sn.ACCEPTED) {
-			this.disconnected(new ProtocolError(returnCode === sn.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "gateway refused the connection: " + sn.returnCodeName(returnCode)));
+		if (returnCode !== 0x00 /* ACCEPTED */) {
+			this.disconnected(new ProtocolError(returnCode === 0x01 /* REJECTED_CONGESTION */ ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "gateway refused the connection: " + sn.returnCodeName(returnCode)));
 			return true;
 		}
-		this.state = ACTIVE;
+		this.state = 4 /* active */;
 		if (this.cleanRequested) {
 			this.topics.clear();
 			this.incoming.clear();
@@ -74,9 +74,9 @@ export abstract class Connection extends Discovery {
 		if (!this.connecting || !control) return false;
 		const will = this.will;
 		this.send(
-			type === sn.WILLTOPICREQ
-				? encode({ type: sn.WILLTOPIC, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
-				: encode({ type: sn.WILLMSG, willMsg: will ? will.payload : new Uint8Array(0) }),
+			type === 0x06 /* WILLTOPICREQ */
+				? encode({ type: 0x07 /* WILLTOPIC */, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
+				: encode({ type: 0x09 /* WILLMSG */, willMsg: will ? will.payload : new Uint8Array(0) }),
 			now,
 		);
 		this.heard(control, now);
@@ -89,20 +89,20 @@ export abstract class Connection extends Discovery {
 	 * should wake it with PINGREQ rather than start over.
 	 */
 	get asleepAtGateway(): boolean {
-		return this.state >= ASLEEP || this.state === WAKING;
+		return this.state >= 7 /* asleep */ || this.state === 3 /* waking */;
 	}
 
 	/** Goes to sleep for `duration` seconds (DISCONNECT with a duration): the gateway buffers for us. */
 	sleep(duration: number, now: number): void {
-		this.expect(ACTIVE, "sleep");
-		this.leave(FALLING_ASLEEP, encode({ type: sn.DISCONNECT, duration }), now);
+		this.expect(4 /* active */, "sleep");
+		this.leave(6 /* falling asleep */, encode({ type: 0x18 /* DISCONNECT */, duration }), now);
 	}
 
 	/** Asleep: wakes to collect buffered messages (PINGREQ with the client id); PINGRESP puts it back to sleep. */
 	checkMessages(now: number): void {
-		this.expect(ASLEEP, "collect messages");
-		this.state = AWAKE;
-		this.control = this.open(encode({ type: sn.PINGREQ, clientId: this.clientId }), sn.PINGRESP, 0, false, now);
+		this.expect(7 /* asleep */, "collect messages");
+		this.state = 8 /* awake */;
+		this.control = this.open(encode({ type: 0x16 /* PINGREQ */, clientId: this.clientId }), 0x17 /* PINGRESP */, 0, false, now);
 	}
 
 	private expect(state: number, what: string): void {
@@ -113,39 +113,39 @@ export abstract class Connection extends Discovery {
 	private leave(state: number, bytes: Uint8Array, now: number): void {
 		this.leaveActive();
 		this.state = state;
-		this.control = this.open(bytes, sn.DISCONNECT, 0, false, now);
+		this.control = this.open(bytes, 0x18 /* DISCONNECT */, 0, false, now);
 	}
 
 	/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
 	disconnect(now: number): void {
 		const state = this.state;
 		this.searchAt = Infinity;
-		if (state === SEARCHING) this.state = DISCONNECTED;
-		else if (state !== DISCONNECTED && state !== DISCONNECTING) this.leave(DISCONNECTING, encode({ type: sn.DISCONNECT }), now);
+		if (state === 1 /* searching */) this.state = 0 /* disconnected */;
+		else if (state !== 0 /* disconnected */ && state !== 5 /* disconnecting */) this.leave(5 /* disconnecting */, encode({ type: 0x18 /* DISCONNECT */ }), now);
 	}
 
 	protected onDisconnect(): boolean {
 		const state = this.state;
-		if (state === FALLING_ASLEEP) {
+		if (state === 6 /* falling asleep */) {
 			this.control = undefined;
 			this.asleep();
-		} else if (state === DISCONNECTING) this.disconnected(undefined);
-		else if (state < CONNECTING || state === ASLEEP) return false;
+		} else if (state === 5 /* disconnecting */) this.disconnected(undefined);
+		else if (state < 2 /* connecting */ || state === 7 /* asleep */) return false;
 		else this.disconnected(new ProtocolError("CONNECTION_LOST", "the gateway sent DISCONNECT"));
 		return true;
 	}
 
 	private asleep(): void {
-		this.state = ASLEEP;
+		this.state = 7 /* asleep */;
 		this.emit({ type: "asleep" });
 	}
 
 	protected onPingresp(): boolean {
 		const control = this.control;
-		if (!control || control.expect !== sn.PINGRESP) return false;
+		if (!control || control.expect !== 0x17 /* PINGRESP */) return false;
 		this.control = undefined;
 		// Awake, every buffered message has been delivered: back to sleep.
-		if (this.state === AWAKE) this.asleep();
+		if (this.state === 8 /* awake */) this.asleep();
 		return true;
 	}
 
@@ -158,10 +158,10 @@ export abstract class Connection extends Discovery {
 	/** When the next PINGREQ is due, or Infinity. */
 	protected keepAliveDeadline(): number {
 		const period = this.keepAlive * 1000;
-		return this.state === ACTIVE && period > 0 && !this.control ? this.lastSent + period : Infinity;
+		return this.state === 4 /* active */ && period > 0 && !this.control ? this.lastSent + period : Infinity;
 	}
 
 	protected keepAliveDue(now: number): void {
-		if (now >= this.keepAliveDeadline()) this.control = this.open(encode({ type: sn.PINGREQ }), sn.PINGRESP, 0, false, now);
+		if (now >= this.keepAliveDeadline()) this.control = this.open(encode({ type: 0x16 /* PINGREQ */ }), 0x17 /* PINGRESP */, 0, false, now);
 	}
 }

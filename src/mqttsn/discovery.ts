@@ -12,8 +12,7 @@
  *   a late broadcast still count.
  */
 import { encode } from "./encode";
-import { ASLEEP, DISCONNECTED, GatewayLink, SEARCHING } from "./link";
-import * as sn from "./packet";
+import { GatewayLink } from "./link";
 import type { AdvertiseMessage, GwInfoMessage } from "./packet";
 
 /** Where a gateway answers: an IP address as the board reports datagram sources. */
@@ -31,7 +30,7 @@ export abstract class Discovery extends GatewayLink {
 	/** Starts searching (connection.ts: no gateway known, a search target given). */
 	protected startSearch(now: number): void {
 		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
-		this.state = SEARCHING;
+		this.state = 1 /* searching */;
 		if (this.searchAt !== Infinity) return;
 		backoff.reset();
 		this.searchAt = now + backoff.next();
@@ -47,7 +46,7 @@ export abstract class Discovery extends GatewayLink {
 		const target = this.searchTarget;
 		if (!target || now < this.searchAt) return;
 		this.heardSearch(now);
-		this.transmit.push({ bytes: encode({ type: sn.SEARCHGW, radius: target.radius }), address: target.address, port: target.port });
+		this.transmit.push({ bytes: encode({ type: 0x01 /* SEARCHGW */, radius: target.radius }), address: target.address, port: target.port });
 	}
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
@@ -59,7 +58,7 @@ export abstract class Discovery extends GatewayLink {
 	protected found(message: AdvertiseMessage | GwInfoMessage, address: string, port: number, now: number): void {
 		let gateway: Gateway = { gwId: message.gwId, address, port };
 		// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
-		if (message.type === sn.GWINFO && message.gwAdd) {
+		if (message.type === 0x02 /* GWINFO */ && message.gwAdd) {
 			const a = message.gwAdd;
 			if (a.length !== 6) {
 				this.dropped.unexpected++;
@@ -69,11 +68,11 @@ export abstract class Discovery extends GatewayLink {
 		}
 		this.gateway = gateway;
 		this.topics.clear();
-		if (message.type === sn.ADVERTISE) this.heardAdvertise(message.duration, now);
+		if (message.type === 0x00 /* ADVERTISE */) this.heardAdvertise(message.duration, now);
 		this.emit({ type: "gateway", gateway });
-		if (this.state === SEARCHING) {
+		if (this.state === 1 /* searching */) {
 			this.searchAt = Infinity;
-			this.state = DISCONNECTED;
+			this.state = 0 /* disconnected */;
 			this.connect(now);
 		}
 	}
@@ -86,8 +85,8 @@ export abstract class Discovery extends GatewayLink {
 		if (!this.gateway || now < this.advertiseDeadline) return false;
 		this.advertiseDeadline = Infinity;
 		const state = this.state;
-		if (state === DISCONNECTED) this.forgetGateway();
-		else if (state !== SEARCHING && state !== ASLEEP) {
+		if (state === 0 /* disconnected */) this.forgetGateway();
+		else if (state !== 1 /* searching */ && state !== 7 /* asleep */) {
 			this.lost("no ADVERTISE for " + this.nAdv + " periods");
 			return true;
 		}

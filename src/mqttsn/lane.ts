@@ -17,20 +17,12 @@
 import { ProtocolError } from "../common/errors";
 import { Connection } from "./connection";
 import { encode } from "./encode";
-import { ACTIVE } from "./link";
 import * as sn from "./packet";
 import type { Message } from "./packet";
 import type { SessionState, StoredPublish } from "./state";
 
-/** Operation kinds; PUBREL is a QoS 2 PUBLISH whose PUBREC arrived. */
-export const PUBLISH = 0;
-export const PUBREL = 1;
-export const SUBSCRIBE = 2;
-export const UNSUBSCRIBE = 3;
-export const WILLTOPIC = 4;
-export const WILLMSG = 5;
-
 export interface Operation {
+	/** 0 publish, 1 pubrel (a QoS 2 PUBLISH whose PUBREC arrived), 2 subscribe, 3 unsubscribe, 4 willtopic, 5 willmsg. */
 	kind: number;
 	readonly topic: string;
 	readonly payload: Uint8Array | undefined;
@@ -64,27 +56,27 @@ export abstract class Lane extends Connection {
 	/** Sends the head operation's next message while active and nothing is outstanding. */
 	protected advance(now: number): void {
 		const queue = this.queue;
-		while (this.state === ACTIVE && !this.request && queue.length > 0) {
+		while (this.state === 4 /* active */ && !this.request && queue.length > 0) {
 			const op = queue[0];
 			const kind = op.kind;
-			if (kind <= PUBREL) {
+			if (kind <= 1 /* pubrel */) {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
 				if (this.publishStep(op, now)) this.finish(undefined);
-			} else if (kind <= UNSUBSCRIBE) {
+			} else if (kind <= 3 /* unsubscribe */) {
 				const msgId = this.allocateMsgId();
 				const topic = op.topic;
 				const fixed = hasWildcard(topic) ? undefined : this.topics.fixedId(topic);
-				const ref: sn.TopicRef = fixed ? { topicIdType: fixed.topicIdType as 1 | 2, topicId: fixed.topicId } : { topicIdType: sn.TOPIC_NORMAL, topicName: topic };
-				const subscribe = kind === SUBSCRIBE;
-				const bytes = subscribe ? encode({ type: sn.SUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref }) : encode({ type: sn.UNSUBSCRIBE, msgId, topic: ref });
-				this.request = this.open(bytes, subscribe ? sn.SUBACK : sn.UNSUBACK, msgId, subscribe, now);
+				const ref: sn.TopicRef = fixed ? { topicIdType: fixed.topicIdType as 1 | 2, topicId: fixed.topicId } : { topicIdType: 0 /* TOPIC_NORMAL */, topicName: topic };
+				const subscribe = kind === 2 /* subscribe */;
+				const bytes = subscribe ? encode({ type: 0x12 /* SUBSCRIBE */, dup: false, qos: op.qos, msgId, topic: ref }) : encode({ type: 0x14 /* UNSUBSCRIBE */, msgId, topic: ref });
+				this.request = this.open(bytes, subscribe ? 0x13 /* SUBACK */ : 0x15 /* UNSUBACK */, msgId, subscribe, now);
 			} else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
-				const willMsg = kind === WILLMSG;
+				const willMsg = kind === 5 /* willmsg */;
 				const bytes = willMsg
-					? encode({ type: sn.WILLMSGUPD, willMsg: op.payload ?? new Uint8Array(0) })
-					: encode({ type: sn.WILLTOPICUPD, qos: op.qos, retain: op.retain, willTopic: op.topic });
-				this.request = this.open(bytes, willMsg ? sn.WILLMSGRESP : sn.WILLTOPICRESP, 0, false, now);
+					? encode({ type: 0x1c /* WILLMSGUPD */, willMsg: op.payload ?? new Uint8Array(0) })
+					: encode({ type: 0x1a /* WILLTOPICUPD */, qos: op.qos, retain: op.retain, willTopic: op.topic });
+				this.request = this.open(bytes, willMsg ? 0x1d /* WILLMSGRESP */ : 0x1b /* WILLTOPICRESP */, 0, false, now);
 			}
 		}
 	}
@@ -98,27 +90,27 @@ export abstract class Lane extends Connection {
 		const op = this.queue[0];
 		const type = message.type;
 		const topics = this.topics;
-		const returnCode = "returnCode" in message ? message.returnCode : sn.ACCEPTED;
-		const refusedTopic = type === sn.PUBACK && returnCode === sn.REJECTED_INVALID_TOPIC_ID;
+		const returnCode = "returnCode" in message ? message.returnCode : 0x00 /* ACCEPTED */;
+		const refusedTopic = type === 0x0d /* PUBACK */ && returnCode === 0x02 /* REJECTED_INVALID_TOPIC_ID */;
 		// QoS 2 PUBLISH may be refused with a PUBACK instead of PUBREC.
-		if (!request || !op || this.state !== ACTIVE || (type !== request.expect && (type !== sn.PUBACK || request.expect !== sn.PUBREC)) || ("msgId" in message ? message.msgId : 0) !== request.msgId) {
+		if (!request || !op || this.state !== 4 /* active */ || (type !== request.expect && (type !== 0x0d /* PUBACK */ || request.expect !== 0x0f /* PUBREC */)) || ("msgId" in message ? message.msgId : 0) !== request.msgId) {
 			// A QoS 0 PUBLISH to a topic id the gateway no longer knows is answered with PUBACK (6.7).
 			if (refusedTopic) topics.forget(message.topicId);
 			return false;
 		}
-		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === sn.TOPIC_NORMAL) {
+		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === 0 /* TOPIC_NORMAL */) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
 			if (++op.rejections > this.nRetry) this.complete(rejection(returnCode, op.topic), now);
 			else this.next(now);
-		} else if (returnCode !== sn.ACCEPTED) this.rejected(op, returnCode, now);
-		else if (type === sn.REGACK) {
+		} else if (returnCode !== 0x00 /* ACCEPTED */) this.rejected(op, returnCode, now);
+		else if (type === 0x0b /* REGACK */) {
 			topics.register(op.topic, message.topicId);
 			this.next(now);
-		} else if (type === sn.PUBREC) {
-			op.kind = PUBREL;
+		} else if (type === 0x0f /* PUBREC */) {
+			op.kind = 1 /* pubrel */;
 			this.next(now);
-		} else if (type === sn.SUBACK) {
+		} else if (type === 0x13 /* SUBACK */) {
 			const topic = op.topic;
 			const subscription = this.subscriptions.get(topic);
 			if (subscription) subscription.active = true;
@@ -131,15 +123,15 @@ export abstract class Lane extends Connection {
 
 	/** The gateway refused the head operation: wait out congestion (T_WAIT), otherwise fail it. */
 	private rejected(op: Operation, returnCode: number, now: number): void {
-		const congestion = returnCode === sn.REJECTED_CONGESTION;
+		const congestion = returnCode === 0x01 /* REJECTED_CONGESTION */;
 		if (congestion && ++op.rejections <= this.nRetry) {
 			(this.request as NonNullable<typeof this.request>).waitUntil = now + this.tWait;
 			return;
 		}
-		const subscribe = op.kind === SUBSCRIBE;
+		const subscribe = op.kind === 2 /* subscribe */;
 		if (subscribe) this.subscriptions.delete(op.topic);
-		const what = op.kind >= WILLTOPIC ? "will update" : op.topic;
-		this.complete(subscribe && !congestion && returnCode !== sn.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", "gateway refused " + what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what), now);
+		const what = op.kind >= 4 /* willtopic */ ? "will update" : op.topic;
+		this.complete(subscribe && !congestion && returnCode !== 0x03 /* REJECTED_NOT_SUPPORTED */ ? new ProtocolError("SUBSCRIPTION_REFUSED", "gateway refused " + what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what), now);
 	}
 
 	/** The head operation is finished (`error` when it failed): tell the application, start the next. */
@@ -163,11 +155,11 @@ export abstract class Lane extends Connection {
 	protected startedClean(): void {
 		const old = this.queue;
 		const head = old[0];
-		if (head?.kind === PUBREL) head.kind = PUBLISH;
+		if (head?.kind === 1 /* pubrel */) head.kind = 0 /* publish */;
 		const queue: Operation[] = [];
 		this.subscriptions.forEach((s, topic) => {
-			for (let i = 0; i < old.length; i++) if (old[i].kind === SUBSCRIBE && old[i].topic === topic) return;
-			if (s.active) queue.push(operation(SUBSCRIBE, topic, undefined, s.qos, false, undefined));
+			for (let i = 0; i < old.length; i++) if (old[i].kind === 2 /* subscribe */ && old[i].topic === topic) return;
+			if (s.active) queue.push(operation(2 /* subscribe */, topic, undefined, s.qos, false, undefined));
 		});
 		this.queue = queue.concat(old);
 	}
@@ -182,7 +174,7 @@ export abstract class Lane extends Connection {
 
 	/** QoS 1/2 messages not yet acknowledged, for the durable state. */
 	protected outgoing(): StoredPublish[] {
-		return this.queue.filter(stored).map((op) => ({ topic: op.topic, payload: op.payload as Uint8Array, qos: op.qos as 1 | 2, retain: op.retain, msgId: op.msgId, released: op.kind === PUBREL }));
+		return this.queue.filter(stored).map((op) => ({ topic: op.topic, payload: op.payload as Uint8Array, qos: op.qos as 1 | 2, retain: op.retain, msgId: op.msgId, released: op.kind === 1 /* pubrel */ }));
 	}
 
 	/** Subscriptions and messages from the durable state. */
@@ -192,18 +184,18 @@ export abstract class Lane extends Connection {
 		const messages = state.outgoing;
 		for (let i = 0; i < messages.length; i++) {
 			const m = messages[i];
-			this.queue.push(operation(m.released ? PUBREL : PUBLISH, m.topic, m.payload, m.qos, m.retain, undefined, m.msgId));
+			this.queue.push(operation(m.released ? 1 /* pubrel */ : 0 /* publish */, m.topic, m.payload, m.qos, m.retain, undefined, m.msgId));
 		}
 	}
 }
 
 /** A QoS 1/2 message: kept across a stop, and in the durable state. */
 function stored(op: Operation): boolean {
-	return op.kind <= PUBREL && op.qos > 0;
+	return op.kind <= 1 /* pubrel */ && op.qos > 0;
 }
 
 /** Calls an operation's callback once. */
-function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === SUBSCRIBE || op.kind === UNSUBSCRIBE ? op.qos : undefined) as sn.QoS): void {
+function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === 2 /* subscribe */ || op.kind === 3 /* unsubscribe */ ? op.qos : undefined) as sn.QoS): void {
 	const done = op.done;
 	op.done = undefined;
 	if (done) done(error, qos);
@@ -211,7 +203,7 @@ function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind 
 
 /** The typed error for a request the gateway refused with `returnCode`. */
 export function rejection(returnCode: number, what: string): ProtocolError {
-	const code = returnCode === sn.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : returnCode === sn.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
+	const code = returnCode === 0x01 /* REJECTED_CONGESTION */ ? "REJECTED_CONGESTION" : returnCode === 0x02 /* REJECTED_INVALID_TOPIC_ID */ ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
 	return new ProtocolError(code, what + ": " + sn.returnCodeName(returnCode));
 }
 

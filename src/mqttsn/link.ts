@@ -16,7 +16,9 @@
  *   active -> falling-asleep -> asleep <-> awake (PINGREQ with the client id)
  *   asleep | awake -> waking (CONNECT from asleep) -> active
  * States are small numbers (a string compare costs the device flash at every use), in
- * an order that makes the common questions one comparison; STATE_NAMES spells them.
+ * an order that makes the common questions one comparison (below); STATE_NAMES spells
+ * them. Message types and return codes are written as numbers the same way, each with
+ * its name from packet.ts beside it.
  */
 import { ProtocolError } from "../common/errors";
 import * as sn from "./packet";
@@ -28,18 +30,14 @@ import type { Datagram, DropCounts, MqttSnSessionOptions, SearchTarget, SessionE
 import type { TopicRegistry } from "./topic-registry";
 import { N_ADV, N_RETRY, T_GWINFO, T_RETRY, T_SEARCHGW, T_WAIT } from "./timers";
 
-export const DISCONNECTED = 0;
-export const SEARCHING = 1;
-export const CONNECTING = 2;
-/** CONNECT from asleep: the gateway may still hold the session asleep until CONNACK. */
-export const WAKING = 3;
-/** From here on the gateway holds the session: messages from it are handled. */
-export const ACTIVE = 4;
-export const DISCONNECTING = 5;
-export const FALLING_ASLEEP = 6;
-/** Asleep and awake: the gateway holds the session asleep. */
-export const ASLEEP = 7;
-export const AWAKE = 8;
+/**
+ * The states, in that order: 0 disconnected, 1 searching, 2 connecting, 3 waking (CONNECT
+ * from asleep: the gateway may still hold the session asleep until CONNACK), 4 active,
+ * 5 disconnecting, 6 falling asleep, 7 asleep, 8 awake. From 4 on the gateway holds the
+ * session; from 7 on it holds it asleep. The code writes them as numbers with their
+ * name beside them: an imported constant costs the device flash at every module that
+ * names it (an import entry, a symbol, and a property read at each use).
+ */
 export type State = number;
 
 /** The status each state reports: waking is still connecting, falling asleep still disconnecting. */
@@ -112,7 +110,7 @@ export abstract class GatewayLink {
 		const nRetry = options.nRetry ?? N_RETRY;
 		const search = options.searchGw;
 		const tSearchGw = options.tSearchGw ?? T_SEARCHGW;
-		this.state = DISCONNECTED;
+		this.state = 0 /* disconnected */;
 		this.lastSent = 0;
 		this.nextMsgId = 1;
 		this.cleanRequested = false;
@@ -145,7 +143,7 @@ export abstract class GatewayLink {
 
 	/** Messages from the gateway are handled: connected, or collecting while asleep, or saying goodbye. */
 	protected get receiving(): boolean {
-		return this.state >= ACTIVE && this.state !== ASLEEP;
+		return this.state >= 4 /* active */ && this.state !== 7 /* asleep */;
 	}
 
 	protected send(bytes: Uint8Array, now: number): void {
@@ -184,7 +182,7 @@ export abstract class GatewayLink {
 
 	protected disconnected(error: ProtocolError | undefined): void {
 		this.leaveActive();
-		this.state = DISCONNECTED;
+		this.state = 0 /* disconnected */;
 		this.emit({ type: "disconnected", error });
 	}
 
@@ -209,12 +207,12 @@ export abstract class GatewayLink {
 		const nRetry = this.nRetry;
 		const control = this.control;
 		if (control && now >= control.sentAt + tRetry) {
-			if (this.state === AWAKE && control.retries >= this.awakeRetries) {
+			if (this.state === 8 /* awake */ && control.retries >= this.awakeRetries) {
 				this.connectAgain(now);
 				return true;
 			}
 			if (control.retries >= nRetry) {
-				if (this.state === DISCONNECTING) this.disconnected(undefined);
+				if (this.state === 5 /* disconnecting */) this.disconnected(undefined);
 				else this.lost(nRetry + " retransmissions unanswered");
 				return true;
 			}

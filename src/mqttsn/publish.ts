@@ -19,8 +19,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { encode, encodeAck, encodeMsgId, encodePublish } from "./encode";
-import { Lane, type Operation, PUBREL } from "./lane";
-import { AWAKE } from "./link";
+import { Lane, type Operation } from "./lane";
 import * as sn from "./packet";
 import type { PublishMessage, RegisterMessage } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
@@ -29,15 +28,15 @@ export abstract class Publishing extends Lane {
 	/** Sends the operation's next message; true when that finished it (QoS 0). */
 	protected publishStep(op: Operation, now: number): boolean {
 		let msgId = op.msgId;
-		if (op.kind === PUBREL) {
-			this.request = this.open(encodeMsgId(sn.PUBREL, msgId), sn.PUBCOMP, msgId, false, now);
+		if (op.kind === 1 /* pubrel */) {
+			this.request = this.open(encodeMsgId(0x10 /* PUBREL */, msgId), 0x0e /* PUBCOMP */, msgId, false, now);
 			return false;
 		}
 		const id = this.topics.idOf(op.topic);
 		if (!id) {
 			// The lane's REGISTER for the topic (6.5).
 			msgId = this.allocateMsgId();
-			this.request = this.open(encode({ type: sn.REGISTER, topicId: 0, msgId, topicName: op.topic }), sn.REGACK, msgId, false, now);
+			this.request = this.open(encode({ type: 0x0a /* REGISTER */, topicId: 0, msgId, topicName: op.topic }), 0x0b /* REGACK */, msgId, false, now);
 			return false;
 		}
 		const qos = op.qos;
@@ -47,7 +46,7 @@ export abstract class Publishing extends Lane {
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
-		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? sn.PUBACK : sn.PUBREC, msgId, true, now);
+		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? 0x0d /* PUBACK */ : 0x0f /* PUBREC */, msgId, true, now);
 		return false;
 	}
 
@@ -59,25 +58,25 @@ export abstract class Publishing extends Lane {
 		const qos = message.qos;
 		const control = this.control;
 		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
-		if (this.state === AWAKE && control) this.heard(control, now);
+		if (this.state === 8 /* awake */ && control) this.heard(control, now);
 		const topic = this.topics.nameOf(message.topicIdType, topicId);
 		if (topic === undefined) {
-			this.send(encodeAck(sn.PUBACK, topicId, msgId, sn.REJECTED_INVALID_TOPIC_ID), now);
+			this.send(encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x02 /* REJECTED_INVALID_TOPIC_ID */), now);
 			return false;
 		}
 		let answer: Uint8Array | undefined;
 		if (qos === 2) {
 			const incoming = this.incoming;
 			if (incoming.full && !incoming.holds(msgId)) {
-				this.send(encodeAck(sn.PUBACK, topicId, msgId, sn.REJECTED_CONGESTION), now);
+				this.send(encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x01 /* REJECTED_CONGESTION */), now);
 				return true;
 			}
-			answer = encodeMsgId(sn.PUBREC, msgId);
+			answer = encodeMsgId(0x0f /* PUBREC */, msgId);
 			if (!incoming.accept(msgId)) {
 				this.send(answer, now);
 				return true;
 			}
-		} else if (qos === 1) answer = encodeAck(sn.PUBACK, topicId, msgId, sn.ACCEPTED);
+		} else if (qos === 1) answer = encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x00 /* ACCEPTED */);
 		this.emit({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
 		if (answer) this.send(answer, now);
 		return true;
@@ -87,7 +86,7 @@ export abstract class Publishing extends Lane {
 	protected onPubrel(msgId: number, now: number): boolean {
 		if (!this.receiving) return false;
 		this.incoming.release(msgId);
-		this.send(encodeMsgId(sn.PUBCOMP, msgId), now);
+		this.send(encodeMsgId(0x0e /* PUBCOMP */, msgId), now);
 		return true;
 	}
 
@@ -96,18 +95,18 @@ export abstract class Publishing extends Lane {
 		if (!this.receiving) return false;
 		const topicId = message.topicId;
 		const topicName = message.topicName;
-		let returnCode = sn.ACCEPTED;
-		if (topicId === 0 || topicId === 0xffff) returnCode = sn.REJECTED_INVALID_TOPIC_ID;
+		let returnCode = 0x00 /* ACCEPTED */;
+		if (topicId === 0 || topicId === 0xffff) returnCode = 0x02 /* REJECTED_INVALID_TOPIC_ID */;
 		else {
 			try {
 				validateTopicName(topicName);
-				if (!this.topics.accept(topicName, topicId)) returnCode = sn.REJECTED_CONGESTION;
+				if (!this.topics.accept(topicName, topicId)) returnCode = 0x01 /* REJECTED_CONGESTION */;
 			} catch (error) {
 				if (!(error instanceof ProtocolError)) throw error;
-				returnCode = sn.REJECTED_NOT_SUPPORTED;
+				returnCode = 0x03 /* REJECTED_NOT_SUPPORTED */;
 			}
 		}
-		this.send(encodeAck(sn.REGACK, topicId, message.msgId, returnCode), now);
+		this.send(encodeAck(0x0b /* REGACK */, topicId, message.msgId, returnCode), now);
 		return true;
 	}
 }

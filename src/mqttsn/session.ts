@@ -28,8 +28,8 @@ import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
 import { decode } from "./decode";
 import { sameEndpoint, type Gateway } from "./discovery";
 import { encodePublish } from "./encode";
-import { type Operation, operation, PUBLISH, SUBSCRIBE, UNSUBSCRIBE, WILLMSG, WILLTOPIC } from "./lane";
-import { ACTIVE, ASLEEP, SEARCHING, STATE_NAMES } from "./link";
+import { type Operation, operation } from "./lane";
+import { STATE_NAMES } from "./link";
 import * as sn from "./packet";
 import type { Message, QoS } from "./packet";
 import { Publishing, ReleaseWindow } from "./publish";
@@ -54,7 +54,7 @@ export class MqttSnSession extends Publishing implements DatagramSession {
 		const state = options.state;
 		if (!state) return;
 		if (!this.gateway && state.gateway) this.gateway = state.gateway;
-		if (state.asleep && this.gateway) this.state = ASLEEP;
+		if (state.asleep && this.gateway) this.state = 7 /* asleep */;
 		this.nextMsgId = state.nextMsgId >= 1 && state.nextMsgId <= 0xffff ? state.nextMsgId : 1;
 		const registrations = state.registrations;
 		for (let i = 0; i < registrations.length; i++) this.topics.register(registrations[i].topicName, registrations[i].topicId);
@@ -89,11 +89,11 @@ export class MqttSnSession extends Publishing implements DatagramSession {
 		if (qos !== -1 && qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", "no QoS " + qos);
 		// Length, MsgType, Flags, TopicId, MsgId: 7 octets, or 9 with the long Length (5.2).
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
-		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte PUBLISH, max " + this.maxPacketSize);
+		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte 0 /* publish */, max " + this.maxPacketSize);
 		if (qos === -1) {
-			if (!id || id.topicIdType === sn.TOPIC_NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 needs a predefined or short topic: " + topic);
+			if (!id || id.topicIdType === 0 /* TOPIC_NORMAL */) throw new ProtocolError("INVALID_TOPIC", "QoS -1 needs a predefined or short topic: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
-		} else if (qos !== 0 || !id || this.state !== ACTIVE || this.request || this.queue.length > 0) return this.enqueue(operation(PUBLISH, topic, payload, qos, retain, done), now);
+		} else if (qos !== 0 || !id || this.state !== 4 /* active */ || this.request || this.queue.length > 0) return this.enqueue(operation(0 /* publish */, topic, payload, qos, retain, done), now);
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
 		this.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
 		if (done) done();
@@ -104,25 +104,25 @@ export class MqttSnSession extends Publishing implements DatagramSession {
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): Operation {
 		validateTopicFilter(topic);
 		this.subscriptions.set(topic, { qos, active: false });
-		return this.enqueue(operation(SUBSCRIBE, topic, undefined, qos, false, done), now);
+		return this.enqueue(operation(2 /* subscribe */, topic, undefined, qos, false, done), now);
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): Operation {
 		validateTopicFilter(topic);
 		this.subscriptions.delete(topic);
-		return this.enqueue(operation(UNSUBSCRIBE, topic, undefined, 0, false, done), now);
+		return this.enqueue(operation(3 /* unsubscribe */, topic, undefined, 0, false, done), now);
 	}
 
 	/** Changes the will at the gateway (WILLTOPICUPD, then WILLMSGUPD); undefined deletes it. */
 	updateWill(will: Will | undefined, now: number, done?: Done): Operation {
 		if (!will) {
 			this.will = will;
-			return this.enqueue(operation(WILLTOPIC, "", undefined, 0, false, done), now);
+			return this.enqueue(operation(4 /* willtopic */, "", undefined, 0, false, done), now);
 		}
 		validateTopicName(will.topic);
 		this.will = will;
-		this.enqueue(operation(WILLTOPIC, will.topic, undefined, will.qos, will.retain, undefined), now);
-		return this.enqueue(operation(WILLMSG, "", will.payload, 0, false, done), now);
+		this.enqueue(operation(4 /* willtopic */, will.topic, undefined, will.qos, will.retain, undefined), now);
+		return this.enqueue(operation(5 /* willmsg */, "", will.payload, 0, false, done), now);
 	}
 
 	exportState(): SessionState {
@@ -173,16 +173,16 @@ export class MqttSnSession extends Publishing implements DatagramSession {
 			return;
 		}
 		const type = message.type;
-		if (type === sn.SEARCHGW) this.heardSearch(now);
+		if (type === 0x01 /* SEARCHGW */) this.heardSearch(now);
 		else if (gateway) {
 			if (!this.handle(message, now)) dropped.unexpected++;
-		} else if (type === sn.ADVERTISE || type === sn.GWINFO) this.found(message, from.address, from.port, now);
+		} else if (type === 0x00 /* ADVERTISE */ || type === 0x02 /* GWINFO */) this.found(message, from.address, from.port, now);
 		else dropped.foreign++;
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
 	tick(now: number): void {
-		if (this.state === SEARCHING) this.searchDue(now);
+		if (this.state === 1 /* searching */) this.searchDue(now);
 		if (this.advertiseDue(now) || this.retransmit(now)) return;
 		this.keepAliveDue(now);
 	}
@@ -191,8 +191,8 @@ export class MqttSnSession extends Publishing implements DatagramSession {
 	nextTimeout(): number | undefined {
 		const state = this.state;
 		let next = Math.min(this.keepAliveDeadline(), this.retransmitDeadline());
-		if (state === SEARCHING) next = Math.min(next, this.searchAt);
-		if (this.gateway && state !== ASLEEP) next = Math.min(next, this.advertiseDeadline);
+		if (state === 1 /* searching */) next = Math.min(next, this.searchAt);
+		if (this.gateway && state !== 7 /* asleep */) next = Math.min(next, this.advertiseDeadline);
 		return next === Infinity ? undefined : next;
 	}
 
@@ -208,37 +208,37 @@ export class MqttSnSession extends Publishing implements DatagramSession {
 	private handle(message: Message, now: number): boolean {
 		switch (message.type) {
 			// First: a switch compares its cases in order, and PUBLISH arrives most.
-			case sn.PUBLISH:
+			case 0x0c /* PUBLISH */:
 				return this.onPublish(message, now);
-			case sn.ADVERTISE:
+			case 0x00 /* ADVERTISE */:
 				this.heardAdvertise(message.duration, now);
 				return true;
-			case sn.GWINFO:
+			case 0x02 /* GWINFO */:
 				return true;
-			case sn.CONNACK:
+			case 0x05 /* CONNACK */:
 				return this.onConnack(message.returnCode, now);
-			case sn.WILLTOPICREQ:
-			case sn.WILLMSGREQ:
+			case 0x06 /* WILLTOPICREQ */:
+			case 0x08 /* WILLMSGREQ */:
 				return this.onWillPrompt(message.type, now);
-			case sn.DISCONNECT:
+			case 0x18 /* DISCONNECT */:
 				return this.onDisconnect();
-			case sn.PINGRESP:
+			case 0x17 /* PINGRESP */:
 				return this.onPingresp();
-			case sn.PINGREQ:
-				this.send(Uint8Array.of(2, sn.PINGRESP), now);
+			case 0x16 /* PINGREQ */:
+				this.send(Uint8Array.of(2, 0x17 /* PINGRESP */), now);
 				return true;
-			case sn.PUBREL:
+			case 0x10 /* PUBREL */:
 				return this.onPubrel(message.msgId, now);
-			case sn.REGISTER:
+			case 0x0a /* REGISTER */:
 				return this.onRegister(message, now);
-			case sn.REGACK:
-			case sn.PUBACK:
-			case sn.PUBREC:
-			case sn.PUBCOMP:
-			case sn.SUBACK:
-			case sn.UNSUBACK:
-			case sn.WILLTOPICRESP:
-			case sn.WILLMSGRESP:
+			case 0x0b /* REGACK */:
+			case 0x0d /* PUBACK */:
+			case 0x0f /* PUBREC */:
+			case 0x0e /* PUBCOMP */:
+			case 0x13 /* SUBACK */:
+			case 0x15 /* UNSUBACK */:
+			case 0x1b /* WILLTOPICRESP */:
+			case 0x1d /* WILLMSGRESP */:
 				return this.answer(message, now);
 			default:
 				// CONNECT and the other client messages: a gateway does not send these.
