@@ -19,12 +19,11 @@
  * gateway is answered with PINGRESP.
  */
 import { ProtocolError } from "../common/errors";
-import { Discovery } from "./discovery";
 import { encode } from "./encode";
-import { STATE_NAMES } from "./link";
+import { GatewayLink, STATE_NAMES } from "./link";
 import * as sn from "./packet";
 
-export abstract class Connection extends Discovery {
+export abstract class Connection extends GatewayLink {
 	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
 	connect(now: number): void {
 		const state = this.state;

@@ -16,9 +16,10 @@
  */
 import { ProtocolError } from "../common/errors";
 import { Connection } from "./connection";
-import { encode } from "./encode";
+import { encode, encodeAck, encodeMsgId, encodePublish } from "./encode";
 import * as sn from "./packet";
-import type { Message } from "./packet";
+import type { Message, PublishMessage, RegisterMessage } from "./packet";
+import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
 
 export interface Operation {
@@ -80,9 +81,6 @@ export abstract class Lane extends Connection {
 			}
 		}
 	}
-
-	/** The head PUBLISH's next message (publish.ts); true when that finished it (QoS 0). */
-	protected abstract publishStep(op: Operation, now: number): boolean;
 
 	/** An answer to the lane's request; false for anything else (stale, duplicated). */
 	protected answer(message: Message, now: number): boolean {
@@ -186,6 +184,112 @@ export abstract class Lane extends Connection {
 			const m = messages[i];
 			this.queue.push(operation(m.released ? 1 /* pubrel */ : 0 /* publish */, m.topic, m.payload, m.qos, m.retain, undefined, m.msgId));
 		}
+	}
+
+	// --- PUBLISH and REGISTER -------------------------------------------------------------
+	/*
+	 * PUBLISH and its QoS flows, both ways (MQTT-SN 6.7, 6.8):
+	 * - sending: QoS 0 is done once sent; QoS 1 ends with PUBACK; QoS 2 with PUBREC, then
+	 *   PUBREL answered by PUBCOMP (`answer`, above, reads the answers). A PUBACK
+	 *   "invalid topic id" for a registered topic means the gateway forgot it: register
+	 *   again and resend.
+	 * - receiving: PUBACK for QoS 1, PUBREC then PUBCOMP for QoS 2, each QoS 2 message
+	 *   delivered once (ReleaseWindow, publish.ts). An unknown topic id is answered "invalid topic
+	 *   id"; a QoS 2 id past the window's cap is answered "rejected: congestion" and not
+	 *   delivered, so the gateway sends it again later.
+	 *
+	 * Topic id registration, both ways (6.5, 6.10), comes first when a topic has no id:
+	 * - the client registers a topic name before its first PUBLISH (REGISTER, REGACK with
+	 *   the id the gateway assigned);
+	 * - the gateway registers the names of messages it is about to forward (its REGISTER,
+	 *   answered with REGACK). What it registers is held in the topic registry, which has a
+	 *   cap: past it a new name is answered "rejected: congestion" and not stored; reserved
+	 *   ids are "invalid topic id", a name that is no valid topic name "not supported".
+	 */
+
+	/** Sends the operation's next message; true when that finished it (QoS 0). */
+	protected publishStep(op: Operation, now: number): boolean {
+		let msgId = op.msgId;
+		if (op.kind === 1 /* pubrel */) {
+			this.request = this.open(encodeMsgId(0x10 /* PUBREL */, msgId), 0x0e /* PUBCOMP */, msgId, false, now);
+			return false;
+		}
+		const id = this.topics.idOf(op.topic);
+		if (!id) {
+			// The lane's REGISTER for the topic (6.5).
+			msgId = this.allocateMsgId();
+			this.request = this.open(encode({ type: 0x0a /* REGISTER */, topicId: 0, msgId, topicName: op.topic }), 0x0b /* REGACK */, msgId, false, now);
+			return false;
+		}
+		const qos = op.qos;
+		if (qos === 0) {
+			this.send(encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array), now);
+			return true;
+		}
+		const dup = msgId !== 0;
+		if (!dup) op.msgId = msgId = this.allocateMsgId();
+		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? 0x0d /* PUBACK */ : 0x0f /* PUBREC */, msgId, true, now);
+		return false;
+	}
+
+	/** A PUBLISH from the gateway. */
+	protected onPublish(message: PublishMessage, now: number): boolean {
+		if (!this.receiving) return false;
+		const topicId = message.topicId;
+		const msgId = message.msgId;
+		const qos = message.qos;
+		const control = this.control;
+		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
+		if (this.state === 8 /* awake */ && control) this.heard(control, now);
+		const topic = this.topics.nameOf(message.topicIdType, topicId);
+		if (topic === undefined) {
+			this.send(encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x02 /* REJECTED_INVALID_TOPIC_ID */), now);
+			return false;
+		}
+		let answer: Uint8Array | undefined;
+		if (qos === 2) {
+			const incoming = this.incoming;
+			if (incoming.full && !incoming.holds(msgId)) {
+				this.send(encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x01 /* REJECTED_CONGESTION */), now);
+				return true;
+			}
+			answer = encodeMsgId(0x0f /* PUBREC */, msgId);
+			if (!incoming.accept(msgId)) {
+				this.send(answer, now);
+				return true;
+			}
+		} else if (qos === 1) answer = encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x00 /* ACCEPTED */);
+		this.emit({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
+		if (answer) this.send(answer, now);
+		return true;
+	}
+
+	/** PUBREL for a QoS 2 message received. */
+	protected onPubrel(msgId: number, now: number): boolean {
+		if (!this.receiving) return false;
+		this.incoming.release(msgId);
+		this.send(encodeMsgId(0x0e /* PUBCOMP */, msgId), now);
+		return true;
+	}
+
+	/** The gateway's REGISTER (6.10). */
+	protected onRegister(message: RegisterMessage, now: number): boolean {
+		if (!this.receiving) return false;
+		const topicId = message.topicId;
+		const topicName = message.topicName;
+		let returnCode = 0x00 /* ACCEPTED */;
+		if (topicId === 0 || topicId === 0xffff) returnCode = 0x02 /* REJECTED_INVALID_TOPIC_ID */;
+		else {
+			try {
+				validateTopicName(topicName);
+				if (!this.topics.accept(topicName, topicId)) returnCode = 0x01 /* REJECTED_CONGESTION */;
+			} catch (error) {
+				if (!(error instanceof ProtocolError)) throw error;
+				returnCode = 0x03 /* REJECTED_NOT_SUPPORTED */;
+			}
+		}
+		this.send(encodeAck(0x0b /* REGACK */, topicId, message.msgId, returnCode), now);
+		return true;
 	}
 }
 

@@ -28,18 +28,18 @@ import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
 import { decode } from "./decode";
 import { sameEndpoint, type Gateway } from "./discovery";
 import { encodePublish } from "./encode";
-import { type Operation, operation } from "./lane";
+import { Lane, type Operation, operation } from "./lane";
 import { STATE_NAMES } from "./link";
 import * as sn from "./packet";
 import type { Message, QoS } from "./packet";
-import { Publishing, ReleaseWindow } from "./publish";
+import { ReleaseWindow } from "./publish";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
 import type { Datagram, Done, MqttSnSessionOptions, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
 
-export class MqttSnSession extends Publishing implements DatagramSession {
+export class MqttSnSession extends Lane implements DatagramSession {
 	constructor(options: MqttSnSessionOptions) {
 		let clientId = options.clientId;
 		if (clientId === "") {
