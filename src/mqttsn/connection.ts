@@ -22,8 +22,14 @@ import { ProtocolError } from "../common/errors";
 import { encode } from "./encode";
 import { GatewayLink, STATE_NAMES } from "./link";
 import * as sn from "./packet";
+import type { MqttSnSessionOptions } from "./types";
 
 export abstract class Connection extends GatewayLink {
+	// Written out: the implicit constructor is a rest-parameter loop on XS, 56 bytes more.
+	constructor(options: MqttSnSessionOptions, clientId: string) {
+		super(options, clientId);
+	}
+
 	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
 	connect(now: number): void {
 		const state = this.state;
@@ -49,7 +55,7 @@ export abstract class Connection extends GatewayLink {
 		if (!this.connecting) return false;
 		this.control = undefined;
 		if (returnCode !== 0x00 /* ACCEPTED */) {
-			this.disconnected(new ProtocolError(returnCode === 0x01 /* REJECTED_CONGESTION */ ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "gateway refused the connection: " + sn.returnCodeName(returnCode)));
+			this.disconnected(new ProtocolError(returnCode === 0x01 /* REJECTED_CONGESTION */ ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + sn.returnCodeName(returnCode)));
 			return true;
 		}
 		this.state = 4 /* active */;
@@ -130,7 +136,7 @@ export abstract class Connection extends GatewayLink {
 			this.asleep();
 		} else if (state === 5 /* disconnecting */) this.disconnected(undefined);
 		else if (state < 2 /* connecting */ || state === 7 /* asleep */) return false;
-		else this.disconnected(new ProtocolError("CONNECTION_LOST", "the gateway sent DISCONNECT"));
+		else this.disconnected(new ProtocolError("CONNECTION_LOST", "DISCONNECT from the gateway"));
 		return true;
 	}
 

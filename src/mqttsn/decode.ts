@@ -29,8 +29,7 @@ export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 		if (size - at < 5) throw malformed("PUBLISH cut short");
 		const flags = datagram[at];
 		const qos = (flags >> 5) & 3;
-		const topicIdType = (flags & 3) as TopicIdType;
-		if (topicIdType === (3 as number)) throw malformed("reserved TopicIdType");
+		const topicIdType = checkTopicIdType(flags);
 		return {
 			type,
 			dup: (flags & 0x80 /* DUP */) !== 0,
@@ -70,8 +69,7 @@ export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 				if (bits & 4) message.retain = (flags & 0x10 /* RETAIN */) !== 0;
 				if (bits & 8) message.will = (flags & 0x08 /* WILL */) !== 0;
 				if (bits & 16) message.cleanSession = (flags & 0x04 /* CLEAN_SESSION */) !== 0;
-				topicIdType = flags & 3;
-				if (bits & 32 && topicIdType === 3) throw malformed("reserved TopicIdType");
+				if (bits & 32) topicIdType = checkTopicIdType(flags);
 				continue;
 			}
 			case 6:
@@ -97,6 +95,11 @@ export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 	// WILLTOPIC and WILLTOPICUPD without flags and topic: no will (5.4.7).
 	if (message.willTopic === undefined && (type === 0x07 /* WILLTOPIC */ || type === 0x1a /* WILLTOPICUPD */)) return { type, qos: 0, retain: false, willTopic: "" };
 	return message as unknown as Message;
+}
+
+function checkTopicIdType(flags: number): TopicIdType {
+	if ((flags & 3) === 3) throw malformed("reserved TopicIdType");
+	return (flags & 3) as TopicIdType;
 }
 
 /** Strings fill the rest of their message (no length prefix, 5.2), and are never empty. */

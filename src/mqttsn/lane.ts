@@ -18,6 +18,7 @@ import { ProtocolError } from "../common/errors";
 import { Connection } from "./connection";
 import { encode, encodeAck, encodeMsgId, encodePublish } from "./encode";
 import * as sn from "./packet";
+import type { MqttSnSessionOptions } from "./types";
 import type { Message, PublishMessage, RegisterMessage } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
@@ -41,6 +42,11 @@ export function operation(kind: number, topic: string, payload: Uint8Array | und
 }
 
 export abstract class Lane extends Connection {
+	// Written out: the implicit constructor is a rest-parameter loop on XS, 56 bytes more.
+	constructor(options: MqttSnSessionOptions, clientId: string) {
+		super(options, clientId);
+	}
+
 	/** Nothing queued, nothing awaiting an answer in the lane. */
 	get idle(): boolean {
 		return this.queue.length === 0;
@@ -129,7 +135,7 @@ export abstract class Lane extends Connection {
 		const subscribe = op.kind === 2 /* subscribe */;
 		if (subscribe) this.subscriptions.delete(op.topic);
 		const what = op.kind >= 4 /* willtopic */ ? "will update" : op.topic;
-		this.complete(subscribe && !congestion && returnCode !== 0x03 /* REJECTED_NOT_SUPPORTED */ ? new ProtocolError("SUBSCRIPTION_REFUSED", "gateway refused " + what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what), now);
+		this.complete(subscribe && !congestion && returnCode !== 0x03 /* REJECTED_NOT_SUPPORTED */ ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what), now);
 	}
 
 	/** The head operation is finished (`error` when it failed): tell the application, start the next. */

@@ -189,7 +189,7 @@ export abstract class GatewayLink {
 	}
 
 	protected lost(reason: string): void {
-		this.disconnected(new ProtocolError("GATEWAY_LOST", "MQTT-SN gateway lost: " + reason));
+		this.disconnected(new ProtocolError("GATEWAY_LOST", "gateway lost: " + reason));
 		this.forgetGateway();
 	}
 
@@ -216,12 +216,11 @@ export abstract class GatewayLink {
 				this.connectAgain(now);
 				return true;
 			}
-			if (control.retries >= nRetry) {
-				if (this.state === 5 /* disconnecting */) this.disconnected(undefined);
-				else this.lost(nRetry + " retransmissions unanswered");
+			if (control.retries < nRetry) this.resend(control, now);
+			else if (this.state === 5 /* disconnecting */) {
+				this.disconnected(undefined);
 				return true;
-			}
-			this.resend(control, now);
+			} else return this.giveUp();
 		}
 		const request = this.request;
 		if (!request || now < request.waitUntil) return false;
@@ -229,12 +228,14 @@ export abstract class GatewayLink {
 			request.waitUntil = 0;
 			request.retries = 0;
 		} else if (now < request.sentAt + tRetry) return false;
-		else if (request.retries >= nRetry) {
-			this.lost(nRetry + " retransmissions unanswered");
-			return true;
-		}
+		else if (request.retries >= nRetry) return this.giveUp();
 		this.resend(request, now);
 		return false;
+	}
+
+	private giveUp(): true {
+		this.lost(this.nRetry + " retransmissions unanswered");
+		return true;
 	}
 
 	private resend(exchange: Exchange, now: number): void {

@@ -251,38 +251,14 @@ export { isShortTopicName } from "./short-topic";
  * and turned into numbers once, at load (on the device, when the image is built): the
  * text takes less flash than the arrays it becomes.
  */
-const FIELDS = [
-	/* ADVERTISE */ "gwId:b duration:w",
-	/* SEARCHGW */ "radius:b",
-	/* GWINFO */ "gwId:b gwAdd:d?",
-	"-",
-	/* CONNECT */ ":f24 :p duration:w clientId:s",
-	/* CONNACK */ "returnCode:b",
-	/* WILLTOPICREQ */ "",
-	/* WILLTOPIC */ ":f6? willTopic:s",
-	/* WILLMSGREQ */ "",
-	/* WILLMSG */ "willMsg:d",
-	/* REGISTER */ "topicId:w msgId:w topicName:s",
-	/* REGACK */ "topicId:w msgId:w returnCode:b",
-	/* PUBLISH */ "-",
-	/* PUBACK */ "topicId:w msgId:w returnCode:b",
-	/* PUBCOMP */ "msgId:w",
-	/* PUBREC */ "msgId:w",
-	/* PUBREL */ "msgId:w",
-	"-",
-	/* SUBSCRIBE */ ":f35 msgId:w topic:t",
-	/* SUBACK */ ":f2 topicId:w msgId:w returnCode:b",
-	/* UNSUBSCRIBE */ ":f32 msgId:w topic:t",
-	/* UNSUBACK */ "msgId:w",
-	/* PINGREQ */ "clientId:s?",
-	/* PINGRESP */ "",
-	/* DISCONNECT */ "duration:w?",
-	"-",
-	/* WILLTOPICUPD */ ":f6? willTopic:s",
-	/* WILLTOPICRESP */ "returnCode:b",
-	/* WILLMSGUPD */ "willMsg:d",
-	/* WILLMSGRESP */ "returnCode:b",
-];
+// Indexed by MsgType, from ADVERTISE (0x00) to WILLMSGRESP (0x1d), "|" between messages:
+// one string literal costs less flash than an array of thirty.
+const FIELDS = (
+	"gwId:b duration:w|radius:b|gwId:b gwAdd:d?|-|:f24 :p duration:w clientId:s|returnCode:b||:f6? willTopic:s||willMsg:d|" +
+	"topicId:w msgId:w topicName:s|topicId:w msgId:w returnCode:b|-|topicId:w msgId:w returnCode:b|msgId:w|msgId:w|msgId:w|-|" +
+	":f35 msgId:w topic:t|:f2 topicId:w msgId:w returnCode:b|:f32 msgId:w topic:t|msgId:w|clientId:s?||duration:w?|-|" +
+	":f6? willTopic:s|returnCode:b|willMsg:d|returnCode:b"
+).split("|");
 
 /**
  * The same table as the codec walks it: pairs of field name and kind number, kind 0-6

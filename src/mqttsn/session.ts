@@ -89,9 +89,9 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (qos !== -1 && qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", "no QoS " + qos);
 		// Length, MsgType, Flags, TopicId, MsgId: 7 octets, or 9 with the long Length (5.2).
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
-		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte 0 /* publish */, max " + this.maxPacketSize);
+		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte PUBLISH, max " + this.maxPacketSize);
 		if (qos === -1) {
-			if (!id || id.topicIdType === 0 /* TOPIC_NORMAL */) throw new ProtocolError("INVALID_TOPIC", "QoS -1 needs a predefined or short topic: " + topic);
+			if (!id || id.topicIdType === 0 /* TOPIC_NORMAL */) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
 		} else if (qos !== 0 || !id || this.state !== 4 /* active */ || this.request || this.queue.length > 0) return this.enqueue(operation(0 /* publish */, topic, payload, qos, retain, done), now);
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
