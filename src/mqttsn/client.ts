@@ -54,6 +54,8 @@ export interface PublishOptions {
 
 export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	private declare readonly options: MqttSnClientOptions;
+	/** What every request done at once returns. */
+	private declare resolved: Promise<void> | undefined;
 	/** sleep() and checkMessages() waiting for the session to be asleep. */
 	private declare asleepWaiters: { resolve(): void; reject(error: Error): void }[];
 
@@ -91,7 +93,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	 * Resolves when a QoS -1/0 message is handed to the network or a QoS 1/2 message is
 	 * acknowledged. Rejects at once, with nothing queued, for an invalid topic, a message
 	 * over the maximum size or a full queue; later with a typed error if the gateway refuses.
-	 * A message sent at once costs one settled promise and no callback.
+	 * A message sent at once costs no promise and no callback: all such get one settled promise.
 	 */
 	publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void> {
 		try {
@@ -140,7 +142,8 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 					? new Promise<T>((resolve, reject) => {
 							op.done = (e, qos) => (e ? reject(e) : resolve(qos as T));
 						})
-					: Promise.resolve(undefined as T);
+					: // Done already: the client's one settled promise (a promise is 27 slots on XS), made when first needed.
+						((this.resolved ??= Promise.resolve()) as Promise<T>);
 		this.service();
 		return result;
 	}

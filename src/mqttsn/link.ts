@@ -247,7 +247,12 @@ export abstract class GatewayLink {
 
 	/** When an exchange is next due, or Infinity. */
 	protected retransmitDeadline(): number {
-		return Math.min(due(this.control, this.tRetry), due(this.request, this.tRetry));
+		const control = this.control;
+		const request = this.request;
+		const at = control ? control.sentAt + this.tRetry : Infinity;
+		if (!request) return at;
+		const requestAt = request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry;
+		return requestAt < at ? requestAt : at;
 	}
 
 	// --- finding a gateway and noticing when it is gone (MQTT-SN 6.1, 6.2) ---------------
@@ -327,7 +332,3 @@ export abstract class GatewayLink {
 	}
 }
 
-function due(exchange: Exchange | undefined, tRetry: number): number {
-	if (!exchange) return Infinity;
-	return exchange.waitUntil > 0 ? exchange.waitUntil : exchange.sentAt + tRetry;
-}

@@ -190,9 +190,11 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	/** When `tick` must next be called, or undefined when nothing is pending. */
 	nextTimeout(): number | undefined {
 		const state = this.state;
-		let next = Math.min(this.keepAliveDeadline(), this.retransmitDeadline());
-		if (state === 1 /* searching */) next = Math.min(next, this.searchAt);
-		if (this.gateway && state !== 7 /* asleep */) next = Math.min(next, this.advertiseDeadline);
+		let next = this.retransmitDeadline();
+		const keepAlive = this.keepAliveDeadline();
+		if (keepAlive < next) next = keepAlive;
+		if (state === 1 /* searching */ && this.searchAt < next) next = this.searchAt;
+		if (this.gateway && state !== 7 /* asleep */ && this.advertiseDeadline < next) next = this.advertiseDeadline;
 		return next === Infinity ? undefined : next;
 	}
 
