@@ -332,3 +332,7 @@ export abstract class GatewayLink {
 	}
 }
 
+/** A datagram from `address`:`port` is the gateway's. */
+export function sameEndpoint(gateway: Gateway, address: string, port: number): boolean {
+	return gateway.port === port && gateway.address === address;
+}

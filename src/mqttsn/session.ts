@@ -26,10 +26,10 @@ import { ProtocolError } from "../common/errors";
 import type { DatagramSession, Peer } from "../common/session";
 import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
 import { decode } from "./decode";
-import { sameEndpoint, type Gateway } from "./discovery";
+import type { Gateway } from "./discovery";
 import { encodePublish } from "./encode";
 import { Lane, type Operation, operation } from "./lane";
-import { STATE_NAMES } from "./link";
+import { sameEndpoint, STATE_NAMES } from "./link";
 import * as sn from "./packet";
 import type { Message, QoS } from "./packet";
 import { ReleaseWindow } from "./publish";
@@ -233,18 +233,10 @@ export class MqttSnSession extends Lane implements DatagramSession {
 				return this.onPubrel(message.msgId, now);
 			case 0x0a /* REGISTER */:
 				return this.onRegister(message, now);
-			case 0x0b /* REGACK */:
-			case 0x0d /* PUBACK */:
-			case 0x0f /* PUBREC */:
-			case 0x0e /* PUBCOMP */:
-			case 0x13 /* SUBACK */:
-			case 0x15 /* UNSUBACK */:
-			case 0x1b /* WILLTOPICRESP */:
-			case 0x1d /* WILLMSGRESP */:
-				return this.answer(message, now);
 			default:
-				// CONNECT and the other client messages: a gateway does not send these.
-				return false;
+				// REGACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, WILLTOPICRESP, WILLMSGRESP; the lane
+				// refuses anything else (CONNECT and the other client messages: a gateway does not send these).
+				return this.answer(message, now);
 		}
 	}
 }
