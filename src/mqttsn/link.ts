@@ -110,7 +110,7 @@ export abstract class GatewayLink {
 
 	constructor(options: MqttSnSessionOptions, clientId: string) {
 		const nRetry = options.nRetry ?? N_RETRY;
-		const search = options.searchGw;
+		const target = options.searchGw;
 		const tSearchGw = options.tSearchGw ?? T_SEARCHGW;
 		this.state = 0 /* disconnected */;
 		this.lastSent = 0;
@@ -132,9 +132,9 @@ export abstract class GatewayLink {
 		this.maxPacketSize = options.maxPacketSize ?? 1024;
 		this.maxQueued = options.maxQueued ?? 100;
 		this.maxBacklog = options.maxBacklog ?? 32;
-		this.searchTarget = search;
+		this.searchTarget = target;
 		// Only a client that searches keeps a backoff.
-		this.searchBackoff = search && new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, options.maxSearchDelay ?? T_WAIT), random: options.random });
+		this.searchBackoff = target && new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, options.maxSearchDelay ?? T_WAIT), random: options.random });
 		this.tGwInfo = options.tGwInfo ?? T_GWINFO;
 		this.searchAt = Infinity;
 		this.advertiseDeadline = Infinity;
