@@ -226,7 +226,18 @@ export function publishFlags(dup: boolean, qos: QoS, retain: boolean, topicIdTyp
 
 /** Names of the return codes, for error messages. */
 export function returnCodeName(code: number): string {
-	return code < 4 ? ["accepted", "rejected: congestion", "rejected: invalid topic ID", "rejected: not supported"][code] : "return code " + code;
+	switch (code) {
+		case ACCEPTED:
+			return "accepted";
+		case REJECTED_CONGESTION:
+			return "rejected: congestion";
+		case REJECTED_INVALID_TOPIC_ID:
+			return "rejected: invalid topic ID";
+		case REJECTED_NOT_SUPPORTED:
+			return "rejected: not supported";
+		default:
+			return "return code " + code;
+	}
 }
 
 /** A short topic name ("ab") as the two-byte topic id that carries it (5.3.11). */
