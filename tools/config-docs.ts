@@ -93,6 +93,11 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
 	debounceMs: { section: "device", meaning: "a level counts once it has held this long" },
 	longPressMs: { section: "device", meaning: "held this long is a long press; `0` for none" },
 	longPress: { section: "device", meaning: "what a long press does" },
+	homeAssistant: { section: "device", meaning: "MQTT, MQTT-SN: publish Home Assistant MQTT discovery configs (retained) for the lamp, the DHT22 and the health sensors on every connect; needs a `clientId` (see \"Home Assistant\")" },
+	discoveryPrefix: { section: "device", meaning: "Home Assistant's discovery prefix (its `discovery_prefix`)" },
+	healthInterval: { section: "device", mode: "always-on", meaning: "MQTT, MQTT-SN: seconds between health reports on `<lampTopic>/health` (retained; also on every connect and every sleepy wake); `0` for on connect only" },
+	powerOn: { section: "device", mode: "always-on", meaning: "the lamp at power-on: `off`, `on`, or `restore` (the last state, from retained memory on a device, the `--retained` file on the host)" },
+	swVersion: { section: "device", default: "package.json's `version`", meaning: "the firmware version reported in health and as the Home Assistant device's `sw_version`; written into the manifest by `tools/config-table.ts`" },
 
 	coapPort: { section: "coap", meaning: "UDP port of the device's CoAP server" },
 	collector: { section: "coap", default: "(none)", form: "`coap://host[:port]/path`", meaning: "where state changes (text/plain) and readings (JSON) are POSTed" },
@@ -107,6 +112,7 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
 /** The rules between keys (src/app/config-rules.ts), one line each, for the README. */
 export const RULE_DOCS: Readonly<Record<keyof typeof rules, string>> = {
 	joiningNeedsSsid: "a board that joins Wi-Fi itself (the devices) needs `ssid`",
+	discoveryNeedsClientId: "`homeAssistant` needs a `clientId` (the device's identifier in Home Assistant) and MQTT or MQTT-SN",
 	persistentSessionNeedsClientId: "MQTT and MQTT-SN: `cleanSession` false, or `mode=sleepy` (which always keeps its session), needs a `clientId`",
 	passwordNeedsUsername: "`brokerPassword` needs `brokerUsername` (MQTT 3.1.2.9)",
 	caNeedsMqtts: "`brokerCa` only with an `mqtts://` or `wss://` broker",

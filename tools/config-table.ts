@@ -16,6 +16,7 @@ export const MANIFEST_PATH = fileURLToPath(new URL("../manifests/config.json", i
 export const SECTIONS: readonly (Section | "rules")[] = ["main", "rules", "mqttsn", "device", "coap"];
 
 const ROWS: readonly KeyRow[] = KEYS.map(parseRow);
+const PACKAGE_VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { version: string }).version;
 const PROTOCOL_NAMES: readonly [number, string][] = [
 	[MQTT, "MQTT"],
 	[MQTTSN, "MQTT-SN"],
@@ -48,6 +49,8 @@ export function manifestConfig(): Record<string, string | number | boolean> {
 		const plain = rows.every((r) => r.default !== undefined && (r.flags & CONTEXTUAL) === 0 && r.default === row.default);
 		config[row.name] = plain && row.default !== undefined ? row.default : "";
 	}
+	// The build's version, which a device cannot read from package.json.
+	config.swVersion = PACKAGE_VERSION;
 	return config;
 }
 

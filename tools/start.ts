@@ -7,6 +7,7 @@
  *                [--mode always-on|sleepy] [--dht22 temperature=21.4,...] [--set key=value]...
  *                [--protocol mqtt | mqttsn] [--gateway udp://host:port]
  *   npm start -- --protocol coap [--mode always-on|sleepy] [--coap-port 5683] [--collector coap://host:port/path]
+ *   npm start -- --forget --broker mqtt://host:port [--set clientId=...]   (Home Assistant: remove the device)
  *
  * Every protocol runs in every mode (launcher/plan.ts). --protocol mqttsn runs the host
  * MQTT-SN gateway too (launcher/mqttsn.ts), unless --gateway names an external one;
@@ -15,6 +16,8 @@
  * Ctrl-C or SIGTERM stops the firmware cleanly ("offline" retained, then DISCONNECT),
  * then the broker.
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./launcher/broker";
 import { startFirmware, type FirmwareEvent } from "./launcher/firmware";
@@ -24,6 +27,7 @@ import { runSleepyDevice } from "./launcher/sleepy";
 import { createView } from "./launcher/view";
 import { manifestConfig } from "../boards/host/config";
 import { runCoapDemo } from "./launcher/coap";
+import { forget } from "./launcher/forget";
 
 const { values } = parseArgs({
 	options: {
@@ -36,8 +40,17 @@ const { values } = parseArgs({
 		"coap-port": { type: "string", default: "5683" },
 		collector: { type: "string" },
 		gateway: { type: "string" },
+		forget: { type: "boolean", default: false },
 	},
 });
+
+if (values.forget) {
+	// Decommission: the broker keeps the retained discovery configs, so it must be named.
+	if (!values.broker) throw new Error("--forget needs --broker mqtt://host:port (the broker Home Assistant uses)");
+	const topics = await forget(values.broker, values.set);
+	process.stdout.write(`${JSON.stringify({ event: "forgotten", topics: topics.length })}\n`);
+	process.exit(0);
+}
 
 const view = createView(process.stdout.isTTY === true);
 // --gateway alone means MQTT-SN.
@@ -64,14 +77,18 @@ view.ready({
 	gateway: mqttsn?.gateway,
 	embedded: broker !== undefined,
 	commands: {
-		switch: `mosquitto_pub -h ${hostname} -p ${brokerPort} -t ${lampTopic} -m on`,
-		toggle: `npx mqtt pub -h ${hostname} -p ${brokerPort} -t ${lampTopic} -m toggle`,
+		// QoS 1: a sleeping node's broker keeps no QoS 0 message for it.
+		switch: `mosquitto_pub -h ${hostname} -p ${brokerPort} -q 1 -t ${lampTopic} -m on`,
+		toggle: `npx mqtt pub -h ${hostname} -p ${brokerPort} -q 1 -t ${lampTopic} -m toggle`,
 		watch: `mosquitto_sub -h ${hostname} -p ${brokerPort} -t '${lampTopic}/#' -v`,
 	},
 });
 
 const transport = mqttsn ? mqttsn.firmwareArgs : ["--broker", brokerUrl];
-const firmwareArgs = [...transport, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : [])];
+// powerOn=restore always-on: the host board's retained memory is a file that outlives the process.
+const restore = !plan.sleepy && overrides.includes("powerOn=restore");
+const retainedFile = restore ? ["--retained", join(tmpdir(), `lampnode-${lampTopic.split("/").join("_")}.retained`)] : [];
+const firmwareArgs = [...transport, ...overrides.flatMap((o) => ["--set", o]), ...(values.dht22 ? ["--dht22", values.dht22] : []), ...retainedFile];
 const firmware = plan.sleepy ? runSleepyDevice(firmwareArgs, onEvent) : startFirmware(firmwareArgs, onEvent);
 
 let stopping = false;

@@ -10,8 +10,10 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
 import { performance } from "node:perf_hooks";
+import v8 from "node:v8";
 import type {
 	Board,
+	BoardHealth,
 	Datagram,
 	DatagramOptions,
 	DigitalInput,
@@ -188,6 +190,11 @@ export class HostBoard implements Board {
 
 	captureDht22(_pin: number, done: (capture: PulseCapture | undefined) => void): void {
 		setTimeout(() => done(this.dht22.capture()), DHT22_FRAME_MS);
+	}
+
+	/** The laptop has no Wi-Fi signal to report; its free heap is what V8 could still give the firmware. */
+	health(): BoardHealth {
+		return { freeHeap: v8.getHeapStatistics().total_available_size };
 	}
 
 	log(event: string, fields: LogFields = {}): void {

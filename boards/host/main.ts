@@ -33,7 +33,8 @@ const wakeCause = WAKE_CAUSES.find((cause) => cause === values.wake);
 const board = new HostBoard({
 	dht22: new SimulatedDht22(parseDht22Options(values.dht22 ?? "")),
 	retainedPath: values.retained,
-	wakeCause,
+	// Always-on, a start with the file there is a restart, not a timer wake.
+	wakeCause: wakeCause ?? (hostConfig(values.set ?? []).mode === "sleepy" ? undefined : "reset"),
 	onDeepSleep(ms, wake) {
 		board.log("deep-sleep", { ms, wakePin: wake?.pin, wakeLevel: wake?.level });
 		// Exit once the line is out: the process is the chip, and it is now asleep.

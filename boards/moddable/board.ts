@@ -7,6 +7,7 @@ import Time from "time";
 import Timer from "timer";
 import type {
 	Board,
+	BoardHealth,
 	Datagram,
 	DatagramOptions,
 	DigitalInput,
@@ -21,6 +22,7 @@ import type {
 	TimerHandle,
 } from "../../src/common/board";
 import { epochMs } from "./clock";
+import { boardHealth } from "./health";
 import { openDatagram } from "./datagram";
 import { resolveHost } from "./resolve";
 import { connectStream } from "./stream";
@@ -108,6 +110,11 @@ export class ModdableBoard implements Board {
 
 	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput {
 		return this.#pins.digitalInput(pin, options);
+	}
+
+	/** Free memory (instrumented builds) and, on a board that joins Wi-Fi, the signal (moddable/health.ts). */
+	health(): BoardHealth {
+		return boardHealth(this.network !== undefined);
 	}
 
 	/** One JSON line per event on the debug console (xsbug, or stdout in the simulator). */

@@ -114,7 +114,7 @@ describeWithPeers("MQTT interop: mosquitto", ["mosquitto", "mosquitto_pub", "mos
 		const { events, child: launcher, exited } = launchStart(["--broker", broker.url, "--set", "lampTopic=start/lamp"]);
 		await waitFor(() => events.find((e) => e.event === "connected"), { what: "the launcher's firmware connected", deadline: 20_000 });
 		const ready = events.find((e) => e.event === "ready") as FirmwareEvent & { commands: { switch: string } };
-		expect(ready.commands.switch).toBe(`mosquitto_pub -h 127.0.0.1 -p ${broker.port} -t start/lamp -m on`);
+		expect(ready.commands.switch).toBe(`mosquitto_pub -h 127.0.0.1 -p ${broker.port} -q 1 -t start/lamp -m on`);
 
 		const observer = await Observer.connect(broker.url);
 		await observer.subscribe("start/lamp/#");

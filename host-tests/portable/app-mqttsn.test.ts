@@ -108,6 +108,12 @@ describe("Lamp over MQTT-SN", () => {
 			gateway.send({ type: sn.PUBACK, topicId: id, msgId: publish.msgId, returnCode: 0 });
 		}
 		check(published).toEqual(["home/office/lamp/status=online", "home/office/lamp/state=off"]);
+		// Then the health report, retained at QoS 0 (reports.ts).
+		const [health] = gateway.register(gateway.take(), 4);
+		const [report] = gateway.take();
+		if (report.type !== sn.PUBLISH) throw new Error("expected the health PUBLISH");
+		check([health, report.topicId, report.retain, report.qos]).toEqual(["home/office/lamp/health", 4, true, 0]);
+		check(JSON.parse(String.fromCharCode(...report.data)).fw).toBe("unknown");
 		check(board.events("connected")).toHaveLength(1);
 		// The acknowledged "off" frees the state's one slot (latest-value.ts) once its promise settles.
 		await settle();

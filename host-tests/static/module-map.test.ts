@@ -21,6 +21,7 @@ const SDK_MODULES: Record<string, readonly string[]> = {
 	Resource: ["$(MODDABLE)/examples/manifest_base.json"],
 	net: ["$(MODDABLE)/examples/manifest_net.json", TLS_SOCKET],
 	wifi: ["$(MODULES)/network/wifi/manifest.json"],
+	instrumentation: ["$(MODULES)/base/instrumentation/manifest.json"],
 	"embedded:io/digital": ["$(MODDABLE)/modules/io/manifest.json", "$(MODULES)/io/digital/manifest.json"],
 	"embedded:io/socket/tcp": ["$(MODDABLE)/modules/io/manifest.json", TLS_SOCKET],
 	"embedded:io/socket/udp": ["$(MODDABLE)/modules/io/manifest.json", TLS_SOCKET],

@@ -24,6 +24,14 @@ export interface DeviceConfig {
 	readonly dht22Pin?: number;
 	readonly telemetryTopic: string;
 	readonly button?: ButtonConfig;
+	/** Home Assistant's discovery prefix; undefined when discovery is off (home-assistant.ts). */
+	readonly discovery?: string;
+	/** Always-on: time between health reports, ms; 0 for on connect only (health.ts). */
+	readonly healthInterval: number;
+	/** Always-on: the lamp at power-on. */
+	readonly powerOn: ChoiceOf<"powerOn">;
+	/** The firmware's version, from the build. */
+	readonly swVersion: string;
 }
 
 export interface ButtonConfig {
@@ -33,6 +41,12 @@ export interface ButtonConfig {
 	readonly longPressMs: number;
 	/** What a long press does: nothing, or publish a fresh reading at once. */
 	readonly longPress: ChoiceOf<"longPress">;
+}
+
+/** Home Assistant's prefix when discovery is on; read either way, so a bad one is refused either way. */
+function discoveryPrefix(config: ConfigReader): string | undefined {
+	const prefix = config.topic("discoveryPrefix");
+	return config.boolean("homeAssistant") ? prefix : undefined;
 }
 
 export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
@@ -49,6 +63,10 @@ export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
 		readingInterval: config.integer("readingInterval") * 1000,
 		dht22Pin: dht22Pin < 0 ? undefined : dht22Pin,
 		telemetryTopic: config.topic("telemetryTopic"),
+		discovery: discoveryPrefix(config),
+		healthInterval: config.integer("healthInterval") * 1000,
+		powerOn: config.choice("powerOn"),
+		swVersion: config.string("swVersion") ?? "unknown",
 		button:
 			buttonPin < 0
 				? undefined

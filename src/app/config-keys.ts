@@ -73,6 +73,12 @@ export const KEYS = [
 	"debounceMs integer 30 1 1000",
 	"longPressMs integer 1000 0 60000",
 	"longPress choice reading|none",
+	// Home Assistant discovery, health, power-on state (config-device.ts); swVersion is the build's (package.json's, written into the manifest).
+	"homeAssistant boolean false",
+	"discoveryPrefix topic homeassistant -",
+	"healthInterval integer 300 0 86400",
+	"powerOn choice off|on|restore",
+	"swVersion string - 32",
 	// MQTT-SN (config-mqttsn.ts): the keys it shares with MQTT have their own forms and defaults here.
 	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
 	"clientId clientId - 23 mqttsn",

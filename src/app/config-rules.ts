@@ -26,6 +26,11 @@ export function persistentSessionNeedsClientId(clientId: string, cleanSession: b
 	if (!cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
 }
 
+/** Home Assistant knows a device by its identifiers, made from the client id: a generated one would be a new device every boot. */
+export function discoveryNeedsClientId(clientId: string | undefined, discovery: string | undefined): void {
+	if (discovery !== undefined && !clientId) throw new ConfigError("homeAssistant", "a clientId, and protocol mqtt or mqttsn");
+}
+
 /** MQTT 3.1.2.9: a password is sent only with a user name. */
 export function passwordNeedsUsername(username: string | undefined, password: string | undefined): void {
 	if (password !== undefined && username === undefined) throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");

@@ -10,7 +10,7 @@ import { parseDeviceConfig, type DeviceConfig } from "./config-device";
 import { parseCoapConfig, type CoapConfig } from "./config-coap";
 import { parseMqttConfig, type MqttConfig } from "./config-mqtt";
 import { parseStaticAddress } from "./config-network";
-import { joiningNeedsSsid, mqttsNeedsTlsImage, persistentSessionNeedsClientId } from "./config-rules";
+import { discoveryNeedsClientId, joiningNeedsSsid, mqttsNeedsTlsImage, persistentSessionNeedsClientId } from "./config-rules";
 import type { StaticAddress } from "../common/board";
 
 export type { Protocol } from "./config-reader";
@@ -74,16 +74,19 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 		case "mqtt": {
 			const mqtt = parseMqttConfig(config);
 			persistentSessionNeedsClientId(mqtt.clientId, mqtt.cleanSession, sleepy);
+			discoveryNeedsClientId(mqtt.clientId, device.discovery);
 			mqttsNeedsTlsImage(mqtt.broker, options.tls);
 			return { protocol, lamp, device, staticAddress, mqtt };
 		}
 		case "mqttsn": {
 			const mqttsn = parseMqttSnConfig(config, device);
 			persistentSessionNeedsClientId(mqttsn.clientId, mqttsn.cleanSession, sleepy);
+			discoveryNeedsClientId(mqttsn.clientId, device.discovery);
 			checkConnectionless(mqttsn, device.mode, device.telemetryTopic);
 			return { protocol, lamp, device, staticAddress, mqttsn };
 		}
 		case "coap":
+			discoveryNeedsClientId(undefined, device.discovery);
 			return { protocol, lamp, device, staticAddress, coap: parseCoapConfig(config) };
 	}
 }

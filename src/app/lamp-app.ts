@@ -17,6 +17,12 @@ export interface RunningApp {
 	stop(): Promise<void>;
 }
 
+/** What the device around the app hears of (always-on.ts): lamp changes (power-on restore keeps them), errors (health reports the last). */
+export interface LampAppHooks {
+	changed?(on: boolean): void;
+	error?(error: Error): void;
+}
+
 /** How long a clean stop waits for the peer to acknowledge "offline". */
 const OFFLINE_ACK_MS = 2000;
 
@@ -25,11 +31,13 @@ export class LampApp {
 	readonly #lamp: Lamp;
 	readonly #state: LatestValue<boolean>;
 	readonly #status: LatestValue<string>;
+	readonly #hooks: LampAppHooks;
 
 	/** `uplink` is asked for lazily: it is made with this app's events (uplink.ts). */
-	constructor(board: Board, lamp: Lamp, uplink: () => Uplink) {
+	constructor(board: Board, lamp: Lamp, uplink: () => Uplink, hooks: LampAppHooks = {}) {
 		this.#board = board;
 		this.#lamp = lamp;
+		this.#hooks = hooks;
 		// Failures are reported here, once per publication, not once per change it stood for.
 		this.#state = new LatestValue((on) => uplink().publishState(on).catch(this.reportError));
 		this.#status = new LatestValue((status) => uplink().publishStatus(status).catch(this.reportError));
@@ -37,6 +45,7 @@ export class LampApp {
 
 	/** An error the application cannot act on: logged as one event with its code. */
 	readonly reportError = (error: Error): void => {
+		this.#hooks.error?.(error);
 		this.#board.log("error", errorFields(error));
 	};
 
@@ -57,7 +66,7 @@ export class LampApp {
 		const changed = command === "toggle" ? (lamp.toggle(), true) : lamp.set(command === "on");
 		if (changed) {
 			this.#board.log("lamp", { state: lamp.on ? "on" : "off" });
-			this.publishState();
+			this.#changed();
 		}
 		return true;
 	}
@@ -66,6 +75,11 @@ export class LampApp {
 	press(): void {
 		this.#lamp.toggle();
 		this.#board.log("lamp", { state: this.#lamp.on ? "on" : "off", source: "button" });
+		this.#changed();
+	}
+
+	#changed(): void {
+		this.#hooks.changed?.(this.#lamp.on);
 		this.publishState();
 	}
 

@@ -18,6 +18,8 @@ export function openRetainedSession(board: Board, power: Power, config: Firmware
 	const store = new RetainedStore(board, board.network ? reserveJoinHint(power).power : power, config.protocol, 0);
 	return {
 		state: store.session,
+		lampOn: store.state.lampOn,
+		bootCount: store.state.bootCount,
 		room: store.sessionRoom,
 		save: (session) => store.save({ lastReadAt: undefined, reconnectAttempt: 0, lampOn: lampOn(), session }),
 	};

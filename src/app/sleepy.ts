@@ -19,6 +19,7 @@ import { WakeCycle, type SleepReason } from "../power/wake-cycle";
 import type { FirmwareConfig } from "./config";
 import { LampApp, within, type RunningApp } from "./lamp-app";
 import { joinWithin } from "./network-join";
+import { Reports } from "./reports";
 import { asleepStatus } from "./sleepy-status";
 import { sendReading } from "./telemetry";
 import { openUplink, type UplinkTable } from "./uplink";
@@ -76,13 +77,14 @@ export function startSleepy(
 
 	const cycle = new WakeCycle({ start, maxAwake: device.maxAwake, networkDeadline: device.networkDeadline });
 	const app: LampApp = new LampApp(board, lamp, () => uplink);
+	const reports = new Reports(board, config, { boot: state.bootCount, reset: power.wakeCause }, () => uplink);
 	const reportError = app.reportError;
 	const uplink = openUplink(
 		table,
 		board,
 		config,
 		// No "online": a sleepy device announces its sleep schedule instead, below.
-		{ online: () => cycle.connected(), command: (payload) => app.command(payload), lampOn: () => lamp.on, report: reportError },
+		{ online: () => (cycle.connected(), reports.connected(store.session === undefined)), command: (payload) => app.command(payload), lampOn: () => lamp.on, report: reportError },
 		{ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount },
 	);
 	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt, random: boardRandom(board) });

@@ -41,6 +41,10 @@ export interface RetainedSession {
 	readonly state: Uint8Array | undefined;
 	/** The most bytes a session may take: a larger one is not kept. */
 	readonly room: number;
+	/** The lamp as the last run left it (false when nothing was kept): powerOn=restore (always-on.ts). */
+	readonly lampOn?: boolean;
+	/** Boots counted in this memory, this one included. */
+	readonly bootCount?: number;
 	save(session: Uint8Array): void;
 }
 
@@ -55,6 +59,8 @@ export interface Uplink {
 	publishStatus(status: string): Promise<void>;
 	/** One telemetry reading (telemetry.ts JSON). */
 	publishReading(json: string): Promise<void>;
+	/** A retained message at QoS 0 on any topic (discovery, health: reports.ts); absent where the protocol has no retained topics. */
+	readonly publishRetained?: (topic: string, payload: string) => Promise<void>;
 	/** Leaves cleanly and stops for good. */
 	stop(): void;
 

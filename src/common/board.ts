@@ -174,6 +174,14 @@ export interface Network {
 /** Values a log event may carry: flat, so every board can print them as one line. */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
+/** What a board knows of its own health (app/health.ts reports it); each fact only where the board has it. */
+export interface BoardHealth {
+	/** Bytes of free system memory. */
+	readonly freeHeap?: number;
+	/** The Wi-Fi signal of the access point joined, dBm. */
+	readonly rssi?: number;
+}
+
 export interface Board {
 	/** "host", "esp32", "esp8266" or "lin". */
 	readonly name: string;
@@ -201,6 +209,8 @@ export interface Board {
 	readonly power?: Power;
 	/** Absent on boards that are online before the firmware starts (the host). */
 	readonly network?: Network;
+	/** Free memory, signal strength: read when a health report is made. */
+	health?(): BoardHealth;
 	/** One event the user or a supervising script may want to see (connected, lamp, error...). */
 	log(event: string, fields?: LogFields): void;
 }

@@ -11,10 +11,12 @@ import { ProtocolError } from "../common/errors";
 import type { ReconnectOptions } from "../common/reconnect";
 import { encodeUtf8 } from "../common/utf8";
 import type { Gateway } from "./discovery";
+import type { Operation } from "./lane";
 import type { QoS } from "./packet";
-import * as snSession from "./session";
+import { MqttSnSession } from "./session";
 import type { MqttSnSessionOptions, ReceivedMessage, SessionStatus, Will } from "./session";
 import { encodeSessionState } from "./state";
+import { T_WAIT } from "./timers";
 import type { Vocabulary } from "../power/vocabulary";
 
 export interface GatewayHost {
@@ -50,13 +52,17 @@ export interface PublishOptions {
 	readonly retain?: boolean;
 }
 
-export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
-	private readonly options: MqttSnClientOptions;
-	private asleepWaiters: { resolve(): void; reject(error: Error): void }[] = [];
+export class MqttSnClient extends DatagramDriver<MqttSnSession> {
+	private declare readonly options: MqttSnClientOptions;
+	/** What every request done at once returns. */
+	private declare resolved: Promise<void> | undefined;
+	/** sleep() and checkMessages() waiting for the session to be asleep. */
+	private declare asleepWaiters: { resolve(): void; reject(error: Error): void }[];
 
 	constructor(board: Board, options: MqttSnClientOptions) {
-		super(board, new snSession.MqttSnSession({ ...options, gateway: undefined }), { port: options.localPort }, options);
+		super(board, new MqttSnSession({ ...options, gateway: undefined }), { port: options.localPort }, options);
 		this.options = options;
+		this.asleepWaiters = [];
 	}
 
 	get status(): SessionStatus {
@@ -87,24 +93,56 @@ export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 	 * Resolves when a QoS -1/0 message is handed to the network or a QoS 1/2 message is
 	 * acknowledged. Rejects at once, with nothing queued, for an invalid topic, a message
 	 * over the maximum size or a full queue; later with a typed error if the gateway refuses.
+	 * A message sent at once costs no promise and no callback: all such get one settled promise.
 	 */
-	publish(topic: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<void> {
-		const bytes = typeof payload === "string" ? encodeUtf8(payload) : payload;
-		return this.request<void>((settle) => this.session.publish(topic, bytes, options.qos ?? 0, options.retain ?? false, this.board.now(), (e) => settle(e, undefined)));
+	publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void> {
+		try {
+			return this.settled(this.session.publish(topic, typeof payload === "string" ? encodeUtf8(payload) : payload, options?.qos ?? 0, options?.retain ?? false, this.board.now()));
+		} catch (error) {
+			return this.settled(undefined, error);
+		}
 	}
 
 	/** Resolves with the QoS the gateway granted; rejects if it refused. */
 	subscribe(topic: string, qos: 0 | 1 | 2 = 0): Promise<QoS> {
-		return this.request<QoS>((settle) => this.session.subscribe(topic, qos, this.board.now(), settle));
+		return this.request((now) => this.session.subscribe(topic, qos, now));
 	}
 
 	unsubscribe(topic: string): Promise<void> {
-		return this.request<void>((settle) => this.session.unsubscribe(topic, this.board.now(), (e) => settle(e, undefined)));
+		return this.request((now) => this.session.unsubscribe(topic, now));
 	}
 
 	/** Replaces the will at the gateway (WILLTOPICUPD/WILLMSGUPD); undefined deletes it. */
 	updateWill(will: Will | undefined): Promise<void> {
-		return this.request<void>((settle) => this.session.updateWill(will, this.board.now(), (e) => settle(e, undefined)));
+		return this.request((now) => this.session.updateWill(will, now));
+	}
+
+	/** A request that waits in the lane (publish, the hot one, has the same code inline). */
+	private request<T>(call: (now: number) => Operation): Promise<T> {
+		try {
+			return this.settled(call(this.board.now()));
+		} catch (error) {
+			return this.settled(undefined, error);
+		}
+	}
+
+	/**
+	 * A request's promise: settled by its operation's callback while the operation waits
+	 * in the session's lane, at once otherwise (done, or `error` thrown); then what the
+	 * request queued is sent.
+	 */
+	private settled<T>(op: Operation | undefined, error?: unknown): Promise<T> {
+		const result =
+			error !== undefined
+				? Promise.reject(error)
+				: op && this.session.queue.indexOf(op) >= 0
+					? new Promise<T>((resolve, reject) => {
+							op.done = (e, qos) => (e ? reject(e) : resolve(qos as T));
+						})
+					: // Done already: the client's one settled promise (a promise is 27 slots on XS), made when first needed.
+						((this.resolved ??= Promise.resolve()) as Promise<T>);
+		this.service();
+		return result;
 	}
 
 	/** Goes to sleep for `duration` seconds; resolves once the gateway acknowledged. */
@@ -115,6 +153,19 @@ export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 	/** While asleep: collects what the gateway buffered (delivered to onMessage); resolves asleep again. */
 	checkMessages(): Promise<void> {
 		return this.untilAsleep(() => this.session.checkMessages(this.board.now()));
+	}
+
+	private untilAsleep(call: () => void): Promise<void> {
+		const result = new Promise<void>((resolve, reject) => {
+			try {
+				call();
+				this.asleepWaiters.push({ resolve, reject });
+			} catch (error) {
+				reject(error);
+			}
+		});
+		this.service();
+		return result;
 	}
 
 	/** While asleep: becomes active again (onConnect follows). */
@@ -144,54 +195,29 @@ export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 	 * messages stay in `session` for `exportState`.
 	 */
 	stop(): void {
+		const session = this.session;
 		// Asleep (or collecting, or waking), the gateway holds the session until the next wake: a DISCONNECT would end it.
-		const goodbye = this.session.asleepAtGateway ? undefined : (now: number) => this.session.disconnect(now);
-		if (!this.halt(goodbye)) return;
+		if (!this.halt(session.asleepAtGateway ? undefined : (now) => session.disconnect(now))) return;
 		const error = new ProtocolError("CLOSED", "the client was stopped");
-		this.session.failPending(error);
+		session.failPending(error);
 		this.settleAsleep(error);
 		this.options.onDisconnect?.();
 	}
 
 	/** Settles every sleep() waiting: resolved, or rejected with `error`. */
 	private settleAsleep(error?: Error): void {
-		const waiters = this.asleepWaiters.splice(0);
+		const waiters = this.asleepWaiters;
+		this.asleepWaiters = [];
 		for (let i = 0; i < waiters.length; i++) {
 			if (error) waiters[i].reject(error);
 			else waiters[i].resolve();
 		}
 	}
 
-	/** Runs a session request whose callback settles the promise; a synchronous throw rejects it. */
-	private request<T>(call: (settle: (error: ProtocolError | undefined, value: T) => void) => void): Promise<T> {
-		const result = new Promise<T>((resolve, reject) => {
-			try {
-				call((error, value) => (error ? reject(error) : resolve(value)));
-			} catch (error) {
-				reject(error);
-			}
-		});
-		this.service();
-		return result;
-	}
-
-	private untilAsleep(call: () => void): Promise<void> {
-		const result = new Promise<void>((resolve, reject) => {
-			try {
-				call();
-				this.asleepWaiters.push({ resolve, reject });
-			} catch (error) {
-				reject(error);
-			}
-		});
-		this.service();
-		return result;
-	}
-
 	/** Connects: a retry came due, or the endpoint is bound. */
 	protected retry(): void {
-		if (this.options.connectionless) this.resolveGateway(() => this.options.onReadyConnectionless?.());
-		else this.resolveGateway(() => this.session.connect(this.board.now()));
+		const options = this.options;
+		this.resolveGateway(options.connectionless ? () => options.onReadyConnectionless?.() : () => this.session.connect(this.board.now()));
 	}
 
 	/** Resolves a configured gateway's host name (each time: addresses change), then goes on. */
@@ -205,7 +231,7 @@ export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 		this.board.resolve(gateway.host, (address) => {
 			if (this.stopped) return;
 			if (address === undefined) {
-				this.failed(new ProtocolError("GATEWAY_LOST", `cannot resolve the gateway host "${gateway.host}"`));
+				this.failed(new ProtocolError("GATEWAY_LOST", "cannot resolve the gateway host " + gateway.host));
 				return;
 			}
 			this.session.setGateway({ gwId: 0, address, port: gateway.port });
@@ -216,31 +242,24 @@ export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 
 	protected dispatch(): void {
 		const session = this.session;
+		const options = this.options;
 		for (let event = session.pollEvent(); event; event = session.pollEvent()) {
-			switch (event.type) {
-				case "message":
-					this.options.onMessage?.(event.message);
-					break;
-				case "gateway":
-					this.options.onGateway?.(event.gateway);
-					break;
-				case "connected":
-					this.online();
-					this.options.onConnect?.();
-					break;
-				case "asleep":
-					this.settleAsleep();
-					this.options.onAsleep?.();
-					break;
-				case "reconnecting":
-					// checkMessages ends here: what the gateway still holds comes after CONNACK.
-					this.settleAsleep(new ProtocolError("GATEWAY_LOST", event.reason));
-					this.options.onReconnecting?.(event.reason);
-					break;
-				case "disconnected":
-					this.settleAsleep(event.error ?? new ProtocolError("CLOSED", "disconnected"));
-					if (event.error) this.failed(event.error);
-					break;
+			const type = event.type;
+			if (type === "message") options.onMessage?.(event.message);
+			else if (type === "gateway") options.onGateway?.(event.gateway);
+			else if (type === "connected") {
+				this.online();
+				options.onConnect?.();
+			} else if (type === "asleep") {
+				this.settleAsleep();
+				options.onAsleep?.();
+			} else if (type === "reconnecting") {
+				// checkMessages ends here: what the gateway still holds comes after CONNACK.
+				this.settleAsleep(new ProtocolError("GATEWAY_LOST", event.reason));
+				options.onReconnecting?.(event.reason);
+			} else {
+				this.settleAsleep(event.error ?? new ProtocolError("CLOSED", "disconnected"));
+				if (event.error) this.failed(event.error);
 			}
 		}
 	}
@@ -250,6 +269,6 @@ export class MqttSnClient extends DatagramDriver<snSession.MqttSnSession> {
 		this.lost();
 		this.options.onDisconnect?.(error);
 		// "Rejected: congestion" asks for T_WAIT before trying again (6.2).
-		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? snSession.T_WAIT) : 0);
+		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? T_WAIT) : 0);
 	}
 }

@@ -20,158 +20,153 @@
  */
 import { ProtocolError } from "../common/errors";
 import { encode } from "./encode";
-import type { Lane } from "./lane";
-import type { GatewayLink } from "./link";
+import { GatewayLink, STATE_NAMES } from "./link";
 import * as sn from "./packet";
+import type { MqttSnSessionOptions } from "./types";
 
-/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
-export function connect(link: GatewayLink, now: number): void {
-	switch (link.state) {
-		case "disconnected":
-			if (link.gateway) sendConnect(link, link.will !== undefined, link.cleanSession, false, now);
-			else if (link.searchSchedule) {
-				link.state = "searching";
-				link.searchSchedule.start(now);
-			} else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
-			return;
-		case "asleep":
-		case "awake":
-			sendConnect(link, false, false, true, now);
-			return;
-		default:
-			return;
+export abstract class Connection extends GatewayLink {
+	// Written out: the implicit constructor is a rest-parameter loop on XS, 56 bytes more.
+	constructor(options: MqttSnSessionOptions, clientId: string) {
+		super(options, clientId);
 	}
-}
 
-/** `waking`: the gateway may still hold the session asleep until CONNACK. */
-function sendConnect(link: GatewayLink, will: boolean, cleanSession: boolean, waking: boolean, now: number): void {
-	link.state = waking ? "waking" : "connecting";
-	const bytes = encode({ type: sn.CONNECT, will, cleanSession, duration: link.limits.keepAlive, clientId: link.clientId });
-	link.control = link.open(bytes, sn.CONNACK, 0, false, now, cleanSession);
-}
+	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
+	connect(now: number): void {
+		const state = this.state;
+		if (state >= 7 /* asleep */) this.sendConnect(false, false, true, now);
+		else if (state !== 0 /* disconnected */) return;
+		else if (this.gateway) this.sendConnect(!!this.will, this.cleanSession, false, now);
+		else if (this.searchTarget) this.startSearch(now);
+		else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
+	}
 
-function connecting(link: GatewayLink): boolean {
-	return link.state === "connecting" || link.state === "waking";
-}
+	/** `waking`: the gateway may still hold the session asleep until CONNACK. */
+	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean, now: number): void {
+		this.state = waking ? 3 /* waking */ : 2 /* connecting */;
+		this.cleanRequested = cleanSession;
+		this.control = this.open(encode({ type: 0x04 /* CONNECT */, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), 0x05 /* CONNACK */, 0, false, now);
+	}
 
-export function onConnack(link: GatewayLink, lane: Lane, returnCode: number, now: number): boolean {
-	if (!connecting(link)) return false;
-	const control = link.control;
-	link.control = undefined;
-	if (returnCode !== sn.ACCEPTED) {
-		const code = returnCode === sn.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED";
-		link.disconnected(new ProtocolError(code, `gateway refused the connection: ${sn.returnCodeName(returnCode)}`));
+	private get connecting(): boolean {
+		return this.state === 2 /* connecting */ || this.state === 3 /* waking */;
+	}
+
+	protected onConnack(returnCode: number, now: number): boolean {
+		if (!this.connecting) return false;
+		this.control = undefined;
+		if (returnCode !== 0x00 /* ACCEPTED */) {
+			this.disconnected(new ProtocolError(returnCode === 0x01 /* REJECTED_CONGESTION */ ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + sn.returnCodeName(returnCode)));
+			return true;
+		}
+		this.state = 4 /* active */;
+		if (this.cleanRequested) {
+			this.topics.clear();
+			this.incoming.clear();
+			this.startedClean();
+		}
+		this.emit({ type: "connected" });
+		this.advance(now);
 		return true;
 	}
-	link.state = "active";
-	if (control?.clean) {
-		link.topics.clear();
-		link.incoming.clear();
-		lane.startedClean();
+
+	/** The lane (lane.ts): a clean session makes the subscriptions again; the head operation goes on. */
+	protected abstract startedClean(): void;
+	protected abstract advance(now: number): void;
+
+	/** WILLTOPICREQ or WILLMSGREQ. */
+	protected onWillPrompt(type: number, now: number): boolean {
+		const control = this.control;
+		if (!this.connecting || !control) return false;
+		const will = this.will;
+		this.send(
+			type === 0x06 /* WILLTOPICREQ */
+				? encode({ type: 0x07 /* WILLTOPIC */, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
+				: encode({ type: 0x09 /* WILLMSG */, willMsg: will ? will.payload : new Uint8Array(0) }),
+			now,
+		);
+		this.heard(control, now);
+		return true;
 	}
-	link.emit({ type: "connected" });
-	lane.advance(now);
-	return true;
-}
 
-export function onWillPrompt(link: GatewayLink, type: typeof sn.WILLTOPICREQ | typeof sn.WILLMSGREQ, now: number): boolean {
-	const control = link.control;
-	if (!connecting(link) || !control) return false;
-	const will = link.will;
-	if (type === sn.WILLTOPICREQ)
-		link.send(encode({ type: sn.WILLTOPIC, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" }), now);
-	else link.send(encode({ type: sn.WILLMSG, willMsg: will ? will.payload : new Uint8Array(0) }), now);
-	link.heard(control, now);
-	return true;
-}
-
-/** The gateway may hold the sleeping session: a DISCONNECT now would end it. */
-export function asleepAtGateway(link: GatewayLink): boolean {
-	const state = link.state;
-	return state === "asleep" || state === "awake" || state === "waking";
-}
-
-export function sleep(link: GatewayLink, duration: number, now: number): void {
-	if (link.state !== "active") throw new ProtocolError("PROTOCOL_VIOLATION", `cannot sleep while ${link.state}`);
-	link.leaveActive();
-	link.state = "falling-asleep";
-	link.control = link.open(encode({ type: sn.DISCONNECT, duration }), sn.DISCONNECT, 0, false, now);
-}
-
-export function checkMessages(link: GatewayLink, now: number): void {
-	if (link.state !== "asleep") throw new ProtocolError("PROTOCOL_VIOLATION", `cannot collect messages while ${link.state}`);
-	link.state = "awake";
-	link.control = link.open(encode({ type: sn.PINGREQ, clientId: link.clientId }), sn.PINGRESP, 0, false, now);
-}
-
-/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
-export function disconnect(link: GatewayLink, now: number): void {
-	link.searchSchedule?.stop();
-	switch (link.state) {
-		case "disconnected":
-		case "disconnecting":
-			return;
-		case "searching":
-			link.state = "disconnected";
-			return;
-		default:
-			link.leaveActive();
-			link.state = "disconnecting";
-			link.control = link.open(encode({ type: sn.DISCONNECT }), sn.DISCONNECT, 0, false, now);
+	/**
+	 * The gateway may hold this client's sleeping session (asleep, collecting, or a CONNECT
+	 * from there not yet acknowledged): a DISCONNECT now would end it, and the next boot
+	 * should wake it with PINGREQ rather than start over.
+	 */
+	get asleepAtGateway(): boolean {
+		return this.state >= 7 /* asleep */ || this.state === 3 /* waking */;
 	}
-}
 
-export function onDisconnect(link: GatewayLink): boolean {
-	switch (link.state) {
-		case "falling-asleep":
-			link.control = undefined;
-			link.state = "asleep";
-			link.emit({ type: "asleep" });
-			return true;
-		case "disconnecting":
-			link.disconnected(undefined);
-			return true;
-		case "active":
-		case "awake":
-		case "connecting":
-		case "waking":
-			link.disconnected(new ProtocolError("CONNECTION_LOST", "the gateway sent DISCONNECT"));
-			return true;
-		default:
-			return false;
+	/** Goes to sleep for `duration` seconds (DISCONNECT with a duration): the gateway buffers for us. */
+	sleep(duration: number, now: number): void {
+		this.expect(4 /* active */, "sleep");
+		this.leave(6 /* falling asleep */, encode({ type: 0x18 /* DISCONNECT */, duration }), now);
 	}
-}
 
-export function onPingresp(link: GatewayLink): boolean {
-	const control = link.control;
-	if (!control || control.expect !== sn.PINGRESP) return false;
-	link.control = undefined;
-	if (link.state === "awake") {
-		// Every buffered message has been delivered: back to sleep.
-		link.state = "asleep";
-		link.emit({ type: "asleep" });
+	/** Asleep: wakes to collect buffered messages (PINGREQ with the client id); PINGRESP puts it back to sleep. */
+	checkMessages(now: number): void {
+		this.expect(7 /* asleep */, "collect messages");
+		this.state = 8 /* awake */;
+		this.control = this.open(encode({ type: 0x16 /* PINGREQ */, clientId: this.clientId }), 0x17 /* PINGRESP */, 0, false, now);
 	}
-	return true;
-}
 
-/** The waking PINGREQ went unanswered `awakeRetries` times. */
-export function connectAgain(link: GatewayLink, now: number): void {
-	const tries = link.limits.awakeRetries + 1;
-	link.emit({ type: "reconnecting", reason: `no PINGRESP to ${tries} PINGREQs: the gateway does not hold this sleeping session` });
-	sendConnect(link, link.will !== undefined, false, true, now);
-}
+	private expect(state: number, what: string): void {
+		if (this.state !== state) throw new ProtocolError("PROTOCOL_VIOLATION", "cannot " + what + " while " + STATE_NAMES[this.state]);
+	}
 
-/** When the next PINGREQ is due, or Infinity. */
-export function keepAliveDeadline(link: GatewayLink): number {
-	const period = link.limits.keepAlive * 1000;
-	return link.state === "active" && period > 0 && !link.control ? link.lastSent + period : Infinity;
-}
+	/** Both exchanges stop and DISCONNECT goes out, awaiting the gateway's own. */
+	private leave(state: number, bytes: Uint8Array, now: number): void {
+		this.leaveActive();
+		this.state = state;
+		this.control = this.open(bytes, 0x18 /* DISCONNECT */, 0, false, now);
+	}
 
-export function keepAlive(link: GatewayLink, now: number): void {
-	if (now >= keepAliveDeadline(link)) link.control = link.open(encode({ type: sn.PINGREQ }), sn.PINGRESP, 0, false, now);
-}
+	/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
+	disconnect(now: number): void {
+		const state = this.state;
+		this.searchAt = Infinity;
+		if (state === 1 /* searching */) this.state = 0 /* disconnected */;
+		else if (state !== 0 /* disconnected */ && state !== 5 /* disconnecting */) this.leave(5 /* disconnecting */, encode({ type: 0x18 /* DISCONNECT */ }), now);
+	}
 
-export function onPingreq(link: GatewayLink, now: number): boolean {
-	link.send(encode({ type: sn.PINGRESP }), now);
-	return true;
+	protected onDisconnect(): boolean {
+		const state = this.state;
+		if (state === 6 /* falling asleep */) {
+			this.control = undefined;
+			this.asleep();
+		} else if (state === 5 /* disconnecting */) this.disconnected(undefined);
+		else if (state < 2 /* connecting */ || state === 7 /* asleep */) return false;
+		else this.disconnected(new ProtocolError("CONNECTION_LOST", "DISCONNECT from the gateway"));
+		return true;
+	}
+
+	private asleep(): void {
+		this.state = 7 /* asleep */;
+		this.emit({ type: "asleep" });
+	}
+
+	protected onPingresp(): boolean {
+		const control = this.control;
+		if (!control || control.expect !== 0x17 /* PINGRESP */) return false;
+		this.control = undefined;
+		// Awake, every buffered message has been delivered: back to sleep.
+		if (this.state === 8 /* awake */) this.asleep();
+		return true;
+	}
+
+	/** The waking PINGREQ went unanswered `awakeRetries` times. */
+	protected connectAgain(now: number): void {
+		this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (this.awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
+		this.sendConnect(!!this.will, false, true, now);
+	}
+
+	/** When the next PINGREQ is due, or Infinity. */
+	protected keepAliveDeadline(): number {
+		const period = this.keepAlive * 1000;
+		return this.state === 4 /* active */ && period > 0 && !this.control ? this.lastSent + period : Infinity;
+	}
+
+	protected keepAliveDue(now: number): void {
+		if (now >= this.keepAliveDeadline()) this.control = this.open(encode({ type: 0x16 /* PINGREQ */ }), 0x17 /* PINGRESP */, 0, false, now);
+	}
 }

@@ -10,110 +10,103 @@
 import { ProtocolError } from "../common/errors";
 import { ByteReader } from "../common/bytes";
 import * as sn from "./packet";
-import type { Message, PublishMessage, TopicIdType, TopicRef } from "./packet";
+import type { Message, QoS, TopicIdType } from "./packet";
 
-export function decode(datagram: Uint8Array, maxLength = sn.MAX_MESSAGE_LENGTH): Message {
+export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 	const size = datagram.length;
-	if (size > maxLength) throw new ProtocolError("PACKET_TOO_LARGE", `${size}-byte datagram, max ${maxLength}`);
-	if (size < 2) throw malformed("datagram shorter than a header");
+	if (size > maxLength) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte datagram, max " + maxLength);
+	// Length in one octet, or 0x01 and two more (5.2.1); it must be the datagram's size.
 	let length = datagram[0];
-	let start = 1;
+	let at = 1;
 	if (length === 0x01) {
-		if (size < 4) throw malformed("datagram shorter than a 3-octet length header");
 		length = (datagram[1] << 8) | datagram[2];
-		start = 3;
+		at = 3;
 	}
-	if (length < start + 1) throw malformed(`Length ${length} is shorter than its own header`);
-	if (length > size) throw malformed(`truncated: Length says ${length} bytes, the datagram has ${size}`);
-	if (length < size) throw malformed(`Length says ${length} bytes, the datagram has ${size}`);
-	const type = datagram[start];
-	if (type === sn.PUBLISH) return publish(datagram, start + 1, size);
+	if (length !== size || size <= at) throw malformed("Length " + length + " in a " + size + "-byte datagram");
+	const type = datagram[at++];
+	if (type === 0x0c /* PUBLISH */) {
+		// The message that arrives most, read in place: Flags, TopicId, MsgId, then data.
+		if (size - at < 5) throw malformed("PUBLISH cut short");
+		const flags = datagram[at];
+		const qos = (flags >> 5) & 3;
+		const topicIdType = checkTopicIdType(flags);
+		return {
+			type,
+			dup: (flags & 0x80 /* DUP */) !== 0,
+			qos: qos === 3 ? -1 : (qos as QoS),
+			retain: (flags & 0x10 /* RETAIN */) !== 0,
+			topicIdType,
+			topicId: (datagram[at + 1] << 8) | datagram[at + 2],
+			msgId: (datagram[at + 3] << 8) | datagram[at + 4],
+			data: datagram.subarray(at + 5),
+		};
+	}
 	const shape = sn.SHAPES[type];
-	if (!shape) throw new ProtocolError("UNKNOWN_PACKET_TYPE", `MsgType 0x${type.toString(16)} is reserved`);
-	const r = new ByteReader(datagram, "MQTT-SN message", start + 1, size);
+	if (!shape) throw new ProtocolError("UNKNOWN_PACKET_TYPE", "reserved MsgType " + type);
+	const r = new ByteReader(datagram, "MQTT-SN message", at, size);
 	const message: Record<string, unknown> = { type };
-	let topicIdType: TopicIdType = sn.TOPIC_NORMAL;
+	let topicIdType = 0 /* TOPIC_NORMAL */;
 	for (let i = 0; i < shape.length; i += 2) {
 		const name = shape[i] as string;
 		const kind = shape[i + 1] as number;
 		if (kind & 8 && r.remaining === 0) break;
+		let value: unknown;
 		switch (kind & 7) {
 			case 0:
-				message[name] = r.byte();
+				value = r.byte();
 				break;
 			case 1:
-				message[name] = r.u16();
-				break;
-			case 2: {
-				const value = r.utf8(r.remaining);
-				if (value === "") throw malformed(`empty ${name}`);
-				message[name] = value;
-				break;
-			}
-			case 3:
-				message[name] = r.rest();
+				value = r.u16();
 				break;
 			case 4: {
 				const flags = r.byte();
 				const bits = kind >> 4;
-				if (bits & 1) message.dup = (flags & sn.DUP) !== 0;
-				if (bits & 2) message.qos = sn.qosOf(flags);
-				if (bits & 4) message.retain = (flags & sn.RETAIN) !== 0;
-				if (bits & 8) message.will = (flags & sn.WILL) !== 0;
-				if (bits & 16) message.cleanSession = (flags & sn.CLEAN_SESSION) !== 0;
+				if (bits & 1) message.dup = (flags & 0x80 /* DUP */) !== 0;
+				if (bits & 2) {
+					const qos = (flags >> 5) & 3;
+					message.qos = (qos === 3 ? -1 : qos) as QoS;
+				}
+				if (bits & 4) message.retain = (flags & 0x10 /* RETAIN */) !== 0;
+				if (bits & 8) message.will = (flags & 0x08 /* WILL */) !== 0;
+				if (bits & 16) message.cleanSession = (flags & 0x04 /* CLEAN_SESSION */) !== 0;
 				if (bits & 32) topicIdType = checkTopicIdType(flags);
-				break;
+				continue;
 			}
+			case 6:
+				if (r.byte() !== 0x01 /* PROTOCOL_ID */) throw malformed("unknown ProtocolId");
+				continue;
 			case 5:
-				message[name] = topicRef(topicIdType, r);
+				// A topic name, or two octets for a predefined id or short name.
+				if (topicIdType !== 0 /* TOPIC_NORMAL */) {
+					value = { topicIdType, topicId: r.u16() };
+					break;
+				}
+				value = { topicIdType, topicName: text(r, "TopicName") };
+				break;
+			case 2:
+				value = text(r, name);
 				break;
 			default:
-				if (r.byte() !== sn.PROTOCOL_ID) throw malformed("CONNECT with another ProtocolId");
+				value = r.rest();
 		}
+		message[name] = value;
 	}
 	r.end();
 	// WILLTOPIC and WILLTOPICUPD without flags and topic: no will (5.4.7).
-	if (message.willTopic === undefined && (type === sn.WILLTOPIC || type === sn.WILLTOPICUPD)) return { type, qos: 0, retain: false, willTopic: "" };
+	if (message.willTopic === undefined && (type === 0x07 /* WILLTOPIC */ || type === 0x1a /* WILLTOPICUPD */)) return { type, qos: 0, retain: false, willTopic: "" };
 	return message as unknown as Message;
 }
 
-/** PUBLISH, the message that arrives most, read in place: Flags, TopicId, MsgId, then data. */
-function publish(datagram: Uint8Array, at: number, end: number): PublishMessage {
-	if (end - at < 5) throw malformed("PUBLISH ends inside a field");
-	const flags = datagram[at];
-	return {
-		type: sn.PUBLISH,
-		dup: (flags & sn.DUP) !== 0,
-		qos: sn.qosOf(flags),
-		retain: (flags & sn.RETAIN) !== 0,
-		topicIdType: checkTopicIdType(flags),
-		topicId: (datagram[at + 1] << 8) | datagram[at + 2],
-		msgId: (datagram[at + 3] << 8) | datagram[at + 4],
-		data: datagram.subarray(at + 5, end),
-	};
-}
-
 function checkTopicIdType(flags: number): TopicIdType {
-	const topicIdType = sn.topicIdTypeOf(flags);
-	if (topicIdType === -1) throw malformed("reserved TopicIdType 0b11");
-	return topicIdType;
+	if ((flags & 3) === 3) throw malformed("reserved TopicIdType");
+	return (flags & 3) as TopicIdType;
 }
 
-/** SUBSCRIBE/UNSUBSCRIBE end with a topic name, or two octets for a predefined id or short name. */
-function topicRef(topicIdType: TopicIdType, r: ByteReader): TopicRef {
-	if (topicIdType === sn.TOPIC_NORMAL) {
-		const topicName = text(r);
-		if (topicName === "") throw malformed("empty TopicName");
-		return { topicIdType, topicName };
-	}
-	const topicId = r.u16();
-	r.end();
-	return { topicIdType, topicId };
-}
-
-/** Strings fill the rest of their message: no length prefix (5.2). */
-function text(r: ByteReader): string {
-	return r.utf8(r.remaining);
+/** Strings fill the rest of their message (no length prefix, 5.2), and are never empty. */
+function text(r: ByteReader, name: string): string {
+	const value = r.utf8(r.remaining);
+	if (value === "") throw malformed("empty " + name);
+	return value;
 }
 
 function malformed(message: string): ProtocolError {

@@ -3,274 +3,318 @@
  * with PUBREL, SUBSCRIBE, UNSUBSCRIBE, WILLTOPICUPD, WILLMSGUPD). The specification allows
  * one outstanding REGISTER, one QoS 1/2 PUBLISH and one SUBSCRIBE or UNSUBSCRIBE (6.5,
  * 6.6, 6.8); one lane for all keeps messages in the order the application published
- * them, QoS 0 included. The head operation's outstanding message is `link.request`;
- * each procedure's file says what its next message is and what answers it.
+ * them, QoS 0 included. The head operation (`link.queue[0]`) has its outstanding message
+ * in `link.request`; each procedure says what its next message is and what answers it.
  *
  * SUBSCRIBE and UNSUBSCRIBE (6.9) are here: a filter travels as its name, a predefined
  * topic as its id, a short name as its two bytes. A SUBACK for a name without wildcards
  * carries the topic id the gateway assigned to it.
+ *
+ * Every operation has the same fields (one shape: less code to build and read them):
+ * a will update carries the will's topic, payload, QoS and retain flag, and an empty
+ * topic for "no will".
  */
 import { ProtocolError } from "../common/errors";
-import { Fifo } from "../common/fifo";
-import { encode } from "./encode";
-import type { GatewayLink } from "./link";
+import { Connection } from "./connection";
+import { encode, encodeAck, encodeMsgId, encodePublish } from "./encode";
 import * as sn from "./packet";
-import type { Message, TopicRef } from "./packet";
-import * as publish from "./publish";
-import type { Done, SubscribeDone, Will } from "./types";
+import type { MqttSnSessionOptions } from "./types";
+import type { Message, PublishMessage, RegisterMessage } from "./packet";
+import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
 
-export interface PublishOp {
-	readonly kind: "publish";
+export interface Operation {
+	/** 0 publish, 1 pubrel (a QoS 2 PUBLISH whose PUBREC arrived), 2 subscribe, 3 unsubscribe, 4 willtopic, 5 willmsg. */
+	kind: number;
 	readonly topic: string;
-	readonly payload: Uint8Array;
+	readonly payload: Uint8Array | undefined;
 	readonly qos: 0 | 1 | 2;
 	readonly retain: boolean;
 	/** 0 until first sent; kept for every retransmission. */
 	msgId: number;
-	/** QoS 2: PUBREC arrived, PUBREL is next. */
-	released: boolean;
 	rejections: number;
-	done?: Done;
+	/** Called once; a subscription's with the QoS granted (or asked for, when it failed), others with undefined. */
+	done: ((error: ProtocolError | undefined, qos: sn.QoS) => void) | undefined;
 }
 
-export interface SubscribeOp {
-	readonly kind: "subscribe" | "unsubscribe";
-	readonly topic: string;
-	readonly qos: 0 | 1 | 2;
-	rejections: number;
-	done?: SubscribeDone;
+export function operation(kind: number, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"], msgId = 0): Operation {
+	return { kind, topic, payload, qos, retain, msgId, rejections: 0, done };
 }
 
-export interface WillOp {
-	readonly kind: "willtopic" | "willmsg";
-	readonly will: Will | undefined;
-	rejections: number;
-	done?: Done;
-}
-
-export type Operation = PublishOp | SubscribeOp | WillOp;
-
-export class Lane {
-	declare readonly link: GatewayLink;
-	private declare queue: Fifo<Operation>;
-	/** Subscriptions the application wants; `active` once the gateway acknowledged them. */
-	declare readonly subscriptions: Map<string, { qos: 0 | 1 | 2; active: boolean }>;
-
-	constructor(link: GatewayLink) {
-		this.link = link;
-		this.queue = new Fifo();
-		this.subscriptions = new Map();
+export abstract class Lane extends Connection {
+	// Written out: the implicit constructor is a rest-parameter loop on XS, 56 bytes more.
+	constructor(options: MqttSnSessionOptions, clientId: string) {
+		super(options, clientId);
 	}
 
-	/** Nothing queued, nothing awaiting an answer. */
+	/** Nothing queued, nothing awaiting an answer in the lane. */
 	get idle(): boolean {
 		return this.queue.length === 0;
 	}
 
-	enqueue(op: Operation, now: number): void {
-		const max = this.link.limits.maxQueued;
-		if (this.queue.length >= max) throw new ProtocolError("QUEUE_FULL", `${max} requests already wait`);
+	protected enqueue(op: Operation, now: number): Operation {
+		const max = this.maxQueued;
+		if (this.queue.length >= max) throw new ProtocolError("QUEUE_FULL", max + " requests already wait");
 		this.queue.push(op);
 		this.advance(now);
+		return op;
 	}
 
 	/** Sends the head operation's next message while active and nothing is outstanding. */
-	advance(now: number): void {
-		const link = this.link;
+	protected advance(now: number): void {
 		const queue = this.queue;
-		while (link.state === "active" && !link.request) {
-			const op = queue.peek();
-			if (!op) return;
-			if (op.kind === "publish") {
+		while (this.state === 4 /* active */ && !this.request && queue.length > 0) {
+			const op = queue[0];
+			const kind = op.kind;
+			if (kind <= 1 /* pubrel */) {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (publish.publishStep(link, op, now)) this.finish(op, undefined);
-			} else if (op.kind === "subscribe" || op.kind === "unsubscribe") subscribeStep(link, op, now);
-			else {
+				if (this.publishStep(op, now)) this.finish(undefined);
+			} else if (kind <= 3 /* unsubscribe */) {
+				const msgId = this.allocateMsgId();
+				const topic = op.topic;
+				const fixed = hasWildcard(topic) ? undefined : this.topics.fixedId(topic);
+				const ref: sn.TopicRef = fixed ? { topicIdType: fixed.topicIdType as 1 | 2, topicId: fixed.topicId } : { topicIdType: 0 /* TOPIC_NORMAL */, topicName: topic };
+				const subscribe = kind === 2 /* subscribe */;
+				const bytes = subscribe ? encode({ type: 0x12 /* SUBSCRIBE */, dup: false, qos: op.qos, msgId, topic: ref }) : encode({ type: 0x14 /* UNSUBSCRIBE */, msgId, topic: ref });
+				this.request = this.open(bytes, subscribe ? 0x13 /* SUBACK */ : 0x15 /* UNSUBACK */, msgId, subscribe, now);
+			} else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
-				const will = (op as WillOp).will;
-				const bytes =
-					op.kind === "willmsg"
-						? encode({ type: sn.WILLMSGUPD, willMsg: will ? will.payload : new Uint8Array(0) })
-						: encode({ type: sn.WILLTOPICUPD, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" });
-				link.request = link.open(bytes, op.kind === "willmsg" ? sn.WILLMSGRESP : sn.WILLTOPICRESP, 0, false, now);
+				const willMsg = kind === 5 /* willmsg */;
+				const bytes = willMsg
+					? encode({ type: 0x1c /* WILLMSGUPD */, willMsg: op.payload ?? new Uint8Array(0) })
+					: encode({ type: 0x1a /* WILLTOPICUPD */, qos: op.qos, retain: op.retain, willTopic: op.topic });
+				this.request = this.open(bytes, willMsg ? 0x1d /* WILLMSGRESP */ : 0x1b /* WILLTOPICRESP */, 0, false, now);
 			}
 		}
 	}
 
 	/** An answer to the lane's request; false for anything else (stale, duplicated). */
-	answer(message: Message, now: number): boolean {
-		const link = this.link;
-		const request = link.request;
-		const op = this.queue.peek();
-		const refusedTopic = message.type === sn.PUBACK && message.returnCode === sn.REJECTED_INVALID_TOPIC_ID;
-		if (!request || !op || link.state !== "active") {
-			// A QoS 0 PUBLISH to a topic id the gateway no longer knows is answered with PUBACK (6.7).
-			if (refusedTopic) link.topics.forget(message.topicId);
-			return false;
-		}
-		const msgId = "msgId" in message ? message.msgId : 0;
+	protected answer(message: Message, now: number): boolean {
+		const request = this.request;
+		const op = this.queue[0];
+		const type = message.type;
+		const topics = this.topics;
+		const returnCode = "returnCode" in message ? message.returnCode : 0x00 /* ACCEPTED */;
+		const refusedTopic = type === 0x0d /* PUBACK */ && returnCode === 0x02 /* REJECTED_INVALID_TOPIC_ID */;
 		// QoS 2 PUBLISH may be refused with a PUBACK instead of PUBREC.
-		const refusal = message.type === sn.PUBACK && request.expect === sn.PUBREC;
-		if ((message.type !== request.expect && !refusal) || msgId !== request.msgId) {
-			if (refusedTopic) link.topics.forget(message.topicId);
+		if (!request || !op || this.state !== 4 /* active */ || (type !== request.expect && (type !== 0x0d /* PUBACK */ || request.expect !== 0x0f /* PUBREC */)) || ("msgId" in message ? message.msgId : 0) !== request.msgId) {
+			// A QoS 0 PUBLISH to a topic id the gateway no longer knows is answered with PUBACK (6.7).
+			if (refusedTopic) topics.forget(message.topicId);
 			return false;
 		}
-		switch (message.type) {
-			case sn.REGACK:
-				return op.kind === "publish" && publish.registerAnswer(this, op, message, now);
-			case sn.PUBACK:
-			case sn.PUBREC:
-			case sn.PUBCOMP:
-				return op.kind === "publish" && publish.publishAnswer(this, op, message, now);
-			case sn.SUBACK:
-			case sn.UNSUBACK:
-				return op.kind !== "publish" && subscribeAnswer(this, op as SubscribeOp, message, now);
-			case sn.WILLTOPICRESP:
-			case sn.WILLMSGRESP:
-				if (message.returnCode === sn.ACCEPTED) this.complete(undefined, now);
-				else this.rejected(op, message.returnCode, now);
-				return true;
-			default:
-				return false;
-		}
+		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === 0 /* TOPIC_NORMAL */) {
+			// The gateway forgot the registration (restarted, or a new session): register again.
+			topics.forget(message.topicId);
+			if (++op.rejections > this.nRetry) this.complete(rejection(returnCode, op.topic), now);
+			else this.next(now);
+		} else if (returnCode !== 0x00 /* ACCEPTED */) this.rejected(op, returnCode, now);
+		else if (type === 0x0b /* REGACK */) {
+			topics.register(op.topic, message.topicId);
+			this.next(now);
+		} else if (type === 0x0f /* PUBREC */) {
+			op.kind = 1 /* pubrel */;
+			this.next(now);
+		} else if (type === 0x13 /* SUBACK */) {
+			const topic = op.topic;
+			const subscription = this.subscriptions.get(topic);
+			if (subscription) subscription.active = true;
+			if (message.topicId !== 0 && !hasWildcard(topic) && !topics.fixedId(topic)) topics.register(topic, message.topicId);
+			// The application hears the QoS the gateway granted.
+			this.complete(undefined, now, message.qos);
+		} else this.complete(undefined, now);
+		return true;
 	}
 
 	/** The gateway refused the head operation: wait out congestion (T_WAIT), otherwise fail it. */
-	rejected(op: Operation, returnCode: number, now: number): void {
-		const link = this.link;
-		if (returnCode === sn.REJECTED_CONGESTION && ++op.rejections <= link.limits.nRetry) {
-			(link.request as NonNullable<typeof link.request>).waitUntil = now + link.limits.tWait;
+	private rejected(op: Operation, returnCode: number, now: number): void {
+		const congestion = returnCode === 0x01 /* REJECTED_CONGESTION */;
+		if (congestion && ++op.rejections <= this.nRetry) {
+			(this.request as NonNullable<typeof this.request>).waitUntil = now + this.tWait;
 			return;
 		}
-		if (op.kind === "subscribe") this.subscriptions.delete(op.topic);
-		const error =
-			op.kind === "subscribe" && returnCode !== sn.REJECTED_CONGESTION && returnCode !== sn.REJECTED_NOT_SUPPORTED
-				? new ProtocolError("SUBSCRIPTION_REFUSED", `gateway refused ${op.topic}: ${sn.returnCodeName(returnCode)}`)
-				: publish.rejection(returnCode, "topic" in op ? op.topic : op.kind);
-		this.complete(error, now);
+		const subscribe = op.kind === 2 /* subscribe */;
+		if (subscribe) this.subscriptions.delete(op.topic);
+		const what = op.kind >= 4 /* willtopic */ ? "will update" : op.topic;
+		this.complete(subscribe && !congestion && returnCode !== 0x03 /* REJECTED_NOT_SUPPORTED */ ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what), now);
 	}
 
 	/** The head operation is finished (`error` when it failed): tell the application, start the next. */
-	complete(error: ProtocolError | undefined, now: number): void {
-		this.link.request = undefined;
-		this.finish(this.queue.peek() as Operation, error);
+	private complete(error: ProtocolError | undefined, now: number, qos?: sn.QoS): void {
+		this.request = undefined;
+		this.finish(error, qos);
 		this.advance(now);
 	}
 
 	/** The head operation moves to its next step. */
-	next(now: number): void {
-		this.link.request = undefined;
+	private next(now: number): void {
+		this.request = undefined;
 		this.advance(now);
 	}
 
-	private finish(op: Operation, error: ProtocolError | undefined): void {
-		this.queue.shift();
-		settle(op, error);
+	private finish(error: ProtocolError | undefined, qos?: sn.QoS): void {
+		settle(this.queue.shift() as Operation, error, qos);
 	}
 
 	/** A clean session at the gateway: a PUBREL in progress starts over, subscriptions are made again first. */
-	startedClean(): void {
-		const head = this.queue.peek();
-		if (head?.kind === "publish") head.released = false;
-		const old = this.taken();
-		const queued = new Set<string>();
-		for (let i = 0; i < old.length; i++) {
-			const op = old[i];
-			if (op.kind === "subscribe") queued.add(op.topic);
-		}
-		const queue = this.queue;
+	protected startedClean(): void {
+		const old = this.queue;
+		const head = old[0];
+		if (head?.kind === 1 /* pubrel */) head.kind = 0 /* publish */;
+		const queue: Operation[] = [];
 		this.subscriptions.forEach((s, topic) => {
-			if (s.active && !queued.has(topic)) queue.push({ kind: "subscribe", topic, qos: s.qos, rejections: 0 });
+			for (let i = 0; i < old.length; i++) if (old[i].kind === 2 /* subscribe */ && old[i].topic === topic) return;
+			if (s.active) queue.push(operation(2 /* subscribe */, topic, undefined, s.qos, false, undefined));
 		});
-		for (let i = 0; i < old.length; i++) queue.push(old[i]);
+		this.queue = queue.concat(old);
 	}
 
-	/** Completes every waiting callback with `error`; QoS 1/2 messages stay for `outgoing`. */
+	/** Completes every waiting callback with `error` (the client is stopping); QoS 1/2 messages stay for `exportState`. */
 	failPending(error: ProtocolError): void {
-		const old = this.taken();
-		for (let i = 0; i < old.length; i++) {
-			const op = old[i];
-			if (op.kind === "publish" && op.qos > 0) this.queue.push(op);
-			settle(op, error);
-		}
-		this.link.request = undefined;
+		const old = this.queue;
+		this.queue = old.filter(stored);
+		for (let i = 0; i < old.length; i++) settle(old[i], error);
+		this.request = undefined;
 	}
 
 	/** QoS 1/2 messages not yet acknowledged, for the durable state. */
-	outgoing(): StoredPublish[] {
-		const old = this.taken();
-		const out: StoredPublish[] = [];
-		for (let i = 0; i < old.length; i++) {
-			const op = old[i];
-			this.queue.push(op);
-			if (op.kind === "publish" && op.qos > 0) out.push({ topic: op.topic, payload: op.payload, qos: op.qos as 1 | 2, retain: op.retain, msgId: op.msgId, released: op.released });
-		}
-		return out;
+	protected outgoing(): StoredPublish[] {
+		return this.queue.filter(stored).map((op) => ({ topic: op.topic, payload: op.payload as Uint8Array, qos: op.qos as 1 | 2, retain: op.retain, msgId: op.msgId, released: op.kind === 1 /* pubrel */ }));
 	}
 
-	/** Empties the queue into an array (a walk without Fifo's iterator, which costs flash on XS). */
-	private taken(): Operation[] {
-		const out: Operation[] = [];
-		for (let op = this.queue.shift(); op; op = this.queue.shift()) out.push(op);
-		return out;
-	}
-
-	restore(state: SessionState): void {
+	/** Subscriptions and messages from the durable state. */
+	protected restoreLane(state: SessionState): void {
 		const subscriptions = state.subscriptions;
 		for (let i = 0; i < subscriptions.length; i++) this.subscriptions.set(subscriptions[i].topic, { qos: subscriptions[i].qos, active: true });
-		const outgoing = state.outgoing;
-		for (let i = 0; i < outgoing.length; i++) {
-			const m = outgoing[i];
-			this.queue.push({ kind: "publish", topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, msgId: m.msgId, released: m.released, rejections: 0 });
+		const messages = state.outgoing;
+		for (let i = 0; i < messages.length; i++) {
+			const m = messages[i];
+			this.queue.push(operation(m.released ? 1 /* pubrel */ : 0 /* publish */, m.topic, m.payload, m.qos, m.retain, undefined, m.msgId));
 		}
 	}
+
+	// --- PUBLISH and REGISTER -------------------------------------------------------------
+	/*
+	 * PUBLISH and its QoS flows, both ways (MQTT-SN 6.7, 6.8):
+	 * - sending: QoS 0 is done once sent; QoS 1 ends with PUBACK; QoS 2 with PUBREC, then
+	 *   PUBREL answered by PUBCOMP (`answer`, above, reads the answers). A PUBACK
+	 *   "invalid topic id" for a registered topic means the gateway forgot it: register
+	 *   again and resend.
+	 * - receiving: PUBACK for QoS 1, PUBREC then PUBCOMP for QoS 2, each QoS 2 message
+	 *   delivered once (ReleaseWindow, publish.ts). An unknown topic id is answered "invalid topic
+	 *   id"; a QoS 2 id past the window's cap is answered "rejected: congestion" and not
+	 *   delivered, so the gateway sends it again later.
+	 *
+	 * Topic id registration, both ways (6.5, 6.10), comes first when a topic has no id:
+	 * - the client registers a topic name before its first PUBLISH (REGISTER, REGACK with
+	 *   the id the gateway assigned);
+	 * - the gateway registers the names of messages it is about to forward (its REGISTER,
+	 *   answered with REGACK). What it registers is held in the topic registry, which has a
+	 *   cap: past it a new name is answered "rejected: congestion" and not stored; reserved
+	 *   ids are "invalid topic id", a name that is no valid topic name "not supported".
+	 */
+
+	/** Sends the operation's next message; true when that finished it (QoS 0). */
+	protected publishStep(op: Operation, now: number): boolean {
+		let msgId = op.msgId;
+		if (op.kind === 1 /* pubrel */) {
+			this.request = this.open(encodeMsgId(0x10 /* PUBREL */, msgId), 0x0e /* PUBCOMP */, msgId, false, now);
+			return false;
+		}
+		const id = this.topics.idOf(op.topic);
+		if (!id) {
+			// The lane's REGISTER for the topic (6.5).
+			msgId = this.allocateMsgId();
+			this.request = this.open(encode({ type: 0x0a /* REGISTER */, topicId: 0, msgId, topicName: op.topic }), 0x0b /* REGACK */, msgId, false, now);
+			return false;
+		}
+		const qos = op.qos;
+		if (qos === 0) {
+			this.send(encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array), now);
+			return true;
+		}
+		const dup = msgId !== 0;
+		if (!dup) op.msgId = msgId = this.allocateMsgId();
+		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? 0x0d /* PUBACK */ : 0x0f /* PUBREC */, msgId, true, now);
+		return false;
+	}
+
+	/** A PUBLISH from the gateway. */
+	protected onPublish(message: PublishMessage, now: number): boolean {
+		if (!this.receiving) return false;
+		const topicId = message.topicId;
+		const msgId = message.msgId;
+		const qos = message.qos;
+		const control = this.control;
+		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
+		if (this.state === 8 /* awake */ && control) this.heard(control, now);
+		const topic = this.topics.nameOf(message.topicIdType, topicId);
+		if (topic === undefined) {
+			this.send(encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x02 /* REJECTED_INVALID_TOPIC_ID */), now);
+			return false;
+		}
+		let answer: Uint8Array | undefined;
+		if (qos === 2) {
+			const incoming = this.incoming;
+			if (incoming.full && !incoming.holds(msgId)) {
+				this.send(encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x01 /* REJECTED_CONGESTION */), now);
+				return true;
+			}
+			answer = encodeMsgId(0x0f /* PUBREC */, msgId);
+			if (!incoming.accept(msgId)) {
+				this.send(answer, now);
+				return true;
+			}
+		} else if (qos === 1) answer = encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x00 /* ACCEPTED */);
+		this.emit({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
+		if (answer) this.send(answer, now);
+		return true;
+	}
+
+	/** PUBREL for a QoS 2 message received. */
+	protected onPubrel(msgId: number, now: number): boolean {
+		if (!this.receiving) return false;
+		this.incoming.release(msgId);
+		this.send(encodeMsgId(0x0e /* PUBCOMP */, msgId), now);
+		return true;
+	}
+
+	/** The gateway's REGISTER (6.10). */
+	protected onRegister(message: RegisterMessage, now: number): boolean {
+		if (!this.receiving) return false;
+		const topicId = message.topicId;
+		const topicName = message.topicName;
+		let returnCode = 0x00 /* ACCEPTED */;
+		if (topicId === 0 || topicId === 0xffff) returnCode = 0x02 /* REJECTED_INVALID_TOPIC_ID */;
+		else {
+			try {
+				validateTopicName(topicName);
+				if (!this.topics.accept(topicName, topicId)) returnCode = 0x01 /* REJECTED_CONGESTION */;
+			} catch (error) {
+				if (!(error instanceof ProtocolError)) throw error;
+				returnCode = 0x03 /* REJECTED_NOT_SUPPORTED */;
+			}
+		}
+		this.send(encodeAck(0x0b /* REGACK */, topicId, message.msgId, returnCode), now);
+		return true;
+	}
+}
+
+/** A QoS 1/2 message: kept across a stop, and in the durable state. */
+function stored(op: Operation): boolean {
+	return op.kind <= 1 /* pubrel */ && op.qos > 0;
 }
 
 /** Calls an operation's callback once. */
-function settle(op: Operation, error: ProtocolError | undefined): void {
-	const done = op.done;
-	if (!done) return;
-	op.done = undefined;
-	if (op.kind === "subscribe" || op.kind === "unsubscribe") (done as SubscribeDone)(error, op.qos);
-	else (done as Done)(error);
-}
-
-function subscribeStep(link: GatewayLink, op: SubscribeOp, now: number): void {
-	const msgId = link.allocateMsgId();
-	const topic = topicRef(link, op.topic);
-	const subscribe = op.kind === "subscribe";
-	const bytes = subscribe ? encode({ type: sn.SUBSCRIBE, dup: false, qos: op.qos, msgId, topic }) : encode({ type: sn.UNSUBSCRIBE, msgId, topic });
-	link.request = link.open(bytes, subscribe ? sn.SUBACK : sn.UNSUBACK, msgId, subscribe, now);
-}
-
-function subscribeAnswer(lane: Lane, op: SubscribeOp, message: Message, now: number): boolean {
-	if (message.type === sn.UNSUBACK) {
-		lane.complete(undefined, now);
-		return true;
-	}
-	if (message.type !== sn.SUBACK || op.kind !== "subscribe") return false;
-	if (message.returnCode !== sn.ACCEPTED) {
-		lane.rejected(op, message.returnCode, now);
-		return true;
-	}
-	const subscription = lane.subscriptions.get(op.topic);
-	if (subscription) subscription.active = true;
-	const topics = lane.link.topics;
-	if (message.topicId !== 0 && !hasWildcard(op.topic) && !topics.fixedId(op.topic)) topics.register(op.topic, message.topicId);
-	// The application hears the QoS the gateway granted.
+function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === 2 /* subscribe */ || op.kind === 3 /* unsubscribe */ ? op.qos : undefined) as sn.QoS): void {
 	const done = op.done;
 	op.done = undefined;
-	lane.complete(undefined, now);
-	done?.(undefined, message.qos);
-	return true;
+	if (done) done(error, qos);
 }
 
-/** How SUBSCRIBE/UNSUBSCRIBE name `topic`: a predefined id, a short name, or the name itself. */
-function topicRef(link: GatewayLink, topic: string): TopicRef {
-	const fixed = hasWildcard(topic) ? undefined : link.topics.fixedId(topic);
-	if (fixed) return { topicIdType: fixed.topicIdType === sn.TOPIC_PREDEFINED ? sn.TOPIC_PREDEFINED : sn.TOPIC_SHORT, topicId: fixed.topicId };
-	return { topicIdType: sn.TOPIC_NORMAL, topicName: topic };
+/** The typed error for a request the gateway refused with `returnCode`. */
+export function rejection(returnCode: number, what: string): ProtocolError {
+	const code = returnCode === 0x01 /* REJECTED_CONGESTION */ ? "REJECTED_CONGESTION" : returnCode === 0x02 /* REJECTED_INVALID_TOPIC_ID */ ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
+	return new ProtocolError(code, what + ": " + sn.returnCodeName(returnCode));
 }
 
 function hasWildcard(topic: string): boolean {

@@ -53,38 +53,50 @@ export interface SessionState {
 
 export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = vocab.NO_VOCABULARY): Uint8Array {
 	const w = new recordBytes.RecordWriter(WHAT);
+	const gateway = state.gateway;
 	w.byte(MQTTSN_STATE_VERSION);
 	w.u32(vocabulary.tag);
-	w.byte((state.gateway ? 1 : 0) | (state.asleep ? 2 : 0));
-	if (state.gateway) {
-		w.byte(state.gateway.gwId);
-		w.u16(state.gateway.port);
-		writeAddress(w, state.gateway.address);
+	w.byte((gateway ? 1 : 0) | (state.asleep ? 2 : 0));
+	if (gateway) {
+		w.byte(gateway.gwId);
+		w.u16(gateway.port);
+		const address = gateway.address;
+		const octets = ipv4Octets(address);
+		// Only an address that prints back exactly as given ("10.0.0.1", not "010.0.0.1").
+		if (octets && octets.join(".") === address) {
+			w.byte(4);
+			for (let i = 0; i < 4; i++) w.byte(octets[i]);
+		} else {
+			w.byte(0);
+			w.string(address);
+		}
 	}
 	w.u16(state.nextMsgId);
-	w.count(state.registrations.length);
-	for (let i = 0; i < state.registrations.length; i++) {
-		const r = state.registrations[i];
-		w.u16(r.topicId);
-		vocab.writeTopic(w, r.topicName, vocabulary);
+	// Indexed loops: a for-of costs twice the bytecode on XS.
+	let list: readonly { readonly topicId: number; readonly topicName: string }[] | readonly StoredPublish[] | readonly number[] = state.registrations;
+	w.count(list.length);
+	for (let i = 0; i < list.length; i++) {
+		w.u16(list[i].topicId);
+		vocab.writeTopic(w, list[i].topicName, vocabulary);
 	}
-	w.count(state.subscriptions.length);
-	for (let i = 0; i < state.subscriptions.length; i++) {
-		const s = state.subscriptions[i];
-		w.byte(s.qos);
-		vocab.writeTopic(w, s.topic, vocabulary);
+	const subscriptions = state.subscriptions;
+	w.count(subscriptions.length);
+	for (let i = 0; i < subscriptions.length; i++) {
+		w.byte(subscriptions[i].qos);
+		vocab.writeTopic(w, subscriptions[i].topic, vocabulary);
 	}
-	w.count(state.outgoing.length);
-	for (let i = 0; i < state.outgoing.length; i++) {
-		const m = state.outgoing[i];
+	list = state.outgoing;
+	w.count(list.length);
+	for (let i = 0; i < list.length; i++) {
+		const m = list[i];
 		w.byte(m.qos | (m.retain ? 4 : 0) | (m.released ? 8 : 0));
 		w.u16(m.msgId);
 		vocab.writeTopic(w, m.topic, vocabulary);
 		vocab.writePayload(w, m.payload, vocabulary);
 	}
-	w.count(state.awaitingRelease.length);
-	// Indexed loops: a for-of costs twice the bytecode on XS.
-	for (let i = 0; i < state.awaitingRelease.length; i++) w.u16(state.awaitingRelease[i]);
+	list = state.awaitingRelease;
+	w.count(list.length);
+	for (let i = 0; i < list.length; i++) w.u16(list[i]);
 	return w.finish();
 }
 
@@ -94,10 +106,16 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
  */
 export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = vocab.NO_VOCABULARY): SessionState {
 	const r = new recordBytes.RecordReader(bytes, WHAT);
-	if (r.byte() !== MQTTSN_STATE_VERSION) throw r.malformed("unknown state version");
-	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
+	if (r.byte() !== MQTTSN_STATE_VERSION || r.u32() !== vocabulary.tag) throw r.malformed("another version or vocabulary");
 	const flags = r.byte();
-	const gateway = flags & 1 ? { gwId: r.byte(), port: r.u16(), address: readAddress(r) } : undefined;
+	let gateway: Gateway | undefined;
+	if (flags & 1) {
+		const gwId = r.byte();
+		const port = r.u16();
+		const kind = r.byte();
+		if (kind !== 0 && kind !== 4) throw r.malformed("gateway address");
+		gateway = { gwId, port, address: kind ? r.byte() + "." + r.byte() + "." + r.byte() + "." + r.byte() : r.string() };
+	}
 	const nextMsgId = r.u16();
 	const registrations = r.list(() => ({ topicId: r.u16(), topicName: vocab.readTopic(r, vocabulary) }));
 	const subscriptions = r.list(() => {
@@ -109,32 +127,9 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = v
 		const bits = r.byte();
 		const qos = bits & 3;
 		if (qos !== 1 && qos !== 2) throw r.malformed("stored message QoS");
-		const msgId = r.u16();
-		const topic = vocab.readTopic(r, vocabulary);
-		const payload = vocab.readPayload(r, vocabulary);
-		return { qos, retain: (bits & 4) !== 0, released: (bits & 8) !== 0, msgId, topic, payload };
+		return { qos, retain: (bits & 4) !== 0, released: (bits & 8) !== 0, msgId: r.u16(), topic: vocab.readTopic(r, vocabulary), payload: vocab.readPayload(r, vocabulary) };
 	});
 	const awaitingRelease = r.list(() => r.u16());
 	r.end();
 	return { gateway, asleep: (flags & 2) !== 0, nextMsgId, registrations, subscriptions, outgoing, awaitingRelease };
-}
-
-/** A dotted IPv4 address (what the gateway setting and SEARCHGW answers give) in 4 bytes. */
-function writeAddress(w: recordBytes.RecordWriter, address: string): void {
-	const octets = ipv4Octets(address);
-	// Only an address that prints back exactly as given ("10.0.0.1", not "010.0.0.1").
-	if (octets && octets.join(".") === address) {
-		w.byte(4);
-		for (let i = 0; i < 4; i++) w.byte(octets[i]);
-	} else {
-		w.byte(0);
-		w.string(address);
-	}
-}
-
-function readAddress(r: recordBytes.RecordReader): string {
-	const kind = r.byte();
-	if (kind === 0) return r.string();
-	if (kind !== 4) throw r.malformed("gateway address");
-	return `${r.byte()}.${r.byte()}.${r.byte()}.${r.byte()}`;
 }

@@ -85,7 +85,9 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		},
 	});
 	// In a restored session these are active already: the session sends nothing for them.
-	const subscriptions = marker ? [{ topic: settings.topic, qos: mqtt.qos }, { topic: marker, qos: 1 as const }] : [{ topic: settings.topic, qos: mqtt.qos }];
+	// Asleep, a QoS 0 subscription would lose every command: brokers queue only QoS 1 and 2 for
+	// an offline session (mosquitto's queue_qos0_messages is false by default). So at least 1.
+	const subscriptions = marker ? [{ topic: settings.topic, qos: mqtt.qos || 1 }, { topic: marker, qos: 1 as const }] : [{ topic: settings.topic, qos: mqtt.qos }];
 	const retry = { base: mqtt.reconnectBase, cap: mqtt.reconnectCap, random: boardRandom(board) };
 	const unsubscribe = keepSubscribed(board, settings.topic, () => client.subscribe(subscriptions), retry, events.report);
 	// Queued now, it leaves with CONNECT and comes back in the first round trip. A wake
@@ -105,6 +107,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		publishState: (on) => client.publish(settings.stateTopic, on ? "on" : "off", { qos: mqtt.qos, retain: true }),
 		publishStatus: (status) => client.publish(settings.statusTopic, status, { qos: 1, retain: true }),
 		publishReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqtt.qos }),
+		publishRetained: (topic, payload) => client.publish(topic, payload, { qos: 0, retain: true }),
 		stop,
 		collectCommands: () => markerArrived,
 		get idle() {

@@ -19,6 +19,7 @@ import { encodeUtf8 } from "../../common/utf8";
 import { MqttSnClient, type MqttSnClientOptions } from "../../mqttsn/client";
 import { decodeSessionState, type SessionState } from "../../mqttsn/state";
 import type { MqttSnFirmwareConfig } from "../config";
+import { healthTopic } from "../health";
 import { sleepyVocabulary } from "../retained-vocabulary";
 import { sleepDuration, WAKE_PINGREQ_RETRIES } from "../sleepy-mqttsn-timing";
 import { keepSubscribed } from "../subscription";
@@ -27,7 +28,8 @@ import { printable, type Uplink, type UplinkEvents, type WakeContext } from "../
 export function mqttSnUplink(board: Board, config: MqttSnFirmwareConfig, events: UplinkEvents, wake?: WakeContext): Uplink {
 	const { mqttsn, lamp: settings } = config;
 	// Retained compactly: configured topics by index, the firmware's own payloads in binary.
-	const vocabulary = sleepyVocabulary(config);
+	// The health topic too: a sleepy wake registers it, and its id is kept by index.
+	const vocabulary = sleepyVocabulary(config, [healthTopic(settings.topic)]);
 	let state: SessionState | undefined;
 	try {
 		state = wake?.state && wake.state.length > 0 ? decodeSessionState(wake.state, vocabulary) : undefined;
@@ -77,10 +79,11 @@ export function mqttSnUplink(board: Board, config: MqttSnFirmwareConfig, events:
 			if (!wake) board.log("disconnected", { gateway });
 		},
 	});
-	// The gateway keeps subscriptions of a sleeping session: subscribe on the first wake only.
+	// The gateway keeps subscriptions of a sleeping session: subscribe on the first wake only,
+	// at QoS 1 at least (a broker queues no QoS 0 message for the gateway's session of a sleeper).
 	const subscribed = state?.subscriptions.some((s) => s.topic === settings.topic) === true;
 	const retry = { base: mqttsn.reconnectBase, cap: mqttsn.reconnectCap, random: boardRandom(board) };
-	const unsubscribe = subscribed ? () => undefined : keepSubscribed(board, settings.topic, () => client.subscribe(settings.topic, mqttsn.qos), retry, events.report);
+	const unsubscribe = subscribed ? () => undefined : keepSubscribed(board, settings.topic, () => client.subscribe(settings.topic, wake ? mqttsn.qos || 1 : mqttsn.qos), retry, events.report);
 	const stop = () => {
 		unsubscribe();
 		client.stop();
@@ -94,6 +97,7 @@ export function mqttSnUplink(board: Board, config: MqttSnFirmwareConfig, events:
 		publishState: (on) => client.publish(settings.stateTopic, on ? "on" : "off", { qos: mqttsn.qos, retain: true }),
 		publishStatus: (status) => client.publish(settings.statusTopic, status, { qos: 1, retain: true }),
 		publishReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqttsn.qos }),
+		publishRetained: (topic, payload) => client.publish(topic, payload, { qos: 0, retain: true }),
 		stop,
 		collectCommands: () => commands,
 		get idle() {

@@ -1,0 +1,73 @@
+/**
+ * Home Assistant MQTT discovery: one retained config message per entity on
+ * `<discoveryPrefix>/<component>/<node id>/<object id>/config`, the lamp as a `light`
+ * (default schema), the DHT22's temperature and humidity as `sensor`s, the health
+ * report's facts as diagnostic `sensor`s, all sharing one `device` block made from the
+ * client id. Field names are Home Assistant's documented abbreviations (cmd_t for
+ * command_topic, ...), which it expands on receipt: the messages are shorter on the wire,
+ * and the names shorter in flash.
+ *
+ * Availability is the status topic: "online"/"offline". A sleepy node says
+ * `{"status":"asleep",...}` there between wakes, so its template maps everything but
+ * "offline" (the will: a wake that failed) to available.
+ */
+import type { FirmwareConfig } from "./config";
+import { healthTopic } from "./health";
+
+export interface Retained {
+	readonly topic: string;
+	/** JSON; empty to remove the entity (decommission). */
+	readonly payload: string;
+}
+
+/** Which health facts the board reports: only those get a sensor (a template over a missing field warns in Home Assistant). */
+export interface HealthFacts {
+	readonly heap: boolean;
+	readonly rssi: boolean;
+}
+
+type Fields = Record<string, string | number | readonly string[] | object>;
+
+/** The discovery configs for this device; `model` names the board. */
+export function discoveryConfigs(config: FirmwareConfig, clientId: string, model: string, facts: HealthFacts): Retained[] {
+	const { lamp, device } = config;
+	const node = nodeId(clientId);
+	const interval = device.mode === "sleepy" ? device.sleepInterval : device.readingInterval;
+	const availability: Fields = { avty_t: lamp.statusTopic, pl_avail: "online", pl_not_avail: "offline" };
+	if (device.mode === "sleepy") availability.avty_tpl = "{{ 'offline' if value == 'offline' else 'online' }}";
+	const dev = { ids: [`lampnode_${node}`], name: clientId, mf: "lampnode", mdl: model, sw: device.swVersion };
+	const out: Retained[] = [];
+	const add = (component: string, object: string, fields: Fields) =>
+		out.push({ topic: `${device.discovery ?? "homeassistant"}/${component}/${node}/${object}/config`, payload: JSON.stringify({ ...fields, uniq_id: `${node}_${object}`, ...availability, dev }) });
+	// What the lamp accepts (lamp-command.ts) and publishes (lamp-app.ts): "on" and "off".
+	add("light", "lamp", { name: "Lamp", cmd_t: lamp.topic, stat_t: lamp.stateTopic, pl_on: "on", pl_off: "off" });
+	if (device.dht22Pin !== undefined) {
+		// Stale after three readings missed: one late reading is not an outage.
+		const reading = (object: string, name: string, unit: string, key: string) =>
+			add("sensor", object, { name, stat_t: device.telemetryTopic, dev_cla: object, stat_cla: "measurement", unit_of_meas: unit, val_tpl: `{{ value_json.${key} }}`, exp_aft: (3 * interval) / 1000 });
+		reading("temperature", "Temperature", "°C", "t");
+		reading("humidity", "Humidity", "%", "h");
+	}
+	const health = healthTopic(lamp.topic);
+	const diagnostic = (object: string, name: string, key: string, extra: Fields) =>
+		add("sensor", object, { name, stat_t: health, ent_cat: "diagnostic", val_tpl: `{{ value_json.${key} }}`, ...extra });
+	const measured = (object: string, name: string, key: string, deviceClass: string, unit: string) =>
+		diagnostic(object, name, key, { dev_cla: deviceClass, unit_of_meas: unit, stat_cla: "measurement" });
+	measured("uptime", "Uptime", "up", "duration", "s");
+	diagnostic("boot", "Boot count", "boot | default(0)", {});
+	diagnostic("reset", "Reset reason", "reset", {});
+	diagnostic("error", "Last error", "err | default('none')", {});
+	if (facts.heap) measured("heap", "Free heap", "heap", "data_size", "B");
+	if (facts.rssi) measured("rssi", "Wi-Fi signal", "rssi", "signal_strength", "dBm");
+	return out;
+}
+
+/**
+ * A discovery topic's node id may hold only [a-zA-Z0-9_-]: the client id with anything
+ * else as "_".
+ */
+export function nodeId(clientId: string): string {
+	let id = "";
+	for (const c of clientId) id += (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c === "-" || c === "_" ? c : "_";
+	return id;
+}

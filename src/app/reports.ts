@@ -1,0 +1,80 @@
+/**
+ * What the device says about itself besides the lamp, on every connect: Home Assistant's
+ * discovery configs (home-assistant.ts, when `homeAssistant` is on) and its health
+ * (health.ts), always-on also every healthInterval. Both retained at QoS 0: a report lost
+ * with a connection is sent again on the next, and none takes a packet id, a window slot
+ * or retained memory. Over an uplink without retained topics (CoAP, MQTT-SN QoS -1)
+ * there is nothing to do.
+ *
+ * A sleepy MQTT-SN node announces its health but no discovery: the gateway's topic ids for
+ * a dozen long discovery topics would have to be kept in the wake's retained record,
+ * which on an ESP8266 has no room for them.
+ */
+import type { Board, TimerHandle } from "../common/board";
+import type { FirmwareConfig } from "./config";
+import { discoveryConfigs } from "./home-assistant";
+import { errorFields } from "../common/errors";
+import { healthReport, healthTopic, type HealthStart } from "./health";
+import type { Uplink } from "./uplink";
+
+export class Reports {
+	readonly #board: Board;
+	readonly #config: FirmwareConfig;
+	readonly #uplink: () => Uplink;
+	readonly #start: HealthStart;
+	readonly #startedAt: number;
+	#lastError: string | undefined;
+	#timer: TimerHandle | undefined;
+
+	constructor(board: Board, config: FirmwareConfig, start: HealthStart, uplink: () => Uplink) {
+		this.#board = board;
+		this.#config = config;
+		this.#uplink = uplink;
+		this.#start = start;
+		this.#startedAt = board.now();
+	}
+
+	/** An error the device reported: its code is the next health report's `err`. */
+	noteError(error: unknown): void {
+		this.#lastError = errorFields(error).code;
+	}
+
+	/** Connected: discovery (unless `discovery` is false: a sleepy wake whose session the broker already has), then health. */
+	connected(discovery = true): void {
+		const config = this.#config;
+		const clientId = config.protocol === "mqtt" ? config.mqtt.clientId : config.protocol === "mqttsn" ? config.mqttsn.clientId : "";
+		const announce = discovery && config.device.discovery !== undefined && !(config.protocol === "mqttsn" && config.device.mode === "sleepy");
+		if (announce) {
+			const facts = this.#board.health?.();
+			const known = { heap: facts?.freeHeap !== undefined, rssi: facts?.rssi !== undefined };
+			for (const { topic, payload } of discoveryConfigs(config, clientId, `lampnode ${this.#board.name}`, known)) this.#send(topic, payload);
+		}
+		this.sendHealth();
+	}
+
+	/** Sends the health report now, if connected. */
+	sendHealth(): void {
+		const config = this.#config;
+		if (this.#uplink().connected) this.#send(healthTopic(config.lamp.topic), healthReport(this.#board, config.device.swVersion, this.#start, this.#startedAt, this.#lastError));
+	}
+
+	/** Always-on: a report every `ms` (none for 0), besides those on connect. */
+	every(ms: number): void {
+		if (ms <= 0 || !this.#uplink().publishRetained) return;
+		const tick = () => {
+			this.sendHealth();
+			this.#timer = this.#board.setTimer(tick, ms);
+		};
+		this.#timer = this.#board.setTimer(tick, ms);
+	}
+
+	stop(): void {
+		if (this.#timer) this.#board.clearTimer(this.#timer);
+		this.#timer = undefined;
+	}
+
+	#send(topic: string, payload: string): void {
+		// Replaced by the next report if lost; a failure here says nothing the uplink has not.
+		this.#uplink().publishRetained?.(topic, payload).catch(() => undefined);
+	}
+}
