@@ -25,12 +25,13 @@ import type {
 	Stream,
 	StreamOptions,
 	TimerHandle,
-	TlsOptions,
 	WakeCause,
 } from "../../src/common/board";
 import { ProtocolError } from "../../src/common/errors";
 import { SimulatedDht22 } from "../simulated/dht22";
 import { SimulatedPins, type SimulatedPin } from "../simulated/pins";
+import { checkClientCertificate, Tls13Verdict, tlsOptions, transportError, type TransportPhase } from "./tls";
+import { connectWebSocket, deadStream } from "./websocket";
 
 export interface HostBoardOptions {
 	/** Where log events go; defaults to one JSON line each on stdout. */
@@ -91,6 +92,10 @@ export class HostBoard implements Board {
 
 	connectStream(options: StreamOptions): Stream {
 		const secure = options.tls;
+		// A key Node cannot use is a configuration mistake, told without its bytes.
+		const unusable = checkClientCertificate(secure);
+		if (unusable) return deadStream(options, unusable);
+		if (options.websocket) return connectWebSocket(options, options.websocket);
 		const socket = secure ? tls.connect(tlsOptions(options.host, options.port, secure)) : net.connect({ host: options.host, port: options.port });
 		socket.setNoDelay(true);
 		let failure: Error | undefined;
@@ -102,8 +107,15 @@ export class HostBoard implements Board {
 			phase = "connected";
 			options.onConnect();
 		});
-		socket.on("data", (chunk: Buffer) => options.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-		socket.on("error", (error) => (failure ??= transportError(error, phase, `${options.host}:${options.port}`)));
+		const verdict = socket instanceof tls.TLSSocket ? new Tls13Verdict(socket) : undefined;
+		socket.on("data", (chunk: Buffer) => {
+			verdict?.accept();
+			options.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+		});
+		socket.on("error", (error) => {
+			const peer = `${options.host}:${options.port}`;
+			failure ??= (phase === "connected" ? verdict?.refused(error, peer) : undefined) ?? transportError(error, phase, peer);
+		});
 		socket.once("close", () => options.onClose(failure));
 		return {
 			write: (bytes) => void socket.write(bytes),
@@ -224,56 +236,6 @@ class FilePower implements Power {
 
 	deepSleep(ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }): void {
 		this.#onDeepSleep(ms, wake);
-	}
-}
-
-/** Node TLS options with verification on; Node refuses options that are present but undefined. */
-function tlsOptions(host: string, port: number, secure: TlsOptions): tls.ConnectionOptions {
-	const name = secure.serverName ?? host;
-	const options: tls.ConnectionOptions = { host, port, rejectUnauthorized: true };
-	if (secure.ca !== undefined) options.ca = secure.ca;
-	// SNI must not carry an IP address (RFC 6066 3); the identity check still applies.
-	if (!net.isIP(name)) options.servername = name;
-	if (secure.serverName !== undefined) options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert);
-	return options;
-}
-
-/**
- * Node's certificate verification failures (OpenSSL's X509_V_ERR_* names, and the host
- * name check's own code) as the firmware's typed error, so the application can tell "the
- * broker is not who it claims" from "the broker is down". Node's reason stays in the text.
- */
-const CERTIFICATE_FAILURES = new Set([
-	"CERT_HAS_EXPIRED",
-	"CERT_NOT_YET_VALID",
-	"DEPTH_ZERO_SELF_SIGNED_CERT",
-	"SELF_SIGNED_CERT_IN_CHAIN",
-	"UNABLE_TO_GET_ISSUER_CERT",
-	"UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-	"UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-	"CERT_SIGNATURE_FAILURE",
-	"CERT_REVOKED",
-	"CERT_UNTRUSTED",
-	"ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-
-type TransportPhase = "connecting" | "handshake" | "connected";
-
-/**
- * A Node socket error as the firmware's typed error, Node's code (ECONNRESET,
- * ECONNREFUSED, CERT_HAS_EXPIRED...) as its detail. Node's messages name only the
- * address and the system call, never a credential, so they stay in the text.
- */
-function transportError(error: Error, phase: TransportPhase, peer: string): ProtocolError {
-	const code = (error as NodeJS.ErrnoException).code ?? error.name;
-	if (CERTIFICATE_FAILURES.has(code)) return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${code}): ${error.message}`, code);
-	switch (phase) {
-		case "connecting":
-			return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}: ${error.message}`, code);
-		case "handshake":
-			return new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} failed: ${error.message}`, code);
-		case "connected":
-			return new ProtocolError("CONNECTION_LOST", `the connection to ${peer} was lost: ${error.message}`, code);
 	}
 }
 

@@ -13,9 +13,13 @@ export function manifestConfig(): Record<string, unknown> {
 	return { ...manifest.config };
 }
 
+/** Keys that name a PEM file on the host (a resource name on a device): the CA, our certificate, its key. */
+const PEM_FILES = ["brokerCa", "brokerCert", "brokerKey"] as const;
+
 /**
- * Applies `key=value` overrides. On the host, `brokerCa` names a PEM file, which is read
- * here so the board gets the certificate itself (a device gets a resource name instead).
+ * Applies `key=value` overrides. On the host, `brokerCa`, `brokerCert` and `brokerKey`
+ * name PEM files, which are read here so the board gets the PEM text itself (a device
+ * gets resource names instead). The key's text is passed on, never printed.
  */
 export function hostConfig(overrides: readonly string[], base: RawConfig = manifestConfig()): RawConfig {
 	const config: Record<string, unknown> = { ...base };
@@ -24,7 +28,9 @@ export function hostConfig(overrides: readonly string[], base: RawConfig = manif
 		if (equals <= 0) throw new Error(`override "${override}" is not key=value`);
 		config[override.slice(0, equals)] = override.slice(equals + 1);
 	}
-	const ca = config.brokerCa;
-	if (typeof ca === "string" && ca !== "" && existsSync(ca)) config.brokerCa = readFileSync(ca, "utf8");
+	for (const key of PEM_FILES) {
+		const path = config[key];
+		if (typeof path === "string" && path !== "" && existsSync(path)) config[key] = readFileSync(path, "utf8");
+	}
 	return config;
 }

@@ -23,6 +23,23 @@ export interface TlsLinkOptions {
 	readonly name: string;
 	/** A DER certificate resource in the image: the one trust anchor when given, else the CA bundle the manifest includes. */
 	readonly ca?: string;
+	/** Our certificate, a DER resource, shown to a server that asks for one. */
+	readonly cert?: string;
+	/** Its private key, an RSA PKCS#8 DER resource (the SDK's TLS signs with RSA only): a secret, never in an error. */
+	readonly key?: string;
+}
+
+/** Where a WebSocket link goes (ws-link.ts): over TCP, or over TLS when `tls` is there. */
+export interface WebSocketLinkOptions {
+	readonly address: string;
+	readonly port: number;
+	/** The host name, for the request's Host header. */
+	readonly host: string;
+	readonly path: string;
+	readonly protocol: string;
+	/** The largest message taken, in bytes. */
+	readonly maxMessage: number;
+	readonly tls?: TlsLinkOptions;
 }
 
 export interface Link {

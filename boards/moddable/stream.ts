@@ -1,5 +1,6 @@
 /**
- * A Board stream on Moddable: a TCP link, or a TLS link for mqtts (tcp-link.ts, tls-link.ts).
+ * A Board stream on Moddable: a TCP link, a TLS link for mqtts, or a WebSocket link over
+ * either for ws and wss (tcp-link.ts, tls-link.ts, ws-link.ts).
  * ECMA-419 sockets refuse a write larger than the room they report (onWritable), so
  * writes queue here and drain as room appears (their count is `unwritten`); close() waits
  * for the queue unless told to discard it. Every failure reaches onClose as a typed error:
@@ -11,8 +12,9 @@ import { ProtocolError } from "common/errors";
 import type { Link, LinkHandlers } from "./link";
 import { resolveHost } from "./resolve";
 import { openTcpLink } from "./tcp-link";
-// By module name, not path: the default ESP8266 image maps moddable/tls-link to a stub.
+// By module name, not path: the default ESP8266 image maps these to stubs.
 import { openTlsLink } from "moddable/tls-link";
+import { openWebSocketLink } from "moddable/ws-link";
 
 export function connectStream(options: StreamOptions): Stream {
 	let link: Link | undefined;
@@ -61,8 +63,16 @@ export function connectStream(options: StreamOptions): Stream {
 	resolveHost(options.host, (address) => {
 		if (done) return;
 		if (address === undefined) return finish(new ProtocolError("CONNECT_FAILED", `cannot resolve ${options.host}`, "no address from DNS"));
-		const tls = options.tls;
-		const opened = tls ? openTlsLink({ address, port: options.port, name: tls.serverName ?? options.host, ca: tls.ca }, handlers) : openTcpLink(address, options.port, handlers);
+		const { port, tls, websocket } = options;
+		const secure = tls && { address, port, name: tls.serverName ?? options.host, ca: tls.ca, cert: tls.cert, key: tls.key };
+		let opened: Link;
+		try {
+			if (websocket) opened = openWebSocketLink({ address, port, host: options.host, ...websocket, tls: secure }, handlers);
+			else opened = secure ? openTlsLink(secure, handlers) : openTcpLink(address, port, handlers);
+		} catch (error) {
+			// An image without the link asked for (a stub's ConfigError): told as this stream's end.
+			return finish(error instanceof Error ? error : new ProtocolError("CONNECT_FAILED", `cannot open a link to ${options.host}`, String(error)));
+		}
 		// A link that failed while opening has reported it already.
 		if (done) opened.close();
 		else link = opened;

@@ -41,6 +41,26 @@ function isCertificateFailure(text: string): boolean {
 	return text.startsWith("certificate: ") || text.startsWith("Cert: ") || text.includes("date validation failed") || text.includes("invalid buffer");
 }
 
+/**
+ * Alerts a server sends when it refuses our certificate, or wanted one (RFC 5246 7.2.2):
+ * bad_certificate 42, unsupported_certificate 43, certificate_revoked 44,
+ * certificate_expired 45, certificate_unknown 46, unknown_ca 48, access_denied 49, and
+ * TLS 1.3's certificate_required 116. The SDK throws any but close_notify as "alert: level, N".
+ * (A TLS 1.2 server given no certificate answers handshake_failure 40: TLS_HANDSHAKE_FAILED.)
+ */
+const CLIENT_CERTIFICATE_ALERTS = [42, 43, 44, 45, 46, 48, 49, 116];
+
+function clientCertificateAlert(text: string): boolean {
+	if (!text.startsWith("alert: ")) return false;
+	return CLIENT_CERTIFICATE_ALERTS.includes(Number(text.slice(text.lastIndexOf(", ") + 2)));
+}
+
+/** A resource's bytes in RAM (the session keeps and compares them), or a ConfigError naming `key`, never its value. */
+function resourceBytes(name: string, key: string, expected: string): ArrayBuffer {
+	if (!Resource.exists(name)) throw new ConfigError(key, expected);
+	return new Resource(name).slice(0);
+}
+
 /** RFC 6066 3: SNI carries host names only, never an address literal. */
 export function isAddressLiteral(name: string): boolean {
 	return ipv4Octets(name) !== undefined || name.includes(":");
@@ -75,6 +95,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 		if (phase === "connected") return new ProtocolError("CONNECTION_LOST", `the TLS connection to ${peer} was lost: ${text}`, text);
 		if (phase === "connecting") return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}: ${text}`, text);
 		if (isCertificateFailure(text)) return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${options.name}): ${text}`, text);
+		if (clientCertificateAlert(text)) return new ProtocolError("TLS_CLIENT_CERTIFICATE_REFUSED", `${peer} refused our client certificate, or wanted one (${text})`, text);
 		return new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} failed: ${text}`, text);
 	};
 	const fail = (error: unknown) => {
@@ -121,6 +142,12 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 		if (!isAddressLiteral(options.name)) secure.serverName = options.name;
 		if (options.ca !== undefined && !Resource.exists(options.ca))
 			throw new ConfigError("brokerCa", "the name of a DER certificate resource in the image's data (for example my-ca.der)");
+		// Our certificate and key, for a broker that asks (require_certificate, AWS IoT): the
+		// session answers a CertificateRequest with them and signs CertificateVerify with the key.
+		if (options.cert !== undefined && options.key !== undefined) {
+			secure.clientCertificates = [resourceBytes(options.cert, "brokerCert", "the name of a DER certificate resource in the image's data (for example client.der)")];
+			secure.clientKey = resourceBytes(options.key, "brokerKey", "the name of an RSA PKCS#8 DER key resource in the image's data (for example client.pk8.der)");
+		}
 		const active = (session = new SSLSession(secure));
 		active.initiateHandshake();
 		phase = "connecting";

@@ -23,6 +23,10 @@ export interface SessionOptions {
 	verify?: boolean;
 	/** False: no session resumption (a resumed session shows no certificate to check). */
 	cache?: boolean;
+	/** Our certificate chain (DER), sent when the server asks (ssl_cert.js findPreferredCert: the first is ours). */
+	clientCertificates?: (ArrayBuffer | HostBuffer)[];
+	/** The private key of the first, PKCS#8 DER; RSA, the only key the session signs CertificateVerify with. */
+	clientKey?: ArrayBuffer | HostBuffer;
 }
 
 declare class SSLSession {

@@ -60,8 +60,11 @@ const BAD_VALUES: Readonly<Record<string, { readonly base: RawConfig; readonly v
 	powerOn: { base: MQTT, values: ["last", 1] },
 	swVersion: { base: MQTT, values: [1, "x".repeat(33)] },
 	clientId: { base: MQTT, values: ["has space", "x".repeat(65), 5] },
-	broker: { base: MQTT, values: [undefined, "", "http://x", "mqtt://host:0", "mqtt://host:65536", "mqtt://user:pw@host", 1883] },
+	broker: { base: MQTT, values: [undefined, "", "http://x", "mqtt://host:0", "mqtt://host:65536", "mqtt://user:pw@host", 1883, "ws://host/a b", "wss://host/mqtt#x", "ws://host?x", "mqtt://host/mqtt"] },
 	brokerCa: { base: MQTT, values: [42, "ca.der"] },
+	// Each alone: a certificate goes with its key.
+	brokerCert: { base: MQTTS, values: [42, "client.der"] },
+	brokerKey: { base: MQTTS, values: [42, "client.key"] },
 	brokerUsername: { base: MQTTS, values: [undefined, 1] },
 	brokerPassword: { base: MQTTS, values: [1234] },
 	keepAlive: { base: MQTT, values: [-1, 65_536, "1m"] },

@@ -46,6 +46,16 @@ describe("config rules", () => {
 		check(config.protocol === "mqtt" && config.mqtt.broker.tls?.ca).toBe("ca.der");
 	});
 
+	it("clientCertificateNeedsTls: brokerCert and brokerKey together, and only to a TLS broker", () => {
+		const TLS: RawConfig = { broker: "wss://broker.example" };
+		expectConfigError(() => parse({ ...TLS, brokerCert: "client.der" }), "brokerCert");
+		expectConfigError(() => parse({ ...TLS, brokerKey: "client.key" }), "brokerKey");
+		expectConfigError(() => parse({ ...MQTT, brokerCert: "client.der", brokerKey: "client.key" }), "brokerCert");
+		expectConfigError(() => parse({ broker: "ws://broker.example", brokerCert: "client.der", brokerKey: "client.key" }), "brokerCert");
+		const config = parse({ ...TLS, brokerCert: "client.der", brokerKey: "client.key" });
+		check(config.protocol === "mqtt" && config.mqtt.broker.tls).toEqual({ ca: undefined, cert: "client.der", key: "client.key" });
+	});
+
 	it("mqttsNeedsTlsImage: an image without TLS refuses mqtts:// at start", () => {
 		expectConfigError(() => parse({ broker: "mqtts://broker.example" }, { wifi: false, tls: false }), "broker");
 		check(parse({ broker: "mqtt://broker.example" }, { wifi: false, tls: false }).protocol).toBe("mqtt");
@@ -122,8 +132,8 @@ function secretMistakes(secret: string, value: unknown): RawConfig[] {
 describe("config secrets", () => {
 	const secrets = KEYS.map(parseRow).filter((row) => (row.flags & SECRET) !== 0).map((row) => row.name);
 
-	it("are the Wi-Fi and broker passwords, and have no default", () => {
-		check([...secrets].sort()).toEqual(["brokerPassword", "password"]);
+	it("are the Wi-Fi and broker passwords and the client key, and have no default", () => {
+		check([...secrets].sort()).toEqual(["brokerKey", "brokerPassword", "password"]);
 		for (const row of KEYS.map(parseRow)) if ((row.flags & SECRET) !== 0) check(row.default).toBe(undefined);
 	});
 

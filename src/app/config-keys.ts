@@ -41,6 +41,8 @@ export const KEYS = [
 	"broker uri - - mqtt",
 	"mqttVersion choice 3.1.1|5 mqtt",
 	"brokerCa string - - mqtt",
+	"brokerCert string - - mqtt",
+	"brokerKey string - - mqtt secret",
 	// 3.1.3.1: servers must accept 1-23 characters of [0-9a-zA-Z]; most accept far more.
 	"clientId clientId - 64 mqtt",
 	"brokerUsername string - - mqtt",

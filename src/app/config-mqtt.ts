@@ -4,14 +4,17 @@
  * (config-keys.ts); the persistent-session rule is applied in config.ts.
  */
 import { ConfigError } from "../common/errors";
-import type { BrokerAddress } from "../mqtt/client";
+import type { StreamTarget } from "../common/stream-driver";
 import type { QoS } from "../mqtt/packet";
 import { splitUrl } from "../common/text";
 import type { ConfigReader } from "./config-reader";
-import { caNeedsMqtts, capAtLeastBase, passwordNeedsUsername } from "./config-rules";
+import { caNeedsMqtts, capAtLeastBase, clientCertificateNeedsTls, passwordNeedsUsername } from "./config-rules";
+
+/** Where the broker is and how to reach it: TCP or TLS, carried as WebSocket messages for ws:// and wss://. */
+export type BrokerTarget = StreamTarget;
 
 export interface MqttConfig {
-	readonly broker: BrokerAddress;
+	readonly broker: BrokerTarget;
 	/** 4: MQTT 3.1.1; 5: MQTT 5.0 (src/mqtt/v5). */
 	readonly protocolVersion: 4 | 5;
 	readonly clientId: string;
@@ -30,8 +33,12 @@ export interface MqttConfig {
 
 export function parseMqttConfig(config: ConfigReader): MqttConfig {
 	const brokerCa = config.string("brokerCa");
-	const broker = parseBrokerUrl(config.required("broker"), brokerCa);
+	const cert = config.string("brokerCert");
+	const key = config.string("brokerKey");
+	const maxPacketSize = config.integer("maxPacketSize");
+	const broker = parseBrokerUrl(config.required("broker"), brokerCa, "broker", maxPacketSize, cert, key);
 	caNeedsMqtts(brokerCa !== undefined, broker);
+	clientCertificateNeedsTls(cert !== undefined, key !== undefined, broker);
 	const username = config.string("brokerUsername");
 	const password = config.string("brokerPassword");
 	passwordNeedsUsername(username, password);
@@ -49,18 +56,55 @@ export function parseMqttConfig(config: ConfigReader): MqttConfig {
 		qos: config.integer("qos") as QoS,
 		reconnectBase,
 		reconnectCap,
-		maxPacketSize: config.integer("maxPacketSize"),
+		maxPacketSize,
 		inflightWindow: config.integer("inflightWindow"),
 	};
 }
 
-/** `mqtt://host[:port]` (1883) or `mqtts://host[:port]` (8883, TLS with verification). */
-export function parseBrokerUrl(url: string, ca?: string, key = "broker"): BrokerAddress {
+/** Schemes and their default ports: MQTT over TCP, TLS, WebSocket, WebSocket over TLS. */
+const SCHEMES: readonly (readonly [string, number])[] = [
+	["mqtt", 1883],
+	["mqtts", 8883],
+	["ws", 80],
+	["wss", 443],
+];
+
+/** MQTT 3.1.1 6.0 and MQTT 5.0 6: the subprotocol offered and selected is "mqtt". */
+const WEBSOCKET_PROTOCOL = "mqtt";
+/** The path brokers serve MQTT over WebSocket on when the URI names none (mosquitto takes any, EMQX and HiveMQ "/mqtt"). */
+const WEBSOCKET_PATH = "/mqtt";
+
+/**
+ * `mqtt://host[:port]` (1883), `mqtts://host[:port]` (8883, TLS with verification),
+ * `ws://host[:port][/path]` (80) or `wss://host[:port][/path]` (443, TLS): MQTT over
+ * WebSocket on `path` (default /mqtt), whose messages are capped at `maxPacketSize`.
+ */
+export function parseBrokerUrl(url: string, ca?: string, key = "broker", maxPacketSize = 8192, cert?: string, privateKey?: string): BrokerTarget {
 	const parts = splitUrl(url);
-	const expected = "mqtt://host[:port] or mqtts://host[:port]";
-	if (!parts || (parts.scheme !== "mqtt" && parts.scheme !== "mqtts") || (parts.rest !== "" && parts.rest !== "/")) throw new ConfigError(key, expected);
-	const secure = parts.scheme === "mqtts";
-	const port = parts.port ? Number(parts.port) : secure ? 8883 : 1883;
+	const expected = "mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]";
+	const scheme = parts ? SCHEMES.find(([name]) => name === parts.scheme) : undefined;
+	if (!parts || !scheme) throw new ConfigError(key, expected);
+	const websocket = scheme[1] === 80 || scheme[1] === 443;
+	if (!websocket && parts.rest !== "" && parts.rest !== "/") throw new ConfigError(key, expected);
+	if (websocket && !isRequestTarget(parts.rest)) throw new ConfigError(key, `${expected}: a path of printable characters, no fragment`);
+	const port = parts.port ? Number(parts.port) : scheme[1];
 	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
-	return { host: parts.host, port, tls: secure ? { ca } : undefined };
+	const secure = scheme[1] === 8883 || scheme[1] === 443;
+	const tls = secure ? (cert === undefined ? { ca } : { ca, cert, key: privateKey }) : undefined;
+	if (!websocket) return { host: parts.host, port, tls };
+	return { host: parts.host, port, tls, websocket: { path: parts.rest === "" ? WEBSOCKET_PATH : parts.rest, protocol: WEBSOCKET_PROTOCOL, maxMessage: maxPacketSize } };
+}
+
+/**
+ * What goes on the HTTP request line after GET (RFC 6455 3: the path and query of the URI,
+ * no fragment): printable ASCII without spaces, so nothing can end the line early.
+ */
+function isRequestTarget(rest: string): boolean {
+	if (rest === "") return true;
+	if (rest[0] !== "/") return false;
+	for (let i = 0; i < rest.length; i++) {
+		const c = rest.charCodeAt(i);
+		if (c <= 0x20 || c >= 0x7f || c === 0x23) return false;
+	}
+	return true;
 }

@@ -38,7 +38,13 @@ export function passwordNeedsUsername(username: string | undefined, password: st
 
 /** A trust anchor only means something for a TLS broker. */
 export function caNeedsMqtts(caGiven: boolean, broker: BrokerAddress): void {
-	if (caGiven && !broker.tls) throw new ConfigError("brokerCa", "to be set only with an mqtts:// broker");
+	if (caGiven && !broker.tls) throw new ConfigError("brokerCa", "to be set only with an mqtts:// or wss:// broker");
+}
+
+/** A client certificate goes with its key, and only to a TLS broker (mqtts://, wss://). */
+export function clientCertificateNeedsTls(certGiven: boolean, keyGiven: boolean, broker: BrokerAddress): void {
+	if (certGiven !== keyGiven) throw new ConfigError(certGiven ? "brokerCert" : "brokerKey", "to be set together with brokerCert and brokerKey (a certificate and its private key)");
+	if (certGiven && !broker.tls) throw new ConfigError("brokerCert", "to be set only with an mqtts:// or wss:// broker");
 }
 
 /** An image built without TLS (the ESP8266's default) refuses an mqtts:// broker at start, not at every connect. */

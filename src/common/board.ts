@@ -15,6 +15,23 @@ export interface TlsOptions {
 	readonly serverName?: string;
 	/** Trust anchor: PEM text on the host board, a certificate resource name on Moddable. */
 	readonly ca?: string;
+	/** Our own certificate, for a server that asks for one: PEM text on the host board, a DER resource name on Moddable. */
+	readonly cert?: string;
+	/** The private key of `cert` (PEM on the host, a PKCS#8 DER resource on Moddable): a secret, never logged. */
+	readonly key?: string;
+}
+
+/**
+ * A stream carried as WebSocket messages (RFC 6455), as MQTT over WebSocket (MQTT 3.1.1
+ * 6, MQTT 5.0 6): binary frames, masked by the client, on `path` with `protocol` offered.
+ */
+export interface WebSocketOptions {
+	/** The request path, "/mqtt" for most brokers. */
+	readonly path: string;
+	/** The subprotocol offered, which the server must select ("mqtt"). */
+	readonly protocol: string;
+	/** The largest message taken from the server, in bytes; a larger one ends the stream with PACKET_TOO_LARGE. */
+	readonly maxMessage: number;
 }
 
 export interface StreamOptions {
@@ -22,13 +39,15 @@ export interface StreamOptions {
 	readonly port: number;
 	/** Present for TLS; certificate verification is always on. */
 	readonly tls?: TlsOptions;
+	/** Present for a WebSocket stream (over TLS too when `tls` is there): connected once upgraded. */
+	readonly websocket?: WebSocketOptions;
 	onConnect(): void;
 	onData(bytes: Uint8Array): void;
 	/** Called once when the stream ends for any reason; `error` when it was not a clean close. */
 	onClose(error?: Error): void;
 }
 
-/** A connected byte stream (TCP or TLS). Writes are queued by the board until sent. */
+/** A connected byte stream (TCP, TLS, or either carrying WebSocket messages). Writes are queued by the board until sent. */
 export interface Stream {
 	write(bytes: Uint8Array): void;
 	/**

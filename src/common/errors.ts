@@ -23,6 +23,8 @@ export type ProtocolErrorCode =
 	| "CONNECT_FAILED" // no connection to the peer: the name did not resolve, the port refused, the network is down
 	| "TLS_CERTIFICATE_REJECTED" // the server's certificate failed verification (unknown CA, other host name, expired)
 	| "TLS_HANDSHAKE_FAILED" // the TLS handshake failed for another reason (no common version or cipher, an alert, a closed socket)
+	| "TLS_CLIENT_CERTIFICATE_REFUSED" // the server refused our client certificate, or wanted one and got none (its alert as the detail)
+	| "WEBSOCKET_HANDSHAKE_FAILED" // the server did not upgrade to WebSocket: another HTTP status, no or another subprotocol
 	| "CLOSED" // the client was stopped
 	| "BIND_FAILED" // a local socket could not be bound (the port is taken or not allowed)
 	| "UNKNOWN_PACKET_TYPE" // a message type the protocol reserves (MQTT-SN MsgType)

@@ -11,7 +11,7 @@
  * link open while its own bytes still arrive.
  */
 import * as bytes from "./bytes";
-import type { Board, Stream, TlsOptions } from "./board";
+import type { Board, Stream, TlsOptions, WebSocketOptions } from "./board";
 import { DeadlineTimer } from "./deadline-timer";
 import { ProtocolError } from "./errors";
 import { Reconnect, type ReconnectOptions } from "./reconnect";
@@ -22,6 +22,8 @@ export interface StreamTarget {
 	readonly port: number;
 	/** Present for TLS, with certificate verification. */
 	readonly tls?: TlsOptions;
+	/** Present when the stream is carried as WebSocket messages (ws://, wss://). */
+	readonly websocket?: WebSocketOptions;
 }
 
 export abstract class StreamDriver<S extends StreamSession> {
@@ -139,6 +141,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 			host: target.host,
 			port: target.port,
 			tls: target.tls,
+			websocket: target.websocket,
 			onConnect: () => {
 				if (!current()) return;
 				this.open = true;

@@ -46,3 +46,44 @@ export function makeCertificates(): Certificates {
 		otherCa: readFileSync(join(dir, "other-ca.crt"), "utf8"),
 	};
 }
+
+/** Client certificates for a broker that requires one (mosquitto's require_certificate), made beside `certs`. */
+export interface ClientCertificates {
+	/** PEM text: a client certificate signed by the broker's CA, and its key. */
+	readonly cert: string;
+	readonly key: string;
+	/** PEM text: a client certificate from an unrelated CA, and its key. */
+	readonly otherCert: string;
+	readonly otherKey: string;
+	/** DER files of the right certificate and its key as PKCS#8, the forms a Moddable image takes as resources. */
+	readonly certDerFile: string;
+	readonly keyDerFile: string;
+}
+
+/**
+ * RSA keys, because the Moddable SDK's TLS signs its CertificateVerify with RSA only
+ * (ssl_handshake.js); extendedKeyUsage clientAuth, as a broker checking purposes wants.
+ */
+export function makeClientCertificates(certs: Certificates): ClientCertificates {
+	const dir = certs.dir;
+	writeFileSync(join(dir, "client.ext"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
+	const RSA = ["-newkey", "rsa:2048", "-nodes"];
+	for (const [name, ca] of [
+		["client", "ca"],
+		["other-client", "other-ca"],
+	]) {
+		openssl(dir, ["req", ...RSA, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
+		openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${name}.crt`, "-days", "2", "-extfile", "client.ext"]);
+	}
+	openssl(dir, ["x509", "-in", "client.crt", "-outform", "DER", "-out", "client.der"]);
+	openssl(dir, ["pkcs8", "-topk8", "-nocrypt", "-in", "client.key", "-outform", "DER", "-out", "client.pk8.der"]);
+	const text = (name: string) => readFileSync(join(dir, name), "utf8");
+	return {
+		cert: text("client.crt"),
+		key: text("client.key"),
+		otherCert: text("other-client.crt"),
+		otherKey: text("other-client.key"),
+		certDerFile: join(dir, "client.der"),
+		keyDerFile: join(dir, "client.pk8.der"),
+	};
+}

@@ -12,6 +12,8 @@ import { findExecutable } from "./require-peer";
 
 export interface MosquittoOptions {
 	readonly tls?: Certificates;
+	/** The TLS listener asks every client for a certificate from the CA of `tls` and refuses those without one. */
+	readonly requireCertificate?: boolean;
 	/** Keep sessions and queued messages on disk across restarts. */
 	readonly persistence?: boolean;
 	/**
@@ -64,7 +66,13 @@ export class Mosquitto {
 			...(options.settings ?? []),
 		];
 		if (options.tls && tlsPort)
-			lines.push(`listener ${tlsPort} 127.0.0.1`, `cafile ${options.tls.caFile}`, `certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`);
+			lines.push(
+				`listener ${tlsPort} 127.0.0.1`,
+				`cafile ${options.tls.caFile}`,
+				`certfile ${options.tls.certFile}`,
+				`keyfile ${options.tls.keyFile}`,
+				...(options.requireCertificate ? ["require_certificate true"] : []),
+			);
 		const config = join(dir, "mosquitto.conf");
 		writeFileSync(config, lines.join("\n") + "\n");
 		const broker = new Mosquitto(dir, config, port, tlsPort);
