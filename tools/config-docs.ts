@@ -117,7 +117,7 @@ export const RULE_DOCS: Readonly<Record<keyof typeof rules, string>> = {
 	passwordNeedsUsername: "`brokerPassword` needs `brokerUsername` (MQTT 3.1.2.9)",
 	caNeedsMqtts: "`brokerCa` only with an `mqtts://` or `wss://` broker",
 	clientCertificateNeedsTls: "`brokerCert` and `brokerKey` together, and only with an `mqtts://` or `wss://` broker",
-	mqttsNeedsTlsImage: "an `mqtts://` broker needs an image with TLS (not the ESP8266's default image)",
+	brokerSchemeInImage: "an `mqtts://` or `wss://` broker needs an image with TLS, a `ws://` or `wss://` one an image with the WebSocket client (the ESP8266's default image has neither)",
 	deadlineWithinWake: "`networkDeadline` at most `maxAwake`",
 	capAtLeastBase: "`reconnectCap` at least `reconnectBase`",
 	keepAliveOutlastsSleep: "MQTT-SN sleepy: `keepAlive` 0, 65535, or over `sleepInterval` + `maxAwake`",

@@ -10,6 +10,7 @@ import { captureDht22 } from "moddable/native/dht22-capture";
 import NativePower from "moddable/native/power";
 import { WifiNetwork } from "moddable/network";
 import { tlsAvailable } from "moddable/tls-link";
+import { websocketAvailable } from "moddable/ws-link";
 import { reportStartupError, startFirmware } from "app/firmware";
 
 // A leg of a chained sleep boots with the radio off (system_deep_sleep_set_option 4): the
@@ -19,8 +20,9 @@ const power = nativePower(NativePower, { radioOffLegs: true });
 const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") });
 const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power, network });
 try {
-	// The default ESP8266 image has no TLS (no-tls.ts); manifest_tls.json builds one with it.
-	startFirmware(board, config, { wifi: true, tls: tlsAvailable });
+	// The default ESP8266 image has no TLS (no-tls.ts; manifest_tls.json builds one with it) and
+	// no WebSocket client (moddable/no-websocket).
+	startFirmware(board, config, { wifi: true, tls: tlsAvailable, websocket: websocketAvailable });
 } catch (error) {
 	reportStartupError(board, error);
 }

@@ -1,8 +1,8 @@
 /**
  * Stands in for moddable/ws-link in images that leave MQTT over WebSocket out (the
  * ESP8266's: its flash is nearly full, and the SDK's WebSocket client with the logical
- * module is a few KB more). A ws:// or wss:// broker there ends each connection attempt
- * with this ConfigError, naming the key.
+ * module is a few KB more). main.ts sees `websocketAvailable` and refuses a ws:// or wss://
+ * broker at start, naming the key, so nothing opens a link here.
  */
 import { ConfigError } from "common/errors";
 import type { Link, LinkHandlers, WebSocketLinkOptions } from "moddable/link";

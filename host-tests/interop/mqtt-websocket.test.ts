@@ -28,7 +28,9 @@ afterAll(async () => {
 describe("MQTT over WebSocket: aedes over ws", () => {
 	it("switches the lamp from a command in and publishes its state out, answering the broker's ping", async () => {
 		const firmware = new FirmwareUnderTest({ broker: broker.url, lampTopic: "ws/lamp", lampPin: 6, reconnectBase: 50 });
-		await firmware.waitFor("connected");
+		const connected = await firmware.waitFor("connected");
+		// The event names the broker as configured: scheme, host, port and the WebSocket path.
+		expect(connected.broker).toBe(broker.url.endsWith("/mqtt") ? broker.url : `${broker.url}/mqtt`);
 		const observer = await Observer.connect(broker.tcpUrl);
 		await observer.subscribe("ws/lamp/state");
 		await observer.client.publishAsync("ws/lamp", "on", { qos: 1 });

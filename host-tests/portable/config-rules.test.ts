@@ -56,10 +56,15 @@ describe("config rules", () => {
 		check(config.protocol === "mqtt" && config.mqtt.broker.tls).toEqual({ ca: undefined, cert: "client.der", key: "client.key" });
 	});
 
-	it("mqttsNeedsTlsImage: an image without TLS refuses mqtts:// at start", () => {
+	it("brokerSchemeInImage: an image without TLS refuses mqtts:// and wss://, one without WebSocket ws:// and wss://, at start", () => {
 		expectConfigError(() => parse({ broker: "mqtts://broker.example" }, { wifi: false, tls: false }), "broker");
+		expectConfigError(() => parse({ broker: "wss://broker.example" }, { wifi: false, tls: false }), "broker");
 		check(parse({ broker: "mqtt://broker.example" }, { wifi: false, tls: false }).protocol).toBe("mqtt");
 		check(parse({ broker: "mqtts://broker.example" }, { wifi: false, tls: true }).protocol).toBe("mqtt");
+		expectConfigError(() => parse({ broker: "ws://broker.example" }, { wifi: false, websocket: false }), "broker");
+		expectConfigError(() => parse({ broker: "wss://broker.example" }, { wifi: false, tls: true, websocket: false }), "broker");
+		check(parse({ broker: "mqtts://broker.example" }, { wifi: false, tls: true, websocket: false }).protocol).toBe("mqtt");
+		check(parse({ broker: "ws://broker.example" }, { wifi: false, websocket: true }).protocol).toBe("mqtt");
 	});
 
 	it("deadlineWithinWake: networkDeadline at most maxAwake", () => {

@@ -5,7 +5,7 @@
  * lists these rules (tools/config-docs.ts).
  */
 import { ConfigError } from "../common/errors";
-import type { BrokerAddress } from "../mqtt/client";
+import type { StreamTarget } from "../common/stream-driver";
 import type { GatewayHost } from "../mqttsn/client";
 import { isShortTopicName } from "../mqttsn/short-topic";
 import { maxSleepyTRetry } from "./sleepy-mqttsn-timing";
@@ -37,19 +37,23 @@ export function passwordNeedsUsername(username: string | undefined, password: st
 }
 
 /** A trust anchor only means something for a TLS broker. */
-export function caNeedsMqtts(caGiven: boolean, broker: BrokerAddress): void {
+export function caNeedsMqtts(caGiven: boolean, broker: StreamTarget): void {
 	if (caGiven && !broker.tls) throw new ConfigError("brokerCa", "to be set only with an mqtts:// or wss:// broker");
 }
 
 /** A client certificate goes with its key, and only to a TLS broker (mqtts://, wss://). */
-export function clientCertificateNeedsTls(certGiven: boolean, keyGiven: boolean, broker: BrokerAddress): void {
+export function clientCertificateNeedsTls(certGiven: boolean, keyGiven: boolean, broker: StreamTarget): void {
 	if (certGiven !== keyGiven) throw new ConfigError(certGiven ? "brokerCert" : "brokerKey", "to be set together with brokerCert and brokerKey (a certificate and its private key)");
 	if (certGiven && !broker.tls) throw new ConfigError("brokerCert", "to be set only with an mqtts:// or wss:// broker");
 }
 
-/** An image built without TLS (the ESP8266's default) refuses an mqtts:// broker at start, not at every connect. */
-export function mqttsNeedsTlsImage(broker: BrokerAddress, tls: boolean | undefined): void {
+/**
+ * An image built without TLS or without the WebSocket client (the ESP8266's default has
+ * neither) refuses a broker needing them at start, not at every connect.
+ */
+export function brokerSchemeInImage(broker: StreamTarget, tls: boolean | undefined, websocket: boolean | undefined): void {
 	if (broker.tls && tls === false) throw new ConfigError("broker", "mqtt://host[:port]: this image has no TLS (build it with manifest_tls.json)");
+	if (broker.websocket && websocket === false) throw new ConfigError("broker", "mqtt:// or mqtts://: this image has no WebSocket client (include manifests/websocket.json)");
 }
 
 /** The network deadline is part of a wake, so it ends no later than maxAwake. */

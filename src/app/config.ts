@@ -10,7 +10,7 @@ import { parseDeviceConfig, type DeviceConfig } from "./config-device";
 import { parseCoapConfig, type CoapConfig } from "./config-coap";
 import { parseMqttConfig, type MqttConfig } from "./config-mqtt";
 import { parseStaticAddress } from "./config-network";
-import { discoveryNeedsClientId, joiningNeedsSsid, mqttsNeedsTlsImage, persistentSessionNeedsClientId } from "./config-rules";
+import { discoveryNeedsClientId, joiningNeedsSsid, brokerSchemeInImage, persistentSessionNeedsClientId } from "./config-rules";
 import type { StaticAddress } from "../common/board";
 
 export type { Protocol } from "./config-reader";
@@ -57,6 +57,8 @@ export interface ParseOptions {
 	readonly wifi: boolean;
 	/** False on a build without TLS (the ESP8266's default image): an mqtts:// broker is refused at start. */
 	readonly tls?: boolean;
+	/** False on a build without the WebSocket client (the ESP8266's): a ws:// or wss:// broker is refused at start. */
+	readonly websocket?: boolean;
 }
 
 export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConfig {
@@ -75,7 +77,7 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 			const mqtt = parseMqttConfig(config);
 			persistentSessionNeedsClientId(mqtt.clientId, mqtt.cleanSession, sleepy);
 			discoveryNeedsClientId(mqtt.clientId, device.discovery);
-			mqttsNeedsTlsImage(mqtt.broker, options.tls);
+			brokerSchemeInImage(mqtt.broker, options.tls, options.websocket);
 			return { protocol, lamp, device, staticAddress, mqtt };
 		}
 		case "mqttsn": {

@@ -41,7 +41,8 @@ export function markerTopic(clientId: string): string {
 
 export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
 	const { mqtt, lamp: settings } = config;
-	const broker = `${mqtt.broker.tls ? "mqtts" : "mqtt"}://${mqtt.broker.host}:${mqtt.broker.port}`;
+	const { tls, websocket, host, port } = mqtt.broker;
+	const broker = `${websocket ? (tls ? "wss" : "ws") : tls ? "mqtts" : "mqtt"}://${host}:${port}${websocket ? websocket.path : ""}`;
 	const marker = wake ? markerTopic(mqtt.clientId) : undefined;
 	// Retained compactly: configured topics by index, the firmware's own payloads in binary.
 	const vocabulary = sleepyVocabulary(config, marker ? [marker] : []);
