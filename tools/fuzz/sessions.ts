@@ -1,6 +1,6 @@
 /**
  * The stateful session fuzzers `npm run fuzz` runs after the decoders: each drives one
- * session (MQTT, MQTT-SN, the CoAP server) with seeded sequences of valid, mutated and
+ * session (MQTT 3.1.1 and 5.0, MQTT-SN, the CoAP server) with seeded sequences of valid, mutated and
  * hostile packets and clock jumps, checking its invariants after every step. They live
  * beside the portable suites (host-tests/portable/*-fuzz.ts), so the npm test slice of
  * each runs in XS too; this registry is how the long run finds them.
@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks";
 import { runCoapServerFuzz } from "../../host-tests/portable/coap-server-fuzz";
 import { runMqttSnSessionFuzz } from "../../host-tests/portable/mqttsn-session-fuzz";
 import { runMqttSessionFuzz } from "../../host-tests/portable/mqtt-session-fuzz";
+import { runMqtt5SessionFuzz } from "../../host-tests/portable/mqtt5-session-fuzz";
 
 export interface SessionFuzzer {
 	readonly name: string;
@@ -20,6 +21,7 @@ export const SESSION_FUZZERS: readonly SessionFuzzer[] = [
 	{ name: "coap-server", run: runCoapServerFuzz },
 	{ name: "mqttsn-session", run: runMqttSnSessionFuzz },
 	{ name: "mqtt-session", run: runMqttSessionFuzz },
+	{ name: "mqtt5-session", run: runMqtt5SessionFuzz },
 ];
 
 /** Runs every registered fuzzer; one line each; false if any threw. */
