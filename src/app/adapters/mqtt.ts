@@ -129,14 +129,13 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
  * MQTT 5 in sleepy mode (3.1.3.2.2, 3.1.2.11.2): the will waits out one sleep, the wake
  * after it and its network deadline, plus a margin, so "asleep" is not taken for "dead";
  * the session outlives that, so the will comes from the delay, not from the session's end.
+ * The margin grows with the sleep, as the deep-sleep timer's drift does (the ESP8266's RTC
+ * clock is off by several percent): a tenth of the sleep and a second.
  */
 export function sleepyWill5(device: { readonly sleepInterval: number; readonly maxAwake: number; readonly networkDeadline: number }): { readonly willDelay: number; readonly sessionExpiry: number } {
-	const willDelay = Math.ceil((device.sleepInterval + device.maxAwake + device.networkDeadline) / 1000) + WILL_MARGIN_S;
+	const willDelay = Math.ceil((device.sleepInterval + device.sleepInterval / 10 + device.maxAwake + device.networkDeadline) / 1000) + 1;
 	return { willDelay, sessionExpiry: 2 * willDelay };
 }
-
-/** Slack on the Will Delay for a wake that runs late (clock drift, a slow join). */
-const WILL_MARGIN_S = 30;
 
 /** The client's options from the config: the lamp's will ("offline"), credentials, limits, backoff; the board's randomness. */
 function clientOptions(config: MqttFirmwareConfig, board: Board): MqttClientOptions {
