@@ -61,6 +61,10 @@ export class MiniBroker {
 	connackProperties5: Properties = { topicAliasMaximum: 10 };
 	#board: FakeBoard | undefined;
 	readonly #versions = new WeakMap<FakeStream, number>();
+	/** MQTT 5 connections whose CONNECT set no Session Expiry. */
+	readonly #ephemeral = new WeakSet<FakeStream>();
+	/** Connections whose session ends with them (at DISCONNECT), by client id. */
+	readonly #ending = new WeakMap<FakeStream, string>();
 
 	/** Serves a stream the firmware opened on `board` (accepts it and answers what arrives). */
 	serve(stream: FakeStream, board: FakeBoard): void {
@@ -69,7 +73,10 @@ export class MiniBroker {
 		const aliases = new Map<number, string>();
 		const reader = new PacketReader<Packet>(1 << 16, (bytes, memo) => {
 			if (bytes[0] >> 4 === CONNECT) this.#versions.set(stream, connectLevel(bytes));
-			return this.#versions.get(stream) === 5 ? as311(decodeAny5(bytes), aliases) : decodeAny(bytes, memo);
+			if (this.#versions.get(stream) !== 5) return decodeAny(bytes, memo);
+			const packet = decodeAny5(bytes);
+			if (packet.type === CONNECT && !packet.properties.sessionExpiryInterval) this.#ephemeral.add(stream);
+			return as311(packet, aliases);
 		});
 		const packets: Packet[] = [];
 		this.received.push(packets);
@@ -99,6 +106,8 @@ export class MiniBroker {
 				if (!present) this.sessions.set(packet.clientId, (session = { subscriptions: new Map(), queue: [], awaitingRelease: new Set(), nextId: 1 }));
 				const s = session as Session;
 				s.stream = stream;
+				// CleanSession 1 (3.1.2-6), or MQTT 5 with no Session Expiry (3.1.2.11.2): the session ends with the connection.
+				if (packet.cleanSession || this.#ephemeral.has(stream)) this.#ending.set(stream, packet.clientId);
 				this.#send(stream, { type: CONNACK, sessionPresent: present, returnCode: 0 });
 				for (const message of s.queue.splice(0)) this.#deliver(s, message);
 				return s;
@@ -138,10 +147,13 @@ export class MiniBroker {
 			case PINGREQ:
 				this.#send(stream, { type: PINGRESP });
 				return current;
-			case DISCONNECT:
+			case DISCONNECT: {
 				if (current) current.stream = undefined;
+				const ending = this.#ending.get(stream);
+				if (ending !== undefined && this.sessions.get(ending) === current) this.sessions.delete(ending);
 				this.#board?.setTimer(() => stream.drop(), LATENCY_MS);
 				return undefined;
+			}
 			default:
 				return current;
 		}
