@@ -144,27 +144,40 @@ describe("CoAP caps: observers (RFC 7641)", () => {
 		check(o.uintValue(answers()[0].options, o.OBSERVE)).toBeDefined();
 		check(coap.observers()).toBe(6);
 	});
-	it("keeps one CON notification in flight per observer, the newest state in it, and drops an observer that never acknowledges", () => {
+	it("keeps one CON notification in flight per observer, the newest state waiting in place of older ones, and drops an observer that never acknowledges", () => {
 		const { board, coap, send, answers, endpoint } = server();
 		send(register(7000), 7000);
 		answers();
 		const put = (value: string, messageId: number) => send(datagram({ code: m.PUT, messageId, options: lampPath, payload: text(value) }), 7100);
+		const cons = () => answers().filter((a) => a.type === m.CON).map((a): [number, string] => [a.messageId, String.fromCharCode(...a.payload)]);
 		put("1", 1);
 		put("0", 2);
 		put("1", 3);
-		const sent = answers().filter((a) => a.type === m.CON);
-		check(sent.map((a) => String.fromCharCode(...a.payload))).toEqual(["on", "off", "on"]);
+		put("0", 4);
+		// RFC 7641 4.5.2: the first goes; the later states wait, the newest replacing the others.
+		const sent = cons();
+		check(sent.map((c) => c[1])).toEqual(["on"]);
+		const first = sent[0][0];
 		check(endpoint.pending).toBe(1);
-		// Retransmissions carry the newest state under the newest id.
+		// The retransmission carries the newest state under its own id: "on" is never sent again.
 		board.advance(3000);
-		const again = answers();
-		check(again.map((a) => [a.messageId, String.fromCharCode(...a.payload)])).toEqual([[sent[2].messageId, "on"]]);
+		const again = cons();
+		check(again.map((c) => c[1])).toEqual(["off"]);
+		const second = again[0][0];
+		check(second).not.toBe(first);
+		// Acknowledged with a newer state waiting: that one goes at once, a fresh CON.
+		put("1", 5);
+		check(cons()).toEqual([]);
+		send(encode({ type: m.ACK, code: m.EMPTY, messageId: second, token: none, options: [], payload: none }), 7000);
+		const fresh = cons();
+		check(fresh.map((c) => c[1])).toEqual(["on"]);
+		check(endpoint.pending).toBe(1);
 		board.advance(100_000);
-		// MAX_RETRANSMIT (4) in all, then the observer is gone (4.5).
-		check(answers()).toHaveLength(3);
+		// MAX_RETRANSMIT (4), then the observer is gone (4.5).
+		check(cons()).toEqual([fresh[0], fresh[0], fresh[0], fresh[0]]);
 		check(coap.observers("/lamp")).toBe(0);
 		check(endpoint.pending).toBe(0);
-		put("0", 4);
+		put("0", 6);
 		check(answers().filter((a) => a.type === m.CON)).toHaveLength(0);
 	});
 	it("takes an observer's ACK as the end of its notification, and frees the place of one that deregisters", () => {

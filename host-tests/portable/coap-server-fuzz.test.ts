@@ -17,6 +17,7 @@ describe("CoAP server fuzz", () => {
 			check(report.refused).toBeGreaterThan(0);
 			check(report.mostTracked).toBe(16);
 			check(report.requestsEnded).toBeGreaterThan(10);
+			check(report.mostSeparating).toBe(3);
 		});
 	}
 	it("is deterministic for a seed", () => {

@@ -6,7 +6,10 @@
  * - nothing but a ProtocolError escapes (none is expected at all);
  * - the duplicate table, observers and uploads stay under their caps, and the server holds
  *   no message in flight but its observers' notifications (one each);
- * - the lamp changes only while a valid PUT /lamp (or a copy of one) is being handled;
+ * - the lamp changes only while a valid PUT /lamp (or a copy of one) is being handled: never
+ *   for one with If-None-Match (/lamp exists), a stale If-Match, Proxy-Uri or Proxy-Scheme;
+ * - slow answers (a resource answering with a thenable the fuzzer settles, or never) stay
+ *   under their cap, and what is in flight is notifications and separate responses only;
  * - the client's requests each end exactly once (a response or a typed error).
  * After the last step, with no more traffic, the timers alone empty every table.
  * Portable: it runs in Node and in the XS engine.
@@ -19,6 +22,7 @@ import { Endpoint } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import type { CoapMessage, CoapOption, MessageType } from "../../src/coap/message";
 import * as o from "../../src/coap/options";
+import type { Representation } from "../../src/coap/resource";
 import { CoapServer } from "../../src/coap/server";
 import { ProtocolError } from "../../src/common/errors";
 import { fuzzRun } from "../../testkit/portable/fuzz-kit";
@@ -34,15 +38,46 @@ export interface CoapFuzzReport {
 	readonly mostObservers: number;
 	readonly mostTracked: number;
 	readonly requestsEnded: number;
+	/** Most slow answers held at once (waiting for the handler or for their ACK). */
+	readonly mostSeparating: number;
 }
 
 const MAX_TRACKED = 16;
 const MAX_OBSERVERS = 6;
 const MAX_PER_RESOURCE = 4;
 const MAX_UPLOADS = 2;
+const MAX_SEPARATE = 3;
 const LIFETIME = 247_000;
 const SERVER_PORT = 5683;
 const LAMP_WORDS = ["on", "off", "1", "0", "true", "false", "toggle"];
+
+/** A thenable settled by hand, whose callbacks run at once: the fuzzer runs synchronously, and promise jobs would run only after it. */
+class Settled<T> implements PromiseLike<T> {
+	private outcome?: { readonly ok: boolean; readonly value: unknown };
+	private readonly waiting: ((ok: boolean, value: unknown) => void)[] = [];
+
+	settle(ok: boolean, value: unknown): void {
+		if (this.outcome) return;
+		this.outcome = { ok, value };
+		for (const waiter of this.waiting.splice(0)) waiter(ok, value);
+	}
+
+	then<A = T, B = never>(onOk?: ((value: T) => A | PromiseLike<A>) | null, onFail?: ((reason: unknown) => B | PromiseLike<B>) | null): PromiseLike<A | B> {
+		const next = new Settled<A | B>();
+		const run = (ok: boolean, value: unknown) => {
+			const handler = ok ? onOk : onFail;
+			if (!handler) return next.settle(ok, value);
+			try {
+				next.settle(true, handler(value as T));
+			} catch (failure) {
+				next.settle(false, failure);
+			}
+		};
+		if (this.outcome) run(this.outcome.ok, this.outcome.value);
+		else this.waiting.push(run);
+		return next;
+	}
+}
 
 function ascii(text: string): Uint8Array {
 	const bytes = new Uint8Array(text.length);
@@ -54,7 +89,7 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 	const run = fuzzRun("coap server", seed);
 	const { random, int, pick, fail } = run;
 	const board = new FakeBoard();
-	const server = new CoapServer(board, { port: SERVER_PORT, random, maxTracked: MAX_TRACKED, maxObservers: MAX_OBSERVERS, maxObserversPerResource: MAX_PER_RESOURCE, maxUploads: MAX_UPLOADS, blockSize: 64, maxBodySize: 512 });
+	const server = new CoapServer(board, { port: SERVER_PORT, random, maxTracked: MAX_TRACKED, maxObservers: MAX_OBSERVERS, maxObserversPerResource: MAX_PER_RESOURCE, maxUploads: MAX_UPLOADS, maxSeparate: MAX_SEPARATE, blockSize: 64, maxBodySize: 512 });
 	let lamp = false;
 	let handlingValidPut = false;
 	let lampChanges = 0;
@@ -76,6 +111,16 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		},
 	});
 	server.add("/big", { observable: true, get: () => ({ payload: new Uint8Array(300) }), put: () => ({}), post: () => ({}) });
+	// Answers with a thenable the fuzzer settles at some later step (or never): separate responses.
+	const slow: Settled<Representation>[] = [];
+	server.add("/slow", {
+		observable: true,
+		get: () => {
+			const answer = new Settled<Representation>();
+			slow.push(answer);
+			return answer;
+		},
+	});
 	board.advance(0);
 	const socket = board.datagrams[0];
 	const endpoint = server.transport.endpoint;
@@ -99,6 +144,7 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 	let refused = 0;
 	let mostObservers = 0;
 	let mostTracked = 0;
+	let mostSeparating = 0;
 
 	const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: m.CON, code: m.GET, messageId: int(0x10000), token: tokenOf(), options: [], payload: m.EMPTY_BYTES, ...fields });
 	const tokenOf = () => {
@@ -129,6 +175,18 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		}
 		if (kind === 4) return { bytes: encode(message({ type, options: o.sortOptions([...path(".well-known/core"), ...(random() < 0.5 ? [o.stringOption(o.URI_QUERY, "rt=lamp")] : [])]) })), put: false };
 		return { bytes: encode(message({ type, code: pick([m.POST, m.DELETE, 5, 31]), options: path(pick(["lamp", "nothing", "", "big"])) })), put: false };
+	};
+	/** Requests the server must not perform on /lamp, or must answer slowly; never mutated (a flipped bit could make one valid). */
+	const refusedOrSlow = (): Uint8Array => {
+		const kind = int(7);
+		const type: MessageType = random() < 0.7 ? m.CON : m.NON;
+		const word = o.stringOption(o.URI_PATH, "lamp");
+		const put = (options: CoapOption[]) => encode(message({ type, code: m.PUT, options: o.sortOptions([word, ...options]), payload: ascii("toggle") }));
+		if (kind === 0) return put([{ number: o.IF_NONE_MATCH, value: m.EMPTY_BYTES }]);
+		if (kind === 1) return put([{ number: o.IF_MATCH, value: new Uint8Array([0, 0, 0, 0, 1]) }]);
+		if (kind === 2) return put([random() < 0.5 ? o.stringOption(o.PROXY_URI, "coap://10.9.9.9/lamp") : o.stringOption(o.PROXY_SCHEME, "http")]);
+		if (kind === 3) return encode(message({ type, options: o.sortOptions([word, o.uintOption(o.ACCEPT, pick([m.TEXT_PLAIN, m.JSON_FORMAT]))]) }));
+		return encode(message({ type, options: o.sortOptions([o.stringOption(o.URI_PATH, "slow"), ...(random() < 0.3 ? [o.uintOption(o.OBSERVE, 0)] : [])]) }));
 	};
 	const hostile = (): Uint8Array => {
 		const kind = int(7);
@@ -202,11 +260,13 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		if (observers > MAX_OBSERVERS) fail(`${observers} observers`);
 		if (server.observers("/lamp") > MAX_PER_RESOURCE || server.observers("/big") > MAX_PER_RESOURCE) fail("more observers on a resource than its cap");
 		if (server.uploading > MAX_UPLOADS) fail(`${server.uploading} uploads`);
-		if (endpoint.pending > observers) fail(`${endpoint.pending} messages in flight for ${observers} observers`);
+		if (server.separating > MAX_SEPARATE) fail(`${server.separating} slow answers`);
+		if (endpoint.pending > observers + server.separating) fail(`${endpoint.pending} messages in flight for ${observers} observers and ${server.separating} slow answers`);
 		if (client.tracked > MAX_TRACKED) fail(`the client tracks ${client.tracked} ids`);
 		for (const [id, count] of ended) if (count > 1) fail(`client request ${id} ended ${count} times`);
 		if (observers > mostObservers) mostObservers = observers;
 		if (tracked > mostTracked) mostTracked = tracked;
+		if (server.separating > mostSeparating) mostSeparating = server.separating;
 	};
 
 	for (run.step = 0; run.step < steps; run.step++) {
@@ -218,7 +278,18 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 			deliver(bytes, peer, put);
 			history.push({ bytes, peer, put });
 			if (history.length > 32) history.shift();
-		} else if (roll < 0.65) deliver(hostile(), peer, false);
+		} else if (roll < 0.6) deliver(hostile(), peer, false);
+		else if (roll < 0.65) {
+			// Sometimes a burst from many peers, to fill the table of slow answers.
+			for (let burst = random() < 0.3 ? 4 : 1; burst > 0; burst--) deliver(refusedOrSlow(), burst === 1 ? peer : pick(peers), false);
+			// /slow changes: its observers are notified when its GET settles.
+			if (random() < 0.2) server.changed("/slow");
+			// Settle a slow answer now and then: before or after its Empty ACK, or after its deadline.
+			if (slow.length > 0 && random() < 0.3) {
+				handlingValidPut = false;
+				slow.splice(int(slow.length), 1)[0].settle(random() < 0.9, { payload: random() < 0.5 ? "late" : new Uint8Array(100) });
+			}
+		}
 		else if (roll < 0.72 && history.length > 0) {
 			// A duplicate, from its sender or, spoofed, from another peer. A PUT is idempotent, so a
 			// duplicate whose id was evicted may run again (RFC 7252 4.5): it is still a valid PUT.
@@ -255,7 +326,7 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 	}
 	board.advance(LIFETIME);
 	collect();
-	if (endpoint.tracked !== 0 || server.uploading !== 0 || endpoint.pending !== 0) fail(`left: ${endpoint.tracked} ids, ${server.uploading} uploads, ${endpoint.pending} in flight`);
+	if (endpoint.tracked !== 0 || server.uploading !== 0 || endpoint.pending !== 0 || server.separating !== 0) fail(`left: ${endpoint.tracked} ids, ${server.uploading} uploads, ${endpoint.pending} in flight, ${server.separating} slow answers`);
 	if (client.pending !== 0 || client.tracked !== 0) fail(`the client left ${client.pending} exchanges, ${client.tracked} ids`);
 	if (board.pendingTimers !== 0) fail(`${board.pendingTimers} timers left`);
 	let requestsEnded = 0;
@@ -263,5 +334,5 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		if (count === 0) fail(`client request ${id} never ended`);
 		requestsEnded++;
 	}
-	return { steps, datagrams, lampChanges, validPuts, refused, mostObservers, mostTracked, requestsEnded };
+	return { steps, datagrams, lampChanges, validPuts, refused, mostObservers, mostTracked, requestsEnded, mostSeparating };
 }

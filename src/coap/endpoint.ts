@@ -102,9 +102,17 @@ export class Endpoint implements DatagramSession {
 		return this.messages.tracked;
 	}
 
-	/** Drives `table`'s expiries from this endpoint's timer. */
+	/**
+	 * Drives `table`'s expiries from this endpoint's timer until `stopKeeping`: a table keeps
+	 * itself only while it holds something, so an idle server's ticks ask no table at all.
+	 */
 	keep(table: Expiring): void {
-		this.expiring.push(table);
+		if (this.expiring.indexOf(table) < 0) this.expiring.push(table);
+	}
+
+	stopKeeping(table: Expiring): void {
+		const i = this.expiring.indexOf(table);
+		if (i >= 0) this.expiring.splice(i, 1);
 	}
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
@@ -147,8 +155,11 @@ export class Endpoint implements DatagramSession {
 		messages.sendConfirmable(peer, { type: m.CON, code: m.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
 	}
 
-	/** Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON after `acknowledge` (5.2.2); kept for duplicates. */
-	respond(request: IncomingRequest, content: Content, now: number): void {
+	/**
+	 * Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON
+	 * after `acknowledge` (5.2.2), retransmitted until acknowledged (`outcome` says how it ended).
+	 */
+	respond(request: IncomingRequest, content: Content, now: number, outcome: messageLayer.Outcome = messageLayer.UNWATCHED): void {
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
@@ -158,7 +169,7 @@ export class Endpoint implements DatagramSession {
 			return;
 		}
 		const response: CoapMessage = { type: message.type === m.CON ? m.CON : m.NON, messageId: messages.nextMessageId(), token: message.token, code: content.code, options: content.options, payload: content.payload };
-		if (response.type === m.CON) messages.sendConfirmable(peer, response, now, messageLayer.UNWATCHED);
+		if (response.type === m.CON) messages.sendConfirmable(peer, response, now, outcome);
 		else messages.send(peer, m.encode(response));
 	}
 
@@ -171,8 +182,9 @@ export class Endpoint implements DatagramSession {
 	}
 
 	/**
-	 * Sends an Observe notification (RFC 7641 4.2). A CON still in flight to this observer
-	 * is replaced by it rather than joined (4.5.2). `onGone` is called when the client resets
+	 * Sends an Observe notification (RFC 7641 4.2). While a CON is in flight to this
+	 * observer it waits, replacing any older one waiting, and goes at that CON's ACK or in
+	 * place of its next retransmission (4.5.2): one in flight, never a stale state after a newer. `onGone` is called when the client resets
 	 * it or a confirmable one is never acknowledged: the observer is gone (4.5).
 	 */
 	notify(observer: Notified, content: Content, confirmable: boolean, now: number, onGone: () => void): void {
@@ -181,7 +193,10 @@ export class Endpoint implements DatagramSession {
 		const live = previous !== undefined && messages.active(previous);
 		const con = live && previous.retransmissions !== Infinity;
 		const message: CoapMessage = { type: con || confirmable ? m.CON : m.NON, messageId: messages.nextMessageId(), token: observer.token, code: content.code, options: content.options, payload: content.payload };
-		if (con) return messages.replace(previous, message);
+		if (con) {
+			previous.next = message;
+			return;
+		}
 		if (live) messages.stop(previous);
 		const gone = () => {
 			observer.inFlight = undefined;
@@ -221,7 +236,8 @@ export class Endpoint implements DatagramSession {
 				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
 			});
 		const expiring = this.expiring;
-		for (let i = 0; i < expiring.length; i++) if (expiring[i].nextExpiry() <= now) expiring[i].expire(now);
+		// Backwards: a table that empties stops being kept as it expires.
+		for (let i = expiring.length - 1; i >= 0; i--) if (expiring[i].nextExpiry() <= now) expiring[i].expire(now);
 	}
 
 	nextTimeout(): number | undefined {

@@ -1,11 +1,12 @@
 /**
  * CoRE Link Format (RFC 6690): what GET /.well-known/core answers. `filterLinks`
  * applies the query filters of 4.1 (`rt=`, `if=`, `ct=`, with a trailing `*` as a prefix
- * match), and `formatLinks` writes the server's answer
+ * match), and `resourceLinks` writes a server's answer
  * (`</sensors/temp>;rt="temperature-c";if="sensor";ct=0,</lamp>;obs`). Reading one is a
  * client's part, which the device does not play: testkit/portable/coap-host-client.ts.
  */
 import * as texts from "../common/text";
+import type { Resource } from "./resource";
 
 export interface Link {
 	/** The URI-reference between < and >. */
@@ -39,8 +40,24 @@ function matches(link: Link, name: keyof LinkFilter, wanted: string | undefined)
 	return false;
 }
 
+/** What a server's GET /.well-known/core answers: its resources (obs for observable ones), filtered by the query's `name=value` arguments. */
+export function resourceLinks(resources: ReadonlyMap<string, Resource>, query: readonly string[]): string {
+	const links: Link[] = [];
+	resources.forEach((resource, path) => {
+		const attributes: Record<string, string> = Object.assign({}, resource.attributes);
+		if (resource.observable) attributes.obs = "";
+		links.push({ target: path, attributes });
+	});
+	const filter: Record<string, string> = {};
+	for (let i = 0; i < query.length; i++) {
+		const equals = query[i].indexOf("=");
+		if (equals > 0) filter[query[i].slice(0, equals)] = query[i].slice(equals + 1);
+	}
+	return formatLinks(filterLinks(links, filter));
+}
+
 /** `</a>;rt="x";obs,...`: values are quoted unless they are numbers (ct, sz). */
-export function formatLinks(links: readonly Link[]): string {
+function formatLinks(links: readonly Link[]): string {
 	return links
 		.map((link) => {
 			let text = `<${link.target}>`;

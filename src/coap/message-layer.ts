@@ -69,6 +69,12 @@ export interface Transmission extends Outcome {
 	retransmissions: number;
 	timeout: number;
 	nextAt: number;
+	/**
+	 * A newer message to go in this one's place (RFC 7641 4.5.2: one notification in flight
+	 * per observer, the newest state waiting): sent at this one's ACK, or instead of its
+	 * next retransmission, with its retransmission counter and timeout.
+	 */
+	next?: CoapMessage;
 }
 
 /** An observer as the layers see it: where its notifications go, and the one in flight. */
@@ -166,11 +172,14 @@ export class MessageLayer {
 
 	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
 	sendConfirmable(peer: Peer, message: CoapMessage, now: number, outcome: Outcome): Transmission {
-		const ackTimeout = this.parameters.ackTimeout;
-		const ackRandomFactor = this.parameters.ackRandomFactor;
-		// 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR].
-		const timeout = ackTimeout + this.random() * ackTimeout * (ackRandomFactor - 1);
+		const timeout = this.firstTimeout();
 		return this.hold(peer, message, 0, timeout, now + timeout, outcome);
+	}
+
+	/** 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR]. */
+	private firstTimeout(): number {
+		const ackTimeout = this.parameters.ackTimeout;
+		return ackTimeout + this.random() * ackTimeout * (this.parameters.ackRandomFactor - 1);
 	}
 
 	/** Sends a NON and keeps its id until `until`, so a RST for it still finds `onReset` (RFC 7641 3.6). */
@@ -183,17 +192,13 @@ export class MessageLayer {
 		return this.transmissions.get(transmission.key) === transmission;
 	}
 
-	/**
-	 * Sends `message` in place of `transmission`, under its own id but with the old one's
-	 * retransmission counter and timeout (RFC 7641 4.5.2: a newer notification replaces one
-	 * still in flight, so each observer has at most one).
-	 */
-	replace(transmission: Transmission, message: CoapMessage): void {
-		this.transmissions.delete(transmission.key);
-		transmission.key = peerKey(transmission.peer, message.messageId);
-		transmission.bytes = m.encode(message);
+	/** Puts `transmission.next` in its place, under its own id. */
+	private swap(transmission: Transmission): void {
+		const next = transmission.next as CoapMessage;
+		transmission.next = undefined;
+		transmission.key = peerKey(transmission.peer, next.messageId);
+		transmission.bytes = m.encode(next);
 		this.transmissions.set(transmission.key, transmission);
-		this.send(transmission.peer, transmission.bytes);
 	}
 
 	stop(transmission: Transmission | undefined): void {
@@ -224,8 +229,16 @@ export class MessageLayer {
 			if (!transmission) this.dropped.unexpected++;
 			else {
 				this.transmissions.delete(transmission.key);
-				if (type === m.ACK) transmission.onAck(message);
-				else transmission.onReset();
+				if (type === m.RST) transmission.onReset();
+				else if (!transmission.next) transmission.onAck(message);
+				else {
+					// Acknowledged with a newer one waiting: that one goes now, as a fresh CON.
+					transmission.retransmissions = 0;
+					transmission.timeout = this.firstTimeout();
+					transmission.nextAt = now + transmission.timeout;
+					this.swap(transmission);
+					this.send(peer, transmission.bytes);
+				}
 			}
 			return undefined;
 		}
@@ -277,6 +290,12 @@ export class MessageLayer {
 				transmission.retransmissions++;
 				transmission.timeout *= 2;
 				transmission.nextAt = now + transmission.timeout;
+				// A newer message waiting goes instead: the stale one is never sent again. (The
+				// Map visits the swapped entry once more in this walk; it is not due.)
+				if (transmission.next) {
+					this.transmissions.delete(transmission.key);
+					this.swap(transmission);
+				}
 				this.send(transmission.peer, transmission.bytes);
 			});
 		if (now >= this.earliest) this.expire(now);

@@ -64,11 +64,14 @@ export const BAD_REQUEST = code(4, 0);
 export const BAD_OPTION = code(4, 2);
 export const NOT_FOUND = code(4, 4);
 export const METHOD_NOT_ALLOWED = code(4, 5);
+export const NOT_ACCEPTABLE = code(4, 6);
 export const REQUEST_ENTITY_INCOMPLETE = code(4, 8);
+export const PRECONDITION_FAILED = code(4, 12);
 export const REQUEST_ENTITY_TOO_LARGE = code(4, 13);
 export const UNSUPPORTED_CONTENT_FORMAT = code(4, 15);
 export const INTERNAL_SERVER_ERROR = code(5, 0);
 export const SERVICE_UNAVAILABLE = code(5, 3);
+export const PROXYING_NOT_SUPPORTED = code(5, 5);
 
 /** Response code classes (5.9): 2 success, 4 client error, 5 server error; 0 is requests and Empty. */
 export const SUCCESS = 2;

@@ -16,6 +16,8 @@ export interface ResourceRequest {
 	/** The whole body, Block1 blocks joined. */
 	readonly payload: Uint8Array;
 	readonly contentFormat?: number;
+	/** The Content-Format asked for (Accept, 5.10.4): a representation in another is answered 4.06. */
+	readonly accept?: number;
 }
 
 export interface Representation {
@@ -27,7 +29,8 @@ export interface Representation {
 	readonly maxAge?: number;
 }
 
-export type Handler = (request: ResourceRequest) => Representation;
+/** A promise for a slow answer: a CON request is then acknowledged first and answered separately (5.2.2). */
+export type Handler = (request: ResourceRequest) => Representation | PromiseLike<Representation>;
 
 export interface Resource {
 	/** RFC 6690 attributes for /.well-known/core: rt, if, ct, sz... (obs is added for observable ones). */

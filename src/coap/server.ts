@@ -8,28 +8,34 @@
  * - block-wise transfer (RFC 7959): Block2 for representations over one block, Block1
  *   uploads assembled before the handler sees them (4.08 for a missing block, 4.13 past
  *   the maximum body size);
- * - GET /.well-known/core (RFC 6690) listing the resources, filtered by the query.
+ * - GET /.well-known/core (RFC 6690) listing the resources, filtered by the query;
+ * - what RFC 7252 asks of a server that is no proxy and has no cache: 5.05 for Proxy-Uri
+ *   and Proxy-Scheme (5.7.2), 4.06 when Accept names a format the answer is not in
+ *   (5.10.4), 4.12 when If-Match or If-None-Match does not hold, the method not performed
+ *   (5.10.8); each resource's ETag is a version the server keeps, new at every
+ *   `changed(path)` and successful PUT, POST or DELETE, sent with every 2.05;
+ * - handlers that answer with a promise: a separate response when they are slow (separate.ts).
  *
  * Every table a client can grow is capped, with the protocol's answer when it is full:
  * observers per resource and in all (the GET is served without Observe, so the client
  * knows it is not registered: RFC 7641 4.1), unfinished Block1 uploads (5.03 with
  * Max-Age), which also expire EXCHANGE_LIFETIME after their last block on the
- * endpoint's timer. The endpoint caps its duplicate table the same way.
+ * endpoint's timer, and slow answers waiting (5.03 past `maxSeparate`). The endpoint caps
+ * its duplicate table the same way.
  */
 import type { Board } from "../common/board";
-import * as bytes from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import { type Content, type EndpointOptions, type IncomingRequest, type Notified, type Peer } from "./endpoint";
 import * as linkFormat from "./link-format";
-import type { Link } from "./link-format";
 import { peerKey } from "./message-layer";
 import * as m from "./message";
 import { tokenKey, type CoapMessage, type CoapOption } from "./message";
 import * as o from "./options";
-import type { Block } from "./options";
 import { exchangeLifetime } from "./parameters";
 import type { Representation, Resource, ResourceRequest } from "./resource";
+import { SeparateResponses } from "./separate";
+import { Uploads } from "./uploads";
 import { Transport } from "./transport";
 
 export interface CoapServerOptions extends EndpointOptions {
@@ -45,6 +51,17 @@ export interface CoapServerOptions extends EndpointOptions {
 	/** Observers in all (default 8) and of one resource (default 4); past them a GET is served without Observe. */
 	readonly maxObservers?: number;
 	readonly maxObserversPerResource?: number;
+	/**
+	 * ms a CON request waits for a slow handler before it is acknowledged Empty and answered
+	 * separately (default ACK_TIMEOUT / 2, 1 s: the client retransmits at ACK_TIMEOUT at the
+	 * earliest, and the ACK has the other half to reach it; a handler quicker than that
+	 * still has its answer piggybacked, one datagram fewer).
+	 */
+	readonly separateAfter?: number;
+	/** ms a slow handler has before it is answered 5.00 (default 30 s). */
+	readonly handlerTimeout?: number;
+	/** Slow answers waiting or in flight (default 4); past it 5.03. */
+	readonly maxSeparate?: number;
 	/** Notifications as CON (default) or NON. */
 	readonly confirmableNotifications?: boolean;
 	onReady?(port: number): void;
@@ -54,13 +71,6 @@ interface Observer extends Notified {
 	readonly key: string;
 	/** When it was last sent a CON (its registration counts): RFC 7641 4.5 wants one a day at least. */
 	confirmedAt: number;
-}
-
-interface Upload {
-	readonly parts: Uint8Array[];
-	length: number;
-	/** EXCHANGE_LIFETIME after its last block: a client that stops half way does not hold the memory. */
-	expires: number;
 }
 
 const WELL_KNOWN_CORE = "/.well-known/core";
@@ -74,15 +84,22 @@ export class CoapServer {
 	private readonly resources = new Map<string, Resource>();
 	private readonly observing = new Map<string, Map<string, Observer>>();
 	private observerCount = 0;
-	private readonly uploads = new Map<string, Upload>();
+	private readonly uploads: Uploads;
 	private readonly szx: number;
 	private readonly maxBody: number;
-	private readonly maxUploads: number;
 	private readonly maxObservers: number;
 	private readonly maxPerResource: number;
 	private readonly confirmable: boolean;
-	private readonly uploadLifetime: number;
 	private readonly texts = new Map<string, Uint8Array>();
+	private readonly separate: SeparateResponses;
+	/**
+	 * Each resource's ETag option, the version of its last change (one per resource added,
+	 * no more), made once per change: responses only read it (encode copies).
+	 */
+	private readonly versions = new Map<string, CoapOption>();
+	/** The ETag of a resource never changed; versions go on from it, from a random start so a reboot does not repeat them. */
+	private readonly firstVersion: CoapOption;
+	private version: number;
 	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
 	private sequence = 1;
 
@@ -90,7 +107,6 @@ export class CoapServer {
 		this.board = board;
 		this.szx = o.szxFor(options.blockSize ?? 1024);
 		this.maxBody = options.maxBodySize ?? 8192;
-		this.maxUploads = options.maxUploads ?? 2;
 		this.maxObservers = options.maxObservers ?? 8;
 		this.maxPerResource = options.maxObserversPerResource ?? 4;
 		this.confirmable = options.confirmableNotifications ?? true;
@@ -100,18 +116,10 @@ export class CoapServer {
 			onRequest: (request) => this.handle(request),
 			onReady: () => options.onReady?.(this.transport.port),
 		}));
-		this.uploadLifetime = exchangeLifetime(transport.endpoint.parameters);
-		const uploads = this.uploads;
-		transport.endpoint.keep({
-			nextExpiry: () => earliest(uploads),
-			expire: (now) => {
-				// The endpoint asks on every tick: no closure while nothing uploads.
-				if (uploads.size > 0)
-					uploads.forEach((upload, key) => {
-						if (upload.expires <= now) uploads.delete(key);
-					});
-			},
-		});
+		const endpoint = transport.endpoint;
+		this.firstVersion = o.uintOption(o.ETAG, (this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe)));
+		this.separate = new SeparateResponses(transport, options.separateAfter ?? endpoint.parameters.ackTimeout / 2, options.handlerTimeout ?? 30_000, options.maxSeparate ?? 4, failed);
+		this.uploads = new Uploads(endpoint, this.szx, this.maxBody, options.maxUploads ?? 2, exchangeLifetime(endpoint.parameters));
 	}
 
 	get port(): number {
@@ -133,22 +141,30 @@ export class CoapServer {
 		return path === undefined ? this.observerCount : (this.observing.get(path)?.size ?? 0);
 	}
 
-	/** The resource at `path` changed: notify its observers (RFC 7641 4.2). */
+	/** Slow answers waiting for their handler or for the ACK of their separate response (at most `maxSeparate`). */
+	get separating(): number {
+		return this.separate.size;
+	}
+
+	/** The resource at `path` changed: a new ETag, and its observers notified (RFC 7641 4.2). */
 	changed(path: string): void {
 		const resource = this.resources.get(path);
+		if (!resource) return;
+		this.bump(path);
 		const observers = this.observing.get(path);
-		const get = resource?.get;
+		const get = resource.get;
 		if (!get || !observers) return;
-		const now = this.board.now();
 		const sequence = this.nextSequence();
-		const endpoint = this.transport.endpoint;
 		observers.forEach((observer) => {
 			const request: ResourceRequest = { method: m.GET, peer: observer.peer, path, query: [], payload: m.EMPTY_BYTES };
-			const content = this.representation(get(request), m.CONTENT, [o.uintOption(o.OBSERVE, sequence)], undefined);
-			// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
-			const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
-			if (confirmable) observer.confirmedAt = now;
-			endpoint.notify(observer, content, confirmable, now, () => this.deregister(path, observer.key));
+			const answer = get(request);
+			if (!thenable(answer)) return this.notify(path, observer, answer, sequence);
+			// A slow resource notifies when it has the state, under a sequence number of then.
+			answer.then((representation) => {
+				if (this.observing.get(path)?.get(observer.key) !== observer) return;
+				this.notify(path, observer, representation, this.nextSequence());
+				this.transport.service();
+			}, ignore);
 		});
 		this.transport.service();
 	}
@@ -159,34 +175,54 @@ export class CoapServer {
 		this.observing.clear();
 		this.observerCount = 0;
 		this.uploads.clear();
+		this.separate.clear();
 		this.transport.close();
 	}
 
+	private notify(path: string, observer: Observer, representation: Representation, sequence: number): void {
+		const now = this.board.now();
+		const extra = [o.uintOption(o.OBSERVE, sequence)];
+		if ((representation.code ?? m.CONTENT) === m.CONTENT) extra.push(this.etag(path));
+		const content = this.representation(representation, m.CONTENT, extra, undefined);
+		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
+		const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
+		if (confirmable) observer.confirmedAt = now;
+		this.transport.endpoint.notify(observer, content, confirmable, now, () => this.deregister(path, observer.key));
+	}
+
 	private handle(incoming: IncomingRequest): void {
-		let content: Content;
+		let content: Content | PromiseLike<Content>;
 		try {
 			content = this.answer(incoming);
 		} catch (failure) {
-			// What cannot be read is the client's fault (4.00, with why); anything else is ours (5.00).
-			if (failure instanceof BadRequest) content = error(m.BAD_REQUEST, failure.message);
-			else if (failure instanceof ProtocolError) content = error(m.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
-			else content = error(m.INTERNAL_SERVER_ERROR, "the resource failed");
+			content = failed(failure);
 		}
-		this.transport.endpoint.respond(incoming, content, this.board.now());
+		if (thenable(content)) this.separate.hold(incoming, content, this.board.now());
+		else this.transport.endpoint.respond(incoming, content, this.board.now());
 	}
 
-	private answer(incoming: IncomingRequest): Content {
+	private answer(incoming: IncomingRequest): Content | PromiseLike<Content> {
 		const peer = incoming.peer;
 		const message = incoming.message;
 		const options = message.options;
 		const method = message.code;
+		// One pass for the options that are rare: Proxy-Uri, Proxy-Scheme, If-Match, If-None-Match.
+		let conditional = false;
+		for (let i = 0; i < options.length; i++) {
+			const number = options[i].number;
+			// 5.7.2: not a proxy, so never the local resource for a request meant for another server.
+			if (number === o.PROXY_URI || number === o.PROXY_SCHEME) return error(m.PROXYING_NOT_SUPPORTED, "not a proxy");
+			if (number === o.IF_MATCH || number === o.IF_NONE_MATCH) conditional = true;
+		}
 		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
 		const path = o.uriPath(options);
 		const query = o.stringValues(options, o.URI_QUERY);
 		const contentFormat = o.uintValue(options, o.CONTENT_FORMAT);
+		const accept = o.uintValue(options, o.ACCEPT);
 		if (path === WELL_KNOWN_CORE) {
 			if (method !== m.GET) return error(m.METHOD_NOT_ALLOWED, "only GET");
-			return this.representation({ payload: this.links(query), contentFormat: m.LINK_FORMAT }, m.CONTENT, [], message);
+			if (accept !== undefined && accept !== m.LINK_FORMAT) return notAcceptable(accept);
+			return this.representation({ payload: linkFormat.resourceLinks(this.resources, query), contentFormat: m.LINK_FORMAT }, m.CONTENT, [], message);
 		}
 		const resource = this.resources.get(path);
 		if (!resource) return error(m.NOT_FOUND, `no resource at ${path}`);
@@ -194,6 +230,7 @@ export class CoapServer {
 		if (!handler) return error(m.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(method)}`);
 		if ((method === m.PUT || method === m.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
 			return error(m.UNSUPPORTED_CONTENT_FORMAT, `Content-Format ${contentFormat} is not taken here`);
+		if (conditional && !this.preconditions(resource, path, peer, query, options)) return error(m.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
 
 		let payload = message.payload;
 		const extra: CoapOption[] = [];
@@ -201,7 +238,7 @@ export class CoapServer {
 		if (block1Value !== undefined) {
 			const block1 = o.readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
-			const assembled = this.receiveBlock(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.SIZE1));
+			const assembled = this.uploads.receive(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.SIZE1), this.board.now());
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
 			extra.push(o.blockOption(o.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
@@ -209,14 +246,71 @@ export class CoapServer {
 			return { code: m.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
-		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat };
-		if (method === m.GET && resource.observable) {
-			const observe = o.uintValue(options, o.OBSERVE);
-			if (observe === 0 && this.register(path, peer, message.token)) extra.push(o.uintOption(o.OBSERVE, this.nextSequence()));
-			else if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
+		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
+		const observe = method === m.GET && resource.observable ? o.uintValue(options, o.OBSERVE) : undefined;
+		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
+		const version = this.versions.get(path);
+		const answer = handler(request);
+		// A method, not a closure, on the common path: one allocation fewer per request on XS.
+		return thenable(answer) ? answer.then((representation) => this.complete(representation, request, message, extra, observe, version)) : this.complete(answer, request, message, extra, observe, version);
+	}
+
+	/** The response to a request its handler answered with `representation`. */
+	private complete(representation: Representation, request: ResourceRequest, message: CoapMessage, extra: CoapOption[], observe: number | undefined, version: CoapOption | undefined): Content {
+		const method = request.method;
+		const path = request.path;
+		const accept = request.accept;
+		const code = representation.code ?? (method === m.GET ? m.CONTENT : method === m.POST ? m.CREATED : method === m.DELETE ? m.DELETED : m.CHANGED);
+		const success = m.isSuccess(code);
+		// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
+		if (success && accept !== undefined && representation.payload !== undefined && representation.contentFormat !== accept) return notAcceptable(accept);
+		// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
+		if (success && method !== m.GET && this.versions.get(path) === version) this.bump(path);
+		if (code === m.CONTENT) extra.push(this.etag(path));
+		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
+		if (observe === 0) {
+			if (!success) this.deregister(path, peerKey(request.peer, tokenKey(message.token)));
+			else if (this.register(path, request.peer, message.token)) extra.push(o.uintOption(o.OBSERVE, this.nextSequence()));
 		}
-		const fallback = method === m.GET ? m.CONTENT : method === m.POST ? m.CREATED : method === m.DELETE ? m.DELETED : m.CHANGED;
-		return this.representation(handler(request), fallback, extra, message);
+		return this.representation(representation, code, extra, message);
+	}
+
+	/**
+	 * RFC 7252 5.10.8: If-Match holds when one of its ETags is the resource's, or is empty and
+	 * a representation exists; If-None-Match when none exists. Which needs the resource's GET:
+	 * asked only when the request carries one of them.
+	 */
+	private preconditions(resource: Resource, path: string, peer: Peer, query: readonly string[], options: readonly CoapOption[]): boolean {
+		let exists: boolean | undefined;
+		let ifMatch = false;
+		let matched = false;
+		for (let i = 0; i < options.length; i++) {
+			const number = options[i].number;
+			if (number !== o.IF_MATCH && number !== o.IF_NONE_MATCH) continue;
+			if (exists === undefined) {
+				const current = resource.get?.({ method: m.GET, peer, path, query, payload: m.EMPTY_BYTES });
+				// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
+				if (thenable(current)) current.then(ignore, ignore);
+				exists = current !== undefined && (thenable(current) || m.isSuccess(current.code ?? m.CONTENT));
+			}
+			if (number === o.IF_NONE_MATCH) {
+				if (exists) return false;
+				continue;
+			}
+			ifMatch = true;
+			const value = options[i].value;
+			if (exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value))) matched = true;
+		}
+		return matched || !ifMatch;
+	}
+
+	private bump(path: string): void {
+		this.versions.set(path, o.uintOption(o.ETAG, (this.version = this.version >= 0xffffff ? 1 : this.version + 1)));
+	}
+
+	/** The ETag option of the resource at `path`: its version, 1 to 3 bytes (never 0, which would be empty). */
+	private etag(path: string): CoapOption {
+		return this.versions.get(path) ?? this.firstVersion;
 	}
 
 	/** Registers (or renews) an observer; false when the caps leave no room (it is then served without Observe). */
@@ -243,44 +337,6 @@ export class CoapServer {
 		observers.delete(key);
 		this.observerCount--;
 		if (observers.size === 0) this.observing.delete(path);
-	}
-
-	/** Adds one Block1 block; the whole body when it was the last, or the answer to send now. */
-	private receiveBlock(key: string, block: Block, payload: Uint8Array, size1: number | undefined): Uint8Array | Content {
-		const uploads = this.uploads;
-		const answer = (code: number): Content => {
-			const options: CoapOption[] = [o.blockOption(o.BLOCK1, { num: block.num, more: code === m.CONTINUE, szx: Math.min(block.szx, this.szx) })];
-			if (code === m.REQUEST_ENTITY_TOO_LARGE) options.push(o.uintOption(o.SIZE1, this.maxBody));
-			return { code, options: o.sortOptions(options), payload: m.EMPTY_BYTES };
-		};
-		if (block.num === 0) uploads.delete(key);
-		if ((size1 ?? 0) > this.maxBody) return answer(m.REQUEST_ENTITY_TOO_LARGE);
-		if (block.more && payload.length !== o.blockSize(block.szx)) throw new BadRequest("a Block1 block that is not its size");
-		const now = this.board.now();
-		let upload = uploads.get(key);
-		if (!upload && block.num === 0 && block.more) {
-			if (uploads.size >= this.maxUploads) {
-				// Full: 5.03, Max-Age saying when the oldest upload expires (RFC 7959 2.9.3 allows refusing).
-				const oldest = earliest(uploads);
-				this.transport.endpoint.dropped.overloaded++;
-				return { code: m.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((oldest - now) / 1000)))], payload: m.EMPTY_BYTES };
-			}
-			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
-		}
-		// Blocks arrive in order; a different offset means one went missing (RFC 7959 2.9.2).
-		const offset = block.num * o.blockSize(block.szx);
-		if (!upload) return block.num !== 0 ? answer(m.REQUEST_ENTITY_INCOMPLETE) : payload.length > this.maxBody ? answer(m.REQUEST_ENTITY_TOO_LARGE) : payload;
-		if (offset !== upload.length) return answer(m.REQUEST_ENTITY_INCOMPLETE);
-		if (upload.length + payload.length > this.maxBody) {
-			uploads.delete(key);
-			return answer(m.REQUEST_ENTITY_TOO_LARGE);
-		}
-		upload.parts.push(payload.slice());
-		upload.length += payload.length;
-		upload.expires = now + this.uploadLifetime;
-		if (block.more) return answer(m.CONTINUE);
-		uploads.delete(key);
-		return bytes.concat(upload.parts, upload.length);
 	}
 
 	/** The response to send: one block of it (Block2) when it is larger than a block or a block was asked for. */
@@ -322,38 +378,30 @@ export class CoapServer {
 		return encoded;
 	}
 
-	private links(query: readonly string[]): string {
-		const links: Link[] = [];
-		this.resources.forEach((resource, path) => {
-			const attributes: Record<string, string> = Object.assign({}, resource.attributes);
-			if (resource.observable) attributes.obs = "";
-			links.push({ target: path, attributes });
-		});
-		const filter: Record<string, string> = {};
-		for (let i = 0; i < query.length; i++) {
-			const equals = query[i].indexOf("=");
-			if (equals > 0) filter[query[i].slice(0, equals)] = query[i].slice(equals + 1);
-		}
-		return linkFormat.formatLinks(linkFormat.filterLinks(links, filter));
-	}
-
 	private nextSequence(): number {
 		this.sequence = (this.sequence + 1) & 0xffffff;
 		return this.sequence;
 	}
 }
 
-/** When the first upload expires; Infinity for none. */
-function earliest(uploads: Map<string, Upload>): number {
-	let next = Infinity;
-	if (uploads.size > 0)
-		uploads.forEach((upload) => {
-			if (upload.expires < next) next = upload.expires;
-		});
-	return next;
-}
-
 function error(code: number, diagnostic: string): Content {
 	return { code, options: [], payload: encodeUtf8(diagnostic) };
 }
+
+function notAcceptable(accept: number): Content {
+	return error(m.NOT_ACCEPTABLE, `not available as Content-Format ${accept}`);
+}
+
+/** What a handler's failure is answered with: what cannot be read is the client's fault (4.00, with why); anything else is ours (5.00). */
+function failed(failure: unknown): Content {
+	if (failure instanceof BadRequest) return error(m.BAD_REQUEST, failure.message);
+	if (failure instanceof ProtocolError) return error(m.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
+	return error(m.INTERNAL_SERVER_ERROR, "the resource failed");
+}
+
+function thenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+	return typeof (value as { then?: unknown }).then === "function";
+}
+
+const ignore = (): void => undefined;
 

@@ -4,14 +4,12 @@
  * goes to the firmware's v5 decoder. Checks are the specification's MUSTs (3.1, 3.8, 3.10).
  */
 import { ByteReader } from "../../src/common/bytes";
-import { ProtocolError } from "../../src/common/errors";
-import { readUtf8 } from "../../src/common/utf8";
 import { PacketReader } from "../../src/mqtt/decode";
 import { CONNECT, SUBSCRIBE, UNSUBSCRIBE, type QoS } from "../../src/mqtt/packet";
-import { topicProblem } from "../../src/mqtt/topic";
 import { decode5 } from "../../src/mqtt/v5/decode";
 import type { Packet5, Subscription5, Will5 } from "../../src/mqtt/v5/packet";
 import { IN_WILL, readProperties, readVariable } from "../../src/mqtt/v5/properties";
+import { connectFlags, malformed, topic, topicFilters } from "./client-packet-fields";
 
 /** Any MQTT 5 packet, whichever side sends it. */
 export function decodeAny5(bytes: Uint8Array): Packet5 {
@@ -38,10 +36,7 @@ export function decodeAny5(bytes: Uint8Array): Packet5 {
 		} while (r.remaining > 0);
 		return { type: SUBSCRIBE, packetId, properties, subscriptions };
 	}
-	const topics: string[] = [];
-	do topics.push(topic(r, true));
-	while (r.remaining > 0);
-	return { type: UNSUBSCRIBE, packetId, properties, topics };
+	return { type: UNSUBSCRIBE, packetId, properties, topics: topicFilters(r) };
 }
 
 /** A stream reader for either side's MQTT 5 packets. */
@@ -54,34 +49,18 @@ function decodeConnect(r: ByteReader): Packet5 {
 	const level = r.byte();
 	const flags = r.byte();
 	if (name !== "MQTT" || level !== 5) throw malformed(`protocol "${name}" level ${level}`);
-	const willFlag = (flags & 0x04) !== 0;
-	const willQos = (flags >> 3) & 3;
-	const willRetain = (flags & 0x20) !== 0;
-	const hasPassword = (flags & 0x40) !== 0;
-	const hasUsername = (flags & 0x80) !== 0;
-	// 5.0 allows a password without a user name (3.1.2.9); reserved bit and will fields without a will do not.
-	if (flags & 1 || willQos === 3 || (!willFlag && (willQos !== 0 || willRetain))) throw malformed("CONNECT flags");
+	const { cleanSession, willFlag, willQos, willRetain, hasUsername, hasPassword } = connectFlags(flags, 5);
 	const keepAlive = r.u16();
 	const properties = readProperties(r, 1 << CONNECT);
 	const clientId = r.utf8(r.u16());
 	let will: Will5 | undefined;
 	if (willFlag) {
 		const willProperties = readProperties(r, IN_WILL);
-		will = { properties: willProperties, topic: topic(r, false), payload: r.bytes(r.u16()), qos: willQos as QoS, retain: willRetain };
+		will = { properties: willProperties, topic: topic(r, false), payload: r.bytes(r.u16()), qos: willQos, retain: willRetain };
 	}
 	const username = hasUsername ? r.utf8(r.u16()) : undefined;
 	const password = hasPassword ? r.bytes(r.u16()) : undefined;
 	r.end();
-	return { type: CONNECT, clientId, cleanStart: (flags & 0x02) !== 0, keepAlive, properties, will, username, password };
+	return { type: CONNECT, clientId, cleanStart: cleanSession, keepAlive, properties, will, username, password };
 }
 
-function topic(r: ByteReader, filter: boolean): string {
-	const bytes = r.bytes(r.u16());
-	const problem = topicProblem(bytes, 0, bytes.length, filter);
-	if (problem) throw malformed(`topic ${problem}`);
-	return readUtf8(bytes, 0, bytes.length);
-}
-
-function malformed(message: string): ProtocolError {
-	return new ProtocolError("MALFORMED_PACKET", message);
-}
