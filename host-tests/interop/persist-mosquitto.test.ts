@@ -190,9 +190,9 @@ describeWithPeers("always-on persistent session across restarts (mosquitto)", ["
 	it("after a power cut (retained memory lost) starts clean once: no id of the old session is reused, the new state arrives", async () => {
 		const clientId = "persist-power-cut";
 		const retained = join(folder, `${clientId}.bin`);
-		// A run that leaves QoS 2 messages unreleased in its persistent session at the broker. Its
-		// first connection (no saved state) is clean, which lasts only as long as the connection:
-		// the link is cut so that it reconnects with CleanSession 0, and the session persists.
+		// A run that leaves QoS 2 messages unreleased in its persistent session at the broker (with
+		// no saved state it first connects clean and disconnects, then makes that session); the link
+		// is cut, and the session outlives it.
 		const first = boot(clientId, 2, retained, 24);
 		await waitFor(() => first.events.some((e) => e.event === "connected"), { what: "the first run to connect", deadline: 10_000 });
 		await letTimePass(300);

@@ -7,7 +7,7 @@
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import type { RunningDevice } from "../../src/app/always-on";
-import { CONNECT, PUBLISH, PUBREL, SUBSCRIBE, type Packet, type PublishPacket } from "../../src/mqtt/packet";
+import { CONNECT, DISCONNECT, PUBLISH, PUBREL, SUBSCRIBE, type Packet, type PublishPacket } from "../../src/mqtt/packet";
 import { decodeSessionState } from "../../src/mqtt/state";
 import { slotCapacity } from "../../src/power/retained-slots";
 import { parseConfig } from "../../src/app/config";
@@ -61,11 +61,12 @@ describe("Always-on persistent MQTT session across restarts", () => {
 		broker.holdAcks.set(TELEMETRY, Infinity);
 		broker.holdCompletes = Infinity;
 		await boot(power, broker);
+		// Connection 0 was the clean start of a boot with nothing retained (adapters/mqtt-retained.ts).
 		// The health report (QoS 0, no packet id, nothing to resume) is not the point here.
-		const first = of(broker, 0, PUBLISH).filter((p) => p.qos > 0);
+		const first = of(broker, 1, PUBLISH).filter((p) => p.qos > 0);
 		const id = (topic: string) => first.find((p) => p.topic === topic)?.packetId ?? -1;
 		check(first.map((p) => p.topic).sort()).toEqual([TELEMETRY, STATE, STATUS].sort());
-		check(ids(of(broker, 0, PUBREL))).toEqual([id(STATE)]);
+		check(ids(of(broker, 1, PUBREL))).toEqual([id(STATE)]);
 		const reading = broker.published.find((p) => p.topic === TELEMETRY)?.payload;
 		check(reading).toMatch(/^\{"t":19\.5/);
 		// Kept as it happened: what a reset now would resume.
@@ -77,18 +78,18 @@ describe("Always-on persistent MQTT session across restarts", () => {
 		broker.holdAcks.clear();
 		broker.holdCompletes = 0;
 		const { board } = await boot(power, broker, 23);
-		check(connect(broker, 1).clean).toBe(false);
-		const again = of(broker, 1, PUBLISH).filter((p) => p.qos > 0);
+		check(connect(broker, 2).clean).toBe(false);
+		const again = of(broker, 2, PUBLISH).filter((p) => p.qos > 0);
 		for (const topic of [STATUS, TELEMETRY]) {
 			const resent = again.find((p) => p.topic === topic && p.packetId === id(topic));
 			check(resent?.dup).toBe(true);
 			check(resent?.payload).toEqual(first.find((p) => p.topic === topic)?.payload);
 		}
-		check(ids(of(broker, 1, PUBREL))).toContain(id(STATE));
+		check(ids(of(broker, 2, PUBREL))).toContain(id(STATE));
 		// The released state is never published again (4.3.3-1).
 		check(again.filter((p) => p.topic === STATE && p.packetId === id(STATE))).toHaveLength(0);
 		// The subscription is the broker's still: not made again.
-		check(of(broker, 1, SUBSCRIBE)).toHaveLength(0);
+		check(of(broker, 2, SUBSCRIBE)).toHaveLength(0);
 		// New messages take ids after the old ones, not 1 again.
 		const fresh = again.filter((p) => !p.dup);
 		check(fresh.length).toBeGreaterThan(0);
@@ -102,7 +103,7 @@ describe("Always-on persistent MQTT session across restarts", () => {
 		check(retainedSession(power).inflight).toEqual([]);
 	});
 
-	it("with no retained state (a power cut), connects clean once, then keeps the session", async () => {
+	it("with no retained state (a power cut), starts clean once, then keeps the session", async () => {
 		const broker = new MiniBroker();
 		broker.holdAcks.set(TELEMETRY, Infinity);
 		broker.holdAcks.set(STATE, Infinity);
@@ -111,19 +112,24 @@ describe("Always-on persistent MQTT session across restarts", () => {
 		broker.holdAcks.clear();
 		const power = new FakePower();
 		const { board } = await boot(power, broker, 22.5);
-		check(connect(broker, 1).clean).toBe(true);
-		check(of(broker, 1, SUBSCRIBE)).toHaveLength(1);
+		// A clean connection that only discards the old session (CONNECT, DISCONNECT), then the new session.
+		check(connect(broker, 2).clean).toBe(true);
+		check(broker.received[2].map((p) => p.type)).toEqual([CONNECT, DISCONNECT]);
+		check(connect(broker, 3).clean).toBe(false);
+		check(of(broker, 3, SUBSCRIBE)).toHaveLength(1);
 		check(broker.violations).toEqual([]);
 		check(broker.retained.get(STATE)).toBe("off");
 		check(broker.published.some((p) => p.topic === TELEMETRY && p.payload.includes('"t":22.5'))).toBe(true);
-		// The link drops: the next CONNECT keeps the session.
+		// The link drops: the session outlives it, so nothing is subscribed again.
 		board.lastStream.drop(new Error("ECONNRESET"));
 		await run(board, 3000);
-		check(broker.received.length).toBe(3);
-		check(connect(broker, 2).clean).toBe(false);
-		// A reset now resumes instead (the memory was written once the clean start was accepted).
+		check(broker.received.length).toBe(5);
+		check(connect(broker, 4).clean).toBe(false);
+		check(of(broker, 4, SUBSCRIBE)).toHaveLength(0);
+		// A reset now resumes instead (the memory was written once the new session was online).
 		await boot(power, broker);
-		check(connect(broker, 3).clean).toBe(false);
+		check(broker.received.length).toBe(6);
+		check(connect(broker, 5).clean).toBe(false);
 		check(broker.violations).toEqual([]);
 	});
 
@@ -140,7 +146,8 @@ describe("Always-on persistent MQTT session across restarts", () => {
 		broker.holdAcks.clear();
 		const { board } = await boot(power, broker);
 		check(board.events("retained-discarded").length).toBeGreaterThan(0);
-		check(connect(broker, 1).clean).toBe(true);
+		check(connect(broker, 2).clean).toBe(true);
+		check(connect(broker, 3).clean).toBe(false);
 		check(broker.violations).toEqual([]);
 	});
 
@@ -181,7 +188,7 @@ describe("Always-on persistent MQTT session across restarts", () => {
 		// A reset resends what was kept, with its ids, and nothing the broker would call a duplicate.
 		broker.holdAcks.clear();
 		await boot(power, broker);
-		check(of(broker, 1, PUBLISH).filter((p) => p.dup)).toHaveLength(kept);
+		check(of(broker, 2, PUBLISH).filter((p) => p.dup)).toHaveLength(kept);
 		check(broker.violations).toEqual([]);
 	});
 });

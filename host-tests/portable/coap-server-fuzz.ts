@@ -25,6 +25,7 @@ import * as o from "../../src/coap/options";
 import type { Representation } from "../../src/coap/resource";
 import { CoapServer } from "../../src/coap/server";
 import { ProtocolError } from "../../src/common/errors";
+import { fuzzRun } from "../../testkit/portable/fuzz-kit";
 
 export interface CoapFuzzReport {
 	readonly steps: number;
@@ -49,18 +50,6 @@ const MAX_SEPARATE = 3;
 const LIFETIME = 247_000;
 const SERVER_PORT = 5683;
 const LAMP_WORDS = ["on", "off", "1", "0", "true", "false", "toggle"];
-
-/** mulberry32: small, seeded, the same in both engines. */
-function generator(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /** A thenable settled by hand, whose callbacks run at once: the fuzzer runs synchronously, and promise jobs would run only after it. */
 class Settled<T> implements PromiseLike<T> {
@@ -90,10 +79,6 @@ class Settled<T> implements PromiseLike<T> {
 	}
 }
 
-function fail(seed: number, step: number, what: string): never {
-	throw new Error(`coap fuzz seed ${seed} step ${step}: ${what}`);
-}
-
 function ascii(text: string): Uint8Array {
 	const bytes = new Uint8Array(text.length);
 	for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
@@ -101,14 +86,12 @@ function ascii(text: string): Uint8Array {
 }
 
 export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
-	const random = generator(seed);
-	const int = (n: number) => Math.floor(random() * n);
-	const pick = <T>(items: readonly T[]): T => items[int(items.length)];
+	const run = fuzzRun("coap server", seed);
+	const { random, int, pick, fail } = run;
 	const board = new FakeBoard();
 	const server = new CoapServer(board, { port: SERVER_PORT, random, maxTracked: MAX_TRACKED, maxObservers: MAX_OBSERVERS, maxObserversPerResource: MAX_PER_RESOURCE, maxUploads: MAX_UPLOADS, maxSeparate: MAX_SEPARATE, blockSize: 64, maxBodySize: 512 });
 	let lamp = false;
 	let handlingValidPut = false;
-	let step = 0;
 	let lampChanges = 0;
 	server.add("/lamp", {
 		observable: true,
@@ -119,7 +102,7 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 			if (LAMP_WORDS.indexOf(word) < 0) return { code: m.BAD_REQUEST };
 			const next = word === "toggle" ? !lamp : word === "on" || word === "1" || word === "true";
 			if (next !== lamp) {
-				if (!handlingValidPut) fail(seed, step, "the lamp changed outside a valid PUT /lamp");
+				if (!handlingValidPut) fail("the lamp changed outside a valid PUT /lamp");
 				lamp = next;
 				lampChanges++;
 				server.changed("/lamp");
@@ -231,9 +214,7 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		datagrams++;
 		handlingValidPut = validPut;
 		try {
-			socket.deliver(bytes, peer.address, peer.port);
-		} catch (error) {
-			fail(seed, step, `${error instanceof ProtocolError ? "a ProtocolError" : "an untyped error"} escaped the server: ${(error as Error).message}`);
+			run.never("the server", () => socket.deliver(bytes, peer.address, peer.port));
 		} finally {
 			handlingValidPut = false;
 		}
@@ -251,7 +232,7 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		ended.set(id, 0);
 		const peer = pick(serverPeers);
 		client.request(peer, { code: m.GET, options: path("lamp"), payload: m.EMPTY_BYTES }, board.now(), (error, response) => {
-			if (error && !(error instanceof ProtocolError)) fail(seed, step, "a client request ended with an untyped error");
+			if (error && !(error instanceof ProtocolError)) fail("a client request ended with an untyped error");
 			if (error || response) ended.set(id, (ended.get(id) ?? 0) + 1);
 		}, { confirmable: random() < 0.7 });
 	};
@@ -268,30 +249,27 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 			else if (answer === 2) bytes = encode({ type: m.CON, code: m.CONTENT, messageId: int(0x10000), token: random() < 0.7 ? sent.token : tokenOf(), options: random() < 0.2 ? [{ number: 9, value: m.EMPTY_BYTES }] : [], payload: m.EMPTY_BYTES });
 			else if (answer === 3) bytes = encode({ type: m.RST, code: m.EMPTY, messageId: sent.messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES });
 			else bytes = hostile();
-			try {
-				client.received(bytes, random() < 0.9 ? peer : pick(peers), board.now());
-			} catch (error) {
-				fail(seed, step, `an error escaped the client endpoint: ${(error as Error).message}`);
-			}
+			const from = random() < 0.9 ? peer : pick(peers);
+			run.never("the client endpoint", () => client.received(bytes, from, board.now()));
 		}
 	};
 	const check = () => {
 		const tracked = endpoint.tracked;
-		if (tracked > MAX_TRACKED) fail(seed, step, `${tracked} message ids tracked`);
+		if (tracked > MAX_TRACKED) fail(`${tracked} message ids tracked`);
 		const observers = server.observers();
-		if (observers > MAX_OBSERVERS) fail(seed, step, `${observers} observers`);
-		if (server.observers("/lamp") > MAX_PER_RESOURCE || server.observers("/big") > MAX_PER_RESOURCE) fail(seed, step, "more observers on a resource than its cap");
-		if (server.uploading > MAX_UPLOADS) fail(seed, step, `${server.uploading} uploads`);
-		if (server.separating > MAX_SEPARATE) fail(seed, step, `${server.separating} slow answers`);
-		if (endpoint.pending > observers + server.separating) fail(seed, step, `${endpoint.pending} messages in flight for ${observers} observers and ${server.separating} slow answers`);
-		if (client.tracked > MAX_TRACKED) fail(seed, step, `the client tracks ${client.tracked} ids`);
-		for (const [id, count] of ended) if (count > 1) fail(seed, step, `client request ${id} ended ${count} times`);
+		if (observers > MAX_OBSERVERS) fail(`${observers} observers`);
+		if (server.observers("/lamp") > MAX_PER_RESOURCE || server.observers("/big") > MAX_PER_RESOURCE) fail("more observers on a resource than its cap");
+		if (server.uploading > MAX_UPLOADS) fail(`${server.uploading} uploads`);
+		if (server.separating > MAX_SEPARATE) fail(`${server.separating} slow answers`);
+		if (endpoint.pending > observers + server.separating) fail(`${endpoint.pending} messages in flight for ${observers} observers and ${server.separating} slow answers`);
+		if (client.tracked > MAX_TRACKED) fail(`the client tracks ${client.tracked} ids`);
+		for (const [id, count] of ended) if (count > 1) fail(`client request ${id} ended ${count} times`);
 		if (observers > mostObservers) mostObservers = observers;
 		if (tracked > mostTracked) mostTracked = tracked;
 		if (server.separating > mostSeparating) mostSeparating = server.separating;
 	};
 
-	for (step = 0; step < steps; step++) {
+	for (run.step = 0; run.step < steps; run.step++) {
 		const roll = random();
 		const peer = pick(peers);
 		if (roll < 0.45) {
@@ -348,12 +326,12 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 	}
 	board.advance(LIFETIME);
 	collect();
-	if (endpoint.tracked !== 0 || server.uploading !== 0 || endpoint.pending !== 0 || server.separating !== 0) fail(seed, step, `left: ${endpoint.tracked} ids, ${server.uploading} uploads, ${endpoint.pending} in flight, ${server.separating} slow answers`);
-	if (client.pending !== 0 || client.tracked !== 0) fail(seed, step, `the client left ${client.pending} exchanges, ${client.tracked} ids`);
-	if (board.pendingTimers !== 0) fail(seed, step, `${board.pendingTimers} timers left`);
+	if (endpoint.tracked !== 0 || server.uploading !== 0 || endpoint.pending !== 0 || server.separating !== 0) fail(`left: ${endpoint.tracked} ids, ${server.uploading} uploads, ${endpoint.pending} in flight, ${server.separating} slow answers`);
+	if (client.pending !== 0 || client.tracked !== 0) fail(`the client left ${client.pending} exchanges, ${client.tracked} ids`);
+	if (board.pendingTimers !== 0) fail(`${board.pendingTimers} timers left`);
 	let requestsEnded = 0;
 	for (const [id, count] of ended) {
-		if (count === 0) fail(seed, step, `client request ${id} never ended`);
+		if (count === 0) fail(`client request ${id} never ended`);
 		requestsEnded++;
 	}
 	return { steps, datagrams, lampChanges, validPuts, refused, mostObservers, mostTracked, requestsEnded, mostSeparating };

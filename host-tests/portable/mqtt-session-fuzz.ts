@@ -12,6 +12,7 @@
  * Portable (Node and XS); tools/fuzz runs it long, the test suite a slice.
  */
 import { ProtocolError } from "../../src/common/errors";
+import { fuzzRun } from "../../testkit/portable/fuzz-kit";
 import { anyPacketReader } from "../../testkit/portable/mqtt-client-packets";
 import { encode } from "../../src/mqtt/encode";
 import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
@@ -30,33 +31,13 @@ const CAPS = { maxAwaitingRelease: 4, inflightWindow: 3, maxQueued: 8, maxPacket
 const TOPICS = ["home/office/lamp", "home/office/lamp/state", "a", "é/ü", "x/y/z"];
 const BAD_TOPICS = ["a/+", "#", "", "a\u0000b"];
 
-/** A small seeded generator (mulberry32): the same seed gives the same run in both engines. */
-function generator(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
-class Failure extends Error {}
-
-function fail(seed: number, step: number, message: string): never {
-	throw new Failure(`mqtt session fuzz, seed ${seed}, step ${step}: ${message}`);
-}
-
 /** Runs `steps` random steps on a fresh session; throws with the seed and step on a broken invariant. */
 export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport {
-	const random = generator(seed);
-	const int = (n: number) => Math.floor(random() * n);
-	const pick = <T>(items: readonly T[]): T => items[int(items.length)];
+	const run = fuzzRun("mqtt session", seed);
+	const { random, int, pick, fail } = run;
 	const options: SessionOptions = { clientId: "fuzz", cleanSession: random() < 0.3, keepAlive: 10, connectTimeout: 3000, ...CAPS };
 	let session = new MqttSession(options);
 	let now = 0;
-	let step = 0;
 	let published = 0;
 	let acknowledged = 0;
 	let reported = 0;
@@ -81,7 +62,7 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 					else if (packet.type === UNSUBSCRIBE) requests.push({ id: packet.packetId, count: packet.topics.length, subscribe: false });
 				});
 			} catch (error) {
-				fail(seed, step, `the session sent bytes that do not parse: ${(error as Error).message}`);
+				fail(`the session sent bytes that do not parse: ${(error as Error).message}`);
 			}
 		}
 	}
@@ -99,13 +80,7 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 	}
 
 	/** Runs a session call; anything but a ProtocolError is a broken invariant. */
-	function guarded(run: () => void): void {
-		try {
-			run();
-		} catch (error) {
-			if (!(error instanceof ProtocolError)) fail(seed, step, `a ${(error as Error).name ?? "value"} escaped: ${String(error)}`);
-		}
-	}
+	const guarded = (call: () => void) => void run.refusable(call);
 
 	function deliver(bytes: Uint8Array): void {
 		// Split at random: a broker's packet may arrive in pieces.
@@ -192,13 +167,13 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 
 	function checkInvariants(): void {
 		const awaiting = session.awaitingRelease;
-		if (awaiting > CAPS.maxAwaitingRelease) fail(seed, step, `${awaiting} QoS 2 ids await PUBREL, over the cap of ${CAPS.maxAwaitingRelease}`);
+		if (awaiting > CAPS.maxAwaitingRelease) fail(`${awaiting} QoS 2 ids await PUBREL, over the cap of ${CAPS.maxAwaitingRelease}`);
 		if (awaiting > largest) largest = awaiting;
-		if (session.unacknowledged > CAPS.maxQueued + CAPS.inflightWindow) fail(seed, step, `${session.unacknowledged} messages unacknowledged, over queue and window`);
-		for (let i = 0; i < outcomes.length; i++) if (outcomes[i] > 1) fail(seed, step, `publish ${i} was completed ${outcomes[i]} times`);
+		if (session.unacknowledged > CAPS.maxQueued + CAPS.inflightWindow) fail(`${session.unacknowledged} messages unacknowledged, over queue and window`);
+		for (let i = 0; i < outcomes.length; i++) if (outcomes[i] > 1) fail(`publish ${i} was completed ${outcomes[i]} times`);
 	}
 
-	for (step = 0; step < steps; step++) {
+	for (run.step = 0; run.step < steps; run.step++) {
 		const choice = int(20);
 		if (choice === 0 && random() < 0.03) {
 			// The client stops (every waiting callback is told), and a reboot restores the exported state.
@@ -242,8 +217,8 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 		drainEvents();
 		checkInvariants();
 	}
-	if (!session.idle) fail(seed, step, `a cooperative broker left ${session.unacknowledged} messages unacknowledged`);
+	if (!session.idle) fail(`a cooperative broker left ${session.unacknowledged} messages unacknowledged`);
 	const pending = outcomes.filter((n) => n === 0).length;
-	if (pending > 0) fail(seed, step, `${pending} accepted QoS >= 1 publishes were never acknowledged nor reported`);
+	if (pending > 0) fail(`${pending} accepted QoS >= 1 publishes were never acknowledged nor reported`);
 	return { steps, published, acknowledged, reported, closes, largestAwaitingRelease: largest };
 }

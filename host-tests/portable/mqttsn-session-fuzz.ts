@@ -17,12 +17,11 @@ import { decode } from "../../src/mqttsn/decode";
 import { encode } from "../../src/mqttsn/encode";
 import { ProtocolError } from "../../src/common/errors";
 import * as sn from "../../src/mqttsn/packet";
+import { fuzzRun } from "../../testkit/portable/fuzz-kit";
 import { MqttSnSession, type Datagram, type MqttSnSessionOptions } from "../../src/mqttsn/session";
 
 export interface FuzzReport {
 	readonly steps: number;
-	/** The first failures, each with the step and seed that found it. */
-	readonly failures: string[];
 	readonly published: number;
 	readonly acknowledged: number;
 	readonly reported: number;
@@ -54,27 +53,9 @@ const OPTIONS: MqttSnSessionOptions = {
 	...CAPS,
 };
 
-/** mulberry32: small, seeded, the same in both engines. */
-function generator(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
 export function runMqttSnSessionFuzz(seed: number, steps: number): FuzzReport {
-	const random = generator(seed);
-	const int = (n: number) => Math.floor(random() * n);
-	const pick = <T>(list: readonly T[]): T => list[int(list.length)];
-	const failures: string[] = [];
-	let step = 0;
-	const fail = (what: string) => {
-		if (failures.length < 5) failures.push(`seed ${seed}, step ${step}: ${what}`);
-	};
+	const run = fuzzRun("mqtt-sn session", seed);
+	const { random, int, pick, fail } = run;
 
 	// Odd seeds keep the session (clean session false): ids and QoS 2 state then outlive reconnects.
 	const session = new MqttSnSession({ ...OPTIONS, cleanSession: seed % 2 === 0, random });
@@ -94,20 +75,9 @@ export function runMqttSnSessionFuzz(seed: number, steps: number): FuzzReport {
 
 	const app = (call: () => void) => {
 		appCalled = true;
-		try {
-			call();
-		} catch (error) {
-			if (error instanceof ProtocolError) refused++;
-			else fail(`an application call threw ${String(error)}`);
-		}
+		if (!run.refusable(call)) refused++;
 	};
-	const guarded = (what: string, call: () => void) => {
-		try {
-			call();
-		} catch (error) {
-			fail(`${what} threw ${String(error)}`);
-		}
-	};
+	const guarded = run.never;
 	const from = (bytes: Uint8Array, peer: { address: string; port: number } = GATEWAY) => {
 		if (peer === GATEWAY) {
 			recent.push(bytes);
@@ -264,7 +234,7 @@ export function runMqttSnSessionFuzz(seed: number, steps: number): FuzzReport {
 		if (next !== undefined && !(next >= 0 && next < Infinity)) fail(`nextTimeout() is ${next}`);
 	};
 
-	for (step = 0; step < steps; step++) {
+	for (run.step = 0; run.step < steps; run.step++) {
 		const roll = random();
 		const status = session.status;
 		if (roll < 0.2) publish();
@@ -300,7 +270,7 @@ export function runMqttSnSessionFuzz(seed: number, steps: number): FuzzReport {
 
 	// Epilogue: a cooperative gateway until every QoS >= 1 publish is settled.
 	for (let round = 0; round < 400 && outstanding > 0; round++) {
-		step++;
+		run.step++;
 		drain();
 		const status = session.status;
 		if (status === "disconnected" || status === "asleep") app(() => session.connect(now));
@@ -325,5 +295,5 @@ export function runMqttSnSessionFuzz(seed: number, steps: number): FuzzReport {
 	}
 	if (outstanding > 0) fail(`${outstanding} QoS >= 1 publishes never settled with a cooperative gateway`);
 	const d = session.dropped;
-	return { steps, failures, published, acknowledged, reported, delivered, refused, dropped: d.malformed + d.oversized + d.unknownType + d.foreign + d.unexpected + d.overflow };
+	return { steps, published, acknowledged, reported, delivered, refused, dropped: d.malformed + d.oversized + d.unknownType + d.foreign + d.unexpected + d.overflow };
 }

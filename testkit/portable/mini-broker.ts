@@ -5,10 +5,18 @@
  * packet each client sent so a test can say what a wake cost. QoS 2 from the client is
  * received as a strict broker does (4.3.3): the id is kept until PUBREL, in the session,
  * and a PUBLISH that reuses it with DUP 0 is dropped as a duplicate and counted a violation.
+ * A client that connects at protocol level 5 is answered in MQTT 5.0, its topic aliases
+ * resolved (the same rules, with no will, expiry or reason codes modelled).
  */
-import { anyPacketReader } from "./mqtt-client-packets";
+import { decodeAny } from "./mqtt-client-packets";
+import { decodeAny5 } from "./mqtt5-client-packets";
+import { PacketReader } from "../../src/mqtt/decode";
 import { encode } from "../../src/mqtt/encode";
-import { CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
+import { encode5 } from "../../src/mqtt/v5/encode";
+import type { Packet5 } from "../../src/mqtt/v5/packet";
+import type { Properties } from "../../src/mqtt/v5/properties";
+import { CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
+import { ProtocolError } from "../../src/common/errors";
 import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";
 import type { FakeBoard, FakeStream } from "./fake-board";
 
@@ -49,12 +57,27 @@ export class MiniBroker {
 	readonly holdAcks = new Map<string, number>();
 	/** SUBSCRIBEs to these filters are refused (SUBACK 0x80) this many more times. */
 	readonly refuse = new Map<string, number>();
+	/** MQTT 5 clients get these CONNACK properties (mosquitto's default Topic Alias Maximum is 10). */
+	connackProperties5: Properties = { topicAliasMaximum: 10 };
 	#board: FakeBoard | undefined;
+	readonly #versions = new WeakMap<FakeStream, number>();
+	/** MQTT 5 connections whose CONNECT set no Session Expiry. */
+	readonly #ephemeral = new WeakSet<FakeStream>();
+	/** Connections whose session ends with them (at DISCONNECT), by client id. */
+	readonly #ending = new WeakMap<FakeStream, string>();
 
 	/** Serves a stream the firmware opened on `board` (accepts it and answers what arrives). */
 	serve(stream: FakeStream, board: FakeBoard): void {
 		this.#board = board;
-		const reader = anyPacketReader(1 << 16);
+		// The protocol level of the CONNECT decides how the connection's packets are read and written.
+		const aliases = new Map<number, string>();
+		const reader = new PacketReader<Packet>(1 << 16, (bytes, memo) => {
+			if (bytes[0] >> 4 === CONNECT) this.#versions.set(stream, connectLevel(bytes));
+			if (this.#versions.get(stream) !== 5) return decodeAny(bytes, memo);
+			const packet = decodeAny5(bytes);
+			if (packet.type === CONNECT && !packet.properties.sessionExpiryInterval) this.#ephemeral.add(stream);
+			return as311(packet, aliases);
+		});
 		const packets: Packet[] = [];
 		this.received.push(packets);
 		let session: Session | undefined;
@@ -83,7 +106,9 @@ export class MiniBroker {
 				if (!present) this.sessions.set(packet.clientId, (session = { subscriptions: new Map(), queue: [], awaitingRelease: new Set(), nextId: 1 }));
 				const s = session as Session;
 				s.stream = stream;
-				this.#send(stream, encode({ type: CONNACK, sessionPresent: present, returnCode: 0 }));
+				// CleanSession 1 (3.1.2-6), or MQTT 5 with no Session Expiry (3.1.2.11.2): the session ends with the connection.
+				if (packet.cleanSession || this.#ephemeral.has(stream)) this.#ending.set(stream, packet.clientId);
+				this.#send(stream, { type: CONNACK, sessionPresent: present, returnCode: 0 });
 				for (const message of s.queue.splice(0)) this.#deliver(s, message);
 				return s;
 			}
@@ -94,7 +119,7 @@ export class MiniBroker {
 					current?.subscriptions.set(sub.topic, sub.qos);
 					return sub.qos;
 				});
-				this.#send(stream, encode({ type: SUBACK, packetId: packet.packetId, returnCodes: codes }));
+				this.#send(stream, { type: SUBACK, packetId: packet.packetId, returnCodes: codes });
 				return current;
 			}
 			case PUBLISH:
@@ -114,18 +139,21 @@ export class MiniBroker {
 				return current;
 			case PUBREL: {
 				current?.awaitingRelease.delete(packet.packetId);
-				const complete = () => this.#send(stream, encode({ type: PUBCOMP, packetId: packet.packetId }));
+				const complete = () => this.#send(stream, { type: PUBCOMP, packetId: packet.packetId });
 				if (this.holdCompletes === 0) complete();
 				else if (this.holdCompletes !== Infinity) this.#board?.setTimer(complete, this.holdCompletes);
 				return current;
 			}
 			case PINGREQ:
-				this.#send(stream, encode({ type: PINGRESP }));
+				this.#send(stream, { type: PINGRESP });
 				return current;
-			case DISCONNECT:
+			case DISCONNECT: {
 				if (current) current.stream = undefined;
+				const ending = this.#ending.get(stream);
+				if (ending !== undefined && this.sessions.get(ending) === current) this.sessions.delete(ending);
 				this.#board?.setTimer(() => stream.drop(), LATENCY_MS);
 				return undefined;
+			}
 			default:
 				return current;
 		}
@@ -134,7 +162,7 @@ export class MiniBroker {
 	#acknowledge(stream: FakeStream, topic: string, packetId: number, type: typeof PUBACK | typeof PUBREC = PUBACK): void {
 		const hold = this.holdAcks.get(topic) ?? 0;
 		if (hold === Infinity) return;
-		const ack = () => this.#send(stream, encode({ type, packetId }));
+		const ack = () => this.#send(stream, { type, packetId });
 		if (hold > 0) this.#board?.setTimer(ack, hold);
 		else ack();
 	}
@@ -153,10 +181,70 @@ export class MiniBroker {
 		const stream = session.stream;
 		if (!stream) return;
 		const packetId = message.qos > 0 ? session.nextId++ : undefined;
-		this.#send(stream, encode({ type: PUBLISH, topic: message.topic, payload: message.payload, qos: message.qos, retain: false, dup: false, packetId }));
+		this.#send(stream, { type: PUBLISH, topic: message.topic, payload: message.payload, qos: message.qos, retain: false, dup: false, packetId });
 	}
 
-	#send(stream: FakeStream, bytes: Uint8Array): void {
+	/** Encoded in the protocol version the client connected with. */
+	#send(stream: FakeStream, packet: Packet): void {
+		const bytes = this.#versions.get(stream) === 5 ? encode5(as5(packet, this.connackProperties5)) : encode(packet);
 		this.#board?.setTimer(() => stream.deliver(bytes), LATENCY_MS);
+	}
+}
+
+/** The Protocol Level byte of a CONNECT (3.1.2.2): after the fixed header and the name "MQTT". */
+function connectLevel(bytes: Uint8Array): number {
+	let at = 1;
+	while (bytes[at] & 0x80) at++;
+	return bytes[at + 7];
+}
+
+/** An MQTT 5 packet from a client in the 3.1.1 shape the broker handles; a PUBLISH's topic alias resolved (3.3.2.3.4). */
+function as311(packet: Packet5, aliases: Map<number, string>): Packet {
+	switch (packet.type) {
+		case CONNECT:
+			return { type: CONNECT, clientId: packet.clientId, cleanSession: packet.cleanStart, keepAlive: packet.keepAlive, will: packet.will, username: packet.username, password: packet.password };
+		case PUBLISH: {
+			const alias = packet.properties.topicAlias;
+			let topic = packet.topic;
+			if (alias !== undefined && topic === "") topic = aliases.get(alias) ?? "";
+			else if (alias !== undefined) aliases.set(alias, topic);
+			if (topic === "") throw new ProtocolError("PROTOCOL_VIOLATION", `unknown topic alias ${alias}`);
+			return { type: PUBLISH, topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, dup: packet.dup, packetId: packet.packetId };
+		}
+		case SUBSCRIBE:
+			return { type: SUBSCRIBE, packetId: packet.packetId, subscriptions: packet.subscriptions.map((s) => ({ topic: s.topic, qos: s.qos })) };
+		case UNSUBSCRIBE:
+			return { type: UNSUBSCRIBE, packetId: packet.packetId, topics: packet.topics };
+		case PUBACK:
+		case PUBREC:
+		case PUBREL:
+		case PUBCOMP:
+			return { type: packet.type, packetId: packet.packetId } as Packet;
+		case PINGREQ:
+		case DISCONNECT:
+			return { type: packet.type } as Packet;
+		default:
+			throw new ProtocolError("PROTOCOL_VIOLATION", `a client does not send packet type ${packet.type}`);
+	}
+}
+
+/** What the broker answers, in MQTT 5: reason code 0 (success, or the granted QoS) and no properties but CONNACK's. */
+function as5(packet: Packet, connack: Properties): Packet5 {
+	switch (packet.type) {
+		case CONNACK:
+			return { type: CONNACK, sessionPresent: packet.sessionPresent, reasonCode: packet.returnCode, properties: connack };
+		case SUBACK:
+			return { type: SUBACK, packetId: packet.packetId, reasonCodes: packet.returnCodes, properties: {} };
+		case UNSUBACK:
+			return { type: UNSUBACK, packetId: packet.packetId, reasonCodes: [0], properties: {} };
+		case PUBACK:
+		case PUBREC:
+		case PUBREL:
+		case PUBCOMP:
+			return { type: packet.type, packetId: packet.packetId, reasonCode: 0, properties: {} };
+		case PUBLISH:
+			return { ...packet, properties: {} };
+		default:
+			return packet as Packet5;
 	}
 }

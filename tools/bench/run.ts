@@ -19,6 +19,7 @@ import { mqttCycleRows } from "./cycles";
 import { mqttSnCycleRows } from "./cycles-mqttsn";
 import { coapCycleRows } from "./cycles-coap";
 import { coapThroughputRows } from "./coap-throughput";
+import { wakeBytesRows } from "./wake-bytes";
 
 const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, out: { type: "string" } } });
 const options: BenchOptions = values.smoke ? { runs: 1, ms: 20, messages: 200 } : { runs: 7, ms: 400, messages: 20_000 };
@@ -41,6 +42,7 @@ const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
 	["Wake cycles, MQTT (50 ms added RTT)", mqttCycleRows],
 	["Wake cycles, MQTT-SN (50 ms added RTT)", mqttSnCycleRows],
 	["Wake cycles, CoAP (50 ms added RTT)", coapCycleRows],
+	["Sleepy wake bytes, MQTT 5 vs 3.1.1 (device board)", wakeBytesRows],
 ];
 
 const rows: Row[] = [];

@@ -14,13 +14,11 @@
  *
  * Always-on with cleanSession false keeps its session in retained memory too
  * (mqtt-retained.ts), so a restart resumes it. With no usable saved state (first boot,
- * power cut, a record that fails its check) it connects once with CleanSession 1: the
- * broker's old session has packet ids this client no longer knows, and continuing it
- * would reuse them (MQTT-3.1.2-4/-6, MQTT-2.3.1-2; see discardStaleSession in
- * mqtt/connect-options.ts). The subscriptions are then made anew. That first session
- * lasts as long as its connection; the next connection (CleanSession 0) is persistent.
- * A sleepy wake does not do this: its first session must outlive the wake's DISCONNECT
- * so commands wait for the next wake, which a clean session would not.
+ * power cut, a record that fails its check) a persistent session, sleepy or always-on,
+ * first connects clean and disconnects (cleanStart in mqtt-retained.ts): the broker's old
+ * session has packet ids this client no longer knows, and continuing it would reuse them
+ * (MQTT-3.1.2-4/-6, MQTT-2.3.1-2). The client's own connection then starts an empty
+ * session that persists, and the subscriptions are made anew.
  */
 import type { Board } from "../../common/board";
 import { boardRandom } from "../../common/random";
@@ -32,7 +30,7 @@ import type { MqttFirmwareConfig } from "../config";
 import { sleepyVocabulary } from "../retained-vocabulary";
 import { keepSubscribed } from "../subscription";
 import { printable, type RetainedSession, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
-import { keepSession } from "./mqtt-retained";
+import { cleanStart, keepSession, notStarted, startsClean } from "./mqtt-retained";
 
 /** The topic only this device subscribes to, where its wake markers come back. */
 export function markerTopic(clientId: string): string {
@@ -61,12 +59,12 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
 
 	const asleep5 = wake && mqtt.protocolVersion === 5 ? sleepyWill5(config.device) : undefined;
+	const options = { ...clientOptions(config, board), ...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt } : {}) };
+	const clean = (wake || keeps) && startsClean(state) && mqtt.clientId !== "" ? cleanStart(board, options, events.report) : undefined;
 	const client: MqttClient = new MqttClient(board, {
-		...clientOptions(config, board),
-		...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt } : {}),
+		...options,
 		state,
-		discardStaleSession: keeps && state === undefined,
-		onServiced: memory ? keepSession(() => client, memory, state !== undefined, vocabulary, events.report) : undefined,
+		onServiced: memory ? keepSession(() => client, memory, !startsClean(state), vocabulary, events.report) : undefined,
 		...asleep5,
 		onConnect(sessionPresent) {
 			board.log("connected", { broker, clientId: client.clientId, sessionPresent });
@@ -96,12 +94,13 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	// marker with an old nonce is ignored.
 	if (marker) client.publish(marker, nonce, { qos: 1 }).catch(() => undefined);
 	const stop = () => {
+		clean?.stop();
 		unsubscribe();
 		client.stop();
 	};
 
 	return {
-		start: () => client.start(),
+		start: () => (clean ? clean.run(() => client.start()) : client.start()),
 		get connected() {
 			return client.status === "online";
 		},
@@ -118,11 +117,13 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		// Interval; this node's next wake reconnects before it runs out, one that died asleep does not.
 		sleep: async () => {
 			if (!asleep5) return stop();
+			clean?.stop();
 			unsubscribe();
 			client.stop(0x04);
 		},
 		abort: stop,
-		exportState: () => encodeSessionState(client.exportState(), vocabulary),
+		// Until the clean start is done the broker may hold the old session: the next wake must start clean too.
+		exportState: () => encodeSessionState(clean && !clean.done ? notStarted(client.exportState()) : client.exportState(), vocabulary),
 		get reconnectAttempt() {
 			return client.reconnectAttempt;
 		},
@@ -133,14 +134,13 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
  * MQTT 5 in sleepy mode (3.1.3.2.2, 3.1.2.11.2): the will waits out one sleep, the wake
  * after it and its network deadline, plus a margin, so "asleep" is not taken for "dead";
  * the session outlives that, so the will comes from the delay, not from the session's end.
+ * The margin grows with the sleep, as the deep-sleep timer's drift does (the ESP8266's RTC
+ * clock is off by several percent): a tenth of the sleep and a second.
  */
 export function sleepyWill5(device: { readonly sleepInterval: number; readonly maxAwake: number; readonly networkDeadline: number }): { readonly willDelay: number; readonly sessionExpiry: number } {
-	const willDelay = Math.ceil((device.sleepInterval + device.maxAwake + device.networkDeadline) / 1000) + WILL_MARGIN_S;
+	const willDelay = Math.ceil((device.sleepInterval + device.sleepInterval / 10 + device.maxAwake + device.networkDeadline) / 1000) + 1;
 	return { willDelay, sessionExpiry: 2 * willDelay };
 }
-
-/** Slack on the Will Delay for a wake that runs late (clock drift, a slow join). */
-const WILL_MARGIN_S = 30;
 
 /** The client's options from the config: the lamp's will ("offline"), credentials, limits, backoff; the board's randomness. */
 function clientOptions(config: MqttFirmwareConfig, board: Board): MqttClientOptions {
