@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
 import { decodeUtf8 } from "../../src/common/utf8";
+import { mqtt5 } from "../../src/mqtt/v5/session";
 import type { PublishPacket } from "../../src/mqtt/packet";
 import { Mosquitto } from "../../testkit/peers/mosquitto";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
@@ -17,7 +18,7 @@ import { TcpProxy } from "../../testkit/peers/tcp-proxy";
 import { Observer } from "./harness";
 import { letTimePass, waitFor } from "../../testkit/wait-for";
 
-const V5 = { protocolVersion: 5 } as const;
+const V5 = { protocolVersion: 5, mqtt5 } as const;
 
 describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 	let broker: Mosquitto;

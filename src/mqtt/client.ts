@@ -26,6 +26,11 @@ export interface MqttClientOptions extends SessionOptions, ReconnectOptions {
 	 * connection is given up with WRITE_STALLED (default: twice the maximum packet size).
 	 */
 	readonly maxUnwritten?: number;
+	/**
+	 * The MQTT 5 session (v5/session.ts `mqtt5`), for `protocolVersion` 5: passed by an
+	 * image that includes MQTT 5, so one without it carries none of its bytecode.
+	 */
+	readonly mqtt5?: (options: SessionOptions) => MqttSession;
 	onConnect?(sessionPresent: boolean): void;
 	onMessage?(message: PublishPacket): void;
 	/** A connection ended; `error` says why, unless the client was stopped. */
@@ -57,7 +62,7 @@ export class MqttClient extends StreamDriver<MqttSession> {
 	readonly #options: MqttClientOptions;
 
 	constructor(board: Board, options: MqttClientOptions) {
-		super(board, new MqttSession(options), options);
+		super(board, options.protocolVersion !== 5 ? new MqttSession(options) : newSession5(options), options);
 		this.#options = options;
 	}
 
@@ -173,4 +178,9 @@ export class MqttClient extends StreamDriver<MqttSession> {
 	protected disconnected(error?: Error): void {
 		this.#options.onDisconnect?.(error);
 	}
+}
+
+function newSession5(options: MqttClientOptions): MqttSession {
+	if (!options.mqtt5) throw new ProtocolError("PROTOCOL_VIOLATION", "protocolVersion 5 needs options.mqtt5 (mqtt/v5/session)");
+	return options.mqtt5(options);
 }

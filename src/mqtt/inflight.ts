@@ -10,6 +10,7 @@ import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import { PUBREL, type QoS } from "./packet";
 import type { Transmit } from "./transmit";
+import type { SessionState } from "./state";
 
 export type Done = (error?: ProtocolError) => void;
 
@@ -25,6 +26,9 @@ export interface Outgoing {
 }
 
 const DUP = 0x08;
+
+/** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
+export const UNASSIGNED_ID = 0xffff;
 
 /** Writes a packet that is its type and a packet identifier (PUBACK, PUBREC, PUBREL, PUBCOMP). */
 export function sendAck(out: Transmit, type: number, packetId: number): void {
@@ -56,14 +60,14 @@ export class Inflight {
 		this.queue.push({ packet, qos, packetId: 0, released: false, sent: false, done });
 	}
 
-	/** Sends queued messages while the window has room; `allocate` gives a free packet id. */
-	drain(out: Transmit, allocate: () => number): void {
+	/** Sends queued messages while the window has room; `ids` gives a free packet id. */
+	drain(out: Transmit, ids: { allocatePacketId(): number }): void {
 		const queue = this.queue;
 		for (let message = queue.peek(); message; message = queue.peek()) {
 			if (message.qos > 0) {
 				if (this.messages.size >= this.window) return;
 				queue.shift();
-				const packetId = (message.packetId = allocate());
+				const packetId = (message.packetId = ids.allocatePacketId());
 				const packet = message.packet;
 				// The packet id sits just before the payload, after the topic (3.3.2).
 				const at = packetIdOffset(packet);
@@ -139,16 +143,45 @@ export class Inflight {
 		for (const message of this.queue) takeDone(message)?.(error);
 	}
 
-	restore(packet: Uint8Array, released: boolean, queued: boolean): void {
-		const qos = ((packet[0] >> 1) & 3) as QoS;
-		if (queued) {
-			this.queue.push({ packet, qos, packetId: 0, released: false, sent: false });
-			return;
-		}
-		const at = packetIdOffset(packet);
-		const packetId = (packet[at] << 8) | packet[at + 1];
-		this.messages.set(packetId, { packet, qos, packetId, released, sent: true });
+	/** Nothing in flight, nothing queued. */
+	get empty(): boolean {
+		return this.messages.size === 0 && this.queue.length === 0;
 	}
+
+	/** QoS 1/2 messages sent and not yet acknowledged, or waiting to be sent. */
+	get unacknowledged(): number {
+		let count = this.messages.size;
+		for (const message of this.queue) if (message.qos > 0) count++;
+		return count;
+	}
+
+	/** For SessionState (state.ts): in flight in send order, each with its PUBREL sent or not. */
+	get inflight(): SessionState["inflight"] {
+		const inflight: { packet: Uint8Array; released: boolean }[] = [];
+		for (const m of this.messages.values()) inflight.push({ packet: m.packet, released: m.released });
+		return inflight;
+	}
+
+	/** For SessionState: the QoS 1/2 messages not yet sent (QoS 0 ones are not kept). */
+	get queued(): Uint8Array[] {
+		const queued: Uint8Array[] = [];
+		for (const m of this.queue) if (m.qos > 0) queued.push(m.packet);
+		return queued;
+	}
+
+	/** Takes back what `exportTo` gave: in flight with their packet ids, queued without. */
+	restore(inflight: SessionState["inflight"], queued: readonly Uint8Array[]): void {
+		for (const { packet, released } of inflight) {
+			const at = packetIdOffset(packet);
+			const packetId = (packet[at] << 8) | packet[at + 1];
+			this.messages.set(packetId, { packet, qos: qosOf(packet), packetId, released, sent: true });
+		}
+		for (const packet of queued) this.queue.push({ packet, qos: qosOf(packet), packetId: 0, released: false, sent: false });
+	}
+}
+
+function qosOf(packet: Uint8Array): QoS {
+	return ((packet[0] >> 1) & 3) as QoS;
 }
 
 function transmit(out: Transmit, message: Outgoing): void {

@@ -37,8 +37,9 @@ export class KeepAlive {
 		this.#pingSent = -1;
 	}
 
+	/** PINGREQ went out. */
 	pinged(now: number): void {
-		this.#pingSent = now;
+		this.#pingSent = this.lastSent = now;
 	}
 
 	/** PINGRESP arrived. */

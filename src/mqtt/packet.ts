@@ -2,6 +2,7 @@
  * MQTT 3.1.1 control packets (OASIS standard, section 3) as plain objects. The codec
  * turns these into bytes and back; the session never sees bytes.
  */
+import { ProtocolError } from "../common/errors";
 
 /** Control packet types, MQTT 3.1.1 table 2.1. */
 export const CONNECT = 1;
@@ -120,3 +121,11 @@ export type Packet =
 
 /** Largest Remaining Length the four-byte variable integer can say (2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455;
+
+export function violation(message: string): ProtocolError {
+	return new ProtocolError("PROTOCOL_VIOLATION", message);
+}
+
+export function checkQoS(qos: number): void {
+	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation(`QoS ${qos} does not exist`);
+}

@@ -23,6 +23,7 @@ import { RecordReader, RecordWriter } from "../power/record-bytes";
 import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
 import { decode } from "./decode";
 import { encode } from "./encode";
+import { UNASSIGNED_ID } from "./inflight";
 import { PUBLISH, type PublishPacket, type QoS } from "./packet";
 import type { Subscription } from "./packet";
 
@@ -41,8 +42,6 @@ export interface SessionState {
 
 export const MQTT_STATE_VERSION = 2;
 const WHAT = "MQTT session state";
-/** The packet id a queued PUBLISH carries until it enters the window (session.ts). */
-const UNASSIGNED_ID = 0xffff;
 
 export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = NO_VOCABULARY): Uint8Array {
 	const w = new RecordWriter(WHAT);

@@ -9,14 +9,13 @@ import { encode } from "./encode";
 import { SUBSCRIBE, SUBACK_FAILURE, UNSUBSCRIBE, type QoS, type Subscription } from "./packet";
 import type { Done } from "./inflight";
 import type { Transmit } from "./transmit";
-import type { Version5 } from "./v5/session5";
 
 /** In `filters`: the broker acknowledged the filter. */
 export const ACTIVE = 4;
 
 export type SubscribeDone = (error: ProtocolError | undefined, returnCodes: readonly number[]) => void;
 
-interface Request {
+export interface Request {
 	/** Present for SUBSCRIBE. */
 	readonly subscriptions?: readonly Subscription[];
 	/** Present for UNSUBSCRIBE. */
@@ -41,19 +40,19 @@ export class Subscriptions {
 		return wanted;
 	}
 
-	/** `v5`: the session runs MQTT 5 (requests go at version 5, with their subscription options). */
-	request(packetId: number, request: Request, out: Transmit | undefined, v5: Version5 | undefined): void {
+	/** `format` writes the request in the session's protocol version. */
+	request(packetId: number, request: Request, out: Transmit | undefined, format: RequestFormat): void {
 		this.requests.set(packetId, request);
-		if (out) send(out, packetId, request, v5);
+		if (out) out.push(format.requestPacket(packetId, request));
 	}
 
 	/** A new connection: send every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo). */
-	resend(out: Transmit, cleanSession: boolean, v5: Version5 | undefined): void {
+	resend(out: Transmit, cleanSession: boolean, format: RequestFormat): void {
 		for (const [packetId, request] of this.requests) {
 			if (cleanSession && request.topics) {
 				this.requests.delete(packetId);
 				(request.done as Done | undefined)?.();
-			} else send(out, packetId, request, v5);
+			} else out.push(format.requestPacket(packetId, request));
 		}
 	}
 
@@ -96,6 +95,18 @@ export class Subscriptions {
 		(request.done as Done | undefined)?.();
 	}
 
+	/** The acknowledged filters, for SessionState (state.ts). */
+	active(): Subscription[] {
+		const active: Subscription[] = [];
+		for (const [topic, s] of this.filters) if (s & ACTIVE) active.push({ topic, qos: (s & 3) as QoS });
+		return active;
+	}
+
+	/** A restored session's filters, acknowledged before it was saved. */
+	restore(subscriptions: readonly Subscription[]): void {
+		for (const s of subscriptions) this.filters.set(s.topic, s.qos | ACTIVE);
+	}
+
 	failPending(error: ProtocolError): void {
 		for (const [packetId, request] of this.requests) {
 			this.requests.delete(packetId);
@@ -104,11 +115,14 @@ export class Subscriptions {
 	}
 }
 
-function send(out: Transmit, packetId: number, request: Request, v5: Version5 | undefined): void {
-	if (v5) return out.push(v5.request(packetId, request.subscriptions, request.topics));
-	out.push(
-		request.subscriptions
-			? encode({ type: SUBSCRIBE, packetId, subscriptions: request.subscriptions })
-			: encode({ type: UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }),
-	);
+/** How a session's protocol version writes SUBSCRIBE and UNSUBSCRIBE (session.ts for 3.1.1, v5/session.ts for 5.0). */
+export interface RequestFormat {
+	requestPacket(packetId: number, request: Request): Uint8Array;
+}
+
+/** SUBSCRIBE or UNSUBSCRIBE at 3.1.1. */
+export function requestPacket(packetId: number, request: Request): Uint8Array {
+	return request.subscriptions
+		? encode({ type: SUBSCRIBE, packetId, subscriptions: request.subscriptions })
+		: encode({ type: UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] });
 }

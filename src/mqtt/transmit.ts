@@ -42,6 +42,14 @@ export class Transmit {
 		this.bytes += size;
 	}
 
+	/** PINGREQ (0xc0) or DISCONNECT (0xe0): a fixed header alone. */
+	empty(first: number): void {
+		const chunk = this.reserve(2);
+		chunk[this.offset] = first;
+		chunk[this.offset + 1] = 0;
+		this.commit(2);
+	}
+
 	/** Queues a copy of an encoded packet. */
 	push(packet: Uint8Array): void {
 		this.reserve(packet.length).set(packet, this.offset);

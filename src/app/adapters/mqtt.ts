@@ -39,7 +39,8 @@ export function markerTopic(clientId: string): string {
 	return `lampnode/${clientId}/wake`;
 }
 
-export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
+/** `mqtt5`: the MQTT 5 session, from an image that includes it (uplinks/table.ts). */
+export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession, mqtt5?: MqttClientOptions["mqtt5"]): Uplink {
 	const { mqtt, lamp: settings } = config;
 	const broker = `${mqtt.broker.tls ? "mqtts" : "mqtt"}://${mqtt.broker.host}:${mqtt.broker.port}`;
 	const marker = wake ? markerTopic(mqtt.clientId) : undefined;
@@ -63,6 +64,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	const client: MqttClient = new MqttClient(board, {
 		...clientOptions(config, board),
 		...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt } : {}),
+		mqtt5,
 		state,
 		discardStaleSession: keeps && state === undefined,
 		onServiced: memory ? keepSession(() => client, memory, state !== undefined, vocabulary, events.report) : undefined,
