@@ -16,7 +16,7 @@ export class AwaitingRelease {
 	constructor(cap: number, ids: readonly number[] = []) {
 		this.#cap = cap;
 		// Never more remembered ids than the cap: the excess would only be refused later.
-		for (const id of ids.slice(0, cap)) this.ids.add(id);
+		for (let i = 0; i < ids.length && i < cap; i++) this.ids.add(ids[i]);
 	}
 
 	/** A QoS 2 PUBLISH arrived: true when it is new (deliver it), false for a resend. Throws TABLE_FULL past the cap. */

@@ -89,18 +89,19 @@ export class Inflight {
 	 * is done; one not yet acknowledged starts over as a first delivery (DUP 0).
 	 */
 	resend(out: Transmit, cleanSession: boolean): void {
-		for (const [packetId, message] of this.messages) {
+		// forEach, not for-of: an iterator loop costs XS about 200 bytes of bytecode more.
+		const messages = this.messages;
+		messages.forEach((message, packetId) => {
 			if (cleanSession) {
 				if (message.released) {
-					this.messages.delete(packetId);
-					takeDone(message)?.();
-					continue;
+					messages.delete(packetId);
+					return takeDone(message)?.();
 				}
 				message.packet[0] &= ~DUP;
 				message.sent = false;
 			}
 			transmit(out, message);
-		}
+		});
 	}
 
 	/**
@@ -139,8 +140,9 @@ export class Inflight {
 
 	/** Completes every waiting callback with `error`; the messages stay (for exportState). */
 	failPending(error: ProtocolError): void {
-		for (const message of this.messages.values()) takeDone(message)?.(error);
-		for (const message of this.queue) takeDone(message)?.(error);
+		const fail = (message: Outgoing) => takeDone(message)?.(error);
+		this.messages.forEach(fail);
+		for (const message of this.queue) fail(message);
 	}
 
 	/** Nothing in flight, nothing queued. */
@@ -150,33 +152,32 @@ export class Inflight {
 
 	/** QoS 1/2 messages sent and not yet acknowledged, or waiting to be sent. */
 	get unacknowledged(): number {
-		let count = this.messages.size;
-		for (const message of this.queue) if (message.qos > 0) count++;
-		return count;
+		return this.messages.size + this.queued.length;
 	}
 
 	/** For SessionState (state.ts): in flight in send order, each with its PUBREL sent or not. */
 	get inflight(): SessionState["inflight"] {
 		const inflight: { packet: Uint8Array; released: boolean }[] = [];
-		for (const m of this.messages.values()) inflight.push({ packet: m.packet, released: m.released });
+		this.messages.forEach((m) => inflight.push({ packet: m.packet, released: m.released }));
 		return inflight;
 	}
 
 	/** For SessionState: the QoS 1/2 messages not yet sent (QoS 0 ones are not kept). */
 	get queued(): Uint8Array[] {
 		const queued: Uint8Array[] = [];
-		for (const m of this.queue) if (m.qos > 0) queued.push(m.packet);
+		for (const m of this.queue) if (m.qos) queued.push(m.packet);
 		return queued;
 	}
 
-	/** Takes back what `exportTo` gave: in flight with their packet ids, queued without. */
+	/** Takes back what `inflight` and `queued` gave: in flight with their packet ids, queued without. */
 	restore(inflight: SessionState["inflight"], queued: readonly Uint8Array[]): void {
-		for (const { packet, released } of inflight) {
+		for (let i = 0; i < inflight.length; i++) {
+			const { packet, released } = inflight[i];
 			const at = packetIdOffset(packet);
 			const packetId = (packet[at] << 8) | packet[at + 1];
 			this.messages.set(packetId, { packet, qos: qosOf(packet), packetId, released, sent: true });
 		}
-		for (const packet of queued) this.queue.push({ packet, qos: qosOf(packet), packetId: 0, released: false, sent: false });
+		for (let i = 0; i < queued.length; i++) this.queue.push({ packet: queued[i], qos: qosOf(queued[i]), packetId: 0, released: false, sent: false });
 	}
 }
 

@@ -205,8 +205,8 @@ export class MqttSession implements StreamSession {
 	}
 
 	unsubscribe(topics: readonly string[], now: number, done?: Done): void {
-		for (const topic of topics) validateTopicFilter(topic);
-		for (const topic of topics) this.subscriptions.filters.delete(topic);
+		topics.forEach(validateTopicFilter);
+		for (let i = 0; i < topics.length; i++) this.subscriptions.filters.delete(topics[i]);
 		this.request({ topics, done }, now);
 	}
 
@@ -229,7 +229,7 @@ export class MqttSession implements StreamSession {
 
 	exportState(): SessionState {
 		const { inflight, queued } = this.flows ?? NO_FLOWS;
-		return { nextPacketId: this.nextPacketId, inflight, queued, awaitingRelease: [...(this.releases?.ids ?? [])], subscriptions: this.subscriptions.active() };
+		return { nextPacketId: this.nextPacketId, inflight, queued, awaitingRelease: this.releases ? Array.from(this.releases.ids) : [], subscriptions: this.subscriptions.active() };
 	}
 
 	/** Bytes waiting in pollTransmit. */
@@ -301,7 +301,7 @@ export class MqttSession implements StreamSession {
 	}
 
 	protected checkSubscriptions(subscriptions: readonly Subscription[]): void {
-		for (const s of subscriptions) validateTopicFilter(s.topic);
+		for (let i = 0; i < subscriptions.length; i++) validateTopicFilter(subscriptions[i].topic);
 	}
 
 	requestPacket(packetId: number, request: Request): Uint8Array {
@@ -335,7 +335,7 @@ export class MqttSession implements StreamSession {
 			// Nor any QoS 2 delivery to us: a remembered id must not suppress a new message (4.3.3).
 			this.releases = undefined;
 			// Nor our subscriptions: request again every one that is not already being requested.
-			const lost = this.subscriptions.lost();
+			const lost = this.subscriptions.active(true);
 			if (lost.length > 0) this.request({ subscriptions: lost }, now);
 		}
 		this.events.push({ type: "connected", sessionPresent });

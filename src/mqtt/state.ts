@@ -49,7 +49,9 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
 	w.u32(vocabulary.tag);
 	w.u16(state.nextPacketId);
 	w.count(state.inflight.length);
-	for (const m of state.inflight) {
+	// Index loops, not for-of: an iterator loop costs XS about 100 bytes of bytecode more.
+	for (let i = 0; i < state.inflight.length; i++) {
+		const m = state.inflight[i];
 		const p = publishIn(m.packet);
 		w.byte(p.qos | (p.retain ? 4 : 0) | (p.dup ? 8 : 0) | (m.released ? 16 : 0));
 		w.u16(p.packetId ?? 0);
@@ -57,18 +59,18 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
 		writePayload(w, p.payload, vocabulary);
 	}
 	w.count(state.queued.length);
-	for (const packet of state.queued) {
-		const p = publishIn(packet);
+	for (let i = 0; i < state.queued.length; i++) {
+		const p = publishIn(state.queued[i]);
 		w.byte(p.qos | (p.retain ? 4 : 0));
 		writeTopic(w, p.topic, vocabulary);
 		writePayload(w, p.payload, vocabulary);
 	}
 	w.count(state.awaitingRelease.length);
-	for (const id of state.awaitingRelease) w.u16(id);
+	for (let i = 0; i < state.awaitingRelease.length; i++) w.u16(state.awaitingRelease[i]);
 	w.count(state.subscriptions.length);
-	for (const s of state.subscriptions) {
-		w.byte(s.qos);
-		writeTopic(w, s.topic, vocabulary);
+	for (let i = 0; i < state.subscriptions.length; i++) {
+		w.byte(state.subscriptions[i].qos);
+		writeTopic(w, state.subscriptions[i].topic, vocabulary);
 	}
 	return w.finish();
 }

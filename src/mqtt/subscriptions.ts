@@ -32,7 +32,9 @@ export class Subscriptions {
 	/** Of `subscriptions`, those not already active at their QoS, now marked wanted. */
 	wanted(subscriptions: readonly Subscription[]): Subscription[] {
 		const wanted: Subscription[] = [];
-		for (const s of subscriptions) {
+		// Index loops and forEach, not for-of: an iterator loop costs XS 100 to 200 bytes of bytecode more.
+		for (let i = 0; i < subscriptions.length; i++) {
+			const s = subscriptions[i];
 			if (this.filters.get(s.topic) === (s.qos | ACTIVE)) continue;
 			this.filters.set(s.topic, s.qos);
 			wanted.push(s);
@@ -48,24 +50,28 @@ export class Subscriptions {
 
 	/** A new connection: send every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo). */
 	resend(out: Transmit, cleanSession: boolean, format: RequestFormat): void {
-		for (const [packetId, request] of this.requests) {
+		const requests = this.requests;
+		requests.forEach((request, packetId) => {
 			if (cleanSession && request.topics) {
-				this.requests.delete(packetId);
+				requests.delete(packetId);
 				(request.done as Done | undefined)?.();
 			} else out.push(format.requestPacket(packetId, request));
-		}
+		});
 	}
 
-	/** The broker lost the session: every acknowledged filter, to request again. */
-	lost(): Subscription[] {
-		const lost: Subscription[] = [];
-		for (const [topic, s] of this.filters) {
-			if (s & ACTIVE) {
-				this.filters.set(topic, s & 3);
-				lost.push({ topic, qos: (s & 3) as QoS });
-			}
-		}
-		return lost;
+	/**
+	 * The acknowledged filters: for SessionState (state.ts), or `lost` when the broker lost
+	 * the session, to request again (then no longer acknowledged).
+	 */
+	active(lost = false): Subscription[] {
+		const active: Subscription[] = [];
+		const filters = this.filters;
+		filters.forEach((s, topic) => {
+			if (!(s & ACTIVE)) return;
+			if (lost) filters.set(topic, s & 3);
+			active.push({ topic, qos: (s & 3) as QoS });
+		});
+		return active;
 	}
 
 	suback(packetId: number, returnCodes: readonly number[]): void {
@@ -95,23 +101,17 @@ export class Subscriptions {
 		(request.done as Done | undefined)?.();
 	}
 
-	/** The acknowledged filters, for SessionState (state.ts). */
-	active(): Subscription[] {
-		const active: Subscription[] = [];
-		for (const [topic, s] of this.filters) if (s & ACTIVE) active.push({ topic, qos: (s & 3) as QoS });
-		return active;
-	}
-
 	/** A restored session's filters, acknowledged before it was saved. */
 	restore(subscriptions: readonly Subscription[]): void {
-		for (const s of subscriptions) this.filters.set(s.topic, s.qos | ACTIVE);
+		for (let i = 0; i < subscriptions.length; i++) this.filters.set(subscriptions[i].topic, subscriptions[i].qos | ACTIVE);
 	}
 
 	failPending(error: ProtocolError): void {
-		for (const [packetId, request] of this.requests) {
-			this.requests.delete(packetId);
+		const requests = this.requests;
+		requests.forEach((request, packetId) => {
+			requests.delete(packetId);
 			(request.done as SubscribeDone | undefined)?.(error, []);
-		}
+		});
 	}
 }
 
