@@ -10,11 +10,13 @@ import { ProtocolError } from "../common/errors";
 export const AWAITING_RELEASE_CAP = 32;
 
 export class AwaitingRelease {
-	readonly ids = new Set<number>();
-	readonly #cap: number;
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
+	declare readonly ids: Set<number>;
+	private declare readonly cap: number;
 
 	constructor(cap: number, ids: readonly number[] = []) {
-		this.#cap = cap;
+		this.ids = new Set();
+		this.cap = cap;
 		// Never more remembered ids than the cap: the excess would only be refused later.
 		for (let i = 0; i < ids.length && i < cap; i++) this.ids.add(ids[i]);
 	}
@@ -23,7 +25,7 @@ export class AwaitingRelease {
 	arrived(packetId: number): boolean {
 		const ids = this.ids;
 		if (ids.has(packetId)) return false;
-		if (ids.size >= this.#cap) throw new ProtocolError("TABLE_FULL", `${this.#cap} QoS 2 ids await PUBREL`);
+		if (ids.size >= this.cap) throw new ProtocolError("TABLE_FULL", `${this.cap} QoS 2 ids await PUBREL`);
 		ids.add(packetId);
 		return true;
 	}

@@ -59,25 +59,26 @@ const NO_OPTIONS: PublishOptions = {};
 const DRAIN_TIMEOUT_MS = 60_000;
 
 export class MqttClient extends StreamDriver<MqttSession> {
-	readonly #options: MqttClientOptions;
+	// Declared and set in the constructor: a class field costs XS bytecode of its own.
+	private declare readonly options: MqttClientOptions;
 
 	constructor(board: Board, options: MqttClientOptions) {
 		super(board, options.protocolVersion !== 5 ? new MqttSession(options) : newSession5(options), options);
-		this.#options = options;
+		this.options = options;
 	}
 
 	protected get target(): BrokerAddress {
-		return this.#options.broker;
+		return this.options.broker;
 	}
 
 	protected get maxUnwritten(): number {
-		const options = this.#options;
+		const options = this.options;
 		return options.maxUnwritten ?? 2 * (options.maxPacketSize ?? 8192);
 	}
 
 	/** A backlog that stands a whole keep-alive: the broker is not reading, whatever it still sends. */
 	protected get drainTimeout(): number {
-		const keepAlive = this.#options.keepAlive;
+		const keepAlive = this.options.keepAlive;
 		return keepAlive > 0 ? keepAlive * 1000 : DRAIN_TIMEOUT_MS;
 	}
 
@@ -161,22 +162,22 @@ export class MqttClient extends StreamDriver<MqttSession> {
 		for (let event = session.pollEvent(); event; event = session.pollEvent()) {
 			switch (event.type) {
 				case "message":
-					this.#options.onMessage?.(event.packet);
+					this.options.onMessage?.(event.packet);
 					break;
 				case "connected":
 					this.online();
-					this.#options.onConnect?.(event.sessionPresent);
+					this.options.onConnect?.(event.sessionPresent);
 					break;
 				case "close":
 					this.endLink(event.error);
 					break;
 			}
 		}
-		this.#options.onServiced?.();
+		this.options.onServiced?.();
 	}
 
 	protected disconnected(error?: Error): void {
-		this.#options.onDisconnect?.(error);
+		this.options.onDisconnect?.(error);
 	}
 }
 

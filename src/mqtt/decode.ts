@@ -141,76 +141,77 @@ function readFixedHeader(bytes: Uint8Array, offset: number, end: number): number
  * After a thrown error the stream is unusable: close the connection.
  */
 export class PacketReader<T = Packet> implements TopicMemo {
-	latin1: string | undefined;
-	topic = "";
-	readonly #maxPacketSize: number;
-	readonly #decode: (bytes: Uint8Array, memo: TopicMemo) => T;
+	// Plain fields, `declare`d and set in the constructor: XS reads a #private field ten
+	// times slower, and a class field costs bytecode of its own.
+	declare latin1: string | undefined;
+	declare topic: string;
+	private declare readonly maxPacketSize: number;
+	private declare readonly decode: (bytes: Uint8Array, memo: TopicMemo) => T;
 	/** The packet being assembled across chunks, or its first bytes while the fixed header is incomplete. */
-	#buffer: Uint8Array | undefined;
-	#filled = 0;
+	private declare buffer: Uint8Array | undefined;
+	private declare filled: number;
 	/** The whole packet's size once its header is known, 0 before. */
-	#total = 0;
-	#chunk: Uint8Array | undefined;
-	#offset = 0;
+	private declare total: number;
+	private declare chunk: Uint8Array | undefined;
+	private declare offset: number;
 
 	constructor(maxPacketSize: number, decoder: (bytes: Uint8Array, memo: TopicMemo) => T = decode as unknown as (bytes: Uint8Array, memo: TopicMemo) => T) {
-		this.#maxPacketSize = maxPacketSize;
-		this.#decode = decoder;
-	}
-
-	/** True while part of a packet is buffered. */
-	get partial(): boolean {
-		return this.#filled > 0;
+		this.latin1 = undefined;
+		this.topic = "";
+		this.maxPacketSize = maxPacketSize;
+		this.decode = decoder;
+		this.offset = 0;
+		this.reset();
 	}
 
 	/** Bytes from the stream, to be taken with `next` before the next `feed`. */
 	feed(chunk: Uint8Array): void {
-		this.#chunk = chunk;
-		this.#offset = 0;
+		this.chunk = chunk;
+		this.offset = 0;
 	}
 
 	/** The next complete packet of what was fed, or undefined when it is used up. */
 	next(): T | undefined {
-		const chunk = this.#chunk;
+		const chunk = this.chunk;
 		if (!chunk) return undefined;
 		const end = chunk.length;
-		let offset = this.#offset;
+		let offset = this.offset;
 		while (offset < end) {
-			if (this.#filled === 0) {
-				const total = this.#frameLength(chunk, offset, end);
+			if (this.filled === 0) {
+				const total = this.frameLength(chunk, offset, end);
 				if (total > 0 && offset + total <= end) {
 					// The common case: a whole packet inside the chunk, decoded in place.
-					this.#offset = offset + total;
-					return this.#decode(offset === 0 && total === end ? chunk : chunk.subarray(offset, offset + total), this);
+					this.offset = offset + total;
+					return this.decode(offset === 0 && total === end ? chunk : chunk.subarray(offset, offset + total), this);
 				}
 				// A packet split across chunks: buffered whole (or its header's 5 bytes at most).
-				this.#total = total > 0 ? total : 0;
-				this.#buffer = new Uint8Array(total > 0 ? total : 5);
+				this.total = total > 0 ? total : 0;
+				this.buffer = new Uint8Array(total > 0 ? total : 5);
 			}
-			const buffer = this.#buffer as Uint8Array;
-			if (this.#total === 0) {
+			const buffer = this.buffer as Uint8Array;
+			if (this.total === 0) {
 				// Still inside the fixed header: gather it byte by byte.
-				buffer[this.#filled++] = chunk[offset++];
-				const total = this.#frameLength(buffer, 0, this.#filled);
+				buffer[this.filled++] = chunk[offset++];
+				const total = this.frameLength(buffer, 0, this.filled);
 				if (total < 0) continue;
-				this.#total = total;
-				this.#buffer = new Uint8Array(total);
-				this.#buffer.set(buffer.subarray(0, this.#filled));
-				if (this.#filled < total) continue;
+				this.total = total;
+				this.buffer = new Uint8Array(total);
+				this.buffer.set(buffer.subarray(0, this.filled));
+				if (this.filled < total) continue;
 			} else {
-				const take = Math.min(end - offset, this.#total - this.#filled);
-				buffer.set(chunk.subarray(offset, offset + take), this.#filled);
-				this.#filled += take;
+				const take = Math.min(end - offset, this.total - this.filled);
+				buffer.set(chunk.subarray(offset, offset + take), this.filled);
+				this.filled += take;
 				offset += take;
-				if (this.#filled < this.#total) continue;
+				if (this.filled < this.total) continue;
 			}
-			const packet = this.#buffer as Uint8Array;
-			this.#buffer = undefined;
-			this.#filled = this.#total = 0;
-			this.#offset = offset;
-			return this.#decode(packet, this);
+			const packet = this.buffer as Uint8Array;
+			this.buffer = undefined;
+			this.filled = this.total = 0;
+			this.offset = offset;
+			return this.decode(packet, this);
 		}
-		this.#chunk = undefined;
+		this.chunk = undefined;
 		return undefined;
 	}
 
@@ -222,17 +223,17 @@ export class PacketReader<T = Packet> implements TopicMemo {
 
 	/** Forgets a partial packet, for a new connection. */
 	reset(): void {
-		this.#buffer = this.#chunk = undefined;
-		this.#filled = this.#total = 0;
+		this.buffer = this.chunk = undefined;
+		this.filled = this.total = 0;
 	}
 
 	/** The size of the packet at `offset`, or -1 while its fixed header is incomplete. */
-	#frameLength(bytes: Uint8Array, offset: number, end: number): number {
+	private frameLength(bytes: Uint8Array, offset: number, end: number): number {
 		const header = readFixedHeader(bytes, offset, end);
 		if (header < 0) return -1;
 		const total = (header & 0xf) + Math.floor(header / 16);
-		if (total > this.#maxPacketSize)
-			throw new ProtocolError("PACKET_TOO_LARGE", `incoming packet of ${total} bytes, over ${this.#maxPacketSize}`);
+		if (total > this.maxPacketSize)
+			throw new ProtocolError("PACKET_TOO_LARGE", `incoming packet of ${total} bytes, over ${this.maxPacketSize}`);
 		return total;
 	}
 }

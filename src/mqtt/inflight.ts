@@ -42,21 +42,24 @@ export function sendAck(out: Transmit, type: number, packetId: number): void {
 }
 
 export class Inflight {
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	/** QoS 1/2 messages in flight, by packet id, in (re)send order. */
-	readonly messages = new Map<number, Outgoing>();
+	declare readonly messages: Map<number, Outgoing>;
 	/** Messages not yet sent. */
-	readonly queue = new Fifo<Outgoing>();
+	declare readonly queue: Fifo<Outgoing>;
 	/** QoS 1/2 messages in flight at most: ours, lowered to an MQTT 5 server's Receive Maximum. */
-	window: number;
-	readonly #maxQueued: number;
+	declare window: number;
+	private declare readonly maxQueued: number;
 
 	constructor(window: number, maxQueued: number) {
+		this.messages = new Map();
+		this.queue = new Fifo();
 		this.window = window;
-		this.#maxQueued = maxQueued;
+		this.maxQueued = maxQueued;
 	}
 
 	add(packet: Uint8Array, qos: QoS, done?: Done): void {
-		if (this.queue.length >= this.#maxQueued) throw new ProtocolError("QUEUE_FULL", `${this.#maxQueued} messages already wait`);
+		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", `${this.maxQueued} messages already wait`);
 		this.queue.push({ packet, qos, packetId: 0, released: false, sent: false, done });
 	}
 

@@ -35,28 +35,36 @@ export type { SessionEvent, SessionStatus } from "./session-event";
 const NO_FLOWS = { inflight: [], queued: [] } as const;
 
 export class MqttSession implements StreamSession {
-	readonly clientId: string;
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
+	declare readonly clientId: string;
 	/** Read only, outside the session. */
-	status: SessionStatus = "offline";
-	protected readonly options: SessionOptions;
-	protected reader: PacketReader<Packet>;
-	protected keepAlive: KeepAlive;
-	protected readonly subscriptions = new Subscriptions();
-	protected readonly out = new Transmit();
+	declare status: SessionStatus;
+	protected declare readonly options: SessionOptions;
+	protected declare reader: PacketReader<Packet>;
+	protected declare keepAlive: KeepAlive;
+	protected declare readonly subscriptions: Subscriptions;
+	protected declare readonly out: Transmit;
 	/** Made on first use: a session that only receives never needs them. */
-	protected flows: Inflight | undefined;
-	protected topics: TopicCache | undefined;
-	protected releases: AwaitingRelease | undefined;
-	protected readonly events: SessionEvent[] = [];
-	protected eventHead = 0;
-	protected readonly maxPacketSize: number;
-	protected openedAt = 0;
-	protected nextPacketId = 1;
+	protected declare flows: Inflight | undefined;
+	protected declare topics: TopicCache | undefined;
+	protected declare releases: AwaitingRelease | undefined;
+	protected declare readonly events: SessionEvent[];
+	protected declare eventHead: number;
+	protected declare readonly maxPacketSize: number;
+	protected declare openedAt: number;
+	protected declare nextPacketId: number;
 	/** Clean Session / Clean Start of the next CONNECT (connect-options.ts discardStaleSession). */
-	protected clean: boolean;
+	protected declare clean: boolean;
 
 	/** `serverAssigns`: an empty ClientId is left for the server to assign (MQTT 5). */
 	constructor(options: SessionOptions, serverAssigns = false) {
+		this.status = "offline";
+		this.subscriptions = new Subscriptions();
+		this.out = new Transmit();
+		this.flows = this.topics = this.releases = undefined;
+		this.events = [];
+		this.eventHead = this.openedAt = 0;
+		this.nextPacketId = 1;
 		this.options = options;
 		this.clean = options.cleanSession || options.discardStaleSession === true;
 		this.keepAlive = new KeepAlive(options.keepAlive);

@@ -22,7 +22,7 @@ export function mqtt5(options: SessionOptions): MqttSession {
 }
 
 export class MqttSession5 extends MqttSession {
-	readonly v5: Version5;
+	declare readonly v5: Version5;
 
 	constructor(options: SessionOptions) {
 		// MQTT 5 lets the server assign an identifier to an empty one, persistent session or not (3.1.3.1).
