@@ -10,7 +10,7 @@ import { StreamDriver } from "../common/stream-driver";
 import type { ReconnectOptions } from "../common/reconnect";
 import { encodeUtf8 } from "../common/utf8";
 import { MqttSession, type SessionOptions, type SessionState, type SessionStatus } from "./session";
-import type { PublishPacket, QoS, Subscription } from "./packet";
+import type { MessageProperties, PublishPacket, QoS, Subscription } from "./packet";
 
 export interface BrokerAddress {
 	readonly host: string;
@@ -42,6 +42,8 @@ export interface MqttClientOptions extends SessionOptions, ReconnectOptions {
 export interface PublishOptions {
 	readonly qos?: QoS;
 	readonly retain?: boolean;
+	/** MQTT 5 (Message Expiry, Content Type, Response Topic, Correlation Data, user properties); 3.1.1 sends without them. */
+	readonly properties?: MessageProperties;
 }
 
 /**
@@ -115,17 +117,26 @@ export class MqttClient extends StreamDriver<MqttSession> {
 		// A QoS 0 message that leaves at once needs no promise, closure or callback of its own.
 		if (qos === 0 && session.sendsAtOnce) {
 			try {
-				session.publish(topic, bytes, 0, retain, this.board.now());
+				// XS gives every argument a slot: two more only for a message with properties.
+				if (options.properties) session.publish(topic, bytes, 0, retain, this.board.now(), undefined, options.properties);
+				else session.publish(topic, bytes, 0, retain, this.board.now());
 			} catch (error) {
 				return Promise.reject(error);
 			}
-		} else
-			result = new Promise<void>((resolve, reject) => {
-				session.publish(topic, bytes, qos, retain, this.board.now(), (error) => (error ? reject(error) : resolve()));
-			});
+		} else result = this.publishLater(topic, bytes, qos, retain, options.properties);
 		if (session.transmitBytes >= SEGMENT_BYTES) this.service();
 		else this.serviceSoon();
 		return result;
+	}
+
+	/**
+	 * A message that waits (QoS 1/2, or queued): its promise settles with the callback. Not
+	 * written in `publish`: XS would make that function's closure on every QoS 0 message too.
+	 */
+	private publishLater(topic: string, bytes: Uint8Array, qos: QoS, retain: boolean, properties: MessageProperties | undefined): Promise<void> {
+		return new Promise<void>((resolve, reject) => {
+			this.session.publish(topic, bytes, qos, retain, this.board.now(), (error) => (error ? reject(error) : resolve()), properties);
+		});
 	}
 
 	/** Resolves with the QoS the broker granted per filter; rejects if it refused any. */

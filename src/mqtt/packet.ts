@@ -76,6 +76,22 @@ export interface AckPacket {
 	readonly packetId: number;
 }
 
+/**
+ * MQTT 5 PUBLISH properties the application sets (3.3.2.3); a 3.1.1 session has no such
+ * fields and sends the message without them.
+ */
+export interface MessageProperties {
+	/** Seconds the server keeps the message for a subscriber that has not had it yet (3.3.2.3.3). */
+	readonly messageExpiryInterval?: number;
+	/** The payload's MIME type, e.g. "application/json" (3.3.2.3.9). */
+	readonly contentType?: string;
+	/** Request/response: the Topic Name the answer goes to (3.3.2.3.5), and what it echoes (3.3.2.3.6). */
+	readonly responseTopic?: string;
+	readonly correlationData?: Uint8Array;
+	/** Name and value pairs, in order, repeats allowed (3.3.2.3.7). */
+	readonly userProperties?: readonly (readonly [name: string, value: string])[];
+}
+
 export interface Subscription {
 	readonly topic: string;
 	readonly qos: QoS;

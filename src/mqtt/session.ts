@@ -23,7 +23,7 @@ import { Transmit } from "./transmit";
 import { clientIdOf, type SessionOptions } from "./connect-options";
 import type { SessionState } from "./state";
 import type { SessionEvent, SessionStatus } from "./session-event";
-import { checkQoS, violation, CONNECT, CONNACK, CONNACK_REASONS, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
+import { checkQoS, violation, CONNECT, CONNACK, CONNACK_REASONS, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
 export type { SubscribeDone } from "./subscriptions";
@@ -167,7 +167,10 @@ export class MqttSession implements StreamSession {
 	/**
 	 * Sends or queues a message; throws ProtocolError (nothing queued) for an invalid topic, a packet too large or a full queue.
 	 * `done` runs when a QoS 0 message is handed to the transport or a QoS 1/2 message is acknowledged.
+	 * `properties`: MQTT 5 only (v5/session.ts); 3.1.1 has none. Not a parameter of this
+	 * implementation: XS gives every declared parameter a slot in every call.
 	 */
+	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done, properties?: MessageProperties): void;
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
 		const field = (this.topics ??= new TopicCache()).field(topic);
 		let remaining = field.length + payload.length + (qos ? 2 : 0);

@@ -87,7 +87,12 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		},
 	});
 	// In a restored session these are active already: the session sends nothing for them.
-	const subscriptions = marker ? [{ topic: settings.topic, qos: mqtt.qos }, { topic: marker, qos: 1 as const }] : [{ topic: settings.topic, qos: mqtt.qos }];
+	// MQTT 5 No Local: nothing this client publishes to the lamp topic comes back as a command (3.1.1 ignores it).
+	const lamp = { topic: settings.topic, qos: mqtt.qos, noLocal: true };
+	const subscriptions = marker ? [lamp, { topic: marker, qos: 1 as const }] : [lamp];
+	// MQTT 5: a reading is stale once the next is due, so the broker drops it for a subscriber away longer (Message Expiry).
+	const interval = wake ? config.device.sleepInterval : config.device.readingInterval;
+	const reading = { qos: mqtt.qos, properties: mqtt.protocolVersion === 5 ? { messageExpiryInterval: Math.ceil(interval / 1000) } : undefined };
 	const retry = { base: mqtt.reconnectBase, cap: mqtt.reconnectCap, random: boardRandom(board) };
 	const unsubscribe = keepSubscribed(board, settings.topic, () => client.subscribe(subscriptions), retry, events.report);
 	// Queued now, it leaves with CONNECT and comes back in the first round trip. A wake
@@ -106,7 +111,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		},
 		publishState: (on) => client.publish(settings.stateTopic, on ? "on" : "off", { qos: mqtt.qos, retain: true }),
 		publishStatus: (status) => client.publish(settings.statusTopic, status, { qos: 1, retain: true }),
-		publishReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqtt.qos }),
+		publishReading: (json) => client.publish(config.device.telemetryTopic, json, reading),
 		stop,
 		collectCommands: () => markerArrived,
 		get idle() {

@@ -10,7 +10,7 @@ import { KeepAlive } from "../keep-alive";
 import { PacketReader } from "../decode";
 import { MqttSession, type Done, type SessionOptions } from "../session";
 import type { Request } from "../subscriptions";
-import { checkQoS, violation, CONNACK, PUBLISH, PUBACK, PUBREC, PUBCOMP, SUBACK, DISCONNECT, type Packet, type QoS, type Subscription } from "../packet";
+import { checkQoS, violation, CONNACK, PUBLISH, PUBACK, PUBREC, PUBCOMP, SUBACK, DISCONNECT, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
 import { AWAITING_RELEASE_CAP } from "../awaiting-release";
 import { decode5 } from "./decode";
 import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./packet";
@@ -36,11 +36,11 @@ export class MqttSession5 extends MqttSession {
 		}) as PacketReader<Packet>;
 	}
 
-	override publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
+	override publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done, properties?: MessageProperties): void {
 		// The topic is checked as it is encoded (Version5.publish).
 		checkQoS(qos);
 		const atOnce = qos === 0 && this.status === "online" && !this.flows?.queue.length;
-		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.maxPacketSize);
+		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.maxPacketSize, properties);
 		if (!atOnce) return this.enqueue(packet, ((packet[0] >> 1) & 3) as QoS, now, done);
 		this.out.push(packet);
 		this.keepAlive.lastSent = now;
