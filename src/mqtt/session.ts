@@ -23,7 +23,9 @@ import { Transmit } from "./transmit";
 import { clientIdOf, type SessionOptions } from "./connect-options";
 import type { SessionState } from "./state";
 import type { SessionEvent, SessionStatus } from "./session-event";
-import { checkQoS, violation, CONNECT, CONNACK, CONNACK_REASONS, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
+// The packet types as one namespace, not a dozen named imports: each of those costs XS about 20 bytes.
+import * as mqtt from "./packet";
+import { checkQoS, violation, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
 export type { SubscribeDone } from "./subscriptions";
@@ -118,7 +120,7 @@ export class MqttSession implements StreamSession {
 			reader.feed(bytes);
 			for (let packet = reader.next(); packet; packet = reader.next()) {
 				// Only whole answers count as heard (keep-alive.ts): a broker that stopped reading may still send PUBLISHes.
-				if (packet.type !== PUBLISH) this.keepAlive.lastHeard = now;
+				if (packet.type !== mqtt.PUBLISH) this.keepAlive.lastHeard = now;
 				this.handle(packet, now);
 				if ((this.status as SessionStatus) === "offline") return;
 			}
@@ -264,7 +266,7 @@ export class MqttSession implements StreamSession {
 
 	protected connectPacket(): Uint8Array {
 		const options = this.options;
-		return encode({ type: CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password });
+		return encode({ type: mqtt.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password });
 	}
 
 	/** After CONNECT and what is resent, new messages go at once too (3.1.4). */
@@ -274,29 +276,29 @@ export class MqttSession implements StreamSession {
 
 	/** A packet from the broker, in order. */
 	protected handle(packet: Packet, now: number): void {
-		if (this.status === "connecting" && packet.type !== CONNACK) throw violation(`type ${packet.type} before CONNACK`);
+		if (this.status === "connecting" && packet.type !== mqtt.CONNACK) throw violation(`type ${packet.type} before CONNACK`);
 		switch (packet.type) {
-			case PUBLISH:
+			case mqtt.PUBLISH:
 				return this.onPublish(packet, now);
-			case CONNACK:
+			case mqtt.CONNACK:
 				return this.onConnack(packet.sessionPresent, packet.returnCode, now);
-			case PUBACK:
-			case PUBREC:
-			case PUBCOMP: {
+			case mqtt.PUBACK:
+			case mqtt.PUBREC:
+			case mqtt.PUBCOMP: {
 				const id = packet.packetId;
 				if (this.flows?.acknowledged(packet.type, id)) this.drain(now);
 				// Answer a PUBREC even for an unknown id, so the broker can free it.
-				if (packet.type === PUBREC) this.ack(PUBREL, id, now);
+				if (packet.type === mqtt.PUBREC) this.ack(mqtt.PUBREL, id, now);
 				return;
 			}
-			case PUBREL:
+			case mqtt.PUBREL:
 				this.releases?.ids.delete(packet.packetId);
-				return this.ack(PUBCOMP, packet.packetId, now);
-			case SUBACK:
+				return this.ack(mqtt.PUBCOMP, packet.packetId, now);
+			case mqtt.SUBACK:
 				return this.subscriptions.suback(packet.packetId, packet.returnCodes);
-			case UNSUBACK:
+			case mqtt.UNSUBACK:
 				return this.subscriptions.unsuback(packet.packetId);
-			case PINGRESP:
+			case mqtt.PINGRESP:
 				return this.keepAlive.answered();
 		}
 		throw violation(`type ${packet.type} from a broker`);
@@ -307,7 +309,7 @@ export class MqttSession implements StreamSession {
 
 	/** 3.1.1's DISCONNECT has no reason code, no session expiry. */
 	protected sendDisconnect(now: number, _reasonCode: number, _sessionExpiry?: number): void {
-		this.out.empty(DISCONNECT << 4);
+		this.out.empty(mqtt.DISCONNECT << 4);
 		this.keepAlive.lastSent = now;
 	}
 
@@ -336,7 +338,7 @@ export class MqttSession implements StreamSession {
 
 	protected onConnack(sessionPresent: boolean, returnCode: number, now: number): void {
 		if (this.status !== "connecting") throw violation("second CONNACK");
-		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
+		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${mqtt.CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
 		// A clean session must get session present 0 (3.2.2-1): trusting a 1 would leave the lamp deaf, unsubscribed.
 		if (sessionPresent && this.clean) throw violation("session present for a clean session");
 		this.status = "online";
@@ -365,10 +367,10 @@ export class MqttSession implements StreamSession {
 				throw error;
 			}
 			if (fresh) this.events.push({ type: "message", packet });
-			return this.ack(PUBREC, packetId, now);
+			return this.ack(mqtt.PUBREC, packetId, now);
 		}
 		this.events.push({ type: "message", packet });
-		if (packet.qos === 1) this.ack(PUBACK, packetId, now);
+		if (packet.qos === 1) this.ack(mqtt.PUBACK, packetId, now);
 	}
 
 	protected request(request: Request, now: number): void {
