@@ -21,11 +21,14 @@ export class AwaitingRelease {
 		for (let i = 0; i < ids.length && i < cap; i++) this.ids.add(ids[i]);
 	}
 
-	/** A QoS 2 PUBLISH arrived: true when it is new (deliver it), false for a resend. Throws TABLE_FULL past the cap. */
-	arrived(packetId: number): boolean {
+	/**
+	 * A QoS 2 PUBLISH arrived: true when it is new (deliver it), false for a resend; past
+	 * the cap, the TABLE_FULL error to close the link with (the session says DISCONNECT first).
+	 */
+	arrived(packetId: number): boolean | ProtocolError {
 		const ids = this.ids;
 		if (ids.has(packetId)) return false;
-		if (ids.size >= this.cap) throw new ProtocolError("TABLE_FULL", `${this.cap} QoS 2 ids await PUBREL`);
+		if (ids.size >= this.cap) return new ProtocolError("TABLE_FULL", `${this.cap} QoS 2 ids await PUBREL`);
 		ids.add(packetId);
 		return true;
 	}

@@ -357,14 +357,12 @@ export class MqttSession implements StreamSession {
 	protected onPublish(packet: PublishPacket, now: number): void {
 		const packetId = packet.packetId ?? 0;
 		if (packet.qos === 2) {
-			let fresh: boolean;
-			try {
-				fresh = (this.releases ??= new AwaitingRelease(this.options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP)).arrived(packetId);
-			} catch (error) {
+			const fresh = (this.releases ??= new AwaitingRelease(this.options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP)).arrived(packetId);
+			if (fresh instanceof ProtocolError) {
 				// Full: no refusal exists in 3.1.1, so DISCONNECT and close (awaiting-release.ts);
 				// an MQTT 5 server went past the Receive Maximum we announced (0x93).
 				this.sendDisconnect(now, 0x93);
-				throw error;
+				throw fresh;
 			}
 			if (fresh) this.events.push({ type: "message", packet });
 			return this.ack(mqtt.PUBREC, packetId, now);
