@@ -158,7 +158,6 @@ export class PacketReader<T = Packet> implements TopicMemo {
 	private declare offset: number;
 
 	constructor(maxPacketSize: number, decoder: (bytes: Uint8Array, memo: TopicMemo) => T = decode as unknown as (bytes: Uint8Array, memo: TopicMemo) => T) {
-		this.latin1 = undefined;
 		this.topic = "";
 		this.maxPacketSize = maxPacketSize;
 		this.decode = decoder;

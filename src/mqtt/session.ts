@@ -46,7 +46,7 @@ export class MqttSession implements StreamSession {
 	protected declare keepAlive: KeepAlive;
 	protected declare readonly subscriptions: Subscriptions;
 	protected declare readonly out: Transmit;
-	/** Made on first use: a session that only receives never needs them. */
+	/** Made on first use, absent before (a property not yet set costs no slot): a session that only receives never needs them. */
 	protected declare flows: Inflight | undefined;
 	protected declare topics: TopicCache | undefined;
 	protected declare releases: AwaitingRelease | undefined;
@@ -63,7 +63,6 @@ export class MqttSession implements StreamSession {
 		this.status = "offline";
 		this.subscriptions = new Subscriptions();
 		this.out = new Transmit();
-		this.flows = this.topics = this.releases = undefined;
 		this.events = [];
 		this.eventHead = this.openedAt = 0;
 		this.nextPacketId = 1;
