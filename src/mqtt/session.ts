@@ -6,9 +6,8 @@
  * clock. The parts are named after the specification's concepts: outgoing QoS flows
  * (inflight.ts), subscriptions, keep alive, incoming QoS 2 (awaiting-release.ts); the
  * bytes to send are packed by transmit.ts. Tables a broker can grow are capped. MQTT 5.0
- * is a subclass (v5/session.ts), in an image only if it wants it, that overrides the
- * protected methods. Fields are plain, not #private: XS reads a private field ten times
- * slower and keeps a slot per private method in every instance.
+ * is a subclass (v5/session.ts, in an image only if it wants it) overriding the protected
+ * methods. Fields are plain, not #private: XS reads those ten times slower.
  */
 import { ProtocolError } from "../common/errors";
 import type { StreamSession } from "../common/session";
@@ -39,8 +38,7 @@ const NO_FLOWS = { inflight: [], queued: [] } as const;
 export class MqttSession implements StreamSession {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	declare readonly clientId: string;
-	/** Read only, outside the session. */
-	declare status: SessionStatus;
+	declare status: SessionStatus; // read only, outside the session
 	protected declare readonly options: SessionOptions;
 	protected declare reader: PacketReader<Packet>;
 	protected declare keepAlive: KeepAlive;
@@ -130,11 +128,10 @@ export class MqttSession implements StreamSession {
 		}
 	}
 
-	/** The transport closed, for whatever reason. State is kept for the next `open`. */
+	/** The transport closed, for whatever reason. State is kept; unsent bytes are dropped (`open` rebuilds what matters). */
 	closed(): void {
 		this.status = "offline";
 		this.reader.reset();
-		// Bytes not yet taken never reach this connection; `open` rebuilds what matters.
 		this.out.clear();
 	}
 
@@ -167,9 +164,8 @@ export class MqttSession implements StreamSession {
 
 	/**
 	 * Sends or queues a message; throws ProtocolError (nothing queued) for an invalid topic, a packet too large or a full queue.
-	 * `done` runs when a QoS 0 message is handed to the transport or a QoS 1/2 message is acknowledged.
-	 * `properties`: MQTT 5 only (v5/session.ts); 3.1.1 has none. Not a parameter of this
-	 * implementation: XS gives every declared parameter a slot in every call.
+	 * `done`: the QoS 0 message is handed to the transport, or the QoS 1/2 one acknowledged. `properties`: MQTT 5 only
+	 * (v5/session.ts), not a parameter of this implementation: XS gives every declared parameter a slot in every call.
 	 */
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done, properties?: MessageProperties): void;
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
@@ -178,8 +174,7 @@ export class MqttSession implements StreamSession {
 		const size = remaining + (remaining < 128 ? 2 : 1 + varIntLength(remaining));
 		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes`);
 		if (qos === 0 && this.status !== "offline" && !this.flows?.queue.length) {
-			// The hot path: straight into the transmit chunk, nothing allocated per message
-			// (writePublish's steps, inlined: a call with seven arguments costs XS as much).
+			// The hot path: straight into the transmit chunk, nothing allocated (writePublish inlined: its call costs as much).
 			const out = this.out;
 			let chunk = out.chunk;
 			let at = out.offset;
@@ -222,10 +217,7 @@ export class MqttSession implements StreamSession {
 		this.request({ topics, done }, now);
 	}
 
-	/**
-	 * Sends DISCONNECT and asks for the transport to close. Reason 0: the broker drops the will. MQTT 5 only: 0x04
-	 * keeps it (published after its Will Delay Interval), `sessionExpiry` sets the session's new lifetime.
-	 */
+	/** DISCONNECT, then the transport closes. Reason 0 drops the will; MQTT 5: 0x04 keeps it for its delay, `sessionExpiry` sets the session's lifetime. */
 	disconnect(now: number, reasonCode = 0, sessionExpiry?: number): void {
 		if (this.status === "offline") return;
 		this.sendDisconnect(now, reasonCode, sessionExpiry);
@@ -341,8 +333,7 @@ export class MqttSession implements StreamSession {
 		// A clean session must get session present 0 (3.2.2-1): trusting a 1 would leave the lamp deaf, unsubscribed.
 		if (sessionPresent && this.clean) throw violation("session present for a clean session");
 		this.status = "online";
-		// The stale session is gone: from now on the session is kept (discardStaleSession).
-		this.clean = this.options.cleanSession;
+		this.clean = this.options.cleanSession; // the stale session is gone: kept from now on (discardStaleSession)
 		if (!sessionPresent) {
 			// Nor any QoS 2 delivery to us: a remembered id must not suppress a new message (4.3.3).
 			this.releases = undefined;
@@ -358,8 +349,7 @@ export class MqttSession implements StreamSession {
 		if (packet.qos === 2) {
 			const fresh = (this.releases ??= new AwaitingRelease(this.options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP)).arrived(packetId);
 			if (fresh instanceof ProtocolError) {
-				// Full: no refusal exists in 3.1.1, so DISCONNECT and close (awaiting-release.ts);
-				// an MQTT 5 server went past the Receive Maximum we announced (0x93).
+				// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
 				this.sendDisconnect(now, 0x93);
 				throw fresh;
 			}
