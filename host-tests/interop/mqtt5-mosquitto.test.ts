@@ -7,9 +7,11 @@
  * one that is back in time does not.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
+import type { IPublishPacket } from "mqtt";
 import { HostBoard } from "../../boards/host/board";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
 import { decodeUtf8 } from "../../src/common/utf8";
+import { mqtt5 } from "../../src/mqtt/v5/session";
 import type { PublishPacket } from "../../src/mqtt/packet";
 import { Mosquitto } from "../../testkit/peers/mosquitto";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
@@ -17,7 +19,7 @@ import { TcpProxy } from "../../testkit/peers/tcp-proxy";
 import { Observer } from "./harness";
 import { letTimePass, waitFor } from "../../testkit/wait-for";
 
-const V5 = { protocolVersion: 5 } as const;
+const V5 = { protocolVersion: 5, mqtt5 } as const;
 
 describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 	let broker: Mosquitto;
@@ -63,6 +65,31 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 		await waitFor(() => observer.received.length >= 3 && got.length >= 3, { what: `3 each way (out ${observer.received.length}, in ${got.length})` });
 		expect(observer.received.map((r) => r.payload).sort()).toEqual(["q0", "q1", "q2"]);
 		expect(got.map((m) => `${m.topic} ${decodeUtf8(m.payload)}`).sort()).toEqual(["v5/in q0", "v5/in q1", "v5/in q2"]);
+		lamp.stop();
+		await observer.close();
+	});
+
+	it("gives an MQTT.js v5 subscriber the message properties; No Local keeps the lamp's own message from coming back", async () => {
+		const got: PublishPacket[] = [];
+		const { client: lamp, connects } = client({ clientId: "v5-props" }, got);
+		const subscribed = lamp.subscribe([{ topic: "v5/props", qos: 1, noLocal: true }]);
+		lamp.start();
+		await waitFor(() => connects.length > 0, { what: "connected" });
+		await subscribed;
+		const observer = await Observer.connect(broker.url, { protocolVersion: 5 });
+		const properties: NonNullable<IPublishPacket["properties"]>[] = [];
+		observer.client.on("message", (_topic, _payload, packet) => properties.push(packet.properties ?? {}));
+		await observer.subscribe("v5/props", 1);
+		const message = { messageExpiryInterval: 60, contentType: "application/json", responseTopic: "v5/answer", correlationData: Uint8Array.of(7, 8), userProperties: [["unit", "C"]] as const };
+		await lamp.publish("v5/props", "{}", { qos: 1, properties: message });
+		await waitFor(() => properties.length > 0, { what: "the message with its properties" });
+		expect(properties[0]).toMatchObject({ contentType: "application/json", responseTopic: "v5/answer", userProperties: { unit: "C" } });
+		// The broker forwards the expiry less the time it held the message (3.3.2.3.3).
+		expect(properties[0].messageExpiryInterval).toBeGreaterThan(55);
+		expect([...(properties[0].correlationData ?? [])]).toEqual([7, 8]);
+		await observer.client.publishAsync("v5/props", "theirs", { qos: 1 });
+		await waitFor(() => got.some((m) => decodeUtf8(m.payload) === "theirs"), { what: "the observer's message" });
+		expect(got.map((m) => decodeUtf8(m.payload))).toEqual(["theirs"]);
 		lamp.stop();
 		await observer.close();
 	});

@@ -3,8 +3,11 @@ import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
 import { parseConfig } from "../../src/app/config";
 import { startFirmware } from "../../src/app/firmware";
-import { sleepyWill5 } from "../../src/app/adapters/mqtt";
-import { CONNECT } from "../../src/mqtt/packet";
+import { mqttUplink, sleepyWill5 } from "../../src/app/adapters/mqtt";
+import { CONNECT, PUBLISH, SUBSCRIBE, type Packet, type PublishPacket } from "../../src/mqtt/packet";
+import { mqtt5 } from "../../src/mqtt/v5/session";
+import type { Packet5, Publish5, Subscribe5 } from "../../src/mqtt/v5/packet";
+import { anyPacketReader } from "../../testkit/portable/mqtt-client-packets";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { anyPacketReader5 } from "../../testkit/portable/mqtt5-client-packets";
 
@@ -40,5 +43,50 @@ describe("MQTT 5 lamp", () => {
 		const { willDelay, sessionExpiry } = sleepyWill5(device);
 		check(willDelay).toBeGreaterThan((device.sleepInterval + device.maxAwake + device.networkDeadline) / 1000);
 		check(sessionExpiry).toBeGreaterThan(willDelay);
+	});
+});
+
+describe("MQTT 5 lamp: message properties and subscription options", () => {
+	function uplinkOver(mqttVersion: string) {
+		const board = new FakeBoard();
+		const config = parseConfig({ ...valid, mqttVersion, clientId: "lamp-5", readingInterval: "90" }, { wifi: false });
+		if (config.protocol !== "mqtt") throw new Error("expected the mqtt protocol");
+		const uplink = mqttUplink(board, config, { online: () => undefined, command: () => true, lampOn: () => false, report: () => undefined }, undefined, undefined, mqttVersion === "5" ? mqtt5 : undefined);
+		uplink.start();
+		const stream = board.lastStream;
+		stream.accept();
+		stream.deliver(mqttVersion === "5" ? Uint8Array.of(0x20, 3, 0, 0, 0) : Uint8Array.of(0x20, 2, 0, 0));
+		// QoS 1 (the default): unacknowledged here, so the stop rejects it.
+		uplink.publishReading("{}").catch(() => undefined);
+		return { uplink, stream };
+	}
+
+	it("subscribes to the lamp topic with No Local, and readings expire when the next is due", async () => {
+		const { uplink, stream } = uplinkOver("5");
+		await Promise.resolve();
+		const reader = anyPacketReader5(8192);
+		const packets: Packet5[] = [];
+		reader.push(stream.takeWritten(), (p) => packets.push(p));
+		const subscribe = packets.find((p): p is Subscribe5 => p.type === SUBSCRIBE);
+		check(subscribe?.subscriptions.map((s) => [s.topic, s.noLocal])).toEqual([["home/office/lamp", true]]);
+		const reading = packets.find((p): p is Publish5 => p.type === PUBLISH && p.topic === "home/office/dht22");
+		check(reading?.properties.messageExpiryInterval).toBe(90);
+		stream.deliver(Uint8Array.of(0x90, 4, 0, subscribe?.packetId ?? 0, 0, 0));
+		await Promise.resolve();
+		uplink.stop();
+	});
+
+	it("over 3.1.1 the same uplink sends neither: a 3.1.1 SUBSCRIBE and PUBLISH", async () => {
+		const { uplink, stream } = uplinkOver("3.1.1");
+		await Promise.resolve();
+		const packets: Packet[] = [];
+		// The 3.1.1 reader refuses a SUBSCRIBE with option bits above the QoS (3.8.3-4).
+		anyPacketReader(8192).push(stream.takeWritten(), (p) => packets.push(p));
+		const subscribe = packets.find((p) => p.type === SUBSCRIBE);
+		check(subscribe && "subscriptions" in subscribe ? subscribe.subscriptions : undefined).toEqual([{ topic: "home/office/lamp", qos: 1 }]);
+		check(packets.filter((p) => p.type === PUBLISH).map((p) => (p as PublishPacket).topic)).toContain("home/office/dht22");
+		stream.deliver(Uint8Array.of(0x90, 3, 0, subscribe && "packetId" in subscribe ? subscribe.packetId : 0, 0));
+		await Promise.resolve();
+		uplink.stop();
 	});
 });

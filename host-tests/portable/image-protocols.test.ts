@@ -22,4 +22,11 @@ describe("Images with fewer protocols", () => {
 		check(expectConfigError(() => checkIncluded(MQTT_ONLY, mqttsn), "protocol").expected).toBe("one of the protocols this image includes: mqtt");
 		expectConfigError(() => checkIncluded(MQTT_ONLY, coap), "protocol");
 	});
+	it("the full image includes MQTT 5; the TLS image refuses mqttVersion 5 with a ConfigError naming mqttVersion", () => {
+		const five = parseConfig({ broker: "mqtt://broker.local", mqttVersion: "5" }, { wifi: false });
+		check([ALL.mqtt5 !== undefined, MQTT_ONLY.mqtt5]).toEqual([true, undefined]);
+		checkIncluded(ALL, five);
+		checkIncluded(MQTT_ONLY, parseConfig({ broker: "mqtt://broker.local", mqttVersion: "3.1.1" }, { wifi: false }));
+		check(expectConfigError(() => checkIncluded(MQTT_ONLY, five), "mqttVersion").expected).toBe("3.1.1, the only MQTT version this image includes");
+	});
 });

@@ -173,6 +173,16 @@ describe("MQTT session: keep-alive", () => {
 });
 
 describe("MQTT session: QoS flows", () => {
+	it("sends MQTT 5 message properties without them: 3.1.1 has no such fields", () => {
+		const session = online();
+		session.publish("t", text("x"), 0, false, 1);
+		session.publish("t", text("x"), 1, false, 1, undefined, { messageExpiryInterval: 60, userProperties: [["a", "b"]] });
+		session.publish("t", text("x"), 0, false, 1, undefined, { contentType: "text/plain" });
+		const [a, b, c] = sent(session).map(asPublish);
+		check([a.topic, a.payload, a.qos]).toEqual(["t", text("x"), 0]);
+		check([b.topic, b.payload, b.qos]).toEqual(["t", text("x"), 1]);
+		check(c).toEqual(a);
+	});
 	it("QoS 1 out: PUBLISH, PUBACK completes it", () => {
 		const session = online();
 		let done = 0;

@@ -23,7 +23,8 @@
 import { ProtocolError } from "../../src/common/errors";
 import { PacketReader } from "../../src/mqtt/decode";
 import { CONNACK, DISCONNECT, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, type QoS } from "../../src/mqtt/packet";
-import { MqttSession, type SessionOptions } from "../../src/mqtt/session";
+import type { SessionOptions } from "../../src/mqtt/session";
+import { MqttSession5 } from "../../src/mqtt/v5/session";
 import { encode5 } from "../../src/mqtt/v5/encode";
 import { decode5 } from "../../src/mqtt/v5/decode";
 import { AUTH, type Packet5 } from "../../src/mqtt/v5/packet";
@@ -84,7 +85,7 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 		will: random() < 0.7 ? { topic: "home/office/lamp/status", payload: new Uint8Array([0x6f]), qos: 1, retain: true } : undefined,
 		...CAPS,
 	};
-	let session = new MqttSession(options);
+	let session = new MqttSession5(options);
 	let now = 0;
 	let published = 0;
 	let acknowledged = 0;
@@ -432,7 +433,7 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 			// The client stops (every waiting callback is told), and a reboot restores the exported state.
 			session.failPending(new ProtocolError("CLOSED", "stopped"));
 			const state = session.exportState();
-			session = new MqttSession({ ...options, state });
+			session = new MqttSession5({ ...options, state });
 			newConnection();
 		} else if (choice < 2 || (session.status === "offline" && random() < 0.2)) {
 			if (session.status === "offline") open();

@@ -8,7 +8,8 @@ import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { text } from "./bytes";
 import { anyPacketReader5 } from "../../testkit/portable/mqtt5-client-packets";
-import { MqttSession, type SessionEvent, type SessionOptions } from "../../src/mqtt/session";
+import type { SessionEvent, SessionOptions } from "../../src/mqtt/session";
+import { MqttSession5 as MqttSession } from "../../src/mqtt/v5/session";
 import type { ProtocolError } from "../../src/common/errors";
 import { encode5 } from "../../src/mqtt/v5/encode";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, PINGREQ, DISCONNECT } from "../../src/mqtt/packet";
@@ -269,5 +270,38 @@ describe("MQTT 5 session: DISCONNECT and AUTH", () => {
 		session.received(Uint8Array.of(0x40, 0x03, 0x00, 0x01, 0x92), 1);
 		check(closeError(session)?.code).toBe("MALFORMED_PACKET");
 		check(sent(session)).toEqual([{ type: DISCONNECT, reasonCode: 0x81, properties: {} }]);
+	});
+});
+
+describe("MQTT 5 session: message properties", () => {
+	const message = { messageExpiryInterval: 90, contentType: "application/json", responseTopic: "lampnode/answers", correlationData: Uint8Array.of(1, 2, 3), userProperties: [["unit", "C"], ["unit", "%"]] as const };
+	it("sends Message Expiry, Content Type, Response Topic, Correlation Data and user properties in order, with a topic alias", () => {
+		const session = online({}, { topicAliasMaximum: 2 });
+		session.publish("home/office/dht22", text("{}"), 0, false, 1, undefined, message);
+		session.publish("home/office/dht22", text("{}"), 0, false, 2, undefined, { messageExpiryInterval: 30 });
+		const [a, b] = sent(session).map(publish);
+		check(a.properties).toEqual({ ...message, userProperties: [["unit", "C"], ["unit", "%"]], topicAlias: 1 });
+		check([a.topic, text("{}")]).toEqual(["home/office/dht22", a.payload]);
+		check([b.topic, b.properties]).toEqual(["", { messageExpiryInterval: 30, topicAlias: 1 }]);
+	});
+	it("keeps them on a QoS 1 message queued before CONNACK, sent without an alias", () => {
+		const session = new MqttSession(base);
+		session.publish("t", text("x"), 1, false, 0, undefined, { messageExpiryInterval: 5, correlationData: Uint8Array.of(9) });
+		session.open(0);
+		sent(session);
+		session.received(connack({ topicAliasMaximum: 4 }), 0);
+		const [p] = sent(session).map(publish);
+		check([p.topic, p.qos, p.packetId, p.properties]).toEqual(["t", 1, 1, { messageExpiryInterval: 5, correlationData: Uint8Array.of(9) }]);
+	});
+	it("refuses a Response Topic with a wildcard, and sends nothing", () => {
+		const session = online();
+		expectProtocolError(() => session.publish("t", text("x"), 0, false, 1, undefined, { responseTopic: "answers/#" }), "PROTOCOL_VIOLATION");
+		check(sent(session)).toEqual([]);
+	});
+	it("counts them against the server's Maximum Packet Size", () => {
+		const session = online({}, { maximumPacketSize: 40 });
+		session.publish("t", new Uint8Array(20), 0, false, 1);
+		expectProtocolError(() => session.publish("t", new Uint8Array(20), 0, false, 1, undefined, { contentType: "application/octet-stream" }), "PACKET_TOO_LARGE");
+		check(sent(session).length).toBe(1);
 	});
 });

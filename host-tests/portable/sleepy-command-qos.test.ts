@@ -22,7 +22,8 @@ async function subscriptionQos(config: Record<string, string>): Promise<number[]
 	board.broker = broker;
 	startFirmware(board, config, { wifi: false });
 	for (let t = 0; t < 2000 && power.sleeps.length === 0; t += 50) await run(board, 50);
-	return broker.received[0].flatMap((p) => (p.type === SUBSCRIBE && p.subscriptions[0].topic === "home/office/lamp" ? [p.subscriptions[0].qos] : []));
+	// Every connection of the first wake (a sleepy one with nothing retained starts with a clean one).
+	return broker.received.flat().flatMap((p) => (p.type === SUBSCRIBE && p.subscriptions[0].topic === "home/office/lamp" ? [p.subscriptions[0].qos] : []));
 }
 
 /** Records every MQTT-SN message the firmware sends, decoded. */

@@ -10,6 +10,7 @@ import type { Board } from "../common/board";
 import { ConfigError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import type { CoapFirmwareConfig, FirmwareConfig, MqttFirmwareConfig, MqttSnFirmwareConfig } from "./config";
+import type { MqttSession, SessionOptions } from "../mqtt/session";
 
 /** What an uplink tells the device. */
 export interface UplinkEvents {
@@ -92,11 +93,14 @@ export interface UplinkTable {
 	readonly mqtt?: UplinkFactory<MqttFirmwareConfig>;
 	readonly mqttsn?: UplinkFactory<MqttSnFirmwareConfig>;
 	readonly coap?: UplinkFactory<CoapFirmwareConfig>;
+	/** MQTT 5 (mqtt/v5/session.ts), when the image includes it; the mqtt entry passes it to the client. */
+	readonly mqtt5?: (options: SessionOptions) => MqttSession;
 }
 
 /** Throws ConfigError("protocol") when the image lacks the configured protocol. */
 export function checkIncluded(table: UplinkTable, config: FirmwareConfig): void {
 	if (table[config.protocol] === undefined) throw new ConfigError("protocol", `one of the protocols this image includes: ${included(table)}`);
+	if (config.protocol === "mqtt" && config.mqtt.protocolVersion === 5 && !table.mqtt5) throw new ConfigError("mqttVersion", "3.1.1, the only MQTT version this image includes");
 }
 
 export function openUplink(table: UplinkTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {

@@ -10,20 +10,25 @@ import { ProtocolError } from "../common/errors";
 export const AWAITING_RELEASE_CAP = 32;
 
 export class AwaitingRelease {
-	readonly ids = new Set<number>();
-	readonly #cap: number;
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
+	declare readonly ids: Set<number>;
+	private declare readonly cap: number;
 
 	constructor(cap: number, ids: readonly number[] = []) {
-		this.#cap = cap;
+		this.ids = new Set();
+		this.cap = cap;
 		// Never more remembered ids than the cap: the excess would only be refused later.
-		for (const id of ids.slice(0, cap)) this.ids.add(id);
+		for (let i = 0; i < ids.length && i < cap; i++) this.ids.add(ids[i]);
 	}
 
-	/** A QoS 2 PUBLISH arrived: true when it is new (deliver it), false for a resend. Throws TABLE_FULL past the cap. */
-	arrived(packetId: number): boolean {
+	/**
+	 * A QoS 2 PUBLISH arrived: true when it is new (deliver it), false for a resend; past
+	 * the cap, the TABLE_FULL error to close the link with (the session says DISCONNECT first).
+	 */
+	arrived(packetId: number): boolean | ProtocolError {
 		const ids = this.ids;
 		if (ids.has(packetId)) return false;
-		if (ids.size >= this.#cap) throw new ProtocolError("TABLE_FULL", `${this.#cap} QoS 2 ids await PUBREL`);
+		if (ids.size >= this.cap) return new ProtocolError("TABLE_FULL", `${this.cap} QoS 2 ids await PUBREL`);
 		ids.add(packetId);
 		return true;
 	}

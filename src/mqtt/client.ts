@@ -10,7 +10,7 @@ import { StreamDriver } from "../common/stream-driver";
 import type { ReconnectOptions } from "../common/reconnect";
 import { encodeUtf8 } from "../common/utf8";
 import { MqttSession, type SessionOptions, type SessionState, type SessionStatus } from "./session";
-import type { PublishPacket, QoS, Subscription } from "./packet";
+import type { MessageProperties, PublishPacket, QoS, Subscription } from "./packet";
 
 export interface BrokerAddress {
 	readonly host: string;
@@ -26,6 +26,11 @@ export interface MqttClientOptions extends SessionOptions, ReconnectOptions {
 	 * connection is given up with WRITE_STALLED (default: twice the maximum packet size).
 	 */
 	readonly maxUnwritten?: number;
+	/**
+	 * The MQTT 5 session (v5/session.ts `mqtt5`), for `protocolVersion` 5: passed by an
+	 * image that includes MQTT 5, so one without it carries none of its bytecode.
+	 */
+	readonly mqtt5?: (options: SessionOptions) => MqttSession;
 	onConnect?(sessionPresent: boolean): void;
 	onMessage?(message: PublishPacket): void;
 	/** A connection ended; `error` says why, unless the client was stopped. */
@@ -37,6 +42,8 @@ export interface MqttClientOptions extends SessionOptions, ReconnectOptions {
 export interface PublishOptions {
 	readonly qos?: QoS;
 	readonly retain?: boolean;
+	/** MQTT 5 (Message Expiry, Content Type, Response Topic, Correlation Data, user properties); 3.1.1 sends without them. */
+	readonly properties?: MessageProperties;
 }
 
 /**
@@ -54,25 +61,26 @@ const NO_OPTIONS: PublishOptions = {};
 const DRAIN_TIMEOUT_MS = 60_000;
 
 export class MqttClient extends StreamDriver<MqttSession> {
-	readonly #options: MqttClientOptions;
+	// Declared and set in the constructor: a class field costs XS bytecode of its own.
+	private declare readonly options: MqttClientOptions;
 
 	constructor(board: Board, options: MqttClientOptions) {
-		super(board, new MqttSession(options), options);
-		this.#options = options;
+		super(board, options.protocolVersion !== 5 ? new MqttSession(options) : newSession5(options), options);
+		this.options = options;
 	}
 
 	protected get target(): BrokerAddress {
-		return this.#options.broker;
+		return this.options.broker;
 	}
 
 	protected get maxUnwritten(): number {
-		const options = this.#options;
+		const options = this.options;
 		return options.maxUnwritten ?? 2 * (options.maxPacketSize ?? 8192);
 	}
 
 	/** A backlog that stands a whole keep-alive: the broker is not reading, whatever it still sends. */
 	protected get drainTimeout(): number {
-		const keepAlive = this.#options.keepAlive;
+		const keepAlive = this.options.keepAlive;
 		return keepAlive > 0 ? keepAlive * 1000 : DRAIN_TIMEOUT_MS;
 	}
 
@@ -109,17 +117,26 @@ export class MqttClient extends StreamDriver<MqttSession> {
 		// A QoS 0 message that leaves at once needs no promise, closure or callback of its own.
 		if (qos === 0 && session.sendsAtOnce) {
 			try {
-				session.publish(topic, bytes, 0, retain, this.board.now());
+				// XS gives every argument a slot: two more only for a message with properties.
+				if (options.properties) session.publish(topic, bytes, 0, retain, this.board.now(), undefined, options.properties);
+				else session.publish(topic, bytes, 0, retain, this.board.now());
 			} catch (error) {
 				return Promise.reject(error);
 			}
-		} else
-			result = new Promise<void>((resolve, reject) => {
-				session.publish(topic, bytes, qos, retain, this.board.now(), (error) => (error ? reject(error) : resolve()));
-			});
+		} else result = this.publishLater(topic, bytes, qos, retain, options.properties);
 		if (session.transmitBytes >= SEGMENT_BYTES) this.service();
 		else this.serviceSoon();
 		return result;
+	}
+
+	/**
+	 * A message that waits (QoS 1/2, or queued): its promise settles with the callback. Not
+	 * written in `publish`: XS would make that function's closure on every QoS 0 message too.
+	 */
+	private publishLater(topic: string, bytes: Uint8Array, qos: QoS, retain: boolean, properties: MessageProperties | undefined): Promise<void> {
+		return new Promise<void>((resolve, reject) => {
+			this.session.publish(topic, bytes, qos, retain, this.board.now(), (error) => (error ? reject(error) : resolve()), properties);
+		});
 	}
 
 	/** Resolves with the QoS the broker granted per filter; rejects if it refused any. */
@@ -156,21 +173,26 @@ export class MqttClient extends StreamDriver<MqttSession> {
 		for (let event = session.pollEvent(); event; event = session.pollEvent()) {
 			switch (event.type) {
 				case "message":
-					this.#options.onMessage?.(event.packet);
+					this.options.onMessage?.(event.packet);
 					break;
 				case "connected":
 					this.online();
-					this.#options.onConnect?.(event.sessionPresent);
+					this.options.onConnect?.(event.sessionPresent);
 					break;
 				case "close":
 					this.endLink(event.error);
 					break;
 			}
 		}
-		this.#options.onServiced?.();
+		this.options.onServiced?.();
 	}
 
 	protected disconnected(error?: Error): void {
-		this.#options.onDisconnect?.(error);
+		this.options.onDisconnect?.(error);
 	}
+}
+
+function newSession5(options: MqttClientOptions): MqttSession {
+	if (!options.mqtt5) throw new ProtocolError("PROTOCOL_VIOLATION", "protocolVersion 5 needs options.mqtt5 (mqtt/v5/session)");
+	return options.mqtt5(options);
 }

@@ -2,6 +2,7 @@
  * What a session is configured with: the CONNECT packet's fields (MQTT 3.1.2, 3.1.3) and
  * the limits on every table the session keeps.
  */
+import { ProtocolError } from "../common/errors";
 import type { SessionState } from "./state";
 import type { Will } from "./packet";
 
@@ -31,15 +32,6 @@ export interface SessionOptions {
 	readonly maxAwaitingRelease?: number;
 	/** How long to wait for CONNACK, in ms (default 10 s). */
 	readonly connectTimeout?: number;
-	/**
-	 * A persistent session (cleanSession false) with no saved state (first boot, state lost
-	 * with the power): until a CONNACK accepts one, CONNECT asks CleanSession 1, then 0.
-	 * The broker's old session holds packet ids this client no longer knows; continuing it
-	 * (MQTT-3.1.2-4) with ids from 1 again would reuse ids the broker still has in flight,
-	 * and it may drop a new QoS 2 message as a duplicate (MQTT-2.3.1-2). A clean start
-	 * discards that state (MQTT-3.1.2-6) and the session is persistent from then on.
-	 */
-	readonly discardStaleSession?: boolean;
 	/** State saved by `exportState` (for instance across deep sleep). */
 	readonly state?: SessionState;
 	readonly random?: () => number;
@@ -53,4 +45,18 @@ export interface SessionOptions {
 	readonly willDelay?: number;
 	/** MQTT 5: Topic Alias Maximum we announce (3.1.2.11.5): aliases the server may use towards us (default 0). */
 	readonly topicAliasMaximum?: number;
+}
+
+/**
+ * The ClientId to connect with: the configured one, or for an empty one a generated id
+ * (3.1.3.1: a server may refuse an empty one, and it needs CleanSession 1), unless the
+ * server assigns one (MQTT 5, `serverAssigns`).
+ */
+export function clientIdOf(options: SessionOptions, serverAssigns: boolean): string {
+	if (options.clientId !== "" || serverAssigns) return options.clientId;
+	if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "an empty ClientId needs CleanSession 1 (3.1.3.1)");
+	const random = options.random ?? Math.random;
+	let id = "lampnode-";
+	for (let i = 0; i < 8; i++) id += Math.floor(random() * 16).toString(16);
+	return id;
 }

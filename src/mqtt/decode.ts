@@ -9,7 +9,9 @@ import { ByteReader } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import { topicProblem } from "./topic";
-import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBCOMP, PUBREL, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, SUBACK_FAILURE, type Packet, type QoS } from "./packet";
+// The packet types as one namespace: a named import costs XS about 20 bytes each.
+import * as mqtt from "./packet";
+import type { Packet, QoS } from "./packet";
 
 /**
  * Decodes exactly one complete packet. Throws ProtocolError("MALFORMED_PACKET") for
@@ -36,38 +38,38 @@ export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
 	if (start + Math.floor(header / 16) !== end) throw malformed("remaining length mismatch");
 	const type = bytes[0] >> 4;
 	const flags = bytes[0] & 0x0f;
-	if (type === PUBLISH) return decodePublish(bytes, start, end, flags, memo);
+	if (type === mqtt.PUBLISH) return decodePublish(bytes, start, end, flags, memo);
 	// SUBSCRIBE, UNSUBSCRIBE and PUBREL carry the flags 0010, every other packet 0000 (2.2.2).
-	if (flags !== (type === PUBREL || type === SUBSCRIBE || type === UNSUBSCRIBE ? 2 : 0)) throw malformed(`type ${type} flags ${flags}`);
-	if ((type >= PUBACK && type <= PUBCOMP) || type === UNSUBACK) {
+	if (flags !== (type === mqtt.PUBREL || type === mqtt.SUBSCRIBE || type === mqtt.UNSUBSCRIBE ? 2 : 0)) throw malformed(`type ${type} flags ${flags}`);
+	if ((type >= mqtt.PUBACK && type <= mqtt.PUBCOMP) || type === mqtt.UNSUBACK) {
 		// PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: a packet identifier alone, one per
 		// QoS 1/2 message, read here (a ByteReader costs XS a fifth more and 3 slots).
 		const packetId = (bytes[start] << 8) | bytes[start + 1];
 		if (end - start !== 2 || packetId === 0) throw malformed(`type ${type} length or id`);
-		return { type: type as typeof PUBACK, packetId };
+		return { type: type as typeof mqtt.PUBACK, packetId };
 	}
 	const r = new ByteReader(bytes, "MQTT packet", start, end);
 	switch (type) {
-		case CONNACK: {
+		case mqtt.CONNACK: {
 			const acknowledge = r.byte();
 			const returnCode = r.byte();
 			r.end();
 			if (acknowledge & 0xfe || (returnCode !== 0 && acknowledge !== 0)) throw malformed("CONNACK flags");
-			return { type: CONNACK, sessionPresent: acknowledge === 1, returnCode };
+			return { type: mqtt.CONNACK, sessionPresent: acknowledge === 1, returnCode };
 		}
-		case SUBACK: {
+		case mqtt.SUBACK: {
 			const packetId = id(r);
 			const returnCodes: number[] = [];
 			do {
 				const code = r.byte();
-				if (code > 2 && code !== SUBACK_FAILURE) throw malformed(`SUBACK return code ${code}`);
+				if (code > 2 && code !== mqtt.SUBACK_FAILURE) throw malformed(`SUBACK return code ${code}`);
 				returnCodes.push(code);
 			} while (r.remaining > 0);
-			return { type: SUBACK, packetId, returnCodes };
+			return { type: mqtt.SUBACK, packetId, returnCodes };
 		}
-		case CONNECT:
-		case SUBSCRIBE:
-		case UNSUBSCRIBE:
+		case mqtt.CONNECT:
+		case mqtt.SUBSCRIBE:
+		case mqtt.UNSUBSCRIBE:
 			// Packets only a client sends: the firmware never reads one (the tests' broker
 			// side decodes them, testkit/portable/mqtt-client-packets.ts).
 			throw new ProtocolError("PROTOCOL_VIOLATION", `a broker does not send packet type ${type}`);
@@ -102,7 +104,7 @@ function decodePublish(bytes: Uint8Array, start: number, end: number, flags: num
 		if (packetId === 0) throw malformed("packet identifier 0");
 		at += 2;
 	}
-	return { type: PUBLISH, topic, payload: bytes.subarray(at, end), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId };
+	return { type: mqtt.PUBLISH, topic, payload: bytes.subarray(at, end), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId };
 }
 
 function topicName(bytes: Uint8Array, start: number, end: number): string {
@@ -141,76 +143,76 @@ function readFixedHeader(bytes: Uint8Array, offset: number, end: number): number
  * After a thrown error the stream is unusable: close the connection.
  */
 export class PacketReader<T = Packet> implements TopicMemo {
-	latin1: string | undefined;
-	topic = "";
-	readonly #maxPacketSize: number;
-	readonly #decode: (bytes: Uint8Array, memo: TopicMemo) => T;
+	// Plain fields, `declare`d and set in the constructor: XS reads a #private field ten
+	// times slower, and a class field costs bytecode of its own.
+	declare latin1: string | undefined;
+	declare topic: string;
+	private declare readonly maxPacketSize: number;
+	private declare readonly decode: (bytes: Uint8Array, memo: TopicMemo) => T;
 	/** The packet being assembled across chunks, or its first bytes while the fixed header is incomplete. */
-	#buffer: Uint8Array | undefined;
-	#filled = 0;
+	private declare buffer: Uint8Array | undefined;
+	private declare filled: number;
 	/** The whole packet's size once its header is known, 0 before. */
-	#total = 0;
-	#chunk: Uint8Array | undefined;
-	#offset = 0;
+	private declare total: number;
+	private declare chunk: Uint8Array | undefined;
+	private declare offset: number;
 
 	constructor(maxPacketSize: number, decoder: (bytes: Uint8Array, memo: TopicMemo) => T = decode as unknown as (bytes: Uint8Array, memo: TopicMemo) => T) {
-		this.#maxPacketSize = maxPacketSize;
-		this.#decode = decoder;
-	}
-
-	/** True while part of a packet is buffered. */
-	get partial(): boolean {
-		return this.#filled > 0;
+		this.topic = "";
+		this.maxPacketSize = maxPacketSize;
+		this.decode = decoder;
+		this.offset = 0;
+		this.reset();
 	}
 
 	/** Bytes from the stream, to be taken with `next` before the next `feed`. */
 	feed(chunk: Uint8Array): void {
-		this.#chunk = chunk;
-		this.#offset = 0;
+		this.chunk = chunk;
+		this.offset = 0;
 	}
 
 	/** The next complete packet of what was fed, or undefined when it is used up. */
 	next(): T | undefined {
-		const chunk = this.#chunk;
+		const chunk = this.chunk;
 		if (!chunk) return undefined;
 		const end = chunk.length;
-		let offset = this.#offset;
+		let offset = this.offset;
 		while (offset < end) {
-			if (this.#filled === 0) {
-				const total = this.#frameLength(chunk, offset, end);
+			if (this.filled === 0) {
+				const total = this.frameLength(chunk, offset, end);
 				if (total > 0 && offset + total <= end) {
 					// The common case: a whole packet inside the chunk, decoded in place.
-					this.#offset = offset + total;
-					return this.#decode(offset === 0 && total === end ? chunk : chunk.subarray(offset, offset + total), this);
+					this.offset = offset + total;
+					return this.decode(offset === 0 && total === end ? chunk : chunk.subarray(offset, offset + total), this);
 				}
 				// A packet split across chunks: buffered whole (or its header's 5 bytes at most).
-				this.#total = total > 0 ? total : 0;
-				this.#buffer = new Uint8Array(total > 0 ? total : 5);
+				this.total = total > 0 ? total : 0;
+				this.buffer = new Uint8Array(total > 0 ? total : 5);
 			}
-			const buffer = this.#buffer as Uint8Array;
-			if (this.#total === 0) {
+			const buffer = this.buffer as Uint8Array;
+			if (this.total === 0) {
 				// Still inside the fixed header: gather it byte by byte.
-				buffer[this.#filled++] = chunk[offset++];
-				const total = this.#frameLength(buffer, 0, this.#filled);
+				buffer[this.filled++] = chunk[offset++];
+				const total = this.frameLength(buffer, 0, this.filled);
 				if (total < 0) continue;
-				this.#total = total;
-				this.#buffer = new Uint8Array(total);
-				this.#buffer.set(buffer.subarray(0, this.#filled));
-				if (this.#filled < total) continue;
+				this.total = total;
+				this.buffer = new Uint8Array(total);
+				this.buffer.set(buffer.subarray(0, this.filled));
+				if (this.filled < total) continue;
 			} else {
-				const take = Math.min(end - offset, this.#total - this.#filled);
-				buffer.set(chunk.subarray(offset, offset + take), this.#filled);
-				this.#filled += take;
+				const take = Math.min(end - offset, this.total - this.filled);
+				buffer.set(chunk.subarray(offset, offset + take), this.filled);
+				this.filled += take;
 				offset += take;
-				if (this.#filled < this.#total) continue;
+				if (this.filled < this.total) continue;
 			}
-			const packet = this.#buffer as Uint8Array;
-			this.#buffer = undefined;
-			this.#filled = this.#total = 0;
-			this.#offset = offset;
-			return this.#decode(packet, this);
+			const packet = this.buffer as Uint8Array;
+			this.buffer = undefined;
+			this.filled = this.total = 0;
+			this.offset = offset;
+			return this.decode(packet, this);
 		}
-		this.#chunk = undefined;
+		this.chunk = undefined;
 		return undefined;
 	}
 
@@ -222,17 +224,17 @@ export class PacketReader<T = Packet> implements TopicMemo {
 
 	/** Forgets a partial packet, for a new connection. */
 	reset(): void {
-		this.#buffer = this.#chunk = undefined;
-		this.#filled = this.#total = 0;
+		this.buffer = this.chunk = undefined;
+		this.filled = this.total = 0;
 	}
 
 	/** The size of the packet at `offset`, or -1 while its fixed header is incomplete. */
-	#frameLength(bytes: Uint8Array, offset: number, end: number): number {
+	private frameLength(bytes: Uint8Array, offset: number, end: number): number {
 		const header = readFixedHeader(bytes, offset, end);
 		if (header < 0) return -1;
 		const total = (header & 0xf) + Math.floor(header / 16);
-		if (total > this.#maxPacketSize)
-			throw new ProtocolError("PACKET_TOO_LARGE", `incoming packet of ${total} bytes, over ${this.#maxPacketSize}`);
+		if (total > this.maxPacketSize)
+			throw new ProtocolError("PACKET_TOO_LARGE", `incoming packet of ${total} bytes, over ${this.maxPacketSize}`);
 		return total;
 	}
 }

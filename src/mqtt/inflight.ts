@@ -10,6 +10,7 @@ import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import { PUBREL, type QoS } from "./packet";
 import type { Transmit } from "./transmit";
+import type { SessionState } from "./state";
 
 export type Done = (error?: ProtocolError) => void;
 
@@ -26,6 +27,9 @@ export interface Outgoing {
 
 const DUP = 0x08;
 
+/** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
+export const UNASSIGNED_ID = 0xffff;
+
 /** Writes a packet that is its type and a packet identifier (PUBACK, PUBREC, PUBREL, PUBCOMP). */
 export function sendAck(out: Transmit, type: number, packetId: number): void {
 	const chunk = out.reserve(4);
@@ -38,32 +42,35 @@ export function sendAck(out: Transmit, type: number, packetId: number): void {
 }
 
 export class Inflight {
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	/** QoS 1/2 messages in flight, by packet id, in (re)send order. */
-	readonly messages = new Map<number, Outgoing>();
+	declare readonly messages: Map<number, Outgoing>;
 	/** Messages not yet sent. */
-	readonly queue = new Fifo<Outgoing>();
+	declare readonly queue: Fifo<Outgoing>;
 	/** QoS 1/2 messages in flight at most: ours, lowered to an MQTT 5 server's Receive Maximum. */
-	window: number;
-	readonly #maxQueued: number;
+	declare window: number;
+	private declare readonly maxQueued: number;
 
 	constructor(window: number, maxQueued: number) {
+		this.messages = new Map();
+		this.queue = new Fifo();
 		this.window = window;
-		this.#maxQueued = maxQueued;
+		this.maxQueued = maxQueued;
 	}
 
 	add(packet: Uint8Array, qos: QoS, done?: Done): void {
-		if (this.queue.length >= this.#maxQueued) throw new ProtocolError("QUEUE_FULL", `${this.#maxQueued} messages already wait`);
+		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", `${this.maxQueued} messages already wait`);
 		this.queue.push({ packet, qos, packetId: 0, released: false, sent: false, done });
 	}
 
-	/** Sends queued messages while the window has room; `allocate` gives a free packet id. */
-	drain(out: Transmit, allocate: () => number): void {
+	/** Sends queued messages while the window has room; `ids` gives a free packet id. */
+	drain(out: Transmit, ids: { allocatePacketId(): number }): void {
 		const queue = this.queue;
 		for (let message = queue.peek(); message; message = queue.peek()) {
 			if (message.qos > 0) {
 				if (this.messages.size >= this.window) return;
 				queue.shift();
-				const packetId = (message.packetId = allocate());
+				const packetId = (message.packetId = ids.allocatePacketId());
 				const packet = message.packet;
 				// The packet id sits just before the payload, after the topic (3.3.2).
 				const at = packetIdOffset(packet);
@@ -85,18 +92,19 @@ export class Inflight {
 	 * is done; one not yet acknowledged starts over as a first delivery (DUP 0).
 	 */
 	resend(out: Transmit, cleanSession: boolean): void {
-		for (const [packetId, message] of this.messages) {
+		// forEach, not for-of: an iterator loop costs XS about 200 bytes of bytecode more.
+		const messages = this.messages;
+		messages.forEach((message, packetId) => {
 			if (cleanSession) {
 				if (message.released) {
-					this.messages.delete(packetId);
-					takeDone(message)?.();
-					continue;
+					messages.delete(packetId);
+					return takeDone(message)?.();
 				}
 				message.packet[0] &= ~DUP;
 				message.sent = false;
 			}
 			transmit(out, message);
-		}
+		});
 	}
 
 	/**
@@ -135,20 +143,49 @@ export class Inflight {
 
 	/** Completes every waiting callback with `error`; the messages stay (for exportState). */
 	failPending(error: ProtocolError): void {
-		for (const message of this.messages.values()) takeDone(message)?.(error);
-		for (const message of this.queue) takeDone(message)?.(error);
+		const fail = (message: Outgoing) => takeDone(message)?.(error);
+		this.messages.forEach(fail);
+		for (const message of this.queue) fail(message);
 	}
 
-	restore(packet: Uint8Array, released: boolean, queued: boolean): void {
-		const qos = ((packet[0] >> 1) & 3) as QoS;
-		if (queued) {
-			this.queue.push({ packet, qos, packetId: 0, released: false, sent: false });
-			return;
-		}
-		const at = packetIdOffset(packet);
-		const packetId = (packet[at] << 8) | packet[at + 1];
-		this.messages.set(packetId, { packet, qos, packetId, released, sent: true });
+	/** Nothing in flight, nothing queued. */
+	get empty(): boolean {
+		return this.messages.size === 0 && this.queue.length === 0;
 	}
+
+	/** QoS 1/2 messages sent and not yet acknowledged, or waiting to be sent. */
+	get unacknowledged(): number {
+		return this.messages.size + this.queued.length;
+	}
+
+	/** For SessionState (state.ts): in flight in send order, each with its PUBREL sent or not. */
+	get inflight(): SessionState["inflight"] {
+		const inflight: { packet: Uint8Array; released: boolean }[] = [];
+		this.messages.forEach((m) => inflight.push({ packet: m.packet, released: m.released }));
+		return inflight;
+	}
+
+	/** For SessionState: the QoS 1/2 messages not yet sent (QoS 0 ones are not kept). */
+	get queued(): Uint8Array[] {
+		const queued: Uint8Array[] = [];
+		for (const m of this.queue) if (m.qos) queued.push(m.packet);
+		return queued;
+	}
+
+	/** Takes back what `inflight` and `queued` gave: in flight with their packet ids, queued without. */
+	restore(inflight: SessionState["inflight"], queued: readonly Uint8Array[]): void {
+		for (let i = 0; i < inflight.length; i++) {
+			const { packet, released } = inflight[i];
+			const at = packetIdOffset(packet);
+			const packetId = (packet[at] << 8) | packet[at + 1];
+			this.messages.set(packetId, { packet, qos: qosOf(packet), packetId, released, sent: true });
+		}
+		for (let i = 0; i < queued.length; i++) this.queue.push({ packet: queued[i], qos: qosOf(queued[i]), packetId: 0, released: false, sent: false });
+	}
+}
+
+function qosOf(packet: Uint8Array): QoS {
+	return ((packet[0] >> 1) & 3) as QoS;
 }
 
 function transmit(out: Transmit, message: Outgoing): void {

@@ -2,6 +2,7 @@
  * MQTT 3.1.1 control packets (OASIS standard, section 3) as plain objects. The codec
  * turns these into bytes and back; the session never sees bytes.
  */
+import { ProtocolError } from "../common/errors";
 
 /** Control packet types, MQTT 3.1.1 table 2.1. */
 export const CONNECT = 1;
@@ -75,6 +76,22 @@ export interface AckPacket {
 	readonly packetId: number;
 }
 
+/**
+ * MQTT 5 PUBLISH properties the application sets (3.3.2.3); a 3.1.1 session has no such
+ * fields and sends the message without them.
+ */
+export interface MessageProperties {
+	/** Seconds the server keeps the message for a subscriber that has not had it yet (3.3.2.3.3). */
+	readonly messageExpiryInterval?: number;
+	/** The payload's MIME type, e.g. "application/json" (3.3.2.3.9). */
+	readonly contentType?: string;
+	/** Request/response: the Topic Name the answer goes to (3.3.2.3.5), and what it echoes (3.3.2.3.6). */
+	readonly responseTopic?: string;
+	readonly correlationData?: Uint8Array;
+	/** Name and value pairs, in order, repeats allowed (3.3.2.3.7). */
+	readonly userProperties?: readonly (readonly [name: string, value: string])[];
+}
+
 export interface Subscription {
 	readonly topic: string;
 	readonly qos: QoS;
@@ -120,3 +137,11 @@ export type Packet =
 
 /** Largest Remaining Length the four-byte variable integer can say (2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455;
+
+export function violation(message: string): ProtocolError {
+	return new ProtocolError("PROTOCOL_VIOLATION", message);
+}
+
+export function checkQoS(qos: number): void {
+	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation(`QoS ${qos} does not exist`);
+}

@@ -59,10 +59,17 @@ export function topicProblem(bytes: Uint8Array, start: number, end: number, filt
  */
 export class TopicCache {
 	// Public, not #private: this runs on every PUBLISH, and XS reads a private field ten times slower.
-	readonly names: string[] = [];
-	readonly fields: Uint8Array[] = [];
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
+	declare readonly names: string[];
+	declare readonly fields: Uint8Array[];
 	/** The entry the next new topic replaces: four at most. */
-	next = 0;
+	declare next: number;
+
+	constructor() {
+		this.names = [];
+		this.fields = [];
+		this.next = 0;
+	}
 
 	field(topic: string): Uint8Array {
 		const names = this.names;

@@ -15,13 +15,18 @@ const SEGMENT = 1460 + 128;
 const SMALL = 128;
 
 export class Transmit {
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	/** Finished chunks, oldest first. */
-	ready: Uint8Array[] | undefined;
+	declare ready: Uint8Array[] | undefined;
 	/** The chunk being filled, and where the next packet goes in it. */
-	chunk: Uint8Array | undefined;
-	offset = 0;
+	declare chunk: Uint8Array | undefined;
+	declare offset: number;
 	/** Bytes waiting to be polled. */
-	bytes = 0;
+	declare bytes: number;
+
+	constructor() {
+		this.clear();
+	}
 
 	/** A chunk with room for `size` bytes at `offset`; write them, then `commit(size)`. */
 	reserve(size: number): Uint8Array {
@@ -40,6 +45,14 @@ export class Transmit {
 	commit(size: number): void {
 		this.offset += size;
 		this.bytes += size;
+	}
+
+	/** PINGREQ (0xc0) or DISCONNECT (0xe0): a fixed header alone. */
+	empty(first: number): void {
+		const chunk = this.reserve(2);
+		chunk[this.offset] = first;
+		chunk[this.offset + 1] = 0;
+		this.commit(2);
 	}
 
 	/** Queues a copy of an encoded packet. */

@@ -35,6 +35,7 @@ import { MqttClient } from "./src/mqtt/client";
 import { FakeBoard } from "./testkit/portable/fake-board";
 import { connack, publishBytes } from "./testkit/portable/mqtt-wire";
 import { encode5 } from "./src/mqtt/v5/encode";
+import { mqtt5 } from "./src/mqtt/v5/session";
 
 const host = globalThis as unknown as Record<string, unknown>;
 const payload = new Uint8Array(64).map((_, i) => 32 + (i % 90));
@@ -44,7 +45,7 @@ const encoded = buffer.slice(0, encodeMqttInto(publish, buffer, 0));
 
 /** A client connected to a fake broker, subscribed to one filter, its written bytes dropped. */
 function connected(onMessage: () => void, board = new FakeBoard(), v5 = false) {
-	const client = new MqttClient(board, { broker: { host: "127.0.0.1", port: 1883 }, clientId: "lampnode-office-1", cleanSession: true, keepAlive: 60, random: () => 0.5, onMessage, protocolVersion: v5 ? 5 : 4 });
+	const client = new MqttClient(board, { broker: { host: "127.0.0.1", port: 1883 }, clientId: "lampnode-office-1", cleanSession: true, keepAlive: 60, random: () => 0.5, onMessage, protocolVersion: v5 ? 5 : 4, mqtt5 });
 	client.start();
 	const stream = board.lastStream;
 	stream.accept();

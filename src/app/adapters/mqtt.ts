@@ -37,7 +37,8 @@ export function markerTopic(clientId: string): string {
 	return `lampnode/${clientId}/wake`;
 }
 
-export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
+/** `mqtt5`: the MQTT 5 session, from an image that includes it (uplinks/table.ts). */
+export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession, mqtt5?: MqttClientOptions["mqtt5"]): Uplink {
 	const { mqtt, lamp: settings } = config;
 	const { tls, websocket, host, port } = mqtt.broker;
 	const broker = `${websocket ? (tls ? "wss" : "ws") : tls ? "mqtts" : "mqtt"}://${host}:${port}${websocket ? websocket.path : ""}`;
@@ -59,7 +60,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
 
 	const asleep5 = wake && mqtt.protocolVersion === 5 ? sleepyWill5(config.device) : undefined;
-	const options = { ...clientOptions(config, board), ...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt } : {}) };
+	const options = { ...clientOptions(config, board), ...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt } : {}), mqtt5 };
 	const clean = (wake || keeps) && startsClean(state) && mqtt.clientId !== "" ? cleanStart(board, options, events.report) : undefined;
 	const client: MqttClient = new MqttClient(board, {
 		...options,
@@ -86,7 +87,12 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	// In a restored session these are active already: the session sends nothing for them.
 	// Asleep, a QoS 0 subscription would lose every command: brokers queue only QoS 1 and 2 for
 	// an offline session (mosquitto's queue_qos0_messages is false by default). So at least 1.
-	const subscriptions = marker ? [{ topic: settings.topic, qos: mqtt.qos || 1 }, { topic: marker, qos: 1 as const }] : [{ topic: settings.topic, qos: mqtt.qos }];
+	// MQTT 5 No Local: nothing this client publishes to the lamp topic comes back as a command (3.1.1 ignores it).
+	const lamp = { topic: settings.topic, qos: marker ? mqtt.qos || 1 : mqtt.qos, noLocal: true };
+	const subscriptions = marker ? [lamp, { topic: marker, qos: 1 as const }] : [lamp];
+	// MQTT 5: a reading is stale once the next is due, so the broker drops it for a subscriber away longer (Message Expiry).
+	const interval = wake ? config.device.sleepInterval : config.device.readingInterval;
+	const reading = { qos: mqtt.qos, properties: mqtt.protocolVersion === 5 ? { messageExpiryInterval: Math.ceil(interval / 1000) } : undefined };
 	const retry = { base: mqtt.reconnectBase, cap: mqtt.reconnectCap, random: boardRandom(board) };
 	const unsubscribe = keepSubscribed(board, settings.topic, () => client.subscribe(subscriptions), retry, events.report);
 	// Queued now, it leaves with CONNECT and comes back in the first round trip. A wake
@@ -106,7 +112,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 		},
 		publishState: (on) => client.publish(settings.stateTopic, on ? "on" : "off", { qos: mqtt.qos, retain: true }),
 		publishStatus: (status) => client.publish(settings.statusTopic, status, { qos: 1, retain: true }),
-		publishReading: (json) => client.publish(config.device.telemetryTopic, json, { qos: mqtt.qos }),
+		publishReading: (json) => client.publish(config.device.telemetryTopic, json, reading),
 		publishRetained: (topic, payload) => client.publish(topic, payload, { qos: 0, retain: true }),
 		stop,
 		collectCommands: () => markerArrived,

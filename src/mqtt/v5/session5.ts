@@ -9,13 +9,16 @@
  */
 import { ProtocolError } from "../../common/errors";
 import { ByteWriter } from "../../common/bytes";
-import { CONNECT, DISCONNECT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE, type QoS, type Subscription } from "../packet";
+import { CONNECT, DISCONNECT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE, type MessageProperties, type QoS, type Subscription } from "../packet";
 import { TopicCache } from "../topic";
 import type { SessionOptions } from "../connect-options";
 import { encode5 } from "./encode";
 import type { Connack5, Publish5 } from "./packet";
-import { variableLength, writeVariable, type Properties } from "./properties";
+import { propertiesLength, variableLength, writeProperties, writeVariable, type Properties } from "./properties";
 import { reasonText } from "./reason";
+
+/** Where properties.ts checks a property may appear: PUBLISH (1 << its type). */
+const PUBLISH_PROPERTIES = 1 << PUBLISH;
 
 /** Outgoing aliases we keep at most, whatever the server allows: the lamp publishes to three or four topics. */
 const OUTGOING_ALIASES = 8;
@@ -104,11 +107,13 @@ export class Version5 {
 	 * A PUBLISH as bytes, QoS lowered to the server's Maximum QoS (it may not receive more,
 	 * 3.2.2-11). `alias`: this connection carries it now, so a repeated topic may go as its
 	 * alias alone; a message kept for a later connection never does (aliases die with it).
+	 * `message`: the application's properties, checked as the specification says.
 	 */
-	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, alias: boolean, limit: number): Uint8Array {
+	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, alias: boolean, limit: number, message?: MessageProperties): Uint8Array {
 		if (retain && !this.retainAvailable) throw new ProtocolError("PROTOCOL_VIOLATION", "the server does not support retained messages (Retain Available 0)");
 		if (qos > this.maximumQoS) qos = this.maximumQoS;
-		// Written here, not by encode5: the only property is a Topic Alias, and this runs per message.
+		// Written here, not by encode5: this runs per message, and without the application's
+		// properties the only one is a Topic Alias.
 		let topicAlias = 0;
 		// Undefined: an empty Topic Name, the Topic Alias stands for it (3.3.2.1).
 		let field: Uint8Array | undefined;
@@ -118,8 +123,10 @@ export class Version5 {
 			field = (this.#topics ??= new TopicCache()).field(topic);
 			if (alias && this.#outbound.size < this.#outboundMaximum) topicAlias = -(this.#outbound.size + 1);
 		}
-		const props = topicAlias === 0 ? 0 : 3;
-		const remaining = (field ? field.length : 2) + (qos ? 2 : 0) + 1 + props + payload.length;
+		// With the application's properties, the general writer (properties.ts) writes them all, alias included.
+		const properties: Properties | undefined = message && { ...(message as Properties), topicAlias: topicAlias === 0 ? undefined : topicAlias < 0 ? -topicAlias : topicAlias };
+		const props = properties ? propertiesLength(properties, PUBLISH_PROPERTIES) : topicAlias === 0 ? 0 : 3;
+		const remaining = (field ? field.length : 2) + (qos ? 2 : 0) + variableLength(props) + props + payload.length;
 		const size = 1 + variableLength(remaining) + remaining;
 		const max = this.maximumPacketSize > 0 && this.maximumPacketSize < limit ? this.maximumPacketSize : limit;
 		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes, over the maximum packet size ${max}`);
@@ -136,10 +143,13 @@ export class Version5 {
 		else w.u16(0);
 		// A QoS 1/2 packet id is patched in when the message enters the window (inflight.ts).
 		if (qos) w.u16(0xffff);
-		w.byte(props);
-		if (props) {
-			w.byte(0x23);
-			w.u16(topicAlias);
+		if (properties) writeProperties(w, properties, props);
+		else {
+			w.byte(props);
+			if (props) {
+				w.byte(0x23);
+				w.u16(topicAlias);
+			}
 		}
 		w.bytes(payload);
 		return bytes;
