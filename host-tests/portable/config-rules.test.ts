@@ -123,7 +123,7 @@ describe("config secrets", () => {
 	const secrets = KEYS.map(parseRow).filter((row) => (row.flags & SECRET) !== 0).map((row) => row.name);
 
 	it("are the Wi-Fi and broker passwords, and have no default", () => {
-		check([...secrets].sort()).toEqual(["brokerPassword", "password"]);
+		check([...secrets].sort()).toEqual(["brokerPassword", "coapPsk", "password"]);
 		for (const row of KEYS.map(parseRow)) if ((row.flags & SECRET) !== 0) check(row.default).toBe(undefined);
 	});
 

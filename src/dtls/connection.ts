@@ -71,6 +71,8 @@ export class Connection implements HandshakeLink {
 	state: "handshaking" | "established" | "closed" = "handshaking";
 	/** Why it closed: a typed error, never with key material. */
 	error: ProtocolError | undefined;
+	/** Closed by a close_notify, not a fatal alert: the session stays resumable (RFC 5246 7.2.1). */
+	closedCleanly = false;
 	session: SessionState | undefined;
 	handshake: Handshake | undefined;
 	readEpoch = 0;
@@ -255,6 +257,7 @@ export class Connection implements HandshakeLink {
 		const description = plaintext[1];
 		if (plaintext[0] === alert.FATAL || description === alert.CLOSE_NOTIFY) {
 			const established = this.state === "established";
+			this.closedCleanly = established && plaintext[0] !== alert.FATAL;
 			this.close(alert.alertError(established, description === alert.CLOSE_NOTIFY ? "the peer closed the connection" : "the peer sent a fatal alert", `received ${alert.alertName(description)}`));
 		}
 	}

@@ -45,6 +45,8 @@ export interface DtlsEvent {
 	readonly resumed?: boolean;
 	/** For "closed": why. */
 	readonly error?: ProtocolError;
+	/** For "closed": by a close_notify (not a failure). */
+	readonly cleanly?: boolean;
 }
 
 interface Entry {
@@ -200,8 +202,8 @@ export class DtlsLayer implements DatagramSession {
 		this.entries.delete(key);
 		const error = entry.connection.error;
 		// A client whose session was refused forgets it: the next handshake is a full one.
-		if (error && entry.connection.role === "client") this.sessions.forget(key);
-		this.events.push({ peer: entry.peer, kind: "closed", error });
+		if (error && !entry.connection.closedCleanly && entry.connection.role === "client") this.sessions.forget(key);
+		this.events.push({ peer: entry.peer, kind: "closed", error, cleanly: entry.connection.closedCleanly });
 	}
 }
 

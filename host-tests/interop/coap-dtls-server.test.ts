@@ -1,0 +1,69 @@
+/**
+ * Our CoAP client over DTLS (coaps, PSK, TLS_PSK_WITH_AES_128_CCM_8) against libcoap's
+ * coap-server-openssl and coap-server-gnutls: GET /time, PUT and GET a resource, Block2,
+ * observe /time; a wrong key ends in TLS_HANDSHAKE_FAILED with no response passed on.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { HostBoard } from "../../boards/host/board";
+import { responseText, type CoapResponse } from "../../src/coap/client";
+import { ProtocolError } from "../../src/common/errors";
+import { encodeUtf8 } from "../../src/common/utf8";
+import { LibcoapDtlsServer, type DtlsFlavour } from "../../testkit/peers/libcoap-dtls";
+import { describeWithPeers } from "../../testkit/peers/require-peer";
+import { waitFor } from "../../testkit/wait-for";
+import { HostCoapClient } from "../../testkit/portable/coap-host-client";
+
+const KEY = "lamp-secret-0123";
+const board = new HostBoard({ log: () => undefined });
+const body = (n: number) => Uint8Array.from({ length: n }, (_, i) => 0x61 + (i % 26));
+const keys = (psk: string) => ({ identity: encodeUtf8("lamp"), psk: encodeUtf8(psk), handshakeTimeout: 4000 });
+
+for (const flavour of ["openssl", "gnutls"] as DtlsFlavour[]) {
+	describeWithPeers(`CoAP over DTLS: our client, coap-server-${flavour}`, [`coap-server-${flavour}`], () => {
+		let server: LibcoapDtlsServer;
+		let client: HostCoapClient;
+
+		beforeAll(async () => {
+			server = await LibcoapDtlsServer.start(flavour, KEY);
+			client = new HostCoapClient(board, { ackTimeout: 500, dtls: keys(KEY) });
+		});
+		afterAll(async () => {
+			client?.stop();
+			await server?.stop();
+		});
+
+		it("GETs /time, PUTs and GETs a resource, one handshake for all", async () => {
+			const time = await client.get(`${server.url}/time`);
+			expect(time.status).toBe("2.05");
+			expect(responseText(time)).toMatch(/\d\d:\d\d:\d\d/);
+			expect((await client.put(`${server.url}/ours`, "first", { contentFormat: 0 })).status).toBe("2.01");
+			expect(responseText(await client.get(`${server.url}/ours`))).toBe("first");
+			expect(client.transport.dtls?.established({ address: "127.0.0.1", port: server.port + 1 })).toBe(true);
+		});
+
+		it("PUTs 1500 bytes in blocks and GETs them back in 64-byte Block2 blocks", async () => {
+			expect((await client.put(`${server.url}/big`, body(1500), { blockSize: 128 })).status).toMatch(/2.0[14]/);
+			const back = await client.get(`${server.url}/big`, { blockSize: 64 });
+			expect(back.payload).toEqual(body(1500));
+		});
+
+		it("observes /time over the session", async () => {
+			const seen: CoapResponse[] = [];
+			const observation = client.observe(`${server.url}/time`, { onNotification: (r) => seen.push(r) });
+			await waitFor(() => seen.length >= 2, { what: "two notifications", deadline: 6000 });
+			await observation.cancel();
+		});
+
+		it("a wrong key: TLS_HANDSHAKE_FAILED, no response", async () => {
+			const wrong = new HostCoapClient(board, { ackTimeout: 500, dtls: { ...keys("not-the-key-000"), handshakeTimeout: 2500 } });
+			const error = await wrong.get(`${server.url}/time`).then(
+				() => undefined,
+				(e: unknown) => e,
+			);
+			wrong.stop();
+			expect(error).toBeInstanceOf(ProtocolError);
+			expect((error as ProtocolError).code).toBe("TLS_HANDSHAKE_FAILED");
+			expect(String((error as ProtocolError).message)).not.toContain("not-the-key");
+		}, 8000);
+	});
+}
