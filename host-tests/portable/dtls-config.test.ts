@@ -8,6 +8,8 @@ import { ConfigError } from "../../src/common/errors";
 import { expectConfigError } from "./errors";
 import { check, describe, it } from "./test-api";
 import { toHex } from "./bytes";
+import { decodeCoapState, encodeCoapState } from "../../src/app/sleepy-coap-state";
+import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 
 const HOST = { wifi: false } as const;
 const coap = (raw: Record<string, string | number>) => {
@@ -44,5 +46,27 @@ describe("coaps config", () => {
 				check(String((error as Error).message)).not.toContain("a1b2c3");
 			}
 		}
+	});
+});
+
+describe("coaps retained state", () => {
+	const vocabulary = sleepyVocabulary(parseConfig({ protocol: "coap", mode: "sleepy", collector: "coap://c/x" }, HOST));
+	it("keeps the DTLS session across deep sleep, and reads a state without one", () => {
+		const sessionId = new Uint8Array(32).fill(7);
+		const masterSecret = new Uint8Array(48).fill(9);
+		const bytes = encodeCoapState({ messageId: 5, tokenCounter: 6, pending: [], session: { sessionId, masterSecret } }, vocabulary);
+		check(bytes.length).toBe(6 + 1 + 32 + 48);
+		const back = decodeCoapState(bytes, vocabulary);
+		check(toHex(back.session?.sessionId ?? new Uint8Array(0))).toBe(toHex(sessionId));
+		check(toHex(back.session?.masterSecret ?? new Uint8Array(0))).toBe(toHex(masterSecret));
+		check(decodeCoapState(encodeCoapState({ messageId: 5, tokenCounter: 6, pending: [] }, vocabulary), vocabulary).session).toBeUndefined();
+		// A session cut short is malformed, not a shorter secret.
+		let error: unknown;
+		try {
+			decodeCoapState(bytes.subarray(0, bytes.length - 1), vocabulary);
+		} catch (e) {
+			error = e;
+		}
+		check((error as { code?: string }).code).toBe("MALFORMED_PACKET");
 	});
 });

@@ -60,7 +60,7 @@ describe("dtls handshake", () => {
 		check(pair.serverProbe.arrived).toHaveLength(0);
 	});
 
-	it("resumes a session in one round trip: ServerHello, CCS, Finished, then ours", () => {
+	it("resumes a session without the cookie round trip: ServerHello, CCS, Finished, then ours with the data", () => {
 		const first = new Pair();
 		ping(first);
 		first.runUntil(() => first.serverProbe.arrived.length > 0);
@@ -74,7 +74,7 @@ describe("dtls handshake", () => {
 		events(first.server);
 		ping(second);
 		second.runUntil(() => first.serverProbe.arrived.length > 1);
-		check(second.wire.map((w) => kinds(w.bytes).join(","))).toEqual(["1", "3", "1", "2,ccs,enc", "ccs,enc", "data"]);
+		check(second.wire.map((w) => kinds(w.bytes).join(","))).toEqual(["1", "2,ccs,enc", "ccs,enc,data"]);
 		check(events(second.client)).toEqual([{ kind: "established", code: undefined, detail: undefined, resumed: true }]);
 	});
 
@@ -123,6 +123,20 @@ describe("dtls handshake", () => {
 		pair.pump();
 		check(pair.serverProbe.arrived).toHaveLength(2);
 		check(pair.server.established(CLIENT)).toBe(true);
+	});
+
+	it("at the cap, a new client takes the slot of an established connection quiet for 10 s", () => {
+		const pair = new Pair({}, { maxConnections: 1 });
+		ping(pair);
+		pair.runUntil(() => pair.serverProbe.arrived.length > 0);
+		const other = new Pair();
+		other.clientAt = { address: "10.0.0.3", port: 1000 };
+		(other as { server: unknown }).server = pair.server;
+		other.now = pair.now + 11000;
+		ping(other);
+		other.runUntil(() => pair.serverProbe.arrived.length > 1);
+		check(pair.serverProbe.arrived.map((a) => a.peer.address)).toEqual(["10.0.0.1", "10.0.0.3"]);
+		check(pair.server.established(CLIENT)).toBe(false);
 	});
 
 	it("answers a ClientHello without a cookie statelessly and caps connections", () => {

@@ -64,6 +64,8 @@ export interface ConnectionOptions {
 
 const CCS = new Uint8Array([1]);
 const DEFAULT_MAX_PENDING = 8;
+/** Records joined into one datagram up to this size: under IPv6's minimum MTU less headers. */
+const MAX_DATAGRAM = 1200;
 
 export class Connection implements HandshakeLink {
 	readonly crypto: Crypto;
@@ -194,6 +196,15 @@ export class Connection implements HandshakeLink {
 		if (this.role === "client") this.flightState.answered();
 		const pending = this.pending.splice(0);
 		for (let i = 0; i < pending.length; i++) this.send(pending[i]);
+		this.coalesce();
+	}
+
+	/** What waits to go out in one datagram when it fits (the last flight and the data held for it): one IP/UDP header less. */
+	private coalesce(): void {
+		const out = this.out;
+		let length = 0;
+		for (let i = 0; i < out.length; i++) length += out[i].length;
+		if (out.length > 1 && length <= MAX_DATAGRAM) out.splice(0, out.length, concat(out, length));
 	}
 
 	fail(description: number, message: string): never {

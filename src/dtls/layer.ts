@@ -56,7 +56,12 @@ interface Entry {
 	readonly clientRandom?: Uint8Array;
 	announced: boolean;
 	resumed?: () => boolean;
+	/** When a datagram from the peer last arrived, for eviction at the cap. */
+	heard: number;
 }
+
+/** A connection quiet this long (ms) may give its slot to a new client at the cap. */
+const EVICTABLE_AFTER = 10000;
 
 export class DtlsLayer implements DatagramSession {
 	readonly inner: DatagramSession;
@@ -67,6 +72,7 @@ export class DtlsLayer implements DatagramSession {
 	private readonly events: DtlsEvent[] = [];
 	/** Server: sessions to resume by id; client: the last session of each server, by peer. */
 	readonly sessions: SessionTable;
+	private _latest: SessionState | undefined;
 
 	constructor(inner: DatagramSession, options: DtlsOptions) {
 		this.inner = inner;
@@ -81,18 +87,21 @@ export class DtlsLayer implements DatagramSession {
 		const hello = this.cookies && (!entry || entry.connection.role === "server") ? firstHello(bytes) : undefined;
 		if (hello && this.cookies && !(entry?.clientRandom && sameRandom(entry.clientRandom, hello.hello.random))) {
 			// A ClientHello not of the handshake under way: a new one (the peer restarted), cookie first.
-			if (!this.cookies.valid(peer, hello.hello)) {
+			// 4.2.1: a resumption may skip the cookie, one round trip less for a sleepy node (the answer is no larger than the hello).
+			const resuming = hello.hello.sessionId.length > 0 && this.sessions.get(hello.hello.sessionId) !== undefined;
+			if (!resuming && !this.cookies.valid(peer, hello.hello)) {
 				this.out.push({ address: peer.address, port: peer.port, bytes: this.cookies.verifyRequest(peer, hello) });
 				return;
 			}
 			if (entry) this.drop(key, entry);
-			else if (this.entries.size >= (this.options.maxConnections ?? 4)) return;
+			else if (this.entries.size >= (this.options.maxConnections ?? 4) && !this.evict(now)) return;
 			// The ClientHello was the handshake's start: the datagram is used up.
 			this.serve(key, peer, hello, now);
 			return;
 		}
 		if (!entry) return;
 		const connection = entry.connection;
+		entry.heard = now;
 		connection.received(bytes, now);
 		for (let plain = connection.pollReceived(); plain; plain = connection.pollReceived()) this.inner.received(plain, peer, now);
 		this.collect(key, entry);
@@ -133,6 +142,11 @@ export class DtlsLayer implements DatagramSession {
 		return this.events.shift();
 	}
 
+	/** The session of the client connection established last: what a sleepy node retains. */
+	get latestSession(): SessionState | undefined {
+		return this._latest;
+	}
+
 	/** The peer's connection is established. */
 	established(peer: Peer): boolean {
 		return this.entries.get(peerKey(peer))?.connection.state === "established";
@@ -155,7 +169,7 @@ export class DtlsLayer implements DatagramSession {
 		const resume = this.sessions.lookup(key) ?? this.options.resume;
 		const handshake = new ClientHandshake(connection, client, resume, now);
 		connection.handshake = handshake;
-		const entry: Entry = { peer: { address: peer.address, port: peer.port }, connection, announced: false, resumed: () => handshake.resumed };
+		const entry: Entry = { peer: { address: peer.address, port: peer.port }, connection, announced: false, resumed: () => handshake.resumed, heard: now };
 		this.entries.set(key, entry);
 		return entry;
 	}
@@ -163,7 +177,7 @@ export class DtlsLayer implements DatagramSession {
 	private serve(key: string, peer: Peer, first: NonNullable<ReturnType<typeof firstHello>>, now: number): Entry | undefined {
 		const connection = this.connection("server", now);
 		connection.writeFrom(first.record.sequence);
-		const entry: Entry = { peer, connection, clientRandom: first.hello.random, announced: false };
+		const entry: Entry = { peer, connection, clientRandom: first.hello.random, announced: false, heard: now };
 		this.entries.set(key, entry);
 		const fragment = first.fragment;
 		const message = { type: fragment.type, messageSeq: fragment.messageSeq, body: fragment.body, whole: encodeMessage(fragment.type, fragment.messageSeq, fragment.body) };
@@ -191,10 +205,32 @@ export class DtlsLayer implements DatagramSession {
 		if (connection.state === "established" && !entry.announced) {
 			entry.announced = true;
 			const session = connection.session;
-			if (session && connection.role === "client" && session.sessionId.length > 0) this.sessions.store(key, session);
+			if (session && connection.role === "client" && session.sessionId.length > 0) {
+				this.sessions.store(key, session);
+				this._latest = session;
+			}
 			this.events.push({ peer: entry.peer, kind: "established", resumed: entry.resumed?.() ?? false });
 		}
 		if (connection.state === "closed") this.drop(key, entry);
+	}
+
+	/**
+	 * At the cap, a client that proved its address (the cookie) takes the place of the
+	 * connection quiet longest, if that one is established: a sleepy node that went away
+	 * without a close_notify must not hold its slot for ever. Handshakes under way stay.
+	 */
+	private evict(now: number): boolean {
+		let oldestKey: string | undefined;
+		let oldest: Entry | undefined;
+		this.entries.forEach((entry, key) => {
+			if (entry.connection.state === "established" && (!oldest || entry.heard < oldest.heard)) {
+				oldest = entry;
+				oldestKey = key;
+			}
+		});
+		if (!oldest || oldestKey === undefined || now - oldest.heard < EVICTABLE_AFTER) return false;
+		this.drop(oldestKey, oldest);
+		return true;
 	}
 
 	private drop(key: string, entry: Entry): void {
@@ -202,7 +238,10 @@ export class DtlsLayer implements DatagramSession {
 		this.entries.delete(key);
 		const error = entry.connection.error;
 		// A client whose session was refused forgets it: the next handshake is a full one.
-		if (error && !entry.connection.closedCleanly && entry.connection.role === "client") this.sessions.forget(key);
+		if (error && !entry.connection.closedCleanly && entry.connection.role === "client") {
+			this.sessions.forget(key);
+			this._latest = undefined;
+		}
 		this.events.push({ peer: entry.peer, kind: "closed", error, cleanly: entry.connection.closedCleanly });
 	}
 }

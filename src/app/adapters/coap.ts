@@ -131,7 +131,7 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 	} catch (error) {
 		events.report(error as Error);
 	}
-	const client = new CoapClient(board, { ...parameters(board, coap), resume: state, dtls: clientDtls(board, coap) });
+	const client = new CoapClient(board, { ...parameters(board, coap), resume: state, dtls: clientDtls(board, coap, state?.session) });
 	/** CON readings not acknowledged yet, oldest first: what a wake that ends now retains. */
 	const pending: string[] = [];
 	let waiting = 0;
@@ -187,7 +187,9 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 		abort: stop,
 		exportState() {
 			const { messageId, tokenCounter } = client.sequence;
-			return encodeCoapState({ messageId, tokenCounter, pending }, vocabulary);
+			// Over coaps the session goes too: the next wake resumes it (one round trip less).
+			const session = client.transport.dtls?.latestSession ?? state?.session;
+			return encodeCoapState({ messageId, tokenCounter, pending, session }, vocabulary);
 		},
 		reconnectAttempt: 0,
 	};
