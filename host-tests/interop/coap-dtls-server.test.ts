@@ -1,7 +1,9 @@
 /**
  * Our CoAP client over DTLS (coaps, PSK, TLS_PSK_WITH_AES_128_CCM_8) against libcoap's
  * coap-server-openssl and coap-server-gnutls: GET /time, PUT and GET a resource, Block2,
- * observe /time; a wrong key ends in TLS_HANDSHAKE_FAILED with no response passed on.
+ * observe /time; a wrong key ends in TLS_HANDSHAKE_FAILED with no response passed on;
+ * through a link losing 30 % of datagrams (and duplicating and reordering some) the
+ * handshake and every request complete.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
@@ -9,6 +11,7 @@ import { responseText, type CoapResponse } from "../../src/coap/client";
 import { ProtocolError } from "../../src/common/errors";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { LibcoapDtlsServer, type DtlsFlavour } from "../../testkit/peers/libcoap-dtls";
+import { UdpProxy } from "../../testkit/peers/udp-proxy";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { waitFor } from "../../testkit/wait-for";
 import { HostCoapClient } from "../../testkit/portable/coap-host-client";
@@ -65,5 +68,19 @@ for (const flavour of ["openssl", "gnutls"] as DtlsFlavour[]) {
 			expect((error as ProtocolError).code).toBe("TLS_HANDSHAKE_FAILED");
 			expect(String((error as ProtocolError).message)).not.toContain("not-the-key");
 		}, 8000);
+
+		// The RFC 6347 timers (1 s, doubling) make this slow: one flavour is enough.
+		if (flavour === "openssl")
+			it("through 30 % loss each way: the handshake, then 5 CON GETs", async () => {
+				const proxy = await UdpProxy.start({ target: { address: "127.0.0.1", port: server.port + 1 }, seed: 3, loss: 0.3, duplicate: 0.1, reorder: 0.1 });
+				const lossy = new HostCoapClient(board, { ackTimeout: 1000, dtls: { ...keys(KEY), handshakeTimeout: 40000 } });
+				try {
+					for (let i = 0; i < 5; i++) expect((await lossy.get(`coaps://127.0.0.1:${proxy.port}/time`)).status).toBe("2.05");
+					expect(proxy.counts.toTarget.dropped + proxy.counts.toClient.dropped).toBeGreaterThan(0);
+				} finally {
+					lossy.stop();
+					await proxy.close();
+				}
+			}, 60_000);
 	});
 }

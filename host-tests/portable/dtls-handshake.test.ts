@@ -95,6 +95,22 @@ describe("dtls handshake", () => {
 		check(events(pair.client)).toEqual([{ kind: "closed", code: "TLS_HANDSHAKE_FAILED", detail: "timeout", resumed: undefined }]);
 	});
 
+	it("takes the server's Finished without its ChangeCipherSpec (lost): epoch 1 opening under the new keys implies it", () => {
+		const pair = new Pair();
+		pair.filter = (wire) => {
+			if (wire.from !== SERVER) return wire.bytes;
+			const kept = r.decodeRecords(wire.bytes).filter((record) => record.type !== r.CHANGE_CIPHER_SPEC);
+			const parts = kept.map((record) => r.encodeRecord(record, record.fragment));
+			const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+			parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+			return out;
+		};
+		ping(pair);
+		pair.pump();
+		check(pair.client.established(SERVER)).toBe(true);
+		check(pair.serverProbe.arrived).toHaveLength(1);
+	});
+
 	it("completes over a link that loses 30 % of datagrams each way", () => {
 		for (let seed = 1; seed <= 5; seed++) {
 			const pair = new Pair();

@@ -235,8 +235,12 @@ export class Connection implements HandshakeLink {
 
 	private record(record: r.DtlsRecord, now: number): void {
 		const epoch = record.epoch;
-		// Records of a later epoch than we read (a Finished overtaking the CCS) are dropped: the flight comes again.
-		if (epoch > this.readEpoch || epoch > 1) return;
+		if (epoch > 1) return;
+		// A handshake record of epoch 1 while the peer's ChangeCipherSpec is awaited: the CCS was
+		// lost or overtaken (OpenSSL resends the two in separate datagrams). The record only
+		// opens under the new keys, so it proves the switch as well as the CCS would.
+		const implied = epoch > this.readEpoch && record.type === r.HANDSHAKE && this.state === "handshaking" && this.handshake?.awaitsChangeCipherSpec === true;
+		if (epoch > this.readEpoch && !implied) return;
 		const window = this.windows[epoch];
 		if (!window.fresh(record.sequence)) return;
 		let plaintext = record.fragment;
@@ -248,6 +252,7 @@ export class Connection implements HandshakeLink {
 				return; // 4.1.2.7: afterwards a bad record is dropped silently.
 			}
 			plaintext = opened;
+			if (implied) this.readEpoch = 1;
 		} else if (record.type === r.APPLICATION_DATA) return;
 		window.accept(record.sequence);
 		switch (record.type) {
