@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { responseText, type CoapResponse } from "../../src/coap/client";
 import { ProtocolError } from "../../src/common/errors";
+import type { DtlsEvent } from "../../src/dtls/layer";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { LibcoapDtlsServer, type DtlsFlavour } from "../../testkit/peers/libcoap-dtls";
 import { UdpProxy } from "../../testkit/peers/udp-proxy";
@@ -55,6 +56,25 @@ for (const flavour of ["openssl", "gnutls"] as DtlsFlavour[]) {
 			const observation = client.observe(`${server.url}/time`, { onNotification: (r) => seen.push(r) });
 			await waitFor(() => seen.length >= 2, { what: "two notifications", deadline: 6000 });
 			await observation.cancel();
+		});
+
+		it("a second client resumes the first one's session (a sleepy node's next wake) and gets its answer", async () => {
+			const events: DtlsEvent[] = [];
+			const first = new HostCoapClient(board, { dtls: keys(KEY) });
+			expect((await first.get(`${server.url}/time`)).status).toBe("2.05");
+			const session = first.transport.dtls?.latestSession;
+			first.stop();
+			expect(session?.sessionId.length).toBeGreaterThan(0);
+			const next = new HostCoapClient(board, { dtls: { ...keys(KEY), resume: session, onEvent: (event) => events.push(event) } });
+			try {
+				expect((await next.get(`${server.url}/time`)).status).toBe("2.05");
+			} finally {
+				next.stop();
+			}
+			const established = events.find((event) => event.kind === "established");
+			// OpenSSL's server caches sessions; whether GnuTLS's does, libcoap decides: either way the answer comes.
+			if (flavour === "openssl") expect(established?.resumed).toBe(true);
+			else expect(established).toBeDefined();
 		});
 
 		it("a wrong key: TLS_HANDSHAKE_FAILED, no response", async () => {

@@ -64,8 +64,6 @@ export interface ConnectionOptions {
 
 const CCS = new Uint8Array([1]);
 const DEFAULT_MAX_PENDING = 8;
-/** Records joined into one datagram up to this size: under IPv6's minimum MTU less headers. */
-const MAX_DATAGRAM = 1200;
 
 export class Connection implements HandshakeLink {
 	readonly crypto: Crypto;
@@ -195,16 +193,9 @@ export class Connection implements HandshakeLink {
 		this.deadline = -1;
 		if (this.role === "client") this.flightState.answered();
 		const pending = this.pending.splice(0);
+		// Each in a datagram of its own, not joined to the Finished: libcoap's server holds
+		// application data that shares the handshake's last datagram and never answers it.
 		for (let i = 0; i < pending.length; i++) this.send(pending[i]);
-		this.coalesce();
-	}
-
-	/** What waits to go out in one datagram when it fits (the last flight and the data held for it): one IP/UDP header less. */
-	private coalesce(): void {
-		const out = this.out;
-		let length = 0;
-		for (let i = 0; i < out.length; i++) length += out[i].length;
-		if (out.length > 1 && length <= MAX_DATAGRAM) out.splice(0, out.length, concat(out, length));
 	}
 
 	fail(description: number, message: string): never {
