@@ -61,18 +61,31 @@ function cbcMac(cipher: BlockCipher, nonce: Uint8Array, aad: Uint8Array, message
 
 /** Counter block A_i encrypted: S_i. */
 function counterBlock(cipher: BlockCipher, nonce: Uint8Array, counter: number): Uint8Array {
-	const a = new Uint8Array(16);
-	a[0] = 14 - nonce.length;
-	a.set(nonce, 1);
-	for (let i = 15, value = counter; i > nonce.length; i--, value = Math.floor(value / 256)) a[i] = value & 0xff;
+	const a = counterBase(nonce);
+	setCounter(a, nonce.length, counter);
 	cipher.encryptBlock(a, a);
 	return a;
 }
 
-/** output[0, length) = input[0, length) xor S_1, S_2, ... */
+/** A_0: flags and nonce, the counter zero. */
+function counterBase(nonce: Uint8Array): Uint8Array {
+	const a = new Uint8Array(16);
+	a[0] = 14 - nonce.length;
+	a.set(nonce, 1);
+	return a;
+}
+
+function setCounter(a: Uint8Array, nonceLength: number, counter: number): void {
+	for (let i = 15, value = counter; i > nonceLength; i--, value = Math.floor(value / 256)) a[i] = value & 0xff;
+}
+
+/** output[0, length) = input[0, length) xor S_1, S_2, ...: one counter block and one key stream block for all. */
 function ctr(cipher: BlockCipher, nonce: Uint8Array, input: Uint8Array, output: Uint8Array, length: number): void {
+	const a = counterBase(nonce);
+	const s = new Uint8Array(16);
 	for (let offset = 0, counter = 1; offset < length; offset += 16, counter++) {
-		const s = counterBlock(cipher, nonce, counter);
+		setCounter(a, nonce.length, counter);
+		cipher.encryptBlock(a, s);
 		const end = Math.min(16, length - offset);
 		for (let i = 0; i < end; i++) output[offset + i] = input[offset + i] ^ s[i];
 	}
