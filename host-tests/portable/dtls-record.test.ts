@@ -10,6 +10,7 @@ import { softCrypto } from "../../testkit/portable/soft-crypto";
 import * as r from "../../src/dtls/record";
 import { ReplayWindow } from "../../src/dtls/replay-window";
 import * as hm from "../../src/dtls/handshake-messages";
+import { MAX_AHEAD, MAX_MESSAGE, Reassembly } from "../../src/dtls/reassembly";
 
 const key = hex("000102030405060708090a0b0c0d0e0f");
 const iv = hex("a0a1a2a3");
@@ -75,5 +76,25 @@ describe("dtls records", () => {
 		bad[8] = 1; // fragment_offset 1: its 12 bytes end past the message
 		expectProtocolError(() => hm.decodeFragments(bad), "MALFORMED_PACKET");
 		expectProtocolError(() => hm.decodeFragments(whole.subarray(0, 20)), "MALFORMED_PACKET");
+	});
+
+	it("reassembles a message from fragments in any order, in message_seq order, within its caps", () => {
+		const body = new Uint8Array(40).map((_, i) => i);
+		const fragment = (seq: number, offset: number, length: number) => ({ type: hm.CLIENT_KEY_EXCHANGE, length: body.length, messageSeq: seq, offset, body: body.subarray(offset, offset + length) });
+		const reassembly = new Reassembly();
+		reassembly.add({ type: hm.FINISHED, length: 1, messageSeq: 1, offset: 0, body: new Uint8Array(1) });
+		check(reassembly.add(fragment(0, 20, 20))).toBe(false);
+		check(reassembly.poll()).toBeUndefined();
+		reassembly.add(fragment(0, 0, 25)); // overlapping
+		const whole = reassembly.poll();
+		check([whole?.type, whole?.messageSeq, toHex(whole?.body ?? new Uint8Array(0))]).toEqual([hm.CLIENT_KEY_EXCHANGE, 0, toHex(body)]);
+		check(toHex(whole?.whole ?? new Uint8Array(0))).toBe(toHex(hm.encodeMessage(hm.CLIENT_KEY_EXCHANGE, 0, body)));
+		check(reassembly.poll()?.type).toBe(hm.FINISHED);
+		// Old: the peer's retransmission. Far ahead: dropped (it comes again). Oversized: malformed.
+		check(reassembly.add(fragment(0, 0, 40))).toBe(true);
+		reassembly.add({ ...fragment(2 + MAX_AHEAD, 0, 40) });
+		check(reassembly.poll()).toBeUndefined();
+		expectProtocolError(() => reassembly.add({ type: hm.CLIENT_HELLO, length: MAX_MESSAGE + 1, messageSeq: 2, offset: 0, body: new Uint8Array(0) }), "MALFORMED_PACKET");
+		expectProtocolError(() => reassembly.add({ type: hm.CLIENT_HELLO, length: 3, messageSeq: 2, offset: 0, body: new Uint8Array(1) }) || reassembly.add({ type: hm.FINISHED, length: 3, messageSeq: 2, offset: 1, body: new Uint8Array(1) }), "MALFORMED_PACKET");
 	});
 });
