@@ -99,8 +99,10 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
 	powerOn: { section: "device", mode: "always-on", meaning: "the lamp at power-on: `off`, `on`, or `restore` (the last state, from retained memory on a device, the `--retained` file on the host)" },
 	swVersion: { section: "device", default: "package.json's `version`", meaning: "the firmware version reported in health and as the Home Assistant device's `sw_version`; written into the manifest by `tools/config-table.ts`" },
 
-	coapPort: { section: "coap", meaning: "UDP port of the device's CoAP server" },
-	collector: { section: "coap", default: "(none)", form: "`coap://host[:port]/path`", meaning: "where state changes (text/plain) and readings (JSON) are POSTed" },
+	coapPort: { section: "coap", default: "`5683`; `5684` (coaps) when `coapPsk` is set", meaning: "UDP port of the device's CoAP server" },
+	collector: { section: "coap", default: "(none)", form: "`coap[s]://host[:port]/path`", meaning: "where state changes (text/plain) and readings (JSON) are POSTed; `coaps://` (DTLS with `coapPsk`) by default on port 5684" },
+	coapPskIdentity: { section: "coap", default: "(none)", meaning: "the DTLS PSK identity (RFC 4279) the device sends to a `coaps://` collector and accepts from clients of its server" },
+	coapPsk: { section: "coap", default: "(none)", form: "hex, 1 to 64 bytes", meaning: "the pre-shared key of `coapPskIdentity` (TLS_PSK_WITH_AES_128_CCM_8); set, the server speaks only coaps; a secret: never logged, never echoed" },
 	coapType: { section: "coap", meaning: "POSTs to the collector as `con` (confirmable: acknowledged, retransmitted) or `non` (one datagram, no wait)" },
 	ackTimeout: { section: "coap", meaning: "ACK_TIMEOUT, ms (RFC 7252 4.8)" },
 	ackRandomFactorTenths: { section: "coap", meaning: "ACK_RANDOM_FACTOR in tenths (1.5 written as 15)" },

@@ -4,6 +4,7 @@
  */
 import config from "mc/config";
 import { ModdableBoard } from "moddable/board";
+import { moddableCrypto } from "moddable/crypto";
 import { digitalInput, digitalOutput } from "moddable/digital";
 import { nativePower } from "moddable/power";
 import { captureDht22 } from "moddable/native/dht22-capture";
@@ -14,7 +15,7 @@ import { reportStartupError, startFirmware } from "app/firmware";
 // The ESP32's deep sleep has no radio option: Wi-Fi starts only when asked.
 const power = nativePower(NativePower, { radioOffLegs: false });
 const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") });
-const board = new ModdableBoard("esp32", { digitalOutput, digitalInput }, { captureDht22, power, network });
+const board = new ModdableBoard("esp32", { digitalOutput, digitalInput }, { captureDht22, power, network, crypto: moddableCrypto });
 try {
 	startFirmware(board, config, { wifi: true });
 } catch (error) {

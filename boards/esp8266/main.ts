@@ -4,6 +4,7 @@
  */
 import config from "mc/config";
 import { ModdableBoard } from "moddable/board";
+import { moddableCrypto } from "moddable/crypto";
 import { digitalInput, digitalOutput } from "moddable/digital";
 import { nativePower } from "moddable/power";
 import { captureDht22 } from "moddable/native/dht22-capture";
@@ -18,7 +19,7 @@ import { reportStartupError, startFirmware } from "app/firmware";
 // needs it; the last leg turns the radio back on for the real wake.
 const power = nativePower(NativePower, { radioOffLegs: true });
 const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") });
-const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power, network });
+const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power, network, crypto: moddableCrypto });
 try {
 	// The default ESP8266 image has no TLS (no-tls.ts; manifest_tls.json builds one with it) and
 	// no WebSocket client (moddable/no-websocket).

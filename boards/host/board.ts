@@ -29,6 +29,7 @@ import type {
 } from "../../src/common/board";
 import { ProtocolError } from "../../src/common/errors";
 import { SimulatedDht22 } from "../simulated/dht22";
+import { hostCrypto } from "./crypto";
 import { SimulatedPins, type SimulatedPin } from "../simulated/pins";
 import { checkClientCertificate, Tls13Verdict, tlsOptions, transportError, type TransportPhase } from "./tls";
 import { connectWebSocket, deadStream } from "./websocket";
@@ -55,6 +56,7 @@ const DHT22_FRAME_MS = 5;
 
 export class HostBoard implements Board {
 	readonly name = "host";
+	readonly crypto = hostCrypto;
 	readonly #pins = new SimulatedPins();
 	readonly #log: (event: string, fields: LogFields) => void;
 	readonly dht22: SimulatedDht22;

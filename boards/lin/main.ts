@@ -6,6 +6,7 @@
 import config from "mc/config";
 import Timer from "timer";
 import { ModdableBoard } from "moddable/board";
+import { moddableCrypto } from "moddable/crypto";
 import { SimulatedPins } from "simulated/pins";
 import { SimulatedDht22 } from "simulated/dht22";
 import NativeRandom from "lin/native/random";
@@ -18,7 +19,7 @@ const captureDht22 = (_pin: number, done: Parameters<NonNullable<ModdableBoard["
 /** The simulator is online already: its join succeeds at once (a static address, if configured, is ignored), so the firmware's join path runs there too. */
 const network: Network = { join: (_hint, done) => done({ joined: true }), cancel: () => undefined };
 // The OS's random source: the simulator's Math.random repeats itself on every boot.
-const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22, network, fillRandom: (bytes) => NativeRandom.fill(bytes) });
+const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22, network, fillRandom: (bytes) => NativeRandom.fill(bytes), crypto: moddableCrypto });
 try {
 	startFirmware(board, config, { wifi: false });
 } catch (error) {

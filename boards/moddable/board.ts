@@ -6,6 +6,7 @@
 import Time from "time";
 import Timer from "timer";
 import type {
+	Crypto,
 	Board,
 	BoardHealth,
 	Datagram,
@@ -40,6 +41,8 @@ export interface Peripherals {
 	readonly network?: Network;
 	/** Fills `bytes` with random bytes; without it, Math.random is the source (see randomBytes). */
 	fillRandom?(bytes: Uint8Array): void;
+	/** AES and SHA-256 for coaps (crypto.ts, over the SDK's crypt module). */
+	readonly crypto?: Crypto;
 }
 
 export class ModdableBoard implements Board {
@@ -48,6 +51,7 @@ export class ModdableBoard implements Board {
 	readonly captureDht22?: (pin: number, done: (capture: PulseCapture | undefined) => void) => void;
 	readonly power?: Power;
 	readonly network?: Network;
+	readonly crypto?: Crypto;
 	readonly #fillRandom?: (bytes: Uint8Array) => void;
 
 	constructor(name: string, pins: Pins, peripherals: Peripherals = {}) {
@@ -56,6 +60,7 @@ export class ModdableBoard implements Board {
 		this.captureDht22 = peripherals.captureDht22;
 		this.power = peripherals.power;
 		this.network = peripherals.network;
+		this.crypto = peripherals.crypto;
 		this.#fillRandom = peripherals.fillRandom;
 	}
 

@@ -89,7 +89,10 @@ const BAD_VALUES: Readonly<Record<string, { readonly base: RawConfig; readonly v
 	netmask: { base: STATIC, values: ["255.0.255.0", "255.255.255.1", "0.0.0.0", "255.255.255.254", "255.255.255.255", "24", "/24"] },
 	dns: { base: STATIC, values: ["8.8.8", "dns.google", "224.0.0.251", 53] },
 	coapPort: { base: COAP, values: [-1, 65_536, "udp"] },
-	collector: { base: COAP, values: ["http://host/path", "coap://host:0/x", "coap://host/a%zz", "coap://host/a#frag", 5] },
+	// coaps:// without a key; a key alone, odd, not hex, over 64 bytes; an identity alone.
+	collector: { base: COAP, values: ["http://host/path", "coap://host:0/x", "coap://host/a%zz", "coap://host/a#frag", 5, "coaps://host/x"] },
+	coapPsk: { base: COAP, values: ["00112233", "abc", "zz", "00".repeat(65), 5] },
+	coapPskIdentity: { base: COAP, values: ["lamp", "x".repeat(129)] },
 	coapType: { base: COAP, values: ["confirmable", "CON", true] },
 	ackTimeout: { base: COAP, values: [9, 600_001] },
 	ackRandomFactorTenths: { base: COAP, values: [9, 101, "1.5"] },

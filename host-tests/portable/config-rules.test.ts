@@ -137,8 +137,8 @@ function secretMistakes(secret: string, value: unknown): RawConfig[] {
 describe("config secrets", () => {
 	const secrets = KEYS.map(parseRow).filter((row) => (row.flags & SECRET) !== 0).map((row) => row.name);
 
-	it("are the Wi-Fi and broker passwords and the client key, and have no default", () => {
-		check([...secrets].sort()).toEqual(["brokerKey", "brokerPassword", "password"]);
+	it("are the Wi-Fi and broker passwords, the client key and the CoAP pre-shared key, and have no default", () => {
+		check([...secrets].sort()).toEqual(["brokerKey", "brokerPassword", "coapPsk", "password"]);
 		for (const row of KEYS.map(parseRow)) if ((row.flags & SECRET) !== 0) check(row.default).toBe(undefined);
 	});
 

@@ -65,7 +65,7 @@ describe("config table", () => {
 
 	it("gives no secret a default, in the table or in any manifest section", () => {
 		const secrets = ROWS.filter((row) => (row.flags & SECRET) !== 0).map((row) => row.name);
-		expect(secrets.sort()).toEqual(["brokerKey", "brokerPassword", "password"]);
+		expect(secrets.sort()).toEqual(["brokerKey", "brokerPassword", "coapPsk", "password"]);
 		for (const row of ROWS) if ((row.flags & SECRET) !== 0) expect(row.default, row.name).toBeUndefined();
 		const manifest = readManifest() as { config?: Record<string, unknown>; platforms?: Record<string, { config?: Record<string, unknown> }> };
 		const sections = [manifest.config ?? {}, ...Object.values(manifest.platforms ?? {}).map((p) => p.config ?? {})];

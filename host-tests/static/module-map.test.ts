@@ -29,7 +29,7 @@ const SDK_MODULES: Record<string, readonly string[]> = {
 	// The TLS session itself (tls-link.ts drives it).
 	"ssl/session": [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
 	// The TLS socket's manifest brings modules/crypt/tls_common.json, and with it these.
-	crypt: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
+	crypt: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json", "$(MODULES)/crypt/digest/manifest.json"],
 	rsa: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
 	ecdsa: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],
 	curve: [TLS_SOCKET, "$(MODULES)/crypt/tls_419.json"],

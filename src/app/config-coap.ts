@@ -2,10 +2,14 @@
  * The configuration of the lamp over CoAP (protocol "coap"): the port the device
  * serves /lamp and /sensors/dht22 on, where state changes and readings are POSTed, and
  * the transmission parameters of RFC 7252 4.8. Forms and defaults are the table's
- * (config-keys.ts).
+ * (config-keys.ts). With a pre-shared key (`coapPsk`, `coapPskIdentity`) the server speaks
+ * coaps (DTLS) only, on 5684 unless `coapPort` says otherwise, and a `coaps://` collector
+ * is reached with the same key; plain coap stays only where asked for (a coap:// collector).
  */
 import { ConfigError } from "../common/errors";
-import { parseCoapUri } from "../coap/uri";
+import { isHexDigit } from "../common/text";
+import { encodeUtf8 } from "../common/utf8";
+import { COAPS_PORT, parseCoapUri } from "../coap/uri";
 import type { ConfigReader } from "./config-reader";
 import { blockSizePowerOfTwo } from "./config-rules";
 
@@ -22,15 +26,28 @@ export interface CoapConfig {
 	readonly blockSize: number;
 	/** POSTs to the collector as CON (acknowledged, retransmitted) or NON (one datagram, no wait). */
 	readonly confirmable: boolean;
+	/** The pre-shared key and its identity, when set: the server is coaps. Never logged. */
+	readonly psk?: CoapPsk;
+	/** The collector is a coaps:// URI (reached with `psk`). */
+	readonly collectorSecure: boolean;
+}
+
+export interface CoapPsk {
+	readonly identity: Uint8Array;
+	readonly key: Uint8Array;
 }
 
 export function parseCoapConfig(config: ConfigReader): CoapConfig {
 	const collector = config.string("collector");
-	if (collector !== undefined) checkCollector(collector);
+	const collectorSecure = collector !== undefined && checkCollector(collector);
 	const blockSize = config.integer("blockSize");
 	blockSizePowerOfTwo(blockSize);
+	const psk = parsePsk(config);
+	if (collectorSecure && !psk) throw new ConfigError("collector", "a coap:// URI, or coapPsk and coapPskIdentity set for a coaps:// one");
 	return {
-		port: config.integer("coapPort"),
+		port: config.integer("coapPort", psk ? COAPS_PORT : undefined),
+		psk,
+		collectorSecure,
 		collector,
 		ackTimeout: config.integer("ackTimeout"),
 		ackRandomFactor: config.integer("ackRandomFactorTenths") / 10,
@@ -41,11 +58,30 @@ export function parseCoapConfig(config: ConfigReader): CoapConfig {
 	};
 }
 
-/** The URI parser's refusal says what is wrong with the URI; the ConfigError says which key. */
-function checkCollector(uri: string): void {
+/** The URI parser's refusal says what is wrong with the URI; the ConfigError says which key. True for coaps://. */
+function checkCollector(uri: string): boolean {
 	try {
-		parseCoapUri(uri);
+		return parseCoapUri(uri).secure;
 	} catch {
-		throw new ConfigError("collector", "coap://host[:port][/path][?query], a port from 1 to 65535 and % escapes of two hex digits");
+		throw new ConfigError("collector", "coap[s]://host[:port][/path][?query], a port from 1 to 65535 and % escapes of two hex digits");
 	}
+}
+
+/** Both keys or neither; the key as hex of 1 to 64 bytes. The error never holds the value. */
+function parsePsk(config: ConfigReader): CoapPsk | undefined {
+	const identity = config.string("coapPskIdentity");
+	const hex = config.string("coapPsk");
+	if (identity === undefined && hex === undefined) return undefined;
+	if (hex === undefined) throw new ConfigError("coapPskIdentity", "set together with coapPsk");
+	const digits = hex.trim();
+	if (digits.length < 2 || digits.length > 128 || (digits.length & 1) !== 0) throw new ConfigError("coapPsk", "hex digits, 1 to 64 bytes");
+	const key = new Uint8Array(digits.length >> 1);
+	for (let i = 0; i < digits.length; i++) {
+		const c = digits.charCodeAt(i);
+		if (!isHexDigit(c)) throw new ConfigError("coapPsk", "hex digits, 1 to 64 bytes");
+		const value = c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+		key[i >> 1] |= (i & 1) === 0 ? value << 4 : value;
+	}
+	if (identity === undefined) throw new ConfigError("coapPsk", "set together with coapPskIdentity");
+	return { identity: encodeUtf8(identity), key };
 }

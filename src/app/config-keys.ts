@@ -95,8 +95,11 @@ export const KEYS = [
 	`nRetry integer ${N_RETRY} 0 100 mqttsn`,
 	`tWait integer ${T_WAIT} 10 86400000 mqttsn`,
 	// CoAP (config-coap.ts); the transmission parameters default to RFC 7252 4.8's.
-	`coapPort integer ${COAP_PORT} 0 65535 coap`,
+	`coapPort integer ${COAP_PORT} 0 65535 coap contextual`,
 	"collector uri - - coap",
+	// coaps (DTLS, RFC 7252 9.1.3.1 PSK mode): the key is hex, up to 64 bytes.
+	"coapPskIdentity string - 128 coap",
+	"coapPsk string - 128 coap secret",
 	"coapType choice con|non coap",
 	`ackTimeout integer ${DEFAULT_PARAMETERS.ackTimeout} 10 600000 coap`,
 	`ackRandomFactorTenths integer ${DEFAULT_PARAMETERS.ackRandomFactor * 10} 10 100 coap`,

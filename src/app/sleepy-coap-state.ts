@@ -7,6 +7,8 @@
  * Layout: version(1) messageId(2) tokenCounter(2) count(1) { payload (vocabulary.ts) }
  */
 import { encodeUtf8, readUtf8 } from "../common/utf8";
+import type { SessionState } from "../dtls/connection";
+import { MASTER_SECRET } from "../dtls/keys";
 import { RecordReader, RecordWriter } from "../power/record-bytes";
 import { readPayload, writePayload, type Vocabulary } from "../power/vocabulary";
 
@@ -20,6 +22,8 @@ export interface CoapSleepyState {
 	readonly tokenCounter: number;
 	/** JSON readings not acknowledged, oldest first. */
 	readonly pending: readonly string[];
+	/** The coaps session to resume, when there was one. */
+	readonly session?: SessionState;
 }
 
 export function encodeCoapState(state: CoapSleepyState, vocabulary: Vocabulary): Uint8Array {
@@ -29,6 +33,12 @@ export function encodeCoapState(state: CoapSleepyState, vocabulary: Vocabulary):
 	w.u16(state.tokenCounter);
 	w.count(state.pending.length);
 	for (const reading of state.pending) writePayload(w, encodeUtf8(reading), vocabulary);
+	const session = state.session;
+	if (session && session.sessionId.length > 0) {
+		w.byte(session.sessionId.length);
+		w.bytes(session.sessionId);
+		w.bytes(session.masterSecret);
+	}
 	return w.finish();
 }
 
@@ -39,6 +49,11 @@ export function decodeCoapState(bytes: Uint8Array, vocabulary: Vocabulary): Coap
 	const messageId = r.u16();
 	const tokenCounter = r.u16();
 	const pending = r.list(() => readUtf8(readPayload(r, vocabulary)));
+	if (r.remaining === 0) return { messageId, tokenCounter, pending };
+	const idLength = r.byte();
+	if (idLength < 1 || idLength > 32) throw r.malformed(`a session id of ${idLength} bytes`);
+	const sessionId = r.bytes(idLength).slice();
+	const masterSecret = r.bytes(MASTER_SECRET).slice();
 	r.end();
-	return { messageId, tokenCounter, pending };
+	return { messageId, tokenCounter, pending, session: { sessionId, masterSecret } };
 }

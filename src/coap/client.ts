@@ -15,7 +15,7 @@ import * as m from "./message";
 import type { CoapMessage, CoapOption } from "./message";
 import type { Block } from "./options";
 import * as o from "./options";
-import { Transport } from "./transport";
+import { Transport, type TransportDtls } from "./transport";
 import { parseCoapUri, type CoapUri } from "./uri";
 
 export interface CoapClientOptions extends EndpointOptions {
@@ -23,6 +23,8 @@ export interface CoapClientOptions extends EndpointOptions {
 	readonly blockSize?: number;
 	/** Local UDP port; any free one by default. */
 	readonly port?: number;
+	/** coaps: DTLS with a pre-shared key (transport.ts). */
+	readonly dtls?: TransportDtls;
 }
 
 export interface RequestOptions {
@@ -108,6 +110,8 @@ export class CoapClient {
 		} catch (error) {
 			return Promise.reject(error);
 		}
+		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
+		if (target.secure !== (this.transport.dtls !== undefined)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
 		const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
 		const base = target.options.slice();
 		if (options.contentFormat !== undefined) base.push(o.uintOption(o.CONTENT_FORMAT, options.contentFormat));

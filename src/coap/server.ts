@@ -36,11 +36,13 @@ import { exchangeLifetime } from "./parameters";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import { SeparateResponses } from "./separate";
 import { Uploads } from "./uploads";
-import { Transport } from "./transport";
+import { Transport, type TransportDtls } from "./transport";
 
 export interface CoapServerOptions extends EndpointOptions {
 	/** UDP port (default 5683; 0 for any free one). */
 	readonly port?: number;
+	/** coaps: DTLS with pre-shared keys (transport.ts); the caller picks the port (5684). */
+	readonly dtls?: TransportDtls;
 	readonly address?: string;
 	/** Largest block the server sends or takes, bytes (default 1024). */
 	readonly blockSize?: number;

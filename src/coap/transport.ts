@@ -3,11 +3,37 @@
  * (common/datagram-driver.ts), which sends what it transmits and keeps one timer at its
  * next deadline; this file hands received requests to the server side. Client and server
  * both run on one of these. CoAP has no connection, so nothing is retried here.
+ *
+ * With `dtls` (coaps://, RFC 7252 9.1) the driver runs a DtlsLayer wrapped round the
+ * endpoint instead: the endpoint's datagrams travel as DTLS application data, and a
+ * client's failed handshake fails its requests with the handshake's typed error.
  */
 import type { Board } from "../common/board";
 import { DatagramDriver } from "../common/datagram-driver";
+import { ProtocolError } from "../common/errors";
+import type { DatagramSession } from "../common/session";
+import type { SessionState } from "../dtls/connection";
+import { DtlsLayer, type DtlsEvent } from "../dtls/layer";
+import type { PskLookup } from "../dtls/server-handshake";
 import { Endpoint, type EndpointOptions, type IncomingRequest } from "./endpoint";
 import * as m from "./message";
+
+/** coaps with pre-shared keys: a client's identity and key, a server's lookup, or both. */
+export interface TransportDtls {
+	/** Ours, as a client (RFC 4279's psk_identity). */
+	readonly identity?: Uint8Array;
+	readonly psk?: Uint8Array;
+	/** As a server: the key of a client's identity, undefined for one it does not know. */
+	readonly lookup?: PskLookup;
+	/** A session kept from an earlier run (deep sleep), offered to the first handshake. */
+	readonly resume?: SessionState;
+	/** ms before an unfinished handshake gives up (default 30 s). */
+	readonly handshakeTimeout?: number;
+	/** Peers with a connection at once (default 4). */
+	readonly maxConnections?: number;
+	/** A connection came up or went down. */
+	onEvent?(event: DtlsEvent): void;
+}
 
 export interface TransportOptions extends EndpointOptions {
 	/** Local port; 0 or absent for any free one. */
@@ -16,20 +42,28 @@ export interface TransportOptions extends EndpointOptions {
 	/** Requests for a server; without it every request is answered 4.04. */
 	onRequest?(request: IncomingRequest): void;
 	onReady?(): void;
+	readonly dtls?: TransportDtls;
 }
 
-export class Transport extends DatagramDriver<Endpoint> {
+export class Transport extends DatagramDriver<DatagramSession> {
 	private readonly options: TransportOptions;
+	private readonly _endpoint: Endpoint;
+	/** Present for coaps. */
+	readonly dtls: DtlsLayer | undefined;
 	private _whenReady: (() => void)[] = [];
 
 	constructor(board: Board, options: TransportOptions) {
-		super(board, new Endpoint(options), options);
+		const endpoint = new Endpoint(options);
+		const dtls = options.dtls && secure(board, endpoint, options.dtls);
+		super(board, dtls ?? endpoint, options);
+		this._endpoint = endpoint;
+		this.dtls = dtls;
 		this.options = options;
 		this.open();
 	}
 
 	get endpoint(): Endpoint {
-		return this.session;
+		return this._endpoint;
 	}
 
 	get now(): number {
@@ -42,8 +76,10 @@ export class Transport extends DatagramDriver<Endpoint> {
 		else this._whenReady.push(action);
 	}
 
+	/** Closes the socket; over DTLS, after a close_notify to every peer. */
 	close(): void {
-		this.halt();
+		const dtls = this.dtls;
+		this.halt(dtls && (() => dtls.closeAll()));
 	}
 
 	protected bound(): void {
@@ -55,11 +91,19 @@ export class Transport extends DatagramDriver<Endpoint> {
 
 	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
 	protected dispatch(): void {
-		const endpoint = this.session;
+		const endpoint = this._endpoint;
 		const onRequest = this.options.onRequest;
 		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
 			if (onRequest) onRequest(request);
 			else endpoint.respond(request, { code: m.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
+		}
+		const dtls = this.dtls;
+		if (!dtls) return;
+		const settings = this.options.dtls as TransportDtls;
+		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
+			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
+			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
+			settings.onEvent?.(event);
 		}
 	}
 
@@ -68,4 +112,20 @@ export class Transport extends DatagramDriver<Endpoint> {
 
 	/** Nothing connects, so nothing is retried. */
 	protected retry(): void {}
+}
+
+function secure(board: Board, endpoint: Endpoint, settings: TransportDtls): DtlsLayer {
+	const crypto = board.crypto;
+	if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", `coaps: the ${board.name} board has no crypto primitives`);
+	const { identity, psk } = settings;
+	return new DtlsLayer(endpoint, {
+		crypto,
+		randomBytes: (count) => board.randomBytes(count),
+		now: () => board.now(),
+		client: identity && psk ? { identity, psk } : undefined,
+		lookup: settings.lookup,
+		resume: settings.resume,
+		handshakeTimeout: settings.handshakeTimeout,
+		maxConnections: settings.maxConnections,
+	});
 }

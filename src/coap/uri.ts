@@ -1,5 +1,5 @@
 /**
- * `coap://host[:port]/path?query` (RFC 7252 6.1 and 6.4): the host and port to send to,
+ * `coap://host[:port]/path?query` and `coaps://` (RFC 7252 6.1, 6.2 and 6.4): the host and port to send to,
  * and the Uri-Path and Uri-Query options of the request. Percent-encoded octets are
  * decoded into the option values; IPv6 literals are not supported (the boards speak IPv4).
  */
@@ -10,6 +10,8 @@ import * as o from "./option-numbers";
 import * as texts from "../common/text";
 
 export const COAP_PORT = 5683;
+/** coaps:// (DTLS) by default (RFC 7252 6.2). */
+export const COAPS_PORT = 5684;
 
 export interface CoapUri {
 	readonly host: string;
@@ -18,24 +20,27 @@ export interface CoapUri {
 	readonly options: readonly CoapOption[];
 	/** "/a/b?x=1" as given, for logs. */
 	readonly pathAndQuery: string;
+	/** coaps://: the transport must run DTLS. */
+	readonly secure: boolean;
 }
 
-/** Throws ProtocolError INVALID_URI for anything else than a coap:// URI. */
+/** Throws ProtocolError INVALID_URI for anything else than a coap:// or coaps:// URI. */
 export function parseCoapUri(uri: string): CoapUri {
 	const parts = texts.splitUrl(uri);
-	const expected = "coap://host[:port][/path][?query]";
+	const expected = "coap[s]://host[:port][/path][?query]";
+	const secure = parts?.scheme === "coaps";
 	// No fragment (RFC 7252 6.4 step 4).
-	if (!parts || parts.scheme !== "coap" || parts.rest.includes("#")) throw new ProtocolError("INVALID_URI", `expected ${expected}`);
+	if (!parts || (parts.scheme !== "coap" && !secure) || parts.rest.includes("#")) throw new ProtocolError("INVALID_URI", `expected ${expected}`);
 	const mark = parts.rest.indexOf("?");
 	const path = mark < 0 ? parts.rest : parts.rest.slice(0, mark);
 	const query = mark < 0 ? undefined : parts.rest.slice(mark + 1);
-	const port = parts.port ? Number(parts.port) : COAP_PORT;
+	const port = parts.port ? Number(parts.port) : secure ? COAPS_PORT : COAP_PORT;
 	if (port < 1 || port > 65535) throw new ProtocolError("INVALID_URI", `expected ${expected}, port 1-65535`);
 	const options: CoapOption[] = [];
 	// 6.4 step 8: a path of "" or "/" has no Uri-Path option.
 	if (path.length > 1) push(options, o.URI_PATH, path.slice(1).split("/"));
 	if (query) push(options, o.URI_QUERY, query.split("&"));
-	return { host: parts.host, port, options, pathAndQuery: path + (query ? `?${query}` : "") };
+	return { host: parts.host, port, options, pathAndQuery: path + (query ? `?${query}` : ""), secure };
 }
 
 /** One option `number` per part, each percent-decoded (6.4 steps 8 and 9). */

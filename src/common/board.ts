@@ -171,6 +171,23 @@ export interface Network {
 	cancel(): void;
 }
 
+/** One AES-128 key, expanded once: encrypts 16-byte blocks (CCM needs no decryption). */
+export interface BlockCipher {
+	/** Encrypts the 16 bytes of `input` into `output` (which may be `input`). */
+	encryptBlock(input: Uint8Array, output: Uint8Array): void;
+}
+
+/**
+ * The primitives DTLS (src/dtls) builds on, from the platform's own crypto: CCM, HMAC and
+ * the TLS PRF are portable code over these two. Keys come from the board's `randomBytes`.
+ */
+export interface Crypto {
+	/** `key` is 16 bytes. */
+	aes128(key: Uint8Array): BlockCipher;
+	/** SHA-256 of `parts` one after the other (32 bytes). */
+	sha256(parts: readonly Uint8Array[]): Uint8Array;
+}
+
 /** Values a log event may carry: flat, so every board can print them as one line. */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -192,7 +209,8 @@ export interface Board {
 	/**
 	 * `count` bytes from the platform's random source: the chip's hardware RNG, the OS on a
 	 * laptop or in the simulator. Client ids, CoAP tokens and backoff jitter come from it, so
-	 * two devices (or two boots) do not repeat each other. Not meant for key material.
+	 * two devices (or two boots) do not repeat each other. DTLS's hello randoms and
+	 * cookie secret come from it too: on every board it is the chip's or the OS's RNG.
 	 */
 	randomBytes(count: number): Uint8Array;
 	setTimer(callback: () => void, ms: number): TimerHandle;
@@ -205,6 +223,8 @@ export interface Board {
 	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput;
 	/** Sends the DHT22 start signal on `pin` and captures its answer; undefined if nothing came. */
 	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
+	/** Absent on boards without it: no coaps:// there. */
+	readonly crypto?: Crypto;
 	/** Absent on boards that cannot deep sleep. */
 	readonly power?: Power;
 	/** Absent on boards that are online before the firmware starts (the host). */

@@ -3,6 +3,7 @@
  * few milliseconds a real frame takes, simulated pins a test can drive (a button), and
  * retained memory with a deep sleep that only records the request.
  */
+import { softCrypto } from "./soft-crypto";
 import type { Power, PulseCapture, WakeCause } from "../../src/common/board";
 import { SimulatedDht22, type Dht22SimulatorOptions } from "../../boards/simulated/dht22";
 import { SimulatedPins } from "../../boards/simulated/pins";
@@ -69,6 +70,8 @@ export class FakePower implements Power {
 }
 
 export class DeviceBoard extends FakeBoard {
+	/** AES and SHA-256 in plain TypeScript, for coaps (slow, so only DTLS tests pay for it). */
+	readonly crypto = softCrypto;
 	readonly dht22: SimulatedDht22;
 	readonly simulatedPins = new SimulatedPins();
 	readonly power: FakePower;

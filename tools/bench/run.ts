@@ -14,6 +14,7 @@ import { coapCodecRows } from "./coap-codec";
 import { mqttThroughputRows } from "./mqtt-throughput";
 import { xsRows } from "./xs-meter";
 import { xsCoapRows } from "./xs-coap";
+import { xsDtlsRows } from "./xs-dtls";
 import { xsMqttSnRows } from "./xs-mqttsn";
 import { mqttCycleRows } from "./cycles";
 import { mqttSnCycleRows } from "./cycles-mqttsn";
@@ -37,6 +38,7 @@ const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
 	["MQTT throughput (mosquitto)", mqttThroughputRows],
 	["XS engine meter", xsRows],
 	["XS engine meter, CoAP", xsCoapRows],
+	["DTLS (coaps): wakes and the XS meter", xsDtlsRows],
 	["XS engine meter, MQTT-SN", xsMqttSnRows],
 	["CoAP throughput (libcoap)", coapThroughputRows],
 	["Wake cycles, MQTT (50 ms added RTT)", mqttCycleRows],

@@ -10,6 +10,8 @@ import { decode as decodeCoap } from "../../src/coap/message";
 import { readUtf8 } from "../../src/common/utf8";
 import { decodeDht22 } from "../../src/drivers/dht22/decode";
 import { parseLinkFormat } from "../../testkit/portable/coap-host-client";
+import { decodeRecords, HANDSHAKE } from "../../src/dtls/record";
+import * as hm from "../../src/dtls/handshake-messages";
 
 export interface FuzzTarget {
 	readonly name: string;
@@ -94,6 +96,35 @@ function dht22Capture(humidityTenths: number, temperatureTenths: number): Uint8A
 }
 const DHT22_SEEDS = [dht22Capture(450, 215), dht22Capture(999, 0x8000 | 101), dht22Capture(0, 0)];
 
+/** DTLS 1.2 records as libcoap's peers sent them (captured on 127.0.0.1), and our ClientHello. */
+const hex = (text: string) => new Uint8Array(text.length / 2).map((_, i) => parseInt(text.slice(2 * i, 2 * i + 2), 16));
+const DTLS_SEEDS = [
+	hex("16fefd0000000000000000003d010000310000000000000031fefd8596d7dceb3fdcfbc885c001b8c29eee4a0575d6f7b333e738741f68e71c8bb500000002c0a801000005ff01000100"), // ClientHello
+	hex("16feff0000000000000000001f030000130000000000000013feff1021ea55702b303e6026c32451b829efa0"), // HelloVerifyRequest (GnuTLS)
+	hex("16fefd000000000000000200120c00000600020000000000060004436f4150"), // ServerKeyExchange, hint "CoAP"
+	hex("16fefd0000000000000003000c0e0000000003000000000000"), // ServerHelloDone
+	hex("16fefd0000000000000002001210000006000200000000000600046c616d70"), // ClientKeyExchange, identity "lamp"
+	hex("14fefd0000000000000004000101"), // ChangeCipherSpec
+	hex("15fefd00000000000000050002022815fefd000000000000000600020100"), // two alerts in one datagram: handshake_failure, close_notify
+];
+
+/** Every handshake fragment of a datagram through the decoder of its message type, as the layer reads them. */
+function decodeDtls(input: Uint8Array): unknown {
+	const messages: unknown[] = [];
+	for (const record of decodeRecords(input)) {
+		if (record.type !== HANDSHAKE) continue;
+		for (const fragment of hm.decodeFragments(record.fragment)) {
+			const body = fragment.body;
+			if (fragment.type === hm.CLIENT_HELLO) messages.push(hm.decodeClientHello(body));
+			else if (fragment.type === hm.SERVER_HELLO) messages.push(hm.decodeServerHello(body));
+			else if (fragment.type === hm.HELLO_VERIFY_REQUEST) messages.push(hm.decodeHelloVerifyRequest(body));
+			else if (fragment.type === hm.SERVER_KEY_EXCHANGE || fragment.type === hm.CLIENT_KEY_EXCHANGE) messages.push(hm.decodeIdentity(body, "key exchange"));
+			else messages.push(fragment);
+		}
+	}
+	return messages;
+}
+
 const MQTT_MAX = 1024;
 const MQTTSN_MAX = 256;
 
@@ -132,6 +163,12 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
 		maxPacketSize: 1024,
 		seeds: LINK_FORMAT_SEEDS,
 		decode: (input) => parseLinkFormat(readUtf8(input)),
+	},
+	{
+		name: "DTLS",
+		maxPacketSize: 1500,
+		seeds: DTLS_SEEDS,
+		decode: decodeDtls,
 	},
 	{
 		name: "DHT22",

@@ -19,6 +19,10 @@ import { boardRandom } from "../../common/random";
 import { CoapClient } from "../../coap/client";
 import { BAD_REQUEST, JSON_FORMAT, TEXT_PLAIN, code } from "../../coap/message";
 import { CoapServer } from "../../coap/server";
+import type { TransportDtls } from "../../coap/transport";
+import { sameBytes } from "../../dtls/client-handshake";
+import type { SessionState } from "../../dtls/connection";
+import type { DtlsEvent } from "../../dtls/layer";
 import type { CoapFirmwareConfig } from "../config";
 import type { CoapConfig } from "../config-coap";
 import { sleepyVocabulary } from "../retained-vocabulary";
@@ -43,10 +47,29 @@ function parameters(board: Board, coap: CoapConfig) {
 	return { ackTimeout: coap.ackTimeout, ackRandomFactor: coap.ackRandomFactor, maxRetransmit: coap.maxRetransmit, nstart: coap.nstart, random: boardRandom(board) };
 }
 
+/** coaps for the collector: our identity and key (the URI said coaps://, so the config has them). */
+function clientDtls(board: Board, coap: CoapConfig, resume?: SessionState): TransportDtls | undefined {
+	const psk = coap.psk;
+	if (!coap.collectorSecure || !psk) return undefined;
+	return { identity: psk.identity, psk: psk.key, resume, onEvent: (event) => dtlsLog(board, event) };
+}
+
+/** A server with a key serves only the identity it was given (RFC 7252 9.1.3.1's PSK mode). */
+function serverDtls(board: Board, coap: CoapConfig): TransportDtls | undefined {
+	const psk = coap.psk;
+	if (!psk) return undefined;
+	return { lookup: (identity) => (sameBytes(identity, psk.identity) ? psk.key : undefined), onEvent: (event) => dtlsLog(board, event) };
+}
+
+/** A failed handshake is logged by its alert's name: no identity, no key. */
+function dtlsLog(board: Board, event: DtlsEvent): void {
+	if (event.kind === "closed" && event.error && !event.cleanly) board.log("warning", { message: event.error.message, detail: event.error.detail });
+}
+
 function coapServer(board: Board, coap: CoapConfig, events: UplinkEvents): CoapUplink {
-	const server = new CoapServer(board, { ...parameters(board, coap), port: coap.port, blockSize: coap.blockSize, onReady: (port) => board.log("listening", { protocol: "coap", port }) });
+	const server = new CoapServer(board, { ...parameters(board, coap), port: coap.port, blockSize: coap.blockSize, dtls: serverDtls(board, coap), onReady: (port) => board.log("listening", { protocol: coap.psk ? "coaps" : "coap", port }) });
 	const collector = coap.collector;
-	const client = collector === undefined ? undefined : new CoapClient(board, { ...parameters(board, coap), blockSize: coap.blockSize });
+	const client = collector === undefined ? undefined : new CoapClient(board, { ...parameters(board, coap), blockSize: coap.blockSize, dtls: clientDtls(board, coap) });
 	let latest: string | undefined;
 
 	/** Resolves once the collector answered (CON) or the datagram left (NON); never rejects. */
@@ -108,7 +131,7 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 	} catch (error) {
 		events.report(error as Error);
 	}
-	const client = new CoapClient(board, { ...parameters(board, coap), resume: state });
+	const client = new CoapClient(board, { ...parameters(board, coap), resume: state, dtls: clientDtls(board, coap, state?.session) });
 	/** CON readings not acknowledged yet, oldest first: what a wake that ends now retains. */
 	const pending: string[] = [];
 	let waiting = 0;
@@ -164,7 +187,9 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 		abort: stop,
 		exportState() {
 			const { messageId, tokenCounter } = client.sequence;
-			return encodeCoapState({ messageId, tokenCounter, pending }, vocabulary);
+			// Over coaps the session goes too: the next wake resumes it (one round trip less).
+			const session = client.transport.dtls?.latestSession ?? state?.session;
+			return encodeCoapState({ messageId, tokenCounter, pending, session }, vocabulary);
 		},
 		reconnectAttempt: 0,
 	};

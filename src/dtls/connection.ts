@@ -1,0 +1,310 @@
+/**
+ * One DTLS 1.2 association with one peer, sans-IO: records in (`received`), datagrams out
+ * (`pollTransmit`), application data both ways once established, and the clock for the
+ * flight timer and the handshake deadline. The handshake itself (client-handshake.ts,
+ * server-handshake.ts) speaks through the HandshakeLink this class gives it: flights to
+ * send, the key block, the end. Epoch 0 is the clear handshake, epoch 1 CCM_8; there is no
+ * renegotiation (a new handshake is a new connection).
+ */
+import type { Crypto } from "../common/board";
+import { concat } from "../common/bytes";
+import { ProtocolError } from "../common/errors";
+import * as alert from "./alert";
+import { Flight, type FlightRecord } from "./flight";
+import { decodeFragments } from "./handshake-messages";
+import type { KeyBlock } from "./keys";
+import * as r from "./record";
+import { Reassembly, type HandshakeMessage } from "./reassembly";
+import { ReplayWindow } from "./replay-window";
+
+/** What a resumed handshake needs (RFC 5246 7.3): kept by both sides, and across deep sleep by a client. */
+export interface SessionState {
+	readonly sessionId: Uint8Array;
+	readonly masterSecret: Uint8Array;
+}
+
+export interface Handshake {
+	/** The peer's ChangeCipherSpec is expected now (the keys are there). */
+	readonly awaitsChangeCipherSpec: boolean;
+	message(message: HandshakeMessage, now: number): void;
+}
+
+/** What a handshake may do to its connection. */
+export interface HandshakeLink {
+	readonly crypto: Crypto;
+	randomBytes(count: number): Uint8Array;
+	/** The epoch records are read in: the peer's Finished must come in epoch 1. */
+	readonly readEpoch: number;
+	/** Whole handshake messages to send, "ccs" for a ChangeCipherSpec (what follows it goes in epoch 1). */
+	flight(items: readonly (Uint8Array | "ccs")[], awaitsAnswer: boolean, now: number): void;
+	/** The key block, for epoch 1 both ways (the role says which half is ours). */
+	keys(block: KeyBlock): void;
+	/** The handshake is over; `session` can resume it later. */
+	established(session: SessionState): void;
+	/** Ends the connection with a fatal alert; throws the resulting error to unwind the handshake. */
+	fail(description: number, message: string): never;
+	/** The message_seq of the next message the peer sends (4.2.2; a server takes the ClientHello's). */
+	expectFrom(messageSeq: number): void;
+	/**
+	 * A HelloVerifyRequest came (from a server keeping no state, its record number mirrors
+	 * our ClientHello's): the server's epoch 0 numbers start over, for the replay window.
+	 */
+	verified(): void;
+}
+
+export interface ConnectionOptions {
+	readonly crypto: Crypto;
+	readonly randomBytes: (count: number) => Uint8Array;
+	readonly role: "client" | "server";
+	/** When an unfinished handshake gives up (ms after it started). */
+	readonly handshakeDeadline: number;
+	/** Application datagrams waiting for the handshake, at most. */
+	readonly maxPending?: number;
+}
+
+const CCS = new Uint8Array([1]);
+const DEFAULT_MAX_PENDING = 8;
+
+export class Connection implements HandshakeLink {
+	readonly crypto: Crypto;
+	readonly role: "client" | "server";
+	state: "handshaking" | "established" | "closed" = "handshaking";
+	/** Why it closed: a typed error, never with key material. */
+	error: ProtocolError | undefined;
+	/** Closed by a close_notify, not a fatal alert: the session stays resumable (RFC 5246 7.2.1). */
+	closedCleanly = false;
+	session: SessionState | undefined;
+	handshake: Handshake | undefined;
+	readEpoch = 0;
+	private readonly options: ConnectionOptions;
+	private readonly reassembly = new Reassembly();
+	private readonly flightState = new Flight();
+	private readonly windows = [new ReplayWindow(), new ReplayWindow()];
+	private readonly writeSequence = [0, 0];
+	private writeProtection: r.RecordProtection | undefined;
+	private readProtection: r.RecordProtection | undefined;
+	private readonly out: Uint8Array[] = [];
+	private readonly inbox: Uint8Array[] = [];
+	/** Application datagrams sent before the handshake ended: they go once it does. */
+	private readonly pending: Uint8Array[] = [];
+	private deadline = -1;
+	/** Our records' epoch once our ChangeCipherSpec went out: alerts follow it. */
+	private writeEpoch = 0;
+
+	constructor(options: ConnectionOptions, now: number) {
+		this.options = options;
+		this.crypto = options.crypto;
+		this.role = options.role;
+		this.deadline = now + options.handshakeDeadline;
+	}
+
+	/** Not closed (a getter, so a check after a call is not narrowed away by the compiler). */
+	get open(): boolean {
+		return this.state !== "closed";
+	}
+
+	randomBytes(count: number): Uint8Array {
+		return this.options.randomBytes(count);
+	}
+
+	/** One datagram from the peer; application data it carried comes out of `pollReceived`. */
+	received(datagram: Uint8Array, now: number): void {
+		if (this.state === "closed") return;
+		let records: r.DtlsRecord[];
+		try {
+			records = r.decodeRecords(datagram);
+		} catch {
+			return; // 4.1.2.7: an invalid datagram is dropped, the association lives on.
+		}
+		try {
+			for (let i = 0; i < records.length && this.open; i++) this.record(records[i], now);
+		} catch (error) {
+			if (!(error instanceof ProtocolError)) throw error;
+			// A handshake's failure closed the connection already, with its own alert; a decoder's did not.
+			if (this.open) this.close(error, alert.DECODE_ERROR);
+		}
+	}
+
+	/** Application data for the peer: sealed now when established, else held (capped) until it is. */
+	send(plaintext: Uint8Array): void {
+		if (this.state === "established") this.out.push(this.seal(r.APPLICATION_DATA, 1, plaintext));
+		else if (this.state === "handshaking" && this.pending.length < (this.options.maxPending ?? DEFAULT_MAX_PENDING)) this.pending.push(plaintext);
+	}
+
+	pollTransmit(): Uint8Array | undefined {
+		return this.out.shift();
+	}
+
+	pollReceived(): Uint8Array | undefined {
+		return this.inbox.shift();
+	}
+
+	tick(now: number): void {
+		if (this.state !== "handshaking") return;
+		if (now >= this.deadline) {
+			this.close(alert.alertError(false, "the handshake did not finish in time", "timeout"));
+			return;
+		}
+		const flight = this.flightState;
+		if (flight.resendAt >= 0 && now >= flight.resendAt) {
+			flight.backOff(now);
+			this.resend();
+		}
+	}
+
+	nextTimeout(): number | undefined {
+		if (this.state !== "handshaking") return undefined;
+		const resendAt = this.flightState.resendAt;
+		return resendAt >= 0 ? Math.min(resendAt, this.deadline) : this.deadline;
+	}
+
+	/** Sends close_notify (when established) and ends the connection. */
+	closeNotify(): void {
+		if (this.state === "established") this.out.push(this.seal(r.ALERT, 1, alert.alertBytes(alert.WARNING, alert.CLOSE_NOTIFY)));
+		this.state = "closed";
+	}
+
+	// HandshakeLink
+
+	flight(items: readonly (Uint8Array | "ccs")[], awaitsAnswer: boolean, now: number): void {
+		const records: FlightRecord[] = [];
+		let epoch = 0;
+		for (let i = 0; i < items.length; i++) {
+			const item = items[i];
+			if (item === "ccs") {
+				records.push({ type: r.CHANGE_CIPHER_SPEC, epoch, plaintext: CCS });
+				epoch = 1;
+				this.writeEpoch = 1;
+			} else records.push({ type: r.HANDSHAKE, epoch, plaintext: item });
+		}
+		this.flightState.start(records, awaitsAnswer, now);
+		this.resend();
+	}
+
+	keys(block: KeyBlock): void {
+		const client = this.role === "client";
+		this.writeProtection = new r.RecordProtection(this.crypto, client ? block.clientKey : block.serverKey, client ? block.clientIv : block.serverIv);
+		this.readProtection = new r.RecordProtection(this.crypto, client ? block.serverKey : block.clientKey, client ? block.serverIv : block.clientIv);
+	}
+
+	established(session: SessionState): void {
+		this.state = "established";
+		this.session = session;
+		this.deadline = -1;
+		if (this.role === "client") this.flightState.answered();
+		const pending = this.pending.splice(0);
+		// Each in a datagram of its own, not joined to the Finished: libcoap's server holds
+		// application data that shares the handshake's last datagram and never answers it.
+		for (let i = 0; i < pending.length; i++) this.send(pending[i]);
+	}
+
+	fail(description: number, message: string): never {
+		const error = alert.alertError(this.state === "established", message, alert.alertName(description));
+		this.close(error, description);
+		throw error;
+	}
+
+	expectFrom(messageSeq: number): void {
+		this.reassembly.next = messageSeq;
+	}
+
+	verified(): void {
+		this.windows[0] = new ReplayWindow();
+	}
+
+	/** A server's records go on from the ClientHello's record number, past its HelloVerifyRequest's (4.2.1). */
+	writeFrom(sequence: number): void {
+		this.writeSequence[0] = sequence;
+	}
+
+	private close(error: ProtocolError, description?: number): void {
+		if (description !== undefined) this.out.push(this.seal(r.ALERT, this.writeEpoch, alert.alertBytes(alert.FATAL, description)));
+		this.state = "closed";
+		this.error = error;
+		this.pending.length = 0;
+	}
+
+	private record(record: r.DtlsRecord, now: number): void {
+		const epoch = record.epoch;
+		if (epoch > 1) return;
+		// A handshake record of epoch 1 while the peer's ChangeCipherSpec is awaited: the CCS was
+		// lost or overtaken (OpenSSL resends the two in separate datagrams). The record only
+		// opens under the new keys, so it proves the switch as well as the CCS would.
+		const implied = epoch > this.readEpoch && record.type === r.HANDSHAKE && this.state === "handshaking" && this.handshake?.awaitsChangeCipherSpec === true;
+		if (epoch > this.readEpoch && !implied) return;
+		const window = this.windows[epoch];
+		if (!window.fresh(record.sequence)) return;
+		let plaintext = record.fragment;
+		if (epoch === 1) {
+			const opened = this.readProtection?.open(record);
+			if (!opened) {
+				// In the handshake, a Finished that does not authenticate means the keys differ: the PSK is wrong.
+				if (this.state === "handshaking") this.fail(alert.BAD_RECORD_MAC, "a record did not authenticate (wrong pre-shared key?)");
+				return; // 4.1.2.7: afterwards a bad record is dropped silently.
+			}
+			plaintext = opened;
+			if (implied) this.readEpoch = 1;
+		} else if (record.type === r.APPLICATION_DATA) return;
+		window.accept(record.sequence);
+		switch (record.type) {
+			case r.CHANGE_CIPHER_SPEC:
+				if (this.handshake?.awaitsChangeCipherSpec && epoch === 0) this.readEpoch = 1;
+				return;
+			case r.ALERT:
+				return this.alert(plaintext);
+			case r.HANDSHAKE:
+				return this.handshakeRecord(plaintext, epoch, now);
+			default:
+				if (this.state === "established") this.inbox.push(plaintext);
+		}
+	}
+
+	private alert(plaintext: Uint8Array): void {
+		if (plaintext.length !== 2) return;
+		const description = plaintext[1];
+		if (plaintext[0] === alert.FATAL || description === alert.CLOSE_NOTIFY) {
+			const established = this.state === "established";
+			this.closedCleanly = established && plaintext[0] !== alert.FATAL;
+			this.close(alert.alertError(established, description === alert.CLOSE_NOTIFY ? "the peer closed the connection" : "the peer sent a fatal alert", `received ${alert.alertName(description)}`));
+		}
+	}
+
+	private handshakeRecord(plaintext: Uint8Array, epoch: number, now: number): void {
+		const fragments = decodeFragments(plaintext);
+		let retransmitted = false;
+		for (let i = 0; i < fragments.length; i++) if (this.reassembly.add(fragments[i])) retransmitted = true;
+		// 4.2.4: the peer sent its last flight again, so ours was lost: send it again. Once
+		// established only a final flight goes again: the other side's answer came already.
+		if (retransmitted && this.flightState.records.length > 0 && (this.state === "handshaking" || this.flightState.final)) this.resend();
+		if (this.state !== "handshaking") {
+			// A new handshake inside the association (renegotiation) is declined; the rest was a retransmission.
+			if (this.reassembly.poll() && epoch === 1) this.out.push(this.seal(r.ALERT, 1, alert.alertBytes(alert.WARNING, alert.NO_RENEGOTIATION)));
+			return;
+		}
+		const handshake = this.handshake;
+		for (let message = this.reassembly.poll(); message && handshake && this.state === "handshaking"; message = this.reassembly.poll()) {
+			handshake.message(message, now);
+		}
+	}
+
+	private resend(): void {
+		const records = this.flightState.records;
+		const parts: Uint8Array[] = [];
+		let length = 0;
+		for (let i = 0; i < records.length; i++) {
+			const record = this.seal(records[i].type, records[i].epoch, records[i].plaintext);
+			parts.push(record);
+			length += record.length;
+		}
+		// A PSK flight is a few hundred bytes: one datagram carries it whole.
+		if (parts.length > 0) this.out.push(concat(parts, length));
+	}
+
+	private seal(type: number, epoch: number, plaintext: Uint8Array): Uint8Array {
+		const sequence = this.writeSequence[epoch]++;
+		r.checkSequence(sequence);
+		const header = { type, version: r.DTLS_1_2, epoch, sequence };
+		const protection = this.writeProtection;
+		return r.encodeRecord(header, epoch === 1 && protection ? protection.seal(header, plaintext) : plaintext);
+	}
+}

@@ -1,0 +1,256 @@
+/**
+ * DTLS under a datagram session (the CoAP endpoint): a DatagramSession itself, it wraps
+ * the inner one so the driver (common/datagram-driver.ts) runs both as one. Datagrams the
+ * inner session sends go out as application data of the peer's connection, a client
+ * handshake starting first when there is none; records that arrive are opened and handed
+ * up. A server answers ClientHellos statelessly until their cookie checks out. Only peers
+ * with a connection are heard: records from anyone else are dropped, as are datagrams up
+ * to a peer whose handshake failed. Connections, pending data and cached sessions are
+ * capped.
+ */
+import type { Crypto } from "../common/board";
+import { ProtocolError } from "../common/errors";
+import type { Addressed, DatagramSession, Peer } from "../common/session";
+import { ClientHandshake, type ClientCredentials } from "./client-handshake";
+import { Connection, type SessionState } from "./connection";
+import { CookieJar, firstHello } from "./cookie";
+import { encodeMessage } from "./handshake-messages";
+import { ServerHandshake, type PskLookup } from "./server-handshake";
+import { SessionTable } from "./session-table";
+
+export interface DtlsOptions {
+	readonly crypto: Crypto;
+	readonly randomBytes: (count: number) => Uint8Array;
+	/** The clock (the board's `now`): a handshake started from `pollTransmit` needs the time. */
+	readonly now: () => number;
+	/** Our identity and key: datagrams to a peer without a connection start a handshake. */
+	readonly client?: ClientCredentials;
+	/** Serving: the key of a client's identity. */
+	readonly lookup?: PskLookup;
+	/** A session to offer the first handshake (kept across deep sleep by a sleepy client). */
+	readonly resume?: SessionState;
+	/** Connections at once (default 4); a ClientHello past it is dropped. */
+	readonly maxConnections?: number;
+	/** Sessions a server keeps for resumption (default 4). */
+	readonly maxSessions?: number;
+	/** When an unfinished handshake gives up, ms (default 30 s). */
+	readonly handshakeTimeout?: number;
+}
+
+/** A connection came up or went down. */
+export interface DtlsEvent {
+	readonly peer: Peer;
+	readonly kind: "established" | "closed";
+	/** For "established": it was the abbreviated handshake. */
+	readonly resumed?: boolean;
+	/** For "closed": why. */
+	readonly error?: ProtocolError;
+	/** For "closed": by a close_notify (not a failure). */
+	readonly cleanly?: boolean;
+}
+
+interface Entry {
+	readonly peer: Peer;
+	readonly connection: Connection;
+	/** The ClientHello random of a server connection, to tell its retransmission from a new handshake. */
+	readonly clientRandom?: Uint8Array;
+	announced: boolean;
+	resumed?: () => boolean;
+	/** When a datagram from the peer last arrived, for eviction at the cap. */
+	heard: number;
+}
+
+/** A connection quiet this long (ms) may give its slot to a new client at the cap. */
+const EVICTABLE_AFTER = 10000;
+
+export class DtlsLayer implements DatagramSession {
+	readonly inner: DatagramSession;
+	private readonly options: DtlsOptions;
+	private readonly cookies: CookieJar | undefined;
+	private readonly entries = new Map<string, Entry>();
+	private readonly out: Addressed[] = [];
+	private readonly events: DtlsEvent[] = [];
+	/** Server: sessions to resume by id; client: the last session of each server, by peer. */
+	readonly sessions: SessionTable;
+	private _latest: SessionState | undefined;
+
+	constructor(inner: DatagramSession, options: DtlsOptions) {
+		this.inner = inner;
+		this.options = options;
+		this.sessions = new SessionTable(options.maxSessions ?? 4);
+		if (options.lookup) this.cookies = new CookieJar(options.crypto, options.randomBytes(32));
+	}
+
+	received(bytes: Uint8Array, peer: Peer, now: number): void {
+		const key = peerKey(peer);
+		let entry = this.entries.get(key);
+		const hello = this.cookies && (!entry || entry.connection.role === "server") ? firstHello(bytes) : undefined;
+		if (hello && this.cookies && !(entry?.clientRandom && sameRandom(entry.clientRandom, hello.hello.random))) {
+			// A ClientHello not of the handshake under way: a new one (the peer restarted), cookie first.
+			// 4.2.1: a resumption may skip the cookie, one round trip less for a sleepy node (the answer is no larger than the hello).
+			const resuming = hello.hello.sessionId.length > 0 && this.sessions.get(hello.hello.sessionId) !== undefined;
+			if (!resuming && !this.cookies.valid(peer, hello.hello)) {
+				this.out.push({ address: peer.address, port: peer.port, bytes: this.cookies.verifyRequest(peer, hello) });
+				return;
+			}
+			if (entry) this.drop(key, entry);
+			else if (this.entries.size >= (this.options.maxConnections ?? 4) && !this.evict(now)) return;
+			// The ClientHello was the handshake's start: the datagram is used up.
+			this.serve(key, peer, hello, now);
+			return;
+		}
+		if (!entry) return;
+		const connection = entry.connection;
+		entry.heard = now;
+		connection.received(bytes, now);
+		for (let plain = connection.pollReceived(); plain; plain = connection.pollReceived()) this.inner.received(plain, peer, now);
+		this.collect(key, entry);
+	}
+
+	pollTransmit(): Addressed | undefined {
+		for (;;) {
+			const ready = this.out.shift();
+			if (ready) return ready;
+			const datagram = this.inner.pollTransmit();
+			if (!datagram) return undefined;
+			const key = peerKey(datagram);
+			const entry = this.entries.get(key) ?? this.connect(key, datagram);
+			if (!entry) continue;
+			entry.connection.send(datagram.bytes);
+			this.collect(key, entry);
+		}
+	}
+
+	tick(now: number): void {
+		this.inner.tick(now);
+		this.entries.forEach((entry, key) => {
+			entry.connection.tick(now);
+			this.collect(key, entry);
+		});
+	}
+
+	nextTimeout(): number | undefined {
+		let next = this.inner.nextTimeout();
+		this.entries.forEach((entry) => {
+			const at = entry.connection.nextTimeout();
+			if (at !== undefined && (next === undefined || at < next)) next = at;
+		});
+		return next;
+	}
+
+	pollEvent(): DtlsEvent | undefined {
+		return this.events.shift();
+	}
+
+	/** The session of the client connection established last: what a sleepy node retains. */
+	get latestSession(): SessionState | undefined {
+		return this._latest;
+	}
+
+	/** The peer's connection is established. */
+	established(peer: Peer): boolean {
+		return this.entries.get(peerKey(peer))?.connection.state === "established";
+	}
+
+	/** Sends close_notify to every peer and forgets them (their sessions stay, to resume). */
+	closeAll(): void {
+		this.entries.forEach((entry, key) => {
+			entry.connection.closeNotify();
+			this.collect(key, entry);
+		});
+		this.entries.clear();
+	}
+
+	private connect(key: string, peer: Peer): Entry | undefined {
+		const client = this.options.client;
+		if (!client || this.entries.size >= (this.options.maxConnections ?? 4)) return undefined;
+		const now = this.options.now();
+		const connection = this.connection("client", now);
+		const resume = this.sessions.lookup(key) ?? this.options.resume;
+		const handshake = new ClientHandshake(connection, client, resume, now);
+		connection.handshake = handshake;
+		const entry: Entry = { peer: { address: peer.address, port: peer.port }, connection, announced: false, resumed: () => handshake.resumed, heard: now };
+		this.entries.set(key, entry);
+		return entry;
+	}
+
+	private serve(key: string, peer: Peer, first: NonNullable<ReturnType<typeof firstHello>>, now: number): Entry | undefined {
+		const connection = this.connection("server", now);
+		connection.writeFrom(first.record.sequence);
+		const entry: Entry = { peer, connection, clientRandom: first.hello.random, announced: false, heard: now };
+		this.entries.set(key, entry);
+		const fragment = first.fragment;
+		const message = { type: fragment.type, messageSeq: fragment.messageSeq, body: fragment.body, whole: encodeMessage(fragment.type, fragment.messageSeq, fragment.body) };
+		try {
+			const cached = first.hello.sessionId.length > 0 && this.sessions.get(first.hello.sessionId) !== undefined;
+			const handshake = new ServerHandshake(connection, this.options.lookup as PskLookup, this.sessions, message, first.hello, now);
+			connection.handshake = handshake;
+			entry.resumed = () => cached;
+		} catch (error) {
+			if (!(error instanceof ProtocolError)) throw error;
+		}
+		this.collect(key, entry);
+		return this.entries.get(key);
+	}
+
+	private connection(role: "client" | "server", now: number): Connection {
+		const options = this.options;
+		return new Connection({ crypto: options.crypto, randomBytes: options.randomBytes, role, handshakeDeadline: options.handshakeTimeout ?? 30000 }, now);
+	}
+
+	/** Moves the connection's datagrams out and reports its changes. */
+	private collect(key: string, entry: Entry): void {
+		const connection = entry.connection;
+		for (let bytes = connection.pollTransmit(); bytes; bytes = connection.pollTransmit()) this.out.push({ address: entry.peer.address, port: entry.peer.port, bytes });
+		if (connection.state === "established" && !entry.announced) {
+			entry.announced = true;
+			const session = connection.session;
+			if (session && connection.role === "client" && session.sessionId.length > 0) {
+				this.sessions.store(key, session);
+				this._latest = session;
+			}
+			this.events.push({ peer: entry.peer, kind: "established", resumed: entry.resumed?.() ?? false });
+		}
+		if (connection.state === "closed") this.drop(key, entry);
+	}
+
+	/**
+	 * At the cap, a client that proved its address (the cookie) takes the place of the
+	 * connection quiet longest, if that one is established: a sleepy node that went away
+	 * without a close_notify must not hold its slot for ever. Handshakes under way stay.
+	 */
+	private evict(now: number): boolean {
+		let oldestKey: string | undefined;
+		let oldest: Entry | undefined;
+		this.entries.forEach((entry, key) => {
+			if (entry.connection.state === "established" && (!oldest || entry.heard < oldest.heard)) {
+				oldest = entry;
+				oldestKey = key;
+			}
+		});
+		if (!oldest || oldestKey === undefined || now - oldest.heard < EVICTABLE_AFTER) return false;
+		this.drop(oldestKey, oldest);
+		return true;
+	}
+
+	private drop(key: string, entry: Entry): void {
+		if (this.entries.get(key) !== entry) return;
+		this.entries.delete(key);
+		const error = entry.connection.error;
+		// A client whose session was refused forgets it: the next handshake is a full one.
+		if (error && !entry.connection.closedCleanly && entry.connection.role === "client") {
+			this.sessions.forget(key);
+			this._latest = undefined;
+		}
+		this.events.push({ peer: entry.peer, kind: "closed", error, cleanly: entry.connection.closedCleanly });
+	}
+}
+
+function peerKey(peer: Peer): string {
+	return `${peer.address}:${peer.port}`;
+}
+
+function sameRandom(a: Uint8Array, b: Uint8Array): boolean {
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return a.length === b.length;
+}

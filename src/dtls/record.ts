@@ -1,0 +1,140 @@
+/**
+ * DTLS 1.2 records (RFC 6347 4.1): the 13-byte header (type, version, epoch, 48-bit
+ * sequence number, length) and, from epoch 1, TLS_PSK_WITH_AES_128_CCM_8 protection
+ * (RFC 6655 3, RFC 5288 3): the nonce is the 4-byte implicit IV then the 8-byte explicit
+ * part sent in the record (epoch and sequence number), the additional data is epoch,
+ * sequence number, type, version and the plaintext's length (RFC 5246 6.2.3.3).
+ */
+import type { BlockCipher, Crypto } from "../common/board";
+import { ByteReader, ByteWriter } from "../common/bytes";
+import { ProtocolError } from "../common/errors";
+import { ccmOpen, ccmSeal } from "./ccm";
+
+export const CHANGE_CIPHER_SPEC = 20;
+export const ALERT = 21;
+export const HANDSHAKE = 22;
+export const APPLICATION_DATA = 23;
+
+export const HEADER = 13;
+/** DTLS 1.2 on the wire ({254, 253}); DTLS 1.0 ({254, 255}) only in a first ClientHello's record. */
+export const DTLS_1_2 = 0xfefd;
+export const DTLS_1_0 = 0xfeff;
+/** Explicit nonce (8) and tag (8): what protection adds to a record. */
+export const OVERHEAD = 16;
+/** Largest plaintext of a record (RFC 5246 6.2.1); a device never comes near it. */
+export const MAX_PLAINTEXT = 16384;
+/** 2^48: sequence numbers must never wrap (RFC 6347 4.1). */
+export const SEQUENCE_LIMIT = 0x1000000000000;
+const TWO_32 = 0x100000000;
+
+export interface RecordHeader {
+	readonly type: number;
+	readonly version: number;
+	readonly epoch: number;
+	readonly sequence: number;
+}
+
+/** One record of a datagram: its header and a view of its fragment. */
+export interface DtlsRecord extends RecordHeader {
+	readonly fragment: Uint8Array;
+}
+
+/**
+ * The records of one datagram. A datagram may hold several (RFC 6347 4.1.1); one whose
+ * length runs past the end, or of an unknown type, is a MALFORMED_PACKET: the datagram is
+ * dropped whole, as 4.1.2.7 allows for invalid records.
+ */
+export function decodeRecords(datagram: Uint8Array): DtlsRecord[] {
+	const reader = new ByteReader(datagram, "DTLS record");
+	const records: DtlsRecord[] = [];
+	while (reader.remaining > 0) {
+		const type = reader.byte();
+		const version = reader.u16();
+		const epoch = reader.u16();
+		const sequence = reader.u16() * TWO_32 + reader.u32();
+		const length = reader.u16();
+		if (type < CHANGE_CIPHER_SPEC || type > APPLICATION_DATA) throw reader.malformed(`content type ${type}`);
+		if (version !== DTLS_1_2 && version !== DTLS_1_0) throw reader.malformed(`version ${version.toString(16)}`);
+		if (length > MAX_PLAINTEXT + 2048) throw reader.malformed(`length ${length}`);
+		records.push({ type, version, epoch, sequence, fragment: reader.bytes(length) });
+	}
+	return records;
+}
+
+/** One record with its header: `fragment` as it goes on the wire (protected already, from epoch 1). */
+export function encodeRecord(header: RecordHeader, fragment: Uint8Array): Uint8Array {
+	const out = new Uint8Array(HEADER + fragment.length);
+	const writer = new ByteWriter(out);
+	writeHeader(writer, header, fragment.length);
+	writer.bytes(fragment);
+	return out;
+}
+
+function writeHeader(writer: ByteWriter, header: RecordHeader, length: number): void {
+	writer.byte(header.type);
+	writer.u16(header.version);
+	writer.u16(header.epoch);
+	writer.u16(Math.floor(header.sequence / TWO_32));
+	writer.u32(header.sequence >>> 0);
+	writer.u16(length);
+}
+
+/** The keys of one direction of one epoch. */
+export class RecordProtection {
+	private readonly cipher: BlockCipher;
+	private readonly iv: Uint8Array;
+
+	/** `key` 16 bytes, `iv` the 4-byte implicit part of the nonce (the key block's write IV). */
+	constructor(crypto: Crypto, key: Uint8Array, iv: Uint8Array) {
+		this.cipher = crypto.aes128(key);
+		this.iv = iv;
+	}
+
+	/** The fragment of a protected record: explicit nonce, then ciphertext and tag. */
+	seal(header: RecordHeader, plaintext: Uint8Array): Uint8Array {
+		const nonce = this.nonce(header);
+		const sealed = ccmSeal(this.cipher, nonce, additionalData(header, plaintext.length), plaintext);
+		const fragment = new Uint8Array(8 + sealed.length);
+		fragment.set(nonce.subarray(4));
+		fragment.set(sealed, 8);
+		return fragment;
+	}
+
+	/** The plaintext of `record`, or undefined when it does not authenticate (4.1.2.7: dropped, no alert). */
+	open(record: DtlsRecord): Uint8Array | undefined {
+		const fragment = record.fragment;
+		if (fragment.length < OVERHEAD) return undefined;
+		const nonce = new Uint8Array(12);
+		nonce.set(this.iv);
+		nonce.set(fragment.subarray(0, 8), 4);
+		return ccmOpen(this.cipher, nonce, additionalData(record, fragment.length - OVERHEAD), fragment.subarray(8));
+	}
+
+	private nonce(header: RecordHeader): Uint8Array {
+		const nonce = new Uint8Array(12);
+		nonce.set(this.iv);
+		const writer = new ByteWriter(nonce, 4);
+		writer.u16(header.epoch);
+		writer.u16(Math.floor(header.sequence / TWO_32));
+		writer.u32(header.sequence >>> 0);
+		return nonce;
+	}
+}
+
+/** seq_num (epoch and sequence number), type, version, length: 13 bytes. */
+function additionalData(header: RecordHeader, length: number): Uint8Array {
+	const aad = new Uint8Array(HEADER);
+	const writer = new ByteWriter(aad);
+	writer.u16(header.epoch);
+	writer.u16(Math.floor(header.sequence / TWO_32));
+	writer.u32(header.sequence >>> 0);
+	writer.byte(header.type);
+	writer.u16(header.version);
+	writer.u16(length);
+	return aad;
+}
+
+/** A sequence number past 2^48 - 1 would repeat a nonce: the connection must end first. */
+export function checkSequence(sequence: number): void {
+	if (sequence >= SEQUENCE_LIMIT) throw new ProtocolError("PROTOCOL_VIOLATION", "DTLS sequence numbers used up: a new handshake is needed");
+}
