@@ -11,9 +11,9 @@ import type { Plugin } from "esbuild";
 
 /** The firmware's modules, preloaded into flash on the device. */
 const PRELOADED = /\/(src|boards)\/.+\.ts$/;
-const EXPORTED = /^export\s+(?:default\s+)?(?:abstract\s+)?(?:class|function\*?|async\s+function|const|let)\s+([A-Za-z_$][\w$]*)/gm;
+const EXPORTED = /^export\s+(?:default\s+)?(?:abstract\s+)?(?:class|function\*?|async\s+function|const(?!\s+enum\b)|let)\s+([A-Za-z_$][\w$]*)/gm;
 
-/** Registers every exported function and class of the preloaded modules for freezing. */
+/** Registers every exported function and class of the preloaded modules for freezing (not a `const enum`, which is no function). */
 export const preloadedExports: Plugin = {
 	name: "preloaded-exports",
 	setup(builder) {

@@ -124,7 +124,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		for (const qos of [0, 1, 2]) await observer.waitFor(`${prefix}/up/q${qos}`, `hello ${qos}`);
 		await letTimePass(200); // the window in which a second copy of the QoS 2 message would show
 		expect(observer.on(`${prefix}/up/q2`)).toHaveLength(1);
-		expect(sensor.sent.filter((type) => type === sn.REGISTER)).toHaveLength(3);
+		expect(sensor.sent.filter((type) => type === sn.MsgType.REGISTER)).toHaveLength(3);
 	});
 
 	it("delivers QoS 0, 1 and 2 to the client, by name and by wildcard, and stops after UNSUBSCRIBE", async () => {
@@ -158,8 +158,8 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		const lost = new SnClientUnderTest({ ...fast, clientId: `${prefix}-lost`, gateway: at(gateway), will });
 		await polite.waitConnected();
 		await lost.waitConnected();
-		expect(lost.sent).toContain(sn.WILLTOPIC);
-		expect(lost.sent).toContain(sn.WILLMSG);
+		expect(lost.sent).toContain(sn.MsgType.WILLTOPIC);
+		expect(lost.sent).toContain(sn.MsgType.WILLMSG);
 		polite.client.stop();
 		await waitFor(() => gateway.client(`${prefix}-polite`) === undefined, { what: "the polite client gone" });
 		gateway.client(`${prefix}-lost`)?.lose("keep-alive ran out (simulated)");
@@ -175,8 +175,8 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		const lamp = new SnClientUnderTest({ ...fast, clientId: `${prefix}-upd`, gateway: at(gateway), will: old });
 		await lamp.waitConnected();
 		await lamp.client.updateWill({ topic: `${prefix}/upd/new`, payload: encodeUtf8("new"), qos: 1, retain: false });
-		expect(lamp.sent).toContain(sn.WILLTOPICUPD);
-		expect(lamp.sent).toContain(sn.WILLMSGUPD);
+		expect(lamp.sent).toContain(sn.MsgType.WILLTOPICUPD);
+		expect(lamp.sent).toContain(sn.MsgType.WILLMSGUPD);
 		// Still connected after the gateway reopened its broker connection with the new will;
 		// the old connection closed cleanly first, so the broker never published the old will.
 		await lamp.client.publish(`${prefix}/upd/alive`, "yes", { qos: 1 });
@@ -222,12 +222,12 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		await node.client.subscribe(`${prefix}/pre/cmd`, 1);
 		await observer.client.publishAsync(`${prefix}/pre/cmd`, "go", { qos: 1 });
 		await node.waitMessage(`${prefix}/pre/cmd`, "go");
-		expect(node.sent).not.toContain(sn.REGISTER);
+		expect(node.sent).not.toContain(sn.MsgType.REGISTER);
 		// QoS -1: a device that never connects, straight to the gateway's port.
 		const socket = dgram.createSocket("udp4");
 		await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
 		const publish = (topicId: number) =>
-			encode({ type: sn.PUBLISH, dup: false, qos: -1, retain: false, topicIdType: sn.TOPIC_PREDEFINED, topicId, msgId: 0, data: encodeUtf8("-1") });
+			encode({ type: sn.MsgType.PUBLISH, dup: false, qos: -1, retain: false, topicIdType: sn.TopicIdType.PREDEFINED, topicId, msgId: 0, data: encodeUtf8("-1") });
 		socket.send(publish(7), gateway.port, "127.0.0.1");
 		await observer.waitFor(`${prefix}/pre/temp`, "-1");
 		socket.send(publish(99), gateway.port, "127.0.0.1");
@@ -246,14 +246,14 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		await loose.client.publish(`${prefix}/minus/one`, "fire and forget", { qos: -1 });
 		await observer.waitFor(`${prefix}/minus/one`, "fire and forget");
 		expect(gateway.stats.publishedWithoutConnection).toBe(1);
-		expect(loose.sent).not.toContain(sn.CONNECT);
+		expect(loose.sent).not.toContain(sn.MsgType.CONNECT);
 	});
 
 	it("finds the gateway with SEARCHGW / GWINFO, and by ADVERTISE", async () => {
 		const gateway = await startGateway(url());
 		const searcher = new SnClientUnderTest({ ...fast, clientId: `${prefix}-search`, searchGw: { address: "127.0.0.1", port: gateway.port, radius: 1 }, maxSearchDelay: 50 });
 		await searcher.waitConnected();
-		expect(searcher.sent.slice(0, 2)).toEqual([sn.SEARCHGW, sn.CONNECT]);
+		expect(searcher.sent.slice(0, 2)).toEqual([sn.MsgType.SEARCHGW, sn.MsgType.CONNECT]);
 		expect(searcher.client.session.gateway?.port).toBe(gateway.port);
 
 		const listenPort = await freeUdpPort();
@@ -298,7 +298,7 @@ export function mqttSnGatewaySuite(url: () => string, prefix: string): void {
 		await after.waitConnected();
 		await after.client.publish(`${prefix}/deep/temp`, "21", { qos: 1 });
 		await observer.waitFor(`${prefix}/deep/temp`, "21");
-		expect(after.sent).not.toContain(sn.REGISTER);
-		expect(after.sent).not.toContain(sn.SUBSCRIBE);
+		expect(after.sent).not.toContain(sn.MsgType.REGISTER);
+		expect(after.sent).not.toContain(sn.MsgType.SUBSCRIBE);
 	});
 }

@@ -71,8 +71,8 @@ class GatewaySide {
 	register(messages: sn.Message[], firstId: number): string[] {
 		const names: string[] = [];
 		for (const m of messages)
-			if (m.type === sn.REGISTER) {
-				this.send({ type: sn.REGACK, topicId: firstId + names.length, msgId: m.msgId, returnCode: 0 });
+			if (m.type === sn.MsgType.REGISTER) {
+				this.send({ type: sn.MsgType.REGACK, topicId: firstId + names.length, msgId: m.msgId, returnCode: 0 });
 				names.push(m.topicName);
 			}
 		return names;
@@ -85,44 +85,44 @@ describe("Lamp over MQTT-SN", () => {
 		startFirmware(board, { protocol: "mqttsn", gateway: "udp://127.0.0.1:10000", lampPin: 4, clientId: "lamp", qos: "1" }, { wifi: false });
 		board.advance(0);
 		const gateway = new GatewaySide(board.lastDatagram);
-		check(gateway.take()).toEqual([{ type: sn.CONNECT, will: true, cleanSession: true, duration: 60, clientId: "lamp" }]);
-		gateway.send({ type: sn.WILLTOPICREQ });
-		check(gateway.take()).toEqual([{ type: sn.WILLTOPIC, qos: 1, retain: true, willTopic: "home/office/lamp/status" }]);
-		gateway.send({ type: sn.WILLMSGREQ });
-		check(gateway.take()).toEqual([{ type: sn.WILLMSG, willMsg: text("offline") }]);
-		gateway.send({ type: sn.CONNACK, returnCode: 0 });
+		check(gateway.take()).toEqual([{ type: sn.MsgType.CONNECT, will: true, cleanSession: true, duration: 60, clientId: "lamp" }]);
+		gateway.send({ type: sn.MsgType.WILLTOPICREQ });
+		check(gateway.take()).toEqual([{ type: sn.MsgType.WILLTOPIC, qos: 1, retain: true, willTopic: "home/office/lamp/status" }]);
+		gateway.send({ type: sn.MsgType.WILLMSGREQ });
+		check(gateway.take()).toEqual([{ type: sn.MsgType.WILLMSG, willMsg: text("offline") }]);
+		gateway.send({ type: sn.MsgType.CONNACK, returnCode: 0 });
 
 		const [subscribe] = gateway.take();
-		if (subscribe.type !== sn.SUBSCRIBE) throw new Error("expected SUBSCRIBE first");
-		check(subscribe.topic).toEqual({ topicIdType: sn.TOPIC_NORMAL, topicName: "home/office/lamp" });
-		gateway.send({ type: sn.SUBACK, qos: 1, topicId: 1, msgId: subscribe.msgId, returnCode: 0 });
+		if (subscribe.type !== sn.MsgType.SUBSCRIBE) throw new Error("expected SUBSCRIBE first");
+		check(subscribe.topic).toEqual({ topicIdType: sn.TopicIdType.NORMAL, topicName: "home/office/lamp" });
+		gateway.send({ type: sn.MsgType.SUBACK, qos: 1, topicId: 1, msgId: subscribe.msgId, returnCode: 0 });
 
 		// "online" on the status topic, then "off" on the state topic, each registered first.
 		const published: string[] = [];
 		for (let id = 2; id <= 3; id++) {
 			const registered = gateway.register(gateway.take(), id);
 			const [publish] = gateway.take();
-			if (publish.type !== sn.PUBLISH) throw new Error("expected PUBLISH");
+			if (publish.type !== sn.MsgType.PUBLISH) throw new Error("expected PUBLISH");
 			check([publish.topicId, publish.retain, publish.qos]).toEqual([id, true, 1]);
 			published.push(`${registered[0]}=${String.fromCharCode(...publish.data)}`);
-			gateway.send({ type: sn.PUBACK, topicId: id, msgId: publish.msgId, returnCode: 0 });
+			gateway.send({ type: sn.MsgType.PUBACK, topicId: id, msgId: publish.msgId, returnCode: 0 });
 		}
 		check(published).toEqual(["home/office/lamp/status=online", "home/office/lamp/state=off"]);
 		// Then the health report, retained at QoS 0 (reports.ts).
 		const [health] = gateway.register(gateway.take(), 4);
 		const [report] = gateway.take();
-		if (report.type !== sn.PUBLISH) throw new Error("expected the health PUBLISH");
+		if (report.type !== sn.MsgType.PUBLISH) throw new Error("expected the health PUBLISH");
 		check([health, report.topicId, report.retain, report.qos]).toEqual(["home/office/lamp/health", 4, true, 0]);
 		check(JSON.parse(String.fromCharCode(...report.data)).fw).toBe("unknown");
 		check(board.events("connected")).toHaveLength(1);
 		// The acknowledged "off" frees the state's one slot (latest-value.ts) once its promise settles.
 		await settle();
 
-		gateway.send({ type: sn.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 1, msgId: 500, data: text("on") });
+		gateway.send({ type: sn.MsgType.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 1, msgId: 500, data: text("on") });
 		check(board.outputs.get(4)).toBe(1);
 		const [ack, state] = gateway.take();
-		check(ack).toEqual({ type: sn.PUBACK, topicId: 1, msgId: 500, returnCode: 0 });
-		if (state.type !== sn.PUBLISH) throw new Error("expected the state PUBLISH");
+		check(ack).toEqual({ type: sn.MsgType.PUBACK, topicId: 1, msgId: 500, returnCode: 0 });
+		if (state.type !== sn.MsgType.PUBLISH) throw new Error("expected the state PUBLISH");
 		check([state.topicId, String.fromCharCode(...state.data), state.retain]).toEqual([3, "on", true]);
 		check(board.events("lamp")).toEqual([{ state: "on" }]);
 	});
@@ -134,10 +134,10 @@ describe("Lamp over MQTT-SN", () => {
 		const datagram = board.lastDatagram;
 		board.advance(5000);
 		const [search] = datagram.takeSent();
-		check(decode(search.bytes)).toEqual({ type: sn.SEARCHGW, radius: 1 });
+		check(decode(search.bytes)).toEqual({ type: sn.MsgType.SEARCHGW, radius: 1 });
 		check([search.address, search.port]).toEqual(["127.0.0.1", 1885]);
-		datagram.deliver(encode({ type: sn.GWINFO, gwId: 9 }), "127.0.0.1", 1885);
+		datagram.deliver(encode({ type: sn.MsgType.GWINFO, gwId: 9 }), "127.0.0.1", 1885);
 		check(board.events("gateway")).toEqual([{ gateway: "udp://127.0.0.1:1885", gwId: 9 }]);
-		check(decode(datagram.takeSent()[0].bytes).type).toBe(sn.CONNECT);
+		check(decode(datagram.takeSent()[0].bytes).type).toBe(sn.MsgType.CONNECT);
 	});
 });

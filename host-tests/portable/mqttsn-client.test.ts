@@ -60,9 +60,9 @@ describe("MQTT-SN client", () => {
 		check(datagram.sent).toHaveLength(0);
 		board.advance(0);
 		const [connect] = datagram.takeSent();
-		check(decode(connect.bytes).type).toBe(sn.CONNECT);
+		check(decode(connect.bytes).type).toBe(sn.MsgType.CONNECT);
 		check([connect.address, connect.port]).toEqual(["127.0.0.1", GATEWAY_PORT]);
-		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
 		check(record.connects).toBe(1);
 		check(mqttsn.status).toBe("active");
 	});
@@ -71,7 +71,7 @@ describe("MQTT-SN client", () => {
 		const board = new FakeBoard();
 		const { mqttsn } = client(board);
 		const datagram = started(board, mqttsn);
-		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
 		datagram.takeSent();
 		let acknowledged = false;
 		const published = mqttsn.publish("ab", "on", { qos: 1 }).then(() => (acknowledged = true));
@@ -81,7 +81,7 @@ describe("MQTT-SN client", () => {
 		check([again.dup, again.msgId]).toEqual([true, first.msgId]);
 		await flush();
 		check(acknowledged).toBe(false);
-		fromGateway(datagram, { type: sn.PUBACK, topicId: first.topicId, msgId: first.msgId, returnCode: 0 });
+		fromGateway(datagram, { type: sn.MsgType.PUBACK, topicId: first.topicId, msgId: first.msgId, returnCode: 0 });
 		await published;
 		check(acknowledged).toBe(true);
 	});
@@ -90,8 +90,8 @@ describe("MQTT-SN client", () => {
 		const board = new FakeBoard();
 		const { mqttsn, record } = client(board);
 		const datagram = started(board, mqttsn);
-		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
-		const publish: sn.Message = { type: sn.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("on") };
+		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
+		const publish: sn.Message = { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("on") };
 		datagram.deliver(encode(publish), "127.0.0.1", 9999);
 		datagram.deliver(new Uint8Array([9, 9, 9]), "127.0.0.1", GATEWAY_PORT);
 		fromGateway(datagram, publish);
@@ -104,14 +104,14 @@ describe("MQTT-SN client", () => {
 		const board = new FakeBoard();
 		const { mqttsn, record } = client(board);
 		const datagram = started(board, mqttsn);
-		check(sentTypes(datagram)).toEqual([sn.CONNECT]);
-		for (const bytes of [new Uint8Array([0xde, 0xad, 0xbe]), new Uint8Array([0x10, 0x0c]), encode({ type: sn.CONNACK, returnCode: 0 })])
+		check(sentTypes(datagram)).toEqual([sn.MsgType.CONNECT]);
+		for (const bytes of [new Uint8Array([0xde, 0xad, 0xbe]), new Uint8Array([0x10, 0x0c]), encode({ type: sn.MsgType.CONNACK, returnCode: 0 })])
 			datagram.deliver(bytes, "127.0.0.1", GATEWAY_PORT + 1);
-		datagram.deliver(encode({ type: sn.CONNACK, returnCode: 0 }), "10.9.9.9", GATEWAY_PORT);
+		datagram.deliver(encode({ type: sn.MsgType.CONNACK, returnCode: 0 }), "10.9.9.9", GATEWAY_PORT);
 		// Never decoded: the malformed ones are counted as foreign, not malformed, and the forged CONNACK did nothing.
 		check(mqttsn.session.dropped).toEqual({ malformed: 0, oversized: 0, unknownType: 0, foreign: 4, unexpected: 0, overflow: 0 });
 		check([mqttsn.status, record.connects, record.disconnects.length, datagram.sent.length]).toEqual(["connecting", 0, 0, 0]);
-		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
 		check([mqttsn.status, record.connects]).toEqual(["active", 1]);
 	});
 
@@ -119,10 +119,10 @@ describe("MQTT-SN client", () => {
 		const board = new FakeBoard();
 		const { mqttsn, record } = client(board);
 		const datagram = started(board, mqttsn);
-		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
 		datagram.deliver(new Uint8Array([0x10, 0x0c]), "127.0.0.1", GATEWAY_PORT);
 		check([mqttsn.session.dropped.malformed, mqttsn.session.dropped.foreign, mqttsn.status, record.disconnects.length]).toEqual([1, 0, "active", 0]);
-		const publish: sn.Message = { type: sn.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("on") };
+		const publish: sn.Message = { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("on") };
 		fromGateway(datagram, publish);
 		check(record.messages.map((m) => m.topic)).toEqual(["ab"]);
 	});
@@ -131,15 +131,15 @@ describe("MQTT-SN client", () => {
 		const board = new FakeBoard();
 		const { mqttsn, record } = client(board, { reconnectBase: 1000 });
 		const datagram = started(board, mqttsn);
-		check(sentTypes(datagram)).toEqual([sn.CONNECT]);
+		check(sentTypes(datagram)).toEqual([sn.MsgType.CONNECT]);
 		board.advance(3000);
-		check(sentTypes(datagram)).toEqual([sn.CONNECT, sn.CONNECT]);
+		check(sentTypes(datagram)).toEqual([sn.MsgType.CONNECT, sn.MsgType.CONNECT]);
 		check((record.disconnects[0] as ProtocolError).code).toBe("GATEWAY_LOST");
 		// Backoff attempt 0 with random 0.5: 500 ms of the 1 s ceiling.
 		board.advance(499);
 		check(datagram.sent).toHaveLength(0);
 		board.advance(1);
-		check(sentTypes(datagram)).toEqual([sn.CONNECT]);
+		check(sentTypes(datagram)).toEqual([sn.MsgType.CONNECT]);
 	});
 
 	it("reports an unresolvable gateway host and tries again", () => {
@@ -154,18 +154,18 @@ describe("MQTT-SN client", () => {
 		const board = new FakeBoard();
 		const { mqttsn, record } = client(board);
 		const datagram = started(board, mqttsn);
-		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
 		datagram.takeSent();
 		const asleep = mqttsn.sleep(600);
-		check(sentTypes(datagram)).toEqual([sn.DISCONNECT]);
-		fromGateway(datagram, { type: sn.DISCONNECT });
+		check(sentTypes(datagram)).toEqual([sn.MsgType.DISCONNECT]);
+		fromGateway(datagram, { type: sn.MsgType.DISCONNECT });
 		await asleep;
 		check(record.asleep).toBe(1);
 		check(board.pendingTimers).toBe(0);
 		const collected = mqttsn.checkMessages();
-		check(sentTypes(datagram)).toEqual([sn.PINGREQ]);
-		fromGateway(datagram, { type: sn.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("x") });
-		fromGateway(datagram, { type: sn.PINGRESP });
+		check(sentTypes(datagram)).toEqual([sn.MsgType.PINGREQ]);
+		fromGateway(datagram, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("x") });
+		fromGateway(datagram, { type: sn.MsgType.PINGRESP });
 		await collected;
 		check(record.messages).toHaveLength(1);
 		check(decodeSessionState(mqttsn.exportState()).asleep).toBe(true);
@@ -175,9 +175,9 @@ describe("MQTT-SN client", () => {
 		const board = new FakeBoard();
 		const first = client(board);
 		const datagram = started(board, first.mqttsn);
-		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
 		const asleep = first.mqttsn.sleep(600);
-		fromGateway(datagram, { type: sn.DISCONNECT });
+		fromGateway(datagram, { type: sn.MsgType.DISCONNECT });
 		await asleep;
 		const saved = first.mqttsn.exportState();
 
@@ -188,8 +188,8 @@ describe("MQTT-SN client", () => {
 		const endpoint = woken.lastDatagram;
 		check(endpoint.sent).toHaveLength(0);
 		woken.advance(0);
-		check(sentTypes(endpoint)).toEqual([sn.PINGREQ]);
-		fromGateway(endpoint, { type: sn.PINGRESP });
+		check(sentTypes(endpoint)).toEqual([sn.MsgType.PINGREQ]);
+		fromGateway(endpoint, { type: sn.MsgType.PINGRESP });
 		await collected;
 		check(mqttsn.status).toBe("asleep");
 		check(record.connects).toBe(0);
@@ -199,12 +199,12 @@ describe("MQTT-SN client", () => {
 		const board = new FakeBoard();
 		const { mqttsn, record } = client(board);
 		const datagram = started(board, mqttsn);
-		fromGateway(datagram, { type: sn.CONNACK, returnCode: 0 });
+		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
 		datagram.takeSent();
 		const pending = mqttsn.publish("ab", "x", { qos: 1 });
 		datagram.takeSent();
 		mqttsn.stop();
-		check(sentTypes(datagram)).toEqual([sn.DISCONNECT]);
+		check(sentTypes(datagram)).toEqual([sn.MsgType.DISCONNECT]);
 		check(datagram.closed).toBe(true);
 		let rejected: ProtocolError | undefined;
 		await pending.catch((e: ProtocolError) => (rejected = e));

@@ -138,34 +138,34 @@ export function runMqttSnSessionFuzz(seed: number, steps: number): FuzzReport {
 	/** A valid answer to something the session sent. */
 	const answer = (message: sn.Message): sn.Message | undefined => {
 		switch (message.type) {
-			case sn.CONNECT:
-				return random() < 0.15 ? { type: sn.WILLTOPICREQ } : { type: sn.CONNACK, returnCode: random() < 0.1 ? sn.REJECTED_CONGESTION : sn.ACCEPTED };
-			case sn.WILLTOPIC:
-				return { type: sn.WILLMSGREQ };
-			case sn.WILLMSG:
-				return { type: sn.CONNACK, returnCode: sn.ACCEPTED };
-			case sn.REGISTER:
-				return { type: sn.REGACK, topicId: nextTopicId++, msgId: message.msgId, returnCode: random() < 0.1 ? pick([1, 2, 3]) : 0 };
-			case sn.PUBLISH:
-				if (message.qos === 2 && random() < 0.9) return { type: sn.PUBREC, msgId: message.msgId };
-				if (message.qos === 1 || message.qos === 2) return { type: sn.PUBACK, topicId: message.topicId, msgId: message.msgId, returnCode: random() < 0.15 ? pick([1, 2, 3]) : 0 };
+			case sn.MsgType.CONNECT:
+				return random() < 0.15 ? { type: sn.MsgType.WILLTOPICREQ } : { type: sn.MsgType.CONNACK, returnCode: random() < 0.1 ? sn.ReturnCode.REJECTED_CONGESTION : sn.ReturnCode.ACCEPTED };
+			case sn.MsgType.WILLTOPIC:
+				return { type: sn.MsgType.WILLMSGREQ };
+			case sn.MsgType.WILLMSG:
+				return { type: sn.MsgType.CONNACK, returnCode: sn.ReturnCode.ACCEPTED };
+			case sn.MsgType.REGISTER:
+				return { type: sn.MsgType.REGACK, topicId: nextTopicId++, msgId: message.msgId, returnCode: random() < 0.1 ? pick([1, 2, 3]) : 0 };
+			case sn.MsgType.PUBLISH:
+				if (message.qos === 2 && random() < 0.9) return { type: sn.MsgType.PUBREC, msgId: message.msgId };
+				if (message.qos === 1 || message.qos === 2) return { type: sn.MsgType.PUBACK, topicId: message.topicId, msgId: message.msgId, returnCode: random() < 0.15 ? pick([1, 2, 3]) : 0 };
 				return undefined;
-			case sn.PUBREL:
-				return { type: sn.PUBCOMP, msgId: message.msgId };
-			case sn.PUBREC:
-				return { type: sn.PUBREL, msgId: message.msgId };
-			case sn.SUBSCRIBE:
-				return { type: sn.SUBACK, qos: message.qos, topicId: message.topic.topicIdType === sn.TOPIC_NORMAL ? 0 : message.topic.topicId, msgId: message.msgId, returnCode: random() < 0.1 ? 2 : 0 };
-			case sn.UNSUBSCRIBE:
-				return { type: sn.UNSUBACK, msgId: message.msgId };
-			case sn.PINGREQ:
-				return { type: sn.PINGRESP };
-			case sn.DISCONNECT:
-				return { type: sn.DISCONNECT };
-			case sn.WILLTOPICUPD:
-				return { type: sn.WILLTOPICRESP, returnCode: 0 };
-			case sn.WILLMSGUPD:
-				return { type: sn.WILLMSGRESP, returnCode: 0 };
+			case sn.MsgType.PUBREL:
+				return { type: sn.MsgType.PUBCOMP, msgId: message.msgId };
+			case sn.MsgType.PUBREC:
+				return { type: sn.MsgType.PUBREL, msgId: message.msgId };
+			case sn.MsgType.SUBSCRIBE:
+				return { type: sn.MsgType.SUBACK, qos: message.qos, topicId: message.topic.topicIdType === sn.TopicIdType.NORMAL ? 0 : message.topic.topicId, msgId: message.msgId, returnCode: random() < 0.1 ? 2 : 0 };
+			case sn.MsgType.UNSUBSCRIBE:
+				return { type: sn.MsgType.UNSUBACK, msgId: message.msgId };
+			case sn.MsgType.PINGREQ:
+				return { type: sn.MsgType.PINGRESP };
+			case sn.MsgType.DISCONNECT:
+				return { type: sn.MsgType.DISCONNECT };
+			case sn.MsgType.WILLTOPICUPD:
+				return { type: sn.MsgType.WILLTOPICRESP, returnCode: 0 };
+			case sn.MsgType.WILLMSGUPD:
+				return { type: sn.MsgType.WILLMSGRESP, returnCode: 0 };
 			default:
 				return undefined;
 		}
@@ -177,30 +177,30 @@ export function runMqttSnSessionFuzz(seed: number, steps: number): FuzzReport {
 		const topicId = int(12);
 		switch (int(14)) {
 			case 0:
-				return { type: sn.REGISTER, topicId: pick([0, 0xffff, topicId, 200 + int(8), 200 + int(8), 200 + int(8), 300 + int(1000)]), msgId, topicName: pick(["in/1", "in/2", "in/+", `flood/${int(100)}`]) };
+				return { type: sn.MsgType.REGISTER, topicId: pick([0, 0xffff, topicId, 200 + int(8), 200 + int(8), 200 + int(8), 300 + int(1000)]), msgId, topicName: pick(["in/1", "in/2", "in/+", `flood/${int(100)}`]) };
 			case 1:
 			case 2:
 			case 11:
 			case 12:
-				return { type: sn.PUBLISH, dup: random() < 0.2, qos: pick([-1, 0, 1, 2] as const), retain: false, topicIdType: pick([0, 0, 1, 2, 2] as const), topicId: 200 + int(8), msgId: int(20), data: new Uint8Array(int(8)) };
+				return { type: sn.MsgType.PUBLISH, dup: random() < 0.2, qos: pick([-1, 0, 1, 2] as const), retain: false, topicIdType: pick([0, 0, 1, 2, 2] as const), topicId: 200 + int(8), msgId: int(20), data: new Uint8Array(int(8)) };
 			case 3:
-				return { type: sn.PUBREL, msgId: int(40) };
+				return { type: sn.MsgType.PUBREL, msgId: int(40) };
 			case 4:
-				return { type: pick([sn.PUBACK, sn.REGACK] as const), topicId, msgId, returnCode: int(4) };
+				return { type: pick([sn.MsgType.PUBACK, sn.MsgType.REGACK] as const), topicId, msgId, returnCode: int(4) };
 			case 5:
-				return { type: pick([sn.PUBREC, sn.PUBCOMP, sn.UNSUBACK] as const), msgId };
+				return { type: pick([sn.MsgType.PUBREC, sn.MsgType.PUBCOMP, sn.MsgType.UNSUBACK] as const), msgId };
 			case 6:
-				return { type: sn.SUBACK, qos: 1, topicId, msgId, returnCode: int(4) };
+				return { type: sn.MsgType.SUBACK, qos: 1, topicId, msgId, returnCode: int(4) };
 			case 7:
-				return { type: sn.DISCONNECT };
+				return { type: sn.MsgType.DISCONNECT };
 			case 8:
-				return { type: sn.PINGREQ };
+				return { type: sn.MsgType.PINGREQ };
 			case 9:
-				return { type: sn.ADVERTISE, gwId: 1, duration: int(3) * 30 };
+				return { type: sn.MsgType.ADVERTISE, gwId: 1, duration: int(3) * 30 };
 			case 10:
-				return { type: pick([sn.CONNACK, sn.WILLTOPICRESP, sn.WILLMSGRESP] as const), returnCode: int(4) };
+				return { type: pick([sn.MsgType.CONNACK, sn.MsgType.WILLTOPICRESP, sn.MsgType.WILLMSGRESP] as const), returnCode: int(4) };
 			default:
-				return { type: pick([sn.PINGRESP, sn.WILLTOPICREQ, sn.WILLMSGREQ] as const) };
+				return { type: pick([sn.MsgType.PINGRESP, sn.MsgType.WILLTOPICREQ, sn.MsgType.WILLMSGREQ] as const) };
 		}
 	};
 
@@ -279,8 +279,8 @@ export function runMqttSnSessionFuzz(seed: number, steps: number): FuzzReport {
 		let answered = 0;
 		for (const message of heardNow) {
 			let reply = answer(message);
-			if (reply?.type === sn.CONNACK || reply?.type === sn.REGACK || reply?.type === sn.PUBACK || reply?.type === sn.SUBACK) reply = { ...reply, returnCode: 0 };
-			if (reply?.type === sn.WILLTOPICREQ) reply = { type: sn.CONNACK, returnCode: 0 };
+			if (reply?.type === sn.MsgType.CONNACK || reply?.type === sn.MsgType.REGACK || reply?.type === sn.MsgType.PUBACK || reply?.type === sn.MsgType.SUBACK) reply = { ...reply, returnCode: 0 };
+			if (reply?.type === sn.MsgType.WILLTOPICREQ) reply = { type: sn.MsgType.CONNACK, returnCode: 0 };
 			if (reply) {
 				from(encode(reply));
 				answered++;

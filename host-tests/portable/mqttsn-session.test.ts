@@ -27,9 +27,9 @@ function messages(list: SessionEvent[]): string[] {
 /** Publishes `topic` at QoS 1 on an active session and answers REGISTER; returns the PUBLISH sent. */
 function registeredPublish(session: MqttSnSession, topic: string, topicId: number, now: number, done?: (e?: ProtocolError) => void): sn.PublishMessage {
 	session.publish(topic, text("v"), 1, false, now, done);
-	const register = only(session, sn.REGISTER);
-	deliver(session, { type: sn.REGACK, topicId, msgId: register.msgId, returnCode: 0 }, now);
-	return only(session, sn.PUBLISH);
+	const register = only(session, sn.MsgType.REGISTER);
+	deliver(session, { type: sn.MsgType.REGACK, topicId, msgId: register.msgId, returnCode: 0 }, now);
+	return only(session, sn.MsgType.PUBLISH);
 }
 
 describe("MQTT-SN session: connecting", () => {
@@ -37,9 +37,9 @@ describe("MQTT-SN session: connecting", () => {
 		const session = new MqttSnSession(base);
 		session.connect(0);
 		const [out] = sentTo(session);
-		check(out).toEqual({ message: { type: sn.CONNECT, will: false, cleanSession: true, duration: 60, clientId: "lamp" }, address: GATEWAY.address, port: GATEWAY.port });
+		check(out).toEqual({ message: { type: sn.MsgType.CONNECT, will: false, cleanSession: true, duration: 60, clientId: "lamp" }, address: GATEWAY.address, port: GATEWAY.port });
 		check(session.status).toBe("connecting");
-		deliver(session, { type: sn.CONNACK, returnCode: 0 }, 10);
+		deliver(session, { type: sn.MsgType.CONNACK, returnCode: 0 }, 10);
 		check(events(session)).toEqual([{ type: "connected" }]);
 		check(session.status).toBe("active");
 	});
@@ -47,12 +47,12 @@ describe("MQTT-SN session: connecting", () => {
 	it("answers the will prompts with WILLTOPIC and WILLMSG (6.3)", () => {
 		const session = new MqttSnSession({ ...base, will: { topic: "lamp/status", payload: text("offline"), qos: 1, retain: true } });
 		session.connect(0);
-		check(only(session, sn.CONNECT).will).toBe(true);
-		deliver(session, { type: sn.WILLTOPICREQ }, 10);
-		check(sent(session)).toEqual([{ type: sn.WILLTOPIC, qos: 1, retain: true, willTopic: "lamp/status" }]);
-		deliver(session, { type: sn.WILLMSGREQ }, 20);
-		check(sent(session)).toEqual([{ type: sn.WILLMSG, willMsg: text("offline") }]);
-		deliver(session, { type: sn.CONNACK, returnCode: 0 }, 30);
+		check(only(session, sn.MsgType.CONNECT).will).toBe(true);
+		deliver(session, { type: sn.MsgType.WILLTOPICREQ }, 10);
+		check(sent(session)).toEqual([{ type: sn.MsgType.WILLTOPIC, qos: 1, retain: true, willTopic: "lamp/status" }]);
+		deliver(session, { type: sn.MsgType.WILLMSGREQ }, 20);
+		check(sent(session)).toEqual([{ type: sn.MsgType.WILLMSG, willMsg: text("offline") }]);
+		deliver(session, { type: sn.MsgType.CONNACK, returnCode: 0 }, 30);
 		check(session.status).toBe("active");
 	});
 
@@ -65,7 +65,7 @@ describe("MQTT-SN session: connecting", () => {
 			session.tick(t - 1);
 			check(sent(session)).toHaveLength(0);
 			session.tick(t);
-			check(types(session)).toEqual([sn.CONNECT]);
+			check(types(session)).toEqual([sn.MsgType.CONNECT]);
 		}
 		session.tick(4000);
 		check(disconnectError(events(session))?.code).toBe("GATEWAY_LOST");
@@ -75,12 +75,12 @@ describe("MQTT-SN session: connecting", () => {
 
 	it("turns a refused CONNACK into a typed error: congestion apart from the rest", () => {
 		for (const [returnCode, code] of [
-			[sn.REJECTED_CONGESTION, "REJECTED_CONGESTION"],
-			[sn.REJECTED_NOT_SUPPORTED, "CONNECTION_REFUSED"],
+			[sn.ReturnCode.REJECTED_CONGESTION, "REJECTED_CONGESTION"],
+			[sn.ReturnCode.REJECTED_NOT_SUPPORTED, "CONNECTION_REFUSED"],
 		] as const) {
 			const session = new MqttSnSession(base);
 			session.connect(0);
-			deliver(session, { type: sn.CONNACK, returnCode }, 1);
+			deliver(session, { type: sn.MsgType.CONNACK, returnCode }, 1);
 			check(disconnectError(events(session))?.code).toBe(code);
 			check(session.status).toBe("disconnected");
 		}
@@ -97,11 +97,11 @@ describe("MQTT-SN session: finding the gateway", () => {
 		check(session.status).toBe("searching");
 		check(session.nextTimeout()).toBe(2500); // random 0.5 of [0, 5 s)
 		session.tick(2500);
-		check(sentTo(session)).toEqual([{ message: { type: sn.SEARCHGW, radius: 2 }, address: "255.255.255.255", port: 1883 }]);
-		deliver(session, { type: sn.GWINFO, gwId: 7 }, 2600, { gwId: 0, address: "10.0.0.9", port: 10000 });
+		check(sentTo(session)).toEqual([{ message: { type: sn.MsgType.SEARCHGW, radius: 2 }, address: "255.255.255.255", port: 1883 }]);
+		deliver(session, { type: sn.MsgType.GWINFO, gwId: 7 }, 2600, { gwId: 0, address: "10.0.0.9", port: 10000 });
 		check(events(session)).toEqual([{ type: "gateway", gateway: { gwId: 7, address: "10.0.0.9", port: 10000 } }]);
 		const [connect] = sentTo(session);
-		check(connect.message.type).toBe(sn.CONNECT);
+		check(connect.message.type).toBe(sn.MsgType.CONNECT);
 		check(connect.address).toBe("10.0.0.9");
 		check(session.status).toBe("connecting");
 	});
@@ -113,7 +113,7 @@ describe("MQTT-SN session: finding the gateway", () => {
 		for (let i = 0; i < 5; i++) {
 			const next = session.nextTimeout() ?? -1;
 			session.tick(next);
-			check(types(session)).toEqual([sn.SEARCHGW]);
+			check(types(session)).toEqual([sn.MsgType.SEARCHGW]);
 			at.push(next);
 		}
 		// 2.5 s, then +5 s + 0.5 x 10 s, +5 + 0.5 x 20, +5 + 0.5 x 40, +5 + 0.5 x 60 (capped)
@@ -123,7 +123,7 @@ describe("MQTT-SN session: finding the gateway", () => {
 	it("holds its own SEARCHGW back when it hears another client's", () => {
 		const session = discovering();
 		session.connect(0);
-		session.received(new Uint8Array([3, sn.SEARCHGW, 1]), { address: "10.0.0.77", port: 1883 }, 1000);
+		session.received(new Uint8Array([3, sn.MsgType.SEARCHGW, 1]), { address: "10.0.0.77", port: 1883 }, 1000);
 		check(session.nextTimeout()).toBe(1000 + 5000 + 5000);
 		session.tick(2500);
 		check(sent(session)).toHaveLength(0);
@@ -132,11 +132,11 @@ describe("MQTT-SN session: finding the gateway", () => {
 	it("takes the gateway from an ADVERTISE too, and takes a GwAdd from another client's GWINFO", () => {
 		const session = discovering();
 		session.connect(0);
-		deliver(session, { type: sn.ADVERTISE, gwId: 3, duration: 900 }, 100, { gwId: 0, address: "10.0.0.3", port: 1883 });
+		deliver(session, { type: sn.MsgType.ADVERTISE, gwId: 3, duration: 900 }, 100, { gwId: 0, address: "10.0.0.3", port: 1883 });
 		check(session.gateway).toEqual({ gwId: 3, address: "10.0.0.3", port: 1883 });
 		const other = discovering();
 		other.connect(0);
-		deliver(other, { type: sn.GWINFO, gwId: 4, gwAdd: new Uint8Array([10, 0, 0, 4, 0x27, 0x10]) }, 100, { gwId: 0, address: "10.0.0.50", port: 1883 });
+		deliver(other, { type: sn.MsgType.GWINFO, gwId: 4, gwAdd: new Uint8Array([10, 0, 0, 4, 0x27, 0x10]) }, 100, { gwId: 0, address: "10.0.0.50", port: 1883 });
 		check(other.gateway).toEqual({ gwId: 4, address: "10.0.0.4", port: 10000 });
 	});
 
@@ -144,13 +144,13 @@ describe("MQTT-SN session: finding the gateway", () => {
 		const session = new MqttSnSession({ ...base, gateway: undefined, searchGw: search, tSearchGw: 5000, keepAlive: 0 });
 		session.connect(0);
 		const first = { gwId: 1, address: "10.0.0.1", port: 1883 };
-		deliver(session, { type: sn.ADVERTISE, gwId: 1, duration: 60 }, 0, first);
-		deliver(session, { type: sn.CONNACK, returnCode: 0 }, 10, first);
+		deliver(session, { type: sn.MsgType.ADVERTISE, gwId: 1, duration: 60 }, 0, first);
+		deliver(session, { type: sn.MsgType.CONNACK, returnCode: 0 }, 10, first);
 		events(session);
 		sent(session);
 		registeredPublish(session, "home/t", 5, 20);
-		deliver(session, { type: sn.PUBACK, topicId: 5, msgId: 2, returnCode: 0 }, 30, first);
-		deliver(session, { type: sn.ADVERTISE, gwId: 1, duration: 60 }, 60_000, first);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: 5, msgId: 2, returnCode: 0 }, 30, first);
+		deliver(session, { type: sn.MsgType.ADVERTISE, gwId: 1, duration: 60 }, 60_000, first);
 		check(session.nextTimeout()).toBe(60_000 + 150_000); // N_ADV = 2 periods and half a period of slack
 		session.tick(209_999);
 		check(session.status).toBe("active");
@@ -159,19 +159,19 @@ describe("MQTT-SN session: finding the gateway", () => {
 		check(session.gateway).toBeUndefined();
 		session.connect(211_000);
 		session.tick(session.nextTimeout() ?? 0);
-		check(types(session)).toEqual([sn.SEARCHGW]);
+		check(types(session)).toEqual([sn.MsgType.SEARCHGW]);
 		const second = { gwId: 2, address: "10.0.0.2", port: 1883 };
-		deliver(session, { type: sn.GWINFO, gwId: 2 }, 214_000, second);
+		deliver(session, { type: sn.MsgType.GWINFO, gwId: 2 }, 214_000, second);
 		check(sentTo(session)[0].address).toBe("10.0.0.2");
-		deliver(session, { type: sn.CONNACK, returnCode: 0 }, 214_010, second);
+		deliver(session, { type: sn.MsgType.CONNACK, returnCode: 0 }, 214_010, second);
 		session.publish("home/t", text("again"), 0, false, 214_020);
-		check(types(session)).toEqual([sn.REGISTER]);
+		check(types(session)).toEqual([sn.MsgType.REGISTER]);
 	});
 
 	it("counts datagrams from any other address as foreign and ignores them", () => {
 		const session = active();
-		deliver(session, { type: sn.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("x") }, 1, { gwId: 1, address: "10.0.0.66", port: 1883 });
-		deliver(session, { type: sn.DISCONNECT }, 1, { gwId: 1, address: GATEWAY.address, port: 1884 });
+		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("x") }, 1, { gwId: 1, address: "10.0.0.66", port: 1883 });
+		deliver(session, { type: sn.MsgType.DISCONNECT }, 1, { gwId: 1, address: GATEWAY.address, port: 1884 });
 		check(session.dropped.foreign).toBe(2);
 		check(events(session)).toHaveLength(0);
 		check(session.status).toBe("active");
@@ -183,12 +183,12 @@ describe("MQTT-SN session: publishing", () => {
 		const session = active();
 		const done: (string | undefined)[] = [];
 		const publish = registeredPublish(session, "home/office/lamp/state", 9, 10, (e) => done.push(e?.code));
-		check(publish).toEqual({ type: sn.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 9, msgId: 2, data: text("v") });
+		check(publish).toEqual({ type: sn.MsgType.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 9, msgId: 2, data: text("v") });
 		check(done).toHaveLength(0);
-		deliver(session, { type: sn.PUBACK, topicId: 9, msgId: 2, returnCode: 0 }, 20);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: 9, msgId: 2, returnCode: 0 }, 20);
 		check(done).toEqual([undefined]);
 		session.publish("home/office/lamp/state", text("w"), 1, true, 30);
-		const again = only(session, sn.PUBLISH);
+		const again = only(session, sn.MsgType.PUBLISH);
 		check([again.topicId, again.msgId, again.retain]).toEqual([9, 3, true]);
 	});
 
@@ -197,8 +197,8 @@ describe("MQTT-SN session: publishing", () => {
 		registeredPublish(session, "a/b", 1, 0);
 		session.publish("a/b", text("later"), 0, false, 1);
 		check(sent(session)).toHaveLength(0);
-		deliver(session, { type: sn.PUBACK, topicId: 1, msgId: 2, returnCode: 0 }, 2);
-		const next = only(session, sn.PUBLISH);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: 1, msgId: 2, returnCode: 0 }, 2);
+		const next = only(session, sn.MsgType.PUBLISH);
 		check([next.qos, next.msgId]).toEqual([0, 0]);
 		check(session.idle).toBe(true);
 	});
@@ -207,11 +207,11 @@ describe("MQTT-SN session: publishing", () => {
 		const session = active();
 		registeredPublish(session, "a/b", 1, 0);
 		session.tick(1000);
-		const resent = only(session, sn.PUBLISH);
+		const resent = only(session, sn.MsgType.PUBLISH);
 		check([resent.dup, resent.msgId]).toEqual([true, 2]);
 		session.tick(2000);
 		session.tick(3000);
-		check(types(session)).toEqual([sn.PUBLISH, sn.PUBLISH]);
+		check(types(session)).toEqual([sn.MsgType.PUBLISH, sn.MsgType.PUBLISH]);
 		session.tick(4000);
 		check(disconnectError(events(session))?.code).toBe("GATEWAY_LOST");
 	});
@@ -220,26 +220,26 @@ describe("MQTT-SN session: publishing", () => {
 		const session = active();
 		let completed = false;
 		session.publish("ab", text("x"), 2, false, 0, () => (completed = true));
-		const publish = only(session, sn.PUBLISH);
-		check([publish.topicIdType, publish.topicId]).toEqual([sn.TOPIC_SHORT, sn.shortTopicId("ab")]);
-		deliver(session, { type: sn.PUBREC, msgId: publish.msgId }, 10);
-		check(sent(session)).toEqual([{ type: sn.PUBREL, msgId: publish.msgId }]);
-		deliver(session, { type: sn.PUBREC, msgId: publish.msgId }, 11);
+		const publish = only(session, sn.MsgType.PUBLISH);
+		check([publish.topicIdType, publish.topicId]).toEqual([sn.TopicIdType.SHORT, sn.shortTopicId("ab")]);
+		deliver(session, { type: sn.MsgType.PUBREC, msgId: publish.msgId }, 10);
+		check(sent(session)).toEqual([{ type: sn.MsgType.PUBREL, msgId: publish.msgId }]);
+		deliver(session, { type: sn.MsgType.PUBREC, msgId: publish.msgId }, 11);
 		check(session.dropped.unexpected).toBe(1);
 		session.tick(1010);
-		check(sent(session)).toEqual([{ type: sn.PUBREL, msgId: publish.msgId }]);
-		deliver(session, { type: sn.PUBCOMP, msgId: publish.msgId }, 1020);
+		check(sent(session)).toEqual([{ type: sn.MsgType.PUBREL, msgId: publish.msgId }]);
+		deliver(session, { type: sn.MsgType.PUBCOMP, msgId: publish.msgId }, 1020);
 		check(completed).toBe(true);
 	});
 
 	it("registers again when the gateway answers \"invalid topic id\", then publishes again", () => {
 		const session = active();
 		const first = registeredPublish(session, "a/b", 4, 0);
-		deliver(session, { type: sn.PUBACK, topicId: 4, msgId: first.msgId, returnCode: sn.REJECTED_INVALID_TOPIC_ID }, 10);
-		const register = only(session, sn.REGISTER);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: 4, msgId: first.msgId, returnCode: sn.ReturnCode.REJECTED_INVALID_TOPIC_ID }, 10);
+		const register = only(session, sn.MsgType.REGISTER);
 		check(register.topicName).toBe("a/b");
-		deliver(session, { type: sn.REGACK, topicId: 8, msgId: register.msgId, returnCode: 0 }, 20);
-		const again = only(session, sn.PUBLISH);
+		deliver(session, { type: sn.MsgType.REGACK, topicId: 8, msgId: register.msgId, returnCode: 0 }, 20);
+		const again = only(session, sn.MsgType.PUBLISH);
 		check([again.topicId, again.msgId, again.dup]).toEqual([8, first.msgId, true]);
 	});
 
@@ -247,18 +247,18 @@ describe("MQTT-SN session: publishing", () => {
 		const session = active({ tWait: 60_000 });
 		let failure: string | undefined;
 		session.publish("ab", text("x"), 1, false, 0, (e) => (failure = e?.code));
-		let publish = only(session, sn.PUBLISH);
+		let publish = only(session, sn.MsgType.PUBLISH);
 		let now = 0;
 		for (let i = 0; i < 3; i++) {
-			deliver(session, { type: sn.PUBACK, topicId: publish.topicId, msgId: publish.msgId, returnCode: sn.REJECTED_CONGESTION }, now);
+			deliver(session, { type: sn.MsgType.PUBACK, topicId: publish.topicId, msgId: publish.msgId, returnCode: sn.ReturnCode.REJECTED_CONGESTION }, now);
 			check(session.nextTimeout()).toBe(now + 60_000);
 			session.tick(now + 59_999);
 			check(sent(session)).toHaveLength(0);
 			now += 60_000;
 			session.tick(now);
-			publish = only(session, sn.PUBLISH);
+			publish = only(session, sn.MsgType.PUBLISH);
 		}
-		deliver(session, { type: sn.PUBACK, topicId: publish.topicId, msgId: publish.msgId, returnCode: sn.REJECTED_CONGESTION }, now);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: publish.topicId, msgId: publish.msgId, returnCode: sn.ReturnCode.REJECTED_CONGESTION }, now);
 		check(failure).toBe("REJECTED_CONGESTION");
 		check(session.idle).toBe(true);
 	});
@@ -267,12 +267,12 @@ describe("MQTT-SN session: publishing", () => {
 		const session = active({ predefinedTopics: { "home/temp": 7 } });
 		const codes: (string | undefined)[] = [];
 		session.publish("home/temp", text("21"), 1, false, 0, (e) => codes.push(e?.code));
-		const publish = only(session, sn.PUBLISH);
-		check([publish.topicIdType, publish.topicId]).toEqual([sn.TOPIC_PREDEFINED, 7]);
-		deliver(session, { type: sn.PUBACK, topicId: 7, msgId: publish.msgId, returnCode: sn.REJECTED_INVALID_TOPIC_ID }, 1);
+		const publish = only(session, sn.MsgType.PUBLISH);
+		check([publish.topicIdType, publish.topicId]).toEqual([sn.TopicIdType.PREDEFINED, 7]);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: 7, msgId: publish.msgId, returnCode: sn.ReturnCode.REJECTED_INVALID_TOPIC_ID }, 1);
 		session.publish("x/y", text("1"), 1, false, 2, (e) => codes.push(e?.code));
-		const register = only(session, sn.REGISTER);
-		deliver(session, { type: sn.REGACK, topicId: 0, msgId: register.msgId, returnCode: sn.REJECTED_NOT_SUPPORTED }, 3);
+		const register = only(session, sn.MsgType.REGISTER);
+		deliver(session, { type: sn.MsgType.REGACK, topicId: 0, msgId: register.msgId, returnCode: sn.ReturnCode.REJECTED_NOT_SUPPORTED }, 3);
 		check(codes).toEqual(["REJECTED_INVALID_TOPIC_ID", "REJECTED_NOT_SUPPORTED"]);
 	});
 
@@ -281,8 +281,8 @@ describe("MQTT-SN session: publishing", () => {
 		session.publish("home/temp", text("21.5"), -1, false, 0);
 		session.publish("tt", text("1"), -1, true, 0);
 		check(sent(session)).toEqual([
-			{ type: sn.PUBLISH, dup: false, qos: -1, retain: false, topicIdType: sn.TOPIC_PREDEFINED, topicId: 7, msgId: 0, data: text("21.5") },
-			{ type: sn.PUBLISH, dup: false, qos: -1, retain: true, topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("tt"), msgId: 0, data: text("1") },
+			{ type: sn.MsgType.PUBLISH, dup: false, qos: -1, retain: false, topicIdType: sn.TopicIdType.PREDEFINED, topicId: 7, msgId: 0, data: text("21.5") },
+			{ type: sn.MsgType.PUBLISH, dup: false, qos: -1, retain: true, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("tt"), msgId: 0, data: text("1") },
 		]);
 		check(session.status).toBe("disconnected");
 		expectProtocolError(() => session.publish("home/humidity", text("1"), -1, false, 0), "INVALID_TOPIC");
@@ -301,13 +301,13 @@ describe("MQTT-SN session: publishing", () => {
 	it("ignores stale and duplicated acknowledgements, counting them", () => {
 		const session = active();
 		const publish = registeredPublish(session, "a/b", 1, 0);
-		deliver(session, { type: sn.PUBACK, topicId: 1, msgId: publish.msgId + 100, returnCode: 0 }, 1);
-		deliver(session, { type: sn.PUBCOMP, msgId: publish.msgId }, 1);
-		deliver(session, { type: sn.SUBACK, qos: 0, topicId: 0, msgId: publish.msgId, returnCode: 0 }, 1);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: 1, msgId: publish.msgId + 100, returnCode: 0 }, 1);
+		deliver(session, { type: sn.MsgType.PUBCOMP, msgId: publish.msgId }, 1);
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 0, topicId: 0, msgId: publish.msgId, returnCode: 0 }, 1);
 		check(session.dropped.unexpected).toBe(3);
 		check(session.idle).toBe(false);
-		deliver(session, { type: sn.PUBACK, topicId: 1, msgId: publish.msgId, returnCode: 0 }, 2);
-		deliver(session, { type: sn.PUBACK, topicId: 1, msgId: publish.msgId, returnCode: 0 }, 3);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: 1, msgId: publish.msgId, returnCode: 0 }, 2);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: 1, msgId: publish.msgId, returnCode: 0 }, 3);
 		check(session.dropped.unexpected).toBe(4);
 		check(session.idle).toBe(true);
 	});
@@ -318,44 +318,44 @@ describe("MQTT-SN session: subscribing and receiving", () => {
 		const session = active();
 		let granted: number | undefined;
 		session.subscribe("home/office/lamp", 1, 0, (_e, qos) => (granted = qos));
-		const subscribe = only(session, sn.SUBSCRIBE);
-		check(subscribe.topic).toEqual({ topicIdType: sn.TOPIC_NORMAL, topicName: "home/office/lamp" });
-		deliver(session, { type: sn.SUBACK, qos: 1, topicId: 12, msgId: subscribe.msgId, returnCode: 0 }, 1);
+		const subscribe = only(session, sn.MsgType.SUBSCRIBE);
+		check(subscribe.topic).toEqual({ topicIdType: sn.TopicIdType.NORMAL, topicName: "home/office/lamp" });
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 1, topicId: 12, msgId: subscribe.msgId, returnCode: 0 }, 1);
 		check(granted).toBe(1);
-		deliver(session, { type: sn.PUBLISH, dup: false, qos: 1, retain: true, topicIdType: sn.TOPIC_NORMAL, topicId: 12, msgId: 40, data: text("on") }, 2);
+		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 1, retain: true, topicIdType: sn.TopicIdType.NORMAL, topicId: 12, msgId: 40, data: text("on") }, 2);
 		check(events(session)).toEqual([{ type: "message", message: { topic: "home/office/lamp", payload: text("on"), qos: 1, retain: true, dup: false } }]);
-		check(sent(session)).toEqual([{ type: sn.PUBACK, topicId: 12, msgId: 40, returnCode: 0 }]);
+		check(sent(session)).toEqual([{ type: sn.MsgType.PUBACK, topicId: 12, msgId: 40, returnCode: 0 }]);
 	});
 
 	it("subscribes to a wildcard filter; the gateway's REGISTER names each topic before its PUBLISH", () => {
 		const session = active();
 		session.subscribe("home/+/lamp", 0, 0);
-		const subscribe = only(session, sn.SUBSCRIBE);
-		deliver(session, { type: sn.SUBACK, qos: 0, topicId: 0, msgId: subscribe.msgId, returnCode: 0 }, 1);
-		deliver(session, { type: sn.REGISTER, topicId: 33, msgId: 7, topicName: "home/hall/lamp" }, 2);
-		check(sent(session)).toEqual([{ type: sn.REGACK, topicId: 33, msgId: 7, returnCode: 0 }]);
-		deliver(session, { type: sn.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 33, msgId: 0, data: text("off") }, 3);
+		const subscribe = only(session, sn.MsgType.SUBSCRIBE);
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 0, topicId: 0, msgId: subscribe.msgId, returnCode: 0 }, 1);
+		deliver(session, { type: sn.MsgType.REGISTER, topicId: 33, msgId: 7, topicName: "home/hall/lamp" }, 2);
+		check(sent(session)).toEqual([{ type: sn.MsgType.REGACK, topicId: 33, msgId: 7, returnCode: 0 }]);
+		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 33, msgId: 0, data: text("off") }, 3);
 		check(messages(events(session))).toEqual(["home/hall/lamp=off"]);
 	});
 
 	it("subscribes to predefined ids and short names by id, and unsubscribes", () => {
 		const session = active({ predefinedTopics: { "home/cmd": 2 } });
 		session.subscribe("home/cmd", 0, 0);
-		const predefined = only(session, sn.SUBSCRIBE);
-		check(predefined.topic).toEqual({ topicIdType: sn.TOPIC_PREDEFINED, topicId: 2 });
-		deliver(session, { type: sn.SUBACK, qos: 0, topicId: 2, msgId: predefined.msgId, returnCode: 0 }, 1);
+		const predefined = only(session, sn.MsgType.SUBSCRIBE);
+		check(predefined.topic).toEqual({ topicIdType: sn.TopicIdType.PREDEFINED, topicId: 2 });
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 0, topicId: 2, msgId: predefined.msgId, returnCode: 0 }, 1);
 		session.subscribe("xy", 2, 2);
-		const short = only(session, sn.SUBSCRIBE);
-		check(short.topic).toEqual({ topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("xy") });
-		deliver(session, { type: sn.SUBACK, qos: 2, topicId: 0, msgId: short.msgId, returnCode: 0 }, 3);
-		deliver(session, { type: sn.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TOPIC_PREDEFINED, topicId: 2, msgId: 0, data: text("a") }, 4);
-		deliver(session, { type: sn.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("xy"), msgId: 0, data: text("b") }, 4);
+		const short = only(session, sn.MsgType.SUBSCRIBE);
+		check(short.topic).toEqual({ topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("xy") });
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 2, topicId: 0, msgId: short.msgId, returnCode: 0 }, 3);
+		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.PREDEFINED, topicId: 2, msgId: 0, data: text("a") }, 4);
+		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("xy"), msgId: 0, data: text("b") }, 4);
 		check(messages(events(session))).toEqual(["home/cmd=a", "xy=b"]);
 		let unsubscribed = false;
 		session.unsubscribe("xy", 5, () => (unsubscribed = true));
-		const unsubscribe = only(session, sn.UNSUBSCRIBE);
-		check(unsubscribe.topic).toEqual({ topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("xy") });
-		deliver(session, { type: sn.UNSUBACK, msgId: unsubscribe.msgId }, 6);
+		const unsubscribe = only(session, sn.MsgType.UNSUBSCRIBE);
+		check(unsubscribe.topic).toEqual({ topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("xy") });
+		deliver(session, { type: sn.MsgType.UNSUBACK, msgId: unsubscribe.msgId }, 6);
 		check(unsubscribed).toBe(true);
 	});
 
@@ -363,31 +363,31 @@ describe("MQTT-SN session: subscribing and receiving", () => {
 		const session = active();
 		const codes: (string | undefined)[] = [];
 		session.subscribe("a", 1, 0, (e) => codes.push(e?.code));
-		deliver(session, { type: sn.SUBACK, qos: 0, topicId: 0, msgId: only(session, sn.SUBSCRIBE).msgId, returnCode: sn.REJECTED_INVALID_TOPIC_ID }, 1);
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 0, topicId: 0, msgId: only(session, sn.MsgType.SUBSCRIBE).msgId, returnCode: sn.ReturnCode.REJECTED_INVALID_TOPIC_ID }, 1);
 		session.subscribe("b", 1, 2, (e) => codes.push(e?.code));
-		deliver(session, { type: sn.SUBACK, qos: 0, topicId: 0, msgId: only(session, sn.SUBSCRIBE).msgId, returnCode: sn.REJECTED_NOT_SUPPORTED }, 3);
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 0, topicId: 0, msgId: only(session, sn.MsgType.SUBSCRIBE).msgId, returnCode: sn.ReturnCode.REJECTED_NOT_SUPPORTED }, 3);
 		check(codes).toEqual(["SUBSCRIPTION_REFUSED", "REJECTED_NOT_SUPPORTED"]);
 		check(session.exportState().subscriptions).toHaveLength(0);
 	});
 
 	it("answers a PUBLISH to an unknown topic id with PUBACK \"invalid topic id\" and delivers nothing", () => {
 		const session = active();
-		deliver(session, { type: sn.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 99, msgId: 5, data: text("x") }, 1);
-		check(sent(session)).toEqual([{ type: sn.PUBACK, topicId: 99, msgId: 5, returnCode: sn.REJECTED_INVALID_TOPIC_ID }]);
+		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 99, msgId: 5, data: text("x") }, 1);
+		check(sent(session)).toEqual([{ type: sn.MsgType.PUBACK, topicId: 99, msgId: 5, returnCode: sn.ReturnCode.REJECTED_INVALID_TOPIC_ID }]);
 		check(events(session)).toHaveLength(0);
 	});
 
 	it("delivers an incoming QoS 2 message once, even when a duplicate arrives after PUBREL", () => {
 		const session = active();
-		const publish: sn.PublishMessage = { type: sn.PUBLISH, dup: false, qos: 2, retain: false, topicIdType: sn.TOPIC_SHORT, topicId: sn.shortTopicId("ab"), msgId: 70, data: text("once") };
+		const publish: sn.PublishMessage = { type: sn.MsgType.PUBLISH, dup: false, qos: 2, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 70, data: text("once") };
 		deliver(session, publish, 1);
 		deliver(session, { ...publish, dup: true }, 2);
 		check(sent(session)).toEqual([
-			{ type: sn.PUBREC, msgId: 70 },
-			{ type: sn.PUBREC, msgId: 70 },
+			{ type: sn.MsgType.PUBREC, msgId: 70 },
+			{ type: sn.MsgType.PUBREC, msgId: 70 },
 		]);
-		deliver(session, { type: sn.PUBREL, msgId: 70 }, 3);
-		check(sent(session)).toEqual([{ type: sn.PUBCOMP, msgId: 70 }]);
+		deliver(session, { type: sn.MsgType.PUBREL, msgId: 70 }, 3);
+		check(sent(session)).toEqual([{ type: sn.MsgType.PUBCOMP, msgId: 70 }]);
 		deliver(session, { ...publish, dup: true }, 4);
 		check(messages(events(session))).toEqual(["ab=once"]);
 		deliver(session, { ...publish, msgId: 71 }, 5);
@@ -397,17 +397,17 @@ describe("MQTT-SN session: subscribing and receiving", () => {
 	it("subscribes again after a clean reconnect, before what was queued", () => {
 		const session = active();
 		session.subscribe("cmd/+", 1, 0);
-		deliver(session, { type: sn.SUBACK, qos: 1, topicId: 0, msgId: only(session, sn.SUBSCRIBE).msgId, returnCode: 0 }, 1);
-		deliver(session, { type: sn.DISCONNECT }, 2);
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 1, topicId: 0, msgId: only(session, sn.MsgType.SUBSCRIBE).msgId, returnCode: 0 }, 1);
+		deliver(session, { type: sn.MsgType.DISCONNECT }, 2);
 		check(disconnectError(events(session))?.code).toBe("CONNECTION_LOST");
 		session.publish("ab", text("x"), 1, false, 3);
 		session.connect(4);
-		check(types(session)).toEqual([sn.CONNECT]);
-		deliver(session, { type: sn.CONNACK, returnCode: 0 }, 5);
-		const subscribe = only(session, sn.SUBSCRIBE);
-		check(subscribe.topic).toEqual({ topicIdType: sn.TOPIC_NORMAL, topicName: "cmd/+" });
-		deliver(session, { type: sn.SUBACK, qos: 1, topicId: 0, msgId: subscribe.msgId, returnCode: 0 }, 6);
-		check(types(session)).toEqual([sn.PUBLISH]);
+		check(types(session)).toEqual([sn.MsgType.CONNECT]);
+		deliver(session, { type: sn.MsgType.CONNACK, returnCode: 0 }, 5);
+		const subscribe = only(session, sn.MsgType.SUBSCRIBE);
+		check(subscribe.topic).toEqual({ topicIdType: sn.TopicIdType.NORMAL, topicName: "cmd/+" });
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 1, topicId: 0, msgId: subscribe.msgId, returnCode: 0 }, 6);
+		check(types(session)).toEqual([sn.MsgType.PUBLISH]);
 	});
 });
 
@@ -416,12 +416,12 @@ describe("MQTT-SN session: keep-alive and will updates", () => {
 		const session = active({ keepAlive: 10 });
 		check(session.nextTimeout()).toBe(10_000);
 		session.tick(10_000);
-		check(sent(session)).toEqual([{ type: sn.PINGREQ }]);
-		deliver(session, { type: sn.PINGRESP }, 10_010);
+		check(sent(session)).toEqual([{ type: sn.MsgType.PINGREQ }]);
+		deliver(session, { type: sn.MsgType.PINGRESP }, 10_010);
 		check(session.nextTimeout()).toBe(20_000);
 		session.tick(20_000);
 		for (const t of [21_000, 22_000, 23_000]) session.tick(t);
-		check(types(session)).toEqual([sn.PINGREQ, sn.PINGREQ, sn.PINGREQ, sn.PINGREQ]);
+		check(types(session)).toEqual([sn.MsgType.PINGREQ, sn.MsgType.PINGREQ, sn.MsgType.PINGREQ, sn.MsgType.PINGREQ]);
 		session.tick(24_000);
 		check(disconnectError(events(session))?.code).toBe("GATEWAY_LOST");
 	});
@@ -430,16 +430,16 @@ describe("MQTT-SN session: keep-alive and will updates", () => {
 		const session = active();
 		let updated = false;
 		session.updateWill({ topic: "s", payload: text("gone"), qos: 1, retain: true }, 0, () => (updated = true));
-		check(sent(session)).toEqual([{ type: sn.WILLTOPICUPD, qos: 1, retain: true, willTopic: "s" }]);
-		deliver(session, { type: sn.WILLTOPICRESP, returnCode: 0 }, 1);
-		check(sent(session)).toEqual([{ type: sn.WILLMSGUPD, willMsg: text("gone") }]);
+		check(sent(session)).toEqual([{ type: sn.MsgType.WILLTOPICUPD, qos: 1, retain: true, willTopic: "s" }]);
+		deliver(session, { type: sn.MsgType.WILLTOPICRESP, returnCode: 0 }, 1);
+		check(sent(session)).toEqual([{ type: sn.MsgType.WILLMSGUPD, willMsg: text("gone") }]);
 		check(updated).toBe(false);
-		deliver(session, { type: sn.WILLMSGRESP, returnCode: 0 }, 2);
+		deliver(session, { type: sn.MsgType.WILLMSGRESP, returnCode: 0 }, 2);
 		check(updated).toBe(true);
 		let failed: string | undefined;
 		session.updateWill(undefined, 3, (e) => (failed = e?.code));
-		check(sent(session)).toEqual([{ type: sn.WILLTOPICUPD, qos: 0, retain: false, willTopic: "" }]);
-		deliver(session, { type: sn.WILLTOPICRESP, returnCode: sn.REJECTED_NOT_SUPPORTED }, 4);
+		check(sent(session)).toEqual([{ type: sn.MsgType.WILLTOPICUPD, qos: 0, retain: false, willTopic: "" }]);
+		deliver(session, { type: sn.MsgType.WILLTOPICRESP, returnCode: sn.ReturnCode.REJECTED_NOT_SUPPORTED }, 4);
 		check(failed).toBe("REJECTED_NOT_SUPPORTED");
 	});
 });
@@ -448,24 +448,24 @@ describe("MQTT-SN session: sleeping client", () => {
 	it("sleeps, wakes to collect buffered messages until PINGRESP, sleeps again, then becomes active", () => {
 		const session = active({ keepAlive: 10, will: { topic: "s", payload: text("offline"), qos: 1, retain: true } });
 		session.subscribe("ab", 1, 0);
-		deliver(session, { type: sn.SUBACK, qos: 1, topicId: 0, msgId: only(session, sn.SUBSCRIBE).msgId, returnCode: 0 }, 1);
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 1, topicId: 0, msgId: only(session, sn.MsgType.SUBSCRIBE).msgId, returnCode: 0 }, 1);
 		session.sleep(600, 2);
-		check(sent(session)).toEqual([{ type: sn.DISCONNECT, duration: 600 }]);
+		check(sent(session)).toEqual([{ type: sn.MsgType.DISCONNECT, duration: 600 }]);
 		check(session.status).toBe("disconnecting");
-		deliver(session, { type: sn.DISCONNECT }, 3);
+		deliver(session, { type: sn.MsgType.DISCONNECT }, 3);
 		check(events(session)).toEqual([{ type: "asleep" }]);
 		check(session.status).toBe("asleep");
 		check(session.nextTimeout()).toBeUndefined(); // no keep-alive while asleep
 
 		session.checkMessages(300_000);
-		check(sent(session)).toEqual([{ type: sn.PINGREQ, clientId: "lamp" }]);
+		check(sent(session)).toEqual([{ type: sn.MsgType.PINGREQ, clientId: "lamp" }]);
 		check(session.status).toBe("awake");
 		const buffered = (msgId: number, qos: 0 | 1, data: string): sn.PublishMessage => ({
-			type: sn.PUBLISH,
+			type: sn.MsgType.PUBLISH,
 			dup: false,
 			qos,
 			retain: false,
-			topicIdType: sn.TOPIC_SHORT,
+			topicIdType: sn.TopicIdType.SHORT,
 			topicId: sn.shortTopicId("ab"),
 			msgId,
 			data: text(data),
@@ -474,16 +474,16 @@ describe("MQTT-SN session: sleeping client", () => {
 		deliver(session, buffered(0, 0, "second"), 300_900);
 		// The gateway is alive and still sending: Tretry restarts with every buffered message.
 		session.tick(301_000);
-		check(sent(session)).toEqual([{ type: sn.PUBACK, topicId: sn.shortTopicId("ab"), msgId: 11, returnCode: 0 }]);
-		deliver(session, { type: sn.PINGRESP }, 301_100);
+		check(sent(session)).toEqual([{ type: sn.MsgType.PUBACK, topicId: sn.shortTopicId("ab"), msgId: 11, returnCode: 0 }]);
+		deliver(session, { type: sn.MsgType.PINGRESP }, 301_100);
 		const list = events(session);
 		check(messages(list)).toEqual(["ab=first", "ab=second"]);
 		check(list[list.length - 1]).toEqual({ type: "asleep" });
 		check(session.status).toBe("asleep");
 
 		session.connect(600_000);
-		check(sent(session)).toEqual([{ type: sn.CONNECT, will: false, cleanSession: false, duration: 10, clientId: "lamp" }]);
-		deliver(session, { type: sn.CONNACK, returnCode: 0 }, 600_010);
+		check(sent(session)).toEqual([{ type: sn.MsgType.CONNECT, will: false, cleanSession: false, duration: 10, clientId: "lamp" }]);
+		deliver(session, { type: sn.MsgType.CONNACK, returnCode: 0 }, 600_010);
 		check(session.status).toBe("active");
 		check(sent(session)).toHaveLength(0); // the subscription is kept: nothing to send again
 	});
@@ -491,15 +491,15 @@ describe("MQTT-SN session: sleeping client", () => {
 	it("CONNECTs (clean session false) when a wake-up's PINGREQ is never answered, and loses the gateway if that goes unanswered too", () => {
 		const session = active({ will: { topic: "s", payload: text("offline"), qos: 1, retain: true } });
 		session.sleep(60, 0);
-		deliver(session, { type: sn.DISCONNECT }, 1);
-		check(types(session)).toEqual([sn.DISCONNECT]);
+		deliver(session, { type: sn.MsgType.DISCONNECT }, 1);
+		check(types(session)).toEqual([sn.MsgType.DISCONNECT]);
 		session.checkMessages(10_000);
 		for (const t of [11_000, 12_000, 13_000]) session.tick(t);
 		// Nretry (3) retransmissions of PINGREQ, then a CONNECT instead of giving up.
-		check(types(session)).toEqual([sn.PINGREQ, sn.PINGREQ, sn.PINGREQ, sn.PINGREQ]);
+		check(types(session)).toEqual([sn.MsgType.PINGREQ, sn.MsgType.PINGREQ, sn.MsgType.PINGREQ, sn.MsgType.PINGREQ]);
 		session.tick(14_000);
 		// With the will: a gateway that lost the session lost it too.
-		check(sent(session)).toEqual([{ type: sn.CONNECT, will: true, cleanSession: false, duration: 60, clientId: "lamp" }]);
+		check(sent(session)).toEqual([{ type: sn.MsgType.CONNECT, will: true, cleanSession: false, duration: 60, clientId: "lamp" }]);
 		check(events(session).filter((e) => e.type === "reconnecting")).toHaveLength(1);
 		// Until CONNACK the gateway may still hold the sleeping session: it is kept so.
 		check(session.asleepAtGateway).toBe(true);
@@ -517,8 +517,8 @@ describe("MQTT-SN session: sleeping client", () => {
 	it("disconnects cleanly: DISCONNECT, then disconnected without an error once the gateway answers", () => {
 		const session = active();
 		session.disconnect(0);
-		check(sent(session)).toEqual([{ type: sn.DISCONNECT }]);
-		deliver(session, { type: sn.DISCONNECT }, 1);
+		check(sent(session)).toEqual([{ type: sn.MsgType.DISCONNECT }]);
+		deliver(session, { type: sn.MsgType.DISCONNECT }, 1);
 		check(events(session)).toEqual([{ type: "disconnected", error: undefined }]);
 	});
 });
@@ -528,16 +528,16 @@ describe("MQTT-SN session: durable state across deep sleep", () => {
 		const search = { address: "255.255.255.255", port: 1883, radius: 1 };
 		const session = new MqttSnSession({ ...base, gateway: undefined, searchGw: search, cleanSession: false });
 		session.connect(0);
-		deliver(session, { type: sn.GWINFO, gwId: 1 }, 1);
-		deliver(session, { type: sn.CONNACK, returnCode: 0 }, 2);
+		deliver(session, { type: sn.MsgType.GWINFO, gwId: 1 }, 1);
+		deliver(session, { type: sn.MsgType.CONNACK, returnCode: 0 }, 2);
 		sent(session);
 		session.subscribe("cmd", 1, 3);
-		deliver(session, { type: sn.SUBACK, qos: 1, topicId: 20, msgId: only(session, sn.SUBSCRIBE).msgId, returnCode: 0 }, 4);
+		deliver(session, { type: sn.MsgType.SUBACK, qos: 1, topicId: 20, msgId: only(session, sn.MsgType.SUBSCRIBE).msgId, returnCode: 0 }, 4);
 		const publish = registeredPublish(session, "sensors/temperature", 21, 5);
 		session.publish("sensors/temperature", text("queued"), 2, false, 6);
-		deliver(session, { type: sn.PUBLISH, dup: false, qos: 2, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 20, msgId: 90, data: text("on") }, 7);
+		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 2, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 20, msgId: 90, data: text("on") }, 7);
 		session.sleep(3600, 8);
-		deliver(session, { type: sn.DISCONNECT }, 9);
+		deliver(session, { type: sn.MsgType.DISCONNECT }, 9);
 		events(session);
 		sent(session);
 
@@ -559,15 +559,15 @@ describe("MQTT-SN session: durable state across deep sleep", () => {
 		const woken = new MqttSnSession({ ...base, gateway: undefined, searchGw: search, cleanSession: false, state });
 		check(woken.status).toBe("asleep");
 		woken.connect(100_000);
-		check(sent(woken)).toEqual([{ type: sn.CONNECT, will: false, cleanSession: false, duration: 60, clientId: "lamp" }]);
-		deliver(woken, { type: sn.CONNACK, returnCode: 0 }, 100_001);
-		const resent = only(woken, sn.PUBLISH);
+		check(sent(woken)).toEqual([{ type: sn.MsgType.CONNECT, will: false, cleanSession: false, duration: 60, clientId: "lamp" }]);
+		deliver(woken, { type: sn.MsgType.CONNACK, returnCode: 0 }, 100_001);
+		const resent = only(woken, sn.MsgType.PUBLISH);
 		check([resent.topicId, resent.msgId, resent.dup]).toEqual([21, publish.msgId, true]);
-		deliver(woken, { type: sn.PUBACK, topicId: 21, msgId: publish.msgId, returnCode: 0 }, 100_002);
-		const queued = only(woken, sn.PUBLISH);
+		deliver(woken, { type: sn.MsgType.PUBACK, topicId: 21, msgId: publish.msgId, returnCode: 0 }, 100_002);
+		const queued = only(woken, sn.MsgType.PUBLISH);
 		check([queued.topicId, queued.qos, queued.dup, queued.msgId]).toEqual([21, 2, false, publish.msgId + 1]);
 		// The QoS 2 message that arrived before sleeping is not delivered again.
-		deliver(woken, { type: sn.PUBLISH, dup: true, qos: 2, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 20, msgId: 90, data: text("on") }, 100_003);
+		deliver(woken, { type: sn.MsgType.PUBLISH, dup: true, qos: 2, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 20, msgId: 90, data: text("on") }, 100_003);
 		check(messages(events(woken))).toEqual([]);
 	});
 
@@ -584,11 +584,11 @@ describe("MQTT-SN session: bad datagrams", () => {
 		const session = active({ maxPacketSize: 32 });
 		const from = (bytes: number[]) => session.received(new Uint8Array(bytes), GATEWAY, 1);
 		from([]);
-		from([5, sn.PUBLISH, 0]);
-		from([3, sn.CONNACK, 0, 0]);
+		from([5, sn.MsgType.PUBLISH, 0]);
+		from([3, sn.MsgType.CONNACK, 0, 0]);
 		from([2, 0x03]);
 		from([2, 0xff]);
-		from(new Array(40).fill(0).map((_, i) => (i === 0 ? 40 : i === 1 ? sn.PUBLISH : 0)));
+		from(new Array(40).fill(0).map((_, i) => (i === 0 ? 40 : i === 1 ? sn.MsgType.PUBLISH : 0)));
 		check(session.dropped).toEqual({ malformed: 3, oversized: 1, unknownType: 2, foreign: 0, unexpected: 0, overflow: 0 });
 		check(events(session)).toHaveLength(0);
 		check(session.status).toBe("active");
@@ -596,9 +596,9 @@ describe("MQTT-SN session: bad datagrams", () => {
 
 	it("counts messages that come at the wrong time as unexpected", () => {
 		const session = active();
-		deliver(session, { type: sn.CONNACK, returnCode: 0 }, 1);
-		deliver(session, { type: sn.WILLTOPICREQ }, 1);
-		deliver(session, { type: sn.CONNECT, will: false, cleanSession: true, duration: 1, clientId: "x" }, 1);
+		deliver(session, { type: sn.MsgType.CONNACK, returnCode: 0 }, 1);
+		deliver(session, { type: sn.MsgType.WILLTOPICREQ }, 1);
+		deliver(session, { type: sn.MsgType.CONNECT, will: false, cleanSession: true, duration: 1, clientId: "x" }, 1);
 		check(session.dropped.unexpected).toBe(3);
 		check(sent(session)).toHaveLength(0);
 	});

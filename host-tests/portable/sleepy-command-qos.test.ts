@@ -52,8 +52,8 @@ describe("Commands to a sleeping node", () => {
 		board.gateway = new MiniGateway();
 		startFirmware(board, { ...SLEEPY_CONFIG, protocol: "mqttsn", gateway: "udp://127.0.0.1:10000", qos: "0" }, { wifi: false });
 		await run(board, 2000);
-		const subscribe = board.sent.find((m) => m.type === sn.SUBSCRIBE);
-		if (subscribe?.type !== sn.SUBSCRIBE) throw new Error("no SUBSCRIBE");
+		const subscribe = board.sent.find((m) => m.type === sn.MsgType.SUBSCRIBE);
+		if (subscribe?.type !== sn.MsgType.SUBSCRIBE) throw new Error("no SUBSCRIBE");
 		check(subscribe.qos).toBe(1);
 	});
 });

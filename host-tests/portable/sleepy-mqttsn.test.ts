@@ -43,7 +43,7 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		check(gateway.sleepDuration).toBe(105);
 		check(gateway.published.find((p) => p.topic === "home/office/dht22")?.payload).toMatch(/^\{"t":-10\.1,"h":99\.9,"ts":\d+\}$/);
 		check(gateway.retained.get("home/office/lamp/status")).toMatch(/"status":"asleep"/);
-		check(gateway.received[0]).toContain(sn.SUBSCRIBE);
+		check(gateway.received[0]).toContain(sn.MsgType.SUBSCRIBE);
 	});
 
 	it("20 wakes: later ones collect buffered commands with PINGREQ, no REGISTER or SUBSCRIBE again", async () => {
@@ -56,8 +56,8 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		check(gateway.retained.get("home/office/lamp/state")).toBe("on");
 		for (let n = 0; n < 18; n++) await wake(power, gateway);
 		const later = gateway.received.slice(1);
-		check(later.every((types) => types[0] === sn.PINGREQ)).toBe(true);
-		check(later.every((types) => !types.includes(sn.REGISTER) && !types.includes(sn.SUBSCRIBE))).toBe(true);
+		check(later.every((types) => types[0] === sn.MsgType.PINGREQ)).toBe(true);
+		check(later.every((types) => !types.includes(sn.MsgType.REGISTER) && !types.includes(sn.MsgType.SUBSCRIBE))).toBe(true);
 		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(20);
 		check(gateway.asleep).toBe(true);
 	});
@@ -70,11 +70,11 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		const lost = await wake(power, gateway);
 		check(lost.events("sleep")[0].reason).toBe("no-network");
 		// Still asleep at the gateway: no DISCONNECT ended the sleeping session.
-		check(gateway.received[1]).not.toContain(sn.DISCONNECT);
+		check(gateway.received[1]).not.toContain(sn.MsgType.DISCONNECT);
 		gateway.silent = false;
 		await wake(power, gateway);
 		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(3);
-		check(gateway.received[2][0]).toBe(sn.PINGREQ);
+		check(gateway.received[2][0]).toBe(sn.MsgType.PINGREQ);
 	});
 
 	it("a PINGREQ the gateway drops is sent again, then replaced by CONNECT (clean session false) within the wake", async () => {
@@ -88,7 +88,7 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		// Tretry is a fifth of the 5 s network deadline: PINGREQ at 0 and 1 s, CONNECT at 2 s.
 		check(sleep.awakeMs as number).toBeGreaterThanOrEqual(2000);
 		check(sleep.awakeMs as number).toBeLessThan(2500);
-		check(gateway.received[1].slice(0, 3)).toEqual([sn.PINGREQ, sn.PINGREQ, sn.CONNECT]);
+		check(gateway.received[1].slice(0, 3)).toEqual([sn.MsgType.PINGREQ, sn.MsgType.PINGREQ, sn.MsgType.CONNECT]);
 		check(gateway.lastConnect).toEqual({ duration: 118, cleanSession: false, will: true });
 		check(board.events("warning").map((e) => e.message)).toEqual(["no PINGRESP to 2 PINGREQs: the gateway does not hold this sleeping session"]);
 		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(2);
@@ -104,7 +104,7 @@ describe("Sleepy wake cycle (MQTT-SN sleeping client)", () => {
 		const sleep = board.events("sleep")[0];
 		check(sleep.reason).toBe("done");
 		check(sleep.awakeMs as number).toBeLessThan(2000);
-		check(gateway.received[1].slice(0, 2)).toEqual([sn.PINGREQ, sn.CONNECT]);
+		check(gateway.received[1].slice(0, 2)).toEqual([sn.MsgType.PINGREQ, sn.MsgType.CONNECT]);
 		check(gateway.published.filter((p) => p.topic === "home/office/dht22")).toHaveLength(2);
 	});
 
@@ -170,7 +170,7 @@ describe("Sleepy wake cycle (MQTT-SN QoS -1, publish without connection)", () =>
 			startFirmware(board, QOS_MINUS_ONE, { wifi: false });
 			for (let t = 0; t < 15_000 && power.sleeps.length === 0; t += 50) await run(board, 50, 5);
 			check(board.events("sleep")[0]?.reason).toBe("done");
-			check(gateway.received).toEqual([[sn.PUBLISH]]);
+			check(gateway.received).toEqual([[sn.MsgType.PUBLISH]]);
 			check(gateway.published).toEqual([{ topic: "#7", payload: gateway.published[0]?.payload }]);
 			check(gateway.published[0]?.payload).toMatch(new RegExp(`^\\{"t":${21.5 + n},"h":40`));
 			// The status topic has no predefined id: skipped, said once, nothing sent for it.

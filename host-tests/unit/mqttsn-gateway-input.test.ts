@@ -32,24 +32,24 @@ describe("MQTT-SN gateway: bad input", () => {
 	it("drops and counts datagrams it cannot read, and still answers SEARCHGW", async () => {
 		const junk = [
 			new Uint8Array([]), // nothing
-			new Uint8Array([5, sn.PINGREQ]), // Length says 5, 2 arrived
+			new Uint8Array([5, sn.MsgType.PINGREQ]), // Length says 5, 2 arrived
 			new Uint8Array([2, 0x1f]), // reserved message type
-			new Uint8Array([1, 0, 100, sn.PUBLISH]), // 3-octet Length that does not match
+			new Uint8Array([1, 0, 100, sn.MsgType.PUBLISH]), // 3-octet Length that does not match
 			new Uint8Array(100).fill(1, 0, 1), // over the gateway's 64-byte maximum
 		];
 		for (const bytes of junk) await send(bytes);
 		await waitFor(() => gateway.stats.dropped === junk.length, { what: "every junk datagram dropped and counted", deadline: 2000 });
-		await send(encode({ type: sn.SEARCHGW, radius: 1 }));
-		await waitFor(() => replies.some((r) => r.type === sn.GWINFO), { what: "GWINFO", deadline: 2000 });
-		expect(replies.find((r) => r.type === sn.GWINFO)).toEqual({ type: sn.GWINFO, gwId: 4 });
+		await send(encode({ type: sn.MsgType.SEARCHGW, radius: 1 }));
+		await waitFor(() => replies.some((r) => r.type === sn.MsgType.GWINFO), { what: "GWINFO", deadline: 2000 });
+		expect(replies.find((r) => r.type === sn.MsgType.GWINFO)).toEqual({ type: sn.MsgType.GWINFO, gwId: 4 });
 		expect(gateway.stats.received).toBe(junk.length + 1);
 	});
 
 	it("tells a client it does not know to DISCONNECT, and refuses QoS -1 to a topic that is neither predefined nor short", async () => {
 		replies.length = 0;
-		await send(encode({ type: sn.REGISTER, topicId: 0, msgId: 1, topicName: "a/b" }));
-		await waitFor(() => replies.some((r) => r.type === sn.DISCONNECT), { what: "DISCONNECT to the unknown client", deadline: 2000 });
-		await send(encode({ type: sn.PUBLISH, dup: false, qos: -1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 1, msgId: 0, data: new Uint8Array([1]) }));
+		await send(encode({ type: sn.MsgType.REGISTER, topicId: 0, msgId: 1, topicName: "a/b" }));
+		await waitFor(() => replies.some((r) => r.type === sn.MsgType.DISCONNECT), { what: "DISCONNECT to the unknown client", deadline: 2000 });
+		await send(encode({ type: sn.MsgType.PUBLISH, dup: false, qos: -1, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 1, msgId: 0, data: new Uint8Array([1]) }));
 		await waitFor(() => gateway.stats.refusedWithoutConnection === 1, { what: "one refused without a connection", deadline: 2000 });
 		expect(gateway.stats.publishedWithoutConnection).toBe(0);
 	});

@@ -48,13 +48,13 @@ describe("MQTT-SN gateway outbox", () => {
 		box.push(message("a/b", "1"));
 		box.push(message("pre/cmd", "2"));
 		const register = sent.shift() as sn.RegisterMessage;
-		expect(register).toMatchObject({ type: sn.REGISTER, topicId: 100, topicName: "a/b" });
-		box.handle({ type: sn.REGACK, topicId: 100, msgId: register.msgId, returnCode: sn.ACCEPTED });
+		expect(register).toMatchObject({ type: sn.MsgType.REGISTER, topicId: 100, topicName: "a/b" });
+		box.handle({ type: sn.MsgType.REGACK, topicId: 100, msgId: register.msgId, returnCode: sn.ReturnCode.ACCEPTED });
 		const publish = sent.shift() as sn.PublishMessage;
-		expect(publish).toMatchObject({ type: sn.PUBLISH, topicIdType: sn.TOPIC_NORMAL, topicId: 100, qos: 1, dup: false });
+		expect(publish).toMatchObject({ type: sn.MsgType.PUBLISH, topicIdType: sn.TopicIdType.NORMAL, topicId: 100, qos: 1, dup: false });
 		expect(sent).toHaveLength(0); // one at a time
-		box.handle({ type: sn.PUBACK, topicId: 100, msgId: publish.msgId, returnCode: sn.ACCEPTED });
-		expect(sent.shift()).toMatchObject({ type: sn.PUBLISH, topicIdType: sn.TOPIC_PREDEFINED, topicId: 7 });
+		box.handle({ type: sn.MsgType.PUBACK, topicId: 100, msgId: publish.msgId, returnCode: sn.ReturnCode.ACCEPTED });
+		expect(sent.shift()).toMatchObject({ type: sn.MsgType.PUBLISH, topicIdType: sn.TopicIdType.PREDEFINED, topicId: 7 });
 	});
 
 	it("resends every Tretry with DUP and the same MsgId, and declares the client lost after Nretry", () => {
@@ -67,7 +67,7 @@ describe("MQTT-SN gateway outbox", () => {
 		vi.advanceTimersByTime(1);
 		vi.advanceTimersByTime(T_RETRY);
 		expect(sent).toHaveLength(N_RETRY);
-		for (const resent of sent) expect(resent).toMatchObject({ type: sn.PUBLISH, msgId: first.msgId, dup: true });
+		for (const resent of sent) expect(resent).toMatchObject({ type: sn.MsgType.PUBLISH, msgId: first.msgId, dup: true });
 		expect(record.lost).toBe(0);
 		vi.advanceTimersByTime(T_RETRY);
 		expect(record.lost).toBe(1);
@@ -79,13 +79,13 @@ describe("MQTT-SN gateway outbox", () => {
 		box.push(message("pre/cmd", "once", 2));
 		box.push(message("pre/cmd", "next", 0));
 		const publish = sent.shift() as sn.PublishMessage;
-		expect(box.handle({ type: sn.PUBREC, msgId: publish.msgId + 1 })).toBe(false);
-		expect(box.handle({ type: sn.PUBREC, msgId: publish.msgId })).toBe(true);
-		expect(sent.shift()).toEqual({ type: sn.PUBREL, msgId: publish.msgId });
+		expect(box.handle({ type: sn.MsgType.PUBREC, msgId: publish.msgId + 1 })).toBe(false);
+		expect(box.handle({ type: sn.MsgType.PUBREC, msgId: publish.msgId })).toBe(true);
+		expect(sent.shift()).toEqual({ type: sn.MsgType.PUBREL, msgId: publish.msgId });
 		vi.advanceTimersByTime(T_RETRY);
-		expect(sent.shift()).toEqual({ type: sn.PUBREL, msgId: publish.msgId }); // PUBREL has no DUP
-		box.handle({ type: sn.PUBCOMP, msgId: publish.msgId });
-		expect(types(sent)).toEqual([sn.PUBLISH]);
+		expect(sent.shift()).toEqual({ type: sn.MsgType.PUBREL, msgId: publish.msgId }); // PUBREL has no DUP
+		box.handle({ type: sn.MsgType.PUBCOMP, msgId: publish.msgId });
+		expect(types(sent)).toEqual([sn.MsgType.PUBLISH]);
 		expect(box.length).toBe(0);
 	});
 
@@ -94,12 +94,12 @@ describe("MQTT-SN gateway outbox", () => {
 		box.resume();
 		box.push(message("a/b", "1"));
 		const register = sent.shift() as sn.RegisterMessage;
-		box.handle({ type: sn.REGACK, topicId: register.topicId, msgId: register.msgId, returnCode: sn.ACCEPTED });
+		box.handle({ type: sn.MsgType.REGACK, topicId: register.topicId, msgId: register.msgId, returnCode: sn.ReturnCode.ACCEPTED });
 		const publish = sent.shift() as sn.PublishMessage;
-		box.handle({ type: sn.PUBACK, topicId: publish.topicId, msgId: publish.msgId, returnCode: sn.REJECTED_INVALID_TOPIC_ID });
+		box.handle({ type: sn.MsgType.PUBACK, topicId: publish.topicId, msgId: publish.msgId, returnCode: sn.ReturnCode.REJECTED_INVALID_TOPIC_ID });
 		const again = sent.shift() as sn.RegisterMessage;
-		expect(again).toMatchObject({ type: sn.REGISTER, topicName: "a/b" });
-		box.handle({ type: sn.REGACK, topicId: again.topicId, msgId: again.msgId, returnCode: sn.REJECTED_NOT_SUPPORTED });
+		expect(again).toMatchObject({ type: sn.MsgType.REGISTER, topicName: "a/b" });
+		box.handle({ type: sn.MsgType.REGACK, topicId: again.topicId, msgId: again.msgId, returnCode: sn.ReturnCode.REJECTED_NOT_SUPPORTED });
 		expect(sent).toHaveLength(0);
 		expect(box.length).toBe(0);
 	});
@@ -119,10 +119,10 @@ describe("MQTT-SN gateway outbox", () => {
 		const drainedBefore = record.drained;
 		box.resume();
 		expect(sent.shift()).toMatchObject({ msgId: inFlight.msgId, dup: true });
-		box.handle({ type: sn.PUBACK, topicId: 7, msgId: inFlight.msgId, returnCode: sn.ACCEPTED });
+		box.handle({ type: sn.MsgType.PUBACK, topicId: 7, msgId: inFlight.msgId, returnCode: sn.ReturnCode.ACCEPTED });
 		const next = sent.shift() as sn.PublishMessage;
 		expect(new TextDecoder().decode(next.data)).toBe("while asleep");
-		box.handle({ type: sn.PUBACK, topicId: 7, msgId: next.msgId, returnCode: sn.ACCEPTED });
+		box.handle({ type: sn.MsgType.PUBACK, topicId: 7, msgId: next.msgId, returnCode: sn.ReturnCode.ACCEPTED });
 		expect(record.drained).toBe(drainedBefore + 1);
 	});
 });

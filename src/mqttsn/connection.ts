@@ -20,8 +20,9 @@
  */
 import { ProtocolError } from "../common/errors";
 import { encode } from "./encode";
-import { GatewayLink, STATE_NAMES } from "./link";
+import { GatewayLink, State, STATE_NAMES } from "./link";
 import * as sn from "./packet";
+import { MsgType, ReturnCode } from "./packet";
 import type { MqttSnSessionOptions } from "./types";
 
 export abstract class Connection extends GatewayLink {
@@ -33,8 +34,8 @@ export abstract class Connection extends GatewayLink {
 	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
 	connect(now: number): void {
 		const state = this.state;
-		if (state >= 7 /* asleep */) this.sendConnect(false, false, true, now);
-		else if (state !== 0 /* disconnected */) return;
+		if (state >= State.ASLEEP) this.sendConnect(false, false, true, now);
+		else if (state !== State.DISCONNECTED) return;
 		else if (this.gateway) this.sendConnect(!!this.will, this.cleanSession, false, now);
 		else if (this.searchTarget) this.startSearch(now);
 		else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
@@ -42,23 +43,23 @@ export abstract class Connection extends GatewayLink {
 
 	/** `waking`: the gateway may still hold the session asleep until CONNACK. */
 	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean, now: number): void {
-		this.state = waking ? 3 /* waking */ : 2 /* connecting */;
+		this.state = waking ? State.WAKING : State.CONNECTING;
 		this.cleanRequested = cleanSession;
-		this.control = this.open(encode({ type: 0x04 /* CONNECT */, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), 0x05 /* CONNACK */, 0, false, now);
+		this.control = this.open(encode({ type: MsgType.CONNECT, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), MsgType.CONNACK, 0, false, now);
 	}
 
 	private get connecting(): boolean {
-		return this.state === 2 /* connecting */ || this.state === 3 /* waking */;
+		return this.state === State.CONNECTING || this.state === State.WAKING;
 	}
 
 	protected onConnack(returnCode: number, now: number): boolean {
 		if (!this.connecting) return false;
 		this.control = undefined;
-		if (returnCode !== 0x00 /* ACCEPTED */) {
-			this.disconnected(new ProtocolError(returnCode === 0x01 /* REJECTED_CONGESTION */ ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + sn.returnCodeName(returnCode)));
+		if (returnCode !== ReturnCode.ACCEPTED) {
+			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + sn.returnCodeName(returnCode)));
 			return true;
 		}
-		this.state = 4 /* active */;
+		this.state = State.ACTIVE;
 		if (this.cleanRequested) {
 			this.topics.clear();
 			this.incoming.clear();
@@ -79,9 +80,9 @@ export abstract class Connection extends GatewayLink {
 		if (!this.connecting || !control) return false;
 		const will = this.will;
 		this.send(
-			type === 0x06 /* WILLTOPICREQ */
-				? encode({ type: 0x07 /* WILLTOPIC */, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
-				: encode({ type: 0x09 /* WILLMSG */, willMsg: will ? will.payload : new Uint8Array(0) }),
+			type === MsgType.WILLTOPICREQ
+				? encode({ type: MsgType.WILLTOPIC, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
+				: encode({ type: MsgType.WILLMSG, willMsg: will ? will.payload : new Uint8Array(0) }),
 			now,
 		);
 		this.heard(control, now);
@@ -94,63 +95,63 @@ export abstract class Connection extends GatewayLink {
 	 * should wake it with PINGREQ rather than start over.
 	 */
 	get asleepAtGateway(): boolean {
-		return this.state >= 7 /* asleep */ || this.state === 3 /* waking */;
+		return this.state >= State.ASLEEP || this.state === State.WAKING;
 	}
 
 	/** Goes to sleep for `duration` seconds (DISCONNECT with a duration): the gateway buffers for us. */
 	sleep(duration: number, now: number): void {
-		this.expect(4 /* active */, "sleep");
-		this.leave(6 /* falling asleep */, encode({ type: 0x18 /* DISCONNECT */, duration }), now);
+		this.expect(State.ACTIVE, "sleep");
+		this.leave(State.FALLING_ASLEEP, encode({ type: MsgType.DISCONNECT, duration }), now);
 	}
 
 	/** Asleep: wakes to collect buffered messages (PINGREQ with the client id); PINGRESP puts it back to sleep. */
 	checkMessages(now: number): void {
-		this.expect(7 /* asleep */, "collect messages");
-		this.state = 8 /* awake */;
-		this.control = this.open(encode({ type: 0x16 /* PINGREQ */, clientId: this.clientId }), 0x17 /* PINGRESP */, 0, false, now);
+		this.expect(State.ASLEEP, "collect messages");
+		this.state = State.AWAKE;
+		this.control = this.open(encode({ type: MsgType.PINGREQ, clientId: this.clientId }), MsgType.PINGRESP, 0, false, now);
 	}
 
-	private expect(state: number, what: string): void {
+	private expect(state: State, what: string): void {
 		if (this.state !== state) throw new ProtocolError("PROTOCOL_VIOLATION", "cannot " + what + " while " + STATE_NAMES[this.state]);
 	}
 
 	/** Both exchanges stop and DISCONNECT goes out, awaiting the gateway's own. */
-	private leave(state: number, bytes: Uint8Array, now: number): void {
+	private leave(state: State, bytes: Uint8Array, now: number): void {
 		this.leaveActive();
 		this.state = state;
-		this.control = this.open(bytes, 0x18 /* DISCONNECT */, 0, false, now);
+		this.control = this.open(bytes, MsgType.DISCONNECT, 0, false, now);
 	}
 
 	/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
 	disconnect(now: number): void {
 		const state = this.state;
 		this.searchAt = Infinity;
-		if (state === 1 /* searching */) this.state = 0 /* disconnected */;
-		else if (state !== 0 /* disconnected */ && state !== 5 /* disconnecting */) this.leave(5 /* disconnecting */, encode({ type: 0x18 /* DISCONNECT */ }), now);
+		if (state === State.SEARCHING) this.state = State.DISCONNECTED;
+		else if (state !== State.DISCONNECTED && state !== State.DISCONNECTING) this.leave(State.DISCONNECTING, encode({ type: MsgType.DISCONNECT }), now);
 	}
 
 	protected onDisconnect(): boolean {
 		const state = this.state;
-		if (state === 6 /* falling asleep */) {
+		if (state === State.FALLING_ASLEEP) {
 			this.control = undefined;
 			this.asleep();
-		} else if (state === 5 /* disconnecting */) this.disconnected(undefined);
-		else if (state < 2 /* connecting */ || state === 7 /* asleep */) return false;
+		} else if (state === State.DISCONNECTING) this.disconnected(undefined);
+		else if (state < State.CONNECTING || state === State.ASLEEP) return false;
 		else this.disconnected(new ProtocolError("CONNECTION_LOST", "DISCONNECT from the gateway"));
 		return true;
 	}
 
 	private asleep(): void {
-		this.state = 7 /* asleep */;
+		this.state = State.ASLEEP;
 		this.emit({ type: "asleep" });
 	}
 
 	protected onPingresp(): boolean {
 		const control = this.control;
-		if (!control || control.expect !== 0x17 /* PINGRESP */) return false;
+		if (!control || control.expect !== MsgType.PINGRESP) return false;
 		this.control = undefined;
 		// Awake, every buffered message has been delivered: back to sleep.
-		if (this.state === 8 /* awake */) this.asleep();
+		if (this.state === State.AWAKE) this.asleep();
 		return true;
 	}
 
@@ -163,10 +164,10 @@ export abstract class Connection extends GatewayLink {
 	/** When the next PINGREQ is due, or Infinity. */
 	protected keepAliveDeadline(): number {
 		const period = this.keepAlive * 1000;
-		return this.state === 4 /* active */ && period > 0 && !this.control ? this.lastSent + period : Infinity;
+		return this.state === State.ACTIVE && period > 0 && !this.control ? this.lastSent + period : Infinity;
 	}
 
 	protected keepAliveDue(now: number): void {
-		if (now >= this.keepAliveDeadline()) this.control = this.open(encode({ type: 0x16 /* PINGREQ */ }), 0x17 /* PINGRESP */, 0, false, now);
+		if (now >= this.keepAliveDeadline()) this.control = this.open(encode({ type: MsgType.PINGREQ }), MsgType.PINGRESP, 0, false, now);
 	}
 }

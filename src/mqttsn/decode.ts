@@ -10,7 +10,7 @@
 import { ProtocolError } from "../common/errors";
 import { ByteReader } from "../common/bytes";
 import * as sn from "./packet";
-import type { Message, QoS, TopicIdType } from "./packet";
+import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS } from "./packet";
 
 export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 	const size = datagram.length;
@@ -24,7 +24,7 @@ export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 	}
 	if (length !== size || size <= at) throw malformed("Length " + length + " in a " + size + "-byte datagram");
 	const type = datagram[at++];
-	if (type === 0x0c /* PUBLISH */) {
+	if (type === MsgType.PUBLISH) {
 		// The message that arrives most, read in place: Flags, TopicId, MsgId, then data.
 		if (size - at < 5) throw malformed("PUBLISH cut short");
 		const flags = datagram[at];
@@ -32,9 +32,9 @@ export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 		const topicIdType = checkTopicIdType(flags);
 		return {
 			type,
-			dup: (flags & 0x80 /* DUP */) !== 0,
+			dup: (flags & Flags.DUP) !== 0,
 			qos: qos === 3 ? -1 : (qos as QoS),
-			retain: (flags & 0x10 /* RETAIN */) !== 0,
+			retain: (flags & Flags.RETAIN) !== 0,
 			topicIdType,
 			topicId: (datagram[at + 1] << 8) | datagram[at + 2],
 			msgId: (datagram[at + 3] << 8) | datagram[at + 4],
@@ -45,7 +45,7 @@ export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 	if (!shape) throw new ProtocolError("UNKNOWN_PACKET_TYPE", "reserved MsgType " + type);
 	const r = new ByteReader(datagram, "MQTT-SN message", at, size);
 	const message: Record<string, unknown> = { type };
-	let topicIdType = 0 /* TOPIC_NORMAL */;
+	let topicIdType = TopicIdType.NORMAL;
 	for (let i = 0; i < shape.length; i += 2) {
 		const name = shape[i] as string;
 		const kind = shape[i + 1] as number;
@@ -61,23 +61,23 @@ export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 			case 4: {
 				const flags = r.byte();
 				const bits = kind >> 4;
-				if (bits & 1) message.dup = (flags & 0x80 /* DUP */) !== 0;
+				if (bits & 1) message.dup = (flags & Flags.DUP) !== 0;
 				if (bits & 2) {
 					const qos = (flags >> 5) & 3;
 					message.qos = (qos === 3 ? -1 : qos) as QoS;
 				}
-				if (bits & 4) message.retain = (flags & 0x10 /* RETAIN */) !== 0;
-				if (bits & 8) message.will = (flags & 0x08 /* WILL */) !== 0;
-				if (bits & 16) message.cleanSession = (flags & 0x04 /* CLEAN_SESSION */) !== 0;
+				if (bits & 4) message.retain = (flags & Flags.RETAIN) !== 0;
+				if (bits & 8) message.will = (flags & Flags.WILL) !== 0;
+				if (bits & 16) message.cleanSession = (flags & Flags.CLEAN_SESSION) !== 0;
 				if (bits & 32) topicIdType = checkTopicIdType(flags);
 				continue;
 			}
 			case 6:
-				if (r.byte() !== 0x01 /* PROTOCOL_ID */) throw malformed("unknown ProtocolId");
+				if (r.byte() !== ProtocolId.MQTT_SN_1_2) throw malformed("unknown ProtocolId");
 				continue;
 			case 5:
 				// A topic name, or two octets for a predefined id or short name.
-				if (topicIdType !== 0 /* TOPIC_NORMAL */) {
+				if (topicIdType !== TopicIdType.NORMAL) {
 					value = { topicIdType, topicId: r.u16() };
 					break;
 				}
@@ -93,7 +93,7 @@ export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 	}
 	r.end();
 	// WILLTOPIC and WILLTOPICUPD without flags and topic: no will (5.4.7).
-	if (message.willTopic === undefined && (type === 0x07 /* WILLTOPIC */ || type === 0x1a /* WILLTOPICUPD */)) return { type, qos: 0, retain: false, willTopic: "" };
+	if (message.willTopic === undefined && (type === MsgType.WILLTOPIC || type === MsgType.WILLTOPICUPD)) return { type, qos: 0, retain: false, willTopic: "" };
 	return message as unknown as Message;
 }
 

@@ -9,7 +9,7 @@
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import * as sn from "./packet";
-import type { Message, QoS, TopicRef } from "./packet";
+import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS, type TopicRef } from "./packet";
 
 /** Total encoded size of `message`, header included. */
 export function encodedLength(message: Message): number {
@@ -21,7 +21,7 @@ export function encodedLength(message: Message): number {
  * most. `flags` as publishFlags builds them.
  */
 export function encodePublish(flags: number, topicId: number, msgId: number, data: Uint8Array): Uint8Array {
-	const bytes = header(data.length + 5, 0x0c /* PUBLISH */);
+	const bytes = header(data.length + 5, MsgType.PUBLISH);
 	const at = bytes.length - data.length - 5;
 	bytes[at] = flags;
 	bytes[at + 1] = topicId >> 8;
@@ -45,7 +45,7 @@ export function encodeMsgId(type: number, msgId: number): Uint8Array {
 /** Any message; an optional field left out (undefined, or no will topic) ends the message there. */
 export function encode(message: Message): Uint8Array {
 	const type = message.type;
-	if (type === 0x0c /* PUBLISH */) return encodePublish(sn.publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
+	if (type === MsgType.PUBLISH) return encodePublish(sn.publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
 	const fields = message as unknown as Record<string, unknown>;
 	const shape = sn.SHAPES[type] as readonly (string | number)[];
 	const body: number[] = [];
@@ -64,11 +64,11 @@ export function encode(message: Message): Uint8Array {
 			case 4: {
 				const bits = kind >> 4;
 				let flags = 0;
-				if (bits & 1 && fields.dup) flags = 0x80 /* DUP */;
+				if (bits & 1 && fields.dup) flags = Flags.DUP;
 				if (bits & 2) flags |= ((fields.qos as QoS) & 3) << 5;
-				if (bits & 4 && fields.retain) flags |= 0x10 /* RETAIN */;
-				if (bits & 8 && fields.will) flags |= 0x08 /* WILL */;
-				if (bits & 16 && fields.cleanSession) flags |= 0x04 /* CLEAN_SESSION */;
+				if (bits & 4 && fields.retain) flags |= Flags.RETAIN;
+				if (bits & 8 && fields.will) flags |= Flags.WILL;
+				if (bits & 16 && fields.cleanSession) flags |= Flags.CLEAN_SESSION;
 				if (bits & 32) flags |= (fields.topic as TopicRef).topicIdType;
 				body.push(flags);
 				continue;
@@ -76,7 +76,7 @@ export function encode(message: Message): Uint8Array {
 			case 5: {
 				// A topic name, or two octets for a predefined id or short name.
 				const topic = value as TopicRef;
-				if (topic.topicIdType !== 0 /* TOPIC_NORMAL */) {
+				if (topic.topicIdType !== TopicIdType.NORMAL) {
 					body.push(topic.topicId >> 8, topic.topicId & 0xff);
 					continue;
 				}
@@ -84,7 +84,7 @@ export function encode(message: Message): Uint8Array {
 				break;
 			}
 			case 6:
-				body.push(0x01 /* PROTOCOL_ID */);
+				body.push(ProtocolId.MQTT_SN_1_2);
 				continue;
 		}
 		// Text (UTF-8) or octets, to the end of the message.

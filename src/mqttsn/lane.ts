@@ -16,16 +16,27 @@
  */
 import { ProtocolError } from "../common/errors";
 import { Connection } from "./connection";
+import { State } from "./link";
 import { encode, encodeAck, encodeMsgId, encodePublish } from "./encode";
 import * as sn from "./packet";
 import type { MqttSnSessionOptions } from "./types";
-import type { Message, PublishMessage, RegisterMessage } from "./packet";
+import { MsgType, ReturnCode, TopicIdType, type Message, type PublishMessage, type RegisterMessage } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
 
+/** What an operation does; the order makes the common questions one comparison (a `const enum`, see packet.ts). */
+export const enum Kind {
+	PUBLISH = 0,
+	/** A QoS 2 PUBLISH whose PUBREC arrived. */
+	PUBREL = 1,
+	SUBSCRIBE = 2,
+	UNSUBSCRIBE = 3,
+	WILLTOPIC = 4,
+	WILLMSG = 5,
+}
+
 export interface Operation {
-	/** 0 publish, 1 pubrel (a QoS 2 PUBLISH whose PUBREC arrived), 2 subscribe, 3 unsubscribe, 4 willtopic, 5 willmsg. */
-	kind: number;
+	kind: Kind;
 	readonly topic: string;
 	readonly payload: Uint8Array | undefined;
 	readonly qos: 0 | 1 | 2;
@@ -37,7 +48,7 @@ export interface Operation {
 	done: ((error: ProtocolError | undefined, qos: sn.QoS) => void) | undefined;
 }
 
-export function operation(kind: number, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"], msgId = 0): Operation {
+export function operation(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"], msgId = 0): Operation {
 	return { kind, topic, payload, qos, retain, msgId, rejections: 0, done };
 }
 
@@ -63,27 +74,27 @@ export abstract class Lane extends Connection {
 	/** Sends the head operation's next message while active and nothing is outstanding. */
 	protected advance(now: number): void {
 		const queue = this.queue;
-		while (this.state === 4 /* active */ && !this.request && queue.length > 0) {
+		while (this.state === State.ACTIVE && !this.request && queue.length > 0) {
 			const op = queue[0];
 			const kind = op.kind;
-			if (kind <= 1 /* pubrel */) {
+			if (kind <= Kind.PUBREL) {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
 				if (this.publishStep(op, now)) this.finish(undefined);
-			} else if (kind <= 3 /* unsubscribe */) {
+			} else if (kind <= Kind.UNSUBSCRIBE) {
 				const msgId = this.allocateMsgId();
 				const topic = op.topic;
 				const fixed = hasWildcard(topic) ? undefined : this.topics.fixedId(topic);
-				const ref: sn.TopicRef = fixed ? { topicIdType: fixed.topicIdType as 1 | 2, topicId: fixed.topicId } : { topicIdType: 0 /* TOPIC_NORMAL */, topicName: topic };
-				const subscribe = kind === 2 /* subscribe */;
-				const bytes = subscribe ? encode({ type: 0x12 /* SUBSCRIBE */, dup: false, qos: op.qos, msgId, topic: ref }) : encode({ type: 0x14 /* UNSUBSCRIBE */, msgId, topic: ref });
-				this.request = this.open(bytes, subscribe ? 0x13 /* SUBACK */ : 0x15 /* UNSUBACK */, msgId, subscribe, now);
+				const ref: sn.TopicRef = fixed ? { topicIdType: fixed.topicIdType as TopicIdType.PREDEFINED | TopicIdType.SHORT, topicId: fixed.topicId } : { topicIdType: TopicIdType.NORMAL, topicName: topic };
+				const subscribe = kind === Kind.SUBSCRIBE;
+				const bytes = subscribe ? encode({ type: MsgType.SUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref }) : encode({ type: MsgType.UNSUBSCRIBE, msgId, topic: ref });
+				this.request = this.open(bytes, subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe, now);
 			} else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
-				const willMsg = kind === 5 /* willmsg */;
+				const willMsg = kind === Kind.WILLMSG;
 				const bytes = willMsg
-					? encode({ type: 0x1c /* WILLMSGUPD */, willMsg: op.payload ?? new Uint8Array(0) })
-					: encode({ type: 0x1a /* WILLTOPICUPD */, qos: op.qos, retain: op.retain, willTopic: op.topic });
-				this.request = this.open(bytes, willMsg ? 0x1d /* WILLMSGRESP */ : 0x1b /* WILLTOPICRESP */, 0, false, now);
+					? encode({ type: MsgType.WILLMSGUPD, willMsg: op.payload ?? new Uint8Array(0) })
+					: encode({ type: MsgType.WILLTOPICUPD, qos: op.qos, retain: op.retain, willTopic: op.topic });
+				this.request = this.open(bytes, willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false, now);
 			}
 		}
 	}
@@ -94,27 +105,27 @@ export abstract class Lane extends Connection {
 		const op = this.queue[0];
 		const type = message.type;
 		const topics = this.topics;
-		const returnCode = "returnCode" in message ? message.returnCode : 0x00 /* ACCEPTED */;
-		const refusedTopic = type === 0x0d /* PUBACK */ && returnCode === 0x02 /* REJECTED_INVALID_TOPIC_ID */;
+		const returnCode = "returnCode" in message ? message.returnCode : ReturnCode.ACCEPTED;
+		const refusedTopic = type === MsgType.PUBACK && returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID;
 		// QoS 2 PUBLISH may be refused with a PUBACK instead of PUBREC.
-		if (!request || !op || this.state !== 4 /* active */ || (type !== request.expect && (type !== 0x0d /* PUBACK */ || request.expect !== 0x0f /* PUBREC */)) || ("msgId" in message ? message.msgId : 0) !== request.msgId) {
+		if (!request || !op || this.state !== State.ACTIVE || (type !== request.expect && (type !== MsgType.PUBACK || request.expect !== MsgType.PUBREC)) || ("msgId" in message ? message.msgId : 0) !== request.msgId) {
 			// A QoS 0 PUBLISH to a topic id the gateway no longer knows is answered with PUBACK (6.7).
 			if (refusedTopic) topics.forget(message.topicId);
 			return false;
 		}
-		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === 0 /* TOPIC_NORMAL */) {
+		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === TopicIdType.NORMAL) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
 			if (++op.rejections > this.nRetry) this.complete(rejection(returnCode, op.topic), now);
 			else this.next(now);
-		} else if (returnCode !== 0x00 /* ACCEPTED */) this.rejected(op, returnCode, now);
-		else if (type === 0x0b /* REGACK */) {
+		} else if (returnCode !== ReturnCode.ACCEPTED) this.rejected(op, returnCode, now);
+		else if (type === MsgType.REGACK) {
 			topics.register(op.topic, message.topicId);
 			this.next(now);
-		} else if (type === 0x0f /* PUBREC */) {
-			op.kind = 1 /* pubrel */;
+		} else if (type === MsgType.PUBREC) {
+			op.kind = Kind.PUBREL;
 			this.next(now);
-		} else if (type === 0x13 /* SUBACK */) {
+		} else if (type === MsgType.SUBACK) {
 			const topic = op.topic;
 			const subscription = this.subscriptions.get(topic);
 			if (subscription) subscription.active = true;
@@ -127,15 +138,15 @@ export abstract class Lane extends Connection {
 
 	/** The gateway refused the head operation: wait out congestion (T_WAIT), otherwise fail it. */
 	private rejected(op: Operation, returnCode: number, now: number): void {
-		const congestion = returnCode === 0x01 /* REJECTED_CONGESTION */;
+		const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
 		if (congestion && ++op.rejections <= this.nRetry) {
 			(this.request as NonNullable<typeof this.request>).waitUntil = now + this.tWait;
 			return;
 		}
-		const subscribe = op.kind === 2 /* subscribe */;
+		const subscribe = op.kind === Kind.SUBSCRIBE;
 		if (subscribe) this.subscriptions.delete(op.topic);
-		const what = op.kind >= 4 /* willtopic */ ? "will update" : op.topic;
-		this.complete(subscribe && !congestion && returnCode !== 0x03 /* REJECTED_NOT_SUPPORTED */ ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what), now);
+		const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
+		this.complete(subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what), now);
 	}
 
 	/** The head operation is finished (`error` when it failed): tell the application, start the next. */
@@ -159,11 +170,11 @@ export abstract class Lane extends Connection {
 	protected startedClean(): void {
 		const old = this.queue;
 		const head = old[0];
-		if (head?.kind === 1 /* pubrel */) head.kind = 0 /* publish */;
+		if (head?.kind === Kind.PUBREL) head.kind = Kind.PUBLISH;
 		const queue: Operation[] = [];
 		this.subscriptions.forEach((s, topic) => {
-			for (let i = 0; i < old.length; i++) if (old[i].kind === 2 /* subscribe */ && old[i].topic === topic) return;
-			if (s.active) queue.push(operation(2 /* subscribe */, topic, undefined, s.qos, false, undefined));
+			for (let i = 0; i < old.length; i++) if (old[i].kind === Kind.SUBSCRIBE && old[i].topic === topic) return;
+			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, undefined, s.qos, false, undefined));
 		});
 		this.queue = queue.concat(old);
 	}
@@ -178,7 +189,7 @@ export abstract class Lane extends Connection {
 
 	/** QoS 1/2 messages not yet acknowledged, for the durable state. */
 	protected outgoing(): StoredPublish[] {
-		return this.queue.filter(stored).map((op) => ({ topic: op.topic, payload: op.payload as Uint8Array, qos: op.qos as 1 | 2, retain: op.retain, msgId: op.msgId, released: op.kind === 1 /* pubrel */ }));
+		return this.queue.filter(stored).map((op) => ({ topic: op.topic, payload: op.payload as Uint8Array, qos: op.qos as 1 | 2, retain: op.retain, msgId: op.msgId, released: op.kind === Kind.PUBREL }));
 	}
 
 	/** Subscriptions and messages from the durable state. */
@@ -188,7 +199,7 @@ export abstract class Lane extends Connection {
 		const messages = state.outgoing;
 		for (let i = 0; i < messages.length; i++) {
 			const m = messages[i];
-			this.queue.push(operation(m.released ? 1 /* pubrel */ : 0 /* publish */, m.topic, m.payload, m.qos, m.retain, undefined, m.msgId));
+			this.queue.push(operation(m.released ? Kind.PUBREL : Kind.PUBLISH, m.topic, m.payload, m.qos, m.retain, undefined, m.msgId));
 		}
 	}
 
@@ -216,15 +227,15 @@ export abstract class Lane extends Connection {
 	/** Sends the operation's next message; true when that finished it (QoS 0). */
 	protected publishStep(op: Operation, now: number): boolean {
 		let msgId = op.msgId;
-		if (op.kind === 1 /* pubrel */) {
-			this.request = this.open(encodeMsgId(0x10 /* PUBREL */, msgId), 0x0e /* PUBCOMP */, msgId, false, now);
+		if (op.kind === Kind.PUBREL) {
+			this.request = this.open(encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false, now);
 			return false;
 		}
 		const id = this.topics.idOf(op.topic);
 		if (!id) {
 			// The lane's REGISTER for the topic (6.5).
 			msgId = this.allocateMsgId();
-			this.request = this.open(encode({ type: 0x0a /* REGISTER */, topicId: 0, msgId, topicName: op.topic }), 0x0b /* REGACK */, msgId, false, now);
+			this.request = this.open(encode({ type: MsgType.REGISTER, topicId: 0, msgId, topicName: op.topic }), MsgType.REGACK, msgId, false, now);
 			return false;
 		}
 		const qos = op.qos;
@@ -234,7 +245,7 @@ export abstract class Lane extends Connection {
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
-		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? 0x0d /* PUBACK */ : 0x0f /* PUBREC */, msgId, true, now);
+		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, true, now);
 		return false;
 	}
 
@@ -246,25 +257,25 @@ export abstract class Lane extends Connection {
 		const qos = message.qos;
 		const control = this.control;
 		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
-		if (this.state === 8 /* awake */ && control) this.heard(control, now);
+		if (this.state === State.AWAKE && control) this.heard(control, now);
 		const topic = this.topics.nameOf(message.topicIdType, topicId);
 		if (topic === undefined) {
-			this.send(encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x02 /* REJECTED_INVALID_TOPIC_ID */), now);
+			this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID), now);
 			return false;
 		}
 		let answer: Uint8Array | undefined;
 		if (qos === 2) {
 			const incoming = this.incoming;
 			if (incoming.full && !incoming.holds(msgId)) {
-				this.send(encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x01 /* REJECTED_CONGESTION */), now);
+				this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION), now);
 				return true;
 			}
-			answer = encodeMsgId(0x0f /* PUBREC */, msgId);
+			answer = encodeMsgId(MsgType.PUBREC, msgId);
 			if (!incoming.accept(msgId)) {
 				this.send(answer, now);
 				return true;
 			}
-		} else if (qos === 1) answer = encodeAck(0x0d /* PUBACK */, topicId, msgId, 0x00 /* ACCEPTED */);
+		} else if (qos === 1) answer = encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
 		this.emit({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
 		if (answer) this.send(answer, now);
 		return true;
@@ -274,7 +285,7 @@ export abstract class Lane extends Connection {
 	protected onPubrel(msgId: number, now: number): boolean {
 		if (!this.receiving) return false;
 		this.incoming.release(msgId);
-		this.send(encodeMsgId(0x0e /* PUBCOMP */, msgId), now);
+		this.send(encodeMsgId(MsgType.PUBCOMP, msgId), now);
 		return true;
 	}
 
@@ -283,29 +294,29 @@ export abstract class Lane extends Connection {
 		if (!this.receiving) return false;
 		const topicId = message.topicId;
 		const topicName = message.topicName;
-		let returnCode = 0x00 /* ACCEPTED */;
-		if (topicId === 0 || topicId === 0xffff) returnCode = 0x02 /* REJECTED_INVALID_TOPIC_ID */;
+		let returnCode = ReturnCode.ACCEPTED;
+		if (topicId === 0 || topicId === 0xffff) returnCode = ReturnCode.REJECTED_INVALID_TOPIC_ID;
 		else {
 			try {
 				validateTopicName(topicName);
-				if (!this.topics.accept(topicName, topicId)) returnCode = 0x01 /* REJECTED_CONGESTION */;
+				if (!this.topics.accept(topicName, topicId)) returnCode = ReturnCode.REJECTED_CONGESTION;
 			} catch (error) {
 				if (!(error instanceof ProtocolError)) throw error;
-				returnCode = 0x03 /* REJECTED_NOT_SUPPORTED */;
+				returnCode = ReturnCode.REJECTED_NOT_SUPPORTED;
 			}
 		}
-		this.send(encodeAck(0x0b /* REGACK */, topicId, message.msgId, returnCode), now);
+		this.send(encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode), now);
 		return true;
 	}
 }
 
 /** A QoS 1/2 message: kept across a stop, and in the durable state. */
 function stored(op: Operation): boolean {
-	return op.kind <= 1 /* pubrel */ && op.qos > 0;
+	return op.kind <= Kind.PUBREL && op.qos > 0;
 }
 
 /** Calls an operation's callback once. */
-function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === 2 /* subscribe */ || op.kind === 3 /* unsubscribe */ ? op.qos : undefined) as sn.QoS): void {
+function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === Kind.SUBSCRIBE || op.kind === Kind.UNSUBSCRIBE ? op.qos : undefined) as sn.QoS): void {
 	const done = op.done;
 	op.done = undefined;
 	if (done) done(error, qos);
@@ -313,7 +324,7 @@ function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind 
 
 /** The typed error for a request the gateway refused with `returnCode`. */
 export function rejection(returnCode: number, what: string): ProtocolError {
-	const code = returnCode === 0x01 /* REJECTED_CONGESTION */ ? "REJECTED_CONGESTION" : returnCode === 0x02 /* REJECTED_INVALID_TOPIC_ID */ ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
+	const code = returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
 	return new ProtocolError(code, what + ": " + sn.returnCodeName(returnCode));
 }
 

@@ -17,15 +17,14 @@
  *   asleep | awake -> waking (CONNECT from asleep) -> active
  * States are small numbers (a string compare costs the device flash at every use), in
  * an order that makes the common questions one comparison (below); STATE_NAMES spells
- * them. Message types and return codes are written as numbers the same way, each with
- * its name from packet.ts beside it.
+ * them.
  */
 import { ProtocolError } from "../common/errors";
 import * as sn from "./packet";
 import { Backoff } from "../common/backoff";
 import type { Gateway } from "./discovery";
 import { encode } from "./encode";
-import type { AdvertiseMessage, GwInfoMessage } from "./packet";
+import { MsgType, type AdvertiseMessage, type GwInfoMessage } from "./packet";
 import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
 import type { Datagram, DropCounts, MqttSnSessionOptions, SearchTarget, SessionEvent, Will } from "./types";
@@ -33,14 +32,21 @@ import type { TopicRegistry } from "./topic-registry";
 import { N_ADV, N_RETRY, T_GWINFO, T_RETRY, T_SEARCHGW, T_WAIT } from "./timers";
 
 /**
- * The states, in that order: 0 disconnected, 1 searching, 2 connecting, 3 waking (CONNECT
- * from asleep: the gateway may still hold the session asleep until CONNACK), 4 active,
- * 5 disconnecting, 6 falling asleep, 7 asleep, 8 awake. From 4 on the gateway holds the
- * session; from 7 on it holds it asleep. The code writes them as numbers with their
- * name beside them: an imported constant costs the device flash at every module that
- * names it (an import entry, a symbol, and a property read at each use).
+ * The states, in that order. From ACTIVE on the gateway holds the session; from ASLEEP on
+ * it holds it asleep. A `const enum`: each use compiles to its number (see packet.ts).
  */
-export type State = number;
+export const enum State {
+	DISCONNECTED = 0,
+	SEARCHING = 1,
+	CONNECTING = 2,
+	/** CONNECT from asleep: the gateway may still hold the session asleep until CONNACK. */
+	WAKING = 3,
+	ACTIVE = 4,
+	DISCONNECTING = 5,
+	FALLING_ASLEEP = 6,
+	ASLEEP = 7,
+	AWAKE = 8,
+}
 
 /** The status each state reports: waking is still connecting, falling asleep still disconnecting. */
 export const STATE_NAMES = ["disconnected", "searching", "connecting", "connecting", "active", "disconnecting", "disconnecting", "asleep", "awake"] as const;
@@ -48,7 +54,7 @@ export const STATE_NAMES = ["disconnected", "searching", "connecting", "connecti
 /** A request awaiting its answer: resent every Tretry, at most Nretry times (6.13). */
 export interface Exchange {
 	/** MsgType of the answer, and its MsgId (0 when it has none). */
-	readonly expect: number;
+	readonly expect: MsgType;
 	readonly msgId: number;
 	readonly bytes: Uint8Array;
 	/** A resend carries DUP (PUBLISH, SUBSCRIBE). */
@@ -112,7 +118,7 @@ export abstract class GatewayLink {
 		const nRetry = options.nRetry ?? N_RETRY;
 		const target = options.searchGw;
 		const tSearchGw = options.tSearchGw ?? T_SEARCHGW;
-		this.state = 0 /* disconnected */;
+		this.state = State.DISCONNECTED;
 		this.lastSent = 0;
 		this.nextMsgId = 1;
 		this.cleanRequested = false;
@@ -145,7 +151,7 @@ export abstract class GatewayLink {
 
 	/** Messages from the gateway are handled: connected, or collecting while asleep, or saying goodbye. */
 	protected get receiving(): boolean {
-		return this.state >= 4 /* active */ && this.state !== 7 /* asleep */;
+		return this.state >= State.ACTIVE && this.state !== State.ASLEEP;
 	}
 
 	protected send(bytes: Uint8Array, now: number): void {
@@ -159,7 +165,7 @@ export abstract class GatewayLink {
 	}
 
 	/** Sends `bytes` as a request awaiting `expect`. */
-	protected open(bytes: Uint8Array, expect: number, msgId: number, dup: boolean, now: number): Exchange {
+	protected open(bytes: Uint8Array, expect: MsgType, msgId: number, dup: boolean, now: number): Exchange {
 		this.send(bytes, now);
 		return { bytes, expect, msgId, dup, sentAt: now, retries: 0, waitUntil: 0 };
 	}
@@ -184,7 +190,7 @@ export abstract class GatewayLink {
 
 	protected disconnected(error: ProtocolError | undefined): void {
 		this.leaveActive();
-		this.state = 0 /* disconnected */;
+		this.state = State.DISCONNECTED;
 		this.emit({ type: "disconnected", error });
 	}
 
@@ -212,12 +218,12 @@ export abstract class GatewayLink {
 		const nRetry = this.nRetry;
 		const control = this.control;
 		if (control && now >= control.sentAt + tRetry) {
-			if (this.state === 8 /* awake */ && control.retries >= this.awakeRetries) {
+			if (this.state === State.AWAKE && control.retries >= this.awakeRetries) {
 				this.connectAgain(now);
 				return true;
 			}
 			if (control.retries < nRetry) this.resend(control, now);
-			else if (this.state === 5 /* disconnecting */) {
+			else if (this.state === State.DISCONNECTING) {
 				this.disconnected(undefined);
 				return true;
 			} else return this.giveUp();
@@ -271,7 +277,7 @@ export abstract class GatewayLink {
 	/** Starts searching (connection.ts: no gateway known, a search target given). */
 	protected startSearch(now: number): void {
 		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
-		this.state = 1 /* searching */;
+		this.state = State.SEARCHING;
 		if (this.searchAt !== Infinity) return;
 		backoff.reset();
 		this.searchAt = now + backoff.next();
@@ -287,7 +293,7 @@ export abstract class GatewayLink {
 		const target = this.searchTarget;
 		if (!target || now < this.searchAt) return;
 		this.heardSearch(now);
-		this.transmit.push({ bytes: encode({ type: 0x01 /* SEARCHGW */, radius: target.radius }), address: target.address, port: target.port });
+		this.transmit.push({ bytes: encode({ type: MsgType.SEARCHGW, radius: target.radius }), address: target.address, port: target.port });
 	}
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
@@ -299,7 +305,7 @@ export abstract class GatewayLink {
 	protected found(message: AdvertiseMessage | GwInfoMessage, address: string, port: number, now: number): void {
 		let gateway: Gateway = { gwId: message.gwId, address, port };
 		// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
-		if (message.type === 0x02 /* GWINFO */ && message.gwAdd) {
+		if (message.type === MsgType.GWINFO && message.gwAdd) {
 			const a = message.gwAdd;
 			if (a.length !== 6) {
 				this.dropped.unexpected++;
@@ -309,11 +315,11 @@ export abstract class GatewayLink {
 		}
 		this.gateway = gateway;
 		this.topics.clear();
-		if (message.type === 0x00 /* ADVERTISE */) this.heardAdvertise(message.duration, now);
+		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration, now);
 		this.emit({ type: "gateway", gateway });
-		if (this.state === 1 /* searching */) {
+		if (this.state === State.SEARCHING) {
 			this.searchAt = Infinity;
-			this.state = 0 /* disconnected */;
+			this.state = State.DISCONNECTED;
 			this.connect(now);
 		}
 	}
@@ -323,8 +329,8 @@ export abstract class GatewayLink {
 		if (!this.gateway || now < this.advertiseDeadline) return false;
 		this.advertiseDeadline = Infinity;
 		const state = this.state;
-		if (state === 0 /* disconnected */) this.forgetGateway();
-		else if (state !== 1 /* searching */ && state !== 7 /* asleep */) {
+		if (state === State.DISCONNECTED) this.forgetGateway();
+		else if (state !== State.SEARCHING && state !== State.ASLEEP) {
 			this.lost("no ADVERTISE for " + this.nAdv + " periods");
 			return true;
 		}

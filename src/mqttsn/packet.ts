@@ -4,74 +4,102 @@
  * session never sees bytes. Field names follow the specification's tables.
  */
 
+/**
+ * The protocol's numbers are `const enum`s: the firmware's compiler (tsc, one module at a
+ * time, not isolated) writes each use as its number, so a name costs the device nothing,
+ * where an imported constant costs an import, a symbol and a read at every use. Tests and
+ * host tools, compiled module by module, see them as ordinary objects.
+ */
+
 /** MsgType values, table 3 (0x03, 0x11, 0x19 and 0x1E-0xFD are reserved). */
-export const ADVERTISE = 0x00;
-export const SEARCHGW = 0x01;
-export const GWINFO = 0x02;
-export const CONNECT = 0x04;
-export const CONNACK = 0x05;
-export const WILLTOPICREQ = 0x06;
-export const WILLTOPIC = 0x07;
-export const WILLMSGREQ = 0x08;
-export const WILLMSG = 0x09;
-export const REGISTER = 0x0a;
-export const REGACK = 0x0b;
-export const PUBLISH = 0x0c;
-export const PUBACK = 0x0d;
-export const PUBCOMP = 0x0e;
-export const PUBREC = 0x0f;
-export const PUBREL = 0x10;
-export const SUBSCRIBE = 0x12;
-export const SUBACK = 0x13;
-export const UNSUBSCRIBE = 0x14;
-export const UNSUBACK = 0x15;
-export const PINGREQ = 0x16;
-export const PINGRESP = 0x17;
-export const DISCONNECT = 0x18;
-export const WILLTOPICUPD = 0x1a;
-export const WILLTOPICRESP = 0x1b;
-export const WILLMSGUPD = 0x1c;
-export const WILLMSGRESP = 0x1d;
+export const enum MsgType {
+	ADVERTISE = 0x00,
+	SEARCHGW = 0x01,
+	GWINFO = 0x02,
+	CONNECT = 0x04,
+	CONNACK = 0x05,
+	WILLTOPICREQ = 0x06,
+	WILLTOPIC = 0x07,
+	WILLMSGREQ = 0x08,
+	WILLMSG = 0x09,
+	REGISTER = 0x0a,
+	REGACK = 0x0b,
+	PUBLISH = 0x0c,
+	PUBACK = 0x0d,
+	PUBCOMP = 0x0e,
+	PUBREC = 0x0f,
+	PUBREL = 0x10,
+	SUBSCRIBE = 0x12,
+	SUBACK = 0x13,
+	UNSUBSCRIBE = 0x14,
+	UNSUBACK = 0x15,
+	PINGREQ = 0x16,
+	PINGRESP = 0x17,
+	DISCONNECT = 0x18,
+	WILLTOPICUPD = 0x1a,
+	WILLTOPICRESP = 0x1b,
+	WILLMSGUPD = 0x1c,
+	WILLMSGRESP = 0x1d,
+}
 
 /** QoS in the flags (5.3.4): -1 is "publish without connection", to predefined or short topics only. */
 export type QoS = -1 | 0 | 1 | 2;
 
-/** TopicIdType in the flags (5.3.4); 0b11 is reserved. */
-export const TOPIC_NORMAL = 0;
-export const TOPIC_PREDEFINED = 1;
-export const TOPIC_SHORT = 2;
-export type TopicIdType = typeof TOPIC_NORMAL | typeof TOPIC_PREDEFINED | typeof TOPIC_SHORT;
+/** TopicIdType in the flags (5.3.4): a normal topic id, a pre-defined topic id, a short topic name; 0b11 is reserved. */
+export const enum TopicIdType {
+	NORMAL = 0,
+	PREDEFINED = 1,
+	SHORT = 2,
+}
 
 /** ReturnCode values, table 5. */
-export const ACCEPTED = 0x00;
-export const REJECTED_CONGESTION = 0x01;
-export const REJECTED_INVALID_TOPIC_ID = 0x02;
-export const REJECTED_NOT_SUPPORTED = 0x03;
+export const enum ReturnCode {
+	ACCEPTED = 0x00,
+	REJECTED_CONGESTION = 0x01,
+	REJECTED_INVALID_TOPIC_ID = 0x02,
+	REJECTED_NOT_SUPPORTED = 0x03,
+}
+
+/**
+ * The Flags octet (5.3.4), shared by the encoder and the decoder:
+ *
+ *   bit 7 DUP | bits 6-5 QoS | bit 4 Retain | bit 3 Will | bit 2 CleanSession | bits 1-0 TopicIdType
+ *
+ * QoS 0b11 is -1 ("publish without connection").
+ */
+export const enum Flags {
+	DUP = 0x80,
+	RETAIN = 0x10,
+	WILL = 0x08,
+	CLEAN_SESSION = 0x04,
+}
 
 /** ProtocolId of CONNECT (5.3.8): the only value defined. */
-export const PROTOCOL_ID = 0x01;
+export const enum ProtocolId {
+	MQTT_SN_1_2 = 0x01,
+}
 
 export interface AdvertiseMessage {
-	readonly type: typeof ADVERTISE;
+	readonly type: MsgType.ADVERTISE;
 	readonly gwId: number;
 	/** Seconds until the next ADVERTISE. */
 	readonly duration: number;
 }
 
 export interface SearchGwMessage {
-	readonly type: typeof SEARCHGW;
+	readonly type: MsgType.SEARCHGW;
 	readonly radius: number;
 }
 
 export interface GwInfoMessage {
-	readonly type: typeof GWINFO;
+	readonly type: MsgType.GWINFO;
 	readonly gwId: number;
 	/** Present only when a client answers for a gateway it knows (5.4.3). */
 	readonly gwAdd?: Uint8Array;
 }
 
 export interface ConnectMessage {
-	readonly type: typeof CONNECT;
+	readonly type: MsgType.CONNECT;
 	/** The client wants to be asked for its will topic and message. */
 	readonly will: boolean;
 	readonly cleanSession: boolean;
@@ -82,13 +110,13 @@ export interface ConnectMessage {
 
 /** CONNACK, WILLTOPICRESP and WILLMSGRESP carry a return code alone. */
 export interface ReturnCodeMessage {
-	readonly type: typeof CONNACK | typeof WILLTOPICRESP | typeof WILLMSGRESP;
+	readonly type: MsgType.CONNACK | MsgType.WILLTOPICRESP | MsgType.WILLMSGRESP;
 	readonly returnCode: number;
 }
 
 /** WILLTOPICREQ, WILLMSGREQ and PINGRESP are a header alone. */
 export interface EmptyMessage {
-	readonly type: typeof WILLTOPICREQ | typeof WILLMSGREQ | typeof PINGRESP;
+	readonly type: MsgType.WILLTOPICREQ | MsgType.WILLMSGREQ | MsgType.PINGRESP;
 }
 
 /**
@@ -96,19 +124,19 @@ export interface EmptyMessage {
  * topic (5.4.7): "no will" in the connect exchange, "delete the will" as an update.
  */
 export interface WillTopicMessage {
-	readonly type: typeof WILLTOPIC | typeof WILLTOPICUPD;
+	readonly type: MsgType.WILLTOPIC | MsgType.WILLTOPICUPD;
 	readonly qos: QoS;
 	readonly retain: boolean;
 	readonly willTopic: string;
 }
 
 export interface WillMsgMessage {
-	readonly type: typeof WILLMSG | typeof WILLMSGUPD;
+	readonly type: MsgType.WILLMSG | MsgType.WILLMSGUPD;
 	readonly willMsg: Uint8Array;
 }
 
 export interface RegisterMessage {
-	readonly type: typeof REGISTER;
+	readonly type: MsgType.REGISTER;
 	/** 0x0000 from a client: the gateway assigns the id. */
 	readonly topicId: number;
 	readonly msgId: number;
@@ -117,14 +145,14 @@ export interface RegisterMessage {
 
 /** REGACK and PUBACK have the same fields. */
 export interface TopicAckMessage {
-	readonly type: typeof REGACK | typeof PUBACK;
+	readonly type: MsgType.REGACK | MsgType.PUBACK;
 	readonly topicId: number;
 	readonly msgId: number;
 	readonly returnCode: number;
 }
 
 export interface PublishMessage {
-	readonly type: typeof PUBLISH;
+	readonly type: MsgType.PUBLISH;
 	readonly dup: boolean;
 	readonly qos: QoS;
 	readonly retain: boolean;
@@ -138,17 +166,17 @@ export interface PublishMessage {
 
 /** PUBREC, PUBREL, PUBCOMP and UNSUBACK carry a message id alone. */
 export interface MsgIdMessage {
-	readonly type: typeof PUBREC | typeof PUBREL | typeof PUBCOMP | typeof UNSUBACK;
+	readonly type: MsgType.PUBREC | MsgType.PUBREL | MsgType.PUBCOMP | MsgType.UNSUBACK;
 	readonly msgId: number;
 }
 
 /** What SUBSCRIBE and UNSUBSCRIBE name: a topic name or filter, a predefined id, or a short name. */
 export type TopicRef =
-	| { readonly topicIdType: typeof TOPIC_NORMAL; readonly topicName: string }
-	| { readonly topicIdType: typeof TOPIC_PREDEFINED | typeof TOPIC_SHORT; readonly topicId: number };
+	| { readonly topicIdType: TopicIdType.NORMAL; readonly topicName: string }
+	| { readonly topicIdType: TopicIdType.PREDEFINED | TopicIdType.SHORT; readonly topicId: number };
 
 export interface SubscribeMessage {
-	readonly type: typeof SUBSCRIBE;
+	readonly type: MsgType.SUBSCRIBE;
 	readonly dup: boolean;
 	readonly qos: QoS;
 	readonly msgId: number;
@@ -156,7 +184,7 @@ export interface SubscribeMessage {
 }
 
 export interface SubackMessage {
-	readonly type: typeof SUBACK;
+	readonly type: MsgType.SUBACK;
 	/** Granted QoS. */
 	readonly qos: QoS;
 	/** Assigned for a topic name without wildcards; 0x0000 otherwise. */
@@ -166,19 +194,19 @@ export interface SubackMessage {
 }
 
 export interface UnsubscribeMessage {
-	readonly type: typeof UNSUBSCRIBE;
+	readonly type: MsgType.UNSUBSCRIBE;
 	readonly msgId: number;
 	readonly topic: TopicRef;
 }
 
 export interface PingreqMessage {
-	readonly type: typeof PINGREQ;
+	readonly type: MsgType.PINGREQ;
 	/** Present when a sleeping client wakes to collect its buffered messages (6.14). */
 	readonly clientId?: string;
 }
 
 export interface DisconnectMessage {
-	readonly type: typeof DISCONNECT;
+	readonly type: MsgType.DISCONNECT;
 	/** Sleep duration in seconds: present when a client goes to sleep (6.14). */
 	readonly duration?: number;
 }
@@ -202,38 +230,26 @@ export type Message =
 	| PingreqMessage
 	| DisconnectMessage;
 
-/**
- * The Flags octet (5.3.4), shared by the encoder and the decoder:
- *
- *   bit 7 DUP | bits 6-5 QoS | bit 4 Retain | bit 3 Will | bit 2 CleanSession | bits 1-0 TopicIdType
- *
- * QoS 0b11 is -1 ("publish without connection").
- */
-export const DUP = 0x80;
-export const RETAIN = 0x10;
-export const WILL = 0x08;
-export const CLEAN_SESSION = 0x04;
-
 /** Sets DUP in an encoded PUBLISH or SUBSCRIBE: its Flags octet follows Length (1 or 3 octets) and MsgType. */
 export function markDup(message: Uint8Array): void {
-	message[message[0] === 0x01 ? 4 : 2] |= DUP;
+	message[message[0] === 0x01 ? 4 : 2] |= Flags.DUP;
 }
 
 /** The Flags octet of a PUBLISH. */
 export function publishFlags(dup: boolean, qos: QoS, retain: boolean, topicIdType: TopicIdType): number {
-	return (dup ? DUP : 0) | ((qos & 3) << 5) | (retain ? RETAIN : 0) | topicIdType;
+	return (dup ? Flags.DUP : 0) | ((qos & 3) << 5) | (retain ? Flags.RETAIN : 0) | topicIdType;
 }
 
 /** Names of the return codes, for error messages. */
 export function returnCodeName(code: number): string {
 	switch (code) {
-		case ACCEPTED:
+		case ReturnCode.ACCEPTED:
 			return "accepted";
-		case REJECTED_CONGESTION:
+		case ReturnCode.REJECTED_CONGESTION:
 			return "rejected: congestion";
-		case REJECTED_INVALID_TOPIC_ID:
+		case ReturnCode.REJECTED_INVALID_TOPIC_ID:
 			return "rejected: invalid topic ID";
-		case REJECTED_NOT_SUPPORTED:
+		case ReturnCode.REJECTED_NOT_SUPPORTED:
 			return "rejected: not supported";
 		default:
 			return "return code " + code;

@@ -28,10 +28,10 @@ import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
 import { decode } from "./decode";
 import type { Gateway } from "./discovery";
 import { encodePublish } from "./encode";
-import { Lane, type Operation, operation } from "./lane";
-import { sameEndpoint, STATE_NAMES } from "./link";
+import { Kind, Lane, type Operation, operation } from "./lane";
+import { sameEndpoint, State, STATE_NAMES } from "./link";
 import * as sn from "./packet";
-import type { Message, QoS } from "./packet";
+import { MsgType, TopicIdType, type Message, type QoS } from "./packet";
 import { ReleaseWindow } from "./publish";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
@@ -54,7 +54,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		const state = options.state;
 		if (!state) return;
 		if (!this.gateway && state.gateway) this.gateway = state.gateway;
-		if (state.asleep && this.gateway) this.state = 7 /* asleep */;
+		if (state.asleep && this.gateway) this.state = State.ASLEEP;
 		this.nextMsgId = state.nextMsgId >= 1 && state.nextMsgId <= 0xffff ? state.nextMsgId : 1;
 		const registrations = state.registrations;
 		for (let i = 0; i < registrations.length; i++) this.topics.register(registrations[i].topicName, registrations[i].topicId);
@@ -91,9 +91,9 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
 		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte PUBLISH, max " + this.maxPacketSize);
 		if (qos === -1) {
-			if (!id || id.topicIdType === 0 /* TOPIC_NORMAL */) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
+			if (!id || id.topicIdType === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
-		} else if (qos !== 0 || !id || this.state !== 4 /* active */ || this.request || this.queue.length > 0) return this.enqueue(operation(0 /* publish */, topic, payload, qos, retain, done), now);
+		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(operation(Kind.PUBLISH, topic, payload, qos, retain, done), now);
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
 		this.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
 		if (done) done();
@@ -104,25 +104,25 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): Operation {
 		validateTopicFilter(topic);
 		this.subscriptions.set(topic, { qos, active: false });
-		return this.enqueue(operation(2 /* subscribe */, topic, undefined, qos, false, done), now);
+		return this.enqueue(operation(Kind.SUBSCRIBE, topic, undefined, qos, false, done), now);
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): Operation {
 		validateTopicFilter(topic);
 		this.subscriptions.delete(topic);
-		return this.enqueue(operation(3 /* unsubscribe */, topic, undefined, 0, false, done), now);
+		return this.enqueue(operation(Kind.UNSUBSCRIBE, topic, undefined, 0, false, done), now);
 	}
 
 	/** Changes the will at the gateway (WILLTOPICUPD, then WILLMSGUPD); undefined deletes it. */
 	updateWill(will: Will | undefined, now: number, done?: Done): Operation {
 		if (!will) {
 			this.will = will;
-			return this.enqueue(operation(4 /* willtopic */, "", undefined, 0, false, done), now);
+			return this.enqueue(operation(Kind.WILLTOPIC, "", undefined, 0, false, done), now);
 		}
 		validateTopicName(will.topic);
 		this.will = will;
-		this.enqueue(operation(4 /* willtopic */, will.topic, undefined, will.qos, will.retain, undefined), now);
-		return this.enqueue(operation(5 /* willmsg */, "", will.payload, 0, false, done), now);
+		this.enqueue(operation(Kind.WILLTOPIC, will.topic, undefined, will.qos, will.retain, undefined), now);
+		return this.enqueue(operation(Kind.WILLMSG, "", will.payload, 0, false, done), now);
 	}
 
 	exportState(): SessionState {
@@ -173,16 +173,16 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			return;
 		}
 		const type = message.type;
-		if (type === 0x01 /* SEARCHGW */) this.heardSearch(now);
+		if (type === MsgType.SEARCHGW) this.heardSearch(now);
 		else if (gateway) {
 			if (!this.handle(message, now)) dropped.unexpected++;
-		} else if (type === 0x00 /* ADVERTISE */ || type === 0x02 /* GWINFO */) this.found(message, from.address, from.port, now);
+		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port, now);
 		else dropped.foreign++;
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
 	tick(now: number): void {
-		if (this.state === 1 /* searching */) this.searchDue(now);
+		if (this.state === State.SEARCHING) this.searchDue(now);
 		if (this.advertiseDue(now) || this.retransmit(now)) return;
 		this.keepAliveDue(now);
 	}
@@ -193,8 +193,8 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		let next = this.retransmitDeadline();
 		const keepAlive = this.keepAliveDeadline();
 		if (keepAlive < next) next = keepAlive;
-		if (state === 1 /* searching */ && this.searchAt < next) next = this.searchAt;
-		if (this.gateway && state !== 7 /* asleep */ && this.advertiseDeadline < next) next = this.advertiseDeadline;
+		if (state === State.SEARCHING && this.searchAt < next) next = this.searchAt;
+		if (this.gateway && state !== State.ASLEEP && this.advertiseDeadline < next) next = this.advertiseDeadline;
 		return next === Infinity ? undefined : next;
 	}
 
@@ -210,28 +210,28 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	private handle(message: Message, now: number): boolean {
 		switch (message.type) {
 			// First: a switch compares its cases in order, and PUBLISH arrives most.
-			case 0x0c /* PUBLISH */:
+			case MsgType.PUBLISH:
 				return this.onPublish(message, now);
-			case 0x00 /* ADVERTISE */:
+			case MsgType.ADVERTISE:
 				this.heardAdvertise(message.duration, now);
 				return true;
-			case 0x02 /* GWINFO */:
+			case MsgType.GWINFO:
 				return true;
-			case 0x05 /* CONNACK */:
+			case MsgType.CONNACK:
 				return this.onConnack(message.returnCode, now);
-			case 0x06 /* WILLTOPICREQ */:
-			case 0x08 /* WILLMSGREQ */:
+			case MsgType.WILLTOPICREQ:
+			case MsgType.WILLMSGREQ:
 				return this.onWillPrompt(message.type, now);
-			case 0x18 /* DISCONNECT */:
+			case MsgType.DISCONNECT:
 				return this.onDisconnect();
-			case 0x17 /* PINGRESP */:
+			case MsgType.PINGRESP:
 				return this.onPingresp();
-			case 0x16 /* PINGREQ */:
-				this.send(Uint8Array.of(2, 0x17 /* PINGRESP */), now);
+			case MsgType.PINGREQ:
+				this.send(Uint8Array.of(2, MsgType.PINGRESP), now);
 				return true;
-			case 0x10 /* PUBREL */:
+			case MsgType.PUBREL:
 				return this.onPubrel(message.msgId, now);
-			case 0x0a /* REGISTER */:
+			case MsgType.REGISTER:
 				return this.onRegister(message, now);
 			default:
 				// REGACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, WILLTOPICRESP, WILLMSGRESP; the lane

@@ -12,7 +12,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import * as sn from "./packet";
-import type { TopicIdType } from "./packet";
+import { TopicIdType } from "./packet";
 
 /** A topic as PUBLISH carries it. */
 export interface TopicId {
@@ -42,7 +42,7 @@ export class TopicRegistry {
 			const name = names[i];
 			const id = predefined[name];
 			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || byId.has(id)) throw new ProtocolError("INVALID_TOPIC", "predefined ids: distinct, 1 to 65534");
-			byName.set(name, { topicIdType: 1 /* TOPIC_PREDEFINED */, topicId: id });
+			byName.set(name, { topicIdType: TopicIdType.PREDEFINED, topicId: id });
 			byId.set(id, name);
 		}
 	}
@@ -51,7 +51,7 @@ export class TopicRegistry {
 	fixedId(name: string): TopicId | undefined {
 		const predefined = this.predefined?.get(name);
 		if (predefined) return predefined;
-		if (sn.isShortTopicName(name)) return { topicIdType: 2 /* TOPIC_SHORT */, topicId: sn.shortTopicId(name) };
+		if (sn.isShortTopicName(name)) return { topicIdType: TopicIdType.SHORT, topicId: sn.shortTopicId(name) };
 		return undefined;
 	}
 
@@ -63,8 +63,8 @@ export class TopicRegistry {
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
-		if (topicIdType === 2 /* TOPIC_SHORT */) return sn.shortTopicName(topicId);
-		return topicIdType === 1 /* TOPIC_PREDEFINED */ ? this.predefinedNames?.get(topicId) : this.byId.get(topicId);
+		if (topicIdType === TopicIdType.SHORT) return sn.shortTopicName(topicId);
+		return topicIdType === TopicIdType.PREDEFINED ? this.predefinedNames?.get(topicId) : this.byId.get(topicId);
 	}
 
 	/** Registered ids held. */
@@ -85,7 +85,7 @@ export class TopicRegistry {
 		if (known) this.forget(known.topicId);
 		this.forget(topicId);
 		if (this.byId.size >= this.capacity) this.forget(this.byId.keys().next().value as number);
-		this.byName.set(name, { topicIdType: 0 /* TOPIC_NORMAL */, topicId });
+		this.byName.set(name, { topicIdType: TopicIdType.NORMAL, topicId });
 		this.byId.set(topicId, name);
 	}
 

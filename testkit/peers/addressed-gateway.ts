@@ -141,7 +141,7 @@ export class AddressedGateway {
 		const message = decode(bytes);
 		const key = `${address}:${port}`;
 		let record = this.#records.get(key);
-		if (message.type === sn.CONNECT) record = this.#connect(message, address, port, record);
+		if (message.type === sn.MsgType.CONNECT) record = this.#connect(message, address, port, record);
 		if (!record) {
 			this.droppedFromUnknown.push(message.type);
 			return;
@@ -151,63 +151,63 @@ export class AddressedGateway {
 		if (session.online) session.lastHeard = this.#now();
 		const reply = (answer: sn.Message) => this.#send(record, answer);
 		switch (message.type) {
-			case sn.CONNECT:
-				if (record.state === "willtopic") reply({ type: sn.WILLTOPICREQ });
+			case sn.MsgType.CONNECT:
+				if (record.state === "willtopic") reply({ type: sn.MsgType.WILLTOPICREQ });
 				else this.#accepted(record, session);
 				return;
-			case sn.WILLTOPIC:
+			case sn.MsgType.WILLTOPIC:
 				record.willTopic = { topic: message.willTopic, retain: message.retain };
 				record.state = "willmsg";
-				reply({ type: sn.WILLMSGREQ });
+				reply({ type: sn.MsgType.WILLMSGREQ });
 				return;
-			case sn.WILLMSG:
+			case sn.MsgType.WILLMSG:
 				if (record.state !== "willmsg" || !record.willTopic) return;
 				session.will = { ...record.willTopic, payload: decodeUtf8(message.willMsg) };
 				this.#accepted(record, session);
 				return;
-			case sn.REGISTER:
-				reply({ type: sn.REGACK, topicId: this.#idOf(record, message.topicName), msgId: message.msgId, returnCode: sn.ACCEPTED });
+			case sn.MsgType.REGISTER:
+				reply({ type: sn.MsgType.REGACK, topicId: this.#idOf(record, message.topicName), msgId: message.msgId, returnCode: sn.ReturnCode.ACCEPTED });
 				return;
-			case sn.SUBSCRIBE: {
-				if (message.topic.topicIdType !== sn.TOPIC_NORMAL) return;
+			case sn.MsgType.SUBSCRIBE: {
+				if (message.topic.topicIdType !== sn.TopicIdType.NORMAL) return;
 				session.subscriptions.add(message.topic.topicName);
 				const topicId = this.#idOf(record, message.topic.topicName);
-				reply({ type: sn.SUBACK, qos: message.qos, topicId, msgId: message.msgId, returnCode: sn.ACCEPTED });
+				reply({ type: sn.MsgType.SUBACK, qos: message.qos, topicId, msgId: message.msgId, returnCode: sn.ReturnCode.ACCEPTED });
 				return;
 			}
-			case sn.PUBLISH: {
+			case sn.MsgType.PUBLISH: {
 				const topic = [...record.ids].find(([, id]) => id === message.topicId)?.[0];
-				if (message.topicIdType !== sn.TOPIC_NORMAL || topic === undefined) {
-					if (message.qos > 0) reply({ type: sn.PUBACK, topicId: message.topicId, msgId: message.msgId, returnCode: sn.REJECTED_INVALID_TOPIC_ID });
+				if (message.topicIdType !== sn.TopicIdType.NORMAL || topic === undefined) {
+					if (message.qos > 0) reply({ type: sn.MsgType.PUBACK, topicId: message.topicId, msgId: message.msgId, returnCode: sn.ReturnCode.REJECTED_INVALID_TOPIC_ID });
 					return;
 				}
 				const payload = decodeUtf8(message.data);
 				this.published.push({ clientId: record.clientId, topic, payload });
 				if (message.retain) this.retained.set(topic, payload);
-				if (message.qos === 1) reply({ type: sn.PUBACK, topicId: message.topicId, msgId: message.msgId, returnCode: sn.ACCEPTED });
+				if (message.qos === 1) reply({ type: sn.MsgType.PUBACK, topicId: message.topicId, msgId: message.msgId, returnCode: sn.ReturnCode.ACCEPTED });
 				this.publish(topic, payload);
 				return;
 			}
-			case sn.PUBACK: {
+			case sn.MsgType.PUBACK: {
 				const index = session.queue.findIndex((m) => m.msgId === message.msgId && message.msgId !== 0);
-				if (index >= 0 && message.returnCode === sn.ACCEPTED) session.queue.splice(index, 1);
+				if (index >= 0 && message.returnCode === sn.ReturnCode.ACCEPTED) session.queue.splice(index, 1);
 				return;
 			}
-			case sn.REGACK:
+			case sn.MsgType.REGACK:
 				return;
-			case sn.PINGREQ:
+			case sn.MsgType.PINGREQ:
 				this.#pingreq(record, session);
 				return;
-			case sn.DISCONNECT:
+			case sn.MsgType.DISCONNECT:
 				if (message.duration) {
 					// Asleep: the broker connection stays, and nobody pings the broker for it.
 					record.state = "asleep";
-					reply({ type: sn.DISCONNECT });
+					reply({ type: sn.MsgType.DISCONNECT });
 				} else {
 					session.online = false;
 					session.will = undefined;
 					this.#records.delete(key);
-					reply({ type: sn.DISCONNECT });
+					reply({ type: sn.MsgType.DISCONNECT });
 				}
 				return;
 			default:
@@ -244,14 +244,14 @@ export class AddressedGateway {
 
 	#accepted(record: AddressRecord, session: BrokerSession): void {
 		record.state = "active";
-		this.#send(record, { type: sn.CONNACK, returnCode: sn.ACCEPTED });
+		this.#send(record, { type: sn.MsgType.CONNACK, returnCode: sn.ReturnCode.ACCEPTED });
 		// The broker hands a resumed session its queue at once.
 		this.#deliver(record, session);
 	}
 
 	#pingreq(record: AddressRecord, session: BrokerSession): void {
 		if (record.state !== "asleep" && record.state !== "awake") {
-			if (session.online) this.#send(record, { type: sn.PINGRESP });
+			if (session.online) this.#send(record, { type: sn.MsgType.PINGRESP });
 			return;
 		}
 		// The broker connection died (keep-alive): the PINGREQ Paho forwards is never answered.
@@ -260,7 +260,7 @@ export class AddressedGateway {
 		const sent = this.#deliver(record, session);
 		if (sent > 0) return; // buffered messages, and no PINGRESP after them
 		record.state = "asleep";
-		this.#send(record, { type: sn.PINGRESP });
+		this.#send(record, { type: sn.MsgType.PINGRESP });
 	}
 
 	/**
@@ -275,11 +275,11 @@ export class AddressedGateway {
 			let topicId = record.ids.get(message.topic);
 			if (topicId === undefined) {
 				topicId = this.#idOf(record, message.topic);
-				this.#send(record, { type: sn.REGISTER, topicId, msgId: this.#nextMsgId++, topicName: message.topic });
+				this.#send(record, { type: sn.MsgType.REGISTER, topicId, msgId: this.#nextMsgId++, topicName: message.topic });
 			}
 			const dup = message.msgId !== 0;
 			if (!dup) message.msgId = this.#nextMsgId++;
-			this.#send(record, { type: sn.PUBLISH, dup, qos: 1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId, msgId: message.msgId, data: encodeUtf8(message.payload) });
+			this.#send(record, { type: sn.MsgType.PUBLISH, dup, qos: 1, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId, msgId: message.msgId, data: encodeUtf8(message.payload) });
 			sent++;
 		}
 		return sent;

@@ -62,51 +62,51 @@ export class MiniGateway {
 
 	#handle(message: sn.Message, reply: (message: sn.Message) => void): void {
 		switch (message.type) {
-			case sn.CONNECT:
+			case sn.MsgType.CONNECT:
 				this.asleep = false;
 				this.forgotten = false;
 				this.lastConnect = { duration: message.duration, cleanSession: message.cleanSession, will: message.will };
-				if (message.will) reply({ type: sn.WILLTOPICREQ });
-				else reply({ type: sn.CONNACK, returnCode: 0 });
+				if (message.will) reply({ type: sn.MsgType.WILLTOPICREQ });
+				else reply({ type: sn.MsgType.CONNACK, returnCode: 0 });
 				return;
-			case sn.WILLTOPIC:
-				reply({ type: sn.WILLMSGREQ });
+			case sn.MsgType.WILLTOPIC:
+				reply({ type: sn.MsgType.WILLMSGREQ });
 				return;
-			case sn.WILLMSG:
-				reply({ type: sn.CONNACK, returnCode: 0 });
+			case sn.MsgType.WILLMSG:
+				reply({ type: sn.MsgType.CONNACK, returnCode: 0 });
 				return;
-			case sn.REGISTER:
-				reply({ type: sn.REGACK, topicId: this.#id(message.topicName), msgId: message.msgId, returnCode: 0 });
+			case sn.MsgType.REGISTER:
+				reply({ type: sn.MsgType.REGACK, topicId: this.#id(message.topicName), msgId: message.msgId, returnCode: 0 });
 				return;
-			case sn.SUBSCRIBE: {
-				const topicId = message.topic.topicIdType === sn.TOPIC_NORMAL ? this.#id(message.topic.topicName) : message.topic.topicId;
+			case sn.MsgType.SUBSCRIBE: {
+				const topicId = message.topic.topicIdType === sn.TopicIdType.NORMAL ? this.#id(message.topic.topicName) : message.topic.topicId;
 				this.subscriptions.add(topicId);
-				reply({ type: sn.SUBACK, qos: message.qos, topicId, msgId: message.msgId, returnCode: 0 });
+				reply({ type: sn.MsgType.SUBACK, qos: message.qos, topicId, msgId: message.msgId, returnCode: 0 });
 				return;
 			}
-			case sn.PUBLISH: {
+			case sn.MsgType.PUBLISH: {
 				const name = [...this.topics].find(([, id]) => id === message.topicId)?.[0] ?? `#${message.topicId}`;
 				const payload = decodeUtf8(message.data);
 				this.published.push({ topic: name, payload });
 				if (message.retain) this.retained.set(name, payload);
-				if (message.qos === 1) reply({ type: sn.PUBACK, topicId: message.topicId, msgId: message.msgId, returnCode: 0 });
+				if (message.qos === 1) reply({ type: sn.MsgType.PUBACK, topicId: message.topicId, msgId: message.msgId, returnCode: 0 });
 				return;
 			}
-			case sn.PINGREQ:
+			case sn.MsgType.PINGREQ:
 				if (this.dropPingreq) return;
 				if (this.forgotten) {
-					reply({ type: sn.DISCONNECT });
+					reply({ type: sn.MsgType.DISCONNECT });
 					return;
 				}
 				if (this.asleep && message.clientId)
 					for (const m of this.buffered.splice(0))
-						reply({ type: sn.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: m.topicId, msgId: this.#nextMsgId++, data: encodeUtf8(m.payload) });
-				reply({ type: sn.PINGRESP });
+						reply({ type: sn.MsgType.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: m.topicId, msgId: this.#nextMsgId++, data: encodeUtf8(m.payload) });
+				reply({ type: sn.MsgType.PINGRESP });
 				return;
-			case sn.DISCONNECT:
+			case sn.MsgType.DISCONNECT:
 				this.asleep = message.duration !== undefined;
 				this.sleepDuration = message.duration;
-				reply({ type: sn.DISCONNECT });
+				reply({ type: sn.MsgType.DISCONNECT });
 				return;
 			default:
 				return;

@@ -1,7 +1,7 @@
 /** Helpers that play the gateway's side of an MQTT-SN session in the portable suites. */
 import { decode } from "../../src/mqttsn/decode";
 import { encode } from "../../src/mqttsn/encode";
-import { CONNACK, type Message } from "../../src/mqttsn/packet";
+import { MsgType, type Message } from "../../src/mqttsn/packet";
 import type { Gateway } from "../../src/mqttsn/discovery";
 import { MqttSnSession, type MqttSnSessionOptions, type SessionEvent } from "../../src/mqttsn/session";
 
@@ -40,7 +40,7 @@ export const base: MqttSnSessionOptions = { clientId: "lamp", cleanSession: true
 export function active(options: Partial<MqttSnSessionOptions> = {}, now = 0): MqttSnSession {
 	const session = new MqttSnSession({ ...base, ...options });
 	session.connect(now);
-	deliver(session, { type: CONNACK, returnCode: 0 }, now);
+	deliver(session, { type: MsgType.CONNACK, returnCode: 0 }, now);
 	sent(session);
 	events(session);
 	return session;

@@ -50,18 +50,18 @@ function connected(board: QuietBoard): MqttSnClient {
 	});
 	client.start();
 	board.advance(0);
-	board.deliver(encode({ type: sn.CONNACK, returnCode: 0 }));
+	board.deliver(encode({ type: sn.MsgType.CONNACK, returnCode: 0 }));
 	// One registered topic: the first publish registers it.
 	void client.publish("home/office/lamp", payload);
-	board.deliver(encode({ type: sn.REGACK, topicId: 1, msgId: 1, returnCode: 0 }));
+	board.deliver(encode({ type: sn.MsgType.REGACK, topicId: 1, msgId: 1, returnCode: 0 }));
 	// The gateway registers the command topic before it forwards a message on it.
-	board.deliver(encode({ type: sn.REGISTER, topicId: 2, msgId: 7, topicName: "home/office/lamp/set" }));
+	board.deliver(encode({ type: sn.MsgType.REGISTER, topicId: 2, msgId: 7, topicName: "home/office/lamp/set" }));
 	return client;
 }
 
 const board = new QuietBoard();
 const client = connected(board);
-const incoming = encode({ type: sn.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TOPIC_NORMAL, topicId: 2, msgId: 0, data: payload });
+const incoming = encode({ type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 2, msgId: 0, data: payload });
 
 const gatewayPeer = { address: "127.0.0.1", port: GATEWAY };
 

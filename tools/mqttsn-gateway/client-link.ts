@@ -97,7 +97,7 @@ export class ClientLink {
 			onDrained: () => this.#drained(),
 		});
 		this.#state = connect.will ? "willtopic" : "connecting";
-		if (connect.will) this.#promptFor(sn.WILLTOPICREQ);
+		if (connect.will) this.#promptFor(sn.MsgType.WILLTOPICREQ);
 		else this.#openBroker();
 	}
 
@@ -127,11 +127,11 @@ export class ClientLink {
 				this.#answers.clear();
 				this.endpoint = endpoint;
 				this.#state = "active";
-				this.#send(encode({ type: sn.CONNACK, returnCode: sn.ACCEPTED }));
+				this.#send(encode({ type: sn.MsgType.CONNACK, returnCode: sn.ReturnCode.ACCEPTED }));
 				this.#outbox.resume();
 				return true;
 			case "willtopic":
-				this.#promptFor(sn.WILLTOPICREQ);
+				this.#promptFor(sn.MsgType.WILLTOPICREQ);
 				return true;
 			case "willmsg":
 			case "connecting":
@@ -144,7 +144,7 @@ export class ClientLink {
 					endpoint.address === this.endpoint.address &&
 					endpoint.port === this.endpoint.port;
 				if (!retransmitted) return false;
-				this.#send(encode({ type: sn.CONNACK, returnCode: sn.ACCEPTED }));
+				this.#send(encode({ type: sn.MsgType.CONNACK, returnCode: sn.ReturnCode.ACCEPTED }));
 				return true;
 			}
 			default:
@@ -159,55 +159,55 @@ export class ClientLink {
 		if (this.#state === "asleep") {
 			this.#state = "awake";
 			this.#outbox.resume();
-		} else if (this.#state === "active") this.#send(encode({ type: sn.PINGRESP }));
+		} else if (this.#state === "active") this.#send(encode({ type: sn.MsgType.PINGRESP }));
 	}
 
 	/** A message from this client's endpoint. */
 	handle(message: Message, now: number): void {
 		this.#lastHeard = now;
 		switch (message.type) {
-			case sn.WILLTOPIC:
+			case sn.MsgType.WILLTOPIC:
 				return this.#onWillTopic(message.willTopic, message.qos, message.retain);
-			case sn.WILLMSG:
+			case sn.MsgType.WILLMSG:
 				if (this.#state !== "willmsg" || !this.#will) return;
 				this.#will.payload = message.willMsg.slice();
 				this.#clearPrompt();
 				this.#state = "connecting";
 				this.#openBroker();
 				return;
-			case sn.REGISTER:
+			case sn.MsgType.REGISTER:
 				return this.#onRegister(message.topicName, message.msgId);
-			case sn.PUBLISH:
+			case sn.MsgType.PUBLISH:
 				return this.#onPublish(message);
-			case sn.PUBREL:
+			case sn.MsgType.PUBREL:
 				this.#incoming.release(message.msgId);
-				this.#send(encode({ type: sn.PUBCOMP, msgId: message.msgId }));
+				this.#send(encode({ type: sn.MsgType.PUBCOMP, msgId: message.msgId }));
 				return;
-			case sn.SUBSCRIBE:
+			case sn.MsgType.SUBSCRIBE:
 				return this.#onSubscribe(message.topic, message.qos, message.msgId);
-			case sn.UNSUBSCRIBE:
+			case sn.MsgType.UNSUBSCRIBE:
 				return this.#onUnsubscribe(message.topic, message.msgId);
-			case sn.REGACK:
-			case sn.PUBACK:
-			case sn.PUBREC:
-			case sn.PUBCOMP:
+			case sn.MsgType.REGACK:
+			case sn.MsgType.PUBACK:
+			case sn.MsgType.PUBREC:
+			case sn.MsgType.PUBCOMP:
 				this.#outbox.handle(message);
 				return;
-			case sn.PINGREQ:
-				if (this.#state === "active") this.#send(encode({ type: sn.PINGRESP }));
+			case sn.MsgType.PINGREQ:
+				if (this.#state === "active") this.#send(encode({ type: sn.MsgType.PINGRESP }));
 				return;
-			case sn.DISCONNECT:
+			case sn.MsgType.DISCONNECT:
 				return this.#onDisconnect(message.duration);
-			case sn.WILLTOPICUPD:
+			case sn.MsgType.WILLTOPICUPD:
 				if (this.#state !== "active") return;
 				this.#will = message.willTopic === "" ? undefined : { topic: message.willTopic, qos: clampQos(message.qos), retain: message.retain, payload: this.#will?.payload ?? new Uint8Array(0) };
-				this.#send(encode({ type: sn.WILLTOPICRESP, returnCode: sn.ACCEPTED }));
+				this.#send(encode({ type: sn.MsgType.WILLTOPICRESP, returnCode: sn.ReturnCode.ACCEPTED }));
 				this.#reopenBroker();
 				return;
-			case sn.WILLMSGUPD:
+			case sn.MsgType.WILLMSGUPD:
 				if (this.#state !== "active") return;
 				if (this.#will) this.#will.payload = message.willMsg.slice();
-				this.#send(encode({ type: sn.WILLMSGRESP, returnCode: this.#will ? sn.ACCEPTED : sn.REJECTED_NOT_SUPPORTED }));
+				this.#send(encode({ type: sn.MsgType.WILLMSGRESP, returnCode: this.#will ? sn.ReturnCode.ACCEPTED : sn.ReturnCode.REJECTED_NOT_SUPPORTED }));
 				if (this.#will) this.#reopenBroker();
 				return;
 			default:
@@ -247,7 +247,7 @@ export class ClientLink {
 
 	#onWillTopic(willTopic: string, qos: sn.QoS, retain: boolean): void {
 		if (this.#state === "willmsg") {
-			this.#promptFor(sn.WILLMSGREQ); // our WILLMSGREQ was lost: the client repeated itself
+			this.#promptFor(sn.MsgType.WILLMSGREQ); // our WILLMSGREQ was lost: the client repeated itself
 			return;
 		}
 		if (this.#state !== "willtopic") return;
@@ -259,20 +259,20 @@ export class ClientLink {
 		}
 		this.#will = { topic: willTopic, qos: clampQos(qos), retain, payload: new Uint8Array(0) };
 		this.#state = "willmsg";
-		this.#promptFor(sn.WILLMSGREQ);
+		this.#promptFor(sn.MsgType.WILLMSGREQ);
 	}
 
 	#onRegister(topicName: string, msgId: number): void {
 		if (this.#state !== "active") return;
 		let topicId = 0;
-		let returnCode: number = sn.ACCEPTED;
+		let returnCode: number = sn.ReturnCode.ACCEPTED;
 		try {
 			validateTopicName(topicName);
 			topicId = this.#idFor(topicName);
 		} catch {
-			returnCode = sn.REJECTED_NOT_SUPPORTED;
+			returnCode = sn.ReturnCode.REJECTED_NOT_SUPPORTED;
 		}
-		this.#send(encode({ type: sn.REGACK, topicId, msgId, returnCode }));
+		this.#send(encode({ type: sn.MsgType.REGACK, topicId, msgId, returnCode }));
 	}
 
 	#onPublish(message: PublishMessage): void {
@@ -281,7 +281,7 @@ export class ClientLink {
 		const { topicIdType, topicId, msgId, qos, retain } = message;
 		const topic = this.#topics.nameOf(topicIdType, topicId);
 		if (topic === undefined) {
-			this.#send(encode({ type: sn.PUBACK, topicId, msgId, returnCode: sn.REJECTED_INVALID_TOPIC_ID }));
+			this.#send(encode({ type: sn.MsgType.PUBACK, topicId, msgId, returnCode: sn.ReturnCode.REJECTED_INVALID_TOPIC_ID }));
 			return;
 		}
 		const payload = Buffer.from(message.data);
@@ -291,7 +291,7 @@ export class ClientLink {
 		}
 		if (this.#forwarding.has(msgId)) return; // the broker's answer is on its way
 		if (qos === 2 && !this.#incoming.accept(msgId)) {
-			this.#send(encode({ type: sn.PUBREC, msgId })); // forwarded once already
+			this.#send(encode({ type: sn.MsgType.PUBREC, msgId })); // forwarded once already
 			return;
 		}
 		this.#forwarding.add(msgId);
@@ -299,20 +299,20 @@ export class ClientLink {
 			this.#forwarding.delete(msgId);
 			// An error means the connection is going away, and this link with it.
 			if (error || this.#state === "closed") return;
-			this.#send(encode(qos === 1 ? { type: sn.PUBACK, topicId, msgId, returnCode: sn.ACCEPTED } : { type: sn.PUBREC, msgId }));
+			this.#send(encode(qos === 1 ? { type: sn.MsgType.PUBACK, topicId, msgId, returnCode: sn.ReturnCode.ACCEPTED } : { type: sn.MsgType.PUBREC, msgId }));
 		});
 	}
 
 	#onSubscribe(topic: TopicRef, qos: sn.QoS, msgId: number): void {
 		const client = this.#mqtt;
 		if (!client || this.#state !== "active" || this.#answerAgain(msgId)) return;
-		const filter = topic.topicIdType === sn.TOPIC_NORMAL ? topic.topicName : this.#topics.nameOf(topic.topicIdType, topic.topicId);
-		const refuse = (returnCode: number) => this.#answer(msgId, encode({ type: sn.SUBACK, qos: 0, topicId: 0, msgId, returnCode }));
-		if (filter === undefined) return refuse(sn.REJECTED_INVALID_TOPIC_ID);
+		const filter = topic.topicIdType === sn.TopicIdType.NORMAL ? topic.topicName : this.#topics.nameOf(topic.topicIdType, topic.topicId);
+		const refuse = (returnCode: number) => this.#answer(msgId, encode({ type: sn.MsgType.SUBACK, qos: 0, topicId: 0, msgId, returnCode }));
+		if (filter === undefined) return refuse(sn.ReturnCode.REJECTED_INVALID_TOPIC_ID);
 		try {
 			validateTopicFilter(filter);
 		} catch {
-			return refuse(sn.REJECTED_NOT_SUPPORTED);
+			return refuse(sn.ReturnCode.REJECTED_NOT_SUPPORTED);
 		}
 		const wanted = clampQos(qos);
 		this.#working.add(msgId);
@@ -320,20 +320,20 @@ export class ClientLink {
 			this.#working.delete(msgId);
 			if (this.#state === "closed") return;
 			const grantedQos = granted?.[0]?.qos;
-			if (error || grantedQos === undefined || grantedQos > 2) return refuse(sn.REJECTED_NOT_SUPPORTED);
+			if (error || grantedQos === undefined || grantedQos > 2) return refuse(sn.ReturnCode.REJECTED_NOT_SUPPORTED);
 			this.#subscriptions.set(filter, wanted);
 			// A topic name without wildcards gets its id now; a filter's topics are registered as messages come (6.9).
 			const topicId =
-				topic.topicIdType === sn.TOPIC_PREDEFINED ? topic.topicId : topic.topicIdType === sn.TOPIC_NORMAL && !/[+#]/.test(filter) ? this.#idFor(filter) : 0;
-			this.#answer(msgId, encode({ type: sn.SUBACK, qos: grantedQos as sn.QoS, topicId, msgId, returnCode: sn.ACCEPTED }));
+				topic.topicIdType === sn.TopicIdType.PREDEFINED ? topic.topicId : topic.topicIdType === sn.TopicIdType.NORMAL && !/[+#]/.test(filter) ? this.#idFor(filter) : 0;
+			this.#answer(msgId, encode({ type: sn.MsgType.SUBACK, qos: grantedQos as sn.QoS, topicId, msgId, returnCode: sn.ReturnCode.ACCEPTED }));
 		});
 	}
 
 	#onUnsubscribe(topic: TopicRef, msgId: number): void {
 		const client = this.#mqtt;
 		if (!client || this.#state !== "active" || this.#answerAgain(msgId)) return;
-		const filter = topic.topicIdType === sn.TOPIC_NORMAL ? topic.topicName : this.#topics.nameOf(topic.topicIdType, topic.topicId);
-		const unsuback = encode({ type: sn.UNSUBACK, msgId });
+		const filter = topic.topicIdType === sn.TopicIdType.NORMAL ? topic.topicName : this.#topics.nameOf(topic.topicIdType, topic.topicId);
+		const unsuback = encode({ type: sn.MsgType.UNSUBACK, msgId });
 		if (filter === undefined) return this.#answer(msgId, unsuback);
 		this.#working.add(msgId);
 		client.unsubscribe(filter, () => {
@@ -345,7 +345,7 @@ export class ClientLink {
 
 	#onDisconnect(duration: number | undefined): void {
 		if (duration === undefined || duration === 0) {
-			this.#send(encode({ type: sn.DISCONNECT }));
+			this.#send(encode({ type: sn.MsgType.DISCONNECT }));
 			this.close();
 			return;
 		}
@@ -353,7 +353,7 @@ export class ClientLink {
 		this.#state = "asleep";
 		this.#sleepMs = duration * 1000;
 		this.#outbox.pause();
-		this.#send(encode({ type: sn.DISCONNECT }));
+		this.#send(encode({ type: sn.MsgType.DISCONNECT }));
 	}
 
 	/** The outbox is empty: a waking client has had everything and goes back to sleep. */
@@ -361,7 +361,7 @@ export class ClientLink {
 		if (this.#state !== "awake") return;
 		this.#state = "asleep";
 		this.#outbox.pause();
-		this.#send(encode({ type: sn.PINGRESP }));
+		this.#send(encode({ type: sn.MsgType.PINGRESP }));
 	}
 
 	/** A retransmitted request: resend the answer, or wait for the one in the works. */
@@ -381,7 +381,7 @@ export class ClientLink {
 	/** The normal topic id of `name` for this client, assigned on first use. */
 	#idFor(name: string): number {
 		const known = this.#topics.idOf(name);
-		if (known?.topicIdType === sn.TOPIC_NORMAL) return known.topicId;
+		if (known?.topicIdType === sn.TopicIdType.NORMAL) return known.topicId;
 		const id = this.#nextTopicId++;
 		this.#topics.register(name, id);
 		return id;
@@ -404,7 +404,7 @@ export class ClientLink {
 			if (first) {
 				this.#state = "active";
 				this.#connectedAt = Date.now();
-				this.#send(encode({ type: sn.CONNACK, returnCode: sn.ACCEPTED }));
+				this.#send(encode({ type: sn.MsgType.CONNACK, returnCode: sn.ReturnCode.ACCEPTED }));
 				this.#context.log("client-connected", { clientId: this.clientId, address: `${this.endpoint.address}:${this.endpoint.port}` });
 				this.#outbox.resume();
 			} else if (this.#reopenWhenConnected) this.#reopenBroker();
@@ -416,8 +416,8 @@ export class ClientLink {
 		client.on("error", () => undefined); // "close" follows and says what matters
 		client.on("close", () => {
 			if (this.#mqtt !== client || this.#state === "closed") return;
-			if (this.#state === "connecting") this.#send(encode({ type: sn.CONNACK, returnCode: sn.REJECTED_CONGESTION }));
-			else this.#send(encode({ type: sn.DISCONNECT }));
+			if (this.#state === "connecting") this.#send(encode({ type: sn.MsgType.CONNACK, returnCode: sn.ReturnCode.REJECTED_CONGESTION }));
+			else this.#send(encode({ type: sn.MsgType.DISCONNECT }));
 			this.#context.log("broker-lost", { clientId: this.clientId });
 			this.#end(true);
 		});
@@ -444,7 +444,7 @@ export class ClientLink {
 		});
 	}
 
-	#promptFor(type: typeof sn.WILLTOPICREQ | typeof sn.WILLMSGREQ): void {
+	#promptFor(type: sn.MsgType.WILLTOPICREQ | sn.MsgType.WILLMSGREQ): void {
 		this.#clearPrompt();
 		const bytes = encode({ type });
 		const prompt = { bytes, retries: 0, timer: setTimeout(() => this.#repeatPrompt(), this.#context.tRetry) };

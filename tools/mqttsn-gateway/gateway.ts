@@ -83,7 +83,7 @@ export class MqttSnGateway {
 		const advertise = options.advertise;
 		if (advertise && advertise.targets.length > 0) {
 			const send = () => {
-				const bytes = encode({ type: sn.ADVERTISE, gwId: options.gwId ?? 1, duration: advertise.interval });
+				const bytes = encode({ type: sn.MsgType.ADVERTISE, gwId: options.gwId ?? 1, duration: advertise.interval });
 				for (const target of advertise.targets) this.#send(bytes, target);
 			};
 			send();
@@ -140,24 +140,24 @@ export class MqttSnGateway {
 		const now = Date.now();
 		const link = this.#byEndpoint.get(key(endpoint));
 		switch (message.type) {
-			case sn.SEARCHGW:
-				this.#send(encode({ type: sn.GWINFO, gwId: this.#options.gwId ?? 1 }), endpoint);
+			case sn.MsgType.SEARCHGW:
+				this.#send(encode({ type: sn.MsgType.GWINFO, gwId: this.#options.gwId ?? 1 }), endpoint);
 				return;
-			case sn.ADVERTISE:
-			case sn.GWINFO:
+			case sn.MsgType.ADVERTISE:
+			case sn.MsgType.GWINFO:
 				return; // another gateway, or a client answering for one
-			case sn.CONNECT:
+			case sn.MsgType.CONNECT:
 				this.#onConnect(message, endpoint, now);
 				return;
-			case sn.PINGREQ:
+			case sn.MsgType.PINGREQ:
 				if (message.clientId !== undefined) {
 					const sleeper = this.#byClientId.get(message.clientId);
-					if (!sleeper) this.#send(encode({ type: sn.DISCONNECT }), endpoint);
+					if (!sleeper) this.#send(encode({ type: sn.MsgType.DISCONNECT }), endpoint);
 					else this.#moved(sleeper, () => sleeper.wake(endpoint, now));
 					return;
 				}
 				break;
-			case sn.PUBLISH:
+			case sn.MsgType.PUBLISH:
 				// QoS -1 needs no connection: a client asleep or still connecting may send it too.
 				if (message.qos === -1 && link?.state !== "active" && link?.state !== "awake") {
 					this.#publishWithoutConnection(message);
@@ -171,8 +171,8 @@ export class MqttSnGateway {
 		}
 		// A client the gateway does not know (it restarted, or the client was declared lost)
 		// is told so, and connects again; stray acknowledgements are just dropped.
-		if (message.type !== sn.PUBACK && message.type !== sn.PUBREC && message.type !== sn.PUBCOMP && message.type !== sn.REGACK)
-			this.#send(encode({ type: sn.DISCONNECT }), endpoint);
+		if (message.type !== sn.MsgType.PUBACK && message.type !== sn.MsgType.PUBREC && message.type !== sn.MsgType.PUBCOMP && message.type !== sn.MsgType.REGACK)
+			this.#send(encode({ type: sn.MsgType.DISCONNECT }), endpoint);
 	}
 
 	#onConnect(connect: ConnectMessage, endpoint: Endpoint, now: number): void {
@@ -208,7 +208,7 @@ export class MqttSnGateway {
 
 	/** QoS -1 (6.8): no connection, a predefined or short topic, forwarded at QoS 0. */
 	#publishWithoutConnection(message: PublishMessage): void {
-		const topic = message.topicIdType === sn.TOPIC_NORMAL ? undefined : this.#predefined.nameOf(message.topicIdType, message.topicId);
+		const topic = message.topicIdType === sn.TopicIdType.NORMAL ? undefined : this.#predefined.nameOf(message.topicIdType, message.topicId);
 		if (topic === undefined) {
 			this.stats.refusedWithoutConnection++;
 			return;

@@ -90,22 +90,22 @@ export class Outbox {
 		if (!inFlight || !("msgId" in message) || message.msgId !== inFlight.msgId) return false;
 		const head = this.#queue[0];
 		switch (message.type) {
-			case sn.REGACK:
+			case sn.MsgType.REGACK:
 				if (message.type !== inFlight.expect) return false;
-				if (message.returnCode === sn.ACCEPTED) this.#options.topics.register(head.topic, message.topicId);
+				if (message.returnCode === sn.ReturnCode.ACCEPTED) this.#options.topics.register(head.topic, message.topicId);
 				else this.#finish();
 				break;
-			case sn.PUBACK:
+			case sn.MsgType.PUBACK:
 				if (inFlight.step !== "publish") return false;
 				// The client forgot the id (rebooted without its state): register it again.
-				if (message.returnCode === sn.REJECTED_INVALID_TOPIC_ID) this.#options.topics.forget(message.topicId);
+				if (message.returnCode === sn.ReturnCode.REJECTED_INVALID_TOPIC_ID) this.#options.topics.forget(message.topicId);
 				else this.#finish();
 				break;
-			case sn.PUBREC:
+			case sn.MsgType.PUBREC:
 				if (message.type !== inFlight.expect) return false;
-				this.#send("release", sn.PUBCOMP, inFlight.msgId, encode({ type: sn.PUBREL, msgId: inFlight.msgId }));
+				this.#send("release", sn.MsgType.PUBCOMP, inFlight.msgId, encode({ type: sn.MsgType.PUBREL, msgId: inFlight.msgId }));
 				return true;
-			case sn.PUBCOMP:
+			case sn.MsgType.PUBCOMP:
 				if (message.type !== inFlight.expect) return false;
 				this.#finish();
 				break;
@@ -134,17 +134,17 @@ export class Outbox {
 			if (!id) {
 				const topicId = this.#options.assignTopicId(head.topic);
 				const msgId = this.#allocate();
-				this.#send("register", sn.REGACK, msgId, encode({ type: sn.REGISTER, topicId, msgId, topicName: head.topic }));
+				this.#send("register", sn.MsgType.REGACK, msgId, encode({ type: sn.MsgType.REGISTER, topicId, msgId, topicName: head.topic }));
 				return;
 			}
 			const msgId = head.qos > 0 ? this.#allocate() : 0;
-			const bytes = encode({ type: sn.PUBLISH, dup: false, qos: head.qos, retain: head.retain, topicIdType: id.topicIdType, topicId: id.topicId, msgId, data: head.payload });
+			const bytes = encode({ type: sn.MsgType.PUBLISH, dup: false, qos: head.qos, retain: head.retain, topicIdType: id.topicIdType, topicId: id.topicId, msgId, data: head.payload });
 			if (head.qos === 0) {
 				this.#options.send(bytes);
 				this.#finish();
 				continue;
 			}
-			this.#send("publish", head.qos === 1 ? sn.PUBACK : sn.PUBREC, msgId, bytes);
+			this.#send("publish", head.qos === 1 ? sn.MsgType.PUBACK : sn.MsgType.PUBREC, msgId, bytes);
 		}
 	}
 
