@@ -216,6 +216,22 @@ describe("CoAP server: separate responses (RFC 7252 5.2.2)", () => {
 		check(o.uintValue(refused.options, o.MAX_AGE)).toBe(1);
 		check(coap.separating).toBe(2);
 	});
+
+	it("refuses with a finite Max-Age when every held place is a sent answer awaiting its ACK (no deadline left to count down)", async () => {
+		const { board, coap, send, answers, one, state } = server({ maxSeparate: 2 });
+		for (let id = 20; id < 22; id++) send(datagram({ messageId: id, token: new Uint8Array([id]), options: [slow] }));
+		board.advance(1000);
+		check(answers().map((a) => a.code)).toEqual([m.EMPTY, m.EMPTY]);
+		for (const resolve of state.slow) resolve({ payload: "late" });
+		await flush();
+		check(answers().filter((a) => a.type === m.CON)).toHaveLength(2);
+		check(coap.separating).toBe(2);
+		send(datagram({ messageId: 30, options: [slow] }));
+		const refused = one();
+		check(status(refused)).toBe("5.03");
+		const maxAge = o.uintValue(refused.options, o.MAX_AGE) ?? 0;
+		check(maxAge >= 1 && maxAge <= 30).toBe(true);
+	});
 });
 
 describe("CoAP server: slow resources and Observe, If-None-Match", () => {

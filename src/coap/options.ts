@@ -40,7 +40,9 @@ export function readUint(value: Uint8Array): number {
 	return n;
 }
 
+/** A uint option (RFC 7252 3.2): at most 4 bytes, so a value past 2^32 - 1 (or Infinity) is refused, never looped on. */
 export function uintOption(number: number, n: number): CoapOption {
+	if (!(n >= 0 && n <= 0xffffffff)) throw new RangeError(`option ${number}: ${n} is no 32-bit unsigned value`);
 	let length = 0;
 	for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) length++;
 	const value = length === 0 ? EMPTY_BYTES : new Uint8Array(length);
