@@ -115,6 +115,18 @@ describe("MQTT 5 session: CONNACK limits", () => {
 		session.publish("t", new Uint8Array(5), 0, false, 1);
 		check(sent(session)).toHaveLength(1);
 	});
+	it("ends a PUBLISH queued before CONNACK that is over the Maximum Packet Size CONNACK names with PACKET_TOO_LARGE (3.2.2-15), and sends the rest", () => {
+		const session = new MqttSession({ ...base });
+		session.open(0);
+		const outcomes: (string | undefined)[] = [];
+		session.publish("t", new Uint8Array(40), 1, false, 0, (error) => outcomes.push(error?.code ?? "sent"));
+		session.publish("t", new Uint8Array(4), 1, false, 0, (error) => outcomes.push(error?.code ?? "acked"));
+		sent(session);
+		session.received(connack({ maximumPacketSize: 30 }), 1);
+		const after = sent(session).filter((p) => p.type === PUBLISH);
+		check(after.map((p) => publish(p).payload.length)).toEqual([4]);
+		check(outcomes).toEqual(["PACKET_TOO_LARGE"]);
+	});
 	it("lowers QoS to the server's Maximum QoS and refuses retain when Retain Available is 0", () => {
 		const session = online({}, { maximumQoS: 0, retainAvailable: 0 });
 		session.publish("t", text("x"), 1, false, 1);

@@ -87,6 +87,19 @@ export class Inflight {
 	}
 
 	/**
+	 * MQTT 5: the server's Maximum Packet Size came with CONNACK, after these were queued. One
+	 * over it must not be sent (3.2.2-15): it ends with PACKET_TOO_LARGE, the rest keep their order.
+	 */
+	refuseOver(maxPacketSize: number): void {
+		const queue = this.queue;
+		for (let n = queue.length; n > 0; n--) {
+			const message = queue.shift() as Outgoing;
+			if (message.packet.length <= maxPacketSize) queue.push(message);
+			else takeDone(message)?.(new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${message.packet.length} bytes, over the server's maximum packet size ${maxPacketSize}`));
+		}
+	}
+
+	/**
 	 * A new connection: resend what is in flight. With a clean session (3.1.2-6) a QoS 2
 	 * message whose PUBREC came back is the broker's: never published again (4.3.3-1), it
 	 * is done; one not yet acknowledged starts over as a first delivery (DUP 0).

@@ -125,7 +125,10 @@ export class MqttSession5 extends MqttSession {
 	/** After CONNACK: the server's Receive Maximum and Server Keep Alive, then what waited for them. */
 	protected applyLimits(now: number): void {
 		const flows = this.flows;
-		if (flows) flows.window = this.window();
+		if (flows) {
+			flows.window = this.window();
+			if (this.v5.maximumPacketSize > 0) flows.refuseOver(this.v5.maximumPacketSize);
+		}
 		const seconds = this.v5.serverKeepAlive;
 		const old = this.keepAlive;
 		if (seconds !== undefined && seconds * 1000 !== old.ms) {
