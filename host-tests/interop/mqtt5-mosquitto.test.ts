@@ -16,7 +16,7 @@ import type { PublishPacket } from "../../src/mqtt/packet";
 import { Mosquitto } from "../../testkit/peers/mosquitto";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { TcpProxy } from "../../testkit/peers/tcp-proxy";
-import { Observer } from "./harness";
+import { FirmwareUnderTest, Observer } from "./harness";
 import { letTimePass, waitFor } from "../../testkit/wait-for";
 
 const V5 = { protocolVersion: 5, mqtt5 } as const;
@@ -92,6 +92,34 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 		expect(got.map((m) => decodeUtf8(m.payload))).toEqual(["theirs"]);
 		lamp.stop();
 		await observer.close();
+	});
+
+	it("answers a query on <lampTopic>/get on its Response Topic with the lamp's state and its Correlation Data", async () => {
+		const firmware = new FirmwareUnderTest({ broker: broker.url, mqttVersion: "5", clientId: "lamp-get", lampTopic: "v5/lamp", lampPin: 4, buttonPin: "-1" });
+		try {
+			await firmware.waitFor("connected");
+			const asker = await Observer.connect(broker.url, { protocolVersion: 5 });
+			const answers: { payload: string; correlation: number[] }[] = [];
+			asker.client.on("message", (topic, payload, packet) => {
+				if (topic === "asker/inbox") answers.push({ payload: payload.toString(), correlation: [...(packet.properties?.correlationData ?? [])] });
+			});
+			await asker.subscribe("asker/inbox");
+			await asker.client.publishAsync("v5/lamp", "on", { qos: 1 });
+			await waitFor(() => firmware.pin(4) === 1, { what: "the lamp on" });
+			await asker.client.publishAsync("v5/lamp/get", "", { qos: 1, properties: { responseTopic: "asker/inbox", correlationData: Buffer.from([1, 2, 3]) } });
+			await waitFor(() => answers.length > 0, { what: "the answer on the Response Topic" });
+			expect(answers[0]).toEqual({ payload: "on", correlation: [1, 2, 3] });
+			// No Response Topic: nowhere to answer, nothing sent.
+			await asker.client.publishAsync("v5/lamp/get", "", { qos: 1 });
+			await asker.client.publishAsync("v5/lamp", "off", { qos: 1 });
+			await waitFor(() => firmware.pin(4) === 0, { what: "the lamp off" });
+			await asker.client.publishAsync("v5/lamp/get", "", { qos: 1, properties: { responseTopic: "asker/inbox", correlationData: Buffer.from([9]) } });
+			await waitFor(() => answers.length > 1, { what: "the second answer" });
+			expect(answers).toEqual([{ payload: "on", correlation: [1, 2, 3] }, { payload: "off", correlation: [9] }]);
+			await asker.client.endAsync();
+		} finally {
+			await firmware.app.stop();
+		}
 	});
 
 	it("sends a repeated topic as its alias: fewer bytes, the same messages", async () => {

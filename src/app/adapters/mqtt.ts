@@ -25,6 +25,7 @@ import { boardRandom } from "../../common/random";
 import { encodeUtf8, readUtf8 } from "../../common/utf8";
 import { MqttClient, type MqttClientOptions } from "../../mqtt/client";
 import type { SessionState } from "../../mqtt/session";
+import type { Publish5 } from "../../mqtt/v5/packet";
 import { decodeSessionState, encodeSessionState } from "../../mqtt/state";
 import type { MqttFirmwareConfig } from "../config";
 import { sleepyVocabulary } from "../retained-vocabulary";
@@ -60,6 +61,22 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	const markerArrived = new Promise<void>((resolve) => (markerBack = resolve));
 
 	const asleep5 = wake && mqtt.protocolVersion === 5 ? sleepyWill5(config.device) : undefined;
+	// MQTT 5 request/response (4.10): a query on <lampTopic>/get is answered on its Response
+	// Topic with the lamp's state and its Correlation Data. Always-on only: asleep, the
+	// retained state topic answers.
+	const query = !wake && mqtt.protocolVersion === 5 ? `${settings.topic}/get` : undefined;
+	const answer = ({ properties }: Publish5) => {
+		// Without a Response Topic there is nowhere to answer (4.10.2).
+		if (properties?.responseTopic === undefined) return;
+		const { responseTopic, correlationData } = properties;
+		board.log("query", { responseTopic });
+		try {
+			client.publish(responseTopic, events.lampOn() ? "on" : "off", { qos: 0, properties: correlationData ? { correlationData } : undefined }).catch(events.report);
+		} catch (error) {
+			// A Response Topic that is no topic name (a wildcard, say): the asker's mistake, reported.
+			events.report(error as Error);
+		}
+	};
 	const options = { ...clientOptions(config, board), ...(wake ? { cleanSession: false, reconnectAttempt: wake.reconnectAttempt } : {}), mqtt5 };
 	const clean = (wake || keeps) && startsClean(state) && mqtt.clientId !== "" ? cleanStart(board, options, events.report) : undefined;
 	const client: MqttClient = new MqttClient(board, {
@@ -71,7 +88,9 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 			board.log("connected", { broker, clientId: client.clientId, sessionPresent });
 			events.online();
 		},
-		onMessage({ topic, payload }) {
+		onMessage(message) {
+			const { topic, payload } = message;
+			if (topic === query) return answer(message as Publish5);
 			if (topic === marker) {
 				if (readUtf8(payload) === nonce) markerBack();
 				return;
@@ -89,7 +108,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	// an offline session (mosquitto's queue_qos0_messages is false by default). So at least 1.
 	// MQTT 5 No Local: nothing this client publishes to the lamp topic comes back as a command (3.1.1 ignores it).
 	const lamp = { topic: settings.topic, qos: marker ? mqtt.qos || 1 : mqtt.qos, noLocal: true };
-	const subscriptions = marker ? [lamp, { topic: marker, qos: 1 as const }] : [lamp];
+	const subscriptions = marker ? [lamp, { topic: marker, qos: 1 as const }] : query ? [lamp, { topic: query, qos: mqtt.qos }] : [lamp];
 	// MQTT 5: a reading is stale once the next is due, so the broker drops it for a subscriber away longer (Message Expiry).
 	const interval = wake ? config.device.sleepInterval : config.device.readingInterval;
 	const reading = { qos: mqtt.qos, properties: mqtt.protocolVersion === 5 ? { messageExpiryInterval: Math.ceil(interval / 1000) } : undefined };
