@@ -10,7 +10,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import type { Stream, StreamOptions } from "../../src/common/board";
 import type { ProtocolError } from "../../src/common/errors";
-import { MqttClient } from "../../src/mqtt/client";
+import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
+import { mqtt5 } from "../../src/mqtt/v5/session";
 import { Mosquitto } from "../../testkit/peers/mosquitto";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { TcpProxy } from "../../testkit/peers/tcp-proxy";
@@ -57,7 +58,7 @@ describeWithPeers("Faults: a broker that stops reading", ["mosquitto"], () => {
 	 * the cap (WRITE_STALLED); else a trickle the kernel absorbs, so only the unanswered
 	 * PINGREQ can tell (KEEP_ALIVE_TIMEOUT).
 	 */
-	async function deafBroker(flood: boolean): Promise<string> {
+	async function deafBroker(flood: boolean, version: Partial<MqttClientOptions> = {}): Promise<string> {
 		const board = new BacklogBoard({ log: () => undefined });
 		const disconnects: { at: number; code: string }[] = [];
 		let connects = 0;
@@ -66,6 +67,7 @@ describeWithPeers("Faults: a broker that stops reading", ["mosquitto"], () => {
 			broker: { host: "127.0.0.1", port: proxy.port },
 			clientId: "deaf",
 			cleanSession: true,
+			...version,
 			keepAlive: KEEP_ALIVE_S,
 			maxPacketSize: MAX_PACKET,
 			reconnectBase: 100,
@@ -122,5 +124,11 @@ describeWithPeers("Faults: a broker that stops reading", ["mosquitto"], () => {
 
 	it(`ends a quiet link with KEEP_ALIVE_TIMEOUT within 1.5x keep-alive, though the broker's messages still arrive`, async () => {
 		expect(await deafBroker(false)).toBe("KEEP_ALIVE_TIMEOUT");
+	});
+
+	it(`MQTT 5: ends a flooded link with WRITE_STALLED and a quiet one with KEEP_ALIVE_TIMEOUT, as over 3.1.1`, async () => {
+		const v5 = { protocolVersion: 5, mqtt5 } as const;
+		expect(await deafBroker(true, v5)).toBe("WRITE_STALLED");
+		expect(await deafBroker(false, v5)).toBe("KEEP_ALIVE_TIMEOUT");
 	});
 });

@@ -16,7 +16,7 @@ import type { PublishPacket } from "../../src/mqtt/packet";
 import { Mosquitto } from "../../testkit/peers/mosquitto";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { TcpProxy } from "../../testkit/peers/tcp-proxy";
-import { FirmwareUnderTest, Observer } from "./harness";
+import { FirmwareUnderTest, launchStart, Observer } from "./harness";
 import { letTimePass, waitFor } from "../../testkit/wait-for";
 
 const V5 = { protocolVersion: 5, mqtt5 } as const;
@@ -120,6 +120,22 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 		} finally {
 			await firmware.app.stop();
 		}
+	});
+
+	it("npm start -- --set mqttVersion=5: connects over MQTT 5, is switched, and answers a v5 query", async () => {
+		const { events, child, exited } = launchStart(["--broker", broker.url, "--set", "mqttVersion=5", "--set", "clientId=start-v5", "--set", "lampTopic=start5/lamp"]);
+		await waitFor(() => events.find((e) => e.event === "connected"), { what: "the launcher's firmware connected", deadline: 20_000 });
+		const asker = await Observer.connect(broker.url, { protocolVersion: 5 });
+		await asker.subscribe("start5/lamp/state");
+		await asker.subscribe("start5/inbox");
+		await asker.client.publishAsync("start5/lamp", "on", { qos: 1 });
+		await asker.waitFor("start5/lamp/state", "on");
+		// Only an MQTT 5 session sees a Response Topic: the answer proves the version end to end.
+		await asker.client.publishAsync("start5/lamp/get", "", { qos: 1, properties: { responseTopic: "start5/inbox" } });
+		await asker.waitFor("start5/inbox", "on");
+		await asker.client.endAsync();
+		child.kill("SIGTERM");
+		expect(await exited).toBe(0);
 	});
 
 	it("sends a repeated topic as its alias: fewer bytes, the same messages", async () => {
