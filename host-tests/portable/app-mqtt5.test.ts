@@ -68,7 +68,8 @@ describe("MQTT 5 lamp: message properties and subscription options", () => {
 		const packets: Packet5[] = [];
 		reader.push(stream.takeWritten(), (p) => packets.push(p));
 		const subscribe = packets.find((p): p is Subscribe5 => p.type === SUBSCRIBE);
-		check(subscribe?.subscriptions.map((s) => [s.topic, s.noLocal])).toEqual([["home/office/lamp", true]]);
+		// And the request/response query topic (answered on each query's Response Topic).
+		check(subscribe?.subscriptions.map((s) => [s.topic, s.noLocal])).toEqual([["home/office/lamp", true], ["home/office/lamp/get", false]]);
 		const reading = packets.find((p): p is Publish5 => p.type === PUBLISH && p.topic === "home/office/dht22");
 		check(reading?.properties.messageExpiryInterval).toBe(90);
 		stream.deliver(Uint8Array.of(0x90, 4, 0, subscribe?.packetId ?? 0, 0, 0));

@@ -182,6 +182,25 @@ describe("Health report", () => {
 		check((JSON.parse(broker.retained.get("home/office/lamp/health") ?? "{}") as { up: number }).up).toBe(60);
 	});
 
+	it("asleep, is sent on the wakes healthInterval spaces out: every third at three sleeps, every one at one", async () => {
+		for (const [healthInterval, expected] of [["180", [1, 3, 6]], ["60", [1, 2, 3, 4, 5, 6]], ["0", [1]]] as const) {
+			const power = new FakePower();
+			const broker = new MiniBroker();
+			const boots: number[] = [];
+			for (let wake = 0; wake < 6; wake++) {
+				const board = new DeviceBoard({ power });
+				board.broker = broker;
+				const sleeps = power.sleeps.length;
+				const before = broker.publishes.filter((p) => p.topic === "home/office/lamp/health").length;
+				startFirmware(board, { ...SLEEPY_CONFIG, healthInterval }, { wifi: false });
+				for (let t = 0; t < 15_000 && power.sleeps.length === sleeps; t += 50) await run(board, 50);
+				const after = broker.publishes.filter((p) => p.topic === "home/office/lamp/health");
+				if (after.length > before) boots.push((JSON.parse(after[after.length - 1].payload) as { boot: number }).boot);
+			}
+			check(boots, `healthInterval ${healthInterval}`).toEqual([...expected]);
+		}
+	});
+
 	it("counts boots in retained memory and names the last error", async () => {
 		const power = new FakePower();
 		for (let boot = 1; boot <= 2; boot++) {
@@ -211,7 +230,8 @@ describe("Health report", () => {
 			const board = new DeviceBoard({ power });
 			board.broker = broker;
 			const sleeps = power.sleeps.length;
-			startFirmware(board, SLEEPY_CONFIG, { wifi: false });
+			// A report every wake: healthInterval as long as the sleep.
+			startFirmware(board, { ...SLEEPY_CONFIG, healthInterval: SLEEPY_CONFIG.sleepInterval }, { wifi: false });
 			for (let t = 0; t < 15_000 && power.sleeps.length === sleeps; t += 50) await run(board, 50);
 			const health = JSON.parse(broker.retained.get("home/office/lamp/health") ?? "{}") as { boot: number; reset: string };
 			check([health.boot, health.reset]).toEqual([wake, wake === 1 ? "reset" : "timer"]);

@@ -1,7 +1,8 @@
 /**
  * What the device says about itself besides the lamp, on every connect: Home Assistant's
  * discovery configs (home-assistant.ts, when `homeAssistant` is on) and its health
- * (health.ts), always-on also every healthInterval. Both retained at QoS 0: a report lost
+ * (health.ts), always-on also every healthInterval; a sleepy node on the wakes that
+ * healthInterval spaces out (every wake at the defaults: both 300 s). Both retained at QoS 0: a report lost
  * with a connection is sent again on the next, and none takes a packet id, a window slot
  * or retained memory. Over an uplink without retained topics (CoAP, MQTT-SN QoS -1)
  * there is nothing to do.
@@ -39,8 +40,11 @@ export class Reports {
 		this.#lastError = errorFields(error).code;
 	}
 
-	/** Connected: discovery (unless `discovery` is false: a sleepy wake whose session the broker already has), then health. */
-	connected(discovery = true): void {
+	/**
+	 * Connected: discovery (unless `discovery` is false: a sleepy wake whose session the broker
+	 * already has), then health (unless `health` is false: a sleepy wake between healthIntervals).
+	 */
+	connected(discovery = true, health = true): void {
 		const config = this.#config;
 		const clientId = config.protocol === "mqtt" ? config.mqtt.clientId : config.protocol === "mqttsn" ? config.mqttsn.clientId : "";
 		const announce = discovery && config.device.discovery !== undefined && !(config.protocol === "mqttsn" && config.device.mode === "sleepy");
@@ -49,7 +53,7 @@ export class Reports {
 			const known = { heap: facts?.freeHeap !== undefined, rssi: facts?.rssi !== undefined };
 			for (const { topic, payload } of discoveryConfigs(config, clientId, `lampnode ${this.#board.name}`, known)) this.#send(topic, payload);
 		}
-		this.sendHealth();
+		if (health) this.sendHealth();
 	}
 
 	/** Sends the health report now, if connected. */

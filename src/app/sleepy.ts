@@ -78,13 +78,18 @@ export function startSleepy(
 	const cycle = new WakeCycle({ start, maxAwake: device.maxAwake, networkDeadline: device.networkDeadline });
 	const app: LampApp = new LampApp(board, lamp, () => uplink);
 	const reports = new Reports(board, config, { boot: state.bootCount, reset: power.wakeCause }, () => uplink);
+	// Health every healthInterval: on every n-th wake (n wakes span it; 0: only a session's first),
+	// so a node waking every minute does not pay ~90 bytes and a segment for it each time.
+	const fresh = store.session === undefined;
+	const wakesPerHealth = device.healthInterval > 0 ? Math.max(1, Math.round(device.healthInterval / device.sleepInterval)) : 0;
+	const healthDue = fresh || (wakesPerHealth > 0 && state.bootCount % wakesPerHealth === 0);
 	const reportError = app.reportError;
 	const uplink = openUplink(
 		table,
 		board,
 		config,
 		// No "online": a sleepy device announces its sleep schedule instead, below.
-		{ online: () => (cycle.connected(), reports.connected(store.session === undefined)), command: (payload) => app.command(payload), lampOn: () => lamp.on, report: reportError },
+		{ online: () => (cycle.connected(), reports.connected(fresh, healthDue)), command: (payload) => app.command(payload), lampOn: () => lamp.on, report: reportError },
 		{ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount },
 	);
 	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt, random: boardRandom(board) });
