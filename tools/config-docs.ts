@@ -95,7 +95,7 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
 	longPress: { section: "device", meaning: "what a long press does" },
 	homeAssistant: { section: "device", meaning: "MQTT, MQTT-SN: publish Home Assistant MQTT discovery configs (retained) for the lamp, the DHT22 and the health sensors on every connect; needs a `clientId` (see \"Home Assistant\")" },
 	discoveryPrefix: { section: "device", meaning: "Home Assistant's discovery prefix (its `discovery_prefix`)" },
-	healthInterval: { section: "device", mode: "always-on", meaning: "MQTT, MQTT-SN: seconds between health reports on `<lampTopic>/health` (retained; also on every connect and every sleepy wake); `0` for on connect only" },
+	healthInterval: { section: "device", meaning: "MQTT, MQTT-SN: seconds between health reports on `<lampTopic>/health` (retained; also on every connect; asleep, on every wake this many seconds of sleep apart); `0` for on connect (asleep: a session's first wake) only" },
 	powerOn: { section: "device", mode: "always-on", meaning: "the lamp at power-on: `off`, `on`, or `restore` (the last state, from retained memory on a device, the `--retained` file on the host)" },
 	swVersion: { section: "device", default: "package.json's `version`", meaning: "the firmware version reported in health and as the Home Assistant device's `sw_version`; written into the manifest by `tools/config-table.ts`" },
 

@@ -197,7 +197,7 @@ describe("Health report", () => {
 				const after = broker.publishes.filter((p) => p.topic === "home/office/lamp/health");
 				if (after.length > before) boots.push((JSON.parse(after[after.length - 1].payload) as { boot: number }).boot);
 			}
-			check(boots, `healthInterval ${healthInterval}`).toEqual([...expected]);
+			check([healthInterval, ...boots]).toEqual([healthInterval, ...expected]);
 		}
 	});
 
