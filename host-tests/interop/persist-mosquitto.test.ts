@@ -8,12 +8,11 @@
  * PUBACK or PUBREC never comes back, so it is in flight when the process dies.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleHostFirmware } from "../../testkit/host-firmware";
 import mqtt from "mqtt";
 import mqttPacket from "mqtt-packet";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -21,7 +20,6 @@ import { Mosquitto } from "../../testkit/peers/mosquitto";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { letTimePass, waitFor } from "../../testkit/wait-for";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TELEMETRY = "home/office/dht22";
 const STATE = "home/office/lamp/state";
 
@@ -109,10 +107,7 @@ const heard: { topic: string; payload: string }[] = [];
 
 beforeAll(async () => {
 	folder = mkdtempSync(join(tmpdir(), "persist-"));
-	const out = join(ROOT, "build", "persist-mosquitto");
-	mkdirSync(out, { recursive: true });
-	firmware = join(out, "main.mjs");
-	await build({ entryPoints: [join(ROOT, "boards/host/main.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile: firmware, logLevel: "silent" });
+	firmware = await bundleHostFirmware("persist-mosquitto");
 	broker = await Mosquitto.start();
 	gate = await Gate.start(broker.port);
 	subscriber = await mqtt.connectAsync(broker.url, { clientId: "persist-watcher", clean: true, reconnectPeriod: 0 });

@@ -11,11 +11,10 @@
  * the wake goes on from the other slot).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleHostFirmware } from "../../testkit/host-firmware";
 import type { PublishPacket } from "aedes";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
@@ -25,7 +24,6 @@ import { seededRandom } from "../../testkit/portable/seeded-random";
 
 const WAKES = Number(process.env.POWER_CUT_WAKES ?? 200);
 const SEED = Number(process.env.POWER_CUT_SEED ?? 20261125);
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLIENT_ID = "power-cut";
 const TELEMETRY = "home/office/dht22";
 
@@ -50,12 +48,7 @@ const delivered: number[] = [];
 
 beforeAll(async () => {
 	folder = mkdtempSync(join(tmpdir(), "power-cut-"));
-	// One bundle, so each wake is a plain `node` start (tens of ms) as a chip's boot is short.
-	// It sits in the repository's build/ so the host board finds manifest.json beside it.
-	const out = join(ROOT, "build", "power-cut");
-	mkdirSync(out, { recursive: true });
-	firmware = join(out, "main.mjs");
-	await build({ entryPoints: [join(ROOT, "boards/host/main.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile: firmware, logLevel: "silent" });
+	firmware = await bundleHostFirmware("power-cut");
 	broker = await startEmbeddedBroker(0);
 	broker.aedes.authorizePublish = (client, packet, callback) => {
 		if (client?.id === CLIENT_ID && packet.topic === TELEMETRY && onTelemetry) onTelemetry(packet, callback);
