@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { responseText, type CoapResponse } from "../../src/coap/client";
 import { ProtocolError } from "../../src/common/errors";
-import type { DtlsEvent } from "../../src/dtls/layer";
+import { dtlsLayer, type DtlsEvent } from "../../src/dtls/layer";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { LibcoapDtlsServer, type DtlsFlavour } from "../../testkit/peers/libcoap-dtls";
 import { UdpProxy } from "../../testkit/peers/udp-proxy";
@@ -20,7 +20,7 @@ import { HostCoapClient } from "../../testkit/portable/coap-host-client";
 const KEY = "lamp-secret-0123";
 const board = new HostBoard({ log: () => undefined });
 const body = (n: number) => Uint8Array.from({ length: n }, (_, i) => 0x61 + (i % 26));
-const keys = (psk: string) => ({ identity: encodeUtf8("lamp"), psk: encodeUtf8(psk), handshakeTimeout: 4000 });
+const keys = (psk: string) => ({ layer: dtlsLayer, identity: encodeUtf8("lamp"), psk: encodeUtf8(psk), handshakeTimeout: 4000 });
 
 for (const flavour of ["openssl", "gnutls"] as DtlsFlavour[]) {
 	describeWithPeers(`CoAP over DTLS: our client, coap-server-${flavour}`, [`coap-server-${flavour}`], () => {

@@ -12,7 +12,7 @@ import { readUtf8 } from "../../src/common/utf8";
 import { decodeCoapState } from "../../src/app/sleepy-coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { parseConfig } from "../../src/app/config";
-import type { DtlsEvent } from "../../src/dtls/layer";
+import { dtlsLayer, type DtlsEvent } from "../../src/dtls/layer";
 import { DeviceBoard, FakePower, retainedIn } from "../../testkit/portable/device-board";
 import { run } from "../../testkit/portable/coap-wire";
 
@@ -23,7 +23,7 @@ const CONFIG = { protocol: "coap", mode: "sleepy", collector: "coaps://127.0.0.1
 function collector(board: DeviceBoard, posts: string[], events: DtlsEvent[]): CoapServer {
 	const server = new CoapServer(board, {
 		port: 6000,
-		dtls: { lookup: (identity) => (readUtf8(identity) === "sensor" ? KEY : undefined), onEvent: (event) => events.push(event) },
+		dtls: { layer: dtlsLayer, lookup: (identity) => (readUtf8(identity) === "sensor" ? KEY : undefined), onEvent: (event) => events.push(event) },
 	});
 	server.add("/readings", {
 		post: (request) => {

@@ -25,7 +25,7 @@ export interface Manifest extends Section {
 const list = (value: OneOrMany | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** The images the project builds: every one is checked. */
-export const IMAGES = ["manifest.json", "manifest_tls.json"] as const;
+export const IMAGES = ["manifest.json", "manifest_tls.json", "manifest_coaps.json"] as const;
 
 /**
  * `file`'s manifest with the project's own includes (manifests/*.json) merged in, as
@@ -39,22 +39,33 @@ export function readManifest(file = "manifest.json"): Manifest {
 	return merged;
 }
 
-function mergeInto(target: Manifest, file: string, seen: Set<string>): void {
-	if (seen.has(file)) return;
-	seen.add(file);
+/**
+ * Merges `file` into `target`. A project manifest a platform section includes (`only`)
+ * counts for that platform alone, as mcconfig reads it: its top level and its own section
+ * for the platform go into target's section for the platform, its other platforms nowhere.
+ * mcconfig reads each manifest once per build, hence `seen` per platform ("" for all).
+ */
+function mergeInto(target: Manifest, file: string, seen: Set<string>, only?: string): void {
+	if (seen.has(`:${file}`) || seen.has(`${only ?? ""}:${file}`)) return;
+	seen.add(`${only ?? ""}:${file}`);
 	const manifest = JSON.parse(readFileSync(join(ROOT, file), "utf8")) as Manifest;
 	const dir = dirname(file);
-	for (const include of list(manifest.include)) {
-		if (include.startsWith("$(")) target.include = [...list(target.include), include];
-		else mergeInto(target, posix.join(dir, include), seen);
-	}
-	mergeSection(target, manifest, dir);
-	for (const [platform, section] of Object.entries(manifest.platforms ?? {})) {
+	const sectionFor = (platform: string): Section => {
 		target.platforms ??= {};
-		const own = (target.platforms[platform] ??= {});
+		return (target.platforms[platform] ??= {});
+	};
+	const top: Section = only === undefined ? target : sectionFor(only);
+	for (const include of list(manifest.include)) {
+		if (include.startsWith("$(")) top.include = [...list(top.include), include];
+		else mergeInto(target, posix.join(dir, include), seen, only);
+	}
+	mergeSection(top, manifest, dir);
+	for (const [platform, section] of Object.entries(manifest.platforms ?? {})) {
+		if (only !== undefined && platform !== only) continue;
+		const own = sectionFor(platform);
 		for (const include of list(section.include)) {
 			if (include.startsWith("$(")) own.include = [...list(own.include), include];
-			else throw new Error(`${file}: platform ${platform} includes a project manifest, which this model does not follow`);
+			else mergeInto(target, posix.join(dir, include), seen, platform);
 		}
 		mergeSection(own, section, dir);
 	}

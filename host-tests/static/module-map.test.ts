@@ -51,7 +51,6 @@ function checkImage(manifest: Manifest): void {
 		describe(`platform ${platform}`, () => {
 			const duplicates: string[] = [];
 			const modules = projectModules(manifest, platform, duplicates);
-			const included = includes(manifest, platform);
 			const sdkMapped = sdkModules(manifest, platform);
 
 			it("maps each module name to one file", () => {
@@ -63,28 +62,7 @@ function checkImage(manifest: Manifest): void {
 			});
 
 			it("resolves every import reachable from main, under XS's naming rules", () => {
-				const problems: string[] = [];
-				const seen = new Set<string>();
-				const visit = (name: string) => {
-					if (seen.has(name)) return;
-					seen.add(name);
-					const file = modules.get(name);
-					if (!file) return;
-					for (const site of imports(file)) {
-						if (site.typeOnly) continue;
-						const target = resolveName(name, site.specifier);
-						const where = `${file}:${site.line} "${site.specifier}"`;
-						if (target === undefined) problems.push(`${where} climbs above the module root (module "${name}")`);
-						else if (modules.has(target)) visit(target);
-						else if (sdkMapped.has(target)) continue; // mapped to an SDK file by the manifest itself
-						else if (target in SDK_MODULES) {
-							const providers = SDK_MODULES[target];
-							const provided = providers.includes("") || sdkMapped.has(target) || providers.some((p) => included.includes(p));
-							if (!provided) problems.push(`${where}: SDK module needs one of ${providers.join(", ")} in the manifest's include`);
-						} else problems.push(`${where} resolves to module "${target}", which the manifest does not define for ${platform}`);
-					}
-				};
-				visit("main");
+				const { problems, seen } = unresolved(manifest, platform);
 				expect(problems).toEqual([]);
 				expect(seen.size).toBeGreaterThan(10);
 			});
@@ -132,31 +110,97 @@ function checkImage(manifest: Manifest): void {
 	}
 }
 
-describe("images with fewer protocols (manifest_tls.json: core + MQTT + TLS)", () => {
+/**
+ * Walks the imports XS loads from main on `platform`: every problem (a module the image
+ * does not define, an SDK module without the manifest that provides it) and the names seen.
+ */
+function unresolved(manifest: Manifest, platform: string): { problems: string[]; seen: Set<string> } {
+	const modules = projectModules(manifest, platform);
+	const included = includes(manifest, platform);
+	const sdkMapped = sdkModules(manifest, platform);
+	const problems: string[] = [];
+	const seen = new Set<string>();
+	const visit = (name: string) => {
+		if (seen.has(name)) return;
+		seen.add(name);
+		const file = modules.get(name);
+		if (!file) return;
+		for (const site of imports(file)) {
+			if (site.typeOnly) continue;
+			const target = resolveName(name, site.specifier);
+			const where = `${file}:${site.line} "${site.specifier}"`;
+			if (target === undefined) problems.push(`${where} climbs above the module root (module "${name}")`);
+			else if (modules.has(target)) visit(target);
+			else if (sdkMapped.has(target)) continue; // mapped to an SDK file by the manifest itself
+			else if (target in SDK_MODULES) {
+				const providers = SDK_MODULES[target];
+				const provided = providers.includes("") || sdkMapped.has(target) || providers.some((p) => included.includes(p));
+				if (!provided) problems.push(`${where}: SDK module needs one of ${providers.join(", ")} in the manifest's include`);
+			} else problems.push(`${where} resolves to module "${target}", which the manifest does not define for ${platform}`);
+		}
+	};
+	visit("main");
+	return { problems, seen };
+}
+
+describe("what each image includes, per platform", () => {
 	const full = readManifest("manifest.json");
 	const tls = readManifest("manifest_tls.json");
+	const coaps = readManifest("manifest_coaps.json");
 	/**
 	 * What config's table reads its defaults and rules from (config-keys.ts, config-rules.ts)
-	 * is in every image, MQTT-SN's session among it; the rest of MQTT-SN and CoAP is not.
+	 * is in every image, MQTT-SN's session and MQTT's topic rules among it; the rest of each protocol is not.
 	 */
 	const configNeeds = (name: string) => projectModules(readManifest("manifests/core.json"), "esp").has(name);
-	for (const platform of ["esp", "esp32", "lin"]) {
-		it(`${platform}: maps no MQTT-SN or CoAP module config does not need, nor their adapters`, () => {
-			const names = [...projectModules(tls, platform).keys()];
-			const protocol = (n: string) => n.startsWith("mqttsn/") || n.startsWith("coap/") || (n.startsWith("app/adapters/") && n !== "app/adapters/mqtt" && n !== "app/adapters/mqtt-retained");
-			expect(names.filter((n) => protocol(n) && !configNeeds(n))).toEqual([]);
-			expect(names).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt", "app/uplinks/table"]));
-			expect(projectModules(full, platform).get("app/uplinks/table")).toBe("src/app/uplinks/table.ts");
-			expect(projectModules(tls, platform).get("app/uplinks/table")).toBe("src/app/uplinks/mqtt.ts");
+	const names = (manifest: Manifest, platform: string) => [...projectModules(manifest, platform).keys()];
+	const part = (prefix: string) => (n: string) => n.startsWith(prefix) && !configNeeds(n);
+	const adapters = (allowed: readonly string[]) => (n: string) => n.startsWith("app/adapters/") && !allowed.includes(n);
+
+	for (const platform of ["esp32", "lin"]) {
+		it(`manifest.json on ${platform}: everything, MQTT 5 and DTLS too, with the board's crypto`, () => {
+			const modules = projectModules(full, platform);
+			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/table.ts");
+			expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqtt/client", "mqtt/v5/session", "mqttsn/client", "coap/client", "coap/server", "dtls/layer", "app/adapters/mqttsn", "app/adapters/coap"]));
+			expect(modules.get("moddable/crypto")).toBe("boards/moddable/crypto.ts");
 		});
 	}
-	it("the full image has the clients the TLS image leaves out", () => {
-		const names = [...projectModules(full, "esp").keys()];
-		expect(names).toEqual(expect.arrayContaining(["mqttsn/client", "coap/client", "coap/server", "app/adapters/mqttsn", "app/adapters/coap"]));
+	it("manifest.json on esp (ESP8266): every protocol, without MQTT 5, DTLS and the SDK's crypt natives", () => {
+		const modules = projectModules(full, "esp");
+		expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/compact.ts");
+		expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqtt/client", "mqttsn/client", "coap/client", "coap/server", "app/adapters/coap"]));
+		expect([...modules.keys()].filter((n) => n.startsWith("mqtt/v5/") || n.startsWith("dtls/"))).toEqual([]);
+		expect(modules.get("moddable/crypto")).toBe("boards/esp8266/no-crypto.ts");
+		expect(includes(full, "esp").filter((i) => i.startsWith("$(MODULES)/crypt/"))).toEqual([]);
 	});
-	it("both uplink tables export UPLINKS", () => {
-		expect(valueExports("src/app/uplinks/table.ts")).toEqual(["UPLINKS"]);
-		expect(valueExports("src/app/uplinks/mqtt.ts")).toEqual(["UPLINKS"]);
+	for (const platform of ["esp", "esp32", "lin"]) {
+		it(`manifest_tls.json on ${platform}: MQTT 3.1.1 only, no MQTT-SN, CoAP or DTLS module config does not need`, () => {
+			const list = names(tls, platform);
+			const out = [part("mqttsn/"), part("coap/"), part("dtls/"), part("mqtt/v5/"), adapters(["app/adapters/mqtt", "app/adapters/mqtt-retained"])];
+			expect(list.filter((n) => out.some((f) => f(n)))).toEqual([]);
+			expect(list).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt", "app/uplinks/table"]));
+			expect(projectModules(tls, platform).get("app/uplinks/table")).toBe("src/app/uplinks/mqtt.ts");
+		});
+		it(`manifest_coaps.json on ${platform}: CoAP and DTLS only, with the board's crypto`, () => {
+			const modules = projectModules(coaps, platform);
+			const out = [part("mqtt/"), part("mqttsn/"), adapters(["app/adapters/coap"])];
+			expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
+			expect([...modules.keys()]).toEqual(expect.arrayContaining(["coap/client", "coap/server", "dtls/layer", "app/adapters/coap"]));
+			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/coaps.ts");
+			expect(modules.get("moddable/crypto")).toBe("boards/moddable/crypto.ts");
+		});
+	}
+	it("manifest_coaps.json on esp brings the SDK's crypt natives the board's crypto needs", () => {
+		expect(includes(coaps, "esp")).toContain("$(MODULES)/crypt/digest/manifest.json");
+	});
+	it("the check fails for an image that lacks a module it imports (DTLS taken out of manifest_coaps.json)", () => {
+		const { "dtls/*": _dtls, ...rest } = coaps.modules ?? {};
+		for (const platform of ["esp", "esp32", "lin"]) {
+			const { problems } = unresolved({ ...coaps, modules: rest }, platform);
+			expect(problems.some((p) => p.includes(`resolves to module "dtls/layer"`))).toBe(true);
+		}
+	});
+	it("every uplink table exports UPLINKS", () => {
+		for (const table of ["table", "compact", "mqtt", "coaps"]) expect(valueExports(`src/app/uplinks/${table}.ts`)).toEqual(["UPLINKS"]);
 	});
 });
 

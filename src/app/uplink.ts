@@ -11,6 +11,7 @@ import { ConfigError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import type { CoapFirmwareConfig, FirmwareConfig, MqttFirmwareConfig, MqttSnFirmwareConfig } from "./config";
 import type { MqttSession, SessionOptions } from "../mqtt/session";
+import type { DtlsFactory } from "../coap/transport";
 
 /** What an uplink tells the device. */
 export interface UplinkEvents {
@@ -95,12 +96,21 @@ export interface UplinkTable {
 	readonly coap?: UplinkFactory<CoapFirmwareConfig>;
 	/** MQTT 5 (mqtt/v5/session.ts), when the image includes it; the mqtt entry passes it to the client. */
 	readonly mqtt5?: (options: SessionOptions) => MqttSession;
+	/** DTLS (dtls/layer.ts), when the image includes it; the coap entry passes it to the adapter. */
+	readonly dtls?: DtlsFactory;
 }
 
 /** Throws ConfigError("protocol") when the image lacks the configured protocol. */
 export function checkIncluded(table: UplinkTable, config: FirmwareConfig): void {
 	if (table[config.protocol] === undefined) throw new ConfigError("protocol", `one of the protocols this image includes: ${included(table)}`);
 	if (config.protocol === "mqtt" && config.mqtt.protocolVersion === 5 && !table.mqtt5) throw new ConfigError("mqttVersion", "3.1.1, the only MQTT version this image includes");
+	// coaps is refused here, once at start, not at every request (config-coap.ts: a coaps:// collector needs coapPsk).
+	if (config.protocol === "coap" && config.coap.psk && !table.dtls) throw noDtls(config.coap.collectorSecure ? "collector" : "coapPsk");
+}
+
+/** The refusal of coaps by an image without DTLS, naming the key that asked for it. */
+export function noDtls(key: "collector" | "coapPsk"): ConfigError {
+	return new ConfigError(key, key === "collector" ? "a coap:// URI (this image has no DTLS: build with manifest_coaps.json for coaps://)" : "no key (this image has no DTLS: build with manifest_coaps.json for coaps)");
 }
 
 export function openUplink(table: UplinkTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {

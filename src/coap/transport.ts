@@ -6,20 +6,27 @@
  *
  * With `dtls` (coaps://, RFC 7252 9.1) the driver runs a DtlsLayer wrapped round the
  * endpoint instead: the endpoint's datagrams travel as DTLS application data, and a
- * client's failed handshake fails its requests with the handshake's typed error.
+ * client's failed handshake fails its requests with the handshake's typed error. The
+ * layer comes from the settings' `layer` (dtls/layer.ts's dtlsLayer), never from an import
+ * here: an image without DTLS (the ESP8266's default) has CoAP and none of src/dtls.
  */
 import type { Board } from "../common/board";
 import { DatagramDriver } from "../common/datagram-driver";
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession } from "../common/session";
 import type { SessionState } from "../dtls/connection";
-import { DtlsLayer, type DtlsEvent } from "../dtls/layer";
+import type { DtlsEvent, DtlsLayer, DtlsOptions } from "../dtls/layer";
 import type { PskLookup } from "../dtls/server-handshake";
 import { Endpoint, type EndpointOptions, type IncomingRequest } from "./endpoint";
 import * as m from "./message";
 
+/** Wraps a DTLS layer round a datagram session: dtls/layer.ts's dtlsLayer, from an image that includes DTLS. */
+export type DtlsFactory = (inner: DatagramSession, options: DtlsOptions) => DtlsLayer;
+
 /** coaps with pre-shared keys: a client's identity and key, a server's lookup, or both. */
 export interface TransportDtls {
+	/** The DTLS implementation (injected: uplinks/table.ts passes dtls/layer.ts's dtlsLayer). */
+	readonly layer: DtlsFactory;
 	/** Ours, as a client (RFC 4279's psk_identity). */
 	readonly identity?: Uint8Array;
 	readonly psk?: Uint8Array;
@@ -118,7 +125,7 @@ function secure(board: Board, endpoint: Endpoint, settings: TransportDtls): Dtls
 	const crypto = board.crypto;
 	if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", `coaps: the ${board.name} board has no crypto primitives`);
 	const { identity, psk } = settings;
-	return new DtlsLayer(endpoint, {
+	return settings.layer(endpoint, {
 		crypto,
 		randomBytes: (count) => board.randomBytes(count),
 		now: () => board.now(),

@@ -254,3 +254,8 @@ function sameRandom(a: Uint8Array, b: Uint8Array): boolean {
 	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
 	return a.length === b.length;
 }
+
+/** The factory coap/transport.ts is given (its DtlsFactory): images with DTLS inject this, so CoAP imports none of src/dtls. */
+export function dtlsLayer(inner: DatagramSession, options: DtlsOptions): DtlsLayer {
+	return new DtlsLayer(inner, options);
+}

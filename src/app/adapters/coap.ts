@@ -12,22 +12,24 @@
  * acknowledged: one round trip) or NON (one datagram, no wait). Message ids and tokens go
  * on across sleep from the retained state (RFC 7252 4.4, 5.3.1), and so do CON readings
  * the collector had not acknowledged: the next wake POSTs them again first.
+ *
+ * coaps (DTLS) comes as `dtls`, from an image that includes it (uplinks/table.ts): this
+ * file imports none of src/dtls at run time.
  */
 import type { Board } from "../../common/board";
 import { ProtocolError } from "../../common/errors";
 import { boardRandom } from "../../common/random";
 import { CoapClient } from "../../coap/client";
-import { BAD_REQUEST, JSON_FORMAT, TEXT_PLAIN, code } from "../../coap/message";
+import { BAD_REQUEST, JSON_FORMAT, TEXT_PLAIN, code, sameBytes } from "../../coap/message";
 import { CoapServer } from "../../coap/server";
-import type { TransportDtls } from "../../coap/transport";
-import { sameBytes } from "../../dtls/client-handshake";
+import type { DtlsFactory, TransportDtls } from "../../coap/transport";
 import type { SessionState } from "../../dtls/connection";
 import type { DtlsEvent } from "../../dtls/layer";
 import type { CoapFirmwareConfig } from "../config";
 import type { CoapConfig } from "../config-coap";
 import { sleepyVocabulary } from "../retained-vocabulary";
 import { decodeCoapState, encodeCoapState, MAX_PENDING_READINGS, type CoapSleepyState } from "../sleepy-coap-state";
-import type { Uplink, UplinkEvents, WakeContext } from "../uplink";
+import { noDtls, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
 
 /** The always-on uplink, with its server for whoever adds resources (tests, a board). */
 export interface CoapUplink extends Uplink {
@@ -38,8 +40,9 @@ const SERVICE_UNAVAILABLE = code(5, 3);
 export const LAMP_PATH = "/lamp";
 export const DHT22_PATH = "/sensors/dht22";
 
-export function coapUplink(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake?: WakeContext): Uplink {
-	return wake ? sleepyCoap(board, config, events, wake) : coapServer(board, config.coap, events);
+/** `dtls`: the DTLS layer, from an image that includes it; without it a config wanting coaps is a ConfigError. */
+export function coapUplink(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake?: WakeContext, dtls?: DtlsFactory): Uplink {
+	return wake ? sleepyCoap(board, config, events, wake, dtls) : coapServer(board, config.coap, events, dtls);
 }
 
 /** The board's randomness for message ids, tokens and retransmission timeouts (RFC 7252 5.3.1: tokens should be hard to guess). */
@@ -48,17 +51,20 @@ function parameters(board: Board, coap: CoapConfig) {
 }
 
 /** coaps for the collector: our identity and key (the URI said coaps://, so the config has them). */
-function clientDtls(board: Board, coap: CoapConfig, resume?: SessionState): TransportDtls | undefined {
+function clientDtls(board: Board, coap: CoapConfig, layer: DtlsFactory | undefined, resume?: SessionState): TransportDtls | undefined {
 	const psk = coap.psk;
 	if (!coap.collectorSecure || !psk) return undefined;
-	return { identity: psk.identity, psk: psk.key, resume, onEvent: (event) => dtlsLog(board, event) };
+	if (!layer) throw noDtls("collector");
+	return { layer, identity: psk.identity, psk: psk.key, resume, onEvent: (event) => dtlsLog(board, event) };
 }
 
 /** A server with a key serves only the identity it was given (RFC 7252 9.1.3.1's PSK mode). */
-function serverDtls(board: Board, coap: CoapConfig): TransportDtls | undefined {
+function serverDtls(board: Board, coap: CoapConfig, layer: DtlsFactory | undefined): TransportDtls | undefined {
 	const psk = coap.psk;
 	if (!psk) return undefined;
-	return { lookup: (identity) => (sameBytes(identity, psk.identity) ? psk.key : undefined), onEvent: (event) => dtlsLog(board, event) };
+	// Never plain coap in its place: the key says the server is to be coaps only.
+	if (!layer) throw noDtls("coapPsk");
+	return { layer, lookup: (identity) => (sameBytes(identity, psk.identity) ? psk.key : undefined), onEvent: (event) => dtlsLog(board, event) };
 }
 
 /** A failed handshake is logged by its alert's name: no identity, no key. */
@@ -66,10 +72,10 @@ function dtlsLog(board: Board, event: DtlsEvent): void {
 	if (event.kind === "closed" && event.error && !event.cleanly) board.log("warning", { message: event.error.message, detail: event.error.detail });
 }
 
-function coapServer(board: Board, coap: CoapConfig, events: UplinkEvents): CoapUplink {
-	const server = new CoapServer(board, { ...parameters(board, coap), port: coap.port, blockSize: coap.blockSize, dtls: serverDtls(board, coap), onReady: (port) => board.log("listening", { protocol: coap.psk ? "coaps" : "coap", port }) });
+function coapServer(board: Board, coap: CoapConfig, events: UplinkEvents, dtls: DtlsFactory | undefined): CoapUplink {
+	const server = new CoapServer(board, { ...parameters(board, coap), port: coap.port, blockSize: coap.blockSize, dtls: serverDtls(board, coap, dtls), onReady: (port) => board.log("listening", { protocol: coap.psk ? "coaps" : "coap", port }) });
 	const collector = coap.collector;
-	const client = collector === undefined ? undefined : new CoapClient(board, { ...parameters(board, coap), blockSize: coap.blockSize, dtls: clientDtls(board, coap) });
+	const client = collector === undefined ? undefined : new CoapClient(board, { ...parameters(board, coap), blockSize: coap.blockSize, dtls: clientDtls(board, coap, dtls) });
 	let latest: string | undefined;
 
 	/** Resolves once the collector answered (CON) or the datagram left (NON); never rejects. */
@@ -122,7 +128,7 @@ function coapServer(board: Board, coap: CoapConfig, events: UplinkEvents): CoapU
 	};
 }
 
-function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake: WakeContext): Uplink {
+function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake: WakeContext, dtls: DtlsFactory | undefined): Uplink {
 	const { coap } = config;
 	const vocabulary = sleepyVocabulary(config);
 	let state: CoapSleepyState | undefined;
@@ -131,7 +137,7 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 	} catch (error) {
 		events.report(error as Error);
 	}
-	const client = new CoapClient(board, { ...parameters(board, coap), resume: state, dtls: clientDtls(board, coap, state?.session) });
+	const client = new CoapClient(board, { ...parameters(board, coap), resume: state, dtls: clientDtls(board, coap, dtls, state?.session) });
 	/** CON readings not acknowledged yet, oldest first: what a wake that ends now retains. */
 	const pending: string[] = [];
 	let waiting = 0;

@@ -1,13 +1,16 @@
 /**
- * The uplinks this image includes: all three protocols, MQTT in both versions (manifest.json). An image built
- * with fewer maps another table in this module's place (mqtt.ts for manifest_tls.json),
- * so the protocols it leaves out are neither imported nor compiled.
+ * The uplinks of the full image (manifest.json on ESP32 and the simulator): all three
+ * protocols, MQTT in both versions, CoAP with coaps (DTLS). An image built with fewer maps
+ * another table in this module's place (compact.ts for manifest.json on ESP8266, mqtt.ts for
+ * manifest_tls.json, coaps.ts for manifest_coaps.json), so what it leaves out is neither
+ * imported nor compiled.
  */
 import { coapUplink } from "../adapters/coap";
 import { mqttUplink } from "../adapters/mqtt";
 import { mqttSnUplink } from "../adapters/mqttsn";
 import { mqttSnConnectionlessUplink } from "../adapters/mqttsn-connectionless";
 import { mqtt5 } from "../../mqtt/v5/session";
+import { dtlsLayer } from "../../dtls/layer";
 import type { UplinkTable } from "../uplink";
 
 export const UPLINKS: UplinkTable = {
@@ -15,5 +18,6 @@ export const UPLINKS: UplinkTable = {
 	mqtt5,
 	// QoS -1 (config: sleepy only) publishes without a connection.
 	mqttsn: (board, config, events, wake) => (config.mqttsn.connectionless ? mqttSnConnectionlessUplink(board, config, events) : mqttSnUplink(board, config, events, wake)),
-	coap: coapUplink,
+	coap: (board, config, events, wake) => coapUplink(board, config, events, wake, dtlsLayer),
+	dtls: dtlsLayer,
 };
