@@ -21,8 +21,9 @@ const power = nativePower(NativePower, { radioOffLegs: true });
 const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") });
 const board = new ModdableBoard("esp8266", { digitalOutput, digitalInput }, { captureDht22, power, network, crypto: moddableCrypto });
 try {
-	// The default ESP8266 image has no TLS (no-tls.ts; manifest_tls.json builds one with it) and
-	// no WebSocket client (moddable/no-websocket).
+	// The default ESP8266 image has no TLS (no-tls.ts; manifest_tls.json builds one with it),
+	// no WebSocket client (moddable/no-websocket) and no DTLS, so no crypto (no-crypto.ts;
+	// manifest_coaps.json builds one with both).
 	startFirmware(board, config, { wifi: true, tls: tlsAvailable, websocket: websocketAvailable });
 } catch (error) {
 	reportStartupError(board, error);
