@@ -34,7 +34,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.session = session;
 		this.binding = binding;
 		this.reconnect = reconnect && new Reconnect(reconnect);
-		this.deadline = new DeadlineTimer(board, () => this.fire());
+		// The driver itself is the timer's owner: no closure of its own per client.
+		this.deadline = new DeadlineTimer(board, this);
 	}
 
 	/** The local port actually bound (0 until ready). */
@@ -142,7 +143,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
 	}
 
-	private fire(): void {
+	/** Called by the DeadlineTimer only: the next deadline came. */
+	deadlineFired(): void {
 		const now = this.board.now();
 		this.session.tick(now);
 		if (this.retryAt >= 0 && now >= this.retryAt) {

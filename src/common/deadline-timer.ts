@@ -6,15 +6,21 @@
  */
 import type { Board, TimerHandle } from "./board";
 
+/** What a DeadlineTimer calls when it fires: the driver itself, so no closure is kept per client. */
+export interface DeadlineOwner {
+	deadlineFired(): void;
+}
+
 export class DeadlineTimer {
 	private readonly board: Board;
-	private readonly onFire: () => void;
+	/** The driver, or a plain callback for a caller with no owner object (testkit's host client). */
+	private readonly owner: DeadlineOwner | (() => void);
 	private timer: TimerHandle | undefined;
 	private at = Infinity;
 
-	constructor(board: Board, onFire: () => void) {
+	constructor(board: Board, owner: DeadlineOwner | (() => void)) {
 		this.board = board;
-		this.onFire = onFire;
+		this.owner = owner;
 	}
 
 	/** Fires at `at` (board time), or never for undefined. */
@@ -30,7 +36,9 @@ export class DeadlineTimer {
 		this.timer = board.setTimer(() => {
 			this.timer = undefined;
 			this.at = Infinity;
-			this.onFire();
+			const owner = this.owner;
+			if (typeof owner === "function") owner();
+			else owner.deadlineFired();
 		}, Math.max(0, at - board.now()));
 	}
 

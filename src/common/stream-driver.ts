@@ -11,7 +11,7 @@
  * link open while its own bytes still arrive.
  */
 import * as bytes from "./bytes";
-import type { Board, Stream, TlsOptions, WebSocketOptions } from "./board";
+import type { Board, Stream, StreamOptions, TlsOptions, WebSocketOptions } from "./board";
 import { DeadlineTimer } from "./deadline-timer";
 import { ProtocolError } from "./errors";
 import { Reconnect, type ReconnectOptions } from "./reconnect";
@@ -45,7 +45,8 @@ export abstract class StreamDriver<S extends StreamSession> {
 		this.board = board;
 		this.session = session;
 		this.reconnect = new Reconnect(reconnect);
-		this.deadline = new DeadlineTimer(board, () => this.fire());
+		// The driver itself is the timer's owner: no closure of its own per client.
+		this.deadline = new DeadlineTimer(board, this);
 	}
 
 	/** Where to connect (read at each attempt). */
@@ -133,31 +134,33 @@ export abstract class StreamDriver<S extends StreamSession> {
 	}
 
 	private connect(): void {
-		const board = this.board;
-		const target = this.target;
-		let stream: Stream | undefined;
-		const current = () => stream !== undefined && stream === this.stream;
-		stream = this.stream = board.connectStream({
-			host: target.host,
-			port: target.port,
-			tls: target.tls,
-			websocket: target.websocket,
-			onConnect: () => {
-				if (!current()) return;
-				this.open = true;
-				this.session.open(board.now());
-				this.service();
-			},
-			onData: (bytes) => {
-				if (!current()) return;
-				this.session.received(bytes, board.now());
-				this.service();
-			},
-			onClose: (error) => {
-				if (!current()) return;
-				this.closed(error);
-			},
-		});
+		const link = new StreamLink(this, this.target);
+		this.stream = link.stream = this.board.connectStream(link);
+	}
+
+	/** Called by this connection's StreamLink only: the board connected it. */
+	linkOpened(link: StreamLink): void {
+		if (!this.current(link)) return;
+		this.open = true;
+		this.session.open(this.board.now());
+		this.service();
+	}
+
+	/** Called by this connection's StreamLink only: bytes arrived. */
+	linkData(link: StreamLink, bytes: Uint8Array): void {
+		if (!this.current(link)) return;
+		this.session.received(bytes, this.board.now());
+		this.service();
+	}
+
+	/** Called by this connection's StreamLink only: the board reports the stream ended. */
+	linkClosed(link: StreamLink, error?: Error): void {
+		if (this.current(link)) this.closed(error);
+	}
+
+	/** Reports of a stream we dropped, or made before connectStream returned, are not news. */
+	private current(link: StreamLink): boolean {
+		return link.stream !== undefined && link.stream === this.stream;
 	}
 
 	/** One write per service: many small packets go out as one segment. */
@@ -194,7 +197,8 @@ export abstract class StreamDriver<S extends StreamSession> {
 		this.drop(stream, new ProtocolError("WRITE_STALLED", `${stream.unwritten} bytes unwritten: the peer stopped reading`), true);
 	}
 
-	private fire(): void {
+	/** Called by the DeadlineTimer only: the next deadline came. */
+	deadlineFired(): void {
 		const now = this.board.now();
 		if (this.retryAt >= 0) {
 			if (now < this.retryAt) this.arm();
@@ -243,5 +247,41 @@ export abstract class StreamDriver<S extends StreamSession> {
 		if (this.stopped) return;
 		this.retryAt = board.now() + this.reconnect.next();
 		this.arm();
+	}
+}
+
+/**
+ * The options one connection hands the board: its callbacks are methods shared by every
+ * link (boards call them as `options.onData(...)`), where arrow functions would cost XS a
+ * closure each (about 10 slots) for every connection a client holds.
+ */
+class StreamLink implements StreamOptions {
+	declare readonly host: string;
+	declare readonly port: number;
+	declare readonly tls?: TlsOptions;
+	declare readonly websocket?: WebSocketOptions;
+	/** The stream connectStream returned for this link; undefined while it runs. */
+	declare stream: Stream | undefined;
+	private declare readonly driver: StreamDriver<StreamSession>;
+
+	constructor(driver: StreamDriver<StreamSession>, target: StreamTarget) {
+		this.driver = driver;
+		this.host = target.host;
+		this.port = target.port;
+		// Only what is there: an absent property costs no slot.
+		if (target.tls) this.tls = target.tls;
+		if (target.websocket) this.websocket = target.websocket;
+	}
+
+	onConnect(): void {
+		this.driver.linkOpened(this);
+	}
+
+	onData(bytes: Uint8Array): void {
+		this.driver.linkData(this, bytes);
+	}
+
+	onClose(error?: Error): void {
+		this.driver.linkClosed(this, error);
 	}
 }
