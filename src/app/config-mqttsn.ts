@@ -94,7 +94,9 @@ function parsePredefinedTopics(text: string | undefined): Record<string, number>
 	if (text === undefined) return topics;
 	const expected = 'a list "topic=id,topic=id" with distinct ids from 1 to 65534 and topics without wildcards';
 	const ids = new Set<number>();
-	for (const entry of text.split(",")) {
+	const entries = text.split(",");
+	for (let i = 0; i < entries.length; i++) {
+		const entry = entries[i];
 		const equals = entry.lastIndexOf("=");
 		const name = entry.slice(0, equals).trim();
 		const digits = entry.slice(equals + 1).trim();

@@ -33,7 +33,8 @@ export function encodeCoapState(state: CoapSleepyState, vocabulary: Vocabulary):
 	w.u16(state.messageId);
 	w.u16(state.tokenCounter);
 	w.count(state.pending.length);
-	for (const reading of state.pending) writePayload(w, encodeUtf8(reading), vocabulary);
+	const pending = state.pending;
+	for (let i = 0; i < pending.length; i++) writePayload(w, encodeUtf8(pending[i]), vocabulary);
 	const session = state.session;
 	if (session && session.sessionId.length > 0) {
 		w.byte(session.sessionId.length);

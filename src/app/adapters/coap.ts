@@ -167,7 +167,8 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 	// What the last wake could not deliver goes first, before this wake's reading. A
 	// failure is reported unless the wake ended first: then it is retained again.
 	const failed = (error: Error) => (error instanceof ProtocolError && error.code === "CLOSED" ? undefined : events.report(error));
-	if (coap.collector !== undefined) for (const reading of state?.pending ?? []) post(coap.collector, reading).catch(failed);
+	const retained = state ? state.pending : [];
+	if (coap.collector !== undefined) for (let i = 0; i < retained.length; i++) post(coap.collector, retained[i]).catch(failed);
 	const stop = () => client.stop();
 	return {
 		// UDP needs no connection: the network is there once the endpoint is.

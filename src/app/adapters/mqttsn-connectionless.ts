@@ -28,7 +28,8 @@ export function mqttSnConnectionlessUplink(board: Board, config: MqttSnFirmwareC
 			board.log("gateway", { gateway: gateway ? `udp://${gateway.host}:${gateway.port}` : "none", qos: -1 });
 			// "Online" as far as the device goes: the network is there.
 			events.online();
-			for (const send of waiting.splice(0)) send();
+			const sends = waiting.splice(0);
+			for (let i = 0; i < sends.length; i++) sends[i]();
 		},
 	});
 	const publish = (topic: string, payload: string, retain: boolean): Promise<void> => {
