@@ -45,7 +45,8 @@ export class LampApp {
 
 	/** An error the application cannot act on: logged as one event with its code. */
 	readonly reportError = (error: Error): void => {
-		this.#hooks.error?.(error);
+		const hooks = this.#hooks;
+		if (hooks.error) hooks.error(error);
 		this.#board.log("error", errorFields(error));
 	};
 
@@ -79,7 +80,8 @@ export class LampApp {
 	}
 
 	#changed(): void {
-		this.#hooks.changed?.(this.#lamp.on);
+		const hooks = this.#hooks;
+		if (hooks.changed) hooks.changed(this.#lamp.on);
 		this.publishState();
 	}
 
