@@ -22,7 +22,7 @@ export function healthTopic(lampTopic: string): string {
 
 /** The report as JSON; fields a board does not know are left out (JSON.stringify drops undefined). */
 export function healthReport(board: Board, version: string, start: HealthStart, startedAt: number, lastError: string | undefined): string {
-	const facts = board.health ? board.health() : undefined;
+	const facts = board.health?.();
 	return JSON.stringify({
 		fw: version,
 		up: Math.floor((board.now() - startedAt) / 1000),

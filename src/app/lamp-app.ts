@@ -45,8 +45,7 @@ export class LampApp {
 
 	/** An error the application cannot act on: logged as one event with its code. */
 	readonly reportError = (error: Error): void => {
-		const hooks = this.#hooks;
-		if (hooks.error) hooks.error(error);
+		this.#hooks.error?.(error);
 		this.#board.log("error", errorFields(error));
 	};
 
@@ -80,8 +79,7 @@ export class LampApp {
 	}
 
 	#changed(): void {
-		const hooks = this.#hooks;
-		if (hooks.changed) hooks.changed(this.#lamp.on);
+		this.#hooks.changed?.(this.#lamp.on);
 		this.publishState();
 	}
 

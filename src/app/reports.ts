@@ -49,8 +49,7 @@ export class Reports {
 		const clientId = config.protocol === "mqtt" ? config.mqtt.clientId : config.protocol === "mqttsn" ? config.mqttsn.clientId : "";
 		const announce = discovery && config.device.discovery !== undefined && !(config.protocol === "mqttsn" && config.device.mode === "sleepy");
 		if (announce) {
-			const board = this.#board;
-			const facts = board.health ? board.health() : undefined;
+			const facts = this.#board.health?.();
 			const known = { heap: facts?.freeHeap !== undefined, rssi: facts?.rssi !== undefined };
 			const configs = discoveryConfigs(config, clientId, "lampnode " + this.#board.name, known);
 			for (let i = 0; i < configs.length; i++) this.#send(configs[i].topic, configs[i].payload);
@@ -81,7 +80,6 @@ export class Reports {
 
 	#send(topic: string, payload: string): void {
 		// Replaced by the next report if lost; a failure here says nothing the uplink has not.
-		const uplink = this.#uplink();
-		if (uplink.publishRetained) uplink.publishRetained(topic, payload).catch(() => undefined);
+		this.#uplink().publishRetained?.(topic, payload).catch(() => undefined);
 	}
 }

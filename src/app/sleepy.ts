@@ -70,7 +70,7 @@ export function startSleepy(
 		store.sleepLeg(wakePin);
 		return { stop: async () => undefined };
 	}
-	const joined = join ? join() : undefined;
+	const joined = join?.();
 	const { state } = store;
 	lamp.set(state.lampOn);
 	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
