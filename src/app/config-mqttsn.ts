@@ -84,7 +84,7 @@ export function parseUdpUrl(url: string, key: string): GatewayHost {
 	const expected = "udp://host[:port]";
 	if (!parts || parts.scheme !== "udp" || (parts.rest !== "" && parts.rest !== "/")) throw new ConfigError(key, expected);
 	const port = parts.port ? Number(parts.port) : DEFAULT_PORT;
-	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
+	if (port < 1 || port > 65535) throw new ConfigError(key, expected + " with a port from 1 to 65535");
 	return { host: parts.host, port };
 }
 

@@ -53,7 +53,7 @@ export function decodeCoapState(bytes: Uint8Array, vocabulary: Vocabulary): Coap
 	const pending = r.list(() => readUtf8(readPayload(r, vocabulary)));
 	if (r.remaining === 0) return { messageId, tokenCounter, pending };
 	const idLength = r.byte();
-	if (idLength < 1 || idLength > 32) throw r.malformed(`a session id of ${idLength} bytes`);
+	if (idLength < 1 || idLength > 32) throw r.malformed("a session id of " + idLength + " bytes");
 	const sessionId = r.bytes(idLength).slice();
 	const masterSecret = r.bytes(MASTER_SECRET).slice();
 	r.end();
