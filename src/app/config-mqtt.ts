@@ -86,9 +86,9 @@ export function parseBrokerUrl(url: string, ca?: string, key = "broker", maxPack
 	if (!parts || !scheme) throw new ConfigError(key, expected);
 	const websocket = scheme[1] === 80 || scheme[1] === 443;
 	if (!websocket && parts.rest !== "" && parts.rest !== "/") throw new ConfigError(key, expected);
-	if (websocket && !isRequestTarget(parts.rest)) throw new ConfigError(key, `${expected}: a path of printable characters, no fragment`);
+	if (websocket && !isRequestTarget(parts.rest)) throw new ConfigError(key, expected + ": a path of printable characters, no fragment");
 	const port = parts.port ? Number(parts.port) : scheme[1];
-	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
+	if (port < 1 || port > 65535) throw new ConfigError(key, expected + " with a port from 1 to 65535");
 	const secure = scheme[1] === 8883 || scheme[1] === 443;
 	const tls = secure ? (cert === undefined ? { ca } : { ca, cert, key: privateKey }) : undefined;
 	if (!websocket) return { host: parts.host, port, tls };

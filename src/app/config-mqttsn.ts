@@ -84,7 +84,7 @@ export function parseUdpUrl(url: string, key: string): GatewayHost {
 	const expected = "udp://host[:port]";
 	if (!parts || parts.scheme !== "udp" || (parts.rest !== "" && parts.rest !== "/")) throw new ConfigError(key, expected);
 	const port = parts.port ? Number(parts.port) : DEFAULT_PORT;
-	if (port < 1 || port > 65535) throw new ConfigError(key, `${expected} with a port from 1 to 65535`);
+	if (port < 1 || port > 65535) throw new ConfigError(key, expected + " with a port from 1 to 65535");
 	return { host: parts.host, port };
 }
 
@@ -94,7 +94,9 @@ function parsePredefinedTopics(text: string | undefined): Record<string, number>
 	if (text === undefined) return topics;
 	const expected = 'a list "topic=id,topic=id" with distinct ids from 1 to 65534 and topics without wildcards';
 	const ids = new Set<number>();
-	for (const entry of text.split(",")) {
+	const entries = text.split(",");
+	for (let i = 0; i < entries.length; i++) {
+		const entry = entries[i];
 		const equals = entry.lastIndexOf("=");
 		const name = entry.slice(0, equals).trim();
 		const digits = entry.slice(equals + 1).trim();

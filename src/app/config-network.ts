@@ -56,17 +56,17 @@ export function parseStaticAddress(config: ConfigReader): StaticAddress | undefi
 			throw new ConfigError("staticIp", "an address whenever gatewayIp, netmask or dns is set (all empty for DHCP)");
 		return undefined;
 	}
-	if (gateway === undefined) throw new ConfigError("gatewayIp", `${DOTTED_QUAD} whenever staticIp is set`);
+	if (gateway === undefined) throw new ConfigError("gatewayIp", DOTTED_QUAD + " whenever staticIp is set");
 	const bits = prefixLength(mask);
 	// A /31 or /32 leaves no room for the station and a gateway beside it.
 	if (bits === undefined || bits < 1 || bits > 30) throw new ConfigError("netmask", "a netmask of contiguous ones, /1 to /30 (e.g. 255.255.255.0)");
 	const hostMask = ~mask >>> 0;
 	const host = (ip & hostMask) >>> 0;
 	if (!unicast(ip) || host === 0 || host === hostMask)
-		throw new ConfigError("staticIp", `${DOTTED_QUAD}: a unicast host address, not the subnet's network or broadcast address`);
+		throw new ConfigError("staticIp", DOTTED_QUAD + ": a unicast host address, not the subnet's network or broadcast address");
 	if (!unicast(gateway) || (gateway & mask) >>> 0 !== (ip & mask) >>> 0 || gateway === ip)
-		throw new ConfigError("gatewayIp", `${DOTTED_QUAD} in staticIp's subnet (per netmask), other than staticIp`);
-	if (dns !== undefined && !unicast(dns)) throw new ConfigError("dns", `${DOTTED_QUAD}: a unicast address`);
+		throw new ConfigError("gatewayIp", DOTTED_QUAD + " in staticIp's subnet (per netmask), other than staticIp");
+	if (dns !== undefined && !unicast(dns)) throw new ConfigError("dns", DOTTED_QUAD + ": a unicast address");
 	return { ip: quad(ip), gateway: quad(gateway), netmask: quad(mask), dns: quad(dns ?? gateway) };
 }
 

@@ -61,7 +61,7 @@ export class ConfigReader {
 	clientId(name: TextKey<"clientId">): string {
 		const id = this.#text(name) ?? "";
 		const max = (this.#row(name) as TextRow).max ?? 0;
-		if (!isPrintableAscii(id, max)) throw new ConfigError(name, `up to ${max} printable ASCII characters without spaces`);
+		if (!isPrintableAscii(id, max)) throw new ConfigError(name, "up to " + max + " printable ASCII characters without spaces");
 		return id;
 	}
 
@@ -78,7 +78,7 @@ export class ConfigReader {
 		if (value === undefined || value === "") return derived ?? row.default;
 		const number = typeof value === "string" && isInteger(value.trim()) ? Number(value) : value;
 		if (typeof number !== "number" || !Number.isInteger(number) || number < row.min || number > row.max)
-			throw new ConfigError(name, `an integer from ${row.min} to ${row.max}`);
+			throw new ConfigError(name, "an integer from " + row.min + " to " + row.max);
 		return number;
 	}
 
@@ -98,7 +98,7 @@ export class ConfigReader {
 		const value = this.#raw[name];
 		if (value === undefined || value === "") return row.default as ChoiceOf<N>;
 		const found = row.choices.find((choice) => choice === value);
-		if (found === undefined) throw new ConfigError(name, `one of ${row.choices.map((c) => `"${c}"`).join(", ")}`);
+		if (found === undefined) throw new ConfigError(name, "one of " + row.choices.map((c) => '"' + c + '"').join(", "));
 		return found as ChoiceOf<N>;
 	}
 
@@ -107,13 +107,13 @@ export class ConfigReader {
 		const value = this.#raw[name];
 		if (value === undefined || value === "") return row.default;
 		if (typeof value !== "string") throw new ConfigError(name, "a string");
-		if (row.max !== undefined && value.length > row.max) throw new ConfigError(name, `a string of at most ${row.max} characters`);
+		if (row.max !== undefined && value.length > row.max) throw new ConfigError(name, "a string of at most " + row.max + " characters");
 		return value;
 	}
 
 	/** The row of `name` for this protocol; a name missing from the table is the firmware's bug, not the config's. */
 	#row(name: KeyName): KeyRow {
-		const prefix = `${name} `;
+		const prefix = name + " ";
 		// A name's further rows (one per protocol) come later in the table.
 		for (let i = FIRST_ROW[name] ?? KEYS.length; i < KEYS.length; i++) {
 			const text: string = KEYS[i];
@@ -121,7 +121,7 @@ export class ConfigReader {
 			const row = parseRow(text);
 			if ((row.on & this.#on) !== 0) return row;
 		}
-		throw new Error(`no config key ${name} for this protocol`);
+		throw new Error("no config key " + name + " for this protocol");
 	}
 }
 

@@ -99,7 +99,7 @@ function parseLampConfig(config: ConfigReader): LampConfig {
 		pin: config.integer("lampPin"),
 		activeLow: config.choice("lampActive") === "low",
 		topic,
-		stateTopic: config.topic("stateTopic", `${topic}/state`),
-		statusTopic: config.topic("statusTopic", `${topic}/status`),
+		stateTopic: config.topic("stateTopic", topic + "/state"),
+		statusTopic: config.topic("statusTopic", topic + "/status"),
 	};
 }

@@ -17,7 +17,7 @@ export interface HealthStart {
 }
 
 export function healthTopic(lampTopic: string): string {
-	return `${lampTopic}/health`;
+	return lampTopic + "/health";
 }
 
 /** The report as JSON; fields a board does not know are left out (JSON.stringify drops undefined). */

@@ -35,22 +35,22 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 	const interval = device.mode === "sleepy" ? device.sleepInterval : device.readingInterval;
 	const availability: Fields = { avty_t: lamp.statusTopic, pl_avail: "online", pl_not_avail: "offline" };
 	if (device.mode === "sleepy") availability.avty_tpl = "{{ 'offline' if value == 'offline' else 'online' }}";
-	const dev = { ids: [`lampnode_${node}`], name: clientId, mf: "lampnode", mdl: model, sw: device.swVersion };
+	const dev = { ids: ["lampnode_" + node], name: clientId, mf: "lampnode", mdl: model, sw: device.swVersion };
 	const out: Retained[] = [];
 	const add = (component: string, object: string, fields: Fields) =>
-		out.push({ topic: `${device.discovery ?? "homeassistant"}/${component}/${node}/${object}/config`, payload: JSON.stringify({ ...fields, uniq_id: `${node}_${object}`, ...availability, dev }) });
+		out.push({ topic: (device.discovery ?? "homeassistant") + "/" + component + "/" + node + "/" + object + "/config", payload: JSON.stringify({ ...fields, uniq_id: node + "_" + object, ...availability, dev }) });
 	// What the lamp accepts (lamp-command.ts) and publishes (lamp-app.ts): "on" and "off".
 	add("light", "lamp", { name: "Lamp", cmd_t: lamp.topic, stat_t: lamp.stateTopic, pl_on: "on", pl_off: "off" });
 	if (device.dht22Pin !== undefined) {
 		// Stale after three readings missed: one late reading is not an outage.
 		const reading = (object: string, name: string, unit: string, key: string) =>
-			add("sensor", object, { name, stat_t: device.telemetryTopic, dev_cla: object, stat_cla: "measurement", unit_of_meas: unit, val_tpl: `{{ value_json.${key} }}`, exp_aft: (3 * interval) / 1000 });
+			add("sensor", object, { name, stat_t: device.telemetryTopic, dev_cla: object, stat_cla: "measurement", unit_of_meas: unit, val_tpl: "{{ value_json." + key + " }}", exp_aft: (3 * interval) / 1000 });
 		reading("temperature", "Temperature", "°C", "t");
 		reading("humidity", "Humidity", "%", "h");
 	}
 	const health = healthTopic(lamp.topic);
 	const diagnostic = (object: string, name: string, key: string, extra: Fields) =>
-		add("sensor", object, { name, stat_t: health, ent_cat: "diagnostic", val_tpl: `{{ value_json.${key} }}`, ...extra });
+		add("sensor", object, { name, stat_t: health, ent_cat: "diagnostic", val_tpl: "{{ value_json." + key + " }}", ...extra });
 	const measured = (object: string, name: string, key: string, deviceClass: string, unit: string) =>
 		diagnostic(object, name, key, { dev_cla: deviceClass, unit_of_meas: unit, stat_cla: "measurement" });
 	measured("uptime", "Uptime", "up", "duration", "s");

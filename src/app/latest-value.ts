@@ -55,12 +55,12 @@ export class LatestValue<T> {
 	#settle(waiters: readonly Waiter[], sent: Promise<void>, then?: () => void): void {
 		sent.then(
 			() => {
-				for (const waiter of waiters) waiter.resolve();
-				then?.();
+				for (let i = 0; i < waiters.length; i++) waiters[i].resolve();
+				if (then) then();
 			},
 			(error: Error) => {
-				for (const waiter of waiters) waiter.reject(error);
-				then?.();
+				for (let i = 0; i < waiters.length; i++) waiters[i].reject(error);
+				if (then) then();
 			},
 		);
 	}

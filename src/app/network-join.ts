@@ -126,7 +126,7 @@ export function joinThenStart(board: Board, network: Network, start: () => Runni
 	return {
 		async stop() {
 			stopped = true;
-			cancel?.();
+			if (cancel) cancel();
 			if (wait) board.clearTimer(wait);
 			await app?.stop();
 		},

@@ -51,7 +51,8 @@ export class Reports {
 		if (announce) {
 			const facts = this.#board.health?.();
 			const known = { heap: facts?.freeHeap !== undefined, rssi: facts?.rssi !== undefined };
-			for (const { topic, payload } of discoveryConfigs(config, clientId, `lampnode ${this.#board.name}`, known)) this.#send(topic, payload);
+			const configs = discoveryConfigs(config, clientId, "lampnode " + this.#board.name, known);
+			for (let i = 0; i < configs.length; i++) this.#send(configs[i].topic, configs[i].payload);
 		}
 		if (health) this.sendHealth();
 	}

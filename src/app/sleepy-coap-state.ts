@@ -33,7 +33,8 @@ export function encodeCoapState(state: CoapSleepyState, vocabulary: Vocabulary):
 	w.u16(state.messageId);
 	w.u16(state.tokenCounter);
 	w.count(state.pending.length);
-	for (const reading of state.pending) writePayload(w, encodeUtf8(reading), vocabulary);
+	const pending = state.pending;
+	for (let i = 0; i < pending.length; i++) writePayload(w, encodeUtf8(pending[i]), vocabulary);
 	const session = state.session;
 	if (session && session.sessionId.length > 0) {
 		w.byte(session.sessionId.length);
@@ -52,7 +53,7 @@ export function decodeCoapState(bytes: Uint8Array, vocabulary: Vocabulary): Coap
 	const pending = r.list(() => readUtf8(readPayload(r, vocabulary)));
 	if (r.remaining === 0) return { messageId, tokenCounter, pending };
 	const idLength = r.byte();
-	if (idLength < 1 || idLength > 32) throw r.malformed(`a session id of ${idLength} bytes`);
+	if (idLength < 1 || idLength > 32) throw r.malformed("a session id of " + idLength + " bytes");
 	const sessionId = r.bytes(idLength).slice();
 	const masterSecret = r.bytes(MASTER_SECRET).slice();
 	r.end();

@@ -4,6 +4,6 @@
  * that keeps it in 9 bytes write it alike.
  */
 export function asleepStatus(sleepIntervalMs: number, epochMs: number): string {
-	const wakeAt = epochMs > 0 ? `,"wakeAt":${Math.floor((epochMs + sleepIntervalMs) / 1000)}` : "";
-	return `{"status":"asleep","wakeIn":${sleepIntervalMs / 1000}${wakeAt}}`;
+	const wakeAt = epochMs > 0 ? ',"wakeAt":' + (Math.floor((epochMs + sleepIntervalMs) / 1000)) : "";
+	return '{"status":"asleep","wakeIn":' + (sleepIntervalMs / 1000) + wakeAt + "}";
 }

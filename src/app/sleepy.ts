@@ -27,7 +27,7 @@ import { openUplink, type UplinkTable } from "./uplink";
 /** Sleepy: this boot is one wake cycle, ending in deep sleep. */
 export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningApp {
 	const deepSleep = board.power;
-	if (!deepSleep) throw new ConfigError("mode", `"always-on" on board ${board.name}, which cannot deep sleep`);
+	if (!deepSleep) throw new ConfigError("mode", '"always-on" on board ' + board.name + ", which cannot deep sleep");
 	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the
 	// hint kept at the end of retained memory; the wake's record gets the rest (join-hint.ts).
 	const network = board.network;

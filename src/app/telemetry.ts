@@ -13,8 +13,8 @@ import type { Dht22 } from "../drivers/dht22/sensor";
 export type SendReading = (json: string) => Promise<void>;
 
 export function readingJson(sample: Dht22Sample, epochMs: number): string {
-	const ts = epochMs > 0 ? `,"ts":${Math.floor(epochMs / 1000)}` : "";
-	return `{"t":${sample.temperature},"h":${sample.humidity}${ts}}`;
+	const ts = epochMs > 0 ? ',"ts":' + (Math.floor(epochMs / 1000)) : "";
+	return '{"t":' + sample.temperature + ',"h":' + sample.humidity + ts + "}";
 }
 
 /** Reads the sensor and sends the reading; a failure is logged, never thrown. */

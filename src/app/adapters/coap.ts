@@ -82,7 +82,7 @@ function coapServer(board: Board, coap: CoapConfig, events: UplinkEvents, dtls: 
 	const post = (payload: string, contentFormat: number): Promise<void> => {
 		if (!client || collector === undefined) return Promise.resolve();
 		return client.post(collector, payload, { contentFormat, confirmable: coap.confirmable }).then((response) => {
-			if (response.code >> 5 !== 2) board.log("warning", { message: `the collector answered ${response.status}` });
+			if (response.code >> 5 !== 2) board.log("warning", { message: "the collector answered " + response.status });
 		}, events.report);
 	};
 
@@ -144,7 +144,7 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 	const post = (collector: string, reading: string): Promise<void> => {
 		pending.push(reading);
 		// The oldest beyond the cap go, said so: a collector gone for days must not fill RTC memory.
-		while (pending.length > MAX_PENDING_READINGS) board.log("warning", { message: `CoAP reading not delivered, dropped: ${pending.shift()}` });
+		while (pending.length > MAX_PENDING_READINGS) board.log("warning", { message: "CoAP reading not delivered, dropped: " + pending.shift() });
 		waiting++;
 		const delivered = () => {
 			const index = pending.indexOf(reading);
@@ -154,7 +154,7 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 			(response) => {
 				waiting--;
 				delivered();
-				if (response.code >> 5 !== 2) events.report(new Error(`the collector answered ${response.status}`));
+				if (response.code >> 5 !== 2) events.report(new Error("the collector answered " + response.status));
 			},
 			(error: Error) => {
 				waiting--;
@@ -167,7 +167,8 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 	// What the last wake could not deliver goes first, before this wake's reading. A
 	// failure is reported unless the wake ended first: then it is retained again.
 	const failed = (error: Error) => (error instanceof ProtocolError && error.code === "CLOSED" ? undefined : events.report(error));
-	if (coap.collector !== undefined) for (const reading of state?.pending ?? []) post(coap.collector, reading).catch(failed);
+	const retained = state ? state.pending : [];
+	if (coap.collector !== undefined) for (let i = 0; i < retained.length; i++) post(coap.collector, retained[i]).catch(failed);
 	const stop = () => client.stop();
 	return {
 		// UDP needs no connection: the network is there once the endpoint is.

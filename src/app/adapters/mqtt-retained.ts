@@ -39,7 +39,7 @@ export function keepSession(client: () => MqttClient, memory: RetainedSession, r
 		}
 		const { bytes, dropped } = fitState(client().exportState(), memory.room, vocabulary);
 		if (dropped > 0 && dropped !== droppedBefore)
-			report(new ProtocolError("RETAINED_TOO_LARGE", `${dropped} unacknowledged MQTT messages not retained: the session is over the ${memory.room} bytes a record keeps`));
+			report(new ProtocolError("RETAINED_TOO_LARGE", dropped + " unacknowledged MQTT messages not retained: the session is over the " + memory.room + " bytes a record keeps"));
 		droppedBefore = dropped;
 		if (kept && same(kept, bytes)) return;
 		kept = bytes;

@@ -35,14 +35,14 @@ import { cleanStart, keepSession, notStarted, startsClean } from "./mqtt-retaine
 
 /** The topic only this device subscribes to, where its wake markers come back. */
 export function markerTopic(clientId: string): string {
-	return `lampnode/${clientId}/wake`;
+	return "lampnode/" + clientId + "/wake";
 }
 
 /** `mqtt5`: the MQTT 5 session, from an image that includes it (uplinks/table.ts). */
 export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession, mqtt5?: MqttClientOptions["mqtt5"]): Uplink {
 	const { mqtt, lamp: settings } = config;
 	const { tls, websocket, host, port } = mqtt.broker;
-	const broker = `${websocket ? (tls ? "wss" : "ws") : tls ? "mqtts" : "mqtt"}://${host}:${port}${websocket ? websocket.path : ""}`;
+	const broker = (websocket ? (tls ? "wss" : "ws") : tls ? "mqtts" : "mqtt") + "://" + host + ":" + port + (websocket ? websocket.path : "");
 	const marker = wake ? markerTopic(mqtt.clientId) : undefined;
 	// Retained compactly: configured topics by index, the firmware's own payloads in binary.
 	const vocabulary = sleepyVocabulary(config, marker ? [marker] : []);
@@ -64,7 +64,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	// MQTT 5 request/response (4.10): a query on <lampTopic>/get is answered on its Response
 	// Topic with the lamp's state and its Correlation Data. Always-on only: asleep, the
 	// retained state topic answers.
-	const query = !wake && mqtt.protocolVersion === 5 ? `${settings.topic}/get` : undefined;
+	const query = !wake && mqtt.protocolVersion === 5 ? settings.topic + "/get" : undefined;
 	const answer = ({ properties }: Publish5) => {
 		// Without a Response Topic there is nowhere to answer (4.10.2).
 		if (properties?.responseTopic === undefined) return;

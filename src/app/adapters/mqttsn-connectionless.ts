@@ -25,15 +25,16 @@ export function mqttSnConnectionlessUplink(board: Board, config: MqttSnFirmwareC
 		onReadyConnectionless() {
 			ready = true;
 			const gateway = mqttsn.gateway;
-			board.log("gateway", { gateway: gateway ? `udp://${gateway.host}:${gateway.port}` : "none", qos: -1 });
+			board.log("gateway", { gateway: gateway ? "udp://" + gateway.host + ":" + gateway.port : "none", qos: -1 });
 			// "Online" as far as the device goes: the network is there.
 			events.online();
-			for (const send of waiting.splice(0)) send();
+			const sends = waiting.splice(0);
+			for (let i = 0; i < sends.length; i++) sends[i]();
 		},
 	});
 	const publish = (topic: string, payload: string, retain: boolean): Promise<void> => {
 		if (!fixed.fixedId(topic)) {
-			board.log("warning", { message: `QoS -1 cannot publish to "${topic}": it has no predefined id` });
+			board.log("warning", { message: 'QoS -1 cannot publish to "' + topic + '": it has no predefined id' });
 			return Promise.resolve();
 		}
 		return new Promise<void>((resolve, reject) => {

@@ -37,7 +37,7 @@ export function mqttSnUplink(board: Board, config: MqttSnFirmwareConfig, events:
 		events.report(error as Error);
 	}
 	const asleep = state?.asleep === true && state.gateway !== undefined;
-	let gateway = mqttsn.gateway ? `udp://${mqttsn.gateway.host}:${mqttsn.gateway.port}` : "searching";
+	let gateway = mqttsn.gateway ? "udp://" + mqttsn.gateway.host + ":" + mqttsn.gateway.port : "searching";
 	let collected: () => void = () => undefined;
 	const commands = new Promise<void>((resolve) => (collected = resolve));
 
@@ -45,7 +45,7 @@ export function mqttSnUplink(board: Board, config: MqttSnFirmwareConfig, events:
 		...clientOptions(config, board),
 		...(wake ? { cleanSession: false, awakeRetries: WAKE_PINGREQ_RETRIES, reconnectAttempt: wake.reconnectAttempt, state } : {}),
 		onGateway(found) {
-			gateway = `udp://${found.address}:${found.port}`;
+			gateway = "udp://" + found.address + ":" + found.port;
 			board.log("gateway", { gateway, gwId: found.gwId });
 		},
 		onReadyAsleep() {
