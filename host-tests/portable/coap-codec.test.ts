@@ -14,18 +14,18 @@ import * as o from "../../src/coap/options";
 import { blockOption, readBlock, szxFor, blockSize } from "../../src/coap/options";
 
 const none = coap.EMPTY_BYTES;
-const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: coap.CON, code: coap.GET, messageId: 0, token: none, options: [], payload: none, ...fields });
+const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: coap.Type.CON, code: coap.Code.GET, messageId: 0, token: none, options: [], payload: none, ...fields });
 const filled = (length: number, byte = 0x61) => new Uint8Array(length).fill(byte);
 
 const vectors: [string, CoapMessage, string][] = [
 	["A.1 CON GET /temperature", message({ messageId: 0x7d34, options: [{ number: o.URI_PATH, value: text("temperature") }] }), "40 01 7d 34 bb 74 65 6d 70 65 72 61 74 75 72 65"],
-	["A.1 piggybacked 2.05", message({ type: coap.ACK, code: coap.CONTENT, messageId: 0x7d34, payload: text("22.3 C") }), "60 45 7d 34 ff 32 32 2e 33 20 43"],
+	["A.1 piggybacked 2.05", message({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: 0x7d34, payload: text("22.3 C") }), "60 45 7d 34 ff 32 32 2e 33 20 43"],
 	["A.2 GET with token 0x20", message({ messageId: 0x7d35, token: hex("20"), options: [{ number: o.URI_PATH, value: text("temperature") }] }), "41 01 7d 35 20 bb 74 65 6d 70 65 72 61 74 75 72 65"],
-	["A.3 separate response, CON 2.05 with token", message({ code: coap.CONTENT, messageId: 0x23bb, token: hex("20"), payload: text("22.5 C") }), "41 45 23 bb 20 ff 32 32 2e 35 20 43"],
-	["empty CON (ping)", message({ code: coap.EMPTY, messageId: 0x1234 }), "40 00 12 34"],
-	["empty ACK", message({ type: coap.ACK, code: coap.EMPTY, messageId: 0xbeef }), "60 00 be ef"],
-	["RST", message({ type: coap.RST, code: coap.EMPTY, messageId: 1 }), "70 00 00 01"],
-	["NON POST, 8-byte token", message({ type: coap.NON, code: coap.POST, messageId: 2, token: hex("01 02 03 04 05 06 07 08") }), "58 02 00 02 01 02 03 04 05 06 07 08"],
+	["A.3 separate response, CON 2.05 with token", message({ code: coap.Code.CONTENT, messageId: 0x23bb, token: hex("20"), payload: text("22.5 C") }), "41 45 23 bb 20 ff 32 32 2e 35 20 43"],
+	["empty CON (ping)", message({ code: coap.Code.EMPTY, messageId: 0x1234 }), "40 00 12 34"],
+	["empty ACK", message({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: 0xbeef }), "60 00 be ef"],
+	["RST", message({ type: coap.Type.RST, code: coap.Code.EMPTY, messageId: 1 }), "70 00 00 01"],
+	["NON POST, 8-byte token", message({ type: coap.Type.NON, code: coap.Code.POST, messageId: 2, token: hex("01 02 03 04 05 06 07 08") }), "58 02 00 02 01 02 03 04 05 06 07 08"],
 	["Observe 0 (empty uint) and Content-Format 50", message({ options: [{ number: o.OBSERVE, value: none }, o.uintOption(o.CONTENT_FORMAT, 50)] }), "40 01 00 00 60 61 32"],
 	["option delta 12 (one nibble)", message({ options: [{ number: 12, value: none }] }), "40 01 00 00 c0"],
 	["option delta 13 (first 1-byte extension)", message({ options: [{ number: 13, value: none }] }), "40 01 00 00 d0 00"],
@@ -110,7 +110,7 @@ describe("CoAP codec: message format errors", () => {
 			expectProtocolError(() => decode(hex(bytes)), "MALFORMED_PACKET");
 		});
 	it("still reads the header of a malformed CON, so it can be reset", () => {
-		check(peekHeader(hex("49 01 ab cd 00"))).toEqual({ type: coap.CON, code: coap.GET, messageId: 0xabcd });
+		check(peekHeader(hex("49 01 ab cd 00"))).toEqual({ type: coap.Type.CON, code: coap.Code.GET, messageId: 0xabcd });
 		check(peekHeader(hex("80 01 00 00"))).toBeUndefined();
 	});
 });
@@ -145,8 +145,8 @@ describe("CoAP options", () => {
 		check(szxFor(5)).toBe(0);
 	});
 	it("names codes the RFC way", () => {
-		check(coap.codeName(coap.CONTENT)).toBe("2.05");
-		check(coap.codeName(coap.REQUEST_ENTITY_TOO_LARGE)).toBe("4.13");
+		check(coap.codeName(coap.Code.CONTENT)).toBe("2.05");
+		check(coap.codeName(coap.Code.REQUEST_ENTITY_TOO_LARGE)).toBe("4.13");
 		check(toHex(encode(message({ payload: concat(text("x")) })))).toBe("40 01 00 00 ff 78");
 	});
 });

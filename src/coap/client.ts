@@ -83,19 +83,19 @@ export class CoapClient {
 	}
 
 	get(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.GET, uri, options);
+		return this.request(m.Code.GET, uri, options);
 	}
 
 	put(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.PUT, uri, options, payload);
+		return this.request(m.Code.PUT, uri, options, payload);
 	}
 
 	post(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.POST, uri, options, payload);
+		return this.request(m.Code.POST, uri, options, payload);
 	}
 
 	delete(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.DELETE, uri, options);
+		return this.request(m.Code.DELETE, uri, options);
 	}
 
 	/**
@@ -122,11 +122,11 @@ export class CoapClient {
 			this.resolve(target, (peer) => {
 				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
 				const early = options.blockSize !== undefined;
-				if (payload.length > o.blockSize(szx) || (early && method === m.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
+				if (payload.length > o.blockSize(szx) || (early && method === m.Code.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
 				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
-					const tooLarge = response.code === m.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
+					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
 					if (tooLarge || blockOf(response, o.BLOCK2)?.more)
 						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? undefined : response).then(resolve, reject);
 					resolve(toResponse(response, response.payload));
@@ -163,10 +163,10 @@ export class CoapClient {
 
 	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
 	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
-		const early = earlyBlock2 && method === m.GET ? [o.blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
+		const early = earlyBlock2 && method === m.Code.GET ? [o.blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
 		if (payload.length <= o.blockSize(szx)) {
 			const response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(early)), payload }, confirmable);
-			if (response.code !== m.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
+			if (response.code !== m.Code.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
 			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
 		}
 		let offset = 0;
@@ -177,11 +177,11 @@ export class CoapClient {
 			const options = o.sortOptions(base.concat(o.blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)));
 			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
 			const answered = blockOf(response, o.BLOCK1);
-			if (response.code === m.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
+			if (response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
 				szx = answered.szx;
 				continue;
 			}
-			if (!more || response.code !== m.CONTINUE) return response;
+			if (!more || response.code !== m.Code.CONTINUE) return response;
 			offset += size;
 			// 2.3: a server that wants smaller blocks says so in its Block1; the rest goes at that size.
 			if (answered && answered.szx < szx) szx = answered.szx;

@@ -158,7 +158,7 @@ export class CoapServer {
 		if (!get || !observers) return;
 		const sequence = this.nextSequence();
 		observers.forEach((observer) => {
-			const request: ResourceRequest = { method: m.GET, peer: observer.peer, path, query: [], payload: m.EMPTY_BYTES };
+			const request: ResourceRequest = { method: m.Code.GET, peer: observer.peer, path, query: [], payload: m.EMPTY_BYTES };
 			const answer = get(request);
 			if (!thenable(answer)) return this.notify(path, observer, answer, sequence);
 			// A slow resource notifies when it has the state, under a sequence number of then.
@@ -184,8 +184,8 @@ export class CoapServer {
 	private notify(path: string, observer: Observer, representation: Representation, sequence: number): void {
 		const now = this.board.now();
 		const extra = [o.uintOption(o.OBSERVE, sequence)];
-		if ((representation.code ?? m.CONTENT) === m.CONTENT) extra.push(this.etag(path));
-		const content = this.representation(representation, m.CONTENT, extra, undefined);
+		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etag(path));
+		const content = this.representation(representation, m.Code.CONTENT, extra, undefined);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
 		const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
 		if (confirmable) observer.confirmedAt = now;
@@ -213,7 +213,7 @@ export class CoapServer {
 		for (let i = 0; i < options.length; i++) {
 			const number = options[i].number;
 			// 5.7.2: not a proxy, so never the local resource for a request meant for another server.
-			if (number === o.PROXY_URI || number === o.PROXY_SCHEME) return error(m.PROXYING_NOT_SUPPORTED, "not a proxy");
+			if (number === o.PROXY_URI || number === o.PROXY_SCHEME) return error(m.Code.PROXYING_NOT_SUPPORTED, "not a proxy");
 			if (number === o.IF_MATCH || number === o.IF_NONE_MATCH) conditional = true;
 		}
 		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
@@ -222,17 +222,17 @@ export class CoapServer {
 		const contentFormat = o.uintValue(options, o.CONTENT_FORMAT);
 		const accept = o.uintValue(options, o.ACCEPT);
 		if (path === WELL_KNOWN_CORE) {
-			if (method !== m.GET) return error(m.METHOD_NOT_ALLOWED, "only GET");
-			if (accept !== undefined && accept !== m.LINK_FORMAT) return notAcceptable(accept);
-			return this.representation({ payload: linkFormat.resourceLinks(this.resources, query), contentFormat: m.LINK_FORMAT }, m.CONTENT, [], message);
+			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
+			if (accept !== undefined && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
+			return this.representation({ payload: linkFormat.resourceLinks(this.resources, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, [], message);
 		}
 		const resource = this.resources.get(path);
-		if (!resource) return error(m.NOT_FOUND, `no resource at ${path}`);
-		const handler = method === m.GET ? resource.get : method === m.PUT ? resource.put : method === m.POST ? resource.post : method === m.DELETE ? resource.delete : undefined;
-		if (!handler) return error(m.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(method)}`);
-		if ((method === m.PUT || method === m.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
-			return error(m.UNSUPPORTED_CONTENT_FORMAT, `Content-Format ${contentFormat} is not taken here`);
-		if (conditional && !this.preconditions(resource, path, peer, query, options)) return error(m.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+		if (!resource) return error(m.Code.NOT_FOUND, `no resource at ${path}`);
+		const handler = method === m.Code.GET ? resource.get : method === m.Code.PUT ? resource.put : method === m.Code.POST ? resource.post : method === m.Code.DELETE ? resource.delete : undefined;
+		if (!handler) return error(m.Code.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(method)}`);
+		if ((method === m.Code.PUT || method === m.Code.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
+			return error(m.Code.UNSUPPORTED_CONTENT_FORMAT, `Content-Format ${contentFormat} is not taken here`);
+		if (conditional && !this.preconditions(resource, path, peer, query, options)) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
 
 		let payload = message.payload;
 		const extra: CoapOption[] = [];
@@ -245,11 +245,11 @@ export class CoapServer {
 			payload = assembled;
 			extra.push(o.blockOption(o.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
 		} else if (message.payload.length > this.maxBody) {
-			return { code: m.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
+			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
-		const observe = method === m.GET && resource.observable ? o.uintValue(options, o.OBSERVE) : undefined;
+		const observe = method === m.Code.GET && resource.observable ? o.uintValue(options, o.OBSERVE) : undefined;
 		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
 		const version = this.versions.get(path);
 		const answer = handler(request);
@@ -262,13 +262,13 @@ export class CoapServer {
 		const method = request.method;
 		const path = request.path;
 		const accept = request.accept;
-		const code = representation.code ?? (method === m.GET ? m.CONTENT : method === m.POST ? m.CREATED : method === m.DELETE ? m.DELETED : m.CHANGED);
+		const code = representation.code ?? (method === m.Code.GET ? m.Code.CONTENT : method === m.Code.POST ? m.Code.CREATED : method === m.Code.DELETE ? m.Code.DELETED : m.Code.CHANGED);
 		const success = m.isSuccess(code);
 		// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
 		if (success && accept !== undefined && representation.payload !== undefined && representation.contentFormat !== accept) return notAcceptable(accept);
 		// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
-		if (success && method !== m.GET && this.versions.get(path) === version) this.bump(path);
-		if (code === m.CONTENT) extra.push(this.etag(path));
+		if (success && method !== m.Code.GET && this.versions.get(path) === version) this.bump(path);
+		if (code === m.Code.CONTENT) extra.push(this.etag(path));
 		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
 		if (observe === 0) {
 			if (!success) this.deregister(path, peerKey(request.peer, tokenKey(message.token)));
@@ -290,10 +290,10 @@ export class CoapServer {
 			const number = options[i].number;
 			if (number !== o.IF_MATCH && number !== o.IF_NONE_MATCH) continue;
 			if (exists === undefined) {
-				const current = resource.get?.({ method: m.GET, peer, path, query, payload: m.EMPTY_BYTES });
+				const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
 				// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
 				if (thenable(current)) current.then(ignore, ignore);
-				exists = current !== undefined && (thenable(current) || m.isSuccess(current.code ?? m.CONTENT));
+				exists = current !== undefined && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
 			}
 			if (number === o.IF_NONE_MATCH) {
 				if (exists) return false;
@@ -356,7 +356,7 @@ export class CoapServer {
 		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: o.sortOptions(options), payload };
 		// 2.4: the block number is in the requester's block size, which may be larger than ours.
 		const offset = (wanted?.num ?? 0) * o.blockSize(wanted?.szx ?? szx);
-		if (offset > 0 && offset >= payload.length) return error(m.BAD_OPTION, "Block2 past the end of the representation");
+		if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
 		const more = offset + size < payload.length;
 		options.push(o.blockOption(o.BLOCK2, { num: offset / size, more, szx }));
 		if (offset === 0) options.push(o.uintOption(o.SIZE2, payload.length));
@@ -391,14 +391,14 @@ function error(code: number, diagnostic: string): Content {
 }
 
 function notAcceptable(accept: number): Content {
-	return error(m.NOT_ACCEPTABLE, `not available as Content-Format ${accept}`);
+	return error(m.Code.NOT_ACCEPTABLE, `not available as Content-Format ${accept}`);
 }
 
 /** What a handler's failure is answered with: what cannot be read is the client's fault (4.00, with why); anything else is ours (5.00). */
 function failed(failure: unknown): Content {
-	if (failure instanceof BadRequest) return error(m.BAD_REQUEST, failure.message);
-	if (failure instanceof ProtocolError) return error(m.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
-	return error(m.INTERNAL_SERVER_ERROR, "the resource failed");
+	if (failure instanceof BadRequest) return error(m.Code.BAD_REQUEST, failure.message);
+	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
+	return error(m.Code.INTERNAL_SERVER_ERROR, "the resource failed");
 }
 
 function thenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

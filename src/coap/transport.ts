@@ -102,7 +102,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		const onRequest = this.options.onRequest;
 		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
 			if (onRequest) onRequest(request);
-			else endpoint.respond(request, { code: m.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
+			else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
 		}
 		const dtls = this.dtls;
 		if (!dtls) return;

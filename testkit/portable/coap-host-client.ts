@@ -65,7 +65,7 @@ export class HostCoapClient extends CoapClient {
 		const content = (observe: number): Content => {
 			const list = [...target.options, o.uintOption(o.OBSERVE, observe)];
 			if (options.accept !== undefined) list.push(o.uintOption(o.ACCEPT, options.accept));
-			return { code: m.GET, options: o.sortOptions(list), payload: m.EMPTY_BYTES };
+			return { code: m.Code.GET, options: o.sortOptions(list), payload: m.EMPTY_BYTES };
 		};
 		const end = (error?: ProtocolError) => {
 			if (ended) return;
