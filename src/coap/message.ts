@@ -40,9 +40,6 @@ export interface CoapMessage {
 	readonly payload: Uint8Array;
 }
 
-| detail;
-}
-
 /** "2.05" for 69: how codes are written in the RFCs and in logs. */
 export function codeName(value: number): string {
 	const detail = value & 0x1f;
