@@ -23,7 +23,7 @@ function datagram(fields: Partial<CoapMessage>): Uint8Array {
 	return encode({ type: m.Type.CON, code: m.Code.GET, messageId: 1, token: none, options: [], payload: none, ...fields });
 }
 
-const lampPath = [o.stringOption(o.URI_PATH, "lamp")];
+const lampPath = [o.stringOption(o.Option.URI_PATH, "lamp")];
 
 function server(options = {}) {
 	const board = new FakeBoard();
@@ -76,7 +76,7 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		const [refused] = answers();
 		check([refused.type, m.codeName(refused.code), refused.messageId, refused.token[0]]).toEqual([m.Type.ACK, "5.03", 99, 7]);
 		// The first POST came at 1 s and is forgotten at 1 s + EXCHANGE_LIFETIME: 16 s from now.
-		check(o.uintValue(refused.options, o.MAX_AGE)).toBe(232);
+		check(o.uintValue(refused.options, o.Option.MAX_AGE)).toBe(232);
 		check(endpoint.dropped.overloaded).toBe(1);
 		// A duplicate of a kept POST is still answered from the cache, not executed again.
 		send(datagram({ code: m.Code.POST, messageId: 15, options: lampPath }), 2015);
@@ -96,13 +96,13 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		endpoint.received(datagram({ type: m.Type.NON, code: m.Code.POST, messageId: 3, token: new Uint8Array([3]) }), peer, 1000);
 		check(endpoint.pollRequest()).toBeUndefined();
 		const refused = decode(endpoint.pollTransmit()!.bytes);
-		check([refused.type, m.codeName(refused.code), refused.token[0], o.uintValue(refused.options, o.MAX_AGE)]).toEqual([m.Type.NON, "5.03", 3, 246]);
+		check([refused.type, m.codeName(refused.code), refused.token[0], o.uintValue(refused.options, o.Option.MAX_AGE)]).toEqual([m.Type.NON, "5.03", 3, 246]);
 	});
 });
 
 describe("CoAP caps: Block1 uploads (RFC 7959)", () => {
 	const block = (num: number, more: boolean, messageId: number) =>
-		datagram({ code: m.Code.PUT, messageId, options: o.sortOptions([o.stringOption(o.URI_PATH, "big"), blockOption(o.BLOCK1, { num, more, szx: 0 })]), payload: new Uint8Array(more ? 16 : 5) });
+		datagram({ code: m.Code.PUT, messageId, options: o.sortOptions([o.stringOption(o.Option.URI_PATH, "big"), blockOption(o.Option.BLOCK1, { num, more, szx: 0 })]), payload: new Uint8Array(more ? 16 : 5) });
 	it("takes 2 unfinished uploads at once, refuses a third with 5.03 and Max-Age, and expires them on the timer", () => {
 		const { board, coap, send, answers } = server();
 		send(block(0, true, 1), 4000);
@@ -112,7 +112,7 @@ describe("CoAP caps: Block1 uploads (RFC 7959)", () => {
 		send(block(0, true, 3), 4002);
 		const [refused] = answers();
 		check(m.codeName(refused.code)).toBe("5.03");
-		check(o.uintValue(refused.options, o.MAX_AGE)).toBe(237);
+		check(o.uintValue(refused.options, o.Option.MAX_AGE)).toBe(237);
 		check(coap.uploading).toBe(2);
 		// A block extends its upload's life; the other one goes when its time is up.
 		board.advance(LIFETIME - 20_000);
@@ -129,19 +129,19 @@ describe("CoAP caps: Block1 uploads (RFC 7959)", () => {
 
 describe("CoAP caps: observers (RFC 7641)", () => {
 	const register = (port: number, path = "lamp", messageId = port) =>
-		datagram({ messageId, token: new Uint8Array([port & 0xff]), options: [o.uintOption(o.OBSERVE, 0), o.stringOption(o.URI_PATH, path)] });
+		datagram({ messageId, token: new Uint8Array([port & 0xff]), options: [o.uintOption(o.Option.OBSERVE, 0), o.stringOption(o.Option.URI_PATH, path)] });
 	it("registers 4 per resource and 8 in all; past that the GET is served without Observe", () => {
 		const { coap, send, answers } = server({ maxObservers: 6 });
 		for (let port = 5000; port < 5006; port++) send(register(port), port);
 		const lamp = answers();
-		check(lamp.map((a) => o.uintValue(a.options, o.OBSERVE) !== undefined)).toEqual([true, true, true, true, false, false]);
+		check(lamp.map((a) => o.uintValue(a.options, o.Option.OBSERVE) !== undefined)).toEqual([true, true, true, true, false, false]);
 		check(lamp.map((a) => m.codeName(a.code))).toEqual(new Array(6).fill("2.05"));
 		for (let port = 6000; port < 6004; port++) send(register(port, "big"), port);
-		check(answers().map((a) => o.uintValue(a.options, o.OBSERVE) !== undefined)).toEqual([true, true, false, false]);
+		check(answers().map((a) => o.uintValue(a.options, o.Option.OBSERVE) !== undefined)).toEqual([true, true, false, false]);
 		check([coap.observers("/lamp"), coap.observers("/big"), coap.observers()]).toEqual([4, 2, 6]);
 		// Re-registering with the same token renews, it takes no second place.
 		send(register(5000, "lamp", 77), 5000);
-		check(o.uintValue(answers()[0].options, o.OBSERVE)).toBeDefined();
+		check(o.uintValue(answers()[0].options, o.Option.OBSERVE)).toBeDefined();
 		check(coap.observers()).toBe(6);
 	});
 	it("keeps one CON notification in flight per observer, the newest state waiting in place of older ones, and drops an observer that never acknowledges", () => {
@@ -188,7 +188,7 @@ describe("CoAP caps: observers (RFC 7641)", () => {
 		const [notification] = answers().filter((a) => a.type === m.Type.CON);
 		send(encode({ type: m.Type.ACK, code: m.Code.EMPTY, messageId: notification.messageId, token: none, options: [], payload: none }), 7200);
 		check(endpoint.pending).toBe(0);
-		send(datagram({ messageId: 10, token: new Uint8Array([7200 & 0xff]), options: [o.uintOption(o.OBSERVE, 1), ...lampPath] }), 7200);
+		send(datagram({ messageId: 10, token: new Uint8Array([7200 & 0xff]), options: [o.uintOption(o.Option.OBSERVE, 1), ...lampPath] }), 7200);
 		check(coap.observers()).toBe(0);
 	});
 });

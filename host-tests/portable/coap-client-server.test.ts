@@ -158,14 +158,14 @@ describe("CoAP client and server: block-wise (RFC 7959)", () => {
 		const { board, client, url } = setup({ maxBodySize: 1000 });
 		const response = await settle(board, client.post(`${url}/big`, big(3000)));
 		check(response.status).toBe("4.13");
-		check(o.uintValue(response.options, o.SIZE1)).toBe(1000);
+		check(o.uintValue(response.options, o.Option.SIZE1)).toBe(1000);
 	});
 	it("sends Size2 and the first block's Block2 when a representation is larger than a block", async () => {
 		const { board, client, url } = setup({ blockSize: 16 });
 		await settle(board, client.put(`${url}/big`, big(40)));
 		const got = await settle(board, client.get(`${url}/big`));
 		check(got.payload.length).toBe(40);
-		const last = readBlock(o.optionValue(got.options, o.BLOCK2)!);
+		const last = readBlock(o.optionValue(got.options, o.Option.BLOCK2)!);
 		check(last).toEqual({ num: 2, more: false, szx: 0 });
 	});
 });
@@ -181,7 +181,7 @@ describe("CoAP client and server: Observe (RFC 7641)", () => {
 		await settle(board, client.put(`${url}/lamp`, "off"));
 		check(seen).toEqual(["off", "on", "off"]);
 		const last = await settle(board, observation.cancel());
-		check(o.uintValue(last.options, o.OBSERVE)).toBeUndefined();
+		check(o.uintValue(last.options, o.Option.OBSERVE)).toBeUndefined();
 		check(server.observers("/lamp")).toBe(0);
 		await settle(board, client.put(`${url}/lamp`, "on"));
 		check(seen).toHaveLength(3);

@@ -17,7 +17,7 @@ import { maxTransmitWait } from "../../src/coap/parameters";
 
 const peer: Peer = { address: "127.0.0.1", port: 5683 };
 const none = coap.EMPTY_BYTES;
-const get = { code: coap.Code.GET, options: [o.stringOption(o.URI_PATH, "lamp")], payload: none };
+const get = { code: coap.Code.GET, options: [o.stringOption(o.Option.URI_PATH, "lamp")], payload: none };
 
 function drain(endpoint: Endpoint): CoapMessage[] {
 	const out: CoapMessage[] = [];
@@ -171,7 +171,7 @@ describe("CoAP endpoint: NSTART", () => {
 describe("CoAP endpoint: server side", () => {
 	it("piggybacks the response and replays it for a duplicate CON without asking again", () => {
 		const endpoint = new Endpoint();
-		const request = bytes({ messageId: 7, token: hex("aa"), options: [o.stringOption(o.URI_PATH, "lamp")] });
+		const request = bytes({ messageId: 7, token: hex("aa"), options: [o.stringOption(o.Option.URI_PATH, "lamp")] });
 		endpoint.received(request, peer, 0);
 		const incoming = endpoint.pollRequest();
 		check(incoming).toBeDefined();
@@ -221,7 +221,7 @@ describe("CoAP endpoint: server side", () => {
 	it("cancels an observer that resets a notification (RFC 7641 3.6)", () => {
 		const endpoint = new Endpoint();
 		let gone = 0;
-		endpoint.notify({ peer, token: hex("0a") }, { code: coap.Code.CONTENT, options: [o.uintOption(o.OBSERVE, 2)], payload: none }, false, 0, () => gone++);
+		endpoint.notify({ peer, token: hex("0a") }, { code: coap.Code.CONTENT, options: [o.uintOption(o.Option.OBSERVE, 2)], payload: none }, false, 0, () => gone++);
 		const [notification] = drain(endpoint);
 		endpoint.received(bytes({ type: coap.Type.RST, code: coap.Code.EMPTY, messageId: notification.messageId }), peer, 1);
 		check(gone).toBe(1);

@@ -152,41 +152,41 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		for (let i = 0; i < token.length; i++) token[i] = int(4);
 		return token;
 	};
-	const path = (name: string): CoapOption[] => (name === "" ? [] : name.split("/").map((segment) => o.stringOption(o.URI_PATH, segment)));
+	const path = (name: string): CoapOption[] => (name === "" ? [] : name.split("/").map((segment) => o.stringOption(o.Option.URI_PATH, segment)));
 	const valid = (): { bytes: Uint8Array; put: boolean } => {
 		const kind = int(6);
 		const type: MessageType = random() < 0.7 ? m.Type.CON : m.Type.NON;
-		if (kind === 0) return { bytes: encode(message({ type, options: o.sortOptions([...path("lamp"), ...(random() < 0.5 ? [o.uintOption(o.OBSERVE, int(2))] : [])]) })), put: false };
+		if (kind === 0) return { bytes: encode(message({ type, options: o.sortOptions([...path("lamp"), ...(random() < 0.5 ? [o.uintOption(o.Option.OBSERVE, int(2))] : [])]) })), put: false };
 		if (kind === 1) {
 			const word = random() < 0.8 ? pick(LAMP_WORDS) : pick(["dim", "", "ON", "onn"]);
 			const payload = ascii(word);
 			const put = word !== "" && LAMP_WORDS.indexOf(word) >= 0;
-			return { bytes: encode(message({ type, code: m.Code.PUT, options: o.sortOptions([...path("lamp"), o.uintOption(o.CONTENT_FORMAT, m.Format.TEXT_PLAIN)]), payload })), put };
+			return { bytes: encode(message({ type, code: m.Code.PUT, options: o.sortOptions([...path("lamp"), o.uintOption(o.Option.CONTENT_FORMAT, m.Format.TEXT_PLAIN)]), payload })), put };
 		}
 		if (kind === 2) {
 			const num = random() < 0.4 ? 0 : int(10);
 			const more = random() < 0.8;
-			const options = o.sortOptions([...path("big"), blockOption(o.BLOCK1, { num, more, szx: 2 }), ...(random() < 0.3 ? [o.uintOption(o.SIZE1, int(1024))] : [])]);
+			const options = o.sortOptions([...path("big"), blockOption(o.Option.BLOCK1, { num, more, szx: 2 }), ...(random() < 0.3 ? [o.uintOption(o.Option.SIZE1, int(1024))] : [])]);
 			return { bytes: encode(message({ type, code: pick([m.Code.PUT, m.Code.POST]), options, payload: new Uint8Array(more ? 64 : 1 + int(64)) })), put: false };
 		}
 		if (kind === 3) {
-			const options = [...path("big"), ...(random() < 0.5 ? [o.uintOption(o.OBSERVE, 0)] : [blockOption(o.BLOCK2, { num: int(8), more: false, szx: int(7) })])];
+			const options = [...path("big"), ...(random() < 0.5 ? [o.uintOption(o.Option.OBSERVE, 0)] : [blockOption(o.Option.BLOCK2, { num: int(8), more: false, szx: int(7) })])];
 			return { bytes: encode(message({ type, options: o.sortOptions(options) })), put: false };
 		}
-		if (kind === 4) return { bytes: encode(message({ type, options: o.sortOptions([...path(".well-known/core"), ...(random() < 0.5 ? [o.stringOption(o.URI_QUERY, "rt=lamp")] : [])]) })), put: false };
+		if (kind === 4) return { bytes: encode(message({ type, options: o.sortOptions([...path(".well-known/core"), ...(random() < 0.5 ? [o.stringOption(o.Option.URI_QUERY, "rt=lamp")] : [])]) })), put: false };
 		return { bytes: encode(message({ type, code: pick([m.Code.POST, m.Code.DELETE, 5, 31]), options: path(pick(["lamp", "nothing", "", "big"])) })), put: false };
 	};
 	/** Requests the server must not perform on /lamp, or must answer slowly; never mutated (a flipped bit could make one valid). */
 	const refusedOrSlow = (): Uint8Array => {
 		const kind = int(7);
 		const type: MessageType = random() < 0.7 ? m.Type.CON : m.Type.NON;
-		const word = o.stringOption(o.URI_PATH, "lamp");
+		const word = o.stringOption(o.Option.URI_PATH, "lamp");
 		const put = (options: CoapOption[]) => encode(message({ type, code: m.Code.PUT, options: o.sortOptions([word, ...options]), payload: ascii("toggle") }));
-		if (kind === 0) return put([{ number: o.IF_NONE_MATCH, value: m.EMPTY_BYTES }]);
-		if (kind === 1) return put([{ number: o.IF_MATCH, value: new Uint8Array([0, 0, 0, 0, 1]) }]);
-		if (kind === 2) return put([random() < 0.5 ? o.stringOption(o.PROXY_URI, "coap://10.9.9.9/lamp") : o.stringOption(o.PROXY_SCHEME, "http")]);
-		if (kind === 3) return encode(message({ type, options: o.sortOptions([word, o.uintOption(o.ACCEPT, pick([m.Format.TEXT_PLAIN, m.Format.JSON_FORMAT]))]) }));
-		return encode(message({ type, options: o.sortOptions([o.stringOption(o.URI_PATH, "slow"), ...(random() < 0.3 ? [o.uintOption(o.OBSERVE, 0)] : [])]) }));
+		if (kind === 0) return put([{ number: o.Option.IF_NONE_MATCH, value: m.EMPTY_BYTES }]);
+		if (kind === 1) return put([{ number: o.Option.IF_MATCH, value: new Uint8Array([0, 0, 0, 0, 1]) }]);
+		if (kind === 2) return put([random() < 0.5 ? o.stringOption(o.Option.PROXY_URI, "coap://10.9.9.9/lamp") : o.stringOption(o.Option.PROXY_SCHEME, "http")]);
+		if (kind === 3) return encode(message({ type, options: o.sortOptions([word, o.uintOption(o.Option.ACCEPT, pick([m.Format.TEXT_PLAIN, m.Format.JSON_FORMAT]))]) }));
+		return encode(message({ type, options: o.sortOptions([o.stringOption(o.Option.URI_PATH, "slow"), ...(random() < 0.3 ? [o.uintOption(o.Option.OBSERVE, 0)] : [])]) }));
 	};
 	const hostile = (): Uint8Array => {
 		const kind = int(7);

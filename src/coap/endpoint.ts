@@ -298,7 +298,7 @@ export class Endpoint implements DatagramSession {
 		this.messages.stop(exchange.transmission);
 		exchange.transmission = undefined;
 		this.release(exchange, now);
-		if (exchange.observe && m.isSuccess(response.code) && o.optionValue(response.options, o.OBSERVE) !== undefined) exchange.deadline = Infinity;
+		if (exchange.observe && m.isSuccess(response.code) && o.optionValue(response.options, o.Option.OBSERVE) !== undefined) exchange.deadline = Infinity;
 		else this.finish(exchange);
 		exchange.handler(undefined, response);
 	}

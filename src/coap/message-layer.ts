@@ -273,7 +273,7 @@ export class MessageLayer {
 	refuse(peer: Peer, request: CoapMessage, retryIn: number): void {
 		const con = request.type === m.Type.CON;
 		const seconds = Math.ceil(retryIn / 1000);
-		const answer: CoapMessage = { type: con ? m.Type.ACK : m.Type.NON, code: m.Code.SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [o.uintOption(o.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES };
+		const answer: CoapMessage = { type: con ? m.Type.ACK : m.Type.NON, code: m.Code.SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [o.uintOption(o.Option.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES };
 		this.send(peer, m.encode(answer));
 	}
 

@@ -50,7 +50,7 @@ export class SeparateResponses implements Expiring {
 			// Max-Age: until the next place frees, at most the handler limit (a held place that is a
 			// sent answer awaiting its ACK has no deadline here: the endpoint gives it up in time).
 			const wait = this.nextExpiry() - now;
-			endpoint.respond(request, { code: m.Code.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((wait < this.limit ? wait : this.limit) / 1000)))], payload: m.EMPTY_BYTES }, now);
+			endpoint.respond(request, { code: m.Code.SERVICE_UNAVAILABLE, options: [o.uintOption(o.Option.MAX_AGE, Math.max(1, Math.ceil((wait < this.limit ? wait : this.limit) / 1000)))], payload: m.EMPTY_BYTES }, now);
 			return;
 		}
 		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + this.after : Infinity, deadline: now + this.limit };

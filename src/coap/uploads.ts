@@ -48,8 +48,8 @@ export class Uploads implements Expiring {
 		const uploads = this.table;
 		const maxBody = this.maxBody;
 		const answer = (code: number): Content => {
-			const options: CoapOption[] = [o.blockOption(o.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
-			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(o.uintOption(o.SIZE1, maxBody));
+			const options: CoapOption[] = [o.blockOption(o.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
+			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(o.uintOption(o.Option.SIZE1, maxBody));
 			return { code, options: o.sortOptions(options), payload: m.EMPTY_BYTES };
 		};
 		if (block.num === 0) uploads.delete(key);
@@ -59,7 +59,7 @@ export class Uploads implements Expiring {
 		if (!upload && block.num === 0 && block.more) {
 			if (uploads.size >= this.max) {
 				this.endpoint.dropped.overloaded++;
-				return { code: m.Code.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((this.nextExpiry() - now) / 1000)))], payload: m.EMPTY_BYTES };
+				return { code: m.Code.SERVICE_UNAVAILABLE, options: [o.uintOption(o.Option.MAX_AGE, Math.max(1, Math.ceil((this.nextExpiry() - now) / 1000)))], payload: m.EMPTY_BYTES };
 			}
 			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
 		}

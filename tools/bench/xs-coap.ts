@@ -24,7 +24,7 @@ import { CoapClient } from "./src/coap/client";
 import { CoapServer } from "./src/coap/server";
 import { encode } from "./src/coap/message";
 import { Type, Code, Format, EMPTY_BYTES } from "./src/coap/message";
-import { OBSERVE, URI_PATH, stringOption, uintOption } from "./src/coap/options";
+import { Option, stringOption, uintOption } from "./src/coap/options";
 
 /** A board with only what CoAP uses: a clock, timers, and datagrams that keep what was sent. */
 class BenchBoard {
@@ -95,7 +95,7 @@ const serverBoard = new BenchBoard();
 const server = lampServer(serverBoard);
 serverBoard.advance(0);
 const serverSocket = serverBoard.datagrams[0];
-const get = encode({ type: Type.CON, code: Code.GET, messageId: 0, token: new Uint8Array([1, 2]), options: [stringOption(URI_PATH, "lamp")], payload: EMPTY_BYTES });
+const get = encode({ type: Type.CON, code: Code.GET, messageId: 0, token: new Uint8Array([1, 2]), options: [stringOption(Option.URI_PATH, "lamp")], payload: EMPTY_BYTES });
 let messageId = 0;
 function serveGet() {
 	messageId = (messageId + 1) & 0xffff;
@@ -126,7 +126,7 @@ host.residentServer = () => {
 	const board = new BenchBoard();
 	const resident = lampServer(board);
 	board.advance(0);
-	const register = encode({ type: Type.CON, code: Code.GET, messageId: 7, token: new Uint8Array([9, 9, 9, 9]), options: [uintOption(OBSERVE, 0), stringOption(URI_PATH, "lamp")], payload: EMPTY_BYTES });
+	const register = encode({ type: Type.CON, code: Code.GET, messageId: 7, token: new Uint8Array([9, 9, 9, 9]), options: [uintOption(Option.OBSERVE, 0), stringOption(Option.URI_PATH, "lamp")], payload: EMPTY_BYTES });
 	board.datagrams[0].options.onMessage(register, "127.0.0.1", 40002);
 	board.datagrams[0].last = undefined;
 	host.kept = { board, resident };
