@@ -116,7 +116,9 @@ export class CoapServer {
 			...options,
 			port: options.port ?? 5683,
 			onRequest: (request) => this.handle(request),
-			onReady: () => options.onReady?.(this.transport.port),
+			onReady: () => {
+				if (options.onReady) options.onReady(this.transport.port);
+			},
 		}));
 		const endpoint = transport.endpoint;
 		this.firstVersion = o.uintOption(o.Option.ETAG, (this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe)));

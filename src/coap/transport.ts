@@ -90,7 +90,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	}
 
 	protected bound(): void {
-		this.options.onReady?.();
+		if (this.options.onReady) this.options.onReady();
 		const waiting = this._whenReady.splice(0);
 		for (let i = 0; i < waiting.length; i++) waiting[i]();
 		this.service();
@@ -110,7 +110,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
 			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
 			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
-			settings.onEvent?.(event);
+			if (settings.onEvent) settings.onEvent(event);
 		}
 	}
 
