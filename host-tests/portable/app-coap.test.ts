@@ -55,7 +55,7 @@ describe("CoAP firmware", () => {
 		check(board.outputs.get(4)).toBe(1);
 		await run(board, 100);
 		check(seen).toEqual(["off", "on"]);
-		check(posts).toEqual([{ format: m.TEXT_PLAIN, body: "on" }]);
+		check(posts).toEqual([{ format: m.Format.TEXT_PLAIN, body: "on" }]);
 		check((await settle(board, client.put(`${device}/lamp`, "dim"))).status).toBe("4.00");
 		check(board.events("lamp")).toEqual([{ state: "on" }]);
 	});
@@ -66,9 +66,9 @@ describe("CoAP firmware", () => {
 		void app.uplink.publishReading('{"t":21.5,"h":40.1,"ts":1764000000}');
 		await run(board, 100);
 		const response = await settle(board, client.get(`${device}/sensors/dht22`));
-		check([response.status, response.contentFormat]).toEqual(["2.05", m.JSON_FORMAT]);
+		check([response.status, response.contentFormat]).toEqual(["2.05", m.Format.JSON_FORMAT]);
 		check(JSON.parse(responseText(response))).toEqual({ t: 21.5, h: 40.1, ts: 1_764_000_000 });
-		check(posts[0].format).toBe(m.JSON_FORMAT);
+		check(posts[0].format).toBe(m.Format.JSON_FORMAT);
 	});
 	it("lists /lamp and /sensors/dht22 in /.well-known/core", async () => {
 		const { board, client } = start();

@@ -20,10 +20,10 @@ const none = m.EMPTY_BYTES;
 const LIFETIME = 247_000;
 
 function datagram(fields: Partial<CoapMessage>): Uint8Array {
-	return encode({ type: m.CON, code: m.GET, messageId: 1, token: none, options: [], payload: none, ...fields });
+	return encode({ type: m.Type.CON, code: m.Code.GET, messageId: 1, token: none, options: [], payload: none, ...fields });
 }
 
-const lampPath = [o.stringOption(o.URI_PATH, "lamp")];
+const lampPath = [o.stringOption(o.Option.URI_PATH, "lamp")];
 
 function server(options = {}) {
 	const board = new FakeBoard();
@@ -54,7 +54,7 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		let most = 0;
 		for (let i = 0; i < 10_000; i++) {
 			send(datagram({ messageId: i & 0xffff, token: new Uint8Array([i & 0xff]), options: lampPath }), 1000 + (i % 500), `10.0.${i % 7}.1`);
-			for (const answer of answers()) if (answer.code === m.CONTENT) answered++;
+			for (const answer of answers()) if (answer.code === m.Code.CONTENT) answered++;
 			if (endpoint.tracked > most) most = endpoint.tracked;
 		}
 		check(most).toBe(16);
@@ -69,40 +69,40 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		const { board, send, answers, endpoint } = server();
 		for (let i = 0; i < 16; i++) {
 			board.advance(1000);
-			send(datagram({ code: m.POST, messageId: i, options: lampPath }), 2000 + i);
+			send(datagram({ code: m.Code.POST, messageId: i, options: lampPath }), 2000 + i);
 		}
-		check(answers().map((a) => a.code)).toEqual(new Array(16).fill(m.CREATED));
-		send(datagram({ code: m.POST, messageId: 99, token: new Uint8Array([7]), options: lampPath }), 3000);
+		check(answers().map((a) => a.code)).toEqual(new Array(16).fill(m.Code.CREATED));
+		send(datagram({ code: m.Code.POST, messageId: 99, token: new Uint8Array([7]), options: lampPath }), 3000);
 		const [refused] = answers();
-		check([refused.type, m.codeName(refused.code), refused.messageId, refused.token[0]]).toEqual([m.ACK, "5.03", 99, 7]);
+		check([refused.type, m.codeName(refused.code), refused.messageId, refused.token[0]]).toEqual([m.Type.ACK, "5.03", 99, 7]);
 		// The first POST came at 1 s and is forgotten at 1 s + EXCHANGE_LIFETIME: 16 s from now.
-		check(o.uintValue(refused.options, o.MAX_AGE)).toBe(232);
+		check(o.uintValue(refused.options, o.Option.MAX_AGE)).toBe(232);
 		check(endpoint.dropped.overloaded).toBe(1);
 		// A duplicate of a kept POST is still answered from the cache, not executed again.
-		send(datagram({ code: m.POST, messageId: 15, options: lampPath }), 2015);
-		check(answers().map((a) => a.code)).toEqual([m.CREATED]);
+		send(datagram({ code: m.Code.POST, messageId: 15, options: lampPath }), 2015);
+		check(answers().map((a) => a.code)).toEqual([m.Code.CREATED]);
 		check(endpoint.dropped.duplicate).toBe(1);
 		board.advance(LIFETIME);
 		check(endpoint.tracked).toBe(0);
-		send(datagram({ code: m.POST, messageId: 99, options: lampPath }), 3000);
-		check(answers().map((a) => a.code)).toEqual([m.CREATED]);
+		send(datagram({ code: m.Code.POST, messageId: 99, options: lampPath }), 3000);
+		check(answers().map((a) => a.code)).toEqual([m.Code.CREATED]);
 	});
 	it("lets a NON's id make room (only the network duplicates a NON), and answers a NON it cannot track with a NON 5.03", () => {
 		const endpoint = new Endpoint({ maxTracked: 1 });
 		const peer = { address: "10.0.0.9", port: 5683 };
-		endpoint.received(datagram({ type: m.NON, code: m.POST, messageId: 1 }), peer, 0);
-		endpoint.received(datagram({ code: m.POST, messageId: 2 }), peer, 0);
+		endpoint.received(datagram({ type: m.Type.NON, code: m.Code.POST, messageId: 1 }), peer, 0);
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 2 }), peer, 0);
 		check([endpoint.pollRequest() !== undefined, endpoint.pollRequest() !== undefined, endpoint.tracked]).toEqual([true, true, 1]);
-		endpoint.received(datagram({ type: m.NON, code: m.POST, messageId: 3, token: new Uint8Array([3]) }), peer, 1000);
+		endpoint.received(datagram({ type: m.Type.NON, code: m.Code.POST, messageId: 3, token: new Uint8Array([3]) }), peer, 1000);
 		check(endpoint.pollRequest()).toBeUndefined();
 		const refused = decode(endpoint.pollTransmit()!.bytes);
-		check([refused.type, m.codeName(refused.code), refused.token[0], o.uintValue(refused.options, o.MAX_AGE)]).toEqual([m.NON, "5.03", 3, 246]);
+		check([refused.type, m.codeName(refused.code), refused.token[0], o.uintValue(refused.options, o.Option.MAX_AGE)]).toEqual([m.Type.NON, "5.03", 3, 246]);
 	});
 });
 
 describe("CoAP caps: Block1 uploads (RFC 7959)", () => {
 	const block = (num: number, more: boolean, messageId: number) =>
-		datagram({ code: m.PUT, messageId, options: o.sortOptions([o.stringOption(o.URI_PATH, "big"), blockOption(o.BLOCK1, { num, more, szx: 0 })]), payload: new Uint8Array(more ? 16 : 5) });
+		datagram({ code: m.Code.PUT, messageId, options: o.sortOptions([o.stringOption(o.Option.URI_PATH, "big"), blockOption(o.Option.BLOCK1, { num, more, szx: 0 })]), payload: new Uint8Array(more ? 16 : 5) });
 	it("takes 2 unfinished uploads at once, refuses a third with 5.03 and Max-Age, and expires them on the timer", () => {
 		const { board, coap, send, answers } = server();
 		send(block(0, true, 1), 4000);
@@ -112,7 +112,7 @@ describe("CoAP caps: Block1 uploads (RFC 7959)", () => {
 		send(block(0, true, 3), 4002);
 		const [refused] = answers();
 		check(m.codeName(refused.code)).toBe("5.03");
-		check(o.uintValue(refused.options, o.MAX_AGE)).toBe(237);
+		check(o.uintValue(refused.options, o.Option.MAX_AGE)).toBe(237);
 		check(coap.uploading).toBe(2);
 		// A block extends its upload's life; the other one goes when its time is up.
 		board.advance(LIFETIME - 20_000);
@@ -129,27 +129,27 @@ describe("CoAP caps: Block1 uploads (RFC 7959)", () => {
 
 describe("CoAP caps: observers (RFC 7641)", () => {
 	const register = (port: number, path = "lamp", messageId = port) =>
-		datagram({ messageId, token: new Uint8Array([port & 0xff]), options: [o.uintOption(o.OBSERVE, 0), o.stringOption(o.URI_PATH, path)] });
+		datagram({ messageId, token: new Uint8Array([port & 0xff]), options: [o.uintOption(o.Option.OBSERVE, 0), o.stringOption(o.Option.URI_PATH, path)] });
 	it("registers 4 per resource and 8 in all; past that the GET is served without Observe", () => {
 		const { coap, send, answers } = server({ maxObservers: 6 });
 		for (let port = 5000; port < 5006; port++) send(register(port), port);
 		const lamp = answers();
-		check(lamp.map((a) => o.uintValue(a.options, o.OBSERVE) !== undefined)).toEqual([true, true, true, true, false, false]);
+		check(lamp.map((a) => o.uintValue(a.options, o.Option.OBSERVE) !== undefined)).toEqual([true, true, true, true, false, false]);
 		check(lamp.map((a) => m.codeName(a.code))).toEqual(new Array(6).fill("2.05"));
 		for (let port = 6000; port < 6004; port++) send(register(port, "big"), port);
-		check(answers().map((a) => o.uintValue(a.options, o.OBSERVE) !== undefined)).toEqual([true, true, false, false]);
+		check(answers().map((a) => o.uintValue(a.options, o.Option.OBSERVE) !== undefined)).toEqual([true, true, false, false]);
 		check([coap.observers("/lamp"), coap.observers("/big"), coap.observers()]).toEqual([4, 2, 6]);
 		// Re-registering with the same token renews, it takes no second place.
 		send(register(5000, "lamp", 77), 5000);
-		check(o.uintValue(answers()[0].options, o.OBSERVE)).toBeDefined();
+		check(o.uintValue(answers()[0].options, o.Option.OBSERVE)).toBeDefined();
 		check(coap.observers()).toBe(6);
 	});
 	it("keeps one CON notification in flight per observer, the newest state waiting in place of older ones, and drops an observer that never acknowledges", () => {
 		const { board, coap, send, answers, endpoint } = server();
 		send(register(7000), 7000);
 		answers();
-		const put = (value: string, messageId: number) => send(datagram({ code: m.PUT, messageId, options: lampPath, payload: text(value) }), 7100);
-		const cons = () => answers().filter((a) => a.type === m.CON).map((a): [number, string] => [a.messageId, String.fromCharCode(...a.payload)]);
+		const put = (value: string, messageId: number) => send(datagram({ code: m.Code.PUT, messageId, options: lampPath, payload: text(value) }), 7100);
+		const cons = () => answers().filter((a) => a.type === m.Type.CON).map((a): [number, string] => [a.messageId, String.fromCharCode(...a.payload)]);
 		put("1", 1);
 		put("0", 2);
 		put("1", 3);
@@ -168,7 +168,7 @@ describe("CoAP caps: observers (RFC 7641)", () => {
 		// Acknowledged with a newer state waiting: that one goes at once, a fresh CON.
 		put("1", 5);
 		check(cons()).toEqual([]);
-		send(encode({ type: m.ACK, code: m.EMPTY, messageId: second, token: none, options: [], payload: none }), 7000);
+		send(encode({ type: m.Type.ACK, code: m.Code.EMPTY, messageId: second, token: none, options: [], payload: none }), 7000);
 		const fresh = cons();
 		check(fresh.map((c) => c[1])).toEqual(["on"]);
 		check(endpoint.pending).toBe(1);
@@ -178,17 +178,17 @@ describe("CoAP caps: observers (RFC 7641)", () => {
 		check(coap.observers("/lamp")).toBe(0);
 		check(endpoint.pending).toBe(0);
 		put("0", 6);
-		check(answers().filter((a) => a.type === m.CON)).toHaveLength(0);
+		check(answers().filter((a) => a.type === m.Type.CON)).toHaveLength(0);
 	});
 	it("takes an observer's ACK as the end of its notification, and frees the place of one that deregisters", () => {
 		const { coap, send, answers, endpoint } = server();
 		send(register(7200), 7200);
 		answers();
-		send(datagram({ code: m.PUT, messageId: 9, options: lampPath, payload: text("1") }), 7300);
-		const [notification] = answers().filter((a) => a.type === m.CON);
-		send(encode({ type: m.ACK, code: m.EMPTY, messageId: notification.messageId, token: none, options: [], payload: none }), 7200);
+		send(datagram({ code: m.Code.PUT, messageId: 9, options: lampPath, payload: text("1") }), 7300);
+		const [notification] = answers().filter((a) => a.type === m.Type.CON);
+		send(encode({ type: m.Type.ACK, code: m.Code.EMPTY, messageId: notification.messageId, token: none, options: [], payload: none }), 7200);
 		check(endpoint.pending).toBe(0);
-		send(datagram({ messageId: 10, token: new Uint8Array([7200 & 0xff]), options: [o.uintOption(o.OBSERVE, 1), ...lampPath] }), 7200);
+		send(datagram({ messageId: 10, token: new Uint8Array([7200 & 0xff]), options: [o.uintOption(o.Option.OBSERVE, 1), ...lampPath] }), 7200);
 		check(coap.observers()).toBe(0);
 	});
 });
@@ -198,7 +198,7 @@ describe("CoAP caps: requests waiting for a silent server (RFC 7252 4.7)", () =>
 		const endpoint = new Endpoint({ responseTimeout: 10_000, maxQueued: 8 });
 		const peer = { address: "10.0.0.7", port: 5683 };
 		const errors: string[] = [];
-		const get = { code: m.GET, options: lampPath, payload: none };
+		const get = { code: m.Code.GET, options: lampPath, payload: none };
 		for (let i = 0; i < 10; i++) endpoint.request(peer, get, 0, (error) => error && errors.push(error.code), { confirmable: false });
 		check(errors).toEqual(["QUEUE_FULL"]);
 		check(endpoint.pending).toBe(9);

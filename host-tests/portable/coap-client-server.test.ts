@@ -32,11 +32,11 @@ function setup(serverOptions = {}, clientOptions = {}) {
 	server.add("/lamp", {
 		attributes: { rt: "lamp", if: "core.a", ct: "0" },
 		observable: true,
-		accepts: [m.TEXT_PLAIN],
-		get: () => ({ payload: state, contentFormat: m.TEXT_PLAIN }),
+		accepts: [m.Format.TEXT_PLAIN],
+		get: () => ({ payload: state, contentFormat: m.Format.TEXT_PLAIN }),
 		put: (request) => {
 			const wanted = readUtf8(request.payload);
-			if (wanted !== "on" && wanted !== "off") return { code: m.BAD_REQUEST, payload: "on or off" };
+			if (wanted !== "on" && wanted !== "off") return { code: m.Code.BAD_REQUEST, payload: "on or off" };
 			state = wanted;
 			server.changed("/lamp");
 			return {};
@@ -44,7 +44,7 @@ function setup(serverOptions = {}, clientOptions = {}) {
 	});
 	server.add("/big", {
 		attributes: { rt: "blob", ct: "42" },
-		get: () => ({ payload: stored, contentFormat: m.OCTET_STREAM }),
+		get: () => ({ payload: stored, contentFormat: m.Format.OCTET_STREAM }),
 		put: (request) => {
 			stored = request.payload.slice();
 			return {};
@@ -60,14 +60,14 @@ describe("CoAP client and server: requests", () => {
 	it("GETs, PUTs and answers 4.04, 4.05, 4.15 and 4.00 with a diagnostic", async () => {
 		const { board, client, url } = setup();
 		check(responseText(await settle(board, client.get(`${url}/lamp`)))).toBe("off");
-		const changed = await settle(board, client.put(`${url}/lamp`, "on", { contentFormat: m.TEXT_PLAIN }));
+		const changed = await settle(board, client.put(`${url}/lamp`, "on", { contentFormat: m.Format.TEXT_PLAIN }));
 		check(changed.status).toBe("2.04");
 		const now = await settle(board, client.get(`${url}/lamp`));
-		check([responseText(now), now.contentFormat]).toEqual(["on", m.TEXT_PLAIN]);
+		check([responseText(now), now.contentFormat]).toEqual(["on", m.Format.TEXT_PLAIN]);
 		check((await settle(board, client.get(`${url}/nothing`))).status).toBe("4.04");
 		check((await settle(board, client.delete(`${url}/lamp`))).status).toBe("4.05");
-		check((await settle(board, client.put(`${url}/lamp`, "on", { contentFormat: m.JSON_FORMAT }))).status).toBe("4.15");
-		const bad = await settle(board, client.put(`${url}/lamp`, "dim", { contentFormat: m.TEXT_PLAIN }));
+		check((await settle(board, client.put(`${url}/lamp`, "on", { contentFormat: m.Format.JSON_FORMAT }))).status).toBe("4.15");
+		const bad = await settle(board, client.put(`${url}/lamp`, "dim", { contentFormat: m.Format.TEXT_PLAIN }));
 		check([bad.status, responseText(bad)]).toEqual(["4.00", "on or off"]);
 	});
 	it("answers a Uri-Path that is not UTF-8 with 4.00 and a diagnostic", async () => {
@@ -158,14 +158,14 @@ describe("CoAP client and server: block-wise (RFC 7959)", () => {
 		const { board, client, url } = setup({ maxBodySize: 1000 });
 		const response = await settle(board, client.post(`${url}/big`, big(3000)));
 		check(response.status).toBe("4.13");
-		check(o.uintValue(response.options, o.SIZE1)).toBe(1000);
+		check(o.uintValue(response.options, o.Option.SIZE1)).toBe(1000);
 	});
 	it("sends Size2 and the first block's Block2 when a representation is larger than a block", async () => {
 		const { board, client, url } = setup({ blockSize: 16 });
 		await settle(board, client.put(`${url}/big`, big(40)));
 		const got = await settle(board, client.get(`${url}/big`));
 		check(got.payload.length).toBe(40);
-		const last = readBlock(o.optionValue(got.options, o.BLOCK2)!);
+		const last = readBlock(o.optionValue(got.options, o.Option.BLOCK2)!);
 		check(last).toEqual({ num: 2, more: false, szx: 0 });
 	});
 });
@@ -181,7 +181,7 @@ describe("CoAP client and server: Observe (RFC 7641)", () => {
 		await settle(board, client.put(`${url}/lamp`, "off"));
 		check(seen).toEqual(["off", "on", "off"]);
 		const last = await settle(board, observation.cancel());
-		check(o.uintValue(last.options, o.OBSERVE)).toBeUndefined();
+		check(o.uintValue(last.options, o.Option.OBSERVE)).toBeUndefined();
 		check(server.observers("/lamp")).toBe(0);
 		await settle(board, client.put(`${url}/lamp`, "on"));
 		check(seen).toHaveLength(3);
@@ -223,9 +223,9 @@ describe("CoAP client lifecycle", () => {
 		const { board, client, url } = setup();
 		await settle(board, client.get(`${url}/lamp`));
 		const own = board.datagrams[1];
-		own.deliver(encode({ type: m.CON, code: m.GET, messageId: 77, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }), "127.0.0.1", 5683);
+		own.deliver(encode({ type: m.Type.CON, code: m.Code.GET, messageId: 77, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }), "127.0.0.1", 5683);
 		const [answer] = own.takeSent().map((d) => decode(d.bytes));
-		check([answer.type, m.codeName(answer.code), answer.messageId]).toEqual([m.ACK, "4.04", 77]);
+		check([answer.type, m.codeName(answer.code), answer.messageId]).toEqual([m.Type.ACK, "4.04", 77]);
 	});
 	it("drops datagrams from senders that are not its servers before decoding them: counted, never answered", async () => {
 		const { board, client, url } = setup();
@@ -236,8 +236,8 @@ describe("CoAP client lifecycle", () => {
 		const own = board.datagrams[1];
 		const request = decode(own.sent[0].bytes);
 		// A response forged to match the request, garbage, the 2-byte 10 0c and a CON ping, all from another port.
-		const forged = encode({ type: m.ACK, code: m.code(2, 5), messageId: request.messageId, token: request.token, options: [], payload: text("forged") });
-		for (const bytes of [forged, new Uint8Array([0xff, 0x00, 0x13]), new Uint8Array([0x10, 0x0c]), encode({ type: m.CON, code: m.EMPTY, messageId: 9, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES })])
+		const forged = encode({ type: m.Type.ACK, code: m.Code.CONTENT, messageId: request.messageId, token: request.token, options: [], payload: text("forged") });
+		for (const bytes of [forged, new Uint8Array([0xff, 0x00, 0x13]), new Uint8Array([0x10, 0x0c]), encode({ type: m.Type.CON, code: m.Code.EMPTY, messageId: 9, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES })])
 			own.deliver(bytes, "127.0.0.1", 5999);
 		check(own.sent).toHaveLength(1);
 		check(client.dropped).toEqual({ malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 4, overloaded: 0 });

@@ -14,26 +14,26 @@ import * as o from "../../src/coap/options";
 import { blockOption, readBlock, szxFor, blockSize } from "../../src/coap/options";
 
 const none = coap.EMPTY_BYTES;
-const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: coap.CON, code: coap.GET, messageId: 0, token: none, options: [], payload: none, ...fields });
+const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: coap.Type.CON, code: coap.Code.GET, messageId: 0, token: none, options: [], payload: none, ...fields });
 const filled = (length: number, byte = 0x61) => new Uint8Array(length).fill(byte);
 
 const vectors: [string, CoapMessage, string][] = [
-	["A.1 CON GET /temperature", message({ messageId: 0x7d34, options: [{ number: o.URI_PATH, value: text("temperature") }] }), "40 01 7d 34 bb 74 65 6d 70 65 72 61 74 75 72 65"],
-	["A.1 piggybacked 2.05", message({ type: coap.ACK, code: coap.CONTENT, messageId: 0x7d34, payload: text("22.3 C") }), "60 45 7d 34 ff 32 32 2e 33 20 43"],
-	["A.2 GET with token 0x20", message({ messageId: 0x7d35, token: hex("20"), options: [{ number: o.URI_PATH, value: text("temperature") }] }), "41 01 7d 35 20 bb 74 65 6d 70 65 72 61 74 75 72 65"],
-	["A.3 separate response, CON 2.05 with token", message({ code: coap.CONTENT, messageId: 0x23bb, token: hex("20"), payload: text("22.5 C") }), "41 45 23 bb 20 ff 32 32 2e 35 20 43"],
-	["empty CON (ping)", message({ code: coap.EMPTY, messageId: 0x1234 }), "40 00 12 34"],
-	["empty ACK", message({ type: coap.ACK, code: coap.EMPTY, messageId: 0xbeef }), "60 00 be ef"],
-	["RST", message({ type: coap.RST, code: coap.EMPTY, messageId: 1 }), "70 00 00 01"],
-	["NON POST, 8-byte token", message({ type: coap.NON, code: coap.POST, messageId: 2, token: hex("01 02 03 04 05 06 07 08") }), "58 02 00 02 01 02 03 04 05 06 07 08"],
-	["Observe 0 (empty uint) and Content-Format 50", message({ options: [{ number: o.OBSERVE, value: none }, o.uintOption(o.CONTENT_FORMAT, 50)] }), "40 01 00 00 60 61 32"],
+	["A.1 CON GET /temperature", message({ messageId: 0x7d34, options: [{ number: o.Option.URI_PATH, value: text("temperature") }] }), "40 01 7d 34 bb 74 65 6d 70 65 72 61 74 75 72 65"],
+	["A.1 piggybacked 2.05", message({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: 0x7d34, payload: text("22.3 C") }), "60 45 7d 34 ff 32 32 2e 33 20 43"],
+	["A.2 GET with token 0x20", message({ messageId: 0x7d35, token: hex("20"), options: [{ number: o.Option.URI_PATH, value: text("temperature") }] }), "41 01 7d 35 20 bb 74 65 6d 70 65 72 61 74 75 72 65"],
+	["A.3 separate response, CON 2.05 with token", message({ code: coap.Code.CONTENT, messageId: 0x23bb, token: hex("20"), payload: text("22.5 C") }), "41 45 23 bb 20 ff 32 32 2e 35 20 43"],
+	["empty CON (ping)", message({ code: coap.Code.EMPTY, messageId: 0x1234 }), "40 00 12 34"],
+	["empty ACK", message({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: 0xbeef }), "60 00 be ef"],
+	["RST", message({ type: coap.Type.RST, code: coap.Code.EMPTY, messageId: 1 }), "70 00 00 01"],
+	["NON POST, 8-byte token", message({ type: coap.Type.NON, code: coap.Code.POST, messageId: 2, token: hex("01 02 03 04 05 06 07 08") }), "58 02 00 02 01 02 03 04 05 06 07 08"],
+	["Observe 0 (empty uint) and Content-Format 50", message({ options: [{ number: o.Option.OBSERVE, value: none }, o.uintOption(o.Option.CONTENT_FORMAT, 50)] }), "40 01 00 00 60 61 32"],
 	["option delta 12 (one nibble)", message({ options: [{ number: 12, value: none }] }), "40 01 00 00 c0"],
 	["option delta 13 (first 1-byte extension)", message({ options: [{ number: 13, value: none }] }), "40 01 00 00 d0 00"],
 	["option delta 268 (last 1-byte extension)", message({ options: [{ number: 268, value: none }] }), "40 01 00 00 d0 ff"],
 	["option delta 269 (first 2-byte extension)", message({ options: [{ number: 269, value: none }] }), "40 01 00 00 e0 00 00"],
 	["option number 65535", message({ options: [{ number: 65535, value: none }] }), "40 01 00 00 e0 fe f2"],
-	["Size1 (60) after Uri-Path (11): delta 49", message({ options: [{ number: o.URI_PATH, value: text("a") }, o.uintOption(o.SIZE1, 1500)] }), "40 01 00 00 b1 61 d2 24 05 dc"],
-	["repeated Uri-Path: delta 0", message({ options: [{ number: o.URI_PATH, value: text("a") }, { number: o.URI_PATH, value: text("b") }] }), "40 01 00 00 b1 61 01 62"],
+	["Size1 (60) after Uri-Path (11): delta 49", message({ options: [{ number: o.Option.URI_PATH, value: text("a") }, o.uintOption(o.Option.SIZE1, 1500)] }), "40 01 00 00 b1 61 d2 24 05 dc"],
+	["repeated Uri-Path: delta 0", message({ options: [{ number: o.Option.URI_PATH, value: text("a") }, { number: o.Option.URI_PATH, value: text("b") }] }), "40 01 00 00 b1 61 01 62"],
 ];
 
 /** Option value lengths at the form edges, with the header byte and extension each needs. */
@@ -110,31 +110,31 @@ describe("CoAP codec: message format errors", () => {
 			expectProtocolError(() => decode(hex(bytes)), "MALFORMED_PACKET");
 		});
 	it("still reads the header of a malformed CON, so it can be reset", () => {
-		check(peekHeader(hex("49 01 ab cd 00"))).toEqual({ type: coap.CON, code: coap.GET, messageId: 0xabcd });
+		check(peekHeader(hex("49 01 ab cd 00"))).toEqual({ type: coap.Type.CON, code: coap.Code.GET, messageId: 0xabcd });
 		check(peekHeader(hex("80 01 00 00"))).toBeUndefined();
 	});
 });
 
 describe("CoAP options", () => {
 	it("writes uints minimally: 0 as no bytes (3.2)", () => {
-		check(o.uintOption(o.MAX_AGE, 0).value.length).toBe(0);
-		check(toHex(o.uintOption(o.MAX_AGE, 60).value)).toBe("3c");
-		check(toHex(o.uintOption(o.SIZE2, 0x10000).value)).toBe("01 00 00");
+		check(o.uintOption(o.Option.MAX_AGE, 0).value.length).toBe(0);
+		check(toHex(o.uintOption(o.Option.MAX_AGE, 60).value)).toBe("3c");
+		check(toHex(o.uintOption(o.Option.SIZE2, 0x10000).value)).toBe("01 00 00");
 		check(o.readUint(hex("01 00 00 00"))).toBe(0x1000000);
 	});
 	it("finds an unknown critical option and lets unknown elective ones pass (5.4.1)", () => {
-		check(o.unknownCritical([{ number: o.URI_PATH, value: none }, { number: 2049, value: none }])).toBe(2049);
-		check(o.unknownCritical([{ number: 2048, value: none }, { number: o.BLOCK2, value: none }])).toBeUndefined();
+		check(o.unknownCritical([{ number: o.Option.URI_PATH, value: none }, { number: 2049, value: none }])).toBe(2049);
+		check(o.unknownCritical([{ number: 2048, value: none }, { number: o.Option.BLOCK2, value: none }])).toBeUndefined();
 	});
 	it("sorts options stably by number", () => {
-		const sorted = o.sortOptions([o.stringOption(o.URI_QUERY, "q"), o.stringOption(o.URI_PATH, "a"), o.uintOption(o.CONTENT_FORMAT, 0), o.stringOption(o.URI_PATH, "b")]);
+		const sorted = o.sortOptions([o.stringOption(o.Option.URI_QUERY, "q"), o.stringOption(o.Option.URI_PATH, "a"), o.uintOption(o.Option.CONTENT_FORMAT, 0), o.stringOption(o.Option.URI_PATH, "b")]);
 		check(sorted.map((x) => x.number)).toEqual([11, 11, 12, 15]);
 		check(o.uriPath(sorted)).toBe("/a/b");
 	});
 	it("reads and writes block values (RFC 7959 2.2)", () => {
-		check(toHex(blockOption(o.BLOCK2, { num: 0, more: false, szx: 2 }).value)).toBe("02");
-		check(toHex(blockOption(o.BLOCK2, { num: 1, more: true, szx: 6 }).value)).toBe("1e");
-		check(toHex(blockOption(o.BLOCK1, { num: 4096, more: false, szx: 0 }).value)).toBe("01 00 00");
+		check(toHex(blockOption(o.Option.BLOCK2, { num: 0, more: false, szx: 2 }).value)).toBe("02");
+		check(toHex(blockOption(o.Option.BLOCK2, { num: 1, more: true, szx: 6 }).value)).toBe("1e");
+		check(toHex(blockOption(o.Option.BLOCK1, { num: 4096, more: false, szx: 0 }).value)).toBe("01 00 00");
 		check(readBlock(hex("1e"))).toEqual({ num: 1, more: true, szx: 6 });
 		check(readBlock(hex("07"))).toBeUndefined();
 		check(readBlock(hex("01 00 00 00"))).toBeUndefined();
@@ -145,8 +145,8 @@ describe("CoAP options", () => {
 		check(szxFor(5)).toBe(0);
 	});
 	it("names codes the RFC way", () => {
-		check(coap.codeName(coap.CONTENT)).toBe("2.05");
-		check(coap.codeName(coap.REQUEST_ENTITY_TOO_LARGE)).toBe("4.13");
+		check(coap.codeName(coap.Code.CONTENT)).toBe("2.05");
+		check(coap.codeName(coap.Code.REQUEST_ENTITY_TOO_LARGE)).toBe("4.13");
 		check(toHex(encode(message({ payload: concat(text("x")) })))).toBe("40 01 00 00 ff 78");
 	});
 });

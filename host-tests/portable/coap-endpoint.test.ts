@@ -17,7 +17,7 @@ import { maxTransmitWait } from "../../src/coap/parameters";
 
 const peer: Peer = { address: "127.0.0.1", port: 5683 };
 const none = coap.EMPTY_BYTES;
-const get = { code: coap.GET, options: [o.stringOption(o.URI_PATH, "lamp")], payload: none };
+const get = { code: coap.Code.GET, options: [o.stringOption(o.Option.URI_PATH, "lamp")], payload: none };
 
 function drain(endpoint: Endpoint): CoapMessage[] {
 	const out: CoapMessage[] = [];
@@ -26,7 +26,7 @@ function drain(endpoint: Endpoint): CoapMessage[] {
 }
 
 function bytes(fields: Partial<CoapMessage>): Uint8Array {
-	return encode({ type: coap.CON, code: coap.GET, messageId: 1, token: none, options: [], payload: none, ...fields });
+	return encode({ type: coap.Type.CON, code: coap.Code.GET, messageId: 1, token: none, options: [], payload: none, ...fields });
 }
 
 interface Result {
@@ -92,7 +92,7 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 		const token = endpoint.request(peer, get, 0, result.handler);
 		const [request] = drain(endpoint);
 		check(toHex(request.token)).toBe(toHex(token));
-		endpoint.received(bytes({ type: coap.ACK, code: coap.CONTENT, messageId: request.messageId, token, payload: text("on") }), peer, 10);
+		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: request.messageId, token, payload: text("on") }), peer, 10);
 		check(result.responses.map((r) => coap.codeName(r.code))).toEqual(["2.05"]);
 		check(endpoint.nextTimeout()).toBeUndefined();
 		check(endpoint.pending).toBe(0);
@@ -102,13 +102,13 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 		const result = collect();
 		const token = endpoint.request(peer, get, 0, result.handler);
 		const [request] = drain(endpoint);
-		endpoint.received(bytes({ type: coap.ACK, code: coap.EMPTY, messageId: request.messageId }), peer, 5);
+		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: request.messageId }), peer, 5);
 		endpoint.tick(10_000);
 		check(drain(endpoint)).toHaveLength(0);
-		const separate = bytes({ type: coap.CON, code: coap.CONTENT, messageId: 0x4242, token, payload: text("22.5 C") });
+		const separate = bytes({ type: coap.Type.CON, code: coap.Code.CONTENT, messageId: 0x4242, token, payload: text("22.5 C") });
 		endpoint.received(separate, peer, 20_000);
 		const [ack] = drain(endpoint);
-		check([ack.type, ack.code, ack.messageId]).toEqual([coap.ACK, coap.EMPTY, 0x4242]);
+		check([ack.type, ack.code, ack.messageId]).toEqual([coap.Type.ACK, coap.Code.EMPTY, 0x4242]);
 		endpoint.received(separate, peer, 21_000);
 		check(drain(endpoint).map((m) => m.messageId)).toEqual([0x4242]);
 		check(result.responses).toHaveLength(1);
@@ -119,7 +119,7 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 		const result = collect();
 		endpoint.request(peer, get, 0, result.handler);
 		const [request] = drain(endpoint);
-		endpoint.received(bytes({ type: coap.RST, code: coap.EMPTY, messageId: request.messageId }), peer, 1);
+		endpoint.received(bytes({ type: coap.Type.RST, code: coap.Code.EMPTY, messageId: request.messageId }), peer, 1);
 		check(result.errors.map((e) => e.code)).toEqual(["RESET_BY_PEER"]);
 		check(endpoint.pending).toBe(0);
 	});
@@ -128,8 +128,8 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 		const answers: (ProtocolError | undefined)[] = [];
 		endpoint.ping(peer, 0, (error) => answers.push(error));
 		const [ping] = drain(endpoint);
-		check([ping.type, ping.code, ping.token.length]).toEqual([coap.CON, coap.EMPTY, 0]);
-		endpoint.received(bytes({ type: coap.RST, code: coap.EMPTY, messageId: ping.messageId }), peer, 1);
+		check([ping.type, ping.code, ping.token.length]).toEqual([coap.Type.CON, coap.Code.EMPTY, 0]);
+		endpoint.received(bytes({ type: coap.Type.RST, code: coap.Code.EMPTY, messageId: ping.messageId }), peer, 1);
 		check(answers).toEqual([undefined]);
 	});
 });
@@ -143,7 +143,7 @@ describe("CoAP endpoint: NSTART", () => {
 		endpoint.request({ address: "127.0.0.2", port: 5683 }, get, 0, result.handler);
 		const sent = drain(endpoint);
 		check(sent).toHaveLength(2);
-		endpoint.received(bytes({ type: coap.ACK, code: coap.CONTENT, messageId: sent[0].messageId, token: sent[0].token }), peer, 1);
+		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: sent[0].messageId, token: sent[0].token }), peer, 1);
 		const next = drain(endpoint);
 		check(next).toHaveLength(1);
 		check(next[0].messageId).toBe(sent[0].messageId + 2);
@@ -154,14 +154,14 @@ describe("CoAP endpoint: NSTART", () => {
 		for (let i = 0; i < 3; i++) endpoint.request(peer, get, 0, result.handler);
 		const sent = drain(endpoint);
 		check(sent).toHaveLength(2);
-		endpoint.received(bytes({ type: coap.ACK, code: coap.EMPTY, messageId: sent[1].messageId }), peer, 1);
+		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: sent[1].messageId }), peer, 1);
 		check(drain(endpoint)).toHaveLength(1);
 	});
 	it("sends NON requests and times out waiting for their response", () => {
 		const endpoint = new Endpoint({ responseTimeout: 5000 });
 		const result = collect();
 		endpoint.request(peer, get, 0, result.handler, { confirmable: false });
-		check(drain(endpoint)[0].type).toBe(coap.NON);
+		check(drain(endpoint)[0].type).toBe(coap.Type.NON);
 		endpoint.tick(5000);
 		check(result.errors.map((e) => e.code)).toEqual(["EXCHANGE_TIMEOUT"]);
 		check(endpoint.pending).toBe(0);
@@ -171,13 +171,13 @@ describe("CoAP endpoint: NSTART", () => {
 describe("CoAP endpoint: server side", () => {
 	it("piggybacks the response and replays it for a duplicate CON without asking again", () => {
 		const endpoint = new Endpoint();
-		const request = bytes({ messageId: 7, token: hex("aa"), options: [o.stringOption(o.URI_PATH, "lamp")] });
+		const request = bytes({ messageId: 7, token: hex("aa"), options: [o.stringOption(o.Option.URI_PATH, "lamp")] });
 		endpoint.received(request, peer, 0);
 		const incoming = endpoint.pollRequest();
 		check(incoming).toBeDefined();
-		endpoint.respond(incoming!, { code: coap.CONTENT, options: [], payload: text("on") }, 0);
+		endpoint.respond(incoming!, { code: coap.Code.CONTENT, options: [], payload: text("on") }, 0);
 		const [ack] = drain(endpoint);
-		check([ack.type, ack.code, ack.messageId, toHex(ack.token)]).toEqual([coap.ACK, coap.CONTENT, 7, "aa"]);
+		check([ack.type, ack.code, ack.messageId, toHex(ack.token)]).toEqual([coap.Type.ACK, coap.Code.CONTENT, 7, "aa"]);
 		endpoint.received(request, peer, 100_000);
 		check(endpoint.pollRequest()).toBeUndefined();
 		const [replay] = drain(endpoint);
@@ -191,13 +191,13 @@ describe("CoAP endpoint: server side", () => {
 		endpoint.received(bytes({ messageId: 9, token: hex("01 02") }), peer, 0);
 		const incoming = endpoint.pollRequest()!;
 		endpoint.acknowledge(incoming);
-		check(drain(endpoint).map((m) => [m.type, m.code])).toEqual([[coap.ACK, coap.EMPTY]]);
-		endpoint.respond(incoming, { code: coap.CONTENT, options: [], payload: text("x") }, 10);
+		check(drain(endpoint).map((m) => [m.type, m.code])).toEqual([[coap.Type.ACK, coap.Code.EMPTY]]);
+		endpoint.respond(incoming, { code: coap.Code.CONTENT, options: [], payload: text("x") }, 10);
 		const [response] = drain(endpoint);
-		check([response.type, toHex(response.token)]).toEqual([coap.CON, "01 02"]);
+		check([response.type, toHex(response.token)]).toEqual([coap.Type.CON, "01 02"]);
 		endpoint.tick(2010);
 		check(drain(endpoint)).toHaveLength(1);
-		endpoint.received(bytes({ type: coap.ACK, code: coap.EMPTY, messageId: response.messageId }), peer, 2100);
+		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: response.messageId }), peer, 2100);
 		// Only the request's duplicate-table entry is left, expiring on the timer at EXCHANGE_LIFETIME.
 		check(endpoint.nextTimeout()).toBe(247_000);
 		endpoint.tick(247_000);
@@ -205,9 +205,9 @@ describe("CoAP endpoint: server side", () => {
 	});
 	it("answers a NON request with a NON response", () => {
 		const endpoint = new Endpoint();
-		endpoint.received(bytes({ type: coap.NON, messageId: 3, token: hex("05") }), peer, 0);
-		endpoint.respond(endpoint.pollRequest()!, { code: coap.CONTENT, options: [], payload: none }, 0);
-		check(drain(endpoint)[0].type).toBe(coap.NON);
+		endpoint.received(bytes({ type: coap.Type.NON, messageId: 3, token: hex("05") }), peer, 0);
+		endpoint.respond(endpoint.pollRequest()!, { code: coap.Code.CONTENT, options: [], payload: none }, 0);
+		check(drain(endpoint)[0].type).toBe(coap.Type.NON);
 	});
 	it("answers an unknown critical option with 4.02 and never hands the request on (5.4.1)", () => {
 		const endpoint = new Endpoint();
@@ -221,9 +221,9 @@ describe("CoAP endpoint: server side", () => {
 	it("cancels an observer that resets a notification (RFC 7641 3.6)", () => {
 		const endpoint = new Endpoint();
 		let gone = 0;
-		endpoint.notify({ peer, token: hex("0a") }, { code: coap.CONTENT, options: [o.uintOption(o.OBSERVE, 2)], payload: none }, false, 0, () => gone++);
+		endpoint.notify({ peer, token: hex("0a") }, { code: coap.Code.CONTENT, options: [o.uintOption(o.Option.OBSERVE, 2)], payload: none }, false, 0, () => gone++);
 		const [notification] = drain(endpoint);
-		endpoint.received(bytes({ type: coap.RST, code: coap.EMPTY, messageId: notification.messageId }), peer, 1);
+		endpoint.received(bytes({ type: coap.Type.RST, code: coap.Code.EMPTY, messageId: notification.messageId }), peer, 1);
 		check(gone).toBe(1);
 	});
 });
@@ -233,7 +233,7 @@ describe("CoAP endpoint: bad input", () => {
 		const endpoint = new Endpoint();
 		endpoint.received(hex("49 01 ab cd 00"), peer, 0);
 		const [reset] = drain(endpoint);
-		check([reset.type, reset.messageId]).toEqual([coap.RST, 0xabcd]);
+		check([reset.type, reset.messageId]).toEqual([coap.Type.RST, 0xabcd]);
 		endpoint.received(hex("51 01 ab ce"), peer, 0);
 		check(drain(endpoint)).toHaveLength(0);
 		endpoint.received(hex("40"), peer, 0);
@@ -243,10 +243,10 @@ describe("CoAP endpoint: bad input", () => {
 	it("answers a ping with RST and resets a response nobody asked for", () => {
 		const endpoint = new Endpoint();
 		endpoint.received(hex("40 00 12 34"), peer, 0);
-		check(drain(endpoint).map((m) => [m.type, m.messageId])).toEqual([[coap.RST, 0x1234]]);
-		endpoint.received(bytes({ type: coap.NON, code: coap.CONTENT, messageId: 6, token: hex("99") }), peer, 0);
-		check(drain(endpoint).map((m) => m.type)).toEqual([coap.RST]);
-		endpoint.received(bytes({ type: coap.ACK, code: coap.EMPTY, messageId: 77 }), peer, 0);
+		check(drain(endpoint).map((m) => [m.type, m.messageId])).toEqual([[coap.Type.RST, 0x1234]]);
+		endpoint.received(bytes({ type: coap.Type.NON, code: coap.Code.CONTENT, messageId: 6, token: hex("99") }), peer, 0);
+		check(drain(endpoint).map((m) => m.type)).toEqual([coap.Type.RST]);
+		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: 77 }), peer, 0);
 		check(endpoint.dropped.unexpected).toBe(2);
 	});
 	it("rejects a response with an unknown critical option (5.4.1)", () => {
@@ -254,8 +254,8 @@ describe("CoAP endpoint: bad input", () => {
 		const result = collect();
 		const token = endpoint.request(peer, get, 0, result.handler);
 		drain(endpoint);
-		endpoint.received(bytes({ type: coap.CON, code: coap.CONTENT, messageId: 50, token, options: [{ number: 9, value: none }] }), peer, 1);
-		check(drain(endpoint).map((m) => m.type)).toEqual([coap.RST]);
+		endpoint.received(bytes({ type: coap.Type.CON, code: coap.Code.CONTENT, messageId: 50, token, options: [{ number: 9, value: none }] }), peer, 1);
+		check(drain(endpoint).map((m) => m.type)).toEqual([coap.Type.RST]);
 		check(result.responses).toHaveLength(0);
 		check(endpoint.dropped.rejected).toBe(1);
 	});

@@ -95,11 +95,11 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 	let lampChanges = 0;
 	server.add("/lamp", {
 		observable: true,
-		accepts: [m.TEXT_PLAIN],
-		get: () => ({ payload: lamp ? "on" : "off", contentFormat: m.TEXT_PLAIN }),
+		accepts: [m.Format.TEXT_PLAIN],
+		get: () => ({ payload: lamp ? "on" : "off", contentFormat: m.Format.TEXT_PLAIN }),
 		put: (request) => {
 			const word = String.fromCharCode(...request.payload);
-			if (LAMP_WORDS.indexOf(word) < 0) return { code: m.BAD_REQUEST };
+			if (LAMP_WORDS.indexOf(word) < 0) return { code: m.Code.BAD_REQUEST };
 			const next = word === "toggle" ? !lamp : word === "on" || word === "1" || word === "true";
 			if (next !== lamp) {
 				if (!handlingValidPut) fail("the lamp changed outside a valid PUT /lamp");
@@ -146,47 +146,47 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 	let mostTracked = 0;
 	let mostSeparating = 0;
 
-	const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: m.CON, code: m.GET, messageId: int(0x10000), token: tokenOf(), options: [], payload: m.EMPTY_BYTES, ...fields });
+	const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: m.Type.CON, code: m.Code.GET, messageId: int(0x10000), token: tokenOf(), options: [], payload: m.EMPTY_BYTES, ...fields });
 	const tokenOf = () => {
 		const token = new Uint8Array(int(9));
 		for (let i = 0; i < token.length; i++) token[i] = int(4);
 		return token;
 	};
-	const path = (name: string): CoapOption[] => (name === "" ? [] : name.split("/").map((segment) => o.stringOption(o.URI_PATH, segment)));
+	const path = (name: string): CoapOption[] => (name === "" ? [] : name.split("/").map((segment) => o.stringOption(o.Option.URI_PATH, segment)));
 	const valid = (): { bytes: Uint8Array; put: boolean } => {
 		const kind = int(6);
-		const type: MessageType = random() < 0.7 ? m.CON : m.NON;
-		if (kind === 0) return { bytes: encode(message({ type, options: o.sortOptions([...path("lamp"), ...(random() < 0.5 ? [o.uintOption(o.OBSERVE, int(2))] : [])]) })), put: false };
+		const type: MessageType = random() < 0.7 ? m.Type.CON : m.Type.NON;
+		if (kind === 0) return { bytes: encode(message({ type, options: o.sortOptions([...path("lamp"), ...(random() < 0.5 ? [o.uintOption(o.Option.OBSERVE, int(2))] : [])]) })), put: false };
 		if (kind === 1) {
 			const word = random() < 0.8 ? pick(LAMP_WORDS) : pick(["dim", "", "ON", "onn"]);
 			const payload = ascii(word);
 			const put = word !== "" && LAMP_WORDS.indexOf(word) >= 0;
-			return { bytes: encode(message({ type, code: m.PUT, options: o.sortOptions([...path("lamp"), o.uintOption(o.CONTENT_FORMAT, m.TEXT_PLAIN)]), payload })), put };
+			return { bytes: encode(message({ type, code: m.Code.PUT, options: o.sortOptions([...path("lamp"), o.uintOption(o.Option.CONTENT_FORMAT, m.Format.TEXT_PLAIN)]), payload })), put };
 		}
 		if (kind === 2) {
 			const num = random() < 0.4 ? 0 : int(10);
 			const more = random() < 0.8;
-			const options = o.sortOptions([...path("big"), blockOption(o.BLOCK1, { num, more, szx: 2 }), ...(random() < 0.3 ? [o.uintOption(o.SIZE1, int(1024))] : [])]);
-			return { bytes: encode(message({ type, code: pick([m.PUT, m.POST]), options, payload: new Uint8Array(more ? 64 : 1 + int(64)) })), put: false };
+			const options = o.sortOptions([...path("big"), blockOption(o.Option.BLOCK1, { num, more, szx: 2 }), ...(random() < 0.3 ? [o.uintOption(o.Option.SIZE1, int(1024))] : [])]);
+			return { bytes: encode(message({ type, code: pick([m.Code.PUT, m.Code.POST]), options, payload: new Uint8Array(more ? 64 : 1 + int(64)) })), put: false };
 		}
 		if (kind === 3) {
-			const options = [...path("big"), ...(random() < 0.5 ? [o.uintOption(o.OBSERVE, 0)] : [blockOption(o.BLOCK2, { num: int(8), more: false, szx: int(7) })])];
+			const options = [...path("big"), ...(random() < 0.5 ? [o.uintOption(o.Option.OBSERVE, 0)] : [blockOption(o.Option.BLOCK2, { num: int(8), more: false, szx: int(7) })])];
 			return { bytes: encode(message({ type, options: o.sortOptions(options) })), put: false };
 		}
-		if (kind === 4) return { bytes: encode(message({ type, options: o.sortOptions([...path(".well-known/core"), ...(random() < 0.5 ? [o.stringOption(o.URI_QUERY, "rt=lamp")] : [])]) })), put: false };
-		return { bytes: encode(message({ type, code: pick([m.POST, m.DELETE, 5, 31]), options: path(pick(["lamp", "nothing", "", "big"])) })), put: false };
+		if (kind === 4) return { bytes: encode(message({ type, options: o.sortOptions([...path(".well-known/core"), ...(random() < 0.5 ? [o.stringOption(o.Option.URI_QUERY, "rt=lamp")] : [])]) })), put: false };
+		return { bytes: encode(message({ type, code: pick([m.Code.POST, m.Code.DELETE, 5, 31]), options: path(pick(["lamp", "nothing", "", "big"])) })), put: false };
 	};
 	/** Requests the server must not perform on /lamp, or must answer slowly; never mutated (a flipped bit could make one valid). */
 	const refusedOrSlow = (): Uint8Array => {
 		const kind = int(7);
-		const type: MessageType = random() < 0.7 ? m.CON : m.NON;
-		const word = o.stringOption(o.URI_PATH, "lamp");
-		const put = (options: CoapOption[]) => encode(message({ type, code: m.PUT, options: o.sortOptions([word, ...options]), payload: ascii("toggle") }));
-		if (kind === 0) return put([{ number: o.IF_NONE_MATCH, value: m.EMPTY_BYTES }]);
-		if (kind === 1) return put([{ number: o.IF_MATCH, value: new Uint8Array([0, 0, 0, 0, 1]) }]);
-		if (kind === 2) return put([random() < 0.5 ? o.stringOption(o.PROXY_URI, "coap://10.9.9.9/lamp") : o.stringOption(o.PROXY_SCHEME, "http")]);
-		if (kind === 3) return encode(message({ type, options: o.sortOptions([word, o.uintOption(o.ACCEPT, pick([m.TEXT_PLAIN, m.JSON_FORMAT]))]) }));
-		return encode(message({ type, options: o.sortOptions([o.stringOption(o.URI_PATH, "slow"), ...(random() < 0.3 ? [o.uintOption(o.OBSERVE, 0)] : [])]) }));
+		const type: MessageType = random() < 0.7 ? m.Type.CON : m.Type.NON;
+		const word = o.stringOption(o.Option.URI_PATH, "lamp");
+		const put = (options: CoapOption[]) => encode(message({ type, code: m.Code.PUT, options: o.sortOptions([word, ...options]), payload: ascii("toggle") }));
+		if (kind === 0) return put([{ number: o.Option.IF_NONE_MATCH, value: m.EMPTY_BYTES }]);
+		if (kind === 1) return put([{ number: o.Option.IF_MATCH, value: new Uint8Array([0, 0, 0, 0, 1]) }]);
+		if (kind === 2) return put([random() < 0.5 ? o.stringOption(o.Option.PROXY_URI, "coap://10.9.9.9/lamp") : o.stringOption(o.Option.PROXY_SCHEME, "http")]);
+		if (kind === 3) return encode(message({ type, options: o.sortOptions([word, o.uintOption(o.Option.ACCEPT, pick([m.Format.TEXT_PLAIN, m.Format.JSON_FORMAT]))]) }));
+		return encode(message({ type, options: o.sortOptions([o.stringOption(o.Option.URI_PATH, "slow"), ...(random() < 0.3 ? [o.uintOption(o.Option.OBSERVE, 0)] : [])]) }));
 	};
 	const hostile = (): Uint8Array => {
 		const kind = int(7);
@@ -202,10 +202,10 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 			for (let flips = 1 + int(3); flips > 0; flips--) bytes[int(bytes.length)] ^= 1 << int(8);
 			return bytes;
 		}
-		if (kind === 3) return encode(message({ type: pick([m.ACK, m.RST]), code: m.EMPTY, token: m.EMPTY_BYTES }));
-		if (kind === 4) return encode(message({ code: pick([m.EMPTY, 0x20 + int(32), 0xc0 + int(64), m.CONTENT]), token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }));
+		if (kind === 3) return encode(message({ type: pick([m.Type.ACK, m.Type.RST]), code: m.Code.EMPTY, token: m.EMPTY_BYTES }));
+		if (kind === 4) return encode(message({ code: pick([m.Code.EMPTY, 0x20 + int(32), 0xc0 + int(64), m.Code.CONTENT]), token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }));
 		if (kind === 5) return encode(message({ options: o.sortOptions([...path("lamp"), { number: pick([9, 2049, 65001]), value: m.EMPTY_BYTES }]) }));
-		const bytes = encode(message({ code: m.PUT, options: path("lamp"), payload: ascii("toggle") }));
+		const bytes = encode(message({ code: m.Code.PUT, options: path("lamp"), payload: ascii("toggle") }));
 		bytes[0] = (bytes[0] & 0x3f) | (int(4) << 6);
 		return bytes;
 	};
@@ -223,7 +223,7 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		for (const sent of socket.takeSent()) {
 			const answer = decode(sent.bytes);
 			if (m.codeName(answer.code) === "5.03") refused++;
-			if (answer.type === m.CON) toAnswer.push({ peer: { address: sent.address, port: sent.port }, messageId: answer.messageId });
+			if (answer.type === m.Type.CON) toAnswer.push({ peer: { address: sent.address, port: sent.port }, messageId: answer.messageId });
 		}
 		if (toAnswer.length > 64) toAnswer.splice(0, toAnswer.length - 64);
 	};
@@ -231,7 +231,7 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		const id = requestsMade++;
 		ended.set(id, 0);
 		const peer = pick(serverPeers);
-		client.request(peer, { code: m.GET, options: path("lamp"), payload: m.EMPTY_BYTES }, board.now(), (error, response) => {
+		client.request(peer, { code: m.Code.GET, options: path("lamp"), payload: m.EMPTY_BYTES }, board.now(), (error, response) => {
 			if (error && !(error instanceof ProtocolError)) fail("a client request ended with an untyped error");
 			if (error || response) ended.set(id, (ended.get(id) ?? 0) + 1);
 		}, { confirmable: random() < 0.7 });
@@ -244,10 +244,10 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 			const peer = { address: out.address, port: out.port };
 			const answer = int(5);
 			let bytes: Uint8Array;
-			if (answer === 0) bytes = encode({ type: m.ACK, code: m.EMPTY, messageId: sent.messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES });
-			else if (answer === 1) bytes = encode({ type: sent.type === m.CON ? m.ACK : m.NON, code: pick([m.CONTENT, m.NOT_FOUND, m.SERVICE_UNAVAILABLE]), messageId: sent.messageId, token: sent.token, options: [], payload: ascii("on") });
-			else if (answer === 2) bytes = encode({ type: m.CON, code: m.CONTENT, messageId: int(0x10000), token: random() < 0.7 ? sent.token : tokenOf(), options: random() < 0.2 ? [{ number: 9, value: m.EMPTY_BYTES }] : [], payload: m.EMPTY_BYTES });
-			else if (answer === 3) bytes = encode({ type: m.RST, code: m.EMPTY, messageId: sent.messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES });
+			if (answer === 0) bytes = encode({ type: m.Type.ACK, code: m.Code.EMPTY, messageId: sent.messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES });
+			else if (answer === 1) bytes = encode({ type: sent.type === m.Type.CON ? m.Type.ACK : m.Type.NON, code: pick([m.Code.CONTENT, m.Code.NOT_FOUND, m.Code.SERVICE_UNAVAILABLE]), messageId: sent.messageId, token: sent.token, options: [], payload: ascii("on") });
+			else if (answer === 2) bytes = encode({ type: m.Type.CON, code: m.Code.CONTENT, messageId: int(0x10000), token: random() < 0.7 ? sent.token : tokenOf(), options: random() < 0.2 ? [{ number: 9, value: m.EMPTY_BYTES }] : [], payload: m.EMPTY_BYTES });
+			else if (answer === 3) bytes = encode({ type: m.Type.RST, code: m.Code.EMPTY, messageId: sent.messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES });
 			else bytes = hostile();
 			const from = random() < 0.9 ? peer : pick(peers);
 			run.never("the client endpoint", () => client.received(bytes, from, board.now()));
@@ -297,10 +297,10 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 			deliver(old.bytes, random() < 0.8 ? old.peer : peer, old.put);
 		} else if (roll < 0.8 && toAnswer.length > 0) {
 			const { peer: to, messageId } = toAnswer.splice(int(toAnswer.length), 1)[0];
-			deliver(encode({ type: random() < 0.7 ? m.ACK : m.RST, code: m.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }), to, false);
+			deliver(encode({ type: random() < 0.7 ? m.Type.ACK : m.Type.RST, code: m.Code.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }), to, false);
 		} else if (roll < 0.82) {
 			// A burst of POSTs from many peers: they fill the duplicate table with ids it must keep.
-			for (let i = 0; i < 20; i++) deliver(encode(message({ code: m.POST, options: path(pick(["big", "lamp"])), payload: ascii("x") })), pick(peers), false);
+			for (let i = 0; i < 20; i++) deliver(encode(message({ code: m.Code.POST, options: path(pick(["big", "lamp"])), payload: ascii("x") })), pick(peers), false);
 		} else if (roll < 0.86) {
 			request();
 			answerClient();

@@ -17,11 +17,11 @@ import type { Representation } from "../../src/coap/resource";
 import { CoapServer } from "../../src/coap/server";
 
 const none = m.EMPTY_BYTES;
-const lamp = o.stringOption(o.URI_PATH, "lamp");
+const lamp = o.stringOption(o.Option.URI_PATH, "lamp");
 const ascii = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 
 function datagram(fields: Partial<CoapMessage>): Uint8Array {
-	return encode({ type: m.CON, code: m.GET, messageId: 1, token: new Uint8Array([7]), options: [lamp], payload: none, ...fields });
+	return encode({ type: m.Type.CON, code: m.Code.GET, messageId: 1, token: new Uint8Array([7]), options: [lamp], payload: none, ...fields });
 }
 
 function server(options = {}) {
@@ -30,10 +30,10 @@ function server(options = {}) {
 	const state = { lamp: "off", slow: [] as ((r: Representation) => void)[], reading: undefined as string | undefined, accepted: [] as (number | undefined)[] };
 	coap.add("/lamp", {
 		observable: true,
-		accepts: [m.TEXT_PLAIN],
+		accepts: [m.Format.TEXT_PLAIN],
 		get: (request) => {
 			state.accepted.push(request.accept);
-			return { payload: state.lamp, contentFormat: m.TEXT_PLAIN };
+			return { payload: state.lamp, contentFormat: m.Format.TEXT_PLAIN };
 		},
 		put: (request) => {
 			state.lamp = ascii(request.payload);
@@ -42,9 +42,9 @@ function server(options = {}) {
 		},
 	});
 	// Not there yet: a GET answers 5.03, so no representation exists (5.10.8.2).
-	coap.add("/reading", { get: () => (state.reading ? { payload: state.reading } : { code: m.SERVICE_UNAVAILABLE }), put: (request) => ((state.reading = ascii(request.payload)), {}) });
+	coap.add("/reading", { get: () => (state.reading ? { payload: state.reading } : { code: m.Code.SERVICE_UNAVAILABLE }), put: (request) => ((state.reading = ascii(request.payload)), {}) });
 	coap.add("/slow", { observable: true, get: () => new Promise<Representation>((resolve) => state.slow.push(resolve)), post: () => new Promise<Representation>(() => undefined) });
-	coap.add("/log", { observable: true, get: () => ({ payload: "0123456789".repeat(15), contentFormat: m.TEXT_PLAIN }) });
+	coap.add("/log", { observable: true, get: () => ({ payload: "0123456789".repeat(15), contentFormat: m.Format.TEXT_PLAIN }) });
 	board.advance(0);
 	const socket = board.datagrams[0];
 	const send = (bytes: Uint8Array, port = 40_000) => socket.deliver(bytes, "10.0.0.1", port);
@@ -63,21 +63,21 @@ const option = (number: number, value: Uint8Array = none): CoapOption => ({ numb
 describe("CoAP server: Accept (RFC 7252 5.10.4)", () => {
 	it("answers 4.06 when Accept names a format the resource does not answer in, and serves the one it does", () => {
 		const { send, one, state } = server();
-		send(datagram({ options: [lamp, o.uintOption(o.ACCEPT, m.JSON_FORMAT)] }));
+		send(datagram({ options: [lamp, o.uintOption(o.Option.ACCEPT, m.Format.JSON_FORMAT)] }));
 		check(status(one())).toBe("4.06");
-		send(datagram({ messageId: 2, options: [lamp, o.uintOption(o.ACCEPT, m.TEXT_PLAIN)] }));
+		send(datagram({ messageId: 2, options: [lamp, o.uintOption(o.Option.ACCEPT, m.Format.TEXT_PLAIN)] }));
 		const served = one();
 		check([status(served), ascii(served.payload)]).toEqual(["2.05", "off"]);
 		// The handler sees what was asked, to pick a format of its own.
-		check(state.accepted).toEqual([m.JSON_FORMAT, m.TEXT_PLAIN]);
-		send(datagram({ messageId: 3, options: [o.stringOption(o.URI_PATH, ".well-known"), o.stringOption(o.URI_PATH, "core"), o.uintOption(o.ACCEPT, m.JSON_FORMAT)] }));
+		check(state.accepted).toEqual([m.Format.JSON_FORMAT, m.Format.TEXT_PLAIN]);
+		send(datagram({ messageId: 3, options: [o.stringOption(o.Option.URI_PATH, ".well-known"), o.stringOption(o.Option.URI_PATH, "core"), o.uintOption(o.Option.ACCEPT, m.Format.JSON_FORMAT)] }));
 		check(status(one())).toBe("4.06");
 	});
 	it("registers no observer whose registration is answered 4.06", () => {
 		const { coap, send, one } = server();
-		send(datagram({ options: o.sortOptions([lamp, o.uintOption(o.OBSERVE, 0), o.uintOption(o.ACCEPT, m.JSON_FORMAT)]) }));
+		send(datagram({ options: o.sortOptions([lamp, o.uintOption(o.Option.OBSERVE, 0), o.uintOption(o.Option.ACCEPT, m.Format.JSON_FORMAT)]) }));
 		const answer = one();
-		check([status(answer), o.optionValue(answer.options, o.OBSERVE)]).toEqual(["4.06", undefined]);
+		check([status(answer), o.optionValue(answer.options, o.Option.OBSERVE)]).toEqual(["4.06", undefined]);
 		check(coap.observers()).toBe(0);
 	});
 });
@@ -85,9 +85,9 @@ describe("CoAP server: Accept (RFC 7252 5.10.4)", () => {
 describe("CoAP server: no proxy (RFC 7252 5.7.2, 5.10.2)", () => {
 	it("answers Proxy-Uri and Proxy-Scheme with 5.05 and never serves or switches the local resource", () => {
 		const { send, one, state } = server();
-		send(datagram({ options: [o.stringOption(o.PROXY_URI, "coap://10.9.9.9/lamp")] }));
+		send(datagram({ options: [o.stringOption(o.Option.PROXY_URI, "coap://10.9.9.9/lamp")] }));
 		check(status(one())).toBe("5.05");
-		send(datagram({ messageId: 2, code: m.PUT, options: [lamp, o.stringOption(o.PROXY_SCHEME, "http")], payload: text("on") }));
+		send(datagram({ messageId: 2, code: m.Code.PUT, options: [lamp, o.stringOption(o.Option.PROXY_SCHEME, "http")], payload: text("on") }));
 		check(status(one())).toBe("5.05");
 		check(state.lamp).toBe("off");
 		check(state.accepted).toEqual([]);
@@ -97,56 +97,56 @@ describe("CoAP server: no proxy (RFC 7252 5.7.2, 5.10.2)", () => {
 describe("CoAP server: If-Match and If-None-Match (RFC 7252 5.10.8)", () => {
 	it("does not perform a PUT with If-None-Match on an existing resource (4.12), and does on one without a representation", () => {
 		const { send, one, state } = server();
-		send(datagram({ code: m.PUT, options: [option(o.IF_NONE_MATCH), lamp], payload: text("on") }));
+		send(datagram({ code: m.Code.PUT, options: [option(o.Option.IF_NONE_MATCH), lamp], payload: text("on") }));
 		check(status(one())).toBe("4.12");
 		check(state.lamp).toBe("off");
-		const reading = o.stringOption(o.URI_PATH, "reading");
-		send(datagram({ messageId: 2, code: m.PUT, options: [option(o.IF_NONE_MATCH), reading], payload: text("21.5") }));
+		const reading = o.stringOption(o.Option.URI_PATH, "reading");
+		send(datagram({ messageId: 2, code: m.Code.PUT, options: [option(o.Option.IF_NONE_MATCH), reading], payload: text("21.5") }));
 		check(status(one())).toBe("2.04");
-		send(datagram({ messageId: 3, code: m.PUT, options: [option(o.IF_NONE_MATCH), reading], payload: text("22") }));
+		send(datagram({ messageId: 3, code: m.Code.PUT, options: [option(o.Option.IF_NONE_MATCH), reading], payload: text("22") }));
 		check(status(one())).toBe("4.12");
 		check(state.reading).toBe("21.5");
 	});
 	it("performs a PUT whose If-Match is the current ETag or empty, and refuses a stale or wrong one", () => {
 		const { send, one, state } = server();
 		send(datagram({}));
-		const etag = o.optionValue(one().options, o.ETAG) as Uint8Array;
+		const etag = o.optionValue(one().options, o.Option.ETAG) as Uint8Array;
 		check(etag.length).toBeGreaterThan(0);
-		send(datagram({ messageId: 2, code: m.PUT, options: [option(o.IF_MATCH, new Uint8Array([0xee, 0xee])), lamp], payload: text("on") }));
+		send(datagram({ messageId: 2, code: m.Code.PUT, options: [option(o.Option.IF_MATCH, new Uint8Array([0xee, 0xee])), lamp], payload: text("on") }));
 		check(status(one())).toBe("4.12");
 		check(state.lamp).toBe("off");
-		send(datagram({ messageId: 3, code: m.PUT, options: [option(o.IF_MATCH, new Uint8Array([0xee])), option(o.IF_MATCH, etag), lamp], payload: text("on") }));
+		send(datagram({ messageId: 3, code: m.Code.PUT, options: [option(o.Option.IF_MATCH, new Uint8Array([0xee])), option(o.Option.IF_MATCH, etag), lamp], payload: text("on") }));
 		check(status(one())).toBe("2.04");
 		check(state.lamp).toBe("on");
 		// The lamp changed: its ETag is new, and the old one no longer matches (a lost update prevented).
-		send(datagram({ messageId: 4, code: m.PUT, options: [option(o.IF_MATCH, etag), lamp], payload: text("off") }));
+		send(datagram({ messageId: 4, code: m.Code.PUT, options: [option(o.Option.IF_MATCH, etag), lamp], payload: text("off") }));
 		check(status(one())).toBe("4.12");
 		send(datagram({ messageId: 5 }));
-		check(m.sameBytes(o.optionValue(one().options, o.ETAG) as Uint8Array, etag)).toBe(false);
-		send(datagram({ messageId: 6, code: m.PUT, options: [option(o.IF_MATCH), lamp], payload: text("off") }));
+		check(m.sameBytes(o.optionValue(one().options, o.Option.ETAG) as Uint8Array, etag)).toBe(false);
+		send(datagram({ messageId: 6, code: m.Code.PUT, options: [option(o.Option.IF_MATCH), lamp], payload: text("off") }));
 		check(status(one())).toBe("2.04");
 		check(state.lamp).toBe("off");
 		// Empty If-Match needs a representation: /reading has none yet.
-		send(datagram({ messageId: 7, code: m.PUT, options: [option(o.IF_MATCH), o.stringOption(o.URI_PATH, "reading")], payload: text("1") }));
+		send(datagram({ messageId: 7, code: m.Code.PUT, options: [option(o.Option.IF_MATCH), o.stringOption(o.Option.URI_PATH, "reading")], payload: text("1") }));
 		check(status(one())).toBe("4.12");
 		check(state.reading).toBe(undefined);
 	});
 	it("gives a resource changed by a PUT that does not call changed() a new ETag all the same", () => {
 		const { send, one } = server();
-		const reading = o.stringOption(o.URI_PATH, "reading");
-		send(datagram({ code: m.PUT, options: [reading], payload: text("1") }));
+		const reading = o.stringOption(o.Option.URI_PATH, "reading");
+		send(datagram({ code: m.Code.PUT, options: [reading], payload: text("1") }));
 		one();
 		send(datagram({ messageId: 2, options: [reading] }));
-		const etag = o.optionValue(one().options, o.ETAG) as Uint8Array;
-		send(datagram({ messageId: 3, code: m.PUT, options: [reading], payload: text("2") }));
+		const etag = o.optionValue(one().options, o.Option.ETAG) as Uint8Array;
+		send(datagram({ messageId: 3, code: m.Code.PUT, options: [reading], payload: text("2") }));
 		one();
-		send(datagram({ messageId: 4, code: m.PUT, options: [option(o.IF_MATCH, etag), reading], payload: text("3") }));
+		send(datagram({ messageId: 4, code: m.Code.PUT, options: [option(o.Option.IF_MATCH, etag), reading], payload: text("3") }));
 		check(status(one())).toBe("4.12");
 	});
 });
 
 describe("CoAP server: separate responses (RFC 7252 5.2.2)", () => {
-	const slow = o.stringOption(o.URI_PATH, "slow");
+	const slow = o.stringOption(o.Option.URI_PATH, "slow");
 	it("piggybacks an answer that comes before separateAfter", async () => {
 		const { board, send, one, state } = server();
 		send(datagram({ options: [slow] }));
@@ -154,7 +154,7 @@ describe("CoAP server: separate responses (RFC 7252 5.2.2)", () => {
 		state.slow[0]({ payload: "late" });
 		await flush();
 		const answer = one();
-		check([answer.type, answer.messageId, status(answer), ascii(answer.payload)]).toEqual([m.ACK, 1, "2.05", "late"]);
+		check([answer.type, answer.messageId, status(answer), ascii(answer.payload)]).toEqual([m.Type.ACK, 1, "2.05", "late"]);
 	});
 	it("acknowledges a slow CON with an Empty ACK at 1 s, then sends the response as a CON of its own, retransmitted until acknowledged", async () => {
 		const { board, coap, send, answers, one, state, endpoint } = server();
@@ -163,21 +163,21 @@ describe("CoAP server: separate responses (RFC 7252 5.2.2)", () => {
 		check(answers()).toEqual([]);
 		board.advance(1);
 		const ack = one();
-		check([ack.type, ack.code, ack.messageId, ack.token.length]).toEqual([m.ACK, m.EMPTY, 0x1234, 0]);
+		check([ack.type, ack.code, ack.messageId, ack.token.length]).toEqual([m.Type.ACK, m.Code.EMPTY, 0x1234, 0]);
 		// The client's retransmission of the request is answered with the same Empty ACK.
 		send(datagram({ messageId: 0x1234, token: new Uint8Array([1, 2, 3]), options: [slow] }));
-		check(one().code).toBe(m.EMPTY);
+		check(one().code).toBe(m.Code.EMPTY);
 		check(state.slow).toHaveLength(1);
 		board.advance(2000);
 		state.slow[0]({ payload: "measured" });
 		await flush();
 		const response = one();
-		check([response.type, status(response), ascii(response.payload), Array.from(response.token)]).toEqual([m.CON, "2.05", "measured", [1, 2, 3]]);
+		check([response.type, status(response), ascii(response.payload), Array.from(response.token)]).toEqual([m.Type.CON, "2.05", "measured", [1, 2, 3]]);
 		check(response.messageId).not.toBe(0x1234);
 		check(coap.separating).toBe(1);
 		board.advance(3000);
 		check(one().messageId).toBe(response.messageId);
-		send(encode({ type: m.ACK, code: m.EMPTY, messageId: response.messageId, token: none, options: [], payload: none }));
+		send(encode({ type: m.Type.ACK, code: m.Code.EMPTY, messageId: response.messageId, token: none, options: [], payload: none }));
 		check([coap.separating, endpoint.pending]).toEqual([0, 0]);
 		board.advance(60_000);
 		check(answers()).toEqual([]);
@@ -190,30 +190,30 @@ describe("CoAP server: separate responses (RFC 7252 5.2.2)", () => {
 		state.slow[0]({ payload: "x" });
 		await flush();
 		board.advance(100_000);
-		check(answers().filter((a) => a.type === m.CON)).toHaveLength(5);
+		check(answers().filter((a) => a.type === m.Type.CON)).toHaveLength(5);
 		check([coap.separating, endpoint.pending]).toEqual([0, 0]);
-		send(datagram({ messageId: 2, code: m.POST, options: [slow] }));
+		send(datagram({ messageId: 2, code: m.Code.POST, options: [slow] }));
 		board.advance(1000);
-		check(answers().map((a) => a.code)).toEqual([m.EMPTY]);
+		check(answers().map((a) => a.code)).toEqual([m.Code.EMPTY]);
 		board.advance(29_000);
 		const [given] = answers();
-		check([given.type, status(given)]).toEqual([m.CON, "5.00"]);
-		send(encode({ type: m.ACK, code: m.EMPTY, messageId: given.messageId, token: none, options: [], payload: none }));
+		check([given.type, status(given)]).toEqual([m.Type.CON, "5.00"]);
+		send(encode({ type: m.Type.ACK, code: m.Code.EMPTY, messageId: given.messageId, token: none, options: [], payload: none }));
 		check([coap.separating, endpoint.pending]).toEqual([0, 0]);
 	});
 	it("answers a slow NON with a NON when it comes, and refuses slow answers past maxSeparate with 5.03", async () => {
 		const { board, coap, send, answers, one, state } = server({ maxSeparate: 2 });
-		send(datagram({ type: m.NON, options: [slow] }));
+		send(datagram({ type: m.Type.NON, options: [slow] }));
 		board.advance(1500);
 		check(answers()).toEqual([]);
 		state.slow[0]({ payload: "n" });
 		await flush();
 		const answer = one();
-		check([answer.type, ascii(answer.payload)]).toEqual([m.NON, "n"]);
+		check([answer.type, ascii(answer.payload)]).toEqual([m.Type.NON, "n"]);
 		for (let id = 10; id < 13; id++) send(datagram({ messageId: id, options: [slow] }));
 		const refused = one();
 		check([refused.messageId, status(refused)]).toEqual([12, "5.03"]);
-		check(o.uintValue(refused.options, o.MAX_AGE)).toBe(1);
+		check(o.uintValue(refused.options, o.Option.MAX_AGE)).toBe(1);
 		check(coap.separating).toBe(2);
 	});
 
@@ -221,41 +221,41 @@ describe("CoAP server: separate responses (RFC 7252 5.2.2)", () => {
 		const { board, coap, send, answers, one, state } = server({ maxSeparate: 2 });
 		for (let id = 20; id < 22; id++) send(datagram({ messageId: id, token: new Uint8Array([id]), options: [slow] }));
 		board.advance(1000);
-		check(answers().map((a) => a.code)).toEqual([m.EMPTY, m.EMPTY]);
+		check(answers().map((a) => a.code)).toEqual([m.Code.EMPTY, m.Code.EMPTY]);
 		for (const resolve of state.slow) resolve({ payload: "late" });
 		await flush();
-		check(answers().filter((a) => a.type === m.CON)).toHaveLength(2);
+		check(answers().filter((a) => a.type === m.Type.CON)).toHaveLength(2);
 		check(coap.separating).toBe(2);
 		send(datagram({ messageId: 30, options: [slow] }));
 		const refused = one();
 		check(status(refused)).toBe("5.03");
-		const maxAge = o.uintValue(refused.options, o.MAX_AGE) ?? 0;
+		const maxAge = o.uintValue(refused.options, o.Option.MAX_AGE) ?? 0;
 		check(maxAge >= 1 && maxAge <= 30).toBe(true);
 	});
 });
 
 describe("CoAP server: slow resources and Observe, If-None-Match", () => {
-	const slow = o.stringOption(o.URI_PATH, "slow");
+	const slow = o.stringOption(o.Option.URI_PATH, "slow");
 	it("registers an observer when the slow answer comes, and notifies it when a later state comes", async () => {
 		const { coap, send, answers, one, state } = server();
-		send(datagram({ options: [o.uintOption(o.OBSERVE, 0), slow] }));
+		send(datagram({ options: [o.uintOption(o.Option.OBSERVE, 0), slow] }));
 		check(coap.observers("/slow")).toBe(0);
 		state.slow[0]({ payload: "first" });
 		await flush();
 		const registered = one();
-		check([ascii(registered.payload), o.uintValue(registered.options, o.OBSERVE) !== undefined]).toEqual(["first", true]);
+		check([ascii(registered.payload), o.uintValue(registered.options, o.Option.OBSERVE) !== undefined]).toEqual(["first", true]);
 		check(coap.observers("/slow")).toBe(1);
 		coap.changed("/slow");
 		check(answers()).toEqual([]);
 		state.slow[1]({ payload: "second" });
 		await flush();
 		const notification = one();
-		check([notification.type, ascii(notification.payload)]).toEqual([m.CON, "second"]);
-		check(o.uintValue(notification.options, o.OBSERVE)).toBeGreaterThan(o.uintValue(registered.options, o.OBSERVE) as number);
+		check([notification.type, ascii(notification.payload)]).toEqual([m.Type.CON, "second"]);
+		check(o.uintValue(notification.options, o.Option.OBSERVE)).toBeGreaterThan(o.uintValue(registered.options, o.Option.OBSERVE) as number);
 	});
 	it("does not perform a request with If-None-Match on a resource whose GET is slow (it may exist)", () => {
 		const { send, one } = server();
-		send(datagram({ code: m.POST, options: [option(o.IF_NONE_MATCH), slow] }));
+		send(datagram({ code: m.Code.POST, options: [option(o.Option.IF_NONE_MATCH), slow] }));
 		check(status(one())).toBe("4.12");
 	});
 });
@@ -263,24 +263,24 @@ describe("CoAP server: slow resources and Observe, If-None-Match", () => {
 describe("CoAP server: Block2 notifications (RFC 7641, RFC 7959 3.4)", () => {
 	it("sends the first block of a notification larger than a block, and answers the client's Block2 GETs for the rest", () => {
 		const { coap, send, answers, one } = server();
-		const log = o.stringOption(o.URI_PATH, "log");
-		send(datagram({ options: [o.uintOption(o.OBSERVE, 0), log] }));
+		const log = o.stringOption(o.Option.URI_PATH, "log");
+		send(datagram({ options: [o.uintOption(o.Option.OBSERVE, 0), log] }));
 		const registered = one();
-		check(o.readBlock(o.optionValue(registered.options, o.BLOCK2) as Uint8Array)).toEqual({ num: 0, more: true, szx: 2 });
+		check(o.readBlock(o.optionValue(registered.options, o.Option.BLOCK2) as Uint8Array)).toEqual({ num: 0, more: true, szx: 2 });
 		coap.changed("/log");
 		const [notification] = answers();
-		check(notification.type).toBe(m.CON);
-		check(o.uintValue(notification.options, o.OBSERVE)).toBeGreaterThan(o.uintValue(registered.options, o.OBSERVE) as number);
-		check(o.readBlock(o.optionValue(notification.options, o.BLOCK2) as Uint8Array)).toEqual({ num: 0, more: true, szx: 2 });
-		check(o.uintValue(notification.options, o.SIZE2)).toBe(150);
-		const etag = o.optionValue(notification.options, o.ETAG) as Uint8Array;
+		check(notification.type).toBe(m.Type.CON);
+		check(o.uintValue(notification.options, o.Option.OBSERVE)).toBeGreaterThan(o.uintValue(registered.options, o.Option.OBSERVE) as number);
+		check(o.readBlock(o.optionValue(notification.options, o.Option.BLOCK2) as Uint8Array)).toEqual({ num: 0, more: true, szx: 2 });
+		check(o.uintValue(notification.options, o.Option.SIZE2)).toBe(150);
+		const etag = o.optionValue(notification.options, o.Option.ETAG) as Uint8Array;
 		let body = ascii(notification.payload);
 		for (let num = 1, more = true; more; num++) {
-			send(datagram({ messageId: 10 + num, token: new Uint8Array([9]), options: [log, o.blockOption(o.BLOCK2, { num, more: false, szx: 2 })] }));
+			send(datagram({ messageId: 10 + num, token: new Uint8Array([9]), options: [log, o.blockOption(o.Option.BLOCK2, { num, more: false, szx: 2 })] }));
 			const block = one();
-			const block2 = o.readBlock(o.optionValue(block.options, o.BLOCK2) as Uint8Array);
+			const block2 = o.readBlock(o.optionValue(block.options, o.Option.BLOCK2) as Uint8Array);
 			check(block2?.num).toBe(num);
-			check(m.sameBytes(o.optionValue(block.options, o.ETAG) as Uint8Array, etag)).toBe(true);
+			check(m.sameBytes(o.optionValue(block.options, o.Option.ETAG) as Uint8Array, etag)).toBe(true);
 			body += ascii(block.payload);
 			more = block2?.more ?? false;
 		}

@@ -20,8 +20,8 @@ const option: fc.Arbitrary<CoapOption> = fc.record({
 	value: fc.oneof(fc.uint8Array({ maxLength: 20 }), edge.chain((n) => fc.uint8Array({ minLength: n, maxLength: n }))),
 });
 const message: fc.Arbitrary<CoapMessage> = fc.record({
-	type: fc.constantFrom(coap.CON, coap.NON, coap.ACK, coap.RST),
-	code: fc.oneof(fc.constantFrom(coap.GET, coap.POST, coap.PUT, coap.DELETE, coap.CONTENT, coap.CHANGED, coap.NOT_FOUND, coap.CONTINUE), fc.integer({ min: 1, max: 255 })),
+	type: fc.constantFrom(coap.Type.CON, coap.Type.NON, coap.Type.ACK, coap.Type.RST),
+	code: fc.oneof(fc.constantFrom(coap.Code.GET, coap.Code.POST, coap.Code.PUT, coap.Code.DELETE, coap.Code.CONTENT, coap.Code.CHANGED, coap.Code.NOT_FOUND, coap.Code.CONTINUE), fc.integer({ min: 1, max: 255 })),
 	messageId: fc.integer({ min: 0, max: 0xffff }),
 	token: fc.uint8Array({ maxLength: 8 }),
 	options: fc.array(option, { maxLength: 6 }).map((list) => sortOptions(list)),

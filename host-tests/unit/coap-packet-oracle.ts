@@ -8,9 +8,9 @@ export function toOracle(message: CoapMessage): coapPacket.Packet {
 		messageId: message.messageId,
 		token: Buffer.from(message.token),
 		code: coap.codeName(message.code),
-		confirmable: message.type === coap.CON,
-		reset: message.type === coap.RST,
-		ack: message.type === coap.ACK,
+		confirmable: message.type === coap.Type.CON,
+		reset: message.type === coap.Type.RST,
+		ack: message.type === coap.Type.ACK,
 		options: message.options.map((o) => ({ name: String(o.number) as coapPacket.OptionName, value: Buffer.from(o.value) })),
 		payload: Buffer.from(message.payload),
 	};
@@ -22,7 +22,7 @@ export function comparable(packet: coapPacket.ParsedPacket | coapPacket.Packet):
 		messageId: packet.messageId,
 		token: Buffer.from(packet.token ?? []).toString("hex"),
 		code: packet.code,
-		type: packet.ack ? coap.ACK : packet.reset ? coap.RST : packet.confirmable ? coap.CON : coap.NON,
+		type: packet.ack ? coap.Type.ACK : packet.reset ? coap.Type.RST : packet.confirmable ? coap.Type.CON : coap.Type.NON,
 		options: (packet.options ?? []).map((o) => `${numberOf(String(o.name))}:${Buffer.from(o.value).toString("hex")}`),
 		payload: Buffer.from(packet.payload ?? []).toString("hex"),
 	};

@@ -83,19 +83,19 @@ export class CoapClient {
 	}
 
 	get(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.GET, uri, options);
+		return this.request(m.Code.GET, uri, options);
 	}
 
 	put(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.PUT, uri, options, payload);
+		return this.request(m.Code.PUT, uri, options, payload);
 	}
 
 	post(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.POST, uri, options, payload);
+		return this.request(m.Code.POST, uri, options, payload);
 	}
 
 	delete(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
-		return this.request(m.DELETE, uri, options);
+		return this.request(m.Code.DELETE, uri, options);
 	}
 
 	/**
@@ -114,20 +114,20 @@ export class CoapClient {
 		if (target.secure !== (this.transport.dtls !== undefined)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
 		const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
 		const base = target.options.slice();
-		if (options.contentFormat !== undefined) base.push(o.uintOption(o.CONTENT_FORMAT, options.contentFormat));
-		if (options.accept !== undefined) base.push(o.uintOption(o.ACCEPT, options.accept));
+		if (options.contentFormat !== undefined) base.push(o.uintOption(o.Option.CONTENT_FORMAT, options.contentFormat));
+		if (options.accept !== undefined) base.push(o.uintOption(o.Option.ACCEPT, options.accept));
 		const szx = options.blockSize === undefined ? this.szx : o.szxFor(options.blockSize);
 		const confirmable = options.confirmable ?? true;
 		return new Promise((resolve, reject) => {
 			this.resolve(target, (peer) => {
 				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
 				const early = options.blockSize !== undefined;
-				if (payload.length > o.blockSize(szx) || (early && method === m.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
+				if (payload.length > o.blockSize(szx) || (early && method === m.Code.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
 				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
-					const tooLarge = response.code === m.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
-					if (tooLarge || blockOf(response, o.BLOCK2)?.more)
+					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
+					if (tooLarge || blockOf(response, o.Option.BLOCK2)?.more)
 						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? undefined : response).then(resolve, reject);
 					resolve(toResponse(response, response.payload));
 				});
@@ -139,14 +139,14 @@ export class CoapClient {
 	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean, first?: CoapMessage): Promise<CoapResponse> {
 		let response = first ?? (await this.upload(peer, method, base, payload, szx, confirmable, earlyBlock2));
 		const parts: Uint8Array[] = [response.payload];
-		let block = blockOf(response, o.BLOCK2);
+		let block = blockOf(response, o.Option.BLOCK2);
 		let received = response.payload.length;
 		while (block?.more && m.isSuccess(response.code)) {
 			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
 			const size = Math.min(szx, block.szx);
 			const next: Block = { num: Math.floor(received / o.blockSize(size)), more: false, szx: size };
-			response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(o.blockOption(o.BLOCK2, next))), payload: m.EMPTY_BYTES }, confirmable);
-			block = blockOf(response, o.BLOCK2);
+			response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(o.blockOption(o.Option.BLOCK2, next))), payload: m.EMPTY_BYTES }, confirmable);
+			block = blockOf(response, o.Option.BLOCK2);
 			parts.push(response.payload);
 			received += response.payload.length;
 		}
@@ -163,10 +163,10 @@ export class CoapClient {
 
 	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
 	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
-		const early = earlyBlock2 && method === m.GET ? [o.blockOption(o.BLOCK2, { num: 0, more: false, szx })] : [];
+		const early = earlyBlock2 && method === m.Code.GET ? [o.blockOption(o.Option.BLOCK2, { num: 0, more: false, szx })] : [];
 		if (payload.length <= o.blockSize(szx)) {
 			const response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(early)), payload }, confirmable);
-			if (response.code !== m.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
+			if (response.code !== m.Code.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
 			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
 		}
 		let offset = 0;
@@ -174,14 +174,14 @@ export class CoapClient {
 			const size = o.blockSize(szx);
 			const more = offset + size < payload.length;
 			const block: Block = { num: offset / size, more, szx };
-			const options = o.sortOptions(base.concat(o.blockOption(o.BLOCK1, block), o.uintOption(o.SIZE1, payload.length)));
+			const options = o.sortOptions(base.concat(o.blockOption(o.Option.BLOCK1, block), o.uintOption(o.Option.SIZE1, payload.length)));
 			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
-			const answered = blockOf(response, o.BLOCK1);
-			if (response.code === m.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
+			const answered = blockOf(response, o.Option.BLOCK1);
+			if (response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
 				szx = answered.szx;
 				continue;
 			}
-			if (!more || response.code !== m.CONTINUE) return response;
+			if (!more || response.code !== m.Code.CONTINUE) return response;
 			offset += size;
 			// 2.3: a server that wants smaller blocks says so in its Block1; the rest goes at that size.
 			if (answered && answered.szx < szx) szx = answered.szx;
@@ -234,7 +234,7 @@ function serverKey(peer: Peer): string {
 
 /** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
 function hintedSzx(response: CoapMessage, szx: number, length: number): number {
-	const hinted = blockOf(response, o.BLOCK1)?.szx ?? o.szxFor(Math.min(o.blockSize(szx), o.uintValue(response.options, o.SIZE1) ?? o.blockSize(szx)) / 2);
+	const hinted = blockOf(response, o.Option.BLOCK1)?.szx ?? o.szxFor(Math.min(o.blockSize(szx), o.uintValue(response.options, o.Option.SIZE1) ?? o.blockSize(szx)) / 2);
 	return Math.min(hinted, o.szxFor(length - 1));
 }
 
@@ -254,5 +254,5 @@ export function copied(message: CoapMessage): CoapMessage {
 
 export function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
 	const options = message.options;
-	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.CONTENT_FORMAT) };
+	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.Option.CONTENT_FORMAT) };
 }

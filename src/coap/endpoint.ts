@@ -152,7 +152,7 @@ export class Endpoint implements DatagramSession {
 		const messages = this.messages;
 		const messageId = messages.nextMessageId();
 		const answered = () => handler(undefined);
-		messages.sendConfirmable(peer, { type: m.CON, code: m.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
+		messages.sendConfirmable(peer, { type: m.Type.CON, code: m.Code.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
 	}
 
 	/**
@@ -164,12 +164,12 @@ export class Endpoint implements DatagramSession {
 		const message = request.message;
 		const seen = request.seen;
 		const messages = this.messages;
-		if (message.type === m.CON && !seen?.reply) {
-			messages.reply(peer, seen, m.encode({ type: m.ACK, messageId: message.messageId, token: message.token, code: content.code, options: content.options, payload: content.payload }));
+		if (message.type === m.Type.CON && !seen?.reply) {
+			messages.reply(peer, seen, m.encode({ type: m.Type.ACK, messageId: message.messageId, token: message.token, code: content.code, options: content.options, payload: content.payload }));
 			return;
 		}
-		const response: CoapMessage = { type: message.type === m.CON ? m.CON : m.NON, messageId: messages.nextMessageId(), token: message.token, code: content.code, options: content.options, payload: content.payload };
-		if (response.type === m.CON) messages.sendConfirmable(peer, response, now, outcome);
+		const response: CoapMessage = { type: message.type === m.Type.CON ? m.Type.CON : m.Type.NON, messageId: messages.nextMessageId(), token: message.token, code: content.code, options: content.options, payload: content.payload };
+		if (response.type === m.Type.CON) messages.sendConfirmable(peer, response, now, outcome);
 		else messages.send(peer, m.encode(response));
 	}
 
@@ -178,7 +178,7 @@ export class Endpoint implements DatagramSession {
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
-		if (message.type === m.CON && seen && !seen.reply) this.messages.reply(peer, seen, messageLayer.emptyMessage(m.ACK, message.messageId));
+		if (message.type === m.Type.CON && seen && !seen.reply) this.messages.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
 	}
 
 	/**
@@ -192,7 +192,7 @@ export class Endpoint implements DatagramSession {
 		const previous = observer.inFlight;
 		const live = previous !== undefined && messages.active(previous);
 		const con = live && previous.retransmissions !== Infinity;
-		const message: CoapMessage = { type: con || confirmable ? m.CON : m.NON, messageId: messages.nextMessageId(), token: observer.token, code: content.code, options: content.options, payload: content.payload };
+		const message: CoapMessage = { type: con || confirmable ? m.Type.CON : m.Type.NON, messageId: messages.nextMessageId(), token: observer.token, code: content.code, options: content.options, payload: content.payload };
 		if (con) {
 			previous.next = message;
 			return;
@@ -276,7 +276,7 @@ export class Endpoint implements DatagramSession {
 		const critical = o.unknownCritical(message.options);
 		if (critical === undefined) this.requests.push({ peer, message, seen });
 		// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-		else if (message.type === m.CON) this.respond({ peer, message, seen }, { code: m.BAD_OPTION, options: [], payload: encodeUtf8(`unknown critical option ${critical}`) }, now);
+		else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, { code: m.Code.BAD_OPTION, options: [], payload: encodeUtf8(`unknown critical option ${critical}`) }, now);
 		else this.messages.reset(peer, message.messageId, seen);
 	}
 
@@ -289,7 +289,7 @@ export class Endpoint implements DatagramSession {
 			this.messages.reset(peer, message.messageId, seen);
 			return;
 		}
-		if (message.type === m.CON) this.messages.reply(peer, seen, messageLayer.emptyMessage(m.ACK, message.messageId));
+		if (message.type === m.Type.CON) this.messages.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
 		this.deliver(exchange, message, now);
 	}
 
@@ -298,7 +298,7 @@ export class Endpoint implements DatagramSession {
 		this.messages.stop(exchange.transmission);
 		exchange.transmission = undefined;
 		this.release(exchange, now);
-		if (exchange.observe && m.isSuccess(response.code) && o.optionValue(response.options, o.OBSERVE) !== undefined) exchange.deadline = Infinity;
+		if (exchange.observe && m.isSuccess(response.code) && o.optionValue(response.options, o.Option.OBSERVE) !== undefined) exchange.deadline = Infinity;
 		else this.finish(exchange);
 		exchange.handler(undefined, response);
 	}
@@ -319,7 +319,7 @@ export class Endpoint implements DatagramSession {
 		this.outstanding.set(exchange.peerKey, (this.outstanding.get(exchange.peerKey) ?? 0) + 1);
 		exchange.outstanding = true;
 		const content = exchange.content;
-		const message: CoapMessage = { type: exchange.confirmable ? m.CON : m.NON, messageId: messages.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
+		const message: CoapMessage = { type: exchange.confirmable ? m.Type.CON : m.Type.NON, messageId: messages.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
 		if (!exchange.confirmable) {
 			exchange.deadline = now + this.responseTimeout;
 			messages.send(exchange.peer, m.encode(message));
@@ -336,7 +336,7 @@ export class Endpoint implements DatagramSession {
 	private acknowledged(exchange: Exchange, ack: CoapMessage): void {
 		exchange.transmission = undefined;
 		const now = this.now;
-		if (ack.code === m.EMPTY) {
+		if (ack.code === m.Code.EMPTY) {
 			// The NSTART slot is free (4.7).
 			this.release(exchange, now);
 			exchange.deadline = now + this.responseTimeout;

@@ -101,7 +101,7 @@ export interface Arrival {
 }
 
 /** An Empty message (4.1): 4 bytes, no token. */
-export function emptyMessage(type: typeof m.ACK | typeof m.RST | typeof m.CON, messageId: number): Uint8Array {
+export function emptyMessage(type: m.Type.ACK | m.Type.RST | m.Type.CON, messageId: number): Uint8Array {
 	const bytes = new Uint8Array(4);
 	bytes[0] = 0x40 | (type << 4);
 	bytes[2] = messageId >> 8;
@@ -167,7 +167,7 @@ export class MessageLayer {
 	}
 
 	reset(peer: Peer, messageId: number, seen?: Seen): void {
-		this.reply(peer, seen, emptyMessage(m.RST, messageId));
+		this.reply(peer, seen, emptyMessage(m.Type.RST, messageId));
 	}
 
 	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
@@ -218,18 +218,18 @@ export class MessageLayer {
 		} catch {
 			this.dropped.malformed++;
 			const header = m.peekHeader(bytes);
-			if (header?.type === m.CON) this.reset(peer, header.messageId);
+			if (header?.type === m.Type.CON) this.reset(peer, header.messageId);
 			return undefined;
 		}
 		const type = message.type;
 		const code = message.code;
 		const messageId = message.messageId;
-		if (type === m.ACK || type === m.RST) {
+		if (type === m.Type.ACK || type === m.Type.RST) {
 			const transmission = this.transmissions.get(peerKey(peer, messageId));
 			if (!transmission) this.dropped.unexpected++;
 			else {
 				this.transmissions.delete(transmission.key);
-				if (type === m.RST) transmission.onReset();
+				if (type === m.Type.RST) transmission.onReset();
 				else if (!transmission.next) transmission.onAck(message);
 				else {
 					// Acknowledged with a newer one waiting: that one goes now, as a fresh CON.
@@ -243,9 +243,9 @@ export class MessageLayer {
 			return undefined;
 		}
 		// 4.3: an Empty CON is a ping, answered with RST; an Empty NON, or a reserved code class, is a format error.
-		if (code === m.EMPTY || !(m.isRequest(code) || m.isResponse(code))) {
-			if (type === m.CON) this.reset(peer, messageId);
-			if (code !== m.EMPTY || type !== m.CON) this.dropped.malformed++;
+		if (code === m.Code.EMPTY || !(m.isRequest(code) || m.isResponse(code))) {
+			if (type === m.Type.CON) this.reset(peer, messageId);
+			if (code !== m.Code.EMPTY || type !== m.Type.CON) this.dropped.malformed++;
 			return undefined;
 		}
 		if (now >= this.earliest) this.expire(now);
@@ -253,10 +253,10 @@ export class MessageLayer {
 		const seen = this.seen.get(key);
 		if (seen) {
 			this.dropped.duplicate++;
-			if (seen.reply && type === m.CON) this.send(peer, seen.reply);
+			if (seen.reply && type === m.Type.CON) this.send(peer, seen.reply);
 			return undefined;
 		}
-		const evictable = code !== m.POST || type === m.NON;
+		const evictable = code !== m.Code.POST || type === m.Type.NON;
 		if (this.seen.size >= this.maxTracked && !this.evict()) {
 			if (!m.isRequest(code)) return { message, seen: undefined };
 			this.dropped.overloaded++;
@@ -271,9 +271,9 @@ export class MessageLayer {
 
 	/** 5.03 Service Unavailable with Max-Age (5.9.3.4): come back when a slot is free, in whole seconds. */
 	refuse(peer: Peer, request: CoapMessage, retryIn: number): void {
-		const con = request.type === m.CON;
+		const con = request.type === m.Type.CON;
 		const seconds = Math.ceil(retryIn / 1000);
-		const answer: CoapMessage = { type: con ? m.ACK : m.NON, code: m.SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [o.uintOption(o.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES };
+		const answer: CoapMessage = { type: con ? m.Type.ACK : m.Type.NON, code: m.Code.SERVICE_UNAVAILABLE, messageId: con ? request.messageId : this.nextMessageId(), token: request.token, options: [o.uintOption(o.Option.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES };
 		this.send(peer, m.encode(answer));
 	}
 

@@ -7,11 +7,13 @@
 import { ProtocolError } from "../common/errors";
 
 /** The message type (3.): confirmable, non-confirmable, acknowledgement, reset. */
-export const CON = 0;
-export const NON = 1;
-export const ACK = 2;
-export const RST = 3;
-export type MessageType = typeof CON | typeof NON | typeof ACK | typeof RST;
+export const enum Type {
+	CON = 0,
+	NON = 1,
+	ACK = 2,
+	RST = 3,
+}
+export type MessageType = Type;
 
 export interface CoapOption {
 	readonly number: number;
@@ -28,7 +30,7 @@ export interface Content {
 
 export interface CoapMessage {
 	readonly type: MessageType;
-	/** class << 5 | detail: 0.01 GET is 1, 2.05 Content is 69; see `code`. */
+	/** class << 5 | detail: 0.01 GET is 1, 2.05 Content is 69; see `Code`. */
 	readonly code: number;
 	readonly messageId: number;
 	/** 0 to 8 bytes. */
@@ -38,45 +40,44 @@ export interface CoapMessage {
 	readonly payload: Uint8Array;
 }
 
-/** A code from its dotted form, `code(2, 5)` for 2.05. */
-export function code(codeClass: number, detail: number): number {
-	return (codeClass << 5) | detail;
-}
-
 /** "2.05" for 69: how codes are written in the RFCs and in logs. */
 export function codeName(value: number): string {
 	const detail = value & 0x1f;
 	return `${value >> 5}.${detail < 10 ? "0" : ""}${detail}`;
 }
 
-export const EMPTY = 0;
-export const GET = 1;
-export const POST = 2;
-export const PUT = 3;
-export const DELETE = 4;
-
-export const CREATED = code(2, 1);
-export const DELETED = code(2, 2);
-export const CHANGED = code(2, 4);
-export const CONTENT = code(2, 5);
-export const CONTINUE = code(2, 31);
-export const BAD_REQUEST = code(4, 0);
-export const BAD_OPTION = code(4, 2);
-export const NOT_FOUND = code(4, 4);
-export const METHOD_NOT_ALLOWED = code(4, 5);
-export const NOT_ACCEPTABLE = code(4, 6);
-export const REQUEST_ENTITY_INCOMPLETE = code(4, 8);
-export const PRECONDITION_FAILED = code(4, 12);
-export const REQUEST_ENTITY_TOO_LARGE = code(4, 13);
-export const UNSUPPORTED_CONTENT_FORMAT = code(4, 15);
-export const INTERNAL_SERVER_ERROR = code(5, 0);
-export const SERVICE_UNAVAILABLE = code(5, 3);
-export const PROXYING_NOT_SUPPORTED = code(5, 5);
+/** Method and response codes (5.8, 5.9, 12.1), class << 5 | detail: 2.05 Content is 2 << 5 | 5. */
+export const enum Code {
+	EMPTY = 0,
+	GET = 1,
+	POST = 2,
+	PUT = 3,
+	DELETE = 4,
+	CREATED = 2 << 5 | 1,
+	DELETED = 2 << 5 | 2,
+	CHANGED = 2 << 5 | 4,
+	CONTENT = 2 << 5 | 5,
+	CONTINUE = 2 << 5 | 31,
+	BAD_REQUEST = 4 << 5 | 0,
+	BAD_OPTION = 4 << 5 | 2,
+	NOT_FOUND = 4 << 5 | 4,
+	METHOD_NOT_ALLOWED = 4 << 5 | 5,
+	NOT_ACCEPTABLE = 4 << 5 | 6,
+	REQUEST_ENTITY_INCOMPLETE = 4 << 5 | 8,
+	PRECONDITION_FAILED = 4 << 5 | 12,
+	REQUEST_ENTITY_TOO_LARGE = 4 << 5 | 13,
+	UNSUPPORTED_CONTENT_FORMAT = 4 << 5 | 15,
+	INTERNAL_SERVER_ERROR = 5 << 5 | 0,
+	SERVICE_UNAVAILABLE = 5 << 5 | 3,
+	PROXYING_NOT_SUPPORTED = 5 << 5 | 5,
+}
 
 /** Response code classes (5.9): 2 success, 4 client error, 5 server error; 0 is requests and Empty. */
-export const SUCCESS = 2;
-export const CLIENT_ERROR = 4;
-export const SERVER_ERROR = 5;
+export const enum Class {
+	SUCCESS = 2,
+	CLIENT_ERROR = 4,
+	SERVER_ERROR = 5,
+}
 
 export function isRequest(value: number): boolean {
 	return value >= 1 && value <= 31;
@@ -85,19 +86,21 @@ export function isRequest(value: number): boolean {
 /** A response code: class 2, 4 or 5 (classes 1, 6 and 7 are reserved). */
 export function isResponse(value: number): boolean {
 	const c = value >> 5;
-	return c === SUCCESS || c === CLIENT_ERROR || c === SERVER_ERROR;
+	return c === Class.SUCCESS || c === Class.CLIENT_ERROR || c === Class.SERVER_ERROR;
 }
 
 /** 2.xx. */
 export function isSuccess(value: number): boolean {
-	return value >> 5 === SUCCESS;
+	return value >> 5 === Class.SUCCESS;
 }
 
 /** Content-Format identifiers (12.3) the firmware names. */
-export const TEXT_PLAIN = 0;
-export const LINK_FORMAT = 40;
-export const OCTET_STREAM = 42;
-export const JSON_FORMAT = 50;
+export const enum Format {
+	TEXT_PLAIN = 0,
+	LINK_FORMAT = 40,
+	OCTET_STREAM = 42,
+	JSON_FORMAT = 50,
+}
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 

@@ -3,22 +3,24 @@
  * module: the config reads coap:// URIs into Uri-Path and Uri-Query options in every
  * image, and an image without CoAP carries only these numbers, not the codec.
  */
-export const IF_MATCH = 1;
-export const URI_HOST = 3;
-export const ETAG = 4;
-export const IF_NONE_MATCH = 5;
-export const OBSERVE = 6;
-export const URI_PORT = 7;
-export const LOCATION_PATH = 8;
-export const URI_PATH = 11;
-export const CONTENT_FORMAT = 12;
-export const MAX_AGE = 14;
-export const URI_QUERY = 15;
-export const ACCEPT = 17;
-export const LOCATION_QUERY = 20;
-export const BLOCK2 = 23;
-export const BLOCK1 = 27;
-export const SIZE2 = 28;
-export const PROXY_URI = 35;
-export const PROXY_SCHEME = 39;
-export const SIZE1 = 60;
+export const enum Option {
+	IF_MATCH = 1,
+	URI_HOST = 3,
+	ETAG = 4,
+	IF_NONE_MATCH = 5,
+	OBSERVE = 6,
+	URI_PORT = 7,
+	LOCATION_PATH = 8,
+	URI_PATH = 11,
+	CONTENT_FORMAT = 12,
+	MAX_AGE = 14,
+	URI_QUERY = 15,
+	ACCEPT = 17,
+	LOCATION_QUERY = 20,
+	BLOCK2 = 23,
+	BLOCK1 = 27,
+	SIZE2 = 28,
+	PROXY_URI = 35,
+	PROXY_SCHEME = 39,
+	SIZE1 = 60,
+}

@@ -7,12 +7,12 @@
 import * as utf8 from "../common/utf8";
 import { EMPTY_BYTES, type CoapOption } from "./message";
 
-import { IF_MATCH, URI_HOST, ETAG, IF_NONE_MATCH, OBSERVE, URI_PORT, LOCATION_PATH, URI_PATH, CONTENT_FORMAT, MAX_AGE, URI_QUERY, ACCEPT, LOCATION_QUERY, BLOCK2, BLOCK1, SIZE2, PROXY_URI, PROXY_SCHEME, SIZE1 } from "./option-numbers";
+import { Option } from "./option-numbers";
 
-export { IF_MATCH, URI_HOST, ETAG, IF_NONE_MATCH, OBSERVE, URI_PORT, LOCATION_PATH, URI_PATH, CONTENT_FORMAT, MAX_AGE, URI_QUERY, ACCEPT, LOCATION_QUERY, BLOCK2, BLOCK1, SIZE2, PROXY_URI, PROXY_SCHEME, SIZE1 } from "./option-numbers";
+export { Option } from "./option-numbers";
 
 /** Every option this implementation understands. */
-const KNOWN = [IF_MATCH, URI_HOST, ETAG, IF_NONE_MATCH, OBSERVE, URI_PORT, LOCATION_PATH, URI_PATH, CONTENT_FORMAT, MAX_AGE, URI_QUERY, ACCEPT, LOCATION_QUERY, BLOCK2, BLOCK1, SIZE2, PROXY_URI, PROXY_SCHEME, SIZE1];
+const KNOWN = [Option.IF_MATCH, Option.URI_HOST, Option.ETAG, Option.IF_NONE_MATCH, Option.OBSERVE, Option.URI_PORT, Option.LOCATION_PATH, Option.URI_PATH, Option.CONTENT_FORMAT, Option.MAX_AGE, Option.URI_QUERY, Option.ACCEPT, Option.LOCATION_QUERY, Option.BLOCK2, Option.BLOCK1, Option.SIZE2, Option.PROXY_URI, Option.PROXY_SCHEME, Option.SIZE1];
 
 function isCritical(number: number): boolean {
 	return (number & 1) === 1;
@@ -69,7 +69,7 @@ export function stringValues(options: readonly CoapOption[], number: number): st
 /** "/a/b" from Uri-Path options; "" segments are kept, so "/a/" stays distinct from "/a". */
 export function uriPath(options: readonly CoapOption[]): string {
 	let path = "";
-	for (let i = 0; i < options.length; i++) if (options[i].number === URI_PATH) path += "/" + segment(options[i].value);
+	for (let i = 0; i < options.length; i++) if (options[i].number === Option.URI_PATH) path += "/" + segment(options[i].value);
 	return path === "" ? "/" : path;
 }
 

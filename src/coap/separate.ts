@@ -50,10 +50,10 @@ export class SeparateResponses implements Expiring {
 			// Max-Age: until the next place frees, at most the handler limit (a held place that is a
 			// sent answer awaiting its ACK has no deadline here: the endpoint gives it up in time).
 			const wait = this.nextExpiry() - now;
-			endpoint.respond(request, { code: m.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((wait < this.limit ? wait : this.limit) / 1000)))], payload: m.EMPTY_BYTES }, now);
+			endpoint.respond(request, { code: m.Code.SERVICE_UNAVAILABLE, options: [o.uintOption(o.Option.MAX_AGE, Math.max(1, Math.ceil((wait < this.limit ? wait : this.limit) / 1000)))], payload: m.EMPTY_BYTES }, now);
 			return;
 		}
-		const entry: Waiting = { request, ackAt: request.message.type === m.CON ? now + this.after : Infinity, deadline: now + this.limit };
+		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + this.after : Infinity, deadline: now + this.limit };
 		if (waiting.push(entry) === 1) endpoint.keep(this);
 		// Settled outside the endpoint's timer: the transport is asked to send it.
 		const transport = this.transport;
@@ -75,7 +75,7 @@ export class SeparateResponses implements Expiring {
 		if (entry.deadline === Infinity) return;
 		entry.deadline = Infinity;
 		const done = () => this.remove(entry);
-		if (entry.ackAt !== Infinity || entry.request.message.type !== m.CON) done();
+		if (entry.ackAt !== Infinity || entry.request.message.type !== m.Type.CON) done();
 		this.transport.endpoint.respond(entry.request, content, now, { onAck: done, onReset: done, onTimeout: done });
 	}
 
@@ -97,7 +97,7 @@ export class SeparateResponses implements Expiring {
 				entry.ackAt = Infinity;
 				this.transport.endpoint.acknowledge(entry.request);
 			}
-			if (entry.deadline <= now) this.settle(entry, { code: m.INTERNAL_SERVER_ERROR, options: [], payload: m.EMPTY_BYTES }, now);
+			if (entry.deadline <= now) this.settle(entry, { code: m.Code.INTERNAL_SERVER_ERROR, options: [], payload: m.EMPTY_BYTES }, now);
 		}
 	}
 

@@ -116,10 +116,12 @@ export class CoapServer {
 			...options,
 			port: options.port ?? 5683,
 			onRequest: (request) => this.handle(request),
-			onReady: () => options.onReady?.(this.transport.port),
+			onReady: () => {
+				if (options.onReady) options.onReady(this.transport.port);
+			},
 		}));
 		const endpoint = transport.endpoint;
-		this.firstVersion = o.uintOption(o.ETAG, (this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe)));
+		this.firstVersion = o.uintOption(o.Option.ETAG, (this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe)));
 		this.separate = new SeparateResponses(transport, options.separateAfter ?? endpoint.parameters.ackTimeout / 2, options.handlerTimeout ?? 30_000, options.maxSeparate ?? 4, failed);
 		this.uploads = new Uploads(endpoint, this.szx, this.maxBody, options.maxUploads ?? 2, exchangeLifetime(endpoint.parameters));
 	}
@@ -158,7 +160,7 @@ export class CoapServer {
 		if (!get || !observers) return;
 		const sequence = this.nextSequence();
 		observers.forEach((observer) => {
-			const request: ResourceRequest = { method: m.GET, peer: observer.peer, path, query: [], payload: m.EMPTY_BYTES };
+			const request: ResourceRequest = { method: m.Code.GET, peer: observer.peer, path, query: [], payload: m.EMPTY_BYTES };
 			const answer = get(request);
 			if (!thenable(answer)) return this.notify(path, observer, answer, sequence);
 			// A slow resource notifies when it has the state, under a sequence number of then.
@@ -183,9 +185,9 @@ export class CoapServer {
 
 	private notify(path: string, observer: Observer, representation: Representation, sequence: number): void {
 		const now = this.board.now();
-		const extra = [o.uintOption(o.OBSERVE, sequence)];
-		if ((representation.code ?? m.CONTENT) === m.CONTENT) extra.push(this.etag(path));
-		const content = this.representation(representation, m.CONTENT, extra, undefined);
+		const extra = [o.uintOption(o.Option.OBSERVE, sequence)];
+		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etag(path));
+		const content = this.representation(representation, m.Code.CONTENT, extra, undefined);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
 		const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
 		if (confirmable) observer.confirmedAt = now;
@@ -213,43 +215,43 @@ export class CoapServer {
 		for (let i = 0; i < options.length; i++) {
 			const number = options[i].number;
 			// 5.7.2: not a proxy, so never the local resource for a request meant for another server.
-			if (number === o.PROXY_URI || number === o.PROXY_SCHEME) return error(m.PROXYING_NOT_SUPPORTED, "not a proxy");
-			if (number === o.IF_MATCH || number === o.IF_NONE_MATCH) conditional = true;
+			if (number === o.Option.PROXY_URI || number === o.Option.PROXY_SCHEME) return error(m.Code.PROXYING_NOT_SUPPORTED, "not a proxy");
+			if (number === o.Option.IF_MATCH || number === o.Option.IF_NONE_MATCH) conditional = true;
 		}
 		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
 		const path = o.uriPath(options);
-		const query = o.stringValues(options, o.URI_QUERY);
-		const contentFormat = o.uintValue(options, o.CONTENT_FORMAT);
-		const accept = o.uintValue(options, o.ACCEPT);
+		const query = o.stringValues(options, o.Option.URI_QUERY);
+		const contentFormat = o.uintValue(options, o.Option.CONTENT_FORMAT);
+		const accept = o.uintValue(options, o.Option.ACCEPT);
 		if (path === WELL_KNOWN_CORE) {
-			if (method !== m.GET) return error(m.METHOD_NOT_ALLOWED, "only GET");
-			if (accept !== undefined && accept !== m.LINK_FORMAT) return notAcceptable(accept);
-			return this.representation({ payload: linkFormat.resourceLinks(this.resources, query), contentFormat: m.LINK_FORMAT }, m.CONTENT, [], message);
+			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
+			if (accept !== undefined && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
+			return this.representation({ payload: linkFormat.resourceLinks(this.resources, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, [], message);
 		}
 		const resource = this.resources.get(path);
-		if (!resource) return error(m.NOT_FOUND, `no resource at ${path}`);
-		const handler = method === m.GET ? resource.get : method === m.PUT ? resource.put : method === m.POST ? resource.post : method === m.DELETE ? resource.delete : undefined;
-		if (!handler) return error(m.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(method)}`);
-		if ((method === m.PUT || method === m.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
-			return error(m.UNSUPPORTED_CONTENT_FORMAT, `Content-Format ${contentFormat} is not taken here`);
-		if (conditional && !this.preconditions(resource, path, peer, query, options)) return error(m.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+		if (!resource) return error(m.Code.NOT_FOUND, `no resource at ${path}`);
+		const handler = method === m.Code.GET ? resource.get : method === m.Code.PUT ? resource.put : method === m.Code.POST ? resource.post : method === m.Code.DELETE ? resource.delete : undefined;
+		if (!handler) return error(m.Code.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(method)}`);
+		if ((method === m.Code.PUT || method === m.Code.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
+			return error(m.Code.UNSUPPORTED_CONTENT_FORMAT, `Content-Format ${contentFormat} is not taken here`);
+		if (conditional && !this.preconditions(resource, path, peer, query, options)) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
 
 		let payload = message.payload;
 		const extra: CoapOption[] = [];
-		const block1Value = o.optionValue(options, o.BLOCK1);
+		const block1Value = o.optionValue(options, o.Option.BLOCK1);
 		if (block1Value !== undefined) {
 			const block1 = o.readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
-			const assembled = this.uploads.receive(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.SIZE1), this.board.now());
+			const assembled = this.uploads.receive(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.Option.SIZE1), this.board.now());
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
-			extra.push(o.blockOption(o.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
+			extra.push(o.blockOption(o.Option.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
 		} else if (message.payload.length > this.maxBody) {
-			return { code: m.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
+			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
-		const observe = method === m.GET && resource.observable ? o.uintValue(options, o.OBSERVE) : undefined;
+		const observe = method === m.Code.GET && resource.observable ? o.uintValue(options, o.Option.OBSERVE) : undefined;
 		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
 		const version = this.versions.get(path);
 		const answer = handler(request);
@@ -262,17 +264,17 @@ export class CoapServer {
 		const method = request.method;
 		const path = request.path;
 		const accept = request.accept;
-		const code = representation.code ?? (method === m.GET ? m.CONTENT : method === m.POST ? m.CREATED : method === m.DELETE ? m.DELETED : m.CHANGED);
+		const code = representation.code ?? (method === m.Code.GET ? m.Code.CONTENT : method === m.Code.POST ? m.Code.CREATED : method === m.Code.DELETE ? m.Code.DELETED : m.Code.CHANGED);
 		const success = m.isSuccess(code);
 		// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
 		if (success && accept !== undefined && representation.payload !== undefined && representation.contentFormat !== accept) return notAcceptable(accept);
 		// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
-		if (success && method !== m.GET && this.versions.get(path) === version) this.bump(path);
-		if (code === m.CONTENT) extra.push(this.etag(path));
+		if (success && method !== m.Code.GET && this.versions.get(path) === version) this.bump(path);
+		if (code === m.Code.CONTENT) extra.push(this.etag(path));
 		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
 		if (observe === 0) {
 			if (!success) this.deregister(path, peerKey(request.peer, tokenKey(message.token)));
-			else if (this.register(path, request.peer, message.token)) extra.push(o.uintOption(o.OBSERVE, this.nextSequence()));
+			else if (this.register(path, request.peer, message.token)) extra.push(o.uintOption(o.Option.OBSERVE, this.nextSequence()));
 		}
 		return this.representation(representation, code, extra, message);
 	}
@@ -288,14 +290,14 @@ export class CoapServer {
 		let matched = false;
 		for (let i = 0; i < options.length; i++) {
 			const number = options[i].number;
-			if (number !== o.IF_MATCH && number !== o.IF_NONE_MATCH) continue;
+			if (number !== o.Option.IF_MATCH && number !== o.Option.IF_NONE_MATCH) continue;
 			if (exists === undefined) {
-				const current = resource.get?.({ method: m.GET, peer, path, query, payload: m.EMPTY_BYTES });
+				const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
 				// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
 				if (thenable(current)) current.then(ignore, ignore);
-				exists = current !== undefined && (thenable(current) || m.isSuccess(current.code ?? m.CONTENT));
+				exists = current !== undefined && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
 			}
-			if (number === o.IF_NONE_MATCH) {
+			if (number === o.Option.IF_NONE_MATCH) {
 				if (exists) return false;
 				continue;
 			}
@@ -307,7 +309,7 @@ export class CoapServer {
 	}
 
 	private bump(path: string): void {
-		this.versions.set(path, o.uintOption(o.ETAG, (this.version = this.version >= 0xffffff ? 1 : this.version + 1)));
+		this.versions.set(path, o.uintOption(o.Option.ETAG, (this.version = this.version >= 0xffffff ? 1 : this.version + 1)));
 	}
 
 	/** The ETag option of the resource at `path`: its version, 1 to 3 bytes (never 0, which would be empty). */
@@ -346,9 +348,9 @@ export class CoapServer {
 		const options = extra;
 		const raw = representation.payload ?? m.EMPTY_BYTES;
 		const payload = typeof raw === "string" ? this.text(raw) : raw;
-		if (representation.contentFormat !== undefined) options.push(o.uintOption(o.CONTENT_FORMAT, representation.contentFormat));
-		if (representation.maxAge !== undefined) options.push(o.uintOption(o.MAX_AGE, representation.maxAge));
-		const asked = request ? o.optionValue(request.options, o.BLOCK2) : undefined;
+		if (representation.contentFormat !== undefined) options.push(o.uintOption(o.Option.CONTENT_FORMAT, representation.contentFormat));
+		if (representation.maxAge !== undefined) options.push(o.uintOption(o.Option.MAX_AGE, representation.maxAge));
+		const asked = request ? o.optionValue(request.options, o.Option.BLOCK2) : undefined;
 		const wanted = asked === undefined ? undefined : o.readBlock(asked);
 		if (asked !== undefined && !wanted) throw new BadRequest("Block2 is not a block option");
 		const szx = Math.min(this.szx, wanted?.szx ?? 6);
@@ -356,10 +358,10 @@ export class CoapServer {
 		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: o.sortOptions(options), payload };
 		// 2.4: the block number is in the requester's block size, which may be larger than ours.
 		const offset = (wanted?.num ?? 0) * o.blockSize(wanted?.szx ?? szx);
-		if (offset > 0 && offset >= payload.length) return error(m.BAD_OPTION, "Block2 past the end of the representation");
+		if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
 		const more = offset + size < payload.length;
-		options.push(o.blockOption(o.BLOCK2, { num: offset / size, more, szx }));
-		if (offset === 0) options.push(o.uintOption(o.SIZE2, payload.length));
+		options.push(o.blockOption(o.Option.BLOCK2, { num: offset / size, more, szx }));
+		if (offset === 0) options.push(o.uintOption(o.Option.SIZE2, payload.length));
 		return { code: representation.code ?? fallback, options: o.sortOptions(options), payload: payload.subarray(offset, offset + size) };
 	}
 
@@ -391,14 +393,14 @@ function error(code: number, diagnostic: string): Content {
 }
 
 function notAcceptable(accept: number): Content {
-	return error(m.NOT_ACCEPTABLE, `not available as Content-Format ${accept}`);
+	return error(m.Code.NOT_ACCEPTABLE, `not available as Content-Format ${accept}`);
 }
 
 /** What a handler's failure is answered with: what cannot be read is the client's fault (4.00, with why); anything else is ours (5.00). */
 function failed(failure: unknown): Content {
-	if (failure instanceof BadRequest) return error(m.BAD_REQUEST, failure.message);
-	if (failure instanceof ProtocolError) return error(m.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
-	return error(m.INTERNAL_SERVER_ERROR, "the resource failed");
+	if (failure instanceof BadRequest) return error(m.Code.BAD_REQUEST, failure.message);
+	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
+	return error(m.Code.INTERNAL_SERVER_ERROR, "the resource failed");
 }
 
 function thenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

@@ -90,7 +90,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	}
 
 	protected bound(): void {
-		this.options.onReady?.();
+		if (this.options.onReady) this.options.onReady();
 		const waiting = this._whenReady.splice(0);
 		for (let i = 0; i < waiting.length; i++) waiting[i]();
 		this.service();
@@ -102,7 +102,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		const onRequest = this.options.onRequest;
 		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
 			if (onRequest) onRequest(request);
-			else endpoint.respond(request, { code: m.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
+			else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
 		}
 		const dtls = this.dtls;
 		if (!dtls) return;
@@ -110,7 +110,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
 			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
 			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
-			settings.onEvent?.(event);
+			if (settings.onEvent) settings.onEvent(event);
 		}
 	}
 

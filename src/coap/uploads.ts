@@ -48,33 +48,33 @@ export class Uploads implements Expiring {
 		const uploads = this.table;
 		const maxBody = this.maxBody;
 		const answer = (code: number): Content => {
-			const options: CoapOption[] = [o.blockOption(o.BLOCK1, { num: block.num, more: code === m.CONTINUE, szx: Math.min(block.szx, this.szx) })];
-			if (code === m.REQUEST_ENTITY_TOO_LARGE) options.push(o.uintOption(o.SIZE1, maxBody));
+			const options: CoapOption[] = [o.blockOption(o.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
+			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(o.uintOption(o.Option.SIZE1, maxBody));
 			return { code, options: o.sortOptions(options), payload: m.EMPTY_BYTES };
 		};
 		if (block.num === 0) uploads.delete(key);
-		if ((size1 ?? 0) > maxBody) return answer(m.REQUEST_ENTITY_TOO_LARGE);
-		if (block.more && payload.length !== o.blockSize(block.szx)) return { code: m.BAD_REQUEST, options: [], payload: encodeUtf8("a Block1 block that is not its size") };
+		if ((size1 ?? 0) > maxBody) return answer(m.Code.REQUEST_ENTITY_TOO_LARGE);
+		if (block.more && payload.length !== o.blockSize(block.szx)) return { code: m.Code.BAD_REQUEST, options: [], payload: encodeUtf8("a Block1 block that is not its size") };
 		let upload = uploads.get(key);
 		if (!upload && block.num === 0 && block.more) {
 			if (uploads.size >= this.max) {
 				this.endpoint.dropped.overloaded++;
-				return { code: m.SERVICE_UNAVAILABLE, options: [o.uintOption(o.MAX_AGE, Math.max(1, Math.ceil((this.nextExpiry() - now) / 1000)))], payload: m.EMPTY_BYTES };
+				return { code: m.Code.SERVICE_UNAVAILABLE, options: [o.uintOption(o.Option.MAX_AGE, Math.max(1, Math.ceil((this.nextExpiry() - now) / 1000)))], payload: m.EMPTY_BYTES };
 			}
 			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
 		}
 		// Blocks arrive in order; a different offset means one went missing (2.9.2).
 		const offset = block.num * o.blockSize(block.szx);
-		if (!upload) return block.num !== 0 ? answer(m.REQUEST_ENTITY_INCOMPLETE) : payload.length > maxBody ? answer(m.REQUEST_ENTITY_TOO_LARGE) : payload;
-		if (offset !== upload.length) return answer(m.REQUEST_ENTITY_INCOMPLETE);
+		if (!upload) return block.num !== 0 ? answer(m.Code.REQUEST_ENTITY_INCOMPLETE) : payload.length > maxBody ? answer(m.Code.REQUEST_ENTITY_TOO_LARGE) : payload;
+		if (offset !== upload.length) return answer(m.Code.REQUEST_ENTITY_INCOMPLETE);
 		if (upload.length + payload.length > maxBody) {
 			uploads.delete(key);
-			return answer(m.REQUEST_ENTITY_TOO_LARGE);
+			return answer(m.Code.REQUEST_ENTITY_TOO_LARGE);
 		}
 		upload.parts.push(payload.slice());
 		upload.length += payload.length;
 		upload.expires = now + this.lifetime;
-		if (block.more) return answer(m.CONTINUE);
+		if (block.more) return answer(m.Code.CONTINUE);
 		uploads.delete(key);
 		return bytes.concat(upload.parts, upload.length);
 	}

@@ -38,8 +38,8 @@ export function parseCoapUri(uri: string): CoapUri {
 	if (port < 1 || port > 65535) throw new ProtocolError("INVALID_URI", `expected ${expected}, port 1-65535`);
 	const options: CoapOption[] = [];
 	// 6.4 step 8: a path of "" or "/" has no Uri-Path option.
-	if (path.length > 1) push(options, o.URI_PATH, path.slice(1).split("/"));
-	if (query) push(options, o.URI_QUERY, query.split("&"));
+	if (path.length > 1) push(options, o.Option.URI_PATH, path.slice(1).split("/"));
+	if (query) push(options, o.Option.URI_QUERY, query.split("&"));
 	return { host: parts.host, port, options, pathAndQuery: path + (query ? `?${query}` : ""), secure };
 }
 

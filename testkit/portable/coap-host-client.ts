@@ -63,9 +63,9 @@ export class HostCoapClient extends CoapClient {
 		let token: Uint8Array | undefined;
 		let ended = false;
 		const content = (observe: number): Content => {
-			const list = [...target.options, o.uintOption(o.OBSERVE, observe)];
-			if (options.accept !== undefined) list.push(o.uintOption(o.ACCEPT, options.accept));
-			return { code: m.GET, options: o.sortOptions(list), payload: m.EMPTY_BYTES };
+			const list = [...target.options, o.uintOption(o.Option.OBSERVE, observe)];
+			if (options.accept !== undefined) list.push(o.uintOption(o.Option.ACCEPT, options.accept));
+			return { code: m.Code.GET, options: o.sortOptions(list), payload: m.EMPTY_BYTES };
 		};
 		const end = (error?: ProtocolError) => {
 			if (ended) return;
@@ -79,14 +79,14 @@ export class HostCoapClient extends CoapClient {
 			token = endpoint.request(peer, content(0), board.now(), (error, message) => {
 				if (error) return end(error);
 				if (!message) return;
-				const sequence = o.uintValue(message.options, o.OBSERVE);
+				const sequence = o.uintValue(message.options, o.Option.OBSERVE);
 				if (sequence === undefined) {
 					handlers.onNotification(toResponse(copied(message), message.payload.slice()));
 					return end();
 				}
 				if (!order.accept(sequence, board.now())) return;
 				renewal.clear();
-				renewal.arm(board.now() + (o.uintValue(message.options, o.MAX_AGE) ?? DEFAULT_MAX_AGE) * 1000 + REREGISTER_SLACK_MS);
+				renewal.arm(board.now() + (o.uintValue(message.options, o.Option.MAX_AGE) ?? DEFAULT_MAX_AGE) * 1000 + REREGISTER_SLACK_MS);
 				handlers.onNotification(toResponse(copied(message), message.payload.slice()));
 			}, { observe: true, token, confirmable: options.confirmable });
 			this.transport.service();

@@ -7,17 +7,17 @@
 import coapPacket from "coap-packet";
 import { decode } from "../../src/coap/message";
 import { encodeInto } from "../../src/coap/message";
-import { CON, JSON_FORMAT, POST, type CoapMessage } from "../../src/coap/message";
-import { CONTENT_FORMAT, URI_PATH, stringOption, uintOption } from "../../src/coap/options";
+import { Type, Format, Code, type CoapMessage } from "../../src/coap/message";
+import { Option, stringOption, uintOption } from "../../src/coap/options";
 import { toOracle } from "../../host-tests/unit/coap-packet-oracle";
 import { interleaved, opsPerSecond, row, type BenchOptions, type Row } from "./measure";
 
 export const POST_MESSAGE: CoapMessage = {
-	type: CON,
-	code: POST,
+	type: Type.CON,
+	code: Code.POST,
 	messageId: 0x1234,
 	token: Uint8Array.of(0xde, 0xad, 0xbe, 0xef),
-	options: [stringOption(URI_PATH, "sensors"), stringOption(URI_PATH, "office"), stringOption(URI_PATH, "dht22"), uintOption(CONTENT_FORMAT, JSON_FORMAT)],
+	options: [stringOption(Option.URI_PATH, "sensors"), stringOption(Option.URI_PATH, "office"), stringOption(Option.URI_PATH, "dht22"), uintOption(Option.CONTENT_FORMAT, Format.JSON_FORMAT)],
 	payload: new Uint8Array(64).map((_, i) => 32 + (i % 90)),
 };
 

@@ -23,8 +23,8 @@ const ENTRY = `
 import { CoapClient } from "./src/coap/client";
 import { CoapServer } from "./src/coap/server";
 import { encode } from "./src/coap/message";
-import { CON, NON, GET, CHANGED, JSON_FORMAT, TEXT_PLAIN, EMPTY_BYTES } from "./src/coap/message";
-import { OBSERVE, URI_PATH, stringOption, uintOption } from "./src/coap/options";
+import { Type, Code, Format, EMPTY_BYTES } from "./src/coap/message";
+import { Option, stringOption, uintOption } from "./src/coap/options";
 
 /** A board with only what CoAP uses: a clock, timers, and datagrams that keep what was sent. */
 class BenchBoard {
@@ -66,9 +66,9 @@ const clientBoard = new BenchBoard();
 const client = new CoapClient(clientBoard, { random: () => 0.5 });
 clientBoard.advance(0);
 const clientSocket = clientBoard.datagrams[0];
-const answer = encode({ type: NON, code: CHANGED, messageId: 0, token: new Uint8Array(4), options: [], payload: EMPTY_BYTES });
+const answer = encode({ type: Type.NON, code: Code.CHANGED, messageId: 0, token: new Uint8Array(4), options: [], payload: EMPTY_BYTES });
 function postNon() {
-	client.post(COLLECTOR, reading, { contentFormat: JSON_FORMAT, confirmable: false });
+	client.post(COLLECTOR, reading, { contentFormat: Format.JSON_FORMAT, confirmable: false });
 }
 function answerPost() {
 	const sent = clientSocket.last;
@@ -85,8 +85,8 @@ function lampServer(board) {
 	server.add("/lamp", {
 		attributes: { rt: "lamp", if: "core.a", ct: "0" },
 		observable: true,
-		accepts: [TEXT_PLAIN],
-		get: () => ({ payload: on ? "on" : "off", contentFormat: TEXT_PLAIN }),
+		accepts: [Format.TEXT_PLAIN],
+		get: () => ({ payload: on ? "on" : "off", contentFormat: Format.TEXT_PLAIN }),
 		put: () => { on = !on; server.changed("/lamp"); return {}; },
 	});
 	return server;
@@ -95,7 +95,7 @@ const serverBoard = new BenchBoard();
 const server = lampServer(serverBoard);
 serverBoard.advance(0);
 const serverSocket = serverBoard.datagrams[0];
-const get = encode({ type: CON, code: GET, messageId: 0, token: new Uint8Array([1, 2]), options: [stringOption(URI_PATH, "lamp")], payload: EMPTY_BYTES });
+const get = encode({ type: Type.CON, code: Code.GET, messageId: 0, token: new Uint8Array([1, 2]), options: [stringOption(Option.URI_PATH, "lamp")], payload: EMPTY_BYTES });
 let messageId = 0;
 function serveGet() {
 	messageId = (messageId + 1) & 0xffff;
@@ -126,7 +126,7 @@ host.residentServer = () => {
 	const board = new BenchBoard();
 	const resident = lampServer(board);
 	board.advance(0);
-	const register = encode({ type: CON, code: GET, messageId: 7, token: new Uint8Array([9, 9, 9, 9]), options: [uintOption(OBSERVE, 0), stringOption(URI_PATH, "lamp")], payload: EMPTY_BYTES });
+	const register = encode({ type: Type.CON, code: Code.GET, messageId: 7, token: new Uint8Array([9, 9, 9, 9]), options: [uintOption(Option.OBSERVE, 0), stringOption(Option.URI_PATH, "lamp")], payload: EMPTY_BYTES });
 	board.datagrams[0].options.onMessage(register, "127.0.0.1", 40002);
 	board.datagrams[0].last = undefined;
 	host.kept = { board, resident };

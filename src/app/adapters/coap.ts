@@ -20,7 +20,7 @@ import type { Board } from "../../common/board";
 import { ProtocolError } from "../../common/errors";
 import { boardRandom } from "../../common/random";
 import { CoapClient } from "../../coap/client";
-import { BAD_REQUEST, JSON_FORMAT, TEXT_PLAIN, code, sameBytes } from "../../coap/message";
+import { Code, Format, sameBytes } from "../../coap/message";
 import { CoapServer } from "../../coap/server";
 import type { DtlsFactory, TransportDtls } from "../../coap/transport";
 import type { SessionState } from "../../dtls/connection";
@@ -36,7 +36,6 @@ export interface CoapUplink extends Uplink {
 	readonly server: CoapServer;
 }
 
-const SERVICE_UNAVAILABLE = code(5, 3);
 export const LAMP_PATH = "/lamp";
 export const DHT22_PATH = "/sensors/dht22";
 
@@ -87,17 +86,17 @@ function coapServer(board: Board, coap: CoapConfig, events: UplinkEvents, dtls: 
 	};
 
 	server.add(LAMP_PATH, {
-		attributes: { rt: "lamp", if: "core.a", ct: String(TEXT_PLAIN) },
+		attributes: { rt: "lamp", if: "core.a", ct: String(Format.TEXT_PLAIN) },
 		observable: true,
-		accepts: [TEXT_PLAIN],
-		get: () => ({ payload: events.lampOn() ? "on" : "off", contentFormat: TEXT_PLAIN }),
+		accepts: [Format.TEXT_PLAIN],
+		get: () => ({ payload: events.lampOn() ? "on" : "off", contentFormat: Format.TEXT_PLAIN }),
 		// A change comes back as publishState: observers notified, the collector told.
-		put: (request) => (events.command(request.payload) ? {} : { code: BAD_REQUEST, payload: "expected on, off, 1, 0, true, false or toggle" }),
+		put: (request) => (events.command(request.payload) ? {} : { code: Code.BAD_REQUEST, payload: "expected on, off, 1, 0, true, false or toggle" }),
 	});
 	server.add(DHT22_PATH, {
-		attributes: { rt: "dht22", if: "core.s", ct: String(JSON_FORMAT) },
+		attributes: { rt: "dht22", if: "core.s", ct: String(Format.JSON_FORMAT) },
 		observable: true,
-		get: () => (latest ? { payload: latest, contentFormat: JSON_FORMAT } : { code: SERVICE_UNAVAILABLE, payload: "no reading yet", maxAge: 5 }),
+		get: () => (latest ? { payload: latest, contentFormat: Format.JSON_FORMAT } : { code: Code.SERVICE_UNAVAILABLE, payload: "no reading yet", maxAge: 5 }),
 	});
 
 	return {
@@ -107,13 +106,13 @@ function coapServer(board: Board, coap: CoapConfig, events: UplinkEvents, dtls: 
 		connected: false,
 		publishState(on) {
 			server.changed(LAMP_PATH);
-			return post(on ? "on" : "off", TEXT_PLAIN);
+			return post(on ? "on" : "off", Format.TEXT_PLAIN);
 		},
 		publishStatus: () => Promise.resolve(),
 		publishReading(json) {
 			latest = json;
 			server.changed(DHT22_PATH);
-			return post(json, JSON_FORMAT);
+			return post(json, Format.JSON_FORMAT);
 		},
 		stop() {
 			client?.stop();
@@ -150,7 +149,7 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 			const index = pending.indexOf(reading);
 			if (index >= 0) pending.splice(index, 1);
 		};
-		return client.post(collector, reading, { contentFormat: JSON_FORMAT, confirmable: true }).then(
+		return client.post(collector, reading, { contentFormat: Format.JSON_FORMAT, confirmable: true }).then(
 			(response) => {
 				waiting--;
 				delivered();
@@ -180,7 +179,7 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 		publishReading(json) {
 			if (coap.collector === undefined) return Promise.resolve();
 			if (!coap.confirmable) {
-				client.post(coap.collector, json, { contentFormat: JSON_FORMAT, confirmable: false }).catch(() => undefined);
+				client.post(coap.collector, json, { contentFormat: Format.JSON_FORMAT, confirmable: false }).catch(() => undefined);
 				return Promise.resolve();
 			}
 			return post(coap.collector, json);
