@@ -36,6 +36,7 @@ import { exchangeLifetime } from "./parameters";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import { SeparateResponses } from "./separate";
 import { Uploads } from "./uploads";
+import { ETags } from "./etags";
 import { Transport, type TransportDtls } from "./transport";
 
 export interface CoapServerOptions extends EndpointOptions {
@@ -94,14 +95,7 @@ export class CoapServer {
 	private readonly confirmable: boolean;
 	private readonly texts = new Map<string, Uint8Array>();
 	private readonly separate: SeparateResponses;
-	/**
-	 * Each resource's ETag option, the version of its last change (one per resource added,
-	 * no more), made once per change: responses only read it (encode copies).
-	 */
-	private readonly versions = new Map<string, CoapOption>();
-	/** The ETag of a resource never changed; versions go on from it, from a random start so a reboot does not repeat them. */
-	private readonly firstVersion: CoapOption;
-	private version: number;
+	private readonly etags: ETags;
 	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
 	private sequence = 1;
 
@@ -121,7 +115,7 @@ export class CoapServer {
 			},
 		}));
 		const endpoint = transport.endpoint;
-		this.firstVersion = o.uintOption(o.Option.ETAG, (this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe)));
+		this.etags = new ETags(options.random ?? Math.random);
 		this.separate = new SeparateResponses(transport, options.separateAfter ?? endpoint.parameters.ackTimeout / 2, options.handlerTimeout ?? 30_000, options.maxSeparate ?? 4, failed);
 		this.uploads = new Uploads(endpoint, this.szx, this.maxBody, options.maxUploads ?? 2, exchangeLifetime(endpoint.parameters));
 	}
@@ -154,7 +148,7 @@ export class CoapServer {
 	changed(path: string): void {
 		const resource = this.resources.get(path);
 		if (!resource) return;
-		this.bump(path);
+		this.etags.bump(path);
 		const observers = this.observing.get(path);
 		const get = resource.get;
 		if (!get || !observers) return;
@@ -186,7 +180,7 @@ export class CoapServer {
 	private notify(path: string, observer: Observer, representation: Representation, sequence: number): void {
 		const now = this.board.now();
 		const extra = [o.uintOption(o.Option.OBSERVE, sequence)];
-		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etag(path));
+		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etags.of(path));
 		const content = this.representation(representation, m.Code.CONTENT, extra, undefined);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
 		const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
@@ -253,7 +247,7 @@ export class CoapServer {
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
 		const observe = method === m.Code.GET && resource.observable ? o.uintValue(options, o.Option.OBSERVE) : undefined;
 		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
-		const version = this.versions.get(path);
+		const version = this.etags.of(path);
 		const answer = handler(request);
 		// A method, not a closure, on the common path: one allocation fewer per request on XS.
 		return thenable(answer) ? answer.then((representation) => this.complete(representation, request, message, extra, observe, version)) : this.complete(answer, request, message, extra, observe, version);
@@ -269,8 +263,8 @@ export class CoapServer {
 		// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
 		if (success && accept !== undefined && representation.payload !== undefined && representation.contentFormat !== accept) return notAcceptable(accept);
 		// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
-		if (success && method !== m.Code.GET && this.versions.get(path) === version) this.bump(path);
-		if (code === m.Code.CONTENT) extra.push(this.etag(path));
+		if (success && method !== m.Code.GET && this.etags.of(path) === version) this.etags.bump(path);
+		if (code === m.Code.CONTENT) extra.push(this.etags.of(path));
 		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
 		if (observe === 0) {
 			if (!success) this.deregister(path, peerKey(request.peer, tokenKey(message.token)));
@@ -303,18 +297,9 @@ export class CoapServer {
 			}
 			ifMatch = true;
 			const value = options[i].value;
-			if (exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value))) matched = true;
+			if (exists && (value.length === 0 || m.sameBytes(value, this.etags.of(path).value))) matched = true;
 		}
 		return matched || !ifMatch;
-	}
-
-	private bump(path: string): void {
-		this.versions.set(path, o.uintOption(o.Option.ETAG, (this.version = this.version >= 0xffffff ? 1 : this.version + 1)));
-	}
-
-	/** The ETag option of the resource at `path`: its version, 1 to 3 bytes (never 0, which would be empty). */
-	private etag(path: string): CoapOption {
-		return this.versions.get(path) ?? this.firstVersion;
 	}
 
 	/** Registers (or renews) an observer; false when the caps leave no room (it is then served without Observe). */
