@@ -4,17 +4,14 @@
  * libcoap binds them), and `coap-client-openssl` / `-gnutls` runs with `-k KEY -u ID`.
  * The tests start and stop them.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { freeUdpPort, udpPortFree, waitForCoap } from "./ports";
+import { spawn } from "node:child_process";
+import { LibcoapProcess } from "./libcoap";
+import { freeUdpPort, udpPortFree } from "./ports";
 import { findExecutable } from "./require-peer";
 
 export type DtlsFlavour = "openssl" | "gnutls";
 
-export class LibcoapDtlsServer {
-	private constructor(
-		readonly port: number,
-		readonly process: ChildProcess,
-	) {}
+export class LibcoapDtlsServer extends LibcoapProcess {
 
 	/** coaps://127.0.0.1:port+1 */
 	get url(): string {
@@ -24,22 +21,8 @@ export class LibcoapDtlsServer {
 	static async start(flavour: DtlsFlavour, key: string, extra: string[] = []): Promise<LibcoapDtlsServer> {
 		let port = await freeUdpPort();
 		while (!(await udpPortFree(port + 1))) port = await freeUdpPort();
-		const child = spawn(findExecutable(`coap-server-${flavour}`) as string, ["-A", "127.0.0.1", "-p", String(port), "-k", key, "-d", "20", "-v", "0", ...extra], { stdio: "ignore" });
-		const server = new LibcoapDtlsServer(port, child);
 		// The plain endpoint answers a CoAP ping once the server is up; the DTLS one is bound with it.
-		await waitForCoap(port).catch(async (error: Error) => {
-			await server.stop();
-			throw error;
-		});
-		return server;
-	}
-
-	stop(): Promise<void> {
-		return new Promise((resolve) => {
-			if (this.process.exitCode !== null) return resolve();
-			this.process.once("exit", () => resolve());
-			this.process.kill("SIGTERM");
-		});
+		return new LibcoapDtlsServer(port, await LibcoapProcess.spawn(`coap-server-${flavour}`, port, ["-k", key, ...extra]));
 	}
 }
 

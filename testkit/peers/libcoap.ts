@@ -7,11 +7,39 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { freeUdpPort, waitForCoap } from "./ports";
 import { findExecutable } from "./require-peer";
 
-export class LibcoapServer {
-	private constructor(
+/**
+ * A libcoap server of any build (`coap-server-notls`, `-openssl`, `-gnutls`), bound to
+ * 127.0.0.1:`port` with `args`; ready once its plain endpoint answers a CoAP ping.
+ */
+export class LibcoapProcess {
+	protected constructor(
 		readonly port: number,
 		readonly process: ChildProcess,
 	) {}
+
+	protected static async spawn(executable: string, port: number, args: string[]): Promise<ChildProcess> {
+		const child = spawn(findExecutable(executable) as string, ["-A", "127.0.0.1", "-p", String(port), "-d", "20", "-v", "0", ...args], { stdio: "ignore" });
+		await waitForCoap(port).catch(async (error: Error) => {
+			await stopChild(child);
+			throw error;
+		});
+		return child;
+	}
+
+	stop(): Promise<void> {
+		return stopChild(this.process);
+	}
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+	return new Promise((resolve) => {
+		if (child.exitCode !== null) return resolve();
+		child.once("exit", () => resolve());
+		child.kill("SIGTERM");
+	});
+}
+
+export class LibcoapServer extends LibcoapProcess {
 
 	get url(): string {
 		return `coap://127.0.0.1:${this.port}`;
@@ -20,21 +48,7 @@ export class LibcoapServer {
 	/** `extra`: more arguments, such as ["-l", "30%"] for loss on what the server sends. */
 	static async start(extra: string[] = []): Promise<LibcoapServer> {
 		const port = await freeUdpPort();
-		const child = spawn(findExecutable("coap-server-notls") as string, ["-A", "127.0.0.1", "-p", String(port), "-d", "20", "-v", "0", ...extra], { stdio: "ignore" });
-		const server = new LibcoapServer(port, child);
-		await waitForCoap(port).catch(async (error: Error) => {
-			await server.stop();
-			throw error;
-		});
-		return server;
-	}
-
-	stop(): Promise<void> {
-		return new Promise((resolve) => {
-			if (this.process.exitCode !== null) return resolve();
-			this.process.once("exit", () => resolve());
-			this.process.kill("SIGTERM");
-		});
+		return new LibcoapServer(port, await LibcoapProcess.spawn("coap-server-notls", port, extra));
 	}
 }
 
