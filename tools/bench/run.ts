@@ -21,6 +21,7 @@ import { mqttSnCycleRows } from "./cycles-mqttsn";
 import { coapCycleRows } from "./cycles-coap";
 import { coapThroughputRows } from "./coap-throughput";
 import { wakeBytesRows } from "./wake-bytes";
+import { imageRows } from "./xsb";
 
 const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, out: { type: "string" } } });
 const options: BenchOptions = values.smoke ? { runs: 1, ms: 20, messages: 200 } : { runs: 7, ms: 400, messages: 20_000 };
@@ -40,6 +41,7 @@ const suites: [string, (options: BenchOptions) => Promise<Row[]>][] = [
 	["XS engine meter, CoAP", xsCoapRows],
 	["DTLS (coaps): wakes and the XS meter", xsDtlsRows],
 	["XS engine meter, MQTT-SN", xsMqttSnRows],
+	["Project bytecode per ESP8266 image", imageRows],
 	["CoAP throughput (libcoap)", coapThroughputRows],
 	["Wake cycles, MQTT (50 ms added RTT)", mqttCycleRows],
 	["Wake cycles, MQTT-SN (50 ms added RTT)", mqttSnCycleRows],

@@ -12,15 +12,12 @@
  * reads a string's length (src/common/utf8.ts). Chunks (string and ArrayBuffer storage)
  * are not metered by xsnap; the codec tests check that payloads are views, not copies.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleForXs } from "../xs-bundle";
 import { XsMachine } from "../xsnap";
 import { row, type Row } from "./measure";
 import { bundleModdableMqtt, moddableMqttPath } from "./xs-moddable-mqtt";
+import { xsbOfFiles, xsbSizes } from "./xsb";
 
 /** Bytes per XS slot on the 32-bit targets. */
 export const DEVICE_SLOT_BYTES = 16;
@@ -178,34 +175,6 @@ async function moddableFigures(): Promise<{ send: { computrons: number; slots: n
 	}
 }
 
-/**
- * Release bytecode of src/mqtt as mcconfig makes it: tsc (target es2025, module
- * preserve, source maps, as its generated tsconfig says) to JavaScript, then the SDK's
- * `xsc -c -e` per module. Undefined without MODDABLE.
- */
-export function xsbBytes(folder: string): { total: number; files: Record<string, number> } | undefined {
-	const sdk = process.env.MODDABLE;
-	if (!sdk) return undefined;
-	const xsc = join(sdk, "build/bin/lin/release/xsc");
-	const out = mkdtempSync(join(tmpdir(), "xsb-"));
-	try {
-		const sources = readdirSync(join(ROOT, folder)).filter((f) => f.endsWith(".ts")).map((f) => join(ROOT, folder, f));
-		const tsc = join(ROOT, "node_modules/.bin/tsc");
-		execFileSync(tsc, ["--ignoreConfig", "--target", "es2025", "--module", "preserve", "--sourceMap", "--noCheck", "--skipLibCheck", "--rootDir", ROOT, "--outDir", join(out, "js"), ...sources]);
-		const files: Record<string, number> = {};
-		let total = 0;
-		for (const source of sources) {
-			const name = source.slice(source.lastIndexOf("/") + 1, -3);
-			execFileSync(xsc, [join(out, "js", folder, `${name}.js`), "-c", "-e", "-o", out, "-r", name]);
-			files[name] = statSync(join(out, `${name}.xsb`)).size;
-			total += files[name];
-		}
-		return { total, files };
-	} finally {
-		rmSync(out, { recursive: true, force: true });
-	}
-}
-
 export async function xsRows(): Promise<Row[]> {
 	const xs = new XsMachine();
 	try {
@@ -239,10 +208,12 @@ export async function xsRows(): Promise<Row[]> {
 		rows.push(row("xs.mqtt5.client.send", "computrons per QoS 0 PUBLISH via MqttClient.publish, MQTT 5 (topic alias)", false, send5.computrons, null, "MQTT 5; 3.1.1 is xs.mqtt.client.send"));
 		rows.push(row("xs.mqtt5.client.send.slots", "slots per QoS 0 PUBLISH via MqttClient.publish, MQTT 5", false, send5.slots, null, "MQTT 5"));
 		rows.push(row("xs.mqtt5.client.receive", "computrons per QoS 0 PUBLISH received to onMessage, MQTT 5", false, receive5.computrons, null, "MQTT 5"));
-		const v5Xsb = xsbBytes("src/mqtt/v5");
+		const v5Xsb = xsbSizes("src/mqtt/v5");
 		rows.push(row("xs.mqtt5.xsb", "bytes of .xsb, src/mqtt/v5 release (on top of xs.mqtt.xsb)", false, v5Xsb?.total ?? Number.NaN, null, v5Xsb ? "MQTT 5 modules" : "needs MODDABLE"));
-		const ours = xsbBytes("src/mqtt");
-		const sdkXsb = moddableMqttPath() ? xsbOfSdkMqtt() : undefined;
+		const ours = xsbSizes("src/mqtt");
+		// The SDK's mqtt.js compiled the same way (it is JavaScript already).
+		const sdk = moddableMqttPath();
+		const sdkXsb = sdk ? xsbOfFiles([sdk])?.total : undefined;
 		rows.push(row("xs.mqtt.xsb", "bytes of .xsb, src/mqtt release", false, ours?.total ?? Number.NaN, sdkXsb ?? null, ours ? `<= ${TARGET.xsb}` : "needs MODDABLE"));
 		return rows;
 	} finally {
@@ -250,20 +221,8 @@ export async function xsRows(): Promise<Row[]> {
 	}
 }
 
-/** The SDK's mqtt.js compiled the same way (it is JavaScript already). */
-function xsbOfSdkMqtt(): number {
-	const sdk = process.env.MODDABLE as string;
-	const out = mkdtempSync(join(tmpdir(), "xsb-"));
-	try {
-		execFileSync(join(sdk, "build/bin/lin/release/xsc"), [join(sdk, "modules/network/mqtt/mqtt.js"), "-c", "-e", "-o", out, "-r", "mqtt"]);
-		return statSync(join(out, "mqtt.xsb")).size;
-	} finally {
-		rmSync(out, { recursive: true, force: true });
-	}
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
 	for (const r of await xsRows()) process.stdout.write(`${r.id.padEnd(30)} ${String(Math.round(r.ours * 10) / 10).padStart(9)} ${String(r.baseline === null ? "-" : Math.round(r.baseline * 10) / 10).padStart(9)}  ${r.target ?? ""}\n`);
-	const xsb = xsbBytes("src/mqtt");
+	const xsb = xsbSizes("src/mqtt");
 	if (xsb) process.stdout.write(JSON.stringify(xsb.files) + "\n");
 }
