@@ -2,8 +2,8 @@
  * An image built with fewer protocols refuses, at start and naming the key, a config that
  * asks for what it lacks: a protocol (`protocol`), MQTT 5 (`mqttVersion`), coaps (a coaps://
  * `collector`, or `coapPsk`), from its table of uplinks. The images: manifest.json (table.ts
- * on ESP32 and the simulator, compact.ts on ESP8266), manifest_tls.json (mqtt.ts),
- * manifest_coaps.json (coaps.ts).
+ * on ESP32 and the simulator, mqtt.ts on ESP8266), manifest_tls.json (mqtt.ts),
+ * manifest_mqttsn.json (mqttsn.ts), manifest_coap.json (coap.ts), manifest_coaps.json (coaps.ts).
  */
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
@@ -12,8 +12,9 @@ import { coapUplink } from "../../src/app/adapters/coap";
 import type { CoapFirmwareConfig } from "../../src/app/config";
 import { checkIncluded, type UplinkEvents } from "../../src/app/uplink";
 import { UPLINKS as ALL } from "../../src/app/uplinks/table";
-import { UPLINKS as COMPACT } from "../../src/app/uplinks/compact";
+import { UPLINKS as MQTTSN_ONLY } from "../../src/app/uplinks/mqttsn";
 import { UPLINKS as MQTT_ONLY } from "../../src/app/uplinks/mqtt";
+import { UPLINKS as COAP_PLAIN } from "../../src/app/uplinks/coap";
 import { UPLINKS as COAPS } from "../../src/app/uplinks/coaps";
 import { DeviceBoard } from "../../testkit/portable/device-board";
 
@@ -25,8 +26,9 @@ describe("Images with fewer protocols", () => {
 	it("which protocols each table includes", () => {
 		const has = (t: typeof ALL) => [t.mqtt !== undefined, t.mqtt5 !== undefined, t.mqttsn !== undefined, t.coap !== undefined, t.dtls !== undefined];
 		check(has(ALL)).toEqual([true, true, true, true, true]);
-		check(has(COMPACT)).toEqual([true, false, true, true, false]);
+		check(has(MQTTSN_ONLY)).toEqual([false, false, true, false, false]);
 		check(has(MQTT_ONLY)).toEqual([true, false, false, false, false]);
+		check(has(COAP_PLAIN)).toEqual([false, false, false, true, false]);
 		check(has(COAPS)).toEqual([false, false, false, true, true]);
 	});
 	it("a protocol the image lacks is a ConfigError naming protocol", () => {
@@ -34,31 +36,33 @@ describe("Images with fewer protocols", () => {
 		const coap = parseConfig({ protocol: "coap" }, { wifi: false });
 		const mqtt = parseConfig({ broker: "mqtt://broker.local" }, { wifi: false });
 		checkIncluded(ALL, mqttsn);
-		checkIncluded(COMPACT, mqttsn);
+		checkIncluded(MQTTSN_ONLY, mqttsn);
 		checkIncluded(MQTT_ONLY, parseConfig({ broker: "mqtts://broker.local" }, { wifi: false }));
 		checkIncluded(COAPS, coap);
 		check(expectConfigError(() => checkIncluded(MQTT_ONLY, mqttsn), "protocol").expected).toBe("one of the protocols this image includes: mqtt");
 		expectConfigError(() => checkIncluded(MQTT_ONLY, coap), "protocol");
 		check(expectConfigError(() => checkIncluded(COAPS, mqtt), "protocol").expected).toBe("one of the protocols this image includes: coap");
 		expectConfigError(() => checkIncluded(COAPS, mqttsn), "protocol");
+		check(expectConfigError(() => checkIncluded(MQTTSN_ONLY, mqtt), "protocol").expected).toBe("one of the protocols this image includes: mqttsn");
+		expectConfigError(() => checkIncluded(MQTTSN_ONLY, coap), "protocol");
 	});
 	it("the full image includes MQTT 5; the others refuse mqttVersion 5 with a ConfigError naming mqttVersion", () => {
 		const five = parseConfig({ broker: "mqtt://broker.local", mqttVersion: "5" }, { wifi: false });
 		checkIncluded(ALL, five);
 		checkIncluded(MQTT_ONLY, parseConfig({ broker: "mqtt://broker.local", mqttVersion: "3.1.1" }, { wifi: false }));
 		check(expectConfigError(() => checkIncluded(MQTT_ONLY, five), "mqttVersion").expected).toBe("3.1.1, the only MQTT version this image includes");
-		expectConfigError(() => checkIncluded(COMPACT, five), "mqttVersion");
+		expectConfigError(() => checkIncluded(MQTTSN_ONLY, five), "protocol");
 	});
 	it("an image without DTLS refuses a coaps:// collector (collector) and a server key (coapPsk); plain coap it runs", () => {
 		const collector = coapConfig({ ...PSK, collector: "coaps://127.0.0.1/readings" });
 		const server = coapConfig(PSK);
 		const plainCollector = coapConfig({ ...PSK, collector: "coap://127.0.0.1/readings" });
 		for (const table of [ALL, COAPS]) for (const config of [collector, server, plainCollector]) checkIncluded(table, config);
-		checkIncluded(COMPACT, coapConfig({ collector: "coap://127.0.0.1/readings" }));
-		check(expectConfigError(() => checkIncluded(COMPACT, collector), "collector").expected).toBe("a coap:// URI (this image has no DTLS: build with manifest_coaps.json for coaps://)");
-		expectConfigError(() => checkIncluded(COMPACT, server), "coapPsk");
+		checkIncluded(COAP_PLAIN, coapConfig({ collector: "coap://127.0.0.1/readings" }));
+		check(expectConfigError(() => checkIncluded(COAP_PLAIN, collector), "collector").expected).toBe("a coap:// URI (this image has no DTLS: build with manifest_coaps.json for coaps://)");
+		expectConfigError(() => checkIncluded(COAP_PLAIN, server), "coapPsk");
 		// The key still makes the server coaps: never served as plain coap in its place.
-		expectConfigError(() => checkIncluded(COMPACT, plainCollector), "coapPsk");
+		expectConfigError(() => checkIncluded(COAP_PLAIN, plainCollector), "coapPsk");
 	});
 	it("the CoAP adapter given no DTLS refuses coaps when the uplink opens, not at a request", () => {
 		const board = new DeviceBoard();

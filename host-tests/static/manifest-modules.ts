@@ -25,7 +25,7 @@ export interface Manifest extends Section {
 const list = (value: OneOrMany | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** The images the project builds: every one is checked. */
-export const IMAGES = ["manifest.json", "manifest_tls.json", "manifest_coaps.json"] as const;
+export const IMAGES = ["manifest.json", "manifest_tls.json", "manifest_mqttsn.json", "manifest_coap.json", "manifest_coaps.json"] as const;
 
 /**
  * `file`'s manifest with the project's own includes (manifests/*.json) merged in, as

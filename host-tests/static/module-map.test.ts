@@ -147,6 +147,8 @@ describe("what each image includes, per platform", () => {
 	const full = readManifest("manifest.json");
 	const tls = readManifest("manifest_tls.json");
 	const coaps = readManifest("manifest_coaps.json");
+	const mqttsn = readManifest("manifest_mqttsn.json");
+	const coap = readManifest("manifest_coap.json");
 	/**
 	 * What config's table reads its defaults and rules from (config-keys.ts, config-rules.ts)
 	 * is in every image, MQTT-SN's session and MQTT's topic rules among it; the rest of each protocol is not.
@@ -164,11 +166,12 @@ describe("what each image includes, per platform", () => {
 			expect(modules.get("moddable/crypto")).toBe("boards/moddable/crypto.ts");
 		});
 	}
-	it("manifest.json on esp (ESP8266): every protocol, without MQTT 5, DTLS and the SDK's crypt natives", () => {
+	it("manifest.json on esp (ESP8266): MQTT 3.1.1 only, without the SDK's crypt natives", () => {
 		const modules = projectModules(full, "esp");
-		expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/compact.ts");
-		expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqtt/client", "mqttsn/client", "coap/client", "coap/server", "app/adapters/coap"]));
-		expect([...modules.keys()].filter((n) => n.startsWith("mqtt/v5/") || n.startsWith("dtls/"))).toEqual([]);
+		expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/mqtt.ts");
+		const out = [part("mqttsn/"), part("coap/"), part("dtls/"), part("mqtt/v5/"), adapters(["app/adapters/mqtt", "app/adapters/mqtt-retained"])];
+		expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
+		expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt"]));
 		expect(modules.get("moddable/crypto")).toBe("boards/esp8266/no-crypto.ts");
 		expect(includes(full, "esp").filter((i) => i.startsWith("$(MODULES)/crypt/"))).toEqual([]);
 	});
@@ -179,6 +182,20 @@ describe("what each image includes, per platform", () => {
 			expect(list.filter((n) => out.some((f) => f(n)))).toEqual([]);
 			expect(list).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt", "app/uplinks/table"]));
 			expect(projectModules(tls, platform).get("app/uplinks/table")).toBe("src/app/uplinks/mqtt.ts");
+		});
+		it(`manifest_mqttsn.json on ${platform}: MQTT-SN only`, () => {
+			const modules = projectModules(mqttsn, platform);
+			const out = [part("mqtt/"), part("coap/"), part("dtls/"), adapters(["app/adapters/mqttsn", "app/adapters/mqttsn-connectionless"])];
+			expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
+			expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqttsn/client", "app/adapters/mqttsn", "app/adapters/mqttsn-connectionless"]));
+			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/mqttsn.ts");
+		});
+		it(`manifest_coap.json on ${platform}: plain CoAP only, no DTLS`, () => {
+			const modules = projectModules(coap, platform);
+			const out = [part("mqtt/"), part("mqttsn/"), part("dtls/"), adapters(["app/adapters/coap"])];
+			expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
+			expect([...modules.keys()]).toEqual(expect.arrayContaining(["coap/client", "coap/server", "app/adapters/coap"]));
+			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/coap.ts");
 		});
 		it(`manifest_coaps.json on ${platform}: CoAP and DTLS only, with the board's crypto`, () => {
 			const modules = projectModules(coaps, platform);
@@ -200,7 +217,7 @@ describe("what each image includes, per platform", () => {
 		}
 	});
 	it("every uplink table exports UPLINKS", () => {
-		for (const table of ["table", "compact", "mqtt", "coaps"]) expect(valueExports(`src/app/uplinks/${table}.ts`)).toEqual(["UPLINKS"]);
+		for (const table of ["table", "mqtt", "mqttsn", "coap", "coaps"]) expect(valueExports(`src/app/uplinks/${table}.ts`)).toEqual(["UPLINKS"]);
 	});
 });
 

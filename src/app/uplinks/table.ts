@@ -1,9 +1,9 @@
 /**
  * The uplinks of the full image (manifest.json on ESP32 and the simulator): all three
  * protocols, MQTT in both versions, CoAP with coaps (DTLS). An image built with fewer maps
- * another table in this module's place (compact.ts for manifest.json on ESP8266, mqtt.ts for
- * manifest_tls.json, coaps.ts for manifest_coaps.json), so what it leaves out is neither
- * imported nor compiled.
+ * another table in this module's place (mqtt.ts for manifest.json on ESP8266 and for
+ * manifest_tls.json, mqttsn.ts for manifest_mqttsn.json, coaps.ts for manifest_coaps.json),
+ * so what it leaves out is neither imported nor compiled.
  */
 import { coapUplink } from "../adapters/coap";
 import { mqttUplink } from "../adapters/mqtt";
