@@ -49,7 +49,7 @@
 import type { Board } from "../../common/board";
 import { ProtocolError } from "../../common/errors";
 import { boardRandom } from "../../common/random";
-import { encodeUtf8, readUtf8 } from "../../common/utf8";
+import * as utf8 from "../../common/utf8";
 import { MqttClient, type MqttClientOptions } from "../../mqtt/client";
 import type { Publish5 } from "../../mqtt/v5/packet";
 import * as retainedState from "../../mqtt/state";
@@ -71,8 +71,10 @@ type Only<K extends L, L> = K;
 export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession, mqtt5?: MqttClientOptions["mqtt5"]): Uplink {
 	const { mqtt, lamp } = config;
 	const { tls, websocket, host, port } = mqtt.broker;
-	const broker = (websocket ? (tls ? "wss" : "ws") : tls ? "mqtts" : "mqtt") + "://" + host + ":" + port + (websocket ? websocket.path : "");
+	const broker = (websocket ? "ws" : "mqtt") + (tls ? "s" : "") + "://" + host + ":" + port + (websocket ? websocket.path : "");
 	const report = events.report;
+	// A generated client id, the reconnect and resubscribe jitter: distinct per device and per boot.
+	const random = boardRandom(board);
 	const v5 = mqtt.protocolVersion === 5;
 	// The topic only this device subscribes to, where its wake markers come back.
 	const marker = wake ? "lampnode/" + mqtt.clientId + "/wake" : void 0;
@@ -111,12 +113,11 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	const options: MqttClientOptions = {
 		// The config's broker, version, client id, username, keep-alive, limits and backoff, by the client's names.
 		...mqtt,
-		// A generated client id and the reconnect jitter: distinct per device and per boot.
-		random: boardRandom(board),
+		random,
 		cleanSession: !wake && mqtt.cleanSession,
-		password: mqtt.password === void 0 ? void 0 : encodeUtf8(mqtt.password),
+		password: mqtt.password === void 0 ? void 0 : utf8.encodeUtf8(mqtt.password),
 		// The lamp's will.
-		will: { topic: lamp.statusTopic, payload: encodeUtf8("offline"), qos: 1, retain: true },
+		will: { topic: lamp.statusTopic, payload: utf8.encodeUtf8("offline"), qos: 1, retain: true },
 		reconnectAttempt: wake ? wake.reconnectAttempt : void 0,
 		mqtt5,
 	};
@@ -132,12 +133,12 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 			resumed = true;
 		}
 		// The state's bytes, with as many messages left out as it takes to fit the room.
-		const exported = client.exportState();
-		let bytes = retainedState.encodeSessionState(exported, vocabulary);
+		const state = client.exportState();
+		let bytes = retainedState.encodeSessionState(state, vocabulary);
 		let dropped = 0;
 		if (bytes.length > room) {
-			const queued = exported.queued.slice();
-			const inflight = exported.inflight.slice();
+			const queued = state.queued.slice();
+			const inflight = state.inflight.slice();
 			while (bytes.length > room && queued.length + inflight.length > 0) {
 				if (queued.length > 0) queued.pop();
 				else {
@@ -146,7 +147,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 					inflight.splice(inflight[last].released ? inflight.length - 1 : last, 1);
 				}
 				dropped++;
-				bytes = retainedState.encodeSessionState({ ...exported, inflight, queued }, vocabulary);
+				bytes = retainedState.encodeSessionState({ ...state, inflight, queued }, vocabulary);
 			}
 		}
 		if (dropped > 0 && dropped !== droppedBefore) report(new ProtocolError("RETAINED_TOO_LARGE", dropped + " unacknowledged MQTT messages not retained: the session is over the " + room + " bytes a record keeps"));
@@ -191,7 +192,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 				return;
 			}
 			if (topic === marker) {
-				if (readUtf8(payload) === nonce) markerBack();
+				if (utf8.readUtf8(payload) === nonce) markerBack();
 				return;
 			}
 			board.log("message", { topic, payload: printable(payload) });
@@ -210,7 +211,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	const subscriptions = marker ? [command, { topic: marker, qos: 1 as const }] : query ? [command, { topic: query, qos: mqtt.qos }] : [command];
 	// MQTT 5: a reading is stale once the next is due, so the broker drops it for a subscriber away longer (Message Expiry).
 	const reading = { qos: mqtt.qos, properties: v5 ? { messageExpiryInterval: Math.ceil((wake ? config.device.sleepInterval : config.device.readingInterval) / 1000) } : void 0 };
-	const unsubscribe = keepSubscribed(board, lamp.topic, () => client.subscribe(subscriptions), { base: mqtt.reconnectBase, cap: mqtt.reconnectCap, random: boardRandom(board) }, report);
+	const unsubscribe = keepSubscribed(board, lamp.topic, () => client.subscribe(subscriptions), { base: mqtt.reconnectBase, cap: mqtt.reconnectCap, random }, report);
 	// Queued now, it leaves with CONNECT and comes back in the first round trip. A wake
 	// that never connects retains it unacknowledged; the next wake resends it, and a
 	// marker with an old nonce is ignored.
