@@ -208,7 +208,9 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	// an offline session (mosquitto's queue_qos0_messages is false by default). So at least 1.
 	// MQTT 5 No Local: nothing this client publishes to the lamp topic comes back as a command (3.1.1 ignores it).
 	const command = { topic: lamp.topic, qos: marker ? mqtt.qos || 1 : mqtt.qos, noLocal: true };
-	const subscriptions = marker ? [command, { topic: marker, qos: 1 as const }] : query ? [command, { topic: query, qos: mqtt.qos }] : [command];
+	// Sleepy, the marker's topic; always-on over MQTT 5, the query topic (never both).
+	const own = marker || query;
+	const subscriptions = own ? [command, { topic: own, qos: marker ? 1 : mqtt.qos }] : [command];
 	// MQTT 5: a reading is stale once the next is due, so the broker drops it for a subscriber away longer (Message Expiry).
 	const reading = { qos: mqtt.qos, properties: v5 ? { messageExpiryInterval: Math.ceil((wake ? config.device.sleepInterval : config.device.readingInterval) / 1000) } : void 0 };
 	const unsubscribe = keepSubscribed(board, lamp.topic, () => client.subscribe(subscriptions), { base: mqtt.reconnectBase, cap: mqtt.reconnectCap, random }, report);

@@ -133,10 +133,7 @@ export function mqttSnUplink(board: Board, config: MqttSnFirmwareConfig, events:
 		});
 		// The gateway keeps subscriptions of a sleeping session: subscribe on the first wake only,
 		// at QoS 1 at least (a broker queues no QoS 0 message for the gateway's session of a sleeper).
-		let subscribed = false;
-		const subscriptions = state ? state.subscriptions : [];
-		for (let i = 0; i < subscriptions.length; i++) if (subscriptions[i].topic === lamp.topic) subscribed = true;
-		if (!subscribed) unsubscribe = keepSubscribed(board, lamp.topic, () => client.subscribe(lamp.topic, wake ? mqttsn.qos || 1 : mqttsn.qos), { base: mqttsn.reconnectBase, cap: mqttsn.reconnectCap, random }, report);
+		if (!(state && state.subscriptions.some((s) => s.topic === lamp.topic))) unsubscribe = keepSubscribed(board, lamp.topic, () => client.subscribe(lamp.topic, wake ? mqttsn.qos || 1 : mqttsn.qos), { base: mqttsn.reconnectBase, cap: mqttsn.reconnectCap, random }, report);
 	}
 
 	/** QoS -1 (`fixed`) sends once the endpoint is there, to topics with a fixed id only; a session publishes at `qos`. */
