@@ -26,9 +26,8 @@ import type { DtlsFactory, TransportDtls } from "../../coap/transport";
 import type { SessionState } from "../../dtls/connection";
 import type { DtlsEvent } from "../../dtls/layer";
 import type { CoapFirmwareConfig } from "../config";
-import type { CoapConfig } from "../config-coap";
 import { sleepyVocabulary } from "../retained-vocabulary";
-import { decodeCoapState, encodeCoapState, MAX_PENDING_READINGS, type CoapSleepyState } from "../sleepy-coap-state";
+import * as retained from "../sleepy-coap-state";
 import { noDtls, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
 
 /** The always-on uplink, with its server for whoever adds resources (tests, a board). */
@@ -36,124 +35,111 @@ export interface CoapUplink extends Uplink {
 	readonly server: CoapServer;
 }
 
-export const LAMP_PATH = "/lamp";
-export const DHT22_PATH = "/sensors/dht22";
-
 /** `dtls`: the DTLS layer, from an image that includes it; without it a config wanting coaps is a ConfigError. */
-export function coapUplink(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake?: WakeContext, dtls?: DtlsFactory): Uplink {
-	return wake ? sleepyCoap(board, config, events, wake, dtls) : coapServer(board, config.coap, events, dtls);
-}
-
-/** The board's randomness for message ids, tokens and retransmission timeouts (RFC 7252 5.3.1: tokens should be hard to guess). */
-function parameters(board: Board, coap: CoapConfig) {
-	return { ackTimeout: coap.ackTimeout, ackRandomFactor: coap.ackRandomFactor, maxRetransmit: coap.maxRetransmit, nstart: coap.nstart, random: boardRandom(board) };
-}
-
-/** coaps for the collector: our identity and key (the URI said coaps://, so the config has them). */
-function clientDtls(board: Board, coap: CoapConfig, layer: DtlsFactory | undefined, resume?: SessionState): TransportDtls | undefined {
-	const psk = coap.psk;
-	if (!coap.collectorSecure || !psk) return undefined;
-	if (!layer) throw noDtls("collector");
-	return { layer, identity: psk.identity, psk: psk.key, resume, onEvent: (event) => dtlsLog(board, event) };
-}
-
-/** A server with a key serves only the identity it was given (RFC 7252 9.1.3.1's PSK mode). */
-function serverDtls(board: Board, coap: CoapConfig, layer: DtlsFactory | undefined): TransportDtls | undefined {
-	const psk = coap.psk;
-	if (!psk) return undefined;
-	// Never plain coap in its place: the key says the server is to be coaps only.
-	if (!layer) throw noDtls("coapPsk");
-	return { layer, lookup: (identity) => (sameBytes(identity, psk.identity) ? psk.key : undefined), onEvent: (event) => dtlsLog(board, event) };
-}
-
-/** A failed handshake is logged by its alert's name: no identity, no key. */
-function dtlsLog(board: Board, event: DtlsEvent): void {
-	if (event.kind === "closed" && event.error && !event.cleanly) board.log("warning", { message: event.error.message, detail: event.error.detail });
-}
-
-function coapServer(board: Board, coap: CoapConfig, events: UplinkEvents, dtls: DtlsFactory | undefined): CoapUplink {
-	const server = new CoapServer(board, { ...parameters(board, coap), port: coap.port, blockSize: coap.blockSize, dtls: serverDtls(board, coap, dtls), onReady: (port) => board.log("listening", { protocol: coap.psk ? "coaps" : "coap", port }) });
-	const collector = coap.collector;
-	const client = collector === undefined ? undefined : new CoapClient(board, { ...parameters(board, coap), blockSize: coap.blockSize, dtls: clientDtls(board, coap, dtls) });
-	let latest: string | undefined;
-
-	/** Resolves once the collector answered (CON) or the datagram left (NON); never rejects. */
-	const post = (payload: string, contentFormat: number): Promise<void> => {
-		if (!client || collector === undefined) return Promise.resolve();
-		return client.post(collector, payload, { contentFormat, confirmable: coap.confirmable }).then((response) => {
-			if (response.code >> 5 !== 2) board.log("warning", { message: "the collector answered " + response.status });
-		}, events.report);
+export function coapUplink(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake?: WakeContext, dtls?: DtlsFactory): CoapUplink | Uplink {
+	const coap = config.coap;
+	const { psk, collector } = coap;
+	const report = events.report;
+	const resolved = () => Promise.resolve();
+	/** A failed handshake is logged by its alert's name: no identity, no key. */
+	const onEvent = (event: DtlsEvent) => {
+		if (event.kind === "closed" && event.error && !event.cleanly) board.log("warning", { message: event.error.message, detail: event.error.detail });
+	};
+	/** The board's randomness for message ids, tokens and retransmission timeouts (RFC 7252 5.3.1: tokens should be hard to guess). */
+	const parameters = { ackTimeout: coap.ackTimeout, ackRandomFactor: coap.ackRandomFactor, maxRetransmit: coap.maxRetransmit, nstart: coap.nstart, random: boardRandom(board) };
+	/** coaps for the collector: our identity and key (the URI said coaps://, so the config has them). */
+	const clientDtls = (resume?: SessionState): TransportDtls | undefined => {
+		if (!coap.collectorSecure || !psk) return void 0;
+		if (!dtls) throw noDtls("collector");
+		return { layer: dtls, identity: psk.identity, psk: psk.key, resume, onEvent };
 	};
 
-	server.add(LAMP_PATH, {
-		attributes: { rt: "lamp", if: "core.a", ct: String(Format.TEXT_PLAIN) },
-		observable: true,
-		accepts: [Format.TEXT_PLAIN],
-		get: () => ({ payload: events.lampOn() ? "on" : "off", contentFormat: Format.TEXT_PLAIN }),
-		// A change comes back as publishState: observers notified, the collector told.
-		put: (request) => (events.command(request.payload) ? {} : { code: Code.BAD_REQUEST, payload: "expected on, off, 1, 0, true, false or toggle" }),
-	});
-	server.add(DHT22_PATH, {
-		attributes: { rt: "dht22", if: "core.s", ct: String(Format.JSON_FORMAT) },
-		observable: true,
-		get: () => (latest ? { payload: latest, contentFormat: Format.JSON_FORMAT } : { code: Code.SERVICE_UNAVAILABLE, payload: "no reading yet", maxAge: 5 }),
-	});
+	if (!wake) {
+		// Never plain coap in its place: the key says the server is to be coaps only.
+		if (psk && !dtls) throw noDtls("coapPsk");
+		const server = new CoapServer(board, {
+			...parameters,
+			port: coap.port,
+			blockSize: coap.blockSize,
+			// A server with a key serves only the identity it was given (RFC 7252 9.1.3.1's PSK mode).
+			dtls: psk && dtls ? { layer: dtls, lookup: (identity) => (sameBytes(identity, psk.identity) ? psk.key : void 0), onEvent } : void 0,
+			onReady: (port) => board.log("listening", { protocol: psk ? "coaps" : "coap", port }),
+		});
+		const client = collector === void 0 ? void 0 : new CoapClient(board, { ...parameters, blockSize: coap.blockSize, dtls: clientDtls() });
+		let latest: string | undefined;
 
-	return {
-		server,
-		// Serving needs no connection: nothing to announce.
-		start: () => undefined,
-		connected: false,
-		publishState(on) {
-			server.changed(LAMP_PATH);
-			return post(on ? "on" : "off", Format.TEXT_PLAIN);
-		},
-		publishStatus: () => Promise.resolve(),
-		publishReading(json) {
-			latest = json;
-			server.changed(DHT22_PATH);
-			return post(json, Format.JSON_FORMAT);
-		},
-		stop() {
-			client?.stop();
-			server.close();
-		},
-		collectCommands: () => Promise.resolve(),
-		idle: true,
-		sleep: () => Promise.resolve(),
-		abort: () => undefined,
-		exportState: () => new Uint8Array(0),
-		reconnectAttempt: 0,
-	};
-}
+		/** Notifies the resource's observers and tells the collector; resolves once it answered (CON) or the datagram left (NON); never rejects. */
+		const changed = (path: string, payload: string, contentFormat: number): Promise<void> => {
+			server.changed(path);
+			if (!client) return Promise.resolve();
+			return client.post(collector as string, payload, { contentFormat, confirmable: coap.confirmable }).then((response) => {
+				if (response.code >> 5 !== 2) board.log("warning", { message: "the collector answered " + response.status });
+			}, report);
+		};
 
-function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake: WakeContext, dtls: DtlsFactory | undefined): Uplink {
-	const { coap } = config;
-	const vocabulary = sleepyVocabulary(config);
-	let state: CoapSleepyState | undefined;
-	try {
-		state = wake.state && wake.state.length > 0 ? decodeCoapState(wake.state, vocabulary) : undefined;
-	} catch (error) {
-		events.report(error as Error);
+		server.add("/lamp", {
+			attributes: { rt: "lamp", if: "core.a", ct: "0" /* Format.TEXT_PLAIN */ },
+			observable: true,
+			accepts: [Format.TEXT_PLAIN],
+			get: () => ({ payload: events.lampOn() ? "on" : "off", contentFormat: Format.TEXT_PLAIN }),
+			// A change comes back as publishState: observers notified, the collector told.
+			put: (request) => (events.command(request.payload) ? {} : { code: Code.BAD_REQUEST, payload: "expected on, off, 1, 0, true, false or toggle" }),
+		});
+		server.add("/sensors/dht22", {
+			attributes: { rt: "dht22", if: "core.s", ct: "50" /* Format.JSON_FORMAT */ },
+			observable: true,
+			get: () => (latest ? { payload: latest, contentFormat: Format.JSON_FORMAT } : { code: Code.SERVICE_UNAVAILABLE, payload: "no reading yet", maxAge: 5 }),
+		});
+
+		return {
+			server,
+			// Serving needs no connection: nothing to announce.
+			start: () => void 0,
+			connected: false,
+			publishState: (on) => changed("/lamp", on ? "on" : "off", Format.TEXT_PLAIN),
+			publishStatus: resolved,
+			publishReading(json) {
+				latest = json;
+				return changed("/sensors/dht22", json, Format.JSON_FORMAT);
+			},
+			stop() {
+				if (client) client.stop();
+				server.close();
+			},
+			collectCommands: resolved,
+			idle: true,
+			sleep: resolved,
+			abort: () => void 0,
+			exportState: () => new Uint8Array(0),
+			reconnectAttempt: 0,
+		};
 	}
-	const client = new CoapClient(board, { ...parameters(board, coap), resume: state, dtls: clientDtls(board, coap, dtls, state?.session) });
+
+	const vocabulary = sleepyVocabulary(config);
+	let state: retained.CoapSleepyState | undefined;
+	try {
+		if (wake.state && wake.state.length > 0) state = retained.decodeCoapState(wake.state, vocabulary);
+	} catch (error) {
+		report(error as Error);
+	}
+	const client = new CoapClient(board, { ...parameters, resume: state, dtls: clientDtls(state && state.session) });
 	/** CON readings not acknowledged yet, oldest first: what a wake that ends now retains. */
 	const pending: string[] = [];
 	let waiting = 0;
-	const post = (collector: string, reading: string): Promise<void> => {
+	const post = (reading: string): Promise<void> => {
 		pending.push(reading);
 		// The oldest beyond the cap go, said so: a collector gone for days must not fill RTC memory.
-		while (pending.length > MAX_PENDING_READINGS) board.log("warning", { message: "CoAP reading not delivered, dropped: " + pending.shift() });
+		while (pending.length > retained.MAX_PENDING_READINGS) board.log("warning", { message: "CoAP reading not delivered, dropped: " + pending.shift() });
 		waiting++;
 		const delivered = () => {
 			const index = pending.indexOf(reading);
 			if (index >= 0) pending.splice(index, 1);
 		};
-		return client.post(collector, reading, { contentFormat: Format.JSON_FORMAT, confirmable: true }).then(
+		return client.post(collector as string, reading, { contentFormat: Format.JSON_FORMAT, confirmable: true }).then(
 			(response) => {
 				waiting--;
 				delivered();
-				if (response.code >> 5 !== 2) events.report(new Error("the collector answered " + response.status));
+				if (response.code >> 5 !== 2) report(new Error("the collector answered " + response.status));
 			},
 			(error: Error) => {
 				waiting--;
@@ -165,27 +151,27 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 	};
 	// What the last wake could not deliver goes first, before this wake's reading. A
 	// failure is reported unless the wake ended first: then it is retained again.
-	const failed = (error: Error) => (error instanceof ProtocolError && error.code === "CLOSED" ? undefined : events.report(error));
-	const retained = state ? state.pending : [];
-	if (coap.collector !== undefined) for (let i = 0; i < retained.length; i++) post(coap.collector, retained[i]).catch(failed);
+	const failed = (error: Error) => {
+		if (!(error instanceof ProtocolError && error.code === "CLOSED")) report(error);
+	};
+	const undelivered = state ? state.pending : [];
+	if (collector !== void 0) for (let i = 0; i < undelivered.length; i++) post(undelivered[i]).catch(failed);
 	const stop = () => client.stop();
 	return {
 		// UDP needs no connection: the network is there once the endpoint is.
 		start: () => events.online(),
 		connected: false,
 		// A sleeping device serves no /lamp: its state and status are for the always-on mode.
-		publishState: () => Promise.resolve(),
-		publishStatus: () => Promise.resolve(),
+		publishState: resolved,
+		publishStatus: resolved,
 		publishReading(json) {
-			if (coap.collector === undefined) return Promise.resolve();
-			if (!coap.confirmable) {
-				client.post(coap.collector, json, { contentFormat: Format.JSON_FORMAT, confirmable: false }).catch(() => undefined);
-				return Promise.resolve();
-			}
-			return post(coap.collector, json);
+			if (collector === void 0) return Promise.resolve();
+			if (coap.confirmable) return post(json);
+			client.post(collector, json, { contentFormat: Format.JSON_FORMAT, confirmable: false }).catch(() => void 0);
+			return Promise.resolve();
 		},
 		stop,
-		collectCommands: () => Promise.resolve(),
+		collectCommands: resolved,
 		get idle() {
 			return waiting === 0;
 		},
@@ -194,8 +180,9 @@ function sleepyCoap(board: Board, config: CoapFirmwareConfig, events: UplinkEven
 		exportState() {
 			const { messageId, tokenCounter } = client.sequence;
 			// Over coaps the session goes too: the next wake resumes it (one round trip less).
-			const session = client.transport.dtls?.latestSession ?? state?.session;
-			return encodeCoapState({ messageId, tokenCounter, pending, session }, vocabulary);
+			const layer = client.transport.dtls;
+			const session = (layer && layer.latestSession) || (state && state.session);
+			return retained.encodeCoapState({ messageId, tokenCounter, pending, session }, vocabulary);
 		},
 		reconnectAttempt: 0,
 	};
