@@ -61,7 +61,7 @@ describe("Always-on persistent MQTT session across restarts", () => {
 		broker.holdAcks.set(TELEMETRY, Infinity);
 		broker.holdCompletes = Infinity;
 		await boot(power, broker);
-		// Connection 0 was the clean start of a boot with nothing retained (adapters/mqtt-retained.ts).
+		// Connection 0 was the clean start of a boot with nothing retained (adapters/mqtt.ts).
 		// The health report (QoS 0, no packet id, nothing to resume) is not the point here.
 		const first = of(broker, 1, PUBLISH).filter((p) => p.qos > 0);
 		const id = (topic: string) => first.find((p) => p.topic === topic)?.packetId ?? -1;

@@ -136,7 +136,7 @@ describe("Home Assistant discovery", () => {
 		}
 		const configs = (connection: number) => broker.received[connection].filter((p) => p.type === 3 && p.topic.startsWith("homeassistant/")).length;
 		// The first wake had nothing retained: a clean start (connection 0, CONNECT and DISCONNECT
-		// only, adapters/mqtt-retained.ts), then its session (1); the second wake resumes it (2).
+		// only, adapters/mqtt.ts), then its session (1); the second wake resumes it (2).
 		check(broker.received).toHaveLength(3);
 		check(configs(1)).toBeGreaterThan(0);
 		check(configs(2)).toBe(0);

@@ -43,7 +43,7 @@ describe("Sleepy wake cycle (MQTT)", () => {
 		check(reading?.payload).toMatch(/^\{"t":21\.4,"h":48\.2,"ts":\d+\}$/);
 		check(broker.retained.get("home/office/lamp/status")).toMatch(/^\{"status":"asleep","wakeIn":60,"wakeAt":\d+\}$/);
 		// A clean DISCONNECT: the will ("offline") is for real failures only. (Connection 0 was the
-		// clean start a first wake makes: adapters/mqtt-retained.ts.)
+		// clean start a first wake makes: adapters/mqtt.ts.)
 		check(broker.received[1][broker.received[1].length - 1].type).toBe(14);
 	});
 

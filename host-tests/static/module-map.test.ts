@@ -169,7 +169,7 @@ describe("what each image includes, per platform", () => {
 	it("manifest.json on esp (ESP8266): MQTT 3.1.1 only, without the SDK's crypt natives", () => {
 		const modules = projectModules(full, "esp");
 		expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/mqtt.ts");
-		const out = [part("mqttsn/"), part("coap/"), part("dtls/"), part("mqtt/v5/"), adapters(["app/adapters/mqtt", "app/adapters/mqtt-retained"])];
+		const out = [part("mqttsn/"), part("coap/"), part("dtls/"), part("mqtt/v5/"), adapters(["app/adapters/mqtt"])];
 		expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
 		expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt"]));
 		expect(modules.get("moddable/crypto")).toBe("boards/esp8266/no-crypto.ts");
@@ -178,16 +178,16 @@ describe("what each image includes, per platform", () => {
 	for (const platform of ["esp", "esp32", "lin"]) {
 		it(`manifest_tls.json on ${platform}: MQTT 3.1.1 only, no MQTT-SN, CoAP or DTLS module config does not need`, () => {
 			const list = names(tls, platform);
-			const out = [part("mqttsn/"), part("coap/"), part("dtls/"), part("mqtt/v5/"), adapters(["app/adapters/mqtt", "app/adapters/mqtt-retained"])];
+			const out = [part("mqttsn/"), part("coap/"), part("dtls/"), part("mqtt/v5/"), adapters(["app/adapters/mqtt"])];
 			expect(list.filter((n) => out.some((f) => f(n)))).toEqual([]);
 			expect(list).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt", "app/uplinks/table"]));
 			expect(projectModules(tls, platform).get("app/uplinks/table")).toBe("src/app/uplinks/mqtt.ts");
 		});
 		it(`manifest_mqttsn.json on ${platform}: MQTT-SN only`, () => {
 			const modules = projectModules(mqttsn, platform);
-			const out = [part("mqtt/"), part("coap/"), part("dtls/"), adapters(["app/adapters/mqttsn", "app/adapters/mqttsn-connectionless"])];
+			const out = [part("mqtt/"), part("coap/"), part("dtls/"), adapters(["app/adapters/mqttsn"])];
 			expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
-			expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqttsn/client", "app/adapters/mqttsn", "app/adapters/mqttsn-connectionless"]));
+			expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqttsn/client", "app/adapters/mqttsn"]));
 			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/mqttsn.ts");
 		});
 		it(`manifest_coap.json on ${platform}: plain CoAP only, no DTLS`, () => {

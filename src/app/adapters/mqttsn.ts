@@ -43,7 +43,7 @@ import { printable, type Uplink, type UplinkEvents, type WakeContext } from "../
 export type MqttSnConfigOnly = Only<Exclude<keyof MqttSnConfig, keyof MqttSnClientOptions>, "qos">;
 type Only<K extends L, L> = K;
 
-/** Both modes, `config.mqttsn.connectionless` says which (uplinks/table.ts calls it as mqttSnConnectionlessUplink for that). */
+/** Both modes, `config.mqttsn.connectionless` says which. */
 export function mqttSnUplink(board: Board, config: MqttSnFirmwareConfig, events: UplinkEvents, wake?: WakeContext): Uplink {
 	const { mqttsn, lamp } = config;
 	const report = events.report;

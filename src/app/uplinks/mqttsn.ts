@@ -4,10 +4,9 @@
  * ConfigError naming `protocol`.
  */
 import { mqttSnUplink } from "../adapters/mqttsn";
-import { mqttSnConnectionlessUplink } from "../adapters/mqttsn-connectionless";
 import type { UplinkTable } from "../uplink";
 
 export const UPLINKS: UplinkTable = {
-	// QoS -1 (config: sleepy only) publishes without a connection.
-	mqttsn: (board, config, events, wake) => (config.mqttsn.connectionless ? mqttSnConnectionlessUplink(board, config, events) : mqttSnUplink(board, config, events, wake)),
+	// Both modes: QoS -1 (config: sleepy only) publishes without a connection.
+	mqttsn: mqttSnUplink,
 };

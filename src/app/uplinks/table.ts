@@ -8,7 +8,6 @@
 import { coapUplink } from "../adapters/coap";
 import { mqttUplink } from "../adapters/mqtt";
 import { mqttSnUplink } from "../adapters/mqttsn";
-import { mqttSnConnectionlessUplink } from "../adapters/mqttsn-connectionless";
 import { mqtt5 } from "../../mqtt/v5/session";
 import { dtlsLayer } from "../../dtls/layer";
 import type { UplinkTable } from "../uplink";
@@ -16,8 +15,8 @@ import type { UplinkTable } from "../uplink";
 export const UPLINKS: UplinkTable = {
 	mqtt: (board, config, events, wake, retained) => mqttUplink(board, config, events, wake, retained, mqtt5),
 	mqtt5,
-	// QoS -1 (config: sleepy only) publishes without a connection.
-	mqttsn: (board, config, events, wake) => (config.mqttsn.connectionless ? mqttSnConnectionlessUplink(board, config, events) : mqttSnUplink(board, config, events, wake)),
+	// Both modes: QoS -1 (config: sleepy only) publishes without a connection.
+	mqttsn: mqttSnUplink,
 	coap: (board, config, events, wake) => coapUplink(board, config, events, wake, dtlsLayer),
 	dtls: dtlsLayer,
 };
