@@ -6,8 +6,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { encodeRetained } from "../../src/power/retained";
-import { readSlots, slotCapacity } from "../../src/power/retained-slots";
+import { encodeRetained, readSlots, slotCapacity } from "../../src/power/retained-store";
 import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
 import { DeviceBoard, FakePower, run } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";

@@ -11,8 +11,7 @@ import type { Datagram, DatagramOptions, Stream, StreamOptions } from "../../src
 import { FakeBoard, type FakeDatagram, type FakeStream } from "./fake-board";
 import type { MiniBroker } from "./mini-broker";
 import type { MiniGateway } from "./mini-gateway";
-import type { DecodedRetained } from "../../src/power/retained";
-import { readSlots } from "../../src/power/retained-slots";
+import { readSlots, type DecodedRetained } from "../../src/power/retained-store";
 import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
 
 /** The sleepy suites' device: a minute's sleep, 10 s awake at most, 5 s to get a network. */
