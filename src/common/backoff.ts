@@ -15,26 +15,28 @@ export interface BackoffOptions {
 }
 
 export class Backoff {
-	private readonly _base: number;
-	private readonly _cap: number;
-	private readonly _random: () => number;
-	attempt = 0;
+	// Plain fields, `declare`d and set in the constructor: class fields cost XS bytecode.
+	declare readonly base: number;
+	declare readonly cap: number;
+	declare readonly random: () => number;
+	declare attempt: number;
 
 	constructor(options: BackoffOptions) {
-		this._base = options.base;
-		this._cap = options.cap;
-		this._random = options.random ?? Math.random;
+		this.base = options.base;
+		this.cap = options.cap;
+		this.random = options.random || Math.random;
+		this.attempt = 0;
 	}
 
 	/** The ceiling for the next delay: min(cap, base * 2^attempt). */
 	ceiling(): number {
 		// 2^attempt overflows nothing before it passes any sane cap, but stop doubling there.
-		return Math.min(this._cap, this._base * 2 ** Math.min(this.attempt, 30));
+		return Math.min(this.cap, this.base * 2 ** Math.min(this.attempt, 30));
 	}
 
 	/** The delay before the next retry, in ms; each call counts one more attempt. */
 	next(): number {
-		const delay = Math.floor(this._random() * this.ceiling());
+		const delay = Math.floor(this.random() * this.ceiling());
 		this.attempt++;
 		return delay;
 	}

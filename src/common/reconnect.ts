@@ -6,7 +6,9 @@
 import { Backoff } from "./backoff";
 
 /** A connection that stayed up this long was healthy: the next failure starts backoff afresh. */
-const STABLE_CONNECTION_MS = 30_000;
+const enum Stable {
+	CONNECTION_MS = 30_000,
+}
 
 export interface ReconnectOptions {
 	/** Reconnect backoff, in ms: first ceiling and largest ceiling (defaults 1 s and 60 s). */
@@ -18,11 +20,12 @@ export interface ReconnectOptions {
 }
 
 export class Reconnect extends Backoff {
-	private onlineAt = -1;
+	declare onlineAt: number;
 
 	constructor(options: ReconnectOptions) {
 		super({ base: options.reconnectBase ?? 1000, cap: options.reconnectCap ?? 60_000, random: options.random });
-		this.attempt = options.reconnectAttempt ?? 0;
+		this.attempt = options.reconnectAttempt || 0;
+		this.onlineAt = -1;
 	}
 
 	/** The link is up (the peer accepted the connection) at `now`. */
@@ -32,7 +35,7 @@ export class Reconnect extends Backoff {
 
 	/** The link ended at `now`: a healthy one forgets the attempts before it. */
 	lost(now: number): void {
-		if (this.onlineAt >= 0 && now - this.onlineAt >= STABLE_CONNECTION_MS) this.reset();
+		if (this.onlineAt >= 0 && now - this.onlineAt >= Stable.CONNECTION_MS) this.attempt = 0;
 		this.onlineAt = -1;
 	}
 }
