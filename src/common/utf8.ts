@@ -39,20 +39,18 @@ export function writeUtf8(text: string, target: Uint8Array, offset: number): num
 		let c = String.prototype.charCodeAt.call(text, i);
 		if (c < 0x80) {
 			target[offset++] = c;
-		} else if (c < 0x800) {
-			target[offset++] = 0xc0 | (c >> 6);
-			target[offset++] = 0x80 | (c & 0x3f);
-		} else if (c >= 0xd800 && c <= 0xdbff) {
-			c = 0x10000 + ((c - 0xd800) << 10) + (String.prototype.charCodeAt.call(text, ++i) - 0xdc00);
-			target[offset++] = 0xf0 | (c >> 18);
-			target[offset++] = 0x80 | ((c >> 12) & 0x3f);
-			target[offset++] = 0x80 | ((c >> 6) & 0x3f);
-			target[offset++] = 0x80 | (c & 0x3f);
-		} else {
-			target[offset++] = 0xe0 | (c >> 12);
-			target[offset++] = 0x80 | ((c >> 6) & 0x3f);
-			target[offset++] = 0x80 | (c & 0x3f);
+			continue;
 		}
+		// Continuation bytes after the lead byte: 1 below U+0800, 3 for a surrogate pair, else 2.
+		let follow = 2;
+		if (c < 0x800) follow = 1;
+		else if (c >= 0xd800 && c <= 0xdbff) {
+			c = 0x10000 + ((c - 0xd800) << 10) + (String.prototype.charCodeAt.call(text, ++i) - 0xdc00);
+			follow = 3;
+		}
+		// The lead byte: 110xxxxx, 1110xxxx or 11110xxx, then 10xxxxxx each.
+		target[offset++] = ((0xff00 >> (follow + 1)) & 0xff) | (c >> (6 * follow));
+		for (let shift = 6 * follow - 6; shift >= 0; shift -= 6) target[offset++] = 0x80 | ((c >> shift) & 0x3f);
 	}
 	return offset;
 }
