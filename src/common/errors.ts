@@ -74,8 +74,9 @@ export class ConfigError extends Error {
  */
 export function errorFields(error: unknown): { code: string; message: string; detail?: string } {
 	if (error instanceof ProtocolError) {
-		const detail = error.detail;
-		return detail === void 0 ? { code: error.code, message: error.message } : { code: error.code, message: error.message, detail };
+		const fields: { code: string; message: string; detail?: string } = { code: error.code, message: error.message };
+		if (error.detail !== void 0) fields.detail = error.detail;
+		return fields;
 	}
 	if (error instanceof ConfigError) return { code: "CONFIG", message: error.message };
 	if (error instanceof Error) return { code: error.name, message: error.message };

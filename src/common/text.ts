@@ -19,10 +19,11 @@ export function isSpace(c: number): boolean {
 	return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
-/** One to `maxDigits` ASCII digits, nothing else. */
-export function isDecimal(text: string, maxDigits = Infinity): boolean {
+/** One to `maxDigits` (default: any number of) ASCII digits, nothing else. */
+export function isDecimal(text: string, maxDigits?: number): boolean {
 	const n = text.length;
-	if (n === 0 || n > maxDigits) return false;
+	// `n > undefined` is false: no limit.
+	if (n === 0 || n > maxDigits!) return false;
 	for (let i = 0; i < n; i++) if (!isDigit(charCode(text, i))) return false;
 	return true;
 }

@@ -242,6 +242,15 @@ export class RetainedStore {
 	/** Where the newest intact record is; writes go to the other slot. */
 	declare current: Slot | undefined;
 	declare writes: number;
+	// What the app asks about this wake: fixed once it began, so fields, not getters.
+	/** The protocol session this wake resumes, or undefined to start afresh. */
+	declare readonly session: Uint8Array | undefined;
+	/** The most session bytes a record keeps on this board (save drops a larger session). */
+	declare readonly sessionRoom: number;
+	/** Board time of the last DHT22 start signal before this wake, if known (negative: before it began). */
+	declare readonly lastReadAt: number | undefined;
+	/** A timer wake between two legs of a chained sleep: nothing is due but the next leg. */
+	declare readonly legWake: boolean;
 
 	constructor(board: Board, power: Power, protocol: SessionProtocol, sleepInterval: number) {
 		this.board = board;
@@ -257,29 +266,13 @@ export class RetainedStore {
 		this.writes = prior.writes;
 		// A discarded slot's own count went with it: this much is known, that one more happened.
 		this.state = { ...prior, bootCount: prior.bootCount + 1, discarded: prior.discarded + discarded.length };
-		this.clockBase = prior.clockMs + (power.wakeCause === "timer" ? prior.sleepMs || sleepInterval : 0);
-	}
-
-	/** The protocol session this wake resumes, or undefined to start afresh. */
-	get session(): Uint8Array | undefined {
-		const state = this.state;
-		return state.protocol === this.protocol ? state.session : void 0;
-	}
-
-	/** The most session bytes a record keeps on this board (save drops a larger session). */
-	get sessionRoom(): number {
-		return (this.power.retainedCapacity >> 1) - Layout.OVERHEAD;
-	}
-
-	/** Board time of the last DHT22 start signal before this wake, if known (negative: before it began). */
-	get lastReadAt(): number | undefined {
-		const at = this.state.lastReadAt;
-		return at === at ? at - this.clockBase + this.start : void 0;
-	}
-
-	/** A timer wake between two legs of a chained sleep: nothing is due but the next leg. */
-	get legWake(): boolean {
-		return this.power.wakeCause === "timer" && this.prior.chainMs > 0;
+		const timer = power.wakeCause === "timer";
+		const clockBase = (this.clockBase = prior.clockMs + (timer ? prior.sleepMs || sleepInterval : 0));
+		this.session = prior.protocol === protocol ? prior.session : void 0;
+		this.sessionRoom = (power.retainedCapacity >> 1) - Layout.OVERHEAD;
+		const at = prior.lastReadAt;
+		this.lastReadAt = at === at ? at - clockBase + this.start : void 0; // NaN: never
+		this.legWake = timer && prior.chainMs > 0;
 	}
 
 	/**
