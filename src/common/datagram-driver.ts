@@ -6,7 +6,7 @@
  */
 import type { Board, Datagram } from "./board";
 import { DeadlineTimer } from "./deadline-timer";
-import { Reconnect, type ReconnectOptions } from "./reconnect";
+import { Reconnect, type ReconnectOptions } from "./backoff";
 import type { DatagramSession } from "./session";
 
 export interface DatagramBinding {

@@ -14,7 +14,7 @@ import * as bytes from "./bytes";
 import type { Board, Stream, StreamOptions, TlsOptions, WebSocketOptions } from "./board";
 import { DeadlineTimer } from "./deadline-timer";
 import { ProtocolError } from "./errors";
-import { Reconnect, type ReconnectOptions } from "./reconnect";
+import { Reconnect, type ReconnectOptions } from "./backoff";
 import type { StreamSession } from "./session";
 
 export interface StreamTarget {
