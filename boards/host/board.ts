@@ -45,9 +45,9 @@ export interface HostBoardOptions {
 	readonly wakeCause?: WakeCause;
 	/** Deep sleep: the firmware is over, and whoever runs it starts it again after `ms`. */
 	readonly onDeepSleep?: (ms: number, wake?: { readonly pin: number; readonly level: 0 | 1 }) => void;
-	/** Bytes of retained memory (default 4096, as the ESP32; ESP8266_RETAINED_CAPACITY to run as an ESP8266). */
+	/** Bytes of retained memory (default 4096, as the ESP32; Esp8266.RETAINED_CAPACITY to run as an ESP8266). */
 	readonly retainedCapacity?: number;
-	/** The longest single deep sleep, ms (default none; ESP8266_MAX_SLEEP_MS to chain as an ESP8266). */
+	/** The longest single deep sleep, ms (default none; Esp8266.MAX_SLEEP_MS to chain as an ESP8266). */
 	readonly maxSleepMs?: number;
 }
 

@@ -19,7 +19,7 @@ import type { PublishPacket } from "aedes";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { HostBoard } from "../../boards/host/board";
-import { slotCapacity } from "../../src/power/retained-slots";
+import { slotCapacity } from "../../src/power/retained-store";
 import { seededRandom } from "../../testkit/portable/seeded-random";
 
 const WAKES = Number(process.env.POWER_CUT_WAKES ?? 200);
@@ -132,7 +132,7 @@ function tear(path: string, before: Uint8Array | undefined, random: () => number
 	const half = slotCapacity(new HostBoard({ retainedPath: path }).power?.retainedCapacity ?? 0);
 	const slot = after.subarray(0, half).some((byte, i) => byte !== old[i]) ? 0 : 1;
 	const start = slot * half;
-	// The record: header (5, its body length at 3), body, CRC-32 (4); see src/power/retained.ts.
+	// The record: header (5, its body length at 3), body, CRC-32 (4); see src/power/retained-store.ts.
 	const recordEnd = start + 5 + ((after[start + 3] << 8) | after[start + 4]) + 4;
 	const cutAt = start + 1 + Math.floor(random() * (recordEnd - start - 1));
 	const torn = old.slice();

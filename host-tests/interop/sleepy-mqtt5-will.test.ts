@@ -14,7 +14,7 @@ import { HostBoard } from "../../boards/host/board";
 import { sleepyWill5 } from "../../src/app/adapters/mqtt";
 import type { RawConfig } from "../../src/app/config-reader";
 import { startFirmware } from "../../src/app/firmware";
-import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
+import { Esp8266 } from "../../src/power/capacity";
 import { Mosquitto } from "../../testkit/peers/mosquitto";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { letTimePass, waitFor } from "../../testkit/wait-for";
@@ -32,7 +32,7 @@ function config(url: string, name: string): RawConfig {
 async function wake(raw: RawConfig): Promise<number> {
 	let asleep!: (at: number) => void;
 	const slept = new Promise<number>((resolve) => (asleep = resolve));
-	const board = new HostBoard({ log: () => undefined, retainedPath: join(folder, `${String(raw.clientId)}.bin`), retainedCapacity: ESP8266_RETAINED_CAPACITY, onDeepSleep: () => asleep(Date.now()) });
+	const board = new HostBoard({ log: () => undefined, retainedPath: join(folder, `${String(raw.clientId)}.bin`), retainedCapacity: Esp8266.RETAINED_CAPACITY, onDeepSleep: () => asleep(Date.now()) });
 	startFirmware(board, raw, { wifi: false });
 	return await slept;
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
 import { startFirmware } from "../../src/app/firmware";
-import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
+import { Esp8266 } from "../../src/power/capacity";
 import type { RawConfig } from "../../src/app/config-reader";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../tools/launcher/broker";
 import { startFirmware as spawnFirmware } from "../../tools/launcher/firmware";
@@ -51,7 +51,7 @@ async function wake(config: RawConfig, path: string): Promise<LoggedEvent[]> {
 	const events: LoggedEvent[] = [];
 	let asleep!: () => void;
 	const slept = new Promise<void>((resolve) => (asleep = resolve));
-	const board = new HostBoard({ log: (event, fields) => events.push({ event, fields }), retainedPath: path, retainedCapacity: ESP8266_RETAINED_CAPACITY, onDeepSleep: () => asleep() });
+	const board = new HostBoard({ log: (event, fields) => events.push({ event, fields }), retainedPath: path, retainedCapacity: Esp8266.RETAINED_CAPACITY, onDeepSleep: () => asleep() });
 	startFirmware(board, config, { wifi: false });
 	await Promise.race([slept, new Promise((_, reject) => setTimeout(() => reject(new Error(`no deep sleep: ${JSON.stringify(events)}`)), 15_000))]);
 	return events;

@@ -9,7 +9,7 @@ import { startFirmware } from "../../src/app/firmware";
 import type { RunningDevice } from "../../src/app/always-on";
 import { CONNECT, DISCONNECT, PUBLISH, PUBREL, SUBSCRIBE, type Packet, type PublishPacket } from "../../src/mqtt/packet";
 import { decodeSessionState } from "../../src/mqtt/state";
-import { slotCapacity } from "../../src/power/retained-slots";
+import { slotCapacity } from "../../src/power/retained-store";
 import { parseConfig } from "../../src/app/config";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { DeviceBoard, FakePower, retainedIn, run } from "../../testkit/portable/device-board";

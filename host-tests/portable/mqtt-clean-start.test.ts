@@ -12,7 +12,7 @@ import { CONNECT, DISCONNECT, SUBSCRIBE, type ConnectPacket } from "../../src/mq
 import { decodeSessionState } from "../../src/mqtt/state";
 import { parseConfig } from "../../src/app/config";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
-import { slotCapacity } from "../../src/power/retained-slots";
+import { slotCapacity } from "../../src/power/retained-store";
 import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";
 

@@ -8,7 +8,7 @@ import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { DeviceBoard, FakePower, retainedIn, run } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";
-import type { RetainedState } from "../../src/power/retained";
+import type { RetainedState } from "../../src/power/retained-store";
 
 const CONFIG = { broker: "mqtt://broker.local", clientId: "lamp-1", lampPin: "2", buttonPin: "-1", dht22Pin: "-1" };
 

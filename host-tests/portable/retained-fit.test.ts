@@ -6,9 +6,8 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { encodeRetained } from "../../src/power/retained";
-import { readSlots, slotCapacity } from "../../src/power/retained-slots";
-import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
+import { encodeRetained, readSlots, slotCapacity } from "../../src/power/retained-store";
+import { Esp8266 } from "../../src/power/capacity";
 import { DeviceBoard, FakePower, run } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";
 import { MiniGateway } from "../../testkit/portable/mini-gateway";
@@ -62,7 +61,7 @@ function keptProtocol(power: FakePower): string {
 	return readSlots(power.retained, power.retainedCapacity).state?.protocol ?? "nothing";
 }
 
-const SLOT = slotCapacity(ESP8266_RETAINED_CAPACITY);
+const SLOT = slotCapacity(Esp8266.RETAINED_CAPACITY);
 /** Room to spare: a default record may take at most this much of a slot. */
 const BUDGET = Math.floor(SLOT * 0.7);
 

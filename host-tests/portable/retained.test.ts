@@ -1,15 +1,12 @@
 /** Retained state: its byte format, the MQTT session's bytes, and the wake-cycle deadlines. */
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
-import { decodeRetained, EMPTY_STATE, encodeRetained, type RetainedState } from "../../src/power/retained";
-import { crc32 } from "../../src/power/crc32";
+import { crc32, decodeRetained, EMPTY_STATE, encodeRetained, readSlots, RetainedStore, writeSlot, type RetainedState } from "../../src/power/retained-store";
 import { WakeCycle } from "../../src/power/wake-cycle";
 import { MqttSession } from "../../src/mqtt/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqtt/state";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { sent } from "../../testkit/portable/mqtt-wire";
-import { RetainedStore } from "../../src/power/retained-store";
-import { readSlots, writeSlot } from "../../src/power/retained-slots";
 import { FakePower, retainedIn } from "../../testkit/portable/device-board";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 

@@ -5,7 +5,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { ESP8266_MAX_SLEEP_MS } from "../../src/power/capacity";
+import { Esp8266 } from "../../src/power/capacity";
 import { radioAfter, sleepLeg } from "../../src/power/sleep-chain";
 import { DeviceBoard, FakePower, retainedIn, run } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";
@@ -15,7 +15,7 @@ const CONFIG = { broker: "mqtt://broker.local", mode: "sleepy", clientId: "senso
 
 /** An ESP8266's retained memory and sleep limit. */
 function esp8266Power(): FakePower {
-	return new FakePower(undefined, "reset", undefined, ESP8266_MAX_SLEEP_MS);
+	return new FakePower(undefined, "reset", undefined, Esp8266.MAX_SLEEP_MS);
 }
 
 /** One boot: runs the firmware until it asks to deep sleep. */
@@ -35,18 +35,18 @@ function msAndRadio(power: FakePower, index: number): [number, string] {
 
 describe("Chained deep sleep", () => {
 	it("splits 24 h into 24 legs of at most an hour, the radio off until the last", () => {
-		check(ESP8266_MAX_SLEEP_MS * 1000).toBeLessThanOrEqual(0xffffffff);
+		check(Esp8266.MAX_SLEEP_MS * 1000).toBeLessThanOrEqual(0xffffffff);
 		const legs = [];
-		let leg = sleepLeg(DAY_S * 1000, ESP8266_MAX_SLEEP_MS);
+		let leg = sleepLeg(DAY_S * 1000, Esp8266.MAX_SLEEP_MS);
 		legs.push(leg);
-		while (leg.chainMs > 0) legs.push((leg = sleepLeg(leg.chainMs, ESP8266_MAX_SLEEP_MS)));
+		while (leg.chainMs > 0) legs.push((leg = sleepLeg(leg.chainMs, Esp8266.MAX_SLEEP_MS)));
 		check(legs).toHaveLength(24);
 		check(legs.reduce((sum, l) => sum + l.ms, 0)).toBe(DAY_S * 1000);
-		check(legs.every((l) => l.ms <= ESP8266_MAX_SLEEP_MS)).toBe(true);
+		check(legs.every((l) => l.ms <= Esp8266.MAX_SLEEP_MS)).toBe(true);
 		check(legs.map(radioAfter).filter((r) => r === "on")).toHaveLength(1);
 		check(radioAfter(legs[legs.length - 1])).toBe("on");
 		// A sleep the chip can time, or a board without a limit: one leg.
-		check(sleepLeg(300_000, ESP8266_MAX_SLEEP_MS)).toEqual({ ms: 300_000, chainMs: 0 });
+		check(sleepLeg(300_000, Esp8266.MAX_SLEEP_MS)).toEqual({ ms: 300_000, chainMs: 0 });
 		check(sleepLeg(DAY_S * 1000, undefined)).toEqual({ ms: DAY_S * 1000, chainMs: 0 });
 	});
 
@@ -55,8 +55,8 @@ describe("Chained deep sleep", () => {
 		const broker = new MiniBroker();
 		const first = await boot(power, broker);
 		const sleep = first.events("sleep")[0];
-		check([sleep.reason, sleep.sleepMs, sleep.legMs]).toEqual(["done", DAY_S * 1000, ESP8266_MAX_SLEEP_MS]);
-		check(msAndRadio(power, 0)).toEqual([ESP8266_MAX_SLEEP_MS, "off"]);
+		check([sleep.reason, sleep.sleepMs, sleep.legMs]).toEqual(["done", DAY_S * 1000, Esp8266.MAX_SLEEP_MS]);
+		check(msAndRadio(power, 0)).toEqual([Esp8266.MAX_SLEEP_MS, "off"]);
 		const readings = () => broker.published.filter((p) => p.topic === "home/office/dht22").length;
 		check(readings()).toBe(1);
 
@@ -65,10 +65,10 @@ describe("Chained deep sleep", () => {
 			check([board.captures.length, board.streams.length, board.datagrams.length]).toEqual([0, 0, 0]);
 			check(board.events("wake")).toHaveLength(0);
 			check(board.events("sleep-leg")).toHaveLength(1);
-			check(board.events("sleep-leg")[0].leftMs).toBe((23 - leg) * ESP8266_MAX_SLEEP_MS);
+			check(board.events("sleep-leg")[0].leftMs).toBe((23 - leg) * Esp8266.MAX_SLEEP_MS);
 			// The last leg ends in the real wake: the radio is on (calibrated) for it.
 			check(power.sleeps[leg].radio).toBe(leg === 23 ? "on" : "off");
-			check(power.sleeps[leg].ms).toBe(ESP8266_MAX_SLEEP_MS);
+			check(power.sleeps[leg].ms).toBe(Esp8266.MAX_SLEEP_MS);
 		}
 		// The first wake's two connections (its clean start, then its session), and no more.
 		check(broker.received).toHaveLength(2);
@@ -97,9 +97,9 @@ describe("Chained deep sleep", () => {
 			const board = await boot(power, broker);
 			check(board.captures).toHaveLength(1);
 			check(board.events("sleep-leg")).toHaveLength(0);
-			check(msAndRadio(power, 2)).toEqual([ESP8266_MAX_SLEEP_MS, "off"]);
+			check(msAndRadio(power, 2)).toEqual([Esp8266.MAX_SLEEP_MS, "off"]);
 			const state = retainedIn(power);
-			check("state" in state && state.state.chainMs).toBe(DAY_S * 1000 - ESP8266_MAX_SLEEP_MS);
+			check("state" in state && state.state.chainMs).toBe(DAY_S * 1000 - Esp8266.MAX_SLEEP_MS);
 		}
 	});
 

@@ -7,7 +7,7 @@ import { startFirmware } from "../../src/app/firmware";
 import { SUBSCRIBE } from "../../src/mqtt/packet";
 import { expectConfigError } from "./errors";
 import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "../../testkit/portable/device-board";
-import { readSlots, slotCapacity } from "../../src/power/retained-slots";
+import { readSlots, slotCapacity } from "../../src/power/retained-store";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";
 

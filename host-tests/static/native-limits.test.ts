@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ESP8266_MAX_SLEEP_MS, ESP8266_RETAINED_CAPACITY, ESP8266_RTC_USER_BYTES, ESP8266_RTCTIME_BYTES } from "../../src/power/capacity";
+import { Esp8266 } from "../../src/power/capacity";
 
 const esp8266 = readFileSync("boards/esp8266/native/lampnode_power.c", "utf8");
 const esp32 = readFileSync("boards/esp32/native/lampnode_power.c", "utf8");
@@ -20,16 +20,16 @@ function define(source: string, name: string): number {
 describe("native power limits", () => {
 	it("ESP8266: retained bytes start after rtctime's words 0-9 and fill the rest of RTC user memory", () => {
 		expect(define(esp8266, "kRtcUserFirstBlock")).toBe(64);
-		expect(define(esp8266, "kRtcTimeWords") * 4).toBe(ESP8266_RTCTIME_BYTES);
-		expect(define(esp8266, "kRetainedCapacity")).toBe(ESP8266_RETAINED_CAPACITY);
-		expect(ESP8266_RETAINED_CAPACITY + ESP8266_RTCTIME_BYTES).toBe(ESP8266_RTC_USER_BYTES);
+		expect(define(esp8266, "kRtcTimeWords") * 4).toBe(Esp8266.RTCTIME_BYTES);
+		expect(define(esp8266, "kRetainedCapacity")).toBe(Esp8266.RETAINED_CAPACITY);
+		expect(Esp8266.RETAINED_CAPACITY + Esp8266.RTCTIME_BYTES).toBe(Esp8266.RTC_USER_BYTES);
 		expect(esp8266).toContain("system_rtc_mem_write(kRetainedFirstBlock");
 		expect(esp8266).toContain("system_rtc_mem_read(kRetainedFirstBlock");
 	});
 
 	it("ESP8266: the longest sleep fits system_deep_sleep's uint32 of microseconds, and the code clamps to it", () => {
-		expect(define(esp8266, "kMaxSleepMs")).toBe(ESP8266_MAX_SLEEP_MS);
-		expect(ESP8266_MAX_SLEEP_MS * 1000).toBeLessThanOrEqual(0xffffffff);
+		expect(define(esp8266, "kMaxSleepMs")).toBe(Esp8266.MAX_SLEEP_MS);
+		expect(Esp8266.MAX_SLEEP_MS * 1000).toBeLessThanOrEqual(0xffffffff);
 		expect(esp8266).toMatch(/ms > kMaxSleepMs\)\s*ms = kMaxSleepMs;/);
 		expect(esp8266).toContain("system_deep_sleep_set_option(radio ? 1 : 4)");
 	});

@@ -4,6 +4,10 @@
  * its broker together from reconnecting in lockstep (see "Exponential Backoff And
  * Jitter", AWS Architecture Blog). The attempt count is plain data so it can be kept
  * across deep sleep.
+ *
+ * Reconnect (below) is the policy for a lost link: this backoff, started afresh once a
+ * connection proved healthy by staying up. One policy for every protocol, so a fleet
+ * behaves the same over MQTT and MQTT-SN. One module for both: they share every name.
  */
 export interface BackoffOptions {
 	/** First ceiling, in ms. */
@@ -15,31 +19,68 @@ export interface BackoffOptions {
 }
 
 export class Backoff {
-	private readonly _base: number;
-	private readonly _cap: number;
-	private readonly _random: () => number;
-	attempt = 0;
+	// Plain fields, `declare`d and set in the constructor: class fields cost XS bytecode.
+	declare readonly base: number;
+	declare readonly cap: number;
+	declare readonly random: () => number;
+	declare attempt: number;
 
 	constructor(options: BackoffOptions) {
-		this._base = options.base;
-		this._cap = options.cap;
-		this._random = options.random ?? Math.random;
+		this.base = options.base;
+		this.cap = options.cap;
+		this.random = options.random || Math.random;
+		this.attempt = 0;
 	}
 
 	/** The ceiling for the next delay: min(cap, base * 2^attempt). */
 	ceiling(): number {
 		// 2^attempt overflows nothing before it passes any sane cap, but stop doubling there.
-		return Math.min(this._cap, this._base * 2 ** Math.min(this.attempt, 30));
+		return Math.min(this.cap, this.base * 2 ** Math.min(this.attempt, 30));
 	}
 
 	/** The delay before the next retry, in ms; each call counts one more attempt. */
 	next(): number {
-		const delay = Math.floor(this._random() * this.ceiling());
+		const delay = Math.floor(this.random() * this.ceiling());
 		this.attempt++;
 		return delay;
 	}
 
 	reset(): void {
 		this.attempt = 0;
+	}
+}
+
+/** A connection that stayed up this long was healthy: the next failure starts backoff afresh. */
+const enum Stable {
+	CONNECTION_MS = 30_000,
+}
+
+export interface ReconnectOptions {
+	/** Reconnect backoff, in ms: first ceiling and largest ceiling (defaults 1 s and 60 s). */
+	readonly reconnectBase?: number;
+	readonly reconnectCap?: number;
+	/** Reconnect attempts already made (kept across deep sleep so a fleet stays spread out). */
+	readonly reconnectAttempt?: number;
+	readonly random?: () => number;
+}
+
+export class Reconnect extends Backoff {
+	declare onlineAt: number;
+
+	constructor(options: ReconnectOptions) {
+		super({ base: options.reconnectBase ?? 1000, cap: options.reconnectCap ?? 60_000, random: options.random });
+		this.attempt = options.reconnectAttempt || 0;
+		this.onlineAt = -1;
+	}
+
+	/** The link is up (the peer accepted the connection) at `now`. */
+	online(now: number): void {
+		this.onlineAt = now;
+	}
+
+	/** The link ended at `now`: a healthy one forgets the attempts before it. */
+	lost(now: number): void {
+		if (this.onlineAt >= 0 && now - this.onlineAt >= Stable.CONNECTION_MS) this.attempt = 0;
+		this.onlineAt = -1;
 	}
 }

@@ -20,27 +20,35 @@ export function concat(parts: readonly Uint8Array[], length: number): Uint8Array
 
 /** Writes into a buffer the caller sized (encodedLength first); `offset` is where the next byte goes. */
 export class ByteWriter {
-	constructor(
-		readonly target: Uint8Array,
-		public offset = 0,
-	) {}
+	// Plain fields, `declare`d and set in the constructor: class fields cost XS bytecode.
+	declare readonly target: Uint8Array;
+	declare offset: number;
+
+	constructor(target: Uint8Array, offset = 0) {
+		this.target = target;
+		this.offset = offset;
+	}
 
 	byte(value: number): void {
 		this.target[this.offset++] = value;
 	}
 
 	u16(value: number): void {
+		const at = this.offset;
+		this.offset = at + 2;
 		const target = this.target;
-		target[this.offset++] = value >> 8;
-		target[this.offset++] = value & 0xff;
+		target[at] = value >> 8;
+		target[at + 1] = value;
 	}
 
 	u32(value: number): void {
+		const at = this.offset;
+		this.offset = at + 4;
 		const target = this.target;
-		target[this.offset++] = value >>> 24;
-		target[this.offset++] = (value >> 16) & 0xff;
-		target[this.offset++] = (value >> 8) & 0xff;
-		target[this.offset++] = value & 0xff;
+		target[at] = value >>> 24;
+		target[at + 1] = value >> 16;
+		target[at + 2] = value >> 8;
+		target[at + 3] = value;
 	}
 
 	bytes(value: Uint8Array): void {
@@ -59,78 +67,71 @@ export class ByteWriter {
  * (the packet or record being read), so a short input is a typed error, never undefined.
  */
 export class ByteReader {
-	private readonly _bytes: Uint8Array;
-	private readonly _end: number;
-	private readonly what: string;
-	private _offset: number;
+	declare readonly data: Uint8Array;
+	/** Where the input ends. */
+	declare readonly limit: number;
+	declare readonly what: string;
+	/** Where the next read starts (read it, never set it from outside). */
+	declare offset: number;
 
 	constructor(bytes: Uint8Array, what: string, start = 0, end = bytes.length) {
-		this._bytes = bytes;
+		this.data = bytes;
 		this.what = what;
-		this._offset = start;
-		this._end = end;
-	}
-
-	get offset(): number {
-		return this._offset;
+		this.offset = start;
+		this.limit = end;
 	}
 
 	get remaining(): number {
-		return this._end - this._offset;
+		return this.limit - this.offset;
 	}
 
 	byte(): number {
-		this.need(1);
-		return this._bytes[this._offset++];
+		return this.data[this.take(1)];
 	}
 
 	u16(): number {
-		this.need(2);
-		const bytes = this._bytes;
-		const at = this._offset;
-		this._offset = at + 2;
-		return (bytes[at] << 8) | bytes[at + 1];
+		const at = this.take(2);
+		const data = this.data;
+		return (data[at] << 8) | data[at + 1];
 	}
 
 	u32(): number {
-		this.need(4);
-		const bytes = this._bytes;
-		const at = this._offset;
-		this._offset = at + 4;
-		return ((bytes[at] << 24) >>> 0) + ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+		const at = this.take(4);
+		const data = this.data;
+		return ((data[at] << 24) >>> 0) + ((data[at + 1] << 16) | (data[at + 2] << 8) | data[at + 3]);
 	}
 
 	/** A view of the next `length` bytes (no copy). */
 	bytes(length: number): Uint8Array {
-		this.need(length);
-		const at = this._offset;
-		this._offset = at + length;
-		return this._bytes.subarray(at, at + length);
+		const at = this.take(length);
+		return this.data.subarray(at, at + length);
 	}
 
 	/** A view of everything left. */
 	rest(): Uint8Array {
-		return this.bytes(this._end - this._offset);
+		return this.bytes(this.limit - this.offset);
 	}
 
 	/** The next `length` bytes as UTF-8 text. */
 	utf8(length: number): string {
-		this.need(length);
-		const at = this._offset;
-		this._offset = at + length;
-		return utf8.readUtf8(this._bytes, at, at + length);
+		const at = this.take(length);
+		return utf8.readUtf8(this.data, at, at + length);
 	}
 
 	/** The input must be used up: trailing bytes are malformed too. */
 	end(): void {
-		if (this._offset !== this._end) throw this.malformed(`${this._end - this._offset} bytes left over`);
+		if (this.offset !== this.limit) throw this.malformed(this.limit - this.offset + " bytes left over");
 	}
 
 	malformed(message: string): ProtocolError {
-		return new ProtocolError("MALFORMED_PACKET", `${this.what}: ${message}`);
+		return new ProtocolError("MALFORMED_PACKET", this.what + ": " + message);
 	}
 
-	private need(length: number): void {
-		if (length < 0 || this._offset + length > this._end) throw this.malformed("ends inside a field");
+	/** Where a field of `length` bytes starts; the offset moves past it. */
+	take(length: number): number {
+		const at = this.offset;
+		if (length < 0 || at + length > this.limit) throw this.malformed("ends inside a field");
+		this.offset = at + length;
+		return at;
 	}
 }

@@ -2,11 +2,11 @@
  * The loop that runs a DatagramSession (MQTT-SN, CoAP) over a board's UDP endpoint,
  * written once: send what the session queued, hand its events to the owner's `dispatch`
  * (and send what the owner's answers queued), keep one timer at the next deadline, and,
- * for sessions that connect (MQTT-SN), try again later with backoff (reconnect.ts).
+ * for sessions that connect (MQTT-SN), try again later with backoff (backoff.ts).
  */
 import type { Board, Datagram } from "./board";
 import { DeadlineTimer } from "./deadline-timer";
-import { Reconnect, type ReconnectOptions } from "./reconnect";
+import { Reconnect, type ReconnectOptions } from "./backoff";
 import type { DatagramSession } from "./session";
 
 export interface DatagramBinding {

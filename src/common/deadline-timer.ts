@@ -12,29 +12,28 @@ export interface DeadlineOwner {
 }
 
 export class DeadlineTimer {
-	private readonly board: Board;
+	// Plain fields, `declare`d and set in the constructor: class fields cost XS bytecode.
+	declare readonly board: Board;
 	/** The driver, or a plain callback for a caller with no owner object (testkit's host client). */
-	private readonly owner: DeadlineOwner | (() => void);
-	private timer: TimerHandle | undefined;
-	private at = Infinity;
+	declare readonly owner: DeadlineOwner | (() => void);
+	declare timer: TimerHandle | undefined;
+	declare at: number;
 
 	constructor(board: Board, owner: DeadlineOwner | (() => void)) {
 		this.board = board;
 		this.owner = owner;
+		this.at = Infinity;
 	}
 
 	/** Fires at `at` (board time), or never for undefined. */
 	arm(at: number | undefined): void {
-		if (at === undefined) {
-			this.clear();
-			return;
-		}
+		if (at === void 0) return this.clear();
 		if (this.timer && this.at <= at) return;
 		this.clear();
 		const board = this.board;
 		this.at = at;
 		this.timer = board.setTimer(() => {
-			this.timer = undefined;
+			this.timer = void 0;
 			this.at = Infinity;
 			const owner = this.owner;
 			if (typeof owner === "function") owner();
@@ -44,7 +43,7 @@ export class DeadlineTimer {
 
 	clear(): void {
 		if (this.timer) this.board.clearTimer(this.timer);
-		this.timer = undefined;
+		this.timer = void 0;
 		this.at = Infinity;
 	}
 }

@@ -43,13 +43,14 @@ export type ProtocolErrorCode =
 	| "RESET_BY_PEER"; // the CoAP peer answered a message with a Reset
 
 export class ProtocolError extends Error {
-	readonly code: ProtocolErrorCode;
+	// `declare`d and set in the constructor: class fields cost XS bytecode (and would give every error an own `detail`).
+	declare readonly code: ProtocolErrorCode;
 	/** What the platform said, when it said something (Node's "ECONNRESET", the TLS stack's alert): never a secret. */
-	readonly detail?: string;
+	declare readonly detail?: string;
 	constructor(code: ProtocolErrorCode, message: string, detail?: string) {
 		super(message);
 		this.code = code;
-		if (detail !== undefined) this.detail = detail;
+		if (detail !== void 0) this.detail = detail;
 	}
 }
 
@@ -58,10 +59,10 @@ export class ProtocolError extends Error {
  * expected, never the value itself: the value may be a password.
  */
 export class ConfigError extends Error {
-	readonly key: string;
-	readonly expected: string;
+	declare readonly key: string;
+	declare readonly expected: string;
 	constructor(key: string, expected: string) {
-		super(`config "${key}": expected ${expected}`);
+		super('config "' + key + '": expected ' + expected);
 		this.key = key;
 		this.expected = expected;
 	}
@@ -72,7 +73,11 @@ export class ConfigError extends Error {
  * the class name of anything else), its message and any platform detail.
  */
 export function errorFields(error: unknown): { code: string; message: string; detail?: string } {
-	if (error instanceof ProtocolError) return error.detail === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, detail: error.detail };
+	if (error instanceof ProtocolError) {
+		const fields: { code: string; message: string; detail?: string } = { code: error.code, message: error.message };
+		if (error.detail !== void 0) fields.detail = error.detail;
+		return fields;
+	}
 	if (error instanceof ConfigError) return { code: "CONFIG", message: error.message };
 	if (error instanceof Error) return { code: error.name, message: error.message };
 	return { code: "UNKNOWN", message: String(error) };

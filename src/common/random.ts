@@ -5,11 +5,10 @@
  */
 import type { Board } from "./board";
 
-const TWO_TO_32 = 4294967296;
 
 export function boardRandom(board: Pick<Board, "randomBytes">): () => number {
 	return () => {
 		const b = board.randomBytes(4);
-		return (((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) / TWO_TO_32;
+		return (((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) / 4294967296; // 2^32
 	};
 }

@@ -2,7 +2,7 @@
  * The loop that runs a StreamSession (MQTT) over a board's stream, written once: send what
  * the session queued (one write per service, so a burst leaves as one segment), hand its
  * events to the owner's `dispatch`, keep one timer at the next deadline, and after a lost
- * link connect again with backoff (reconnect.ts) until stopped.
+ * link connect again with backoff (backoff.ts) until stopped.
  *
  * It also keeps the link honest about the peer's reading. A broker that stops reading
  * leaves our bytes in the board (`Stream.unwritten`): past `maxUnwritten` bytes, or when
@@ -14,7 +14,7 @@ import * as bytes from "./bytes";
 import type { Board, Stream, StreamOptions, TlsOptions, WebSocketOptions } from "./board";
 import { DeadlineTimer } from "./deadline-timer";
 import { ProtocolError } from "./errors";
-import { Reconnect, type ReconnectOptions } from "./reconnect";
+import { Reconnect, type ReconnectOptions } from "./backoff";
 import type { StreamSession } from "./session";
 
 export interface StreamTarget {

@@ -19,10 +19,11 @@ export function isSpace(c: number): boolean {
 	return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
-/** One to `maxDigits` ASCII digits, nothing else. */
-export function isDecimal(text: string, maxDigits = Infinity): boolean {
+/** One to `maxDigits` (default: any number of) ASCII digits, nothing else. */
+export function isDecimal(text: string, maxDigits?: number): boolean {
 	const n = text.length;
-	if (n === 0 || n > maxDigits) return false;
+	// `n > undefined` is false: no limit.
+	if (n === 0 || n > maxDigits!) return false;
 	for (let i = 0; i < n; i++) if (!isDigit(charCode(text, i))) return false;
 	return true;
 }
@@ -46,13 +47,13 @@ export function isPrintableAscii(text: string, maxLength: number): boolean {
 /** The four octets of a dotted-quad IPv4 address (1 to 3 digits each, at most 255), or undefined. */
 export function ipv4Octets(text: string): number[] | undefined {
 	const parts = text.split(".");
-	if (parts.length !== 4) return undefined;
+	if (parts.length !== 4) return void 0;
 	const octets: number[] = [];
 	for (let i = 0; i < 4; i++) {
 		const part = parts[i];
-		if (!isDecimal(part, 3)) return undefined;
+		if (!isDecimal(part, 3)) return void 0;
 		const value = Number(part);
-		if (value > 255) return undefined;
+		if (value > 255) return void 0;
 		octets.push(value);
 	}
 	return octets;
@@ -70,25 +71,22 @@ export interface UrlParts {
 
 export function splitUrl(url: string): UrlParts | undefined {
 	const separator = url.indexOf("://");
-	if (separator <= 0) return undefined;
-	const n = url.length;
+	if (separator <= 0) return void 0;
 	let at = separator + 3;
 	const hostStart = at;
-	while (at < n && isHostChar(charCode(url, at))) at++;
-	if (at === hostStart) return undefined;
+	// Letters, digits, "." and "-".
+	for (let c = charCode(url, at); isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2e || c === 0x2d; c = charCode(url, ++at));
+	if (at === hostStart) return void 0;
 	const host = url.slice(hostStart, at);
 	let port: string | undefined;
 	if (charCode(url, at) === 0x3a) {
 		const portStart = ++at;
-		while (at < n && isDigit(charCode(url, at))) at++;
+		while (isDigit(charCode(url, at))) at++;
 		port = url.slice(portStart, at);
-		if (!isDecimal(port, 5)) return undefined;
+		if (!isDecimal(port, 5)) return void 0;
 	}
 	const rest = url.slice(at);
-	if (rest !== "" && !"/?#".includes(rest[0])) return undefined;
+	if (rest !== "" && !"/?#".includes(rest[0])) return void 0;
 	return { scheme: url.slice(0, separator), host, port, rest };
 }
 
-function isHostChar(c: number): boolean {
-	return isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2e || c === 0x2d;
-}

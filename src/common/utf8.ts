@@ -39,20 +39,18 @@ export function writeUtf8(text: string, target: Uint8Array, offset: number): num
 		let c = String.prototype.charCodeAt.call(text, i);
 		if (c < 0x80) {
 			target[offset++] = c;
-		} else if (c < 0x800) {
-			target[offset++] = 0xc0 | (c >> 6);
-			target[offset++] = 0x80 | (c & 0x3f);
-		} else if (c >= 0xd800 && c <= 0xdbff) {
-			c = 0x10000 + ((c - 0xd800) << 10) + (String.prototype.charCodeAt.call(text, ++i) - 0xdc00);
-			target[offset++] = 0xf0 | (c >> 18);
-			target[offset++] = 0x80 | ((c >> 12) & 0x3f);
-			target[offset++] = 0x80 | ((c >> 6) & 0x3f);
-			target[offset++] = 0x80 | (c & 0x3f);
-		} else {
-			target[offset++] = 0xe0 | (c >> 12);
-			target[offset++] = 0x80 | ((c >> 6) & 0x3f);
-			target[offset++] = 0x80 | (c & 0x3f);
+			continue;
 		}
+		// Continuation bytes after the lead byte: 1 below U+0800, 3 for a surrogate pair, else 2.
+		let follow = 2;
+		if (c < 0x800) follow = 1;
+		else if (c >= 0xd800 && c <= 0xdbff) {
+			c = 0x10000 + ((c - 0xd800) << 10) + (String.prototype.charCodeAt.call(text, ++i) - 0xdc00);
+			follow = 3;
+		}
+		// The lead byte: 110xxxxx, 1110xxxx or 11110xxx, then 10xxxxxx each.
+		target[offset++] = ((0xff00 >> (follow + 1)) & 0xff) | (c >> (6 * follow));
+		for (let shift = 6 * follow - 6; shift >= 0; shift -= 6) target[offset++] = 0x80 | ((c >> shift) & 0x3f);
 	}
 	return offset;
 }
@@ -81,22 +79,37 @@ export function readUtf8(bytes: Uint8Array, start = 0, end = bytes.length): stri
 			i += 8;
 			continue;
 		}
-		const b = bytes[i++];
-		let c: number;
-		if (b < 0x80) c = b;
-		else if (b >= 0xc2 && b <= 0xdf) c = ((b & 0x1f) << 6) | continuation(bytes, i++, end);
-		else if (b >= 0xe0 && b <= 0xef) {
-			c = ((b & 0x0f) << 12) | (continuation(bytes, i, end) << 6) | continuation(bytes, i + 1, end);
-			i += 2;
-			if (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)) throw malformed();
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			c = ((b & 0x07) << 18) | (continuation(bytes, i, end) << 12) | (continuation(bytes, i + 1, end) << 6) | continuation(bytes, i + 2, end);
-			i += 3;
-			if (c < 0x10000 || c > 0x10ffff) throw malformed();
-			c -= 0x10000;
-			text += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
-			continue;
-		} else throw malformed();
+		let c = bytes[i++];
+		if (c >= 0x80) {
+			// The lead byte's payload bits, how many continuation bytes follow, and the least
+			// code point that length may encode (anything less is an overlong form).
+			let follow: number;
+			let least: number;
+			if (c >= 0xc2 && c <= 0xdf) {
+				c &= 0x1f;
+				follow = 1;
+				least = 0x80;
+			} else if (c >= 0xe0 && c <= 0xef) {
+				c &= 0x0f;
+				follow = 2;
+				least = 0x800;
+			} else if (c >= 0xf0 && c <= 0xf4) {
+				c &= 0x07;
+				follow = 3;
+				least = 0x10000;
+			} else throw malformed();
+			for (; follow > 0; follow--) {
+				const b = bytes[i++];
+				if (i > end || (b & 0xc0) !== 0x80) throw malformed();
+				c = (c << 6) | (b & 0x3f);
+			}
+			if (c < least || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) throw malformed();
+			if (c >= 0x10000) {
+				c -= 0x10000;
+				text += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
+				continue;
+			}
+		}
 		text += String.fromCharCode(c);
 	}
 	return text;
@@ -104,13 +117,6 @@ export function readUtf8(bytes: Uint8Array, start = 0, end = bytes.length): stri
 
 export function decodeUtf8(bytes: Uint8Array): string {
 	return readUtf8(bytes, 0, bytes.length);
-}
-
-function continuation(bytes: Uint8Array, index: number, end: number): number {
-	if (index >= end) throw malformed();
-	const b = bytes[index];
-	if ((b & 0xc0) !== 0x80) throw malformed();
-	return b & 0x3f;
 }
 
 function malformed(): ProtocolError {

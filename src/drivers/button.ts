@@ -18,66 +18,64 @@ export interface ButtonOptions {
 }
 
 export class Button {
-	readonly #board: Board;
-	readonly #options: ButtonOptions;
-	readonly #input: DigitalInput;
-	#debounce: TimerHandle | undefined;
-	#hold: TimerHandle | undefined;
-	#pressed = false;
-	#long = false;
+	// Plain fields, `declare`d and set in the constructor: #private and class fields cost XS bytecode.
+	declare readonly board: Board;
+	declare readonly options: ButtonOptions;
+	declare readonly input: DigitalInput;
+	declare debounce: TimerHandle | undefined;
+	declare hold: TimerHandle | undefined;
+	/** The debounced level (read it, never set it from outside). */
+	declare pressed: boolean;
+	/** This press became a long one: its release is no short press. */
+	declare long: boolean;
 
 	constructor(board: Board, options: ButtonOptions) {
-		this.#board = board;
-		this.#options = options;
-		this.#input = board.digitalInput(options.pin, { pull: options.activeLow ? "up" : "down", onChange: () => this.#edge() });
-		this.#pressed = this.#level();
-	}
-
-	get pressed(): boolean {
-		return this.#pressed;
+		this.board = board;
+		this.options = options;
+		this.input = board.digitalInput(options.pin, { pull: options.activeLow ? "up" : "down", onChange: () => this.edge() });
+		this.pressed = this.level();
+		this.long = false;
 	}
 
 	close(): void {
-		this.#clear();
-		this.#input.close();
+		const board = this.board;
+		if (this.debounce) board.clearTimer(this.debounce);
+		if (this.hold) board.clearTimer(this.hold);
+		this.debounce = this.hold = void 0;
+		this.input.close();
 	}
 
-	#level(): boolean {
-		return this.#input.read() === (this.#options.activeLow ? 0 : 1);
+	level(): boolean {
+		return this.input.read() === (this.options.activeLow ? 0 : 1);
 	}
 
 	/** Every edge restarts the debounce wait; only a level that holds is looked at. */
-	#edge(): void {
-		const board = this.#board;
-		if (this.#debounce) board.clearTimer(this.#debounce);
-		this.#debounce = board.setTimer(() => {
-			this.#debounce = undefined;
-			this.#settled(this.#level());
-		}, this.#options.debounceMs);
+	edge(): void {
+		const board = this.board;
+		if (this.debounce) board.clearTimer(this.debounce);
+		this.debounce = board.setTimer(() => {
+			this.debounce = void 0;
+			this.settled(this.level());
+		}, this.options.debounceMs);
 	}
 
-	#settled(pressed: boolean): void {
-		if (pressed === this.#pressed) return;
-		this.#pressed = pressed;
-		const options = this.#options;
+	settled(pressed: boolean): void {
+		if (pressed === this.pressed) return;
+		this.pressed = pressed;
+		const options = this.options;
+		const board = this.board;
 		if (pressed) {
-			this.#long = false;
+			this.long = false;
 			if (options.longPressMs > 0)
-				this.#hold = this.#board.setTimer(() => {
-					this.#hold = undefined;
-					this.#long = true;
-					options.onLongPress?.();
+				this.hold = board.setTimer(() => {
+					this.hold = void 0;
+					this.long = true;
+					if (options.onLongPress) options.onLongPress();
 				}, Math.max(0, options.longPressMs - options.debounceMs));
 			return;
 		}
-		if (this.#hold) this.#board.clearTimer(this.#hold);
-		this.#hold = undefined;
-		if (!this.#long) options.onPress();
-	}
-
-	#clear(): void {
-		if (this.#debounce) this.#board.clearTimer(this.#debounce);
-		if (this.#hold) this.#board.clearTimer(this.#hold);
-		this.#debounce = this.#hold = undefined;
+		if (this.hold) board.clearTimer(this.hold);
+		this.hold = void 0;
+		if (!this.long) options.onPress();
 	}
 }

@@ -6,34 +6,33 @@
 import type { DigitalOutput } from "../common/board";
 
 export class Lamp {
-	readonly #pin: DigitalOutput;
-	readonly #activeLow: boolean;
-	#on = false;
+	// Plain fields, `declare`d and set in the constructor: #private and class fields cost XS bytecode.
+	declare readonly pin: DigitalOutput;
+	declare readonly activeLow: boolean;
+	/** Whether the lamp is on (set it through `set`). */
+	declare readonly on: boolean;
 
 	/** Starts switched off. */
 	constructor(pin: DigitalOutput, activeLow: boolean) {
-		this.#pin = pin;
-		this.#activeLow = activeLow;
-		this.#write();
-	}
-
-	get on(): boolean {
-		return this.#on;
+		this.pin = pin;
+		this.activeLow = activeLow;
+		this.write(false);
 	}
 
 	/** Switches the lamp; returns whether anything changed. */
 	set(on: boolean): boolean {
-		if (on === this.#on) return false;
-		this.#on = on;
-		this.#write();
+		if (on === this.on) return false;
+		this.write(on);
 		return true;
 	}
 
 	toggle(): void {
-		this.set(!this.#on);
+		this.write(!this.on);
 	}
 
-	#write(): void {
-		this.#pin.write(this.#on !== this.#activeLow ? 1 : 0);
+	write(on: boolean): void {
+		// The one place `on` changes: readonly to every caller.
+		(this as { on: boolean }).on = on;
+		this.pin.write(on !== this.activeLow ? 1 : 0);
 	}
 }

@@ -7,7 +7,7 @@
 import type { Board, TlsOptions } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import { StreamDriver } from "../common/stream-driver";
-import type { ReconnectOptions } from "../common/reconnect";
+import type { ReconnectOptions } from "../common/backoff";
 import { encodeUtf8 } from "../common/utf8";
 import { MqttSession, type SessionOptions, type SessionState, type SessionStatus } from "./session";
 import type { MessageProperties, PublishPacket, QoS, Subscription } from "./packet";

@@ -8,7 +8,7 @@
 import type { Board } from "../common/board";
 import { DatagramDriver } from "../common/datagram-driver";
 import { ProtocolError } from "../common/errors";
-import type { ReconnectOptions } from "../common/reconnect";
+import type { ReconnectOptions } from "../common/backoff";
 import { encodeUtf8 } from "../common/utf8";
 import type { Gateway } from "./discovery";
 import type { Operation } from "./lane";

@@ -9,17 +9,22 @@
  * and rewrites them whenever the clock is read or set; nothing else in a Moddable
  * ESP8266 image uses it (Arduino's eboot command area is not linked in). Words 10 to 127
  * are free: 472 bytes, two slots of 236.
+ *
+ * A `const enum`: the firmware compiles each use to its number, so the image carries no
+ * module of constants that only tests and the testkit read.
  */
-export const ESP8266_RTC_USER_BYTES = 512;
-/** Words 0-9 (40 bytes) belong to rtctime. */
-export const ESP8266_RTCTIME_BYTES = 40;
-export const ESP8266_RETAINED_CAPACITY = ESP8266_RTC_USER_BYTES - ESP8266_RTCTIME_BYTES;
+export const enum Esp8266 {
+	RTC_USER_BYTES = 512,
+	/** Words 0-9 (40 bytes) belong to rtctime. */
+	RTCTIME_BYTES = 40,
+	RETAINED_CAPACITY = RTC_USER_BYTES - RTCTIME_BYTES,
 
-/**
- * The longest deep sleep the ESP8266 is asked for in one go. system_deep_sleep (NONOS SDK
- * 1.5.3 in esp8266-2.3.0, the one Moddable builds with) takes a uint32 count of
- * microseconds: 4,294,967,295 us, 71.58 min, and 86,400 s would wrap to about 500 s. Legs
- * of one hour stay well under that (the RTC's calibration varies with temperature); a
- * longer sleep is chained (sleep-chain.ts).
- */
-export const ESP8266_MAX_SLEEP_MS = 3_600_000;
+	/**
+	 * The longest deep sleep the ESP8266 is asked for in one go. system_deep_sleep (NONOS SDK
+	 * 1.5.3 in esp8266-2.3.0, the one Moddable builds with) takes a uint32 count of
+	 * microseconds: 4,294,967,295 us, 71.58 min, and 86,400 s would wrap to about 500 s. Legs
+	 * of one hour stay well under that (the RTC's calibration varies with temperature); a
+	 * longer sleep is chained (sleep-chain.ts).
+	 */
+	MAX_SLEEP_MS = 3_600_000,
+}

@@ -15,8 +15,8 @@ export interface SleepLeg {
 
 /** The next leg of a sleep of `ms`: all of it when the chip can time it (no `maxSleepMs`: no limit). */
 export function sleepLeg(ms: number, maxSleepMs: number | undefined): SleepLeg {
-	if (maxSleepMs === undefined || !(maxSleepMs > 0) || ms <= maxSleepMs) return { ms, chainMs: 0 };
-	return { ms: maxSleepMs, chainMs: ms - maxSleepMs };
+	const max = maxSleepMs || 0; // undefined and NaN: no limit
+	return max <= 0 || ms <= max ? { ms, chainMs: 0 } : { ms: max, chainMs: ms - max };
 }
 
 /** The wake after this leg needs the network only when it is the real one. */

@@ -8,7 +8,7 @@
  * A form must give back the very bytes it was given: writePayload checks that it does
  * before trusting it, so a payload a form only nearly matches is kept raw.
  */
-import { crc32 } from "./crc32";
+import { crc32 } from "./retained-store";
 import { encodeUtf8 } from "../common/utf8";
 import type { RecordReader, RecordWriter } from "./record-bytes";
 
@@ -31,51 +31,54 @@ export interface Vocabulary {
 }
 
 export function vocabulary(topics: readonly string[], forms: readonly PayloadForm[]): Vocabulary {
-	return { topics, forms, tag: crc32(encodeUtf8(`${forms.length}\n${topics.join("\n")}`)) };
+	return { topics, forms, tag: crc32(encodeUtf8(forms.length + "\n" + topics.join("\n"))) };
 }
 
 export const NO_VOCABULARY: Vocabulary = vocabulary([], []);
 
-/** Topic byte: an index into the vocabulary's topics, or this followed by the string. */
-const LITERAL_TOPIC = 0xff;
-/** Payload byte: a form's index + 1, or this followed by the raw bytes. */
-const RAW_PAYLOAD = 0;
+const enum Kind {
+	/** Topic byte: an index into the vocabulary's topics, or this followed by the string. */
+	LITERAL_TOPIC = 0xff,
+	/** Payload byte: a form's index + 1, or this followed by the raw bytes. */
+	RAW_PAYLOAD = 0,
+}
 
 export function writeTopic(w: RecordWriter, topic: string, vocabulary: Vocabulary): void {
 	const index = vocabulary.topics.indexOf(topic);
-	if (index >= 0 && index < LITERAL_TOPIC) w.byte(index);
+	if (index >= 0 && index < Kind.LITERAL_TOPIC) w.byte(index);
 	else {
-		w.byte(LITERAL_TOPIC);
+		w.byte(Kind.LITERAL_TOPIC);
 		w.string(topic);
 	}
 }
 
 export function readTopic(r: RecordReader, vocabulary: Vocabulary): string {
 	const index = r.byte();
-	if (index === LITERAL_TOPIC) return r.string();
+	if (index === Kind.LITERAL_TOPIC) return r.string();
 	const topic = vocabulary.topics[index];
-	if (topic === undefined) throw r.malformed(`topic index ${index}`);
+	if (topic === void 0) throw r.malformed(`topic index ${index}`);
 	return topic;
 }
 
 export function writePayload(w: RecordWriter, payload: Uint8Array, vocabulary: Vocabulary): void {
 	const forms = vocabulary.forms;
 	for (let i = 0; i < forms.length && i < 0xfe; i++) {
-		const compact = forms[i].compact(payload);
-		if (compact && compact.length <= 0xff && same(forms[i].expand(compact), payload)) {
+		const form = forms[i];
+		const compact = form.compact(payload);
+		if (compact && compact.length <= 0xff && same(form.expand(compact), payload)) {
 			w.byte(i + 1);
 			w.byte(compact.length);
 			w.bytes(compact);
 			return;
 		}
 	}
-	w.byte(RAW_PAYLOAD);
+	w.byte(Kind.RAW_PAYLOAD);
 	w.block(payload);
 }
 
 export function readPayload(r: RecordReader, vocabulary: Vocabulary): Uint8Array {
 	const kind = r.byte();
-	if (kind === RAW_PAYLOAD) return r.block();
+	if (kind === Kind.RAW_PAYLOAD) return r.block();
 	const form = vocabulary.forms[kind - 1];
 	if (!form) throw r.malformed(`payload form ${kind}`);
 	return form.expand(r.bytes(r.byte()));

@@ -15,46 +15,52 @@ export interface WakeCycleOptions {
 }
 
 export class WakeCycle {
-	readonly #options: WakeCycleOptions;
-	readonly #pending = new Set<string>();
-	#connected = false;
-	#ended: SleepReason | undefined;
+	// Plain fields, `declare`d and set in the constructor: #private and class fields cost XS bytecode.
+	declare readonly options: WakeCycleOptions;
+	/** The tasks left, in the order they were expected (a short array: cheaper than a Set in XS). */
+	declare readonly tasks: string[];
+	declare online: boolean;
+	declare ended: SleepReason | undefined;
 
 	constructor(options: WakeCycleOptions) {
-		this.#options = options;
+		this.options = options;
+		this.tasks = [];
+		this.online = false;
 	}
 
 	/** Work the wake must finish before it may sleep ("reading", "commands", ...). */
 	expect(task: string): void {
-		this.#pending.add(task);
+		if (this.tasks.indexOf(task) < 0) this.tasks.push(task);
 	}
 
 	complete(task: string): void {
-		this.#pending.delete(task);
+		const i = this.tasks.indexOf(task);
+		if (i >= 0) this.tasks.splice(i, 1);
 	}
 
 	get pending(): readonly string[] {
-		return [...this.#pending];
+		return this.tasks.slice();
 	}
 
 	/** The session is up: the network deadline no longer applies. */
 	connected(): void {
-		this.#connected = true;
+		this.online = true;
 	}
 
 	/** Whether to sleep now, and why; once it has said so, it keeps saying the same. */
 	check(now: number): SleepReason | undefined {
-		if (this.#ended) return this.#ended;
-		const { start, maxAwake, networkDeadline } = this.#options;
-		if (this.#connected && this.#pending.size === 0) this.#ended = "done";
-		else if (now - start >= maxAwake) this.#ended = "max-awake";
-		else if (!this.#connected && now - start >= networkDeadline) this.#ended = "no-network";
-		return this.#ended;
+		if (this.ended) return this.ended;
+		const options = this.options;
+		const awake = now - options.start;
+		if (this.online && this.tasks.length === 0) this.ended = "done";
+		else if (awake >= options.maxAwake) this.ended = "max-awake";
+		else if (!this.online && awake >= options.networkDeadline) this.ended = "no-network";
+		return this.ended;
 	}
 
 	/** The next deadline to `check` at, in board time. */
 	nextTimeout(): number {
-		const { start, maxAwake, networkDeadline } = this.#options;
-		return this.#connected ? start + maxAwake : start + Math.min(maxAwake, networkDeadline);
+		const options = this.options;
+		return options.start + (this.online ? options.maxAwake : Math.min(options.maxAwake, options.networkDeadline));
 	}
 }

@@ -11,9 +11,8 @@ import type { Datagram, DatagramOptions, Stream, StreamOptions } from "../../src
 import { FakeBoard, type FakeDatagram, type FakeStream } from "./fake-board";
 import type { MiniBroker } from "./mini-broker";
 import type { MiniGateway } from "./mini-gateway";
-import type { DecodedRetained } from "../../src/power/retained";
-import { readSlots } from "../../src/power/retained-slots";
-import { ESP8266_RETAINED_CAPACITY } from "../../src/power/capacity";
+import { readSlots, type DecodedRetained } from "../../src/power/retained-store";
+import { Esp8266 } from "../../src/power/capacity";
 
 /** The sleepy suites' device: a minute's sleep, 10 s awake at most, 5 s to get a network. */
 export const SLEEPY_CONFIG = {
@@ -47,7 +46,7 @@ export class FakePower implements Power {
 	 * `capacity` defaults to the ESP8266's, the smallest board's: every sleepy suite then
 	 * fails when a record outgrows a device. `maxSleepMs` undefined: no limit (an ESP32).
 	 */
-	constructor(retained?: Uint8Array, wakeCause: WakeCause = retained ? "timer" : "reset", capacity = ESP8266_RETAINED_CAPACITY, maxSleepMs?: number) {
+	constructor(retained?: Uint8Array, wakeCause: WakeCause = retained ? "timer" : "reset", capacity: number = Esp8266.RETAINED_CAPACITY, maxSleepMs?: number) {
 		this.retained = retained;
 		this.wakeCause = wakeCause;
 		this.retainedCapacity = capacity;

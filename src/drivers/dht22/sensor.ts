@@ -4,7 +4,7 @@
  * retries with backoff when a frame is bad, and the last good sample with its age.
  */
 import { Backoff } from "../../common/backoff";
-import type { Board } from "../../common/board";
+import type { Board, PulseCapture } from "../../common/board";
 import { ProtocolError } from "../../common/errors";
 import { decodeDht22, type Dht22Sample } from "./decode";
 
@@ -28,47 +28,49 @@ export interface TimedSample {
 	readonly at: number;
 }
 
-export const MIN_INTERVAL_MS = 2000;
+const enum Defaults {
+	/** The datasheet's least time between start signals, ms. */
+	MIN_INTERVAL_MS = 2000,
+	RETRIES = 2,
+	RETRY_BASE = 500,
+	RETRY_CAP = 4000,
+}
 
 export class Dht22 {
-	readonly #board: Board;
-	readonly #pin: number;
-	readonly #minInterval: number;
-	readonly #retries: number;
-	readonly #backoff: Backoff;
-	#lastReadAt: number | undefined;
-	#last: TimedSample | undefined;
-	#reading: Promise<Dht22Sample> | undefined;
+	// Plain fields, `declare`d and set in the constructor: #private and class fields cost XS bytecode.
+	declare readonly board: Board;
+	declare readonly pin: number;
+	declare readonly minInterval: number;
+	declare readonly retries: number;
+	declare readonly backoff: Backoff;
+	/** Board time of the last start signal, undefined before the first. */
+	declare lastReadAt: number | undefined;
+	/** The last good sample, if any. */
+	declare last: TimedSample | undefined;
+	declare reading: Promise<Dht22Sample> | undefined;
 	/** Failed attempts, by error code, since start. */
-	readonly failures: Record<string, number> = {};
+	declare readonly failures: Record<string, number>;
 
 	constructor(board: Board, options: Dht22Options) {
-		this.#board = board;
-		this.#pin = options.pin;
-		this.#minInterval = Math.max(MIN_INTERVAL_MS, options.minIntervalMs ?? MIN_INTERVAL_MS);
-		this.#retries = options.retries ?? 2;
-		this.#backoff = new Backoff({ base: options.retryBase ?? 500, cap: options.retryCap ?? 4000, random: options.random });
-		this.#lastReadAt = options.lastReadAt;
-	}
-
-	/** Board time of the last start signal, undefined before the first. */
-	get lastReadAt(): number | undefined {
-		return this.#lastReadAt;
-	}
-
-	/** The last good sample, if any. */
-	get last(): TimedSample | undefined {
-		return this.#last;
+		this.board = board;
+		this.pin = options.pin;
+		this.minInterval = Math.max(Defaults.MIN_INTERVAL_MS, options.minIntervalMs ?? Defaults.MIN_INTERVAL_MS);
+		this.retries = options.retries ?? Defaults.RETRIES;
+		this.backoff = new Backoff({ base: options.retryBase ?? Defaults.RETRY_BASE, cap: options.retryCap ?? Defaults.RETRY_CAP, random: options.random });
+		this.lastReadAt = options.lastReadAt;
+		this.failures = {};
 	}
 
 	/** How old the last good sample is at board time `now`, ms; undefined without one. */
 	age(now: number): number | undefined {
-		return this.#last ? now - this.#last.at : undefined;
+		const last = this.last;
+		return last ? now - last.at : void 0;
 	}
 
 	/** When a start signal may next be sent, in board time. */
 	nextReadAt(): number {
-		return this.#lastReadAt === undefined ? this.#board.now() : this.#lastReadAt + this.#minInterval;
+		const at = this.lastReadAt;
+		return at === void 0 ? this.board.now() : at + this.minInterval;
 	}
 
 	/**
@@ -77,44 +79,36 @@ export class Dht22 {
 	 * under way share it.
 	 */
 	read(): Promise<Dht22Sample> {
-		this.#reading ??= this.#attempts().finally(() => (this.#reading = undefined));
-		return this.#reading;
+		return (this.reading ??= this.attempts().finally(() => (this.reading = void 0)));
 	}
 
-	async #attempts(): Promise<Dht22Sample> {
-		this.#backoff.reset();
+	async attempts(): Promise<Dht22Sample> {
+		const board = this.board;
+		const backoff = this.backoff;
+		backoff.reset();
 		for (let attempt = 0; ; attempt++) {
-			const extra = attempt === 0 ? 0 : this.#backoff.next();
-			const wait = this.nextReadAt() + extra - this.#board.now();
+			const wait = this.nextReadAt() + (attempt === 0 ? 0 : backoff.next()) - board.now();
 			// No await when nothing to wait for: the start signal goes out in the caller's turn.
-			if (wait > 0) await this.#wait(wait);
+			if (wait > 0) await new Promise<void>((resolve) => board.setTimer(resolve, wait));
 			try {
-				const sample = decodeDht22(await this.#capture());
-				this.#last = { sample, at: this.#board.now() };
+				const sample = decodeDht22(await this.capture());
+				this.last = { sample, at: board.now() };
 				return sample;
 			} catch (error) {
 				if (!(error instanceof ProtocolError)) throw error;
-				this.failures[error.code] = (this.failures[error.code] ?? 0) + 1;
-				if (attempt >= this.#retries) throw error;
+				const code = error.code;
+				this.failures[code] = (this.failures[code] || 0) + 1;
+				if (attempt >= this.retries) throw error;
 			}
 		}
 	}
 
-	#capture(): Promise<Parameters<typeof decodeDht22>[0]> {
-		const board = this.#board;
-		this.#lastReadAt = board.now();
+	capture(): Promise<PulseCapture> {
+		const board = this.board;
+		this.lastReadAt = board.now();
 		return new Promise((resolve, reject) => {
-			if (!board.captureDht22) {
-				reject(new ProtocolError("SENSOR_NO_RESPONSE", `board ${board.name} cannot capture a DHT22`));
-				return;
-			}
-			board.captureDht22(this.#pin, (capture) =>
-				capture ? resolve(capture) : reject(new ProtocolError("SENSOR_NO_RESPONSE", "no answer to the start signal")),
-			);
+			if (!board.captureDht22) reject(new ProtocolError("SENSOR_NO_RESPONSE", "board " + board.name + " cannot capture a DHT22"));
+			else board.captureDht22(this.pin, (capture) => (capture ? resolve(capture) : reject(new ProtocolError("SENSOR_NO_RESPONSE", "no answer to the start signal"))));
 		});
-	}
-
-	#wait(ms: number): Promise<void> {
-		return new Promise((resolve) => this.#board.setTimer(resolve, ms));
 	}
 }
