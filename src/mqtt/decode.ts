@@ -10,7 +10,7 @@ import { ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import { topicProblem } from "./topic";
 // The packet types as one namespace: a named import costs XS about 20 bytes each.
-import * as mqtt from "./packet";
+import { PacketType, Wire } from "./packet";
 import type { Packet, QoS } from "./packet";
 
 /**
@@ -38,38 +38,38 @@ export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
 	if (start + Math.floor(header / 16) !== end) throw malformed("remaining length mismatch");
 	const type = bytes[0] >> 4;
 	const flags = bytes[0] & 0x0f;
-	if (type === mqtt.PUBLISH) return decodePublish(bytes, start, end, flags, memo);
+	if (type === PacketType.PUBLISH) return decodePublish(bytes, start, end, flags, memo);
 	// SUBSCRIBE, UNSUBSCRIBE and PUBREL carry the flags 0010, every other packet 0000 (2.2.2).
-	if (flags !== (type === mqtt.PUBREL || type === mqtt.SUBSCRIBE || type === mqtt.UNSUBSCRIBE ? 2 : 0)) throw malformed(`type ${type} flags ${flags}`);
-	if ((type >= mqtt.PUBACK && type <= mqtt.PUBCOMP) || type === mqtt.UNSUBACK) {
+	if (flags !== (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0)) throw malformed(`type ${type} flags ${flags}`);
+	if ((type >= PacketType.PUBACK && type <= PacketType.PUBCOMP) || type === PacketType.UNSUBACK) {
 		// PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: a packet identifier alone, one per
 		// QoS 1/2 message, read here (a ByteReader costs XS a fifth more and 3 slots).
 		const packetId = (bytes[start] << 8) | bytes[start + 1];
 		if (end - start !== 2 || packetId === 0) throw malformed(`type ${type} length or id`);
-		return { type: type as typeof mqtt.PUBACK, packetId };
+		return { type: type as PacketType.PUBACK, packetId };
 	}
 	const r = new ByteReader(bytes, "MQTT packet", start, end);
 	switch (type) {
-		case mqtt.CONNACK: {
+		case PacketType.CONNACK: {
 			const acknowledge = r.byte();
 			const returnCode = r.byte();
 			r.end();
 			if (acknowledge & 0xfe || (returnCode !== 0 && acknowledge !== 0)) throw malformed("CONNACK flags");
-			return { type: mqtt.CONNACK, sessionPresent: acknowledge === 1, returnCode };
+			return { type: PacketType.CONNACK, sessionPresent: acknowledge === 1, returnCode };
 		}
-		case mqtt.SUBACK: {
+		case PacketType.SUBACK: {
 			const packetId = id(r);
 			const returnCodes: number[] = [];
 			do {
 				const code = r.byte();
-				if (code > 2 && code !== mqtt.SUBACK_FAILURE) throw malformed(`SUBACK return code ${code}`);
+				if (code > 2 && code !== Wire.SUBACK_FAILURE) throw malformed(`SUBACK return code ${code}`);
 				returnCodes.push(code);
 			} while (r.remaining > 0);
-			return { type: mqtt.SUBACK, packetId, returnCodes };
+			return { type: PacketType.SUBACK, packetId, returnCodes };
 		}
-		case mqtt.CONNECT:
-		case mqtt.SUBSCRIBE:
-		case mqtt.UNSUBSCRIBE:
+		case PacketType.CONNECT:
+		case PacketType.SUBSCRIBE:
+		case PacketType.UNSUBSCRIBE:
 			// Packets only a client sends: the firmware never reads one (the tests' broker
 			// side decodes them, testkit/portable/mqtt-client-packets.ts).
 			throw new ProtocolError("PROTOCOL_VIOLATION", `a broker does not send packet type ${type}`);
@@ -104,7 +104,7 @@ function decodePublish(bytes: Uint8Array, start: number, end: number, flags: num
 		if (packetId === 0) throw malformed("packet identifier 0");
 		at += 2;
 	}
-	return { type: mqtt.PUBLISH, topic, payload: bytes.subarray(at, end), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId };
+	return { type: PacketType.PUBLISH, topic, payload: bytes.subarray(at, end), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId };
 }
 
 function topicName(bytes: Uint8Array, start: number, end: number): string {

@@ -7,7 +7,7 @@ import { ByteWriter } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { utf8Length } from "../common/utf8";
 // The packet types as one namespace: a named import costs XS about 20 bytes each.
-import * as mqtt from "./packet";
+import { PacketType, Wire } from "./packet";
 import type { Packet } from "./packet";
 
 /** Total encoded size of `packet`, fixed header included. */
@@ -66,7 +66,7 @@ function writeFixedHeader(target: Uint8Array, at: number, first: number, remaini
 function remainingLength(packet: Packet): number {
 	let length = 2;
 	switch (packet.type) {
-		case mqtt.CONNECT: {
+		case PacketType.CONNECT: {
 			// Protocol Name "MQTT" (6), Level (1), Connect Flags (1), Keep Alive (2), client id (3.1.2).
 			length = 12 + stringLength(packet.clientId);
 			const will = packet.will;
@@ -75,45 +75,45 @@ function remainingLength(packet: Packet): number {
 			if (packet.password !== undefined) length += 2 + binaryLength(packet.password);
 			break;
 		}
-		case mqtt.PUBLISH:
+		case PacketType.PUBLISH:
 			length = 2 + stringLength(packet.topic) + (packet.qos > 0 ? 2 : 0) + packet.payload.length;
 			break;
-		case mqtt.SUBSCRIBE:
+		case PacketType.SUBSCRIBE:
 			// Index loops, not for-of: an iterator loop costs XS about 100 bytes of bytecode more.
 			for (let i = 0, s = nonEmpty(packet.subscriptions); i < s.length; i++) length += 3 + stringLength(s[i].topic);
 			break;
-		case mqtt.SUBACK:
+		case PacketType.SUBACK:
 			length += nonEmpty(packet.returnCodes).length;
 			break;
-		case mqtt.UNSUBSCRIBE:
+		case PacketType.UNSUBSCRIBE:
 			for (let i = 0, t = nonEmpty(packet.topics); i < t.length; i++) length += 2 + stringLength(t[i]);
 			break;
 		default:
 			// PINGREQ, PINGRESP, DISCONNECT (12-14) are a fixed header alone; the rest carry 2 bytes.
 			if (packet.type >= 12) length = 0;
 	}
-	if (length > mqtt.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length}`);
+	if (length > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length}`);
 	return length;
 }
 
 /** Fixed header first byte: type, and the flags 3.2.1 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE). */
 function firstByte(packet: Packet): number {
 	const type = packet.type;
-	if (type === mqtt.PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
-	return (type << 4) | (type === mqtt.PUBREL || type === mqtt.SUBSCRIBE || type === mqtt.UNSUBSCRIBE ? 2 : 0);
+	if (type === PacketType.PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
+	return (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
 }
 
 function write(packet: Packet, remaining: number, target: Uint8Array, offset: number): void {
 	const w = new ByteWriter(target, writeFixedHeader(target, offset, firstByte(packet), remaining));
 	switch (packet.type) {
-		case mqtt.PUBLISH:
+		case PacketType.PUBLISH:
 			// The session writes its own PUBLISHes (writePublish, or inline for QoS 0); this is
 			// the retained state's rebuild (state.ts), rare.
 			string(w, packet.topic);
 			if (packet.qos > 0) w.u16(checkedId(packet.packetId));
 			w.bytes(packet.payload);
 			return;
-		case mqtt.CONNECT: {
+		case PacketType.CONNECT: {
 			// Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2).
 			w.u32(0x00044d51);
 			w.u16(0x5454);
@@ -134,22 +134,22 @@ function write(packet: Packet, remaining: number, target: Uint8Array, offset: nu
 			if (packet.password !== undefined) binary(w, packet.password);
 			return;
 		}
-		case mqtt.SUBSCRIBE:
+		case PacketType.SUBSCRIBE:
 			w.u16(checkedId(packet.packetId));
 			for (let i = 0, s = packet.subscriptions; i < s.length; i++) {
 				string(w, s[i].topic);
 				w.byte(s[i].qos);
 			}
 			return;
-		case mqtt.UNSUBSCRIBE:
+		case PacketType.UNSUBSCRIBE:
 			w.u16(checkedId(packet.packetId));
 			for (let i = 0, t = packet.topics; i < t.length; i++) string(w, t[i]);
 			return;
-		case mqtt.SUBACK:
+		case PacketType.SUBACK:
 			w.u16(packet.packetId);
 			for (let i = 0, c = packet.returnCodes; i < c.length; i++) w.byte(c[i]);
 			return;
-		case mqtt.CONNACK:
+		case PacketType.CONNACK:
 			w.byte(packet.sessionPresent ? 1 : 0);
 			w.byte(packet.returnCode);
 			return;

@@ -8,7 +8,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
-import { PUBREL, type QoS } from "./packet";
+import { PacketType, type QoS } from "./packet";
 import type { Transmit } from "./transmit";
 import type { SessionState } from "./state";
 
@@ -34,7 +34,7 @@ export const UNASSIGNED_ID = 0xffff;
 export function sendAck(out: Transmit, type: number, packetId: number): void {
 	const chunk = out.reserve(4);
 	const at = out.offset;
-	chunk[at] = (type << 4) | (type === PUBREL ? 2 : 0);
+	chunk[at] = (type << 4) | (type === PacketType.PUBREL ? 2 : 0);
 	chunk[at + 1] = 2;
 	chunk[at + 2] = packetId >> 8;
 	chunk[at + 3] = packetId & 0xff;
@@ -202,7 +202,7 @@ function qosOf(packet: Uint8Array): QoS {
 }
 
 function transmit(out: Transmit, message: Outgoing): void {
-	if (message.released) return sendAck(out, PUBREL, message.packetId);
+	if (message.released) return sendAck(out, PacketType.PUBREL, message.packetId);
 	if (message.sent) message.packet[0] |= DUP;
 	message.sent = true;
 	out.push(message.packet);

@@ -23,7 +23,7 @@ import { clientIdOf, type SessionOptions } from "./connect-options";
 import type { SessionState } from "./state";
 import type { SessionEvent, SessionStatus } from "./session-event";
 // The packet types as one namespace, not a dozen named imports: each of those costs XS about 20 bytes.
-import * as mqtt from "./packet";
+import { PacketType } from "./packet";
 import { checkQoS, violation, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
@@ -31,6 +31,9 @@ export type { SubscribeDone } from "./subscriptions";
 export type { SessionOptions } from "./connect-options";
 export type { SessionState } from "./state";
 export type { SessionEvent, SessionStatus } from "./session-event";
+
+/** CONNACK return codes 1-5, 3.2.2.3 table 3.1 (one string: an array of them costs XS more). */
+const CONNACK_REASONS = "|unacceptable protocol version|identifier rejected|server unavailable|bad user name or password|not authorized";
 
 /** What a session that never published exports. */
 const NO_FLOWS = { inflight: [], queued: [] } as const;
@@ -117,7 +120,7 @@ export class MqttSession implements StreamSession {
 			reader.feed(bytes);
 			for (let packet = reader.next(); packet; packet = reader.next()) {
 				// Only whole answers count as heard (keep-alive.ts): a broker that stopped reading may still send PUBLISHes.
-				if (packet.type !== mqtt.PUBLISH) this.keepAlive.lastHeard = now;
+				if (packet.type !== PacketType.PUBLISH) this.keepAlive.lastHeard = now;
 				this.handle(packet, now);
 				if ((this.status as SessionStatus) === "offline") return;
 			}
@@ -257,7 +260,7 @@ export class MqttSession implements StreamSession {
 
 	protected connectPacket(): Uint8Array {
 		const options = this.options;
-		return encode({ type: mqtt.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password });
+		return encode({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password });
 	}
 
 	/** After CONNECT and what is resent, new messages go at once too (3.1.4). */
@@ -267,29 +270,29 @@ export class MqttSession implements StreamSession {
 
 	/** A packet from the broker, in order. */
 	protected handle(packet: Packet, now: number): void {
-		if (this.status === "connecting" && packet.type !== mqtt.CONNACK) throw violation(`type ${packet.type} before CONNACK`);
+		if (this.status === "connecting" && packet.type !== PacketType.CONNACK) throw violation(`type ${packet.type} before CONNACK`);
 		switch (packet.type) {
-			case mqtt.PUBLISH:
+			case PacketType.PUBLISH:
 				return this.onPublish(packet, now);
-			case mqtt.CONNACK:
+			case PacketType.CONNACK:
 				return this.onConnack(packet.sessionPresent, packet.returnCode, now);
-			case mqtt.PUBACK:
-			case mqtt.PUBREC:
-			case mqtt.PUBCOMP: {
+			case PacketType.PUBACK:
+			case PacketType.PUBREC:
+			case PacketType.PUBCOMP: {
 				const id = packet.packetId;
 				if (this.flows?.acknowledged(packet.type, id)) this.drain(now);
 				// Answer a PUBREC even for an unknown id, so the broker can free it.
-				if (packet.type === mqtt.PUBREC) this.ack(mqtt.PUBREL, id, now);
+				if (packet.type === PacketType.PUBREC) this.ack(PacketType.PUBREL, id, now);
 				return;
 			}
-			case mqtt.PUBREL:
+			case PacketType.PUBREL:
 				this.releases?.ids.delete(packet.packetId);
-				return this.ack(mqtt.PUBCOMP, packet.packetId, now);
-			case mqtt.SUBACK:
+				return this.ack(PacketType.PUBCOMP, packet.packetId, now);
+			case PacketType.SUBACK:
 				return this.subscriptions.suback(packet.packetId, packet.returnCodes);
-			case mqtt.UNSUBACK:
+			case PacketType.UNSUBACK:
 				return this.subscriptions.unsuback(packet.packetId);
-			case mqtt.PINGRESP:
+			case PacketType.PINGRESP:
 				return this.keepAlive.answered();
 		}
 		throw violation(`type ${packet.type} from a broker`);
@@ -300,7 +303,7 @@ export class MqttSession implements StreamSession {
 
 	/** 3.1.1's DISCONNECT has no reason code, no session expiry. */
 	protected sendDisconnect(now: number, _reasonCode: number, _sessionExpiry?: number): void {
-		this.out.empty(mqtt.DISCONNECT << 4);
+		this.out.empty(PacketType.DISCONNECT << 4);
 		this.keepAlive.lastSent = now;
 	}
 
@@ -329,7 +332,7 @@ export class MqttSession implements StreamSession {
 
 	protected onConnack(sessionPresent: boolean, returnCode: number, now: number): void {
 		if (this.status !== "connecting") throw violation("second CONNACK");
-		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${mqtt.CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
+		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", "broker refused the connection: " + (CONNACK_REASONS.split("|")[returnCode] || "return code " + returnCode));
 		// A clean session must get session present 0 (3.2.2-1): trusting a 1 would leave the lamp deaf, unsubscribed.
 		if (sessionPresent && this.clean) throw violation("session present for a clean session");
 		this.status = "online";
@@ -353,10 +356,10 @@ export class MqttSession implements StreamSession {
 				throw fresh;
 			}
 			if (fresh) this.events.push({ type: "message", packet });
-			return this.ack(mqtt.PUBREC, packetId, now);
+			return this.ack(PacketType.PUBREC, packetId, now);
 		}
 		this.events.push({ type: "message", packet });
-		if (packet.qos === 1) this.ack(mqtt.PUBACK, packetId, now);
+		if (packet.qos === 1) this.ack(PacketType.PUBACK, packetId, now);
 	}
 
 	protected request(request: Request, now: number): void {

@@ -6,7 +6,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { encode } from "./encode";
-import { SUBSCRIBE, SUBACK_FAILURE, UNSUBSCRIBE, type QoS, type Subscription } from "./packet";
+import { PacketType, Wire, type QoS, type Subscription } from "./packet";
 import type { Done } from "./inflight";
 import type { Transmit } from "./transmit";
 
@@ -91,7 +91,7 @@ export class Subscriptions {
 			const topic = subscriptions[i].topic;
 			const known = this.filters.get(topic);
 			// 3.1.1 has one failure code (0x80); every MQTT 5 reason code from 0x80 up is one too.
-			if (returnCodes[i] >= SUBACK_FAILURE) {
+			if (returnCodes[i] >= Wire.SUBACK_FAILURE) {
 				refused += (refused ? ", " : "") + topic;
 				if (known !== undefined && !(known & ACTIVE)) this.filters.delete(topic);
 			} else if (known !== undefined) this.filters.set(topic, known | ACTIVE);
@@ -129,6 +129,6 @@ export interface RequestFormat {
 /** SUBSCRIBE or UNSUBSCRIBE at 3.1.1. */
 export function requestPacket(packetId: number, request: Request): Uint8Array {
 	return request.subscriptions
-		? encode({ type: SUBSCRIBE, packetId, subscriptions: request.subscriptions })
-		: encode({ type: UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] });
+		? encode({ type: PacketType.SUBSCRIBE, packetId, subscriptions: request.subscriptions })
+		: encode({ type: PacketType.UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] });
 }

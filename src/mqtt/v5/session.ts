@@ -10,7 +10,7 @@ import { KeepAlive } from "../keep-alive";
 import { PacketReader } from "../decode";
 import { MqttSession, type Done, type SessionOptions } from "../session";
 import type { Request } from "../subscriptions";
-import { checkQoS, violation, CONNACK, PUBLISH, PUBACK, PUBREC, PUBCOMP, SUBACK, DISCONNECT, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
+import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
 import { AWAITING_RELEASE_CAP } from "../awaiting-release";
 import { decode5 } from "./decode";
 import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./packet";
@@ -32,7 +32,7 @@ export class MqttSession5 extends MqttSession {
 		// Incoming topic aliases are resolved as packets are read, so handling a PUBLISH is the same for both versions.
 		this.reader = new PacketReader<Packet | Packet5>(this.maxPacketSize, (bytes, memo) => {
 			const packet = decode5(bytes, memo);
-			return packet.type === PUBLISH ? v5.received(packet) : packet;
+			return packet.type === PacketType.PUBLISH ? v5.received(packet) : packet;
 		}) as PacketReader<Packet>;
 	}
 
@@ -55,30 +55,30 @@ export class MqttSession5 extends MqttSession {
 	protected override opened(): void {}
 
 	protected override handle(packet: Packet | Packet5, now: number): void {
-		if (this.status === "connecting" && packet.type !== CONNACK) return super.handle(packet as Packet, now);
+		if (this.status === "connecting" && packet.type !== PacketType.CONNACK) return super.handle(packet as Packet, now);
 		const v5 = this.v5;
 		switch (packet.type) {
-			case CONNACK:
+			case PacketType.CONNACK:
 				if (this.status !== "connecting") throw violation("second CONNACK");
 				v5.connack(packet as Connack5);
 				this.onConnack(packet.sessionPresent, 0, now);
 				return this.applyLimits(now);
-			case PUBACK:
-			case PUBREC:
-			case PUBCOMP: {
+			case PacketType.PUBACK:
+			case PacketType.PUBREC:
+			case PacketType.PUBCOMP: {
 				const { reasonCode, properties, packetId } = packet as Ack5;
 				if (reasonCode < 0x80) break;
 				// The server refused this message; a refused QoS 2 flow ends here, no PUBREL (4.3.3).
 				if (this.flows?.refused(packet.type, packetId, reasonError("PUBLISH_REFUSED", `message ${packetId} refused`, reasonCode, properties))) this.drain(now);
 				return;
 			}
-			case SUBACK:
+			case PacketType.SUBACK:
 				return this.subscriptions.suback(packet.packetId, (packet as Suback5).reasonCodes);
 			case AUTH:
 				// No enhanced authentication here (4.12): refuse it as the specification's code says.
 				this.out.push(v5.disconnect(0x8c));
 				throw reasonError("DISCONNECTED", "the server began enhanced authentication (AUTH), which this client does not do; sent DISCONNECT", 0x8c, (packet as Disconnect5).properties);
-			case DISCONNECT: {
+			case PacketType.DISCONNECT: {
 				const { reasonCode, properties } = packet as Disconnect5;
 				this.events.push({ type: "disconnected", reasonCode, reasonString: properties.reasonString, serverReference: properties.serverReference });
 				throw reasonError("DISCONNECTED", "the server disconnected", reasonCode, properties);
