@@ -9,7 +9,7 @@
 import { ProtocolError } from "../common/errors";
 import { Fifo } from "../common/fifo";
 import { PacketType, type QoS } from "./packet";
-import type { Transmit } from "./transmit";
+import type { MqttSession } from "./session";
 import type { SessionState } from "./state";
 
 export type Done = (error?: ProtocolError) => void;
@@ -27,18 +27,9 @@ export interface Outgoing {
 
 const DUP = 0x08;
 
-/** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
-export const UNASSIGNED_ID = 0xffff;
-
-/** Writes a packet that is its type and a packet identifier (PUBACK, PUBREC, PUBREL, PUBCOMP). */
-export function sendAck(out: Transmit, type: number, packetId: number): void {
-	const chunk = out.reserve(4);
-	const at = out.offset;
-	chunk[at] = (type << 4) | (type === PacketType.PUBREL ? 2 : 0);
-	chunk[at + 1] = 2;
-	chunk[at + 2] = packetId >> 8;
-	chunk[at + 3] = packetId & 0xff;
-	out.commit(4);
+export const enum Id {
+	/** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
+	UNASSIGNED = 0xffff,
 }
 
 export class Inflight {
@@ -63,14 +54,14 @@ export class Inflight {
 		this.queue.push({ packet, qos, packetId: 0, released: false, sent: false, done });
 	}
 
-	/** Sends queued messages while the window has room; `ids` gives a free packet id. */
-	drain(out: Transmit, ids: { allocatePacketId(): number }): void {
+	/** Sends queued messages while the window has room; `out` gives each a free packet id. */
+	drain(out: MqttSession): void {
 		const queue = this.queue;
 		for (let message = queue.peek(); message; message = queue.peek()) {
 			if (message.qos > 0) {
 				if (this.messages.size >= this.window) return;
 				queue.shift();
-				const packetId = (message.packetId = ids.allocatePacketId());
+				const packetId = (message.packetId = out.allocatePacketId());
 				const packet = message.packet;
 				// The packet id sits just before the payload, after the topic (3.3.2).
 				const at = packetIdOffset(packet);
@@ -104,7 +95,7 @@ export class Inflight {
 	 * message whose PUBREC came back is the broker's: never published again (4.3.3-1), it
 	 * is done; one not yet acknowledged starts over as a first delivery (DUP 0).
 	 */
-	resend(out: Transmit, cleanSession: boolean): void {
+	resend(out: MqttSession, cleanSession: boolean): void {
 		// forEach, not for-of: an iterator loop costs XS about 200 bytes of bytecode more.
 		const messages = this.messages;
 		messages.forEach((message, packetId) => {
@@ -201,8 +192,8 @@ function qosOf(packet: Uint8Array): QoS {
 	return ((packet[0] >> 1) & 3) as QoS;
 }
 
-function transmit(out: Transmit, message: Outgoing): void {
-	if (message.released) return sendAck(out, PacketType.PUBREL, message.packetId);
+function transmit(out: MqttSession, message: Outgoing): void {
+	if (message.released) return out.ack(PacketType.PUBREL, message.packetId);
 	if (message.sent) message.packet[0] |= DUP;
 	message.sent = true;
 	out.push(message.packet);

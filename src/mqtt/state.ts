@@ -23,7 +23,7 @@ import { RecordReader, RecordWriter } from "../power/record-bytes";
 import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
 import { decode } from "./decode";
 import { encode } from "./encode";
-import { UNASSIGNED_ID } from "./inflight";
+import { Id } from "./inflight";
 import { PacketType, type PublishPacket, type QoS } from "./packet";
 import type { Subscription } from "./packet";
 
@@ -77,7 +77,7 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = N
 		const flags = r.byte();
 		const qos = flags & 3;
 		if (qos !== 1 && qos !== 2) throw r.malformed("not a QoS 1/2 message");
-		const packetId = inFlight ? r.u16() : UNASSIGNED_ID;
+		const packetId = inFlight ? r.u16() : Id.UNASSIGNED;
 		if (packetId === 0) throw r.malformed("packet id 0");
 		const topic = readTopic(r, vocabulary);
 		const payload = readPayload(r, vocabulary);

@@ -6,12 +6,10 @@
  * `mqtt5` to the client, and without it `protocolVersion` 5 is refused.
  */
 import { ProtocolError } from "../../common/errors";
-import { KeepAlive } from "../keep-alive";
 import { PacketReader } from "../decode";
-import { MqttSession, type Done, type SessionOptions } from "../session";
-import type { Request } from "../subscriptions";
+import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
 import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
-import { AWAITING_RELEASE_CAP } from "../awaiting-release";
+import { Default } from "../link";
 import { decode5 } from "./decode";
 import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./packet";
 import { Version5, reasonError } from "./session5";
@@ -42,13 +40,13 @@ export class MqttSession5 extends MqttSession {
 		const atOnce = qos === 0 && this.status === "online" && !this.flows?.queue.length;
 		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.maxPacketSize, properties);
 		if (!atOnce) return this.enqueue(packet, ((packet[0] >> 1) & 3) as QoS, now, done);
-		this.out.push(packet);
-		this.keepAlive.lastSent = now;
+		this.push(packet);
+		this.lastSent = now;
 		if (done) done();
 	}
 
 	protected override connectPacket(): Uint8Array {
-		return this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP, this.maxPacketSize);
+		return this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE, this.maxPacketSize);
 	}
 
 	/** New messages wait for CONNACK's Receive Maximum (what is resent was within the last one). */
@@ -73,10 +71,10 @@ export class MqttSession5 extends MqttSession {
 				return;
 			}
 			case PacketType.SUBACK:
-				return this.subscriptions.suback(packet.packetId, (packet as Suback5).reasonCodes);
+				return this.suback(packet.packetId, (packet as Suback5).reasonCodes);
 			case AUTH:
 				// No enhanced authentication here (4.12): refuse it as the specification's code says.
-				this.out.push(v5.disconnect(0x8c));
+				this.push(v5.disconnect(0x8c));
 				throw reasonError("DISCONNECTED", "the server began enhanced authentication (AUTH), which this client does not do; sent DISCONNECT", 0x8c, (packet as Disconnect5).properties);
 			case PacketType.DISCONNECT: {
 				const { reasonCode, properties } = packet as Disconnect5;
@@ -89,12 +87,12 @@ export class MqttSession5 extends MqttSession {
 
 	/** Say why before closing (4.13.1): malformed 0x81, too large 0x95, otherwise protocol error 0x82. */
 	protected override refuse(error: ProtocolError): void {
-		if (error.code !== "DISCONNECTED") this.out.push(this.v5.disconnect(error.code === "MALFORMED_PACKET" ? 0x81 : error.code === "PACKET_TOO_LARGE" ? 0x95 : 0x82));
+		if (error.code !== "DISCONNECTED") this.push(this.v5.disconnect(error.code === "MALFORMED_PACKET" ? 0x81 : error.code === "PACKET_TOO_LARGE" ? 0x95 : 0x82));
 	}
 
 	protected override sendDisconnect(now: number, reasonCode: number, sessionExpiry?: number): void {
-		this.out.push(this.v5.disconnect(reasonCode, sessionExpiry));
-		this.keepAlive.lastSent = now;
+		this.push(this.v5.disconnect(reasonCode, sessionExpiry));
+		this.lastSent = now;
 	}
 
 	protected override checkSubscriptions(subscriptions: readonly Subscription[]): void {
@@ -130,12 +128,7 @@ export class MqttSession5 extends MqttSession {
 			if (this.v5.maximumPacketSize > 0) flows.refuseOver(this.v5.maximumPacketSize);
 		}
 		const seconds = this.v5.serverKeepAlive;
-		const old = this.keepAlive;
-		if (seconds !== undefined && seconds * 1000 !== old.ms) {
-			const keepAlive = (this.keepAlive = new KeepAlive(seconds));
-			keepAlive.lastSent = old.lastSent;
-			keepAlive.lastHeard = old.lastHeard;
-		}
+		if (seconds !== undefined && seconds * 1000 !== this.keepAliveMs) this.keepAliveFor(seconds);
 		this.drain(now);
 	}
 }

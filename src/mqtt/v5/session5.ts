@@ -11,7 +11,7 @@ import { ProtocolError } from "../../common/errors";
 import { ByteWriter } from "../../common/bytes";
 import { PacketType, type MessageProperties, type QoS, type Subscription } from "../packet";
 import { TopicCache } from "../topic";
-import type { SessionOptions } from "../connect-options";
+import type { SessionOptions } from "../session";
 import { encode5 } from "./encode";
 import type { Connack5, Publish5 } from "./packet";
 import { propertiesLength, variableLength, writeProperties, writeVariable, type Properties } from "./properties";
