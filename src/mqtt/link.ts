@@ -22,6 +22,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { PacketReader } from "./decode";
+import { encode } from "./encode";
 import { PacketType, type Packet, type PublishPacket, type Will } from "./packet";
 import type { SessionState } from "./state";
 
@@ -97,6 +98,7 @@ export abstract class MqttLink {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of
 	// its own. Plain, not #private: XS reads those ten times slower. The transmit cursor
 	// (`chunk`, `offset`) is public for the session's PUBLISH path.
+	declare readonly clientId: string;
 	declare status: SessionStatus; // read only, outside the session
 	/** Bytes waiting in pollTransmit (read only, outside the session). */
 	declare transmitBytes: number;
@@ -119,14 +121,27 @@ export abstract class MqttLink {
 	declare lastHeard: number;
 	/** When the unanswered PINGREQ went out, or -1. */
 	protected declare pingSent: number;
+	/** Clean Session / Clean Start of the next CONNECT (a stale session is discarded by the app's clean start: app/adapters/mqtt-retained.ts). */
+	protected declare clean: boolean;
 
-	constructor(options: SessionOptions) {
+	/** `serverAssigns`: an empty ClientId is left for the server to assign (MQTT 5). */
+	constructor(options: SessionOptions, serverAssigns: boolean) {
 		this.status = "offline";
 		this.options = options;
+		this.clean = options.cleanSession;
 		this.events = [];
 		this.eventHead = this.lastSent = this.lastHeard = this.offset = this.transmitBytes = 0;
 		this.keepAliveFor(options.keepAlive);
 		this.reader = new PacketReader((this.maxPacketSize = options.maxPacketSize ?? Default.MAX_PACKET_SIZE));
+		let clientId = options.clientId;
+		// An empty ClientId: a server may refuse one, and it needs CleanSession 1 (3.1.3.1); generated unless the server assigns one.
+		if (clientId === "" && !serverAssigns) {
+			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "an empty ClientId needs CleanSession 1 (3.1.3.1)");
+			const random = options.random ?? Math.random;
+			clientId = "lampnode-";
+			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
+		}
+		this.clientId = clientId;
 	}
 
 	/** Bytes arrived from the transport. */
@@ -242,6 +257,30 @@ export abstract class MqttLink {
 		this.commit(4);
 	}
 
+	/** DISCONNECT, then the transport closes. Reason 0 drops the will; MQTT 5: 0x04 keeps it for its delay, `sessionExpiry` sets the session's lifetime. */
+	disconnect(now: number, reasonCode = 0, sessionExpiry?: number): void {
+		if (this.status === "offline") return;
+		this.sendDisconnect(now, reasonCode, sessionExpiry);
+		this.status = "offline";
+		this.events.push({ type: "close" });
+	}
+
+	// --- what MQTT 5 (v5/session.ts) overrides ---------------------------------------------
+
+	protected connectPacket(): Uint8Array {
+		const options = this.options;
+		return encode({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password });
+	}
+
+	/** A received packet broke the protocol; the link closes. 3.1.1 has nothing to say first. */
+	protected refuse(_error: ProtocolError): void {}
+
+	/** 3.1.1's DISCONNECT has no reason code, no session expiry. */
+	protected sendDisconnect(now: number, _reasonCode: number, _sessionExpiry?: number): void {
+		this.empty(PacketType.DISCONNECT << 4);
+		this.lastSent = now;
+	}
+
 	/** A keep-alive of `seconds` (MQTT 5: the Server Keep Alive replaces ours); PINGREQ leaves a tenth of it early, 5 s at most. */
 	protected keepAliveFor(seconds: number): void {
 		const ms = (this.keepAliveMs = seconds * 1000);
@@ -256,9 +295,6 @@ export abstract class MqttLink {
 
 	/** A packet from the broker, in order. */
 	protected abstract handle(packet: Packet, now: number): void;
-
-	/** A received packet broke the protocol; the link closes after this. */
-	protected abstract refuse(error: ProtocolError): void;
 
 	/** When the link counts as dead: an unanswered PINGREQ gets the slack a quiet link would have had after it. */
 	private dead(): number {

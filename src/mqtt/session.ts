@@ -3,11 +3,10 @@
  * `received`, `closed`, `tick`) and what the application wants (`publish`, `subscribe`,
  * ...), it answers with bytes to send (`pollTransmit`), events (`pollEvent`) and when it
  * next needs a `tick` (`nextTimeout`). No socket, no timer: tests drive it on a virtual
- * clock. The connection's part (status, bytes to send, keep alive) is link.ts, which
- * this class extends; here is the specification's session: outgoing QoS flows
- * (inflight.ts), subscriptions and their requests, incoming QoS 2 (4.3.3). Tables a
- * broker can grow are capped. MQTT 5.0 is a subclass (v5/session.ts, in an image only if
- * it wants it) overriding the protected methods.
+ * clock. The connection's part (status, bytes to send, keep alive, CONNECT) is link.ts,
+ * which this class extends; here is the specification's session: outgoing QoS flows
+ * (inflight.ts), subscriptions, incoming QoS 2. Tables a broker can grow are capped.
+ * MQTT 5.0 is a subclass (v5/session.ts, in an image only if it wants it).
  *
  * Subscriptions (3.8 - 3.11): `filters` holds each filter the application wants and its
  * QoS, plus ACTIVE once the broker acknowledged it; `requests` the SUBSCRIBE and
@@ -35,23 +34,18 @@ export type SubscribeDone = (error: ProtocolError | undefined, returnCodes: read
 /** A SUBSCRIBE or UNSUBSCRIBE awaiting its acknowledgement. */
 export interface Request {
 	packetId: number;
-	/** Present for SUBSCRIBE. */
-	readonly subscriptions?: readonly Subscription[];
-	/** Present for UNSUBSCRIBE. */
-	readonly topics?: readonly string[];
+	readonly subscriptions?: readonly Subscription[]; // SUBSCRIBE
+	readonly topics?: readonly string[]; // UNSUBSCRIBE
 	readonly done?: SubscribeDone | Done;
 }
 
 /** In `filters`, beside a filter's QoS: the broker acknowledged it. */
-const enum Filter {
-	ACTIVE = 4,
-}
+const enum Filter { ACTIVE = 4 }
 
 /** CONNACK return codes 1-5, 3.2.2.3 table 3.1 (one string: an array of them costs XS more). */
 const CONNACK_REASONS = "|unacceptable protocol version|identifier rejected|server unavailable|bad user name or password|not authorized";
 
 export class MqttSession extends MqttLink {
-	declare readonly clientId: string;
 	/** Made on first use, absent before (a property not yet set costs no slot): a session that only receives never needs them. */
 	protected declare flows: Inflight | undefined;
 	protected declare topics: TopicCache | undefined;
@@ -61,25 +55,12 @@ export class MqttSession extends MqttLink {
 	protected declare readonly filters: (string | number)[];
 	protected declare requests: Request[];
 	protected declare nextPacketId: number;
-	/** Clean Session / Clean Start of the next CONNECT (a stale session is discarded by the app's clean start: app/adapters/mqtt-retained.ts). */
-	protected declare clean: boolean;
 
-	/** `serverAssigns`: an empty ClientId is left for the server to assign (MQTT 5). */
 	constructor(options: SessionOptions, serverAssigns = false) {
-		super(options);
+		super(options, serverAssigns);
 		this.filters = [];
 		this.requests = [];
 		this.nextPacketId = 1;
-		this.clean = options.cleanSession;
-		let clientId = options.clientId;
-		// An empty ClientId: a server may refuse one, and it needs CleanSession 1 (3.1.3.1); generated unless the server assigns one.
-		if (clientId === "" && !serverAssigns) {
-			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "an empty ClientId needs CleanSession 1 (3.1.3.1)");
-			const random = options.random ?? Math.random;
-			clientId = "lampnode-";
-			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
-		}
-		this.clientId = clientId;
 		const state = options.state;
 		if (!state) return;
 		this.nextPacketId = state.nextPacketId >= 1 && state.nextPacketId <= 0xffff ? state.nextPacketId : 1;
@@ -87,10 +68,9 @@ export class MqttSession extends MqttLink {
 		const ids = state.awaitingRelease;
 		const cap = options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
 		// Never more remembered ids than the cap: the excess would only be refused later.
-		if (ids.length > 0) {
-			const releases: number[] = (this.releases = []);
-			for (let i = 0; i < ids.length && releases.length < cap; i++) if (releases.indexOf(ids[i]) < 0) releases.push(ids[i]);
-		}
+		const releases: number[] = [];
+		for (let i = 0; i < ids.length && releases.length < cap; i++) if (releases.indexOf(ids[i]) < 0) releases.push(ids[i]);
+		if (releases.length > 0) this.releases = releases;
 		const subscriptions = state.subscriptions;
 		for (let i = 0; i < subscriptions.length; i++) this.filters.push(subscriptions[i].topic, subscriptions[i].qos | Filter.ACTIVE);
 	}
@@ -209,14 +189,6 @@ export class MqttSession extends MqttLink {
 		this.request({ packetId: 0, topics, done }, now);
 	}
 
-	/** DISCONNECT, then the transport closes. Reason 0 drops the will; MQTT 5: 0x04 keeps it for its delay, `sessionExpiry` sets the session's lifetime. */
-	disconnect(now: number, reasonCode = 0, sessionExpiry?: number): void {
-		if (this.status === "offline") return;
-		this.sendDisconnect(now, reasonCode, sessionExpiry);
-		this.status = "offline";
-		this.events.push({ type: "close" });
-	}
-
 	/** Completes every waiting callback with `error` (the client is stopping); messages stay for `exportState`. */
 	failPending(error: ProtocolError): void {
 		if (this.flows) this.flows.failPending(error);
@@ -228,13 +200,6 @@ export class MqttSession extends MqttLink {
 	exportState(): SessionState {
 		const flows = this.flows;
 		return { nextPacketId: this.nextPacketId, inflight: flows ? flows.inflight : [], queued: flows ? flows.queued : [], awaitingRelease: this.releases ? this.releases.slice() : [], subscriptions: this.active(false) };
-	}
-
-	// --- what MQTT 5 (v5/session.ts) overrides ---------------------------------------------
-
-	protected connectPacket(): Uint8Array {
-		const options = this.options;
-		return encode({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password });
 	}
 
 	/** After CONNECT and what is resent, new messages go at once too (3.1.4). */
@@ -278,15 +243,6 @@ export class MqttSession extends MqttLink {
 				return;
 		}
 		throw violation("type " + type + " from a broker");
-	}
-
-	/** A received packet broke the protocol; the link closes. 3.1.1 has nothing to say first. */
-	protected refuse(_error: ProtocolError): void {}
-
-	/** 3.1.1's DISCONNECT has no reason code, no session expiry. */
-	protected sendDisconnect(now: number, _reasonCode: number, _sessionExpiry?: number): void {
-		this.empty(PacketType.DISCONNECT << 4);
-		this.lastSent = now;
 	}
 
 	protected checkSubscriptions(subscriptions: readonly Subscription[]): void {
