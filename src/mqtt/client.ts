@@ -69,7 +69,7 @@ export class MqttClient extends StreamDriver<MqttSession> {
 		this.options = options;
 	}
 
-	protected get target(): BrokerAddress {
+	get target(): BrokerAddress {
 		return this.options.broker;
 	}
 

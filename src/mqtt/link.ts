@@ -106,7 +106,6 @@ export abstract class MqttLink {
 	protected declare reader: PacketReader<Packet>;
 	protected declare readonly maxPacketSize: number;
 	protected declare readonly events: SessionEvent[];
-	protected declare eventHead: number;
 	/** Finished chunks, oldest first. */
 	declare ready: Uint8Array[] | undefined;
 	/** The chunk being filled, and where the next packet goes in it. */
@@ -114,8 +113,6 @@ export abstract class MqttLink {
 	declare offset: number;
 	/** The keep-alive in ms; 0 turns it off. */
 	declare keepAliveMs: number;
-	/** Idle time after which PINGREQ goes out: inside the keep-alive, so timer latency never stretches a gap past it. */
-	protected declare pingAfter: number;
 	declare lastSent: number;
 	/** When a whole answer last arrived; while connecting, when the connection opened (nothing else is heard before CONNACK). */
 	declare lastHeard: number;
@@ -130,7 +127,7 @@ export abstract class MqttLink {
 		this.options = options;
 		this.clean = options.cleanSession;
 		this.events = [];
-		this.eventHead = this.lastSent = this.lastHeard = this.offset = this.transmitBytes = 0;
+		this.lastSent = this.lastHeard = this.offset = this.transmitBytes = 0;
 		this.keepAliveFor(options.keepAlive);
 		this.reader = new PacketReader((this.maxPacketSize = options.maxPacketSize ?? Default.MAX_PACKET_SIZE));
 		let clientId = options.clientId;
@@ -177,7 +174,7 @@ export abstract class MqttLink {
 			if (now >= (this.nextTimeout() as number)) this.fail(new ProtocolError("CONNECT_TIMEOUT", "no CONNACK in time"));
 		} else if (status === "online" && this.keepAliveMs !== 0) {
 			if (now >= this.dead()) this.fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", "the broker went silent"));
-			else if (this.pingSent < 0 && (now - this.lastSent >= this.pingAfter || now - this.lastHeard >= this.pingAfter)) {
+			else if (this.pingSent < 0 && (now - this.lastSent >= this.pingAfter() || now - this.lastHeard >= this.pingAfter())) {
 				this.empty(0xc0);
 				this.pingSent = this.lastSent = now;
 			}
@@ -190,7 +187,7 @@ export abstract class MqttLink {
 		if (status === "connecting") return this.lastHeard + (this.options.connectTimeout ?? Default.CONNECT_TIMEOUT);
 		if (status !== "online" || this.keepAliveMs === 0) return void 0;
 		const dead = this.dead();
-		const pingAfter = this.pingAfter;
+		const pingAfter = this.pingAfter();
 		return this.pingSent >= 0 ? dead : Math.min(dead, this.lastSent + pingAfter, this.lastHeard + pingAfter);
 	}
 
@@ -206,11 +203,9 @@ export abstract class MqttLink {
 		return bytes;
 	}
 
+	/** The next event, oldest first (a native shift: the queue holds one or two). */
 	pollEvent(): SessionEvent | undefined {
-		const events = this.events;
-		if (this.eventHead < events.length) return events[this.eventHead++];
-		events.length = this.eventHead = 0;
-		return void 0;
+		return this.events.shift();
 	}
 
 	/** A chunk with room for `size` bytes at `offset`; write them, then `commit(size)`. */
@@ -281,10 +276,9 @@ export abstract class MqttLink {
 		this.lastSent = now;
 	}
 
-	/** A keep-alive of `seconds` (MQTT 5: the Server Keep Alive replaces ours); PINGREQ leaves a tenth of it early, 5 s at most. */
+	/** A keep-alive of `seconds` (MQTT 5: the Server Keep Alive replaces ours). */
 	protected keepAliveFor(seconds: number): void {
-		const ms = (this.keepAliveMs = seconds * 1000);
-		this.pingAfter = ms - Math.min(ms * 0.1, 5000);
+		this.keepAliveMs = seconds * 1000;
 		this.pingSent = -1;
 	}
 
@@ -296,11 +290,20 @@ export abstract class MqttLink {
 	/** A packet from the broker, in order. */
 	protected abstract handle(packet: Packet, now: number): void;
 
+	/**
+	 * Idle time after which PINGREQ goes out: a tenth of the keep-alive early, 5 s at most,
+	 * so timer latency never stretches a gap past it. Computed, not kept: a slot less.
+	 */
+	private pingAfter(): number {
+		const ms = this.keepAliveMs;
+		return ms - Math.min(ms * 0.1, 5000);
+	}
+
 	/** When the link counts as dead: an unanswered PINGREQ gets the slack a quiet link would have had after it. */
 	private dead(): number {
 		const silent = this.lastHeard + this.keepAliveMs * 1.5;
 		const ping = this.pingSent;
-		return ping < 0 ? silent : Math.min(silent, ping + this.keepAliveMs * 1.5 - this.pingAfter);
+		return ping < 0 ? silent : Math.min(silent, ping + this.keepAliveMs * 1.5 - this.pingAfter());
 	}
 
 	private finish(): void {
