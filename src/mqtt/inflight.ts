@@ -50,7 +50,7 @@ export class Inflight {
 	}
 
 	add(packet: Uint8Array, qos: QoS, done?: Done): void {
-		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", `${this.maxQueued} messages already wait`);
+		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " messages already wait");
 		this.queue.push({ packet, qos, packetId: 0, released: false, sent: false, done });
 	}
 
@@ -86,7 +86,7 @@ export class Inflight {
 		for (let n = queue.length; n > 0; n--) {
 			const message = queue.shift() as Outgoing;
 			if (message.packet.length <= maxPacketSize) queue.push(message);
-			else takeDone(message)?.(new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${message.packet.length} bytes, over the server's maximum packet size ${maxPacketSize}`));
+			else takeDone(message)?.(new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + message.packet.length + " bytes, over the server's maximum packet size " + maxPacketSize));
 		}
 	}
 

@@ -143,5 +143,5 @@ export function violation(message: string): ProtocolError {
 }
 
 export function checkQoS(qos: number): void {
-	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation(`QoS ${qos} does not exist`);
+	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation("QoS " + qos + " does not exist");
 }

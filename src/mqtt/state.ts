@@ -107,6 +107,6 @@ function writeMessage(w: RecordWriter, packet: Uint8Array, released: number, inF
 /** A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own. */
 function publishIn(packet: Uint8Array): PublishPacket {
 	const p = decode(packet);
-	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", `${WHAT}: not a QoS 1/2 PUBLISH`);
+	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", WHAT + ": not a QoS 1/2 PUBLISH");
 	return p;
 }

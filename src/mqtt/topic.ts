@@ -84,5 +84,5 @@ export class TopicCache {
 }
 
 function invalid(topic: string, problem: string): ProtocolError {
-	return new ProtocolError("INVALID_TOPIC", `topic "${topic}" ${problem}`);
+	return new ProtocolError("INVALID_TOPIC", 'topic "' + topic + '" ' + problem);
 }
