@@ -380,12 +380,12 @@ export class MqttSession extends MqttLink {
 
 	/** The next packet id not in use by a message or request in flight (2.3.1). */
 	allocatePacketId(): number {
-		const inflight = this.flows ? this.flows.messages : void 0;
+		const flows = this.flows;
 		const requests = this.requests;
 		for (let tries = 0; tries < 0xffff; tries++) {
 			const id = this.nextPacketId;
 			this.nextPacketId = id === 0xffff ? 1 : id + 1;
-			if (inflight && inflight.has(id)) continue;
+			if (flows && flows.find(id) >= 0) continue;
 			let used = false;
 			for (let i = 0; i < requests.length && !used; i++) used = requests[i].packetId === id;
 			if (!used) return id;

@@ -67,7 +67,7 @@ export class MqttSession5 extends MqttSession {
 				const { reasonCode, properties, packetId } = packet as Ack5;
 				if (reasonCode < 0x80) break;
 				// The server refused this message; a refused QoS 2 flow ends here, no PUBREL (4.3.3).
-				if (this.flows?.refused(packet.type, packetId, reasonError("PUBLISH_REFUSED", `message ${packetId} refused`, reasonCode, properties))) this.drain(now);
+				if (this.flows?.acknowledged(packet.type, packetId, reasonError("PUBLISH_REFUSED", `message ${packetId} refused`, reasonCode, properties))) this.drain(now);
 				return;
 			}
 			case PacketType.SUBACK:
