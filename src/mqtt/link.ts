@@ -88,6 +88,15 @@ export type SessionEvent =
 
 export type SessionStatus = "offline" | "connecting" | "online";
 
+/** The session's status as a number (a string compare costs the device flash at every use); `status` spells it. */
+export const enum State {
+	OFFLINE = 0,
+	CONNECTING = 1,
+	ONLINE = 2,
+}
+
+const STATUS: readonly SessionStatus[] = ["offline", "connecting", "online"];
+
 /** Bytes that fill a TCP segment (1500-byte MTU less IP and TCP headers), plus room for the packet that crosses it; the first chunk's size. */
 const enum Chunk {
 	SEGMENT = 1460 + 128,
@@ -99,7 +108,7 @@ export abstract class MqttLink {
 	// its own. Plain, not #private: XS reads those ten times slower. The transmit cursor
 	// (`chunk`, `offset`) is public for the session's PUBLISH path.
 	declare readonly clientId: string;
-	declare status: SessionStatus; // read only, outside the session
+	protected declare state: State;
 	/** Bytes waiting in pollTransmit (read only, outside the session). */
 	declare transmitBytes: number;
 	protected declare readonly options: SessionOptions;
@@ -123,7 +132,7 @@ export abstract class MqttLink {
 
 	/** `serverAssigns`: an empty ClientId is left for the server to assign (MQTT 5). */
 	constructor(options: SessionOptions, serverAssigns: boolean) {
-		this.status = "offline";
+		this.state = State.OFFLINE;
 		this.options = options;
 		this.clean = options.cleanSession;
 		this.events = [];
@@ -141,27 +150,31 @@ export abstract class MqttLink {
 		this.clientId = clientId;
 	}
 
+	get status(): SessionStatus {
+		return STATUS[this.state];
+	}
+
 	/** Bytes arrived from the transport. */
 	received(bytes: Uint8Array, now: number): void {
-		if (this.status === "offline") return;
+		if (this.state === State.OFFLINE) return;
 		const reader = this.reader;
 		try {
 			reader.feed(bytes);
 			for (let packet = reader.next(); packet; packet = reader.next()) {
 				if (packet.type !== PacketType.PUBLISH) this.lastHeard = now;
 				this.handle(packet, now);
-				if ((this.status as SessionStatus) === "offline") return;
+				if ((this.state as State) === State.OFFLINE) return;
 			}
 		} catch (error) {
 			if (!(error instanceof ProtocolError)) throw error;
-			if ((this.status as SessionStatus) !== "offline") this.refuse(error);
+			if ((this.state as State) !== State.OFFLINE) this.refuse(error);
 			this.fail(error);
 		}
 	}
 
 	/** The transport closed, for whatever reason. State is kept; unsent bytes are dropped (`open` rebuilds what matters). */
 	closed(): void {
-		this.status = "offline";
+		this.state = State.OFFLINE;
 		this.reader.reset();
 		this.ready = this.chunk = void 0;
 		this.offset = this.transmitBytes = 0;
@@ -169,10 +182,10 @@ export abstract class MqttLink {
 
 	/** Time passed: keep-alive and CONNACK deadlines. */
 	tick(now: number): void {
-		const status = this.status;
-		if (status === "connecting") {
+		const state = this.state;
+		if (state === State.CONNECTING) {
 			if (now >= (this.nextTimeout() as number)) this.fail(new ProtocolError("CONNECT_TIMEOUT", "no CONNACK in time"));
-		} else if (status === "online" && this.keepAliveMs !== 0) {
+		} else if (state === State.ONLINE && this.keepAliveMs !== 0) {
 			if (now >= this.dead()) this.fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", "the broker went silent"));
 			else if (this.pingSent < 0 && (now - this.lastSent >= this.pingAfter() || now - this.lastHeard >= this.pingAfter())) {
 				this.empty(0xc0);
@@ -183,9 +196,9 @@ export abstract class MqttLink {
 
 	/** When `tick` must next be called, or undefined when no deadline is pending. */
 	nextTimeout(): number | undefined {
-		const status = this.status;
-		if (status === "connecting") return this.lastHeard + (this.options.connectTimeout ?? Default.CONNECT_TIMEOUT);
-		if (status !== "online" || this.keepAliveMs === 0) return void 0;
+		const state = this.state;
+		if (state === State.CONNECTING) return this.lastHeard + (this.options.connectTimeout ?? Default.CONNECT_TIMEOUT);
+		if (state !== State.ONLINE || this.keepAliveMs === 0) return void 0;
 		const dead = this.dead();
 		const pingAfter = this.pingAfter();
 		return this.pingSent >= 0 ? dead : Math.min(dead, this.lastSent + pingAfter, this.lastHeard + pingAfter);
@@ -254,9 +267,9 @@ export abstract class MqttLink {
 
 	/** DISCONNECT, then the transport closes. Reason 0 drops the will; MQTT 5: 0x04 keeps it for its delay, `sessionExpiry` sets the session's lifetime. */
 	disconnect(now: number, reasonCode = 0, sessionExpiry?: number): void {
-		if (this.status === "offline") return;
+		if (this.state === State.OFFLINE) return;
 		this.sendDisconnect(now, reasonCode, sessionExpiry);
-		this.status = "offline";
+		this.state = State.OFFLINE;
 		this.events.push({ type: "close" });
 	}
 
@@ -283,7 +296,7 @@ export abstract class MqttLink {
 	}
 
 	protected fail(error: ProtocolError): void {
-		this.status = "offline";
+		this.state = State.OFFLINE;
 		this.events.push({ type: "close", error });
 	}
 

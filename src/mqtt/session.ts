@@ -20,7 +20,7 @@
 import { ProtocolError } from "../common/errors";
 import { encode, varIntLength, writePublish } from "./encode";
 import { Id, Inflight, type Done } from "./inflight";
-import { Default, MqttLink, type SessionOptions } from "./link";
+import { Default, MqttLink, State, type SessionOptions } from "./link";
 import { TopicCache, validateTopicFilter } from "./topic";
 import type { SessionState } from "./state";
 import { PacketType, Wire, checkQoS, violation, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
@@ -92,7 +92,7 @@ export class MqttSession extends MqttLink {
 
 	/** The transport is connected: send CONNECT and, without waiting for CONNACK (3.1.4), everything pending. */
 	open(now: number): void {
-		this.status = "connecting";
+		this.state = State.CONNECTING;
 		this.lastSent = this.lastHeard = now;
 		this.pingSent = -1;
 		this.reader.reset();
@@ -118,7 +118,7 @@ export class MqttSession extends MqttLink {
 
 	/** True when a QoS 0 message published now goes to the transport at once (a connection, nothing queued before it). */
 	get sendsAtOnce(): boolean {
-		return this.status !== "offline" && (!this.flows || this.flows.queue.length === 0);
+		return this.state !== State.OFFLINE && (!this.flows || this.flows.queue.length === 0);
 	}
 
 	/**
@@ -132,7 +132,7 @@ export class MqttSession extends MqttLink {
 		let remaining = field.length + payload.length + (qos ? 2 : 0);
 		const size = remaining + (remaining < 128 ? 2 : 1 + varIntLength(remaining));
 		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + size + " bytes");
-		if (qos === 0 && this.status !== "offline" && !(this.flows && this.flows.queue.length)) {
+		if (qos === 0 && this.state !== State.OFFLINE && !(this.flows && this.flows.queue.length)) {
 			// The hot path: straight into the transmit chunk, nothing allocated (writePublish inlined: its call costs as much).
 			let chunk = this.chunk;
 			let at = this.offset;
@@ -210,7 +210,7 @@ export class MqttSession extends MqttLink {
 	/** A packet from the broker, in order. */
 	protected handle(packet: Packet, now: number): void {
 		const type = packet.type;
-		if (this.status === "connecting" && type !== PacketType.CONNACK) throw violation("type " + type + " before CONNACK");
+		if (this.state === State.CONNECTING && type !== PacketType.CONNACK) throw violation("type " + type + " before CONNACK");
 		switch (type) {
 			case PacketType.PUBLISH:
 				return this.onPublish(packet, now);
@@ -268,15 +268,15 @@ export class MqttSession extends MqttLink {
 	/** An encoded PUBLISH to send when the connection and the window allow. */
 	protected enqueue(packet: Uint8Array, qos: QoS, now: number, done?: Done): void {
 		this.newFlows().add(packet, qos, done);
-		if (this.status !== "offline") this.drain(now);
+		if (this.state !== State.OFFLINE) this.drain(now);
 	}
 
 	protected onConnack(sessionPresent: boolean, returnCode: number, now: number): void {
-		if (this.status !== "connecting") throw violation("second CONNACK");
+		if (this.state !== State.CONNECTING) throw violation("second CONNACK");
 		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", "broker refused the connection: " + (CONNACK_REASONS.split("|")[returnCode] || "return code " + returnCode));
 		// A clean session must get session present 0 (3.2.2-1): trusting a 1 would leave the lamp deaf, unsubscribed.
 		if (sessionPresent && this.clean) throw violation("session present for a clean session");
-		this.status = "online";
+		this.state = State.ONLINE;
 		if (!sessionPresent) {
 			// Nor any QoS 2 delivery to us: a remembered id must not suppress a new message (4.3.3).
 			if (this.releases) this.releases = void 0;
@@ -365,7 +365,7 @@ export class MqttSession extends MqttLink {
 	protected request(request: Request, now: number): void {
 		request.packetId = this.allocatePacketId();
 		this.requests.push(request);
-		if (this.status !== "offline") this.push(this.requestPacket(request.packetId, request));
+		if (this.state !== State.OFFLINE) this.push(this.requestPacket(request.packetId, request));
 		this.lastSent = now;
 	}
 

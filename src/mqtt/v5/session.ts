@@ -9,7 +9,7 @@ import { ProtocolError } from "../../common/errors";
 import { PacketReader } from "../decode";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
 import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
-import { Default } from "../link";
+import { Default, State } from "../link";
 import { decode5 } from "./decode";
 import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./packet";
 import { Version5, reasonError } from "./session5";
@@ -37,7 +37,7 @@ export class MqttSession5 extends MqttSession {
 	override publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done, properties?: MessageProperties): void {
 		// The topic is checked as it is encoded (Version5.publish).
 		checkQoS(qos);
-		const atOnce = qos === 0 && this.status === "online" && !this.flows?.queue.length;
+		const atOnce = qos === 0 && this.state === State.ONLINE && !this.flows?.queue.length;
 		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.maxPacketSize, properties);
 		if (!atOnce) return this.enqueue(packet, ((packet[0] >> 1) & 3) as QoS, now, done);
 		this.push(packet);
@@ -53,11 +53,11 @@ export class MqttSession5 extends MqttSession {
 	protected override opened(): void {}
 
 	protected override handle(packet: Packet | Packet5, now: number): void {
-		if (this.status === "connecting" && packet.type !== PacketType.CONNACK) return super.handle(packet as Packet, now);
+		if (this.state === State.CONNECTING && packet.type !== PacketType.CONNACK) return super.handle(packet as Packet, now);
 		const v5 = this.v5;
 		switch (packet.type) {
 			case PacketType.CONNACK:
-				if (this.status !== "connecting") throw violation("second CONNACK");
+				if (this.state !== State.CONNECTING) throw violation("second CONNACK");
 				v5.connack(packet as Connack5);
 				this.onConnack(packet.sessionPresent, 0, now);
 				return this.applyLimits(now);
@@ -117,7 +117,7 @@ export class MqttSession5 extends MqttSession {
 
 	/** Nothing enters the window before CONNACK names the server's Receive Maximum (3.3.4); 3.1.1 sends at once (3.1.4). */
 	protected override drain(now?: number): void {
-		if (this.status === "online") super.drain(now);
+		if (this.state === State.ONLINE) super.drain(now);
 	}
 
 	/** After CONNACK: the server's Receive Maximum and Server Keep Alive, then what waited for them. */
