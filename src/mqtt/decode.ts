@@ -167,7 +167,7 @@ export class PacketReader<T = Packet> implements TopicMemo {
 	/** The next complete packet of what was fed, or undefined when it is used up. */
 	next(): T | undefined {
 		const chunk = this.chunk;
-		if (!chunk) return undefined;
+		if (!chunk) return void 0;
 		const end = chunk.length;
 		let offset = this.offset;
 		while (offset < end) {
@@ -200,13 +200,13 @@ export class PacketReader<T = Packet> implements TopicMemo {
 				if (this.filled < this.total) continue;
 			}
 			const packet = this.buffer as Uint8Array;
-			this.buffer = undefined;
+			this.buffer = void 0;
 			this.filled = this.total = 0;
 			this.offset = offset;
 			return this.decode(packet, this);
 		}
-		this.chunk = undefined;
-		return undefined;
+		this.chunk = void 0;
+		return void 0;
 	}
 
 	/** Feeds bytes from the stream; `onPacket` is called for each complete packet, in order. */
@@ -217,7 +217,7 @@ export class PacketReader<T = Packet> implements TopicMemo {
 
 	/** Forgets a partial packet, for a new connection. */
 	reset(): void {
-		this.buffer = this.chunk = undefined;
+		this.buffer = this.chunk = void 0;
 		this.filled = this.total = 0;
 	}
 

@@ -50,7 +50,7 @@ export function topicProblem(bytes: Uint8Array, start: number, end: number, filt
 		if (!filter) return "contains a wildcard";
 		if ((i > start && bytes[i - 1] !== SLASH) || (i < end - 1 && bytes[i + 1] !== SLASH) || (c === HASH && i !== end - 1)) return "has a misplaced wildcard";
 	}
-	return undefined;
+	return void 0;
 }
 
 /**
