@@ -14,23 +14,28 @@ import { PacketType, Wire, type Packet } from "./packet";
 
 /** Total encoded size of `packet`, fixed header included. */
 export function encodedLength(packet: Packet): number {
-	return new Body(packet).total;
+	return total(new Body(packet).at);
 }
 
 export function encode(packet: Packet): Uint8Array {
 	const body = new Body(packet);
-	const bytes = new Uint8Array(body.total);
-	body.into(bytes, 0);
+	const bytes = new Uint8Array(total(body.at));
+	body.into(packet, bytes, 0);
 	return bytes;
 }
 
 /** Writes `packet` at `offset` and returns the number of bytes written. */
 export function encodeInto(packet: Packet, target: Uint8Array, offset = 0): number {
 	const body = new Body(packet);
-	const total = body.total;
-	if (offset + total > target.length) throw new ProtocolError("PACKET_TOO_LARGE", "packet of " + total + " bytes");
-	body.into(target, offset);
-	return total;
+	const size = total(body.at);
+	if (offset + size > target.length) throw new ProtocolError("PACKET_TOO_LARGE", "packet of " + size + " bytes");
+	body.into(packet, target, offset);
+	return size;
+}
+
+/** A packet's size from its Remaining Length. */
+function total(remaining: number): number {
+	return 1 + varIntLength(remaining) + remaining;
 }
 
 /** Bytes of the Remaining Length's variable integer (2.2.3). */
@@ -64,40 +69,35 @@ function writeFixedHeader(target: Uint8Array, at: number, first: number, remaini
 	return at;
 }
 
-/** A packet's body: sized and checked when made, written by `into`. */
+/**
+ * A packet's body: made, it has counted and checked it (`at` is its Remaining Length);
+ * `into` writes it. Two fields, as a ByteWriter has: the packet is passed, not kept.
+ */
 class Body {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
-	declare readonly packet: Packet;
 	/** Where the bytes go; undefined while only counting. */
 	declare target: Uint8Array | undefined;
 	declare at: number;
-	declare readonly remaining: number;
-	declare readonly total: number;
 
 	constructor(packet: Packet) {
-		this.packet = packet;
 		this.at = 0;
-		this.write();
-		const remaining = (this.remaining = this.at);
-		if (remaining > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", "remaining length " + remaining);
-		this.total = 1 + varIntLength(remaining) + remaining;
+		this.write(packet);
+		if (this.at > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", "remaining length " + this.at);
 	}
 
-	into(target: Uint8Array, offset: number): void {
-		const packet = this.packet;
+	into(packet: Packet, target: Uint8Array, offset: number): void {
 		const type = packet.type;
 		// Fixed header first byte: type, and the flags 3.2.1 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE).
 		const first =
 			type === PacketType.PUBLISH
 				? 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0)
 				: (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
+		this.at = writeFixedHeader(target, offset, first, this.at);
 		this.target = target;
-		this.at = writeFixedHeader(target, offset, first, this.remaining);
-		this.write();
+		this.write(packet);
 	}
 
-	private write(): void {
-		const packet = this.packet;
+	private write(packet: Packet): void {
 		switch (packet.type) {
 			case PacketType.PUBLISH:
 				// The session writes its own PUBLISHes (writePublish, or inline for QoS 0); this is
@@ -178,13 +178,20 @@ class Body {
 		this.at += bytes.length;
 	}
 
-	/** A UTF-8 string with its two-byte length prefix (1.5.3). */
+	/** A UTF-8 string with its two-byte length prefix (1.5.3): checked while counting, written in one walk after. */
 	private string(text: string): void {
+		const target = this.target;
+		const at = this.at;
+		if (target) {
+			const end = writeUtf8(text, target, at + 2);
+			target[at] = (end - at - 2) >> 8;
+			target[at + 1] = (end - at - 2) & 0xff;
+			this.at = end;
+			return;
+		}
 		const length = utf8Length(text);
 		if (length < 0 || length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "string not UTF-8 or over 65535 bytes");
-		this.u16(length);
-		if (this.target) writeUtf8(text, this.target, this.at);
-		this.at += length;
+		this.at = at + 2 + length;
 	}
 
 	private binary(bytes: Uint8Array): void {
