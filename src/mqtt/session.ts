@@ -18,8 +18,7 @@
  * Both are flat arrays: a Map or Set entry costs XS more slots than an array element.
  */
 import { ProtocolError } from "../common/errors";
-// One namespace for the encoder, not three named imports (each costs XS about 20 bytes).
-import * as codec from "./encode";
+import * as codec from "./encode"; // one namespace, not three named imports: each costs XS ~20 bytes
 import { Id, Inflight, type Done } from "./inflight";
 import { Default, MqttLink, State, type SessionOptions } from "./link";
 import { TopicCache, validateTopicFilter } from "./topic";
