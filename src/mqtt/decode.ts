@@ -140,7 +140,8 @@ export class PacketReader<T = Packet> implements TopicMemo {
 	// times slower, and a class field costs bytecode of its own.
 	declare latin1: string | undefined;
 	declare topic: string;
-	private declare readonly maxPacketSize: number;
+	/** Largest packet accepted (the session sends no larger one either). */
+	declare readonly maxPacketSize: number;
 	private declare readonly decode: (bytes: Uint8Array, memo: TopicMemo) => T;
 	/** The packet being assembled across chunks, or its first bytes while the fixed header is incomplete. */
 	private declare buffer: Uint8Array | undefined;

@@ -113,7 +113,6 @@ export abstract class MqttLink {
 	declare transmitBytes: number;
 	protected declare readonly options: SessionOptions;
 	protected declare reader: PacketReader<Packet>;
-	protected declare readonly maxPacketSize: number;
 	protected declare readonly events: SessionEvent[];
 	/** Finished chunks, oldest first. */
 	declare ready: Uint8Array[] | undefined;
@@ -138,7 +137,8 @@ export abstract class MqttLink {
 		this.events = [];
 		this.lastSent = this.lastHeard = this.offset = this.transmitBytes = 0;
 		this.keepAliveFor(options.keepAlive);
-		this.reader = new PacketReader((this.maxPacketSize = options.maxPacketSize ?? Default.MAX_PACKET_SIZE));
+		// The largest packet either way is the reader's `maxPacketSize`: kept once, not here too.
+		this.reader = new PacketReader(options.maxPacketSize ?? Default.MAX_PACKET_SIZE);
 		let clientId = options.clientId;
 		// An empty ClientId: a server may refuse one, and it needs CleanSession 1 (3.1.3.1); generated unless the server assigns one.
 		if (clientId === "" && !serverAssigns) {

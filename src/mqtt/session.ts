@@ -131,7 +131,7 @@ export class MqttSession extends MqttLink {
 		const field = (this.topics ??= new TopicCache()).field(topic);
 		let remaining = field.length + payload.length + (qos ? 2 : 0);
 		const size = remaining + (remaining < 128 ? 2 : 1 + codec.varIntLength(remaining));
-		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + size + " bytes");
+		if (size > this.reader.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + size + " bytes");
 		if (qos === 0 && this.state !== State.OFFLINE && !(this.flows && this.flows.queue.length)) {
 			// The hot path: straight into the transmit chunk, nothing allocated (writePublish inlined: its call costs as much).
 			let chunk = this.chunk;

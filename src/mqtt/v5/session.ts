@@ -28,7 +28,7 @@ export class MqttSession5 extends MqttSession {
 		const v5 = (this.v5 = new Version5(options));
 		this.clean = v5.cleanStart;
 		// Incoming topic aliases are resolved as packets are read, so handling a PUBLISH is the same for both versions.
-		this.reader = new PacketReader<Packet | Packet5>(this.maxPacketSize, (bytes, memo) => {
+		this.reader = new PacketReader<Packet | Packet5>(this.reader.maxPacketSize, (bytes, memo) => {
 			const packet = decode5(bytes, memo);
 			return packet.type === PacketType.PUBLISH ? v5.received(packet) : packet;
 		}) as PacketReader<Packet>;
@@ -38,7 +38,7 @@ export class MqttSession5 extends MqttSession {
 		// The topic is checked as it is encoded (Version5.publish).
 		checkQoS(qos);
 		const atOnce = qos === 0 && this.state === State.ONLINE && !this.flows?.queue.length;
-		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.maxPacketSize, properties);
+		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.reader.maxPacketSize, properties);
 		if (!atOnce) return this.enqueue(packet, ((packet[0] >> 1) & 3) as QoS, now, done);
 		this.push(packet);
 		this.lastSent = now;
@@ -46,7 +46,7 @@ export class MqttSession5 extends MqttSession {
 	}
 
 	protected override connectPacket(): Uint8Array {
-		return this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE, this.maxPacketSize);
+		return this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE, this.reader.maxPacketSize);
 	}
 
 	/** New messages wait for CONNACK's Receive Maximum (what is resent was within the last one). */
