@@ -150,6 +150,7 @@ export abstract class MqttLink {
 		this.clientId = clientId;
 	}
 
+	/** What the client's `status` says (the app reads "online"). */
 	get status(): SessionStatus {
 		return STATUS[this.state];
 	}
@@ -172,7 +173,7 @@ export abstract class MqttLink {
 		}
 	}
 
-	/** The transport closed, for whatever reason. State is kept; unsent bytes are dropped (`open` rebuilds what matters). */
+	/** The transport closed, for whatever reason. The session's tables are kept; unsent bytes are dropped (`open` rebuilds what matters). */
 	closed(): void {
 		this.state = State.OFFLINE;
 		this.reader.reset();
