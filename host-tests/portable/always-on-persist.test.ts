@@ -7,7 +7,8 @@
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import type { RunningDevice } from "../../src/app/always-on";
-import { CONNECT, DISCONNECT, PUBLISH, PUBREL, SUBSCRIBE, type Packet, type PublishPacket } from "../../src/mqtt/packet";
+import { type Packet, type PublishPacket } from "../../src/mqtt/packet";
+import { CONNECT, DISCONNECT, PUBLISH, PUBREL, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { decodeSessionState } from "../../src/mqtt/state";
 import { slotCapacity } from "../../src/power/retained-store";
 import { parseConfig } from "../../src/app/config";

@@ -8,7 +8,8 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { CONNECT, DISCONNECT, SUBSCRIBE, type ConnectPacket } from "../../src/mqtt/packet";
+import { type ConnectPacket } from "../../src/mqtt/packet";
+import { CONNECT, DISCONNECT, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { decodeSessionState } from "../../src/mqtt/state";
 import { parseConfig } from "../../src/app/config";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";

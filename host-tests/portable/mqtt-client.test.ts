@@ -8,7 +8,8 @@ import { FakeBoard } from "../../testkit/portable/fake-board";
 import { asPublish, connack, packetsIn, publishBytes } from "../../testkit/portable/mqtt-wire";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
 import { encode } from "../../src/mqtt/encode";
-import { CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBLISH, SUBSCRIBE, type PublishPacket } from "../../src/mqtt/packet";
+import { type PublishPacket } from "../../src/mqtt/packet";
+import { CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBLISH, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { ProtocolError } from "../../src/common/errors";
 
 function client(board: FakeBoard, options: Partial<MqttClientOptions> = {}) {

@@ -9,7 +9,8 @@ import { hex, toHex, text } from "./bytes";
 import { PacketReader } from "../../src/mqtt/decode";
 import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
 import { encode, encodeInto, encodedLength } from "../../src/mqtt/encode";
-import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, type Packet } from "../../src/mqtt/packet";
+import { type Packet } from "../../src/mqtt/packet";
+import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 
 const vectors: [string, Packet, string][] = [
 	[

@@ -10,7 +10,7 @@ import { FakeBoard, type FakeStream } from "../../testkit/portable/fake-board";
 import { connack, packetsIn, publishBytes } from "../../testkit/portable/mqtt-wire";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
 import { encode } from "../../src/mqtt/encode";
-import { PINGREQ, PINGRESP } from "../../src/mqtt/packet";
+import { PINGREQ, PINGRESP } from "../../testkit/portable/mqtt-types";
 import type { ProtocolError } from "../../src/common/errors";
 
 const KEEP_ALIVE_S = 10;

@@ -15,7 +15,8 @@ import { ProtocolError } from "../../src/common/errors";
 import { fuzzRun } from "../../testkit/portable/fuzz-kit";
 import { anyPacketReader } from "../../testkit/portable/mqtt-client-packets";
 import { encode } from "../../src/mqtt/encode";
-import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, type Packet, type QoS } from "../../src/mqtt/packet";
+import { type Packet, type QoS } from "../../src/mqtt/packet";
+import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { MqttSession, type SessionOptions } from "../../src/mqtt/session";
 
 export interface MqttFuzzReport {

@@ -8,7 +8,7 @@ import { text } from "./bytes";
 import { asPublish, connack, packetsIn, publishBytes, sent } from "../../testkit/portable/mqtt-wire";
 import { MqttSession, type SessionEvent, type SessionOptions } from "../../src/mqtt/session";
 import { encode } from "../../src/mqtt/encode";
-import { CONNECT, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../src/mqtt/packet";
+import { CONNECT, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 import type { ProtocolError } from "../../src/common/errors";
 
 const base: SessionOptions = { clientId: "lamp", cleanSession: false, keepAlive: 10 };

@@ -10,7 +10,7 @@ import { expectProtocolError } from "./errors";
 import { hex, toHex, text } from "./bytes";
 import { decodeAny5 as decode } from "../../testkit/portable/mqtt5-client-packets";
 import { encode5 as encode } from "../../src/mqtt/v5/encode";
-import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../src/mqtt/packet";
+import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 import { AUTH, type Packet5 } from "../../src/mqtt/v5/packet";
 import { reasonText } from "../../src/mqtt/v5/reason";
 

@@ -22,7 +22,8 @@
  */
 import { ProtocolError } from "../../src/common/errors";
 import { PacketReader } from "../../src/mqtt/decode";
-import { CONNACK, DISCONNECT, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, type QoS } from "../../src/mqtt/packet";
+import { type QoS } from "../../src/mqtt/packet";
+import { CONNACK, DISCONNECT, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import type { SessionOptions } from "../../src/mqtt/session";
 import { MqttSession5 } from "../../src/mqtt/v5/session";
 import { encode5 } from "../../src/mqtt/v5/encode";

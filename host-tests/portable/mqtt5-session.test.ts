@@ -12,7 +12,7 @@ import type { SessionEvent, SessionOptions } from "../../src/mqtt/session";
 import { MqttSession5 as MqttSession } from "../../src/mqtt/v5/session";
 import type { ProtocolError } from "../../src/common/errors";
 import { encode5 } from "../../src/mqtt/v5/encode";
-import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, PINGREQ, DISCONNECT } from "../../src/mqtt/packet";
+import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, PINGREQ, DISCONNECT } from "../../testkit/portable/mqtt-types";
 import { AUTH, type Connect5, type Packet5, type Publish5, type Subscribe5 } from "../../src/mqtt/v5/packet";
 import type { Properties } from "../../src/mqtt/v5/properties";
 

@@ -6,7 +6,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { SUBSCRIBE } from "../../src/mqtt/packet";
+import { SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import * as sn from "../../src/mqttsn/packet";
 import { decode } from "../../src/mqttsn/decode";
 import type { Datagram, DatagramOptions } from "../../src/common/board";

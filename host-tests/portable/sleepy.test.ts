@@ -4,7 +4,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { SUBSCRIBE } from "../../src/mqtt/packet";
+import { SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { expectConfigError } from "./errors";
 import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "../../testkit/portable/device-board";
 import { readSlots, slotCapacity } from "../../src/power/retained-store";

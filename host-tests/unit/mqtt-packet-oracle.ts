@@ -4,7 +4,8 @@
  */
 import mqttPacket from "mqtt-packet";
 import type { Packet as OraclePacket } from "mqtt-packet";
-import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, type Packet, type QoS } from "../../src/mqtt/packet";
+import { type Packet, type QoS } from "../../src/mqtt/packet";
+import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 
 const ACK_NAMES = { [PUBACK]: "puback", [PUBREC]: "pubrec", [PUBREL]: "pubrel", [PUBCOMP]: "pubcomp", [UNSUBACK]: "unsuback" } as const;
 const EMPTY_NAMES = { [PINGREQ]: "pingreq", [PINGRESP]: "pingresp", [DISCONNECT]: "disconnect" } as const;

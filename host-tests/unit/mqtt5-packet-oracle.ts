@@ -6,7 +6,8 @@
  */
 import mqttPacket from "mqtt-packet";
 import type { Packet as OraclePacket } from "mqtt-packet";
-import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, type QoS } from "../../src/mqtt/packet";
+import { type QoS } from "../../src/mqtt/packet";
+import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 import { AUTH, type Packet5 } from "../../src/mqtt/v5/packet";
 import type { Properties, UserProperty } from "../../src/mqtt/v5/properties";
 

@@ -11,8 +11,7 @@
  * link open while its own bytes still arrive.
  */
 import * as bytes from "./bytes";
-import type { Board, Stream, StreamOptions, TlsOptions, WebSocketOptions } from "./board";
-import { DeadlineTimer } from "./deadline-timer";
+import type { Board, Stream, StreamOptions, TimerHandle, TlsOptions, WebSocketOptions } from "./board";
 import { ProtocolError } from "./errors";
 import { Reconnect, type ReconnectOptions } from "./backoff";
 import type { StreamSession } from "./session";
@@ -27,30 +26,35 @@ export interface StreamTarget {
 }
 
 export abstract class StreamDriver<S extends StreamSession> {
-	readonly session: S;
-	protected readonly board: Board;
-	private readonly reconnect: Reconnect;
-	private readonly deadline: DeadlineTimer;
-	private stream: Stream | undefined;
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
+	declare readonly session: S;
+	protected declare readonly board: Board;
+	private declare readonly reconnect: Reconnect;
+	private declare stream: Stream | undefined;
 	/** The board said the stream is connected: writes may go. */
-	private open = false;
-	private stopped = true;
-	private servicePending = false;
+	private declare open: boolean;
+	private declare stopped: boolean;
+	private declare servicePending: boolean;
 	/** When the next connection attempt is due (-1: none waits). */
-	private retryAt = -1;
+	private declare retryAt: number;
 	/** Since when bytes have waited unwritten in the board (-1: none, or they drained). */
-	private backlogSince = -1;
+	private declare backlogSince: number;
+	/** The one timer, set for `timerAt` (the driver keeps it itself: a DeadlineTimer would be an object more per client). */
+	private declare timer: TimerHandle | undefined;
+	private declare timerAt: number;
 
 	constructor(board: Board, session: S, reconnect: ReconnectOptions) {
 		this.board = board;
 		this.session = session;
 		this.reconnect = new Reconnect(reconnect);
-		// The driver itself is the timer's owner: no closure of its own per client.
-		this.deadline = new DeadlineTimer(board, this);
+		this.open = this.servicePending = false;
+		this.stopped = true;
+		this.retryAt = this.backlogSince = -1;
+		this.timerAt = Infinity;
 	}
 
-	/** Where to connect (read at each attempt). */
-	protected abstract get target(): StreamTarget;
+	/** Where to connect (read at each attempt, and by the board through the StreamLink). */
+	abstract get target(): StreamTarget;
 
 	/** Bytes the board may hold unwritten before the link is given up. */
 	protected abstract get maxUnwritten(): number;
@@ -89,7 +93,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 		if (this.stopped) return false;
 		this.stopped = true;
 		this.retryAt = -1;
-		this.deadline.clear();
+		this.clearTimer();
 		if (this.stream) {
 			goodbye(this.board.now());
 			this.service();
@@ -134,7 +138,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 	}
 
 	private connect(): void {
-		const link = new StreamLink(this, this.target);
+		const link = new StreamLink(this);
 		this.stream = link.stream = this.board.connectStream(link);
 	}
 
@@ -197,8 +201,8 @@ export abstract class StreamDriver<S extends StreamSession> {
 		this.drop(stream, new ProtocolError("WRITE_STALLED", `${stream.unwritten} bytes unwritten: the peer stopped reading`), true);
 	}
 
-	/** Called by the DeadlineTimer only: the next deadline came. */
-	deadlineFired(): void {
+	/** The next deadline came. */
+	private deadlineFired(): void {
 		const now = this.board.now();
 		if (this.retryAt >= 0) {
 			if (now < this.retryAt) this.arm();
@@ -217,11 +221,27 @@ export abstract class StreamDriver<S extends StreamSession> {
 		this.service();
 	}
 
+	/** Keeps the timer at the next deadline: a retry, the session's, or the backlog's. */
 	private arm(): void {
-		if (this.stopped) return this.deadline.clear();
+		if (this.stopped) return this.clearTimer();
 		let at = this.retryAt >= 0 ? this.retryAt : this.session.nextTimeout();
 		if (this.backlogSince >= 0) at = Math.min(at ?? Infinity, this.backlogSince + this.drainTimeout);
-		this.deadline.arm(at);
+		if (at === void 0) return this.clearTimer();
+		if (this.timer && this.timerAt <= at) return;
+		this.clearTimer();
+		const board = this.board;
+		this.timerAt = at;
+		this.timer = board.setTimer(() => {
+			this.timer = void 0;
+			this.timerAt = Infinity;
+			this.deadlineFired();
+		}, Math.max(0, at - board.now()));
+	}
+
+	private clearTimer(): void {
+		if (this.timer) this.board.clearTimer(this.timer);
+		this.timer = void 0;
+		this.timerAt = Infinity;
 	}
 
 	/**
@@ -241,7 +261,7 @@ export abstract class StreamDriver<S extends StreamSession> {
 		this.open = false;
 		this.backlogSince = -1;
 		this.session.closed();
-		this.deadline.clear();
+		this.clearTimer();
 		this.reconnect.lost(board.now());
 		this.disconnected(this.stopped ? undefined : (error ?? new ProtocolError("CONNECTION_LOST", "the peer closed the connection")));
 		if (this.stopped) return;
@@ -253,24 +273,32 @@ export abstract class StreamDriver<S extends StreamSession> {
 /**
  * The options one connection hands the board: its callbacks are methods shared by every
  * link (boards call them as `options.onData(...)`), where arrow functions would cost XS a
- * closure each (about 10 slots) for every connection a client holds.
+ * closure each (about 10 slots) for every connection a client holds; the address is read
+ * from the driver's target, not copied (a property each).
  */
 class StreamLink implements StreamOptions {
-	declare readonly host: string;
-	declare readonly port: number;
-	declare readonly tls?: TlsOptions;
-	declare readonly websocket?: WebSocketOptions;
 	/** The stream connectStream returned for this link; undefined while it runs. */
 	declare stream: Stream | undefined;
 	private declare readonly driver: StreamDriver<StreamSession>;
 
-	constructor(driver: StreamDriver<StreamSession>, target: StreamTarget) {
+	constructor(driver: StreamDriver<StreamSession>) {
 		this.driver = driver;
-		this.host = target.host;
-		this.port = target.port;
-		// Only what is there: an absent property costs no slot.
-		if (target.tls) this.tls = target.tls;
-		if (target.websocket) this.websocket = target.websocket;
+	}
+
+	get host(): string {
+		return this.driver.target.host;
+	}
+
+	get port(): number {
+		return this.driver.target.port;
+	}
+
+	get tls(): TlsOptions | undefined {
+		return this.driver.target.tls;
+	}
+
+	get websocket(): WebSocketOptions | undefined {
+		return this.driver.target.websocket;
 	}
 
 	onConnect(): void {

@@ -9,6 +9,7 @@ import { ProtocolError } from "../common/errors";
 import { StreamDriver } from "../common/stream-driver";
 import type { ReconnectOptions } from "../common/backoff";
 import { encodeUtf8 } from "../common/utf8";
+import { Default } from "./link";
 import { MqttSession, type SessionOptions, type SessionState, type SessionStatus } from "./session";
 import type { MessageProperties, PublishPacket, QoS, Subscription } from "./packet";
 
@@ -69,13 +70,13 @@ export class MqttClient extends StreamDriver<MqttSession> {
 		this.options = options;
 	}
 
-	protected get target(): BrokerAddress {
+	get target(): BrokerAddress {
 		return this.options.broker;
 	}
 
 	protected get maxUnwritten(): number {
 		const options = this.options;
-		return options.maxUnwritten ?? 2 * (options.maxPacketSize ?? 8192);
+		return options.maxUnwritten ?? 2 * (options.maxPacketSize ?? Default.MAX_PACKET_SIZE);
 	}
 
 	/** A backlog that stands a whole keep-alive: the broker is not reading, whatever it still sends. */
@@ -118,7 +119,7 @@ export class MqttClient extends StreamDriver<MqttSession> {
 		if (qos === 0 && session.sendsAtOnce) {
 			try {
 				// XS gives every argument a slot: two more only for a message with properties.
-				if (options.properties) session.publish(topic, bytes, 0, retain, this.board.now(), undefined, options.properties);
+				if (options.properties) session.publish(topic, bytes, 0, retain, this.board.now(), void 0, options.properties);
 				else session.publish(topic, bytes, 0, retain, this.board.now());
 			} catch (error) {
 				return Promise.reject(error);
@@ -170,25 +171,22 @@ export class MqttClient extends StreamDriver<MqttSession> {
 
 	protected dispatch(): void {
 		const session = this.session;
+		const options = this.options;
 		for (let event = session.pollEvent(); event; event = session.pollEvent()) {
-			switch (event.type) {
-				case "message":
-					this.options.onMessage?.(event.packet);
-					break;
-				case "connected":
-					this.online();
-					this.options.onConnect?.(event.sessionPresent);
-					break;
-				case "close":
-					this.endLink(event.error);
-					break;
-			}
+			// Plain ifs for the optional callbacks: `x?.()` compiles larger in XS.
+			const type = event.type;
+			if (type === "message") {
+				if (options.onMessage) options.onMessage(event.packet);
+			} else if (type === "connected") {
+				this.online();
+				if (options.onConnect) options.onConnect(event.sessionPresent);
+			} else if (type === "close") this.endLink(event.error);
 		}
-		this.options.onServiced?.();
+		if (options.onServiced) options.onServiced();
 	}
 
 	protected disconnected(error?: Error): void {
-		this.options.onDisconnect?.(error);
+		if (this.options.onDisconnect) this.options.onDisconnect(error);
 	}
 }
 

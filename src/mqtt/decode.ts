@@ -5,18 +5,13 @@
  * code of its own; the rest through the common ByteReader. `decoder` lets the tests'
  * broker side read what a client sends with the same framing.
  */
-import { ByteReader } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import { topicProblem } from "./topic";
 // The packet types as one namespace: a named import costs XS about 20 bytes each.
-import * as mqtt from "./packet";
+import { PacketType, Wire } from "./packet";
 import type { Packet, QoS } from "./packet";
 
-/**
- * Decodes exactly one complete packet. Throws ProtocolError("MALFORMED_PACKET") for
- * anything the specification does not allow.
- */
 /**
  * The last topic name a PUBLISH arrived on, checked: the lamp hears the same one or two
  * topics, and comparing their bytes as a Latin-1 string (made natively) costs a fifth of
@@ -30,6 +25,10 @@ export interface TopicMemo {
 /** Topics up to this many bytes go through the memo (String.fromCharCode.apply spreads them on the stack). */
 const MEMO_TOPIC_BYTES = 64;
 
+/**
+ * Decodes exactly one complete packet. Throws ProtocolError("MALFORMED_PACKET") for
+ * anything the specification does not allow.
+ */
 export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
 	const end = bytes.length;
 	const header = readFixedHeader(bytes, 0, end);
@@ -38,47 +37,47 @@ export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
 	if (start + Math.floor(header / 16) !== end) throw malformed("remaining length mismatch");
 	const type = bytes[0] >> 4;
 	const flags = bytes[0] & 0x0f;
-	if (type === mqtt.PUBLISH) return decodePublish(bytes, start, end, flags, memo);
+	if (type === PacketType.PUBLISH) return decodePublish(bytes, start, end, flags, memo);
 	// SUBSCRIBE, UNSUBSCRIBE and PUBREL carry the flags 0010, every other packet 0000 (2.2.2).
-	if (flags !== (type === mqtt.PUBREL || type === mqtt.SUBSCRIBE || type === mqtt.UNSUBSCRIBE ? 2 : 0)) throw malformed(`type ${type} flags ${flags}`);
-	if ((type >= mqtt.PUBACK && type <= mqtt.PUBCOMP) || type === mqtt.UNSUBACK) {
+	if (flags !== (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0)) throw malformed("type " + type + " flags " + flags);
+	if ((type >= PacketType.PUBACK && type <= PacketType.PUBCOMP) || type === PacketType.UNSUBACK) {
 		// PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: a packet identifier alone, one per
 		// QoS 1/2 message, read here (a ByteReader costs XS a fifth more and 3 slots).
 		const packetId = (bytes[start] << 8) | bytes[start + 1];
-		if (end - start !== 2 || packetId === 0) throw malformed(`type ${type} length or id`);
-		return { type: type as typeof mqtt.PUBACK, packetId };
+		if (end - start !== 2 || packetId === 0) throw malformed("type " + type + " length or id");
+		return { type: type as PacketType.PUBACK, packetId };
 	}
-	const r = new ByteReader(bytes, "MQTT packet", start, end);
+	// The rest are read here too: a ByteReader costs XS a fifth more and its own slots.
+	const length = end - start;
 	switch (type) {
-		case mqtt.CONNACK: {
-			const acknowledge = r.byte();
-			const returnCode = r.byte();
-			r.end();
-			if (acknowledge & 0xfe || (returnCode !== 0 && acknowledge !== 0)) throw malformed("CONNACK flags");
-			return { type: mqtt.CONNACK, sessionPresent: acknowledge === 1, returnCode };
+		case PacketType.CONNACK: {
+			const acknowledge = bytes[start];
+			const returnCode = bytes[start + 1];
+			if (length !== 2 || acknowledge & 0xfe || (returnCode !== 0 && acknowledge !== 0)) throw malformed("CONNACK length or flags");
+			return { type: PacketType.CONNACK, sessionPresent: acknowledge === 1, returnCode };
 		}
-		case mqtt.SUBACK: {
-			const packetId = id(r);
+		case PacketType.SUBACK: {
+			const packetId = (bytes[start] << 8) | bytes[start + 1];
+			if (length < 3 || packetId === 0) throw malformed("SUBACK length or id");
 			const returnCodes: number[] = [];
-			do {
-				const code = r.byte();
-				if (code > 2 && code !== mqtt.SUBACK_FAILURE) throw malformed(`SUBACK return code ${code}`);
+			for (let i = start + 2; i < end; i++) {
+				const code = bytes[i];
+				if (code > 2 && code !== Wire.SUBACK_FAILURE) throw malformed("SUBACK return code " + code);
 				returnCodes.push(code);
-			} while (r.remaining > 0);
-			return { type: mqtt.SUBACK, packetId, returnCodes };
+			}
+			return { type: PacketType.SUBACK, packetId, returnCodes };
 		}
-		case mqtt.CONNECT:
-		case mqtt.SUBSCRIBE:
-		case mqtt.UNSUBSCRIBE:
+		case PacketType.CONNECT:
+		case PacketType.SUBSCRIBE:
+		case PacketType.UNSUBSCRIBE:
 			// Packets only a client sends: the firmware never reads one (the tests' broker
 			// side decodes them, testkit/portable/mqtt-client-packets.ts).
-			throw new ProtocolError("PROTOCOL_VIOLATION", `a broker does not send packet type ${type}`);
-		default:
-			if (type === 0 || type === 15) throw malformed(`reserved packet type ${type}`);
-			// PINGREQ, PINGRESP, DISCONNECT: a fixed header alone.
-			r.end();
-			return { type: type as 12 | 13 | 14 };
+			throw new ProtocolError("PROTOCOL_VIOLATION", "a broker does not send packet type " + type);
 	}
+	if (type === 0 || type === 15) throw malformed("reserved packet type " + type);
+	// PINGREQ, PINGRESP, DISCONNECT: a fixed header alone.
+	if (length !== 0) throw malformed("type " + type + " length");
+	return { type: type as 12 | 13 | 14 };
 }
 
 function decodePublish(bytes: Uint8Array, start: number, end: number, flags: number, memo: TopicMemo | undefined): Packet {
@@ -104,19 +103,13 @@ function decodePublish(bytes: Uint8Array, start: number, end: number, flags: num
 		if (packetId === 0) throw malformed("packet identifier 0");
 		at += 2;
 	}
-	return { type: mqtt.PUBLISH, topic, payload: bytes.subarray(at, end), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId };
+	return { type: PacketType.PUBLISH, topic, payload: bytes.subarray(at, end), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId };
 }
 
 function topicName(bytes: Uint8Array, start: number, end: number): string {
 	const problem = topicProblem(bytes, start, end, false);
-	if (problem) throw malformed(`topic name ${problem}`);
+	if (problem) throw malformed("topic name " + problem);
 	return readUtf8(bytes, start, end);
-}
-
-function id(r: ByteReader): number {
-	const packetId = r.u16();
-	if (packetId === 0) throw malformed("packet identifier 0");
-	return packetId;
 }
 
 /**
@@ -147,7 +140,8 @@ export class PacketReader<T = Packet> implements TopicMemo {
 	// times slower, and a class field costs bytecode of its own.
 	declare latin1: string | undefined;
 	declare topic: string;
-	private declare readonly maxPacketSize: number;
+	/** Largest packet accepted (the session sends no larger one either). */
+	declare readonly maxPacketSize: number;
 	private declare readonly decode: (bytes: Uint8Array, memo: TopicMemo) => T;
 	/** The packet being assembled across chunks, or its first bytes while the fixed header is incomplete. */
 	private declare buffer: Uint8Array | undefined;
@@ -174,7 +168,7 @@ export class PacketReader<T = Packet> implements TopicMemo {
 	/** The next complete packet of what was fed, or undefined when it is used up. */
 	next(): T | undefined {
 		const chunk = this.chunk;
-		if (!chunk) return undefined;
+		if (!chunk) return void 0;
 		const end = chunk.length;
 		let offset = this.offset;
 		while (offset < end) {
@@ -207,13 +201,13 @@ export class PacketReader<T = Packet> implements TopicMemo {
 				if (this.filled < this.total) continue;
 			}
 			const packet = this.buffer as Uint8Array;
-			this.buffer = undefined;
+			this.buffer = void 0;
 			this.filled = this.total = 0;
 			this.offset = offset;
 			return this.decode(packet, this);
 		}
-		this.chunk = undefined;
-		return undefined;
+		this.chunk = void 0;
+		return void 0;
 	}
 
 	/** Feeds bytes from the stream; `onPacket` is called for each complete packet, in order. */
@@ -224,7 +218,7 @@ export class PacketReader<T = Packet> implements TopicMemo {
 
 	/** Forgets a partial packet, for a new connection. */
 	reset(): void {
-		this.buffer = this.chunk = undefined;
+		this.buffer = this.chunk = void 0;
 		this.filled = this.total = 0;
 	}
 
@@ -234,7 +228,7 @@ export class PacketReader<T = Packet> implements TopicMemo {
 		if (header < 0) return -1;
 		const total = (header & 0xf) + Math.floor(header / 16);
 		if (total > this.maxPacketSize)
-			throw new ProtocolError("PACKET_TOO_LARGE", `incoming packet of ${total} bytes, over ${this.maxPacketSize}`);
+			throw new ProtocolError("PACKET_TOO_LARGE", "incoming packet of " + total + " bytes, over " + this.maxPacketSize);
 		return total;
 	}
 }

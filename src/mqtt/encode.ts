@@ -2,34 +2,40 @@
  * MQTT 3.1.1 packet encoder: packet objects -> bytes. `encode` allocates exactly the
  * packet's size; `encodeInto` writes into a caller's buffer. The session's hot paths
  * (PUBLISH, acknowledgements) write straight into its transmit chunks instead.
+ *
+ * One description of each packet's body (`Body.write`) both sizes it and writes it: run
+ * without a target it only counts and checks the fields, then it runs again into the
+ * buffer it sized. The packets it writes are rare (CONNECT, SUBSCRIBE, a restored
+ * PUBLISH), so walking them twice costs less than a second description would in flash.
  */
-import { ByteWriter } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
-import { utf8Length } from "../common/utf8";
-// The packet types as one namespace: a named import costs XS about 20 bytes each.
-import * as mqtt from "./packet";
-import type { Packet } from "./packet";
+import { utf8Length, writeUtf8 } from "../common/utf8";
+import { PacketType, Wire, type Packet } from "./packet";
 
 /** Total encoded size of `packet`, fixed header included. */
 export function encodedLength(packet: Packet): number {
-	const remaining = remainingLength(packet);
-	return 1 + varIntLength(remaining) + remaining;
+	return total(new Body(packet).at);
 }
 
 export function encode(packet: Packet): Uint8Array {
-	const remaining = remainingLength(packet);
-	const bytes = new Uint8Array(1 + varIntLength(remaining) + remaining);
-	write(packet, remaining, bytes, 0);
+	const body = new Body(packet);
+	const bytes = new Uint8Array(total(body.at));
+	body.into(packet, bytes, 0);
 	return bytes;
 }
 
 /** Writes `packet` at `offset` and returns the number of bytes written. */
 export function encodeInto(packet: Packet, target: Uint8Array, offset = 0): number {
-	const remaining = remainingLength(packet);
-	const total = 1 + varIntLength(remaining) + remaining;
-	if (offset + total > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `packet of ${total} bytes`);
-	write(packet, remaining, target, offset);
-	return total;
+	const body = new Body(packet);
+	const size = total(body.at);
+	if (offset + size > target.length) throw new ProtocolError("PACKET_TOO_LARGE", "packet of " + size + " bytes");
+	body.into(packet, target, offset);
+	return size;
+}
+
+/** A packet's size from its Remaining Length. */
+function total(remaining: number): number {
+	return 1 + varIntLength(remaining) + remaining;
 }
 
 /** Bytes of the Remaining Length's variable integer (2.2.3). */
@@ -63,130 +69,136 @@ function writeFixedHeader(target: Uint8Array, at: number, first: number, remaini
 	return at;
 }
 
-function remainingLength(packet: Packet): number {
-	let length = 2;
-	switch (packet.type) {
-		case mqtt.CONNECT: {
-			// Protocol Name "MQTT" (6), Level (1), Connect Flags (1), Keep Alive (2), client id (3.1.2).
-			length = 12 + stringLength(packet.clientId);
-			const will = packet.will;
-			if (will) length += 4 + stringLength(will.topic) + binaryLength(will.payload);
-			if (packet.username !== undefined) length += 2 + stringLength(packet.username);
-			if (packet.password !== undefined) length += 2 + binaryLength(packet.password);
-			break;
-		}
-		case mqtt.PUBLISH:
-			length = 2 + stringLength(packet.topic) + (packet.qos > 0 ? 2 : 0) + packet.payload.length;
-			break;
-		case mqtt.SUBSCRIBE:
-			// Index loops, not for-of: an iterator loop costs XS about 100 bytes of bytecode more.
-			for (let i = 0, s = nonEmpty(packet.subscriptions); i < s.length; i++) length += 3 + stringLength(s[i].topic);
-			break;
-		case mqtt.SUBACK:
-			length += nonEmpty(packet.returnCodes).length;
-			break;
-		case mqtt.UNSUBSCRIBE:
-			for (let i = 0, t = nonEmpty(packet.topics); i < t.length; i++) length += 2 + stringLength(t[i]);
-			break;
-		default:
-			// PINGREQ, PINGRESP, DISCONNECT (12-14) are a fixed header alone; the rest carry 2 bytes.
-			if (packet.type >= 12) length = 0;
+/**
+ * A packet's body: made, it has counted and checked it (`at` is its Remaining Length);
+ * `into` writes it. Two fields, as a ByteWriter has: the packet is passed, not kept.
+ */
+class Body {
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
+	/** Where the bytes go; undefined while only counting. */
+	declare target: Uint8Array | undefined;
+	declare at: number;
+
+	constructor(packet: Packet) {
+		this.at = 0;
+		this.write(packet);
+		if (this.at > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", "remaining length " + this.at);
 	}
-	if (length > mqtt.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length}`);
-	return length;
-}
 
-/** Fixed header first byte: type, and the flags 3.2.1 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE). */
-function firstByte(packet: Packet): number {
-	const type = packet.type;
-	if (type === mqtt.PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
-	return (type << 4) | (type === mqtt.PUBREL || type === mqtt.SUBSCRIBE || type === mqtt.UNSUBSCRIBE ? 2 : 0);
-}
+	into(packet: Packet, target: Uint8Array, offset: number): void {
+		const type = packet.type;
+		// Fixed header first byte: type, and the flags 3.2.1 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE).
+		const first =
+			type === PacketType.PUBLISH
+				? 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0)
+				: (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
+		this.at = writeFixedHeader(target, offset, first, this.at);
+		this.target = target;
+		this.write(packet);
+	}
 
-function write(packet: Packet, remaining: number, target: Uint8Array, offset: number): void {
-	const w = new ByteWriter(target, writeFixedHeader(target, offset, firstByte(packet), remaining));
-	switch (packet.type) {
-		case mqtt.PUBLISH:
-			// The session writes its own PUBLISHes (writePublish, or inline for QoS 0); this is
-			// the retained state's rebuild (state.ts), rare.
-			string(w, packet.topic);
-			if (packet.qos > 0) w.u16(checkedId(packet.packetId));
-			w.bytes(packet.payload);
-			return;
-		case mqtt.CONNECT: {
-			// Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2).
-			w.u32(0x00044d51);
-			w.u16(0x5454);
-			w.byte(4);
-			const will = packet.will;
-			let flags = packet.cleanSession ? 0x02 : 0;
-			if (will) flags |= 0x04 | (will.qos << 3) | (will.retain ? 0x20 : 0);
-			if (packet.password !== undefined) flags |= 0x40;
-			if (packet.username !== undefined) flags |= 0x80;
-			w.byte(flags);
-			w.u16(packet.keepAlive);
-			string(w, packet.clientId);
-			if (will) {
-				string(w, will.topic);
-				binary(w, will.payload);
+	private write(packet: Packet): void {
+		switch (packet.type) {
+			case PacketType.PUBLISH:
+				// The session writes its own PUBLISHes (writePublish, or inline for QoS 0); this is
+				// the retained state's rebuild (state.ts), rare.
+				this.string(packet.topic);
+				if (packet.qos > 0) this.id(packet.packetId);
+				return this.bytes(packet.payload);
+			case PacketType.CONNECT: {
+				// Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2).
+				this.u16(4);
+				this.u16(0x4d51);
+				this.u16(0x5454);
+				this.byte(4);
+				const will = packet.will;
+				let flags = packet.cleanSession ? 0x02 : 0;
+				if (will) flags |= 0x04 | (will.qos << 3) | (will.retain ? 0x20 : 0);
+				if (packet.password !== void 0) flags |= 0x40;
+				if (packet.username !== void 0) flags |= 0x80;
+				this.byte(flags);
+				this.u16(packet.keepAlive);
+				this.string(packet.clientId);
+				if (will) {
+					this.string(will.topic);
+					this.binary(will.payload);
+				}
+				if (packet.username !== void 0) this.string(packet.username);
+				if (packet.password !== void 0) this.binary(packet.password);
+				return;
 			}
-			if (packet.username !== undefined) string(w, packet.username);
-			if (packet.password !== undefined) binary(w, packet.password);
+			case PacketType.SUBSCRIBE: {
+				this.id(packet.packetId);
+				// Index loops, not for-of: an iterator loop costs XS about 100 bytes of bytecode more.
+				const s = nonEmpty(packet.subscriptions);
+				for (let i = 0; i < s.length; i++) {
+					this.string(s[i].topic);
+					this.byte(s[i].qos);
+				}
+				return;
+			}
+			case PacketType.UNSUBSCRIBE: {
+				this.id(packet.packetId);
+				const t = nonEmpty(packet.topics);
+				for (let i = 0; i < t.length; i++) this.string(t[i]);
+				return;
+			}
+			case PacketType.SUBACK: {
+				this.u16(packet.packetId);
+				const c = nonEmpty(packet.returnCodes);
+				for (let i = 0; i < c.length; i++) this.byte(c[i]);
+				return;
+			}
+			case PacketType.CONNACK:
+				this.byte(packet.sessionPresent ? 1 : 0);
+				return this.byte(packet.returnCode);
+			default:
+				// PINGREQ, PINGRESP, DISCONNECT are a fixed header alone; the rest a packet id.
+				if ("packetId" in packet) this.id(packet.packetId);
+		}
+	}
+
+	private byte(value: number): void {
+		if (this.target) this.target[this.at] = value;
+		this.at++;
+	}
+
+	private u16(value: number): void {
+		this.byte(value >> 8);
+		this.byte(value & 0xff);
+	}
+
+	private id(packetId: number | undefined): void {
+		if (packetId === void 0 || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0)) throw new ProtocolError("MALFORMED_PACKET", "packet id " + packetId);
+		this.u16(packetId);
+	}
+
+	private bytes(bytes: Uint8Array): void {
+		if (this.target) this.target.set(bytes, this.at);
+		this.at += bytes.length;
+	}
+
+	/** A UTF-8 string with its two-byte length prefix (1.5.3): checked while counting, written in one walk after. */
+	private string(text: string): void {
+		const target = this.target;
+		const at = this.at;
+		if (target) {
+			const end = writeUtf8(text, target, at + 2);
+			target[at] = (end - at - 2) >> 8;
+			target[at + 1] = (end - at - 2) & 0xff;
+			this.at = end;
 			return;
 		}
-		case mqtt.SUBSCRIBE:
-			w.u16(checkedId(packet.packetId));
-			for (let i = 0, s = packet.subscriptions; i < s.length; i++) {
-				string(w, s[i].topic);
-				w.byte(s[i].qos);
-			}
-			return;
-		case mqtt.UNSUBSCRIBE:
-			w.u16(checkedId(packet.packetId));
-			for (let i = 0, t = packet.topics; i < t.length; i++) string(w, t[i]);
-			return;
-		case mqtt.SUBACK:
-			w.u16(packet.packetId);
-			for (let i = 0, c = packet.returnCodes; i < c.length; i++) w.byte(c[i]);
-			return;
-		case mqtt.CONNACK:
-			w.byte(packet.sessionPresent ? 1 : 0);
-			w.byte(packet.returnCode);
-			return;
-		default:
-			if ("packetId" in packet) w.u16(checkedId(packet.packetId));
+		const length = utf8Length(text);
+		if (length < 0 || length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "string not UTF-8 or over 65535 bytes");
+		this.at = at + 2 + length;
 	}
-}
 
-/** A UTF-8 string with its two-byte length prefix (1.5.3). */
-function string(w: ByteWriter, text: string): void {
-	const at = w.offset;
-	w.offset += 2;
-	w.utf8(text);
-	w.target[at] = (w.offset - at - 2) >> 8;
-	w.target[at + 1] = (w.offset - at - 2) & 0xff;
-}
-
-function binary(w: ByteWriter, bytes: Uint8Array): void {
-	w.u16(bytes.length);
-	w.bytes(bytes);
-}
-
-function stringLength(text: string): number {
-	const length = utf8Length(text);
-	if (length < 0 || length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "string not UTF-8 or over 65535 bytes");
-	return length;
-}
-
-function binaryLength(bytes: Uint8Array): number {
-	if (bytes.length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "binary field over 65535 bytes");
-	return bytes.length;
-}
-
-function checkedId(packetId: number | undefined): number {
-	if (packetId === undefined || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0))
-		throw new ProtocolError("MALFORMED_PACKET", `packet id ${packetId}`);
-	return packetId;
+	private binary(bytes: Uint8Array): void {
+		if (bytes.length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "binary field over 65535 bytes");
+		this.u16(bytes.length);
+		this.bytes(bytes);
+	}
 }
 
 function nonEmpty<T>(items: readonly T[]): readonly T[] {

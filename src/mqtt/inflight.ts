@@ -4,12 +4,12 @@
  * their encoded PUBLISH (one allocation each) and resent by setting the DUP bit; on a
  * new connection PUBLISHes go again in their original order and PUBRELs in PUBREC order.
  * QoS 0 messages are only ever queued while there is no connection (session.ts sends
- * them straight away otherwise).
+ * them straight away otherwise). Both tables are arrays: a window holds 16 at most, and a
+ * Map entry costs XS more slots than an array element.
  */
 import { ProtocolError } from "../common/errors";
-import { Fifo } from "../common/fifo";
-import { PUBREL, type QoS } from "./packet";
-import type { Transmit } from "./transmit";
+import { PacketType, type QoS } from "./packet";
+import type { MqttSession } from "./session";
 import type { SessionState } from "./state";
 
 export type Done = (error?: ProtocolError) => void;
@@ -27,61 +27,53 @@ export interface Outgoing {
 
 const DUP = 0x08;
 
-/** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
-export const UNASSIGNED_ID = 0xffff;
-
-/** Writes a packet that is its type and a packet identifier (PUBACK, PUBREC, PUBREL, PUBCOMP). */
-export function sendAck(out: Transmit, type: number, packetId: number): void {
-	const chunk = out.reserve(4);
-	const at = out.offset;
-	chunk[at] = (type << 4) | (type === PUBREL ? 2 : 0);
-	chunk[at + 1] = 2;
-	chunk[at + 2] = packetId >> 8;
-	chunk[at + 3] = packetId & 0xff;
-	out.commit(4);
+export const enum Id {
+	/** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
+	UNASSIGNED = 0xffff,
 }
 
 export class Inflight {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
-	/** QoS 1/2 messages in flight, by packet id, in (re)send order. */
-	declare readonly messages: Map<number, Outgoing>;
-	/** Messages not yet sent. */
-	declare readonly queue: Fifo<Outgoing>;
+	/** QoS 1/2 messages in flight, in (re)send order. */
+	declare readonly messages: Outgoing[];
+	/** Messages not yet sent, oldest first. */
+	declare readonly queue: Outgoing[];
 	/** QoS 1/2 messages in flight at most: ours, lowered to an MQTT 5 server's Receive Maximum. */
 	declare window: number;
 	private declare readonly maxQueued: number;
 
 	constructor(window: number, maxQueued: number) {
-		this.messages = new Map();
-		this.queue = new Fifo();
+		this.messages = [];
+		this.queue = [];
 		this.window = window;
 		this.maxQueued = maxQueued;
 	}
 
 	add(packet: Uint8Array, qos: QoS, done?: Done): void {
-		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", `${this.maxQueued} messages already wait`);
+		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " messages already wait");
 		this.queue.push({ packet, qos, packetId: 0, released: false, sent: false, done });
 	}
 
-	/** Sends queued messages while the window has room; `ids` gives a free packet id. */
-	drain(out: Transmit, ids: { allocatePacketId(): number }): void {
+	/** Sends queued messages while the window has room; `out` gives each a free packet id. */
+	drain(out: MqttSession): void {
 		const queue = this.queue;
-		for (let message = queue.peek(); message; message = queue.peek()) {
+		while (queue.length > 0) {
+			const message = queue[0];
 			if (message.qos > 0) {
-				if (this.messages.size >= this.window) return;
+				if (this.messages.length >= this.window) return;
 				queue.shift();
-				const packetId = (message.packetId = ids.allocatePacketId());
+				const packetId = (message.packetId = out.allocatePacketId());
 				const packet = message.packet;
 				// The packet id sits just before the payload, after the topic (3.3.2).
 				const at = packetIdOffset(packet);
 				packet[at] = packetId >> 8;
 				packet[at + 1] = packetId & 0xff;
-				this.messages.set(packetId, message);
+				this.messages.push(message);
 				transmit(out, message);
 			} else {
 				queue.shift();
 				out.push(message.packet);
-				takeDone(message)?.();
+				finish(message);
 			}
 		}
 	}
@@ -95,7 +87,7 @@ export class Inflight {
 		for (let n = queue.length; n > 0; n--) {
 			const message = queue.shift() as Outgoing;
 			if (message.packet.length <= maxPacketSize) queue.push(message);
-			else takeDone(message)?.(new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${message.packet.length} bytes, over the server's maximum packet size ${maxPacketSize}`));
+			else finish(message, new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + message.packet.length + " bytes, over the server's maximum packet size " + maxPacketSize));
 		}
 	}
 
@@ -104,84 +96,85 @@ export class Inflight {
 	 * message whose PUBREC came back is the broker's: never published again (4.3.3-1), it
 	 * is done; one not yet acknowledged starts over as a first delivery (DUP 0).
 	 */
-	resend(out: Transmit, cleanSession: boolean): void {
-		// forEach, not for-of: an iterator loop costs XS about 200 bytes of bytecode more.
+	resend(out: MqttSession, cleanSession: boolean): void {
 		const messages = this.messages;
-		messages.forEach((message, packetId) => {
+		for (let i = 0; i < messages.length; ) {
+			const message = messages[i];
 			if (cleanSession) {
 				if (message.released) {
-					messages.delete(packetId);
-					return takeDone(message)?.();
+					messages.splice(i, 1);
+					finish(message);
+					continue;
 				}
 				message.packet[0] &= ~DUP;
 				message.sent = false;
 			}
 			transmit(out, message);
-		});
+			i++;
+		}
+	}
+
+	/** Where the message in flight with `packetId` is in `messages`, or -1. */
+	find(packetId: number): number {
+		const messages = this.messages;
+		for (let i = 0; i < messages.length; i++) if (messages[i].packetId === packetId) return i;
+		return -1;
 	}
 
 	/**
-	 * PUBACK (`type` 4), PUBREC (5) or PUBCOMP (7) for `packetId`: true when it completed a
+	 * PUBACK (`type` 4), PUBREC (5) or PUBCOMP (7) for `packetId`, or MQTT 5's refusal of it
+	 * (`error`: a PUBACK or PUBREC with a failure reason code ends that message's flow, 4.3.2,
+	 * 4.3.3: no PUBREL follows; its callback gets the error). True when it completed a
 	 * message (the window has room again). A PUBREC is answered by the caller, known or not.
 	 */
-	acknowledged(type: number, packetId: number): boolean {
-		const message = this.messages.get(packetId);
-		if (!message || message.qos !== (type === 4 ? 1 : 2)) return false;
-		if (type === 5) {
+	acknowledged(type: number, packetId: number, error?: ProtocolError): boolean {
+		const messages = this.messages;
+		const at = this.find(packetId);
+		const message = messages[at];
+		if (!message || message.qos !== (type === 4 ? 1 : 2) || (error && message.released)) return false;
+		if (type === 5 && !error) {
 			if (!message.released) {
 				message.released = true;
 				// To the back: PUBRELs are resent in PUBREC order (4.6).
-				this.messages.delete(packetId);
-				this.messages.set(packetId, message);
+				messages.splice(at, 1);
+				messages.push(message);
 			}
 			return false;
 		}
-		this.messages.delete(packetId);
-		takeDone(message)?.();
-		return true;
-	}
-
-	/**
-	 * MQTT 5: a PUBACK (`type` 4) or PUBREC (5) with a failure reason code ends that
-	 * message's flow (4.3.2, 4.3.3: no PUBREL follows); its callback gets `error`. True when
-	 * it completed a message.
-	 */
-	refused(type: number, packetId: number, error: ProtocolError): boolean {
-		const message = this.messages.get(packetId);
-		if (!message || message.released || message.qos !== (type === 4 ? 1 : 2)) return false;
-		this.messages.delete(packetId);
-		takeDone(message)?.(error);
+		messages.splice(at, 1);
+		finish(message, error);
 		return true;
 	}
 
 	/** Completes every waiting callback with `error`; the messages stay (for exportState). */
 	failPending(error: ProtocolError): void {
-		const fail = (message: Outgoing) => takeDone(message)?.(error);
-		this.messages.forEach(fail);
-		for (const message of this.queue) fail(message);
+		const all = this.messages.concat(this.queue);
+		for (let i = 0; i < all.length; i++) finish(all[i], error);
 	}
 
 	/** Nothing in flight, nothing queued. */
 	get empty(): boolean {
-		return this.messages.size === 0 && this.queue.length === 0;
+		return this.messages.length === 0 && this.queue.length === 0;
 	}
 
 	/** QoS 1/2 messages sent and not yet acknowledged, or waiting to be sent. */
 	get unacknowledged(): number {
-		return this.messages.size + this.queued.length;
+		return this.messages.length + this.queued.length;
 	}
 
 	/** For SessionState (state.ts): in flight in send order, each with its PUBREL sent or not. */
 	get inflight(): SessionState["inflight"] {
+		const messages = this.messages;
 		const inflight: { packet: Uint8Array; released: boolean }[] = [];
-		this.messages.forEach((m) => inflight.push({ packet: m.packet, released: m.released }));
+		for (let i = 0; i < messages.length; i++) inflight.push({ packet: messages[i].packet, released: messages[i].released });
 		return inflight;
 	}
 
 	/** For SessionState: the QoS 1/2 messages not yet sent (QoS 0 ones are not kept). */
 	get queued(): Uint8Array[] {
+		const queue = this.queue;
 		const queued: Uint8Array[] = [];
-		for (const m of this.queue) if (m.qos) queued.push(m.packet);
+		for (let i = 0; i < queue.length; i++) if (queue[i].qos) queued.push(queue[i].packet);
 		return queued;
 	}
 
@@ -190,8 +183,7 @@ export class Inflight {
 		for (let i = 0; i < inflight.length; i++) {
 			const { packet, released } = inflight[i];
 			const at = packetIdOffset(packet);
-			const packetId = (packet[at] << 8) | packet[at + 1];
-			this.messages.set(packetId, { packet, qos: qosOf(packet), packetId, released, sent: true });
+			this.messages.push({ packet, qos: qosOf(packet), packetId: (packet[at] << 8) | packet[at + 1], released, sent: true });
 		}
 		for (let i = 0; i < queued.length; i++) this.queue.push({ packet: queued[i], qos: qosOf(queued[i]), packetId: 0, released: false, sent: false });
 	}
@@ -201,8 +193,8 @@ function qosOf(packet: Uint8Array): QoS {
 	return ((packet[0] >> 1) & 3) as QoS;
 }
 
-function transmit(out: Transmit, message: Outgoing): void {
-	if (message.released) return sendAck(out, PUBREL, message.packetId);
+function transmit(out: MqttSession, message: Outgoing): void {
+	if (message.released) return out.ack(PacketType.PUBREL, message.packetId);
 	if (message.sent) message.packet[0] |= DUP;
 	message.sent = true;
 	out.push(message.packet);
@@ -216,8 +208,10 @@ function packetIdOffset(packet: Uint8Array): number {
 	return i + 2 + ((packet[i] << 8) | packet[i + 1]);
 }
 
-function takeDone(message: Outgoing): Done | undefined {
+/** The message's callback, called once. */
+function finish(message: Outgoing, error?: ProtocolError): void {
 	const done = message.done;
-	message.done = undefined;
-	return done;
+	if (!done) return;
+	message.done = void 0;
+	done(error);
 }

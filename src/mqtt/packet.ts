@@ -4,36 +4,39 @@
  */
 import { ProtocolError } from "../common/errors";
 
-/** Control packet types, MQTT 3.1.1 table 2.1. */
-export const CONNECT = 1;
-export const CONNACK = 2;
-export const PUBLISH = 3;
-export const PUBACK = 4;
-export const PUBREC = 5;
-export const PUBREL = 6;
-export const PUBCOMP = 7;
-export const SUBSCRIBE = 8;
-export const SUBACK = 9;
-export const UNSUBSCRIBE = 10;
-export const UNSUBACK = 11;
-export const PINGREQ = 12;
-export const PINGRESP = 13;
-export const DISCONNECT = 14;
+/**
+ * Control packet types, MQTT 3.1.1 table 2.1, as a `const enum`: the firmware's compiler
+ * (tsc, not isolated) writes each use as its number, so a name costs the device nothing,
+ * where an imported constant costs an import, a symbol and a read at every use. Tests and
+ * host tools, compiled module by module, see an ordinary object (testkit/portable/mqtt-types.ts
+ * gives them the bare names).
+ */
+export const enum PacketType {
+	CONNECT = 1,
+	CONNACK = 2,
+	PUBLISH = 3,
+	PUBACK = 4,
+	PUBREC = 5,
+	PUBREL = 6,
+	PUBCOMP = 7,
+	SUBSCRIBE = 8,
+	SUBACK = 9,
+	UNSUBSCRIBE = 10,
+	UNSUBACK = 11,
+	PINGREQ = 12,
+	PINGRESP = 13,
+	DISCONNECT = 14,
+}
+
+/** Limits of the format. */
+export const enum Wire {
+	/** SUBACK return code for a refused subscription (3.9.3). */
+	SUBACK_FAILURE = 0x80,
+	/** Largest Remaining Length the four-byte variable integer can say (2.2.3). */
+	MAX_REMAINING_LENGTH = 268_435_455,
+}
 
 export type QoS = 0 | 1 | 2;
-
-/** SUBACK return code for a refused subscription (3.9.3). */
-export const SUBACK_FAILURE = 0x80;
-
-/** CONNACK return codes, 3.2.2.3 table 3.1; 0 is "accepted". */
-export const CONNACK_REASONS: readonly string[] = [
-	"accepted",
-	"unacceptable protocol version",
-	"identifier rejected",
-	"server unavailable",
-	"bad user name or password",
-	"not authorized",
-];
 
 export interface Will {
 	readonly topic: string;
@@ -43,7 +46,7 @@ export interface Will {
 }
 
 export interface ConnectPacket {
-	readonly type: typeof CONNECT;
+	readonly type: PacketType.CONNECT;
 	readonly clientId: string;
 	readonly cleanSession: boolean;
 	/** Seconds; 0 turns keep-alive off. */
@@ -54,13 +57,13 @@ export interface ConnectPacket {
 }
 
 export interface ConnackPacket {
-	readonly type: typeof CONNACK;
+	readonly type: PacketType.CONNACK;
 	readonly sessionPresent: boolean;
 	readonly returnCode: number;
 }
 
 export interface PublishPacket {
-	readonly type: typeof PUBLISH;
+	readonly type: PacketType.PUBLISH;
 	readonly topic: string;
 	readonly payload: Uint8Array;
 	readonly qos: QoS;
@@ -72,7 +75,7 @@ export interface PublishPacket {
 
 /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK carry nothing but a packet identifier. */
 export interface AckPacket {
-	readonly type: typeof PUBACK | typeof PUBREC | typeof PUBREL | typeof PUBCOMP | typeof UNSUBACK;
+	readonly type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP | PacketType.UNSUBACK;
 	readonly packetId: number;
 }
 
@@ -102,27 +105,27 @@ export interface Subscription {
 }
 
 export interface SubscribePacket {
-	readonly type: typeof SUBSCRIBE;
+	readonly type: PacketType.SUBSCRIBE;
 	readonly packetId: number;
 	readonly subscriptions: readonly Subscription[];
 }
 
 export interface SubackPacket {
-	readonly type: typeof SUBACK;
+	readonly type: PacketType.SUBACK;
 	readonly packetId: number;
 	/** Granted QoS per filter, or SUBACK_FAILURE. */
 	readonly returnCodes: readonly number[];
 }
 
 export interface UnsubscribePacket {
-	readonly type: typeof UNSUBSCRIBE;
+	readonly type: PacketType.UNSUBSCRIBE;
 	readonly packetId: number;
 	readonly topics: readonly string[];
 }
 
 /** PINGREQ, PINGRESP and DISCONNECT are a fixed header alone. */
 export interface EmptyPacket {
-	readonly type: typeof PINGREQ | typeof PINGRESP | typeof DISCONNECT;
+	readonly type: PacketType.PINGREQ | PacketType.PINGRESP | PacketType.DISCONNECT;
 }
 
 export type Packet =
@@ -135,13 +138,10 @@ export type Packet =
 	| UnsubscribePacket
 	| EmptyPacket;
 
-/** Largest Remaining Length the four-byte variable integer can say (2.2.3). */
-export const MAX_REMAINING_LENGTH = 268_435_455;
-
 export function violation(message: string): ProtocolError {
 	return new ProtocolError("PROTOCOL_VIOLATION", message);
 }
 
 export function checkQoS(qos: number): void {
-	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation(`QoS ${qos} does not exist`);
+	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation("QoS " + qos + " does not exist");
 }

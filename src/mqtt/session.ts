@@ -3,163 +3,122 @@
  * `received`, `closed`, `tick`) and what the application wants (`publish`, `subscribe`,
  * ...), it answers with bytes to send (`pollTransmit`), events (`pollEvent`) and when it
  * next needs a `tick` (`nextTimeout`). No socket, no timer: tests drive it on a virtual
- * clock. The parts are named after the specification's concepts: outgoing QoS flows
- * (inflight.ts), subscriptions, keep alive, incoming QoS 2 (awaiting-release.ts); the
- * bytes to send are packed by transmit.ts. Tables a broker can grow are capped. MQTT 5.0
- * is a subclass (v5/session.ts, in an image only if it wants it) overriding the protected
- * methods. Fields are plain, not #private: XS reads those ten times slower.
+ * clock. The connection's part (status, bytes to send, keep alive, CONNECT) is link.ts,
+ * which this class extends; here is the specification's session: outgoing QoS flows
+ * (inflight.ts), subscriptions, incoming QoS 2. Tables a broker can grow are capped.
+ * MQTT 5.0 is a subclass (v5/session.ts, in an image only if it wants it).
+ *
+ * Subscriptions (3.8 - 3.11): `filters` holds each filter the application wants and its
+ * QoS, plus ACTIVE once the broker acknowledged it; `requests` the SUBSCRIBE and
+ * UNSUBSCRIBE requests awaiting SUBACK or UNSUBACK. The broker forgets them with the
+ * session (session present 0): then every acknowledged filter is requested again.
+ * Incoming QoS 2 (method B): a message is delivered on PUBLISH and its packet id kept in
+ * `releases` until PUBREL, so a resent PUBLISH is acknowledged but not delivered twice;
+ * 3.1.1 cannot refuse one more id, so past the cap the link closes (TABLE_FULL).
+ * Both are flat arrays: a Map or Set entry costs XS more slots than an array element.
  */
 import { ProtocolError } from "../common/errors";
-import type { StreamSession } from "../common/session";
-import { encode, varIntLength, writePublish } from "./encode";
-import { PacketReader } from "./decode";
-import { KEEP_ALIVE_DEAD, KEEP_ALIVE_PING, KeepAlive } from "./keep-alive";
-import { AWAITING_RELEASE_CAP, AwaitingRelease } from "./awaiting-release";
-import { Inflight, UNASSIGNED_ID, sendAck, type Done } from "./inflight";
-import { Subscriptions, requestPacket, type Request, type SubscribeDone } from "./subscriptions";
+import * as codec from "./encode"; // one namespace, not three named imports: each costs XS ~20 bytes
+import { Id, Inflight, type Done } from "./inflight";
+import { Default, MqttLink, State, type SessionOptions } from "./link";
 import { TopicCache, validateTopicFilter } from "./topic";
-import { Transmit } from "./transmit";
-import { clientIdOf, type SessionOptions } from "./connect-options";
 import type { SessionState } from "./state";
-import type { SessionEvent, SessionStatus } from "./session-event";
-// The packet types as one namespace, not a dozen named imports: each of those costs XS about 20 bytes.
-import * as mqtt from "./packet";
-import { checkQoS, violation, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
+import { PacketType, Wire, checkQoS, violation, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
-export type { SubscribeDone } from "./subscriptions";
-export type { SessionOptions } from "./connect-options";
+export type { SessionEvent, SessionOptions, SessionStatus } from "./link";
 export type { SessionState } from "./state";
-export type { SessionEvent, SessionStatus } from "./session-event";
 
-/** What a session that never published exports. */
-const NO_FLOWS = { inflight: [], queued: [] } as const;
+export type SubscribeDone = (error: ProtocolError | undefined, returnCodes: readonly number[]) => void;
 
-export class MqttSession implements StreamSession {
-	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
-	declare readonly clientId: string;
-	declare status: SessionStatus; // read only, outside the session
-	protected declare readonly options: SessionOptions;
-	protected declare reader: PacketReader<Packet>;
-	protected declare keepAlive: KeepAlive;
-	protected declare readonly subscriptions: Subscriptions;
-	protected declare readonly out: Transmit;
+/** A SUBSCRIBE or UNSUBSCRIBE awaiting its acknowledgement. */
+export interface Request {
+	packetId: number;
+	readonly subscriptions?: readonly Subscription[]; // SUBSCRIBE
+	readonly topics?: readonly string[]; // UNSUBSCRIBE
+	readonly done?: SubscribeDone | Done;
+}
+
+/** In `filters`, beside a filter's QoS: the broker acknowledged it. */
+const enum Filter { ACTIVE = 4 }
+
+/** CONNACK return codes 1-5, 3.2.2.3 table 3.1 (one string: an array of them costs XS more). */
+const CONNACK_REASONS = "|unacceptable protocol version|identifier rejected|server unavailable|bad user name or password|not authorized";
+
+export class MqttSession extends MqttLink {
 	/** Made on first use, absent before (a property not yet set costs no slot): a session that only receives never needs them. */
 	protected declare flows: Inflight | undefined;
 	protected declare topics: TopicCache | undefined;
-	protected declare releases: AwaitingRelease | undefined;
-	protected declare readonly events: SessionEvent[];
-	protected declare eventHead: number;
-	protected declare readonly maxPacketSize: number;
-	protected declare openedAt: number;
+	/** Incoming QoS 2 packet ids whose PUBREL has not arrived. */
+	protected declare releases: number[] | undefined;
+	/** Filter, QoS (| ACTIVE), filter, QoS...: in the order they were first wanted. */
+	protected declare readonly filters: (string | number)[];
+	protected declare requests: Request[];
 	protected declare nextPacketId: number;
-	/** Clean Session / Clean Start of the next CONNECT (a stale session is discarded by the app's clean start: app/adapters/mqtt-retained.ts). */
-	protected declare clean: boolean;
 
-	/** `serverAssigns`: an empty ClientId is left for the server to assign (MQTT 5). */
 	constructor(options: SessionOptions, serverAssigns = false) {
-		this.status = "offline";
-		this.subscriptions = new Subscriptions();
-		this.out = new Transmit();
-		this.events = [];
-		this.eventHead = this.openedAt = 0;
+		super(options, serverAssigns);
+		this.filters = [];
+		this.requests = [];
 		this.nextPacketId = 1;
-		this.options = options;
-		this.clean = options.cleanSession;
-		this.keepAlive = new KeepAlive(options.keepAlive);
-		this.maxPacketSize = options.maxPacketSize ?? 8192;
-		this.reader = new PacketReader(this.maxPacketSize);
-		this.clientId = clientIdOf(options, serverAssigns);
 		const state = options.state;
 		if (!state) return;
 		this.nextPacketId = state.nextPacketId >= 1 && state.nextPacketId <= 0xffff ? state.nextPacketId : 1;
 		if (state.inflight.length > 0 || state.queued.length > 0) this.newFlows().restore(state.inflight, state.queued);
-		if (state.awaitingRelease.length > 0) this.releases = new AwaitingRelease(options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP, state.awaitingRelease);
-		this.subscriptions.restore(state.subscriptions);
+		const ids = state.awaitingRelease;
+		const cap = options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
+		// Never more remembered ids than the cap: the excess would only be refused later.
+		const releases: number[] = [];
+		for (let i = 0; i < ids.length && releases.length < cap; i++) if (releases.indexOf(ids[i]) < 0) releases.push(ids[i]);
+		if (releases.length > 0) this.releases = releases;
+		const subscriptions = state.subscriptions;
+		for (let i = 0; i < subscriptions.length; i++) this.filters.push(subscriptions[i].topic, subscriptions[i].qos | Filter.ACTIVE);
 	}
 
 	/** QoS 1/2 messages sent or waiting to be sent, not yet acknowledged. */
 	get unacknowledged(): number {
-		return this.flows?.unacknowledged ?? 0;
+		return this.flows ? this.flows.unacknowledged : 0;
 	}
 
 	/** Nothing in flight, nothing queued, no request awaiting its acknowledgement. */
 	get idle(): boolean {
-		return (this.flows?.empty ?? true) && this.subscriptions.requests.size === 0;
+		return (!this.flows || this.flows.empty) && this.requests.length === 0;
 	}
 
 	/** Entries in the tables a broker can grow, for tests and the fuzzer: incoming QoS 2 ids. */
 	get awaitingRelease(): number {
-		return this.releases?.ids.size ?? 0;
+		return this.releases ? this.releases.length : 0;
 	}
 
 	/** The transport is connected: send CONNECT and, without waiting for CONNACK (3.1.4), everything pending. */
 	open(now: number): void {
-		this.status = "connecting";
-		this.openedAt = now;
-		this.keepAlive.reset(now);
+		this.state = State.CONNECTING;
+		this.lastSent = this.lastHeard = now;
+		this.pingSent = -1;
 		this.reader.reset();
-		const out = this.out;
 		const clean = this.clean;
-		out.push(this.connectPacket());
+		this.push(this.connectPacket());
 		// A clean session discards the broker's QoS 2 state for us too (3.1.2-6).
-		if (clean) this.releases = undefined;
-		this.flows?.resend(out, clean);
-		this.subscriptions.resend(out, clean, this);
-		this.opened();
-	}
-
-	/** Bytes arrived from the transport. */
-	received(bytes: Uint8Array, now: number): void {
-		if (this.status === "offline") return;
-		const reader = this.reader;
-		try {
-			reader.feed(bytes);
-			for (let packet = reader.next(); packet; packet = reader.next()) {
-				// Only whole answers count as heard (keep-alive.ts): a broker that stopped reading may still send PUBLISHes.
-				if (packet.type !== mqtt.PUBLISH) this.keepAlive.lastHeard = now;
-				this.handle(packet, now);
-				if ((this.status as SessionStatus) === "offline") return;
+		if (clean && this.releases) this.releases = void 0;
+		if (this.flows) this.flows.resend(this, clean);
+		// Every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo).
+		const requests = this.requests;
+		for (let i = 0; i < requests.length; ) {
+			const request = requests[i];
+			if (clean && request.topics) {
+				requests.splice(i, 1);
+				if (request.done) (request.done as Done)();
+			} else {
+				this.push(this.requestPacket(request.packetId, request));
+				i++;
 			}
-		} catch (error) {
-			if (!(error instanceof ProtocolError)) throw error;
-			if ((this.status as SessionStatus) !== "offline") this.refuse(error);
-			this.fail(error);
 		}
-	}
-
-	/** The transport closed, for whatever reason. State is kept; unsent bytes are dropped (`open` rebuilds what matters). */
-	closed(): void {
-		this.status = "offline";
-		this.reader.reset();
-		this.out.clear();
-	}
-
-	/** Time passed: keep-alive and CONNACK deadlines. */
-	tick(now: number): void {
-		if (this.status === "connecting") {
-			if (now >= (this.nextTimeout() as number)) this.fail(new ProtocolError("CONNECT_TIMEOUT", "no CONNACK in time"));
-			return;
-		}
-		if (this.status !== "online") return;
-		const keepAlive = this.keepAlive;
-		const due = keepAlive.due(now);
-		if (due === KEEP_ALIVE_DEAD) this.fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", "the broker went silent"));
-		else if (due === KEEP_ALIVE_PING) {
-			this.out.empty(0xc0);
-			keepAlive.pinged(now);
-		}
-	}
-
-	/** When `tick` must next be called, or undefined when no deadline is pending. */
-	nextTimeout(): number | undefined {
-		if (this.status === "connecting") return this.openedAt + (this.options.connectTimeout ?? 10_000);
-		return this.status === "online" ? this.keepAlive.next() : undefined;
+		this.opened();
 	}
 
 	/** True when a QoS 0 message published now goes to the transport at once (a connection, nothing queued before it). */
 	get sendsAtOnce(): boolean {
-		return this.status !== "offline" && (!this.flows || this.flows.queue.length === 0);
+		return this.state !== State.OFFLINE && (!this.flows || this.flows.queue.length === 0);
 	}
 
 	/**
@@ -171,19 +130,18 @@ export class MqttSession implements StreamSession {
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): void {
 		const field = (this.topics ??= new TopicCache()).field(topic);
 		let remaining = field.length + payload.length + (qos ? 2 : 0);
-		const size = remaining + (remaining < 128 ? 2 : 1 + varIntLength(remaining));
-		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes`);
-		if (qos === 0 && this.status !== "offline" && !this.flows?.queue.length) {
+		const size = remaining + (remaining < 128 ? 2 : 1 + codec.varIntLength(remaining));
+		if (size > this.reader.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + size + " bytes");
+		if (qos === 0 && this.state !== State.OFFLINE && !(this.flows && this.flows.queue.length)) {
 			// The hot path: straight into the transmit chunk, nothing allocated (writePublish inlined: its call costs as much).
-			const out = this.out;
-			let chunk = out.chunk;
-			let at = out.offset;
+			let chunk = this.chunk;
+			let at = this.offset;
 			if (!chunk || at + size > chunk.length) {
-				chunk = out.reserve(size);
-				at = out.offset;
+				chunk = this.reserve(size);
+				at = this.offset;
 			}
-			out.offset = at + size;
-			out.bytes += size;
+			this.offset = at + size;
+			this.transmitBytes += size;
 			chunk[at++] = retain ? 0x31 : 0x30;
 			while (remaining > 127) {
 				chunk[at++] = (remaining & 127) | 128;
@@ -192,72 +150,56 @@ export class MqttSession implements StreamSession {
 			chunk[at++] = remaining;
 			chunk.set(field, at);
 			chunk.set(payload, at + field.length);
-			this.keepAlive.lastSent = now;
+			this.lastSent = now;
 			if (done) done();
 			return;
 		}
 		checkQoS(qos);
 		const packet = new Uint8Array(size);
-		writePublish(packet, 0, 0x30 | (qos << 1) | (retain ? 1 : 0), remaining, field, qos ? UNASSIGNED_ID : 0, payload);
+		codec.writePublish(packet, 0, 0x30 | (qos << 1) | (retain ? 1 : 0), remaining, field, qos ? Id.UNASSIGNED : 0, payload);
 		this.enqueue(packet, qos, now, done);
 	}
 
 	/** Subscribes (and remembers the filters, to resubscribe when the broker lost the session). */
 	subscribe(subscriptions: readonly Subscription[], now: number, done?: SubscribeDone): void {
 		this.checkSubscriptions(subscriptions);
-		const wanted = this.subscriptions.wanted(subscriptions);
+		// Of `subscriptions`, those not already active at their QoS, now marked wanted.
+		const filters = this.filters;
+		const wanted: Subscription[] = [];
+		for (let i = 0; i < subscriptions.length; i++) {
+			const s = subscriptions[i];
+			const at = filters.indexOf(s.topic);
+			if (at < 0) filters.push(s.topic, s.qos);
+			else if (filters[at + 1] === (s.qos | Filter.ACTIVE)) continue;
+			else filters[at + 1] = s.qos;
+			wanted.push(s);
+		}
 		// Already active in this (persistent) session: nothing to send, e.g. after a deep-sleep wake.
-		if (wanted.length === 0) done?.(undefined, subscriptions.map((s) => s.qos));
-		else this.request({ subscriptions: wanted, done }, now);
+		if (wanted.length > 0) this.request({ packetId: 0, subscriptions: wanted, done }, now);
+		else if (done) done(void 0, subscriptions.map((s) => s.qos));
 	}
 
 	unsubscribe(topics: readonly string[], now: number, done?: Done): void {
 		topics.forEach(validateTopicFilter);
-		for (let i = 0; i < topics.length; i++) this.subscriptions.filters.delete(topics[i]);
-		this.request({ topics, done }, now);
-	}
-
-	/** DISCONNECT, then the transport closes. Reason 0 drops the will; MQTT 5: 0x04 keeps it for its delay, `sessionExpiry` sets the session's lifetime. */
-	disconnect(now: number, reasonCode = 0, sessionExpiry?: number): void {
-		if (this.status === "offline") return;
-		this.sendDisconnect(now, reasonCode, sessionExpiry);
-		this.status = "offline";
-		this.events.push({ type: "close" });
+		const filters = this.filters;
+		for (let i = 0; i < topics.length; i++) {
+			const at = filters.indexOf(topics[i]);
+			if (at >= 0) filters.splice(at, 2);
+		}
+		this.request({ packetId: 0, topics, done }, now);
 	}
 
 	/** Completes every waiting callback with `error` (the client is stopping); messages stay for `exportState`. */
 	failPending(error: ProtocolError): void {
-		this.flows?.failPending(error);
-		this.subscriptions.failPending(error);
+		if (this.flows) this.flows.failPending(error);
+		const requests = this.requests;
+		this.requests = [];
+		for (let i = 0; i < requests.length; i++) if (requests[i].done) (requests[i].done as SubscribeDone)(error, []);
 	}
 
 	exportState(): SessionState {
-		const { inflight, queued } = this.flows ?? NO_FLOWS;
-		return { nextPacketId: this.nextPacketId, inflight, queued, awaitingRelease: this.releases ? Array.from(this.releases.ids) : [], subscriptions: this.subscriptions.active() };
-	}
-
-	/** Bytes waiting in pollTransmit. */
-	get transmitBytes(): number {
-		return this.out.bytes;
-	}
-
-	/** The next bytes to write; a burst of small packets comes as one run. */
-	pollTransmit(): Uint8Array | undefined {
-		return this.out.poll();
-	}
-
-	pollEvent(): SessionEvent | undefined {
-		const events = this.events;
-		if (this.eventHead < events.length) return events[this.eventHead++];
-		events.length = this.eventHead = 0;
-		return undefined;
-	}
-
-	// --- what MQTT 5 (v5/session.ts) overrides ---------------------------------------------
-
-	protected connectPacket(): Uint8Array {
-		const options = this.options;
-		return encode({ type: mqtt.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password });
+		const flows = this.flows;
+		return { nextPacketId: this.nextPacketId, inflight: flows ? flows.inflight : [], queued: flows ? flows.queued : [], awaitingRelease: this.releases ? this.releases.slice() : [], subscriptions: this.active(false) };
 	}
 
 	/** After CONNECT and what is resent, new messages go at once too (3.1.4). */
@@ -267,78 +209,80 @@ export class MqttSession implements StreamSession {
 
 	/** A packet from the broker, in order. */
 	protected handle(packet: Packet, now: number): void {
-		if (this.status === "connecting" && packet.type !== mqtt.CONNACK) throw violation(`type ${packet.type} before CONNACK`);
-		switch (packet.type) {
-			case mqtt.PUBLISH:
+		const type = packet.type;
+		if (this.state === State.CONNECTING && type !== PacketType.CONNACK) throw violation("type " + type + " before CONNACK");
+		switch (type) {
+			case PacketType.PUBLISH:
 				return this.onPublish(packet, now);
-			case mqtt.CONNACK:
+			case PacketType.CONNACK:
 				return this.onConnack(packet.sessionPresent, packet.returnCode, now);
-			case mqtt.PUBACK:
-			case mqtt.PUBREC:
-			case mqtt.PUBCOMP: {
+			case PacketType.PUBACK:
+			case PacketType.PUBREC:
+			case PacketType.PUBCOMP: {
 				const id = packet.packetId;
-				if (this.flows?.acknowledged(packet.type, id)) this.drain(now);
+				if (this.flows && this.flows.acknowledged(type, id)) this.drain(now);
 				// Answer a PUBREC even for an unknown id, so the broker can free it.
-				if (packet.type === mqtt.PUBREC) this.ack(mqtt.PUBREL, id, now);
+				if (type === PacketType.PUBREC) this.ackAt(PacketType.PUBREL, id, now);
 				return;
 			}
-			case mqtt.PUBREL:
-				this.releases?.ids.delete(packet.packetId);
-				return this.ack(mqtt.PUBCOMP, packet.packetId, now);
-			case mqtt.SUBACK:
-				return this.subscriptions.suback(packet.packetId, packet.returnCodes);
-			case mqtt.UNSUBACK:
-				return this.subscriptions.unsuback(packet.packetId);
-			case mqtt.PINGRESP:
-				return this.keepAlive.answered();
+			case PacketType.PUBREL: {
+				const releases = this.releases;
+				const at = releases ? releases.indexOf(packet.packetId) : -1;
+				if (at >= 0) (releases as number[]).splice(at, 1);
+				return this.ackAt(PacketType.PUBCOMP, packet.packetId, now);
+			}
+			case PacketType.SUBACK:
+				return this.suback(packet.packetId, packet.returnCodes);
+			case PacketType.UNSUBACK: {
+				const request = this.takeRequest(packet.packetId);
+				if (request && request.done) (request.done as Done)();
+				return;
+			}
+			case PacketType.PINGRESP:
+				this.pingSent = -1;
+				return;
 		}
-		throw violation(`type ${packet.type} from a broker`);
-	}
-
-	/** A received packet broke the protocol; the link closes. 3.1.1 has nothing to say first. */
-	protected refuse(_error: ProtocolError): void {}
-
-	/** 3.1.1's DISCONNECT has no reason code, no session expiry. */
-	protected sendDisconnect(now: number, _reasonCode: number, _sessionExpiry?: number): void {
-		this.out.empty(mqtt.DISCONNECT << 4);
-		this.keepAlive.lastSent = now;
+		throw violation("type " + type + " from a broker");
 	}
 
 	protected checkSubscriptions(subscriptions: readonly Subscription[]): void {
 		for (let i = 0; i < subscriptions.length; i++) validateTopicFilter(subscriptions[i].topic);
 	}
 
+	/** SUBSCRIBE or UNSUBSCRIBE at 3.1.1. */
 	requestPacket(packetId: number, request: Request): Uint8Array {
-		return requestPacket(packetId, request);
+		return request.subscriptions
+			? codec.encode({ type: PacketType.SUBSCRIBE, packetId, subscriptions: request.subscriptions })
+			: codec.encode({ type: PacketType.UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] });
 	}
 
 	/** QoS 1/2 messages in flight at most. */
 	protected window(): number {
-		return this.options.inflightWindow ?? 16;
+		return this.options.inflightWindow ?? Default.INFLIGHT_WINDOW;
 	}
 
 	protected newFlows(): Inflight {
-		return (this.flows ??= new Inflight(this.window(), this.options.maxQueued ?? 100));
+		return (this.flows ??= new Inflight(this.window(), this.options.maxQueued ?? Default.MAX_QUEUED));
 	}
 
 	/** An encoded PUBLISH to send when the connection and the window allow. */
 	protected enqueue(packet: Uint8Array, qos: QoS, now: number, done?: Done): void {
 		this.newFlows().add(packet, qos, done);
-		if (this.status !== "offline") this.drain(now);
+		if (this.state !== State.OFFLINE) this.drain(now);
 	}
 
 	protected onConnack(sessionPresent: boolean, returnCode: number, now: number): void {
-		if (this.status !== "connecting") throw violation("second CONNACK");
-		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", `broker refused the connection: ${mqtt.CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
+		if (this.state !== State.CONNECTING) throw violation("second CONNACK");
+		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", "broker refused the connection: " + (CONNACK_REASONS.split("|")[returnCode] || "return code " + returnCode));
 		// A clean session must get session present 0 (3.2.2-1): trusting a 1 would leave the lamp deaf, unsubscribed.
 		if (sessionPresent && this.clean) throw violation("session present for a clean session");
-		this.status = "online";
+		this.state = State.ONLINE;
 		if (!sessionPresent) {
 			// Nor any QoS 2 delivery to us: a remembered id must not suppress a new message (4.3.3).
-			this.releases = undefined;
+			if (this.releases) this.releases = void 0;
 			// Nor our subscriptions: request again every one that is not already being requested.
-			const lost = this.subscriptions.active(true);
-			if (lost.length > 0) this.request({ subscriptions: lost }, now);
+			const lost = this.active(true);
+			if (lost.length > 0) this.request({ packetId: 0, subscriptions: lost }, now);
 		}
 		this.events.push({ type: "connected", sessionPresent });
 	}
@@ -346,53 +290,111 @@ export class MqttSession implements StreamSession {
 	protected onPublish(packet: PublishPacket, now: number): void {
 		const packetId = packet.packetId ?? 0;
 		if (packet.qos === 2) {
-			const fresh = (this.releases ??= new AwaitingRelease(this.options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP)).arrived(packetId);
-			if (fresh instanceof ProtocolError) {
-				// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
-				this.sendDisconnect(now, 0x93);
-				throw fresh;
+			const releases = (this.releases ??= []);
+			if (releases.indexOf(packetId) < 0) {
+				const cap = this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
+				if (releases.length >= cap) {
+					// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
+					this.sendDisconnect(now, 0x93);
+					throw new ProtocolError("TABLE_FULL", cap + " QoS 2 ids await PUBREL");
+				}
+				releases.push(packetId);
+				this.events.push({ type: "message", packet });
 			}
-			if (fresh) this.events.push({ type: "message", packet });
-			return this.ack(mqtt.PUBREC, packetId, now);
+			return this.ackAt(PacketType.PUBREC, packetId, now);
 		}
 		this.events.push({ type: "message", packet });
-		if (packet.qos === 1) this.ack(mqtt.PUBACK, packetId, now);
+		if (packet.qos === 1) this.ackAt(PacketType.PUBACK, packetId, now);
+	}
+
+	/** SUBACK: each refused filter is forgotten (unless it was active before), each granted one active. */
+	protected suback(packetId: number, returnCodes: readonly number[]): void {
+		const request = this.takeRequest(packetId, returnCodes);
+		if (!request) return;
+		const subscriptions = request.subscriptions as readonly Subscription[];
+		const filters = this.filters;
+		let refused = "";
+		for (let i = 0; i < subscriptions.length; i++) {
+			const topic = subscriptions[i].topic;
+			const at = filters.indexOf(topic);
+			const known = filters[at + 1] as number;
+			// 3.1.1 has one failure code (0x80); every MQTT 5 reason code from 0x80 up is one too.
+			if (returnCodes[i] >= Wire.SUBACK_FAILURE) {
+				refused += (refused ? ", " : "") + topic;
+				if (at >= 0 && !(known & Filter.ACTIVE)) filters.splice(at, 2);
+			} else if (at >= 0) filters[at + 1] = known | Filter.ACTIVE;
+		}
+		if (request.done) (request.done as SubscribeDone)(refused ? new ProtocolError("SUBSCRIPTION_REFUSED", "broker refused " + refused) : void 0, returnCodes);
+	}
+
+	/**
+	 * The request `packetId` acknowledges, taken off the list: a SUBSCRIBE for a SUBACK's
+	 * `returnCodes`, an UNSUBSCRIBE without; none for an unknown id. SUBACK codes that do
+	 * not match the SUBSCRIBE are a violation (the request stays, to be sent again).
+	 */
+	private takeRequest(packetId: number, returnCodes?: readonly number[]): Request | undefined {
+		const requests = this.requests;
+		for (let i = 0; i < requests.length; i++) {
+			const request = requests[i];
+			if (request.packetId !== packetId) continue;
+			const subscriptions = request.subscriptions;
+			if (!subscriptions !== !returnCodes) return void 0;
+			if (subscriptions && subscriptions.length !== (returnCodes as readonly number[]).length) throw violation("SUBACK return codes do not match the SUBSCRIBE");
+			requests.splice(i, 1);
+			return request;
+		}
+		return void 0;
+	}
+
+	/**
+	 * The acknowledged filters: for SessionState (state.ts), or `lost` when the broker lost
+	 * the session, to request again (then no longer acknowledged).
+	 */
+	private active(lost: boolean): Subscription[] {
+		const active: Subscription[] = [];
+		const filters = this.filters;
+		for (let i = 0; i < filters.length; i += 2) {
+			const s = filters[i + 1] as number;
+			if (!(s & Filter.ACTIVE)) continue;
+			if (lost) filters[i + 1] = s & 3;
+			active.push({ topic: filters[i] as string, qos: (s & 3) as QoS });
+		}
+		return active;
 	}
 
 	protected request(request: Request, now: number): void {
-		this.subscriptions.request(this.allocatePacketId(), request, this.status !== "offline" ? this.out : undefined, this);
-		this.keepAlive.lastSent = now;
+		request.packetId = this.allocatePacketId();
+		this.requests.push(request);
+		if (this.state !== State.OFFLINE) this.push(this.requestPacket(request.packetId, request));
+		this.lastSent = now;
 	}
 
 	/** Sends queued messages while there is a connection and a window slot. */
-	protected drain(now = this.keepAlive.lastSent): void {
+	protected drain(now = this.lastSent): void {
 		const flows = this.flows;
 		if (!flows) return;
-		const before = this.out.bytes;
-		flows.drain(this.out, this);
-		if (this.out.bytes !== before) this.keepAlive.lastSent = now;
+		const before = this.transmitBytes;
+		flows.drain(this);
+		if (this.transmitBytes !== before) this.lastSent = now;
 	}
 
 	/** The next packet id not in use by a message or request in flight (2.3.1). */
 	allocatePacketId(): number {
-		const inflight = this.flows?.messages;
-		const requests = this.subscriptions.requests;
+		const flows = this.flows;
+		const requests = this.requests;
 		for (let tries = 0; tries < 0xffff; tries++) {
 			const id = this.nextPacketId;
 			this.nextPacketId = id === 0xffff ? 1 : id + 1;
-			if (!inflight?.has(id) && !requests.has(id)) return id;
+			if (flows && flows.find(id) >= 0) continue;
+			let used = false;
+			for (let i = 0; i < requests.length && !used; i++) used = requests[i].packetId === id;
+			if (!used) return id;
 		}
 		throw new ProtocolError("QUEUE_FULL", "no free packet id");
 	}
 
-	protected ack(type: number, packetId: number, now: number): void {
-		sendAck(this.out, type, packetId);
-		this.keepAlive.lastSent = now;
-	}
-
-	protected fail(error: ProtocolError): void {
-		this.status = "offline";
-		this.events.push({ type: "close", error });
+	protected ackAt(type: number, packetId: number, now: number): void {
+		this.ack(type, packetId);
+		this.lastSent = now;
 	}
 }
-

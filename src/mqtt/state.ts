@@ -23,8 +23,8 @@ import { RecordReader, RecordWriter } from "../power/record-bytes";
 import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
 import { decode } from "./decode";
 import { encode } from "./encode";
-import { UNASSIGNED_ID } from "./inflight";
-import { PUBLISH, type PublishPacket, type QoS } from "./packet";
+import { Id } from "./inflight";
+import { PacketType, type PublishPacket, type QoS } from "./packet";
 import type { Subscription } from "./packet";
 
 /** Everything a persistent session must remember between connections and reboots. */
@@ -77,11 +77,11 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = N
 		const flags = r.byte();
 		const qos = flags & 3;
 		if (qos !== 1 && qos !== 2) throw r.malformed("not a QoS 1/2 message");
-		const packetId = inFlight ? r.u16() : UNASSIGNED_ID;
+		const packetId = inFlight ? r.u16() : Id.UNASSIGNED;
 		if (packetId === 0) throw r.malformed("packet id 0");
 		const topic = readTopic(r, vocabulary);
 		const payload = readPayload(r, vocabulary);
-		return { released: (flags & 16) !== 0, packet: encode({ type: PUBLISH, topic, payload, qos, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0, packetId }) };
+		return { released: (flags & 16) !== 0, packet: encode({ type: PacketType.PUBLISH, topic, payload, qos, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0, packetId }) };
 	};
 	const inflight = r.list(() => message(true));
 	const queued = r.list(() => message(false).packet);
@@ -107,6 +107,6 @@ function writeMessage(w: RecordWriter, packet: Uint8Array, released: number, inF
 /** A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own. */
 function publishIn(packet: Uint8Array): PublishPacket {
 	const p = decode(packet);
-	if (p.type !== PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", `${WHAT}: not a QoS 1/2 PUBLISH`);
+	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", WHAT + ": not a QoS 1/2 PUBLISH");
 	return p;
 }

@@ -24,7 +24,7 @@ export function validateTopicFilter(filter: string): void {
  * checked on the way: one walk sizes it, one writes it, one reads the bytes back for
  * wildcards and U+0000. Throws INVALID_TOPIC.
  */
-export function topicField(text: string, filter: boolean): Uint8Array {
+function topicField(text: string, filter: boolean): Uint8Array {
 	const length = utf8Length(text);
 	if (length < 0 || length > 0xffff) throw invalid(text, "is not UTF-8 of at most 65535 bytes");
 	const field = new Uint8Array(2 + length);
@@ -50,7 +50,7 @@ export function topicProblem(bytes: Uint8Array, start: number, end: number, filt
 		if (!filter) return "contains a wildcard";
 		if ((i > start && bytes[i - 1] !== SLASH) || (i < end - 1 && bytes[i + 1] !== SLASH) || (c === HASH && i !== end - 1)) return "has a misplaced wildcard";
 	}
-	return undefined;
+	return void 0;
 }
 
 /**
@@ -84,5 +84,5 @@ export class TopicCache {
 }
 
 function invalid(topic: string, problem: string): ProtocolError {
-	return new ProtocolError("INVALID_TOPIC", `topic "${topic}" ${problem}`);
+	return new ProtocolError("INVALID_TOPIC", 'topic "' + topic + '" ' + problem);
 }

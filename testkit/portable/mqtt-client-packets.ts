@@ -5,7 +5,8 @@
  */
 import { ByteReader } from "../../src/common/bytes";
 import { decode, PacketReader, type TopicMemo } from "../../src/mqtt/decode";
-import { CONNECT, SUBSCRIBE, UNSUBSCRIBE, type Packet, type QoS, type Subscription, type Will } from "../../src/mqtt/packet";
+import { type Packet, type QoS, type Subscription, type Will } from "../../src/mqtt/packet";
+import { CONNECT, SUBSCRIBE, UNSUBSCRIBE } from "./mqtt-types";
 import { connectFlags, malformed, topic, topicFilters } from "./client-packet-fields";
 
 /** Any MQTT 3.1.1 packet, whichever side sends it. */

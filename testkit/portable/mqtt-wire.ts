@@ -1,7 +1,8 @@
 /** Helpers that read what a session or client sent, as packets. */
 import { anyPacketReader } from "./mqtt-client-packets";
 import { encode } from "../../src/mqtt/encode";
-import { CONNACK, PUBLISH, type Packet, type PublishPacket, type QoS } from "../../src/mqtt/packet";
+import { type Packet, type PublishPacket, type QoS } from "../../src/mqtt/packet";
+import { CONNACK, PUBLISH } from "./mqtt-types";
 import type { MqttSession } from "../../src/mqtt/session";
 
 export function packetsIn(bytes: Uint8Array): Packet[] {

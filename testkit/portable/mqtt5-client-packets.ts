@@ -5,7 +5,8 @@
  */
 import { ByteReader } from "../../src/common/bytes";
 import { PacketReader } from "../../src/mqtt/decode";
-import { CONNECT, SUBSCRIBE, UNSUBSCRIBE, type QoS } from "../../src/mqtt/packet";
+import { type QoS } from "../../src/mqtt/packet";
+import { CONNECT, SUBSCRIBE, UNSUBSCRIBE } from "./mqtt-types";
 import { decode5 } from "../../src/mqtt/v5/decode";
 import type { Packet5, Subscription5, Will5 } from "../../src/mqtt/v5/packet";
 import { IN_WILL, readProperties, readVariable } from "../../src/mqtt/v5/properties";

@@ -8,7 +8,8 @@ import mqttPacket from "mqtt-packet";
 // CONNECT and SUBSCRIBE are decoded by the tests' broker side: the firmware never reads them.
 import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
 import { encodeInto } from "../../src/mqtt/encode";
-import { CONNECT, PUBLISH, SUBSCRIBE, type Packet } from "../../src/mqtt/packet";
+import { type Packet } from "../../src/mqtt/packet";
+import { CONNECT, PUBLISH, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { toOracle } from "../../host-tests/unit/mqtt-packet-oracle";
 import { interleaved, opsPerSecond, row, type BenchOptions, type Row } from "./measure";

@@ -27,7 +27,8 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ENTRY = `
 import { decode as decodeMqtt } from "./src/mqtt/decode";
 import { encodeInto as encodeMqttInto } from "./src/mqtt/encode";
-import { PUBLISH, type Packet } from "./src/mqtt/packet";
+import { type Packet } from "./src/mqtt/packet";
+import { PUBLISH } from "./testkit/portable/mqtt-types";
 import { MqttClient } from "./src/mqtt/client";
 import { FakeBoard } from "./testkit/portable/fake-board";
 import { connack, publishBytes } from "./testkit/portable/mqtt-wire";

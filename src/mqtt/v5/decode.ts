@@ -10,7 +10,7 @@ import { ProtocolError } from "../../common/errors";
 import { readUtf8 } from "../../common/utf8";
 import { topicProblem } from "../topic";
 import type { TopicMemo } from "../decode";
-import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBCOMP, PUBREL, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, type QoS } from "../packet";
+import { PacketType, type QoS } from "../packet";
 import { AUTH, type Packet5 } from "./packet";
 import { readProperties, readVariable } from "./properties";
 import { reasonAllowed } from "./reason";
@@ -22,11 +22,11 @@ export function decode5(bytes: Uint8Array, memo?: TopicMemo): Packet5 {
 	const r = new ByteReader(bytes, "MQTT 5 packet", 1);
 	const remaining = readVariable(r);
 	if (r.remaining !== remaining) throw malformed("remaining length mismatch");
-	if (type === PUBLISH) return decodePublish(bytes, r, flags, memo);
-	if (flags !== (type === PUBREL || type === SUBSCRIBE || type === UNSUBSCRIBE ? 2 : 0)) throw malformed(`type ${type} flags ${flags}`);
+	if (type === PacketType.PUBLISH) return decodePublish(bytes, r, flags, memo);
+	if (flags !== (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0)) throw malformed(`type ${type} flags ${flags}`);
 	const where = 1 << type;
 	switch (type) {
-		case CONNACK: {
+		case PacketType.CONNACK: {
 			const acknowledge = r.byte();
 			const reasonCode = r.byte();
 			if (acknowledge & 0xfe || (reasonCode !== 0 && acknowledge !== 0)) throw malformed("CONNACK flags");
@@ -35,8 +35,8 @@ export function decode5(bytes: Uint8Array, memo?: TopicMemo): Packet5 {
 			r.end();
 			return { type, sessionPresent: acknowledge === 1, reasonCode, properties };
 		}
-		case SUBACK:
-		case UNSUBACK: {
+		case PacketType.SUBACK:
+		case PacketType.UNSUBACK: {
 			const packetId = id(r);
 			const properties = readProperties(r, where);
 			const reasonCodes: number[] = [];
@@ -44,9 +44,9 @@ export function decode5(bytes: Uint8Array, memo?: TopicMemo): Packet5 {
 			while (r.remaining > 0);
 			return { type, packetId, properties, reasonCodes };
 		}
-		case CONNECT:
-		case SUBSCRIBE:
-		case UNSUBSCRIBE:
+		case PacketType.CONNECT:
+		case PacketType.SUBSCRIBE:
+		case PacketType.UNSUBSCRIBE:
 			throw new ProtocolError("PROTOCOL_VIOLATION", `a server does not send packet type ${type}`);
 		case 12:
 		case 13:
@@ -61,12 +61,12 @@ export function decode5(bytes: Uint8Array, memo?: TopicMemo): Packet5 {
 			return { type, reasonCode, properties };
 		}
 		default: {
-			if (type < PUBACK || type > PUBCOMP) throw malformed(`reserved packet type ${type}`);
+			if (type < PacketType.PUBACK || type > PacketType.PUBCOMP) throw malformed(`reserved packet type ${type}`);
 			const packetId = id(r);
 			const reasonCode = r.remaining > 0 ? checkReason(type, r.byte()) : 0;
 			const properties = r.remaining > 0 ? readProperties(r, where) : {};
 			r.end();
-			return { type: type as typeof PUBACK, packetId, reasonCode, properties };
+			return { type: type as PacketType.PUBACK, packetId, reasonCode, properties };
 		}
 	}
 }
@@ -90,10 +90,10 @@ function decodePublish(bytes: Uint8Array, r: ByteReader, flags: number, memo: To
 		}
 	} else if (length > 0) topic = topicName(name);
 	const packetId = qos ? id(r) : undefined;
-	const properties = readProperties(r, 1 << PUBLISH);
+	const properties = readProperties(r, 1 << PacketType.PUBLISH);
 	// An empty Topic Name stands for the one a Topic Alias names (3.3.2.1).
 	if (name.length === 0 && properties.topicAlias === undefined) throw new ProtocolError("PROTOCOL_VIOLATION", "PUBLISH with neither a topic name nor a topic alias");
-	return { type: PUBLISH, topic, payload: r.rest(), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId, properties };
+	return { type: PacketType.PUBLISH, topic, payload: r.rest(), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId, properties };
 }
 
 /** Topics up to this many bytes go through the memo (String.fromCharCode.apply spreads them on the stack). */

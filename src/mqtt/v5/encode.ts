@@ -5,7 +5,7 @@
  */
 import { ByteWriter } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
-import { CONNECT, CONNACK, PUBLISH, PUBREL, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, MAX_REMAINING_LENGTH } from "../packet";
+import { PacketType, Wire } from "../packet";
 import { AUTH, type Packet5 } from "./packet";
 import { IN_WILL, binaryLength, propertiesLength, string, stringLength, variableLength, writeProperties, writeVariable } from "./properties";
 
@@ -17,7 +17,7 @@ export function encode5(packet: Packet5): Uint8Array {
 	let willProps = 0;
 	let length = props + variableLength(props);
 	switch (packet.type) {
-		case CONNECT: {
+		case PacketType.CONNECT: {
 			// Protocol Name, Version, Connect Flags, Keep Alive (3.1.2), then the payload.
 			length += 10 + 2 + stringLength(packet.clientId);
 			const will = packet.will;
@@ -29,30 +29,30 @@ export function encode5(packet: Packet5): Uint8Array {
 			if (packet.password !== undefined) length += 2 + binaryLength(packet.password);
 			break;
 		}
-		case CONNACK:
+		case PacketType.CONNACK:
 			length += 2;
 			break;
-		case PUBLISH:
+		case PacketType.PUBLISH:
 			if (packet.qos !== 0 && packet.qos !== 1 && packet.qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `QoS ${packet.qos} does not exist`);
 			length += 2 + stringLength(packet.topic) + (packet.qos ? 2 : 0) + packet.payload.length;
 			break;
-		case SUBSCRIBE:
+		case PacketType.SUBSCRIBE:
 			length += 2;
 			for (const s of nonEmpty(packet.subscriptions)) length += 3 + stringLength(s.topic);
 			break;
-		case SUBACK:
-		case UNSUBACK:
+		case PacketType.SUBACK:
+		case PacketType.UNSUBACK:
 			length += 2 + nonEmpty(packet.reasonCodes).length;
 			break;
-		case UNSUBSCRIBE:
+		case PacketType.UNSUBSCRIBE:
 			length += 2;
 			for (const topic of nonEmpty(packet.topics)) length += 2 + stringLength(topic);
 			break;
-		case PINGREQ:
-		case PINGRESP:
+		case PacketType.PINGREQ:
+		case PacketType.PINGRESP:
 			length = 0;
 			break;
-		case DISCONNECT:
+		case PacketType.DISCONNECT:
 		case AUTH:
 			// Reason code and properties may both be left out when they are 0 and none (3.14.2.1, 3.15.2.1).
 			length = props === 0 && packet.reasonCode === 0 ? 0 : 1 + length;
@@ -61,13 +61,13 @@ export function encode5(packet: Packet5): Uint8Array {
 			// PUBACK, PUBREC, PUBREL, PUBCOMP: the identifier, then the reason code and properties when needed.
 			length = 2 + (props > 0 ? 1 + length : packet.reasonCode !== 0 ? 1 : 0);
 	}
-	if (length > MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length}`);
+	if (length > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length}`);
 	const bytes = new Uint8Array(1 + variableLength(length) + length);
 	const w = new ByteWriter(bytes);
 	w.byte(firstByte(packet));
 	writeVariable(w, length);
 	switch (packet.type) {
-		case CONNECT: {
+		case PacketType.CONNECT: {
 			// "MQTT", Protocol Version 5 (3.1.2.1, 3.1.2.2).
 			w.u32(0x00044d51);
 			w.u16(0x5454);
@@ -94,18 +94,18 @@ export function encode5(packet: Packet5): Uint8Array {
 			}
 			break;
 		}
-		case CONNACK:
+		case PacketType.CONNACK:
 			w.byte(packet.sessionPresent ? 1 : 0);
 			w.byte(packet.reasonCode);
 			writeProperties(w, packet.properties, props);
 			break;
-		case PUBLISH:
+		case PacketType.PUBLISH:
 			string(w, packet.topic);
 			if (packet.qos) w.u16(checkedId(packet.packetId));
 			writeProperties(w, packet.properties, props);
 			w.bytes(packet.payload);
 			break;
-		case SUBSCRIBE:
+		case PacketType.SUBSCRIBE:
 			w.u16(checkedId(packet.packetId));
 			writeProperties(w, packet.properties, props);
 			for (const s of packet.subscriptions) {
@@ -113,21 +113,21 @@ export function encode5(packet: Packet5): Uint8Array {
 				w.byte(s.qos | (s.noLocal ? 4 : 0) | (s.retainAsPublished ? 8 : 0) | (s.retainHandling << 4));
 			}
 			break;
-		case SUBACK:
-		case UNSUBACK:
+		case PacketType.SUBACK:
+		case PacketType.UNSUBACK:
 			w.u16(checkedId(packet.packetId));
 			writeProperties(w, packet.properties, props);
 			for (const code of packet.reasonCodes) w.byte(code);
 			break;
-		case UNSUBSCRIBE:
+		case PacketType.UNSUBSCRIBE:
 			w.u16(checkedId(packet.packetId));
 			writeProperties(w, packet.properties, props);
 			for (const topic of packet.topics) string(w, topic);
 			break;
-		case PINGREQ:
-		case PINGRESP:
+		case PacketType.PINGREQ:
+		case PacketType.PINGRESP:
 			break;
-		case DISCONNECT:
+		case PacketType.DISCONNECT:
 		case AUTH:
 			if (length === 0) break;
 			w.byte(packet.reasonCode);
@@ -145,8 +145,8 @@ export function encode5(packet: Packet5): Uint8Array {
 /** Type and the flags 2.1.3 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE), or PUBLISH's DUP/QoS/RETAIN. */
 function firstByte(packet: Packet5): number {
 	const type = packet.type;
-	if (packet.type === PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
-	return (type << 4) | (type === PUBREL || type === SUBSCRIBE || type === UNSUBSCRIBE ? 2 : 0);
+	if (packet.type === PacketType.PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
+	return (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
 }
 
 function checkedId(packetId: number | undefined): number {

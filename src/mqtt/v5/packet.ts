@@ -3,7 +3,7 @@
  * packets plus reason codes and properties, subscription options, and AUTH. Only the
  * session running protocol version 5 makes or reads these.
  */
-import type { CONNECT, CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, PublishPacket, QoS, Will } from "../packet";
+import type { PacketType, PublishPacket, QoS, Will } from "../packet";
 import type { Properties } from "./properties";
 
 /** The packet type MQTT 3.1.1 reserved (15) is AUTH in 5.0 (3.15). */
@@ -15,7 +15,7 @@ export interface Will5 extends Will {
 }
 
 export interface Connect5 {
-	readonly type: typeof CONNECT;
+	readonly type: PacketType.CONNECT;
 	readonly clientId: string;
 	/** Clean Start (3.1.2.4): unlike 3.1.1's clean session it says nothing about the session's end, Session Expiry does. */
 	readonly cleanStart: boolean;
@@ -27,7 +27,7 @@ export interface Connect5 {
 }
 
 export interface Connack5 {
-	readonly type: typeof CONNACK;
+	readonly type: PacketType.CONNACK;
 	readonly sessionPresent: boolean;
 	readonly reasonCode: number;
 	readonly properties: Properties;
@@ -39,7 +39,7 @@ export interface Publish5 extends PublishPacket {
 
 /** PUBACK, PUBREC, PUBREL, PUBCOMP (3.4-3.7): a packet identifier, a reason code (0 when omitted) and properties. */
 export interface Ack5 {
-	readonly type: typeof PUBACK | typeof PUBREC | typeof PUBREL | typeof PUBCOMP;
+	readonly type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP;
 	readonly packetId: number;
 	readonly reasonCode: number;
 	readonly properties: Properties;
@@ -56,7 +56,7 @@ export interface Subscription5 {
 }
 
 export interface Subscribe5 {
-	readonly type: typeof SUBSCRIBE;
+	readonly type: PacketType.SUBSCRIBE;
 	readonly packetId: number;
 	readonly properties: Properties;
 	readonly subscriptions: readonly Subscription5[];
@@ -64,26 +64,26 @@ export interface Subscribe5 {
 
 /** SUBACK and UNSUBACK: one reason code per filter (3.9.3, 3.11.3). */
 export interface Suback5 {
-	readonly type: typeof SUBACK | typeof UNSUBACK;
+	readonly type: PacketType.SUBACK | PacketType.UNSUBACK;
 	readonly packetId: number;
 	readonly properties: Properties;
 	readonly reasonCodes: readonly number[];
 }
 
 export interface Unsubscribe5 {
-	readonly type: typeof UNSUBSCRIBE;
+	readonly type: PacketType.UNSUBSCRIBE;
 	readonly packetId: number;
 	readonly properties: Properties;
 	readonly topics: readonly string[];
 }
 
 export interface Ping5 {
-	readonly type: typeof PINGREQ | typeof PINGRESP;
+	readonly type: PacketType.PINGREQ | PacketType.PINGRESP;
 }
 
 /** DISCONNECT (3.14) from either side, and AUTH (3.15): a reason code and properties. */
 export interface Disconnect5 {
-	readonly type: typeof DISCONNECT | typeof AUTH;
+	readonly type: PacketType.DISCONNECT | typeof AUTH;
 	readonly reasonCode: number;
 	readonly properties: Properties;
 }

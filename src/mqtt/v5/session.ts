@@ -6,12 +6,10 @@
  * `mqtt5` to the client, and without it `protocolVersion` 5 is refused.
  */
 import { ProtocolError } from "../../common/errors";
-import { KeepAlive } from "../keep-alive";
 import { PacketReader } from "../decode";
-import { MqttSession, type Done, type SessionOptions } from "../session";
-import type { Request } from "../subscriptions";
-import { checkQoS, violation, CONNACK, PUBLISH, PUBACK, PUBREC, PUBCOMP, SUBACK, DISCONNECT, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
-import { AWAITING_RELEASE_CAP } from "../awaiting-release";
+import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
+import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
+import { Default, State } from "../link";
 import { decode5 } from "./decode";
 import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./packet";
 import { Version5, reasonError } from "./session5";
@@ -30,55 +28,55 @@ export class MqttSession5 extends MqttSession {
 		const v5 = (this.v5 = new Version5(options));
 		this.clean = v5.cleanStart;
 		// Incoming topic aliases are resolved as packets are read, so handling a PUBLISH is the same for both versions.
-		this.reader = new PacketReader<Packet | Packet5>(this.maxPacketSize, (bytes, memo) => {
+		this.reader = new PacketReader<Packet | Packet5>(this.reader.maxPacketSize, (bytes, memo) => {
 			const packet = decode5(bytes, memo);
-			return packet.type === PUBLISH ? v5.received(packet) : packet;
+			return packet.type === PacketType.PUBLISH ? v5.received(packet) : packet;
 		}) as PacketReader<Packet>;
 	}
 
 	override publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done, properties?: MessageProperties): void {
 		// The topic is checked as it is encoded (Version5.publish).
 		checkQoS(qos);
-		const atOnce = qos === 0 && this.status === "online" && !this.flows?.queue.length;
-		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.maxPacketSize, properties);
+		const atOnce = qos === 0 && this.state === State.ONLINE && !this.flows?.queue.length;
+		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.reader.maxPacketSize, properties);
 		if (!atOnce) return this.enqueue(packet, ((packet[0] >> 1) & 3) as QoS, now, done);
-		this.out.push(packet);
-		this.keepAlive.lastSent = now;
+		this.push(packet);
+		this.lastSent = now;
 		if (done) done();
 	}
 
 	protected override connectPacket(): Uint8Array {
-		return this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? AWAITING_RELEASE_CAP, this.maxPacketSize);
+		return this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE, this.reader.maxPacketSize);
 	}
 
 	/** New messages wait for CONNACK's Receive Maximum (what is resent was within the last one). */
 	protected override opened(): void {}
 
 	protected override handle(packet: Packet | Packet5, now: number): void {
-		if (this.status === "connecting" && packet.type !== CONNACK) return super.handle(packet as Packet, now);
+		if (this.state === State.CONNECTING && packet.type !== PacketType.CONNACK) return super.handle(packet as Packet, now);
 		const v5 = this.v5;
 		switch (packet.type) {
-			case CONNACK:
-				if (this.status !== "connecting") throw violation("second CONNACK");
+			case PacketType.CONNACK:
+				if (this.state !== State.CONNECTING) throw violation("second CONNACK");
 				v5.connack(packet as Connack5);
 				this.onConnack(packet.sessionPresent, 0, now);
 				return this.applyLimits(now);
-			case PUBACK:
-			case PUBREC:
-			case PUBCOMP: {
+			case PacketType.PUBACK:
+			case PacketType.PUBREC:
+			case PacketType.PUBCOMP: {
 				const { reasonCode, properties, packetId } = packet as Ack5;
 				if (reasonCode < 0x80) break;
 				// The server refused this message; a refused QoS 2 flow ends here, no PUBREL (4.3.3).
-				if (this.flows?.refused(packet.type, packetId, reasonError("PUBLISH_REFUSED", `message ${packetId} refused`, reasonCode, properties))) this.drain(now);
+				if (this.flows?.acknowledged(packet.type, packetId, reasonError("PUBLISH_REFUSED", `message ${packetId} refused`, reasonCode, properties))) this.drain(now);
 				return;
 			}
-			case SUBACK:
-				return this.subscriptions.suback(packet.packetId, (packet as Suback5).reasonCodes);
+			case PacketType.SUBACK:
+				return this.suback(packet.packetId, (packet as Suback5).reasonCodes);
 			case AUTH:
 				// No enhanced authentication here (4.12): refuse it as the specification's code says.
-				this.out.push(v5.disconnect(0x8c));
+				this.push(v5.disconnect(0x8c));
 				throw reasonError("DISCONNECTED", "the server began enhanced authentication (AUTH), which this client does not do; sent DISCONNECT", 0x8c, (packet as Disconnect5).properties);
-			case DISCONNECT: {
+			case PacketType.DISCONNECT: {
 				const { reasonCode, properties } = packet as Disconnect5;
 				this.events.push({ type: "disconnected", reasonCode, reasonString: properties.reasonString, serverReference: properties.serverReference });
 				throw reasonError("DISCONNECTED", "the server disconnected", reasonCode, properties);
@@ -89,12 +87,12 @@ export class MqttSession5 extends MqttSession {
 
 	/** Say why before closing (4.13.1): malformed 0x81, too large 0x95, otherwise protocol error 0x82. */
 	protected override refuse(error: ProtocolError): void {
-		if (error.code !== "DISCONNECTED") this.out.push(this.v5.disconnect(error.code === "MALFORMED_PACKET" ? 0x81 : error.code === "PACKET_TOO_LARGE" ? 0x95 : 0x82));
+		if (error.code !== "DISCONNECTED") this.push(this.v5.disconnect(error.code === "MALFORMED_PACKET" ? 0x81 : error.code === "PACKET_TOO_LARGE" ? 0x95 : 0x82));
 	}
 
 	protected override sendDisconnect(now: number, reasonCode: number, sessionExpiry?: number): void {
-		this.out.push(this.v5.disconnect(reasonCode, sessionExpiry));
-		this.keepAlive.lastSent = now;
+		this.push(this.v5.disconnect(reasonCode, sessionExpiry));
+		this.lastSent = now;
 	}
 
 	protected override checkSubscriptions(subscriptions: readonly Subscription[]): void {
@@ -119,7 +117,7 @@ export class MqttSession5 extends MqttSession {
 
 	/** Nothing enters the window before CONNACK names the server's Receive Maximum (3.3.4); 3.1.1 sends at once (3.1.4). */
 	protected override drain(now?: number): void {
-		if (this.status === "online") super.drain(now);
+		if (this.state === State.ONLINE) super.drain(now);
 	}
 
 	/** After CONNACK: the server's Receive Maximum and Server Keep Alive, then what waited for them. */
@@ -130,12 +128,7 @@ export class MqttSession5 extends MqttSession {
 			if (this.v5.maximumPacketSize > 0) flows.refuseOver(this.v5.maximumPacketSize);
 		}
 		const seconds = this.v5.serverKeepAlive;
-		const old = this.keepAlive;
-		if (seconds !== undefined && seconds * 1000 !== old.ms) {
-			const keepAlive = (this.keepAlive = new KeepAlive(seconds));
-			keepAlive.lastSent = old.lastSent;
-			keepAlive.lastHeard = old.lastHeard;
-		}
+		if (seconds !== undefined && seconds * 1000 !== this.keepAliveMs) this.keepAliveFor(seconds);
 		this.drain(now);
 	}
 }

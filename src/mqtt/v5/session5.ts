@@ -9,16 +9,16 @@
  */
 import { ProtocolError } from "../../common/errors";
 import { ByteWriter } from "../../common/bytes";
-import { CONNECT, DISCONNECT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE, type MessageProperties, type QoS, type Subscription } from "../packet";
+import { PacketType, type MessageProperties, type QoS, type Subscription } from "../packet";
 import { TopicCache } from "../topic";
-import type { SessionOptions } from "../connect-options";
+import type { SessionOptions } from "../session";
 import { encode5 } from "./encode";
 import type { Connack5, Publish5 } from "./packet";
 import { propertiesLength, variableLength, writeProperties, writeVariable, type Properties } from "./properties";
 import { reasonText } from "./reason";
 
 /** Where properties.ts checks a property may appear: PUBLISH (1 << its type). */
-const PUBLISH_PROPERTIES = 1 << PUBLISH;
+const PUBLISH_PROPERTIES = 1 << PacketType.PUBLISH;
 
 /** Outgoing aliases we keep at most, whatever the server allows: the lamp publishes to three or four topics. */
 const OUTGOING_ALIASES = 8;
@@ -75,7 +75,7 @@ export class Version5 {
 		if (this.#inboundMaximum > 0) properties.topicAliasMaximum = this.#inboundMaximum;
 		const will = options.will;
 		return encode5({
-			type: CONNECT,
+			type: PacketType.CONNECT,
 			clientId: this.assignedClientId ?? clientId,
 			cleanStart: this.cleanStart,
 			keepAlive: options.keepAlive,
@@ -166,7 +166,7 @@ export class Version5 {
 		}
 		const topic = this.#inbound[alias];
 		if (topic === undefined) throw new ProtocolError("PROTOCOL_VIOLATION", `unknown topic alias ${alias}`);
-		return { type: PUBLISH, topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, dup: packet.dup, packetId: packet.packetId, properties: packet.properties };
+		return { type: PacketType.PUBLISH, topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, dup: packet.dup, packetId: packet.packetId, properties: packet.properties };
 	}
 
 	/** Refuses locally what the server said it does not support (3.2.2.3.11, 3.2.2.3.13); keeps the options for resubscribing. */
@@ -181,10 +181,10 @@ export class Version5 {
 
 	/** SUBSCRIBE or UNSUBSCRIBE at version 5, subscription options included. */
 	request(packetId: number, subscriptions: readonly Subscription[] | undefined, topics: readonly string[] | undefined): Uint8Array {
-		if (!subscriptions) return encode5({ type: UNSUBSCRIBE, packetId, properties: {}, topics: topics as readonly string[] });
+		if (!subscriptions) return encode5({ type: PacketType.UNSUBSCRIBE, packetId, properties: {}, topics: topics as readonly string[] });
 		const options = this.#subscriptionOptions;
 		return encode5({
-			type: SUBSCRIBE,
+			type: PacketType.SUBSCRIBE,
 			packetId,
 			properties: {},
 			subscriptions: subscriptions.map((s) => {
@@ -205,6 +205,6 @@ export class Version5 {
 			if (this.sessionExpiry === 0 && sessionExpiry !== 0) throw new ProtocolError("PROTOCOL_VIOLATION", "a session that expires at once cannot be extended at DISCONNECT");
 			properties.sessionExpiryInterval = this.sessionExpiry = sessionExpiry;
 		}
-		return encode5({ type: DISCONNECT, reasonCode, properties });
+		return encode5({ type: PacketType.DISCONNECT, reasonCode, properties });
 	}
 }
