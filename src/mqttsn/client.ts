@@ -99,7 +99,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		try {
 			return this.settled(this.session.publish(topic, typeof payload === "string" ? encodeUtf8(payload) : payload, options?.qos ?? 0, options?.retain ?? false, this.board.now()));
 		} catch (error) {
-			return this.settled(undefined, error);
+			return this.settled(void 0, error);
 		}
 	}
 
@@ -122,7 +122,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		try {
 			return this.settled(call(this.board.now()));
 		} catch (error) {
-			return this.settled(undefined, error);
+			return this.settled(void 0, error);
 		}
 	}
 
@@ -133,7 +133,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	 */
 	private settled<T>(op: Operation | undefined, error?: unknown): Promise<T> {
 		const result =
-			error !== undefined
+			error !== void 0
 				? Promise.reject(error)
 				: op && this.session.queue.indexOf(op) >= 0
 					? new Promise<T>((resolve, reject) => {
@@ -197,7 +197,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	stop(): void {
 		const session = this.session;
 		// Asleep (or collecting, or waking), the gateway holds the session until the next wake: a DISCONNECT would end it.
-		if (!this.halt(session.asleepAtGateway ? undefined : (now) => session.disconnect(now))) return;
+		if (!this.halt(session.asleepAtGateway ? void 0 : (now) => session.disconnect(now))) return;
 		const error = new ProtocolError("CLOSED", "the client was stopped");
 		session.failPending(error);
 		this.settleAsleep(error);
@@ -230,7 +230,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		}
 		this.board.resolve(gateway.host, (address) => {
 			if (this.stopped) return;
-			if (address === undefined) {
+			if (address === void 0) {
 				this.failed(new ProtocolError("GATEWAY_LOST", "cannot resolve the gateway host " + gateway.host));
 				return;
 			}

@@ -93,7 +93,7 @@ export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
 	}
 	r.end();
 	// WILLTOPIC and WILLTOPICUPD without flags and topic: no will (5.4.7).
-	if (message.willTopic === undefined && (type === MsgType.WILLTOPIC || type === MsgType.WILLTOPICUPD)) return { type, qos: 0, retain: false, willTopic: "" };
+	if (message.willTopic === void 0 && (type === MsgType.WILLTOPIC || type === MsgType.WILLTOPICUPD)) return { type, qos: 0, retain: false, willTopic: "" };
 	return message as unknown as Message;
 }
 

@@ -53,7 +53,7 @@ export function encode(message: Message): Uint8Array {
 		const name = shape[i] as string;
 		const kind = shape[i + 1] as number;
 		let value = fields[name] as number | string | Uint8Array | TopicRef;
-		if (kind & 8 && (name === "" ? fields.willTopic === "" : value === undefined)) break;
+		if (kind & 8 && (name === "" ? fields.willTopic === "" : value === void 0)) break;
 		switch (kind & 7) {
 			case 0:
 				body.push(value as number);

@@ -15,8 +15,7 @@
  * topic for "no will".
  */
 import { ProtocolError } from "../common/errors";
-import { Connection } from "./connection";
-import { State } from "./link";
+import { GatewayLink, State } from "./link";
 import { encode, encodeAck, encodeMsgId, encodePublish } from "./encode";
 import * as sn from "./packet";
 import type { MqttSnSessionOptions } from "./types";
@@ -52,7 +51,7 @@ export function operation(kind: Kind, topic: string, payload: Uint8Array | undef
 	return { kind, topic, payload, qos, retain, msgId, rejections: 0, done };
 }
 
-export abstract class Lane extends Connection {
+export abstract class Lane extends GatewayLink {
 	// Written out: the implicit constructor is a rest-parameter loop on XS, 56 bytes more.
 	constructor(options: MqttSnSessionOptions, clientId: string) {
 		super(options, clientId);
@@ -79,11 +78,11 @@ export abstract class Lane extends Connection {
 			const kind = op.kind;
 			if (kind <= Kind.PUBREL) {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (this.publishStep(op, now)) this.finish(undefined);
+				if (this.publishStep(op, now)) this.finish(void 0);
 			} else if (kind <= Kind.UNSUBSCRIBE) {
 				const msgId = this.allocateMsgId();
 				const topic = op.topic;
-				const fixed = hasWildcard(topic) ? undefined : this.topics.fixedId(topic);
+				const fixed = hasWildcard(topic) ? void 0 : this.topics.fixedId(topic);
 				const ref: sn.TopicRef = fixed ? { topicIdType: fixed.topicIdType as TopicIdType.PREDEFINED | TopicIdType.SHORT, topicId: fixed.topicId } : { topicIdType: TopicIdType.NORMAL, topicName: topic };
 				const subscribe = kind === Kind.SUBSCRIBE;
 				const bytes = subscribe ? encode({ type: MsgType.SUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref }) : encode({ type: MsgType.UNSUBSCRIBE, msgId, topic: ref });
@@ -131,8 +130,8 @@ export abstract class Lane extends Connection {
 			if (subscription) subscription.active = true;
 			if (message.topicId !== 0 && !hasWildcard(topic) && !topics.fixedId(topic)) topics.register(topic, message.topicId);
 			// The application hears the QoS the gateway granted.
-			this.complete(undefined, now, message.qos);
-		} else this.complete(undefined, now);
+			this.complete(void 0, now, message.qos);
+		} else this.complete(void 0, now);
 		return true;
 	}
 
@@ -151,14 +150,14 @@ export abstract class Lane extends Connection {
 
 	/** The head operation is finished (`error` when it failed): tell the application, start the next. */
 	private complete(error: ProtocolError | undefined, now: number, qos?: sn.QoS): void {
-		this.request = undefined;
+		this.request = void 0;
 		this.finish(error, qos);
 		this.advance(now);
 	}
 
 	/** The head operation moves to its next step. */
 	private next(now: number): void {
-		this.request = undefined;
+		this.request = void 0;
 		this.advance(now);
 	}
 
@@ -174,7 +173,7 @@ export abstract class Lane extends Connection {
 		const queue: Operation[] = [];
 		this.subscriptions.forEach((s, topic) => {
 			for (let i = 0; i < old.length; i++) if (old[i].kind === Kind.SUBSCRIBE && old[i].topic === topic) return;
-			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, undefined, s.qos, false, undefined));
+			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0));
 		});
 		this.queue = queue.concat(old);
 	}
@@ -184,7 +183,7 @@ export abstract class Lane extends Connection {
 		const old = this.queue;
 		this.queue = old.filter(stored);
 		for (let i = 0; i < old.length; i++) settle(old[i], error);
-		this.request = undefined;
+		this.request = void 0;
 	}
 
 	/** QoS 1/2 messages not yet acknowledged, for the durable state. */
@@ -199,7 +198,7 @@ export abstract class Lane extends Connection {
 		const messages = state.outgoing;
 		for (let i = 0; i < messages.length; i++) {
 			const m = messages[i];
-			this.queue.push(operation(m.released ? Kind.PUBREL : Kind.PUBLISH, m.topic, m.payload, m.qos, m.retain, undefined, m.msgId));
+			this.queue.push(operation(m.released ? Kind.PUBREL : Kind.PUBLISH, m.topic, m.payload, m.qos, m.retain, void 0, m.msgId));
 		}
 	}
 
@@ -259,7 +258,7 @@ export abstract class Lane extends Connection {
 		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
 		if (this.state === State.AWAKE && control) this.heard(control, now);
 		const topic = this.topics.nameOf(message.topicIdType, topicId);
-		if (topic === undefined) {
+		if (topic === void 0) {
 			this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID), now);
 			return false;
 		}
@@ -316,9 +315,9 @@ function stored(op: Operation): boolean {
 }
 
 /** Calls an operation's callback once. */
-function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === Kind.SUBSCRIBE || op.kind === Kind.UNSUBSCRIBE ? op.qos : undefined) as sn.QoS): void {
+function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === Kind.SUBSCRIBE || op.kind === Kind.UNSUBSCRIBE ? op.qos : void 0) as sn.QoS): void {
 	const done = op.done;
-	op.done = undefined;
+	op.done = void 0;
 	if (done) done(error, qos);
 }
 

@@ -292,7 +292,7 @@ const FIELDS = (
  * in the order of the letters "bwsdftp", | 8 when optional, a Flags octet's bits << 4.
  */
 export const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIELDS.map((text) => {
-	if (text === "-") return undefined;
+	if (text === "-") return void 0;
 	const shape: (string | number)[] = [];
 	const fields = text === "" ? [] : text.split(" ");
 	for (let i = 0; i < fields.length; i++) {

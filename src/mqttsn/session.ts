@@ -5,11 +5,10 @@
  * datagrams to send (`pollTransmit`), events (`pollEvent`) and the time it next needs a
  * tick (`nextTimeout`). No socket, no timer: tests run it on a virtual clock.
  *
- * This file is the face; the specification's procedures have a file each, each a layer
- * of this class (see link.ts): what they share, and retransmission (link.ts), gateway
- * discovery (discovery.ts), connect, keep-alive, the sleeping client and disconnect
- * (connection.ts), the lane of one request at a time with SUBSCRIBE (lane.ts), PUBLISH's
- * QoS flows with REGISTER before them (publish.ts).
+ * This file is the face, with gateway discovery; the other procedures are layers of this
+ * class (see link.ts): what they share, retransmission, connect, keep-alive, the
+ * sleeping client and disconnect (link.ts), the lane of one request at a time with
+ * SUBSCRIBE, PUBLISH's QoS flows and REGISTER (lane.ts; QoS 2 ids in publish.ts).
  *
  * Two exchanges can be open at once, each supervised by Tretry/Nretry (6.13): the
  * control exchange (CONNECT, DISCONNECT, PINGREQ) and the lane's request. Unanswered
@@ -29,9 +28,9 @@ import { decode } from "./decode";
 import type { Gateway } from "./discovery";
 import { encodePublish } from "./encode";
 import { Kind, Lane, type Operation, operation } from "./lane";
-import { sameEndpoint, State, STATE_NAMES } from "./link";
+import { State, STATE_NAMES } from "./link";
 import * as sn from "./packet";
-import { MsgType, TopicIdType, type Message, type QoS } from "./packet";
+import { MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import { ReleaseWindow } from "./publish";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
@@ -74,7 +73,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.configured = true;
 	}
 
-	// --- what the application wants (connect, sleep, checkMessages, disconnect: connection.ts; failPending: lane.ts) ---
+	// --- what the application wants (connect, sleep, checkMessages, disconnect: link.ts; failPending: lane.ts) ---
 
 	/**
 	 * Publishes. QoS -1 goes out at once, connected or not, to a predefined or short
@@ -97,31 +96,31 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
 		this.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
 		if (done) done();
-		return undefined;
+		return;
 	}
 
 	/** Subscribes to a filter (wildcards allowed), a predefined topic or a short name. */
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): Operation {
 		validateTopicFilter(topic);
 		this.subscriptions.set(topic, { qos, active: false });
-		return this.enqueue(operation(Kind.SUBSCRIBE, topic, undefined, qos, false, done), now);
+		return this.enqueue(operation(Kind.SUBSCRIBE, topic, void 0, qos, false, done), now);
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): Operation {
 		validateTopicFilter(topic);
 		this.subscriptions.delete(topic);
-		return this.enqueue(operation(Kind.UNSUBSCRIBE, topic, undefined, 0, false, done), now);
+		return this.enqueue(operation(Kind.UNSUBSCRIBE, topic, void 0, 0, false, done), now);
 	}
 
 	/** Changes the will at the gateway (WILLTOPICUPD, then WILLMSGUPD); undefined deletes it. */
 	updateWill(will: Will | undefined, now: number, done?: Done): Operation {
 		if (!will) {
 			this.will = will;
-			return this.enqueue(operation(Kind.WILLTOPIC, "", undefined, 0, false, done), now);
+			return this.enqueue(operation(Kind.WILLTOPIC, "", void 0, 0, false, done), now);
 		}
 		validateTopicName(will.topic);
 		this.will = will;
-		this.enqueue(operation(Kind.WILLTOPIC, will.topic, undefined, will.qos, will.retain, undefined), now);
+		this.enqueue(operation(Kind.WILLTOPIC, will.topic, void 0, will.qos, will.retain, void 0), now);
 		return this.enqueue(operation(Kind.WILLMSG, "", will.payload, 0, false, done), now);
 	}
 
@@ -190,12 +189,10 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	/** When `tick` must next be called, or undefined when nothing is pending. */
 	nextTimeout(): number | undefined {
 		const state = this.state;
-		let next = this.retransmitDeadline();
-		const keepAlive = this.keepAliveDeadline();
-		if (keepAlive < next) next = keepAlive;
+		let next = this.deadline();
 		if (state === State.SEARCHING && this.searchAt < next) next = this.searchAt;
 		if (this.gateway && state !== State.ASLEEP && this.advertiseDeadline < next) next = this.advertiseDeadline;
-		return next === Infinity ? undefined : next;
+		return next === Infinity ? void 0 : next;
 	}
 
 	pollTransmit(): Datagram | undefined {
@@ -204,6 +201,82 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	pollEvent(): SessionEvent | undefined {
 		return this.events.shift();
+	}
+
+	// --- finding a gateway and noticing when it is gone (MQTT-SN 6.1, 6.2) ---------------
+	/*
+	 * Kept as deadlines `tick` and `nextTimeout` read:
+	 * - searching: when to broadcast SEARCHGW. The first one waits a random time in
+	 *   [0, T_SEARCHGW) so clients powered up together do not all search at once; each later
+	 *   one waits T_GWINFO for an answer plus a jittered delay whose ceiling doubles (the
+	 *   exponential backoff the specification asks for). Hearing another client's SEARCHGW
+	 *   counts as our own: we wait for the GWINFO it will bring.
+	 * - advertisements: a gateway that advertises every `duration` seconds is lost once
+	 *   `missed` consecutive ADVERTISEs fail to arrive (N_ADV); half a period of slack lets
+	 *   a late broadcast still count.
+	 */
+
+	/** Starts searching (`connect`: no gateway known, a search target given). */
+	protected startSearch(now: number): void {
+		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
+		this.state = State.SEARCHING;
+		if (this.searchAt !== Infinity) return;
+		backoff.reset();
+		this.searchAt = now + backoff.next();
+	}
+
+	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
+	private heardSearch(now: number): void {
+		if (this.searchAt !== Infinity) this.searchAt = now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
+	}
+
+	/** Searching: broadcasts SEARCHGW when it is due, and schedules the next one. */
+	private searchDue(now: number): void {
+		const target = this.searchTarget;
+		if (!target || now < this.searchAt) return;
+		this.heardSearch(now);
+		this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
+	}
+
+	/** The gateway advertised; the next one is due in `duration` seconds. */
+	private heardAdvertise(duration: number, now: number): void {
+		this.advertiseDeadline = duration > 0 ? now + duration * 1000 * (this.nAdv + 0.5) : Infinity;
+	}
+
+	/** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */
+	private found(message: AdvertiseMessage | GwInfoMessage, address: string, port: number, now: number): void {
+		let gateway: Gateway = { gwId: message.gwId, address, port };
+		// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
+		if (message.type === MsgType.GWINFO && message.gwAdd) {
+			const a = message.gwAdd;
+			if (a.length !== 6) {
+				this.dropped.unexpected++;
+				return;
+			}
+			gateway = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
+		}
+		this.gateway = gateway;
+		this.topics.clear();
+		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration, now);
+		this.emit({ type: "gateway", gateway });
+		if (this.state === State.SEARCHING) {
+			this.searchAt = Infinity;
+			this.state = State.DISCONNECTED;
+			this.connect(now);
+		}
+	}
+
+	/** Time passed: a gateway that stopped advertising is lost (or, while disconnected, forgotten). */
+	private advertiseDue(now: number): boolean {
+		if (!this.gateway || now < this.advertiseDeadline) return false;
+		this.advertiseDeadline = Infinity;
+		const state = this.state;
+		if (state === State.DISCONNECTED) this.forgetGateway();
+		else if (state !== State.SEARCHING && state !== State.ASLEEP) {
+			this.lost("no ADVERTISE for " + this.nAdv + " periods");
+			return true;
+		}
+		return false;
 	}
 
 	/** A message from the gateway; false when nothing was waiting for it. */
@@ -239,4 +312,9 @@ export class MqttSnSession extends Lane implements DatagramSession {
 				return this.answer(message, now);
 		}
 	}
+}
+
+/** A datagram from `address`:`port` is the gateway's. */
+function sameEndpoint(gateway: Gateway, address: string, port: number): boolean {
+	return gateway.port === port && gateway.address === address;
 }

@@ -4,7 +4,7 @@
  */
 import type { ProtocolError } from "../common/errors";
 import type { Gateway } from "./discovery";
-import type { QoS } from "./packet";
+import type { MsgType, QoS } from "./packet";
 import type { SessionState } from "./state";
 
 export interface Will {
@@ -111,3 +111,16 @@ export interface DropCounts {
 export type Done = (error?: ProtocolError) => void;
 export type SubscribeDone = (error: ProtocolError | undefined, grantedQos: QoS) => void;
 
+/** A request awaiting its answer: resent every Tretry, at most Nretry times (6.13). */
+export interface Exchange {
+	/** MsgType of the answer, and its MsgId (0 when it has none). */
+	readonly expect: MsgType;
+	readonly msgId: number;
+	readonly bytes: Uint8Array;
+	/** A resend carries DUP (PUBLISH, SUBSCRIBE). */
+	readonly dup: boolean;
+	sentAt: number;
+	retries: number;
+	/** After "rejected: congestion": nothing is sent before this time. */
+	waitUntil: number;
+}
