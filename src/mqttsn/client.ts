@@ -16,7 +16,7 @@ import type { QoS } from "./packet";
 import { MqttSnSession } from "./session";
 import type { MqttSnSessionOptions, ReceivedMessage, SessionStatus, Will } from "./session";
 import { encodeSessionState } from "./state";
-import { T_WAIT } from "./timers";
+import { Default } from "./timers";
 import type { Vocabulary } from "../power/vocabulary";
 
 export interface GatewayHost {
@@ -60,7 +60,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	private declare asleepWaiters: { resolve(): void; reject(error: Error): void }[];
 
 	constructor(board: Board, options: MqttSnClientOptions) {
-		super(board, new MqttSnSession({ ...options, gateway: undefined }), { port: options.localPort }, options);
+		super(board, new MqttSnSession({ ...options, gateway: void 0 }), { port: options.localPort }, options);
 		this.options = options;
 		this.asleepWaiters = [];
 	}
@@ -201,7 +201,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		const error = new ProtocolError("CLOSED", "the client was stopped");
 		session.failPending(error);
 		this.settleAsleep(error);
-		this.options.onDisconnect?.();
+		if (this.options.onDisconnect) this.options.onDisconnect();
 	}
 
 	/** Settles every sleep() waiting: resolved, or rejected with `error`. */
@@ -249,14 +249,14 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 			else if (type === "gateway") options.onGateway?.(event.gateway);
 			else if (type === "connected") {
 				this.online();
-				options.onConnect?.();
+				if (options.onConnect) options.onConnect();
 			} else if (type === "asleep") {
 				this.settleAsleep();
-				options.onAsleep?.();
+				if (options.onAsleep) options.onAsleep();
 			} else if (type === "reconnecting") {
 				// checkMessages ends here: what the gateway still holds comes after CONNACK.
 				this.settleAsleep(new ProtocolError("GATEWAY_LOST", event.reason));
-				options.onReconnecting?.(event.reason);
+				if (options.onReconnecting) options.onReconnecting(event.reason);
 			} else {
 				this.settleAsleep(event.error ?? new ProtocolError("CLOSED", "disconnected"));
 				if (event.error) this.failed(event.error);
@@ -267,8 +267,8 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	/** The connection failed or was lost: tell the application and try again later. */
 	private failed(error: ProtocolError): void {
 		this.lost();
-		this.options.onDisconnect?.(error);
+		if (this.options.onDisconnect) this.options.onDisconnect(error);
 		// "Rejected: congestion" asks for T_WAIT before trying again (6.2).
-		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? T_WAIT) : 0);
+		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? Default.T_WAIT) : 0);
 	}
 }

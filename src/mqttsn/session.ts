@@ -24,7 +24,7 @@
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession, Peer } from "../common/session";
 import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
-import { decode } from "./decode";
+import { decode } from "./encode";
 import type { Gateway } from "./discovery";
 import { encodePublish } from "./encode";
 import { Kind, Lane, type Operation, operation } from "./lane";
