@@ -82,18 +82,18 @@ export abstract class Lane extends GatewayLink {
 			} else if (kind <= Kind.UNSUBSCRIBE) {
 				const msgId = this.allocateMsgId();
 				const topic = op.topic;
-				const fixed = hasWildcard(topic) ? void 0 : this.topics.fixedId(topic);
-				const ref: sn.TopicRef = fixed ? { topicIdType: fixed.topicIdType as TopicIdType.PREDEFINED | TopicIdType.SHORT, topicId: fixed.topicId } : { topicIdType: TopicIdType.NORMAL, topicName: topic };
+				// A predefined id or short name travels as its TopicId, whose fields are the TopicRef's.
+				const ref = (hasWildcard(topic) ? void 0 : this.topics.fixedId(topic)) ?? { topicIdType: TopicIdType.NORMAL, topicName: topic };
 				const subscribe = kind === Kind.SUBSCRIBE;
-				const bytes = subscribe ? encode({ type: MsgType.SUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref }) : encode({ type: MsgType.UNSUBSCRIBE, msgId, topic: ref });
-				this.request = this.open(bytes, subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe, now);
+				// One literal for both: UNSUBSCRIBE's table entry reads neither DUP nor QoS.
+				const message = { type: subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref } as sn.SubscribeMessage;
+				this.request = this.open(encode(message), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe, now);
 			} else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
+				// One literal for both: each message's table entry reads only its own fields.
 				const willMsg = kind === Kind.WILLMSG;
-				const bytes = willMsg
-					? encode({ type: MsgType.WILLMSGUPD, willMsg: op.payload ?? new Uint8Array(0) })
-					: encode({ type: MsgType.WILLTOPICUPD, qos: op.qos, retain: op.retain, willTopic: op.topic });
-				this.request = this.open(bytes, willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false, now);
+				const message = { type: willMsg ? MsgType.WILLMSGUPD : MsgType.WILLTOPICUPD, willMsg: op.payload ?? new Uint8Array(0), qos: op.qos, retain: op.retain, willTopic: op.topic } as sn.WillTopicMessage;
+				this.request = this.open(encode(message), willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false, now);
 			}
 		}
 	}
