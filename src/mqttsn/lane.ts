@@ -62,23 +62,23 @@ export abstract class Lane extends GatewayLink {
 		return this.queue.length === 0;
 	}
 
-	protected enqueue(op: Operation, now: number): Operation {
+	protected enqueue(op: Operation): Operation {
 		const max = this.maxQueued;
 		if (this.queue.length >= max) throw new ProtocolError("QUEUE_FULL", max + " requests already wait");
 		this.queue.push(op);
-		this.advance(now);
+		this.advance();
 		return op;
 	}
 
 	/** Sends the head operation's next message while active and nothing is outstanding. */
-	protected advance(now: number): void {
+	protected advance(): void {
 		const queue = this.queue;
 		while (this.state === State.ACTIVE && !this.request && queue.length > 0) {
 			const op = queue[0];
 			const kind = op.kind;
 			if (kind <= Kind.PUBREL) {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (this.publishStep(op, now)) this.finish(void 0);
+				if (this.publishStep(op)) this.finish(void 0);
 			} else if (kind <= Kind.UNSUBSCRIBE) {
 				const msgId = this.allocateMsgId();
 				const topic = op.topic;
@@ -87,19 +87,19 @@ export abstract class Lane extends GatewayLink {
 				const subscribe = kind === Kind.SUBSCRIBE;
 				// One literal for both: UNSUBSCRIBE's table entry reads neither DUP nor QoS.
 				const message = { type: subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref } as sn.SubscribeMessage;
-				this.request = this.open(encode(message), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe, now);
+				this.request = this.open(encode(message), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
 			} else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
 				// One literal for both: each message's table entry reads only its own fields.
 				const willMsg = kind === Kind.WILLMSG;
 				const message = { type: willMsg ? MsgType.WILLMSGUPD : MsgType.WILLTOPICUPD, willMsg: op.payload ?? new Uint8Array(0), qos: op.qos, retain: op.retain, willTopic: op.topic } as sn.WillTopicMessage;
-				this.request = this.open(encode(message), willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false, now);
+				this.request = this.open(encode(message), willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false);
 			}
 		}
 	}
 
 	/** An answer to the lane's request; false for anything else (stale, duplicated). */
-	protected answer(message: Message, now: number): boolean {
+	protected answer(message: Message): boolean {
 		const request = this.request;
 		const op = this.queue[0];
 		const type = message.type;
@@ -115,50 +115,50 @@ export abstract class Lane extends GatewayLink {
 		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === TopicIdType.NORMAL) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
-			if (++op.rejections > this.nRetry) this.complete(rejection(returnCode, op.topic), now);
-			else this.next(now);
-		} else if (returnCode !== ReturnCode.ACCEPTED) this.rejected(op, returnCode, now);
+			if (++op.rejections > this.nRetry) this.complete(rejection(returnCode, op.topic));
+			else this.next();
+		} else if (returnCode !== ReturnCode.ACCEPTED) this.rejected(op, returnCode);
 		else if (type === MsgType.REGACK) {
 			topics.register(op.topic, message.topicId);
-			this.next(now);
+			this.next();
 		} else if (type === MsgType.PUBREC) {
 			op.kind = Kind.PUBREL;
-			this.next(now);
+			this.next();
 		} else if (type === MsgType.SUBACK) {
 			const topic = op.topic;
 			const subscription = this.subscriptions.get(topic);
 			if (subscription) subscription.active = true;
 			if (message.topicId !== 0 && !hasWildcard(topic) && !topics.fixedId(topic)) topics.register(topic, message.topicId);
 			// The application hears the QoS the gateway granted.
-			this.complete(void 0, now, message.qos);
-		} else this.complete(void 0, now);
+			this.complete(void 0, message.qos);
+		} else this.complete(void 0);
 		return true;
 	}
 
 	/** The gateway refused the head operation: wait out congestion (T_WAIT), otherwise fail it. */
-	private rejected(op: Operation, returnCode: number, now: number): void {
+	private rejected(op: Operation, returnCode: number): void {
 		const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
 		if (congestion && ++op.rejections <= this.nRetry) {
-			(this.request as NonNullable<typeof this.request>).waitUntil = now + this.tWait;
+			(this.request as NonNullable<typeof this.request>).waitUntil = this.now + this.tWait;
 			return;
 		}
 		const subscribe = op.kind === Kind.SUBSCRIBE;
 		if (subscribe) this.subscriptions.delete(op.topic);
 		const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
-		this.complete(subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what), now);
+		this.complete(subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
 	}
 
 	/** The head operation is finished (`error` when it failed): tell the application, start the next. */
-	private complete(error: ProtocolError | undefined, now: number, qos?: sn.QoS): void {
+	private complete(error: ProtocolError | undefined, qos?: sn.QoS): void {
 		this.request = void 0;
 		this.finish(error, qos);
-		this.advance(now);
+		this.advance();
 	}
 
 	/** The head operation moves to its next step. */
-	private next(now: number): void {
+	private next(): void {
 		this.request = void 0;
-		this.advance(now);
+		this.advance();
 	}
 
 	private finish(error: ProtocolError | undefined, qos?: sn.QoS): void {
@@ -224,72 +224,72 @@ export abstract class Lane extends GatewayLink {
 	 */
 
 	/** Sends the operation's next message; true when that finished it (QoS 0). */
-	protected publishStep(op: Operation, now: number): boolean {
+	protected publishStep(op: Operation): boolean {
 		let msgId = op.msgId;
 		if (op.kind === Kind.PUBREL) {
-			this.request = this.open(encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false, now);
+			this.request = this.open(encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false);
 			return false;
 		}
 		const id = this.topics.idOf(op.topic);
 		if (!id) {
 			// The lane's REGISTER for the topic (6.5).
 			msgId = this.allocateMsgId();
-			this.request = this.open(encode({ type: MsgType.REGISTER, topicId: 0, msgId, topicName: op.topic }), MsgType.REGACK, msgId, false, now);
+			this.request = this.open(encode({ type: MsgType.REGISTER, topicId: 0, msgId, topicName: op.topic }), MsgType.REGACK, msgId, false);
 			return false;
 		}
 		const qos = op.qos;
 		if (qos === 0) {
-			this.send(encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array), now);
+			this.send(encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array));
 			return true;
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
-		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, true, now);
+		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, true);
 		return false;
 	}
 
 	/** A PUBLISH from the gateway. */
-	protected onPublish(message: PublishMessage, now: number): boolean {
+	protected onPublish(message: PublishMessage): boolean {
 		if (!this.receiving) return false;
 		const topicId = message.topicId;
 		const msgId = message.msgId;
 		const qos = message.qos;
 		const control = this.control;
 		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
-		if (this.state === State.AWAKE && control) this.heard(control, now);
+		if (this.state === State.AWAKE && control) this.heard(control);
 		const topic = this.topics.nameOf(message.topicIdType, topicId);
 		if (topic === void 0) {
-			this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID), now);
+			this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
 			return false;
 		}
 		let answer: Uint8Array | undefined;
 		if (qos === 2) {
 			const incoming = this.incoming;
 			if (incoming.full && !incoming.holds(msgId)) {
-				this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION), now);
+				this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
 				return true;
 			}
 			answer = encodeMsgId(MsgType.PUBREC, msgId);
 			if (!incoming.accept(msgId)) {
-				this.send(answer, now);
+				this.send(answer);
 				return true;
 			}
 		} else if (qos === 1) answer = encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
 		this.emit({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
-		if (answer) this.send(answer, now);
+		if (answer) this.send(answer);
 		return true;
 	}
 
 	/** PUBREL for a QoS 2 message received. */
-	protected onPubrel(msgId: number, now: number): boolean {
+	protected onPubrel(msgId: number): boolean {
 		if (!this.receiving) return false;
 		this.incoming.release(msgId);
-		this.send(encodeMsgId(MsgType.PUBCOMP, msgId), now);
+		this.send(encodeMsgId(MsgType.PUBCOMP, msgId));
 		return true;
 	}
 
 	/** The gateway's REGISTER (6.10). */
-	protected onRegister(message: RegisterMessage, now: number): boolean {
+	protected onRegister(message: RegisterMessage): boolean {
 		if (!this.receiving) return false;
 		const topicId = message.topicId;
 		const topicName = message.topicName;
@@ -304,7 +304,7 @@ export abstract class Lane extends GatewayLink {
 				returnCode = ReturnCode.REJECTED_NOT_SUPPORTED;
 			}
 		}
-		this.send(encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode), now);
+		this.send(encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode));
 		return true;
 	}
 }

@@ -67,6 +67,8 @@ export abstract class GatewayLink {
 	declare queue: Operation[];
 	/** Subscriptions the application wants; `active` once the gateway acknowledged them. */
 	declare readonly subscriptions: Map<string, { qos: 0 | 1 | 2; active: boolean }>;
+	/** The time the session was last told: every entry point (`connect`, `publish`, `received`, `tick`, ...) takes it. */
+	declare now: number;
 	declare lastSent: number;
 	declare nextMsgId: number;
 	declare readonly transmit: Datagram[];
@@ -103,6 +105,7 @@ export abstract class GatewayLink {
 		const nRetry = options.nRetry ?? Default.N_RETRY;
 		const target = options.searchGw;
 		this.state = State.DISCONNECTED;
+		this.now = 0;
 		this.lastSent = 0;
 		this.nextMsgId = 1;
 		this.cleanRequested = false;
@@ -142,10 +145,10 @@ export abstract class GatewayLink {
 		return this.state >= State.ACTIVE && this.state !== State.ASLEEP;
 	}
 
-	protected send(bytes: Uint8Array, now: number): void {
+	protected send(bytes: Uint8Array): void {
 		const gateway = this.gateway as Gateway;
 		this.transmit.push({ bytes, address: gateway.address, port: gateway.port });
-		this.lastSent = now;
+		this.lastSent = this.now;
 	}
 
 	protected emit(event: SessionEvent): void {
@@ -153,14 +156,14 @@ export abstract class GatewayLink {
 	}
 
 	/** Sends `bytes` as a request awaiting `expect`. */
-	protected open(bytes: Uint8Array, expect: MsgType, msgId: number, dup: boolean, now: number): Exchange {
-		this.send(bytes, now);
-		return { bytes, expect, msgId, dup, sentAt: now, retries: 0, waitUntil: 0 };
+	protected open(bytes: Uint8Array, expect: MsgType, msgId: number, dup: boolean): Exchange {
+		this.send(bytes);
+		return { bytes, expect, msgId, dup, sentAt: this.now, retries: 0, waitUntil: 0 };
 	}
 
 	/** The gateway is alive and walking through an exchange: it gets a full Tretry again. */
-	protected heard(exchange: Exchange, now: number): void {
-		exchange.sentAt = now;
+	protected heard(exchange: Exchange): void {
+		exchange.sentAt = this.now;
 		exchange.retries = 0;
 	}
 
@@ -195,31 +198,31 @@ export abstract class GatewayLink {
 	}
 
 	/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
-	protected retransmit(now: number): boolean {
+	protected retransmit(): boolean {
 		const tRetry = this.tRetry;
 		const nRetry = this.nRetry;
 		const control = this.control;
-		if (control && now >= control.sentAt + tRetry) {
+		if (control && this.now >= control.sentAt + tRetry) {
 			if (this.state === State.AWAKE && control.retries >= this.awakeRetries) {
 				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
 				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (this.awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
-				this.sendConnect(!!this.will, false, true, now);
+				this.sendConnect(!!this.will, false, true);
 				return true;
 			}
-			if (control.retries < nRetry) this.resend(control, now);
+			if (control.retries < nRetry) this.resend(control);
 			else if (this.state === State.DISCONNECTING) {
 				this.disconnected();
 				return true;
 			} else return this.giveUp();
 		}
 		const request = this.request;
-		if (!request || now < request.waitUntil) return false;
+		if (!request || this.now < request.waitUntil) return false;
 		if (request.waitUntil > 0) {
 			request.waitUntil = 0;
 			request.retries = 0;
-		} else if (now < request.sentAt + tRetry) return false;
+		} else if (this.now < request.sentAt + tRetry) return false;
 		else if (request.retries >= nRetry) return this.giveUp();
-		this.resend(request, now);
+		this.resend(request);
 		return false;
 	}
 
@@ -228,11 +231,11 @@ export abstract class GatewayLink {
 		return true;
 	}
 
-	private resend(exchange: Exchange, now: number): void {
+	private resend(exchange: Exchange): void {
 		exchange.retries++;
-		exchange.sentAt = now;
+		exchange.sentAt = this.now;
 		if (exchange.dup) sn.markDup(exchange.bytes);
-		this.send(exchange.bytes, now);
+		this.send(exchange.bytes);
 	}
 
 	/** When the next exchange or PINGREQ is due, or Infinity. */
@@ -264,28 +267,29 @@ export abstract class GatewayLink {
 
 	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
 	connect(now: number): void {
+		this.now = now;
 		const state = this.state;
-		if (state >= State.ASLEEP) this.sendConnect(false, false, true, now);
+		if (state >= State.ASLEEP) this.sendConnect(false, false, true);
 		else if (state !== State.DISCONNECTED) return;
-		else if (this.gateway) this.sendConnect(!!this.will, this.cleanSession, false, now);
-		else if (this.searchTarget) this.startSearch(now);
+		else if (this.gateway) this.sendConnect(!!this.will, this.cleanSession, false);
+		else if (this.searchTarget) this.startSearch();
 		else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
 	}
 
 	/** Starts searching (session.ts: no gateway known, a search target given). */
-	protected abstract startSearch(now: number): void;
+	protected abstract startSearch(): void;
 	/** `waking`: the gateway may still hold the session asleep until CONNACK. */
-	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean, now: number): void {
+	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean): void {
 		this.state = waking ? State.WAKING : State.CONNECTING;
 		this.cleanRequested = cleanSession;
-		this.control = this.open(encode({ type: MsgType.CONNECT, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), MsgType.CONNACK, 0, false, now);
+		this.control = this.open(encode({ type: MsgType.CONNECT, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), MsgType.CONNACK, 0, false);
 	}
 
 	private get connecting(): boolean {
 		return this.state === State.CONNECTING || this.state === State.WAKING;
 	}
 
-	protected onConnack(returnCode: number, now: number): boolean {
+	protected onConnack(returnCode: number): boolean {
 		if (!this.connecting) return false;
 		this.control = void 0;
 		if (returnCode !== ReturnCode.ACCEPTED) {
@@ -299,16 +303,16 @@ export abstract class GatewayLink {
 			this.startedClean();
 		}
 		this.emit({ type: "connected" });
-		this.advance(now);
+		this.advance();
 		return true;
 	}
 
 	/** The lane (lane.ts): a clean session makes the subscriptions again; the head operation goes on. */
 	protected abstract startedClean(): void;
-	protected abstract advance(now: number): void;
+	protected abstract advance(): void;
 
 	/** WILLTOPICREQ or WILLMSGREQ. */
-	protected onWillPrompt(type: number, now: number): boolean {
+	protected onWillPrompt(type: number): boolean {
 		const control = this.control;
 		if (!this.connecting || !control) return false;
 		const will = this.will;
@@ -316,9 +320,8 @@ export abstract class GatewayLink {
 			type === MsgType.WILLTOPICREQ
 				? encode({ type: MsgType.WILLTOPIC, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
 				: encode({ type: MsgType.WILLMSG, willMsg: will ? will.payload : new Uint8Array(0) }),
-			now,
 		);
-		this.heard(control, now);
+		this.heard(control);
 		return true;
 	}
 
@@ -333,15 +336,17 @@ export abstract class GatewayLink {
 
 	/** Goes to sleep for `duration` seconds (DISCONNECT with a duration): the gateway buffers for us. */
 	sleep(duration: number, now: number): void {
+		this.now = now;
 		this.expect(State.ACTIVE, "sleep");
-		this.leave(State.FALLING_ASLEEP, encode({ type: MsgType.DISCONNECT, duration }), now);
+		this.leave(State.FALLING_ASLEEP, encode({ type: MsgType.DISCONNECT, duration }));
 	}
 
 	/** Asleep: wakes to collect buffered messages (PINGREQ with the client id); PINGRESP puts it back to sleep. */
 	checkMessages(now: number): void {
+		this.now = now;
 		this.expect(State.ASLEEP, "collect messages");
 		this.state = State.AWAKE;
-		this.control = this.open(encode({ type: MsgType.PINGREQ, clientId: this.clientId }), MsgType.PINGRESP, 0, false, now);
+		this.control = this.open(encode({ type: MsgType.PINGREQ, clientId: this.clientId }), MsgType.PINGRESP, 0, false);
 	}
 
 	private expect(state: State, what: string): void {
@@ -349,18 +354,19 @@ export abstract class GatewayLink {
 	}
 
 	/** Both exchanges stop and DISCONNECT goes out, awaiting the gateway's own. */
-	private leave(state: State, bytes: Uint8Array, now: number): void {
+	private leave(state: State, bytes: Uint8Array): void {
 		this.leaveActive();
 		this.state = state;
-		this.control = this.open(bytes, MsgType.DISCONNECT, 0, false, now);
+		this.control = this.open(bytes, MsgType.DISCONNECT, 0, false);
 	}
 
 	/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
 	disconnect(now: number): void {
+		this.now = now;
 		const state = this.state;
 		this.searchAt = Infinity;
 		if (state === State.SEARCHING) this.state = State.DISCONNECTED;
-		else if (state !== State.DISCONNECTED && state !== State.DISCONNECTING) this.leave(State.DISCONNECTING, encode({ type: MsgType.DISCONNECT }), now);
+		else if (state !== State.DISCONNECTED && state !== State.DISCONNECTING) this.leave(State.DISCONNECTING, encode({ type: MsgType.DISCONNECT }));
 	}
 
 	protected onDisconnect(): boolean {
@@ -394,7 +400,7 @@ export abstract class GatewayLink {
 		return this.state === State.ACTIVE && period > 0 && !this.control ? this.lastSent + period : Infinity;
 	}
 
-	protected keepAliveDue(now: number): void {
-		if (now >= this.keepAliveDeadline()) this.control = this.open(encode({ type: MsgType.PINGREQ }), MsgType.PINGRESP, 0, false, now);
+	protected keepAliveDue(): void {
+		if (this.now >= this.keepAliveDeadline()) this.control = this.open(encode({ type: MsgType.PINGREQ }), MsgType.PINGRESP, 0, false);
 	}
 }

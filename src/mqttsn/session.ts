@@ -82,6 +82,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	 * Returns the operation when it waits in the lane (each request returns its own).
 	 */
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): Operation | undefined {
+		this.now = now;
 		// A topic with an id was checked when it got it (configuration, or the gateway's REGISTER).
 		const id = this.topics.idOf(topic);
 		if (!id) validateTopicName(topic);
@@ -92,36 +93,39 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (qos === -1) {
 			if (!id || id.topicIdType === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
-		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(operation(Kind.PUBLISH, topic, payload, qos, retain, done), now);
+		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(operation(Kind.PUBLISH, topic, payload, qos, retain, done));
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
-		this.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
+		this.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload));
 		if (done) done();
 		return;
 	}
 
 	/** Subscribes to a filter (wildcards allowed), a predefined topic or a short name. */
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): Operation {
+		this.now = now;
 		validateTopicFilter(topic);
 		this.subscriptions.set(topic, { qos, active: false });
-		return this.enqueue(operation(Kind.SUBSCRIBE, topic, void 0, qos, false, done), now);
+		return this.enqueue(operation(Kind.SUBSCRIBE, topic, void 0, qos, false, done));
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): Operation {
+		this.now = now;
 		validateTopicFilter(topic);
 		this.subscriptions.delete(topic);
-		return this.enqueue(operation(Kind.UNSUBSCRIBE, topic, void 0, 0, false, done), now);
+		return this.enqueue(operation(Kind.UNSUBSCRIBE, topic, void 0, 0, false, done));
 	}
 
 	/** Changes the will at the gateway (WILLTOPICUPD, then WILLMSGUPD); undefined deletes it. */
 	updateWill(will: Will | undefined, now: number, done?: Done): Operation {
+		this.now = now;
 		if (!will) {
 			this.will = will;
-			return this.enqueue(operation(Kind.WILLTOPIC, "", void 0, 0, false, done), now);
+			return this.enqueue(operation(Kind.WILLTOPIC, "", void 0, 0, false, done));
 		}
 		validateTopicName(will.topic);
 		this.will = will;
-		this.enqueue(operation(Kind.WILLTOPIC, will.topic, void 0, will.qos, will.retain, void 0), now);
-		return this.enqueue(operation(Kind.WILLMSG, "", will.payload, 0, false, done), now);
+		this.enqueue(operation(Kind.WILLTOPIC, will.topic, void 0, will.qos, will.retain, void 0));
+		return this.enqueue(operation(Kind.WILLMSG, "", will.payload, 0, false, done));
 	}
 
 	exportState(): SessionState {
@@ -144,6 +148,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	/** A datagram arrived from `from`. Bad ones are counted in `dropped`, never thrown. */
 	received(datagram: Uint8Array, from: Peer, now: number): void {
+		this.now = now;
 		const dropped = this.dropped;
 		const gateway = this.gateway;
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
@@ -172,18 +177,19 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			return;
 		}
 		const type = message.type;
-		if (type === MsgType.SEARCHGW) this.heardSearch(now);
+		if (type === MsgType.SEARCHGW) this.heardSearch();
 		else if (gateway) {
-			if (!this.handle(message, now)) dropped.unexpected++;
-		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port, now);
+			if (!this.handle(message)) dropped.unexpected++;
+		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port);
 		else dropped.foreign++;
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
 	tick(now: number): void {
-		if (this.state === State.SEARCHING) this.searchDue(now);
-		if (this.advertiseDue(now) || this.retransmit(now)) return;
-		this.keepAliveDue(now);
+		this.now = now;
+		if (this.state === State.SEARCHING) this.searchDue();
+		if (this.advertiseDue() || this.retransmit()) return;
+		this.keepAliveDue();
 	}
 
 	/** When `tick` must next be called, or undefined when nothing is pending. */
@@ -217,34 +223,34 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	 */
 
 	/** Starts searching (`connect`: no gateway known, a search target given). */
-	protected startSearch(now: number): void {
+	protected startSearch(): void {
 		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
 		this.state = State.SEARCHING;
 		if (this.searchAt !== Infinity) return;
 		backoff.reset();
-		this.searchAt = now + backoff.next();
+		this.searchAt = this.now + backoff.next();
 	}
 
 	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
-	private heardSearch(now: number): void {
-		if (this.searchAt !== Infinity) this.searchAt = now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
+	private heardSearch(): void {
+		if (this.searchAt !== Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
 	}
 
 	/** Searching: broadcasts SEARCHGW when it is due, and schedules the next one. */
-	private searchDue(now: number): void {
+	private searchDue(): void {
 		const target = this.searchTarget;
-		if (!target || now < this.searchAt) return;
-		this.heardSearch(now);
+		if (!target || this.now < this.searchAt) return;
+		this.heardSearch();
 		this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
 	}
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
-	private heardAdvertise(duration: number, now: number): void {
-		this.advertiseDeadline = duration > 0 ? now + duration * 1000 * (this.nAdv + 0.5) : Infinity;
+	private heardAdvertise(duration: number): void {
+		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * (this.nAdv + 0.5) : Infinity;
 	}
 
 	/** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */
-	private found(message: AdvertiseMessage | GwInfoMessage, address: string, port: number, now: number): void {
+	private found(message: AdvertiseMessage | GwInfoMessage, address: string, port: number): void {
 		let gateway: Gateway = { gwId: message.gwId, address, port };
 		// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
 		if (message.type === MsgType.GWINFO && message.gwAdd) {
@@ -257,18 +263,18 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		}
 		this.gateway = gateway;
 		this.topics.clear();
-		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration, now);
+		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration);
 		this.emit({ type: "gateway", gateway });
 		if (this.state === State.SEARCHING) {
 			this.searchAt = Infinity;
 			this.state = State.DISCONNECTED;
-			this.connect(now);
+			this.connect(this.now);
 		}
 	}
 
 	/** Time passed: a gateway that stopped advertising is lost (or, while disconnected, forgotten). */
-	private advertiseDue(now: number): boolean {
-		if (!this.gateway || now < this.advertiseDeadline) return false;
+	private advertiseDue(): boolean {
+		if (!this.gateway || this.now < this.advertiseDeadline) return false;
 		this.advertiseDeadline = Infinity;
 		const state = this.state;
 		if (state === State.DISCONNECTED) this.forgetGateway();
@@ -280,36 +286,36 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	}
 
 	/** A message from the gateway; false when nothing was waiting for it. */
-	private handle(message: Message, now: number): boolean {
+	private handle(message: Message): boolean {
 		switch (message.type) {
 			// First: a switch compares its cases in order, and PUBLISH arrives most.
 			case MsgType.PUBLISH:
-				return this.onPublish(message, now);
+				return this.onPublish(message);
 			case MsgType.ADVERTISE:
-				this.heardAdvertise(message.duration, now);
+				this.heardAdvertise(message.duration);
 				return true;
 			case MsgType.GWINFO:
 				return true;
 			case MsgType.CONNACK:
-				return this.onConnack(message.returnCode, now);
+				return this.onConnack(message.returnCode);
 			case MsgType.WILLTOPICREQ:
 			case MsgType.WILLMSGREQ:
-				return this.onWillPrompt(message.type, now);
+				return this.onWillPrompt(message.type);
 			case MsgType.DISCONNECT:
 				return this.onDisconnect();
 			case MsgType.PINGRESP:
 				return this.onPingresp();
 			case MsgType.PINGREQ:
-				this.send(Uint8Array.of(2, MsgType.PINGRESP), now);
+				this.send(Uint8Array.of(2, MsgType.PINGRESP));
 				return true;
 			case MsgType.PUBREL:
-				return this.onPubrel(message.msgId, now);
+				return this.onPubrel(message.msgId);
 			case MsgType.REGISTER:
-				return this.onRegister(message, now);
+				return this.onRegister(message);
 			default:
 				// REGACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, WILLTOPICRESP, WILLMSGRESP; the lane
 				// refuses anything else (CONNECT and the other client messages: a gateway does not send these).
-				return this.answer(message, now);
+				return this.answer(message);
 		}
 	}
 }
