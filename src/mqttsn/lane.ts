@@ -16,7 +16,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { GatewayLink, State } from "./link";
-import { encode, encodeAck, encodeMsgId, encodePublish } from "./encode";
+import * as codec from "./encode";
 import * as sn from "./packet";
 import type { MqttSnSessionOptions } from "./types";
 import { MsgType, ReturnCode, TopicIdType, type Message, type PublishMessage, type RegisterMessage } from "./packet";
@@ -87,13 +87,13 @@ export abstract class Lane extends GatewayLink {
 				const subscribe = kind === Kind.SUBSCRIBE;
 				// One literal for both: UNSUBSCRIBE's table entry reads neither DUP nor QoS.
 				const message = { type: subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref } as sn.SubscribeMessage;
-				this.request = this.open(encode(message), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
+				this.request = this.open(codec.encode(message), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
 			} else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
 				// One literal for both: each message's table entry reads only its own fields.
 				const willMsg = kind === Kind.WILLMSG;
 				const message = { type: willMsg ? MsgType.WILLMSGUPD : MsgType.WILLTOPICUPD, willMsg: op.payload ?? new Uint8Array(0), qos: op.qos, retain: op.retain, willTopic: op.topic } as sn.WillTopicMessage;
-				this.request = this.open(encode(message), willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false);
+				this.request = this.open(codec.encode(message), willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false);
 			}
 		}
 	}
@@ -227,24 +227,24 @@ export abstract class Lane extends GatewayLink {
 	protected publishStep(op: Operation): boolean {
 		let msgId = op.msgId;
 		if (op.kind === Kind.PUBREL) {
-			this.request = this.open(encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false);
+			this.request = this.open(codec.encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false);
 			return false;
 		}
 		const id = this.topics.idOf(op.topic);
 		if (!id) {
 			// The lane's REGISTER for the topic (6.5).
 			msgId = this.allocateMsgId();
-			this.request = this.open(encode({ type: MsgType.REGISTER, topicId: 0, msgId, topicName: op.topic }), MsgType.REGACK, msgId, false);
+			this.request = this.open(codec.encode({ type: MsgType.REGISTER, topicId: 0, msgId, topicName: op.topic }), MsgType.REGACK, msgId, false);
 			return false;
 		}
 		const qos = op.qos;
 		if (qos === 0) {
-			this.send(encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array));
+			this.send(codec.encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array));
 			return true;
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
-		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, true);
+		this.request = this.open(codec.encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, true);
 		return false;
 	}
 
@@ -259,22 +259,22 @@ export abstract class Lane extends GatewayLink {
 		if (this.state === State.AWAKE && control) this.heard(control);
 		const topic = this.topics.nameOf(message.topicIdType, topicId);
 		if (topic === void 0) {
-			this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
+			this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
 			return false;
 		}
 		let answer: Uint8Array | undefined;
 		if (qos === 2) {
 			const incoming = this.incoming;
 			if (incoming.full && !incoming.holds(msgId)) {
-				this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
+				this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
 				return true;
 			}
-			answer = encodeMsgId(MsgType.PUBREC, msgId);
+			answer = codec.encodeMsgId(MsgType.PUBREC, msgId);
 			if (!incoming.accept(msgId)) {
 				this.send(answer);
 				return true;
 			}
-		} else if (qos === 1) answer = encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
+		} else if (qos === 1) answer = codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
 		this.emit({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
 		if (answer) this.send(answer);
 		return true;
@@ -284,7 +284,7 @@ export abstract class Lane extends GatewayLink {
 	protected onPubrel(msgId: number): boolean {
 		if (!this.receiving) return false;
 		this.incoming.release(msgId);
-		this.send(encodeMsgId(MsgType.PUBCOMP, msgId));
+		this.send(codec.encodeMsgId(MsgType.PUBCOMP, msgId));
 		return true;
 	}
 
@@ -304,7 +304,7 @@ export abstract class Lane extends GatewayLink {
 				returnCode = ReturnCode.REJECTED_NOT_SUPPORTED;
 			}
 		}
-		this.send(encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode));
+		this.send(codec.encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode));
 		return true;
 	}
 }

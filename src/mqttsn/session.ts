@@ -24,9 +24,8 @@
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession, Peer } from "../common/session";
 import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
-import { decode } from "./encode";
+import * as codec from "./encode";
 import type { Gateway } from "./discovery";
-import { encodePublish } from "./encode";
 import { Kind, Lane, type Operation, operation } from "./lane";
 import { State, STATE_NAMES } from "./link";
 import * as sn from "./packet";
@@ -95,7 +94,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
 		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(operation(Kind.PUBLISH, topic, payload, qos, retain, done));
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
-		this.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload));
+		this.send(codec.encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload));
 		if (done) done();
 		return;
 	}
@@ -166,7 +165,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		}
 		let message: Message;
 		try {
-			message = decode(datagram, this.maxPacketSize);
+			message = codec.decode(datagram, this.maxPacketSize);
 		} catch (error) {
 			// The decoder throws ProtocolErrors only; anything else would be its bug, and still
 			// only a bad datagram: counted as malformed rather than thrown at the socket.
