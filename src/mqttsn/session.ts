@@ -23,7 +23,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession, Peer } from "../common/session";
-import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
+import * as mqtt from "../mqtt/topic";
 import * as codec from "./encode";
 import type { Gateway } from "./discovery";
 import { Kind, Lane, type Operation, operation } from "./lane";
@@ -84,7 +84,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.now = now;
 		// A topic with an id was checked when it got it (configuration, or the gateway's REGISTER).
 		const id = this.topics.idOf(topic);
-		if (!id) validateTopicName(topic);
+		if (!id) mqtt.validateTopicName(topic);
 		if (qos !== -1 && qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", "no QoS " + qos);
 		// Length, MsgType, Flags, TopicId, MsgId: 7 octets, or 9 with the long Length (5.2).
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
@@ -102,14 +102,14 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	/** Subscribes to a filter (wildcards allowed), a predefined topic or a short name. */
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): Operation {
 		this.now = now;
-		validateTopicFilter(topic);
+		mqtt.validateTopicFilter(topic);
 		this.subscriptions.set(topic, { qos, active: false });
 		return this.enqueue(operation(Kind.SUBSCRIBE, topic, void 0, qos, false, done));
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): Operation {
 		this.now = now;
-		validateTopicFilter(topic);
+		mqtt.validateTopicFilter(topic);
 		this.subscriptions.delete(topic);
 		return this.enqueue(operation(Kind.UNSUBSCRIBE, topic, void 0, 0, false, done));
 	}
@@ -121,7 +121,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			this.will = will;
 			return this.enqueue(operation(Kind.WILLTOPIC, "", void 0, 0, false, done));
 		}
-		validateTopicName(will.topic);
+		mqtt.validateTopicName(will.topic);
 		this.will = will;
 		this.enqueue(operation(Kind.WILLTOPIC, will.topic, void 0, will.qos, will.retain, void 0));
 		return this.enqueue(operation(Kind.WILLMSG, "", will.payload, 0, false, done));
