@@ -56,13 +56,12 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	private declare readonly options: MqttSnClientOptions;
 	/** What every request done at once returns. */
 	private declare resolved: Promise<void> | undefined;
-	/** sleep() and checkMessages() waiting for the session to be asleep. */
-	private declare asleepWaiters: { resolve(): void; reject(error: Error): void }[];
+	/** sleep() and checkMessages() waiting for the session to be asleep; made by the first (heap slots, on the device). */
+	private declare asleepWaiters: { resolve(): void; reject(error: Error): void }[] | undefined;
 
 	constructor(board: Board, options: MqttSnClientOptions) {
 		super(board, new MqttSnSession({ ...options, gateway: void 0 }), { port: options.localPort }, options);
 		this.options = options;
-		this.asleepWaiters = [];
 	}
 
 	get status(): SessionStatus {
@@ -159,7 +158,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		const result = new Promise<void>((resolve, reject) => {
 			try {
 				call();
-				this.asleepWaiters.push({ resolve, reject });
+				(this.asleepWaiters ??= []).push({ resolve, reject });
 			} catch (error) {
 				reject(error);
 			}
@@ -207,7 +206,8 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	/** Settles every sleep() waiting: resolved, or rejected with `error`. */
 	private settleAsleep(error?: Error): void {
 		const waiters = this.asleepWaiters;
-		this.asleepWaiters = [];
+		if (!waiters) return;
+		this.asleepWaiters = void 0;
 		for (let i = 0; i < waiters.length; i++) {
 			if (error) waiters[i].reject(error);
 			else waiters[i].resolve();
