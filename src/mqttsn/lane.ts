@@ -63,8 +63,7 @@ export abstract class Lane extends GatewayLink {
 	}
 
 	protected enqueue(op: Operation): Operation {
-		const max = this.maxQueued;
-		if (this.queue.length >= max) throw new ProtocolError("QUEUE_FULL", max + " requests already wait");
+		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " requests already wait");
 		this.queue.push(op);
 		this.advance();
 		return op;
@@ -254,9 +253,8 @@ export abstract class Lane extends GatewayLink {
 		const topicId = message.topicId;
 		const msgId = message.msgId;
 		const qos = message.qos;
-		const control = this.control;
 		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
-		if (this.state === State.AWAKE && control) this.heard(control);
+		if (this.state === State.AWAKE && this.control) this.heard(this.control);
 		const topic = this.topics.nameOf(message.topicIdType, topicId);
 		if (topic === void 0) {
 			this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
@@ -292,13 +290,12 @@ export abstract class Lane extends GatewayLink {
 	protected onRegister(message: RegisterMessage): boolean {
 		if (!this.receiving) return false;
 		const topicId = message.topicId;
-		const topicName = message.topicName;
 		let returnCode = ReturnCode.ACCEPTED;
 		if (topicId === 0 || topicId === 0xffff) returnCode = ReturnCode.REJECTED_INVALID_TOPIC_ID;
 		else {
 			try {
-				validateTopicName(topicName);
-				if (!this.topics.accept(topicName, topicId)) returnCode = ReturnCode.REJECTED_CONGESTION;
+				validateTopicName(message.topicName);
+				if (!this.topics.accept(message.topicName, topicId)) returnCode = ReturnCode.REJECTED_CONGESTION;
 			} catch (error) {
 				if (!(error instanceof ProtocolError)) throw error;
 				returnCode = ReturnCode.REJECTED_NOT_SUPPORTED;

@@ -199,17 +199,15 @@ export abstract class GatewayLink {
 
 	/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
 	protected retransmit(): boolean {
-		const tRetry = this.tRetry;
-		const nRetry = this.nRetry;
 		const control = this.control;
-		if (control && this.now >= control.sentAt + tRetry) {
+		if (control && this.now >= control.sentAt + this.tRetry) {
 			if (this.state === State.AWAKE && control.retries >= this.awakeRetries) {
 				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
 				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (this.awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
 				this.sendConnect(!!this.will, false, true);
 				return true;
 			}
-			if (control.retries < nRetry) this.resend(control);
+			if (control.retries < this.nRetry) this.resend(control);
 			else if (this.state === State.DISCONNECTING) {
 				this.disconnected();
 				return true;
@@ -220,8 +218,8 @@ export abstract class GatewayLink {
 		if (request.waitUntil > 0) {
 			request.waitUntil = 0;
 			request.retries = 0;
-		} else if (this.now < request.sentAt + tRetry) return false;
-		else if (request.retries >= nRetry) return this.giveUp();
+		} else if (this.now < request.sentAt + this.tRetry) return false;
+		else if (request.retries >= this.nRetry) return this.giveUp();
 		this.resend(request);
 		return false;
 	}
@@ -240,9 +238,8 @@ export abstract class GatewayLink {
 
 	/** When the next exchange or PINGREQ is due, or Infinity. */
 	protected deadline(): number {
-		const control = this.control;
 		const request = this.request;
-		let at = control ? control.sentAt + this.tRetry : Infinity;
+		let at = this.control ? this.control.sentAt + this.tRetry : Infinity;
 		if (request) {
 			const requestAt = request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry;
 			if (requestAt < at) at = requestAt;
@@ -268,9 +265,8 @@ export abstract class GatewayLink {
 	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
 	connect(now: number): void {
 		this.now = now;
-		const state = this.state;
-		if (state >= State.ASLEEP) this.sendConnect(false, false, true);
-		else if (state !== State.DISCONNECTED) return;
+		if (this.state >= State.ASLEEP) this.sendConnect(false, false, true);
+		else if (this.state !== State.DISCONNECTED) return;
 		else if (this.gateway) this.sendConnect(!!this.will, this.cleanSession, false);
 		else if (this.searchTarget) this.startSearch();
 		else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
@@ -313,15 +309,14 @@ export abstract class GatewayLink {
 
 	/** WILLTOPICREQ or WILLMSGREQ. */
 	protected onWillPrompt(type: number): boolean {
-		const control = this.control;
-		if (!this.connecting || !control) return false;
+		if (!this.connecting || !this.control) return false;
 		const will = this.will;
 		this.send(
 			type === MsgType.WILLTOPICREQ
 				? encode({ type: MsgType.WILLTOPIC, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
 				: encode({ type: MsgType.WILLMSG, willMsg: will ? will.payload : new Uint8Array(0) }),
 		);
-		this.heard(control);
+		this.heard(this.control);
 		return true;
 	}
 
@@ -386,8 +381,7 @@ export abstract class GatewayLink {
 	}
 
 	protected onPingresp(): boolean {
-		const control = this.control;
-		if (!control || control.expect !== MsgType.PINGRESP) return false;
+		if (!this.control || this.control.expect !== MsgType.PINGRESP) return false;
 		this.control = void 0;
 		// Awake, every buffered message has been delivered: back to sleep.
 		if (this.state === State.AWAKE) this.asleep();

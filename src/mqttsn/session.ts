@@ -66,8 +66,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	/** A configured gateway whose host name the board has just resolved. */
 	setGateway(gateway: Gateway): void {
-		const known = this.gateway;
-		if (known && !sameEndpoint(known, gateway.address, gateway.port)) this.topics.clear();
+		if (this.gateway && !sameEndpoint(this.gateway, gateway.address, gateway.port)) this.topics.clear();
 		this.gateway = gateway;
 		this.configured = true;
 	}
@@ -158,8 +157,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			return;
 		}
 		// Nobody polls: what arrives now is not answered, so the gateway sends it again later.
-		const max = this.maxBacklog;
-		if (this.transmit.length >= max || this.events.length >= max) {
+		if (this.transmit.length >= this.maxBacklog || this.events.length >= this.maxBacklog) {
 			dropped.overflow++;
 			return;
 		}
