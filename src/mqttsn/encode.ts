@@ -31,13 +31,19 @@ import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS, type T
  * text takes less flash than the arrays it becomes.
  */
 // Indexed by MsgType, from ADVERTISE (0x00) to WILLMSGRESP (0x1d), "|" between messages:
-// one string literal costs less flash than an array of thirty.
+// one string literal costs less flash than an array of thirty. The three fields that recur
+// are one character each, spelled out at load: "<" msgId:w, "^" topicId:w, "!" returnCode:b.
 const FIELDS = (
-	"gwId:b duration:w|radius:b|gwId:b gwAdd:d?|-|:f24 :p duration:w clientId:s|returnCode:b||:f6? willTopic:s||willMsg:d|" +
-	"topicId:w msgId:w topicName:s|topicId:w msgId:w returnCode:b|-|topicId:w msgId:w returnCode:b|msgId:w|msgId:w|msgId:w|-|" +
-	":f35 msgId:w topic:t|:f2 topicId:w msgId:w returnCode:b|:f32 msgId:w topic:t|msgId:w|clientId:s?||duration:w?|-|" +
-	":f6? willTopic:s|returnCode:b|willMsg:d|returnCode:b"
-).split("|");
+	"gwId:b duration:w|radius:b|gwId:b gwAdd:d?|-|:f24 :p duration:w clientId:s|!||:f6? willTopic:s||willMsg:d|^ < topicName:s|^ < !|-|^ < !|<|<|<|-|" +
+	":f35 < topic:t|:f2 ^ < !|:f32 < topic:t|<|clientId:s?||duration:w?|-|:f6? willTopic:s|!|willMsg:d|!"
+)
+	.split("<")
+	.join("msgId:w")
+	.split("^")
+	.join("topicId:w")
+	.split("!")
+	.join("returnCode:b")
+	.split("|");
 
 /**
  * The same table as the codec walks it: pairs of field name and kind number, kind 0-6
