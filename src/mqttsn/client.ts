@@ -12,6 +12,7 @@ import type { ReconnectOptions } from "../common/reconnect";
 import { encodeUtf8 } from "../common/utf8";
 import type { Gateway } from "./discovery";
 import type { Operation } from "./lane";
+import { State } from "./link";
 import type { QoS } from "./packet";
 import { MqttSnSession } from "./session";
 import type { MqttSnSessionOptions, ReceivedMessage, SessionStatus, Will } from "./session";
@@ -75,10 +76,9 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 
 	protected bound(): void {
 		// A client restored asleep stays asleep (or collecting, if asked already) until the application wakes it.
-		const status = this.session.status;
-		if (status === "asleep" || status === "awake")
+		if (this.session.state >= State.ASLEEP)
 			this.resolveGateway(() => {
-				if (this.session.status === "asleep") this.options.onReadyAsleep?.();
+				if (this.session.state === State.ASLEEP) this.options.onReadyAsleep?.();
 			});
 		else this.retry();
 	}
