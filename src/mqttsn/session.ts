@@ -84,8 +84,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		// A topic with an id was checked when it got it (configuration, or the gateway's REGISTER).
 		const id = this.topics.idOf(topic);
 		if (!id) mqtt.validateTopicName(topic);
-		// -1, 0, 1 or 2: an integer in range.
-		if ((qos | 0) !== qos || qos < -1 || qos > 2) throw new ProtocolError("PROTOCOL_VIOLATION", "no QoS " + qos);
+		if (qos !== -1 && qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", "no QoS " + qos);
 		// Length, MsgType, Flags, TopicId, MsgId: 7 octets, or 9 with the long Length (5.2).
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
 		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte PUBLISH, max " + this.maxPacketSize);
