@@ -1,6 +1,7 @@
 /**
- * What the MQTT-SN session is given and gives back: its options, its events and
- * datagrams. Types only (nothing of it reaches the device); session.ts re-exports them.
+ * What the MQTT-SN session is given and gives back (its options, its events and
+ * datagrams; session.ts re-exports them), and the exchanges it keeps open (link.ts).
+ * Types only: nothing of it reaches the device.
  */
 import type { ProtocolError } from "../common/errors";
 import type { Gateway } from "./discovery";
