@@ -333,7 +333,7 @@ export abstract class GatewayLink {
 	sleep(duration: number, now: number): void {
 		this.now = now;
 		this.expect(State.ACTIVE, "sleep");
-		this.leave(State.FALLING_ASLEEP, encode({ type: MsgType.DISCONNECT, duration }));
+		this.leave(State.FALLING_ASLEEP, Uint8Array.of(4, MsgType.DISCONNECT, duration >> 8, duration)); // Length, MsgType, Duration (5.4.21)
 	}
 
 	/** Asleep: wakes to collect buffered messages (PINGREQ with the client id); PINGRESP puts it back to sleep. */
@@ -361,7 +361,7 @@ export abstract class GatewayLink {
 		const state = this.state;
 		this.searchAt = Infinity;
 		if (state === State.SEARCHING) this.state = State.DISCONNECTED;
-		else if (state !== State.DISCONNECTED && state !== State.DISCONNECTING) this.leave(State.DISCONNECTING, encode({ type: MsgType.DISCONNECT }));
+		else if (state !== State.DISCONNECTED && state !== State.DISCONNECTING) this.leave(State.DISCONNECTING, Uint8Array.of(2, MsgType.DISCONNECT));
 	}
 
 	protected onDisconnect(): boolean {
@@ -395,6 +395,6 @@ export abstract class GatewayLink {
 	}
 
 	protected keepAliveDue(): void {
-		if (this.now >= this.keepAliveDeadline()) this.control = this.open(encode({ type: MsgType.PINGREQ }), MsgType.PINGRESP, 0, false);
+		if (this.now >= this.keepAliveDeadline()) this.control = this.open(Uint8Array.of(2, MsgType.PINGREQ), MsgType.PINGRESP, 0, false);
 	}
 }
