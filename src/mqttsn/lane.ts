@@ -254,7 +254,7 @@ export abstract class Lane extends GatewayLink {
 		const msgId = message.msgId;
 		const qos = message.qos;
 		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
-		if (this.state === State.AWAKE && this.control) this.heard(this.control);
+		if (this.state === State.AWAKE && this.control) this.heard();
 		const topic = this.topics.nameOf(message.topicIdType, topicId);
 		if (topic === void 0) {
 			this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
@@ -319,7 +319,7 @@ function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind 
 }
 
 /** The typed error for a request the gateway refused with `returnCode`. */
-export function rejection(returnCode: number, what: string): ProtocolError {
+function rejection(returnCode: number, what: string): ProtocolError {
 	const code = returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
 	return new ProtocolError(code, what + ": " + sn.returnCodeName(returnCode));
 }

@@ -161,10 +161,11 @@ export abstract class GatewayLink {
 		return { bytes, expect, msgId, dup, sentAt: this.now, retries: 0, waitUntil: 0 };
 	}
 
-	/** The gateway is alive and walking through an exchange: it gets a full Tretry again. */
-	protected heard(exchange: Exchange): void {
-		exchange.sentAt = this.now;
-		exchange.retries = 0;
+	/** The gateway is alive and walking through the control exchange (will prompts, a wake's messages): a full Tretry again. */
+	protected heard(): void {
+		const control = this.control as Exchange;
+		control.sentAt = this.now;
+		control.retries = 0;
 	}
 
 	protected allocateMsgId(): number {
@@ -316,7 +317,7 @@ export abstract class GatewayLink {
 				? encode({ type: MsgType.WILLTOPIC, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
 				: encode({ type: MsgType.WILLMSG, willMsg: will ? will.payload : new Uint8Array(0) }),
 		);
-		this.heard(this.control);
+		this.heard();
 		return true;
 	}
 
