@@ -12,11 +12,12 @@ import type { ReconnectOptions } from "../common/backoff";
 import { encodeUtf8 } from "../common/utf8";
 import type { Gateway } from "./discovery";
 import type { Operation } from "./lane";
+import { State } from "./link";
 import type { QoS } from "./packet";
 import { MqttSnSession } from "./session";
 import type { MqttSnSessionOptions, ReceivedMessage, SessionStatus, Will } from "./session";
 import { encodeSessionState } from "./state";
-import { T_WAIT } from "./timers";
+import { Default } from "./timers";
 import type { Vocabulary } from "../power/vocabulary";
 
 export interface GatewayHost {
@@ -56,13 +57,12 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	private declare readonly options: MqttSnClientOptions;
 	/** What every request done at once returns. */
 	private declare resolved: Promise<void> | undefined;
-	/** sleep() and checkMessages() waiting for the session to be asleep. */
-	private declare asleepWaiters: { resolve(): void; reject(error: Error): void }[];
+	/** sleep() and checkMessages() waiting for the session to be asleep; made by the first (heap slots, on the device). */
+	private declare asleepWaiters: { resolve(): void; reject(error: Error): void }[] | undefined;
 
 	constructor(board: Board, options: MqttSnClientOptions) {
-		super(board, new MqttSnSession({ ...options, gateway: undefined }), { port: options.localPort }, options);
+		super(board, new MqttSnSession({ ...options, gateway: void 0 }), { port: options.localPort }, options);
 		this.options = options;
-		this.asleepWaiters = [];
 	}
 
 	get status(): SessionStatus {
@@ -76,10 +76,9 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 
 	protected bound(): void {
 		// A client restored asleep stays asleep (or collecting, if asked already) until the application wakes it.
-		const status = this.session.status;
-		if (status === "asleep" || status === "awake")
+		if (this.session.state >= State.ASLEEP)
 			this.resolveGateway(() => {
-				if (this.session.status === "asleep") this.options.onReadyAsleep?.();
+				if (this.session.state === State.ASLEEP) this.options.onReadyAsleep?.();
 			});
 		else this.retry();
 	}
@@ -99,7 +98,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		try {
 			return this.settled(this.session.publish(topic, typeof payload === "string" ? encodeUtf8(payload) : payload, options?.qos ?? 0, options?.retain ?? false, this.board.now()));
 		} catch (error) {
-			return this.settled(undefined, error);
+			return this.settled(void 0, error);
 		}
 	}
 
@@ -122,7 +121,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		try {
 			return this.settled(call(this.board.now()));
 		} catch (error) {
-			return this.settled(undefined, error);
+			return this.settled(void 0, error);
 		}
 	}
 
@@ -133,7 +132,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	 */
 	private settled<T>(op: Operation | undefined, error?: unknown): Promise<T> {
 		const result =
-			error !== undefined
+			error !== void 0
 				? Promise.reject(error)
 				: op && this.session.queue.indexOf(op) >= 0
 					? new Promise<T>((resolve, reject) => {
@@ -159,7 +158,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		const result = new Promise<void>((resolve, reject) => {
 			try {
 				call();
-				this.asleepWaiters.push({ resolve, reject });
+				(this.asleepWaiters ??= []).push({ resolve, reject });
 			} catch (error) {
 				reject(error);
 			}
@@ -197,17 +196,18 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	stop(): void {
 		const session = this.session;
 		// Asleep (or collecting, or waking), the gateway holds the session until the next wake: a DISCONNECT would end it.
-		if (!this.halt(session.asleepAtGateway ? undefined : (now) => session.disconnect(now))) return;
+		if (!this.halt(session.asleepAtGateway ? void 0 : (now) => session.disconnect(now))) return;
 		const error = new ProtocolError("CLOSED", "the client was stopped");
 		session.failPending(error);
 		this.settleAsleep(error);
-		this.options.onDisconnect?.();
+		if (this.options.onDisconnect) this.options.onDisconnect();
 	}
 
 	/** Settles every sleep() waiting: resolved, or rejected with `error`. */
 	private settleAsleep(error?: Error): void {
 		const waiters = this.asleepWaiters;
-		this.asleepWaiters = [];
+		if (!waiters) return;
+		this.asleepWaiters = void 0;
 		for (let i = 0; i < waiters.length; i++) {
 			if (error) waiters[i].reject(error);
 			else waiters[i].resolve();
@@ -230,7 +230,7 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 		}
 		this.board.resolve(gateway.host, (address) => {
 			if (this.stopped) return;
-			if (address === undefined) {
+			if (address === void 0) {
 				this.failed(new ProtocolError("GATEWAY_LOST", "cannot resolve the gateway host " + gateway.host));
 				return;
 			}
@@ -249,14 +249,14 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 			else if (type === "gateway") options.onGateway?.(event.gateway);
 			else if (type === "connected") {
 				this.online();
-				options.onConnect?.();
+				if (options.onConnect) options.onConnect();
 			} else if (type === "asleep") {
 				this.settleAsleep();
-				options.onAsleep?.();
+				if (options.onAsleep) options.onAsleep();
 			} else if (type === "reconnecting") {
 				// checkMessages ends here: what the gateway still holds comes after CONNACK.
 				this.settleAsleep(new ProtocolError("GATEWAY_LOST", event.reason));
-				options.onReconnecting?.(event.reason);
+				if (options.onReconnecting) options.onReconnecting(event.reason);
 			} else {
 				this.settleAsleep(event.error ?? new ProtocolError("CLOSED", "disconnected"));
 				if (event.error) this.failed(event.error);
@@ -267,8 +267,8 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	/** The connection failed or was lost: tell the application and try again later. */
 	private failed(error: ProtocolError): void {
 		this.lost();
-		this.options.onDisconnect?.(error);
+		if (this.options.onDisconnect) this.options.onDisconnect(error);
 		// "Rejected: congestion" asks for T_WAIT before trying again (6.2).
-		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? T_WAIT) : 0);
+		this.retryLater(error.code === "REJECTED_CONGESTION" ? (this.options.tWait ?? Default.T_WAIT) : 0);
 	}
 }

@@ -1,15 +1,72 @@
 /**
- * MQTT-SN message encoder: message objects -> one datagram each. The header (5.2) is
- * Length then MsgType; Length counts the whole message including itself, in one octet
- * up to 255 and otherwise as 0x01 followed by two octets. The fields follow the table
- * the decoder reads too (SHAPES in packet.ts): one description of each message, so the
- * two directions cannot drift apart, and less code in flash than a case per message.
- * The body is gathered in one pass into an array, then copied behind its header.
+ * The MQTT-SN codec, both directions in one module (it names the same fields both ways;
+ * decode.ts re-exports the decoder). The header (5.2) is Length then MsgType; Length
+ * counts the whole message including itself, in one octet up to 255 and otherwise as
+ * 0x01 followed by two octets. The fields follow one table, SHAPES: one description of
+ * each message, so the two directions cannot drift apart, and less code in flash than a
+ * case per message. PUBLISH, the message sent and received most, has code of its own.
+ *
+ * Encoding gathers the body in one pass into an array, then copies it behind its header.
+ * Decoding checks the format of every field; binary fields (PUBLISH data, WILLMSG, GwAdd)
+ * are views into the datagram, not copies. A datagram that is not exactly one
+ * well-formed message is a ProtocolError: PACKET_TOO_LARGE over the caller's limit,
+ * UNKNOWN_PACKET_TYPE for a reserved MsgType, MALFORMED_PACKET for everything else
+ * (truncated, Length not the datagram's size, fields that do not fit their message).
  */
 import { ProtocolError } from "../common/errors";
+import { ByteReader } from "../common/bytes";
 import { encodeUtf8 } from "../common/utf8";
 import * as sn from "./packet";
 import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS, type TopicRef } from "./packet";
+
+/**
+ * Each message's fields after MsgType, in wire order (5.4), indexed by MsgType (PUBLISH
+ * has code of its own; "-" is a reserved type). Each field
+ * is name:kind, the kinds being b one octet, w two octets, s UTF-8 to the end (not
+ * empty), d octets to the end, f<bits> the Flags octet (bits: 1 DUP, 2 QoS, 4 Retain,
+ * 8 Will, 16 CleanSession, 32 TopicIdType of the topic that follows), t that topic (a
+ * name, or a predefined id or short name in two octets), p ProtocolId; a trailing ? says
+ * the field, and what follows, may be absent, the message ending there. Written as text
+ * and turned into numbers once, at load (on the device, when the image is built): the
+ * text takes less flash than the arrays it becomes.
+ */
+// Indexed by MsgType, from ADVERTISE (0x00) to WILLMSGRESP (0x1d), "|" between messages:
+// one string literal costs less flash than an array of thirty. The three fields that recur
+// are one character each, spelled out at load: "<" msgId:w, "^" topicId:w, "!" returnCode:b.
+const FIELDS = (
+	"gwId:b duration:w|radius:b|gwId:b gwAdd:d?|-|:f24 :p duration:w clientId:s|!||:f6? willTopic:s||willMsg:d|^ < topicName:s|^ < !|-|^ < !|<|<|<|-|" +
+	":f35 < topic:t|:f2 ^ < !|:f32 < topic:t|<|clientId:s?||duration:w?|-|:f6? willTopic:s|!|willMsg:d|!"
+)
+	.split("<")
+	.join("msgId:w")
+	.split("^")
+	.join("topicId:w")
+	.split("!")
+	.join("returnCode:b")
+	.split("|");
+
+/**
+ * The same table as the codec walks it: pairs of field name and kind number, kind 0-6
+ * in the order of the letters "bwsdftp", | 8 when optional, a Flags octet's bits << 4.
+ */
+const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIELDS.map((text) => {
+	if (text === "-") return void 0;
+	const shape: (string | number)[] = [];
+	const fields = text === "" ? [] : text.split(" ");
+	for (let i = 0; i < fields.length; i++) {
+		const field = fields[i];
+		const colon = field.indexOf(":");
+		let kind = "bwsdftp".indexOf(field.charAt(colon + 1));
+		let end = field.length;
+		if (field.charAt(end - 1) === "?") {
+			kind |= 8;
+			end--;
+		}
+		if (end > colon + 2) kind |= Number(field.slice(colon + 2, end)) << 4;
+		shape.push(field.slice(0, colon), kind);
+	}
+	return shape;
+});
 
 /** Total encoded size of `message`, header included. */
 export function encodedLength(message: Message): number {
@@ -47,13 +104,13 @@ export function encode(message: Message): Uint8Array {
 	const type = message.type;
 	if (type === MsgType.PUBLISH) return encodePublish(sn.publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
 	const fields = message as unknown as Record<string, unknown>;
-	const shape = sn.SHAPES[type] as readonly (string | number)[];
+	const shape = SHAPES[type] as readonly (string | number)[];
 	const body: number[] = [];
 	for (let i = 0; i < shape.length; i += 2) {
 		const name = shape[i] as string;
 		const kind = shape[i + 1] as number;
 		let value = fields[name] as number | string | Uint8Array | TopicRef;
-		if (kind & 8 && (name === "" ? fields.willTopic === "" : value === undefined)) break;
+		if (kind & 8 && (name === "" ? fields.willTopic === "" : value === void 0)) break;
 		switch (kind & 7) {
 			case 0:
 				body.push(value as number);
@@ -111,4 +168,105 @@ function header(body: number, type: number): Uint8Array {
 		bytes[3] = type;
 	}
 	return bytes;
+}
+
+export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
+	const size = datagram.length;
+	if (size > maxLength) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte datagram, max " + maxLength);
+	// Length in one octet, or 0x01 and two more (5.2.1); it must be the datagram's size.
+	let length = datagram[0];
+	let at = 1;
+	if (length === 0x01) {
+		length = (datagram[1] << 8) | datagram[2];
+		at = 3;
+	}
+	if (length !== size || size <= at) throw malformed("Length " + length + " in a " + size + "-byte datagram");
+	const type = datagram[at++];
+	if (type === MsgType.PUBLISH) {
+		// The message that arrives most, read in place: Flags, TopicId, MsgId, then data.
+		if (size - at < 5) throw malformed("PUBLISH cut short");
+		const flags = datagram[at];
+		const qos = (flags >> 5) & 3;
+		const topicIdType = checkTopicIdType(flags);
+		return {
+			type,
+			dup: (flags & Flags.DUP) !== 0,
+			qos: qos === 3 ? -1 : (qos as QoS),
+			retain: (flags & Flags.RETAIN) !== 0,
+			topicIdType,
+			topicId: (datagram[at + 1] << 8) | datagram[at + 2],
+			msgId: (datagram[at + 3] << 8) | datagram[at + 4],
+			data: datagram.subarray(at + 5),
+		};
+	}
+	const shape = SHAPES[type];
+	if (!shape) throw new ProtocolError("UNKNOWN_PACKET_TYPE", "reserved MsgType " + type);
+	const r = new ByteReader(datagram, "MQTT-SN message", at, size);
+	const message: Record<string, unknown> = { type };
+	let topicIdType = TopicIdType.NORMAL;
+	for (let i = 0; i < shape.length; i += 2) {
+		const name = shape[i] as string;
+		const kind = shape[i + 1] as number;
+		if (kind & 8 && r.remaining === 0) break;
+		let value: unknown;
+		switch (kind & 7) {
+			case 0:
+				value = r.byte();
+				break;
+			case 1:
+				value = r.u16();
+				break;
+			case 4: {
+				const flags = r.byte();
+				const bits = kind >> 4;
+				if (bits & 1) message.dup = (flags & Flags.DUP) !== 0;
+				if (bits & 2) {
+					const qos = (flags >> 5) & 3;
+					message.qos = (qos === 3 ? -1 : qos) as QoS;
+				}
+				if (bits & 4) message.retain = (flags & Flags.RETAIN) !== 0;
+				if (bits & 8) message.will = (flags & Flags.WILL) !== 0;
+				if (bits & 16) message.cleanSession = (flags & Flags.CLEAN_SESSION) !== 0;
+				if (bits & 32) topicIdType = checkTopicIdType(flags);
+				continue;
+			}
+			case 6:
+				if (r.byte() !== ProtocolId.MQTT_SN_1_2) throw malformed("unknown ProtocolId");
+				continue;
+			case 5:
+				// A topic name, or two octets for a predefined id or short name.
+				if (topicIdType !== TopicIdType.NORMAL) {
+					value = { topicIdType, topicId: r.u16() };
+					break;
+				}
+				value = { topicIdType, topicName: text(r, "TopicName") };
+				break;
+			case 2:
+				value = text(r, name);
+				break;
+			default:
+				value = r.rest();
+		}
+		message[name] = value;
+	}
+	r.end();
+	// WILLTOPIC and WILLTOPICUPD without flags and topic: no will (5.4.7).
+	if (message.willTopic === void 0 && (type === MsgType.WILLTOPIC || type === MsgType.WILLTOPICUPD)) return { type, qos: 0, retain: false, willTopic: "" };
+	return message as unknown as Message;
+}
+
+function checkTopicIdType(flags: number): TopicIdType {
+	if ((flags & 3) === 3) throw malformed("reserved TopicIdType");
+	return (flags & 3) as TopicIdType;
+}
+
+/** Strings fill the rest of their message (no length prefix, 5.2), and are never empty. */
+function text(r: ByteReader, name: string): string {
+	const value = r.utf8(r.remaining);
+	if (value === "") throw malformed("empty " + name);
+	return value;
+}
+
+function malformed(message: string): ProtocolError {
+	return new ProtocolError("MALFORMED_PACKET", message);
 }

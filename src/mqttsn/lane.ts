@@ -15,9 +15,8 @@
  * topic for "no will".
  */
 import { ProtocolError } from "../common/errors";
-import { Connection } from "./connection";
-import { State } from "./link";
-import { encode, encodeAck, encodeMsgId, encodePublish } from "./encode";
+import { GatewayLink, State } from "./link";
+import * as codec from "./encode";
 import * as sn from "./packet";
 import type { MqttSnSessionOptions } from "./types";
 import { MsgType, ReturnCode, TopicIdType, type Message, type PublishMessage, type RegisterMessage } from "./packet";
@@ -52,7 +51,7 @@ export function operation(kind: Kind, topic: string, payload: Uint8Array | undef
 	return { kind, topic, payload, qos, retain, msgId, rejections: 0, done };
 }
 
-export abstract class Lane extends Connection {
+export abstract class Lane extends GatewayLink {
 	// Written out: the implicit constructor is a rest-parameter loop on XS, 56 bytes more.
 	constructor(options: MqttSnSessionOptions, clientId: string) {
 		super(options, clientId);
@@ -63,44 +62,43 @@ export abstract class Lane extends Connection {
 		return this.queue.length === 0;
 	}
 
-	protected enqueue(op: Operation, now: number): Operation {
-		const max = this.maxQueued;
-		if (this.queue.length >= max) throw new ProtocolError("QUEUE_FULL", max + " requests already wait");
+	protected enqueue(op: Operation): Operation {
+		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " requests already wait");
 		this.queue.push(op);
-		this.advance(now);
+		this.advance();
 		return op;
 	}
 
 	/** Sends the head operation's next message while active and nothing is outstanding. */
-	protected advance(now: number): void {
+	protected advance(): void {
 		const queue = this.queue;
 		while (this.state === State.ACTIVE && !this.request && queue.length > 0) {
 			const op = queue[0];
 			const kind = op.kind;
 			if (kind <= Kind.PUBREL) {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (this.publishStep(op, now)) this.finish(undefined);
+				if (this.publishStep(op)) this.finish(void 0);
 			} else if (kind <= Kind.UNSUBSCRIBE) {
 				const msgId = this.allocateMsgId();
 				const topic = op.topic;
-				const fixed = hasWildcard(topic) ? undefined : this.topics.fixedId(topic);
-				const ref: sn.TopicRef = fixed ? { topicIdType: fixed.topicIdType as TopicIdType.PREDEFINED | TopicIdType.SHORT, topicId: fixed.topicId } : { topicIdType: TopicIdType.NORMAL, topicName: topic };
+				// A predefined id or short name travels as its TopicId, whose fields are the TopicRef's.
+				const ref = (hasWildcard(topic) ? void 0 : this.topics.fixedId(topic)) ?? { topicIdType: TopicIdType.NORMAL, topicName: topic };
 				const subscribe = kind === Kind.SUBSCRIBE;
-				const bytes = subscribe ? encode({ type: MsgType.SUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref }) : encode({ type: MsgType.UNSUBSCRIBE, msgId, topic: ref });
-				this.request = this.open(bytes, subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe, now);
+				// One literal for both: UNSUBSCRIBE's table entry reads neither DUP nor QoS.
+				const message = { type: subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref } as sn.SubscribeMessage;
+				this.request = this.open(codec.encode(message), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
 			} else {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
+				// One literal for both: each message's table entry reads only its own fields.
 				const willMsg = kind === Kind.WILLMSG;
-				const bytes = willMsg
-					? encode({ type: MsgType.WILLMSGUPD, willMsg: op.payload ?? new Uint8Array(0) })
-					: encode({ type: MsgType.WILLTOPICUPD, qos: op.qos, retain: op.retain, willTopic: op.topic });
-				this.request = this.open(bytes, willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false, now);
+				const message = { type: willMsg ? MsgType.WILLMSGUPD : MsgType.WILLTOPICUPD, willMsg: op.payload ?? new Uint8Array(0), qos: op.qos, retain: op.retain, willTopic: op.topic } as sn.WillTopicMessage;
+				this.request = this.open(codec.encode(message), willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false);
 			}
 		}
 	}
 
 	/** An answer to the lane's request; false for anything else (stale, duplicated). */
-	protected answer(message: Message, now: number): boolean {
+	protected answer(message: Message): boolean {
 		const request = this.request;
 		const op = this.queue[0];
 		const type = message.type;
@@ -116,50 +114,50 @@ export abstract class Lane extends Connection {
 		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === TopicIdType.NORMAL) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
-			if (++op.rejections > this.nRetry) this.complete(rejection(returnCode, op.topic), now);
-			else this.next(now);
-		} else if (returnCode !== ReturnCode.ACCEPTED) this.rejected(op, returnCode, now);
+			if (++op.rejections > this.nRetry) this.complete(rejection(returnCode, op.topic));
+			else this.next();
+		} else if (returnCode !== ReturnCode.ACCEPTED) this.rejected(op, returnCode);
 		else if (type === MsgType.REGACK) {
 			topics.register(op.topic, message.topicId);
-			this.next(now);
+			this.next();
 		} else if (type === MsgType.PUBREC) {
 			op.kind = Kind.PUBREL;
-			this.next(now);
+			this.next();
 		} else if (type === MsgType.SUBACK) {
 			const topic = op.topic;
 			const subscription = this.subscriptions.get(topic);
 			if (subscription) subscription.active = true;
 			if (message.topicId !== 0 && !hasWildcard(topic) && !topics.fixedId(topic)) topics.register(topic, message.topicId);
 			// The application hears the QoS the gateway granted.
-			this.complete(undefined, now, message.qos);
-		} else this.complete(undefined, now);
+			this.complete(void 0, message.qos);
+		} else this.complete(void 0);
 		return true;
 	}
 
 	/** The gateway refused the head operation: wait out congestion (T_WAIT), otherwise fail it. */
-	private rejected(op: Operation, returnCode: number, now: number): void {
+	private rejected(op: Operation, returnCode: number): void {
 		const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
 		if (congestion && ++op.rejections <= this.nRetry) {
-			(this.request as NonNullable<typeof this.request>).waitUntil = now + this.tWait;
+			(this.request as NonNullable<typeof this.request>).waitUntil = this.now + this.tWait;
 			return;
 		}
 		const subscribe = op.kind === Kind.SUBSCRIBE;
 		if (subscribe) this.subscriptions.delete(op.topic);
 		const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
-		this.complete(subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what), now);
+		this.complete(subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
 	}
 
 	/** The head operation is finished (`error` when it failed): tell the application, start the next. */
-	private complete(error: ProtocolError | undefined, now: number, qos?: sn.QoS): void {
-		this.request = undefined;
+	private complete(error: ProtocolError | undefined, qos?: sn.QoS): void {
+		this.request = void 0;
 		this.finish(error, qos);
-		this.advance(now);
+		this.advance();
 	}
 
 	/** The head operation moves to its next step. */
-	private next(now: number): void {
-		this.request = undefined;
-		this.advance(now);
+	private next(): void {
+		this.request = void 0;
+		this.advance();
 	}
 
 	private finish(error: ProtocolError | undefined, qos?: sn.QoS): void {
@@ -174,7 +172,7 @@ export abstract class Lane extends Connection {
 		const queue: Operation[] = [];
 		this.subscriptions.forEach((s, topic) => {
 			for (let i = 0; i < old.length; i++) if (old[i].kind === Kind.SUBSCRIBE && old[i].topic === topic) return;
-			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, undefined, s.qos, false, undefined));
+			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0));
 		});
 		this.queue = queue.concat(old);
 	}
@@ -184,7 +182,7 @@ export abstract class Lane extends Connection {
 		const old = this.queue;
 		this.queue = old.filter(stored);
 		for (let i = 0; i < old.length; i++) settle(old[i], error);
-		this.request = undefined;
+		this.request = void 0;
 	}
 
 	/** QoS 1/2 messages not yet acknowledged, for the durable state. */
@@ -199,7 +197,7 @@ export abstract class Lane extends Connection {
 		const messages = state.outgoing;
 		for (let i = 0; i < messages.length; i++) {
 			const m = messages[i];
-			this.queue.push(operation(m.released ? Kind.PUBREL : Kind.PUBLISH, m.topic, m.payload, m.qos, m.retain, undefined, m.msgId));
+			this.queue.push(operation(m.released ? Kind.PUBREL : Kind.PUBLISH, m.topic, m.payload, m.qos, m.retain, void 0, m.msgId));
 		}
 	}
 
@@ -225,87 +223,85 @@ export abstract class Lane extends Connection {
 	 */
 
 	/** Sends the operation's next message; true when that finished it (QoS 0). */
-	protected publishStep(op: Operation, now: number): boolean {
+	protected publishStep(op: Operation): boolean {
 		let msgId = op.msgId;
 		if (op.kind === Kind.PUBREL) {
-			this.request = this.open(encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false, now);
+			this.request = this.open(codec.encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false);
 			return false;
 		}
 		const id = this.topics.idOf(op.topic);
 		if (!id) {
 			// The lane's REGISTER for the topic (6.5).
 			msgId = this.allocateMsgId();
-			this.request = this.open(encode({ type: MsgType.REGISTER, topicId: 0, msgId, topicName: op.topic }), MsgType.REGACK, msgId, false, now);
+			this.request = this.open(codec.encode({ type: MsgType.REGISTER, topicId: 0, msgId, topicName: op.topic }), MsgType.REGACK, msgId, false);
 			return false;
 		}
 		const qos = op.qos;
 		if (qos === 0) {
-			this.send(encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array), now);
+			this.send(codec.encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array));
 			return true;
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
-		this.request = this.open(encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, true, now);
+		this.request = this.open(codec.encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, true);
 		return false;
 	}
 
 	/** A PUBLISH from the gateway. */
-	protected onPublish(message: PublishMessage, now: number): boolean {
+	protected onPublish(message: PublishMessage): boolean {
 		if (!this.receiving) return false;
 		const topicId = message.topicId;
 		const msgId = message.msgId;
 		const qos = message.qos;
-		const control = this.control;
 		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
-		if (this.state === State.AWAKE && control) this.heard(control, now);
+		if (this.state === State.AWAKE && this.control) this.heard();
 		const topic = this.topics.nameOf(message.topicIdType, topicId);
-		if (topic === undefined) {
-			this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID), now);
+		if (topic === void 0) {
+			this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
 			return false;
 		}
 		let answer: Uint8Array | undefined;
 		if (qos === 2) {
 			const incoming = this.incoming;
 			if (incoming.full && !incoming.holds(msgId)) {
-				this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION), now);
+				this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
 				return true;
 			}
-			answer = encodeMsgId(MsgType.PUBREC, msgId);
+			answer = codec.encodeMsgId(MsgType.PUBREC, msgId);
 			if (!incoming.accept(msgId)) {
-				this.send(answer, now);
+				this.send(answer);
 				return true;
 			}
-		} else if (qos === 1) answer = encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
+		} else if (qos === 1) answer = codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
 		this.emit({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
-		if (answer) this.send(answer, now);
+		if (answer) this.send(answer);
 		return true;
 	}
 
 	/** PUBREL for a QoS 2 message received. */
-	protected onPubrel(msgId: number, now: number): boolean {
+	protected onPubrel(msgId: number): boolean {
 		if (!this.receiving) return false;
 		this.incoming.release(msgId);
-		this.send(encodeMsgId(MsgType.PUBCOMP, msgId), now);
+		this.send(codec.encodeMsgId(MsgType.PUBCOMP, msgId));
 		return true;
 	}
 
 	/** The gateway's REGISTER (6.10). */
-	protected onRegister(message: RegisterMessage, now: number): boolean {
+	protected onRegister(message: RegisterMessage): boolean {
 		if (!this.receiving) return false;
 		const topicId = message.topicId;
-		const topicName = message.topicName;
 		let returnCode = ReturnCode.ACCEPTED;
 		if (topicId === 0 || topicId === 0xffff) returnCode = ReturnCode.REJECTED_INVALID_TOPIC_ID;
 		else {
 			try {
-				validateTopicName(topicName);
-				if (!this.topics.accept(topicName, topicId)) returnCode = ReturnCode.REJECTED_CONGESTION;
+				validateTopicName(message.topicName);
+				if (!this.topics.accept(message.topicName, topicId)) returnCode = ReturnCode.REJECTED_CONGESTION;
 			} catch (error) {
 				if (!(error instanceof ProtocolError)) throw error;
 				returnCode = ReturnCode.REJECTED_NOT_SUPPORTED;
 			}
 		}
-		this.send(encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode), now);
+		this.send(codec.encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode));
 		return true;
 	}
 }
@@ -316,14 +312,14 @@ function stored(op: Operation): boolean {
 }
 
 /** Calls an operation's callback once. */
-function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === Kind.SUBSCRIBE || op.kind === Kind.UNSUBSCRIBE ? op.qos : undefined) as sn.QoS): void {
+function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === Kind.SUBSCRIBE || op.kind === Kind.UNSUBSCRIBE ? op.qos : void 0) as sn.QoS): void {
 	const done = op.done;
-	op.done = undefined;
+	op.done = void 0;
 	if (done) done(error, qos);
 }
 
 /** The typed error for a request the gateway refused with `returnCode`. */
-export function rejection(returnCode: number, what: string): ProtocolError {
+function rejection(returnCode: number, what: string): ProtocolError {
 	const code = returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
 	return new ProtocolError(code, what + ": " + sn.returnCodeName(returnCode));
 }

@@ -1,35 +1,34 @@
 /**
- * What every procedure of the MQTT-SN client shares about its link to one gateway: the
+ * What every procedure of the MQTT-SN client shares about its link to one gateway (the
  * state, the gateway's address, the two exchanges that may be open at once, the lane's
- * queue, the topic ids and QoS 2 ids of the session, and the datagrams and events
- * waiting to be polled. The procedures (connection.ts, lane.ts, publish.ts,
- * discovery.ts) act on it; the session (session.ts) is a GatewayLink with the face the
- * client sees, so the procedures reach every field in one step.
+ * queue, topic ids, QoS 2 ids, what waits to be polled) and the connection's life over
+ * it. The lane (lane.ts) and the session's face with discovery (session.ts) are layers
+ * of this class, so each procedure reaches every field in one step; link and connection
+ * in one module spare the device a second copy of the names they share.
  *
- * Retransmission (6.13) is here too: the control exchange and the lane's request are
- * each resent every Tretry, at most Nretry times; then the gateway is lost. A waking
- * PINGREQ gives up sooner (awakeRetries) and CONNECTs instead. After "rejected:
- * congestion" the request waits T_WAIT and is then sent afresh with a full Nretry.
+ * Retransmission (6.13): the control exchange and the lane's request are each resent
+ * every Tretry, at most Nretry times; then the gateway is lost. A waking PINGREQ gives up
+ * sooner (awakeRetries) and CONNECTs instead. After "rejected: congestion" the request
+ * waits T_WAIT and is then sent afresh with a full Nretry.
  *
  * The state names the procedure in progress, so no flag stands beside it:
  *   disconnected -> searching -> connecting -> active -> disconnecting -> disconnected
  *   active -> falling-asleep -> asleep <-> awake (PINGREQ with the client id)
  *   asleep | awake -> waking (CONNECT from asleep) -> active
- * States are small numbers (a string compare costs the device flash at every use), in
- * an order that makes the common questions one comparison (below); STATE_NAMES spells
- * them.
+ * Small numbers (a string compare costs flash at every use), ordered so the common
+ * questions are one comparison; STATE_NAMES spells them.
  */
 import { ProtocolError } from "../common/errors";
 import * as sn from "./packet";
 import { Backoff } from "../common/backoff";
 import type { Gateway } from "./discovery";
 import { encode } from "./encode";
-import { MsgType, type AdvertiseMessage, type GwInfoMessage } from "./packet";
+import { MsgType, ReturnCode } from "./packet";
 import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
-import type { Datagram, DropCounts, MqttSnSessionOptions, SearchTarget, SessionEvent, Will } from "./types";
+import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";
-import { N_ADV, N_RETRY, T_GWINFO, T_RETRY, T_SEARCHGW, T_WAIT } from "./timers";
+import { Default } from "./timers";
 
 /**
  * The states, in that order. From ACTIVE on the gateway holds the session; from ASLEEP on
@@ -48,22 +47,8 @@ export const enum State {
 	AWAKE = 8,
 }
 
-/** The status each state reports: waking is still connecting, falling asleep still disconnecting. */
-export const STATE_NAMES = ["disconnected", "searching", "connecting", "connecting", "active", "disconnecting", "disconnecting", "asleep", "awake"] as const;
-
-/** A request awaiting its answer: resent every Tretry, at most Nretry times (6.13). */
-export interface Exchange {
-	/** MsgType of the answer, and its MsgId (0 when it has none). */
-	readonly expect: MsgType;
-	readonly msgId: number;
-	readonly bytes: Uint8Array;
-	/** A resend carries DUP (PUBLISH, SUBSCRIBE). */
-	readonly dup: boolean;
-	sentAt: number;
-	retries: number;
-	/** After "rejected: congestion": nothing is sent before this time. */
-	waitUntil: number;
-}
+/** The status each state reports: waking is still connecting, falling asleep still disconnecting (one string: less flash than nine). */
+export const STATE_NAMES = "disconnected searching connecting connecting active disconnecting disconnecting asleep awake".split(" ") as readonly ("disconnected" | "searching" | "connecting" | "active" | "disconnecting" | "asleep" | "awake")[];
 
 export abstract class GatewayLink {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
@@ -82,6 +67,8 @@ export abstract class GatewayLink {
 	declare queue: Operation[];
 	/** Subscriptions the application wants; `active` once the gateway acknowledged them. */
 	declare readonly subscriptions: Map<string, { qos: 0 | 1 | 2; active: boolean }>;
+	/** The time the session was last told: every entry point (`connect`, `publish`, `received`, `tick`, ...) takes it. */
+	declare now: number;
 	declare lastSent: number;
 	declare nextMsgId: number;
 	declare readonly transmit: Datagram[];
@@ -101,10 +88,10 @@ export abstract class GatewayLink {
 	declare readonly maxQueued: number;
 	/** Datagrams and events waiting to be polled; past it, what arrives is dropped unanswered. */
 	declare readonly maxBacklog: number;
-	/** Set by the session (session.ts), which knows the registry's and the window's makers. */
+	/** Set by the session, which knows the registry's and the window's makers. */
 	declare topics: TopicRegistry;
 	declare incoming: ReleaseWindow;
-	/** Where SEARCHGW goes; without it the client never searches (discovery.ts). */
+	/** Where SEARCHGW goes; without it the client never searches (session.ts). */
 	declare readonly searchTarget: SearchTarget | undefined;
 	/** The delays between SEARCHGWs, when searching. */
 	declare readonly searchBackoff: Backoff | undefined;
@@ -115,10 +102,10 @@ export abstract class GatewayLink {
 	declare advertiseDeadline: number;
 
 	constructor(options: MqttSnSessionOptions, clientId: string) {
-		const nRetry = options.nRetry ?? N_RETRY;
+		const nRetry = options.nRetry ?? Default.N_RETRY;
 		const target = options.searchGw;
-		const tSearchGw = options.tSearchGw ?? T_SEARCHGW;
 		this.state = State.DISCONNECTED;
+		this.now = 0;
 		this.lastSent = 0;
 		this.nextMsgId = 1;
 		this.cleanRequested = false;
@@ -129,24 +116,28 @@ export abstract class GatewayLink {
 		this.dropped = { malformed: 0, oversized: 0, unknownType: 0, foreign: 0, unexpected: 0, overflow: 0 };
 		this.clientId = clientId;
 		this.cleanSession = options.cleanSession;
-		this.tRetry = options.tRetry ?? T_RETRY;
+		this.tRetry = options.tRetry ?? Default.T_RETRY;
 		this.nRetry = nRetry;
 		this.awakeRetries = options.awakeRetries ?? nRetry;
-		this.tWait = options.tWait ?? T_WAIT;
+		this.tWait = options.tWait ?? Default.T_WAIT;
 		this.keepAlive = options.keepAlive;
-		this.nAdv = options.nAdv ?? N_ADV;
+		this.nAdv = options.nAdv ?? Default.N_ADV;
 		this.maxPacketSize = options.maxPacketSize ?? 1024;
 		this.maxQueued = options.maxQueued ?? 100;
 		this.maxBacklog = options.maxBacklog ?? 32;
-		this.searchTarget = target;
-		// Only a client that searches keeps a backoff.
-		this.searchBackoff = target && new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, options.maxSearchDelay ?? T_WAIT), random: options.random });
-		this.tGwInfo = options.tGwInfo ?? T_GWINFO;
 		this.searchAt = Infinity;
 		this.advertiseDeadline = Infinity;
-		this.gateway = options.gateway;
 		this.configured = !!options.gateway;
-		this.will = options.will;
+		// Absent options set no field: an undefined one still takes a slot of the device's heap.
+		if (options.gateway) this.gateway = options.gateway;
+		if (options.will) this.will = options.will;
+		// Only a client that searches keeps a backoff.
+		if (target) {
+			const tSearchGw = options.tSearchGw ?? Default.T_SEARCHGW;
+			this.searchTarget = target;
+			this.searchBackoff = new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, options.maxSearchDelay ?? Default.T_WAIT), random: options.random });
+			this.tGwInfo = options.tGwInfo ?? Default.T_GWINFO;
+		}
 	}
 
 	/** Messages from the gateway are handled: connected, or collecting while asleep, or saying goodbye. */
@@ -154,10 +145,10 @@ export abstract class GatewayLink {
 		return this.state >= State.ACTIVE && this.state !== State.ASLEEP;
 	}
 
-	protected send(bytes: Uint8Array, now: number): void {
+	protected send(bytes: Uint8Array): void {
 		const gateway = this.gateway as Gateway;
 		this.transmit.push({ bytes, address: gateway.address, port: gateway.port });
-		this.lastSent = now;
+		this.lastSent = this.now;
 	}
 
 	protected emit(event: SessionEvent): void {
@@ -165,15 +156,16 @@ export abstract class GatewayLink {
 	}
 
 	/** Sends `bytes` as a request awaiting `expect`. */
-	protected open(bytes: Uint8Array, expect: MsgType, msgId: number, dup: boolean, now: number): Exchange {
-		this.send(bytes, now);
-		return { bytes, expect, msgId, dup, sentAt: now, retries: 0, waitUntil: 0 };
+	protected open(bytes: Uint8Array, expect: MsgType, msgId: number, dup: boolean): Exchange {
+		this.send(bytes);
+		return { bytes, expect, msgId, dup, sentAt: this.now, retries: 0, waitUntil: 0 };
 	}
 
-	/** The gateway is alive and walking through an exchange: it gets a full Tretry again. */
-	protected heard(exchange: Exchange, now: number): void {
-		exchange.sentAt = now;
-		exchange.retries = 0;
+	/** The gateway is alive and walking through the control exchange (will prompts, a wake's messages): a full Tretry again. */
+	protected heard(): void {
+		const control = this.control as Exchange;
+		control.sentAt = this.now;
+		control.retries = 0;
 	}
 
 	protected allocateMsgId(): number {
@@ -184,11 +176,11 @@ export abstract class GatewayLink {
 
 	/** Both exchanges stop; the lane's operation keeps its message id and is resent, DUP set, once active again. */
 	protected leaveActive(): void {
-		this.request = undefined;
-		this.control = undefined;
+		this.request = void 0;
+		this.control = void 0;
 	}
 
-	protected disconnected(error: ProtocolError | undefined): void {
+	protected disconnected(error?: ProtocolError): void {
 		this.leaveActive();
 		this.state = State.DISCONNECTED;
 		this.emit({ type: "disconnected", error });
@@ -202,40 +194,34 @@ export abstract class GatewayLink {
 	/** A discovered gateway that is gone: the next connect searches again. */
 	protected forgetGateway(): void {
 		if (this.configured) return;
-		this.gateway = undefined;
+		this.gateway = void 0;
 		this.advertiseDeadline = Infinity;
 	}
 
-	/** The waking PINGREQ went unanswered (connection.ts). */
-	protected abstract connectAgain(now: number): void;
-
-	/** Connects (connection.ts). */
-	abstract connect(now: number): void;
-
 	/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
-	protected retransmit(now: number): boolean {
-		const tRetry = this.tRetry;
-		const nRetry = this.nRetry;
+	protected retransmit(): boolean {
 		const control = this.control;
-		if (control && now >= control.sentAt + tRetry) {
+		if (control && this.now >= control.sentAt + this.tRetry) {
 			if (this.state === State.AWAKE && control.retries >= this.awakeRetries) {
-				this.connectAgain(now);
+				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
+				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (this.awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
+				this.sendConnect(!!this.will, false, true);
 				return true;
 			}
-			if (control.retries < nRetry) this.resend(control, now);
+			if (control.retries < this.nRetry) this.resend(control);
 			else if (this.state === State.DISCONNECTING) {
-				this.disconnected(undefined);
+				this.disconnected();
 				return true;
 			} else return this.giveUp();
 		}
 		const request = this.request;
-		if (!request || now < request.waitUntil) return false;
+		if (!request || this.now < request.waitUntil) return false;
 		if (request.waitUntil > 0) {
 			request.waitUntil = 0;
 			request.retries = 0;
-		} else if (now < request.sentAt + tRetry) return false;
-		else if (request.retries >= nRetry) return this.giveUp();
-		this.resend(request, now);
+		} else if (this.now < request.sentAt + this.tRetry) return false;
+		else if (request.retries >= this.nRetry) return this.giveUp();
+		this.resend(request);
 		return false;
 	}
 
@@ -244,101 +230,172 @@ export abstract class GatewayLink {
 		return true;
 	}
 
-	private resend(exchange: Exchange, now: number): void {
+	private resend(exchange: Exchange): void {
 		exchange.retries++;
-		exchange.sentAt = now;
+		exchange.sentAt = this.now;
 		if (exchange.dup) sn.markDup(exchange.bytes);
-		this.send(exchange.bytes, now);
+		this.send(exchange.bytes);
 	}
 
-	/** When an exchange is next due, or Infinity. */
-	protected retransmitDeadline(): number {
-		const control = this.control;
+	/** When the next exchange or PINGREQ is due, or Infinity. */
+	protected deadline(): number {
 		const request = this.request;
-		const at = control ? control.sentAt + this.tRetry : Infinity;
-		if (!request) return at;
-		const requestAt = request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry;
-		return requestAt < at ? requestAt : at;
+		let at = this.control ? this.control.sentAt + this.tRetry : Infinity;
+		if (request) {
+			const requestAt = request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry;
+			if (requestAt < at) at = requestAt;
+		}
+		const keepAlive = this.keepAliveDeadline();
+		return keepAlive < at ? keepAlive : at;
 	}
 
-	// --- finding a gateway and noticing when it is gone (MQTT-SN 6.1, 6.2) ---------------
+	// --- connecting (6.3), the will prompts, disconnecting (6.4), the sleeping client (6.14), keep-alive (6.11) ---
 	/*
-	 * Kept as deadlines the session's tick and nextTimeout read:
-	 * - searching: when to broadcast SEARCHGW. The first one waits a random time in
-	 *   [0, T_SEARCHGW) so clients powered up together do not all search at once; each later
-	 *   one waits T_GWINFO for an answer plus a jittered delay whose ceiling doubles (the
-	 *   exponential backoff the specification asks for). Hearing another client's SEARCHGW
-	 *   counts as our own: we wait for the GWINFO it will bring.
-	 * - advertisements: a gateway that advertises every `duration` seconds is lost once
-	 *   `missed` consecutive ADVERTISEs fail to arrive (N_ADV); half a period of slack lets
-	 *   a late broadcast still count.
+	 * CONNECT asks for the will prompts (WILLTOPICREQ, WILLMSGREQ) when it has a will; a clean
+	 * session at the gateway voids the topic ids and QoS 2 ids of the last one, and the
+	 * subscriptions are made again. From asleep, CONNECT only says "active again".
+	 * DISCONNECT with a duration puts the session to sleep at the gateway, which buffers
+	 * for it; PINGREQ with the client id wakes it to collect, the PINGRESP after the last
+	 * message puts it back to sleep. No PINGRESP to a waking PINGREQ: the gateway does not
+	 * hold the session (it restarted, or matches clients by an address that changed), and
+	 * rather than wait out Nretry and a backoff, longer than a wake, the client CONNECTs at
+	 * once, clean session false; a topic id the gateway forgot is refused and registered again.
+	 * Keep-alive: an active client that sent nothing for its period sends PINGREQ.
 	 */
 
-	/** Starts searching (connection.ts: no gateway known, a search target given). */
-	protected startSearch(now: number): void {
-		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
-		this.state = State.SEARCHING;
-		if (this.searchAt !== Infinity) return;
-		backoff.reset();
-		this.searchAt = now + backoff.next();
+	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
+	connect(now: number): void {
+		this.now = now;
+		if (this.state >= State.ASLEEP) this.sendConnect(false, false, true);
+		else if (this.state !== State.DISCONNECTED) return;
+		else if (this.gateway) this.sendConnect(!!this.will, this.cleanSession, false);
+		else if (this.searchTarget) this.startSearch();
+		else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
 	}
 
-	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
-	protected heardSearch(now: number): void {
-		if (this.searchAt !== Infinity) this.searchAt = now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
+	/** Starts searching (session.ts: no gateway known, a search target given). */
+	protected abstract startSearch(): void;
+	/** `waking`: the gateway may still hold the session asleep until CONNACK. */
+	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean): void {
+		this.state = waking ? State.WAKING : State.CONNECTING;
+		this.cleanRequested = cleanSession;
+		this.control = this.open(encode({ type: MsgType.CONNECT, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), MsgType.CONNACK, 0, false);
 	}
 
-	/** Searching: broadcasts SEARCHGW when it is due, and schedules the next one. */
-	protected searchDue(now: number): void {
-		const target = this.searchTarget;
-		if (!target || now < this.searchAt) return;
-		this.heardSearch(now);
-		this.transmit.push({ bytes: encode({ type: MsgType.SEARCHGW, radius: target.radius }), address: target.address, port: target.port });
+	private get connecting(): boolean {
+		return this.state === State.CONNECTING || this.state === State.WAKING;
 	}
 
-	/** The gateway advertised; the next one is due in `duration` seconds. */
-	protected heardAdvertise(duration: number, now: number): void {
-		this.advertiseDeadline = duration > 0 ? now + duration * 1000 * (this.nAdv + 0.5) : Infinity;
-	}
-
-	/** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */
-	protected found(message: AdvertiseMessage | GwInfoMessage, address: string, port: number, now: number): void {
-		let gateway: Gateway = { gwId: message.gwId, address, port };
-		// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
-		if (message.type === MsgType.GWINFO && message.gwAdd) {
-			const a = message.gwAdd;
-			if (a.length !== 6) {
-				this.dropped.unexpected++;
-				return;
-			}
-			gateway = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
-		}
-		this.gateway = gateway;
-		this.topics.clear();
-		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration, now);
-		this.emit({ type: "gateway", gateway });
-		if (this.state === State.SEARCHING) {
-			this.searchAt = Infinity;
-			this.state = State.DISCONNECTED;
-			this.connect(now);
-		}
-	}
-
-	/** Time passed: a gateway that stopped advertising is lost (or, while disconnected, forgotten). */
-	protected advertiseDue(now: number): boolean {
-		if (!this.gateway || now < this.advertiseDeadline) return false;
-		this.advertiseDeadline = Infinity;
-		const state = this.state;
-		if (state === State.DISCONNECTED) this.forgetGateway();
-		else if (state !== State.SEARCHING && state !== State.ASLEEP) {
-			this.lost("no ADVERTISE for " + this.nAdv + " periods");
+	protected onConnack(returnCode: number): boolean {
+		if (!this.connecting) return false;
+		this.control = void 0;
+		if (returnCode !== ReturnCode.ACCEPTED) {
+			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + sn.returnCodeName(returnCode)));
 			return true;
 		}
-		return false;
+		this.state = State.ACTIVE;
+		if (this.cleanRequested) {
+			this.topics.clear();
+			this.incoming.clear();
+			this.startedClean();
+		}
+		this.emit({ type: "connected" });
+		this.advance();
+		return true;
 	}
-}
 
-/** A datagram from `address`:`port` is the gateway's. */
-export function sameEndpoint(gateway: Gateway, address: string, port: number): boolean {
-	return gateway.port === port && gateway.address === address;
+	/** The lane (lane.ts): a clean session makes the subscriptions again; the head operation goes on. */
+	protected abstract startedClean(): void;
+	protected abstract advance(): void;
+
+	/** WILLTOPICREQ or WILLMSGREQ. */
+	protected onWillPrompt(type: number): boolean {
+		if (!this.connecting || !this.control) return false;
+		const will = this.will;
+		this.send(
+			type === MsgType.WILLTOPICREQ
+				? encode({ type: MsgType.WILLTOPIC, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
+				: encode({ type: MsgType.WILLMSG, willMsg: will ? will.payload : new Uint8Array(0) }),
+		);
+		this.heard();
+		return true;
+	}
+
+	/**
+	 * The gateway may hold this client's sleeping session (asleep, collecting, or a CONNECT
+	 * from there not yet acknowledged): a DISCONNECT now would end it, and the next boot
+	 * should wake it with PINGREQ rather than start over.
+	 */
+	get asleepAtGateway(): boolean {
+		return this.state >= State.ASLEEP || this.state === State.WAKING;
+	}
+
+	/** Goes to sleep for `duration` seconds (DISCONNECT with a duration): the gateway buffers for us. */
+	sleep(duration: number, now: number): void {
+		this.now = now;
+		this.expect(State.ACTIVE, "sleep");
+		this.leave(State.FALLING_ASLEEP, Uint8Array.of(4, MsgType.DISCONNECT, duration >> 8, duration)); // Length, MsgType, Duration (5.4.21)
+	}
+
+	/** Asleep: wakes to collect buffered messages (PINGREQ with the client id); PINGRESP puts it back to sleep. */
+	checkMessages(now: number): void {
+		this.now = now;
+		this.expect(State.ASLEEP, "collect messages");
+		this.state = State.AWAKE;
+		this.control = this.open(encode({ type: MsgType.PINGREQ, clientId: this.clientId }), MsgType.PINGRESP, 0, false);
+	}
+
+	private expect(state: State, what: string): void {
+		if (this.state !== state) throw new ProtocolError("PROTOCOL_VIOLATION", "cannot " + what + " while " + STATE_NAMES[this.state]);
+	}
+
+	/** Both exchanges stop and DISCONNECT goes out, awaiting the gateway's own. */
+	private leave(state: State, bytes: Uint8Array): void {
+		this.leaveActive();
+		this.state = state;
+		this.control = this.open(bytes, MsgType.DISCONNECT, 0, false);
+	}
+
+	/** Sends DISCONNECT (the gateway then drops the will) and stops searching. */
+	disconnect(now: number): void {
+		this.now = now;
+		const state = this.state;
+		this.searchAt = Infinity;
+		if (state === State.SEARCHING) this.state = State.DISCONNECTED;
+		else if (state !== State.DISCONNECTED && state !== State.DISCONNECTING) this.leave(State.DISCONNECTING, Uint8Array.of(2, MsgType.DISCONNECT));
+	}
+
+	protected onDisconnect(): boolean {
+		const state = this.state;
+		if (state === State.FALLING_ASLEEP) {
+			this.control = void 0;
+			this.asleep();
+		} else if (state === State.DISCONNECTING) this.disconnected();
+		else if (state < State.CONNECTING || state === State.ASLEEP) return false;
+		else this.disconnected(new ProtocolError("CONNECTION_LOST", "DISCONNECT from the gateway"));
+		return true;
+	}
+
+	private asleep(): void {
+		this.state = State.ASLEEP;
+		this.emit({ type: "asleep" });
+	}
+
+	protected onPingresp(): boolean {
+		if (!this.control || this.control.expect !== MsgType.PINGRESP) return false;
+		this.control = void 0;
+		// Awake, every buffered message has been delivered: back to sleep.
+		if (this.state === State.AWAKE) this.asleep();
+		return true;
+	}
+
+	/** When the next PINGREQ is due, or Infinity. */
+	private keepAliveDeadline(): number {
+		const period = this.keepAlive * 1000;
+		return this.state === State.ACTIVE && period > 0 && !this.control ? this.lastSent + period : Infinity;
+	}
+
+	protected keepAliveDue(): void {
+		if (this.now >= this.keepAliveDeadline()) this.control = this.open(Uint8Array.of(2, MsgType.PINGREQ), MsgType.PINGRESP, 0, false);
+	}
 }

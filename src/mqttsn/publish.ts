@@ -13,7 +13,10 @@
  * congestion") instead of delivering it. Both lists are short arrays: cheaper on the
  * device than a Set, and searched in a few steps at these sizes.
  */
-const RECENT = 32;
+/** Ids released lately that are still remembered (a `const enum`: written as its number). */
+const enum Window {
+	RECENT = 32,
+}
 
 export class ReleaseWindow {
 	declare readonly capacity: number;
@@ -47,7 +50,7 @@ export class ReleaseWindow {
 		const at = this.waiting.indexOf(msgId);
 		if (at < 0) return;
 		this.waiting.splice(at, 1);
-		if (this.recent.length === RECENT) this.recent.shift();
+		if (this.recent.length === Window.RECENT) this.recent.shift();
 		this.recent.push(msgId);
 	}
 

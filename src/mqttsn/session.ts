@@ -5,11 +5,10 @@
  * datagrams to send (`pollTransmit`), events (`pollEvent`) and the time it next needs a
  * tick (`nextTimeout`). No socket, no timer: tests run it on a virtual clock.
  *
- * This file is the face; the specification's procedures have a file each, each a layer
- * of this class (see link.ts): what they share, and retransmission (link.ts), gateway
- * discovery (discovery.ts), connect, keep-alive, the sleeping client and disconnect
- * (connection.ts), the lane of one request at a time with SUBSCRIBE (lane.ts), PUBLISH's
- * QoS flows with REGISTER before them (publish.ts).
+ * This file is the face, with gateway discovery; the other procedures are layers of this
+ * class (see link.ts): what they share, retransmission, connect, keep-alive, the
+ * sleeping client and disconnect (link.ts), the lane of one request at a time with
+ * SUBSCRIBE, PUBLISH's QoS flows and REGISTER (lane.ts; QoS 2 ids in publish.ts).
  *
  * Two exchanges can be open at once, each supervised by Tretry/Nretry (6.13): the
  * control exchange (CONNECT, DISCONNECT, PINGREQ) and the lane's request. Unanswered
@@ -24,14 +23,13 @@
  */
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession, Peer } from "../common/session";
-import { validateTopicFilter, validateTopicName } from "../mqtt/topic";
-import { decode } from "./decode";
+import * as mqtt from "../mqtt/topic";
+import * as codec from "./encode";
 import type { Gateway } from "./discovery";
-import { encodePublish } from "./encode";
 import { Kind, Lane, type Operation, operation } from "./lane";
-import { sameEndpoint, State, STATE_NAMES } from "./link";
+import { State, STATE_NAMES } from "./link";
 import * as sn from "./packet";
-import { MsgType, TopicIdType, type Message, type QoS } from "./packet";
+import { MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import { ReleaseWindow } from "./publish";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
@@ -68,13 +66,12 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	/** A configured gateway whose host name the board has just resolved. */
 	setGateway(gateway: Gateway): void {
-		const known = this.gateway;
-		if (known && !sameEndpoint(known, gateway.address, gateway.port)) this.topics.clear();
+		if (this.gateway && !sameEndpoint(this.gateway, gateway.address, gateway.port)) this.topics.clear();
 		this.gateway = gateway;
 		this.configured = true;
 	}
 
-	// --- what the application wants (connect, sleep, checkMessages, disconnect: connection.ts; failPending: lane.ts) ---
+	// --- what the application wants (connect, sleep, checkMessages, disconnect: link.ts; failPending: lane.ts) ---
 
 	/**
 	 * Publishes. QoS -1 goes out at once, connected or not, to a predefined or short
@@ -83,9 +80,10 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	 * Returns the operation when it waits in the lane (each request returns its own).
 	 */
 	publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number, done?: Done): Operation | undefined {
+		this.now = now;
 		// A topic with an id was checked when it got it (configuration, or the gateway's REGISTER).
 		const id = this.topics.idOf(topic);
-		if (!id) validateTopicName(topic);
+		if (!id) mqtt.validateTopicName(topic);
 		if (qos !== -1 && qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", "no QoS " + qos);
 		// Length, MsgType, Flags, TopicId, MsgId: 7 octets, or 9 with the long Length (5.2).
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
@@ -93,36 +91,39 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (qos === -1) {
 			if (!id || id.topicIdType === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
-		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(operation(Kind.PUBLISH, topic, payload, qos, retain, done), now);
+		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(operation(Kind.PUBLISH, topic, payload, qos, retain, done));
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
-		this.send(encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload), now);
+		this.send(codec.encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload));
 		if (done) done();
-		return undefined;
+		return;
 	}
 
 	/** Subscribes to a filter (wildcards allowed), a predefined topic or a short name. */
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): Operation {
-		validateTopicFilter(topic);
+		this.now = now;
+		mqtt.validateTopicFilter(topic);
 		this.subscriptions.set(topic, { qos, active: false });
-		return this.enqueue(operation(Kind.SUBSCRIBE, topic, undefined, qos, false, done), now);
+		return this.enqueue(operation(Kind.SUBSCRIBE, topic, void 0, qos, false, done));
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): Operation {
-		validateTopicFilter(topic);
+		this.now = now;
+		mqtt.validateTopicFilter(topic);
 		this.subscriptions.delete(topic);
-		return this.enqueue(operation(Kind.UNSUBSCRIBE, topic, undefined, 0, false, done), now);
+		return this.enqueue(operation(Kind.UNSUBSCRIBE, topic, void 0, 0, false, done));
 	}
 
 	/** Changes the will at the gateway (WILLTOPICUPD, then WILLMSGUPD); undefined deletes it. */
 	updateWill(will: Will | undefined, now: number, done?: Done): Operation {
+		this.now = now;
 		if (!will) {
 			this.will = will;
-			return this.enqueue(operation(Kind.WILLTOPIC, "", undefined, 0, false, done), now);
+			return this.enqueue(operation(Kind.WILLTOPIC, "", void 0, 0, false, done));
 		}
-		validateTopicName(will.topic);
+		mqtt.validateTopicName(will.topic);
 		this.will = will;
-		this.enqueue(operation(Kind.WILLTOPIC, will.topic, undefined, will.qos, will.retain, undefined), now);
-		return this.enqueue(operation(Kind.WILLMSG, "", will.payload, 0, false, done), now);
+		this.enqueue(operation(Kind.WILLTOPIC, will.topic, void 0, will.qos, will.retain, void 0));
+		return this.enqueue(operation(Kind.WILLMSG, "", will.payload, 0, false, done));
 	}
 
 	exportState(): SessionState {
@@ -145,6 +146,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	/** A datagram arrived from `from`. Bad ones are counted in `dropped`, never thrown. */
 	received(datagram: Uint8Array, from: Peer, now: number): void {
+		this.now = now;
 		const dropped = this.dropped;
 		const gateway = this.gateway;
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
@@ -155,14 +157,13 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			return;
 		}
 		// Nobody polls: what arrives now is not answered, so the gateway sends it again later.
-		const max = this.maxBacklog;
-		if (this.transmit.length >= max || this.events.length >= max) {
+		if (this.transmit.length >= this.maxBacklog || this.events.length >= this.maxBacklog) {
 			dropped.overflow++;
 			return;
 		}
 		let message: Message;
 		try {
-			message = decode(datagram, this.maxPacketSize);
+			message = codec.decode(datagram, this.maxPacketSize);
 		} catch (error) {
 			// The decoder throws ProtocolErrors only; anything else would be its bug, and still
 			// only a bad datagram: counted as malformed rather than thrown at the socket.
@@ -173,29 +174,28 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			return;
 		}
 		const type = message.type;
-		if (type === MsgType.SEARCHGW) this.heardSearch(now);
+		if (type === MsgType.SEARCHGW) this.heardSearch();
 		else if (gateway) {
-			if (!this.handle(message, now)) dropped.unexpected++;
-		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port, now);
+			if (!this.handle(message)) dropped.unexpected++;
+		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port);
 		else dropped.foreign++;
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
 	tick(now: number): void {
-		if (this.state === State.SEARCHING) this.searchDue(now);
-		if (this.advertiseDue(now) || this.retransmit(now)) return;
-		this.keepAliveDue(now);
+		this.now = now;
+		if (this.state === State.SEARCHING) this.searchDue();
+		if (this.advertiseDue() || this.retransmit()) return;
+		this.keepAliveDue();
 	}
 
 	/** When `tick` must next be called, or undefined when nothing is pending. */
 	nextTimeout(): number | undefined {
 		const state = this.state;
-		let next = this.retransmitDeadline();
-		const keepAlive = this.keepAliveDeadline();
-		if (keepAlive < next) next = keepAlive;
+		let next = this.deadline();
 		if (state === State.SEARCHING && this.searchAt < next) next = this.searchAt;
 		if (this.gateway && state !== State.ASLEEP && this.advertiseDeadline < next) next = this.advertiseDeadline;
-		return next === Infinity ? undefined : next;
+		return next === Infinity ? void 0 : next;
 	}
 
 	pollTransmit(): Datagram | undefined {
@@ -206,37 +206,118 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		return this.events.shift();
 	}
 
+	// --- finding a gateway and noticing when it is gone (MQTT-SN 6.1, 6.2) ---------------
+	/*
+	 * Kept as deadlines `tick` and `nextTimeout` read:
+	 * - searching: when to broadcast SEARCHGW. The first one waits a random time in
+	 *   [0, T_SEARCHGW) so clients powered up together do not all search at once; each later
+	 *   one waits T_GWINFO for an answer plus a jittered delay whose ceiling doubles (the
+	 *   exponential backoff the specification asks for). Hearing another client's SEARCHGW
+	 *   counts as our own: we wait for the GWINFO it will bring.
+	 * - advertisements: a gateway that advertises every `duration` seconds is lost once
+	 *   `missed` consecutive ADVERTISEs fail to arrive (N_ADV); half a period of slack lets
+	 *   a late broadcast still count.
+	 */
+
+	/** Starts searching (`connect`: no gateway known, a search target given). */
+	protected startSearch(): void {
+		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
+		this.state = State.SEARCHING;
+		if (this.searchAt !== Infinity) return;
+		backoff.reset();
+		this.searchAt = this.now + backoff.next();
+	}
+
+	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
+	private heardSearch(): void {
+		if (this.searchAt !== Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
+	}
+
+	/** Searching: broadcasts SEARCHGW when it is due, and schedules the next one. */
+	private searchDue(): void {
+		const target = this.searchTarget;
+		if (!target || this.now < this.searchAt) return;
+		this.heardSearch();
+		this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
+	}
+
+	/** The gateway advertised; the next one is due in `duration` seconds. */
+	private heardAdvertise(duration: number): void {
+		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * (this.nAdv + 0.5) : Infinity;
+	}
+
+	/** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */
+	private found(message: AdvertiseMessage | GwInfoMessage, address: string, port: number): void {
+		let gateway: Gateway = { gwId: message.gwId, address, port };
+		// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
+		if (message.type === MsgType.GWINFO && message.gwAdd) {
+			const a = message.gwAdd;
+			if (a.length !== 6) {
+				this.dropped.unexpected++;
+				return;
+			}
+			gateway = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
+		}
+		this.gateway = gateway;
+		this.topics.clear();
+		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration);
+		this.emit({ type: "gateway", gateway });
+		if (this.state === State.SEARCHING) {
+			this.searchAt = Infinity;
+			this.state = State.DISCONNECTED;
+			this.connect(this.now);
+		}
+	}
+
+	/** Time passed: a gateway that stopped advertising is lost (or, while disconnected, forgotten). */
+	private advertiseDue(): boolean {
+		if (!this.gateway || this.now < this.advertiseDeadline) return false;
+		this.advertiseDeadline = Infinity;
+		const state = this.state;
+		if (state === State.DISCONNECTED) this.forgetGateway();
+		else if (state !== State.SEARCHING && state !== State.ASLEEP) {
+			this.lost("no ADVERTISE for " + this.nAdv + " periods");
+			return true;
+		}
+		return false;
+	}
+
 	/** A message from the gateway; false when nothing was waiting for it. */
-	private handle(message: Message, now: number): boolean {
+	private handle(message: Message): boolean {
 		switch (message.type) {
 			// First: a switch compares its cases in order, and PUBLISH arrives most.
 			case MsgType.PUBLISH:
-				return this.onPublish(message, now);
+				return this.onPublish(message);
 			case MsgType.ADVERTISE:
-				this.heardAdvertise(message.duration, now);
+				this.heardAdvertise(message.duration);
 				return true;
 			case MsgType.GWINFO:
 				return true;
 			case MsgType.CONNACK:
-				return this.onConnack(message.returnCode, now);
+				return this.onConnack(message.returnCode);
 			case MsgType.WILLTOPICREQ:
 			case MsgType.WILLMSGREQ:
-				return this.onWillPrompt(message.type, now);
+				return this.onWillPrompt(message.type);
 			case MsgType.DISCONNECT:
 				return this.onDisconnect();
 			case MsgType.PINGRESP:
 				return this.onPingresp();
 			case MsgType.PINGREQ:
-				this.send(Uint8Array.of(2, MsgType.PINGRESP), now);
+				this.send(Uint8Array.of(2, MsgType.PINGRESP));
 				return true;
 			case MsgType.PUBREL:
-				return this.onPubrel(message.msgId, now);
+				return this.onPubrel(message.msgId);
 			case MsgType.REGISTER:
-				return this.onRegister(message, now);
+				return this.onRegister(message);
 			default:
 				// REGACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, WILLTOPICRESP, WILLMSGRESP; the lane
 				// refuses anything else (CONNECT and the other client messages: a gateway does not send these).
-				return this.answer(message, now);
+				return this.answer(message);
 		}
 	}
+}
+
+/** A datagram from `address`:`port` is the gateway's. */
+function sameEndpoint(gateway: Gateway, address: string, port: number): boolean {
+	return gateway.port === port && gateway.address === address;
 }

@@ -25,7 +25,10 @@ import type { Vocabulary } from "../power/vocabulary";
 import type { Gateway } from "./discovery";
 import { ipv4Octets } from "../common/text";
 
-const MQTTSN_STATE_VERSION = 2;
+/** The layout's version (a `const enum`: written as its number, no binding). */
+const enum Layout {
+	VERSION = 2,
+}
 const WHAT = "MQTT-SN session state";
 
 /** A QoS 1/2 message not yet acknowledged; msgId 0 while it was never sent. */
@@ -54,7 +57,7 @@ export interface SessionState {
 export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = vocab.NO_VOCABULARY): Uint8Array {
 	const w = new recordBytes.RecordWriter(WHAT);
 	const gateway = state.gateway;
-	w.byte(MQTTSN_STATE_VERSION);
+	w.byte(Layout.VERSION);
 	w.u32(vocabulary.tag);
 	w.byte((gateway ? 1 : 0) | (state.asleep ? 2 : 0));
 	if (gateway) {
@@ -106,7 +109,7 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
  */
 export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = vocab.NO_VOCABULARY): SessionState {
 	const r = new recordBytes.RecordReader(bytes, WHAT);
-	if (r.byte() !== MQTTSN_STATE_VERSION || r.u32() !== vocabulary.tag) throw r.malformed("another version or vocabulary");
+	if (r.byte() !== Layout.VERSION || r.u32() !== vocabulary.tag) throw r.malformed("another version or vocabulary");
 	const flags = r.byte();
 	let gateway: Gateway | undefined;
 	if (flags & 1) {

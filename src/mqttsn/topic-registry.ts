@@ -52,7 +52,7 @@ export class TopicRegistry {
 		const predefined = this.predefined?.get(name);
 		if (predefined) return predefined;
 		if (sn.isShortTopicName(name)) return { topicIdType: TopicIdType.SHORT, topicId: sn.shortTopicId(name) };
-		return undefined;
+		return;
 	}
 
 	/** How `name` travels now, or undefined while it needs a REGISTER. */
@@ -92,7 +92,7 @@ export class TopicRegistry {
 	/** The gateway said "invalid topic id": register again before the next use. */
 	forget(topicId: number): void {
 		const name = this.byId.get(topicId);
-		if (name === undefined) return;
+		if (name === void 0) return;
 		this.byId.delete(topicId);
 		this.byName.delete(name);
 	}

@@ -1,10 +1,11 @@
 /**
- * What the MQTT-SN session is given and gives back: its options, its events and
- * datagrams. Types only (nothing of it reaches the device); session.ts re-exports them.
+ * What the MQTT-SN session is given and gives back (its options, its events and
+ * datagrams; session.ts re-exports them), and the exchanges it keeps open (link.ts).
+ * Types only: nothing of it reaches the device.
  */
 import type { ProtocolError } from "../common/errors";
 import type { Gateway } from "./discovery";
-import type { QoS } from "./packet";
+import type { MsgType, QoS } from "./packet";
 import type { SessionState } from "./state";
 
 export interface Will {
@@ -111,3 +112,16 @@ export interface DropCounts {
 export type Done = (error?: ProtocolError) => void;
 export type SubscribeDone = (error: ProtocolError | undefined, grantedQos: QoS) => void;
 
+/** A request awaiting its answer: resent every Tretry, at most Nretry times (6.13). */
+export interface Exchange {
+	/** MsgType of the answer, and its MsgId (0 when it has none). */
+	readonly expect: MsgType;
+	readonly msgId: number;
+	readonly bytes: Uint8Array;
+	/** A resend carries DUP (PUBLISH, SUBSCRIBE). */
+	readonly dup: boolean;
+	sentAt: number;
+	retries: number;
+	/** After "rejected: congestion": nothing is sent before this time. */
+	waitUntil: number;
+}
