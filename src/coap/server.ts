@@ -23,52 +23,18 @@
  * endpoint's timer, and slow answers waiting (5.03 past `maxSeparate`). The endpoint caps
  * its duplicate table the same way.
  */
-import type { Board } from "../common/board";
-import { ProtocolError } from "../common/errors";
-import { encodeUtf8 } from "../common/utf8";
-import { type Content, type EndpointOptions, type IncomingRequest, type Notified, type Peer } from "./endpoint";
+import { type Content, type IncomingRequest, type Notified, type Peer } from "./endpoint";
 import * as linkFormat from "./link-format";
 import { peerKey } from "./message-layer";
 import * as m from "./message";
 import { tokenKey, type CoapMessage, type CoapOption } from "./message";
 import * as o from "./options";
-import { exchangeLifetime } from "./parameters";
 import type { Representation, Resource, ResourceRequest } from "./resource";
-import { SeparateResponses } from "./separate";
-import { Uploads } from "./uploads";
-import { ETags } from "./etags";
-import { Transport, type TransportDtls } from "./transport";
+import type { Board } from "../common/board";
+import { encodeUtf8 } from "../common/utf8";
+import { BadRequest, error, failed, ServerTables, type CoapServerOptions } from "./server-tables";
 
-export interface CoapServerOptions extends EndpointOptions {
-	/** UDP port (default 5683; 0 for any free one). */
-	readonly port?: number;
-	/** coaps: DTLS with pre-shared keys (transport.ts); the caller picks the port (5684). */
-	readonly dtls?: TransportDtls;
-	readonly address?: string;
-	/** Largest block the server sends or takes, bytes (default 1024). */
-	readonly blockSize?: number;
-	/** Largest Block1 upload assembled, bytes (default 8192). */
-	readonly maxBodySize?: number;
-	/** Block1 uploads assembled at once (default 2); a new one past it gets 5.03. */
-	readonly maxUploads?: number;
-	/** Observers in all (default 8) and of one resource (default 4); past them a GET is served without Observe. */
-	readonly maxObservers?: number;
-	readonly maxObserversPerResource?: number;
-	/**
-	 * ms a CON request waits for a slow handler before it is acknowledged Empty and answered
-	 * separately (default ACK_TIMEOUT / 2, 1 s: the client retransmits at ACK_TIMEOUT at the
-	 * earliest, and the ACK has the other half to reach it; a handler quicker than that
-	 * still has its answer piggybacked, one datagram fewer).
-	 */
-	readonly separateAfter?: number;
-	/** ms a slow handler has before it is answered 5.00 (default 30 s). */
-	readonly handlerTimeout?: number;
-	/** Slow answers waiting or in flight (default 4); past it 5.03. */
-	readonly maxSeparate?: number;
-	/** Notifications as CON (default) or NON. */
-	readonly confirmableNotifications?: boolean;
-	onReady?(port: number): void;
-}
+export type { CoapServerOptions } from "./server-tables";
 
 interface Observer extends Notified {
 	readonly key: string;
@@ -79,54 +45,31 @@ interface Observer extends Notified {
 const WELL_KNOWN_CORE = "/.well-known/core";
 const DAY_MS = 86_400_000;
 
-class BadRequest extends Error {}
-
-export class CoapServer {
-	readonly transport: Transport;
-	private readonly board: Board;
-	private readonly resources = new Map<string, Resource>();
-	private readonly observing = new Map<string, Map<string, Observer>>();
-	private observerCount = 0;
-	private readonly uploads: Uploads;
-	private readonly szx: number;
-	private readonly maxBody: number;
-	private readonly maxObservers: number;
-	private readonly maxPerResource: number;
-	private readonly confirmable: boolean;
-	private readonly texts = new Map<string, Uint8Array>();
-	private readonly separate: SeparateResponses;
-	private readonly etags: ETags;
+export class CoapServer extends ServerTables {
+	declare private readonly resources: Map<string, Resource>;
+	declare private readonly observing: Map<string, Map<string, Observer>>;
+	declare private observerCount: number;
+	declare private readonly maxObservers: number;
+	declare private readonly maxPerResource: number;
+	declare private readonly confirmable: boolean;
+	declare private readonly texts: Map<string, Uint8Array>;
 	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
-	private sequence = 1;
+	declare private sequence: number;
 
 	constructor(board: Board, options: CoapServerOptions = {}) {
-		this.board = board;
-		this.szx = o.szxFor(options.blockSize ?? 1024);
-		this.maxBody = options.maxBodySize ?? 8192;
+		super(board, options);
+		this.resources = new Map();
+		this.observing = new Map();
+		this.observerCount = 0;
 		this.maxObservers = options.maxObservers ?? 8;
 		this.maxPerResource = options.maxObserversPerResource ?? 4;
 		this.confirmable = options.confirmableNotifications ?? true;
-		const transport = (this.transport = new Transport(board, {
-			...options,
-			port: options.port ?? 5683,
-			onRequest: (request) => this.handle(request),
-			onReady: () => {
-				if (options.onReady) options.onReady(this.transport.port);
-			},
-		}));
-		const endpoint = transport.endpoint;
-		this.etags = new ETags(options.random ?? Math.random);
-		this.separate = new SeparateResponses(transport, options.separateAfter ?? endpoint.parameters.ackTimeout / 2, options.handlerTimeout ?? 30_000, options.maxSeparate ?? 4, failed);
-		this.uploads = new Uploads(endpoint, this.szx, this.maxBody, options.maxUploads ?? 2, exchangeLifetime(endpoint.parameters));
+		this.texts = new Map();
+		this.sequence = 1;
 	}
 
 	get port(): number {
 		return this.transport.port;
-	}
-
-	/** Block1 uploads under way (at most `maxUploads`). */
-	get uploading(): number {
-		return this.uploads.size;
 	}
 
 	/** Serves `resource` at `path` ("/lamp"). */
@@ -139,16 +82,11 @@ export class CoapServer {
 		return path === undefined ? this.observerCount : (this.observing.get(path)?.size ?? 0);
 	}
 
-	/** Slow answers waiting for their handler or for the ACK of their separate response (at most `maxSeparate`). */
-	get separating(): number {
-		return this.separate.size;
-	}
-
 	/** The resource at `path` changed: a new ETag, and its observers notified (RFC 7641 4.2). */
 	changed(path: string): void {
 		const resource = this.resources.get(path);
 		if (!resource) return;
-		this.etags.bump(path);
+		this.bump(path);
 		const observers = this.observing.get(path);
 		const get = resource.get;
 		if (!get || !observers) return;
@@ -172,15 +110,14 @@ export class CoapServer {
 		this.observing.forEach((observers) => observers.forEach((observer) => endpoint.forget(observer)));
 		this.observing.clear();
 		this.observerCount = 0;
-		this.uploads.clear();
-		this.separate.clear();
+		this.clearTables();
 		this.transport.close();
 	}
 
 	private notify(path: string, observer: Observer, representation: Representation, sequence: number): void {
 		const now = this.board.now();
 		const extra = [o.uintOption(o.Option.OBSERVE, sequence)];
-		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etags.of(path));
+		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etag(path));
 		const content = this.representation(representation, m.Code.CONTENT, extra, undefined);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
 		const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
@@ -188,14 +125,14 @@ export class CoapServer {
 		this.transport.endpoint.notify(observer, content, confirmable, now, () => this.deregister(path, observer.key));
 	}
 
-	private handle(incoming: IncomingRequest): void {
+	protected handle(incoming: IncomingRequest): void {
 		let content: Content | PromiseLike<Content>;
 		try {
 			content = this.answer(incoming);
 		} catch (failure) {
 			content = failed(failure);
 		}
-		if (thenable(content)) this.separate.hold(incoming, content, this.board.now());
+		if (thenable(content)) this.hold(incoming, content, this.board.now());
 		else this.transport.endpoint.respond(incoming, content, this.board.now());
 	}
 
@@ -236,7 +173,7 @@ export class CoapServer {
 		if (block1Value !== undefined) {
 			const block1 = o.readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
-			const assembled = this.uploads.receive(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.Option.SIZE1), this.board.now());
+			const assembled = this.receive(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.Option.SIZE1), this.board.now());
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
 			extra.push(o.blockOption(o.Option.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
@@ -247,7 +184,7 @@ export class CoapServer {
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
 		const observe = method === m.Code.GET && resource.observable ? o.uintValue(options, o.Option.OBSERVE) : undefined;
 		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
-		const version = this.etags.of(path);
+		const version = this.etag(path);
 		const answer = handler(request);
 		// A method, not a closure, on the common path: one allocation fewer per request on XS.
 		return thenable(answer) ? answer.then((representation) => this.complete(representation, request, message, extra, observe, version)) : this.complete(answer, request, message, extra, observe, version);
@@ -263,8 +200,8 @@ export class CoapServer {
 		// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
 		if (success && accept !== undefined && representation.payload !== undefined && representation.contentFormat !== accept) return notAcceptable(accept);
 		// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
-		if (success && method !== m.Code.GET && this.etags.of(path) === version) this.etags.bump(path);
-		if (code === m.Code.CONTENT) extra.push(this.etags.of(path));
+		if (success && method !== m.Code.GET && this.etag(path) === version) this.bump(path);
+		if (code === m.Code.CONTENT) extra.push(this.etag(path));
 		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
 		if (observe === 0) {
 			if (!success) this.deregister(path, peerKey(request.peer, tokenKey(message.token)));
@@ -297,7 +234,7 @@ export class CoapServer {
 			}
 			ifMatch = true;
 			const value = options[i].value;
-			if (exists && (value.length === 0 || m.sameBytes(value, this.etags.of(path).value))) matched = true;
+			if (exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value))) matched = true;
 		}
 		return matched || !ifMatch;
 	}
@@ -373,19 +310,8 @@ export class CoapServer {
 	}
 }
 
-function error(code: number, diagnostic: string): Content {
-	return { code, options: [], payload: encodeUtf8(diagnostic) };
-}
-
 function notAcceptable(accept: number): Content {
-	return error(m.Code.NOT_ACCEPTABLE, `not available as Content-Format ${accept}`);
-}
-
-/** What a handler's failure is answered with: what cannot be read is the client's fault (4.00, with why); anything else is ours (5.00). */
-function failed(failure: unknown): Content {
-	if (failure instanceof BadRequest) return error(m.Code.BAD_REQUEST, failure.message);
-	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
-	return error(m.Code.INTERNAL_SERVER_ERROR, "the resource failed");
+	return error(m.Code.NOT_ACCEPTABLE, "not available as Content-Format " + accept);
 }
 
 function thenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
