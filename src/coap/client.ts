@@ -57,18 +57,22 @@ export function responseText(response: CoapResponse): string {
 const MAX_SERVERS = 8;
 
 export class CoapClient {
-	readonly transport: Transport;
-	protected readonly board: Board;
-	private readonly szx: number;
+	declare readonly transport: Transport;
+	declare protected readonly board: Board;
+	declare private readonly szx: number;
 	/** The servers this client addressed ("address:port"): datagrams from anyone else are not decoded. */
-	private readonly servers = new Set<string>();
-	private stopped = false;
-	private lastUri = "";
-	private lastTarget: CoapUri | undefined;
+	declare private readonly servers: Set<string>;
+	declare private stopped: boolean;
+	declare private lastUri: string;
+	declare private lastTarget: CoapUri | undefined;
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
 		this.board = board;
 		this.szx = o.szxFor(options.blockSize ?? 1024);
+		this.servers = new Set();
+		this.stopped = false;
+		this.lastUri = "";
+		this.lastTarget = void 0;
 		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(serverKey(peer)) });
 	}
 
@@ -111,24 +115,24 @@ export class CoapClient {
 			return Promise.reject(error);
 		}
 		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
-		if (target.secure !== (this.transport.dtls !== undefined)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
+		if (target.secure !== (this.transport.dtls !== void 0)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
 		const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
 		const base = target.options.slice();
-		if (options.contentFormat !== undefined) base.push(o.uintOption(o.Option.CONTENT_FORMAT, options.contentFormat));
-		if (options.accept !== undefined) base.push(o.uintOption(o.Option.ACCEPT, options.accept));
-		const szx = options.blockSize === undefined ? this.szx : o.szxFor(options.blockSize);
+		if (options.contentFormat !== void 0) base.push(o.uintOption(o.Option.CONTENT_FORMAT, options.contentFormat));
+		if (options.accept !== void 0) base.push(o.uintOption(o.Option.ACCEPT, options.accept));
+		const szx = options.blockSize === void 0 ? this.szx : o.szxFor(options.blockSize);
 		const confirmable = options.confirmable ?? true;
 		return new Promise((resolve, reject) => {
 			this.resolve(target, (peer) => {
-				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
-				const early = options.blockSize !== undefined;
+				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + target.host + '"'));
+				const early = options.blockSize !== void 0;
 				if (payload.length > o.blockSize(szx) || (early && method === m.Code.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
-				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
+				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, void 0, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
 					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
 					if (tooLarge || blockOf(response, o.Option.BLOCK2)?.more)
-						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? undefined : response).then(resolve, reject);
+						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? void 0 : response).then(resolve, reject);
 					resolve(toResponse(response, response.payload));
 				});
 			});
@@ -194,7 +198,7 @@ export class CoapClient {
 	}
 
 	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapMessage | undefined) => void): void {
-		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), undefined);
+		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), void 0);
 		this.transport.whenReady(() => {
 			this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && copied(message)), { confirmable, token });
 			this.transport.service();
@@ -220,7 +224,7 @@ export class CoapClient {
 
 	protected resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
 		this.board.resolve(target.host, (address) => {
-			if (address === undefined) return done(undefined);
+			if (address === void 0) return done(void 0);
 			const peer = { address, port: target.port };
 			this.remember(peer);
 			done(peer);
@@ -229,7 +233,7 @@ export class CoapClient {
 }
 
 function serverKey(peer: Peer): string {
-	return `${peer.address}:${peer.port}`;
+	return peer.address + ":" + peer.port;
 }
 
 /** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
@@ -240,7 +244,7 @@ function hintedSzx(response: CoapMessage, szx: number, length: number): number {
 
 function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {
 	const value = o.optionValue(message.options, number);
-	return value === undefined ? undefined : o.readBlock(value);
+	return value === void 0 ? void 0 : o.readBlock(value);
 }
 
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */

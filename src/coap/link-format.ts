@@ -30,9 +30,9 @@ export function filterLinks(links: readonly Link[], filter: LinkFilter): Link[] 
 }
 
 function matches(link: Link, name: keyof LinkFilter, wanted: string | undefined): boolean {
-	if (wanted === undefined) return true;
+	if (wanted === void 0) return true;
 	const value = link.attributes[name];
-	if (value === undefined) return false;
+	if (value === void 0) return false;
 	const prefix = wanted.endsWith("*");
 	const stem = prefix ? wanted.slice(0, -1) : wanted;
 	const words = value.split(" ");
@@ -60,12 +60,12 @@ export function resourceLinks(resources: ReadonlyMap<string, Resource>, query: r
 function formatLinks(links: readonly Link[]): string {
 	return links
 		.map((link) => {
-			let text = `<${link.target}>`;
+			let text = "<" + link.target + ">";
 			const names = Object.keys(link.attributes);
 			for (let i = 0; i < names.length; i++) {
 				const name = names[i];
 				const value = link.attributes[name];
-				text += value === "" ? `;${name}` : texts.isDecimal(value) ? `;${name}=${value}` : `;${name}="${quoted(value)}"`;
+				text += ";" + name + (value === "" ? "" : texts.isDecimal(value) ? "=" + value : '="' + quoted(value) + '"');
 			}
 			return text;
 		})
@@ -77,7 +77,7 @@ function quoted(value: string): string {
 	let out = "";
 	for (let i = 0; i < value.length; i++) {
 		const c = value.charAt(i);
-		out += c === '"' || c === "\\" ? `\\${c}` : c;
+		out += c === '"' || c === "\\" ? "\\" + c : c;
 	}
 	return out;
 }

@@ -43,7 +43,7 @@ export interface CoapMessage {
 /** "2.05" for 69: how codes are written in the RFCs and in logs. */
 export function codeName(value: number): string {
 	const detail = value & 0x1f;
-	return `${value >> 5}.${detail < 10 ? "0" : ""}${detail}`;
+	return (value >> 5) + (detail < 10 ? ".0" : ".") + detail;
 }
 
 /** Method and response codes (5.8, 5.9, 12.1), class << 5 | detail: 2.05 Content is 2 << 5 | 5. */
@@ -169,7 +169,7 @@ function nibble(n: number): number {
  */
 export function encodeInto(message: CoapMessage, target: Uint8Array, offset = 0): number {
 	const length = encodedLength(message);
-	if (offset + length > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `${length}-byte message`);
+	if (offset + length > target.length) throw new ProtocolError("PACKET_TOO_LARGE", length + "-byte message");
 	return write(message, target, offset);
 }
 
@@ -231,7 +231,7 @@ export interface Header {
 
 /** The fixed header, or undefined when there is none to read or the version is not 1 (3.: silently ignored). */
 export function peekHeader(bytes: Uint8Array): Header | undefined {
-	if (bytes.length < 4 || bytes[0] >> 6 !== 1) return undefined;
+	if (bytes.length < 4 || bytes[0] >> 6 !== 1) return void 0;
 	return { type: ((bytes[0] >> 4) & 3) as MessageType, code: bytes[1], messageId: (bytes[2] << 8) | bytes[3] };
 }
 

@@ -24,13 +24,13 @@ export function unknownCritical(options: readonly CoapOption[]): number | undefi
 		const number = options[i].number;
 		if (isCritical(number) && KNOWN.indexOf(number) < 0) return number;
 	}
-	return undefined;
+	return void 0;
 }
 
 /** The value of the first `number` option, or undefined. */
 export function optionValue(options: readonly CoapOption[], number: number): Uint8Array | undefined {
 	for (let i = 0; i < options.length; i++) if (options[i].number === number) return options[i].value;
-	return undefined;
+	return void 0;
 }
 
 /** A uint option value (3.2): big-endian, leading zero bytes removed, so 0 is empty. */
@@ -42,7 +42,7 @@ export function readUint(value: Uint8Array): number {
 
 /** A uint option (RFC 7252 3.2): at most 4 bytes, so a value past 2^32 - 1 (or Infinity) is refused, never looped on. */
 export function uintOption(number: number, n: number): CoapOption {
-	if (!(n >= 0 && n <= 0xffffffff)) throw new RangeError(`option ${number}: ${n} is no 32-bit unsigned value`);
+	if (!(n >= 0 && n <= 0xffffffff)) throw new RangeError("option " + number + ": " + n + " is no 32-bit unsigned value");
 	let length = 0;
 	for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) length++;
 	const value = length === 0 ? EMPTY_BYTES : new Uint8Array(length);
@@ -52,7 +52,7 @@ export function uintOption(number: number, n: number): CoapOption {
 
 export function uintValue(options: readonly CoapOption[], number: number): number | undefined {
 	const value = optionValue(options, number);
-	return value === undefined ? undefined : readUint(value);
+	return value === void 0 ? void 0 : readUint(value);
 }
 
 export function stringOption(number: number, text: string): CoapOption {
@@ -122,11 +122,11 @@ export function szxFor(bytes: number): number {
 
 /** Undefined for a value that is not a block option: over 3 bytes, or SZX 7 (2.2: reserved). */
 export function readBlock(value: Uint8Array): Block | undefined {
-	if (value.length > 3) return undefined;
+	if (value.length > 3) return void 0;
 	let n = 0;
 	for (let i = 0; i < value.length; i++) n = n * 256 + value[i];
 	const szx = n & 7;
-	if (szx === 7) return undefined;
+	if (szx === 7) return void 0;
 	return { num: n >>> 4, more: (n & 8) !== 0, szx };
 }
 

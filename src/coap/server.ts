@@ -79,7 +79,7 @@ export class CoapServer extends ServerTables {
 
 	/** How many observe `path`, or every resource without one (at most `maxObservers`). */
 	observers(path?: string): number {
-		return path === undefined ? this.observerCount : (this.observing.get(path)?.size ?? 0);
+		return path === void 0 ? this.observerCount : (this.observing.get(path)?.size ?? 0);
 	}
 
 	/** The resource at `path` changed: a new ETag, and its observers notified (RFC 7641 4.2). */
@@ -118,7 +118,7 @@ export class CoapServer extends ServerTables {
 		const now = this.board.now();
 		const extra = [o.uintOption(o.Option.OBSERVE, sequence)];
 		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etag(path));
-		const content = this.representation(representation, m.Code.CONTENT, extra, undefined);
+		const content = this.representation(representation, m.Code.CONTENT, extra, void 0);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
 		const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
 		if (confirmable) observer.confirmedAt = now;
@@ -156,21 +156,21 @@ export class CoapServer extends ServerTables {
 		const accept = o.uintValue(options, o.Option.ACCEPT);
 		if (path === WELL_KNOWN_CORE) {
 			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
-			if (accept !== undefined && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
+			if (accept !== void 0 && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
 			return this.representation({ payload: linkFormat.resourceLinks(this.resources, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, [], message);
 		}
 		const resource = this.resources.get(path);
-		if (!resource) return error(m.Code.NOT_FOUND, `no resource at ${path}`);
+		if (!resource) return error(m.Code.NOT_FOUND, "no resource at " + path);
 		const handler = method === m.Code.GET ? resource.get : method === m.Code.PUT ? resource.put : method === m.Code.POST ? resource.post : method === m.Code.DELETE ? resource.delete : undefined;
-		if (!handler) return error(m.Code.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(method)}`);
-		if ((method === m.Code.PUT || method === m.Code.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
-			return error(m.Code.UNSUPPORTED_CONTENT_FORMAT, `Content-Format ${contentFormat} is not taken here`);
+		if (!handler) return error(m.Code.METHOD_NOT_ALLOWED, path + " does not take " + m.codeName(method));
+		if ((method === m.Code.PUT || method === m.Code.POST) && resource.accepts && contentFormat !== void 0 && resource.accepts.indexOf(contentFormat) < 0)
+			return error(m.Code.UNSUPPORTED_CONTENT_FORMAT, "Content-Format " + contentFormat + " is not taken here");
 		if (conditional && !this.preconditions(resource, path, peer, query, options)) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
 
 		let payload = message.payload;
 		const extra: CoapOption[] = [];
 		const block1Value = o.optionValue(options, o.Option.BLOCK1);
-		if (block1Value !== undefined) {
+		if (block1Value !== void 0) {
 			const block1 = o.readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
 			const assembled = this.receive(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.Option.SIZE1), this.board.now());
@@ -198,7 +198,7 @@ export class CoapServer extends ServerTables {
 		const code = representation.code ?? (method === m.Code.GET ? m.Code.CONTENT : method === m.Code.POST ? m.Code.CREATED : method === m.Code.DELETE ? m.Code.DELETED : m.Code.CHANGED);
 		const success = m.isSuccess(code);
 		// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
-		if (success && accept !== undefined && representation.payload !== undefined && representation.contentFormat !== accept) return notAcceptable(accept);
+		if (success && accept !== void 0 && representation.payload !== void 0 && representation.contentFormat !== accept) return notAcceptable(accept);
 		// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
 		if (success && method !== m.Code.GET && this.etag(path) === version) this.bump(path);
 		if (code === m.Code.CONTENT) extra.push(this.etag(path));
@@ -222,11 +222,11 @@ export class CoapServer extends ServerTables {
 		for (let i = 0; i < options.length; i++) {
 			const number = options[i].number;
 			if (number !== o.Option.IF_MATCH && number !== o.Option.IF_NONE_MATCH) continue;
-			if (exists === undefined) {
+			if (exists === void 0) {
 				const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
 				// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
 				if (thenable(current)) current.then(ignore, ignore);
-				exists = current !== undefined && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
+				exists = current !== void 0 && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
 			}
 			if (number === o.Option.IF_NONE_MATCH) {
 				if (exists) return false;
@@ -270,11 +270,11 @@ export class CoapServer extends ServerTables {
 		const options = extra;
 		const raw = representation.payload ?? m.EMPTY_BYTES;
 		const payload = typeof raw === "string" ? this.text(raw) : raw;
-		if (representation.contentFormat !== undefined) options.push(o.uintOption(o.Option.CONTENT_FORMAT, representation.contentFormat));
-		if (representation.maxAge !== undefined) options.push(o.uintOption(o.Option.MAX_AGE, representation.maxAge));
+		if (representation.contentFormat !== void 0) options.push(o.uintOption(o.Option.CONTENT_FORMAT, representation.contentFormat));
+		if (representation.maxAge !== void 0) options.push(o.uintOption(o.Option.MAX_AGE, representation.maxAge));
 		const asked = request ? o.optionValue(request.options, o.Option.BLOCK2) : undefined;
-		const wanted = asked === undefined ? undefined : o.readBlock(asked);
-		if (asked !== undefined && !wanted) throw new BadRequest("Block2 is not a block option");
+		const wanted = asked === void 0 ? void 0 : o.readBlock(asked);
+		if (asked !== void 0 && !wanted) throw new BadRequest("Block2 is not a block option");
 		const szx = Math.min(this.szx, wanted?.szx ?? 6);
 		const size = o.blockSize(szx);
 		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: o.sortOptions(options), payload };
@@ -318,5 +318,5 @@ function thenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 	return typeof (value as { then?: unknown }).then === "function";
 }
 
-const ignore = (): void => undefined;
+const ignore = (): void => void 0;
 

@@ -53,16 +53,17 @@ export interface TransportOptions extends EndpointOptions {
 }
 
 export class Transport extends DatagramDriver<DatagramSession> {
-	private readonly options: TransportOptions;
-	private readonly _endpoint: Endpoint;
+	declare private readonly options: TransportOptions;
+	declare private readonly _endpoint: Endpoint;
 	/** Present for coaps. */
-	readonly dtls: DtlsLayer | undefined;
-	private _whenReady: (() => void)[] = [];
+	declare readonly dtls: DtlsLayer | undefined;
+	declare private readonly _whenReady: (() => void)[];
 
 	constructor(board: Board, options: TransportOptions) {
 		const endpoint = new Endpoint(options);
 		const dtls = options.dtls && secure(board, endpoint, options.dtls);
 		super(board, dtls ?? endpoint, options);
+		this._whenReady = [];
 		this._endpoint = endpoint;
 		this.dtls = dtls;
 		this.options = options;
@@ -123,13 +124,13 @@ export class Transport extends DatagramDriver<DatagramSession> {
 
 function secure(board: Board, endpoint: Endpoint, settings: TransportDtls): DtlsLayer {
 	const crypto = board.crypto;
-	if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", `coaps: the ${board.name} board has no crypto primitives`);
+	if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
 	const { identity, psk } = settings;
 	return settings.layer(endpoint, {
 		crypto,
 		randomBytes: (count) => board.randomBytes(count),
 		now: () => board.now(),
-		client: identity && psk ? { identity, psk } : undefined,
+		client: identity && psk ? { identity, psk } : void 0,
 		lookup: settings.lookup,
 		resume: settings.resume,
 		handshakeTimeout: settings.handshakeTimeout,
