@@ -1,6 +1,7 @@
 /**
  * The CoAP client: get / put / post / delete on coap:// URIs and block-wise transfers
- * (RFC 7959), over one Transport: what the device sends. Observe (RFC 7641) and
+ * (RFC 7959), over one Transport (below: one module with the client, whose names it
+ * shares; the server runs on one too): what the device sends. Observe (RFC 7641) and
  * discovery (RFC 6690), which only hosts use, extend it in testkit/portable/coap-host-client.ts. Host
  * names go through the board's resolver. Responses of any code resolve the promise
  * (4.04 is an answer, not a failure); a timeout, a reset or a stop rejects it with a
@@ -8,14 +9,17 @@
  */
 import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
+import { DatagramDriver } from "../common/datagram-driver";
 import { ProtocolError } from "../common/errors";
+import type { DatagramSession } from "../common/session";
 import * as utf8 from "../common/utf8";
-import type { Content, DropCounts, EndpointOptions, Peer } from "./endpoint";
+import type { DtlsLayer } from "../dtls/layer";
+import { Endpoint, type Content, type DropCounts, type EndpointOptions, type Peer } from "./endpoint";
 import * as m from "./message";
 import type { CoapMessage, CoapOption } from "./message";
 import type { Block } from "./options";
 import * as o from "./options";
-import { Transport, type TransportDtls } from "./transport";
+import type { TransportDtls, TransportOptions } from "./transport";
 import { parseCoapUri, type CoapUri } from "./uri";
 
 export interface CoapClientOptions extends EndpointOptions {
@@ -73,7 +77,7 @@ export class CoapClient {
 		this.stopped = false;
 		this.lastUri = "";
 		this.lastTarget = void 0;
-		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(serverKey(peer)) });
+		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(peer.address + ":" + peer.port) });
 	}
 
 	/** Datagrams dropped, by reason: `foreign` counts those from senders that are not this client's servers. */
@@ -86,19 +90,19 @@ export class CoapClient {
 		return this.transport.endpoint.sequence;
 	}
 
-	get(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
+	get(uri: string, options?: RequestOptions): Promise<CoapResponse> {
 		return this.request(m.Code.GET, uri, options);
 	}
 
-	put(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
+	put(uri: string, payload: Uint8Array | string, options?: RequestOptions): Promise<CoapResponse> {
 		return this.request(m.Code.PUT, uri, options, payload);
 	}
 
-	post(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
+	post(uri: string, payload: Uint8Array | string, options?: RequestOptions): Promise<CoapResponse> {
 		return this.request(m.Code.POST, uri, options, payload);
 	}
 
-	delete(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
+	delete(uri: string, options?: RequestOptions): Promise<CoapResponse> {
 		return this.request(m.Code.DELETE, uri, options);
 	}
 
@@ -108,11 +112,16 @@ export class CoapClient {
 	 * ~40 slots and parsing a URI ~3,000 computrons.
 	 */
 	request(method: number, uri: string, options: RequestOptions = {}, body = options.payload): Promise<CoapResponse> {
-		let target: CoapUri;
-		try {
-			target = this.target(uri);
-		} catch (error) {
-			return Promise.reject(error);
+		// The parsed URI is kept for the next request to the same one (a device posts to one collector).
+		let target = this.lastTarget;
+		if (uri !== this.lastUri || !target) {
+			try {
+				target = parseCoapUri(uri);
+			} catch (error) {
+				return Promise.reject(error);
+			}
+			this.lastTarget = target;
+			this.lastUri = uri;
 		}
 		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
 		if (target.secure !== (this.transport.dtls !== void 0)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
@@ -205,35 +214,19 @@ export class CoapClient {
 		});
 	}
 
-	/** The parsed URI, kept for the next request to the same one (a device posts to one collector). */
-	private target(uri: string): CoapUri {
-		if (uri !== this.lastUri || !this.lastTarget) {
-			this.lastTarget = parseCoapUri(uri);
-			this.lastUri = uri;
-		}
-		return this.lastTarget;
-	}
-
-	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
-	private remember(peer: Peer): void {
-		const key = serverKey(peer);
-		this.servers.delete(key);
-		this.servers.add(key);
-		if (this.servers.size > MAX_SERVERS) this.servers.delete(this.servers.values().next().value as string);
-	}
-
 	protected resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
 		this.board.resolve(target.host, (address) => {
 			if (address === void 0) return done(void 0);
 			const peer = { address, port: target.port };
-			this.remember(peer);
+			// A server addressed now goes to the back of the table; past the cap the oldest is forgotten.
+			const servers = this.servers;
+			const key = address + ":" + target.port;
+			servers.delete(key);
+			servers.add(key);
+			if (servers.size > MAX_SERVERS) servers.delete(servers.values().next().value as string);
 			done(peer);
 		});
 	}
-}
-
-function serverKey(peer: Peer): string {
-	return peer.address + ":" + peer.port;
 }
 
 /** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
@@ -259,4 +252,97 @@ export function copied(message: CoapMessage): CoapMessage {
 export function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
 	const options = message.options;
 	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.Option.CONTENT_FORMAT) };
+}
+
+/**
+ * Runs an Endpoint over a board's UDP socket by the datagram driver
+ * (common/datagram-driver.ts), which sends what it transmits and keeps one timer at its
+ * next deadline, and hands received requests to the server side. Client and server both
+ * run on one of these. CoAP has no connection, so nothing is retried here. Over DTLS
+ * (transport.ts) a client's failed handshake fails its requests with the handshake's typed error.
+ */
+export class Transport extends DatagramDriver<DatagramSession> {
+	declare private readonly options: TransportOptions;
+	declare private readonly _endpoint: Endpoint;
+	/** Present for coaps. */
+	declare readonly dtls: DtlsLayer | undefined;
+	declare private readonly _whenReady: (() => void)[];
+
+	constructor(board: Board, options: TransportOptions) {
+		const endpoint = new Endpoint(options);
+		const dtls = options.dtls && secure(board, endpoint, options.dtls);
+		super(board, dtls ?? endpoint, options);
+		this._whenReady = [];
+		this._endpoint = endpoint;
+		this.dtls = dtls;
+		this.options = options;
+		this.open();
+	}
+
+	get endpoint(): Endpoint {
+		return this._endpoint;
+	}
+
+	get now(): number {
+		return this.board.now();
+	}
+
+	/** Runs `action` once the socket is bound (at once if it is). */
+	whenReady(action: () => void): void {
+		if (this.ready) action();
+		else this._whenReady.push(action);
+	}
+
+	/** Closes the socket; over DTLS, after a close_notify to every peer. */
+	close(): void {
+		const dtls = this.dtls;
+		this.halt(dtls && (() => dtls.closeAll()));
+	}
+
+	protected bound(): void {
+		if (this.options.onReady) this.options.onReady();
+		const waiting = this._whenReady.splice(0);
+		for (let i = 0; i < waiting.length; i++) waiting[i]();
+		this.service();
+	}
+
+	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
+	protected dispatch(): void {
+		const endpoint = this._endpoint;
+		const onRequest = this.options.onRequest;
+		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
+			if (onRequest) onRequest(request);
+			else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
+		}
+		const dtls = this.dtls;
+		if (!dtls) return;
+		const settings = this.options.dtls as TransportDtls;
+		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
+			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
+			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
+			if (settings.onEvent) settings.onEvent(event);
+		}
+	}
+
+	/** Never bound (the port is taken): the endpoint stays silent, as before it had a socket. */
+	protected bindFailed(): void {}
+
+	/** Nothing connects, so nothing is retried. */
+	protected retry(): void {}
+}
+
+function secure(board: Board, endpoint: Endpoint, settings: TransportDtls): DtlsLayer {
+	const crypto = board.crypto;
+	if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
+	const { identity, psk } = settings;
+	return settings.layer(endpoint, {
+		crypto,
+		randomBytes: (count) => board.randomBytes(count),
+		now: () => board.now(),
+		client: identity && psk ? { identity, psk } : void 0,
+		lookup: settings.lookup,
+		resume: settings.resume,
+		handshakeTimeout: settings.handshakeTimeout,
+		maxConnections: settings.maxConnections,
+	});
 }

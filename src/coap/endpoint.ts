@@ -15,13 +15,12 @@
  * - tables of the server with deadlines of their own (`keep`) expire on this timer too.
  */
 import { ProtocolError } from "../common/errors";
-import { Fifo } from "../common/fifo";
 import type { DatagramSession } from "../common/session";
 import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
-import type { Notified, Peer, Seen, Transmission } from "./message-layer";
+import type { Notified, Peer, Transmission } from "./message-layer";
 import * as o from "./options";
 import * as params from "./parameters";
 
@@ -54,7 +53,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private readonly responseTimeout: number;
 	declare private readonly maxQueued: number;
 	declare private exchanges: Map<string, Exchange>;
-	declare private readonly queues: Map<string, Fifo<Exchange>>;
+	declare private readonly queues: Map<string, Exchange[]>;
 	declare private readonly outstanding: Map<string, number>;
 	/** Drained as they arrive: a plain array (see MessageLayer's `out`). */
 	declare private readonly requests: IncomingRequest[];
@@ -129,7 +128,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		// Nothing waiting and a slot free: straight out, without making a queue.
 		if (!queue && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) this.start(exchange, now);
 		else {
-			if (!queue) this.queues.set(key, (queue = new Fifo()));
+			if (!queue) this.queues.set(key, (queue = []));
 			queue.push(exchange);
 			this.startQueued(key, now);
 		}
@@ -216,8 +215,24 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		if (!arrival) return;
 		const message = arrival.message;
 		const seen = arrival.seen;
-		if (m.isRequest(message.code)) this.receivedRequest(peer, message, seen, now);
-		else this.receivedResponse(peer, message, seen, now);
+		if (m.isRequest(message.code)) {
+			const critical = o.unknownCritical(message.options);
+			if (critical === void 0) this.requests.push({ peer, message, seen });
+			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
+			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, { code: m.Code.BAD_OPTION, options: [], payload: encodeUtf8("unknown critical option " + critical) }, now);
+			else this.reset(peer, message.messageId, seen);
+			return;
+		}
+		const exchange = this.exchanges.get(messageLayer.peerKey(peer, m.tokenKey(message.token)));
+		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
+		if (!exchange || o.unknownCritical(message.options) !== void 0) {
+			if (exchange) this.dropped.rejected++;
+			else this.dropped.unexpected++;
+			this.reset(peer, message.messageId, seen);
+			return;
+		}
+		if (message.type === m.Type.CON) this.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
+		this.deliver(exchange, message, now);
 	}
 
 	override tick(now: number): void {
@@ -258,27 +273,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.outstanding.clear();
 		this.transmissions.clear();
 		exchanges.forEach((exchange) => exchange.handler(error, void 0));
-	}
-
-	private receivedRequest(peer: Peer, message: CoapMessage, seen: Seen | undefined, now: number): void {
-		const critical = o.unknownCritical(message.options);
-		if (critical === void 0) this.requests.push({ peer, message, seen });
-		// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-		else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, { code: m.Code.BAD_OPTION, options: [], payload: encodeUtf8("unknown critical option " + critical) }, now);
-		else this.reset(peer, message.messageId, seen);
-	}
-
-	private receivedResponse(peer: Peer, message: CoapMessage, seen: Seen | undefined, now: number): void {
-		const exchange = this.exchanges.get(messageLayer.peerKey(peer, m.tokenKey(message.token)));
-		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
-		if (!exchange || o.unknownCritical(message.options) !== void 0) {
-			if (exchange) this.dropped.rejected++;
-			else this.dropped.unexpected++;
-			this.reset(peer, message.messageId, seen);
-			return;
-		}
-		if (message.type === m.Type.CON) this.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
-		this.deliver(exchange, message, now);
 	}
 
 	private deliver(exchange: Exchange, response: CoapMessage, now: number): void {

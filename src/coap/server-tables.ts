@@ -29,7 +29,8 @@ import type { CoapOption } from "./message";
 import * as o from "./options";
 import type { Block } from "./options";
 import { exchangeLifetime } from "./parameters";
-import { Transport, type TransportDtls } from "./transport";
+import { Transport } from "./client";
+import type { TransportDtls } from "./transport";
 
 export interface CoapServerOptions extends EndpointOptions {
 	/** UDP port (default 5683; 0 for any free one). */

@@ -45,21 +45,22 @@ export function parseCoapUri(uri: string): CoapUri {
 
 /** One option `number` per part, each percent-decoded (6.4 steps 8 and 9). */
 function push(options: CoapOption[], number: number, parts: string[]): void {
-	for (let i = 0; i < parts.length; i++) options.push({ number, value: percentDecode(parts[i]) });
-}
-
-function percentDecode(text: string): Uint8Array {
-	if (text.indexOf("%") < 0) return encodeUtf8(text);
-	const bytes: number[] = [];
-	const raw = encodeUtf8(text);
-	for (let i = 0; i < raw.length; i++) {
-		if (raw[i] !== 0x25) {
-			bytes.push(raw[i]);
+	for (let i = 0; i < parts.length; i++) {
+		const raw = encodeUtf8(parts[i]);
+		if (parts[i].indexOf("%") < 0) {
+			options.push({ number, value: raw });
 			continue;
 		}
-		if (!texts.isHexDigit(raw[i + 1] ?? 0) || !texts.isHexDigit(raw[i + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "bad % escape");
-		bytes.push(parseInt(String.fromCharCode(raw[i + 1], raw[i + 2]), 16));
-		i += 2;
+		const bytes: number[] = [];
+		for (let j = 0; j < raw.length; j++) {
+			if (raw[j] !== 0x25) {
+				bytes.push(raw[j]);
+				continue;
+			}
+			if (!texts.isHexDigit(raw[j + 1] ?? 0) || !texts.isHexDigit(raw[j + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "bad % escape");
+			bytes.push(parseInt(String.fromCharCode(raw[j + 1], raw[j + 2]), 16));
+			j += 2;
+		}
+		options.push({ number, value: new Uint8Array(bytes) });
 	}
-	return new Uint8Array(bytes);
 }
