@@ -214,16 +214,20 @@ export class CoapClient {
 		});
 	}
 
+	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
+	private remember(peer: Peer): void {
+		const servers = this.servers;
+		const key = peer.address + ":" + peer.port;
+		servers.delete(key);
+		servers.add(key);
+		if (servers.size > MAX_SERVERS) servers.delete(servers.values().next().value as string);
+	}
+
 	protected resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
 		this.board.resolve(target.host, (address) => {
 			if (address === void 0) return done(void 0);
 			const peer = { address, port: target.port };
-			// A server addressed now goes to the back of the table; past the cap the oldest is forgotten.
-			const servers = this.servers;
-			const key = address + ":" + target.port;
-			servers.delete(key);
-			servers.add(key);
-			if (servers.size > MAX_SERVERS) servers.delete(servers.values().next().value as string);
+			this.remember(peer);
 			done(peer);
 		});
 	}
