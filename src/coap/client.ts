@@ -16,9 +16,7 @@ import * as utf8 from "../common/utf8";
 import type { DtlsLayer } from "../dtls/layer";
 import { Endpoint, type Content, type DropCounts, type EndpointOptions, type Peer } from "./endpoint";
 import * as m from "./message";
-import type { CoapMessage, CoapOption } from "./message";
-import type { Block } from "./options";
-import * as o from "./options";
+import type { Block, CoapMessage, CoapOption } from "./message";
 import type { TransportDtls, TransportOptions } from "./transport";
 import { parseCoapUri, type CoapUri } from "./uri";
 
@@ -72,7 +70,7 @@ export class CoapClient {
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
 		this.board = board;
-		this.szx = o.szxFor(options.blockSize ?? 1024);
+		this.szx = m.szxFor(options.blockSize ?? 1024);
 		this.servers = new Set();
 		this.stopped = false;
 		this.lastUri = "";
@@ -127,20 +125,20 @@ export class CoapClient {
 		if (target.secure !== (this.transport.dtls !== void 0)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
 		const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
 		const base = target.options.slice();
-		if (options.contentFormat !== void 0) base.push(o.uintOption(o.Option.CONTENT_FORMAT, options.contentFormat));
-		if (options.accept !== void 0) base.push(o.uintOption(o.Option.ACCEPT, options.accept));
-		const szx = options.blockSize === void 0 ? this.szx : o.szxFor(options.blockSize);
+		if (options.contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, options.contentFormat));
+		if (options.accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, options.accept));
+		const szx = options.blockSize === void 0 ? this.szx : m.szxFor(options.blockSize);
 		const confirmable = options.confirmable ?? true;
 		return new Promise((resolve, reject) => {
 			this.resolve(target, (peer) => {
 				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + target.host + '"'));
 				const early = options.blockSize !== void 0;
-				if (payload.length > o.blockSize(szx) || (early && method === m.Code.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
-				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, void 0, (error, response) => {
+				if (payload.length > m.blockSize(szx) || (early && method === m.Code.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
+				this.send(peer, { code: method, options: m.sortOptions(base), payload }, confirmable, void 0, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
 					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
-					if (tooLarge || blockOf(response, o.Option.BLOCK2)?.more)
+					if (tooLarge || blockOf(response, m.Option.BLOCK2)?.more)
 						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? void 0 : response).then(resolve, reject);
 					resolve(toResponse(response, response.payload));
 				});
@@ -152,14 +150,14 @@ export class CoapClient {
 	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean, first?: CoapMessage): Promise<CoapResponse> {
 		let response = first ?? (await this.upload(peer, method, base, payload, szx, confirmable, earlyBlock2));
 		const parts: Uint8Array[] = [response.payload];
-		let block = blockOf(response, o.Option.BLOCK2);
+		let block = blockOf(response, m.Option.BLOCK2);
 		let received = response.payload.length;
 		while (block?.more && m.isSuccess(response.code)) {
 			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
 			const size = Math.min(szx, block.szx);
-			const next: Block = { num: Math.floor(received / o.blockSize(size)), more: false, szx: size };
-			response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(o.blockOption(o.Option.BLOCK2, next))), payload: m.EMPTY_BYTES }, confirmable);
-			block = blockOf(response, o.Option.BLOCK2);
+			const next: Block = { num: Math.floor(received / m.blockSize(size)), more: false, szx: size };
+			response = await this.exchange(peer, { code: method, options: m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK2, next))), payload: m.EMPTY_BYTES }, confirmable);
+			block = blockOf(response, m.Option.BLOCK2);
 			parts.push(response.payload);
 			received += response.payload.length;
 		}
@@ -176,20 +174,20 @@ export class CoapClient {
 
 	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
 	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
-		const early = earlyBlock2 && method === m.Code.GET ? [o.blockOption(o.Option.BLOCK2, { num: 0, more: false, szx })] : [];
-		if (payload.length <= o.blockSize(szx)) {
-			const response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(early)), payload }, confirmable);
+		const early = earlyBlock2 && method === m.Code.GET ? [m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })] : [];
+		if (payload.length <= m.blockSize(szx)) {
+			const response = await this.exchange(peer, { code: method, options: m.sortOptions(base.concat(early)), payload }, confirmable);
 			if (response.code !== m.Code.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
 			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
 		}
 		let offset = 0;
 		for (;;) {
-			const size = o.blockSize(szx);
+			const size = m.blockSize(szx);
 			const more = offset + size < payload.length;
 			const block: Block = { num: offset / size, more, szx };
-			const options = o.sortOptions(base.concat(o.blockOption(o.Option.BLOCK1, block), o.uintOption(o.Option.SIZE1, payload.length)));
+			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, block), m.uintOption(m.Option.SIZE1, payload.length)));
 			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
-			const answered = blockOf(response, o.Option.BLOCK1);
+			const answered = blockOf(response, m.Option.BLOCK1);
 			if (response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
 				szx = answered.szx;
 				continue;
@@ -235,13 +233,13 @@ export class CoapClient {
 
 /** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
 function hintedSzx(response: CoapMessage, szx: number, length: number): number {
-	const hinted = blockOf(response, o.Option.BLOCK1)?.szx ?? o.szxFor(Math.min(o.blockSize(szx), o.uintValue(response.options, o.Option.SIZE1) ?? o.blockSize(szx)) / 2);
-	return Math.min(hinted, o.szxFor(length - 1));
+	const hinted = blockOf(response, m.Option.BLOCK1)?.szx ?? m.szxFor(Math.min(m.blockSize(szx), m.uintValue(response.options, m.Option.SIZE1) ?? m.blockSize(szx)) / 2);
+	return Math.min(hinted, m.szxFor(length - 1));
 }
 
 function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {
-	const value = o.optionValue(message.options, number);
-	return value === void 0 ? void 0 : o.readBlock(value);
+	const value = m.optionValue(message.options, number);
+	return value === void 0 ? void 0 : m.readBlock(value);
 }
 
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
@@ -255,7 +253,7 @@ export function copied(message: CoapMessage): CoapMessage {
 
 export function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
 	const options = message.options;
-	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.Option.CONTENT_FORMAT) };
+	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: m.uintValue(options, m.Option.CONTENT_FORMAT) };
 }
 
 /**

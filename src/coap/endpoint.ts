@@ -21,7 +21,6 @@ import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
 import type { Notified, Peer, Transmission } from "./message-layer";
-import * as o from "./options";
 import * as params from "./parameters";
 
 export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
@@ -216,7 +215,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const message = arrival.message;
 		const seen = arrival.seen;
 		if (m.isRequest(message.code)) {
-			const critical = o.unknownCritical(message.options);
+			const critical = m.unknownCritical(message.options);
 			if (critical === void 0) this.requests.push({ peer, message, seen });
 			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
 			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, { code: m.Code.BAD_OPTION, options: [], payload: encodeUtf8("unknown critical option " + critical) }, now);
@@ -225,7 +224,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		}
 		const exchange = this.exchanges.get(messageLayer.peerKey(peer, m.tokenKey(message.token)));
 		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
-		if (!exchange || o.unknownCritical(message.options) !== void 0) {
+		if (!exchange || m.unknownCritical(message.options) !== void 0) {
 			if (exchange) this.dropped.rejected++;
 			else this.dropped.unexpected++;
 			this.reset(peer, message.messageId, seen);
@@ -280,7 +279,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.stop(exchange.transmission);
 		exchange.transmission = void 0;
 		this.release(exchange, now);
-		if (exchange.observe && m.isSuccess(response.code) && o.optionValue(response.options, o.Option.OBSERVE) !== void 0) exchange.deadline = Infinity;
+		if (exchange.observe && m.isSuccess(response.code) && m.optionValue(response.options, m.Option.OBSERVE) !== void 0) exchange.deadline = Infinity;
 		else this.finish(exchange);
 		exchange.handler(void 0, response);
 	}
@@ -321,7 +320,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			// The NSTART slot is free (4.7).
 			this.release(exchange, now);
 			exchange.deadline = now + this.responseTimeout;
-		} else if (o.unknownCritical(ack.options) !== void 0) {
+		} else if (m.unknownCritical(ack.options) !== void 0) {
 			this.dropped.rejected++;
 			this.fail(exchange, new ProtocolError("PROTOCOL_VIOLATION", "a response with an unknown critical option"));
 		} else if (!m.sameBytes(ack.token, exchange.token)) {

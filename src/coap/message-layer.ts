@@ -22,7 +22,6 @@
  */
 import * as m from "./message";
 import type { CoapMessage } from "./message";
-import * as o from "./options";
 import { exchangeLifetime, type TransmissionParameters } from "./parameters";
 
 export interface Peer {
@@ -263,7 +262,7 @@ export class MessageLayer {
 			// 5.03 Service Unavailable with Max-Age (5.9.3.4): come back when a slot is free, in whole seconds.
 			const con = type === m.Type.CON;
 			const seconds = Math.ceil((this.earliest - now) / 1000);
-			this.send(peer, m.encode({ type: con ? m.Type.ACK : m.Type.NON, code: m.Code.SERVICE_UNAVAILABLE, messageId: con ? messageId : this.nextMessageId(), token: message.token, options: [o.uintOption(o.Option.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES }));
+			this.send(peer, m.encode({ type: con ? m.Type.ACK : m.Type.NON, code: m.Code.SERVICE_UNAVAILABLE, messageId: con ? messageId : this.nextMessageId(), token: message.token, options: [m.uintOption(m.Option.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES }));
 			return void 0;
 		}
 		// Anything but a CON POST is evictable: its entry may make room when the table is full.

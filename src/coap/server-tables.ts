@@ -25,9 +25,7 @@ import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import type { Content, EndpointOptions, Expiring, IncomingRequest } from "./endpoint";
 import * as m from "./message";
-import type { CoapOption } from "./message";
-import * as o from "./options";
-import type { Block } from "./options";
+import type { Block, CoapOption } from "./message";
 import { exchangeLifetime } from "./parameters";
 import { Transport } from "./client";
 import type { TransportDtls } from "./transport";
@@ -97,7 +95,7 @@ export function failed(failure: unknown): Content {
 
 /** 5.03 Service Unavailable, come back in `ms` (Max-Age in whole seconds, at least 1). */
 function unavailable(ms: number): Content {
-	return { code: m.Code.SERVICE_UNAVAILABLE, options: [o.uintOption(o.Option.MAX_AGE, Math.max(1, Math.ceil(ms / 1000)))], payload: m.EMPTY_BYTES };
+	return { code: m.Code.SERVICE_UNAVAILABLE, options: [m.uintOption(m.Option.MAX_AGE, Math.max(1, Math.ceil(ms / 1000)))], payload: m.EMPTY_BYTES };
 }
 
 export abstract class ServerTables implements Expiring {
@@ -119,7 +117,7 @@ export abstract class ServerTables implements Expiring {
 
 	constructor(board: Board, options: CoapServerOptions) {
 		this.board = board;
-		this.szx = o.szxFor(options.blockSize ?? 1024);
+		this.szx = m.szxFor(options.blockSize ?? 1024);
 		this.maxBody = options.maxBodySize ?? 8192;
 		const transport = (this.transport = new Transport(board, {
 			...options,
@@ -132,7 +130,7 @@ export abstract class ServerTables implements Expiring {
 		const parameters = transport.endpoint.parameters;
 		this.versions = new Map();
 		this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe);
-		this.first = o.uintOption(o.Option.ETAG, this.version);
+		this.first = m.uintOption(m.Option.ETAG, this.version);
 		this.uploads = new Map();
 		this.maxUploads = options.maxUploads ?? 2;
 		this.lifetime = exchangeLifetime(parameters);
@@ -156,7 +154,7 @@ export abstract class ServerTables implements Expiring {
 
 	/** The resource at `path` changed: a new version, 1 to 3 bytes (never 0, which would be empty). */
 	protected bump(path: string): void {
-		this.versions.set(path, o.uintOption(o.Option.ETAG, (this.version = this.version >= 0xffffff ? 1 : this.version + 1)));
+		this.versions.set(path, m.uintOption(m.Option.ETAG, (this.version = this.version >= 0xffffff ? 1 : this.version + 1)));
 	}
 
 	/** The ETag option of the resource at `path`. */
@@ -175,13 +173,13 @@ export abstract class ServerTables implements Expiring {
 		const uploads = this.uploads;
 		const maxBody = this.maxBody;
 		const answer = (code: number): Content => {
-			const options: CoapOption[] = [o.blockOption(o.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
-			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(o.uintOption(o.Option.SIZE1, maxBody));
-			return { code, options: o.sortOptions(options), payload: m.EMPTY_BYTES };
+			const options: CoapOption[] = [m.blockOption(m.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
+			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(m.uintOption(m.Option.SIZE1, maxBody));
+			return { code, options: m.sortOptions(options), payload: m.EMPTY_BYTES };
 		};
 		if (block.num === 0) uploads.delete(key);
 		if ((size1 ?? 0) > maxBody) return answer(m.Code.REQUEST_ENTITY_TOO_LARGE);
-		if (block.more && payload.length !== o.blockSize(block.szx)) return error(m.Code.BAD_REQUEST, "a Block1 block that is not its size");
+		if (block.more && payload.length !== m.blockSize(block.szx)) return error(m.Code.BAD_REQUEST, "a Block1 block that is not its size");
 		let upload = uploads.get(key);
 		if (!upload && block.num === 0 && block.more) {
 			if (uploads.size >= this.maxUploads) {
@@ -191,7 +189,7 @@ export abstract class ServerTables implements Expiring {
 			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
 		}
 		// Blocks arrive in order; a different offset means one went missing (2.9.2).
-		const offset = block.num * o.blockSize(block.szx);
+		const offset = block.num * m.blockSize(block.szx);
 		if (!upload) return block.num !== 0 ? answer(m.Code.REQUEST_ENTITY_INCOMPLETE) : payload.length > maxBody ? answer(m.Code.REQUEST_ENTITY_TOO_LARGE) : payload;
 		if (offset !== upload.length) return answer(m.Code.REQUEST_ENTITY_INCOMPLETE);
 		if (upload.length + payload.length > maxBody) {

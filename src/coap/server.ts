@@ -28,7 +28,6 @@ import * as linkFormat from "./link-format";
 import { peerKey } from "./message-layer";
 import * as m from "./message";
 import { tokenKey, type CoapMessage, type CoapOption } from "./message";
-import * as o from "./options";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import type { Board } from "../common/board";
 import { encodeUtf8 } from "../common/utf8";
@@ -116,7 +115,7 @@ export class CoapServer extends ServerTables {
 
 	private notify(path: string, observer: Observer, representation: Representation, sequence: number): void {
 		const now = this.board.now();
-		const extra = [o.uintOption(o.Option.OBSERVE, sequence)];
+		const extra = [m.uintOption(m.Option.OBSERVE, sequence)];
 		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etag(path));
 		const content = this.representation(representation, m.Code.CONTENT, extra, void 0);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
@@ -146,14 +145,14 @@ export class CoapServer extends ServerTables {
 		for (let i = 0; i < options.length; i++) {
 			const number = options[i].number;
 			// 5.7.2: not a proxy, so never the local resource for a request meant for another server.
-			if (number === o.Option.PROXY_URI || number === o.Option.PROXY_SCHEME) return error(m.Code.PROXYING_NOT_SUPPORTED, "not a proxy");
-			if (number === o.Option.IF_MATCH || number === o.Option.IF_NONE_MATCH) conditional = true;
+			if (number === m.Option.PROXY_URI || number === m.Option.PROXY_SCHEME) return error(m.Code.PROXYING_NOT_SUPPORTED, "not a proxy");
+			if (number === m.Option.IF_MATCH || number === m.Option.IF_NONE_MATCH) conditional = true;
 		}
 		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
-		const path = o.uriPath(options);
-		const query = o.stringValues(options, o.Option.URI_QUERY);
-		const contentFormat = o.uintValue(options, o.Option.CONTENT_FORMAT);
-		const accept = o.uintValue(options, o.Option.ACCEPT);
+		const path = m.uriPath(options);
+		const query = m.stringValues(options, m.Option.URI_QUERY);
+		const contentFormat = m.uintValue(options, m.Option.CONTENT_FORMAT);
+		const accept = m.uintValue(options, m.Option.ACCEPT);
 		if (path === WELL_KNOWN_CORE) {
 			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
 			if (accept !== void 0 && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
@@ -169,20 +168,20 @@ export class CoapServer extends ServerTables {
 
 		let payload = message.payload;
 		const extra: CoapOption[] = [];
-		const block1Value = o.optionValue(options, o.Option.BLOCK1);
+		const block1Value = m.optionValue(options, m.Option.BLOCK1);
 		if (block1Value !== void 0) {
-			const block1 = o.readBlock(block1Value);
+			const block1 = m.readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
-			const assembled = this.receive(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.Option.SIZE1), this.board.now());
+			const assembled = this.receive(peerKey(peer, path), block1, message.payload, m.uintValue(options, m.Option.SIZE1), this.board.now());
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
-			extra.push(o.blockOption(o.Option.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
+			extra.push(m.blockOption(m.Option.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
 		} else if (message.payload.length > this.maxBody) {
-			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
+			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [m.uintOption(m.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
-		const observe = method === m.Code.GET && resource.observable ? o.uintValue(options, o.Option.OBSERVE) : undefined;
+		const observe = method === m.Code.GET && resource.observable ? m.uintValue(options, m.Option.OBSERVE) : undefined;
 		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
 		const version = this.etag(path);
 		const answer = handler(request);
@@ -205,7 +204,7 @@ export class CoapServer extends ServerTables {
 		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
 		if (observe === 0) {
 			if (!success) this.deregister(path, peerKey(request.peer, tokenKey(message.token)));
-			else if (this.register(path, request.peer, message.token)) extra.push(o.uintOption(o.Option.OBSERVE, this.nextSequence()));
+			else if (this.register(path, request.peer, message.token)) extra.push(m.uintOption(m.Option.OBSERVE, this.nextSequence()));
 		}
 		return this.representation(representation, code, extra, message);
 	}
@@ -221,14 +220,14 @@ export class CoapServer extends ServerTables {
 		let matched = false;
 		for (let i = 0; i < options.length; i++) {
 			const number = options[i].number;
-			if (number !== o.Option.IF_MATCH && number !== o.Option.IF_NONE_MATCH) continue;
+			if (number !== m.Option.IF_MATCH && number !== m.Option.IF_NONE_MATCH) continue;
 			if (exists === void 0) {
 				const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
 				// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
 				if (thenable(current)) current.then(ignore, ignore);
 				exists = current !== void 0 && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
 			}
-			if (number === o.Option.IF_NONE_MATCH) {
+			if (number === m.Option.IF_NONE_MATCH) {
 				if (exists) return false;
 				continue;
 			}
@@ -270,21 +269,21 @@ export class CoapServer extends ServerTables {
 		const options = extra;
 		const raw = representation.payload ?? m.EMPTY_BYTES;
 		const payload = typeof raw === "string" ? this.text(raw) : raw;
-		if (representation.contentFormat !== void 0) options.push(o.uintOption(o.Option.CONTENT_FORMAT, representation.contentFormat));
-		if (representation.maxAge !== void 0) options.push(o.uintOption(o.Option.MAX_AGE, representation.maxAge));
-		const asked = request ? o.optionValue(request.options, o.Option.BLOCK2) : undefined;
-		const wanted = asked === void 0 ? void 0 : o.readBlock(asked);
+		if (representation.contentFormat !== void 0) options.push(m.uintOption(m.Option.CONTENT_FORMAT, representation.contentFormat));
+		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
+		const asked = request ? m.optionValue(request.options, m.Option.BLOCK2) : undefined;
+		const wanted = asked === void 0 ? void 0 : m.readBlock(asked);
 		if (asked !== void 0 && !wanted) throw new BadRequest("Block2 is not a block option");
 		const szx = Math.min(this.szx, wanted?.szx ?? 6);
-		const size = o.blockSize(szx);
-		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: o.sortOptions(options), payload };
+		const size = m.blockSize(szx);
+		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: m.sortOptions(options), payload };
 		// 2.4: the block number is in the requester's block size, which may be larger than ours.
-		const offset = (wanted?.num ?? 0) * o.blockSize(wanted?.szx ?? szx);
+		const offset = (wanted?.num ?? 0) * m.blockSize(wanted?.szx ?? szx);
 		if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
 		const more = offset + size < payload.length;
-		options.push(o.blockOption(o.Option.BLOCK2, { num: offset / size, more, szx }));
-		if (offset === 0) options.push(o.uintOption(o.Option.SIZE2, payload.length));
-		return { code: representation.code ?? fallback, options: o.sortOptions(options), payload: payload.subarray(offset, offset + size) };
+		options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more, szx }));
+		if (offset === 0) options.push(m.uintOption(m.Option.SIZE2, payload.length));
+		return { code: representation.code ?? fallback, options: m.sortOptions(options), payload: payload.subarray(offset, offset + size) };
 	}
 
 	/**
