@@ -28,7 +28,7 @@ export interface IncomingRequest {
 	readonly seen?: Seen;
 }
 
-/** A table with deadlines of its own (a server's Block1 uploads), driven by the endpoint's timer. */
+/** A table with deadlines of its own (the server's Block1 uploads and separate responses), driven by the endpoint's timer. */
 export interface Expiring {
 	/** The next time something in it expires; Infinity for none. */
 	nextExpiry(): number;

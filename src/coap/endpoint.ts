@@ -56,7 +56,8 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private readonly outstanding: Map<string, number>;
 	/** Drained as they arrive: a plain array (see MessageLayer's `out`). */
 	declare private readonly requests: IncomingRequest[];
-	declare private readonly expiring: Expiring[];
+	/** The server's table with deadlines of its own, while it holds anything. */
+	declare private expiring: Expiring | undefined;
 	declare private tokenCounter: number;
 	/** The latest time the endpoint was told, for work that starts without one (a request freed by `cancel`). */
 	declare private now: number;
@@ -80,7 +81,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.queues = new Map();
 		this.outstanding = new Map();
 		this.requests = [];
-		this.expiring = [];
+		this.expiring = void 0;
 		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(random() * 0x10000);
 		this.now = 0;
 	}
@@ -96,16 +97,16 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	}
 
 	/**
-	 * Drives `table`'s expiries from this endpoint's timer until `stopKeeping`: a table keeps
-	 * itself only while it holds something, so an idle server's ticks ask no table at all.
+	 * Drives `table`'s expiries from this endpoint's timer until `stopKeeping`: one table
+	 * (the server's, server-tables.ts), kept only while it holds something, so an idle
+	 * server's ticks ask no table at all.
 	 */
 	keep(table: Expiring): void {
-		if (this.expiring.indexOf(table) < 0) this.expiring.push(table);
+		this.expiring = table;
 	}
 
 	stopKeeping(table: Expiring): void {
-		const i = this.expiring.indexOf(table);
-		if (i >= 0) this.expiring.splice(i, 1);
+		if (this.expiring === table) this.expiring = void 0;
 	}
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
@@ -156,10 +157,10 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const message = request.message;
 		const seen = request.seen;
 		if (message.type === m.Type.CON && !(seen && seen.reply)) {
-			this.reply(peer, seen, m.encode({ type: m.Type.ACK, messageId: message.messageId, token: message.token, code: content.code, options: content.options, payload: content.payload }));
+			this.reply(peer, seen, m.encode(compose(m.Type.ACK, message.messageId, message.token, content)));
 			return;
 		}
-		const response: CoapMessage = { type: message.type === m.Type.CON ? m.Type.CON : m.Type.NON, messageId: this.nextMessageId(), token: message.token, code: content.code, options: content.options, payload: content.payload };
+		const response = compose(message.type === m.Type.CON ? m.Type.CON : m.Type.NON, this.nextMessageId(), message.token, content);
 		if (response.type === m.Type.CON) this.sendConfirmable(peer, response, now, outcome);
 		else this.send(peer, m.encode(response));
 	}
@@ -182,7 +183,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const previous = observer.inFlight;
 		const live = previous !== void 0 && this.active(previous);
 		const con = live && previous.retransmissions !== Infinity;
-		const message: CoapMessage = { type: con || confirmable ? m.Type.CON : m.Type.NON, messageId: this.nextMessageId(), token: observer.token, code: content.code, options: content.options, payload: content.payload };
+		const message = compose(con || confirmable ? m.Type.CON : m.Type.NON, this.nextMessageId(), observer.token, content);
 		if (con) {
 			previous.next = message;
 			return;
@@ -242,8 +243,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
 			});
 		const expiring = this.expiring;
-		// Backwards: a table that empties stops being kept as it expires.
-		for (let i = expiring.length - 1; i >= 0; i--) if (expiring[i].nextExpiry() <= now) expiring[i].expire(now);
+		if (expiring && expiring.nextExpiry() <= now) expiring.expire(now);
 	}
 
 	nextTimeout(): number | undefined {
@@ -253,8 +253,8 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 				if (exchange.deadline < next) next = exchange.deadline;
 			});
 		const expiring = this.expiring;
-		for (let i = 0; i < expiring.length; i++) {
-			const at = expiring[i].nextExpiry();
+		if (expiring) {
+			const at = expiring.nextExpiry();
 			if (at < next) next = at;
 		}
 		return next === Infinity ? void 0 : next;
@@ -299,7 +299,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.outstanding.set(exchange.peerKey, (this.outstanding.get(exchange.peerKey) ?? 0) + 1);
 		exchange.outstanding = true;
 		const content = exchange.content;
-		const message: CoapMessage = { type: exchange.confirmable ? m.Type.CON : m.Type.NON, messageId: this.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
+		const message = compose(exchange.confirmable ? m.Type.CON : m.Type.NON, this.nextMessageId(), exchange.token, content);
 		if (!exchange.confirmable) {
 			exchange.deadline = now + this.responseTimeout;
 			this.send(exchange.peer, m.encode(message));
@@ -364,4 +364,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			if (!this.exchanges.has(messageLayer.peerKey(peer, m.tokenKey(token)))) return token;
 		}
 	}
+}
+
+/** A message of `content` with the message layer's fields. */
+function compose(type: m.Type, messageId: number, token: Uint8Array, content: Content): CoapMessage {
+	return { type, code: content.code, messageId, token, options: content.options, payload: content.payload };
 }
