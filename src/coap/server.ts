@@ -160,11 +160,37 @@ export class CoapServer extends ServerTables {
 		}
 		const resource = this.resources.get(path);
 		if (!resource) return error(m.Code.NOT_FOUND, "no resource at " + path);
-		const handler = method === m.Code.GET ? resource.get : method === m.Code.PUT ? resource.put : method === m.Code.POST ? resource.post : method === m.Code.DELETE ? resource.delete : undefined;
+		const handler = method === m.Code.GET ? resource.get : method === m.Code.PUT ? resource.put : method === m.Code.POST ? resource.post : method === m.Code.DELETE ? resource.delete : void 0;
 		if (!handler) return error(m.Code.METHOD_NOT_ALLOWED, path + " does not take " + m.codeName(method));
 		if ((method === m.Code.PUT || method === m.Code.POST) && resource.accepts && contentFormat !== void 0 && resource.accepts.indexOf(contentFormat) < 0)
 			return error(m.Code.UNSUPPORTED_CONTENT_FORMAT, "Content-Format " + contentFormat + " is not taken here");
-		if (conditional && !this.preconditions(resource, path, peer, query, options)) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+		if (conditional) {
+			// 5.10.8: If-Match holds when one of its ETags is the resource's, or is empty and a
+			// representation exists; If-None-Match when none exists. Which needs the resource's GET.
+			let exists: boolean | undefined;
+			let ifMatch = false;
+			let matched = false;
+			let noneMatched = true;
+			for (let i = 0; i < options.length; i++) {
+				const number = options[i].number;
+				if (number !== m.Option.IF_MATCH && number !== m.Option.IF_NONE_MATCH) continue;
+				if (exists === void 0) {
+					const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
+					// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
+					if (thenable(current)) current.then(ignore, ignore);
+					exists = current !== void 0 && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
+				}
+				if (number === m.Option.IF_NONE_MATCH) {
+					if (!exists) continue;
+					noneMatched = false;
+					break;
+				}
+				ifMatch = true;
+				const value = options[i].value;
+				if (exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value))) matched = true;
+			}
+			if (!noneMatched || (ifMatch && !matched)) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+		}
 
 		let payload = message.payload;
 		const extra: CoapOption[] = [];
@@ -181,7 +207,7 @@ export class CoapServer extends ServerTables {
 		}
 
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
-		const observe = method === m.Code.GET && resource.observable ? m.uintValue(options, m.Option.OBSERVE) : undefined;
+		const observe = method === m.Code.GET && resource.observable ? m.uintValue(options, m.Option.OBSERVE) : void 0;
 		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
 		const version = this.etag(path);
 		const answer = handler(request);
@@ -207,35 +233,6 @@ export class CoapServer extends ServerTables {
 			else if (this.register(path, request.peer, message.token)) extra.push(m.uintOption(m.Option.OBSERVE, this.nextSequence()));
 		}
 		return this.representation(representation, code, extra, message);
-	}
-
-	/**
-	 * RFC 7252 5.10.8: If-Match holds when one of its ETags is the resource's, or is empty and
-	 * a representation exists; If-None-Match when none exists. Which needs the resource's GET:
-	 * asked only when the request carries one of them.
-	 */
-	private preconditions(resource: Resource, path: string, peer: Peer, query: readonly string[], options: readonly CoapOption[]): boolean {
-		let exists: boolean | undefined;
-		let ifMatch = false;
-		let matched = false;
-		for (let i = 0; i < options.length; i++) {
-			const number = options[i].number;
-			if (number !== m.Option.IF_MATCH && number !== m.Option.IF_NONE_MATCH) continue;
-			if (exists === void 0) {
-				const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
-				// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
-				if (thenable(current)) current.then(ignore, ignore);
-				exists = current !== void 0 && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
-			}
-			if (number === m.Option.IF_NONE_MATCH) {
-				if (exists) return false;
-				continue;
-			}
-			ifMatch = true;
-			const value = options[i].value;
-			if (exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value))) matched = true;
-		}
-		return matched || !ifMatch;
 	}
 
 	/** Registers (or renews) an observer; false when the caps leave no room (it is then served without Observe). */
@@ -268,10 +265,25 @@ export class CoapServer extends ServerTables {
 	private representation(representation: Representation, fallback: number, extra: CoapOption[], request: CoapMessage | undefined): Content {
 		const options = extra;
 		const raw = representation.payload ?? m.EMPTY_BYTES;
-		const payload = typeof raw === "string" ? this.text(raw) : raw;
+		let payload = raw as Uint8Array;
+		if (typeof raw === "string") {
+			// A short text as UTF-8 is kept for the next time: a resource answers with a few texts
+			// ("on", "off") over and over, and encoding one costs ~400 computrons on XS. Payloads
+			// are only read (encode copies them), so one array serves every response.
+			const texts = this.texts;
+			const kept = texts.get(raw);
+			if (kept) payload = kept;
+			else {
+				payload = encodeUtf8(raw);
+				if (raw.length <= 32) {
+					if (texts.size >= 4) texts.clear();
+					texts.set(raw, payload);
+				}
+			}
+		}
 		if (representation.contentFormat !== void 0) options.push(m.uintOption(m.Option.CONTENT_FORMAT, representation.contentFormat));
 		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
-		const asked = request ? m.optionValue(request.options, m.Option.BLOCK2) : undefined;
+		const asked = request ? m.optionValue(request.options, m.Option.BLOCK2) : void 0;
 		const wanted = asked === void 0 ? void 0 : m.readBlock(asked);
 		if (asked !== void 0 && !wanted) throw new BadRequest("Block2 is not a block option");
 		const szx = Math.min(this.szx, wanted?.szx ?? 6);
@@ -284,23 +296,6 @@ export class CoapServer extends ServerTables {
 		options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more, szx }));
 		if (offset === 0) options.push(m.uintOption(m.Option.SIZE2, payload.length));
 		return { code: representation.code ?? fallback, options: m.sortOptions(options), payload: payload.subarray(offset, offset + size) };
-	}
-
-	/**
-	 * A short text representation as UTF-8, kept for the next time: a resource answers with
-	 * a few texts ("on", "off") over and over, and encoding one costs ~400 computrons on XS.
-	 * Payloads are only read (encode copies them), so one array serves every response.
-	 */
-	private text(text: string): Uint8Array {
-		const texts = this.texts;
-		let encoded = texts.get(text);
-		if (!encoded) {
-			encoded = encodeUtf8(text);
-			if (text.length > 32) return encoded;
-			if (texts.size >= 4) texts.clear();
-			texts.set(text, encoded);
-		}
-		return encoded;
 	}
 
 	private nextSequence(): number {
