@@ -146,9 +146,40 @@ export class CoapClient {
 		});
 	}
 
-	/** A transfer in blocks, or one going on from its `first` response's Block2. */
+	/**
+	 * A transfer in blocks, or one going on from its `first` response's Block2. Without
+	 * `first`, Block1 (RFC 7959 2.5) first when the payload is over one block or the server
+	 * asks for it with 4.13; the uploads' block size is its own (`up`): a server's smaller
+	 * Block1 does not shrink the Block2 size asked for.
+	 */
 	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean, first?: CoapMessage): Promise<CoapResponse> {
-		let response = first ?? (await this.upload(peer, method, base, payload, szx, confirmable, earlyBlock2));
+		let response = first as CoapMessage;
+		let up = szx;
+		let offset = 0;
+		while (!first) {
+			const size = m.blockSize(up);
+			if (offset === 0 && payload.length <= size) {
+				const early = earlyBlock2 && method === m.Code.GET ? [m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx: up })] : [];
+				response = await this.exchange(peer, { code: method, options: m.sortOptions(base.concat(early)), payload }, confirmable);
+				if (response.code !== m.Code.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) break;
+				up = hintedSzx(response, up, payload.length);
+				earlyBlock2 = false;
+				continue;
+			}
+			const more = offset + size < payload.length;
+			const block: Block = { num: offset / size, more, szx: up };
+			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, block), m.uintOption(m.Option.SIZE1, payload.length)));
+			response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
+			const answered = blockOf(response, m.Option.BLOCK1);
+			if (response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < up) {
+				up = answered.szx;
+				continue;
+			}
+			if (!more || response.code !== m.Code.CONTINUE) break;
+			offset += size;
+			// 2.3: a server that wants smaller blocks says so in its Block1; the rest goes at that size.
+			if (answered && answered.szx < up) up = answered.szx;
+		}
 		const parts: Uint8Array[] = [response.payload];
 		let block = blockOf(response, m.Option.BLOCK2);
 		let received = response.payload.length;
@@ -170,33 +201,6 @@ export class CoapClient {
 		this.stopped = true;
 		this.transport.endpoint.failAll(new ProtocolError("CLOSED", "the client was stopped"));
 		this.transport.close();
-	}
-
-	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
-	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
-		const early = earlyBlock2 && method === m.Code.GET ? [m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })] : [];
-		if (payload.length <= m.blockSize(szx)) {
-			const response = await this.exchange(peer, { code: method, options: m.sortOptions(base.concat(early)), payload }, confirmable);
-			if (response.code !== m.Code.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
-			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
-		}
-		let offset = 0;
-		for (;;) {
-			const size = m.blockSize(szx);
-			const more = offset + size < payload.length;
-			const block: Block = { num: offset / size, more, szx };
-			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, block), m.uintOption(m.Option.SIZE1, payload.length)));
-			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
-			const answered = blockOf(response, m.Option.BLOCK1);
-			if (response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
-				szx = answered.szx;
-				continue;
-			}
-			if (!more || response.code !== m.Code.CONTINUE) return response;
-			offset += size;
-			// 2.3: a server that wants smaller blocks says so in its Block1; the rest goes at that size.
-			if (answered && answered.szx < szx) szx = answered.szx;
-		}
 	}
 
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
