@@ -269,7 +269,7 @@ export function toResponse(message: CoapMessage, payload: Uint8Array): CoapRespo
  */
 export class Transport extends DatagramDriver<DatagramSession> {
 	declare private readonly options: TransportOptions;
-	declare private readonly _endpoint: Endpoint;
+	declare readonly endpoint: Endpoint;
 	/** Present for coaps. */
 	declare readonly dtls: DtlsLayer | undefined;
 	declare private readonly _whenReady: (() => void)[];
@@ -279,14 +279,10 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		const dtls = options.dtls && secure(board, endpoint, options.dtls);
 		super(board, dtls ?? endpoint, options);
 		this._whenReady = [];
-		this._endpoint = endpoint;
+		this.endpoint = endpoint;
 		this.dtls = dtls;
 		this.options = options;
 		this.open();
-	}
-
-	get endpoint(): Endpoint {
-		return this._endpoint;
 	}
 
 	get now(): number {
@@ -314,7 +310,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 
 	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
 	protected dispatch(): void {
-		const endpoint = this._endpoint;
+		const endpoint = this.endpoint;
 		const onRequest = this.options.onRequest;
 		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
 			if (onRequest) onRequest(request);

@@ -162,14 +162,11 @@ export abstract class ServerTables implements Expiring {
 		return this.versions.get(path) ?? this.first;
 	}
 
-	/** Adds one Block1 block of `key`'s upload; the whole body when it was the last, or the answer to send now. */
+	/**
+	 * Adds one Block1 block of `key`'s upload; the whole body when it was the last, or the
+	 * answer to send now. The caller then asks `kept`, the table having grown or shrunk.
+	 */
 	protected receive(key: string, block: Block, payload: Uint8Array, size1: number | undefined, now: number): Uint8Array | Content {
-		const answer = this.assemble(key, block, payload, size1, now);
-		this.kept();
-		return answer;
-	}
-
-	private assemble(key: string, block: Block, payload: Uint8Array, size1: number | undefined, now: number): Uint8Array | Content {
 		const uploads = this.uploads;
 		const maxBody = this.maxBody;
 		const answer = (code: number): Content => {
@@ -290,7 +287,7 @@ export abstract class ServerTables implements Expiring {
 	}
 
 	/** Kept on the endpoint's timer while either table holds anything. */
-	private kept(): void {
+	protected kept(): void {
 		const endpoint = this.transport.endpoint;
 		if (this.uploads.size > 0 || this.waiting.length > 0) endpoint.keep(this);
 		else endpoint.stopKeeping(this);

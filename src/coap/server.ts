@@ -199,6 +199,7 @@ export class CoapServer extends ServerTables {
 			const block1 = m.readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
 			const assembled = this.receive(peerKey(peer, path), block1, message.payload, m.uintValue(options, m.Option.SIZE1), this.board.now());
+			this.kept();
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
 			extra.push(m.blockOption(m.Option.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
