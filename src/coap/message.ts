@@ -169,14 +169,8 @@ function malformed(why: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", why);
 }
 
-/** Extra bytes after the option header for a delta or length nibble (3.1): 13 takes one, 14 two. */
-function extensionBytes(nibble: number): number {
-	return nibble < 13 ? 0 : nibble - 12;
-}
-
-/** The delta or length a nibble stands for, reading its extension at `at`; throws when it is cut off. */
+/** The delta or length a nibble of 13 or 14 stands for (3.1), reading its 1 or 2 extension bytes at `at`; throws when they are cut off. */
 function extended(bytes: Uint8Array, at: number, nibble: number): number {
-	if (nibble < 13) return nibble;
 	if (at + nibble - 12 > bytes.length) throw malformed("truncated option delta or length");
 	return nibble === 13 ? bytes[at] + 13 : ((bytes[at] << 8) | bytes[at + 1]) + 269;
 }
@@ -210,16 +204,14 @@ export function decode(bytes: Uint8Array): CoapMessage {
 		if (head >> 4 === 15 || (head & 0x0f) === 15) throw malformed("option nibble 15 outside the payload marker");
 		let delta = head >> 4;
 		let length = head & 0x0f;
-		// Most options have no extension bytes: no calls for them.
+		// Most options have no extension bytes: no calls for them. A nibble of 13 takes one, 14 two.
 		if (delta >= 13) {
-			const nibble = delta;
-			delta = extended(bytes, at, nibble);
-			at += extensionBytes(nibble);
+			delta = extended(bytes, at, delta);
+			at += (head >> 4) - 12;
 		}
 		if (length >= 13) {
-			const nibble = length;
-			length = extended(bytes, at, nibble);
-			at += extensionBytes(nibble);
+			length = extended(bytes, at, length);
+			at += (head & 0x0f) - 12;
 		}
 		number += delta;
 		if (number > 0xffff) throw malformed("option number over 65535");
