@@ -336,15 +336,8 @@ export class Transport extends DatagramDriver<DatagramSession> {
 function secure(board: Board, endpoint: Endpoint, settings: TransportDtls): DtlsLayer {
 	const crypto = board.crypto;
 	if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
-	const { identity, psk } = settings;
-	return settings.layer(endpoint, {
-		crypto,
-		randomBytes: (count) => board.randomBytes(count),
-		now: () => board.now(),
-		client: identity && psk ? { identity, psk } : void 0,
-		lookup: settings.lookup,
-		resume: settings.resume,
-		handshakeTimeout: settings.handshakeTimeout,
-		maxConnections: settings.maxConnections,
-	});
+	const identity = settings.identity;
+	const psk = settings.psk;
+	// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
+	return settings.layer(endpoint, { ...settings, crypto, randomBytes: (count) => board.randomBytes(count), now: () => board.now(), client: identity && psk ? { identity, psk } : void 0 });
 }

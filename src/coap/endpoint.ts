@@ -26,9 +26,9 @@ import * as params from "./parameters";
 export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
 export type { Content } from "./message";
 
-import type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./endpoint-types";
+import type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
 
-export type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./endpoint-types";
+export type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
 
 /** A request of ours, from queued until its (last) response. */
 interface Exchange {
