@@ -27,7 +27,7 @@ import { type Content, type IncomingRequest, type Notified, type Peer } from "./
 import * as linkFormat from "./link-format";
 import { peerKey } from "./message-layer";
 import * as m from "./message";
-import { tokenKey, type CoapMessage, type CoapOption } from "./message";
+import type { CoapMessage, CoapOption } from "./message";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import type { Board } from "../common/board";
 import { encodeUtf8 } from "../common/utf8";
@@ -209,7 +209,7 @@ export class CoapServer extends ServerTables {
 
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
 		const observe = method === m.Code.GET && resource.observable ? m.uintValue(options, m.Option.OBSERVE) : void 0;
-		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
+		if (observe === 1) this.deregister(path, peerKey(peer, m.tokenKey(message.token)));
 		const version = this.etag(path);
 		const answer = handler(request);
 		// A method, not a closure, on the common path: one allocation fewer per request on XS.
@@ -230,7 +230,7 @@ export class CoapServer extends ServerTables {
 		if (code === m.Code.CONTENT) extra.push(this.etag(path));
 		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
 		if (observe === 0) {
-			if (!success) this.deregister(path, peerKey(request.peer, tokenKey(message.token)));
+			if (!success) this.deregister(path, peerKey(request.peer, m.tokenKey(message.token)));
 			else if (this.register(path, request.peer, message.token)) extra.push(m.uintOption(m.Option.OBSERVE, this.nextSequence()));
 		}
 		return this.representation(representation, code, extra, message);
@@ -238,7 +238,7 @@ export class CoapServer extends ServerTables {
 
 	/** Registers (or renews) an observer; false when the caps leave no room (it is then served without Observe). */
 	private register(path: string, peer: Peer, token: Uint8Array): boolean {
-		const key = peerKey(peer, tokenKey(token));
+		const key = peerKey(peer, m.tokenKey(token));
 		let observers = this.observing.get(path);
 		const known = observers?.get(key);
 		if (known) {
