@@ -276,7 +276,16 @@ export class Transport extends DatagramDriver<DatagramSession> {
 
 	constructor(board: Board, options: TransportOptions) {
 		const endpoint = new Endpoint(options);
-		const dtls = options.dtls && secure(board, endpoint, options.dtls);
+		const settings = options.dtls;
+		let dtls: DtlsLayer | undefined;
+		if (settings) {
+			const crypto = board.crypto;
+			if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
+			const identity = settings.identity;
+			const psk = settings.psk;
+			// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
+			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: (count) => board.randomBytes(count), now: () => board.now(), client: identity && psk ? { identity, psk } : void 0 });
+		}
 		super(board, dtls ?? endpoint, options);
 		this._whenReady = [];
 		this.endpoint = endpoint;
@@ -331,13 +340,4 @@ export class Transport extends DatagramDriver<DatagramSession> {
 
 	/** Nothing connects, so nothing is retried. */
 	protected retry(): void {}
-}
-
-function secure(board: Board, endpoint: Endpoint, settings: TransportDtls): DtlsLayer {
-	const crypto = board.crypto;
-	if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
-	const identity = settings.identity;
-	const psk = settings.psk;
-	// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
-	return settings.layer(endpoint, { ...settings, crypto, randomBytes: (count) => board.randomBytes(count), now: () => board.now(), client: identity && psk ? { identity, psk } : void 0 });
 }

@@ -113,8 +113,22 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	request(peer: Peer, content: Content, now: number, handler: ResponseHandler, options: RequestOptions = {}): Uint8Array {
 		this.now = now;
 		const key = messageLayer.peerKey(peer);
-		const token = options.token ? options.token.slice() : this.newToken(peer);
-		const exchangeKey = messageLayer.peerKey(peer, m.tokenKey(token));
+		let token = options.token;
+		let exchangeKey: string;
+		if (token) {
+			token = token.slice();
+			exchangeKey = messageLayer.peerKey(peer, m.tokenKey(token));
+		} else
+			// A fresh 4-byte token (5.3.1): a counter, so a late notification cannot match a new request, and two random bytes, hard to guess.
+			do {
+				token = new Uint8Array(4);
+				const counter = (this.tokenCounter = (this.tokenCounter + 1) & 0xffff);
+				token[0] = counter >> 8;
+				token[1] = counter & 0xff;
+				token[2] = Math.floor(this.random() * 256);
+				token[3] = Math.floor(this.random() * 256);
+				exchangeKey = messageLayer.peerKey(peer, m.tokenKey(token));
+			} while (this.exchanges.has(exchangeKey));
 		const replaced = this.exchanges.get(exchangeKey);
 		if (replaced) this.finish(replaced);
 		let queue = this.queues.get(key);
@@ -350,19 +364,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		exchange.deadline = Infinity;
 		if (this.exchanges.get(exchange.tokenKey) === exchange) this.exchanges.delete(exchange.tokenKey);
 		this.release(exchange, this.now);
-	}
-
-	/** A fresh 4-byte token (5.3.1): a counter, so a late notification cannot match a new request, and two random bytes, hard to guess. */
-	private newToken(peer: Peer): Uint8Array {
-		for (;;) {
-			const token = new Uint8Array(4);
-			const counter = (this.tokenCounter = (this.tokenCounter + 1) & 0xffff);
-			token[0] = counter >> 8;
-			token[1] = counter & 0xff;
-			token[2] = Math.floor(this.random() * 256);
-			token[3] = Math.floor(this.random() * 256);
-			if (!this.exchanges.has(messageLayer.peerKey(peer, m.tokenKey(token)))) return token;
-		}
 	}
 }
 
