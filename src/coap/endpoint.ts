@@ -114,10 +114,11 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.now = now;
 		const key = messageLayer.peerKey(peer);
 		let token = options.token;
+		// peerKey(peer, tokenKey(token)), the peer's part made once.
 		let exchangeKey: string;
 		if (token) {
 			token = token.slice();
-			exchangeKey = messageLayer.peerKey(peer, m.tokenKey(token));
+			exchangeKey = key + "/" + m.tokenKey(token);
 		} else
 			// A fresh 4-byte token (5.3.1): a counter, so a late notification cannot match a new request, and two random bytes, hard to guess.
 			do {
@@ -127,7 +128,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 				token[1] = counter & 0xff;
 				token[2] = Math.floor(this.random() * 256);
 				token[3] = Math.floor(this.random() * 256);
-				exchangeKey = messageLayer.peerKey(peer, m.tokenKey(token));
+				exchangeKey = key + "/" + m.tokenKey(token);
 			} while (this.exchanges.has(exchangeKey));
 		const replaced = this.exchanges.get(exchangeKey);
 		if (replaced) this.finish(replaced);

@@ -23,7 +23,7 @@
  * endpoint's timer, and slow answers waiting (5.03 past `maxSeparate`). The endpoint caps
  * its duplicate table the same way.
  */
-import { type Content, type IncomingRequest, type Notified, type Peer } from "./endpoint";
+import { type Content, type IncomingRequest, type Notified } from "./endpoint";
 import * as linkFormat from "./link-format";
 import { peerKey } from "./message-layer";
 import * as m from "./message";
@@ -230,26 +230,25 @@ export class CoapServer extends ServerTables {
 		if (code === m.Code.CONTENT) extra.push(this.etag(path));
 		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
 		if (observe === 0) {
-			if (!success) this.deregister(path, peerKey(request.peer, m.tokenKey(message.token)));
-			else if (this.register(path, request.peer, message.token)) extra.push(m.uintOption(m.Option.OBSERVE, this.nextSequence()));
+			const peer = request.peer;
+			const key = peerKey(peer, m.tokenKey(message.token));
+			if (!success) this.deregister(path, key);
+			else {
+				// Registered, or renewed; served without Observe when the caps leave no room.
+				let observers = this.observing.get(path);
+				let observer = observers && observers.get(key);
+				if (!observer && this.observerCount < this.maxObservers && (observers ? observers.size : 0) < this.maxPerResource) {
+					if (!observers) this.observing.set(path, (observers = new Map()));
+					observers.set(key, (observer = { peer, token: message.token.slice(), key, confirmedAt: 0 }));
+					this.observerCount++;
+				}
+				if (observer) {
+					observer.confirmedAt = this.board.now();
+					extra.push(m.uintOption(m.Option.OBSERVE, this.nextSequence()));
+				}
+			}
 		}
 		return this.representation(representation, code, extra, message);
-	}
-
-	/** Registers (or renews) an observer; false when the caps leave no room (it is then served without Observe). */
-	private register(path: string, peer: Peer, token: Uint8Array): boolean {
-		const key = peerKey(peer, m.tokenKey(token));
-		let observers = this.observing.get(path);
-		const known = observers?.get(key);
-		if (known) {
-			known.confirmedAt = this.board.now();
-			return true;
-		}
-		if (this.observerCount >= this.maxObservers || (observers?.size ?? 0) >= this.maxPerResource) return false;
-		if (!observers) this.observing.set(path, (observers = new Map()));
-		observers.set(key, { peer, token: token.slice(), key, confirmedAt: this.board.now() });
-		this.observerCount++;
-		return true;
 	}
 
 	private deregister(path: string, key: string): void {
