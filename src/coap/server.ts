@@ -14,7 +14,7 @@
  *   (5.10.4), 4.12 when If-Match or If-None-Match does not hold, the method not performed
  *   (5.10.8); each resource's ETag is a version the server keeps, new at every
  *   `changed(path)` and successful PUT, POST or DELETE, sent with every 2.05;
- * - handlers that answer with a promise: a separate response when they are slow (separate.ts).
+ * - handlers that answer with a promise: a separate response when they are slow (server-tables.ts).
  *
  * Every table a client can grow is capped, with the protocol's answer when it is full:
  * observers per resource and in all (the GET is served without Observe, so the client
