@@ -1,6 +1,7 @@
 /**
  * The CoAP client: get / put / post / delete on coap:// URIs and block-wise transfers
- * (RFC 7959), over one Transport: what the device sends. Observe (RFC 7641) and
+ * (RFC 7959), over one Transport (below: one module with the client, whose names it
+ * shares; the server runs on one too): what the device sends. Observe (RFC 7641) and
  * discovery (RFC 6690), which only hosts use, extend it in testkit/portable/coap-host-client.ts. Host
  * names go through the board's resolver. Responses of any code resolve the promise
  * (4.04 is an answer, not a failure); a timeout, a reset or a stop rejects it with a
@@ -8,14 +9,15 @@
  */
 import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
+import { DatagramDriver } from "../common/datagram-driver";
 import { ProtocolError } from "../common/errors";
+import type { DatagramSession } from "../common/session";
 import * as utf8 from "../common/utf8";
-import type { Content, DropCounts, EndpointOptions, Peer } from "./endpoint";
+import type { DtlsLayer } from "../dtls/layer";
+import { Endpoint, type Content, type DropCounts, type EndpointOptions, type Peer } from "./endpoint";
 import * as m from "./message";
-import type { CoapMessage, CoapOption } from "./message";
-import type { Block } from "./options";
-import * as o from "./options";
-import { Transport, type TransportDtls } from "./transport";
+import type { Block, CoapMessage, CoapOption } from "./message";
+import type { TransportDtls, TransportOptions } from "./transport";
 import { parseCoapUri, type CoapUri } from "./uri";
 
 export interface CoapClientOptions extends EndpointOptions {
@@ -57,19 +59,23 @@ export function responseText(response: CoapResponse): string {
 const MAX_SERVERS = 8;
 
 export class CoapClient {
-	readonly transport: Transport;
-	protected readonly board: Board;
-	private readonly szx: number;
+	declare readonly transport: Transport;
+	declare protected readonly board: Board;
+	declare private readonly szx: number;
 	/** The servers this client addressed ("address:port"): datagrams from anyone else are not decoded. */
-	private readonly servers = new Set<string>();
-	private stopped = false;
-	private lastUri = "";
-	private lastTarget: CoapUri | undefined;
+	declare private readonly servers: Set<string>;
+	declare private stopped: boolean;
+	declare private lastUri: string;
+	declare private lastTarget: CoapUri | undefined;
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
 		this.board = board;
-		this.szx = o.szxFor(options.blockSize ?? 1024);
-		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(serverKey(peer)) });
+		this.szx = m.szxFor(options.blockSize ?? 1024);
+		this.servers = new Set();
+		this.stopped = false;
+		this.lastUri = "";
+		this.lastTarget = void 0;
+		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(peer.address + ":" + peer.port) });
 	}
 
 	/** Datagrams dropped, by reason: `foreign` counts those from senders that are not this client's servers. */
@@ -82,19 +88,19 @@ export class CoapClient {
 		return this.transport.endpoint.sequence;
 	}
 
-	get(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
+	get(uri: string, options?: RequestOptions): Promise<CoapResponse> {
 		return this.request(m.Code.GET, uri, options);
 	}
 
-	put(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
+	put(uri: string, payload: Uint8Array | string, options?: RequestOptions): Promise<CoapResponse> {
 		return this.request(m.Code.PUT, uri, options, payload);
 	}
 
-	post(uri: string, payload: Uint8Array | string, options: RequestOptions = {}): Promise<CoapResponse> {
+	post(uri: string, payload: Uint8Array | string, options?: RequestOptions): Promise<CoapResponse> {
 		return this.request(m.Code.POST, uri, options, payload);
 	}
 
-	delete(uri: string, options: RequestOptions = {}): Promise<CoapResponse> {
+	delete(uri: string, options?: RequestOptions): Promise<CoapResponse> {
 		return this.request(m.Code.DELETE, uri, options);
 	}
 
@@ -104,49 +110,85 @@ export class CoapClient {
 	 * ~40 slots and parsing a URI ~3,000 computrons.
 	 */
 	request(method: number, uri: string, options: RequestOptions = {}, body = options.payload): Promise<CoapResponse> {
-		let target: CoapUri;
-		try {
-			target = this.target(uri);
-		} catch (error) {
-			return Promise.reject(error);
+		// The parsed URI is kept for the next request to the same one (a device posts to one collector).
+		let target = this.lastTarget;
+		if (uri !== this.lastUri || !target) {
+			try {
+				target = parseCoapUri(uri);
+			} catch (error) {
+				return Promise.reject(error);
+			}
+			this.lastTarget = target;
+			this.lastUri = uri;
 		}
 		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
-		if (target.secure !== (this.transport.dtls !== undefined)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
+		if (target.secure !== (this.transport.dtls !== void 0)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
 		const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
 		const base = target.options.slice();
-		if (options.contentFormat !== undefined) base.push(o.uintOption(o.Option.CONTENT_FORMAT, options.contentFormat));
-		if (options.accept !== undefined) base.push(o.uintOption(o.Option.ACCEPT, options.accept));
-		const szx = options.blockSize === undefined ? this.szx : o.szxFor(options.blockSize);
+		if (options.contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, options.contentFormat));
+		if (options.accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, options.accept));
+		const szx = options.blockSize === void 0 ? this.szx : m.szxFor(options.blockSize);
 		const confirmable = options.confirmable ?? true;
 		return new Promise((resolve, reject) => {
 			this.resolve(target, (peer) => {
-				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`));
-				const early = options.blockSize !== undefined;
-				if (payload.length > o.blockSize(szx) || (early && method === m.Code.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
-				this.send(peer, { code: method, options: o.sortOptions(base), payload }, confirmable, undefined, (error, response) => {
+				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + target.host + '"'));
+				const early = options.blockSize !== void 0;
+				if (payload.length > m.blockSize(szx) || (early && method === m.Code.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
+				this.send(peer, { code: method, options: m.sortOptions(base), payload }, confirmable, void 0, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
 					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
-					if (tooLarge || blockOf(response, o.Option.BLOCK2)?.more)
-						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? undefined : response).then(resolve, reject);
+					if (tooLarge || blockOf(response, m.Option.BLOCK2)?.more)
+						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? void 0 : response).then(resolve, reject);
 					resolve(toResponse(response, response.payload));
 				});
 			});
 		});
 	}
 
-	/** A transfer in blocks, or one going on from its `first` response's Block2. */
+	/**
+	 * A transfer in blocks, or one going on from its `first` response's Block2. Without
+	 * `first`, Block1 (RFC 7959 2.5) first when the payload is over one block or the server
+	 * asks for it with 4.13; the uploads' block size is its own (`up`): a server's smaller
+	 * Block1 does not shrink the Block2 size asked for.
+	 */
 	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean, first?: CoapMessage): Promise<CoapResponse> {
-		let response = first ?? (await this.upload(peer, method, base, payload, szx, confirmable, earlyBlock2));
+		let response = first as CoapMessage;
+		let up = szx;
+		let offset = 0;
+		while (!first) {
+			const size = m.blockSize(up);
+			if (offset === 0 && payload.length <= size) {
+				const early = earlyBlock2 && method === m.Code.GET ? [m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx: up })] : [];
+				response = await this.exchange(peer, { code: method, options: m.sortOptions(base.concat(early)), payload }, confirmable);
+				if (response.code !== m.Code.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) break;
+				up = hintedSzx(response, up, payload.length);
+				earlyBlock2 = false;
+				continue;
+			}
+			const more = offset + size < payload.length;
+			const block: Block = { num: offset / size, more, szx: up };
+			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, block), m.uintOption(m.Option.SIZE1, payload.length)));
+			response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
+			const answered = blockOf(response, m.Option.BLOCK1);
+			if (response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < up) {
+				up = answered.szx;
+				continue;
+			}
+			if (!more || response.code !== m.Code.CONTINUE) break;
+			offset += size;
+			// 2.3: a server that wants smaller blocks says so in its Block1; the rest goes at that size.
+			if (answered && answered.szx < up) up = answered.szx;
+		}
 		const parts: Uint8Array[] = [response.payload];
-		let block = blockOf(response, o.Option.BLOCK2);
+		let block = blockOf(response, m.Option.BLOCK2);
 		let received = response.payload.length;
 		while (block?.more && m.isSuccess(response.code)) {
 			// RFC 7959 2.4: follow with the next block, at the server's size if smaller than ours (2.2).
 			const size = Math.min(szx, block.szx);
-			const next: Block = { num: Math.floor(received / o.blockSize(size)), more: false, szx: size };
-			response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(o.blockOption(o.Option.BLOCK2, next))), payload: m.EMPTY_BYTES }, confirmable);
-			block = blockOf(response, o.Option.BLOCK2);
+			const next: Block = { num: Math.floor(received / m.blockSize(size)), more: false, szx: size };
+			response = await this.exchange(peer, { code: method, options: m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK2, next))), payload: m.EMPTY_BYTES }, confirmable);
+			block = blockOf(response, m.Option.BLOCK2);
 			parts.push(response.payload);
 			received += response.payload.length;
 		}
@@ -161,66 +203,31 @@ export class CoapClient {
 		this.transport.close();
 	}
 
-	/** Block1 (RFC 7959 2.5) when the payload is over one block or the server asks for it with 4.13. */
-	private async upload(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean): Promise<CoapMessage> {
-		const early = earlyBlock2 && method === m.Code.GET ? [o.blockOption(o.Option.BLOCK2, { num: 0, more: false, szx })] : [];
-		if (payload.length <= o.blockSize(szx)) {
-			const response = await this.exchange(peer, { code: method, options: o.sortOptions(base.concat(early)), payload }, confirmable);
-			if (response.code !== m.Code.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) return response;
-			return this.upload(peer, method, base, payload, hintedSzx(response, szx, payload.length), confirmable, false);
-		}
-		let offset = 0;
-		for (;;) {
-			const size = o.blockSize(szx);
-			const more = offset + size < payload.length;
-			const block: Block = { num: offset / size, more, szx };
-			const options = o.sortOptions(base.concat(o.blockOption(o.Option.BLOCK1, block), o.uintOption(o.Option.SIZE1, payload.length)));
-			const response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
-			const answered = blockOf(response, o.Option.BLOCK1);
-			if (response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < szx) {
-				szx = answered.szx;
-				continue;
-			}
-			if (!more || response.code !== m.Code.CONTINUE) return response;
-			offset += size;
-			// 2.3: a server that wants smaller blocks says so in its Block1; the rest goes at that size.
-			if (answered && answered.szx < szx) szx = answered.szx;
-		}
-	}
-
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
 	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
 		return new Promise((resolve, reject) => this.send(peer, content, confirmable, token, (error, message) => (error || !message ? reject(error) : resolve(message))));
 	}
 
 	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapMessage | undefined) => void): void {
-		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), undefined);
+		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), void 0);
 		this.transport.whenReady(() => {
 			this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && copied(message)), { confirmable, token });
 			this.transport.service();
 		});
 	}
 
-	/** The parsed URI, kept for the next request to the same one (a device posts to one collector). */
-	private target(uri: string): CoapUri {
-		if (uri !== this.lastUri || !this.lastTarget) {
-			this.lastTarget = parseCoapUri(uri);
-			this.lastUri = uri;
-		}
-		return this.lastTarget;
-	}
-
 	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
 	private remember(peer: Peer): void {
-		const key = serverKey(peer);
-		this.servers.delete(key);
-		this.servers.add(key);
-		if (this.servers.size > MAX_SERVERS) this.servers.delete(this.servers.values().next().value as string);
+		const servers = this.servers;
+		const key = peer.address + ":" + peer.port;
+		servers.delete(key);
+		servers.add(key);
+		if (servers.size > MAX_SERVERS) servers.delete(servers.values().next().value as string);
 	}
 
 	protected resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
 		this.board.resolve(target.host, (address) => {
-			if (address === undefined) return done(undefined);
+			if (address === void 0) return done(void 0);
 			const peer = { address, port: target.port };
 			this.remember(peer);
 			done(peer);
@@ -228,19 +235,15 @@ export class CoapClient {
 	}
 }
 
-function serverKey(peer: Peer): string {
-	return `${peer.address}:${peer.port}`;
-}
-
 /** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
 function hintedSzx(response: CoapMessage, szx: number, length: number): number {
-	const hinted = blockOf(response, o.Option.BLOCK1)?.szx ?? o.szxFor(Math.min(o.blockSize(szx), o.uintValue(response.options, o.Option.SIZE1) ?? o.blockSize(szx)) / 2);
-	return Math.min(hinted, o.szxFor(length - 1));
+	const hinted = blockOf(response, m.Option.BLOCK1)?.szx ?? m.szxFor(Math.min(m.blockSize(szx), m.uintValue(response.options, m.Option.SIZE1) ?? m.blockSize(szx)) / 2);
+	return Math.min(hinted, m.szxFor(length - 1));
 }
 
 function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {
-	const value = o.optionValue(message.options, number);
-	return value === undefined ? undefined : o.readBlock(value);
+	const value = m.optionValue(message.options, number);
+	return value === void 0 ? void 0 : m.readBlock(value);
 }
 
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
@@ -254,5 +257,87 @@ export function copied(message: CoapMessage): CoapMessage {
 
 export function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
 	const options = message.options;
-	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: o.uintValue(options, o.Option.CONTENT_FORMAT) };
+	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: m.uintValue(options, m.Option.CONTENT_FORMAT) };
+}
+
+/**
+ * Runs an Endpoint over a board's UDP socket by the datagram driver
+ * (common/datagram-driver.ts), which sends what it transmits and keeps one timer at its
+ * next deadline, and hands received requests to the server side. Client and server both
+ * run on one of these. CoAP has no connection, so nothing is retried here. Over DTLS
+ * (transport.ts) a client's failed handshake fails its requests with the handshake's typed error.
+ */
+export class Transport extends DatagramDriver<DatagramSession> {
+	declare private readonly options: TransportOptions;
+	declare readonly endpoint: Endpoint;
+	/** Present for coaps. */
+	declare readonly dtls: DtlsLayer | undefined;
+	declare private readonly _whenReady: (() => void)[];
+
+	constructor(board: Board, options: TransportOptions) {
+		const endpoint = new Endpoint(options);
+		const settings = options.dtls;
+		let dtls: DtlsLayer | undefined;
+		if (settings) {
+			const crypto = board.crypto;
+			if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
+			const identity = settings.identity;
+			const psk = settings.psk;
+			// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
+			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: (count) => board.randomBytes(count), now: () => board.now(), client: identity && psk ? { identity, psk } : void 0 });
+		}
+		super(board, dtls ?? endpoint, options);
+		this._whenReady = [];
+		this.endpoint = endpoint;
+		this.dtls = dtls;
+		this.options = options;
+		this.open();
+	}
+
+	get now(): number {
+		return this.board.now();
+	}
+
+	/** Runs `action` once the socket is bound (at once if it is). */
+	whenReady(action: () => void): void {
+		if (this.ready) action();
+		else this._whenReady.push(action);
+	}
+
+	/** Closes the socket; over DTLS, after a close_notify to every peer. */
+	close(): void {
+		const dtls = this.dtls;
+		this.halt(dtls && (() => dtls.closeAll()));
+	}
+
+	protected bound(): void {
+		if (this.options.onReady) this.options.onReady();
+		const waiting = this._whenReady.splice(0);
+		for (let i = 0; i < waiting.length; i++) waiting[i]();
+		this.service();
+	}
+
+	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
+	protected dispatch(): void {
+		const endpoint = this.endpoint;
+		const onRequest = this.options.onRequest;
+		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
+			if (onRequest) onRequest(request);
+			else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
+		}
+		const dtls = this.dtls;
+		if (!dtls) return;
+		const settings = this.options.dtls as TransportDtls;
+		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
+			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
+			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
+			if (settings.onEvent) settings.onEvent(event);
+		}
+	}
+
+	/** Never bound (the port is taken): the endpoint stays silent, as before it had a socket. */
+	protected bindFailed(): void {}
+
+	/** Nothing connects, so nothing is retried. */
+	protected retry(): void {}
 }

@@ -15,23 +15,20 @@
  * - tables of the server with deadlines of their own (`keep`) expire on this timer too.
  */
 import { ProtocolError } from "../common/errors";
-import { Fifo } from "../common/fifo";
 import type { DatagramSession } from "../common/session";
 import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
-import type { DropCounts, Notified, Outgoing, Peer, Seen, Transmission } from "./message-layer";
-import * as o from "./options";
+import type { Notified, Peer, Transmission } from "./message-layer";
 import * as params from "./parameters";
-import type { TransmissionParameters } from "./parameters";
 
 export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
 export type { Content } from "./message";
 
-import type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./endpoint-types";
+import type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
 
-export type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./endpoint-types";
+export type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
 
 /** A request of ours, from queued until its (last) response. */
 interface Exchange {
@@ -50,83 +47,95 @@ interface Exchange {
 	deadline: number;
 }
 
-export class Endpoint implements DatagramSession {
-	readonly parameters: TransmissionParameters;
-	private readonly messages: messageLayer.MessageLayer;
-	private readonly random: () => number;
-	private readonly acceptFrom?: (peer: Peer) => boolean;
-	private readonly responseTimeout: number;
-	private readonly maxQueued: number;
-	private exchanges = new Map<string, Exchange>();
-	private readonly queues = new Map<string, Fifo<Exchange>>();
-	private readonly outstanding = new Map<string, number>();
+export class Endpoint extends messageLayer.MessageLayer implements DatagramSession {
+	declare private readonly acceptFrom?: (peer: Peer) => boolean;
+	declare private readonly responseTimeout: number;
+	declare private readonly maxQueued: number;
+	declare private exchanges: Map<string, Exchange>;
+	declare private readonly queues: Map<string, Exchange[]>;
+	declare private readonly outstanding: Map<string, number>;
 	/** Drained as they arrive: a plain array (see MessageLayer's `out`). */
-	private readonly requests: IncomingRequest[] = [];
-	private readonly expiring: Expiring[] = [];
-	private tokenCounter: number;
+	declare private readonly requests: IncomingRequest[];
+	/** The server's table with deadlines of its own, while it holds anything. */
+	declare private expiring: Expiring | undefined;
+	declare private tokenCounter: number;
 	/** The latest time the endpoint was told, for work that starts without one (a request freed by `cancel`). */
-	private now = 0;
+	declare private now: number;
 
 	constructor(options: EndpointOptions = {}) {
-		const parameters = (this.parameters = {
-			ackTimeout: options.ackTimeout ?? params.DEFAULT_PARAMETERS.ackTimeout,
-			ackRandomFactor: options.ackRandomFactor ?? params.DEFAULT_PARAMETERS.ackRandomFactor,
-			maxRetransmit: options.maxRetransmit ?? params.DEFAULT_PARAMETERS.maxRetransmit,
-			nstart: options.nstart ?? params.DEFAULT_PARAMETERS.nstart,
-		});
-		const random = (this.random = options.random ?? Math.random);
+		const defaults = params.DEFAULT_PARAMETERS;
+		const parameters = {
+			ackTimeout: options.ackTimeout ?? defaults.ackTimeout,
+			ackRandomFactor: options.ackRandomFactor ?? defaults.ackRandomFactor,
+			maxRetransmit: options.maxRetransmit ?? defaults.maxRetransmit,
+			nstart: options.nstart ?? defaults.nstart,
+		};
+		const random = options.random ?? Math.random;
+		const resume = options.resume;
+		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
+		super(parameters, random, options.maxTracked ?? 16, resume ? resume.messageId : Math.floor(random() * 0x10000));
 		this.acceptFrom = options.acceptFrom;
 		this.responseTimeout = options.responseTimeout ?? params.exchangeLifetime(parameters);
 		this.maxQueued = options.maxQueued ?? 32;
-		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
-		this.messages = new messageLayer.MessageLayer(parameters, random, options.maxTracked ?? 16, options.resume?.messageId ?? Math.floor(random() * 0x10000));
-		this.tokenCounter = options.resume?.tokenCounter ?? Math.floor(random() * 0x10000);
-	}
-
-	get dropped(): DropCounts {
-		return this.messages.dropped;
+		this.exchanges = new Map();
+		this.queues = new Map();
+		this.outstanding = new Map();
+		this.requests = [];
+		this.expiring = void 0;
+		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(random() * 0x10000);
+		this.now = 0;
 	}
 
 	/** The last message id and token counter used, for `resume` after deep sleep. */
 	get sequence(): { readonly messageId: number; readonly tokenCounter: number } {
-		return { messageId: this.messages.messageId, tokenCounter: this.tokenCounter };
+		return { messageId: this.messageId, tokenCounter: this.tokenCounter };
 	}
 
 	/** Exchanges and transmissions held: 0 once everything has finished (no leaked state). */
 	get pending(): number {
-		return this.exchanges.size + this.messages.pending;
-	}
-
-	/** Message ids held for duplicate detection (at most `maxTracked`). */
-	get tracked(): number {
-		return this.messages.tracked;
+		return this.exchanges.size + this.transmissions.size;
 	}
 
 	/**
-	 * Drives `table`'s expiries from this endpoint's timer until `stopKeeping`: a table keeps
-	 * itself only while it holds something, so an idle server's ticks ask no table at all.
+	 * Drives `table`'s expiries from this endpoint's timer until `stopKeeping`: one table
+	 * (the server's, server-tables.ts), kept only while it holds something, so an idle
+	 * server's ticks ask no table at all.
 	 */
 	keep(table: Expiring): void {
-		if (this.expiring.indexOf(table) < 0) this.expiring.push(table);
+		this.expiring = table;
 	}
 
 	stopKeeping(table: Expiring): void {
-		const i = this.expiring.indexOf(table);
-		if (i >= 0) this.expiring.splice(i, 1);
+		if (this.expiring === table) this.expiring = void 0;
 	}
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
 	request(peer: Peer, content: Content, now: number, handler: ResponseHandler, options: RequestOptions = {}): Uint8Array {
 		this.now = now;
 		const key = messageLayer.peerKey(peer);
-		const token = options.token ? options.token.slice() : this.newToken(peer);
-		const exchangeKey = messageLayer.peerKey(peer, m.tokenKey(token));
+		let token = options.token;
+		// peerKey(peer, tokenKey(token)), the peer's part made once.
+		let exchangeKey: string;
+		if (token) {
+			token = token.slice();
+			exchangeKey = key + "/" + m.tokenKey(token);
+		} else
+			// A fresh 4-byte token (5.3.1): a counter, so a late notification cannot match a new request, and two random bytes, hard to guess.
+			do {
+				token = new Uint8Array(4);
+				const counter = (this.tokenCounter = (this.tokenCounter + 1) & 0xffff);
+				token[0] = counter >> 8;
+				token[1] = counter & 0xff;
+				token[2] = Math.floor(this.random() * 256);
+				token[3] = Math.floor(this.random() * 256);
+				exchangeKey = key + "/" + m.tokenKey(token);
+			} while (this.exchanges.has(exchangeKey));
 		const replaced = this.exchanges.get(exchangeKey);
 		if (replaced) this.finish(replaced);
 		let queue = this.queues.get(key);
 		// A peer that never answers must not grow the queue behind NSTART without end (a NON's response is awaited EXCHANGE_LIFETIME).
 		if (queue && queue.length >= this.maxQueued) {
-			handler(new ProtocolError("QUEUE_FULL", `${queue.length} requests wait`), undefined);
+			handler(new ProtocolError("QUEUE_FULL", queue.length + " requests wait"), void 0);
 			return token;
 		}
 		const exchange: Exchange = { peer, peerKey: key, tokenKey: exchangeKey, token, confirmable: options.confirmable ?? true, observe: options.observe ?? false, content, handler, outstanding: false, deadline: Infinity };
@@ -134,7 +143,7 @@ export class Endpoint implements DatagramSession {
 		// Nothing waiting and a slot free: straight out, without making a queue.
 		if (!queue && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) this.start(exchange, now);
 		else {
-			if (!queue) this.queues.set(key, (queue = new Fifo()));
+			if (!queue) this.queues.set(key, (queue = []));
 			queue.push(exchange);
 			this.startQueued(key, now);
 		}
@@ -149,10 +158,9 @@ export class Endpoint implements DatagramSession {
 
 	/** Sends an empty CON (4.3, "CoAP ping"): the handler gets the peer's RST as success. */
 	ping(peer: Peer, now: number, handler: (error: ProtocolError | undefined) => void): void {
-		const messages = this.messages;
-		const messageId = messages.nextMessageId();
-		const answered = () => handler(undefined);
-		messages.sendConfirmable(peer, { type: m.Type.CON, code: m.Code.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
+		const messageId = this.nextMessageId();
+		const answered = () => handler(void 0);
+		this.sendConfirmable(peer, { type: m.Type.CON, code: m.Code.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
 	}
 
 	/**
@@ -163,14 +171,13 @@ export class Endpoint implements DatagramSession {
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
-		const messages = this.messages;
-		if (message.type === m.Type.CON && !seen?.reply) {
-			messages.reply(peer, seen, m.encode({ type: m.Type.ACK, messageId: message.messageId, token: message.token, code: content.code, options: content.options, payload: content.payload }));
+		if (message.type === m.Type.CON && !(seen && seen.reply)) {
+			this.reply(peer, seen, m.encode(compose(m.Type.ACK, message.messageId, message.token, content)));
 			return;
 		}
-		const response: CoapMessage = { type: message.type === m.Type.CON ? m.Type.CON : m.Type.NON, messageId: messages.nextMessageId(), token: message.token, code: content.code, options: content.options, payload: content.payload };
-		if (response.type === m.Type.CON) messages.sendConfirmable(peer, response, now, outcome);
-		else messages.send(peer, m.encode(response));
+		const response = compose(message.type === m.Type.CON ? m.Type.CON : m.Type.NON, this.nextMessageId(), message.token, content);
+		if (response.type === m.Type.CON) this.sendConfirmable(peer, response, now, outcome);
+		else this.send(peer, m.encode(response));
 	}
 
 	/** Acknowledges a CON request now, so its response can follow separately (5.2.2). */
@@ -178,7 +185,7 @@ export class Endpoint implements DatagramSession {
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
-		if (message.type === m.Type.CON && seen && !seen.reply) this.messages.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
+		if (message.type === m.Type.CON && seen && !seen.reply) this.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
 	}
 
 	/**
@@ -188,74 +195,84 @@ export class Endpoint implements DatagramSession {
 	 * it or a confirmable one is never acknowledged: the observer is gone (4.5).
 	 */
 	notify(observer: Notified, content: Content, confirmable: boolean, now: number, onGone: () => void): void {
-		const messages = this.messages;
 		const previous = observer.inFlight;
-		const live = previous !== undefined && messages.active(previous);
+		const live = previous !== void 0 && this.active(previous);
 		const con = live && previous.retransmissions !== Infinity;
-		const message: CoapMessage = { type: con || confirmable ? m.Type.CON : m.Type.NON, messageId: messages.nextMessageId(), token: observer.token, code: content.code, options: content.options, payload: content.payload };
+		const message = compose(con || confirmable ? m.Type.CON : m.Type.NON, this.nextMessageId(), observer.token, content);
 		if (con) {
 			previous.next = message;
 			return;
 		}
-		if (live) messages.stop(previous);
+		if (live) this.stop(previous);
 		const gone = () => {
-			observer.inFlight = undefined;
+			observer.inFlight = void 0;
 			onGone();
 		};
 		observer.inFlight = confirmable
-			? messages.sendConfirmable(observer.peer, message, now, { onAck: () => (observer.inFlight = undefined), onReset: gone, onTimeout: gone })
-			: messages.sendTracked(observer.peer, message, now + params.nonLifetime(this.parameters), gone);
+			? this.sendConfirmable(observer.peer, message, now, { onAck: () => (observer.inFlight = void 0), onReset: gone, onTimeout: gone })
+			: this.sendTracked(observer.peer, message, now + params.nonLifetime(this.parameters), gone);
 	}
 
 	/** Stops notifying `observer`: its notification in flight is no longer retransmitted. */
 	forget(observer: Notified): void {
-		this.messages.stop(observer.inFlight);
-		observer.inFlight = undefined;
+		this.stop(observer.inFlight);
+		observer.inFlight = void 0;
 	}
 
 	received(bytes: Uint8Array, peer: Peer, now: number): void {
 		this.now = now;
 		// Not even a Reset for a stranger: answering would make this endpoint a reflector.
 		if (this.acceptFrom && !this.acceptFrom(peer)) {
-			this.messages.dropped.foreign++;
+			this.dropped.foreign++;
 			return;
 		}
-		const arrival = this.messages.received(bytes, peer, now);
+		const arrival = this.arrive(bytes, peer, now);
 		if (!arrival) return;
 		const message = arrival.message;
 		const seen = arrival.seen;
-		if (m.isRequest(message.code)) this.receivedRequest(peer, message, seen, now);
-		else this.receivedResponse(peer, message, seen, now);
+		if (m.isRequest(message.code)) {
+			const critical = m.unknownCritical(message.options);
+			if (critical === void 0) this.requests.push({ peer, message, seen });
+			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
+			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, { code: m.Code.BAD_OPTION, options: [], payload: encodeUtf8("unknown critical option " + critical) }, now);
+			else this.reset(peer, message.messageId, seen);
+			return;
+		}
+		const exchange = this.exchanges.get(messageLayer.peerKey(peer, m.tokenKey(message.token)));
+		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
+		if (!exchange || m.unknownCritical(message.options) !== void 0) {
+			if (exchange) this.dropped.rejected++;
+			else this.dropped.unexpected++;
+			this.reset(peer, message.messageId, seen);
+			return;
+		}
+		if (message.type === m.Type.CON) this.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
+		this.deliver(exchange, message, now);
 	}
 
-	tick(now: number): void {
+	override tick(now: number): void {
 		this.now = now;
-		this.messages.tick(now);
+		super.tick(now);
 		if (this.exchanges.size > 0)
 			this.exchanges.forEach((exchange) => {
 				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
 			});
 		const expiring = this.expiring;
-		// Backwards: a table that empties stops being kept as it expires.
-		for (let i = expiring.length - 1; i >= 0; i--) if (expiring[i].nextExpiry() <= now) expiring[i].expire(now);
+		if (expiring && expiring.nextExpiry() <= now) expiring.expire(now);
 	}
 
 	nextTimeout(): number | undefined {
-		let next = this.messages.nextTimeout();
+		let next = this.nextDue();
 		if (this.exchanges.size > 0)
 			this.exchanges.forEach((exchange) => {
 				if (exchange.deadline < next) next = exchange.deadline;
 			});
 		const expiring = this.expiring;
-		for (let i = 0; i < expiring.length; i++) {
-			const at = expiring[i].nextExpiry();
+		if (expiring) {
+			const at = expiring.nextExpiry();
 			if (at < next) next = at;
 		}
-		return next === Infinity ? undefined : next;
-	}
-
-	pollTransmit(): Outgoing | undefined {
-		return this.messages.pollTransmit();
+		return next === Infinity ? void 0 : next;
 	}
 
 	pollRequest(): IncomingRequest | undefined {
@@ -268,39 +285,18 @@ export class Endpoint implements DatagramSession {
 		this.exchanges = new Map();
 		this.queues.clear();
 		this.outstanding.clear();
-		this.messages.clear();
-		exchanges.forEach((exchange) => exchange.handler(error, undefined));
-	}
-
-	private receivedRequest(peer: Peer, message: CoapMessage, seen: Seen | undefined, now: number): void {
-		const critical = o.unknownCritical(message.options);
-		if (critical === undefined) this.requests.push({ peer, message, seen });
-		// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-		else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, { code: m.Code.BAD_OPTION, options: [], payload: encodeUtf8(`unknown critical option ${critical}`) }, now);
-		else this.messages.reset(peer, message.messageId, seen);
-	}
-
-	private receivedResponse(peer: Peer, message: CoapMessage, seen: Seen | undefined, now: number): void {
-		const exchange = this.exchanges.get(messageLayer.peerKey(peer, m.tokenKey(message.token)));
-		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
-		if (!exchange || o.unknownCritical(message.options) !== undefined) {
-			if (exchange) this.messages.dropped.rejected++;
-			else this.messages.dropped.unexpected++;
-			this.messages.reset(peer, message.messageId, seen);
-			return;
-		}
-		if (message.type === m.Type.CON) this.messages.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
-		this.deliver(exchange, message, now);
+		this.transmissions.clear();
+		exchanges.forEach((exchange) => exchange.handler(error, void 0));
 	}
 
 	private deliver(exchange: Exchange, response: CoapMessage, now: number): void {
 		// A separate response may overtake the ACK it makes unnecessary (5.2.2).
-		this.messages.stop(exchange.transmission);
-		exchange.transmission = undefined;
+		this.stop(exchange.transmission);
+		exchange.transmission = void 0;
 		this.release(exchange, now);
-		if (exchange.observe && m.isSuccess(response.code) && o.optionValue(response.options, o.Option.OBSERVE) !== undefined) exchange.deadline = Infinity;
+		if (exchange.observe && m.isSuccess(response.code) && m.optionValue(response.options, m.Option.OBSERVE) !== void 0) exchange.deadline = Infinity;
 		else this.finish(exchange);
-		exchange.handler(undefined, response);
+		exchange.handler(void 0, response);
 	}
 
 	private startQueued(key: string, now: number): void {
@@ -315,17 +311,16 @@ export class Endpoint implements DatagramSession {
 
 	/** Sends a request, which takes one of its peer's NSTART slots. */
 	private start(exchange: Exchange, now: number): void {
-		const messages = this.messages;
 		this.outstanding.set(exchange.peerKey, (this.outstanding.get(exchange.peerKey) ?? 0) + 1);
 		exchange.outstanding = true;
 		const content = exchange.content;
-		const message: CoapMessage = { type: exchange.confirmable ? m.Type.CON : m.Type.NON, messageId: messages.nextMessageId(), token: exchange.token, code: content.code, options: content.options, payload: content.payload };
+		const message = compose(exchange.confirmable ? m.Type.CON : m.Type.NON, this.nextMessageId(), exchange.token, content);
 		if (!exchange.confirmable) {
 			exchange.deadline = now + this.responseTimeout;
-			messages.send(exchange.peer, m.encode(message));
+			this.send(exchange.peer, m.encode(message));
 			return;
 		}
-		exchange.transmission = messages.sendConfirmable(exchange.peer, message, now, {
+		exchange.transmission = this.sendConfirmable(exchange.peer, message, now, {
 			onAck: (ack) => this.acknowledged(exchange, ack),
 			onReset: () => this.fail(exchange, new ProtocolError("RESET_BY_PEER", "the peer reset the request")),
 			onTimeout: () => this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)")),
@@ -334,24 +329,24 @@ export class Endpoint implements DatagramSession {
 
 	/** The ACK of a request: Empty, the response follows separately (5.2.2); otherwise the response itself. */
 	private acknowledged(exchange: Exchange, ack: CoapMessage): void {
-		exchange.transmission = undefined;
+		exchange.transmission = void 0;
 		const now = this.now;
 		if (ack.code === m.Code.EMPTY) {
 			// The NSTART slot is free (4.7).
 			this.release(exchange, now);
 			exchange.deadline = now + this.responseTimeout;
-		} else if (o.unknownCritical(ack.options) !== undefined) {
-			this.messages.dropped.rejected++;
+		} else if (m.unknownCritical(ack.options) !== void 0) {
+			this.dropped.rejected++;
 			this.fail(exchange, new ProtocolError("PROTOCOL_VIOLATION", "a response with an unknown critical option"));
 		} else if (!m.sameBytes(ack.token, exchange.token)) {
-			this.messages.dropped.unexpected++;
+			this.dropped.unexpected++;
 			this.fail(exchange, new ProtocolError("PROTOCOL_VIOLATION", "a piggybacked response with another token"));
 		} else this.deliver(exchange, ack, now);
 	}
 
 	private fail(exchange: Exchange, error: ProtocolError): void {
 		this.finish(exchange);
-		exchange.handler(error, undefined);
+		exchange.handler(error, void 0);
 	}
 
 	/** Frees the exchange's NSTART slot, and starts the next queued request. */
@@ -365,23 +360,15 @@ export class Endpoint implements DatagramSession {
 	}
 
 	private finish(exchange: Exchange): void {
-		this.messages.stop(exchange.transmission);
-		exchange.transmission = undefined;
+		this.stop(exchange.transmission);
+		exchange.transmission = void 0;
 		exchange.deadline = Infinity;
 		if (this.exchanges.get(exchange.tokenKey) === exchange) this.exchanges.delete(exchange.tokenKey);
 		this.release(exchange, this.now);
 	}
+}
 
-	/** A fresh 4-byte token (5.3.1): a counter, so a late notification cannot match a new request, and two random bytes, hard to guess. */
-	private newToken(peer: Peer): Uint8Array {
-		for (;;) {
-			const token = new Uint8Array(4);
-			const counter = (this.tokenCounter = (this.tokenCounter + 1) & 0xffff);
-			token[0] = counter >> 8;
-			token[1] = counter & 0xff;
-			token[2] = Math.floor(this.random() * 256);
-			token[3] = Math.floor(this.random() * 256);
-			if (!this.exchanges.has(messageLayer.peerKey(peer, m.tokenKey(token)))) return token;
-		}
-	}
+/** A message of `content` with the message layer's fields. */
+function compose(type: m.Type, messageId: number, token: Uint8Array, content: Content): CoapMessage {
+	return { type, code: content.code, messageId, token, options: content.options, payload: content.payload };
 }

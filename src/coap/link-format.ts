@@ -30,9 +30,9 @@ export function filterLinks(links: readonly Link[], filter: LinkFilter): Link[] 
 }
 
 function matches(link: Link, name: keyof LinkFilter, wanted: string | undefined): boolean {
-	if (wanted === undefined) return true;
+	if (wanted === void 0) return true;
 	const value = link.attributes[name];
-	if (value === undefined) return false;
+	if (value === void 0) return false;
 	const prefix = wanted.endsWith("*");
 	const stem = prefix ? wanted.slice(0, -1) : wanted;
 	const words = value.split(" ");
@@ -53,31 +53,29 @@ export function resourceLinks(resources: ReadonlyMap<string, Resource>, query: r
 		const equals = query[i].indexOf("=");
 		if (equals > 0) filter[query[i].slice(0, equals)] = query[i].slice(equals + 1);
 	}
-	return formatLinks(filterLinks(links, filter));
-}
-
-/** `</a>;rt="x";obs,...`: values are quoted unless they are numbers (ct, sz). */
-function formatLinks(links: readonly Link[]): string {
-	return links
-		.map((link) => {
-			let text = `<${link.target}>`;
-			const names = Object.keys(link.attributes);
-			for (let i = 0; i < names.length; i++) {
-				const name = names[i];
-				const value = link.attributes[name];
-				text += value === "" ? `;${name}` : texts.isDecimal(value) ? `;${name}=${value}` : `;${name}="${quoted(value)}"`;
+	// `</a>;rt="x";obs,...`: values are quoted unless they are numbers (ct, sz); in a
+	// quoted-string `"` and `\` are escaped with a backslash.
+	const matching = filterLinks(links, filter);
+	let text = "";
+	for (let i = 0; i < matching.length; i++) {
+		const attributes = matching[i].attributes;
+		text += (i > 0 ? ",<" : "<") + matching[i].target + ">";
+		const names = Object.keys(attributes);
+		for (let j = 0; j < names.length; j++) {
+			const value = attributes[names[j]];
+			text += ";" + names[j];
+			if (value === "") continue;
+			if (texts.isDecimal(value)) {
+				text += "=" + value;
+				continue;
 			}
-			return text;
-		})
-		.join(",");
-}
-
-/** A quoted-string's content: `"` and `\` escaped with a backslash. */
-function quoted(value: string): string {
-	let out = "";
-	for (let i = 0; i < value.length; i++) {
-		const c = value.charAt(i);
-		out += c === '"' || c === "\\" ? `\\${c}` : c;
+			text += '="';
+			for (let k = 0; k < value.length; k++) {
+				const c = value.charAt(k);
+				text += c === '"' || c === "\\" ? "\\" + c : c;
+			}
+			text += '"';
+		}
 	}
-	return out;
+	return text;
 }

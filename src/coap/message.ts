@@ -1,82 +1,28 @@
 /**
- * CoAP messages (RFC 7252 section 3) as plain data, and their codec (below: one module,
- * since each module costs the device its own symbol and import tables) that turns them
- * into bytes and back; decoded tokens, option values and payloads are views
- * into the datagram, so a caller that keeps one past the datagram copies it.
+ * CoAP messages (RFC 7252 section 3) as plain data, their codec, which turns them into
+ * bytes and back (3.1; `encodeInto` writes into a caller's buffer, so a sender that reuses
+ * one allocates nothing per message), and their options' values (5.10, RFC 7641 2, RFC 7959
+ * 2.1 and 4): one module, since each module costs the device its own symbol and import
+ * tables (options.ts re-exports it for the hosts' tests). Decoded tokens, option values and
+ * payloads are views into the datagram: a caller that keeps one past the datagram copies it.
+ * A message format error is a ProtocolError MALFORMED_PACKET; `peekHeader` still reads the
+ * type and message id of such a datagram, which is what the messaging layer needs to answer
+ * it with a Reset (4.2, 4.3).
  */
 import { ProtocolError } from "../common/errors";
+import { encodeUtf8, readUtf8 } from "../common/utf8";
+import { Class, type CoapMessage, type CoapOption, type MessageType } from "./types";
+import { Option } from "./option-numbers";
 
-/** The message type (3.): confirmable, non-confirmable, acknowledgement, reset. */
-export const enum Type {
-	CON = 0,
-	NON = 1,
-	ACK = 2,
-	RST = 3,
-}
-export type MessageType = Type;
+export { Option } from "./option-numbers";
 
-export interface CoapOption {
-	readonly number: number;
-	readonly value: Uint8Array;
-}
-
-/** What a request or a response carries besides the message layer's fields. */
-export interface Content {
-	readonly code: number;
-	/** In ascending option number (options.ts `sortOptions`). */
-	readonly options: readonly CoapOption[];
-	readonly payload: Uint8Array;
-}
-
-export interface CoapMessage {
-	readonly type: MessageType;
-	/** class << 5 | detail: 0.01 GET is 1, 2.05 Content is 69; see `Code`. */
-	readonly code: number;
-	readonly messageId: number;
-	/** 0 to 8 bytes. */
-	readonly token: Uint8Array;
-	/** In ascending option number; repeated options in the order they appear. */
-	readonly options: readonly CoapOption[];
-	readonly payload: Uint8Array;
-}
+export type { CoapMessage, CoapOption, Content, MessageType } from "./types";
+export { Class, Code, Format, Type } from "./types";
 
 /** "2.05" for 69: how codes are written in the RFCs and in logs. */
 export function codeName(value: number): string {
 	const detail = value & 0x1f;
-	return `${value >> 5}.${detail < 10 ? "0" : ""}${detail}`;
-}
-
-/** Method and response codes (5.8, 5.9, 12.1), class << 5 | detail: 2.05 Content is 2 << 5 | 5. */
-export const enum Code {
-	EMPTY = 0,
-	GET = 1,
-	POST = 2,
-	PUT = 3,
-	DELETE = 4,
-	CREATED = 2 << 5 | 1,
-	DELETED = 2 << 5 | 2,
-	CHANGED = 2 << 5 | 4,
-	CONTENT = 2 << 5 | 5,
-	CONTINUE = 2 << 5 | 31,
-	BAD_REQUEST = 4 << 5 | 0,
-	BAD_OPTION = 4 << 5 | 2,
-	NOT_FOUND = 4 << 5 | 4,
-	METHOD_NOT_ALLOWED = 4 << 5 | 5,
-	NOT_ACCEPTABLE = 4 << 5 | 6,
-	REQUEST_ENTITY_INCOMPLETE = 4 << 5 | 8,
-	PRECONDITION_FAILED = 4 << 5 | 12,
-	REQUEST_ENTITY_TOO_LARGE = 4 << 5 | 13,
-	UNSUPPORTED_CONTENT_FORMAT = 4 << 5 | 15,
-	INTERNAL_SERVER_ERROR = 5 << 5 | 0,
-	SERVICE_UNAVAILABLE = 5 << 5 | 3,
-	PROXYING_NOT_SUPPORTED = 5 << 5 | 5,
-}
-
-/** Response code classes (5.9): 2 success, 4 client error, 5 server error; 0 is requests and Empty. */
-export const enum Class {
-	SUCCESS = 2,
-	CLIENT_ERROR = 4,
-	SERVER_ERROR = 5,
+	return (value >> 5) + (detail < 10 ? ".0" : ".") + detail;
 }
 
 export function isRequest(value: number): boolean {
@@ -94,14 +40,6 @@ export function isSuccess(value: number): boolean {
 	return value >> 5 === Class.SUCCESS;
 }
 
-/** Content-Format identifiers (12.3) the firmware names. */
-export const enum Format {
-	TEXT_PLAIN = 0,
-	LINK_FORMAT = 40,
-	OCTET_STREAM = 42,
-	JSON_FORMAT = 50,
-}
-
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 
 /** A token as a string of its bytes, for keys: one call, no array made (apply takes the typed array as it is). */
@@ -115,10 +53,6 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 	return true;
 }
 
-/**
- * CoAP message encoding (RFC 7252 3.1). `encodeInto` writes into a caller's buffer, so
- * a sender that reuses one buffer allocates nothing per message; `encode` sizes a new one.
- */
 /** The option delta or length nibble (3.1): 0-12 as is, 13 and 14 announce 1 and 2 extra bytes. */
 function extensionLength(n: number): number {
 	return n < 13 ? 0 : n < 269 ? 1 : 2;
@@ -169,7 +103,7 @@ function nibble(n: number): number {
  */
 export function encodeInto(message: CoapMessage, target: Uint8Array, offset = 0): number {
 	const length = encodedLength(message);
-	if (offset + length > target.length) throw new ProtocolError("PACKET_TOO_LARGE", `${length}-byte message`);
+	if (offset + length > target.length) throw new ProtocolError("PACKET_TOO_LARGE", length + "-byte message");
 	return write(message, target, offset);
 }
 
@@ -212,17 +146,13 @@ function write(message: CoapMessage, target: Uint8Array, offset: number): number
 	return at;
 }
 
+/** `message` in a new array of its size. */
 export function encode(message: CoapMessage): Uint8Array {
 	const bytes = new Uint8Array(encodedLength(message));
 	write(message, bytes, 0);
 	return bytes;
 }
 
-/**
- * CoAP message decoding (RFC 7252 3.1). A message format error is a ProtocolError
- * MALFORMED_PACKET; `peekHeader` still reads the type and message id of such a
- * datagram, which is what the messaging layer needs to answer it with a Reset (4.2, 4.3).
- */
 export interface Header {
 	readonly type: MessageType;
 	readonly code: number;
@@ -231,7 +161,7 @@ export interface Header {
 
 /** The fixed header, or undefined when there is none to read or the version is not 1 (3.: silently ignored). */
 export function peekHeader(bytes: Uint8Array): Header | undefined {
-	if (bytes.length < 4 || bytes[0] >> 6 !== 1) return undefined;
+	if (bytes.length < 4 || bytes[0] >> 6 !== 1) return void 0;
 	return { type: ((bytes[0] >> 4) & 3) as MessageType, code: bytes[1], messageId: (bytes[2] << 8) | bytes[3] };
 }
 
@@ -239,14 +169,8 @@ function malformed(why: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", why);
 }
 
-/** Extra bytes after the option header for a delta or length nibble (3.1): 13 takes one, 14 two. */
-function extensionBytes(nibble: number): number {
-	return nibble < 13 ? 0 : nibble - 12;
-}
-
-/** The delta or length a nibble stands for, reading its extension at `at`; throws when it is cut off. */
+/** The delta or length a nibble of 13 or 14 stands for (3.1), reading its 1 or 2 extension bytes at `at`; throws when they are cut off. */
 function extended(bytes: Uint8Array, at: number, nibble: number): number {
-	if (nibble < 13) return nibble;
 	if (at + nibble - 12 > bytes.length) throw malformed("truncated option delta or length");
 	return nibble === 13 ? bytes[at] + 13 : ((bytes[at] << 8) | bytes[at + 1]) + 269;
 }
@@ -280,16 +204,14 @@ export function decode(bytes: Uint8Array): CoapMessage {
 		if (head >> 4 === 15 || (head & 0x0f) === 15) throw malformed("option nibble 15 outside the payload marker");
 		let delta = head >> 4;
 		let length = head & 0x0f;
-		// Most options have no extension bytes: no calls for them.
+		// Most options have no extension bytes: no calls for them. A nibble of 13 takes one, 14 two.
 		if (delta >= 13) {
-			const nibble = delta;
-			delta = extended(bytes, at, nibble);
-			at += extensionBytes(nibble);
+			delta = extended(bytes, at, delta);
+			at += (head >> 4) - 12;
 		}
 		if (length >= 13) {
-			const nibble = length;
-			length = extended(bytes, at, nibble);
-			at += extensionBytes(nibble);
+			length = extended(bytes, at, length);
+			at += (head & 0x0f) - 12;
 		}
 		number += delta;
 		if (number > 0xffff) throw malformed("option number over 65535");
@@ -298,4 +220,121 @@ export function decode(bytes: Uint8Array): CoapMessage {
 		at += length;
 	}
 	return { type: ((first >> 4) & 3) as MessageType, code: messageCode, messageId: (bytes[2] << 8) | bytes[3], token, options, payload };
+}
+
+/** Every option this implementation understands. */
+const KNOWN = [Option.IF_MATCH, Option.URI_HOST, Option.ETAG, Option.IF_NONE_MATCH, Option.OBSERVE, Option.URI_PORT, Option.LOCATION_PATH, Option.URI_PATH, Option.CONTENT_FORMAT, Option.MAX_AGE, Option.URI_QUERY, Option.ACCEPT, Option.LOCATION_QUERY, Option.BLOCK2, Option.BLOCK1, Option.SIZE2, Option.PROXY_URI, Option.PROXY_SCHEME, Option.SIZE1];
+
+/** The first critical option (an odd number, 5.4.1) the firmware does not know, or undefined. */
+export function unknownCritical(options: readonly CoapOption[]): number | undefined {
+	for (let i = 0; i < options.length; i++) {
+		const number = options[i].number;
+		if ((number & 1) === 1 && KNOWN.indexOf(number) < 0) return number;
+	}
+	return void 0;
+}
+
+/** The value of the first `number` option, or undefined. */
+export function optionValue(options: readonly CoapOption[], number: number): Uint8Array | undefined {
+	for (let i = 0; i < options.length; i++) if (options[i].number === number) return options[i].value;
+	return void 0;
+}
+
+/** A uint option value (3.2): big-endian, leading zero bytes removed, so 0 is empty. */
+export function readUint(value: Uint8Array): number {
+	let n = 0;
+	for (let i = 0; i < value.length; i++) n = n * 256 + value[i];
+	return n;
+}
+
+/** A uint option (RFC 7252 3.2): at most 4 bytes, so a value past 2^32 - 1 (or Infinity) is refused, never looped on. */
+export function uintOption(number: number, n: number): CoapOption {
+	if (!(n >= 0 && n <= 0xffffffff)) throw new RangeError("option " + number + ": " + n + " is no 32-bit unsigned value");
+	let length = 0;
+	for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) length++;
+	const value = length === 0 ? EMPTY_BYTES : new Uint8Array(length);
+	for (let i = length - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 256)) value[i] = rest & 0xff;
+	return { number, value };
+}
+
+export function uintValue(options: readonly CoapOption[], number: number): number | undefined {
+	const value = optionValue(options, number);
+	return value === void 0 ? void 0 : readUint(value);
+}
+
+export function stringOption(number: number, text: string): CoapOption {
+	return { number, value: encodeUtf8(text) };
+}
+
+/** All values of a repeatable string option, such as the Uri-Path segments. */
+export function stringValues(options: readonly CoapOption[], number: number): string[] {
+	const values: string[] = [];
+	for (let i = 0; i < options.length; i++) if (options[i].number === number) values.push(readUtf8(options[i].value));
+	return values;
+}
+
+/** "/a/b" from Uri-Path options; "" segments are kept, so "/a/" stays distinct from "/a". */
+export function uriPath(options: readonly CoapOption[]): string {
+	let path = "";
+	for (let i = 0; i < options.length; i++) if (options[i].number === Option.URI_PATH) path += "/" + segment(options[i].value);
+	return path === "" ? "/" : path;
+}
+
+/**
+ * A path segment as text. Short ASCII, what paths nearly always are, is made in one call
+ * (readUtf8 builds short strings a character at a time); anything else is validated as UTF-8.
+ */
+function segment(value: Uint8Array): string {
+	if (value.length > 32) return readUtf8(value);
+	for (let i = 0; i < value.length; i++) if (value[i] >= 0x80) return readUtf8(value);
+	return String.fromCharCode.apply(null, value as unknown as number[]);
+}
+
+/** Sorts by option number, keeping the order of repeated options (a stable sort). */
+export function sortOptions(options: CoapOption[]): CoapOption[] {
+	for (let i = 1; i < options.length; i++) {
+		const option = options[i];
+		let j = i - 1;
+		while (j >= 0 && options[j].number > option.number) {
+			options[j + 1] = options[j];
+			j--;
+		}
+		options[j + 1] = option;
+	}
+	return options;
+}
+
+/**
+ * Block1/Block2 option values (RFC 7959 2.2): NUM, the M(ore) flag and SZX, where the
+ * block size is 2^(SZX + 4), 16 to 1024 bytes. SZX 7 is reserved.
+ */
+export interface Block {
+	readonly num: number;
+	readonly more: boolean;
+	/** 0-6: blocks of 16 << szx bytes. */
+	readonly szx: number;
+}
+
+export function blockSize(szx: number): number {
+	return 16 << szx;
+}
+
+/** The SZX of the largest block size not over `bytes` (at least 16, at most 1024). */
+export function szxFor(bytes: number): number {
+	let szx = 0;
+	while (szx < 6 && 32 << szx <= bytes) szx++;
+	return szx;
+}
+
+/** Undefined for a value that is not a block option: over 3 bytes, or SZX 7 (2.2: reserved). */
+export function readBlock(value: Uint8Array): Block | undefined {
+	if (value.length > 3) return void 0;
+	const n = readUint(value);
+	const szx = n & 7;
+	if (szx === 7) return void 0;
+	return { num: n >>> 4, more: (n & 8) !== 0, szx };
+}
+
+export function blockOption(number: number, block: Block): CoapOption {
+	return uintOption(number, block.num * 16 + (block.more ? 8 : 0) + block.szx);
 }

@@ -14,7 +14,7 @@
  *   (5.10.4), 4.12 when If-Match or If-None-Match does not hold, the method not performed
  *   (5.10.8); each resource's ETag is a version the server keeps, new at every
  *   `changed(path)` and successful PUT, POST or DELETE, sent with every 2.05;
- * - handlers that answer with a promise: a separate response when they are slow (separate.ts).
+ * - handlers that answer with a promise: a separate response when they are slow (server-tables.ts).
  *
  * Every table a client can grow is capped, with the protocol's answer when it is full:
  * observers per resource and in all (the GET is served without Observe, so the client
@@ -23,52 +23,17 @@
  * endpoint's timer, and slow answers waiting (5.03 past `maxSeparate`). The endpoint caps
  * its duplicate table the same way.
  */
-import type { Board } from "../common/board";
-import { ProtocolError } from "../common/errors";
-import { encodeUtf8 } from "../common/utf8";
-import { type Content, type EndpointOptions, type IncomingRequest, type Notified, type Peer } from "./endpoint";
+import { type Content, type IncomingRequest, type Notified } from "./endpoint";
 import * as linkFormat from "./link-format";
 import { peerKey } from "./message-layer";
 import * as m from "./message";
-import { tokenKey, type CoapMessage, type CoapOption } from "./message";
-import * as o from "./options";
-import { exchangeLifetime } from "./parameters";
+import type { CoapMessage, CoapOption } from "./message";
 import type { Representation, Resource, ResourceRequest } from "./resource";
-import { SeparateResponses } from "./separate";
-import { Uploads } from "./uploads";
-import { ETags } from "./etags";
-import { Transport, type TransportDtls } from "./transport";
+import type { Board } from "../common/board";
+import { encodeUtf8 } from "../common/utf8";
+import { BadRequest, error, failed, ServerTables, type CoapServerOptions } from "./server-tables";
 
-export interface CoapServerOptions extends EndpointOptions {
-	/** UDP port (default 5683; 0 for any free one). */
-	readonly port?: number;
-	/** coaps: DTLS with pre-shared keys (transport.ts); the caller picks the port (5684). */
-	readonly dtls?: TransportDtls;
-	readonly address?: string;
-	/** Largest block the server sends or takes, bytes (default 1024). */
-	readonly blockSize?: number;
-	/** Largest Block1 upload assembled, bytes (default 8192). */
-	readonly maxBodySize?: number;
-	/** Block1 uploads assembled at once (default 2); a new one past it gets 5.03. */
-	readonly maxUploads?: number;
-	/** Observers in all (default 8) and of one resource (default 4); past them a GET is served without Observe. */
-	readonly maxObservers?: number;
-	readonly maxObserversPerResource?: number;
-	/**
-	 * ms a CON request waits for a slow handler before it is acknowledged Empty and answered
-	 * separately (default ACK_TIMEOUT / 2, 1 s: the client retransmits at ACK_TIMEOUT at the
-	 * earliest, and the ACK has the other half to reach it; a handler quicker than that
-	 * still has its answer piggybacked, one datagram fewer).
-	 */
-	readonly separateAfter?: number;
-	/** ms a slow handler has before it is answered 5.00 (default 30 s). */
-	readonly handlerTimeout?: number;
-	/** Slow answers waiting or in flight (default 4); past it 5.03. */
-	readonly maxSeparate?: number;
-	/** Notifications as CON (default) or NON. */
-	readonly confirmableNotifications?: boolean;
-	onReady?(port: number): void;
-}
+export type { CoapServerOptions } from "./server-tables";
 
 interface Observer extends Notified {
 	readonly key: string;
@@ -79,54 +44,31 @@ interface Observer extends Notified {
 const WELL_KNOWN_CORE = "/.well-known/core";
 const DAY_MS = 86_400_000;
 
-class BadRequest extends Error {}
-
-export class CoapServer {
-	readonly transport: Transport;
-	private readonly board: Board;
-	private readonly resources = new Map<string, Resource>();
-	private readonly observing = new Map<string, Map<string, Observer>>();
-	private observerCount = 0;
-	private readonly uploads: Uploads;
-	private readonly szx: number;
-	private readonly maxBody: number;
-	private readonly maxObservers: number;
-	private readonly maxPerResource: number;
-	private readonly confirmable: boolean;
-	private readonly texts = new Map<string, Uint8Array>();
-	private readonly separate: SeparateResponses;
-	private readonly etags: ETags;
+export class CoapServer extends ServerTables {
+	declare private readonly resources: Map<string, Resource>;
+	declare private readonly observing: Map<string, Map<string, Observer>>;
+	declare private observerCount: number;
+	declare private readonly maxObservers: number;
+	declare private readonly maxPerResource: number;
+	declare private readonly confirmable: boolean;
+	declare private readonly texts: Map<string, Uint8Array>;
 	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
-	private sequence = 1;
+	declare private sequence: number;
 
 	constructor(board: Board, options: CoapServerOptions = {}) {
-		this.board = board;
-		this.szx = o.szxFor(options.blockSize ?? 1024);
-		this.maxBody = options.maxBodySize ?? 8192;
+		super(board, options);
+		this.resources = new Map();
+		this.observing = new Map();
+		this.observerCount = 0;
 		this.maxObservers = options.maxObservers ?? 8;
 		this.maxPerResource = options.maxObserversPerResource ?? 4;
 		this.confirmable = options.confirmableNotifications ?? true;
-		const transport = (this.transport = new Transport(board, {
-			...options,
-			port: options.port ?? 5683,
-			onRequest: (request) => this.handle(request),
-			onReady: () => {
-				if (options.onReady) options.onReady(this.transport.port);
-			},
-		}));
-		const endpoint = transport.endpoint;
-		this.etags = new ETags(options.random ?? Math.random);
-		this.separate = new SeparateResponses(transport, options.separateAfter ?? endpoint.parameters.ackTimeout / 2, options.handlerTimeout ?? 30_000, options.maxSeparate ?? 4, failed);
-		this.uploads = new Uploads(endpoint, this.szx, this.maxBody, options.maxUploads ?? 2, exchangeLifetime(endpoint.parameters));
+		this.texts = new Map();
+		this.sequence = 1;
 	}
 
 	get port(): number {
 		return this.transport.port;
-	}
-
-	/** Block1 uploads under way (at most `maxUploads`). */
-	get uploading(): number {
-		return this.uploads.size;
 	}
 
 	/** Serves `resource` at `path` ("/lamp"). */
@@ -136,19 +78,14 @@ export class CoapServer {
 
 	/** How many observe `path`, or every resource without one (at most `maxObservers`). */
 	observers(path?: string): number {
-		return path === undefined ? this.observerCount : (this.observing.get(path)?.size ?? 0);
-	}
-
-	/** Slow answers waiting for their handler or for the ACK of their separate response (at most `maxSeparate`). */
-	get separating(): number {
-		return this.separate.size;
+		return path === void 0 ? this.observerCount : (this.observing.get(path)?.size ?? 0);
 	}
 
 	/** The resource at `path` changed: a new ETag, and its observers notified (RFC 7641 4.2). */
 	changed(path: string): void {
 		const resource = this.resources.get(path);
 		if (!resource) return;
-		this.etags.bump(path);
+		this.bump(path);
 		const observers = this.observing.get(path);
 		const get = resource.get;
 		if (!get || !observers) return;
@@ -172,30 +109,29 @@ export class CoapServer {
 		this.observing.forEach((observers) => observers.forEach((observer) => endpoint.forget(observer)));
 		this.observing.clear();
 		this.observerCount = 0;
-		this.uploads.clear();
-		this.separate.clear();
+		this.clearTables();
 		this.transport.close();
 	}
 
 	private notify(path: string, observer: Observer, representation: Representation, sequence: number): void {
 		const now = this.board.now();
-		const extra = [o.uintOption(o.Option.OBSERVE, sequence)];
-		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etags.of(path));
-		const content = this.representation(representation, m.Code.CONTENT, extra, undefined);
+		const extra = [m.uintOption(m.Option.OBSERVE, sequence)];
+		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etag(path));
+		const content = this.representation(representation, m.Code.CONTENT, extra, void 0);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
 		const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
 		if (confirmable) observer.confirmedAt = now;
 		this.transport.endpoint.notify(observer, content, confirmable, now, () => this.deregister(path, observer.key));
 	}
 
-	private handle(incoming: IncomingRequest): void {
+	protected handle(incoming: IncomingRequest): void {
 		let content: Content | PromiseLike<Content>;
 		try {
 			content = this.answer(incoming);
 		} catch (failure) {
 			content = failed(failure);
 		}
-		if (thenable(content)) this.separate.hold(incoming, content, this.board.now());
+		if (thenable(content)) this.hold(incoming, content, this.board.now());
 		else this.transport.endpoint.respond(incoming, content, this.board.now());
 	}
 
@@ -209,45 +145,72 @@ export class CoapServer {
 		for (let i = 0; i < options.length; i++) {
 			const number = options[i].number;
 			// 5.7.2: not a proxy, so never the local resource for a request meant for another server.
-			if (number === o.Option.PROXY_URI || number === o.Option.PROXY_SCHEME) return error(m.Code.PROXYING_NOT_SUPPORTED, "not a proxy");
-			if (number === o.Option.IF_MATCH || number === o.Option.IF_NONE_MATCH) conditional = true;
+			if (number === m.Option.PROXY_URI || number === m.Option.PROXY_SCHEME) return error(m.Code.PROXYING_NOT_SUPPORTED, "not a proxy");
+			if (number === m.Option.IF_MATCH || number === m.Option.IF_NONE_MATCH) conditional = true;
 		}
 		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
-		const path = o.uriPath(options);
-		const query = o.stringValues(options, o.Option.URI_QUERY);
-		const contentFormat = o.uintValue(options, o.Option.CONTENT_FORMAT);
-		const accept = o.uintValue(options, o.Option.ACCEPT);
+		const path = m.uriPath(options);
+		const query = m.stringValues(options, m.Option.URI_QUERY);
+		const contentFormat = m.uintValue(options, m.Option.CONTENT_FORMAT);
+		const accept = m.uintValue(options, m.Option.ACCEPT);
 		if (path === WELL_KNOWN_CORE) {
 			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
-			if (accept !== undefined && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
+			if (accept !== void 0 && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
 			return this.representation({ payload: linkFormat.resourceLinks(this.resources, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, [], message);
 		}
 		const resource = this.resources.get(path);
-		if (!resource) return error(m.Code.NOT_FOUND, `no resource at ${path}`);
-		const handler = method === m.Code.GET ? resource.get : method === m.Code.PUT ? resource.put : method === m.Code.POST ? resource.post : method === m.Code.DELETE ? resource.delete : undefined;
-		if (!handler) return error(m.Code.METHOD_NOT_ALLOWED, `${path} does not take ${m.codeName(method)}`);
-		if ((method === m.Code.PUT || method === m.Code.POST) && resource.accepts && contentFormat !== undefined && resource.accepts.indexOf(contentFormat) < 0)
-			return error(m.Code.UNSUPPORTED_CONTENT_FORMAT, `Content-Format ${contentFormat} is not taken here`);
-		if (conditional && !this.preconditions(resource, path, peer, query, options)) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+		if (!resource) return error(m.Code.NOT_FOUND, "no resource at " + path);
+		const handler = method === m.Code.GET ? resource.get : method === m.Code.PUT ? resource.put : method === m.Code.POST ? resource.post : method === m.Code.DELETE ? resource.delete : void 0;
+		if (!handler) return error(m.Code.METHOD_NOT_ALLOWED, path + " does not take " + m.codeName(method));
+		if ((method === m.Code.PUT || method === m.Code.POST) && resource.accepts && contentFormat !== void 0 && resource.accepts.indexOf(contentFormat) < 0)
+			return error(m.Code.UNSUPPORTED_CONTENT_FORMAT, "Content-Format " + contentFormat + " is not taken here");
+		if (conditional) {
+			// 5.10.8: If-Match holds when one of its ETags is the resource's, or is empty and a
+			// representation exists; If-None-Match when none exists. Which needs the resource's GET.
+			let exists: boolean | undefined;
+			let ifMatch = false;
+			let matched = false;
+			let noneMatched = true;
+			for (let i = 0; i < options.length; i++) {
+				const number = options[i].number;
+				if (number !== m.Option.IF_MATCH && number !== m.Option.IF_NONE_MATCH) continue;
+				if (exists === void 0) {
+					const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
+					// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
+					if (thenable(current)) current.then(ignore, ignore);
+					exists = current !== void 0 && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
+				}
+				if (number === m.Option.IF_NONE_MATCH) {
+					if (!exists) continue;
+					noneMatched = false;
+					break;
+				}
+				ifMatch = true;
+				const value = options[i].value;
+				if (exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value))) matched = true;
+			}
+			if (!noneMatched || (ifMatch && !matched)) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+		}
 
 		let payload = message.payload;
 		const extra: CoapOption[] = [];
-		const block1Value = o.optionValue(options, o.Option.BLOCK1);
-		if (block1Value !== undefined) {
-			const block1 = o.readBlock(block1Value);
+		const block1Value = m.optionValue(options, m.Option.BLOCK1);
+		if (block1Value !== void 0) {
+			const block1 = m.readBlock(block1Value);
 			if (!block1) throw new BadRequest("Block1 is not a block option");
-			const assembled = this.uploads.receive(peerKey(peer, path), block1, message.payload, o.uintValue(options, o.Option.SIZE1), this.board.now());
+			const assembled = this.receive(peerKey(peer, path), block1, message.payload, m.uintValue(options, m.Option.SIZE1), this.board.now());
+			this.kept();
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
-			extra.push(o.blockOption(o.Option.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
+			extra.push(m.blockOption(m.Option.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
 		} else if (message.payload.length > this.maxBody) {
-			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [o.uintOption(o.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
+			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [m.uintOption(m.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
-		const observe = method === m.Code.GET && resource.observable ? o.uintValue(options, o.Option.OBSERVE) : undefined;
-		if (observe === 1) this.deregister(path, peerKey(peer, tokenKey(message.token)));
-		const version = this.etags.of(path);
+		const observe = method === m.Code.GET && resource.observable ? m.uintValue(options, m.Option.OBSERVE) : void 0;
+		if (observe === 1) this.deregister(path, peerKey(peer, m.tokenKey(message.token)));
+		const version = this.etag(path);
 		const answer = handler(request);
 		// A method, not a closure, on the common path: one allocation fewer per request on XS.
 		return thenable(answer) ? answer.then((representation) => this.complete(representation, request, message, extra, observe, version)) : this.complete(answer, request, message, extra, observe, version);
@@ -261,61 +224,31 @@ export class CoapServer {
 		const code = representation.code ?? (method === m.Code.GET ? m.Code.CONTENT : method === m.Code.POST ? m.Code.CREATED : method === m.Code.DELETE ? m.Code.DELETED : m.Code.CHANGED);
 		const success = m.isSuccess(code);
 		// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
-		if (success && accept !== undefined && representation.payload !== undefined && representation.contentFormat !== accept) return notAcceptable(accept);
+		if (success && accept !== void 0 && representation.payload !== void 0 && representation.contentFormat !== accept) return notAcceptable(accept);
 		// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
-		if (success && method !== m.Code.GET && this.etags.of(path) === version) this.etags.bump(path);
-		if (code === m.Code.CONTENT) extra.push(this.etags.of(path));
+		if (success && method !== m.Code.GET && this.etag(path) === version) this.bump(path);
+		if (code === m.Code.CONTENT) extra.push(this.etag(path));
 		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
 		if (observe === 0) {
-			if (!success) this.deregister(path, peerKey(request.peer, tokenKey(message.token)));
-			else if (this.register(path, request.peer, message.token)) extra.push(o.uintOption(o.Option.OBSERVE, this.nextSequence()));
+			const peer = request.peer;
+			const key = peerKey(peer, m.tokenKey(message.token));
+			if (!success) this.deregister(path, key);
+			else {
+				// Registered, or renewed; served without Observe when the caps leave no room.
+				let observers = this.observing.get(path);
+				let observer = observers && observers.get(key);
+				if (!observer && this.observerCount < this.maxObservers && (observers ? observers.size : 0) < this.maxPerResource) {
+					if (!observers) this.observing.set(path, (observers = new Map()));
+					observers.set(key, (observer = { peer, token: message.token.slice(), key, confirmedAt: 0 }));
+					this.observerCount++;
+				}
+				if (observer) {
+					observer.confirmedAt = this.board.now();
+					extra.push(m.uintOption(m.Option.OBSERVE, this.nextSequence()));
+				}
+			}
 		}
 		return this.representation(representation, code, extra, message);
-	}
-
-	/**
-	 * RFC 7252 5.10.8: If-Match holds when one of its ETags is the resource's, or is empty and
-	 * a representation exists; If-None-Match when none exists. Which needs the resource's GET:
-	 * asked only when the request carries one of them.
-	 */
-	private preconditions(resource: Resource, path: string, peer: Peer, query: readonly string[], options: readonly CoapOption[]): boolean {
-		let exists: boolean | undefined;
-		let ifMatch = false;
-		let matched = false;
-		for (let i = 0; i < options.length; i++) {
-			const number = options[i].number;
-			if (number !== o.Option.IF_MATCH && number !== o.Option.IF_NONE_MATCH) continue;
-			if (exists === undefined) {
-				const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
-				// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
-				if (thenable(current)) current.then(ignore, ignore);
-				exists = current !== undefined && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
-			}
-			if (number === o.Option.IF_NONE_MATCH) {
-				if (exists) return false;
-				continue;
-			}
-			ifMatch = true;
-			const value = options[i].value;
-			if (exists && (value.length === 0 || m.sameBytes(value, this.etags.of(path).value))) matched = true;
-		}
-		return matched || !ifMatch;
-	}
-
-	/** Registers (or renews) an observer; false when the caps leave no room (it is then served without Observe). */
-	private register(path: string, peer: Peer, token: Uint8Array): boolean {
-		const key = peerKey(peer, tokenKey(token));
-		let observers = this.observing.get(path);
-		const known = observers?.get(key);
-		if (known) {
-			known.confirmedAt = this.board.now();
-			return true;
-		}
-		if (this.observerCount >= this.maxObservers || (observers?.size ?? 0) >= this.maxPerResource) return false;
-		if (!observers) this.observing.set(path, (observers = new Map()));
-		observers.set(key, { peer, token: token.slice(), key, confirmedAt: this.board.now() });
-		this.observerCount++;
-		return true;
 	}
 
 	private deregister(path: string, key: string): void {
@@ -332,39 +265,37 @@ export class CoapServer {
 	private representation(representation: Representation, fallback: number, extra: CoapOption[], request: CoapMessage | undefined): Content {
 		const options = extra;
 		const raw = representation.payload ?? m.EMPTY_BYTES;
-		const payload = typeof raw === "string" ? this.text(raw) : raw;
-		if (representation.contentFormat !== undefined) options.push(o.uintOption(o.Option.CONTENT_FORMAT, representation.contentFormat));
-		if (representation.maxAge !== undefined) options.push(o.uintOption(o.Option.MAX_AGE, representation.maxAge));
-		const asked = request ? o.optionValue(request.options, o.Option.BLOCK2) : undefined;
-		const wanted = asked === undefined ? undefined : o.readBlock(asked);
-		if (asked !== undefined && !wanted) throw new BadRequest("Block2 is not a block option");
+		let payload = raw as Uint8Array;
+		if (typeof raw === "string") {
+			// A short text as UTF-8 is kept for the next time: a resource answers with a few texts
+			// ("on", "off") over and over, and encoding one costs ~400 computrons on XS. Payloads
+			// are only read (encode copies them), so one array serves every response.
+			const texts = this.texts;
+			const kept = texts.get(raw);
+			if (kept) payload = kept;
+			else {
+				payload = encodeUtf8(raw);
+				if (raw.length <= 32) {
+					if (texts.size >= 4) texts.clear();
+					texts.set(raw, payload);
+				}
+			}
+		}
+		if (representation.contentFormat !== void 0) options.push(m.uintOption(m.Option.CONTENT_FORMAT, representation.contentFormat));
+		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
+		const asked = request ? m.optionValue(request.options, m.Option.BLOCK2) : void 0;
+		const wanted = asked === void 0 ? void 0 : m.readBlock(asked);
+		if (asked !== void 0 && !wanted) throw new BadRequest("Block2 is not a block option");
 		const szx = Math.min(this.szx, wanted?.szx ?? 6);
-		const size = o.blockSize(szx);
-		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: o.sortOptions(options), payload };
+		const size = m.blockSize(szx);
+		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: m.sortOptions(options), payload };
 		// 2.4: the block number is in the requester's block size, which may be larger than ours.
-		const offset = (wanted?.num ?? 0) * o.blockSize(wanted?.szx ?? szx);
+		const offset = (wanted?.num ?? 0) * m.blockSize(wanted?.szx ?? szx);
 		if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
 		const more = offset + size < payload.length;
-		options.push(o.blockOption(o.Option.BLOCK2, { num: offset / size, more, szx }));
-		if (offset === 0) options.push(o.uintOption(o.Option.SIZE2, payload.length));
-		return { code: representation.code ?? fallback, options: o.sortOptions(options), payload: payload.subarray(offset, offset + size) };
-	}
-
-	/**
-	 * A short text representation as UTF-8, kept for the next time: a resource answers with
-	 * a few texts ("on", "off") over and over, and encoding one costs ~400 computrons on XS.
-	 * Payloads are only read (encode copies them), so one array serves every response.
-	 */
-	private text(text: string): Uint8Array {
-		const texts = this.texts;
-		let encoded = texts.get(text);
-		if (!encoded) {
-			encoded = encodeUtf8(text);
-			if (text.length > 32) return encoded;
-			if (texts.size >= 4) texts.clear();
-			texts.set(text, encoded);
-		}
-		return encoded;
+		options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more, szx }));
+		if (offset === 0) options.push(m.uintOption(m.Option.SIZE2, payload.length));
+		return { code: representation.code ?? fallback, options: m.sortOptions(options), payload: payload.subarray(offset, offset + size) };
 	}
 
 	private nextSequence(): number {
@@ -373,24 +304,13 @@ export class CoapServer {
 	}
 }
 
-function error(code: number, diagnostic: string): Content {
-	return { code, options: [], payload: encodeUtf8(diagnostic) };
-}
-
 function notAcceptable(accept: number): Content {
-	return error(m.Code.NOT_ACCEPTABLE, `not available as Content-Format ${accept}`);
-}
-
-/** What a handler's failure is answered with: what cannot be read is the client's fault (4.00, with why); anything else is ours (5.00). */
-function failed(failure: unknown): Content {
-	if (failure instanceof BadRequest) return error(m.Code.BAD_REQUEST, failure.message);
-	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, `the request cannot be read: ${failure.message}`);
-	return error(m.Code.INTERNAL_SERVER_ERROR, "the resource failed");
+	return error(m.Code.NOT_ACCEPTABLE, "not available as Content-Format " + accept);
 }
 
 function thenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 	return typeof (value as { then?: unknown }).then === "function";
 }
 
-const ignore = (): void => undefined;
+const ignore = (): void => void 0;
 

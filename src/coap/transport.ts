@@ -1,24 +1,17 @@
 /**
- * Runs an Endpoint over a board's UDP socket by the datagram driver
- * (common/datagram-driver.ts), which sends what it transmits and keeps one timer at its
- * next deadline; this file hands received requests to the server side. Client and server
- * both run on one of these. CoAP has no connection, so nothing is retried here.
+ * What a CoAP Transport (client.ts) is made with: its socket, its server side and its
+ * DTLS settings. Types only: the module leaves nothing in the image but its name.
  *
- * With `dtls` (coaps://, RFC 7252 9.1) the driver runs a DtlsLayer wrapped round the
- * endpoint instead: the endpoint's datagrams travel as DTLS application data, and a
- * client's failed handshake fails its requests with the handshake's typed error. The
- * layer comes from the settings' `layer` (dtls/layer.ts's dtlsLayer), never from an import
- * here: an image without DTLS (the ESP8266's default) has CoAP and none of src/dtls.
+ * With `dtls` (coaps://, RFC 7252 9.1) the transport runs a DtlsLayer wrapped round the
+ * endpoint: the endpoint's datagrams travel as DTLS application data. The layer comes from
+ * the settings' `layer` (dtls/layer.ts's dtlsLayer), never from an import here: an image
+ * without DTLS (the ESP8266's default) has CoAP and none of src/dtls.
  */
-import type { Board } from "../common/board";
-import { DatagramDriver } from "../common/datagram-driver";
-import { ProtocolError } from "../common/errors";
 import type { DatagramSession } from "../common/session";
 import type { SessionState } from "../dtls/connection";
 import type { DtlsEvent, DtlsLayer, DtlsOptions } from "../dtls/layer";
 import type { PskLookup } from "../dtls/server-handshake";
-import { Endpoint, type EndpointOptions, type IncomingRequest } from "./endpoint";
-import * as m from "./message";
+import type { EndpointOptions, IncomingRequest } from "./endpoint";
 
 /** Wraps a DTLS layer round a datagram session: dtls/layer.ts's dtlsLayer, from an image that includes DTLS. */
 export type DtlsFactory = (inner: DatagramSession, options: DtlsOptions) => DtlsLayer;
@@ -50,89 +43,4 @@ export interface TransportOptions extends EndpointOptions {
 	onRequest?(request: IncomingRequest): void;
 	onReady?(): void;
 	readonly dtls?: TransportDtls;
-}
-
-export class Transport extends DatagramDriver<DatagramSession> {
-	private readonly options: TransportOptions;
-	private readonly _endpoint: Endpoint;
-	/** Present for coaps. */
-	readonly dtls: DtlsLayer | undefined;
-	private _whenReady: (() => void)[] = [];
-
-	constructor(board: Board, options: TransportOptions) {
-		const endpoint = new Endpoint(options);
-		const dtls = options.dtls && secure(board, endpoint, options.dtls);
-		super(board, dtls ?? endpoint, options);
-		this._endpoint = endpoint;
-		this.dtls = dtls;
-		this.options = options;
-		this.open();
-	}
-
-	get endpoint(): Endpoint {
-		return this._endpoint;
-	}
-
-	get now(): number {
-		return this.board.now();
-	}
-
-	/** Runs `action` once the socket is bound (at once if it is). */
-	whenReady(action: () => void): void {
-		if (this.ready) action();
-		else this._whenReady.push(action);
-	}
-
-	/** Closes the socket; over DTLS, after a close_notify to every peer. */
-	close(): void {
-		const dtls = this.dtls;
-		this.halt(dtls && (() => dtls.closeAll()));
-	}
-
-	protected bound(): void {
-		if (this.options.onReady) this.options.onReady();
-		const waiting = this._whenReady.splice(0);
-		for (let i = 0; i < waiting.length; i++) waiting[i]();
-		this.service();
-	}
-
-	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
-	protected dispatch(): void {
-		const endpoint = this._endpoint;
-		const onRequest = this.options.onRequest;
-		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
-			if (onRequest) onRequest(request);
-			else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
-		}
-		const dtls = this.dtls;
-		if (!dtls) return;
-		const settings = this.options.dtls as TransportDtls;
-		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
-			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
-			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
-			if (settings.onEvent) settings.onEvent(event);
-		}
-	}
-
-	/** Never bound (the port is taken): the endpoint stays silent, as before it had a socket. */
-	protected bindFailed(): void {}
-
-	/** Nothing connects, so nothing is retried. */
-	protected retry(): void {}
-}
-
-function secure(board: Board, endpoint: Endpoint, settings: TransportDtls): DtlsLayer {
-	const crypto = board.crypto;
-	if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", `coaps: the ${board.name} board has no crypto primitives`);
-	const { identity, psk } = settings;
-	return settings.layer(endpoint, {
-		crypto,
-		randomBytes: (count) => board.randomBytes(count),
-		now: () => board.now(),
-		client: identity && psk ? { identity, psk } : undefined,
-		lookup: settings.lookup,
-		resume: settings.resume,
-		handshakeTimeout: settings.handshakeTimeout,
-		maxConnections: settings.maxConnections,
-	});
 }

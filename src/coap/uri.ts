@@ -30,36 +30,37 @@ export function parseCoapUri(uri: string): CoapUri {
 	const expected = "coap[s]://host[:port][/path][?query]";
 	const secure = parts?.scheme === "coaps";
 	// No fragment (RFC 7252 6.4 step 4).
-	if (!parts || (parts.scheme !== "coap" && !secure) || parts.rest.includes("#")) throw new ProtocolError("INVALID_URI", `expected ${expected}`);
+	if (!parts || (parts.scheme !== "coap" && !secure) || parts.rest.includes("#")) throw new ProtocolError("INVALID_URI", "expected " + expected);
 	const mark = parts.rest.indexOf("?");
 	const path = mark < 0 ? parts.rest : parts.rest.slice(0, mark);
-	const query = mark < 0 ? undefined : parts.rest.slice(mark + 1);
+	const query = mark < 0 ? void 0 : parts.rest.slice(mark + 1);
 	const port = parts.port ? Number(parts.port) : secure ? COAPS_PORT : COAP_PORT;
-	if (port < 1 || port > 65535) throw new ProtocolError("INVALID_URI", `expected ${expected}, port 1-65535`);
+	if (port < 1 || port > 65535) throw new ProtocolError("INVALID_URI", "expected " + expected + ", port 1-65535");
 	const options: CoapOption[] = [];
 	// 6.4 step 8: a path of "" or "/" has no Uri-Path option.
 	if (path.length > 1) push(options, o.Option.URI_PATH, path.slice(1).split("/"));
 	if (query) push(options, o.Option.URI_QUERY, query.split("&"));
-	return { host: parts.host, port, options, pathAndQuery: path + (query ? `?${query}` : ""), secure };
+	return { host: parts.host, port, options, pathAndQuery: path + (query ? "?" + query : ""), secure };
 }
 
 /** One option `number` per part, each percent-decoded (6.4 steps 8 and 9). */
 function push(options: CoapOption[], number: number, parts: string[]): void {
-	for (let i = 0; i < parts.length; i++) options.push({ number, value: percentDecode(parts[i]) });
-}
-
-function percentDecode(text: string): Uint8Array {
-	if (text.indexOf("%") < 0) return encodeUtf8(text);
-	const bytes: number[] = [];
-	const raw = encodeUtf8(text);
-	for (let i = 0; i < raw.length; i++) {
-		if (raw[i] !== 0x25) {
-			bytes.push(raw[i]);
+	for (let i = 0; i < parts.length; i++) {
+		const raw = encodeUtf8(parts[i]);
+		if (parts[i].indexOf("%") < 0) {
+			options.push({ number, value: raw });
 			continue;
 		}
-		if (!texts.isHexDigit(raw[i + 1] ?? 0) || !texts.isHexDigit(raw[i + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "bad % escape");
-		bytes.push(parseInt(String.fromCharCode(raw[i + 1], raw[i + 2]), 16));
-		i += 2;
+		const bytes: number[] = [];
+		for (let j = 0; j < raw.length; j++) {
+			if (raw[j] !== 0x25) {
+				bytes.push(raw[j]);
+				continue;
+			}
+			if (!texts.isHexDigit(raw[j + 1] ?? 0) || !texts.isHexDigit(raw[j + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "bad % escape");
+			bytes.push(parseInt(String.fromCharCode(raw[j + 1], raw[j + 2]), 16));
+			j += 2;
+		}
+		options.push({ number, value: new Uint8Array(bytes) });
 	}
-	return new Uint8Array(bytes);
 }

@@ -1,0 +1,301 @@
+/**
+ * The CoAP server's tables a client can grow, each capped with the protocol's answer when
+ * full; the server (server.ts) is this class extended, one object with one transport:
+ * - each resource's ETag (RFC 7252 5.10.6): the version of its last change, so If-Match
+ *   and If-None-Match (5.10.8) can be answered and notifications carry it. One entry per
+ *   resource changed; the option is made once per change and responses only read it;
+ * - Block1 uploads assembled before a handler sees the body (RFC 7959 2.5): blocks in order
+ *   (4.08 Request Entity Incomplete for a missing one), at most `maxBody` bytes (4.13 with
+ *   Size1), at most `maxUploads` unfinished (5.03 with Max-Age saying when the oldest
+ *   expires: 2.9.3 allows refusing), each forgotten EXCHANGE_LIFETIME after its last block,
+ *   so a client that stops half way holds no memory;
+ * - separate responses (RFC 7252 5.2.2) of handlers that answer with a promise: a CON
+ *   request still unanswered `separateAfter` ms on is acknowledged Empty, so the client
+ *   stops retransmitting it, and the response follows as a CON of its own (the request's
+ *   token), retransmitted until acknowledged; answered sooner, it is piggybacked on the ACK.
+ *   A handler still unsettled at `handlerTimeout` is answered 5.00, so no client waits for
+ *   ever; past `maxSeparate` waiting or in flight a slow answer is refused 5.03 with Max-Age
+ *   (the handler has run: a slow resource should be safe to ask again).
+ * Upload and separate deadlines run on the endpoint's timer while either table holds
+ * anything (`keep`, `stopKeeping`), so an idle server's ticks ask no table at all.
+ */
+import type { Board } from "../common/board";
+import * as bytes from "../common/bytes";
+import { ProtocolError } from "../common/errors";
+import { encodeUtf8 } from "../common/utf8";
+import type { Content, EndpointOptions, Expiring, IncomingRequest } from "./endpoint";
+import * as m from "./message";
+import type { Block, CoapOption } from "./message";
+import { exchangeLifetime } from "./parameters";
+import { Transport } from "./client";
+import type { TransportDtls } from "./transport";
+
+export interface CoapServerOptions extends EndpointOptions {
+	/** UDP port (default 5683; 0 for any free one). */
+	readonly port?: number;
+	/** coaps: DTLS with pre-shared keys (transport.ts); the caller picks the port (5684). */
+	readonly dtls?: TransportDtls;
+	readonly address?: string;
+	/** Largest block the server sends or takes, bytes (default 1024). */
+	readonly blockSize?: number;
+	/** Largest Block1 upload assembled, bytes (default 8192). */
+	readonly maxBodySize?: number;
+	/** Block1 uploads assembled at once (default 2); a new one past it gets 5.03. */
+	readonly maxUploads?: number;
+	/** Observers in all (default 8) and of one resource (default 4); past them a GET is served without Observe. */
+	readonly maxObservers?: number;
+	readonly maxObserversPerResource?: number;
+	/**
+	 * ms a CON request waits for a slow handler before it is acknowledged Empty and answered
+	 * separately (default ACK_TIMEOUT / 2, 1 s: the client retransmits at ACK_TIMEOUT at the
+	 * earliest, and the ACK has the other half to reach it; a handler quicker than that
+	 * still has its answer piggybacked, one datagram fewer).
+	 */
+	readonly separateAfter?: number;
+	/** ms a slow handler has before it is answered 5.00 (default 30 s). */
+	readonly handlerTimeout?: number;
+	/** Slow answers waiting or in flight (default 4); past it 5.03. */
+	readonly maxSeparate?: number;
+	/** Notifications as CON (default) or NON. */
+	readonly confirmableNotifications?: boolean;
+	onReady?(port: number): void;
+}
+
+interface Upload {
+	readonly parts: Uint8Array[];
+	length: number;
+	expires: number;
+}
+
+interface Waiting {
+	readonly request: IncomingRequest;
+	/** When to send the Empty ACK; Infinity once sent (or for a NON, which has none). */
+	ackAt: number;
+	/** When the handler is given up; Infinity once answered. */
+	deadline: number;
+}
+
+/** A request the server cannot read: answered 4.00 with its message. */
+export class BadRequest extends Error {
+	constructor(message: string) {
+		super(message);
+	}
+}
+
+export function error(code: number, diagnostic: string): Content {
+	return { code, options: [], payload: encodeUtf8(diagnostic) };
+}
+
+/** What a handler's failure is answered with: what cannot be read is the client's fault (4.00, with why); anything else is ours (5.00). */
+export function failed(failure: unknown): Content {
+	if (failure instanceof BadRequest) return error(m.Code.BAD_REQUEST, failure.message);
+	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, "the request cannot be read: " + failure.message);
+	return error(m.Code.INTERNAL_SERVER_ERROR, "the resource failed");
+}
+
+/** 5.03 Service Unavailable, come back in `ms` (Max-Age in whole seconds, at least 1). */
+function unavailable(ms: number): Content {
+	return { code: m.Code.SERVICE_UNAVAILABLE, options: [m.uintOption(m.Option.MAX_AGE, Math.max(1, Math.ceil(ms / 1000)))], payload: m.EMPTY_BYTES };
+}
+
+export abstract class ServerTables implements Expiring {
+	declare readonly transport: Transport;
+	declare protected readonly board: Board;
+	declare protected readonly szx: number;
+	declare protected readonly maxBody: number;
+	declare private readonly versions: Map<string, CoapOption>;
+	/** The ETag of a resource never changed; versions go on from it, from a random start so a reboot does not repeat them. */
+	declare private readonly first: CoapOption;
+	declare private version: number;
+	declare private readonly uploads: Map<string, Upload>;
+	declare private readonly maxUploads: number;
+	declare private readonly lifetime: number;
+	declare private readonly waiting: Waiting[];
+	declare private readonly after: number;
+	declare private readonly limit: number;
+	declare private readonly maxSeparate: number;
+
+	constructor(board: Board, options: CoapServerOptions) {
+		this.board = board;
+		this.szx = m.szxFor(options.blockSize ?? 1024);
+		this.maxBody = options.maxBodySize ?? 8192;
+		const transport = (this.transport = new Transport(board, {
+			...options,
+			port: options.port ?? 5683,
+			onRequest: (request) => this.handle(request),
+			onReady: () => {
+				if (options.onReady) options.onReady(this.transport.port);
+			},
+		}));
+		const parameters = transport.endpoint.parameters;
+		this.versions = new Map();
+		this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe);
+		this.first = m.uintOption(m.Option.ETAG, this.version);
+		this.uploads = new Map();
+		this.maxUploads = options.maxUploads ?? 2;
+		this.lifetime = exchangeLifetime(parameters);
+		this.waiting = [];
+		this.after = options.separateAfter ?? parameters.ackTimeout / 2;
+		this.limit = options.handlerTimeout ?? 30_000;
+		this.maxSeparate = options.maxSeparate ?? 4;
+	}
+
+	protected abstract handle(request: IncomingRequest): void;
+
+	/** Block1 uploads under way (at most `maxUploads`). */
+	get uploading(): number {
+		return this.uploads.size;
+	}
+
+	/** Slow answers waiting for their handler or for the ACK of their separate response (at most `maxSeparate`). */
+	get separating(): number {
+		return this.waiting.length;
+	}
+
+	/** The resource at `path` changed: a new version, 1 to 3 bytes (never 0, which would be empty). */
+	protected bump(path: string): void {
+		this.versions.set(path, m.uintOption(m.Option.ETAG, (this.version = this.version >= 0xffffff ? 1 : this.version + 1)));
+	}
+
+	/** The ETag option of the resource at `path`. */
+	protected etag(path: string): CoapOption {
+		return this.versions.get(path) ?? this.first;
+	}
+
+	/**
+	 * Adds one Block1 block of `key`'s upload; the whole body when it was the last, or the
+	 * answer to send now. The caller then asks `kept`, the table having grown or shrunk.
+	 */
+	protected receive(key: string, block: Block, payload: Uint8Array, size1: number | undefined, now: number): Uint8Array | Content {
+		const uploads = this.uploads;
+		const maxBody = this.maxBody;
+		const answer = (code: number): Content => {
+			const options: CoapOption[] = [m.blockOption(m.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
+			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(m.uintOption(m.Option.SIZE1, maxBody));
+			return { code, options: m.sortOptions(options), payload: m.EMPTY_BYTES };
+		};
+		if (block.num === 0) uploads.delete(key);
+		if ((size1 ?? 0) > maxBody) return answer(m.Code.REQUEST_ENTITY_TOO_LARGE);
+		if (block.more && payload.length !== m.blockSize(block.szx)) return error(m.Code.BAD_REQUEST, "a Block1 block that is not its size");
+		let upload = uploads.get(key);
+		if (!upload && block.num === 0 && block.more) {
+			if (uploads.size >= this.maxUploads) {
+				this.transport.endpoint.dropped.overloaded++;
+				return unavailable(this.uploadExpiry() - now);
+			}
+			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
+		}
+		// Blocks arrive in order; a different offset means one went missing (2.9.2).
+		const offset = block.num * m.blockSize(block.szx);
+		if (!upload) return block.num !== 0 ? answer(m.Code.REQUEST_ENTITY_INCOMPLETE) : payload.length > maxBody ? answer(m.Code.REQUEST_ENTITY_TOO_LARGE) : payload;
+		if (offset !== upload.length) return answer(m.Code.REQUEST_ENTITY_INCOMPLETE);
+		if (upload.length + payload.length > maxBody) {
+			uploads.delete(key);
+			return answer(m.Code.REQUEST_ENTITY_TOO_LARGE);
+		}
+		upload.parts.push(payload.slice());
+		upload.length += payload.length;
+		upload.expires = now + this.lifetime;
+		if (block.more) return answer(m.Code.CONTINUE);
+		uploads.delete(key);
+		return bytes.concat(upload.parts, upload.length);
+	}
+
+	/** When the first upload expires; Infinity for none. */
+	private uploadExpiry(): number {
+		let next = Infinity;
+		this.uploads.forEach((upload) => {
+			if (upload.expires < next) next = upload.expires;
+		});
+		return next;
+	}
+
+	/** Answers `request` with what `answer` settles to, separately if it takes longer than `separateAfter`. */
+	protected hold(request: IncomingRequest, answer: PromiseLike<Content>, now: number): void {
+		const waiting = this.waiting;
+		const transport = this.transport;
+		const endpoint = transport.endpoint;
+		if (waiting.length >= this.maxSeparate) {
+			endpoint.dropped.overloaded++;
+			// Max-Age: until the next place frees, at most the handler limit (a held place that is a
+			// sent answer awaiting its ACK has no deadline here: the endpoint gives it up in time).
+			const wait = this.separateExpiry() - now;
+			endpoint.respond(request, unavailable(wait < this.limit ? wait : this.limit), now);
+			return;
+		}
+		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + this.after : Infinity, deadline: now + this.limit };
+		if (waiting.push(entry) === 1) endpoint.keep(this);
+		// Settled outside the endpoint's timer: the transport is asked to send it.
+		answer.then(
+			(content) => {
+				this.settle(entry, content, transport.now);
+				transport.service();
+			},
+			(failure: unknown) => {
+				this.settle(entry, failed(failure), transport.now);
+				transport.service();
+			},
+		);
+	}
+
+	/** Sends the answer; a separate one holds its place until it is acknowledged or given up. */
+	private settle(entry: Waiting, content: Content, now: number): void {
+		// Given up already (5.00 went out): the late answer has nowhere to go.
+		if (entry.deadline === Infinity) return;
+		entry.deadline = Infinity;
+		const done = () => {
+			const waiting = this.waiting;
+			const i = waiting.indexOf(entry);
+			if (i >= 0) waiting.splice(i, 1);
+			this.kept();
+		};
+		if (entry.ackAt !== Infinity || entry.request.message.type !== m.Type.CON) done();
+		this.transport.endpoint.respond(entry.request, content, now, { onAck: done, onReset: done, onTimeout: done });
+	}
+
+	private separateExpiry(): number {
+		const waiting = this.waiting;
+		let next = Infinity;
+		for (let i = 0; i < waiting.length; i++) {
+			const at = waiting[i].ackAt < waiting[i].deadline ? waiting[i].ackAt : waiting[i].deadline;
+			if (at < next) next = at;
+		}
+		return next;
+	}
+
+	nextExpiry(): number {
+		const uploads = this.uploadExpiry();
+		const separate = this.separateExpiry();
+		return uploads < separate ? uploads : separate;
+	}
+
+	expire(now: number): void {
+		const uploads = this.uploads;
+		uploads.forEach((upload, key) => {
+			if (upload.expires <= now) uploads.delete(key);
+		});
+		const waiting = this.waiting;
+		for (let i = waiting.length - 1; i >= 0; i--) {
+			const entry = waiting[i];
+			if (entry.ackAt <= now) {
+				entry.ackAt = Infinity;
+				this.transport.endpoint.acknowledge(entry.request);
+			}
+			if (entry.deadline <= now) this.settle(entry, { code: m.Code.INTERNAL_SERVER_ERROR, options: [], payload: m.EMPTY_BYTES }, now);
+		}
+		this.kept();
+	}
+
+	/** Kept on the endpoint's timer while either table holds anything. */
+	protected kept(): void {
+		const endpoint = this.transport.endpoint;
+		if (this.uploads.size > 0 || this.waiting.length > 0) endpoint.keep(this);
+		else endpoint.stopKeeping(this);
+	}
+
+	protected clearTables(): void {
+		this.uploads.clear();
+		this.waiting.length = 0;
+		this.transport.endpoint.stopKeeping(this);
+	}
+}
