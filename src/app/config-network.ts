@@ -20,7 +20,7 @@ export function ipv4Number(text: string): number | undefined {
 }
 
 function address(config: ConfigReader, key: "staticIp" | "gatewayIp" | "netmask" | "dns"): number | undefined {
-	const text = config.ipv4(key);
+	const text = config.string(key);
 	if (text === undefined) return undefined;
 	const value = ipv4Number(text);
 	if (value === undefined) throw new ConfigError(key, DOTTED_QUAD);
