@@ -28,17 +28,17 @@ export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, 
 	const power = board.power;
 	// The board's retained memory (retained-session.ts), opened at start: it counts the boot,
 	// keeps the lamp for powerOn=restore, and a persistent session survives a reset in it.
-	const memory = power ? openRetainedSession(board, power, config, () => lamp.on) : undefined;
+	const memory = power ? openRetainedSession(board, power, config, () => lamp.on) : void 0;
 	let session = memory?.state ?? new Uint8Array(0);
 	const keep = () => memory?.save(session);
 	const retained = memory
 		? () => ({ state: memory.state, room: memory.room, save: (bytes: Uint8Array) => memory.save((session = bytes)) })
-		: undefined;
+		: void 0;
 	lamp.set(device.powerOn === "on" || (device.powerOn === "restore" && memory?.lampOn === true));
 	keep();
 	const reports = new Reports(board, config, { boot: memory?.bootCount, reset: power?.wakeCause ?? "start" }, () => uplink);
 	const app: LampApp = new LampApp(board, lamp, () => uplink, {
-		changed: device.powerOn === "restore" ? keep : undefined,
+		changed: device.powerOn === "restore" ? keep : void 0,
 		error: (error) => reports.noteError(error),
 	});
 	const uplink = openUplink(
@@ -54,22 +54,22 @@ export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, 
 			lampOn: () => lamp.on,
 			report: app.reportError,
 		},
-		undefined,
+		void 0,
 		retained,
 	);
 	uplink.start();
 	reports.every(device.healthInterval);
-	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, random: boardRandom(board) });
-	const telemetry = sensor ? new PeriodicTelemetry(board, sensor, (json) => uplink.publishReading(json), device.readingInterval) : undefined;
+	const sensor = device.dht22Pin === void 0 ? void 0 : new Dht22(board, { pin: device.dht22Pin, random: boardRandom(board) });
+	const telemetry = sensor ? new PeriodicTelemetry(board, sensor, (json) => uplink.publishReading(json), device.readingInterval) : void 0;
 	telemetry?.start();
 	const settings = device.button;
 	const button = settings
 		? new Button(board, {
 				...settings,
 				onPress: () => app.press(),
-				onLongPress: settings.longPress === "reading" && telemetry ? () => telemetry.now() : undefined,
+				onLongPress: settings.longPress === "reading" && telemetry ? () => telemetry.now() : void 0,
 			})
-		: undefined;
+		: void 0;
 	return {
 		uplink,
 		async stop() {

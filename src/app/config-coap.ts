@@ -39,13 +39,13 @@ export interface CoapPsk {
 
 export function parseCoapConfig(config: ConfigReader): CoapConfig {
 	const collector = config.string("collector");
-	const collectorSecure = collector !== undefined && checkCollector(collector);
+	const collectorSecure = collector !== void 0 && checkCollector(collector);
 	const blockSize = config.integer("blockSize");
 	blockSizePowerOfTwo(blockSize);
 	const psk = parsePsk(config);
 	if (collectorSecure && !psk) throw new ConfigError("collector", "a coap:// URI, or coapPsk and coapPskIdentity set for a coaps:// one");
 	return {
-		port: config.integer("coapPort", psk ? COAPS_PORT : undefined),
+		port: config.integer("coapPort", psk ? COAPS_PORT : void 0),
 		psk,
 		collectorSecure,
 		collector,
@@ -71,8 +71,8 @@ function checkCollector(uri: string): boolean {
 function parsePsk(config: ConfigReader): CoapPsk | undefined {
 	const identity = config.string("coapPskIdentity");
 	const hex = config.string("coapPsk");
-	if (identity === undefined && hex === undefined) return undefined;
-	if (hex === undefined) throw new ConfigError("coapPskIdentity", "set together with coapPsk");
+	if (identity === void 0 && hex === void 0) return void 0;
+	if (hex === void 0) throw new ConfigError("coapPskIdentity", "set together with coapPsk");
 	const digits = hex.trim();
 	if (digits.length < 2 || digits.length > 128 || (digits.length & 1) !== 0) throw new ConfigError("coapPsk", "hex digits, 1 to 64 bytes");
 	const key = new Uint8Array(digits.length >> 1);
@@ -82,6 +82,6 @@ function parsePsk(config: ConfigReader): CoapPsk | undefined {
 		const value = c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 		key[i >> 1] |= (i & 1) === 0 ? value << 4 : value;
 	}
-	if (identity === undefined) throw new ConfigError("coapPsk", "set together with coapPskIdentity");
+	if (identity === void 0) throw new ConfigError("coapPsk", "set together with coapPskIdentity");
 	return { identity: encodeUtf8(identity), key };
 }

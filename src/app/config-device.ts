@@ -46,7 +46,7 @@ export interface ButtonConfig {
 /** Home Assistant's prefix when discovery is on; read either way, so a bad one is refused either way. */
 function discoveryPrefix(config: ConfigReader): string | undefined {
 	const prefix = config.topic("discoveryPrefix");
-	return config.boolean("homeAssistant") ? prefix : undefined;
+	return config.boolean("homeAssistant") ? prefix : void 0;
 }
 
 export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
@@ -61,7 +61,7 @@ export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
 		maxAwake,
 		networkDeadline,
 		readingInterval: config.integer("readingInterval") * 1000,
-		dht22Pin: dht22Pin < 0 ? undefined : dht22Pin,
+		dht22Pin: dht22Pin < 0 ? void 0 : dht22Pin,
 		telemetryTopic: config.topic("telemetryTopic"),
 		discovery: discoveryPrefix(config),
 		healthInterval: config.integer("healthInterval") * 1000,
@@ -69,7 +69,7 @@ export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
 		swVersion: config.string("swVersion") ?? "unknown",
 		button:
 			buttonPin < 0
-				? undefined
+				? void 0
 				: {
 						pin: buttonPin,
 						activeLow: config.choice("buttonActive") === "low",

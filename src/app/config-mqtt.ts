@@ -37,8 +37,8 @@ export function parseMqttConfig(config: ConfigReader): MqttConfig {
 	const key = config.string("brokerKey");
 	const maxPacketSize = config.integer("maxPacketSize");
 	const broker = parseBrokerUrl(config.required("broker"), brokerCa, "broker", maxPacketSize, cert, key);
-	caNeedsMqtts(brokerCa !== undefined, broker);
-	clientCertificateNeedsTls(cert !== undefined, key !== undefined, broker);
+	caNeedsMqtts(brokerCa !== void 0, broker);
+	clientCertificateNeedsTls(cert !== void 0, key !== void 0, broker);
 	const username = config.string("brokerUsername");
 	const password = config.string("brokerPassword");
 	passwordNeedsUsername(username, password);
@@ -82,7 +82,7 @@ const WEBSOCKET_PATH = "/mqtt";
 export function parseBrokerUrl(url: string, ca?: string, key = "broker", maxPacketSize = 8192, cert?: string, privateKey?: string): BrokerTarget {
 	const parts = splitUrl(url);
 	const expected = "mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]";
-	const scheme = parts ? SCHEMES.find(([name]) => name === parts.scheme) : undefined;
+	const scheme = parts ? SCHEMES.find(([name]) => name === parts.scheme) : void 0;
 	if (!parts || !scheme) throw new ConfigError(key, expected);
 	const websocket = scheme[1] === 80 || scheme[1] === 443;
 	if (!websocket && parts.rest !== "" && parts.rest !== "/") throw new ConfigError(key, expected);
@@ -90,7 +90,7 @@ export function parseBrokerUrl(url: string, ca?: string, key = "broker", maxPack
 	const port = parts.port ? Number(parts.port) : scheme[1];
 	if (port < 1 || port > 65535) throw new ConfigError(key, expected + " with a port from 1 to 65535");
 	const secure = scheme[1] === 8883 || scheme[1] === 443;
-	const tls = secure ? (cert === undefined ? { ca } : { ca, cert, key: privateKey }) : undefined;
+	const tls = secure ? (cert === void 0 ? { ca } : { ca, cert, key: privateKey }) : void 0;
 	if (!websocket) return { host: parts.host, port, tls };
 	return { host: parts.host, port, tls, websocket: { path: parts.rest === "" ? WEBSOCKET_PATH : parts.rest, protocol: WEBSOCKET_PROTOCOL, maxMessage: maxPacketSize } };
 }

@@ -54,15 +54,15 @@ export function parseMqttSnConfig(config: ConfigReader, device: Pick<DeviceConfi
 	const sleepy = device.mode === "sleepy";
 	// A sleeping session's CONNECTs and PINGREQs; QoS -1 sends neither.
 	const session = sleepy && qos !== -1;
-	const keepAlive = config.integer("keepAlive", session ? sleepyKeepAlive(device.sleepInterval / 1000, device.maxAwake / 1000) : undefined);
+	const keepAlive = config.integer("keepAlive", session ? sleepyKeepAlive(device.sleepInterval / 1000, device.maxAwake / 1000) : void 0);
 	if (session) keepAliveOutlastsSleep(keepAlive, device.sleepInterval + device.maxAwake);
-	const tRetry = config.integer("tRetry", session ? sleepyTRetry(device.networkDeadline) : undefined);
+	const tRetry = config.integer("tRetry", session ? sleepyTRetry(device.networkDeadline) : void 0);
 	if (session) retryWithinDeadline(tRetry, device.networkDeadline);
 	return {
-		gateway: gatewayUrl === undefined ? undefined : parseUdpUrl(gatewayUrl, "gateway"),
+		gateway: gatewayUrl === void 0 ? void 0 : parseUdpUrl(gatewayUrl, "gateway"),
 		searchGw: { address: target.host, port: target.port, radius: config.integer("searchRadius") },
 		// Sleepy: the same port after every deep sleep, so a gateway that knows clients by address still knows this one.
-		localPort: config.integer("mqttsnPort", sleepy ? SLEEPY_MQTTSN_PORT : undefined),
+		localPort: config.integer("mqttsnPort", sleepy ? SLEEPY_MQTTSN_PORT : void 0),
 		clientId: config.clientId("clientId"),
 		keepAlive,
 		cleanSession: config.boolean("cleanSession"),
@@ -91,7 +91,7 @@ export function parseUdpUrl(url: string, key: string): GatewayHost {
 /** "name=id,name=id": the predefined topic ids the gateway is configured with. */
 function parsePredefinedTopics(text: string | undefined): Record<string, number> {
 	const topics: Record<string, number> = {};
-	if (text === undefined) return topics;
+	if (text === void 0) return topics;
 	const expected = 'a list "topic=id,topic=id" with distinct ids from 1 to 65534 and topics without wildcards';
 	const ids = new Set<number>();
 	const entries = text.split(",");

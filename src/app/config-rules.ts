@@ -12,7 +12,7 @@ import { maxSleepyTRetry } from "./sleepy-mqttsn-timing";
 
 /** A board that joins Wi-Fi itself needs the network's name. */
 export function joiningNeedsSsid(ssid: string | undefined, joins: boolean): void {
-	if (joins && ssid === undefined) throw new ConfigError("ssid", "a non-empty string (it is missing or empty)");
+	if (joins && ssid === void 0) throw new ConfigError("ssid", "a non-empty string (it is missing or empty)");
 }
 
 /**
@@ -28,12 +28,12 @@ export function persistentSessionNeedsClientId(clientId: string, cleanSession: b
 
 /** Home Assistant knows a device by its identifiers, made from the client id: a generated one would be a new device every boot. */
 export function discoveryNeedsClientId(clientId: string | undefined, discovery: string | undefined): void {
-	if (discovery !== undefined && !clientId) throw new ConfigError("homeAssistant", "a clientId, and protocol mqtt or mqttsn");
+	if (discovery !== void 0 && !clientId) throw new ConfigError("homeAssistant", "a clientId, and protocol mqtt or mqttsn");
 }
 
 /** MQTT 3.1.2.9: a password is sent only with a user name. */
 export function passwordNeedsUsername(username: string | undefined, password: string | undefined): void {
-	if (password !== undefined && username === undefined) throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");
+	if (password !== void 0 && username === void 0) throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");
 }
 
 /** A trust anchor only means something for a TLS broker. */

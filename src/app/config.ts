@@ -88,7 +88,7 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 			return { protocol, lamp, device, staticAddress, mqttsn };
 		}
 		case "coap":
-			discoveryNeedsClientId(undefined, device.discovery);
+			discoveryNeedsClientId(void 0, device.discovery);
 			return { protocol, lamp, device, staticAddress, coap: parseCoapConfig(config) };
 	}
 }

@@ -41,7 +41,7 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 		out.push({ topic: (device.discovery ?? "homeassistant") + "/" + component + "/" + node + "/" + object + "/config", payload: JSON.stringify({ ...fields, uniq_id: node + "_" + object, ...availability, dev }) });
 	// What the lamp accepts (lamp-command.ts) and publishes (lamp-app.ts): "on" and "off".
 	add("light", "lamp", { name: "Lamp", cmd_t: lamp.topic, stat_t: lamp.stateTopic, pl_on: "on", pl_off: "off" });
-	if (device.dht22Pin !== undefined) {
+	if (device.dht22Pin !== void 0) {
 		// Stale after three readings missed: one late reading is not an outage.
 		const reading = (object: string, name: string, unit: string, key: string) =>
 			add("sensor", object, { name, stat_t: device.telemetryTopic, dev_cla: object, stat_cla: "measurement", unit_of_meas: unit, val_tpl: "{{ value_json." + key + " }}", exp_aft: (3 * interval) / 1000 });

@@ -58,7 +58,7 @@ export class LampApp {
 	/** A command from the uplink; false when the payload is not one. */
 	command(payload: Uint8Array): boolean {
 		const command = parseLampCommand(payload);
-		if (command === undefined) {
+		if (command === void 0) {
 			this.#board.log("warning", { message: "ignored a lamp command that is not on/off/1/0/true/false/toggle" });
 			return false;
 		}

@@ -21,13 +21,13 @@ const COMMANDS: Readonly<Record<string, LampCommand>> = {
 const LONGEST = 16;
 
 export function parseLampCommand(payload: Uint8Array): LampCommand | undefined {
-	if (payload.length > LONGEST) return undefined;
+	if (payload.length > LONGEST) return void 0;
 	let text: string;
 	try {
 		text = readUtf8(payload);
 	} catch {
-		return undefined;
+		return void 0;
 	}
 	const key = text.trim().toLowerCase();
-	return Object.prototype.hasOwnProperty.call(COMMANDS, key) ? COMMANDS[key] : undefined;
+	return Object.prototype.hasOwnProperty.call(COMMANDS, key) ? COMMANDS[key] : void 0;
 }

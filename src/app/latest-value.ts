@@ -30,21 +30,21 @@ export class LatestValue<T> {
 
 	/** A value is waiting for the one in flight. */
 	get waiting(): boolean {
-		return this.#pending !== undefined;
+		return this.#pending !== void 0;
 	}
 
 	/** Hands a waiting value over now, beside the one in flight (a wake that ends keeps both). */
 	flush(): void {
 		const pending = this.#pending;
 		if (!pending) return;
-		this.#pending = undefined;
+		this.#pending = void 0;
 		this.#settle(this.#waiters.splice(0), this.#send(pending.value));
 	}
 
 	#next(): void {
 		const pending = this.#pending;
 		if (this.#busy || !pending) return;
-		this.#pending = undefined;
+		this.#pending = void 0;
 		this.#busy = true;
 		this.#settle(this.#waiters.splice(0), this.#send(pending.value), () => {
 			this.#busy = false;

@@ -67,7 +67,7 @@ export function joinWithin(board: Board, network: Network, hints: JoinHintMemory
 		const next = () => {
 			const left = deadline - board.now();
 			if (left <= 0) return giveUp();
-			const fast = hint !== undefined;
+			const fast = hint !== void 0;
 			attempt(board, network, hint, address, fast ? Math.min(left, FAST_JOIN_MS) : left, (result) => {
 				if (result.joined) {
 					if (hints && result.hint && !sameHint(result.hint, hint)) hints.write(result.hint);
@@ -76,8 +76,8 @@ export function joinWithin(board: Board, network: Network, hints: JoinHintMemory
 				}
 				if (fast) {
 					board.log("wifi", { state: "fast-failed", reason: result.reason });
-					hint = undefined;
-					hints?.write(undefined);
+					hint = void 0;
+					hints?.write(void 0);
 					return next();
 				}
 				if (board.now() + SLEEPY_RETRY_MS >= deadline) return giveUp();
@@ -108,9 +108,9 @@ export function joinThenStart(board: Board, network: Network, start: () => Runni
 	let cancel: (() => void) | undefined;
 	let wait: TimerHandle | undefined;
 	const next = () => {
-		wait = undefined;
-		cancel = attempt(board, network, undefined, options.address, ATTEMPT_MS, (result) => {
-			cancel = undefined;
+		wait = void 0;
+		cancel = attempt(board, network, void 0, options.address, ATTEMPT_MS, (result) => {
+			cancel = void 0;
 			if (stopped) return;
 			if (result.joined) {
 				board.log("wifi", { state: "joined", fast: false, ms: Math.round(board.now() - begun) });

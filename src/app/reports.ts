@@ -47,10 +47,10 @@ export class Reports {
 	connected(discovery = true, health = true): void {
 		const config = this.#config;
 		const clientId = config.protocol === "mqtt" ? config.mqtt.clientId : config.protocol === "mqttsn" ? config.mqttsn.clientId : "";
-		const announce = discovery && config.device.discovery !== undefined && !(config.protocol === "mqttsn" && config.device.mode === "sleepy");
+		const announce = discovery && config.device.discovery !== void 0 && !(config.protocol === "mqttsn" && config.device.mode === "sleepy");
 		if (announce) {
 			const facts = this.#board.health?.();
-			const known = { heap: facts?.freeHeap !== undefined, rssi: facts?.rssi !== undefined };
+			const known = { heap: facts?.freeHeap !== void 0, rssi: facts?.rssi !== void 0 };
 			const configs = discoveryConfigs(config, clientId, "lampnode " + this.#board.name, known);
 			for (let i = 0; i < configs.length; i++) this.#send(configs[i].topic, configs[i].payload);
 		}
@@ -75,11 +75,11 @@ export class Reports {
 
 	stop(): void {
 		if (this.#timer) this.#board.clearTimer(this.#timer);
-		this.#timer = undefined;
+		this.#timer = void 0;
 	}
 
 	#send(topic: string, payload: string): void {
 		// Replaced by the next report if lost; a failure here says nothing the uplink has not.
-		this.#uplink().publishRetained?.(topic, payload).catch(() => undefined);
+		this.#uplink().publishRetained?.(topic, payload).catch(() => void 0);
 	}
 }

@@ -21,6 +21,6 @@ export function openRetainedSession(board: Board, power: Power, config: Firmware
 		lampOn: store.state.lampOn,
 		bootCount: store.state.bootCount,
 		room: store.sessionRoom,
-		save: (session) => store.save({ lastReadAt: undefined, reconnectAttempt: 0, lampOn: lampOn(), session }),
+		save: (session) => store.save({ lastReadAt: void 0, reconnectAttempt: 0, lampOn: lampOn(), session }),
 	};
 }

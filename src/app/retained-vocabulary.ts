@@ -22,7 +22,7 @@ export function sleepyVocabulary(config: FirmwareConfig, extraTopics: readonly s
 const READING: PayloadForm = {
 	compact(payload) {
 		const value = parseObject(payload);
-		if (!value || !isTenths(value.t, -32768, 32767) || !isTenths(value.h, 0, 65535) || !isSeconds(value.ts, true)) return undefined;
+		if (!value || !isTenths(value.t, -32768, 32767) || !isTenths(value.h, 0, 65535) || !isSeconds(value.ts, true)) return void 0;
 		const t = Math.round((value.t as number) * 10);
 		const h = Math.round((value.h as number) * 10);
 		const ts = (value.ts as number | undefined) ?? 0;
@@ -41,7 +41,7 @@ const READING: PayloadForm = {
 const ASLEEP: PayloadForm = {
 	compact(payload) {
 		const value = parseObject(payload);
-		if (!value || value.status !== "asleep" || !isSeconds(value.wakeIn, false) || !isSeconds(value.wakeAt, true)) return undefined;
+		if (!value || value.status !== "asleep" || !isSeconds(value.wakeIn, false) || !isSeconds(value.wakeAt, true)) return void 0;
 		return new Uint8Array([...u32(value.wakeIn as number), ...u32((value.wakeAt as number | undefined) ?? 0)]);
 	},
 	expand(bytes) {
@@ -57,7 +57,7 @@ const ASLEEP: PayloadForm = {
 const DECIMAL: PayloadForm = {
 	compact(payload) {
 		const text = readUtf8(payload);
-		return isCanonicalDecimal(text, 10) && Number(text) <= 0xffffffff ? new Uint8Array(u32(Number(text))) : undefined;
+		return isCanonicalDecimal(text, 10) && Number(text) <= 0xffffffff ? new Uint8Array(u32(Number(text))) : void 0;
 	},
 	expand: (bytes) => (bytes.length === 4 ? encodeUtf8(String(readU32(bytes, 0))) : new Uint8Array(0)),
 };
@@ -67,7 +67,7 @@ const WORDS = ["on", "off", "online", "offline"];
 const WORD: PayloadForm = {
 	compact(payload) {
 		const index = WORDS.indexOf(readUtf8(payload));
-		return index >= 0 ? new Uint8Array([index]) : undefined;
+		return index >= 0 ? new Uint8Array([index]) : void 0;
 	},
 	expand: (bytes) => encodeUtf8(bytes.length === 1 ? (WORDS[bytes[0]] ?? "") : ""),
 };
@@ -76,12 +76,12 @@ const FORMS: readonly PayloadForm[] = [READING, ASLEEP, DECIMAL, WORD];
 
 function parseObject(payload: Uint8Array): Record<string, unknown> | undefined {
 	// Only the firmware's own JSON objects are worth parsing; anything else is kept raw.
-	if (payload.length < 2 || payload.length > 96 || payload[0] !== 0x7b) return undefined;
+	if (payload.length < 2 || payload.length > 96 || payload[0] !== 0x7b) return void 0;
 	try {
 		const value: unknown = JSON.parse(readUtf8(payload));
-		return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+		return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : void 0;
 	} catch {
-		return undefined;
+		return void 0;
 	}
 }
 
@@ -91,7 +91,7 @@ function isTenths(value: unknown, min: number, max: number): boolean {
 
 /** A whole number of seconds in a uint32 (optional: may be absent). */
 function isSeconds(value: unknown, optional: boolean): boolean {
-	if (value === undefined) return optional;
+	if (value === void 0) return optional;
 	return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= 0xffffffff;
 }
 

@@ -31,9 +31,9 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the
 	// hint kept at the end of retained memory; the wake's record gets the rest (join-hint.ts).
 	const network = board.network;
-	const split = network ? reserveJoinHint(deepSleep) : undefined;
+	const split = network ? reserveJoinHint(deepSleep) : void 0;
 	const power = split ? split.power : deepSleep;
-	const join = network ? () => joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline, config.staticAddress) : undefined;
+	const join = network ? () => joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline, config.staticAddress) : void 0;
 	return startSleepy(board, power, config, lamp, table, join);
 }
 
@@ -64,11 +64,11 @@ export function startSleepy(
 	const start = board.now();
 	const store = new RetainedStore(board, power, config.protocol, device.sleepInterval);
 	const button = device.button;
-	const wakePin = button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } as const : undefined;
+	const wakePin = button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } as const : void 0;
 	if (store.legWake) {
 		// Between two legs of a sleep the chip cannot time in one: no sensor, no network.
 		store.sleepLeg(wakePin);
-		return { stop: async () => undefined };
+		return { stop: async () => void 0 };
 	}
 	const joined = join?.();
 	const { state } = store;
@@ -80,7 +80,7 @@ export function startSleepy(
 	const reports = new Reports(board, config, { boot: state.bootCount, reset: power.wakeCause }, () => uplink);
 	// Health every healthInterval: on every n-th wake (n wakes span it; 0: only a session's first),
 	// so a node waking every minute does not pay ~90 bytes and a segment for it each time.
-	const fresh = store.session === undefined;
+	const fresh = store.session === void 0;
 	const wakesPerHealth = device.healthInterval > 0 ? Math.max(1, Math.round(device.healthInterval / device.sleepInterval)) : 0;
 	const healthDue = fresh || (wakesPerHealth > 0 && state.bootCount % wakesPerHealth === 0);
 	const reportError = app.reportError;
@@ -92,11 +92,11 @@ export function startSleepy(
 		{ online: () => (cycle.connected(), reports.connected(fresh, healthDue)), command: (payload) => app.command(payload), lampOn: () => lamp.on, report: reportError },
 		{ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount },
 	);
-	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt, random: boardRandom(board) });
+	const sensor = device.dht22Pin === void 0 ? void 0 : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt, random: boardRandom(board) });
 	const snapshot = () => ({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: uplink.reconnectAttempt, lampOn: lamp.on, session: uplink.exportState() });
 	const retain = () => store.save(snapshot());
 
-	const input = button ? new Button(board, { ...button, onPress: () => app.press(), onLongPress: undefined }) : undefined;
+	const input = button ? new Button(board, { ...button, onPress: () => app.press(), onLongPress: void 0 }) : void 0;
 	if (power.wakeCause === "button") app.press();
 
 	cycle.expect("commands");
@@ -106,7 +106,7 @@ export function startSleepy(
 			cycle.complete("commands");
 			pollSoon();
 		},
-		() => undefined,
+		() => void 0,
 	);
 	let started = false;
 	const startSession = () => {
@@ -142,7 +142,7 @@ export function startSleepy(
 	const status = asleepStatus(device.sleepInterval, board.epochMs());
 	app.publishStatus(status).catch(reportError);
 	// The state is retained at the broker: said again only when it may not be known there.
-	if (store.session === undefined) app.publishState();
+	if (store.session === void 0) app.publishState();
 	if (sensor) board.setTimer(startSession, READING_WAIT_MS);
 	else startSession();
 
@@ -154,7 +154,7 @@ export function startSleepy(
 		pollTimer = board.setTimer(poll, 0);
 	};
 	const poll = () => {
-		pollTimer = undefined;
+		pollTimer = void 0;
 		if (finished) return;
 		const now = board.now();
 		if (cycle.pending.length === 1 && cycle.pending[0] === "acks" && uplink.idle && !app.waiting) cycle.complete("acks");

@@ -59,7 +59,7 @@ export class PeriodicTelemetry {
 
 	stop(): void {
 		if (this.#timer) this.#board.clearTimer(this.#timer);
-		this.#timer = undefined;
+		this.#timer = void 0;
 	}
 
 	#tick(): void {
