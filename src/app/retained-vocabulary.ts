@@ -25,8 +25,13 @@ const READING: PayloadForm = {
 		if (!value || !isTenths(value.t, -32768, 32767) || !isTenths(value.h, 0, 65535) || !isSeconds(value.ts, true)) return void 0;
 		const t = Math.round((value.t as number) * 10);
 		const h = Math.round((value.h as number) * 10);
-		const ts = (value.ts as number | undefined) ?? 0;
-		return new Uint8Array([(t >> 8) & 0xff, t & 0xff, h >> 8, h & 0xff, ...u32(ts)]);
+		// A typed array keeps the low 8 bits of what is stored: t's sign too.
+		const bytes = put32(new Uint8Array(8), 4, (value.ts as number | undefined) ?? 0);
+		bytes[0] = t >> 8;
+		bytes[1] = t;
+		bytes[2] = h >> 8;
+		bytes[3] = h;
+		return bytes;
 	},
 	expand(bytes) {
 		if (bytes.length !== 8) return new Uint8Array(0);
@@ -42,7 +47,7 @@ const ASLEEP: PayloadForm = {
 	compact(payload) {
 		const value = parseObject(payload);
 		if (!value || value.status !== "asleep" || !isSeconds(value.wakeIn, false) || !isSeconds(value.wakeAt, true)) return void 0;
-		return new Uint8Array([...u32(value.wakeIn as number), ...u32((value.wakeAt as number | undefined) ?? 0)]);
+		return put32(put32(new Uint8Array(8), 0, value.wakeIn as number), 4, (value.wakeAt as number | undefined) ?? 0);
 	},
 	expand(bytes) {
 		if (bytes.length !== 8) return new Uint8Array(0);
@@ -57,7 +62,7 @@ const ASLEEP: PayloadForm = {
 const DECIMAL: PayloadForm = {
 	compact(payload) {
 		const text = readUtf8(payload);
-		return isCanonicalDecimal(text, 10) && Number(text) <= 0xffffffff ? new Uint8Array(u32(Number(text))) : void 0;
+		return isCanonicalDecimal(text, 10) && Number(text) <= 0xffffffff ? put32(new Uint8Array(4), 0, Number(text)) : void 0;
 	},
 	expand: (bytes) => (bytes.length === 4 ? encodeUtf8(String(readU32(bytes, 0))) : new Uint8Array(0)),
 };
@@ -95,8 +100,13 @@ function isSeconds(value: unknown, optional: boolean): boolean {
 	return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= 0xffffffff;
 }
 
-function u32(value: number): number[] {
-	return [(value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
+/** `value` big-endian at `at`; gives `bytes` back. */
+function put32(bytes: Uint8Array, at: number, value: number): Uint8Array {
+	bytes[at] = value >>> 24;
+	bytes[at + 1] = value >>> 16;
+	bytes[at + 2] = value >>> 8;
+	bytes[at + 3] = value;
+	return bytes;
 }
 
 function readU32(bytes: Uint8Array, at: number): number {
