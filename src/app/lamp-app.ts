@@ -27,31 +27,32 @@ export interface LampAppHooks {
 const OFFLINE_ACK_MS = 2000;
 
 export class LampApp {
-	readonly #board: Board;
-	readonly #lamp: Lamp;
-	readonly #state: LatestValue<boolean>;
-	readonly #status: LatestValue<string>;
-	readonly #hooks: LampAppHooks;
+	// Plain fields, set in the constructor: XS reads #private ones slower, and compiles initializers apart.
+	declare readonly board: Board;
+	declare readonly lamp: Lamp;
+	declare readonly state: LatestValue<boolean>;
+	declare readonly status: LatestValue<string>;
+	declare readonly hooks: LampAppHooks;
+	/** An error the application cannot act on: logged as one event with its code. */
+	declare readonly reportError: (error: Error) => void;
 
 	/** `uplink` is asked for lazily: it is made with this app's events (uplink.ts). */
 	constructor(board: Board, lamp: Lamp, uplink: () => Uplink, hooks: LampAppHooks = {}) {
-		this.#board = board;
-		this.#lamp = lamp;
-		this.#hooks = hooks;
+		this.board = board;
+		this.lamp = lamp;
+		this.hooks = hooks;
+		this.reportError = (error) => {
+			if (hooks.error) hooks.error(error);
+			board.log("error", errorFields(error));
+		};
 		// Failures are reported here, once per publication, not once per change it stood for.
-		this.#state = new LatestValue((on) => uplink().publishState(on).catch(this.reportError));
-		this.#status = new LatestValue((status) => uplink().publishStatus(status).catch(this.reportError));
+		this.state = new LatestValue((on) => uplink().publishState(on).catch(this.reportError));
+		this.status = new LatestValue((status) => uplink().publishStatus(status).catch(this.reportError));
 	}
-
-	/** An error the application cannot act on: logged as one event with its code. */
-	readonly reportError = (error: Error): void => {
-		this.#hooks.error?.(error);
-		this.#board.log("error", errorFields(error));
-	};
 
 	/** Connected: announce availability and the current state. */
 	online(): void {
-		void this.#status.set("online");
+		void this.status.set("online");
 		this.publishState();
 	}
 
@@ -59,54 +60,55 @@ export class LampApp {
 	command(payload: Uint8Array): boolean {
 		const command = parseLampCommand(payload);
 		if (command === void 0) {
-			this.#board.log("warning", { message: "ignored a lamp command that is not on/off/1/0/true/false/toggle" });
+			this.board.log("warning", { message: "ignored a lamp command that is not on/off/1/0/true/false/toggle" });
 			return false;
 		}
-		const lamp = this.#lamp;
+		const lamp = this.lamp;
 		const changed = command === "toggle" ? (lamp.toggle(), true) : lamp.set(command === "on");
 		if (changed) {
-			this.#board.log("lamp", { state: lamp.on ? "on" : "off" });
-			this.#changed();
+			this.board.log("lamp", { state: lamp.on ? "on" : "off" });
+			this.lampChanged();
 		}
 		return true;
 	}
 
 	/** The button was pressed: toggle the lamp here and tell the peer. */
 	press(): void {
-		this.#lamp.toggle();
-		this.#board.log("lamp", { state: this.#lamp.on ? "on" : "off", source: "button" });
-		this.#changed();
+		this.lamp.toggle();
+		this.board.log("lamp", { state: this.lamp.on ? "on" : "off", source: "button" });
+		this.lampChanged();
 	}
 
-	#changed(): void {
-		this.#hooks.changed?.(this.#lamp.on);
+	lampChanged(): void {
+		const hooks = this.hooks;
+		if (hooks.changed) hooks.changed(this.lamp.on);
 		this.publishState();
 	}
 
 	/** Says `status` (the sleepy schedule); resolves once sent or acknowledged. */
 	publishStatus(status: string): Promise<void> {
-		return this.#status.set(status);
+		return this.status.set(status);
 	}
 
 	/** Publishes the lamp's state (retained). */
 	publishState(): void {
-		void this.#state.set(this.#lamp.on);
+		void this.state.set(this.lamp.on);
 	}
 
 	/** A state or status waits behind one in flight. */
 	get waiting(): boolean {
-		return this.#state.waiting || this.#status.waiting;
+		return this.state.waiting || this.status.waiting;
 	}
 
 	/** Hands what waits to the uplink now, so a wake that ends retains it with the session. */
 	flush(): void {
-		this.#state.flush();
-		this.#status.flush();
+		this.state.flush();
+		this.status.flush();
 	}
 
 	/** A clean stop: "offline" (acknowledged, or given up on after a while) when connected, then `close`. */
 	async stop(connected: boolean, close: () => void): Promise<void> {
-		if (connected) await within(this.#board, this.#status.set("offline"), OFFLINE_ACK_MS);
+		if (connected) await within(this.board, this.status.set("offline"), OFFLINE_ACK_MS);
 		close();
 	}
 }

@@ -19,25 +19,26 @@ import { healthReport, healthTopic, type HealthStart } from "./health";
 import type { Uplink } from "./uplink";
 
 export class Reports {
-	readonly #board: Board;
-	readonly #config: FirmwareConfig;
-	readonly #uplink: () => Uplink;
-	readonly #start: HealthStart;
-	readonly #startedAt: number;
-	#lastError: string | undefined;
-	#timer: TimerHandle | undefined;
+	// Plain fields, set in the constructor: XS reads #private ones slower.
+	declare readonly board: Board;
+	declare readonly config: FirmwareConfig;
+	declare readonly uplink: () => Uplink;
+	declare readonly start: HealthStart;
+	declare readonly startedAt: number;
+	declare lastError: string | undefined;
+	declare timer: TimerHandle | undefined;
 
 	constructor(board: Board, config: FirmwareConfig, start: HealthStart, uplink: () => Uplink) {
-		this.#board = board;
-		this.#config = config;
-		this.#uplink = uplink;
-		this.#start = start;
-		this.#startedAt = board.now();
+		this.board = board;
+		this.config = config;
+		this.uplink = uplink;
+		this.start = start;
+		this.startedAt = board.now();
 	}
 
 	/** An error the device reported: its code is the next health report's `err`. */
 	noteError(error: unknown): void {
-		this.#lastError = errorFields(error).code;
+		this.lastError = errorFields(error).code;
 	}
 
 	/**
@@ -45,41 +46,43 @@ export class Reports {
 	 * already has), then health (unless `health` is false: a sleepy wake between healthIntervals).
 	 */
 	connected(discovery = true, health = true): void {
-		const config = this.#config;
+		const config = this.config;
 		const clientId = config.protocol === "mqtt" ? config.mqtt.clientId : config.protocol === "mqttsn" ? config.mqttsn.clientId : "";
 		const announce = discovery && config.device.discovery !== void 0 && !(config.protocol === "mqttsn" && config.device.mode === "sleepy");
 		if (announce) {
-			const facts = this.#board.health?.();
+			const board = this.board;
+			const facts = board.health ? board.health() : void 0;
 			const known = { heap: facts?.freeHeap !== void 0, rssi: facts?.rssi !== void 0 };
-			const configs = discoveryConfigs(config, clientId, "lampnode " + this.#board.name, known);
-			for (let i = 0; i < configs.length; i++) this.#send(configs[i].topic, configs[i].payload);
+			const configs = discoveryConfigs(config, clientId, "lampnode " + board.name, known);
+			for (let i = 0; i < configs.length; i++) this.publish(configs[i].topic, configs[i].payload);
 		}
 		if (health) this.sendHealth();
 	}
 
 	/** Sends the health report now, if connected. */
 	sendHealth(): void {
-		const config = this.#config;
-		if (this.#uplink().connected) this.#send(healthTopic(config.lamp.topic), healthReport(this.#board, config.device.swVersion, this.#start, this.#startedAt, this.#lastError));
+		const config = this.config;
+		if (this.uplink().connected) this.publish(healthTopic(config.lamp.topic), healthReport(this.board, config.device.swVersion, this.start, this.startedAt, this.lastError));
 	}
 
 	/** Always-on: a report every `ms` (none for 0), besides those on connect. */
 	every(ms: number): void {
-		if (ms <= 0 || !this.#uplink().publishRetained) return;
+		if (ms <= 0 || !this.uplink().publishRetained) return;
 		const tick = () => {
 			this.sendHealth();
-			this.#timer = this.#board.setTimer(tick, ms);
+			this.timer = this.board.setTimer(tick, ms);
 		};
-		this.#timer = this.#board.setTimer(tick, ms);
+		this.timer = this.board.setTimer(tick, ms);
 	}
 
 	stop(): void {
-		if (this.#timer) this.#board.clearTimer(this.#timer);
-		this.#timer = void 0;
+		if (this.timer) this.board.clearTimer(this.timer);
+		this.timer = void 0;
 	}
 
-	#send(topic: string, payload: string): void {
+	publish(topic: string, payload: string): void {
 		// Replaced by the next report if lost; a failure here says nothing the uplink has not.
-		this.#uplink().publishRetained?.(topic, payload).catch(() => void 0);
+		const uplink = this.uplink();
+		if (uplink.publishRetained) uplink.publishRetained(topic, payload).catch(() => void 0);
 	}
 }
