@@ -60,7 +60,7 @@ export const KEYS = [
 	"statusTopic topic - - contextual",
 	"lampPin integer 2 0 48",
 	"lampActive choice high|low",
-	// Mode, DHT22, telemetry, button (config-device.ts); times in seconds unless named ms.
+	// Mode, DHT22, telemetry, button (config.ts); times in seconds unless named ms.
 	"mode choice always-on|sleepy",
 	"sleepInterval integer 300 1 86400",
 	"maxAwake integer 30 1 600",
@@ -73,13 +73,13 @@ export const KEYS = [
 	"debounceMs integer 30 1 1000",
 	"longPressMs integer 1000 0 60000",
 	"longPress choice reading|none",
-	// Home Assistant discovery, health, power-on state (config-device.ts); swVersion is the build's (package.json's, written into the manifest).
+	// Home Assistant discovery, health, power-on state (config.ts); swVersion is the build's (package.json's, written into the manifest).
 	"homeAssistant boolean false",
 	"discoveryPrefix topic homeassistant -",
 	"healthInterval integer 300 0 86400",
 	"powerOn choice off|on|restore",
 	"swVersion string - 32",
-	// MQTT-SN (config-mqttsn.ts): the keys it shares with MQTT have their own forms and defaults here.
+	// MQTT-SN (config-mqtt.ts): the keys it shares with MQTT have their own forms and defaults here.
 	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
 	"clientId clientId - 23 mqttsn",
 	"keepAlive integer 60 0 65535 mqttsn contextual",
