@@ -36,7 +36,7 @@ export interface WakeContext {
 
 /**
  * Retained memory an always-on uplink may keep its session in across a restart
- * (retained-session.ts). Written when the session changes, at most once per burst.
+ * (always-on.ts). Written when the session changes, at most once per burst.
  */
 export interface RetainedSession {
 	/** What the last run kept for this protocol; undefined when nothing usable is there (first boot, power cut, a torn or foreign record). */
