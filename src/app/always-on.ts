@@ -25,7 +25,7 @@ export interface RunningDevice extends RunningApp {
 }
 
 export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningDevice {
-	const { device } = config;
+	const device = config.device;
 	const power = board.power;
 	// The board's retained memory, opened at start: it counts the boot, keeps the lamp for
 	// powerOn=restore, and a persistent session survives a reset in it. The same two-slot

@@ -30,7 +30,8 @@ type Fields = Record<string, string | number | readonly string[] | object>;
 
 /** The discovery configs for this device; `model` names the board. */
 export function discoveryConfigs(config: FirmwareConfig, clientId: string, model: string, facts: HealthFacts): Retained[] {
-	const { lamp, device } = config;
+	const lamp = config.lamp;
+	const device = config.device;
 	const node = nodeId(clientId);
 	const interval = device.mode === "sleepy" ? device.sleepInterval : device.readingInterval;
 	const availability: Fields = { avty_t: lamp.statusTopic, pl_avail: "online", pl_not_avail: "offline" };
@@ -64,10 +65,14 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 
 /**
  * A discovery topic's node id may hold only [a-zA-Z0-9_-]: the client id with anything
- * else as "_".
+ * else as "_" (per UTF-16 unit: a client id is printable ASCII, config-reader.ts).
  */
 export function nodeId(clientId: string): string {
 	let id = "";
-	for (const c of clientId) id += (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c === "-" || c === "_" ? c : "_";
+	for (let i = 0; i < clientId.length; i++) {
+		const c = clientId.charCodeAt(i);
+		// | 0x20: A-Z as a-z.
+		id += ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f ? clientId[i] : "_";
+	}
 	return id;
 }

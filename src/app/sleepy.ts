@@ -6,7 +6,7 @@
  * Protocol-neutral: the wake speaks to its uplink (uplink.ts) through the sleep hooks
  * each protocol's adapter gives it.
  */
-import type { Board, Power, TimerHandle } from "../common/board";
+import type { Board, TimerHandle } from "../common/board";
 import { boardRandom } from "../common/random";
 import { ConfigError, ProtocolError } from "../common/errors";
 import { Button } from "../drivers/button";
@@ -24,19 +24,6 @@ import { asleepStatus } from "./sleepy-status";
 import { sendReading } from "./telemetry";
 import { openUplink, type UplinkTable } from "./uplink";
 
-/** Sleepy: this boot is one wake cycle, ending in deep sleep. */
-export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningApp {
-	const deepSleep = board.power;
-	if (!deepSleep) throw new ConfigError("mode", '"always-on" on board ' + board.name + ", which cannot deep sleep");
-	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the
-	// hint kept at the end of retained memory; the wake's record gets the rest (join-hint.ts).
-	const network = board.network;
-	const split = network ? reserveJoinHint(deepSleep) : void 0;
-	const power = split ? split.power : deepSleep;
-	const join = network ? () => joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline, config.staticAddress) : void 0;
-	return startSleepy(board, power, config, lamp, table, join);
-}
-
 /** How often an awake device looks whether its work is done. */
 const POLL_MS = 20;
 
@@ -47,20 +34,16 @@ const POLL_MS = 20;
  */
 const READING_WAIT_MS = 50;
 
-/**
- * `join`: starts the board's own network join (startSleepyDevice above), bounded by the network deadline;
- * the session waits for it. Called only once the wake is known not to be a leg of a chained
- * sleep, so a leg never spends radio time on a join.
- */
-export function startSleepy(
-	board: Board,
-	power: Power,
-	config: FirmwareConfig,
-	lamp: Lamp,
-	table: UplinkTable,
-	join?: () => Promise<boolean>,
-): RunningApp {
-	const { device } = config;
+/** Sleepy: this boot is one wake cycle, ending in deep sleep. */
+export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningApp {
+	const deepSleep = board.power;
+	if (!deepSleep) throw new ConfigError("mode", '"always-on" on board ' + board.name + ", which cannot deep sleep");
+	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the
+	// hint kept at the end of retained memory; the wake's record gets the rest (join-hint.ts).
+	const network = board.network;
+	const split = network ? reserveJoinHint(deepSleep) : void 0;
+	const power = split ? split.power : deepSleep;
+	const device = config.device;
 	const start = board.now();
 	const store = new RetainedStore(board, power, config.protocol, device.sleepInterval);
 	const button = device.button;
@@ -68,10 +51,12 @@ export function startSleepy(
 	if (store.legWake) {
 		// Between two legs of a sleep the chip cannot time in one: no sensor, no network.
 		store.sleepLeg(wakePin);
-		return { stop: async () => void 0 };
+		return { async stop() {} };
 	}
-	const joined = join?.();
-	const { state } = store;
+	// Only once the wake is known not to be a leg of a chained sleep, so a leg never spends
+	// radio time on a join; the session waits for it.
+	const joined = network && split ? joinWithin(board, network, split.hints, board.now() + device.networkDeadline, config.staticAddress) : void 0;
+	const state = store.state;
 	lamp.set(state.lampOn);
 	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
 
@@ -164,7 +149,7 @@ export function startSleepy(
 	};
 	const finish = async (reason: SleepReason) => {
 		finished = true;
-		input?.close();
+		if (input) input.close();
 		if (reason === "done") {
 			const left = Math.max(0, start + device.maxAwake - board.now());
 			await within(board, uplink.sleep(device.sleepInterval / 1000), left).catch(reportError);
