@@ -20,12 +20,14 @@ import type { RunningApp } from "./lamp-app";
 
 /** A fast reconnect (known access point and channel) takes well under a second; longer means it moved. */
 export const FAST_JOIN_MS = 3000;
-/** Pause after a failed full join before the next, within a sleepy wake. */
-export const SLEEPY_RETRY_MS = 500;
-/** Always-on: one attempt's limit, and the backoff between attempts. */
-export const ATTEMPT_MS = 30_000;
-export const RETRY_BASE_MS = 1000;
-export const RETRY_CAP_MS = 60_000;
+const enum Ms {
+	/** Pause after a failed full join before the next, within a sleepy wake. */
+	SLEEPY_RETRY = 500,
+	/** Always-on: one attempt's limit, and the backoff between attempts. */
+	ATTEMPT = 30_000,
+	RETRY_BASE = 1000,
+	RETRY_CAP = 60_000,
+}
 
 type Attempt = (result: JoinResult) => void;
 
@@ -77,12 +79,12 @@ export function joinWithin(board: Board, network: Network, hints: JoinHintMemory
 				if (fast) {
 					board.log("wifi", { state: "fast-failed", reason: result.reason });
 					hint = void 0;
-					hints?.write(void 0);
+					if (hints) hints.write(void 0);
 					return next();
 				}
-				if (board.now() + SLEEPY_RETRY_MS >= deadline) return giveUp();
+				if (board.now() + Ms.SLEEPY_RETRY >= deadline) return giveUp();
 				board.log("wifi", { state: "retry", reason: result.reason });
-				board.setTimer(next, SLEEPY_RETRY_MS);
+				board.setTimer(next, Ms.SLEEPY_RETRY);
 			});
 		};
 		next();
@@ -101,7 +103,7 @@ export interface AlwaysOnJoin {
  * jitter, then runs `start`. The RunningApp it returns stops whichever is under way.
  */
 export function joinThenStart(board: Board, network: Network, start: () => RunningApp, options: AlwaysOnJoin = {}): RunningApp {
-	const backoff = new Backoff({ base: RETRY_BASE_MS, cap: RETRY_CAP_MS, random: options.random });
+	const backoff = new Backoff({ base: Ms.RETRY_BASE, cap: Ms.RETRY_CAP, random: options.random });
 	const begun = board.now();
 	let app: RunningApp | undefined;
 	let stopped = false;
@@ -109,7 +111,7 @@ export function joinThenStart(board: Board, network: Network, start: () => Runni
 	let wait: TimerHandle | undefined;
 	const next = () => {
 		wait = void 0;
-		cancel = attempt(board, network, void 0, options.address, ATTEMPT_MS, (result) => {
+		cancel = attempt(board, network, void 0, options.address, Ms.ATTEMPT, (result) => {
 			cancel = void 0;
 			if (stopped) return;
 			if (result.joined) {
@@ -128,7 +130,7 @@ export function joinThenStart(board: Board, network: Network, start: () => Runni
 			stopped = true;
 			if (cancel) cancel();
 			if (wait) board.clearTimer(wait);
-			await app?.stop();
+			if (app) await app.stop();
 		},
 	};
 }
