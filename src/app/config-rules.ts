@@ -36,15 +36,18 @@ export function passwordNeedsUsername(username: string | undefined, password: st
 	if (password !== void 0 && username === void 0) throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");
 }
 
+/** Said twice below: a module's bytecode holds a string literal once per use. */
+const TLS_ONLY = "to be set only with an mqtts:// or wss:// broker";
+
 /** A trust anchor only means something for a TLS broker. */
 export function caNeedsMqtts(caGiven: boolean, broker: StreamTarget): void {
-	if (caGiven && !broker.tls) throw new ConfigError("brokerCa", "to be set only with an mqtts:// or wss:// broker");
+	if (caGiven && !broker.tls) throw new ConfigError("brokerCa", TLS_ONLY);
 }
 
 /** A client certificate goes with its key, and only to a TLS broker (mqtts://, wss://). */
 export function clientCertificateNeedsTls(certGiven: boolean, keyGiven: boolean, broker: StreamTarget): void {
 	if (certGiven !== keyGiven) throw new ConfigError(certGiven ? "brokerCert" : "brokerKey", "to be set together with brokerCert and brokerKey (a certificate and its private key)");
-	if (certGiven && !broker.tls) throw new ConfigError("brokerCert", "to be set only with an mqtts:// or wss:// broker");
+	if (certGiven && !broker.tls) throw new ConfigError("brokerCert", TLS_ONLY);
 }
 
 /**
