@@ -4,7 +4,7 @@
  * out every readingInterval, and a press of the button toggles the lamp. Protocol-neutral:
  * everything a protocol does is behind the Uplink (uplink.ts). At power-on the lamp is off,
  * on, or as it was (`powerOn`: restore, from retained memory), and that state is published
- * on connect, with the health report and Home Assistant's discovery (reports.ts).
+ * on connect, with the health report and Home Assistant's discovery (lamp-app.ts Reports).
  */
 import type { Board } from "../common/board";
 import { boardRandom } from "../common/random";
@@ -14,8 +14,7 @@ import type { Lamp } from "../drivers/lamp";
 import { reserveJoinHint } from "../power/join-hint";
 import { RetainedStore } from "../power/retained-store";
 import type { FirmwareConfig } from "./config";
-import { LampApp, type RunningApp } from "./lamp-app";
-import { Reports } from "./reports";
+import { LampApp, Reports, type RunningApp } from "./lamp-app";
 import { PeriodicTelemetry } from "./telemetry";
 import { openUplink, type RetainedSession, type Uplink, type UplinkTable } from "./uplink";
 

@@ -61,7 +61,7 @@ export interface Uplink {
 	publishStatus(status: string): Promise<void>;
 	/** One telemetry reading (telemetry.ts JSON). */
 	publishReading(json: string): Promise<void>;
-	/** A retained message at QoS 0 on any topic (discovery, health: reports.ts); absent where the protocol has no retained topics. */
+	/** A retained message at QoS 0 on any topic (discovery, health: lamp-app.ts Reports); absent where the protocol has no retained topics. */
 	readonly publishRetained?: (topic: string, payload: string) => Promise<void>;
 	/** Leaves cleanly and stops for good. */
 	stop(): void;
