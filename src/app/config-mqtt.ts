@@ -67,13 +67,12 @@ export function parseMqttConfig(config: ConfigReader): MqttConfig {
 	};
 }
 
-/** Schemes and their default ports: MQTT over TCP, TLS, WebSocket, WebSocket over TLS. */
-const SCHEMES: readonly (readonly [string, number])[] = [
-	["mqtt", 1883],
-	["mqtts", 8883],
-	["ws", 80],
-	["wss", 443],
-];
+/**
+ * Schemes, by index: MQTT over TCP, TLS, WebSocket, WebSocket over TLS (odd: TLS; 2 and
+ * up: WebSocket), and their default ports.
+ */
+const SCHEMES = ["mqtt", "mqtts", "ws", "wss"];
+const PORTS = [1883, 8883, 80, 443];
 
 /** MQTT 3.1.1 6.0 and MQTT 5.0 6: the subprotocol offered and selected is "mqtt". */
 const WEBSOCKET_PROTOCOL = "mqtt";
@@ -88,15 +87,14 @@ const WEBSOCKET_PATH = "/mqtt";
 export function parseBrokerUrl(url: string, ca?: string, key = "broker", maxPacketSize = 8192, cert?: string, privateKey?: string): BrokerTarget {
 	const parts = splitUrl(url);
 	const expected = "mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]";
-	const scheme = parts ? SCHEMES.find(([name]) => name === parts.scheme) : void 0;
-	if (!parts || !scheme) throw new ConfigError(key, expected);
-	const websocket = scheme[1] === 80 || scheme[1] === 443;
+	const scheme = parts ? SCHEMES.indexOf(parts.scheme) : -1;
+	if (!parts || scheme < 0) throw new ConfigError(key, expected);
+	const websocket = scheme >= 2;
 	if (!websocket && parts.rest !== "" && parts.rest !== "/") throw new ConfigError(key, expected);
 	if (websocket && !isRequestTarget(parts.rest)) throw new ConfigError(key, expected + ": a path of printable characters, no fragment");
-	const port = parts.port ? Number(parts.port) : scheme[1];
+	const port = parts.port ? Number(parts.port) : PORTS[scheme];
 	if (port < 1 || port > 65535) throw new ConfigError(key, expected + " with a port from 1 to 65535");
-	const secure = scheme[1] === 8883 || scheme[1] === 443;
-	const tls = secure ? (cert === void 0 ? { ca } : { ca, cert, key: privateKey }) : void 0;
+	const tls = (scheme & 1) === 1 ? (cert === void 0 ? { ca } : { ca, cert, key: privateKey }) : void 0;
 	if (!websocket) return { host: parts.host, port, tls };
 	return { host: parts.host, port, tls, websocket: { path: parts.rest === "" ? WEBSOCKET_PATH : parts.rest, protocol: WEBSOCKET_PROTOCOL, maxMessage: maxPacketSize } };
 }
@@ -192,7 +190,7 @@ export function parseMqttSnConfig(config: ConfigReader, device: WakeTiming): Mqt
 }
 
 /** `udp://host[:port]`, port 1883 by default. */
-export function parseUdpUrl(url: string, key: string): GatewayHost {
+function parseUdpUrl(url: string, key: string): GatewayHost {
 	const parts = splitUrl(url);
 	const expected = "udp://host[:port]";
 	if (!parts || parts.scheme !== "udp" || (parts.rest !== "" && parts.rest !== "/")) throw new ConfigError(key, expected);
