@@ -15,7 +15,7 @@ import { isCanonicalDecimal } from "../common/text";
 /** The configured topics, then any a protocol adds (the MQTT wake marker). */
 export function sleepyVocabulary(config: FirmwareConfig, extraTopics: readonly string[] = []): Vocabulary {
 	const lamp = config.lamp;
-	return vocabulary([lamp.topic, lamp.stateTopic, lamp.statusTopic, config.device.telemetryTopic, ...extraTopics], FORMS);
+	return vocabulary([lamp.topic, lamp.stateTopic, lamp.statusTopic, config.device.telemetryTopic].concat(extraTopics), FORMS);
 }
 
 /** `{"t":21.4,"h":48.2,"ts":1764000000}`: int16 tenths of a degree, uint16 tenths of a percent, uint32 seconds (0: no ts). */

@@ -102,7 +102,7 @@ export interface UplinkTable {
 
 /** Throws ConfigError("protocol") when the image lacks the configured protocol. */
 export function checkIncluded(table: UplinkTable, config: FirmwareConfig): void {
-	if (table[config.protocol] === void 0) throw new ConfigError("protocol", "one of the protocols this image includes: " + (included(table)));
+	if (table[config.protocol] === void 0) throw new ConfigError("protocol", "one of the protocols this image includes: " + (["mqtt", "mqttsn", "coap"] as const).filter((name) => table[name]).join(", "));
 	if (config.protocol === "mqtt" && config.mqtt.protocolVersion === 5 && !table.mqtt5) throw new ConfigError("mqttVersion", "3.1.1, the only MQTT version this image includes");
 	// coaps is refused here, once at start, not at every request (config-coap.ts: a coaps:// collector needs coapPsk).
 	if (config.protocol === "coap" && config.coap.psk && !table.dtls) throw noDtls(config.coap.collectorSecure ? "collector" : "coapPsk");
@@ -123,14 +123,6 @@ export function openUplink(table: UplinkTable, board: Board, config: FirmwareCon
 		case "coap":
 			return (table.coap as UplinkFactory<CoapFirmwareConfig>)(board, config, events, wake, retained);
 	}
-}
-
-function included(table: UplinkTable): string {
-	const names: string[] = [];
-	if (table.mqtt) names.push("mqtt");
-	if (table.mqttsn) names.push("mqttsn");
-	if (table.coap) names.push("coap");
-	return names.join(", ");
 }
 
 /** A payload as text for the log: UTF-8 if it is, shortened; otherwise its size. */
