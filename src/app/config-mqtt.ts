@@ -142,8 +142,10 @@ export interface MqttSnConfig {
 	readonly reconnectCap: number;
 }
 
-/** MQTT-SN has no registered port; 1883 is what most gateways and clients use over UDP. */
-const DEFAULT_PORT = 1883;
+const enum Udp {
+	/** MQTT-SN has no registered port; 1883 is what most gateways and clients use over UDP. */
+	DEFAULT_PORT = 1883,
+}
 
 /** The device's (config.ts DeviceConfig's) mode and wake timing, in ms. */
 interface WakeTiming {
@@ -194,7 +196,7 @@ function parseUdpUrl(url: string, key: string): GatewayHost {
 	const parts = splitUrl(url);
 	const expected = "udp://host[:port]";
 	if (!parts || parts.scheme !== "udp" || (parts.rest !== "" && parts.rest !== "/")) throw new ConfigError(key, expected);
-	const port = parts.port ? Number(parts.port) : DEFAULT_PORT;
+	const port = parts.port ? Number(parts.port) : Udp.DEFAULT_PORT;
 	if (port < 1 || port > 65535) throw new ConfigError(key, expected + " with a port from 1 to 65535");
 	return { host: parts.host, port };
 }

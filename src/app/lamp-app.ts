@@ -27,8 +27,10 @@ export interface LampAppHooks {
 	error?(error: Error): void;
 }
 
-/** How long a clean stop waits for the peer to acknowledge "offline". */
-const OFFLINE_ACK_MS = 2000;
+const enum Ms {
+	/** How long a clean stop waits for the peer to acknowledge "offline". */
+	OFFLINE_ACK = 2000,
+}
 
 export class LampApp {
 	// Plain fields, set in the constructor: XS reads #private ones slower, and compiles initializers apart.
@@ -112,7 +114,7 @@ export class LampApp {
 
 	/** A clean stop: "offline" (acknowledged, or given up on after a while) when connected, then `close`. */
 	async stop(connected: boolean, close: () => void): Promise<void> {
-		if (connected) await within(this.board, this.status.set("offline"), OFFLINE_ACK_MS);
+		if (connected) await within(this.board, this.status.set("offline"), Ms.OFFLINE_ACK);
 		close();
 	}
 }

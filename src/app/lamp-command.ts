@@ -17,11 +17,13 @@ const COMMANDS: Readonly<Record<string, LampCommand>> = {
 	toggle: "toggle",
 };
 
-/** Longer payloads cannot be a command; this bounds the work spent on junk. */
-const LONGEST = 16;
+const enum Command {
+	/** Longer payloads cannot be a command; this bounds the work spent on junk. */
+	LONGEST = 16,
+}
 
 export function parseLampCommand(payload: Uint8Array): LampCommand | undefined {
-	if (payload.length > LONGEST) return void 0;
+	if (payload.length > Command.LONGEST) return void 0;
 	let text: string;
 	try {
 		text = readUtf8(payload);

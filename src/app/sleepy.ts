@@ -23,15 +23,16 @@ import { asleepStatus } from "./sleepy-status";
 import { sendReading } from "./telemetry";
 import { openUplink, type UplinkTable } from "./uplink";
 
-/** How often an awake device looks whether its work is done. */
-const POLL_MS = 20;
-
-/**
- * How long the connection waits for the reading (a DHT22 frame takes about 5 ms), so
- * the reading leaves with CONNECT instead of a flight of its own. A sensor that fails
- * its first try does not hold the wake longer than this.
- */
-const READING_WAIT_MS = 50;
+const enum Ms {
+	/** How often an awake device looks whether its work is done. */
+	POLL = 20,
+	/**
+	 * How long the connection waits for the reading (a DHT22 frame takes about 5 ms), so
+	 * the reading leaves with CONNECT instead of a flight of its own. A sensor that fails
+	 * its first try does not hold the wake longer than this.
+	 */
+	READING_WAIT = 50,
+}
 
 /** Sleepy: this boot is one wake cycle, ending in deep sleep. */
 export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningApp {
@@ -127,7 +128,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	app.publishStatus(status).catch(reportError);
 	// The state is retained at the broker: said again only when it may not be known there.
 	if (store.session === void 0) app.publishState();
-	if (sensor) board.setTimer(startSession, READING_WAIT_MS);
+	if (sensor) board.setTimer(startSession, Ms.READING_WAIT);
 	else startSession();
 
 	let finished = false;
@@ -144,7 +145,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 		if (cycle.pending.length === 1 && cycle.pending[0] === "acks" && uplink.idle && !app.waiting) cycle.complete("acks");
 		const reason = cycle.check(now);
 		if (reason) finish(reason);
-		else pollTimer = board.setTimer(poll, Math.min(POLL_MS, Math.max(0, cycle.nextTimeout() - now)));
+		else pollTimer = board.setTimer(poll, Math.min(Ms.POLL, Math.max(0, cycle.nextTimeout() - now)));
 	};
 	const finish = async (reason: SleepReason) => {
 		finished = true;
