@@ -10,11 +10,11 @@ import type { StreamTarget } from "../common/stream-driver";
 import type { QoS } from "../mqtt/packet";
 import type { GatewayHost } from "../mqttsn/client";
 import type { SearchTarget } from "../mqttsn/session";
-import { ipv4Octets, isDecimal, splitUrl } from "../common/text";
+import * as textual from "../common/text";
 import type { ChoiceOf } from "./config-keys";
 import type { ConfigReader } from "./config-reader";
 import * as rules from "./config-rules";
-import { SLEEPY_MQTTSN_PORT, sleepyKeepAlive, sleepyTRetry } from "./sleepy-mqttsn-timing";
+import * as timing from "./sleepy-mqttsn-timing";
 
 /** Where the broker is and how to reach it: TCP or TLS, carried as WebSocket messages for ws:// and wss://. */
 export type BrokerTarget = StreamTarget;
@@ -85,7 +85,7 @@ const WEBSOCKET_PATH = "/mqtt";
  * WebSocket on `path` (default /mqtt), whose messages are capped at `maxPacketSize`.
  */
 export function parseBrokerUrl(url: string, ca?: string, key = "broker", maxPacketSize = 8192, cert?: string, privateKey?: string): BrokerTarget {
-	const parts = splitUrl(url);
+	const parts = textual.splitUrl(url);
 	const expected = "mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]";
 	const scheme = parts ? SCHEMES.indexOf(parts.scheme) : -1;
 	if (!parts || scheme < 0) throw new ConfigError(key, expected);
@@ -159,7 +159,7 @@ interface WakeTiming {
 export function parseMqttSnConfig(config: ConfigReader, device: WakeTiming): MqttSnConfig {
 	const gatewayUrl = config.string("gateway");
 	const target = parseUdpUrl(config.string("gatewaySearch") ?? "", "gatewaySearch");
-	if (!ipv4Octets(target.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
+	if (!textual.ipv4Octets(target.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
 	const reconnectBase = config.integer("reconnectBase");
 	const reconnectCap = config.integer("reconnectCap");
 	rules.capAtLeastBase(reconnectBase, reconnectCap);
@@ -167,15 +167,15 @@ export function parseMqttSnConfig(config: ConfigReader, device: WakeTiming): Mqt
 	const sleepy = device.mode === "sleepy";
 	// A sleeping session's CONNECTs and PINGREQs; QoS -1 sends neither.
 	const session = sleepy && qos !== -1;
-	const keepAlive = config.integer("keepAlive", session ? sleepyKeepAlive(device.sleepInterval / 1000, device.maxAwake / 1000) : void 0);
+	const keepAlive = config.integer("keepAlive", session ? timing.sleepyKeepAlive(device.sleepInterval / 1000, device.maxAwake / 1000) : void 0);
 	if (session) rules.keepAliveOutlastsSleep(keepAlive, device.sleepInterval + device.maxAwake);
-	const tRetry = config.integer("tRetry", session ? sleepyTRetry(device.networkDeadline) : void 0);
+	const tRetry = config.integer("tRetry", session ? timing.sleepyTRetry(device.networkDeadline) : void 0);
 	if (session) rules.retryWithinDeadline(tRetry, device.networkDeadline);
 	return {
 		gateway: gatewayUrl === void 0 ? void 0 : parseUdpUrl(gatewayUrl, "gateway"),
 		searchGw: { address: target.host, port: target.port, radius: config.integer("searchRadius") },
 		// Sleepy: the same port after every deep sleep, so a gateway that knows clients by address still knows this one.
-		localPort: config.integer("mqttsnPort", sleepy ? SLEEPY_MQTTSN_PORT : void 0),
+		localPort: config.integer("mqttsnPort", sleepy ? timing.SLEEPY_MQTTSN_PORT : void 0),
 		clientId: config.clientId("clientId"),
 		keepAlive,
 		cleanSession: config.boolean("cleanSession"),
@@ -193,7 +193,7 @@ export function parseMqttSnConfig(config: ConfigReader, device: WakeTiming): Mqt
 
 /** `udp://host[:port]`, port 1883 by default. */
 function parseUdpUrl(url: string, key: string): GatewayHost {
-	const parts = splitUrl(url);
+	const parts = textual.splitUrl(url);
 	const expected = "udp://host[:port]";
 	if (!parts || parts.scheme !== "udp" || (parts.rest !== "" && parts.rest !== "/")) throw new ConfigError(key, expected);
 	const port = parts.port ? Number(parts.port) : Udp.DEFAULT_PORT;
@@ -214,7 +214,7 @@ function parsePredefinedTopics(text: string | undefined): Record<string, number>
 		const name = entry.slice(0, equals).trim();
 		const digits = entry.slice(equals + 1).trim();
 		const id = Number(digits);
-		if (name === "" || !isDecimal(digits, 5) || id < 1 || id > 0xfffe || ids.has(id) || name.includes("+") || name.includes("#") || name.includes("\u0000"))
+		if (name === "" || !textual.isDecimal(digits, 5) || id < 1 || id > 0xfffe || ids.has(id) || name.includes("+") || name.includes("#") || name.includes("\u0000"))
 			throw new ConfigError("predefinedTopics", expected);
 		ids.add(id);
 		topics[name] = id;

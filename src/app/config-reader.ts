@@ -8,7 +8,8 @@
 import { ConfigError } from "../common/errors";
 import { isDecimal, isPrintableAscii } from "../common/text";
 import { validateTopicName } from "../mqtt/topic";
-import { ANY, FIRST_ROW, KEYS, parseRow, PROTOCOL_BITS, type BooleanKey, type BooleanRow, type ChoiceKey, type ChoiceOf, type ChoiceRow, type IntegerKey, type IntegerRow, type KeyName, type KeyRow, type TextKey, type TextKind, type TextRow } from "./config-keys";
+import * as keys from "./config-keys";
+import type { BooleanKey, BooleanRow, ChoiceKey, ChoiceOf, ChoiceRow, IntegerKey, IntegerRow, KeyName, KeyRow, TextKey, TextKind, TextRow } from "./config-keys";
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
@@ -25,9 +26,9 @@ export class ConfigReader {
 
 	constructor(raw: RawConfig) {
 		this.raw = raw;
-		this.on = ANY;
+		this.on = keys.ANY;
 		this.protocol = this.choice("protocol");
-		this.on = PROTOCOL_BITS[this.protocol];
+		this.on = keys.PROTOCOL_BITS[this.protocol];
 	}
 
 	/** Whether the key has a value (neither absent nor empty). */
@@ -110,10 +111,10 @@ export class ConfigReader {
 	row(name: KeyName): KeyRow {
 		const prefix = name + " ";
 		// A name's further rows (one per protocol) come later in the table.
-		for (let i = FIRST_ROW[name] ?? KEYS.length; i < KEYS.length; i++) {
-			const text: string = KEYS[i];
+		for (let i = keys.FIRST_ROW[name] ?? keys.KEYS.length; i < keys.KEYS.length; i++) {
+			const text: string = keys.KEYS[i];
 			if (!text.startsWith(prefix)) continue;
-			const row = parseRow(text);
+			const row = keys.parseRow(text);
 			if ((row.on & this.on) !== 0) return row;
 		}
 		throw new Error("no config key " + name + " for this protocol");

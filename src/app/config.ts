@@ -6,7 +6,8 @@
  */
 import { ConfigReader, type Protocol, type RawConfig } from "./config-reader";
 import { parseCoapConfig, type CoapConfig } from "./config-coap";
-import { checkConnectionless, parseMqttConfig, parseMqttSnConfig, type MqttConfig, type MqttSnConfig } from "./config-mqtt";
+import * as sections from "./config-mqtt";
+import type { MqttConfig, MqttSnConfig } from "./config-mqtt";
 import { parseStaticAddress } from "./config-network";
 import * as rules from "./config-rules";
 import type { ChoiceOf } from "./config-keys";
@@ -73,17 +74,17 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 	const sleepy = device.mode === "sleepy";
 	switch (protocol) {
 		case "mqtt": {
-			const mqtt = parseMqttConfig(config);
+			const mqtt = sections.parseMqttConfig(config);
 			rules.persistentSessionNeedsClientId(mqtt.clientId, mqtt.cleanSession, sleepy);
 			rules.discoveryNeedsClientId(mqtt.clientId, device.discovery);
 			rules.brokerSchemeInImage(mqtt.broker, options.tls, options.websocket);
 			return { protocol, lamp, device, staticAddress, mqtt };
 		}
 		case "mqttsn": {
-			const mqttsn = parseMqttSnConfig(config, device);
+			const mqttsn = sections.parseMqttSnConfig(config, device);
 			rules.persistentSessionNeedsClientId(mqttsn.clientId, mqttsn.cleanSession, sleepy);
 			rules.discoveryNeedsClientId(mqttsn.clientId, device.discovery);
-			checkConnectionless(mqttsn, device.mode, device.telemetryTopic);
+			sections.checkConnectionless(mqttsn, device.mode, device.telemetryTopic);
 			return { protocol, lamp, device, staticAddress, mqttsn };
 		}
 		case "coap":

@@ -17,7 +17,8 @@ import { RetainedStore } from "../power/retained-store";
 import { radioAfter, sleepLeg } from "../power/sleep-chain";
 import { WakeCycle, type SleepReason } from "../power/wake-cycle";
 import type { FirmwareConfig } from "./config";
-import { LampApp, Reports, within, type RunningApp } from "./lamp-app";
+import * as lampApp from "./lamp-app";
+import type { LampApp, RunningApp } from "./lamp-app";
 import { joinWithin } from "./network-join";
 import { asleepStatus } from "./sleepy-status";
 import { sendReading } from "./telemetry";
@@ -61,8 +62,8 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
 
 	const cycle = new WakeCycle({ start, maxAwake: device.maxAwake, networkDeadline: device.networkDeadline });
-	const app: LampApp = new LampApp(board, lamp, () => uplink);
-	const reports = new Reports(board, config, { boot: state.bootCount, reset: power.wakeCause }, () => uplink);
+	const app: LampApp = new lampApp.LampApp(board, lamp, () => uplink);
+	const reports = new lampApp.Reports(board, config, { boot: state.bootCount, reset: power.wakeCause }, () => uplink);
 	// Health every healthInterval: on every n-th wake (n wakes span it; 0: only a session's first),
 	// so a node waking every minute does not pay ~90 bytes and a segment for it each time.
 	const fresh = store.session === void 0;
@@ -152,7 +153,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 		if (input) input.close();
 		if (reason === "done") {
 			const left = Math.max(0, start + device.maxAwake - board.now());
-			await within(board, uplink.sleep(device.sleepInterval / 1000), left).catch(reportError);
+			await lampApp.within(board, uplink.sleep(device.sleepInterval / 1000), left).catch(reportError);
 		}
 		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is
 		// retained, with what waited behind it (handed over first, so the session keeps it).
