@@ -50,16 +50,22 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 		reading("humidity", "Humidity", "%", "h");
 	}
 	const health = healthTopic(lamp.topic);
-	const diagnostic = (object: string, name: string, key: string, extra: Fields) =>
-		add("sensor", object, { name, stat_t: health, ent_cat: "diagnostic", val_tpl: "{{ value_json." + key + " }}", ...extra });
-	const measured = (object: string, name: string, key: string, deviceClass: string, unit: string) =>
-		diagnostic(object, name, key, { dev_cla: deviceClass, unit_of_meas: unit, stat_cla: "measurement" });
-	measured("uptime", "Uptime", "up", "duration", "s");
-	diagnostic("boot", "Boot count", "boot | default(0)", {});
-	diagnostic("reset", "Reset reason", "reset", {});
-	diagnostic("error", "Last error", "err | default('none')", {});
-	if (facts.heap) measured("heap", "Free heap", "heap", "data_size", "B");
-	if (facts.rssi) measured("rssi", "Wi-Fi signal", "rssi", "signal_strength", "dBm");
+	/** A measured fact has a device class and a unit. */
+	const diagnostic = (object: string, name: string, key: string, deviceClass?: string, unit?: string) => {
+		const fields: Fields = { name, stat_t: health, ent_cat: "diagnostic", val_tpl: "{{ value_json." + key + " }}" };
+		if (deviceClass) {
+			fields.dev_cla = deviceClass;
+			fields.unit_of_meas = unit as string;
+			fields.stat_cla = "measurement";
+		}
+		add("sensor", object, fields);
+	};
+	diagnostic("uptime", "Uptime", "up", "duration", "s");
+	diagnostic("boot", "Boot count", "boot | default(0)");
+	diagnostic("reset", "Reset reason", "reset");
+	diagnostic("error", "Last error", "err | default('none')");
+	if (facts.heap) diagnostic("heap", "Free heap", "heap", "data_size", "B");
+	if (facts.rssi) diagnostic("rssi", "Wi-Fi signal", "rssi", "signal_strength", "dBm");
 	return out;
 }
 

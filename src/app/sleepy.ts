@@ -80,7 +80,6 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	);
 	const sensor = device.dht22Pin === void 0 ? void 0 : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt, random: boardRandom(board) });
 	const snapshot = () => ({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: uplink.reconnectAttempt, lampOn: lamp.on, session: uplink.exportState() });
-	const retain = () => store.save(snapshot());
 
 	const input = button ? new Button(board, { ...button, onPress: () => app.press(), onLongPress: void 0 }) : void 0;
 	if (power.wakeCause === "button") app.press();
@@ -107,7 +106,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 		const send = (json: string) => {
 			const acknowledged = uplink.publishReading(json);
 			// Kept before the acknowledgement: a reset now still delivers the reading on the next wake.
-			retain();
+			store.save(snapshot());
 			startSession();
 			return acknowledged;
 		};
