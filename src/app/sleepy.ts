@@ -124,8 +124,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	// Queued before the connection opens, so they leave with CONNECT in the first flight
 	// and their acknowledgements come back with CONNACK: no round trip of their own.
 	// "asleep" names the next wake; the few ms until then are spent awake.
-	const status = asleepStatus(device.sleepInterval, board.epochMs());
-	app.publishStatus(status).catch(reportError);
+	app.publishStatus(asleepStatus(device.sleepInterval, board.epochMs())).catch(reportError);
 	// The state is retained at the broker: said again only when it may not be known there.
 	if (store.session === void 0) app.publishState();
 	if (sensor) board.setTimer(startSession, Ms.READING_WAIT);
