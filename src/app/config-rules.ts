@@ -20,10 +20,10 @@ export function joiningNeedsSsid(ssid: string | undefined, joins: boolean): void
  * 6.3): cleanSession false needs one, and so does a sleepy device over MQTT or MQTT-SN,
  * which always keeps its session (no resubscribing, commands queued while asleep).
  */
-export function persistentSessionNeedsClientId(clientId: string, cleanSession: boolean, sleepy: boolean): void {
-	if (clientId !== "") return;
+export function persistentSessionNeedsClientId(session: { readonly clientId: string; readonly cleanSession: boolean }, sleepy: boolean): void {
+	if (session.clientId !== "") return;
 	if (sleepy) throw new ConfigError("clientId", "a non-empty client id in sleepy mode (the broker keeps the session under it)");
-	if (!cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
+	if (!session.cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
 }
 
 /** Home Assistant knows a device by its identifiers, made from the client id: a generated one would be a new device every boot. */
@@ -54,9 +54,9 @@ export function clientCertificateNeedsTls(certGiven: boolean, keyGiven: boolean,
  * An image built without TLS or without the WebSocket client (the ESP8266's default has
  * neither) refuses a broker needing them at start, not at every connect.
  */
-export function brokerSchemeInImage(broker: StreamTarget, tls: boolean | undefined, websocket: boolean | undefined): void {
-	if (broker.tls && tls === false) throw new ConfigError("broker", "mqtt://host[:port]: this image has no TLS (build it with manifest_tls.json)");
-	if (broker.websocket && websocket === false) throw new ConfigError("broker", "mqtt:// or mqtts://: this image has no WebSocket client (include manifests/websocket.json)");
+export function brokerSchemeInImage(broker: StreamTarget, image: { readonly tls?: boolean; readonly websocket?: boolean }): void {
+	if (broker.tls && image.tls === false) throw new ConfigError("broker", "mqtt://host[:port]: this image has no TLS (build it with manifest_tls.json)");
+	if (broker.websocket && image.websocket === false) throw new ConfigError("broker", "mqtt:// or mqtts://: this image has no WebSocket client (include manifests/websocket.json)");
 }
 
 /** The network deadline is part of a wake, so it ends no later than maxAwake. */

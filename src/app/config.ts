@@ -75,14 +75,14 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 	switch (protocol) {
 		case "mqtt": {
 			const mqtt = sections.parseMqttConfig(config);
-			rules.persistentSessionNeedsClientId(mqtt.clientId, mqtt.cleanSession, sleepy);
+			rules.persistentSessionNeedsClientId(mqtt, sleepy);
 			rules.discoveryNeedsClientId(mqtt.clientId, device.discovery);
-			rules.brokerSchemeInImage(mqtt.broker, options.tls, options.websocket);
+			rules.brokerSchemeInImage(mqtt.broker, options);
 			return { protocol, lamp, device, staticAddress, mqtt };
 		}
 		case "mqttsn": {
 			const mqttsn = sections.parseMqttSnConfig(config, device);
-			rules.persistentSessionNeedsClientId(mqttsn.clientId, mqttsn.cleanSession, sleepy);
+			rules.persistentSessionNeedsClientId(mqttsn, sleepy);
 			rules.discoveryNeedsClientId(mqttsn.clientId, device.discovery);
 			sections.checkConnectionless(mqttsn, device.mode, device.telemetryTopic);
 			return { protocol, lamp, device, staticAddress, mqttsn };
