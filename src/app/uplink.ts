@@ -115,14 +115,9 @@ export function noDtls(key: "collector" | "coapPsk"): ConfigError {
 
 export function openUplink(table: UplinkTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
 	checkIncluded(table, config);
-	switch (config.protocol) {
-		case "mqtt":
-			return (table.mqtt as UplinkFactory<MqttFirmwareConfig>)(board, config, events, wake, retained);
-		case "mqttsn":
-			return (table.mqttsn as UplinkFactory<MqttSnFirmwareConfig>)(board, config, events, wake, retained);
-		case "coap":
-			return (table.coap as UplinkFactory<CoapFirmwareConfig>)(board, config, events, wake, retained);
-	}
+	// The entry under the config's protocol takes that protocol's config (UplinkTable's types say so).
+	const factories = table as unknown as Readonly<Record<FirmwareConfig["protocol"], UplinkFactory<FirmwareConfig>>>;
+	return factories[config.protocol](board, config, events, wake, retained);
 }
 
 /** A payload as text for the log: UTF-8 if it is, shortened; otherwise its size. */
