@@ -69,7 +69,14 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 	config.string("sntp");
 	const staticAddress = parseStaticAddress(config);
 	const protocol: Protocol = config.protocol;
-	const lamp = parseLampConfig(config);
+	const topic = config.topic("lampTopic");
+	const lamp: LampConfig = {
+		pin: config.integer("lampPin"),
+		activeLow: config.choice("lampActive") === "low",
+		topic,
+		stateTopic: config.topic("stateTopic", topic + "/state"),
+		statusTopic: config.topic("statusTopic", topic + "/status"),
+	};
 	const device = parseDeviceConfig(config);
 	const sleepy = device.mode === "sleepy";
 	switch (protocol) {
@@ -91,17 +98,6 @@ export function parseConfig(raw: RawConfig, options: ParseOptions): FirmwareConf
 			rules.discoveryNeedsClientId(void 0, device.discovery);
 			return { protocol, lamp, device, staticAddress, coap: parseCoapConfig(config) };
 	}
-}
-
-function parseLampConfig(config: ConfigReader): LampConfig {
-	const topic = config.topic("lampTopic");
-	return {
-		pin: config.integer("lampPin"),
-		activeLow: config.choice("lampActive") === "low",
-		topic,
-		stateTopic: config.topic("stateTopic", topic + "/state"),
-		statusTopic: config.topic("statusTopic", topic + "/status"),
-	};
 }
 
 /*
