@@ -71,5 +71,5 @@ export function parseStaticAddress(config: ConfigReader): StaticAddress | undefi
 }
 
 function quad(value: number): string {
-	return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join(".");
+	return (value >>> 24) + "." + ((value >>> 16) & 0xff) + "." + ((value >>> 8) & 0xff) + "." + (value & 0xff);
 }
