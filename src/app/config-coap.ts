@@ -39,13 +39,20 @@ export interface CoapPsk {
 
 export function parseCoapConfig(config: ConfigReader): CoapConfig {
 	const collector = config.string("collector");
-	const collectorSecure = collector !== undefined && checkCollector(collector);
+	let collectorSecure = false;
+	// The URI parser's refusal says what is wrong with the URI; the ConfigError says which key.
+	if (collector !== void 0)
+		try {
+			collectorSecure = parseCoapUri(collector).secure;
+		} catch {
+			throw new ConfigError("collector", "coap[s]://host[:port][/path][?query], a port from 1 to 65535 and % escapes of two hex digits");
+		}
 	const blockSize = config.integer("blockSize");
 	blockSizePowerOfTwo(blockSize);
 	const psk = parsePsk(config);
 	if (collectorSecure && !psk) throw new ConfigError("collector", "a coap:// URI, or coapPsk and coapPskIdentity set for a coaps:// one");
 	return {
-		port: config.integer("coapPort", psk ? COAPS_PORT : undefined),
+		port: config.integer("coapPort", psk ? COAPS_PORT : void 0),
 		psk,
 		collectorSecure,
 		collector,
@@ -58,30 +65,23 @@ export function parseCoapConfig(config: ConfigReader): CoapConfig {
 	};
 }
 
-/** The URI parser's refusal says what is wrong with the URI; the ConfigError says which key. True for coaps://. */
-function checkCollector(uri: string): boolean {
-	try {
-		return parseCoapUri(uri).secure;
-	} catch {
-		throw new ConfigError("collector", "coap[s]://host[:port][/path][?query], a port from 1 to 65535 and % escapes of two hex digits");
-	}
-}
-
 /** Both keys or neither; the key as hex of 1 to 64 bytes. The error never holds the value. */
 function parsePsk(config: ConfigReader): CoapPsk | undefined {
 	const identity = config.string("coapPskIdentity");
 	const hex = config.string("coapPsk");
-	if (identity === undefined && hex === undefined) return undefined;
-	if (hex === undefined) throw new ConfigError("coapPskIdentity", "set together with coapPsk");
+	if (identity === void 0 && hex === void 0) return void 0;
+	if (hex === void 0) throw new ConfigError("coapPskIdentity", "set together with coapPsk");
 	const digits = hex.trim();
-	if (digits.length < 2 || digits.length > 128 || (digits.length & 1) !== 0) throw new ConfigError("coapPsk", "hex digits, 1 to 64 bytes");
-	const key = new Uint8Array(digits.length >> 1);
-	for (let i = 0; i < digits.length; i++) {
+	// One refusal for a wrong length and a wrong digit: they say the same.
+	let valid = digits.length >= 2 && digits.length <= 128 && (digits.length & 1) === 0;
+	const key = new Uint8Array(valid ? digits.length >> 1 : 0);
+	for (let i = 0; valid && i < digits.length; i++) {
 		const c = digits.charCodeAt(i);
-		if (!isHexDigit(c)) throw new ConfigError("coapPsk", "hex digits, 1 to 64 bytes");
+		valid = isHexDigit(c);
 		const value = c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 		key[i >> 1] |= (i & 1) === 0 ? value << 4 : value;
 	}
-	if (identity === undefined) throw new ConfigError("coapPsk", "set together with coapPskIdentity");
+	if (!valid) throw new ConfigError("coapPsk", "hex digits, 1 to 64 bytes");
+	if (identity === void 0) throw new ConfigError("coapPsk", "set together with coapPskIdentity");
 	return { identity: encodeUtf8(identity), key };
 }

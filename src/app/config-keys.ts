@@ -14,8 +14,8 @@
  *   clientId - max                  printable ASCII without spaces, up to max
  *   ipv4, topic, uri, topics  default -   a dotted quad, an MQTT topic name; a URI or a
  *                                   "name=id" list, whose form the protocol's section parses
- * Flags: `contextual`, a default other keys change (the mode, staticIp), so the manifest
- * leaves the key empty; `secret`, never echoed, never given a default. A name has one row
+ * Flags: "contextual", a default other keys change (the mode, staticIp), so the manifest
+ * leaves the key empty; "secret", never echoed, never given a default. A name has one row
  * per protocol where its form or default differs there. A key without a default is unset
  * when absent or empty, and its section says what that means (required, generated, derived).
  *
@@ -23,9 +23,9 @@
  * objects took 462 preloaded heap slots (7.4 KB at 16 bytes) besides 4 KB of bytecode; as
  * strings the module is 4.1 KB of bytecode and about 100 slots (the index below).
  */
-import { DEFAULT_PARAMETERS } from "../coap/parameters";
+import { DEFAULT_PARAMETERS as RFC7252 } from "../coap/parameters";
 import { COAP_PORT } from "../coap/uri";
-import { N_RETRY, T_RETRY, T_WAIT } from "../mqttsn/timers";
+import * as timers from "../mqttsn/timers";
 
 export const KEYS = [
 	// Wi-Fi and the station's address (config-network.ts); the boards join with ssid, password, sntp.
@@ -60,7 +60,7 @@ export const KEYS = [
 	"statusTopic topic - - contextual",
 	"lampPin integer 2 0 48",
 	"lampActive choice high|low",
-	// Mode, DHT22, telemetry, button (config-device.ts); times in seconds unless named ms.
+	// Mode, DHT22, telemetry, button (config.ts); times in seconds unless named ms.
 	"mode choice always-on|sleepy",
 	"sleepInterval integer 300 1 86400",
 	"maxAwake integer 30 1 600",
@@ -73,13 +73,13 @@ export const KEYS = [
 	"debounceMs integer 30 1 1000",
 	"longPressMs integer 1000 0 60000",
 	"longPress choice reading|none",
-	// Home Assistant discovery, health, power-on state (config-device.ts); swVersion is the build's (package.json's, written into the manifest).
+	// Home Assistant discovery, health, power-on state (config.ts); swVersion is the build's (package.json's, written into the manifest).
 	"homeAssistant boolean false",
 	"discoveryPrefix topic homeassistant -",
 	"healthInterval integer 300 0 86400",
 	"powerOn choice off|on|restore",
 	"swVersion string - 32",
-	// MQTT-SN (config-mqttsn.ts): the keys it shares with MQTT have their own forms and defaults here.
+	// MQTT-SN (config-mqtt.ts): the keys it shares with MQTT have their own forms and defaults here.
 	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
 	"clientId clientId - 23 mqttsn",
 	"keepAlive integer 60 0 65535 mqttsn contextual",
@@ -91,9 +91,9 @@ export const KEYS = [
 	"searchRadius integer 1 0 255 mqttsn",
 	"mqttsnPort integer 0 0 65535 mqttsn contextual",
 	"predefinedTopics topics - - mqttsn",
-	`tRetry integer ${T_RETRY} 10 3600000 mqttsn contextual`,
-	`nRetry integer ${N_RETRY} 0 100 mqttsn`,
-	`tWait integer ${T_WAIT} 10 86400000 mqttsn`,
+	`tRetry integer ${timers.T_RETRY} 10 3600000 mqttsn contextual`,
+	`nRetry integer ${timers.N_RETRY} 0 100 mqttsn`,
+	`tWait integer ${timers.T_WAIT} 10 86400000 mqttsn`,
 	// CoAP (config-coap.ts); the transmission parameters default to RFC 7252 4.8's.
 	`coapPort integer ${COAP_PORT} 0 65535 coap contextual`,
 	"collector uri - - coap",
@@ -101,10 +101,10 @@ export const KEYS = [
 	"coapPskIdentity string - 128 coap",
 	"coapPsk string - 128 coap secret",
 	"coapType choice con|non coap",
-	`ackTimeout integer ${DEFAULT_PARAMETERS.ackTimeout} 10 600000 coap`,
-	`ackRandomFactorTenths integer ${DEFAULT_PARAMETERS.ackRandomFactor * 10} 10 100 coap`,
-	`maxRetransmit integer ${DEFAULT_PARAMETERS.maxRetransmit} 0 20 coap`,
-	`nstart integer ${DEFAULT_PARAMETERS.nstart} 1 16 coap`,
+	`ackTimeout integer ${RFC7252.ackTimeout} 10 600000 coap`,
+	`ackRandomFactorTenths integer ${RFC7252.ackRandomFactor * 10} 10 100 coap`,
+	`maxRetransmit integer ${RFC7252.maxRetransmit} 0 20 coap`,
+	`nstart integer ${RFC7252.nstart} 1 16 coap`,
 	// RFC 7959 2.2: a power of two from 16 (SZX 0) to 1024 (SZX 6).
 	"blockSize integer 1024 16 1024 coap",
 
@@ -159,12 +159,16 @@ export interface TextRow extends Row {
 }
 export type KeyRow = IntegerRow | BooleanRow | ChoiceRow | TextRow;
 
-/** A row's words as a row; run per lookup (config-reader.ts), so nothing of it stays in the heap. */
+/**
+ * A row's words as a row; run per lookup (config-reader.ts), so nothing of it stays in the
+ * heap. One object literal for every kind (a field the kind lacks is undefined): four
+ * literals took ~300 bytes more bytecode.
+ */
 export function parseRow(text: string): KeyRow {
 	const words = text.split(" ");
-	const name = words[0];
 	const kind = words[1];
-	const fields = kind === "integer" ? 5 : kind === "boolean" || kind === "choice" ? 3 : 4;
+	const integer = kind === "integer";
+	const fields = integer ? 5 : kind === "boolean" || kind === "choice" ? 3 : 4;
 	let on = 0;
 	let flags = 0;
 	for (let i = fields; i < words.length; i++) {
@@ -173,20 +177,18 @@ export function parseRow(text: string): KeyRow {
 		else if (word === "secret") flags |= SECRET;
 		else on |= PROTOCOL_BITS[word];
 	}
-	if (on === 0) on = ANY;
-	const fallback = words[2] === "-" ? undefined : words[2];
-	switch (kind) {
-		case "integer":
-			return { name, kind, on, flags, default: Number(fallback), min: Number(words[3]), max: Number(words[4]) };
-		case "boolean":
-			return { name, kind, on, flags, default: fallback === "true" };
-		case "choice": {
-			const choices = (fallback ?? "").split("|");
-			return { name, kind, on, flags, default: choices[0], choices };
-		}
-		default:
-			return { name, kind: kind as TextKind, on, flags, default: fallback, max: words[3] === "-" ? undefined : Number(words[3]) };
-	}
+	const fallback = words[2] === "-" ? void 0 : words[2];
+	const choices = kind === "choice" ? words[2].split("|") : void 0;
+	return {
+		name: words[0],
+		kind,
+		on: on || ANY,
+		flags,
+		default: integer ? Number(fallback) : kind === "boolean" ? fallback === "true" : choices ? choices[0] : fallback,
+		min: integer ? Number(words[3]) : void 0,
+		max: integer ? Number(words[4]) : fields === 4 && words[3] !== "-" ? Number(words[3]) : void 0,
+		choices,
+	} as KeyRow;
 }
 
 type Rows = (typeof KEYS)[number];

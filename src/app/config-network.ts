@@ -15,15 +15,15 @@ const DOTTED_QUAD = "an IPv4 address as four numbers 0-255 (a.b.c.d)";
 /** `a.b.c.d` as a 32-bit number, or undefined; leading zeros refused (some stacks read them as octal). */
 export function ipv4Number(text: string): number | undefined {
 	const octets = ipv4Octets(text);
-	if (!octets || !text.split(".").every((part) => isCanonicalDecimal(part, 3))) return undefined;
+	if (!octets || !text.split(".").every((part) => isCanonicalDecimal(part, 3))) return void 0;
 	return ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
 }
 
 function address(config: ConfigReader, key: "staticIp" | "gatewayIp" | "netmask" | "dns"): number | undefined {
-	const text = config.ipv4(key);
-	if (text === undefined) return undefined;
+	const text = config.string(key);
+	if (text === void 0) return void 0;
 	const value = ipv4Number(text);
-	if (value === undefined) throw new ConfigError(key, DOTTED_QUAD);
+	if (value === void 0) throw new ConfigError(key, DOTTED_QUAD);
 	return value;
 }
 
@@ -35,7 +35,7 @@ function address(config: ConfigReader, key: "staticIp" | "gatewayIp" | "netmask"
 /** Prefix length of a contiguous mask (ones then zeros), or undefined. */
 function prefixLength(mask: number): number | undefined {
 	for (let bits = 0; bits <= 32; bits++) if (mask === (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0)) return bits;
-	return undefined;
+	return void 0;
 }
 
 /** A unicast host address: not 0.0.0.0/8, loopback, multicast or reserved. */
@@ -51,25 +51,25 @@ export function parseStaticAddress(config: ConfigReader): StaticAddress | undefi
 	// The table's default applies, so whether it was given is asked of the reader.
 	const mask = address(config, "netmask") as number;
 	const dns = address(config, "dns");
-	if (ip === undefined) {
-		if (gateway !== undefined || config.given("netmask") || dns !== undefined)
+	if (ip === void 0) {
+		if (gateway !== void 0 || config.given("netmask") || dns !== void 0)
 			throw new ConfigError("staticIp", "an address whenever gatewayIp, netmask or dns is set (all empty for DHCP)");
-		return undefined;
+		return void 0;
 	}
-	if (gateway === undefined) throw new ConfigError("gatewayIp", DOTTED_QUAD + " whenever staticIp is set");
+	if (gateway === void 0) throw new ConfigError("gatewayIp", DOTTED_QUAD + " whenever staticIp is set");
 	const bits = prefixLength(mask);
 	// A /31 or /32 leaves no room for the station and a gateway beside it.
-	if (bits === undefined || bits < 1 || bits > 30) throw new ConfigError("netmask", "a netmask of contiguous ones, /1 to /30 (e.g. 255.255.255.0)");
+	if (bits === void 0 || bits < 1 || bits > 30) throw new ConfigError("netmask", "a netmask of contiguous ones, /1 to /30 (e.g. 255.255.255.0)");
 	const hostMask = ~mask >>> 0;
 	const host = (ip & hostMask) >>> 0;
 	if (!unicast(ip) || host === 0 || host === hostMask)
 		throw new ConfigError("staticIp", DOTTED_QUAD + ": a unicast host address, not the subnet's network or broadcast address");
 	if (!unicast(gateway) || (gateway & mask) >>> 0 !== (ip & mask) >>> 0 || gateway === ip)
 		throw new ConfigError("gatewayIp", DOTTED_QUAD + " in staticIp's subnet (per netmask), other than staticIp");
-	if (dns !== undefined && !unicast(dns)) throw new ConfigError("dns", DOTTED_QUAD + ": a unicast address");
+	if (dns !== void 0 && !unicast(dns)) throw new ConfigError("dns", DOTTED_QUAD + ": a unicast address");
 	return { ip: quad(ip), gateway: quad(gateway), netmask: quad(mask), dns: quad(dns ?? gateway) };
 }
 
 function quad(value: number): string {
-	return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join(".");
+	return (value >>> 24) + "." + ((value >>> 16) & 0xff) + "." + ((value >>> 8) & 0xff) + "." + (value & 0xff);
 }

@@ -8,7 +8,8 @@
 import { ConfigError } from "../common/errors";
 import { isDecimal, isPrintableAscii } from "../common/text";
 import { validateTopicName } from "../mqtt/topic";
-import { ANY, FIRST_ROW, KEYS, parseRow, PROTOCOL_BITS, type BooleanKey, type ChoiceKey, type ChoiceOf, type IntegerKey, type KeyName, type KeyRow, type TextKey, type TextRow } from "./config-keys";
+import * as keys from "./config-keys";
+import type { BooleanKey, BooleanRow, ChoiceKey, ChoiceOf, ChoiceRow, IntegerKey, IntegerRow, KeyName, KeyRow, TextKey, TextKind, TextRow } from "./config-keys";
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
@@ -16,38 +17,49 @@ export type RawConfig = Readonly<Record<string, unknown>>;
 export type Protocol = ChoiceOf<"protocol">;
 
 export class ConfigReader {
-	readonly #raw: RawConfig;
-	#on = ANY;
+	/** The values as given; plain fields, not #private: XS reads those slower and stores more for them. */
+	declare readonly raw: RawConfig;
+	/** The bits of the rows that apply (config-keys.ts). */
+	declare on: number;
 	/** Which rows apply: the protocol is read first, since some keys differ per protocol. */
-	readonly protocol: Protocol;
+	declare readonly protocol: Protocol;
 
 	constructor(raw: RawConfig) {
-		this.#raw = raw;
+		this.raw = raw;
+		this.on = keys.ANY;
 		this.protocol = this.choice("protocol");
-		this.#on = PROTOCOL_BITS[this.protocol];
+		this.on = keys.PROTOCOL_BITS[this.protocol];
 	}
 
 	/** Whether the key has a value (neither absent nor empty). */
 	given(name: KeyName): boolean {
-		const value = this.#raw[name];
-		return value !== undefined && value !== "";
+		const value = this.raw[name];
+		return value !== void 0 && value !== "";
 	}
 
-	/** Text keys: the value, the table's default, or undefined. */
-	string(name: TextKey<"string" | "uri" | "topics">): string | undefined {
-		return this.#text(name);
+	/**
+	 * Text keys: the value, the table's default, or undefined. A dotted quad is checked by
+	 * config-network.ts; topics and client ids are read with topic() and clientId() below.
+	 */
+	string(name: TextKey<TextKind>): string | undefined {
+		const row = this.row(name) as TextRow;
+		const value = this.raw[name];
+		if (value === void 0 || value === "") return row.default;
+		if (typeof value !== "string") throw new ConfigError(name, "a string");
+		if (row.max !== void 0 && value.length > row.max) throw new ConfigError(name, "a string of at most " + row.max + " characters");
+		return value;
 	}
 
 	/** A key without which the firmware cannot start. */
 	required(name: TextKey<"string" | "uri">): string {
-		const value = this.#text(name);
-		if (value === undefined) throw new ConfigError(name, "a non-empty string (it is missing or empty)");
+		const value = this.string(name);
+		if (value === void 0) throw new ConfigError(name, "a non-empty string (it is missing or empty)");
 		return value;
 	}
 
 	/** An MQTT topic name; `derived` stands in for a contextual key's default. */
 	topic(name: TextKey<"topic">, derived?: string): string {
-		const topic = this.#text(name) ?? derived ?? "";
+		const topic = this.string(name) ?? derived ?? "";
 		try {
 			validateTopicName(topic);
 		} catch {
@@ -59,73 +71,52 @@ export class ConfigReader {
 
 	/** Printable ASCII without spaces, up to the row's length; "" when unset (the session generates one). */
 	clientId(name: TextKey<"clientId">): string {
-		const id = this.#text(name) ?? "";
-		const max = (this.#row(name) as TextRow).max ?? 0;
+		const id = this.string(name) ?? "";
+		const max = (this.row(name) as TextRow).max ?? 0;
 		if (!isPrintableAscii(id, max)) throw new ConfigError(name, "up to " + max + " printable ASCII characters without spaces");
 		return id;
 	}
 
-	/** A dotted quad as text, checked by config-network.ts; undefined when unset. */
-	ipv4(name: TextKey<"ipv4">): string | undefined {
-		return this.#text(name);
-	}
-
 	/** `derived` stands in for a contextual key's default. */
 	integer(name: IntegerKey, derived?: number): number {
-		const row = this.#row(name);
-		if (row.kind !== "integer") throw new Error(name);
-		const value = this.#raw[name];
-		if (value === undefined || value === "") return derived ?? row.default;
-		const number = typeof value === "string" && isInteger(value.trim()) ? Number(value) : value;
+		const row = this.row(name) as IntegerRow;
+		const value = this.raw[name];
+		if (value === void 0 || value === "") return derived ?? row.default;
+		// Decimal digits with an optional minus sign.
+		const text = typeof value === "string" ? value.trim() : "";
+		const number = isDecimal(text[0] === "-" ? text.slice(1) : text) ? Number(value) : value;
 		if (typeof number !== "number" || !Number.isInteger(number) || number < row.min || number > row.max)
 			throw new ConfigError(name, "an integer from " + row.min + " to " + row.max);
 		return number;
 	}
 
 	boolean(name: BooleanKey): boolean {
-		const row = this.#row(name);
-		if (row.kind !== "boolean") throw new Error(name);
-		const value = this.#raw[name];
-		if (value === undefined || value === "") return row.default;
+		const value = this.raw[name];
+		if (value === void 0 || value === "") return (this.row(name) as BooleanRow).default;
 		if (value === true || value === "true" || value === 1 || value === "1") return true;
 		if (value === false || value === "false" || value === 0 || value === "0") return false;
 		throw new ConfigError(name, "true or false");
 	}
 
 	choice<N extends ChoiceKey>(name: N): ChoiceOf<N> {
-		const row = this.#row(name);
-		if (row.kind !== "choice") throw new Error(name);
-		const value = this.#raw[name];
-		if (value === undefined || value === "") return row.default as ChoiceOf<N>;
-		const found = row.choices.find((choice) => choice === value);
-		if (found === undefined) throw new ConfigError(name, "one of " + row.choices.map((c) => '"' + c + '"').join(", "));
-		return found as ChoiceOf<N>;
-	}
-
-	#text(name: KeyName): string | undefined {
-		const row = this.#row(name) as TextRow;
-		const value = this.#raw[name];
-		if (value === undefined || value === "") return row.default;
-		if (typeof value !== "string") throw new ConfigError(name, "a string");
-		if (row.max !== undefined && value.length > row.max) throw new ConfigError(name, "a string of at most " + row.max + " characters");
-		return value;
+		const row = this.row(name) as ChoiceRow;
+		const value = this.raw[name];
+		if (value === void 0 || value === "") return row.default as ChoiceOf<N>;
+		const choices = row.choices;
+		if (choices.indexOf(value as string) < 0) throw new ConfigError(name, 'one of "' + choices.join('", "') + '"');
+		return value as ChoiceOf<N>;
 	}
 
 	/** The row of `name` for this protocol; a name missing from the table is the firmware's bug, not the config's. */
-	#row(name: KeyName): KeyRow {
+	row(name: KeyName): KeyRow {
 		const prefix = name + " ";
 		// A name's further rows (one per protocol) come later in the table.
-		for (let i = FIRST_ROW[name] ?? KEYS.length; i < KEYS.length; i++) {
-			const text: string = KEYS[i];
+		for (let i = keys.FIRST_ROW[name] ?? keys.KEYS.length; i < keys.KEYS.length; i++) {
+			const text: string = keys.KEYS[i];
 			if (!text.startsWith(prefix)) continue;
-			const row = parseRow(text);
-			if ((row.on & this.#on) !== 0) return row;
+			const row = keys.parseRow(text);
+			if ((row.on & this.on) !== 0) return row;
 		}
 		throw new Error("no config key " + name + " for this protocol");
 	}
-}
-
-/** Decimal digits with an optional minus sign. */
-function isInteger(text: string): boolean {
-	return isDecimal(text.startsWith("-") ? text.slice(1) : text);
 }

@@ -12,7 +12,7 @@ import { maxSleepyTRetry } from "./sleepy-mqttsn-timing";
 
 /** A board that joins Wi-Fi itself needs the network's name. */
 export function joiningNeedsSsid(ssid: string | undefined, joins: boolean): void {
-	if (joins && ssid === undefined) throw new ConfigError("ssid", "a non-empty string (it is missing or empty)");
+	if (joins && ssid === void 0) throw new ConfigError("ssid", "a non-empty string (it is missing or empty)");
 }
 
 /**
@@ -20,40 +20,43 @@ export function joiningNeedsSsid(ssid: string | undefined, joins: boolean): void
  * 6.3): cleanSession false needs one, and so does a sleepy device over MQTT or MQTT-SN,
  * which always keeps its session (no resubscribing, commands queued while asleep).
  */
-export function persistentSessionNeedsClientId(clientId: string, cleanSession: boolean, sleepy: boolean): void {
-	if (clientId !== "") return;
+export function persistentSessionNeedsClientId(session: { readonly clientId: string; readonly cleanSession: boolean }, sleepy: boolean): void {
+	if (session.clientId !== "") return;
 	if (sleepy) throw new ConfigError("clientId", "a non-empty client id in sleepy mode (the broker keeps the session under it)");
-	if (!cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
+	if (!session.cleanSession) throw new ConfigError("clientId", "a non-empty client id when cleanSession is false");
 }
 
 /** Home Assistant knows a device by its identifiers, made from the client id: a generated one would be a new device every boot. */
 export function discoveryNeedsClientId(clientId: string | undefined, discovery: string | undefined): void {
-	if (discovery !== undefined && !clientId) throw new ConfigError("homeAssistant", "a clientId, and protocol mqtt or mqttsn");
+	if (discovery !== void 0 && !clientId) throw new ConfigError("homeAssistant", "a clientId, and protocol mqtt or mqttsn");
 }
 
 /** MQTT 3.1.2.9: a password is sent only with a user name. */
 export function passwordNeedsUsername(username: string | undefined, password: string | undefined): void {
-	if (password !== undefined && username === undefined) throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");
+	if (password !== void 0 && username === void 0) throw new ConfigError("brokerUsername", "a user name whenever brokerPassword is set (MQTT 3.1.2.9)");
 }
+
+/** Said twice below: a module's bytecode holds a string literal once per use. */
+const TLS_ONLY = "to be set only with an mqtts:// or wss:// broker";
 
 /** A trust anchor only means something for a TLS broker. */
 export function caNeedsMqtts(caGiven: boolean, broker: StreamTarget): void {
-	if (caGiven && !broker.tls) throw new ConfigError("brokerCa", "to be set only with an mqtts:// or wss:// broker");
+	if (caGiven && !broker.tls) throw new ConfigError("brokerCa", TLS_ONLY);
 }
 
 /** A client certificate goes with its key, and only to a TLS broker (mqtts://, wss://). */
 export function clientCertificateNeedsTls(certGiven: boolean, keyGiven: boolean, broker: StreamTarget): void {
 	if (certGiven !== keyGiven) throw new ConfigError(certGiven ? "brokerCert" : "brokerKey", "to be set together with brokerCert and brokerKey (a certificate and its private key)");
-	if (certGiven && !broker.tls) throw new ConfigError("brokerCert", "to be set only with an mqtts:// or wss:// broker");
+	if (certGiven && !broker.tls) throw new ConfigError("brokerCert", TLS_ONLY);
 }
 
 /**
  * An image built without TLS or without the WebSocket client (the ESP8266's default has
  * neither) refuses a broker needing them at start, not at every connect.
  */
-export function brokerSchemeInImage(broker: StreamTarget, tls: boolean | undefined, websocket: boolean | undefined): void {
-	if (broker.tls && tls === false) throw new ConfigError("broker", "mqtt://host[:port]: this image has no TLS (build it with manifest_tls.json)");
-	if (broker.websocket && websocket === false) throw new ConfigError("broker", "mqtt:// or mqtts://: this image has no WebSocket client (include manifests/websocket.json)");
+export function brokerSchemeInImage(broker: StreamTarget, image: { readonly tls?: boolean; readonly websocket?: boolean }): void {
+	if (broker.tls && image.tls === false) throw new ConfigError("broker", "mqtt://host[:port]: this image has no TLS (build it with manifest_tls.json)");
+	if (broker.websocket && image.websocket === false) throw new ConfigError("broker", "mqtt:// or mqtts://: this image has no WebSocket client (include manifests/websocket.json)");
 }
 
 /** The network deadline is part of a wake, so it ends no later than maxAwake. */

@@ -30,7 +30,8 @@ type Fields = Record<string, string | number | readonly string[] | object>;
 
 /** The discovery configs for this device; `model` names the board. */
 export function discoveryConfigs(config: FirmwareConfig, clientId: string, model: string, facts: HealthFacts): Retained[] {
-	const { lamp, device } = config;
+	const lamp = config.lamp;
+	const device = config.device;
 	const node = nodeId(clientId);
 	const interval = device.mode === "sleepy" ? device.sleepInterval : device.readingInterval;
 	const availability: Fields = { avty_t: lamp.statusTopic, pl_avail: "online", pl_not_avail: "offline" };
@@ -41,7 +42,7 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 		out.push({ topic: (device.discovery ?? "homeassistant") + "/" + component + "/" + node + "/" + object + "/config", payload: JSON.stringify({ ...fields, uniq_id: node + "_" + object, ...availability, dev }) });
 	// What the lamp accepts (lamp-command.ts) and publishes (lamp-app.ts): "on" and "off".
 	add("light", "lamp", { name: "Lamp", cmd_t: lamp.topic, stat_t: lamp.stateTopic, pl_on: "on", pl_off: "off" });
-	if (device.dht22Pin !== undefined) {
+	if (device.dht22Pin !== void 0) {
 		// Stale after three readings missed: one late reading is not an outage.
 		const reading = (object: string, name: string, unit: string, key: string) =>
 			add("sensor", object, { name, stat_t: device.telemetryTopic, dev_cla: object, stat_cla: "measurement", unit_of_meas: unit, val_tpl: "{{ value_json." + key + " }}", exp_aft: (3 * interval) / 1000 });
@@ -49,25 +50,35 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 		reading("humidity", "Humidity", "%", "h");
 	}
 	const health = healthTopic(lamp.topic);
-	const diagnostic = (object: string, name: string, key: string, extra: Fields) =>
-		add("sensor", object, { name, stat_t: health, ent_cat: "diagnostic", val_tpl: "{{ value_json." + key + " }}", ...extra });
-	const measured = (object: string, name: string, key: string, deviceClass: string, unit: string) =>
-		diagnostic(object, name, key, { dev_cla: deviceClass, unit_of_meas: unit, stat_cla: "measurement" });
-	measured("uptime", "Uptime", "up", "duration", "s");
-	diagnostic("boot", "Boot count", "boot | default(0)", {});
-	diagnostic("reset", "Reset reason", "reset", {});
-	diagnostic("error", "Last error", "err | default('none')", {});
-	if (facts.heap) measured("heap", "Free heap", "heap", "data_size", "B");
-	if (facts.rssi) measured("rssi", "Wi-Fi signal", "rssi", "signal_strength", "dBm");
+	/** A measured fact has a device class and a unit. */
+	const diagnostic = (object: string, name: string, key: string, deviceClass?: string, unit?: string) => {
+		const fields: Fields = { name, stat_t: health, ent_cat: "diagnostic", val_tpl: "{{ value_json." + key + " }}" };
+		if (deviceClass) {
+			fields.dev_cla = deviceClass;
+			fields.unit_of_meas = unit as string;
+			fields.stat_cla = "measurement";
+		}
+		add("sensor", object, fields);
+	};
+	diagnostic("uptime", "Uptime", "up", "duration", "s");
+	diagnostic("boot", "Boot count", "boot | default(0)");
+	diagnostic("reset", "Reset reason", "reset");
+	diagnostic("error", "Last error", "err | default('none')");
+	if (facts.heap) diagnostic("heap", "Free heap", "heap", "data_size", "B");
+	if (facts.rssi) diagnostic("rssi", "Wi-Fi signal", "rssi", "signal_strength", "dBm");
 	return out;
 }
 
 /**
  * A discovery topic's node id may hold only [a-zA-Z0-9_-]: the client id with anything
- * else as "_".
+ * else as "_" (per UTF-16 unit: a client id is printable ASCII, config-reader.ts).
  */
 export function nodeId(clientId: string): string {
 	let id = "";
-	for (const c of clientId) id += (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c === "-" || c === "_" ? c : "_";
+	for (let i = 0; i < clientId.length; i++) {
+		const c = clientId.charCodeAt(i);
+		// | 0x20: A-Z as a-z.
+		id += ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f ? clientId[i] : "_";
+	}
 	return id;
 }

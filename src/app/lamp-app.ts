@@ -3,13 +3,17 @@
  * pin, every change is published as the lamp's state (kept by the peer), and availability
  * is kept as its status ("online" after connecting, "offline" as the will and on a clean
  * stop). It speaks only through an Uplink (uplink.ts). State and status each go through a
- * LatestValue, so a burst of changes never queues more than one of each.
+ * LatestValue, so a burst of changes never queues more than one of each. Beside it, in one
+ * module since they share most names, the device's reports about itself (Reports, below).
  */
-import type { Board } from "../common/board";
+import type { Board, TimerHandle } from "../common/board";
 import { errorFields } from "../common/errors";
 import type { Lamp } from "../drivers/lamp";
 import { LatestValue } from "./latest-value";
 import { parseLampCommand } from "./lamp-command";
+import type { FirmwareConfig } from "./config";
+import { discoveryConfigs } from "./home-assistant";
+import { healthReport, healthTopic, type HealthStart } from "./health";
 import type { Uplink } from "./uplink";
 
 export interface RunningApp {
@@ -23,90 +27,94 @@ export interface LampAppHooks {
 	error?(error: Error): void;
 }
 
-/** How long a clean stop waits for the peer to acknowledge "offline". */
-const OFFLINE_ACK_MS = 2000;
+const enum Ms {
+	/** How long a clean stop waits for the peer to acknowledge "offline". */
+	OFFLINE_ACK = 2000,
+}
 
 export class LampApp {
-	readonly #board: Board;
-	readonly #lamp: Lamp;
-	readonly #state: LatestValue<boolean>;
-	readonly #status: LatestValue<string>;
-	readonly #hooks: LampAppHooks;
+	// Plain fields, set in the constructor: XS reads #private ones slower, and compiles initializers apart.
+	declare readonly board: Board;
+	declare readonly lamp: Lamp;
+	declare readonly state: LatestValue<boolean>;
+	declare readonly status: LatestValue<string>;
+	declare readonly hooks: LampAppHooks;
+	/** An error the application cannot act on: logged as one event with its code. */
+	declare readonly reportError: (error: Error) => void;
 
 	/** `uplink` is asked for lazily: it is made with this app's events (uplink.ts). */
 	constructor(board: Board, lamp: Lamp, uplink: () => Uplink, hooks: LampAppHooks = {}) {
-		this.#board = board;
-		this.#lamp = lamp;
-		this.#hooks = hooks;
+		this.board = board;
+		this.lamp = lamp;
+		this.hooks = hooks;
+		this.reportError = (error) => {
+			if (hooks.error) hooks.error(error);
+			board.log("error", errorFields(error));
+		};
 		// Failures are reported here, once per publication, not once per change it stood for.
-		this.#state = new LatestValue((on) => uplink().publishState(on).catch(this.reportError));
-		this.#status = new LatestValue((status) => uplink().publishStatus(status).catch(this.reportError));
+		this.state = new LatestValue((on) => uplink().publishState(on).catch(this.reportError));
+		this.status = new LatestValue((status) => uplink().publishStatus(status).catch(this.reportError));
 	}
-
-	/** An error the application cannot act on: logged as one event with its code. */
-	readonly reportError = (error: Error): void => {
-		this.#hooks.error?.(error);
-		this.#board.log("error", errorFields(error));
-	};
 
 	/** Connected: announce availability and the current state. */
 	online(): void {
-		void this.#status.set("online");
+		void this.status.set("online");
 		this.publishState();
 	}
 
 	/** A command from the uplink; false when the payload is not one. */
 	command(payload: Uint8Array): boolean {
 		const command = parseLampCommand(payload);
-		if (command === undefined) {
-			this.#board.log("warning", { message: "ignored a lamp command that is not on/off/1/0/true/false/toggle" });
+		if (command === void 0) {
+			this.board.log("warning", { message: "ignored a lamp command that is not on/off/1/0/true/false/toggle" });
 			return false;
 		}
-		const lamp = this.#lamp;
+		const lamp = this.lamp;
 		const changed = command === "toggle" ? (lamp.toggle(), true) : lamp.set(command === "on");
 		if (changed) {
-			this.#board.log("lamp", { state: lamp.on ? "on" : "off" });
-			this.#changed();
+			this.board.log("lamp", { state: lamp.on ? "on" : "off" });
+			this.lampChanged();
 		}
 		return true;
 	}
 
 	/** The button was pressed: toggle the lamp here and tell the peer. */
 	press(): void {
-		this.#lamp.toggle();
-		this.#board.log("lamp", { state: this.#lamp.on ? "on" : "off", source: "button" });
-		this.#changed();
+		this.lamp.toggle();
+		this.board.log("lamp", { state: this.lamp.on ? "on" : "off", source: "button" });
+		this.lampChanged();
 	}
 
-	#changed(): void {
-		this.#hooks.changed?.(this.#lamp.on);
+	lampChanged(): void {
+		const hooks = this.hooks;
+		if (hooks.changed) hooks.changed(this.lamp.on);
 		this.publishState();
 	}
 
 	/** Says `status` (the sleepy schedule); resolves once sent or acknowledged. */
 	publishStatus(status: string): Promise<void> {
-		return this.#status.set(status);
+		return this.status.set(status);
 	}
 
 	/** Publishes the lamp's state (retained). */
 	publishState(): void {
-		void this.#state.set(this.#lamp.on);
+		void this.state.set(this.lamp.on);
 	}
 
 	/** A state or status waits behind one in flight. */
 	get waiting(): boolean {
-		return this.#state.waiting || this.#status.waiting;
+		return this.state.waiting || this.status.waiting;
 	}
 
 	/** Hands what waits to the uplink now, so a wake that ends retains it with the session. */
 	flush(): void {
-		this.#state.flush();
-		this.#status.flush();
+		this.state.flush();
+		this.status.flush();
 	}
 
 	/** A clean stop: "offline" (acknowledged, or given up on after a while) when connected, then `close`. */
 	async stop(connected: boolean, close: () => void): Promise<void> {
-		if (connected) await within(this.#board, this.#status.set("offline"), OFFLINE_ACK_MS);
+		if (connected) await within(this.board, this.status.set("offline"), Ms.OFFLINE_ACK);
 		close();
 	}
 }
@@ -120,4 +128,86 @@ export function within(board: Board, promise: Promise<void>, ms: number): Promis
 			(error: Error) => (board.clearTimer(timer), reject(error)),
 		);
 	});
+}
+
+/**
+ * Reports: what the device says about itself besides the lamp, on every connect: Home Assistant's
+ * discovery configs (home-assistant.ts, when `homeAssistant` is on) and its health
+ * (health.ts), always-on also every healthInterval; a sleepy node on the wakes that
+ * healthInterval spaces out (every wake at the defaults: both 300 s). Both retained at QoS 0: a report lost
+ * with a connection is sent again on the next, and none takes a packet id, a window slot
+ * or retained memory. Over an uplink without retained topics (CoAP, MQTT-SN QoS -1)
+ * there is nothing to do.
+ *
+ * A sleepy MQTT-SN node announces its health but no discovery: the gateway's topic ids for
+ * a dozen long discovery topics would have to be kept in the wake's retained record,
+ * which on an ESP8266 has no room for them.
+ */
+export class Reports {
+	// Plain fields, set in the constructor: XS reads #private ones slower.
+	declare readonly board: Board;
+	declare readonly config: FirmwareConfig;
+	declare readonly uplink: () => Uplink;
+	declare readonly start: HealthStart;
+	declare readonly startedAt: number;
+	declare lastError: string | undefined;
+	declare timer: TimerHandle | undefined;
+
+	constructor(board: Board, config: FirmwareConfig, start: HealthStart, uplink: () => Uplink) {
+		this.board = board;
+		this.config = config;
+		this.uplink = uplink;
+		this.start = start;
+		this.startedAt = board.now();
+	}
+
+	/** An error the device reported: its code is the next health report's `err`. */
+	noteError(error: unknown): void {
+		this.lastError = errorFields(error).code;
+	}
+
+	/**
+	 * Connected: discovery (unless `discovery` is false: a sleepy wake whose session the broker
+	 * already has), then health (unless `health` is false: a sleepy wake between healthIntervals).
+	 */
+	connected(discovery = true, health = true): void {
+		const config = this.config;
+		const clientId = config.protocol === "mqtt" ? config.mqtt.clientId : config.protocol === "mqttsn" ? config.mqttsn.clientId : "";
+		const announce = discovery && config.device.discovery !== void 0 && !(config.protocol === "mqttsn" && config.device.mode === "sleepy");
+		if (announce) {
+			const board = this.board;
+			const facts = board.health ? board.health() : void 0;
+			const known = { heap: facts?.freeHeap !== void 0, rssi: facts?.rssi !== void 0 };
+			const configs = discoveryConfigs(config, clientId, "lampnode " + board.name, known);
+			for (let i = 0; i < configs.length; i++) this.publish(configs[i].topic, configs[i].payload);
+		}
+		if (health) this.sendHealth();
+	}
+
+	/** Sends the health report now, if connected. */
+	sendHealth(): void {
+		const config = this.config;
+		if (this.uplink().connected) this.publish(healthTopic(config.lamp.topic), healthReport(this.board, config.device.swVersion, this.start, this.startedAt, this.lastError));
+	}
+
+	/** Always-on: a report every `ms` (none for 0), besides those on connect. */
+	every(ms: number): void {
+		if (ms <= 0 || !this.uplink().publishRetained) return;
+		const tick = () => {
+			this.sendHealth();
+			this.timer = this.board.setTimer(tick, ms);
+		};
+		this.timer = this.board.setTimer(tick, ms);
+	}
+
+	stop(): void {
+		if (this.timer) this.board.clearTimer(this.timer);
+		this.timer = void 0;
+	}
+
+	publish(topic: string, payload: string): void {
+		// Replaced by the next report if lost; a failure here says nothing the uplink has not.
+		const uplink = this.uplink();
+		if (uplink.publishRetained) uplink.publishRetained(topic, payload).catch(() => void 0);
+	}
 }

@@ -17,17 +17,19 @@ const COMMANDS: Readonly<Record<string, LampCommand>> = {
 	toggle: "toggle",
 };
 
-/** Longer payloads cannot be a command; this bounds the work spent on junk. */
-const LONGEST = 16;
+const enum Command {
+	/** Longer payloads cannot be a command; this bounds the work spent on junk. */
+	LONGEST = 16,
+}
 
 export function parseLampCommand(payload: Uint8Array): LampCommand | undefined {
-	if (payload.length > LONGEST) return undefined;
+	if (payload.length > Command.LONGEST) return void 0;
 	let text: string;
 	try {
 		text = readUtf8(payload);
 	} catch {
-		return undefined;
+		return void 0;
 	}
 	const key = text.trim().toLowerCase();
-	return Object.prototype.hasOwnProperty.call(COMMANDS, key) ? COMMANDS[key] : undefined;
+	return Object.prototype.hasOwnProperty.call(COMMANDS, key) ? COMMANDS[key] : void 0;
 }

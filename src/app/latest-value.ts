@@ -11,48 +11,51 @@ interface Waiter {
 }
 
 export class LatestValue<T> {
-	readonly #send: (value: T) => Promise<void>;
-	#busy = false;
-	#pending: { readonly value: T } | undefined;
-	#waiters: Waiter[] = [];
+	// Plain fields, set in the constructor: XS reads #private ones slower, and compiles initializers apart.
+	declare readonly send: (value: T) => Promise<void>;
+	declare busy: boolean;
+	declare pending: { readonly value: T } | undefined;
+	declare waiters: Waiter[];
 
 	constructor(send: (value: T) => Promise<void>) {
-		this.#send = send;
+		this.send = send;
+		this.busy = false;
+		this.waiters = [];
 	}
 
 	/** Resolves once `value`, or a newer value that replaced it, is sent (or acknowledged). */
 	set(value: T): Promise<void> {
-		this.#pending = { value };
-		const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
-		this.#next();
+		this.pending = { value };
+		const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+		this.next();
 		return done;
 	}
 
 	/** A value is waiting for the one in flight. */
 	get waiting(): boolean {
-		return this.#pending !== undefined;
+		return this.pending !== void 0;
 	}
 
 	/** Hands a waiting value over now, beside the one in flight (a wake that ends keeps both). */
 	flush(): void {
-		const pending = this.#pending;
+		const pending = this.pending;
 		if (!pending) return;
-		this.#pending = undefined;
-		this.#settle(this.#waiters.splice(0), this.#send(pending.value));
+		this.pending = void 0;
+		this.settle(this.waiters.splice(0), this.send(pending.value));
 	}
 
-	#next(): void {
-		const pending = this.#pending;
-		if (this.#busy || !pending) return;
-		this.#pending = undefined;
-		this.#busy = true;
-		this.#settle(this.#waiters.splice(0), this.#send(pending.value), () => {
-			this.#busy = false;
-			this.#next();
+	next(): void {
+		const pending = this.pending;
+		if (this.busy || !pending) return;
+		this.pending = void 0;
+		this.busy = true;
+		this.settle(this.waiters.splice(0), this.send(pending.value), () => {
+			this.busy = false;
+			this.next();
 		});
 	}
 
-	#settle(waiters: readonly Waiter[], sent: Promise<void>, then?: () => void): void {
+	settle(waiters: readonly Waiter[], sent: Promise<void>, then?: () => void): void {
 		sent.then(
 			() => {
 				for (let i = 0; i < waiters.length; i++) waiters[i].resolve();

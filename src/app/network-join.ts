@@ -20,12 +20,14 @@ import type { RunningApp } from "./lamp-app";
 
 /** A fast reconnect (known access point and channel) takes well under a second; longer means it moved. */
 export const FAST_JOIN_MS = 3000;
-/** Pause after a failed full join before the next, within a sleepy wake. */
-export const SLEEPY_RETRY_MS = 500;
-/** Always-on: one attempt's limit, and the backoff between attempts. */
-export const ATTEMPT_MS = 30_000;
-export const RETRY_BASE_MS = 1000;
-export const RETRY_CAP_MS = 60_000;
+const enum Ms {
+	/** Pause after a failed full join before the next, within a sleepy wake. */
+	SLEEPY_RETRY = 500,
+	/** Always-on: one attempt's limit, and the backoff between attempts. */
+	ATTEMPT = 30_000,
+	RETRY_BASE = 1000,
+	RETRY_CAP = 60_000,
+}
 
 type Attempt = (result: JoinResult) => void;
 
@@ -67,7 +69,7 @@ export function joinWithin(board: Board, network: Network, hints: JoinHintMemory
 		const next = () => {
 			const left = deadline - board.now();
 			if (left <= 0) return giveUp();
-			const fast = hint !== undefined;
+			const fast = hint !== void 0;
 			attempt(board, network, hint, address, fast ? Math.min(left, FAST_JOIN_MS) : left, (result) => {
 				if (result.joined) {
 					if (hints && result.hint && !sameHint(result.hint, hint)) hints.write(result.hint);
@@ -76,13 +78,13 @@ export function joinWithin(board: Board, network: Network, hints: JoinHintMemory
 				}
 				if (fast) {
 					board.log("wifi", { state: "fast-failed", reason: result.reason });
-					hint = undefined;
-					hints?.write(undefined);
+					hint = void 0;
+					if (hints) hints.write(void 0);
 					return next();
 				}
-				if (board.now() + SLEEPY_RETRY_MS >= deadline) return giveUp();
+				if (board.now() + Ms.SLEEPY_RETRY >= deadline) return giveUp();
 				board.log("wifi", { state: "retry", reason: result.reason });
-				board.setTimer(next, SLEEPY_RETRY_MS);
+				board.setTimer(next, Ms.SLEEPY_RETRY);
 			});
 		};
 		next();
@@ -101,16 +103,16 @@ export interface AlwaysOnJoin {
  * jitter, then runs `start`. The RunningApp it returns stops whichever is under way.
  */
 export function joinThenStart(board: Board, network: Network, start: () => RunningApp, options: AlwaysOnJoin = {}): RunningApp {
-	const backoff = new Backoff({ base: RETRY_BASE_MS, cap: RETRY_CAP_MS, random: options.random });
+	const backoff = new Backoff({ base: Ms.RETRY_BASE, cap: Ms.RETRY_CAP, random: options.random });
 	const begun = board.now();
 	let app: RunningApp | undefined;
 	let stopped = false;
 	let cancel: (() => void) | undefined;
 	let wait: TimerHandle | undefined;
 	const next = () => {
-		wait = undefined;
-		cancel = attempt(board, network, undefined, options.address, ATTEMPT_MS, (result) => {
-			cancel = undefined;
+		wait = void 0;
+		cancel = attempt(board, network, void 0, options.address, Ms.ATTEMPT, (result) => {
+			cancel = void 0;
 			if (stopped) return;
 			if (result.joined) {
 				board.log("wifi", { state: "joined", fast: false, ms: Math.round(board.now() - begun) });
@@ -128,7 +130,7 @@ export function joinThenStart(board: Board, network: Network, start: () => Runni
 			stopped = true;
 			if (cancel) cancel();
 			if (wait) board.clearTimer(wait);
-			await app?.stop();
+			if (app) await app.stop();
 		},
 	};
 }

@@ -15,18 +15,23 @@ import { isCanonicalDecimal } from "../common/text";
 /** The configured topics, then any a protocol adds (the MQTT wake marker). */
 export function sleepyVocabulary(config: FirmwareConfig, extraTopics: readonly string[] = []): Vocabulary {
 	const lamp = config.lamp;
-	return vocabulary([lamp.topic, lamp.stateTopic, lamp.statusTopic, config.device.telemetryTopic, ...extraTopics], FORMS);
+	return vocabulary([lamp.topic, lamp.stateTopic, lamp.statusTopic, config.device.telemetryTopic].concat(extraTopics), FORMS);
 }
 
 /** `{"t":21.4,"h":48.2,"ts":1764000000}`: int16 tenths of a degree, uint16 tenths of a percent, uint32 seconds (0: no ts). */
 const READING: PayloadForm = {
 	compact(payload) {
 		const value = parseObject(payload);
-		if (!value || !isTenths(value.t, -32768, 32767) || !isTenths(value.h, 0, 65535) || !isSeconds(value.ts, true)) return undefined;
+		if (!value || !isTenths(value.t, -32768, 32767) || !isTenths(value.h, 0, 65535) || !isSeconds(value.ts, true)) return void 0;
 		const t = Math.round((value.t as number) * 10);
 		const h = Math.round((value.h as number) * 10);
-		const ts = (value.ts as number | undefined) ?? 0;
-		return new Uint8Array([(t >> 8) & 0xff, t & 0xff, h >> 8, h & 0xff, ...u32(ts)]);
+		// A typed array keeps the low 8 bits of what is stored: t's sign too.
+		const bytes = put32(new Uint8Array(8), 4, (value.ts as number | undefined) ?? 0);
+		bytes[0] = t >> 8;
+		bytes[1] = t;
+		bytes[2] = h >> 8;
+		bytes[3] = h;
+		return bytes;
 	},
 	expand(bytes) {
 		if (bytes.length !== 8) return new Uint8Array(0);
@@ -41,8 +46,8 @@ const READING: PayloadForm = {
 const ASLEEP: PayloadForm = {
 	compact(payload) {
 		const value = parseObject(payload);
-		if (!value || value.status !== "asleep" || !isSeconds(value.wakeIn, false) || !isSeconds(value.wakeAt, true)) return undefined;
-		return new Uint8Array([...u32(value.wakeIn as number), ...u32((value.wakeAt as number | undefined) ?? 0)]);
+		if (!value || value.status !== "asleep" || !isSeconds(value.wakeIn, false) || !isSeconds(value.wakeAt, true)) return void 0;
+		return put32(put32(new Uint8Array(8), 0, value.wakeIn as number), 4, (value.wakeAt as number | undefined) ?? 0);
 	},
 	expand(bytes) {
 		if (bytes.length !== 8) return new Uint8Array(0);
@@ -57,7 +62,7 @@ const ASLEEP: PayloadForm = {
 const DECIMAL: PayloadForm = {
 	compact(payload) {
 		const text = readUtf8(payload);
-		return isCanonicalDecimal(text, 10) && Number(text) <= 0xffffffff ? new Uint8Array(u32(Number(text))) : undefined;
+		return isCanonicalDecimal(text, 10) && Number(text) <= 0xffffffff ? put32(new Uint8Array(4), 0, Number(text)) : void 0;
 	},
 	expand: (bytes) => (bytes.length === 4 ? encodeUtf8(String(readU32(bytes, 0))) : new Uint8Array(0)),
 };
@@ -67,7 +72,7 @@ const WORDS = ["on", "off", "online", "offline"];
 const WORD: PayloadForm = {
 	compact(payload) {
 		const index = WORDS.indexOf(readUtf8(payload));
-		return index >= 0 ? new Uint8Array([index]) : undefined;
+		return index >= 0 ? new Uint8Array([index]) : void 0;
 	},
 	expand: (bytes) => encodeUtf8(bytes.length === 1 ? (WORDS[bytes[0]] ?? "") : ""),
 };
@@ -76,12 +81,12 @@ const FORMS: readonly PayloadForm[] = [READING, ASLEEP, DECIMAL, WORD];
 
 function parseObject(payload: Uint8Array): Record<string, unknown> | undefined {
 	// Only the firmware's own JSON objects are worth parsing; anything else is kept raw.
-	if (payload.length < 2 || payload.length > 96 || payload[0] !== 0x7b) return undefined;
+	if (payload.length < 2 || payload.length > 96 || payload[0] !== 0x7b) return void 0;
 	try {
 		const value: unknown = JSON.parse(readUtf8(payload));
-		return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+		return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : void 0;
 	} catch {
-		return undefined;
+		return void 0;
 	}
 }
 
@@ -91,12 +96,17 @@ function isTenths(value: unknown, min: number, max: number): boolean {
 
 /** A whole number of seconds in a uint32 (optional: may be absent). */
 function isSeconds(value: unknown, optional: boolean): boolean {
-	if (value === undefined) return optional;
+	if (value === void 0) return optional;
 	return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= 0xffffffff;
 }
 
-function u32(value: number): number[] {
-	return [(value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
+/** `value` big-endian at `at`; gives `bytes` back. */
+function put32(bytes: Uint8Array, at: number, value: number): Uint8Array {
+	bytes[at] = value >>> 24;
+	bytes[at + 1] = value >>> 16;
+	bytes[at + 2] = value >>> 8;
+	bytes[at + 3] = value;
+	return bytes;
 }
 
 function readU32(bytes: Uint8Array, at: number): number {

@@ -11,12 +11,14 @@ import type { SessionState } from "../dtls/connection";
 import { RecordReader, RecordWriter } from "../power/record-bytes";
 import { readPayload, writePayload, type Vocabulary } from "../power/vocabulary";
 
-export const COAP_STATE_VERSION = 1;
+const enum Layout {
+	VERSION = 1,
+	/** A DTLS master secret's bytes (RFC 5246 8.1, as dtls/keys.ts): here, not imported, so an image without DTLS still reads a state. */
+	MASTER_SECRET = 48,
+}
 const WHAT = "CoAP sleepy state";
 /** Readings kept unacknowledged at most: a collector down for days must not fill RTC memory. */
 export const MAX_PENDING_READINGS = 4;
-/** A DTLS master secret's bytes (RFC 5246 8.1, as dtls/keys.ts): here, not imported, so an image without DTLS still reads a state. */
-const MASTER_SECRET = 48;
 
 export interface CoapSleepyState {
 	readonly messageId: number;
@@ -29,7 +31,7 @@ export interface CoapSleepyState {
 
 export function encodeCoapState(state: CoapSleepyState, vocabulary: Vocabulary): Uint8Array {
 	const w = new RecordWriter(WHAT);
-	w.byte(COAP_STATE_VERSION);
+	w.byte(Layout.VERSION);
 	w.u16(state.messageId);
 	w.u16(state.tokenCounter);
 	w.count(state.pending.length);
@@ -47,7 +49,7 @@ export function encodeCoapState(state: CoapSleepyState, vocabulary: Vocabulary):
 /** Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version wrote. */
 export function decodeCoapState(bytes: Uint8Array, vocabulary: Vocabulary): CoapSleepyState {
 	const r = new RecordReader(bytes, WHAT);
-	if (r.byte() !== COAP_STATE_VERSION) throw r.malformed("another version");
+	if (r.byte() !== Layout.VERSION) throw r.malformed("another version");
 	const messageId = r.u16();
 	const tokenCounter = r.u16();
 	const pending = r.list(() => readUtf8(readPayload(r, vocabulary)));
@@ -55,7 +57,7 @@ export function decodeCoapState(bytes: Uint8Array, vocabulary: Vocabulary): Coap
 	const idLength = r.byte();
 	if (idLength < 1 || idLength > 32) throw r.malformed("a session id of " + idLength + " bytes");
 	const sessionId = r.bytes(idLength).slice();
-	const masterSecret = r.bytes(MASTER_SECRET).slice();
+	const masterSecret = r.bytes(Layout.MASTER_SECRET).slice();
 	r.end();
 	return { messageId, tokenCounter, pending, session: { sessionId, masterSecret } };
 }

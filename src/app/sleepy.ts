@@ -6,7 +6,7 @@
  * Protocol-neutral: the wake speaks to its uplink (uplink.ts) through the sleep hooks
  * each protocol's adapter gives it.
  */
-import type { Board, Power, TimerHandle } from "../common/board";
+import type { Board, TimerHandle } from "../common/board";
 import { boardRandom } from "../common/random";
 import { ConfigError, ProtocolError } from "../common/errors";
 import { Button } from "../drivers/button";
@@ -17,12 +17,23 @@ import { RetainedStore } from "../power/retained-store";
 import { radioAfter, sleepLeg } from "../power/sleep-chain";
 import { WakeCycle, type SleepReason } from "../power/wake-cycle";
 import type { FirmwareConfig } from "./config";
-import { LampApp, within, type RunningApp } from "./lamp-app";
+import * as lampApp from "./lamp-app";
+import type { LampApp, RunningApp } from "./lamp-app";
 import { joinWithin } from "./network-join";
-import { Reports } from "./reports";
 import { asleepStatus } from "./sleepy-status";
 import { sendReading } from "./telemetry";
 import { openUplink, type UplinkTable } from "./uplink";
+
+const enum Ms {
+	/** How often an awake device looks whether its work is done. */
+	POLL = 20,
+	/**
+	 * How long the connection waits for the reading (a DHT22 frame takes about 5 ms), so
+	 * the reading leaves with CONNECT instead of a flight of its own. A sensor that fails
+	 * its first try does not hold the wake longer than this.
+	 */
+	READING_WAIT = 50,
+}
 
 /** Sleepy: this boot is one wake cycle, ending in deep sleep. */
 export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningApp {
@@ -31,56 +42,31 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the
 	// hint kept at the end of retained memory; the wake's record gets the rest (join-hint.ts).
 	const network = board.network;
-	const split = network ? reserveJoinHint(deepSleep) : undefined;
+	const split = network ? reserveJoinHint(deepSleep) : void 0;
 	const power = split ? split.power : deepSleep;
-	const join = network ? () => joinWithin(board, network, split?.hints, board.now() + config.device.networkDeadline, config.staticAddress) : undefined;
-	return startSleepy(board, power, config, lamp, table, join);
-}
-
-/** How often an awake device looks whether its work is done. */
-const POLL_MS = 20;
-
-/**
- * How long the connection waits for the reading (a DHT22 frame takes about 5 ms), so
- * the reading leaves with CONNECT instead of a flight of its own. A sensor that fails
- * its first try does not hold the wake longer than this.
- */
-const READING_WAIT_MS = 50;
-
-/**
- * `join`: starts the board's own network join (startSleepyDevice above), bounded by the network deadline;
- * the session waits for it. Called only once the wake is known not to be a leg of a chained
- * sleep, so a leg never spends radio time on a join.
- */
-export function startSleepy(
-	board: Board,
-	power: Power,
-	config: FirmwareConfig,
-	lamp: Lamp,
-	table: UplinkTable,
-	join?: () => Promise<boolean>,
-): RunningApp {
-	const { device } = config;
+	const device = config.device;
 	const start = board.now();
 	const store = new RetainedStore(board, power, config.protocol, device.sleepInterval);
 	const button = device.button;
-	const wakePin = button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } as const : undefined;
+	const wakePin = button ? { pin: button.pin, level: button.activeLow ? 0 : 1 } as const : void 0;
 	if (store.legWake) {
 		// Between two legs of a sleep the chip cannot time in one: no sensor, no network.
 		store.sleepLeg(wakePin);
-		return { stop: async () => undefined };
+		return { async stop() {} };
 	}
-	const joined = join?.();
-	const { state } = store;
+	// Only once the wake is known not to be a leg of a chained sleep, so a leg never spends
+	// radio time on a join; the session waits for it.
+	const joined = network && split ? joinWithin(board, network, split.hints, board.now() + device.networkDeadline, config.staticAddress) : void 0;
+	const state = store.state;
 	lamp.set(state.lampOn);
 	board.log("wake", { boot: state.bootCount, cause: power.wakeCause, discarded: state.discarded });
 
 	const cycle = new WakeCycle({ start, maxAwake: device.maxAwake, networkDeadline: device.networkDeadline });
-	const app: LampApp = new LampApp(board, lamp, () => uplink);
-	const reports = new Reports(board, config, { boot: state.bootCount, reset: power.wakeCause }, () => uplink);
+	const app: LampApp = new lampApp.LampApp(board, lamp, () => uplink);
+	const reports = new lampApp.Reports(board, config, { boot: state.bootCount, reset: power.wakeCause }, () => uplink);
 	// Health every healthInterval: on every n-th wake (n wakes span it; 0: only a session's first),
 	// so a node waking every minute does not pay ~90 bytes and a segment for it each time.
-	const fresh = store.session === undefined;
+	const fresh = store.session === void 0;
 	const wakesPerHealth = device.healthInterval > 0 ? Math.max(1, Math.round(device.healthInterval / device.sleepInterval)) : 0;
 	const healthDue = fresh || (wakesPerHealth > 0 && state.bootCount % wakesPerHealth === 0);
 	const reportError = app.reportError;
@@ -92,11 +78,10 @@ export function startSleepy(
 		{ online: () => (cycle.connected(), reports.connected(fresh, healthDue)), command: (payload) => app.command(payload), lampOn: () => lamp.on, report: reportError },
 		{ state: store.session, reconnectAttempt: state.reconnectAttempt, bootCount: state.bootCount },
 	);
-	const sensor = device.dht22Pin === undefined ? undefined : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt, random: boardRandom(board) });
+	const sensor = device.dht22Pin === void 0 ? void 0 : new Dht22(board, { pin: device.dht22Pin, lastReadAt: store.lastReadAt, random: boardRandom(board) });
 	const snapshot = () => ({ lastReadAt: sensor?.lastReadAt, reconnectAttempt: uplink.reconnectAttempt, lampOn: lamp.on, session: uplink.exportState() });
-	const retain = () => store.save(snapshot());
 
-	const input = button ? new Button(board, { ...button, onPress: () => app.press(), onLongPress: undefined }) : undefined;
+	const input = button ? new Button(board, { ...button, onPress: () => app.press(), onLongPress: void 0 }) : void 0;
 	if (power.wakeCause === "button") app.press();
 
 	cycle.expect("commands");
@@ -106,7 +91,7 @@ export function startSleepy(
 			cycle.complete("commands");
 			pollSoon();
 		},
-		() => undefined,
+		() => void 0,
 	);
 	let started = false;
 	const startSession = () => {
@@ -121,7 +106,7 @@ export function startSleepy(
 		const send = (json: string) => {
 			const acknowledged = uplink.publishReading(json);
 			// Kept before the acknowledgement: a reset now still delivers the reading on the next wake.
-			retain();
+			store.save(snapshot());
 			startSession();
 			return acknowledged;
 		};
@@ -139,11 +124,10 @@ export function startSleepy(
 	// Queued before the connection opens, so they leave with CONNECT in the first flight
 	// and their acknowledgements come back with CONNACK: no round trip of their own.
 	// "asleep" names the next wake; the few ms until then are spent awake.
-	const status = asleepStatus(device.sleepInterval, board.epochMs());
-	app.publishStatus(status).catch(reportError);
+	app.publishStatus(asleepStatus(device.sleepInterval, board.epochMs())).catch(reportError);
 	// The state is retained at the broker: said again only when it may not be known there.
-	if (store.session === undefined) app.publishState();
-	if (sensor) board.setTimer(startSession, READING_WAIT_MS);
+	if (store.session === void 0) app.publishState();
+	if (sensor) board.setTimer(startSession, Ms.READING_WAIT);
 	else startSession();
 
 	let finished = false;
@@ -154,20 +138,20 @@ export function startSleepy(
 		pollTimer = board.setTimer(poll, 0);
 	};
 	const poll = () => {
-		pollTimer = undefined;
+		pollTimer = void 0;
 		if (finished) return;
 		const now = board.now();
 		if (cycle.pending.length === 1 && cycle.pending[0] === "acks" && uplink.idle && !app.waiting) cycle.complete("acks");
 		const reason = cycle.check(now);
 		if (reason) finish(reason);
-		else pollTimer = board.setTimer(poll, Math.min(POLL_MS, Math.max(0, cycle.nextTimeout() - now)));
+		else pollTimer = board.setTimer(poll, Math.min(Ms.POLL, Math.max(0, cycle.nextTimeout() - now)));
 	};
 	const finish = async (reason: SleepReason) => {
 		finished = true;
-		input?.close();
+		if (input) input.close();
 		if (reason === "done") {
 			const left = Math.max(0, start + device.maxAwake - board.now());
-			await within(board, uplink.sleep(device.sleepInterval / 1000), left).catch(reportError);
+			await lampApp.within(board, uplink.sleep(device.sleepInterval / 1000), left).catch(reportError);
 		}
 		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is
 		// retained, with what waited behind it (handed over first, so the session keeps it).

@@ -22,7 +22,7 @@ export function keepSubscribed(board: Board, topic: string, subscribe: () => Pro
 	let timer: TimerHandle | undefined;
 	let stopped = false;
 	const attempt = () => {
-		timer = undefined;
+		timer = void 0;
 		subscribe().then(
 			() => backoff.reset(),
 			(error: Error) => {

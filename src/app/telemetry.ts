@@ -35,39 +35,40 @@ export async function sendReading(board: Board, sensor: Dht22, send: SendReading
 
 /** Always-on: a reading every `interval` ms (the first at once), until stopped. */
 export class PeriodicTelemetry {
-	readonly #board: Board;
-	readonly #sensor: Dht22;
-	readonly #send: SendReading;
-	readonly #interval: number;
-	#timer: TimerHandle | undefined;
+	// Plain fields, set in the constructor: XS reads #private ones slower.
+	declare readonly board: Board;
+	declare readonly sensor: Dht22;
+	declare readonly send: SendReading;
+	declare readonly interval: number;
+	declare timer: TimerHandle | undefined;
 
 	constructor(board: Board, sensor: Dht22, send: SendReading, interval: number) {
-		this.#board = board;
-		this.#sensor = sensor;
-		this.#send = send;
-		this.#interval = interval;
+		this.board = board;
+		this.sensor = sensor;
+		this.send = send;
+		this.interval = interval;
 	}
 
 	start(): void {
-		this.#tick();
+		this.tick();
 	}
 
 	/** A reading now, between the periodic ones (a long press). */
 	now(): void {
-		this.#read();
+		this.read();
 	}
 
 	stop(): void {
-		if (this.#timer) this.#board.clearTimer(this.#timer);
-		this.#timer = undefined;
+		if (this.timer) this.board.clearTimer(this.timer);
+		this.timer = void 0;
 	}
 
-	#tick(): void {
-		this.#read();
-		this.#timer = this.#board.setTimer(() => this.#tick(), this.#interval);
+	tick(): void {
+		this.read();
+		this.timer = this.board.setTimer(() => this.tick(), this.interval);
 	}
 
-	#read(): void {
-		sendReading(this.#board, this.#sensor, this.#send).catch((error: Error) => this.#board.log("error", errorFields(error)));
+	read(): void {
+		sendReading(this.board, this.sensor, this.send).catch((error: Error) => this.board.log("error", errorFields(error)));
 	}
 }

@@ -36,7 +36,7 @@ export interface WakeContext {
 
 /**
  * Retained memory an always-on uplink may keep its session in across a restart
- * (retained-session.ts). Written when the session changes, at most once per burst.
+ * (always-on.ts). Written when the session changes, at most once per burst.
  */
 export interface RetainedSession {
 	/** What the last run kept for this protocol; undefined when nothing usable is there (first boot, power cut, a torn or foreign record). */
@@ -61,7 +61,7 @@ export interface Uplink {
 	publishStatus(status: string): Promise<void>;
 	/** One telemetry reading (telemetry.ts JSON). */
 	publishReading(json: string): Promise<void>;
-	/** A retained message at QoS 0 on any topic (discovery, health: reports.ts); absent where the protocol has no retained topics. */
+	/** A retained message at QoS 0 on any topic (discovery, health: lamp-app.ts Reports); absent where the protocol has no retained topics. */
 	readonly publishRetained?: (topic: string, payload: string) => Promise<void>;
 	/** Leaves cleanly and stops for good. */
 	stop(): void;
@@ -102,7 +102,7 @@ export interface UplinkTable {
 
 /** Throws ConfigError("protocol") when the image lacks the configured protocol. */
 export function checkIncluded(table: UplinkTable, config: FirmwareConfig): void {
-	if (table[config.protocol] === undefined) throw new ConfigError("protocol", "one of the protocols this image includes: " + (included(table)));
+	if (table[config.protocol] === void 0) throw new ConfigError("protocol", "one of the protocols this image includes: " + (["mqtt", "mqttsn", "coap"] as const).filter((name) => table[name]).join(", "));
 	if (config.protocol === "mqtt" && config.mqtt.protocolVersion === 5 && !table.mqtt5) throw new ConfigError("mqttVersion", "3.1.1, the only MQTT version this image includes");
 	// coaps is refused here, once at start, not at every request (config-coap.ts: a coaps:// collector needs coapPsk).
 	if (config.protocol === "coap" && config.coap.psk && !table.dtls) throw noDtls(config.coap.collectorSecure ? "collector" : "coapPsk");
@@ -115,22 +115,9 @@ export function noDtls(key: "collector" | "coapPsk"): ConfigError {
 
 export function openUplink(table: UplinkTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
 	checkIncluded(table, config);
-	switch (config.protocol) {
-		case "mqtt":
-			return (table.mqtt as UplinkFactory<MqttFirmwareConfig>)(board, config, events, wake, retained);
-		case "mqttsn":
-			return (table.mqttsn as UplinkFactory<MqttSnFirmwareConfig>)(board, config, events, wake, retained);
-		case "coap":
-			return (table.coap as UplinkFactory<CoapFirmwareConfig>)(board, config, events, wake, retained);
-	}
-}
-
-function included(table: UplinkTable): string {
-	const names: string[] = [];
-	if (table.mqtt) names.push("mqtt");
-	if (table.mqttsn) names.push("mqttsn");
-	if (table.coap) names.push("coap");
-	return names.join(", ");
+	// The entry under the config's protocol takes that protocol's config (UplinkTable's types say so).
+	const factories = table as unknown as Readonly<Record<FirmwareConfig["protocol"], UplinkFactory<FirmwareConfig>>>;
+	return factories[config.protocol](board, config, events, wake, retained);
 }
 
 /** A payload as text for the log: UTF-8 if it is, shortened; otherwise its size. */
