@@ -108,7 +108,7 @@ describe("Lamp over MQTT-SN", () => {
 			gateway.send({ type: sn.MsgType.PUBACK, topicId: id, msgId: publish.msgId, returnCode: 0 });
 		}
 		check(published).toEqual(["home/office/lamp/status=online", "home/office/lamp/state=off"]);
-		// Then the health report, retained at QoS 0 (reports.ts).
+		// Then the health report, retained at QoS 0 (lamp-app.ts).
 		const [health] = gateway.register(gateway.take(), 4);
 		const [report] = gateway.take();
 		if (report.type !== sn.MsgType.PUBLISH) throw new Error("expected the health PUBLISH");

@@ -1,10 +1,9 @@
 /**
  * What the device (always-on.ts, sleepy.ts) needs from a protocol, and nothing more:
  * the device is written once over this interface, and each protocol adapts it in one
- * file (adapters/mqtt.ts, adapters/mqttsn.ts, adapters/mqttsn-connectionless.ts,
- * adapters/coap.ts). The adapter owns its protocol's words (topics, QoS, resources,
- * confirmable messages); the device speaks only of the lamp's state, its status and
- * readings.
+ * file (adapters/mqtt.ts, adapters/mqttsn.ts, adapters/coap.ts). The adapter owns its
+ * protocol's words (topics, QoS, resources, confirmable messages); the device speaks only
+ * of the lamp's state, its status and readings.
  */
 import type { Board } from "../common/board";
 import { ConfigError } from "../common/errors";

@@ -5,7 +5,7 @@
  * With `dtls` (coaps://, RFC 7252 9.1) the transport runs a DtlsLayer wrapped round the
  * endpoint: the endpoint's datagrams travel as DTLS application data. The layer comes from
  * the settings' `layer` (dtls/layer.ts's dtlsLayer), never from an import here: an image
- * without DTLS (the ESP8266's default) has CoAP and none of src/dtls.
+ * without DTLS (the ESP8266's manifest_coap.json) has CoAP and none of src/dtls.
  */
 import type { DatagramSession } from "../common/session";
 import type { SessionState } from "../dtls/connection";

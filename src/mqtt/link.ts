@@ -126,7 +126,7 @@ export abstract class MqttLink {
 	declare lastHeard: number;
 	/** When the unanswered PINGREQ went out, or -1. */
 	protected declare pingSent: number;
-	/** Clean Session / Clean Start of the next CONNECT (a stale session is discarded by the app's clean start: app/adapters/mqtt-retained.ts). */
+	/** Clean Session / Clean Start of the next CONNECT (a stale session is discarded by the app's clean start: app/adapters/mqtt.ts). */
 	protected declare clean: boolean;
 
 	/** `serverAssigns`: an empty ClientId is left for the server to assign (MQTT 5). */
