@@ -8,7 +8,7 @@ import { ConfigError } from "../../src/common/errors";
 import { expectConfigError } from "./errors";
 import { check, describe, it } from "./test-api";
 import { toHex } from "./bytes";
-import { decodeCoapState, encodeCoapState } from "../../src/app/sleepy-coap-state";
+import { decodeCoapState, encodeCoapState } from "../../src/app/adapters/coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 
 const HOST = { wifi: false } as const;

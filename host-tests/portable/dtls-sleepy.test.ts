@@ -9,7 +9,7 @@ import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
-import { decodeCoapState } from "../../src/app/sleepy-coap-state";
+import { decodeCoapState } from "../../src/app/adapters/coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { parseConfig } from "../../src/app/config";
 import { dtlsLayer, type DtlsEvent } from "../../src/dtls/layer";

@@ -11,7 +11,7 @@ import { Esp8266 } from "../../src/power/capacity";
 import { DeviceBoard, FakePower, run } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";
 import { MiniGateway } from "../../testkit/portable/mini-gateway";
-import { decodeCoapState } from "../../src/app/sleepy-coap-state";
+import { decodeCoapState } from "../../src/app/adapters/coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { parseConfig } from "../../src/app/config";
 

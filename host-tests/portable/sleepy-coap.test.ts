@@ -7,7 +7,7 @@ import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
-import { decodeCoapState, MAX_PENDING_READINGS } from "../../src/app/sleepy-coap-state";
+import { decodeCoapState, MAX_PENDING_READINGS } from "../../src/app/adapters/coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { parseConfig } from "../../src/app/config";
 import { DeviceBoard, FakePower, retainedIn } from "../../testkit/portable/device-board";

@@ -192,14 +192,14 @@ describe("what each image includes, per platform", () => {
 		});
 		it(`manifest_coap.json on ${platform}: plain CoAP only, no DTLS`, () => {
 			const modules = projectModules(coap, platform);
-			const out = [part("mqtt/"), part("mqttsn/"), part("dtls/"), adapters(["app/adapters/coap"])];
+			const out = [part("mqtt/"), part("mqttsn/"), part("dtls/"), adapters(["app/adapters/coap", "app/adapters/coap-state"])];
 			expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
 			expect([...modules.keys()]).toEqual(expect.arrayContaining(["coap/client", "coap/server", "app/adapters/coap"]));
 			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/coap.ts");
 		});
 		it(`manifest_coaps.json on ${platform}: CoAP and DTLS only, with the board's crypto`, () => {
 			const modules = projectModules(coaps, platform);
-			const out = [part("mqtt/"), part("mqttsn/"), adapters(["app/adapters/coap"])];
+			const out = [part("mqtt/"), part("mqttsn/"), adapters(["app/adapters/coap", "app/adapters/coap-state"])];
 			expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
 			expect([...modules.keys()]).toEqual(expect.arrayContaining(["coap/client", "coap/server", "dtls/layer", "app/adapters/coap"]));
 			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/coaps.ts");

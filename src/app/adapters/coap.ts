@@ -27,7 +27,7 @@ import type { SessionState } from "../../dtls/connection";
 import type { DtlsEvent } from "../../dtls/layer";
 import type { CoapFirmwareConfig } from "../config";
 import { sleepyVocabulary } from "../retained-vocabulary";
-import * as retained from "../sleepy-coap-state";
+import * as retained from "./coap-state";
 import { noDtls, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
 
 /** The always-on uplink, with its server for whoever adds resources (tests, a board). */

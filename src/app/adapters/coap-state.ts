@@ -1,15 +1,15 @@
 /**
- * What a sleepy CoAP device retains: the message id and token counter go on across sleep
- * (RFC 7252 4.4, 5.3.1), and the readings POSTed as CON that the collector had not
+ * What a sleepy CoAP device retains (beside the CoAP adapter, so only an image with CoAP
+ * carries it): the message id and token counter go on across sleep (RFC 7252 4.4, 5.3.1), and the readings POSTed as CON that the collector had not
  * acknowledged when the wake ended, so the next wake delivers them. Readings through
  * the sleepy vocabulary: 10 bytes each.
  *
  * Layout: version(1) messageId(2) tokenCounter(2) count(1) { payload (vocabulary.ts) }
  */
-import { encodeUtf8, readUtf8 } from "../common/utf8";
-import type { SessionState } from "../dtls/connection";
-import { RecordReader, RecordWriter } from "../power/record-bytes";
-import { readPayload, writePayload, type Vocabulary } from "../power/vocabulary";
+import { encodeUtf8, readUtf8 } from "../../common/utf8";
+import type { SessionState } from "../../dtls/connection";
+import { RecordReader, RecordWriter } from "../../power/record-bytes";
+import { readPayload, writePayload, type Vocabulary } from "../../power/vocabulary";
 
 const enum Layout {
 	VERSION = 1,
