@@ -4,7 +4,6 @@ import { expectProtocolError } from "./errors";
 import { hex, toHex } from "./bytes";
 import { decodeUtf8, encodeUtf8, utf8Length } from "../../src/common/utf8";
 import { Backoff } from "../../src/common/backoff";
-import { Fifo } from "../../src/common/fifo";
 import { ConfigError, ProtocolError } from "../../src/common/errors";
 import { ipv4Octets, isCanonicalDecimal, isDecimal, isHexDigit, isPrintableAscii, isSpace, splitUrl } from "../../src/common/text";
 
@@ -73,24 +72,6 @@ describe("Backoff: exponential with full jitter", () => {
 		const backoff = new Backoff({ base: 1000, cap: 60_000, random: () => 0.5 });
 		backoff.attempt = 5000;
 		check(backoff.next()).toBe(30_000);
-	});
-});
-
-describe("Fifo", () => {
-	it("keeps order across pushes, shifts and compaction", () => {
-		const fifo = new Fifo<number>();
-		let next = 0;
-		let expected = 0;
-		for (let round = 0; round < 50; round++) {
-			for (let i = 0; i < 100; i++) fifo.push(next++);
-			for (let i = 0; i < 60; i++) check(fifo.shift()).toBe(expected++);
-		}
-		check(fifo.length).toBe(next - expected);
-		check([...fifo][0]).toBe(expected);
-		check(fifo.peek()).toBe(expected);
-		while (fifo.length > 0) check(fifo.shift()).toBe(expected++);
-		check(fifo.shift()).toBeUndefined();
-		check(expected).toBe(5000);
 	});
 });
 

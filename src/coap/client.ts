@@ -9,7 +9,7 @@
  */
 import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
-import { DatagramDriver } from "../common/datagram-driver";
+import { DatagramDriver } from "../datagram/driver";
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession } from "../common/session";
 import * as utf8 from "../common/utf8";
@@ -262,7 +262,7 @@ export function toResponse(message: CoapMessage, payload: Uint8Array): CoapRespo
 
 /**
  * Runs an Endpoint over a board's UDP socket by the datagram driver
- * (common/datagram-driver.ts), which sends what it transmits and keeps one timer at its
+ * (datagram/driver.ts), which sends what it transmits and keeps one timer at its
  * next deadline, and hands received requests to the server side. Client and server both
  * run on one of these. CoAP has no connection, so nothing is retried here. Over DTLS
  * (transport.ts) a client's failed handshake fails its requests with the handshake's typed error.

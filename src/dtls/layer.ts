@@ -1,6 +1,6 @@
 /**
  * DTLS under a datagram session (the CoAP endpoint): a DatagramSession itself, it wraps
- * the inner one so the driver (common/datagram-driver.ts) runs both as one. Datagrams the
+ * the inner one so the driver (datagram/driver.ts) runs both as one. Datagrams the
  * inner session sends go out as application data of the peer's connection, a client
  * handshake starting first when there is none; records that arrive are opened and handed
  * up. A server answers ClientHellos statelessly until their cookie checks out. Only peers

@@ -1,12 +1,12 @@
 /**
  * The MQTT-SN client: an MqttSnSession run over a board's UDP endpoint by the datagram
- * driver (common/datagram-driver.ts), which sends what the session transmits, keeps one
+ * driver (datagram/driver.ts), which sends what the session transmits, keeps one
  * timer at its next deadline and retries with backoff. This file resolves a configured
  * gateway's host name, adds the application's API (sleep and wake among it), turns
  * session events into callbacks, and connects again after the gateway is lost or refuses.
  */
 import type { Board } from "../common/board";
-import { DatagramDriver } from "../common/datagram-driver";
+import { DatagramDriver } from "../datagram/driver";
 import { ProtocolError } from "../common/errors";
 import type { ReconnectOptions } from "../common/backoff";
 import { encodeUtf8 } from "../common/utf8";

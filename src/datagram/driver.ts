@@ -4,10 +4,10 @@
  * (and send what the owner's answers queued), keep one timer at the next deadline, and,
  * for sessions that connect (MQTT-SN), try again later with backoff (backoff.ts).
  */
-import type { Board, Datagram } from "./board";
+import type { Board, Datagram } from "../common/board";
 import { DeadlineTimer } from "./deadline-timer";
-import { Reconnect, type ReconnectOptions } from "./backoff";
-import type { DatagramSession } from "./session";
+import { Reconnect, type ReconnectOptions } from "../common/backoff";
+import type { DatagramSession } from "../common/session";
 
 export interface DatagramBinding {
 	/** Local port; 0 or absent for any free one. */

@@ -4,7 +4,7 @@
  * An earlier timer is kept rather than moved: it fires, finds nothing due, and is armed
  * again. That avoids a clear/set pair per packet at high message rates.
  */
-import type { Board, TimerHandle } from "./board";
+import type { Board, TimerHandle } from "../common/board";
 
 /** What a DeadlineTimer calls when it fires: the driver itself, so no closure is kept per client. */
 export interface DeadlineOwner {
