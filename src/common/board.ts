@@ -34,6 +34,7 @@ export interface WebSocketOptions {
 	readonly maxMessage: number;
 }
 
+/** The stream driver passes its link, whose address fields are getters: a board wrapping these options copies them by name, not by spread. */
 export interface StreamOptions {
 	readonly host: string;
 	readonly port: number;

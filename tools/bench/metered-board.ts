@@ -30,6 +30,11 @@ export class MeteredBoard extends HostBoard {
 	override connectStream(options: StreamOptions): Stream {
 		const stream = super.connectStream({
 			...options,
+			// The stream driver's options read the address through getters, which a spread leaves out.
+			host: options.host,
+			port: options.port,
+			tls: options.tls,
+			websocket: options.websocket,
 			onConnect: () => {
 				this.count.connects++;
 				options.onConnect();
