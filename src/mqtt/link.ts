@@ -23,18 +23,11 @@
 import { ProtocolError } from "../common/errors";
 import { PacketReader } from "./decode";
 import { encode } from "./encode";
-import { PacketType, type Packet, type PublishPacket, type Will } from "./packet";
+import { PacketType, type ConnectPacket, type Packet, type PublishPacket } from "./packet";
 import type { SessionState } from "./state";
 
-export interface SessionOptions {
-	/** Empty with a clean session: an id is generated (3.1.3.1). */
-	readonly clientId: string;
-	readonly cleanSession: boolean;
-	/** Seconds; 0 turns keep-alive off. */
-	readonly keepAlive: number;
-	readonly will?: Will;
-	readonly username?: string;
-	readonly password?: Uint8Array;
+/** CONNECT's fields (`clientId` empty with a clean session: an id is generated, 3.1.3.1), and the session's own. */
+export interface SessionOptions extends Omit<ConnectPacket, "type"> {
 	/** Largest packet accepted or sent, in bytes (default 8 KiB). */
 	readonly maxPacketSize?: number;
 	/** QoS 1/2 messages awaiting acknowledgement at once (default 16). */

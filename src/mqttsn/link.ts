@@ -2,9 +2,8 @@
  * What every procedure of the MQTT-SN client shares about its link to one gateway (the
  * state, the gateway's address, the two exchanges that may be open at once, the lane's
  * queue, topic ids, QoS 2 ids, what waits to be polled) and the connection's life over
- * it. The lane (lane.ts) and the session's face with discovery (session.ts) are layers
- * of this class, so each procedure reaches every field in one step; link and connection
- * in one module spare the device a second copy of the names they share.
+ * it. The lane (lane.ts) and the session with discovery (session.ts) are layers of this
+ * class: each procedure reaches every field in one step, and shared names are stored once.
  *
  * Retransmission (6.13): the control exchange and the lane's request are each resent
  * every Tretry, at most Nretry times; then the gateway is lost. A waking PINGREQ gives up
