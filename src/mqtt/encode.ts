@@ -1,7 +1,8 @@
 /**
- * MQTT 3.1.1 packet encoder: packet objects -> bytes. `encode` allocates exactly the
- * packet's size; `encodeInto` writes into a caller's buffer. The session's hot paths
- * (PUBLISH, acknowledgements) write straight into its transmit chunks instead.
+ * MQTT 3.1.1 packet encoder for what a client sends: packet objects -> bytes, exactly the
+ * packet's size. The session's hot paths (PUBLISH, acknowledgements) write straight into
+ * its transmit chunks instead. CONNACK and SUBACK, which only a broker sends, are not
+ * here: the tests' broker side writes them (testkit/portable/mqtt-client-packets.ts).
  *
  * One description of each packet's body (`Body.write`) both sizes it and writes it: run
  * without a target it only counts and checks the fields, then it runs again into the
@@ -10,32 +11,16 @@
  */
 import { ProtocolError } from "../common/errors";
 import { utf8Length, writeUtf8 } from "../common/utf8";
-import { PacketType, Wire, type Packet } from "./packet";
+import { PacketType, Wire, type ConnackPacket, type Packet, type SubackPacket } from "./packet";
 
-/** Total encoded size of `packet`, fixed header included. */
-export function encodedLength(packet: Packet): number {
-	return total(new Body(packet).at);
-}
+/** The packets a client sends (and PINGRESP, which shares their type with PINGREQ and DISCONNECT). */
+export type ClientPacket = Exclude<Packet, ConnackPacket | SubackPacket>;
 
-export function encode(packet: Packet): Uint8Array {
+export function encode(packet: ClientPacket): Uint8Array {
 	const body = new Body(packet);
-	const bytes = new Uint8Array(total(body.at));
-	body.into(packet, bytes, 0);
+	const bytes = new Uint8Array(1 + varIntLength(body.at) + body.at);
+	body.into(packet, bytes);
 	return bytes;
-}
-
-/** Writes `packet` at `offset` and returns the number of bytes written. */
-export function encodeInto(packet: Packet, target: Uint8Array, offset = 0): number {
-	const body = new Body(packet);
-	const size = total(body.at);
-	if (offset + size > target.length) throw new ProtocolError("PACKET_TOO_LARGE", "packet of " + size + " bytes");
-	body.into(packet, target, offset);
-	return size;
-}
-
-/** A packet's size from its Remaining Length. */
-function total(remaining: number): number {
-	return 1 + varIntLength(remaining) + remaining;
 }
 
 /** Bytes of the Remaining Length's variable integer (2.2.3). */
@@ -79,25 +64,25 @@ class Body {
 	declare target: Uint8Array | undefined;
 	declare at: number;
 
-	constructor(packet: Packet) {
+	constructor(packet: ClientPacket) {
 		this.at = 0;
 		this.write(packet);
 		if (this.at > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", "remaining length " + this.at);
 	}
 
-	into(packet: Packet, target: Uint8Array, offset: number): void {
+	into(packet: ClientPacket, target: Uint8Array): void {
 		const type = packet.type;
 		// Fixed header first byte: type, and the flags 3.2.1 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE).
 		const first =
 			type === PacketType.PUBLISH
 				? 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0)
 				: (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
-		this.at = writeFixedHeader(target, offset, first, this.at);
+		this.at = writeFixedHeader(target, 0, first, this.at);
 		this.target = target;
 		this.write(packet);
 	}
 
-	private write(packet: Packet): void {
+	private write(packet: ClientPacket): void {
 		switch (packet.type) {
 			case PacketType.PUBLISH:
 				// The session writes its own PUBLISHes (writePublish, or inline for QoS 0); this is
@@ -143,15 +128,6 @@ class Body {
 				for (let i = 0; i < t.length; i++) this.string(t[i]);
 				return;
 			}
-			case PacketType.SUBACK: {
-				this.u16(packet.packetId);
-				const c = nonEmpty(packet.returnCodes);
-				for (let i = 0; i < c.length; i++) this.byte(c[i]);
-				return;
-			}
-			case PacketType.CONNACK:
-				this.byte(packet.sessionPresent ? 1 : 0);
-				return this.byte(packet.returnCode);
 			default:
 				// PINGREQ, PINGRESP, DISCONNECT are a fixed header alone; the rest a packet id.
 				if ("packetId" in packet) this.id(packet.packetId);
@@ -202,7 +178,7 @@ class Body {
 }
 
 function nonEmpty<T>(items: readonly T[]): readonly T[] {
-	// SUBSCRIBE, SUBACK and UNSUBSCRIBE with no entries are protocol violations (3.8.3-3, 3.10.3-2).
+	// SUBSCRIBE and UNSUBSCRIBE with no entries are protocol violations (3.8.3-3, 3.10.3-2).
 	if (items.length === 0) throw new ProtocolError("MALFORMED_PACKET", "no entries");
 	return items;
 }

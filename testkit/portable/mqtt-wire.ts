@@ -1,6 +1,5 @@
 /** Helpers that read what a session or client sent, as packets. */
-import { anyPacketReader } from "./mqtt-client-packets";
-import { encode } from "../../src/mqtt/encode";
+import { anyPacketReader, encodeAny } from "./mqtt-client-packets";
 import { type Packet, type PublishPacket, type QoS } from "../../src/mqtt/packet";
 import { CONNACK, PUBLISH } from "./mqtt-types";
 import type { MqttSession } from "../../src/mqtt/session";
@@ -20,11 +19,11 @@ export function sent(session: MqttSession): Packet[] {
 }
 
 export function connack(sessionPresent = false, returnCode = 0): Uint8Array {
-	return encode({ type: CONNACK, sessionPresent, returnCode });
+	return encodeAny({ type: CONNACK, sessionPresent, returnCode });
 }
 
 export function publishBytes(topic: string, payload: Uint8Array, qos: QoS, packetId?: number, dup = false): Uint8Array {
-	return encode({ type: PUBLISH, topic, payload, qos, retain: false, dup, packetId });
+	return encodeAny({ type: PUBLISH, topic, payload, qos, retain: false, dup, packetId });
 }
 
 export function asPublish(packet: Packet | undefined): PublishPacket {
