@@ -13,7 +13,7 @@
  */
 import { ProtocolError } from "../../src/common/errors";
 import { fuzzRun } from "../../testkit/portable/fuzz-kit";
-import { anyPacketReader, encodeAny } from "../../testkit/portable/mqtt-client-packets";
+import { anyPacketReader, encodeAny, feedPackets } from "../../testkit/portable/mqtt-client-packets";
 import { type Packet, type QoS } from "../../src/mqtt/packet";
 import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { MqttSession, type SessionOptions } from "../../src/mqtt/session";
@@ -55,7 +55,7 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 	function drainTransmit(): void {
 		for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) {
 			try {
-				reader.push(bytes, (packet: Packet) => {
+				feedPackets(reader, bytes, (packet: Packet) => {
 					if (packet.type === PUBLISH && packet.qos > 0) sentPublishes.push({ id: packet.packetId ?? 0, qos: packet.qos });
 					else if (packet.type === PUBREL) releasing.push(packet.packetId);
 					else if (packet.type === SUBSCRIBE) requests.push({ id: packet.packetId, count: packet.subscriptions.length, subscribe: true });

@@ -8,6 +8,7 @@ import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { text } from "./bytes";
 import { anyPacketReader5 } from "../../testkit/portable/mqtt5-client-packets";
+import { feedPackets } from "../../testkit/portable/mqtt-client-packets";
 import type { SessionEvent, SessionOptions } from "../../src/mqtt/session";
 import { MqttSession5 as MqttSession } from "../../src/mqtt/v5/session";
 import type { ProtocolError } from "../../src/common/errors";
@@ -21,7 +22,7 @@ const base: SessionOptions = { clientId: "lamp", cleanSession: false, keepAlive:
 function sent(session: MqttSession): Packet5[] {
 	const packets: Packet5[] = [];
 	const reader = anyPacketReader5(1 << 20);
-	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) reader.push(bytes, (p) => packets.push(p));
+	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) feedPackets(reader, bytes, (p) => packets.push(p));
 	return packets;
 }
 

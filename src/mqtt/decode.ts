@@ -1,9 +1,8 @@
 /**
  * MQTT 3.1.1 packet decoder for what a broker sends a client: bytes -> packet objects,
  * checking every MUST of the specification that concerns a packet's format. Payloads are
- * views into the input, not copies. PUBLISH, the packet that arrives most, is read by
- * code of its own; the rest through the common ByteReader. `decoder` lets the tests'
- * broker side read what a client sends with the same framing.
+ * views into the input, not copies. PacketReader's `decoder` lets MQTT 5.0
+ * (v5/session.ts) and the tests' broker side (reading what a client sends) share its framing.
  */
 import { ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
@@ -208,12 +207,6 @@ export class PacketReader<T = Packet> implements TopicMemo {
 		}
 		this.chunk = void 0;
 		return void 0;
-	}
-
-	/** Feeds bytes from the stream; `onPacket` is called for each complete packet, in order. */
-	push(chunk: Uint8Array, onPacket: (packet: T) => void): void {
-		this.feed(chunk);
-		for (let packet = this.next(); packet; packet = this.next()) onPacket(packet);
 	}
 
 	/** Forgets a partial packet, for a new connection. */

@@ -8,7 +8,7 @@
  * A client that connects at protocol level 5 is answered in MQTT 5.0, its topic aliases
  * resolved (the same rules, with no will, expiry or reason codes modelled).
  */
-import { decodeAny, encodeAny } from "./mqtt-client-packets";
+import { decodeAny, encodeAny, feedPackets } from "./mqtt-client-packets";
 import { decodeAny5 } from "./mqtt5-client-packets";
 import { PacketReader } from "../../src/mqtt/decode";
 import { encode5 } from "../../src/mqtt/v5/encode";
@@ -85,7 +85,7 @@ export class MiniBroker {
 		stream.write = (bytes: Uint8Array) => {
 			original(bytes);
 			stream.written.length = 0;
-			reader.push(bytes, (packet) => {
+			feedPackets(reader, bytes, (packet) => {
 				packets.push(packet);
 				session = this.#handle(stream, packet, session);
 			});

@@ -1,12 +1,12 @@
 /** Helpers that read what a session or client sent, as packets. */
-import { anyPacketReader, encodeAny } from "./mqtt-client-packets";
+import { anyPacketReader, encodeAny, feedPackets } from "./mqtt-client-packets";
 import { type Packet, type PublishPacket, type QoS } from "../../src/mqtt/packet";
 import { CONNACK, PUBLISH } from "./mqtt-types";
 import type { MqttSession } from "../../src/mqtt/session";
 
 export function packetsIn(bytes: Uint8Array): Packet[] {
 	const packets: Packet[] = [];
-	anyPacketReader(1 << 20).push(bytes, (p) => packets.push(p));
+	feedPackets(anyPacketReader(1 << 20), bytes, (p) => packets.push(p));
 	return packets;
 }
 
@@ -14,7 +14,7 @@ export function packetsIn(bytes: Uint8Array): Packet[] {
 export function sent(session: MqttSession): Packet[] {
 	const packets: Packet[] = [];
 	const reader = anyPacketReader(1 << 20);
-	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) reader.push(bytes, (p) => packets.push(p));
+	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) feedPackets(reader, bytes, (p) => packets.push(p));
 	return packets;
 }
 
