@@ -11,7 +11,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { utf8Length, writeUtf8 } from "../common/utf8";
-import { PacketType, Wire, type ConnackPacket, type Packet, type SubackPacket } from "./packet";
+import { PacketType, Wire, type ConnackPacket, type Packet, type QoS, type SubackPacket } from "./packet";
 
 /** The packets a client sends (and PINGRESP, which shares their type with PINGREQ and DISCONNECT). */
 export type ClientPacket = Exclude<Packet, ConnackPacket | SubackPacket>;
@@ -71,13 +71,7 @@ class Body {
 	}
 
 	into(packet: ClientPacket, target: Uint8Array): void {
-		const type = packet.type;
-		// Fixed header first byte: type, and the flags 3.2.1 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE).
-		const first =
-			type === PacketType.PUBLISH
-				? 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0)
-				: (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
-		this.at = writeFixedHeader(target, 0, first, this.at);
+		this.at = writeFixedHeader(target, 0, firstByte(packet), this.at);
 		this.target = target;
 		this.write(packet);
 	}
@@ -88,7 +82,7 @@ class Body {
 				// The session writes its own PUBLISHes (writePublish, or inline for QoS 0); this is
 				// the retained state's rebuild (state.ts), rare.
 				this.string(packet.topic);
-				if (packet.qos > 0) this.id(packet.packetId);
+				if (packet.qos > 0) this.u16(checkedId(packet.packetId));
 				return this.bytes(packet.payload);
 			case PacketType.CONNECT: {
 				// Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2).
@@ -113,7 +107,7 @@ class Body {
 				return;
 			}
 			case PacketType.SUBSCRIBE: {
-				this.id(packet.packetId);
+				this.u16(checkedId(packet.packetId));
 				// Index loops, not for-of: an iterator loop costs XS about 100 bytes of bytecode more.
 				const s = nonEmpty(packet.subscriptions);
 				for (let i = 0; i < s.length; i++) {
@@ -123,14 +117,14 @@ class Body {
 				return;
 			}
 			case PacketType.UNSUBSCRIBE: {
-				this.id(packet.packetId);
+				this.u16(checkedId(packet.packetId));
 				const t = nonEmpty(packet.topics);
 				for (let i = 0; i < t.length; i++) this.string(t[i]);
 				return;
 			}
 			default:
 				// PINGREQ, PINGRESP, DISCONNECT are a fixed header alone; the rest a packet id.
-				if ("packetId" in packet) this.id(packet.packetId);
+				if ("packetId" in packet) this.u16(checkedId(packet.packetId));
 		}
 	}
 
@@ -142,11 +136,6 @@ class Body {
 	private u16(value: number): void {
 		this.byte(value >> 8);
 		this.byte(value & 0xff);
-	}
-
-	private id(packetId: number | undefined): void {
-		if (packetId === void 0 || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0)) throw new ProtocolError("MALFORMED_PACKET", "packet id " + packetId);
-		this.u16(packetId);
 	}
 
 	private bytes(bytes: Uint8Array): void {
@@ -177,8 +166,26 @@ class Body {
 	}
 }
 
-function nonEmpty<T>(items: readonly T[]): readonly T[] {
-	// SUBSCRIBE and UNSUBSCRIBE with no entries are protocol violations (3.8.3-3, 3.10.3-2).
+/*
+ * What follows MQTT 5.0's encoder (v5/encode.ts) shares: the two versions agree on these
+ * fields. The Connect Flags are computed in each encoder: shared, they cost 21 B more
+ * than both copies (a call and an object parameter each side).
+ */
+
+/** Fixed header first byte: type, and the flags 2.2.2 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE), or PUBLISH's DUP, QoS, RETAIN. */
+export function firstByte(packet: { readonly type: number; readonly dup?: boolean; readonly qos?: QoS; readonly retain?: boolean }): number {
+	const type = packet.type;
+	if (type === PacketType.PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | ((packet.qos as QoS) << 1) | (packet.retain ? 1 : 0);
+	return (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
+}
+
+export function checkedId(packetId: number | undefined): number {
+	if (packetId === void 0 || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0)) throw new ProtocolError("MALFORMED_PACKET", "packet id " + packetId);
+	return packetId;
+}
+
+export function nonEmpty<T>(items: readonly T[]): readonly T[] {
+	// SUBSCRIBE and UNSUBSCRIBE (and in 5.0 SUBACK and UNSUBACK) with no entries are protocol violations (3.8.3-3, 3.10.3-2).
 	if (items.length === 0) throw new ProtocolError("MALFORMED_PACKET", "no entries");
 	return items;
 }

@@ -5,6 +5,7 @@
  */
 import { ByteWriter } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
+import { checkedId, firstByte, nonEmpty } from "../encode";
 import { PacketType, Wire } from "../packet";
 import { AUTH, type Packet5 } from "./packet";
 import { IN_WILL, binaryLength, propertiesLength, string, stringLength, variableLength, writeProperties, writeVariable } from "./properties";
@@ -140,22 +141,4 @@ export function encode5(packet: Packet5): Uint8Array {
 			if (length > 3) writeProperties(w, packet.properties, props);
 	}
 	return bytes;
-}
-
-/** Type and the flags 2.1.3 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE), or PUBLISH's DUP/QoS/RETAIN. */
-function firstByte(packet: Packet5): number {
-	const type = packet.type;
-	if (packet.type === PacketType.PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
-	return (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
-}
-
-function checkedId(packetId: number | undefined): number {
-	if (packetId === undefined || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0)) throw new ProtocolError("MALFORMED_PACKET", `packet id ${packetId}`);
-	return packetId;
-}
-
-function nonEmpty<T>(items: readonly T[]): readonly T[] {
-	// SUBSCRIBE, SUBACK, UNSUBSCRIBE and UNSUBACK with no entries are Protocol Errors (3.8.3-2, 3.10.3-2).
-	if (items.length === 0) throw new ProtocolError("MALFORMED_PACKET", "no entries");
-	return items;
 }
