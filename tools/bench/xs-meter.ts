@@ -33,7 +33,7 @@ import { PUBLISH } from "./testkit/portable/mqtt-types";
 import { MqttClient } from "./src/mqtt/client";
 import { FakeBoard } from "./testkit/portable/fake-board";
 import { connack, publishBytes } from "./testkit/portable/mqtt-wire";
-import { encode5 } from "./src/mqtt/v5/encode";
+import { encodeAny5 } from "./testkit/portable/mqtt5-client-packets";
 import { mqtt5 } from "./src/mqtt/v5/session";
 
 const host = globalThis as unknown as Record<string, unknown>;
@@ -79,7 +79,7 @@ const sender5 = connected(() => undefined, new FakeBoard(), true);
 const receiver5 = connected(() => received++, new FakeBoard(), true);
 countingWrites(sender5.stream);
 countingWrites(receiver5.stream);
-const incoming5 = encode5({ type: PUBLISH, topic: "home/office/lamp", payload, qos: 0, retain: false, dup: false, properties: {} });
+const incoming5 = encodeAny5({ type: PUBLISH, topic: "home/office/lamp", payload, qos: 0, retain: false, dup: false, properties: {} });
 
 const operations: Record<string, () => unknown> = {
 	none: () => undefined,
