@@ -9,13 +9,13 @@ import { ByteReader, ByteWriter } from "../../src/common/bytes";
 import { ProtocolError } from "../../src/common/errors";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { PacketReader } from "../../src/mqtt/decode";
-import { checkedId, firstByte, nonEmpty } from "../../src/mqtt/encode";
+import { checkedId, firstByte, nonEmpty, varIntLength } from "../../src/mqtt/encode";
 import { type QoS } from "../../src/mqtt/packet";
 import { CONNACK, CONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "./mqtt-types";
 import { decode5 } from "../../src/mqtt/v5/decode";
 import { encode5 } from "../../src/mqtt/v5/encode";
 import type { Packet5, Subscription5, Will5 } from "../../src/mqtt/v5/packet";
-import { IN_WILL, propertiesLength, readProperties, readVariable, stringLength, variableLength, writeProperties, writeVariable, type Properties } from "../../src/mqtt/v5/properties";
+import { IN_WILL, propertiesLength, readProperties, readVariable, stringLength, writeProperties, writeVariable, type Properties } from "../../src/mqtt/v5/properties";
 import { connectFlags, malformed, topic, topicFilters } from "./client-packet-fields";
 
 /** Any MQTT 5 packet, whichever side sends it. */
@@ -92,8 +92,8 @@ export function encodeAny5(packet: Packet5): Uint8Array {
 function framed(first: number, head: readonly number[], properties: Properties | undefined, tail: Uint8Array): Uint8Array {
 	const where = 1 << (first >> 4);
 	const props = properties ? propertiesLength(properties, where) : 0;
-	const length = head.length + (properties ? variableLength(props) + props : 0) + tail.length;
-	const bytes = new Uint8Array(1 + variableLength(length) + length);
+	const length = head.length + (properties ? varIntLength(props) + props : 0) + tail.length;
+	const bytes = new Uint8Array(1 + varIntLength(length) + length);
 	const w = new ByteWriter(bytes);
 	w.byte(first);
 	writeVariable(w, length);

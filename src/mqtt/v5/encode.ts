@@ -8,10 +8,10 @@
  */
 import { ByteWriter } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
-import { checkedId, firstByte, nonEmpty } from "../encode";
+import { checkedId, firstByte, nonEmpty, varIntLength } from "../encode";
 import { PacketType, Wire } from "../packet";
 import type { Connect5, Disconnect5, Subscribe5, Unsubscribe5 } from "./packet";
-import { IN_WILL, binaryLength, propertiesLength, string, stringLength, variableLength, writeProperties, writeVariable } from "./properties";
+import { IN_WILL, binaryLength, propertiesLength, string, stringLength, writeProperties, writeVariable } from "./properties";
 
 export type ClientPacket5 = Connect5 | Subscribe5 | Unsubscribe5 | Disconnect5;
 
@@ -21,7 +21,7 @@ export function encode5(packet: ClientPacket5): Uint8Array {
 	// The properties' content, then everything else the Remaining Length counts.
 	const props = propertiesLength(packet.properties, where);
 	let willProps = 0;
-	let length = props + variableLength(props);
+	let length = props + varIntLength(props);
 	switch (packet.type) {
 		case PacketType.CONNECT: {
 			// Protocol Name, Version, Connect Flags, Keep Alive (3.1.2), then the payload.
@@ -29,7 +29,7 @@ export function encode5(packet: ClientPacket5): Uint8Array {
 			const will = packet.will;
 			if (will) {
 				willProps = propertiesLength(will.properties, IN_WILL);
-				length += willProps + variableLength(willProps) + 4 + stringLength(will.topic) + binaryLength(will.payload);
+				length += willProps + varIntLength(willProps) + 4 + stringLength(will.topic) + binaryLength(will.payload);
 			}
 			if (packet.username !== undefined) length += 2 + stringLength(packet.username);
 			if (packet.password !== undefined) length += 2 + binaryLength(packet.password);
@@ -48,7 +48,7 @@ export function encode5(packet: ClientPacket5): Uint8Array {
 			length = props === 0 && packet.reasonCode === 0 ? 0 : 1 + length;
 	}
 	if (length > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length}`);
-	const bytes = new Uint8Array(1 + variableLength(length) + length);
+	const bytes = new Uint8Array(1 + varIntLength(length) + length);
 	const w = new ByteWriter(bytes);
 	w.byte(firstByte(packet));
 	writeVariable(w, length);
