@@ -86,16 +86,7 @@ function decodePublish(bytes: Uint8Array, start: number, end: number, flags: num
 	const topicStart = start + 2;
 	let at = topicStart + ((bytes[start] << 8) | bytes[start + 1]);
 	if (at + (qos ? 2 : 0) > end) throw malformed("PUBLISH too short");
-	let topic: string;
-	if (memo && at - topicStart <= MEMO_TOPIC_BYTES) {
-		const latin1 = String.fromCharCode.apply(null, bytes.subarray(topicStart, at) as unknown as number[]);
-		if (latin1 === memo.latin1) topic = memo.topic;
-		else {
-			topic = topicName(bytes, topicStart, at);
-			memo.latin1 = latin1;
-			memo.topic = topic;
-		}
-	} else topic = topicName(bytes, topicStart, at);
+	const topic = topicName(bytes, topicStart, at, memo);
 	let packetId: number | undefined;
 	if (qos) {
 		packetId = (bytes[at] << 8) | bytes[at + 1];
@@ -105,10 +96,21 @@ function decodePublish(bytes: Uint8Array, start: number, end: number, flags: num
 	return { type: PacketType.PUBLISH, topic, payload: bytes.subarray(at, end), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId };
 }
 
-function topicName(bytes: Uint8Array, start: number, end: number): string {
+/** The Topic Name in `bytes` from `start` to `end`, checked, or the memo's when its bytes are the same (MQTT 5.0's decoder reads its topics here too). */
+export function topicName(bytes: Uint8Array, start: number, end: number, memo: TopicMemo | undefined): string {
+	let latin1: string | undefined;
+	if (memo && end - start <= MEMO_TOPIC_BYTES) {
+		latin1 = String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+		if (latin1 === memo.latin1) return memo.topic;
+	}
 	const problem = topicProblem(bytes, start, end, false);
 	if (problem) throw malformed("topic name " + problem);
-	return readUtf8(bytes, start, end);
+	const topic = readUtf8(bytes, start, end);
+	if (latin1 !== void 0) {
+		(memo as TopicMemo).latin1 = latin1;
+		(memo as TopicMemo).topic = topic;
+	}
+	return topic;
 }
 
 /**
