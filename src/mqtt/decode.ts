@@ -228,6 +228,6 @@ export class PacketReader<T = Packet> implements TopicMemo {
 	}
 }
 
-function malformed(message: string): ProtocolError {
+export function malformed(message: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", message);
 }

@@ -7,7 +7,7 @@
  */
 import { ByteReader } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
-import { topicName, type TopicMemo } from "../decode";
+import { malformed, topicName, type TopicMemo } from "../decode";
 import { PacketType, type QoS } from "../packet";
 import { AUTH, type Packet5 } from "./packet";
 import { readProperties, readVariable } from "./properties";
@@ -93,8 +93,4 @@ function id(r: ByteReader): number {
 function checkReason(type: number, code: number): number {
 	if (!reasonAllowed(type, code)) throw malformed(`reason code ${code} in packet type ${type}`);
 	return code;
-}
-
-function malformed(message: string): ProtocolError {
-	return new ProtocolError("MALFORMED_PACKET", message);
 }
