@@ -8,7 +8,7 @@ import { type Packet, type PublishPacket } from "../../src/mqtt/packet";
 import { CONNECT, PUBLISH, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { mqtt5 } from "../../src/mqtt/v5/session";
 import type { Packet5, Publish5, Subscribe5 } from "../../src/mqtt/v5/packet";
-import { anyPacketReader } from "../../testkit/portable/mqtt-client-packets";
+import { anyPacketReader, feedPackets } from "../../testkit/portable/mqtt-client-packets";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { anyPacketReader5 } from "../../testkit/portable/mqtt5-client-packets";
 
@@ -67,7 +67,7 @@ describe("MQTT 5 lamp: message properties and subscription options", () => {
 		await Promise.resolve();
 		const reader = anyPacketReader5(8192);
 		const packets: Packet5[] = [];
-		reader.push(stream.takeWritten(), (p) => packets.push(p));
+		feedPackets(reader, stream.takeWritten(), (p) => packets.push(p));
 		const subscribe = packets.find((p): p is Subscribe5 => p.type === SUBSCRIBE);
 		// And the request/response query topic (answered on each query's Response Topic).
 		check(subscribe?.subscriptions.map((s) => [s.topic, s.noLocal])).toEqual([["home/office/lamp", true], ["home/office/lamp/get", false]]);
@@ -83,7 +83,7 @@ describe("MQTT 5 lamp: message properties and subscription options", () => {
 		await Promise.resolve();
 		const packets: Packet[] = [];
 		// The 3.1.1 reader refuses a SUBSCRIBE with option bits above the QoS (3.8.3-4).
-		anyPacketReader(8192).push(stream.takeWritten(), (p) => packets.push(p));
+		feedPackets(anyPacketReader(8192), stream.takeWritten(), (p) => packets.push(p));
 		const subscribe = packets.find((p) => p.type === SUBSCRIBE);
 		check(subscribe && "subscriptions" in subscribe ? subscribe.subscriptions : undefined).toEqual([{ topic: "home/office/lamp", qos: 1 }]);
 		check(packets.filter((p) => p.type === PUBLISH).map((p) => (p as PublishPacket).topic)).toContain("home/office/dht22");

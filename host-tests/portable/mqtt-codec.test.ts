@@ -7,8 +7,9 @@ import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { hex, toHex, text } from "./bytes";
 import { PacketReader } from "../../src/mqtt/decode";
-import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
-import { encode, encodeInto, encodedLength } from "../../src/mqtt/encode";
+// CONNACK and SUBACK are encoded by the tests' broker side (encodeAny), every other packet by the firmware's encoder.
+import { decodeAny as decode, encodeAny, feedPackets } from "../../testkit/portable/mqtt-client-packets";
+import { encode } from "../../src/mqtt/encode";
 import { type Packet } from "../../src/mqtt/packet";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 
@@ -48,8 +49,7 @@ const vectors: [string, Packet, string][] = [
 describe("MQTT codec: vectors for all 14 control packets", () => {
 	for (const [name, packet, bytes] of vectors) {
 		it(`encodes ${name}`, () => {
-			check(toHex(encode(packet))).toBe(bytes);
-			check(encodedLength(packet)).toBe(hex(bytes).length);
+			check(toHex(encodeAny(packet))).toBe(bytes);
 		});
 		it(`decodes ${name}`, () => {
 			check(decode(hex(bytes))).toEqual(packet);
@@ -76,11 +76,11 @@ describe("MQTT codec: remaining length (spec table 2.4)", () => {
 	}
 	it("reads the four-byte maximum 268,435,455 (ff ff ff 7f) and refuses it by size before buffering", () => {
 		const reader = new PacketReader(8192);
-		const error = expectProtocolError(() => reader.push(hex("30 ff ff ff 7f"), () => undefined), "PACKET_TOO_LARGE");
+		const error = expectProtocolError(() => feedPackets(reader, hex("30 ff ff ff 7f"), () => undefined), "PACKET_TOO_LARGE");
 		check(error.message).toContain("268435460");
 	});
 	it("refuses a remaining length of five bytes", () => {
-		expectProtocolError(() => new PacketReader(8192).push(hex("30 ff ff ff ff 01"), () => undefined), "MALFORMED_PACKET");
+		expectProtocolError(() => feedPackets(new PacketReader(8192), hex("30 ff ff ff ff 01"), () => undefined), "MALFORMED_PACKET");
 	});
 });
 
@@ -103,20 +103,11 @@ describe("MQTT codec: UTF-8 strings (1.5.3)", () => {
 	});
 });
 
-describe("MQTT codec: decode views, encodeInto", () => {
+describe("MQTT codec: decode views", () => {
 	it("returns the PUBLISH payload as a view into the input, not a copy", () => {
 		const bytes = hex("32 09 00 03 61 2f 62 00 0a 68 69");
 		const packet = decode(bytes);
 		check(packet.type === PUBLISH && packet.payload.buffer === bytes.buffer).toBe(true);
-	});
-	it("encodes into a caller's buffer at an offset", () => {
-		const target = new Uint8Array(32);
-		const written = encodeInto({ type: PUBACK, packetId: 258 }, target, 5);
-		check(written).toBe(4);
-		check(toHex(target.subarray(5, 9))).toBe("40 02 01 02");
-	});
-	it("refuses a buffer that is too small", () => {
-		expectProtocolError(() => encodeInto({ type: PUBACK, packetId: 1 }, new Uint8Array(3)), "PACKET_TOO_LARGE");
 	});
 });
 
@@ -159,13 +150,13 @@ describe("MQTT codec: PacketReader framing", () => {
 	const stream = hex("32 09 00 03 61 2f 62 00 0a 68 69 40 02 00 0a d0 00");
 	it("splits a stream fed in one chunk", () => {
 		const packets: Packet[] = [];
-		new PacketReader(8192).push(stream, (p) => packets.push(p));
+		feedPackets(new PacketReader(8192), stream, (p) => packets.push(p));
 		check(packets.map((p) => p.type)).toEqual([PUBLISH, PUBACK, PINGRESP]);
 	});
 	it("splits the same stream fed one byte at a time (headers split too)", () => {
 		const packets: Packet[] = [];
 		const reader = new PacketReader(8192);
-		for (let i = 0; i < stream.length; i++) reader.push(stream.subarray(i, i + 1), (p) => packets.push(p));
+		for (let i = 0; i < stream.length; i++) feedPackets(reader, stream.subarray(i, i + 1), (p) => packets.push(p));
 		check(packets.map((p) => p.type)).toEqual([PUBLISH, PUBACK, PINGRESP]);
 		check(packets[0].type === PUBLISH && toHex(packets[0].payload)).toBe("68 69");
 	});
@@ -173,23 +164,23 @@ describe("MQTT codec: PacketReader framing", () => {
 		for (let cut = 0; cut <= stream.length; cut++) {
 			const types: number[] = [];
 			const reader = new PacketReader(8192);
-			reader.push(stream.subarray(0, cut), (p) => types.push(p.type));
-			reader.push(stream.subarray(cut), (p) => types.push(p.type));
+			feedPackets(reader, stream.subarray(0, cut), (p) => types.push(p.type));
+			feedPackets(reader, stream.subarray(cut), (p) => types.push(p.type));
 			check(types).toEqual([PUBLISH, PUBACK, PINGRESP]);
 		}
 	});
 	it("refuses a packet over the maximum as soon as its header is complete", () => {
 		const reader = new PacketReader(100);
 		const packets: Packet[] = [];
-		reader.push(hex("40 02 00 01"), (p) => packets.push(p));
-		expectProtocolError(() => reader.push(hex("30 e5 00"), (p) => packets.push(p)), "PACKET_TOO_LARGE");
+		feedPackets(reader, hex("40 02 00 01"), (p) => packets.push(p));
+		expectProtocolError(() => feedPackets(reader, hex("30 e5 00"), (p) => packets.push(p)), "PACKET_TOO_LARGE");
 		check(packets).toHaveLength(1);
 	});
 	it("accepts a packet of exactly the maximum size", () => {
 		const packet = encode({ type: PUBLISH, topic: "t", payload: new Uint8Array(95), qos: 0, retain: false, dup: false });
 		check(packet.length).toBe(100);
 		const got: Packet[] = [];
-		new PacketReader(100).push(packet, (p) => got.push(p));
+		feedPackets(new PacketReader(100), packet, (p) => got.push(p));
 		check(got).toHaveLength(1);
 	});
 });

@@ -13,8 +13,7 @@
  */
 import { ProtocolError } from "../../src/common/errors";
 import { fuzzRun } from "../../testkit/portable/fuzz-kit";
-import { anyPacketReader } from "../../testkit/portable/mqtt-client-packets";
-import { encode } from "../../src/mqtt/encode";
+import { anyPacketReader, encodeAny, feedPackets } from "../../testkit/portable/mqtt-client-packets";
 import { type Packet, type QoS } from "../../src/mqtt/packet";
 import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { MqttSession, type SessionOptions } from "../../src/mqtt/session";
@@ -56,7 +55,7 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 	function drainTransmit(): void {
 		for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) {
 			try {
-				reader.push(bytes, (packet: Packet) => {
+				feedPackets(reader, bytes, (packet: Packet) => {
 					if (packet.type === PUBLISH && packet.qos > 0) sentPublishes.push({ id: packet.packetId ?? 0, qos: packet.qos });
 					else if (packet.type === PUBREL) releasing.push(packet.packetId);
 					else if (packet.type === SUBSCRIBE) requests.push({ id: packet.packetId, count: packet.subscriptions.length, subscribe: true });
@@ -105,13 +104,13 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 		const id = known ? pick(sentPublishes).id : 1 + int(0xffff);
 		switch (choice) {
 			case 0:
-				return encode({ type: CONNACK, sessionPresent: !options.cleanSession && random() < 0.7, returnCode: random() < 0.9 ? 0 : 1 + int(5) });
+				return encodeAny({ type: CONNACK, sessionPresent: !options.cleanSession && random() < 0.7, returnCode: random() < 0.9 ? 0 : 1 + int(5) });
 			case 1:
-				return encode({ type: PUBACK, packetId: id });
+				return encodeAny({ type: PUBACK, packetId: id });
 			case 2:
-				return encode({ type: PUBREC, packetId: id });
+				return encodeAny({ type: PUBREC, packetId: id });
 			case 3:
-				return encode({ type: PUBCOMP, packetId: releasing.length > 0 && random() < 0.8 ? pick(releasing) : id });
+				return encodeAny({ type: PUBCOMP, packetId: releasing.length > 0 && random() < 0.8 ? pick(releasing) : id });
 			case 4:
 			case 10:
 			case 11:
@@ -119,19 +118,19 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 			case 13: {
 				// A flood of distinct QoS 2 ids the broker never releases.
 				const qos = pick([0, 1, 2, 2] as const);
-				return encode({ type: PUBLISH, topic: pick(TOPICS), payload: new Uint8Array(int(40)), qos, retain: false, dup: false, packetId: qos ? 1 + int(0xffff) : undefined });
+				return encodeAny({ type: PUBLISH, topic: pick(TOPICS), payload: new Uint8Array(int(40)), qos, retain: false, dup: false, packetId: qos ? 1 + int(0xffff) : undefined });
 			}
 			case 5:
-				return encode({ type: PUBREL, packetId: 1 + int(0xffff) });
+				return encodeAny({ type: PUBREL, packetId: 1 + int(0xffff) });
 			case 6: {
 				const request = requests.length > 0 ? pick(requests) : { id, count: 1, subscribe: true };
-				if (!request.subscribe) return encode({ type: UNSUBACK, packetId: request.id });
+				if (!request.subscribe) return encodeAny({ type: UNSUBACK, packetId: request.id });
 				const codes: number[] = [];
 				for (let i = 0; i < request.count + (random() < 0.1 ? 1 : 0); i++) codes.push(pick([0, 1, 2, 0x80]));
-				return encode({ type: SUBACK, packetId: request.id, returnCodes: codes });
+				return encodeAny({ type: SUBACK, packetId: request.id, returnCodes: codes });
 			}
 			case 7:
-				return encode({ type: PINGRESP });
+				return encodeAny({ type: PINGRESP });
 			case 8: {
 				const garbage = new Uint8Array(1 + int(12));
 				for (let i = 0; i < garbage.length; i++) garbage[i] = int(256);
@@ -206,13 +205,13 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 			sentPublishes.length = releasing.length = requests.length = 0;
 			guarded(() => session.open(now));
 			drainTransmit();
-			guarded(() => session.received(encode({ type: CONNACK, sessionPresent: !options.cleanSession, returnCode: 0 }), now));
+			guarded(() => session.received(encodeAny({ type: CONNACK, sessionPresent: !options.cleanSession, returnCode: 0 }), now));
 		}
 		drainTransmit();
 		const answers: Uint8Array[] = [];
-		for (const p of sentPublishes.splice(0)) answers.push(encode({ type: p.qos === 1 ? PUBACK : PUBREC, packetId: p.id }));
-		for (const id of releasing.splice(0)) answers.push(encode({ type: PUBCOMP, packetId: id }));
-		for (const r of requests.splice(0)) answers.push(r.subscribe ? encode({ type: SUBACK, packetId: r.id, returnCodes: new Array<number>(r.count).fill(0) }) : encode({ type: UNSUBACK, packetId: r.id }));
+		for (const p of sentPublishes.splice(0)) answers.push(encodeAny({ type: p.qos === 1 ? PUBACK : PUBREC, packetId: p.id }));
+		for (const id of releasing.splice(0)) answers.push(encodeAny({ type: PUBCOMP, packetId: id }));
+		for (const r of requests.splice(0)) answers.push(r.subscribe ? encodeAny({ type: SUBACK, packetId: r.id, returnCodes: new Array<number>(r.count).fill(0) }) : encodeAny({ type: UNSUBACK, packetId: r.id }));
 		for (const bytes of answers) guarded(() => session.received(bytes, now));
 		drainTransmit();
 		drainEvents();

@@ -7,7 +7,7 @@ import { expectProtocolError } from "./errors";
 import { text } from "./bytes";
 import { asPublish, connack, packetsIn, publishBytes, sent } from "../../testkit/portable/mqtt-wire";
 import { MqttSession, type SessionEvent, type SessionOptions } from "../../src/mqtt/session";
-import { encode } from "../../src/mqtt/encode";
+import { encodeAny } from "../../testkit/portable/mqtt-client-packets";
 import { CONNECT, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 import type { ProtocolError } from "../../src/common/errors";
 
@@ -83,7 +83,7 @@ describe("MQTT session: connecting", () => {
 	it("refuses anything but CONNACK first (3.2.0-1)", () => {
 		const session = new MqttSession(base);
 		session.open(0);
-		session.received(encode({ type: PINGRESP }), 1);
+		session.received(encodeAny({ type: PINGRESP }), 1);
 		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
 	});
 
@@ -102,7 +102,7 @@ describe("MQTT session: keep-alive", () => {
 		check(sent(session)).toHaveLength(0);
 		session.tick(9_000);
 		check(sent(session).map((p) => p.type)).toEqual([PINGREQ]);
-		session.received(encode({ type: PINGRESP }), 9_050);
+		session.received(encodeAny({ type: PINGRESP }), 9_050);
 		check(session.nextTimeout()).toBe(18_000);
 	});
 
@@ -113,7 +113,7 @@ describe("MQTT session: keep-alive", () => {
 
 	it("counts any packet sent as activity: a publish at 6 s moves the ping to 15 s", () => {
 		const session = online({ keepAlive: 10 }, 0);
-		session.received(encode({ type: PINGRESP }), 6_000);
+		session.received(encodeAny({ type: PINGRESP }), 6_000);
 		session.publish("t", text("x"), 0, false, 6_000);
 		sent(session);
 		check(session.nextTimeout()).toBe(15_000);
@@ -190,7 +190,7 @@ describe("MQTT session: QoS flows", () => {
 		const publish = asPublish(sent(session)[0]);
 		check(publish).toEqual({ type: PUBLISH, topic: "a/b", payload: text("hi"), qos: 1, retain: true, dup: false, packetId: 1 });
 		check(session.unacknowledged).toBe(1);
-		session.received(encode({ type: PUBACK, packetId: 1 }), 2);
+		session.received(encodeAny({ type: PUBACK, packetId: 1 }), 2);
 		check(done).toBe(1);
 		check(session.unacknowledged).toBe(0);
 		check(session.idle).toBe(true);
@@ -201,10 +201,10 @@ describe("MQTT session: QoS flows", () => {
 		let done = 0;
 		session.publish("a", text("x"), 2, false, 1, () => done++);
 		check(sent(session).map((p) => p.type)).toEqual([PUBLISH]);
-		session.received(encode({ type: PUBREC, packetId: 1 }), 2);
+		session.received(encodeAny({ type: PUBREC, packetId: 1 }), 2);
 		check(sent(session)).toEqual([{ type: PUBREL, packetId: 1 }]);
 		check(done).toBe(0);
-		session.received(encode({ type: PUBCOMP, packetId: 1 }), 3);
+		session.received(encodeAny({ type: PUBCOMP, packetId: 1 }), 3);
 		check(done).toBe(1);
 		check(session.idle).toBe(true);
 	});
@@ -224,7 +224,7 @@ describe("MQTT session: QoS flows", () => {
 		session.received(publishBytes("x", text("1"), 2, 9, true), 2);
 		check(events(session)).toHaveLength(0);
 		check(sent(session)).toEqual([{ type: PUBREC, packetId: 9 }]);
-		session.received(encode({ type: PUBREL, packetId: 9 }), 3);
+		session.received(encodeAny({ type: PUBREL, packetId: 9 }), 3);
 		check(sent(session)).toEqual([{ type: PUBCOMP, packetId: 9 }]);
 		// The id is free again: a new message with it is a new message.
 		session.received(publishBytes("x", text("2"), 2, 9), 4);
@@ -286,9 +286,9 @@ describe("MQTT session: QoS flows", () => {
 		const session = online({ inflightWindow: 2 });
 		for (const n of ["1", "2", "3", "4"]) session.publish("t", text(n), 1, false, 1);
 		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([1, 2]);
-		session.received(encode({ type: PUBACK, packetId: 1 }), 2);
+		session.received(encodeAny({ type: PUBACK, packetId: 1 }), 2);
 		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([3]);
-		session.received(encode({ type: PUBACK, packetId: 3 }), 3);
+		session.received(encodeAny({ type: PUBACK, packetId: 3 }), 3);
 		const last = sent(session).map(asPublish);
 		check(last.map((p) => p.packetId)).toEqual([4]);
 		check(last[0].payload).toEqual(text("4"));
@@ -296,8 +296,8 @@ describe("MQTT session: QoS flows", () => {
 
 	it("answers a PUBREC for an unknown id with PUBREL, ignores an unknown PUBACK", () => {
 		const session = online();
-		session.received(encode({ type: PUBACK, packetId: 42 }), 1);
-		session.received(encode({ type: PUBREC, packetId: 43 }), 1);
+		session.received(encodeAny({ type: PUBACK, packetId: 42 }), 1);
+		session.received(encodeAny({ type: PUBREC, packetId: 43 }), 1);
 		check(sent(session)).toEqual([{ type: PUBREL, packetId: 43 }]);
 		check(events(session)).toHaveLength(0);
 	});
@@ -311,8 +311,8 @@ describe("MQTT session: reconnect (4.4)", () => {
 		session.publish("c", text("C"), 1, false, 1); // id 3
 		session.publish("d", text("D"), 2, false, 1); // id 4
 		sent(session);
-		session.received(encode({ type: PUBREC, packetId: 4 }), 2);
-		session.received(encode({ type: PUBREC, packetId: 2 }), 2);
+		session.received(encodeAny({ type: PUBREC, packetId: 4 }), 2);
+		session.received(encodeAny({ type: PUBREC, packetId: 2 }), 2);
 		sent(session);
 		session.closed();
 		session.open(100);
@@ -331,7 +331,7 @@ describe("MQTT session: reconnect (4.4)", () => {
 		let done = "pending";
 		session.publish("b", text("B"), 2, false, 1, (error) => (done = error ? error.code : "ok"));
 		sent(session);
-		session.received(encode({ type: PUBREC, packetId: 1 }), 2);
+		session.received(encodeAny({ type: PUBREC, packetId: 1 }), 2);
 		check(sent(session).map((p) => p.type)).toEqual([PUBREL]);
 		session.closed();
 		session.open(100);
@@ -371,7 +371,7 @@ describe("MQTT session: reconnect (4.4)", () => {
 		session.subscribe([{ topic: "home/#", qos: 1 }], 1);
 		const [subscribe] = sent(session);
 		check(subscribe.type).toBe(SUBSCRIBE);
-		session.received(encode({ type: SUBACK, packetId: 1, returnCodes: [1] }), 2);
+		session.received(encodeAny({ type: SUBACK, packetId: 1, returnCodes: [1] }), 2);
 
 		session.closed();
 		session.open(10);
@@ -414,7 +414,7 @@ describe("MQTT session: subscribe, unsubscribe, disconnect", () => {
 		let error: ProtocolError | undefined;
 		session.subscribe([{ topic: "ok", qos: 1 }, { topic: "no", qos: 1 }], 1, (e) => (error = e));
 		sent(session);
-		session.received(encode({ type: SUBACK, packetId: 1, returnCodes: [1, 0x80] }), 2);
+		session.received(encodeAny({ type: SUBACK, packetId: 1, returnCodes: [1, 0x80] }), 2);
 		check(error?.code).toBe("SUBSCRIPTION_REFUSED");
 		check(error?.message).toContain("no");
 	});
@@ -423,7 +423,7 @@ describe("MQTT session: subscribe, unsubscribe, disconnect", () => {
 		const session = online();
 		session.subscribe([{ topic: "a", qos: 1 }], 1);
 		sent(session);
-		session.received(encode({ type: SUBACK, packetId: 1, returnCodes: [1, 1] }), 2);
+		session.received(encodeAny({ type: SUBACK, packetId: 1, returnCodes: [1, 1] }), 2);
 		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
 	});
 
@@ -432,7 +432,7 @@ describe("MQTT session: subscribe, unsubscribe, disconnect", () => {
 		let done = false;
 		session.unsubscribe(["a/+"], 1, () => (done = true));
 		check(sent(session)).toEqual([{ type: UNSUBSCRIBE, packetId: 1, topics: ["a/+"] }]);
-		session.received(encode({ type: UNSUBACK, packetId: 1 }), 2);
+		session.received(encodeAny({ type: UNSUBACK, packetId: 1 }), 2);
 		check(done).toBe(true);
 	});
 
@@ -506,7 +506,7 @@ describe("MQTT session: bad input", () => {
 
 	it("closes when the broker sends a packet only clients send", () => {
 		const session = online();
-		session.received(encode({ type: PINGREQ }), 1);
+		session.received(encodeAny({ type: PINGREQ }), 1);
 		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
 	});
 });
@@ -516,7 +516,7 @@ describe("MQTT session: state across deep sleep", () => {
 		const first = online();
 		first.subscribe([{ topic: "cmd", qos: 1 }], 1);
 		sent(first);
-		first.received(encode({ type: SUBACK, packetId: 1, returnCodes: [1] }), 2);
+		first.received(encodeAny({ type: SUBACK, packetId: 1, returnCodes: [1] }), 2);
 		first.publish("r", text("reading"), 1, false, 3); // id 2, never acknowledged
 		sent(first);
 		first.received(publishBytes("cmd", text("on"), 2, 77), 4);

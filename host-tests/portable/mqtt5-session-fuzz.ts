@@ -26,12 +26,11 @@ import { type QoS } from "../../src/mqtt/packet";
 import { CONNACK, DISCONNECT, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import type { SessionOptions } from "../../src/mqtt/session";
 import { MqttSession5 } from "../../src/mqtt/v5/session";
-import { encode5 } from "../../src/mqtt/v5/encode";
 import { decode5 } from "../../src/mqtt/v5/decode";
 import { AUTH, type Packet5 } from "../../src/mqtt/v5/packet";
 import type { Properties } from "../../src/mqtt/v5/properties";
 import { fuzzRun } from "../../testkit/portable/fuzz-kit";
-import { decodeAny5 } from "../../testkit/portable/mqtt5-client-packets";
+import { decodeAny5, encodeAny5 } from "../../testkit/portable/mqtt5-client-packets";
 
 export interface Mqtt5FuzzReport {
 	readonly steps: number;
@@ -257,7 +256,7 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 		if (random() < 0.1) p.userProperties = [["k", "v"]];
 		const refused = random() < 0.08;
 		const clean = options.cleanStart ?? cleanSession;
-		return encode5({ type: CONNACK, sessionPresent: !refused && (clean ? random() < 0.05 : random() < 0.7), reasonCode: refused ? pick([0x80, 0x85, 0x86, 0x87, 0x88, 0x9c]) : 0, properties: { ...p, ...(refused ? reasonString() : {}) } });
+		return encodeAny5({ type: CONNACK, sessionPresent: !refused && (clean ? random() < 0.05 : random() < 0.7), reasonCode: refused ? pick([0x80, 0x85, 0x86, 0x87, 0x88, 0x9c]) : 0, properties: { ...p, ...(refused ? reasonString() : {}) } });
 	}
 
 	/** An incoming PUBLISH whose alias must be refused: over ours, unknown, or 0 (patched in: the encoder refuses it). */
@@ -266,13 +265,13 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 		const qos = pick([0, 1, 2] as const);
 		const packetId = qos ? 1 + int(0xffff) : undefined;
 		const payload = new Uint8Array(int(10));
-		if (kind === 0) return encode5({ type: PUBLISH, topic: pick(TOPICS), payload, qos, retain: false, dup: false, packetId, properties: { topicAlias: topicAliasMaximum + 1 + int(5) } });
+		if (kind === 0) return encodeAny5({ type: PUBLISH, topic: pick(TOPICS), payload, qos, retain: false, dup: false, packetId, properties: { topicAlias: topicAliasMaximum + 1 + int(5) } });
 		if (kind === 1) {
 			let alias = 1;
 			while (serverAliases.has(alias)) alias++;
-			return encode5({ type: PUBLISH, topic: "", payload, qos, retain: false, dup: false, packetId, properties: { topicAlias: alias } });
+			return encodeAny5({ type: PUBLISH, topic: "", payload, qos, retain: false, dup: false, packetId, properties: { topicAlias: alias } });
 		}
-		const bytes = encode5({ type: PUBLISH, topic: pick(TOPICS), payload, qos, retain: false, dup: false, packetId, properties: { topicAlias: 1 } });
+		const bytes = encodeAny5({ type: PUBLISH, topic: pick(TOPICS), payload, qos, retain: false, dup: false, packetId, properties: { topicAlias: 1 } });
 		for (let i = 0; i + 2 < bytes.length; i++) {
 			if (bytes[i] === 0x23 && bytes[i + 1] === 0 && bytes[i + 2] === 1) {
 				bytes[i + 2] = 0;
@@ -300,7 +299,7 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 		if (random() < 0.1) properties.responseTopic = "reply/to";
 		if (random() < 0.1) properties.subscriptionIdentifier = [1 + int(5)];
 		if (qos === 2 && packetId !== undefined && unreleased.push(packetId) > 16) unreleased.shift();
-		return encode5({ type: PUBLISH, topic, payload, qos, retain: random() < 0.2, dup: false, packetId, properties });
+		return encodeAny5({ type: PUBLISH, topic, payload, qos, retain: random() < 0.2, dup: false, packetId, properties });
 	}
 
 	/** A hostile PUBLISH delivered whole to a connected session: it must end the link, deliver nothing. */
@@ -336,33 +335,33 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 		switch (choice) {
 			case 0:
 				// Online, a second CONNACK is a violation: now and then.
-				return session.status !== "online" || random() < 0.2 ? connack() : encode5({ type: PINGRESP });
+				return session.status !== "online" || random() < 0.2 ? connack() : encodeAny5({ type: PINGRESP });
 			case 1:
 			case 2:
 				// Mostly the acknowledgement the message asks for, sometimes the other one.
-				return encode5({ type: (sent.qos === 1) === random() < 0.8 ? PUBACK : PUBREC, packetId: id, reasonCode: reason, properties: reasonString() });
+				return encodeAny5({ type: (sent.qos === 1) === random() < 0.8 ? PUBACK : PUBREC, packetId: id, reasonCode: reason, properties: reasonString() });
 			case 3:
-				return encode5({ type: PUBCOMP, packetId: releasing.length > 0 && random() < 0.8 ? pick(releasing) : id, reasonCode: random() < 0.9 ? 0 : 0x92, properties: {} });
+				return encodeAny5({ type: PUBCOMP, packetId: releasing.length > 0 && random() < 0.8 ? pick(releasing) : id, reasonCode: random() < 0.9 ? 0 : 0x92, properties: {} });
 			case 4:
 			case 5:
 			case 6:
 			case 7:
 				return publishIn();
 			case 8:
-				return encode5({ type: PUBREL, packetId: unreleased.length > 0 && random() < 0.8 ? unreleased.splice(int(unreleased.length), 1)[0] : 1 + int(0xffff), reasonCode: random() < 0.9 ? 0 : 0x92, properties: {} });
+				return encodeAny5({ type: PUBREL, packetId: unreleased.length > 0 && random() < 0.8 ? unreleased.splice(int(unreleased.length), 1)[0] : 1 + int(0xffff), reasonCode: random() < 0.9 ? 0 : 0x92, properties: {} });
 			case 9: {
 				const request = requests.length > 0 ? pick(requests) : { id, count: 1, subscribe: true };
 				const codes: number[] = [];
 				for (let i = 0; i < request.count + (random() < 0.1 ? 1 : 0); i++) codes.push(request.subscribe ? pick([0, 1, 2, 0x80, 0x87, 0xa2]) : pick([0, 0x11, 0x80]));
-				return encode5({ type: request.subscribe ? SUBACK : UNSUBACK, packetId: request.id, reasonCodes: codes, properties: reasonString() });
+				return encodeAny5({ type: request.subscribe ? SUBACK : UNSUBACK, packetId: request.id, reasonCodes: codes, properties: reasonString() });
 			}
 			case 10:
-				return encode5({ type: PINGRESP });
+				return encodeAny5({ type: PINGRESP });
 			case 11:
-				if (random() < 0.3) return encode5({ type: DISCONNECT, reasonCode: pick(DISCONNECT_REASONS), properties: { ...reasonString(), ...(random() < 0.2 ? { serverReference: "other:1883" } : {}) } });
-				return encode5({ type: PINGRESP });
+				if (random() < 0.3) return encodeAny5({ type: DISCONNECT, reasonCode: pick(DISCONNECT_REASONS), properties: { ...reasonString(), ...(random() < 0.2 ? { serverReference: "other:1883" } : {}) } });
+				return encodeAny5({ type: PINGRESP });
 			case 12:
-				if (random() < 0.2) return encode5({ type: AUTH, reasonCode: pick([0, 0x18, 0x19]), properties: random() < 0.5 ? { authenticationMethod: "SCRAM", authenticationData: new Uint8Array(3) } : {} });
+				if (random() < 0.2) return encodeAny5({ type: AUTH, reasonCode: pick([0, 0x18, 0x19]), properties: random() < 0.5 ? { authenticationMethod: "SCRAM", authenticationData: new Uint8Array(3) } : {} });
 				return publishIn();
 			case 13: {
 				wellFormed = false;
@@ -459,16 +458,16 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 			session.closed();
 			open();
 			drainTransmit();
-			const accept = encode5({ type: CONNACK, sessionPresent: false, reasonCode: 0, properties: {} });
+			const accept = encodeAny5({ type: CONNACK, sessionPresent: false, reasonCode: 0, properties: {} });
 			heard(accept);
 			run.never("received", () => session.received(accept, now));
 		}
 		drainTransmit();
 		drainEvents();
 		const answers: Uint8Array[] = [];
-		for (const p of sentPublishes.splice(0)) answers.push(encode5({ type: p.qos === 1 ? PUBACK : PUBREC, packetId: p.id, reasonCode: 0, properties: {} }));
-		for (const id of releasing.splice(0)) answers.push(encode5({ type: PUBCOMP, packetId: id, reasonCode: 0, properties: {} }));
-		for (const r of requests.splice(0)) answers.push(encode5({ type: r.subscribe ? SUBACK : UNSUBACK, packetId: r.id, reasonCodes: new Array<number>(r.count).fill(0), properties: {} }));
+		for (const p of sentPublishes.splice(0)) answers.push(encodeAny5({ type: p.qos === 1 ? PUBACK : PUBREC, packetId: p.id, reasonCode: 0, properties: {} }));
+		for (const id of releasing.splice(0)) answers.push(encodeAny5({ type: PUBCOMP, packetId: id, reasonCode: 0, properties: {} }));
+		for (const r of requests.splice(0)) answers.push(encodeAny5({ type: r.subscribe ? SUBACK : UNSUBACK, packetId: r.id, reasonCodes: new Array<number>(r.count).fill(0), properties: {} }));
 		for (const bytes of answers) run.never("received", () => session.received(bytes, now));
 		drainTransmit();
 		drainEvents();

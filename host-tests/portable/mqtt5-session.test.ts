@@ -7,11 +7,11 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { text } from "./bytes";
-import { anyPacketReader5 } from "../../testkit/portable/mqtt5-client-packets";
+import { anyPacketReader5, encodeAny5 } from "../../testkit/portable/mqtt5-client-packets";
+import { feedPackets } from "../../testkit/portable/mqtt-client-packets";
 import type { SessionEvent, SessionOptions } from "../../src/mqtt/session";
 import { MqttSession5 as MqttSession } from "../../src/mqtt/v5/session";
 import type { ProtocolError } from "../../src/common/errors";
-import { encode5 } from "../../src/mqtt/v5/encode";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, PINGREQ, DISCONNECT } from "../../testkit/portable/mqtt-types";
 import { AUTH, type Connect5, type Packet5, type Publish5, type Subscribe5 } from "../../src/mqtt/v5/packet";
 import type { Properties } from "../../src/mqtt/v5/properties";
@@ -21,7 +21,7 @@ const base: SessionOptions = { clientId: "lamp", cleanSession: false, keepAlive:
 function sent(session: MqttSession): Packet5[] {
 	const packets: Packet5[] = [];
 	const reader = anyPacketReader5(1 << 20);
-	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) reader.push(bytes, (p) => packets.push(p));
+	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) feedPackets(reader, bytes, (p) => packets.push(p));
 	return packets;
 }
 
@@ -32,7 +32,7 @@ function events(session: MqttSession): SessionEvent[] {
 }
 
 function connack(properties: Properties = {}, sessionPresent = false, reasonCode = 0): Uint8Array {
-	return encode5({ type: CONNACK, sessionPresent, reasonCode, properties });
+	return encodeAny5({ type: CONNACK, sessionPresent, reasonCode, properties });
 }
 
 function online(options: Partial<SessionOptions> = {}, properties: Properties = {}, now = 0): MqttSession {
@@ -97,7 +97,7 @@ describe("MQTT 5 session: CONNACK limits", () => {
 		for (let i = 0; i < 5; i++) session.publish("t", text(`${i}`), 1, false, 1);
 		const first = sent(session).map((p) => publish(p).packetId);
 		check(first).toEqual([1, 2]);
-		session.received(encode5({ type: PUBACK, packetId: 1, reasonCode: 0, properties: {} }), 2);
+		session.received(encodeAny5({ type: PUBACK, packetId: 1, reasonCode: 0, properties: {} }), 2);
 		check(sent(session).map((p) => publish(p).packetId)).toEqual([3]);
 	});
 	it("holds new messages until CONNACK says the Receive Maximum", () => {
@@ -176,17 +176,17 @@ describe("MQTT 5 session: topic aliases", () => {
 	});
 	it("resolves the server's aliases up to the maximum we announced, and closes on one past it (0x82)", () => {
 		const session = online({ topicAliasMaximum: 2 });
-		session.received(encode5({ type: PUBLISH, topic: "in", payload: text("1"), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } }), 1);
-		session.received(encode5({ type: PUBLISH, topic: "", payload: text("2"), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } }), 2);
+		session.received(encodeAny5({ type: PUBLISH, topic: "in", payload: text("1"), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } }), 1);
+		session.received(encodeAny5({ type: PUBLISH, topic: "", payload: text("2"), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } }), 2);
 		const messages = events(session).map((e) => (e.type === "message" ? e.packet.topic : e.type));
 		check(messages).toEqual(["in", "in"]);
-		session.received(encode5({ type: PUBLISH, topic: "x", payload: text("3"), qos: 0, retain: false, dup: false, properties: { topicAlias: 3 } }), 3);
+		session.received(encodeAny5({ type: PUBLISH, topic: "x", payload: text("3"), qos: 0, retain: false, dup: false, properties: { topicAlias: 3 } }), 3);
 		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
 		check(sent(session)).toEqual([{ type: DISCONNECT, reasonCode: 0x82, properties: {} }]);
 	});
 	it("announces no Topic Alias Maximum by default, so any server alias is refused", () => {
 		const session = online();
-		session.received(encode5({ type: PUBLISH, topic: "in", payload: text("1"), qos: 0, retain: false, dup: false, properties: { topicAlias: 1 } }), 1);
+		session.received(encodeAny5({ type: PUBLISH, topic: "in", payload: text("1"), qos: 0, retain: false, dup: false, properties: { topicAlias: 1 } }), 1);
 		check(closeError(session)?.code).toBe("PROTOCOL_VIOLATION");
 	});
 });
@@ -197,7 +197,7 @@ describe("MQTT 5 session: reason codes", () => {
 		const results: (ProtocolError | undefined)[] = [];
 		session.publish("t", text("x"), 1, false, 1, (error) => results.push(error));
 		const id = publish(sent(session)[0]).packetId as number;
-		session.received(encode5({ type: PUBACK, packetId: id, reasonCode: 0x87, properties: { reasonString: "acl" } }), 2);
+		session.received(encodeAny5({ type: PUBACK, packetId: id, reasonCode: 0x87, properties: { reasonString: "acl" } }), 2);
 		check(results).toHaveLength(1);
 		check(results[0]?.code).toBe("PUBLISH_REFUSED");
 		check(results[0]?.detail).toBe("0x87 not authorized: acl");
@@ -208,7 +208,7 @@ describe("MQTT 5 session: reason codes", () => {
 		const results: (ProtocolError | undefined)[] = [];
 		session.publish("t", text("x"), 2, false, 1, (error) => results.push(error));
 		const id = publish(sent(session)[0]).packetId as number;
-		session.received(encode5({ type: PUBREC, packetId: id, reasonCode: 0x97, properties: {} }), 2);
+		session.received(encodeAny5({ type: PUBREC, packetId: id, reasonCode: 0x97, properties: {} }), 2);
 		check(sent(session)).toHaveLength(0);
 		check(results[0]?.code).toBe("PUBLISH_REFUSED");
 	});
@@ -216,16 +216,16 @@ describe("MQTT 5 session: reason codes", () => {
 		const session = online();
 		const results: (ProtocolError | undefined)[] = [];
 		session.publish("t", text("x"), 1, false, 1, (error) => results.push(error));
-		session.received(encode5({ type: PUBACK, packetId: 1, reasonCode: 0x10, properties: {} }), 2);
+		session.received(encodeAny5({ type: PUBACK, packetId: 1, reasonCode: 0x10, properties: {} }), 2);
 		check(results).toEqual([undefined]);
 	});
 	it("QoS 2 both ways completes with PUBREL and PUBCOMP", () => {
 		const session = online();
 		session.publish("t", text("x"), 2, false, 1);
 		sent(session);
-		session.received(encode5({ type: PUBREC, packetId: 1, reasonCode: 0, properties: {} }), 2);
+		session.received(encodeAny5({ type: PUBREC, packetId: 1, reasonCode: 0, properties: {} }), 2);
 		check(sent(session).map((p) => p.type)).toEqual([PUBREL]);
-		session.received(encode5({ type: PUBCOMP, packetId: 1, reasonCode: 0, properties: {} }), 3);
+		session.received(encodeAny5({ type: PUBCOMP, packetId: 1, reasonCode: 0, properties: {} }), 3);
 		check(session.idle).toBe(true);
 	});
 	it("a SUBACK failure reason refuses that subscription; subscription options go on the wire and again on resubscription", () => {
@@ -235,7 +235,7 @@ describe("MQTT 5 session: reason codes", () => {
 		const [subscribe] = sent(session) as Subscribe5[];
 		check(subscribe.type).toBe(SUBSCRIBE);
 		check(subscribe.subscriptions[0]).toEqual({ topic: "lamp", qos: 1, noLocal: true, retainAsPublished: false, retainHandling: 1 });
-		session.received(encode5({ type: SUBACK, packetId: subscribe.packetId, properties: {}, reasonCodes: [1, 0x87] }), 2);
+		session.received(encodeAny5({ type: SUBACK, packetId: subscribe.packetId, properties: {}, reasonCodes: [1, 0x87] }), 2);
 		check(error?.code).toBe("SUBSCRIPTION_REFUSED");
 		session.closed();
 		session.open(3);
@@ -253,7 +253,7 @@ describe("MQTT 5 session: reason codes", () => {
 describe("MQTT 5 session: DISCONNECT and AUTH", () => {
 	it("a server DISCONNECT is a typed event, then a close with DISCONNECTED", () => {
 		const session = online();
-		session.received(encode5({ type: DISCONNECT, reasonCode: 0x8b, properties: { reasonString: "maintenance", serverReference: "other:1883" } }), 1);
+		session.received(encodeAny5({ type: DISCONNECT, reasonCode: 0x8b, properties: { reasonString: "maintenance", serverReference: "other:1883" } }), 1);
 		const all = events(session);
 		check(all[0]).toEqual({ type: "disconnected", reasonCode: 0x8b, reasonString: "maintenance", serverReference: "other:1883" });
 		check(all[1].type === "close" && all[1].error?.code).toBe("DISCONNECTED");
@@ -262,7 +262,7 @@ describe("MQTT 5 session: DISCONNECT and AUTH", () => {
 	});
 	it("refuses AUTH with DISCONNECT 0x8c bad authentication method and a typed error", () => {
 		const session = online();
-		session.received(encode5({ type: AUTH, reasonCode: 0x18, properties: { authenticationMethod: "SCRAM" } }), 1);
+		session.received(encodeAny5({ type: AUTH, reasonCode: 0x18, properties: { authenticationMethod: "SCRAM" } }), 1);
 		check(sent(session)).toEqual([{ type: DISCONNECT, reasonCode: 0x8c, properties: {} }]);
 		const error = closeError(session);
 		check(error?.code).toBe("DISCONNECTED");

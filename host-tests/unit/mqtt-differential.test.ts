@@ -7,13 +7,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
-import { encode } from "../../src/mqtt/encode";
+// CONNACK and SUBACK are encoded by the tests' broker side, every other packet by the firmware's encoder.
+import { decodeAny as decode, encodeAny as encode } from "../../testkit/portable/mqtt-client-packets";
 import { type Packet, type QoS } from "../../src/mqtt/packet";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 import { fromOracle, oracleGenerate, oracleParse } from "./mqtt-packet-oracle";
-import { decodeAny5 } from "../../testkit/portable/mqtt5-client-packets";
-import { encode5 } from "../../src/mqtt/v5/encode";
+import { decodeAny5, encodeAny5 } from "../../testkit/portable/mqtt5-client-packets";
 import { AUTH, type Packet5 } from "../../src/mqtt/v5/packet";
 import type { Properties } from "../../src/mqtt/v5/properties";
 import { fromOracle5, oracleGenerate5, oracleParse5 } from "./mqtt5-packet-oracle";
@@ -201,7 +200,7 @@ describe("MQTT 5 codec vs mqtt-packet's v5 mode", () => {
 			fc.assert(
 				// mqtt-packet cannot parse the empty AUTH (reason 0, no properties) that 3.15.2.1 allows; the vectors cover it.
 				fc.property(arbitrary.filter((p) => p.type !== AUTH || p.reasonCode !== 0 || Object.keys(p.properties).length > 0), (packet) => {
-					const parsed = oracleParse5(encode5(packet));
+					const parsed = oracleParse5(encodeAny5(packet));
 					expect(parsed).toHaveLength(1);
 					expect(fromOracle5(parsed[0])).toEqual(packet);
 				}),

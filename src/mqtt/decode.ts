@@ -1,9 +1,8 @@
 /**
  * MQTT 3.1.1 packet decoder for what a broker sends a client: bytes -> packet objects,
  * checking every MUST of the specification that concerns a packet's format. Payloads are
- * views into the input, not copies. PUBLISH, the packet that arrives most, is read by
- * code of its own; the rest through the common ByteReader. `decoder` lets the tests'
- * broker side read what a client sends with the same framing.
+ * views into the input, not copies. PacketReader's `decoder` lets MQTT 5.0
+ * (v5/session.ts) and the tests' broker side (reading what a client sends) share its framing.
  */
 import { ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
@@ -87,16 +86,7 @@ function decodePublish(bytes: Uint8Array, start: number, end: number, flags: num
 	const topicStart = start + 2;
 	let at = topicStart + ((bytes[start] << 8) | bytes[start + 1]);
 	if (at + (qos ? 2 : 0) > end) throw malformed("PUBLISH too short");
-	let topic: string;
-	if (memo && at - topicStart <= MEMO_TOPIC_BYTES) {
-		const latin1 = String.fromCharCode.apply(null, bytes.subarray(topicStart, at) as unknown as number[]);
-		if (latin1 === memo.latin1) topic = memo.topic;
-		else {
-			topic = topicName(bytes, topicStart, at);
-			memo.latin1 = latin1;
-			memo.topic = topic;
-		}
-	} else topic = topicName(bytes, topicStart, at);
+	const topic = topicName(bytes, topicStart, at, memo);
 	let packetId: number | undefined;
 	if (qos) {
 		packetId = (bytes[at] << 8) | bytes[at + 1];
@@ -106,10 +96,21 @@ function decodePublish(bytes: Uint8Array, start: number, end: number, flags: num
 	return { type: PacketType.PUBLISH, topic, payload: bytes.subarray(at, end), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId };
 }
 
-function topicName(bytes: Uint8Array, start: number, end: number): string {
+/** The Topic Name in `bytes` from `start` to `end`, checked, or the memo's when its bytes are the same (MQTT 5.0's decoder reads its topics here too). */
+export function topicName(bytes: Uint8Array, start: number, end: number, memo: TopicMemo | undefined): string {
+	let latin1: string | undefined;
+	if (memo && end - start <= MEMO_TOPIC_BYTES) {
+		latin1 = String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+		if (latin1 === memo.latin1) return memo.topic;
+	}
 	const problem = topicProblem(bytes, start, end, false);
 	if (problem) throw malformed("topic name " + problem);
-	return readUtf8(bytes, start, end);
+	const topic = readUtf8(bytes, start, end);
+	if (latin1 !== void 0) {
+		(memo as TopicMemo).latin1 = latin1;
+		(memo as TopicMemo).topic = topic;
+	}
+	return topic;
 }
 
 /**
@@ -210,12 +211,6 @@ export class PacketReader<T = Packet> implements TopicMemo {
 		return void 0;
 	}
 
-	/** Feeds bytes from the stream; `onPacket` is called for each complete packet, in order. */
-	push(chunk: Uint8Array, onPacket: (packet: T) => void): void {
-		this.feed(chunk);
-		for (let packet = this.next(); packet; packet = this.next()) onPacket(packet);
-	}
-
 	/** Forgets a partial packet, for a new connection. */
 	reset(): void {
 		this.buffer = this.chunk = void 0;
@@ -233,6 +228,6 @@ export class PacketReader<T = Packet> implements TopicMemo {
 	}
 }
 
-function malformed(message: string): ProtocolError {
+export function malformed(message: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", message);
 }

@@ -1,7 +1,8 @@
 /**
- * MQTT 3.1.1 packet encoder: packet objects -> bytes. `encode` allocates exactly the
- * packet's size; `encodeInto` writes into a caller's buffer. The session's hot paths
- * (PUBLISH, acknowledgements) write straight into its transmit chunks instead.
+ * MQTT 3.1.1 packet encoder for what a client sends: packet objects -> bytes, exactly the
+ * packet's size. The session's hot paths (PUBLISH, acknowledgements) write straight into
+ * its transmit chunks instead. CONNACK and SUBACK, which only a broker sends, are not
+ * here: the tests' broker side writes them (testkit/portable/mqtt-client-packets.ts).
  *
  * One description of each packet's body (`Body.write`) both sizes it and writes it: run
  * without a target it only counts and checks the fields, then it runs again into the
@@ -10,32 +11,16 @@
  */
 import { ProtocolError } from "../common/errors";
 import { utf8Length, writeUtf8 } from "../common/utf8";
-import { PacketType, Wire, type Packet } from "./packet";
+import { PacketType, Wire, type ConnackPacket, type Packet, type QoS, type SubackPacket } from "./packet";
 
-/** Total encoded size of `packet`, fixed header included. */
-export function encodedLength(packet: Packet): number {
-	return total(new Body(packet).at);
-}
+/** The packets a client sends (and PINGRESP, which shares their type with PINGREQ and DISCONNECT). */
+export type ClientPacket = Exclude<Packet, ConnackPacket | SubackPacket>;
 
-export function encode(packet: Packet): Uint8Array {
+export function encode(packet: ClientPacket): Uint8Array {
 	const body = new Body(packet);
-	const bytes = new Uint8Array(total(body.at));
-	body.into(packet, bytes, 0);
+	const bytes = new Uint8Array(1 + varIntLength(body.at) + body.at);
+	body.into(packet, bytes);
 	return bytes;
-}
-
-/** Writes `packet` at `offset` and returns the number of bytes written. */
-export function encodeInto(packet: Packet, target: Uint8Array, offset = 0): number {
-	const body = new Body(packet);
-	const size = total(body.at);
-	if (offset + size > target.length) throw new ProtocolError("PACKET_TOO_LARGE", "packet of " + size + " bytes");
-	body.into(packet, target, offset);
-	return size;
-}
-
-/** A packet's size from its Remaining Length. */
-function total(remaining: number): number {
-	return 1 + varIntLength(remaining) + remaining;
 }
 
 /** Bytes of the Remaining Length's variable integer (2.2.3). */
@@ -79,31 +64,25 @@ class Body {
 	declare target: Uint8Array | undefined;
 	declare at: number;
 
-	constructor(packet: Packet) {
+	constructor(packet: ClientPacket) {
 		this.at = 0;
 		this.write(packet);
 		if (this.at > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", "remaining length " + this.at);
 	}
 
-	into(packet: Packet, target: Uint8Array, offset: number): void {
-		const type = packet.type;
-		// Fixed header first byte: type, and the flags 3.2.1 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE).
-		const first =
-			type === PacketType.PUBLISH
-				? 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0)
-				: (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
-		this.at = writeFixedHeader(target, offset, first, this.at);
+	into(packet: ClientPacket, target: Uint8Array): void {
+		this.at = writeFixedHeader(target, 0, firstByte(packet), this.at);
 		this.target = target;
 		this.write(packet);
 	}
 
-	private write(packet: Packet): void {
+	private write(packet: ClientPacket): void {
 		switch (packet.type) {
 			case PacketType.PUBLISH:
 				// The session writes its own PUBLISHes (writePublish, or inline for QoS 0); this is
 				// the retained state's rebuild (state.ts), rare.
 				this.string(packet.topic);
-				if (packet.qos > 0) this.id(packet.packetId);
+				if (packet.qos > 0) this.u16(checkedId(packet.packetId));
 				return this.bytes(packet.payload);
 			case PacketType.CONNECT: {
 				// Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2).
@@ -128,7 +107,7 @@ class Body {
 				return;
 			}
 			case PacketType.SUBSCRIBE: {
-				this.id(packet.packetId);
+				this.u16(checkedId(packet.packetId));
 				// Index loops, not for-of: an iterator loop costs XS about 100 bytes of bytecode more.
 				const s = nonEmpty(packet.subscriptions);
 				for (let i = 0; i < s.length; i++) {
@@ -138,23 +117,14 @@ class Body {
 				return;
 			}
 			case PacketType.UNSUBSCRIBE: {
-				this.id(packet.packetId);
+				this.u16(checkedId(packet.packetId));
 				const t = nonEmpty(packet.topics);
 				for (let i = 0; i < t.length; i++) this.string(t[i]);
 				return;
 			}
-			case PacketType.SUBACK: {
-				this.u16(packet.packetId);
-				const c = nonEmpty(packet.returnCodes);
-				for (let i = 0; i < c.length; i++) this.byte(c[i]);
-				return;
-			}
-			case PacketType.CONNACK:
-				this.byte(packet.sessionPresent ? 1 : 0);
-				return this.byte(packet.returnCode);
 			default:
 				// PINGREQ, PINGRESP, DISCONNECT are a fixed header alone; the rest a packet id.
-				if ("packetId" in packet) this.id(packet.packetId);
+				if ("packetId" in packet) this.u16(checkedId(packet.packetId));
 		}
 	}
 
@@ -166,11 +136,6 @@ class Body {
 	private u16(value: number): void {
 		this.byte(value >> 8);
 		this.byte(value & 0xff);
-	}
-
-	private id(packetId: number | undefined): void {
-		if (packetId === void 0 || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0)) throw new ProtocolError("MALFORMED_PACKET", "packet id " + packetId);
-		this.u16(packetId);
 	}
 
 	private bytes(bytes: Uint8Array): void {
@@ -201,8 +166,26 @@ class Body {
 	}
 }
 
-function nonEmpty<T>(items: readonly T[]): readonly T[] {
-	// SUBSCRIBE, SUBACK and UNSUBSCRIBE with no entries are protocol violations (3.8.3-3, 3.10.3-2).
+/*
+ * What follows MQTT 5.0's encoder (v5/encode.ts) shares: the two versions agree on these
+ * fields. The Connect Flags are computed in each encoder: shared, they cost 21 B more
+ * than both copies (a call and an object parameter each side).
+ */
+
+/** Fixed header first byte: type, and the flags 2.2.2 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE), or PUBLISH's DUP, QoS, RETAIN. */
+export function firstByte(packet: { readonly type: number; readonly dup?: boolean; readonly qos?: QoS; readonly retain?: boolean }): number {
+	const type = packet.type;
+	if (type === PacketType.PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | ((packet.qos as QoS) << 1) | (packet.retain ? 1 : 0);
+	return (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
+}
+
+export function checkedId(packetId: number | undefined): number {
+	if (packetId === void 0 || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0)) throw new ProtocolError("MALFORMED_PACKET", "packet id " + packetId);
+	return packetId;
+}
+
+export function nonEmpty<T>(items: readonly T[]): readonly T[] {
+	// SUBSCRIBE and UNSUBSCRIBE (and in 5.0 SUBACK and UNSUBACK) with no entries are protocol violations (3.8.3-3, 3.10.3-2).
 	if (items.length === 0) throw new ProtocolError("MALFORMED_PACKET", "no entries");
 	return items;
 }

@@ -8,11 +8,9 @@
  * A client that connects at protocol level 5 is answered in MQTT 5.0, its topic aliases
  * resolved (the same rules, with no will, expiry or reason codes modelled).
  */
-import { decodeAny } from "./mqtt-client-packets";
-import { decodeAny5 } from "./mqtt5-client-packets";
+import { decodeAny, encodeAny, feedPackets } from "./mqtt-client-packets";
+import { decodeAny5, encodeAny5 } from "./mqtt5-client-packets";
 import { PacketReader } from "../../src/mqtt/decode";
-import { encode } from "../../src/mqtt/encode";
-import { encode5 } from "../../src/mqtt/v5/encode";
 import type { Packet5 } from "../../src/mqtt/v5/packet";
 import type { Properties } from "../../src/mqtt/v5/properties";
 import { type Packet, type QoS } from "../../src/mqtt/packet";
@@ -86,7 +84,7 @@ export class MiniBroker {
 		stream.write = (bytes: Uint8Array) => {
 			original(bytes);
 			stream.written.length = 0;
-			reader.push(bytes, (packet) => {
+			feedPackets(reader, bytes, (packet) => {
 				packets.push(packet);
 				session = this.#handle(stream, packet, session);
 			});
@@ -187,7 +185,7 @@ export class MiniBroker {
 
 	/** Encoded in the protocol version the client connected with. */
 	#send(stream: FakeStream, packet: Packet): void {
-		const bytes = this.#versions.get(stream) === 5 ? encode5(as5(packet, this.connackProperties5)) : encode(packet);
+		const bytes = this.#versions.get(stream) === 5 ? encodeAny5(as5(packet, this.connackProperties5)) : encodeAny(packet);
 		this.#board?.setTimer(() => stream.deliver(bytes), LATENCY_MS);
 	}
 }

@@ -1,12 +1,14 @@
 /**
  * The broker side of the tests: decoding what an MQTT client sends (CONNECT, SUBSCRIBE,
- * UNSUBSCRIBE), which the firmware never reads and so does not carry. Every other packet
- * goes to the firmware's decoder; the checks are the specification's MUSTs (3.1, 3.8, 3.10).
+ * UNSUBSCRIBE) and encoding what only a broker sends (CONNACK, SUBACK), which the
+ * firmware never does and so does not carry. Every other packet goes to the firmware's
+ * decoder and encoder; the checks are the specification's MUSTs (3.1, 3.8, 3.10).
  */
 import { ByteReader } from "../../src/common/bytes";
 import { decode, PacketReader, type TopicMemo } from "../../src/mqtt/decode";
+import { encode } from "../../src/mqtt/encode";
 import { type Packet, type QoS, type Subscription, type Will } from "../../src/mqtt/packet";
-import { CONNECT, SUBSCRIBE, UNSUBSCRIBE } from "./mqtt-types";
+import { CONNACK, CONNECT, SUBACK, SUBSCRIBE, UNSUBSCRIBE } from "./mqtt-types";
 import { connectFlags, malformed, topic, topicFilters } from "./client-packet-fields";
 
 /** Any MQTT 3.1.1 packet, whichever side sends it. */
@@ -43,6 +45,28 @@ export function decodeAny(bytes: Uint8Array, memo?: TopicMemo): Packet {
 /** A stream reader for either side's packets. */
 export function anyPacketReader(maxPacketSize: number): PacketReader {
 	return new PacketReader(maxPacketSize, decodeAny);
+}
+
+/** Feeds `chunk` to `reader` and hands each packet it completes to `onPacket`, in order. */
+export function feedPackets<T>(reader: PacketReader<T>, chunk: Uint8Array, onPacket: (packet: T) => void): void {
+	reader.feed(chunk);
+	for (let packet = reader.next(); packet !== undefined; packet = reader.next()) onPacket(packet);
+}
+
+/** Any MQTT 3.1.1 packet, whichever side sends it, as bytes (3.2, 3.9 for a broker's own). */
+export function encodeAny(packet: Packet): Uint8Array {
+	if (packet.type === CONNACK) return Uint8Array.of(0x20, 2, packet.sessionPresent ? 1 : 0, packet.returnCode);
+	if (packet.type !== SUBACK) return encode(packet);
+	// A SUBACK with no return codes is a protocol violation (3.9.3).
+	if (packet.returnCodes.length === 0) throw malformed("SUBACK without return codes");
+	const body = [packet.packetId >> 8, packet.packetId & 0xff, ...packet.returnCodes];
+	const header = [0x90];
+	// The Remaining Length's variable integer (2.2.3).
+	for (let n = body.length; ; n >>= 7) {
+		header.push(n > 127 ? (n & 127) | 128 : n);
+		if (n <= 127) break;
+	}
+	return Uint8Array.of(...header, ...body);
 }
 
 function decodeConnect(r: ByteReader): Packet {

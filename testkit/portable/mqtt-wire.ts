@@ -1,13 +1,12 @@
 /** Helpers that read what a session or client sent, as packets. */
-import { anyPacketReader } from "./mqtt-client-packets";
-import { encode } from "../../src/mqtt/encode";
+import { anyPacketReader, encodeAny, feedPackets } from "./mqtt-client-packets";
 import { type Packet, type PublishPacket, type QoS } from "../../src/mqtt/packet";
 import { CONNACK, PUBLISH } from "./mqtt-types";
 import type { MqttSession } from "../../src/mqtt/session";
 
 export function packetsIn(bytes: Uint8Array): Packet[] {
 	const packets: Packet[] = [];
-	anyPacketReader(1 << 20).push(bytes, (p) => packets.push(p));
+	feedPackets(anyPacketReader(1 << 20), bytes, (p) => packets.push(p));
 	return packets;
 }
 
@@ -15,16 +14,16 @@ export function packetsIn(bytes: Uint8Array): Packet[] {
 export function sent(session: MqttSession): Packet[] {
 	const packets: Packet[] = [];
 	const reader = anyPacketReader(1 << 20);
-	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) reader.push(bytes, (p) => packets.push(p));
+	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) feedPackets(reader, bytes, (p) => packets.push(p));
 	return packets;
 }
 
 export function connack(sessionPresent = false, returnCode = 0): Uint8Array {
-	return encode({ type: CONNACK, sessionPresent, returnCode });
+	return encodeAny({ type: CONNACK, sessionPresent, returnCode });
 }
 
 export function publishBytes(topic: string, payload: Uint8Array, qos: QoS, packetId?: number, dup = false): Uint8Array {
-	return encode({ type: PUBLISH, topic, payload, qos, retain: false, dup, packetId });
+	return encodeAny({ type: PUBLISH, topic, payload, qos, retain: false, dup, packetId });
 }
 
 export function asPublish(packet: Packet | undefined): PublishPacket {

@@ -1,14 +1,16 @@
 /**
  * MQTT codec rows: our encode + decode against mqtt-packet's generate + parse on the
- * same packets (the codec MQTT.js and aedes use). Ours encodes into a reused buffer
- * (encodeInto), the way the firmware's steady state is meant to run; mqtt-packet has no
- * such mode, and its generate allocates from Node's Buffer pool.
+ * same packets (the codec MQTT.js and aedes use), each encoded as the firmware does: a
+ * PUBLISH written into a reused buffer, as the session writes a QoS 0 one into its
+ * transmit chunk (its topic field cached); CONNECT and SUBSCRIBE allocated exactly their
+ * size by `encode`. mqtt-packet's generate allocates from Node's Buffer pool.
  */
 import mqttPacket from "mqtt-packet";
 // CONNECT and SUBSCRIBE are decoded by the tests' broker side: the firmware never reads them.
 import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
-import { encodeInto } from "../../src/mqtt/encode";
-import { type Packet } from "../../src/mqtt/packet";
+import { encode, writePublish, type ClientPacket } from "../../src/mqtt/encode";
+import { TopicCache } from "../../src/mqtt/topic";
+import type { PublishPacket } from "../../src/mqtt/packet";
 import { CONNECT, PUBLISH, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { toOracle } from "../../host-tests/unit/mqtt-packet-oracle";
@@ -16,7 +18,7 @@ import { interleaved, opsPerSecond, row, type BenchOptions, type Row } from "./m
 
 const payload = new Uint8Array(64).map((_, i) => 32 + (i % 90));
 
-export const PACKETS: Record<string, Packet> = {
+export const PACKETS: Record<string, ClientPacket> = {
 	"mqtt.publish.codec": { type: PUBLISH, topic: "home/office/lamp", payload, qos: 1, retain: false, dup: false, packetId: 4242 },
 	"mqtt.connect.codec": {
 		type: CONNECT,
@@ -45,10 +47,7 @@ export async function mqttCodecRows(options: BenchOptions): Promise<Row[]> {
 		const parser = mqttPacket.parser({ protocolVersion: 4 });
 		let parsed = 0;
 		parser.on("packet", () => parsed++);
-		const buffer = new Uint8Array(1024);
-		const ours = () => {
-			decode(buffer.subarray(0, encodeInto(packet, buffer, 0)));
-		};
+		const ours = packet.type === PUBLISH ? publishWriter(packet) : () => void decode(encode(packet));
 		const theirs = () => {
 			parser.parse(mqttPacket.generate(oracle));
 		};
@@ -60,4 +59,17 @@ export async function mqttCodecRows(options: BenchOptions): Promise<Row[]> {
 		rows.push(row(id, "encode+decode ops/s", true, result.ours, result.baseline, ">= 5"));
 	}
 	return rows;
+}
+
+/** Writes and decodes `packet` the way the session's PUBLISH path does (session.ts publish). */
+function publishWriter(packet: PublishPacket): () => void {
+	const topics = new TopicCache();
+	const buffer = new Uint8Array(1024);
+	const first = 0x30 | (packet.qos << 1) | (packet.retain ? 1 : 0);
+	return () => {
+		const field = topics.field(packet.topic);
+		const remaining = field.length + packet.payload.length + (packet.qos ? 2 : 0);
+		writePublish(buffer, 0, first, remaining, field, packet.packetId ?? 0, packet.payload);
+		decode(buffer.subarray(0, 2 + remaining));
+	};
 }

@@ -5,6 +5,7 @@
  * row: seeds, a maximum, and a `decode` that runs the decoder the way the firmware does.
  */
 import { PacketReader } from "../../src/mqtt/decode";
+import { feedPackets } from "../../testkit/portable/mqtt-client-packets";
 import { decode as decodeMqttSn } from "../../src/mqttsn/decode";
 import { decode as decodeCoap } from "../../src/coap/message";
 import { readUtf8 } from "../../src/common/utf8";
@@ -140,7 +141,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
 			let offset = 0;
 			while (offset < input.length) {
 				const take = 1 + Math.floor(random() * (input.length - offset));
-				reader.push(input.subarray(offset, offset + take), (packet) => packets.push(packet));
+				feedPackets(reader, input.subarray(offset, offset + take), (packet) => packets.push(packet));
 				offset += take;
 			}
 			return packets;

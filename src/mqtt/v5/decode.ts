@@ -7,9 +7,7 @@
  */
 import { ByteReader } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
-import { readUtf8 } from "../../common/utf8";
-import { topicProblem } from "../topic";
-import type { TopicMemo } from "../decode";
+import { malformed, topicName, type TopicMemo } from "../decode";
 import { PacketType, type QoS } from "../packet";
 import { AUTH, type Packet5 } from "./packet";
 import { readProperties, readVariable } from "./properties";
@@ -77,32 +75,13 @@ function decodePublish(bytes: Uint8Array, r: ByteReader, flags: number, memo: To
 	if (qos === 3 || (dup && qos === 0)) throw malformed("PUBLISH flags");
 	const length = r.u16();
 	const start = r.offset;
-	const name = r.bytes(length);
-	let topic = "";
-	if (memo && length > 0 && length <= MEMO_TOPIC_BYTES) {
-		// The lamp hears one or two topics: their bytes compared as a Latin-1 string, as decode.ts does.
-		const latin1 = String.fromCharCode.apply(null, bytes.subarray(start, start + length) as unknown as number[]);
-		if (latin1 === memo.latin1) topic = memo.topic;
-		else {
-			topic = topicName(name);
-			memo.latin1 = latin1;
-			memo.topic = topic;
-		}
-	} else if (length > 0) topic = topicName(name);
+	r.bytes(length);
+	const topic = length > 0 ? topicName(bytes, start, start + length, memo) : "";
 	const packetId = qos ? id(r) : undefined;
 	const properties = readProperties(r, 1 << PacketType.PUBLISH);
 	// An empty Topic Name stands for the one a Topic Alias names (3.3.2.1).
-	if (name.length === 0 && properties.topicAlias === undefined) throw new ProtocolError("PROTOCOL_VIOLATION", "PUBLISH with neither a topic name nor a topic alias");
+	if (length === 0 && properties.topicAlias === undefined) throw new ProtocolError("PROTOCOL_VIOLATION", "PUBLISH with neither a topic name nor a topic alias");
 	return { type: PacketType.PUBLISH, topic, payload: r.rest(), qos: qos as QoS, retain: (flags & 1) !== 0, dup, packetId, properties };
-}
-
-/** Topics up to this many bytes go through the memo (String.fromCharCode.apply spreads them on the stack). */
-const MEMO_TOPIC_BYTES = 64;
-
-function topicName(name: Uint8Array): string {
-	const problem = topicProblem(name, 0, name.length, false);
-	if (problem) throw malformed(`topic name ${problem}`);
-	return readUtf8(name, 0, name.length);
 }
 
 function id(r: ByteReader): number {
@@ -114,8 +93,4 @@ function id(r: ByteReader): number {
 function checkReason(type: number, code: number): number {
 	if (!reasonAllowed(type, code)) throw malformed(`reason code ${code} in packet type ${type}`);
 	return code;
-}
-
-function malformed(message: string): ProtocolError {
-	return new ProtocolError("MALFORMED_PACKET", message);
 }

@@ -1,21 +1,27 @@
 /**
- * MQTT 5.0 packet encoder: packet objects -> bytes, each in its shortest form (an
- * acknowledgement with reason code 0 and no properties is its packet identifier alone,
- * 3.4.2.1; a DISCONNECT with 0 and none is a fixed header alone, 3.14.2.1).
+ * MQTT 5.0 packet encoder for the packets a client sends with properties of its choosing:
+ * CONNECT, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT (and AUTH, which shares DISCONNECT's form),
+ * each in its shortest form (a DISCONNECT with reason code 0 and no properties is a fixed
+ * header alone, 3.14.2.1). The session writes its PUBLISHes (session5.ts) and its
+ * acknowledgements and PINGREQ as 3.1.1 does; what only a server sends, the tests'
+ * broker side writes (testkit/portable/mqtt5-client-packets.ts).
  */
 import { ByteWriter } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
+import { checkedId, firstByte, nonEmpty, varIntLength } from "../encode";
 import { PacketType, Wire } from "../packet";
-import { AUTH, type Packet5 } from "./packet";
-import { IN_WILL, binaryLength, propertiesLength, string, stringLength, variableLength, writeProperties, writeVariable } from "./properties";
+import type { Connect5, Disconnect5, Subscribe5, Unsubscribe5 } from "./packet";
+import { IN_WILL, binaryLength, propertiesLength, string, stringLength, writeProperties, writeVariable } from "./properties";
 
-export function encode5(packet: Packet5): Uint8Array {
+export type ClientPacket5 = Connect5 | Subscribe5 | Unsubscribe5 | Disconnect5;
+
+export function encode5(packet: ClientPacket5): Uint8Array {
 	const type = packet.type;
 	const where = 1 << type;
 	// The properties' content, then everything else the Remaining Length counts.
-	const props = "properties" in packet ? propertiesLength(packet.properties, where) : 0;
+	const props = propertiesLength(packet.properties, where);
 	let willProps = 0;
-	let length = props + variableLength(props);
+	let length = props + varIntLength(props);
 	switch (packet.type) {
 		case PacketType.CONNECT: {
 			// Protocol Name, Version, Connect Flags, Keep Alive (3.1.2), then the payload.
@@ -23,46 +29,26 @@ export function encode5(packet: Packet5): Uint8Array {
 			const will = packet.will;
 			if (will) {
 				willProps = propertiesLength(will.properties, IN_WILL);
-				length += willProps + variableLength(willProps) + 4 + stringLength(will.topic) + binaryLength(will.payload);
+				length += willProps + varIntLength(willProps) + 4 + stringLength(will.topic) + binaryLength(will.payload);
 			}
 			if (packet.username !== undefined) length += 2 + stringLength(packet.username);
 			if (packet.password !== undefined) length += 2 + binaryLength(packet.password);
 			break;
 		}
-		case PacketType.CONNACK:
-			length += 2;
-			break;
-		case PacketType.PUBLISH:
-			if (packet.qos !== 0 && packet.qos !== 1 && packet.qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", `QoS ${packet.qos} does not exist`);
-			length += 2 + stringLength(packet.topic) + (packet.qos ? 2 : 0) + packet.payload.length;
-			break;
 		case PacketType.SUBSCRIBE:
 			length += 2;
 			for (const s of nonEmpty(packet.subscriptions)) length += 3 + stringLength(s.topic);
-			break;
-		case PacketType.SUBACK:
-		case PacketType.UNSUBACK:
-			length += 2 + nonEmpty(packet.reasonCodes).length;
 			break;
 		case PacketType.UNSUBSCRIBE:
 			length += 2;
 			for (const topic of nonEmpty(packet.topics)) length += 2 + stringLength(topic);
 			break;
-		case PacketType.PINGREQ:
-		case PacketType.PINGRESP:
-			length = 0;
-			break;
-		case PacketType.DISCONNECT:
-		case AUTH:
-			// Reason code and properties may both be left out when they are 0 and none (3.14.2.1, 3.15.2.1).
-			length = props === 0 && packet.reasonCode === 0 ? 0 : 1 + length;
-			break;
 		default:
-			// PUBACK, PUBREC, PUBREL, PUBCOMP: the identifier, then the reason code and properties when needed.
-			length = 2 + (props > 0 ? 1 + length : packet.reasonCode !== 0 ? 1 : 0);
+			// DISCONNECT, AUTH: reason code and properties may both be left out when they are 0 and none (3.14.2.1, 3.15.2.1).
+			length = props === 0 && packet.reasonCode === 0 ? 0 : 1 + length;
 	}
 	if (length > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", `remaining length ${length}`);
-	const bytes = new Uint8Array(1 + variableLength(length) + length);
+	const bytes = new Uint8Array(1 + varIntLength(length) + length);
 	const w = new ByteWriter(bytes);
 	w.byte(firstByte(packet));
 	writeVariable(w, length);
@@ -94,17 +80,6 @@ export function encode5(packet: Packet5): Uint8Array {
 			}
 			break;
 		}
-		case PacketType.CONNACK:
-			w.byte(packet.sessionPresent ? 1 : 0);
-			w.byte(packet.reasonCode);
-			writeProperties(w, packet.properties, props);
-			break;
-		case PacketType.PUBLISH:
-			string(w, packet.topic);
-			if (packet.qos) w.u16(checkedId(packet.packetId));
-			writeProperties(w, packet.properties, props);
-			w.bytes(packet.payload);
-			break;
 		case PacketType.SUBSCRIBE:
 			w.u16(checkedId(packet.packetId));
 			writeProperties(w, packet.properties, props);
@@ -113,49 +88,15 @@ export function encode5(packet: Packet5): Uint8Array {
 				w.byte(s.qos | (s.noLocal ? 4 : 0) | (s.retainAsPublished ? 8 : 0) | (s.retainHandling << 4));
 			}
 			break;
-		case PacketType.SUBACK:
-		case PacketType.UNSUBACK:
-			w.u16(checkedId(packet.packetId));
-			writeProperties(w, packet.properties, props);
-			for (const code of packet.reasonCodes) w.byte(code);
-			break;
 		case PacketType.UNSUBSCRIBE:
 			w.u16(checkedId(packet.packetId));
 			writeProperties(w, packet.properties, props);
 			for (const topic of packet.topics) string(w, topic);
 			break;
-		case PacketType.PINGREQ:
-		case PacketType.PINGRESP:
-			break;
-		case PacketType.DISCONNECT:
-		case AUTH:
+		default:
 			if (length === 0) break;
 			w.byte(packet.reasonCode);
 			writeProperties(w, packet.properties, props);
-			break;
-		default:
-			w.u16(checkedId(packet.packetId));
-			if (length === 2) break;
-			w.byte(packet.reasonCode);
-			if (length > 3) writeProperties(w, packet.properties, props);
 	}
 	return bytes;
-}
-
-/** Type and the flags 2.1.3 fixes (0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE), or PUBLISH's DUP/QoS/RETAIN. */
-function firstByte(packet: Packet5): number {
-	const type = packet.type;
-	if (packet.type === PacketType.PUBLISH) return 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
-	return (type << 4) | (type === PacketType.PUBREL || type === PacketType.SUBSCRIBE || type === PacketType.UNSUBSCRIBE ? 2 : 0);
-}
-
-function checkedId(packetId: number | undefined): number {
-	if (packetId === undefined || packetId < 1 || packetId > 0xffff || packetId !== (packetId | 0)) throw new ProtocolError("MALFORMED_PACKET", `packet id ${packetId}`);
-	return packetId;
-}
-
-function nonEmpty<T>(items: readonly T[]): readonly T[] {
-	// SUBSCRIBE, SUBACK, UNSUBSCRIBE and UNSUBACK with no entries are Protocol Errors (3.8.3-2, 3.10.3-2).
-	if (items.length === 0) throw new ProtocolError("MALFORMED_PACKET", "no entries");
-	return items;
 }

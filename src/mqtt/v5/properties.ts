@@ -9,6 +9,9 @@
 import type { ByteReader, ByteWriter } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
 import { utf8Length } from "../../common/utf8";
+// The Variable Byte Integer (1.5.5) is 3.1.1's Remaining Length: one piece of code sizes both.
+import { varIntLength } from "../encode";
+import { violation } from "../packet";
 
 /** A User Property (3.1.2.11.8): a name and a value, kept in order, names may repeat. */
 export type UserProperty = readonly [name: string, value: string];
@@ -159,7 +162,7 @@ export function propertiesLength(properties: Properties | undefined, where: numb
 			if (ids.length > 1 && where !== 1 << 3) throw violation("one Subscription Identifier at most");
 			for (const n of ids) {
 				checkValue(name, type, rule, n);
-				length += 1 + variableLength(n);
+				length += 1 + varIntLength(n);
 			}
 		} else {
 			checkValue(name, type, rule, value);
@@ -233,11 +236,6 @@ export function readProperties(r: ByteReader, where: number): Properties {
 	return result as Properties;
 }
 
-/** Bytes of a Variable Byte Integer (1.5.5). */
-export function variableLength(value: number): number {
-	return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
-}
-
 export function writeVariable(w: ByteWriter, value: number): void {
 	while (value > 127) {
 		w.byte((value & 127) | 128);
@@ -295,7 +293,7 @@ function valueLength(type: number, value: Value): number {
 		case FOUR_BYTE:
 			return 4;
 		case VARIABLE:
-			return variableLength(value as number);
+			return varIntLength(value as number);
 		case UTF8:
 			return 2 + stringLength(value as string);
 		default:
@@ -363,8 +361,4 @@ function checkValue(name: string, type: number, rule: number, value: Value): voi
 			if (c === 0x23 || c === 0x2b) throw violation(`property ${name} holds a wildcard`);
 		}
 	}
-}
-
-function violation(message: string): ProtocolError {
-	return new ProtocolError("PROTOCOL_VIOLATION", message);
 }

@@ -14,7 +14,8 @@ import { TopicCache } from "../topic";
 import type { SessionOptions } from "../session";
 import { encode5 } from "./encode";
 import type { Connack5, Publish5 } from "./packet";
-import { propertiesLength, variableLength, writeProperties, writeVariable, type Properties } from "./properties";
+import { varIntLength } from "../encode";
+import { propertiesLength, writeProperties, writeVariable, type Properties } from "./properties";
 import { reasonText } from "./reason";
 
 /** Where properties.ts checks a property may appear: PUBLISH (1 << its type). */
@@ -126,8 +127,8 @@ export class Version5 {
 		// With the application's properties, the general writer (properties.ts) writes them all, alias included.
 		const properties: Properties | undefined = message && { ...(message as Properties), topicAlias: topicAlias === 0 ? undefined : topicAlias < 0 ? -topicAlias : topicAlias };
 		const props = properties ? propertiesLength(properties, PUBLISH_PROPERTIES) : topicAlias === 0 ? 0 : 3;
-		const remaining = (field ? field.length : 2) + (qos ? 2 : 0) + variableLength(props) + props + payload.length;
-		const size = 1 + variableLength(remaining) + remaining;
+		const remaining = (field ? field.length : 2) + (qos ? 2 : 0) + varIntLength(props) + props + payload.length;
+		const size = 1 + varIntLength(remaining) + remaining;
 		const max = this.maximumPacketSize > 0 && this.maximumPacketSize < limit ? this.maximumPacketSize : limit;
 		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${size} bytes, over the maximum packet size ${max}`);
 		if (topicAlias < 0) {
