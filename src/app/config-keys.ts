@@ -81,7 +81,7 @@ export const KEYS = [
 	"healthInterval integer 300 0 86400",
 	"powerOn choice off|on|restore",
 	"swVersion string - 32",
-	// MQTT-SN (config-mqtt.ts): the keys it shares with MQTT have their own forms and defaults here.
+	// MQTT-SN (config-mqttsn.ts): the keys it shares with MQTT have their own forms and defaults here.
 	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
 	"clientId clientId - 23 mqttsn",
 	"keepAlive integer 60 0 65535 mqttsn contextual",
