@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
-import { parseBrokerUrl } from "../../src/app/config";
+import { parseBrokerUrl } from "../../src/app/config-mqtt";
 import { MqttClient } from "../../src/mqtt/client";
 import type { PublishPacket } from "../../src/mqtt/packet";
 import { decodeUtf8 } from "../../src/common/utf8";

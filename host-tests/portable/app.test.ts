@@ -2,7 +2,8 @@
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
 import { text } from "./bytes";
-import { parseBrokerUrl, parseConfig } from "../../src/app/config";
+import { parseConfig } from "../../src/app/config";
+import { parseBrokerUrl } from "../../src/app/config-mqtt";
 import { parseLampCommand } from "../../src/app/lamp-command";
 import { Lamp } from "../../src/drivers/lamp";
 

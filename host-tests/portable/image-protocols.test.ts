@@ -4,6 +4,8 @@
  * `collector`, or `coapPsk`), from its table of uplinks. The images: manifest.json (table.ts
  * on ESP32 and the simulator, mqtt.ts on ESP8266), manifest_tls.json (mqtt.ts),
  * manifest_mqttsn.json (mqttsn.ts), manifest_coap.json (coap.ts), manifest_coaps.json (coaps.ts).
+ * An image's config sections (config-sections/*.ts, mapped beside its uplinks) refuse another
+ * protocol already at parse, and leave its keys unread.
  */
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
@@ -16,6 +18,10 @@ import { UPLINKS as MQTTSN_ONLY } from "../../src/app/uplinks/mqttsn";
 import { UPLINKS as MQTT_ONLY } from "../../src/app/uplinks/mqtt";
 import { UPLINKS as COAP_PLAIN } from "../../src/app/uplinks/coap";
 import { UPLINKS as COAPS } from "../../src/app/uplinks/coaps";
+import { SECTIONS as ALL_SECTIONS } from "../../src/app/config-sections/table";
+import { SECTIONS as MQTT_SECTIONS } from "../../src/app/config-sections/mqtt";
+import { SECTIONS as MQTTSN_SECTIONS } from "../../src/app/config-sections/mqttsn";
+import { SECTIONS as COAP_SECTIONS } from "../../src/app/config-sections/coap";
 import { DeviceBoard } from "../../testkit/portable/device-board";
 
 const PSK = { coapPskIdentity: "lamp", coapPsk: "00112233445566778899aabbccddeeff" };
@@ -45,6 +51,35 @@ describe("Images with fewer protocols", () => {
 		expectConfigError(() => checkIncluded(COAPS, mqttsn), "protocol");
 		check(expectConfigError(() => checkIncluded(MQTTSN_ONLY, mqtt), "protocol").expected).toBe("one of the protocols this image includes: mqttsn");
 		expectConfigError(() => checkIncluded(MQTTSN_ONLY, coap), "protocol");
+	});
+	it("an image's config sections refuse a protocol it lacks with a ConfigError naming protocol, and parse its own in full", () => {
+		const raws = { mqtt: { broker: "mqtt://broker.local" }, mqttsn: { protocol: "mqttsn", gateway: "udp://127.0.0.1:10000" }, coap: { protocol: "coap" } };
+		const images = [
+			[ALL_SECTIONS, "mqtt, mqttsn, coap"],
+			[MQTT_SECTIONS, "mqtt"],
+			[MQTTSN_SECTIONS, "mqttsn"],
+			[COAP_SECTIONS, "coap"],
+		] as const;
+		for (const [sections, includes] of images)
+			for (const [protocol, raw] of Object.entries(raws)) {
+				if (includes.split(", ").includes(protocol)) check(parseConfig(raw, { wifi: false }, sections)).toEqual(parseConfig(raw, { wifi: false }));
+				else check(expectConfigError(() => parseConfig(raw, { wifi: false }, sections), "protocol").expected).toBe("one of the protocols this image includes: " + includes);
+			}
+		// Refused before the other keys are read: the image has no use for them.
+		expectConfigError(() => parseConfig({ protocol: "coap", lampPin: "x" }, { wifi: true }, MQTT_SECTIONS), "protocol");
+	});
+	it("an image leaves the keys of protocols it lacks unread, bad values too, and refuses bad values of its own", () => {
+		const others = { gateway: "tcp://x", tRetry: "soon", predefinedTopics: "=", collector: "http://x", blockSize: "17", coapPsk: "zz" };
+		const mqtt = { broker: "mqtt://broker.local", ...others };
+		check(parseConfig(mqtt, { wifi: false }, MQTT_SECTIONS)).toEqual(parseConfig(mqtt, { wifi: false }));
+		expectConfigError(() => parseConfig({ ...mqtt, broker: "http://broker.local" }, { wifi: false }, MQTT_SECTIONS), "broker");
+		expectConfigError(() => parseConfig({ ...mqtt, keepAlive: "-1" }, { wifi: false }, MQTT_SECTIONS), "keepAlive");
+		const mqttsn = { protocol: "mqttsn", gateway: "udp://127.0.0.1:10000", broker: "http://x", brokerCa: "-", mqttVersion: "4", blockSize: "17", collector: "http://x" };
+		check(parseConfig(mqttsn, { wifi: false }, MQTTSN_SECTIONS)).toEqual(parseConfig(mqttsn, { wifi: false }));
+		expectConfigError(() => parseConfig({ ...mqttsn, gateway: "tcp://x" }, { wifi: false }, MQTTSN_SECTIONS), "gateway");
+		const coap = { protocol: "coap", broker: "http://x", mqttVersion: "4", gateway: "tcp://x", tRetry: "soon" };
+		check(parseConfig(coap, { wifi: false }, COAP_SECTIONS)).toEqual(parseConfig(coap, { wifi: false }));
+		expectConfigError(() => parseConfig({ ...coap, blockSize: "17" }, { wifi: false }, COAP_SECTIONS), "blockSize");
 	});
 	it("the full image includes MQTT 5; the others refuse mqttVersion 5 with a ConfigError naming mqttVersion", () => {
 		const five = parseConfig({ broker: "mqtt://broker.local", mqttVersion: "5" }, { wifi: false });

@@ -8,12 +8,15 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KEYS, parseRow, SECRET, type KeyRow } from "../../src/app/config-keys";
+import { KEYS, parseRow, PROTOCOL_BITS, SECRET, type KeyRow } from "../../src/app/config-keys";
 import { parseConfig } from "../../src/app/config";
 import * as rules from "../../src/app/config-rules";
 import { KEY_DOCS, RULE_DOCS } from "../../tools/config-docs";
 import { docName, manifestConfig, README_PATH, renderReadme } from "../../tools/config-table";
 import { imports, readManifest, resolveName, ROOT } from "./manifest-modules";
+import { DEFAULT_PARAMETERS } from "../../src/coap/parameters";
+import { COAP_PORT } from "../../src/coap/uri";
+import { N_RETRY, T_RETRY, T_WAIT } from "../../src/mqttsn/timers";
 
 const ROWS: readonly KeyRow[] = KEYS.map(parseRow);
 
@@ -46,6 +49,20 @@ describe("config table", () => {
 				}
 				if (config.protocol === "mqtt") expect([config.mqtt.maxPacketSize, config.mqtt.keepAlive]).toEqual([8192, 60]);
 			}
+	});
+
+	it("defaults to the protocols' own numbers, which it writes out so that no image carries a protocol for its defaults", () => {
+		const defaultOf = (name: string, protocol: string) => ROWS.find((row) => row.name === name && row.on === PROTOCOL_BITS[protocol])?.default;
+		expect([defaultOf("tRetry", "mqttsn"), defaultOf("nRetry", "mqttsn"), defaultOf("tWait", "mqttsn")]).toEqual([T_RETRY, N_RETRY, T_WAIT]);
+		expect(defaultOf("coapPort", "coap")).toBe(COAP_PORT);
+		expect(["ackTimeout", "ackRandomFactorTenths", "maxRetransmit", "nstart"].map((name) => defaultOf(name, "coap"))).toEqual([
+			DEFAULT_PARAMETERS.ackTimeout,
+			DEFAULT_PARAMETERS.ackRandomFactor * 10,
+			DEFAULT_PARAMETERS.maxRetransmit,
+			DEFAULT_PARAMETERS.nstart,
+		]);
+		// Nor does the table import them back: the config reader is in every image.
+		expect(imports("src/app/config-keys.ts").map((site) => site.specifier)).toEqual([]);
 	});
 
 	it("has a meaning in tools/config-docs.ts for every row, and none for a key it lacks", () => {
@@ -83,14 +100,18 @@ describe("config table", () => {
 	});
 
 	it("is read by config modules that import each other without a cycle", () => {
-		const dir = "src/app";
-		const files = readdirSync(join(ROOT, dir)).filter((name) => name.startsWith("config") && name.endsWith(".ts"));
+		// Each image's table of sections (config-sections/) among them.
+		const files = [
+			...readdirSync(join(ROOT, "src/app")).filter((name) => name.startsWith("config") && name.endsWith(".ts")),
+			...readdirSync(join(ROOT, "src/app/config-sections")).map((name) => `config-sections/${name}`),
+		];
+		expect(files).toContain("config-sections/table.ts");
 		const edges = new Map<string, string[]>();
 		for (const file of files) {
 			const name = `app/${file.slice(0, -3)}`;
 			edges.set(
 				name,
-				imports(join(dir, file))
+				imports(join("src/app", file))
 					.map((site) => resolveName(name, site.specifier))
 					.filter((target): target is string => target !== undefined && target.startsWith("app/config")),
 			);

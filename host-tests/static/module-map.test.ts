@@ -150,8 +150,9 @@ describe("what each image includes, per platform", () => {
 	const mqttsn = readManifest("manifest_mqttsn.json");
 	const coap = readManifest("manifest_coap.json");
 	/**
-	 * What config's table reads its defaults and rules from (config-keys.ts, config-rules.ts)
-	 * is in every image, MQTT-SN's session and MQTT's topic rules among it; the rest of each protocol is not.
+	 * What every image needs of the protocols (manifests/core.json: MQTT's topic rules, which
+	 * the config reader checks topics with) is in every image; the rest of each protocol is
+	 * not, its config section neither (image-sections.test.ts).
 	 */
 	const configNeeds = (name: string) => projectModules(readManifest("manifests/core.json"), "esp").has(name);
 	const names = (manifest: Manifest, platform: string) => [...projectModules(manifest, platform).keys()];

@@ -5,13 +5,16 @@
  * (config-keys.ts). With a pre-shared key (`coapPsk`, `coapPskIdentity`) the server speaks
  * coaps (DTLS) only, on 5684 unless `coapPort` says otherwise, and a `coaps://` collector
  * is reached with the same key; plain coap stays only where asked for (a coap:// collector).
+ * Mapped by manifests/coap.json: an image without CoAP neither parses nor carries this
+ * section (config-sections/table.ts).
  */
 import { ConfigError } from "../common/errors";
 import { isHexDigit } from "../common/text";
 import { encodeUtf8 } from "../common/utf8";
 import { COAPS_PORT, parseCoapUri } from "../coap/uri";
+import type { DeviceConfig } from "./config-device";
 import type { ConfigReader } from "./config-reader";
-import { blockSizePowerOfTwo } from "./config-rules";
+import { blockSizePowerOfTwo, discoveryNeedsClientId } from "./config-rules";
 
 export interface CoapConfig {
 	/** UDP port of the device's server (5683). */
@@ -37,7 +40,9 @@ export interface CoapPsk {
 	readonly key: Uint8Array;
 }
 
-export function parseCoapConfig(config: ConfigReader): CoapConfig {
+/** `device`: Home Assistant's discovery is MQTT's, which a CoAP device cannot offer. */
+export function parseCoapConfig(config: ConfigReader, device: DeviceConfig): CoapConfig {
+	discoveryNeedsClientId(void 0, device.discovery);
 	const collector = config.string("collector");
 	let collectorSecure = false;
 	// The URI parser's refusal says what is wrong with the URI; the ConfigError says which key.

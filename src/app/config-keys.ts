@@ -22,10 +22,12 @@
  * Rows are strings, not objects: the table lives in the device's flash, where 57 row
  * objects took 462 preloaded heap slots (7.4 KB at 16 bytes) besides 4 KB of bytecode; as
  * strings the module is 4.1 KB of bytecode and about 100 slots (the index below).
+ *
+ * The protocols' own defaults (MQTT-SN 7.2's timers, RFC 7252 4.8's parameters, CoAP's
+ * port) are written out, not imported: every image carries this table, and an import
+ * would carry those protocols' modules into images without them.
+ * host-tests/static/config-table.test.ts fails when a number here leaves the protocol's.
  */
-import { DEFAULT_PARAMETERS as RFC7252 } from "../coap/parameters";
-import { COAP_PORT } from "../coap/uri";
-import * as timers from "../mqttsn/timers";
 
 export const KEYS = [
 	// Wi-Fi and the station's address (config-network.ts); the boards join with ssid, password, sntp.
@@ -79,7 +81,7 @@ export const KEYS = [
 	"healthInterval integer 300 0 86400",
 	"powerOn choice off|on|restore",
 	"swVersion string - 32",
-	// MQTT-SN (config-mqtt.ts): the keys it shares with MQTT have their own forms and defaults here.
+	// MQTT-SN (config-mqttsn.ts): the keys it shares with MQTT have their own forms and defaults here.
 	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
 	"clientId clientId - 23 mqttsn",
 	"keepAlive integer 60 0 65535 mqttsn contextual",
@@ -91,20 +93,20 @@ export const KEYS = [
 	"searchRadius integer 1 0 255 mqttsn",
 	"mqttsnPort integer 0 0 65535 mqttsn contextual",
 	"predefinedTopics topics - - mqttsn",
-	`tRetry integer ${timers.T_RETRY} 10 3600000 mqttsn contextual`,
-	`nRetry integer ${timers.N_RETRY} 0 100 mqttsn`,
-	`tWait integer ${timers.T_WAIT} 10 86400000 mqttsn`,
+	"tRetry integer 10000 10 3600000 mqttsn contextual",
+	"nRetry integer 5 0 100 mqttsn",
+	"tWait integer 300000 10 86400000 mqttsn",
 	// CoAP (config-coap.ts); the transmission parameters default to RFC 7252 4.8's.
-	`coapPort integer ${COAP_PORT} 0 65535 coap contextual`,
+	"coapPort integer 5683 0 65535 coap contextual",
 	"collector uri - - coap",
 	// coaps (DTLS, RFC 7252 9.1.3.1 PSK mode): the key is hex, up to 64 bytes.
 	"coapPskIdentity string - 128 coap",
 	"coapPsk string - 128 coap secret",
 	"coapType choice con|non coap",
-	`ackTimeout integer ${RFC7252.ackTimeout} 10 600000 coap`,
-	`ackRandomFactorTenths integer ${RFC7252.ackRandomFactor * 10} 10 100 coap`,
-	`maxRetransmit integer ${RFC7252.maxRetransmit} 0 20 coap`,
-	`nstart integer ${RFC7252.nstart} 1 16 coap`,
+	"ackTimeout integer 2000 10 600000 coap",
+	"ackRandomFactorTenths integer 15 10 100 coap",
+	"maxRetransmit integer 4 0 20 coap",
+	"nstart integer 1 1 16 coap",
 	// RFC 7959 2.2: a power of two from 16 (SZX 0) to 1024 (SZX 6).
 	"blockSize integer 1024 16 1024 coap",
 

@@ -13,6 +13,16 @@ import type { BooleanKey, BooleanRow, ChoiceKey, ChoiceOf, ChoiceRow, IntegerKey
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
+/** What the board and the image say about themselves, beside the config (config.ts parseConfig). */
+export interface ParseOptions {
+	/** The board joins Wi-Fi itself and so needs `ssid` (device boards, not the host). */
+	readonly wifi: boolean;
+	/** False on a build without TLS (the ESP8266's default image): an mqtts:// broker is refused at start. */
+	readonly tls?: boolean;
+	/** False on a build without the WebSocket client (the ESP8266's): a ws:// or wss:// broker is refused at start. */
+	readonly websocket?: boolean;
+}
+
 /** The protocols the firmware speaks (the table's `protocol` choices); each brings its own config section. */
 export type Protocol = ChoiceOf<"protocol">;
 

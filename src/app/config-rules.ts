@@ -2,13 +2,13 @@
  * The rules between keys, each stated once and named, each a ConfigError naming the key
  * to change (never a value). A single key's form and range are the table's
  * (config-keys.ts); the static address's own checks are config-network.ts's. The README
- * lists these rules (tools/config-docs.ts).
+ * lists these rules (tools/config-docs.ts). No rule imports a protocol's module: its
+ * section passes what the protocol says (config-mqttsn.ts), so every image carries these
+ * rules without the protocols it leaves out.
  */
 import { ConfigError } from "../common/errors";
 import type { StreamTarget } from "../common/stream-driver";
 import type { GatewayHost } from "../mqttsn/client";
-import { isShortTopicName } from "../mqttsn/short-topic";
-import { maxSleepyTRetry } from "./sleepy-mqttsn-timing";
 
 /** A board that joins Wi-Fi itself needs the network's name. */
 export function joiningNeedsSsid(ssid: string | undefined, joins: boolean): void {
@@ -82,9 +82,12 @@ export function keepAliveOutlastsSleep(keepAlive: number, cycleMs: number): void
 		);
 }
 
-/** A sleepy MQTT-SN wake sends a lost PINGREQ again, and then a CONNECT, within its network deadline. */
-export function retryWithinDeadline(tRetry: number, networkDeadlineMs: number): void {
-	if (tRetry > maxSleepyTRetry(networkDeadlineMs))
+/**
+ * A sleepy MQTT-SN wake sends a lost PINGREQ again, and then a CONNECT, within its network
+ * deadline: `maxTRetry` is the largest Tretry that allows (sleepy-mqttsn-timing.ts).
+ */
+export function retryWithinDeadline(tRetry: number, maxTRetry: number): void {
+	if (tRetry > maxTRetry)
 		throw new ConfigError("tRetry", "ms at most a third of networkDeadline in sleepy mode, so a lost PINGREQ is sent again, and a CONNECT follows, within one wake");
 }
 
@@ -98,9 +101,9 @@ export function connectionlessNeedsGateway(gateway: GatewayHost | undefined): vo
 	if (!gateway) throw new ConfigError("gateway", "udp://host[:port]: QoS -1 publishes go to a configured gateway, not a discovered one");
 }
 
-/** QoS -1 cannot register a topic: the readings go to a predefined or two-character topic. */
-export function connectionlessNeedsFixedTopic(predefinedTopics: Readonly<Record<string, number>>, telemetryTopic: string): void {
-	if (!Object.hasOwn(predefinedTopics, telemetryTopic) && !isShortTopicName(telemetryTopic))
+/** QoS -1 cannot register a topic: the readings go to a predefined or two-character topic (`fixed`: the telemetry topic is one). */
+export function connectionlessNeedsFixedTopic(fixed: boolean): void {
+	if (!fixed)
 		throw new ConfigError("predefinedTopics", "an id for telemetryTopic (QoS -1 publishes to predefined or two-character topics only)");
 }
 

@@ -8,7 +8,7 @@
 import type { Board } from "../common/board";
 import { ConfigError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
-import type { CoapFirmwareConfig, FirmwareConfig, MqttFirmwareConfig, MqttSnFirmwareConfig } from "./config";
+import { protocolNotIncluded, type CoapFirmwareConfig, type FirmwareConfig, type MqttFirmwareConfig, type MqttSnFirmwareConfig } from "./config";
 import type { MqttSession, SessionOptions } from "../mqtt/session";
 import type { DtlsFactory } from "../coap/transport";
 
@@ -101,7 +101,7 @@ export interface UplinkTable {
 
 /** Throws ConfigError("protocol") when the image lacks the configured protocol. */
 export function checkIncluded(table: UplinkTable, config: FirmwareConfig): void {
-	if (table[config.protocol] === void 0) throw new ConfigError("protocol", "one of the protocols this image includes: " + (["mqtt", "mqttsn", "coap"] as const).filter((name) => table[name]).join(", "));
+	if (table[config.protocol] === void 0) throw protocolNotIncluded(table);
 	if (config.protocol === "mqtt" && config.mqtt.protocolVersion === 5 && !table.mqtt5) throw new ConfigError("mqttVersion", "3.1.1, the only MQTT version this image includes");
 	// coaps is refused here, once at start, not at every request (config-coap.ts: a coaps:// collector needs coapPsk).
 	if (config.protocol === "coap" && config.coap.psk && !table.dtls) throw noDtls(config.coap.collectorSecure ? "collector" : "coapPsk");

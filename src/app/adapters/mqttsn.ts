@@ -27,7 +27,7 @@ import { MqttSnClient, type MqttSnClientOptions } from "../../mqttsn/client";
 import { decodeSessionState, type SessionState } from "../../mqttsn/state";
 import { TopicRegistry } from "../../mqttsn/topic-registry";
 import type { MqttSnFirmwareConfig } from "../config";
-import type { MqttSnConfig } from "../config-mqtt";
+import type { MqttSnConfig } from "../config-mqttsn";
 import type { Vocabulary } from "../../power/vocabulary";
 import { healthTopic } from "../health";
 import { sleepyVocabulary } from "../retained-vocabulary";

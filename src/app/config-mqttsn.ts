@@ -1,0 +1,128 @@
+/**
+ * The configuration of the lamp over MQTT-SN (protocol "mqttsn"): the gateway, or how to
+ * search for one, the session and its timers, and the rules between them and the device's
+ * keys. The keys it shares with MQTT (clientId, keepAlive, cleanSession, qos,
+ * reconnectBase/Cap, maxPacketSize) mean the same here, with their own forms and defaults
+ * (config-keys.ts). Mapped by manifests/mqttsn.json: an image without MQTT-SN neither
+ * parses nor carries this section (config-sections/table.ts).
+ */
+import { ConfigError } from "../common/errors";
+import type { GatewayHost } from "../mqttsn/client";
+import type { SearchTarget } from "../mqttsn/session";
+import { isShortTopicName } from "../mqttsn/short-topic";
+import * as textual from "../common/text";
+import type { DeviceConfig } from "./config-device";
+import type { ConfigReader } from "./config-reader";
+import * as rules from "./config-rules";
+import * as timing from "./sleepy-mqttsn-timing";
+
+export interface MqttSnConfig {
+	/** A configured gateway, or undefined to discover one with SEARCHGW. */
+	readonly gateway?: GatewayHost;
+	readonly searchGw: SearchTarget;
+	/** Local UDP port; 0 for any (the default always-on; sleepy binds SLEEPY_MQTTSN_PORT). */
+	readonly localPort: number;
+	readonly clientId: string;
+	/** Seconds. */
+	readonly keepAlive: number;
+	readonly cleanSession: boolean;
+	readonly qos: 0 | 1 | 2;
+	/**
+	 * `qos=-1`: publish without connection (6.8), a sleepy sensor's cheapest wake: one
+	 * datagram per reading to the configured gateway, to predefined or short topics only.
+	 */
+	readonly connectionless: boolean;
+	readonly predefinedTopics: Readonly<Record<string, number>>;
+	/** Tretry and T_WAIT in ms, Nretry a count. */
+	readonly tRetry: number;
+	readonly nRetry: number;
+	readonly tWait: number;
+	readonly maxPacketSize: number;
+	readonly reconnectBase: number;
+	readonly reconnectCap: number;
+}
+
+const enum Udp {
+	/** MQTT-SN has no registered port; 1883 is what most gateways and clients use over UDP. */
+	DEFAULT_PORT = 1883,
+}
+
+/** The device's power mode and wake timing decide several defaults (sleepy-mqttsn-timing.ts). */
+export function parseMqttSnConfig(config: ConfigReader, device: DeviceConfig): MqttSnConfig {
+	const gatewayUrl = config.string("gateway");
+	const target = parseUdpUrl(config.string("gatewaySearch") ?? "", "gatewaySearch");
+	if (!textual.ipv4Octets(target.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
+	const reconnectBase = config.integer("reconnectBase");
+	const reconnectCap = config.integer("reconnectCap");
+	rules.capAtLeastBase(reconnectBase, reconnectCap);
+	const qos = config.integer("qos");
+	const sleepy = device.mode === "sleepy";
+	// A sleeping session's CONNECTs and PINGREQs; QoS -1 sends neither.
+	const session = sleepy && qos !== -1;
+	const keepAlive = config.integer("keepAlive", session ? timing.sleepyKeepAlive(device.sleepInterval / 1000, device.maxAwake / 1000) : void 0);
+	if (session) rules.keepAliveOutlastsSleep(keepAlive, device.sleepInterval + device.maxAwake);
+	const tRetry = config.integer("tRetry", session ? timing.sleepyTRetry(device.networkDeadline) : void 0);
+	if (session) rules.retryWithinDeadline(tRetry, timing.maxSleepyTRetry(device.networkDeadline));
+	const mqttsn: MqttSnConfig = {
+		gateway: gatewayUrl === void 0 ? void 0 : parseUdpUrl(gatewayUrl, "gateway"),
+		searchGw: { address: target.host, port: target.port, radius: config.integer("searchRadius") },
+		// Sleepy: the same port after every deep sleep, so a gateway that knows clients by address still knows this one.
+		localPort: config.integer("mqttsnPort", sleepy ? timing.SLEEPY_MQTTSN_PORT : void 0),
+		clientId: config.clientId("clientId"),
+		keepAlive,
+		cleanSession: config.boolean("cleanSession"),
+		qos: Math.max(0, qos) as 0 | 1 | 2,
+		connectionless: qos === -1,
+		predefinedTopics: parsePredefinedTopics(config.string("predefinedTopics")),
+		tRetry,
+		nRetry: config.integer("nRetry"),
+		tWait: config.integer("tWait"),
+		maxPacketSize: config.integer("maxPacketSize"),
+		reconnectBase,
+		reconnectCap,
+	};
+	rules.persistentSessionNeedsClientId(mqttsn, sleepy);
+	rules.discoveryNeedsClientId(mqttsn.clientId, device.discovery);
+	checkConnectionless(mqttsn, device);
+	return mqttsn;
+}
+
+/** `udp://host[:port]`, port 1883 by default. */
+function parseUdpUrl(url: string, key: string): GatewayHost {
+	const parts = textual.splitUrl(url);
+	const expected = "udp://host[:port]";
+	if (!parts || parts.scheme !== "udp" || (parts.rest !== "" && parts.rest !== "/")) throw new ConfigError(key, expected);
+	const port = parts.port ? Number(parts.port) : Udp.DEFAULT_PORT;
+	if (port < 1 || port > 65535) throw new ConfigError(key, expected + " with a port from 1 to 65535");
+	return { host: parts.host, port };
+}
+
+/** "name=id,name=id": the predefined topic ids the gateway is configured with. */
+function parsePredefinedTopics(text: string | undefined): Record<string, number> {
+	const topics: Record<string, number> = {};
+	if (text === void 0) return topics;
+	const expected = 'a list "topic=id,topic=id" with distinct ids from 1 to 65534 and topics without wildcards';
+	const ids = new Set<number>();
+	const entries = text.split(",");
+	for (let i = 0; i < entries.length; i++) {
+		const entry = entries[i];
+		const equals = entry.lastIndexOf("=");
+		const name = entry.slice(0, equals).trim();
+		const digits = entry.slice(equals + 1).trim();
+		const id = Number(digits);
+		if (name === "" || !textual.isDecimal(digits, 5) || id < 1 || id > 0xfffe || ids.has(id) || name.includes("+") || name.includes("#") || name.includes("\u0000"))
+			throw new ConfigError("predefinedTopics", expected);
+		ids.add(id);
+		topics[name] = id;
+	}
+	return topics;
+}
+
+/** QoS -1 needs a sleepy device, a configured gateway and a telemetry topic with a fixed id. */
+function checkConnectionless(mqttsn: MqttSnConfig, device: DeviceConfig): void {
+	if (!mqttsn.connectionless) return;
+	rules.connectionlessNeedsSleepy(device.mode === "sleepy");
+	rules.connectionlessNeedsGateway(mqttsn.gateway);
+	const topic = device.telemetryTopic;
+	rules.connectionlessNeedsFixedTopic(Object.hasOwn(mqttsn.predefinedTopics, topic) || isShortTopicName(topic));
+}
