@@ -9,7 +9,7 @@ import Resource from "Resource";
 import { ProtocolError } from "common/errors";
 import { CertificateCapture } from "tls/capture";
 import { verifyChain } from "tls/verify";
-import { epochMs } from "./clock";
+import { epochMs } from "./board";
 import { verifySignature } from "./signature";
 
 /** The trust anchors: the configured CA resource, or every CA of the SDK's bundle built in. */

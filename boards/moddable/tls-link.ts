@@ -12,7 +12,7 @@
 import TCP from "embedded:io/socket/tcp";
 import Resource from "Resource";
 import { ConfigError, ProtocolError } from "common/errors";
-import { guarded, thrownText, writeSocket, type Link, type LinkHandlers, type TlsLinkOptions } from "./link";
+import { guarded, thrownText, writeSocket, type Link, type LinkHandlers, type TlsLinkOptions } from "./stream";
 import { TlsCheck } from "./tls-check";
 import SSLSession, { type SessionOptions, type SessionSocket } from "./tls-session";
 import { ipv4Octets } from "common/text";

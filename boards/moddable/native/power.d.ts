@@ -1,5 +1,5 @@
 /** Types of power.js: the native deep sleep and retained memory of each chip. */
-import type { NativePowerBinding } from "../power";
+import type { NativePowerBinding } from "../chip";
 
 declare const NativePower: NativePowerBinding;
 export default NativePower;
