@@ -13,13 +13,13 @@ import type * as board from "../../src/common/board";
 import { ProtocolError } from "common/errors";
 import * as stream from "./stream";
 
-export interface Pins {
+/**
+ * What a target brings: its pins, and when it has them a DHT22 capture, deep sleep and
+ * retained memory, the station interface, its own random source and crypto.
+ */
+export interface Peripherals {
 	digitalOutput(pin: number): board.DigitalOutput;
 	digitalInput(pin: number, options: board.DigitalInputOptions): board.DigitalInput;
-}
-
-/** What a target adds when it has it: a DHT22 capture, deep sleep and retained memory, its own random source. */
-export interface Peripherals {
 	captureDht22?(pin: number, done: (capture: board.PulseCapture | undefined) => void): void;
 	readonly power?: board.Power;
 	/** The station interface, on boards that join their network themselves. */
@@ -38,33 +38,28 @@ export function epochMs(): number {
 	return now > CLOCK_SET_AFTER ? now : 0;
 }
 
-// Fields are `declare`d and set in the constructor: a class field costs bytecode of its own,
-// and XS reads #private fields more slowly than plain ones.
+// Fields are `declare`d and set in the constructor: a class field, or a method that only
+// passes a call on, costs bytecode of its own, and XS reads #private fields more slowly.
 export class ModdableBoard implements board.Board {
 	declare readonly name: string;
-	declare readonly pins: Pins;
-	declare readonly captureDht22?: (pin: number, done: (capture: board.PulseCapture | undefined) => void) => void;
+	declare readonly digitalOutput: Peripherals["digitalOutput"];
+	declare readonly digitalInput: Peripherals["digitalInput"];
+	declare readonly captureDht22?: Peripherals["captureDht22"];
 	declare readonly power?: board.Power;
 	declare readonly network?: board.Network;
 	declare readonly crypto?: board.Crypto;
-	declare readonly fillRandom?: (bytes: Uint8Array) => void;
+	declare readonly fillRandom?: Peripherals["fillRandom"];
+	declare readonly epochMs: () => number;
+	declare readonly resolve: board.Board["resolve"];
+	declare readonly connectStream: board.Board["connectStream"];
 
-	constructor(name: string, pins: Pins, peripherals: Peripherals = {}) {
-		this.name = name;
-		this.pins = pins;
-		this.captureDht22 = peripherals.captureDht22;
-		this.power = peripherals.power;
-		this.network = peripherals.network;
-		this.crypto = peripherals.crypto;
-		this.fillRandom = peripherals.fillRandom;
+	constructor(name: string, peripherals: Peripherals) {
+		// The target's parts become the board's own; one it does not have stays absent.
+		Object.assign(this, { name, epochMs, resolve: stream.resolveHost, connectStream: stream.connectStream }, peripherals);
 	}
 
 	now(): number {
 		return Time.ticks;
-	}
-
-	epochMs(): number {
-		return epochMs();
 	}
 
 	/**
@@ -92,13 +87,6 @@ export class ModdableBoard implements board.Board {
 		Timer.clear(timer as unknown as Timer);
 	}
 
-	resolve(host: string, callback: (address: string | undefined) => void): void {
-		stream.resolveHost(host, callback);
-	}
-
-	connectStream(options: board.StreamOptions): board.Stream {
-		return stream.connectStream(options);
-	}
 
 	/**
 	 * A datagram endpoint on Moddable's ECMA-419 UDP socket. Nothing here may throw into a
@@ -146,14 +134,6 @@ export class ModdableBoard implements board.Board {
 			// @moddable/typings 5.6 leaves close() out of UDP's declaration; every platform has it.
 			close: () => (socket as unknown as { close(): void }).close(),
 		};
-	}
-
-	digitalOutput(pin: number): board.DigitalOutput {
-		return this.pins.digitalOutput(pin);
-	}
-
-	digitalInput(pin: number, options: board.DigitalInputOptions): board.DigitalInput {
-		return this.pins.digitalInput(pin, options);
 	}
 
 	/**

@@ -18,24 +18,10 @@ import Time from "time";
 import Timer from "timer";
 import UDP from "embedded:io/socket/udp";
 import Digital from "embedded:io/digital";
-import NativeStaticIp from "./native/static-ip";
-import NativeDht22 from "./native/dht22";
-import NativePower from "./native/power";
+import NativeChip from "./native/chip";
 import type * as board from "../../src/common/board";
 import * as sntpPackets from "common/sntp";
-import { ModdableBoard, epochMs } from "./board";
-
-/** What each target's native power module exports (lampnode_power.c, through native/power.js). */
-export interface NativePowerBinding {
-	capacity(): number;
-	/** The longest single deep sleep in ms, 0 for no limit: longer sleeps are chained. */
-	maxSleep(): number;
-	read(): ArrayBuffer | undefined;
-	write(buffer: ArrayBuffer): void;
-	wakeCause(): board.WakeCause;
-	/** `wakePin` -1 for the timer only; `radio` 0 for a next boot without RF (ESP8266). Does not return. */
-	deepSleep(ms: number, wakePin: number, wakeLevel: number, radio: number): void;
-}
+import * as moddable from "./board";
 
 export interface WifiSettings {
 	readonly ssid: string;
@@ -56,25 +42,25 @@ const widths = new Uint16Array(160);
  * setup/network waits for a connection with no limit, which an RF-off boot never gets, so
  * it would never sleep.
  */
-export function chipBoard(name: string, config: Readonly<Record<string, unknown>>, radioOffLegs: boolean, crypto?: board.Crypto): ModdableBoard {
-	const maxSleep = NativePower.maxSleep();
+export function chipBoard(name: string, config: Readonly<Record<string, unknown>>, radioOffLegs: boolean, crypto?: board.Crypto): moddable.ModdableBoard {
+	const maxSleep = NativeChip.maxSleep();
 	const power: board.Power = {
-		wakeCause: NativePower.wakeCause(),
-		retainedCapacity: NativePower.capacity(),
+		wakeCause: NativeChip.wakeCause(),
+		retainedCapacity: NativeChip.capacity(),
 		maxSleepMs: maxSleep > 0 ? maxSleep : void 0,
 		readRetained() {
-			const buffer = NativePower.read();
+			const buffer = NativeChip.read();
 			return buffer ? new Uint8Array(buffer) : void 0;
 		},
 		writeRetained(bytes) {
 			// A copy whose buffer is exactly these bytes, not a view's larger backing store.
-			NativePower.write(bytes.slice().buffer);
+			NativeChip.write(bytes.slice().buffer);
 		},
 		deepSleep(ms, wake, radio = "on") {
-			NativePower.deepSleep(ms, wake ? wake.pin : -1, wake ? wake.level : 0, radio === "off" && radioOffLegs ? 0 : 1);
+			NativeChip.deepSleep(ms, wake ? wake.pin : -1, wake ? wake.level : 0, radio === "off" && radioOffLegs ? 0 : 1);
 		},
 	};
-	const pins = {
+	return new moddable.ModdableBoard(name, {
 		digitalOutput(pin: number): board.DigitalOutput {
 			const io = new Digital({ pin, mode: Digital.Output });
 			let level: 0 | 1 = 0;
@@ -94,21 +80,22 @@ export function chipBoard(name: string, config: Readonly<Record<string, unknown>
 				: new Digital({ pin, mode });
 			return { read: () => io.read(), close: () => io.close() };
 		},
-	};
-	/** The native capture in dht22.c blocks for the frame's 5 ms, so it runs from a timer, never inside the caller's turn, and hands over a copy of the widths. */
-	const captureDht22 = (pin: number, done: (capture: board.PulseCapture | undefined) => void) => {
-		Timer.set(() => {
-			let count = 0;
-			try {
-				count = NativeDht22.capture(pin, widths.buffer);
-			} catch {
-				count = 0;
-			}
-			done(count > 0 ? { firstLevel: 1, durations: widths.slice(0, count) } : void 0);
-		}, 0);
-	};
-	const network = new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") });
-	return new ModdableBoard(name, pins, { captureDht22, power, network, crypto });
+		/** The native capture in dht22.c blocks for the frame's 5 ms, so it runs from a timer, never inside the caller's turn, and hands over a copy of the widths. */
+		captureDht22(pin, done) {
+			Timer.set(() => {
+				let count = 0;
+				try {
+					count = NativeChip.capture(pin, widths.buffer);
+				} catch {
+					count = 0;
+				}
+				done(count > 0 ? { firstLevel: 1, durations: widths.slice(0, count) } : void 0);
+			}, 0);
+		},
+		power,
+		network: new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") }),
+		crypto,
+	});
 }
 
 export class WifiNetwork implements board.Network {
@@ -126,7 +113,7 @@ export class WifiNetwork implements board.Network {
 			try {
 				// The station's interface must exist (ESP32) and the station mode be on (ESP8266) first.
 				WiFi.mode = WiFi.Mode.station;
-				NativeStaticIp.configure(addressBytes(address));
+				NativeChip.configure(addressBytes(address));
 			} catch {
 				return done({ joined: false, reason: "static-address" });
 			}
@@ -164,7 +151,7 @@ export class WifiNetwork implements board.Network {
 	/** One SNTP exchange when the clock was never set (Moddable keeps it across deep sleep once it is), then `done` whatever happened. */
 	setClock(done: () => void): void {
 		const host = this.settings.sntp;
-		if (!host || epochMs()) return done();
+		if (!host || moddable.epochMs()) return done();
 		let tries = 0;
 		let timer: Timer | undefined;
 		let socket: UDP | undefined;

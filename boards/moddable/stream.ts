@@ -10,7 +10,7 @@
 import Net from "net";
 import TCP from "embedded:io/socket/tcp";
 import type { Stream, StreamOptions } from "../../src/common/board";
-import * as errors from "common/errors";
+import { ProtocolError, type ProtocolErrorCode } from "common/errors";
 import { ipv4Octets } from "common/text";
 // By module name, not path: the default ESP8266 image maps these to stubs.
 import { openTlsLink } from "moddable/tls-link";
@@ -69,8 +69,10 @@ export function thrownText(error: unknown): string {
 }
 
 /** A typed error passes as it is (the protocol code above may throw one); anything else gets `code`. */
-export function asProtocolError(error: unknown, code: errors.ProtocolErrorCode, message: string): errors.ProtocolError {
-	return error instanceof errors.ProtocolError ? error : new errors.ProtocolError(code, `${message}: ${thrownText(error)}`, thrownText(error));
+export function asProtocolError(error: unknown, code: ProtocolErrorCode, message: string): ProtocolError {
+	if (error instanceof ProtocolError) return error;
+	const detail = thrownText(error);
+	return new ProtocolError(code, `${message}: ${detail}`, detail);
 }
 
 /**
@@ -125,12 +127,15 @@ export function openTcpLink(address: string, port: number, handlers: LinkHandler
 	let connected = false;
 	let failed = false;
 	let socket: TCP | undefined;
-	const fail = (error: unknown) => {
+	/** `detail` when there is no error to tell, only how far the connection got. */
+	const fail = (error: unknown, detail?: string) => {
 		if (failed) return;
 		failed = true;
 		socket?.close();
 		socket = void 0;
-		handlers.onFailed(asProtocolError(error, connected ? "CONNECTION_LOST" : "CONNECT_FAILED", connected ? `the connection to ${peer} was lost` : `cannot connect to ${peer}`));
+		const code = connected ? "CONNECTION_LOST" : "CONNECT_FAILED";
+		const message = connected ? `the connection to ${peer} was lost` : `cannot connect to ${peer}`;
+		handlers.onFailed(detail ? new ProtocolError(code, message, detail) : asProtocolError(error, code, message));
 	};
 	try {
 		socket = new TCP({
@@ -148,14 +153,7 @@ export function openTcpLink(address: string, port: number, handlers: LinkHandler
 					handlers.onWritable(count);
 				}, fail),
 			// ECMA-419 gives no reason here: what it means depends on how far the connection got.
-			onError: () =>
-				guarded(() => {
-					fail(
-						connected
-							? new errors.ProtocolError("CONNECTION_LOST", `the connection to ${peer} was lost`, "socket error or closed by the peer")
-							: new errors.ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}`, "refused, unreachable or timed out"),
-					);
-				}, fail),
+			onError: () => guarded(() => fail(void 0, connected ? "socket error or closed by the peer" : "refused, unreachable or timed out"), fail),
 		});
 	} catch (error) {
 		// The constructor throws for an address it cannot use or when no socket is left.
@@ -226,7 +224,7 @@ export function connectStream(options: StreamOptions): Stream {
 
 	resolveHost(options.host, (address) => {
 		if (done) return;
-		if (address === void 0) return finish(new errors.ProtocolError("CONNECT_FAILED", `cannot resolve ${options.host}`, "no address from DNS"));
+		if (address === void 0) return finish(new ProtocolError("CONNECT_FAILED", `cannot resolve ${options.host}`, "no address from DNS"));
 		const { port, tls, websocket } = options;
 		const secure = tls && { address, port, name: tls.serverName ?? options.host, ca: tls.ca, cert: tls.cert, key: tls.key };
 		let opened: Link;
@@ -235,7 +233,7 @@ export function connectStream(options: StreamOptions): Stream {
 			else opened = secure ? openTlsLink(secure, handlers) : openTcpLink(address, port, handlers);
 		} catch (error) {
 			// An image without the link asked for (a stub's ConfigError): told as this stream's end.
-			return finish(error instanceof Error ? error : new errors.ProtocolError("CONNECT_FAILED", `cannot open a link to ${options.host}`, String(error)));
+			return finish(error instanceof Error ? error : new ProtocolError("CONNECT_FAILED", `cannot open a link to ${options.host}`, String(error)));
 		}
 		// A link that failed while opening has reported it already.
 		if (done) opened.close();
