@@ -1,7 +1,8 @@
 /**
- * What every Moddable target shares: time, timers, DNS, sockets and logging through
- * the SDK's modules. Pins, the DHT22 capture and deep sleep differ per target and are
- * passed in, so the ESP32, ESP8266 and simulator boards stay a few lines each.
+ * What every Moddable target shares: time, timers, DNS and streams (stream.ts), datagrams,
+ * health and logging through the SDK's modules. Pins, the DHT22 capture and deep sleep
+ * differ per target and are passed in (chip.ts for the ESP32 and ESP8266), so the boards
+ * stay a few lines each. Fewer, larger modules: each module and each import costs bytecode.
  */
 import Time from "time";
 import Timer from "timer";
