@@ -37,6 +37,44 @@ const SNTP_TRIES = 2;
 const widths = new Uint16Array(160);
 
 /**
+ * Pins on ECMA-419 Digital IO and the DHT22 capture: made once when the module is
+ * preloaded, so their functions stay in flash, not made in RAM with each board.
+ */
+const parts: Pick<moddable.Peripherals, "digitalOutput" | "digitalInput" | "captureDht22"> = {
+	digitalOutput(pin: number): board.DigitalOutput {
+		const io = new Digital({ pin, mode: Digital.Output });
+		let level: 0 | 1 = 0;
+		return {
+			write(value) {
+				level = value;
+				io.write(value);
+			},
+			read: () => level,
+		};
+	},
+	digitalInput(pin: number, options: board.DigitalInputOptions): board.DigitalInput {
+		const mode = options.pull === "up" ? Digital.InputPullUp : options.pull === "down" ? Digital.InputPullDown : Digital.Input;
+		const onChange = options.onChange;
+		const io = onChange
+			? new Digital({ pin, mode, edge: Digital.Rising | Digital.Falling, onReadable: () => onChange(io.read()) })
+			: new Digital({ pin, mode });
+		return { read: () => io.read(), close: () => io.close() };
+	},
+	/** The native capture in dht22.c blocks for the frame's 5 ms, so it runs from a timer, never inside the caller's turn, and hands over a copy of the widths. */
+	captureDht22(pin, done) {
+		Timer.set(() => {
+			let count = 0;
+			try {
+				count = NativeChip.capture(pin, widths.buffer);
+			} catch {
+				count = 0;
+			}
+			done(count > 0 ? { firstLevel: 1, durations: widths.slice(0, count) } : void 0);
+		}, 0);
+	},
+};
+
+/**
  * The board of a chip. `radioOffLegs`: whether a chained leg may boot with the radio off
  * (ESP8266 option 4). Only when nothing joins Wi-Fi before `main`: manifest_net's
  * setup/network waits for a connection with no limit, which an RF-off boot never gets, so
@@ -61,37 +99,7 @@ export function chipBoard(name: string, config: Readonly<Record<string, unknown>
 		},
 	};
 	return new moddable.ModdableBoard(name, {
-		digitalOutput(pin: number): board.DigitalOutput {
-			const io = new Digital({ pin, mode: Digital.Output });
-			let level: 0 | 1 = 0;
-			return {
-				write(value) {
-					level = value;
-					io.write(value);
-				},
-				read: () => level,
-			};
-		},
-		digitalInput(pin: number, options: board.DigitalInputOptions): board.DigitalInput {
-			const mode = options.pull === "up" ? Digital.InputPullUp : options.pull === "down" ? Digital.InputPullDown : Digital.Input;
-			const onChange = options.onChange;
-			const io = onChange
-				? new Digital({ pin, mode, edge: Digital.Rising | Digital.Falling, onReadable: () => onChange(io.read()) })
-				: new Digital({ pin, mode });
-			return { read: () => io.read(), close: () => io.close() };
-		},
-		/** The native capture in dht22.c blocks for the frame's 5 ms, so it runs from a timer, never inside the caller's turn, and hands over a copy of the widths. */
-		captureDht22(pin, done) {
-			Timer.set(() => {
-				let count = 0;
-				try {
-					count = NativeChip.capture(pin, widths.buffer);
-				} catch {
-					count = 0;
-				}
-				done(count > 0 ? { firstLevel: 1, durations: widths.slice(0, count) } : void 0);
-			}, 0);
-		},
+		...parts,
 		power,
 		network: new WifiNetwork({ ssid: String(config.ssid ?? ""), password: String(config.password ?? ""), sntp: String(config.sntp ?? "") }),
 		crypto,
