@@ -7,7 +7,7 @@
  * the key, so nothing opens a link here.
  */
 import { ConfigError } from "common/errors";
-import type { Link, LinkHandlers, TlsLinkOptions } from "moddable/link";
+import type { Link, LinkHandlers, TlsLinkOptions } from "moddable/stream";
 
 export const tlsAvailable = false;
 

@@ -18,8 +18,16 @@ const dht22 = new SimulatedDht22();
 const captureDht22 = (_pin: number, done: Parameters<NonNullable<ModdableBoard["captureDht22"]>>[1]) => Timer.set(() => done(dht22.capture()), 5);
 /** The simulator is online already: its join succeeds at once (a static address, if configured, is ignored), so the firmware's join path runs there too. */
 const network: Network = { join: (_hint, done) => done({ joined: true }), cancel: () => undefined };
-// The OS's random source: the simulator's Math.random repeats itself on every boot.
-const board = new ModdableBoard("lin", new SimulatedPins(), { captureDht22, network, fillRandom: (bytes) => NativeRandom.fill(bytes), crypto: moddableCrypto });
+const pins = new SimulatedPins();
+const board = new ModdableBoard("lin", {
+	digitalOutput: (pin) => pins.digitalOutput(pin),
+	digitalInput: (pin, options) => pins.digitalInput(pin, options),
+	captureDht22,
+	network,
+	// The OS's random source: the simulator's Math.random repeats itself on every boot.
+	fillRandom: (bytes) => NativeRandom.fill(bytes),
+	crypto: moddableCrypto,
+});
 try {
 	startFirmware(board, config, { wifi: false });
 } catch (error) {

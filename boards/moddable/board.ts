@@ -1,75 +1,66 @@
 /**
- * What every Moddable target shares: time, timers, DNS, sockets and logging through
- * the SDK's modules. Pins, the DHT22 capture and deep sleep differ per target and are
- * passed in, so the ESP32, ESP8266 and simulator boards stay a few lines each.
+ * What every Moddable target shares: time, timers, DNS and streams (stream.ts), datagrams,
+ * health and logging through the SDK's modules. Pins, the DHT22 capture and deep sleep
+ * differ per target and are passed in (chip.ts for the ESP32 and ESP8266), so the boards
+ * stay a few lines each. Fewer, larger modules: each module and each import costs bytecode.
  */
 import Time from "time";
 import Timer from "timer";
-import type {
-	Crypto,
-	Board,
-	BoardHealth,
-	Datagram,
-	DatagramOptions,
-	DigitalInput,
-	DigitalInputOptions,
-	DigitalOutput,
-	LogFields,
-	Network,
-	Power,
-	PulseCapture,
-	Stream,
-	StreamOptions,
-	TimerHandle,
-} from "../../src/common/board";
-import { epochMs } from "./clock";
-import { boardHealth } from "./health";
-import { openDatagram } from "./datagram";
-import { resolveHost } from "./resolve";
-import { connectStream } from "./stream";
+import Instrumentation from "instrumentation";
+import Net from "net";
+import UDP from "embedded:io/socket/udp";
+import type * as board from "../../src/common/board";
+// A module name, not a path: Moddable names src/common/* "common/*" (type-only imports above are erased).
+import { ProtocolError } from "common/errors";
+import * as stream from "./stream";
 
-export interface Pins {
-	digitalOutput(pin: number): DigitalOutput;
-	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput;
-}
-
-/** What a target adds when it has it: a DHT22 capture, deep sleep and retained memory, its own random source. */
+/**
+ * What a target brings: its pins, and when it has them a DHT22 capture, deep sleep and
+ * retained memory, the station interface, its own random source and crypto.
+ */
 export interface Peripherals {
-	captureDht22?(pin: number, done: (capture: PulseCapture | undefined) => void): void;
-	readonly power?: Power;
+	digitalOutput(pin: number): board.DigitalOutput;
+	digitalInput(pin: number, options: board.DigitalInputOptions): board.DigitalInput;
+	captureDht22?(pin: number, done: (capture: board.PulseCapture | undefined) => void): void;
+	readonly power?: board.Power;
 	/** The station interface, on boards that join their network themselves. */
-	readonly network?: Network;
+	readonly network?: board.Network;
 	/** Fills `bytes` with random bytes; without it, Math.random is the source (see randomBytes). */
 	fillRandom?(bytes: Uint8Array): void;
 	/** AES and SHA-256 for coaps (crypto.ts, over the SDK's crypt module). */
-	readonly crypto?: Crypto;
+	readonly crypto?: board.Crypto;
 }
 
-export class ModdableBoard implements Board {
-	readonly name: string;
-	readonly #pins: Pins;
-	readonly captureDht22?: (pin: number, done: (capture: PulseCapture | undefined) => void) => void;
-	readonly power?: Power;
-	readonly network?: Network;
-	readonly crypto?: Crypto;
-	readonly #fillRandom?: (bytes: Uint8Array) => void;
+/** Before SNTP has run, the clock is near 1970: report "unknown" (0) rather than a wrong time. */
+const CLOCK_SET_AFTER = Date.UTC(2024, 0, 1);
 
-	constructor(name: string, pins: Pins, peripherals: Peripherals = {}) {
-		this.name = name;
-		this.#pins = pins;
-		this.captureDht22 = peripherals.captureDht22;
-		this.power = peripherals.power;
-		this.network = peripherals.network;
-		this.crypto = peripherals.crypto;
-		this.#fillRandom = peripherals.fillRandom;
+export function epochMs(): number {
+	const now = Date.now();
+	return now > CLOCK_SET_AFTER ? now : 0;
+}
+
+// Fields are `declare`d and set in the constructor: a class field, or a method that only
+// passes a call on, costs bytecode of its own, and XS reads #private fields more slowly.
+export class ModdableBoard implements board.Board {
+	declare readonly name: string;
+	declare readonly digitalOutput: Peripherals["digitalOutput"];
+	declare readonly digitalInput: Peripherals["digitalInput"];
+	declare readonly captureDht22?: Peripherals["captureDht22"];
+	declare readonly power?: board.Power;
+	declare readonly network?: board.Network;
+	declare readonly crypto?: board.Crypto;
+	declare readonly fillRandom?: Peripherals["fillRandom"];
+	declare readonly epochMs: () => number;
+	declare readonly resolve: board.Board["resolve"];
+	declare readonly connectStream: board.Board["connectStream"];
+
+	constructor(name: string, peripherals: Peripherals) {
+		// The target's parts become the board's own; one it does not have stays absent.
+		Object.assign(this, { name, epochMs, resolve: stream.resolveHost, connectStream: stream.connectStream }, peripherals);
 	}
 
 	now(): number {
 		return Time.ticks;
-	}
-
-	epochMs(): number {
-		return epochMs();
 	}
 
 	/**
@@ -80,7 +71,7 @@ export class ModdableBoard implements Board {
 	 */
 	randomBytes(count: number): Uint8Array {
 		const bytes = new Uint8Array(count);
-		if (this.#fillRandom) this.#fillRandom(bytes);
+		if (this.fillRandom) this.fillRandom(bytes);
 		else for (let i = 0; i < count; i += 2) {
 			const draw = Math.floor(Math.random() * 0x10000);
 			bytes[i] = draw >> 8;
@@ -89,41 +80,80 @@ export class ModdableBoard implements Board {
 		return bytes;
 	}
 
-	setTimer(callback: () => void, ms: number): TimerHandle {
-		return Timer.set(callback, ms) as unknown as TimerHandle;
+	setTimer(callback: () => void, ms: number): board.TimerHandle {
+		return Timer.set(callback, ms) as unknown as board.TimerHandle;
 	}
 
-	clearTimer(timer: TimerHandle): void {
+	clearTimer(timer: board.TimerHandle): void {
 		Timer.clear(timer as unknown as Timer);
 	}
 
-	resolve(host: string, callback: (address: string | undefined) => void): void {
-		resolveHost(host, callback);
+
+	/**
+	 * A datagram endpoint on Moddable's ECMA-419 UDP socket. Nothing here may throw into a
+	 * socket callback or a timer (that aborts the VM): a datagram that cannot be sent or
+	 * handled is lost, as UDP loses datagrams anyway, and the protocols above retransmit.
+	 */
+	openDatagram(options: board.DatagramOptions): board.Datagram {
+		// ECMA-419 has no way to ask for the bound port: it is the one requested.
+		const port = options.port ?? 0;
+		let socket: UDP;
+		try {
+			socket = new UDP({
+				port,
+				...(options.address === void 0 ? {} : { address: options.address }),
+				onReadable(packets: number) {
+					try {
+						while (packets-- > 0) {
+							// The socket's own reference, not `this`: callers of callbacks differ on it.
+							const packet = socket.read();
+							options.onMessage(new Uint8Array(packet), packet.address, packet.port);
+						}
+					} catch {
+						// A datagram the firmware could not take: dropped (the session counts what it refuses).
+					}
+				},
+			});
+		} catch (error) {
+			// The port is taken (a fixed mqttsnPort, say), or no socket is left: reported typed
+			// and later, as Node reports it, so the client retries with backoff.
+			const detail = stream.thrownText(error);
+			Timer.set(() => options.onError?.(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${port}`, detail)), 0);
+			return { port, send: () => void 0, close: () => void 0 };
+		}
+		// ECMA-419 binds in the constructor; report readiness asynchronously, as Node does.
+		if (options.onReady) Timer.set(() => options.onReady?.(), 0);
+		return {
+			port,
+			send: (bytes, address, port) => {
+				try {
+					socket.write(bytes, address, port);
+				} catch {
+					// No route, no buffer: the datagram is lost, and the protocol retransmits.
+				}
+			},
+			// @moddable/typings 5.6 leaves close() out of UDP's declaration; every platform has it.
+			close: () => (socket as unknown as { close(): void }).close(),
+		};
 	}
 
-	connectStream(options: StreamOptions): Stream {
-		return connectStream(options);
-	}
-
-	openDatagram(options: DatagramOptions): Datagram {
-		return openDatagram(options);
-	}
-
-	digitalOutput(pin: number): DigitalOutput {
-		return this.#pins.digitalOutput(pin);
-	}
-
-	digitalInput(pin: number, options: DigitalInputOptions): DigitalInput {
-		return this.#pins.digitalInput(pin, options);
-	}
-
-	/** Free memory (instrumented builds) and, on a board that joins Wi-Fi, the signal (moddable/health.ts). */
-	health(): BoardHealth {
-		return boardHealth(this.network !== undefined);
+	/**
+	 * Free system memory from the SDK's instrumentation, which only a build with
+	 * instrumentation (a debug build, `-d`) keeps, and, on a board that joins Wi-Fi, the RSSI
+	 * of the access point joined, from the SDK's net module (app/health.ts reports them).
+	 * A fact the build or the chip does not have is left out.
+	 */
+	health(): board.BoardHealth {
+		// Looked up here, not when the module loads: a preloaded module runs at link time, when native functions are not there.
+		const free = Instrumentation.map("System Free Memory");
+		const heap = free === void 0 ? void 0 : Instrumentation.get(free);
+		// Asked only once joined: before, the chip has no access point to measure.
+		const rssi: unknown = this.network ? Net.get("RSSI") : void 0;
+		return { freeHeap: typeof heap === "number" ? heap : void 0, rssi: typeof rssi === "number" && rssi < 0 ? rssi : void 0 };
 	}
 
 	/** One JSON line per event on the debug console (xsbug, or stdout in the simulator). */
-	log(event: string, fields: LogFields = {}): void {
+	log(event: string, fields: board.LogFields = {}): void {
 		trace(JSON.stringify({ event, ...fields }) + "\n");
 	}
 }

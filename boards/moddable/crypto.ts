@@ -7,17 +7,20 @@
 import { BlockCipher as SdkCipher, Digest } from "crypt";
 import type { BlockCipher, Crypto } from "../../src/common/board";
 
+// Fields `declare`d and set in the constructor, not class or #private fields: less bytecode, and faster in XS.
 class SdkAes implements BlockCipher {
-	readonly #cipher: SdkCipher;
-	readonly #buffer = new ArrayBuffer(16);
-	readonly #view = new Uint8Array(this.#buffer);
+	declare readonly buffer: ArrayBuffer;
+	declare readonly view: Uint8Array;
+	declare readonly cipher: SdkCipher;
 	constructor(key: Uint8Array) {
-		this.#cipher = new SdkCipher("AES", key.slice().buffer);
+		this.buffer = new ArrayBuffer(16);
+		this.view = new Uint8Array(this.buffer);
+		this.cipher = new SdkCipher("AES", key.slice().buffer);
 	}
 	encryptBlock(input: Uint8Array, output: Uint8Array): void {
-		const view = this.#view;
+		const view = this.view;
 		view.set(input.subarray(0, 16));
-		this.#cipher.encrypt(this.#buffer, this.#buffer);
+		this.cipher.encrypt(this.buffer, this.buffer);
 		output.set(view);
 	}
 }

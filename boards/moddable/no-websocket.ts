@@ -5,7 +5,7 @@
  * broker at start, naming the key, so nothing opens a link here.
  */
 import { ConfigError } from "common/errors";
-import type { Link, LinkHandlers, WebSocketLinkOptions } from "moddable/link";
+import type { Link, LinkHandlers, WebSocketLinkOptions } from "moddable/stream";
 
 export const websocketAvailable = false;
 

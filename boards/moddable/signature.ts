@@ -49,7 +49,7 @@ function verify(algorithm: SignatureAlgorithm, publicKeyInfo: Uint8Array, signed
 		if (signature.length !== length || exponent < 3n) return false;
 		const s = big(signature);
 		const block = pkcs1v15Block(hash, digest, length);
-		return s < modulus && block !== undefined && new RSA(exponent, modulus).process(s) === big(block);
+		return s < modulus && block !== void 0 && new RSA(exponent, modulus).process(s) === big(block);
 	}
 	if (!algorithm.startsWith("ecdsa")) return false;
 	const curve = new Curve(key.curve === "P-256" ? "secp256r1" : "secp384r1");

@@ -1,20 +1,182 @@
 /**
- * A Board stream on Moddable: a TCP link, a TLS link for mqtts, or a WebSocket link over
- * either for ws and wss (tcp-link.ts, tls-link.ts, ws-link.ts).
+ * A Board stream on Moddable: a TCP link (here), a TLS link for mqtts, or a WebSocket link
+ * over either for ws and wss (tls-link.ts, ws-link.ts), and what they share.
  * ECMA-419 sockets refuse a write larger than the room they report (onWritable), so
  * writes queue here and drain as room appears (their count is `unwritten`); close() waits
  * for the queue unless told to discard it. Every failure reaches onClose as a typed error:
  * CONNECT_FAILED, CONNECTION_LOST, TLS_CERTIFICATE_REJECTED or TLS_HANDSHAKE_FAILED, with
  * what the platform said as its detail.
  */
+import Net from "net";
+import TCP from "embedded:io/socket/tcp";
 import type { Stream, StreamOptions } from "../../src/common/board";
-import { ProtocolError } from "common/errors";
-import type { Link, LinkHandlers } from "./link";
-import { resolveHost } from "./resolve";
-import { openTcpLink } from "./tcp-link";
+import { ProtocolError, type ProtocolErrorCode } from "common/errors";
+import { ipv4Octets } from "common/text";
 // By module name, not path: the default ESP8266 image maps these to stubs.
 import { openTlsLink } from "moddable/tls-link";
 import { openWebSocketLink } from "moddable/ws-link";
+
+/**
+ * What a Board stream runs on, TCP or TLS alike: a connection that says how many bytes it
+ * can take, delivers what arrived, and fails once with a typed error. Every entry from the
+ * SDK's socket runs through `guarded`: nothing a peer sends, and nothing the TLS code
+ * throws about it, may escape a socket callback, because there it aborts the VM.
+ */
+export interface LinkHandlers {
+	/** Room for `count` bytes; the first call means connected (and, for TLS, handshake done). */
+	onWritable(count: number): void;
+	onData(bytes: Uint8Array): void;
+	/** Called at most once, with a ProtocolError (or a ConfigError); the link is unusable afterwards. */
+	onFailed(error: Error): void;
+}
+
+/** Where a TLS link goes, and what it trusts (tls-link.ts). */
+export interface TlsLinkOptions {
+	readonly address: string;
+	readonly port: number;
+	/** The name the certificate must carry: a DNS name, or an IPv4 literal (checked against its IP SAN). */
+	readonly name: string;
+	/** A DER certificate resource in the image: the one trust anchor when given, else the CA bundle the manifest includes. */
+	readonly ca?: string;
+	/** Our certificate, a DER resource, shown to a server that asks for one. */
+	readonly cert?: string;
+	/** Its private key, an RSA PKCS#8 DER resource (the SDK's TLS signs with RSA only): a secret, never in an error. */
+	readonly key?: string;
+}
+
+/** Where a WebSocket link goes (ws-link.ts): over TCP, or over TLS when `tls` is there. */
+export interface WebSocketLinkOptions {
+	readonly address: string;
+	readonly port: number;
+	/** The host name, for the request's Host header. */
+	readonly host: string;
+	readonly path: string;
+	readonly protocol: string;
+	/** The largest message taken, in bytes. */
+	readonly maxMessage: number;
+	readonly tls?: TlsLinkOptions;
+}
+
+export interface Link {
+	/** Sends `bytes` (at most the last room given); returns the room left. */
+	write(bytes: Uint8Array): number;
+	close(): void;
+}
+
+/** The message of whatever was thrown, for a detail field. The SDK's messages carry no secrets. */
+export function thrownText(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** A typed error passes as it is (the protocol code above may throw one); anything else gets `code`. */
+export function asProtocolError(error: unknown, code: ProtocolErrorCode, message: string): ProtocolError {
+	if (error instanceof ProtocolError) return error;
+	const detail = thrownText(error);
+	return new ProtocolError(code, `${message}: ${detail}`, detail);
+}
+
+/**
+ * Writes to an ECMA-419 TCP socket; returns the room left. When the system call fails (a
+ * peer that reset the connection) the SDK's socket returns nothing instead of the room,
+ * and on lin it never calls onError afterwards (tcp.c stops polling a socket in error):
+ * that missing number is the only sign, so it is turned into a throw here.
+ */
+export function writeSocket(socket: TCP, bytes: ArrayBuffer | Uint8Array): number {
+	const room: unknown = socket.write(bytes);
+	if (typeof room !== "number") throw new Error("write failed (connection reset?)");
+	return room;
+}
+
+/** Runs `body`, and hands anything it throws to `fail` instead of the VM. */
+export function guarded(body: () => void, fail: (error: unknown) => void): void {
+	try {
+		body();
+	} catch (error) {
+		try {
+			fail(error);
+		} catch {
+			// The failure path itself threw (a handler bug): the socket callback must still return.
+		}
+	}
+}
+
+/**
+ * Host names through the SDK's resolver (lwIP's DNS on a device); IPv4 literals pass straight through.
+ * RFC 6761 6.3: "localhost" (and names under it) is always the loopback address, and needs
+ * no resolver. It is answered here because the simulator's resolver (GLib's, in
+ * modules/network/net/lin/modResolve.c) hands over only the first address it gets and
+ * only if that one is IPv4, while many Linux systems list ::1 first for localhost: there
+ * `mqtts://localhost` found no address at all. The sockets here are IPv4 only.
+ */
+export function resolveHost(host: string, callback: (address: string | undefined) => void): void {
+	if (ipv4Octets(host)) return callback(host);
+	const lower = host.toLowerCase();
+	const name = lower.endsWith(".") ? lower.slice(0, -1) : lower;
+	if (name === "localhost" || name.endsWith(".localhost")) return callback("127.0.0.1");
+	try {
+		Net.resolve(host, (_name, address) => callback(address));
+	} catch {
+		// "no resolver" (no network yet): the same as a name that does not resolve.
+		callback(void 0);
+	}
+}
+
+/** A Link on Moddable's ECMA-419 TCP socket, read through its own reference (not `this`). */
+export function openTcpLink(address: string, port: number, handlers: LinkHandlers): Link {
+	const peer = `${address}:${port}`;
+	let connected = false;
+	let failed = false;
+	let socket: TCP | undefined;
+	/** `detail` when there is no error to tell, only how far the connection got. */
+	const fail = (error: unknown, detail?: string) => {
+		if (failed) return;
+		failed = true;
+		socket?.close();
+		socket = void 0;
+		const code = connected ? "CONNECTION_LOST" : "CONNECT_FAILED";
+		const message = connected ? `the connection to ${peer} was lost` : `cannot connect to ${peer}`;
+		handlers.onFailed(detail ? new ProtocolError(code, message, detail) : asProtocolError(error, code, message));
+	};
+	try {
+		socket = new TCP({
+			address,
+			port,
+			nodelay: true,
+			onReadable: (count) =>
+				guarded(() => {
+					const data = socket?.read(count);
+					if (data instanceof ArrayBuffer) handlers.onData(new Uint8Array(data));
+				}, fail),
+			onWritable: (count) =>
+				guarded(() => {
+					connected = true;
+					handlers.onWritable(count);
+				}, fail),
+			// ECMA-419 gives no reason here: what it means depends on how far the connection got.
+			onError: () => guarded(() => fail(void 0, connected ? "socket error or closed by the peer" : "refused, unreachable or timed out"), fail),
+		});
+	} catch (error) {
+		// The constructor throws for an address it cannot use or when no socket is left.
+		fail(error);
+	}
+	return {
+		write(bytes) {
+			if (!socket) return 0;
+			try {
+				return writeSocket(socket, bytes);
+			} catch (error) {
+				// Reported after the caller's write returns, not inside it.
+				void Promise.resolve().then(() => guarded(() => fail(error), () => void 0));
+				return 0;
+			}
+		},
+		close() {
+			failed = true;
+			socket?.close();
+			socket = void 0;
+		},
+	};
+}
 
 export function connectStream(options: StreamOptions): Stream {
 	let link: Link | undefined;
@@ -30,7 +192,7 @@ export function connectStream(options: StreamOptions): Stream {
 		if (done) return;
 		done = true;
 		link?.close();
-		link = undefined;
+		link = void 0;
 		options.onClose(error);
 	};
 	const drain = () => {
@@ -62,7 +224,7 @@ export function connectStream(options: StreamOptions): Stream {
 
 	resolveHost(options.host, (address) => {
 		if (done) return;
-		if (address === undefined) return finish(new ProtocolError("CONNECT_FAILED", `cannot resolve ${options.host}`, "no address from DNS"));
+		if (address === void 0) return finish(new ProtocolError("CONNECT_FAILED", `cannot resolve ${options.host}`, "no address from DNS"));
 		const { port, tls, websocket } = options;
 		const secure = tls && { address, port, name: tls.serverName ?? options.host, ca: tls.ca, cert: tls.cert, key: tls.key };
 		let opened: Link;

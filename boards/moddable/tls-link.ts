@@ -12,7 +12,7 @@
 import TCP from "embedded:io/socket/tcp";
 import Resource from "Resource";
 import { ConfigError, ProtocolError } from "common/errors";
-import { guarded, thrownText, writeSocket, type Link, type LinkHandlers, type TlsLinkOptions } from "./link";
+import { guarded, thrownText, writeSocket, type Link, type LinkHandlers, type TlsLinkOptions } from "./stream";
 import { TlsCheck } from "./tls-check";
 import SSLSession, { type SessionOptions, type SessionSocket } from "./tls-session";
 import { ipv4Octets } from "common/text";
@@ -63,14 +63,20 @@ function resourceBytes(name: string, key: string, expected: string): ArrayBuffer
 
 /** RFC 6066 3: SNI carries host names only, never an address literal. */
 export function isAddressLiteral(name: string): boolean {
-	return ipv4Octets(name) !== undefined || name.includes(":");
+	return ipv4Octets(name) !== void 0 || name.includes(":");
 }
 
-type Phase = "setup" | "connecting" | "handshake" | "connected";
+/** How far the connection got (a `const enum`: each use compiles to its number). */
+const enum Phase {
+	Setup,
+	Connecting,
+	Handshake,
+	Connected,
+}
 
 export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Link {
 	const peer = `${options.address}:${options.port}`;
-	let phase: Phase = "setup";
+	let phase = Phase.Setup as Phase;
 	let failed = false;
 	let socket: TCP | undefined;
 	let session: SSLSession | undefined;
@@ -82,7 +88,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 			const result = socket?.read(into);
 			// The session reads exactly what it needs; until the handshake is done the bytes are
 			// plaintext records, and the certificate check keeps the chain from them.
-			if (phase !== "connected") check.observe(into);
+			if (phase !== Phase.Connected) check.observe(into);
 			return result;
 		},
 		write: (bytes) => (socket ? writeSocket(socket, bytes) : 0),
@@ -92,8 +98,8 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 	const typed = (error: unknown): Error => {
 		if (error instanceof ProtocolError || error instanceof ConfigError) return error;
 		const text = thrownText(error);
-		if (phase === "connected") return new ProtocolError("CONNECTION_LOST", `the TLS connection to ${peer} was lost: ${text}`, text);
-		if (phase === "connecting") return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}: ${text}`, text);
+		if (phase === Phase.Connected) return new ProtocolError("CONNECTION_LOST", `the TLS connection to ${peer} was lost: ${text}`, text);
+		if (phase === Phase.Connecting) return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}: ${text}`, text);
 		if (isCertificateFailure(text)) return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${options.name}): ${text}`, text);
 		if (clientCertificateAlert(text)) return new ProtocolError("TLS_CLIENT_CERTIFICATE_REFUSED", `${peer} refused our client certificate, or wanted one (${text})`, text);
 		return new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} failed: ${text}`, text);
@@ -102,13 +108,13 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 		if (failed) return;
 		failed = true;
 		socket?.close();
-		socket = session = undefined;
+		socket = session = void 0;
 		handlers.onFailed(typed(error));
 	};
 
 	/** Runs handshake steps while they make progress: each one sends, or consumes received bytes. */
 	const handshake = (active: SSLSession) => {
-		for (let step = 0; step < MAX_STEPS && phase === "handshake"; step++) {
+		for (let step = 0; step < MAX_STEPS && phase === Phase.Handshake; step++) {
 			const before = view.readable;
 			const acting = active.handshakeProcess !== -1;
 			if (active.handshake(view)) {
@@ -118,7 +124,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 				// The firmware's own chain check, before a byte of application data leaves.
 				const rejected = check.verify();
 				if (rejected) throw rejected;
-				phase = "connected";
+				phase = Phase.Connected;
 				handlers.onWritable(Math.max(0, view.writable - RECORD_OVERHEAD));
 				return;
 			}
@@ -129,7 +135,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 	const receive = (active: SSLSession) => {
 		while (view.readable > 0 && session === active) {
 			const data = active.read(view);
-			if (data === undefined) return;
+			if (data === void 0) return;
 			if (data === null) throw new ProtocolError("CONNECTION_LOST", `the broker closed the TLS connection to ${peer}`, "close_notify");
 			if (data.byteLength > 0) handlers.onData(data.slice());
 		}
@@ -140,17 +146,17 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 		// An address literal is not sent as SNI (RFC 6066 3); TlsCheck still matches it
 		// against the certificate's IP SAN.
 		if (!isAddressLiteral(options.name)) secure.serverName = options.name;
-		if (options.ca !== undefined && !Resource.exists(options.ca))
+		if (options.ca !== void 0 && !Resource.exists(options.ca))
 			throw new ConfigError("brokerCa", "the name of a DER certificate resource in the image's data (for example my-ca.der)");
 		// Our certificate and key, for a broker that asks (require_certificate, AWS IoT): the
 		// session answers a CertificateRequest with them and signs CertificateVerify with the key.
-		if (options.cert !== undefined && options.key !== undefined) {
+		if (options.cert !== void 0 && options.key !== void 0) {
 			secure.clientCertificates = [resourceBytes(options.cert, "brokerCert", "the name of a DER certificate resource in the image's data (for example client.der)")];
 			secure.clientKey = resourceBytes(options.key, "brokerKey", "the name of an RSA PKCS#8 DER key resource in the image's data (for example client.pk8.der)");
 		}
 		const active = (session = new SSLSession(secure));
 		active.initiateHandshake();
-		phase = "connecting";
+		phase = Phase.Connecting;
 		socket = new TCP({
 			address: options.address,
 			port: options.port,
@@ -159,54 +165,54 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 				guarded(() => {
 					view.writable = count;
 					if (session !== active) return;
-					if (phase === "connecting") phase = "handshake";
-					if (phase === "handshake") handshake(active);
+					if (phase === Phase.Connecting) phase = Phase.Handshake;
+					if (phase === Phase.Handshake) handshake(active);
 					else if (count > RECORD_OVERHEAD) handlers.onWritable(count - RECORD_OVERHEAD);
 				}, fail),
 			onReadable: (count) =>
 				guarded(() => {
 					view.readable = count;
 					if (session !== active) return;
-					if (phase === "handshake") handshake(active);
-					if (phase === "connected") receive(active);
+					if (phase === Phase.Handshake) handshake(active);
+					if (phase === Phase.Connected) receive(active);
 				}, fail),
 			// ECMA-419 gives no reason here: what it means depends on how far the connection got.
 			onError: () =>
 				guarded(() => {
-					if (phase === "handshake") fail(new ProtocolError("TLS_HANDSHAKE_FAILED", `the broker closed the connection during the TLS handshake (${peer})`, "closed by the peer or a socket error"));
-					else fail(new Error(phase === "connected" ? "closed by the peer or a socket error" : "refused, unreachable or timed out"));
+					if (phase === Phase.Handshake) fail(new ProtocolError("TLS_HANDSHAKE_FAILED", `the broker closed the connection during the TLS handshake (${peer})`, "closed by the peer or a socket error"));
+					else fail(new Error(phase === Phase.Connected ? "closed by the peer or a socket error" : "refused, unreachable or timed out"));
 				}, fail),
 		});
 	} catch (error) {
 		// Before any byte: a missing or expired trust anchor, an unusable address, no socket left.
-		if (phase === "setup") phase = "handshake";
+		if (phase === Phase.Setup) phase = Phase.Handshake;
 		fail(error);
 	}
 
 	return {
 		write(bytes) {
 			const active = session;
-			if (!active || phase !== "connected") return 0;
+			if (!active || phase !== Phase.Connected) return 0;
 			try {
 				active.write(view, bytes);
 				return Math.max(0, view.writable - RECORD_OVERHEAD);
 			} catch (error) {
 				// Reported after the caller's write returns, not inside it.
-				void Promise.resolve().then(() => guarded(() => fail(error), () => undefined));
+				void Promise.resolve().then(() => guarded(() => fail(error), () => void 0));
 				return 0;
 			}
 		},
 		close() {
 			const active = session;
 			failed = true;
-			if (active && phase === "connected")
+			if (active && phase === Phase.Connected)
 				try {
 					active.close(view);
 				} catch {
 					// No room for close_notify: closing the socket is enough.
 				}
 			socket?.close();
-			socket = session = undefined;
+			socket = session = void 0;
 		},
 	};
 }

@@ -9,14 +9,13 @@
  * with the SDK's own certificate check, which let an impostor in (issue 13).
  *
  * Everything a peer sends reaches the SDK's client from our link's callbacks, which are
- * guarded (link.ts); our own callbacks from the client are guarded too, so a throw, ours
+ * guarded (stream.ts); our own callbacks from the client are guarded too, so a throw, ours
  * or the SDK's, becomes one typed failure. The client gives no reason when it fails: the
  * reason is kept here from the layer that knew it (the link, the upgrade, a close frame).
  */
 import WebSocketClient from "embedded:network/websocket/client";
 import { ProtocolError } from "common/errors";
-import { asProtocolError, guarded, type Link, type LinkHandlers, type TlsLinkOptions, type WebSocketLinkOptions } from "./link";
-import { openTcpLink } from "./tcp-link";
+import { asProtocolError, guarded, openTcpLink, type Link, type LinkHandlers, type TlsLinkOptions, type WebSocketLinkOptions } from "./stream";
 // By module name: an image without TLS maps it to a stub.
 import { openTlsLink } from "moddable/tls-link";
 

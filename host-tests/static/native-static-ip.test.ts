@@ -1,13 +1,13 @@
 /**
  * What the static-address native code and its callers must agree on, read from the
  * sources (CI compiles no device code): the binding's name on both chips, the 16-byte
- * layout network.ts writes, and the order of the SDK calls each chip needs.
+ * layout chip.ts writes, and the order of the SDK calls each chip needs.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
-const binding = readFileSync("boards/moddable/native/static-ip.js", "utf8");
-const network = readFileSync("boards/moddable/network.ts", "utf8");
+const binding = readFileSync("boards/moddable/native/chip.js", "utf8");
+const network = readFileSync("boards/moddable/chip.ts", "utf8");
 const esp8266 = readFileSync("boards/esp8266/native/lampnode_static_ip.c", "utf8");
 const esp32 = readFileSync("boards/esp32/native/lampnode_static_ip.c", "utf8");
 
@@ -19,7 +19,7 @@ function inOrder(source: string, calls: readonly string[]): void {
 }
 
 describe("static address native code", () => {
-	it("both chips implement the binding static-ip.js names, with the 16 bytes network.ts writes", () => {
+	it("both chips implement the binding chip.js names, with the 16 bytes chip.ts writes", () => {
 		expect(binding).toContain('static configure(buffer) @ "xs_lampnode_static_ip";');
 		for (const source of [esp8266, esp32]) {
 			expect(source).toContain("void xs_lampnode_static_ip(xsMachine *the)");
@@ -33,7 +33,7 @@ describe("static address native code", () => {
 	});
 
 	it("the station mode is on before the address is set, and both before the connect", () => {
-		inOrder(network, ["WiFi.mode = WiFi.Mode.station;", "NativeStaticIp.configure(", "new WiFi(options"]);
+		inOrder(network, ["WiFi.mode = WiFi.Mode.station;", "NativeChip.configure(", "new WiFi(options"]);
 	});
 
 	it("ESP8266: DHCP client stopped, then the address, then the DNS server", () => {
