@@ -34,7 +34,7 @@ const SNTP_WAIT_MS = 1500;
 const SNTP_TRIES = 2;
 
 /** A DHT22 frame is 1 release + 2 response + 80 bit + 1 end pulses; room for spikes too. */
-const widths = new Uint16Array(160);
+const MAX_WIDTHS = 160;
 
 /**
  * Pins on ECMA-419 Digital IO and the DHT22 capture: made once when the module is
@@ -60,16 +60,23 @@ const parts: Pick<moddable.Peripherals, "digitalOutput" | "digitalInput" | "capt
 			: new Digital({ pin, mode });
 		return { read: () => io.read(), close: () => io.close() };
 	},
-	/** The native capture in dht22.c blocks for the frame's 5 ms, so it runs from a timer, never inside the caller's turn, and hands over a copy of the widths. */
+	/**
+	 * The native capture in dht22.c blocks for the frame's 5 ms, so it runs from a timer,
+	 * never inside the caller's turn. Its buffer is made per reading, not once at module
+	 * level: this module is preloaded, and a buffer made at preload lives in flash, where
+	 * the native capture's writes would fault (XS linker warnings: preloaded TypedArrays and
+	 * ArrayBuffers are immutable). 320 bytes a minute is nothing to the collector.
+	 */
 	captureDht22(pin, done) {
 		Timer.set(() => {
+			const widths = new Uint16Array(MAX_WIDTHS);
 			let count = 0;
 			try {
 				count = NativeChip.capture(pin, widths.buffer);
 			} catch {
 				count = 0;
 			}
-			done(count > 0 ? { firstLevel: 1, durations: widths.slice(0, count) } : void 0);
+			done(count > 0 ? { firstLevel: 1, durations: widths.subarray(0, count) } : void 0);
 		}, 0);
 	},
 };
