@@ -9,7 +9,7 @@ import { hex, toHex, text } from "./bytes";
 import { PacketReader } from "../../src/mqtt/decode";
 // CONNACK and SUBACK are encoded by the tests' broker side (encodeAny), every other packet by the firmware's encoder.
 import { decodeAny as decode, encodeAny, feedPackets } from "../../testkit/portable/mqtt-client-packets";
-import { encode } from "../../src/mqtt/encode";
+import { encode, encodeInto, type Transmit } from "../../src/mqtt/encode";
 import { type Packet } from "../../src/mqtt/packet";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 
@@ -55,6 +55,55 @@ describe("MQTT codec: vectors for all 14 control packets", () => {
 			check(decode(hex(bytes))).toEqual(packet);
 		});
 	}
+});
+
+describe("MQTT codec: encodeInto, the session's transmit chunk", () => {
+	const subscribe = vectors.find(([name]) => name.startsWith("SUBSCRIBE"));
+	const [, packet, bytes] = subscribe as [string, Packet, string];
+	/** A chunk with 3 bytes used; `fresh`: reserve starts a new chunk (offset 0), as link.ts does when the packet does not fit. */
+	const chunk = (fresh: boolean) => {
+		const out = { chunks: [new Uint8Array(24)], offset: 3, committed: 0, asked: 0 };
+		const transmit: Transmit = {
+			get offset() {
+				return out.offset;
+			},
+			reserve(size) {
+				out.asked = size;
+				if (!fresh) return out.chunks[0];
+				out.offset = 0;
+				out.chunks.push(new Uint8Array(size));
+				return out.chunks[1];
+			},
+			commit(size) {
+				out.committed = size;
+				out.offset += size;
+			},
+		};
+		return { out, transmit };
+	};
+
+	it("writes the packet's bytes at the chunk's offset and commits their size", () => {
+		const { out, transmit } = chunk(false);
+		encodeInto(packet as Parameters<typeof encode>[0], transmit);
+		check(out.asked).toBe(16);
+		check(out.committed).toBe(16);
+		check(toHex(out.chunks[0].subarray(3, 19))).toBe(bytes);
+		check(toHex(out.chunks[0].subarray(0, 3))).toBe("00 00 00");
+	});
+
+	it("writes at the offset reserve leaves, when it starts a new chunk", () => {
+		const { out, transmit } = chunk(true);
+		encodeInto(packet as Parameters<typeof encode>[0], transmit);
+		check(toHex(out.chunks[1])).toBe(bytes);
+		check(toHex(out.chunks[0].subarray(0, 4))).toBe("00 00 00 00");
+	});
+
+	it("checks before it reserves: a bad packet id reserves and writes nothing", () => {
+		const { out, transmit } = chunk(false);
+		expectProtocolError(() => encodeInto({ type: SUBSCRIBE, packetId: 0, subscriptions: [{ topic: "a", qos: 0 }] }, transmit), "MALFORMED_PACKET");
+		check(out.asked).toBe(0);
+		check(out.committed).toBe(0);
+	});
 });
 
 describe("MQTT codec: remaining length (spec table 2.4)", () => {

@@ -1,8 +1,11 @@
 /**
- * MQTT 3.1.1 packet encoder for what a client sends: packet objects -> bytes, exactly the
- * packet's size. The session's hot paths (PUBLISH, acknowledgements) write straight into
- * its transmit chunks instead. CONNACK and SUBACK, which only a broker sends, are not
- * here: the tests' broker side writes them (testkit/portable/mqtt-client-packets.ts).
+ * MQTT 3.1.1 packet encoder for what a client sends: packet objects -> bytes. The session
+ * writes CONNECT, SUBSCRIBE and UNSUBSCRIBE straight into its transmit chunk
+ * (`encodeInto`: no packet-sized array, no copy); its hot paths (PUBLISH,
+ * acknowledgements) write there by code of their own; `encode` makes an array of exactly
+ * the packet's size, for a PUBLISH restored from saved state. CONNACK and SUBACK, which
+ * only a broker sends, are not here: the tests' broker side writes them
+ * (testkit/portable/mqtt-client-packets.ts).
  *
  * One description of each packet's body (`Body.write`) both sizes it and writes it: run
  * without a target it only counts and checks the fields, then it runs again into the
@@ -16,11 +19,28 @@ import { PacketType, Wire, type ConnackPacket, type Packet, type QoS, type Subac
 /** The packets a client sends (and PINGRESP, which shares their type with PINGREQ and DISCONNECT). */
 export type ClientPacket = Exclude<Packet, ConnackPacket | SubackPacket>;
 
+/** Where `encodeInto` writes: a transmit chunk with room for `size` bytes at `offset` once reserved (link.ts). */
+export interface Transmit {
+	readonly offset: number;
+	reserve(size: number): Uint8Array;
+	commit(size: number): void;
+}
+
 export function encode(packet: ClientPacket): Uint8Array {
 	const body = new Body(packet);
 	const bytes = new Uint8Array(1 + varIntLength(body.at) + body.at);
-	body.into(packet, bytes);
+	body.into(packet, bytes, 0);
 	return bytes;
+}
+
+/** Writes `packet` into `out`'s transmit chunk: sized and checked first, then written in place. */
+export function encodeInto(packet: ClientPacket, out: Transmit): void {
+	const body = new Body(packet);
+	const size = 1 + varIntLength(body.at) + body.at;
+	// reserve first: it may start a new chunk, which moves `offset`.
+	const target = out.reserve(size);
+	body.into(packet, target, out.offset);
+	out.commit(size);
 }
 
 /** Bytes of the Remaining Length's variable integer (2.2.3). */
@@ -70,8 +90,8 @@ class Body {
 		if (this.at > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", "remaining length " + this.at);
 	}
 
-	into(packet: ClientPacket, target: Uint8Array): void {
-		this.at = writeFixedHeader(target, 0, firstByte(packet), this.at);
+	into(packet: ClientPacket, target: Uint8Array, offset: number): void {
+		this.at = writeFixedHeader(target, offset, firstByte(packet), this.at);
 		this.target = target;
 		this.write(packet);
 	}

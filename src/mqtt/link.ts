@@ -22,7 +22,7 @@
  */
 import { ProtocolError } from "../common/errors";
 import { PacketReader } from "./decode";
-import { encode } from "./encode";
+import { encodeInto } from "./encode";
 import { PacketType, type ConnectPacket, type Packet, type PublishPacket } from "./packet";
 import type { SessionState } from "./state";
 
@@ -269,9 +269,10 @@ export abstract class MqttLink {
 
 	// --- what MQTT 5 (v5/session.ts) overrides ---------------------------------------------
 
-	protected connectPacket(): Uint8Array {
+	/** CONNECT, written into the transmit chunk. */
+	protected sendConnect(): void {
 		const options = this.options;
-		return encode({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password });
+		encodeInto({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password }, this);
 	}
 
 	/** A received packet broke the protocol; the link closes. 3.1.1 has nothing to say first. */

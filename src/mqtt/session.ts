@@ -97,7 +97,7 @@ export class MqttSession extends MqttLink {
 		this.pingSent = -1;
 		this.reader.reset();
 		const clean = this.clean;
-		this.push(this.connectPacket());
+		this.sendConnect();
 		// A clean session discards the broker's QoS 2 state for us too (3.1.2-6).
 		if (clean && this.releases) this.releases = void 0;
 		if (this.flows) this.flows.resend(this, clean);
@@ -109,7 +109,7 @@ export class MqttSession extends MqttLink {
 				requests.splice(i, 1);
 				if (request.done) (request.done as Done)();
 			} else {
-				this.push(this.requestPacket(request.packetId, request));
+				this.sendRequest(request.packetId, request);
 				i++;
 			}
 		}
@@ -249,11 +249,10 @@ export class MqttSession extends MqttLink {
 		for (let i = 0; i < subscriptions.length; i++) validateTopicFilter(subscriptions[i].topic);
 	}
 
-	/** SUBSCRIBE or UNSUBSCRIBE at 3.1.1. */
-	requestPacket(packetId: number, request: Request): Uint8Array {
-		return request.subscriptions
-			? codec.encode({ type: PacketType.SUBSCRIBE, packetId, subscriptions: request.subscriptions })
-			: codec.encode({ type: PacketType.UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] });
+	/** SUBSCRIBE or UNSUBSCRIBE at 3.1.1, written into the transmit chunk. */
+	protected sendRequest(packetId: number, request: Request): void {
+		const subscriptions = request.subscriptions;
+		codec.encodeInto(subscriptions ? { type: PacketType.SUBSCRIBE, packetId, subscriptions } : { type: PacketType.UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }, this);
 	}
 
 	/** QoS 1/2 messages in flight at most. */
@@ -365,7 +364,7 @@ export class MqttSession extends MqttLink {
 	protected request(request: Request, now: number): void {
 		request.packetId = this.allocatePacketId();
 		this.requests.push(request);
-		if (this.state !== State.OFFLINE) this.push(this.requestPacket(request.packetId, request));
+		if (this.state !== State.OFFLINE) this.sendRequest(request.packetId, request);
 		this.lastSent = now;
 	}
 

@@ -2,13 +2,14 @@
  * MQTT codec rows: our encode + decode against mqtt-packet's generate + parse on the
  * same packets (the codec MQTT.js and aedes use), each encoded as the firmware does: a
  * PUBLISH written into a reused buffer, as the session writes a QoS 0 one into its
- * transmit chunk (its topic field cached); CONNECT and SUBSCRIBE allocated exactly their
- * size by `encode`. mqtt-packet's generate allocates from Node's Buffer pool.
+ * transmit chunk (its topic field cached); CONNECT and SUBSCRIBE by `encodeInto`, which
+ * the session points at that chunk, here at a reused buffer. mqtt-packet's generate
+ * allocates from Node's Buffer pool.
  */
 import mqttPacket from "mqtt-packet";
 // CONNECT and SUBSCRIBE are decoded by the tests' broker side: the firmware never reads them.
 import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
-import { encode, writePublish, type ClientPacket } from "../../src/mqtt/encode";
+import { encodeInto, writePublish, type ClientPacket, type Transmit } from "../../src/mqtt/encode";
 import { TopicCache } from "../../src/mqtt/topic";
 import type { PublishPacket } from "../../src/mqtt/packet";
 import { CONNECT, PUBLISH, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
@@ -47,7 +48,7 @@ export async function mqttCodecRows(options: BenchOptions): Promise<Row[]> {
 		const parser = mqttPacket.parser({ protocolVersion: 4 });
 		let parsed = 0;
 		parser.on("packet", () => parsed++);
-		const ours = packet.type === PUBLISH ? publishWriter(packet) : () => void decode(encode(packet));
+		const ours = packet.type === PUBLISH ? publishWriter(packet) : chunkWriter(packet);
 		const theirs = () => {
 			parser.parse(mqttPacket.generate(oracle));
 		};
@@ -71,5 +72,16 @@ function publishWriter(packet: PublishPacket): () => void {
 		const remaining = field.length + packet.payload.length + (packet.qos ? 2 : 0);
 		writePublish(buffer, 0, first, remaining, field, packet.packetId ?? 0, packet.payload);
 		decode(buffer.subarray(0, 2 + remaining));
+	};
+}
+
+/** Writes and decodes `packet` as the session writes CONNECT and SUBSCRIBE: into its transmit chunk (link.ts). */
+function chunkWriter(packet: ClientPacket): () => void {
+	const buffer = new Uint8Array(1024);
+	let size = 0;
+	const chunk: Transmit = { offset: 0, reserve: () => buffer, commit: (n) => void (size = n) };
+	return () => {
+		encodeInto(packet, chunk);
+		decode(buffer.subarray(0, size));
 	};
 }

@@ -45,8 +45,8 @@ export class MqttSession5 extends MqttSession {
 		if (done) done();
 	}
 
-	protected override connectPacket(): Uint8Array {
-		return this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE, this.reader.maxPacketSize);
+	protected override sendConnect(): void {
+		this.push(this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE, this.reader.maxPacketSize));
 	}
 
 	/** New messages wait for CONNACK's Receive Maximum (what is resent was within the last one). */
@@ -100,8 +100,8 @@ export class MqttSession5 extends MqttSession {
 		this.v5.checkSubscriptions(subscriptions);
 	}
 
-	override requestPacket(packetId: number, request: Request): Uint8Array {
-		return this.v5.request(packetId, request.subscriptions, request.topics);
+	protected override sendRequest(packetId: number, request: Request): void {
+		this.push(this.v5.request(packetId, request.subscriptions, request.topics));
 	}
 
 	/** QoS 1/2 messages in flight at most: ours, within the server's Receive Maximum (3.3.4). */
