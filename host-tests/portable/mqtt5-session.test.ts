@@ -127,6 +127,18 @@ describe("MQTT 5 session: CONNACK limits", () => {
 		check(after.map((p) => publish(p).payload.length)).toEqual([4]);
 		check(outcomes).toEqual(["PACKET_TOO_LARGE"]);
 	});
+	it("refuses a SUBSCRIBE over the server's Maximum Packet Size with PACKET_TOO_LARGE (3.1.2-24): nothing sent, nothing remembered", () => {
+		const session = online({}, { maximumPacketSize: 20 });
+		const long = "home/office/lamp/and/more";
+		expectProtocolError(() => session.subscribe([{ topic: long, qos: 1 }], 1), "PACKET_TOO_LARGE");
+		check(sent(session)).toHaveLength(0);
+		check(session.exportState().subscriptions).toEqual([]);
+		// A SUBSCRIBE that fits goes, and the refused filter was not added to it.
+		session.subscribe([{ topic: "lamp", qos: 1 }], 1);
+		const subscribe = sent(session)[0];
+		if (subscribe?.type !== SUBSCRIBE) throw new Error("expected SUBSCRIBE");
+		check(subscribe.subscriptions.map((s) => s.topic)).toEqual(["lamp"]);
+	});
 	it("lowers QoS to the server's Maximum QoS and refuses retain when Retain Available is 0", () => {
 		const session = online({}, { maximumQoS: 0, retainAvailable: 0 });
 		session.publish("t", text("x"), 1, false, 1);

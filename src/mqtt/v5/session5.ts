@@ -170,7 +170,13 @@ export class Version5 {
 		return { type: PacketType.PUBLISH, topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, dup: packet.dup, packetId: packet.packetId, properties: packet.properties };
 	}
 
-	/** Refuses locally what the server said it does not support (3.2.2.3.11, 3.2.2.3.13); keeps the options for resubscribing. */
+	/**
+	 * Refuses locally what the server said it does not support (3.2.2.3.11, 3.2.2.3.13), and a
+	 * SUBSCRIBE over its Maximum Packet Size, which the client must not send (3.1.2-24): one for
+	 * all of `subscriptions`, the most the session would send for them. Keeps the options for
+	 * resubscribing. A request already waiting for a connection is not checked again against
+	 * the next CONNACK's limit.
+	 */
 	checkSubscriptions(subscriptions: readonly Subscription[]): void {
 		for (const s of subscriptions) {
 			const topic = s.topic;
@@ -178,6 +184,9 @@ export class Version5 {
 			if (!this.wildcardAvailable && (topic.includes("+") || topic.includes("#"))) throw new ProtocolError("SUBSCRIPTION_REFUSED", `wildcard subscriptions not available: ${topic}`);
 			this.#subscriptionOptions.set(topic, (s.noLocal ? 4 : 0) | (s.retainAsPublished ? 8 : 0) | ((s.retainHandling ?? 0) << 4));
 		}
+		const max = this.maximumPacketSize;
+		const size = max > 0 ? this.request(1, subscriptions, void 0).length : 0;
+		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `SUBSCRIBE of ${size} bytes, over the server's maximum packet size ${max}`);
 	}
 
 	/** SUBSCRIBE or UNSUBSCRIBE at version 5, subscription options included. */
