@@ -88,7 +88,6 @@ export class ModdableBoard implements board.Board {
 		Timer.clear(timer as unknown as Timer);
 	}
 
-
 	/**
 	 * A datagram endpoint on Moddable's ECMA-419 UDP socket. Nothing here may throw into a
 	 * socket callback or a timer (that aborts the VM): a datagram that cannot be sent or

@@ -216,3 +216,17 @@ export function valueExports(file: string): string[] {
 	}
 	return names.sort();
 }
+
+/** Firmware folders: src/ and the Moddable boards (the host board runs on Node and may use anything). */
+const FIRMWARE = ["src", "boards/moddable", "boards/esp32", "boards/esp8266", "boards/lin", "boards/simulated"];
+
+/** Every firmware module (.ts or .js, no declarations), by its path relative to ROOT. */
+export function firmwareSources(dirs: readonly string[] = FIRMWARE): string[] {
+	return dirs.flatMap((dir) =>
+		readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+			const path = join(dir, entry.name);
+			if (entry.isDirectory()) return firmwareSources([path]);
+			return /\.(ts|js)$/.test(entry.name) && !entry.name.endsWith(".d.ts") ? [path] : [];
+		}),
+	);
+}

@@ -10,23 +10,12 @@
  * are those that reach the matcher even with the RegExp constructor stripped: `search`,
  * `match`, `matchAll` and `exec` (`replace`, `split` and `test` reach it only through RegExp).
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./manifest-modules";
-
-/** Firmware: src/ and the Moddable boards (the host board runs on Node and may use anything). */
-const FIRMWARE = ["src", "boards/moddable", "boards/esp32", "boards/esp8266", "boards/lin", "boards/simulated"];
-
-function sources(dir: string): string[] {
-	return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-		const path = join(dir, entry.name);
-		if (entry.isDirectory()) return sources(path);
-		return /\.(ts|js)$/.test(entry.name) && !entry.name.endsWith(".d.ts") ? [path] : [];
-	});
-}
+import { ROOT, firmwareSources } from "./manifest-modules";
 
 /** Names that keep the regular-expression matcher linked, whatever they name in our code. */
 const MATCHER_NAMES = new Set(["search", "match", "matchAll", "exec"]);
@@ -45,7 +34,7 @@ function regexpSites(file: string): string[] {
 
 describe("firmware without regular expressions", () => {
 	it("has no RegExp literal or constructor, and no name that keeps the matcher, in any firmware module", () => {
-		const files = FIRMWARE.flatMap(sources);
+		const files = firmwareSources();
 		expect(files.length).toBeGreaterThan(50);
 		expect(files.flatMap(regexpSites)).toEqual([]);
 	});

@@ -11,14 +11,11 @@
  * empty (a buffer or view of length 0 has nothing to write) or listed below with the
  * reason it is never changed.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./manifest-modules";
-
-/** Firmware: src/ and the Moddable boards (the host board runs on Node, which never preloads). */
-const FIRMWARE = ["src", "boards/moddable", "boards/esp32", "boards/esp8266", "boards/lin"];
+import { ROOT, firmwareSources } from "./manifest-modules";
 
 const NOT_ALIASED = new Set([
 	"ArrayBuffer",
@@ -46,14 +43,6 @@ const READ_ONLY: Record<string, string> = {
 	"src/dtls/connection.ts:Uint8Array": "CCS, the ChangeCipherSpec body (one byte, 1), only ever copied into a record",
 };
 
-function sources(dir: string): string[] {
-	return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-		const path = join(dir, entry.name);
-		if (entry.isDirectory()) return sources(path);
-		return /\.(ts|js)$/.test(entry.name) && !entry.name.endsWith(".d.ts") ? [path] : [];
-	});
-}
-
 /** `new Uint8Array(0)` and the like: nothing in it to change. */
 function empty(node: ts.NewExpression): boolean {
 	const args = node.arguments ?? [];
@@ -77,7 +66,7 @@ export function preloadConstructions(file: string, text: string): string[] {
 
 describe("preloaded modules make nothing in flash that they change", () => {
 	it("no firmware module makes a buffer, view, Map, Set or Date as it loads, but the listed read-only ones", () => {
-		const files = FIRMWARE.flatMap(sources);
+		const files = firmwareSources();
 		expect(files.length).toBeGreaterThan(50);
 		const found = files.flatMap((file) => preloadConstructions(file, readFileSync(join(ROOT, file), "utf8")));
 		expect(found.filter((site) => !(site in READ_ONLY))).toEqual([]);
