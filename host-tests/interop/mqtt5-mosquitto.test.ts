@@ -175,6 +175,29 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 		await observer.close();
 	});
 
+	it("keeps within mosquitto's max_packet_size: a SUBSCRIBE asked for before CONNACK named it, too large, is refused locally (PACKET_TOO_LARGE), not sent to be disconnected for", async () => {
+		const small = await Mosquitto.start({ settings: ["max_packet_size 64"] });
+		try {
+			const got: PublishPacket[] = [];
+			const { client: lamp, connects, drops } = client({ clientId: "v5-small" }, got, small.port);
+			const tooLarge = lamp.subscribe([{ topic: `v5/${"x".repeat(80)}`, qos: 1 }]).catch((error: { code?: string }) => error.code);
+			const fits = lamp.subscribe([{ topic: "v5/small", qos: 1 }]);
+			lamp.start();
+			expect(await tooLarge).toBe("PACKET_TOO_LARGE");
+			expect(await fits).toEqual([1]);
+			expect(await lamp.unsubscribe([`v5/${"y".repeat(80)}`]).catch((error: { code?: string }) => error.code)).toBe("PACKET_TOO_LARGE");
+			const observer = await Observer.connect(small.url, { protocolVersion: 5 });
+			await observer.client.publishAsync("v5/small", "hi", { qos: 1 });
+			await waitFor(() => got.length > 0, { what: "the message on the filter that fitted" });
+			expect(connects).toEqual([false]);
+			expect(drops).toEqual([]);
+			lamp.stop();
+			await observer.close();
+		} finally {
+			await small.stop();
+		}
+	});
+
 	it("resumes its session across a reconnection by Session Expiry: the message sent while away arrives", async () => {
 		const got: PublishPacket[] = [];
 		const first = client({ clientId: "v5-resume", cleanSession: false, cleanStart: true, sessionExpiry: 60 }, got);

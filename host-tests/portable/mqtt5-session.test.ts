@@ -18,9 +18,10 @@ import type { Properties } from "../../src/mqtt/v5/properties";
 
 const base: SessionOptions = { clientId: "lamp", cleanSession: false, keepAlive: 10, protocolVersion: 5 };
 
-function sent(session: MqttSession): Packet5[] {
+/** What the session wrote; a packet over `max` bytes fails the reader (PACKET_TOO_LARGE). */
+function sent(session: MqttSession, max = 1 << 20): Packet5[] {
 	const packets: Packet5[] = [];
-	const reader = anyPacketReader5(1 << 20);
+	const reader = anyPacketReader5(max);
 	for (let bytes = session.pollTransmit(); bytes; bytes = session.pollTransmit()) feedPackets(reader, bytes, (p) => packets.push(p));
 	return packets;
 }
@@ -138,6 +139,53 @@ describe("MQTT 5 session: CONNACK limits", () => {
 		const subscribe = sent(session)[0];
 		if (subscribe?.type !== SUBSCRIBE) throw new Error("expected SUBSCRIBE");
 		check(subscribe.subscriptions.map((s) => s.topic)).toEqual(["lamp"]);
+	});
+	it("refuses an UNSUBSCRIBE over the server's Maximum Packet Size with PACKET_TOO_LARGE (3.1.2-24): nothing sent, no filter forgotten", () => {
+		const session = online({}, { maximumPacketSize: 20 });
+		session.subscribe([{ topic: "lamp", qos: 1 }], 1);
+		const [subscribe] = sent(session);
+		session.received(encodeAny5({ type: SUBACK, packetId: subscribe.type === SUBSCRIBE ? subscribe.packetId : 0, properties: {}, reasonCodes: [1] }), 2);
+		expectProtocolError(() => session.unsubscribe(["lamp", "home/office/lamp/and/more"], 3), "PACKET_TOO_LARGE");
+		check(sent(session)).toHaveLength(0);
+		check(session.exportState().subscriptions).toEqual([{ topic: "lamp", qos: 1 }]);
+		check(session.idle).toBe(true);
+	});
+	it("sends the requests that waited offline or went before CONNACK only after it, each checked against the Maximum Packet Size it names", () => {
+		const session = new MqttSession(base);
+		const outcomes: string[] = [];
+		const long = "home/office/lamp/and/more";
+		// Asked for offline, before any limit is known.
+		session.subscribe([{ topic: long, qos: 1 }], 0, (error) => outcomes.push(`long: ${error?.code}`));
+		session.subscribe([{ topic: "lamp", qos: 1 }], 0, (error) => outcomes.push(`lamp: ${error?.code ?? "granted"}`));
+		session.open(0);
+		// Asked for while connecting, before CONNACK.
+		session.unsubscribe([long + "/too"], 0, (error) => outcomes.push(`unsubscribe: ${error?.code}`));
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		session.received(connack({ maximumPacketSize: 20 }), 1);
+		const after = sent(session, 20);
+		check(after.map((p) => (p.type === SUBSCRIBE ? p.subscriptions.map((s) => s.topic) : p.type))).toEqual([["lamp"]]);
+		check(outcomes).toEqual(["long: PACKET_TOO_LARGE", "unsubscribe: PACKET_TOO_LARGE"]);
+		const [subscribe] = after as Subscribe5[];
+		session.received(encodeAny5({ type: SUBACK, packetId: subscribe.packetId, properties: {}, reasonCodes: [1] }), 2);
+		check(outcomes[2]).toBe("lamp: granted");
+		check(session.idle).toBe(true);
+		// The refused filter was never active: a server that lost the session gets "lamp" again, not it.
+		check(session.exportState().subscriptions).toEqual([{ topic: "lamp", qos: 1 }]);
+		session.closed();
+		session.open(3);
+		session.received(connack({}, false), 3);
+		const again = sent(session).filter((p) => p.type === SUBSCRIBE) as Subscribe5[];
+		check(again.map((p) => p.subscriptions.map((s) => s.topic))).toEqual([["lamp"]]);
+	});
+	it("does not resubscribe lost filters in a SUBSCRIBE over the Maximum Packet Size the CONNACK names, and forgets them", () => {
+		const state = { nextPacketId: 1, inflight: [], queued: [], awaitingRelease: [], subscriptions: [{ topic: "home/office/lamp/and/more", qos: 1 as const }] };
+		const session = new MqttSession({ ...base, state });
+		session.open(0);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		session.received(connack({ maximumPacketSize: 20 }, false), 1);
+		check(sent(session, 20)).toEqual([]);
+		check(session.idle).toBe(true);
+		check(session.exportState().subscriptions).toEqual([]);
 	});
 	it("lowers QoS to the server's Maximum QoS and refuses retain when Retain Available is 0", () => {
 		const session = online({}, { maximumQoS: 0, retainAvailable: 0 });

@@ -306,8 +306,8 @@ export class MqttSession extends MqttLink {
 		if (packet.qos === 1) this.ackAt(PacketType.PUBACK, packetId, now);
 	}
 
-	/** SUBACK: each refused filter is forgotten (unless it was active before), each granted one active. */
-	protected suback(packetId: number, returnCodes: readonly number[]): void {
+	/** SUBACK: each refused filter is forgotten (unless it was active before), each granted one active; MQTT 5 so refuses one too large to send, `error` saying why. */
+	protected suback(packetId: number, returnCodes: readonly number[], error?: ProtocolError): void {
 		const request = this.takeRequest(packetId, returnCodes);
 		if (!request) return;
 		const subscriptions = request.subscriptions as readonly Subscription[];
@@ -323,7 +323,7 @@ export class MqttSession extends MqttLink {
 				if (at >= 0 && !(known & Filter.ACTIVE)) filters.splice(at, 2);
 			} else if (at >= 0) filters[at + 1] = known | Filter.ACTIVE;
 		}
-		if (request.done) (request.done as SubscribeDone)(refused ? new ProtocolError("SUBSCRIPTION_REFUSED", "broker refused " + refused) : void 0, returnCodes);
+		if (request.done) (request.done as SubscribeDone)(error || (refused ? new ProtocolError("SUBSCRIPTION_REFUSED", "broker refused " + refused) : void 0), returnCodes);
 	}
 
 	/**
@@ -331,7 +331,7 @@ export class MqttSession extends MqttLink {
 	 * `returnCodes`, an UNSUBSCRIBE without; none for an unknown id. SUBACK codes that do
 	 * not match the SUBSCRIBE are a violation (the request stays, to be sent again).
 	 */
-	private takeRequest(packetId: number, returnCodes?: readonly number[]): Request | undefined {
+	protected takeRequest(packetId: number, returnCodes?: readonly number[]): Request | undefined {
 		const requests = this.requests;
 		for (let i = 0; i < requests.length; i++) {
 			const request = requests[i];

@@ -56,11 +56,14 @@ export class MqttSession5 extends MqttSession {
 		if (this.state === State.CONNECTING && packet.type !== PacketType.CONNACK) return super.handle(packet as Packet, now);
 		const v5 = this.v5;
 		switch (packet.type) {
-			case PacketType.CONNACK:
+			case PacketType.CONNACK: {
 				if (this.state !== State.CONNECTING) throw violation("second CONNACK");
 				v5.connack(packet as Connack5);
+				// The requests that waited for it; a resubscription onConnack asks for goes at once.
+				const waiting = this.requests.slice();
 				this.onConnack(packet.sessionPresent, 0, now);
-				return this.applyLimits(now);
+				return this.applyLimits(now, waiting);
+			}
 			case PacketType.PUBACK:
 			case PacketType.PUBREC:
 			case PacketType.PUBCOMP: {
@@ -100,8 +103,27 @@ export class MqttSession5 extends MqttSession {
 		this.v5.checkSubscriptions(subscriptions);
 	}
 
+	/** Refused at the call, before any filter is forgotten, when the server could not take it (3.1.2-24). */
+	override unsubscribe(topics: readonly string[], now: number, done?: Done): void {
+		this.v5.checkRequest(void 0, topics);
+		super.unsubscribe(topics, now, done);
+	}
+
+	/**
+	 * Sent only once CONNACK has named this connection's Maximum Packet Size (3.1.4 lets a
+	 * client wait for it; applyLimits sends what waited): open() resends before it, and one
+	 * asked for offline was checked against the last connection's limit at most. One over it
+	 * never goes (3.1.2-24): its callback gets PACKET_TOO_LARGE, and a SUBSCRIBE's filters are
+	 * left as a SUBACK refusing every one would leave them (a lost one is forgotten).
+	 */
 	protected override sendRequest(packetId: number, request: Request): void {
-		this.push(this.v5.request(packetId, request.subscriptions, request.topics));
+		if (this.state !== State.ONLINE) return;
+		const subscriptions = request.subscriptions;
+		const packet = this.v5.request(packetId, subscriptions, request.topics);
+		if (!(packet instanceof ProtocolError)) return this.push(packet);
+		if (subscriptions) return this.suback(packetId, subscriptions.map(() => 0x80), packet);
+		this.takeRequest(packetId);
+		if (request.done) (request.done as Done)(packet);
 	}
 
 	/** QoS 1/2 messages in flight at most: ours, within the server's Receive Maximum (3.3.4). */
@@ -120,8 +142,8 @@ export class MqttSession5 extends MqttSession {
 		if (this.state === State.ONLINE) super.drain(now);
 	}
 
-	/** After CONNACK: the server's Receive Maximum and Server Keep Alive, then what waited for them. */
-	protected applyLimits(now: number): void {
+	/** After CONNACK: the server's Receive Maximum, Maximum Packet Size and Server Keep Alive, then what waited for them. */
+	protected applyLimits(now: number, waiting: readonly Request[]): void {
 		const flows = this.flows;
 		if (flows) {
 			flows.window = this.window();
@@ -129,6 +151,7 @@ export class MqttSession5 extends MqttSession {
 		}
 		const seconds = this.v5.serverKeepAlive;
 		if (seconds !== undefined && seconds * 1000 !== this.keepAliveMs) this.keepAliveFor(seconds);
+		for (let i = 0; i < waiting.length; i++) this.sendRequest(waiting[i].packetId, waiting[i]);
 		this.drain(now);
 	}
 }

@@ -172,10 +172,7 @@ export class Version5 {
 
 	/**
 	 * Refuses locally what the server said it does not support (3.2.2.3.11, 3.2.2.3.13), and a
-	 * SUBSCRIBE over its Maximum Packet Size, which the client must not send (3.1.2-24): one for
-	 * all of `subscriptions`, the most the session would send for them. Keeps the options for
-	 * resubscribing. A request already waiting for a connection is not checked again against
-	 * the next CONNACK's limit.
+	 * SUBSCRIBE over its Maximum Packet Size (`checkRequest`). Keeps the options for resubscribing.
 	 */
 	checkSubscriptions(subscriptions: readonly Subscription[]): void {
 		for (const s of subscriptions) {
@@ -184,24 +181,43 @@ export class Version5 {
 			if (!this.wildcardAvailable && (topic.includes("+") || topic.includes("#"))) throw new ProtocolError("SUBSCRIPTION_REFUSED", `wildcard subscriptions not available: ${topic}`);
 			this.#subscriptionOptions.set(topic, (s.noLocal ? 4 : 0) | (s.retainAsPublished ? 8 : 0) | ((s.retainHandling ?? 0) << 4));
 		}
-		const max = this.maximumPacketSize;
-		const size = max > 0 ? this.request(1, subscriptions, void 0).length : 0;
-		if (size > max) throw new ProtocolError("PACKET_TOO_LARGE", `SUBSCRIBE of ${size} bytes, over the server's maximum packet size ${max}`);
+		this.checkRequest(subscriptions, void 0);
 	}
 
-	/** SUBSCRIBE or UNSUBSCRIBE at version 5, subscription options included. */
-	request(packetId: number, subscriptions: readonly Subscription[] | undefined, topics: readonly string[] | undefined): Uint8Array {
-		if (!subscriptions) return encode5({ type: PacketType.UNSUBSCRIBE, packetId, properties: {}, topics: topics as readonly string[] });
+	/**
+	 * Throws PACKET_TOO_LARGE at the call, before the session records anything, for a request
+	 * over the server's current Maximum Packet Size: for a SUBSCRIBE, one for all of
+	 * `subscriptions`, the most the session would send for them. Sized by encoding it (only
+	 * when the server named a limit): counting it instead cost 453 B more bytecode to spare
+	 * one small encode per call, a few calls per connection.
+	 */
+	checkRequest(subscriptions: readonly Subscription[] | undefined, topics: readonly string[] | undefined): void {
+		const packet = this.maximumPacketSize > 0 ? this.request(1, subscriptions, topics) : void 0;
+		if (packet instanceof ProtocolError) throw packet;
+	}
+
+	/**
+	 * SUBSCRIBE or UNSUBSCRIBE at version 5, subscription options included; or, when it is over
+	 * the server's Maximum Packet Size, which the client must not send (3.1.2-24), the
+	 * PACKET_TOO_LARGE error the session refuses it with (at the call, or when a CONNACK
+	 * names a smaller limit than the one it was asked under).
+	 */
+	request(packetId: number, subscriptions: readonly Subscription[] | undefined, topics: readonly string[] | undefined): Uint8Array | ProtocolError {
 		const options = this.#subscriptionOptions;
-		return encode5({
-			type: PacketType.SUBSCRIBE,
-			packetId,
-			properties: {},
-			subscriptions: subscriptions.map((s) => {
-				const o = options.get(s.topic) ?? 0;
-				return { topic: s.topic, qos: s.qos, noLocal: (o & 4) !== 0, retainAsPublished: (o & 8) !== 0, retainHandling: ((o >> 4) & 3) as 0 | 1 | 2 };
-			}),
-		});
+		const packet = subscriptions
+			? encode5({
+					type: PacketType.SUBSCRIBE,
+					packetId,
+					properties: {},
+					subscriptions: subscriptions.map((s) => {
+						const o = options.get(s.topic) ?? 0;
+						return { topic: s.topic, qos: s.qos, noLocal: (o & 4) !== 0, retainAsPublished: (o & 8) !== 0, retainHandling: ((o >> 4) & 3) as 0 | 1 | 2 };
+					}),
+				})
+			: encode5({ type: PacketType.UNSUBSCRIBE, packetId, properties: {}, topics: topics as readonly string[] });
+		const max = this.maximumPacketSize;
+		if (max === 0 || packet.length <= max) return packet;
+		return new ProtocolError("PACKET_TOO_LARGE", `${subscriptions ? "SUBSCRIBE" : "UNSUBSCRIBE"} of ${packet.length} bytes, over the server's maximum packet size ${max}`);
 	}
 
 	/**
