@@ -15,9 +15,6 @@ import * as rules from "./config-rules";
 import { PROTOCOLS } from "./protocols/table";
 import type { ProtocolTable } from "./uplink";
 
-/** The protocols, in the order an image's refusal lists those it includes. */
-const NAMES = ["mqtt", "mqttsn", "coap"] as const;
-
 /** `image`: the protocols the image includes; the full table by default (the host's; tests pass another image's). */
 export function parseConfig(raw: RawConfig, options: ParseOptions, image: ProtocolTable = PROTOCOLS): FirmwareConfig {
 	const config = new ConfigReader(raw);
@@ -25,7 +22,8 @@ export function parseConfig(raw: RawConfig, options: ParseOptions, image: Protoc
 	const entries: Readonly<Partial<Record<Protocol, { readonly section: SectionParser<unknown> }>>> = image;
 	// Refused before any other key: the rest of such a config is for an image this one is not.
 	const entry = entries[protocol];
-	if (entry === void 0) throw new ConfigError("protocol", "one of the protocols this image includes: " + NAMES.filter((name) => image[name]).join(", "));
+	// A table holds its protocols only, in the order the refusal lists them (protocols/table.ts: mqtt, mqttsn, coap).
+	if (entry === void 0) throw new ConfigError("protocol", "one of the protocols this image includes: " + Object.keys(image).join(", "));
 	// The Wi-Fi keys are the boards' to use; checked on every board, so a bad value is refused everywhere.
 	rules.joiningNeedsSsid(config.string("ssid"), options.wifi);
 	config.string("password");
