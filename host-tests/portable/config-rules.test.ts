@@ -4,7 +4,8 @@
  * Then the secrets: no ConfigError ever carries a secret's value, whatever is wrong.
  */
 import { ConfigError } from "../../src/common/errors";
-import { parseConfig, type ParseOptions } from "../../src/app/config";
+import type { ParseOptions } from "../../src/app/config";
+import { parseConfig } from "../../src/app/config-parse";
 import type { RawConfig } from "../../src/app/config-reader";
 import { KEYS, parseRow, SECRET } from "../../src/app/config-keys";
 import { expectConfigError } from "./errors";

@@ -11,7 +11,7 @@ import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
 import { decodeCoapState } from "../../src/app/adapters/coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
-import { parseConfig } from "../../src/app/config";
+import { parseConfig } from "../../src/app/config-parse";
 import { dtlsLayer, type DtlsEvent } from "../../src/dtls/layer";
 import { DeviceBoard, FakePower, retainedIn } from "../../testkit/portable/device-board";
 import { run } from "../../testkit/portable/coap-wire";

@@ -5,7 +5,7 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { encodeUtf8, readUtf8 } from "../../src/common/utf8";
-import { parseConfig } from "../../src/app/config";
+import { parseConfig } from "../../src/app/config-parse";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { asleepStatus } from "../../src/app/sleepy-status";
 import { readingJson } from "../../src/app/telemetry";

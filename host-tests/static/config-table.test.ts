@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KEYS, parseRow, PROTOCOL_BITS, SECRET, type KeyRow } from "../../src/app/config-keys";
-import { parseConfig } from "../../src/app/config";
+import { parseConfig } from "../../src/app/config-parse";
 import * as rules from "../../src/app/config-rules";
 import { KEY_DOCS, RULE_DOCS } from "../../tools/config-docs";
 import { docName, manifestConfig, README_PATH, renderReadme } from "../../tools/config-table";
@@ -100,12 +100,12 @@ describe("config table", () => {
 	});
 
 	it("is read by config modules that import each other without a cycle", () => {
-		// Each image's table of sections (config-sections/) among them.
+		// Each image's table of protocols (protocols/), which reads the sections, among them.
 		const files = [
 			...readdirSync(join(ROOT, "src/app")).filter((name) => name.startsWith("config") && name.endsWith(".ts")),
-			...readdirSync(join(ROOT, "src/app/config-sections")).map((name) => `config-sections/${name}`),
+			...readdirSync(join(ROOT, "src/app/protocols")).map((name) => `protocols/${name}`),
 		];
-		expect(files).toContain("config-sections/table.ts");
+		expect(files).toContain("protocols/table.ts");
 		const edges = new Map<string, string[]>();
 		for (const file of files) {
 			const name = `app/${file.slice(0, -3)}`;

@@ -162,14 +162,14 @@ describe("what each image includes, per platform", () => {
 	for (const platform of ["esp32", "lin"]) {
 		it(`manifest.json on ${platform}: everything, MQTT 5 and DTLS too, with the board's crypto`, () => {
 			const modules = projectModules(full, platform);
-			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/table.ts");
+			expect(modules.get("app/protocols/table")).toBe("src/app/protocols/table.ts");
 			expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqtt/client", "mqtt/v5/session", "mqttsn/client", "coap/client", "coap/server", "dtls/layer", "app/adapters/mqttsn", "app/adapters/coap"]));
 			expect(modules.get("moddable/crypto")).toBe("boards/moddable/crypto.ts");
 		});
 	}
 	it("manifest.json on esp (ESP8266): MQTT 3.1.1 only, without the SDK's crypt natives", () => {
 		const modules = projectModules(full, "esp");
-		expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/mqtt.ts");
+		expect(modules.get("app/protocols/table")).toBe("src/app/protocols/mqtt.ts");
 		const out = [part("mqttsn/"), part("coap/"), part("dtls/"), part("mqtt/v5/"), adapters(["app/adapters/mqtt"])];
 		expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
 		expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt"]));
@@ -181,29 +181,29 @@ describe("what each image includes, per platform", () => {
 			const list = names(tls, platform);
 			const out = [part("mqttsn/"), part("coap/"), part("dtls/"), part("mqtt/v5/"), adapters(["app/adapters/mqtt"])];
 			expect(list.filter((n) => out.some((f) => f(n)))).toEqual([]);
-			expect(list).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt", "app/uplinks/table"]));
-			expect(projectModules(tls, platform).get("app/uplinks/table")).toBe("src/app/uplinks/mqtt.ts");
+			expect(list).toEqual(expect.arrayContaining(["mqtt/client", "app/adapters/mqtt", "app/protocols/table"]));
+			expect(projectModules(tls, platform).get("app/protocols/table")).toBe("src/app/protocols/mqtt.ts");
 		});
 		it(`manifest_mqttsn.json on ${platform}: MQTT-SN only`, () => {
 			const modules = projectModules(mqttsn, platform);
 			const out = [part("mqtt/"), part("coap/"), part("dtls/"), adapters(["app/adapters/mqttsn"])];
 			expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
 			expect([...modules.keys()]).toEqual(expect.arrayContaining(["mqttsn/client", "app/adapters/mqttsn"]));
-			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/mqttsn.ts");
+			expect(modules.get("app/protocols/table")).toBe("src/app/protocols/mqttsn.ts");
 		});
 		it(`manifest_coap.json on ${platform}: plain CoAP only, no DTLS`, () => {
 			const modules = projectModules(coap, platform);
 			const out = [part("mqtt/"), part("mqttsn/"), part("dtls/"), adapters(["app/adapters/coap", "app/adapters/coap-state"])];
 			expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
 			expect([...modules.keys()]).toEqual(expect.arrayContaining(["coap/client", "coap/server", "app/adapters/coap"]));
-			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/coap.ts");
+			expect(modules.get("app/protocols/table")).toBe("src/app/protocols/coap.ts");
 		});
 		it(`manifest_coaps.json on ${platform}: CoAP and DTLS only, with the board's crypto`, () => {
 			const modules = projectModules(coaps, platform);
 			const out = [part("mqtt/"), part("mqttsn/"), adapters(["app/adapters/coap", "app/adapters/coap-state"])];
 			expect([...modules.keys()].filter((n) => out.some((f) => f(n)))).toEqual([]);
 			expect([...modules.keys()]).toEqual(expect.arrayContaining(["coap/client", "coap/server", "dtls/layer", "app/adapters/coap"]));
-			expect(modules.get("app/uplinks/table")).toBe("src/app/uplinks/coaps.ts");
+			expect(modules.get("app/protocols/table")).toBe("src/app/protocols/coaps.ts");
 			expect(modules.get("moddable/crypto")).toBe("boards/moddable/crypto.ts");
 		});
 	}
@@ -217,8 +217,8 @@ describe("what each image includes, per platform", () => {
 			expect(problems.some((p) => p.includes(`resolves to module "dtls/layer"`))).toBe(true);
 		}
 	});
-	it("every uplink table exports UPLINKS", () => {
-		for (const table of ["table", "mqtt", "mqttsn", "coap", "coaps"]) expect(valueExports(`src/app/uplinks/${table}.ts`)).toEqual(["UPLINKS"]);
+	it("every table of protocols exports PROTOCOLS", () => {
+		for (const table of ["table", "mqtt", "mqttsn", "coap", "coaps"]) expect(valueExports(`src/app/protocols/${table}.ts`)).toEqual(["PROTOCOLS"]);
 	});
 });
 

@@ -16,14 +16,14 @@ import { RetainedStore } from "../power/retained-store";
 import type { FirmwareConfig } from "./config";
 import { LampApp, Reports, type RunningApp } from "./lamp-app";
 import { PeriodicTelemetry } from "./telemetry";
-import { openUplink, type RetainedSession, type Uplink, type UplinkTable } from "./uplink";
+import { openUplink, type ProtocolTable, type RetainedSession, type Uplink } from "./uplink";
 
 /** A running always-on device, with its uplink for whoever looks further (tests, the CoAP server's resources). */
 export interface RunningDevice extends RunningApp {
 	readonly uplink: Uplink;
 }
 
-export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningDevice {
+export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, table: ProtocolTable): RunningDevice {
 	const device = config.device;
 	const power = board.power;
 	// The board's retained memory, opened at start: it counts the boot, keeps the lamp for

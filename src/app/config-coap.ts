@@ -6,7 +6,7 @@
  * coaps (DTLS) only, on 5684 unless `coapPort` says otherwise, and a `coaps://` collector
  * is reached with the same key; plain coap stays only where asked for (a coap:// collector).
  * Mapped by manifests/coap.json: an image without CoAP neither parses nor carries this
- * section (config-sections/table.ts).
+ * section (protocols/table.ts).
  */
 import { ConfigError } from "../common/errors";
 import { isHexDigit } from "../common/text";

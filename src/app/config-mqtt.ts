@@ -2,7 +2,7 @@
  * The configuration of the lamp over MQTT 3.1.1 or 5 (protocol "mqtt"): the broker, its
  * credentials and the session's limits, and the rules between them and the device's keys.
  * Forms and defaults are the table's (config-keys.ts). Mapped by manifests/mqtt.json:
- * an image without MQTT neither parses nor carries this section (config-sections/table.ts).
+ * an image without MQTT neither parses nor carries this section (protocols/table.ts).
  */
 import { ConfigError } from "../common/errors";
 import type { StreamTarget } from "../common/stream-driver";

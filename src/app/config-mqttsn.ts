@@ -4,7 +4,7 @@
  * keys. The keys it shares with MQTT (clientId, keepAlive, cleanSession, qos,
  * reconnectBase/Cap, maxPacketSize) mean the same here, with their own forms and defaults
  * (config-keys.ts). Mapped by manifests/mqttsn.json: an image without MQTT-SN neither
- * parses nor carries this section (config-sections/table.ts).
+ * parses nor carries this section (protocols/table.ts).
  */
 import { ConfigError } from "../common/errors";
 import type { GatewayHost } from "../mqttsn/client";

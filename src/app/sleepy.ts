@@ -22,7 +22,7 @@ import type { LampApp, RunningApp } from "./lamp-app";
 import { joinWithin } from "./network-join";
 import { asleepStatus } from "./sleepy-status";
 import { sendReading } from "./telemetry";
-import { openUplink, type UplinkTable } from "./uplink";
+import { openUplink, type ProtocolTable } from "./uplink";
 
 const enum Ms {
 	/** How often an awake device looks whether its work is done. */
@@ -36,7 +36,7 @@ const enum Ms {
 }
 
 /** Sleepy: this boot is one wake cycle, ending in deep sleep. */
-export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp, table: UplinkTable): RunningApp {
+export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: Lamp, table: ProtocolTable): RunningApp {
 	const deepSleep = board.power;
 	if (!deepSleep) throw new ConfigError("mode", '"always-on" on board ' + board.name + ", which cannot deep sleep");
 	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the

@@ -8,9 +8,7 @@
 import type { Board } from "../common/board";
 import { ConfigError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
-import { protocolNotIncluded, type CoapFirmwareConfig, type FirmwareConfig, type MqttFirmwareConfig, type MqttSnFirmwareConfig } from "./config";
-import type { MqttSession, SessionOptions } from "../mqtt/session";
-import type { DtlsFactory } from "../coap/transport";
+import type { CoapFirmwareConfig, FirmwareConfig, MqttFirmwareConfig, MqttSnFirmwareConfig, SectionParser } from "./config";
 
 /** What an uplink tells the device. */
 export interface UplinkEvents {
@@ -85,26 +83,23 @@ export interface Uplink {
  */
 export type UplinkFactory<C extends FirmwareConfig> = (board: Board, config: C, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession) => Uplink;
 
-/**
- * The protocols an image includes (uplinks/table.ts, or another table the manifest maps
- * in its place): an image built without a protocol has no entry, and none of its modules.
- */
-export interface UplinkTable {
-	readonly mqtt?: UplinkFactory<MqttFirmwareConfig>;
-	readonly mqttsn?: UplinkFactory<MqttSnFirmwareConfig>;
-	readonly coap?: UplinkFactory<CoapFirmwareConfig>;
-	/** MQTT 5 (mqtt/v5/session.ts), when the image includes it; the mqtt entry passes it to the client. */
-	readonly mqtt5?: (options: SessionOptions) => MqttSession;
-	/** DTLS (dtls/layer.ts), when the image includes it; the coap entry passes it to the adapter. */
-	readonly dtls?: DtlsFactory;
+/** One protocol of an image: the section of the config it reads, and the uplink it opens. */
+export interface ProtocolEntry<C extends FirmwareConfig, S> {
+	readonly section: SectionParser<S>;
+	readonly uplink: UplinkFactory<C>;
 }
 
-/** Throws ConfigError("protocol") when the image lacks the configured protocol. */
-export function checkIncluded(table: UplinkTable, config: FirmwareConfig): void {
-	if (table[config.protocol] === void 0) throw protocolNotIncluded(table);
-	if (config.protocol === "mqtt" && config.mqtt.protocolVersion === 5 && !table.mqtt5) throw new ConfigError("mqttVersion", "3.1.1, the only MQTT version this image includes");
-	// coaps is refused here, once at start, not at every request (config-coap.ts: a coaps:// collector needs coapPsk).
-	if (config.protocol === "coap" && config.coap.psk && !table.dtls) throw noDtls(config.coap.collectorSecure ? "collector" : "coapPsk");
+/**
+ * The protocols an image includes (protocols/table.ts, or another table the manifest maps
+ * in its place): an image built without a protocol has no entry, and none of its modules.
+ * parseConfig (config-parse.ts) refuses a config for a protocol without an entry, and the
+ * entry's section refuses what its image lacks of the protocol (MQTT 5, DTLS): so the
+ * config the device opens an uplink for is one its image runs.
+ */
+export interface ProtocolTable {
+	readonly mqtt?: ProtocolEntry<MqttFirmwareConfig, MqttFirmwareConfig["mqtt"]>;
+	readonly mqttsn?: ProtocolEntry<MqttSnFirmwareConfig, MqttSnFirmwareConfig["mqttsn"]>;
+	readonly coap?: ProtocolEntry<CoapFirmwareConfig, CoapFirmwareConfig["coap"]>;
 }
 
 /** The refusal of coaps by an image without DTLS, naming the key that asked for it. */
@@ -112,11 +107,11 @@ export function noDtls(key: "collector" | "coapPsk"): ConfigError {
 	return new ConfigError(key, key === "collector" ? "a coap:// URI (this image has no DTLS: build with manifest_coaps.json for coaps://)" : "no key (this image has no DTLS: build with manifest_coaps.json for coaps)");
 }
 
-export function openUplink(table: UplinkTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
-	checkIncluded(table, config);
-	// The entry under the config's protocol takes that protocol's config (UplinkTable's types say so).
-	const factories = table as unknown as Readonly<Record<FirmwareConfig["protocol"], UplinkFactory<FirmwareConfig>>>;
-	return factories[config.protocol](board, config, events, wake, retained);
+/** `table`: the one `config` was parsed with (parseConfig), which has its protocol's entry. */
+export function openUplink(table: ProtocolTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
+	// The entry under the config's protocol takes that protocol's config (ProtocolTable's types say so).
+	const entries = table as unknown as Readonly<Record<FirmwareConfig["protocol"], ProtocolEntry<FirmwareConfig, unknown>>>;
+	return entries[config.protocol].uplink(board, config, events, wake, retained);
 }
 
 /** A payload as text for the log: UTF-8 if it is, shortened; otherwise its size. */
