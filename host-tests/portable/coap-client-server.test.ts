@@ -7,16 +7,16 @@ import { describe, it, check } from "./test-api";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { pump, run, flush, settle } from "../../testkit/portable/coap-wire";
 import { text, toHex } from "./bytes";
-import { responseText, type CoapResponse } from "../../src/coap/client";
+import type { CoapResponse } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
 import * as m from "../../src/coap/message";
-import * as o from "../../src/coap/options";
-import { readBlock } from "../../src/coap/options";
+import * as o from "../../testkit/portable/coap-options";
+import { readBlock } from "../../testkit/portable/coap-options";
 import { ProtocolError } from "../../src/common/errors";
 import { readUtf8 } from "../../src/common/utf8";
 import { decode } from "../../src/coap/message";
 import { encode } from "../../src/coap/message";
-import { HostCoapClient, NotificationOrder } from "../../testkit/portable/coap-host-client";
+import { HostCoapClient, NotificationOrder, responseText } from "../../testkit/portable/coap-host-client";
 
 const big = (n: number) => {
 	const bytes = new Uint8Array(n);

@@ -12,7 +12,7 @@ import { decode } from "../../src/coap/message";
 import { encode } from "../../src/coap/message";
 import * as m from "../../src/coap/message";
 import type { CoapMessage, CoapOption } from "../../src/coap/message";
-import * as o from "../../src/coap/options";
+import * as o from "../../testkit/portable/coap-options";
 import type { Representation } from "../../src/coap/resource";
 import { CoapServer } from "../../src/coap/server";
 

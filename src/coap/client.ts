@@ -50,11 +50,6 @@ export interface CoapResponse {
 	readonly contentFormat?: number;
 }
 
-/** The payload as text (UTF-8). */
-export function responseText(response: CoapResponse): string {
-	return utf8.readUtf8(response.payload);
-}
-
 /** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
 const MAX_SERVERS = 8;
 

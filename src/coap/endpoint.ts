@@ -156,13 +156,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		if (exchange) this.finish(exchange);
 	}
 
-	/** Sends an empty CON (4.3, "CoAP ping"): the handler gets the peer's RST as success. */
-	ping(peer: Peer, now: number, handler: (error: ProtocolError | undefined) => void): void {
-		const messageId = this.nextMessageId();
-		const answered = () => handler(void 0);
-		this.sendConfirmable(peer, { type: m.Type.CON, code: m.Code.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
-	}
-
 	/**
 	 * Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON
 	 * after `acknowledge` (5.2.2), retransmitted until acknowledged (`outcome` says how it ended).

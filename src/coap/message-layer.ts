@@ -217,8 +217,8 @@ export class MessageLayer {
 			message = m.decode(bytes);
 		} catch {
 			this.dropped.malformed++;
-			const header = m.peekHeader(bytes);
-			if (header && header.type === m.Type.CON) this.reset(peer, header.messageId);
+			// A CON is reset (4.2): version 1 and type CON in the first byte, the message id in the next but one; anything else (even another version, 3.) is dropped.
+			if (bytes.length >= 4 && (bytes[0] & 0xf0) === 0x40) this.reset(peer, (bytes[2] << 8) | bytes[3]);
 			return void 0;
 		}
 		const type = message.type;

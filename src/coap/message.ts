@@ -5,12 +5,10 @@
  * 2.1 and 4): one module, since each module costs the device its own symbol and import
  * tables (options.ts re-exports it for the hosts' tests). Decoded tokens, option values and
  * payloads are views into the datagram: a caller that keeps one past the datagram copies it.
- * A message format error is a ProtocolError MALFORMED_PACKET; `peekHeader` still reads the
- * type and message id of such a datagram, which is what the messaging layer needs to answer
- * it with a Reset (4.2, 4.3).
+ * A message format error is a ProtocolError MALFORMED_PACKET.
  */
 import { ProtocolError } from "../common/errors";
-import { encodeUtf8, readUtf8 } from "../common/utf8";
+import { readUtf8 } from "../common/utf8";
 import { Class, type CoapMessage, type CoapOption, type MessageType } from "./types";
 import { Option } from "./option-numbers";
 
@@ -153,18 +151,6 @@ export function encode(message: CoapMessage): Uint8Array {
 	return bytes;
 }
 
-export interface Header {
-	readonly type: MessageType;
-	readonly code: number;
-	readonly messageId: number;
-}
-
-/** The fixed header, or undefined when there is none to read or the version is not 1 (3.: silently ignored). */
-export function peekHeader(bytes: Uint8Array): Header | undefined {
-	if (bytes.length < 4 || bytes[0] >> 6 !== 1) return void 0;
-	return { type: ((bytes[0] >> 4) & 3) as MessageType, code: bytes[1], messageId: (bytes[2] << 8) | bytes[3] };
-}
-
 function malformed(why: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", why);
 }
@@ -260,10 +246,6 @@ export function uintOption(number: number, n: number): CoapOption {
 export function uintValue(options: readonly CoapOption[], number: number): number | undefined {
 	const value = optionValue(options, number);
 	return value === void 0 ? void 0 : readUint(value);
-}
-
-export function stringOption(number: number, text: string): CoapOption {
-	return { number, value: encodeUtf8(text) };
 }
 
 /** All values of a repeatable string option, such as the Uri-Path segments. */

@@ -6,13 +6,14 @@
  */
 import { DeadlineTimer } from "../../src/datagram/deadline-timer";
 import { ProtocolError } from "../../src/common/errors";
-import { CoapClient, copied, responseText, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
+import { CoapClient, copied, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
 import type { Content, Peer } from "../../src/coap/endpoint";
 import { filterLinks, type Link, type LinkFilter } from "../../src/coap/link-format";
 import * as m from "../../src/coap/message";
-import * as o from "../../src/coap/options";
+import * as o from "./coap-options";
 import { parseCoapUri, type CoapUri } from "../../src/coap/uri";
 import { isSpace } from "../../src/common/text";
+import { readUtf8 } from "../../src/common/utf8";
 
 export interface Observation {
 	/** Deregisters with a GET carrying Observe 1 (RFC 7641 3.6); resolves with its response. */
@@ -31,6 +32,11 @@ export interface ObserveHandlers {
 const DEFAULT_MAX_AGE = 60;
 /** Re-register a little after Max-Age, so a notification under way is not mistaken for silence. */
 const REREGISTER_SLACK_MS = 2000;
+
+/** The payload as text (UTF-8). */
+export function responseText(response: CoapResponse): string {
+	return readUtf8(response.payload);
+}
 
 /** A CoapClient that can also observe resources and discover them. */
 export class HostCoapClient extends CoapClient {

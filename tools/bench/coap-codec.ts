@@ -8,7 +8,7 @@ import coapPacket from "coap-packet";
 import { decode } from "../../src/coap/message";
 import { encodeInto } from "../../src/coap/message";
 import { Type, Format, Code, type CoapMessage } from "../../src/coap/message";
-import { Option, stringOption, uintOption } from "../../src/coap/options";
+import { Option, stringOption, uintOption } from "../../testkit/portable/coap-options";
 import { toOracle } from "../../host-tests/unit/coap-packet-oracle";
 import { interleaved, opsPerSecond, row, type BenchOptions, type Row } from "./measure";
 
