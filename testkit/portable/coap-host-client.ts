@@ -8,7 +8,7 @@ import { DeadlineTimer } from "../../src/datagram/deadline-timer";
 import { ProtocolError } from "../../src/common/errors";
 import { CoapClient, copied, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
 import type { Content, Peer } from "../../src/coap/endpoint";
-import { filterLinks, type Link, type LinkFilter } from "../../src/coap/link-format";
+import { matches, type Link, type LinkFilter } from "../../src/coap/link-format";
 import * as m from "../../src/coap/message";
 import * as o from "./coap-options";
 import { parseCoapUri, type CoapUri } from "../../src/coap/uri";
@@ -116,6 +116,11 @@ export class HostCoapClient extends CoapClient {
 			},
 		};
 	}
+}
+
+/** The links that match every filter given (RFC 6690 4.1). */
+export function filterLinks(links: readonly Link[], filter: LinkFilter): Link[] {
+	return links.filter((link) => matches(link.attributes, "rt", filter.rt) && matches(link.attributes, "if", filter.if) && matches(link.attributes, "ct", filter.ct));
 }
 
 /**
