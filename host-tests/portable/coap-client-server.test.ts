@@ -95,6 +95,14 @@ describe("CoAP client and server: requests", () => {
 		check((await settle(board, client.discover(url, { ct: "42" }))).map((l) => l.target)).toEqual(["/big"]);
 		check((await settle(board, client.discover(url, { if: "core.*" }))).map((l) => l.target)).toEqual(["/lamp"]);
 	});
+	it("filters /.well-known/core on the server, and writes each link's attributes with obs last (RFC 6690 4.1)", async () => {
+		const { board, client, url } = setup();
+		const links = async (query: string) => responseText(await settle(board, client.get(`${url}/.well-known/core${query}`)));
+		check(await links("")).toBe('</lamp>;rt="lamp";if="core.a";ct=0;obs,</big>;rt="blob";ct=42');
+		check(await links("?rt=bl*")).toBe('</big>;rt="blob";ct=42');
+		check(await links("?if=core.a&ct=0")).toBe('</lamp>;rt="lamp";if="core.a";ct=0;obs');
+		check(await links("?ct=1")).toBe("");
+	});
 	it("ends a request to a silent peer with EXCHANGE_TIMEOUT after MAX_TRANSMIT_WAIT, leaving no state", async () => {
 		const board = new FakeBoard();
 		const client = new HostCoapClient(board, { random: () => 1 });
