@@ -205,10 +205,9 @@ export class CoapClient {
 
 	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapMessage | undefined) => void): void {
 		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), void 0);
-		this.transport.whenReady(() => {
-			this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && copied(message)), { confirmable, token });
-			this.transport.service();
-		});
+		// Before the socket is bound the datagram waits in the endpoint (the driver sends it once bound), its deadline already running.
+		this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && copied(message)), { confirmable, token });
+		this.transport.service();
 	}
 
 	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
@@ -267,7 +266,6 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	declare readonly endpoint: Endpoint;
 	/** Present for coaps. */
 	declare readonly dtls: DtlsLayer | undefined;
-	declare private readonly _whenReady: (() => void)[];
 
 	constructor(board: Board, options: TransportOptions) {
 		const endpoint = new Endpoint(options);
@@ -282,7 +280,6 @@ export class Transport extends DatagramDriver<DatagramSession> {
 			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: (count) => board.randomBytes(count), now: () => board.now(), client: identity && psk ? { identity, psk } : void 0 });
 		}
 		super(board, dtls ?? endpoint, options);
-		this._whenReady = [];
 		this.endpoint = endpoint;
 		this.dtls = dtls;
 		this.options = options;
@@ -293,12 +290,6 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		return this.board.now();
 	}
 
-	/** Runs `action` once the socket is bound (at once if it is). */
-	whenReady(action: () => void): void {
-		if (this.ready) action();
-		else this._whenReady.push(action);
-	}
-
 	/** Closes the socket; over DTLS, after a close_notify to every peer. */
 	close(): void {
 		const dtls = this.dtls;
@@ -307,8 +298,6 @@ export class Transport extends DatagramDriver<DatagramSession> {
 
 	protected bound(): void {
 		if (this.options.onReady) this.options.onReady();
-		const waiting = this._whenReady.splice(0);
-		for (let i = 0; i < waiting.length; i++) waiting[i]();
 		this.service();
 	}
 
