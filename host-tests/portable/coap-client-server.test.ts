@@ -119,6 +119,20 @@ describe("CoAP client and server: requests", () => {
 		check(client.transport.endpoint.pending).toBe(0);
 		check(board.lastDatagram.sent.length + board.datagrams[0].takeSent().length).toBe(0);
 	});
+	it("ends a request made on a socket that is never bound with EXCHANGE_TIMEOUT, not a wait for ever", async () => {
+		const board = new FakeBoard();
+		// The port is taken: the board reports the bind failure instead of readiness.
+		board.openDatagram = (options) => {
+			board.setTimer(() => options.onError?.(new Error("EADDRINUSE")), 0);
+			return { port: 0, send: () => undefined, close: () => undefined };
+		};
+		const client = new HostCoapClient(board, { random: () => 1 });
+		let error: ProtocolError | undefined;
+		client.get("coap://127.0.0.1:9/lamp").catch((e: ProtocolError) => (error = e));
+		await run(board, 100_000, 500);
+		check(error?.code).toBe("EXCHANGE_TIMEOUT");
+		check(client.transport.endpoint.pending).toBe(0);
+	});
 	it("rejects a request to a host name the board cannot resolve", async () => {
 		const { client } = setup();
 		let error: ProtocolError | undefined;
