@@ -286,10 +286,6 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		this.open();
 	}
 
-	get now(): number {
-		return this.board.now();
-	}
-
 	/** Closes the socket; over DTLS, after a close_notify to every peer. */
 	close(): void {
 		const dtls = this.dtls;

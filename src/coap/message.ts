@@ -236,10 +236,9 @@ export function readUint(value: Uint8Array): number {
 /** A uint option (RFC 7252 3.2): at most 4 bytes, so a value past 2^32 - 1 (or Infinity) is refused, never looped on. */
 export function uintOption(number: number, n: number): CoapOption {
 	if (!(n >= 0 && n <= 0xffffffff)) throw new RangeError("option " + number + ": " + n + " is no 32-bit unsigned value");
-	let length = 0;
-	for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) length++;
-	const value = length === 0 ? EMPTY_BYTES : new Uint8Array(length);
-	for (let i = length - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 256)) value[i] = rest & 0xff;
+	const value = n === 0 ? EMPTY_BYTES : new Uint8Array(n > 0xffffff ? 4 : n > 0xffff ? 3 : n > 0xff ? 2 : 1);
+	// `>>>` takes the value as 32 bits unsigned, which the check above keeps it within.
+	for (let i = value.length - 1, rest = n; i >= 0; i--, rest = rest >>> 8) value[i] = rest & 0xff;
 	return { number, value };
 }
 

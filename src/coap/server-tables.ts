@@ -75,20 +75,12 @@ interface Waiting {
 	deadline: number;
 }
 
-/** A request the server cannot read: answered 4.00 with its message. */
-export class BadRequest extends Error {
-	constructor(message: string) {
-		super(message);
-	}
-}
-
 export function error(code: number, diagnostic: string): Content {
 	return { code, options: [], payload: encodeUtf8(diagnostic) };
 }
 
-/** What a handler's failure is answered with: what cannot be read is the client's fault (4.00, with why); anything else is ours (5.00). */
+/** What a handler's failure is answered with: what cannot be read (a ProtocolError) is the client's fault (4.00, with why); anything else is ours (5.00). */
 export function failed(failure: unknown): Content {
-	if (failure instanceof BadRequest) return error(m.Code.BAD_REQUEST, failure.message);
 	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, "the request cannot be read: " + failure.message);
 	return error(m.Code.INTERNAL_SERVER_ERROR, "the resource failed");
 }
@@ -228,11 +220,11 @@ export abstract class ServerTables implements Expiring {
 		// Settled outside the endpoint's timer: the transport is asked to send it.
 		answer.then(
 			(content) => {
-				this.settle(entry, content, transport.now);
+				this.settle(entry, content, this.board.now());
 				transport.service();
 			},
 			(failure: unknown) => {
-				this.settle(entry, failed(failure), transport.now);
+				this.settle(entry, failed(failure), this.board.now());
 				transport.service();
 			},
 		);

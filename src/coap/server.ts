@@ -30,8 +30,9 @@ import * as m from "./message";
 import type { CoapMessage, CoapOption } from "./message";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import type { Board } from "../common/board";
+import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import { BadRequest, error, failed, ServerTables, type CoapServerOptions } from "./server-tables";
+import { error, failed, ServerTables, type CoapServerOptions } from "./server-tables";
 
 export type { CoapServerOptions } from "./server-tables";
 
@@ -197,7 +198,7 @@ export class CoapServer extends ServerTables {
 		const block1Value = m.optionValue(options, m.Option.BLOCK1);
 		if (block1Value !== void 0) {
 			const block1 = m.readBlock(block1Value);
-			if (!block1) throw new BadRequest("Block1 is not a block option");
+			if (!block1) throw new ProtocolError("MALFORMED_PACKET", "Block1 is not a block option");
 			const assembled = this.receive(peerKey(peer, path), block1, message.payload, m.uintValue(options, m.Option.SIZE1), this.board.now());
 			this.kept();
 			if (!(assembled instanceof Uint8Array)) return assembled;
@@ -285,7 +286,7 @@ export class CoapServer extends ServerTables {
 		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
 		const asked = request ? m.optionValue(request.options, m.Option.BLOCK2) : void 0;
 		const wanted = asked === void 0 ? void 0 : m.readBlock(asked);
-		if (asked !== void 0 && !wanted) throw new BadRequest("Block2 is not a block option");
+		if (asked !== void 0 && !wanted) throw new ProtocolError("MALFORMED_PACKET", "Block2 is not a block option");
 		const szx = Math.min(this.szx, wanted?.szx ?? 6);
 		const size = m.blockSize(szx);
 		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: m.sortOptions(options), payload };
