@@ -13,7 +13,6 @@ import * as coap from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";
 import * as o from "../../testkit/portable/coap-options";
 import { ProtocolError } from "../../src/common/errors";
-import { maxTransmitWait } from "../../src/coap/parameters";
 
 const peer: Peer = { address: "127.0.0.1", port: 5683 };
 const none = coap.EMPTY_BYTES;
@@ -69,7 +68,7 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 			}
 			check(sentAt).toEqual([first, first * 3, first * 7, first * 15]);
 			check(now).toBe(first * 31);
-			if (random === 1) check(now).toBe(maxTransmitWait(endpoint.parameters));
+			if (random === 1) check(now).toBe(o.maxTransmitWait(endpoint.parameters));
 			check(result.errors.map((e) => e.code)).toEqual(["EXCHANGE_TIMEOUT"]);
 			check(endpoint.pending).toBe(0);
 		});

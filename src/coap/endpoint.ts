@@ -21,7 +21,7 @@ import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
 import type { Notified, Peer, Transmission } from "./message-layer";
-import * as params from "./parameters";
+import { Default } from "./parameters";
 
 export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
 export type { Content } from "./message";
@@ -63,19 +63,18 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private now: number;
 
 	constructor(options: EndpointOptions = {}) {
-		const defaults = params.DEFAULT_PARAMETERS;
 		const parameters = {
-			ackTimeout: options.ackTimeout ?? defaults.ackTimeout,
-			ackRandomFactor: options.ackRandomFactor ?? defaults.ackRandomFactor,
-			maxRetransmit: options.maxRetransmit ?? defaults.maxRetransmit,
-			nstart: options.nstart ?? defaults.nstart,
+			ackTimeout: options.ackTimeout ?? Default.ACK_TIMEOUT,
+			ackRandomFactor: options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR,
+			maxRetransmit: options.maxRetransmit ?? Default.MAX_RETRANSMIT,
+			nstart: options.nstart ?? Default.NSTART,
 		};
 		const random = options.random ?? Math.random;
 		const resume = options.resume;
 		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
 		super(parameters, random, options.maxTracked ?? 16, resume ? resume.messageId : Math.floor(random() * 0x10000));
 		this.acceptFrom = options.acceptFrom;
-		this.responseTimeout = options.responseTimeout ?? params.exchangeLifetime(parameters);
+		this.responseTimeout = options.responseTimeout ?? this.lifetime;
 		this.maxQueued = options.maxQueued ?? 32;
 		this.exchanges = new Map();
 		this.queues = new Map();
@@ -203,7 +202,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		};
 		observer.inFlight = confirmable
 			? this.sendConfirmable(observer.peer, message, now, { onAck: () => (observer.inFlight = void 0), onReset: gone, onTimeout: gone })
-			: this.sendTracked(observer.peer, message, now + params.nonLifetime(this.parameters), gone);
+			: this.sendTracked(observer.peer, message, now + this.nonLifetime, gone);
 	}
 
 	/** Stops notifying `observer`: its notification in flight is no longer retransmitted. */

@@ -22,7 +22,7 @@
  */
 import * as m from "./message";
 import type { CoapMessage } from "./message";
-import { exchangeLifetime, type TransmissionParameters } from "./parameters";
+import { Default, type TransmissionParameters } from "./parameters";
 
 export interface Peer {
 	readonly address: string;
@@ -129,10 +129,14 @@ export class MessageLayer {
 	/** When the first entry of `seen` expires (Infinity when it is empty). */
 	declare private earliest: number;
 	/**
-	 * EXCHANGE_LIFETIME, for a NON's id too (NON_LIFETIME is only the least): with one
-	 * lifetime, arrival order is expiry order and expiring looks at the oldest alone.
+	 * How long a message id of a CON stays in use, so duplicates are recognised
+	 * (EXCHANGE_LIFETIME, 4.8.2, 247 s); held for a NON's id too (NON_LIFETIME is only the
+	 * least): with one lifetime, arrival order is expiry order and expiring looks at the
+	 * oldest alone. The server's Block1 uploads are kept as long.
 	 */
-	declare private readonly lifetime: number;
+	declare readonly lifetime: number;
+	/** The same for a NON (NON_LIFETIME, 145 s): how long a RST may still come for a NON notification. */
+	declare readonly nonLifetime: number;
 
 	constructor(parameters: TransmissionParameters, random: () => number, maxTracked: number, messageId: number) {
 		this.parameters = parameters;
@@ -145,7 +149,10 @@ export class MessageLayer {
 		this.order = [];
 		this.out = [];
 		this.earliest = Infinity;
-		this.lifetime = exchangeLifetime(parameters);
+		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
+		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
+		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
+		this.nonLifetime = span + Default.MAX_LATENCY;
 	}
 
 	/** Message ids held for duplicate detection (at most `maxTracked`). */

@@ -26,7 +26,6 @@ import { encodeUtf8 } from "../common/utf8";
 import type { Content, EndpointOptions, Expiring, IncomingRequest } from "./endpoint";
 import * as m from "./message";
 import type { Block, CoapOption } from "./message";
-import { exchangeLifetime } from "./parameters";
 import { Transport } from "./client";
 import type { TransportDtls } from "./transport";
 
@@ -101,7 +100,6 @@ export abstract class ServerTables implements Expiring {
 	declare private version: number;
 	declare private readonly uploads: Map<string, Upload>;
 	declare private readonly maxUploads: number;
-	declare private readonly lifetime: number;
 	declare private readonly waiting: Waiting[];
 	declare private readonly after: number;
 	declare private readonly limit: number;
@@ -119,15 +117,13 @@ export abstract class ServerTables implements Expiring {
 				if (options.onReady) options.onReady(this.transport.port);
 			},
 		}));
-		const parameters = transport.endpoint.parameters;
 		this.versions = new Map();
 		this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe);
 		this.first = m.uintOption(m.Option.ETAG, this.version);
 		this.uploads = new Map();
 		this.maxUploads = options.maxUploads ?? 2;
-		this.lifetime = exchangeLifetime(parameters);
 		this.waiting = [];
-		this.after = options.separateAfter ?? parameters.ackTimeout / 2;
+		this.after = options.separateAfter ?? transport.endpoint.parameters.ackTimeout / 2;
 		this.limit = options.handlerTimeout ?? 30_000;
 		this.maxSeparate = options.maxSeparate ?? 4;
 	}
@@ -187,7 +183,7 @@ export abstract class ServerTables implements Expiring {
 		}
 		upload.parts.push(payload.slice());
 		upload.length += payload.length;
-		upload.expires = now + this.lifetime;
+		upload.expires = now + this.transport.endpoint.lifetime;
 		if (block.more) return answer(m.Code.CONTINUE);
 		uploads.delete(key);
 		return bytes.concat(upload.parts, upload.length);
