@@ -106,7 +106,7 @@ export function emptyMessage(type: m.Type.ACK | m.Type.RST | m.Type.CON, message
 	const bytes = new Uint8Array(4);
 	bytes[0] = 0x40 | (type << 4);
 	bytes[2] = messageId >> 8;
-	bytes[3] = messageId & 0xff;
+	bytes[3] = messageId;
 	return bytes;
 }
 

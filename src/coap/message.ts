@@ -1,7 +1,6 @@
 /**
  * CoAP messages (RFC 7252 section 3) as plain data, their codec, which turns them into
- * bytes and back (3.1; `encodeInto` writes into a caller's buffer, so a sender that reuses
- * one allocates nothing per message), and their options' values (5.10, RFC 7641 2, RFC 7959
+ * bytes and back (3.1), and their options' values (5.10, RFC 7641 2, RFC 7959
  * 2.1 and 4): one module, since each module costs the device its own symbol and import
  * tables (options.ts re-exports it for the hosts' tests). Decoded tokens, option values and
  * payloads are views into the datagram: a caller that keeps one past the datagram copies it.
@@ -81,7 +80,7 @@ function writeNibbleExtension(n: number, target: Uint8Array, offset: number): nu
 	if (n >= 269) {
 		const rest = n - 269;
 		target[offset] = rest >> 8;
-		target[offset + 1] = rest & 0xff;
+		target[offset + 1] = rest;
 		return offset + 2;
 	}
 	if (n >= 13) {
@@ -95,24 +94,16 @@ function nibble(n: number): number {
 	return n < 13 ? n : n < 269 ? 13 : 14;
 }
 
-/**
- * Writes `message` at `offset` in `target`; returns the offset after it. Throws
- * PACKET_TOO_LARGE, writing nothing, when it does not fit.
- */
-export function encodeInto(message: CoapMessage, target: Uint8Array, offset = 0): number {
-	const length = encodedLength(message);
-	if (offset + length > target.length) throw new ProtocolError("PACKET_TOO_LARGE", length + "-byte message");
-	return write(message, target, offset);
-}
-
-/** Writes a message whose length was checked. */
-function write(message: CoapMessage, target: Uint8Array, offset: number): number {
+/** `message` in a new array of its size. Throws for a token over 8 bytes or options out of order (encodedLength). */
+export function encode(message: CoapMessage): Uint8Array {
+	const target = new Uint8Array(encodedLength(message));
 	const token = message.token;
-	target[offset] = 0x40 | (message.type << 4) | token.length;
-	target[offset + 1] = message.code;
-	target[offset + 2] = (message.messageId >> 8) & 0xff;
-	target[offset + 3] = message.messageId & 0xff;
-	let at = offset + 4;
+	// A Uint8Array keeps the low 8 bits of what is stored: no masks.
+	target[0] = 0x40 | (message.type << 4) | token.length;
+	target[1] = message.code;
+	target[2] = message.messageId >> 8;
+	target[3] = message.messageId;
+	let at = 4;
 	for (let i = 0; i < token.length; i++) target[at++] = token[i];
 	const options = message.options;
 	let previous = 0;
@@ -137,18 +128,10 @@ function write(message: CoapMessage, target: Uint8Array, offset: number): number
 	}
 	const payload = message.payload;
 	if (payload.length > 0) {
-		target[at++] = 0xff;
-		target.set(payload, at);
-		at += payload.length;
+		target[at] = 0xff;
+		target.set(payload, at + 1);
 	}
-	return at;
-}
-
-/** `message` in a new array of its size. */
-export function encode(message: CoapMessage): Uint8Array {
-	const bytes = new Uint8Array(encodedLength(message));
-	write(message, bytes, 0);
-	return bytes;
+	return target;
 }
 
 function malformed(why: string): ProtocolError {
@@ -238,7 +221,7 @@ export function uintOption(number: number, n: number): CoapOption {
 	if (!(n >= 0 && n <= 0xffffffff)) throw new RangeError("option " + number + ": " + n + " is no 32-bit unsigned value");
 	const value = n === 0 ? EMPTY_BYTES : new Uint8Array(n > 0xffffff ? 4 : n > 0xffff ? 3 : n > 0xff ? 2 : 1);
 	// `>>>` takes the value as 32 bits unsigned, which the check above keeps it within.
-	for (let i = value.length - 1, rest = n; i >= 0; i--, rest = rest >>> 8) value[i] = rest & 0xff;
+	for (let i = value.length - 1, rest = n; i >= 0; i--, rest = rest >>> 8) value[i] = rest;
 	return { number, value };
 }
 
