@@ -123,10 +123,11 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			do {
 				token = new Uint8Array(4);
 				const counter = (this.tokenCounter = (this.tokenCounter + 1) & 0xffff);
+				// A Uint8Array keeps the low 8 bits, of the whole part: no masks, no Math.floor.
 				token[0] = counter >> 8;
-				token[1] = counter & 0xff;
-				token[2] = Math.floor(this.random() * 256);
-				token[3] = Math.floor(this.random() * 256);
+				token[1] = counter;
+				token[2] = this.random() * 256;
+				token[3] = this.random() * 256;
 				exchangeKey = key + "/" + m.tokenKey(token);
 			} while (this.exchanges.has(exchangeKey));
 		const replaced = this.exchanges.get(exchangeKey);

@@ -191,8 +191,8 @@ export function decode(bytes: Uint8Array): CoapMessage {
 	return { type: ((first >> 4) & 3) as MessageType, code: messageCode, messageId: (bytes[2] << 8) | bytes[3], token, options, payload };
 }
 
-/** Every option this implementation understands. */
-const KNOWN = [Option.IF_MATCH, Option.URI_HOST, Option.ETAG, Option.IF_NONE_MATCH, Option.OBSERVE, Option.URI_PORT, Option.LOCATION_PATH, Option.URI_PATH, Option.CONTENT_FORMAT, Option.MAX_AGE, Option.URI_QUERY, Option.ACCEPT, Option.LOCATION_QUERY, Option.BLOCK2, Option.BLOCK1, Option.SIZE2, Option.PROXY_URI, Option.PROXY_SCHEME, Option.SIZE1];
+/** Every critical (odd-numbered) option this implementation understands; the elective ones it knows need no list. */
+const KNOWN = [Option.IF_MATCH, Option.URI_HOST, Option.IF_NONE_MATCH, Option.URI_PORT, Option.URI_PATH, Option.URI_QUERY, Option.ACCEPT, Option.BLOCK2, Option.BLOCK1, Option.PROXY_URI, Option.PROXY_SCHEME];
 
 /** The first critical option (an odd number, 5.4.1) the firmware does not know, or undefined. */
 export function unknownCritical(options: readonly CoapOption[]): number | undefined {
