@@ -127,14 +127,15 @@ export class CoapClient {
 		return new Promise((resolve, reject) => {
 			this.resolve(target, (peer) => {
 				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + target.host + '"'));
-				const early = options.blockSize !== void 0;
-				if (payload.length > m.blockSize(szx) || (early && method === m.Code.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
-				this.send(peer, { code: method, options: m.sortOptions(base), payload }, confirmable, void 0, (error, response) => {
+				if (payload.length > m.blockSize(szx)) return this.blockwise(peer, method, base, payload, szx, confirmable).then(resolve, reject);
+				// A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation).
+				const first = options.blockSize !== void 0 && method === m.Code.GET ? base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })) : base;
+				this.send(peer, { code: method, options: m.sortOptions(first), payload }, confirmable, void 0, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
 					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
 					if (tooLarge || blockOf(response, m.Option.BLOCK2)?.more)
-						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? void 0 : response).then(resolve, reject);
+						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, tooLarge ? void 0 : response).then(resolve, reject);
 					resolve(toResponse(response, response.payload));
 				});
 			});
@@ -143,24 +144,17 @@ export class CoapClient {
 
 	/**
 	 * A transfer in blocks, or one going on from its `first` response's Block2. Without
-	 * `first`, Block1 (RFC 7959 2.5) first when the payload is over one block or the server
-	 * asks for it with 4.13; the uploads' block size is its own (`up`): a server's smaller
-	 * Block1 does not shrink the Block2 size asked for.
+	 * `first`, Block1 (RFC 7959 2.5) first: the payload is over one block, or the server
+	 * asked for blocks with 4.13 (hintedSzx makes them smaller than the payload). The
+	 * uploads' block size is its own (`up`): a server's smaller Block1 does not shrink the
+	 * Block2 size asked for.
 	 */
-	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean, first?: CoapMessage): Promise<CoapResponse> {
+	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapMessage): Promise<CoapResponse> {
 		let response = first as CoapMessage;
 		let up = szx;
 		let offset = 0;
 		while (!first) {
 			const size = m.blockSize(up);
-			if (offset === 0 && payload.length <= size) {
-				const early = earlyBlock2 && method === m.Code.GET ? [m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx: up })] : [];
-				response = await this.exchange(peer, { code: method, options: m.sortOptions(base.concat(early)), payload }, confirmable);
-				if (response.code !== m.Code.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) break;
-				up = hintedSzx(response, up, payload.length);
-				earlyBlock2 = false;
-				continue;
-			}
 			const more = offset + size < payload.length;
 			const block: Block = { num: offset / size, more, szx: up };
 			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, block), m.uintOption(m.Option.SIZE1, payload.length)));
