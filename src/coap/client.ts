@@ -136,7 +136,7 @@ export class CoapClient {
 					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
 					if (tooLarge || blockOf(response, m.Option.BLOCK2)?.more)
 						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, tooLarge ? void 0 : response).then(resolve, reject);
-					resolve(toResponse(response, response.payload));
+					resolve(response);
 				});
 			});
 		});
@@ -149,8 +149,8 @@ export class CoapClient {
 	 * uploads' block size is its own (`up`): a server's smaller Block1 does not shrink the
 	 * Block2 size asked for.
 	 */
-	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapMessage): Promise<CoapResponse> {
-		let response = first as CoapMessage;
+	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapResponse): Promise<CoapResponse> {
+		let response = first as CoapResponse;
 		let up = szx;
 		let offset = 0;
 		while (!first) {
@@ -181,7 +181,9 @@ export class CoapClient {
 			parts.push(response.payload);
 			received += response.payload.length;
 		}
-		return toResponse(response, parts.length === 1 ? parts[0] : bytes.concat(parts, received));
+		// Ours, made by toResponse: the last block's answer, with the whole representation.
+		if (parts.length > 1) (response as { payload: Uint8Array }).payload = bytes.concat(parts, received);
+		return response;
 	}
 
 	/** Rejects every request still waiting with CLOSED and closes the socket. */
@@ -193,14 +195,14 @@ export class CoapClient {
 	}
 
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
-	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
+	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapResponse> {
 		return new Promise((resolve, reject) => this.send(peer, content, confirmable, token, (error, message) => (error || !message ? reject(error) : resolve(message))));
 	}
 
-	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapMessage | undefined) => void): void {
+	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapResponse | undefined) => void): void {
 		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), void 0);
 		// Before the socket is bound the datagram waits in the endpoint (the driver sends it once bound), its deadline already running.
-		this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && copied(message)), { confirmable, token });
+		this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && toResponse(message)), { confirmable, token });
 		this.transport.service();
 	}
 
@@ -224,28 +226,23 @@ export class CoapClient {
 }
 
 /** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
-function hintedSzx(response: CoapMessage, szx: number, length: number): number {
+function hintedSzx(response: CoapResponse, szx: number, length: number): number {
 	const hinted = blockOf(response, m.Option.BLOCK1)?.szx ?? m.szxFor(Math.min(m.blockSize(szx), m.uintValue(response.options, m.Option.SIZE1) ?? m.blockSize(szx)) / 2);
 	return Math.min(hinted, m.szxFor(length - 1));
 }
 
-function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {
+function blockOf(message: CoapResponse, number: number): Block | undefined {
 	const value = m.optionValue(message.options, number);
 	return value === void 0 ? void 0 : m.readBlock(value);
 }
 
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
-export function copied(message: CoapMessage): CoapMessage {
+export function toResponse(message: CoapMessage): CoapResponse {
 	const options = message.options;
 	const kept: CoapOption[] = [];
 	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
 	const payload = message.payload;
-	return { type: message.type, code: message.code, messageId: message.messageId, token: m.EMPTY_BYTES, options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice() };
-}
-
-export function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
-	const options = message.options;
-	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: m.uintValue(options, m.Option.CONTENT_FORMAT) };
+	return { code: message.code, status: m.codeName(message.code), options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice(), contentFormat: m.uintValue(kept, m.Option.CONTENT_FORMAT) };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { DeadlineTimer } from "../../src/datagram/deadline-timer";
 import { ProtocolError } from "../../src/common/errors";
-import { CoapClient, copied, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
+import { CoapClient, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
 import type { Content, Peer } from "../../src/coap/endpoint";
 import { matches, type Link, type LinkFilter } from "../../src/coap/link-format";
 import * as m from "../../src/coap/message";
@@ -87,13 +87,13 @@ export class HostCoapClient extends CoapClient {
 				if (!message) return;
 				const sequence = o.uintValue(message.options, o.Option.OBSERVE);
 				if (sequence === undefined) {
-					handlers.onNotification(toResponse(copied(message), message.payload.slice()));
+					handlers.onNotification(toResponse(message));
 					return end();
 				}
 				if (!order.accept(sequence, board.now())) return;
 				renewal.clear();
 				renewal.arm(board.now() + (o.uintValue(message.options, o.Option.MAX_AGE) ?? DEFAULT_MAX_AGE) * 1000 + REREGISTER_SLACK_MS);
-				handlers.onNotification(toResponse(copied(message), message.payload.slice()));
+				handlers.onNotification(toResponse(message));
 			}, { observe: true, token, confirmable: options.confirmable });
 			this.transport.service();
 		};
@@ -107,8 +107,7 @@ export class HostCoapClient extends CoapClient {
 				const wasEnded = ended;
 				end();
 				if (!peer || !token || wasEnded) throw new ProtocolError("PROTOCOL_VIOLATION", "the observation is not registered");
-				const response = await this.exchange(peer, content(1), options.confirmable ?? true, token);
-				return toResponse(response, response.payload);
+				return this.exchange(peer, content(1), options.confirmable ?? true, token);
 			},
 			forget: () => {
 				end();
