@@ -21,7 +21,8 @@
  * the two layers but method calls on `this`.
  */
 import * as m from "./message";
-import type { CoapMessage } from "./message";
+import type { CoapMessage, Content } from "./message";
+import type { IncomingRequest } from "./types";
 import { Default, type TransmissionParameters } from "./parameters";
 
 export interface Peer {
@@ -114,7 +115,12 @@ const ignore = (): void => void 0;
 /** For a message whose fate nobody waits for (a separate response). */
 export const UNWATCHED: Outcome = { onAck: ignore, onReset: ignore, onTimeout: ignore };
 
-export class MessageLayer {
+/** 5.03 Service Unavailable (5.9.3.4), come back in `ms` (Max-Age in whole seconds, at least 1): a table is full. */
+export function unavailable(ms: number): Content {
+	return { code: m.Code.SERVICE_UNAVAILABLE, options: [m.uintOption(m.Option.MAX_AGE, Math.max(1, Math.ceil(ms / 1000)))], payload: m.EMPTY_BYTES };
+}
+
+export abstract class MessageLayer {
 	declare readonly parameters: TransmissionParameters;
 	declare protected readonly random: () => number;
 	declare private readonly maxTracked: number;
@@ -217,6 +223,9 @@ export class MessageLayer {
 		if (transmission && this.active(transmission)) this.transmissions.delete(transmission.key);
 	}
 
+	/** Answers a request (the endpoint's: piggybacked on a CON's ACK, NON for a NON). */
+	abstract respond(request: IncomingRequest, content: Content, now: number): void;
+
 	/** Handles what the message layer answers itself; returns a request or response for the layer above. */
 	protected arrive(bytes: Uint8Array, peer: Peer, now: number): Arrival | undefined {
 		let message: CoapMessage;
@@ -266,10 +275,8 @@ export class MessageLayer {
 		if (this.seen.size >= this.maxTracked && !this.evict()) {
 			if (!m.isRequest(code)) return { message, seen: void 0 };
 			this.dropped.overloaded++;
-			// 5.03 Service Unavailable with Max-Age (5.9.3.4): come back when a slot is free, in whole seconds.
-			const con = type === m.Type.CON;
-			const seconds = Math.ceil((this.earliest - now) / 1000);
-			this.send(peer, m.encode({ type: con ? m.Type.ACK : m.Type.NON, code: m.Code.SERVICE_UNAVAILABLE, messageId: con ? messageId : this.nextMessageId(), token: message.token, options: [m.uintOption(m.Option.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES }));
+			// Come back when a slot is free.
+			this.respond({ peer, message }, unavailable(this.earliest - now), now);
 			return void 0;
 		}
 		// Anything but a CON POST is evictable: its entry may make room when the table is full.

@@ -24,6 +24,7 @@ import * as bytes from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import type { Content, EndpointOptions, Expiring, IncomingRequest } from "./endpoint";
+import { unavailable } from "./message-layer";
 import * as m from "./message";
 import type { Block, CoapOption } from "./message";
 import { Transport } from "./client";
@@ -82,11 +83,6 @@ export function error(code: number, diagnostic: string): Content {
 export function failed(failure: unknown): Content {
 	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, "the request cannot be read: " + failure.message);
 	return error(m.Code.INTERNAL_SERVER_ERROR, "the resource failed");
-}
-
-/** 5.03 Service Unavailable, come back in `ms` (Max-Age in whole seconds, at least 1). */
-function unavailable(ms: number): Content {
-	return { code: m.Code.SERVICE_UNAVAILABLE, options: [m.uintOption(m.Option.MAX_AGE, Math.max(1, Math.ceil(ms / 1000)))], payload: m.EMPTY_BYTES };
 }
 
 export abstract class ServerTables implements Expiring {
