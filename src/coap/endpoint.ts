@@ -16,7 +16,6 @@
  */
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession } from "../common/session";
-import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
@@ -227,7 +226,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			const critical = m.unknownCritical(message.options);
 			if (critical === void 0) this.requests.push({ peer, message, seen });
 			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, { code: m.Code.BAD_OPTION, options: [], payload: encodeUtf8("unknown critical option " + critical) }, now);
+			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
 			else this.reset(peer, message.messageId, seen);
 			return;
 		}

@@ -20,6 +20,7 @@
  * protected, not #private (smaller bytecode and faster on XS), and nothing passes between
  * the two layers but method calls on `this`.
  */
+import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import type { IncomingRequest } from "./types";
@@ -114,6 +115,11 @@ export function emptyMessage(type: m.Type.ACK | m.Type.RST | m.Type.CON, message
 const ignore = (): void => void 0;
 /** For a message whose fate nobody waits for (a separate response). */
 export const UNWATCHED: Outcome = { onAck: ignore, onReset: ignore, onTimeout: ignore };
+
+/** A response with a diagnostic payload (5.5.2): what was wrong, as text. */
+export function error(code: number, diagnostic: string): Content {
+	return { code, options: [], payload: encodeUtf8(diagnostic) };
+}
 
 /** 5.03 Service Unavailable (5.9.3.4), come back in `ms` (Max-Age in whole seconds, at least 1): a table is full. */
 export function unavailable(ms: number): Content {

@@ -22,9 +22,8 @@
 import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
 import { ProtocolError } from "../common/errors";
-import { encodeUtf8 } from "../common/utf8";
 import type { Content, EndpointOptions, Expiring, IncomingRequest } from "./endpoint";
-import { unavailable } from "./message-layer";
+import { error, unavailable } from "./message-layer";
 import * as m from "./message";
 import type { Block, CoapOption } from "./message";
 import { Transport } from "./client";
@@ -73,10 +72,6 @@ interface Waiting {
 	ackAt: number;
 	/** When the handler is given up; Infinity once answered. */
 	deadline: number;
-}
-
-export function error(code: number, diagnostic: string): Content {
-	return { code, options: [], payload: encodeUtf8(diagnostic) };
 }
 
 /** What a handler's failure is answered with: what cannot be read (a ProtocolError) is the client's fault (4.00, with why); anything else is ours (5.00). */

@@ -25,14 +25,14 @@
  */
 import { type Content, type IncomingRequest, type Notified } from "./endpoint";
 import * as linkFormat from "./link-format";
-import { peerKey } from "./message-layer";
+import { error, peerKey } from "./message-layer";
 import * as m from "./message";
 import type { CoapMessage, CoapOption } from "./message";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import type { Board } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import { error, failed, ServerTables, type CoapServerOptions } from "./server-tables";
+import { failed, ServerTables, type CoapServerOptions } from "./server-tables";
 
 export type { CoapServerOptions } from "./server-tables";
 
