@@ -70,13 +70,6 @@ describe("CoAP client and server: requests", () => {
 		const bad = await settle(board, client.put(`${url}/lamp`, "dim", { contentFormat: m.Format.TEXT_PLAIN }));
 		check([bad.status, responseText(bad)]).toEqual(["4.00", "on or off"]);
 	});
-	it("answers a Uri-Path that is not UTF-8 with 4.00 and a diagnostic", async () => {
-		const { board, client, url } = setup();
-		// %FF decodes to a byte that is not UTF-8.
-		const response = await settle(board, client.get(`${url}/%FF`));
-		check(response.status).toBe("4.00");
-		check(responseText(response)).toMatch(/cannot be read/);
-	});
 	it("answers 5.00 when a resource's handler fails", async () => {
 		const { board, server, client, url } = setup();
 		server.add("/broken", {

@@ -12,6 +12,8 @@ import * as coap from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";
 import * as o from "../../testkit/portable/coap-options";
 import { blockOption, readBlock, szxFor, blockSize } from "../../testkit/portable/coap-options";
+import { parseCoapUri } from "../../src/coap/uri";
+import { readUtf8 } from "../../src/common/utf8";
 
 const none = coap.EMPTY_BYTES;
 const message = (fields: Partial<CoapMessage>): CoapMessage => ({ type: coap.Type.CON, code: coap.Code.GET, messageId: 0, token: none, options: [], payload: none, ...fields });
@@ -138,5 +140,22 @@ describe("CoAP options", () => {
 		check(coap.codeName(coap.Code.CONTENT)).toBe("2.05");
 		check(coap.codeName(coap.Code.REQUEST_ENTITY_TOO_LARGE)).toBe("4.13");
 		check(toHex(encode(message({ payload: concat(text("x")) })))).toBe("40 01 00 00 ff 78");
+	});
+});
+
+describe("coap:// URIs (RFC 7252 6.4)", () => {
+	it("reads host, port, Uri-Path and Uri-Query, percent-decoded as UTF-8", () => {
+		const uri = parseCoapUri("coap://10.0.0.2:5700/a%20b/c?x=%C3%A9&y");
+		check([uri.host, uri.port, uri.secure, uri.pathAndQuery]).toEqual(["10.0.0.2", 5700, false, "/a%20b/c?x=%C3%A9&y"]);
+		check(uri.options.map((option) => [option.number, readUtf8(option.value)])).toEqual([
+			[o.Option.URI_PATH, "a b"],
+			[o.Option.URI_PATH, "c"],
+			[o.Option.URI_QUERY, "x=\u00e9"],
+			[o.Option.URI_QUERY, "y"],
+		]);
+		check([parseCoapUri("coaps://h").port, parseCoapUri("coaps://h").secure, parseCoapUri("coap://h/").options.length]).toEqual([5684, true, 0]);
+	});
+	it("refuses an escape that is cut off, not hex, or not UTF-8 (a string option, 5.10.1), and other schemes", () => {
+		for (const bad of ["coap://h/%FF", "coap://h/a%2", "coap://h/%zz", "coap://h/?q=%E9", "http://h/", "coap://h/#f"]) expectProtocolError(() => parseCoapUri(bad), "INVALID_URI");
 	});
 });

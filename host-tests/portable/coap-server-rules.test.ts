@@ -60,6 +60,16 @@ function server(options = {}) {
 const status = (message: CoapMessage) => m.codeName(message.code);
 const option = (number: number, value: Uint8Array = none): CoapOption => ({ number, value });
 
+describe("CoAP server: unreadable requests", () => {
+	it("answers a Uri-Path that is not UTF-8 (5.10.1) with 4.00 and a diagnostic", () => {
+		const { send, one } = server();
+		send(datagram({ options: [option(o.Option.URI_PATH, new Uint8Array([0xff]))] }));
+		const answer = one();
+		check(status(answer)).toBe("4.00");
+		check(ascii(answer.payload)).toMatch(/^the request cannot be read: ./);
+	});
+});
+
 describe("CoAP server: Accept (RFC 7252 5.10.4)", () => {
 	it("answers 4.06 when Accept names a format the resource does not answer in, and serves the one it does", () => {
 		const { send, one, state } = server();
