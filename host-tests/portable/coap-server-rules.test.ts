@@ -105,6 +105,16 @@ describe("CoAP server: no proxy (RFC 7252 5.7.2, 5.10.2)", () => {
 });
 
 describe("CoAP server: If-Match and If-None-Match (RFC 7252 5.10.8)", () => {
+	it("takes a resource without GET as one without a representation: If-None-Match performs, If-Match is 4.12", () => {
+		const { coap, send, one } = server();
+		let stored = "";
+		coap.add("/sink", { put: (request) => ((stored = ascii(request.payload)), {}) });
+		const sink = o.stringOption(o.Option.URI_PATH, "sink");
+		send(datagram({ code: m.Code.PUT, options: [option(o.Option.IF_NONE_MATCH), sink], payload: text("a") }));
+		check([status(one()), stored]).toEqual(["2.04", "a"]);
+		send(datagram({ messageId: 2, code: m.Code.PUT, options: [option(o.Option.IF_MATCH), sink], payload: text("b") }));
+		check([status(one()), stored]).toEqual(["4.12", "a"]);
+	});
 	it("does not perform a PUT with If-None-Match on an existing resource (4.12), and does on one without a representation", () => {
 		const { send, one, state } = server();
 		send(datagram({ code: m.Code.PUT, options: [option(o.Option.IF_NONE_MATCH), lamp], payload: text("on") }));

@@ -168,29 +168,21 @@ export class CoapServer extends ServerTables {
 		if (conditional) {
 			// 5.10.8: If-Match holds when one of its ETags is the resource's, or is empty and a
 			// representation exists; If-None-Match when none exists. Which needs the resource's GET.
-			let exists: boolean | undefined;
-			let ifMatch = false;
-			let matched = false;
-			let noneMatched = true;
+			const current = resource.get && resource.get({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
+			// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
+			const slow = current !== void 0 && thenable(current);
+			if (slow) current.then(ignore, ignore);
+			const exists = slow || (current !== void 0 && m.isSuccess(current.code ?? m.Code.CONTENT));
+			/** Undefined without If-Match; false while none of its ETags matched. */
+			let ifMatch: boolean | undefined;
+			let noneMatch = true;
 			for (let i = 0; i < options.length; i++) {
 				const number = options[i].number;
-				if (number !== m.Option.IF_MATCH && number !== m.Option.IF_NONE_MATCH) continue;
-				if (exists === void 0) {
-					const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
-					// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
-					if (thenable(current)) current.then(ignore, ignore);
-					exists = current !== void 0 && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
-				}
-				if (number === m.Option.IF_NONE_MATCH) {
-					if (!exists) continue;
-					noneMatched = false;
-					break;
-				}
-				ifMatch = true;
 				const value = options[i].value;
-				if (exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value))) matched = true;
+				if (number === m.Option.IF_NONE_MATCH) noneMatch = !exists;
+				else if (number === m.Option.IF_MATCH && !ifMatch) ifMatch = exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value));
 			}
-			if (!noneMatched || (ifMatch && !matched)) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+			if (!noneMatch || ifMatch === false) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
 		}
 
 		let payload = message.payload;
