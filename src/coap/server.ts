@@ -277,18 +277,23 @@ export class CoapServer extends ServerTables {
 		if (representation.contentFormat !== void 0) options.push(m.uintOption(m.Option.CONTENT_FORMAT, representation.contentFormat));
 		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
 		const asked = request ? m.optionValue(request.options, m.Option.BLOCK2) : void 0;
-		const wanted = asked === void 0 ? void 0 : m.readBlock(asked);
-		if (asked !== void 0 && !wanted) throw new ProtocolError("MALFORMED_PACKET", "Block2 is not a block option");
-		const szx = Math.min(this.szx, wanted?.szx ?? 6);
+		let szx = this.szx;
+		let offset = 0;
+		if (asked !== void 0) {
+			const wanted = m.readBlock(asked);
+			if (!wanted) throw new ProtocolError("MALFORMED_PACKET", "Block2 is not a block option");
+			// 2.4: the block number is in the requester's block size, which may be larger than ours.
+			offset = wanted.num * m.blockSize(wanted.szx);
+			if (wanted.szx < szx) szx = wanted.szx;
+		}
 		const size = m.blockSize(szx);
-		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: m.sortOptions(options), payload };
-		// 2.4: the block number is in the requester's block size, which may be larger than ours.
-		const offset = (wanted?.num ?? 0) * m.blockSize(wanted?.szx ?? szx);
-		if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
-		const more = offset + size < payload.length;
-		options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more, szx }));
-		if (offset === 0) options.push(m.uintOption(m.Option.SIZE2, payload.length));
-		return { code: representation.code ?? fallback, options: m.sortOptions(options), payload: payload.subarray(offset, offset + size) };
+		if (asked !== void 0 || payload.length > size) {
+			if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
+			options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more: offset + size < payload.length, szx }));
+			if (offset === 0) options.push(m.uintOption(m.Option.SIZE2, payload.length));
+			payload = payload.subarray(offset, offset + size);
+		}
+		return { code: representation.code ?? fallback, options: m.sortOptions(options), payload };
 	}
 
 	private nextSequence(): number {
