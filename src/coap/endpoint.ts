@@ -167,8 +167,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.reply(peer, seen, m.encode(compose(m.Type.ACK, message.messageId, message.token, content)));
 			return;
 		}
-		const response = compose(message.type === m.Type.CON ? m.Type.CON : m.Type.NON, this.nextMessageId(), message.token, content);
-		if (response.type === m.Type.CON) this.sendConfirmable(peer, response, now, outcome);
+		// A request is CON or NON: the response is of its type.
+		const response = compose(message.type, this.nextMessageId(), message.token, content);
+		if (message.type === m.Type.CON) this.sendConfirmable(peer, response, now, outcome);
 		else this.send(peer, m.encode(response));
 	}
 
