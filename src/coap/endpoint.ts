@@ -95,16 +95,12 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	}
 
 	/**
-	 * Drives `table`'s expiries from this endpoint's timer until `stopKeeping`: one table
-	 * (the server's, server-tables.ts), kept only while it holds something, so an idle
-	 * server's ticks ask no table at all.
+	 * Drives `table`'s expiries from this endpoint's timer, until it is called with undefined:
+	 * one table (the server's, server-tables.ts; an endpoint serves one server), kept only
+	 * while it holds something, so an idle server's ticks ask no table at all.
 	 */
-	keep(table: Expiring): void {
+	keep(table: Expiring | undefined): void {
 		this.expiring = table;
-	}
-
-	stopKeeping(table: Expiring): void {
-		if (this.expiring === table) this.expiring = void 0;
 	}
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */

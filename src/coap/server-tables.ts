@@ -17,7 +17,7 @@
  *   ever; past `maxSeparate` waiting or in flight a slow answer is refused 5.03 with Max-Age
  *   (the handler has run: a slow resource should be safe to ask again).
  * Upload and separate deadlines run on the endpoint's timer while either table holds
- * anything (`keep`, `stopKeeping`), so an idle server's ticks ask no table at all.
+ * anything (`keep`), so an idle server's ticks ask no table at all.
  */
 import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
@@ -267,14 +267,12 @@ export abstract class ServerTables implements Expiring {
 
 	/** Kept on the endpoint's timer while either table holds anything. */
 	protected kept(): void {
-		const endpoint = this.transport.endpoint;
-		if (this.uploads.size > 0 || this.waiting.length > 0) endpoint.keep(this);
-		else endpoint.stopKeeping(this);
+		this.transport.endpoint.keep(this.uploads.size > 0 || this.waiting.length > 0 ? this : void 0);
 	}
 
 	protected clearTables(): void {
 		this.uploads.clear();
 		this.waiting.length = 0;
-		this.transport.endpoint.stopKeeping(this);
+		this.transport.endpoint.keep(void 0);
 	}
 }
