@@ -221,9 +221,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const seen = arrival.seen;
 		if (m.isRequest(message.code)) {
 			const critical = m.unknownCritical(message.options);
-			if (critical === void 0) this.requests.push({ peer, message, seen });
+			if (critical === void 0) this.requests.push(arrival);
 			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
+			else if (message.type === m.Type.CON) this.respond(arrival, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
 			else this.reset(peer, message.messageId, seen);
 			return;
 		}

@@ -97,12 +97,6 @@ export interface Seen {
 	reply?: Uint8Array;
 }
 
-/** A request or response for the layer above; `seen` is undefined for a response that could not be tracked. */
-export interface Arrival {
-	readonly message: CoapMessage;
-	readonly seen: Seen | undefined;
-}
-
 /** An Empty message (4.1): 4 bytes, no token. */
 export function emptyMessage(type: m.Type.ACK | m.Type.RST | m.Type.CON, messageId: number): Uint8Array {
 	const bytes = new Uint8Array(4);
@@ -232,8 +226,12 @@ export abstract class MessageLayer {
 	/** Answers a request (the endpoint's: piggybacked on a CON's ACK, NON for a NON). */
 	abstract respond(request: IncomingRequest, content: Content, now: number): void;
 
-	/** Handles what the message layer answers itself; returns a request or response for the layer above. */
-	protected arrive(bytes: Uint8Array, peer: Peer, now: number): Arrival | undefined {
+	/**
+	 * Handles what the message layer answers itself; returns a request (as the server is
+	 * given it) or response for the layer above, with its duplicate-table entry, undefined
+	 * for a response that could not be tracked.
+	 */
+	protected arrive(bytes: Uint8Array, peer: Peer, now: number): IncomingRequest | undefined {
 		let message: CoapMessage;
 		try {
 			message = m.decode(bytes);
@@ -279,7 +277,7 @@ export abstract class MessageLayer {
 			return void 0;
 		}
 		if (this.seen.size >= this.maxTracked && !this.evict()) {
-			if (!m.isRequest(code)) return { message, seen: void 0 };
+			if (!m.isRequest(code)) return { peer, message, seen: void 0 };
 			this.dropped.overloaded++;
 			// Come back when a slot is free.
 			this.respond({ peer, message }, unavailable(this.earliest - now), now);
@@ -289,7 +287,7 @@ export abstract class MessageLayer {
 		const entry: Seen = { key, expires: now + this.lifetime, evictable: code !== m.Code.POST || type === m.Type.NON };
 		this.seen.set(key, entry);
 		if (this.order.push(entry) === 1) this.earliest = entry.expires;
-		return { message, seen: entry };
+		return { peer, message, seen: entry };
 	}
 
 	tick(now: number): void {
