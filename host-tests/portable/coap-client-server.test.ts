@@ -126,6 +126,16 @@ describe("CoAP client and server: requests", () => {
 		check(error?.code).toBe("EXCHANGE_TIMEOUT");
 		check(client.transport.endpoint.pending).toBe(0);
 	});
+	it("rejects (never throws) a request to a URI it cannot read, and coaps:// without DTLS keys, with INVALID_URI", async () => {
+		const { client } = setup();
+		const codes: string[] = [];
+		for (const uri of ["http://127.0.0.1/lamp", "coap://127.0.0.1/%FF", "coaps://127.0.0.1/lamp"])
+			await client.get(uri).then(
+				() => codes.push("answered"),
+				(error: ProtocolError) => codes.push(error.code),
+			);
+		check(codes).toEqual(["INVALID_URI", "INVALID_URI", "INVALID_URI"]);
+	});
 	it("rejects a request to a host name the board cannot resolve", async () => {
 		const { client } = setup();
 		let error: ProtocolError | undefined;

@@ -105,28 +105,26 @@ export class CoapClient {
 	 * ~40 slots and parsing a URI ~3,000 computrons.
 	 */
 	request(method: number, uri: string, options: RequestOptions = {}, body = options.payload): Promise<CoapResponse> {
-		// The parsed URI is kept for the next request to the same one (a device posts to one collector).
-		let target = this.lastTarget;
-		if (uri !== this.lastUri || !target) {
-			try {
-				target = parseCoapUri(uri);
-			} catch (error) {
-				return Promise.reject(error);
-			}
-			this.lastTarget = target;
-			this.lastUri = uri;
-		}
-		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
-		if (target.secure !== (this.transport.dtls !== void 0)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
-		const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
-		const base = target.options.slice();
-		if (options.contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, options.contentFormat));
-		if (options.accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, options.accept));
-		const szx = options.blockSize === void 0 ? this.szx : m.szxFor(options.blockSize);
-		const confirmable = options.confirmable ?? true;
+		// What throws here (a bad URI, a bad option value) rejects the promise.
 		return new Promise((resolve, reject) => {
+			// The parsed URI is kept for the next request to the same one (a device posts to one collector).
+			let target = this.lastTarget;
+			if (uri !== this.lastUri || !target) {
+				target = parseCoapUri(uri);
+				this.lastTarget = target;
+				this.lastUri = uri;
+			}
+			// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
+			if (target.secure !== (this.transport.dtls !== void 0)) throw new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client");
+			const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
+			const base = target.options.slice();
+			if (options.contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, options.contentFormat));
+			if (options.accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, options.accept));
+			const szx = options.blockSize === void 0 ? this.szx : m.szxFor(options.blockSize);
+			const confirmable = options.confirmable ?? true;
+			const host = target.host;
 			this.resolve(target, (peer) => {
-				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + target.host + '"'));
+				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + host + '"'));
 				if (payload.length > m.blockSize(szx)) return this.blockwise(peer, method, base, payload, szx, confirmable).then(resolve, reject);
 				// A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation).
 				const first = options.blockSize !== void 0 && method === m.Code.GET ? base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })) : base;
