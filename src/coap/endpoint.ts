@@ -20,7 +20,6 @@ import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
 import type { Notified, Peer, Transmission } from "./message-layer";
-import { Default } from "./parameters";
 
 export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
 export type { Content } from "./message";
@@ -62,16 +61,8 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private now: number;
 
 	constructor(options: EndpointOptions = {}) {
-		const parameters = {
-			ackTimeout: options.ackTimeout ?? Default.ACK_TIMEOUT,
-			ackRandomFactor: options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR,
-			maxRetransmit: options.maxRetransmit ?? Default.MAX_RETRANSMIT,
-			nstart: options.nstart ?? Default.NSTART,
-		};
-		const random = options.random ?? Math.random;
+		super(options);
 		const resume = options.resume;
-		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
-		super(parameters, random, options.maxTracked ?? 16, resume ? resume.messageId : Math.floor(random() * 0x10000));
 		this.acceptFrom = options.acceptFrom;
 		this.responseTimeout = options.responseTimeout ?? this.lifetime;
 		this.maxQueued = options.maxQueued ?? 32;
@@ -80,7 +71,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.outstanding = new Map();
 		this.requests = [];
 		this.expiring = void 0;
-		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(random() * 0x10000);
+		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
 		this.now = 0;
 	}
 

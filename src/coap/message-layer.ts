@@ -23,7 +23,7 @@
 import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
-import type { IncomingRequest } from "./types";
+import type { EndpointOptions, IncomingRequest } from "./types";
 import { Default, type TransmissionParameters } from "./parameters";
 
 export interface Peer {
@@ -144,11 +144,19 @@ export abstract class MessageLayer {
 	/** The same for a NON (NON_LIFETIME, 145 s): how long a RST may still come for a NON notification. */
 	declare readonly nonLifetime: number;
 
-	constructor(parameters: TransmissionParameters, random: () => number, maxTracked: number, messageId: number) {
-		this.parameters = parameters;
-		this.random = random;
-		this.maxTracked = maxTracked;
-		this.messageId = messageId;
+	/** The endpoint's options: the transmission parameters (the RFC's defaults for those not given), its randomness, the table's cap, where message ids go on from. */
+	constructor(options: EndpointOptions) {
+		const parameters = (this.parameters = {
+			ackTimeout: options.ackTimeout ?? Default.ACK_TIMEOUT,
+			ackRandomFactor: options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR,
+			maxRetransmit: options.maxRetransmit ?? Default.MAX_RETRANSMIT,
+			nstart: options.nstart ?? Default.NSTART,
+		});
+		const random = (this.random = options.random ?? Math.random);
+		this.maxTracked = options.maxTracked ?? 16;
+		const resume = options.resume;
+		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
+		this.messageId = resume ? resume.messageId : Math.floor(random() * 0x10000);
 		this.dropped = { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0, overloaded: 0 };
 		this.transmissions = new Map();
 		this.seen = new Map();
