@@ -122,7 +122,8 @@ export function unavailable(ms: number): Content {
 
 export abstract class MessageLayer {
 	declare readonly parameters: TransmissionParameters;
-	declare protected readonly random: () => number;
+	/** The endpoint's randomness (the board's on a device), for the server's ETags too. */
+	declare readonly random: () => number;
 	declare private readonly maxTracked: number;
 	declare messageId: number;
 	declare readonly dropped: DropCounts;

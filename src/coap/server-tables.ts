@@ -109,7 +109,7 @@ export abstract class ServerTables implements Expiring {
 			},
 		}));
 		this.versions = new Map();
-		this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe);
+		this.version = 1 + Math.floor(transport.endpoint.random() * 0xfffffe);
 		this.first = m.uintOption(m.Option.ETAG, this.version);
 		this.uploads = new Map();
 		this.maxUploads = options.maxUploads ?? 2;
