@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
-import { responseText, type CoapResponse } from "../../src/coap/client";
+import type { CoapResponse } from "../../src/coap/client";
 import { ProtocolError } from "../../src/common/errors";
 import { dtlsLayer, type DtlsEvent } from "../../src/dtls/layer";
 import { encodeUtf8 } from "../../src/common/utf8";
@@ -15,7 +15,7 @@ import { LibcoapDtlsServer, type DtlsFlavour } from "../../testkit/peers/libcoap
 import { UdpProxy } from "../../testkit/peers/udp-proxy";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { waitFor } from "../../testkit/wait-for";
-import { HostCoapClient } from "../../testkit/portable/coap-host-client";
+import { HostCoapClient, responseText } from "../../testkit/portable/coap-host-client";
 
 const KEY = "lamp-secret-0123";
 const board = new HostBoard({ log: () => undefined });

@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
-import { responseText, type CoapResponse } from "../../src/coap/client";
+import type { CoapResponse } from "../../src/coap/client";
 import { LibcoapServer } from "../../testkit/peers/libcoap";
 import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { letTimePass, waitFor } from "../../testkit/wait-for";
-import { HostCoapClient } from "../../testkit/portable/coap-host-client";
+import { HostCoapClient, responseText } from "../../testkit/portable/coap-host-client";
 
 const board = new HostBoard({ log: () => undefined });
 const body = (n: number) => Uint8Array.from({ length: n }, (_, i) => 0x61 + (i % 26));

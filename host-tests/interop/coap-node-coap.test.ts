@@ -11,10 +11,9 @@ import type { RunningDevice } from "../../src/app/always-on";
 import type { CoapUplink } from "../../src/app/adapters/coap";
 /** The always-on CoAP device, its server within reach. */
 type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
-import { responseText } from "../../src/coap/client";
 import { freeUdpPort, waitForCoap } from "../../testkit/peers/ports";
 import { waitFor } from "../../testkit/wait-for";
-import { HostCoapClient, parseLinkFormat } from "../../testkit/portable/coap-host-client";
+import { HostCoapClient, parseLinkFormat, responseText } from "../../testkit/portable/coap-host-client";
 
 const board = new HostBoard({ log: () => undefined });
 const big = Buffer.from("0123456789abcdef".repeat(200));

@@ -13,11 +13,10 @@ import type { RunningDevice } from "../../src/app/always-on";
 import type { CoapUplink } from "../../src/app/adapters/coap";
 /** The always-on CoAP device, its server within reach. */
 type CoapFirmware = RunningDevice & { readonly uplink: CoapUplink };
-import { responseText } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
 import * as m from "../../src/coap/message";
 import { readUtf8 } from "../../src/common/utf8";
-import { HostCoapClient } from "../../testkit/portable/coap-host-client";
+import { HostCoapClient, responseText } from "../../testkit/portable/coap-host-client";
 
 const device = "coap://127.0.0.1:5683";
 

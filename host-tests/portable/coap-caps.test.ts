@@ -9,11 +9,11 @@ import { FakeBoard } from "../../testkit/portable/fake-board";
 import { text } from "./bytes";
 import { decode } from "../../src/coap/message";
 import { encode } from "../../src/coap/message";
-import { blockOption } from "../../src/coap/options";
+import { blockOption } from "../../testkit/portable/coap-options";
 import { Endpoint } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";
-import * as o from "../../src/coap/options";
+import * as o from "../../testkit/portable/coap-options";
 import { CoapServer } from "../../src/coap/server";
 
 const none = m.EMPTY_BYTES;

@@ -7,16 +7,16 @@ import { describe, it, check } from "./test-api";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { pump, run, flush, settle } from "../../testkit/portable/coap-wire";
 import { text, toHex } from "./bytes";
-import { responseText, type CoapResponse } from "../../src/coap/client";
+import type { CoapResponse } from "../../src/coap/client";
 import { CoapServer } from "../../src/coap/server";
 import * as m from "../../src/coap/message";
-import * as o from "../../src/coap/options";
-import { readBlock } from "../../src/coap/options";
+import * as o from "../../testkit/portable/coap-options";
+import { readBlock } from "../../testkit/portable/coap-options";
 import { ProtocolError } from "../../src/common/errors";
 import { readUtf8 } from "../../src/common/utf8";
 import { decode } from "../../src/coap/message";
 import { encode } from "../../src/coap/message";
-import { HostCoapClient, NotificationOrder } from "../../testkit/portable/coap-host-client";
+import { HostCoapClient, NotificationOrder, responseText } from "../../testkit/portable/coap-host-client";
 
 const big = (n: number) => {
 	const bytes = new Uint8Array(n);
@@ -70,13 +70,6 @@ describe("CoAP client and server: requests", () => {
 		const bad = await settle(board, client.put(`${url}/lamp`, "dim", { contentFormat: m.Format.TEXT_PLAIN }));
 		check([bad.status, responseText(bad)]).toEqual(["4.00", "on or off"]);
 	});
-	it("answers a Uri-Path that is not UTF-8 with 4.00 and a diagnostic", async () => {
-		const { board, client, url } = setup();
-		// %FF decodes to a byte that is not UTF-8.
-		const response = await settle(board, client.get(`${url}/%FF`));
-		check(response.status).toBe("4.00");
-		check(responseText(response)).toMatch(/cannot be read/);
-	});
 	it("answers 5.00 when a resource's handler fails", async () => {
 		const { board, server, client, url } = setup();
 		server.add("/broken", {
@@ -95,6 +88,14 @@ describe("CoAP client and server: requests", () => {
 		check((await settle(board, client.discover(url, { ct: "42" }))).map((l) => l.target)).toEqual(["/big"]);
 		check((await settle(board, client.discover(url, { if: "core.*" }))).map((l) => l.target)).toEqual(["/lamp"]);
 	});
+	it("filters /.well-known/core on the server, and writes each link's attributes with obs last (RFC 6690 4.1)", async () => {
+		const { board, client, url } = setup();
+		const links = async (query: string) => responseText(await settle(board, client.get(`${url}/.well-known/core${query}`)));
+		check(await links("")).toBe('</lamp>;rt="lamp";if="core.a";ct=0;obs,</big>;rt="blob";ct=42');
+		check(await links("?rt=bl*")).toBe('</big>;rt="blob";ct=42');
+		check(await links("?if=core.a&ct=0")).toBe('</lamp>;rt="lamp";if="core.a";ct=0;obs');
+		check(await links("?ct=1")).toBe("");
+	});
 	it("ends a request to a silent peer with EXCHANGE_TIMEOUT after MAX_TRANSMIT_WAIT, leaving no state", async () => {
 		const board = new FakeBoard();
 		const client = new HostCoapClient(board, { random: () => 1 });
@@ -110,6 +111,30 @@ describe("CoAP client and server: requests", () => {
 		check(at).toBeLessThan(93_600);
 		check(client.transport.endpoint.pending).toBe(0);
 		check(board.lastDatagram.sent.length + board.datagrams[0].takeSent().length).toBe(0);
+	});
+	it("ends a request made on a socket that is never bound with EXCHANGE_TIMEOUT, not a wait for ever", async () => {
+		const board = new FakeBoard();
+		// The port is taken: the board reports the bind failure instead of readiness.
+		board.openDatagram = (options) => {
+			board.setTimer(() => options.onError?.(new Error("EADDRINUSE")), 0);
+			return { port: 0, send: () => undefined, close: () => undefined };
+		};
+		const client = new HostCoapClient(board, { random: () => 1 });
+		let error: ProtocolError | undefined;
+		client.get("coap://127.0.0.1:9/lamp").catch((e: ProtocolError) => (error = e));
+		await run(board, 100_000, 500);
+		check(error?.code).toBe("EXCHANGE_TIMEOUT");
+		check(client.transport.endpoint.pending).toBe(0);
+	});
+	it("rejects (never throws) a request to a URI it cannot read, and coaps:// without DTLS keys, with INVALID_URI", async () => {
+		const { client } = setup();
+		const codes: string[] = [];
+		for (const uri of ["http://127.0.0.1/lamp", "coap://127.0.0.1/%FF", "coaps://127.0.0.1/lamp"])
+			await client.get(uri).then(
+				() => codes.push("answered"),
+				(error: ProtocolError) => codes.push(error.code),
+			);
+		check(codes).toEqual(["INVALID_URI", "INVALID_URI", "INVALID_URI"]);
 	});
 	it("rejects a request to a host name the board cannot resolve", async () => {
 		const { client } = setup();

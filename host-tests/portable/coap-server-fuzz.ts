@@ -15,13 +15,13 @@
  * Portable: it runs in Node and in the XS engine.
  */
 import { FakeBoard } from "../../testkit/portable/fake-board";
-import { blockOption } from "../../src/coap/options";
+import { blockOption } from "../../testkit/portable/coap-options";
 import { decode } from "../../src/coap/message";
 import { encode } from "../../src/coap/message";
 import { Endpoint } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import type { CoapMessage, CoapOption, MessageType } from "../../src/coap/message";
-import * as o from "../../src/coap/options";
+import * as o from "../../testkit/portable/coap-options";
 import type { Representation } from "../../src/coap/resource";
 import { CoapServer } from "../../src/coap/server";
 import { ProtocolError } from "../../src/common/errors";

@@ -12,7 +12,7 @@ import { decode } from "../../src/coap/message";
 import { encode } from "../../src/coap/message";
 import * as m from "../../src/coap/message";
 import type { CoapMessage, CoapOption } from "../../src/coap/message";
-import * as o from "../../src/coap/options";
+import * as o from "../../testkit/portable/coap-options";
 import type { Representation } from "../../src/coap/resource";
 import { CoapServer } from "../../src/coap/server";
 
@@ -60,6 +60,16 @@ function server(options = {}) {
 const status = (message: CoapMessage) => m.codeName(message.code);
 const option = (number: number, value: Uint8Array = none): CoapOption => ({ number, value });
 
+describe("CoAP server: unreadable requests", () => {
+	it("answers a Uri-Path that is not UTF-8 (5.10.1) with 4.00 and a diagnostic", () => {
+		const { send, one } = server();
+		send(datagram({ options: [option(o.Option.URI_PATH, new Uint8Array([0xff]))] }));
+		const answer = one();
+		check(status(answer)).toBe("4.00");
+		check(ascii(answer.payload)).toMatch(/^the request cannot be read: ./);
+	});
+});
+
 describe("CoAP server: Accept (RFC 7252 5.10.4)", () => {
 	it("answers 4.06 when Accept names a format the resource does not answer in, and serves the one it does", () => {
 		const { send, one, state } = server();
@@ -95,6 +105,16 @@ describe("CoAP server: no proxy (RFC 7252 5.7.2, 5.10.2)", () => {
 });
 
 describe("CoAP server: If-Match and If-None-Match (RFC 7252 5.10.8)", () => {
+	it("takes a resource without GET as one without a representation: If-None-Match performs, If-Match is 4.12", () => {
+		const { coap, send, one } = server();
+		let stored = "";
+		coap.add("/sink", { put: (request) => ((stored = ascii(request.payload)), {}) });
+		const sink = o.stringOption(o.Option.URI_PATH, "sink");
+		send(datagram({ code: m.Code.PUT, options: [option(o.Option.IF_NONE_MATCH), sink], payload: text("a") }));
+		check([status(one()), stored]).toEqual(["2.04", "a"]);
+		send(datagram({ messageId: 2, code: m.Code.PUT, options: [option(o.Option.IF_MATCH), sink], payload: text("b") }));
+		check([status(one()), stored]).toEqual(["4.12", "a"]);
+	});
 	it("does not perform a PUT with If-None-Match on an existing resource (4.12), and does on one without a representation", () => {
 		const { send, one, state } = server();
 		send(datagram({ code: m.Code.PUT, options: [option(o.Option.IF_NONE_MATCH), lamp], payload: text("on") }));

@@ -6,8 +6,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { responseText } from "../../src/coap/client";
-import { HostCoapClient } from "../../testkit/portable/coap-host-client";
+import { HostCoapClient, responseText } from "../../testkit/portable/coap-host-client";
 import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
 import { DeviceBoard, FakePower } from "../../testkit/portable/device-board";

@@ -14,7 +14,7 @@ import * as rules from "../../src/app/config-rules";
 import { KEY_DOCS, RULE_DOCS } from "../../tools/config-docs";
 import { docName, manifestConfig, README_PATH, renderReadme } from "../../tools/config-table";
 import { imports, readManifest, resolveName, ROOT } from "./manifest-modules";
-import { DEFAULT_PARAMETERS } from "../../src/coap/parameters";
+import { Default } from "../../src/coap/parameters";
 import { COAP_PORT } from "../../src/coap/uri";
 import { N_RETRY, T_RETRY, T_WAIT } from "../../src/mqttsn/timers";
 
@@ -56,10 +56,10 @@ describe("config table", () => {
 		expect([defaultOf("tRetry", "mqttsn"), defaultOf("nRetry", "mqttsn"), defaultOf("tWait", "mqttsn")]).toEqual([T_RETRY, N_RETRY, T_WAIT]);
 		expect(defaultOf("coapPort", "coap")).toBe(COAP_PORT);
 		expect(["ackTimeout", "ackRandomFactorTenths", "maxRetransmit", "nstart"].map((name) => defaultOf(name, "coap"))).toEqual([
-			DEFAULT_PARAMETERS.ackTimeout,
-			DEFAULT_PARAMETERS.ackRandomFactor * 10,
-			DEFAULT_PARAMETERS.maxRetransmit,
-			DEFAULT_PARAMETERS.nstart,
+			Default.ACK_TIMEOUT,
+			Default.ACK_RANDOM_FACTOR * 10,
+			Default.MAX_RETRANSMIT,
+			Default.NSTART,
 		]);
 		// Nor does the table import them back: the config reader is in every image.
 		expect(imports("src/app/config-keys.ts").map((site) => site.specifier)).toEqual([]);

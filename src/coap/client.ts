@@ -50,11 +50,6 @@ export interface CoapResponse {
 	readonly contentFormat?: number;
 }
 
-/** The payload as text (UTF-8). */
-export function responseText(response: CoapResponse): string {
-	return utf8.readUtf8(response.payload);
-}
-
 /** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
 const MAX_SERVERS = 8;
 
@@ -110,37 +105,36 @@ export class CoapClient {
 	 * ~40 slots and parsing a URI ~3,000 computrons.
 	 */
 	request(method: number, uri: string, options: RequestOptions = {}, body = options.payload): Promise<CoapResponse> {
-		// The parsed URI is kept for the next request to the same one (a device posts to one collector).
-		let target = this.lastTarget;
-		if (uri !== this.lastUri || !target) {
-			try {
-				target = parseCoapUri(uri);
-			} catch (error) {
-				return Promise.reject(error);
-			}
-			this.lastTarget = target;
-			this.lastUri = uri;
-		}
-		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
-		if (target.secure !== (this.transport.dtls !== void 0)) return Promise.reject(new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client"));
-		const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
-		const base = target.options.slice();
-		if (options.contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, options.contentFormat));
-		if (options.accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, options.accept));
-		const szx = options.blockSize === void 0 ? this.szx : m.szxFor(options.blockSize);
-		const confirmable = options.confirmable ?? true;
+		// What throws here (a bad URI, a bad option value) rejects the promise.
 		return new Promise((resolve, reject) => {
+			// The parsed URI is kept for the next request to the same one (a device posts to one collector).
+			let target = this.lastTarget;
+			if (uri !== this.lastUri || !target) {
+				target = parseCoapUri(uri);
+				this.lastTarget = target;
+				this.lastUri = uri;
+			}
+			// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
+			if (target.secure !== (this.transport.dtls !== void 0)) throw new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client");
+			const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
+			const base = target.options.slice();
+			if (options.contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, options.contentFormat));
+			if (options.accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, options.accept));
+			const szx = options.blockSize === void 0 ? this.szx : m.szxFor(options.blockSize);
+			const confirmable = options.confirmable ?? true;
+			const host = target.host;
 			this.resolve(target, (peer) => {
-				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + target.host + '"'));
-				const early = options.blockSize !== void 0;
-				if (payload.length > m.blockSize(szx) || (early && method === m.Code.GET)) return this.blockwise(peer, method, base, payload, szx, confirmable, early).then(resolve, reject);
-				this.send(peer, { code: method, options: m.sortOptions(base), payload }, confirmable, void 0, (error, response) => {
+				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + host + '"'));
+				if (payload.length > m.blockSize(szx)) return this.blockwise(peer, method, base, payload, szx, confirmable).then(resolve, reject);
+				// A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation).
+				const first = options.blockSize !== void 0 && method === m.Code.GET ? base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })) : base;
+				this.send(peer, { code: method, options: m.sortOptions(first), payload }, confirmable, void 0, (error, response) => {
 					if (error || !response) return reject(error);
 					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
 					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
 					if (tooLarge || blockOf(response, m.Option.BLOCK2)?.more)
-						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, early, tooLarge ? void 0 : response).then(resolve, reject);
-					resolve(toResponse(response, response.payload));
+						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, tooLarge ? void 0 : response).then(resolve, reject);
+					resolve(response);
 				});
 			});
 		});
@@ -148,24 +142,17 @@ export class CoapClient {
 
 	/**
 	 * A transfer in blocks, or one going on from its `first` response's Block2. Without
-	 * `first`, Block1 (RFC 7959 2.5) first when the payload is over one block or the server
-	 * asks for it with 4.13; the uploads' block size is its own (`up`): a server's smaller
-	 * Block1 does not shrink the Block2 size asked for.
+	 * `first`, Block1 (RFC 7959 2.5) first: the payload is over one block, or the server
+	 * asked for blocks with 4.13 (hintedSzx makes them smaller than the payload). The
+	 * uploads' block size is its own (`up`): a server's smaller Block1 does not shrink the
+	 * Block2 size asked for.
 	 */
-	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, earlyBlock2: boolean, first?: CoapMessage): Promise<CoapResponse> {
-		let response = first as CoapMessage;
+	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapResponse): Promise<CoapResponse> {
+		let response = first as CoapResponse;
 		let up = szx;
 		let offset = 0;
 		while (!first) {
 			const size = m.blockSize(up);
-			if (offset === 0 && payload.length <= size) {
-				const early = earlyBlock2 && method === m.Code.GET ? [m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx: up })] : [];
-				response = await this.exchange(peer, { code: method, options: m.sortOptions(base.concat(early)), payload }, confirmable);
-				if (response.code !== m.Code.REQUEST_ENTITY_TOO_LARGE || payload.length <= 16) break;
-				up = hintedSzx(response, up, payload.length);
-				earlyBlock2 = false;
-				continue;
-			}
 			const more = offset + size < payload.length;
 			const block: Block = { num: offset / size, more, szx: up };
 			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, block), m.uintOption(m.Option.SIZE1, payload.length)));
@@ -192,7 +179,9 @@ export class CoapClient {
 			parts.push(response.payload);
 			received += response.payload.length;
 		}
-		return toResponse(response, parts.length === 1 ? parts[0] : bytes.concat(parts, received));
+		// Ours, made by toResponse: the last block's answer, with the whole representation.
+		if (parts.length > 1) (response as { payload: Uint8Array }).payload = bytes.concat(parts, received);
+		return response;
 	}
 
 	/** Rejects every request still waiting with CLOSED and closes the socket. */
@@ -204,16 +193,15 @@ export class CoapClient {
 	}
 
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
-	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapMessage> {
+	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapResponse> {
 		return new Promise((resolve, reject) => this.send(peer, content, confirmable, token, (error, message) => (error || !message ? reject(error) : resolve(message))));
 	}
 
-	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapMessage | undefined) => void): void {
+	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapResponse | undefined) => void): void {
 		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), void 0);
-		this.transport.whenReady(() => {
-			this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && copied(message)), { confirmable, token });
-			this.transport.service();
-		});
+		// Before the socket is bound the datagram waits in the endpoint (the driver sends it once bound), its deadline already running.
+		this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && toResponse(message)), { confirmable, token });
+		this.transport.service();
 	}
 
 	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
@@ -236,28 +224,23 @@ export class CoapClient {
 }
 
 /** After a 4.13 to a whole payload: blocks at the size the server names if it does (RFC 7959 2.9.3), smaller than the payload. */
-function hintedSzx(response: CoapMessage, szx: number, length: number): number {
+function hintedSzx(response: CoapResponse, szx: number, length: number): number {
 	const hinted = blockOf(response, m.Option.BLOCK1)?.szx ?? m.szxFor(Math.min(m.blockSize(szx), m.uintValue(response.options, m.Option.SIZE1) ?? m.blockSize(szx)) / 2);
 	return Math.min(hinted, m.szxFor(length - 1));
 }
 
-function blockOf(message: CoapMessage | CoapResponse, number: number): Block | undefined {
+function blockOf(message: CoapResponse, number: number): Block | undefined {
 	const value = m.optionValue(message.options, number);
 	return value === void 0 ? void 0 : m.readBlock(value);
 }
 
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
-export function copied(message: CoapMessage): CoapMessage {
+export function toResponse(message: CoapMessage): CoapResponse {
 	const options = message.options;
 	const kept: CoapOption[] = [];
 	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
 	const payload = message.payload;
-	return { type: message.type, code: message.code, messageId: message.messageId, token: m.EMPTY_BYTES, options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice() };
-}
-
-export function toResponse(message: CoapMessage, payload: Uint8Array): CoapResponse {
-	const options = message.options;
-	return { code: message.code, status: m.codeName(message.code), options, payload, contentFormat: m.uintValue(options, m.Option.CONTENT_FORMAT) };
+	return { code: message.code, status: m.codeName(message.code), options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice(), contentFormat: m.uintValue(kept, m.Option.CONTENT_FORMAT) };
 }
 
 /**
@@ -272,7 +255,6 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	declare readonly endpoint: Endpoint;
 	/** Present for coaps. */
 	declare readonly dtls: DtlsLayer | undefined;
-	declare private readonly _whenReady: (() => void)[];
 
 	constructor(board: Board, options: TransportOptions) {
 		const endpoint = new Endpoint(options);
@@ -287,21 +269,10 @@ export class Transport extends DatagramDriver<DatagramSession> {
 			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: (count) => board.randomBytes(count), now: () => board.now(), client: identity && psk ? { identity, psk } : void 0 });
 		}
 		super(board, dtls ?? endpoint, options);
-		this._whenReady = [];
 		this.endpoint = endpoint;
 		this.dtls = dtls;
 		this.options = options;
 		this.open();
-	}
-
-	get now(): number {
-		return this.board.now();
-	}
-
-	/** Runs `action` once the socket is bound (at once if it is). */
-	whenReady(action: () => void): void {
-		if (this.ready) action();
-		else this._whenReady.push(action);
 	}
 
 	/** Closes the socket; over DTLS, after a close_notify to every peer. */
@@ -312,8 +283,6 @@ export class Transport extends DatagramDriver<DatagramSession> {
 
 	protected bound(): void {
 		if (this.options.onReady) this.options.onReady();
-		const waiting = this._whenReady.splice(0);
-		for (let i = 0; i < waiting.length; i++) waiting[i]();
 		this.service();
 	}
 

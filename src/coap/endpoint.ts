@@ -16,12 +16,10 @@
  */
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession } from "../common/session";
-import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
 import type { Notified, Peer, Transmission } from "./message-layer";
-import * as params from "./parameters";
 
 export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
 export type { Content } from "./message";
@@ -63,26 +61,17 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private now: number;
 
 	constructor(options: EndpointOptions = {}) {
-		const defaults = params.DEFAULT_PARAMETERS;
-		const parameters = {
-			ackTimeout: options.ackTimeout ?? defaults.ackTimeout,
-			ackRandomFactor: options.ackRandomFactor ?? defaults.ackRandomFactor,
-			maxRetransmit: options.maxRetransmit ?? defaults.maxRetransmit,
-			nstart: options.nstart ?? defaults.nstart,
-		};
-		const random = options.random ?? Math.random;
+		super(options);
 		const resume = options.resume;
-		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
-		super(parameters, random, options.maxTracked ?? 16, resume ? resume.messageId : Math.floor(random() * 0x10000));
 		this.acceptFrom = options.acceptFrom;
-		this.responseTimeout = options.responseTimeout ?? params.exchangeLifetime(parameters);
+		this.responseTimeout = options.responseTimeout ?? this.lifetime;
 		this.maxQueued = options.maxQueued ?? 32;
 		this.exchanges = new Map();
 		this.queues = new Map();
 		this.outstanding = new Map();
 		this.requests = [];
 		this.expiring = void 0;
-		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(random() * 0x10000);
+		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
 		this.now = 0;
 	}
 
@@ -97,16 +86,12 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	}
 
 	/**
-	 * Drives `table`'s expiries from this endpoint's timer until `stopKeeping`: one table
-	 * (the server's, server-tables.ts), kept only while it holds something, so an idle
-	 * server's ticks ask no table at all.
+	 * Drives `table`'s expiries from this endpoint's timer, until it is called with undefined:
+	 * one table (the server's, server-tables.ts; an endpoint serves one server), kept only
+	 * while it holds something, so an idle server's ticks ask no table at all.
 	 */
-	keep(table: Expiring): void {
+	keep(table: Expiring | undefined): void {
 		this.expiring = table;
-	}
-
-	stopKeeping(table: Expiring): void {
-		if (this.expiring === table) this.expiring = void 0;
 	}
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
@@ -124,10 +109,11 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			do {
 				token = new Uint8Array(4);
 				const counter = (this.tokenCounter = (this.tokenCounter + 1) & 0xffff);
+				// A Uint8Array keeps the low 8 bits, of the whole part: no masks, no Math.floor.
 				token[0] = counter >> 8;
-				token[1] = counter & 0xff;
-				token[2] = Math.floor(this.random() * 256);
-				token[3] = Math.floor(this.random() * 256);
+				token[1] = counter;
+				token[2] = this.random() * 256;
+				token[3] = this.random() * 256;
 				exchangeKey = key + "/" + m.tokenKey(token);
 			} while (this.exchanges.has(exchangeKey));
 		const replaced = this.exchanges.get(exchangeKey);
@@ -156,13 +142,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		if (exchange) this.finish(exchange);
 	}
 
-	/** Sends an empty CON (4.3, "CoAP ping"): the handler gets the peer's RST as success. */
-	ping(peer: Peer, now: number, handler: (error: ProtocolError | undefined) => void): void {
-		const messageId = this.nextMessageId();
-		const answered = () => handler(void 0);
-		this.sendConfirmable(peer, { type: m.Type.CON, code: m.Code.EMPTY, messageId, token: m.EMPTY_BYTES, options: [], payload: m.EMPTY_BYTES }, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
-	}
-
 	/**
 	 * Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON
 	 * after `acknowledge` (5.2.2), retransmitted until acknowledged (`outcome` says how it ended).
@@ -175,8 +154,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.reply(peer, seen, m.encode(compose(m.Type.ACK, message.messageId, message.token, content)));
 			return;
 		}
-		const response = compose(message.type === m.Type.CON ? m.Type.CON : m.Type.NON, this.nextMessageId(), message.token, content);
-		if (response.type === m.Type.CON) this.sendConfirmable(peer, response, now, outcome);
+		// A request is CON or NON: the response is of its type.
+		const response = compose(message.type, this.nextMessageId(), message.token, content);
+		if (message.type === m.Type.CON) this.sendConfirmable(peer, response, now, outcome);
 		else this.send(peer, m.encode(response));
 	}
 
@@ -210,7 +190,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		};
 		observer.inFlight = confirmable
 			? this.sendConfirmable(observer.peer, message, now, { onAck: () => (observer.inFlight = void 0), onReset: gone, onTimeout: gone })
-			: this.sendTracked(observer.peer, message, now + params.nonLifetime(this.parameters), gone);
+			: this.sendTracked(observer.peer, message, now + this.nonLifetime, gone);
 	}
 
 	/** Stops notifying `observer`: its notification in flight is no longer retransmitted. */
@@ -232,9 +212,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const seen = arrival.seen;
 		if (m.isRequest(message.code)) {
 			const critical = m.unknownCritical(message.options);
-			if (critical === void 0) this.requests.push({ peer, message, seen });
+			if (critical === void 0) this.requests.push(arrival);
 			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, { code: m.Code.BAD_OPTION, options: [], payload: encodeUtf8("unknown critical option " + critical) }, now);
+			else if (message.type === m.Type.CON) this.respond(arrival, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
 			else this.reset(peer, message.messageId, seen);
 			return;
 		}

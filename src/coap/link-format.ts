@@ -1,7 +1,7 @@
 /**
- * CoRE Link Format (RFC 6690): what GET /.well-known/core answers. `filterLinks`
- * applies the query filters of 4.1 (`rt=`, `if=`, `ct=`, with a trailing `*` as a prefix
- * match), and `resourceLinks` writes a server's answer
+ * CoRE Link Format (RFC 6690): what GET /.well-known/core answers. `matches` applies the
+ * query filters of 4.1 (`rt=`, `if=`, `ct=`, with a trailing `*` as a prefix match), and
+ * `resourceLinks` writes a server's answer
  * (`</sensors/temp>;rt="temperature-c";if="sensor";ct=0,</lamp>;obs`). Reading one is a
  * client's part, which the device does not play: testkit/portable/coap-host-client.ts.
  */
@@ -22,16 +22,13 @@ export interface LinkFilter {
 }
 
 /**
- * The links that match every filter given. rt and if hold space-separated values, any
- * of which may match (RFC 6690 4.1); a filter ending in `*` matches by prefix.
+ * Whether a link's `name` attribute matches a filter's `wanted` value (absent: no filter).
+ * rt and if hold space-separated values, any of which may match (RFC 6690 4.1); a filter
+ * ending in `*` matches by prefix.
  */
-export function filterLinks(links: readonly Link[], filter: LinkFilter): Link[] {
-	return links.filter((link) => matches(link, "rt", filter.rt) && matches(link, "if", filter.if) && matches(link, "ct", filter.ct));
-}
-
-function matches(link: Link, name: keyof LinkFilter, wanted: string | undefined): boolean {
+export function matches(attributes: Readonly<Record<string, string>>, name: keyof LinkFilter, wanted: string | undefined): boolean {
 	if (wanted === void 0) return true;
-	const value = link.attributes[name];
+	const value = attributes[name];
 	if (value === void 0) return false;
 	const prefix = wanted.endsWith("*");
 	const stem = prefix ? wanted.slice(0, -1) : wanted;
@@ -42,12 +39,6 @@ function matches(link: Link, name: keyof LinkFilter, wanted: string | undefined)
 
 /** What a server's GET /.well-known/core answers: its resources (obs for observable ones), filtered by the query's `name=value` arguments. */
 export function resourceLinks(resources: ReadonlyMap<string, Resource>, query: readonly string[]): string {
-	const links: Link[] = [];
-	resources.forEach((resource, path) => {
-		const attributes: Record<string, string> = Object.assign({}, resource.attributes);
-		if (resource.observable) attributes.obs = "";
-		links.push({ target: path, attributes });
-	});
 	const filter: Record<string, string> = {};
 	for (let i = 0; i < query.length; i++) {
 		const equals = query[i].indexOf("=");
@@ -55,11 +46,11 @@ export function resourceLinks(resources: ReadonlyMap<string, Resource>, query: r
 	}
 	// `</a>;rt="x";obs,...`: values are quoted unless they are numbers (ct, sz); in a
 	// quoted-string `"` and `\` are escaped with a backslash.
-	const matching = filterLinks(links, filter);
 	let text = "";
-	for (let i = 0; i < matching.length; i++) {
-		const attributes = matching[i].attributes;
-		text += (i > 0 ? ",<" : "<") + matching[i].target + ">";
+	resources.forEach((resource, path) => {
+		const attributes = resource.attributes || {};
+		if (!matches(attributes, "rt", filter.rt) || !matches(attributes, "if", filter.if) || !matches(attributes, "ct", filter.ct)) return;
+		text += (text === "" ? "<" : ",<") + path + ">";
 		const names = Object.keys(attributes);
 		for (let j = 0; j < names.length; j++) {
 			const value = attributes[names[j]];
@@ -76,6 +67,7 @@ export function resourceLinks(resources: ReadonlyMap<string, Resource>, query: r
 			}
 			text += '"';
 		}
-	}
+		if (resource.observable) text += ";obs";
+	});
 	return text;
 }

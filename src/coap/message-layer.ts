@@ -20,9 +20,11 @@
  * protected, not #private (smaller bytecode and faster on XS), and nothing passes between
  * the two layers but method calls on `this`.
  */
+import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
-import type { CoapMessage } from "./message";
-import { exchangeLifetime, type TransmissionParameters } from "./parameters";
+import type { CoapMessage, Content } from "./message";
+import type { EndpointOptions, IncomingRequest } from "./types";
+import { Default, type TransmissionParameters } from "./parameters";
 
 export interface Peer {
 	readonly address: string;
@@ -95,18 +97,12 @@ export interface Seen {
 	reply?: Uint8Array;
 }
 
-/** A request or response for the layer above; `seen` is undefined for a response that could not be tracked. */
-export interface Arrival {
-	readonly message: CoapMessage;
-	readonly seen: Seen | undefined;
-}
-
 /** An Empty message (4.1): 4 bytes, no token. */
 export function emptyMessage(type: m.Type.ACK | m.Type.RST | m.Type.CON, messageId: number): Uint8Array {
 	const bytes = new Uint8Array(4);
 	bytes[0] = 0x40 | (type << 4);
 	bytes[2] = messageId >> 8;
-	bytes[3] = messageId & 0xff;
+	bytes[3] = messageId;
 	return bytes;
 }
 
@@ -114,9 +110,20 @@ const ignore = (): void => void 0;
 /** For a message whose fate nobody waits for (a separate response). */
 export const UNWATCHED: Outcome = { onAck: ignore, onReset: ignore, onTimeout: ignore };
 
-export class MessageLayer {
+/** A response with a diagnostic payload (5.5.2): what was wrong, as text. */
+export function error(code: number, diagnostic: string): Content {
+	return { code, options: [], payload: encodeUtf8(diagnostic) };
+}
+
+/** 5.03 Service Unavailable (5.9.3.4), come back in `ms` (Max-Age in whole seconds, at least 1): a table is full. */
+export function unavailable(ms: number): Content {
+	return { code: m.Code.SERVICE_UNAVAILABLE, options: [m.uintOption(m.Option.MAX_AGE, Math.max(1, Math.ceil(ms / 1000)))], payload: m.EMPTY_BYTES };
+}
+
+export abstract class MessageLayer {
 	declare readonly parameters: TransmissionParameters;
-	declare protected readonly random: () => number;
+	/** The endpoint's randomness (the board's on a device), for the server's ETags too. */
+	declare readonly random: () => number;
 	declare private readonly maxTracked: number;
 	declare messageId: number;
 	declare readonly dropped: DropCounts;
@@ -129,23 +136,38 @@ export class MessageLayer {
 	/** When the first entry of `seen` expires (Infinity when it is empty). */
 	declare private earliest: number;
 	/**
-	 * EXCHANGE_LIFETIME, for a NON's id too (NON_LIFETIME is only the least): with one
-	 * lifetime, arrival order is expiry order and expiring looks at the oldest alone.
+	 * How long a message id of a CON stays in use, so duplicates are recognised
+	 * (EXCHANGE_LIFETIME, 4.8.2, 247 s); held for a NON's id too (NON_LIFETIME is only the
+	 * least): with one lifetime, arrival order is expiry order and expiring looks at the
+	 * oldest alone. The server's Block1 uploads are kept as long.
 	 */
-	declare private readonly lifetime: number;
+	declare readonly lifetime: number;
+	/** The same for a NON (NON_LIFETIME, 145 s): how long a RST may still come for a NON notification. */
+	declare readonly nonLifetime: number;
 
-	constructor(parameters: TransmissionParameters, random: () => number, maxTracked: number, messageId: number) {
-		this.parameters = parameters;
-		this.random = random;
-		this.maxTracked = maxTracked;
-		this.messageId = messageId;
+	/** The endpoint's options: the transmission parameters (the RFC's defaults for those not given), its randomness, the table's cap, where message ids go on from. */
+	constructor(options: EndpointOptions) {
+		const parameters = (this.parameters = {
+			ackTimeout: options.ackTimeout ?? Default.ACK_TIMEOUT,
+			ackRandomFactor: options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR,
+			maxRetransmit: options.maxRetransmit ?? Default.MAX_RETRANSMIT,
+			nstart: options.nstart ?? Default.NSTART,
+		});
+		const random = (this.random = options.random ?? Math.random);
+		this.maxTracked = options.maxTracked ?? 16;
+		const resume = options.resume;
+		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
+		this.messageId = resume ? resume.messageId : Math.floor(random() * 0x10000);
 		this.dropped = { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0, overloaded: 0 };
 		this.transmissions = new Map();
 		this.seen = new Map();
 		this.order = [];
 		this.out = [];
 		this.earliest = Infinity;
-		this.lifetime = exchangeLifetime(parameters);
+		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
+		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
+		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
+		this.nonLifetime = span + Default.MAX_LATENCY;
 	}
 
 	/** Message ids held for duplicate detection (at most `maxTracked`). */
@@ -210,15 +232,22 @@ export class MessageLayer {
 		if (transmission && this.active(transmission)) this.transmissions.delete(transmission.key);
 	}
 
-	/** Handles what the message layer answers itself; returns a request or response for the layer above. */
-	protected arrive(bytes: Uint8Array, peer: Peer, now: number): Arrival | undefined {
+	/** Answers a request (the endpoint's: piggybacked on a CON's ACK, NON for a NON). */
+	abstract respond(request: IncomingRequest, content: Content, now: number): void;
+
+	/**
+	 * Handles what the message layer answers itself; returns a request (as the server is
+	 * given it) or response for the layer above, with its duplicate-table entry, undefined
+	 * for a response that could not be tracked.
+	 */
+	protected arrive(bytes: Uint8Array, peer: Peer, now: number): IncomingRequest | undefined {
 		let message: CoapMessage;
 		try {
 			message = m.decode(bytes);
 		} catch {
 			this.dropped.malformed++;
-			const header = m.peekHeader(bytes);
-			if (header && header.type === m.Type.CON) this.reset(peer, header.messageId);
+			// A CON is reset (4.2): version 1 and type CON in the first byte, the message id in the next but one; anything else (even another version, 3.) is dropped.
+			if (bytes.length >= 4 && (bytes[0] & 0xf0) === 0x40) this.reset(peer, (bytes[2] << 8) | bytes[3]);
 			return void 0;
 		}
 		const type = message.type;
@@ -257,19 +286,17 @@ export class MessageLayer {
 			return void 0;
 		}
 		if (this.seen.size >= this.maxTracked && !this.evict()) {
-			if (!m.isRequest(code)) return { message, seen: void 0 };
+			if (!m.isRequest(code)) return { peer, message, seen: void 0 };
 			this.dropped.overloaded++;
-			// 5.03 Service Unavailable with Max-Age (5.9.3.4): come back when a slot is free, in whole seconds.
-			const con = type === m.Type.CON;
-			const seconds = Math.ceil((this.earliest - now) / 1000);
-			this.send(peer, m.encode({ type: con ? m.Type.ACK : m.Type.NON, code: m.Code.SERVICE_UNAVAILABLE, messageId: con ? messageId : this.nextMessageId(), token: message.token, options: [m.uintOption(m.Option.MAX_AGE, seconds > 0 ? seconds : 1)], payload: m.EMPTY_BYTES }));
+			// Come back when a slot is free.
+			this.respond({ peer, message }, unavailable(this.earliest - now), now);
 			return void 0;
 		}
 		// Anything but a CON POST is evictable: its entry may make room when the table is full.
 		const entry: Seen = { key, expires: now + this.lifetime, evictable: code !== m.Code.POST || type === m.Type.NON };
 		this.seen.set(key, entry);
 		if (this.order.push(entry) === 1) this.earliest = entry.expires;
-		return { message, seen: entry };
+		return { peer, message, seen: entry };
 	}
 
 	tick(now: number): void {

@@ -1,16 +1,13 @@
 /**
  * CoAP messages (RFC 7252 section 3) as plain data, their codec, which turns them into
- * bytes and back (3.1; `encodeInto` writes into a caller's buffer, so a sender that reuses
- * one allocates nothing per message), and their options' values (5.10, RFC 7641 2, RFC 7959
+ * bytes and back (3.1), and their options' values (5.10, RFC 7641 2, RFC 7959
  * 2.1 and 4): one module, since each module costs the device its own symbol and import
  * tables (options.ts re-exports it for the hosts' tests). Decoded tokens, option values and
  * payloads are views into the datagram: a caller that keeps one past the datagram copies it.
- * A message format error is a ProtocolError MALFORMED_PACKET; `peekHeader` still reads the
- * type and message id of such a datagram, which is what the messaging layer needs to answer
- * it with a Reset (4.2, 4.3).
+ * A message format error is a ProtocolError MALFORMED_PACKET.
  */
 import { ProtocolError } from "../common/errors";
-import { encodeUtf8, readUtf8 } from "../common/utf8";
+import { readUtf8 } from "../common/utf8";
 import { Class, type CoapMessage, type CoapOption, type MessageType } from "./types";
 import { Option } from "./option-numbers";
 
@@ -83,7 +80,7 @@ function writeNibbleExtension(n: number, target: Uint8Array, offset: number): nu
 	if (n >= 269) {
 		const rest = n - 269;
 		target[offset] = rest >> 8;
-		target[offset + 1] = rest & 0xff;
+		target[offset + 1] = rest;
 		return offset + 2;
 	}
 	if (n >= 13) {
@@ -97,24 +94,16 @@ function nibble(n: number): number {
 	return n < 13 ? n : n < 269 ? 13 : 14;
 }
 
-/**
- * Writes `message` at `offset` in `target`; returns the offset after it. Throws
- * PACKET_TOO_LARGE, writing nothing, when it does not fit.
- */
-export function encodeInto(message: CoapMessage, target: Uint8Array, offset = 0): number {
-	const length = encodedLength(message);
-	if (offset + length > target.length) throw new ProtocolError("PACKET_TOO_LARGE", length + "-byte message");
-	return write(message, target, offset);
-}
-
-/** Writes a message whose length was checked. */
-function write(message: CoapMessage, target: Uint8Array, offset: number): number {
+/** `message` in a new array of its size. Throws for a token over 8 bytes or options out of order (encodedLength). */
+export function encode(message: CoapMessage): Uint8Array {
+	const target = new Uint8Array(encodedLength(message));
 	const token = message.token;
-	target[offset] = 0x40 | (message.type << 4) | token.length;
-	target[offset + 1] = message.code;
-	target[offset + 2] = (message.messageId >> 8) & 0xff;
-	target[offset + 3] = message.messageId & 0xff;
-	let at = offset + 4;
+	// A Uint8Array keeps the low 8 bits of what is stored: no masks.
+	target[0] = 0x40 | (message.type << 4) | token.length;
+	target[1] = message.code;
+	target[2] = message.messageId >> 8;
+	target[3] = message.messageId;
+	let at = 4;
 	for (let i = 0; i < token.length; i++) target[at++] = token[i];
 	const options = message.options;
 	let previous = 0;
@@ -139,30 +128,10 @@ function write(message: CoapMessage, target: Uint8Array, offset: number): number
 	}
 	const payload = message.payload;
 	if (payload.length > 0) {
-		target[at++] = 0xff;
-		target.set(payload, at);
-		at += payload.length;
+		target[at] = 0xff;
+		target.set(payload, at + 1);
 	}
-	return at;
-}
-
-/** `message` in a new array of its size. */
-export function encode(message: CoapMessage): Uint8Array {
-	const bytes = new Uint8Array(encodedLength(message));
-	write(message, bytes, 0);
-	return bytes;
-}
-
-export interface Header {
-	readonly type: MessageType;
-	readonly code: number;
-	readonly messageId: number;
-}
-
-/** The fixed header, or undefined when there is none to read or the version is not 1 (3.: silently ignored). */
-export function peekHeader(bytes: Uint8Array): Header | undefined {
-	if (bytes.length < 4 || bytes[0] >> 6 !== 1) return void 0;
-	return { type: ((bytes[0] >> 4) & 3) as MessageType, code: bytes[1], messageId: (bytes[2] << 8) | bytes[3] };
+	return target;
 }
 
 function malformed(why: string): ProtocolError {
@@ -222,8 +191,8 @@ export function decode(bytes: Uint8Array): CoapMessage {
 	return { type: ((first >> 4) & 3) as MessageType, code: messageCode, messageId: (bytes[2] << 8) | bytes[3], token, options, payload };
 }
 
-/** Every option this implementation understands. */
-const KNOWN = [Option.IF_MATCH, Option.URI_HOST, Option.ETAG, Option.IF_NONE_MATCH, Option.OBSERVE, Option.URI_PORT, Option.LOCATION_PATH, Option.URI_PATH, Option.CONTENT_FORMAT, Option.MAX_AGE, Option.URI_QUERY, Option.ACCEPT, Option.LOCATION_QUERY, Option.BLOCK2, Option.BLOCK1, Option.SIZE2, Option.PROXY_URI, Option.PROXY_SCHEME, Option.SIZE1];
+/** Every critical (odd-numbered) option this implementation understands; the elective ones it knows need no list. */
+const KNOWN = [Option.IF_MATCH, Option.URI_HOST, Option.IF_NONE_MATCH, Option.URI_PORT, Option.URI_PATH, Option.URI_QUERY, Option.ACCEPT, Option.BLOCK2, Option.BLOCK1, Option.PROXY_URI, Option.PROXY_SCHEME];
 
 /** The first critical option (an odd number, 5.4.1) the firmware does not know, or undefined. */
 export function unknownCritical(options: readonly CoapOption[]): number | undefined {
@@ -250,20 +219,15 @@ export function readUint(value: Uint8Array): number {
 /** A uint option (RFC 7252 3.2): at most 4 bytes, so a value past 2^32 - 1 (or Infinity) is refused, never looped on. */
 export function uintOption(number: number, n: number): CoapOption {
 	if (!(n >= 0 && n <= 0xffffffff)) throw new RangeError("option " + number + ": " + n + " is no 32-bit unsigned value");
-	let length = 0;
-	for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) length++;
-	const value = length === 0 ? EMPTY_BYTES : new Uint8Array(length);
-	for (let i = length - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 256)) value[i] = rest & 0xff;
+	const value = n === 0 ? EMPTY_BYTES : new Uint8Array(n > 0xffffff ? 4 : n > 0xffff ? 3 : n > 0xff ? 2 : 1);
+	// `>>>` takes the value as 32 bits unsigned, which the check above keeps it within.
+	for (let i = value.length - 1, rest = n; i >= 0; i--, rest = rest >>> 8) value[i] = rest;
 	return { number, value };
 }
 
 export function uintValue(options: readonly CoapOption[], number: number): number | undefined {
 	const value = optionValue(options, number);
 	return value === void 0 ? void 0 : readUint(value);
-}
-
-export function stringOption(number: number, text: string): CoapOption {
-	return { number, value: encodeUtf8(text) };
 }
 
 /** All values of a repeatable string option, such as the Uri-Path segments. */

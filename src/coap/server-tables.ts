@@ -17,16 +17,15 @@
  *   ever; past `maxSeparate` waiting or in flight a slow answer is refused 5.03 with Max-Age
  *   (the handler has run: a slow resource should be safe to ask again).
  * Upload and separate deadlines run on the endpoint's timer while either table holds
- * anything (`keep`, `stopKeeping`), so an idle server's ticks ask no table at all.
+ * anything (`keep`), so an idle server's ticks ask no table at all.
  */
 import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
 import { ProtocolError } from "../common/errors";
-import { encodeUtf8 } from "../common/utf8";
 import type { Content, EndpointOptions, Expiring, IncomingRequest } from "./endpoint";
+import { error, unavailable } from "./message-layer";
 import * as m from "./message";
 import type { Block, CoapOption } from "./message";
-import { exchangeLifetime } from "./parameters";
 import { Transport } from "./client";
 import type { TransportDtls } from "./transport";
 
@@ -75,27 +74,10 @@ interface Waiting {
 	deadline: number;
 }
 
-/** A request the server cannot read: answered 4.00 with its message. */
-export class BadRequest extends Error {
-	constructor(message: string) {
-		super(message);
-	}
-}
-
-export function error(code: number, diagnostic: string): Content {
-	return { code, options: [], payload: encodeUtf8(diagnostic) };
-}
-
-/** What a handler's failure is answered with: what cannot be read is the client's fault (4.00, with why); anything else is ours (5.00). */
+/** What a handler's failure is answered with: what cannot be read (a ProtocolError) is the client's fault (4.00, with why); anything else is ours (5.00). */
 export function failed(failure: unknown): Content {
-	if (failure instanceof BadRequest) return error(m.Code.BAD_REQUEST, failure.message);
 	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, "the request cannot be read: " + failure.message);
 	return error(m.Code.INTERNAL_SERVER_ERROR, "the resource failed");
-}
-
-/** 5.03 Service Unavailable, come back in `ms` (Max-Age in whole seconds, at least 1). */
-function unavailable(ms: number): Content {
-	return { code: m.Code.SERVICE_UNAVAILABLE, options: [m.uintOption(m.Option.MAX_AGE, Math.max(1, Math.ceil(ms / 1000)))], payload: m.EMPTY_BYTES };
 }
 
 export abstract class ServerTables implements Expiring {
@@ -109,7 +91,6 @@ export abstract class ServerTables implements Expiring {
 	declare private version: number;
 	declare private readonly uploads: Map<string, Upload>;
 	declare private readonly maxUploads: number;
-	declare private readonly lifetime: number;
 	declare private readonly waiting: Waiting[];
 	declare private readonly after: number;
 	declare private readonly limit: number;
@@ -127,15 +108,13 @@ export abstract class ServerTables implements Expiring {
 				if (options.onReady) options.onReady(this.transport.port);
 			},
 		}));
-		const parameters = transport.endpoint.parameters;
 		this.versions = new Map();
-		this.version = 1 + Math.floor((options.random ?? Math.random)() * 0xfffffe);
+		this.version = 1 + Math.floor(transport.endpoint.random() * 0xfffffe);
 		this.first = m.uintOption(m.Option.ETAG, this.version);
 		this.uploads = new Map();
 		this.maxUploads = options.maxUploads ?? 2;
-		this.lifetime = exchangeLifetime(parameters);
 		this.waiting = [];
-		this.after = options.separateAfter ?? parameters.ackTimeout / 2;
+		this.after = options.separateAfter ?? transport.endpoint.parameters.ackTimeout / 2;
 		this.limit = options.handlerTimeout ?? 30_000;
 		this.maxSeparate = options.maxSeparate ?? 4;
 	}
@@ -195,7 +174,7 @@ export abstract class ServerTables implements Expiring {
 		}
 		upload.parts.push(payload.slice());
 		upload.length += payload.length;
-		upload.expires = now + this.lifetime;
+		upload.expires = now + this.transport.endpoint.lifetime;
 		if (block.more) return answer(m.Code.CONTINUE);
 		uploads.delete(key);
 		return bytes.concat(upload.parts, upload.length);
@@ -228,11 +207,11 @@ export abstract class ServerTables implements Expiring {
 		// Settled outside the endpoint's timer: the transport is asked to send it.
 		answer.then(
 			(content) => {
-				this.settle(entry, content, transport.now);
+				this.settle(entry, content, this.board.now());
 				transport.service();
 			},
 			(failure: unknown) => {
-				this.settle(entry, failed(failure), transport.now);
+				this.settle(entry, failed(failure), this.board.now());
 				transport.service();
 			},
 		);
@@ -288,14 +267,12 @@ export abstract class ServerTables implements Expiring {
 
 	/** Kept on the endpoint's timer while either table holds anything. */
 	protected kept(): void {
-		const endpoint = this.transport.endpoint;
-		if (this.uploads.size > 0 || this.waiting.length > 0) endpoint.keep(this);
-		else endpoint.stopKeeping(this);
+		this.transport.endpoint.keep(this.uploads.size > 0 || this.waiting.length > 0 ? this : void 0);
 	}
 
 	protected clearTables(): void {
 		this.uploads.clear();
 		this.waiting.length = 0;
-		this.transport.endpoint.stopKeeping(this);
+		this.transport.endpoint.keep(void 0);
 	}
 }

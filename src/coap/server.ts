@@ -25,13 +25,14 @@
  */
 import { type Content, type IncomingRequest, type Notified } from "./endpoint";
 import * as linkFormat from "./link-format";
-import { peerKey } from "./message-layer";
+import { error, peerKey } from "./message-layer";
 import * as m from "./message";
 import type { CoapMessage, CoapOption } from "./message";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import type { Board } from "../common/board";
+import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import { BadRequest, error, failed, ServerTables, type CoapServerOptions } from "./server-tables";
+import { failed, ServerTables, type CoapServerOptions } from "./server-tables";
 
 export type { CoapServerOptions } from "./server-tables";
 
@@ -167,29 +168,21 @@ export class CoapServer extends ServerTables {
 		if (conditional) {
 			// 5.10.8: If-Match holds when one of its ETags is the resource's, or is empty and a
 			// representation exists; If-None-Match when none exists. Which needs the resource's GET.
-			let exists: boolean | undefined;
-			let ifMatch = false;
-			let matched = false;
-			let noneMatched = true;
+			const current = resource.get && resource.get({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
+			// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
+			const slow = current !== void 0 && thenable(current);
+			if (slow) current.then(ignore, ignore);
+			const exists = slow || (current !== void 0 && m.isSuccess(current.code ?? m.Code.CONTENT));
+			/** Undefined without If-Match; false while none of its ETags matched. */
+			let ifMatch: boolean | undefined;
+			let noneMatch = true;
 			for (let i = 0; i < options.length; i++) {
 				const number = options[i].number;
-				if (number !== m.Option.IF_MATCH && number !== m.Option.IF_NONE_MATCH) continue;
-				if (exists === void 0) {
-					const current = resource.get?.({ method: m.Code.GET, peer, path, query, payload: m.EMPTY_BYTES });
-					// A slow GET is not waited for: it counts as a representation, so If-None-Match errs on the side of not performing.
-					if (thenable(current)) current.then(ignore, ignore);
-					exists = current !== void 0 && (thenable(current) || m.isSuccess(current.code ?? m.Code.CONTENT));
-				}
-				if (number === m.Option.IF_NONE_MATCH) {
-					if (!exists) continue;
-					noneMatched = false;
-					break;
-				}
-				ifMatch = true;
 				const value = options[i].value;
-				if (exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value))) matched = true;
+				if (number === m.Option.IF_NONE_MATCH) noneMatch = !exists;
+				else if (number === m.Option.IF_MATCH && !ifMatch) ifMatch = exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value));
 			}
-			if (!noneMatched || (ifMatch && !matched)) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+			if (!noneMatch || ifMatch === false) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
 		}
 
 		let payload = message.payload;
@@ -197,7 +190,7 @@ export class CoapServer extends ServerTables {
 		const block1Value = m.optionValue(options, m.Option.BLOCK1);
 		if (block1Value !== void 0) {
 			const block1 = m.readBlock(block1Value);
-			if (!block1) throw new BadRequest("Block1 is not a block option");
+			if (!block1) throw new ProtocolError("MALFORMED_PACKET", "Block1 is not a block option");
 			const assembled = this.receive(peerKey(peer, path), block1, message.payload, m.uintValue(options, m.Option.SIZE1), this.board.now());
 			this.kept();
 			if (!(assembled instanceof Uint8Array)) return assembled;
@@ -284,18 +277,23 @@ export class CoapServer extends ServerTables {
 		if (representation.contentFormat !== void 0) options.push(m.uintOption(m.Option.CONTENT_FORMAT, representation.contentFormat));
 		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
 		const asked = request ? m.optionValue(request.options, m.Option.BLOCK2) : void 0;
-		const wanted = asked === void 0 ? void 0 : m.readBlock(asked);
-		if (asked !== void 0 && !wanted) throw new BadRequest("Block2 is not a block option");
-		const szx = Math.min(this.szx, wanted?.szx ?? 6);
+		let szx = this.szx;
+		let offset = 0;
+		if (asked !== void 0) {
+			const wanted = m.readBlock(asked);
+			if (!wanted) throw new ProtocolError("MALFORMED_PACKET", "Block2 is not a block option");
+			// 2.4: the block number is in the requester's block size, which may be larger than ours.
+			offset = wanted.num * m.blockSize(wanted.szx);
+			if (wanted.szx < szx) szx = wanted.szx;
+		}
 		const size = m.blockSize(szx);
-		if (payload.length <= size && !wanted) return { code: representation.code ?? fallback, options: m.sortOptions(options), payload };
-		// 2.4: the block number is in the requester's block size, which may be larger than ours.
-		const offset = (wanted?.num ?? 0) * m.blockSize(wanted?.szx ?? szx);
-		if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
-		const more = offset + size < payload.length;
-		options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more, szx }));
-		if (offset === 0) options.push(m.uintOption(m.Option.SIZE2, payload.length));
-		return { code: representation.code ?? fallback, options: m.sortOptions(options), payload: payload.subarray(offset, offset + size) };
+		if (asked !== void 0 || payload.length > size) {
+			if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
+			options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more: offset + size < payload.length, szx }));
+			if (offset === 0) options.push(m.uintOption(m.Option.SIZE2, payload.length));
+			payload = payload.subarray(offset, offset + size);
+		}
+		return { code: representation.code ?? fallback, options: m.sortOptions(options), payload };
 	}
 
 	private nextSequence(): number {

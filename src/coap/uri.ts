@@ -7,7 +7,7 @@ import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import type { CoapOption } from "./message";
 import * as o from "./option-numbers";
-import * as texts from "../common/text";
+import { splitUrl } from "../common/text";
 
 export const COAP_PORT = 5683;
 /** coaps:// (DTLS) by default (RFC 7252 6.2). */
@@ -26,9 +26,9 @@ export interface CoapUri {
 
 /** Throws ProtocolError INVALID_URI for anything else than a coap:// or coaps:// URI. */
 export function parseCoapUri(uri: string): CoapUri {
-	const parts = texts.splitUrl(uri);
+	const parts = splitUrl(uri);
 	const expected = "coap[s]://host[:port][/path][?query]";
-	const secure = parts?.scheme === "coaps";
+	const secure = parts !== void 0 && parts.scheme === "coaps";
 	// No fragment (RFC 7252 6.4 step 4).
 	if (!parts || (parts.scheme !== "coap" && !secure) || parts.rest.includes("#")) throw new ProtocolError("INVALID_URI", "expected " + expected);
 	const mark = parts.rest.indexOf("?");
@@ -43,24 +43,20 @@ export function parseCoapUri(uri: string): CoapUri {
 	return { host: parts.host, port, options, pathAndQuery: path + (query ? "?" + query : ""), secure };
 }
 
-/** One option `number` per part, each percent-decoded (6.4 steps 8 and 9). */
+/**
+ * One option `number` per part, each percent-decoded (6.4 steps 8 and 9). Uri-Path and
+ * Uri-Query are string options, UTF-8 (5.10.1): an escape that is cut off, not hex, or
+ * not UTF-8 is refused here rather than sent for the server to refuse.
+ */
 function push(options: CoapOption[], number: number, parts: string[]): void {
 	for (let i = 0; i < parts.length; i++) {
-		const raw = encodeUtf8(parts[i]);
-		if (parts[i].indexOf("%") < 0) {
-			options.push({ number, value: raw });
-			continue;
-		}
-		const bytes: number[] = [];
-		for (let j = 0; j < raw.length; j++) {
-			if (raw[j] !== 0x25) {
-				bytes.push(raw[j]);
-				continue;
+		let part = parts[i];
+		if (part.indexOf("%") >= 0)
+			try {
+				part = decodeURIComponent(part);
+			} catch {
+				throw new ProtocolError("INVALID_URI", "bad % escape in " + parts[i]);
 			}
-			if (!texts.isHexDigit(raw[j + 1] ?? 0) || !texts.isHexDigit(raw[j + 2] ?? 0)) throw new ProtocolError("INVALID_URI", "bad % escape");
-			bytes.push(parseInt(String.fromCharCode(raw[j + 1], raw[j + 2]), 16));
-			j += 2;
-		}
-		options.push({ number, value: new Uint8Array(bytes) });
+		options.push({ number, value: encodeUtf8(part) });
 	}
 }

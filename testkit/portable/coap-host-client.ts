@@ -6,13 +6,14 @@
  */
 import { DeadlineTimer } from "../../src/datagram/deadline-timer";
 import { ProtocolError } from "../../src/common/errors";
-import { CoapClient, copied, responseText, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
+import { CoapClient, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
 import type { Content, Peer } from "../../src/coap/endpoint";
-import { filterLinks, type Link, type LinkFilter } from "../../src/coap/link-format";
+import { matches, type Link, type LinkFilter } from "../../src/coap/link-format";
 import * as m from "../../src/coap/message";
-import * as o from "../../src/coap/options";
+import * as o from "./coap-options";
 import { parseCoapUri, type CoapUri } from "../../src/coap/uri";
 import { isSpace } from "../../src/common/text";
+import { readUtf8 } from "../../src/common/utf8";
 
 export interface Observation {
 	/** Deregisters with a GET carrying Observe 1 (RFC 7641 3.6); resolves with its response. */
@@ -31,6 +32,11 @@ export interface ObserveHandlers {
 const DEFAULT_MAX_AGE = 60;
 /** Re-register a little after Max-Age, so a notification under way is not mistaken for silence. */
 const REREGISTER_SLACK_MS = 2000;
+
+/** The payload as text (UTF-8). */
+export function responseText(response: CoapResponse): string {
+	return readUtf8(response.payload);
+}
 
 /** A CoapClient that can also observe resources and discover them. */
 export class HostCoapClient extends CoapClient {
@@ -81,13 +87,13 @@ export class HostCoapClient extends CoapClient {
 				if (!message) return;
 				const sequence = o.uintValue(message.options, o.Option.OBSERVE);
 				if (sequence === undefined) {
-					handlers.onNotification(toResponse(copied(message), message.payload.slice()));
+					handlers.onNotification(toResponse(message));
 					return end();
 				}
 				if (!order.accept(sequence, board.now())) return;
 				renewal.clear();
 				renewal.arm(board.now() + (o.uintValue(message.options, o.Option.MAX_AGE) ?? DEFAULT_MAX_AGE) * 1000 + REREGISTER_SLACK_MS);
-				handlers.onNotification(toResponse(copied(message), message.payload.slice()));
+				handlers.onNotification(toResponse(message));
 			}, { observe: true, token, confirmable: options.confirmable });
 			this.transport.service();
 		};
@@ -101,8 +107,7 @@ export class HostCoapClient extends CoapClient {
 				const wasEnded = ended;
 				end();
 				if (!peer || !token || wasEnded) throw new ProtocolError("PROTOCOL_VIOLATION", "the observation is not registered");
-				const response = await this.exchange(peer, content(1), options.confirmable ?? true, token);
-				return toResponse(response, response.payload);
+				return this.exchange(peer, content(1), options.confirmable ?? true, token);
 			},
 			forget: () => {
 				end();
@@ -110,6 +115,11 @@ export class HostCoapClient extends CoapClient {
 			},
 		};
 	}
+}
+
+/** The links that match every filter given (RFC 6690 4.1). */
+export function filterLinks(links: readonly Link[], filter: LinkFilter): Link[] {
+	return links.filter((link) => matches(link.attributes, "rt", filter.rt) && matches(link.attributes, "if", filter.if) && matches(link.attributes, "ct", filter.ct));
 }
 
 /**

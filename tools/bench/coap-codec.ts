@@ -1,14 +1,14 @@
 /**
  * CoAP codec row: our encode + decode against coap-packet's generate + parse (the codec
  * node-coap uses) on a CON POST with a 4-byte token, three Uri-Path segments,
- * Content-Format and a 64-byte payload. Ours encodes into a reused buffer (encodeInto),
- * as the firmware's sender can; coap-packet allocates a Buffer per message.
+ * Content-Format and a 64-byte payload. Both allocate the bytes of each
+ * message, as the firmware's sender does (encode).
  */
 import coapPacket from "coap-packet";
 import { decode } from "../../src/coap/message";
-import { encodeInto } from "../../src/coap/message";
+import { encode } from "../../src/coap/message";
 import { Type, Format, Code, type CoapMessage } from "../../src/coap/message";
-import { Option, stringOption, uintOption } from "../../src/coap/options";
+import { Option, stringOption, uintOption } from "../../testkit/portable/coap-options";
 import { toOracle } from "../../host-tests/unit/coap-packet-oracle";
 import { interleaved, opsPerSecond, row, type BenchOptions, type Row } from "./measure";
 
@@ -23,10 +23,9 @@ export const POST_MESSAGE: CoapMessage = {
 
 export async function coapCodecRows(options: BenchOptions): Promise<Row[]> {
 	const oracle = toOracle(POST_MESSAGE);
-	const buffer = new Uint8Array(1280);
 	let checksum = 0;
 	const ours = () => {
-		checksum += decode(buffer.subarray(0, encodeInto(POST_MESSAGE, buffer, 0))).payload.length;
+		checksum += decode(encode(POST_MESSAGE)).payload.length;
 	};
 	const theirs = () => {
 		checksum += coapPacket.parse(coapPacket.generate(oracle)).payload.length;

@@ -24,7 +24,7 @@ import { CoapClient } from "./src/coap/client";
 import { CoapServer } from "./src/coap/server";
 import { encode } from "./src/coap/message";
 import { Type, Code, Format, EMPTY_BYTES } from "./src/coap/message";
-import { Option, stringOption, uintOption } from "./src/coap/options";
+import { Option, stringOption, uintOption } from "./testkit/portable/coap-options";
 
 /** A board with only what CoAP uses: a clock, timers, and datagrams that keep what was sent. */
 class BenchBoard {

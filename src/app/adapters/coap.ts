@@ -38,7 +38,8 @@ export interface CoapUplink extends Uplink {
 /** `dtls`: the DTLS layer, from an image that includes it; without it a config wanting coaps is a ConfigError. */
 export function coapUplink(board: Board, config: CoapFirmwareConfig, events: UplinkEvents, wake?: WakeContext, dtls?: DtlsFactory): CoapUplink | Uplink {
 	const coap = config.coap;
-	const { psk, collector } = coap;
+	const psk = coap.psk;
+	const collector = coap.collector;
 	const report = events.report;
 	const resolved = () => Promise.resolve();
 	/** A failed handshake is logged by its alert's name: no identity, no key. */
@@ -178,11 +179,11 @@ export function coapUplink(board: Board, config: CoapFirmwareConfig, events: Upl
 		sleep: async () => stop(),
 		abort: stop,
 		exportState() {
-			const { messageId, tokenCounter } = client.sequence;
+			const sequence = client.sequence;
 			// Over coaps the session goes too: the next wake resumes it (one round trip less).
 			const layer = client.transport.dtls;
 			const session = (layer && layer.latestSession) || (state && state.session);
-			return retained.encodeCoapState({ messageId, tokenCounter, pending, session }, vocabulary);
+			return retained.encodeCoapState({ messageId: sequence.messageId, tokenCounter: sequence.tokenCounter, pending, session }, vocabulary);
 		},
 		reconnectAttempt: 0,
 	};
