@@ -18,7 +18,7 @@ export type DtlsFactory = (inner: DatagramSession, options: DtlsOptions) => Dtls
 
 /** coaps with pre-shared keys: a client's identity and key, a server's lookup, or both. */
 export interface TransportDtls {
-	/** The DTLS implementation (injected: uplinks/table.ts passes dtls/layer.ts's dtlsLayer). */
+	/** The DTLS implementation (injected: protocols/table.ts passes dtls/layer.ts's dtlsLayer). */
 	readonly layer: DtlsFactory;
 	/** Ours, as a client (RFC 4279's psk_identity). */
 	readonly identity?: Uint8Array;

@@ -13,7 +13,7 @@
  * on across sleep from the retained state (RFC 7252 4.4, 5.3.1), and so do CON readings
  * the collector had not acknowledged: the next wake POSTs them again first.
  *
- * coaps (DTLS) comes as `dtls`, from an image that includes it (uplinks/table.ts): this
+ * coaps (DTLS) comes as `dtls`, from an image that includes it (protocols/table.ts): this
  * file imports none of src/dtls at run time.
  */
 import type { Board } from "../../common/board";

@@ -67,7 +67,7 @@ import { printable, type RetainedSession, type Uplink, type UplinkEvents, type W
 export type MqttConfigOnly = Only<Exclude<keyof MqttConfig, keyof MqttClientOptions>, "qos">;
 type Only<K extends L, L> = K;
 
-/** `mqtt5`: the MQTT 5 session, from an image that includes it (uplinks/table.ts). */
+/** `mqtt5`: the MQTT 5 session, from an image that includes it (protocols/table.ts). */
 export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession, mqtt5?: MqttClientOptions["mqtt5"]): Uplink {
 	const { mqtt, lamp } = config;
 	const { tls, websocket, host, port } = mqtt.broker;
