@@ -1,6 +1,6 @@
 /**
- * What every Moddable target shares: time, timers, DNS and streams (stream.ts), datagrams,
- * health and logging through the SDK's modules. Pins, the DHT22 capture and deep sleep
+ * What every Moddable target shares: time, timers, DNS, streams (stream.ts; no-stream.ts
+ * in an image without MQTT), datagrams, health and logging through the SDK's modules. Pins, the DHT22 capture and deep sleep
  * differ per target and are passed in (chip.ts for the ESP32 and ESP8266), so the boards
  * stay a few lines each. Fewer, larger modules: each module and each import costs bytecode.
  */
@@ -11,8 +11,10 @@ import Net from "net";
 import UDP from "embedded:io/socket/udp";
 import type * as board from "../../src/common/board";
 // A module name, not a path: Moddable names src/common/* "common/*" (type-only imports above are erased).
-import { ProtocolError } from "common/errors";
-import * as stream from "./stream";
+import { ProtocolError, thrownText } from "common/errors";
+import { ipv4Octets } from "common/text";
+// By module name: an image without MQTT maps moddable/stream to no-stream.ts.
+import { connectStream } from "moddable/stream";
 
 /**
  * What a target brings: its pins, and when it has them a DHT22 capture, deep sleep and
@@ -39,6 +41,27 @@ export function epochMs(): number {
 	return now > CLOCK_SET_AFTER ? now : 0;
 }
 
+/**
+ * Host names through the SDK's resolver (lwIP's DNS on a device); IPv4 literals pass straight through.
+ * RFC 6761 6.3: "localhost" (and names under it) is always the loopback address, and needs
+ * no resolver. It is answered here because the simulator's resolver (GLib's, in
+ * modules/network/net/lin/modResolve.c) hands over only the first address it gets and
+ * only if that one is IPv4, while many Linux systems list ::1 first for localhost: there
+ * `mqtts://localhost` found no address at all. The sockets here are IPv4 only.
+ */
+export function resolveHost(host: string, callback: (address: string | undefined) => void): void {
+	if (ipv4Octets(host)) return callback(host);
+	const lower = host.toLowerCase();
+	const name = lower.endsWith(".") ? lower.slice(0, -1) : lower;
+	if (name === "localhost" || name.endsWith(".localhost")) return callback("127.0.0.1");
+	try {
+		Net.resolve(host, (_name, address) => callback(address));
+	} catch {
+		// "no resolver" (no network yet): the same as a name that does not resolve.
+		callback(void 0);
+	}
+}
+
 // Fields are `declare`d and set in the constructor: a class field, or a method that only
 // passes a call on, costs bytecode of its own, and XS reads #private fields more slowly.
 export class ModdableBoard implements board.Board {
@@ -56,7 +79,7 @@ export class ModdableBoard implements board.Board {
 
 	constructor(name: string, peripherals: Peripherals) {
 		// The target's parts become the board's own; one it does not have stays absent.
-		Object.assign(this, { name, epochMs, resolve: stream.resolveHost, connectStream: stream.connectStream }, peripherals);
+		Object.assign(this, { name, epochMs, resolve: resolveHost, connectStream }, peripherals);
 	}
 
 	now(): number {
@@ -116,7 +139,7 @@ export class ModdableBoard implements board.Board {
 		} catch (error) {
 			// The port is taken (a fixed mqttsnPort, say), or no socket is left: reported typed
 			// and later, as Node reports it, so the client retries with backoff.
-			const detail = stream.thrownText(error);
+			const detail = thrownText(error);
 			Timer.set(() => options.onError?.(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${port}`, detail)), 0);
 			return { port, send: () => void 0, close: () => void 0 };
 		}

@@ -7,11 +7,9 @@
  * CONNECT_FAILED, CONNECTION_LOST, TLS_CERTIFICATE_REJECTED or TLS_HANDSHAKE_FAILED, with
  * what the platform said as its detail.
  */
-import Net from "net";
 import TCP from "embedded:io/socket/tcp";
-import type { Stream, StreamOptions } from "../../src/common/board";
-import { ProtocolError, type ProtocolErrorCode } from "common/errors";
-import { ipv4Octets } from "common/text";
+import type { Board, Stream, StreamOptions } from "../../src/common/board";
+import { ProtocolError, thrownText, type ProtocolErrorCode } from "common/errors";
 // By module name, not path: the default ESP8266 image maps these to stubs.
 import { openTlsLink } from "moddable/tls-link";
 import { openWebSocketLink } from "moddable/ws-link";
@@ -63,11 +61,6 @@ export interface Link {
 	close(): void;
 }
 
-/** The message of whatever was thrown, for a detail field. The SDK's messages carry no secrets. */
-export function thrownText(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
-
 /** A typed error passes as it is (the protocol code above may throw one); anything else gets `code`. */
 export function asProtocolError(error: unknown, code: ProtocolErrorCode, message: string): ProtocolError {
 	if (error instanceof ProtocolError) return error;
@@ -97,27 +90,6 @@ export function guarded(body: () => void, fail: (error: unknown) => void): void 
 		} catch {
 			// The failure path itself threw (a handler bug): the socket callback must still return.
 		}
-	}
-}
-
-/**
- * Host names through the SDK's resolver (lwIP's DNS on a device); IPv4 literals pass straight through.
- * RFC 6761 6.3: "localhost" (and names under it) is always the loopback address, and needs
- * no resolver. It is answered here because the simulator's resolver (GLib's, in
- * modules/network/net/lin/modResolve.c) hands over only the first address it gets and
- * only if that one is IPv4, while many Linux systems list ::1 first for localhost: there
- * `mqtts://localhost` found no address at all. The sockets here are IPv4 only.
- */
-export function resolveHost(host: string, callback: (address: string | undefined) => void): void {
-	if (ipv4Octets(host)) return callback(host);
-	const lower = host.toLowerCase();
-	const name = lower.endsWith(".") ? lower.slice(0, -1) : lower;
-	if (name === "localhost" || name.endsWith(".localhost")) return callback("127.0.0.1");
-	try {
-		Net.resolve(host, (_name, address) => callback(address));
-	} catch {
-		// "no resolver" (no network yet): the same as a name that does not resolve.
-		callback(void 0);
 	}
 }
 
@@ -178,7 +150,12 @@ export function openTcpLink(address: string, port: number, handlers: LinkHandler
 	};
 }
 
-export function connectStream(options: StreamOptions): Stream {
+/**
+ * The board's `connectStream` (board.ts makes this function its own): the host name goes
+ * through the board's resolver, `this`, so DNS is the board's alone and an image without
+ * streams (no-stream.ts) still has it.
+ */
+export function connectStream(this: Board, options: StreamOptions): Stream {
 	let link: Link | undefined;
 	let connected = false;
 	let closing = false;
@@ -222,7 +199,7 @@ export function connectStream(options: StreamOptions): Stream {
 		onFailed: (error) => finish(error),
 	};
 
-	resolveHost(options.host, (address) => {
+	this.resolve(options.host, (address) => {
 		if (done) return;
 		if (address === void 0) return finish(new ProtocolError("CONNECT_FAILED", `cannot resolve ${options.host}`, "no address from DNS"));
 		const { port, tls, websocket } = options;

@@ -11,8 +11,8 @@
  */
 import TCP from "embedded:io/socket/tcp";
 import Resource from "Resource";
-import { ConfigError, ProtocolError } from "common/errors";
-import { guarded, thrownText, writeSocket, type Link, type LinkHandlers, type TlsLinkOptions } from "./stream";
+import { ConfigError, ProtocolError, thrownText } from "common/errors";
+import { guarded, writeSocket, type Link, type LinkHandlers, type TlsLinkOptions } from "./stream";
 import { TlsCheck } from "./tls-check";
 import SSLSession, { type SessionOptions, type SessionSocket } from "./tls-session";
 import { ipv4Octets } from "common/text";

@@ -5,7 +5,7 @@
  * an image without MQTT neither parses nor carries this section (protocols/table.ts).
  */
 import { ConfigError } from "../common/errors";
-import type { StreamTarget } from "../common/stream-driver";
+import type { StreamTarget } from "../stream/driver";
 import type { QoS } from "../mqtt/packet";
 import * as textual from "../common/text";
 import type { DeviceConfig } from "./config-device";

@@ -7,7 +7,7 @@
  * rules without the protocols it leaves out.
  */
 import { ConfigError } from "../common/errors";
-import type { StreamTarget } from "../common/stream-driver";
+import type { StreamTarget } from "../stream/driver";
 import type { GatewayHost } from "../mqttsn/client";
 
 /** A board that joins Wi-Fi itself needs the network's name. */

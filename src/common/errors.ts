@@ -83,6 +83,11 @@ export function errorFields(error: unknown): { code: string; message: string; de
 	return { code: "UNKNOWN", message: String(error) };
 }
 
+/** The message of whatever was thrown, for a detail field (a board's socket errors: the SDK's messages carry no secrets). */
+export function thrownText(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
 // `name` lives on each prototype, defined once. Assigning `this.name` in a constructor
 // would hit Error.prototype's `name`, which Moddable's preload freezes: in strict code that
 // assignment throws (the override mistake), so every typed error would become a TypeError.

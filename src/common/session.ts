@@ -1,7 +1,7 @@
 /**
  * The one shape every protocol core has: a sans-IO machine that is told what happened
  * (bytes in, time passed) and answers with what to send and when it next needs the clock.
- * It owns no socket and no timer; a driver (stream-driver.ts, ../datagram/driver.ts) connects
+ * It owns no socket and no timer; a driver (../stream/driver.ts, ../datagram/driver.ts) connects
  * it to a board. MQTT's session, MQTT-SN's session and the CoAP endpoint implement it.
  * Each also has its own typed event queue (`pollEvent`, CoAP's `pollRequest`), which the
  * driver's owner drains in its `dispatch` hook: the events differ, the loop does not.

@@ -1,12 +1,12 @@
 /**
  * The MQTT client: an MqttSession run over a board's stream by the stream driver
- * (common/stream-driver.ts), which writes what the session transmits, keeps one timer at
+ * (stream/driver.ts), which writes what the session transmits, keeps one timer at
  * its next deadline, and reconnects with backoff until stopped. This file adds the
  * application's API and turns session events into callbacks.
  */
 import type { Board, TlsOptions } from "../common/board";
 import { ProtocolError } from "../common/errors";
-import { StreamDriver } from "../common/stream-driver";
+import { StreamDriver } from "../stream/driver";
 import type { ReconnectOptions } from "../common/backoff";
 import { encodeUtf8 } from "../common/utf8";
 import { Default } from "./link";

@@ -10,11 +10,11 @@
  * and what was unwritten is dropped, so a dead peer can neither fill the heap nor hold the
  * link open while its own bytes still arrive.
  */
-import * as bytes from "./bytes";
-import type { Board, Stream, StreamOptions, TimerHandle, TlsOptions, WebSocketOptions } from "./board";
-import { ProtocolError } from "./errors";
-import { Reconnect, type ReconnectOptions } from "./backoff";
-import type { StreamSession } from "./session";
+import * as bytes from "../common/bytes";
+import type { Board, Stream, StreamOptions, TimerHandle, TlsOptions, WebSocketOptions } from "../common/board";
+import { ProtocolError } from "../common/errors";
+import { Reconnect, type ReconnectOptions } from "../common/backoff";
+import type { StreamSession } from "../common/session";
 
 export interface StreamTarget {
 	readonly host: string;
