@@ -68,11 +68,6 @@ const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIELDS.map
 	return shape;
 });
 
-/** Total encoded size of `message`, header included. */
-export function encodedLength(message: Message): number {
-	return encode(message).length;
-}
-
 /**
  * PUBLISH straight from its fields, without a message object: what the client sends
  * most. `flags` as publishFlags builds them.
@@ -170,9 +165,10 @@ function header(body: number, type: number): Uint8Array {
 	return bytes;
 }
 
-export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
+/** `maxLength`: the largest datagram accepted; without it, any (comparing with undefined is false). */
+export function decode(datagram: Uint8Array, maxLength?: number): Message {
 	const size = datagram.length;
-	if (size > maxLength) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte datagram, max " + maxLength);
+	if (size > (maxLength as number)) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte datagram, max " + maxLength);
 	// Length in one octet, or 0x01 and two more (5.2.1); it must be the datagram's size.
 	let length = datagram[0];
 	let at = 1;

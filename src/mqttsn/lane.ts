@@ -47,7 +47,7 @@ export interface Operation {
 	done: ((error: ProtocolError | undefined, qos: sn.QoS) => void) | undefined;
 }
 
-export function operation(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"], msgId = 0): Operation {
+function operation(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"], msgId: number): Operation {
 	return { kind, topic, payload, qos, retain, msgId, rejections: 0, done };
 }
 
@@ -62,8 +62,10 @@ export abstract class Lane extends GatewayLink {
 		return this.queue.length === 0;
 	}
 
-	protected enqueue(op: Operation): Operation {
+	/** Queues a new operation (its fields as Operation names them) and starts it when its turn has come. */
+	protected enqueue(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"]): Operation {
 		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " requests already wait");
+		const op = operation(kind, topic, payload, qos, retain, done, 0);
 		this.queue.push(op);
 		this.advance();
 		return op;
@@ -172,7 +174,7 @@ export abstract class Lane extends GatewayLink {
 		const queue: Operation[] = [];
 		this.subscriptions.forEach((s, topic) => {
 			for (let i = 0; i < old.length; i++) if (old[i].kind === Kind.SUBSCRIBE && old[i].topic === topic) return;
-			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0));
+			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0, 0));
 		});
 		this.queue = queue.concat(old);
 	}
@@ -312,10 +314,10 @@ function stored(op: Operation): boolean {
 }
 
 /** Calls an operation's callback once. */
-function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === Kind.SUBSCRIBE || op.kind === Kind.UNSUBSCRIBE ? op.qos : void 0) as sn.QoS): void {
+function settle(op: Operation, error: ProtocolError | undefined, qos?: sn.QoS): void {
 	const done = op.done;
 	op.done = void 0;
-	if (done) done(error, qos);
+	if (done) done(error, qos === void 0 && op.kind >= Kind.SUBSCRIBE && op.kind <= Kind.UNSUBSCRIBE ? op.qos : (qos as sn.QoS));
 }
 
 /** The typed error for a request the gateway refused with `returnCode`. */

@@ -25,7 +25,7 @@ import { encode } from "./encode";
 import { MsgType, ReturnCode } from "./packet";
 import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
-import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, Will } from "./types";
+import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
 
@@ -47,7 +47,7 @@ export const enum State {
 }
 
 /** The status each state reports: waking is still connecting, falling asleep still disconnecting (one string: less flash than nine). */
-export const STATE_NAMES = "disconnected searching connecting connecting active disconnecting disconnecting asleep awake".split(" ") as readonly ("disconnected" | "searching" | "connecting" | "active" | "disconnecting" | "asleep" | "awake")[];
+const STATE_NAMES = "disconnected searching connecting connecting active disconnecting disconnecting asleep awake".split(" ") as readonly SessionStatus[];
 
 export abstract class GatewayLink {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
@@ -137,6 +137,10 @@ export abstract class GatewayLink {
 			this.searchBackoff = new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, options.maxSearchDelay ?? Default.T_WAIT), random: options.random });
 			this.tGwInfo = options.tGwInfo ?? Default.T_GWINFO;
 		}
+	}
+
+	get status(): SessionStatus {
+		return STATE_NAMES[this.state];
 	}
 
 	/** Messages from the gateway are handled: connected, or collecting while asleep, or saying goodbye. */
@@ -345,7 +349,7 @@ export abstract class GatewayLink {
 	}
 
 	private expect(state: State, what: string): void {
-		if (this.state !== state) throw new ProtocolError("PROTOCOL_VIOLATION", "cannot " + what + " while " + STATE_NAMES[this.state]);
+		if (this.state !== state) throw new ProtocolError("PROTOCOL_VIOLATION", "cannot " + what + " while " + this.status);
 	}
 
 	/** Both exchanges stop and DISCONNECT goes out, awaiting the gateway's own. */
