@@ -10,7 +10,7 @@ import { settle } from "../../testkit/portable/device-board";
 import { parseConfig, type MqttSnFirmwareConfig } from "../../src/app/config";
 import { startFirmware } from "../../src/app/firmware";
 import { decode } from "../../src/mqttsn/decode";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 
 function mqttsnConfig(raw: Record<string, unknown>): MqttSnFirmwareConfig["mqttsn"] {

@@ -7,7 +7,7 @@ import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { hex, text, toHex } from "./bytes";
 import { decode } from "../../src/mqttsn/decode";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "../../testkit/portable/mqttsn-encode";
 import { isShortTopicName } from "../../src/mqttsn/short-topic";
 import * as sn from "../../src/mqttsn/packet";
 import type { Message } from "../../src/mqttsn/packet";

@@ -83,19 +83,17 @@ export abstract class Lane extends GatewayLink {
 			} else if (kind <= Kind.UNSUBSCRIBE) {
 				const msgId = this.allocateMsgId();
 				const topic = op.topic;
-				// A predefined id or short name travels as its TopicId, whose fields are the TopicRef's.
-				const ref = (hasWildcard(topic) ? void 0 : this.topics.fixedId(topic)) ?? { topicIdType: TopicIdType.NORMAL, topicName: topic };
 				const subscribe = kind === Kind.SUBSCRIBE;
-				// One literal for both: UNSUBSCRIBE's table entry reads neither DUP nor QoS.
-				const message = { type: subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref } as sn.SubscribeMessage;
-				this.request = this.open(codec.encode(message), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
-			} else {
+				// A predefined id or short name travels as its TopicId, a filter as its name (5.4.15, 5.4.17);
+				// UNSUBSCRIBE's Flags carry the TopicIdType alone.
+				const fixed = hasWildcard(topic) ? void 0 : this.topics.fixedId(topic);
+				const fields = [sn.publishFlags(false, subscribe ? op.qos : 0, false, fixed ? fixed.topicIdType : TopicIdType.NORMAL), msgId >> 8, msgId];
+				if (fixed) fields.push(fixed.topicId >> 8, fixed.topicId);
+				this.request = this.open(codec.frame(subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, fields, fixed ? void 0 : topic), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
+			} else if (kind === Kind.WILLTOPIC) {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
-				// One literal for both: each message's table entry reads only its own fields.
-				const willMsg = kind === Kind.WILLMSG;
-				const message = { type: willMsg ? MsgType.WILLMSGUPD : MsgType.WILLTOPICUPD, willMsg: op.payload ?? new Uint8Array(0), qos: op.qos, retain: op.retain, willTopic: op.topic } as sn.WillTopicMessage;
-				this.request = this.open(codec.encode(message), willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false);
-			}
+				this.request = this.open(codec.encodeWillTopic(MsgType.WILLTOPICUPD, op.topic, op.qos, op.retain), MsgType.WILLTOPICRESP, 0, false);
+			} else this.request = this.open(codec.frame(MsgType.WILLMSGUPD, [], op.payload), MsgType.WILLMSGRESP, 0, false);
 		}
 	}
 
@@ -235,7 +233,7 @@ export abstract class Lane extends GatewayLink {
 		if (!id) {
 			// The lane's REGISTER for the topic (6.5).
 			msgId = this.allocateMsgId();
-			this.request = this.open(codec.encode({ type: MsgType.REGISTER, topicId: 0, msgId, topicName: op.topic }), MsgType.REGACK, msgId, false);
+			this.request = this.open(codec.frame(MsgType.REGISTER, [0, 0, msgId >> 8, msgId], op.topic), MsgType.REGACK, msgId, false); // TopicId 0x0000, MsgId, TopicName (5.4.10)
 			return false;
 		}
 		const qos = op.qos;

@@ -21,8 +21,8 @@ import { ProtocolError } from "../common/errors";
 import * as sn from "./packet";
 import { Backoff } from "../common/backoff";
 import type { Gateway } from "./discovery";
-import { encode } from "./encode";
-import { MsgType, ReturnCode } from "./packet";
+import { encodeWillTopic, frame } from "./encode";
+import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
 import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
 import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
@@ -282,7 +282,9 @@ export abstract class GatewayLink {
 	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean): void {
 		this.state = waking ? State.WAKING : State.CONNECTING;
 		this.cleanRequested = cleanSession;
-		this.control = this.open(encode({ type: MsgType.CONNECT, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), MsgType.CONNACK, 0, false);
+		// Flags, ProtocolId, Duration, ClientId (5.4.4).
+		const duration = this.keepAlive;
+		this.control = this.open(frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
 	}
 
 	private get connecting(): boolean {
@@ -315,11 +317,8 @@ export abstract class GatewayLink {
 	protected onWillPrompt(type: number): boolean {
 		if (!this.connecting || !this.control) return false;
 		const will = this.will;
-		this.send(
-			type === MsgType.WILLTOPICREQ
-				? encode({ type: MsgType.WILLTOPIC, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
-				: encode({ type: MsgType.WILLMSG, willMsg: will ? will.payload : new Uint8Array(0) }),
-		);
+		// Without a will (it was deleted since CONNECT): WILLTOPIC without flags and topic, an empty WILLMSG.
+		this.send(type === MsgType.WILLTOPICREQ ? (will ? encodeWillTopic(MsgType.WILLTOPIC, will.topic, will.qos, will.retain) : frame(MsgType.WILLTOPIC, [])) : frame(MsgType.WILLMSG, [], will && will.payload));
 		this.heard();
 		return true;
 	}
@@ -345,7 +344,7 @@ export abstract class GatewayLink {
 		this.now = now;
 		this.expect(State.ASLEEP, "collect messages");
 		this.state = State.AWAKE;
-		this.control = this.open(encode({ type: MsgType.PINGREQ, clientId: this.clientId }), MsgType.PINGRESP, 0, false);
+		this.control = this.open(frame(MsgType.PINGREQ, [], this.clientId), MsgType.PINGRESP, 0, false);
 	}
 
 	private expect(state: State, what: string): void {
