@@ -79,7 +79,7 @@ export abstract class Lane extends GatewayLink {
 			const kind = op.kind;
 			if (kind <= Kind.PUBREL) {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (this.publishStep(op)) this.finish(void 0);
+				if (this.publishStep(op)) settle(queue.shift() as Operation, void 0);
 			} else if (kind <= Kind.UNSUBSCRIBE) {
 				const msgId = this.allocateMsgId();
 				const topic = op.topic;
@@ -114,10 +114,19 @@ export abstract class Lane extends GatewayLink {
 		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === TopicIdType.NORMAL) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
-			if (++op.rejections > this.nRetry) this.complete(rejection(returnCode, op.topic));
+			if (++op.rejections > this.nRetry) this.next(true, rejection(returnCode, op.topic));
 			else this.next();
-		} else if (returnCode !== ReturnCode.ACCEPTED) this.rejected(op, returnCode);
-		else if (type === MsgType.REGACK) {
+		} else if (returnCode !== ReturnCode.ACCEPTED) {
+			// Refused: wait out congestion (T_WAIT), otherwise fail the operation.
+			const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
+			if (congestion && ++op.rejections <= this.nRetry) request.waitUntil = this.now + this.tWait;
+			else {
+				const subscribe = op.kind === Kind.SUBSCRIBE;
+				if (subscribe) this.subscriptions.delete(op.topic);
+				const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
+				this.next(true, subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
+			}
+		} else if (type === MsgType.REGACK) {
 			topics.register(op.topic, message.topicId);
 			this.next();
 		} else if (type === MsgType.PUBREC) {
@@ -129,39 +138,16 @@ export abstract class Lane extends GatewayLink {
 			if (subscription) subscription.active = true;
 			if (message.topicId !== 0 && !hasWildcard(topic) && !topics.fixedId(topic)) topics.register(topic, message.topicId);
 			// The application hears the QoS the gateway granted.
-			this.complete(void 0, message.qos);
-		} else this.complete(void 0);
+			this.next(true, void 0, message.qos);
+		} else this.next(true);
 		return true;
 	}
 
-	/** The gateway refused the head operation: wait out congestion (T_WAIT), otherwise fail it. */
-	private rejected(op: Operation, returnCode: number): void {
-		const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
-		if (congestion && ++op.rejections <= this.nRetry) {
-			(this.request as NonNullable<typeof this.request>).waitUntil = this.now + this.tWait;
-			return;
-		}
-		const subscribe = op.kind === Kind.SUBSCRIBE;
-		if (subscribe) this.subscriptions.delete(op.topic);
-		const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
-		this.complete(subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
-	}
-
-	/** The head operation is finished (`error` when it failed): tell the application, start the next. */
-	private complete(error: ProtocolError | undefined, qos?: sn.QoS): void {
+	/** The head operation moves on: to its next step, or (`finished`) it is done, the application told (`error` when it failed). */
+	private next(finished?: boolean, error?: ProtocolError, qos?: sn.QoS): void {
 		this.request = void 0;
-		this.finish(error, qos);
+		if (finished) settle(this.queue.shift() as Operation, error, qos);
 		this.advance();
-	}
-
-	/** The head operation moves to its next step. */
-	private next(): void {
-		this.request = void 0;
-		this.advance();
-	}
-
-	private finish(error: ProtocolError | undefined, qos?: sn.QoS): void {
-		settle(this.queue.shift() as Operation, error, qos);
 	}
 
 	/** A clean session at the gateway: a PUBREL in progress starts over, subscriptions are made again first. */

@@ -180,9 +180,20 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
 	tick(now: number): void {
 		this.now = now;
-		if (this.state === State.SEARCHING) this.searchDue();
-		if (this.advertiseDue() || this.retransmit()) return;
-		this.keepAliveDue();
+		const state = this.state;
+		const target = this.searchTarget;
+		// Searching: SEARCHGW when it is due, and the next one scheduled.
+		if (state === State.SEARCHING && target && now >= this.searchAt) {
+			this.heardSearch();
+			this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
+		}
+		// A gateway that stopped advertising is lost (or, while disconnected, forgotten).
+		if (this.gateway && now >= this.advertiseDeadline) {
+			this.advertiseDeadline = Infinity;
+			if (state === State.DISCONNECTED) this.forgetGateway();
+			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + this.nAdv + " periods");
+		}
+		if (!this.retransmit()) this.keepAliveDue();
 	}
 
 	/** When `tick` must next be called, or undefined when nothing is pending. */
@@ -229,14 +240,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (this.searchAt !== Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
 	}
 
-	/** Searching: broadcasts SEARCHGW when it is due, and schedules the next one. */
-	private searchDue(): void {
-		const target = this.searchTarget;
-		if (!target || this.now < this.searchAt) return;
-		this.heardSearch();
-		this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
-	}
-
 	/** The gateway advertised; the next one is due in `duration` seconds. */
 	private heardAdvertise(duration: number): void {
 		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * (this.nAdv + 0.5) : Infinity;
@@ -263,19 +266,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			this.state = State.DISCONNECTED;
 			this.connect(this.now);
 		}
-	}
-
-	/** Time passed: a gateway that stopped advertising is lost (or, while disconnected, forgotten). */
-	private advertiseDue(): boolean {
-		if (!this.gateway || this.now < this.advertiseDeadline) return false;
-		this.advertiseDeadline = Infinity;
-		const state = this.state;
-		if (state === State.DISCONNECTED) this.forgetGateway();
-		else if (state !== State.SEARCHING && state !== State.ASLEEP) {
-			this.lost("no ADVERTISE for " + this.nAdv + " periods");
-			return true;
-		}
-		return false;
 	}
 
 	/** A message from the gateway; false when nothing was waiting for it. */
