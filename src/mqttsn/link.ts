@@ -242,14 +242,9 @@ export abstract class GatewayLink {
 
 	/** When the next exchange or PINGREQ is due, or Infinity. */
 	protected deadline(): number {
+		const control = this.control;
 		const request = this.request;
-		let at = this.control ? this.control.sentAt + this.tRetry : Infinity;
-		if (request) {
-			const requestAt = request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry;
-			if (requestAt < at) at = requestAt;
-		}
-		const keepAlive = this.keepAliveDeadline();
-		return keepAlive < at ? keepAlive : at;
+		return Math.min(control ? control.sentAt + this.tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry, this.keepAliveDeadline());
 	}
 
 	// --- connecting (6.3), the will prompts, disconnecting (6.4), the sleeping client (6.14), keep-alive (6.11) ---
