@@ -111,9 +111,12 @@ export function frame(type: number, fields: readonly number[], rest?: string | U
 	return bytes;
 }
 
-/** WILLTOPIC or WILLTOPICUPD (5.4.7, 5.4.22); an empty topic is the message without flags and topic: no will. */
-export function encodeWillTopic(type: number, topic: string, qos: QoS, retain: boolean): Uint8Array {
-	return topic === "" ? frame(type, []) : frame(type, [sn.publishFlags(false, qos, retain, TopicIdType.NORMAL)], topic);
+/**
+ * WILLTOPIC or WILLTOPICUPD (5.4.7, 5.4.22) of a will (or a will update, which names the
+ * same fields); none, or an empty topic, is the message without flags and topic: no will.
+ */
+export function encodeWillTopic(type: number, will: { readonly topic: string; readonly qos: QoS; readonly retain: boolean } | undefined): Uint8Array {
+	return !will || will.topic === "" ? frame(type, []) : frame(type, [sn.publishFlags(false, will.qos, will.retain, TopicIdType.NORMAL)], will.topic);
 }
 
 /** A message of `body` bytes after its header, with Length and MsgType written (5.2). */

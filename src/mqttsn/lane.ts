@@ -92,7 +92,7 @@ export abstract class Lane extends GatewayLink {
 				this.request = this.open(codec.frame(subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, fields, fixed ? void 0 : topic), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
 			} else if (kind === Kind.WILLTOPIC) {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
-				this.request = this.open(codec.encodeWillTopic(MsgType.WILLTOPICUPD, op.topic, op.qos, op.retain), MsgType.WILLTOPICRESP, 0, false);
+				this.request = this.open(codec.encodeWillTopic(MsgType.WILLTOPICUPD, op), MsgType.WILLTOPICRESP, 0, false);
 			} else this.request = this.open(codec.frame(MsgType.WILLMSGUPD, [], op.payload), MsgType.WILLMSGRESP, 0, false);
 		}
 	}

@@ -313,7 +313,7 @@ export abstract class GatewayLink {
 		if (!this.connecting || !this.control) return false;
 		const will = this.will;
 		// Without a will (it was deleted since CONNECT): WILLTOPIC without flags and topic, an empty WILLMSG.
-		this.send(type === MsgType.WILLTOPICREQ ? (will ? encodeWillTopic(MsgType.WILLTOPIC, will.topic, will.qos, will.retain) : frame(MsgType.WILLTOPIC, [])) : frame(MsgType.WILLMSG, [], will && will.payload));
+		this.send(type === MsgType.WILLTOPICREQ ? encodeWillTopic(MsgType.WILLTOPIC, will) : frame(MsgType.WILLMSG, [], will && will.payload));
 		this.heard();
 		return true;
 	}
