@@ -11,7 +11,7 @@ import type { MqttSnFirmwareConfig } from "../../src/app/config";
 import { parseConfig } from "../../src/app/config-parse";
 import { startFirmware } from "../../src/app/firmware";
 import { decode } from "../../src/mqttsn/decode";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 
 function mqttsnConfig(raw: Record<string, unknown>): MqttSnFirmwareConfig["mqttsn"] {

@@ -7,7 +7,7 @@ import { text } from "./bytes";
 import { FakeBoard, type FakeDatagram } from "../../testkit/portable/fake-board";
 import { MqttSnClient, type MqttSnClientOptions } from "../../src/mqttsn/client";
 import { decode } from "../../src/mqttsn/decode";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { ReceivedMessage } from "../../src/mqttsn/session";
 import { decodeSessionState } from "../../src/mqttsn/state";

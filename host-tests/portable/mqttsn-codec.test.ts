@@ -7,7 +7,8 @@ import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { hex, text, toHex } from "./bytes";
 import { decode } from "../../src/mqttsn/decode";
-import { encode, encodedLength } from "../../src/mqttsn/encode";
+import { encode } from "../../testkit/portable/mqttsn-encode";
+import { isShortTopicName } from "../../src/mqttsn/short-topic";
 import * as sn from "../../src/mqttsn/packet";
 import type { Message } from "../../src/mqttsn/packet";
 
@@ -66,7 +67,6 @@ describe("MQTT-SN codec: the specification's message formats", () => {
 	for (const [name, message, bytes] of vectors) {
 		it(`encodes ${name}`, () => {
 			check(toHex(encode(message))).toBe(toHex(hex(bytes)));
-			check(encodedLength(message)).toBe(hex(bytes).length);
 		});
 		it(`decodes ${name}`, () => {
 			check(decode(hex(bytes))).toEqual(message);
@@ -128,8 +128,8 @@ describe("MQTT-SN codec: length forms and flags", () => {
 	it("reads a short topic name from its two bytes and back", () => {
 		check(sn.shortTopicId("ab")).toBe(0x6162);
 		check(sn.shortTopicName(0x6162)).toBe("ab");
-		check(sn.isShortTopicName("ab")).toBe(true);
-		for (const name of ["a", "abc", "a+", "#a", "é1"]) check(sn.isShortTopicName(name)).toBe(false);
+		check(isShortTopicName("ab")).toBe(true);
+		for (const name of ["a", "abc", "a+", "#a", "é1"]) check(isShortTopicName(name)).toBe(false);
 	});
 
 	it("round-trips UTF-8 client ids, topic names and will topics", () => {

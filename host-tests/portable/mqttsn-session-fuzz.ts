@@ -14,7 +14,7 @@
  * Portable: the same runner runs in Node and in XS (mqttsn-session-fuzz.test.ts).
  */
 import { decode } from "../../src/mqttsn/decode";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "../../testkit/portable/mqttsn-encode";
 import { ProtocolError } from "../../src/common/errors";
 import * as sn from "../../src/mqttsn/packet";
 import { fuzzRun } from "../../testkit/portable/fuzz-kit";

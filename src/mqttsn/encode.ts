@@ -1,12 +1,12 @@
 /**
- * The MQTT-SN codec, both directions in one module (it names the same fields both ways;
- * decode.ts re-exports the decoder). The header (5.2) is Length then MsgType; Length
- * counts the whole message including itself, in one octet up to 255 and otherwise as
- * 0x01 followed by two octets. The fields follow one table, SHAPES: one description of
- * each message, so the two directions cannot drift apart, and less code in flash than a
- * case per message. PUBLISH, the message sent and received most, has code of its own.
+ * The MQTT-SN codec (decode.ts re-exports the decoder). The header (5.2) is Length then
+ * MsgType; Length counts the whole message including itself, in one octet up to 255 and
+ * otherwise as 0x01 followed by two octets. The fields follow one table, SHAPES: one
+ * description of each message, which the decoder walks, and the host's encoder of every
+ * message too (testkit/portable/mqttsn-encode.ts), so the two directions cannot drift
+ * apart. The device encodes only what a client sends, each from its fields (`frame`);
+ * PUBLISH and the acknowledgements, sent most, have code of their own.
  *
- * Encoding gathers the body in one pass into an array, then copies it behind its header.
  * Decoding checks the format of every field; binary fields (PUBLISH data, WILLMSG, GwAdd)
  * are views into the datagram, not copies. A datagram that is not exactly one
  * well-formed message is a ProtocolError: PACKET_TOO_LARGE over the caller's limit,
@@ -17,7 +17,7 @@ import { ProtocolError } from "../common/errors";
 import { ByteReader } from "../common/bytes";
 import { encodeUtf8 } from "../common/utf8";
 import * as sn from "./packet";
-import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS, type TopicRef } from "./packet";
+import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS } from "./packet";
 
 /**
  * Each message's fields after MsgType, in wire order (5.4), indexed by MsgType (PUBLISH
@@ -49,7 +49,7 @@ const FIELDS = (
  * The same table as the codec walks it: pairs of field name and kind number, kind 0-6
  * in the order of the letters "bwsdftp", | 8 when optional, a Flags octet's bits << 4.
  */
-const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIELDS.map((text) => {
+export const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIELDS.map((text) => {
 	if (text === "-") return void 0;
 	const shape: (string | number)[] = [];
 	const fields = text === "" ? [] : text.split(" ");
@@ -67,11 +67,6 @@ const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIELDS.map
 	}
 	return shape;
 });
-
-/** Total encoded size of `message`, header included. */
-export function encodedLength(message: Message): number {
-	return encode(message).length;
-}
 
 /**
  * PUBLISH straight from its fields, without a message object: what the client sends
@@ -99,58 +94,29 @@ export function encodeMsgId(type: number, msgId: number): Uint8Array {
 	return Uint8Array.of(4, type, msgId >> 8, msgId);
 }
 
-/** Any message; an optional field left out (undefined, or no will topic) ends the message there. */
-export function encode(message: Message): Uint8Array {
-	const type = message.type;
-	if (type === MsgType.PUBLISH) return encodePublish(sn.publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
-	const fields = message as unknown as Record<string, unknown>;
-	const shape = SHAPES[type] as readonly (string | number)[];
-	const body: number[] = [];
-	for (let i = 0; i < shape.length; i += 2) {
-		const name = shape[i] as string;
-		const kind = shape[i + 1] as number;
-		let value = fields[name] as number | string | Uint8Array | TopicRef;
-		if (kind & 8 && (name === "" ? fields.willTopic === "" : value === void 0)) break;
-		switch (kind & 7) {
-			case 0:
-				body.push(value as number);
-				continue;
-			case 1:
-				body.push((value as number) >> 8, (value as number) & 0xff);
-				continue;
-			case 4: {
-				const bits = kind >> 4;
-				let flags = 0;
-				if (bits & 1 && fields.dup) flags = Flags.DUP;
-				if (bits & 2) flags |= ((fields.qos as QoS) & 3) << 5;
-				if (bits & 4 && fields.retain) flags |= Flags.RETAIN;
-				if (bits & 8 && fields.will) flags |= Flags.WILL;
-				if (bits & 16 && fields.cleanSession) flags |= Flags.CLEAN_SESSION;
-				if (bits & 32) flags |= (fields.topic as TopicRef).topicIdType;
-				body.push(flags);
-				continue;
-			}
-			case 5: {
-				// A topic name, or two octets for a predefined id or short name.
-				const topic = value as TopicRef;
-				if (topic.topicIdType !== TopicIdType.NORMAL) {
-					body.push(topic.topicId >> 8, topic.topicId & 0xff);
-					continue;
-				}
-				value = topic.topicName;
-				break;
-			}
-			case 6:
-				body.push(ProtocolId.MQTT_SN_1_2);
-				continue;
-		}
-		// Text (UTF-8) or octets, to the end of the message.
-		if (typeof value === "string") value = encodeUtf8(value);
-		for (let j = 0; j < (value as Uint8Array).length; j++) body.push((value as Uint8Array)[j]);
-	}
-	const bytes = header(body.length, type);
-	bytes.set(body, bytes.length - body.length);
+/**
+ * Any other message the client sends: its fixed fields as octets (each written modulo 256),
+ * then what fills the rest of it (5.2), text as UTF-8 or octets. The client's few messages
+ * are each a handful of octets and one such tail, so building them where they are sent
+ * takes less flash than walking SHAPES; the host's encoder of every message walks the
+ * table (testkit/portable/mqttsn-encode.ts) and is checked against the same vectors.
+ */
+export function frame(type: number, fields: readonly number[], rest?: string | Uint8Array): Uint8Array {
+	const tail = typeof rest === "string" ? encodeUtf8(rest) : rest;
+	const size = fields.length + (tail ? tail.length : 0);
+	const bytes = header(size, type);
+	const at = bytes.length - size;
+	bytes.set(fields, at);
+	if (tail) bytes.set(tail, at + fields.length);
 	return bytes;
+}
+
+/**
+ * WILLTOPIC or WILLTOPICUPD (5.4.7, 5.4.22) of a will (or a will update, which names the
+ * same fields); none, or an empty topic, is the message without flags and topic: no will.
+ */
+export function encodeWillTopic(type: number, will: { readonly topic: string; readonly qos: QoS; readonly retain: boolean } | undefined): Uint8Array {
+	return !will || will.topic === "" ? frame(type, []) : frame(type, [sn.publishFlags(false, will.qos, will.retain, TopicIdType.NORMAL)], will.topic);
 }
 
 /** A message of `body` bytes after its header, with Length and MsgType written (5.2). */
@@ -170,9 +136,10 @@ function header(body: number, type: number): Uint8Array {
 	return bytes;
 }
 
-export function decode(datagram: Uint8Array, maxLength = 0xffff): Message {
+/** `maxLength`: the largest datagram accepted; without it, any (comparing with undefined is false). */
+export function decode(datagram: Uint8Array, maxLength?: number): Message {
 	const size = datagram.length;
-	if (size > maxLength) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte datagram, max " + maxLength);
+	if (size > (maxLength as number)) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte datagram, max " + maxLength);
 	// Length in one octet, or 0x01 and two more (5.2.1); it must be the datagram's size.
 	let length = datagram[0];
 	let at = 1;

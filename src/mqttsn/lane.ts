@@ -47,7 +47,7 @@ export interface Operation {
 	done: ((error: ProtocolError | undefined, qos: sn.QoS) => void) | undefined;
 }
 
-export function operation(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"], msgId = 0): Operation {
+function operation(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"], msgId: number): Operation {
 	return { kind, topic, payload, qos, retain, msgId, rejections: 0, done };
 }
 
@@ -62,8 +62,10 @@ export abstract class Lane extends GatewayLink {
 		return this.queue.length === 0;
 	}
 
-	protected enqueue(op: Operation): Operation {
+	/** Queues a new operation (its fields as Operation names them) and starts it when its turn has come. */
+	protected enqueue(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"]): Operation {
 		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " requests already wait");
+		const op = operation(kind, topic, payload, qos, retain, done, 0);
 		this.queue.push(op);
 		this.advance();
 		return op;
@@ -77,23 +79,21 @@ export abstract class Lane extends GatewayLink {
 			const kind = op.kind;
 			if (kind <= Kind.PUBREL) {
 				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (this.publishStep(op)) this.finish(void 0);
+				if (this.publishStep(op)) settle(queue.shift() as Operation, void 0);
 			} else if (kind <= Kind.UNSUBSCRIBE) {
 				const msgId = this.allocateMsgId();
 				const topic = op.topic;
-				// A predefined id or short name travels as its TopicId, whose fields are the TopicRef's.
-				const ref = (hasWildcard(topic) ? void 0 : this.topics.fixedId(topic)) ?? { topicIdType: TopicIdType.NORMAL, topicName: topic };
 				const subscribe = kind === Kind.SUBSCRIBE;
-				// One literal for both: UNSUBSCRIBE's table entry reads neither DUP nor QoS.
-				const message = { type: subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, dup: false, qos: op.qos, msgId, topic: ref } as sn.SubscribeMessage;
-				this.request = this.open(codec.encode(message), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
-			} else {
+				// A predefined id or short name travels as its TopicId, a filter as its name (5.4.15, 5.4.17);
+				// UNSUBSCRIBE's Flags carry the TopicIdType alone.
+				const fixed = hasWildcard(topic) ? void 0 : this.topics.fixedId(topic);
+				const fields = [sn.publishFlags(false, subscribe ? op.qos : 0, false, fixed ? fixed.topicIdType : TopicIdType.NORMAL), msgId >> 8, msgId];
+				if (fixed) fields.push(fixed.topicId >> 8, fixed.topicId);
+				this.request = this.open(codec.frame(subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, fields, fixed ? void 0 : topic), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
+			} else if (kind === Kind.WILLTOPIC) {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
-				// One literal for both: each message's table entry reads only its own fields.
-				const willMsg = kind === Kind.WILLMSG;
-				const message = { type: willMsg ? MsgType.WILLMSGUPD : MsgType.WILLTOPICUPD, willMsg: op.payload ?? new Uint8Array(0), qos: op.qos, retain: op.retain, willTopic: op.topic } as sn.WillTopicMessage;
-				this.request = this.open(codec.encode(message), willMsg ? MsgType.WILLMSGRESP : MsgType.WILLTOPICRESP, 0, false);
-			}
+				this.request = this.open(codec.encodeWillTopic(MsgType.WILLTOPICUPD, op), MsgType.WILLTOPICRESP, 0, false);
+			} else this.request = this.open(codec.frame(MsgType.WILLMSGUPD, [], op.payload), MsgType.WILLMSGRESP, 0, false);
 		}
 	}
 
@@ -114,10 +114,19 @@ export abstract class Lane extends GatewayLink {
 		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === TopicIdType.NORMAL) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
-			if (++op.rejections > this.nRetry) this.complete(rejection(returnCode, op.topic));
+			if (++op.rejections > this.nRetry) this.next(true, rejection(returnCode, op.topic));
 			else this.next();
-		} else if (returnCode !== ReturnCode.ACCEPTED) this.rejected(op, returnCode);
-		else if (type === MsgType.REGACK) {
+		} else if (returnCode !== ReturnCode.ACCEPTED) {
+			// Refused: wait out congestion (T_WAIT), otherwise fail the operation.
+			const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
+			if (congestion && ++op.rejections <= this.nRetry) request.waitUntil = this.now + this.tWait;
+			else {
+				const subscribe = op.kind === Kind.SUBSCRIBE;
+				if (subscribe) this.subscriptions.delete(op.topic);
+				const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
+				this.next(true, subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
+			}
+		} else if (type === MsgType.REGACK) {
 			topics.register(op.topic, message.topicId);
 			this.next();
 		} else if (type === MsgType.PUBREC) {
@@ -129,39 +138,16 @@ export abstract class Lane extends GatewayLink {
 			if (subscription) subscription.active = true;
 			if (message.topicId !== 0 && !hasWildcard(topic) && !topics.fixedId(topic)) topics.register(topic, message.topicId);
 			// The application hears the QoS the gateway granted.
-			this.complete(void 0, message.qos);
-		} else this.complete(void 0);
+			this.next(true, void 0, message.qos);
+		} else this.next(true);
 		return true;
 	}
 
-	/** The gateway refused the head operation: wait out congestion (T_WAIT), otherwise fail it. */
-	private rejected(op: Operation, returnCode: number): void {
-		const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
-		if (congestion && ++op.rejections <= this.nRetry) {
-			(this.request as NonNullable<typeof this.request>).waitUntil = this.now + this.tWait;
-			return;
-		}
-		const subscribe = op.kind === Kind.SUBSCRIBE;
-		if (subscribe) this.subscriptions.delete(op.topic);
-		const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
-		this.complete(subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
-	}
-
-	/** The head operation is finished (`error` when it failed): tell the application, start the next. */
-	private complete(error: ProtocolError | undefined, qos?: sn.QoS): void {
+	/** The head operation moves on: to its next step, or (`finished`) it is done, the application told (`error` when it failed). */
+	private next(finished?: boolean, error?: ProtocolError, qos?: sn.QoS): void {
 		this.request = void 0;
-		this.finish(error, qos);
+		if (finished) settle(this.queue.shift() as Operation, error, qos);
 		this.advance();
-	}
-
-	/** The head operation moves to its next step. */
-	private next(): void {
-		this.request = void 0;
-		this.advance();
-	}
-
-	private finish(error: ProtocolError | undefined, qos?: sn.QoS): void {
-		settle(this.queue.shift() as Operation, error, qos);
 	}
 
 	/** A clean session at the gateway: a PUBREL in progress starts over, subscriptions are made again first. */
@@ -172,7 +158,7 @@ export abstract class Lane extends GatewayLink {
 		const queue: Operation[] = [];
 		this.subscriptions.forEach((s, topic) => {
 			for (let i = 0; i < old.length; i++) if (old[i].kind === Kind.SUBSCRIBE && old[i].topic === topic) return;
-			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0));
+			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0, 0));
 		});
 		this.queue = queue.concat(old);
 	}
@@ -233,7 +219,7 @@ export abstract class Lane extends GatewayLink {
 		if (!id) {
 			// The lane's REGISTER for the topic (6.5).
 			msgId = this.allocateMsgId();
-			this.request = this.open(codec.encode({ type: MsgType.REGISTER, topicId: 0, msgId, topicName: op.topic }), MsgType.REGACK, msgId, false);
+			this.request = this.open(codec.frame(MsgType.REGISTER, [0, 0, msgId >> 8, msgId], op.topic), MsgType.REGACK, msgId, false); // TopicId 0x0000, MsgId, TopicName (5.4.10)
 			return false;
 		}
 		const qos = op.qos;
@@ -312,10 +298,10 @@ function stored(op: Operation): boolean {
 }
 
 /** Calls an operation's callback once. */
-function settle(op: Operation, error: ProtocolError | undefined, qos = (op.kind === Kind.SUBSCRIBE || op.kind === Kind.UNSUBSCRIBE ? op.qos : void 0) as sn.QoS): void {
+function settle(op: Operation, error: ProtocolError | undefined, qos?: sn.QoS): void {
 	const done = op.done;
 	op.done = void 0;
-	if (done) done(error, qos);
+	if (done) done(error, qos === void 0 && op.kind >= Kind.SUBSCRIBE && op.kind <= Kind.UNSUBSCRIBE ? op.qos : (qos as sn.QoS));
 }
 
 /** The typed error for a request the gateway refused with `returnCode`. */

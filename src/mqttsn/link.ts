@@ -21,11 +21,11 @@ import { ProtocolError } from "../common/errors";
 import * as sn from "./packet";
 import { Backoff } from "../common/backoff";
 import type { Gateway } from "./discovery";
-import { encode } from "./encode";
-import { MsgType, ReturnCode } from "./packet";
+import { encodeWillTopic, frame } from "./encode";
+import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
 import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
-import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, Will } from "./types";
+import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
 
@@ -47,7 +47,7 @@ export const enum State {
 }
 
 /** The status each state reports: waking is still connecting, falling asleep still disconnecting (one string: less flash than nine). */
-export const STATE_NAMES = "disconnected searching connecting connecting active disconnecting disconnecting asleep awake".split(" ") as readonly ("disconnected" | "searching" | "connecting" | "active" | "disconnecting" | "asleep" | "awake")[];
+const STATE_NAMES = "disconnected searching connecting connecting active disconnecting disconnecting asleep awake".split(" ") as readonly SessionStatus[];
 
 export abstract class GatewayLink {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
@@ -137,6 +137,10 @@ export abstract class GatewayLink {
 			this.searchBackoff = new Backoff({ base: tSearchGw, cap: Math.max(tSearchGw, options.maxSearchDelay ?? Default.T_WAIT), random: options.random });
 			this.tGwInfo = options.tGwInfo ?? Default.T_GWINFO;
 		}
+	}
+
+	get status(): SessionStatus {
+		return STATE_NAMES[this.state];
 	}
 
 	/** Messages from the gateway are handled: connected, or collecting while asleep, or saying goodbye. */
@@ -238,14 +242,9 @@ export abstract class GatewayLink {
 
 	/** When the next exchange or PINGREQ is due, or Infinity. */
 	protected deadline(): number {
+		const control = this.control;
 		const request = this.request;
-		let at = this.control ? this.control.sentAt + this.tRetry : Infinity;
-		if (request) {
-			const requestAt = request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry;
-			if (requestAt < at) at = requestAt;
-		}
-		const keepAlive = this.keepAliveDeadline();
-		return keepAlive < at ? keepAlive : at;
+		return Math.min(control ? control.sentAt + this.tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry, this.keepAliveDeadline());
 	}
 
 	// --- connecting (6.3), the will prompts, disconnecting (6.4), the sleeping client (6.14), keep-alive (6.11) ---
@@ -278,7 +277,9 @@ export abstract class GatewayLink {
 	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean): void {
 		this.state = waking ? State.WAKING : State.CONNECTING;
 		this.cleanRequested = cleanSession;
-		this.control = this.open(encode({ type: MsgType.CONNECT, will, cleanSession, duration: this.keepAlive, clientId: this.clientId }), MsgType.CONNACK, 0, false);
+		// Flags, ProtocolId, Duration, ClientId (5.4.4).
+		const duration = this.keepAlive;
+		this.control = this.open(frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
 	}
 
 	private get connecting(): boolean {
@@ -311,11 +312,8 @@ export abstract class GatewayLink {
 	protected onWillPrompt(type: number): boolean {
 		if (!this.connecting || !this.control) return false;
 		const will = this.will;
-		this.send(
-			type === MsgType.WILLTOPICREQ
-				? encode({ type: MsgType.WILLTOPIC, qos: will ? will.qos : 0, retain: will ? will.retain : false, willTopic: will ? will.topic : "" })
-				: encode({ type: MsgType.WILLMSG, willMsg: will ? will.payload : new Uint8Array(0) }),
-		);
+		// Without a will (it was deleted since CONNECT): WILLTOPIC without flags and topic, an empty WILLMSG.
+		this.send(type === MsgType.WILLTOPICREQ ? encodeWillTopic(MsgType.WILLTOPIC, will) : frame(MsgType.WILLMSG, [], will && will.payload));
 		this.heard();
 		return true;
 	}
@@ -341,11 +339,11 @@ export abstract class GatewayLink {
 		this.now = now;
 		this.expect(State.ASLEEP, "collect messages");
 		this.state = State.AWAKE;
-		this.control = this.open(encode({ type: MsgType.PINGREQ, clientId: this.clientId }), MsgType.PINGRESP, 0, false);
+		this.control = this.open(frame(MsgType.PINGREQ, [], this.clientId), MsgType.PINGRESP, 0, false);
 	}
 
 	private expect(state: State, what: string): void {
-		if (this.state !== state) throw new ProtocolError("PROTOCOL_VIOLATION", "cannot " + what + " while " + STATE_NAMES[this.state]);
+		if (this.state !== state) throw new ProtocolError("PROTOCOL_VIOLATION", "cannot " + what + " while " + this.status);
 	}
 
 	/** Both exchanges stop and DISCONNECT goes out, awaiting the gateway's own. */

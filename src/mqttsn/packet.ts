@@ -264,5 +264,3 @@ export function shortTopicId(name: string): number {
 export function shortTopicName(topicId: number): string {
 	return String.fromCharCode(topicId >> 8, topicId & 0xff);
 }
-
-export { isShortTopicName } from "./short-topic";

@@ -26,14 +26,14 @@ import type { DatagramSession, Peer } from "../common/session";
 import * as mqtt from "../mqtt/topic";
 import * as codec from "./encode";
 import type { Gateway } from "./discovery";
-import { Kind, Lane, type Operation, operation } from "./lane";
-import { State, STATE_NAMES } from "./link";
+import { Kind, Lane, type Operation } from "./lane";
+import { State } from "./link";
 import * as sn from "./packet";
 import { MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import { ReleaseWindow } from "./publish";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
-import type { Datagram, Done, MqttSnSessionOptions, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
+import type { Datagram, Done, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
 
@@ -58,10 +58,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		for (let i = 0; i < registrations.length; i++) this.topics.register(registrations[i].topicName, registrations[i].topicId);
 		this.incoming.restore(state.awaitingRelease);
 		this.restoreLane(state);
-	}
-
-	get status(): SessionStatus {
-		return STATE_NAMES[this.state];
 	}
 
 	/** A configured gateway whose host name the board has just resolved. */
@@ -91,7 +87,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (qos === -1) {
 			if (!id || id.topicIdType === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
-		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(operation(Kind.PUBLISH, topic, payload, qos, retain, done));
+		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(Kind.PUBLISH, topic, payload, qos, retain, done);
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
 		this.send(codec.encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload));
 		if (done) done();
@@ -103,14 +99,14 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.now = now;
 		mqtt.validateTopicFilter(topic);
 		this.subscriptions.set(topic, { qos, active: false });
-		return this.enqueue(operation(Kind.SUBSCRIBE, topic, void 0, qos, false, done));
+		return this.enqueue(Kind.SUBSCRIBE, topic, void 0, qos, false, done);
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): Operation {
 		this.now = now;
 		mqtt.validateTopicFilter(topic);
 		this.subscriptions.delete(topic);
-		return this.enqueue(operation(Kind.UNSUBSCRIBE, topic, void 0, 0, false, done));
+		return this.enqueue(Kind.UNSUBSCRIBE, topic, void 0, 0, false, done);
 	}
 
 	/** Changes the will at the gateway (WILLTOPICUPD, then WILLMSGUPD); undefined deletes it. */
@@ -118,12 +114,12 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.now = now;
 		if (!will) {
 			this.will = will;
-			return this.enqueue(operation(Kind.WILLTOPIC, "", void 0, 0, false, done));
+			return this.enqueue(Kind.WILLTOPIC, "", void 0, 0, false, done);
 		}
 		mqtt.validateTopicName(will.topic);
 		this.will = will;
-		this.enqueue(operation(Kind.WILLTOPIC, will.topic, void 0, will.qos, will.retain, void 0));
-		return this.enqueue(operation(Kind.WILLMSG, "", will.payload, 0, false, done));
+		this.enqueue(Kind.WILLTOPIC, will.topic, void 0, will.qos, will.retain, void 0);
+		return this.enqueue(Kind.WILLMSG, "", will.payload, 0, false, done);
 	}
 
 	exportState(): SessionState {
@@ -184,9 +180,20 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
 	tick(now: number): void {
 		this.now = now;
-		if (this.state === State.SEARCHING) this.searchDue();
-		if (this.advertiseDue() || this.retransmit()) return;
-		this.keepAliveDue();
+		const state = this.state;
+		const target = this.searchTarget;
+		// Searching: SEARCHGW when it is due, and the next one scheduled.
+		if (state === State.SEARCHING && target && now >= this.searchAt) {
+			this.heardSearch();
+			this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
+		}
+		// A gateway that stopped advertising is lost (or, while disconnected, forgotten).
+		if (this.gateway && now >= this.advertiseDeadline) {
+			this.advertiseDeadline = Infinity;
+			if (state === State.DISCONNECTED) this.forgetGateway();
+			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + this.nAdv + " periods");
+		}
+		if (!this.retransmit()) this.keepAliveDue();
 	}
 
 	/** When `tick` must next be called, or undefined when nothing is pending. */
@@ -233,14 +240,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (this.searchAt !== Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
 	}
 
-	/** Searching: broadcasts SEARCHGW when it is due, and schedules the next one. */
-	private searchDue(): void {
-		const target = this.searchTarget;
-		if (!target || this.now < this.searchAt) return;
-		this.heardSearch();
-		this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
-	}
-
 	/** The gateway advertised; the next one is due in `duration` seconds. */
 	private heardAdvertise(duration: number): void {
 		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * (this.nAdv + 0.5) : Infinity;
@@ -267,19 +266,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			this.state = State.DISCONNECTED;
 			this.connect(this.now);
 		}
-	}
-
-	/** Time passed: a gateway that stopped advertising is lost (or, while disconnected, forgotten). */
-	private advertiseDue(): boolean {
-		if (!this.gateway || this.now < this.advertiseDeadline) return false;
-		this.advertiseDeadline = Infinity;
-		const state = this.state;
-		if (state === State.DISCONNECTED) this.forgetGateway();
-		else if (state !== State.SEARCHING && state !== State.ASLEEP) {
-			this.lost("no ADVERTISE for " + this.nAdv + " periods");
-			return true;
-		}
-		return false;
 	}
 
 	/** A message from the gateway; false when nothing was waiting for it. */

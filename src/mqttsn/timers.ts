@@ -14,7 +14,4 @@ export const enum Default {
 }
 export const T_RETRY = Default.T_RETRY;
 export const N_RETRY = Default.N_RETRY;
-export const T_SEARCHGW = Default.T_SEARCHGW;
-export const T_GWINFO = Default.T_GWINFO;
 export const T_WAIT = Default.T_WAIT;
-export const N_ADV = Default.N_ADV;

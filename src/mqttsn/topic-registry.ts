@@ -13,6 +13,7 @@
 import { ProtocolError } from "../common/errors";
 import * as sn from "./packet";
 import { TopicIdType } from "./packet";
+import { isShortTopicName } from "./short-topic";
 
 /** A topic as PUBLISH carries it. */
 export interface TopicId {
@@ -51,7 +52,7 @@ export class TopicRegistry {
 	fixedId(name: string): TopicId | undefined {
 		const predefined = this.predefined?.get(name);
 		if (predefined) return predefined;
-		if (sn.isShortTopicName(name)) return { topicIdType: TopicIdType.SHORT, topicId: sn.shortTopicId(name) };
+		if (isShortTopicName(name)) return { topicIdType: TopicIdType.SHORT, topicId: sn.shortTopicId(name) };
 		return;
 	}
 

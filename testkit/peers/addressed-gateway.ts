@@ -18,7 +18,7 @@
  */
 import dgram from "node:dgram";
 import { decode } from "../../src/mqttsn/decode";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "../portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";
 

@@ -5,7 +5,7 @@
  * what the client sent, per wake, to show what a wake cost.
  */
 import { decode } from "../../src/mqttsn/decode";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "./mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";
 import type { FakeBoard, FakeDatagram } from "./fake-board";

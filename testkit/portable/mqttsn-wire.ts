@@ -1,6 +1,6 @@
 /** Helpers that play the gateway's side of an MQTT-SN session in the portable suites. */
 import { decode } from "../../src/mqttsn/decode";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "./mqttsn-encode";
 import { MsgType, type Message } from "../../src/mqttsn/packet";
 import type { Gateway } from "../../src/mqttsn/discovery";
 import { MqttSnSession, type MqttSnSessionOptions, type SessionEvent } from "../../src/mqttsn/session";

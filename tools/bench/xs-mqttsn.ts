@@ -19,7 +19,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const ENTRY = `
 import { MqttSnClient } from "./src/mqttsn/client";
-import { encode } from "./src/mqttsn/encode";
+import { encode } from "./testkit/portable/mqttsn-encode";
 import * as sn from "./src/mqttsn/packet";
 import type { DatagramOptions } from "./src/common/board";
 import { FakeBoard } from "./testkit/portable/fake-board";

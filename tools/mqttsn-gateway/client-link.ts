@@ -8,7 +8,7 @@
  */
 import mqtt, { type MqttClient } from "mqtt";
 import { validateTopicFilter, validateTopicName } from "../../src/mqtt/topic";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { ConnectMessage, Message, PublishMessage, TopicRef } from "../../src/mqttsn/packet";
 import { ReleaseWindow } from "../../src/mqttsn/publish";

@@ -6,7 +6,7 @@
  * client sleeps the box only fills; `resume` starts delivering again.
  */
 import type { TopicRegistry } from "../../src/mqttsn/topic-registry";
-import { encode } from "../../src/mqttsn/encode";
+import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { Message } from "../../src/mqttsn/packet";
 
