@@ -9,6 +9,9 @@
 import type { Stream } from "../../src/common/board";
 import { ConfigError } from "common/errors";
 
+// The links' types, which the other stubs (no-tls.ts, no-websocket.ts) name through this module.
+export type { Link, LinkHandlers, TlsLinkOptions, WebSocketLinkOptions } from "./stream";
+
 export function connectStream(): Stream {
 	throw new ConfigError("protocol", "mqttsn or coap (this image has no TCP streams: build with manifest.json for MQTT)");
 }
