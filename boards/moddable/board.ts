@@ -1,8 +1,9 @@
 /**
  * What every Moddable target shares: time, timers, DNS, streams (stream.ts; no-stream.ts
- * in an image without MQTT), datagrams, health and logging through the SDK's modules. Pins, the DHT22 capture and deep sleep
- * differ per target and are passed in (chip.ts for the ESP32 and ESP8266), so the boards
- * stay a few lines each. Fewer, larger modules: each module and each import costs bytecode.
+ * in an image without MQTT), datagrams, health and logging through the SDK's modules.
+ * Pins, the DHT22 capture and deep sleep differ per target and are passed in (chip.ts for
+ * the ESP32 and ESP8266), so the boards stay a few lines each. Fewer, larger modules: each
+ * module and each import costs bytecode.
  */
 import Time from "time";
 import Timer from "timer";
@@ -42,12 +43,12 @@ export function epochMs(): number {
 }
 
 /**
- * Host names through the SDK's resolver (lwIP's DNS on a device); IPv4 literals pass straight through.
- * RFC 6761 6.3: "localhost" (and names under it) is always the loopback address, and needs
- * no resolver. It is answered here because the simulator's resolver (GLib's, in
- * modules/network/net/lin/modResolve.c) hands over only the first address it gets and
- * only if that one is IPv4, while many Linux systems list ::1 first for localhost: there
- * `mqtts://localhost` found no address at all. The sockets here are IPv4 only.
+ * Host names through the SDK's resolver (lwIP's DNS on a device); IPv4 literals pass
+ * straight through. RFC 6761 6.3: "localhost" (and names under it) is always the loopback
+ * address, and needs no resolver. It is answered here because the simulator's resolver
+ * (GLib's, in modules/network/net/lin/modResolve.c) hands over only the first address it
+ * gets and only if that one is IPv4, while many Linux systems list ::1 first for
+ * localhost: there `mqtts://localhost` found no address at all. The sockets here are IPv4 only.
  */
 export function resolveHost(host: string, callback: (address: string | undefined) => void): void {
 	if (ipv4Octets(host)) return callback(host);
