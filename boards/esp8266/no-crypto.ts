@@ -4,6 +4,6 @@
  * leaves out the SDK's crypt natives too. manifests/dtls.json maps the real crypto.ts in
  * this file's place; an image without DTLS refuses coaps at start (app/uplink.ts).
  */
-import type { Crypto } from "common/board";
+import type { Crypto } from "../../src/common/board";
 
 export const moddableCrypto: Crypto | undefined = undefined;
