@@ -282,6 +282,57 @@ describe("MQTT session: QoS flows", () => {
 		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([65535, 2]);
 	});
 
+	it("skips every id in flight after the ids wrap, however many were handed out in between", () => {
+		const inflight = [1, 3].map((id) => ({ packet: publishBytes("t", text("x"), 1, id), released: false }));
+		const session = new MqttSession({ ...base, state: { nextPacketId: 65534, inflight, queued: [], awaitingRelease: [], subscriptions: [] } });
+		session.open(0);
+		session.received(connack(true), 0);
+		sent(session);
+		for (const n of ["a", "b", "c", "d"]) session.publish("t", text(n), 1, false, 1);
+		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([65534, 65535, 2, 4]);
+		session.received(encodeAny({ type: PUBACK, packetId: 3 }), 2);
+		session.closed();
+		session.open(3);
+		session.received(connack(true), 3);
+		sent(session);
+		// A second lap: 3 is free again, 1 and 2 are still in flight.
+		const laps = new MqttSession({ ...base, state: { ...session.exportState(), nextPacketId: 65535 } });
+		laps.open(4);
+		laps.received(connack(true), 4);
+		sent(laps);
+		laps.publish("t", text("e"), 1, false, 5);
+		laps.publish("t", text("f"), 1, false, 5);
+		check(sent(laps).map((p) => asPublish(p).packetId)).toEqual([3, 5]);
+	});
+
+	it("with a wide window, PUBACKs in and out of order each complete one message once", () => {
+		const session = online({ inflightWindow: 40 });
+		const done: number[] = [];
+		for (let n = 1; n <= 40; n++) session.publish("t", text(String(n)), 1, false, 1, () => done.push(n));
+		check(sent(session)).toHaveLength(40);
+		for (let id = 1; id <= 7; id++) session.received(encodeAny({ type: PUBACK, packetId: id }), 2);
+		session.received(encodeAny({ type: PUBACK, packetId: 20 }), 2);
+		// Again, for messages already complete: nothing more happens.
+		session.received(encodeAny({ type: PUBACK, packetId: 7 }), 2);
+		session.received(encodeAny({ type: PUBACK, packetId: 3 }), 2);
+		session.received(encodeAny({ type: PUBACK, packetId: 20 }), 2);
+		check(done).toEqual([1, 2, 3, 4, 5, 6, 7, 20]);
+		check(session.unacknowledged).toBe(32);
+		// The window has room for exactly the eight acknowledged.
+		for (let n = 41; n <= 50; n++) session.publish("t", text(String(n)), 1, false, 3, () => done.push(n));
+		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([41, 42, 43, 44, 45, 46, 47, 48]);
+		check(session.exportState().inflight.map((m) => asPublish(packetsIn(m.packet)[0]).packetId)).toEqual([
+			...Array.from({ length: 33 }, (_, i) => 8 + i).filter((id) => id !== 20),
+			...[41, 42, 43, 44, 45, 46, 47, 48],
+		]);
+		session.closed();
+		session.open(4);
+		const resent = sent(session).slice(1).map(asPublish);
+		check(resent.every((p) => p.dup)).toBe(true);
+		check(resent.map((p) => p.packetId)[0]).toBe(8);
+		check(resent).toHaveLength(40);
+	});
+
 	it("keeps at most inflightWindow messages unacknowledged; the rest wait in order", () => {
 		const session = online({ inflightWindow: 2 });
 		for (const n of ["1", "2", "3", "4"]) session.publish("t", text(n), 1, false, 1);

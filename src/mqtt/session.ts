@@ -384,7 +384,7 @@ export class MqttSession extends MqttLink {
 		for (let tries = 0; tries < 0xffff; tries++) {
 			const id = this.nextPacketId;
 			this.nextPacketId = id === 0xffff ? 1 : id + 1;
-			if (flows && flows.find(id) >= 0) continue;
+			if (flows && flows.inUse(id)) continue;
 			let used = false;
 			for (let i = 0; i < requests.length && !used; i++) used = requests[i].packetId === id;
 			if (!used) return id;
