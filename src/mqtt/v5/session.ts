@@ -8,6 +8,7 @@
 import { ProtocolError } from "../../common/errors";
 import { PacketReader } from "../decode";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
+import type { Inflight } from "../inflight";
 import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
 import { Default, State } from "../link";
 import { decode5 } from "./decode";
@@ -49,8 +50,8 @@ export class MqttSession5 extends MqttSession {
 		this.push(this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE, this.reader.maxPacketSize));
 	}
 
-	/** New messages wait for CONNACK's Receive Maximum (what is resent was within the last one). */
-	protected override opened(): void {}
+	/** Nothing before CONNACK: it says whether the server kept the session, and this connection's limits (resume, after it). */
+	protected override resend(): void {}
 
 	protected override handle(packet: Packet | Packet5, now: number): void {
 		if (this.state === State.CONNECTING && packet.type !== PacketType.CONNACK) return super.handle(packet as Packet, now);
@@ -62,13 +63,15 @@ export class MqttSession5 extends MqttSession {
 				// The requests that waited for it; a resubscription onConnack asks for goes at once.
 				const waiting = this.requests.slice();
 				this.onConnack(packet.sessionPresent, 0, now);
-				return this.applyLimits(now, waiting);
+				return this.applyLimits(now, waiting, packet.sessionPresent);
 			}
 			case PacketType.PUBACK:
 			case PacketType.PUBREC:
 			case PacketType.PUBCOMP: {
 				const { reasonCode, properties, packetId } = packet as Ack5;
-				if (reasonCode < 0x80) break;
+				// A PUBCOMP ends the flow whatever its reason: with 0x92 the server had forgotten the id of
+				// a PUBREL resent after reconnecting, but its PUBREC had taken the message (4.3.3).
+				if (reasonCode < 0x80 || packet.type === PacketType.PUBCOMP) break;
 				// The server refused this message; a refused QoS 2 flow ends here, no PUBREL (4.3.3).
 				if (this.flows?.acknowledged(packet.type, packetId, reasonError("PUBLISH_REFUSED", `message ${packetId} refused`, reasonCode, properties))) this.drain(now);
 				return;
@@ -121,6 +124,14 @@ export class MqttSession5 extends MqttSession {
 		const subscriptions = request.subscriptions;
 		const packet = this.v5.request(packetId, subscriptions, request.topics);
 		if (!(packet instanceof ProtocolError)) return this.push(packet);
+		if (subscriptions && subscriptions.length > 1 && !request.done) {
+			// Nobody waits for its SUBACK as a whole (the resubscription after Session Present 0):
+			// it goes in halves, each split again until it fits; only a filter too large alone is refused.
+			const half = subscriptions.length >> 1;
+			this.requests.splice(this.requests.indexOf(request), 1);
+			this.request({ packetId: 0, subscriptions: subscriptions.slice(0, half) }, this.lastSent);
+			return this.request({ packetId: 0, subscriptions: subscriptions.slice(half) }, this.lastSent);
+		}
 		if (subscriptions) return this.suback(packetId, subscriptions.map(() => 0x80), packet);
 		this.takeRequest(packetId);
 		if (request.done) (request.done as Done)(packet);
@@ -137,21 +148,81 @@ export class MqttSession5 extends MqttSession {
 		return theirs < ours ? theirs : ours;
 	}
 
-	/** Nothing enters the window before CONNACK names the server's Receive Maximum (3.3.4); 3.1.1 sends at once (3.1.4). */
-	protected override drain(now?: number): void {
-		if (this.state === State.ONLINE) super.drain(now);
+	/**
+	 * Nothing enters the window before CONNACK names the server's Receive Maximum (3.3.4); 3.1.1
+	 * sends at once (3.1.4). What was in flight before this connection and waits to go again
+	 * (`resume`: in `messages`, not `sent`) goes first, in order, while fewer than the window are
+	 * in flight; new messages after it. In flight counts every message sent on this connection
+	 * and every one awaiting PUBCOMP, as Inflight.drain does: a PUBREL resent after reconnecting
+	 * holds no quota (4.9), so this is at most cautious.
+	 */
+	protected override drain(now = this.lastSent): void {
+		if (this.state !== State.ONLINE) return;
+		const flows = this.flows;
+		if (!flows) return;
+		const messages = flows.messages;
+		let inFlight = 0;
+		for (let i = 0; i < messages.length; i++) if (messages[i].sent || messages[i].released) inFlight++;
+		for (let i = 0; i < messages.length && inFlight < flows.window; i++) {
+			const message = messages[i];
+			if (message.sent || message.released) continue;
+			message.sent = true;
+			this.push(message.packet);
+			this.lastSent = now;
+			inFlight++;
+		}
+		super.drain(now);
 	}
 
 	/** After CONNACK: the server's Receive Maximum, Maximum Packet Size and Server Keep Alive, then what waited for them. */
-	protected applyLimits(now: number, waiting: readonly Request[]): void {
+	protected applyLimits(now: number, waiting: readonly Request[], sessionPresent: boolean): void {
 		const flows = this.flows;
+		const before = this.transmitBytes;
 		if (flows) {
 			flows.window = this.window();
-			if (this.v5.maximumPacketSize > 0) flows.refuseOver(this.v5.maximumPacketSize);
+			const max = this.v5.maximumPacketSize;
+			if (max > 0) flows.refuseOver(max);
+			this.resume(flows, sessionPresent, max);
 		}
 		const seconds = this.v5.serverKeepAlive;
 		if (seconds !== undefined && seconds * 1000 !== this.keepAliveMs) this.keepAliveFor(seconds);
 		for (let i = 0; i < waiting.length; i++) this.sendRequest(waiting[i].packetId, waiting[i]);
 		this.drain(now);
+		// What went now, not at open(), is what keep alive counts from.
+		if (this.transmitBytes !== before) this.lastSent = now;
+	}
+
+	/**
+	 * What was in flight, after CONNACK (4.4). Session Present 1: each PUBREL goes again now (a
+	 * few bytes, and no PUBLISH: no Receive Maximum quota, 4.9), each PUBLISH with DUP 1 and its
+	 * packet id as drain lets it. Session Present 0: the server holds none of it, and what we
+	 * hold is no longer session state (3.2.2-5), but the application's messages are not lost
+	 * with it: a QoS 2 message whose PUBREC came back is complete (the server took it, 4.3.3,
+	 * and it may not be published again), every other one is published again as a new message
+	 * (DUP 0, in order, within the Receive Maximum), as with Clean Start. A PUBLISH over this
+	 * connection's Maximum Packet Size never goes (3.1.2-24): its flow ends with PACKET_TOO_LARGE.
+	 */
+	private resume(flows: Inflight, sessionPresent: boolean, max: number): void {
+		const messages = flows.messages;
+		for (let i = 0; i < messages.length; ) {
+			const message = messages[i];
+			const { packet, packetId } = message;
+			if (message.released) {
+				if (!sessionPresent) {
+					flows.acknowledged(PacketType.PUBCOMP, packetId);
+					continue;
+				}
+				this.ack(PacketType.PUBREL, packetId);
+			} else if (max > 0 && packet.length > max) {
+				flows.acknowledged(message.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packetId, new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${packet.length} bytes, over the server's maximum packet size ${max}`));
+				continue;
+			} else {
+				// The DUP bit records a send in this session: set for one that went before, cleared for a new session.
+				if (!sessionPresent) packet[0] &= ~8;
+				else if (message.sent) packet[0] |= 8;
+				message.sent = false;
+			}
+			i++;
+		}
 	}
 }
