@@ -227,6 +227,56 @@ export class Inflight {
 		}
 		for (let i = 0; i < queued.length; i++) this.queue.push({ packet: queued[i], qos: qosOf(queued[i]), packetId: 0, released: false, sent: false });
 	}
+
+	/**
+	 * MQTT 5 after CONNACK, in place of `resend` at CONNECT (v5/session.ts says why): with
+	 * `sessionPresent` each PUBREL goes now, each PUBLISH waits (not `sent`) to go again with
+	 * DUP 1 and its id; without, a QoS 2 message past its PUBREC is done and every other one
+	 * waits to go as a new message, DUP 0. One over `maxPacketSize` (0: no limit) never goes:
+	 * it ends with PACKET_TOO_LARGE, its id free.
+	 */
+	resume(out: MqttSession, sessionPresent: boolean, maxPacketSize: number): void {
+		const messages = this.settle();
+		for (let i = 0; i < messages.length; ) {
+			const message = messages[i];
+			const packet = message.packet;
+			let error: ProtocolError | undefined;
+			if (message.released) {
+				if (sessionPresent) {
+					out.ack(PacketType.PUBREL, message.packetId);
+					i++;
+					continue;
+				}
+			} else if (maxPacketSize > 0 && packet.length > maxPacketSize) error = new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + packet.length + " bytes, over the server's maximum packet size " + maxPacketSize);
+			else {
+				// DUP records a send in this session: kept for one sent before, cleared for a new session.
+				if (!sessionPresent) packet[0] &= ~DUP;
+				else if (message.sent) packet[0] |= DUP;
+				message.sent = false;
+				i++;
+				continue;
+			}
+			messages.splice(i, 1);
+			finish(message, error);
+		}
+	}
+
+	/**
+	 * MQTT 5: sends what `resume` left waiting, in order, while fewer than `window` are in
+	 * flight, counting each sent on this connection or awaiting PUBCOMP. A PUBREL resent after
+	 * reconnecting holds no quota (4.9), so this errs only on the side of waiting.
+	 */
+	resendWaiting(out: MqttSession): void {
+		const messages = this.messages;
+		let inFlight = 0;
+		for (let i = this.acked; i < messages.length; i++) if (messages[i].sent || messages[i].released) inFlight++;
+		for (let i = this.acked; i < messages.length && inFlight < this.window; i++) {
+			const message = messages[i];
+			if (message.sent || message.released) continue;
+			transmit(out, message);
+			inFlight++;
+		}
+	}
 }
 
 function qosOf(packet: Uint8Array): QoS {

@@ -8,7 +8,6 @@
 import { ProtocolError } from "../../common/errors";
 import { PacketReader } from "../decode";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
-import type { Inflight } from "../inflight";
 import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
 import { Default, State } from "../link";
 import { decode5 } from "./decode";
@@ -151,26 +150,13 @@ export class MqttSession5 extends MqttSession {
 	/**
 	 * Nothing enters the window before CONNACK names the server's Receive Maximum (3.3.4); 3.1.1
 	 * sends at once (3.1.4). What was in flight before this connection and waits to go again
-	 * (`resume`: in `messages`, not `sent`) goes first, in order, while fewer than the window are
-	 * in flight; new messages after it. In flight counts every message sent on this connection
-	 * and every one awaiting PUBCOMP, as Inflight.drain does: a PUBREL resent after reconnecting
-	 * holds no quota (4.9), so this is at most cautious.
+	 * (`resume`) goes first, as the window allows; new messages after it.
 	 */
 	protected override drain(now = this.lastSent): void {
-		if (this.state !== State.ONLINE) return;
-		const flows = this.flows;
-		if (!flows) return;
-		const messages = flows.messages;
-		let inFlight = 0;
-		for (let i = 0; i < messages.length; i++) if (messages[i].sent || messages[i].released) inFlight++;
-		for (let i = 0; i < messages.length && inFlight < flows.window; i++) {
-			const message = messages[i];
-			if (message.sent || message.released) continue;
-			message.sent = true;
-			this.push(message.packet);
-			this.lastSent = now;
-			inFlight++;
-		}
+		if (this.state !== State.ONLINE || !this.flows) return;
+		const before = this.transmitBytes;
+		this.flows.resendWaiting(this);
+		if (this.transmitBytes !== before) this.lastSent = now;
 		super.drain(now);
 	}
 
@@ -182,7 +168,16 @@ export class MqttSession5 extends MqttSession {
 			flows.window = this.window();
 			const max = this.v5.maximumPacketSize;
 			if (max > 0) flows.refuseOver(max);
-			this.resume(flows, sessionPresent, max);
+			// What was in flight (4.4) goes only now, within this connection's limits. Session
+			// Present 1: each PUBREL at once (a few bytes, and no PUBLISH: no Receive Maximum
+			// quota, 4.9), each PUBLISH with DUP 1 and its id as the window allows. Session Present
+			// 0: the server holds none of it, and what we hold of it is no longer session state
+			// (3.2.2-5), but the application's messages are not lost with it: a QoS 2 message whose
+			// PUBREC came back is complete (the server took it, 4.3.3, and it may not be published
+			// again), every other one goes again as a new message (DUP 0, in order, within the
+			// Receive Maximum), as after a Clean Start. A PUBLISH over this connection's Maximum
+			// Packet Size never goes (3.1.2-24): its flow ends with PACKET_TOO_LARGE.
+			flows.resume(this, sessionPresent, max);
 		}
 		const seconds = this.v5.serverKeepAlive;
 		if (seconds !== undefined && seconds * 1000 !== this.keepAliveMs) this.keepAliveFor(seconds);
@@ -190,39 +185,5 @@ export class MqttSession5 extends MqttSession {
 		this.drain(now);
 		// What went now, not at open(), is what keep alive counts from.
 		if (this.transmitBytes !== before) this.lastSent = now;
-	}
-
-	/**
-	 * What was in flight, after CONNACK (4.4). Session Present 1: each PUBREL goes again now (a
-	 * few bytes, and no PUBLISH: no Receive Maximum quota, 4.9), each PUBLISH with DUP 1 and its
-	 * packet id as drain lets it. Session Present 0: the server holds none of it, and what we
-	 * hold is no longer session state (3.2.2-5), but the application's messages are not lost
-	 * with it: a QoS 2 message whose PUBREC came back is complete (the server took it, 4.3.3,
-	 * and it may not be published again), every other one is published again as a new message
-	 * (DUP 0, in order, within the Receive Maximum), as with Clean Start. A PUBLISH over this
-	 * connection's Maximum Packet Size never goes (3.1.2-24): its flow ends with PACKET_TOO_LARGE.
-	 */
-	private resume(flows: Inflight, sessionPresent: boolean, max: number): void {
-		const messages = flows.messages;
-		for (let i = 0; i < messages.length; ) {
-			const message = messages[i];
-			const { packet, packetId } = message;
-			if (message.released) {
-				if (!sessionPresent) {
-					flows.acknowledged(PacketType.PUBCOMP, packetId);
-					continue;
-				}
-				this.ack(PacketType.PUBREL, packetId);
-			} else if (max > 0 && packet.length > max) {
-				flows.acknowledged(message.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packetId, new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${packet.length} bytes, over the server's maximum packet size ${max}`));
-				continue;
-			} else {
-				// The DUP bit records a send in this session: set for one that went before, cleared for a new session.
-				if (!sessionPresent) packet[0] &= ~8;
-				else if (message.sent) packet[0] |= 8;
-				message.sent = false;
-			}
-			i++;
-		}
 	}
 }
