@@ -35,7 +35,7 @@ export const enum Id {
 export class Inflight {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	/** QoS 1/2 messages in flight, in (re)send order. */
-	private declare readonly messages: Outgoing[];
+	protected declare readonly messages: Outgoing[];
 	/** Messages not yet sent, oldest first. */
 	declare readonly queue: Outgoing[];
 	/** QoS 1/2 messages in flight at most: ours, lowered to an MQTT 5 server's Receive Maximum. */
@@ -45,7 +45,7 @@ export class Inflight {
 	private declare asked: number;
 	private declare busy: number;
 	/** Messages at the front of `messages` already acknowledged, cut off in batches (`settle`). */
-	private declare acked: number;
+	protected declare acked: number;
 
 	constructor(window: number, maxQueued: number) {
 		this.messages = [];
@@ -81,19 +81,6 @@ export class Inflight {
 				out.push(message.packet);
 				finish(message);
 			}
-		}
-	}
-
-	/**
-	 * MQTT 5: the server's Maximum Packet Size came with CONNACK, after these were queued. One
-	 * over it must not be sent (3.2.2-15): it ends with PACKET_TOO_LARGE, the rest keep their order.
-	 */
-	refuseOver(maxPacketSize: number): void {
-		const queue = this.queue;
-		for (let n = queue.length; n > 0; n--) {
-			const message = queue.shift() as Outgoing;
-			if (message.packet.length <= maxPacketSize) queue.push(message);
-			else finish(message, new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + message.packet.length + " bytes, over the server's maximum packet size " + maxPacketSize));
 		}
 	}
 
@@ -180,7 +167,7 @@ export class Inflight {
 	}
 
 	/** Cuts the acknowledged messages off the front; `messages`, all in flight. */
-	private settle(): Outgoing[] {
+	protected settle(): Outgoing[] {
 		this.messages.splice(0, this.acked);
 		this.acked = 0;
 		return this.messages;
@@ -227,56 +214,6 @@ export class Inflight {
 		}
 		for (let i = 0; i < queued.length; i++) this.queue.push({ packet: queued[i], qos: qosOf(queued[i]), packetId: 0, released: false, sent: false });
 	}
-
-	/**
-	 * MQTT 5 after CONNACK, in place of `resend` at CONNECT (v5/session.ts says why): with
-	 * `sessionPresent` each PUBREL goes now, each PUBLISH waits (not `sent`) to go again with
-	 * DUP 1 and its id; without, a QoS 2 message past its PUBREC is done and every other one
-	 * waits to go as a new message, DUP 0. One over `maxPacketSize` (0: no limit) never goes:
-	 * it ends with PACKET_TOO_LARGE, its id free.
-	 */
-	resume(out: MqttSession, sessionPresent: boolean, maxPacketSize: number): void {
-		const messages = this.settle();
-		for (let i = 0; i < messages.length; ) {
-			const message = messages[i];
-			const packet = message.packet;
-			let error: ProtocolError | undefined;
-			if (message.released) {
-				if (sessionPresent) {
-					out.ack(PacketType.PUBREL, message.packetId);
-					i++;
-					continue;
-				}
-			} else if (maxPacketSize > 0 && packet.length > maxPacketSize) error = new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + packet.length + " bytes, over the server's maximum packet size " + maxPacketSize);
-			else {
-				// DUP records a send in this session: kept for one sent before, cleared for a new session.
-				if (!sessionPresent) packet[0] &= ~DUP;
-				else if (message.sent) packet[0] |= DUP;
-				message.sent = false;
-				i++;
-				continue;
-			}
-			messages.splice(i, 1);
-			finish(message, error);
-		}
-	}
-
-	/**
-	 * MQTT 5: sends what `resume` left waiting, in order, while fewer than `window` are in
-	 * flight, counting each sent on this connection or awaiting PUBCOMP. A PUBREL resent after
-	 * reconnecting holds no quota (4.9), so this errs only on the side of waiting.
-	 */
-	resendWaiting(out: MqttSession): void {
-		const messages = this.messages;
-		let inFlight = 0;
-		for (let i = this.acked; i < messages.length; i++) if (messages[i].sent || messages[i].released) inFlight++;
-		for (let i = this.acked; i < messages.length && inFlight < this.window; i++) {
-			const message = messages[i];
-			if (message.sent || message.released) continue;
-			transmit(out, message);
-			inFlight++;
-		}
-	}
 }
 
 function qosOf(packet: Uint8Array): QoS {
@@ -299,7 +236,7 @@ function packetIdOffset(packet: Uint8Array): number {
 }
 
 /** The message's callback, called once. */
-function finish(message: Outgoing, error?: ProtocolError): void {
+export function finish(message: Outgoing, error?: ProtocolError): void {
 	const done = message.done;
 	if (!done) return;
 	message.done = void 0;

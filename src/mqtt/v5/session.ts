@@ -8,6 +8,7 @@
 import { ProtocolError } from "../../common/errors";
 import { PacketReader } from "../decode";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
+import { Inflight, finish, type Outgoing } from "../inflight";
 import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
 import { Default, State } from "../link";
 import { decode5 } from "./decode";
@@ -19,8 +20,74 @@ export function mqtt5(options: SessionOptions): MqttSession {
 	return new MqttSession5(options);
 }
 
+/**
+ * The QoS flows at MQTT 5, which resends only after CONNACK (MqttSession5.applyLimits says
+ * why): what was in flight waits in `messages`, not `sent`, until the window lets it go.
+ */
+export class Inflight5 extends Inflight {
+	/**
+	 * After CONNACK. With `sessionPresent` each PUBREL goes now, each PUBLISH waits to go again
+	 * with DUP 1 and its id; without, a QoS 2 message past its PUBREC is done and every other
+	 * one waits to go as a new message, DUP 0. One in flight or queued over `maxPacketSize`
+	 * (0: no limit) never goes: it ends with PACKET_TOO_LARGE, its id free.
+	 */
+	resume(out: MqttSession, sessionPresent: boolean, maxPacketSize: number): void {
+		const messages = this.settle();
+		for (let i = 0; i < messages.length; ) {
+			const message = messages[i];
+			const error = message.released ? void 0 : tooLarge(message, maxPacketSize);
+			if (message.released ? !sessionPresent : error) {
+				messages.splice(i, 1);
+				finish(message, error);
+				continue;
+			}
+			if (message.released) out.ack(PacketType.PUBREL, message.packetId);
+			else {
+				// DUP (8) records a send in this session: kept for one sent before, cleared for a new session.
+				if (!sessionPresent) message.packet[0] &= ~8;
+				else if (message.sent) message.packet[0] |= 8;
+				message.sent = false;
+			}
+			i++;
+		}
+		// Queued after an earlier CONNACK, or before any: the rest keep their order (3.2.2-15).
+		const queue = this.queue;
+		for (let n = queue.length; n > 0; n--) {
+			const message = queue.shift() as Outgoing;
+			const error = tooLarge(message, maxPacketSize);
+			if (error) finish(message, error);
+			else queue.push(message);
+		}
+	}
+
+	/**
+	 * Sends what `resume` left waiting, in order, while fewer than `window` are in flight:
+	 * each sent on this connection or awaiting PUBCOMP. A PUBREL resent after reconnecting
+	 * holds no quota (4.9), so this errs only on the side of waiting.
+	 */
+	resendWaiting(out: MqttSession): void {
+		const messages = this.messages;
+		let inFlight = 0;
+		for (let i = this.acked; i < messages.length; i++) if (messages[i].sent || messages[i].released) inFlight++;
+		for (let i = this.acked; i < messages.length && inFlight < this.window; i++) {
+			const message = messages[i];
+			if (message.sent || message.released) continue;
+			message.sent = true;
+			out.push(message.packet);
+			inFlight++;
+		}
+	}
+}
+
+/** The error for a message over the server's Maximum Packet Size (0: none), or undefined. */
+function tooLarge(message: Outgoing, maxPacketSize: number): ProtocolError | undefined {
+	const length = message.packet.length;
+	return maxPacketSize > 0 && length > maxPacketSize ? new ProtocolError("PACKET_TOO_LARGE", `PUBLISH of ${length} bytes, over the server's maximum packet size ${maxPacketSize}`) : void 0;
+}
+
 export class MqttSession5 extends MqttSession {
 	declare readonly v5: Version5;
+	protected declare flows: Inflight5 | undefined;
 
 	constructor(options: SessionOptions) {
 		// MQTT 5 lets the server assign an identifier to an empty one, persistent session or not (3.1.3.1).
@@ -136,6 +203,10 @@ export class MqttSession5 extends MqttSession {
 		if (request.done) (request.done as Done)(packet);
 	}
 
+	protected override newFlows(): Inflight5 {
+		return (this.flows ??= new Inflight5(this.window(), this.options.maxQueued ?? Default.MAX_QUEUED));
+	}
+
 	/** QoS 1/2 messages in flight at most: ours, within the server's Receive Maximum (3.3.4). */
 	protected override window(): number {
 		const ours = super.window();
@@ -167,7 +238,6 @@ export class MqttSession5 extends MqttSession {
 		if (flows) {
 			flows.window = this.window();
 			const max = this.v5.maximumPacketSize;
-			if (max > 0) flows.refuseOver(max);
 			// What was in flight (4.4) goes only now, within this connection's limits. Session
 			// Present 1: each PUBREL at once (a few bytes, and no PUBLISH: no Receive Maximum
 			// quota, 4.9), each PUBLISH with DUP 1 and its id as the window allows. Session Present
