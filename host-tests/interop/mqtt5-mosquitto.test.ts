@@ -198,6 +198,47 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 		}
 	});
 
+	it("fails over with messages in flight to a mosquitto with a smaller max_packet_size and Receive Maximum (Session Present 0): they go again after CONNACK as new messages, in order, within both; the one too large ends PACKET_TOO_LARGE", async () => {
+		// The first server takes any size; the second, which has no session for the lamp, 64 bytes and 2 QoS 1/2 in flight.
+		const first = await Mosquitto.start();
+		const second = await Mosquitto.start({ settings: ["max_packet_size 64", "max_inflight_messages 2"] });
+		const failover = await TcpProxy.start({ target: { host: "127.0.0.1", port: first.port }, seed: 56 });
+		try {
+			const { client: lamp, connects, drops } = client({ clientId: "v5-failover", cleanSession: false, sessionExpiry: 60, reconnectBase: 100, reconnectCap: 200 }, [], failover.port);
+			lamp.start();
+			await waitFor(() => connects.length > 0, { what: "connected to the first server" });
+			const observer = await Observer.connect(second.url, { protocolVersion: 5 });
+			await observer.subscribe("v5/failover", 2);
+			// Nothing reaches the first server from now on: every message stays in flight.
+			failover.faults.stall = true;
+			const outcomes: string[] = [];
+			const sent = (name: string, promise: Promise<void>) => promise.then(() => outcomes.push(`${name} acknowledged`), (error: { code?: string }) => outcomes.push(`${name} ${error.code}`));
+			const all = [sent("large", lamp.publish("v5/failover", "x".repeat(100), { qos: 1 }))];
+			for (let i = 0; i < 6; i++) all.push(sent(String(i), lamp.publish("v5/failover", String(i), { qos: i % 2 === 0 ? 1 : 2 })));
+			await waitFor(() => lamp.session.transmitBytes === 0 && lamp.session.unacknowledged === 7, { what: "all seven written, none acknowledged" });
+			failover.target = { host: "127.0.0.1", port: second.port };
+			failover.faults.stall = false;
+			failover.cut();
+			await waitFor(() => outcomes.length === 7, { what: `every message settled (${outcomes.join(", ")}; ${connects.length} connects)`, deadline: 8000 });
+			// Refused at CONNACK, before anything went; the rest acknowledged (a QoS 2 one a round trip later).
+			expect(outcomes[0]).toBe("large PACKET_TOO_LARGE");
+			expect(outcomes.slice(1).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `${i} acknowledged`));
+			await waitFor(() => observer.received.length >= 6, { what: `6 delivered (${observer.received.length})` });
+			// In order per QoS (4.6): mosquitto forwards a QoS 2 message at its PUBREL, a round trip after a QoS 1 one.
+			const payloads = observer.received.map((r) => r.payload);
+			expect(payloads.filter((p) => Number(p) % 2 === 0)).toEqual(["0", "2", "4"]);
+			expect(payloads.filter((p) => Number(p) % 2 === 1)).toEqual(["1", "3", "5"]);
+			expect(connects).toEqual([false, false]);
+			expect(drops).toHaveLength(1);
+			lamp.stop();
+			await observer.close();
+		} finally {
+			await failover.close();
+			await first.stop();
+			await second.stop();
+		}
+	});
+
 	it("resumes its session across a reconnection by Session Expiry: the message sent while away arrives", async () => {
 		const got: PublishPacket[] = [];
 		const first = client({ clientId: "v5-resume", cleanSession: false, cleanStart: true, sessionExpiry: 60 }, got);
