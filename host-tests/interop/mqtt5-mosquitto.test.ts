@@ -2,7 +2,9 @@
  * The MQTT 5 session against a real mosquitto (2.0, its v5 mode) with MQTT.js at
  * protocol version 5 as the other client: QoS 0/1/2 both ways, topic aliases within
  * mosquitto's max_topic_alias, its Receive Maximum (max_inflight_messages) honoured,
- * a session resumed across reconnection by its Session Expiry, and the Will Delay
+ * a session resumed across reconnection by its Session Expiry, messages in flight sent
+ * again only after CONNACK, within the limits of a server failed over to or restarted
+ * with smaller ones (max_packet_size, max_inflight_messages), and the Will Delay
  * Interval: a client that drops and stays away past the delay gets its will published,
  * one that is back in time does not.
  */
@@ -236,6 +238,46 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 			await failover.close();
 			await first.stop();
 			await second.stop();
+		}
+	});
+
+	it("resumes its session (Session Present 1) on a mosquitto restarted with max_packet_size 64 and Receive Maximum 2: what was in flight goes again after CONNACK within both; the one too large ends PACKET_TOO_LARGE", async () => {
+		const restarted = await Mosquitto.start({ persistence: true, saveEveryChange: true });
+		const link = await TcpProxy.start({ target: { host: "127.0.0.1", port: restarted.port }, seed: 57 });
+		try {
+			const { client: lamp, connects, drops } = client({ clientId: "v5-restarted", cleanSession: false, sessionExpiry: 600, reconnectBase: 100, reconnectCap: 200 }, [], link.port);
+			lamp.start();
+			await waitFor(() => connects.length > 0, { what: "connected" });
+			await letTimePass(300);
+			link.faults.stall = true;
+			const outcomes: string[] = [];
+			const sent = (name: string, promise: Promise<void>) => promise.then(() => outcomes.push(`${name} acknowledged`), (error: { code?: string }) => outcomes.push(`${name} ${error.code}`));
+			void sent("large", lamp.publish("v5/restarted", "x".repeat(100), { qos: 1 }));
+			for (let i = 0; i < 6; i++) void sent(String(i), lamp.publish("v5/restarted", String(i), { qos: i % 2 === 0 ? 1 : 2 }));
+			await waitFor(() => lamp.session.transmitBytes === 0 && lamp.session.unacknowledged === 7, { what: "all seven written, none acknowledged" });
+			// The lamp is kept out until the observer is back on the restarted server.
+			link.faults.refuse = true;
+			await restarted.kill();
+			await restarted.restart(["max_packet_size 64", "max_inflight_messages 2"]);
+			const observer = await Observer.connect(restarted.url, { protocolVersion: 5 });
+			await observer.subscribe("v5/restarted", 2);
+			link.faults.stall = link.faults.refuse = false;
+			await waitFor(() => outcomes.length === 7, { what: `every message settled (${outcomes.join(", ")}; connects ${connects.join(", ")})`, deadline: 8000 });
+			expect(outcomes[0]).toBe("large PACKET_TOO_LARGE");
+			expect(outcomes.slice(1).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `${i} acknowledged`));
+			await waitFor(() => observer.received.length >= 6, { what: `6 delivered (${observer.received.length})` });
+			const payloads = observer.received.map((r) => r.payload);
+			expect(payloads.filter((p) => Number(p) % 2 === 0)).toEqual(["0", "2", "4"]);
+			expect(payloads.filter((p) => Number(p) % 2 === 1)).toEqual(["1", "3", "5"]);
+			// One connection to the restarted server, never dropped: nothing over its limits went.
+			expect(connects).toEqual([false, true]);
+			expect(lamp.status).toBe("online");
+			expect(drops.map((d) => (d as { code?: string }).code).filter((code) => code !== "CONNECTION_LOST" && code !== "CONNECT_FAILED")).toEqual([]);
+			lamp.stop();
+			await observer.close();
+		} finally {
+			await link.close();
+			await restarted.stop();
 		}
 	});
 
