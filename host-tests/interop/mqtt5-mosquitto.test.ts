@@ -241,6 +241,35 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 		}
 	});
 
+	it("fails over to a mosquitto with max_packet_size 64 (Session Present 0): its filters, too many for one SUBSCRIBE there, are requested again in parts that fit", async () => {
+		const first = await Mosquitto.start();
+		const second = await Mosquitto.start({ settings: ["max_packet_size 64"] });
+		const failover = await TcpProxy.start({ target: { host: "127.0.0.1", port: first.port }, seed: 58 });
+		try {
+			const got: PublishPacket[] = [];
+			const { client: lamp, connects } = client({ clientId: "v5-resubscribe", cleanSession: false, sessionExpiry: 60, reconnectBase: 100, reconnectCap: 200 }, got, failover.port);
+			const filters = ["home/office/lamp/0", "home/office/lamp/1", "home/office/lamp/2", "home/office/lamp/3"];
+			const subscribed = lamp.subscribe(filters.map((topic) => ({ topic, qos: 1 as const })));
+			lamp.start();
+			expect(await subscribed).toEqual([1, 1, 1, 1]);
+			failover.target = { host: "127.0.0.1", port: second.port };
+			failover.cut();
+			await waitFor(() => connects.length > 1 && lamp.idle, { what: "reconnected to the second server and resubscribed" });
+			const observer = await Observer.connect(second.url, { protocolVersion: 5 });
+			for (const topic of filters) await observer.client.publishAsync(topic, topic.slice(-1), { qos: 1 });
+			await waitFor(() => got.length >= 4, { what: `a message on every filter (${got.length})` });
+			expect(got.map((m) => m.topic).sort()).toEqual(filters);
+			expect(connects).toEqual([false, false]);
+			expect(lamp.exportState().subscriptions.map((s) => s.topic).sort()).toEqual(filters);
+			lamp.stop();
+			await observer.close();
+		} finally {
+			await failover.close();
+			await first.stop();
+			await second.stop();
+		}
+	});
+
 	it("resumes its session (Session Present 1) on a mosquitto restarted with max_packet_size 64 and Receive Maximum 2: what was in flight goes again after CONNACK within both; the one too large ends PACKET_TOO_LARGE", async () => {
 		const restarted = await Mosquitto.start({ persistence: true, saveEveryChange: true });
 		const link = await TcpProxy.start({ target: { host: "127.0.0.1", port: restarted.port }, seed: 57 });
