@@ -99,10 +99,7 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 	let largestAwaiting = 0;
 	/** Per accepted QoS >= 1 publish: how many times its callback ran. */
 	const outcomes: number[] = [];
-	/** Per publish call (by the number in its payload): the connection it was made on, -1 offline. */
-	const madeOnConnection: number[] = [];
 	let oversized = 0;
-	let calls = 0;
 
 	// The server's side of the current connection: what it announced, what the client sent.
 	let offered: Properties | undefined;
@@ -387,11 +384,6 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 			// QoS 0 mostly to the lamp's two topics, as the lamp does: the outgoing aliases' case.
 			const topic = random() < 0.1 ? pick(BAD_TOPICS) : qos === 0 && random() < 0.7 ? TOPICS[int(2)] : pick(TOPICS);
 			const payload = new Uint8Array(random() < 0.05 ? 600 : 2 + int(62));
-			// Tagged with its number, to know the message again when it is sent.
-			const tag = calls++ & 0xffff;
-			payload[0] = tag >> 8;
-			payload[1] = tag & 0xff;
-			madeOnConnection[tag] = session.status === "online" ? connacks : -1;
 			// Counted first: a message lowered to the server's Maximum QoS 0 completes inside the call.
 			const index = outcomes.length;
 			if (qos > 0) outcomes.push(0);
