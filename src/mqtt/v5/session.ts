@@ -238,15 +238,16 @@ export class MqttSession5 extends MqttSession {
 		if (flows) {
 			flows.window = this.window();
 			const max = this.v5.maximumPacketSize;
-			// What was in flight (4.4) goes only now, within this connection's limits. Session
-			// Present 1: each PUBREL at once (a few bytes, and no PUBLISH: no Receive Maximum
-			// quota, 4.9), each PUBLISH with DUP 1 and its id as the window allows. Session Present
-			// 0: the server holds none of it, and what we hold of it is no longer session state
-			// (3.2.2-5), but the application's messages are not lost with it: a QoS 2 message whose
-			// PUBREC came back is complete (the server took it, 4.3.3, and it may not be published
-			// again), every other one goes again as a new message (DUP 0, in order, within the
-			// Receive Maximum), as after a Clean Start. A PUBLISH over this connection's Maximum
-			// Packet Size never goes (3.1.2-24): its flow ends with PACKET_TOO_LARGE.
+			// What was in flight goes only now, within this connection's limits. Session Present
+			// 1: resent as 4.4 says (4.4.0-1), each PUBREL at once (a few bytes, and no PUBLISH: no
+			// Receive Maximum quota, 4.9), each PUBLISH with DUP 1 and its id as the window allows.
+			// Session Present 0: the server holds none of it, and what we hold is no longer session
+			// state (3.2.2-5), so nothing is resent in 4.4's sense; but the application's messages
+			// are not lost with the session: a QoS 2 message whose PUBREC came back is complete (the
+			// server took it over, 4.3.3, and it may not be published again), every other one is
+			// published again as a new message (DUP 0, in order, within the Receive Maximum), as
+			// after a Clean Start. A PUBLISH over this connection's Maximum Packet Size never goes
+			// (3.1.2-24): its flow ends with PACKET_TOO_LARGE.
 			flows.resume(this, sessionPresent, max);
 		}
 		const seconds = this.v5.serverKeepAlive;
