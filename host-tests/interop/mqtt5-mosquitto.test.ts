@@ -2,7 +2,9 @@
  * The MQTT 5 session against a real mosquitto (2.0, its v5 mode) with MQTT.js at
  * protocol version 5 as the other client: QoS 0/1/2 both ways, topic aliases within
  * mosquitto's max_topic_alias, its Receive Maximum (max_inflight_messages) honoured,
- * a session resumed across reconnection by its Session Expiry, and the Will Delay
+ * a session resumed across reconnection by its Session Expiry, messages in flight sent
+ * again only after CONNACK, within the limits of a server failed over to or restarted
+ * with smaller ones (max_packet_size, max_inflight_messages), and the Will Delay
  * Interval: a client that drops and stays away past the delay gets its will published,
  * one that is back in time does not.
  */
@@ -198,6 +200,80 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 		}
 	});
 
+	it("fails over with messages in flight to a mosquitto with a smaller max_packet_size and Receive Maximum (Session Present 0): they go again after CONNACK as new messages, in order, within both; the one too large ends PACKET_TOO_LARGE", async () => {
+		// The second server, which has no session for the lamp, takes 64 bytes and 2 QoS 1/2 in flight.
+		await failingOver(["max_packet_size 64", "max_inflight_messages 2"], 56, async (failover, second) => {
+			const { client: lamp, connects, drops } = client({ clientId: "v5-failover", cleanSession: false, sessionExpiry: 60, reconnectBase: 100, reconnectCap: 200 }, [], failover.port);
+			lamp.start();
+			await waitFor(() => connects.length > 0, { what: "connected to the first server" });
+			const observer = await Observer.connect(second.url, { protocolVersion: 5 });
+			await observer.subscribe("v5/failover", 2);
+			// Nothing reaches the first server from now on: every message stays in flight.
+			failover.faults.stall = true;
+			const outcomes = await leaveInFlight(lamp, "v5/failover");
+			failover.target = { host: "127.0.0.1", port: second.port };
+			failover.faults.stall = false;
+			failover.cut();
+			await expectSentAgain(outcomes, observer);
+			expect(connects).toEqual([false, false]);
+			expect(drops).toHaveLength(1);
+			lamp.stop();
+			await observer.close();
+		});
+	});
+
+	it("fails over to a mosquitto with max_packet_size 64 (Session Present 0): its filters, too many for one SUBSCRIBE there, are requested again in parts that fit", async () => {
+		await failingOver(["max_packet_size 64"], 58, async (failover, second) => {
+			const got: PublishPacket[] = [];
+			const { client: lamp, connects } = client({ clientId: "v5-resubscribe", cleanSession: false, sessionExpiry: 60, reconnectBase: 100, reconnectCap: 200 }, got, failover.port);
+			const filters = ["home/office/lamp/0", "home/office/lamp/1", "home/office/lamp/2", "home/office/lamp/3"];
+			const subscribed = lamp.subscribe(filters.map((topic) => ({ topic, qos: 1 as const })));
+			lamp.start();
+			expect(await subscribed).toEqual([1, 1, 1, 1]);
+			failover.target = { host: "127.0.0.1", port: second.port };
+			failover.cut();
+			await waitFor(() => connects.length > 1 && lamp.idle, { what: "reconnected to the second server and resubscribed" });
+			const observer = await Observer.connect(second.url, { protocolVersion: 5 });
+			for (const topic of filters) await observer.client.publishAsync(topic, topic.slice(-1), { qos: 1 });
+			await waitFor(() => got.length >= 4, { what: `a message on every filter (${got.length})` });
+			expect(got.map((m) => m.topic).sort()).toEqual(filters);
+			expect(connects).toEqual([false, false]);
+			expect(lamp.exportState().subscriptions.map((s) => s.topic).sort()).toEqual(filters);
+			lamp.stop();
+			await observer.close();
+		});
+	});
+
+	it("resumes its session (Session Present 1) on a mosquitto restarted with max_packet_size 64 and Receive Maximum 2: what was in flight goes again after CONNACK within both; the one too large ends PACKET_TOO_LARGE", async () => {
+		const restarted = await Mosquitto.start({ persistence: true, saveEveryChange: true });
+		const link = await TcpProxy.start({ target: { host: "127.0.0.1", port: restarted.port }, seed: 57 });
+		try {
+			const { client: lamp, connects, drops } = client({ clientId: "v5-restarted", cleanSession: false, sessionExpiry: 600, reconnectBase: 100, reconnectCap: 200 }, [], link.port);
+			lamp.start();
+			await waitFor(() => connects.length > 0, { what: "connected" });
+			await letTimePass(300);
+			link.faults.stall = true;
+			const outcomes = await leaveInFlight(lamp, "v5/restarted");
+			// The lamp is kept out until the observer is back on the restarted server.
+			link.faults.refuse = true;
+			await restarted.kill();
+			await restarted.restart(["max_packet_size 64", "max_inflight_messages 2"]);
+			const observer = await Observer.connect(restarted.url, { protocolVersion: 5 });
+			await observer.subscribe("v5/restarted", 2);
+			link.faults.stall = link.faults.refuse = false;
+			await expectSentAgain(outcomes, observer);
+			// One connection to the restarted server, never dropped: nothing over its limits went.
+			expect(connects).toEqual([false, true]);
+			expect(lamp.status).toBe("online");
+			expect(drops.map((d) => (d as { code?: string }).code).filter((code) => code !== "CONNECTION_LOST" && code !== "CONNECT_FAILED")).toEqual([]);
+			lamp.stop();
+			await observer.close();
+		} finally {
+			await link.close();
+			await restarted.stop();
+		}
+	});
+
 	it("resumes its session across a reconnection by Session Expiry: the message sent while away arrives", async () => {
 		const got: PublishPacket[] = [];
 		const first = client({ clientId: "v5-resume", cleanSession: false, cleanStart: true, sessionExpiry: 60 }, got);
@@ -272,4 +348,46 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 function queuedOf(client: MqttClient): number {
 	const state = client.session.exportState();
 	return state.queued.length;
+}
+
+/**
+ * Publishes a 100-byte QoS 1 message to `topic`, then "0" to "5" at QoS 1 and 2 in turn, and
+ * waits until all are written and none acknowledged (the caller stalled the link); each one's
+ * outcome is pushed as it settles.
+ */
+async function leaveInFlight(lamp: MqttClient, topic: string): Promise<string[]> {
+	const outcomes: string[] = [];
+	const settled = (name: string, promise: Promise<void>) => void promise.then(() => outcomes.push(`${name} acknowledged`), (error: { code?: string }) => outcomes.push(`${name} ${error.code}`));
+	settled("large", lamp.publish(topic, "x".repeat(100), { qos: 1 }));
+	for (let i = 0; i < 6; i++) settled(String(i), lamp.publish(topic, String(i), { qos: i % 2 === 0 ? 1 : 2 }));
+	await waitFor(() => lamp.session.transmitBytes === 0 && lamp.session.unacknowledged === 7, { what: "all seven written, none acknowledged" });
+	return outcomes;
+}
+
+/** After a server with max_packet_size 64 and Receive Maximum 2 took over: what `leaveInFlight` left settled as it should. */
+async function expectSentAgain(outcomes: string[], observer: Observer): Promise<void> {
+	await waitFor(() => outcomes.length === 7, { what: `every message settled (${outcomes.join(", ")})`, deadline: 8000 });
+	// Refused at CONNACK, before anything went; the rest acknowledged (a QoS 2 one a round trip later),
+	// none refused past mosquitto's Receive Maximum (it answers a QoS 2 one over it with 0x97).
+	expect(outcomes[0]).toBe("large PACKET_TOO_LARGE");
+	expect(outcomes.slice(1).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `${i} acknowledged`));
+	await waitFor(() => observer.received.length >= 6, { what: `6 delivered (${observer.received.length})` });
+	// In order per QoS (4.6): mosquitto forwards a QoS 2 message at its PUBREL, a round trip after a QoS 1 one.
+	const payloads = observer.received.map((r) => r.payload);
+	expect(payloads.filter((p) => Number(p) % 2 === 0)).toEqual(["0", "2", "4"]);
+	expect(payloads.filter((p) => Number(p) % 2 === 1)).toEqual(["1", "3", "5"]);
+}
+
+/** Runs `body` with a proxy to a mosquitto that takes any size and a second one with `settings`, to fail over to; stops all three after. */
+async function failingOver(settings: readonly string[], seed: number, body: (failover: TcpProxy, second: Mosquitto) => Promise<void>): Promise<void> {
+	const first = await Mosquitto.start();
+	const second = await Mosquitto.start({ settings });
+	const failover = await TcpProxy.start({ target: { host: "127.0.0.1", port: first.port }, seed });
+	try {
+		await body(failover, second);
+	} finally {
+		await failover.close();
+		await first.stop();
+		await second.stop();
+	}
 }

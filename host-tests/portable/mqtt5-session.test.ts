@@ -208,6 +208,138 @@ describe("MQTT 5 session: CONNACK limits", () => {
 	});
 });
 
+/** What a packet is on the wire, for comparing sequences: type, packet id, and DUP of a PUBLISH. */
+function brief(packet: Packet5): [number, number, boolean] {
+	return [packet.type, "packetId" in packet ? (packet.packetId ?? 0) : 0, packet.type === PUBLISH && packet.dup];
+}
+
+const ack5 = (type: typeof PUBACK | typeof PUBREC | typeof PUBCOMP, packetId: number, reasonCode = 0): Uint8Array => encodeAny5({ type, packetId, reasonCode, properties: {} });
+
+/**
+ * A session with QoS 1 ids 1 and 3 and QoS 2 id 2 (its PUBREC received) in flight, cut off;
+ * `outcomes` gets each one's result by id; `sizes` the payload of each.
+ */
+function cutOff(sizes: readonly [number, number, number] = [1, 1, 1]): { session: MqttSession; outcomes: string[] } {
+	const session = online();
+	const outcomes: string[] = [];
+	const qos = [1, 2, 1] as const;
+	for (let i = 0; i < 3; i++) session.publish(`t${i + 1}`, new Uint8Array(sizes[i]), qos[i], false, 1, (error) => outcomes.push(`${i + 1} ${error?.code ?? "done"}`));
+	sent(session);
+	session.received(ack5(PUBREC, 2), 2);
+	check(sent(session).map(brief)).toEqual([[PUBREL, 2, false]]);
+	session.closed();
+	return { session, outcomes };
+}
+
+describe("MQTT 5 session: reconnect (4.4)", () => {
+	it("resends what is in flight only after CONNACK, not with CONNECT: PUBREL, then each PUBLISH with DUP 1 and its id", () => {
+		const { session } = cutOff();
+		session.open(100);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		session.received(connack({}, true), 150);
+		check(sent(session).map(brief)).toEqual([
+			[PUBREL, 2, false],
+			[PUBLISH, 1, true],
+			[PUBLISH, 3, true],
+		]);
+	});
+	it("ends a resend over the Maximum Packet Size CONNACK names with PACKET_TOO_LARGE (3.1.2-24) and frees its id; the PUBREL and the rest go", () => {
+		const { session, outcomes } = cutOff([1, 1, 40]);
+		session.open(100);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		session.received(connack({ maximumPacketSize: 30 }, true), 150);
+		// The reader refuses any packet over 30 bytes.
+		check(sent(session, 30).map(brief)).toEqual([
+			[PUBREL, 2, false],
+			[PUBLISH, 1, true],
+		]);
+		check(outcomes).toEqual(["3 PACKET_TOO_LARGE"]);
+		check(session.unacknowledged).toBe(2);
+		check(session.exportState().inflight.length).toBe(2);
+		session.received(ack5(PUBACK, 1), 160);
+		session.received(ack5(PUBCOMP, 2), 160);
+		check(outcomes).toEqual(["3 PACKET_TOO_LARGE", "1 done", "2 done"]);
+		check(session.idle).toBe(true);
+	});
+	it("resends within the new Receive Maximum, the rest in order as acknowledgements free the window, new messages after them", () => {
+		const session = online();
+		for (let i = 0; i < 4; i++) session.publish("t", text(`${i}`), 1, false, 1);
+		check(sent(session).map((p) => publish(p).packetId)).toEqual([1, 2, 3, 4]);
+		session.closed();
+		session.publish("t", text("new"), 1, false, 90);
+		session.open(100);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		session.received(connack({ receiveMaximum: 2 }, true), 150);
+		check(sent(session).map(brief)).toEqual([
+			[PUBLISH, 1, true],
+			[PUBLISH, 2, true],
+		]);
+		session.received(ack5(PUBACK, 1), 160);
+		check(sent(session).map(brief)).toEqual([[PUBLISH, 3, true]]);
+		session.received(ack5(PUBACK, 2), 161);
+		check(sent(session).map(brief)).toEqual([[PUBLISH, 4, true]]);
+		session.received(ack5(PUBACK, 3), 162);
+		const next = sent(session).map(publish);
+		check(next.map((p) => [p.dup, p.payload])).toEqual([[false, text("new")]]);
+	});
+	it("Session Present 0: publishes again what was not acknowledged as new messages (DUP 0, in order, within Receive Maximum and size); a QoS 2 message past its PUBREC is complete, no PUBREL", () => {
+		const { session, outcomes } = cutOff([1, 1, 40]);
+		session.publish("t4", text("4"), 1, false, 90, (error) => outcomes.push(`4 ${error?.code ?? "done"}`));
+		session.open(100);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		session.received(connack({ receiveMaximum: 1, maximumPacketSize: 30 }, false), 150);
+		check(outcomes).toEqual(["3 PACKET_TOO_LARGE", "2 done"]);
+		const first = sent(session, 30).map(publish);
+		check(first.map((p) => [p.topic, p.dup])).toEqual([["t1", false]]);
+		session.received(ack5(PUBACK, first[0].packetId as number), 160);
+		const second = sent(session, 30).map(publish);
+		check(second.map((p) => [p.topic, p.dup])).toEqual([["t4", false]]);
+		session.received(ack5(PUBACK, second[0].packetId as number), 170);
+		check(outcomes).toEqual(["3 PACKET_TOO_LARGE", "2 done", "1 done", "4 done"]);
+		check(session.idle).toBe(true);
+	});
+	it("a PUBCOMP with 0x92 (packet identifier not found) still ends the QoS 2 flow: its PUBREC had given the server the message", () => {
+		const { session, outcomes } = cutOff();
+		session.open(100);
+		session.received(connack({}, true), 150);
+		sent(session);
+		session.received(ack5(PUBCOMP, 2, 0x92), 160);
+		check(outcomes).toEqual(["2 done"]);
+		check(session.unacknowledged).toBe(2);
+	});
+	it("counts keep alive from CONNACK when what was in flight, or a request that waited, went then", () => {
+		// keepAlive 10 s: PINGREQ after 9 s without sending.
+		const { session } = cutOff();
+		session.open(0);
+		session.received(connack({}, true), 8000);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT, PUBREL, PUBLISH, PUBLISH]);
+		check(session.nextTimeout()).toBe(17_000);
+		session.tick(9000);
+		check(sent(session)).toEqual([]);
+		const asking = new MqttSession(base);
+		asking.subscribe([{ topic: "lamp", qos: 1 }], 0);
+		asking.open(0);
+		asking.received(connack({}, false), 8000);
+		check(sent(asking).map((p) => p.type)).toEqual([CONNECT, SUBSCRIBE]);
+		check(asking.nextTimeout()).toBe(17_000);
+	});
+	it("resubscribes lost filters that do not fit one SUBSCRIBE under the Maximum Packet Size in parts that do; a filter too large alone is refused and forgotten", () => {
+		const topics = ["home/a", "home/b", "home/c", "home/d", `home/${"x".repeat(30)}`];
+		const state = { nextPacketId: 1, inflight: [], queued: [], awaitingRelease: [], subscriptions: topics.map((topic) => ({ topic, qos: 1 as const })) };
+		const session = new MqttSession({ ...base, state });
+		session.open(0);
+		check(sent(session).map((p) => p.type)).toEqual([CONNECT]);
+		session.received(connack({ maximumPacketSize: 24 }, false), 1);
+		const parts = sent(session, 24) as Subscribe5[];
+		check(parts.every((p) => p.type === SUBSCRIBE)).toBe(true);
+		check(parts.flatMap((p) => p.subscriptions.map((s) => s.topic)).sort()).toEqual(topics.slice(0, 4));
+		check(parts.length).toBeGreaterThan(1);
+		for (const part of parts) session.received(encodeAny5({ type: SUBACK, packetId: part.packetId, properties: {}, reasonCodes: part.subscriptions.map(() => 1) }), 2);
+		check(session.idle).toBe(true);
+		check(session.exportState().subscriptions.map((s) => s.topic)).toEqual(topics.slice(0, 4));
+	});
+});
+
 describe("MQTT 5 session: topic aliases", () => {
 	it("sends a repeated QoS 0 topic as its alias alone, within the server's Topic Alias Maximum", () => {
 		const session = online({}, { topicAliasMaximum: 1 });

@@ -35,7 +35,7 @@ export const enum Id {
 export class Inflight {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	/** QoS 1/2 messages in flight, in (re)send order. */
-	private declare readonly messages: Outgoing[];
+	protected declare readonly messages: Outgoing[];
 	/** Messages not yet sent, oldest first. */
 	declare readonly queue: Outgoing[];
 	/** QoS 1/2 messages in flight at most: ours, lowered to an MQTT 5 server's Receive Maximum. */
@@ -45,7 +45,7 @@ export class Inflight {
 	private declare asked: number;
 	private declare busy: number;
 	/** Messages at the front of `messages` already acknowledged, cut off in batches (`settle`). */
-	private declare acked: number;
+	protected declare acked: number;
 
 	constructor(window: number, maxQueued: number) {
 		this.messages = [];
@@ -81,19 +81,6 @@ export class Inflight {
 				out.push(message.packet);
 				finish(message);
 			}
-		}
-	}
-
-	/**
-	 * MQTT 5: the server's Maximum Packet Size came with CONNACK, after these were queued. One
-	 * over it must not be sent (3.2.2-15): it ends with PACKET_TOO_LARGE, the rest keep their order.
-	 */
-	refuseOver(maxPacketSize: number): void {
-		const queue = this.queue;
-		for (let n = queue.length; n > 0; n--) {
-			const message = queue.shift() as Outgoing;
-			if (message.packet.length <= maxPacketSize) queue.push(message);
-			else finish(message, new ProtocolError("PACKET_TOO_LARGE", "PUBLISH of " + message.packet.length + " bytes, over the server's maximum packet size " + maxPacketSize));
 		}
 	}
 
@@ -180,7 +167,7 @@ export class Inflight {
 	}
 
 	/** Cuts the acknowledged messages off the front; `messages`, all in flight. */
-	private settle(): Outgoing[] {
+	protected settle(): Outgoing[] {
 		this.messages.splice(0, this.acked);
 		this.acked = 0;
 		return this.messages;
@@ -249,7 +236,7 @@ function packetIdOffset(packet: Uint8Array): number {
 }
 
 /** The message's callback, called once. */
-function finish(message: Outgoing, error?: ProtocolError): void {
+export function finish(message: Outgoing, error?: ProtocolError): void {
 	const done = message.done;
 	if (!done) return;
 	message.done = void 0;

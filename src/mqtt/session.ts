@@ -90,7 +90,7 @@ export class MqttSession extends MqttLink {
 		return this.releases ? this.releases.length : 0;
 	}
 
-	/** The transport is connected: send CONNECT and, without waiting for CONNACK (3.1.4), everything pending. */
+	/** The transport is connected: send CONNECT and, without waiting for CONNACK (3.1.4), everything pending (MQTT 5 waits: v5/session.ts). */
 	open(now: number): void {
 		this.state = State.CONNECTING;
 		this.lastSent = this.lastHeard = now;
@@ -100,7 +100,7 @@ export class MqttSession extends MqttLink {
 		this.sendConnect();
 		// A clean session discards the broker's QoS 2 state for us too (3.1.2-6).
 		if (clean && this.releases) this.releases = void 0;
-		if (this.flows) this.flows.resend(this, clean);
+		this.resend(clean);
 		// Every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo).
 		const requests = this.requests;
 		for (let i = 0; i < requests.length; ) {
@@ -113,7 +113,7 @@ export class MqttSession extends MqttLink {
 				i++;
 			}
 		}
-		this.opened();
+		this.drain();
 	}
 
 	/** True when a QoS 0 message published now goes to the transport at once (a connection, nothing queued before it). */
@@ -202,9 +202,9 @@ export class MqttSession extends MqttLink {
 		return { nextPacketId: this.nextPacketId, inflight: flows ? flows.inflight : [], queued: flows ? flows.queued : [], awaitingRelease: this.releases ? this.releases.slice() : [], subscriptions: this.active(false) };
 	}
 
-	/** After CONNECT and what is resent, new messages go at once too (3.1.4). */
-	protected opened(): void {
-		this.drain();
+	/** What is in flight, again right after CONNECT (4.4), before new messages. */
+	protected resend(clean: boolean): void {
+		if (this.flows) this.flows.resend(this, clean);
 	}
 
 	/** A packet from the broker, in order. */

@@ -29,13 +29,15 @@ export class Mosquitto {
 	readonly port: number;
 	readonly tlsPort: number | undefined;
 	readonly #config: string;
+	readonly #lines: readonly string[];
 	readonly #dir: string;
 	#process: ChildProcess | undefined;
 	#log = "";
 
-	private constructor(dir: string, config: string, port: number, tlsPort: number | undefined) {
+	private constructor(dir: string, config: string, lines: readonly string[], port: number, tlsPort: number | undefined) {
 		this.#dir = dir;
 		this.#config = config;
+		this.#lines = lines;
 		this.port = port;
 		this.tlsPort = tlsPort;
 	}
@@ -74,8 +76,7 @@ export class Mosquitto {
 				...(options.requireCertificate ? ["require_certificate true"] : []),
 			);
 		const config = join(dir, "mosquitto.conf");
-		writeFileSync(config, lines.join("\n") + "\n");
-		const broker = new Mosquitto(dir, config, port, tlsPort);
+		const broker = new Mosquitto(dir, config, lines, port, tlsPort);
 		await broker.restart();
 		return broker;
 	}
@@ -89,10 +90,11 @@ export class Mosquitto {
 		return this.#log;
 	}
 
-	/** Starts mosquitto again on the same ports and files (after `kill`). */
-	async restart(): Promise<void> {
+	/** Starts mosquitto again on the same ports and files (after `kill`); `settings` after the first ones (a later line wins): a server that comes back configured otherwise. */
+	async restart(settings: readonly string[] = []): Promise<void> {
 		const executable = findExecutable("mosquitto");
 		if (!executable) throw new Error("mosquitto is not installed");
+		writeFileSync(this.#config, [...this.#lines, ...settings].join("\n") + "\n");
 		const child = spawn(executable, ["-c", this.#config], { stdio: ["ignore", "ignore", "pipe"] });
 		child.stderr?.on("data", (chunk: Buffer) => (this.#log += chunk.toString()));
 		this.#process = child;

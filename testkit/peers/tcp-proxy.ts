@@ -59,6 +59,8 @@ class Link {
 export class TcpProxy {
 	readonly port: number;
 	readonly faults: TcpFaults;
+	/** Where new connections go: changed, the next ones reach another server (a failover); open ones stay. */
+	target: { readonly host: string; readonly port: number };
 	readonly counts: TcpCounts = { accepted: 0, cut: 0, toTarget: 0, toClient: 0 };
 	readonly #options: TcpProxyOptions;
 	readonly #server: net.Server;
@@ -70,6 +72,7 @@ export class TcpProxy {
 		this.#options = options;
 		this.#server = server;
 		this.port = (server.address() as net.AddressInfo).port;
+		this.target = options.target;
 		this.faults = { stall: options.stall, deaf: options.deaf, drip: options.drip, cutAfter: options.cutAfter, refuse: options.refuse };
 		this.#random = seededRandom(options.seed);
 		server.on("connection", (client) => this.#accept(client));
@@ -122,7 +125,7 @@ export class TcpProxy {
 		}
 		const cutAfter = this.faults.cutAfter;
 		const cutAt = cutAfter ? Math.floor(cutAfter[0] + draw * (cutAfter[1] - cutAfter[0] + 1)) : Infinity;
-		const upstream = net.connect({ host: this.#options.target.host, port: this.#options.target.port });
+		const upstream = net.connect({ host: this.target.host, port: this.target.port });
 		const link = new Link(client, upstream, cutAt);
 		this.#links.add(link);
 		client.setNoDelay(true);
