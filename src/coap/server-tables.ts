@@ -92,30 +92,26 @@ export abstract class ServerTables implements Expiring {
 	declare private version: number;
 	/** Made at the first Block1 upload, the other at the first slow answer: a server without either keeps no table. Arrays, not Maps: a few entries, found by a walk, cost a slot each on XS (a Map entry three). */
 	declare private uploads: Upload[] | undefined;
-	declare private readonly maxUploads: number;
 	declare private waiting: Waiting[] | undefined;
-	declare private readonly after: number;
-	declare private readonly limit: number;
-	declare private readonly maxSeparate: number;
+	/** The options as the transport was given them, kept once: the caps are read from them where they are checked (a field each would cost a slot). */
+	declare protected readonly settings: CoapServerOptions;
 
 	constructor(board: Board, options: CoapServerOptions) {
 		this.board = board;
 		this.szx = m.szxFor(options.blockSize ?? 1024);
 		this.maxBody = options.maxBodySize ?? 8192;
 		const onReady = options.onReady;
-		const transport = (this.transport = new Transport(board, {
+		const settings = {
 			...options,
 			port: options.port ?? 5683,
-			onRequest: (request) => this.handle(request),
+			onRequest: (request: IncomingRequest) => this.handle(request),
 			// No closure to keep when nobody asked.
 			onReady: onReady && (() => onReady(this.transport.port)),
-		}));
+		};
+		this.settings = settings;
+		const transport = (this.transport = new Transport(board, settings));
 		this.version = 1 + Math.floor(transport.endpoint.random() * 0xfffffe);
 		this.first = m.uintOption(m.Option.ETAG, this.version);
-		this.maxUploads = options.maxUploads ?? 2;
-		this.after = options.separateAfter ?? transport.endpoint.parameters.ackTimeout / 2;
-		this.limit = options.handlerTimeout ?? 30_000;
-		this.maxSeparate = options.maxSeparate ?? 4;
 	}
 
 	protected abstract handle(request: IncomingRequest): void;
@@ -157,7 +153,7 @@ export abstract class ServerTables implements Expiring {
 		if ((size1 ?? 0) > maxBody) return answer(m.Code.REQUEST_ENTITY_TOO_LARGE);
 		if (block.more && payload.length !== m.blockSize(block.szx)) return error(m.Code.BAD_REQUEST, "a Block1 block that is not its size");
 		if (!upload && block.num === 0 && block.more) {
-			if (uploads.length >= this.maxUploads) {
+			if (uploads.length >= (this.settings.maxUploads ?? 2)) {
 				this.transport.endpoint.dropped.overloaded++;
 				return unavailable(this.uploadExpiry() - now);
 			}
@@ -192,15 +188,17 @@ export abstract class ServerTables implements Expiring {
 		const waiting = (this.waiting ??= []);
 		const transport = this.transport;
 		const endpoint = transport.endpoint;
-		if (waiting.length >= this.maxSeparate) {
+		const settings = this.settings;
+		const limit = settings.handlerTimeout ?? 30_000;
+		if (waiting.length >= (settings.maxSeparate ?? 4)) {
 			endpoint.dropped.overloaded++;
 			// Max-Age: until the next place frees, at most the handler limit (a held place that is a
 			// sent answer awaiting its ACK has no deadline here: the endpoint gives it up in time).
 			const wait = this.separateExpiry() - now;
-			endpoint.respond(request, unavailable(wait < this.limit ? wait : this.limit), now);
+			endpoint.respond(request, unavailable(wait < limit ? wait : limit), now);
 			return;
 		}
-		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + this.after : Infinity, deadline: now + this.limit };
+		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + (settings.separateAfter ?? endpoint.parameters.ackTimeout / 2) : Infinity, deadline: now + limit };
 		if (waiting.push(entry) === 1) endpoint.keep(this);
 		// Settled outside the endpoint's timer: the transport is asked to send it.
 		answer.then(

@@ -56,8 +56,6 @@ interface Observer extends Notified {
 	confirmedAt: number;
 }
 
-const WELL_KNOWN_CORE = "/.well-known/core";
-const DAY_MS = 86_400_000;
 /** The query of a request without Uri-Query: one array for all (handlers only read it). */
 const NO_QUERY: readonly string[] = Object.freeze([]);
 
@@ -66,9 +64,6 @@ export class CoapServer extends ServerTables {
 	declare private readonly served: Served[];
 	/** Every resource's observers, at most `maxObservers`. */
 	declare private readonly watchers: Observer[];
-	declare private readonly maxObservers: number;
-	declare private readonly maxPerResource: number;
-	declare private readonly confirmable: boolean;
 	/**
 	 * Short texts answered lately, each followed by its UTF-8: a resource answers with a few
 	 * texts ("on", "off") over and over, and encoding one costs ~400 computrons on XS.
@@ -85,9 +80,6 @@ export class CoapServer extends ServerTables {
 		super(board, options);
 		this.served = [];
 		this.watchers = [];
-		this.maxObservers = options.maxObservers ?? 8;
-		this.maxPerResource = options.maxObserversPerResource ?? 4;
-		this.confirmable = options.confirmableNotifications ?? true;
 		this.texts = [];
 		this.format = m.Format.TEXT_PLAIN;
 		this.formatOption = m.uintOption(m.Option.CONTENT_FORMAT, m.Format.TEXT_PLAIN);
@@ -100,9 +92,9 @@ export class CoapServer extends ServerTables {
 
 	/** Serves `resource` at `path` ("/lamp"), in place of any resource there before (whose ETag goes on). */
 	add(path: string, resource: Resource): void {
-		const existing = this.entry(path);
-		if (existing) {
-			existing.resource = resource;
+		const entry = this.entry(path);
+		if (entry) {
+			entry.resource = resource;
 			return;
 		}
 		const bytes = encodeUtf8(path);
@@ -164,7 +156,7 @@ export class CoapServer extends ServerTables {
 		const code = representation.code ?? m.Code.CONTENT;
 		const content = this.representation(representation, code, code === m.Code.CONTENT ? entry.etag : void 0, sequence, void 0, void 0);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
-		const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
+		const confirmable = this.settings.confirmableNotifications !== false || now - observer.confirmedAt >= 86_400_000;
 		if (confirmable) observer.confirmedAt = now;
 		this.transport.endpoint.notify(observer, content, confirmable, now, () => this.drop(observer));
 	}
@@ -187,7 +179,7 @@ export class CoapServer extends ServerTables {
 		const method = message.code;
 		// One pass over the options, each value read where it is met, the first of a repeated one kept.
 		let key = "";
-		let queries = 0;
+		let count = 0;
 		let contentFormat: number | undefined;
 		let accept: number | undefined;
 		let observe: number | undefined;
@@ -199,7 +191,7 @@ export class CoapServer extends ServerTables {
 			const number = options[i].number;
 			const value = options[i].value;
 			if (number === m.Option.URI_PATH) key += "/" + String.fromCharCode.apply(null, value as unknown as number[]);
-			else if (number === m.Option.URI_QUERY) queries++;
+			else if (number === m.Option.URI_QUERY) count++;
 			else if (number === m.Option.CONTENT_FORMAT) contentFormat ??= m.readUint(value);
 			else if (number === m.Option.ACCEPT) accept ??= m.readUint(value);
 			else if (number === m.Option.OBSERVE) observe ??= m.readUint(value);
@@ -215,11 +207,11 @@ export class CoapServer extends ServerTables {
 		let found: Served | undefined;
 		for (let i = 0; i < served.length; i++) if (served[i].key === key) found = served[i];
 		// Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
-		const query = queries > 0 ? m.stringValues(options, m.Option.URI_QUERY) : NO_QUERY;
-		if (!found) {
+		const query = count > 0 ? m.stringValues(options, m.Option.URI_QUERY) : NO_QUERY;
+		if (key === "/.well-known/core" || !found) {
 			// Uri-Path too: uriPath reads it as UTF-8.
 			const path = m.uriPath(options);
-			if (path !== WELL_KNOWN_CORE) return error(m.Code.NOT_FOUND, "no resource at " + path);
+			if (path !== "/.well-known/core") return error(m.Code.NOT_FOUND, "no resource at " + path);
 			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
 			if (accept !== void 0 && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
 			return this.representation({ payload: linkFormat.resourceLinks(served, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, void 0, void 0, void 0, block2);
@@ -255,8 +247,7 @@ export class CoapServer extends ServerTables {
 		/** The last Block1's option, echoed with the response to the assembled upload (RFC 7959 2.5). */
 		let echo: CoapOption | undefined;
 		if (block1 !== void 0) {
-			const block = m.readBlock(block1);
-			if (!block) throw new ProtocolError("MALFORMED_PACKET", "Block1 is not a block option");
+			const block = readBlock(block1);
 			const assembled = this.receive(peerKey(peer, path), block, payload, size1, this.board.now());
 			this.kept();
 			if (!(assembled instanceof Uint8Array)) return assembled;
@@ -269,7 +260,7 @@ export class CoapServer extends ServerTables {
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
 		if (method !== m.Code.GET || !resource.observable) observe = void 0;
 		const token = message.token;
-		if (observe === 1) this.deregister(path, peer, token);
+		if (observe === 1) this.drop(this.observer(path, peer, token));
 		const version = entry.etag;
 		const answer = handler(request);
 		// A method, not a closure, on the common path: one allocation fewer per request on XS.
@@ -291,11 +282,11 @@ export class CoapServer extends ServerTables {
 		if (observe === 0) {
 			const peer = request.peer;
 			const path = entry.path;
-			if (!success) this.deregister(path, peer, token);
+			if (!success) this.drop(this.observer(path, peer, token));
 			else {
 				// Registered, or renewed; served without Observe when the caps leave no room.
 				let observer = this.observer(path, peer, token);
-				if (!observer && this.watchers.length < this.maxObservers && this.observers(path) < this.maxPerResource) this.watchers.push((observer = { path, peer, token: token.slice(), confirmedAt: 0 }));
+				if (!observer && this.watchers.length < (this.settings.maxObservers ?? 8) && this.observers(path) < (this.settings.maxObserversPerResource ?? 4)) this.watchers.push((observer = { path, peer, token: token.slice(), confirmedAt: 0 }));
 				if (observer) {
 					observer.confirmedAt = this.board.now();
 					sequence = this.nextSequence();
@@ -315,27 +306,34 @@ export class CoapServer extends ServerTables {
 		return void 0;
 	}
 
-	private deregister(path: string, peer: Peer, token: Uint8Array): void {
-		const observer = this.observer(path, peer, token);
-		if (observer) this.drop(observer);
-	}
-
-	private drop(observer: Observer): void {
+	private drop(observer: Observer | undefined): void {
 		const watchers = this.watchers;
-		const i = watchers.indexOf(observer);
+		const i = observer ? watchers.indexOf(observer) : -1;
 		if (i < 0) return;
-		this.transport.endpoint.forget(observer);
+		this.transport.endpoint.forget(watchers[i]);
 		watchers.splice(i, 1);
 	}
 
 	/**
-	 * The response to send: one block of it (Block2, `asked` the request's) when it is larger
+	 * The response to send: one block of it (Block2, `block2` the request's) when it is larger
 	 * than a block or a block was asked for. Its options are pushed in number order (ETag 4,
 	 * Observe 6, Content-Format 12, Max-Age 14, Block2 23, Block1 27, Size2 28): no sort.
 	 */
-	private representation(representation: Representation, code: number, etag: CoapOption | undefined, sequence: number | undefined, echo: CoapOption | undefined, asked: Uint8Array | undefined): Content {
-		const raw = representation.payload ?? m.EMPTY_BYTES;
-		let payload = typeof raw === "string" ? this.text(raw) : raw;
+	private representation(representation: Representation, code: number, etag: CoapOption | undefined, sequence: number | undefined, echo: CoapOption | undefined, block2: Uint8Array | undefined): Content {
+		const text = representation.payload ?? m.EMPTY_BYTES;
+		let payload = text as Uint8Array;
+		if (typeof text === "string") {
+			const texts = this.texts;
+			payload = m.EMPTY_BYTES;
+			for (let i = 0; i < texts.length; i += 2) if (texts[i] === text) payload = texts[i + 1] as Uint8Array;
+			if (payload === m.EMPTY_BYTES) {
+				payload = encodeUtf8(text);
+				if (text.length <= 32) {
+					if (texts.length >= 8) texts.length = 0;
+					texts.push(text, payload);
+				}
+			}
+		}
 		const options: CoapOption[] = [];
 		if (etag) options.push(etag);
 		if (sequence !== void 0) options.push(m.uintOption(m.Option.OBSERVE, sequence));
@@ -347,16 +345,15 @@ export class CoapServer extends ServerTables {
 		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
 		let szx = this.szx;
 		let offset = 0;
-		if (asked !== void 0) {
-			const wanted = m.readBlock(asked);
-			if (!wanted) throw new ProtocolError("MALFORMED_PACKET", "Block2 is not a block option");
+		if (block2 !== void 0) {
+			const block = readBlock(block2);
 			// 2.4: the block number is in the requester's block size, which may be larger than ours.
-			offset = wanted.num * m.blockSize(wanted.szx);
-			if (wanted.szx < szx) szx = wanted.szx;
+			offset = block.num * m.blockSize(block.szx);
+			if (block.szx < szx) szx = block.szx;
 		}
 		const size = m.blockSize(szx);
 		let size2: CoapOption | undefined;
-		if (asked !== void 0 || payload.length > size) {
+		if (block2 !== void 0 || payload.length > size) {
 			if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
 			options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more: offset + size < payload.length, szx }));
 			if (offset === 0) size2 = m.uintOption(m.Option.SIZE2, payload.length);
@@ -367,22 +364,17 @@ export class CoapServer extends ServerTables {
 		return { code, options, payload };
 	}
 
-	/** `text` as UTF-8, from `texts` when it was answered lately. */
-	private text(text: string): Uint8Array {
-		const texts = this.texts;
-		for (let i = 0; i < texts.length; i += 2) if (texts[i] === text) return texts[i + 1] as Uint8Array;
-		const bytes = encodeUtf8(text);
-		if (text.length <= 32) {
-			if (texts.length >= 8) texts.length = 0;
-			texts.push(text, bytes);
-		}
-		return bytes;
-	}
-
 	private nextSequence(): number {
 		this.sequence = (this.sequence + 1) & 0xffffff;
 		return this.sequence;
 	}
+}
+
+/** A Block1 or Block2 value (RFC 7959 2.2), or a ProtocolError (4.00) for one that is not. */
+function readBlock(value: Uint8Array): m.Block {
+	const block = m.readBlock(value);
+	if (!block) throw new ProtocolError("MALFORMED_PACKET", "a Block1 or Block2 that is not one");
+	return block;
 }
 
 function notAcceptable(accept: number): Content {
