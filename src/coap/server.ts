@@ -205,7 +205,7 @@ export class CoapServer extends ServerTables {
 		if (key === "") key = "/";
 		const served = this.served;
 		let found: Served | undefined;
-		for (let i = 0; i < served.length; i++) if (served[i].key === key) found = served[i];
+		for (let i = 0; i < served.length && !found; i++) if (served[i].key === key) found = served[i];
 		// Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
 		const query = count > 0 ? m.stringValues(options, m.Option.URI_QUERY) : NO_QUERY;
 		if (key === "/.well-known/core" || !found) {
@@ -263,8 +263,13 @@ export class CoapServer extends ServerTables {
 		if (observe === 1) this.drop(this.observer(path, peer, token));
 		const version = entry.etag;
 		const answer = handler(request);
-		// A method, not a closure, on the common path: one allocation fewer per request on XS.
-		return thenable(answer) ? answer.then((representation) => this.complete(representation, request, entry, token, observe, version, echo, block2)) : this.complete(answer, request, entry, token, observe, version, echo, block2);
+		// The closure for a slow answer is made in `later`: a variable an inner function captures is
+		// a heap slot on XS from the start of the function that declares it, for every request.
+		return thenable(answer) ? this.later(answer, request, entry, token, observe, version, echo, block2) : this.complete(answer, request, entry, token, observe, version, echo, block2);
+	}
+
+	private later(answer: PromiseLike<Representation>, request: ResourceRequest, entry: Served, token: Uint8Array, observe: number | undefined, version: CoapOption, echo: CoapOption | undefined, block2: Uint8Array | undefined): PromiseLike<Content> {
+		return answer.then((representation) => this.complete(representation, request, entry, token, observe, version, echo, block2));
 	}
 
 	/** The response to a request its handler answered with `representation`. */
@@ -324,9 +329,10 @@ export class CoapServer extends ServerTables {
 		let payload = text as Uint8Array;
 		if (typeof text === "string") {
 			const texts = this.texts;
-			payload = m.EMPTY_BYTES;
-			for (let i = 0; i < texts.length; i += 2) if (texts[i] === text) payload = texts[i + 1] as Uint8Array;
-			if (payload === m.EMPTY_BYTES) {
+			// indexOf, native, is a tenth of what a loop in JS costs XS; only texts are found (the arrays between are never === a string).
+			const i = texts.indexOf(text);
+			if (i >= 0) payload = texts[i + 1] as Uint8Array;
+			else {
 				payload = encodeUtf8(text);
 				if (text.length <= 32) {
 					if (texts.length >= 8) texts.length = 0;
