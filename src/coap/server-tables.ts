@@ -141,7 +141,8 @@ export abstract class ServerTables implements Expiring {
 		const answer = (code: number): Content => {
 			const options: CoapOption[] = [m.blockOption(m.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
 			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(m.uintOption(m.Option.SIZE1, maxBody));
-			return { code, options: m.sortOptions(options), payload: m.EMPTY_BYTES };
+			// Block1 (27) before Size1 (60): in order as pushed.
+			return { code, options, payload: m.EMPTY_BYTES };
 		};
 		let upload: Upload | undefined;
 		for (let i = 0; i < uploads.length; i++) if (uploads[i].key === key) upload = uploads[i];
