@@ -212,16 +212,11 @@ export abstract class ServerTables implements Expiring {
 		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + (settings.separateAfter ?? endpoint.parameters.ackTimeout / 2) : Infinity, deadline: now + limit };
 		if (waiting.push(entry) === 1) endpoint.keep(this);
 		// Settled outside the endpoint's timer: the transport is asked to send it.
-		answer.then(
-			(content) => {
-				this.settle(entry, content, this.board.now());
-				transport.service();
-			},
-			(failure: unknown) => {
-				this.settle(entry, failed(failure), this.board.now());
-				transport.service();
-			},
-		);
+		const settled = (content: Content) => {
+			this.settle(entry, content, this.board.now());
+			transport.service();
+		};
+		answer.then(settled, (failure: unknown) => settled(failed(failure)));
 	}
 
 	/** Sends the answer; a separate one holds its place until it is acknowledged or given up. */
