@@ -82,6 +82,10 @@ describe("CoAP server: unreadable requests", () => {
 		send(datagram({ messageId: 3, options: [option(o.Option.URI_PATH, text("caf")), option(o.Option.URI_PATH, new Uint8Array([0xc3, 0xa9]))] }));
 		check(status(one())).toBe("4.04");
 	});
+	it("refuses to add a path no request can name: one with a lone surrogate, which has no UTF-8", () => {
+		const { coap } = server();
+		check(() => coap.add("/lamp\ud800", { get: () => ({}) })).toThrow(/lone surrogate/);
+	});
 });
 
 describe("CoAP server: resources and observers", () => {
@@ -199,6 +203,19 @@ describe("CoAP server: If-Match and If-None-Match (RFC 7252 5.10.8)", () => {
 		send(datagram({ messageId: 7, code: m.Code.PUT, options: [option(o.Option.IF_MATCH), o.stringOption(o.Option.URI_PATH, "reading")], payload: text("1") }));
 		check(status(one())).toBe("4.12");
 		check(state.reading).toBe(undefined);
+	});
+	it("sends ETags of 3 opaque bytes (5.10.6), the version's, even where it is small", () => {
+		const { send, one } = server({ random: () => 0 });
+		send(datagram({}));
+		const first = o.optionValue(one().options, o.Option.ETAG) as Uint8Array;
+		send(datagram({ messageId: 2, code: m.Code.PUT, payload: text("on") }));
+		one();
+		send(datagram({ messageId: 3 }));
+		const next = o.optionValue(one().options, o.Option.ETAG) as Uint8Array;
+		check([Array.from(first), Array.from(next)]).toEqual([
+			[0, 0, 1],
+			[0, 0, 2],
+		]);
 	});
 	it("gives a resource changed by a PUT that does not call changed() a new ETag all the same", () => {
 		const { send, one } = server();

@@ -90,7 +90,7 @@ export class CoapServer extends ServerTables {
 		return this.transport.port;
 	}
 
-	/** Serves `resource` at `path` ("/lamp"), in place of any resource there before (whose ETag goes on). */
+	/** Serves `resource` at `path` ("/lamp"), in place of any resource there before (whose ETag goes on). Throws a ProtocolError for a path with a lone surrogate, which no UTF-8 Uri-Path can name. */
 	add(path: string, resource: Resource): void {
 		const entry = this.entry(path);
 		if (entry) {
