@@ -2,7 +2,9 @@
  * RFC 7252 rules of the device server (issue 17), raw datagrams into a CoapServer on a
  * virtual clock: Accept (5.10.4), Proxy-Uri and Proxy-Scheme (5.7.2), If-Match and
  * If-None-Match with the server's ETags (5.10.8), separate responses for slow handlers
- * (5.2.2), and Block2 for a notification larger than a block (RFC 7641 with RFC 7959 3.4).
+ * (5.2.2), Block2 for a notification larger than a block (RFC 7641 with RFC 7959 3.4), and
+ * the resource and observer tables: paths that are not ASCII, a path added again,
+ * observers told apart by peer and token.
  */
 import { describe, it, check } from "./test-api";
 import { FakeBoard } from "../../testkit/portable/fake-board";
@@ -67,6 +69,57 @@ describe("CoAP server: unreadable requests", () => {
 		const answer = one();
 		check(status(answer)).toBe("4.00");
 		check(ascii(answer.payload)).toMatch(/^the request cannot be read: ./);
+	});
+	it("serves a path that is not ASCII for its UTF-8 Uri-Path, and answers the same characters in Latin-1 (not UTF-8) with 4.00, not the resource", () => {
+		const { coap, send, one } = server();
+		coap.add("/café", { get: () => ({ payload: "au lait" }) });
+		send(datagram({ options: [option(o.Option.URI_PATH, new Uint8Array([0x63, 0x61, 0x66, 0xc3, 0xa9]))] }));
+		const served = one();
+		check([status(served), ascii(served.payload)]).toEqual(["2.05", "au lait"]);
+		send(datagram({ messageId: 2, options: [option(o.Option.URI_PATH, new Uint8Array([0x63, 0x61, 0x66, 0xe9]))] }));
+		check(status(one())).toBe("4.00");
+		// Its segments, not the text between them: "/caf" then "é" is another path.
+		send(datagram({ messageId: 3, options: [option(o.Option.URI_PATH, text("caf")), option(o.Option.URI_PATH, new Uint8Array([0xc3, 0xa9]))] }));
+		check(status(one())).toBe("4.04");
+	});
+	it("refuses to add a path no request can name: one with a lone surrogate, which has no UTF-8", () => {
+		const { coap } = server();
+		check(() => coap.add("/lamp\ud800", { get: () => ({}) })).toThrow(/lone surrogate/);
+	});
+});
+
+describe("CoAP server: resources and observers", () => {
+	it("serves a resource added again at its path in place of the first, its ETag going on, and lists it once", () => {
+		const { coap, send, one } = server();
+		send(datagram({ code: m.Code.PUT, payload: text("on") }));
+		one();
+		send(datagram({ messageId: 2 }));
+		const before = o.optionValue(one().options, o.Option.ETAG) as Uint8Array;
+		coap.add("/lamp", { get: () => ({ payload: "new", contentFormat: m.Format.TEXT_PLAIN }) });
+		send(datagram({ messageId: 3 }));
+		const after = one();
+		check(ascii(after.payload)).toBe("new");
+		check(m.sameBytes(o.optionValue(after.options, o.Option.ETAG) as Uint8Array, before)).toBe(true);
+		send(datagram({ messageId: 4, options: [o.stringOption(o.Option.URI_PATH, ".well-known"), o.stringOption(o.Option.URI_PATH, "core")] }));
+		check(ascii(one().payload).split(",").filter((link) => link.startsWith("</lamp>"))).toEqual(["</lamp>"]);
+	});
+	it("tells observers apart by peer and token: the same token from another port is another observer, and Observe 1 ends only its own", () => {
+		const { coap, send, answers } = server();
+		const observe = (value: number, messageId: number) => datagram({ messageId, options: [o.uintOption(o.Option.OBSERVE, value), lamp] });
+		send(observe(0, 1), 40_000);
+		send(observe(0, 2), 40_001);
+		send(datagram({ messageId: 3, token: new Uint8Array([8]), options: [o.uintOption(o.Option.OBSERVE, 0), lamp] }), 40_000);
+		check(answers().map((a) => o.uintValue(a.options, o.Option.OBSERVE) !== undefined)).toEqual([true, true, true]);
+		check(coap.observers("/lamp")).toBe(3);
+		send(observe(1, 4), 40_001);
+		answers();
+		check(coap.observers("/lamp")).toBe(2);
+		send(datagram({ messageId: 5, code: m.Code.PUT, payload: text("on") }), 40_002);
+		// The PUT's 2.04, and a notification to each observer left: port 40000 twice (tokens 7 and 8).
+		const notified = answers().filter((a) => a.type === m.Type.CON);
+		check(notified.map((a) => a.token[0]).sort()).toEqual([7, 8]);
+		coap.close();
+		check(coap.observers()).toBe(0);
 	});
 });
 
@@ -150,6 +203,19 @@ describe("CoAP server: If-Match and If-None-Match (RFC 7252 5.10.8)", () => {
 		send(datagram({ messageId: 7, code: m.Code.PUT, options: [option(o.Option.IF_MATCH), o.stringOption(o.Option.URI_PATH, "reading")], payload: text("1") }));
 		check(status(one())).toBe("4.12");
 		check(state.reading).toBe(undefined);
+	});
+	it("sends ETags of 3 opaque bytes (5.10.6), the version's, even where it is small", () => {
+		const { send, one } = server({ random: () => 0 });
+		send(datagram({}));
+		const first = o.optionValue(one().options, o.Option.ETAG) as Uint8Array;
+		send(datagram({ messageId: 2, code: m.Code.PUT, payload: text("on") }));
+		one();
+		send(datagram({ messageId: 3 }));
+		const next = o.optionValue(one().options, o.Option.ETAG) as Uint8Array;
+		check([Array.from(first), Array.from(next)]).toEqual([
+			[0, 0, 1],
+			[0, 0, 2],
+		]);
 	});
 	it("gives a resource changed by a PUT that does not call changed() a new ETag all the same", () => {
 		const { send, one } = server();

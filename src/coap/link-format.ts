@@ -38,7 +38,7 @@ export function matches(attributes: Readonly<Record<string, string>>, name: keyo
 }
 
 /** What a server's GET /.well-known/core answers: its resources (obs for observable ones), filtered by the query's `name=value` arguments. */
-export function resourceLinks(resources: ReadonlyMap<string, Resource>, query: readonly string[]): string {
+export function resourceLinks(resources: readonly { readonly path: string; readonly resource: Resource }[], query: readonly string[]): string {
 	const filter: Record<string, string> = {};
 	for (let i = 0; i < query.length; i++) {
 		const equals = query[i].indexOf("=");
@@ -47,9 +47,11 @@ export function resourceLinks(resources: ReadonlyMap<string, Resource>, query: r
 	// `</a>;rt="x";obs,...`: values are quoted unless they are numbers (ct, sz); in a
 	// quoted-string `"` and `\` are escaped with a backslash.
 	let text = "";
-	resources.forEach((resource, path) => {
+	for (let i = 0; i < resources.length; i++) {
+		const path = resources[i].path;
+		const resource = resources[i].resource;
 		const attributes = resource.attributes || {};
-		if (!matches(attributes, "rt", filter.rt) || !matches(attributes, "if", filter.if) || !matches(attributes, "ct", filter.ct)) return;
+		if (!matches(attributes, "rt", filter.rt) || !matches(attributes, "if", filter.if) || !matches(attributes, "ct", filter.ct)) continue;
 		text += (text === "" ? "<" : ",<") + path + ">";
 		const names = Object.keys(attributes);
 		for (let j = 0; j < names.length; j++) {
@@ -68,6 +70,6 @@ export function resourceLinks(resources: ReadonlyMap<string, Resource>, query: r
 			text += '"';
 		}
 		if (resource.observable) text += ";obs";
-	});
+	}
 	return text;
 }

@@ -1,9 +1,9 @@
 /**
  * The CoAP server's tables a client can grow, each capped with the protocol's answer when
  * full; the server (server.ts) is this class extended, one object with one transport:
- * - each resource's ETag (RFC 7252 5.10.6): the version of its last change, so If-Match
- *   and If-None-Match (5.10.8) can be answered and notifications carry it. One entry per
- *   resource changed; the option is made once per change and responses only read it;
+ * - the ETag versions (RFC 7252 5.10.6): each resource keeps the option of its last change
+ *   (server.ts), so If-Match and If-None-Match (5.10.8) can be answered and notifications
+ *   carry it; the option is made once per change and responses only read it;
  * - Block1 uploads assembled before a handler sees the body (RFC 7959 2.5): blocks in order
  *   (4.08 Request Entity Incomplete for a missing one), at most `maxBody` bytes (4.13 with
  *   Size1), at most `maxUploads` unfinished (5.03 with Max-Age saying when the oldest
@@ -61,6 +61,8 @@ export interface CoapServerOptions extends EndpointOptions {
 }
 
 interface Upload {
+	/** peerKey(peer, path). */
+	readonly key: string;
 	readonly parts: Uint8Array[];
 	length: number;
 	expires: number;
@@ -85,60 +87,58 @@ export abstract class ServerTables implements Expiring {
 	declare protected readonly board: Board;
 	declare protected readonly szx: number;
 	declare protected readonly maxBody: number;
-	declare private readonly versions: Map<string, CoapOption>;
 	/** The ETag of a resource never changed; versions go on from it, from a random start so a reboot does not repeat them. */
-	declare private readonly first: CoapOption;
+	declare protected readonly first: CoapOption;
 	declare private version: number;
-	declare private readonly uploads: Map<string, Upload>;
-	declare private readonly maxUploads: number;
-	declare private readonly waiting: Waiting[];
-	declare private readonly after: number;
-	declare private readonly limit: number;
-	declare private readonly maxSeparate: number;
+	/** Made at the first Block1 upload, the other at the first slow answer: a server without either keeps no table. Arrays, not Maps: a few entries, found by a walk, cost a slot each on XS (a Map entry three). */
+	declare private uploads: Upload[] | undefined;
+	declare private waiting: Waiting[] | undefined;
+	/** The options as the transport was given them, kept once: the caps are read from them where they are checked (a field each would cost a slot). */
+	declare protected readonly settings: CoapServerOptions;
 
 	constructor(board: Board, options: CoapServerOptions) {
 		this.board = board;
 		this.szx = m.szxFor(options.blockSize ?? 1024);
 		this.maxBody = options.maxBodySize ?? 8192;
-		const transport = (this.transport = new Transport(board, {
+		const onReady = options.onReady;
+		const settings = {
 			...options,
 			port: options.port ?? 5683,
-			onRequest: (request) => this.handle(request),
-			onReady: () => {
-				if (options.onReady) options.onReady(this.transport.port);
-			},
-		}));
-		this.versions = new Map();
-		this.version = 1 + Math.floor(transport.endpoint.random() * 0xfffffe);
-		this.first = m.uintOption(m.Option.ETAG, this.version);
-		this.uploads = new Map();
-		this.maxUploads = options.maxUploads ?? 2;
-		this.waiting = [];
-		this.after = options.separateAfter ?? transport.endpoint.parameters.ackTimeout / 2;
-		this.limit = options.handlerTimeout ?? 30_000;
-		this.maxSeparate = options.maxSeparate ?? 4;
+			onRequest: (request: IncomingRequest) => this.handle(request),
+			// No closure to keep when nobody asked.
+			onReady: onReady && (() => onReady(this.transport.port)),
+		};
+		this.settings = settings;
+		const transport = (this.transport = new Transport(board, settings));
+		this.version = Math.floor(transport.endpoint.random() * 0xffffff);
+		this.first = this.nextVersion();
 	}
 
 	protected abstract handle(request: IncomingRequest): void;
 
 	/** Block1 uploads under way (at most `maxUploads`). */
 	get uploading(): number {
-		return this.uploads.size;
+		return this.uploads ? this.uploads.length : 0;
 	}
 
 	/** Slow answers waiting for their handler or for the ACK of their separate response (at most `maxSeparate`). */
 	get separating(): number {
-		return this.waiting.length;
+		return this.waiting ? this.waiting.length : 0;
 	}
 
-	/** The resource at `path` changed: a new version, 1 to 3 bytes (never 0, which would be empty). */
-	protected bump(path: string): void {
-		this.versions.set(path, m.uintOption(m.Option.ETAG, (this.version = this.version >= 0xffffff ? 1 : this.version + 1)));
-	}
-
-	/** The ETag option of the resource at `path`. */
-	protected etag(path: string): CoapOption {
-		return this.versions.get(path) ?? this.first;
+	/**
+	 * The ETag of a resource that changed: the next version, 24 bits in 3 bytes. An ETag is
+	 * opaque (5.10.6), not a uint: written directly, at a fraction of what uintOption's loop
+	 * costs XS, for every change and every notification round.
+	 */
+	protected nextVersion(): CoapOption {
+		const version = (this.version = (this.version + 1) & 0xffffff);
+		const value = new Uint8Array(3);
+		// A Uint8Array keeps the low 8 bits of what is stored: no masks.
+		value[0] = version >> 16;
+		value[1] = version >> 8;
+		value[2] = version;
+		return { number: m.Option.ETAG, value };
 	}
 
 	/**
@@ -146,75 +146,77 @@ export abstract class ServerTables implements Expiring {
 	 * answer to send now. The caller then asks `kept`, the table having grown or shrunk.
 	 */
 	protected receive(key: string, block: Block, payload: Uint8Array, size1: number | undefined, now: number): Uint8Array | Content {
-		const uploads = this.uploads;
+		const uploads = (this.uploads ??= []);
 		const maxBody = this.maxBody;
 		const answer = (code: number): Content => {
 			const options: CoapOption[] = [m.blockOption(m.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
 			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(m.uintOption(m.Option.SIZE1, maxBody));
-			return { code, options: m.sortOptions(options), payload: m.EMPTY_BYTES };
+			// Block1 (27) before Size1 (60): in order as pushed.
+			return { code, options, payload: m.EMPTY_BYTES };
 		};
-		if (block.num === 0) uploads.delete(key);
+		let upload: Upload | undefined;
+		for (let i = 0; i < uploads.length; i++) if (uploads[i].key === key) upload = uploads[i];
+		// Block 0 starts the upload afresh.
+		if (upload && block.num === 0) {
+			uploads.splice(uploads.indexOf(upload), 1);
+			upload = void 0;
+		}
 		if ((size1 ?? 0) > maxBody) return answer(m.Code.REQUEST_ENTITY_TOO_LARGE);
 		if (block.more && payload.length !== m.blockSize(block.szx)) return error(m.Code.BAD_REQUEST, "a Block1 block that is not its size");
-		let upload = uploads.get(key);
 		if (!upload && block.num === 0 && block.more) {
-			if (uploads.size >= this.maxUploads) {
+			if (uploads.length >= (this.settings.maxUploads ?? 2)) {
 				this.transport.endpoint.dropped.overloaded++;
 				return unavailable(this.uploadExpiry() - now);
 			}
-			uploads.set(key, (upload = { parts: [], length: 0, expires: 0 }));
+			uploads.push((upload = { key, parts: [], length: 0, expires: 0 }));
 		}
 		// Blocks arrive in order; a different offset means one went missing (2.9.2).
 		const offset = block.num * m.blockSize(block.szx);
 		if (!upload) return block.num !== 0 ? answer(m.Code.REQUEST_ENTITY_INCOMPLETE) : payload.length > maxBody ? answer(m.Code.REQUEST_ENTITY_TOO_LARGE) : payload;
 		if (offset !== upload.length) return answer(m.Code.REQUEST_ENTITY_INCOMPLETE);
 		if (upload.length + payload.length > maxBody) {
-			uploads.delete(key);
+			uploads.splice(uploads.indexOf(upload), 1);
 			return answer(m.Code.REQUEST_ENTITY_TOO_LARGE);
 		}
 		upload.parts.push(payload.slice());
 		upload.length += payload.length;
 		upload.expires = now + this.transport.endpoint.lifetime;
 		if (block.more) return answer(m.Code.CONTINUE);
-		uploads.delete(key);
+		uploads.splice(uploads.indexOf(upload), 1);
 		return bytes.concat(upload.parts, upload.length);
 	}
 
 	/** When the first upload expires; Infinity for none. */
 	private uploadExpiry(): number {
+		const uploads = this.uploads;
 		let next = Infinity;
-		this.uploads.forEach((upload) => {
-			if (upload.expires < next) next = upload.expires;
-		});
+		if (uploads) for (let i = 0; i < uploads.length; i++) if (uploads[i].expires < next) next = uploads[i].expires;
 		return next;
 	}
 
 	/** Answers `request` with what `answer` settles to, separately if it takes longer than `separateAfter`. */
 	protected hold(request: IncomingRequest, answer: PromiseLike<Content>, now: number): void {
-		const waiting = this.waiting;
+		const waiting = (this.waiting ??= []);
 		const transport = this.transport;
 		const endpoint = transport.endpoint;
-		if (waiting.length >= this.maxSeparate) {
+		const settings = this.settings;
+		const limit = settings.handlerTimeout ?? 30_000;
+		if (waiting.length >= (settings.maxSeparate ?? 4)) {
 			endpoint.dropped.overloaded++;
 			// Max-Age: until the next place frees, at most the handler limit (a held place that is a
 			// sent answer awaiting its ACK has no deadline here: the endpoint gives it up in time).
 			const wait = this.separateExpiry() - now;
-			endpoint.respond(request, unavailable(wait < this.limit ? wait : this.limit), now);
+			endpoint.respond(request, unavailable(wait < limit ? wait : limit), now);
 			return;
 		}
-		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + this.after : Infinity, deadline: now + this.limit };
+		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + (settings.separateAfter ?? endpoint.parameters.ackTimeout / 2) : Infinity, deadline: now + limit };
 		if (waiting.push(entry) === 1) endpoint.keep(this);
 		// Settled outside the endpoint's timer: the transport is asked to send it.
-		answer.then(
-			(content) => {
-				this.settle(entry, content, this.board.now());
-				transport.service();
-			},
-			(failure: unknown) => {
-				this.settle(entry, failed(failure), this.board.now());
-				transport.service();
-			},
-		);
+		const settled = (content: Content) => {
+			this.settle(entry, content, this.board.now());
+			transport.service();
+		};
+		answer.then(settled, (failure: unknown) => settled(failed(failure)));
 	}
 
 	/** Sends the answer; a separate one holds its place until it is acknowledged or given up. */
@@ -224,8 +226,8 @@ export abstract class ServerTables implements Expiring {
 		entry.deadline = Infinity;
 		const done = () => {
 			const waiting = this.waiting;
-			const i = waiting.indexOf(entry);
-			if (i >= 0) waiting.splice(i, 1);
+			const i = waiting ? waiting.indexOf(entry) : -1;
+			if (i >= 0) (waiting as Waiting[]).splice(i, 1);
 			this.kept();
 		};
 		if (entry.ackAt !== Infinity || entry.request.message.type !== m.Type.CON) done();
@@ -234,6 +236,7 @@ export abstract class ServerTables implements Expiring {
 
 	private separateExpiry(): number {
 		const waiting = this.waiting;
+		if (!waiting) return Infinity;
 		let next = Infinity;
 		for (let i = 0; i < waiting.length; i++) {
 			const at = waiting[i].ackAt < waiting[i].deadline ? waiting[i].ackAt : waiting[i].deadline;
@@ -250,12 +253,10 @@ export abstract class ServerTables implements Expiring {
 
 	expire(now: number): void {
 		const uploads = this.uploads;
-		uploads.forEach((upload, key) => {
-			if (upload.expires <= now) uploads.delete(key);
-		});
+		if (uploads) for (let i = uploads.length - 1; i >= 0; i--) if (uploads[i].expires <= now) uploads.splice(i, 1);
 		const waiting = this.waiting;
-		for (let i = waiting.length - 1; i >= 0; i--) {
-			const entry = waiting[i];
+		for (let i = waiting ? waiting.length - 1 : -1; i >= 0; i--) {
+			const entry = (waiting as Waiting[])[i];
 			if (entry.ackAt <= now) {
 				entry.ackAt = Infinity;
 				this.transport.endpoint.acknowledge(entry.request);
@@ -267,12 +268,11 @@ export abstract class ServerTables implements Expiring {
 
 	/** Kept on the endpoint's timer while either table holds anything. */
 	protected kept(): void {
-		this.transport.endpoint.keep(this.uploads.size > 0 || this.waiting.length > 0 ? this : void 0);
+		this.transport.endpoint.keep(this.uploading > 0 || this.separating > 0 ? this : void 0);
 	}
 
 	protected clearTables(): void {
-		this.uploads.clear();
-		this.waiting.length = 0;
+		this.uploads = this.waiting = void 0;
 		this.transport.endpoint.keep(void 0);
 	}
 }

@@ -23,11 +23,11 @@
  * endpoint's timer, and slow answers waiting (5.03 past `maxSeparate`). The endpoint caps
  * its duplicate table the same way.
  */
-import { type Content, type IncomingRequest, type Notified } from "./endpoint";
+import { type Content, type IncomingRequest, type Notified, type Peer } from "./endpoint";
 import * as linkFormat from "./link-format";
 import { error, peerKey } from "./message-layer";
 import * as m from "./message";
-import type { CoapMessage, CoapOption } from "./message";
+import type { CoapOption } from "./message";
 import type { Representation, Resource, ResourceRequest } from "./resource";
 import type { Board } from "../common/board";
 import { ProtocolError } from "../common/errors";
@@ -36,35 +36,53 @@ import { failed, ServerTables, type CoapServerOptions } from "./server-tables";
 
 export type { CoapServerOptions } from "./server-tables";
 
-interface Observer extends Notified {
+/** A resource as served: where, and the ETag of its current version. */
+interface Served {
+	readonly path: string;
+	/**
+	 * The path's UTF-8 bytes, one char a byte (the path itself when it is ASCII): what a
+	 * request's Uri-Path reads as through String.fromCharCode, one native call a segment
+	 * (checking each byte in JS, as uriPath does, costs XS twice as much). Equal keys are
+	 * equal bytes, so a match is valid UTF-8; only a miss is decoded (and checked, 5.10.1).
+	 */
 	readonly key: string;
+	resource: Resource;
+	etag: CoapOption;
+}
+
+interface Observer extends Notified {
+	readonly path: string;
 	/** When it was last sent a CON (its registration counts): RFC 7641 4.5 wants one a day at least. */
 	confirmedAt: number;
 }
 
-const WELL_KNOWN_CORE = "/.well-known/core";
-const DAY_MS = 86_400_000;
+/** The query of a request without Uri-Query: one array for all (handlers only read it). */
+const NO_QUERY: readonly string[] = Object.freeze([]);
 
 export class CoapServer extends ServerTables {
-	declare private readonly resources: Map<string, Resource>;
-	declare private readonly observing: Map<string, Map<string, Observer>>;
-	declare private observerCount: number;
-	declare private readonly maxObservers: number;
-	declare private readonly maxPerResource: number;
-	declare private readonly confirmable: boolean;
-	declare private readonly texts: Map<string, Uint8Array>;
+	/** Arrays, not Maps, walked: a server has a few resources and observers, and an array element costs XS one slot, a Map entry three. */
+	declare private readonly served: Served[];
+	/** Every resource's observers, at most `maxObservers`. */
+	declare private readonly watchers: Observer[];
+	/**
+	 * Short texts answered lately, each followed by its UTF-8: a resource answers with a few
+	 * texts ("on", "off") over and over, and encoding one costs ~400 computrons on XS.
+	 * Payloads are only read (encode copies them), so one array serves every response.
+	 */
+	declare private readonly texts: (string | Uint8Array)[];
+	/** The Content-Format option sent last, and its number, kept as the texts are. */
+	declare private format: number;
+	declare private formatOption: CoapOption;
 	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
 	declare private sequence: number;
 
 	constructor(board: Board, options: CoapServerOptions = {}) {
 		super(board, options);
-		this.resources = new Map();
-		this.observing = new Map();
-		this.observerCount = 0;
-		this.maxObservers = options.maxObservers ?? 8;
-		this.maxPerResource = options.maxObserversPerResource ?? 4;
-		this.confirmable = options.confirmableNotifications ?? true;
-		this.texts = new Map();
+		this.served = [];
+		this.watchers = [];
+		this.texts = [];
+		this.format = m.Format.TEXT_PLAIN;
+		this.formatOption = m.uintOption(m.Option.CONTENT_FORMAT, m.Format.TEXT_PLAIN);
 		this.sequence = 1;
 	}
 
@@ -72,57 +90,75 @@ export class CoapServer extends ServerTables {
 		return this.transport.port;
 	}
 
-	/** Serves `resource` at `path` ("/lamp"). */
+	/** Serves `resource` at `path` ("/lamp"), in place of any resource there before (whose ETag goes on). Throws a ProtocolError for a path with a lone surrogate, which no UTF-8 Uri-Path can name. */
 	add(path: string, resource: Resource): void {
-		this.resources.set(path, resource);
+		const entry = this.entry(path);
+		if (entry) {
+			entry.resource = resource;
+			return;
+		}
+		const bytes = encodeUtf8(path);
+		const key = bytes.length === path.length ? path : String.fromCharCode.apply(null, bytes as unknown as number[]);
+		this.served.push({ path, key, resource, etag: this.first });
 	}
 
 	/** How many observe `path`, or every resource without one (at most `maxObservers`). */
 	observers(path?: string): number {
-		return path === void 0 ? this.observerCount : (this.observing.get(path)?.size ?? 0);
+		const watchers = this.watchers;
+		if (path === void 0) return watchers.length;
+		let count = 0;
+		for (let i = 0; i < watchers.length; i++) if (watchers[i].path === path) count++;
+		return count;
 	}
 
 	/** The resource at `path` changed: a new ETag, and its observers notified (RFC 7641 4.2). */
 	changed(path: string): void {
-		const resource = this.resources.get(path);
-		if (!resource) return;
-		this.bump(path);
-		const observers = this.observing.get(path);
-		const get = resource.get;
-		if (!get || !observers) return;
+		const entry = this.entry(path);
+		if (!entry) return;
+		entry.etag = this.nextVersion();
+		const get = entry.resource.get;
+		if (!get || this.observers(path) === 0) return;
 		const sequence = this.nextSequence();
-		observers.forEach((observer) => {
-			const request: ResourceRequest = { method: m.Code.GET, peer: observer.peer, path, query: [], payload: m.EMPTY_BYTES };
-			const answer = get(request);
-			if (!thenable(answer)) return this.notify(path, observer, answer, sequence);
+		const watchers = this.watchers;
+		for (let i = 0; i < watchers.length; i++) {
+			const observer = watchers[i];
+			if (observer.path !== path) continue;
+			const answer = get({ method: m.Code.GET, peer: observer.peer, path, query: NO_QUERY, payload: m.EMPTY_BYTES });
+			if (!thenable(answer)) this.notify(entry, observer, answer, sequence);
 			// A slow resource notifies when it has the state, under a sequence number of then.
-			answer.then((representation) => {
-				if (this.observing.get(path)?.get(observer.key) !== observer) return;
-				this.notify(path, observer, representation, this.nextSequence());
-				this.transport.service();
-			}, ignore);
-		});
+			else
+				answer.then((representation) => {
+					if (this.watchers.indexOf(observer) < 0) return;
+					this.notify(entry, observer, representation, this.nextSequence());
+					this.transport.service();
+				}, ignore);
+		}
 		this.transport.service();
 	}
 
 	close(): void {
 		const endpoint = this.transport.endpoint;
-		this.observing.forEach((observers) => observers.forEach((observer) => endpoint.forget(observer)));
-		this.observing.clear();
-		this.observerCount = 0;
+		const watchers = this.watchers;
+		for (let i = 0; i < watchers.length; i++) endpoint.forget(watchers[i]);
+		watchers.length = 0;
 		this.clearTables();
 		this.transport.close();
 	}
 
-	private notify(path: string, observer: Observer, representation: Representation, sequence: number): void {
+	private entry(path: string): Served | undefined {
+		const served = this.served;
+		for (let i = 0; i < served.length; i++) if (served[i].path === path) return served[i];
+		return void 0;
+	}
+
+	private notify(entry: Served, observer: Observer, representation: Representation, sequence: number): void {
 		const now = this.board.now();
-		const extra = [m.uintOption(m.Option.OBSERVE, sequence)];
-		if ((representation.code ?? m.Code.CONTENT) === m.Code.CONTENT) extra.push(this.etag(path));
-		const content = this.representation(representation, m.Code.CONTENT, extra, void 0);
+		const code = representation.code ?? m.Code.CONTENT;
+		const content = this.representation(representation, code, code === m.Code.CONTENT ? entry.etag : void 0, sequence, void 0, void 0);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
-		const confirmable = this.confirmable || now - observer.confirmedAt >= DAY_MS;
+		const confirmable = this.settings.confirmableNotifications !== false || now - observer.confirmedAt >= 86_400_000;
 		if (confirmable) observer.confirmedAt = now;
-		this.transport.endpoint.notify(observer, content, confirmable, now, () => this.deregister(path, observer.key));
+		this.transport.endpoint.notify(observer, content, confirmable, now, () => this.drop(observer));
 	}
 
 	protected handle(incoming: IncomingRequest): void {
@@ -141,26 +177,48 @@ export class CoapServer extends ServerTables {
 		const message = incoming.message;
 		const options = message.options;
 		const method = message.code;
-		// One pass for the options that are rare: Proxy-Uri, Proxy-Scheme, If-Match, If-None-Match.
+		// One pass over the options, each value read where it is met, the first of a repeated one kept.
+		let key = "";
+		let count = 0;
+		let contentFormat: number | undefined;
+		let accept: number | undefined;
+		let observe: number | undefined;
+		let block1: Uint8Array | undefined;
+		let block2: Uint8Array | undefined;
+		let size1: number | undefined;
 		let conditional = false;
 		for (let i = 0; i < options.length; i++) {
 			const number = options[i].number;
+			const value = options[i].value;
+			if (number === m.Option.URI_PATH) key += "/" + String.fromCharCode.apply(null, value as unknown as number[]);
+			else if (number === m.Option.URI_QUERY) count++;
+			else if (number === m.Option.CONTENT_FORMAT) contentFormat ??= m.readUint(value);
+			else if (number === m.Option.ACCEPT) accept ??= m.readUint(value);
+			else if (number === m.Option.OBSERVE) observe ??= m.readUint(value);
+			else if (number === m.Option.BLOCK2) block2 ??= value;
+			else if (number === m.Option.BLOCK1) block1 ??= value;
+			else if (number === m.Option.SIZE1) size1 ??= m.readUint(value);
 			// 5.7.2: not a proxy, so never the local resource for a request meant for another server.
-			if (number === m.Option.PROXY_URI || number === m.Option.PROXY_SCHEME) return error(m.Code.PROXYING_NOT_SUPPORTED, "not a proxy");
-			if (number === m.Option.IF_MATCH || number === m.Option.IF_NONE_MATCH) conditional = true;
+			else if (number === m.Option.PROXY_URI || number === m.Option.PROXY_SCHEME) return error(m.Code.PROXYING_NOT_SUPPORTED, "not a proxy");
+			else if (number === m.Option.IF_MATCH || number === m.Option.IF_NONE_MATCH) conditional = true;
 		}
-		// Uri-Path and Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
-		const path = m.uriPath(options);
-		const query = m.stringValues(options, m.Option.URI_QUERY);
-		const contentFormat = m.uintValue(options, m.Option.CONTENT_FORMAT);
-		const accept = m.uintValue(options, m.Option.ACCEPT);
-		if (path === WELL_KNOWN_CORE) {
+		if (key === "") key = "/";
+		const served = this.served;
+		let found: Served | undefined;
+		for (let i = 0; i < served.length && !found; i++) if (served[i].key === key) found = served[i];
+		// Uri-Query must be UTF-8 (5.10.1): readUtf8 throws otherwise, answered 4.00.
+		const query = count > 0 ? m.stringValues(options, m.Option.URI_QUERY) : NO_QUERY;
+		if (key === "/.well-known/core" || !found) {
+			// Uri-Path too: uriPath reads it as UTF-8.
+			const path = m.uriPath(options);
+			if (path !== "/.well-known/core") return error(m.Code.NOT_FOUND, "no resource at " + path);
 			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
 			if (accept !== void 0 && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
-			return this.representation({ payload: linkFormat.resourceLinks(this.resources, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, [], message);
+			return this.representation({ payload: linkFormat.resourceLinks(served, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, void 0, void 0, void 0, block2);
 		}
-		const resource = this.resources.get(path);
-		if (!resource) return error(m.Code.NOT_FOUND, "no resource at " + path);
+		const entry = found;
+		const path = entry.path;
+		const resource = entry.resource;
 		const handler = method === m.Code.GET ? resource.get : method === m.Code.PUT ? resource.put : method === m.Code.POST ? resource.post : method === m.Code.DELETE ? resource.delete : void 0;
 		if (!handler) return error(m.Code.METHOD_NOT_ALLOWED, path + " does not take " + m.codeName(method));
 		if ((method === m.Code.PUT || method === m.Code.POST) && resource.accepts && contentFormat !== void 0 && resource.accepts.indexOf(contentFormat) < 0)
@@ -180,126 +238,147 @@ export class CoapServer extends ServerTables {
 				const number = options[i].number;
 				const value = options[i].value;
 				if (number === m.Option.IF_NONE_MATCH) noneMatch = !exists;
-				else if (number === m.Option.IF_MATCH && !ifMatch) ifMatch = exists && (value.length === 0 || m.sameBytes(value, this.etag(path).value));
+				else if (number === m.Option.IF_MATCH && !ifMatch) ifMatch = exists && (value.length === 0 || m.sameBytes(value, entry.etag.value));
 			}
 			if (!noneMatch || ifMatch === false) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
 		}
 
 		let payload = message.payload;
-		const extra: CoapOption[] = [];
-		const block1Value = m.optionValue(options, m.Option.BLOCK1);
-		if (block1Value !== void 0) {
-			const block1 = m.readBlock(block1Value);
-			if (!block1) throw new ProtocolError("MALFORMED_PACKET", "Block1 is not a block option");
-			const assembled = this.receive(peerKey(peer, path), block1, message.payload, m.uintValue(options, m.Option.SIZE1), this.board.now());
+		/** The last Block1's option, echoed with the response to the assembled upload (RFC 7959 2.5). */
+		let echo: CoapOption | undefined;
+		if (block1 !== void 0) {
+			const block = readBlock(block1);
+			const assembled = this.receive(peerKey(peer, path), block, payload, size1, this.board.now());
 			this.kept();
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
-			extra.push(m.blockOption(m.Option.BLOCK1, { num: block1.num, more: false, szx: block1.szx }));
-		} else if (message.payload.length > this.maxBody) {
+			echo = m.blockOption(m.Option.BLOCK1, { num: block.num, more: false, szx: block.szx });
+		} else if (payload.length > this.maxBody) {
 			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [m.uintOption(m.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };
-		const observe = method === m.Code.GET && resource.observable ? m.uintValue(options, m.Option.OBSERVE) : void 0;
-		if (observe === 1) this.deregister(path, peerKey(peer, m.tokenKey(message.token)));
-		const version = this.etag(path);
+		if (method !== m.Code.GET || !resource.observable) observe = void 0;
+		const token = message.token;
+		if (observe === 1) this.drop(this.observer(path, peer, token));
+		const version = entry.etag;
 		const answer = handler(request);
-		// A method, not a closure, on the common path: one allocation fewer per request on XS.
-		return thenable(answer) ? answer.then((representation) => this.complete(representation, request, message, extra, observe, version)) : this.complete(answer, request, message, extra, observe, version);
+		// A slow answer completes through a bound method, not an arrow: a variable an arrow
+		// captures is a heap slot on XS from the start of this function, for every request.
+		return thenable(answer) ? answer.then(this.complete.bind(this, request, entry, token, observe, version, echo, block2)) : this.complete(request, entry, token, observe, version, echo, block2, answer);
 	}
 
 	/** The response to a request its handler answered with `representation`. */
-	private complete(representation: Representation, request: ResourceRequest, message: CoapMessage, extra: CoapOption[], observe: number | undefined, version: CoapOption | undefined): Content {
+	private complete(request: ResourceRequest, entry: Served, token: Uint8Array, observe: number | undefined, version: CoapOption, echo: CoapOption | undefined, block2: Uint8Array | undefined, representation: Representation): Content {
 		const method = request.method;
-		const path = request.path;
 		const accept = request.accept;
 		const code = representation.code ?? (method === m.Code.GET ? m.Code.CONTENT : method === m.Code.POST ? m.Code.CREATED : method === m.Code.DELETE ? m.Code.DELETED : m.Code.CHANGED);
-		const success = m.isSuccess(code);
+		// 2.xx (m.isSuccess, a call fewer).
+		const success = code >> 5 === m.Class.SUCCESS;
 		// 5.10.4: only a representation in the format asked for (a handler may pick it from `accept`).
 		if (success && accept !== void 0 && representation.payload !== void 0 && representation.contentFormat !== accept) return notAcceptable(accept);
 		// A change made over CoAP is a new version, unless the handler said so itself (`changed`, whose notifications carry it).
-		if (success && method !== m.Code.GET && this.etag(path) === version) this.bump(path);
-		if (code === m.Code.CONTENT) extra.push(this.etag(path));
+		if (success && method !== m.Code.GET && entry.etag === version) entry.etag = this.nextVersion();
+		let sequence: number | undefined;
 		// RFC 7641 4.1: a registration answered with an error registers nothing (and ends one).
 		if (observe === 0) {
 			const peer = request.peer;
-			const key = peerKey(peer, m.tokenKey(message.token));
-			if (!success) this.deregister(path, key);
+			const path = entry.path;
+			if (!success) this.drop(this.observer(path, peer, token));
 			else {
 				// Registered, or renewed; served without Observe when the caps leave no room.
-				let observers = this.observing.get(path);
-				let observer = observers && observers.get(key);
-				if (!observer && this.observerCount < this.maxObservers && (observers ? observers.size : 0) < this.maxPerResource) {
-					if (!observers) this.observing.set(path, (observers = new Map()));
-					observers.set(key, (observer = { peer, token: message.token.slice(), key, confirmedAt: 0 }));
-					this.observerCount++;
-				}
+				let observer = this.observer(path, peer, token);
+				if (!observer && this.watchers.length < (this.settings.maxObservers ?? 8) && this.observers(path) < (this.settings.maxObserversPerResource ?? 4)) this.watchers.push((observer = { path, peer, token: token.slice(), confirmedAt: 0 }));
 				if (observer) {
 					observer.confirmedAt = this.board.now();
-					extra.push(m.uintOption(m.Option.OBSERVE, this.nextSequence()));
+					sequence = this.nextSequence();
 				}
 			}
 		}
-		return this.representation(representation, code, extra, message);
+		return this.representation(representation, code, code === m.Code.CONTENT ? entry.etag : void 0, sequence, echo, block2);
 	}
 
-	private deregister(path: string, key: string): void {
-		const observers = this.observing.get(path);
-		const observer = observers?.get(key);
-		if (!observers || !observer) return;
-		this.transport.endpoint.forget(observer);
-		observers.delete(key);
-		this.observerCount--;
-		if (observers.size === 0) this.observing.delete(path);
+	/** The observer of `path` with `peer` and `token` (RFC 7641 3.1: an observation is named by both), if any. */
+	private observer(path: string, peer: Peer, token: Uint8Array): Observer | undefined {
+		const watchers = this.watchers;
+		for (let i = 0; i < watchers.length; i++) {
+			const observer = watchers[i];
+			if (observer.path === path && observer.peer.port === peer.port && observer.peer.address === peer.address && m.sameBytes(observer.token, token)) return observer;
+		}
+		return void 0;
 	}
 
-	/** The response to send: one block of it (Block2) when it is larger than a block or a block was asked for. */
-	private representation(representation: Representation, fallback: number, extra: CoapOption[], request: CoapMessage | undefined): Content {
-		const options = extra;
-		const raw = representation.payload ?? m.EMPTY_BYTES;
-		let payload = raw as Uint8Array;
-		if (typeof raw === "string") {
-			// A short text as UTF-8 is kept for the next time: a resource answers with a few texts
-			// ("on", "off") over and over, and encoding one costs ~400 computrons on XS. Payloads
-			// are only read (encode copies them), so one array serves every response.
+	private drop(observer: Observer | undefined): void {
+		const watchers = this.watchers;
+		const i = observer ? watchers.indexOf(observer) : -1;
+		if (i < 0) return;
+		this.transport.endpoint.forget(watchers[i]);
+		watchers.splice(i, 1);
+	}
+
+	/**
+	 * The response to send: one block of it (Block2, `block2` the request's) when it is larger
+	 * than a block or a block was asked for. Its options are pushed in number order (ETag 4,
+	 * Observe 6, Content-Format 12, Max-Age 14, Block2 23, Block1 27, Size2 28): no sort.
+	 */
+	private representation(representation: Representation, code: number, etag: CoapOption | undefined, sequence: number | undefined, echo: CoapOption | undefined, block2: Uint8Array | undefined): Content {
+		const text = representation.payload ?? m.EMPTY_BYTES;
+		let payload = text as Uint8Array;
+		if (typeof text === "string") {
 			const texts = this.texts;
-			const kept = texts.get(raw);
-			if (kept) payload = kept;
+			// indexOf, native, is a tenth of what a loop in JS costs XS; only texts are found (the arrays between are never === a string).
+			const i = texts.indexOf(text);
+			if (i >= 0) payload = texts[i + 1] as Uint8Array;
 			else {
-				payload = encodeUtf8(raw);
-				if (raw.length <= 32) {
-					if (texts.size >= 4) texts.clear();
-					texts.set(raw, payload);
+				payload = encodeUtf8(text);
+				if (text.length <= 32) {
+					if (texts.length >= 8) texts.length = 0;
+					texts.push(text, payload);
 				}
 			}
 		}
-		if (representation.contentFormat !== void 0) options.push(m.uintOption(m.Option.CONTENT_FORMAT, representation.contentFormat));
+		const options: CoapOption[] = [];
+		if (etag) options.push(etag);
+		if (sequence !== void 0) options.push(m.uintOption(m.Option.OBSERVE, sequence));
+		const format = representation.contentFormat;
+		if (format !== void 0) {
+			if (format !== this.format) this.formatOption = m.uintOption(m.Option.CONTENT_FORMAT, (this.format = format));
+			options.push(this.formatOption);
+		}
 		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
-		const asked = request ? m.optionValue(request.options, m.Option.BLOCK2) : void 0;
 		let szx = this.szx;
 		let offset = 0;
-		if (asked !== void 0) {
-			const wanted = m.readBlock(asked);
-			if (!wanted) throw new ProtocolError("MALFORMED_PACKET", "Block2 is not a block option");
+		if (block2 !== void 0) {
+			const block = readBlock(block2);
 			// 2.4: the block number is in the requester's block size, which may be larger than ours.
-			offset = wanted.num * m.blockSize(wanted.szx);
-			if (wanted.szx < szx) szx = wanted.szx;
+			offset = block.num * m.blockSize(block.szx);
+			if (block.szx < szx) szx = block.szx;
 		}
-		const size = m.blockSize(szx);
-		if (asked !== void 0 || payload.length > size) {
+		// m.blockSize, a call fewer for every response.
+		const size = 16 << szx;
+		let size2: CoapOption | undefined;
+		if (block2 !== void 0 || payload.length > size) {
 			if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
 			options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more: offset + size < payload.length, szx }));
-			if (offset === 0) options.push(m.uintOption(m.Option.SIZE2, payload.length));
+			if (offset === 0) size2 = m.uintOption(m.Option.SIZE2, payload.length);
 			payload = payload.subarray(offset, offset + size);
 		}
-		return { code: representation.code ?? fallback, options: m.sortOptions(options), payload };
+		if (echo) options.push(echo);
+		if (size2) options.push(size2);
+		return { code, options, payload };
 	}
 
 	private nextSequence(): number {
 		this.sequence = (this.sequence + 1) & 0xffffff;
 		return this.sequence;
 	}
+}
+
+/** A Block1 or Block2 value (RFC 7959 2.2), or a ProtocolError (4.00) for one that is not. */
+function readBlock(value: Uint8Array): m.Block {
+	const block = m.readBlock(value);
+	if (!block) throw new ProtocolError("MALFORMED_PACKET", "a Block1 or Block2 that is not one");
+	return block;
 }
 
 function notAcceptable(accept: number): Content {
@@ -311,4 +390,3 @@ function thenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 }
 
 const ignore = (): void => void 0;
-
