@@ -17,6 +17,7 @@ import type { DtlsLayer } from "../dtls/layer";
 import { Endpoint, type Content, type DropCounts, type EndpointOptions, type Peer } from "./endpoint";
 import * as m from "./message";
 import type { Block, CoapMessage, CoapOption } from "./message";
+import type { ResponseListener } from "./types";
 import type { TransportDtls, TransportOptions } from "./transport";
 import { parseCoapUri, type CoapUri } from "./uri";
 
@@ -60,16 +61,15 @@ export class CoapClient {
 	/** The servers this client addressed ("address:port"): datagrams from anyone else are not decoded. */
 	declare private readonly servers: Set<string>;
 	declare private stopped: boolean;
-	declare private lastUri: string;
-	declare private lastTarget: CoapUri | undefined;
+	/** The URI, Content-Format and Accept of the last request, parsed and encoded (a device posts to one collector). */
+	declare private prepared: Prepared | undefined;
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
 		this.board = board;
 		this.szx = m.szxFor(options.blockSize ?? 1024);
 		this.servers = new Set();
 		this.stopped = false;
-		this.lastUri = "";
-		this.lastTarget = void 0;
+		this.prepared = void 0;
 		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(peer.address + ":" + peer.port) });
 	}
 
@@ -101,43 +101,48 @@ export class CoapClient {
 
 	/**
 	 * One request, block-wise when it needs to be. A single exchange (no blocks, the common
-	 * case) takes one promise and no parse of a URI used just before: on XS each promise is
-	 * ~40 slots and parsing a URI ~3,000 computrons.
+	 * case) to the URI, Content-Format and Accept of the request before takes one promise,
+	 * one listener and the datagram: the URI parsed and its options encoded once (on XS a
+	 * parse costs ~3,000 computrons, each closure ~11 slots).
 	 */
-	request(method: number, uri: string, options: RequestOptions = {}, body = options.payload): Promise<CoapResponse> {
+	request(method: number, uri: string, options: RequestOptions = NO_OPTIONS, body = options.payload): Promise<CoapResponse> {
+		const promise = new Promise<CoapResponse>(capture);
+		const resolve = resolving;
+		const reject = rejecting;
 		// What throws here (a bad URI, a bad option value) rejects the promise.
-		return new Promise((resolve, reject) => {
-			// The parsed URI is kept for the next request to the same one (a device posts to one collector).
-			let target = this.lastTarget;
-			if (uri !== this.lastUri || !target) {
-				target = parseCoapUri(uri);
-				this.lastTarget = target;
-				this.lastUri = uri;
-			}
-			// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
-			if (target.secure !== (this.transport.dtls !== void 0)) throw new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client");
+		try {
+			let prepared = this.prepared;
+			if (!prepared || prepared.uri !== uri || prepared.contentFormat !== options.contentFormat || prepared.accept !== options.accept) prepared = this.prepared = this.prepare(uri, options);
 			const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
-			const base = target.options.slice();
-			if (options.contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, options.contentFormat));
-			if (options.accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, options.accept));
-			const szx = options.blockSize === void 0 ? this.szx : m.szxFor(options.blockSize);
-			const confirmable = options.confirmable ?? true;
-			const host = target.host;
-			this.resolve(target, (peer) => {
-				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + host + '"'));
-				if (payload.length > m.blockSize(szx)) return this.blockwise(peer, method, base, payload, szx, confirmable).then(resolve, reject);
-				// A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation).
-				const first = options.blockSize !== void 0 && method === m.Code.GET ? base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })) : base;
-				this.send(peer, { code: method, options: m.sortOptions(first), payload }, confirmable, void 0, (error, response) => {
-					if (error || !response) return reject(error);
-					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
-					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
-					if (tooLarge || blockOf(response, m.Option.BLOCK2)?.more)
-						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, tooLarge ? void 0 : response).then(resolve, reject);
-					resolve(response);
-				});
-			});
-		});
+			const blockSize = options.blockSize;
+			const request = new Pending(this, method, prepared, payload, blockSize === void 0 ? this.szx : m.szxFor(blockSize), options.confirmable ?? true, blockSize !== void 0 && method === m.Code.GET, resolve, reject);
+			const peer = prepared.peer;
+			if (peer) request.go(peer);
+			else {
+				const host = prepared.target.host;
+				this.resolve(prepared.target, (resolved) => (resolved ? request.go(resolved) : reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + host + '"'))));
+			}
+		} catch (error) {
+			reject(error);
+		}
+		return promise;
+	}
+
+	/** Parses `uri` and encodes its options with the request's Content-Format and Accept, for this request and the next ones like it. */
+	private prepare(uri: string, options: RequestOptions): Prepared {
+		const target = parseCoapUri(uri);
+		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
+		if (target.secure !== (this.transport.dtls !== void 0)) throw new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client");
+		const base = target.options.slice();
+		const contentFormat = options.contentFormat;
+		const accept = options.accept;
+		if (contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, contentFormat));
+		if (accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, accept));
+		m.sortOptions(base);
+		// An IPv4 literal needs no resolver: its peer is made once, and remembered as a server now.
+		let peer: Peer | undefined;
+		if (isIpv4(target.host)) this.remember((peer = { address: target.host, port: target.port }));
+		return { uri, contentFormat, accept, target, base, encoded: m.encodeOptions(base), peer };
 	}
 
 	/**
@@ -147,7 +152,8 @@ export class CoapClient {
 	 * uploads' block size is its own (`up`): a server's smaller Block1 does not shrink the
 	 * Block2 size asked for.
 	 */
-	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapResponse): Promise<CoapResponse> {
+	/** @internal */
+	async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapResponse): Promise<CoapResponse> {
 		let response = first as CoapResponse;
 		let up = szx;
 		let offset = 0;
@@ -194,14 +200,15 @@ export class CoapClient {
 
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
 	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapResponse> {
-		return new Promise((resolve, reject) => this.send(peer, content, confirmable, token, (error, message) => (error || !message ? reject(error) : resolve(message))));
+		return new Promise((resolve, reject) => this.send(peer, content.code, m.encodeOptions(content.options), content.payload, confirmable, { answered: (error, message) => (error || !message ? reject(error) : resolve(toResponse(message))) }, token));
 	}
 
-	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapResponse | undefined) => void): void {
-		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), void 0);
-		// Before the socket is bound the datagram waits in the endpoint (the driver sends it once bound), its deadline already running.
-		this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && toResponse(message)), { confirmable, token });
-		this.transport.service();
+	/** @internal Hands the endpoint a request (Pending's and `exchange`'s): before the socket is bound it waits there, its deadline already running. */
+	send(peer: Peer, code: number, options: Uint8Array, payload: Uint8Array, confirmable: boolean, listener: ResponseListener, token?: Uint8Array): void {
+		if (this.stopped) return listener.answered(new ProtocolError("CLOSED", "the client was stopped"), void 0);
+		const transport = this.transport;
+		transport.endpoint.submit(peer, code, options, payload, this.board.now(), listener, confirmable, token);
+		transport.service();
 	}
 
 	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
@@ -220,6 +227,96 @@ export class CoapClient {
 			this.remember(peer);
 			done(peer);
 		});
+	}
+}
+
+const NO_OPTIONS: RequestOptions = {};
+
+/** A request's URI with its options (Content-Format and Accept among them): as objects for blocks, encoded for a single exchange. */
+interface Prepared {
+	readonly uri: string;
+	readonly contentFormat: number | undefined;
+	readonly accept: number | undefined;
+	readonly target: CoapUri;
+	readonly base: CoapOption[];
+	readonly encoded: Uint8Array;
+	/** For an IPv4 literal host; otherwise the board resolves it per request. */
+	readonly peer: Peer | undefined;
+}
+
+/** "192.168.1.10": four numbers and three dots, nothing else (no resolver needed). */
+function isIpv4(host: string): boolean {
+	const parts = host.split(".");
+	if (parts.length !== 4) return false;
+	for (let i = 0; i < 4; i++) {
+		const part = parts[i];
+		if (part.length === 0 || part.length > 3) return false;
+		for (let j = 0; j < part.length; j++) {
+			const c = part.charCodeAt(j);
+			if (c < 48 || c > 57) return false;
+		}
+		if (Number(part) > 255) return false;
+	}
+	return true;
+}
+
+/** The settling functions of the promise being made: one executor for every request, so none is a closure. */
+let resolving: (response: CoapResponse) => void;
+let rejecting: (error: unknown) => void;
+function capture(resolve: (response: CoapResponse) => void, reject: (error: unknown) => void): void {
+	resolving = resolve;
+	rejecting = reject;
+}
+
+/** A request in flight: the endpoint's listener and its promise's settling functions, one object in place of closures. */
+class Pending implements ResponseListener {
+	declare readonly client: CoapClient;
+	declare readonly method: number;
+	declare readonly prepared: Prepared;
+	declare readonly payload: Uint8Array;
+	declare readonly szx: number;
+	declare readonly confirmable: boolean;
+	/** A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation). */
+	declare readonly early: boolean;
+	declare readonly resolve: (response: CoapResponse) => void;
+	declare readonly reject: (error: unknown) => void;
+	declare peer: Peer | undefined;
+
+	constructor(client: CoapClient, method: number, prepared: Prepared, payload: Uint8Array, szx: number, confirmable: boolean, early: boolean, resolve: (response: CoapResponse) => void, reject: (error: unknown) => void) {
+		this.client = client;
+		this.method = method;
+		this.prepared = prepared;
+		this.payload = payload;
+		this.szx = szx;
+		this.confirmable = confirmable;
+		this.early = early;
+		this.resolve = resolve;
+		this.reject = reject;
+		this.peer = void 0;
+	}
+
+	go(peer: Peer): void {
+		this.peer = peer;
+		const payload = this.payload;
+		const szx = this.szx;
+		if (payload.length > m.blockSize(szx)) {
+			this.client.blockwise(peer, this.method, this.prepared.base, payload, szx, this.confirmable).then(this.resolve, this.reject);
+			return;
+		}
+		const options = this.early ? m.encodeOptions(m.sortOptions(this.prepared.base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })))) : this.prepared.encoded;
+		this.client.send(peer, this.method, options, payload, this.confirmable, this);
+	}
+
+	answered(error: ProtocolError | undefined, message: CoapMessage | undefined): void {
+		if (error || !message) return this.reject(error);
+		const response = toResponse(message);
+		const payload = this.payload;
+		// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
+		const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
+		if (tooLarge || (response.options.length > 0 && blockOf(response, m.Option.BLOCK2)?.more)) {
+			const szx = this.szx;
+			this.client.blockwise(this.peer as Peer, this.method, this.prepared.base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, this.confirmable, tooLarge ? void 0 : response).then(this.resolve, this.reject);
+		} else this.resolve(response);
 	}
 }
 

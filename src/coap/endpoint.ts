@@ -24,9 +24,9 @@ import type { Notified, Peer, Transmission } from "./message-layer";
 export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
 export type { Content } from "./message";
 
-import type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
+import type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
 
-export type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
+export type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
 
 /** A request of ours, from queued until its (last) response. */
 interface Exchange {
@@ -36,13 +36,23 @@ interface Exchange {
 	readonly token: Uint8Array;
 	readonly confirmable: boolean;
 	readonly observe: boolean;
-	readonly content: Content;
-	handler: ResponseHandler;
+	readonly code: number;
+	/** Encoded (message.ts encodeOptions). */
+	readonly options: Uint8Array;
+	readonly payload: Uint8Array;
+	handler: ResponseHandler | ResponseListener;
 	/** Holds one of the peer's NSTART slots. */
 	outstanding: boolean;
 	transmission?: Transmission;
 	/** When waiting for a response ends; Infinity while a CON is unacknowledged or an observation runs. */
 	deadline: number;
+}
+
+/** Hands `exchange` its response or error: a listener object is one the client makes per request instead of closures. */
+function answer(exchange: Exchange, error: ProtocolError | undefined, response: CoapMessage | undefined): void {
+	const handler = exchange.handler;
+	if (typeof handler === "function") handler(error, response);
+	else handler.answered(error, response);
 }
 
 export class Endpoint extends messageLayer.MessageLayer implements DatagramSession {
@@ -57,6 +67,11 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	/** The server's table with deadlines of its own, while it holds anything. */
 	declare private expiring: Expiring | undefined;
 	declare private tokenCounter: number;
+	/**
+	 * No exchange's deadline is earlier (Infinity for none): kept on setting one, not on
+	 * finishing one, so a timer may come early, find nothing due, and walk them for the next.
+	 */
+	declare private due: number;
 	/** The latest time the endpoint was told, for work that starts without one (a request freed by `cancel`). */
 	declare private now: number;
 
@@ -73,6 +88,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.expiring = void 0;
 		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
 		this.now = 0;
+		this.due = Infinity;
 	}
 
 	/** The last message id and token counter used, for `resume` after deep sleep. */
@@ -96,12 +112,17 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
 	request(peer: Peer, content: Content, now: number, handler: ResponseHandler, options: RequestOptions = {}): Uint8Array {
+		return this.submit(peer, content.code, m.encodeOptions(content.options), content.payload, now, handler, options.confirmable ?? true, options.token, options.observe ?? false);
+	}
+
+	/** `request` with the options encoded already (message.ts encodeOptions), as a client sending to one URI keeps them. */
+	submit(peer: Peer, code: number, options: Uint8Array, payload: Uint8Array, now: number, handler: ResponseHandler | ResponseListener, confirmable: boolean, token?: Uint8Array, observe = false): Uint8Array {
 		this.now = now;
 		const key = messageLayer.peerKey(peer);
-		let token = options.token;
 		// peerKey(peer, tokenKey(token)), the peer's part made once.
 		let exchangeKey: string;
 		if (token) {
+			if (token.length > 8) throw new ProtocolError("MALFORMED_PACKET", "a token longer than 8 bytes");
 			token = token.slice();
 			exchangeKey = key + "/" + m.tokenKey(token);
 		} else
@@ -116,23 +137,25 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 				token[3] = this.random() * 256;
 				exchangeKey = key + "/" + m.tokenKey(token);
 			} while (this.exchanges.has(exchangeKey));
-		const replaced = this.exchanges.get(exchangeKey);
-		if (replaced) this.finish(replaced);
-		let queue = this.queues.get(key);
+		const exchanges = this.exchanges;
+		if (exchanges.size > 0) {
+			const replaced = exchanges.get(exchangeKey);
+			if (replaced) this.finish(replaced);
+		}
+		const queue = this.queues.size > 0 ? this.queues.get(key) : void 0;
+		const exchange: Exchange = { peer, peerKey: key, tokenKey: exchangeKey, token, confirmable, observe, code, options, payload, handler, outstanding: false, deadline: Infinity };
 		// A peer that never answers must not grow the queue behind NSTART without end (a NON's response is awaited EXCHANGE_LIFETIME).
 		if (queue && queue.length >= this.maxQueued) {
-			handler(new ProtocolError("QUEUE_FULL", queue.length + " requests wait"), void 0);
+			answer(exchange, new ProtocolError("QUEUE_FULL", queue.length + " requests wait"), void 0);
 			return token;
 		}
-		const exchange: Exchange = { peer, peerKey: key, tokenKey: exchangeKey, token, confirmable: options.confirmable ?? true, observe: options.observe ?? false, content, handler, outstanding: false, deadline: Infinity };
-		this.exchanges.set(exchangeKey, exchange);
+		exchanges.set(exchangeKey, exchange);
 		// Nothing waiting and a slot free: straight out, without making a queue.
 		if (!queue && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) this.start(exchange, now);
-		else {
-			if (!queue) this.queues.set(key, (queue = []));
+		else if (queue) {
 			queue.push(exchange);
 			this.startQueued(key, now);
-		}
+		} else this.queues.set(key, [exchange]);
 		return token;
 	}
 
@@ -233,20 +256,21 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	override tick(now: number): void {
 		this.now = now;
 		super.tick(now);
-		if (this.exchanges.size > 0)
+		if (now >= this.due) {
+			let due = Infinity;
 			this.exchanges.forEach((exchange) => {
 				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
+				else if (exchange.deadline < due) due = exchange.deadline;
 			});
+			this.due = due;
+		}
 		const expiring = this.expiring;
 		if (expiring && expiring.nextExpiry() <= now) expiring.expire(now);
 	}
 
 	nextTimeout(): number | undefined {
 		let next = this.nextDue();
-		if (this.exchanges.size > 0)
-			this.exchanges.forEach((exchange) => {
-				if (exchange.deadline < next) next = exchange.deadline;
-			});
+		if (this.due < next) next = this.due;
 		const expiring = this.expiring;
 		if (expiring) {
 			const at = expiring.nextExpiry();
@@ -266,7 +290,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.queues.clear();
 		this.outstanding.clear();
 		this.transmissions.clear();
-		exchanges.forEach((exchange) => exchange.handler(error, void 0));
+		exchanges.forEach((exchange) => answer(exchange, error, void 0));
 	}
 
 	private deliver(exchange: Exchange, response: CoapMessage, now: number): void {
@@ -276,7 +300,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.release(exchange, now);
 		if (exchange.observe && m.isSuccess(response.code) && m.optionValue(response.options, m.Option.OBSERVE) !== void 0) exchange.deadline = Infinity;
 		else this.finish(exchange);
-		exchange.handler(void 0, response);
+		answer(exchange, void 0, response);
 	}
 
 	private startQueued(key: string, now: number): void {
@@ -293,14 +317,15 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	private start(exchange: Exchange, now: number): void {
 		this.outstanding.set(exchange.peerKey, (this.outstanding.get(exchange.peerKey) ?? 0) + 1);
 		exchange.outstanding = true;
-		const content = exchange.content;
-		const message = compose(exchange.confirmable ? m.Type.CON : m.Type.NON, this.nextMessageId(), exchange.token, content);
+		const messageId = this.nextMessageId();
+		const bytes = m.assemble(exchange.confirmable ? m.Type.CON : m.Type.NON, exchange.code, messageId, exchange.token, exchange.options, exchange.payload);
 		if (!exchange.confirmable) {
 			exchange.deadline = now + this.responseTimeout;
-			this.send(exchange.peer, m.encode(message));
+			if (exchange.deadline < this.due) this.due = exchange.deadline;
+			this.send(exchange.peer, bytes);
 			return;
 		}
-		exchange.transmission = this.sendConfirmable(exchange.peer, message, now, {
+		exchange.transmission = this.sendEncoded(exchange.peer, messageId, bytes, now, {
 			onAck: (ack) => this.acknowledged(exchange, ack),
 			onReset: () => this.fail(exchange, new ProtocolError("RESET_BY_PEER", "the peer reset the request")),
 			onTimeout: () => this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)")),
@@ -315,6 +340,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			// The NSTART slot is free (4.7).
 			this.release(exchange, now);
 			exchange.deadline = now + this.responseTimeout;
+			if (exchange.deadline < this.due) this.due = exchange.deadline;
 		} else if (m.unknownCritical(ack.options) !== void 0) {
 			this.dropped.rejected++;
 			this.fail(exchange, new ProtocolError("PROTOCOL_VIOLATION", "a response with an unknown critical option"));
@@ -326,7 +352,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	private fail(exchange: Exchange, error: ProtocolError): void {
 		this.finish(exchange);
-		exchange.handler(error, void 0);
+		answer(exchange, error, void 0);
 	}
 
 	/** Frees the exchange's NSTART slot, and starts the next queued request. */

@@ -199,8 +199,13 @@ export abstract class MessageLayer {
 
 	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
 	sendConfirmable(peer: Peer, message: CoapMessage, now: number, outcome: Outcome): Transmission {
+		return this.sendEncoded(peer, message.messageId, m.encode(message), now, outcome);
+	}
+
+	/** `sendConfirmable` of a message encoded already, whose id is `messageId`. */
+	sendEncoded(peer: Peer, messageId: number, bytes: Uint8Array, now: number, outcome: Outcome): Transmission {
 		const timeout = this.firstTimeout();
-		return this.hold(peer, message, 0, timeout, now + timeout, outcome);
+		return this.hold(peer, messageId, bytes, 0, timeout, now + timeout, outcome);
 	}
 
 	/** 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR]. */
@@ -211,7 +216,7 @@ export abstract class MessageLayer {
 
 	/** Sends a NON and keeps its id until `until`, so a RST for it still finds `onReset` (RFC 7641 3.6). */
 	sendTracked(peer: Peer, message: CoapMessage, until: number, onReset: () => void): Transmission {
-		return this.hold(peer, message, Infinity, 0, until, { onAck: ignore, onReset, onTimeout: ignore });
+		return this.hold(peer, message.messageId, m.encode(message), Infinity, 0, until, { onAck: ignore, onReset, onTimeout: ignore });
 	}
 
 	/** Whether `transmission` still waits for its ACK or RST. */
@@ -333,10 +338,10 @@ export abstract class MessageLayer {
 		return next;
 	}
 
-	private hold(peer: Peer, message: CoapMessage, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome): Transmission {
-		const transmission: Transmission = { key: peerKey(peer, message.messageId), peer, bytes: m.encode(message), retransmissions, timeout, nextAt, onAck: outcome.onAck, onReset: outcome.onReset, onTimeout: outcome.onTimeout };
+	private hold(peer: Peer, messageId: number, bytes: Uint8Array, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome): Transmission {
+		const transmission: Transmission = { key: peerKey(peer, messageId), peer, bytes, retransmissions, timeout, nextAt, onAck: outcome.onAck, onReset: outcome.onReset, onTimeout: outcome.onTimeout };
 		this.transmissions.set(transmission.key, transmission);
-		this.send(peer, transmission.bytes);
+		this.send(peer, bytes);
 		return transmission;
 	}
 

@@ -98,6 +98,11 @@ export interface RequestOptions {
 /** Called with each response to a request, or once with an error; with `observe`, for every notification until `cancel`. */
 export type ResponseHandler = (error: ProtocolError | undefined, response: CoapMessage | undefined) => void;
 
+/** A ResponseHandler as an object: what a client makes per request in place of closures. */
+export interface ResponseListener {
+	answered(error: ProtocolError | undefined, response: CoapMessage | undefined): void;
+}
+
 /** A request received by the server: answer it with `Endpoint.respond`. */
 export interface IncomingRequest {
 	readonly peer: Peer;
