@@ -337,7 +337,26 @@ export function toResponse(message: CoapMessage): CoapResponse {
 	const kept: CoapOption[] = [];
 	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
 	const payload = message.payload;
-	return { code: message.code, status: m.codeName(message.code), options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice(), contentFormat: m.uintValue(kept, m.Option.CONTENT_FORMAT) };
+	return new Response(message.code, kept, payload.length === 0 ? m.EMPTY_BYTES : payload.slice());
+}
+
+/** A CoapResponse whose status text is made when read: most callers look at the code alone. */
+class Response implements CoapResponse {
+	declare readonly code: number;
+	declare readonly options: readonly CoapOption[];
+	declare readonly payload: Uint8Array;
+	declare readonly contentFormat: number | undefined;
+
+	constructor(code: number, options: readonly CoapOption[], payload: Uint8Array) {
+		this.code = code;
+		this.options = options;
+		this.payload = payload;
+		this.contentFormat = options.length === 0 ? void 0 : m.uintValue(options, m.Option.CONTENT_FORMAT);
+	}
+
+	get status(): string {
+		return m.codeName(this.code);
+	}
 }
 
 /**

@@ -295,11 +295,14 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	private deliver(exchange: Exchange, response: CoapMessage, now: number): void {
 		// A separate response may overtake the ACK it makes unnecessary (5.2.2).
-		this.stop(exchange.transmission);
-		exchange.transmission = void 0;
-		this.release(exchange, now);
-		if (exchange.observe && m.isSuccess(response.code) && m.optionValue(response.options, m.Option.OBSERVE) !== void 0) exchange.deadline = Infinity;
-		else this.finish(exchange);
+		if (exchange.transmission) {
+			this.stop(exchange.transmission);
+			exchange.transmission = void 0;
+		}
+		if (exchange.observe && m.isSuccess(response.code) && m.optionValue(response.options, m.Option.OBSERVE) !== void 0) {
+			this.release(exchange, now);
+			exchange.deadline = Infinity;
+		} else this.finish(exchange);
 		answer(exchange, void 0, response);
 	}
 
@@ -359,15 +362,18 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	private release(exchange: Exchange, now: number): void {
 		if (!exchange.outstanding) return;
 		exchange.outstanding = false;
-		const count = (this.outstanding.get(exchange.peerKey) ?? 1) - 1;
-		if (count > 0) this.outstanding.set(exchange.peerKey, count);
-		else this.outstanding.delete(exchange.peerKey);
-		this.startQueued(exchange.peerKey, now);
+		const key = exchange.peerKey;
+		const count = (this.outstanding.get(key) ?? 1) - 1;
+		if (count > 0) this.outstanding.set(key, count);
+		else this.outstanding.delete(key);
+		if (this.queues.size > 0) this.startQueued(key, now);
 	}
 
 	private finish(exchange: Exchange): void {
-		this.stop(exchange.transmission);
-		exchange.transmission = void 0;
+		if (exchange.transmission) {
+			this.stop(exchange.transmission);
+			exchange.transmission = void 0;
+		}
 		exchange.deadline = Infinity;
 		if (this.exchanges.get(exchange.tokenKey) === exchange) this.exchanges.delete(exchange.tokenKey);
 		this.release(exchange, this.now);
