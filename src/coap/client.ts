@@ -12,6 +12,7 @@ import * as bytes from "../common/bytes";
 import { DatagramDriver } from "../datagram/driver";
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession } from "../common/session";
+import { ipv4Octets } from "../common/text";
 import * as utf8 from "../common/utf8";
 import type { DtlsLayer } from "../dtls/layer";
 import { Endpoint, type Content, type DropCounts, type EndpointOptions, type Peer } from "./endpoint";
@@ -141,7 +142,7 @@ export class CoapClient {
 		m.sortOptions(base);
 		// An IPv4 literal needs no resolver: its peer is made once, and remembered as a server now.
 		let peer: Peer | undefined;
-		if (isIpv4(target.host)) this.remember((peer = { address: target.host, port: target.port }));
+		if (ipv4Octets(target.host)) this.remember((peer = { address: target.host, port: target.port }));
 		return { uri, contentFormat, accept, target, base, encoded: m.encodeOptions(base), peer };
 	}
 
@@ -150,9 +151,8 @@ export class CoapClient {
 	 * `first`, Block1 (RFC 7959 2.5) first: the payload is over one block, or the server
 	 * asked for blocks with 4.13 (hintedSzx makes them smaller than the payload). The
 	 * uploads' block size is its own (`up`): a server's smaller Block1 does not shrink the
-	 * Block2 size asked for.
+	 * Block2 size asked for. Called by Pending only.
 	 */
-	/** @internal */
 	async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapResponse): Promise<CoapResponse> {
 		let response = first as CoapResponse;
 		let up = szx;
@@ -242,22 +242,6 @@ interface Prepared {
 	readonly encoded: Uint8Array;
 	/** For an IPv4 literal host; otherwise the board resolves it per request. */
 	readonly peer: Peer | undefined;
-}
-
-/** "192.168.1.10": four numbers and three dots, nothing else (no resolver needed). */
-function isIpv4(host: string): boolean {
-	const parts = host.split(".");
-	if (parts.length !== 4) return false;
-	for (let i = 0; i < 4; i++) {
-		const part = parts[i];
-		if (part.length === 0 || part.length > 3) return false;
-		for (let j = 0; j < part.length; j++) {
-			const c = part.charCodeAt(j);
-			if (c < 48 || c > 57) return false;
-		}
-		if (Number(part) > 255) return false;
-	}
-	return true;
 }
 
 /** The settling functions of the promise being made: one executor for every request, so none is a closure. */

@@ -291,7 +291,7 @@ export abstract class MessageLayer {
 			return void 0;
 		}
 		if (now >= this.earliest) this.expire(now);
-		const key = peerKey(peer, messageId);
+		const key = peer.address + ":" + peer.port + "/" + messageId;
 		const seen = this.seen.get(key);
 		if (seen) {
 			this.dropped.duplicate++;

@@ -127,7 +127,15 @@ export function encode(message: CoapMessage): Uint8Array {
 	target[1] = message.code;
 	target[2] = message.messageId >> 8;
 	target[3] = message.messageId;
-	const at = writeOptions(target, put(target, 4, token), message.options);
+	let at = put(target, 4, token);
+	const options = message.options;
+	let previous = 0;
+	for (let i = 0; i < options.length; i++) {
+		const option = options[i];
+		const value = option.value;
+		at = put(target, writeOptionHeader(target, at, option.number - previous, value.length), value);
+		previous = option.number;
+	}
 	const payload = message.payload;
 	if (payload.length > 0) {
 		target[at] = 0xff;
@@ -142,21 +150,7 @@ export function encode(message: CoapMessage): Uint8Array {
  * Throws for options out of order (encodedLength).
  */
 export function encodeOptions(options: readonly CoapOption[]): Uint8Array {
-	const target = new Uint8Array(encodedLength({ type: 0, code: 0, messageId: 0, token: EMPTY_BYTES, options, payload: EMPTY_BYTES }) - 4);
-	writeOptions(target, 0, options);
-	return target;
-}
-
-/** Writes `options` (in order, checked by encodedLength) at `at`, returns the end. */
-function writeOptions(target: Uint8Array, at: number, options: readonly CoapOption[]): number {
-	let previous = 0;
-	for (let i = 0; i < options.length; i++) {
-		const option = options[i];
-		const value = option.value;
-		at = put(target, writeOptionHeader(target, at, option.number - previous, value.length), value);
-		previous = option.number;
-	}
-	return at;
+	return encode({ type: 0, code: 0, messageId: 0, token: EMPTY_BYTES, options, payload: EMPTY_BYTES }).subarray(4);
 }
 
 /** A message of encoded `options` (encodeOptions) in a new array: two copies and the header, no option walked. */
