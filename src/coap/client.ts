@@ -15,10 +15,9 @@ import type { DatagramSession } from "../common/session";
 import { ipv4Octets } from "../common/text";
 import * as utf8 from "../common/utf8";
 import type { DtlsLayer } from "../dtls/layer";
-import { Endpoint, type Content, type DropCounts, type EndpointOptions, type Peer } from "./endpoint";
+import { Endpoint, type Content, type DropCounts, type EndpointOptions, type Exchange, type Peer, type Transmission } from "./endpoint";
 import * as m from "./message";
 import type { Block, CoapMessage, CoapOption } from "./message";
-import type { ResponseListener } from "./types";
 import type { TransportDtls, TransportOptions } from "./transport";
 import { parseCoapUri, type CoapUri } from "./uri";
 
@@ -200,14 +199,17 @@ export class CoapClient {
 
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
 	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapResponse> {
-		return new Promise((resolve, reject) => this.send(peer, content.code, m.encodeOptions(content.options), content.payload, confirmable, { answered: (error, message) => (error || !message ? reject(error) : resolve(toResponse(message))) }, token));
+		return new Promise((resolve, reject) => {
+			const answered = (error: ProtocolError | undefined, message: CoapMessage | undefined) => (error || !message ? reject(error) : resolve(toResponse(message)));
+			this.send({ peer, code: content.code, options: m.encodeOptions(content.options), payload: content.payload, confirmable, observe: false, answered, peerKey: "", tokenKey: "", token: m.EMPTY_BYTES, outstanding: false, transmission: void 0, deadline: Infinity }, token);
+		});
 	}
 
-	/** @internal Hands the endpoint a request (Pending's and `exchange`'s): before the socket is bound it waits there, its deadline already running. */
-	send(peer: Peer, code: number, options: Uint8Array, payload: Uint8Array, confirmable: boolean, listener: ResponseListener, token?: Uint8Array): void {
-		if (this.stopped) return listener.answered(new ProtocolError("CLOSED", "the client was stopped"), void 0);
+	/** Hands the endpoint a request (Pending's and `exchange`'s): before the socket is bound it waits there, its deadline already running. Called by Pending only. */
+	send(exchange: Exchange, token?: Uint8Array): void {
+		if (this.stopped) return exchange.answered(new ProtocolError("CLOSED", "the client was stopped"), void 0);
 		const transport = this.transport;
-		transport.endpoint.submit(peer, code, options, payload, this.board.now(), listener, confirmable, token);
+		transport.endpoint.submit(exchange, this.board.now(), token);
 		transport.service();
 	}
 
@@ -252,43 +254,52 @@ function capture(resolve: (response: CoapResponse) => void, reject: (error: unkn
 	rejecting = reject;
 }
 
-/** A request in flight: the endpoint's listener and its promise's settling functions, one object in place of closures. */
-class Pending implements ResponseListener {
+/** A request in flight: the endpoint's exchange and its promise's settling functions, one object in place of closures. */
+class Pending implements Exchange {
 	declare readonly client: CoapClient;
-	declare readonly method: number;
 	declare readonly prepared: Prepared;
-	declare readonly payload: Uint8Array;
 	declare readonly szx: number;
-	declare readonly confirmable: boolean;
 	/** A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation). */
 	declare readonly early: boolean;
 	declare readonly resolve: (response: CoapResponse) => void;
 	declare readonly reject: (error: unknown) => void;
-	declare peer: Peer | undefined;
+	// The endpoint's (Exchange): the method is its code; peer and options are set by `go`.
+	declare peer: Peer;
+	declare code: number;
+	declare options: Uint8Array;
+	declare payload: Uint8Array;
+	declare confirmable: boolean;
+	declare observe: boolean;
+	declare peerKey: string;
+	declare tokenKey: string;
+	declare token: Uint8Array;
+	declare outstanding: boolean;
+	declare transmission: Transmission | undefined;
+	declare deadline: number;
 
 	constructor(client: CoapClient, method: number, prepared: Prepared, payload: Uint8Array, szx: number, confirmable: boolean, early: boolean, resolve: (response: CoapResponse) => void, reject: (error: unknown) => void) {
 		this.client = client;
-		this.method = method;
+		this.code = method;
 		this.prepared = prepared;
 		this.payload = payload;
 		this.szx = szx;
 		this.confirmable = confirmable;
+		this.observe = false;
 		this.early = early;
 		this.resolve = resolve;
 		this.reject = reject;
-		this.peer = void 0;
 	}
 
 	go(peer: Peer): void {
 		this.peer = peer;
 		const payload = this.payload;
 		const szx = this.szx;
-		if (payload.length > m.blockSize(szx)) {
-			this.client.blockwise(peer, this.method, this.prepared.base, payload, szx, this.confirmable).then(this.resolve, this.reject);
+		if (payload.length > 16 << szx) {
+			this.client.blockwise(peer, this.code, this.prepared.base, payload, szx, this.confirmable).then(this.resolve, this.reject);
 			return;
 		}
-		const options = this.early ? m.encodeOptions(m.sortOptions(this.prepared.base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })))) : this.prepared.encoded;
-		this.client.send(peer, this.method, options, payload, this.confirmable, this);
+		this.options = this.early ? m.encodeOptions(m.sortOptions(this.prepared.base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })))) : this.prepared.encoded;
+		this.client.send(this);
 	}
 
 	answered(error: ProtocolError | undefined, message: CoapMessage | undefined): void {
@@ -299,7 +310,7 @@ class Pending implements ResponseListener {
 		const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
 		if (tooLarge || (response.options.length > 0 && blockOf(response, m.Option.BLOCK2)?.more)) {
 			const szx = this.szx;
-			this.client.blockwise(this.peer as Peer, this.method, this.prepared.base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, this.confirmable, tooLarge ? void 0 : response).then(this.resolve, this.reject);
+			this.client.blockwise(this.peer, this.code, this.prepared.base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, this.confirmable, tooLarge ? void 0 : response).then(this.resolve, this.reject);
 		} else this.resolve(response);
 	}
 }
@@ -390,10 +401,11 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	protected dispatch(): void {
 		const endpoint = this.endpoint;
 		const onRequest = this.options.onRequest;
-		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
-			if (onRequest) onRequest(request);
-			else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
-		}
+		if (endpoint.requests.length > 0)
+			for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
+				if (onRequest) onRequest(request);
+				else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
+			}
 		const dtls = this.dtls;
 		if (!dtls) return;
 		const settings = this.options.dtls as TransportDtls;

@@ -21,38 +21,36 @@ import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
 import type { Notified, Peer, Transmission } from "./message-layer";
 
-export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
+export type { DropCounts, Notified, Outgoing, Peer, Transmission } from "./message-layer";
 export type { Content } from "./message";
 
 import type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
 
 export type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
 
-/** A request of ours, from queued until its (last) response. */
-interface Exchange {
-	readonly peer: Peer;
-	readonly peerKey: string;
-	readonly tokenKey: string;
-	readonly token: Uint8Array;
-	readonly confirmable: boolean;
-	readonly observe: boolean;
-	readonly code: number;
+/**
+ * A request of ours, from queued until its (last) response: an object of the caller's (a
+ * client's Pending, which holds its promise's settling functions too: one object per
+ * request, not two), told its response or error by `answered`. `submit` fills in the
+ * endpoint's fields (key, token, slot, deadline).
+ */
+export interface Exchange extends ResponseListener {
+	peer: Peer;
+	code: number;
 	/** Encoded (message.ts encodeOptions). */
-	readonly options: Uint8Array;
-	readonly payload: Uint8Array;
-	handler: ResponseHandler | ResponseListener;
+	options: Uint8Array;
+	payload: Uint8Array;
+	confirmable: boolean;
+	/** Keep matching responses after the first (an Observe registration). */
+	observe: boolean;
+	peerKey: string;
+	tokenKey: string;
+	token: Uint8Array;
 	/** Holds one of the peer's NSTART slots. */
 	outstanding: boolean;
-	transmission?: Transmission;
+	transmission: Transmission | undefined;
 	/** When waiting for a response ends; Infinity while a CON is unacknowledged or an observation runs. */
 	deadline: number;
-}
-
-/** Hands `exchange` its response or error: a listener object is one the client makes per request instead of closures. */
-function answer(exchange: Exchange, error: ProtocolError | undefined, response: CoapMessage | undefined): void {
-	const handler = exchange.handler;
-	if (typeof handler === "function") handler(error, response);
-	else handler.answered(error, response);
 }
 
 export class Endpoint extends messageLayer.MessageLayer implements DatagramSession {
@@ -62,8 +60,8 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private exchanges: Map<string, Exchange>;
 	declare private readonly queues: Map<string, Exchange[]>;
 	declare private readonly outstanding: Map<string, number>;
-	/** Drained as they arrive: a plain array (see MessageLayer's `out`). */
-	declare private readonly requests: IncomingRequest[];
+	/** Drained as they arrive: a plain array (see MessageLayer's `out`); the transport looks at its length before polling. */
+	declare readonly requests: IncomingRequest[];
 	/** The server's table with deadlines of its own, while it holds anything. */
 	declare private expiring: Expiring | undefined;
 	declare private tokenCounter: number;
@@ -112,12 +110,14 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
 	request(peer: Peer, content: Content, now: number, handler: ResponseHandler, options: RequestOptions = {}): Uint8Array {
-		return this.submit(peer, content.code, m.encodeOptions(content.options), content.payload, now, handler, options.confirmable ?? true, options.token, options.observe ?? false);
+		const exchange: Exchange = { peer, code: content.code, options: m.encodeOptions(content.options), payload: content.payload, confirmable: options.confirmable ?? true, observe: options.observe ?? false, answered: handler, peerKey: "", tokenKey: "", token: m.EMPTY_BYTES, outstanding: false, transmission: void 0, deadline: Infinity };
+		return this.submit(exchange, now, options.token);
 	}
 
-	/** `request` with the options encoded already (message.ts encodeOptions), as a client sending to one URI keeps them. */
-	submit(peer: Peer, code: number, options: Uint8Array, payload: Uint8Array, now: number, handler: ResponseHandler | ResponseListener, confirmable: boolean, token?: Uint8Array, observe = false): Uint8Array {
+	/** `request` of an exchange the caller made, its options encoded already (a client sending to one URI keeps them); with `token`, under that token. */
+	submit(exchange: Exchange, now: number, token?: Uint8Array): Uint8Array {
 		this.now = now;
+		const peer = exchange.peer;
 		// peerKey(peer), and peerKey(peer, tokenKey(token)) with the peer's part made once: written out, as calls cost XS more than the concatenation.
 		const key = peer.address + ":" + peer.port;
 		let exchangeKey: string;
@@ -138,16 +138,21 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 				token[3] = random * 256;
 				exchangeKey = key + "/" + m.tokenKey(token);
 			} while (this.exchanges.has(exchangeKey));
+		exchange.peerKey = key;
+		exchange.tokenKey = exchangeKey;
+		exchange.token = token;
+		exchange.outstanding = false;
+		exchange.transmission = void 0;
+		exchange.deadline = Infinity;
 		const exchanges = this.exchanges;
 		if (exchanges.size > 0) {
 			const replaced = exchanges.get(exchangeKey);
 			if (replaced) this.finish(replaced);
 		}
 		const queue = this.queues.size > 0 ? this.queues.get(key) : void 0;
-		const exchange: Exchange = { peer, peerKey: key, tokenKey: exchangeKey, token, confirmable, observe, code, options, payload, handler, outstanding: false, deadline: Infinity };
 		// A peer that never answers must not grow the queue behind NSTART without end (a NON's response is awaited EXCHANGE_LIFETIME).
 		if (queue && queue.length >= this.maxQueued) {
-			answer(exchange, new ProtocolError("QUEUE_FULL", queue.length + " requests wait"), void 0);
+			exchange.answered(new ProtocolError("QUEUE_FULL", queue.length + " requests wait"), void 0);
 			return token;
 		}
 		exchanges.set(exchangeKey, exchange);
@@ -270,9 +275,13 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		if (expiring && expiring.nextExpiry() <= now) expiring.expire(now);
 	}
 
+	/** The next retransmission, expiry or deadline; undefined for none. */
 	nextTimeout(): number | undefined {
-		let next = this.nextDue();
-		if (this.due < next) next = this.due;
+		let next = this.due < this.earliest ? this.due : this.earliest;
+		if (this.transmissions.size > 0)
+			this.transmissions.forEach((transmission) => {
+				if (transmission.nextAt < next) next = transmission.nextAt;
+			});
 		const expiring = this.expiring;
 		if (expiring) {
 			const at = expiring.nextExpiry();
@@ -292,7 +301,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.queues.clear();
 		this.outstanding.clear();
 		this.transmissions.clear();
-		exchanges.forEach((exchange) => answer(exchange, error, void 0));
+		exchanges.forEach((exchange) => exchange.answered(error, void 0));
 	}
 
 	private deliver(exchange: Exchange, response: CoapMessage, now: number): void {
@@ -305,7 +314,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.release(exchange, now);
 			exchange.deadline = Infinity;
 		} else this.finish(exchange);
-		answer(exchange, void 0, response);
+		exchange.answered(void 0, response);
 	}
 
 	private startQueued(key: string, now: number): void {
@@ -357,7 +366,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	private fail(exchange: Exchange, error: ProtocolError): void {
 		this.finish(exchange);
-		answer(exchange, error, void 0);
+		exchange.answered(error, void 0);
 	}
 
 	/** Frees the exchange's NSTART slot, and starts the next queued request. */

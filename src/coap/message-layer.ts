@@ -139,7 +139,7 @@ export abstract class MessageLayer {
 	/** Datagrams to send, a few at a time and drained at once: a plain array, whose shift allocates nothing (a Fifo makes a new array each time it empties). */
 	declare private readonly out: Outgoing[];
 	/** When the first entry of `seen` expires (Infinity when it is empty). */
-	declare private earliest: number;
+	declare protected earliest: number;
 	/**
 	 * How long a message id of a CON stays in use, so duplicates are recognised
 	 * (EXCHANGE_LIFETIME, 4.8.2, 247 s); held for a NON's id too (NON_LIFETIME is only the
@@ -334,16 +334,6 @@ export abstract class MessageLayer {
 				this.send(transmission.peer, transmission.bytes);
 			});
 		if (now >= this.earliest) this.expire(now);
-	}
-
-	/** The next retransmission or expiry; Infinity for none. */
-	protected nextDue(): number {
-		let next = this.earliest;
-		if (this.transmissions.size > 0)
-			this.transmissions.forEach((transmission) => {
-				if (transmission.nextAt < next) next = transmission.nextAt;
-			});
-		return next;
 	}
 
 	private hold(peer: Peer, messageId: number, bytes: Uint8Array, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome): Transmission {
