@@ -329,11 +329,15 @@ function blockOf(message: CoapResponse, number: number): Block | undefined {
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
 export function toResponse(message: CoapMessage): CoapResponse {
 	const options = message.options;
-	const kept: CoapOption[] = [];
+	// Most responses have no options: they share one empty list.
+	const kept: CoapOption[] = options.length === 0 ? NO_RESPONSE_OPTIONS : [];
 	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
 	const payload = message.payload;
 	return new Response(message.code, kept, payload.length === 0 ? m.EMPTY_BYTES : payload.slice());
 }
+
+/** Frozen: a caller cannot add to the list every response without options shares. */
+const NO_RESPONSE_OPTIONS: CoapOption[] = Object.freeze([]) as unknown as CoapOption[];
 
 /** A CoapResponse whose status text is made when read: most callers look at the code alone. */
 class Response implements CoapResponse {

@@ -235,16 +235,15 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.dropped.foreign++;
 			return;
 		}
-		const arrival = this.arrive(bytes, peer, now);
-		if (!arrival) return;
-		const message = arrival.message;
-		const seen = arrival.seen;
+		const message = this.arrive(bytes, peer, now);
+		if (!message) return;
+		const seen = this.arrived;
 		// m.isRequest, written out.
 		if (message.code >> 5 === 0) {
 			const critical = m.unknownCritical(message.options);
-			if (critical === void 0) this.requests.push(arrival);
+			if (critical === void 0) this.requests.push({ peer, message, seen });
 			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-			else if (message.type === m.Type.CON) this.respond(arrival, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
+			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
 			else this.reset(peer, message.messageId, seen);
 			return;
 		}

@@ -138,6 +138,8 @@ export abstract class MessageLayer {
 	declare private head: number;
 	/** Datagrams to send, a few at a time and drained at once: a plain array, whose shift allocates nothing (a Fifo makes a new array each time it empties). */
 	declare private readonly out: Outgoing[];
+	/** The duplicate-table entry of the message `arrive` returned last. */
+	declare protected arrived: Seen | undefined;
 	/** When the first entry of `seen` expires (Infinity when it is empty). */
 	declare protected earliest: number;
 	/**
@@ -170,6 +172,7 @@ export abstract class MessageLayer {
 		this.head = 0;
 		this.out = [];
 		this.earliest = Infinity;
+		this.arrived = void 0;
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
 		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
 		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
@@ -247,11 +250,11 @@ export abstract class MessageLayer {
 	abstract respond(request: IncomingRequest, content: Content, now: number): void;
 
 	/**
-	 * Handles what the message layer answers itself; returns a request (as the server is
-	 * given it) or response for the layer above, with its duplicate-table entry, undefined
-	 * for a response that could not be tracked.
+	 * Handles what the message layer answers itself; returns a request or response for the
+	 * layer above, its duplicate-table entry in `arrived` (undefined for a message that could
+	 * not be tracked): no object of its own per datagram.
 	 */
-	protected arrive(bytes: Uint8Array, peer: Peer, now: number): IncomingRequest | undefined {
+	protected arrive(bytes: Uint8Array, peer: Peer, now: number): CoapMessage | undefined {
 		let message: CoapMessage;
 		try {
 			message = m.decode(bytes);
@@ -299,7 +302,10 @@ export abstract class MessageLayer {
 			return void 0;
 		}
 		if (this.seen.size >= this.maxTracked && !this.evict()) {
-			if (codeClass !== 0) return { peer, message, seen: void 0 };
+			if (codeClass !== 0) {
+				this.arrived = void 0;
+				return message;
+			}
 			this.dropped.overloaded++;
 			// Come back when a slot is free.
 			this.respond({ peer, message }, unavailable(this.earliest - now), now);
@@ -309,7 +315,8 @@ export abstract class MessageLayer {
 		const entry: Seen = { key, expires: now + this.lifetime, evictable: code !== m.Code.POST || type === m.Type.NON };
 		this.seen.set(key, entry);
 		if (this.order.push(entry) - this.head === 1) this.earliest = entry.expires;
-		return { peer, message, seen: entry };
+		this.arrived = entry;
+		return message;
 	}
 
 	tick(now: number): void {
