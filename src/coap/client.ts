@@ -3,7 +3,7 @@
  * (RFC 7959), over one Transport (below: one module with the client, whose names it
  * shares; the server runs on one too): what the device sends. Observe (RFC 7641) and
  * discovery (RFC 6690), which only hosts use, extend it in testkit/portable/coap-host-client.ts. Host
- * names go through the board's resolver. Responses of any code resolve the promise
+ * names go through the board's resolver (IPv4 literals need none). Responses of any code resolve the promise
  * (4.04 is an answer, not a failure); a timeout, a reset or a stop rejects it with a
  * ProtocolError.
  */
@@ -15,7 +15,7 @@ import type { DatagramSession } from "../common/session";
 import { ipv4Octets } from "../common/text";
 import * as utf8 from "../common/utf8";
 import type { DtlsLayer } from "../dtls/layer";
-import { Endpoint, type Content, type DropCounts, type EndpointOptions, type Exchange, type Peer, type Transmission } from "./endpoint";
+import { Endpoint, exchangeOf, type Content, type DropCounts, type EndpointOptions, type Exchange, type Peer } from "./endpoint";
 import * as m from "./message";
 import type { Block, CoapMessage, CoapOption } from "./message";
 import type { TransportDtls, TransportOptions } from "./transport";
@@ -100,10 +100,9 @@ export class CoapClient {
 	}
 
 	/**
-	 * One request, block-wise when it needs to be. A single exchange (no blocks, the common
-	 * case) to the URI, Content-Format and Accept of the request before takes one promise,
-	 * one listener and the datagram: the URI parsed and its options encoded once (on XS a
-	 * parse costs ~3,000 computrons, each closure ~11 slots).
+	 * One request, block-wise when it needs to be. A single exchange to the URI, Content-Format
+	 * and Accept of the request before takes a promise, a Pending and the datagram: no parse (on
+	 * XS ~3,000 computrons), no closure (~11 slots each).
 	 */
 	request(method: number, uri: string, options: RequestOptions = NO_OPTIONS, body = options.payload): Promise<CoapResponse> {
 		const promise = new Promise<CoapResponse>(capture);
@@ -159,8 +158,7 @@ export class CoapClient {
 		while (!first) {
 			const size = m.blockSize(up);
 			const more = offset + size < payload.length;
-			const block: Block = { num: offset / size, more, szx: up };
-			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, block), m.uintOption(m.Option.SIZE1, payload.length)));
+			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, { num: offset / size, more, szx: up }), m.uintOption(m.Option.SIZE1, payload.length)));
 			response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
 			const answered = blockOf(response, m.Option.BLOCK1);
 			if (response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < up) {
@@ -201,11 +199,11 @@ export class CoapClient {
 	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapResponse> {
 		return new Promise((resolve, reject) => {
 			const answered = (error: ProtocolError | undefined, message: CoapMessage | undefined) => (error || !message ? reject(error) : resolve(toResponse(message)));
-			this.send({ peer, code: content.code, options: m.encodeOptions(content.options), payload: content.payload, confirmable, observe: false, answered, peerKey: "", tokenKey: "", token: m.EMPTY_BYTES, outstanding: false, transmission: void 0, deadline: Infinity }, token);
+			this.send(exchangeOf(peer, content, confirmable, false, answered), token);
 		});
 	}
 
-	/** Hands the endpoint a request (Pending's and `exchange`'s): before the socket is bound it waits there, its deadline already running. Called by Pending only. */
+	/** Hands the endpoint a request (Pending's, `exchange`'s): before the socket is bound it waits there, its deadline running. */
 	send(exchange: Exchange, token?: Uint8Array): void {
 		if (this.stopped) return exchange.answered(new ProtocolError("CLOSED", "the client was stopped"), void 0);
 		const transport = this.transport;
@@ -254,8 +252,13 @@ function capture(resolve: (response: CoapResponse) => void, reject: (error: unkn
 	rejecting = reject;
 }
 
-/** A request in flight: the endpoint's exchange and its promise's settling functions, one object in place of closures. */
-class Pending implements Exchange {
+/**
+ * A request in flight: the endpoint's exchange and its promise's settling functions, one
+ * object in place of closures. Its Exchange fields come by the interface of the same name
+ * (the method is its code; `go` sets peer and options, the endpoint the rest).
+ */
+interface Pending extends Exchange {}
+class Pending {
 	declare readonly client: CoapClient;
 	declare readonly prepared: Prepared;
 	declare readonly szx: number;
@@ -263,19 +266,6 @@ class Pending implements Exchange {
 	declare readonly early: boolean;
 	declare readonly resolve: (response: CoapResponse) => void;
 	declare readonly reject: (error: unknown) => void;
-	// The endpoint's (Exchange): the method is its code; peer and options are set by `go`.
-	declare peer: Peer;
-	declare code: number;
-	declare options: Uint8Array;
-	declare payload: Uint8Array;
-	declare confirmable: boolean;
-	declare observe: boolean;
-	declare peerKey: string;
-	declare tokenKey: string;
-	declare token: Uint8Array;
-	declare outstanding: boolean;
-	declare transmission: Transmission | undefined;
-	declare deadline: number;
 
 	constructor(client: CoapClient, method: number, prepared: Prepared, payload: Uint8Array, szx: number, confirmable: boolean, early: boolean, resolve: (response: CoapResponse) => void, reject: (error: unknown) => void) {
 		this.client = client;
@@ -333,30 +323,12 @@ export function toResponse(message: CoapMessage): CoapResponse {
 	const kept: CoapOption[] = options.length === 0 ? NO_RESPONSE_OPTIONS : [];
 	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
 	const payload = message.payload;
-	return new Response(message.code, kept, payload.length === 0 ? m.EMPTY_BYTES : payload.slice());
+	const code = message.code;
+	return { code, status: m.codeName(code), options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice(), contentFormat: options.length === 0 ? void 0 : m.uintValue(kept, m.Option.CONTENT_FORMAT) };
 }
 
-/** Frozen: a caller cannot add to the list every response without options shares. */
+/** Frozen: no caller can add to the list that every response without options shares. */
 const NO_RESPONSE_OPTIONS: CoapOption[] = Object.freeze([]) as unknown as CoapOption[];
-
-/** A CoapResponse whose status text is made when read: most callers look at the code alone. */
-class Response implements CoapResponse {
-	declare readonly code: number;
-	declare readonly options: readonly CoapOption[];
-	declare readonly payload: Uint8Array;
-	declare readonly contentFormat: number | undefined;
-
-	constructor(code: number, options: readonly CoapOption[], payload: Uint8Array) {
-		this.code = code;
-		this.options = options;
-		this.payload = payload;
-		this.contentFormat = options.length === 0 ? void 0 : m.uintValue(options, m.Option.CONTENT_FORMAT);
-	}
-
-	get status(): string {
-		return m.codeName(this.code);
-	}
-}
 
 /**
  * Runs an Endpoint over a board's UDP socket by the datagram driver

@@ -53,6 +53,11 @@ export interface Exchange extends ResponseListener {
 	deadline: number;
 }
 
+/** An exchange of `content` for `submit`, its endpoint fields still to be filled in. */
+export function exchangeOf(peer: Peer, content: Content, confirmable: boolean, observe: boolean, answered: ResponseHandler): Exchange {
+	return { peer, code: content.code, options: m.encodeOptions(content.options), payload: content.payload, confirmable, observe, answered, peerKey: "", tokenKey: "", token: m.EMPTY_BYTES, outstanding: false, transmission: void 0, deadline: Infinity };
+}
+
 export class Endpoint extends messageLayer.MessageLayer implements DatagramSession {
 	declare private readonly acceptFrom?: (peer: Peer) => boolean;
 	declare private readonly responseTimeout: number;
@@ -110,8 +115,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
 	request(peer: Peer, content: Content, now: number, handler: ResponseHandler, options: RequestOptions = {}): Uint8Array {
-		const exchange: Exchange = { peer, code: content.code, options: m.encodeOptions(content.options), payload: content.payload, confirmable: options.confirmable ?? true, observe: options.observe ?? false, answered: handler, peerKey: "", tokenKey: "", token: m.EMPTY_BYTES, outstanding: false, transmission: void 0, deadline: Infinity };
-		return this.submit(exchange, now, options.token);
+		return this.submit(exchangeOf(peer, content, options.confirmable ?? true, options.observe ?? false, handler), now, options.token);
 	}
 
 	/** `request` of an exchange the caller made, its options encoded already (a client sending to one URI keeps them); with `token`, under that token. */
@@ -238,7 +242,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const message = this.arrive(bytes, peer, now);
 		if (!message) return;
 		const seen = this.arrived;
-		// m.isRequest, written out.
+		// A request (class 0).
 		if (message.code >> 5 === 0) {
 			const critical = m.unknownCritical(message.options);
 			if (critical === void 0) this.requests.push({ peer, message, seen });

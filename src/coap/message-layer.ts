@@ -287,7 +287,7 @@ export abstract class MessageLayer {
 		}
 		// 4.3: an Empty CON is a ping, answered with RST; an Empty NON, or a reserved code class, is a format error.
 		const codeClass = code >> 5;
-		// A request is class 0, a response 2, 4 or 5 (m.isRequest, m.isResponse), written out: this runs for every datagram.
+		// A request is class 0 (1-31), a response class 2, 4 or 5 (1, 6 and 7 are reserved).
 		if (code === m.Code.EMPTY || !(codeClass === 0 || codeClass === 2 || codeClass === 4 || codeClass === 5)) {
 			if (type === m.Type.CON) this.reset(peer, messageId);
 			if (code !== m.Code.EMPTY || type !== m.Type.CON) this.dropped.malformed++;

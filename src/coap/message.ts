@@ -22,16 +22,6 @@ export function codeName(value: number): string {
 	return (value >> 5) + (detail < 10 ? ".0" : ".") + detail;
 }
 
-export function isRequest(value: number): boolean {
-	return value >= 1 && value <= 31;
-}
-
-/** A response code: class 2, 4 or 5 (classes 1, 6 and 7 are reserved). */
-export function isResponse(value: number): boolean {
-	const c = value >> 5;
-	return c === Class.SUCCESS || c === Class.CLIENT_ERROR || c === Class.SERVER_ERROR;
-}
-
 /** 2.xx. */
 export function isSuccess(value: number): boolean {
 	return value >> 5 === Class.SUCCESS;
