@@ -111,10 +111,9 @@ export class CoapClient {
 		// What throws here (a bad URI, a bad option value) rejects the promise.
 		try {
 			let prepared = this.prepared;
-			if (!prepared || prepared.uri !== uri || prepared.contentFormat !== options.contentFormat || prepared.accept !== options.accept) prepared = this.prepared = this.prepare(uri, options);
+			if (!prepared || prepared.uri !== uri || prepared.contentFormat !== options.contentFormat || prepared.accept !== options.accept || prepared.blockSize !== options.blockSize) prepared = this.prepared = this.prepare(uri, options);
 			const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
-			const blockSize = options.blockSize;
-			const request = new Pending(this, method, prepared, payload, blockSize === void 0 ? this.szx : m.szxFor(blockSize), options.confirmable ?? true, blockSize !== void 0 && method === m.Code.GET, resolve, reject);
+			const request = new Pending(method, prepared, payload, options.confirmable ?? true, resolve, reject);
 			const peer = prepared.peer;
 			if (peer) request.go(peer);
 			else {
@@ -127,7 +126,7 @@ export class CoapClient {
 		return promise;
 	}
 
-	/** Parses `uri` and encodes its options with the request's Content-Format and Accept, for this request and the next ones like it. */
+	/** Parses `uri` and encodes its options with the request's Content-Format and Accept, for this request and the next ones like it (of its block size too). */
 	private prepare(uri: string, options: RequestOptions): Prepared {
 		const target = parseCoapUri(uri);
 		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
@@ -141,7 +140,8 @@ export class CoapClient {
 		// An IPv4 literal needs no resolver: its peer is made once, and remembered as a server now.
 		let peer: Peer | undefined;
 		if (ipv4Octets(target.host)) this.remember((peer = { address: target.host, port: target.port }));
-		return { uri, contentFormat, accept, target, base, encoded: m.encodeOptions(base), peer };
+		const blockSize = options.blockSize;
+		return { client: this, uri, contentFormat, accept, blockSize, szx: blockSize === void 0 ? this.szx : m.szxFor(blockSize), target, base, encoded: m.encodeOptions(base), peer };
 	}
 
 	/**
@@ -231,12 +231,15 @@ export class CoapClient {
 }
 
 const NO_OPTIONS: RequestOptions = {};
-
 /** A request's URI with its options (Content-Format and Accept among them): as objects for blocks, encoded for a single exchange. */
 interface Prepared {
+	readonly client: CoapClient;
 	readonly uri: string;
 	readonly contentFormat: number | undefined;
 	readonly accept: number | undefined;
+	/** The request's block size preference; `szx` is its SZX, or the client's without one. */
+	readonly blockSize: number | undefined;
+	readonly szx: number;
 	readonly target: CoapUri;
 	readonly base: CoapOption[];
 	readonly encoded: Uint8Array;
@@ -253,29 +256,22 @@ function capture(resolve: (response: CoapResponse) => void, reject: (error: unkn
 }
 
 /**
- * A request in flight: the endpoint's exchange and its promise's settling functions, one
- * object in place of closures. Its Exchange fields come by the interface of the same name
- * (the method is its code; `go` sets peer and options, the endpoint the rest).
+ * A request in flight: the endpoint's exchange and its promise's settling functions, one object in
+ * place of closures. Its Exchange fields come by the interface of the same name (the method is its
+ * code; `go` sets peer and options, the endpoint the rest).
  */
 interface Pending extends Exchange {}
 class Pending {
-	declare readonly client: CoapClient;
 	declare readonly prepared: Prepared;
-	declare readonly szx: number;
-	/** A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation). */
-	declare readonly early: boolean;
 	declare readonly resolve: (response: CoapResponse) => void;
 	declare readonly reject: (error: unknown) => void;
 
-	constructor(client: CoapClient, method: number, prepared: Prepared, payload: Uint8Array, szx: number, confirmable: boolean, early: boolean, resolve: (response: CoapResponse) => void, reject: (error: unknown) => void) {
-		this.client = client;
+	constructor(method: number, prepared: Prepared, payload: Uint8Array, confirmable: boolean, resolve: (response: CoapResponse) => void, reject: (error: unknown) => void) {
 		this.code = method;
 		this.prepared = prepared;
 		this.payload = payload;
-		this.szx = szx;
 		this.confirmable = confirmable;
 		this.observe = false;
-		this.early = early;
 		this.resolve = resolve;
 		this.reject = reject;
 	}
@@ -283,13 +279,16 @@ class Pending {
 	go(peer: Peer): void {
 		this.peer = peer;
 		const payload = this.payload;
-		const szx = this.szx;
+		const prepared = this.prepared;
+		const szx = prepared.szx;
 		if (payload.length > 16 << szx) {
-			this.client.blockwise(peer, this.code, this.prepared.base, payload, szx, this.confirmable).then(this.resolve, this.reject);
+			prepared.client.blockwise(peer, this.code, prepared.base, payload, szx, this.confirmable).then(this.resolve, this.reject);
 			return;
 		}
-		this.options = this.early ? m.encodeOptions(m.sortOptions(this.prepared.base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })))) : this.prepared.encoded;
-		this.client.send(this);
+		// A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation).
+		const early = prepared.blockSize !== void 0 && this.code === m.Code.GET;
+		this.options = early ? m.encodeOptions(m.sortOptions(prepared.base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })))) : prepared.encoded;
+		prepared.client.send(this);
 	}
 
 	answered(error: ProtocolError | undefined, message: CoapMessage | undefined): void {
@@ -299,8 +298,9 @@ class Pending {
 		// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
 		const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
 		if (tooLarge || (response.options.length > 0 && blockOf(response, m.Option.BLOCK2)?.more)) {
-			const szx = this.szx;
-			this.client.blockwise(this.peer, this.code, this.prepared.base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, this.confirmable, tooLarge ? void 0 : response).then(this.resolve, this.reject);
+			const prepared = this.prepared;
+			const szx = prepared.szx;
+			prepared.client.blockwise(this.peer, this.code, prepared.base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, this.confirmable, tooLarge ? void 0 : response).then(this.resolve, this.reject);
 		} else this.resolve(response);
 	}
 }

@@ -153,7 +153,8 @@ export function assemble(type: MessageType, code: number, messageId: number, tok
 	target[1] = code;
 	target[2] = messageId >> 8;
 	target[3] = messageId;
-	put(target, put(target, 4, token), options);
+	put(target, 4, token);
+	if (options.length > 0) target.set(options, 4 + tokenLength);
 	if (length > 0) {
 		target[head] = 0xff;
 		target.set(payload, head + 1);
