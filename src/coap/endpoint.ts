@@ -19,46 +19,21 @@ import type { DatagramSession } from "../common/session";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
-import type { Notified, Peer, Transmission } from "./message-layer";
+import type { Notified, Peer } from "./message-layer";
 
 export type { DropCounts, Notified, Outgoing, Peer, Transmission } from "./message-layer";
 export type { Content } from "./message";
 
-import type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
+import type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
 
-export type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
-
-/**
- * A request of ours, from queued until its (last) response: an object of the caller's (a
- * client's Pending, which holds its promise's settling functions too: one object per
- * request, not two), told its response or error by `answered`. `submit` fills in the
- * endpoint's fields (key, token, slot, deadline).
- */
-export interface Exchange extends ResponseListener {
-	peer: Peer;
-	code: number;
-	/** Encoded (message.ts encodeOptions). */
-	options: Uint8Array;
-	payload: Uint8Array;
-	confirmable: boolean;
-	/** Keep matching responses after the first (an Observe registration). */
-	observe: boolean;
-	peerKey: string;
-	tokenKey: string;
-	token: Uint8Array;
-	/** Holds one of the peer's NSTART slots. */
-	outstanding: boolean;
-	transmission: Transmission | undefined;
-	/** When waiting for a response ends; Infinity while a CON is unacknowledged or an observation runs. */
-	deadline: number;
-}
+export type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
 
 /** An exchange of `content` for `submit`, its endpoint fields still to be filled in. */
 export function exchangeOf(peer: Peer, content: Content, confirmable: boolean, observe: boolean, answered: ResponseHandler): Exchange {
 	return { peer, code: content.code, options: m.encodeOptions(content.options), payload: content.payload, confirmable, observe, answered, peerKey: "", tokenKey: "", token: m.EMPTY_BYTES, outstanding: false, transmission: void 0, deadline: Infinity };
 }
 
-export class Endpoint extends messageLayer.MessageLayer implements DatagramSession {
+export class Endpoint extends messageLayer.MessageLayer implements DatagramSession, messageLayer.Outcome {
 	declare private readonly acceptFrom?: (peer: Peer) => boolean;
 	declare private readonly responseTimeout: number;
 	declare private readonly maxQueued: number;
@@ -342,11 +317,23 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.send(exchange.peer, bytes);
 			return;
 		}
-		exchange.transmission = this.sendEncoded(exchange.peer, messageId, bytes, now, {
-			onAck: (ack) => this.acknowledged(exchange, ack),
-			onReset: () => this.fail(exchange, new ProtocolError("RESET_BY_PEER", "the peer reset the request")),
-			onTimeout: () => this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)")),
-		});
+		// The endpoint is the outcome of every request's CON, told the exchange: no closures per request.
+		exchange.transmission = this.sendEncoded(exchange.peer, messageId, bytes, now, this, exchange);
+	}
+
+	/** Outcome: a request's CON was acknowledged. */
+	onAck(ack: CoapMessage, transmission: messageLayer.Transmission): void {
+		this.acknowledged(transmission.subject as Exchange, ack);
+	}
+
+	/** Outcome: a request's CON was reset. */
+	onReset(transmission: messageLayer.Transmission): void {
+		this.fail(transmission.subject as Exchange, new ProtocolError("RESET_BY_PEER", "the peer reset the request"));
+	}
+
+	/** Outcome: a request's CON was never acknowledged. */
+	onTimeout(transmission: messageLayer.Transmission): void {
+		this.fail(transmission.subject as Exchange, new ProtocolError("EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)"));
 	}
 
 	/** The ACK of a request: Empty, the response follows separately (5.2.2); otherwise the response itself. */

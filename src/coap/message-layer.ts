@@ -57,16 +57,19 @@ export function peerKey(peer: Peer, detail?: string | number): string {
 	return detail === void 0 ? key : key + "/" + detail;
 }
 
-/** What becomes of a Confirmable message of ours. */
+/** What becomes of a Confirmable message of ours; told which, so one outcome can serve many (the endpoint's requests). */
 export interface Outcome {
-	onAck(message: CoapMessage): void;
-	onReset(): void;
-	onTimeout(): void;
+	onAck(message: CoapMessage, transmission: Transmission): void;
+	onReset(transmission: Transmission): void;
+	onTimeout(transmission: Transmission): void;
 }
 
 /** A message of ours waiting for its ACK (a CON), or for a RST that may still come (a NON notification). */
-export interface Transmission extends Outcome {
+export interface Transmission {
 	key: string;
+	readonly outcome: Outcome;
+	/** What the outcome is about, for one that serves many: the endpoint's exchange. */
+	readonly subject: object | undefined;
 	readonly peer: Peer;
 	bytes: Uint8Array;
 	retransmissions: number;
@@ -212,9 +215,9 @@ export abstract class MessageLayer {
 	}
 
 	/** `sendConfirmable` of a message encoded already, whose id is `messageId`. */
-	sendEncoded(peer: Peer, messageId: number, bytes: Uint8Array, now: number, outcome: Outcome): Transmission {
+	sendEncoded(peer: Peer, messageId: number, bytes: Uint8Array, now: number, outcome: Outcome, subject?: object): Transmission {
 		const timeout = this.firstTimeout();
-		return this.hold(peer, messageId, bytes, 0, timeout, now + timeout, outcome);
+		return this.hold(peer, messageId, bytes, 0, timeout, now + timeout, outcome, subject);
 	}
 
 	/** 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR]. */
@@ -272,8 +275,8 @@ export abstract class MessageLayer {
 			if (!transmission) this.dropped.unexpected++;
 			else {
 				this.transmissions.delete(transmission.key);
-				if (type === m.Type.RST) transmission.onReset();
-				else if (!transmission.next) transmission.onAck(message);
+				if (type === m.Type.RST) transmission.outcome.onReset(transmission);
+				else if (!transmission.next) transmission.outcome.onAck(message, transmission);
 				else {
 					// Acknowledged with a newer one waiting: that one goes now, as a fresh CON.
 					transmission.retransmissions = 0;
@@ -326,7 +329,7 @@ export abstract class MessageLayer {
 				if (transmission.nextAt > now) return;
 				if (transmission.retransmissions >= this.parameters.maxRetransmit) {
 					this.transmissions.delete(transmission.key);
-					transmission.onTimeout();
+					transmission.outcome.onTimeout(transmission);
 					return;
 				}
 				transmission.retransmissions++;
@@ -343,8 +346,8 @@ export abstract class MessageLayer {
 		if (now >= this.earliest) this.expire(now);
 	}
 
-	private hold(peer: Peer, messageId: number, bytes: Uint8Array, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome): Transmission {
-		const transmission: Transmission = { key: peerKey(peer, messageId), peer, bytes, retransmissions, timeout, nextAt, onAck: outcome.onAck, onReset: outcome.onReset, onTimeout: outcome.onTimeout };
+	private hold(peer: Peer, messageId: number, bytes: Uint8Array, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome, subject?: object): Transmission {
+		const transmission: Transmission = { key: peerKey(peer, messageId), outcome, subject, peer, bytes, retransmissions, timeout, nextAt };
 		this.transmissions.set(transmission.key, transmission);
 		this.send(peer, bytes);
 		return transmission;
