@@ -242,12 +242,14 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.now = now;
 		super.tick(now);
 		if (now >= this.due) {
+			// A failure may start a queued request, whose deadline lowers `due` from Infinity again during the walk.
+			this.due = Infinity;
 			let due = Infinity;
 			this.exchanges.forEach((exchange) => {
 				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
 				else if (exchange.deadline < due) due = exchange.deadline;
 			});
-			this.due = due;
+			if (due < this.due) this.due = due;
 		}
 		const expiring = this.expiring;
 		if (expiring && expiring.nextExpiry() <= now) expiring.expire(now);
