@@ -270,8 +270,10 @@ export abstract class MessageLayer {
 		const type = message.type;
 		const code = message.code;
 		const messageId = message.messageId;
+		// peerKey(peer, messageId), written out (here and below): this runs for every datagram.
+		const key = peer.address + ":" + peer.port + "/" + messageId;
 		if (type === m.Type.ACK || type === m.Type.RST) {
-			const transmission = this.transmissions.get(peerKey(peer, messageId));
+			const transmission = this.transmissions.get(key);
 			if (!transmission) this.dropped.unexpected++;
 			else {
 				this.transmissions.delete(transmission.key);
@@ -297,14 +299,13 @@ export abstract class MessageLayer {
 			return void 0;
 		}
 		if (now >= this.earliest) this.expire(now);
-		const key = peer.address + ":" + peer.port + "/" + messageId;
 		const seen = this.seen.get(key);
 		if (seen) {
 			this.dropped.duplicate++;
 			if (seen.reply && type === m.Type.CON) this.send(peer, seen.reply);
 			return void 0;
 		}
-		if (this.seen.size >= this.maxTracked && !this.evict()) {
+		if (this.seen.size >= this.maxTracked && !this.evict(this.order[this.head])) {
 			if (codeClass !== 0) {
 				this.arrived = void 0;
 				return message;
@@ -353,15 +354,19 @@ export abstract class MessageLayer {
 		return transmission;
 	}
 
-	/** Makes room by forgetting the oldest entry that may be forgotten; false when every entry is a CON POST's. */
-	private evict(): boolean {
+	/** Makes room by forgetting the oldest entry that may be forgotten, most often `oldest` itself; false when every entry is a CON POST's (or there is none: `maxTracked` 0). */
+	private evict(oldest: Seen | undefined): boolean {
+		if (oldest && oldest.evictable) {
+			this.seen.delete(oldest.key);
+			this.dropOldest();
+			return true;
+		}
 		const order = this.order;
-		for (let i = this.head; i < order.length; i++) {
+		for (let i = this.head + 1; i < order.length; i++) {
 			const entry = order[i] as Seen;
 			if (!entry.evictable) continue;
 			this.seen.delete(entry.key);
-			if (i === this.head) this.dropOldest();
-			else order.splice(i, 1);
+			order.splice(i, 1);
 			return true;
 		}
 		return false;
