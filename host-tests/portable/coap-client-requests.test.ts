@@ -1,20 +1,21 @@
 /**
  * What the CoAP client puts on the wire when it sends one request after another: the URI
  * is parsed and its options encoded once, yet every request carries its own Content-Format
- * and Accept; an IPv4 literal needs no resolver, a host name is resolved for every request;
+ * and Accept; an IPv4 literal needs no resolver, a host name is resolved for every request,
+ * and either stays among the servers whose datagrams are decoded while a request waits;
  * a fresh token takes one draw of the endpoint's randomness.
  */
 import { describe, it, check } from "./test-api";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { flush } from "../../testkit/portable/coap-wire";
-import { CoapClient } from "../../src/coap/client";
+import { HostCoapClient } from "../../testkit/portable/coap-host-client";
 import { Endpoint } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import { decode, encode } from "../../src/coap/message";
 
 /** A client whose socket is bound, and what it sent, decoded. */
 async function bound(board: FakeBoard) {
-	const client = new CoapClient(board, { random: () => 0.25 });
+	const client = new HostCoapClient(board, { random: () => 0.25 });
 	await flush();
 	board.advance(1);
 	await flush();
@@ -82,6 +83,30 @@ describe("CoAP client: one request after another", () => {
 		}
 		check(sent()).toHaveLength(3);
 		check(board.resolved).toEqual(["collector.local", "collector.local"]);
+	});
+	it("keeps an IPv4 collector among its servers while it addresses eight others, so its answer is not foreign", async () => {
+		const board = new FakeBoard();
+		const { client, sent } = await bound(board);
+		const answer = (i: number, from: number) => {
+			const request = sent()[i];
+			board.datagrams[0].deliver(encode({ type: m.Type.NON, code: m.Code.CHANGED, messageId: 3000 + i, token: request.token, options: [], payload: m.EMPTY_BYTES }), "127.0.0.1", from);
+		};
+		const first = client.post("coap://127.0.0.1:5683/readings", "1", { confirmable: false });
+		await flush();
+		answer(0, 5683);
+		check((await first).code).toBe(m.Code.CHANGED);
+		// Eight other servers (the table holds eight) observed by host name, never answering: the URI of the POSTs stays cached.
+		for (let port = 6001; port <= 6008; port++) client.observe(`coap://host${port}.local:${port}/x`, { onNotification: () => undefined }, { confirmable: false });
+		await flush();
+		const second = client.post("coap://127.0.0.1:5683/readings", "2", { confirmable: false });
+		await flush();
+		check(sent()).toHaveLength(10);
+		let code: number | undefined;
+		void second.then((response) => (code = response.code));
+		answer(9, 5683);
+		await flush();
+		check(client.dropped.foreign).toBe(0);
+		check(code).toBe(m.Code.CHANGED);
 	});
 	it("takes one draw of the endpoint's randomness for a fresh token's two random bytes", () => {
 		let draws = 0;

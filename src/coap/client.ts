@@ -53,13 +53,14 @@ export interface CoapResponse {
 
 /** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
 const MAX_SERVERS = 8;
-
+const NO_OPTIONS: RequestOptions = {};
 export class CoapClient {
 	declare readonly transport: Transport;
 	declare protected readonly board: Board;
 	declare private readonly szx: number;
-	/** The servers this client addressed ("address:port"): datagrams from anyone else are not decoded. */
+	/** The servers this client addressed ("address:port"), the last one last: datagrams from anyone else are not decoded. */
 	declare private readonly servers: Set<string>;
+	declare private lastServer: string;
 	declare private stopped: boolean;
 	/** The URI, Content-Format and Accept of the last request, parsed and encoded (a device posts to one collector). */
 	declare private prepared: Prepared | undefined;
@@ -68,6 +69,7 @@ export class CoapClient {
 		this.board = board;
 		this.szx = m.szxFor(options.blockSize ?? 1024);
 		this.servers = new Set();
+		this.lastServer = "";
 		this.stopped = false;
 		this.prepared = void 0;
 		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(peer.address + ":" + peer.port) });
@@ -100,9 +102,8 @@ export class CoapClient {
 	}
 
 	/**
-	 * One request, block-wise when it needs to be. A single exchange to the URI, Content-Format
-	 * and Accept of the request before takes a promise, a Pending and the datagram: no parse (on
-	 * XS ~3,000 computrons), no closure (~11 slots each).
+	 * One request, block-wise when it needs to be. A single exchange to the URI, Content-Format and Accept of the
+	 * request before takes a promise, a Pending and the datagram: no parse (on XS ~3,000 computrons), no closure.
 	 */
 	request(method: number, uri: string, options: RequestOptions = NO_OPTIONS, body = options.payload): Promise<CoapResponse> {
 		const promise = new Promise<CoapResponse>(capture);
@@ -115,8 +116,10 @@ export class CoapClient {
 			const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
 			const request = new Pending(method, prepared, payload, options.confirmable ?? true, resolve, reject);
 			const peer = prepared.peer;
-			if (peer) request.go(peer);
-			else {
+			if (peer) {
+				this.remember(prepared.server); // addressed now, as the resolver's peers are
+				request.go(peer);
+			} else {
 				const host = prepared.target.host;
 				this.resolve(prepared.target, (resolved) => (resolved ? request.go(resolved) : reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + host + '"'))));
 			}
@@ -137,19 +140,17 @@ export class CoapClient {
 		if (contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, contentFormat));
 		if (accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, accept));
 		m.sortOptions(base);
-		// An IPv4 literal needs no resolver: its peer is made once, and remembered as a server now.
-		let peer: Peer | undefined;
-		if (ipv4Octets(target.host)) this.remember((peer = { address: target.host, port: target.port }));
+		// An IPv4 literal needs no resolver: its peer is made once.
+		const peer = ipv4Octets(target.host) ? { address: target.host, port: target.port } : void 0;
 		const blockSize = options.blockSize;
-		return { client: this, uri, contentFormat, accept, blockSize, szx: blockSize === void 0 ? this.szx : m.szxFor(blockSize), target, base, encoded: m.encodeOptions(base), peer };
+		return { client: this, server: target.host + ":" + target.port, uri, contentFormat, accept, blockSize, szx: blockSize === void 0 ? this.szx : m.szxFor(blockSize), target, base, encoded: m.encodeOptions(base), peer };
 	}
 
 	/**
-	 * A transfer in blocks, or one going on from its `first` response's Block2. Without
-	 * `first`, Block1 (RFC 7959 2.5) first: the payload is over one block, or the server
-	 * asked for blocks with 4.13 (hintedSzx makes them smaller than the payload). The
-	 * uploads' block size is its own (`up`): a server's smaller Block1 does not shrink the
-	 * Block2 size asked for. Called by Pending only.
+	 * A transfer in blocks, or one going on from its `first` response's Block2 (for Pending). Without `first`,
+	 * Block1 (RFC 7959 2.5) first: the payload is over one block, or the server asked for blocks with 4.13
+	 * (hintedSzx makes them smaller than the payload). The uploads' block size is its own (`up`): a server's
+	 * smaller Block1 does not shrink the Block2 size asked for.
 	 */
 	async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapResponse): Promise<CoapResponse> {
 		let response = first as CoapResponse;
@@ -211,10 +212,11 @@ export class CoapClient {
 		transport.service();
 	}
 
-	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
-	private remember(peer: Peer): void {
+	/** A server ("address:port") addressed now goes to the back of the table (where the last one is already); past the cap the oldest is forgotten. */
+	private remember(key: string): void {
+		if (key === this.lastServer) return;
+		this.lastServer = key;
 		const servers = this.servers;
-		const key = peer.address + ":" + peer.port;
 		servers.delete(key);
 		servers.add(key);
 		if (servers.size > MAX_SERVERS) servers.delete(servers.values().next().value as string);
@@ -223,14 +225,12 @@ export class CoapClient {
 	protected resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
 		this.board.resolve(target.host, (address) => {
 			if (address === void 0) return done(void 0);
-			const peer = { address, port: target.port };
-			this.remember(peer);
-			done(peer);
+			this.remember(address + ":" + target.port);
+			done({ address, port: target.port });
 		});
 	}
 }
 
-const NO_OPTIONS: RequestOptions = {};
 /** A request's URI with its options (Content-Format and Accept among them): as objects for blocks, encoded for a single exchange. */
 interface Prepared {
 	readonly client: CoapClient;
@@ -243,8 +243,9 @@ interface Prepared {
 	readonly target: CoapUri;
 	readonly base: CoapOption[];
 	readonly encoded: Uint8Array;
-	/** For an IPv4 literal host; otherwise the board resolves it per request. */
+	/** For an IPv4 literal host (otherwise the board resolves it per request), and its key among the client's servers. */
 	readonly peer: Peer | undefined;
+	readonly server: string;
 }
 
 /** The settling functions of the promise being made: one executor for every request, so none is a closure. */
@@ -256,9 +257,8 @@ function capture(resolve: (response: CoapResponse) => void, reject: (error: unkn
 }
 
 /**
- * A request in flight: the endpoint's exchange and its promise's settling functions, one object in
- * place of closures. Its Exchange fields come by the interface of the same name (the method is its
- * code; `go` sets peer and options, the endpoint the rest).
+ * A request in flight: the endpoint's exchange and its promise's settling functions, one object in place of closures.
+ * Its Exchange fields come by the interface of the same name (the method is its code; `go` sets peer and options).
  */
 interface Pending extends Exchange {}
 class Pending {
