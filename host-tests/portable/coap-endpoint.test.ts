@@ -165,6 +165,28 @@ describe("CoAP endpoint: NSTART", () => {
 		check(result.errors.map((e) => e.code)).toEqual(["EXCHANGE_TIMEOUT"]);
 		check(endpoint.pending).toBe(0);
 	});
+	it("asks for a tick at each NON's deadline, the earliest first, also for one a timeout let out of the queue", () => {
+		const endpoint = new Endpoint({ responseTimeout: 5000 });
+		const result = collect();
+		endpoint.request(peer, get, 0, result.handler, { confirmable: false });
+		endpoint.request(peer, get, 1000, result.handler, { confirmable: false });
+		endpoint.request({ address: "127.0.0.2", port: 5683 }, get, 2000, result.handler, { confirmable: false });
+		check(drain(endpoint)).toHaveLength(2);
+		check(endpoint.nextTimeout()).toBe(5000);
+		// An early tick finds nothing due and keeps the deadline.
+		endpoint.tick(3000);
+		check(endpoint.nextTimeout()).toBe(5000);
+		// The first times out; the queued one goes now, its deadline 5 s on, after the other peer's.
+		endpoint.tick(5000);
+		check(drain(endpoint)).toHaveLength(1);
+		check(endpoint.nextTimeout()).toBe(7000);
+		endpoint.tick(7000);
+		check(endpoint.nextTimeout()).toBe(10_000);
+		endpoint.tick(10_000);
+		check(result.errors.map((e) => e.code)).toEqual(["EXCHANGE_TIMEOUT", "EXCHANGE_TIMEOUT", "EXCHANGE_TIMEOUT"]);
+		check(endpoint.pending).toBe(0);
+		check(endpoint.nextTimeout()).toBe(undefined);
+	});
 });
 
 describe("CoAP endpoint: server side", () => {

@@ -3,7 +3,7 @@
  * (RFC 7959), over one Transport (below: one module with the client, whose names it
  * shares; the server runs on one too): what the device sends. Observe (RFC 7641) and
  * discovery (RFC 6690), which only hosts use, extend it in testkit/portable/coap-host-client.ts. Host
- * names go through the board's resolver. Responses of any code resolve the promise
+ * names go through the board's resolver (IPv4 literals need none). Responses of any code resolve the promise
  * (4.04 is an answer, not a failure); a timeout, a reset or a stop rejects it with a
  * ProtocolError.
  */
@@ -12,9 +12,10 @@ import * as bytes from "../common/bytes";
 import { DatagramDriver } from "../datagram/driver";
 import { ProtocolError } from "../common/errors";
 import type { DatagramSession } from "../common/session";
+import { ipv4Octets } from "../common/text";
 import * as utf8 from "../common/utf8";
 import type { DtlsLayer } from "../dtls/layer";
-import { Endpoint, type Content, type DropCounts, type EndpointOptions, type Peer } from "./endpoint";
+import { Endpoint, exchangeOf, type Content, type DropCounts, type EndpointOptions, type Exchange, type Peer } from "./endpoint";
 import * as m from "./message";
 import type { Block, CoapMessage, CoapOption } from "./message";
 import type { TransportDtls, TransportOptions } from "./transport";
@@ -52,24 +53,25 @@ export interface CoapResponse {
 
 /** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
 const MAX_SERVERS = 8;
-
+const NO_OPTIONS: RequestOptions = {};
 export class CoapClient {
 	declare readonly transport: Transport;
 	declare protected readonly board: Board;
 	declare private readonly szx: number;
-	/** The servers this client addressed ("address:port"): datagrams from anyone else are not decoded. */
+	/** The servers this client addressed ("address:port"), the last one last: datagrams from anyone else are not decoded. */
 	declare private readonly servers: Set<string>;
+	declare private lastServer: string;
 	declare private stopped: boolean;
-	declare private lastUri: string;
-	declare private lastTarget: CoapUri | undefined;
+	/** The URI, Content-Format and Accept of the last request, parsed and encoded (a device posts to one collector). */
+	declare private prepared: Prepared | undefined;
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
 		this.board = board;
 		this.szx = m.szxFor(options.blockSize ?? 1024);
 		this.servers = new Set();
+		this.lastServer = "";
 		this.stopped = false;
-		this.lastUri = "";
-		this.lastTarget = void 0;
+		this.prepared = void 0;
 		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(peer.address + ":" + peer.port) });
 	}
 
@@ -100,62 +102,64 @@ export class CoapClient {
 	}
 
 	/**
-	 * One request, block-wise when it needs to be. A single exchange (no blocks, the common
-	 * case) takes one promise and no parse of a URI used just before: on XS each promise is
-	 * ~40 slots and parsing a URI ~3,000 computrons.
+	 * One request, block-wise when it needs to be. A single exchange to the URI, Content-Format and Accept of the
+	 * request before takes a promise, a Pending and the datagram: no parse (on XS ~3,000 computrons), no closure.
 	 */
-	request(method: number, uri: string, options: RequestOptions = {}, body = options.payload): Promise<CoapResponse> {
+	request(method: number, uri: string, options: RequestOptions = NO_OPTIONS, body = options.payload): Promise<CoapResponse> {
+		const promise = new Promise<CoapResponse>(capture);
+		const resolve = resolving;
+		const reject = rejecting;
 		// What throws here (a bad URI, a bad option value) rejects the promise.
-		return new Promise((resolve, reject) => {
-			// The parsed URI is kept for the next request to the same one (a device posts to one collector).
-			let target = this.lastTarget;
-			if (uri !== this.lastUri || !target) {
-				target = parseCoapUri(uri);
-				this.lastTarget = target;
-				this.lastUri = uri;
-			}
-			// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
-			if (target.secure !== (this.transport.dtls !== void 0)) throw new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client");
+		try {
+			let prepared = this.prepared;
+			if (!prepared || prepared.uri !== uri || prepared.contentFormat !== options.contentFormat || prepared.accept !== options.accept || prepared.blockSize !== options.blockSize) prepared = this.prepared = this.prepare(uri, options);
 			const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
-			const base = target.options.slice();
-			if (options.contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, options.contentFormat));
-			if (options.accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, options.accept));
-			const szx = options.blockSize === void 0 ? this.szx : m.szxFor(options.blockSize);
-			const confirmable = options.confirmable ?? true;
-			const host = target.host;
-			this.resolve(target, (peer) => {
-				if (!peer) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + host + '"'));
-				if (payload.length > m.blockSize(szx)) return this.blockwise(peer, method, base, payload, szx, confirmable).then(resolve, reject);
-				// A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation).
-				const first = options.blockSize !== void 0 && method === m.Code.GET ? base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })) : base;
-				this.send(peer, { code: method, options: m.sortOptions(first), payload }, confirmable, void 0, (error, response) => {
-					if (error || !response) return reject(error);
-					// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
-					const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
-					if (tooLarge || blockOf(response, m.Option.BLOCK2)?.more)
-						return this.blockwise(peer, method, base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, confirmable, tooLarge ? void 0 : response).then(resolve, reject);
-					resolve(response);
-				});
-			});
-		});
+			const request = new Pending(method, prepared, payload, options.confirmable ?? true, resolve, reject);
+			const peer = prepared.peer;
+			if (peer) {
+				this.remember(prepared.server); // addressed now, as the resolver's peers are
+				request.go(peer);
+			} else {
+				const host = prepared.target.host;
+				this.resolve(prepared.target, (resolved) => (resolved ? request.go(resolved) : reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + host + '"'))));
+			}
+		} catch (error) {
+			reject(error);
+		}
+		return promise;
+	}
+
+	/** Parses `uri` and encodes its options with the request's Content-Format and Accept, for this request and the next ones like it (of its block size too). */
+	private prepare(uri: string, options: RequestOptions): Prepared {
+		const target = parseCoapUri(uri);
+		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
+		if (target.secure !== (this.transport.dtls !== void 0)) throw new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client");
+		const base = target.options.slice();
+		const contentFormat = options.contentFormat;
+		const accept = options.accept;
+		if (contentFormat !== void 0) base.push(m.uintOption(m.Option.CONTENT_FORMAT, contentFormat));
+		if (accept !== void 0) base.push(m.uintOption(m.Option.ACCEPT, accept));
+		m.sortOptions(base);
+		// An IPv4 literal needs no resolver: its peer is made once.
+		const peer = ipv4Octets(target.host) ? { address: target.host, port: target.port } : void 0;
+		const blockSize = options.blockSize;
+		return { client: this, server: target.host + ":" + target.port, uri, contentFormat, accept, blockSize, szx: blockSize === void 0 ? this.szx : m.szxFor(blockSize), target, base, encoded: m.encodeOptions(base), peer };
 	}
 
 	/**
-	 * A transfer in blocks, or one going on from its `first` response's Block2. Without
-	 * `first`, Block1 (RFC 7959 2.5) first: the payload is over one block, or the server
-	 * asked for blocks with 4.13 (hintedSzx makes them smaller than the payload). The
-	 * uploads' block size is its own (`up`): a server's smaller Block1 does not shrink the
-	 * Block2 size asked for.
+	 * A transfer in blocks, or one going on from its `first` response's Block2 (for Pending). Without `first`,
+	 * Block1 (RFC 7959 2.5) first: the payload is over one block, or the server asked for blocks with 4.13
+	 * (hintedSzx makes them smaller than the payload). The uploads' block size is its own (`up`): a server's
+	 * smaller Block1 does not shrink the Block2 size asked for.
 	 */
-	private async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapResponse): Promise<CoapResponse> {
+	async blockwise(peer: Peer, method: number, base: CoapOption[], payload: Uint8Array, szx: number, confirmable: boolean, first?: CoapResponse): Promise<CoapResponse> {
 		let response = first as CoapResponse;
 		let up = szx;
 		let offset = 0;
 		while (!first) {
 			const size = m.blockSize(up);
 			const more = offset + size < payload.length;
-			const block: Block = { num: offset / size, more, szx: up };
-			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, block), m.uintOption(m.Option.SIZE1, payload.length)));
+			const options = m.sortOptions(base.concat(m.blockOption(m.Option.BLOCK1, { num: offset / size, more, szx: up }), m.uintOption(m.Option.SIZE1, payload.length)));
 			response = await this.exchange(peer, { code: method, options, payload: payload.subarray(offset, offset + size) }, confirmable);
 			const answered = blockOf(response, m.Option.BLOCK1);
 			if (response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && answered && answered.szx < up) {
@@ -194,20 +198,25 @@ export class CoapClient {
 
 	/** One request and its response, whose payload and options are copies (decoded ones are views into a datagram). */
 	protected exchange(peer: Peer, content: Content, confirmable: boolean, token?: Uint8Array): Promise<CoapResponse> {
-		return new Promise((resolve, reject) => this.send(peer, content, confirmable, token, (error, message) => (error || !message ? reject(error) : resolve(message))));
+		return new Promise((resolve, reject) => {
+			const answered = (error: ProtocolError | undefined, message: CoapMessage | undefined) => (error || !message ? reject(error) : resolve(toResponse(message)));
+			this.send(exchangeOf(peer, content, confirmable, false, answered), token);
+		});
 	}
 
-	private send(peer: Peer, content: Content, confirmable: boolean, token: Uint8Array | undefined, done: (error: ProtocolError | undefined, response: CoapResponse | undefined) => void): void {
-		if (this.stopped) return done(new ProtocolError("CLOSED", "the client was stopped"), void 0);
-		// Before the socket is bound the datagram waits in the endpoint (the driver sends it once bound), its deadline already running.
-		this.transport.endpoint.request(peer, content, this.board.now(), (error, message) => done(error, message && toResponse(message)), { confirmable, token });
-		this.transport.service();
+	/** Hands the endpoint a request (Pending's, `exchange`'s): before the socket is bound it waits there, its deadline running. */
+	send(exchange: Exchange, token?: Uint8Array): void {
+		if (this.stopped) return exchange.answered(new ProtocolError("CLOSED", "the client was stopped"), void 0);
+		const transport = this.transport;
+		transport.endpoint.submit(exchange, this.board.now(), token);
+		transport.service();
 	}
 
-	/** A server addressed now goes to the back of the table; past the cap the oldest is forgotten. */
-	private remember(peer: Peer): void {
+	/** A server ("address:port") addressed now goes to the back of the table (where the last one is already); past the cap the oldest is forgotten. */
+	private remember(key: string): void {
+		if (key === this.lastServer) return;
+		this.lastServer = key;
 		const servers = this.servers;
-		const key = peer.address + ":" + peer.port;
 		servers.delete(key);
 		servers.add(key);
 		if (servers.size > MAX_SERVERS) servers.delete(servers.values().next().value as string);
@@ -216,10 +225,83 @@ export class CoapClient {
 	protected resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
 		this.board.resolve(target.host, (address) => {
 			if (address === void 0) return done(void 0);
-			const peer = { address, port: target.port };
-			this.remember(peer);
-			done(peer);
+			this.remember(address + ":" + target.port);
+			done({ address, port: target.port });
 		});
+	}
+}
+
+/** A request's URI with its options (Content-Format and Accept among them): as objects for blocks, encoded for a single exchange. */
+interface Prepared {
+	readonly client: CoapClient;
+	readonly uri: string;
+	readonly contentFormat: number | undefined;
+	readonly accept: number | undefined;
+	/** The request's block size preference; `szx` is its SZX, or the client's without one. */
+	readonly blockSize: number | undefined;
+	readonly szx: number;
+	readonly target: CoapUri;
+	readonly base: CoapOption[];
+	readonly encoded: Uint8Array;
+	/** For an IPv4 literal host (otherwise the board resolves it per request), and its key among the client's servers. */
+	readonly peer: Peer | undefined;
+	readonly server: string;
+}
+
+/** The settling functions of the promise being made: one executor for every request, so none is a closure. */
+let resolving: (response: CoapResponse) => void;
+let rejecting: (error: unknown) => void;
+function capture(resolve: (response: CoapResponse) => void, reject: (error: unknown) => void): void {
+	resolving = resolve;
+	rejecting = reject;
+}
+
+/**
+ * A request in flight: the endpoint's exchange and its promise's settling functions, one object in place of closures.
+ * Its Exchange fields come by the interface of the same name (the method is its code; `go` sets peer and options).
+ */
+interface Pending extends Exchange {}
+class Pending {
+	declare readonly prepared: Prepared;
+	declare readonly resolve: (response: CoapResponse) => void;
+	declare readonly reject: (error: unknown) => void;
+
+	constructor(method: number, prepared: Prepared, payload: Uint8Array, confirmable: boolean, resolve: (response: CoapResponse) => void, reject: (error: unknown) => void) {
+		this.code = method;
+		this.prepared = prepared;
+		this.payload = payload;
+		this.confirmable = confirmable;
+		this.observe = false;
+		this.resolve = resolve;
+		this.reject = reject;
+	}
+
+	go(peer: Peer): void {
+		this.peer = peer;
+		const payload = this.payload;
+		const prepared = this.prepared;
+		const szx = prepared.szx;
+		if (payload.length > 16 << szx) {
+			prepared.client.blockwise(peer, this.code, prepared.base, payload, szx, this.confirmable).then(this.resolve, this.reject);
+			return;
+		}
+		// A GET with a block size of its own asks for it from the first block on (RFC 7959 2.4 early negotiation).
+		const early = prepared.blockSize !== void 0 && this.code === m.Code.GET;
+		this.options = early ? m.encodeOptions(m.sortOptions(prepared.base.concat(m.blockOption(m.Option.BLOCK2, { num: 0, more: false, szx })))) : prepared.encoded;
+		prepared.client.send(this);
+	}
+
+	answered(error: ProtocolError | undefined, message: CoapMessage | undefined): void {
+		if (error || !message) return this.reject(error);
+		const response = toResponse(message);
+		const payload = this.payload;
+		// A 4.13 asks for blocks (RFC 7959 2.9.3), a Block2 with more says there are more: the long way.
+		const tooLarge = response.code === m.Code.REQUEST_ENTITY_TOO_LARGE && payload.length > 16;
+		if (tooLarge || (response.options.length > 0 && blockOf(response, m.Option.BLOCK2)?.more)) {
+			const prepared = this.prepared;
+			const szx = prepared.szx;
+			prepared.client.blockwise(this.peer, this.code, prepared.base, payload, tooLarge ? hintedSzx(response, szx, payload.length) : szx, this.confirmable, tooLarge ? void 0 : response).then(this.resolve, this.reject);
+		} else this.resolve(response);
 	}
 }
 
@@ -237,11 +319,16 @@ function blockOf(message: CoapResponse, number: number): Block | undefined {
 /** What the client keeps of a response: code, options and payload copied out of the datagram (the token is the exchange's, not needed). */
 export function toResponse(message: CoapMessage): CoapResponse {
 	const options = message.options;
-	const kept: CoapOption[] = [];
+	// Most responses have no options: they share one empty list.
+	const kept: CoapOption[] = options.length === 0 ? NO_RESPONSE_OPTIONS : [];
 	for (let i = 0; i < options.length; i++) kept.push({ number: options[i].number, value: options[i].value.slice() });
 	const payload = message.payload;
-	return { code: message.code, status: m.codeName(message.code), options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice(), contentFormat: m.uintValue(kept, m.Option.CONTENT_FORMAT) };
+	const code = message.code;
+	return { code, status: m.codeName(code), options: kept, payload: payload.length === 0 ? m.EMPTY_BYTES : payload.slice(), contentFormat: options.length === 0 ? void 0 : m.uintValue(kept, m.Option.CONTENT_FORMAT) };
 }
+
+/** Frozen: no caller can add to the list that every response without options shares. */
+const NO_RESPONSE_OPTIONS: CoapOption[] = Object.freeze([]) as unknown as CoapOption[];
 
 /**
  * Runs an Endpoint over a board's UDP socket by the datagram driver
@@ -290,10 +377,11 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	protected dispatch(): void {
 		const endpoint = this.endpoint;
 		const onRequest = this.options.onRequest;
-		for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
-			if (onRequest) onRequest(request);
-			else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
-		}
+		if (endpoint.requests.length > 0)
+			for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
+				if (onRequest) onRequest(request);
+				else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
+			}
 		const dtls = this.dtls;
 		if (!dtls) return;
 		const settings = this.options.dtls as TransportDtls;

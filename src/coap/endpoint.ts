@@ -19,44 +19,37 @@ import type { DatagramSession } from "../common/session";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
 import * as messageLayer from "./message-layer";
-import type { Notified, Peer, Transmission } from "./message-layer";
+import type { Notified, Peer } from "./message-layer";
 
-export type { DropCounts, Notified, Outgoing, Peer } from "./message-layer";
+export type { DropCounts, Notified, Outgoing, Peer, Transmission } from "./message-layer";
 export type { Content } from "./message";
 
-import type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
+import type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
 
-export type { EndpointOptions, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
+export type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
 
-/** A request of ours, from queued until its (last) response. */
-interface Exchange {
-	readonly peer: Peer;
-	readonly peerKey: string;
-	readonly tokenKey: string;
-	readonly token: Uint8Array;
-	readonly confirmable: boolean;
-	readonly observe: boolean;
-	readonly content: Content;
-	handler: ResponseHandler;
-	/** Holds one of the peer's NSTART slots. */
-	outstanding: boolean;
-	transmission?: Transmission;
-	/** When waiting for a response ends; Infinity while a CON is unacknowledged or an observation runs. */
-	deadline: number;
+/** An exchange of `content` for `submit`, its endpoint fields still to be filled in. */
+export function exchangeOf(peer: Peer, content: Content, confirmable: boolean, observe: boolean, answered: ResponseHandler): Exchange {
+	return { peer, code: content.code, options: m.encodeOptions(content.options), payload: content.payload, confirmable, observe, answered, peerKey: "", tokenKey: "", token: m.EMPTY_BYTES, outstanding: false, transmission: void 0, deadline: Infinity };
 }
 
-export class Endpoint extends messageLayer.MessageLayer implements DatagramSession {
+export class Endpoint extends messageLayer.MessageLayer implements DatagramSession, messageLayer.Outcome {
 	declare private readonly acceptFrom?: (peer: Peer) => boolean;
 	declare private readonly responseTimeout: number;
 	declare private readonly maxQueued: number;
 	declare private exchanges: Map<string, Exchange>;
 	declare private readonly queues: Map<string, Exchange[]>;
 	declare private readonly outstanding: Map<string, number>;
-	/** Drained as they arrive: a plain array (see MessageLayer's `out`). */
-	declare private readonly requests: IncomingRequest[];
+	/** Drained as they arrive: a plain array (see MessageLayer's `out`); the transport looks at its length before polling. */
+	declare readonly requests: IncomingRequest[];
 	/** The server's table with deadlines of its own, while it holds anything. */
 	declare private expiring: Expiring | undefined;
 	declare private tokenCounter: number;
+	/**
+	 * No exchange's deadline is earlier (Infinity for none): kept on setting one, not on
+	 * finishing one, so a timer may come early, find nothing due, and walk them for the next.
+	 */
+	declare private due: number;
 	/** The latest time the endpoint was told, for work that starts without one (a request freed by `cancel`). */
 	declare private now: number;
 
@@ -73,6 +66,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.expiring = void 0;
 		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
 		this.now = 0;
+		this.due = Infinity;
 	}
 
 	/** The last message id and token counter used, for `resume` after deep sleep. */
@@ -96,12 +90,18 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
 	request(peer: Peer, content: Content, now: number, handler: ResponseHandler, options: RequestOptions = {}): Uint8Array {
+		return this.submit(exchangeOf(peer, content, options.confirmable ?? true, options.observe ?? false, handler), now, options.token);
+	}
+
+	/** `request` of an exchange the caller made, its options encoded already (a client sending to one URI keeps them); with `token`, under that token. */
+	submit(exchange: Exchange, now: number, token?: Uint8Array): Uint8Array {
 		this.now = now;
-		const key = messageLayer.peerKey(peer);
-		let token = options.token;
-		// peerKey(peer, tokenKey(token)), the peer's part made once.
+		const peer = exchange.peer;
+		// peerKey(peer), and peerKey(peer, tokenKey(token)) with the peer's part made once: written out, as calls cost XS more than the concatenation.
+		const key = peer.address + ":" + peer.port;
 		let exchangeKey: string;
 		if (token) {
+			if (token.length > 8) throw new ProtocolError("MALFORMED_PACKET", "a token longer than 8 bytes");
 			token = token.slice();
 			exchangeKey = key + "/" + m.tokenKey(token);
 		} else
@@ -112,27 +112,35 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 				// A Uint8Array keeps the low 8 bits, of the whole part: no masks, no Math.floor.
 				token[0] = counter >> 8;
 				token[1] = counter;
-				token[2] = this.random() * 256;
-				token[3] = this.random() * 256;
+				const random = this.random() * 256;
+				token[2] = random;
+				token[3] = random * 256;
 				exchangeKey = key + "/" + m.tokenKey(token);
 			} while (this.exchanges.has(exchangeKey));
-		const replaced = this.exchanges.get(exchangeKey);
-		if (replaced) this.finish(replaced);
-		let queue = this.queues.get(key);
+		exchange.peerKey = key;
+		exchange.tokenKey = exchangeKey;
+		exchange.token = token;
+		exchange.outstanding = false;
+		exchange.transmission = void 0;
+		exchange.deadline = Infinity;
+		const exchanges = this.exchanges;
+		if (exchanges.size > 0) {
+			const replaced = exchanges.get(exchangeKey);
+			if (replaced) this.finish(replaced);
+		}
+		const queue = this.queues.size > 0 ? this.queues.get(key) : void 0;
 		// A peer that never answers must not grow the queue behind NSTART without end (a NON's response is awaited EXCHANGE_LIFETIME).
 		if (queue && queue.length >= this.maxQueued) {
-			handler(new ProtocolError("QUEUE_FULL", queue.length + " requests wait"), void 0);
+			exchange.answered(new ProtocolError("QUEUE_FULL", queue.length + " requests wait"), void 0);
 			return token;
 		}
-		const exchange: Exchange = { peer, peerKey: key, tokenKey: exchangeKey, token, confirmable: options.confirmable ?? true, observe: options.observe ?? false, content, handler, outstanding: false, deadline: Infinity };
-		this.exchanges.set(exchangeKey, exchange);
+		exchanges.set(exchangeKey, exchange);
 		// Nothing waiting and a slot free: straight out, without making a queue.
 		if (!queue && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) this.start(exchange, now);
-		else {
-			if (!queue) this.queues.set(key, (queue = []));
+		else if (queue) {
 			queue.push(exchange);
 			this.startQueued(key, now);
-		}
+		} else this.queues.set(key, [exchange]);
 		return token;
 	}
 
@@ -206,21 +214,21 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.dropped.foreign++;
 			return;
 		}
-		const arrival = this.arrive(bytes, peer, now);
-		if (!arrival) return;
-		const message = arrival.message;
-		const seen = arrival.seen;
-		if (m.isRequest(message.code)) {
+		const message = this.arrive(bytes, peer, now);
+		if (!message) return;
+		const seen = this.arrived;
+		// A request (class 0).
+		if (message.code >> 5 === 0) {
 			const critical = m.unknownCritical(message.options);
-			if (critical === void 0) this.requests.push(arrival);
+			if (critical === void 0) this.requests.push({ peer, message, seen });
 			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-			else if (message.type === m.Type.CON) this.respond(arrival, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
+			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
 			else this.reset(peer, message.messageId, seen);
 			return;
 		}
-		const exchange = this.exchanges.get(messageLayer.peerKey(peer, m.tokenKey(message.token)));
+		const exchange = this.exchanges.get(peer.address + ":" + peer.port + "/" + m.tokenKey(message.token));
 		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
-		if (!exchange || m.unknownCritical(message.options) !== void 0) {
+		if (!exchange || (message.options.length > 0 && m.unknownCritical(message.options) !== void 0)) {
 			if (exchange) this.dropped.rejected++;
 			else this.dropped.unexpected++;
 			this.reset(peer, message.messageId, seen);
@@ -233,19 +241,26 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	override tick(now: number): void {
 		this.now = now;
 		super.tick(now);
-		if (this.exchanges.size > 0)
+		if (now >= this.due) {
+			// A failure may start a queued request, whose deadline lowers `due` from Infinity again during the walk.
+			this.due = Infinity;
+			let due = Infinity;
 			this.exchanges.forEach((exchange) => {
 				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
+				else if (exchange.deadline < due) due = exchange.deadline;
 			});
+			if (due < this.due) this.due = due;
+		}
 		const expiring = this.expiring;
 		if (expiring && expiring.nextExpiry() <= now) expiring.expire(now);
 	}
 
+	/** The next retransmission, expiry or deadline; undefined for none. */
 	nextTimeout(): number | undefined {
-		let next = this.nextDue();
-		if (this.exchanges.size > 0)
-			this.exchanges.forEach((exchange) => {
-				if (exchange.deadline < next) next = exchange.deadline;
+		let next = this.due < this.earliest ? this.due : this.earliest;
+		if (this.transmissions.size > 0)
+			this.transmissions.forEach((transmission) => {
+				if (transmission.nextAt < next) next = transmission.nextAt;
 			});
 		const expiring = this.expiring;
 		if (expiring) {
@@ -266,17 +281,20 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.queues.clear();
 		this.outstanding.clear();
 		this.transmissions.clear();
-		exchanges.forEach((exchange) => exchange.handler(error, void 0));
+		exchanges.forEach((exchange) => exchange.answered(error, void 0));
 	}
 
 	private deliver(exchange: Exchange, response: CoapMessage, now: number): void {
 		// A separate response may overtake the ACK it makes unnecessary (5.2.2).
-		this.stop(exchange.transmission);
-		exchange.transmission = void 0;
-		this.release(exchange, now);
-		if (exchange.observe && m.isSuccess(response.code) && m.optionValue(response.options, m.Option.OBSERVE) !== void 0) exchange.deadline = Infinity;
-		else this.finish(exchange);
-		exchange.handler(void 0, response);
+		if (exchange.transmission) {
+			this.stop(exchange.transmission);
+			exchange.transmission = void 0;
+		}
+		if (exchange.observe && m.isSuccess(response.code) && m.optionValue(response.options, m.Option.OBSERVE) !== void 0) {
+			this.release(exchange, now);
+			exchange.deadline = Infinity;
+		} else this.finish(exchange);
+		exchange.answered(void 0, response);
 	}
 
 	private startQueued(key: string, now: number): void {
@@ -293,18 +311,31 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	private start(exchange: Exchange, now: number): void {
 		this.outstanding.set(exchange.peerKey, (this.outstanding.get(exchange.peerKey) ?? 0) + 1);
 		exchange.outstanding = true;
-		const content = exchange.content;
-		const message = compose(exchange.confirmable ? m.Type.CON : m.Type.NON, this.nextMessageId(), exchange.token, content);
+		const messageId = (this.messageId = (this.messageId + 1) & 0xffff);
+		const bytes = m.assemble(exchange.confirmable ? m.Type.CON : m.Type.NON, exchange.code, messageId, exchange.token, exchange.options, exchange.payload);
 		if (!exchange.confirmable) {
 			exchange.deadline = now + this.responseTimeout;
-			this.send(exchange.peer, m.encode(message));
+			if (exchange.deadline < this.due) this.due = exchange.deadline;
+			this.send(exchange.peer, bytes);
 			return;
 		}
-		exchange.transmission = this.sendConfirmable(exchange.peer, message, now, {
-			onAck: (ack) => this.acknowledged(exchange, ack),
-			onReset: () => this.fail(exchange, new ProtocolError("RESET_BY_PEER", "the peer reset the request")),
-			onTimeout: () => this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)")),
-		});
+		// The endpoint is the outcome of every request's CON, told the exchange: no closures per request.
+		exchange.transmission = this.sendEncoded(exchange.peer, messageId, bytes, now, this, exchange);
+	}
+
+	/** Outcome: a request's CON was acknowledged. */
+	onAck(ack: CoapMessage, transmission: messageLayer.Transmission): void {
+		this.acknowledged(transmission.subject as Exchange, ack);
+	}
+
+	/** Outcome: a request's CON was reset. */
+	onReset(transmission: messageLayer.Transmission): void {
+		this.fail(transmission.subject as Exchange, new ProtocolError("RESET_BY_PEER", "the peer reset the request"));
+	}
+
+	/** Outcome: a request's CON was never acknowledged. */
+	onTimeout(transmission: messageLayer.Transmission): void {
+		this.fail(transmission.subject as Exchange, new ProtocolError("EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)"));
 	}
 
 	/** The ACK of a request: Empty, the response follows separately (5.2.2); otherwise the response itself. */
@@ -315,6 +346,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			// The NSTART slot is free (4.7).
 			this.release(exchange, now);
 			exchange.deadline = now + this.responseTimeout;
+			if (exchange.deadline < this.due) this.due = exchange.deadline;
 		} else if (m.unknownCritical(ack.options) !== void 0) {
 			this.dropped.rejected++;
 			this.fail(exchange, new ProtocolError("PROTOCOL_VIOLATION", "a response with an unknown critical option"));
@@ -326,22 +358,25 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	private fail(exchange: Exchange, error: ProtocolError): void {
 		this.finish(exchange);
-		exchange.handler(error, void 0);
+		exchange.answered(error, void 0);
 	}
 
 	/** Frees the exchange's NSTART slot, and starts the next queued request. */
 	private release(exchange: Exchange, now: number): void {
 		if (!exchange.outstanding) return;
 		exchange.outstanding = false;
-		const count = (this.outstanding.get(exchange.peerKey) ?? 1) - 1;
-		if (count > 0) this.outstanding.set(exchange.peerKey, count);
-		else this.outstanding.delete(exchange.peerKey);
-		this.startQueued(exchange.peerKey, now);
+		const key = exchange.peerKey;
+		const count = (this.outstanding.get(key) ?? 1) - 1;
+		if (count > 0) this.outstanding.set(key, count);
+		else this.outstanding.delete(key);
+		if (this.queues.size > 0) this.startQueued(key, now);
 	}
 
 	private finish(exchange: Exchange): void {
-		this.stop(exchange.transmission);
-		exchange.transmission = void 0;
+		if (exchange.transmission) {
+			this.stop(exchange.transmission);
+			exchange.transmission = void 0;
+		}
 		exchange.deadline = Infinity;
 		if (this.exchanges.get(exchange.tokenKey) === exchange) this.exchanges.delete(exchange.tokenKey);
 		this.release(exchange, this.now);

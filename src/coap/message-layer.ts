@@ -57,16 +57,19 @@ export function peerKey(peer: Peer, detail?: string | number): string {
 	return detail === void 0 ? key : key + "/" + detail;
 }
 
-/** What becomes of a Confirmable message of ours. */
+/** What becomes of a Confirmable message of ours; told which, so one outcome can serve many (the endpoint's requests). */
 export interface Outcome {
-	onAck(message: CoapMessage): void;
-	onReset(): void;
-	onTimeout(): void;
+	onAck(message: CoapMessage, transmission: Transmission): void;
+	onReset(transmission: Transmission): void;
+	onTimeout(transmission: Transmission): void;
 }
 
 /** A message of ours waiting for its ACK (a CON), or for a RST that may still come (a NON notification). */
-export interface Transmission extends Outcome {
+export interface Transmission {
 	key: string;
+	readonly outcome: Outcome;
+	/** What the outcome is about, for one that serves many: the endpoint's exchange. */
+	readonly subject: object | undefined;
 	readonly peer: Peer;
 	bytes: Uint8Array;
 	retransmissions: number;
@@ -129,12 +132,19 @@ export abstract class MessageLayer {
 	declare readonly dropped: DropCounts;
 	declare protected readonly transmissions: Map<string, Transmission>;
 	declare private readonly seen: Map<string, Seen>;
-	/** The same entries in arrival order: walked by index, which allocates nothing on XS. */
-	declare private readonly order: Seen[];
+	/**
+	 * The same entries in arrival order from `head` on, walked by index (which allocates
+	 * nothing on XS). The oldest leaves by moving `head`, the gap closed once it is as long
+	 * as what follows: XS charges a shift or splice 10 computrons per element moved.
+	 */
+	declare private readonly order: (Seen | undefined)[];
+	declare private head: number;
 	/** Datagrams to send, a few at a time and drained at once: a plain array, whose shift allocates nothing (a Fifo makes a new array each time it empties). */
 	declare private readonly out: Outgoing[];
+	/** The duplicate-table entry of the message `arrive` returned last. */
+	declare protected arrived: Seen | undefined;
 	/** When the first entry of `seen` expires (Infinity when it is empty). */
-	declare private earliest: number;
+	declare protected earliest: number;
 	/**
 	 * How long a message id of a CON stays in use, so duplicates are recognised
 	 * (EXCHANGE_LIFETIME, 4.8.2, 247 s); held for a NON's id too (NON_LIFETIME is only the
@@ -162,8 +172,10 @@ export abstract class MessageLayer {
 		this.transmissions = new Map();
 		this.seen = new Map();
 		this.order = [];
+		this.head = 0;
 		this.out = [];
 		this.earliest = Infinity;
+		this.arrived = void 0;
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
 		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
 		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
@@ -199,8 +211,13 @@ export abstract class MessageLayer {
 
 	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
 	sendConfirmable(peer: Peer, message: CoapMessage, now: number, outcome: Outcome): Transmission {
+		return this.sendEncoded(peer, message.messageId, m.encode(message), now, outcome);
+	}
+
+	/** `sendConfirmable` of a message encoded already, whose id is `messageId`. */
+	sendEncoded(peer: Peer, messageId: number, bytes: Uint8Array, now: number, outcome: Outcome, subject?: object): Transmission {
 		const timeout = this.firstTimeout();
-		return this.hold(peer, message, 0, timeout, now + timeout, outcome);
+		return this.hold(peer, messageId, bytes, 0, timeout, now + timeout, outcome, subject);
 	}
 
 	/** 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR]. */
@@ -211,7 +228,7 @@ export abstract class MessageLayer {
 
 	/** Sends a NON and keeps its id until `until`, so a RST for it still finds `onReset` (RFC 7641 3.6). */
 	sendTracked(peer: Peer, message: CoapMessage, until: number, onReset: () => void): Transmission {
-		return this.hold(peer, message, Infinity, 0, until, { onAck: ignore, onReset, onTimeout: ignore });
+		return this.hold(peer, message.messageId, m.encode(message), Infinity, 0, until, { onAck: ignore, onReset, onTimeout: ignore });
 	}
 
 	/** Whether `transmission` still waits for its ACK or RST. */
@@ -236,11 +253,11 @@ export abstract class MessageLayer {
 	abstract respond(request: IncomingRequest, content: Content, now: number): void;
 
 	/**
-	 * Handles what the message layer answers itself; returns a request (as the server is
-	 * given it) or response for the layer above, with its duplicate-table entry, undefined
-	 * for a response that could not be tracked.
+	 * Handles what the message layer answers itself; returns a request or response for the
+	 * layer above, its duplicate-table entry in `arrived` (undefined for a message that could
+	 * not be tracked): no object of its own per datagram.
 	 */
-	protected arrive(bytes: Uint8Array, peer: Peer, now: number): IncomingRequest | undefined {
+	protected arrive(bytes: Uint8Array, peer: Peer, now: number): CoapMessage | undefined {
 		let message: CoapMessage;
 		try {
 			message = m.decode(bytes);
@@ -253,13 +270,15 @@ export abstract class MessageLayer {
 		const type = message.type;
 		const code = message.code;
 		const messageId = message.messageId;
+		// peerKey(peer, messageId), written out (here and below): this runs for every datagram.
+		const key = peer.address + ":" + peer.port + "/" + messageId;
 		if (type === m.Type.ACK || type === m.Type.RST) {
-			const transmission = this.transmissions.get(peerKey(peer, messageId));
+			const transmission = this.transmissions.get(key);
 			if (!transmission) this.dropped.unexpected++;
 			else {
 				this.transmissions.delete(transmission.key);
-				if (type === m.Type.RST) transmission.onReset();
-				else if (!transmission.next) transmission.onAck(message);
+				if (type === m.Type.RST) transmission.outcome.onReset(transmission);
+				else if (!transmission.next) transmission.outcome.onAck(message, transmission);
 				else {
 					// Acknowledged with a newer one waiting: that one goes now, as a fresh CON.
 					transmission.retransmissions = 0;
@@ -272,21 +291,25 @@ export abstract class MessageLayer {
 			return void 0;
 		}
 		// 4.3: an Empty CON is a ping, answered with RST; an Empty NON, or a reserved code class, is a format error.
-		if (code === m.Code.EMPTY || !(m.isRequest(code) || m.isResponse(code))) {
+		const codeClass = code >> 5;
+		// A request is class 0 (1-31), a response class 2, 4 or 5 (1, 6 and 7 are reserved).
+		if (code === m.Code.EMPTY || !(codeClass === 0 || codeClass === 2 || codeClass === 4 || codeClass === 5)) {
 			if (type === m.Type.CON) this.reset(peer, messageId);
 			if (code !== m.Code.EMPTY || type !== m.Type.CON) this.dropped.malformed++;
 			return void 0;
 		}
 		if (now >= this.earliest) this.expire(now);
-		const key = peerKey(peer, messageId);
 		const seen = this.seen.get(key);
 		if (seen) {
 			this.dropped.duplicate++;
 			if (seen.reply && type === m.Type.CON) this.send(peer, seen.reply);
 			return void 0;
 		}
-		if (this.seen.size >= this.maxTracked && !this.evict()) {
-			if (!m.isRequest(code)) return { peer, message, seen: void 0 };
+		if (this.seen.size >= this.maxTracked && !this.evict(this.order[this.head])) {
+			if (codeClass !== 0) {
+				this.arrived = void 0;
+				return message;
+			}
 			this.dropped.overloaded++;
 			// Come back when a slot is free.
 			this.respond({ peer, message }, unavailable(this.earliest - now), now);
@@ -295,8 +318,9 @@ export abstract class MessageLayer {
 		// Anything but a CON POST is evictable: its entry may make room when the table is full.
 		const entry: Seen = { key, expires: now + this.lifetime, evictable: code !== m.Code.POST || type === m.Type.NON };
 		this.seen.set(key, entry);
-		if (this.order.push(entry) === 1) this.earliest = entry.expires;
-		return { peer, message, seen: entry };
+		if (this.order.push(entry) - this.head === 1) this.earliest = entry.expires;
+		this.arrived = entry;
+		return message;
 	}
 
 	tick(now: number): void {
@@ -306,7 +330,7 @@ export abstract class MessageLayer {
 				if (transmission.nextAt > now) return;
 				if (transmission.retransmissions >= this.parameters.maxRetransmit) {
 					this.transmissions.delete(transmission.key);
-					transmission.onTimeout();
+					transmission.outcome.onTimeout(transmission);
 					return;
 				}
 				transmission.retransmissions++;
@@ -323,40 +347,48 @@ export abstract class MessageLayer {
 		if (now >= this.earliest) this.expire(now);
 	}
 
-	/** The next retransmission or expiry; Infinity for none. */
-	protected nextDue(): number {
-		let next = this.earliest;
-		if (this.transmissions.size > 0)
-			this.transmissions.forEach((transmission) => {
-				if (transmission.nextAt < next) next = transmission.nextAt;
-			});
-		return next;
-	}
-
-	private hold(peer: Peer, message: CoapMessage, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome): Transmission {
-		const transmission: Transmission = { key: peerKey(peer, message.messageId), peer, bytes: m.encode(message), retransmissions, timeout, nextAt, onAck: outcome.onAck, onReset: outcome.onReset, onTimeout: outcome.onTimeout };
+	private hold(peer: Peer, messageId: number, bytes: Uint8Array, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome, subject?: object): Transmission {
+		const transmission: Transmission = { key: peerKey(peer, messageId), outcome, subject, peer, bytes, retransmissions, timeout, nextAt };
 		this.transmissions.set(transmission.key, transmission);
-		this.send(peer, transmission.bytes);
+		this.send(peer, bytes);
 		return transmission;
 	}
 
-	/** Makes room by forgetting the oldest entry that may be forgotten; false when every entry is a CON POST's. */
-	private evict(): boolean {
+	/** Makes room by forgetting the oldest entry that may be forgotten, most often `oldest` itself; false when every entry is a CON POST's (or there is none: `maxTracked` 0). */
+	private evict(oldest: Seen | undefined): boolean {
+		if (oldest && oldest.evictable) {
+			this.seen.delete(oldest.key);
+			this.dropOldest();
+			return true;
+		}
 		const order = this.order;
-		for (let i = 0; i < order.length; i++)
-			if (order[i].evictable) {
-				this.seen.delete(order[i].key);
-				order.splice(i, 1);
-				if (i === 0) this.earliest = order.length > 0 ? order[0].expires : Infinity;
-				return true;
-			}
+		for (let i = this.head + 1; i < order.length; i++) {
+			const entry = order[i] as Seen;
+			if (!entry.evictable) continue;
+			this.seen.delete(entry.key);
+			order.splice(i, 1);
+			return true;
+		}
 		return false;
 	}
 
 	/** Forgets message ids past their lifetime: the oldest first, in arrival order. */
 	private expire(now: number): void {
 		const order = this.order;
-		while (order.length > 0 && order[0].expires <= now) this.seen.delete((order.shift() as Seen).key);
-		this.earliest = order.length > 0 ? order[0].expires : Infinity;
+		while (this.head < order.length && (order[this.head] as Seen).expires <= now) {
+			this.seen.delete((order[this.head] as Seen).key);
+			this.dropOldest();
+		}
+	}
+
+	/** Moves `head` past the oldest entry, closes the gap once it is half the array, and notes the next expiry. */
+	private dropOldest(): void {
+		const order = this.order;
+		order[this.head++] = void 0;
+		if (this.head * 2 >= order.length) {
+			order.splice(0, this.head);
+			this.head = 0;
+		}
+		this.earliest = this.head < order.length ? (order[this.head] as Seen).expires : Infinity;
 	}
 }

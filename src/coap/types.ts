@@ -5,10 +5,10 @@
  *   classes and Content-Formats as const enums, which tsc writes as literals where they
  *   are used, and the shapes of messages and options;
  * - what the endpoint's callers see (endpoint.ts): request options, the response handler,
- *   a request received by the server, the endpoint's options.
+ *   an exchange, a request received by the server, the endpoint's options.
  */
 import type { ProtocolError } from "../common/errors";
-import type { Peer, Seen } from "./message-layer";
+import type { Peer, Seen, Transmission } from "./message-layer";
 import type { TransmissionParameters } from "./parameters";
 
 /** The message type (3.): confirmable, non-confirmable, acknowledgement, reset. */
@@ -97,6 +97,36 @@ export interface RequestOptions {
 
 /** Called with each response to a request, or once with an error; with `observe`, for every notification until `cancel`. */
 export type ResponseHandler = (error: ProtocolError | undefined, response: CoapMessage | undefined) => void;
+
+/** A ResponseHandler as an object: what a client makes per request in place of closures. */
+export interface ResponseListener {
+	answered(error: ProtocolError | undefined, response: CoapMessage | undefined): void;
+}
+
+/**
+ * A request of ours, from queued until its (last) response: an object of the caller's (a
+ * client's Pending, which holds its promise's settling functions too: one object per
+ * request, not two), told its response or error by `answered`. `submit` fills in the
+ * endpoint's fields (key, token, slot, deadline).
+ */
+export interface Exchange extends ResponseListener {
+	peer: Peer;
+	code: number;
+	/** Encoded (message.ts encodeOptions). */
+	options: Uint8Array;
+	payload: Uint8Array;
+	confirmable: boolean;
+	/** Keep matching responses after the first (an Observe registration). */
+	observe: boolean;
+	peerKey: string;
+	tokenKey: string;
+	token: Uint8Array;
+	/** Holds one of the peer's NSTART slots. */
+	outstanding: boolean;
+	transmission: Transmission | undefined;
+	/** When waiting for a response ends; Infinity while a CON is unacknowledged or an observation runs. */
+	deadline: number;
+}
 
 /** A request received by the server: answer it with `Endpoint.respond`. */
 export interface IncomingRequest {
