@@ -38,6 +38,40 @@ describe("UTF-8", () => {
 		check(utf8Length("\ud800b")).toBe(-1);
 		expectProtocolError(() => encodeUtf8("\ud800"), "MALFORMED_PACKET");
 	});
+	it("takes XS's own bytes of an ASCII string (ArrayBuffer.fromString), and checks any other", () => {
+		// What a Moddable device's XS holds: UTF-8, with a lone surrogate in 3 bytes no UTF-8 allows.
+		const held: Record<string, number[]> = { abc: [0x61, 0x62, 0x63], "h\u00e9": [0x68, 0xc3, 0xa9], "\ud800": [0xed, 0xa0, 0x80] };
+		const copies: ArrayBuffer[] = [];
+		const constructor = ArrayBuffer as unknown as { fromString?: (text: string) => ArrayBuffer };
+		if (!Object.isExtensible(ArrayBuffer)) {
+			// Frozen as Moddable's preload leaves it, in xsnap's XS, which keeps strings in
+			// CESU-8 and so has no fromString: the walks encode everything.
+			check(constructor.fromString).toBeUndefined();
+			check(toHex(encodeUtf8("h\u00e9"))).toBe("68 c3 a9");
+			return;
+		}
+		const own = Object.getOwnPropertyDescriptor(ArrayBuffer, "fromString");
+		Object.defineProperty(ArrayBuffer, "fromString", {
+			configurable: true,
+			value: (text: string) => {
+				const copy = new Uint8Array(held[text]).buffer;
+				copies.push(copy);
+				return copy;
+			},
+		});
+		try {
+			check(typeof constructor.fromString).toBe("function");
+			const ascii = encodeUtf8("abc");
+			check(ascii.buffer).toBe(copies[0]);
+			check(toHex(ascii)).toBe("61 62 63");
+			check(toHex(encodeUtf8("h\u00e9"))).toBe("68 c3 a9");
+			check(encodeUtf8("h\u00e9").buffer === copies[copies.length - 1]).toBe(false);
+			expectProtocolError(() => encodeUtf8("\ud800"), "MALFORMED_PACKET");
+		} finally {
+			if (own) Object.defineProperty(ArrayBuffer, "fromString", own);
+			else delete constructor.fromString;
+		}
+	});
 });
 
 describe("Backoff: exponential with full jitter", () => {

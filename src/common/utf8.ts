@@ -55,7 +55,20 @@ export function writeUtf8(text: string, target: Uint8Array, offset: number): num
 	return offset;
 }
 
+/** Moddable's XS extension: a copy of the bytes XS holds a string in. V8 has none. */
+interface XsArrayBuffer {
+	fromString?(text: string): ArrayBuffer;
+}
+
 export function encodeUtf8(text: string): Uint8Array {
+	// XS holds strings as UTF-8, so for ASCII (one byte a character: the payloads the
+	// firmware builds) its native copy is the encoding, at ~2 computrons a character, not
+	// ~100 for the walks below. Any other byte count means non-ASCII, or a lone surrogate
+	// that XS keeps as 3 bytes no UTF-8 allows: the walks check and encode those.
+	if ((ArrayBuffer as XsArrayBuffer).fromString) {
+		const bytes = new Uint8Array((ArrayBuffer as XsArrayBuffer & ArrayBufferConstructor).fromString!(text));
+		if (bytes.length === text.length) return bytes;
+	}
 	const length = utf8Length(text);
 	if (length < 0) throw new ProtocolError("MALFORMED_PACKET", "string holds a lone surrogate");
 	const bytes = new Uint8Array(length);
