@@ -4,8 +4,7 @@
  * (and send what the owner's answers queued), keep one timer at the next deadline, and,
  * for sessions that connect (MQTT-SN), try again later with backoff (backoff.ts).
  */
-import type { Board, Datagram } from "../common/board";
-import { DeadlineTimer } from "./deadline-timer";
+import type { Board, Datagram, TimerHandle } from "../common/board";
 import { Reconnect, type ReconnectOptions } from "../common/backoff";
 import type { DatagramSession } from "../common/session";
 
@@ -20,7 +19,11 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	readonly session: S;
 	protected readonly board: Board;
 	private readonly binding: DatagramBinding;
-	private readonly deadline: DeadlineTimer;
+	/** The one timer, at `timerAt` (kept here, not in a DeadlineTimer: one object and one call less per deadline). */
+	declare private timer: TimerHandle | undefined;
+	declare private timerAt: number;
+	/** What the timer runs, made once: arming makes no closure. */
+	declare private readonly fire: () => void;
 	/** Absent for a session that never connects (CoAP): nothing to retry. */
 	private readonly reconnect: Reconnect | undefined;
 	private datagram: Datagram | undefined;
@@ -34,8 +37,13 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.session = session;
 		this.binding = binding;
 		this.reconnect = reconnect && new Reconnect(reconnect);
-		// The driver itself is the timer's owner: no closure of its own per client.
-		this.deadline = new DeadlineTimer(board, this);
+		this.timer = void 0;
+		this.timerAt = Infinity;
+		this.fire = () => {
+			this.timer = void 0;
+			this.timerAt = Infinity;
+			this.deadlineFired();
+		};
 	}
 
 	/** The local port actually bound (0 until ready). */
@@ -93,12 +101,18 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		});
 	}
 
-	/** Sends what the session wants sent, passes its events on, sends the answers, re-arms the timer. */
+	/** Sends what the session wants sent, passes its events on, sends the answers, re-arms the timer (written out: this runs for every datagram and deadline). */
 	service(): void {
-		this.flush();
+		const session = this.session;
+		let datagram = this._ready ? this.datagram : void 0;
+		if (datagram) for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
 		this.dispatch();
-		this.flush();
-		this.arm();
+		// The owner's answers: the endpoint may have closed meanwhile.
+		datagram = this._ready ? this.datagram : void 0;
+		if (datagram) for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
+		if (this._stopped) return;
+		const next = session.nextTimeout();
+		this.arm(this.retryAt < 0 ? next : Math.min(next ?? Infinity, this.retryAt));
 	}
 
 	/** The session connected: the link counts as up for the backoff. */
@@ -111,7 +125,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		const reconnect = this.reconnect;
 		if (!reconnect || this._stopped) return;
 		this.retryAt = this.board.now() + Math.max(minWait, reconnect.next());
-		this.arm();
+		const next = this.session.nextTimeout();
+		this.arm(Math.min(next ?? Infinity, this.retryAt));
 	}
 
 	/** The link ended at now: a healthy one forgets earlier attempts (before `retryLater`). */
@@ -124,7 +139,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		if (this._stopped) return false;
 		this._stopped = true;
 		this.retryAt = -1;
-		this.deadline.clear();
+		this.disarm();
 		if (this._ready && goodbye) {
 			goodbye(this.board.now());
 			this.flush();
@@ -143,8 +158,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
 	}
 
-	/** Called by the DeadlineTimer only: the next deadline came. */
-	deadlineFired(): void {
+	/** The timer's: the next deadline came. */
+	private deadlineFired(): void {
 		const now = this.board.now();
 		this.session.tick(now);
 		if (this.retryAt >= 0 && now >= this.retryAt) {
@@ -155,9 +170,23 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.service();
 	}
 
-	private arm(): void {
-		if (this._stopped) return;
-		const next = this.session.nextTimeout();
-		this.deadline.arm(this.retryAt < 0 ? next : Math.min(next ?? Infinity, this.retryAt));
+	/**
+	 * Keeps the timer at `at` (board time; never for undefined). An earlier timer is kept
+	 * rather than moved: it fires, finds nothing due, and is armed again, which spares a
+	 * clear/set pair per packet at high message rates.
+	 */
+	private arm(at: number | undefined): void {
+		if (at === void 0 || at === Infinity) return this.disarm();
+		if (this.timer && this.timerAt <= at) return;
+		const board = this.board;
+		if (this.timer) board.clearTimer(this.timer);
+		this.timerAt = at;
+		this.timer = board.setTimer(this.fire, at > board.now() ? at - board.now() : 0);
+	}
+
+	private disarm(): void {
+		if (this.timer) this.board.clearTimer(this.timer);
+		this.timer = void 0;
+		this.timerAt = Infinity;
 	}
 }
