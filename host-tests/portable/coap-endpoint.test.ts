@@ -219,10 +219,23 @@ describe("CoAP endpoint: server side", () => {
 		endpoint.tick(2010);
 		check(drain(endpoint)).toHaveLength(1);
 		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: response.messageId }), peer, 2100);
-		// Only the request's duplicate-table entry is left, expiring on the timer at EXCHANGE_LIFETIME.
-		check(endpoint.nextTimeout()).toBe(247_000);
-		endpoint.tick(247_000);
+		// Only the request's duplicate-table entry is left, expired at EXCHANGE_LIFETIME, and freed on
+		// the timer a quarter lifetime later (one wake-up for several ids).
+		check(endpoint.nextTimeout()).toBe(247_000 + 61_750);
+		endpoint.tick(247_000 + 61_750);
 		check([endpoint.nextTimeout(), endpoint.tracked, endpoint.pending]).toEqual([undefined, 0, 0]);
+	});
+	it("forgets an id at EXCHANGE_LIFETIME exactly when it comes again, before the timer frees it", () => {
+		const endpoint = new Endpoint();
+		const request = bytes({ messageId: 21, token: hex("0a") });
+		endpoint.received(request, peer, 0);
+		check(endpoint.pollRequest()).toBeDefined();
+		endpoint.received(request, peer, 246_999);
+		check([endpoint.pollRequest(), endpoint.dropped.duplicate]).toEqual([undefined, 1]);
+		// The timer is not due yet (a quarter lifetime late), but the arrival forgets the old id: a new request.
+		check(endpoint.nextTimeout()).toBe(247_000 + 61_750);
+		endpoint.received(request, peer, 247_000);
+		check([endpoint.pollRequest() !== undefined, endpoint.tracked]).toEqual([true, 1]);
 	});
 	it("answers a NON request with a NON response", () => {
 		const endpoint = new Endpoint();
