@@ -4,7 +4,7 @@
  * (and send what the owner's answers queued), keep one timer at the next deadline, and,
  * for sessions that connect (MQTT-SN), try again later with backoff (backoff.ts).
  */
-import type { Board, Datagram, TimerHandle } from "../common/board";
+import type { Board, Datagram, DatagramOptions, TimerHandle } from "../common/board";
 import { Reconnect, type ReconnectOptions } from "../common/backoff";
 import type { DatagramSession } from "../common/session";
 
@@ -15,11 +15,40 @@ export interface DatagramBinding {
 	readonly address?: string;
 }
 
+/**
+ * What the board is given to open the endpoint: the driver's binding, and handlers that are
+ * methods on one prototype (the board calls them on this object), so a driver keeps no
+ * closure of its own for them (a closure is some 10 slots on XS).
+ */
+class Listener implements DatagramOptions {
+	declare readonly driver: DatagramDriver<DatagramSession>;
+	declare readonly port: number | undefined;
+	declare readonly address: string | undefined;
+
+	constructor(driver: DatagramDriver<DatagramSession>, binding: DatagramBinding) {
+		this.driver = driver;
+		this.port = binding.port;
+		this.address = binding.address;
+	}
+
+	onMessage(bytes: Uint8Array, address: string, port: number): void {
+		this.driver.datagramArrived(bytes, address, port);
+	}
+
+	onReady(): void {
+		this.driver.datagramReady();
+	}
+
+	onError(error: Error): void {
+		this.driver.datagramFailed(error);
+	}
+}
+
 export abstract class DatagramDriver<S extends DatagramSession> {
 	readonly session: S;
 	protected readonly board: Board;
-	private readonly binding: DatagramBinding;
-	/** The one timer, at `timerAt` (kept here, not in a DeadlineTimer: one object and one call less per deadline). */
+	declare private readonly listener: Listener;
+	/** The one timer, at `timerAt` (kept here, not in an object of its own: one object and one call less per deadline). */
 	declare private timer: TimerHandle | undefined;
 	declare private timerAt: number;
 	/** What the timer runs, made once: arming makes no closure. */
@@ -35,7 +64,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	constructor(board: Board, session: S, binding: DatagramBinding, reconnect?: ReconnectOptions) {
 		this.board = board;
 		this.session = session;
-		this.binding = binding;
+		this.listener = new Listener(this, binding);
 		this.reconnect = reconnect && new Reconnect(reconnect);
 		this.timer = void 0;
 		this.timerAt = Infinity;
@@ -56,10 +85,6 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		return this.reconnect?.attempt ?? 0;
 	}
 
-	protected get ready(): boolean {
-		return this._ready;
-	}
-
 	protected get stopped(): boolean {
 		return this._stopped;
 	}
@@ -78,40 +103,38 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 
 	/** Opens (or, after a bind failure, opens again) the endpoint; `bound` follows. */
 	protected open(): void {
-		const board = this.board;
 		this._stopped = false;
-		this.datagram = board.openDatagram({
-			port: this.binding.port,
-			address: this.binding.address,
-			onMessage: (bytes, address, port) => {
-				if (this._stopped) return;
-				this.session.received(bytes, { address, port }, board.now());
-				this.service();
-			},
-			onReady: () => {
-				this._ready = true;
-				if (!this._stopped) this.bound();
-			},
-			onError: (error) => {
-				if (this._stopped) return;
-				this.datagram = undefined;
-				this._ready = false;
-				this.bindFailed(error);
-			},
-		});
+		this.datagram = this.board.openDatagram(this.listener);
 	}
 
-	/** Sends what the session wants sent, passes its events on, sends the answers, re-arms the timer (written out: this runs for every datagram and deadline). */
-	service(): void {
-		const session = this.session;
-		let datagram = this._ready ? this.datagram : void 0;
-		if (datagram) for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
-		this.dispatch();
-		// The owner's answers: the endpoint may have closed meanwhile.
-		datagram = this._ready ? this.datagram : void 0;
-		if (datagram) for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
+	/** The board's, through the Listener: a datagram came. */
+	datagramArrived(bytes: Uint8Array, address: string, port: number): void {
 		if (this._stopped) return;
-		const next = session.nextTimeout();
+		this.session.received(bytes, { address, port }, this.board.now());
+		this.service();
+	}
+
+	/** The board's, through the Listener: the endpoint is bound. */
+	datagramReady(): void {
+		this._ready = true;
+		if (!this._stopped) this.bound();
+	}
+
+	/** The board's, through the Listener: the endpoint could not be bound. */
+	datagramFailed(error: Error): void {
+		if (this._stopped) return;
+		this.datagram = undefined;
+		this._ready = false;
+		this.bindFailed(error);
+	}
+
+	/** Sends what the session wants sent, passes its events on, sends the answers, re-arms the timer. */
+	service(): void {
+		this.flush();
+		this.dispatch();
+		this.flush();
+		if (this._stopped) return;
+		const next = this.session.nextTimeout();
 		this.arm(this.retryAt < 0 ? next : Math.min(next ?? Infinity, this.retryAt));
 	}
 
