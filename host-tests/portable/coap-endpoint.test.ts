@@ -313,3 +313,26 @@ describe("CoAP endpoint: resumed after deep sleep", () => {
 		check((after.token[0] << 8) | after.token[1]).toBe((kept.tokenCounter + 1) & 0xffff);
 	});
 });
+
+describe("CoAP endpoint: tables made at the first entry", () => {
+	it("keeps one endpoint's requests and CONs out of another's (the empty table they start with is shared, never written)", () => {
+		const client = new Endpoint({ random: () => 0 });
+		const other = new Endpoint({ random: () => 0 });
+		const result = collect();
+		client.request(peer, get, 0, result.handler);
+		const [request] = drain(client);
+		check([client.pending, other.pending]).toEqual([2, 0]);
+		// The response is the client's: the other endpoint knows no such token, and resets it.
+		const response = bytes({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: request.messageId, token: request.token });
+		other.received(bytes({ code: coap.Code.CONTENT, messageId: 500, token: request.token }), peer, 10);
+		check([drain(other).map((m) => m.type), other.dropped.unexpected, other.nextTimeout()]).toEqual([[coap.Type.RST], 1, 308_750 + 10]);
+		client.received(response, peer, 10);
+		check([result.responses.length, client.pending]).toEqual([1, 0]);
+		// Stopped: every table is let go, and a new request makes them again.
+		client.request(peer, get, 20, result.handler);
+		client.failAll(new ProtocolError("CLOSED", "stopped"));
+		check([result.errors.map((e) => e.code), client.pending, other.pending]).toEqual([["CLOSED"], 0, 0]);
+		client.request(peer, get, 30, result.handler);
+		check([client.pending, other.pending]).toEqual([2, 0]);
+	});
+});

@@ -41,6 +41,7 @@ const NOT_ALIASED = new Set([
 /** `file:Name` of module-level objects that are only ever read, and why. */
 const READ_ONLY: Record<string, string> = {
 	"src/dtls/connection.ts:Uint8Array": "CCS, the ChangeCipherSpec body (one byte, 1), only ever copied into a record",
+	"src/coap/message-layer.ts:Map": "NO_ENTRIES, the empty table an endpoint reads until it makes its own at the first entry; never written",
 };
 
 /** `new Uint8Array(0)` and the like: nothing in it to change. */

@@ -45,8 +45,9 @@ class Listener implements DatagramOptions {
 }
 
 export abstract class DatagramDriver<S extends DatagramSession> {
-	readonly session: S;
-	protected readonly board: Board;
+	// Plain fields, `declare`d and set in the constructor: class fields cost XS bytecode.
+	declare readonly session: S;
+	declare protected readonly board: Board;
 	declare private readonly listener: Listener;
 	/** The one timer, at `timerAt` (kept here, not in an object of its own: one object and one call less per deadline). */
 	declare private timer: TimerHandle | undefined;
@@ -54,18 +55,22 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	/** What the timer runs, made once: arming makes no closure. */
 	declare private readonly fire: () => void;
 	/** Absent for a session that never connects (CoAP): nothing to retry. */
-	private readonly reconnect: Reconnect | undefined;
-	private datagram: Datagram | undefined;
-	private _ready = false;
-	private _stopped = true;
+	declare private readonly reconnect: Reconnect | undefined;
+	declare private datagram: Datagram | undefined;
+	declare private _ready: boolean;
+	declare private _stopped: boolean;
 	/** When the next connection attempt is due (-1: none waits). */
-	private retryAt = -1;
+	declare private retryAt: number;
 
 	constructor(board: Board, session: S, binding: DatagramBinding, reconnect?: ReconnectOptions) {
 		this.board = board;
 		this.session = session;
 		this.listener = new Listener(this, binding);
 		this.reconnect = reconnect && new Reconnect(reconnect);
+		this.datagram = void 0;
+		this._ready = false;
+		this._stopped = true;
+		this.retryAt = -1;
 		this.timer = void 0;
 		this.timerAt = Infinity;
 		this.fire = () => {
@@ -148,8 +153,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		const reconnect = this.reconnect;
 		if (!reconnect || this._stopped) return;
 		this.retryAt = this.board.now() + Math.max(minWait, reconnect.next());
-		const next = this.session.nextTimeout();
-		this.arm(Math.min(next ?? Infinity, this.retryAt));
+		this.arm(Math.min(this.session.nextTimeout() ?? Infinity, this.retryAt));
 	}
 
 	/** The link ended at now: a healthy one forgets earlier attempts (before `retryLater`). */
@@ -199,7 +203,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	 * clear/set pair per packet at high message rates.
 	 */
 	private arm(at: number | undefined): void {
-		if (at === void 0 || at === Infinity) return this.disarm();
+		if (at === void 0) return this.disarm();
 		if (this.timer && this.timerAt <= at) return;
 		const board = this.board;
 		if (this.timer) board.clearTimer(this.timer);
