@@ -32,15 +32,15 @@ class Listener implements DatagramOptions {
 	}
 
 	onMessage(bytes: Uint8Array, address: string, port: number): void {
-		this.driver.datagramArrived(bytes, address, port);
+		this.driver.arrived(bytes, address, port);
 	}
 
 	onReady(): void {
-		this.driver.datagramReady();
+		this.driver.opened();
 	}
 
 	onError(error: Error): void {
-		this.driver.datagramFailed(error);
+		this.driver.refused(error);
 	}
 }
 
@@ -56,6 +56,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	declare private readonly fire: () => void;
 	/** Absent for a session that never connects (CoAP): nothing to retry. */
 	declare private readonly reconnect: Reconnect | undefined;
+	/** Absent until opened (as is `timer` until armed): reads as undefined. */
 	declare private datagram: Datagram | undefined;
 	declare private _ready: boolean;
 	declare private _stopped: boolean;
@@ -67,11 +68,9 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.session = session;
 		this.listener = new Listener(this, binding);
 		this.reconnect = reconnect && new Reconnect(reconnect);
-		this.datagram = void 0;
 		this._ready = false;
 		this._stopped = true;
 		this.retryAt = -1;
-		this.timer = void 0;
 		this.timerAt = Infinity;
 		this.fire = () => {
 			this.timer = void 0;
@@ -113,20 +112,20 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	}
 
 	/** The board's, through the Listener: a datagram came. */
-	datagramArrived(bytes: Uint8Array, address: string, port: number): void {
+	arrived(bytes: Uint8Array, address: string, port: number): void {
 		if (this._stopped) return;
 		this.session.received(bytes, { address, port }, this.board.now());
 		this.service();
 	}
 
 	/** The board's, through the Listener: the endpoint is bound. */
-	datagramReady(): void {
+	opened(): void {
 		this._ready = true;
 		if (!this._stopped) this.bound();
 	}
 
 	/** The board's, through the Listener: the endpoint could not be bound. */
-	datagramFailed(error: Error): void {
+	refused(error: Error): void {
 		if (this._stopped) return;
 		this.datagram = undefined;
 		this._ready = false;
@@ -137,6 +136,11 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	service(): void {
 		this.flush();
 		this.dispatch();
+		this.transmit();
+	}
+
+	/** Sends what the session wants sent and re-arms the timer: for what the owner asked of the session outside an event (a request), with no events to pass on. */
+	transmit(): void {
 		this.flush();
 		if (this._stopped) return;
 		const next = this.session.nextTimeout();
@@ -153,7 +157,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		const reconnect = this.reconnect;
 		if (!reconnect || this._stopped) return;
 		this.retryAt = this.board.now() + Math.max(minWait, reconnect.next());
-		this.arm(Math.min(this.session.nextTimeout() ?? Infinity, this.retryAt));
+		this.transmit();
 	}
 
 	/** The link ended at now: a healthy one forgets earlier attempts (before `retryLater`). */
