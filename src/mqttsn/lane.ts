@@ -229,7 +229,8 @@ export abstract class Lane extends GatewayLink {
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
-		this.request = this.open(codec.encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, true);
+		// Sent again after a reconnect (its msgId kept), it carries DUP already: no copy to mark when retransmitted.
+		this.request = this.open(codec.encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
 		return false;
 	}
 

@@ -236,7 +236,11 @@ export abstract class GatewayLink {
 	private resend(exchange: Exchange): void {
 		exchange.retries++;
 		exchange.sentAt = this.now;
-		if (exchange.dup) sn.markDup(exchange.bytes);
+		// The first retransmission gets a copy with DUP set, which every later one sends again.
+		if (exchange.dup) {
+			exchange.bytes = sn.withDup(exchange.bytes);
+			exchange.dup = false;
+		}
 		this.send(exchange.bytes);
 	}
 
