@@ -36,7 +36,8 @@ interface InFlight {
 	readonly step: "register" | "publish" | "release";
 	readonly expect: number;
 	readonly msgId: number;
-	readonly bytes: Uint8Array;
+	/** Replaced by its copy with DUP set when a PUBLISH is retransmitted (the first send may still be on its way). */
+	bytes: Uint8Array;
 	retries: number;
 }
 
@@ -169,7 +170,7 @@ export class Outbox {
 	}
 
 	#resend(inFlight: InFlight): void {
-		if (inFlight.step === "publish") sn.markDup(inFlight.bytes);
+		if (inFlight.step === "publish") inFlight.bytes = sn.withDup(inFlight.bytes);
 		this.#options.send(inFlight.bytes);
 		this.#arm();
 	}
