@@ -135,7 +135,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		return true;
 	}
 
-	private flush(): void {
+	/** Hands what the session queued to the endpoint (once bound). */
+	protected flush(): void {
 		const datagram = this.datagram;
 		// Until the endpoint is bound what the session sends waits in it (a restored client may ask at once).
 		if (!datagram || !this._ready) return;
