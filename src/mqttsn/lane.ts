@@ -19,9 +19,10 @@ import { GatewayLink, State } from "./link";
 import * as codec from "./encode";
 import * as sn from "./packet";
 import type { MqttSnSessionOptions } from "./types";
-import { MsgType, ReturnCode, TopicIdType, type Message, type PublishMessage, type RegisterMessage } from "./packet";
+import { MsgType, ReturnCode, type Message, type PublishMessage, type RegisterMessage } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
+import { topicIdType } from "./topic-registry";
 
 /** What an operation does; the order makes the common questions one comparison (a `const enum`, see packet.ts). */
 export const enum Kind {
@@ -86,9 +87,9 @@ export abstract class Lane extends GatewayLink {
 				const subscribe = kind === Kind.SUBSCRIBE;
 				// A predefined id or short name travels as its TopicId, a filter as its name (5.4.15, 5.4.17);
 				// UNSUBSCRIBE's Flags carry the TopicIdType alone.
-				const fixed = hasWildcard(topic) ? void 0 : this.topics.fixedId(topic);
-				const fields = [sn.publishFlags(false, subscribe ? op.qos : 0, false, fixed ? fixed.topicIdType : TopicIdType.NORMAL), msgId >> 8, msgId];
-				if (fixed) fields.push(fixed.topicId >> 8, fixed.topicId);
+				const fixed = hasWildcard(topic) ? 0 : this.topics.fixedId(topic);
+				const fields = [sn.publishFlags(false, subscribe ? op.qos : 0, false, topicIdType(fixed)), msgId >> 8, msgId];
+				if (fixed) fields.push(fixed >> 8, fixed);
 				this.request = this.open(codec.frame(subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, fields, fixed ? void 0 : topic), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
 			} else if (kind === Kind.WILLTOPIC) {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
@@ -111,7 +112,7 @@ export abstract class Lane extends GatewayLink {
 			if (refusedTopic) topics.forget(message.topicId);
 			return false;
 		}
-		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === TopicIdType.NORMAL) {
+		if (refusedTopic && topics.registered(op.topic)) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
 			if (++op.rejections > this.nRetry) this.next(true, rejection(returnCode, op.topic));
@@ -224,13 +225,13 @@ export abstract class Lane extends GatewayLink {
 		}
 		const qos = op.qos;
 		if (qos === 0) {
-			this.send(codec.encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array));
+			this.send(codec.encodePublish(sn.publishFlags(false, 0, op.retain, topicIdType(id)), id, 0, op.payload as Uint8Array));
 			return true;
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
 		// Sent again after a reconnect (its msgId kept), it carries DUP already: no copy to mark when retransmitted.
-		this.request = this.open(codec.encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
+		this.request = this.open(codec.encodePublish(sn.publishFlags(dup, qos, op.retain, topicIdType(id)), id, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
 		return false;
 	}
 

@@ -31,7 +31,7 @@ import { State } from "./link";
 import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import { ReleaseWindow } from "./publish";
 import type { SessionState } from "./state";
-import { TopicRegistry } from "./topic-registry";
+import { TopicRegistry, topicIdType } from "./topic-registry";
 import type { Datagram, Done, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
@@ -84,12 +84,15 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
 		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte PUBLISH, max " + this.maxPacketSize);
 		if (qos === -1) {
-			if (!id || id.topicIdType === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
+			if (topicIdType(id) === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
 		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(Kind.PUBLISH, topic, payload, qos, retain, done);
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
-		// Flags written out (publishFlags without DUP): a call costs the device more than the expression.
-		this.send(codec.encodePublish(((qos & 3) << 5) | (retain ? Flags.RETAIN : 0) | id.topicIdType, id.topicId, 0, payload));
+		// Written out (`send`, publishFlags without DUP): on the device a call costs more than its body.
+		// The id goes as it is (its TopicIdType above it, see topic-registry.ts): encodePublish writes its two low octets.
+		const gateway = this.gateway as Gateway;
+		this.transmit.push({ bytes: codec.encodePublish(((qos & 3) << 5) | (retain ? Flags.RETAIN : 0) | (id >> 16), id, 0, payload), address: gateway.address, port: gateway.port });
+		this.lastSent = now;
 		if (done) done();
 		return;
 	}

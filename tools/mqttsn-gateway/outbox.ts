@@ -5,7 +5,7 @@
  * resent every Tretry, Nretry times, before the client is declared lost. While the
  * client sleeps the box only fills; `resume` starts delivering again.
  */
-import type { TopicRegistry } from "../../src/mqttsn/topic-registry";
+import { topicId, topicIdType, type TopicRegistry } from "../../src/mqttsn/topic-registry";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { Message } from "../../src/mqttsn/packet";
@@ -139,7 +139,7 @@ export class Outbox {
 				return;
 			}
 			const msgId = head.qos > 0 ? this.#allocate() : 0;
-			const bytes = encode({ type: sn.MsgType.PUBLISH, dup: false, qos: head.qos, retain: head.retain, topicIdType: id.topicIdType, topicId: id.topicId, msgId, data: head.payload });
+			const bytes = encode({ type: sn.MsgType.PUBLISH, dup: false, qos: head.qos, retain: head.retain, topicIdType: topicIdType(id), topicId: topicId(id), msgId, data: head.payload });
 			if (head.qos === 0) {
 				this.#options.send(bytes);
 				this.#finish();
