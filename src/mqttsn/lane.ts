@@ -22,6 +22,7 @@ import type { MqttSnSessionOptions } from "./types";
 import { MsgType, ReturnCode, type Message, type PublishMessage, type RegisterMessage } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
+import { ReleaseWindow } from "./publish";
 import { topicIdType } from "./topic-registry";
 
 /** What an operation does; the order makes the common questions one comparison (a `const enum`, see packet.ts). */
@@ -123,7 +124,7 @@ export abstract class Lane extends GatewayLink {
 			if (congestion && ++op.rejections <= this.nRetry) request.waitUntil = this.now + this.tWait;
 			else {
 				const subscribe = op.kind === Kind.SUBSCRIBE;
-				if (subscribe) this.subscriptions.delete(op.topic);
+				if (subscribe) this.subscriptions?.delete(op.topic);
 				const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
 				this.next(true, subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
 			}
@@ -135,7 +136,7 @@ export abstract class Lane extends GatewayLink {
 			this.next();
 		} else if (type === MsgType.SUBACK) {
 			const topic = op.topic;
-			const subscription = this.subscriptions.get(topic);
+			const subscription = this.subscriptions?.get(topic);
 			if (subscription) subscription.active = true;
 			if (message.topicId !== 0 && !hasWildcard(topic) && !topics.fixedId(topic)) topics.register(topic, message.topicId);
 			// The application hears the QoS the gateway granted.
@@ -157,7 +158,7 @@ export abstract class Lane extends GatewayLink {
 		const head = old[0];
 		if (head?.kind === Kind.PUBREL) head.kind = Kind.PUBLISH;
 		const queue: Operation[] = [];
-		this.subscriptions.forEach((s, topic) => {
+		this.subscriptions?.forEach((s, topic) => {
 			for (let i = 0; i < old.length; i++) if (old[i].kind === Kind.SUBSCRIBE && old[i].topic === topic) return;
 			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0, 0));
 		});
@@ -180,7 +181,7 @@ export abstract class Lane extends GatewayLink {
 	/** Subscriptions and messages from the durable state. */
 	protected restoreLane(state: SessionState): void {
 		const subscriptions = state.subscriptions;
-		for (let i = 0; i < subscriptions.length; i++) this.subscriptions.set(subscriptions[i].topic, { qos: subscriptions[i].qos, active: true });
+		for (let i = 0; i < subscriptions.length; i++) (this.subscriptions ??= new Map()).set(subscriptions[i].topic, { qos: subscriptions[i].qos, active: true });
 		const messages = state.outgoing;
 		for (let i = 0; i < messages.length; i++) {
 			const m = messages[i];
@@ -250,7 +251,7 @@ export abstract class Lane extends GatewayLink {
 		}
 		let answer: Uint8Array | undefined;
 		if (qos === 2) {
-			const incoming = this.incoming;
+			const incoming = this.window();
 			if (incoming.full && !incoming.holds(msgId)) {
 				this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
 				return true;
@@ -269,9 +270,14 @@ export abstract class Lane extends GatewayLink {
 	/** PUBREL for a QoS 2 message received. */
 	protected onPubrel(msgId: number): boolean {
 		if (!this.receiving) return false;
-		this.incoming.release(msgId);
+		this.incoming?.release(msgId);
 		this.send(codec.encodeMsgId(MsgType.PUBCOMP, msgId));
 		return true;
+	}
+
+	/** The window of incoming QoS 2 ids, made when first needed. */
+	protected window(): ReleaseWindow {
+		return (this.incoming ??= new ReleaseWindow(this.maxAwaitingRelease));
 	}
 
 	/** The gateway's REGISTER (6.10). */

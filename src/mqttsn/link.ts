@@ -49,6 +49,16 @@ export const enum State {
 /** The status each state reports: waking is still connecting, falling asleep still disconnecting (one string: less flash than nine). */
 const STATE_NAMES = "disconnected searching connecting connecting active disconnecting disconnecting asleep awake".split(" ") as readonly SessionStatus[];
 
+/** Indexes of `drops` (a `const enum`: written as its number). */
+export const enum Drop {
+	MALFORMED = 0,
+	OVERSIZED = 1,
+	UNKNOWN_TYPE = 2,
+	FOREIGN = 3,
+	UNEXPECTED = 4,
+	OVERFLOW = 5,
+}
+
 export abstract class GatewayLink {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	declare state: State;
@@ -65,14 +75,15 @@ export abstract class GatewayLink {
 	/** The lane's operations, head first (lane.ts); arrays, as every queue here has a cap. */
 	declare queue: Operation[];
 	/** Subscriptions the application wants; `active` once the gateway acknowledged them. */
-	declare readonly subscriptions: Map<string, { qos: 0 | 1 | 2; active: boolean }>;
+	declare subscriptions: Map<string, { qos: 0 | 1 | 2; active: boolean }> | undefined;
 	/** The time the session was last told: every entry point (`connect`, `publish`, `received`, `tick`, ...) takes it. */
 	declare now: number;
 	declare lastSent: number;
 	declare nextMsgId: number;
 	declare readonly transmit: Datagram[];
 	declare readonly events: SessionEvent[];
-	declare readonly dropped: DropCounts;
+	/** The DropCounts, in Drop's order (an array's items take no heap slots on XS; `dropped` spells them). */
+	declare readonly drops: number[];
 	declare readonly clientId: string;
 	declare readonly cleanSession: boolean;
 	// The specification's timers and counters (7.2) and the client's limits, resolved once.
@@ -87,9 +98,11 @@ export abstract class GatewayLink {
 	declare readonly maxQueued: number;
 	/** Datagrams and events waiting to be polled; past it, what arrives is dropped unanswered. */
 	declare readonly maxBacklog: number;
-	/** Set by the session, which knows the registry's and the window's makers. */
+	/** Set by the session, which knows the registry's maker. */
 	declare topics: TopicRegistry;
-	declare incoming: ReleaseWindow;
+	/** Incoming QoS 2 ids: made at the first QoS 2 message (lane.ts `window`), a client that gets none never holds one. */
+	declare incoming: ReleaseWindow | undefined;
+	declare readonly maxAwaitingRelease: number;
 	/** Where SEARCHGW goes; without it the client never searches (session.ts). */
 	declare readonly searchTarget: SearchTarget | undefined;
 	/** The delays between SEARCHGWs, when searching. */
@@ -109,10 +122,9 @@ export abstract class GatewayLink {
 		this.nextMsgId = 1;
 		this.cleanRequested = false;
 		this.queue = [];
-		this.subscriptions = new Map();
 		this.transmit = [];
 		this.events = [];
-		this.dropped = { malformed: 0, oversized: 0, unknownType: 0, foreign: 0, unexpected: 0, overflow: 0 };
+		this.drops = [0, 0, 0, 0, 0, 0];
 		this.clientId = clientId;
 		this.cleanSession = options.cleanSession;
 		this.tRetry = options.tRetry ?? Default.T_RETRY;
@@ -124,6 +136,7 @@ export abstract class GatewayLink {
 		this.maxPacketSize = options.maxPacketSize ?? 1024;
 		this.maxQueued = options.maxQueued ?? 100;
 		this.maxBacklog = options.maxBacklog ?? 32;
+		this.maxAwaitingRelease = options.maxAwaitingRelease ?? 8;
 		this.searchAt = Infinity;
 		this.advertiseDeadline = Infinity;
 		this.configured = !!options.gateway;
@@ -141,6 +154,12 @@ export abstract class GatewayLink {
 
 	get status(): SessionStatus {
 		return STATE_NAMES[this.state];
+	}
+
+	/** Bad datagrams dropped so far, by reason. */
+	get dropped(): DropCounts {
+		const d = this.drops;
+		return { malformed: d[Drop.MALFORMED], oversized: d[Drop.OVERSIZED], unknownType: d[Drop.UNKNOWN_TYPE], foreign: d[Drop.FOREIGN], unexpected: d[Drop.UNEXPECTED], overflow: d[Drop.OVERFLOW] };
 	}
 
 	/** Messages from the gateway are handled: connected, or collecting while asleep, or saying goodbye. */
@@ -300,7 +319,7 @@ export abstract class GatewayLink {
 		this.state = State.ACTIVE;
 		if (this.cleanRequested) {
 			this.topics.clear();
-			this.incoming.clear();
+			this.incoming?.clear();
 			this.startedClean();
 		}
 		this.emit({ type: "connected" });

@@ -27,9 +27,8 @@ import * as mqtt from "../mqtt/topic";
 import * as codec from "./encode";
 import type { Gateway } from "./discovery";
 import { Kind, Lane, type Operation } from "./lane";
-import { State } from "./link";
+import { Drop, State } from "./link";
 import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
-import { ReleaseWindow } from "./publish";
 import type { SessionState } from "./state";
 import { TopicRegistry, topicIdType } from "./topic-registry";
 import type { Datagram, Done, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
@@ -47,7 +46,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		}
 		super(options, clientId);
 		this.topics = new TopicRegistry(options.predefinedTopics, options.maxTopics ?? 32);
-		this.incoming = new ReleaseWindow(options.maxAwaitingRelease ?? 8);
 		const state = options.state;
 		if (!state) return;
 		if (!this.gateway && state.gateway) this.gateway = state.gateway;
@@ -55,7 +53,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.nextMsgId = state.nextMsgId >= 1 && state.nextMsgId <= 0xffff ? state.nextMsgId : 1;
 		const registrations = state.registrations;
 		for (let i = 0; i < registrations.length; i++) this.topics.register(registrations[i].topicName, registrations[i].topicId);
-		this.incoming.restore(state.awaitingRelease);
+		if (state.awaitingRelease.length > 0) this.window().restore(state.awaitingRelease);
 		this.restoreLane(state);
 	}
 
@@ -101,14 +99,15 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): Operation {
 		this.now = now;
 		mqtt.validateTopicFilter(topic);
-		this.subscriptions.set(topic, { qos, active: false });
+		// Made at the first subscription: a client that only publishes holds no Map.
+		(this.subscriptions ??= new Map()).set(topic, { qos, active: false });
 		return this.enqueue(Kind.SUBSCRIBE, topic, void 0, qos, false, done);
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): Operation {
 		this.now = now;
 		mqtt.validateTopicFilter(topic);
-		this.subscriptions.delete(topic);
+		this.subscriptions?.delete(topic);
 		return this.enqueue(Kind.UNSUBSCRIBE, topic, void 0, 0, false, done);
 	}
 
@@ -127,7 +126,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	exportState(): SessionState {
 		const subscriptions: { topic: string; qos: 0 | 1 | 2 }[] = [];
-		this.subscriptions.forEach((s, topic) => {
+		this.subscriptions?.forEach((s, topic) => {
 			if (s.active) subscriptions.push({ topic, qos: s.qos });
 		});
 		return {
@@ -137,27 +136,27 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			registrations: this.topics.registrations(),
 			subscriptions,
 			outgoing: this.outgoing(),
-			awaitingRelease: this.incoming.awaiting(),
+			awaitingRelease: this.incoming ? this.incoming.awaiting() : [],
 		};
 	}
 
 	// --- what happened ---------------------------------------------------------------------
 
-	/** A datagram arrived from `from`. Bad ones are counted in `dropped`, never thrown. */
+	/** A datagram arrived from `from`. Bad ones are counted in `drops` (`dropped`), never thrown. */
 	received(datagram: Uint8Array, from: Peer, now: number): void {
 		this.now = now;
-		const dropped = this.dropped;
+		const drops = this.drops;
 		const gateway = this.gateway;
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
 		// datagram from another port costs a comparison, and cannot reach the decoder or the state.
 		// While searching, anyone may answer (ADVERTISE, GWINFO, another client's SEARCHGW).
 		if (gateway && !sameEndpoint(gateway, from.address, from.port)) {
-			dropped.foreign++;
+			drops[Drop.FOREIGN]++;
 			return;
 		}
 		// Nobody polls: what arrives now is not answered, so the gateway sends it again later.
 		if (this.transmit.length >= this.maxBacklog || this.events.length >= this.maxBacklog) {
-			dropped.overflow++;
+			drops[Drop.OVERFLOW]++;
 			return;
 		}
 		let message: Message;
@@ -167,17 +166,17 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			// The decoder throws ProtocolErrors only; anything else would be its bug, and still
 			// only a bad datagram: counted as malformed rather than thrown at the socket.
 			const code = error instanceof ProtocolError ? error.code : "";
-			if (code === "PACKET_TOO_LARGE") dropped.oversized++;
-			else if (code === "UNKNOWN_PACKET_TYPE") dropped.unknownType++;
-			else dropped.malformed++;
+			if (code === "PACKET_TOO_LARGE") drops[Drop.OVERSIZED]++;
+			else if (code === "UNKNOWN_PACKET_TYPE") drops[Drop.UNKNOWN_TYPE]++;
+			else drops[Drop.MALFORMED]++;
 			return;
 		}
 		const type = message.type;
 		if (type === MsgType.SEARCHGW) this.heardSearch();
 		else if (gateway) {
-			if (!this.handle(message)) dropped.unexpected++;
+			if (!this.handle(message)) drops[Drop.UNEXPECTED]++;
 		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port);
-		else dropped.foreign++;
+		else drops[Drop.FOREIGN]++;
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
@@ -255,7 +254,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (message.type === MsgType.GWINFO && message.gwAdd) {
 			const a = message.gwAdd;
 			if (a.length !== 6) {
-				this.dropped.unexpected++;
+				this.drops[Drop.UNEXPECTED]++;
 				return;
 			}
 			gateway = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
