@@ -75,7 +75,8 @@ export const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIE
  */
 export function encodePublish(flags: number, topicId: number, msgId: number, data: Uint8Array): Uint8Array {
 	const size = data.length + 7;
-	if (size > 0xff) return publishInto(header(size - 2, MsgType.PUBLISH), flags, topicId, msgId, data);
+	// The long Length (0x01 and two octets), for a payload over 248 octets: rare, so the general way.
+	if (size > 0xff) return frame(MsgType.PUBLISH, [flags, topicId >> 8, topicId, msgId >> 8, msgId], data);
 	const bytes = new Uint8Array(size);
 	bytes[0] = size;
 	bytes[1] = MsgType.PUBLISH;
@@ -88,17 +89,6 @@ export function encodePublish(flags: number, topicId: number, msgId: number, dat
 		bytes[6] = msgId;
 	}
 	bytes.set(data, 7);
-	return bytes;
-}
-
-/** A PUBLISH with the long Length (0x01 and two octets). */
-function publishInto(bytes: Uint8Array, flags: number, topicId: number, msgId: number, data: Uint8Array): Uint8Array {
-	bytes[4] = flags;
-	bytes[5] = topicId >> 8;
-	bytes[6] = topicId;
-	bytes[7] = msgId >> 8;
-	bytes[8] = msgId;
-	bytes.set(data, 9);
 	return bytes;
 }
 
