@@ -25,7 +25,7 @@ import { encodeWillTopic, frame } from "./encode";
 import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
 import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
-import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
+import type { Datagram, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
 
@@ -48,16 +48,6 @@ export const enum State {
 
 /** The status each state reports: waking is still connecting, falling asleep still disconnecting (one string: less flash than nine). */
 const STATE_NAMES = "disconnected searching connecting connecting active disconnecting disconnecting asleep awake".split(" ") as readonly SessionStatus[];
-
-/** Indexes of `drops` (a `const enum`: written as its number). */
-export const enum Drop {
-	MALFORMED = 0,
-	OVERSIZED = 1,
-	UNKNOWN_TYPE = 2,
-	FOREIGN = 3,
-	UNEXPECTED = 4,
-	OVERFLOW = 5,
-}
 
 export abstract class GatewayLink {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
@@ -82,7 +72,7 @@ export abstract class GatewayLink {
 	declare nextMsgId: number;
 	declare readonly transmit: Datagram[];
 	declare readonly events: SessionEvent[];
-	/** The DropCounts, in Drop's order (an array's items take no heap slots on XS; `dropped` spells them). */
+	/** The DropCounts, in Drop's order (session.ts; an array's items take no heap slots on XS, `dropped` spells them). */
 	declare readonly drops: number[];
 	declare readonly clientId: string;
 	declare readonly cleanSession: boolean;
@@ -100,8 +90,7 @@ export abstract class GatewayLink {
 	declare readonly maxBacklog: number;
 	/** Set by the session, which knows the registry's maker. */
 	declare topics: TopicRegistry;
-	/** Incoming QoS 2 ids: made at the first QoS 2 message (lane.ts `window`), a client that gets none never holds one. */
-	declare incoming: ReleaseWindow | undefined;
+	declare incoming: ReleaseWindow | undefined; // made at the first incoming QoS 2 message (lane.ts `window`)
 	declare readonly maxAwaitingRelease: number;
 	/** Where SEARCHGW goes; without it the client never searches (session.ts). */
 	declare readonly searchTarget: SearchTarget | undefined;
@@ -154,12 +143,6 @@ export abstract class GatewayLink {
 
 	get status(): SessionStatus {
 		return STATE_NAMES[this.state];
-	}
-
-	/** Bad datagrams dropped so far, by reason. */
-	get dropped(): DropCounts {
-		const d = this.drops;
-		return { malformed: d[Drop.MALFORMED], oversized: d[Drop.OVERSIZED], unknownType: d[Drop.UNKNOWN_TYPE], foreign: d[Drop.FOREIGN], unexpected: d[Drop.UNEXPECTED], overflow: d[Drop.OVERFLOW] };
 	}
 
 	/** Messages from the gateway are handled: connected, or collecting while asleep, or saying goodbye. */
@@ -256,10 +239,8 @@ export abstract class GatewayLink {
 		exchange.retries++;
 		exchange.sentAt = this.now;
 		// The first retransmission gets a copy with DUP set, which every later one sends again.
-		if (exchange.dup) {
-			exchange.bytes = sn.withDup(exchange.bytes);
-			exchange.dup = false;
-		}
+		if (exchange.dup) exchange.bytes = sn.withDup(exchange.bytes);
+		exchange.dup = false;
 		this.send(exchange.bytes);
 	}
 
@@ -277,13 +258,11 @@ export abstract class GatewayLink {
 	 * subscriptions are made again. From asleep, CONNECT only says "active again".
 	 * DISCONNECT with a duration puts the session to sleep at the gateway, which buffers
 	 * for it; PINGREQ with the client id wakes it to collect, the PINGRESP after the last
-	 * message puts it back to sleep. No PINGRESP to a waking PINGREQ: the gateway does not
-	 * hold the session (it restarted, or matches clients by an address that changed), and
-	 * rather than wait out Nretry and a backoff, longer than a wake, the client CONNECTs at
-	 * once, clean session false; a topic id the gateway forgot is refused and registered again.
+	 * message puts it back to sleep. No PINGRESP to a waking PINGREQ: the gateway does not hold
+	 * the session (it restarted, or matches clients by an address that changed), and rather than
+	 * wait out Nretry and a backoff the client CONNECTs at once, clean session false.
 	 * Keep-alive: an active client that sent nothing for its period sends PINGREQ.
 	 */
-
 	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
 	connect(now: number): void {
 		this.now = now;

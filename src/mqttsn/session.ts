@@ -27,13 +27,23 @@ import * as mqtt from "../mqtt/topic";
 import * as codec from "./encode";
 import type { Gateway } from "./discovery";
 import { Kind, Lane, type Operation } from "./lane";
-import { Drop, State } from "./link";
+import { State } from "./link";
 import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import type { SessionState } from "./state";
 import { TopicRegistry, topicIdType } from "./topic-registry";
-import type { Datagram, Done, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
+import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
+
+/** Indexes of `drops` (a `const enum`: written as its number). */
+export const enum Drop {
+	MALFORMED = 0,
+	OVERSIZED = 1,
+	UNKNOWN_TYPE = 2,
+	FOREIGN = 3,
+	UNEXPECTED = 4,
+	OVERFLOW = 5,
+}
 
 export class MqttSnSession extends Lane implements DatagramSession {
 	constructor(options: MqttSnSessionOptions) {
@@ -55,6 +65,12 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		for (let i = 0; i < registrations.length; i++) this.topics.register(registrations[i].topicName, registrations[i].topicId);
 		if (state.awaitingRelease.length > 0) this.window().restore(state.awaitingRelease);
 		this.restoreLane(state);
+	}
+
+	/** Bad datagrams dropped so far, by reason. */
+	get dropped(): DropCounts {
+		const d = this.drops;
+		return { malformed: d[Drop.MALFORMED], oversized: d[Drop.OVERSIZED], unknownType: d[Drop.UNKNOWN_TYPE], foreign: d[Drop.FOREIGN], unexpected: d[Drop.UNEXPECTED], overflow: d[Drop.OVERFLOW] };
 	}
 
 	/** A configured gateway whose host name the board has just resolved. */
