@@ -23,6 +23,7 @@ import { MsgType, ReturnCode, type Message, type PublishMessage, type RegisterMe
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
 import { ReleaseWindow } from "./publish";
+import { Default } from "./timers";
 import { topicIdType } from "./topic-registry";
 
 /** What an operation does; the order makes the common questions one comparison (a `const enum`, see packet.ts). */
@@ -66,7 +67,8 @@ export abstract class Lane extends GatewayLink {
 
 	/** Queues a new operation (its fields as Operation names them) and starts it when its turn has come. */
 	protected enqueue(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"]): Operation {
-		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " requests already wait");
+		const maxQueued = this.maxQueued ?? 100;
+		if (this.queue.length >= maxQueued) throw new ProtocolError("QUEUE_FULL", maxQueued + " requests already wait");
 		const op = operation(kind, topic, payload, qos, retain, done, 0);
 		this.queue.push(op);
 		this.advance();
@@ -121,7 +123,7 @@ export abstract class Lane extends GatewayLink {
 		} else if (returnCode !== ReturnCode.ACCEPTED) {
 			// Refused: wait out congestion (T_WAIT), otherwise fail the operation.
 			const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
-			if (congestion && ++op.rejections <= this.nRetry) request.waitUntil = this.now + this.tWait;
+			if (congestion && ++op.rejections <= this.nRetry) request.waitUntil = this.now + (this.tWait ?? Default.T_WAIT);
 			else {
 				const subscribe = op.kind === Kind.SUBSCRIBE;
 				if (subscribe) this.subscriptions?.delete(op.topic);
@@ -277,7 +279,7 @@ export abstract class Lane extends GatewayLink {
 
 	/** The window of incoming QoS 2 ids, made when first needed. */
 	protected window(): ReleaseWindow {
-		return (this.incoming ??= new ReleaseWindow(this.maxAwaitingRelease));
+		return (this.incoming ??= new ReleaseWindow(this.maxAwaitingRelease ?? 8));
 	}
 
 	/** The gateway's REGISTER (6.10). */

@@ -76,22 +76,26 @@ export abstract class GatewayLink {
 	declare readonly drops: number[];
 	declare readonly clientId: string;
 	declare readonly cleanSession: boolean;
-	// The specification's timers and counters (7.2) and the client's limits, resolved once.
+	// The specification's timers and counters (7.2) and the client's limits. Tretry, Nretry and
+	// the packet size, read on every deadline or message, are resolved once; the others are fields only when configured
+	// (an undefined field still takes a heap slot), their defaults written where they are read.
 	declare readonly tRetry: number;
 	declare readonly nRetry: number;
-	declare readonly awakeRetries: number;
-	declare readonly tWait: number;
+	declare readonly awakeRetries?: number;
+	declare readonly tWait?: number;
 	/** Seconds; 0 turns keep-alive off. */
 	declare readonly keepAlive: number;
-	declare readonly nAdv: number;
+	declare readonly nAdv?: number;
 	declare readonly maxPacketSize: number;
-	declare readonly maxQueued: number;
-	/** Datagrams and events waiting to be polled; past it, what arrives is dropped unanswered. */
-	declare readonly maxBacklog: number;
+	/** Default 100. */
+	declare readonly maxQueued?: number;
+	/** Datagrams and events waiting to be polled (default 32); past it, what arrives is dropped unanswered. */
+	declare readonly maxBacklog?: number;
 	/** Set by the session, which knows the registry's maker. */
 	declare topics: TopicRegistry;
 	declare incoming: ReleaseWindow | undefined; // made at the first incoming QoS 2 message (lane.ts `window`)
-	declare readonly maxAwaitingRelease: number;
+	/** Default 8. */
+	declare readonly maxAwaitingRelease?: number;
 	/** Where SEARCHGW goes; without it the client never searches (session.ts). */
 	declare readonly searchTarget: SearchTarget | undefined;
 	/** The delays between SEARCHGWs, when searching. */
@@ -103,7 +107,6 @@ export abstract class GatewayLink {
 	declare advertiseDeadline: number;
 
 	constructor(options: MqttSnSessionOptions, clientId: string) {
-		const nRetry = options.nRetry ?? Default.N_RETRY;
 		const target = options.searchGw;
 		this.state = State.DISCONNECTED;
 		this.now = 0;
@@ -117,15 +120,11 @@ export abstract class GatewayLink {
 		this.clientId = clientId;
 		this.cleanSession = options.cleanSession;
 		this.tRetry = options.tRetry ?? Default.T_RETRY;
-		this.nRetry = nRetry;
-		this.awakeRetries = options.awakeRetries ?? nRetry;
-		this.tWait = options.tWait ?? Default.T_WAIT;
+		this.nRetry = options.nRetry ?? Default.N_RETRY;
 		this.keepAlive = options.keepAlive;
-		this.nAdv = options.nAdv ?? Default.N_ADV;
 		this.maxPacketSize = options.maxPacketSize ?? 1024;
-		this.maxQueued = options.maxQueued ?? 100;
-		this.maxBacklog = options.maxBacklog ?? 32;
-		this.maxAwaitingRelease = options.maxAwaitingRelease ?? 8;
+		const limits = ["awakeRetries", "tWait", "nAdv", "maxQueued", "maxBacklog", "maxAwaitingRelease"] as const;
+		for (let i = 0; i < limits.length; i++) if (options[limits[i]] !== void 0) (this as Record<string, unknown>)[limits[i]] = options[limits[i]];
 		this.searchAt = Infinity;
 		this.advertiseDeadline = Infinity;
 		this.configured = !!options.gateway;
@@ -207,9 +206,10 @@ export abstract class GatewayLink {
 	protected retransmit(): boolean {
 		const control = this.control;
 		if (control && this.now >= control.sentAt + this.tRetry) {
-			if (this.state === State.AWAKE && control.retries >= this.awakeRetries) {
+			const awakeRetries = this.awakeRetries ?? this.nRetry;
+			if (this.state === State.AWAKE && control.retries >= awakeRetries) {
 				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
-				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (this.awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
+				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
 				this.sendConnect(!!this.will, false, true);
 				return true;
 			}

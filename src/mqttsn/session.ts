@@ -31,6 +31,7 @@ import { State } from "./link";
 import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import type { SessionState } from "./state";
 import { TopicRegistry, topicIdType } from "./topic-registry";
+import { Default } from "./timers";
 import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
@@ -171,7 +172,8 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			return;
 		}
 		// Nobody polls: what arrives now is not answered, so the gateway sends it again later.
-		if (this.transmit.length >= this.maxBacklog || this.events.length >= this.maxBacklog) {
+		const maxBacklog = this.maxBacklog ?? 32;
+		if (this.transmit.length >= maxBacklog || this.events.length >= maxBacklog) {
 			drops[Drop.OVERFLOW]++;
 			return;
 		}
@@ -209,7 +211,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (this.gateway && now >= this.advertiseDeadline) {
 			this.advertiseDeadline = Infinity;
 			if (state === State.DISCONNECTED) this.forgetGateway();
-			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + this.nAdv + " periods");
+			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + (this.nAdv ?? Default.N_ADV) + " periods");
 		}
 		if (!this.retransmit()) this.keepAliveDue();
 	}
@@ -260,7 +262,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
 	private heardAdvertise(duration: number): void {
-		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * (this.nAdv + 0.5) : Infinity;
+		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * ((this.nAdv ?? Default.N_ADV) + 0.5) : Infinity;
 	}
 
 	/** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */
