@@ -73,7 +73,7 @@ export abstract class GatewayLink {
 	declare readonly transmit: Datagram[];
 	declare readonly events: SessionEvent[];
 	/** The DropCounts, in Drop's order (session.ts; an array's items take no heap slots on XS, `dropped` spells them). */
-	declare readonly drops: number[];
+	declare drops: number[] | undefined;
 	declare readonly clientId: string;
 	declare readonly cleanSession: boolean;
 	// The specification's timers and counters (7.2) and the client's limits. Tretry, Nretry and
@@ -101,10 +101,13 @@ export abstract class GatewayLink {
 	/** The delays between SEARCHGWs, when searching. */
 	declare readonly searchBackoff: Backoff | undefined;
 	declare readonly tGwInfo: number;
-	/** When the next SEARCHGW is due; Infinity while not searching. */
-	declare searchAt: number;
-	/** When the gateway is lost for want of ADVERTISEs; Infinity while it does not advertise. */
-	declare advertiseDeadline: number;
+	/**
+	 * When the next SEARCHGW is due, and when the gateway is lost for want of ADVERTISEs;
+	 * absent until first set (a slot saved), then Infinity when not due: either compares false
+	 * with every time, so each reads as "never".
+	 */
+	declare searchAt: number | undefined;
+	declare advertiseDeadline: number | undefined;
 
 	constructor(options: MqttSnSessionOptions, clientId: string) {
 		const target = options.searchGw;
@@ -116,7 +119,6 @@ export abstract class GatewayLink {
 		this.queue = [];
 		this.transmit = [];
 		this.events = [];
-		this.drops = [0, 0, 0, 0, 0, 0];
 		this.clientId = clientId;
 		this.cleanSession = options.cleanSession;
 		this.tRetry = options.tRetry ?? Default.T_RETRY;
@@ -125,8 +127,6 @@ export abstract class GatewayLink {
 		this.maxPacketSize = options.maxPacketSize ?? 1024;
 		const limits = ["awakeRetries", "tWait", "nAdv", "maxQueued", "maxBacklog", "maxAwaitingRelease"] as const;
 		for (let i = 0; i < limits.length; i++) if (options[limits[i]] !== void 0) (this as Record<string, unknown>)[limits[i]] = options[limits[i]];
-		this.searchAt = Infinity;
-		this.advertiseDeadline = Infinity;
 		this.configured = !!options.gateway;
 		// Absent options set no field: an undefined one still takes a slot of the device's heap.
 		if (options.gateway) this.gateway = options.gateway;

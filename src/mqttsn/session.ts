@@ -70,8 +70,13 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	/** Bad datagrams dropped so far, by reason. */
 	get dropped(): DropCounts {
-		const d = this.drops;
+		const d = this.drops ?? [0, 0, 0, 0, 0, 0];
 		return { malformed: d[Drop.MALFORMED], oversized: d[Drop.OVERSIZED], unknownType: d[Drop.UNKNOWN_TYPE], foreign: d[Drop.FOREIGN], unexpected: d[Drop.UNEXPECTED], overflow: d[Drop.OVERFLOW] };
+	}
+
+	/** Counts a datagram dropped; the counts are made at the first. */
+	private drop(reason: Drop): void {
+		(this.drops ??= [0, 0, 0, 0, 0, 0])[reason]++;
 	}
 
 	/** A configured gateway whose host name the board has just resolved. */
@@ -162,19 +167,18 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	/** A datagram arrived from `from`. Bad ones are counted in `drops` (`dropped`), never thrown. */
 	received(datagram: Uint8Array, from: Peer, now: number): void {
 		this.now = now;
-		const drops = this.drops;
 		const gateway = this.gateway;
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
 		// datagram from another port costs a comparison, and cannot reach the decoder or the state.
 		// While searching, anyone may answer (ADVERTISE, GWINFO, another client's SEARCHGW).
 		if (gateway && !sameEndpoint(gateway, from.address, from.port)) {
-			drops[Drop.FOREIGN]++;
+			this.drop(Drop.FOREIGN);
 			return;
 		}
 		// Nobody polls: what arrives now is not answered, so the gateway sends it again later.
 		const maxBacklog = this.maxBacklog ?? 32;
 		if (this.transmit.length >= maxBacklog || this.events.length >= maxBacklog) {
-			drops[Drop.OVERFLOW]++;
+			this.drop(Drop.OVERFLOW);
 			return;
 		}
 		let message: Message;
@@ -184,17 +188,17 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			// The decoder throws ProtocolErrors only; anything else would be its bug, and still
 			// only a bad datagram: counted as malformed rather than thrown at the socket.
 			const code = error instanceof ProtocolError ? error.code : "";
-			if (code === "PACKET_TOO_LARGE") drops[Drop.OVERSIZED]++;
-			else if (code === "UNKNOWN_PACKET_TYPE") drops[Drop.UNKNOWN_TYPE]++;
-			else drops[Drop.MALFORMED]++;
+			if (code === "PACKET_TOO_LARGE") this.drop(Drop.OVERSIZED);
+			else if (code === "UNKNOWN_PACKET_TYPE") this.drop(Drop.UNKNOWN_TYPE);
+			else this.drop(Drop.MALFORMED);
 			return;
 		}
 		const type = message.type;
 		if (type === MsgType.SEARCHGW) this.heardSearch();
 		else if (gateway) {
-			if (!this.handle(message)) drops[Drop.UNEXPECTED]++;
+			if (!this.handle(message)) this.drop(Drop.UNEXPECTED);
 		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port);
-		else drops[Drop.FOREIGN]++;
+		else this.drop(Drop.FOREIGN);
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
@@ -203,12 +207,12 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		const state = this.state;
 		const target = this.searchTarget;
 		// Searching: SEARCHGW when it is due, and the next one scheduled.
-		if (state === State.SEARCHING && target && now >= this.searchAt) {
+		if (state === State.SEARCHING && target && now >= (this.searchAt as number)) {
 			this.heardSearch();
 			this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
 		}
 		// A gateway that stopped advertising is lost (or, while disconnected, forgotten).
-		if (this.gateway && now >= this.advertiseDeadline) {
+		if (this.gateway && now >= (this.advertiseDeadline as number)) {
 			this.advertiseDeadline = Infinity;
 			if (state === State.DISCONNECTED) this.forgetGateway();
 			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + (this.nAdv ?? Default.N_ADV) + " periods");
@@ -220,8 +224,8 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	nextTimeout(): number | undefined {
 		const state = this.state;
 		let next = this.deadline();
-		if (state === State.SEARCHING && this.searchAt < next) next = this.searchAt;
-		if (this.gateway && state !== State.ASLEEP && this.advertiseDeadline < next) next = this.advertiseDeadline;
+		if (state === State.SEARCHING && (this.searchAt as number) < next) next = this.searchAt as number;
+		if (this.gateway && state !== State.ASLEEP && (this.advertiseDeadline as number) < next) next = this.advertiseDeadline as number;
 		return next === Infinity ? void 0 : next;
 	}
 
@@ -250,14 +254,14 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	protected startSearch(): void {
 		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
 		this.state = State.SEARCHING;
-		if (this.searchAt !== Infinity) return;
+		if ((this.searchAt as number) < Infinity) return;
 		backoff.reset();
 		this.searchAt = this.now + backoff.next();
 	}
 
 	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
 	private heardSearch(): void {
-		if (this.searchAt !== Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
+		if ((this.searchAt as number) < Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
 	}
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
@@ -272,7 +276,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (message.type === MsgType.GWINFO && message.gwAdd) {
 			const a = message.gwAdd;
 			if (a.length !== 6) {
-				this.drops[Drop.UNEXPECTED]++;
+				this.drop(Drop.UNEXPECTED);
 				return;
 			}
 			gateway = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
