@@ -58,8 +58,6 @@ export abstract class GatewayLink {
 	declare will: Will | undefined;
 	/** CONNECT (with the will prompts), DISCONNECT, PINGREQ. */
 	declare control: Exchange | undefined;
-	/** The CONNECT in `control` asked for a clean session. */
-	declare cleanRequested: boolean;
 	/** The lane's one outstanding request (lane.ts). */
 	declare request: Exchange | undefined;
 	/** The lane's operations, head first (lane.ts); arrays, as every queue here has a cap. */
@@ -115,7 +113,6 @@ export abstract class GatewayLink {
 		this.now = 0;
 		this.lastSent = 0;
 		this.nextMsgId = 1;
-		this.cleanRequested = false;
 		this.queue = [];
 		this.transmit = [];
 		this.events = [];
@@ -278,7 +275,6 @@ export abstract class GatewayLink {
 	/** `waking`: the gateway may still hold the session asleep until CONNACK. */
 	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean): void {
 		this.state = waking ? State.WAKING : State.CONNECTING;
-		this.cleanRequested = cleanSession;
 		// Flags, ProtocolId, Duration, ClientId (5.4.4).
 		const duration = this.keepAlive;
 		this.control = this.open(frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
@@ -290,13 +286,15 @@ export abstract class GatewayLink {
 
 	protected onConnack(returnCode: number): boolean {
 		if (!this.connecting) return false;
+		const connect = this.control;
 		this.control = void 0;
 		if (returnCode !== ReturnCode.ACCEPTED) {
 			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + sn.returnCodeName(returnCode)));
 			return true;
 		}
 		this.state = State.ACTIVE;
-		if (this.cleanRequested) {
+		// The CONNECT's own Flags octet says whether it asked for a clean session (5.4.4: a one-octet Length, MsgType, Flags).
+		if (connect && connect.bytes[2] & Flags.CLEAN_SESSION) {
 			this.topics.clear();
 			this.incoming?.clear();
 			this.startedClean();
