@@ -25,7 +25,7 @@ import { encodeWillTopic, frame } from "./encode";
 import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
 import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
-import type { Datagram, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
+import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
 
@@ -70,8 +70,8 @@ export abstract class GatewayLink {
 	declare nextMsgId: number;
 	declare readonly transmit: Datagram[];
 	declare readonly events: SessionEvent[];
-	/** The DropCounts, in Drop's order (session.ts; an array's items take no heap slots on XS, `dropped` spells them). */
-	declare drops: number[] | undefined;
+	/** Made at the first drop (session.ts `dropped`). */
+	declare drops: DropCounts | undefined;
 	declare readonly clientId: string;
 	declare readonly cleanSession: boolean;
 	// The specification's timers and counters (7.2) and the client's limits. Tretry, Nretry and

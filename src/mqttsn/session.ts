@@ -36,16 +36,6 @@ import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, Su
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
 
-/** Indexes of `drops` (a `const enum`: written as its number). */
-export const enum Drop {
-	MALFORMED = 0,
-	OVERSIZED = 1,
-	UNKNOWN_TYPE = 2,
-	FOREIGN = 3,
-	UNEXPECTED = 4,
-	OVERFLOW = 5,
-}
-
 export class MqttSnSession extends Lane implements DatagramSession {
 	constructor(options: MqttSnSessionOptions) {
 		let clientId = options.clientId;
@@ -68,15 +58,9 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.restoreLane(state);
 	}
 
-	/** Bad datagrams dropped so far, by reason. */
+	/** Bad datagrams dropped so far, by reason: counted from the first one (or the first look), till then no slot. */
 	get dropped(): DropCounts {
-		const d = this.drops ?? [0, 0, 0, 0, 0, 0];
-		return { malformed: d[Drop.MALFORMED], oversized: d[Drop.OVERSIZED], unknownType: d[Drop.UNKNOWN_TYPE], foreign: d[Drop.FOREIGN], unexpected: d[Drop.UNEXPECTED], overflow: d[Drop.OVERFLOW] };
-	}
-
-	/** Counts a datagram dropped; the counts are made at the first. */
-	private drop(reason: Drop): void {
-		(this.drops ??= [0, 0, 0, 0, 0, 0])[reason]++;
+		return (this.drops ??= { malformed: 0, oversized: 0, unknownType: 0, foreign: 0, unexpected: 0, overflow: 0 });
 	}
 
 	/** A configured gateway whose host name the board has just resolved. */
@@ -164,7 +148,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	// --- what happened ---------------------------------------------------------------------
 
-	/** A datagram arrived from `from`. Bad ones are counted in `drops` (`dropped`), never thrown. */
+	/** A datagram arrived from `from`. Bad ones are counted in `dropped`, never thrown. */
 	received(datagram: Uint8Array, from: Peer, now: number): void {
 		this.now = now;
 		const gateway = this.gateway;
@@ -172,13 +156,13 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		// datagram from another port costs a comparison, and cannot reach the decoder or the state.
 		// While searching, anyone may answer (ADVERTISE, GWINFO, another client's SEARCHGW).
 		if (gateway && !sameEndpoint(gateway, from.address, from.port)) {
-			this.drop(Drop.FOREIGN);
+			this.dropped.foreign++;
 			return;
 		}
 		// Nobody polls: what arrives now is not answered, so the gateway sends it again later.
 		const maxBacklog = this.maxBacklog ?? 32;
 		if (this.transmit.length >= maxBacklog || this.events.length >= maxBacklog) {
-			this.drop(Drop.OVERFLOW);
+			this.dropped.overflow++;
 			return;
 		}
 		let message: Message;
@@ -188,17 +172,17 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			// The decoder throws ProtocolErrors only; anything else would be its bug, and still
 			// only a bad datagram: counted as malformed rather than thrown at the socket.
 			const code = error instanceof ProtocolError ? error.code : "";
-			if (code === "PACKET_TOO_LARGE") this.drop(Drop.OVERSIZED);
-			else if (code === "UNKNOWN_PACKET_TYPE") this.drop(Drop.UNKNOWN_TYPE);
-			else this.drop(Drop.MALFORMED);
+			if (code === "PACKET_TOO_LARGE") this.dropped.oversized++;
+			else if (code === "UNKNOWN_PACKET_TYPE") this.dropped.unknownType++;
+			else this.dropped.malformed++;
 			return;
 		}
 		const type = message.type;
 		if (type === MsgType.SEARCHGW) this.heardSearch();
 		else if (gateway) {
-			if (!this.handle(message)) this.drop(Drop.UNEXPECTED);
+			if (!this.handle(message)) this.dropped.unexpected++;
 		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port);
-		else this.drop(Drop.FOREIGN);
+		else this.dropped.foreign++;
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
@@ -276,7 +260,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		if (message.type === MsgType.GWINFO && message.gwAdd) {
 			const a = message.gwAdd;
 			if (a.length !== 6) {
-				this.drop(Drop.UNEXPECTED);
+				this.dropped.unexpected++;
 				return;
 			}
 			gateway = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
