@@ -303,6 +303,18 @@ describe("MQTT-SN session: publishing", () => {
 		check(codes).toEqual(["REJECTED_INVALID_TOPIC_ID", "REJECTED_NOT_SUPPORTED"]);
 	});
 
+	it("fails a message whose REGACK accepts it with a reserved topic id, and goes on with the next", () => {
+		const session = active();
+		const codes: (string | undefined)[] = [];
+		session.publish("x/y", text("1"), 1, false, 0, (e) => codes.push(e?.code));
+		session.publish("ab", text("2"), 0, false, 0, (e) => codes.push(e?.code));
+		const register = only(session, sn.MsgType.REGISTER);
+		deliver(session, { type: sn.MsgType.REGACK, topicId: 0, msgId: register.msgId, returnCode: 0 }, 1);
+		// No REGISTER again: the next message goes out.
+		check(types(session)).toEqual([sn.MsgType.PUBLISH]);
+		check(codes).toEqual(["PROTOCOL_VIOLATION", undefined]);
+	});
+
 	it("publishes QoS -1 at once to a predefined or short topic, without any connection", () => {
 		const session = new MqttSnSession({ ...base, predefinedTopics: { "home/temp": 7 } });
 		session.publish("home/temp", text("21.5"), -1, false, 0);

@@ -131,8 +131,13 @@ export abstract class Lane extends GatewayLink {
 				this.next(true, subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
 			}
 		} else if (type === MsgType.REGACK) {
-			topics.register(op.topic, message.topicId);
-			this.next();
+			// 0x0000 and 0xFFFF are reserved (5.3.11): an id no PUBLISH can carry fails the message, rather than register again without end.
+			const topicId = message.topicId;
+			if (topicId === 0 || topicId === 0xffff) this.next(true, new ProtocolError("PROTOCOL_VIOLATION", op.topic + ": REGACK with reserved topic id " + topicId));
+			else {
+				topics.register(op.topic, topicId);
+				this.next();
+			}
 		} else if (type === MsgType.PUBREC) {
 			op.kind = Kind.PUBREL;
 			this.next();
