@@ -312,7 +312,7 @@ describe("MQTT-SN session: publishing", () => {
 		deliver(session, { type: sn.MsgType.REGACK, topicId: 0, msgId: register.msgId, returnCode: 0 }, 1);
 		// No REGISTER again: the next message goes out.
 		check(types(session)).toEqual([sn.MsgType.PUBLISH]);
-		check(codes).toEqual(["PROTOCOL_VIOLATION", undefined]);
+		check(codes).toEqual(["REJECTED_INVALID_TOPIC_ID", undefined]);
 	});
 
 	it("publishes QoS -1 at once to a predefined or short topic, without any connection", () => {

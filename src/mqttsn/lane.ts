@@ -133,7 +133,7 @@ export abstract class Lane extends GatewayLink {
 		} else if (type === MsgType.REGACK) {
 			// 0x0000 and 0xFFFF are reserved (5.3.11): an id no PUBLISH can carry fails the message, rather than register again without end.
 			const topicId = message.topicId;
-			if (topicId === 0 || topicId === 0xffff) this.next(true, new ProtocolError("PROTOCOL_VIOLATION", op.topic + ": REGACK with reserved topic id " + topicId));
+			if (topicId === 0 || topicId === 0xffff) this.next(true, rejection(ReturnCode.REJECTED_INVALID_TOPIC_ID, op.topic));
 			else {
 				topics.register(op.topic, topicId);
 				this.next();
