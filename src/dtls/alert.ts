@@ -1,23 +1,27 @@
 /**
  * Alerts (RFC 5246 7.2) the DTLS layer sends and understands, and the typed error a fatal
  * one (sent or received) ends a connection with. No message ever carries key material or
- * an identity: the alert's name is the detail.
+ * an identity: the alert's name is the detail. Levels and descriptions are `const enum`s:
+ * the firmware's compiler writes each use as its number (see mqttsn/packet.ts).
  */
 import { ProtocolError } from "../common/errors";
 
-export const WARNING = 1;
-export const FATAL = 2;
+export const enum AlertLevel {
+	WARNING = 1,
+	FATAL = 2,
+}
 
-export const CLOSE_NOTIFY = 0;
-export const UNEXPECTED_MESSAGE = 10;
-export const BAD_RECORD_MAC = 20;
-export const HANDSHAKE_FAILURE = 40;
-export const ILLEGAL_PARAMETER = 47;
-export const DECODE_ERROR = 50;
-export const DECRYPT_ERROR = 51;
-export const INTERNAL_ERROR = 80;
-export const NO_RENEGOTIATION = 100;
-export const UNKNOWN_PSK_IDENTITY = 115;
+export const enum AlertDescription {
+	CLOSE_NOTIFY = 0,
+	UNEXPECTED_MESSAGE = 10,
+	BAD_RECORD_MAC = 20,
+	HANDSHAKE_FAILURE = 40,
+	ILLEGAL_PARAMETER = 47,
+	DECODE_ERROR = 50,
+	DECRYPT_ERROR = 51,
+	NO_RENEGOTIATION = 100,
+	UNKNOWN_PSK_IDENTITY = 115,
+}
 
 const NAMES: Readonly<Record<number, string>> = {
 	0: "close_notify",
@@ -34,13 +38,6 @@ const NAMES: Readonly<Record<number, string>> = {
 
 export function alertName(description: number): string {
 	return NAMES[description] ?? `alert ${description}`;
-}
-
-export function alertBytes(level: number, description: number): Uint8Array {
-	const bytes = new Uint8Array(2);
-	bytes[0] = level;
-	bytes[1] = description;
-	return bytes;
 }
 
 /**

@@ -9,11 +9,12 @@
 import type { Crypto } from "../common/board";
 import { concat } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
-import * as alert from "./alert";
+import { AlertDescription as A, AlertLevel, alertError, alertName } from "./alert";
 import { Flight, type FlightRecord } from "./flight";
 import { decodeFragments } from "./handshake-messages";
 import type { KeyBlock } from "./keys";
 import * as r from "./record";
+import { ContentType } from "./record";
 import { Reassembly, type HandshakeMessage } from "./reassembly";
 import { ReplayWindow } from "./replay-window";
 
@@ -58,43 +59,54 @@ export interface ConnectionOptions {
 	readonly role: "client" | "server";
 	/** When an unfinished handshake gives up (ms after it started). */
 	readonly handshakeDeadline: number;
-	/** Application datagrams waiting for the handshake, at most. */
+	/** Application datagrams waiting for the handshake, at most (default 8). */
 	readonly maxPending?: number;
 }
 
-const CCS = new Uint8Array([1]);
-const DEFAULT_MAX_PENDING = 8;
+const CCS = Uint8Array.of(1);
 
 export class Connection implements HandshakeLink {
-	readonly crypto: Crypto;
-	readonly role: "client" | "server";
-	state: "handshaking" | "established" | "closed" = "handshaking";
+	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
+	declare readonly crypto: Crypto;
+	declare readonly role: "client" | "server";
+	declare state: "handshaking" | "established" | "closed";
 	/** Why it closed: a typed error, never with key material. */
-	error: ProtocolError | undefined;
+	declare error: ProtocolError | undefined;
 	/** Closed by a close_notify, not a fatal alert: the session stays resumable (RFC 5246 7.2.1). */
-	closedCleanly = false;
-	session: SessionState | undefined;
-	handshake: Handshake | undefined;
-	readEpoch = 0;
-	private readonly options: ConnectionOptions;
-	private readonly reassembly = new Reassembly();
-	private readonly flightState = new Flight();
-	private readonly windows = [new ReplayWindow(), new ReplayWindow()];
-	private readonly writeSequence = [0, 0];
-	private writeProtection: r.RecordProtection | undefined;
-	private readProtection: r.RecordProtection | undefined;
-	private readonly out: Uint8Array[] = [];
-	private readonly inbox: Uint8Array[] = [];
+	declare closedCleanly: boolean;
+	declare session: SessionState | undefined;
+	declare handshake: Handshake | undefined;
+	declare readEpoch: number;
+	private declare readonly options: ConnectionOptions;
+	private declare readonly reassembly: Reassembly;
+	private declare readonly flightState: Flight;
+	/** The replay windows of epochs 0 and 1. */
+	private declare readonly windows: ReplayWindow[];
+	private declare readonly writeSequence: number[];
+	private declare writeProtection: r.RecordProtection | undefined;
+	private declare readProtection: r.RecordProtection | undefined;
+	private declare readonly out: Uint8Array[];
+	private declare readonly inbox: Uint8Array[];
 	/** Application datagrams sent before the handshake ended: they go once it does. */
-	private readonly pending: Uint8Array[] = [];
-	private deadline = -1;
+	private declare readonly pending: Uint8Array[];
+	private declare deadline: number;
 	/** Our records' epoch once our ChangeCipherSpec went out: alerts follow it. */
-	private writeEpoch = 0;
+	private declare writeEpoch: number;
 
 	constructor(options: ConnectionOptions, now: number) {
 		this.options = options;
 		this.crypto = options.crypto;
 		this.role = options.role;
+		this.state = "handshaking";
+		this.closedCleanly = false;
+		this.readEpoch = this.writeEpoch = 0;
+		this.reassembly = new Reassembly();
+		this.flightState = new Flight();
+		this.windows = [new ReplayWindow(), new ReplayWindow()];
+		this.writeSequence = [0, 0];
+		this.out = [];
+		this.inbox = [];
+		this.pending = [];
 		this.deadline = now + options.handshakeDeadline;
 	}
 
@@ -121,14 +133,14 @@ export class Connection implements HandshakeLink {
 		} catch (error) {
 			if (!(error instanceof ProtocolError)) throw error;
 			// A handshake's failure closed the connection already, with its own alert; a decoder's did not.
-			if (this.open) this.close(error, alert.DECODE_ERROR);
+			if (this.open) this.close(error, A.DECODE_ERROR);
 		}
 	}
 
 	/** Application data for the peer: sealed now when established, else held (capped) until it is. */
 	send(plaintext: Uint8Array): void {
-		if (this.state === "established") this.out.push(this.seal(r.APPLICATION_DATA, 1, plaintext));
-		else if (this.state === "handshaking" && this.pending.length < (this.options.maxPending ?? DEFAULT_MAX_PENDING)) this.pending.push(plaintext);
+		if (this.state === "established") this.out.push(this.seal(ContentType.APPLICATION_DATA, 1, plaintext));
+		else if (this.state === "handshaking" && this.pending.length < (this.options.maxPending ?? 8)) this.pending.push(plaintext);
 	}
 
 	pollTransmit(): Uint8Array | undefined {
@@ -142,7 +154,7 @@ export class Connection implements HandshakeLink {
 	tick(now: number): void {
 		if (this.state !== "handshaking") return;
 		if (now >= this.deadline) {
-			this.close(alert.alertError(false, "the handshake did not finish in time", "timeout"));
+			this.close(alertError(false, "the handshake did not finish in time", "timeout"));
 			return;
 		}
 		const flight = this.flightState;
@@ -160,7 +172,7 @@ export class Connection implements HandshakeLink {
 
 	/** Sends close_notify (when established) and ends the connection. */
 	closeNotify(): void {
-		if (this.state === "established") this.out.push(this.seal(r.ALERT, 1, alert.alertBytes(alert.WARNING, alert.CLOSE_NOTIFY)));
+		if (this.state === "established") this.sendAlert(1, AlertLevel.WARNING, A.CLOSE_NOTIFY);
 		this.state = "closed";
 	}
 
@@ -172,19 +184,20 @@ export class Connection implements HandshakeLink {
 		for (let i = 0; i < items.length; i++) {
 			const item = items[i];
 			if (item === "ccs") {
-				records.push({ type: r.CHANGE_CIPHER_SPEC, epoch, plaintext: CCS });
+				records.push({ type: ContentType.CHANGE_CIPHER_SPEC, epoch, plaintext: CCS });
 				epoch = 1;
 				this.writeEpoch = 1;
-			} else records.push({ type: r.HANDSHAKE, epoch, plaintext: item });
+			} else records.push({ type: ContentType.HANDSHAKE, epoch, plaintext: item });
 		}
 		this.flightState.start(records, awaitsAnswer, now);
 		this.resend();
 	}
 
 	keys(block: KeyBlock): void {
+		// The client's half comes first in the key block, keys and IVs alike.
 		const client = this.role === "client";
-		this.writeProtection = new r.RecordProtection(this.crypto, client ? block.clientKey : block.serverKey, client ? block.clientIv : block.serverIv);
-		this.readProtection = new r.RecordProtection(this.crypto, client ? block.serverKey : block.clientKey, client ? block.serverIv : block.clientIv);
+		this.writeProtection = this.protection(block, client ? 0 : 1);
+		this.readProtection = this.protection(block, client ? 1 : 0);
 	}
 
 	established(session: SessionState): void {
@@ -199,7 +212,7 @@ export class Connection implements HandshakeLink {
 	}
 
 	fail(description: number, message: string): never {
-		const error = alert.alertError(this.state === "established", message, alert.alertName(description));
+		const error = alertError(this.state === "established", message, alertName(description));
 		this.close(error, description);
 		throw error;
 	}
@@ -218,7 +231,7 @@ export class Connection implements HandshakeLink {
 	}
 
 	private close(error: ProtocolError, description?: number): void {
-		if (description !== undefined) this.out.push(this.seal(r.ALERT, this.writeEpoch, alert.alertBytes(alert.FATAL, description)));
+		if (description !== undefined) this.sendAlert(this.writeEpoch, AlertLevel.FATAL, description);
 		this.state = "closed";
 		this.error = error;
 		this.pending.length = 0;
@@ -230,7 +243,7 @@ export class Connection implements HandshakeLink {
 		// A handshake record of epoch 1 while the peer's ChangeCipherSpec is awaited: the CCS was
 		// lost or overtaken (OpenSSL resends the two in separate datagrams). The record only
 		// opens under the new keys, so it proves the switch as well as the CCS would.
-		const implied = epoch > this.readEpoch && record.type === r.HANDSHAKE && this.state === "handshaking" && this.handshake?.awaitsChangeCipherSpec === true;
+		const implied = epoch > this.readEpoch && record.type === ContentType.HANDSHAKE && this.state === "handshaking" && this.handshake?.awaitsChangeCipherSpec === true;
 		if (epoch > this.readEpoch && !implied) return;
 		const window = this.windows[epoch];
 		if (!window.fresh(record.sequence)) return;
@@ -239,20 +252,20 @@ export class Connection implements HandshakeLink {
 			const opened = this.readProtection?.open(record);
 			if (!opened) {
 				// In the handshake, a Finished that does not authenticate means the keys differ: the PSK is wrong.
-				if (this.state === "handshaking") this.fail(alert.BAD_RECORD_MAC, "a record did not authenticate (wrong pre-shared key?)");
+				if (this.state === "handshaking") this.fail(A.BAD_RECORD_MAC, "a record did not authenticate (wrong pre-shared key?)");
 				return; // 4.1.2.7: afterwards a bad record is dropped silently.
 			}
 			plaintext = opened;
 			if (implied) this.readEpoch = 1;
-		} else if (record.type === r.APPLICATION_DATA) return;
+		} else if (record.type === ContentType.APPLICATION_DATA) return;
 		window.accept(record.sequence);
 		switch (record.type) {
-			case r.CHANGE_CIPHER_SPEC:
+			case ContentType.CHANGE_CIPHER_SPEC:
 				if (this.handshake?.awaitsChangeCipherSpec && epoch === 0) this.readEpoch = 1;
 				return;
-			case r.ALERT:
+			case ContentType.ALERT:
 				return this.alert(plaintext);
-			case r.HANDSHAKE:
+			case ContentType.HANDSHAKE:
 				return this.handshakeRecord(plaintext, epoch, now);
 			default:
 				if (this.state === "established") this.inbox.push(plaintext);
@@ -262,10 +275,10 @@ export class Connection implements HandshakeLink {
 	private alert(plaintext: Uint8Array): void {
 		if (plaintext.length !== 2) return;
 		const description = plaintext[1];
-		if (plaintext[0] === alert.FATAL || description === alert.CLOSE_NOTIFY) {
+		if (plaintext[0] === AlertLevel.FATAL || description === A.CLOSE_NOTIFY) {
 			const established = this.state === "established";
-			this.closedCleanly = established && plaintext[0] !== alert.FATAL;
-			this.close(alert.alertError(established, description === alert.CLOSE_NOTIFY ? "the peer closed the connection" : "the peer sent a fatal alert", `received ${alert.alertName(description)}`));
+			this.closedCleanly = established && plaintext[0] !== AlertLevel.FATAL;
+			this.close(alertError(established, description === A.CLOSE_NOTIFY ? "the peer closed the connection" : "the peer sent a fatal alert", `received ${alertName(description)}`));
 		}
 	}
 
@@ -278,7 +291,7 @@ export class Connection implements HandshakeLink {
 		if (retransmitted && this.flightState.records.length > 0 && (this.state === "handshaking" || this.flightState.final)) this.resend();
 		if (this.state !== "handshaking") {
 			// A new handshake inside the association (renegotiation) is declined; the rest was a retransmission.
-			if (this.reassembly.poll() && epoch === 1) this.out.push(this.seal(r.ALERT, 1, alert.alertBytes(alert.WARNING, alert.NO_RENEGOTIATION)));
+			if (this.reassembly.poll() && epoch === 1) this.sendAlert(1, AlertLevel.WARNING, A.NO_RENEGOTIATION);
 			return;
 		}
 		const handshake = this.handshake;
@@ -300,10 +313,18 @@ export class Connection implements HandshakeLink {
 		if (parts.length > 0) this.out.push(concat(parts, length));
 	}
 
+	private protection(block: KeyBlock, half: number): r.RecordProtection {
+		return new r.RecordProtection(this.crypto, block.subarray(16 * half, 16 * half + 16), block.subarray(32 + 4 * half, 36 + 4 * half));
+	}
+
+	private sendAlert(epoch: number, level: number, description: number): void {
+		this.out.push(this.seal(ContentType.ALERT, epoch, Uint8Array.of(level, description)));
+	}
+
 	private seal(type: number, epoch: number, plaintext: Uint8Array): Uint8Array {
 		const sequence = this.writeSequence[epoch]++;
 		r.checkSequence(sequence);
-		const header = { type, version: r.DTLS_1_2, epoch, sequence };
+		const header = { type, version: r.Version.DTLS_1_2, epoch, sequence };
 		const protection = this.writeProtection;
 		return r.encodeRecord(header, epoch === 1 && protection ? protection.seal(header, plaintext) : plaintext);
 	}

@@ -9,8 +9,10 @@ import { encodeUtf8 } from "../common/utf8";
 import type { Peer } from "../common/session";
 import { sameBytes } from "./client-handshake";
 import * as hm from "./handshake-messages";
+import { HandshakeType } from "./handshake-messages";
 import { hmacSha256 } from "./prf";
 import * as r from "./record";
+import { ContentType, Version } from "./record";
 
 const COOKIE = 16;
 
@@ -25,9 +27,9 @@ export interface FirstHello {
 export function firstHello(datagram: Uint8Array): FirstHello | undefined {
 	try {
 		const record = r.decodeRecords(datagram)[0];
-		if (!record || record.type !== r.HANDSHAKE || record.epoch !== 0) return undefined;
+		if (!record || record.type !== ContentType.HANDSHAKE || record.epoch !== 0) return undefined;
 		const fragment = hm.decodeFragments(record.fragment)[0];
-		if (!fragment || fragment.type !== hm.CLIENT_HELLO || fragment.offset !== 0 || fragment.body.length !== fragment.length) return undefined;
+		if (!fragment || fragment.type !== HandshakeType.CLIENT_HELLO || fragment.offset !== 0 || fragment.body.length !== fragment.length) return undefined;
 		return { record, fragment, hello: hm.decodeClientHello(fragment.body) };
 	} catch {
 		return undefined;
@@ -35,8 +37,9 @@ export function firstHello(datagram: Uint8Array): FirstHello | undefined {
 }
 
 export class CookieJar {
-	private readonly crypto: Crypto;
-	private readonly secret: Uint8Array;
+	// `declare`d and set in the constructor: class fields cost XS bytecode.
+	private declare readonly crypto: Crypto;
+	private declare readonly secret: Uint8Array;
 
 	constructor(crypto: Crypto, secret: Uint8Array) {
 		this.crypto = crypto;
@@ -54,7 +57,7 @@ export class CookieJar {
 
 	/** The HelloVerifyRequest record: its sequence number and message_seq mirror the ClientHello's (4.2.1, 4.2.2). */
 	verifyRequest(peer: Peer, first: FirstHello): Uint8Array {
-		const message = hm.encodeMessage(hm.HELLO_VERIFY_REQUEST, first.fragment.messageSeq, hm.encodeHelloVerifyRequest(this.cookie(peer, first.hello)));
-		return r.encodeRecord({ type: r.HANDSHAKE, version: r.DTLS_1_2, epoch: 0, sequence: first.record.sequence }, message);
+		const message = hm.encodeMessage(HandshakeType.HELLO_VERIFY_REQUEST, first.fragment.messageSeq, hm.encodeHelloVerifyRequest(this.cookie(peer, first.hello)));
+		return r.encodeRecord({ type: ContentType.HANDSHAKE, version: Version.DTLS_1_2, epoch: 0, sequence: first.record.sequence }, message);
 	}
 }

@@ -3,8 +3,10 @@
  * handshake messages can go out again, each time in records with new sequence numbers.
  * The timer starts at 1 s and doubles up to 60 s; the handshake's own deadline ends it.
  */
-export const INITIAL_TIMEOUT = 1000;
-export const MAX_TIMEOUT = 60000;
+const enum Timeout {
+	INITIAL = 1000,
+	MAX = 60000,
+}
 
 /** One record's content, before protection: handshake bytes, or ChangeCipherSpec's single 1. */
 export interface FlightRecord {
@@ -14,24 +16,31 @@ export interface FlightRecord {
 }
 
 export class Flight {
-	records: readonly FlightRecord[] = [];
+	// `declare`d and set in the constructor: class fields cost XS bytecode.
+	declare records: readonly FlightRecord[];
 	/** When to send it again; -1 when no answer is awaited (the server's last flight). */
-	resendAt = -1;
+	declare resendAt: number;
 	/** The handshake's last flight (no answer comes): it goes again whenever the peer repeats its own. */
-	final = false;
-	private timeout = INITIAL_TIMEOUT;
+	declare final: boolean;
+	private declare timeout: number;
+
+	constructor() {
+		this.records = [];
+		this.resendAt = -1;
+		this.final = false;
+	}
 
 	/** A new flight: the timer starts over at its initial value (4.2.4.1). */
 	start(records: readonly FlightRecord[], awaitsAnswer: boolean, now: number): void {
 		this.records = records;
-		this.timeout = INITIAL_TIMEOUT;
-		this.resendAt = awaitsAnswer ? now + this.timeout : -1;
+		this.timeout = Timeout.INITIAL;
+		this.resendAt = awaitsAnswer ? now + Timeout.INITIAL : -1;
 		this.final = !awaitsAnswer;
 	}
 
 	/** The timer fired: back off (doubling) and arm again. */
 	backOff(now: number): void {
-		this.timeout = Math.min(this.timeout * 2, MAX_TIMEOUT);
+		this.timeout = Math.min(this.timeout * 2, Timeout.MAX);
 		this.resendAt = now + this.timeout;
 	}
 

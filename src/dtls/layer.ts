@@ -11,7 +11,7 @@
 import type { Crypto } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import type { Addressed, DatagramSession, Peer } from "../common/session";
-import { ClientHandshake, type ClientCredentials } from "./client-handshake";
+import { ClientHandshake, sameBytes, type ClientCredentials } from "./client-handshake";
 import { Connection, type SessionState } from "./connection";
 import { CookieJar, firstHello } from "./cookie";
 import { encodeMessage } from "./handshake-messages";
@@ -64,19 +64,24 @@ interface Entry {
 const EVICTABLE_AFTER = 10000;
 
 export class DtlsLayer implements DatagramSession {
-	readonly inner: DatagramSession;
-	private readonly options: DtlsOptions;
-	private readonly cookies: CookieJar | undefined;
-	private readonly entries = new Map<string, Entry>();
-	private readonly out: Addressed[] = [];
-	private readonly events: DtlsEvent[] = [];
+	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
+	declare readonly inner: DatagramSession;
+	private declare readonly options: DtlsOptions;
+	private declare readonly cookies: CookieJar | undefined;
+	private declare readonly entries: Map<string, Entry>;
+	private declare readonly out: Addressed[];
+	private declare readonly events: DtlsEvent[];
 	/** Server: sessions to resume by id; client: the last session of each server, by peer. */
-	readonly sessions: SessionTable;
-	private _latest: SessionState | undefined;
+	declare readonly sessions: SessionTable;
+	/** The session of the client connection established last: what a sleepy node retains. */
+	declare latestSession: SessionState | undefined;
 
 	constructor(inner: DatagramSession, options: DtlsOptions) {
 		this.inner = inner;
 		this.options = options;
+		this.entries = new Map();
+		this.out = [];
+		this.events = [];
 		this.sessions = new SessionTable(options.maxSessions ?? 4);
 		if (options.lookup) this.cookies = new CookieJar(options.crypto, options.randomBytes(32));
 	}
@@ -85,7 +90,7 @@ export class DtlsLayer implements DatagramSession {
 		const key = peerKey(peer);
 		let entry = this.entries.get(key);
 		const hello = this.cookies && (!entry || entry.connection.role === "server") ? firstHello(bytes) : undefined;
-		if (hello && this.cookies && !(entry?.clientRandom && sameRandom(entry.clientRandom, hello.hello.random))) {
+		if (hello && this.cookies && !(entry?.clientRandom && sameBytes(entry.clientRandom, hello.hello.random))) {
 			// A ClientHello not of the handshake under way: a new one (the peer restarted), cookie first.
 			// 4.2.1: a resumption may skip the cookie, one round trip less for a sleepy node (the answer is no larger than the hello).
 			const resuming = hello.hello.sessionId.length > 0 && this.sessions.get(hello.hello.sessionId) !== undefined;
@@ -140,11 +145,6 @@ export class DtlsLayer implements DatagramSession {
 
 	pollEvent(): DtlsEvent | undefined {
 		return this.events.shift();
-	}
-
-	/** The session of the client connection established last: what a sleepy node retains. */
-	get latestSession(): SessionState | undefined {
-		return this._latest;
 	}
 
 	/** The peer's connection is established. */
@@ -207,7 +207,7 @@ export class DtlsLayer implements DatagramSession {
 			const session = connection.session;
 			if (session && connection.role === "client" && session.sessionId.length > 0) {
 				this.sessions.store(key, session);
-				this._latest = session;
+				this.latestSession = session;
 			}
 			this.events.push({ peer: entry.peer, kind: "established", resumed: entry.resumed?.() ?? false });
 		}
@@ -240,7 +240,7 @@ export class DtlsLayer implements DatagramSession {
 		// A client whose session was refused forgets it: the next handshake is a full one.
 		if (error && !entry.connection.closedCleanly && entry.connection.role === "client") {
 			this.sessions.forget(key);
-			this._latest = undefined;
+			this.latestSession = undefined;
 		}
 		this.events.push({ peer: entry.peer, kind: "closed", error, cleanly: entry.connection.closedCleanly });
 	}
@@ -248,11 +248,6 @@ export class DtlsLayer implements DatagramSession {
 
 function peerKey(peer: Peer): string {
 	return `${peer.address}:${peer.port}`;
-}
-
-function sameRandom(a: Uint8Array, b: Uint8Array): boolean {
-	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-	return a.length === b.length;
 }
 
 /** The factory coap/transport.ts is given (its DtlsFactory): images with DTLS inject this, so CoAP imports none of src/dtls. */

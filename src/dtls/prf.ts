@@ -1,10 +1,10 @@
 /**
  * HMAC-SHA256 (RFC 2104) and the TLS 1.2 PRF (RFC 5246 section 5: P_SHA256) over the
  * board's SHA-256. DTLS 1.2 uses them for the master secret, the key block, the Finished
- * messages and the server's cookie.
+ * messages and the server's cookie. Both take their message in parts, hashed in order,
+ * so no seed is ever joined into a buffer of its own.
  */
 import type { Crypto } from "../common/board";
-import { concat } from "../common/bytes";
 
 const BLOCK = 64;
 
@@ -18,21 +18,17 @@ export function hmacSha256(crypto: Crypto, key: Uint8Array, parts: readonly Uint
 		inner[i] = byte ^ 0x36;
 		outer[i] = byte ^ 0x5c;
 	}
-	const innerParts: Uint8Array[] = [inner];
-	for (let i = 0; i < parts.length; i++) innerParts.push(parts[i]);
-	const innerHash = crypto.sha256(innerParts);
-	return crypto.sha256([outer, innerHash]);
+	return crypto.sha256([outer, crypto.sha256([inner, ...parts])]);
 }
 
-/** PRF(secret, label, seed) cut to `length` bytes; `label` is ASCII. */
-export function prf(crypto: Crypto, secret: Uint8Array, label: string, seed: Uint8Array, length: number): Uint8Array {
-	const labelSeed = concat([ascii(label), seed], label.length + seed.length);
+/** PRF(secret, label, seed) cut to `length` bytes; `label` is ASCII, `seed` its parts in order. */
+export function prf(crypto: Crypto, secret: Uint8Array, label: string, seed: readonly Uint8Array[], length: number): Uint8Array {
+	const labelSeed = [ascii(label), ...seed];
 	const out = new Uint8Array(length);
 	// A(1) = HMAC(secret, seed); each output block is HMAC(secret, A(i) + seed).
-	let a = hmacSha256(crypto, secret, [labelSeed]);
+	let a = hmacSha256(crypto, secret, labelSeed);
 	for (let offset = 0; offset < length; offset += 32) {
-		const block = hmacSha256(crypto, secret, [a, labelSeed]);
-		out.set(block.subarray(0, Math.min(32, length - offset)), offset);
+		out.set(hmacSha256(crypto, secret, [a, ...labelSeed]).subarray(0, length - offset), offset);
 		if (offset + 32 < length) a = hmacSha256(crypto, secret, [a]);
 	}
 	return out;

@@ -3,13 +3,19 @@
  * epoch and which of the 64 below it were. Checked before a record is decrypted, marked
  * only after its tag verified, so a forged record cannot close the window on a real one.
  */
-export const WINDOW = 64;
+const WINDOW = 64;
 
 export class ReplayWindow {
+	// `declare`d and set in the constructor: class fields cost XS bytecode.
 	/** -1 until the first record. */
-	private highest = -1;
+	private declare highest: number;
 	/** seen[n mod 64] is set when record n (within the window) was accepted. */
-	private readonly seen = new Uint8Array(WINDOW);
+	private declare readonly seen: Uint8Array;
+
+	constructor() {
+		this.highest = -1;
+		this.seen = new Uint8Array(WINDOW);
+	}
 
 	/** False for a record already accepted or too old for the window. */
 	fresh(sequence: number): boolean {

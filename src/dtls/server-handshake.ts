@@ -6,13 +6,13 @@
  * still holds gets the abbreviated handshake (RFC 5246 7.3): ServerHello,
  * ChangeCipherSpec, Finished at once, and the client's Finished ends it.
  */
-import * as alert from "./alert";
+import { AlertDescription as A } from "./alert";
 import { sameBytes } from "./client-handshake";
 import type { Handshake, HandshakeLink, SessionState } from "./connection";
 import * as hm from "./handshake-messages";
+import { HandshakeType as T, Hello } from "./handshake-messages";
 import * as keys from "./keys";
 import type { HandshakeMessage } from "./reassembly";
-import { DTLS_1_2 } from "./record";
 
 /** The pre-shared key of `identity`, or undefined for an identity the server does not know. */
 export type PskLookup = (identity: Uint8Array) => Uint8Array | undefined;
@@ -24,16 +24,17 @@ export interface SessionCache {
 }
 
 export class ServerHandshake implements Handshake {
-	private readonly link: HandshakeLink;
-	private readonly lookup: PskLookup;
-	private readonly cache: SessionCache | undefined;
-	private readonly clientRandom: Uint8Array;
-	private readonly serverRandom: Uint8Array;
-	private readonly sessionId: Uint8Array;
-	private master: Uint8Array | undefined;
-	private readonly transcript: Uint8Array[];
-	private sendSeq: number;
-	private step: "key-exchange" | "finished" | "resumed";
+	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
+	private declare readonly link: HandshakeLink;
+	private declare readonly lookup: PskLookup;
+	private declare readonly cache: SessionCache | undefined;
+	private declare readonly clientRandom: Uint8Array;
+	private declare readonly serverRandom: Uint8Array;
+	private declare readonly sessionId: Uint8Array;
+	private declare master: Uint8Array;
+	private declare readonly transcript: Uint8Array[];
+	private declare sendSeq: number;
+	private declare step: "key-exchange" | "finished" | "resumed";
 
 	/** Starts from the verified ClientHello `message` (already parsed as `hello`). */
 	constructor(link: HandshakeLink, lookup: PskLookup, cache: SessionCache | undefined, message: HandshakeMessage, hello: hm.ClientHello, now: number) {
@@ -41,28 +42,23 @@ export class ServerHandshake implements Handshake {
 		this.lookup = lookup;
 		this.cache = cache;
 		this.clientRandom = hello.random;
-		this.serverRandom = link.randomBytes(keys.RANDOM);
+		this.serverRandom = link.randomBytes(Hello.RANDOM);
 		this.transcript = [message.whole];
 		// 4.2.2: after a HelloVerifyRequest the server's messages go on from the ClientHello's number.
 		this.sendSeq = message.messageSeq;
 		link.expectFrom(message.messageSeq + 1);
-		if (hello.cipherSuites.indexOf(hm.PSK_AES_128_CCM_8) < 0) link.fail(alert.HANDSHAKE_FAILURE, "the client offers no suite we have");
+		if (hello.cipherSuites.indexOf(Hello.PSK_AES_128_CCM_8) < 0) link.fail(A.HANDSHAKE_FAILURE, "the client offers no suite we have");
 		const cached = hello.sessionId.length > 0 ? cache?.get(hello.sessionId) : undefined;
 		this.sessionId = cached ? cached.sessionId : cache ? link.randomBytes(32) : new Uint8Array(0);
-		const serverHello = hm.encodeMessage(hm.SERVER_HELLO, this.sendSeq++, hm.encodeServerHello({ version: DTLS_1_2, random: this.serverRandom, sessionId: this.sessionId, cipherSuite: hm.PSK_AES_128_CCM_8, compression: 0 }));
-		this.transcript.push(serverHello);
+		const serverHello = this.send(T.SERVER_HELLO, hm.encodeServerHello(this.serverRandom, this.sessionId));
 		if (cached) {
-			const master = (this.master = cached.masterSecret);
-			link.keys(keys.keyBlock(link.crypto, master, this.clientRandom, this.serverRandom));
-			const finished = hm.encodeMessage(hm.FINISHED, this.sendSeq++, keys.verifyData(link.crypto, master, "server finished", this.transcript));
-			this.transcript.push(finished);
+			this.master = cached.masterSecret;
+			this.keys();
 			this.step = "resumed";
-			link.flight([serverHello, "ccs", finished], true, now);
+			link.flight([serverHello, "ccs", this.ownFinished()], true, now);
 		} else {
-			const done = hm.encodeMessage(hm.SERVER_HELLO_DONE, this.sendSeq++, new Uint8Array(0));
-			this.transcript.push(done);
 			this.step = "key-exchange";
-			link.flight([serverHello, done], true, now);
+			link.flight([serverHello, this.send(T.SERVER_HELLO_DONE, new Uint8Array(0))], true, now);
 		}
 	}
 
@@ -72,26 +68,43 @@ export class ServerHandshake implements Handshake {
 
 	message(message: HandshakeMessage, now: number): void {
 		const link = this.link;
-		if (message.type === hm.CLIENT_KEY_EXCHANGE && this.step === "key-exchange") {
+		const transcript = this.transcript;
+		if (message.type === T.CLIENT_KEY_EXCHANGE && this.step === "key-exchange") {
 			const psk = this.lookup(hm.decodeIdentity(message.body, "ClientKeyExchange"));
-			if (!psk) return link.fail(alert.UNKNOWN_PSK_IDENTITY, "the client's PSK identity is unknown");
-			const master = (this.master = keys.masterSecret(link.crypto, psk, this.clientRandom, this.serverRandom));
-			link.keys(keys.keyBlock(link.crypto, master, this.clientRandom, this.serverRandom));
-			this.transcript.push(message.whole);
+			if (!psk) return link.fail(A.UNKNOWN_PSK_IDENTITY, "the client's PSK identity is unknown");
+			this.master = keys.masterSecret(link.crypto, psk, this.clientRandom, this.serverRandom);
+			this.keys();
+			transcript.push(message.whole);
 			this.step = "finished";
 			return;
 		}
-		if (message.type !== hm.FINISHED || this.step === "key-exchange" || link.readEpoch !== 1) return link.fail(alert.UNEXPECTED_MESSAGE, `unexpected handshake message ${message.type}`);
-		const master = this.master as Uint8Array;
-		if (!sameBytes(keys.verifyData(link.crypto, master, "client finished", this.transcript), message.body)) return link.fail(alert.DECRYPT_ERROR, "the client's Finished does not verify (wrong pre-shared key?)");
-		const session = { sessionId: this.sessionId, masterSecret: master };
+		if (message.type !== T.FINISHED || this.step === "key-exchange" || link.readEpoch !== 1) return link.fail(A.UNEXPECTED_MESSAGE, `unexpected handshake message ${message.type}`);
+		if (!sameBytes(keys.verifyData(link.crypto, this.master, true, transcript), message.body)) return link.fail(A.DECRYPT_ERROR, "the client's Finished does not verify (wrong pre-shared key?)");
+		const session = { sessionId: this.sessionId, masterSecret: this.master };
 		if (this.step === "finished") {
-			this.transcript.push(message.whole);
-			const finished = hm.encodeMessage(hm.FINISHED, this.sendSeq++, keys.verifyData(link.crypto, master, "server finished", this.transcript));
+			transcript.push(message.whole);
 			// The last flight: sent again only when the client repeats its own (4.2.4).
-			link.flight(["ccs", finished], false, now);
+			link.flight(["ccs", this.ownFinished()], false, now);
 			if (this.sessionId.length > 0) this.cache?.put(session);
 		}
 		link.established(session);
+	}
+
+	/** Our next message, added to the transcript. */
+	private send(type: number, body: Uint8Array): Uint8Array {
+		const whole = hm.encodeMessage(type, this.sendSeq++, body);
+		this.transcript.push(whole);
+		return whole;
+	}
+
+	/** The key block of the master secret, for epoch 1. */
+	private keys(): void {
+		const link = this.link;
+		link.keys(keys.keyBlock(link.crypto, this.master, this.clientRandom, this.serverRandom));
+	}
+
+	/** Our Finished over the transcript so far, which then includes it. */
+	private ownFinished(): Uint8Array {
+		return this.send(T.FINISHED, keys.verifyData(this.link.crypto, this.master, false, this.transcript));
 	}
 }

@@ -6,11 +6,13 @@ import type { SessionState } from "./connection";
 import type { SessionCache } from "./server-handshake";
 
 export class SessionTable implements SessionCache {
-	private readonly cap: number;
-	private readonly table = new Map<string, SessionState>();
+	// `declare`d and set in the constructor: class fields cost XS bytecode.
+	private declare readonly cap: number;
+	private declare readonly table: Map<string, SessionState>;
 
 	constructor(cap: number) {
 		this.cap = cap;
+		this.table = new Map();
 	}
 
 	lookup(key: string): SessionState | undefined {
