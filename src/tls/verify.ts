@@ -75,25 +75,21 @@ export function verifyChain(check: ChainCheck): void {
 	const certificates = chain.map((der, i) => parse(der, `certificate ${i}`));
 	// An anchor the parser cannot read (an unsupported critical extension, say) anchors nothing.
 	const anchors: Certificate[] = [];
-	const given = check.anchors;
-	for (let i = 0; i < given.length; i++) {
+	for (const der of check.anchors) {
 		try {
-			anchors.push(parse(given[i], "trust anchor"));
+			anchors.push(parse(der, "trust anchor"));
 		} catch {
 			// skipped
 		}
 	}
-	const isAnchor = (c: Certificate) => anchors.some((a) => asn1.sameBytes(a.subject, c.subject) && asn1.sameBytes(a.publicKeyInfo, c.publicKeyInfo));
 
-	let trusted = false;
-	for (let i = 0; i < certificates.length; i++) {
+	// Up the chain until a certificate is an anchor or is signed by one; every other way out throws.
+	for (let i = 0; ; i++) {
 		const certificate = certificates[i];
 		const what = i === 0 ? "server certificate" : `certificate ${i}`;
 		checkDates(certificate, what, now);
-		if (isAnchor(certificate)) {
-			trusted = true; // trusted by configuration: no CA flag needed, nothing above it matters
-			break;
-		}
+		// Trusted by configuration: no CA flag needed, nothing above it matters.
+		if (anchors.some((a) => asn1.sameBytes(a.subject, certificate.subject) && asn1.sameBytes(a.publicKeyInfo, certificate.publicKeyInfo))) break;
 		if (i > 0) {
 			if (!certificate.ca || !certificate.keyCertSign) throw asn1.rejected(`${what} is not a CA that may sign certificates`);
 			if (certificate.pathLength !== undefined && i - 1 > certificate.pathLength) throw asn1.rejected(`${what} exceeds its path length`);
@@ -110,10 +106,8 @@ export function verifyChain(check: ChainCheck): void {
 		const issuer = issuers.find((a) => signedBy(certificate, what, a, check));
 		if (!issuer) throw asn1.rejected(`${what} signature does not verify with the trust anchor`);
 		checkDates(issuer, "trust anchor", now);
-		trusted = true;
 		break;
 	}
-	if (!trusted) throw asn1.rejected("chain does not end at a trust anchor"); // unreachable: every path above throws or trusts
 
 	const leaf = certificates[0];
 	if (!leaf.serverAuth) throw asn1.rejected("server certificate is not for TLS servers (extendedKeyUsage)");
