@@ -7,7 +7,7 @@
  * 7.3): the server's ChangeCipherSpec and Finished come first, ours answer them.
  */
 import { AlertDescription as A } from "./alert";
-import type { Handshake, HandshakeLink, SessionState } from "./connection";
+import { Marker, type Handshake, type HandshakeLink, type SessionState } from "./connection";
 import * as hm from "./handshake-messages";
 import { HandshakeType as T } from "./handshake-messages";
 import * as keys from "./keys";
@@ -23,6 +23,14 @@ export interface ClientCredentials {
 	readonly psk: Uint8Array;
 }
 
+/** Where the handshake is: what the next message from the server may be. */
+const enum Step {
+	HELLO,
+	SERVER_HELLO,
+	FINISHED,
+	RESUMED,
+}
+
 export class ClientHandshake implements Handshake {
 	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
 	private declare readonly link: HandshakeLink;
@@ -35,7 +43,7 @@ export class ClientHandshake implements Handshake {
 	private declare transcript: Uint8Array[];
 	private declare sendSeq: number;
 	private declare cookies: number;
-	private declare step: "hello" | "server-hello" | "finished" | "resumed";
+	private declare step: Step;
 
 	constructor(link: HandshakeLink, credentials: ClientCredentials, resume: SessionState | undefined, now: number) {
 		this.link = link;
@@ -43,12 +51,12 @@ export class ClientHandshake implements Handshake {
 		this.resume = resume;
 		this.clientRandom = link.randomBytes(Hello.RANDOM);
 		this.sendSeq = this.cookies = 0;
-		this.step = "hello";
+		this.step = Step.HELLO;
 		this.hello(new Uint8Array(0), now);
 	}
 
 	get awaitsChangeCipherSpec(): boolean {
-		return this.step === "finished" || this.step === "resumed";
+		return this.step >= Step.FINISHED;
 	}
 
 	/** True when the server took the session offered: the handshake was the abbreviated one. */
@@ -60,17 +68,17 @@ export class ClientHandshake implements Handshake {
 		const link = this.link;
 		const type = message.type;
 		const step = this.step;
-		if (type === T.HELLO_VERIFY_REQUEST && step === "hello" && ++this.cookies <= MAX_COOKIES) {
+		if (type === T.HELLO_VERIFY_REQUEST && step === Step.HELLO && ++this.cookies <= MAX_COOKIES) {
 			link.verified();
 			return this.hello(hm.decodeHelloVerifyRequest(message.body), now);
 		}
-		if (type === T.SERVER_HELLO && step === "hello") return this.serverHello(message);
-		if (type === T.SERVER_KEY_EXCHANGE && step === "server-hello") {
+		if (type === T.SERVER_HELLO && step === Step.HELLO) return this.serverHello(message);
+		if (type === T.SERVER_KEY_EXCHANGE && step === Step.SERVER_HELLO) {
 			hm.decodeIdentity(message.body, "ServerKeyExchange");
 			this.transcript.push(message.whole);
 			return;
 		}
-		if (type === T.SERVER_HELLO_DONE && step === "server-hello" && message.body.length === 0) {
+		if (type === T.SERVER_HELLO_DONE && step === Step.SERVER_HELLO && message.body.length === 0) {
 			this.transcript.push(message.whole);
 			return this.keyExchange(now);
 		}
@@ -97,25 +105,25 @@ export class ClientHandshake implements Handshake {
 		if (resume && sessionId.length > 0 && sameBytes(sessionId, resume.sessionId)) {
 			this.master = resume.masterSecret;
 			this.keys();
-			this.step = "resumed";
-		} else this.step = "server-hello";
+			this.step = Step.RESUMED;
+		} else this.step = Step.SERVER_HELLO;
 	}
 
 	private keyExchange(now: number): void {
 		this.master = keys.masterSecret(this.link.crypto, this.credentials.psk, this.clientRandom, this.serverRandom);
 		this.keys();
-		this.step = "finished";
-		this.link.flight([this.send(T.CLIENT_KEY_EXCHANGE, hm.encodeIdentity(this.credentials.identity)), "ccs", this.ownFinished()], true, now);
+		this.step = Step.FINISHED;
+		this.link.flight([this.send(T.CLIENT_KEY_EXCHANGE, hm.encodeIdentity(this.credentials.identity)), Marker.CCS, this.ownFinished()], true, now);
 	}
 
 	private finished(message: HandshakeMessage, now: number): void {
 		const link = this.link;
 		const transcript = this.transcript;
 		if (!sameBytes(keys.verifyData(link.crypto, this.master, false, transcript), message.body)) return link.fail(A.DECRYPT_ERROR, "the server's Finished does not verify (wrong pre-shared key?)");
-		if (this.step === "resumed") {
+		if (this.step === Step.RESUMED) {
 			transcript.push(message.whole);
 			// Our flight ends the handshake: it goes again only when the server repeats its own.
-			link.flight(["ccs", this.ownFinished()], false, now);
+			link.flight([Marker.CCS, this.ownFinished()], false, now);
 		}
 		link.established({ sessionId: this.sessionId, masterSecret: this.master });
 	}

@@ -27,18 +27,33 @@ export interface SessionState {
 export interface Handshake {
 	/** The peer's ChangeCipherSpec is expected now (the keys are there). */
 	readonly awaitsChangeCipherSpec: boolean;
+	/** The session offered was taken: the handshake is the abbreviated one. */
+	readonly resumed: boolean;
 	message(message: HandshakeMessage, now: number): void;
 }
 
 /** What a handshake may do to its connection. */
+/** A handshake message of a flight, or CCS (0) where a ChangeCipherSpec goes. */
+export type FlightItem = Uint8Array | Marker.CCS;
+export const enum Marker {
+	CCS = 0,
+}
+
+/** Where a connection is; a `const enum`, so each use is written as its number. */
+export const enum State {
+	HANDSHAKING,
+	ESTABLISHED,
+	CLOSED,
+}
+
 export interface HandshakeLink {
 	readonly crypto: Crypto;
 	randomBytes(count: number): Uint8Array;
 	/** The epoch records are read in: the peer's Finished must come in epoch 1. */
 	readonly readEpoch: number;
-	/** Whole handshake messages to send, "ccs" for a ChangeCipherSpec (what follows it goes in epoch 1). */
-	flight(items: readonly (Uint8Array | "ccs")[], awaitsAnswer: boolean, now: number): void;
-	/** The key block, for epoch 1 both ways (the role says which half is ours). */
+	/** Whole handshake messages to send, CCS for a ChangeCipherSpec (what follows it goes in epoch 1). */
+	flight(items: readonly FlightItem[], awaitsAnswer: boolean, now: number): void;
+	/** The key block, for epoch 1 both ways (the side says which half is ours). */
 	keys(block: KeyBlock): void;
 	/** The handshake is over; `session` can resume it later. */
 	established(session: SessionState): void;
@@ -56,7 +71,8 @@ export interface HandshakeLink {
 export interface ConnectionOptions {
 	readonly crypto: Crypto;
 	readonly randomBytes: (count: number) => Uint8Array;
-	readonly role: "client" | "server";
+	/** The client's side (else the server's). */
+	readonly client: boolean;
 	/** When an unfinished handshake gives up (ms after it started). */
 	readonly handshakeDeadline: number;
 	/** Application datagrams waiting for the handshake, at most (default 8). */
@@ -68,8 +84,9 @@ const CCS = Uint8Array.of(1);
 export class Connection implements HandshakeLink {
 	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
 	declare readonly crypto: Crypto;
-	declare readonly role: "client" | "server";
-	declare state: "handshaking" | "established" | "closed";
+	/** The client's side (else the server's). */
+	declare readonly client: boolean;
+	declare state: State;
 	/** Why it closed: a typed error, never with key material. */
 	declare error: ProtocolError | undefined;
 	/** Closed by a close_notify, not a fatal alert: the session stays resumable (RFC 5246 7.2.1). */
@@ -96,8 +113,8 @@ export class Connection implements HandshakeLink {
 	constructor(options: ConnectionOptions, now: number) {
 		this.options = options;
 		this.crypto = options.crypto;
-		this.role = options.role;
-		this.state = "handshaking";
+		this.client = options.client;
+		this.state = State.HANDSHAKING;
 		this.closedCleanly = false;
 		this.readEpoch = this.writeEpoch = 0;
 		this.reassembly = new Reassembly();
@@ -112,7 +129,7 @@ export class Connection implements HandshakeLink {
 
 	/** Not closed (a getter, so a check after a call is not narrowed away by the compiler). */
 	get open(): boolean {
-		return this.state !== "closed";
+		return this.state !== State.CLOSED;
 	}
 
 	randomBytes(count: number): Uint8Array {
@@ -121,7 +138,7 @@ export class Connection implements HandshakeLink {
 
 	/** One datagram from the peer; application data it carried comes out of `pollReceived`. */
 	received(datagram: Uint8Array, now: number): void {
-		if (this.state === "closed") return;
+		if (this.state === State.CLOSED) return;
 		let records: r.DtlsRecord[];
 		try {
 			records = r.decodeRecords(datagram);
@@ -139,8 +156,8 @@ export class Connection implements HandshakeLink {
 
 	/** Application data for the peer: sealed now when established, else held (capped) until it is. */
 	send(plaintext: Uint8Array): void {
-		if (this.state === "established") this.out.push(this.seal(ContentType.APPLICATION_DATA, 1, plaintext));
-		else if (this.state === "handshaking" && this.pending.length < (this.options.maxPending ?? 8)) this.pending.push(plaintext);
+		if (this.state === State.ESTABLISHED) this.out.push(this.seal(ContentType.APPLICATION_DATA, 1, plaintext));
+		else if (this.state === State.HANDSHAKING && this.pending.length < (this.options.maxPending ?? 8)) this.pending.push(plaintext);
 	}
 
 	pollTransmit(): Uint8Array | undefined {
@@ -152,7 +169,7 @@ export class Connection implements HandshakeLink {
 	}
 
 	tick(now: number): void {
-		if (this.state !== "handshaking") return;
+		if (this.state !== State.HANDSHAKING) return;
 		if (now >= this.deadline) {
 			this.close(alertError(false, "the handshake did not finish in time", "timeout"));
 			return;
@@ -165,25 +182,25 @@ export class Connection implements HandshakeLink {
 	}
 
 	nextTimeout(): number | undefined {
-		if (this.state !== "handshaking") return undefined;
+		if (this.state !== State.HANDSHAKING) return undefined;
 		const resendAt = this.flightState.resendAt;
 		return resendAt >= 0 ? Math.min(resendAt, this.deadline) : this.deadline;
 	}
 
 	/** Sends close_notify (when established) and ends the connection. */
 	closeNotify(): void {
-		if (this.state === "established") this.sendAlert(1, AlertLevel.WARNING, A.CLOSE_NOTIFY);
-		this.state = "closed";
+		if (this.state === State.ESTABLISHED) this.sendAlert(1, AlertLevel.WARNING, A.CLOSE_NOTIFY);
+		this.state = State.CLOSED;
 	}
 
 	// HandshakeLink
 
-	flight(items: readonly (Uint8Array | "ccs")[], awaitsAnswer: boolean, now: number): void {
+	flight(items: readonly FlightItem[], awaitsAnswer: boolean, now: number): void {
 		const records: FlightRecord[] = [];
 		let epoch = 0;
 		for (let i = 0; i < items.length; i++) {
 			const item = items[i];
-			if (item === "ccs") {
+			if (item === Marker.CCS) {
 				records.push({ type: ContentType.CHANGE_CIPHER_SPEC, epoch, plaintext: CCS });
 				epoch = 1;
 				this.writeEpoch = 1;
@@ -195,16 +212,16 @@ export class Connection implements HandshakeLink {
 
 	keys(block: KeyBlock): void {
 		// The client's half comes first in the key block, keys and IVs alike.
-		const client = this.role === "client";
+		const client = this.client;
 		this.writeProtection = this.protection(block, client ? 0 : 1);
 		this.readProtection = this.protection(block, client ? 1 : 0);
 	}
 
 	established(session: SessionState): void {
-		this.state = "established";
+		this.state = State.ESTABLISHED;
 		this.session = session;
 		this.deadline = -1;
-		if (this.role === "client") this.flightState.answered();
+		if (this.client) this.flightState.answered();
 		const pending = this.pending.splice(0);
 		// Each in a datagram of its own, not joined to the Finished: libcoap's server holds
 		// application data that shares the handshake's last datagram and never answers it.
@@ -212,7 +229,7 @@ export class Connection implements HandshakeLink {
 	}
 
 	fail(description: number, message: string): never {
-		const error = alertError(this.state === "established", message, alertName(description));
+		const error = alertError(this.state === State.ESTABLISHED, message, alertName(description));
 		this.close(error, description);
 		throw error;
 	}
@@ -232,7 +249,7 @@ export class Connection implements HandshakeLink {
 
 	private close(error: ProtocolError, description?: number): void {
 		if (description !== undefined) this.sendAlert(this.writeEpoch, AlertLevel.FATAL, description);
-		this.state = "closed";
+		this.state = State.CLOSED;
 		this.error = error;
 		this.pending.length = 0;
 	}
@@ -243,7 +260,7 @@ export class Connection implements HandshakeLink {
 		// A handshake record of epoch 1 while the peer's ChangeCipherSpec is awaited: the CCS was
 		// lost or overtaken (OpenSSL resends the two in separate datagrams). The record only
 		// opens under the new keys, so it proves the switch as well as the CCS would.
-		const implied = epoch > this.readEpoch && record.type === ContentType.HANDSHAKE && this.state === "handshaking" && this.handshake?.awaitsChangeCipherSpec === true;
+		const implied = epoch > this.readEpoch && record.type === ContentType.HANDSHAKE && this.state === State.HANDSHAKING && this.handshake?.awaitsChangeCipherSpec === true;
 		if (epoch > this.readEpoch && !implied) return;
 		const window = this.windows[epoch];
 		if (!window.fresh(record.sequence)) return;
@@ -252,7 +269,7 @@ export class Connection implements HandshakeLink {
 			const opened = this.readProtection?.open(record);
 			if (!opened) {
 				// In the handshake, a Finished that does not authenticate means the keys differ: the PSK is wrong.
-				if (this.state === "handshaking") this.fail(A.BAD_RECORD_MAC, "a record did not authenticate (wrong pre-shared key?)");
+				if (this.state === State.HANDSHAKING) this.fail(A.BAD_RECORD_MAC, "a record did not authenticate (wrong pre-shared key?)");
 				return; // 4.1.2.7: afterwards a bad record is dropped silently.
 			}
 			plaintext = opened;
@@ -268,7 +285,7 @@ export class Connection implements HandshakeLink {
 			case ContentType.HANDSHAKE:
 				return this.handshakeRecord(plaintext, epoch, now);
 			default:
-				if (this.state === "established") this.inbox.push(plaintext);
+				if (this.state === State.ESTABLISHED) this.inbox.push(plaintext);
 		}
 	}
 
@@ -276,7 +293,7 @@ export class Connection implements HandshakeLink {
 		if (plaintext.length !== 2) return;
 		const description = plaintext[1];
 		if (plaintext[0] === AlertLevel.FATAL || description === A.CLOSE_NOTIFY) {
-			const established = this.state === "established";
+			const established = this.state === State.ESTABLISHED;
 			this.closedCleanly = established && plaintext[0] !== AlertLevel.FATAL;
 			this.close(alertError(established, description === A.CLOSE_NOTIFY ? "the peer closed the connection" : "the peer sent a fatal alert", `received ${alertName(description)}`));
 		}
@@ -288,14 +305,14 @@ export class Connection implements HandshakeLink {
 		for (let i = 0; i < fragments.length; i++) if (this.reassembly.add(fragments[i])) retransmitted = true;
 		// 4.2.4: the peer sent its last flight again, so ours was lost: send it again. Once
 		// established only a final flight goes again: the other side's answer came already.
-		if (retransmitted && this.flightState.records.length > 0 && (this.state === "handshaking" || this.flightState.final)) this.resend();
-		if (this.state !== "handshaking") {
+		if (retransmitted && this.flightState.records.length > 0 && (this.state === State.HANDSHAKING || this.flightState.final)) this.resend();
+		if (this.state !== State.HANDSHAKING) {
 			// A new handshake inside the association (renegotiation) is declined; the rest was a retransmission.
 			if (this.reassembly.poll() && epoch === 1) this.sendAlert(1, AlertLevel.WARNING, A.NO_RENEGOTIATION);
 			return;
 		}
 		const handshake = this.handshake;
-		for (let message = this.reassembly.poll(); message && handshake && this.state === "handshaking"; message = this.reassembly.poll()) {
+		for (let message = this.reassembly.poll(); message && handshake && this.state === State.HANDSHAKING; message = this.reassembly.poll()) {
 			handshake.message(message, now);
 		}
 	}

@@ -12,9 +12,8 @@ import type { Crypto } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import type { Addressed, DatagramSession, Peer } from "../common/session";
 import { ClientHandshake, sameBytes, type ClientCredentials } from "./client-handshake";
-import { Connection, type SessionState } from "./connection";
-import { CookieJar, firstHello } from "./cookie";
-import { encodeMessage } from "./handshake-messages";
+import { Connection, State, type SessionState } from "./connection";
+import { CookieJar, firstHello, type FirstHello } from "./cookie";
 import { ServerHandshake, type PskLookup } from "./server-handshake";
 import { SessionTable } from "./session-table";
 
@@ -55,7 +54,6 @@ interface Entry {
 	/** The ClientHello random of a server connection, to tell its retransmission from a new handshake. */
 	readonly clientRandom?: Uint8Array;
 	announced: boolean;
-	resumed?: () => boolean;
 	/** When a datagram from the peer last arrived, for eviction at the cap. */
 	heard: number;
 }
@@ -89,7 +87,7 @@ export class DtlsLayer implements DatagramSession {
 	received(bytes: Uint8Array, peer: Peer, now: number): void {
 		const key = peerKey(peer);
 		let entry = this.entries.get(key);
-		const hello = this.cookies && (!entry || entry.connection.role === "server") ? firstHello(bytes) : undefined;
+		const hello = this.cookies && (!entry || !entry.connection.client) ? firstHello(bytes) : undefined;
 		if (hello && this.cookies && !(entry?.clientRandom && sameBytes(entry.clientRandom, hello.hello.random))) {
 			// A ClientHello not of the handshake under way: a new one (the peer restarted), cookie first.
 			// 4.2.1: a resumption may skip the cookie, one round trip less for a sleepy node (the answer is no larger than the hello).
@@ -149,7 +147,7 @@ export class DtlsLayer implements DatagramSession {
 
 	/** The peer's connection is established. */
 	established(peer: Peer): boolean {
-		return this.entries.get(peerKey(peer))?.connection.state === "established";
+		return this.entries.get(peerKey(peer))?.connection.state === State.ESTABLISHED;
 	}
 
 	/** Sends close_notify to every peer and forgets them (their sessions stay, to resume). */
@@ -165,53 +163,47 @@ export class DtlsLayer implements DatagramSession {
 		const client = this.options.client;
 		if (!client || this.entries.size >= (this.options.maxConnections ?? 4)) return undefined;
 		const now = this.options.now();
-		const connection = this.connection("client", now);
+		const connection = this.connection(true, now);
 		const resume = this.sessions.lookup(key) ?? this.options.resume;
-		const handshake = new ClientHandshake(connection, client, resume, now);
-		connection.handshake = handshake;
-		const entry: Entry = { peer: { address: peer.address, port: peer.port }, connection, announced: false, resumed: () => handshake.resumed, heard: now };
+		connection.handshake = new ClientHandshake(connection, client, resume, now);
+		const entry: Entry = { peer: { address: peer.address, port: peer.port }, connection, announced: false, heard: now };
 		this.entries.set(key, entry);
 		return entry;
 	}
 
-	private serve(key: string, peer: Peer, first: NonNullable<ReturnType<typeof firstHello>>, now: number): Entry | undefined {
-		const connection = this.connection("server", now);
+	private serve(key: string, peer: Peer, first: FirstHello, now: number): void {
+		const connection = this.connection(false, now);
 		connection.writeFrom(first.record.sequence);
 		const entry: Entry = { peer, connection, clientRandom: first.hello.random, announced: false, heard: now };
 		this.entries.set(key, entry);
-		const fragment = first.fragment;
-		const message = { type: fragment.type, messageSeq: fragment.messageSeq, body: fragment.body, whole: encodeMessage(fragment.type, fragment.messageSeq, fragment.body) };
 		try {
-			const cached = first.hello.sessionId.length > 0 && this.sessions.get(first.hello.sessionId) !== undefined;
-			const handshake = new ServerHandshake(connection, this.options.lookup as PskLookup, this.sessions, message, first.hello, now);
-			connection.handshake = handshake;
-			entry.resumed = () => cached;
+			connection.handshake = new ServerHandshake(connection, this.options.lookup as PskLookup, this.sessions, first, now);
 		} catch (error) {
+			// The handshake refused the hello: the connection closed with its alert, sent by collect.
 			if (!(error instanceof ProtocolError)) throw error;
 		}
 		this.collect(key, entry);
-		return this.entries.get(key);
 	}
 
-	private connection(role: "client" | "server", now: number): Connection {
+	private connection(client: boolean, now: number): Connection {
 		const options = this.options;
-		return new Connection({ crypto: options.crypto, randomBytes: options.randomBytes, role, handshakeDeadline: options.handshakeTimeout ?? 30000 }, now);
+		return new Connection({ crypto: options.crypto, randomBytes: options.randomBytes, client, handshakeDeadline: options.handshakeTimeout ?? 30000 }, now);
 	}
 
 	/** Moves the connection's datagrams out and reports its changes. */
 	private collect(key: string, entry: Entry): void {
 		const connection = entry.connection;
 		for (let bytes = connection.pollTransmit(); bytes; bytes = connection.pollTransmit()) this.out.push({ address: entry.peer.address, port: entry.peer.port, bytes });
-		if (connection.state === "established" && !entry.announced) {
+		if (connection.state === State.ESTABLISHED && !entry.announced) {
 			entry.announced = true;
 			const session = connection.session;
-			if (session && connection.role === "client" && session.sessionId.length > 0) {
+			if (session && connection.client && session.sessionId.length > 0) {
 				this.sessions.store(key, session);
 				this.latestSession = session;
 			}
-			this.events.push({ peer: entry.peer, kind: "established", resumed: entry.resumed?.() ?? false });
+			this.events.push({ peer: entry.peer, kind: "established", resumed: connection.handshake?.resumed ?? false });
 		}
-		if (connection.state === "closed") this.drop(key, entry);
+		if (connection.state === State.CLOSED) this.drop(key, entry);
 	}
 
 	/**
@@ -223,7 +215,7 @@ export class DtlsLayer implements DatagramSession {
 		let oldestKey: string | undefined;
 		let oldest: Entry | undefined;
 		this.entries.forEach((entry, key) => {
-			if (entry.connection.state === "established" && (!oldest || entry.heard < oldest.heard)) {
+			if (entry.connection.state === State.ESTABLISHED && (!oldest || entry.heard < oldest.heard)) {
 				oldest = entry;
 				oldestKey = key;
 			}
@@ -238,7 +230,7 @@ export class DtlsLayer implements DatagramSession {
 		this.entries.delete(key);
 		const error = entry.connection.error;
 		// A client whose session was refused forgets it: the next handshake is a full one.
-		if (error && !entry.connection.closedCleanly && entry.connection.role === "client") {
+		if (error && !entry.connection.closedCleanly && entry.connection.client) {
 			this.sessions.forget(key);
 			this.latestSession = undefined;
 		}
