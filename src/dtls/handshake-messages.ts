@@ -31,7 +31,7 @@ export const enum Hello {
 }
 
 /** An empty renegotiation_info (RFC 5746: some servers insist), as the extensions block. */
-const EXTENSIONS = [0, 5, 0xff, 1, 0, 1, 0];
+const EXTENSIONS = Uint8Array.of(0, 5, 0xff, 1, 0, 1, 0);
 
 /** One fragment of a handshake message, as a record carries it. */
 export interface HandshakeFragment {

@@ -18,17 +18,17 @@ export function hmacSha256(crypto: Crypto, key: Uint8Array, parts: readonly Uint
 		inner[i] = byte ^ 0x36;
 		outer[i] = byte ^ 0x5c;
 	}
-	return crypto.sha256([outer, crypto.sha256([inner, ...parts])]);
+	return crypto.sha256([outer, crypto.sha256(([inner] as Uint8Array[]).concat(parts))]);
 }
 
 /** PRF(secret, label, seed) cut to `length` bytes; `label` is ASCII, `seed` its parts in order. */
 export function prf(crypto: Crypto, secret: Uint8Array, label: string, seed: readonly Uint8Array[], length: number): Uint8Array {
-	const labelSeed = [ascii(label), ...seed];
+	const labelSeed = ([ascii(label)] as Uint8Array[]).concat(seed);
 	const out = new Uint8Array(length);
 	// A(1) = HMAC(secret, seed); each output block is HMAC(secret, A(i) + seed).
 	let a = hmacSha256(crypto, secret, labelSeed);
 	for (let offset = 0; offset < length; offset += 32) {
-		out.set(hmacSha256(crypto, secret, [a, ...labelSeed]).subarray(0, length - offset), offset);
+		out.set(hmacSha256(crypto, secret, [a].concat(labelSeed)).subarray(0, length - offset), offset);
 		if (offset + 32 < length) a = hmacSha256(crypto, secret, [a]);
 	}
 	return out;
