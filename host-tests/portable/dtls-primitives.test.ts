@@ -7,7 +7,7 @@
 import { describe, it, check } from "./test-api";
 import { hex, text, toHex } from "./bytes";
 import { softCrypto } from "../../testkit/portable/soft-crypto";
-import { hmacSha256, prf } from "../../src/dtls/prf";
+import { hmacSha256, prf } from "../../src/dtls/keys";
 import { ccmOpen, ccmSeal } from "../../src/dtls/ccm";
 
 const run = (from: number, length: number) => {

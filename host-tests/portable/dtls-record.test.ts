@@ -8,7 +8,7 @@ import { expectProtocolError } from "./errors";
 import { hex, text, toHex } from "./bytes";
 import { softCrypto } from "../../testkit/portable/soft-crypto";
 import * as r from "../../src/dtls/record";
-import { ReplayWindow } from "../../src/dtls/replay-window";
+import { ReplayWindow } from "../../src/dtls/record";
 import * as hm from "../../src/dtls/handshake-messages";
 import { Limit, Reassembly } from "../../src/dtls/reassembly";
 

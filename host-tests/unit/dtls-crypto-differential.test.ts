@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:
 import { describe, expect, it } from "vitest";
 import { hostCrypto } from "../../boards/host/crypto";
 import { ccmOpen, ccmSeal } from "../../src/dtls/ccm";
-import { prf } from "../../src/dtls/prf";
+import { prf } from "../../src/dtls/keys";
 import { softCrypto } from "../../testkit/portable/soft-crypto";
 
 function opensslSeal(key: Buffer, nonce: Buffer, aad: Buffer, message: Buffer): Buffer {

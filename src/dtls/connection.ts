@@ -10,13 +10,12 @@ import type { Crypto } from "../common/board";
 import { concat } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
 import { AlertDescription as A, AlertLevel, alertError, alertName } from "./alert";
-import { Flight, type FlightRecord } from "./flight";
 import { decodeFragments } from "./handshake-messages";
 import type { KeyBlock } from "./keys";
 import * as r from "./record";
 import { ContentType } from "./record";
 import { Reassembly, type HandshakeMessage } from "./reassembly";
-import { ReplayWindow } from "./replay-window";
+import { ReplayWindow } from "./record";
 
 /** What a resumed handshake needs (RFC 5246 7.3): kept by both sides, and across deep sleep by a client. */
 export interface SessionState {
@@ -81,6 +80,11 @@ export interface ConnectionOptions {
 
 const CCS = Uint8Array.of(1);
 
+const enum Timeout {
+	INITIAL = 1000,
+	MAX = 60000,
+}
+
 export class Connection implements HandshakeLink {
 	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
 	declare readonly crypto: Crypto;
@@ -96,7 +100,16 @@ export class Connection implements HandshakeLink {
 	declare readEpoch: number;
 	private declare readonly options: ConnectionOptions;
 	private declare readonly reassembly: Reassembly;
-	private declare readonly flightState: Flight;
+	/**
+	 * The flight last sent (RFC 6347 4.2.4), kept whole so the same handshake messages can go
+	 * out again, each time in records with new sequence numbers; its timer starts at 1 s and
+	 * doubles up to 60 s, and the handshake's own deadline ends it. `resendAt` is -1 when no
+	 * answer is awaited; a final flight (no answer comes) goes again whenever the peer repeats its own.
+	 */
+	private declare flightItems: readonly FlightItem[];
+	private declare resendAt: number;
+	private declare flightTimeout: number;
+	private declare finalFlight: boolean;
 	/** The replay windows of epochs 0 and 1. */
 	private declare readonly windows: ReplayWindow[];
 	private declare readonly writeSequence: number[];
@@ -118,7 +131,9 @@ export class Connection implements HandshakeLink {
 		this.closedCleanly = false;
 		this.readEpoch = this.writeEpoch = 0;
 		this.reassembly = new Reassembly();
-		this.flightState = new Flight();
+		this.flightItems = [];
+		this.resendAt = -1;
+		this.finalFlight = false;
 		this.windows = [new ReplayWindow(), new ReplayWindow()];
 		this.writeSequence = [0, 0];
 		this.out = [];
@@ -174,16 +189,16 @@ export class Connection implements HandshakeLink {
 			this.close(alertError(false, "the handshake did not finish in time", "timeout"));
 			return;
 		}
-		const flight = this.flightState;
-		if (flight.resendAt >= 0 && now >= flight.resendAt) {
-			flight.backOff(now);
+		if (this.resendAt >= 0 && now >= this.resendAt) {
+			this.flightTimeout = Math.min(this.flightTimeout * 2, Timeout.MAX);
+			this.resendAt = now + this.flightTimeout;
 			this.resend();
 		}
 	}
 
 	nextTimeout(): number | undefined {
 		if (this.state !== State.HANDSHAKING) return undefined;
-		const resendAt = this.flightState.resendAt;
+		const resendAt = this.resendAt;
 		return resendAt >= 0 ? Math.min(resendAt, this.deadline) : this.deadline;
 	}
 
@@ -196,17 +211,11 @@ export class Connection implements HandshakeLink {
 	// HandshakeLink
 
 	flight(items: readonly FlightItem[], awaitsAnswer: boolean, now: number): void {
-		const records: FlightRecord[] = [];
-		let epoch = 0;
-		for (let i = 0; i < items.length; i++) {
-			const item = items[i];
-			if (item === Marker.CCS) {
-				records.push({ type: ContentType.CHANGE_CIPHER_SPEC, epoch, plaintext: CCS });
-				epoch = 1;
-				this.writeEpoch = 1;
-			} else records.push({ type: ContentType.HANDSHAKE, epoch, plaintext: item });
-		}
-		this.flightState.start(records, awaitsAnswer, now);
+		// A new flight: the timer starts over at its initial value (4.2.4.1).
+		this.flightItems = items;
+		this.flightTimeout = Timeout.INITIAL;
+		this.resendAt = awaitsAnswer ? now + Timeout.INITIAL : -1;
+		this.finalFlight = !awaitsAnswer;
 		this.resend();
 	}
 
@@ -221,7 +230,8 @@ export class Connection implements HandshakeLink {
 		this.state = State.ESTABLISHED;
 		this.session = session;
 		this.deadline = -1;
-		if (this.client) this.flightState.answered();
+		// The server's Finished answered the client's flight: nothing to resend on time any more.
+		if (this.client) this.resendAt = -1;
 		const pending = this.pending.splice(0);
 		// Each in a datagram of its own, not joined to the Finished: libcoap's server holds
 		// application data that shares the handshake's last datagram and never answers it.
@@ -305,7 +315,7 @@ export class Connection implements HandshakeLink {
 		for (let i = 0; i < fragments.length; i++) if (this.reassembly.add(fragments[i])) retransmitted = true;
 		// 4.2.4: the peer sent its last flight again, so ours was lost: send it again. Once
 		// established only a final flight goes again: the other side's answer came already.
-		if (retransmitted && this.flightState.records.length > 0 && (this.state === State.HANDSHAKING || this.flightState.final)) this.resend();
+		if (retransmitted && this.flightItems.length > 0 && (this.state === State.HANDSHAKING || this.finalFlight)) this.resend();
 		if (this.state !== State.HANDSHAKING) {
 			// A new handshake inside the association (renegotiation) is declined; the rest was a retransmission.
 			if (this.reassembly.poll() && epoch === 1) this.sendAlert(1, AlertLevel.WARNING, A.NO_RENEGOTIATION);
@@ -317,12 +327,18 @@ export class Connection implements HandshakeLink {
 		}
 	}
 
+	/** The flight in records: handshake messages in epoch 0 up to the ChangeCipherSpec, in epoch 1 after it. */
 	private resend(): void {
-		const records = this.flightState.records;
+		const items = this.flightItems;
 		const parts: Uint8Array[] = [];
 		let length = 0;
-		for (let i = 0; i < records.length; i++) {
-			const record = this.seal(records[i].type, records[i].epoch, records[i].plaintext);
+		let epoch = 0;
+		for (let i = 0; i < items.length; i++) {
+			const item = items[i];
+			const ccs = item === Marker.CCS;
+			const record = this.seal(ccs ? ContentType.CHANGE_CIPHER_SPEC : ContentType.HANDSHAKE, epoch, ccs ? CCS : item);
+			// Alerts follow our records into epoch 1 once our ChangeCipherSpec went out.
+			if (ccs) epoch = this.writeEpoch = 1;
 			parts.push(record);
 			length += record.length;
 		}

@@ -10,7 +10,7 @@ import type { Peer } from "../common/session";
 import { sameBytes } from "./client-handshake";
 import * as hm from "./handshake-messages";
 import { HandshakeType } from "./handshake-messages";
-import { hmacSha256 } from "./prf";
+import { hmacSha256 } from "./keys";
 import * as r from "./record";
 import { ContentType, Version } from "./record";
 
