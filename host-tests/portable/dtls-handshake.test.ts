@@ -64,7 +64,7 @@ describe("dtls handshake", () => {
 		const first = new Pair();
 		ping(first);
 		first.runUntil(() => first.serverProbe.arrived.length > 0);
-		const session = first.client.sessions.lookup(`${SERVER.address}:${SERVER.port}`) as SessionState;
+		const session = first.client.sessions.get(`${SERVER.address}:${SERVER.port}`) as SessionState;
 		check(session.sessionId.length).toBe(32);
 		// The next wake: a new client layer with the kept session, the same server (its cache).
 		const second = new Pair({ resume: session });

@@ -90,7 +90,7 @@ export class DtlsLayer implements DatagramSession {
 		if (hello && this.cookies && !(entry?.clientRandom && sameBytes(entry.clientRandom, hello.hello.random))) {
 			// A ClientHello not of the handshake under way: a new one (the peer restarted), cookie first.
 			// 4.2.1: a resumption may skip the cookie, one round trip less for a sleepy node (the answer is no larger than the hello).
-			const resuming = hello.hello.sessionId.length > 0 && this.sessions.get(hello.hello.sessionId) !== undefined;
+			const resuming = hello.hello.sessionId.length > 0 && this.sessions.find(hello.hello.sessionId) !== undefined;
 			if (!resuming && !this.cookies.valid(peer, hello.hello)) {
 				this.out.push({ address: peer.address, port: peer.port, bytes: this.cookies.verifyRequest(peer, hello) });
 				return;
@@ -163,7 +163,7 @@ export class DtlsLayer implements DatagramSession {
 		if (!client || this.entries.size >= (this.options.maxConnections ?? 4)) return undefined;
 		const now = this.options.now();
 		const connection = this.connection(true, now);
-		const resume = this.sessions.lookup(key) ?? this.options.resume;
+		const resume = this.sessions.get(key) ?? this.options.resume;
 		connection.handshake = new ClientHandshake(connection, client, resume, now);
 		const entry: Entry = { peer: { address: peer.address, port: peer.port }, connection, announced: false, heard: now };
 		this.entries.set(key, entry);
@@ -230,7 +230,7 @@ export class DtlsLayer implements DatagramSession {
 		const error = entry.connection.error;
 		// A client whose session was refused forgets it: the next handshake is a full one.
 		if (error && !entry.connection.closedCleanly && entry.connection.client) {
-			this.sessions.forget(key);
+			this.sessions.delete(key);
 			this.latestSession = undefined;
 		}
 		this.events.push({ peer: entry.peer, kind: "closed", error, cleanly: entry.connection.closedCleanly });
@@ -250,38 +250,26 @@ export function dtlsLayer(inner: DatagramSession, options: DtlsOptions): DtlsLay
  * Sessions kept for resumption, by a string key (a server's by session id, a client's by
  * server address), capped: the least recently stored goes first.
  */
-export class SessionTable implements SessionCache {
-	// `declare`d and set in the constructor: class fields cost XS bytecode.
-	private declare readonly cap: number;
-	private declare readonly table: Map<string, SessionState>;
+export class SessionTable extends Map<string, SessionState> implements SessionCache {
+	declare readonly cap: number;
 
 	constructor(cap: number) {
+		super();
 		this.cap = cap;
-		this.table = new Map();
 	}
 
-	lookup(key: string): SessionState | undefined {
-		return this.table.get(key);
-	}
-
+	/** Keeps `session` under `key`; at the cap, the least recently stored goes. */
 	store(key: string, session: SessionState): void {
-		this.table.delete(key);
+		this.delete(key);
 		if (this.cap <= 0) return;
-		if (this.table.size >= this.cap) {
-			const oldest = this.table.keys().next();
-			if (!oldest.done) this.table.delete(oldest.value);
-		}
-		this.table.set(key, session);
-	}
-
-	forget(key: string): void {
-		this.table.delete(key);
+		if (this.size >= this.cap) this.delete(this.keys().next().value as string);
+		this.set(key, session);
 	}
 
 	// SessionCache, for a server: by session id.
 
-	get(sessionId: Uint8Array): SessionState | undefined {
-		return this.table.get(idKey(sessionId));
+	find(sessionId: Uint8Array): SessionState | undefined {
+		return this.get(idKey(sessionId));
 	}
 
 	put(session: SessionState): void {

@@ -20,7 +20,7 @@ export type PskLookup = (identity: Uint8Array) => Uint8Array | undefined;
 
 /** Sessions the server can resume, by id. */
 export interface SessionCache {
-	get(sessionId: Uint8Array): SessionState | undefined;
+	find(sessionId: Uint8Array): SessionState | undefined;
 	put(session: SessionState): void;
 }
 
@@ -61,7 +61,7 @@ export class ServerHandshake implements Handshake {
 		this.sendSeq = messageSeq;
 		link.expectFrom(messageSeq + 1);
 		if (hello.cipherSuites.indexOf(Hello.PSK_AES_128_CCM_8) < 0) link.fail(A.HANDSHAKE_FAILURE, "the client offers no suite we have");
-		const cached = hello.sessionId.length > 0 ? cache?.get(hello.sessionId) : undefined;
+		const cached = hello.sessionId.length > 0 ? cache?.find(hello.sessionId) : undefined;
 		this.sessionId = cached ? cached.sessionId : cache ? link.randomBytes(32) : new Uint8Array(0);
 		const serverHello = this.send(T.SERVER_HELLO, hm.encodeServerHello(this.serverRandom, this.sessionId));
 		this.resumed = cached !== undefined;
