@@ -47,7 +47,7 @@ export const enum State {
 
 export interface HandshakeLink {
 	readonly crypto: Crypto;
-	randomBytes(count: number): Uint8Array;
+	readonly randomBytes: (count: number) => Uint8Array;
 	/** The epoch records are read in: the peer's Finished must come in epoch 1. */
 	readonly readEpoch: number;
 	/** Whole handshake messages to send, CCS for a ChangeCipherSpec (what follows it goes in epoch 1). */
@@ -98,7 +98,8 @@ export class Connection implements HandshakeLink {
 	declare session: SessionState | undefined;
 	declare handshake: Handshake | undefined;
 	declare readEpoch: number;
-	private declare readonly options: ConnectionOptions;
+	declare readonly randomBytes: (count: number) => Uint8Array;
+	private declare readonly maxPending: number;
 	private declare readonly reassembly: Reassembly;
 	/**
 	 * The flight last sent (RFC 6347 4.2.4), kept whole so the same handshake messages can go
@@ -115,8 +116,9 @@ export class Connection implements HandshakeLink {
 	private declare readonly writeSequence: number[];
 	private declare writeProtection: r.RecordProtection | undefined;
 	private declare readProtection: r.RecordProtection | undefined;
-	private declare readonly out: Uint8Array[];
-	private declare readonly inbox: Uint8Array[];
+	/** Datagrams for the peer, and application data from it, for the layer to take in order. */
+	declare readonly out: Uint8Array[];
+	declare readonly inbox: Uint8Array[];
 	/** Application datagrams sent before the handshake ended: they go once it does. */
 	private declare readonly pending: Uint8Array[];
 	private declare deadline: number;
@@ -124,8 +126,9 @@ export class Connection implements HandshakeLink {
 	private declare writeEpoch: number;
 
 	constructor(options: ConnectionOptions, now: number) {
-		this.options = options;
 		this.crypto = options.crypto;
+		this.randomBytes = options.randomBytes;
+		this.maxPending = options.maxPending ?? 8;
 		this.client = options.client;
 		this.state = State.HANDSHAKING;
 		this.closedCleanly = false;
@@ -147,11 +150,7 @@ export class Connection implements HandshakeLink {
 		return this.state !== State.CLOSED;
 	}
 
-	randomBytes(count: number): Uint8Array {
-		return this.options.randomBytes(count);
-	}
-
-	/** One datagram from the peer; application data it carried comes out of `pollReceived`. */
+	/** One datagram from the peer; application data it carried goes to `inbox`. */
 	received(datagram: Uint8Array, now: number): void {
 		if (this.state === State.CLOSED) return;
 		let records: r.DtlsRecord[];
@@ -172,15 +171,7 @@ export class Connection implements HandshakeLink {
 	/** Application data for the peer: sealed now when established, else held (capped) until it is. */
 	send(plaintext: Uint8Array): void {
 		if (this.state === State.ESTABLISHED) this.out.push(this.seal(ContentType.APPLICATION_DATA, 1, plaintext));
-		else if (this.state === State.HANDSHAKING && this.pending.length < (this.options.maxPending ?? 8)) this.pending.push(plaintext);
-	}
-
-	pollTransmit(): Uint8Array | undefined {
-		return this.out.shift();
-	}
-
-	pollReceived(): Uint8Array | undefined {
-		return this.inbox.shift();
+		else if (this.state === State.HANDSHAKING && this.pending.length < this.maxPending) this.pending.push(plaintext);
 	}
 
 	tick(now: number): void {

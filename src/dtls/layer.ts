@@ -105,7 +105,8 @@ export class DtlsLayer implements DatagramSession {
 		const connection = entry.connection;
 		entry.heard = now;
 		connection.received(bytes, now);
-		for (let plain = connection.pollReceived(); plain; plain = connection.pollReceived()) this.inner.received(plain, peer, now);
+		const inbox = connection.inbox;
+		for (let plain = inbox.shift(); plain; plain = inbox.shift()) this.inner.received(plain, peer, now);
 		this.collect(key, entry);
 	}
 
@@ -192,7 +193,8 @@ export class DtlsLayer implements DatagramSession {
 	/** Moves the connection's datagrams out and reports its changes. */
 	private collect(key: string, entry: Entry): void {
 		const connection = entry.connection;
-		for (let bytes = connection.pollTransmit(); bytes; bytes = connection.pollTransmit()) this.out.push({ address: entry.peer.address, port: entry.peer.port, bytes });
+		const out = connection.out;
+		for (let bytes = out.shift(); bytes; bytes = out.shift()) this.out.push({ address: entry.peer.address, port: entry.peer.port, bytes });
 		if (connection.state === State.ESTABLISHED && !entry.announced) {
 			entry.announced = true;
 			const session = connection.session;
