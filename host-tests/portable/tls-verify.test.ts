@@ -7,7 +7,7 @@
 import type { SignatureVerifier } from "../../src/common/board";
 import { ProtocolError } from "../../src/common/errors";
 import { CertificateCapture, MAX_CERTIFICATE_MESSAGE } from "../../src/tls/capture";
-import { sameBytes } from "../../src/tls/der";
+import { sameBytes } from "../../src/tls/x509";
 import { ecdsaSignature, parsePublicKey, pkcs1v15Block } from "../../src/tls/keys";
 import { verifyChain } from "../../src/tls/verify";
 import { parseCertificate } from "../../src/tls/x509";

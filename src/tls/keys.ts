@@ -3,7 +3,7 @@
  * their DER forms: for boards whose signature primitives take raw integers and points
  * (Moddable's rsa and ecdsa modules) rather than DER.
  */
-import { DerReader, Tag } from "./der";
+import { DerReader, Tag } from "./x509";
 
 export type PublicKey =
 	| { readonly kind: "rsa"; readonly modulus: Uint8Array; readonly exponent: Uint8Array }

@@ -4,8 +4,7 @@
  * chain is parsed without copying it.
  */
 import type { SignatureAlgorithm } from "../common/board";
-import * as asn1 from "./der";
-import { Tag } from "./der";
+import { ProtocolError } from "../common/errors";
 
 export interface Certificate {
 	/** The signed part, header included: what the issuer's signature covers. */
@@ -61,7 +60,7 @@ const enum Extension {
 /** The certificate as it is filled in. */
 type Fields = { -readonly [K in keyof Certificate]: Certificate[K] } & { dnsNames: string[]; ipAddresses: Uint8Array[] };
 
-const malformed = (what: string) => asn1.rejected(`malformed ${what}`);
+const malformed = (what: string) => rejected(`malformed ${what}`);
 
 /** `count` decimal digits at `at`, as a number. */
 function digits(bytes: Uint8Array, at: number, count: number): number {
@@ -74,7 +73,7 @@ function digits(bytes: Uint8Array, at: number, count: number): number {
 	return n;
 }
 
-function time(der: asn1.DerReader): number {
+function time(der: DerReader): number {
 	const tag = der.next();
 	const bytes = der.bytes;
 	const start = der.start;
@@ -87,7 +86,7 @@ function time(der: asn1.DerReader): number {
 	return Date.UTC(year, digits(bytes, at, 2) - 1, digits(bytes, at + 2, 2), digits(bytes, at + 4, 2), digits(bytes, at + 6, 2), digits(bytes, at + 8, 2));
 }
 
-function readExtensions(list: asn1.DerReader, found: Fields): void {
+function readExtensions(list: DerReader, found: Fields): void {
 	let seen = 0;
 	while (!list.done) {
 		const extension = list.expect(Tag.SEQUENCE).enter().expect(Tag.OID);
@@ -95,7 +94,7 @@ function readExtensions(list: asn1.DerReader, found: Fields): void {
 		const start = extension.start;
 		const id = extension.end - start === 3 && bytes[start] === 0x55 && bytes[start + 1] === 0x1d ? bytes[start + 2] : -1;
 		if (id >= 0 && id < 32) {
-			if (seen & (1 << id)) throw asn1.rejected("duplicate extension"); // RFC 5280 4.2
+			if (seen & (1 << id)) throw rejected("duplicate extension"); // RFC 5280 4.2
 			seen |= 1 << id;
 		}
 		const critical = extension.optional(Tag.BOOLEAN) && extension.first() === 0xff;
@@ -127,13 +126,13 @@ function readExtensions(list: asn1.DerReader, found: Fields): void {
 			}
 		} else if (critical && id !== Extension.SUBJECT_KEY_ID && id !== Extension.AUTHORITY_KEY_ID) {
 			// RFC 5280 4.2: a critical extension the verifier does not understand rejects the certificate.
-			throw asn1.rejected("unsupported critical extension");
+			throw rejected("unsupported critical extension");
 		}
 	}
 }
 
 export function parseCertificate(der: Uint8Array): Certificate {
-	const top = new asn1.DerReader(der).expect(Tag.SEQUENCE);
+	const top = new DerReader(der).expect(Tag.SEQUENCE);
 	if (!top.done) throw malformed("certificate: trailing bytes");
 	const parts = top.enter();
 	const tbs = parts.expect(Tag.SEQUENCE).raw();
@@ -145,7 +144,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
 	fields.optional(0xa0); // version [0] EXPLICIT: the extensions below decide what matters
 	fields.expect(Tag.INTEGER); // serialNumber
 	// RFC 5280 4.1.1.2: the outer algorithm must be the one inside the signed part.
-	if (!asn1.sameBytes(fields.expect(Tag.SEQUENCE).raw(), algorithm)) throw asn1.rejected("signature algorithm differs from the signed one");
+	if (!sameBytes(fields.expect(Tag.SEQUENCE).raw(), algorithm)) throw rejected("signature algorithm differs from the signed one");
 	const issuer = fields.expect(Tag.SEQUENCE).raw();
 	const validity = fields.expect(Tag.SEQUENCE).enter();
 	let signatureAlgorithm: SignatureAlgorithm | undefined;
@@ -170,4 +169,124 @@ export function parseCertificate(der: Uint8Array): Certificate {
 	fields.optional(0x82); // subjectUniqueID
 	if (fields.optional(0xa3)) readExtensions(fields.enter().expect(Tag.SEQUENCE).enter(), found);
 	return found;
+}
+
+/**
+ * A minimal DER reader: just enough ASN.1 to walk an X.509 certificate. It is a cursor
+ * over the caller's bytes: reading an element allocates nothing, and the contents are
+ * handed out as views (subarray) only when asked for, never copied. Anything that is not
+ * DER as X.509 uses it (indefinite lengths, high tag numbers, lengths past the end of the
+ * enclosing element) is refused; a refusal names the byte it stopped at.
+ */
+/** The universal tags X.509 uses; a `const enum`, so each use is written as its number. */
+export const enum Tag {
+	BOOLEAN = 0x01,
+	INTEGER = 0x02,
+	BIT_STRING = 0x03,
+	OCTET_STRING = 0x04,
+	OID = 0x06,
+	UTC_TIME = 0x17,
+	GENERALIZED_TIME = 0x18,
+	SEQUENCE = 0x30,
+}
+
+export function rejected(why: string): ProtocolError {
+	return new ProtocolError("TLS_CERTIFICATE_REJECTED", why);
+}
+
+export class DerReader {
+	// Fields `declare`d and set in the constructor, not class or #private fields: less bytecode in XS.
+	declare readonly bytes: Uint8Array;
+	/** Where the next element starts, and where the enclosing one ends. */
+	declare at: number;
+	declare readonly limit: number;
+	/** The element last read: its tag, where its header starts, where its contents start and end. */
+	declare tag: number;
+	declare header: number;
+	declare start: number;
+	declare end: number;
+
+	constructor(bytes: Uint8Array, from = 0, to = bytes.length) {
+		this.bytes = bytes;
+		this.at = from;
+		this.limit = to;
+	}
+
+	get done(): boolean {
+		return this.at >= this.limit;
+	}
+
+	/** Reads the next element; returns its tag. */
+	next(): number {
+		const bytes = this.bytes;
+		const limit = this.limit;
+		let at = this.at;
+		const tag = bytes[at];
+		let length = bytes[at + 1];
+		this.header = at;
+		at += 2;
+		let count = 0;
+		if (length & 0x80) {
+			// 0x80 is BER's indefinite length; more than 3 octets would be over 16 MB.
+			count = length & 0x7f;
+			length = count === 0 || count > 3 ? limit : 0;
+			for (let i = 0; i < count; i++) length = length * 256 + bytes[at++];
+		}
+		// A high tag number (0x1f) is not X.509's; a truncated header reads undefined, so NaN fails the length check.
+		if ((tag & 0x1f) === 0x1f || !(at + length <= limit)) throw rejected(`malformed DER at byte ${this.header}`);
+		this.tag = tag;
+		this.start = at;
+		this.end = this.at = at + length;
+		return tag;
+	}
+
+	/** Reads the next element, which must have `tag`. */
+	expect(tag: number): this {
+		if (this.next() !== tag) throw rejected(`malformed DER at byte ${this.header}: tag ${this.tag}, not ${tag}`);
+		return this;
+	}
+
+	/** Reads the next element if it has `tag`. */
+	optional(tag: number): boolean {
+		if (this.done || this.bytes[this.at] !== tag) return false;
+		this.next();
+		return true;
+	}
+
+	/** The last element's contents (a view). */
+	value(): Uint8Array {
+		return this.bytes.subarray(this.start, this.end);
+	}
+
+	/** The last element whole, header included (a view): what signatures and name comparisons cover. */
+	raw(): Uint8Array {
+		return this.bytes.subarray(this.header, this.end);
+	}
+
+	/** A reader over the last element's contents (a constructed value's elements). */
+	enter(): DerReader {
+		return new DerReader(this.bytes, this.start, this.end);
+	}
+
+	/** True if the last element's contents are exactly `expected` (an OID, say). */
+	contentsAre(expected: Uint8Array): boolean {
+		return sameBytes(this.value(), expected);
+	}
+
+	/** The contents' first octet, or -1 when empty: a BOOLEAN's value, a BIT STRING's unused bits. */
+	first(): number {
+		return this.end > this.start ? this.bytes[this.start] : -1;
+	}
+
+	/** A BIT STRING's bits, for the whole-octet ones X.509 uses (signatures, keys). */
+	bitString(): Uint8Array {
+		if (this.expect(Tag.BIT_STRING).first() !== 0) throw rejected(`malformed BIT STRING at byte ${this.header}`);
+		return this.bytes.subarray(this.start + 1, this.end);
+	}
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
 }
