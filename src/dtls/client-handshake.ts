@@ -6,13 +6,11 @@
  * session to resume, a ServerHello echoing its id is the abbreviated handshake (RFC 5246
  * 7.3): the server's ChangeCipherSpec and Finished come first, ours answer them.
  */
-import { AlertDescription as A } from "./alert";
-import { Marker, type Handshake, type HandshakeLink, type SessionState } from "./connection";
+import { AlertDescription as A, Marker, type Handshake, type HandshakeLink, type SessionState } from "./connection";
 import * as hm from "./handshake-messages";
-import { HandshakeType as T } from "./handshake-messages";
+import { HandshakeType as T, Hello } from "./handshake-messages";
 import * as keys from "./keys";
 import type { HandshakeMessage } from "./reassembly";
-import { Hello } from "./handshake-messages";
 import { Version } from "./record";
 
 /** HelloVerifyRequests answered before the server counts as broken. */

@@ -1,6 +1,6 @@
 /**
  * One DTLS 1.2 association with one peer, sans-IO: records in (`received`), datagrams out
- * (`pollTransmit`), application data both ways once established, and the clock for the
+ * (`out`), application data both ways once established, and the clock for the
  * flight timer and the handshake deadline. The handshake itself (client-handshake.ts,
  * server-handshake.ts) speaks through the HandshakeLink this class gives it: flights to
  * send, the key block, the end. Epoch 0 is the clear handshake, epoch 1 CCM_8; there is no
@@ -9,7 +9,6 @@
 import type { Crypto } from "../common/board";
 import { concat } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
-import { AlertDescription as A, AlertLevel, alertError, alertName } from "./alert";
 import { decodeFragments } from "./handshake-messages";
 import type { KeyBlock } from "./keys";
 import * as r from "./record";
@@ -164,7 +163,7 @@ export class Connection implements HandshakeLink {
 		} catch (error) {
 			if (!(error instanceof ProtocolError)) throw error;
 			// A handshake's failure closed the connection already, with its own alert; a decoder's did not.
-			if (this.open) this.close(error, A.DECODE_ERROR);
+			if (this.open) this.close(error, AlertDescription.DECODE_ERROR);
 		}
 	}
 
@@ -195,7 +194,7 @@ export class Connection implements HandshakeLink {
 
 	/** Sends close_notify (when established) and ends the connection. */
 	closeNotify(): void {
-		if (this.state === State.ESTABLISHED) this.sendAlert(1, AlertLevel.WARNING, A.CLOSE_NOTIFY);
+		if (this.state === State.ESTABLISHED) this.sendAlert(1, AlertLevel.WARNING, AlertDescription.CLOSE_NOTIFY);
 		this.state = State.CLOSED;
 	}
 
@@ -270,7 +269,7 @@ export class Connection implements HandshakeLink {
 			const opened = this.readProtection?.open(record);
 			if (!opened) {
 				// In the handshake, a Finished that does not authenticate means the keys differ: the PSK is wrong.
-				if (this.state === State.HANDSHAKING) this.fail(A.BAD_RECORD_MAC, "a record did not authenticate (wrong pre-shared key?)");
+				if (this.state === State.HANDSHAKING) this.fail(AlertDescription.BAD_RECORD_MAC, "a record did not authenticate (wrong pre-shared key?)");
 				return; // 4.1.2.7: afterwards a bad record is dropped silently.
 			}
 			plaintext = opened;
@@ -293,10 +292,10 @@ export class Connection implements HandshakeLink {
 	private alert(plaintext: Uint8Array): void {
 		if (plaintext.length !== 2) return;
 		const description = plaintext[1];
-		if (plaintext[0] === AlertLevel.FATAL || description === A.CLOSE_NOTIFY) {
+		if (plaintext[0] === AlertLevel.FATAL || description === AlertDescription.CLOSE_NOTIFY) {
 			const established = this.state === State.ESTABLISHED;
 			this.closedCleanly = established && plaintext[0] !== AlertLevel.FATAL;
-			this.close(alertError(established, description === A.CLOSE_NOTIFY ? "the peer closed the connection" : "the peer sent a fatal alert", `received ${alertName(description)}`));
+			this.close(alertError(established, description === AlertDescription.CLOSE_NOTIFY ? "the peer closed the connection" : "the peer sent a fatal alert", `received ${alertName(description)}`));
 		}
 	}
 
@@ -309,7 +308,7 @@ export class Connection implements HandshakeLink {
 		if (retransmitted && this.flightItems.length > 0 && (this.state === State.HANDSHAKING || this.finalFlight)) this.resend();
 		if (this.state !== State.HANDSHAKING) {
 			// A new handshake inside the association (renegotiation) is declined; the rest was a retransmission.
-			if (this.reassembly.poll() && epoch === 1) this.sendAlert(1, AlertLevel.WARNING, A.NO_RENEGOTIATION);
+			if (this.reassembly.poll() && epoch === 1) this.sendAlert(1, AlertLevel.WARNING, AlertDescription.NO_RENEGOTIATION);
 			return;
 		}
 		const handshake = this.handshake;
@@ -352,4 +351,47 @@ export class Connection implements HandshakeLink {
 		const protection = this.writeProtection;
 		return r.encodeRecord(header, epoch === 1 && protection ? protection.seal(header, plaintext) : plaintext);
 	}
+}
+
+/** Alerts (RFC 5246 7.2) sent and understood; a fatal one's error names it, never key material or an identity. */
+export const enum AlertLevel {
+	WARNING = 1,
+	FATAL = 2,
+}
+
+export const enum AlertDescription {
+	CLOSE_NOTIFY = 0,
+	UNEXPECTED_MESSAGE = 10,
+	BAD_RECORD_MAC = 20,
+	HANDSHAKE_FAILURE = 40,
+	ILLEGAL_PARAMETER = 47,
+	DECODE_ERROR = 50,
+	DECRYPT_ERROR = 51,
+	NO_RENEGOTIATION = 100,
+	UNKNOWN_PSK_IDENTITY = 115,
+}
+
+const NAMES: Readonly<Record<number, string>> = {
+	0: "close_notify",
+	10: "unexpected_message",
+	20: "bad_record_mac",
+	40: "handshake_failure",
+	47: "illegal_parameter",
+	50: "decode_error",
+	51: "decrypt_error",
+	80: "internal_error",
+	100: "no_renegotiation",
+	115: "unknown_psk_identity",
+};
+
+function alertName(description: number): string {
+	return NAMES[description] ?? `alert ${description}`;
+}
+
+/**
+ * The error a connection ends with: TLS_HANDSHAKE_FAILED before it was established,
+ * CONNECTION_LOST after; `detail` names the alert ("decrypt_error", "received bad_record_mac").
+ */
+function alertError(established: boolean, message: string, detail: string): ProtocolError {
+	return new ProtocolError(established ? "CONNECTION_LOST" : "TLS_HANDSHAKE_FAILED", `DTLS: ${message}`, detail);
 }

@@ -6,9 +6,8 @@
  * still holds gets the abbreviated handshake (RFC 5246 7.3): ServerHello,
  * ChangeCipherSpec, Finished at once, and the client's Finished ends it.
  */
-import { AlertDescription as A } from "./alert";
 import { sameBytes } from "./client-handshake";
-import { Marker, type Handshake, type HandshakeLink, type SessionState } from "./connection";
+import { AlertDescription as A, Marker, type Handshake, type HandshakeLink, type SessionState } from "./connection";
 import * as hm from "./handshake-messages";
 import { HandshakeType as T, Hello } from "./handshake-messages";
 import * as keys from "./keys";
