@@ -13,8 +13,7 @@ import { ProtocolError } from "../common/errors";
 import type { Addressed, DatagramSession, Peer } from "../common/session";
 import { ClientHandshake, sameBytes, type ClientCredentials } from "./client-handshake";
 import { Connection, State, type SessionState } from "./connection";
-import { CookieJar, firstHello, type FirstHello } from "./cookie";
-import { ServerHandshake, type PskLookup, type SessionCache } from "./server-handshake";
+import { CookieJar, firstHello, ServerHandshake, type FirstHello, type PskLookup, type SessionCache } from "./server-handshake";
 
 export interface DtlsOptions {
 	readonly crypto: Crypto;
