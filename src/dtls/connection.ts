@@ -346,7 +346,8 @@ export class Connection implements HandshakeLink {
 
 	private seal(type: number, epoch: number, plaintext: Uint8Array): Uint8Array {
 		const sequence = this.writeSequence[epoch]++;
-		r.checkSequence(sequence);
+		// A sequence number past 2^48 - 1 would repeat a nonce: the connection must end first.
+		if (sequence >= r.RecordSize.SEQUENCE_LIMIT) throw new ProtocolError("PROTOCOL_VIOLATION", "DTLS sequence numbers used up: a new handshake is needed");
 		const header = { type, version: r.Version.DTLS_1_2, epoch, sequence };
 		const protection = this.writeProtection;
 		return r.encodeRecord(header, epoch === 1 && protection ? protection.seal(header, plaintext) : plaintext);

@@ -8,7 +8,6 @@
  */
 import type { BlockCipher, Crypto } from "../common/board";
 import { ByteReader, ByteWriter } from "../common/bytes";
-import { ProtocolError } from "../common/errors";
 import { ccmOpen, ccmSeal } from "./ccm";
 
 export const enum ContentType {
@@ -136,11 +135,6 @@ function additionalData(header: RecordHeader, length: number): Uint8Array {
 	writer.u16(header.version);
 	writer.u16(length);
 	return aad;
-}
-
-/** A sequence number past 2^48 - 1 would repeat a nonce: the connection must end first. */
-export function checkSequence(sequence: number): void {
-	if (sequence >= RecordSize.SEQUENCE_LIMIT) throw new ProtocolError("PROTOCOL_VIOLATION", "DTLS sequence numbers used up: a new handshake is needed");
 }
 
 /**
