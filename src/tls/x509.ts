@@ -37,13 +37,18 @@ export interface Certificate {
 	readonly serverAuth: boolean;
 }
 
-/** Signature algorithm OIDs (contents octets) this verifier accepts, with the name boards know them by. */
-const SIGNATURE_ALGORITHMS: readonly (readonly [Uint8Array, SignatureAlgorithm])[] = [
-	[Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b), "sha256WithRSAEncryption"],
-	[Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c), "sha384WithRSAEncryption"],
-	[Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02), "ecdsa-with-SHA256"],
-	[Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03), "ecdsa-with-SHA384"],
-];
+/** The OID arcs (contents octets) of PKCS #1 (1.2.840.113549.1.1) and ecdsa-with (1.2.840.10045.4.3): a signature algorithm is one more octet. */
+const PKCS1 = Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01);
+const ECDSA_WITH = Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03);
+
+/** The algorithms this verifier accepts, by the name boards know them by; undefined for any other. */
+function signatureAlgorithm(oid: Uint8Array): SignatureAlgorithm | undefined {
+	const arc = oid.subarray(0, oid.length - 1);
+	const last = oid[oid.length - 1];
+	if (sameBytes(arc, PKCS1)) return last === 11 ? "sha256WithRSAEncryption" : last === 12 ? "sha384WithRSAEncryption" : undefined;
+	if (sameBytes(arc, ECDSA_WITH)) return last === 2 ? "ecdsa-with-SHA256" : last === 3 ? "ecdsa-with-SHA384" : undefined;
+	return undefined;
+}
 const SERVER_AUTH = Uint8Array.of(0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01);
 const ANY_EXTENDED_KEY_USAGE = Uint8Array.of(0x55, 0x1d, 0x25, 0x00);
 
@@ -147,12 +152,10 @@ export function parseCertificate(der: Uint8Array): Certificate {
 	if (!sameBytes(fields.expect(Tag.SEQUENCE).raw(), algorithm)) throw rejected("signature algorithm differs from the signed one");
 	const issuer = fields.expect(Tag.SEQUENCE).raw();
 	const validity = fields.expect(Tag.SEQUENCE).enter();
-	let signatureAlgorithm: SignatureAlgorithm | undefined;
-	for (let i = 0; i < SIGNATURE_ALGORITHMS.length; i++) if (oid.contentsAre(SIGNATURE_ALGORITHMS[i][0])) signatureAlgorithm = SIGNATURE_ALGORITHMS[i][1];
 	// Read in the order the fields come: an object literal's values are evaluated in order.
 	const found: Fields = {
 		tbs,
-		signatureAlgorithm,
+		signatureAlgorithm: signatureAlgorithm(oid.value()),
 		signature,
 		issuer,
 		notBefore: time(validity),
