@@ -102,7 +102,7 @@ function readExtensions(list: DerReader, found: Fields): void {
 			if (seen & (1 << id)) throw rejected("duplicate extension"); // RFC 5280 4.2
 			seen |= 1 << id;
 		}
-		const critical = extension.optional(Tag.BOOLEAN) && extension.first() === 0xff;
+		const critical = extension.flag();
 		const value = extension.expect(Tag.OCTET_STRING).enter();
 		if (id === Extension.SUBJECT_ALT_NAME) {
 			const names = value.expect(Tag.SEQUENCE).enter();
@@ -113,7 +113,7 @@ function readExtensions(list: DerReader, found: Fields): void {
 			}
 		} else if (id === Extension.BASIC_CONSTRAINTS) {
 			const fields = value.expect(Tag.SEQUENCE).enter();
-			found.ca = fields.optional(Tag.BOOLEAN) && fields.first() === 0xff;
+			found.ca = fields.flag();
 			if (fields.optional(Tag.INTEGER)) {
 				const n = fields.value();
 				if (n.length === 0 || n.length > 2 || n[0] & 0x80) throw malformed("basicConstraints");
@@ -276,7 +276,14 @@ export class DerReader {
 		return sameBytes(this.value(), expected);
 	}
 
-	/** The contents' first octet, or -1 when empty: a BOOLEAN's value, a BIT STRING's unused bits. */
+	/** An optional BOOLEAN (DEFAULT FALSE): false when absent; DER's one octet, else refused. */
+	flag(): boolean {
+		if (!this.optional(Tag.BOOLEAN)) return false;
+		if (this.end - this.start !== 1) throw rejected(`malformed BOOLEAN at byte ${this.header}`);
+		return this.bytes[this.start] === 0xff;
+	}
+
+	/** The contents' first octet, or -1 when empty: a BIT STRING's unused bits. */
 	first(): number {
 		return this.end > this.start ? this.bytes[this.start] : -1;
 	}
