@@ -122,16 +122,11 @@ export function verifyChain(check: ChainCheck): void {
  * issuing in 2012; Go and the browsers no longer look at it), a wildcard only as the
  * whole left-most label, and an IP literal only against an iPAddress entry.
  */
-/** The four bytes of a dotted-quad IPv4 literal, or undefined for anything else. */
-function ipv4Bytes(host: string): Uint8Array | undefined {
-	const octets = ipv4Octets(host);
-	return octets && Uint8Array.from(octets);
-}
-
 const canonical = (name: string) => (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();
 
 function hostMatches(certificate: Certificate, host: string): boolean {
-	const ip = ipv4Bytes(host);
+	// A dotted-quad IPv4 literal: its four octets against each iPAddress entry.
+	const ip = ipv4Octets(host);
 	if (ip) return certificate.ipAddresses.some((address) => x509.sameBytes(address, ip));
 	if (host.includes(":")) return false; // an IPv6 literal: the boards speak IPv4 only
 	const name = canonical(host);

@@ -295,7 +295,7 @@ export class DerReader {
 	}
 }
 
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameBytes(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 	if (a.length !== b.length) return false;
 	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
 	return true;
