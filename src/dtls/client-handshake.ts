@@ -29,21 +29,16 @@ const enum Step {
 	RESUMED,
 }
 
-export class ClientHandshake implements Handshake {
+export class ClientHandshake extends keys.PskHandshake implements Handshake {
 	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
-	private declare readonly link: HandshakeLink;
 	private declare readonly credentials: ClientCredentials;
 	private declare readonly resume: SessionState | undefined;
-	private declare readonly clientRandom: Uint8Array;
-	private declare serverRandom: Uint8Array;
 	private declare sessionId: Uint8Array;
-	private declare master: Uint8Array;
-	private declare transcript: Uint8Array[];
-	private declare sendSeq: number;
 	private declare cookies: number;
 	private declare step: Step;
 
 	constructor(link: HandshakeLink, credentials: ClientCredentials, resume: SessionState | undefined, now: number) {
+		super();
 		this.link = link;
 		this.credentials = credentials;
 		this.resume = resume;
@@ -81,7 +76,7 @@ export class ClientHandshake implements Handshake {
 			return this.keyExchange(now);
 		}
 		// The Finished only after the ChangeCipherSpec: in epoch 1.
-		if (type === T.FINISHED && this.awaitsChangeCipherSpec && link.readEpoch === 1) return this.finished(message, now);
+		if (type === T.FINISHED && this.awaitsChangeCipherSpec && link.readEpoch === 1) return this.serverFinished(message, now);
 		link.fail(A.UNEXPECTED_MESSAGE, `unexpected handshake message ${type}`);
 	}
 
@@ -100,7 +95,7 @@ export class ClientHandshake implements Handshake {
 		this.serverRandom = hello.random;
 		const sessionId = (this.sessionId = hello.sessionId);
 		const resume = this.resume;
-		if (resume && sessionId.length > 0 && sameBytes(sessionId, resume.sessionId)) {
+		if (resume && sessionId.length > 0 && keys.sameBytes(sessionId, resume.sessionId)) {
 			this.master = resume.masterSecret;
 			this.keys();
 			this.step = Step.RESUMED;
@@ -111,44 +106,17 @@ export class ClientHandshake implements Handshake {
 		this.master = keys.masterSecret(this.link.crypto, this.credentials.psk, this.clientRandom, this.serverRandom);
 		this.keys();
 		this.step = Step.FINISHED;
-		this.link.flight([this.send(T.CLIENT_KEY_EXCHANGE, hm.encodeIdentity(this.credentials.identity)), Marker.CCS, this.ownFinished()], true, now);
+		this.link.flight([this.send(T.CLIENT_KEY_EXCHANGE, hm.encodeIdentity(this.credentials.identity)), Marker.CCS, this.finished(true)], true, now);
 	}
 
-	private finished(message: HandshakeMessage, now: number): void {
+	private serverFinished(message: HandshakeMessage, now: number): void {
 		const link = this.link;
-		const transcript = this.transcript;
-		if (!sameBytes(keys.verifyData(link.crypto, this.master, false, transcript), message.body)) return link.fail(A.DECRYPT_ERROR, "the server's Finished does not verify (wrong pre-shared key?)");
+		if (!this.verifies(false, message.body)) return link.fail(A.DECRYPT_ERROR, "the server's Finished does not verify (wrong pre-shared key?)");
 		if (this.step === Step.RESUMED) {
-			transcript.push(message.whole);
+			this.transcript.push(message.whole);
 			// Our flight ends the handshake: it goes again only when the server repeats its own.
-			link.flight([Marker.CCS, this.ownFinished()], false, now);
+			link.flight([Marker.CCS, this.finished(true)], false, now);
 		}
 		link.established({ sessionId: this.sessionId, masterSecret: this.master });
 	}
-
-	/** The key block of the master secret, for epoch 1. */
-	private keys(): void {
-		const link = this.link;
-		link.keys(keys.keyBlock(link.crypto, this.master, this.clientRandom, this.serverRandom));
-	}
-
-	/** Our next message, added to the transcript. */
-	private send(type: number, body: Uint8Array): Uint8Array {
-		const whole = hm.encodeMessage(type, this.sendSeq++, body);
-		this.transcript.push(whole);
-		return whole;
-	}
-
-	/** Our Finished over the transcript so far, which then includes it. */
-	private ownFinished(): Uint8Array {
-		return this.send(T.FINISHED, keys.verifyData(this.link.crypto, this.master, true, this.transcript));
-	}
-}
-
-/** Compares every byte, whatever the first difference (no timing hint for a Finished). */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-	if (a.length !== b.length) return false;
-	let difference = 0;
-	for (let i = 0; i < a.length; i++) difference |= a[i] ^ b[i];
-	return difference === 0;
 }

@@ -7,6 +7,8 @@
  * joined into a buffer of its own.
  */
 import type { Crypto } from "../common/board";
+import type { HandshakeLink } from "./connection";
+import { encodeMessage, HandshakeType } from "./handshake-messages";
 
 /**
  * The key block's 40 bytes: client_write_key, server_write_key (16 each), then
@@ -68,4 +70,49 @@ function ascii(text: string): Uint8Array {
 	const bytes = new Uint8Array(text.length);
 	for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
 	return bytes;
+}
+
+/** Compares every byte, whatever the first difference (no timing hint for a Finished or a cookie). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+	if (a.length !== b.length) return false;
+	let difference = 0;
+	for (let i = 0; i < a.length; i++) difference |= a[i] ^ b[i];
+	return difference === 0;
+}
+
+/**
+ * What both sides of a PSK handshake keep and do alike: the randoms, the master secret, the
+ * transcript of the messages so far (RFC 6347 4.2.6) and the next message_seq to send.
+ */
+export class PskHandshake {
+	// Fields `declare`d and set by each side's constructor: class fields cost XS bytecode.
+	protected declare link: HandshakeLink;
+	protected declare clientRandom: Uint8Array;
+	protected declare serverRandom: Uint8Array;
+	protected declare master: Uint8Array;
+	protected declare transcript: Uint8Array[];
+	protected declare sendSeq: number;
+
+	/** Our next message, added to the transcript. */
+	protected send(type: number, body: Uint8Array): Uint8Array {
+		const whole = encodeMessage(type, this.sendSeq++, body);
+		this.transcript.push(whole);
+		return whole;
+	}
+
+	/** The key block of the master secret, for epoch 1. */
+	protected keys(): void {
+		const link = this.link;
+		link.keys(keyBlock(link.crypto, this.master, this.clientRandom, this.serverRandom));
+	}
+
+	/** The Finished of the client's side (`client`) or the server's over the transcript so far: ours, sent and added to it. */
+	protected finished(client: boolean): Uint8Array {
+		return this.send(HandshakeType.FINISHED, verifyData(this.link.crypto, this.master, client, this.transcript));
+	}
+
+	/** The peer's Finished `body` is the client's (`client`) or the server's verify_data over the transcript so far. */
+	protected verifies(client: boolean, body: Uint8Array): boolean {
+		return sameBytes(verifyData(this.link.crypto, this.master, client, this.transcript), body);
+	}
 }

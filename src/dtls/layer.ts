@@ -11,7 +11,8 @@
 import type { Crypto } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import type { Addressed, DatagramSession, Peer } from "../common/session";
-import { ClientHandshake, sameBytes, type ClientCredentials } from "./client-handshake";
+import { ClientHandshake, type ClientCredentials } from "./client-handshake";
+import { sameBytes } from "./keys";
 import { Connection, State, type SessionState } from "./connection";
 import { CookieJar, firstHello, ServerHandshake, type FirstHello, type PskLookup, type SessionCache } from "./server-handshake";
 

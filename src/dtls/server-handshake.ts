@@ -9,7 +9,6 @@
 import type { Crypto } from "../common/board";
 import type { Peer } from "../common/session";
 import { encodeUtf8 } from "../common/utf8";
-import { sameBytes } from "./client-handshake";
 import { AlertDescription as A, Marker, type Handshake, type HandshakeLink, type SessionState } from "./connection";
 import * as hm from "./handshake-messages";
 import { HandshakeType as T, Hello } from "./handshake-messages";
@@ -34,22 +33,17 @@ const enum Step {
 	RESUMED,
 }
 
-export class ServerHandshake implements Handshake {
+export class ServerHandshake extends keys.PskHandshake implements Handshake {
 	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
-	private declare readonly link: HandshakeLink;
 	private declare readonly lookup: PskLookup;
 	private declare readonly cache: SessionCache | undefined;
-	private declare readonly clientRandom: Uint8Array;
-	private declare readonly serverRandom: Uint8Array;
 	private declare readonly sessionId: Uint8Array;
-	private declare master: Uint8Array;
-	private declare readonly transcript: Uint8Array[];
-	private declare sendSeq: number;
 	private declare step: Step;
 	declare readonly resumed: boolean;
 
 	/** Starts from the ClientHello whose cookie checked out (or that resumes a session). */
 	constructor(link: HandshakeLink, lookup: PskLookup, cache: SessionCache | undefined, first: FirstHello, now: number) {
+		super();
 		const hello = first.hello;
 		const fragment = first.fragment;
 		const messageSeq = fragment.messageSeq;
@@ -72,7 +66,7 @@ export class ServerHandshake implements Handshake {
 			this.master = cached.masterSecret;
 			this.keys();
 			this.step = Step.RESUMED;
-			link.flight([serverHello, Marker.CCS, this.ownFinished()], true, now);
+			link.flight([serverHello, Marker.CCS, this.finished(false)], true, now);
 		} else {
 			this.step = Step.KEY_EXCHANGE;
 			link.flight([serverHello, this.send(T.SERVER_HELLO_DONE, new Uint8Array(0))], true, now);
@@ -96,33 +90,15 @@ export class ServerHandshake implements Handshake {
 			return;
 		}
 		if (message.type !== T.FINISHED || this.step === Step.KEY_EXCHANGE || link.readEpoch !== 1) return link.fail(A.UNEXPECTED_MESSAGE, `unexpected handshake message ${message.type}`);
-		if (!sameBytes(keys.verifyData(link.crypto, this.master, true, transcript), message.body)) return link.fail(A.DECRYPT_ERROR, "the client's Finished does not verify (wrong pre-shared key?)");
+		if (!this.verifies(true, message.body)) return link.fail(A.DECRYPT_ERROR, "the client's Finished does not verify (wrong pre-shared key?)");
 		const session = { sessionId: this.sessionId, masterSecret: this.master };
 		if (this.step === Step.FINISHED) {
 			transcript.push(message.whole);
 			// The last flight: sent again only when the client repeats its own (4.2.4).
-			link.flight([Marker.CCS, this.ownFinished()], false, now);
+			link.flight([Marker.CCS, this.finished(false)], false, now);
 			if (this.sessionId.length > 0) this.cache?.put(session);
 		}
 		link.established(session);
-	}
-
-	/** Our next message, added to the transcript. */
-	private send(type: number, body: Uint8Array): Uint8Array {
-		const whole = hm.encodeMessage(type, this.sendSeq++, body);
-		this.transcript.push(whole);
-		return whole;
-	}
-
-	/** The key block of the master secret, for epoch 1. */
-	private keys(): void {
-		const link = this.link;
-		link.keys(keys.keyBlock(link.crypto, this.master, this.clientRandom, this.serverRandom));
-	}
-
-	/** Our Finished over the transcript so far, which then includes it. */
-	private ownFinished(): Uint8Array {
-		return this.send(T.FINISHED, keys.verifyData(this.link.crypto, this.master, false, this.transcript));
 	}
 }
 
@@ -170,7 +146,7 @@ export class CookieJar {
 	}
 
 	valid(peer: Peer, hello: hm.ClientHello): boolean {
-		return hello.cookie.length === COOKIE && sameBytes(hello.cookie, this.cookie(peer, hello));
+		return hello.cookie.length === COOKIE && keys.sameBytes(hello.cookie, this.cookie(peer, hello));
 	}
 
 	/** The HelloVerifyRequest record: its sequence number and message_seq mirror the ClientHello's (4.2.1, 4.2.2). */
