@@ -17,9 +17,9 @@ const ping = (pair: Pair, bytes = text("GET /lamp")) => pair.clientProbe.outbox.
 /** The handshake message types of a datagram's clear records, "ccs" for a ChangeCipherSpec, "enc" for epoch 1. */
 function kinds(bytes: Uint8Array): string[] {
 	return r.decodeRecords(bytes).map((record) => {
-		if (record.type === r.CHANGE_CIPHER_SPEC) return "ccs";
-		if (record.epoch > 0) return record.type === r.APPLICATION_DATA ? "data" : "enc";
-		if (record.type === r.ALERT) return `alert ${record.fragment[1]}`;
+		if (record.type === r.ContentType.CHANGE_CIPHER_SPEC) return "ccs";
+		if (record.epoch > 0) return record.type === r.ContentType.APPLICATION_DATA ? "data" : "enc";
+		if (record.type === r.ContentType.ALERT) return `alert ${record.fragment[1]}`;
 		return hm.decodeFragments(record.fragment).map((f) => String(f.type)).join("+");
 	});
 }
@@ -39,7 +39,7 @@ describe("dtls handshake", () => {
 		check(events(pair.client)).toEqual([{ kind: "established", code: undefined, detail: undefined, resumed: false }]);
 		check(events(pair.server)).toEqual([{ kind: "established", code: undefined, detail: undefined, resumed: false }]);
 		// Application data is CCM_8: 8 bytes of explicit nonce and 8 of tag over the plaintext.
-		check(pair.wire[6].bytes.length).toBe(r.HEADER + 9 + r.OVERHEAD);
+		check(pair.wire[6].bytes.length).toBe(r.RecordSize.HEADER + 9 + r.RecordSize.OVERHEAD);
 	});
 
 	it("a wrong pre-shared key ends both sides in TLS_HANDSHAKE_FAILED, nothing handed up", () => {
@@ -64,7 +64,7 @@ describe("dtls handshake", () => {
 		const first = new Pair();
 		ping(first);
 		first.runUntil(() => first.serverProbe.arrived.length > 0);
-		const session = first.client.sessions.lookup(`${SERVER.address}:${SERVER.port}`) as SessionState;
+		const session = first.client.sessions.get(`${SERVER.address}:${SERVER.port}`) as SessionState;
 		check(session.sessionId.length).toBe(32);
 		// The next wake: a new client layer with the kept session, the same server (its cache).
 		const second = new Pair({ resume: session });
@@ -99,7 +99,7 @@ describe("dtls handshake", () => {
 		const pair = new Pair();
 		pair.filter = (wire) => {
 			if (wire.from !== SERVER) return wire.bytes;
-			const kept = r.decodeRecords(wire.bytes).filter((record) => record.type !== r.CHANGE_CIPHER_SPEC);
+			const kept = r.decodeRecords(wire.bytes).filter((record) => record.type !== r.ContentType.CHANGE_CIPHER_SPEC);
 			const parts = kept.map((record) => r.encodeRecord(record, record.fragment));
 			const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
 			parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);

@@ -11,6 +11,7 @@ import { MqttSnSession, type SessionEvent } from "../../src/mqttsn/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqttsn/state";
 import type { ProtocolError } from "../../src/common/errors";
 import * as sn from "../../src/mqttsn/packet";
+import { decode } from "../../src/mqttsn/decode";
 
 function disconnectError(list: SessionEvent[]): ProtocolError | undefined {
 	const event = list.find((e) => e.type === "disconnected");
@@ -216,6 +217,32 @@ describe("MQTT-SN session: publishing", () => {
 		check(disconnectError(events(session))?.code).toBe("GATEWAY_LOST");
 	});
 
+	it("sets DUP on the retransmission only: a first PUBLISH or SUBSCRIBE not yet sent keeps it clear (6.13)", () => {
+		// Both copies still wait to be polled (nobody polled before Tretry), as on a board that queues.
+		const session = active();
+		session.publish("ab", text("x"), 1, false, 0);
+		session.tick(1000);
+		check(sent(session).map((m) => m.type === sn.MsgType.PUBLISH && m.dup)).toEqual([false, true]);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: sn.shortTopicId("ab"), msgId: 1, returnCode: 0 }, 1001);
+		session.subscribe("a/#", 1, 1002);
+		session.tick(2002);
+		check(sent(session).map((m) => m.type === sn.MsgType.SUBSCRIBE && m.dup)).toEqual([false, true]);
+	});
+
+	it("leaves the bytes of a first send alone when it retransmits: a board may still hold them (Node sends a tick later)", () => {
+		const session = active();
+		session.publish("ab", text("x"), 1, false, 0);
+		const first = session.pollTransmit()?.bytes as Uint8Array;
+		const copy = first.slice();
+		session.tick(1000);
+		const resent = session.pollTransmit()?.bytes as Uint8Array;
+		check(Array.from(first)).toEqual(Array.from(copy));
+		check((decode(resent) as sn.PublishMessage).dup).toBe(true);
+		// The next retransmission may share the marked copy: every one of them carries DUP.
+		session.tick(2000);
+		check((decode(session.pollTransmit()?.bytes as Uint8Array) as sn.PublishMessage).dup).toBe(true);
+	});
+
 	it("walks QoS 2 through PUBREC, PUBREL and PUBCOMP, resending PUBREL without a DUP flag", () => {
 		const session = active();
 		let completed = false;
@@ -274,6 +301,18 @@ describe("MQTT-SN session: publishing", () => {
 		const register = only(session, sn.MsgType.REGISTER);
 		deliver(session, { type: sn.MsgType.REGACK, topicId: 0, msgId: register.msgId, returnCode: sn.ReturnCode.REJECTED_NOT_SUPPORTED }, 3);
 		check(codes).toEqual(["REJECTED_INVALID_TOPIC_ID", "REJECTED_NOT_SUPPORTED"]);
+	});
+
+	it("fails a message whose REGACK accepts it with a reserved topic id, and goes on with the next", () => {
+		const session = active();
+		const codes: (string | undefined)[] = [];
+		session.publish("x/y", text("1"), 1, false, 0, (e) => codes.push(e?.code));
+		session.publish("ab", text("2"), 0, false, 0, (e) => codes.push(e?.code));
+		const register = only(session, sn.MsgType.REGISTER);
+		deliver(session, { type: sn.MsgType.REGACK, topicId: 0, msgId: register.msgId, returnCode: 0 }, 1);
+		// No REGISTER again: the next message goes out.
+		check(types(session)).toEqual([sn.MsgType.PUBLISH]);
+		check(codes).toEqual(["REJECTED_INVALID_TOPIC_ID", undefined]);
 	});
 
 	it("publishes QoS -1 at once to a predefined or short topic, without any connection", () => {

@@ -7,7 +7,7 @@
 import type { SignatureVerifier } from "../../src/common/board";
 import { ProtocolError } from "../../src/common/errors";
 import { CertificateCapture, MAX_CERTIFICATE_MESSAGE } from "../../src/tls/capture";
-import { sameBytes } from "../../src/tls/der";
+import { sameBytes } from "../../src/tls/x509";
 import { ecdsaSignature, parsePublicKey, pkcs1v15Block } from "../../src/tls/keys";
 import { verifyChain } from "../../src/tls/verify";
 import { parseCertificate } from "../../src/tls/x509";
@@ -121,6 +121,16 @@ describe("TLS chain verification", () => {
 			const der = f.certs.rsaLeaf;
 			const certificate = parseCertificate(der);
 			check(certificate.tbs.buffer === der.buffer && certificate.publicKeyInfo.buffer === der.buffer).toBe(true);
+		});
+
+		it("refuses a BOOLEAN that is not one octet (an empty cA flag must not read the byte after it)", () => {
+			const der = f.certs.bareCa.slice();
+			// basicConstraints' value: SEQUENCE { BOOLEAN TRUE } is 30 03 01 01 ff; its BOOLEAN made empty, the ff left after it.
+			let at = -1;
+			for (let i = 0; i + 5 <= der.length && at < 0; i++) if (der[i] === 0x30 && der[i + 1] === 3 && der[i + 2] === 1 && der[i + 3] === 1 && der[i + 4] === 0xff) at = i;
+			check(at > 0).toBe(true);
+			der[at + 3] = 0;
+			check(expectProtocolError(() => parseCertificate(der), "TLS_CERTIFICATE_REJECTED").message).toContain("BOOLEAN");
 		});
 
 		it("refuses trailing bytes and indefinite lengths", () => {

@@ -42,6 +42,9 @@ const NOT_ALIASED = new Set([
 const READ_ONLY: Record<string, string> = {
 	"src/dtls/connection.ts:Uint8Array": "CCS, the ChangeCipherSpec body (one byte, 1), only ever copied into a record",
 	"src/coap/message-layer.ts:Map": "NO_ENTRIES, the empty table an endpoint reads until it makes its own at the first entry; never written",
+	"src/dtls/handshake-messages.ts:Uint8Array": "EXTENSIONS, an empty renegotiation_info, only ever copied into a hello",
+	"src/tls/keys.ts:Uint8Array": "key algorithm and curve OIDs, only compared; DIGEST_INFO, only copied into a PKCS#1 block",
+	"src/tls/x509.ts:Uint8Array": "signature algorithm and extended key usage OIDs, only compared",
 };
 
 /** `new Uint8Array(0)` and the like: nothing in it to change. */
@@ -50,7 +53,7 @@ function empty(node: ts.NewExpression): boolean {
 	return node.expression.getText().endsWith("Array") && args.length === 1 && ts.isNumericLiteral(args[0]) && Number(args[0].text) === 0;
 }
 
-/** `file:Name` for each `new Name(...)` the module's body runs as it is loaded (function bodies are left out; static class fields are in). */
+/** `file:Name` for each `new Name(...)` or `Name.of(...)` / `Name.from(...)` the module's body runs as it is loaded (function bodies are left out; static class fields are in). */
 export function preloadConstructions(file: string, text: string): string[] {
 	const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
 	const found: string[] = [];
@@ -59,6 +62,11 @@ export function preloadConstructions(file: string, text: string): string[] {
 		if (ts.isPropertyDeclaration(node) && !node.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) return;
 		if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && NOT_ALIASED.has(node.expression.text) && !empty(node))
 			found.push(`${file}:${node.expression.text}`);
+		// A typed array's own factories make one as well (an empty `of()` has nothing to change).
+		if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression)) {
+			const made = node.expression.expression.text;
+			if (NOT_ALIASED.has(made) && (node.expression.name.text === "from" || (node.expression.name.text === "of" && node.arguments.length > 0))) found.push(`${file}:${made}`);
+		}
 		ts.forEachChild(node, visit);
 	};
 	visit(source);
@@ -82,7 +90,8 @@ describe("preloaded modules make nothing in flash that they change", () => {
 			"class C { static table = new Set(); field = new Uint8Array(4); method() { return new DataView(new ArrayBuffer(2)); } }",
 			"export function capture() { const buffer = new Uint8Array(8); return () => new Date(); }",
 			"export const EMPTY = new Uint8Array(0);",
+			"const OID = Uint8Array.of(0x2a, 0x86); const NONE = Uint8Array.of(); const copy = Int8Array.from([1]);",
 		].join("\n");
-		expect(preloadConstructions("x.ts", text)).toEqual(["x.ts:Uint16Array", "x.ts:Map", "x.ts:Set"]);
+		expect(preloadConstructions("x.ts", text)).toEqual(["x.ts:Uint16Array", "x.ts:Map", "x.ts:Set", "x.ts:Uint8Array", "x.ts:Int8Array"]);
 	});
 });

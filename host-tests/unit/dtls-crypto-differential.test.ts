@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:
 import { describe, expect, it } from "vitest";
 import { hostCrypto } from "../../boards/host/crypto";
 import { ccmOpen, ccmSeal } from "../../src/dtls/ccm";
-import { prf } from "../../src/dtls/prf";
+import { prf } from "../../src/dtls/keys";
 import { softCrypto } from "../../testkit/portable/soft-crypto";
 
 function opensslSeal(key: Buffer, nonce: Buffer, aad: Buffer, message: Buffer): Buffer {
@@ -50,7 +50,7 @@ describe.each([
 		for (let length = 1; length <= 200; length += 13) {
 			const secret = randomBytes(length % 70);
 			const seed = randomBytes(64);
-			const ours = prf(crypto, secret, "key expansion", seed, length);
+			const ours = prf(crypto, secret, "key expansion", [seed], length);
 			expect(Buffer.from(ours).toString("hex")).toBe(pSha256(secret, Buffer.concat([Buffer.from("key expansion"), seed]), length).toString("hex"));
 		}
 	});

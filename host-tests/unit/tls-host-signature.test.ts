@@ -59,6 +59,16 @@ describe("host verifySignature (node:crypto)", () => {
 		const digest = createHash("sha256").update(leaf.tbs).digest();
 		expect(Buffer.from(pkcs1v15Block("SHA256", digest, 256) as Uint8Array).equals(block)).toBe(true);
 	});
+
+	it("builds the SHA-384 block too (its DigestInfo differs in three octets)", () => {
+		const root = parseCertificate(f.certs.rsaRoot);
+		const key = createPublicKey({ key: Buffer.from(root.publicKeyInfo), format: "der", type: "spki" });
+		const block = publicDecrypt({ key, padding: constants.RSA_NO_PADDING }, issuer.signature);
+		const digest = createHash("sha384").update(issuer.tbs).digest();
+		expect(issuer.signatureAlgorithm).toBe("sha384WithRSAEncryption");
+		expect(Buffer.from(pkcs1v15Block("SHA384", digest, block.length) as Uint8Array).equals(block)).toBe(true);
+		expect(pkcs1v15Block("SHA384", digest.subarray(0, 32), block.length)).toBeUndefined();
+	});
 });
 
 describe("verifyChain on node:crypto", () => {

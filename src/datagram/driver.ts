@@ -15,62 +15,35 @@ export interface DatagramBinding {
 	readonly address?: string;
 }
 
-/**
- * What the board is given to open the endpoint: the driver's binding, and handlers that are
- * methods on one prototype (the board calls them on this object), so a driver keeps no
- * closure of its own for them (a closure is some 10 slots on XS).
- */
-class Listener implements DatagramOptions {
-	declare readonly driver: DatagramDriver<DatagramSession>;
-	declare readonly port: number | undefined;
-	declare readonly address: string | undefined;
-
-	constructor(driver: DatagramDriver<DatagramSession>, binding: DatagramBinding) {
-		this.driver = driver;
-		this.port = binding.port;
-		this.address = binding.address;
-	}
-
-	onMessage(bytes: Uint8Array, address: string, port: number): void {
-		this.driver.arrived(bytes, address, port);
-	}
-
-	onReady(): void {
-		this.driver.opened();
-	}
-
-	onError(error: Error): void {
-		this.driver.refused(error);
-	}
-}
-
 export abstract class DatagramDriver<S extends DatagramSession> {
-	// Plain fields, `declare`d and set in the constructor: class fields cost XS bytecode.
+	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	declare readonly session: S;
-	declare protected readonly board: Board;
-	declare private readonly listener: Listener;
+	protected declare readonly board: Board;
+	/** What the board calls back, with the binding (one object for every endpoint this driver opens). */
+	private declare readonly handler: Handler;
 	/** The one timer, at `timerAt` (kept here, not in an object of its own: one object and one call less per deadline). */
-	declare private timer: TimerHandle | undefined;
-	declare private timerAt: number;
+	private declare timer: TimerHandle | undefined;
+	private declare timerAt: number;
 	/** What the timer runs, made once: arming makes no closure. */
-	declare private readonly fire: () => void;
+	private declare readonly fire: () => void;
 	/** Absent for a session that never connects (CoAP): nothing to retry. */
-	declare private readonly reconnect: Reconnect | undefined;
-	/** Absent until opened (as is `timer` until armed): reads as undefined. */
-	declare private datagram: Datagram | undefined;
-	declare private _ready: boolean;
-	declare private _stopped: boolean;
+	private declare readonly reconnect: Reconnect | undefined;
+	private declare datagram: Datagram | undefined;
+	private declare _ready: boolean;
+	private declare _stopped: boolean;
 	/** When the next connection attempt is due (-1: none waits). */
-	declare private retryAt: number;
+	private declare retryAt: number;
 
 	constructor(board: Board, session: S, binding: DatagramBinding, reconnect?: ReconnectOptions) {
 		this.board = board;
 		this.session = session;
-		this.listener = new Listener(this, binding);
-		this.reconnect = reconnect && new Reconnect(reconnect);
+		this.handler = new Handler(this, binding);
+		// Only a session that connects keeps a backoff.
+		if (reconnect) this.reconnect = new Reconnect(reconnect);
 		this._ready = false;
 		this._stopped = true;
 		this.retryAt = -1;
+		// `timer` and `datagram` stay absent until armed and opened: they read as undefined.
 		this.timerAt = Infinity;
 		this.fire = () => {
 			this.timer = void 0;
@@ -87,6 +60,10 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	/** Reconnect attempts made since the last healthy connection. */
 	get reconnectAttempt(): number {
 		return this.reconnect?.attempt ?? 0;
+	}
+
+	protected get ready(): boolean {
+		return this._ready;
 	}
 
 	protected get stopped(): boolean {
@@ -108,26 +85,24 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	/** Opens (or, after a bind failure, opens again) the endpoint; `bound` follows. */
 	protected open(): void {
 		this._stopped = false;
-		this.datagram = this.board.openDatagram(this.listener);
+		this.datagram = this.board.openDatagram(this.handler);
 	}
 
-	/** The board's, through the Listener: a datagram came. */
-	arrived(bytes: Uint8Array, address: string, port: number): void {
+	/** The board's callbacks, through the Handler. */
+	datagramReceived(bytes: Uint8Array, address: string, port: number): void {
 		if (this._stopped) return;
 		this.session.received(bytes, { address, port }, this.board.now());
 		this.service();
 	}
 
-	/** The board's, through the Listener: the endpoint is bound. */
-	opened(): void {
+	endpointReady(): void {
 		this._ready = true;
 		if (!this._stopped) this.bound();
 	}
 
-	/** The board's, through the Listener: the endpoint could not be bound. */
-	refused(error: Error): void {
+	endpointFailed(error: Error): void {
 		if (this._stopped) return;
-		this.datagram = undefined;
+		this.datagram = void 0;
 		this._ready = false;
 		this.bindFailed(error);
 	}
@@ -181,7 +156,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		return true;
 	}
 
-	private flush(): void {
+	/** Hands what the session queued to the endpoint (once bound). */
+	protected flush(): void {
 		const datagram = this.datagram;
 		// Until the endpoint is bound what the session sends waits in it (a restored client may ask at once).
 		if (!datagram || !this._ready) return;
@@ -219,5 +195,35 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		if (this.timer) this.board.clearTimer(this.timer);
 		this.timer = void 0;
 		this.timerAt = Infinity;
+	}
+}
+
+/**
+ * The DatagramOptions a driver hands the board: the binding, and callbacks that are methods
+ * of one prototype. Three closures and an options object per endpoint took 33 heap slots on
+ * XS; this takes four.
+ */
+class Handler implements DatagramOptions {
+	declare readonly driver: DatagramDriver<DatagramSession>;
+	declare readonly port: number | undefined;
+	declare readonly address: string | undefined;
+
+	constructor(driver: DatagramDriver<DatagramSession>, binding: DatagramBinding) {
+		this.driver = driver;
+		// Absent stays absent: an undefined field still takes a slot.
+		if (binding.port) this.port = binding.port;
+		if (binding.address !== void 0) this.address = binding.address;
+	}
+
+	onMessage(bytes: Uint8Array, address: string, port: number): void {
+		this.driver.datagramReceived(bytes, address, port);
+	}
+
+	onReady(): void {
+		this.driver.endpointReady();
+	}
+
+	onError(error: Error): void {
+		this.driver.endpointFailed(error);
 	}
 }

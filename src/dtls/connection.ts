@@ -1,6 +1,6 @@
 /**
  * One DTLS 1.2 association with one peer, sans-IO: records in (`received`), datagrams out
- * (`pollTransmit`), application data both ways once established, and the clock for the
+ * (`out`), application data both ways once established, and the clock for the
  * flight timer and the handshake deadline. The handshake itself (client-handshake.ts,
  * server-handshake.ts) speaks through the HandshakeLink this class gives it: flights to
  * send, the key block, the end. Epoch 0 is the clear handshake, epoch 1 CCM_8; there is no
@@ -9,13 +9,12 @@
 import type { Crypto } from "../common/board";
 import { concat } from "../common/bytes";
 import { ProtocolError } from "../common/errors";
-import * as alert from "./alert";
-import { Flight, type FlightRecord } from "./flight";
 import { decodeFragments } from "./handshake-messages";
 import type { KeyBlock } from "./keys";
 import * as r from "./record";
+import { ContentType } from "./record";
 import { Reassembly, type HandshakeMessage } from "./reassembly";
-import { ReplayWindow } from "./replay-window";
+import { ReplayWindow } from "./record";
 
 /** What a resumed handshake needs (RFC 5246 7.3): kept by both sides, and across deep sleep by a client. */
 export interface SessionState {
@@ -26,18 +25,33 @@ export interface SessionState {
 export interface Handshake {
 	/** The peer's ChangeCipherSpec is expected now (the keys are there). */
 	readonly awaitsChangeCipherSpec: boolean;
+	/** The session offered was taken: the handshake is the abbreviated one. */
+	readonly resumed: boolean;
 	message(message: HandshakeMessage, now: number): void;
 }
 
 /** What a handshake may do to its connection. */
+/** A handshake message of a flight, or CCS (0) where a ChangeCipherSpec goes. */
+export type FlightItem = Uint8Array | Marker.CCS;
+export const enum Marker {
+	CCS = 0,
+}
+
+/** Where a connection is; a `const enum`, so each use is written as its number. */
+export const enum State {
+	HANDSHAKING,
+	ESTABLISHED,
+	CLOSED,
+}
+
 export interface HandshakeLink {
 	readonly crypto: Crypto;
-	randomBytes(count: number): Uint8Array;
+	readonly randomBytes: (count: number) => Uint8Array;
 	/** The epoch records are read in: the peer's Finished must come in epoch 1. */
 	readonly readEpoch: number;
-	/** Whole handshake messages to send, "ccs" for a ChangeCipherSpec (what follows it goes in epoch 1). */
-	flight(items: readonly (Uint8Array | "ccs")[], awaitsAnswer: boolean, now: number): void;
-	/** The key block, for epoch 1 both ways (the role says which half is ours). */
+	/** Whole handshake messages to send, CCS for a ChangeCipherSpec (what follows it goes in epoch 1). */
+	flight(items: readonly FlightItem[], awaitsAnswer: boolean, now: number): void;
+	/** The key block, for epoch 1 both ways (the side says which half is ours). */
 	keys(block: KeyBlock): void;
 	/** The handshake is over; `session` can resume it later. */
 	established(session: SessionState): void;
@@ -55,61 +69,89 @@ export interface HandshakeLink {
 export interface ConnectionOptions {
 	readonly crypto: Crypto;
 	readonly randomBytes: (count: number) => Uint8Array;
-	readonly role: "client" | "server";
+	/** The client's side (else the server's). */
+	readonly client: boolean;
 	/** When an unfinished handshake gives up (ms after it started). */
 	readonly handshakeDeadline: number;
-	/** Application datagrams waiting for the handshake, at most. */
+	/** Application datagrams waiting for the handshake, at most (default 8). */
 	readonly maxPending?: number;
 }
 
-const CCS = new Uint8Array([1]);
-const DEFAULT_MAX_PENDING = 8;
+const CCS = Uint8Array.of(1);
+
+const enum Timeout {
+	INITIAL = 1000,
+	MAX = 60000,
+}
 
 export class Connection implements HandshakeLink {
-	readonly crypto: Crypto;
-	readonly role: "client" | "server";
-	state: "handshaking" | "established" | "closed" = "handshaking";
+	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
+	declare readonly crypto: Crypto;
+	/** The client's side (else the server's). */
+	declare readonly client: boolean;
+	declare state: State;
 	/** Why it closed: a typed error, never with key material. */
-	error: ProtocolError | undefined;
+	declare error: ProtocolError | undefined;
 	/** Closed by a close_notify, not a fatal alert: the session stays resumable (RFC 5246 7.2.1). */
-	closedCleanly = false;
-	session: SessionState | undefined;
-	handshake: Handshake | undefined;
-	readEpoch = 0;
-	private readonly options: ConnectionOptions;
-	private readonly reassembly = new Reassembly();
-	private readonly flightState = new Flight();
-	private readonly windows = [new ReplayWindow(), new ReplayWindow()];
-	private readonly writeSequence = [0, 0];
-	private writeProtection: r.RecordProtection | undefined;
-	private readProtection: r.RecordProtection | undefined;
-	private readonly out: Uint8Array[] = [];
-	private readonly inbox: Uint8Array[] = [];
+	declare closedCleanly: boolean;
+	declare session: SessionState | undefined;
+	declare handshake: Handshake | undefined;
+	declare readEpoch: number;
+	declare readonly randomBytes: (count: number) => Uint8Array;
+	private declare readonly maxPending: number;
+	private declare readonly reassembly: Reassembly;
+	/**
+	 * The flight last sent (RFC 6347 4.2.4), kept whole so the same handshake messages can go
+	 * out again, each time in records with new sequence numbers; its timer starts at 1 s and
+	 * doubles up to 60 s, and the handshake's own deadline ends it. `resendAt` is -1 when no
+	 * answer is awaited; a final flight (no answer comes) goes again whenever the peer repeats its own.
+	 */
+	private declare flightItems: readonly FlightItem[];
+	private declare resendAt: number;
+	private declare flightTimeout: number;
+	private declare finalFlight: boolean;
+	/** The replay windows of epochs 0 and 1. */
+	private declare readonly windows: ReplayWindow[];
+	private declare readonly writeSequence: number[];
+	private declare writeProtection: r.RecordProtection | undefined;
+	private declare readProtection: r.RecordProtection | undefined;
+	/** Datagrams for the peer, and application data from it, for the layer to take in order. */
+	declare readonly out: Uint8Array[];
+	declare readonly inbox: Uint8Array[];
 	/** Application datagrams sent before the handshake ended: they go once it does. */
-	private readonly pending: Uint8Array[] = [];
-	private deadline = -1;
+	private declare readonly pending: Uint8Array[];
+	private declare deadline: number;
 	/** Our records' epoch once our ChangeCipherSpec went out: alerts follow it. */
-	private writeEpoch = 0;
+	private declare writeEpoch: number;
 
 	constructor(options: ConnectionOptions, now: number) {
-		this.options = options;
 		this.crypto = options.crypto;
-		this.role = options.role;
+		this.randomBytes = options.randomBytes;
+		this.maxPending = options.maxPending ?? 8;
+		this.client = options.client;
+		this.state = State.HANDSHAKING;
+		this.closedCleanly = false;
+		this.readEpoch = this.writeEpoch = 0;
+		this.reassembly = new Reassembly();
+		this.flightItems = [];
+		this.resendAt = -1;
+		this.finalFlight = false;
+		this.windows = [new ReplayWindow(), new ReplayWindow()];
+		this.writeSequence = [0, 0];
+		this.out = [];
+		this.inbox = [];
+		this.pending = [];
 		this.deadline = now + options.handshakeDeadline;
 	}
 
 	/** Not closed (a getter, so a check after a call is not narrowed away by the compiler). */
 	get open(): boolean {
-		return this.state !== "closed";
+		return this.state !== State.CLOSED;
 	}
 
-	randomBytes(count: number): Uint8Array {
-		return this.options.randomBytes(count);
-	}
-
-	/** One datagram from the peer; application data it carried comes out of `pollReceived`. */
+	/** One datagram from the peer; application data it carried goes to `inbox`. */
 	received(datagram: Uint8Array, now: number): void {
-		if (this.state === "closed") return;
+		if (this.state === State.CLOSED) return;
 		let records: r.DtlsRecord[];
 		try {
 			records = r.decodeRecords(datagram);
@@ -121,77 +163,65 @@ export class Connection implements HandshakeLink {
 		} catch (error) {
 			if (!(error instanceof ProtocolError)) throw error;
 			// A handshake's failure closed the connection already, with its own alert; a decoder's did not.
-			if (this.open) this.close(error, alert.DECODE_ERROR);
+			if (this.open) this.close(error, AlertDescription.DECODE_ERROR);
 		}
 	}
 
 	/** Application data for the peer: sealed now when established, else held (capped) until it is. */
 	send(plaintext: Uint8Array): void {
-		if (this.state === "established") this.out.push(this.seal(r.APPLICATION_DATA, 1, plaintext));
-		else if (this.state === "handshaking" && this.pending.length < (this.options.maxPending ?? DEFAULT_MAX_PENDING)) this.pending.push(plaintext);
-	}
-
-	pollTransmit(): Uint8Array | undefined {
-		return this.out.shift();
-	}
-
-	pollReceived(): Uint8Array | undefined {
-		return this.inbox.shift();
+		if (this.state === State.ESTABLISHED) this.out.push(this.seal(ContentType.APPLICATION_DATA, 1, plaintext));
+		else if (this.state === State.HANDSHAKING && this.pending.length < this.maxPending) this.pending.push(plaintext);
 	}
 
 	tick(now: number): void {
-		if (this.state !== "handshaking") return;
+		if (this.state !== State.HANDSHAKING) return;
 		if (now >= this.deadline) {
-			this.close(alert.alertError(false, "the handshake did not finish in time", "timeout"));
+			this.close(alertError(false, "the handshake did not finish in time", "timeout"));
 			return;
 		}
-		const flight = this.flightState;
-		if (flight.resendAt >= 0 && now >= flight.resendAt) {
-			flight.backOff(now);
+		if (this.resendAt >= 0 && now >= this.resendAt) {
+			this.flightTimeout = Math.min(this.flightTimeout * 2, Timeout.MAX);
+			this.resendAt = now + this.flightTimeout;
 			this.resend();
 		}
 	}
 
 	nextTimeout(): number | undefined {
-		if (this.state !== "handshaking") return undefined;
-		const resendAt = this.flightState.resendAt;
+		if (this.state !== State.HANDSHAKING) return undefined;
+		const resendAt = this.resendAt;
 		return resendAt >= 0 ? Math.min(resendAt, this.deadline) : this.deadline;
 	}
 
 	/** Sends close_notify (when established) and ends the connection. */
 	closeNotify(): void {
-		if (this.state === "established") this.out.push(this.seal(r.ALERT, 1, alert.alertBytes(alert.WARNING, alert.CLOSE_NOTIFY)));
-		this.state = "closed";
+		if (this.state === State.ESTABLISHED) this.sendAlert(1, AlertLevel.WARNING, AlertDescription.CLOSE_NOTIFY);
+		this.state = State.CLOSED;
 	}
 
 	// HandshakeLink
 
-	flight(items: readonly (Uint8Array | "ccs")[], awaitsAnswer: boolean, now: number): void {
-		const records: FlightRecord[] = [];
-		let epoch = 0;
-		for (let i = 0; i < items.length; i++) {
-			const item = items[i];
-			if (item === "ccs") {
-				records.push({ type: r.CHANGE_CIPHER_SPEC, epoch, plaintext: CCS });
-				epoch = 1;
-				this.writeEpoch = 1;
-			} else records.push({ type: r.HANDSHAKE, epoch, plaintext: item });
-		}
-		this.flightState.start(records, awaitsAnswer, now);
+	flight(items: readonly FlightItem[], awaitsAnswer: boolean, now: number): void {
+		// A new flight: the timer starts over at its initial value (4.2.4.1).
+		this.flightItems = items;
+		this.flightTimeout = Timeout.INITIAL;
+		this.resendAt = awaitsAnswer ? now + Timeout.INITIAL : -1;
+		this.finalFlight = !awaitsAnswer;
 		this.resend();
 	}
 
 	keys(block: KeyBlock): void {
-		const client = this.role === "client";
-		this.writeProtection = new r.RecordProtection(this.crypto, client ? block.clientKey : block.serverKey, client ? block.clientIv : block.serverIv);
-		this.readProtection = new r.RecordProtection(this.crypto, client ? block.serverKey : block.clientKey, client ? block.serverIv : block.clientIv);
+		// The client's half comes first in the key block, keys and IVs alike.
+		const client = this.client;
+		this.writeProtection = this.protection(block, client ? 0 : 1);
+		this.readProtection = this.protection(block, client ? 1 : 0);
 	}
 
 	established(session: SessionState): void {
-		this.state = "established";
+		this.state = State.ESTABLISHED;
 		this.session = session;
 		this.deadline = -1;
-		if (this.role === "client") this.flightState.answered();
+		// The server's Finished answered the client's flight: nothing to resend on time any more.
+		if (this.client) this.resendAt = -1;
 		const pending = this.pending.splice(0);
 		// Each in a datagram of its own, not joined to the Finished: libcoap's server holds
 		// application data that shares the handshake's last datagram and never answers it.
@@ -199,7 +229,7 @@ export class Connection implements HandshakeLink {
 	}
 
 	fail(description: number, message: string): never {
-		const error = alert.alertError(this.state === "established", message, alert.alertName(description));
+		const error = alertError(this.state === State.ESTABLISHED, message, alertName(description));
 		this.close(error, description);
 		throw error;
 	}
@@ -218,8 +248,8 @@ export class Connection implements HandshakeLink {
 	}
 
 	private close(error: ProtocolError, description?: number): void {
-		if (description !== undefined) this.out.push(this.seal(r.ALERT, this.writeEpoch, alert.alertBytes(alert.FATAL, description)));
-		this.state = "closed";
+		if (description !== undefined) this.sendAlert(this.writeEpoch, AlertLevel.FATAL, description);
+		this.state = State.CLOSED;
 		this.error = error;
 		this.pending.length = 0;
 	}
@@ -230,7 +260,7 @@ export class Connection implements HandshakeLink {
 		// A handshake record of epoch 1 while the peer's ChangeCipherSpec is awaited: the CCS was
 		// lost or overtaken (OpenSSL resends the two in separate datagrams). The record only
 		// opens under the new keys, so it proves the switch as well as the CCS would.
-		const implied = epoch > this.readEpoch && record.type === r.HANDSHAKE && this.state === "handshaking" && this.handshake?.awaitsChangeCipherSpec === true;
+		const implied = epoch > this.readEpoch && record.type === ContentType.HANDSHAKE && this.state === State.HANDSHAKING && this.handshake?.awaitsChangeCipherSpec === true;
 		if (epoch > this.readEpoch && !implied) return;
 		const window = this.windows[epoch];
 		if (!window.fresh(record.sequence)) return;
@@ -239,33 +269,33 @@ export class Connection implements HandshakeLink {
 			const opened = this.readProtection?.open(record);
 			if (!opened) {
 				// In the handshake, a Finished that does not authenticate means the keys differ: the PSK is wrong.
-				if (this.state === "handshaking") this.fail(alert.BAD_RECORD_MAC, "a record did not authenticate (wrong pre-shared key?)");
+				if (this.state === State.HANDSHAKING) this.fail(AlertDescription.BAD_RECORD_MAC, "a record did not authenticate (wrong pre-shared key?)");
 				return; // 4.1.2.7: afterwards a bad record is dropped silently.
 			}
 			plaintext = opened;
 			if (implied) this.readEpoch = 1;
-		} else if (record.type === r.APPLICATION_DATA) return;
+		} else if (record.type === ContentType.APPLICATION_DATA) return;
 		window.accept(record.sequence);
 		switch (record.type) {
-			case r.CHANGE_CIPHER_SPEC:
+			case ContentType.CHANGE_CIPHER_SPEC:
 				if (this.handshake?.awaitsChangeCipherSpec && epoch === 0) this.readEpoch = 1;
 				return;
-			case r.ALERT:
+			case ContentType.ALERT:
 				return this.alert(plaintext);
-			case r.HANDSHAKE:
+			case ContentType.HANDSHAKE:
 				return this.handshakeRecord(plaintext, epoch, now);
 			default:
-				if (this.state === "established") this.inbox.push(plaintext);
+				if (this.state === State.ESTABLISHED) this.inbox.push(plaintext);
 		}
 	}
 
 	private alert(plaintext: Uint8Array): void {
 		if (plaintext.length !== 2) return;
 		const description = plaintext[1];
-		if (plaintext[0] === alert.FATAL || description === alert.CLOSE_NOTIFY) {
-			const established = this.state === "established";
-			this.closedCleanly = established && plaintext[0] !== alert.FATAL;
-			this.close(alert.alertError(established, description === alert.CLOSE_NOTIFY ? "the peer closed the connection" : "the peer sent a fatal alert", `received ${alert.alertName(description)}`));
+		if (plaintext[0] === AlertLevel.FATAL || description === AlertDescription.CLOSE_NOTIFY) {
+			const established = this.state === State.ESTABLISHED;
+			this.closedCleanly = established && plaintext[0] !== AlertLevel.FATAL;
+			this.close(alertError(established, description === AlertDescription.CLOSE_NOTIFY ? "the peer closed the connection" : "the peer sent a fatal alert", `received ${alertName(description)}`));
 		}
 	}
 
@@ -275,24 +305,30 @@ export class Connection implements HandshakeLink {
 		for (let i = 0; i < fragments.length; i++) if (this.reassembly.add(fragments[i])) retransmitted = true;
 		// 4.2.4: the peer sent its last flight again, so ours was lost: send it again. Once
 		// established only a final flight goes again: the other side's answer came already.
-		if (retransmitted && this.flightState.records.length > 0 && (this.state === "handshaking" || this.flightState.final)) this.resend();
-		if (this.state !== "handshaking") {
+		if (retransmitted && this.flightItems.length > 0 && (this.state === State.HANDSHAKING || this.finalFlight)) this.resend();
+		if (this.state !== State.HANDSHAKING) {
 			// A new handshake inside the association (renegotiation) is declined; the rest was a retransmission.
-			if (this.reassembly.poll() && epoch === 1) this.out.push(this.seal(r.ALERT, 1, alert.alertBytes(alert.WARNING, alert.NO_RENEGOTIATION)));
+			if (this.reassembly.poll() && epoch === 1) this.sendAlert(1, AlertLevel.WARNING, AlertDescription.NO_RENEGOTIATION);
 			return;
 		}
 		const handshake = this.handshake;
-		for (let message = this.reassembly.poll(); message && handshake && this.state === "handshaking"; message = this.reassembly.poll()) {
+		for (let message = this.reassembly.poll(); message && handshake && this.state === State.HANDSHAKING; message = this.reassembly.poll()) {
 			handshake.message(message, now);
 		}
 	}
 
+	/** The flight in records: handshake messages in epoch 0 up to the ChangeCipherSpec, in epoch 1 after it. */
 	private resend(): void {
-		const records = this.flightState.records;
+		const items = this.flightItems;
 		const parts: Uint8Array[] = [];
 		let length = 0;
-		for (let i = 0; i < records.length; i++) {
-			const record = this.seal(records[i].type, records[i].epoch, records[i].plaintext);
+		let epoch = 0;
+		for (let i = 0; i < items.length; i++) {
+			const item = items[i];
+			const ccs = item === Marker.CCS;
+			const record = this.seal(ccs ? ContentType.CHANGE_CIPHER_SPEC : ContentType.HANDSHAKE, epoch, ccs ? CCS : item);
+			// Alerts follow our records into epoch 1 once our ChangeCipherSpec went out.
+			if (ccs) epoch = this.writeEpoch = 1;
 			parts.push(record);
 			length += record.length;
 		}
@@ -300,11 +336,63 @@ export class Connection implements HandshakeLink {
 		if (parts.length > 0) this.out.push(concat(parts, length));
 	}
 
+	private protection(block: KeyBlock, half: number): r.RecordProtection {
+		return new r.RecordProtection(this.crypto, block.subarray(16 * half, 16 * half + 16), block.subarray(32 + 4 * half, 36 + 4 * half));
+	}
+
+	private sendAlert(epoch: number, level: number, description: number): void {
+		this.out.push(this.seal(ContentType.ALERT, epoch, Uint8Array.of(level, description)));
+	}
+
 	private seal(type: number, epoch: number, plaintext: Uint8Array): Uint8Array {
 		const sequence = this.writeSequence[epoch]++;
-		r.checkSequence(sequence);
-		const header = { type, version: r.DTLS_1_2, epoch, sequence };
+		// A sequence number past 2^48 - 1 would repeat a nonce: the connection must end first.
+		if (sequence >= r.RecordSize.SEQUENCE_LIMIT) throw new ProtocolError("PROTOCOL_VIOLATION", "DTLS sequence numbers used up: a new handshake is needed");
+		const header = { type, version: r.Version.DTLS_1_2, epoch, sequence };
 		const protection = this.writeProtection;
 		return r.encodeRecord(header, epoch === 1 && protection ? protection.seal(header, plaintext) : plaintext);
 	}
+}
+
+/** Alerts (RFC 5246 7.2) sent and understood; a fatal one's error names it, never key material or an identity. */
+export const enum AlertLevel {
+	WARNING = 1,
+	FATAL = 2,
+}
+
+export const enum AlertDescription {
+	CLOSE_NOTIFY = 0,
+	UNEXPECTED_MESSAGE = 10,
+	BAD_RECORD_MAC = 20,
+	HANDSHAKE_FAILURE = 40,
+	ILLEGAL_PARAMETER = 47,
+	DECODE_ERROR = 50,
+	DECRYPT_ERROR = 51,
+	NO_RENEGOTIATION = 100,
+	UNKNOWN_PSK_IDENTITY = 115,
+}
+
+const NAMES: Readonly<Record<number, string>> = {
+	0: "close_notify",
+	10: "unexpected_message",
+	20: "bad_record_mac",
+	40: "handshake_failure",
+	47: "illegal_parameter",
+	50: "decode_error",
+	51: "decrypt_error",
+	80: "internal_error",
+	100: "no_renegotiation",
+	115: "unknown_psk_identity",
+};
+
+function alertName(description: number): string {
+	return NAMES[description] ?? `alert ${description}`;
+}
+
+/**
+ * The error a connection ends with: TLS_HANDSHAKE_FAILED before it was established,
+ * CONNECTION_LOST after; `detail` names the alert ("decrypt_error", "received bad_record_mac").
+ */
+function alertError(established: boolean, message: string, detail: string): ProtocolError {
+	return new ProtocolError(established ? "CONNECTION_LOST" : "TLS_HANDSHAKE_FAILED", `DTLS: ${message}`, detail);
 }

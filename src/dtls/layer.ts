@@ -12,11 +12,9 @@ import type { Crypto } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import type { Addressed, DatagramSession, Peer } from "../common/session";
 import { ClientHandshake, type ClientCredentials } from "./client-handshake";
-import { Connection, type SessionState } from "./connection";
-import { CookieJar, firstHello } from "./cookie";
-import { encodeMessage } from "./handshake-messages";
-import { ServerHandshake, type PskLookup } from "./server-handshake";
-import { SessionTable } from "./session-table";
+import { sameBytes } from "./keys";
+import { Connection, State, type SessionState } from "./connection";
+import { CookieJar, firstHello, ServerHandshake, type FirstHello, type PskLookup, type SessionCache } from "./server-handshake";
 
 export interface DtlsOptions {
 	readonly crypto: Crypto;
@@ -55,7 +53,6 @@ interface Entry {
 	/** The ClientHello random of a server connection, to tell its retransmission from a new handshake. */
 	readonly clientRandom?: Uint8Array;
 	announced: boolean;
-	resumed?: () => boolean;
 	/** When a datagram from the peer last arrived, for eviction at the cap. */
 	heard: number;
 }
@@ -64,19 +61,24 @@ interface Entry {
 const EVICTABLE_AFTER = 10000;
 
 export class DtlsLayer implements DatagramSession {
-	readonly inner: DatagramSession;
-	private readonly options: DtlsOptions;
-	private readonly cookies: CookieJar | undefined;
-	private readonly entries = new Map<string, Entry>();
-	private readonly out: Addressed[] = [];
-	private readonly events: DtlsEvent[] = [];
+	// Fields `declare`d and set in the constructor, not class fields: less bytecode in XS.
+	declare readonly inner: DatagramSession;
+	private declare readonly options: DtlsOptions;
+	private declare readonly cookies: CookieJar | undefined;
+	private declare readonly entries: Map<string, Entry>;
+	private declare readonly out: Addressed[];
+	private declare readonly events: DtlsEvent[];
 	/** Server: sessions to resume by id; client: the last session of each server, by peer. */
-	readonly sessions: SessionTable;
-	private _latest: SessionState | undefined;
+	declare readonly sessions: SessionTable;
+	/** The session of the client connection established last: what a sleepy node retains. */
+	declare latestSession: SessionState | undefined;
 
 	constructor(inner: DatagramSession, options: DtlsOptions) {
 		this.inner = inner;
 		this.options = options;
+		this.entries = new Map();
+		this.out = [];
+		this.events = [];
 		this.sessions = new SessionTable(options.maxSessions ?? 4);
 		if (options.lookup) this.cookies = new CookieJar(options.crypto, options.randomBytes(32));
 	}
@@ -84,11 +86,11 @@ export class DtlsLayer implements DatagramSession {
 	received(bytes: Uint8Array, peer: Peer, now: number): void {
 		const key = peerKey(peer);
 		let entry = this.entries.get(key);
-		const hello = this.cookies && (!entry || entry.connection.role === "server") ? firstHello(bytes) : undefined;
-		if (hello && this.cookies && !(entry?.clientRandom && sameRandom(entry.clientRandom, hello.hello.random))) {
+		const hello = this.cookies && (!entry || !entry.connection.client) ? firstHello(bytes) : undefined;
+		if (hello && this.cookies && !(entry?.clientRandom && sameBytes(entry.clientRandom, hello.hello.random))) {
 			// A ClientHello not of the handshake under way: a new one (the peer restarted), cookie first.
 			// 4.2.1: a resumption may skip the cookie, one round trip less for a sleepy node (the answer is no larger than the hello).
-			const resuming = hello.hello.sessionId.length > 0 && this.sessions.get(hello.hello.sessionId) !== undefined;
+			const resuming = hello.hello.sessionId.length > 0 && this.sessions.find(hello.hello.sessionId) !== undefined;
 			if (!resuming && !this.cookies.valid(peer, hello.hello)) {
 				this.out.push({ address: peer.address, port: peer.port, bytes: this.cookies.verifyRequest(peer, hello) });
 				return;
@@ -103,7 +105,8 @@ export class DtlsLayer implements DatagramSession {
 		const connection = entry.connection;
 		entry.heard = now;
 		connection.received(bytes, now);
-		for (let plain = connection.pollReceived(); plain; plain = connection.pollReceived()) this.inner.received(plain, peer, now);
+		const inbox = connection.inbox;
+		for (let plain = inbox.shift(); plain; plain = inbox.shift()) this.inner.received(plain, peer, now);
 		this.collect(key, entry);
 	}
 
@@ -142,14 +145,9 @@ export class DtlsLayer implements DatagramSession {
 		return this.events.shift();
 	}
 
-	/** The session of the client connection established last: what a sleepy node retains. */
-	get latestSession(): SessionState | undefined {
-		return this._latest;
-	}
-
 	/** The peer's connection is established. */
 	established(peer: Peer): boolean {
-		return this.entries.get(peerKey(peer))?.connection.state === "established";
+		return this.entries.get(peerKey(peer))?.connection.state === State.ESTABLISHED;
 	}
 
 	/** Sends close_notify to every peer and forgets them (their sessions stay, to resume). */
@@ -165,53 +163,48 @@ export class DtlsLayer implements DatagramSession {
 		const client = this.options.client;
 		if (!client || this.entries.size >= (this.options.maxConnections ?? 4)) return undefined;
 		const now = this.options.now();
-		const connection = this.connection("client", now);
-		const resume = this.sessions.lookup(key) ?? this.options.resume;
-		const handshake = new ClientHandshake(connection, client, resume, now);
-		connection.handshake = handshake;
-		const entry: Entry = { peer: { address: peer.address, port: peer.port }, connection, announced: false, resumed: () => handshake.resumed, heard: now };
+		const connection = this.connection(true, now);
+		const resume = this.sessions.get(key) ?? this.options.resume;
+		connection.handshake = new ClientHandshake(connection, client, resume, now);
+		const entry: Entry = { peer: { address: peer.address, port: peer.port }, connection, announced: false, heard: now };
 		this.entries.set(key, entry);
 		return entry;
 	}
 
-	private serve(key: string, peer: Peer, first: NonNullable<ReturnType<typeof firstHello>>, now: number): Entry | undefined {
-		const connection = this.connection("server", now);
+	private serve(key: string, peer: Peer, first: FirstHello, now: number): void {
+		const connection = this.connection(false, now);
 		connection.writeFrom(first.record.sequence);
 		const entry: Entry = { peer, connection, clientRandom: first.hello.random, announced: false, heard: now };
 		this.entries.set(key, entry);
-		const fragment = first.fragment;
-		const message = { type: fragment.type, messageSeq: fragment.messageSeq, body: fragment.body, whole: encodeMessage(fragment.type, fragment.messageSeq, fragment.body) };
 		try {
-			const cached = first.hello.sessionId.length > 0 && this.sessions.get(first.hello.sessionId) !== undefined;
-			const handshake = new ServerHandshake(connection, this.options.lookup as PskLookup, this.sessions, message, first.hello, now);
-			connection.handshake = handshake;
-			entry.resumed = () => cached;
+			connection.handshake = new ServerHandshake(connection, this.options.lookup as PskLookup, this.sessions, first, now);
 		} catch (error) {
+			// The handshake refused the hello: the connection closed with its alert, sent by collect.
 			if (!(error instanceof ProtocolError)) throw error;
 		}
 		this.collect(key, entry);
-		return this.entries.get(key);
 	}
 
-	private connection(role: "client" | "server", now: number): Connection {
+	private connection(client: boolean, now: number): Connection {
 		const options = this.options;
-		return new Connection({ crypto: options.crypto, randomBytes: options.randomBytes, role, handshakeDeadline: options.handshakeTimeout ?? 30000 }, now);
+		return new Connection({ crypto: options.crypto, randomBytes: options.randomBytes, client, handshakeDeadline: options.handshakeTimeout ?? 30000 }, now);
 	}
 
 	/** Moves the connection's datagrams out and reports its changes. */
 	private collect(key: string, entry: Entry): void {
 		const connection = entry.connection;
-		for (let bytes = connection.pollTransmit(); bytes; bytes = connection.pollTransmit()) this.out.push({ address: entry.peer.address, port: entry.peer.port, bytes });
-		if (connection.state === "established" && !entry.announced) {
+		const out = connection.out;
+		for (let bytes = out.shift(); bytes; bytes = out.shift()) this.out.push({ address: entry.peer.address, port: entry.peer.port, bytes });
+		if (connection.state === State.ESTABLISHED && !entry.announced) {
 			entry.announced = true;
 			const session = connection.session;
-			if (session && connection.role === "client" && session.sessionId.length > 0) {
+			if (session && connection.client && session.sessionId.length > 0) {
 				this.sessions.store(key, session);
-				this._latest = session;
+				this.latestSession = session;
 			}
-			this.events.push({ peer: entry.peer, kind: "established", resumed: entry.resumed?.() ?? false });
+			this.events.push({ peer: entry.peer, kind: "established", resumed: connection.handshake?.resumed ?? false });
 		}
-		if (connection.state === "closed") this.drop(key, entry);
+		if (connection.state === State.CLOSED) this.drop(key, entry);
 	}
 
 	/**
@@ -223,7 +216,7 @@ export class DtlsLayer implements DatagramSession {
 		let oldestKey: string | undefined;
 		let oldest: Entry | undefined;
 		this.entries.forEach((entry, key) => {
-			if (entry.connection.state === "established" && (!oldest || entry.heard < oldest.heard)) {
+			if (entry.connection.state === State.ESTABLISHED && (!oldest || entry.heard < oldest.heard)) {
 				oldest = entry;
 				oldestKey = key;
 			}
@@ -238,9 +231,9 @@ export class DtlsLayer implements DatagramSession {
 		this.entries.delete(key);
 		const error = entry.connection.error;
 		// A client whose session was refused forgets it: the next handshake is a full one.
-		if (error && !entry.connection.closedCleanly && entry.connection.role === "client") {
-			this.sessions.forget(key);
-			this._latest = undefined;
+		if (error && !entry.connection.closedCleanly && entry.connection.client) {
+			this.sessions.delete(key);
+			this.latestSession = undefined;
 		}
 		this.events.push({ peer: entry.peer, kind: "closed", error, cleanly: entry.connection.closedCleanly });
 	}
@@ -250,12 +243,44 @@ function peerKey(peer: Peer): string {
 	return `${peer.address}:${peer.port}`;
 }
 
-function sameRandom(a: Uint8Array, b: Uint8Array): boolean {
-	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-	return a.length === b.length;
-}
-
 /** The factory coap/transport.ts is given (its DtlsFactory): images with DTLS inject this, so CoAP imports none of src/dtls. */
 export function dtlsLayer(inner: DatagramSession, options: DtlsOptions): DtlsLayer {
 	return new DtlsLayer(inner, options);
+}
+
+/**
+ * Sessions kept for resumption, by a string key (a server's by session id, a client's by
+ * server address), capped: the least recently stored goes first.
+ */
+export class SessionTable extends Map<string, SessionState> implements SessionCache {
+	declare readonly cap: number;
+
+	constructor(cap: number) {
+		super();
+		this.cap = cap;
+	}
+
+	/** Keeps `session` under `key`; at the cap, the least recently stored goes. */
+	store(key: string, session: SessionState): void {
+		this.delete(key);
+		if (this.cap <= 0) return;
+		if (this.size >= this.cap) this.delete(this.keys().next().value as string);
+		this.set(key, session);
+	}
+
+	// SessionCache, for a server: by session id.
+
+	find(sessionId: Uint8Array): SessionState | undefined {
+		return this.get(idKey(sessionId));
+	}
+
+	put(session: SessionState): void {
+		this.store(idKey(session.sessionId), session);
+	}
+}
+
+function idKey(sessionId: Uint8Array): string {
+	let key = "#";
+	for (let i = 0; i < sessionId.length; i++) key += String.fromCharCode(sessionId[i]);
+	return key;
 }

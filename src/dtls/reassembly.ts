@@ -7,10 +7,12 @@
 import { ProtocolError } from "../common/errors";
 import { encodeMessage, type HandshakeFragment } from "./handshake-messages";
 
-/** A PSK handshake's messages are small; a ClientHello full of suites and extensions still fits. */
-export const MAX_MESSAGE = 2048;
-/** Messages held ahead of the next expected one. */
-export const MAX_AHEAD = 4;
+export const enum Limit {
+	/** A PSK handshake's messages are small; a ClientHello full of suites and extensions still fits. */
+	MAX_MESSAGE = 2048,
+	/** Messages held ahead of the next expected one. */
+	MAX_AHEAD = 4,
+}
 
 export interface HandshakeMessage {
 	readonly type: number;
@@ -28,9 +30,15 @@ interface Partial {
 }
 
 export class Reassembly {
+	// `declare`d and set in the constructor: class fields cost XS bytecode.
 	/** The message_seq the next message must have. */
-	next = 0;
-	private readonly partial = new Map<number, Partial>();
+	declare next: number;
+	private declare readonly partial: Map<number, Partial>;
+
+	constructor() {
+		this.next = 0;
+		this.partial = new Map();
+	}
 
 	/**
 	 * Adds `fragment`; true when it belongs to an earlier message (a retransmission of the
@@ -40,13 +48,15 @@ export class Reassembly {
 	add(fragment: HandshakeFragment): boolean {
 		const seq = fragment.messageSeq;
 		if (seq < this.next) return true;
-		if (seq >= this.next + MAX_AHEAD) return false;
-		if (fragment.length > MAX_MESSAGE) throw new ProtocolError("MALFORMED_PACKET", `DTLS handshake message of ${fragment.length} bytes, over ${MAX_MESSAGE}`);
+		if (seq >= this.next + Limit.MAX_AHEAD) return false;
+		const length = fragment.length;
 		let partial = this.partial.get(seq);
+		if (length > Limit.MAX_MESSAGE || (partial && (partial.type !== fragment.type || partial.body.length !== length)))
+			throw new ProtocolError("MALFORMED_PACKET", `DTLS handshake message ${seq}: over ${Limit.MAX_MESSAGE} bytes, or fragments that disagree on it`);
 		if (!partial) {
-			partial = { type: fragment.type, body: new Uint8Array(fragment.length), have: new Uint8Array(fragment.length), missing: fragment.length };
+			partial = { type: fragment.type, body: new Uint8Array(length), have: new Uint8Array(length), missing: length };
 			this.partial.set(seq, partial);
-		} else if (partial.type !== fragment.type || partial.body.length !== fragment.length) throw new ProtocolError("MALFORMED_PACKET", "DTLS handshake fragments disagree on their message");
+		}
 		const body = fragment.body;
 		partial.body.set(body, fragment.offset);
 		for (let i = 0; i < body.length; i++) {
@@ -66,9 +76,5 @@ export class Reassembly {
 		this.partial.delete(this.next);
 		const messageSeq = this.next++;
 		return { type: partial.type, messageSeq, body: partial.body, whole: encodeMessage(partial.type, messageSeq, partial.body) };
-	}
-
-	clear(): void {
-		this.partial.clear();
 	}
 }

@@ -95,11 +95,18 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 	 * A message sent at once costs no promise and no callback: all such get one settled promise.
 	 */
 	publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void> {
+		let op: Operation | undefined;
 		try {
-			return this.settled(this.session.publish(topic, typeof payload === "string" ? encodeUtf8(payload) : payload, options?.qos ?? 0, options?.retain ?? false, this.board.now()));
+			op = this.session.publish(topic, typeof payload === "string" ? encodeUtf8(payload) : payload, options?.qos ?? 0, options?.retain ?? false, this.board.now());
 		} catch (error) {
 			return this.settled(void 0, error);
 		}
+		if (op) return this.settled(op);
+		// Sent at once (QoS -1, or QoS 0 with nothing ahead): one datagram to hand over, and that is
+		// all. It made no event, and it moved no deadline earlier (keep-alive's only later), so the
+		// timer stands: a full service would cost the device half as much again as the send.
+		this.flush();
+		return (this.resolved ??= Promise.resolve());
 	}
 
 	/** Resolves with the QoS the gateway granted; rejects if it refused. */

@@ -70,17 +70,25 @@ export const SHAPES: readonly (readonly (string | number)[] | undefined)[] = FIE
 
 /**
  * PUBLISH straight from its fields, without a message object: what the client sends
- * most. `flags` as publishFlags builds them.
+ * most. `flags` as publishFlags builds them; `topicId` and `msgId` are written modulo
+ * 65536. The one-octet Length is written out (every statement costs the device).
  */
 export function encodePublish(flags: number, topicId: number, msgId: number, data: Uint8Array): Uint8Array {
-	const bytes = header(data.length + 5, MsgType.PUBLISH);
-	const at = bytes.length - data.length - 5;
-	bytes[at] = flags;
-	bytes[at + 1] = topicId >> 8;
-	bytes[at + 2] = topicId;
-	bytes[at + 3] = msgId >> 8;
-	bytes[at + 4] = msgId;
-	bytes.set(data, at + 5);
+	const size = data.length + 7;
+	// The long Length (0x01 and two octets), for a payload over 248 octets: rare, so the general way.
+	if (size > 0xff) return frame(MsgType.PUBLISH, [flags, topicId >> 8, topicId, msgId >> 8, msgId], data);
+	const bytes = new Uint8Array(size);
+	bytes[0] = size;
+	bytes[1] = MsgType.PUBLISH;
+	bytes[2] = flags;
+	bytes[3] = topicId >> 8;
+	bytes[4] = topicId;
+	// A new array is zeros: QoS 0 has MsgId 0x0000.
+	if (msgId) {
+		bytes[5] = msgId >> 8;
+		bytes[6] = msgId;
+	}
+	bytes.set(data, 7);
 	return bytes;
 }
 

@@ -19,9 +19,12 @@ import { GatewayLink, State } from "./link";
 import * as codec from "./encode";
 import * as sn from "./packet";
 import type { MqttSnSessionOptions } from "./types";
-import { MsgType, ReturnCode, TopicIdType, type Message, type PublishMessage, type RegisterMessage } from "./packet";
+import { MsgType, ReturnCode, type Message, type PublishMessage, type RegisterMessage } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
+import { ReleaseWindow } from "./publish";
+import { Default } from "./timers";
+import { topicIdType } from "./topic-registry";
 
 /** What an operation does; the order makes the common questions one comparison (a `const enum`, see packet.ts). */
 export const enum Kind {
@@ -64,7 +67,8 @@ export abstract class Lane extends GatewayLink {
 
 	/** Queues a new operation (its fields as Operation names them) and starts it when its turn has come. */
 	protected enqueue(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"]): Operation {
-		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " requests already wait");
+		const maxQueued = this.maxQueued ?? 100;
+		if (this.queue.length >= maxQueued) throw new ProtocolError("QUEUE_FULL", maxQueued + " requests already wait");
 		const op = operation(kind, topic, payload, qos, retain, done, 0);
 		this.queue.push(op);
 		this.advance();
@@ -86,9 +90,9 @@ export abstract class Lane extends GatewayLink {
 				const subscribe = kind === Kind.SUBSCRIBE;
 				// A predefined id or short name travels as its TopicId, a filter as its name (5.4.15, 5.4.17);
 				// UNSUBSCRIBE's Flags carry the TopicIdType alone.
-				const fixed = hasWildcard(topic) ? void 0 : this.topics.fixedId(topic);
-				const fields = [sn.publishFlags(false, subscribe ? op.qos : 0, false, fixed ? fixed.topicIdType : TopicIdType.NORMAL), msgId >> 8, msgId];
-				if (fixed) fields.push(fixed.topicId >> 8, fixed.topicId);
+				const fixed = hasWildcard(topic) ? 0 : this.topics.fixedId(topic);
+				const fields = [sn.publishFlags(false, subscribe ? op.qos : 0, false, topicIdType(fixed)), msgId >> 8, msgId];
+				if (fixed) fields.push(fixed >> 8, fixed);
 				this.request = this.open(codec.frame(subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, fields, fixed ? void 0 : topic), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
 			} else if (kind === Kind.WILLTOPIC) {
 				// WILLTOPICUPD, then WILLMSGUPD (6.4); no will is WILLTOPICUPD without flags and topic.
@@ -111,7 +115,7 @@ export abstract class Lane extends GatewayLink {
 			if (refusedTopic) topics.forget(message.topicId);
 			return false;
 		}
-		if (refusedTopic && topics.idOf(op.topic)?.topicIdType === TopicIdType.NORMAL) {
+		if (refusedTopic && topics.registered(op.topic)) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
 			if (++op.rejections > this.nRetry) this.next(true, rejection(returnCode, op.topic));
@@ -119,22 +123,27 @@ export abstract class Lane extends GatewayLink {
 		} else if (returnCode !== ReturnCode.ACCEPTED) {
 			// Refused: wait out congestion (T_WAIT), otherwise fail the operation.
 			const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
-			if (congestion && ++op.rejections <= this.nRetry) request.waitUntil = this.now + this.tWait;
+			if (congestion && ++op.rejections <= this.nRetry) request.waitUntil = this.now + (this.tWait ?? Default.T_WAIT);
 			else {
 				const subscribe = op.kind === Kind.SUBSCRIBE;
-				if (subscribe) this.subscriptions.delete(op.topic);
+				if (subscribe) this.subscriptions?.delete(op.topic);
 				const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
 				this.next(true, subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
 			}
 		} else if (type === MsgType.REGACK) {
-			topics.register(op.topic, message.topicId);
-			this.next();
+			// 0x0000 and 0xFFFF are reserved (5.3.11): an id no PUBLISH can carry fails the message, rather than register again without end.
+			const topicId = message.topicId;
+			if (topicId === 0 || topicId === 0xffff) this.next(true, rejection(ReturnCode.REJECTED_INVALID_TOPIC_ID, op.topic));
+			else {
+				topics.register(op.topic, topicId);
+				this.next();
+			}
 		} else if (type === MsgType.PUBREC) {
 			op.kind = Kind.PUBREL;
 			this.next();
 		} else if (type === MsgType.SUBACK) {
 			const topic = op.topic;
-			const subscription = this.subscriptions.get(topic);
+			const subscription = this.subscriptions?.get(topic);
 			if (subscription) subscription.active = true;
 			if (message.topicId !== 0 && !hasWildcard(topic) && !topics.fixedId(topic)) topics.register(topic, message.topicId);
 			// The application hears the QoS the gateway granted.
@@ -156,7 +165,7 @@ export abstract class Lane extends GatewayLink {
 		const head = old[0];
 		if (head?.kind === Kind.PUBREL) head.kind = Kind.PUBLISH;
 		const queue: Operation[] = [];
-		this.subscriptions.forEach((s, topic) => {
+		this.subscriptions?.forEach((s, topic) => {
 			for (let i = 0; i < old.length; i++) if (old[i].kind === Kind.SUBSCRIBE && old[i].topic === topic) return;
 			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0, 0));
 		});
@@ -179,7 +188,7 @@ export abstract class Lane extends GatewayLink {
 	/** Subscriptions and messages from the durable state. */
 	protected restoreLane(state: SessionState): void {
 		const subscriptions = state.subscriptions;
-		for (let i = 0; i < subscriptions.length; i++) this.subscriptions.set(subscriptions[i].topic, { qos: subscriptions[i].qos, active: true });
+		for (let i = 0; i < subscriptions.length; i++) (this.subscriptions ??= new Map()).set(subscriptions[i].topic, { qos: subscriptions[i].qos, active: true });
 		const messages = state.outgoing;
 		for (let i = 0; i < messages.length; i++) {
 			const m = messages[i];
@@ -224,12 +233,13 @@ export abstract class Lane extends GatewayLink {
 		}
 		const qos = op.qos;
 		if (qos === 0) {
-			this.send(codec.encodePublish(sn.publishFlags(false, 0, op.retain, id.topicIdType), id.topicId, 0, op.payload as Uint8Array));
+			this.send(codec.encodePublish(sn.publishFlags(false, 0, op.retain, topicIdType(id)), id, 0, op.payload as Uint8Array));
 			return true;
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
-		this.request = this.open(codec.encodePublish(sn.publishFlags(dup, qos, op.retain, id.topicIdType), id.topicId, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, true);
+		// Sent again after a reconnect (its msgId kept), it carries DUP already: no copy to mark when retransmitted.
+		this.request = this.open(codec.encodePublish(sn.publishFlags(dup, qos, op.retain, topicIdType(id)), id, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
 		return false;
 	}
 
@@ -248,7 +258,7 @@ export abstract class Lane extends GatewayLink {
 		}
 		let answer: Uint8Array | undefined;
 		if (qos === 2) {
-			const incoming = this.incoming;
+			const incoming = this.window();
 			if (incoming.full && !incoming.holds(msgId)) {
 				this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
 				return true;
@@ -267,9 +277,14 @@ export abstract class Lane extends GatewayLink {
 	/** PUBREL for a QoS 2 message received. */
 	protected onPubrel(msgId: number): boolean {
 		if (!this.receiving) return false;
-		this.incoming.release(msgId);
+		this.incoming?.release(msgId);
 		this.send(codec.encodeMsgId(MsgType.PUBCOMP, msgId));
 		return true;
+	}
+
+	/** The window of incoming QoS 2 ids, made when first needed. */
+	protected window(): ReleaseWindow {
+		return (this.incoming ??= new ReleaseWindow(this.maxAwaitingRelease ?? 8));
 	}
 
 	/** The gateway's REGISTER (6.10). */

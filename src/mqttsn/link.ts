@@ -58,74 +58,72 @@ export abstract class GatewayLink {
 	declare will: Will | undefined;
 	/** CONNECT (with the will prompts), DISCONNECT, PINGREQ. */
 	declare control: Exchange | undefined;
-	/** The CONNECT in `control` asked for a clean session. */
-	declare cleanRequested: boolean;
 	/** The lane's one outstanding request (lane.ts). */
 	declare request: Exchange | undefined;
 	/** The lane's operations, head first (lane.ts); arrays, as every queue here has a cap. */
 	declare queue: Operation[];
 	/** Subscriptions the application wants; `active` once the gateway acknowledged them. */
-	declare readonly subscriptions: Map<string, { qos: 0 | 1 | 2; active: boolean }>;
+	declare subscriptions: Map<string, { qos: 0 | 1 | 2; active: boolean }> | undefined;
 	/** The time the session was last told: every entry point (`connect`, `publish`, `received`, `tick`, ...) takes it. */
 	declare now: number;
 	declare lastSent: number;
 	declare nextMsgId: number;
 	declare readonly transmit: Datagram[];
 	declare readonly events: SessionEvent[];
-	declare readonly dropped: DropCounts;
+	/** Made at the first drop (session.ts `dropped`). */
+	declare drops: DropCounts | undefined;
 	declare readonly clientId: string;
 	declare readonly cleanSession: boolean;
-	// The specification's timers and counters (7.2) and the client's limits, resolved once.
+	// The specification's timers and counters (7.2) and the client's limits. Tretry, Nretry and
+	// the packet size, read on every deadline or message, are resolved once; the others are fields only when configured
+	// (an undefined field still takes a heap slot), their defaults written where they are read.
 	declare readonly tRetry: number;
 	declare readonly nRetry: number;
-	declare readonly awakeRetries: number;
-	declare readonly tWait: number;
+	declare readonly awakeRetries?: number;
+	declare readonly tWait?: number;
 	/** Seconds; 0 turns keep-alive off. */
 	declare readonly keepAlive: number;
-	declare readonly nAdv: number;
+	declare readonly nAdv?: number;
 	declare readonly maxPacketSize: number;
-	declare readonly maxQueued: number;
-	/** Datagrams and events waiting to be polled; past it, what arrives is dropped unanswered. */
-	declare readonly maxBacklog: number;
-	/** Set by the session, which knows the registry's and the window's makers. */
+	/** Default 100. */
+	declare readonly maxQueued?: number;
+	/** Datagrams and events waiting to be polled (default 32); past it, what arrives is dropped unanswered. */
+	declare readonly maxBacklog?: number;
+	/** Set by the session, which knows the registry's maker. */
 	declare topics: TopicRegistry;
-	declare incoming: ReleaseWindow;
+	declare incoming: ReleaseWindow | undefined; // made at the first incoming QoS 2 message (lane.ts `window`)
+	/** Default 8. */
+	declare readonly maxAwaitingRelease?: number;
 	/** Where SEARCHGW goes; without it the client never searches (session.ts). */
 	declare readonly searchTarget: SearchTarget | undefined;
 	/** The delays between SEARCHGWs, when searching. */
 	declare readonly searchBackoff: Backoff | undefined;
 	declare readonly tGwInfo: number;
-	/** When the next SEARCHGW is due; Infinity while not searching. */
-	declare searchAt: number;
-	/** When the gateway is lost for want of ADVERTISEs; Infinity while it does not advertise. */
-	declare advertiseDeadline: number;
+	/**
+	 * When the next SEARCHGW is due, and when the gateway is lost for want of ADVERTISEs;
+	 * absent until first set (a slot saved), then Infinity when not due: either compares false
+	 * with every time, so each reads as "never".
+	 */
+	declare searchAt: number | undefined;
+	declare advertiseDeadline: number | undefined;
 
 	constructor(options: MqttSnSessionOptions, clientId: string) {
-		const nRetry = options.nRetry ?? Default.N_RETRY;
 		const target = options.searchGw;
 		this.state = State.DISCONNECTED;
 		this.now = 0;
 		this.lastSent = 0;
 		this.nextMsgId = 1;
-		this.cleanRequested = false;
 		this.queue = [];
-		this.subscriptions = new Map();
 		this.transmit = [];
 		this.events = [];
-		this.dropped = { malformed: 0, oversized: 0, unknownType: 0, foreign: 0, unexpected: 0, overflow: 0 };
 		this.clientId = clientId;
 		this.cleanSession = options.cleanSession;
 		this.tRetry = options.tRetry ?? Default.T_RETRY;
-		this.nRetry = nRetry;
-		this.awakeRetries = options.awakeRetries ?? nRetry;
-		this.tWait = options.tWait ?? Default.T_WAIT;
+		this.nRetry = options.nRetry ?? Default.N_RETRY;
 		this.keepAlive = options.keepAlive;
-		this.nAdv = options.nAdv ?? Default.N_ADV;
 		this.maxPacketSize = options.maxPacketSize ?? 1024;
-		this.maxQueued = options.maxQueued ?? 100;
-		this.maxBacklog = options.maxBacklog ?? 32;
-		this.searchAt = Infinity;
-		this.advertiseDeadline = Infinity;
+		const limits = ["awakeRetries", "tWait", "nAdv", "maxQueued", "maxBacklog", "maxAwaitingRelease"] as const;
+		for (let i = 0; i < limits.length; i++) if (options[limits[i]] !== void 0) (this as Record<string, unknown>)[limits[i]] = options[limits[i]];
 		this.configured = !!options.gateway;
 		// Absent options set no field: an undefined one still takes a slot of the device's heap.
 		if (options.gateway) this.gateway = options.gateway;
@@ -205,9 +203,10 @@ export abstract class GatewayLink {
 	protected retransmit(): boolean {
 		const control = this.control;
 		if (control && this.now >= control.sentAt + this.tRetry) {
-			if (this.state === State.AWAKE && control.retries >= this.awakeRetries) {
+			const awakeRetries = this.awakeRetries ?? this.nRetry;
+			if (this.state === State.AWAKE && control.retries >= awakeRetries) {
 				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
-				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (this.awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
+				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
 				this.sendConnect(!!this.will, false, true);
 				return true;
 			}
@@ -236,7 +235,9 @@ export abstract class GatewayLink {
 	private resend(exchange: Exchange): void {
 		exchange.retries++;
 		exchange.sentAt = this.now;
-		if (exchange.dup) sn.markDup(exchange.bytes);
+		// The first retransmission gets a copy with DUP set, which every later one sends again.
+		if (exchange.dup) exchange.bytes = sn.withDup(exchange.bytes);
+		exchange.dup = false;
 		this.send(exchange.bytes);
 	}
 
@@ -254,13 +255,11 @@ export abstract class GatewayLink {
 	 * subscriptions are made again. From asleep, CONNECT only says "active again".
 	 * DISCONNECT with a duration puts the session to sleep at the gateway, which buffers
 	 * for it; PINGREQ with the client id wakes it to collect, the PINGRESP after the last
-	 * message puts it back to sleep. No PINGRESP to a waking PINGREQ: the gateway does not
-	 * hold the session (it restarted, or matches clients by an address that changed), and
-	 * rather than wait out Nretry and a backoff, longer than a wake, the client CONNECTs at
-	 * once, clean session false; a topic id the gateway forgot is refused and registered again.
+	 * message puts it back to sleep. No PINGRESP to a waking PINGREQ: the gateway does not hold
+	 * the session (it restarted, or matches clients by an address that changed), and rather than
+	 * wait out Nretry and a backoff the client CONNECTs at once, clean session false.
 	 * Keep-alive: an active client that sent nothing for its period sends PINGREQ.
 	 */
-
 	/** Connects, searching first when no gateway is known; from asleep, becomes active again. */
 	connect(now: number): void {
 		this.now = now;
@@ -276,7 +275,6 @@ export abstract class GatewayLink {
 	/** `waking`: the gateway may still hold the session asleep until CONNACK. */
 	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean): void {
 		this.state = waking ? State.WAKING : State.CONNECTING;
-		this.cleanRequested = cleanSession;
 		// Flags, ProtocolId, Duration, ClientId (5.4.4).
 		const duration = this.keepAlive;
 		this.control = this.open(frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
@@ -288,15 +286,17 @@ export abstract class GatewayLink {
 
 	protected onConnack(returnCode: number): boolean {
 		if (!this.connecting) return false;
+		const connect = this.control;
 		this.control = void 0;
 		if (returnCode !== ReturnCode.ACCEPTED) {
 			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + sn.returnCodeName(returnCode)));
 			return true;
 		}
 		this.state = State.ACTIVE;
-		if (this.cleanRequested) {
+		// The CONNECT's own Flags octet says whether it asked for a clean session (5.4.4: a one-octet Length, MsgType, Flags).
+		if (connect && connect.bytes[2] & Flags.CLEAN_SESSION) {
 			this.topics.clear();
-			this.incoming.clear();
+			this.incoming?.clear();
 			this.startedClean();
 		}
 		this.emit({ type: "connected" });

@@ -230,9 +230,16 @@ export type Message =
 	| PingreqMessage
 	| DisconnectMessage;
 
-/** Sets DUP in an encoded PUBLISH or SUBSCRIBE: its Flags octet follows Length (1 or 3 octets) and MsgType. */
-export function markDup(message: Uint8Array): void {
-	message[message[0] === 0x01 ? 4 : 2] |= Flags.DUP;
+/**
+ * A copy of an encoded PUBLISH or SUBSCRIBE with DUP set (its Flags octet follows Length, 1
+ * or 3 octets, and MsgType). A copy, not the bytes themselves: the first send may still be
+ * waiting in the transmit queue or in the board (Node's UDP send reads them a tick later),
+ * and DUP is for retransmissions only.
+ */
+export function withDup(message: Uint8Array): Uint8Array {
+	const copy = message.slice();
+	copy[copy[0] === 0x01 ? 4 : 2] |= Flags.DUP;
+	return copy;
 }
 
 /** The Flags octet of a PUBLISH. */

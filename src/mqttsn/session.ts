@@ -28,12 +28,11 @@ import * as codec from "./encode";
 import type { Gateway } from "./discovery";
 import { Kind, Lane, type Operation } from "./lane";
 import { State } from "./link";
-import * as sn from "./packet";
-import { MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
-import { ReleaseWindow } from "./publish";
+import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import type { SessionState } from "./state";
-import { TopicRegistry } from "./topic-registry";
-import type { Datagram, Done, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
+import { TopicRegistry, topicIdType } from "./topic-registry";
+import { Default } from "./timers";
+import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
 
@@ -48,7 +47,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		}
 		super(options, clientId);
 		this.topics = new TopicRegistry(options.predefinedTopics, options.maxTopics ?? 32);
-		this.incoming = new ReleaseWindow(options.maxAwaitingRelease ?? 8);
 		const state = options.state;
 		if (!state) return;
 		if (!this.gateway && state.gateway) this.gateway = state.gateway;
@@ -56,8 +54,13 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.nextMsgId = state.nextMsgId >= 1 && state.nextMsgId <= 0xffff ? state.nextMsgId : 1;
 		const registrations = state.registrations;
 		for (let i = 0; i < registrations.length; i++) this.topics.register(registrations[i].topicName, registrations[i].topicId);
-		this.incoming.restore(state.awaitingRelease);
+		if (state.awaitingRelease.length > 0) this.window().restore(state.awaitingRelease);
 		this.restoreLane(state);
+	}
+
+	/** Bad datagrams dropped so far, by reason: counted from the first one (or the first look), till then no slot. */
+	get dropped(): DropCounts {
+		return (this.drops ??= { malformed: 0, oversized: 0, unknownType: 0, foreign: 0, unexpected: 0, overflow: 0 });
 	}
 
 	/** A configured gateway whose host name the board has just resolved. */
@@ -80,16 +83,20 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		// A topic with an id was checked when it got it (configuration, or the gateway's REGISTER).
 		const id = this.topics.idOf(topic);
 		if (!id) mqtt.validateTopicName(topic);
-		if (qos !== -1 && qos !== 0 && qos !== 1 && qos !== 2) throw new ProtocolError("PROTOCOL_VIOLATION", "no QoS " + qos);
+		if (qos !== 0 && qos !== 1 && qos !== 2 && qos !== -1) throw new ProtocolError("PROTOCOL_VIOLATION", "no QoS " + qos);
 		// Length, MsgType, Flags, TopicId, MsgId: 7 octets, or 9 with the long Length (5.2).
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
 		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte PUBLISH, max " + this.maxPacketSize);
 		if (qos === -1) {
-			if (!id || id.topicIdType === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
+			if (topicIdType(id) === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
 		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(Kind.PUBLISH, topic, payload, qos, retain, done);
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
-		this.send(codec.encodePublish(sn.publishFlags(false, qos, retain, id.topicIdType), id.topicId, 0, payload));
+		// Written out (`send`, publishFlags without DUP): on the device a call costs more than its body.
+		// The id goes as it is (its TopicIdType above it, see topic-registry.ts): encodePublish writes its two low octets.
+		const gateway = this.gateway as Gateway;
+		this.transmit.push({ bytes: codec.encodePublish(((qos & 3) << 5) | (retain ? Flags.RETAIN : 0) | (id >> 16), id, 0, payload), address: gateway.address, port: gateway.port });
+		this.lastSent = now;
 		if (done) done();
 		return;
 	}
@@ -98,14 +105,15 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	subscribe(topic: string, qos: 0 | 1 | 2, now: number, done?: SubscribeDone): Operation {
 		this.now = now;
 		mqtt.validateTopicFilter(topic);
-		this.subscriptions.set(topic, { qos, active: false });
+		// Made at the first subscription: a client that only publishes holds no Map.
+		(this.subscriptions ??= new Map()).set(topic, { qos, active: false });
 		return this.enqueue(Kind.SUBSCRIBE, topic, void 0, qos, false, done);
 	}
 
 	unsubscribe(topic: string, now: number, done?: Done): Operation {
 		this.now = now;
 		mqtt.validateTopicFilter(topic);
-		this.subscriptions.delete(topic);
+		this.subscriptions?.delete(topic);
 		return this.enqueue(Kind.UNSUBSCRIBE, topic, void 0, 0, false, done);
 	}
 
@@ -124,7 +132,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	exportState(): SessionState {
 		const subscriptions: { topic: string; qos: 0 | 1 | 2 }[] = [];
-		this.subscriptions.forEach((s, topic) => {
+		this.subscriptions?.forEach((s, topic) => {
 			if (s.active) subscriptions.push({ topic, qos: s.qos });
 		});
 		return {
@@ -134,7 +142,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			registrations: this.topics.registrations(),
 			subscriptions,
 			outgoing: this.outgoing(),
-			awaitingRelease: this.incoming.awaiting(),
+			awaitingRelease: this.incoming ? this.incoming.awaiting() : [],
 		};
 	}
 
@@ -143,18 +151,18 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	/** A datagram arrived from `from`. Bad ones are counted in `dropped`, never thrown. */
 	received(datagram: Uint8Array, from: Peer, now: number): void {
 		this.now = now;
-		const dropped = this.dropped;
 		const gateway = this.gateway;
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
 		// datagram from another port costs a comparison, and cannot reach the decoder or the state.
 		// While searching, anyone may answer (ADVERTISE, GWINFO, another client's SEARCHGW).
 		if (gateway && !sameEndpoint(gateway, from.address, from.port)) {
-			dropped.foreign++;
+			this.dropped.foreign++;
 			return;
 		}
 		// Nobody polls: what arrives now is not answered, so the gateway sends it again later.
-		if (this.transmit.length >= this.maxBacklog || this.events.length >= this.maxBacklog) {
-			dropped.overflow++;
+		const maxBacklog = this.maxBacklog ?? 32;
+		if (this.transmit.length >= maxBacklog || this.events.length >= maxBacklog) {
+			this.dropped.overflow++;
 			return;
 		}
 		let message: Message;
@@ -164,17 +172,17 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			// The decoder throws ProtocolErrors only; anything else would be its bug, and still
 			// only a bad datagram: counted as malformed rather than thrown at the socket.
 			const code = error instanceof ProtocolError ? error.code : "";
-			if (code === "PACKET_TOO_LARGE") dropped.oversized++;
-			else if (code === "UNKNOWN_PACKET_TYPE") dropped.unknownType++;
-			else dropped.malformed++;
+			if (code === "PACKET_TOO_LARGE") this.dropped.oversized++;
+			else if (code === "UNKNOWN_PACKET_TYPE") this.dropped.unknownType++;
+			else this.dropped.malformed++;
 			return;
 		}
 		const type = message.type;
 		if (type === MsgType.SEARCHGW) this.heardSearch();
 		else if (gateway) {
-			if (!this.handle(message)) dropped.unexpected++;
+			if (!this.handle(message)) this.dropped.unexpected++;
 		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port);
-		else dropped.foreign++;
+		else this.dropped.foreign++;
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
@@ -183,15 +191,15 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		const state = this.state;
 		const target = this.searchTarget;
 		// Searching: SEARCHGW when it is due, and the next one scheduled.
-		if (state === State.SEARCHING && target && now >= this.searchAt) {
+		if (state === State.SEARCHING && target && now >= (this.searchAt as number)) {
 			this.heardSearch();
 			this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
 		}
 		// A gateway that stopped advertising is lost (or, while disconnected, forgotten).
-		if (this.gateway && now >= this.advertiseDeadline) {
+		if (this.gateway && now >= (this.advertiseDeadline as number)) {
 			this.advertiseDeadline = Infinity;
 			if (state === State.DISCONNECTED) this.forgetGateway();
-			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + this.nAdv + " periods");
+			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + (this.nAdv ?? Default.N_ADV) + " periods");
 		}
 		if (!this.retransmit()) this.keepAliveDue();
 	}
@@ -200,8 +208,8 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	nextTimeout(): number | undefined {
 		const state = this.state;
 		let next = this.deadline();
-		if (state === State.SEARCHING && this.searchAt < next) next = this.searchAt;
-		if (this.gateway && state !== State.ASLEEP && this.advertiseDeadline < next) next = this.advertiseDeadline;
+		if (state === State.SEARCHING && (this.searchAt as number) < next) next = this.searchAt as number;
+		if (this.gateway && state !== State.ASLEEP && (this.advertiseDeadline as number) < next) next = this.advertiseDeadline as number;
 		return next === Infinity ? void 0 : next;
 	}
 
@@ -230,19 +238,19 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	protected startSearch(): void {
 		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
 		this.state = State.SEARCHING;
-		if (this.searchAt !== Infinity) return;
+		if ((this.searchAt as number) < Infinity) return;
 		backoff.reset();
 		this.searchAt = this.now + backoff.next();
 	}
 
 	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
 	private heardSearch(): void {
-		if (this.searchAt !== Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
+		if ((this.searchAt as number) < Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
 	}
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
 	private heardAdvertise(duration: number): void {
-		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * (this.nAdv + 0.5) : Infinity;
+		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * ((this.nAdv ?? Default.N_ADV) + 0.5) : Infinity;
 	}
 
 	/** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */

@@ -9,105 +9,126 @@
  * peer's REGISTER goes through `accept`, which refuses a new name once full (the caller
  * answers "rejected: congestion"); the ids this side asked for (`register`) make room
  * by forgetting the oldest, which is registered again when next used.
+ *
+ * A topic id is one number, its TopicIdType above its two octets (`topicIdType`,
+ * `topicId` read it; 0 is none: no topic travels as normal id 0x0000): no object per topic,
+ * and a PUBLISH writes its TopicId octets from it as it is. Names and ids are held in
+ * parallel arrays, searched with indexOf: on XS an array's items take no heap slots, a
+ * Map entry takes three, and at these sizes (tens) a search is a few steps.
  */
 import { ProtocolError } from "../common/errors";
 import * as sn from "./packet";
 import { TopicIdType } from "./packet";
 import { isShortTopicName } from "./short-topic";
 
-/** A topic as PUBLISH carries it. */
-export interface TopicId {
-	readonly topicIdType: TopicIdType;
-	readonly topicId: number;
+/** How a topic travels, as one number: its TopicIdType << 16 | its TopicId; 0 for none. */
+export type TopicId = number;
+
+export function topicIdType(id: TopicId): TopicIdType {
+	return id >> 16;
+}
+
+export function topicId(id: TopicId): number {
+	return id & 0xffff;
 }
 
 export class TopicRegistry {
-	/** Predefined names and ids, both ways (no maps without any). A name may also have a registered id. */
-	private declare readonly predefined: Map<string, TopicId> | undefined;
-	private declare readonly predefinedNames: Map<number, string> | undefined;
-	/** Registered (normal) ids, both ways, oldest first. */
-	private declare readonly byName: Map<string, TopicId>;
-	private declare readonly byId: Map<number, string>;
+	/** Predefined names and their ids, at the same index (absent without any). A name may also have a registered id. */
+	private declare readonly predefinedNames: string[] | undefined;
+	private declare readonly predefinedIds: number[] | undefined;
+	/** Registered (normal) names and ids, at the same index, oldest first. */
+	private declare readonly names: string[];
+	private declare readonly ids: number[];
 	declare readonly capacity: number;
 
 	/** `predefined`: topic name -> id, ids 1-65534 (the same table the gateway is configured with). */
 	constructor(predefined: Readonly<Record<string, number>> = {}, capacity = 64) {
 		this.capacity = capacity;
-		this.byName = new Map();
-		this.byId = new Map();
+		this.names = [];
+		this.ids = [];
 		const names = Object.keys(predefined);
 		if (names.length === 0) return;
-		const byName = (this.predefined = new Map());
-		const byId = (this.predefinedNames = new Map());
+		const ids: number[] = [];
 		for (let i = 0; i < names.length; i++) {
-			const name = names[i];
-			const id = predefined[name];
-			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || byId.has(id)) throw new ProtocolError("INVALID_TOPIC", "predefined ids: distinct, 1 to 65534");
-			byName.set(name, { topicIdType: TopicIdType.PREDEFINED, topicId: id });
-			byId.set(id, name);
+			const id = predefined[names[i]];
+			if (!Number.isInteger(id) || id < 1 || id > 0xfffe || ids.indexOf(id) >= 0) throw new ProtocolError("INVALID_TOPIC", "predefined ids: distinct, 1 to 65534");
+			ids.push(id);
 		}
+		this.predefinedNames = names;
+		this.predefinedIds = ids;
 	}
 
-	/** How `name` travels without registering, if it can: predefined first, then as a short name. */
-	fixedId(name: string): TopicId | undefined {
-		const predefined = this.predefined?.get(name);
-		if (predefined) return predefined;
-		if (isShortTopicName(name)) return { topicIdType: TopicIdType.SHORT, topicId: sn.shortTopicId(name) };
-		return;
+	/** How `name` travels without registering, if it can (else 0): predefined first, then as a short name. */
+	fixedId(name: string): TopicId {
+		const at = this.predefinedNames ? this.predefinedNames.indexOf(name) : -1;
+		if (at >= 0) return (TopicIdType.PREDEFINED << 16) | (this.predefinedIds as number[])[at];
+		return isShortTopicName(name) ? (TopicIdType.SHORT << 16) | sn.shortTopicId(name) : 0;
 	}
 
-	/** How `name` travels now, or undefined while it needs a REGISTER. */
-	idOf(name: string): TopicId | undefined {
-		// Registered first: the hot path of a client publishing to its own topics.
-		return this.byName.get(name) ?? this.fixedId(name);
+	/** How `name` travels now, or 0 while it needs a REGISTER. */
+	idOf(name: string): TopicId {
+		// Registered first: the hot path of a client publishing to its own topics (a normal id is its TopicId).
+		const at = this.names.indexOf(name);
+		return at >= 0 ? this.ids[at] : this.fixedId(name);
+	}
+
+	/** The gateway registered `name` (its id is normal, and may be forgotten). */
+	registered(name: string): boolean {
+		return this.names.indexOf(name) >= 0;
 	}
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
 		if (topicIdType === TopicIdType.SHORT) return sn.shortTopicName(topicId);
-		return topicIdType === TopicIdType.PREDEFINED ? this.predefinedNames?.get(topicId) : this.byId.get(topicId);
+		if (topicIdType === TopicIdType.NORMAL) return this.names[this.ids.indexOf(topicId)];
+		const ids = this.predefinedIds;
+		return ids && (this.predefinedNames as string[])[ids.indexOf(topicId)];
 	}
 
 	/** Registered ids held. */
 	get size(): number {
-		return this.byId.size;
+		return this.ids.length;
 	}
 
 	/** A peer's REGISTER: false, with nothing stored, for a new name and id while full. */
 	accept(name: string, topicId: number): boolean {
-		if (this.byId.size >= this.capacity && !this.byId.has(topicId) && !this.byName.has(name)) return false;
+		if (this.ids.length >= this.capacity && this.ids.indexOf(topicId) < 0 && this.names.indexOf(name) < 0) return false;
 		this.register(name, topicId);
 		return true;
 	}
 
 	/** A normal id assigned by the gateway (REGACK, SUBACK); full, the oldest is forgotten. */
 	register(name: string, topicId: number): void {
-		const known = this.byName.get(name);
-		if (known) this.forget(known.topicId);
+		const names = this.names;
+		const ids = this.ids;
+		const known = names.indexOf(name);
+		if (known >= 0) this.forget(ids[known]);
 		this.forget(topicId);
-		if (this.byId.size >= this.capacity) this.forget(this.byId.keys().next().value as number);
-		this.byName.set(name, { topicIdType: TopicIdType.NORMAL, topicId });
-		this.byId.set(topicId, name);
+		if (ids.length >= this.capacity) {
+			names.shift();
+			ids.shift();
+		}
+		names.push(name);
+		ids.push(topicId);
 	}
 
 	/** The gateway said "invalid topic id": register again before the next use. */
 	forget(topicId: number): void {
-		const name = this.byId.get(topicId);
-		if (name === void 0) return;
-		this.byId.delete(topicId);
-		this.byName.delete(name);
+		const at = this.ids.indexOf(topicId);
+		if (at < 0) return;
+		this.ids.splice(at, 1);
+		this.names.splice(at, 1);
 	}
 
 	/** A new session (clean, or another gateway): normal ids are void. */
 	clear(): void {
-		this.byId.clear();
-		this.byName.clear();
+		this.ids.length = 0;
+		this.names.length = 0;
 	}
 
 	/** Normal registrations, for the durable state. */
 	registrations(): { readonly topicId: number; readonly topicName: string }[] {
-		const out: { topicId: number; topicName: string }[] = [];
-		this.byId.forEach((topicName, topicId) => out.push({ topicId, topicName }));
-		return out;
+		const names = this.names;
+		return this.ids.map((topicId, i) => ({ topicId, topicName: names[i] }));
 	}
 }

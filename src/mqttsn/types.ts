@@ -117,9 +117,10 @@ export interface Exchange {
 	/** MsgType of the answer, and its MsgId (0 when it has none). */
 	readonly expect: MsgType;
 	readonly msgId: number;
-	readonly bytes: Uint8Array;
-	/** A resend carries DUP (PUBLISH, SUBSCRIBE). */
-	readonly dup: boolean;
+	/** What is sent; replaced by its copy with DUP set at the first retransmission. */
+	bytes: Uint8Array;
+	/** The next retransmission sets DUP (PUBLISH, SUBSCRIBE) in a copy: not yet done. */
+	dup: boolean;
 	sentAt: number;
 	retries: number;
 	/** After "rejected: congestion": nothing is sent before this time. */

@@ -4,7 +4,7 @@
  * chain is parsed without copying it.
  */
 import type { SignatureAlgorithm } from "../common/board";
-import * as asn1 from "./der";
+import { ProtocolError } from "../common/errors";
 
 export interface Certificate {
 	/** The signed part, header included: what the issuer's signature covers. */
@@ -37,151 +37,266 @@ export interface Certificate {
 	readonly serverAuth: boolean;
 }
 
-/** Signature algorithm OIDs (contents octets) this verifier accepts, with the name boards know them by. */
-const SIGNATURE_ALGORITHMS: readonly (readonly [Uint8Array, SignatureAlgorithm])[] = [
-	[Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b), "sha256WithRSAEncryption"],
-	[Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c), "sha384WithRSAEncryption"],
-	[Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02), "ecdsa-with-SHA256"],
-	[Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03), "ecdsa-with-SHA384"],
-];
+/** The OID arcs (contents octets) of PKCS #1 (1.2.840.113549.1.1) and ecdsa-with (1.2.840.10045.4.3): a signature algorithm is one more octet. */
+const PKCS1 = Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01);
+const ECDSA_WITH = Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03);
+
+/** The algorithms this verifier accepts, by the name boards know them by; undefined for any other. */
+function signatureAlgorithm(oid: Uint8Array): SignatureAlgorithm | undefined {
+	const arc = oid.subarray(0, oid.length - 1);
+	const last = oid[oid.length - 1];
+	if (sameBytes(arc, PKCS1)) return last === 11 ? "sha256WithRSAEncryption" : last === 12 ? "sha384WithRSAEncryption" : undefined;
+	if (sameBytes(arc, ECDSA_WITH)) return last === 2 ? "ecdsa-with-SHA256" : last === 3 ? "ecdsa-with-SHA384" : undefined;
+	return undefined;
+}
 const SERVER_AUTH = Uint8Array.of(0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01);
 const ANY_EXTENDED_KEY_USAGE = Uint8Array.of(0x55, 0x1d, 0x25, 0x00);
 
-// Extensions are id-ce (2.5.29, contents 55 1d) plus one octet.
-const SUBJECT_KEY_ID = 14;
-const KEY_USAGE = 15;
-const SUBJECT_ALT_NAME = 17;
-const BASIC_CONSTRAINTS = 19;
-const AUTHORITY_KEY_ID = 35;
-const EXTENDED_KEY_USAGE = 37;
+/** Extensions are id-ce (2.5.29, contents 55 1d) plus one octet; a `const enum`, written as its number. */
+const enum Extension {
+	SUBJECT_KEY_ID = 14,
+	KEY_USAGE = 15,
+	SUBJECT_ALT_NAME = 17,
+	BASIC_CONSTRAINTS = 19,
+	AUTHORITY_KEY_ID = 35,
+	EXTENDED_KEY_USAGE = 37,
+}
 
+/** The certificate as it is filled in. */
+type Fields = { -readonly [K in keyof Certificate]: Certificate[K] } & { dnsNames: string[]; ipAddresses: Uint8Array[] };
+
+const malformed = (what: string) => rejected(`malformed ${what}`);
+
+/** `count` decimal digits at `at`, as a number. */
 function digits(bytes: Uint8Array, at: number, count: number): number {
 	let n = 0;
 	for (let i = at; i < at + count; i++) {
 		const d = bytes[i] - 0x30;
-		if (d < 0 || d > 9) throw asn1.rejected("malformed validity time");
+		if (!(d >= 0 && d <= 9)) throw malformed("validity time");
 		n = n * 10 + d;
 	}
 	return n;
 }
 
-function time(der: asn1.DerReader): number {
+function time(der: DerReader): number {
 	const tag = der.next();
 	const bytes = der.bytes;
 	const start = der.start;
-	const end = der.end;
-	const long = tag === asn1.GENERALIZED_TIME;
+	const long = tag === Tag.GENERALIZED_TIME;
 	// RFC 5280 4.1.2.5: seconds always present, always Zulu, no fractions.
-	if ((tag !== asn1.UTC_TIME && !long) || end - start !== (long ? 15 : 13) || bytes[end - 1] !== 0x5a) throw asn1.rejected("malformed validity time");
-	let year = digits(bytes, start, long ? 4 : 2);
-	if (!long) year += year < 50 ? 2000 : 1900; // RFC 5280 4.1.2.5.1
+	if ((tag !== Tag.UTC_TIME && !long) || der.end - start !== (long ? 15 : 13) || bytes[der.end - 1] !== 0x5a) throw malformed("validity time");
 	const at = start + (long ? 4 : 2);
+	let year = digits(bytes, start, at - start);
+	if (!long) year += year < 50 ? 2000 : 1900; // RFC 5280 4.1.2.5.1
 	return Date.UTC(year, digits(bytes, at, 2) - 1, digits(bytes, at + 2, 2), digits(bytes, at + 4, 2), digits(bytes, at + 6, 2), digits(bytes, at + 8, 2));
 }
 
-interface Extensions {
-	dnsNames: string[];
-	ipAddresses: Uint8Array[];
-	ca: boolean;
-	pathLength?: number;
-	keyCertSign: boolean;
-	serverAuth: boolean;
-}
-
-function readExtensions(list: asn1.DerReader, found: Extensions): void {
+function readExtensions(list: DerReader, found: Fields): void {
 	let seen = 0;
 	while (!list.done) {
-		const extension = list.expect(asn1.SEQUENCE, "extension").enter();
-		extension.expect(asn1.OID, "extension");
+		const extension = list.expect(Tag.SEQUENCE).enter().expect(Tag.OID);
 		const bytes = extension.bytes;
 		const start = extension.start;
-		const end = extension.end;
-		const id = end - start === 3 && bytes[start] === 0x55 && bytes[start + 1] === 0x1d ? bytes[start + 2] : -1;
+		const id = extension.end - start === 3 && bytes[start] === 0x55 && bytes[start + 1] === 0x1d ? bytes[start + 2] : -1;
 		if (id >= 0 && id < 32) {
-			if (seen & (1 << id)) throw asn1.rejected("duplicate extension"); // RFC 5280 4.2
+			if (seen & (1 << id)) throw rejected("duplicate extension"); // RFC 5280 4.2
 			seen |= 1 << id;
 		}
-		const critical = extension.optional(asn1.BOOLEAN) && extension.bytes[extension.start] === 0xff;
-		const value = extension.expect(asn1.OCTET_STRING, "extension").enter();
-		if (id === SUBJECT_ALT_NAME) {
-			const names = value.expect(asn1.SEQUENCE, "subjectAltName").enter();
+		const critical = extension.flag();
+		const value = extension.expect(Tag.OCTET_STRING).enter();
+		if (id === Extension.SUBJECT_ALT_NAME) {
+			const names = value.expect(Tag.SEQUENCE).enter();
 			while (!names.done) {
 				const tag = names.next();
 				if (tag === 0x82) found.dnsNames.push(String.fromCharCode(...names.value())); // dNSName [2] IA5String
 				else if (tag === 0x87) found.ipAddresses.push(names.value()); // iPAddress [7]
 			}
-		} else if (id === BASIC_CONSTRAINTS) {
-			const fields = value.expect(asn1.SEQUENCE, "basicConstraints").enter();
-			found.ca = fields.optional(asn1.BOOLEAN) && fields.bytes[fields.start] === 0xff;
-			if (fields.optional(asn1.INTEGER)) {
-				if (fields.end - fields.start > 2 || fields.bytes[fields.start] & 0x80) throw asn1.rejected("malformed basicConstraints");
-				found.pathLength = digitsOf(fields.value());
+		} else if (id === Extension.BASIC_CONSTRAINTS) {
+			const fields = value.expect(Tag.SEQUENCE).enter();
+			found.ca = fields.flag();
+			if (fields.optional(Tag.INTEGER)) {
+				const n = fields.value();
+				if (n.length === 0 || n.length > 2 || n[0] & 0x80) throw malformed("basicConstraints");
+				found.pathLength = n.length === 2 ? n[0] * 256 + n[1] : n[0];
 			}
-		} else if (id === KEY_USAGE) {
-			value.expect(asn1.BIT_STRING, "keyUsage");
-			found.keyCertSign = value.end - value.start > 1 && (value.bytes[value.start + 1] & 0x04) !== 0; // bit 5, keyCertSign
-		} else if (id === EXTENDED_KEY_USAGE) {
-			const purposes = value.expect(asn1.SEQUENCE, "extendedKeyUsage").enter();
+		} else if (id === Extension.KEY_USAGE) {
+			const bits = value.expect(Tag.BIT_STRING).value();
+			found.keyCertSign = (bits[1] & 0x04) !== 0; // bit 5, keyCertSign (a missing octet reads undefined: not set)
+		} else if (id === Extension.EXTENDED_KEY_USAGE) {
+			const purposes = value.expect(Tag.SEQUENCE).enter();
 			found.serverAuth = false;
 			while (!purposes.done) {
-				purposes.expect(asn1.OID, "extendedKeyUsage");
+				purposes.expect(Tag.OID);
 				if (purposes.contentsAre(SERVER_AUTH) || purposes.contentsAre(ANY_EXTENDED_KEY_USAGE)) found.serverAuth = true;
 			}
-		} else if (critical && id !== SUBJECT_KEY_ID && id !== AUTHORITY_KEY_ID) {
+		} else if (critical && id !== Extension.SUBJECT_KEY_ID && id !== Extension.AUTHORITY_KEY_ID) {
 			// RFC 5280 4.2: a critical extension the verifier does not understand rejects the certificate.
-			throw asn1.rejected("unsupported critical extension");
+			throw rejected("unsupported critical extension");
 		}
 	}
 }
 
-const digitsOf = (bytes: Uint8Array) => {
-	let n = 0;
-	for (let i = 0; i < bytes.length; i++) n = n * 256 + bytes[i];
-	return n;
-};
-
 export function parseCertificate(der: Uint8Array): Certificate {
-	const top = new asn1.DerReader(der).expect(asn1.SEQUENCE, "certificate");
-	if (!top.done) throw asn1.rejected("malformed certificate: trailing bytes");
+	const top = new DerReader(der).expect(Tag.SEQUENCE);
+	if (!top.done) throw malformed("certificate: trailing bytes");
 	const parts = top.enter();
-	const tbs = parts.expect(asn1.SEQUENCE, "tbsCertificate").raw();
+	const tbs = parts.expect(Tag.SEQUENCE).raw();
 	const fields = parts.enter();
-	const algorithm = parts.expect(asn1.SEQUENCE, "signatureAlgorithm").raw();
-	const oid = parts.enter().expect(asn1.OID, "signatureAlgorithm");
-	const signature = parts.bitString("signature");
+	const algorithm = parts.expect(Tag.SEQUENCE).raw();
+	const oid = parts.enter().expect(Tag.OID);
+	const signature = parts.bitString();
 
 	fields.optional(0xa0); // version [0] EXPLICIT: the extensions below decide what matters
-	fields.expect(asn1.INTEGER, "serialNumber");
+	fields.expect(Tag.INTEGER); // serialNumber
 	// RFC 5280 4.1.1.2: the outer algorithm must be the one inside the signed part.
-	if (!asn1.sameBytes(fields.expect(asn1.SEQUENCE, "signature").raw(), algorithm)) throw asn1.rejected("signature algorithm differs from the signed one");
-	const issuer = fields.expect(asn1.SEQUENCE, "issuer").raw();
-	const validity = fields.expect(asn1.SEQUENCE, "validity").enter();
-	const notBefore = time(validity);
-	const notAfter = time(validity);
-	const subject = fields.expect(asn1.SEQUENCE, "subject").raw();
-	const publicKeyInfo = fields.expect(asn1.SEQUENCE, "subjectPublicKeyInfo").raw();
-	fields.optional(0x81); // issuerUniqueID
-	fields.optional(0x82); // subjectUniqueID
-	const found: Extensions = { dnsNames: [], ipAddresses: [], ca: false, keyCertSign: true, serverAuth: true };
-	if (fields.optional(0xa3)) readExtensions(fields.enter().expect(asn1.SEQUENCE, "extensions").enter(), found);
-
-	let signatureAlgorithm: SignatureAlgorithm | undefined;
-	for (let i = 0; i < SIGNATURE_ALGORITHMS.length; i++) if (oid.contentsAre(SIGNATURE_ALGORITHMS[i][0])) signatureAlgorithm = SIGNATURE_ALGORITHMS[i][1];
-
-	return {
+	if (!sameBytes(fields.expect(Tag.SEQUENCE).raw(), algorithm)) throw rejected("signature algorithm differs from the signed one");
+	const issuer = fields.expect(Tag.SEQUENCE).raw();
+	const validity = fields.expect(Tag.SEQUENCE).enter();
+	// Read in the order the fields come: an object literal's values are evaluated in order.
+	const found: Fields = {
 		tbs,
-		signatureAlgorithm,
+		signatureAlgorithm: signatureAlgorithm(oid.value()),
 		signature,
 		issuer,
-		subject,
-		notBefore,
-		notAfter,
-		publicKeyInfo,
-		dnsNames: found.dnsNames,
-		ipAddresses: found.ipAddresses,
-		ca: found.ca,
-		pathLength: found.pathLength,
-		keyCertSign: found.keyCertSign,
-		serverAuth: found.serverAuth,
+		notBefore: time(validity),
+		notAfter: time(validity),
+		subject: fields.expect(Tag.SEQUENCE).raw(),
+		publicKeyInfo: fields.expect(Tag.SEQUENCE).raw(),
+		dnsNames: [],
+		ipAddresses: [],
+		ca: false,
+		keyCertSign: true,
+		serverAuth: true,
 	};
+	fields.optional(0x81); // issuerUniqueID
+	fields.optional(0x82); // subjectUniqueID
+	if (fields.optional(0xa3)) readExtensions(fields.enter().expect(Tag.SEQUENCE).enter(), found);
+	return found;
+}
+
+/**
+ * A minimal DER reader: just enough ASN.1 to walk an X.509 certificate. It is a cursor
+ * over the caller's bytes: reading an element allocates nothing, and the contents are
+ * handed out as views (subarray) only when asked for, never copied. Anything that is not
+ * DER as X.509 uses it (indefinite lengths, high tag numbers, lengths past the end of the
+ * enclosing element) is refused; a refusal names the byte it stopped at.
+ */
+/** The universal tags X.509 uses; a `const enum`, so each use is written as its number. */
+export const enum Tag {
+	BOOLEAN = 0x01,
+	INTEGER = 0x02,
+	BIT_STRING = 0x03,
+	OCTET_STRING = 0x04,
+	OID = 0x06,
+	UTC_TIME = 0x17,
+	GENERALIZED_TIME = 0x18,
+	SEQUENCE = 0x30,
+}
+
+export function rejected(why: string): ProtocolError {
+	return new ProtocolError("TLS_CERTIFICATE_REJECTED", why);
+}
+
+export class DerReader {
+	// Fields `declare`d and set in the constructor, not class or #private fields: less bytecode in XS.
+	declare readonly bytes: Uint8Array;
+	/** Where the next element starts, and where the enclosing one ends. */
+	declare at: number;
+	declare readonly limit: number;
+	/** The element last read: its tag, where its header starts, where its contents start and end. */
+	declare tag: number;
+	declare header: number;
+	declare start: number;
+	declare end: number;
+
+	constructor(bytes: Uint8Array, from = 0, to = bytes.length) {
+		this.bytes = bytes;
+		this.at = from;
+		this.limit = to;
+	}
+
+	get done(): boolean {
+		return this.at >= this.limit;
+	}
+
+	/** Reads the next element; returns its tag. */
+	next(): number {
+		const bytes = this.bytes;
+		const limit = this.limit;
+		let at = this.at;
+		const tag = bytes[at];
+		let length = bytes[at + 1];
+		this.header = at;
+		at += 2;
+		let count = 0;
+		if (length & 0x80) {
+			// 0x80 is BER's indefinite length; more than 3 octets would be over 16 MB.
+			count = length & 0x7f;
+			length = count === 0 || count > 3 ? limit : 0;
+			for (let i = 0; i < count; i++) length = length * 256 + bytes[at++];
+		}
+		// A high tag number (0x1f) is not X.509's; a truncated header reads undefined, so NaN fails the length check.
+		if ((tag & 0x1f) === 0x1f || !(at + length <= limit)) throw rejected(`malformed DER at byte ${this.header}`);
+		this.tag = tag;
+		this.start = at;
+		this.end = this.at = at + length;
+		return tag;
+	}
+
+	/** Reads the next element, which must have `tag`. */
+	expect(tag: number): this {
+		if (this.next() !== tag) throw rejected(`malformed DER at byte ${this.header}: tag ${this.tag}, not ${tag}`);
+		return this;
+	}
+
+	/** Reads the next element if it has `tag`. */
+	optional(tag: number): boolean {
+		if (this.done || this.bytes[this.at] !== tag) return false;
+		this.next();
+		return true;
+	}
+
+	/** The last element's contents (a view). */
+	value(): Uint8Array {
+		return this.bytes.subarray(this.start, this.end);
+	}
+
+	/** The last element whole, header included (a view): what signatures and name comparisons cover. */
+	raw(): Uint8Array {
+		return this.bytes.subarray(this.header, this.end);
+	}
+
+	/** A reader over the last element's contents (a constructed value's elements). */
+	enter(): DerReader {
+		return new DerReader(this.bytes, this.start, this.end);
+	}
+
+	/** True if the last element's contents are exactly `expected` (an OID, say). */
+	contentsAre(expected: Uint8Array): boolean {
+		return sameBytes(this.value(), expected);
+	}
+
+	/** An optional BOOLEAN (DEFAULT FALSE): false when absent; DER's one octet, else refused. */
+	flag(): boolean {
+		if (!this.optional(Tag.BOOLEAN)) return false;
+		if (this.end - this.start !== 1) throw rejected(`malformed BOOLEAN at byte ${this.header}`);
+		return this.bytes[this.start] === 0xff;
+	}
+
+	/** The contents' first octet, or -1 when empty: a BIT STRING's unused bits. */
+	first(): number {
+		return this.end > this.start ? this.bytes[this.start] : -1;
+	}
+
+	/** A BIT STRING's bits, for the whole-octet ones X.509 uses (signatures, keys). */
+	bitString(): Uint8Array {
+		if (this.expect(Tag.BIT_STRING).first() !== 0) throw rejected(`malformed BIT STRING at byte ${this.header}`);
+		return this.bytes.subarray(this.start + 1, this.end);
+	}
+}
+
+export function sameBytes(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
 }

@@ -58,12 +58,17 @@ export class MeteredBoard extends HostBoard {
 	}
 
 	override openDatagram(options: DatagramOptions): Datagram {
+		// Each field named: the driver's options are an object whose callbacks are methods of its
+		// prototype (src/datagram/driver.ts), which a spread would leave behind.
 		const datagram = super.openDatagram({
-			...options,
+			port: options.port,
+			address: options.address,
 			onMessage: (bytes, address, port) => {
 				this.#heard(bytes.length);
 				options.onMessage(bytes, address, port);
 			},
+			onReady: () => options.onReady?.(),
+			onError: (error) => options.onError?.(error),
 		});
 		return {
 			get port() {

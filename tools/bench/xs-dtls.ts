@@ -58,7 +58,7 @@ globalThis.runBatch = (id, count) => {
 globalThis.setUp = () => {
 	handshake(undefined);
 	const p = pair;
-	globalThis.kept = { pair: p, server: p.server, probe: p.serverProbe, session: p.client.sessions.lookup(SERVER.address + ":" + SERVER.port) };
+	globalThis.kept = { pair: p, server: p.server, probe: p.serverProbe, session: p.client.sessions.get(SERVER.address + ":" + SERVER.port) };
 	p.serverProbe.arrived.length = 0;
 };
 globalThis.resetCalls = () => { calls.aes = 0; calls.sha = 0; };
@@ -74,7 +74,7 @@ globalThis.residentPair = () => {
 
 /** Round trips and bytes of one wake's CoAP exchange over DTLS, in memory (Node); `last` is the wake before, whose server and session go on. */
 function wake(last?: Pair): { roundTrips: number; bytes: number; pair: Pair } {
-	const resume = last?.client.sessions.lookup(`${SERVER.address}:${SERVER.port}`);
+	const resume = last?.client.sessions.get(`${SERVER.address}:${SERVER.port}`);
 	const pair = new Pair({ resume, randomBytes: randomSource(last ? 3 : 1) });
 	if (last) (pair as { server: Pair["server"] }).server = last.server;
 	const serverProbe = last ? last.serverProbe : pair.serverProbe;

@@ -11,7 +11,7 @@ import { decode as decodeCoap } from "../../src/coap/message";
 import { readUtf8 } from "../../src/common/utf8";
 import { decodeDht22 } from "../../src/drivers/dht22/decode";
 import { parseLinkFormat } from "../../testkit/portable/coap-host-client";
-import { decodeRecords, HANDSHAKE } from "../../src/dtls/record";
+import { ContentType, decodeRecords } from "../../src/dtls/record";
 import * as hm from "../../src/dtls/handshake-messages";
 
 export interface FuzzTarget {
@@ -113,13 +113,13 @@ const DTLS_SEEDS = [
 function decodeDtls(input: Uint8Array): unknown {
 	const messages: unknown[] = [];
 	for (const record of decodeRecords(input)) {
-		if (record.type !== HANDSHAKE) continue;
+		if (record.type !== ContentType.HANDSHAKE) continue;
 		for (const fragment of hm.decodeFragments(record.fragment)) {
 			const body = fragment.body;
-			if (fragment.type === hm.CLIENT_HELLO) messages.push(hm.decodeClientHello(body));
-			else if (fragment.type === hm.SERVER_HELLO) messages.push(hm.decodeServerHello(body));
-			else if (fragment.type === hm.HELLO_VERIFY_REQUEST) messages.push(hm.decodeHelloVerifyRequest(body));
-			else if (fragment.type === hm.SERVER_KEY_EXCHANGE || fragment.type === hm.CLIENT_KEY_EXCHANGE) messages.push(hm.decodeIdentity(body, "key exchange"));
+			if (fragment.type === hm.HandshakeType.CLIENT_HELLO) messages.push(hm.decodeClientHello(body));
+			else if (fragment.type === hm.HandshakeType.SERVER_HELLO) messages.push(hm.decodeServerHello(body));
+			else if (fragment.type === hm.HandshakeType.HELLO_VERIFY_REQUEST) messages.push(hm.decodeHelloVerifyRequest(body));
+			else if (fragment.type === hm.HandshakeType.SERVER_KEY_EXCHANGE || fragment.type === hm.HandshakeType.CLIENT_KEY_EXCHANGE) messages.push(hm.decodeIdentity(body, "key exchange"));
 			else messages.push(fragment);
 		}
 	}

@@ -12,7 +12,7 @@ import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { ConnectMessage, Message, PublishMessage, TopicRef } from "../../src/mqttsn/packet";
 import { ReleaseWindow } from "../../src/mqttsn/publish";
-import { TopicRegistry } from "../../src/mqttsn/topic-registry";
+import { TopicRegistry, topicIdType } from "../../src/mqttsn/topic-registry";
 import { Outbox } from "./outbox";
 
 export interface Endpoint {
@@ -381,7 +381,7 @@ export class ClientLink {
 	/** The normal topic id of `name` for this client, assigned on first use. */
 	#idFor(name: string): number {
 		const known = this.#topics.idOf(name);
-		if (known?.topicIdType === sn.TopicIdType.NORMAL) return known.topicId;
+		if (known && topicIdType(known) === sn.TopicIdType.NORMAL) return known;
 		const id = this.#nextTopicId++;
 		this.#topics.register(name, id);
 		return id;

@@ -5,7 +5,7 @@
  * resent every Tretry, Nretry times, before the client is declared lost. While the
  * client sleeps the box only fills; `resume` starts delivering again.
  */
-import type { TopicRegistry } from "../../src/mqttsn/topic-registry";
+import { topicId, topicIdType, type TopicRegistry } from "../../src/mqttsn/topic-registry";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { Message } from "../../src/mqttsn/packet";
@@ -36,7 +36,8 @@ interface InFlight {
 	readonly step: "register" | "publish" | "release";
 	readonly expect: number;
 	readonly msgId: number;
-	readonly bytes: Uint8Array;
+	/** Replaced by its copy with DUP set when a PUBLISH is retransmitted (the first send may still be on its way). */
+	bytes: Uint8Array;
 	retries: number;
 }
 
@@ -138,7 +139,7 @@ export class Outbox {
 				return;
 			}
 			const msgId = head.qos > 0 ? this.#allocate() : 0;
-			const bytes = encode({ type: sn.MsgType.PUBLISH, dup: false, qos: head.qos, retain: head.retain, topicIdType: id.topicIdType, topicId: id.topicId, msgId, data: head.payload });
+			const bytes = encode({ type: sn.MsgType.PUBLISH, dup: false, qos: head.qos, retain: head.retain, topicIdType: topicIdType(id), topicId: topicId(id), msgId, data: head.payload });
 			if (head.qos === 0) {
 				this.#options.send(bytes);
 				this.#finish();
@@ -169,7 +170,7 @@ export class Outbox {
 	}
 
 	#resend(inFlight: InFlight): void {
-		if (inFlight.step === "publish") sn.markDup(inFlight.bytes);
+		if (inFlight.step === "publish") inFlight.bytes = sn.withDup(inFlight.bytes);
 		this.#options.send(inFlight.bytes);
 		this.#arm();
 	}
