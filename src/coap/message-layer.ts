@@ -123,11 +123,7 @@ export function unavailable(ms: number): Content {
 	return { code: m.Code.SERVICE_UNAVAILABLE, options: [m.uintOption(m.Option.MAX_AGE, Math.max(1, Math.ceil(ms / 1000)))], payload: m.EMPTY_BYTES };
 }
 
-/**
- * The one empty Map that tables an endpoint may never use start as (a server's requests of
- * its own, CONs in flight), read like any other: each gets a Map of its own at its first
- * entry, sparing an idle one its 6 slots on XS. Never written to.
- */
+/** The empty Map shared by tables an endpoint may never use (its own requests, CONs in flight), never written: each gets its own at its first entry (6 slots on XS). */
 export const NO_ENTRIES = new Map<never, never>();
 
 export abstract class MessageLayer {
@@ -137,8 +133,7 @@ export abstract class MessageLayer {
 	declare private readonly maxTracked: number;
 	declare messageId: number;
 	declare readonly dropped: DropCounts;
-	/** NO_ENTRIES until the first message of ours that waits for an ACK or RST. */
-	declare protected transmissions: Map<string, Transmission>;
+	declare protected transmissions: Map<string, Transmission>; // NO_ENTRIES until the first message awaiting an ACK or RST
 	declare private readonly seen: Map<string, Seen>;
 	/**
 	 * The same entries in arrival order from `head` on, walked by index (which allocates
