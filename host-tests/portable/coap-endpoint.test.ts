@@ -219,10 +219,23 @@ describe("CoAP endpoint: server side", () => {
 		endpoint.tick(2010);
 		check(drain(endpoint)).toHaveLength(1);
 		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: response.messageId }), peer, 2100);
-		// Only the request's duplicate-table entry is left, expiring on the timer at EXCHANGE_LIFETIME.
-		check(endpoint.nextTimeout()).toBe(247_000);
-		endpoint.tick(247_000);
+		// Only the request's duplicate-table entry is left, expired at EXCHANGE_LIFETIME, and freed on
+		// the timer a quarter lifetime later (one wake-up for several ids).
+		check(endpoint.nextTimeout()).toBe(247_000 + 61_750);
+		endpoint.tick(247_000 + 61_750);
 		check([endpoint.nextTimeout(), endpoint.tracked, endpoint.pending]).toEqual([undefined, 0, 0]);
+	});
+	it("forgets an id at EXCHANGE_LIFETIME exactly when it comes again, before the timer frees it", () => {
+		const endpoint = new Endpoint();
+		const request = bytes({ messageId: 21, token: hex("0a") });
+		endpoint.received(request, peer, 0);
+		check(endpoint.pollRequest()).toBeDefined();
+		endpoint.received(request, peer, 246_999);
+		check([endpoint.pollRequest(), endpoint.dropped.duplicate]).toEqual([undefined, 1]);
+		// The timer is not due yet (a quarter lifetime late), but the arrival forgets the old id: a new request.
+		check(endpoint.nextTimeout()).toBe(247_000 + 61_750);
+		endpoint.received(request, peer, 247_000);
+		check([endpoint.pollRequest() !== undefined, endpoint.tracked]).toEqual([true, 1]);
 	});
 	it("answers a NON request with a NON response", () => {
 		const endpoint = new Endpoint();
@@ -298,5 +311,28 @@ describe("CoAP endpoint: resumed after deep sleep", () => {
 		check(after.messageId).toBe((kept.messageId + 1) & 0xffff);
 		check(before).not.toContain(after.messageId);
 		check((after.token[0] << 8) | after.token[1]).toBe((kept.tokenCounter + 1) & 0xffff);
+	});
+});
+
+describe("CoAP endpoint: tables made at the first entry", () => {
+	it("keeps one endpoint's requests and CONs out of another's (the empty table they start with is shared, never written)", () => {
+		const client = new Endpoint({ random: () => 0 });
+		const other = new Endpoint({ random: () => 0 });
+		const result = collect();
+		client.request(peer, get, 0, result.handler);
+		const [request] = drain(client);
+		check([client.pending, other.pending]).toEqual([2, 0]);
+		// The response is the client's: the other endpoint knows no such token, and resets it.
+		const response = bytes({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: request.messageId, token: request.token });
+		other.received(bytes({ code: coap.Code.CONTENT, messageId: 500, token: request.token }), peer, 10);
+		check([drain(other).map((m) => m.type), other.dropped.unexpected, other.nextTimeout()]).toEqual([[coap.Type.RST], 1, 308_750 + 10]);
+		client.received(response, peer, 10);
+		check([result.responses.length, client.pending]).toEqual([1, 0]);
+		// Stopped: every table is let go, and a new request makes them again.
+		client.request(peer, get, 20, result.handler);
+		client.failAll(new ProtocolError("CLOSED", "stopped"));
+		check([result.errors.map((e) => e.code), client.pending, other.pending]).toEqual([["CLOSED"], 0, 0]);
+		client.request(peer, get, 30, result.handler);
+		check([client.pending, other.pending]).toEqual([2, 0]);
 	});
 });

@@ -41,6 +41,7 @@ const NOT_ALIASED = new Set([
 /** `file:Name` of module-level objects that are only ever read, and why. */
 const READ_ONLY: Record<string, string> = {
 	"src/dtls/connection.ts:Uint8Array": "CCS, the ChangeCipherSpec body (one byte, 1), only ever copied into a record",
+	"src/coap/message-layer.ts:Map": "NO_ENTRIES, the empty table an endpoint reads until it makes its own at the first entry; never written",
 	"src/dtls/handshake-messages.ts:Uint8Array": "EXTENSIONS, an empty renegotiation_info, only ever copied into a hello",
 	"src/tls/keys.ts:Uint8Array": "key algorithm and curve OIDs, only compared; DIGEST_INFO, only copied into a PKCS#1 block",
 	"src/tls/x509.ts:Uint8Array": "signature algorithm and extended key usage OIDs, only compared",

@@ -209,7 +209,7 @@ export class CoapClient {
 		if (this.stopped) return exchange.answered(new ProtocolError("CLOSED", "the client was stopped"), void 0);
 		const transport = this.transport;
 		transport.endpoint.submit(exchange, this.board.now(), token);
-		transport.service();
+		transport.transmit();
 	}
 
 	/** A server ("address:port") addressed now goes to the back of the table (where the last one is already); past the cap the oldest is forgotten. */

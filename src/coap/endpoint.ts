@@ -37,9 +37,10 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private readonly acceptFrom?: (peer: Peer) => boolean;
 	declare private readonly responseTimeout: number;
 	declare private readonly maxQueued: number;
+	/** These three are NO_ENTRIES until the endpoint's first request (a server may never make one) or, for `queues`, the first to wait behind NSTART. */
 	declare private exchanges: Map<string, Exchange>;
-	declare private readonly queues: Map<string, Exchange[]>;
-	declare private readonly outstanding: Map<string, number>;
+	declare private queues: Map<string, Exchange[]>;
+	declare private outstanding: Map<string, number>;
 	/** Drained as they arrive: a plain array (see MessageLayer's `out`); the transport looks at its length before polling. */
 	declare readonly requests: IncomingRequest[];
 	/** The server's table with deadlines of its own, while it holds anything. */
@@ -59,9 +60,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.acceptFrom = options.acceptFrom;
 		this.responseTimeout = options.responseTimeout ?? this.lifetime;
 		this.maxQueued = options.maxQueued ?? 32;
-		this.exchanges = new Map();
-		this.queues = new Map();
-		this.outstanding = new Map();
+		this.exchanges = this.queues = this.outstanding = messageLayer.NO_ENTRIES;
 		this.requests = [];
 		this.expiring = void 0;
 		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
@@ -123,6 +122,10 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		exchange.outstanding = false;
 		exchange.transmission = void 0;
 		exchange.deadline = Infinity;
+		if (this.exchanges === messageLayer.NO_ENTRIES) {
+			this.exchanges = new Map();
+			this.outstanding = new Map();
+		}
 		const exchanges = this.exchanges;
 		if (exchanges.size > 0) {
 			const replaced = exchanges.get(exchangeKey);
@@ -140,7 +143,10 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		else if (queue) {
 			queue.push(exchange);
 			this.startQueued(key, now);
-		} else this.queues.set(key, [exchange]);
+		} else {
+			if (this.queues === messageLayer.NO_ENTRIES) this.queues = new Map();
+			this.queues.set(key, [exchange]);
+		}
 		return token;
 	}
 
@@ -257,7 +263,11 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	/** The next retransmission, expiry or deadline; undefined for none. */
 	nextTimeout(): number | undefined {
-		let next = this.due < this.earliest ? this.due : this.earliest;
+		// Message ids past their lifetime are forgotten exactly as datagrams arrive (`arrive`); the
+		// timer only frees what an idle table holds, so it comes a quarter lifetime late and forgets
+		// several at once rather than waking for each.
+		const tidy = this.earliest + this.lifetime / 4;
+		let next = this.due < tidy ? this.due : tidy;
 		if (this.transmissions.size > 0)
 			this.transmissions.forEach((transmission) => {
 				if (transmission.nextAt < next) next = transmission.nextAt;
@@ -277,10 +287,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	/** Ends every exchange with `error` (the client was stopped) and forgets all state. */
 	failAll(error: ProtocolError): void {
 		const exchanges = this.exchanges;
-		this.exchanges = new Map();
-		this.queues.clear();
-		this.outstanding.clear();
-		this.transmissions.clear();
+		this.exchanges = this.queues = this.outstanding = this.transmissions = messageLayer.NO_ENTRIES;
 		exchanges.forEach((exchange) => exchange.answered(error, void 0));
 	}
 

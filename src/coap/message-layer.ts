@@ -123,6 +123,9 @@ export function unavailable(ms: number): Content {
 	return { code: m.Code.SERVICE_UNAVAILABLE, options: [m.uintOption(m.Option.MAX_AGE, Math.max(1, Math.ceil(ms / 1000)))], payload: m.EMPTY_BYTES };
 }
 
+/** The empty Map shared by tables an endpoint may never use (its own requests, CONs in flight), never written: each gets its own at its first entry (6 slots on XS). */
+export const NO_ENTRIES = new Map<never, never>();
+
 export abstract class MessageLayer {
 	declare readonly parameters: TransmissionParameters;
 	/** The endpoint's randomness (the board's on a device), for the server's ETags too. */
@@ -130,7 +133,7 @@ export abstract class MessageLayer {
 	declare private readonly maxTracked: number;
 	declare messageId: number;
 	declare readonly dropped: DropCounts;
-	declare protected readonly transmissions: Map<string, Transmission>;
+	declare protected transmissions: Map<string, Transmission>; // NO_ENTRIES until the first message awaiting an ACK or RST
 	declare private readonly seen: Map<string, Seen>;
 	/**
 	 * The same entries in arrival order from `head` on, walked by index (which allocates
@@ -169,7 +172,7 @@ export abstract class MessageLayer {
 		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
 		this.messageId = resume ? resume.messageId : Math.floor(random() * 0x10000);
 		this.dropped = { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0, overloaded: 0 };
-		this.transmissions = new Map();
+		this.transmissions = NO_ENTRIES;
 		this.seen = new Map();
 		this.order = [];
 		this.head = 0;
@@ -349,6 +352,7 @@ export abstract class MessageLayer {
 
 	private hold(peer: Peer, messageId: number, bytes: Uint8Array, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome, subject?: object): Transmission {
 		const transmission: Transmission = { key: peerKey(peer, messageId), outcome, subject, peer, bytes, retransmissions, timeout, nextAt };
+		if (this.transmissions === NO_ENTRIES) this.transmissions = new Map();
 		this.transmissions.set(transmission.key, transmission);
 		this.send(peer, bytes);
 		return transmission;

@@ -4,8 +4,7 @@
  * (and send what the owner's answers queued), keep one timer at the next deadline, and,
  * for sessions that connect (MQTT-SN), try again later with backoff (backoff.ts).
  */
-import type { Board, Datagram, DatagramOptions } from "../common/board";
-import { DeadlineTimer } from "./deadline-timer";
+import type { Board, Datagram, DatagramOptions, TimerHandle } from "../common/board";
 import { Reconnect, type ReconnectOptions } from "../common/backoff";
 import type { DatagramSession } from "../common/session";
 
@@ -22,7 +21,11 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	protected declare readonly board: Board;
 	/** What the board calls back, with the binding (one object for every endpoint this driver opens). */
 	private declare readonly handler: Handler;
-	private declare readonly deadline: DeadlineTimer;
+	/** The one timer, at `timerAt` (kept here, not in an object of its own: one object and one call less per deadline). */
+	private declare timer: TimerHandle | undefined;
+	private declare timerAt: number;
+	/** What the timer runs, made once: arming makes no closure. */
+	private declare readonly fire: () => void;
 	/** Absent for a session that never connects (CoAP): nothing to retry. */
 	private declare readonly reconnect: Reconnect | undefined;
 	private declare datagram: Datagram | undefined;
@@ -37,11 +40,16 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.handler = new Handler(this, binding);
 		// Only a session that connects keeps a backoff.
 		if (reconnect) this.reconnect = new Reconnect(reconnect);
-		// The driver itself is the timer's owner: no closure of its own per client.
-		this.deadline = new DeadlineTimer(board, this);
 		this._ready = false;
 		this._stopped = true;
 		this.retryAt = -1;
+		// `timer` and `datagram` stay absent until armed and opened: they read as undefined.
+		this.timerAt = Infinity;
+		this.fire = () => {
+			this.timer = void 0;
+			this.timerAt = Infinity;
+			this.deadlineFired();
+		};
 	}
 
 	/** The local port actually bound (0 until ready). */
@@ -103,8 +111,15 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	service(): void {
 		this.flush();
 		this.dispatch();
+		this.transmit();
+	}
+
+	/** Sends what the session wants sent and re-arms the timer: for what the owner asked of the session outside an event (a request), with no events to pass on. */
+	transmit(): void {
 		this.flush();
-		this.arm();
+		if (this._stopped) return;
+		const next = this.session.nextTimeout();
+		this.arm(this.retryAt < 0 ? next : Math.min(next ?? Infinity, this.retryAt));
 	}
 
 	/** The session connected: the link counts as up for the backoff. */
@@ -117,7 +132,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		const reconnect = this.reconnect;
 		if (!reconnect || this._stopped) return;
 		this.retryAt = this.board.now() + Math.max(minWait, reconnect.next());
-		this.arm();
+		this.transmit();
 	}
 
 	/** The link ended at now: a healthy one forgets earlier attempts (before `retryLater`). */
@@ -130,7 +145,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		if (this._stopped) return false;
 		this._stopped = true;
 		this.retryAt = -1;
-		this.deadline.clear();
+		this.disarm();
 		if (this._ready && goodbye) {
 			goodbye(this.board.now());
 			this.flush();
@@ -150,8 +165,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
 	}
 
-	/** Called by the DeadlineTimer only: the next deadline came. */
-	deadlineFired(): void {
+	/** The timer's: the next deadline came. */
+	private deadlineFired(): void {
 		const now = this.board.now();
 		this.session.tick(now);
 		if (this.retryAt >= 0 && now >= this.retryAt) {
@@ -162,10 +177,24 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.service();
 	}
 
-	private arm(): void {
-		if (this._stopped) return;
-		const next = this.session.nextTimeout();
-		this.deadline.arm(this.retryAt < 0 ? next : Math.min(next ?? Infinity, this.retryAt));
+	/**
+	 * Keeps the timer at `at` (board time; never for undefined). An earlier timer is kept
+	 * rather than moved: it fires, finds nothing due, and is armed again, which spares a
+	 * clear/set pair per packet at high message rates.
+	 */
+	private arm(at: number | undefined): void {
+		if (at === void 0) return this.disarm();
+		if (this.timer && this.timerAt <= at) return;
+		const board = this.board;
+		if (this.timer) board.clearTimer(this.timer);
+		this.timerAt = at;
+		this.timer = board.setTimer(this.fire, at > board.now() ? at - board.now() : 0);
+	}
+
+	private disarm(): void {
+		if (this.timer) this.board.clearTimer(this.timer);
+		this.timer = void 0;
+		this.timerAt = Infinity;
 	}
 }
 

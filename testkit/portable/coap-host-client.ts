@@ -4,7 +4,7 @@
  * link-format that discovery needs. Kept out of src/ so they take no flash on the device;
  * the tests, the interop suites and the benches use them against our server and others.
  */
-import { DeadlineTimer } from "../../src/datagram/deadline-timer";
+import { DeadlineTimer } from "./deadline-timer";
 import { ProtocolError } from "../../src/common/errors";
 import { CoapClient, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
 import type { Content, Peer } from "../../src/coap/endpoint";
