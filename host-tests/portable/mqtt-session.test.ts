@@ -29,6 +29,15 @@ function online(options: Partial<SessionOptions> = {}, now = 0, sessionPresent =
 	return session;
 }
 
+/** A session restored from `state`, reconnected to a broker that kept it, with what it resent drained. */
+function resumed(state: SessionOptions["state"] & object, now = 0): MqttSession {
+	const session = new MqttSession({ ...base, state });
+	session.open(now);
+	session.received(connack(true), now);
+	sent(session);
+	return session;
+}
+
 function closeError(session: MqttSession): ProtocolError | undefined {
 	const close = events(session).find((e) => e.type === "close");
 	if (!close || close.type !== "close") throw new Error("expected a close event");
@@ -273,10 +282,7 @@ describe("MQTT session: QoS flows", () => {
 	});
 
 	it("allocates packet ids skipping those in use, and wraps at 65535", () => {
-		const session = new MqttSession({ ...base, state: { nextPacketId: 65535, inflight: [{ packet: publishBytes("t", text("x"), 1, 1), released: false }], queued: [], awaitingRelease: [], subscriptions: [] } });
-		session.open(0);
-		session.received(connack(true), 0);
-		sent(session);
+		const session = resumed({ nextPacketId: 65535, inflight: [{ packet: publishBytes("t", text("x"), 1, 1), released: false }], queued: [], awaitingRelease: [], subscriptions: [] });
 		session.publish("t", text("a"), 1, false, 1);
 		session.publish("t", text("b"), 1, false, 1);
 		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([65535, 2]);
@@ -284,22 +290,12 @@ describe("MQTT session: QoS flows", () => {
 
 	it("skips every id in flight after the ids wrap, however many were handed out in between", () => {
 		const inflight = [1, 3].map((id) => ({ packet: publishBytes("t", text("x"), 1, id), released: false }));
-		const session = new MqttSession({ ...base, state: { nextPacketId: 65534, inflight, queued: [], awaitingRelease: [], subscriptions: [] } });
-		session.open(0);
-		session.received(connack(true), 0);
-		sent(session);
+		const session = resumed({ nextPacketId: 65534, inflight, queued: [], awaitingRelease: [], subscriptions: [] });
 		for (const n of ["a", "b", "c", "d"]) session.publish("t", text(n), 1, false, 1);
 		check(sent(session).map((p) => asPublish(p).packetId)).toEqual([65534, 65535, 2, 4]);
 		session.received(encodeAny({ type: PUBACK, packetId: 3 }), 2);
-		session.closed();
-		session.open(3);
-		session.received(connack(true), 3);
-		sent(session);
 		// A second lap: 3 is free again, 1 and 2 are still in flight.
-		const laps = new MqttSession({ ...base, state: { ...session.exportState(), nextPacketId: 65535 } });
-		laps.open(4);
-		laps.received(connack(true), 4);
-		sent(laps);
+		const laps = resumed({ ...session.exportState(), nextPacketId: 65535 }, 4);
 		laps.publish("t", text("e"), 1, false, 5);
 		laps.publish("t", text("f"), 1, false, 5);
 		check(sent(laps).map((p) => asPublish(p).packetId)).toEqual([3, 5]);
