@@ -24,7 +24,6 @@
  * its duplicate table the same way.
  */
 import { type Content, type IncomingRequest, type Notified, type Peer } from "./endpoint";
-import * as linkFormat from "./link-format";
 import { error, peerKey } from "./message-layer";
 import * as m from "./message";
 import type { CoapOption } from "./message";
@@ -32,7 +31,7 @@ import type { Representation, Resource, ResourceRequest } from "./resource";
 import type { Board } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import { failed, ServerTables, type CoapServerOptions } from "./server-tables";
+import { failed, resourceLinks, ServerTables, type CoapServerOptions } from "./server-tables";
 
 export type { CoapServerOptions } from "./server-tables";
 
@@ -214,7 +213,7 @@ export class CoapServer extends ServerTables {
 			if (path !== "/.well-known/core") return error(m.Code.NOT_FOUND, "no resource at " + path);
 			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
 			if (accept !== void 0 && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
-			return this.representation({ payload: linkFormat.resourceLinks(served, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, void 0, void 0, void 0, block2);
+			return this.representation({ payload: resourceLinks(served, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, void 0, void 0, void 0, block2);
 		}
 		const entry = found;
 		const path = entry.path;

@@ -8,7 +8,7 @@ import { DeadlineTimer } from "./deadline-timer";
 import { ProtocolError } from "../../src/common/errors";
 import { CoapClient, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
 import type { Content, Peer } from "../../src/coap/endpoint";
-import { matches, type Link, type LinkFilter } from "../../src/coap/link-format";
+import { matches, type Link, type LinkFilter } from "../../src/coap/server-tables";
 import * as m from "../../src/coap/message";
 import * as o from "./coap-options";
 import { parseCoapUri, type CoapUri } from "../../src/coap/uri";
