@@ -40,15 +40,10 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 	return true;
 }
 
-/** Bytes of an option's header (3.1): the nibbles' byte, and 1 or 2 extension bytes for a delta or length of 13 or more. */
-function headerSize(delta: number, size: number): number {
-	return (delta < 13 ? 1 : delta < 269 ? 2 : 3) + (size < 13 ? 0 : size < 269 ? 1 : 2);
-}
-
 /** Bytes `message` takes on the wire. Throws for a token over 8 bytes or options out of order. */
 export function encodedLength(message: CoapMessage): number {
 	const token = message.token.length;
-	if (token > 8) throw new ProtocolError("MALFORMED_PACKET", "a token longer than 8 bytes");
+	if (token > 8) throw malformed("a token longer than 8 bytes");
 	const options = message.options;
 	let length = 4 + token;
 	let previous = 0;
@@ -57,9 +52,11 @@ export function encodedLength(message: CoapMessage): number {
 		const number = option.number;
 		const size = option.value.length;
 		// `& 0xffff` keeps an integer in 0-65535 as it is: anything else (fractions, negatives, more) differs.
-		if (number < previous || (number & 0xffff) !== number) throw new ProtocolError("MALFORMED_PACKET", "option numbers not ascending in 0-65535");
+		if (number < previous || (number & 0xffff) !== number) throw malformed("option numbers not ascending in 0-65535");
 		if (size > 65535 + 269) throw new ProtocolError("PACKET_TOO_LARGE", "option value over 65804 bytes");
-		length += headerSize(number - previous, size) + size;
+		const delta = number - previous;
+		// The header (3.1): the nibbles' byte, and 1 or 2 extension bytes for a delta or length of 13 or more; inline, no call an option.
+		length += (delta < 13 ? 1 : delta < 269 ? 2 : 3) + (size < 13 ? size : size < 269 ? size + 1 : size + 2);
 		previous = number;
 	}
 	const payload = message.payload.length;
