@@ -24,7 +24,7 @@ import type { Notified, Peer } from "./message-layer";
 export type { DropCounts, Notified, Outgoing, Peer, Transmission } from "./message-layer";
 export type { Content } from "./message";
 
-import type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
+import type { EndpointOptions, Exchange, Expiring, IncomingRequest, ResponseHandler } from "./types";
 
 export type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
 
@@ -87,12 +87,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.expiring = table;
 	}
 
-	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
-	request(peer: Peer, content: Content, now: number, handler: ResponseHandler, options: RequestOptions = {}): Uint8Array {
-		return this.submit(exchangeOf(peer, content, options.confirmable ?? true, options.observe ?? false, handler), now, options.token);
-	}
-
-	/** `request` of an exchange the caller made, its options encoded already (a client sending to one URI keeps them); with `token`, under that token. */
+	/** Sends an exchange the caller made (exchangeOf) to its peer, or queues it behind NSTART, and returns its token: its options encoded already (a client sending to one URI keeps them); with `token`, under that token. */
 	submit(exchange: Exchange, now: number, token?: Uint8Array): Uint8Array {
 		this.now = now;
 		const peer = exchange.peer;

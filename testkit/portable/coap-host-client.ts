@@ -14,6 +14,7 @@ import * as o from "./coap-options";
 import { parseCoapUri, type CoapUri } from "../../src/coap/uri";
 import { isSpace } from "../../src/common/text";
 import { readUtf8 } from "../../src/common/utf8";
+import { sendRequest } from "./coap-endpoint-requests";
 
 export interface Observation {
 	/** Deregisters with a GET carrying Observe 1 (RFC 7641 3.6); resolves with its response. */
@@ -82,7 +83,7 @@ export class HostCoapClient extends CoapClient {
 		const register = () => {
 			if (ended || !peer) return;
 			const endpoint = this.transport.endpoint;
-			token = endpoint.request(peer, content(0), board.now(), (error, message) => {
+			token = sendRequest(endpoint, peer, content(0), board.now(), (error, message) => {
 				if (error) return end(error);
 				if (!message) return;
 				const sequence = o.uintValue(message.options, o.Option.OBSERVE);
