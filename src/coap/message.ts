@@ -172,17 +172,13 @@ function extended(bytes: Uint8Array, at: number, nibble: number): number {
 /** Decodes one datagram. Token, option values and payload are views into `bytes`. */
 export function decode(bytes: Uint8Array): CoapMessage {
 	const end = bytes.length;
-	if (end < 4) throw malformed("shorter than the 4-byte header");
+	// An empty datagram's first byte reads undefined, version 0; one under 4 bytes ends before `at`.
 	const first = bytes[0];
-	if (first >> 6 !== 1) throw malformed("version is not 1");
 	const tokenLength = first & 0x0f;
-	// 3.: lengths 9-15 are reserved and a message format error.
-	if (tokenLength > 8) throw malformed("token length over 8");
 	const messageCode = bytes[1];
 	let at = 4 + tokenLength;
-	if (at > end) throw malformed("truncated token");
-	// 4.1: an Empty message (code 0.00) has nothing after the message id.
-	if (messageCode === 0 && end !== 4) throw malformed("an Empty message with a token, options or payload");
+	// 3.: version 1, token lengths 9-15 reserved; 4.1: an Empty message (code 0.00) has nothing after the message id. One check, one message: a device only counts them.
+	if (first >> 6 !== 1 || tokenLength > 8 || at > end || (messageCode === 0 && end !== 4)) throw malformed("no CoAP header (version 1, a 0-8 byte token, nothing after an Empty message's id)");
 	const token = tokenLength === 0 ? EMPTY_BYTES : bytes.subarray(4, at);
 	const options: CoapOption[] = [];
 	let number = 0;
@@ -208,8 +204,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
 			at += (head & 0x0f) - 12;
 		}
 		number += delta;
-		if (number > 0xffff) throw malformed("option number over 65535");
-		if (at + length > end) throw malformed("option value runs past the datagram");
+		if (number > 0xffff || at + length > end) throw malformed("option number over 65535 or value past the datagram");
 		options.push({ number, value: bytes.subarray(at, at + length) });
 		at += length;
 	}
