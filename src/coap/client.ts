@@ -353,7 +353,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 			const identity = settings.identity;
 			const psk = settings.psk;
 			// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
-			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: (count) => board.randomBytes(count), now: () => board.now(), client: identity && psk ? { identity, psk } : void 0 });
+			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: board.randomBytes.bind(board), now: board.now.bind(board), client: identity && psk ? { identity, psk } : void 0 });
 		}
 		super(board, dtls ?? endpoint, options);
 		this.endpoint = endpoint;

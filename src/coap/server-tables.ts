@@ -106,7 +106,7 @@ export abstract class ServerTables implements Expiring {
 		const settings = {
 			...options,
 			port: options.port ?? 5683,
-			onRequest: (request: IncomingRequest) => this.handle(request),
+			onRequest: this.handle.bind(this),
 			// No closure to keep when nobody asked.
 			onReady: onReady && (() => onReady(this.transport.port)),
 		};
