@@ -211,14 +211,19 @@ export function decode(bytes: Uint8Array): CoapMessage {
 	return { type: ((first >> 4) & 3) as MessageType, code: messageCode, messageId: (bytes[2] << 8) | bytes[3], token, options, payload };
 }
 
-/** Every critical (odd-numbered) option this implementation understands; the elective ones it knows need no list. */
-const KNOWN = [Option.IF_MATCH, Option.URI_HOST, Option.IF_NONE_MATCH, Option.URI_PORT, Option.URI_PATH, Option.URI_QUERY, Option.ACCEPT, Option.BLOCK2, Option.BLOCK1, Option.PROXY_URI, Option.PROXY_SCHEME];
+/**
+ * The critical (odd-numbered) options below 32 this implementation understands, a bit
+ * each: If-Match 1, Uri-Host 3, If-None-Match 5, Uri-Port 7, Uri-Path 11, Uri-Query 15,
+ * Accept 17, Block2 23, Block1 27; above them only Proxy-Uri 35 and Proxy-Scheme 39. The
+ * elective ones it knows need no list. A mask, not an array: less bytecode, no call.
+ */
+const KNOWN_BELOW_32 = 0x088288aa;
 
 /** The first critical option (an odd number, 5.4.1) the firmware does not know, or undefined. */
 export function unknownCritical(options: readonly CoapOption[]): number | undefined {
 	for (let i = 0; i < options.length; i++) {
 		const number = options[i].number;
-		if ((number & 1) === 1 && KNOWN.indexOf(number) < 0) return number;
+		if ((number & 1) === 1 && (number < 32 ? ((KNOWN_BELOW_32 >>> number) & 1) === 0 : number !== Option.PROXY_URI && number !== Option.PROXY_SCHEME)) return number;
 	}
 	return void 0;
 }
