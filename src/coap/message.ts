@@ -64,14 +64,11 @@ export function encodedLength(message: CoapMessage): number {
 }
 
 /**
- * Writes an option's header at `at` (3.1) and returns where its value goes. Most options
- * take one byte: no further calls for them.
+ * Writes the header of an option whose delta or length is 13 or more at `at` (3.1): the
+ * nibbles' byte and 1 or 2 extension bytes each; returns where its value goes. The one-byte
+ * header most options take is written by encode itself, without this call.
  */
-export function writeOptionHeader(target: Uint8Array, at: number, delta: number, size: number): number {
-	if (delta < 13 && size < 13) {
-		target[at] = (delta << 4) | size;
-		return at + 1;
-	}
+function writeOptionHeader(target: Uint8Array, at: number, delta: number, size: number): number {
 	const head = at++;
 	let nibbles = 0;
 	// A Uint8Array keeps the low 8 bits of what is stored: no masks.
@@ -96,31 +93,32 @@ export function writeOptionHeader(target: Uint8Array, at: number, delta: number,
 }
 
 /**
- * Copies `value` into `target` at `at`, returns the end. One `set` copies in native code
- * (a JavaScript loop costs XS ~20 computrons a byte, `set` 2); a single byte needs no call.
+ * `message` in a new array of its size. Throws for a token over 8 bytes or options out of order (encodedLength).
+ * Values go in by one `set`, native (a JavaScript loop costs XS ~20 computrons a byte, `set` 2); a single byte,
+ * and a one-byte option header, by a store: no call for them.
  */
-export function put(target: Uint8Array, at: number, value: Uint8Array): number {
-	const size = value.length;
-	if (size === 1) target[at] = value[0];
-	else if (size > 1) target.set(value, at);
-	return at + size;
-}
-
-/** `message` in a new array of its size. Throws for a token over 8 bytes or options out of order (encodedLength). */
 export function encode(message: CoapMessage): Uint8Array {
 	const target = new Uint8Array(encodedLength(message));
 	const token = message.token;
-	target[0] = 0x40 | (message.type << 4) | token.length;
+	const tokenLength = token.length;
+	target[0] = 0x40 | (message.type << 4) | tokenLength;
 	target[1] = message.code;
 	target[2] = message.messageId >> 8;
 	target[3] = message.messageId;
-	let at = put(target, 4, token);
+	if (tokenLength > 0) target.set(token, 4);
+	let at = 4 + tokenLength;
 	const options = message.options;
 	let previous = 0;
 	for (let i = 0; i < options.length; i++) {
 		const option = options[i];
 		const value = option.value;
-		at = put(target, writeOptionHeader(target, at, option.number - previous, value.length), value);
+		const size = value.length;
+		const delta = option.number - previous;
+		if (delta < 13 && size < 13) target[at++] = (delta << 4) | size;
+		else at = writeOptionHeader(target, at, delta, size);
+		if (size === 1) target[at] = value[0];
+		else if (size > 1) target.set(value, at);
+		at += size;
 		previous = option.number;
 	}
 	const payload = message.payload;
@@ -150,7 +148,7 @@ export function assemble(type: MessageType, code: number, messageId: number, tok
 	target[1] = code;
 	target[2] = messageId >> 8;
 	target[3] = messageId;
-	put(target, 4, token);
+	if (tokenLength > 0) target.set(token, 4);
 	if (options.length > 0) target.set(options, 4 + tokenLength);
 	if (length > 0) {
 		target[head] = 0xff;
