@@ -22,7 +22,7 @@ import { Endpoint } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import type { CoapMessage, CoapOption, MessageType } from "../../src/coap/message";
 import * as o from "../../testkit/portable/coap-options";
-import type { Representation } from "../../src/coap/resource";
+import type { Representation } from "../../src/coap/types";
 import { CoapServer } from "../../src/coap/server";
 import { ProtocolError } from "../../src/common/errors";
 import { fuzzRun } from "../../testkit/portable/fuzz-kit";

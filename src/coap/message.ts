@@ -8,13 +8,10 @@
  */
 import { ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
-import { Class, type CoapMessage, type CoapOption, type MessageType } from "./types";
-import { Option } from "./option-numbers";
-
-export { Option } from "./option-numbers";
+import { Class, Option, type CoapMessage, type CoapOption, type MessageType } from "./types";
 
 export type { CoapMessage, CoapOption, Content, MessageType } from "./types";
-export { Class, Code, Format, Type } from "./types";
+export { Class, Code, Format, Option, Type } from "./types";
 
 /** "2.05" for 69: how codes are written in the RFCs and in logs. */
 export function codeName(value: number): string {

@@ -27,14 +27,13 @@ import { error, unavailable } from "./message-layer";
 import * as m from "./message";
 import type { Block, CoapOption } from "./message";
 import { Transport } from "./client";
-import type { TransportDtls } from "./transport";
-import type { Resource } from "./resource";
+import type { Resource, TransportDtls } from "./types";
 import * as texts from "../common/text";
 
 export interface CoapServerOptions extends EndpointOptions {
 	/** UDP port (default 5683; 0 for any free one). */
 	readonly port?: number;
-	/** coaps: DTLS with pre-shared keys (transport.ts); the caller picks the port (5684). */
+	/** coaps: DTLS with pre-shared keys (types.ts); the caller picks the port (5684). */
 	readonly dtls?: TransportDtls;
 	readonly address?: string;
 	/** Largest block the server sends or takes, bytes (default 1024). */

@@ -1,5 +1,5 @@
 /**
- * The CoAP server: resources at paths (resource.ts) served over one Transport, with
+ * The CoAP server: resources at paths (types.ts) served over one Transport, with
  * - 4.04 for an unknown path, 4.05 for a method the resource lacks, 4.15 for a
  *   Content-Format it does not take, 4.00 with a diagnostic for a request it cannot read;
  * - Observe (RFC 7641): GET with Observe 0 registers, Observe 1 or a Reset deregisters,
@@ -27,7 +27,7 @@ import { type Content, type IncomingRequest, type Notified, type Peer } from "./
 import { error, peerKey } from "./message-layer";
 import * as m from "./message";
 import type { CoapOption } from "./message";
-import type { Representation, Resource, ResourceRequest } from "./resource";
+import type { Representation, Resource, ResourceRequest } from "./types";
 import type { Board } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
