@@ -15,6 +15,7 @@ import * as m from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";
 import * as o from "../../testkit/portable/coap-options";
 import { CoapServer } from "../../src/coap/server";
+import { sendRequest } from "../../testkit/portable/coap-endpoint-requests";
 
 const none = m.EMPTY_BYTES;
 const LIFETIME = 247_000;
@@ -201,12 +202,12 @@ describe("CoAP caps: requests waiting for a silent server (RFC 7252 4.7)", () =>
 		const peer = { address: "10.0.0.7", port: 5683 };
 		const errors: string[] = [];
 		const get = { code: m.Code.GET, options: lampPath, payload: none };
-		for (let i = 0; i < 10; i++) endpoint.request(peer, get, 0, (error) => error && errors.push(error.code), { confirmable: false });
+		for (let i = 0; i < 10; i++) sendRequest(endpoint, peer, get, 0, (error) => error && errors.push(error.code), { confirmable: false });
 		check(errors).toEqual(["QUEUE_FULL"]);
 		check(endpoint.pending).toBe(9);
 		endpoint.tick(10_000);
 		check(errors).toEqual(["QUEUE_FULL", "EXCHANGE_TIMEOUT"]);
-		endpoint.request(peer, get, 10_000, (error) => error && errors.push(error.code), { confirmable: false });
+		sendRequest(endpoint, peer, get, 10_000, (error) => error && errors.push(error.code), { confirmable: false });
 		check([errors.length, endpoint.pending]).toEqual([2, 9]);
 	});
 });

@@ -12,6 +12,7 @@ import { HostCoapClient } from "../../testkit/portable/coap-host-client";
 import { Endpoint } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import { decode, encode } from "../../src/coap/message";
+import { sendRequest } from "../../testkit/portable/coap-endpoint-requests";
 
 /** A client whose socket is bound, and what it sent, decoded. */
 async function bound(board: FakeBoard) {
@@ -112,7 +113,7 @@ describe("CoAP client: one request after another", () => {
 		let draws = 0;
 		const endpoint = new Endpoint({ random: () => (++draws, 0.5) });
 		const before = draws;
-		const token = endpoint.request({ address: "127.0.0.1", port: 5683 }, { code: m.Code.GET, options: [], payload: m.EMPTY_BYTES }, 0, () => undefined, { confirmable: false });
+		const token = sendRequest(endpoint, { address: "127.0.0.1", port: 5683 }, { code: m.Code.GET, options: [], payload: m.EMPTY_BYTES }, 0, () => undefined, { confirmable: false });
 		check(draws - before).toBe(1);
 		check(token).toHaveLength(4);
 		// 0.5 of 65536: 128 then 0, the draw's first and second byte.

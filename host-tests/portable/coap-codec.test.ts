@@ -118,6 +118,11 @@ describe("CoAP options", () => {
 		check(o.unknownCritical([{ number: o.Option.URI_PATH, value: none }, { number: 2049, value: none }])).toBe(2049);
 		check(o.unknownCritical([{ number: 2048, value: none }, { number: o.Option.BLOCK2, value: none }])).toBeUndefined();
 	});
+	it("knows exactly the critical options it implements, below 32 and above (5.4.1, 5.10)", () => {
+		const known: number[] = [];
+		for (let number = 1; number < 64; number += 2) if (o.unknownCritical([{ number, value: none }]) === void 0) known.push(number);
+		check(known).toEqual([1, 3, 5, 7, 11, 15, 17, 23, 27, 35, 39]);
+	});
 	it("sorts options stably by number", () => {
 		const sorted = o.sortOptions([o.stringOption(o.Option.URI_QUERY, "q"), o.stringOption(o.Option.URI_PATH, "a"), o.uintOption(o.Option.CONTENT_FORMAT, 0), o.stringOption(o.Option.URI_PATH, "b")]);
 		check(sorted.map((x) => x.number)).toEqual([11, 11, 12, 15]);

@@ -13,6 +13,7 @@ import * as coap from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";
 import * as o from "../../testkit/portable/coap-options";
 import { ProtocolError } from "../../src/common/errors";
+import { sendRequest } from "../../testkit/portable/coap-endpoint-requests";
 
 const peer: Peer = { address: "127.0.0.1", port: 5683 };
 const none = coap.EMPTY_BYTES;
@@ -52,7 +53,7 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 		it(`retransmits at ${first} ms doubling, then times out after MAX_TRANSMIT_WAIT (random ${random})`, () => {
 			const endpoint = new Endpoint({ random: () => random });
 			const result = collect();
-			endpoint.request(peer, get, 0, result.handler);
+			sendRequest(endpoint, peer, get, 0, result.handler);
 			const first0 = drain(endpoint);
 			check(first0).toHaveLength(1);
 			const sentAt: number[] = [];
@@ -76,7 +77,7 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 	it("takes ACK_TIMEOUT and MAX_RETRANSMIT from its options", () => {
 		const endpoint = new Endpoint({ random: () => 0, ackTimeout: 100, maxRetransmit: 1 });
 		const result = collect();
-		endpoint.request(peer, get, 0, result.handler);
+		sendRequest(endpoint, peer, get, 0, result.handler);
 		drain(endpoint);
 		check(endpoint.nextTimeout()).toBe(100);
 		endpoint.tick(100);
@@ -88,7 +89,7 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 	it("stops retransmitting on a piggybacked response and matches it by token", () => {
 		const endpoint = new Endpoint({ random: () => 0.5 });
 		const result = collect();
-		const token = endpoint.request(peer, get, 0, result.handler);
+		const token = sendRequest(endpoint, peer, get, 0, result.handler);
 		const [request] = drain(endpoint);
 		check(toHex(request.token)).toBe(toHex(token));
 		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: request.messageId, token, payload: text("on") }), peer, 10);
@@ -99,7 +100,7 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 	it("waits for a separate response after an empty ACK, acknowledges it and ignores its duplicate", () => {
 		const endpoint = new Endpoint({ random: () => 0 });
 		const result = collect();
-		const token = endpoint.request(peer, get, 0, result.handler);
+		const token = sendRequest(endpoint, peer, get, 0, result.handler);
 		const [request] = drain(endpoint);
 		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: request.messageId }), peer, 5);
 		endpoint.tick(10_000);
@@ -116,7 +117,7 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 	it("ends a reset request with RESET_BY_PEER", () => {
 		const endpoint = new Endpoint();
 		const result = collect();
-		endpoint.request(peer, get, 0, result.handler);
+		sendRequest(endpoint, peer, get, 0, result.handler);
 		const [request] = drain(endpoint);
 		endpoint.received(bytes({ type: coap.Type.RST, code: coap.Code.EMPTY, messageId: request.messageId }), peer, 1);
 		check(result.errors.map((e) => e.code)).toEqual(["RESET_BY_PEER"]);
@@ -137,9 +138,9 @@ describe("CoAP endpoint: NSTART", () => {
 	it("keeps one request outstanding per peer and sends the next when the first is answered", () => {
 		const endpoint = new Endpoint();
 		const result = collect();
-		endpoint.request(peer, get, 0, result.handler);
-		endpoint.request(peer, get, 0, result.handler);
-		endpoint.request({ address: "127.0.0.2", port: 5683 }, get, 0, result.handler);
+		sendRequest(endpoint, peer, get, 0, result.handler);
+		sendRequest(endpoint, peer, get, 0, result.handler);
+		sendRequest(endpoint, { address: "127.0.0.2", port: 5683 }, get, 0, result.handler);
 		const sent = drain(endpoint);
 		check(sent).toHaveLength(2);
 		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: sent[0].messageId, token: sent[0].token }), peer, 1);
@@ -150,7 +151,7 @@ describe("CoAP endpoint: NSTART", () => {
 	it("frees the slot on an empty ACK (4.7) and allows nstart in parallel when configured", () => {
 		const endpoint = new Endpoint({ nstart: 2 });
 		const result = collect();
-		for (let i = 0; i < 3; i++) endpoint.request(peer, get, 0, result.handler);
+		for (let i = 0; i < 3; i++) sendRequest(endpoint, peer, get, 0, result.handler);
 		const sent = drain(endpoint);
 		check(sent).toHaveLength(2);
 		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: sent[1].messageId }), peer, 1);
@@ -159,7 +160,7 @@ describe("CoAP endpoint: NSTART", () => {
 	it("sends NON requests and times out waiting for their response", () => {
 		const endpoint = new Endpoint({ responseTimeout: 5000 });
 		const result = collect();
-		endpoint.request(peer, get, 0, result.handler, { confirmable: false });
+		sendRequest(endpoint, peer, get, 0, result.handler, { confirmable: false });
 		check(drain(endpoint)[0].type).toBe(coap.Type.NON);
 		endpoint.tick(5000);
 		check(result.errors.map((e) => e.code)).toEqual(["EXCHANGE_TIMEOUT"]);
@@ -168,9 +169,9 @@ describe("CoAP endpoint: NSTART", () => {
 	it("asks for a tick at each NON's deadline, the earliest first, also for one a timeout let out of the queue", () => {
 		const endpoint = new Endpoint({ responseTimeout: 5000 });
 		const result = collect();
-		endpoint.request(peer, get, 0, result.handler, { confirmable: false });
-		endpoint.request(peer, get, 1000, result.handler, { confirmable: false });
-		endpoint.request({ address: "127.0.0.2", port: 5683 }, get, 2000, result.handler, { confirmable: false });
+		sendRequest(endpoint, peer, get, 0, result.handler, { confirmable: false });
+		sendRequest(endpoint, peer, get, 1000, result.handler, { confirmable: false });
+		sendRequest(endpoint, { address: "127.0.0.2", port: 5683 }, get, 2000, result.handler, { confirmable: false });
 		check(drain(endpoint)).toHaveLength(2);
 		check(endpoint.nextTimeout()).toBe(5000);
 		// An early tick finds nothing due and keeps the deadline.
@@ -289,7 +290,7 @@ describe("CoAP endpoint: bad input", () => {
 	it("rejects a response with an unknown critical option (5.4.1)", () => {
 		const endpoint = new Endpoint();
 		const result = collect();
-		const token = endpoint.request(peer, get, 0, result.handler);
+		const token = sendRequest(endpoint, peer, get, 0, result.handler);
 		drain(endpoint);
 		endpoint.received(bytes({ type: coap.Type.CON, code: coap.Code.CONTENT, messageId: 50, token, options: [{ number: 9, value: none }] }), peer, 1);
 		check(drain(endpoint).map((m) => m.type)).toEqual([coap.Type.RST]);
@@ -301,12 +302,12 @@ describe("CoAP endpoint: bad input", () => {
 describe("CoAP endpoint: resumed after deep sleep", () => {
 	it("goes on from the retained message id and token counter instead of a random start", () => {
 		const first = new Endpoint({ random: () => 0.5 });
-		first.request(peer, get, 0, collect().handler);
-		first.request(peer, get, 0, collect().handler);
+		sendRequest(first, peer, get, 0, collect().handler);
+		sendRequest(first, peer, get, 0, collect().handler);
 		const before = drain(first).map((m) => m.messageId);
 		const kept = first.sequence;
 		const next = new Endpoint({ random: () => 0, resume: kept });
-		next.request(peer, get, 0, collect().handler);
+		sendRequest(next, peer, get, 0, collect().handler);
 		const [after] = drain(next);
 		check(after.messageId).toBe((kept.messageId + 1) & 0xffff);
 		check(before).not.toContain(after.messageId);
@@ -319,7 +320,7 @@ describe("CoAP endpoint: tables made at the first entry", () => {
 		const client = new Endpoint({ random: () => 0 });
 		const other = new Endpoint({ random: () => 0 });
 		const result = collect();
-		client.request(peer, get, 0, result.handler);
+		sendRequest(client, peer, get, 0, result.handler);
 		const [request] = drain(client);
 		check([client.pending, other.pending]).toEqual([2, 0]);
 		// The response is the client's: the other endpoint knows no such token, and resets it.
@@ -329,10 +330,10 @@ describe("CoAP endpoint: tables made at the first entry", () => {
 		client.received(response, peer, 10);
 		check([result.responses.length, client.pending]).toEqual([1, 0]);
 		// Stopped: every table is let go, and a new request makes them again.
-		client.request(peer, get, 20, result.handler);
+		sendRequest(client, peer, get, 20, result.handler);
 		client.failAll(new ProtocolError("CLOSED", "stopped"));
 		check([result.errors.map((e) => e.code), client.pending, other.pending]).toEqual([["CLOSED"], 0, 0]);
-		client.request(peer, get, 30, result.handler);
+		sendRequest(client, peer, get, 30, result.handler);
 		check([client.pending, other.pending]).toEqual([2, 0]);
 	});
 });

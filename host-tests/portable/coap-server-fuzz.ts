@@ -22,10 +22,11 @@ import { Endpoint } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import type { CoapMessage, CoapOption, MessageType } from "../../src/coap/message";
 import * as o from "../../testkit/portable/coap-options";
-import type { Representation } from "../../src/coap/resource";
+import type { Representation } from "../../src/coap/types";
 import { CoapServer } from "../../src/coap/server";
 import { ProtocolError } from "../../src/common/errors";
 import { fuzzRun } from "../../testkit/portable/fuzz-kit";
+import { sendRequest } from "../../testkit/portable/coap-endpoint-requests";
 
 export interface CoapFuzzReport {
 	readonly steps: number;
@@ -231,7 +232,7 @@ export function runCoapServerFuzz(seed: number, steps: number): CoapFuzzReport {
 		const id = requestsMade++;
 		ended.set(id, 0);
 		const peer = pick(serverPeers);
-		client.request(peer, { code: m.Code.GET, options: path("lamp"), payload: m.EMPTY_BYTES }, board.now(), (error, response) => {
+		sendRequest(client, peer, { code: m.Code.GET, options: path("lamp"), payload: m.EMPTY_BYTES }, board.now(), (error, response) => {
 			if (error && !(error instanceof ProtocolError)) fail("a client request ended with an untyped error");
 			if (error || response) ended.set(id, (ended.get(id) ?? 0) + 1);
 		}, { confirmable: random() < 0.7 });

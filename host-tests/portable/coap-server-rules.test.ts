@@ -15,7 +15,7 @@ import { encode } from "../../src/coap/message";
 import * as m from "../../src/coap/message";
 import type { CoapMessage, CoapOption } from "../../src/coap/message";
 import * as o from "../../testkit/portable/coap-options";
-import type { Representation } from "../../src/coap/resource";
+import type { Representation } from "../../src/coap/types";
 import { CoapServer } from "../../src/coap/server";
 
 const none = m.EMPTY_BYTES;

@@ -14,7 +14,7 @@ import * as rules from "../../src/app/config-rules";
 import { KEY_DOCS, RULE_DOCS } from "../../tools/config-docs";
 import { docName, manifestConfig, README_PATH, renderReadme } from "../../tools/config-table";
 import { imports, readManifest, resolveName, ROOT } from "./manifest-modules";
-import { Default } from "../../src/coap/parameters";
+import { Default } from "../../src/coap/types";
 import { COAP_PORT } from "../../src/coap/uri";
 import { N_RETRY, T_RETRY, T_WAIT } from "../../src/mqttsn/timers";
 

@@ -42,7 +42,7 @@ const EXPECTED: Record<(typeof IMAGES)[number], Record<string, Expected>> = {
 const CONFIG_MODULES: Record<Protocol, readonly string[]> = {
 	mqtt: ["app/config-mqtt"],
 	mqttsn: ["app/config-mqttsn", "app/sleepy-mqttsn-timing", "mqttsn/timers", "mqttsn/short-topic"],
-	coap: ["app/config-coap", "coap/uri", "coap/option-numbers", "coap/parameters"],
+	coap: ["app/config-coap", "coap/uri", "coap/types"],
 };
 
 /** What each protocol needs beside the manifest's defaults to start. */

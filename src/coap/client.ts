@@ -18,7 +18,7 @@ import type { DtlsLayer } from "../dtls/layer";
 import { Endpoint, exchangeOf, type Content, type DropCounts, type EndpointOptions, type Exchange, type Peer } from "./endpoint";
 import * as m from "./message";
 import type { Block, CoapMessage, CoapOption } from "./message";
-import type { TransportDtls, TransportOptions } from "./transport";
+import type { TransportDtls, TransportOptions } from "./types";
 import { parseCoapUri, type CoapUri } from "./uri";
 
 export interface CoapClientOptions extends EndpointOptions {
@@ -26,7 +26,7 @@ export interface CoapClientOptions extends EndpointOptions {
 	readonly blockSize?: number;
 	/** Local UDP port; any free one by default. */
 	readonly port?: number;
-	/** coaps: DTLS with a pre-shared key (transport.ts). */
+	/** coaps: DTLS with a pre-shared key (types.ts). */
 	readonly dtls?: TransportDtls;
 }
 
@@ -335,7 +335,7 @@ const NO_RESPONSE_OPTIONS: CoapOption[] = Object.freeze([]) as unknown as CoapOp
  * (datagram/driver.ts), which sends what it transmits and keeps one timer at its
  * next deadline, and hands received requests to the server side. Client and server both
  * run on one of these. CoAP has no connection, so nothing is retried here. Over DTLS
- * (transport.ts) a client's failed handshake fails its requests with the handshake's typed error.
+* (types.ts) a client's failed handshake fails its requests with the handshake's typed error.
  */
 export class Transport extends DatagramDriver<DatagramSession> {
 	declare private readonly options: TransportOptions;
@@ -353,7 +353,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 			const identity = settings.identity;
 			const psk = settings.psk;
 			// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
-			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: (count) => board.randomBytes(count), now: () => board.now(), client: identity && psk ? { identity, psk } : void 0 });
+			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: board.randomBytes.bind(board), now: board.now.bind(board), client: identity && psk ? { identity, psk } : void 0 });
 		}
 		super(board, dtls ?? endpoint, options);
 		this.endpoint = endpoint;

@@ -14,7 +14,7 @@
  * - Observe notifications go out at most one in flight per observer (RFC 7641 4.5.2);
  * - tables of the server with deadlines of their own (`keep`) expire on this timer too.
  */
-import { ProtocolError } from "../common/errors";
+import { ProtocolError, type ProtocolErrorCode } from "../common/errors";
 import type { DatagramSession } from "../common/session";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
@@ -24,7 +24,7 @@ import type { Notified, Peer } from "./message-layer";
 export type { DropCounts, Notified, Outgoing, Peer, Transmission } from "./message-layer";
 export type { Content } from "./message";
 
-import type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler } from "./types";
+import type { EndpointOptions, Exchange, Expiring, IncomingRequest, ResponseHandler } from "./types";
 
 export type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
 
@@ -87,12 +87,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.expiring = table;
 	}
 
-	/** Sends a request to `peer` (or queues it behind NSTART); returns its token. */
-	request(peer: Peer, content: Content, now: number, handler: ResponseHandler, options: RequestOptions = {}): Uint8Array {
-		return this.submit(exchangeOf(peer, content, options.confirmable ?? true, options.observe ?? false, handler), now, options.token);
-	}
-
-	/** `request` of an exchange the caller made, its options encoded already (a client sending to one URI keeps them); with `token`, under that token. */
+	/** Sends an exchange the caller made (exchangeOf) to its peer, or queues it behind NSTART, and returns its token: its options encoded already (a client sending to one URI keeps them); with `token`, under that token. */
 	submit(exchange: Exchange, now: number, token?: Uint8Array): Uint8Array {
 		this.now = now;
 		const peer = exchange.peer;
@@ -252,7 +247,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.due = Infinity;
 			let due = Infinity;
 			this.exchanges.forEach((exchange) => {
-				if (exchange.deadline <= now) this.fail(exchange, new ProtocolError("EXCHANGE_TIMEOUT", "no response in time"));
+				if (exchange.deadline <= now) this.fail(exchange, "EXCHANGE_TIMEOUT", "no response in time");
 				else if (exchange.deadline < due) due = exchange.deadline;
 			});
 			if (due < this.due) this.due = due;
@@ -337,12 +332,12 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	/** Outcome: a request's CON was reset. */
 	onReset(transmission: messageLayer.Transmission): void {
-		this.fail(transmission.subject as Exchange, new ProtocolError("RESET_BY_PEER", "the peer reset the request"));
+		this.fail(transmission.subject as Exchange, "RESET_BY_PEER", "the peer reset the request");
 	}
 
 	/** Outcome: a request's CON was never acknowledged. */
 	onTimeout(transmission: messageLayer.Transmission): void {
-		this.fail(transmission.subject as Exchange, new ProtocolError("EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)"));
+		this.fail(transmission.subject as Exchange, "EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)");
 	}
 
 	/** The ACK of a request: Empty, the response follows separately (5.2.2); otherwise the response itself. */
@@ -356,16 +351,17 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			if (exchange.deadline < this.due) this.due = exchange.deadline;
 		} else if (m.unknownCritical(ack.options) !== void 0) {
 			this.dropped.rejected++;
-			this.fail(exchange, new ProtocolError("PROTOCOL_VIOLATION", "a response with an unknown critical option"));
+			this.fail(exchange, "PROTOCOL_VIOLATION", "a response with an unknown critical option");
 		} else if (!m.sameBytes(ack.token, exchange.token)) {
 			this.dropped.unexpected++;
-			this.fail(exchange, new ProtocolError("PROTOCOL_VIOLATION", "a piggybacked response with another token"));
+			this.fail(exchange, "PROTOCOL_VIOLATION", "a piggybacked response with another token");
 		} else this.deliver(exchange, ack, now);
 	}
 
-	private fail(exchange: Exchange, error: ProtocolError): void {
+	/** Ends `exchange` with a ProtocolError of `code`, made here: one `new` for every caller. */
+	private fail(exchange: Exchange, code: ProtocolErrorCode, why: string): void {
 		this.finish(exchange);
-		exchange.answered(error, void 0);
+		exchange.answered(new ProtocolError(code, why), void 0);
 	}
 
 	/** Frees the exchange's NSTART slot, and starts the next queued request. */

@@ -23,8 +23,7 @@
 import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
-import type { EndpointOptions, IncomingRequest } from "./types";
-import { Default, type TransmissionParameters } from "./parameters";
+import { Default, type EndpointOptions, type IncomingRequest, type TransmissionParameters } from "./types";
 
 export interface Peer {
 	readonly address: string;

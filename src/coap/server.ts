@@ -1,5 +1,5 @@
 /**
- * The CoAP server: resources at paths (resource.ts) served over one Transport, with
+ * The CoAP server: resources at paths (types.ts) served over one Transport, with
  * - 4.04 for an unknown path, 4.05 for a method the resource lacks, 4.15 for a
  *   Content-Format it does not take, 4.00 with a diagnostic for a request it cannot read;
  * - Observe (RFC 7641): GET with Observe 0 registers, Observe 1 or a Reset deregisters,
@@ -24,15 +24,14 @@
  * its duplicate table the same way.
  */
 import { type Content, type IncomingRequest, type Notified, type Peer } from "./endpoint";
-import * as linkFormat from "./link-format";
 import { error, peerKey } from "./message-layer";
 import * as m from "./message";
 import type { CoapOption } from "./message";
-import type { Representation, Resource, ResourceRequest } from "./resource";
+import type { Representation, Resource, ResourceRequest } from "./types";
 import type { Board } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import { failed, ServerTables, type CoapServerOptions } from "./server-tables";
+import { failed, resourceLinks, ServerTables, type CoapServerOptions } from "./server-tables";
 
 export type { CoapServerOptions } from "./server-tables";
 
@@ -214,7 +213,7 @@ export class CoapServer extends ServerTables {
 			if (path !== "/.well-known/core") return error(m.Code.NOT_FOUND, "no resource at " + path);
 			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
 			if (accept !== void 0 && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
-			return this.representation({ payload: linkFormat.resourceLinks(served, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, void 0, void 0, void 0, block2);
+			return this.representation({ payload: resourceLinks(served, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, void 0, void 0, void 0, block2);
 		}
 		const entry = found;
 		const path = entry.path;

@@ -5,11 +5,17 @@
  *   classes and Content-Formats as const enums, which tsc writes as literals where they
  *   are used, and the shapes of messages and options;
  * - what the endpoint's callers see (endpoint.ts): request options, the response handler,
- *   an exchange, a request received by the server, the endpoint's options.
+ *   an exchange, a request received by the server, the endpoint's options;
+ * - option numbers, transmission parameters, resources and transport settings (below).
+ * Every module costs the image its name and tables even when it holds only types, so these
+ * are one; the config (app/config-coap.ts, in every image) reads it for constants alone.
  */
 import type { ProtocolError } from "../common/errors";
 import type { Peer, Seen, Transmission } from "./message-layer";
-import type { TransmissionParameters } from "./parameters";
+import type { DatagramSession } from "../common/session";
+import type { SessionState } from "../dtls/connection";
+import type { DtlsEvent, DtlsLayer, DtlsOptions } from "../dtls/layer";
+import type { PskLookup } from "../dtls/server-handshake";
 
 /** The message type (3.): confirmable, non-confirmable, acknowledgement, reset. */
 export const enum Type {
@@ -158,4 +164,142 @@ export interface EndpointOptions extends Partial<TransmissionParameters> {
 	readonly maxTracked?: number;
 	/** Requests waiting behind NSTART per peer, default 32; past it a request fails with QUEUE_FULL. */
 	readonly maxQueued?: number;
+}
+
+/*
+ * CoAP option numbers (RFC 7252 5.10 and 12.2, RFC 7641 2, RFC 7959 2.1 and 4). A leaf
+ * module: the config reads coap:// URIs into Uri-Path and Uri-Query options in every
+ * image, and an image without CoAP carries only these numbers, not the codec.
+ */
+export const enum Option {
+	IF_MATCH = 1,
+	URI_HOST = 3,
+	ETAG = 4,
+	IF_NONE_MATCH = 5,
+	OBSERVE = 6,
+	URI_PORT = 7,
+	LOCATION_PATH = 8,
+	URI_PATH = 11,
+	CONTENT_FORMAT = 12,
+	MAX_AGE = 14,
+	URI_QUERY = 15,
+	ACCEPT = 17,
+	LOCATION_QUERY = 20,
+	BLOCK2 = 23,
+	BLOCK1 = 27,
+	SIZE2 = 28,
+	PROXY_URI = 35,
+	PROXY_SCHEME = 39,
+	SIZE1 = 60,
+}
+
+/*
+ * Transmission parameters (RFC 7252 4.8): all configurable, the defaults the RFC's. Types
+ * and a const enum only, so the module leaves nothing in the image but its name; the
+ * times derived from them (4.8.2) are the message layer's (message-layer.ts), made once.
+ */
+export interface TransmissionParameters {
+	/** ms before the first retransmission, at least (ACK_TIMEOUT, 2 s). */
+	readonly ackTimeout: number;
+	/** The first timeout is random in [ackTimeout, ackTimeout * ackRandomFactor] (1.5). */
+	readonly ackRandomFactor: number;
+	/** Retransmissions of a confirmable message before giving up (MAX_RETRANSMIT, 4). */
+	readonly maxRetransmit: number;
+	/** Outstanding interactions per peer (NSTART, 1); further requests wait their turn. */
+	readonly nstart: number;
+}
+
+/** The RFC's defaults (4.8), and MAX_LATENCY (4.8.2): 100 s, the longest a datagram is assumed to be under way. */
+export const enum Default {
+	ACK_TIMEOUT = 2000,
+	ACK_RANDOM_FACTOR = 1.5,
+	MAX_RETRANSMIT = 4,
+	NSTART = 1,
+	MAX_LATENCY = 100_000,
+}
+
+/*
+ * What a CoAP server serves: resources at paths, each answering the methods it has.
+ * A handler gets the request's parts already read and returns a representation; the
+ * server (server.ts) does the protocol around it: status codes for what is missing,
+ * block-wise transfer, Observe, discovery.
+ */
+export interface ResourceRequest {
+	readonly method: number;
+	readonly peer: Peer;
+	/** "/lamp". */
+	readonly path: string;
+	/** The Uri-Query arguments, "key=value" each. */
+	readonly query: readonly string[];
+	/** The whole body, Block1 blocks joined. */
+	readonly payload: Uint8Array;
+	readonly contentFormat?: number;
+	/** The Content-Format asked for (Accept, 5.10.4): a representation in another is answered 4.06. */
+	readonly accept?: number;
+}
+
+export interface Representation {
+	/** 2.05 for GET, 2.04 for PUT/POST unless said otherwise. */
+	readonly code?: number;
+	readonly payload?: Uint8Array | string;
+	readonly contentFormat?: number;
+	/** Seconds (Max-Age); absent for the default of 60. */
+	readonly maxAge?: number;
+}
+
+/** A promise for a slow answer: a CON request is then acknowledged first and answered separately (5.2.2). */
+export type Handler = (request: ResourceRequest) => Representation | PromiseLike<Representation>;
+
+export interface Resource {
+	/** RFC 6690 attributes for /.well-known/core: rt, if, ct, sz... (obs is added for observable ones). */
+	readonly attributes?: Readonly<Record<string, string>>;
+	/** GET may be observed (RFC 7641); call `CoapServer.changed(path)` on every change. */
+	readonly observable?: boolean;
+	/** Content-Formats a PUT or POST may carry; others get 4.15. Absent: any. */
+	readonly accepts?: readonly number[];
+	readonly get?: Handler;
+	readonly put?: Handler;
+	readonly post?: Handler;
+	readonly delete?: Handler;
+}
+
+/*
+ * What a CoAP Transport (client.ts) is made with: its socket, its server side and its
+ * DTLS settings. Types only: the module leaves nothing in the image but its name.
+ *
+ * With `dtls` (coaps://, RFC 7252 9.1) the transport runs a DtlsLayer wrapped round the
+ * endpoint: the endpoint's datagrams travel as DTLS application data. The layer comes from
+ * the settings' `layer` (dtls/layer.ts's dtlsLayer), never from an import here: an image
+ * without DTLS (the ESP8266's manifest_coap.json) has CoAP and none of src/dtls.
+ */
+/** Wraps a DTLS layer round a datagram session: dtls/layer.ts's dtlsLayer, from an image that includes DTLS. */
+export type DtlsFactory = (inner: DatagramSession, options: DtlsOptions) => DtlsLayer;
+
+/** coaps with pre-shared keys: a client's identity and key, a server's lookup, or both. */
+export interface TransportDtls {
+	/** The DTLS implementation (injected: protocols/table.ts passes dtls/layer.ts's dtlsLayer). */
+	readonly layer: DtlsFactory;
+	/** Ours, as a client (RFC 4279's psk_identity). */
+	readonly identity?: Uint8Array;
+	readonly psk?: Uint8Array;
+	/** As a server: the key of a client's identity, undefined for one it does not know. */
+	readonly lookup?: PskLookup;
+	/** A session kept from an earlier run (deep sleep), offered to the first handshake. */
+	readonly resume?: SessionState;
+	/** ms before an unfinished handshake gives up (default 30 s). */
+	readonly handshakeTimeout?: number;
+	/** Peers with a connection at once (default 4). */
+	readonly maxConnections?: number;
+	/** A connection came up or went down. */
+	onEvent?(event: DtlsEvent): void;
+}
+
+export interface TransportOptions extends EndpointOptions {
+	/** Local port; 0 or absent for any free one. */
+	readonly port?: number;
+	readonly address?: string;
+	/** Requests for a server; without it every request is answered 4.04. */
+	onRequest?(request: IncomingRequest): void;
+	onReady?(): void;
+	readonly dtls?: TransportDtls;
 }

@@ -6,7 +6,7 @@
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import type { CoapOption } from "./message";
-import * as o from "./option-numbers";
+import * as o from "./types";
 import { splitUrl } from "../common/text";
 
 export const COAP_PORT = 5683;

@@ -243,7 +243,7 @@ function peerKey(peer: Peer): string {
 	return `${peer.address}:${peer.port}`;
 }
 
-/** The factory coap/transport.ts is given (its DtlsFactory): images with DTLS inject this, so CoAP imports none of src/dtls. */
+/** The factory coap/types.ts gives the CoAP transport (its DtlsFactory): images with DTLS inject this, so CoAP imports none of src/dtls. */
 export function dtlsLayer(inner: DatagramSession, options: DtlsOptions): DtlsLayer {
 	return new DtlsLayer(inner, options);
 }

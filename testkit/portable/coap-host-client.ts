@@ -8,12 +8,13 @@ import { DeadlineTimer } from "./deadline-timer";
 import { ProtocolError } from "../../src/common/errors";
 import { CoapClient, toResponse, type CoapResponse, type RequestOptions } from "../../src/coap/client";
 import type { Content, Peer } from "../../src/coap/endpoint";
-import { matches, type Link, type LinkFilter } from "../../src/coap/link-format";
+import { matches, type Link, type LinkFilter } from "../../src/coap/server-tables";
 import * as m from "../../src/coap/message";
 import * as o from "./coap-options";
 import { parseCoapUri, type CoapUri } from "../../src/coap/uri";
 import { isSpace } from "../../src/common/text";
 import { readUtf8 } from "../../src/common/utf8";
+import { sendRequest } from "./coap-endpoint-requests";
 
 export interface Observation {
 	/** Deregisters with a GET carrying Observe 1 (RFC 7641 3.6); resolves with its response. */
@@ -82,7 +83,7 @@ export class HostCoapClient extends CoapClient {
 		const register = () => {
 			if (ended || !peer) return;
 			const endpoint = this.transport.endpoint;
-			token = endpoint.request(peer, content(0), board.now(), (error, message) => {
+			token = sendRequest(endpoint, peer, content(0), board.now(), (error, message) => {
 				if (error) return end(error);
 				if (!message) return;
 				const sequence = o.uintValue(message.options, o.Option.OBSERVE);

@@ -8,7 +8,7 @@ import { ProtocolError } from "../../src/common/errors";
 import { encodeUtf8 } from "../../src/common/utf8";
 import type { Endpoint, Peer } from "../../src/coap/endpoint";
 import { Code, EMPTY_BYTES, Type, type CoapOption } from "../../src/coap/message";
-import type { TransmissionParameters } from "../../src/coap/parameters";
+import type { TransmissionParameters } from "../../src/coap/types";
 
 export * from "../../src/coap/message";
 

@@ -22,7 +22,7 @@ import { boardRandom } from "../../common/random";
 import { CoapClient } from "../../coap/client";
 import { Code, Format, sameBytes } from "../../coap/message";
 import { CoapServer } from "../../coap/server";
-import type { DtlsFactory, TransportDtls } from "../../coap/transport";
+import type { DtlsFactory, TransportDtls } from "../../coap/types";
 import type { SessionState } from "../../dtls/connection";
 import type { DtlsEvent } from "../../dtls/layer";
 import type { CoapFirmwareConfig } from "../config";
