@@ -118,12 +118,12 @@ export abstract class Lane extends GatewayLink {
 		if (refusedTopic && topics.registered(op.topic)) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
-			if (++op.rejections > this.nRetry) this.next(true, rejection(returnCode, op.topic));
+			if (++op.rejections > (this.nRetry ?? Default.N_RETRY)) this.next(true, rejection(returnCode, op.topic));
 			else this.next();
 		} else if (returnCode !== ReturnCode.ACCEPTED) {
 			// Refused: wait out congestion (T_WAIT), otherwise fail the operation.
 			const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
-			if (congestion && ++op.rejections <= this.nRetry) request.waitUntil = this.now + (this.tWait ?? Default.T_WAIT);
+			if (congestion && ++op.rejections <= (this.nRetry ?? Default.N_RETRY)) request.waitUntil = this.now + (this.tWait ?? Default.T_WAIT);
 			else {
 				const subscribe = op.kind === Kind.SUBSCRIBE;
 				if (subscribe) this.subscriptions?.delete(op.topic);

@@ -74,11 +74,11 @@ export abstract class GatewayLink {
 	declare drops: DropCounts | undefined;
 	declare readonly clientId: string;
 	declare readonly cleanSession: boolean;
-	// The specification's timers and counters (7.2) and the client's limits. Tretry, Nretry and
-	// the packet size, read on every deadline or message, are resolved once; the others are fields only when configured
-	// (an undefined field still takes a heap slot), their defaults written where they are read.
-	declare readonly tRetry: number;
-	declare readonly nRetry: number;
+	// The specification's timers and counters (7.2) and the client's limits. The packet size, read
+	// on every PUBLISH sent, is resolved once; the others are fields only when configured (a field
+	// holding its default still takes a heap slot), their defaults written where they are read.
+	declare readonly tRetry?: number;
+	declare readonly nRetry?: number;
 	declare readonly awakeRetries?: number;
 	declare readonly tWait?: number;
 	/** Seconds; 0 turns keep-alive off. */
@@ -118,11 +118,9 @@ export abstract class GatewayLink {
 		this.events = [];
 		this.clientId = clientId;
 		this.cleanSession = options.cleanSession;
-		this.tRetry = options.tRetry ?? Default.T_RETRY;
-		this.nRetry = options.nRetry ?? Default.N_RETRY;
 		this.keepAlive = options.keepAlive;
 		this.maxPacketSize = options.maxPacketSize ?? 1024;
-		const limits = ["awakeRetries", "tWait", "nAdv", "maxQueued", "maxBacklog", "maxAwaitingRelease"] as const;
+		const limits = ["tRetry", "nRetry", "awakeRetries", "tWait", "nAdv", "maxQueued", "maxBacklog", "maxAwaitingRelease"] as const;
 		for (let i = 0; i < limits.length; i++) if (options[limits[i]] !== void 0) (this as Record<string, unknown>)[limits[i]] = options[limits[i]];
 		this.configured = !!options.gateway;
 		// Absent options set no field: an undefined one still takes a slot of the device's heap.
@@ -202,15 +200,17 @@ export abstract class GatewayLink {
 	/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
 	protected retransmit(): boolean {
 		const control = this.control;
-		if (control && this.now >= control.sentAt + this.tRetry) {
-			const awakeRetries = this.awakeRetries ?? this.nRetry;
+		const tRetry = this.tRetry ?? Default.T_RETRY;
+		const nRetry = this.nRetry ?? Default.N_RETRY;
+		if (control && this.now >= control.sentAt + tRetry) {
+			const awakeRetries = this.awakeRetries ?? nRetry;
 			if (this.state === State.AWAKE && control.retries >= awakeRetries) {
 				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
 				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
 				this.sendConnect(!!this.will, false, true);
 				return true;
 			}
-			if (control.retries < this.nRetry) this.resend(control);
+			if (control.retries < nRetry) this.resend(control);
 			else if (this.state === State.DISCONNECTING) {
 				this.disconnected();
 				return true;
@@ -221,14 +221,14 @@ export abstract class GatewayLink {
 		if (request.waitUntil > 0) {
 			request.waitUntil = 0;
 			request.retries = 0;
-		} else if (this.now < request.sentAt + this.tRetry) return false;
-		else if (request.retries >= this.nRetry) return this.giveUp();
+		} else if (this.now < request.sentAt + tRetry) return false;
+		else if (request.retries >= nRetry) return this.giveUp();
 		this.resend(request);
 		return false;
 	}
 
 	private giveUp(): true {
-		this.lost(this.nRetry + " retransmissions unanswered");
+		this.lost((this.nRetry ?? Default.N_RETRY) + " retransmissions unanswered");
 		return true;
 	}
 
@@ -245,7 +245,8 @@ export abstract class GatewayLink {
 	protected deadline(): number {
 		const control = this.control;
 		const request = this.request;
-		return Math.min(control ? control.sentAt + this.tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry, this.keepAliveDeadline());
+		const tRetry = this.tRetry ?? Default.T_RETRY;
+		return Math.min(control ? control.sentAt + tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + tRetry, this.keepAliveDeadline());
 	}
 
 	// --- connecting (6.3), the will prompts, disconnecting (6.4), the sleeping client (6.14), keep-alive (6.11) ---

@@ -46,7 +46,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
 		}
 		super(options, clientId);
-		this.topics = new TopicRegistry(options.predefinedTopics, options.maxTopics ?? 32);
+		this.topics = new TopicRegistry(options.predefinedTopics, options.maxTopics);
 		const state = options.state;
 		if (!state) return;
 		if (!this.gateway && state.gateway) this.gateway = state.gateway;

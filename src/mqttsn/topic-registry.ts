@@ -39,11 +39,12 @@ export class TopicRegistry {
 	/** Registered (normal) names and ids, at the same index, oldest first. */
 	private declare readonly names: string[];
 	private declare readonly ids: number[];
-	declare readonly capacity: number;
+	/** Registered ids held at most (default 32): a field only when configured, a slot saved. */
+	declare readonly capacity?: number;
 
 	/** `predefined`: topic name -> id, ids 1-65534 (the same table the gateway is configured with). */
-	constructor(predefined: Readonly<Record<string, number>> = {}, capacity = 64) {
-		this.capacity = capacity;
+	constructor(predefined: Readonly<Record<string, number>> = {}, capacity?: number) {
+		if (capacity !== void 0) this.capacity = capacity;
 		this.names = [];
 		this.ids = [];
 		const names = Object.keys(predefined);
@@ -92,7 +93,7 @@ export class TopicRegistry {
 
 	/** A peer's REGISTER: false, with nothing stored, for a new name and id while full. */
 	accept(name: string, topicId: number): boolean {
-		if (this.ids.length >= this.capacity && this.ids.indexOf(topicId) < 0 && this.names.indexOf(name) < 0) return false;
+		if (this.ids.length >= (this.capacity ?? 32) && this.ids.indexOf(topicId) < 0 && this.names.indexOf(name) < 0) return false;
 		this.register(name, topicId);
 		return true;
 	}
@@ -104,7 +105,7 @@ export class TopicRegistry {
 		const known = names.indexOf(name);
 		if (known >= 0) this.forget(ids[known]);
 		this.forget(topicId);
-		if (ids.length >= this.capacity) {
+		if (ids.length >= (this.capacity ?? 32)) {
 			names.shift();
 			ids.shift();
 		}

@@ -85,7 +85,7 @@ export class ClientLink {
 		this.#cleanSession = connect.cleanSession;
 		this.#keepAlive = connect.duration;
 		this.#lastHeard = now;
-		this.#topics = new TopicRegistry(context.predefinedTopics);
+		this.#topics = new TopicRegistry(context.predefinedTopics, 64);
 		this.#outbox = new Outbox({
 			topics: this.#topics,
 			assignTopicId: () => this.#nextTopicId++,
