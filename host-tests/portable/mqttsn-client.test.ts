@@ -6,7 +6,7 @@ import { describe, it, check } from "./test-api";
 import { text } from "./bytes";
 import { FakeBoard, type FakeDatagram } from "../../testkit/portable/fake-board";
 import { MqttSnClient, type MqttSnClientOptions } from "../../src/mqttsn/client";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { ReceivedMessage } from "../../src/mqttsn/session";

@@ -6,7 +6,7 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { hex, text, toHex } from "./bytes";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import { isShortTopicName } from "../../src/mqttsn/short-topic";
 import * as sn from "../../src/mqttsn/packet";

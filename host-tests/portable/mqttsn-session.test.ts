@@ -11,7 +11,7 @@ import { MqttSnSession, type SessionEvent } from "../../src/mqttsn/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqttsn/state";
 import type { ProtocolError } from "../../src/common/errors";
 import * as sn from "../../src/mqttsn/packet";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 
 function disconnectError(list: SessionEvent[]): ProtocolError | undefined {
 	const event = list.find((e) => e.type === "disconnected");

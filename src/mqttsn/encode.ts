@@ -1,5 +1,5 @@
 /**
- * The MQTT-SN codec (decode.ts re-exports the decoder). The header (5.2) is Length then
+ * The MQTT-SN codec, both directions in one module: they walk the same table. The header (5.2) is Length then
  * MsgType; Length counts the whole message including itself, in one octet up to 255 and
  * otherwise as 0x01 followed by two octets. The fields follow one table, SHAPES: one
  * description of each message, which the decoder walks, and the host's encoder of every

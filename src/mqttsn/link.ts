@@ -20,12 +20,11 @@
 import { ProtocolError } from "../common/errors";
 import * as sn from "./packet";
 import { Backoff } from "../common/backoff";
-import type { Gateway } from "./discovery";
 import { encodeWillTopic, frame } from "./encode";
 import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
 import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
-import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
+import type { Datagram, DropCounts, Exchange, Gateway, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
 import type { TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
 

@@ -25,14 +25,13 @@ import { ProtocolError } from "../common/errors";
 import type { DatagramSession, Peer } from "../common/session";
 import * as mqtt from "../mqtt/topic";
 import * as codec from "./encode";
-import type { Gateway } from "./discovery";
 import { Kind, Lane, type Operation } from "./lane";
 import { State } from "./link";
 import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import type { SessionState } from "./state";
 import { TopicRegistry, topicIdType } from "./topic-registry";
 import { Default } from "./timers";
-import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
+import type { Datagram, Done, DropCounts, Gateway, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
 
