@@ -22,9 +22,8 @@ import type { MqttSnSessionOptions } from "./types";
 import { MsgType, ReturnCode, type Message, type PublishMessage, type RegisterMessage } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
-import { ReleaseWindow } from "./publish";
 import { Default } from "./timers";
-import { topicIdType } from "./topic-registry";
+import { ReleaseWindow, topicIdType } from "./topic-registry";
 
 /** What an operation does; the order makes the common questions one comparison (a `const enum`, see packet.ts). */
 export const enum Kind {
@@ -204,7 +203,7 @@ export abstract class Lane extends GatewayLink {
 	 *   "invalid topic id" for a registered topic means the gateway forgot it: register
 	 *   again and resend.
 	 * - receiving: PUBACK for QoS 1, PUBREC then PUBCOMP for QoS 2, each QoS 2 message
-	 *   delivered once (ReleaseWindow, publish.ts). An unknown topic id is answered "invalid topic
+	 *   delivered once (ReleaseWindow, topic-registry.ts). An unknown topic id is answered "invalid topic
 	 *   id"; a QoS 2 id past the window's cap is answered "rejected: congestion" and not
 	 *   delivered, so the gateway sends it again later.
 	 *

@@ -22,10 +22,9 @@ import * as sn from "./packet";
 import { Backoff } from "../common/backoff";
 import { encodeWillTopic, frame } from "./encode";
 import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
-import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
 import type { Datagram, DropCounts, Exchange, Gateway, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
-import type { TopicRegistry } from "./topic-registry";
+import type { ReleaseWindow, TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
 
 /**

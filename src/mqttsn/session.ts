@@ -8,7 +8,7 @@
  * This file is the face, with gateway discovery; the other procedures are layers of this
  * class (see link.ts): what they share, retransmission, connect, keep-alive, the
  * sleeping client and disconnect (link.ts), the lane of one request at a time with
- * SUBSCRIBE, PUBLISH's QoS flows and REGISTER (lane.ts; QoS 2 ids in publish.ts).
+ * SUBSCRIBE, PUBLISH's QoS flows and REGISTER (lane.ts; QoS 2 ids in topic-registry.ts).
  *
  * Two exchanges can be open at once, each supervised by Tretry/Nretry (6.13): the
  * control exchange (CONNECT, DISCONNECT, PINGREQ) and the lane's request. Unanswered
