@@ -16,8 +16,7 @@
 import { ProtocolError } from "../common/errors";
 import { ByteReader } from "../common/bytes";
 import { encodeUtf8 } from "../common/utf8";
-import * as sn from "./packet";
-import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS } from "./packet";
+import { Flags, MsgType, ProtocolId, ReturnCode, TopicIdType, type Message, type QoS } from "./packet";
 
 /**
  * Each message's fields after MsgType, in wire order (5.4), indexed by MsgType (PUBLISH
@@ -124,7 +123,7 @@ export function frame(type: number, fields: readonly number[], rest?: string | U
  * same fields); none, or an empty topic, is the message without flags and topic: no will.
  */
 export function encodeWillTopic(type: number, will: { readonly topic: string; readonly qos: QoS; readonly retain: boolean } | undefined): Uint8Array {
-	return !will || will.topic === "" ? frame(type, []) : frame(type, [sn.publishFlags(false, will.qos, will.retain, TopicIdType.NORMAL)], will.topic);
+	return !will || will.topic === "" ? frame(type, []) : frame(type, [publishFlags(false, will.qos, will.retain, TopicIdType.NORMAL)], will.topic);
 }
 
 /** A message of `body` bytes after its header, with Length and MsgType written (5.2). */
@@ -244,4 +243,37 @@ function text(r: ByteReader, name: string): string {
 
 function malformed(message: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", message);
+}
+
+/**
+ * A copy of an encoded PUBLISH or SUBSCRIBE with DUP set (its Flags octet follows Length, 1
+ * or 3 octets, and MsgType). A copy, not the bytes themselves: the first send may still be
+ * waiting in the transmit queue or in the board (Node's UDP send reads them a tick later),
+ * and DUP is for retransmissions only.
+ */
+export function withDup(message: Uint8Array): Uint8Array {
+	const copy = message.slice();
+	copy[copy[0] === 0x01 ? 4 : 2] |= Flags.DUP;
+	return copy;
+}
+
+/** The Flags octet of a PUBLISH. */
+export function publishFlags(dup: boolean, qos: QoS, retain: boolean, topicIdType: TopicIdType): number {
+	return (dup ? Flags.DUP : 0) | ((qos & 3) << 5) | (retain ? Flags.RETAIN : 0) | topicIdType;
+}
+
+/** Names of the return codes, for error messages. */
+export function returnCodeName(code: number): string {
+	switch (code) {
+		case ReturnCode.ACCEPTED:
+			return "accepted";
+		case ReturnCode.REJECTED_CONGESTION:
+			return "rejected: congestion";
+		case ReturnCode.REJECTED_INVALID_TOPIC_ID:
+			return "rejected: invalid topic ID";
+		case ReturnCode.REJECTED_NOT_SUPPORTED:
+			return "rejected: not supported";
+		default:
+			return "return code " + code;
+	}
 }

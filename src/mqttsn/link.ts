@@ -18,9 +18,8 @@
  * questions are one comparison; STATE_NAMES spells them.
  */
 import { ProtocolError } from "../common/errors";
-import * as sn from "./packet";
 import { Backoff } from "../common/backoff";
-import { encodeWillTopic, frame } from "./encode";
+import * as codec from "./encode";
 import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
 import type { Operation } from "./lane";
 import type { Datagram, DropCounts, Exchange, Gateway, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
@@ -234,7 +233,7 @@ export abstract class GatewayLink {
 		exchange.retries++;
 		exchange.sentAt = this.now;
 		// The first retransmission gets a copy with DUP set, which every later one sends again.
-		if (exchange.dup) exchange.bytes = sn.withDup(exchange.bytes);
+		if (exchange.dup) exchange.bytes = codec.withDup(exchange.bytes);
 		exchange.dup = false;
 		this.send(exchange.bytes);
 	}
@@ -276,7 +275,7 @@ export abstract class GatewayLink {
 		this.state = waking ? State.WAKING : State.CONNECTING;
 		// Flags, ProtocolId, Duration, ClientId (5.4.4).
 		const duration = this.keepAlive;
-		this.control = this.open(frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
+		this.control = this.open(codec.frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
 	}
 
 	private get connecting(): boolean {
@@ -288,7 +287,7 @@ export abstract class GatewayLink {
 		const connect = this.control;
 		this.control = void 0;
 		if (returnCode !== ReturnCode.ACCEPTED) {
-			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + sn.returnCodeName(returnCode)));
+			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + codec.returnCodeName(returnCode)));
 			return true;
 		}
 		this.state = State.ACTIVE;
@@ -312,7 +311,7 @@ export abstract class GatewayLink {
 		if (!this.connecting || !this.control) return false;
 		const will = this.will;
 		// Without a will (it was deleted since CONNECT): WILLTOPIC without flags and topic, an empty WILLMSG.
-		this.send(type === MsgType.WILLTOPICREQ ? encodeWillTopic(MsgType.WILLTOPIC, will) : frame(MsgType.WILLMSG, [], will && will.payload));
+		this.send(type === MsgType.WILLTOPICREQ ? codec.encodeWillTopic(MsgType.WILLTOPIC, will) : codec.frame(MsgType.WILLMSG, [], will && will.payload));
 		this.heard();
 		return true;
 	}
@@ -338,7 +337,7 @@ export abstract class GatewayLink {
 		this.now = now;
 		this.expect(State.ASLEEP, "collect messages");
 		this.state = State.AWAKE;
-		this.control = this.open(frame(MsgType.PINGREQ, [], this.clientId), MsgType.PINGRESP, 0, false);
+		this.control = this.open(codec.frame(MsgType.PINGREQ, [], this.clientId), MsgType.PINGRESP, 0, false);
 	}
 
 	private expect(state: State, what: string): void {

@@ -17,7 +17,6 @@
  * Map entry takes three, and at these sizes (tens) a search is a few steps.
  */
 import { ProtocolError } from "../common/errors";
-import * as sn from "./packet";
 import { TopicIdType } from "./packet";
 import { isShortTopicName } from "./short-topic";
 
@@ -30,6 +29,15 @@ export function topicIdType(id: TopicId): TopicIdType {
 
 export function topicId(id: TopicId): number {
 	return id & 0xffff;
+}
+
+/** A short topic name ("ab") as the two-byte topic id that carries it (5.3.11). */
+export function shortTopicId(name: string): number {
+	return (name.charCodeAt(0) << 8) | name.charCodeAt(1);
+}
+
+export function shortTopicName(topicId: number): string {
+	return String.fromCharCode(topicId >> 8, topicId & 0xff);
 }
 
 export class TopicRegistry {
@@ -63,7 +71,7 @@ export class TopicRegistry {
 	fixedId(name: string): TopicId {
 		const at = this.predefinedNames ? this.predefinedNames.indexOf(name) : -1;
 		if (at >= 0) return (TopicIdType.PREDEFINED << 16) | (this.predefinedIds as number[])[at];
-		return isShortTopicName(name) ? (TopicIdType.SHORT << 16) | sn.shortTopicId(name) : 0;
+		return isShortTopicName(name) ? (TopicIdType.SHORT << 16) | shortTopicId(name) : 0;
 	}
 
 	/** How `name` travels now, or 0 while it needs a REGISTER. */
@@ -80,7 +88,7 @@ export class TopicRegistry {
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
-		if (topicIdType === TopicIdType.SHORT) return sn.shortTopicName(topicId);
+		if (topicIdType === TopicIdType.SHORT) return shortTopicName(topicId);
 		if (topicIdType === TopicIdType.NORMAL) return this.names[this.ids.indexOf(topicId)];
 		const ids = this.predefinedIds;
 		return ids && (this.predefinedNames as string[])[ids.indexOf(topicId)];

@@ -8,6 +8,7 @@
 import { topicId, topicIdType, type TopicRegistry } from "../../src/mqttsn/topic-registry";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
+import { withDup } from "../../src/mqttsn/encode";
 import type { Message } from "../../src/mqttsn/packet";
 
 export interface OutgoingMessage {
@@ -170,7 +171,7 @@ export class Outbox {
 	}
 
 	#resend(inFlight: InFlight): void {
-		if (inFlight.step === "publish") inFlight.bytes = sn.withDup(inFlight.bytes);
+		if (inFlight.step === "publish") inFlight.bytes = withDup(inFlight.bytes);
 		this.#options.send(inFlight.bytes);
 		this.#arm();
 	}
