@@ -111,24 +111,8 @@ export function encodeMsgId(type: number, msgId: number): Uint8Array {
 export function frame(type: number, fields: readonly number[], rest?: string | Uint8Array): Uint8Array {
 	const tail = typeof rest === "string" ? encodeUtf8(rest) : rest;
 	const size = fields.length + (tail ? tail.length : 0);
-	const bytes = header(size, type);
-	const at = bytes.length - size;
-	bytes.set(fields, at);
-	if (tail) bytes.set(tail, at + fields.length);
-	return bytes;
-}
-
-/**
- * WILLTOPIC or WILLTOPICUPD (5.4.7, 5.4.22) of a will (or a will update, which names the
- * same fields); none, or an empty topic, is the message without flags and topic: no will.
- */
-export function encodeWillTopic(type: number, will: { readonly topic: string; readonly qos: QoS; readonly retain: boolean } | undefined): Uint8Array {
-	return !will || will.topic === "" ? frame(type, []) : frame(type, [publishFlags(false, will.qos, will.retain, TopicIdType.NORMAL)], will.topic);
-}
-
-/** A message of `body` bytes after its header, with Length and MsgType written (5.2). */
-function header(body: number, type: number): Uint8Array {
-	const total = body + 2 <= 0xff ? body + 2 : body + 4;
+	// Length and MsgType (5.2): Length in one octet, or 0x01 and two more.
+	const total = size + 2 <= 0xff ? size + 2 : size + 4;
 	if (total > 0xffff) throw new ProtocolError("PACKET_TOO_LARGE", total + "-byte message");
 	const bytes = new Uint8Array(total);
 	if (total <= 0xff) {
@@ -140,7 +124,18 @@ function header(body: number, type: number): Uint8Array {
 		bytes[2] = total;
 		bytes[3] = type;
 	}
+	const at = total - size;
+	bytes.set(fields, at);
+	if (tail) bytes.set(tail, at + fields.length);
 	return bytes;
+}
+
+/**
+ * WILLTOPIC or WILLTOPICUPD (5.4.7, 5.4.22) of a will (or a will update, which names the
+ * same fields); none, or an empty topic, is the message without flags and topic: no will.
+ */
+export function encodeWillTopic(type: number, will: { readonly topic: string; readonly qos: QoS; readonly retain: boolean } | undefined): Uint8Array {
+	return !will || will.topic === "" ? frame(type, []) : frame(type, [publishFlags(false, will.qos, will.retain, TopicIdType.NORMAL)], will.topic);
 }
 
 /** `maxLength`: the largest datagram accepted; without it, any (comparing with undefined is false). */

@@ -267,7 +267,7 @@ export abstract class Lane extends GatewayLink {
 				return true;
 			}
 		} else if (qos === 1) answer = codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
-		this.emit({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
+		this.events.push({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
 		if (answer) this.send(answer);
 		return true;
 	}

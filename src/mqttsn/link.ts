@@ -147,10 +147,6 @@ export abstract class GatewayLink {
 		this.lastSent = this.now;
 	}
 
-	protected emit(event: SessionEvent): void {
-		this.events.push(event);
-	}
-
 	/** Sends `bytes` as a request awaiting `expect`. */
 	protected open(bytes: Uint8Array, expect: MsgType, msgId: number, dup: boolean): Exchange {
 		this.send(bytes);
@@ -179,7 +175,7 @@ export abstract class GatewayLink {
 	protected disconnected(error?: ProtocolError): void {
 		this.leaveActive();
 		this.state = State.DISCONNECTED;
-		this.emit({ type: "disconnected", error });
+		this.events.push({ type: "disconnected", error });
 	}
 
 	protected lost(reason: string): void {
@@ -203,7 +199,7 @@ export abstract class GatewayLink {
 			const awakeRetries = this.awakeRetries ?? nRetry;
 			if (this.state === State.AWAKE && control.retries >= awakeRetries) {
 				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
-				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
+				this.events.push({ type: "reconnecting", reason: "no PINGRESP to " + (awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
 				this.sendConnect(!!this.will, false, true);
 				return true;
 			}
@@ -297,7 +293,7 @@ export abstract class GatewayLink {
 			this.incoming?.clear();
 			this.startedClean();
 		}
-		this.emit({ type: "connected" });
+		this.events.push({ type: "connected" });
 		this.advance();
 		return true;
 	}
@@ -373,7 +369,7 @@ export abstract class GatewayLink {
 
 	private asleep(): void {
 		this.state = State.ASLEEP;
-		this.emit({ type: "asleep" });
+		this.events.push({ type: "asleep" });
 	}
 
 	protected onPingresp(): boolean {

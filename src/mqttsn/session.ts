@@ -267,7 +267,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.gateway = gateway;
 		this.topics.clear();
 		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration);
-		this.emit({ type: "gateway", gateway });
+		this.events.push({ type: "gateway", gateway });
 		if (this.state === State.SEARCHING) {
 			this.searchAt = Infinity;
 			this.state = State.DISCONNECTED;
