@@ -10,8 +10,8 @@
  * answers "rejected: congestion"); the ids this side asked for (`register`) make room
  * by forgetting the oldest, which is registered again when next used.
  *
- * A topic id is one number, its TopicIdType above its two octets (`topicIdType`,
- * `topicId` read it; 0 is none: no topic travels as normal id 0x0000): no object per topic,
+ * A topic id is one number, its TopicIdType above its two octets (`topicIdType` reads it,
+ * testkit's `topicId` the octets; 0 is none: no topic travels as normal id 0x0000): no object per topic,
  * and a PUBLISH writes its TopicId octets from it as it is. Names and ids are held in
  * parallel arrays, searched with indexOf: on XS an array's items take no heap slots, a
  * Map entry takes three, and at these sizes (tens) a search is a few steps.
@@ -25,10 +25,6 @@ export type TopicId = number;
 
 export function topicIdType(id: TopicId): TopicIdType {
 	return id >> 16;
-}
-
-export function topicId(id: TopicId): number {
-	return id & 0xffff;
 }
 
 /** A short topic name ("ab") as the two-byte topic id that carries it (5.3.11). */
@@ -92,11 +88,6 @@ export class TopicRegistry {
 		if (topicIdType === TopicIdType.NORMAL) return this.names[this.ids.indexOf(topicId)];
 		const ids = this.predefinedIds;
 		return ids && (this.predefinedNames as string[])[ids.indexOf(topicId)];
-	}
-
-	/** Registered ids held. */
-	get size(): number {
-		return this.ids.length;
 	}
 
 	/** A peer's REGISTER: false, with nothing stored, for a new name and id while full. */

@@ -60,3 +60,8 @@ export function encode(message: Message): Uint8Array {
 	}
 	return frame(type, body);
 }
+
+/** The two octets of a topic id as the registry holds it (its TopicIdType above them, topic-registry.ts). */
+export function topicId(id: number): number {
+	return id & 0xffff;
+}

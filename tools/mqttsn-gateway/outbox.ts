@@ -5,8 +5,8 @@
  * resent every Tretry, Nretry times, before the client is declared lost. While the
  * client sleeps the box only fills; `resume` starts delivering again.
  */
-import { topicId, topicIdType, type TopicRegistry } from "../../src/mqttsn/topic-registry";
-import { encode } from "../../testkit/portable/mqttsn-encode";
+import { topicIdType, type TopicRegistry } from "../../src/mqttsn/topic-registry";
+import { encode, topicId } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import { withDup } from "../../src/mqttsn/encode";
 import type { Message } from "../../src/mqttsn/packet";
