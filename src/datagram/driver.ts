@@ -118,9 +118,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.flush();
 		if (this._stopped) return;
 		const next = this.session.nextTimeout();
-		const retryAt = this.retryAt as number;
-		// Absent, it compares false with every number, as -1 does with >= 0.
-		this.arm(retryAt >= 0 ? Math.min(next ?? Infinity, retryAt) : next);
+		// Absent, retryAt compares false with every number, as -1 does with >= 0.
+		this.arm((this.retryAt as number) >= 0 ? Math.min(next ?? Infinity, this.retryAt as number) : next);
 	}
 
 	/** The session connected: the link counts as up for the backoff. */
