@@ -12,7 +12,7 @@ import { HostBoard } from "../../boards/host/board";
 import type { Datagram, DatagramOptions } from "../../src/common/board";
 import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";
 import { MqttSnClient, type MqttSnClientOptions } from "../../src/mqttsn/client";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { ReceivedMessage } from "../../src/mqttsn/session";

@@ -10,7 +10,7 @@ import { settle } from "../../testkit/portable/device-board";
 import type { MqttSnFirmwareConfig } from "../../src/app/config";
 import { parseConfig } from "../../src/app/config-parse";
 import { startFirmware } from "../../src/app/firmware";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 

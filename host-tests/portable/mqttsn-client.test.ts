@@ -6,9 +6,10 @@ import { describe, it, check } from "./test-api";
 import { text } from "./bytes";
 import { FakeBoard, type FakeDatagram } from "../../testkit/portable/fake-board";
 import { MqttSnClient, type MqttSnClientOptions } from "../../src/mqttsn/client";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
+import { shortTopicId } from "../../src/mqttsn/topic-registry";
 import type { ReceivedMessage } from "../../src/mqttsn/session";
 import { decodeSessionState } from "../../src/mqttsn/state";
 import type { ProtocolError } from "../../src/common/errors";
@@ -91,7 +92,7 @@ describe("MQTT-SN client", () => {
 		const { mqttsn, record } = client(board);
 		const datagram = started(board, mqttsn);
 		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
-		const publish: sn.Message = { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("on") };
+		const publish: sn.Message = { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: shortTopicId("ab"), msgId: 0, data: text("on") };
 		datagram.deliver(encode(publish), "127.0.0.1", 9999);
 		datagram.deliver(new Uint8Array([9, 9, 9]), "127.0.0.1", GATEWAY_PORT);
 		fromGateway(datagram, publish);
@@ -122,7 +123,7 @@ describe("MQTT-SN client", () => {
 		fromGateway(datagram, { type: sn.MsgType.CONNACK, returnCode: 0 });
 		datagram.deliver(new Uint8Array([0x10, 0x0c]), "127.0.0.1", GATEWAY_PORT);
 		check([mqttsn.session.dropped.malformed, mqttsn.session.dropped.foreign, mqttsn.status, record.disconnects.length]).toEqual([1, 0, "active", 0]);
-		const publish: sn.Message = { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("on") };
+		const publish: sn.Message = { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: shortTopicId("ab"), msgId: 0, data: text("on") };
 		fromGateway(datagram, publish);
 		check(record.messages.map((m) => m.topic)).toEqual(["ab"]);
 	});
@@ -164,7 +165,7 @@ describe("MQTT-SN client", () => {
 		check(board.pendingTimers).toBe(0);
 		const collected = mqttsn.checkMessages();
 		check(sentTypes(datagram)).toEqual([sn.MsgType.PINGREQ]);
-		fromGateway(datagram, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("x") });
+		fromGateway(datagram, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: shortTopicId("ab"), msgId: 0, data: text("x") });
 		fromGateway(datagram, { type: sn.MsgType.PINGRESP });
 		await collected;
 		check(record.messages).toHaveLength(1);

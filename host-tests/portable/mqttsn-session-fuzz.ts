@@ -13,7 +13,7 @@
  * every QoS >= 1 publish must then be settled.
  * Portable: the same runner runs in Node and in XS (mqttsn-session-fuzz.test.ts).
  */
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import { ProtocolError } from "../../src/common/errors";
 import * as sn from "../../src/mqttsn/packet";

@@ -11,7 +11,8 @@ import { MqttSnSession, type SessionEvent } from "../../src/mqttsn/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqttsn/state";
 import type { ProtocolError } from "../../src/common/errors";
 import * as sn from "../../src/mqttsn/packet";
-import { decode } from "../../src/mqttsn/decode";
+import { shortTopicId } from "../../src/mqttsn/topic-registry";
+import { decode } from "../../src/mqttsn/encode";
 
 function disconnectError(list: SessionEvent[]): ProtocolError | undefined {
 	const event = list.find((e) => e.type === "disconnected");
@@ -171,7 +172,7 @@ describe("MQTT-SN session: finding the gateway", () => {
 
 	it("counts datagrams from any other address as foreign and ignores them", () => {
 		const session = active();
-		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 0, data: text("x") }, 1, { gwId: 1, address: "10.0.0.66", port: 1883 });
+		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: shortTopicId("ab"), msgId: 0, data: text("x") }, 1, { gwId: 1, address: "10.0.0.66", port: 1883 });
 		deliver(session, { type: sn.MsgType.DISCONNECT }, 1, { gwId: 1, address: GATEWAY.address, port: 1884 });
 		check(session.dropped.foreign).toBe(2);
 		check(events(session)).toHaveLength(0);
@@ -223,7 +224,7 @@ describe("MQTT-SN session: publishing", () => {
 		session.publish("ab", text("x"), 1, false, 0);
 		session.tick(1000);
 		check(sent(session).map((m) => m.type === sn.MsgType.PUBLISH && m.dup)).toEqual([false, true]);
-		deliver(session, { type: sn.MsgType.PUBACK, topicId: sn.shortTopicId("ab"), msgId: 1, returnCode: 0 }, 1001);
+		deliver(session, { type: sn.MsgType.PUBACK, topicId: shortTopicId("ab"), msgId: 1, returnCode: 0 }, 1001);
 		session.subscribe("a/#", 1, 1002);
 		session.tick(2002);
 		check(sent(session).map((m) => m.type === sn.MsgType.SUBSCRIBE && m.dup)).toEqual([false, true]);
@@ -248,7 +249,7 @@ describe("MQTT-SN session: publishing", () => {
 		let completed = false;
 		session.publish("ab", text("x"), 2, false, 0, () => (completed = true));
 		const publish = only(session, sn.MsgType.PUBLISH);
-		check([publish.topicIdType, publish.topicId]).toEqual([sn.TopicIdType.SHORT, sn.shortTopicId("ab")]);
+		check([publish.topicIdType, publish.topicId]).toEqual([sn.TopicIdType.SHORT, shortTopicId("ab")]);
 		deliver(session, { type: sn.MsgType.PUBREC, msgId: publish.msgId }, 10);
 		check(sent(session)).toEqual([{ type: sn.MsgType.PUBREL, msgId: publish.msgId }]);
 		deliver(session, { type: sn.MsgType.PUBREC, msgId: publish.msgId }, 11);
@@ -321,7 +322,7 @@ describe("MQTT-SN session: publishing", () => {
 		session.publish("tt", text("1"), -1, true, 0);
 		check(sent(session)).toEqual([
 			{ type: sn.MsgType.PUBLISH, dup: false, qos: -1, retain: false, topicIdType: sn.TopicIdType.PREDEFINED, topicId: 7, msgId: 0, data: text("21.5") },
-			{ type: sn.MsgType.PUBLISH, dup: false, qos: -1, retain: true, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("tt"), msgId: 0, data: text("1") },
+			{ type: sn.MsgType.PUBLISH, dup: false, qos: -1, retain: true, topicIdType: sn.TopicIdType.SHORT, topicId: shortTopicId("tt"), msgId: 0, data: text("1") },
 		]);
 		check(session.status).toBe("disconnected");
 		expectProtocolError(() => session.publish("home/humidity", text("1"), -1, false, 0), "INVALID_TOPIC");
@@ -385,15 +386,15 @@ describe("MQTT-SN session: subscribing and receiving", () => {
 		deliver(session, { type: sn.MsgType.SUBACK, qos: 0, topicId: 2, msgId: predefined.msgId, returnCode: 0 }, 1);
 		session.subscribe("xy", 2, 2);
 		const short = only(session, sn.MsgType.SUBSCRIBE);
-		check(short.topic).toEqual({ topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("xy") });
+		check(short.topic).toEqual({ topicIdType: sn.TopicIdType.SHORT, topicId: shortTopicId("xy") });
 		deliver(session, { type: sn.MsgType.SUBACK, qos: 2, topicId: 0, msgId: short.msgId, returnCode: 0 }, 3);
 		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.PREDEFINED, topicId: 2, msgId: 0, data: text("a") }, 4);
-		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("xy"), msgId: 0, data: text("b") }, 4);
+		deliver(session, { type: sn.MsgType.PUBLISH, dup: false, qos: 0, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: shortTopicId("xy"), msgId: 0, data: text("b") }, 4);
 		check(messages(events(session))).toEqual(["home/cmd=a", "xy=b"]);
 		let unsubscribed = false;
 		session.unsubscribe("xy", 5, () => (unsubscribed = true));
 		const unsubscribe = only(session, sn.MsgType.UNSUBSCRIBE);
-		check(unsubscribe.topic).toEqual({ topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("xy") });
+		check(unsubscribe.topic).toEqual({ topicIdType: sn.TopicIdType.SHORT, topicId: shortTopicId("xy") });
 		deliver(session, { type: sn.MsgType.UNSUBACK, msgId: unsubscribe.msgId }, 6);
 		check(unsubscribed).toBe(true);
 	});
@@ -418,7 +419,7 @@ describe("MQTT-SN session: subscribing and receiving", () => {
 
 	it("delivers an incoming QoS 2 message once, even when a duplicate arrives after PUBREL", () => {
 		const session = active();
-		const publish: sn.PublishMessage = { type: sn.MsgType.PUBLISH, dup: false, qos: 2, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: sn.shortTopicId("ab"), msgId: 70, data: text("once") };
+		const publish: sn.PublishMessage = { type: sn.MsgType.PUBLISH, dup: false, qos: 2, retain: false, topicIdType: sn.TopicIdType.SHORT, topicId: shortTopicId("ab"), msgId: 70, data: text("once") };
 		deliver(session, publish, 1);
 		deliver(session, { ...publish, dup: true }, 2);
 		check(sent(session)).toEqual([
@@ -505,7 +506,7 @@ describe("MQTT-SN session: sleeping client", () => {
 			qos,
 			retain: false,
 			topicIdType: sn.TopicIdType.SHORT,
-			topicId: sn.shortTopicId("ab"),
+			topicId: shortTopicId("ab"),
 			msgId,
 			data: text(data),
 		});
@@ -513,7 +514,7 @@ describe("MQTT-SN session: sleeping client", () => {
 		deliver(session, buffered(0, 0, "second"), 300_900);
 		// The gateway is alive and still sending: Tretry restarts with every buffered message.
 		session.tick(301_000);
-		check(sent(session)).toEqual([{ type: sn.MsgType.PUBACK, topicId: sn.shortTopicId("ab"), msgId: 11, returnCode: 0 }]);
+		check(sent(session)).toEqual([{ type: sn.MsgType.PUBACK, topicId: shortTopicId("ab"), msgId: 11, returnCode: 0 }]);
 		deliver(session, { type: sn.MsgType.PINGRESP }, 301_100);
 		const list = events(session);
 		check(messages(list)).toEqual(["ab=first", "ab=second"]);

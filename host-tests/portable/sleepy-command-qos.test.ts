@@ -8,7 +8,7 @@ import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import * as sn from "../../src/mqttsn/packet";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import type { Datagram, DatagramOptions } from "../../src/common/board";
 import { DeviceBoard, FakePower, run, SLEEPY_CONFIG } from "../../testkit/portable/device-board";
 import type { FakeDatagram } from "../../testkit/portable/fake-board";

@@ -5,7 +5,7 @@
  */
 import dgram from "node:dgram";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import { MqttSnGateway } from "../../tools/mqttsn-gateway/gateway";

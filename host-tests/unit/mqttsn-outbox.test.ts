@@ -5,7 +5,7 @@
  * answered by registering again, and holding everything while the client sleeps.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import * as sn from "../../src/mqttsn/packet";
 import { TopicRegistry } from "../../src/mqttsn/topic-registry";
 import { Outbox, type OutgoingMessage } from "../../tools/mqttsn-gateway/outbox";

@@ -31,8 +31,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	private declare datagram: Datagram | undefined;
 	private declare _ready: boolean;
 	private declare _stopped: boolean;
-	/** When the next connection attempt is due (-1: none waits). */
-	private declare retryAt: number;
+	/** When the next connection attempt is due; absent (or -1) while none waits: a slot only once one did. */
+	private declare retryAt: number | undefined;
 
 	constructor(board: Board, session: S, binding: DatagramBinding, reconnect?: ReconnectOptions) {
 		this.board = board;
@@ -42,7 +42,6 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		if (reconnect) this.reconnect = new Reconnect(reconnect);
 		this._ready = false;
 		this._stopped = true;
-		this.retryAt = -1;
 		// `timer` and `datagram` stay absent until armed and opened: they read as undefined.
 		this.timerAt = Infinity;
 		this.fire = () => {
@@ -119,7 +118,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.flush();
 		if (this._stopped) return;
 		const next = this.session.nextTimeout();
-		this.arm(this.retryAt < 0 ? next : Math.min(next ?? Infinity, this.retryAt));
+		// Absent, retryAt compares false with every number, as -1 does with >= 0.
+		this.arm((this.retryAt as number) >= 0 ? Math.min(next ?? Infinity, this.retryAt as number) : next);
 	}
 
 	/** The session connected: the link counts as up for the backoff. */
@@ -169,7 +169,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	private deadlineFired(): void {
 		const now = this.board.now();
 		this.session.tick(now);
-		if (this.retryAt >= 0 && now >= this.retryAt) {
+		if ((this.retryAt as number) >= 0 && now >= (this.retryAt as number)) {
 			this.retryAt = -1;
 			if (!this.datagram) this.open();
 			else if (this._ready) this.retry();

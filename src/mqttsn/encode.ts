@@ -1,5 +1,5 @@
 /**
- * The MQTT-SN codec (decode.ts re-exports the decoder). The header (5.2) is Length then
+ * The MQTT-SN codec, both directions in one module: they walk the same table. The header (5.2) is Length then
  * MsgType; Length counts the whole message including itself, in one octet up to 255 and
  * otherwise as 0x01 followed by two octets. The fields follow one table, SHAPES: one
  * description of each message, which the decoder walks, and the host's encoder of every
@@ -16,8 +16,7 @@
 import { ProtocolError } from "../common/errors";
 import { ByteReader } from "../common/bytes";
 import { encodeUtf8 } from "../common/utf8";
-import * as sn from "./packet";
-import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS } from "./packet";
+import { Flags, MsgType, ProtocolId, ReturnCode, TopicIdType, type Message, type QoS } from "./packet";
 
 /**
  * Each message's fields after MsgType, in wire order (5.4), indexed by MsgType (PUBLISH
@@ -112,24 +111,8 @@ export function encodeMsgId(type: number, msgId: number): Uint8Array {
 export function frame(type: number, fields: readonly number[], rest?: string | Uint8Array): Uint8Array {
 	const tail = typeof rest === "string" ? encodeUtf8(rest) : rest;
 	const size = fields.length + (tail ? tail.length : 0);
-	const bytes = header(size, type);
-	const at = bytes.length - size;
-	bytes.set(fields, at);
-	if (tail) bytes.set(tail, at + fields.length);
-	return bytes;
-}
-
-/**
- * WILLTOPIC or WILLTOPICUPD (5.4.7, 5.4.22) of a will (or a will update, which names the
- * same fields); none, or an empty topic, is the message without flags and topic: no will.
- */
-export function encodeWillTopic(type: number, will: { readonly topic: string; readonly qos: QoS; readonly retain: boolean } | undefined): Uint8Array {
-	return !will || will.topic === "" ? frame(type, []) : frame(type, [sn.publishFlags(false, will.qos, will.retain, TopicIdType.NORMAL)], will.topic);
-}
-
-/** A message of `body` bytes after its header, with Length and MsgType written (5.2). */
-function header(body: number, type: number): Uint8Array {
-	const total = body + 2 <= 0xff ? body + 2 : body + 4;
+	// Length and MsgType (5.2): Length in one octet, or 0x01 and two more.
+	const total = size + 2 <= 0xff ? size + 2 : size + 4;
 	if (total > 0xffff) throw new ProtocolError("PACKET_TOO_LARGE", total + "-byte message");
 	const bytes = new Uint8Array(total);
 	if (total <= 0xff) {
@@ -141,7 +124,18 @@ function header(body: number, type: number): Uint8Array {
 		bytes[2] = total;
 		bytes[3] = type;
 	}
+	const at = total - size;
+	bytes.set(fields, at);
+	if (tail) bytes.set(tail, at + fields.length);
 	return bytes;
+}
+
+/**
+ * WILLTOPIC or WILLTOPICUPD (5.4.7, 5.4.22) of a will (or a will update, which names the
+ * same fields); none, or an empty topic, is the message without flags and topic: no will.
+ */
+export function encodeWillTopic(type: number, will: { readonly topic: string; readonly qos: QoS; readonly retain: boolean } | undefined): Uint8Array {
+	return !will || will.topic === "" ? frame(type, []) : frame(type, [publishFlags(false, will.qos, will.retain, TopicIdType.NORMAL)], will.topic);
 }
 
 /** `maxLength`: the largest datagram accepted; without it, any (comparing with undefined is false). */
@@ -244,4 +238,37 @@ function text(r: ByteReader, name: string): string {
 
 function malformed(message: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", message);
+}
+
+/**
+ * A copy of an encoded PUBLISH or SUBSCRIBE with DUP set (its Flags octet follows Length, 1
+ * or 3 octets, and MsgType). A copy, not the bytes themselves: the first send may still be
+ * waiting in the transmit queue or in the board (Node's UDP send reads them a tick later),
+ * and DUP is for retransmissions only.
+ */
+export function withDup(message: Uint8Array): Uint8Array {
+	const copy = message.slice();
+	copy[copy[0] === 0x01 ? 4 : 2] |= Flags.DUP;
+	return copy;
+}
+
+/** The Flags octet of a PUBLISH. */
+export function publishFlags(dup: boolean, qos: QoS, retain: boolean, topicIdType: TopicIdType): number {
+	return (dup ? Flags.DUP : 0) | ((qos & 3) << 5) | (retain ? Flags.RETAIN : 0) | topicIdType;
+}
+
+/** Names of the return codes, for error messages. */
+export function returnCodeName(code: number): string {
+	switch (code) {
+		case ReturnCode.ACCEPTED:
+			return "accepted";
+		case ReturnCode.REJECTED_CONGESTION:
+			return "rejected: congestion";
+		case ReturnCode.REJECTED_INVALID_TOPIC_ID:
+			return "rejected: invalid topic ID";
+		case ReturnCode.REJECTED_NOT_SUPPORTED:
+			return "rejected: not supported";
+		default:
+			return "return code " + code;
+	}
 }

@@ -17,14 +17,12 @@
 import { ProtocolError } from "../common/errors";
 import { GatewayLink, State } from "./link";
 import * as codec from "./encode";
-import * as sn from "./packet";
 import type { MqttSnSessionOptions } from "./types";
-import { MsgType, ReturnCode, type Message, type PublishMessage, type RegisterMessage } from "./packet";
+import { MsgType, ReturnCode, type Message, type PublishMessage, type QoS, type RegisterMessage } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
-import { ReleaseWindow } from "./publish";
 import { Default } from "./timers";
-import { topicIdType } from "./topic-registry";
+import { ReleaseWindow, topicIdType } from "./topic-registry";
 
 /** What an operation does; the order makes the common questions one comparison (a `const enum`, see packet.ts). */
 export const enum Kind {
@@ -47,7 +45,7 @@ export interface Operation {
 	msgId: number;
 	rejections: number;
 	/** Called once; a subscription's with the QoS granted (or asked for, when it failed), others with undefined. */
-	done: ((error: ProtocolError | undefined, qos: sn.QoS) => void) | undefined;
+	done: ((error: ProtocolError | undefined, qos: QoS) => void) | undefined;
 }
 
 function operation(kind: Kind, topic: string, payload: Uint8Array | undefined, qos: 0 | 1 | 2, retain: boolean, done: Operation["done"], msgId: number): Operation {
@@ -91,7 +89,7 @@ export abstract class Lane extends GatewayLink {
 				// A predefined id or short name travels as its TopicId, a filter as its name (5.4.15, 5.4.17);
 				// UNSUBSCRIBE's Flags carry the TopicIdType alone.
 				const fixed = hasWildcard(topic) ? 0 : this.topics.fixedId(topic);
-				const fields = [sn.publishFlags(false, subscribe ? op.qos : 0, false, topicIdType(fixed)), msgId >> 8, msgId];
+				const fields = [codec.publishFlags(false, subscribe ? op.qos : 0, false, topicIdType(fixed)), msgId >> 8, msgId];
 				if (fixed) fields.push(fixed >> 8, fixed);
 				this.request = this.open(codec.frame(subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, fields, fixed ? void 0 : topic), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
 			} else if (kind === Kind.WILLTOPIC) {
@@ -118,17 +116,17 @@ export abstract class Lane extends GatewayLink {
 		if (refusedTopic && topics.registered(op.topic)) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
 			topics.forget(message.topicId);
-			if (++op.rejections > this.nRetry) this.next(true, rejection(returnCode, op.topic));
+			if (++op.rejections > (this.nRetry ?? Default.N_RETRY)) this.next(true, rejection(returnCode, op.topic));
 			else this.next();
 		} else if (returnCode !== ReturnCode.ACCEPTED) {
 			// Refused: wait out congestion (T_WAIT), otherwise fail the operation.
 			const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
-			if (congestion && ++op.rejections <= this.nRetry) request.waitUntil = this.now + (this.tWait ?? Default.T_WAIT);
+			if (congestion && ++op.rejections <= (this.nRetry ?? Default.N_RETRY)) request.waitUntil = this.now + (this.tWait ?? Default.T_WAIT);
 			else {
 				const subscribe = op.kind === Kind.SUBSCRIBE;
 				if (subscribe) this.subscriptions?.delete(op.topic);
 				const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
-				this.next(true, subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + sn.returnCodeName(returnCode)) : rejection(returnCode, what));
+				this.next(true, subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + codec.returnCodeName(returnCode)) : rejection(returnCode, what));
 			}
 		} else if (type === MsgType.REGACK) {
 			// 0x0000 and 0xFFFF are reserved (5.3.11): an id no PUBLISH can carry fails the message, rather than register again without end.
@@ -153,7 +151,7 @@ export abstract class Lane extends GatewayLink {
 	}
 
 	/** The head operation moves on: to its next step, or (`finished`) it is done, the application told (`error` when it failed). */
-	private next(finished?: boolean, error?: ProtocolError, qos?: sn.QoS): void {
+	private next(finished?: boolean, error?: ProtocolError, qos?: QoS): void {
 		this.request = void 0;
 		if (finished) settle(this.queue.shift() as Operation, error, qos);
 		this.advance();
@@ -204,7 +202,7 @@ export abstract class Lane extends GatewayLink {
 	 *   "invalid topic id" for a registered topic means the gateway forgot it: register
 	 *   again and resend.
 	 * - receiving: PUBACK for QoS 1, PUBREC then PUBCOMP for QoS 2, each QoS 2 message
-	 *   delivered once (ReleaseWindow, publish.ts). An unknown topic id is answered "invalid topic
+	 *   delivered once (ReleaseWindow, topic-registry.ts). An unknown topic id is answered "invalid topic
 	 *   id"; a QoS 2 id past the window's cap is answered "rejected: congestion" and not
 	 *   delivered, so the gateway sends it again later.
 	 *
@@ -233,13 +231,13 @@ export abstract class Lane extends GatewayLink {
 		}
 		const qos = op.qos;
 		if (qos === 0) {
-			this.send(codec.encodePublish(sn.publishFlags(false, 0, op.retain, topicIdType(id)), id, 0, op.payload as Uint8Array));
+			this.send(codec.encodePublish(codec.publishFlags(false, 0, op.retain, topicIdType(id)), id, 0, op.payload as Uint8Array));
 			return true;
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
 		// Sent again after a reconnect (its msgId kept), it carries DUP already: no copy to mark when retransmitted.
-		this.request = this.open(codec.encodePublish(sn.publishFlags(dup, qos, op.retain, topicIdType(id)), id, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
+		this.request = this.open(codec.encodePublish(codec.publishFlags(dup, qos, op.retain, topicIdType(id)), id, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
 		return false;
 	}
 
@@ -269,7 +267,7 @@ export abstract class Lane extends GatewayLink {
 				return true;
 			}
 		} else if (qos === 1) answer = codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
-		this.emit({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
+		this.events.push({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
 		if (answer) this.send(answer);
 		return true;
 	}
@@ -313,16 +311,16 @@ function stored(op: Operation): boolean {
 }
 
 /** Calls an operation's callback once. */
-function settle(op: Operation, error: ProtocolError | undefined, qos?: sn.QoS): void {
+function settle(op: Operation, error: ProtocolError | undefined, qos?: QoS): void {
 	const done = op.done;
 	op.done = void 0;
-	if (done) done(error, qos === void 0 && op.kind >= Kind.SUBSCRIBE && op.kind <= Kind.UNSUBSCRIBE ? op.qos : (qos as sn.QoS));
+	if (done) done(error, qos === void 0 && op.kind >= Kind.SUBSCRIBE && op.kind <= Kind.UNSUBSCRIBE ? op.qos : (qos as QoS));
 }
 
 /** The typed error for a request the gateway refused with `returnCode`. */
 function rejection(returnCode: number, what: string): ProtocolError {
 	const code = returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
-	return new ProtocolError(code, what + ": " + sn.returnCodeName(returnCode));
+	return new ProtocolError(code, what + ": " + codec.returnCodeName(returnCode));
 }
 
 function hasWildcard(topic: string): boolean {

@@ -18,15 +18,12 @@
  * questions are one comparison; STATE_NAMES spells them.
  */
 import { ProtocolError } from "../common/errors";
-import * as sn from "./packet";
 import { Backoff } from "../common/backoff";
-import type { Gateway } from "./discovery";
-import { encodeWillTopic, frame } from "./encode";
+import * as codec from "./encode";
 import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
-import type { ReleaseWindow } from "./publish";
 import type { Operation } from "./lane";
-import type { Datagram, DropCounts, Exchange, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
-import type { TopicRegistry } from "./topic-registry";
+import type { Datagram, DropCounts, Exchange, Gateway, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
+import type { ReleaseWindow, TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
 
 /**
@@ -74,11 +71,11 @@ export abstract class GatewayLink {
 	declare drops: DropCounts | undefined;
 	declare readonly clientId: string;
 	declare readonly cleanSession: boolean;
-	// The specification's timers and counters (7.2) and the client's limits. Tretry, Nretry and
-	// the packet size, read on every deadline or message, are resolved once; the others are fields only when configured
-	// (an undefined field still takes a heap slot), their defaults written where they are read.
-	declare readonly tRetry: number;
-	declare readonly nRetry: number;
+	// The specification's timers and counters (7.2) and the client's limits. The packet size, read
+	// on every PUBLISH sent, is resolved once; the others are fields only when configured (a field
+	// holding its default still takes a heap slot), their defaults written where they are read.
+	declare readonly tRetry?: number;
+	declare readonly nRetry?: number;
 	declare readonly awakeRetries?: number;
 	declare readonly tWait?: number;
 	/** Seconds; 0 turns keep-alive off. */
@@ -118,11 +115,9 @@ export abstract class GatewayLink {
 		this.events = [];
 		this.clientId = clientId;
 		this.cleanSession = options.cleanSession;
-		this.tRetry = options.tRetry ?? Default.T_RETRY;
-		this.nRetry = options.nRetry ?? Default.N_RETRY;
 		this.keepAlive = options.keepAlive;
 		this.maxPacketSize = options.maxPacketSize ?? 1024;
-		const limits = ["awakeRetries", "tWait", "nAdv", "maxQueued", "maxBacklog", "maxAwaitingRelease"] as const;
+		const limits = ["tRetry", "nRetry", "awakeRetries", "tWait", "nAdv", "maxQueued", "maxBacklog", "maxAwaitingRelease"] as const;
 		for (let i = 0; i < limits.length; i++) if (options[limits[i]] !== void 0) (this as Record<string, unknown>)[limits[i]] = options[limits[i]];
 		this.configured = !!options.gateway;
 		// Absent options set no field: an undefined one still takes a slot of the device's heap.
@@ -150,10 +145,6 @@ export abstract class GatewayLink {
 		const gateway = this.gateway as Gateway;
 		this.transmit.push({ bytes, address: gateway.address, port: gateway.port });
 		this.lastSent = this.now;
-	}
-
-	protected emit(event: SessionEvent): void {
-		this.events.push(event);
 	}
 
 	/** Sends `bytes` as a request awaiting `expect`. */
@@ -184,7 +175,7 @@ export abstract class GatewayLink {
 	protected disconnected(error?: ProtocolError): void {
 		this.leaveActive();
 		this.state = State.DISCONNECTED;
-		this.emit({ type: "disconnected", error });
+		this.events.push({ type: "disconnected", error });
 	}
 
 	protected lost(reason: string): void {
@@ -202,15 +193,17 @@ export abstract class GatewayLink {
 	/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
 	protected retransmit(): boolean {
 		const control = this.control;
-		if (control && this.now >= control.sentAt + this.tRetry) {
-			const awakeRetries = this.awakeRetries ?? this.nRetry;
+		const tRetry = this.tRetry ?? Default.T_RETRY;
+		const nRetry = this.nRetry ?? Default.N_RETRY;
+		if (control && this.now >= control.sentAt + tRetry) {
+			const awakeRetries = this.awakeRetries ?? nRetry;
 			if (this.state === State.AWAKE && control.retries >= awakeRetries) {
 				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
-				this.emit({ type: "reconnecting", reason: "no PINGRESP to " + (awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
+				this.events.push({ type: "reconnecting", reason: "no PINGRESP to " + (awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
 				this.sendConnect(!!this.will, false, true);
 				return true;
 			}
-			if (control.retries < this.nRetry) this.resend(control);
+			if (control.retries < nRetry) this.resend(control);
 			else if (this.state === State.DISCONNECTING) {
 				this.disconnected();
 				return true;
@@ -221,14 +214,14 @@ export abstract class GatewayLink {
 		if (request.waitUntil > 0) {
 			request.waitUntil = 0;
 			request.retries = 0;
-		} else if (this.now < request.sentAt + this.tRetry) return false;
-		else if (request.retries >= this.nRetry) return this.giveUp();
+		} else if (this.now < request.sentAt + tRetry) return false;
+		else if (request.retries >= nRetry) return this.giveUp();
 		this.resend(request);
 		return false;
 	}
 
 	private giveUp(): true {
-		this.lost(this.nRetry + " retransmissions unanswered");
+		this.lost((this.nRetry ?? Default.N_RETRY) + " retransmissions unanswered");
 		return true;
 	}
 
@@ -236,7 +229,7 @@ export abstract class GatewayLink {
 		exchange.retries++;
 		exchange.sentAt = this.now;
 		// The first retransmission gets a copy with DUP set, which every later one sends again.
-		if (exchange.dup) exchange.bytes = sn.withDup(exchange.bytes);
+		if (exchange.dup) exchange.bytes = codec.withDup(exchange.bytes);
 		exchange.dup = false;
 		this.send(exchange.bytes);
 	}
@@ -245,7 +238,8 @@ export abstract class GatewayLink {
 	protected deadline(): number {
 		const control = this.control;
 		const request = this.request;
-		return Math.min(control ? control.sentAt + this.tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + this.tRetry, this.keepAliveDeadline());
+		const tRetry = this.tRetry ?? Default.T_RETRY;
+		return Math.min(control ? control.sentAt + tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + tRetry, this.keepAliveDeadline());
 	}
 
 	// --- connecting (6.3), the will prompts, disconnecting (6.4), the sleeping client (6.14), keep-alive (6.11) ---
@@ -277,7 +271,7 @@ export abstract class GatewayLink {
 		this.state = waking ? State.WAKING : State.CONNECTING;
 		// Flags, ProtocolId, Duration, ClientId (5.4.4).
 		const duration = this.keepAlive;
-		this.control = this.open(frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
+		this.control = this.open(codec.frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
 	}
 
 	private get connecting(): boolean {
@@ -289,7 +283,7 @@ export abstract class GatewayLink {
 		const connect = this.control;
 		this.control = void 0;
 		if (returnCode !== ReturnCode.ACCEPTED) {
-			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + sn.returnCodeName(returnCode)));
+			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + codec.returnCodeName(returnCode)));
 			return true;
 		}
 		this.state = State.ACTIVE;
@@ -299,7 +293,7 @@ export abstract class GatewayLink {
 			this.incoming?.clear();
 			this.startedClean();
 		}
-		this.emit({ type: "connected" });
+		this.events.push({ type: "connected" });
 		this.advance();
 		return true;
 	}
@@ -313,7 +307,7 @@ export abstract class GatewayLink {
 		if (!this.connecting || !this.control) return false;
 		const will = this.will;
 		// Without a will (it was deleted since CONNECT): WILLTOPIC without flags and topic, an empty WILLMSG.
-		this.send(type === MsgType.WILLTOPICREQ ? encodeWillTopic(MsgType.WILLTOPIC, will) : frame(MsgType.WILLMSG, [], will && will.payload));
+		this.send(type === MsgType.WILLTOPICREQ ? codec.encodeWillTopic(MsgType.WILLTOPIC, will) : codec.frame(MsgType.WILLMSG, [], will && will.payload));
 		this.heard();
 		return true;
 	}
@@ -339,7 +333,7 @@ export abstract class GatewayLink {
 		this.now = now;
 		this.expect(State.ASLEEP, "collect messages");
 		this.state = State.AWAKE;
-		this.control = this.open(frame(MsgType.PINGREQ, [], this.clientId), MsgType.PINGRESP, 0, false);
+		this.control = this.open(codec.frame(MsgType.PINGREQ, [], this.clientId), MsgType.PINGRESP, 0, false);
 	}
 
 	private expect(state: State, what: string): void {
@@ -375,7 +369,7 @@ export abstract class GatewayLink {
 
 	private asleep(): void {
 		this.state = State.ASLEEP;
-		this.emit({ type: "asleep" });
+		this.events.push({ type: "asleep" });
 	}
 
 	protected onPingresp(): boolean {

@@ -8,7 +8,7 @@
  * This file is the face, with gateway discovery; the other procedures are layers of this
  * class (see link.ts): what they share, retransmission, connect, keep-alive, the
  * sleeping client and disconnect (link.ts), the lane of one request at a time with
- * SUBSCRIBE, PUBLISH's QoS flows and REGISTER (lane.ts; QoS 2 ids in publish.ts).
+ * SUBSCRIBE, PUBLISH's QoS flows and REGISTER (lane.ts; QoS 2 ids in topic-registry.ts).
  *
  * Two exchanges can be open at once, each supervised by Tretry/Nretry (6.13): the
  * control exchange (CONNECT, DISCONNECT, PINGREQ) and the lane's request. Unanswered
@@ -25,14 +25,13 @@ import { ProtocolError } from "../common/errors";
 import type { DatagramSession, Peer } from "../common/session";
 import * as mqtt from "../mqtt/topic";
 import * as codec from "./encode";
-import type { Gateway } from "./discovery";
 import { Kind, Lane, type Operation } from "./lane";
 import { State } from "./link";
 import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import type { SessionState } from "./state";
 import { TopicRegistry, topicIdType } from "./topic-registry";
 import { Default } from "./timers";
-import type { Datagram, Done, DropCounts, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
+import type { Datagram, Done, DropCounts, Gateway, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
 
 export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage, SearchTarget, SessionEvent, SessionStatus, SubscribeDone, Will } from "./types";
 
@@ -46,7 +45,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
 		}
 		super(options, clientId);
-		this.topics = new TopicRegistry(options.predefinedTopics, options.maxTopics ?? 32);
+		this.topics = new TopicRegistry(options.predefinedTopics, options.maxTopics);
 		const state = options.state;
 		if (!state) return;
 		if (!this.gateway && state.gateway) this.gateway = state.gateway;
@@ -268,7 +267,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.gateway = gateway;
 		this.topics.clear();
 		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration);
-		this.emit({ type: "gateway", gateway });
+		this.events.push({ type: "gateway", gateway });
 		if (this.state === State.SEARCHING) {
 			this.searchAt = Infinity;
 			this.state = State.DISCONNECTED;

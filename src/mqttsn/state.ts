@@ -22,7 +22,7 @@
 import * as recordBytes from "../power/record-bytes";
 import * as vocab from "../power/vocabulary";
 import type { Vocabulary } from "../power/vocabulary";
-import type { Gateway } from "./discovery";
+import type { Gateway } from "./types";
 import { ipv4Octets } from "../common/text";
 
 /** The layout's version (a `const enum`: written as its number, no binding). */

@@ -10,14 +10,13 @@
  * answers "rejected: congestion"); the ids this side asked for (`register`) make room
  * by forgetting the oldest, which is registered again when next used.
  *
- * A topic id is one number, its TopicIdType above its two octets (`topicIdType`,
- * `topicId` read it; 0 is none: no topic travels as normal id 0x0000): no object per topic,
+ * A topic id is one number, its TopicIdType above its two octets (`topicIdType` reads it,
+ * testkit's `topicId` the octets; 0 is none: no topic travels as normal id 0x0000): no object per topic,
  * and a PUBLISH writes its TopicId octets from it as it is. Names and ids are held in
  * parallel arrays, searched with indexOf: on XS an array's items take no heap slots, a
  * Map entry takes three, and at these sizes (tens) a search is a few steps.
  */
 import { ProtocolError } from "../common/errors";
-import * as sn from "./packet";
 import { TopicIdType } from "./packet";
 import { isShortTopicName } from "./short-topic";
 
@@ -28,8 +27,13 @@ export function topicIdType(id: TopicId): TopicIdType {
 	return id >> 16;
 }
 
-export function topicId(id: TopicId): number {
-	return id & 0xffff;
+/** A short topic name ("ab") as the two-byte topic id that carries it (5.3.11). */
+export function shortTopicId(name: string): number {
+	return (name.charCodeAt(0) << 8) | name.charCodeAt(1);
+}
+
+export function shortTopicName(topicId: number): string {
+	return String.fromCharCode(topicId >> 8, topicId & 0xff);
 }
 
 export class TopicRegistry {
@@ -39,11 +43,12 @@ export class TopicRegistry {
 	/** Registered (normal) names and ids, at the same index, oldest first. */
 	private declare readonly names: string[];
 	private declare readonly ids: number[];
-	declare readonly capacity: number;
+	/** Registered ids held at most (default 32): a field only when configured, a slot saved. */
+	declare readonly capacity?: number;
 
 	/** `predefined`: topic name -> id, ids 1-65534 (the same table the gateway is configured with). */
-	constructor(predefined: Readonly<Record<string, number>> = {}, capacity = 64) {
-		this.capacity = capacity;
+	constructor(predefined: Readonly<Record<string, number>> = {}, capacity?: number) {
+		if (capacity !== void 0) this.capacity = capacity;
 		this.names = [];
 		this.ids = [];
 		const names = Object.keys(predefined);
@@ -62,7 +67,7 @@ export class TopicRegistry {
 	fixedId(name: string): TopicId {
 		const at = this.predefinedNames ? this.predefinedNames.indexOf(name) : -1;
 		if (at >= 0) return (TopicIdType.PREDEFINED << 16) | (this.predefinedIds as number[])[at];
-		return isShortTopicName(name) ? (TopicIdType.SHORT << 16) | sn.shortTopicId(name) : 0;
+		return isShortTopicName(name) ? (TopicIdType.SHORT << 16) | shortTopicId(name) : 0;
 	}
 
 	/** How `name` travels now, or 0 while it needs a REGISTER. */
@@ -79,20 +84,15 @@ export class TopicRegistry {
 
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
-		if (topicIdType === TopicIdType.SHORT) return sn.shortTopicName(topicId);
+		if (topicIdType === TopicIdType.SHORT) return shortTopicName(topicId);
 		if (topicIdType === TopicIdType.NORMAL) return this.names[this.ids.indexOf(topicId)];
 		const ids = this.predefinedIds;
 		return ids && (this.predefinedNames as string[])[ids.indexOf(topicId)];
 	}
 
-	/** Registered ids held. */
-	get size(): number {
-		return this.ids.length;
-	}
-
 	/** A peer's REGISTER: false, with nothing stored, for a new name and id while full. */
 	accept(name: string, topicId: number): boolean {
-		if (this.ids.length >= this.capacity && this.ids.indexOf(topicId) < 0 && this.names.indexOf(name) < 0) return false;
+		if (this.ids.length >= (this.capacity ?? 32) && this.ids.indexOf(topicId) < 0 && this.names.indexOf(name) < 0) return false;
 		this.register(name, topicId);
 		return true;
 	}
@@ -104,7 +104,7 @@ export class TopicRegistry {
 		const known = names.indexOf(name);
 		if (known >= 0) this.forget(ids[known]);
 		this.forget(topicId);
-		if (ids.length >= this.capacity) {
+		if (ids.length >= (this.capacity ?? 32)) {
 			names.shift();
 			ids.shift();
 		}
@@ -130,5 +130,79 @@ export class TopicRegistry {
 	registrations(): { readonly topicId: number; readonly topicName: string }[] {
 		const names = this.names;
 		return this.ids.map((topicId, i) => ({ topicId, topicName: names[i] }));
+	}
+}
+
+// --- incoming QoS 2 message ids (ReleaseWindow) -----------------------------------------
+/*
+ * Incoming QoS 2, delivered once (the PUBLISH flows are the lane's, lane.ts; the gateway
+ * tool keeps a window per client too). Here with the topic registry: both are capped tables
+ * of ids that the session and the gateway tool each hold, and one module costs the device
+ * less than two.
+ *
+ * Exactly-once for incoming QoS 2 over a datagram network. Like MQTT's method B, a
+ * message is delivered on its first PUBLISH and its id remembered until PUBREL. UDP
+ * adds one case TCP never has: a retransmitted PUBLISH that the network delayed past
+ * the PUBREL. The ids released most recently are therefore remembered too; a sender
+ * numbers messages in sequence, so an id comes back only after thousands of others.
+ *
+ * Ids awaiting PUBREL are capped (`capacity`): a peer that never releases cannot grow
+ * the window. Once `full`, a new id is not taken: the caller answers it ("rejected:
+ * congestion") instead of delivering it. Both lists are short arrays: cheaper on the
+ * device than a Set, and searched in a few steps at these sizes.
+ */
+/** Ids released lately that are still remembered (a `const enum`: written as its number). */
+const enum Window {
+	RECENT = 32,
+}
+
+export class ReleaseWindow {
+	declare readonly capacity: number;
+	private declare readonly waiting: number[];
+	private declare readonly recent: number[];
+
+	constructor(capacity = 64) {
+		this.capacity = capacity;
+		this.waiting = [];
+		this.recent = [];
+	}
+
+	get full(): boolean {
+		return this.waiting.length >= this.capacity;
+	}
+
+	/** The id is awaiting PUBREL or was released lately: a duplicate, whatever the window's fill. */
+	holds(msgId: number): boolean {
+		return this.waiting.indexOf(msgId) >= 0 || this.recent.indexOf(msgId) >= 0;
+	}
+
+	/** True when this PUBLISH is new and is to be delivered; false for a duplicate, or a new id while full. */
+	accept(msgId: number): boolean {
+		if (this.full || this.holds(msgId)) return false;
+		this.waiting.push(msgId);
+		return true;
+	}
+
+	/** PUBREL arrived. */
+	release(msgId: number): void {
+		const at = this.waiting.indexOf(msgId);
+		if (at < 0) return;
+		this.waiting.splice(at, 1);
+		if (this.recent.length === Window.RECENT) this.recent.shift();
+		this.recent.push(msgId);
+	}
+
+	/** A new session: the sender numbers from scratch. */
+	clear(): void {
+		this.waiting.length = 0;
+		this.recent.length = 0;
+	}
+
+	awaiting(): number[] {
+		return this.waiting.slice();
+	}
+
+	restore(ids: readonly number[]): void {
+		for (let i = 0; i < ids.length && !this.full; i++) if (!this.holds(ids[i])) this.waiting.push(ids[i]);
 	}
 }

@@ -4,9 +4,15 @@
  * Types only: nothing of it reaches the device.
  */
 import type { ProtocolError } from "../common/errors";
-import type { Gateway } from "./discovery";
 import type { MsgType, QoS } from "./packet";
 import type { SessionState } from "./state";
+
+/** Where a gateway answers: an IP address as the board reports datagram sources (found by the session's discovery, 6.1). */
+export interface Gateway {
+	readonly gwId: number;
+	readonly address: string;
+	readonly port: number;
+}
 
 export interface Will {
 	readonly topic: string;

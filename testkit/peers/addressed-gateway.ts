@@ -17,7 +17,7 @@
  * for the sleeps between wakes, which the test does not wait out.
  */
 import dgram from "node:dgram";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";

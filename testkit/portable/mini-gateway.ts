@@ -4,7 +4,7 @@
  * while it sleeps and handed over on PINGREQ (6.14), QoS 1 acknowledged. It records
  * what the client sent, per wake, to show what a wake cost.
  */
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "./mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import { decodeUtf8, encodeUtf8 } from "../../src/common/utf8";

@@ -6,14 +6,13 @@
  * suite checks both against the specification's vectors.
  */
 import { encodeUtf8 } from "../../src/common/utf8";
-import { encodePublish, frame, SHAPES } from "../../src/mqttsn/encode";
-import * as sn from "../../src/mqttsn/packet";
+import { encodePublish, frame, publishFlags, SHAPES } from "../../src/mqttsn/encode";
 import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS, type TopicRef } from "../../src/mqttsn/packet";
 
 /** Any message; an optional field left out (undefined, or no will topic) ends the message there. */
 export function encode(message: Message): Uint8Array {
 	const type = message.type;
-	if (type === MsgType.PUBLISH) return encodePublish(sn.publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
+	if (type === MsgType.PUBLISH) return encodePublish(publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
 	const fields = message as unknown as Record<string, unknown>;
 	const shape = SHAPES[type] as readonly (string | number)[];
 	const body: number[] = [];
@@ -60,4 +59,9 @@ export function encode(message: Message): Uint8Array {
 		for (let j = 0; j < (value as Uint8Array).length; j++) body.push((value as Uint8Array)[j]);
 	}
 	return frame(type, body);
+}
+
+/** The two octets of a topic id as the registry holds it (its TopicIdType above them, topic-registry.ts). */
+export function topicId(id: number): number {
+	return id & 0xffff;
 }

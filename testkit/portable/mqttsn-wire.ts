@@ -1,8 +1,8 @@
 /** Helpers that play the gateway's side of an MQTT-SN session in the portable suites. */
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "./mqttsn-encode";
 import { MsgType, type Message } from "../../src/mqttsn/packet";
-import type { Gateway } from "../../src/mqttsn/discovery";
+import type { Gateway } from "../../src/mqttsn/types";
 import { MqttSnSession, type MqttSnSessionOptions, type SessionEvent } from "../../src/mqttsn/session";
 
 export const GATEWAY: Gateway = { gwId: 1, address: "10.0.0.1", port: 1883 };

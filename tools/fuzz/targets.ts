@@ -6,7 +6,7 @@
  */
 import { PacketReader } from "../../src/mqtt/decode";
 import { feedPackets } from "../../testkit/portable/mqtt-client-packets";
-import { decode as decodeMqttSn } from "../../src/mqttsn/decode";
+import { decode as decodeMqttSn } from "../../src/mqttsn/encode";
 import { decode as decodeCoap } from "../../src/coap/message";
 import { readUtf8 } from "../../src/common/utf8";
 import { decodeDht22 } from "../../src/drivers/dht22/decode";

@@ -11,8 +11,7 @@ import { validateTopicFilter, validateTopicName } from "../../src/mqtt/topic";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { ConnectMessage, Message, PublishMessage, TopicRef } from "../../src/mqttsn/packet";
-import { ReleaseWindow } from "../../src/mqttsn/publish";
-import { TopicRegistry, topicIdType } from "../../src/mqttsn/topic-registry";
+import { ReleaseWindow, TopicRegistry, topicIdType } from "../../src/mqttsn/topic-registry";
 import { Outbox } from "./outbox";
 
 export interface Endpoint {
@@ -85,7 +84,7 @@ export class ClientLink {
 		this.#cleanSession = connect.cleanSession;
 		this.#keepAlive = connect.duration;
 		this.#lastHeard = now;
-		this.#topics = new TopicRegistry(context.predefinedTopics);
+		this.#topics = new TopicRegistry(context.predefinedTopics, 64);
 		this.#outbox = new Outbox({
 			topics: this.#topics,
 			assignTopicId: () => this.#nextTopicId++,

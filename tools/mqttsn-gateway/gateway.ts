@@ -8,7 +8,7 @@
  */
 import dgram from "node:dgram";
 import mqtt, { type MqttClient } from "mqtt";
-import { decode } from "../../src/mqttsn/decode";
+import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
 import type { ConnectMessage, PublishMessage } from "../../src/mqttsn/packet";

@@ -5,9 +5,10 @@
  * resent every Tretry, Nretry times, before the client is declared lost. While the
  * client sleeps the box only fills; `resume` starts delivering again.
  */
-import { topicId, topicIdType, type TopicRegistry } from "../../src/mqttsn/topic-registry";
-import { encode } from "../../testkit/portable/mqttsn-encode";
+import { topicIdType, type TopicRegistry } from "../../src/mqttsn/topic-registry";
+import { encode, topicId } from "../../testkit/portable/mqttsn-encode";
 import * as sn from "../../src/mqttsn/packet";
+import { withDup } from "../../src/mqttsn/encode";
 import type { Message } from "../../src/mqttsn/packet";
 
 export interface OutgoingMessage {
@@ -170,7 +171,7 @@ export class Outbox {
 	}
 
 	#resend(inFlight: InFlight): void {
-		if (inFlight.step === "publish") inFlight.bytes = sn.withDup(inFlight.bytes);
+		if (inFlight.step === "publish") inFlight.bytes = withDup(inFlight.bytes);
 		this.#options.send(inFlight.bytes);
 		this.#arm();
 	}
