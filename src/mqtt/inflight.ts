@@ -25,7 +25,7 @@ export interface Outgoing {
 	done?: Done;
 }
 
-const DUP = 0x08;
+export const DUP = 0x08;
 
 export const enum Id {
 	/** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */

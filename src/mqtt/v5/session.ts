@@ -8,7 +8,7 @@
 import { ProtocolError } from "../../common/errors";
 import { PacketReader } from "../decode";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
-import { Inflight, finish, type Outgoing } from "../inflight";
+import { DUP, Inflight, finish, type Outgoing } from "../inflight";
 import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
 import { Default, State } from "../link";
 import { decode5 } from "./decode";
@@ -25,6 +25,9 @@ export function mqtt5(options: SessionOptions): MqttSession {
  * why): what was in flight waits in `messages`, not `sent`, until the window lets it go.
  */
 export class Inflight5 extends Inflight {
+	/** How many `resume` left waiting to go again: 0 or absent, and a drain does not look. */
+	private declare waiting: number | undefined;
+
 	/**
 	 * After CONNACK. With `sessionPresent` each PUBREL goes now, each PUBLISH waits to go again
 	 * with DUP 1 and its id; without, a QoS 2 message past its PUBREC is done and every other
@@ -33,6 +36,7 @@ export class Inflight5 extends Inflight {
 	 */
 	resume(out: MqttSession, sessionPresent: boolean, maxPacketSize: number): void {
 		const messages = this.settle();
+		let waiting = 0;
 		for (let i = 0; i < messages.length; ) {
 			const message = messages[i];
 			const error = message.released ? void 0 : tooLarge(message, maxPacketSize);
@@ -43,13 +47,15 @@ export class Inflight5 extends Inflight {
 			}
 			if (message.released) out.ack(PacketType.PUBREL, message.packetId);
 			else {
-				// DUP (8) records a send in this session: kept for one sent before, cleared for a new session.
-				if (!sessionPresent) message.packet[0] &= ~8;
-				else if (message.sent) message.packet[0] |= 8;
+				// DUP records a send in this session: kept for one sent before, cleared for a new session.
+				if (!sessionPresent) message.packet[0] &= ~DUP;
+				else if (message.sent) message.packet[0] |= DUP;
 				message.sent = false;
+				waiting++;
 			}
 			i++;
 		}
+		this.waiting = waiting;
 		// Queued after an earlier CONNACK, or before any: the rest keep their order (3.2.2-15).
 		const queue = this.queue;
 		for (let n = queue.length; n > 0; n--) {
@@ -66,16 +72,23 @@ export class Inflight5 extends Inflight {
 	 * holds no quota (4.9), so this errs only on the side of waiting.
 	 */
 	resendWaiting(out: MqttSession): void {
+		// Every drain comes here: once nothing waits, it costs no walk of the window.
+		if (!this.waiting) return;
 		const messages = this.messages;
 		let inFlight = 0;
 		for (let i = this.acked; i < messages.length; i++) if (messages[i].sent || messages[i].released) inFlight++;
-		for (let i = this.acked; i < messages.length && inFlight < this.window; i++) {
+		let waiting = 0;
+		for (let i = this.acked; i < messages.length; i++) {
 			const message = messages[i];
 			if (message.sent || message.released) continue;
-			message.sent = true;
-			out.push(message.packet);
-			inFlight++;
+			if (inFlight >= this.window) waiting++;
+			else {
+				message.sent = true;
+				out.push(message.packet);
+				inFlight++;
+			}
 		}
+		this.waiting = waiting;
 	}
 }
 
