@@ -158,7 +158,16 @@ describe("coap:// URIs (RFC 7252 6.4)", () => {
 			[o.Option.URI_QUERY, "x=\u00e9"],
 			[o.Option.URI_QUERY, "y"],
 		]);
-		check([parseCoapUri("coaps://h").port, parseCoapUri("coaps://h").secure, parseCoapUri("coap://h/").options.length]).toEqual([5684, true, 0]);
+		check([parseCoapUri("coaps://h").port, parseCoapUri("coaps://h").secure, parseCoapUri("coap://10.0.0.2/").options.length]).toEqual([5684, true, 0]);
+	});
+	it("names a host name, not an IPv4 literal, in Uri-Host, lowercase (6.4 step 5)", () => {
+		const named = parseCoapUri("coap://Collector.Local:5700/readings");
+		check(named.host).toBe("Collector.Local");
+		check(named.options.map((option) => [option.number, readUtf8(option.value)])).toEqual([
+			[o.Option.URI_HOST, "collector.local"],
+			[o.Option.URI_PATH, "readings"],
+		]);
+		check(parseCoapUri("coap://10.0.0.2/readings").options.map((option) => option.number)).toEqual([o.Option.URI_PATH]);
 	});
 	it("refuses an escape that is cut off, not hex, or not UTF-8 (a string option, 5.10.1), and other schemes", () => {
 		for (const bad of ["coap://h/%FF", "coap://h/a%2", "coap://h/%zz", "coap://h/?q=%E9", "http://h/", "coap://h/#f"]) expectProtocolError(() => parseCoapUri(bad), "INVALID_URI");

@@ -1,13 +1,13 @@
 /**
  * `coap://host[:port]/path?query` and `coaps://` (RFC 7252 6.1, 6.2 and 6.4): the host and port to send to,
- * and the Uri-Path and Uri-Query options of the request. Percent-encoded octets are
+ * and the Uri-Host (for a host name), Uri-Path and Uri-Query options of the request. Percent-encoded octets are
  * decoded into the option values; IPv6 literals are not supported (the boards speak IPv4).
  */
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
 import type { CoapOption } from "./message";
 import * as o from "./types";
-import { splitUrl } from "../common/text";
+import { ipv4Octets, splitUrl } from "../common/text";
 
 export const COAP_PORT = 5683;
 /** coaps:// (DTLS) by default (RFC 7252 6.2). */
@@ -37,10 +37,13 @@ export function parseCoapUri(uri: string): CoapUri {
 	const port = parts.port ? Number(parts.port) : secure ? COAPS_PORT : COAP_PORT;
 	if (port < 1 || port > 65535) throw new ProtocolError("INVALID_URI", "expected " + expected + ", port 1-65535");
 	const options: CoapOption[] = [];
+	const host = parts.host;
+	// 6.4 step 5: a host name goes in Uri-Host, lowercase (a server may serve several); an IPv4 literal is the datagram's own address.
+	if (!ipv4Octets(host)) options.push({ number: o.Option.URI_HOST, value: encodeUtf8(host.toLowerCase()) });
 	// 6.4 step 8: a path of "" or "/" has no Uri-Path option.
 	if (path.length > 1) push(options, o.Option.URI_PATH, path.slice(1).split("/"));
 	if (query) push(options, o.Option.URI_QUERY, query.split("&"));
-	return { host: parts.host, port, options, pathAndQuery: path + (query ? "?" + query : ""), secure };
+	return { host, port, options, pathAndQuery: path + (query ? "?" + query : ""), secure };
 }
 
 /**
