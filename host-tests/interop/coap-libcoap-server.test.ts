@@ -1,7 +1,7 @@
 /**
  * Our CoAP client (on the host board, real UDP on 127.0.0.1) against libcoap's
  * coap-server-notls: the methods, discovery, Observe on /time, a separate response from
- * /async, block-wise PUT and GET over 1 KiB, and 200 CON requests through 30% loss.
+ * /async, a PUT without response, block-wise PUT and GET over 1 KiB, and 200 CON requests through 30% loss.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HostBoard } from "../../boards/host/board";
@@ -61,6 +61,21 @@ describeWithPeers("CoAP interop: our client, libcoap server", ["coap-server-notl
 		const response = await client.get(`${server.url}/async?1`);
 		expect(response.status).toBe("2.05");
 		expect(responseText(response).length).toBeGreaterThan(0);
+	});
+
+	it("PUTs without response (RFC 7967 No-Response 26): libcoap stores it and sends nothing back", async () => {
+		const quiet = new HostCoapClient(board, { ackTimeout: 300, probingRate: 1000 });
+		try {
+			await quiet.requestNoResponse(3 /* PUT */, `${server.url}/quiet`, { payload: "unanswered", contentFormat: 0 });
+			// libcoap sets up a dynamic resource on the PUT; a GET from another client reads it.
+			await waitFor(async () => responseText(await client.get(`${server.url}/quiet`)) === "unanswered", { what: "the PUT stored at libcoap" });
+			// A 2.01 would come back within a round trip; nothing came, so nothing was reset or dropped.
+			await letTimePass(300);
+			expect(quiet.dropped).toEqual({ malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0, overloaded: 0 });
+			expect(quiet.transport.endpoint.pending).toBe(0);
+		} finally {
+			quiet.stop();
+		}
 	});
 
 	it("PUTs 3000 bytes block-wise (Block1) and GETs them back block-wise (Block2)", async () => {

@@ -1,24 +1,23 @@
 /**
  * The CoAP client: get / put / post / delete on coap:// URIs and block-wise transfers
- * (RFC 7959), over one Transport (below: one module with the client, whose names it
- * shares; the server runs on one too): what the device sends. Observe (RFC 7641) and
- * discovery (RFC 6690), which only hosts use, extend it in testkit/portable/coap-host-client.ts. Host
- * names go through the board's resolver (IPv4 literals need none). Responses of any code resolve the promise
- * (4.04 is an answer, not a failure); a timeout, a reset or a stop rejects it with a
- * ProtocolError.
+ * (RFC 7959), and requests without response (RFC 7967), over one Transport (transport.ts;
+ * the server runs on one too): what the device sends. Observe (RFC 7641) and discovery
+ * (RFC 6690), which only hosts use, extend it in testkit/portable/coap-host-client.ts. Host
+ * names go through the board's resolver (IPv4 literals need none). Responses of any code
+ * resolve the promise (4.04 is an answer, not a failure); a timeout, a reset or a stop
+ * rejects it with a ProtocolError.
  */
 import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
-import { DatagramDriver } from "../datagram/driver";
 import { ProtocolError } from "../common/errors";
-import type { DatagramSession } from "../common/session";
 import { ipv4Octets } from "../common/text";
 import * as utf8 from "../common/utf8";
-import type { DtlsLayer } from "../dtls/layer";
-import { Endpoint, exchangeOf, type Content, type DropCounts, type EndpointOptions, type Exchange, type Peer } from "./endpoint";
+import { exchangeOf, type Content, type DropCounts, type EndpointOptions, type Exchange, type Peer } from "./endpoint";
 import * as m from "./message";
 import type { Block, CoapMessage, CoapOption } from "./message";
-import type { TransportDtls, TransportOptions } from "./types";
+import type { TransportDtls } from "./types";
+import { Transport } from "./transport";
+import { quietDatagram, quietHead } from "./no-response";
 import { parseCoapUri, type CoapUri } from "./uri";
 
 export interface CoapClientOptions extends EndpointOptions {
@@ -28,6 +27,8 @@ export interface CoapClientOptions extends EndpointOptions {
 	readonly port?: number;
 	/** coaps: DTLS with a pre-shared key (types.ts). */
 	readonly dtls?: TransportDtls;
+	/** Bytes a second, on average, that `requestNoResponse` sends (PROBING_RATE, RFC 7252 4.7 and 4.8; default 1). */
+	readonly probingRate?: number;
 }
 
 export interface RequestOptions {
@@ -54,6 +55,8 @@ export interface CoapResponse {
 /** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
 const MAX_SERVERS = 8;
 const NO_OPTIONS: RequestOptions = {};
+/** What every request without response sent at once returns. */
+const SENT = Promise.resolve();
 export class CoapClient {
 	declare readonly transport: Transport;
 	declare protected readonly board: Board;
@@ -64,6 +67,10 @@ export class CoapClient {
 	declare private stopped: boolean;
 	/** The URI, Content-Format and Accept of the last request, parsed and encoded (a device posts to one collector). */
 	declare private prepared: Prepared | undefined;
+	/** Until when the bytes sent without response are paid for at PROBING_RATE (board time); absent before the first. */
+	declare private quietUntil: number | undefined;
+	/** 1000 / PROBING_RATE; absent for the RFC's 1 byte a second. */
+	declare private readonly msPerByte: number | undefined;
 
 	constructor(board: Board, options: CoapClientOptions = {}) {
 		this.board = board;
@@ -72,6 +79,7 @@ export class CoapClient {
 		this.lastServer = "";
 		this.stopped = false;
 		this.prepared = void 0;
+		if (options.probingRate !== void 0) this.msPerByte = 1000 / options.probingRate;
 		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(peer.address + ":" + peer.port) });
 	}
 
@@ -111,9 +119,8 @@ export class CoapClient {
 		const reject = rejecting;
 		// What throws here (a bad URI, a bad option value) rejects the promise.
 		try {
-			let prepared = this.prepared;
-			if (!prepared || prepared.uri !== uri || prepared.contentFormat !== options.contentFormat || prepared.accept !== options.accept || prepared.blockSize !== options.blockSize) prepared = this.prepared = this.prepare(uri, options);
-			const payload = typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
+			const prepared = this.prepare(uri, options);
+			const payload = bodyBytes(body);
 			const request = new Pending(method, prepared, payload, options.confirmable ?? true, resolve, reject);
 			const peer = prepared.peer;
 			if (peer) {
@@ -129,8 +136,51 @@ export class CoapClient {
 		return promise;
 	}
 
-	/** Parses `uri` and encodes its options with the request's Content-Format and Accept, for this request and the next ones like it (of its block size too). */
+	/**
+	 * A NON request the server is asked not to answer at all (RFC 7967 No-Response 26): the
+	 * promise-free send of a reading, as MQTT's QoS 0 publish is. Nothing of it is kept: it
+	 * resolves (one shared promise) once handed to the socket, or after the resolver; it rejects,
+	 * nothing sent, for a bad URI, a payload over one block (blocks need answers), a stopped
+	 * client, or RATE_LIMITED: what goes to a peer that does not respond averages PROBING_RATE at
+	 * most (RFC 7252 4.7), so a send waits until the bytes before it are paid for (for every
+	 * server together: a device reports to one).
+	 */
+	requestNoResponse(method: number, uri: string, options: RequestOptions = NO_OPTIONS, body = options.payload): Promise<void> {
+		try {
+			if (this.stopped) throw new ProtocolError("CLOSED", "the client was stopped");
+			const prepared = this.prepare(uri, options);
+			const payload = bodyBytes(body);
+			if (payload.length > 16 << prepared.szx) throw new ProtocolError("PACKET_TOO_LARGE", payload.length + " bytes: a request without response is one block at most");
+			const now = this.board.now();
+			if ((this.quietUntil as number) > now) throw new ProtocolError("RATE_LIMITED", "PROBING_RATE: the next request without response may go in " + Math.ceil((this.quietUntil as number) - now) + " ms");
+			const bytes = quietDatagram(prepared.quiet ?? (prepared.quiet = quietHead(prepared.base)), method, this.transport.endpoint.nextMessageId(), payload);
+			this.quietUntil = now + bytes.length * (this.msPerByte ?? 1000);
+			const peer = prepared.peer;
+			if (peer) {
+				if (prepared.server !== this.lastServer) this.remember(prepared.server);
+				this.transport.sendNow(peer, bytes);
+				return SENT;
+			}
+			const target = prepared.target;
+			return new Promise((resolve, reject) =>
+				this.resolve(target, (resolved) => {
+					if (!resolved) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + target.host + '"'));
+					this.transport.sendNow(resolved, bytes);
+					resolve();
+				}),
+			);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+	}
+
+	/**
+	 * `uri` parsed and its options encoded with the request's Content-Format and Accept: made again only for a
+	 * request with another URI, Content-Format, Accept or block size than the one before.
+	 */
 	private prepare(uri: string, options: RequestOptions): Prepared {
+		const last = this.prepared;
+		if (last && last.uri === uri && last.contentFormat === options.contentFormat && last.accept === options.accept && last.blockSize === options.blockSize) return last;
 		const target = parseCoapUri(uri);
 		// coaps:// only over DTLS, coap:// only without: never a silent downgrade.
 		if (target.secure !== (this.transport.dtls !== void 0)) throw new ProtocolError("INVALID_URI", target.secure ? "coaps:// needs a client with DTLS keys" : "coap:// on a DTLS client");
@@ -143,7 +193,7 @@ export class CoapClient {
 		// An IPv4 literal needs no resolver: its peer is made once.
 		const peer = ipv4Octets(target.host) ? { address: target.host, port: target.port } : void 0;
 		const blockSize = options.blockSize;
-		return { client: this, server: target.host + ":" + target.port, uri, contentFormat, accept, blockSize, szx: blockSize === void 0 ? this.szx : m.szxFor(blockSize), target, base, encoded: m.encodeOptions(base), peer };
+		return (this.prepared = { client: this, server: target.host + ":" + target.port, uri, contentFormat, accept, blockSize, szx: blockSize === void 0 ? this.szx : m.szxFor(blockSize), target, base, encoded: m.encodeOptions(base), peer });
 	}
 
 	/**
@@ -243,9 +293,15 @@ interface Prepared {
 	readonly target: CoapUri;
 	readonly base: CoapOption[];
 	readonly encoded: Uint8Array;
+	/** The bytes of a request without response up to its payload (quietHead), made at the first `requestNoResponse`. */
+	quiet?: Uint8Array;
 	/** For an IPv4 literal host (otherwise the board resolves it per request), and its key among the client's servers. */
 	readonly peer: Peer | undefined;
 	readonly server: string;
+}
+
+function bodyBytes(body: Uint8Array | string | undefined): Uint8Array {
+	return typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
 }
 
 /** The settling functions of the promise being made: one executor for every request, so none is a closure. */
@@ -329,72 +385,3 @@ export function toResponse(message: CoapMessage): CoapResponse {
 
 /** Frozen: no caller can add to the list that every response without options shares. */
 const NO_RESPONSE_OPTIONS: CoapOption[] = Object.freeze([]) as unknown as CoapOption[];
-
-/**
- * Runs an Endpoint over a board's UDP socket by the datagram driver
- * (datagram/driver.ts), which sends what it transmits and keeps one timer at its
- * next deadline, and hands received requests to the server side. Client and server both
- * run on one of these. CoAP has no connection, so nothing is retried here. Over DTLS
-* (types.ts) a client's failed handshake fails its requests with the handshake's typed error.
- */
-export class Transport extends DatagramDriver<DatagramSession> {
-	declare private readonly options: TransportOptions;
-	declare readonly endpoint: Endpoint;
-	/** Present for coaps. */
-	declare readonly dtls: DtlsLayer | undefined;
-
-	constructor(board: Board, options: TransportOptions) {
-		const endpoint = new Endpoint(options);
-		const settings = options.dtls;
-		let dtls: DtlsLayer | undefined;
-		if (settings) {
-			const crypto = board.crypto;
-			if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
-			const identity = settings.identity;
-			const psk = settings.psk;
-			// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
-			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: board.randomBytes.bind(board), now: board.now.bind(board), client: identity && psk ? { identity, psk } : void 0 });
-		}
-		super(board, dtls ?? endpoint, options);
-		this.endpoint = endpoint;
-		this.dtls = dtls;
-		this.options = options;
-		this.open();
-	}
-
-	/** Closes the socket; over DTLS, after a close_notify to every peer. */
-	close(): void {
-		const dtls = this.dtls;
-		this.halt(dtls && (() => dtls.closeAll()));
-	}
-
-	protected bound(): void {
-		if (this.options.onReady) this.options.onReady();
-		this.service();
-	}
-
-	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
-	protected dispatch(): void {
-		const endpoint = this.endpoint;
-		const onRequest = this.options.onRequest;
-		if (endpoint.requests.length > 0)
-			for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
-				if (onRequest) onRequest(request);
-				else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
-			}
-		const dtls = this.dtls;
-		if (!dtls) return;
-		const settings = this.options.dtls as TransportDtls;
-		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
-			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
-			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
-			if (settings.onEvent) settings.onEvent(event);
-		}
-	}
-
-	/** Never bound (the port is taken): the endpoint stays silent, as before it had a socket. */
-	protected bindFailed(): void {}
-
-	/** Nothing connects, so nothing is retried. */
-	protected retry(): void {}
-}

@@ -26,7 +26,7 @@ import type { Content, EndpointOptions, Expiring, IncomingRequest } from "./endp
 import { error, unavailable } from "./message-layer";
 import * as m from "./message";
 import type { Block, CoapOption } from "./message";
-import { Transport } from "./client";
+import { Transport } from "./transport";
 import type { Resource, TransportDtls } from "./types";
 import * as texts from "../common/text";
 

@@ -191,6 +191,8 @@ export const enum Option {
 	PROXY_URI = 35,
 	PROXY_SCHEME = 39,
 	SIZE1 = 60,
+	/** RFC 7967: the response classes the client wants none of, bits 2 (2.xx), 8 (4.xx) and 16 (5.xx). */
+	NO_RESPONSE = 258,
 }
 
 /*

@@ -38,6 +38,7 @@ export type ProtocolErrorCode =
 	| "SENSOR_BAD_PULSE" // a sensor pulse outside the datasheet's timing
 	| "SENSOR_CHECKSUM" // a sensor frame whose checksum byte does not match its data
 	| "SENSOR_OUT_OF_RANGE" // a sensor value outside what the part can measure
+	| "RATE_LIMITED" // a CoAP send without response would go over PROBING_RATE (RFC 7252 4.7): sent later, or not at all
 	| "EXCHANGE_TIMEOUT" // a CoAP request got no acknowledgement or response in time (MAX_TRANSMIT_WAIT)
 	| "RETAINED_TOO_LARGE" // the state to keep across deep sleep is over the board's retained memory
 	| "RESET_BY_PEER"; // the CoAP peer answered a message with a Reset

@@ -165,6 +165,14 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		for (let out = session.pollTransmit(); out; out = session.pollTransmit()) datagram.send(out.bytes, out.address, out.port);
 	}
 
+	/** Sends `bytes` past the session, which keeps nothing of them; false, nothing sent, until the endpoint is bound. */
+	protected sendBound(bytes: Uint8Array, address: string, port: number): boolean {
+		const datagram = this.datagram;
+		if (!datagram || !this._ready) return false;
+		datagram.send(bytes, address, port);
+		return true;
+	}
+
 	/** The timer's: the next deadline came. */
 	private deadlineFired(): void {
 		const now = this.board.now();

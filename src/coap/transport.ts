@@ -1,0 +1,89 @@
+/**
+ * The socket under a CoAP client or server: an Endpoint (endpoint.ts) run over a board's
+ * UDP socket by the datagram driver, optionally through DTLS.
+ */
+import type { Board } from "../common/board";
+import { ProtocolError } from "../common/errors";
+import type { DatagramSession } from "../common/session";
+import { DatagramDriver } from "../datagram/driver";
+import type { DtlsLayer } from "../dtls/layer";
+import { Endpoint, type Peer } from "./endpoint";
+import * as m from "./message";
+import type { TransportDtls, TransportOptions } from "./types";
+
+/**
+ * Runs an Endpoint over a board's UDP socket by the datagram driver
+ * (datagram/driver.ts), which sends what it transmits and keeps one timer at its
+ * next deadline, and hands received requests to the server side. Client and server both
+ * run on one of these. CoAP has no connection, so nothing is retried here. Over DTLS
+* (types.ts) a client's failed handshake fails its requests with the handshake's typed error.
+ */
+export class Transport extends DatagramDriver<DatagramSession> {
+	declare private readonly options: TransportOptions;
+	declare readonly endpoint: Endpoint;
+	/** Present for coaps. */
+	declare readonly dtls: DtlsLayer | undefined;
+
+	constructor(board: Board, options: TransportOptions) {
+		const endpoint = new Endpoint(options);
+		const settings = options.dtls;
+		let dtls: DtlsLayer | undefined;
+		if (settings) {
+			const crypto = board.crypto;
+			if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
+			const identity = settings.identity;
+			const psk = settings.psk;
+			// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
+			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: board.randomBytes.bind(board), now: board.now.bind(board), client: identity && psk ? { identity, psk } : void 0 });
+		}
+		super(board, dtls ?? endpoint, options);
+		this.endpoint = endpoint;
+		this.dtls = dtls;
+		this.options = options;
+		this.open();
+	}
+
+	/** Sends `bytes` now (once bound; over DTLS once the handshake is done), datagrams the endpoint keeps nothing of. */
+	sendNow(peer: Peer, bytes: Uint8Array): void {
+		if (!this.dtls && this.sendBound(bytes, peer.address, peer.port)) return;
+		// Unbound, it waits in the endpoint's queue; over DTLS it may start a handshake, whose retransmissions need the timer.
+		this.endpoint.send(peer, bytes);
+		this.transmit();
+	}
+
+	/** Closes the socket; over DTLS, after a close_notify to every peer. */
+	close(): void {
+		const dtls = this.dtls;
+		this.halt(dtls && (() => dtls.closeAll()));
+	}
+
+	protected bound(): void {
+		if (this.options.onReady) this.options.onReady();
+		this.service();
+	}
+
+	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
+	protected dispatch(): void {
+		const endpoint = this.endpoint;
+		const onRequest = this.options.onRequest;
+		if (endpoint.requests.length > 0)
+			for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
+				if (onRequest) onRequest(request);
+				else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
+			}
+		const dtls = this.dtls;
+		if (!dtls) return;
+		const settings = this.options.dtls as TransportDtls;
+		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
+			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
+			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
+			if (settings.onEvent) settings.onEvent(event);
+		}
+	}
+
+	/** Never bound (the port is taken): the endpoint stays silent, as before it had a socket. */
+	protected bindFailed(): void {}
+
+	/** Nothing connects, so nothing is retried. */
+	protected retry(): void {}
+}
