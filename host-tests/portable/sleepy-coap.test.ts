@@ -80,5 +80,11 @@ describe("Sleepy wake cycle (CoAP)", () => {
 		const board = await wake(power, 20, undefined, non);
 		check(board.events("sleep")[0].reason).toBe("done");
 		check(pending(power, non)).toEqual([]);
+		// With a collector there, the reading (a request without response) arrives, and nothing went wrong.
+		const posts: string[] = [];
+		const delivered = await wake(power, 23, posts, non);
+		check(temperatures(posts)).toEqual([23]);
+		check(delivered.events("error")).toEqual([]);
+		check(pending(power, non)).toEqual([]);
 	});
 });

@@ -168,7 +168,8 @@ export function coapUplink(board: Board, config: CoapFirmwareConfig, events: Upl
 		publishReading(json) {
 			if (collector === void 0) return Promise.resolve();
 			if (coap.confirmable) return post(json);
-			client.post(collector, json, { contentFormat: Format.JSON_FORMAT, confirmable: false }).catch(() => void 0);
+			// NON: nothing to wait for, so the collector is asked for no answer (RFC 7967) and the radio can sleep at once.
+			client.requestNoResponse(Code.POST, collector, { payload: json, contentFormat: Format.JSON_FORMAT }).catch(failed);
 			return Promise.resolve();
 		},
 		stop,
