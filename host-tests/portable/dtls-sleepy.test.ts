@@ -8,7 +8,10 @@
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { CoapServer } from "../../src/coap/server";
-import { readUtf8 } from "../../src/common/utf8";
+import { encodeUtf8, readUtf8 } from "../../src/common/utf8";
+import { CoapClient } from "../../src/coap/client";
+import { ProtocolError } from "../../src/common/errors";
+import { FakeBoard } from "../../testkit/portable/fake-board";
 import { decodeCoapState } from "../../src/app/adapters/coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { parseConfig } from "../../src/app/config-parse";
@@ -77,5 +80,16 @@ describe("Sleepy wake cycle (coaps)", () => {
 		await wake(restarted, power);
 		check(posts.map((p) => (JSON.parse(p) as { t: number }).t)).toEqual([20, 21]);
 		check(events.filter((e) => e.kind === "established").map((e) => e.resumed)).toEqual([false, false]);
+	});
+
+	it("a coaps client on a board without crypto primitives is refused at once, naming the board and no key", () => {
+		let thrown: unknown;
+		try {
+			new CoapClient(new FakeBoard(), { dtls: { layer: dtlsLayer, identity: encodeUtf8("sensor"), psk: KEY } });
+		} catch (error) {
+			thrown = error;
+		}
+		check(thrown instanceof ProtocolError && thrown.code).toBe("TLS_HANDSHAKE_FAILED");
+		check((thrown as Error).message).toBe("coaps: the fake board has no crypto primitives");
 	});
 });

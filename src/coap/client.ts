@@ -17,7 +17,6 @@ import * as m from "./message";
 import type { Block, CoapMessage, CoapOption } from "./message";
 import type { TransportDtls } from "./types";
 import { Transport } from "./transport";
-import { quietDatagram, quietHead } from "./no-response";
 import { parseCoapUri, type CoapUri } from "./uri";
 
 export interface CoapClientOptions extends EndpointOptions {
@@ -55,6 +54,7 @@ export interface CoapResponse {
 /** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
 const MAX_SERVERS = 8;
 const NO_OPTIONS: RequestOptions = {};
+const stoppedError = (): ProtocolError => new ProtocolError("CLOSED", "the client was stopped");
 /** What every request without response sent at once returns. */
 const SENT = Promise.resolve();
 export class CoapClient {
@@ -126,10 +126,7 @@ export class CoapClient {
 			if (peer) {
 				this.remember(prepared.server); // addressed now, as the resolver's peers are
 				request.go(peer);
-			} else {
-				const host = prepared.target.host;
-				this.resolve(prepared.target, (resolved) => (resolved ? request.go(resolved) : reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + host + '"'))));
-			}
+			} else this.resolved(prepared.target).then((resolved) => request.go(resolved), reject);
 		} catch (error) {
 			reject(error);
 		}
@@ -137,23 +134,31 @@ export class CoapClient {
 	}
 
 	/**
-	 * A NON request the server is asked not to answer at all (RFC 7967 No-Response 26): the
-	 * promise-free send of a reading, as MQTT's QoS 0 publish is. Nothing of it is kept: it
-	 * resolves (one shared promise) once handed to the socket, or after the resolver; it rejects,
-	 * nothing sent, for a bad URI, a payload over one block (blocks need answers), a stopped
-	 * client, or RATE_LIMITED: what goes to a peer that does not respond averages PROBING_RATE at
-	 * most (RFC 7252 4.7), so a send waits until the bytes before it are paid for (for every
-	 * server together: a device reports to one).
+	 * A NON request the server is asked not to answer (RFC 7967 No-Response 26): CoAP's QoS 0 publish. Nothing of it
+	 * is kept: it resolves (one shared promise) once handed to the socket, or after the resolver; it rejects, nothing
+	 * sent, for a bad URI, a payload over one block (blocks need answers), a stopped client, or RATE_LIMITED: what
+	 * goes to a peer that does not respond averages PROBING_RATE at most (RFC 7252 4.7), so a send waits until the
+	 * bytes before it are paid for (for all servers together: a device reports to one).
 	 */
 	requestNoResponse(method: number, uri: string, options: RequestOptions = NO_OPTIONS, body = options.payload): Promise<void> {
 		try {
-			if (this.stopped) throw new ProtocolError("CLOSED", "the client was stopped");
+			if (this.stopped) throw stoppedError();
 			const prepared = this.prepare(uri, options);
 			const payload = bodyBytes(body);
-			if (payload.length > 16 << prepared.szx) throw new ProtocolError("PACKET_TOO_LARGE", payload.length + " bytes: a request without response is one block at most");
+			if (payload.length > 16 << prepared.szx) throw new ProtocolError("PACKET_TOO_LARGE", payload.length + " bytes, over one block");
 			const now = this.board.now();
-			if ((this.quietUntil as number) > now) throw new ProtocolError("RATE_LIMITED", "PROBING_RATE: the next request without response may go in " + Math.ceil((this.quietUntil as number) - now) + " ms");
-			const bytes = quietDatagram(prepared.quiet ?? (prepared.quiet = quietHead(prepared.base)), method, this.transport.endpoint.nextMessageId(), payload);
+			if ((this.quietUntil as number) > now) throw new ProtocolError("RATE_LIMITED", "PROBING_RATE: next in " + Math.ceil((this.quietUntil as number) - now) + " ms");
+			const head = prepared.quiet ?? (prepared.quiet = quietHead(prepared.base));
+			const length = payload.length;
+			const bytes = length > 0 ? new Uint8Array(head.length + length) : head.slice(0, -1);
+			if (length > 0) {
+				bytes.set(head);
+				bytes.set(payload, head.length);
+			}
+			const messageId = this.transport.endpoint.nextMessageId();
+			bytes[1] = method;
+			bytes[2] = messageId >> 8;
+			bytes[3] = messageId;
 			this.quietUntil = now + bytes.length * (this.msPerByte ?? 1000);
 			const peer = prepared.peer;
 			if (peer) {
@@ -161,14 +166,7 @@ export class CoapClient {
 				this.transport.sendNow(peer, bytes);
 				return SENT;
 			}
-			const target = prepared.target;
-			return new Promise((resolve, reject) =>
-				this.resolve(target, (resolved) => {
-					if (!resolved) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + target.host + '"'));
-					this.transport.sendNow(resolved, bytes);
-					resolve();
-				}),
-			);
+			return this.resolved(prepared.target).then((resolved) => this.transport.sendNow(resolved, bytes));
 		} catch (error) {
 			return Promise.reject(error);
 		}
@@ -242,7 +240,7 @@ export class CoapClient {
 	stop(): void {
 		if (this.stopped) return;
 		this.stopped = true;
-		this.transport.endpoint.failAll(new ProtocolError("CLOSED", "the client was stopped"));
+		this.transport.endpoint.failAll(stoppedError());
 		this.transport.close();
 	}
 
@@ -256,7 +254,7 @@ export class CoapClient {
 
 	/** Hands the endpoint a request (Pending's, `exchange`'s): before the socket is bound it waits there, its deadline running. */
 	send(exchange: Exchange, token?: Uint8Array): void {
-		if (this.stopped) return exchange.answered(new ProtocolError("CLOSED", "the client was stopped"), void 0);
+		if (this.stopped) return exchange.answered(stoppedError(), void 0);
 		const transport = this.transport;
 		transport.endpoint.submit(exchange, this.board.now(), token);
 		transport.transmit();
@@ -272,12 +270,15 @@ export class CoapClient {
 		if (servers.size > MAX_SERVERS) servers.delete(servers.values().next().value as string);
 	}
 
-	protected resolve(target: CoapUri, done: (peer: Peer | undefined) => void): void {
-		this.board.resolve(target.host, (address) => {
-			if (address === void 0) return done(void 0);
-			this.remember(address + ":" + target.port);
-			done({ address, port: target.port });
-		});
+	/** The peer of a host name, from the board's resolver; EXCHANGE_TIMEOUT when it does not resolve. */
+	protected resolved(target: CoapUri): Promise<Peer> {
+		return new Promise((resolve, reject) =>
+			this.board.resolve(target.host, (address) => {
+				if (address === void 0) return reject(new ProtocolError("EXCHANGE_TIMEOUT", 'cannot resolve the host "' + target.host + '"'));
+				this.remember(address + ":" + target.port);
+				resolve({ address, port: target.port });
+			}),
+		);
 	}
 }
 
@@ -293,15 +294,27 @@ interface Prepared {
 	readonly target: CoapUri;
 	readonly base: CoapOption[];
 	readonly encoded: Uint8Array;
-	/** The bytes of a request without response up to its payload (quietHead), made at the first `requestNoResponse`. */
+	/** The first bytes of a request without response (quietHead), made at the first `requestNoResponse`. */
 	quiet?: Uint8Array;
 	/** For an IPv4 literal host (otherwise the board resolves it per request), and its key among the client's servers. */
 	readonly peer: Peer | undefined;
 	readonly server: string;
 }
 
-function bodyBytes(body: Uint8Array | string | undefined): Uint8Array {
-	return typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES);
+const bodyBytes = (body: Uint8Array | string | undefined): Uint8Array => (typeof body === "string" ? utf8.encodeUtf8(body) : (body ?? m.EMPTY_BYTES));
+
+/**
+ * A NON request's first bytes, up to the payload marker, with `base` and No-Response 26 last (its 258 is above every other
+ * option), and an empty token, as no response is matched to it; each datagram adds code, message id and payload (or,
+ * without one, ends before the marker: 3.).
+ */
+function quietHead(base: readonly CoapOption[]): Uint8Array {
+	const options = m.encodeOptions(base.concat(m.uintOption(m.Option.NO_RESPONSE, 26)));
+	const head = new Uint8Array(5 + options.length);
+	head[0] = 0x40 | (m.Type.NON << 4);
+	head.set(options, 4);
+	head[head.length - 1] = 0xff;
+	return head;
 }
 
 /** The settling functions of the promise being made: one executor for every request, so none is a closure. */

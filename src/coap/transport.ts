@@ -3,7 +3,6 @@
  * UDP socket by the datagram driver, optionally through DTLS.
  */
 import type { Board } from "../common/board";
-import { ProtocolError } from "../common/errors";
 import type { DatagramSession } from "../common/session";
 import { DatagramDriver } from "../datagram/driver";
 import type { DtlsLayer } from "../dtls/layer";
@@ -27,15 +26,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	constructor(board: Board, options: TransportOptions) {
 		const endpoint = new Endpoint(options);
 		const settings = options.dtls;
-		let dtls: DtlsLayer | undefined;
-		if (settings) {
-			const crypto = board.crypto;
-			if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
-			const identity = settings.identity;
-			const psk = settings.psk;
-			// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
-			dtls = settings.layer(endpoint, { ...settings, crypto, randomBytes: board.randomBytes.bind(board), now: board.now.bind(board), client: identity && psk ? { identity, psk } : void 0 });
-		}
+		const dtls = settings ? settings.layer(endpoint, settings, board) : void 0;
 		super(board, dtls ?? endpoint, options);
 		this.endpoint = endpoint;
 		this.dtls = dtls;

@@ -10,11 +10,12 @@
  * Every module costs the image its name and tables even when it holds only types, so these
  * are one; the config (app/config-coap.ts, in every image) reads it for constants alone.
  */
+import type { Board } from "../common/board";
 import type { ProtocolError } from "../common/errors";
 import type { Peer, Seen, Transmission } from "./message-layer";
 import type { DatagramSession } from "../common/session";
 import type { SessionState } from "../dtls/connection";
-import type { DtlsEvent, DtlsLayer, DtlsOptions } from "../dtls/layer";
+import type { DtlsEvent, DtlsLayer } from "../dtls/layer";
 import type { PskLookup } from "../dtls/server-handshake";
 
 /** The message type (3.): confirmable, non-confirmable, acknowledgement, reset. */
@@ -274,8 +275,8 @@ export interface Resource {
  * the settings' `layer` (dtls/layer.ts's dtlsLayer), never from an import here: an image
  * without DTLS (the ESP8266's manifest_coap.json) has CoAP and none of src/dtls.
  */
-/** Wraps a DTLS layer round a datagram session: dtls/layer.ts's dtlsLayer, from an image that includes DTLS. */
-export type DtlsFactory = (inner: DatagramSession, options: DtlsOptions) => DtlsLayer;
+/** Wraps a DTLS layer round a datagram session, on the board's crypto: dtls/layer.ts's dtlsLayer, from an image that includes DTLS. */
+export type DtlsFactory = (inner: DatagramSession, settings: TransportDtls, board: Board) => DtlsLayer;
 
 /** coaps with pre-shared keys: a client's identity and key, a server's lookup, or both. */
 export interface TransportDtls {

@@ -8,7 +8,7 @@
  * to a peer whose handshake failed. Connections, pending data and cached sessions are
  * capped.
  */
-import type { Crypto } from "../common/board";
+import type { Board, Crypto } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import type { Addressed, DatagramSession, Peer } from "../common/session";
 import { ClientHandshake, type ClientCredentials } from "./client-handshake";
@@ -243,9 +243,25 @@ function peerKey(peer: Peer): string {
 	return `${peer.address}:${peer.port}`;
 }
 
-/** The factory coap/types.ts gives the CoAP transport (its DtlsFactory): images with DTLS inject this, so CoAP imports none of src/dtls. */
-export function dtlsLayer(inner: DatagramSession, options: DtlsOptions): DtlsLayer {
-	return new DtlsLayer(inner, options);
+/** What a datagram client or server asks of DTLS with pre-shared keys (the CoAP transport's `dtls` settings). */
+export interface PskSettings extends Pick<DtlsOptions, "lookup" | "resume" | "maxConnections" | "handshakeTimeout"> {
+	/** Ours, as a client (RFC 4279's psk_identity), with its key. */
+	readonly identity?: Uint8Array;
+	readonly psk?: Uint8Array;
+}
+
+/**
+ * The factory coap/types.ts gives the CoAP transport (its DtlsFactory): images with DTLS inject this, so CoAP
+ * imports none of src/dtls and an image without DTLS carries none of this setting up. On `board`'s crypto,
+ * randomness and clock; TLS_HANDSHAKE_FAILED for a board without crypto primitives.
+ */
+export function dtlsLayer(inner: DatagramSession, settings: PskSettings, board: Board): DtlsLayer {
+	const crypto = board.crypto;
+	if (!crypto) throw new ProtocolError("TLS_HANDSHAKE_FAILED", "coaps: the " + board.name + " board has no crypto primitives");
+	const identity = settings.identity;
+	const psk = settings.psk;
+	// The settings' lookup, resume, handshakeTimeout and maxConnections are the layer's options of those names.
+	return new DtlsLayer(inner, { ...settings, crypto, randomBytes: board.randomBytes.bind(board), now: board.now.bind(board), client: identity && psk ? { identity, psk } : void 0 });
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Content, Peer } from "../../src/coap/endpoint";
 import { matches, type Link, type LinkFilter } from "../../src/coap/server-tables";
 import * as m from "../../src/coap/message";
 import * as o from "./coap-options";
-import { parseCoapUri, type CoapUri } from "../../src/coap/uri";
+import { parseCoapUri } from "../../src/coap/uri";
 import { isSpace } from "../../src/common/text";
 import { readUtf8 } from "../../src/common/utf8";
 import { sendRequest } from "./coap-endpoint-requests";
@@ -52,10 +52,6 @@ export class HostCoapClient extends CoapClient {
 		const links = parseLinkFormat(responseText(response));
 		if (!links) throw new ProtocolError("MALFORMED_PACKET", "/.well-known/core is not in link-format");
 		return filterLinks(links, filter);
-	}
-
-	private resolved(target: CoapUri): Promise<Peer> {
-		return new Promise((resolve, reject) => this.resolve(target, (peer) => (peer ? resolve(peer) : reject(new ProtocolError("EXCHANGE_TIMEOUT", `cannot resolve the host "${target.host}"`)))));
 	}
 
 	/**
