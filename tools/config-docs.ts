@@ -103,7 +103,7 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
 	collector: { section: "coap", default: "(none)", form: "`coap[s]://host[:port]/path`", meaning: "where state changes (text/plain) and readings (JSON) are POSTed; `coaps://` (DTLS with `coapPsk`) by default on port 5684" },
 	coapPskIdentity: { section: "coap", default: "(none)", meaning: "the DTLS PSK identity (RFC 4279) the device sends to a `coaps://` collector and accepts from clients of its server" },
 	coapPsk: { section: "coap", default: "(none)", form: "hex, 1 to 64 bytes", meaning: "the pre-shared key of `coapPskIdentity` (TLS_PSK_WITH_AES_128_CCM_8); set, the server speaks only coaps; a secret: never logged, never echoed" },
-	coapType: { section: "coap", meaning: "POSTs to the collector as `con` (confirmable: acknowledged, retransmitted) or `non` (one datagram, no wait)" },
+	coapType: { section: "coap", meaning: "POSTs to the collector as `con` (confirmable: acknowledged, retransmitted) or `non` (one datagram, no wait; a sleepy wake's asks for no response, RFC 7967)" },
 	ackTimeout: { section: "coap", meaning: "ACK_TIMEOUT, ms (RFC 7252 4.8)" },
 	ackRandomFactorTenths: { section: "coap", meaning: "ACK_RANDOM_FACTOR in tenths (1.5 written as 15)" },
 	maxRetransmit: { section: "coap", meaning: "MAX_RETRANSMIT" },
