@@ -8,9 +8,9 @@
  * random bytes, packets split at random, and clock jumps. After every step:
  * - only a ProtocolError ever escapes an application call; `received` and `tick` throw
  *   nothing, and every close carries a typed error or none;
- * - the window obeys the server: QoS 1/2 messages in flight never exceed the Receive
- *   Maximum of the CONNACK in force (messages resent from the last connection aside,
- *   until they are acknowledged);
+ * - the window obeys the server: QoS 1/2 PUBLISHes sent on a connection and not yet
+ *   acknowledged (PUBACK, PUBCOMP, a failed PUBREC) never exceed the Receive Maximum of
+ *   its CONNACK, those resent from the last connection included (4.9: the send quota);
  * - open() sends CONNECT alone: what was in flight goes again only after CONNACK;
  * - aliases stay within what each side announced: the client's PUBLISH never carries an
  *   alias over the server's Topic Alias Maximum nor one it has not set on this
@@ -106,8 +106,10 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 	let receiveMaximum = 65_535;
 	let serverAliasMaximum = 0;
 	let serverPacketMaximum = 0;
-	/** In-flight messages resent from the last connection: allowed over a lowered Receive Maximum until acknowledged. */
+	/** In-flight messages resent from the last connection: allowed over our lowered window until acknowledged. */
 	let carried = 0;
+	/** Ids of QoS 1/2 PUBLISHes sent on this connection whose flow the session still holds: the send quota in use (4.9). */
+	const unacknowledged = new Set<number>();
 	/** Messages the last `open` resent. */
 	let resent = 0;
 	let clientAliases = new Map<number, string>();
@@ -157,6 +159,7 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 		clientAliases = new Map();
 		serverAliases = new Map();
 		sentPublishes.length = releasing.length = requests.length = 0;
+		unacknowledged.clear();
 		receiveMaximum = 65_535;
 		serverAliasMaximum = serverPacketMaximum = 0;
 	}
@@ -183,7 +186,10 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 		}
 		lastSent = packet;
 		if (packet.type === PUBLISH) checkAlias(packet.topic, packet.properties.topicAlias);
-		if (packet.type === PUBLISH && packet.qos > 0) sentPublishes.push({ id: packet.packetId ?? 0, qos: packet.qos });
+		if (packet.type === PUBLISH && packet.qos > 0) {
+			sentPublishes.push({ id: packet.packetId ?? 0, qos: packet.qos });
+			unacknowledged.add(packet.packetId ?? 0);
+		}
 		else if (packet.type === PUBREL) releasing.push(packet.packetId);
 		else if (packet.type === SUBSCRIBE) requests.push({ id: packet.packetId, count: packet.subscriptions.length, subscribe: true });
 		else if (packet.type === UNSUBSCRIBE) requests.push({ id: packet.packetId, count: packet.topics.length, subscribe: false });
@@ -413,9 +419,13 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 		if (awaiting > largestAwaiting) largestAwaiting = awaiting;
 		if (session.unacknowledged > CAPS.maxQueued + CAPS.inflightWindow) fail(`${session.unacknowledged} messages unacknowledged, over queue and window`);
 		if (session.status === "online") {
-			const inflight = session.exportState().inflight.length;
+			const held = session.exportState().inflight;
+			const inflight = held.length;
 			if (inflight < carried) carried = inflight;
-			if (inflight > Math.max(receiveMaximum, carried)) fail(`${inflight} QoS 1/2 messages in flight, over the server's Receive Maximum ${receiveMaximum}`);
+			// A flow the session no longer holds was acknowledged: its quota came back.
+			const live = new Set(held.map((entry) => (decode5(entry.packet) as { packetId?: number }).packetId));
+			for (const id of unacknowledged) if (!live.has(id)) unacknowledged.delete(id);
+			if (unacknowledged.size > receiveMaximum) fail(`${unacknowledged.size} QoS 1/2 PUBLISHes sent and not acknowledged on this connection, over the server's Receive Maximum ${receiveMaximum}`);
 			if (inflight > CAPS.inflightWindow && inflight > carried) fail(`${inflight} in flight, over our window ${CAPS.inflightWindow}`);
 			if (inflight > mostInflight) mostInflight = inflight;
 		}
