@@ -160,13 +160,14 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const message = request.message;
 		const seen = request.seen;
 		if (message.type === m.Type.CON && !(seen && seen.reply)) {
-			this.reply(peer, seen, m.encode(compose(m.Type.ACK, message.messageId, message.token, content)));
+			this.reply(peer, seen, m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload));
 			return;
 		}
 		// A request is CON or NON: the response is of its type.
-		const response = compose(message.type, this.nextMessageId(), message.token, content);
-		if (message.type === m.Type.CON) this.sendConfirmable(peer, response, now, outcome);
-		else this.send(peer, m.encode(response));
+		const messageId = this.nextMessageId();
+		const bytes = m.encodeParts(message.type, content.code, messageId, message.token, content.options, content.payload);
+		if (message.type === m.Type.CON) this.sendEncoded(peer, messageId, bytes, now, outcome);
+		else this.send(peer, bytes);
 	}
 
 	/** Acknowledges a CON request now, so its response can follow separately (5.2.2). */

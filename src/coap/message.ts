@@ -37,29 +37,6 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 	return true;
 }
 
-/** Bytes `message` takes on the wire. Throws for a token over 8 bytes or options out of order. */
-export function encodedLength(message: CoapMessage): number {
-	const token = message.token.length;
-	if (token > 8) throw malformed("a token longer than 8 bytes");
-	const options = message.options;
-	let length = 4 + token;
-	let previous = 0;
-	for (let i = 0; i < options.length; i++) {
-		const option = options[i];
-		const number = option.number;
-		const size = option.value.length;
-		// `& 0xffff` keeps an integer in 0-65535 as it is: anything else (fractions, negatives, more) differs.
-		if (number < previous || (number & 0xffff) !== number) throw malformed("option numbers not ascending in 0-65535");
-		if (size > 65535 + 269) throw new ProtocolError("PACKET_TOO_LARGE", "option value over 65804 bytes");
-		const delta = number - previous;
-		// The header (3.1): the nibbles' byte, and 1 or 2 extension bytes for a delta or length of 13 or more; inline, no call an option.
-		length += (delta < 13 ? 1 : delta < 269 ? 2 : 3) + (size < 13 ? size : size < 269 ? size + 1 : size + 2);
-		previous = number;
-	}
-	const payload = message.payload.length;
-	return payload > 0 ? length + 1 + payload : length;
-}
-
 /**
  * Writes the header of an option whose delta or length is 13 or more at `at` (3.1): the
  * nibbles' byte and 1 or 2 extension bytes each; returns where its value goes. The one-byte
@@ -89,23 +66,47 @@ function writeOptionHeader(target: Uint8Array, at: number, delta: number, size: 
 	return at;
 }
 
-/**
- * `message` in a new array of its size. Throws for a token over 8 bytes or options out of order (encodedLength).
- * Values go in by one `set`, native (a JavaScript loop costs XS ~20 computrons a byte, `set` 2); a single byte,
- * and a one-byte option header, by a store: no call for them.
- */
+/** `message` in a new array of its size (encodeParts). */
 export function encode(message: CoapMessage): Uint8Array {
-	const target = new Uint8Array(encodedLength(message));
-	const token = message.token;
+	return encodeParts(message.type, message.code, message.messageId, message.token, message.options, message.payload);
+}
+
+/**
+ * A message of these parts in a new array of its size: the endpoint's answers go through
+ * here without a message object made for them. Throws for a token over 8 bytes or options
+ * out of order. Sized and written in one call; values go in by one `set`, native (a
+ * JavaScript loop costs XS ~20 computrons a byte, `set` 2); a single byte, and a one-byte
+ * option header, by a store.
+ */
+export function encodeParts(type: MessageType, code: number, messageId: number, token: Uint8Array, options: readonly CoapOption[], payload: Uint8Array): Uint8Array {
 	const tokenLength = token.length;
-	target[0] = 0x40 | (message.type << 4) | tokenLength;
-	target[1] = message.code;
-	target[2] = message.messageId >> 8;
-	target[3] = message.messageId;
+	if (tokenLength > 8) throw malformed("a token longer than 8 bytes");
+	let length = 4 + tokenLength;
+	let previous = 0;
+	for (let i = 0; i < options.length; i++) {
+		const option = options[i];
+		const number = option.number;
+		const size = option.value.length;
+		// `& 0xffff` keeps an integer in 0-65535 as it is: anything else (fractions, negatives, more) differs.
+		if (number < previous || (number & 0xffff) !== number) throw malformed("option numbers not ascending in 0-65535");
+		// The header byte and the value; extension bytes only for a delta or length of 13 or more.
+		length += 1 + size;
+		if (size >= 13 || number - previous >= 13) {
+			if (size > 65535 + 269) throw new ProtocolError("PACKET_TOO_LARGE", "option value over 65804 bytes");
+			const delta = number - previous;
+			length += (delta < 13 ? 0 : delta < 269 ? 1 : 2) + (size < 13 ? 0 : size < 269 ? 1 : 2);
+		}
+		previous = number;
+	}
+	const payloadLength = payload.length;
+	const target = new Uint8Array(payloadLength > 0 ? length + 1 + payloadLength : length);
+	target[0] = 0x40 | (type << 4) | tokenLength;
+	target[1] = code;
+	target[2] = messageId >> 8;
+	target[3] = messageId;
 	if (tokenLength > 0) target.set(token, 4);
 	let at = 4 + tokenLength;
-	const options = message.options;
-	let previous = 0;
+	previous = 0;
 	for (let i = 0; i < options.length; i++) {
 		const option = options[i];
 		const value = option.value;
@@ -118,8 +119,7 @@ export function encode(message: CoapMessage): Uint8Array {
 		at += size;
 		previous = option.number;
 	}
-	const payload = message.payload;
-	if (payload.length > 0) {
+	if (payloadLength > 0) {
 		target[at] = 0xff;
 		target.set(payload, at + 1);
 	}
@@ -129,10 +129,10 @@ export function encode(message: CoapMessage): Uint8Array {
 /**
  * The options of a message as they go on the wire (3.1), deltas from 0: what follows the
  * token and comes before the payload marker. A request repeated to one URI encodes them once.
- * Throws for options out of order (encodedLength).
+ * Throws for options out of order (encodeParts).
  */
 export function encodeOptions(options: readonly CoapOption[]): Uint8Array {
-	return encode({ type: 0, code: 0, messageId: 0, token: EMPTY_BYTES, options, payload: EMPTY_BYTES }).subarray(4);
+	return encodeParts(0, 0, 0, EMPTY_BYTES, options, EMPTY_BYTES).subarray(4);
 }
 
 /** A message of encoded `options` (encodeOptions) in a new array: two copies and the header, no option walked. */
