@@ -154,13 +154,14 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	/**
 	 * Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON
 	 * after `acknowledge` (5.2.2), retransmitted until acknowledged (`outcome` says how it ended).
+	 * `encoded`: the content's options encoded already (m.encodeOptions), for an answer that goes on the ACK.
 	 */
-	respond(request: IncomingRequest, content: Content, now: number, outcome: messageLayer.Outcome = messageLayer.UNWATCHED): void {
+	respond(request: IncomingRequest, content: Content, now: number, outcome: messageLayer.Outcome = messageLayer.UNWATCHED, encoded?: Uint8Array): void {
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
 		if (message.type === m.Type.CON && !(seen && seen.reply)) {
-			this.reply(peer, seen, m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload));
+			this.reply(peer, seen, encoded ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, encoded, content.payload) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload));
 			return;
 		}
 		// A request is CON or NON: the response is of its type.

@@ -135,7 +135,7 @@ export function encodeOptions(options: readonly CoapOption[]): Uint8Array {
 	return encodeParts(0, 0, 0, EMPTY_BYTES, options, EMPTY_BYTES).subarray(4);
 }
 
-/** A message of encoded `options` (encodeOptions) in a new array: two copies and the header, no option walked. */
+/** A message of encoded `options` (encodeOptions: a client sending to one URI, a server's usual answer) in a new array: two copies and the header, no option walked. */
 export function assemble(type: MessageType, code: number, messageId: number, token: Uint8Array, options: Uint8Array, payload: Uint8Array): Uint8Array {
 	const tokenLength = token.length;
 	const head = 4 + tokenLength + options.length;

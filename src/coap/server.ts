@@ -74,6 +74,13 @@ export class CoapServer extends ServerTables {
 	declare private formatOption: CoapOption;
 	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
 	declare private sequence: number;
+	/**
+	 * The options of the answer most requests get (ETag and Content-Format, one block), as
+	 * last answered, and encoded: the next such answer reuses both, and is sent without its
+	 * options walked (encoding them costs XS ~350 computrons). Absent until then: no slots.
+	 */
+	declare private plain?: CoapOption[];
+	declare private plainOptions?: Uint8Array;
 
 	constructor(board: Board, options: CoapServerOptions = {}) {
 		super(board, options);
@@ -168,7 +175,7 @@ export class CoapServer extends ServerTables {
 			content = failed(failure);
 		}
 		if (thenable(content)) this.hold(incoming, content, this.board.now());
-		else this.transport.endpoint.respond(incoming, content, this.board.now());
+		else this.transport.endpoint.respond(incoming, content, this.board.now(), void 0, content.options === this.plain ? this.plainOptions : void 0);
 	}
 
 	private answer(incoming: IncomingRequest): Content | PromiseLike<Content> {
@@ -336,14 +343,20 @@ export class CoapServer extends ServerTables {
 				}
 			}
 		}
+		const format = representation.contentFormat;
+		if (format !== void 0 && format !== this.format) this.formatOption = m.uintOption(m.Option.CONTENT_FORMAT, (this.format = format));
+		if (etag && format !== void 0 && sequence === void 0 && representation.maxAge === void 0 && block2 === void 0 && echo === void 0 && payload.length <= 16 << this.szx) {
+			let plain = this.plain;
+			if (plain === void 0 || plain[0] !== etag || plain[1] !== this.formatOption) {
+				this.plain = plain = [etag, this.formatOption];
+				this.plainOptions = m.encodeOptions(plain);
+			}
+			return { code, options: plain, payload };
+		}
 		const options: CoapOption[] = [];
 		if (etag) options.push(etag);
 		if (sequence !== void 0) options.push(m.uintOption(m.Option.OBSERVE, sequence));
-		const format = representation.contentFormat;
-		if (format !== void 0) {
-			if (format !== this.format) this.formatOption = m.uintOption(m.Option.CONTENT_FORMAT, (this.format = format));
-			options.push(this.formatOption);
-		}
+		if (format !== void 0) options.push(this.formatOption);
 		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
 		let szx = this.szx;
 		let offset = 0;
