@@ -189,7 +189,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const previous = observer.inFlight;
 		const live = previous !== void 0 && this.active(previous);
 		const con = live && previous.retransmissions !== Infinity;
-		const message = compose(con || confirmable ? m.Type.CON : m.Type.NON, this.nextMessageId(), observer.token, content);
+		const message: CoapMessage = { type: con || confirmable ? m.Type.CON : m.Type.NON, code: content.code, messageId: this.nextMessageId(), token: observer.token, options: content.options, payload: content.payload };
 		if (con) {
 			previous.next = message;
 			return;
@@ -200,7 +200,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			onGone();
 		};
 		observer.inFlight = confirmable
-			? this.sendConfirmable(observer.peer, message, now, { onAck: () => (observer.inFlight = void 0), onReset: gone, onTimeout: gone })
+			? this.sendEncoded(observer.peer, message.messageId, m.encode(message), now, { onAck: () => (observer.inFlight = void 0), onReset: gone, onTimeout: gone })
 			: this.sendTracked(observer.peer, message, now + this.nonLifetime, gone);
 	}
 
@@ -388,7 +388,3 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	}
 }
 
-/** A message of `content` with the message layer's fields. */
-function compose(type: m.Type, messageId: number, token: Uint8Array, content: Content): CoapMessage {
-	return { type, code: content.code, messageId, token, options: content.options, payload: content.payload };
-}

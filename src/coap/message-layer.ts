@@ -211,12 +211,7 @@ export abstract class MessageLayer {
 		this.reply(peer, seen, emptyMessage(m.Type.RST, messageId));
 	}
 
-	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
-	sendConfirmable(peer: Peer, message: CoapMessage, now: number, outcome: Outcome): Transmission {
-		return this.sendEncoded(peer, message.messageId, m.encode(message), now, outcome);
-	}
-
-	/** `sendConfirmable` of a message encoded already, whose id is `messageId`. */
+	/** Sends a CON, encoded already, whose id is `messageId`, and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
 	sendEncoded(peer: Peer, messageId: number, bytes: Uint8Array, now: number, outcome: Outcome, subject?: object): Transmission {
 		const timeout = this.firstTimeout();
 		return this.hold(peer, messageId, bytes, 0, timeout, now + timeout, outcome, subject);

@@ -37,35 +37,6 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 	return true;
 }
 
-/**
- * Writes the header of an option whose delta or length is 13 or more at `at` (3.1): the
- * nibbles' byte and 1 or 2 extension bytes each; returns where its value goes. The one-byte
- * header most options take is written by encode itself, without this call.
- */
-function writeOptionHeader(target: Uint8Array, at: number, delta: number, size: number): number {
-	const head = at++;
-	let nibbles = 0;
-	// A Uint8Array keeps the low 8 bits of what is stored: no masks.
-	if (delta >= 269) {
-		target[at++] = (delta - 269) >> 8;
-		target[at++] = delta - 269;
-		nibbles = 14 << 4;
-	} else if (delta >= 13) {
-		target[at++] = delta - 13;
-		nibbles = 13 << 4;
-	} else nibbles = delta << 4;
-	if (size >= 269) {
-		target[at++] = (size - 269) >> 8;
-		target[at++] = size - 269;
-		nibbles |= 14;
-	} else if (size >= 13) {
-		target[at++] = size - 13;
-		nibbles |= 13;
-	} else nibbles |= size;
-	target[head] = nibbles;
-	return at;
-}
-
 /** `message` in a new array of its size (encodeParts). */
 export function encode(message: CoapMessage): Uint8Array {
 	return encodeParts(message.type, message.code, message.messageId, message.token, message.options, message.payload);
@@ -113,7 +84,29 @@ export function encodeParts(type: MessageType, code: number, messageId: number, 
 		const size = value.length;
 		const delta = option.number - previous;
 		if (delta < 13 && size < 13) target[at++] = (delta << 4) | size;
-		else at = writeOptionHeader(target, at, delta, size);
+		else {
+			// The nibbles' byte, then 1 or 2 extension bytes each for a delta or length of 13 or more (3.1).
+			const head = at++;
+			let nibbles = 0;
+			// A Uint8Array keeps the low 8 bits of what is stored: no masks.
+			if (delta >= 269) {
+				target[at++] = (delta - 269) >> 8;
+				target[at++] = delta - 269;
+				nibbles = 14 << 4;
+			} else if (delta >= 13) {
+				target[at++] = delta - 13;
+				nibbles = 13 << 4;
+			} else nibbles = delta << 4;
+			if (size >= 269) {
+				target[at++] = (size - 269) >> 8;
+				target[at++] = size - 269;
+				nibbles |= 14;
+			} else if (size >= 13) {
+				target[at++] = size - 13;
+				nibbles |= 13;
+			} else nibbles |= size;
+			target[head] = nibbles;
+		}
 		if (size === 1) target[at] = value[0];
 		else if (size > 1) target.set(value, at);
 		at += size;
@@ -257,21 +250,15 @@ export function stringValues(options: readonly CoapOption[], number: number): st
 	return values;
 }
 
-/** "/a/b" from Uri-Path options; "" segments are kept, so "/a/" stays distinct from "/a". */
+/**
+ * "/a/b" from Uri-Path options, each checked as UTF-8; "" segments are kept, so "/a/" stays
+ * distinct from "/a". The server reads a path it serves without this (server.ts `key`): it
+ * comes here only for one it does not, or for discovery.
+ */
 export function uriPath(options: readonly CoapOption[]): string {
 	let path = "";
-	for (let i = 0; i < options.length; i++) if (options[i].number === Option.URI_PATH) path += "/" + segment(options[i].value);
+	for (let i = 0; i < options.length; i++) if (options[i].number === Option.URI_PATH) path += "/" + readUtf8(options[i].value);
 	return path === "" ? "/" : path;
-}
-
-/**
- * A path segment as text. Short ASCII, what paths nearly always are, is made in one call
- * (readUtf8 builds short strings a character at a time); anything else is validated as UTF-8.
- */
-function segment(value: Uint8Array): string {
-	if (value.length > 32) return readUtf8(value);
-	for (let i = 0; i < value.length; i++) if (value[i] >= 0x80) return readUtf8(value);
-	return String.fromCharCode.apply(null, value as unknown as number[]);
 }
 
 /** Sorts by option number, keeping the order of repeated options (a stable sort). */
