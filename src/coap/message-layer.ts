@@ -129,7 +129,8 @@ export abstract class MessageLayer {
 	declare readonly parameters: TransmissionParameters;
 	/** The endpoint's randomness (the board's on a device), for the server's ETags too. */
 	declare readonly random: () => number;
-	declare private readonly maxTracked: number;
+	/** As given: the caps and settings read where they are used (a field each would cost a slot). */
+	declare protected readonly options: EndpointOptions;
 	declare messageId: number;
 	declare readonly dropped: DropCounts;
 	declare protected transmissions: Map<string, Transmission>; // NO_ENTRIES until the first message awaiting an ACK or RST
@@ -154,8 +155,6 @@ export abstract class MessageLayer {
 	 * oldest alone. The server's Block1 uploads are kept as long.
 	 */
 	declare readonly lifetime: number;
-	/** The same for a NON (NON_LIFETIME, 145 s): how long a RST may still come for a NON notification. */
-	declare readonly nonLifetime: number;
 
 	/** The endpoint's options: the transmission parameters (the RFC's defaults for those not given), its randomness, the table's cap, where message ids go on from. */
 	constructor(options: EndpointOptions) {
@@ -166,7 +165,7 @@ export abstract class MessageLayer {
 			nstart: options.nstart ?? Default.NSTART,
 		});
 		const random = (this.random = options.random ?? Math.random);
-		this.maxTracked = options.maxTracked ?? 16;
+		this.options = options;
 		const resume = options.resume;
 		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
 		this.messageId = resume ? resume.messageId : Math.floor(random() * 0x10000);
@@ -181,7 +180,6 @@ export abstract class MessageLayer {
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
 		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
 		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
-		this.nonLifetime = span + Default.MAX_LATENCY;
 	}
 
 	/** Message ids held for duplicate detection (at most `maxTracked`). */
@@ -302,7 +300,7 @@ export abstract class MessageLayer {
 			if (seen.reply && type === m.Type.CON) this.send(peer, seen.reply);
 			return void 0;
 		}
-		if (this.seen.size >= this.maxTracked && !this.evict(this.order[this.head])) {
+		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict(this.order[this.head])) {
 			if (codeClass !== 0) {
 				this.arrived = void 0;
 				return message;

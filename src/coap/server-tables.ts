@@ -27,7 +27,7 @@ import { error, unavailable } from "./message-layer";
 import * as m from "./message";
 import type { Block, CoapOption } from "./message";
 import { Transport } from "./client";
-import type { Resource, TransportDtls } from "./types";
+import type { Resource, TransportDtls, TransportOptions } from "./types";
 import * as texts from "../common/text";
 
 export interface CoapServerOptions extends EndpointOptions {
@@ -87,7 +87,6 @@ export abstract class ServerTables implements Expiring {
 	declare readonly transport: Transport;
 	declare protected readonly board: Board;
 	declare protected readonly szx: number;
-	declare protected readonly maxBody: number;
 	/** The ETag of a resource never changed; versions go on from it, from a random start so a reboot does not repeat them. */
 	declare protected readonly first: CoapOption;
 	declare private version: number;
@@ -100,15 +99,14 @@ export abstract class ServerTables implements Expiring {
 	constructor(board: Board, options: CoapServerOptions) {
 		this.board = board;
 		this.szx = m.szxFor(options.blockSize ?? 1024);
-		this.maxBody = options.maxBodySize ?? 8192;
-		const onReady = options.onReady;
-		const settings = {
-			...options,
+		const { onReady, ...given } = options;
+		const settings: CoapServerOptions & TransportOptions = {
+			...given,
 			port: options.port ?? 5683,
 			onRequest: this.handle.bind(this),
-			// No closure to keep when nobody asked.
-			onReady: onReady && (() => onReady(this.transport.port)),
 		};
+		// No closure to keep when nobody asked, nor a field.
+		if (onReady) settings.onReady = () => onReady(this.transport.port);
 		this.settings = settings;
 		const transport = (this.transport = new Transport(board, settings));
 		this.version = Math.floor(transport.endpoint.random() * 0xffffff);
@@ -148,7 +146,7 @@ export abstract class ServerTables implements Expiring {
 	 */
 	protected receive(key: string, block: Block, payload: Uint8Array, size1: number | undefined, now: number): Uint8Array | Content {
 		const uploads = (this.uploads ??= []);
-		const maxBody = this.maxBody;
+		const maxBody = this.settings.maxBodySize ?? 8192;
 		const answer = (code: number): Content => {
 			const options: CoapOption[] = [m.blockOption(m.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
 			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(m.uintOption(m.Option.SIZE1, maxBody));
