@@ -166,7 +166,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
 	const messageCode = bytes[1];
 	let at = 4 + tokenLength;
 	// 3.: version 1, token lengths 9-15 reserved; 4.1: an Empty message (code 0.00) has nothing after the message id. One check, one message: a device only counts them.
-	if (first >> 6 !== 1 || tokenLength > 8 || at > end || (messageCode === 0 && end !== 4)) throw malformed("no CoAP header (version 1, a 0-8 byte token, nothing after an Empty message's id)");
+	if (first >> 6 !== 1 || tokenLength > 8 || at > end || (messageCode === 0 && end !== 4)) throw malformed("not a CoAP header: version 1, token 0-8 bytes, Empty has no more");
 	const token = tokenLength === 0 ? EMPTY_BYTES : bytes.subarray(4, at);
 	const options: CoapOption[] = [];
 	let number = 0;

@@ -77,6 +77,20 @@ interface Waiting {
 	deadline: number;
 }
 
+/**
+ * The ETag of `version`, in 3 bytes. An ETag is opaque (5.10.6), not a uint: written
+ * directly, at a fraction of what uintOption's loop costs XS. Made where it is sent, not
+ * kept: a resource keeps its version, a number, which takes no slots of its own.
+ */
+export function etagOption(version: number): CoapOption {
+	const value = new Uint8Array(3);
+	// A Uint8Array keeps the low 8 bits of what is stored: no masks.
+	value[0] = version >> 16;
+	value[1] = version >> 8;
+	value[2] = version;
+	return { number: m.Option.ETAG, value };
+}
+
 /** What a handler's failure is answered with: what cannot be read (a ProtocolError) is the client's fault (4.00, with why); anything else is ours (5.00). */
 export function failed(failure: unknown): Content {
 	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, "the request cannot be read: " + failure.message);
@@ -87,9 +101,8 @@ export abstract class ServerTables implements Expiring {
 	declare readonly transport: Transport;
 	declare protected readonly board: Board;
 	declare protected readonly szx: number;
-	/** The ETag of a resource never changed; versions go on from it, from a random start so a reboot does not repeat them. */
-	declare protected readonly first: CoapOption;
-	declare private version: number;
+	/** The last version given out, from a random start so a reboot does not repeat them: a resource added starts at it (ETags are a resource's own, 5.10.6). */
+	declare protected version: number;
 	/** Made at the first Block1 upload, the other at the first slow answer: a server without either keeps no table. Arrays, not Maps: a few entries, found by a walk, cost a slot each on XS (a Map entry three). */
 	declare private uploads: Upload[] | undefined;
 	declare private waiting: Waiting[] | undefined;
@@ -110,7 +123,6 @@ export abstract class ServerTables implements Expiring {
 		this.settings = settings;
 		const transport = (this.transport = new Transport(board, settings));
 		this.version = Math.floor(transport.endpoint.random() * 0xffffff);
-		this.first = this.nextVersion();
 	}
 
 	protected abstract handle(request: IncomingRequest): void;
@@ -126,18 +138,12 @@ export abstract class ServerTables implements Expiring {
 	}
 
 	/**
-	 * The ETag of a resource that changed: the next version, 24 bits in 3 bytes. An ETag is
-	 * opaque (5.10.6), not a uint: written directly, at a fraction of what uintOption's loop
-	 * costs XS, for every change and every notification round.
+	 * The next of one 24-bit counter: a changed resource's version, sent as its ETag
+	 * (etagOption), and the Observe sequence numbers (RFC 7641 4.4), shared by all resources:
+	 * both need only ever rise (modulo 2^24), gaps allowed, and one field does for both.
 	 */
-	protected nextVersion(): CoapOption {
-		const version = (this.version = (this.version + 1) & 0xffffff);
-		const value = new Uint8Array(3);
-		// A Uint8Array keeps the low 8 bits of what is stored: no masks.
-		value[0] = version >> 16;
-		value[1] = version >> 8;
-		value[2] = version;
-		return { number: m.Option.ETAG, value };
+	protected nextVersion(): number {
+		return (this.version = (this.version + 1) & 0xffffff);
 	}
 
 	/**

@@ -31,7 +31,7 @@ import type { Representation, Resource, ResourceRequest } from "./types";
 import type { Board } from "../common/board";
 import { ProtocolError } from "../common/errors";
 import { encodeUtf8 } from "../common/utf8";
-import { failed, resourceLinks, ServerTables, type CoapServerOptions } from "./server-tables";
+import { etagOption, failed, resourceLinks, ServerTables, type CoapServerOptions } from "./server-tables";
 
 export type { CoapServerOptions } from "./server-tables";
 
@@ -46,7 +46,8 @@ interface Served {
 	 */
 	readonly key: string;
 	resource: Resource;
-	etag: CoapOption;
+	/** Its version, sent as its ETag (etagOption). */
+	etag: number;
 }
 
 interface Observer extends Notified {
@@ -72,14 +73,13 @@ export class CoapServer extends ServerTables {
 	/** The Content-Format option sent last, and its number, kept as the texts are. */
 	declare private format: number;
 	declare private formatOption: CoapOption;
-	/** Observe sequence numbers, 24 bits, shared by all resources so they only ever rise. */
-	declare private sequence: number;
 	/**
 	 * The options of the answer most requests get (ETag and Content-Format, one block), as
 	 * last answered, and encoded: the next such answer reuses both, and is sent without its
 	 * options walked (encoding them costs XS ~350 computrons). Absent until then: no slots.
 	 */
 	declare private plain?: CoapOption[];
+	declare private plainVersion?: number;
 	declare private plainOptions?: Uint8Array;
 
 	constructor(board: Board, options: CoapServerOptions = {}) {
@@ -89,7 +89,6 @@ export class CoapServer extends ServerTables {
 		this.texts = [];
 		this.format = m.Format.TEXT_PLAIN;
 		this.formatOption = m.uintOption(m.Option.CONTENT_FORMAT, m.Format.TEXT_PLAIN);
-		this.sequence = 1;
 	}
 
 	get port(): number {
@@ -105,7 +104,7 @@ export class CoapServer extends ServerTables {
 		}
 		const bytes = encodeUtf8(path);
 		const key = bytes.length === path.length ? path : String.fromCharCode.apply(null, bytes as unknown as number[]);
-		this.served.push({ path, key, resource, etag: this.first });
+		this.served.push({ path, key, resource, etag: this.version });
 	}
 
 	/** How many observe `path`, or every resource without one (at most `maxObservers`). */
@@ -124,7 +123,7 @@ export class CoapServer extends ServerTables {
 		entry.etag = this.nextVersion();
 		const get = entry.resource.get;
 		if (!get || this.observers(path) === 0) return;
-		const sequence = this.nextSequence();
+		const sequence = this.nextVersion();
 		const watchers = this.watchers;
 		for (let i = 0; i < watchers.length; i++) {
 			const observer = watchers[i];
@@ -135,7 +134,7 @@ export class CoapServer extends ServerTables {
 			else
 				answer.then((representation) => {
 					if (this.watchers.indexOf(observer) < 0) return;
-					this.notify(entry, observer, representation, this.nextSequence());
+					this.notify(entry, observer, representation, this.nextVersion());
 					this.transport.service();
 				}, ignore);
 		}
@@ -244,7 +243,7 @@ export class CoapServer extends ServerTables {
 				const number = options[i].number;
 				const value = options[i].value;
 				if (number === m.Option.IF_NONE_MATCH) noneMatch = !exists;
-				else if (number === m.Option.IF_MATCH && !ifMatch) ifMatch = exists && (value.length === 0 || m.sameBytes(value, entry.etag.value));
+				else if (number === m.Option.IF_MATCH && !ifMatch) ifMatch = exists && (value.length === 0 || m.sameBytes(value, etagOption(entry.etag).value));
 			}
 			if (!noneMatch || ifMatch === false) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
 		}
@@ -275,7 +274,7 @@ export class CoapServer extends ServerTables {
 	}
 
 	/** The response to a request its handler answered with `representation`. */
-	private complete(request: ResourceRequest, entry: Served, token: Uint8Array, observe: number | undefined, version: CoapOption, echo: CoapOption | undefined, block2: Uint8Array | undefined, representation: Representation): Content {
+	private complete(request: ResourceRequest, entry: Served, token: Uint8Array, observe: number | undefined, version: number, echo: CoapOption | undefined, block2: Uint8Array | undefined, representation: Representation): Content {
 		const method = request.method;
 		const accept = request.accept;
 		const code = representation.code ?? (method === m.Code.GET ? m.Code.CONTENT : method === m.Code.POST ? m.Code.CREATED : method === m.Code.DELETE ? m.Code.DELETED : m.Code.CHANGED);
@@ -297,7 +296,7 @@ export class CoapServer extends ServerTables {
 				if (!observer && this.watchers.length < (this.settings.maxObservers ?? 8) && this.observers(path) < (this.settings.maxObserversPerResource ?? 4)) this.watchers.push((observer = { path, peer, token: token.slice(), confirmedAt: 0 }));
 				if (observer) {
 					observer.confirmedAt = this.board.now();
-					sequence = this.nextSequence();
+					sequence = this.nextVersion();
 				}
 			}
 		}
@@ -327,7 +326,7 @@ export class CoapServer extends ServerTables {
 	 * than a block or a block was asked for. Its options are pushed in number order (ETag 4,
 	 * Observe 6, Content-Format 12, Max-Age 14, Block2 23, Block1 27, Size2 28): no sort.
 	 */
-	private representation(representation: Representation, code: number, etag: CoapOption | undefined, sequence: number | undefined, echo: CoapOption | undefined, block2: Uint8Array | undefined): Content {
+	private representation(representation: Representation, code: number, etag: number | undefined, sequence: number | undefined, echo: CoapOption | undefined, block2: Uint8Array | undefined): Content {
 		const text = representation.payload ?? m.EMPTY_BYTES;
 		let payload = text as Uint8Array;
 		if (typeof text === "string") {
@@ -345,16 +344,17 @@ export class CoapServer extends ServerTables {
 		}
 		const format = representation.contentFormat;
 		if (format !== void 0 && format !== this.format) this.formatOption = m.uintOption(m.Option.CONTENT_FORMAT, (this.format = format));
-		if (etag && format !== void 0 && sequence === void 0 && representation.maxAge === void 0 && block2 === void 0 && echo === void 0 && payload.length <= 16 << this.szx) {
+		if (etag !== void 0 && format !== void 0 && sequence === void 0 && representation.maxAge === void 0 && block2 === void 0 && echo === void 0 && payload.length <= 16 << this.szx) {
 			let plain = this.plain;
-			if (plain === void 0 || plain[0] !== etag || plain[1] !== this.formatOption) {
-				this.plain = plain = [etag, this.formatOption];
+			if (plain === void 0 || this.plainVersion !== etag || plain[1] !== this.formatOption) {
+				this.plainVersion = etag;
+				this.plain = plain = [etagOption(etag), this.formatOption];
 				this.plainOptions = m.encodeOptions(plain);
 			}
 			return { code, options: plain, payload };
 		}
 		const options: CoapOption[] = [];
-		if (etag) options.push(etag);
+		if (etag !== void 0) options.push(etagOption(etag));
 		if (sequence !== void 0) options.push(m.uintOption(m.Option.OBSERVE, sequence));
 		if (format !== void 0) options.push(this.formatOption);
 		if (representation.maxAge !== void 0) options.push(m.uintOption(m.Option.MAX_AGE, representation.maxAge));
@@ -370,7 +370,7 @@ export class CoapServer extends ServerTables {
 		const size = 16 << szx;
 		let size2: CoapOption | undefined;
 		if (block2 !== void 0 || payload.length > size) {
-			if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the end of the representation");
+			if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the representation");
 			options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more: offset + size < payload.length, szx }));
 			if (offset === 0) size2 = m.uintOption(m.Option.SIZE2, payload.length);
 			payload = payload.subarray(offset, offset + size);
@@ -378,11 +378,6 @@ export class CoapServer extends ServerTables {
 		if (echo) options.push(echo);
 		if (size2) options.push(size2);
 		return { code, options, payload };
-	}
-
-	private nextSequence(): number {
-		this.sequence = (this.sequence + 1) & 0xffffff;
-		return this.sequence;
 	}
 }
 
