@@ -179,7 +179,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
 			payload = bytes.subarray(at, end);
 			break;
 		}
-		if (head >> 4 === 15 || (head & 0x0f) === 15) throw malformed("option nibble 15 outside the payload marker");
+		if (head >> 4 === 15 || (head & 0x0f) === 15) throw malformed("an option nibble of 15");
 		let delta = head >> 4;
 		let length = head & 0x0f;
 		// Most options have no extension bytes: no calls for them. A nibble of 13 takes one, 14 two.
@@ -193,7 +193,8 @@ export function decode(bytes: Uint8Array): CoapMessage {
 		}
 		number += delta;
 		if (number > 0xffff || at + length > end) throw malformed("option number over 65535 or value past the datagram");
-		options.push({ number, value: bytes.subarray(at, at + length) });
+		// A store, not push: a native call fewer an option.
+		options[options.length] = { number, value: bytes.subarray(at, at + length) };
 		at += length;
 	}
 	return { type: ((first >> 4) & 3) as MessageType, code: messageCode, messageId: (bytes[2] << 8) | bytes[3], token, options, payload };
