@@ -52,7 +52,9 @@ export function encode(message: CoapMessage): Uint8Array {
 export function encodeParts(type: MessageType, code: number, messageId: number, token: Uint8Array, options: readonly CoapOption[], payload: Uint8Array): Uint8Array {
 	const tokenLength = token.length;
 	if (tokenLength > 8) throw malformed("a token longer than 8 bytes");
-	let length = 4 + tokenLength;
+	const payloadLength = payload.length;
+	// The header, the token, and the payload with its marker; the options are added as they are walked.
+	let length = payloadLength > 0 ? 5 + tokenLength + payloadLength : 4 + tokenLength;
 	let previous = 0;
 	for (let i = 0; i < options.length; i++) {
 		const option = options[i];
@@ -69,8 +71,7 @@ export function encodeParts(type: MessageType, code: number, messageId: number, 
 		}
 		previous = number;
 	}
-	const payloadLength = payload.length;
-	const target = new Uint8Array(payloadLength > 0 ? length + 1 + payloadLength : length);
+	const target = new Uint8Array(length);
 	target[0] = 0x40 | (type << 4) | tokenLength;
 	target[1] = code;
 	target[2] = messageId >> 8;
