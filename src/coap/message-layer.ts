@@ -132,7 +132,8 @@ export abstract class MessageLayer {
 	/** As given: the caps and settings read where they are used (a field each would cost a slot). */
 	declare protected readonly options: EndpointOptions;
 	declare messageId: number;
-	declare readonly dropped: DropCounts;
+	/** Absent until the first datagram is dropped: a server that drops none keeps no counts (7 slots on XS). */
+	declare private counts?: DropCounts;
 	declare protected transmissions: Map<string, Transmission>; // NO_ENTRIES until the first message awaiting an ACK or RST
 	declare private readonly seen: Map<string, Seen>;
 	/**
@@ -169,7 +170,6 @@ export abstract class MessageLayer {
 		const resume = options.resume;
 		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
 		this.messageId = resume ? resume.messageId : Math.floor(random() * 0x10000);
-		this.dropped = { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0, overloaded: 0 };
 		this.transmissions = NO_ENTRIES;
 		this.seen = new Map();
 		this.order = [];
@@ -180,6 +180,11 @@ export abstract class MessageLayer {
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
 		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
 		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
+	}
+
+	/** Datagrams dropped or refused so far, by reason. */
+	get dropped(): DropCounts {
+		return (this.counts ??= { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0, overloaded: 0 });
 	}
 
 	/** Message ids held for duplicate detection (at most `maxTracked`). */

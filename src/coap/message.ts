@@ -193,7 +193,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
 			at += (head & 0x0f) - 12;
 		}
 		number += delta;
-		if (number > 0xffff || at + length > end) throw malformed("option number over 65535 or value past the datagram");
+		if (number > 0xffff || at + length > end) throw malformed("an option past 65535 or the datagram");
 		// A store, not push: a native call fewer an option.
 		options[options.length] = { number, value: bytes.subarray(at, at + length) };
 		at += length;

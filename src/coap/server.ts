@@ -246,7 +246,7 @@ export class CoapServer extends ServerTables {
 				if (number === m.Option.IF_NONE_MATCH) noneMatch = !exists;
 				else if (number === m.Option.IF_MATCH && !ifMatch) ifMatch = exists && (value.length === 0 || m.sameBytes(value, etagOption(entry.etag).value));
 			}
-			if (!noneMatch || ifMatch === false) return error(m.Code.PRECONDITION_FAILED, "If-Match or If-None-Match does not hold");
+			if (!noneMatch || ifMatch === false) return error(m.Code.PRECONDITION_FAILED, "If-Match/If-None-Match fails");
 		}
 
 		let payload = message.payload;
@@ -385,7 +385,7 @@ export class CoapServer extends ServerTables {
 /** A Block1 or Block2 value (RFC 7959 2.2), or a ProtocolError (4.00) for one that is not. */
 function readBlock(value: Uint8Array): m.Block {
 	const block = m.readBlock(value);
-	if (!block) throw new ProtocolError("MALFORMED_PACKET", "a Block1 or Block2 that is not one");
+	if (!block) throw new ProtocolError("MALFORMED_PACKET", "not a Block1 or Block2");
 	return block;
 }
 
