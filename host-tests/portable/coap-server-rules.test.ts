@@ -60,6 +60,7 @@ function server(options = {}) {
 }
 
 const status = (message: CoapMessage) => m.codeName(message.code);
+const toHexString = (bytes: Uint8Array | undefined) => (bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") : "none");
 const option = (number: number, value: Uint8Array = none): CoapOption => ({ number, value });
 
 describe("CoAP server: unreadable requests", () => {
@@ -89,6 +90,28 @@ describe("CoAP server: unreadable requests", () => {
 });
 
 describe("CoAP server: resources and observers", () => {
+	it("answers each GET with its own resource's ETag and Content-Format, however the answers alternate (the encoded options are reused only while both hold)", () => {
+		const { coap, send, one } = server();
+		coap.add("/json", { get: () => ({ payload: "{}", contentFormat: m.Format.JSON_FORMAT }) });
+		const json = o.stringOption(o.Option.URI_PATH, "json");
+		const answers: string[] = [];
+		for (let i = 0; i < 6; i++) {
+			// /lamp, /lamp, /json, /json, /lamp, then /lamp after a change.
+			if (i === 5) {
+				send(datagram({ messageId: 100, code: m.Code.PUT, payload: text("on") }));
+				one();
+			}
+			send(datagram({ messageId: 10 + i, options: [i === 2 || i === 3 ? json : lamp] }));
+			const answer = one();
+			answers.push(`${ascii(answer.payload)} ${toHexString(o.optionValue(answer.options, o.Option.ETAG))} ${o.uintValue(answer.options, o.Option.CONTENT_FORMAT)}`);
+		}
+		const [lamp1, lamp2, json1, json2, lamp3, lamp4] = answers;
+		check([lamp1 === lamp2, json1 === json2, lamp3 === lamp1]).toEqual([true, true, true]);
+		check(json1.endsWith(" 50")).toBe(true);
+		check(lamp1.endsWith(" 0")).toBe(true);
+		// The PUT made a new version: the next 2.05 carries it, not the cached one.
+		check([lamp4.startsWith("on "), lamp4.split(" ")[1] !== lamp1.split(" ")[1]]).toEqual([true, true]);
+	});
 	it("serves a resource added again at its path in place of the first, its ETag going on, and lists it once", () => {
 		const { coap, send, one } = server();
 		send(datagram({ code: m.Code.PUT, payload: text("on") }));
@@ -212,9 +235,10 @@ describe("CoAP server: If-Match and If-None-Match (RFC 7252 5.10.8)", () => {
 		one();
 		send(datagram({ messageId: 3 }));
 		const next = o.optionValue(one().options, o.Option.ETAG) as Uint8Array;
+		// A resource starts at the server's version then (0 here), and each change takes the next.
 		check([Array.from(first), Array.from(next)]).toEqual([
+			[0, 0, 0],
 			[0, 0, 1],
-			[0, 0, 2],
 		]);
 	});
 	it("gives a resource changed by a PUT that does not call changed() a new ETag all the same", () => {

@@ -24,7 +24,7 @@ import type { Notified, Peer } from "./message-layer";
 export type { DropCounts, Notified, Outgoing, Peer, Transmission } from "./message-layer";
 export type { Content } from "./message";
 
-import type { EndpointOptions, Exchange, Expiring, IncomingRequest, ResponseHandler } from "./types";
+import { Default, type EndpointOptions, type Exchange, type Expiring, type IncomingRequest, type ResponseHandler } from "./types";
 
 export type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
 
@@ -34,17 +34,16 @@ export function exchangeOf(peer: Peer, content: Content, confirmable: boolean, o
 }
 
 export class Endpoint extends messageLayer.MessageLayer implements DatagramSession, messageLayer.Outcome {
+	/** A client's: absent for a server, which takes datagrams from anyone (an undefined field would still take a slot). */
 	declare private readonly acceptFrom?: (peer: Peer) => boolean;
-	declare private readonly responseTimeout: number;
-	declare private readonly maxQueued: number;
 	/** These three are NO_ENTRIES until the endpoint's first request (a server may never make one) or, for `queues`, the first to wait behind NSTART. */
 	declare private exchanges: Map<string, Exchange>;
 	declare private queues: Map<string, Exchange[]>;
 	declare private outstanding: Map<string, number>;
 	/** Drained as they arrive: a plain array (see MessageLayer's `out`); the transport looks at its length before polling. */
 	declare readonly requests: IncomingRequest[];
-	/** The server's table with deadlines of its own, while it holds anything. */
-	declare private expiring: Expiring | undefined;
+	/** The server's table with deadlines of its own, while it holds anything; absent until then. */
+	declare private expiring?: Expiring;
 	declare private tokenCounter: number;
 	/**
 	 * No exchange's deadline is earlier (Infinity for none): kept on setting one, not on
@@ -57,12 +56,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	constructor(options: EndpointOptions = {}) {
 		super(options);
 		const resume = options.resume;
-		this.acceptFrom = options.acceptFrom;
-		this.responseTimeout = options.responseTimeout ?? this.lifetime;
-		this.maxQueued = options.maxQueued ?? 32;
+		if (options.acceptFrom) this.acceptFrom = options.acceptFrom;
 		this.exchanges = this.queues = this.outstanding = messageLayer.NO_ENTRIES;
 		this.requests = [];
-		this.expiring = void 0;
 		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
 		this.now = 0;
 		this.due = Infinity;
@@ -128,7 +124,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		}
 		const queue = this.queues.size > 0 ? this.queues.get(key) : void 0;
 		// A peer that never answers must not grow the queue behind NSTART without end (a NON's response is awaited EXCHANGE_LIFETIME).
-		if (queue && queue.length >= this.maxQueued) {
+		if (queue && queue.length >= (this.options.maxQueued ?? 32)) {
 			exchange.answered(new ProtocolError("QUEUE_FULL", queue.length + " requests wait"), void 0);
 			return token;
 		}
@@ -154,19 +150,21 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	/**
 	 * Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON
 	 * after `acknowledge` (5.2.2), retransmitted until acknowledged (`outcome` says how it ended).
+	 * `encoded`: the content's options encoded already (m.encodeOptions), for an answer that goes on the ACK.
 	 */
-	respond(request: IncomingRequest, content: Content, now: number, outcome: messageLayer.Outcome = messageLayer.UNWATCHED): void {
+	respond(request: IncomingRequest, content: Content, now: number, outcome: messageLayer.Outcome = messageLayer.UNWATCHED, encoded?: Uint8Array): void {
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
 		if (message.type === m.Type.CON && !(seen && seen.reply)) {
-			this.reply(peer, seen, m.encode(compose(m.Type.ACK, message.messageId, message.token, content)));
+			this.reply(peer, seen, encoded ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, encoded, content.payload) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload));
 			return;
 		}
 		// A request is CON or NON: the response is of its type.
-		const response = compose(message.type, this.nextMessageId(), message.token, content);
-		if (message.type === m.Type.CON) this.sendConfirmable(peer, response, now, outcome);
-		else this.send(peer, m.encode(response));
+		const messageId = this.nextMessageId();
+		const bytes = m.encodeParts(message.type, content.code, messageId, message.token, content.options, content.payload);
+		if (message.type === m.Type.CON) this.sendEncoded(peer, messageId, bytes, now, outcome);
+		else this.send(peer, bytes);
 	}
 
 	/** Acknowledges a CON request now, so its response can follow separately (5.2.2). */
@@ -187,7 +185,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const previous = observer.inFlight;
 		const live = previous !== void 0 && this.active(previous);
 		const con = live && previous.retransmissions !== Infinity;
-		const message = compose(con || confirmable ? m.Type.CON : m.Type.NON, this.nextMessageId(), observer.token, content);
+		const message: CoapMessage = { type: con || confirmable ? m.Type.CON : m.Type.NON, code: content.code, messageId: this.nextMessageId(), token: observer.token, options: content.options, payload: content.payload };
 		if (con) {
 			previous.next = message;
 			return;
@@ -198,8 +196,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			onGone();
 		};
 		observer.inFlight = confirmable
-			? this.sendConfirmable(observer.peer, message, now, { onAck: () => (observer.inFlight = void 0), onReset: gone, onTimeout: gone })
-			: this.sendTracked(observer.peer, message, now + this.nonLifetime, gone);
+			? this.sendEncoded(observer.peer, message.messageId, m.encode(message), now, { onAck: () => (observer.inFlight = void 0), onReset: gone, onTimeout: gone })
+			: // Until NON_LIFETIME (4.8.2, 145 s: MAX_TRANSMIT_SPAN + MAX_LATENCY), as long as a RST may still come.
+				this.sendTracked(observer.peer, message, now + this.lifetime - Default.MAX_LATENCY - this.parameters.ackTimeout, gone);
 	}
 
 	/** Stops notifying `observer`: its notification in flight is no longer retransmitted. */
@@ -316,7 +315,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const messageId = (this.messageId = (this.messageId + 1) & 0xffff);
 		const bytes = m.assemble(exchange.confirmable ? m.Type.CON : m.Type.NON, exchange.code, messageId, exchange.token, exchange.options, exchange.payload);
 		if (!exchange.confirmable) {
-			exchange.deadline = now + this.responseTimeout;
+			exchange.deadline = now + (this.options.responseTimeout ?? this.lifetime);
 			if (exchange.deadline < this.due) this.due = exchange.deadline;
 			this.send(exchange.peer, bytes);
 			return;
@@ -347,7 +346,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		if (ack.code === m.Code.EMPTY) {
 			// The NSTART slot is free (4.7).
 			this.release(exchange, now);
-			exchange.deadline = now + this.responseTimeout;
+			exchange.deadline = now + (this.options.responseTimeout ?? this.lifetime);
 			if (exchange.deadline < this.due) this.due = exchange.deadline;
 		} else if (m.unknownCritical(ack.options) !== void 0) {
 			this.dropped.rejected++;
@@ -386,7 +385,3 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	}
 }
 
-/** A message of `content` with the message layer's fields. */
-function compose(type: m.Type, messageId: number, token: Uint8Array, content: Content): CoapMessage {
-	return { type, code: content.code, messageId, token, options: content.options, payload: content.payload };
-}

@@ -129,9 +129,11 @@ export abstract class MessageLayer {
 	declare readonly parameters: TransmissionParameters;
 	/** The endpoint's randomness (the board's on a device), for the server's ETags too. */
 	declare readonly random: () => number;
-	declare private readonly maxTracked: number;
+	/** As given: the caps and settings read where they are used (a field each would cost a slot). */
+	declare protected readonly options: EndpointOptions;
 	declare messageId: number;
-	declare readonly dropped: DropCounts;
+	/** Absent until the first datagram is dropped: a server that drops none keeps no counts (7 slots on XS). */
+	declare private counts?: DropCounts;
 	declare protected transmissions: Map<string, Transmission>; // NO_ENTRIES until the first message awaiting an ACK or RST
 	declare private readonly seen: Map<string, Seen>;
 	/**
@@ -154,8 +156,6 @@ export abstract class MessageLayer {
 	 * oldest alone. The server's Block1 uploads are kept as long.
 	 */
 	declare readonly lifetime: number;
-	/** The same for a NON (NON_LIFETIME, 145 s): how long a RST may still come for a NON notification. */
-	declare readonly nonLifetime: number;
 
 	/** The endpoint's options: the transmission parameters (the RFC's defaults for those not given), its randomness, the table's cap, where message ids go on from. */
 	constructor(options: EndpointOptions) {
@@ -166,11 +166,10 @@ export abstract class MessageLayer {
 			nstart: options.nstart ?? Default.NSTART,
 		});
 		const random = (this.random = options.random ?? Math.random);
-		this.maxTracked = options.maxTracked ?? 16;
+		this.options = options;
 		const resume = options.resume;
 		// 4.4: start message ids at a random value, so a restart does not repeat recent ones.
 		this.messageId = resume ? resume.messageId : Math.floor(random() * 0x10000);
-		this.dropped = { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0, overloaded: 0 };
 		this.transmissions = NO_ENTRIES;
 		this.seen = new Map();
 		this.order = [];
@@ -181,7 +180,11 @@ export abstract class MessageLayer {
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
 		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
 		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
-		this.nonLifetime = span + Default.MAX_LATENCY;
+	}
+
+	/** Datagrams dropped or refused so far, by reason. */
+	get dropped(): DropCounts {
+		return (this.counts ??= { malformed: 0, duplicate: 0, unexpected: 0, rejected: 0, foreign: 0, overloaded: 0 });
 	}
 
 	/** Message ids held for duplicate detection (at most `maxTracked`). */
@@ -211,12 +214,7 @@ export abstract class MessageLayer {
 		this.reply(peer, seen, emptyMessage(m.Type.RST, messageId));
 	}
 
-	/** Sends a CON and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
-	sendConfirmable(peer: Peer, message: CoapMessage, now: number, outcome: Outcome): Transmission {
-		return this.sendEncoded(peer, message.messageId, m.encode(message), now, outcome);
-	}
-
-	/** `sendConfirmable` of a message encoded already, whose id is `messageId`. */
+	/** Sends a CON, encoded already, whose id is `messageId`, and retransmits it (4.2) until its ACK or RST, or `onTimeout`. */
 	sendEncoded(peer: Peer, messageId: number, bytes: Uint8Array, now: number, outcome: Outcome, subject?: object): Transmission {
 		const timeout = this.firstTimeout();
 		return this.hold(peer, messageId, bytes, 0, timeout, now + timeout, outcome, subject);
@@ -307,7 +305,7 @@ export abstract class MessageLayer {
 			if (seen.reply && type === m.Type.CON) this.send(peer, seen.reply);
 			return void 0;
 		}
-		if (this.seen.size >= this.maxTracked && !this.evict(this.order[this.head])) {
+		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict(this.order[this.head])) {
 			if (codeClass !== 0) {
 				this.arrived = void 0;
 				return message;

@@ -37,12 +37,24 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 	return true;
 }
 
-/** Bytes `message` takes on the wire. Throws for a token over 8 bytes or options out of order. */
-export function encodedLength(message: CoapMessage): number {
-	const token = message.token.length;
-	if (token > 8) throw malformed("a token longer than 8 bytes");
-	const options = message.options;
-	let length = 4 + token;
+/** `message` in a new array of its size (encodeParts). */
+export function encode(message: CoapMessage): Uint8Array {
+	return encodeParts(message.type, message.code, message.messageId, message.token, message.options, message.payload);
+}
+
+/**
+ * A message of these parts in a new array of its size: the endpoint's answers go through
+ * here without a message object made for them. Throws for a token over 8 bytes or options
+ * out of order. Sized and written in one call; values go in by one `set`, native (a
+ * JavaScript loop costs XS ~20 computrons a byte, `set` 2); a single byte, and a one-byte
+ * option header, by a store.
+ */
+export function encodeParts(type: MessageType, code: number, messageId: number, token: Uint8Array, options: readonly CoapOption[], payload: Uint8Array): Uint8Array {
+	const tokenLength = token.length;
+	if (tokenLength > 8) throw malformed("a token longer than 8 bytes");
+	const payloadLength = payload.length;
+	// The header, the token, and the payload with its marker; the options are added as they are walked.
+	let length = payloadLength > 0 ? 5 + tokenLength + payloadLength : 4 + tokenLength;
 	let previous = 0;
 	for (let i = 0; i < options.length; i++) {
 		const option = options[i];
@@ -50,76 +62,58 @@ export function encodedLength(message: CoapMessage): number {
 		const size = option.value.length;
 		// `& 0xffff` keeps an integer in 0-65535 as it is: anything else (fractions, negatives, more) differs.
 		if (number < previous || (number & 0xffff) !== number) throw malformed("option numbers not ascending in 0-65535");
-		if (size > 65535 + 269) throw new ProtocolError("PACKET_TOO_LARGE", "option value over 65804 bytes");
-		const delta = number - previous;
-		// The header (3.1): the nibbles' byte, and 1 or 2 extension bytes for a delta or length of 13 or more; inline, no call an option.
-		length += (delta < 13 ? 1 : delta < 269 ? 2 : 3) + (size < 13 ? size : size < 269 ? size + 1 : size + 2);
+		// The header byte and the value; extension bytes only for a delta or length of 13 or more.
+		length += 1 + size;
+		if (size >= 13 || number - previous >= 13) {
+			if (size > 65535 + 269) throw new ProtocolError("PACKET_TOO_LARGE", "option value over 65804 bytes");
+			const delta = number - previous;
+			length += (delta < 13 ? 0 : delta < 269 ? 1 : 2) + (size < 13 ? 0 : size < 269 ? 1 : 2);
+		}
 		previous = number;
 	}
-	const payload = message.payload.length;
-	return payload > 0 ? length + 1 + payload : length;
-}
-
-/**
- * Writes the header of an option whose delta or length is 13 or more at `at` (3.1): the
- * nibbles' byte and 1 or 2 extension bytes each; returns where its value goes. The one-byte
- * header most options take is written by encode itself, without this call.
- */
-function writeOptionHeader(target: Uint8Array, at: number, delta: number, size: number): number {
-	const head = at++;
-	let nibbles = 0;
-	// A Uint8Array keeps the low 8 bits of what is stored: no masks.
-	if (delta >= 269) {
-		target[at++] = (delta - 269) >> 8;
-		target[at++] = delta - 269;
-		nibbles = 14 << 4;
-	} else if (delta >= 13) {
-		target[at++] = delta - 13;
-		nibbles = 13 << 4;
-	} else nibbles = delta << 4;
-	if (size >= 269) {
-		target[at++] = (size - 269) >> 8;
-		target[at++] = size - 269;
-		nibbles |= 14;
-	} else if (size >= 13) {
-		target[at++] = size - 13;
-		nibbles |= 13;
-	} else nibbles |= size;
-	target[head] = nibbles;
-	return at;
-}
-
-/**
- * `message` in a new array of its size. Throws for a token over 8 bytes or options out of order (encodedLength).
- * Values go in by one `set`, native (a JavaScript loop costs XS ~20 computrons a byte, `set` 2); a single byte,
- * and a one-byte option header, by a store: no call for them.
- */
-export function encode(message: CoapMessage): Uint8Array {
-	const target = new Uint8Array(encodedLength(message));
-	const token = message.token;
-	const tokenLength = token.length;
-	target[0] = 0x40 | (message.type << 4) | tokenLength;
-	target[1] = message.code;
-	target[2] = message.messageId >> 8;
-	target[3] = message.messageId;
+	const target = new Uint8Array(length);
+	target[0] = 0x40 | (type << 4) | tokenLength;
+	target[1] = code;
+	target[2] = messageId >> 8;
+	target[3] = messageId;
 	if (tokenLength > 0) target.set(token, 4);
 	let at = 4 + tokenLength;
-	const options = message.options;
-	let previous = 0;
+	previous = 0;
 	for (let i = 0; i < options.length; i++) {
 		const option = options[i];
 		const value = option.value;
 		const size = value.length;
 		const delta = option.number - previous;
 		if (delta < 13 && size < 13) target[at++] = (delta << 4) | size;
-		else at = writeOptionHeader(target, at, delta, size);
+		else {
+			// The nibbles' byte, then 1 or 2 extension bytes each for a delta or length of 13 or more (3.1).
+			const head = at++;
+			let nibbles = 0;
+			// A Uint8Array keeps the low 8 bits of what is stored: no masks.
+			if (delta >= 269) {
+				target[at++] = (delta - 269) >> 8;
+				target[at++] = delta - 269;
+				nibbles = 14 << 4;
+			} else if (delta >= 13) {
+				target[at++] = delta - 13;
+				nibbles = 13 << 4;
+			} else nibbles = delta << 4;
+			if (size >= 269) {
+				target[at++] = (size - 269) >> 8;
+				target[at++] = size - 269;
+				nibbles |= 14;
+			} else if (size >= 13) {
+				target[at++] = size - 13;
+				nibbles |= 13;
+			} else nibbles |= size;
+			target[head] = nibbles;
+		}
 		if (size === 1) target[at] = value[0];
 		else if (size > 1) target.set(value, at);
 		at += size;
 		previous = option.number;
 	}
-	const payload = message.payload;
-	if (payload.length > 0) {
+	if (payloadLength > 0) {
 		target[at] = 0xff;
 		target.set(payload, at + 1);
 	}
@@ -129,13 +123,13 @@ export function encode(message: CoapMessage): Uint8Array {
 /**
  * The options of a message as they go on the wire (3.1), deltas from 0: what follows the
  * token and comes before the payload marker. A request repeated to one URI encodes them once.
- * Throws for options out of order (encodedLength).
+ * Throws for options out of order (encodeParts).
  */
 export function encodeOptions(options: readonly CoapOption[]): Uint8Array {
-	return encode({ type: 0, code: 0, messageId: 0, token: EMPTY_BYTES, options, payload: EMPTY_BYTES }).subarray(4);
+	return encodeParts(0, 0, 0, EMPTY_BYTES, options, EMPTY_BYTES).subarray(4);
 }
 
-/** A message of encoded `options` (encodeOptions) in a new array: two copies and the header, no option walked. */
+/** A message of encoded `options` (encodeOptions: a client sending to one URI, a server's usual answer) in a new array: two copies and the header, no option walked. */
 export function assemble(type: MessageType, code: number, messageId: number, token: Uint8Array, options: Uint8Array, payload: Uint8Array): Uint8Array {
 	const tokenLength = token.length;
 	const head = 4 + tokenLength + options.length;
@@ -173,7 +167,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
 	const messageCode = bytes[1];
 	let at = 4 + tokenLength;
 	// 3.: version 1, token lengths 9-15 reserved; 4.1: an Empty message (code 0.00) has nothing after the message id. One check, one message: a device only counts them.
-	if (first >> 6 !== 1 || tokenLength > 8 || at > end || (messageCode === 0 && end !== 4)) throw malformed("no CoAP header (version 1, a 0-8 byte token, nothing after an Empty message's id)");
+	if (first >> 6 !== 1 || tokenLength > 8 || at > end || (messageCode === 0 && end !== 4)) throw malformed("not a CoAP header: version 1, token 0-8 bytes, Empty has no more");
 	const token = tokenLength === 0 ? EMPTY_BYTES : bytes.subarray(4, at);
 	const options: CoapOption[] = [];
 	let number = 0;
@@ -186,7 +180,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
 			payload = bytes.subarray(at, end);
 			break;
 		}
-		if (head >> 4 === 15 || (head & 0x0f) === 15) throw malformed("option nibble 15 outside the payload marker");
+		if (head >> 4 === 15 || (head & 0x0f) === 15) throw malformed("an option nibble of 15");
 		let delta = head >> 4;
 		let length = head & 0x0f;
 		// Most options have no extension bytes: no calls for them. A nibble of 13 takes one, 14 two.
@@ -199,8 +193,9 @@ export function decode(bytes: Uint8Array): CoapMessage {
 			at += (head & 0x0f) - 12;
 		}
 		number += delta;
-		if (number > 0xffff || at + length > end) throw malformed("option number over 65535 or value past the datagram");
-		options.push({ number, value: bytes.subarray(at, at + length) });
+		if (number > 0xffff || at + length > end) throw malformed("an option past 65535 or the datagram");
+		// A store, not push: a native call fewer an option.
+		options[options.length] = { number, value: bytes.subarray(at, at + length) };
 		at += length;
 	}
 	return { type: ((first >> 4) & 3) as MessageType, code: messageCode, messageId: (bytes[2] << 8) | bytes[3], token, options, payload };
@@ -257,21 +252,15 @@ export function stringValues(options: readonly CoapOption[], number: number): st
 	return values;
 }
 
-/** "/a/b" from Uri-Path options; "" segments are kept, so "/a/" stays distinct from "/a". */
+/**
+ * "/a/b" from Uri-Path options, each checked as UTF-8; "" segments are kept, so "/a/" stays
+ * distinct from "/a". The server reads a path it serves without this (server.ts `key`): it
+ * comes here only for one it does not, or for discovery.
+ */
 export function uriPath(options: readonly CoapOption[]): string {
 	let path = "";
-	for (let i = 0; i < options.length; i++) if (options[i].number === Option.URI_PATH) path += "/" + segment(options[i].value);
+	for (let i = 0; i < options.length; i++) if (options[i].number === Option.URI_PATH) path += "/" + readUtf8(options[i].value);
 	return path === "" ? "/" : path;
-}
-
-/**
- * A path segment as text. Short ASCII, what paths nearly always are, is made in one call
- * (readUtf8 builds short strings a character at a time); anything else is validated as UTF-8.
- */
-function segment(value: Uint8Array): string {
-	if (value.length > 32) return readUtf8(value);
-	for (let i = 0; i < value.length; i++) if (value[i] >= 0x80) return readUtf8(value);
-	return String.fromCharCode.apply(null, value as unknown as number[]);
 }
 
 /** Sorts by option number, keeping the order of repeated options (a stable sort). */

@@ -27,7 +27,7 @@ import { error, unavailable } from "./message-layer";
 import * as m from "./message";
 import type { Block, CoapOption } from "./message";
 import { Transport } from "./transport";
-import type { Resource, TransportDtls } from "./types";
+import type { Resource, TransportDtls, TransportOptions } from "./types";
 import * as texts from "../common/text";
 
 export interface CoapServerOptions extends EndpointOptions {
@@ -77,6 +77,20 @@ interface Waiting {
 	deadline: number;
 }
 
+/**
+ * The ETag of `version`, in 3 bytes. An ETag is opaque (5.10.6), not a uint: written
+ * directly, at a fraction of what uintOption's loop costs XS. Made where it is sent, not
+ * kept: a resource keeps its version, a number, which takes no slots of its own.
+ */
+export function etagOption(version: number): CoapOption {
+	const value = new Uint8Array(3);
+	// A Uint8Array keeps the low 8 bits of what is stored: no masks.
+	value[0] = version >> 16;
+	value[1] = version >> 8;
+	value[2] = version;
+	return { number: m.Option.ETAG, value };
+}
+
 /** What a handler's failure is answered with: what cannot be read (a ProtocolError) is the client's fault (4.00, with why); anything else is ours (5.00). */
 export function failed(failure: unknown): Content {
 	if (failure instanceof ProtocolError) return error(m.Code.BAD_REQUEST, "the request cannot be read: " + failure.message);
@@ -87,10 +101,8 @@ export abstract class ServerTables implements Expiring {
 	declare readonly transport: Transport;
 	declare protected readonly board: Board;
 	declare protected readonly szx: number;
-	declare protected readonly maxBody: number;
-	/** The ETag of a resource never changed; versions go on from it, from a random start so a reboot does not repeat them. */
-	declare protected readonly first: CoapOption;
-	declare private version: number;
+	/** The last version given out, from a random start so a reboot does not repeat them: a resource added starts at it (ETags are a resource's own, 5.10.6). */
+	declare protected version: number;
 	/** Made at the first Block1 upload, the other at the first slow answer: a server without either keeps no table. Arrays, not Maps: a few entries, found by a walk, cost a slot each on XS (a Map entry three). */
 	declare private uploads: Upload[] | undefined;
 	declare private waiting: Waiting[] | undefined;
@@ -100,19 +112,17 @@ export abstract class ServerTables implements Expiring {
 	constructor(board: Board, options: CoapServerOptions) {
 		this.board = board;
 		this.szx = m.szxFor(options.blockSize ?? 1024);
-		this.maxBody = options.maxBodySize ?? 8192;
-		const onReady = options.onReady;
-		const settings = {
-			...options,
+		const { onReady, ...given } = options;
+		const settings: CoapServerOptions & TransportOptions = {
+			...given,
 			port: options.port ?? 5683,
 			onRequest: this.handle.bind(this),
-			// No closure to keep when nobody asked.
-			onReady: onReady && (() => onReady(this.transport.port)),
 		};
+		// No closure to keep when nobody asked, nor a field.
+		if (onReady) settings.onReady = () => onReady(this.transport.port);
 		this.settings = settings;
 		const transport = (this.transport = new Transport(board, settings));
 		this.version = Math.floor(transport.endpoint.random() * 0xffffff);
-		this.first = this.nextVersion();
 	}
 
 	protected abstract handle(request: IncomingRequest): void;
@@ -128,18 +138,12 @@ export abstract class ServerTables implements Expiring {
 	}
 
 	/**
-	 * The ETag of a resource that changed: the next version, 24 bits in 3 bytes. An ETag is
-	 * opaque (5.10.6), not a uint: written directly, at a fraction of what uintOption's loop
-	 * costs XS, for every change and every notification round.
+	 * The next of one 24-bit counter: a changed resource's version, sent as its ETag
+	 * (etagOption), and the Observe sequence numbers (RFC 7641 4.4), shared by all resources:
+	 * both need only ever rise (modulo 2^24), gaps allowed, and one field does for both.
 	 */
-	protected nextVersion(): CoapOption {
-		const version = (this.version = (this.version + 1) & 0xffffff);
-		const value = new Uint8Array(3);
-		// A Uint8Array keeps the low 8 bits of what is stored: no masks.
-		value[0] = version >> 16;
-		value[1] = version >> 8;
-		value[2] = version;
-		return { number: m.Option.ETAG, value };
+	protected nextVersion(): number {
+		return (this.version = (this.version + 1) & 0xffffff);
 	}
 
 	/**
@@ -148,7 +152,7 @@ export abstract class ServerTables implements Expiring {
 	 */
 	protected receive(key: string, block: Block, payload: Uint8Array, size1: number | undefined, now: number): Uint8Array | Content {
 		const uploads = (this.uploads ??= []);
-		const maxBody = this.maxBody;
+		const maxBody = this.settings.maxBodySize ?? 8192;
 		const answer = (code: number): Content => {
 			const options: CoapOption[] = [m.blockOption(m.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
 			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(m.uintOption(m.Option.SIZE1, maxBody));

@@ -7,7 +7,7 @@
 import { ProtocolError } from "../../src/common/errors";
 import { encodeUtf8 } from "../../src/common/utf8";
 import type { Endpoint, Peer } from "../../src/coap/endpoint";
-import { Code, EMPTY_BYTES, Type, type CoapOption } from "../../src/coap/message";
+import { Code, EMPTY_BYTES, Type, encode, type CoapOption } from "../../src/coap/message";
 import type { TransmissionParameters } from "../../src/coap/types";
 
 export * from "../../src/coap/message";
@@ -20,7 +20,7 @@ export function stringOption(number: number, text: string): CoapOption {
 export function ping(endpoint: Endpoint, peer: Peer, now: number, handler: (error: ProtocolError | undefined) => void): void {
 	const answered = () => handler(undefined);
 	const message = { type: Type.CON, code: Code.EMPTY, messageId: endpoint.nextMessageId(), token: EMPTY_BYTES, options: [], payload: EMPTY_BYTES };
-	endpoint.sendConfirmable(peer, message, now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
+	endpoint.sendEncoded(peer, message.messageId, encode(message), now, { onAck: answered, onReset: answered, onTimeout: () => handler(new ProtocolError("EXCHANGE_TIMEOUT", "no answer to a CoAP ping")) });
 }
 
 /** From the first transmission of a CON until the sender gives up waiting for an ACK (RFC 7252 4.8.2 MAX_TRANSMIT_WAIT, 93 s). */
