@@ -1,8 +1,9 @@
 /**
  * 20 sleepy wakes per mode over CoAP on the host board, each a fresh firmware from the retained
  * file, POSTing its reading to a collector (our CoAP server on a real UDP port),
- * metered at the firmware's socket: NON is one datagram and no round trip, CON one
- * round trip; message ids go on across wakes instead of restarting at random.
+ * metered at the firmware's socket: NON is one datagram and no round trip, and asks for no
+ * response, so none comes (RFC 7967); CON one round trip; message ids go on across wakes
+ * instead of restarting at random.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,6 +54,7 @@ describe("Sleepy CoAP wakes", () => {
 		it(`${type.toUpperCase()}: every wake's reading arrives; ${type === "non" ? "one datagram, no round trip" : "one round trip"}`, async () => {
 			const retained = join(folder, `${type}.bin`);
 			const before = received.length;
+			const answers = link.counts.toClient.received;
 			const wakes = [];
 			for (let i = 0; i < WAKES; i++) wakes.push(await meterWake(config(type), retained));
 			await waitFor(() => received.length - before >= WAKES, { what: `${WAKES} readings at the collector` });
@@ -62,6 +64,9 @@ describe("Sleepy CoAP wakes", () => {
 				expect(wake.packetsSent).toBe(1);
 				expect(wake.roundTrips).toBe(type === "non" ? 0 : 1);
 			}
+			// NON asks for no response (RFC 7967) and the collector sends none; every CON has its ACK.
+			if (type === "non") expect(link.counts.toClient.received - answers).toBe(0);
+			else expect(link.counts.toClient.received - answers).toBeGreaterThanOrEqual(WAKES);
 		});
 	}
 });

@@ -55,7 +55,7 @@ export function parseCoapConfig(config: ConfigReader, device: DeviceConfig): Coa
 	const blockSize = config.integer("blockSize");
 	blockSizePowerOfTwo(blockSize);
 	const psk = parsePsk(config);
-	if (collectorSecure && !psk) throw new ConfigError("collector", "a coap:// URI, or coapPsk and coapPskIdentity set for a coaps:// one");
+	if (collectorSecure && !psk) throw new ConfigError("collector", "coap://, or coaps:// with coapPsk and coapPskIdentity set");
 	return {
 		port: config.integer("coapPort", psk ? COAPS_PORT : void 0),
 		psk,

@@ -147,7 +147,7 @@ export class CoapClient {
 			const payload = bodyBytes(body);
 			if (payload.length > 16 << prepared.szx) throw new ProtocolError("PACKET_TOO_LARGE", payload.length + " bytes, over one block");
 			const now = this.board.now();
-			if ((this.quietUntil as number) > now) throw new ProtocolError("RATE_LIMITED", "PROBING_RATE: next in " + Math.ceil((this.quietUntil as number) - now) + " ms");
+			if ((this.quietUntil as number) > now) throw new ProtocolError("RATE_LIMITED", "over PROBING_RATE");
 			const head = prepared.quiet ?? (prepared.quiet = quietHead(prepared.base));
 			const length = payload.length;
 			const bytes = length > 0 ? new Uint8Array(head.length + length) : head.slice(0, -1);
@@ -162,7 +162,7 @@ export class CoapClient {
 			this.quietUntil = now + bytes.length * (this.msPerByte ?? 1000);
 			const peer = prepared.peer;
 			if (peer) {
-				if (prepared.server !== this.lastServer) this.remember(prepared.server);
+				this.remember(prepared.server);
 				this.transport.sendNow(peer, bytes);
 				return SENT;
 			}
@@ -309,12 +309,8 @@ const bodyBytes = (body: Uint8Array | string | undefined): Uint8Array => (typeof
  * without one, ends before the marker: 3.).
  */
 function quietHead(base: readonly CoapOption[]): Uint8Array {
-	const options = m.encodeOptions(base.concat(m.uintOption(m.Option.NO_RESPONSE, 26)));
-	const head = new Uint8Array(5 + options.length);
-	head[0] = 0x40 | (m.Type.NON << 4);
-	head.set(options, 4);
-	head[head.length - 1] = 0xff;
-	return head;
+	// assemble writes header, options and marker for a payload of one byte, which is cut off.
+	return m.assemble(m.Type.NON, 0, 0, m.EMPTY_BYTES, m.encodeOptions(base.concat(m.uintOption(m.Option.NO_RESPONSE, 26))), new Uint8Array(1)).subarray(0, -1);
 }
 
 /** The settling functions of the promise being made: one executor for every request, so none is a closure. */

@@ -156,6 +156,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
+		const quiet = request.noResponse;
+		// RFC 7967: none of a class the client wants none of; a CON still gets its (empty) ACK.
+		if (quiet !== void 0 && (quiet >> ((content.code >> 5) - 1)) & 1) return this.acknowledge(request);
 		if (message.type === m.Type.CON && !(seen && seen.reply)) {
 			this.reply(peer, seen, encoded ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, encoded, content.payload) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload));
 			return;
@@ -336,7 +339,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	/** Outcome: a request's CON was never acknowledged. */
 	onTimeout(transmission: messageLayer.Transmission): void {
-		this.fail(transmission.subject as Exchange, "EXCHANGE_TIMEOUT", "the request was never acknowledged (MAX_TRANSMIT_WAIT)");
+		this.fail(transmission.subject as Exchange, "EXCHANGE_TIMEOUT", "no ACK within MAX_TRANSMIT_WAIT");
 	}
 
 	/** The ACK of a request: Empty, the response follows separately (5.2.2); otherwise the response itself. */
@@ -353,7 +356,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.fail(exchange, "PROTOCOL_VIOLATION", "a response with an unknown critical option");
 		} else if (!m.sameBytes(ack.token, exchange.token)) {
 			this.dropped.unexpected++;
-			this.fail(exchange, "PROTOCOL_VIOLATION", "a piggybacked response with another token");
+			this.fail(exchange, "PROTOCOL_VIOLATION", "an ACK with another token");
 		} else this.deliver(exchange, ack, now);
 	}
 

@@ -235,7 +235,8 @@ export abstract class ServerTables implements Expiring {
 			if (i >= 0) (waiting as Waiting[]).splice(i, 1);
 			this.kept();
 		};
-		if (entry.ackAt !== Infinity || entry.request.message.type !== m.Type.CON) done();
+		// With No-Response the answer may never go (endpoint.ts `respond`): nothing to wait for.
+		if (entry.ackAt !== Infinity || entry.request.message.type !== m.Type.CON || entry.request.noResponse !== void 0) done();
 		this.transport.endpoint.respond(entry.request, content, now, { onAck: done, onReset: done, onTimeout: done });
 	}
 

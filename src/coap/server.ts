@@ -14,19 +14,18 @@
  *   (5.10.4), 4.12 when If-Match or If-None-Match does not hold, the method not performed
  *   (5.10.8); each resource's ETag is a version the server keeps, new at every
  *   `changed(path)` and successful PUT, POST or DELETE, sent with every 2.05;
- * - handlers that answer with a promise: a separate response when they are slow (server-tables.ts).
+ * - handlers that answer with a promise: a separate response when they are slow (server-tables.ts);
+ * - No-Response (RFC 7967): none of the classes a request asks not to get (a CON has its empty ACK).
  *
  * Every table a client can grow is capped, with the protocol's answer when it is full:
  * observers per resource and in all (the GET is served without Observe, so the client
- * knows it is not registered: RFC 7641 4.1), unfinished Block1 uploads (5.03 with
- * Max-Age), which also expire EXCHANGE_LIFETIME after their last block on the
- * endpoint's timer, and slow answers waiting (5.03 past `maxSeparate`). The endpoint caps
- * its duplicate table the same way.
+ * knows it is not registered: RFC 7641 4.1), unfinished Block1 uploads (5.03 with Max-Age),
+ * which also expire EXCHANGE_LIFETIME after their last block on the endpoint's timer, and
+ * slow answers waiting (5.03 past `maxSeparate`). The endpoint caps its duplicate table so.
  */
 import { type Content, type IncomingRequest, type Notified, type Peer } from "./endpoint";
 import { error, peerKey } from "./message-layer";
 import * as m from "./message";
-import type { CoapOption } from "./message";
 import type { Representation, Resource, ResourceRequest } from "./types";
 import type { Board } from "../common/board";
 import { ProtocolError } from "../common/errors";
@@ -72,13 +71,13 @@ export class CoapServer extends ServerTables {
 	declare private readonly texts: (string | Uint8Array)[];
 	/** The Content-Format option sent last, and its number, kept as the texts are. */
 	declare private format: number;
-	declare private formatOption: CoapOption;
+	declare private formatOption: m.CoapOption;
 	/**
 	 * The options of the answer most requests get (ETag and Content-Format, one block), as
 	 * last answered, and encoded: the next such answer reuses both, and is sent without its
 	 * options walked (encoding them costs XS ~350 computrons). Absent until then: no slots.
 	 */
-	declare private plain?: CoapOption[];
+	declare private plain?: m.CoapOption[];
 	declare private plainVersion?: number;
 	declare private plainOptions?: Uint8Array;
 
@@ -207,6 +206,7 @@ export class CoapServer extends ServerTables {
 			// 5.7.2: not a proxy, so never the local resource for a request meant for another server.
 			else if (number === m.Option.PROXY_URI || number === m.Option.PROXY_SCHEME) return error(m.Code.PROXYING_NOT_SUPPORTED, "not a proxy");
 			else if (number === m.Option.IF_MATCH || number === m.Option.IF_NONE_MATCH) conditional = true;
+			else if (number === m.Option.NO_RESPONSE) incoming.noResponse ??= m.readUint(value);
 		}
 		if (key === "") key = "/";
 		const served = this.served;
@@ -251,7 +251,7 @@ export class CoapServer extends ServerTables {
 
 		let payload = message.payload;
 		/** The last Block1's option, echoed with the response to the assembled upload (RFC 7959 2.5). */
-		let echo: CoapOption | undefined;
+		let echo: m.CoapOption | undefined;
 		if (block1 !== void 0) {
 			const block = readBlock(block1);
 			const assembled = this.receive(peerKey(peer, path), block, payload, size1, this.board.now());
@@ -275,7 +275,7 @@ export class CoapServer extends ServerTables {
 	}
 
 	/** The response to a request its handler answered with `representation`. */
-	private complete(request: ResourceRequest, entry: Served, token: Uint8Array, observe: number | undefined, version: number, echo: CoapOption | undefined, block2: Uint8Array | undefined, representation: Representation): Content {
+	private complete(request: ResourceRequest, entry: Served, token: Uint8Array, observe: number | undefined, version: number, echo: m.CoapOption | undefined, block2: Uint8Array | undefined, representation: Representation): Content {
 		const method = request.method;
 		const accept = request.accept;
 		const code = representation.code ?? (method === m.Code.GET ? m.Code.CONTENT : method === m.Code.POST ? m.Code.CREATED : method === m.Code.DELETE ? m.Code.DELETED : m.Code.CHANGED);
@@ -327,7 +327,7 @@ export class CoapServer extends ServerTables {
 	 * than a block or a block was asked for. Its options are pushed in number order (ETag 4,
 	 * Observe 6, Content-Format 12, Max-Age 14, Block2 23, Block1 27, Size2 28): no sort.
 	 */
-	private representation(representation: Representation, code: number, etag: number | undefined, sequence: number | undefined, echo: CoapOption | undefined, block2: Uint8Array | undefined): Content {
+	private representation(representation: Representation, code: number, etag: number | undefined, sequence: number | undefined, echo: m.CoapOption | undefined, block2: Uint8Array | undefined): Content {
 		const text = representation.payload ?? m.EMPTY_BYTES;
 		let payload = text as Uint8Array;
 		if (typeof text === "string") {
@@ -354,7 +354,7 @@ export class CoapServer extends ServerTables {
 			}
 			return { code, options: plain, payload };
 		}
-		const options: CoapOption[] = [];
+		const options: m.CoapOption[] = [];
 		if (etag !== void 0) options.push(etagOption(etag));
 		if (sequence !== void 0) options.push(m.uintOption(m.Option.OBSERVE, sequence));
 		if (format !== void 0) options.push(this.formatOption);
@@ -369,7 +369,7 @@ export class CoapServer extends ServerTables {
 		}
 		// m.blockSize, a call fewer for every response.
 		const size = 16 << szx;
-		let size2: CoapOption | undefined;
+		let size2: m.CoapOption | undefined;
 		if (block2 !== void 0 || payload.length > size) {
 			if (offset > 0 && offset >= payload.length) return error(m.Code.BAD_OPTION, "Block2 past the representation");
 			options.push(m.blockOption(m.Option.BLOCK2, { num: offset / size, more: offset + size < payload.length, szx }));

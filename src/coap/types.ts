@@ -141,6 +141,8 @@ export interface IncomingRequest {
 	readonly message: CoapMessage;
 	/** Its entry in the duplicate table, where the answer is kept for duplicates. */
 	readonly seen?: Seen;
+	/** Its No-Response (RFC 7967): the classes of response it wants none of; set by the server's pass over its options. */
+	noResponse?: number;
 }
 
 /** A table with deadlines of its own (the server's Block1 uploads and separate responses), driven by the endpoint's timer. */

@@ -169,8 +169,7 @@ export function coapUplink(board: Board, config: CoapFirmwareConfig, events: Upl
 			if (collector === void 0) return Promise.resolve();
 			if (coap.confirmable) return post(json);
 			// NON: nothing to wait for, so the collector is asked for no answer (RFC 7967) and the radio can sleep at once.
-			client.requestNoResponse(Code.POST, collector, { payload: json, contentFormat: Format.JSON_FORMAT }).catch(failed);
-			return Promise.resolve();
+			return client.requestNoResponse(Code.POST, collector, { payload: json, contentFormat: Format.JSON_FORMAT }).catch(failed);
 		},
 		stop,
 		collectCommands: resolved,
