@@ -137,6 +137,11 @@ export abstract class ServerTables implements Expiring {
 		return this.waiting ? this.waiting.length : 0;
 	}
 
+	/** The largest body taken, whole or in Block1 blocks (default 8 KiB): read where used, so the server keeps no field for it. */
+	protected get maxBody(): number {
+		return this.settings.maxBodySize ?? 8192;
+	}
+
 	/**
 	 * The next of one 24-bit counter: a changed resource's version, sent as its ETag
 	 * (etagOption), and the Observe sequence numbers (RFC 7641 4.4), shared by all resources:
@@ -152,7 +157,7 @@ export abstract class ServerTables implements Expiring {
 	 */
 	protected receive(key: string, block: Block, payload: Uint8Array, size1: number | undefined, now: number): Uint8Array | Content {
 		const uploads = (this.uploads ??= []);
-		const maxBody = this.settings.maxBodySize ?? 8192;
+		const maxBody = this.maxBody;
 		const answer = (code: number): Content => {
 			const options: CoapOption[] = [m.blockOption(m.Option.BLOCK1, { num: block.num, more: code === m.Code.CONTINUE, szx: Math.min(block.szx, this.szx) })];
 			if (code === m.Code.REQUEST_ENTITY_TOO_LARGE) options.push(m.uintOption(m.Option.SIZE1, maxBody));

@@ -259,8 +259,8 @@ export class CoapServer extends ServerTables {
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
 			echo = m.blockOption(m.Option.BLOCK1, { num: block.num, more: false, szx: block.szx });
-		} else if (payload.length > (this.settings.maxBodySize ?? 8192)) {
-			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [m.uintOption(m.Option.SIZE1, this.settings.maxBodySize ?? 8192)], payload: m.EMPTY_BYTES };
+		} else if (payload.length > this.maxBody) {
+			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [m.uintOption(m.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
 		const request: ResourceRequest = { method, peer, path, query, payload, contentFormat, accept };

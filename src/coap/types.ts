@@ -269,7 +269,7 @@ export interface Resource {
 }
 
 /*
- * What a CoAP Transport (client.ts) is made with: its socket, its server side and its
+ * What a CoAP Transport (transport.ts) is made with: its socket, its server side and its
  * DTLS settings. Types only: the module leaves nothing in the image but its name.
  *
  * With `dtls` (coaps://, RFC 7252 9.1) the transport runs a DtlsLayer wrapped round the
