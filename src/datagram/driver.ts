@@ -31,7 +31,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	private declare datagram: Datagram | undefined;
 	private declare _ready: boolean;
 	private declare _stopped: boolean;
-	/** When the next connection attempt is due; absent (or -1) while none waits: a slot only once one did. */
+	/** When the next connection attempt is due; undefined while none waits (absent, so no slot, until one did). */
 	private declare retryAt: number | undefined;
 
 	constructor(board: Board, session: S, binding: DatagramBinding, reconnect?: ReconnectOptions) {
@@ -118,8 +118,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.flush();
 		if (this._stopped) return;
 		const next = this.session.nextTimeout();
-		// Absent, retryAt compares false with every number, as -1 does with >= 0.
-		this.arm((this.retryAt as number) >= 0 ? Math.min(next ?? Infinity, this.retryAt as number) : next);
+		this.arm(this.retryAt !== void 0 ? Math.min(next ?? Infinity, this.retryAt) : next);
 	}
 
 	/** The session connected: the link counts as up for the backoff. */
@@ -144,7 +143,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	protected halt(goodbye?: (now: number) => void): boolean {
 		if (this._stopped) return false;
 		this._stopped = true;
-		this.retryAt = -1;
+		this.retryAt = void 0;
 		this.disarm();
 		if (this._ready && goodbye) {
 			goodbye(this.board.now());
@@ -177,8 +176,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	private deadlineFired(): void {
 		const now = this.board.now();
 		this.session.tick(now);
-		if ((this.retryAt as number) >= 0 && now >= (this.retryAt as number)) {
-			this.retryAt = -1;
+		if (this.retryAt !== void 0 && now >= this.retryAt) {
+			this.retryAt = void 0;
 			if (!this.datagram) this.open();
 			else if (this._ready) this.retry();
 		}
