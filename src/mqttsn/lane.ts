@@ -22,7 +22,7 @@ import { MsgType, ReturnCode, type Message, type PublishMessage, type QoS, type 
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
 import { Default } from "./timers";
-import { ReleaseWindow, topicIdType } from "./topic-registry";
+import { ReleaseWindow } from "./topic-registry";
 
 /** What an operation does; the order makes the common questions one comparison (a `const enum`, see packet.ts). */
 export const enum Kind {
@@ -89,7 +89,7 @@ export abstract class Lane extends GatewayLink {
 				// A predefined id or short name travels as its TopicId, a filter as its name (5.4.15, 5.4.17);
 				// UNSUBSCRIBE's Flags carry the TopicIdType alone.
 				const fixed = hasWildcard(topic) ? 0 : this.topics.fixedId(topic);
-				const fields = [codec.publishFlags(false, subscribe ? op.qos : 0, false, topicIdType(fixed)), msgId >> 8, msgId];
+				const fields = [codec.publishFlags(false, subscribe ? op.qos : 0, false, fixed), msgId >> 8, msgId];
 				if (fixed) fields.push(fixed >> 8, fixed);
 				this.request = this.open(codec.frame(subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, fields, fixed ? void 0 : topic), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
 			} else if (kind === Kind.WILLTOPIC) {
@@ -231,13 +231,13 @@ export abstract class Lane extends GatewayLink {
 		}
 		const qos = op.qos;
 		if (qos === 0) {
-			this.send(codec.encodePublish(codec.publishFlags(false, 0, op.retain, topicIdType(id)), id, 0, op.payload as Uint8Array));
+			this.send(codec.encodePublish(codec.publishFlags(false, 0, op.retain, id), id, 0, op.payload as Uint8Array));
 			return true;
 		}
 		const dup = msgId !== 0;
 		if (!dup) op.msgId = msgId = this.allocateMsgId();
 		// Sent again after a reconnect (its msgId kept), it carries DUP already: no copy to mark when retransmitted.
-		this.request = this.open(codec.encodePublish(codec.publishFlags(dup, qos, op.retain, topicIdType(id)), id, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
+		this.request = this.open(codec.encodePublish(codec.publishFlags(dup, qos, op.retain, id), id, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
 		return false;
 	}
 

@@ -29,7 +29,7 @@ import { Kind, Lane, type Operation } from "./lane";
 import { State } from "./link";
 import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
 import type { SessionState } from "./state";
-import { TopicRegistry, topicIdType } from "./topic-registry";
+import { TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
 import type { Datagram, Done, DropCounts, Gateway, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
 
@@ -87,7 +87,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
 		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte PUBLISH, max " + this.maxPacketSize);
 		if (qos === -1) {
-			if (topicIdType(id) === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
+			if (id >> 16 === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
 		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(Kind.PUBLISH, topic, payload, qos, retain, done);
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
