@@ -105,10 +105,10 @@ export abstract class Lane extends GatewayLink {
 		const op = this.queue[0];
 		const type = message.type;
 		const topics = this.topics;
-		const returnCode = "returnCode" in message ? message.returnCode : ReturnCode.ACCEPTED;
+		const returnCode = (message as { returnCode?: number }).returnCode ?? ReturnCode.ACCEPTED;
 		const refusedTopic = type === MsgType.PUBACK && returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID;
 		// QoS 2 PUBLISH may be refused with a PUBACK instead of PUBREC.
-		if (!request || !op || this.state !== State.ACTIVE || (type !== request.expect && (type !== MsgType.PUBACK || request.expect !== MsgType.PUBREC)) || ("msgId" in message ? message.msgId : 0) !== request.msgId) {
+		if (!request || !op || this.state !== State.ACTIVE || (type !== request.expect && (type !== MsgType.PUBACK || request.expect !== MsgType.PUBREC)) || ((message as { msgId?: number }).msgId ?? 0) !== request.msgId) {
 			// A QoS 0 PUBLISH to a topic id the gateway no longer knows is answered with PUBACK (6.7).
 			if (refusedTopic) topics.forget(message.topicId);
 			return false;
