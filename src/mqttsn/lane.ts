@@ -18,7 +18,7 @@ import { ProtocolError } from "../common/errors";
 import { GatewayLink, State } from "./link";
 import * as codec from "./encode";
 import type { MqttSnSessionOptions } from "./types";
-import { MsgType, ReturnCode, type Message, type PublishMessage, type QoS, type RegisterMessage } from "./packet";
+import { MsgType, ReturnCode, type Message, type QoS } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
 import { Default } from "./timers";
@@ -241,67 +241,97 @@ export abstract class Lane extends GatewayLink {
 		return false;
 	}
 
-	/** A PUBLISH from the gateway. */
-	protected onPublish(message: PublishMessage): boolean {
-		if (!this.receiving) return false;
-		const topicId = message.topicId;
-		const msgId = message.msgId;
-		const qos = message.qos;
-		// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
-		if (this.state === State.AWAKE && this.control) this.heard();
-		const topic = this.topics.nameOf(message.topicIdType, topicId);
-		if (topic === void 0) {
-			this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
-			return false;
-		}
-		let answer: Uint8Array | undefined;
-		if (qos === 2) {
-			const incoming = this.window();
-			if (incoming.full && !incoming.holds(msgId)) {
-				this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
-				return true;
-			}
-			answer = codec.encodeMsgId(MsgType.PUBREC, msgId);
-			if (!incoming.accept(msgId)) {
-				this.send(answer);
-				return true;
-			}
-		} else if (qos === 1) answer = codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
-		this.events.push({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
-		if (answer) this.send(answer);
-		return true;
-	}
-
-	/** PUBREL for a QoS 2 message received. */
-	protected onPubrel(msgId: number): boolean {
-		if (!this.receiving) return false;
-		this.incoming?.release(msgId);
-		this.send(codec.encodeMsgId(MsgType.PUBCOMP, msgId));
-		return true;
-	}
-
 	/** The window of incoming QoS 2 ids, made when first needed. */
 	protected window(): ReleaseWindow {
 		return (this.incoming ??= new ReleaseWindow(this.maxAwaitingRelease ?? 8));
 	}
 
-	/** The gateway's REGISTER (6.10). */
-	protected onRegister(message: RegisterMessage): boolean {
-		if (!this.receiving) return false;
-		const topicId = message.topicId;
-		let returnCode = ReturnCode.ACCEPTED;
-		if (topicId === 0 || topicId === 0xffff) returnCode = ReturnCode.REJECTED_INVALID_TOPIC_ID;
-		else {
-			try {
-				validateTopicName(message.topicName);
-				if (!this.topics.accept(message.topicName, topicId)) returnCode = ReturnCode.REJECTED_CONGESTION;
-			} catch (error) {
-				if (!(error instanceof ProtocolError)) throw error;
-				returnCode = ReturnCode.REJECTED_NOT_SUPPORTED;
+	/** The gateway advertised (session.ts); the next one is due in `duration` seconds. */
+	protected abstract heardAdvertise(duration: number): void;
+
+	/**
+	 * A message from the gateway (session.ts `received`); false when nothing was waiting for it.
+	 * What arrives unasked (PUBLISH, PUBREL, REGISTER) is handled in its case, not in a method of
+	 * its own: on the device each method costs its prologue, its name in two modules and a call.
+	 */
+	protected handle(message: Message): boolean {
+		switch (message.type) {
+			// First: a switch compares its cases in order, and PUBLISH arrives most.
+			case MsgType.PUBLISH: {
+				if (!this.receiving) return false;
+				const topicId = message.topicId;
+				const msgId = message.msgId;
+				const qos = message.qos;
+				// Buffered messages are flowing to a waking client: the gateway is alive, the PINGRESP will follow them.
+				if (this.state === State.AWAKE && this.control) this.heard();
+				const topic = this.topics.nameOf(message.topicIdType, topicId);
+				if (topic === void 0) {
+					this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
+					return false;
+				}
+				let answer: Uint8Array | undefined;
+				if (qos === 2) {
+					const incoming = this.window();
+					if (incoming.full && !incoming.holds(msgId)) {
+						this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
+						return true;
+					}
+					answer = codec.encodeMsgId(MsgType.PUBREC, msgId);
+					if (!incoming.accept(msgId)) {
+						this.send(answer);
+						return true;
+					}
+				} else if (qos === 1) answer = codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
+				this.events.push({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
+				if (answer) this.send(answer);
+				return true;
 			}
+			case MsgType.ADVERTISE:
+				this.heardAdvertise(message.duration);
+				return true;
+			case MsgType.GWINFO:
+				return true;
+			case MsgType.CONNACK:
+				return this.onConnack(message.returnCode);
+			case MsgType.WILLTOPICREQ:
+			case MsgType.WILLMSGREQ:
+				return this.onWillPrompt(message.type);
+			case MsgType.DISCONNECT:
+				return this.onDisconnect();
+			case MsgType.PINGRESP:
+				return this.onPingresp();
+			case MsgType.PINGREQ:
+				this.send(Uint8Array.of(2, MsgType.PINGRESP));
+				return true;
+			case MsgType.PUBREL:
+				// For a QoS 2 message received.
+				if (!this.receiving) return false;
+				this.incoming?.release(message.msgId);
+				this.send(codec.encodeMsgId(MsgType.PUBCOMP, message.msgId));
+				return true;
+			case MsgType.REGISTER: {
+				// The gateway's REGISTER (6.10).
+				if (!this.receiving) return false;
+				const topicId = message.topicId;
+				let returnCode = ReturnCode.ACCEPTED;
+				if (topicId === 0 || topicId === 0xffff) returnCode = ReturnCode.REJECTED_INVALID_TOPIC_ID;
+				else {
+					try {
+						validateTopicName(message.topicName);
+						if (!this.topics.accept(message.topicName, topicId)) returnCode = ReturnCode.REJECTED_CONGESTION;
+					} catch (error) {
+						if (!(error instanceof ProtocolError)) throw error;
+						returnCode = ReturnCode.REJECTED_NOT_SUPPORTED;
+					}
+				}
+				this.send(codec.encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode));
+				return true;
+			}
+			default:
+				// REGACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, WILLTOPICRESP, WILLMSGRESP; the lane
+				// refuses anything else (CONNECT and the other client messages: a gateway does not send these).
+				return this.answer(message);
 		}
-		this.send(codec.encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode));
-		return true;
 	}
 }
 

@@ -248,7 +248,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	}
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
-	private heardAdvertise(duration: number): void {
+	protected heardAdvertise(duration: number): void {
 		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * ((this.nAdv ?? Default.N_ADV) + 0.5) : Infinity;
 	}
 
@@ -272,40 +272,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			this.searchAt = Infinity;
 			this.state = State.DISCONNECTED;
 			this.connect(this.now);
-		}
-	}
-
-	/** A message from the gateway; false when nothing was waiting for it. */
-	private handle(message: Message): boolean {
-		switch (message.type) {
-			// First: a switch compares its cases in order, and PUBLISH arrives most.
-			case MsgType.PUBLISH:
-				return this.onPublish(message);
-			case MsgType.ADVERTISE:
-				this.heardAdvertise(message.duration);
-				return true;
-			case MsgType.GWINFO:
-				return true;
-			case MsgType.CONNACK:
-				return this.onConnack(message.returnCode);
-			case MsgType.WILLTOPICREQ:
-			case MsgType.WILLMSGREQ:
-				return this.onWillPrompt(message.type);
-			case MsgType.DISCONNECT:
-				return this.onDisconnect();
-			case MsgType.PINGRESP:
-				return this.onPingresp();
-			case MsgType.PINGREQ:
-				this.send(Uint8Array.of(2, MsgType.PINGRESP));
-				return true;
-			case MsgType.PUBREL:
-				return this.onPubrel(message.msgId);
-			case MsgType.REGISTER:
-				return this.onRegister(message);
-			default:
-				// REGACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, WILLTOPICRESP, WILLMSGRESP; the lane
-				// refuses anything else (CONNECT and the other client messages: a gateway does not send these).
-				return this.answer(message);
 		}
 	}
 }
