@@ -18,7 +18,7 @@ import { ProtocolError } from "../common/errors";
 import { GatewayLink, State } from "./link";
 import * as codec from "./encode";
 import type { MqttSnSessionOptions } from "./types";
-import { MsgType, ReturnCode, type Message, type QoS } from "./packet";
+import { Flags, MsgType, ReturnCode, type Message, type QoS } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
 import { Default } from "./timers";
@@ -291,15 +291,52 @@ export abstract class Lane extends GatewayLink {
 				return true;
 			case MsgType.GWINFO:
 				return true;
-			case MsgType.CONNACK:
-				return this.onConnack(message.returnCode);
+			// The connection's answers (its requests are link.ts's).
+			case MsgType.CONNACK: {
+				if (!this.connecting) return false;
+				const connect = this.control;
+				const returnCode = message.returnCode;
+				this.control = void 0;
+				if (returnCode !== ReturnCode.ACCEPTED) {
+					this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + codec.returnCodeName(returnCode)));
+					return true;
+				}
+				this.state = State.ACTIVE;
+				// The CONNECT's own Flags octet says whether it asked for a clean session (5.4.4: a one-octet Length, MsgType, Flags).
+				if (connect && connect.bytes[2] & Flags.CLEAN_SESSION) {
+					this.topics.clear();
+					this.incoming?.clear();
+					this.startedClean();
+				}
+				this.events.push({ type: "connected" });
+				this.advance();
+				return true;
+			}
 			case MsgType.WILLTOPICREQ:
-			case MsgType.WILLMSGREQ:
-				return this.onWillPrompt(message.type);
-			case MsgType.DISCONNECT:
-				return this.onDisconnect();
+			case MsgType.WILLMSGREQ: {
+				if (!this.connecting || !this.control) return false;
+				const will = this.will;
+				// Without a will (it was deleted since CONNECT): WILLTOPIC without flags and topic, an empty WILLMSG.
+				this.send(message.type === MsgType.WILLTOPICREQ ? codec.encodeWillTopic(MsgType.WILLTOPIC, will) : codec.frame(MsgType.WILLMSG, [], will && will.payload));
+				this.heard();
+				return true;
+			}
+			case MsgType.DISCONNECT: {
+				const state = this.state;
+				if (state === State.FALLING_ASLEEP) {
+					this.control = void 0;
+					this.asleep();
+				} else if (state === State.DISCONNECTING) this.disconnected();
+				else if (state < State.CONNECTING || state === State.ASLEEP) return false;
+				else this.disconnected(new ProtocolError("CONNECTION_LOST", "DISCONNECT from the gateway"));
+				return true;
+			}
 			case MsgType.PINGRESP:
-				return this.onPingresp();
+				if (!this.control || this.control.expect !== MsgType.PINGRESP) return false;
+				this.control = void 0;
+				// Awake, every buffered message has been delivered: back to sleep.
+				if (this.state === State.AWAKE) this.asleep();
+				return true;
 			case MsgType.PINGREQ:
 				this.send(Uint8Array.of(2, MsgType.PINGRESP));
 				return true;

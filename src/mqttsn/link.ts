@@ -20,7 +20,7 @@
 import { ProtocolError } from "../common/errors";
 import { Backoff } from "../common/backoff";
 import * as codec from "./encode";
-import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
+import { Flags, MsgType, ProtocolId } from "./packet";
 import type { Operation } from "./lane";
 import type { Datagram, DropCounts, Exchange, Gateway, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
 import type { ReleaseWindow, TopicRegistry } from "./topic-registry";
@@ -273,42 +273,9 @@ export abstract class GatewayLink {
 		this.control = this.open(codec.frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
 	}
 
-	private get connecting(): boolean {
+	/** CONNECT sent, CONNACK awaited (the lane's dispatch reads the answers, lane.ts `handle`). */
+	protected get connecting(): boolean {
 		return this.state === State.CONNECTING || this.state === State.WAKING;
-	}
-
-	protected onConnack(returnCode: number): boolean {
-		if (!this.connecting) return false;
-		const connect = this.control;
-		this.control = void 0;
-		if (returnCode !== ReturnCode.ACCEPTED) {
-			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + codec.returnCodeName(returnCode)));
-			return true;
-		}
-		this.state = State.ACTIVE;
-		// The CONNECT's own Flags octet says whether it asked for a clean session (5.4.4: a one-octet Length, MsgType, Flags).
-		if (connect && connect.bytes[2] & Flags.CLEAN_SESSION) {
-			this.topics.clear();
-			this.incoming?.clear();
-			this.startedClean();
-		}
-		this.events.push({ type: "connected" });
-		this.advance();
-		return true;
-	}
-
-	/** The lane (lane.ts): a clean session makes the subscriptions again; the head operation goes on. */
-	protected abstract startedClean(): void;
-	protected abstract advance(): void;
-
-	/** WILLTOPICREQ or WILLMSGREQ. */
-	protected onWillPrompt(type: number): boolean {
-		if (!this.connecting || !this.control) return false;
-		const will = this.will;
-		// Without a will (it was deleted since CONNECT): WILLTOPIC without flags and topic, an empty WILLMSG.
-		this.send(type === MsgType.WILLTOPICREQ ? codec.encodeWillTopic(MsgType.WILLTOPIC, will) : codec.frame(MsgType.WILLMSG, [], will && will.payload));
-		this.heard();
-		return true;
 	}
 
 	/**
@@ -355,28 +322,10 @@ export abstract class GatewayLink {
 		else if (state !== State.DISCONNECTED && state !== State.DISCONNECTING) this.leave(State.DISCONNECTING, Uint8Array.of(2, MsgType.DISCONNECT));
 	}
 
-	protected onDisconnect(): boolean {
-		const state = this.state;
-		if (state === State.FALLING_ASLEEP) {
-			this.control = void 0;
-			this.asleep();
-		} else if (state === State.DISCONNECTING) this.disconnected();
-		else if (state < State.CONNECTING || state === State.ASLEEP) return false;
-		else this.disconnected(new ProtocolError("CONNECTION_LOST", "DISCONNECT from the gateway"));
-		return true;
-	}
-
-	private asleep(): void {
+	/** Asleep at the gateway: DISCONNECT answered a sleep, or a wake's last PINGRESP came. */
+	protected asleep(): void {
 		this.state = State.ASLEEP;
 		this.events.push({ type: "asleep" });
-	}
-
-	protected onPingresp(): boolean {
-		if (!this.control || this.control.expect !== MsgType.PINGRESP) return false;
-		this.control = void 0;
-		// Awake, every buffered message has been delivered: back to sleep.
-		if (this.state === State.AWAKE) this.asleep();
-		return true;
 	}
 
 	/** When the next PINGREQ is due, or Infinity. */
