@@ -189,8 +189,11 @@ export abstract class GatewayLink {
 		this.advertiseDeadline = Infinity;
 	}
 
-	/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
-	protected retransmit(): boolean {
+	/**
+	 * Resends what is due, then sends PINGREQ when keep-alive is due (6.11: an active client that
+	 * sent nothing for its period); stops once the link is lost or replaced by a new CONNECT.
+	 */
+	protected retransmit(): void {
 		const control = this.control;
 		const tRetry = this.tRetry ?? Default.T_RETRY;
 		const nRetry = this.nRetry ?? Default.N_RETRY;
@@ -199,29 +202,24 @@ export abstract class GatewayLink {
 			if (this.state === State.AWAKE && control.retries >= awakeRetries) {
 				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
 				this.events.push({ type: "reconnecting", reason: "no PINGRESP to " + (awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
-				this.sendConnect(!!this.will, false, true);
-				return true;
+				return this.sendConnect(!!this.will, false, true);
 			}
 			if (control.retries < nRetry) this.resend(control);
-			else if (this.state === State.DISCONNECTING) {
-				this.disconnected();
-				return true;
-			} else return this.giveUp();
+			else if (this.state === State.DISCONNECTING) return this.disconnected();
+			else return this.lost(nRetry + " retransmissions unanswered");
 		}
 		const request = this.request;
-		if (!request || this.now < request.waitUntil) return false;
-		if (request.waitUntil > 0) {
-			request.waitUntil = 0;
-			request.retries = 0;
-		} else if (this.now < request.sentAt + tRetry) return false;
-		else if (request.retries >= nRetry) return this.giveUp();
-		this.resend(request);
-		return false;
-	}
-
-	private giveUp(): true {
-		this.lost((this.nRetry ?? Default.N_RETRY) + " retransmissions unanswered");
-		return true;
+		if (request && this.now >= request.waitUntil) {
+			if (request.waitUntil > 0) {
+				request.waitUntil = 0;
+				request.retries = 0;
+				this.resend(request);
+			} else if (this.now >= request.sentAt + tRetry) {
+				if (request.retries >= nRetry) return this.lost(nRetry + " retransmissions unanswered");
+				this.resend(request);
+			}
+		}
+		if (this.now >= this.keepAliveDeadline()) this.control = this.open(Uint8Array.of(2, MsgType.PINGREQ), MsgType.PINGRESP, 0, false);
 	}
 
 	private resend(exchange: Exchange): void {
@@ -332,9 +330,5 @@ export abstract class GatewayLink {
 	private keepAliveDeadline(): number {
 		const period = this.keepAlive * 1000;
 		return this.state === State.ACTIVE && period > 0 && !this.control ? this.lastSent + period : Infinity;
-	}
-
-	protected keepAliveDue(): void {
-		if (this.now >= this.keepAliveDeadline()) this.control = this.open(Uint8Array.of(2, MsgType.PINGREQ), MsgType.PINGRESP, 0, false);
 	}
 }

@@ -200,7 +200,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			if (state === State.DISCONNECTED) this.forgetGateway();
 			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + (this.nAdv ?? Default.N_ADV) + " periods");
 		}
-		if (!this.retransmit()) this.keepAliveDue();
+		this.retransmit();
 	}
 
 	/** When `tick` must next be called, or undefined when nothing is pending. */
