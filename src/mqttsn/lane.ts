@@ -79,12 +79,29 @@ export abstract class Lane extends GatewayLink {
 		while (this.state === State.ACTIVE && !this.request && queue.length > 0) {
 			const op = queue[0];
 			const kind = op.kind;
-			if (kind <= Kind.PUBREL) {
-				// A QoS 0 PUBLISH needs no answer: it is done once sent.
-				if (this.publishStep(op)) settle(queue.shift() as Operation, void 0);
+			const topic = op.topic;
+			let msgId = op.msgId;
+			// PUBLISH and its QoS flows: see below, with what the gateway sends.
+			if (kind === Kind.PUBREL) this.request = this.open(codec.encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false);
+			else if (kind === Kind.PUBLISH) {
+				const id = this.topics.idOf(topic);
+				const qos = op.qos;
+				if (!id) {
+					// The lane's REGISTER for the topic (6.5).
+					msgId = this.allocateMsgId();
+					this.request = this.open(codec.frame(MsgType.REGISTER, [0, 0, msgId >> 8, msgId], topic), MsgType.REGACK, msgId, false); // TopicId 0x0000, MsgId, TopicName (5.4.10)
+				} else if (qos === 0) {
+					this.send(codec.encodePublish(codec.publishFlags(false, 0, op.retain, id), id, 0, op.payload as Uint8Array));
+					// A QoS 0 PUBLISH needs no answer: it is done once sent.
+					settle(queue.shift() as Operation, void 0);
+				} else {
+					const dup = msgId !== 0;
+					if (!dup) op.msgId = msgId = this.allocateMsgId();
+					// Sent again after a reconnect (its msgId kept), it carries DUP already: no copy to mark when retransmitted.
+					this.request = this.open(codec.encodePublish(codec.publishFlags(dup, qos, op.retain, id), id, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
+				}
 			} else if (kind <= Kind.UNSUBSCRIBE) {
-				const msgId = this.allocateMsgId();
-				const topic = op.topic;
+				msgId = this.allocateMsgId();
 				const subscribe = kind === Kind.SUBSCRIBE;
 				// A predefined id or short name travels as its TopicId, a filter as its name (5.4.15, 5.4.17);
 				// UNSUBSCRIBE's Flags carry the TopicIdType alone.
@@ -214,32 +231,6 @@ export abstract class Lane extends GatewayLink {
 	 *   cap: past it a new name is answered "rejected: congestion" and not stored; reserved
 	 *   ids are "invalid topic id", a name that is no valid topic name "not supported".
 	 */
-
-	/** Sends the operation's next message; true when that finished it (QoS 0). */
-	protected publishStep(op: Operation): boolean {
-		let msgId = op.msgId;
-		if (op.kind === Kind.PUBREL) {
-			this.request = this.open(codec.encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false);
-			return false;
-		}
-		const id = this.topics.idOf(op.topic);
-		if (!id) {
-			// The lane's REGISTER for the topic (6.5).
-			msgId = this.allocateMsgId();
-			this.request = this.open(codec.frame(MsgType.REGISTER, [0, 0, msgId >> 8, msgId], op.topic), MsgType.REGACK, msgId, false); // TopicId 0x0000, MsgId, TopicName (5.4.10)
-			return false;
-		}
-		const qos = op.qos;
-		if (qos === 0) {
-			this.send(codec.encodePublish(codec.publishFlags(false, 0, op.retain, id), id, 0, op.payload as Uint8Array));
-			return true;
-		}
-		const dup = msgId !== 0;
-		if (!dup) op.msgId = msgId = this.allocateMsgId();
-		// Sent again after a reconnect (its msgId kept), it carries DUP already: no copy to mark when retransmitted.
-		this.request = this.open(codec.encodePublish(codec.publishFlags(dup, qos, op.retain, id), id, msgId, op.payload as Uint8Array), qos === 1 ? MsgType.PUBACK : MsgType.PUBREC, msgId, !dup);
-		return false;
-	}
 
 	/** The window of incoming QoS 2 ids, made when first needed. */
 	protected window(): ReleaseWindow {
