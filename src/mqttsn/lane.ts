@@ -174,19 +174,6 @@ export abstract class Lane extends GatewayLink {
 		this.advance();
 	}
 
-	/** A clean session at the gateway: a PUBREL in progress starts over, subscriptions are made again first. */
-	protected startedClean(): void {
-		const old = this.queue;
-		const head = old[0];
-		if (head?.kind === Kind.PUBREL) head.kind = Kind.PUBLISH;
-		const queue: Operation[] = [];
-		this.subscriptions?.forEach((s, topic) => {
-			for (let i = 0; i < old.length; i++) if (old[i].kind === Kind.SUBSCRIBE && old[i].topic === topic) return;
-			if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0, 0));
-		});
-		this.queue = queue.concat(old);
-	}
-
 	/** Completes every waiting callback with `error` (the client is stopping); QoS 1/2 messages stay for `exportState`. */
 	failPending(error: ProtocolError): void {
 		const old = this.queue;
@@ -295,9 +282,19 @@ export abstract class Lane extends GatewayLink {
 				this.state = State.ACTIVE;
 				// The CONNECT's own Flags octet says whether it asked for a clean session (5.4.4: a one-octet Length, MsgType, Flags).
 				if (connect && connect.bytes[2] & Flags.CLEAN_SESSION) {
+					// A clean session at the gateway: topic and QoS 2 ids are void, a PUBREL in progress
+					// starts over, subscriptions are made again first.
 					this.topics.clear();
 					this.incoming?.clear();
-					this.startedClean();
+					const old = this.queue;
+					const head = old[0];
+					if (head?.kind === Kind.PUBREL) head.kind = Kind.PUBLISH;
+					const queue: Operation[] = [];
+					this.subscriptions?.forEach((s, topic) => {
+						for (let i = 0; i < old.length; i++) if (old[i].kind === Kind.SUBSCRIBE && old[i].topic === topic) return;
+						if (s.active) queue.push(operation(Kind.SUBSCRIBE, topic, void 0, s.qos, false, void 0, 0));
+					});
+					this.queue = queue.concat(old);
 				}
 				this.events.push({ type: "connected" });
 				this.advance();
