@@ -27,7 +27,7 @@ import * as mqtt from "../mqtt/topic";
 import * as codec from "./encode";
 import { Kind, Lane, type Operation } from "./lane";
 import { State } from "./link";
-import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
+import { Flags, MsgType, TopicIdType, type Message, type QoS } from "./packet";
 import type { SessionState } from "./state";
 import { TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
@@ -176,12 +176,32 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			else this.dropped.malformed++;
 			return;
 		}
-		const type = message.type;
-		if (type === MsgType.SEARCHGW) this.heardSearch();
+		if (message.type === MsgType.SEARCHGW) this.heardSearch();
 		else if (gateway) {
 			if (!this.handle(message)) this.dropped.unexpected++;
-		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port);
-		else this.dropped.foreign++;
+		} else if (message.type !== MsgType.ADVERTISE && message.type !== MsgType.GWINFO) this.dropped.foreign++;
+		else {
+			// An ADVERTISE or GWINFO while no gateway is known: that is the gateway now (discovery, below).
+			let found: Gateway = { gwId: message.gwId, address: from.address, port: from.port };
+			// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
+			if (message.type === MsgType.GWINFO && message.gwAdd) {
+				const a = message.gwAdd;
+				if (a.length !== 6) {
+					this.dropped.unexpected++;
+					return;
+				}
+				found = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
+			}
+			this.gateway = found;
+			this.topics.clear();
+			if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration);
+			this.events.push({ type: "gateway", gateway: found });
+			if (this.state === State.SEARCHING) {
+				this.searchAt = Infinity;
+				this.state = State.DISCONNECTED;
+				this.connect(now);
+			}
+		}
 	}
 
 	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
@@ -250,29 +270,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	/** The gateway advertised; the next one is due in `duration` seconds. */
 	protected heardAdvertise(duration: number): void {
 		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * ((this.nAdv ?? Default.N_ADV) + 0.5) : Infinity;
-	}
-
-	/** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */
-	private found(message: AdvertiseMessage | GwInfoMessage, address: string, port: number): void {
-		let gateway: Gateway = { gwId: message.gwId, address, port };
-		// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
-		if (message.type === MsgType.GWINFO && message.gwAdd) {
-			const a = message.gwAdd;
-			if (a.length !== 6) {
-				this.dropped.unexpected++;
-				return;
-			}
-			gateway = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
-		}
-		this.gateway = gateway;
-		this.topics.clear();
-		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration);
-		this.events.push({ type: "gateway", gateway });
-		if (this.state === State.SEARCHING) {
-			this.searchAt = Infinity;
-			this.state = State.DISCONNECTED;
-			this.connect(this.now);
-		}
 	}
 }
 
