@@ -231,12 +231,16 @@ export abstract class GatewayLink {
 		this.send(exchange.bytes);
 	}
 
-	/** When the next exchange or PINGREQ is due, or Infinity. */
-	protected deadline(): number {
+	/** When `tick` must next be called (an exchange, PINGREQ, SEARCHGW, the advertise deadline), or undefined when nothing is pending. */
+	nextTimeout(): number | undefined {
 		const control = this.control;
 		const request = this.request;
+		const state = this.state;
 		const tRetry = this.tRetry ?? Default.T_RETRY;
-		return Math.min(control ? control.sentAt + tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + tRetry, this.keepAliveDeadline());
+		let next = Math.min(control ? control.sentAt + tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + tRetry, this.keepAliveDeadline());
+		if (state === State.SEARCHING && (this.searchAt as number) < next) next = this.searchAt as number;
+		if (this.gateway && state !== State.ASLEEP && (this.advertiseDeadline as number) < next) next = this.advertiseDeadline as number;
+		return next === Infinity ? void 0 : next;
 	}
 
 	// --- connecting (6.3), the will prompts, disconnecting (6.4), the sleeping client (6.14), keep-alive (6.11) ---

@@ -223,15 +223,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		this.retransmit();
 	}
 
-	/** When `tick` must next be called, or undefined when nothing is pending. */
-	nextTimeout(): number | undefined {
-		const state = this.state;
-		let next = this.deadline();
-		if (state === State.SEARCHING && (this.searchAt as number) < next) next = this.searchAt as number;
-		if (this.gateway && state !== State.ASLEEP && (this.advertiseDeadline as number) < next) next = this.advertiseDeadline as number;
-		return next === Infinity ? void 0 : next;
-	}
-
 	pollTransmit(): Datagram | undefined {
 		return this.transmit.shift();
 	}
