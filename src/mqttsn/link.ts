@@ -2,8 +2,10 @@
  * What every procedure of the MQTT-SN client shares about its link to one gateway (the
  * state, the gateway's address, the two exchanges that may be open at once, the lane's
  * queue, topic ids, QoS 2 ids, what waits to be polled) and the connection's life over
- * it. The lane (lane.ts) and the session with discovery (session.ts) are layers of this
- * class: each procedure reaches every field in one step, and shared names are stored once.
+ * it, with time passing (discovery's deadlines, retransmission, keep-alive: `tick`). The
+ * lane (lane.ts, with the dispatch of what the gateway sends) and the session (session.ts)
+ * are layers of this class: each procedure reaches every field in one step, and shared
+ * names are stored once.
  *
  * Retransmission (6.13): the control exchange and the lane's request are each resent
  * every Tretry, at most Nretry times; then the gateway is lost. A waking PINGREQ gives up
@@ -189,11 +191,45 @@ export abstract class GatewayLink {
 		this.advertiseDeadline = Infinity;
 	}
 
-	/**
-	 * Resends what is due, then sends PINGREQ when keep-alive is due (6.11: an active client that
-	 * sent nothing for its period); stops once the link is lost or replaced by a new CONNECT.
+	// --- time passing: discovery's deadlines, retransmission, keep-alive -------------------
+	/*
+	 * Finding a gateway and noticing when it is gone (6.1, 6.2), as deadlines `tick` and
+	 * `nextTimeout` read (the messages are session.ts's):
+	 * - searching: when to broadcast SEARCHGW. The first one waits a random time in
+	 *   [0, T_SEARCHGW) so clients powered up together do not all search at once; each later
+	 *   one waits T_GWINFO for an answer plus a jittered delay whose ceiling doubles (the
+	 *   exponential backoff the specification asks for). Hearing another client's SEARCHGW
+	 *   counts as our own: we wait for the GWINFO it will bring.
+	 * - advertisements: a gateway that advertises every `duration` seconds is lost once
+	 *   `missed` consecutive ADVERTISEs fail to arrive (N_ADV); half a period of slack lets
+	 *   a late broadcast still count.
 	 */
-	protected retransmit(): void {
+
+	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
+	protected heardSearch(): void {
+		if ((this.searchAt as number) < Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as Backoff).next();
+	}
+
+	/**
+	 * Time passed: SEARCHGW when due, advertise supervision, then what is due to resend, then
+	 * PINGREQ when keep-alive is due (6.11: an active client that sent nothing for its period);
+	 * it stops once the link is lost or replaced by a new CONNECT.
+	 */
+	tick(now: number): void {
+		this.now = now;
+		const state = this.state;
+		const target = this.searchTarget;
+		// Searching: SEARCHGW when it is due, and the next one scheduled.
+		if (state === State.SEARCHING && target && now >= (this.searchAt as number)) {
+			this.heardSearch();
+			this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
+		}
+		// A gateway that stopped advertising is lost (or, while disconnected, forgotten).
+		if (this.gateway && now >= (this.advertiseDeadline as number)) {
+			this.advertiseDeadline = Infinity;
+			if (state === State.DISCONNECTED) this.forgetGateway();
+			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + (this.nAdv ?? Default.N_ADV) + " periods");
+		}
 		const control = this.control;
 		const tRetry = this.tRetry ?? Default.T_RETRY;
 		const nRetry = this.nRetry ?? Default.N_RETRY;
@@ -261,12 +297,15 @@ export abstract class GatewayLink {
 		if (this.state >= State.ASLEEP) this.sendConnect(false, false, true);
 		else if (this.state !== State.DISCONNECTED) return;
 		else if (this.gateway) this.sendConnect(!!this.will, this.cleanSession, false);
-		else if (this.searchTarget) this.startSearch();
-		else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
+		else if (this.searchTarget) {
+			const backoff = this.searchBackoff as Backoff;
+			this.state = State.SEARCHING;
+			if ((this.searchAt as number) < Infinity) return;
+			backoff.reset();
+			this.searchAt = now + backoff.next();
+		} else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
 	}
 
-	/** Starts searching (session.ts: no gateway known, a search target given). */
-	protected abstract startSearch(): void;
 	/** `waking`: the gateway may still hold the session asleep until CONNACK. */
 	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean): void {
 		this.state = waking ? State.WAKING : State.CONNECTING;

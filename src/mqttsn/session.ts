@@ -5,10 +5,12 @@
  * datagrams to send (`pollTransmit`), events (`pollEvent`) and the time it next needs a
  * tick (`nextTimeout`). No socket, no timer: tests run it on a virtual clock.
  *
- * This file is the face, with gateway discovery; the other procedures are layers of this
- * class (see link.ts): what they share, retransmission, connect, keep-alive, the
- * sleeping client and disconnect (link.ts), the lane of one request at a time with
- * SUBSCRIBE, PUBLISH's QoS flows and REGISTER (lane.ts; QoS 2 ids in topic-registry.ts).
+ * This file is the face: the application's requests, what arrives and the gateway found;
+ * the other procedures are layers of this class (see link.ts): what they share, `tick`
+ * with discovery's deadlines, retransmission and keep-alive, connect, the sleeping client
+ * and disconnect (link.ts), the lane of one request at a time with SUBSCRIBE, PUBLISH's
+ * QoS flows, REGISTER and the dispatch of the gateway's messages (lane.ts; QoS 2 ids in
+ * topic-registry.ts).
  *
  * Two exchanges can be open at once, each supervised by Tretry/Nretry (6.13): the
  * control exchange (CONNECT, DISCONNECT, PINGREQ) and the lane's request. Unanswered
@@ -204,25 +206,6 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		}
 	}
 
-	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
-	tick(now: number): void {
-		this.now = now;
-		const state = this.state;
-		const target = this.searchTarget;
-		// Searching: SEARCHGW when it is due, and the next one scheduled.
-		if (state === State.SEARCHING && target && now >= (this.searchAt as number)) {
-			this.heardSearch();
-			this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
-		}
-		// A gateway that stopped advertising is lost (or, while disconnected, forgotten).
-		if (this.gateway && now >= (this.advertiseDeadline as number)) {
-			this.advertiseDeadline = Infinity;
-			if (state === State.DISCONNECTED) this.forgetGateway();
-			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + (this.nAdv ?? Default.N_ADV) + " periods");
-		}
-		this.retransmit();
-	}
-
 	pollTransmit(): Datagram | undefined {
 		return this.transmit.shift();
 	}
@@ -231,32 +214,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		return this.events.shift();
 	}
 
-	// --- finding a gateway and noticing when it is gone (MQTT-SN 6.1, 6.2) ---------------
-	/*
-	 * Kept as deadlines `tick` and `nextTimeout` read:
-	 * - searching: when to broadcast SEARCHGW. The first one waits a random time in
-	 *   [0, T_SEARCHGW) so clients powered up together do not all search at once; each later
-	 *   one waits T_GWINFO for an answer plus a jittered delay whose ceiling doubles (the
-	 *   exponential backoff the specification asks for). Hearing another client's SEARCHGW
-	 *   counts as our own: we wait for the GWINFO it will bring.
-	 * - advertisements: a gateway that advertises every `duration` seconds is lost once
-	 *   `missed` consecutive ADVERTISEs fail to arrive (N_ADV); half a period of slack lets
-	 *   a late broadcast still count.
-	 */
-
-	/** Starts searching (`connect`: no gateway known, a search target given). */
-	protected startSearch(): void {
-		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
-		this.state = State.SEARCHING;
-		if ((this.searchAt as number) < Infinity) return;
-		backoff.reset();
-		this.searchAt = this.now + backoff.next();
-	}
-
-	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
-	private heardSearch(): void {
-		if ((this.searchAt as number) < Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
-	}
+	// --- discovery (6.1, 6.2): its deadlines are link.ts's, with `tick` -------------------
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
 	protected heardAdvertise(duration: number): void {
