@@ -66,7 +66,8 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	/** A configured gateway whose host name the board has just resolved. */
 	setGateway(gateway: Gateway): void {
-		if (this.gateway && !sameEndpoint(this.gateway, gateway.address, gateway.port)) this.topics.clear();
+		const old = this.gateway;
+		if (old && (old.port !== gateway.port || old.address !== gateway.address)) this.topics.clear();
 		this.gateway = gateway;
 		this.configured = true;
 	}
@@ -156,7 +157,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
 		// datagram from another port costs a comparison, and cannot reach the decoder or the state.
 		// While searching, anyone may answer (ADVERTISE, GWINFO, another client's SEARCHGW).
-		if (gateway && !sameEndpoint(gateway, from.address, from.port)) {
+		if (gateway && (gateway.port !== from.port || gateway.address !== from.address)) {
 			this.dropped.foreign++;
 			return;
 		}
@@ -220,9 +221,4 @@ export class MqttSnSession extends Lane implements DatagramSession {
 	protected heardAdvertise(duration: number): void {
 		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * ((this.nAdv ?? Default.N_ADV) + 0.5) : Infinity;
 	}
-}
-
-/** A datagram from `address`:`port` is the gateway's. */
-function sameEndpoint(gateway: Gateway, address: string, port: number): boolean {
-	return gateway.port === port && gateway.address === address;
 }
