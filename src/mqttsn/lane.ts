@@ -105,7 +105,7 @@ export abstract class Lane extends GatewayLink {
 				const subscribe = kind === Kind.SUBSCRIBE;
 				// A predefined id or short name travels as its TopicId, a filter as its name (5.4.15, 5.4.17);
 				// UNSUBSCRIBE's Flags carry the TopicIdType alone.
-				const fixed = hasWildcard(topic) ? 0 : this.topics.fixedId(topic);
+				const fixed = topic.indexOf("+") >= 0 || topic.indexOf("#") >= 0 ? 0 : this.topics.fixedId(topic);
 				const fields = [codec.publishFlags(false, subscribe ? op.qos : 0, false, fixed), msgId >> 8, msgId];
 				if (fixed) fields.push(fixed >> 8, fixed);
 				this.request = this.open(codec.frame(subscribe ? MsgType.SUBSCRIBE : MsgType.UNSUBSCRIBE, fields, fixed ? void 0 : topic), subscribe ? MsgType.SUBACK : MsgType.UNSUBACK, msgId, subscribe);
@@ -160,7 +160,8 @@ export abstract class Lane extends GatewayLink {
 			const topic = op.topic;
 			const subscription = this.subscriptions?.get(topic);
 			if (subscription) subscription.active = true;
-			if (message.topicId !== 0 && !hasWildcard(topic) && !topics.fixedId(topic)) topics.register(topic, message.topicId);
+			// Not for a filter with wildcards (its TopicId is 0x0000, 5.4.16), nor a predefined or short topic.
+			if (message.topicId !== 0 && topic.indexOf("+") < 0 && topic.indexOf("#") < 0 && !topics.fixedId(topic)) topics.register(topic, message.topicId);
 			// The application hears the QoS the gateway granted.
 			this.next(true, void 0, message.qos);
 		} else this.next(true);
@@ -376,8 +377,4 @@ function settle(op: Operation, error: ProtocolError | undefined, qos?: QoS): voi
 function rejection(returnCode: number, what: string): ProtocolError {
 	const code = returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
 	return new ProtocolError(code, what + ": " + codec.returnCodeName(returnCode));
-}
-
-function hasWildcard(topic: string): boolean {
-	return topic.indexOf("+") >= 0 || topic.indexOf("#") >= 0;
 }
