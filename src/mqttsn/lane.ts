@@ -18,7 +18,7 @@ import { ProtocolError } from "../common/errors";
 import { GatewayLink, State } from "./link";
 import * as codec from "./encode";
 import type { MqttSnSessionOptions } from "./types";
-import { Flags, MsgType, ReturnCode, type Message, type QoS } from "./packet";
+import { Flags, MsgType, ReturnCode, TopicIdType, type Message, type QoS, type TopicAckMessage } from "./packet";
 import { validateTopicName } from "../mqtt/topic";
 import type { SessionState, StoredPublish } from "./state";
 import { Default } from "./timers";
@@ -130,9 +130,11 @@ export abstract class Lane extends GatewayLink {
 			if (refusedTopic) topics.forget(message.topicId);
 			return false;
 		}
-		if (refusedTopic && topics.registered(op.topic)) {
+		// A registered topic travels as a normal id: TopicIdType 0 above a nonzero TopicId.
+		const id = refusedTopic ? topics.idOf(op.topic) : 0;
+		if (id && id >> 16 === TopicIdType.NORMAL) {
 			// The gateway forgot the registration (restarted, or a new session): register again.
-			topics.forget(message.topicId);
+			topics.forget((message as TopicAckMessage).topicId);
 			if (++op.rejections > (this.nRetry ?? Default.N_RETRY)) this.next(true, rejection(returnCode, op.topic));
 			else this.next();
 		} else if (returnCode !== ReturnCode.ACCEPTED) {

@@ -77,11 +77,6 @@ export class TopicRegistry {
 		return at >= 0 ? this.ids[at] : this.fixedId(name);
 	}
 
-	/** The gateway registered `name` (its id is normal, and may be forgotten). */
-	registered(name: string): boolean {
-		return this.names.indexOf(name) >= 0;
-	}
-
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
 		if (topicIdType === TopicIdType.SHORT) return shortTopicName(topicId);
