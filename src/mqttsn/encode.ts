@@ -5,7 +5,7 @@
  * description of each message, which the decoder walks, and the host's encoder of every
  * message too (testkit/portable/mqttsn-encode.ts), so the two directions cannot drift
  * apart. The device encodes only what a client sends, each from its fields (`frame`);
- * PUBLISH and the acknowledgements, sent most, have code of their own.
+ * PUBLISH, sent most, has code of its own (and the acknowledgements, in lane.ts).
  *
  * Decoding checks the format of every field; binary fields (PUBLISH data, WILLMSG, GwAdd)
  * are views into the datagram, not copies. A datagram that is not exactly one
@@ -89,16 +89,6 @@ export function encodePublish(flags: number, topicId: number, msgId: number, dat
 	}
 	bytes.set(data, 7);
 	return bytes;
-}
-
-/** PUBACK or REGACK from its fields: what the client answers most. */
-export function encodeAck(type: number, topicId: number, msgId: number, returnCode: number): Uint8Array {
-	return Uint8Array.of(7, type, topicId >> 8, topicId, msgId >> 8, msgId, returnCode);
-}
-
-/** PUBREC, PUBREL or PUBCOMP from its message id. */
-export function encodeMsgId(type: number, msgId: number): Uint8Array {
-	return Uint8Array.of(4, type, msgId >> 8, msgId);
 }
 
 /**

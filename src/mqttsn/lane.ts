@@ -82,7 +82,7 @@ export abstract class Lane extends GatewayLink {
 			const topic = op.topic;
 			let msgId = op.msgId;
 			// PUBLISH and its QoS flows: see below, with what the gateway sends.
-			if (kind === Kind.PUBREL) this.request = this.open(codec.encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false);
+			if (kind === Kind.PUBREL) this.request = this.open(encodeMsgId(MsgType.PUBREL, msgId), MsgType.PUBCOMP, msgId, false);
 			else if (kind === Kind.PUBLISH) {
 				const id = this.topics.idOf(topic);
 				const qos = op.qos;
@@ -247,22 +247,22 @@ export abstract class Lane extends GatewayLink {
 				if (this.state === State.AWAKE && this.control) this.heard();
 				const topic = this.topics.nameOf(message.topicIdType, topicId);
 				if (topic === void 0) {
-					this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
+					this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_INVALID_TOPIC_ID));
 					return false;
 				}
 				let answer: Uint8Array | undefined;
 				if (qos === 2) {
 					const incoming = this.window();
 					if (incoming.full && !incoming.holds(msgId)) {
-						this.send(codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
+						this.send(encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.REJECTED_CONGESTION));
 						return true;
 					}
-					answer = codec.encodeMsgId(MsgType.PUBREC, msgId);
+					answer = encodeMsgId(MsgType.PUBREC, msgId);
 					if (!incoming.accept(msgId)) {
 						this.send(answer);
 						return true;
 					}
-				} else if (qos === 1) answer = codec.encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
+				} else if (qos === 1) answer = encodeAck(MsgType.PUBACK, topicId, msgId, ReturnCode.ACCEPTED);
 				this.events.push({ type: "message", message: { topic, payload: message.data, qos, retain: message.retain, dup: message.dup } });
 				if (answer) this.send(answer);
 				return true;
@@ -335,7 +335,7 @@ export abstract class Lane extends GatewayLink {
 				// For a QoS 2 message received.
 				if (!this.receiving) return false;
 				this.incoming?.release(message.msgId);
-				this.send(codec.encodeMsgId(MsgType.PUBCOMP, message.msgId));
+				this.send(encodeMsgId(MsgType.PUBCOMP, message.msgId));
 				return true;
 			case MsgType.REGISTER: {
 				// The gateway's REGISTER (6.10).
@@ -352,7 +352,7 @@ export abstract class Lane extends GatewayLink {
 						returnCode = ReturnCode.REJECTED_NOT_SUPPORTED;
 					}
 				}
-				this.send(codec.encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode));
+				this.send(encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode));
 				return true;
 			}
 			default:
@@ -379,4 +379,14 @@ function settle(op: Operation, error: ProtocolError | undefined, qos?: QoS): voi
 function rejection(returnCode: number, what: string): ProtocolError {
 	const code = returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
 	return new ProtocolError(code, what + ": " + codec.returnCodeName(returnCode));
+}
+
+/** PUBACK or REGACK from its fields: what the client answers most (here, where every one is sent). */
+function encodeAck(type: number, topicId: number, msgId: number, returnCode: number): Uint8Array {
+	return Uint8Array.of(7, type, topicId >> 8, topicId, msgId >> 8, msgId, returnCode);
+}
+
+/** PUBREC, PUBREL or PUBCOMP from its message id. */
+function encodeMsgId(type: number, msgId: number): Uint8Array {
+	return Uint8Array.of(4, type, msgId >> 8, msgId);
 }
