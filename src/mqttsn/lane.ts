@@ -145,7 +145,7 @@ export abstract class Lane extends GatewayLink {
 				const subscribe = op.kind === Kind.SUBSCRIBE;
 				if (subscribe) this.subscriptions?.delete(op.topic);
 				const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
-				this.next(true, subscribe && !congestion && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? new ProtocolError("SUBSCRIPTION_REFUSED", what + ": " + codec.returnCodeName(returnCode)) : rejection(returnCode, what));
+				this.next(true, rejection(returnCode, what, subscribe));
 			}
 		} else if (type === MsgType.REGACK) {
 			// 0x0000 and 0xFFFF are reserved (5.3.11): an id no PUBLISH can carry fails the message, rather than register again without end.
@@ -375,9 +375,9 @@ function settle(op: Operation, error: ProtocolError | undefined, qos?: QoS): voi
 	if (done) done(error, qos === void 0 && op.kind >= Kind.SUBSCRIBE && op.kind <= Kind.UNSUBSCRIBE ? op.qos : (qos as QoS));
 }
 
-/** The typed error for a request the gateway refused with `returnCode`. */
-function rejection(returnCode: number, what: string): ProtocolError {
-	const code = returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
+/** The typed error for a request the gateway refused with `returnCode`; a SUBSCRIBE refused for another reason than congestion or "not supported" is SUBSCRIPTION_REFUSED. */
+function rejection(returnCode: number, what: string, subscribe?: boolean): ProtocolError {
+	const code = returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : subscribe && returnCode !== ReturnCode.REJECTED_NOT_SUPPORTED ? "SUBSCRIPTION_REFUSED" : returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID ? "REJECTED_INVALID_TOPIC_ID" : "REJECTED_NOT_SUPPORTED";
 	return new ProtocolError(code, what + ": " + codec.returnCodeName(returnCode));
 }
 
