@@ -168,13 +168,9 @@ export abstract class GatewayLink {
 	}
 
 	/** Both exchanges stop; the lane's operation keeps its message id and is resent, DUP set, once active again. */
-	protected leaveActive(): void {
+	protected disconnected(error?: ProtocolError): void {
 		this.request = void 0;
 		this.control = void 0;
-	}
-
-	protected disconnected(error?: ProtocolError): void {
-		this.leaveActive();
 		this.state = State.DISCONNECTED;
 		this.events.push({ type: "disconnected", error });
 	}
@@ -347,9 +343,9 @@ export abstract class GatewayLink {
 		if (this.state !== state) throw new ProtocolError("PROTOCOL_VIOLATION", "cannot " + what + " while " + this.status);
 	}
 
-	/** Both exchanges stop and DISCONNECT goes out, awaiting the gateway's own. */
+	/** Both exchanges stop (the lane's as in `disconnected`) and DISCONNECT goes out, awaiting the gateway's own. */
 	private leave(state: State, bytes: Uint8Array): void {
-		this.leaveActive();
+		this.request = void 0;
 		this.state = state;
 		this.control = this.open(bytes, MsgType.DISCONNECT, 0, false);
 	}
