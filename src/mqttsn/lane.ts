@@ -54,8 +54,8 @@ function operation(kind: Kind, topic: string, payload: Uint8Array | undefined, q
 
 export abstract class Lane extends GatewayLink {
 	// Written out: the implicit constructor is a rest-parameter loop on XS, 56 bytes more.
-	constructor(options: MqttSnSessionOptions, clientId: string) {
-		super(options, clientId);
+	constructor(options: MqttSnSessionOptions) {
+		super(options);
 	}
 
 	/** Nothing queued, nothing awaiting an answer in the lane. */

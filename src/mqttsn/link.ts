@@ -106,8 +106,16 @@ export abstract class GatewayLink {
 	declare searchAt: number | undefined;
 	declare advertiseDeadline: number | undefined;
 
-	constructor(options: MqttSnSessionOptions, clientId: string) {
+	constructor(options: MqttSnSessionOptions) {
 		const target = options.searchGw;
+		// No ClientId configured: one is made up, which only a clean session can use (5.3.1).
+		let clientId = options.clientId;
+		if (clientId === "") {
+			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "CleanSession 0 needs a ClientId");
+			const random = options.random ?? Math.random;
+			clientId = "lampnode-";
+			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
+		}
 		this.state = State.DISCONNECTED;
 		this.now = 0;
 		this.lastSent = 0;

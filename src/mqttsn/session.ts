@@ -39,14 +39,7 @@ export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage,
 
 export class MqttSnSession extends Lane implements DatagramSession {
 	constructor(options: MqttSnSessionOptions) {
-		let clientId = options.clientId;
-		if (clientId === "") {
-			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "CleanSession 0 needs a ClientId");
-			const random = options.random ?? Math.random;
-			clientId = "lampnode-";
-			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
-		}
-		super(options, clientId);
+		super(options);
 		this.topics = new TopicRegistry(options.predefinedTopics, options.maxTopics);
 		const state = options.state;
 		if (!state) return;
