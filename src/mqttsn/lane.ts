@@ -116,60 +116,6 @@ export abstract class Lane extends GatewayLink {
 		}
 	}
 
-	/** An answer to the lane's request; false for anything else (stale, duplicated). */
-	protected answer(message: Message): boolean {
-		const request = this.request;
-		const op = this.queue[0];
-		const type = message.type;
-		const topics = this.topics;
-		const returnCode = (message as { returnCode?: number }).returnCode ?? ReturnCode.ACCEPTED;
-		const refusedTopic = type === MsgType.PUBACK && returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID;
-		// QoS 2 PUBLISH may be refused with a PUBACK instead of PUBREC.
-		if (!request || !op || this.state !== State.ACTIVE || (type !== request.expect && (type !== MsgType.PUBACK || request.expect !== MsgType.PUBREC)) || ((message as { msgId?: number }).msgId ?? 0) !== request.msgId) {
-			// A QoS 0 PUBLISH to a topic id the gateway no longer knows is answered with PUBACK (6.7).
-			if (refusedTopic) topics.forget(message.topicId);
-			return false;
-		}
-		// A registered topic travels as a normal id: TopicIdType 0 above a nonzero TopicId.
-		const id = refusedTopic ? topics.idOf(op.topic) : 0;
-		if (id && id >> 16 === TopicIdType.NORMAL) {
-			// The gateway forgot the registration (restarted, or a new session): register again.
-			topics.forget((message as TopicAckMessage).topicId);
-			if (++op.rejections > (this.nRetry ?? Default.N_RETRY)) this.next(true, rejection(returnCode, op.topic));
-			else this.next();
-		} else if (returnCode !== ReturnCode.ACCEPTED) {
-			// Refused: wait out congestion (T_WAIT), otherwise fail the operation.
-			const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
-			if (congestion && ++op.rejections <= (this.nRetry ?? Default.N_RETRY)) request.waitUntil = this.now + (this.tWait ?? Default.T_WAIT);
-			else {
-				const subscribe = op.kind === Kind.SUBSCRIBE;
-				if (subscribe) this.subscriptions?.delete(op.topic);
-				const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
-				this.next(true, rejection(returnCode, what, subscribe));
-			}
-		} else if (type === MsgType.REGACK) {
-			// 0x0000 and 0xFFFF are reserved (5.3.11): an id no PUBLISH can carry fails the message, rather than register again without end.
-			const topicId = message.topicId;
-			if (topicId === 0 || topicId === 0xffff) this.next(true, rejection(ReturnCode.REJECTED_INVALID_TOPIC_ID, op.topic));
-			else {
-				topics.register(op.topic, topicId);
-				this.next();
-			}
-		} else if (type === MsgType.PUBREC) {
-			op.kind = Kind.PUBREL;
-			this.next();
-		} else if (type === MsgType.SUBACK) {
-			const topic = op.topic;
-			const subscription = this.subscriptions?.get(topic);
-			if (subscription) subscription.active = true;
-			// Not for a filter with wildcards (its TopicId is 0x0000, 5.4.16), nor a predefined or short topic.
-			if (message.topicId !== 0 && topic.indexOf("+") < 0 && topic.indexOf("#") < 0 && !topics.fixedId(topic)) topics.register(topic, message.topicId);
-			// The application hears the QoS the gateway granted.
-			this.next(true, void 0, message.qos);
-		} else this.next(true);
-		return true;
-	}
-
 	/** The head operation moves on: to its next step, or (`finished`) it is done, the application told (`error` when it failed). */
 	private next(finished?: boolean, error?: ProtocolError, qos?: QoS): void {
 		this.request = void 0;
@@ -355,10 +301,61 @@ export abstract class Lane extends GatewayLink {
 				this.send(encodeAck(MsgType.REGACK, topicId, message.msgId, returnCode));
 				return true;
 			}
-			default:
-				// REGACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, WILLTOPICRESP, WILLMSGRESP; the lane
-				// refuses anything else (CONNECT and the other client messages: a gateway does not send these).
-				return this.answer(message);
+			default: {
+				// REGACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, WILLTOPICRESP, WILLMSGRESP: an answer to the
+				// lane's request; false for anything else (stale, duplicated, or CONNECT and the other client
+				// messages: a gateway does not send these).
+				const request = this.request;
+				const op = this.queue[0];
+				const type = message.type;
+				const topics = this.topics;
+				const returnCode = (message as { returnCode?: number }).returnCode ?? ReturnCode.ACCEPTED;
+				const refusedTopic = type === MsgType.PUBACK && returnCode === ReturnCode.REJECTED_INVALID_TOPIC_ID;
+				// QoS 2 PUBLISH may be refused with a PUBACK instead of PUBREC.
+				if (!request || !op || this.state !== State.ACTIVE || (type !== request.expect && (type !== MsgType.PUBACK || request.expect !== MsgType.PUBREC)) || ((message as { msgId?: number }).msgId ?? 0) !== request.msgId) {
+					// A QoS 0 PUBLISH to a topic id the gateway no longer knows is answered with PUBACK (6.7).
+					if (refusedTopic) topics.forget(message.topicId);
+					return false;
+				}
+				// A registered topic travels as a normal id: TopicIdType 0 above a nonzero TopicId.
+				const id = refusedTopic ? topics.idOf(op.topic) : 0;
+				if (id && id >> 16 === TopicIdType.NORMAL) {
+					// The gateway forgot the registration (restarted, or a new session): register again.
+					topics.forget((message as TopicAckMessage).topicId);
+					if (++op.rejections > (this.nRetry ?? Default.N_RETRY)) this.next(true, rejection(returnCode, op.topic));
+					else this.next();
+				} else if (returnCode !== ReturnCode.ACCEPTED) {
+					// Refused: wait out congestion (T_WAIT), otherwise fail the operation.
+					const congestion = returnCode === ReturnCode.REJECTED_CONGESTION;
+					if (congestion && ++op.rejections <= (this.nRetry ?? Default.N_RETRY)) request.waitUntil = this.now + (this.tWait ?? Default.T_WAIT);
+					else {
+						const subscribe = op.kind === Kind.SUBSCRIBE;
+						if (subscribe) this.subscriptions?.delete(op.topic);
+						const what = op.kind >= Kind.WILLTOPIC ? "will update" : op.topic;
+						this.next(true, rejection(returnCode, what, subscribe));
+					}
+				} else if (type === MsgType.REGACK) {
+					// 0x0000 and 0xFFFF are reserved (5.3.11): an id no PUBLISH can carry fails the message, rather than register again without end.
+					const topicId = message.topicId;
+					if (topicId === 0 || topicId === 0xffff) this.next(true, rejection(ReturnCode.REJECTED_INVALID_TOPIC_ID, op.topic));
+					else {
+						topics.register(op.topic, topicId);
+						this.next();
+					}
+				} else if (type === MsgType.PUBREC) {
+					op.kind = Kind.PUBREL;
+					this.next();
+				} else if (type === MsgType.SUBACK) {
+					const topic = op.topic;
+					const subscription = this.subscriptions?.get(topic);
+					if (subscription) subscription.active = true;
+					// Not for a filter with wildcards (its TopicId is 0x0000, 5.4.16), nor a predefined or short topic.
+					if (message.topicId !== 0 && topic.indexOf("+") < 0 && topic.indexOf("#") < 0 && !topics.fixedId(topic)) topics.register(topic, message.topicId);
+					// The application hears the QoS the gateway granted.
+					this.next(true, void 0, message.qos);
+				} else this.next(true);
+				return true;
+			}
 		}
 	}
 }
