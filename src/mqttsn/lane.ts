@@ -151,7 +151,7 @@ export abstract class Lane extends GatewayLink {
 	/*
 	 * PUBLISH and its QoS flows, both ways (MQTT-SN 6.7, 6.8):
 	 * - sending: QoS 0 is done once sent; QoS 1 ends with PUBACK; QoS 2 with PUBREC, then
-	 *   PUBREL answered by PUBCOMP (`answer`, above, reads the answers). A PUBACK
+	 *   PUBREL answered by PUBCOMP (`handle`, below, reads the answers). A PUBACK
 	 *   "invalid topic id" for a registered topic means the gateway forgot it: register
 	 *   again and resend.
 	 * - receiving: PUBACK for QoS 1, PUBREC then PUBCOMP for QoS 2, each QoS 2 message
