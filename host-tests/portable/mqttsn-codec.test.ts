@@ -9,7 +9,7 @@ import { hex, text, toHex } from "./bytes";
 import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
 import { isShortTopicName } from "../../src/mqttsn/short-topic";
-import { shortTopicId, shortTopicName } from "../../src/mqttsn/topic-registry";
+import { shortTopicId, TopicRegistry } from "../../src/mqttsn/topic-registry";
 import * as sn from "../../src/mqttsn/packet";
 import type { Message } from "../../src/mqttsn/packet";
 
@@ -128,7 +128,7 @@ describe("MQTT-SN codec: length forms and flags", () => {
 
 	it("reads a short topic name from its two bytes and back", () => {
 		check(shortTopicId("ab")).toBe(0x6162);
-		check(shortTopicName(0x6162)).toBe("ab");
+		check(new TopicRegistry().nameOf(sn.TopicIdType.SHORT, 0x6162)).toBe("ab");
 		check(isShortTopicName("ab")).toBe(true);
 		for (const name of ["a", "abc", "a+", "#a", "é1"]) check(isShortTopicName(name)).toBe(false);
 	});

@@ -153,18 +153,21 @@ export class MqttSnClient extends DatagramDriver<MqttSnSession> {
 
 	/** Goes to sleep for `duration` seconds; resolves once the gateway acknowledged. */
 	sleep(duration: number): Promise<void> {
-		return this.untilAsleep(() => this.session.sleep(duration, this.board.now()));
+		return this.untilAsleep(duration);
 	}
 
 	/** While asleep: collects what the gateway buffered (delivered to onMessage); resolves asleep again. */
 	checkMessages(): Promise<void> {
-		return this.untilAsleep(() => this.session.checkMessages(this.board.now()));
+		return this.untilAsleep();
 	}
 
-	private untilAsleep(call: () => void): Promise<void> {
+	/** Sleeps for `duration` seconds or, without one, collects; settled once asleep (a number, not a closure: less code). */
+	private untilAsleep(duration?: number): Promise<void> {
 		const result = new Promise<void>((resolve, reject) => {
 			try {
-				call();
+				const session = this.session;
+				if (duration === void 0) session.checkMessages(this.board.now());
+				else session.sleep(duration, this.board.now());
 				(this.asleepWaiters ??= []).push({ resolve, reject });
 			} catch (error) {
 				reject(error);

@@ -5,7 +5,7 @@
  * description of each message, which the decoder walks, and the host's encoder of every
  * message too (testkit/portable/mqttsn-encode.ts), so the two directions cannot drift
  * apart. The device encodes only what a client sends, each from its fields (`frame`);
- * PUBLISH and the acknowledgements, sent most, have code of their own.
+ * PUBLISH, sent most, has code of its own (and the acknowledgements, in lane.ts).
  *
  * Decoding checks the format of every field; binary fields (PUBLISH data, WILLMSG, GwAdd)
  * are views into the datagram, not copies. A datagram that is not exactly one
@@ -91,16 +91,6 @@ export function encodePublish(flags: number, topicId: number, msgId: number, dat
 	return bytes;
 }
 
-/** PUBACK or REGACK from its fields: what the client answers most. */
-export function encodeAck(type: number, topicId: number, msgId: number, returnCode: number): Uint8Array {
-	return Uint8Array.of(7, type, topicId >> 8, topicId, msgId >> 8, msgId, returnCode);
-}
-
-/** PUBREC, PUBREL or PUBCOMP from its message id. */
-export function encodeMsgId(type: number, msgId: number): Uint8Array {
-	return Uint8Array.of(4, type, msgId >> 8, msgId);
-}
-
 /**
  * Any other message the client sends: its fixed fields as octets (each written modulo 256),
  * then what fills the rest of it (5.2), text as UTF-8 or octets. The client's few messages
@@ -135,7 +125,7 @@ export function frame(type: number, fields: readonly number[], rest?: string | U
  * same fields); none, or an empty topic, is the message without flags and topic: no will.
  */
 export function encodeWillTopic(type: number, will: { readonly topic: string; readonly qos: QoS; readonly retain: boolean } | undefined): Uint8Array {
-	return !will || will.topic === "" ? frame(type, []) : frame(type, [publishFlags(false, will.qos, will.retain, TopicIdType.NORMAL)], will.topic);
+	return !will || will.topic === "" ? frame(type, []) : frame(type, [publishFlags(false, will.qos, will.retain, 0)], will.topic);
 }
 
 /** `maxLength`: the largest datagram accepted; without it, any (comparing with undefined is false). */
@@ -252,9 +242,13 @@ export function withDup(message: Uint8Array): Uint8Array {
 	return copy;
 }
 
-/** The Flags octet of a PUBLISH. */
-export function publishFlags(dup: boolean, qos: QoS, retain: boolean, topicIdType: TopicIdType): number {
-	return (dup ? Flags.DUP : 0) | ((qos & 3) << 5) | (retain ? Flags.RETAIN : 0) | topicIdType;
+/**
+ * The Flags octet of a PUBLISH (or SUBSCRIBE, WILLTOPIC), its TopicIdType from `id`, a topic id
+ * as topic-registry.ts holds it (the type above the two octets; 0 for a normal one): each caller
+ * has the id, and reading the type here spares every one of them a call.
+ */
+export function publishFlags(dup: boolean, qos: QoS, retain: boolean, id: number): number {
+	return (dup ? Flags.DUP : 0) | ((qos & 3) << 5) | (retain ? Flags.RETAIN : 0) | (id >> 16);
 }
 
 /** Names of the return codes, for error messages. */

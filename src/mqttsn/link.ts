@@ -2,8 +2,10 @@
  * What every procedure of the MQTT-SN client shares about its link to one gateway (the
  * state, the gateway's address, the two exchanges that may be open at once, the lane's
  * queue, topic ids, QoS 2 ids, what waits to be polled) and the connection's life over
- * it. The lane (lane.ts) and the session with discovery (session.ts) are layers of this
- * class: each procedure reaches every field in one step, and shared names are stored once.
+ * it, with time passing (discovery's deadlines, retransmission, keep-alive: `tick`). The
+ * lane (lane.ts, with the dispatch of what the gateway sends) and the session (session.ts)
+ * are layers of this class: each procedure reaches every field in one step, and shared
+ * names are stored once.
  *
  * Retransmission (6.13): the control exchange and the lane's request are each resent
  * every Tretry, at most Nretry times; then the gateway is lost. A waking PINGREQ gives up
@@ -20,7 +22,7 @@
 import { ProtocolError } from "../common/errors";
 import { Backoff } from "../common/backoff";
 import * as codec from "./encode";
-import { Flags, MsgType, ProtocolId, ReturnCode } from "./packet";
+import { Flags, MsgType, ProtocolId } from "./packet";
 import type { Operation } from "./lane";
 import type { Datagram, DropCounts, Exchange, Gateway, MqttSnSessionOptions, SearchTarget, SessionEvent, SessionStatus, Will } from "./types";
 import type { ReleaseWindow, TopicRegistry } from "./topic-registry";
@@ -104,8 +106,16 @@ export abstract class GatewayLink {
 	declare searchAt: number | undefined;
 	declare advertiseDeadline: number | undefined;
 
-	constructor(options: MqttSnSessionOptions, clientId: string) {
+	constructor(options: MqttSnSessionOptions) {
 		const target = options.searchGw;
+		// No ClientId configured: one is made up, which only a clean session can use (5.3.1).
+		let clientId = options.clientId;
+		if (clientId === "") {
+			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "CleanSession 0 needs a ClientId");
+			const random = options.random ?? Math.random;
+			clientId = "lampnode-";
+			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
+		}
 		this.state = State.DISCONNECTED;
 		this.now = 0;
 		this.lastSent = 0;
@@ -117,12 +127,11 @@ export abstract class GatewayLink {
 		this.cleanSession = options.cleanSession;
 		this.keepAlive = options.keepAlive;
 		this.maxPacketSize = options.maxPacketSize ?? 1024;
-		const limits = ["tRetry", "nRetry", "awakeRetries", "tWait", "nAdv", "maxQueued", "maxBacklog", "maxAwaitingRelease"] as const;
-		for (let i = 0; i < limits.length; i++) if (options[limits[i]] !== void 0) (this as Record<string, unknown>)[limits[i]] = options[limits[i]];
+		// Absent options set no field: an undefined one still takes a slot of the device's heap. One
+		// string of the names: an array literal of eight costs twice its text on the device.
+		const copied = "tRetry nRetry awakeRetries tWait nAdv maxQueued maxBacklog maxAwaitingRelease gateway will".split(" ") as (keyof MqttSnSessionOptions)[];
+		for (let i = 0; i < copied.length; i++) if (options[copied[i]] !== void 0) (this as Record<string, unknown>)[copied[i]] = options[copied[i]];
 		this.configured = !!options.gateway;
-		// Absent options set no field: an undefined one still takes a slot of the device's heap.
-		if (options.gateway) this.gateway = options.gateway;
-		if (options.will) this.will = options.will;
 		// Only a client that searches keeps a backoff.
 		if (target) {
 			const tSearchGw = options.tSearchGw ?? Default.T_SEARCHGW;
@@ -167,13 +176,9 @@ export abstract class GatewayLink {
 	}
 
 	/** Both exchanges stop; the lane's operation keeps its message id and is resent, DUP set, once active again. */
-	protected leaveActive(): void {
+	protected disconnected(error?: ProtocolError): void {
 		this.request = void 0;
 		this.control = void 0;
-	}
-
-	protected disconnected(error?: ProtocolError): void {
-		this.leaveActive();
 		this.state = State.DISCONNECTED;
 		this.events.push({ type: "disconnected", error });
 	}
@@ -190,8 +195,45 @@ export abstract class GatewayLink {
 		this.advertiseDeadline = Infinity;
 	}
 
-	/** Resends what is due; true when the link was lost or replaced by a new CONNECT. */
-	protected retransmit(): boolean {
+	// --- time passing: discovery's deadlines, retransmission, keep-alive -------------------
+	/*
+	 * Finding a gateway and noticing when it is gone (6.1, 6.2), as deadlines `tick` and
+	 * `nextTimeout` read (the messages are session.ts's):
+	 * - searching: when to broadcast SEARCHGW. The first one waits a random time in
+	 *   [0, T_SEARCHGW) so clients powered up together do not all search at once; each later
+	 *   one waits T_GWINFO for an answer plus a jittered delay whose ceiling doubles (the
+	 *   exponential backoff the specification asks for). Hearing another client's SEARCHGW
+	 *   counts as our own: we wait for the GWINFO it will bring.
+	 * - advertisements: a gateway that advertises every `duration` seconds is lost once
+	 *   `missed` consecutive ADVERTISEs fail to arrive (N_ADV); half a period of slack lets
+	 *   a late broadcast still count.
+	 */
+
+	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
+	protected heardSearch(): void {
+		if ((this.searchAt as number) < Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as Backoff).next();
+	}
+
+	/**
+	 * Time passed: SEARCHGW when due, advertise supervision, then what is due to resend, then
+	 * PINGREQ when keep-alive is due (6.11: an active client that sent nothing for its period);
+	 * it stops once the link is lost or replaced by a new CONNECT.
+	 */
+	tick(now: number): void {
+		this.now = now;
+		const state = this.state;
+		const target = this.searchTarget;
+		// Searching: SEARCHGW when it is due, and the next one scheduled.
+		if (state === State.SEARCHING && target && now >= (this.searchAt as number)) {
+			this.heardSearch();
+			this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
+		}
+		// A gateway that stopped advertising is lost (or, while disconnected, forgotten).
+		if (this.gateway && now >= (this.advertiseDeadline as number)) {
+			this.advertiseDeadline = Infinity;
+			if (state === State.DISCONNECTED) this.forgetGateway();
+			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + (this.nAdv ?? Default.N_ADV) + " periods");
+		}
 		const control = this.control;
 		const tRetry = this.tRetry ?? Default.T_RETRY;
 		const nRetry = this.nRetry ?? Default.N_RETRY;
@@ -200,29 +242,24 @@ export abstract class GatewayLink {
 			if (this.state === State.AWAKE && control.retries >= awakeRetries) {
 				// The waking PINGREQ went unanswered: the gateway does not hold the sleeping session.
 				this.events.push({ type: "reconnecting", reason: "no PINGRESP to " + (awakeRetries + 1) + " PINGREQs: the gateway does not hold this sleeping session" });
-				this.sendConnect(!!this.will, false, true);
-				return true;
+				return this.sendConnect(!!this.will, false, true);
 			}
 			if (control.retries < nRetry) this.resend(control);
-			else if (this.state === State.DISCONNECTING) {
-				this.disconnected();
-				return true;
-			} else return this.giveUp();
+			else if (this.state === State.DISCONNECTING) return this.disconnected();
+			else return this.lost(nRetry + " retransmissions unanswered");
 		}
 		const request = this.request;
-		if (!request || this.now < request.waitUntil) return false;
-		if (request.waitUntil > 0) {
-			request.waitUntil = 0;
-			request.retries = 0;
-		} else if (this.now < request.sentAt + tRetry) return false;
-		else if (request.retries >= nRetry) return this.giveUp();
-		this.resend(request);
-		return false;
-	}
-
-	private giveUp(): true {
-		this.lost((this.nRetry ?? Default.N_RETRY) + " retransmissions unanswered");
-		return true;
+		if (request && this.now >= request.waitUntil) {
+			if (request.waitUntil > 0) {
+				request.waitUntil = 0;
+				request.retries = 0;
+				this.resend(request);
+			} else if (this.now >= request.sentAt + tRetry) {
+				if (request.retries >= nRetry) return this.lost(nRetry + " retransmissions unanswered");
+				this.resend(request);
+			}
+		}
+		if (this.now >= this.keepAliveDeadline()) this.control = this.open(Uint8Array.of(2, MsgType.PINGREQ), MsgType.PINGRESP, 0, false);
 	}
 
 	private resend(exchange: Exchange): void {
@@ -234,12 +271,16 @@ export abstract class GatewayLink {
 		this.send(exchange.bytes);
 	}
 
-	/** When the next exchange or PINGREQ is due, or Infinity. */
-	protected deadline(): number {
+	/** When `tick` must next be called (an exchange, PINGREQ, SEARCHGW, the advertise deadline), or undefined when nothing is pending. */
+	nextTimeout(): number | undefined {
 		const control = this.control;
 		const request = this.request;
+		const state = this.state;
 		const tRetry = this.tRetry ?? Default.T_RETRY;
-		return Math.min(control ? control.sentAt + tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + tRetry, this.keepAliveDeadline());
+		let next = Math.min(control ? control.sentAt + tRetry : Infinity, !request ? Infinity : request.waitUntil > 0 ? request.waitUntil : request.sentAt + tRetry, this.keepAliveDeadline());
+		if (state === State.SEARCHING && (this.searchAt as number) < next) next = this.searchAt as number;
+		if (this.gateway && state !== State.ASLEEP && (this.advertiseDeadline as number) < next) next = this.advertiseDeadline as number;
+		return next === Infinity ? void 0 : next;
 	}
 
 	// --- connecting (6.3), the will prompts, disconnecting (6.4), the sleeping client (6.14), keep-alive (6.11) ---
@@ -260,12 +301,15 @@ export abstract class GatewayLink {
 		if (this.state >= State.ASLEEP) this.sendConnect(false, false, true);
 		else if (this.state !== State.DISCONNECTED) return;
 		else if (this.gateway) this.sendConnect(!!this.will, this.cleanSession, false);
-		else if (this.searchTarget) this.startSearch();
-		else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
+		else if (this.searchTarget) {
+			const backoff = this.searchBackoff as Backoff;
+			this.state = State.SEARCHING;
+			if ((this.searchAt as number) < Infinity) return;
+			backoff.reset();
+			this.searchAt = now + backoff.next();
+		} else throw new ProtocolError("PROTOCOL_VIOLATION", "no gateway, no search target");
 	}
 
-	/** Starts searching (session.ts: no gateway known, a search target given). */
-	protected abstract startSearch(): void;
 	/** `waking`: the gateway may still hold the session asleep until CONNACK. */
 	private sendConnect(will: boolean, cleanSession: boolean, waking: boolean): void {
 		this.state = waking ? State.WAKING : State.CONNECTING;
@@ -274,42 +318,9 @@ export abstract class GatewayLink {
 		this.control = this.open(codec.frame(MsgType.CONNECT, [(will ? Flags.WILL : 0) | (cleanSession ? Flags.CLEAN_SESSION : 0), ProtocolId.MQTT_SN_1_2, duration >> 8, duration], this.clientId), MsgType.CONNACK, 0, false);
 	}
 
-	private get connecting(): boolean {
+	/** CONNECT sent, CONNACK awaited (the lane's dispatch reads the answers, lane.ts `handle`). */
+	protected get connecting(): boolean {
 		return this.state === State.CONNECTING || this.state === State.WAKING;
-	}
-
-	protected onConnack(returnCode: number): boolean {
-		if (!this.connecting) return false;
-		const connect = this.control;
-		this.control = void 0;
-		if (returnCode !== ReturnCode.ACCEPTED) {
-			this.disconnected(new ProtocolError(returnCode === ReturnCode.REJECTED_CONGESTION ? "REJECTED_CONGESTION" : "CONNECTION_REFUSED", "CONNACK " + codec.returnCodeName(returnCode)));
-			return true;
-		}
-		this.state = State.ACTIVE;
-		// The CONNECT's own Flags octet says whether it asked for a clean session (5.4.4: a one-octet Length, MsgType, Flags).
-		if (connect && connect.bytes[2] & Flags.CLEAN_SESSION) {
-			this.topics.clear();
-			this.incoming?.clear();
-			this.startedClean();
-		}
-		this.events.push({ type: "connected" });
-		this.advance();
-		return true;
-	}
-
-	/** The lane (lane.ts): a clean session makes the subscriptions again; the head operation goes on. */
-	protected abstract startedClean(): void;
-	protected abstract advance(): void;
-
-	/** WILLTOPICREQ or WILLMSGREQ. */
-	protected onWillPrompt(type: number): boolean {
-		if (!this.connecting || !this.control) return false;
-		const will = this.will;
-		// Without a will (it was deleted since CONNECT): WILLTOPIC without flags and topic, an empty WILLMSG.
-		this.send(type === MsgType.WILLTOPICREQ ? codec.encodeWillTopic(MsgType.WILLTOPIC, will) : codec.frame(MsgType.WILLMSG, [], will && will.payload));
-		this.heard();
-		return true;
 	}
 
 	/**
@@ -340,9 +351,9 @@ export abstract class GatewayLink {
 		if (this.state !== state) throw new ProtocolError("PROTOCOL_VIOLATION", "cannot " + what + " while " + this.status);
 	}
 
-	/** Both exchanges stop and DISCONNECT goes out, awaiting the gateway's own. */
+	/** Both exchanges stop (the lane's as in `disconnected`) and DISCONNECT goes out, awaiting the gateway's own. */
 	private leave(state: State, bytes: Uint8Array): void {
-		this.leaveActive();
+		this.request = void 0;
 		this.state = state;
 		this.control = this.open(bytes, MsgType.DISCONNECT, 0, false);
 	}
@@ -356,37 +367,15 @@ export abstract class GatewayLink {
 		else if (state !== State.DISCONNECTED && state !== State.DISCONNECTING) this.leave(State.DISCONNECTING, Uint8Array.of(2, MsgType.DISCONNECT));
 	}
 
-	protected onDisconnect(): boolean {
-		const state = this.state;
-		if (state === State.FALLING_ASLEEP) {
-			this.control = void 0;
-			this.asleep();
-		} else if (state === State.DISCONNECTING) this.disconnected();
-		else if (state < State.CONNECTING || state === State.ASLEEP) return false;
-		else this.disconnected(new ProtocolError("CONNECTION_LOST", "DISCONNECT from the gateway"));
-		return true;
-	}
-
-	private asleep(): void {
+	/** Asleep at the gateway: DISCONNECT answered a sleep, or a wake's last PINGRESP came. */
+	protected asleep(): void {
 		this.state = State.ASLEEP;
 		this.events.push({ type: "asleep" });
-	}
-
-	protected onPingresp(): boolean {
-		if (!this.control || this.control.expect !== MsgType.PINGRESP) return false;
-		this.control = void 0;
-		// Awake, every buffered message has been delivered: back to sleep.
-		if (this.state === State.AWAKE) this.asleep();
-		return true;
 	}
 
 	/** When the next PINGREQ is due, or Infinity. */
 	private keepAliveDeadline(): number {
 		const period = this.keepAlive * 1000;
 		return this.state === State.ACTIVE && period > 0 && !this.control ? this.lastSent + period : Infinity;
-	}
-
-	protected keepAliveDue(): void {
-		if (this.now >= this.keepAliveDeadline()) this.control = this.open(Uint8Array.of(2, MsgType.PINGREQ), MsgType.PINGRESP, 0, false);
 	}
 }

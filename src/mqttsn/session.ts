@@ -5,10 +5,12 @@
  * datagrams to send (`pollTransmit`), events (`pollEvent`) and the time it next needs a
  * tick (`nextTimeout`). No socket, no timer: tests run it on a virtual clock.
  *
- * This file is the face, with gateway discovery; the other procedures are layers of this
- * class (see link.ts): what they share, retransmission, connect, keep-alive, the
- * sleeping client and disconnect (link.ts), the lane of one request at a time with
- * SUBSCRIBE, PUBLISH's QoS flows and REGISTER (lane.ts; QoS 2 ids in topic-registry.ts).
+ * This file is the face: the application's requests, what arrives and the gateway found;
+ * the other procedures are layers of this class (see link.ts): what they share, `tick`
+ * with discovery's deadlines, retransmission and keep-alive, connect, the sleeping client
+ * and disconnect (link.ts), the lane of one request at a time with SUBSCRIBE, PUBLISH's
+ * QoS flows, REGISTER and the dispatch of the gateway's messages (lane.ts; QoS 2 ids in
+ * topic-registry.ts).
  *
  * Two exchanges can be open at once, each supervised by Tretry/Nretry (6.13): the
  * control exchange (CONNECT, DISCONNECT, PINGREQ) and the lane's request. Unanswered
@@ -27,9 +29,9 @@ import * as mqtt from "../mqtt/topic";
 import * as codec from "./encode";
 import { Kind, Lane, type Operation } from "./lane";
 import { State } from "./link";
-import { Flags, MsgType, TopicIdType, type AdvertiseMessage, type GwInfoMessage, type Message, type QoS } from "./packet";
+import { Flags, MsgType, TopicIdType, type Message, type QoS } from "./packet";
 import type { SessionState } from "./state";
-import { TopicRegistry, topicIdType } from "./topic-registry";
+import { TopicRegistry } from "./topic-registry";
 import { Default } from "./timers";
 import type { Datagram, Done, DropCounts, Gateway, MqttSnSessionOptions, SessionEvent, SubscribeDone, Will } from "./types";
 
@@ -37,14 +39,7 @@ export type { Datagram, Done, DropCounts, MqttSnSessionOptions, ReceivedMessage,
 
 export class MqttSnSession extends Lane implements DatagramSession {
 	constructor(options: MqttSnSessionOptions) {
-		let clientId = options.clientId;
-		if (clientId === "") {
-			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "CleanSession 0 needs a ClientId");
-			const random = options.random ?? Math.random;
-			clientId = "lampnode-";
-			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
-		}
-		super(options, clientId);
+		super(options);
 		this.topics = new TopicRegistry(options.predefinedTopics, options.maxTopics);
 		const state = options.state;
 		if (!state) return;
@@ -64,7 +59,8 @@ export class MqttSnSession extends Lane implements DatagramSession {
 
 	/** A configured gateway whose host name the board has just resolved. */
 	setGateway(gateway: Gateway): void {
-		if (this.gateway && !sameEndpoint(this.gateway, gateway.address, gateway.port)) this.topics.clear();
+		const old = this.gateway;
+		if (old && (old.port !== gateway.port || old.address !== gateway.address)) this.topics.clear();
 		this.gateway = gateway;
 		this.configured = true;
 	}
@@ -87,7 +83,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		const size = payload.length + (payload.length > 248 ? 9 : 7);
 		if (size > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", size + "-byte PUBLISH, max " + this.maxPacketSize);
 		if (qos === -1) {
-			if (topicIdType(id) === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
+			if (id >> 16 === TopicIdType.NORMAL) throw new ProtocolError("INVALID_TOPIC", "QoS -1 to a topic neither predefined nor short: " + topic);
 			if (!this.gateway) throw new ProtocolError("PROTOCOL_VIOLATION", "QoS -1 needs a known gateway");
 		} else if (qos !== 0 || !id || this.state !== State.ACTIVE || this.request || this.queue.length > 0) return this.enqueue(Kind.PUBLISH, topic, payload, qos, retain, done);
 		// QoS -1, or QoS 0 with nothing ahead of it: straight out, nothing queued.
@@ -154,7 +150,7 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		// Once the gateway is known, nothing from anyone else is even decoded: a stray or forged
 		// datagram from another port costs a comparison, and cannot reach the decoder or the state.
 		// While searching, anyone may answer (ADVERTISE, GWINFO, another client's SEARCHGW).
-		if (gateway && !sameEndpoint(gateway, from.address, from.port)) {
+		if (gateway && (gateway.port !== from.port || gateway.address !== from.address)) {
 			this.dropped.foreign++;
 			return;
 		}
@@ -176,40 +172,32 @@ export class MqttSnSession extends Lane implements DatagramSession {
 			else this.dropped.malformed++;
 			return;
 		}
-		const type = message.type;
-		if (type === MsgType.SEARCHGW) this.heardSearch();
+		if (message.type === MsgType.SEARCHGW) this.heardSearch();
 		else if (gateway) {
 			if (!this.handle(message)) this.dropped.unexpected++;
-		} else if (type === MsgType.ADVERTISE || type === MsgType.GWINFO) this.found(message, from.address, from.port);
-		else this.dropped.foreign++;
-	}
-
-	/** Time passed: retransmissions, keep-alive, discovery, advertise supervision. */
-	tick(now: number): void {
-		this.now = now;
-		const state = this.state;
-		const target = this.searchTarget;
-		// Searching: SEARCHGW when it is due, and the next one scheduled.
-		if (state === State.SEARCHING && target && now >= (this.searchAt as number)) {
-			this.heardSearch();
-			this.transmit.push({ bytes: Uint8Array.of(3, MsgType.SEARCHGW, target.radius), address: target.address, port: target.port });
+		} else if (message.type !== MsgType.ADVERTISE && message.type !== MsgType.GWINFO) this.dropped.foreign++;
+		else {
+			// An ADVERTISE or GWINFO while no gateway is known: that is the gateway now (discovery, below).
+			let found: Gateway = { gwId: message.gwId, address: from.address, port: from.port };
+			// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
+			if (message.type === MsgType.GWINFO && message.gwAdd) {
+				const a = message.gwAdd;
+				if (a.length !== 6) {
+					this.dropped.unexpected++;
+					return;
+				}
+				found = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
+			}
+			this.gateway = found;
+			this.topics.clear();
+			if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration);
+			this.events.push({ type: "gateway", gateway: found });
+			if (this.state === State.SEARCHING) {
+				this.searchAt = Infinity;
+				this.state = State.DISCONNECTED;
+				this.connect(now);
+			}
 		}
-		// A gateway that stopped advertising is lost (or, while disconnected, forgotten).
-		if (this.gateway && now >= (this.advertiseDeadline as number)) {
-			this.advertiseDeadline = Infinity;
-			if (state === State.DISCONNECTED) this.forgetGateway();
-			else if (state !== State.SEARCHING && state !== State.ASLEEP) return this.lost("no ADVERTISE for " + (this.nAdv ?? Default.N_ADV) + " periods");
-		}
-		if (!this.retransmit()) this.keepAliveDue();
-	}
-
-	/** When `tick` must next be called, or undefined when nothing is pending. */
-	nextTimeout(): number | undefined {
-		const state = this.state;
-		let next = this.deadline();
-		if (state === State.SEARCHING && (this.searchAt as number) < next) next = this.searchAt as number;
-		if (this.gateway && state !== State.ASLEEP && (this.advertiseDeadline as number) < next) next = this.advertiseDeadline as number;
-		return next === Infinity ? void 0 : next;
 	}
 
 	pollTransmit(): Datagram | undefined {
@@ -220,97 +208,10 @@ export class MqttSnSession extends Lane implements DatagramSession {
 		return this.events.shift();
 	}
 
-	// --- finding a gateway and noticing when it is gone (MQTT-SN 6.1, 6.2) ---------------
-	/*
-	 * Kept as deadlines `tick` and `nextTimeout` read:
-	 * - searching: when to broadcast SEARCHGW. The first one waits a random time in
-	 *   [0, T_SEARCHGW) so clients powered up together do not all search at once; each later
-	 *   one waits T_GWINFO for an answer plus a jittered delay whose ceiling doubles (the
-	 *   exponential backoff the specification asks for). Hearing another client's SEARCHGW
-	 *   counts as our own: we wait for the GWINFO it will bring.
-	 * - advertisements: a gateway that advertises every `duration` seconds is lost once
-	 *   `missed` consecutive ADVERTISEs fail to arrive (N_ADV); half a period of slack lets
-	 *   a late broadcast still count.
-	 */
-
-	/** Starts searching (`connect`: no gateway known, a search target given). */
-	protected startSearch(): void {
-		const backoff = this.searchBackoff as NonNullable<typeof this.searchBackoff>;
-		this.state = State.SEARCHING;
-		if ((this.searchAt as number) < Infinity) return;
-		backoff.reset();
-		this.searchAt = this.now + backoff.next();
-	}
-
-	/** Another client searched: behave as if we had, and wait for the GWINFO it will bring. */
-	private heardSearch(): void {
-		if ((this.searchAt as number) < Infinity) this.searchAt = this.now + this.tGwInfo + (this.searchBackoff as NonNullable<typeof this.searchBackoff>).next();
-	}
+	// --- discovery (6.1, 6.2): its deadlines are link.ts's, with `tick` -------------------
 
 	/** The gateway advertised; the next one is due in `duration` seconds. */
-	private heardAdvertise(duration: number): void {
+	protected heardAdvertise(duration: number): void {
 		this.advertiseDeadline = duration > 0 ? this.now + duration * 1000 * ((this.nAdv ?? Default.N_ADV) + 0.5) : Infinity;
 	}
-
-	/** An ADVERTISE or GWINFO while no gateway is known: that is the gateway now. */
-	private found(message: AdvertiseMessage | GwInfoMessage, address: string, port: number): void {
-		let gateway: Gateway = { gwId: message.gwId, address, port };
-		// GWINFO from another client carries the gateway's address; on UDP, 4 octets of IPv4 and a port.
-		if (message.type === MsgType.GWINFO && message.gwAdd) {
-			const a = message.gwAdd;
-			if (a.length !== 6) {
-				this.dropped.unexpected++;
-				return;
-			}
-			gateway = { gwId: message.gwId, address: a[0] + "." + a[1] + "." + a[2] + "." + a[3], port: (a[4] << 8) | a[5] };
-		}
-		this.gateway = gateway;
-		this.topics.clear();
-		if (message.type === MsgType.ADVERTISE) this.heardAdvertise(message.duration);
-		this.events.push({ type: "gateway", gateway });
-		if (this.state === State.SEARCHING) {
-			this.searchAt = Infinity;
-			this.state = State.DISCONNECTED;
-			this.connect(this.now);
-		}
-	}
-
-	/** A message from the gateway; false when nothing was waiting for it. */
-	private handle(message: Message): boolean {
-		switch (message.type) {
-			// First: a switch compares its cases in order, and PUBLISH arrives most.
-			case MsgType.PUBLISH:
-				return this.onPublish(message);
-			case MsgType.ADVERTISE:
-				this.heardAdvertise(message.duration);
-				return true;
-			case MsgType.GWINFO:
-				return true;
-			case MsgType.CONNACK:
-				return this.onConnack(message.returnCode);
-			case MsgType.WILLTOPICREQ:
-			case MsgType.WILLMSGREQ:
-				return this.onWillPrompt(message.type);
-			case MsgType.DISCONNECT:
-				return this.onDisconnect();
-			case MsgType.PINGRESP:
-				return this.onPingresp();
-			case MsgType.PINGREQ:
-				this.send(Uint8Array.of(2, MsgType.PINGRESP));
-				return true;
-			case MsgType.PUBREL:
-				return this.onPubrel(message.msgId);
-			case MsgType.REGISTER:
-				return this.onRegister(message);
-			default:
-				// REGACK, PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, WILLTOPICRESP, WILLMSGRESP; the lane
-				// refuses anything else (CONNECT and the other client messages: a gateway does not send these).
-				return this.answer(message);
-		}
-	}
-}
-
-/** A datagram from `address`:`port` is the gateway's. */
-function sameEndpoint(gateway: Gateway, address: string, port: number): boolean {
-	return gateway.port === port && gateway.address === address;
 }

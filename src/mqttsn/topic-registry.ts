@@ -32,10 +32,6 @@ export function shortTopicId(name: string): number {
 	return (name.charCodeAt(0) << 8) | name.charCodeAt(1);
 }
 
-export function shortTopicName(topicId: number): string {
-	return String.fromCharCode(topicId >> 8, topicId & 0xff);
-}
-
 export class TopicRegistry {
 	/** Predefined names and their ids, at the same index (absent without any). A name may also have a registered id. */
 	private declare readonly predefinedNames: string[] | undefined;
@@ -77,14 +73,10 @@ export class TopicRegistry {
 		return at >= 0 ? this.ids[at] : this.fixedId(name);
 	}
 
-	/** The gateway registered `name` (its id is normal, and may be forgotten). */
-	registered(name: string): boolean {
-		return this.names.indexOf(name) >= 0;
-	}
-
 	/** The name behind an id that arrived in a PUBLISH, or undefined when it is unknown. */
 	nameOf(topicIdType: TopicIdType, topicId: number): string | undefined {
-		if (topicIdType === TopicIdType.SHORT) return shortTopicName(topicId);
+		// A short topic name is its two bytes (see shortTopicId).
+		if (topicIdType === TopicIdType.SHORT) return String.fromCharCode(topicId >> 8, topicId & 0xff);
 		if (topicIdType === TopicIdType.NORMAL) return this.names[this.ids.indexOf(topicId)];
 		const ids = this.predefinedIds;
 		return ids && (this.predefinedNames as string[])[ids.indexOf(topicId)];

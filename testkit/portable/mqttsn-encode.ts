@@ -12,7 +12,7 @@ import { Flags, MsgType, ProtocolId, TopicIdType, type Message, type QoS, type T
 /** Any message; an optional field left out (undefined, or no will topic) ends the message there. */
 export function encode(message: Message): Uint8Array {
 	const type = message.type;
-	if (type === MsgType.PUBLISH) return encodePublish(publishFlags(message.dup, message.qos, message.retain, message.topicIdType), message.topicId, message.msgId, message.data);
+	if (type === MsgType.PUBLISH) return encodePublish(publishFlags(message.dup, message.qos, message.retain, message.topicIdType << 16), message.topicId, message.msgId, message.data);
 	const fields = message as unknown as Record<string, unknown>;
 	const shape = SHAPES[type] as readonly (string | number)[];
 	const body: number[] = [];

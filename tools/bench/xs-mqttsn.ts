@@ -133,3 +133,5 @@ export async function xsMqttSnRows(): Promise<Row[]> {
 	);
 	return rows;
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) for (const r of await xsMqttSnRows()) console.log(`${r.id}: ${Math.round(r.ours * 10) / 10} ${r.unit}${r.target ? ` [target ${r.target}]` : ""}`);
