@@ -1,8 +1,8 @@
 /**
  * A CoAP endpoint for a client and a server sharing one UDP socket, sans-IO: told what
  * arrived (`received`, with the sender) and what time it is (`tick`), it answers with
- * datagrams to send (`pollTransmit`), requests for the server (`pollRequest`) and when it
- * next needs a tick (`nextTimeout`). No socket, no timer.
+ * datagrams to send (`pollTransmit`) and when it next needs a tick (`nextTimeout`), and
+ * hands each request to its server (`server.handle`) as it arrives. No socket, no timer.
  *
  * This is the request/response layer (RFC 7252 section 5) over the message layer of
  * message-layer.ts (section 4), as aiocoap's token manager sits over its message manager:
@@ -26,7 +26,7 @@ export type { Content } from "./message";
 
 import { Default, type EndpointOptions, type Exchange, type Expiring, type IncomingRequest, type ResponseHandler } from "./types";
 
-export type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
+export type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, RequestSink, ResponseHandler, ResponseListener } from "./types";
 
 /** An exchange of `content` for `submit`, its endpoint fields still to be filled in. */
 export function exchangeOf(peer: Peer, content: Content, confirmable: boolean, observe: boolean, answered: ResponseHandler): Exchange {
@@ -40,8 +40,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private exchanges: Map<string, Exchange>;
 	declare private queues: Map<string, Exchange[]>;
 	declare private outstanding: Map<string, number>;
-	/** Drained as they arrive: a plain array (see MessageLayer's `out`); the transport looks at its length before polling. */
-	declare readonly requests: IncomingRequest[];
 	/** The server's table with deadlines of its own, while it holds anything; absent until then. */
 	declare private expiring?: Expiring;
 	declare private tokenCounter: number;
@@ -58,7 +56,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const resume = options.resume;
 		if (options.acceptFrom) this.acceptFrom = options.acceptFrom;
 		this.exchanges = this.queues = this.outstanding = messageLayer.NO_ENTRIES;
-		this.requests = [];
 		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
 		this.now = 0;
 		this.due = Infinity;
@@ -223,9 +220,11 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		// A request (class 0).
 		if (message.code >> 5 === 0) {
 			const critical = m.unknownCritical(message.options);
-			if (critical === void 0) this.requests.push({ peer, message, seen });
+			const server = this.options.server;
+			// Handed on at once, not queued: the request is this call's last work.
+			if (critical === void 0 && server) server.handle({ peer, message, seen });
 			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
+			else if (message.type === m.Type.CON || critical === void 0) this.respond({ peer, message, seen }, critical === void 0 ? { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES } : messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
 			else this.reset(peer, message.messageId, seen);
 			return;
 		}
@@ -275,10 +274,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			if (at < next) next = at;
 		}
 		return next === Infinity ? void 0 : next;
-	}
-
-	pollRequest(): IncomingRequest | undefined {
-		return this.requests.shift();
 	}
 
 	/** Ends every exchange with `error` (the client was stopped) and forgets all state. */

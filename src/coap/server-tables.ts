@@ -116,7 +116,7 @@ export abstract class ServerTables implements Expiring {
 		const settings: CoapServerOptions & TransportOptions = {
 			...given,
 			port: options.port ?? 5683,
-			onRequest: this.handle.bind(this),
+			server: this,
 		};
 		// No closure to keep when nobody asked, nor a field.
 		if (onReady) settings.onReady = () => onReady(this.transport.port);
@@ -125,7 +125,8 @@ export abstract class ServerTables implements Expiring {
 		this.version = Math.floor(transport.endpoint.random() * 0xffffff);
 	}
 
-	protected abstract handle(request: IncomingRequest): void;
+	/** The endpoint's: a request arrived (RequestSink). */
+	abstract handle(request: IncomingRequest): void;
 
 	/** Block1 uploads under way (at most `maxUploads`). */
 	get uploading(): number {

@@ -165,7 +165,7 @@ export class CoapServer extends ServerTables {
 		this.transport.endpoint.notify(observer, content, confirmable, now, () => this.drop(observer));
 	}
 
-	protected handle(incoming: IncomingRequest): void {
+	handle(incoming: IncomingRequest): void {
 		let content: Content | PromiseLike<Content>;
 		try {
 			content = this.answer(incoming);

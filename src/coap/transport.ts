@@ -7,7 +7,6 @@ import type { DatagramSession } from "../common/session";
 import { DatagramDriver } from "../datagram/driver";
 import type { DtlsLayer } from "../dtls/layer";
 import { Endpoint, type Peer } from "./endpoint";
-import * as m from "./message";
 import type { TransportDtls, TransportOptions } from "./types";
 
 /**
@@ -53,21 +52,14 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		this.service();
 	}
 
-	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
+	/** Passes DTLS events on (requests went to the server as they arrived, endpoint.ts). */
 	protected dispatch(): void {
-		const endpoint = this.endpoint;
-		const onRequest = this.options.onRequest;
-		if (endpoint.requests.length > 0)
-			for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
-				if (onRequest) onRequest(request);
-				else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
-			}
 		const dtls = this.dtls;
 		if (!dtls) return;
 		const settings = this.options.dtls as TransportDtls;
 		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
 			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
-			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
+			if (event.kind === "closed" && event.error && !settings.lookup) this.endpoint.failAll(event.error);
 			if (settings.onEvent) settings.onEvent(event);
 		}
 	}
