@@ -106,9 +106,12 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.bindFailed(error);
 	}
 
-	/** Sends what the session wants sent, passes its events on, sends the answers, re-arms the timer. */
+	/**
+	 * Passes the session's events on, sends what the session and the owner's answers queued,
+	 * re-arms the timer. One flush, after: the queue keeps the order of what was queued, and
+	 * `halt` sends what is left in it, so nothing queued before an event is lost if its handler stops.
+	 */
 	service(): void {
-		this.flush();
 		this.dispatch();
 		this.transmit();
 	}
@@ -139,16 +142,14 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.reconnect?.lost(this.board.now());
 	}
 
-	/** Stops: runs `goodbye` (the session queues its farewell) when given and bound, sends it, closes the endpoint. */
+	/** Stops: sends what is queued and, bound, runs `goodbye` first when given (the session queues its farewell); closes the endpoint. */
 	protected halt(goodbye?: (now: number) => void): boolean {
 		if (this._stopped) return false;
 		this._stopped = true;
 		this.retryAt = void 0;
 		this.disarm();
-		if (this._ready && goodbye) {
-			goodbye(this.board.now());
-			this.flush();
-		}
+		if (goodbye && this._ready) goodbye(this.board.now());
+		this.flush();
 		this.datagram?.close();
 		this.datagram = undefined;
 		this._ready = false;
