@@ -120,8 +120,13 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	transmit(): void {
 		this.flush();
 		if (this._stopped) return;
-		const next = this.session.nextTimeout();
-		this.arm(this.retryAt !== void 0 ? Math.min(next ?? Infinity, this.retryAt) : next);
+		let next = this.session.nextTimeout();
+		const retryAt = this.retryAt;
+		// The earlier of the two, undefined for neither.
+		if (retryAt !== void 0 && !(next !== void 0 && next <= retryAt)) next = retryAt;
+		if (next === void 0) this.disarm();
+		// A timer as early or earlier is kept (`arm`): `timerAt` is Infinity while there is none.
+		else if (this.timerAt > next) this.arm(next);
 	}
 
 	/** The session connected: the link counts as up for the backoff. */
@@ -186,13 +191,11 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	}
 
 	/**
-	 * Keeps the timer at `at` (board time; never for undefined). An earlier timer is kept
-	 * rather than moved: it fires, finds nothing due, and is armed again, which spares a
-	 * clear/set pair per packet at high message rates.
+	 * Sets the timer at `at` (board time), earlier than the one set (`transmit` asks only
+	 * then). An earlier timer is kept rather than moved: it fires, finds nothing due, and is
+	 * armed again, which spares a clear/set pair per packet at high message rates.
 	 */
-	private arm(at: number | undefined): void {
-		if (at === void 0) return this.disarm();
-		if (this.timer && this.timerAt <= at) return;
+	private arm(at: number): void {
 		const board = this.board;
 		if (this.timer) board.clearTimer(this.timer);
 		this.timerAt = at;
