@@ -219,7 +219,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const seen = this.arrived;
 		// A request (class 0).
 		if (message.code >> 5 === 0) {
-			const critical = m.unknownCritical(message.options);
+			const critical = message.critical;
 			const server = this.options.server;
 			// Handed on at once, not queued: the request is this call's last work.
 			if (critical === void 0 && server) server.handle({ peer, message, seen });
@@ -230,7 +230,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		}
 		const exchange = this.exchanges.get(peer.address + ":" + peer.port + "/" + m.tokenKey(message.token));
 		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
-		if (!exchange || (message.options.length > 0 && m.unknownCritical(message.options) !== void 0)) {
+		if (!exchange || message.critical !== void 0) {
 			if (exchange) this.dropped.rejected++;
 			else this.dropped.unexpected++;
 			this.reset(peer, message.messageId, seen);
@@ -346,7 +346,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.release(exchange, now);
 			exchange.deadline = now + (this.options.responseTimeout ?? this.lifetime);
 			if (exchange.deadline < this.due) this.due = exchange.deadline;
-		} else if (m.unknownCritical(ack.options) !== void 0) {
+		} else if (ack.critical !== void 0) {
 			this.dropped.rejected++;
 			this.fail(exchange, "PROTOCOL_VIOLATION", "a response with an unknown critical option");
 		} else if (!m.sameBytes(ack.token, exchange.token)) {

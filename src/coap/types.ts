@@ -50,6 +50,8 @@ export interface CoapMessage {
 	/** In ascending option number; repeated options in the order they appear. */
 	readonly options: readonly CoapOption[];
 	readonly payload: Uint8Array;
+	/** Set by `decode` (message.ts) only: the first critical option this implementation does not know (5.4.1), absent for none. */
+	critical?: number;
 }
 
 /** Method and response codes (5.8, 5.9, 12.1), class << 5 | detail: 2.05 Content is 2 << 5 | 5. */
