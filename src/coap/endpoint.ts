@@ -157,7 +157,10 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		// RFC 7967: none of a class the client wants none of; a CON still gets its (empty) ACK.
 		if (quiet !== void 0 && (quiet >> ((content.code >> 5) - 1)) & 1) return this.acknowledge(request);
 		if (message.type === m.Type.CON && !(seen && seen.reply)) {
-			this.reply(peer, seen, encoded ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, encoded, content.payload) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload));
+			const ack = encoded ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, encoded, content.payload) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload);
+			// `reply`, written out: every piggybacked answer comes here.
+			if (seen) seen.reply = ack;
+			this.send(peer, ack);
 			return;
 		}
 		// A request is CON or NON: the response is of its type.

@@ -44,11 +44,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this._stopped = true;
 		// `timer` and `datagram` stay absent until armed and opened: they read as undefined.
 		this.timerAt = Infinity;
-		this.fire = () => {
-			this.timer = void 0;
-			this.timerAt = Infinity;
-			this.deadlineFired();
-		};
+		// Bound, not an arrow: an arrow that captures `this` takes XS 17 heap slots, a bound method 8.
+		this.fire = this.deadlineFired.bind(this);
 	}
 
 	/** The local port actually bound (0 until ready). */
@@ -180,6 +177,8 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 
 	/** The timer's: the next deadline came. */
 	private deadlineFired(): void {
+		this.timer = void 0;
+		this.timerAt = Infinity;
 		const now = this.board.now();
 		this.session.tick(now);
 		if (this.retryAt !== void 0 && now >= this.retryAt) {
