@@ -90,6 +90,29 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		send(datagram({ code: m.Code.POST, messageId: 99, options: lampPath }), 3000);
 		check(answers().map((a) => a.code)).toEqual([m.Code.CREATED]);
 	});
+	it("makes room with the oldest evictable id behind a kept POST, the newest one too, and keeps arrival order for expiry", () => {
+		const requests: IncomingRequest[] = [];
+		const endpoint = new Endpoint({ maxTracked: 2, server: { handle: (request) => requests.push(request) } });
+		const peer = { address: "10.0.0.8", port: 5683 };
+		const ids = () => requests.splice(0).map((request) => request.message.messageId);
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 1 }), peer, 0);
+		endpoint.received(datagram({ messageId: 2 }), peer, 1000);
+		// Full: the GET behind the POST (the newest entry) makes room, twice over.
+		endpoint.received(datagram({ messageId: 3 }), peer, 2000);
+		endpoint.received(datagram({ messageId: 4 }), peer, 3000);
+		check([ids(), endpoint.tracked]).toEqual([[1, 2, 3, 4], 2]);
+		// The POST is still known (a duplicate), 3 is not (executed again, making room with 4).
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 1 }), peer, 4000);
+		endpoint.received(datagram({ messageId: 3 }), peer, 5000);
+		check([ids(), endpoint.dropped.duplicate]).toEqual([[3], 1]);
+		// The POST expires first, then the GET: each a lifetime after it came.
+		endpoint.tick(LIFETIME);
+		check(endpoint.tracked).toBe(1);
+		endpoint.tick(LIFETIME + 5000);
+		check(endpoint.tracked).toBe(0);
+		endpoint.received(datagram({ messageId: 6 }), peer, LIFETIME + 6000);
+		check([ids(), endpoint.tracked]).toEqual([[6], 1]);
+	});
 	it("lets a NON's id make room (only the network duplicates a NON), and answers a NON it cannot track with a NON 5.03", () => {
 		const requests: IncomingRequest[] = [];
 		const endpoint = new Endpoint({ maxTracked: 1, server: { handle: (request) => requests.push(request) } });

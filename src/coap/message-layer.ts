@@ -97,6 +97,8 @@ export interface Seen {
 	/** Anything but a CON POST: its entry may make room when the table is full. */
 	readonly evictable: boolean;
 	reply?: Uint8Array;
+	/** The entry that arrived next (MessageLayer's `oldest`). */
+	next?: Seen;
 }
 
 /** An Empty message (4.1): 4 bytes, no token. */
@@ -137,18 +139,16 @@ export abstract class MessageLayer {
 	declare protected transmissions: Map<string, Transmission>; // NO_ENTRIES until the first message awaiting an ACK or RST
 	declare private readonly seen: Map<string, Seen>;
 	/**
-	 * The same entries in arrival order from `head` on, walked by index (which allocates
-	 * nothing on XS). The oldest leaves by moving `head`, the gap closed once it is as long
-	 * as what follows: XS charges a shift or splice 10 computrons per element moved.
+	 * The same entries in arrival order, which is expiry order (one lifetime for all): a list
+	 * through their `next`, so the oldest leaves with no walk, no array moved and nothing
+	 * allocated. Absent until the first entry, undefined while the table is empty.
 	 */
-	declare private readonly order: (Seen | undefined)[];
-	declare private head: number;
+	declare private oldest?: Seen;
+	declare private newest?: Seen;
 	/** Datagrams to send, a few at a time and drained at once: a plain array, whose shift allocates nothing (a Fifo makes a new array each time it empties). */
 	declare private readonly out: Outgoing[];
 	/** The duplicate-table entry of the message `arrive` returned last. */
 	declare protected arrived: Seen | undefined;
-	/** When the first entry of `seen` expires (Infinity when it is empty). */
-	declare protected earliest: number;
 	/**
 	 * How long a message id of a CON stays in use, so duplicates are recognised
 	 * (EXCHANGE_LIFETIME, 4.8.2, 247 s); held for a NON's id too (NON_LIFETIME is only the
@@ -172,14 +172,17 @@ export abstract class MessageLayer {
 		this.messageId = resume ? resume.messageId : Math.floor(random() * 0x10000);
 		this.transmissions = NO_ENTRIES;
 		this.seen = new Map();
-		this.order = [];
-		this.head = 0;
 		this.out = [];
-		this.earliest = Infinity;
 		this.arrived = void 0;
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
 		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
 		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
+	}
+
+	/** When the first entry of `seen` expires (Infinity when it is empty). */
+	protected get earliest(): number {
+		const oldest = this.oldest;
+		return oldest ? oldest.expires : Infinity;
 	}
 
 	/** Datagrams dropped or refused so far, by reason. */
@@ -298,14 +301,15 @@ export abstract class MessageLayer {
 			if (code !== m.Code.EMPTY || type !== m.Type.CON) this.dropped.malformed++;
 			return void 0;
 		}
-		if (now >= this.earliest) this.expire(now);
+		const oldest = this.oldest;
+		if (oldest && now >= oldest.expires) this.expire(now);
 		const seen = this.seen.get(key);
 		if (seen) {
 			this.dropped.duplicate++;
 			if (seen.reply && type === m.Type.CON) this.send(peer, seen.reply);
 			return void 0;
 		}
-		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict(this.order[this.head])) {
+		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict()) {
 			if (codeClass !== 0) {
 				this.arrived = void 0;
 				return message;
@@ -318,7 +322,10 @@ export abstract class MessageLayer {
 		// Anything but a CON POST is evictable: its entry may make room when the table is full.
 		const entry: Seen = { key, expires: now + this.lifetime, evictable: code !== m.Code.POST || type === m.Type.NON };
 		this.seen.set(key, entry);
-		if (this.order.push(entry) - this.head === 1) this.earliest = entry.expires;
+		const newest = this.newest;
+		if (newest) newest.next = entry;
+		else this.oldest = entry;
+		this.newest = entry;
 		this.arrived = entry;
 		return message;
 	}
@@ -344,7 +351,7 @@ export abstract class MessageLayer {
 				}
 				this.send(transmission.peer, transmission.bytes);
 			});
-		if (now >= this.earliest) this.expire(now);
+		this.expire(now);
 	}
 
 	private hold(peer: Peer, messageId: number, bytes: Uint8Array, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome, subject?: object): Transmission {
@@ -355,19 +362,15 @@ export abstract class MessageLayer {
 		return transmission;
 	}
 
-	/** Makes room by forgetting the oldest entry that may be forgotten, most often `oldest` itself; false when every entry is a CON POST's (or there is none: `maxTracked` 0). */
-	private evict(oldest: Seen | undefined): boolean {
-		if (oldest && oldest.evictable) {
-			this.seen.delete(oldest.key);
-			this.dropOldest();
-			return true;
-		}
-		const order = this.order;
-		for (let i = this.head + 1; i < order.length; i++) {
-			const entry = order[i] as Seen;
+	/** Makes room by forgetting the oldest entry that may be forgotten, most often the oldest itself; false when every entry is a CON POST's (or there is none: `maxTracked` 0). */
+	private evict(): boolean {
+		let previous: Seen | undefined;
+		for (let entry = this.oldest; entry; previous = entry, entry = entry.next) {
 			if (!entry.evictable) continue;
 			this.seen.delete(entry.key);
-			order.splice(i, 1);
+			if (previous) previous.next = entry.next;
+			else this.oldest = entry.next;
+			if (this.newest === entry) this.newest = previous;
 			return true;
 		}
 		return false;
@@ -375,21 +378,12 @@ export abstract class MessageLayer {
 
 	/** Forgets message ids past their lifetime: the oldest first, in arrival order. */
 	private expire(now: number): void {
-		const order = this.order;
-		while (this.head < order.length && (order[this.head] as Seen).expires <= now) {
-			this.seen.delete((order[this.head] as Seen).key);
-			this.dropOldest();
+		let oldest = this.oldest;
+		while (oldest && oldest.expires <= now) {
+			this.seen.delete(oldest.key);
+			oldest = oldest.next;
 		}
-	}
-
-	/** Moves `head` past the oldest entry, closes the gap once it is half the array, and notes the next expiry. */
-	private dropOldest(): void {
-		const order = this.order;
-		order[this.head++] = void 0;
-		if (this.head * 2 >= order.length) {
-			order.splice(0, this.head);
-			this.head = 0;
-		}
-		this.earliest = this.head < order.length ? (order[this.head] as Seen).expires : Infinity;
+		this.oldest = oldest;
+		if (!oldest) this.newest = void 0;
 	}
 }
