@@ -147,7 +147,7 @@ export abstract class MessageLayer {
 	declare private newest?: Seen;
 	/** Datagrams to send, a few at a time and drained at once: a plain array, whose shift allocates nothing (a Fifo makes a new array each time it empties). */
 	declare private readonly out: Outgoing[];
-	/** The duplicate-table entry of the message `arrive` returned last. */
+	/** The duplicate-table entry of the message `arrive` returned last (absent until the first). */
 	declare protected arrived: Seen | undefined;
 	/**
 	 * How long a message id of a CON stays in use, so duplicates are recognised
@@ -173,7 +173,6 @@ export abstract class MessageLayer {
 		this.transmissions = NO_ENTRIES;
 		this.seen = new Map();
 		this.out = [];
-		this.arrived = void 0;
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
 		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
 		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
@@ -311,8 +310,7 @@ export abstract class MessageLayer {
 		}
 		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict()) {
 			if (codeClass !== 0) {
-				this.arrived = void 0;
-				return message;
+						return message;
 			}
 			this.dropped.overloaded++;
 			// Come back when a slot is free.

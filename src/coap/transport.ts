@@ -19,8 +19,8 @@ import type { TransportDtls, TransportOptions } from "./types";
 export class Transport extends DatagramDriver<DatagramSession> {
 	declare private readonly options: TransportOptions;
 	declare readonly endpoint: Endpoint;
-	/** Present for coaps. */
-	declare readonly dtls: DtlsLayer | undefined;
+	/** Present for coaps only (absent, not undefined: an undefined field still takes a slot). */
+	declare readonly dtls?: DtlsLayer;
 
 	constructor(board: Board, options: TransportOptions) {
 		const endpoint = new Endpoint(options);
@@ -28,7 +28,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		const dtls = settings ? settings.layer(endpoint, settings, board) : void 0;
 		super(board, dtls ?? endpoint, options);
 		this.endpoint = endpoint;
-		this.dtls = dtls;
+		if (dtls) this.dtls = dtls;
 		this.options = options;
 		this.open();
 	}
