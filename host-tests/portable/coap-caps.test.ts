@@ -19,8 +19,8 @@ import { sendRequest } from "../../testkit/portable/coap-endpoint-requests";
 
 const none = m.EMPTY_BYTES;
 const LIFETIME = 247_000;
-/** The timer frees an idle table's ids a quarter lifetime after they expire (arrivals forget them exactly). */
-const TIDIED = LIFETIME + LIFETIME / 4;
+/** The timer frees an idle table's ids when its newest expires (arrivals forget them exactly). */
+const TIDIED = LIFETIME;
 
 function datagram(fields: Partial<CoapMessage>): Uint8Array {
 	return encode({ type: m.Type.CON, code: m.Code.GET, messageId: 1, token: none, options: [], payload: none, ...fields });
@@ -62,7 +62,7 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		}
 		check(most).toBe(16);
 		check(answered).toBe(10_000);
-		// No more traffic: the board's timer alone empties the table, a quarter lifetime after EXCHANGE_LIFETIME.
+		// No more traffic: the board's timer alone empties the table, EXCHANGE_LIFETIME after the last id came.
 		board.advance(TIDIED);
 		check(endpoint.tracked).toBe(0);
 		check(endpoint.nextTimeout()).toBeUndefined();

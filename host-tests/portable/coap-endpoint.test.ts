@@ -226,10 +226,10 @@ describe("CoAP endpoint: server side", () => {
 		endpoint.tick(2010);
 		check(drain(endpoint)).toHaveLength(1);
 		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: response.messageId }), peer, 2100);
-		// Only the request's duplicate-table entry is left, expired at EXCHANGE_LIFETIME, and freed on
-		// the timer a quarter lifetime later (one wake-up for several ids).
-		check(endpoint.nextTimeout()).toBe(247_000 + 61_750);
-		endpoint.tick(247_000 + 61_750);
+		// Only the request's duplicate-table entry is left, freed on the timer at EXCHANGE_LIFETIME
+		// (it is the newest: an idle table is freed all at once when its newest id expires).
+		check(endpoint.nextTimeout()).toBe(247_000);
+		endpoint.tick(247_000);
 		check([endpoint.nextTimeout(), endpoint.tracked, endpoint.pending]).toEqual([undefined, 0, 0]);
 	});
 	it("forgets an id at EXCHANGE_LIFETIME exactly when it comes again, before the timer frees it", () => {
@@ -239,10 +239,23 @@ describe("CoAP endpoint: server side", () => {
 		check(requests.shift()).toBeDefined();
 		endpoint.received(request, peer, 246_999);
 		check([requests.shift(), endpoint.dropped.duplicate]).toEqual([undefined, 1]);
-		// The timer is not due yet (a quarter lifetime late), but the arrival forgets the old id: a new request.
-		check(endpoint.nextTimeout()).toBe(247_000 + 61_750);
+		// The timer is due at that moment too, but the arrival itself forgets the old id: a new request.
+		check(endpoint.nextTimeout()).toBe(247_000);
 		endpoint.received(request, peer, 247_000);
 		check([requests.shift() !== undefined, endpoint.tracked]).toEqual([true, 1]);
+	});
+	it("frees an idle table at once, when its newest id expires, and while traffic comes needs no timer for it", () => {
+		const { endpoint, requests } = serving();
+		endpoint.received(bytes({ messageId: 31 }), peer, 0);
+		endpoint.received(bytes({ messageId: 32 }), peer, 100_000);
+		check([requests.splice(0).length, endpoint.nextTimeout()]).toEqual([2, 347_000]);
+		// An arrival forgets what expired by then (31), exactly; the timer moves on with the newest.
+		endpoint.received(bytes({ messageId: 33 }), peer, 250_000);
+		check([endpoint.tracked, endpoint.nextTimeout()]).toEqual([2, 497_000]);
+		endpoint.tick(496_999);
+		check(endpoint.tracked).toBe(1);
+		endpoint.tick(497_000);
+		check([endpoint.tracked, endpoint.nextTimeout()]).toEqual([0, undefined]);
 	});
 	it("answers a NON request with a NON response", () => {
 		const { endpoint, requests } = serving();
@@ -341,7 +354,7 @@ describe("CoAP endpoint: tables made at the first entry", () => {
 		// The response is the client's: the other endpoint knows no such token, and resets it.
 		const response = bytes({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: request.messageId, token: request.token });
 		other.received(bytes({ code: coap.Code.CONTENT, messageId: 500, token: request.token }), peer, 10);
-		check([drain(other).map((m) => m.type), other.dropped.unexpected, other.nextTimeout()]).toEqual([[coap.Type.RST], 1, 308_750 + 10]);
+		check([drain(other).map((m) => m.type), other.dropped.unexpected, other.nextTimeout()]).toEqual([[coap.Type.RST], 1, 247_000 + 10]);
 		client.received(response, peer, 10);
 		check([result.responses.length, client.pending]).toEqual([1, 0]);
 		// Stopped: every table is let go, and a new request makes them again.

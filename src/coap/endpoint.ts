@@ -263,9 +263,11 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	/** The next retransmission, expiry or deadline; undefined for none. */
 	nextTimeout(): number | undefined {
 		// Message ids past their lifetime are forgotten exactly as datagrams arrive (`arrive`); the
-		// timer only frees what an idle table holds, so it comes a quarter lifetime late and forgets
-		// several at once rather than waking for each.
-		const tidy = this.earliest + this.lifetime / 4;
+		// timer only frees what an idle table holds: all of it at once, when its newest id expires.
+		// One wake-up for the table rather than one for each id (it stays capped meanwhile), and
+		// none while traffic keeps it tidy.
+		const newest = this.newest;
+		const tidy = newest ? newest.expires : Infinity;
 		let next = this.due < tidy ? this.due : tidy;
 		if (this.transmissions.size > 0)
 			this.transmissions.forEach((transmission) => {

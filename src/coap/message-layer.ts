@@ -8,8 +8,9 @@
  * - pings (an Empty CON, answered with RST, 4.3) and message format errors: a CON is
  *   reset, anything else dropped (4.2, 4.3).
  *
- * The duplicate table holds at most `maxTracked` message ids, each dropped on the timer
- * (`nextTimeout`) when its lifetime ends, not when later traffic happens to arrive. When
+ * The duplicate table holds at most `maxTracked` message ids, each forgotten when its
+ * lifetime ends as datagrams arrive, and an idle table on the timer (`nextTimeout`), all of
+ * it when its newest id's lifetime ends: never held for want of later traffic. When
  * it is full, the oldest entry that may be forgotten makes room: an idempotent request's
  * (4.5: its duplicate may be executed again), a NON's (never retransmitted, so a
  * duplicate is only the network's), a response's. When every entry is a CON POST's, a
@@ -144,7 +145,7 @@ export abstract class MessageLayer {
 	 * allocated. Absent until the first entry, undefined while the table is empty.
 	 */
 	declare private oldest?: Seen;
-	declare private newest?: Seen;
+	declare protected newest?: Seen;
 	/** Datagrams to send, a few at a time and drained at once: a plain array, whose shift allocates nothing (a Fifo makes a new array each time it empties). */
 	declare private readonly out: Outgoing[];
 	/** The duplicate-table entry of the message `arrive` returned last (absent until the first). */
@@ -176,12 +177,6 @@ export abstract class MessageLayer {
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
 		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
 		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
-	}
-
-	/** When the first entry of `seen` expires (Infinity when it is empty). */
-	protected get earliest(): number {
-		const oldest = this.oldest;
-		return oldest ? oldest.expires : Infinity;
 	}
 
 	/** Datagrams dropped or refused so far, by reason. */
@@ -314,7 +309,8 @@ export abstract class MessageLayer {
 			}
 			this.dropped.overloaded++;
 			// Come back when a slot is free.
-			this.respond({ peer, message }, unavailable(this.earliest - now), now);
+			const first = this.oldest;
+			this.respond({ peer, message }, unavailable((first ? first.expires : Infinity) - now), now);
 			return void 0;
 		}
 		// Anything but a CON POST is evictable: its entry may make room when the table is full.
