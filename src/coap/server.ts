@@ -64,11 +64,13 @@ export class CoapServer extends ServerTables {
 	/** Every resource's observers, at most `maxObservers`. */
 	declare private readonly watchers: Observer[];
 	/**
-	 * Short texts answered lately, each followed by its UTF-8: a resource answers with a few
-	 * texts ("on", "off") over and over, and encoding one costs ~400 computrons on XS.
-	 * Payloads are only read (encode copies them), so one array serves every response.
+	 * Short texts answered lately, each after its UTF-8: a resource answers with a few texts
+	 * ("on", "off") over and over, and encoding one costs ~400 computrons on XS. Payloads
+	 * are only read (encode copies them), so one array serves every response. A text's bytes
+	 * are kept from its second answer on (undefined before it): a text answered once holds
+	 * no Uint8Array (7 heap slots on XS).
 	 */
-	declare private readonly texts: (string | Uint8Array)[];
+	declare private readonly texts: (string | Uint8Array | undefined)[];
 	/** The Content-Format option sent last, and its number, kept as the texts are. */
 	declare private format: number;
 	declare private formatOption: m.CoapOption;
@@ -334,12 +336,15 @@ export class CoapServer extends ServerTables {
 			const texts = this.texts;
 			// indexOf, native, is a tenth of what a loop in JS costs XS; only texts are found (the arrays between are never === a string).
 			const i = texts.indexOf(text);
-			if (i >= 0) payload = texts[i + 1] as Uint8Array;
+			// Before a text is its bytes; before none (i = -1) is no element either.
+			const known = texts[i - 1];
+			if (known) payload = known as Uint8Array;
 			else {
 				payload = encodeUtf8(text);
-				if (text.length <= 32) {
+				if (i > 0) texts[i - 1] = payload;
+				else if (text.length <= 32) {
 					if (texts.length >= 8) texts.length = 0;
-					texts.push(text, payload);
+					texts.push(void 0, text);
 				}
 			}
 		}
