@@ -133,7 +133,7 @@ export abstract class MessageLayer {
 	/** The endpoint's randomness (the board's on a device), for the server's ETags too. */
 	declare readonly random: () => number;
 	/** As given: the caps and settings read where they are used (a field each would cost a slot). */
-	declare protected readonly options: EndpointOptions;
+	declare readonly options: EndpointOptions;
 	declare messageId: number;
 	/** Absent until the first datagram is dropped: a server that drops none keeps no counts (7 slots on XS). */
 	declare private counts?: DropCounts;

@@ -17,7 +17,6 @@ import type { TransportDtls, TransportOptions } from "./types";
 * (types.ts) a client's failed handshake fails its requests with the handshake's typed error.
  */
 export class Transport extends DatagramDriver<DatagramSession> {
-	declare private readonly options: TransportOptions;
 	declare readonly endpoint: Endpoint;
 	/** Present for coaps only (absent, not undefined: an undefined field still takes a slot). */
 	declare readonly dtls?: DtlsLayer;
@@ -29,7 +28,6 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		super(board, dtls ?? endpoint, options);
 		this.endpoint = endpoint;
 		if (dtls) this.dtls = dtls;
-		this.options = options;
 		this.open();
 	}
 
@@ -48,7 +46,9 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	}
 
 	protected bound(): void {
-		if (this.options.onReady) this.options.onReady();
+		// The endpoint keeps the options (a field of their own here would cost a slot).
+		const onReady = (this.endpoint.options as TransportOptions).onReady;
+		if (onReady) onReady();
 		this.service();
 	}
 
@@ -56,7 +56,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	protected dispatch(): void {
 		const dtls = this.dtls;
 		if (!dtls) return;
-		const settings = this.options.dtls as TransportDtls;
+		const settings = (this.endpoint.options as TransportOptions).dtls as TransportDtls;
 		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
 			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
 			if (event.kind === "closed" && event.error && !settings.lookup) this.endpoint.failAll(event.error);
