@@ -127,7 +127,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		}
 		exchanges.set(exchangeKey, exchange);
 		// Nothing waiting and a slot free: straight out, without making a queue.
-		if (!queue && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) this.start(exchange, now);
+		if (!queue && (this.outstanding.get(key) ?? 0) < (this.options.nstart ?? Default.NSTART)) this.start(exchange, now);
 		else if (queue) {
 			queue.push(exchange);
 			this.startQueued(key, now);
@@ -201,7 +201,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		observer.inFlight = confirmable
 			? this.sendEncoded(observer.peer, message.messageId, m.encode(message), now, { onAck: () => (observer.inFlight = void 0), onReset: gone, onTimeout: gone })
 			: // Until NON_LIFETIME (4.8.2, 145 s: MAX_TRANSMIT_SPAN + MAX_LATENCY), as long as a RST may still come.
-				this.sendTracked(observer.peer, message, now + this.lifetime - Default.MAX_LATENCY - this.parameters.ackTimeout, gone);
+				this.sendTracked(observer.peer, message, now + this.lifetime - Default.MAX_LATENCY - (this.options.ackTimeout ?? Default.ACK_TIMEOUT), gone);
 	}
 
 	/** Stops notifying `observer`: its notification in flight is no longer retransmitted. */
@@ -304,7 +304,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	private startQueued(key: string, now: number): void {
 		const queue = this.queues.get(key);
 		if (!queue) return;
-		while (queue.length > 0 && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) {
+		while (queue.length > 0 && (this.outstanding.get(key) ?? 0) < (this.options.nstart ?? Default.NSTART)) {
 			const exchange = queue.shift() as Exchange;
 			if (this.exchanges.get(exchange.tokenKey) === exchange) this.start(exchange, now);
 		}

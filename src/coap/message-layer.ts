@@ -24,7 +24,7 @@
 import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
-import { Default, type EndpointOptions, type IncomingRequest, type TransmissionParameters } from "./types";
+import { Default, type EndpointOptions, type IncomingRequest } from "./types";
 
 export interface Peer {
 	readonly address: string;
@@ -129,10 +129,9 @@ export function unavailable(ms: number): Content {
 export const NO_ENTRIES = new Map<never, never>();
 
 export abstract class MessageLayer {
-	declare readonly parameters: TransmissionParameters;
 	/** The endpoint's randomness (the board's on a device), for the server's ETags too. */
 	declare readonly random: () => number;
-	/** As given: the caps and settings read where they are used (a field each would cost a slot). */
+	/** As given: the caps, settings and transmission parameters (RFC defaults for those not given) read where they are used (a field or object of them would cost slots). */
 	declare readonly options: EndpointOptions;
 	declare messageId: number;
 	/** Absent until the first datagram is dropped: a server that drops none keeps no counts (7 slots on XS). */
@@ -160,12 +159,6 @@ export abstract class MessageLayer {
 
 	/** The endpoint's options: the transmission parameters (the RFC's defaults for those not given), its randomness, the table's cap, where message ids go on from. */
 	constructor(options: EndpointOptions) {
-		const parameters = (this.parameters = {
-			ackTimeout: options.ackTimeout ?? Default.ACK_TIMEOUT,
-			ackRandomFactor: options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR,
-			maxRetransmit: options.maxRetransmit ?? Default.MAX_RETRANSMIT,
-			nstart: options.nstart ?? Default.NSTART,
-		});
 		const random = (this.random = options.random ?? Math.random);
 		this.options = options;
 		const resume = options.resume;
@@ -175,8 +168,9 @@ export abstract class MessageLayer {
 		this.seen = new Map();
 		this.out = [];
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
-		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
-		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
+		const ackTimeout = options.ackTimeout ?? Default.ACK_TIMEOUT;
+		const span = ackTimeout * (2 ** (options.maxRetransmit ?? Default.MAX_RETRANSMIT) - 1) * (options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR);
+		this.lifetime = span + 2 * Default.MAX_LATENCY + ackTimeout;
 	}
 
 	/** Datagrams dropped or refused so far, by reason. */
@@ -219,8 +213,9 @@ export abstract class MessageLayer {
 
 	/** 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR]. */
 	private firstTimeout(): number {
-		const ackTimeout = this.parameters.ackTimeout;
-		return ackTimeout + this.random() * ackTimeout * (this.parameters.ackRandomFactor - 1);
+		const options = this.options;
+		const ackTimeout = options.ackTimeout ?? Default.ACK_TIMEOUT;
+		return ackTimeout + this.random() * ackTimeout * ((options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR) - 1);
 	}
 
 	/** Sends a NON and keeps its id until `until`, so a RST for it still finds `onReset` (RFC 7641 3.6). */
@@ -329,7 +324,7 @@ export abstract class MessageLayer {
 		if (this.transmissions.size > 0)
 			this.transmissions.forEach((transmission) => {
 				if (transmission.nextAt > now) return;
-				if (transmission.retransmissions >= this.parameters.maxRetransmit) {
+				if (transmission.retransmissions >= (this.options.maxRetransmit ?? Default.MAX_RETRANSMIT)) {
 					this.transmissions.delete(transmission.key);
 					transmission.outcome.onTimeout(transmission);
 					return;
