@@ -159,7 +159,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		if (message.type === m.Type.CON && !(seen && seen.reply)) {
 			const ack = encoded ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, encoded, content.payload) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload);
 			// `reply`, written out: every piggybacked answer comes here.
-			if (seen) seen.reply = ack;
+			if (seen) seen.reply = ack.buffer as ArrayBuffer;
 			this.send(peer, ack);
 			return;
 		}

@@ -97,7 +97,8 @@ export interface Seen {
 	readonly expires: number;
 	/** Anything but a CON POST: its entry may make room when the table is full. */
 	readonly evictable: boolean;
-	reply?: Uint8Array;
+	/** Its buffer alone, the whole datagram (a Uint8Array takes XS 7 heap slots, its ArrayBuffer 3): a duplicate is rare, and gets a view made then. */
+	reply?: ArrayBuffer;
 	/** The entry that arrived next (MessageLayer's `oldest`). */
 	next?: Seen;
 }
@@ -197,7 +198,7 @@ export abstract class MessageLayer {
 
 	/** Sends `bytes` in answer to a message, kept in `seen` (when tracked) for its duplicates. */
 	reply(peer: Peer, seen: Seen | undefined, bytes: Uint8Array): void {
-		if (seen) seen.reply = bytes;
+		if (seen) seen.reply = bytes.buffer as ArrayBuffer;
 		this.send(peer, bytes);
 	}
 
@@ -295,7 +296,7 @@ export abstract class MessageLayer {
 		const seen = this.seen.get(key);
 		if (seen) {
 			this.dropped.duplicate++;
-			if (seen.reply && type === m.Type.CON) this.send(peer, seen.reply);
+			if (seen.reply && type === m.Type.CON) this.send(peer, new Uint8Array(seen.reply));
 			return void 0;
 		}
 		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict()) {
