@@ -10,7 +10,7 @@ import { text } from "./bytes";
 import { decode } from "../../src/coap/message";
 import { encode } from "../../src/coap/message";
 import { blockOption } from "../../testkit/portable/coap-options";
-import { Endpoint } from "../../src/coap/endpoint";
+import { Endpoint, type IncomingRequest } from "../../src/coap/endpoint";
 import * as m from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";
 import * as o from "../../testkit/portable/coap-options";
@@ -19,8 +19,8 @@ import { sendRequest } from "../../testkit/portable/coap-endpoint-requests";
 
 const none = m.EMPTY_BYTES;
 const LIFETIME = 247_000;
-/** The timer frees an idle table's ids a quarter lifetime after they expire (arrivals forget them exactly). */
-const TIDIED = LIFETIME + LIFETIME / 4;
+/** The timer frees an idle table's ids when its newest expires (arrivals forget them exactly). */
+const TIDIED = LIFETIME;
 
 function datagram(fields: Partial<CoapMessage>): Uint8Array {
 	return encode({ type: m.Type.CON, code: m.Code.GET, messageId: 1, token: none, options: [], payload: none, ...fields });
@@ -62,7 +62,7 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		}
 		check(most).toBe(16);
 		check(answered).toBe(10_000);
-		// No more traffic: the board's timer alone empties the table, a quarter lifetime after EXCHANGE_LIFETIME.
+		// No more traffic: the board's timer alone empties the table, EXCHANGE_LIFETIME after the last id came.
 		board.advance(TIDIED);
 		check(endpoint.tracked).toBe(0);
 		check(endpoint.nextTimeout()).toBeUndefined();
@@ -90,14 +90,38 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		send(datagram({ code: m.Code.POST, messageId: 99, options: lampPath }), 3000);
 		check(answers().map((a) => a.code)).toEqual([m.Code.CREATED]);
 	});
+	it("makes room with the oldest evictable id behind a kept POST, the newest one too, and keeps arrival order for expiry", () => {
+		const requests: IncomingRequest[] = [];
+		const endpoint = new Endpoint({ maxTracked: 2, server: { handle: (request) => requests.push(request) } });
+		const peer = { address: "10.0.0.8", port: 5683 };
+		const ids = () => requests.splice(0).map((request) => request.message.messageId);
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 1 }), peer, 0);
+		endpoint.received(datagram({ messageId: 2 }), peer, 1000);
+		// Full: the GET behind the POST (the newest entry) makes room, twice over.
+		endpoint.received(datagram({ messageId: 3 }), peer, 2000);
+		endpoint.received(datagram({ messageId: 4 }), peer, 3000);
+		check([ids(), endpoint.tracked]).toEqual([[1, 2, 3, 4], 2]);
+		// The POST is still known (a duplicate), 3 is not (executed again, making room with 4).
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 1 }), peer, 4000);
+		endpoint.received(datagram({ messageId: 3 }), peer, 5000);
+		check([ids(), endpoint.dropped.duplicate]).toEqual([[3], 1]);
+		// The POST expires first, then the GET: each a lifetime after it came.
+		endpoint.tick(LIFETIME);
+		check(endpoint.tracked).toBe(1);
+		endpoint.tick(LIFETIME + 5000);
+		check(endpoint.tracked).toBe(0);
+		endpoint.received(datagram({ messageId: 6 }), peer, LIFETIME + 6000);
+		check([ids(), endpoint.tracked]).toEqual([[6], 1]);
+	});
 	it("lets a NON's id make room (only the network duplicates a NON), and answers a NON it cannot track with a NON 5.03", () => {
-		const endpoint = new Endpoint({ maxTracked: 1 });
+		const requests: IncomingRequest[] = [];
+		const endpoint = new Endpoint({ maxTracked: 1, server: { handle: (request) => requests.push(request) } });
 		const peer = { address: "10.0.0.9", port: 5683 };
 		endpoint.received(datagram({ type: m.Type.NON, code: m.Code.POST, messageId: 1 }), peer, 0);
 		endpoint.received(datagram({ code: m.Code.POST, messageId: 2 }), peer, 0);
-		check([endpoint.pollRequest() !== undefined, endpoint.pollRequest() !== undefined, endpoint.tracked]).toEqual([true, true, 1]);
+		check([requests.shift() !== undefined, requests.shift() !== undefined, endpoint.tracked]).toEqual([true, true, 1]);
 		endpoint.received(datagram({ type: m.Type.NON, code: m.Code.POST, messageId: 3, token: new Uint8Array([3]) }), peer, 1000);
-		check(endpoint.pollRequest()).toBeUndefined();
+		check(requests.shift()).toBeUndefined();
 		const refused = decode(endpoint.pollTransmit()!.bytes);
 		check([refused.type, m.codeName(refused.code), refused.token[0], o.uintValue(refused.options, o.Option.MAX_AGE)]).toEqual([m.Type.NON, "5.03", 3, 246]);
 	});

@@ -113,13 +113,15 @@ describe("CoAP options", () => {
 		check(toHex(o.uintOption(o.Option.SIZE2, 0x10000).value)).toBe("01 00 00");
 		check(o.readUint(hex("01 00 00 00"))).toBe(0x1000000);
 	});
-	it("finds an unknown critical option and lets unknown elective ones pass (5.4.1)", () => {
-		check(o.unknownCritical([{ number: o.Option.URI_PATH, value: none }, { number: 2049, value: none }])).toBe(2049);
-		check(o.unknownCritical([{ number: 2048, value: none }, { number: o.Option.BLOCK2, value: none }])).toBeUndefined();
+	it("finds an unknown critical option as it decodes and lets unknown elective ones pass (5.4.1)", () => {
+		const critical = (options: { number: number; value: Uint8Array }[]) => decode(encode({ type: 0, code: 1, messageId: 1, token: none, options, payload: none })).critical;
+		check(critical([{ number: o.Option.URI_PATH, value: none }, { number: 2049, value: none }, { number: 2051, value: none }])).toBe(2049);
+		check(critical([{ number: o.Option.BLOCK2, value: none }, { number: 2048, value: none }])).toBeUndefined();
+		check("critical" in decode(encode({ type: 0, code: 1, messageId: 1, token: none, options: [], payload: none }))).toBe(false);
 	});
 	it("knows exactly the critical options it implements, below 32 and above (5.4.1, 5.10)", () => {
 		const known: number[] = [];
-		for (let number = 1; number < 64; number += 2) if (o.unknownCritical([{ number, value: none }]) === void 0) known.push(number);
+		for (let number = 1; number < 64; number += 2) if (decode(encode({ type: 0, code: 1, messageId: 1, token: none, options: [{ number, value: none }], payload: none })).critical === void 0) known.push(number);
 		check(known).toEqual([1, 3, 5, 7, 11, 15, 17, 23, 27, 35, 39]);
 	});
 	it("sorts options stably by number", () => {

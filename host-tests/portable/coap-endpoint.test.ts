@@ -8,7 +8,7 @@ import { describe, it, check } from "./test-api";
 import { hex, text, toHex } from "./bytes";
 import { decode } from "../../src/coap/message";
 import { encode } from "../../src/coap/message";
-import { Endpoint, type Outgoing, type Peer } from "../../src/coap/endpoint";
+import { Endpoint, type EndpointOptions, type IncomingRequest, type Outgoing, type Peer } from "../../src/coap/endpoint";
 import * as coap from "../../src/coap/message";
 import type { CoapMessage } from "../../src/coap/message";
 import * as o from "../../testkit/portable/coap-options";
@@ -23,6 +23,12 @@ function drain(endpoint: Endpoint): CoapMessage[] {
 	const out: CoapMessage[] = [];
 	for (let d: Outgoing | undefined = endpoint.pollTransmit(); d; d = endpoint.pollTransmit()) out.push(decode(d.bytes));
 	return out;
+}
+
+/** An endpoint whose requests are kept in `requests`, in arrival order, as its server is handed them. */
+function serving(options: EndpointOptions = {}): { endpoint: Endpoint; requests: IncomingRequest[] } {
+	const requests: IncomingRequest[] = [];
+	return { endpoint: new Endpoint({ ...options, server: { handle: (request) => requests.push(request) } }), requests };
 }
 
 function bytes(fields: Partial<CoapMessage>): Uint8Array {
@@ -69,7 +75,7 @@ describe("CoAP endpoint: confirmable retransmission", () => {
 			}
 			check(sentAt).toEqual([first, first * 3, first * 7, first * 15]);
 			check(now).toBe(first * 31);
-			if (random === 1) check(now).toBe(o.maxTransmitWait(endpoint.parameters));
+			if (random === 1) check(now).toBe(o.maxTransmitWait({ ackTimeout: 2000, ackRandomFactor: 1.5, maxRetransmit: 4, nstart: 1 }));
 			check(result.errors.map((e) => e.code)).toEqual(["EXCHANGE_TIMEOUT"]);
 			check(endpoint.pending).toBe(0);
 		});
@@ -192,26 +198,26 @@ describe("CoAP endpoint: NSTART", () => {
 
 describe("CoAP endpoint: server side", () => {
 	it("piggybacks the response and replays it for a duplicate CON without asking again", () => {
-		const endpoint = new Endpoint();
+		const { endpoint, requests } = serving();
 		const request = bytes({ messageId: 7, token: hex("aa"), options: [o.stringOption(o.Option.URI_PATH, "lamp")] });
 		endpoint.received(request, peer, 0);
-		const incoming = endpoint.pollRequest();
+		const incoming = requests.shift();
 		check(incoming).toBeDefined();
 		endpoint.respond(incoming!, { code: coap.Code.CONTENT, options: [], payload: text("on") }, 0);
 		const [ack] = drain(endpoint);
 		check([ack.type, ack.code, ack.messageId, toHex(ack.token)]).toEqual([coap.Type.ACK, coap.Code.CONTENT, 7, "aa"]);
 		endpoint.received(request, peer, 100_000);
-		check(endpoint.pollRequest()).toBeUndefined();
+		check(requests.shift()).toBeUndefined();
 		const [replay] = drain(endpoint);
 		check(toHex(replay.payload)).toBe(toHex(text("on")));
 		// After EXCHANGE_LIFETIME the id may be reused: it is a new request.
 		endpoint.received(request, peer, 300_000);
-		check(endpoint.pollRequest()).toBeDefined();
+		check(requests.shift()).toBeDefined();
 	});
 	it("sends a separate CON response after acknowledging, retransmitted until acknowledged", () => {
-		const endpoint = new Endpoint({ random: () => 0 });
+		const { endpoint, requests } = serving({ random: () => 0 });
 		endpoint.received(bytes({ messageId: 9, token: hex("01 02") }), peer, 0);
-		const incoming = endpoint.pollRequest()!;
+		const incoming = requests.shift()!;
 		endpoint.acknowledge(incoming);
 		check(drain(endpoint).map((m) => [m.type, m.code])).toEqual([[coap.Type.ACK, coap.Code.EMPTY]]);
 		endpoint.respond(incoming, { code: coap.Code.CONTENT, options: [], payload: text("x") }, 10);
@@ -220,38 +226,60 @@ describe("CoAP endpoint: server side", () => {
 		endpoint.tick(2010);
 		check(drain(endpoint)).toHaveLength(1);
 		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: response.messageId }), peer, 2100);
-		// Only the request's duplicate-table entry is left, expired at EXCHANGE_LIFETIME, and freed on
-		// the timer a quarter lifetime later (one wake-up for several ids).
-		check(endpoint.nextTimeout()).toBe(247_000 + 61_750);
-		endpoint.tick(247_000 + 61_750);
+		// Only the request's duplicate-table entry is left, freed on the timer at EXCHANGE_LIFETIME
+		// (it is the newest: an idle table is freed all at once when its newest id expires).
+		check(endpoint.nextTimeout()).toBe(247_000);
+		endpoint.tick(247_000);
 		check([endpoint.nextTimeout(), endpoint.tracked, endpoint.pending]).toEqual([undefined, 0, 0]);
 	});
 	it("forgets an id at EXCHANGE_LIFETIME exactly when it comes again, before the timer frees it", () => {
-		const endpoint = new Endpoint();
+		const { endpoint, requests } = serving();
 		const request = bytes({ messageId: 21, token: hex("0a") });
 		endpoint.received(request, peer, 0);
-		check(endpoint.pollRequest()).toBeDefined();
+		check(requests.shift()).toBeDefined();
 		endpoint.received(request, peer, 246_999);
-		check([endpoint.pollRequest(), endpoint.dropped.duplicate]).toEqual([undefined, 1]);
-		// The timer is not due yet (a quarter lifetime late), but the arrival forgets the old id: a new request.
-		check(endpoint.nextTimeout()).toBe(247_000 + 61_750);
+		check([requests.shift(), endpoint.dropped.duplicate]).toEqual([undefined, 1]);
+		// The timer is due at that moment too, but the arrival itself forgets the old id: a new request.
+		check(endpoint.nextTimeout()).toBe(247_000);
 		endpoint.received(request, peer, 247_000);
-		check([endpoint.pollRequest() !== undefined, endpoint.tracked]).toEqual([true, 1]);
+		check([requests.shift() !== undefined, endpoint.tracked]).toEqual([true, 1]);
+	});
+	it("frees an idle table at once, when its newest id expires, and while traffic comes needs no timer for it", () => {
+		const { endpoint, requests } = serving();
+		endpoint.received(bytes({ messageId: 31 }), peer, 0);
+		endpoint.received(bytes({ messageId: 32 }), peer, 100_000);
+		check([requests.splice(0).length, endpoint.nextTimeout()]).toEqual([2, 347_000]);
+		// An arrival forgets what expired by then (31), exactly; the timer moves on with the newest.
+		endpoint.received(bytes({ messageId: 33 }), peer, 250_000);
+		check([endpoint.tracked, endpoint.nextTimeout()]).toEqual([2, 497_000]);
+		endpoint.tick(496_999);
+		check(endpoint.tracked).toBe(1);
+		endpoint.tick(497_000);
+		check([endpoint.tracked, endpoint.nextTimeout()]).toEqual([0, undefined]);
 	});
 	it("answers a NON request with a NON response", () => {
-		const endpoint = new Endpoint();
+		const { endpoint, requests } = serving();
 		endpoint.received(bytes({ type: coap.Type.NON, messageId: 3, token: hex("05") }), peer, 0);
-		endpoint.respond(endpoint.pollRequest()!, { code: coap.Code.CONTENT, options: [], payload: none }, 0);
+		endpoint.respond(requests.shift()!, { code: coap.Code.CONTENT, options: [], payload: none }, 0);
 		check(drain(endpoint)[0].type).toBe(coap.Type.NON);
 	});
 	it("answers an unknown critical option with 4.02 and never hands the request on (5.4.1)", () => {
-		const endpoint = new Endpoint();
+		const { endpoint, requests } = serving();
 		endpoint.received(bytes({ messageId: 4, options: [{ number: 2049, value: none }] }), peer, 0);
-		check(endpoint.pollRequest()).toBeUndefined();
+		check(requests.shift()).toBeUndefined();
 		const [answer] = drain(endpoint);
 		check(coap.codeName(answer.code)).toBe("4.02");
 		endpoint.received(bytes({ messageId: 5, options: [{ number: 2048, value: none }] }), peer, 0);
-		check(endpoint.pollRequest()).toBeDefined();
+		check(requests.shift()).toBeDefined();
+	});
+	it("answers every request 4.04, CON or NON, when it serves nothing (a client)", () => {
+		const endpoint = new Endpoint();
+		endpoint.received(bytes({ messageId: 11, token: hex("0b") }), peer, 0);
+		endpoint.received(bytes({ type: coap.Type.NON, messageId: 12, token: hex("0c") }), peer, 0);
+		check(drain(endpoint).map((m) => [m.type, coap.codeName(m.code), toHex(m.token)])).toEqual([
+			[coap.Type.ACK, "4.04", "0b"],
+			[coap.Type.NON, "4.04", "0c"],
+		]);
 	});
 	it("cancels an observer that resets a notification (RFC 7641 3.6)", () => {
 		const endpoint = new Endpoint();
@@ -265,7 +293,7 @@ describe("CoAP endpoint: server side", () => {
 
 describe("CoAP endpoint: bad input", () => {
 	it("resets a malformed CON, drops a malformed NON, and counts both", () => {
-		const endpoint = new Endpoint();
+		const { endpoint, requests } = serving();
 		endpoint.received(hex("49 01 ab cd 00"), peer, 0);
 		const [reset] = drain(endpoint);
 		check([reset.type, reset.messageId]).toEqual([coap.Type.RST, 0xabcd]);
@@ -276,7 +304,7 @@ describe("CoAP endpoint: bad input", () => {
 		endpoint.received(hex("80 01 00 00"), peer, 0);
 		check(drain(endpoint)).toHaveLength(0);
 		check(endpoint.dropped.malformed).toBe(4);
-		check(endpoint.pollRequest()).toBeUndefined();
+		check(requests.shift()).toBeUndefined();
 	});
 	it("answers a ping with RST and resets a response nobody asked for", () => {
 		const endpoint = new Endpoint();
@@ -326,7 +354,7 @@ describe("CoAP endpoint: tables made at the first entry", () => {
 		// The response is the client's: the other endpoint knows no such token, and resets it.
 		const response = bytes({ type: coap.Type.ACK, code: coap.Code.CONTENT, messageId: request.messageId, token: request.token });
 		other.received(bytes({ code: coap.Code.CONTENT, messageId: 500, token: request.token }), peer, 10);
-		check([drain(other).map((m) => m.type), other.dropped.unexpected, other.nextTimeout()]).toEqual([[coap.Type.RST], 1, 308_750 + 10]);
+		check([drain(other).map((m) => m.type), other.dropped.unexpected, other.nextTimeout()]).toEqual([[coap.Type.RST], 1, 247_000 + 10]);
 		client.received(response, peer, 10);
 		check([result.responses.length, client.pending]).toEqual([1, 0]);
 		// Stopped: every table is let go, and a new request makes them again.

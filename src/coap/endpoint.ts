@@ -1,8 +1,8 @@
 /**
  * A CoAP endpoint for a client and a server sharing one UDP socket, sans-IO: told what
  * arrived (`received`, with the sender) and what time it is (`tick`), it answers with
- * datagrams to send (`pollTransmit`), requests for the server (`pollRequest`) and when it
- * next needs a tick (`nextTimeout`). No socket, no timer.
+ * datagrams to send (`pollTransmit`) and when it next needs a tick (`nextTimeout`), and
+ * hands each request to its server (`server.handle`) as it arrives. No socket, no timer.
  *
  * This is the request/response layer (RFC 7252 section 5) over the message layer of
  * message-layer.ts (section 4), as aiocoap's token manager sits over its message manager:
@@ -26,7 +26,7 @@ export type { Content } from "./message";
 
 import { Default, type EndpointOptions, type Exchange, type Expiring, type IncomingRequest, type ResponseHandler } from "./types";
 
-export type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, ResponseHandler, ResponseListener } from "./types";
+export type { EndpointOptions, Exchange, Expiring, IncomingRequest, RequestOptions, RequestSink, ResponseHandler, ResponseListener } from "./types";
 
 /** An exchange of `content` for `submit`, its endpoint fields still to be filled in. */
 export function exchangeOf(peer: Peer, content: Content, confirmable: boolean, observe: boolean, answered: ResponseHandler): Exchange {
@@ -40,8 +40,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private exchanges: Map<string, Exchange>;
 	declare private queues: Map<string, Exchange[]>;
 	declare private outstanding: Map<string, number>;
-	/** Drained as they arrive: a plain array (see MessageLayer's `out`); the transport looks at its length before polling. */
-	declare readonly requests: IncomingRequest[];
 	/** The server's table with deadlines of its own, while it holds anything; absent until then. */
 	declare private expiring?: Expiring;
 	declare private tokenCounter: number;
@@ -58,7 +56,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const resume = options.resume;
 		if (options.acceptFrom) this.acceptFrom = options.acceptFrom;
 		this.exchanges = this.queues = this.outstanding = messageLayer.NO_ENTRIES;
-		this.requests = [];
 		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
 		this.now = 0;
 		this.due = Infinity;
@@ -130,7 +127,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		}
 		exchanges.set(exchangeKey, exchange);
 		// Nothing waiting and a slot free: straight out, without making a queue.
-		if (!queue && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) this.start(exchange, now);
+		if (!queue && (this.outstanding.get(key) ?? 0) < (this.options.nstart ?? Default.NSTART)) this.start(exchange, now);
 		else if (queue) {
 			queue.push(exchange);
 			this.startQueued(key, now);
@@ -160,7 +157,10 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		// RFC 7967: none of a class the client wants none of; a CON still gets its (empty) ACK.
 		if (quiet !== void 0 && (quiet >> ((content.code >> 5) - 1)) & 1) return this.acknowledge(request);
 		if (message.type === m.Type.CON && !(seen && seen.reply)) {
-			this.reply(peer, seen, encoded ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, encoded, content.payload) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload));
+			const ack = encoded ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, encoded, content.payload) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload);
+			// `reply`, written out: every piggybacked answer comes here.
+			if (seen) seen.reply = ack.buffer as ArrayBuffer;
+			this.send(peer, ack);
 			return;
 		}
 		// A request is CON or NON: the response is of its type.
@@ -201,7 +201,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		observer.inFlight = confirmable
 			? this.sendEncoded(observer.peer, message.messageId, m.encode(message), now, { onAck: () => (observer.inFlight = void 0), onReset: gone, onTimeout: gone })
 			: // Until NON_LIFETIME (4.8.2, 145 s: MAX_TRANSMIT_SPAN + MAX_LATENCY), as long as a RST may still come.
-				this.sendTracked(observer.peer, message, now + this.lifetime - Default.MAX_LATENCY - this.parameters.ackTimeout, gone);
+				this.sendTracked(observer.peer, message, now + this.lifetime - Default.MAX_LATENCY - (this.options.ackTimeout ?? Default.ACK_TIMEOUT), gone);
 	}
 
 	/** Stops notifying `observer`: its notification in flight is no longer retransmitted. */
@@ -222,16 +222,18 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const seen = this.arrived;
 		// A request (class 0).
 		if (message.code >> 5 === 0) {
-			const critical = m.unknownCritical(message.options);
-			if (critical === void 0) this.requests.push({ peer, message, seen });
+			const critical = message.critical;
+			const server = this.options.server;
+			// Handed on at once, not queued: the request is this call's last work.
+			if (critical === void 0 && server) server.handle({ peer, message, seen });
 			// 5.4.1: an unknown critical option in a CON request gets 4.02; in a NON it is rejected.
-			else if (message.type === m.Type.CON) this.respond({ peer, message, seen }, messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
+			else if (message.type === m.Type.CON || critical === void 0) this.respond({ peer, message, seen }, critical === void 0 ? { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES } : messageLayer.error(m.Code.BAD_OPTION, "unknown critical option " + critical), now);
 			else this.reset(peer, message.messageId, seen);
 			return;
 		}
 		const exchange = this.exchanges.get(peer.address + ":" + peer.port + "/" + m.tokenKey(message.token));
 		// A response nobody waits for, or one we cannot understand (5.4.1), is reset.
-		if (!exchange || (message.options.length > 0 && m.unknownCritical(message.options) !== void 0)) {
+		if (!exchange || message.critical !== void 0) {
 			if (exchange) this.dropped.rejected++;
 			else this.dropped.unexpected++;
 			this.reset(peer, message.messageId, seen);
@@ -261,9 +263,11 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	/** The next retransmission, expiry or deadline; undefined for none. */
 	nextTimeout(): number | undefined {
 		// Message ids past their lifetime are forgotten exactly as datagrams arrive (`arrive`); the
-		// timer only frees what an idle table holds, so it comes a quarter lifetime late and forgets
-		// several at once rather than waking for each.
-		const tidy = this.earliest + this.lifetime / 4;
+		// timer only frees what an idle table holds: all of it at once, when its newest id expires.
+		// One wake-up for the table rather than one for each id (it stays capped meanwhile), and
+		// none while traffic keeps it tidy.
+		const newest = this.newest;
+		const tidy = newest ? newest.expires : Infinity;
 		let next = this.due < tidy ? this.due : tidy;
 		if (this.transmissions.size > 0)
 			this.transmissions.forEach((transmission) => {
@@ -275,10 +279,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			if (at < next) next = at;
 		}
 		return next === Infinity ? void 0 : next;
-	}
-
-	pollRequest(): IncomingRequest | undefined {
-		return this.requests.shift();
 	}
 
 	/** Ends every exchange with `error` (the client was stopped) and forgets all state. */
@@ -304,7 +304,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	private startQueued(key: string, now: number): void {
 		const queue = this.queues.get(key);
 		if (!queue) return;
-		while (queue.length > 0 && (this.outstanding.get(key) ?? 0) < this.parameters.nstart) {
+		while (queue.length > 0 && (this.outstanding.get(key) ?? 0) < (this.options.nstart ?? Default.NSTART)) {
 			const exchange = queue.shift() as Exchange;
 			if (this.exchanges.get(exchange.tokenKey) === exchange) this.start(exchange, now);
 		}
@@ -351,7 +351,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			this.release(exchange, now);
 			exchange.deadline = now + (this.options.responseTimeout ?? this.lifetime);
 			if (exchange.deadline < this.due) this.due = exchange.deadline;
-		} else if (m.unknownCritical(ack.options) !== void 0) {
+		} else if (ack.critical !== void 0) {
 			this.dropped.rejected++;
 			this.fail(exchange, "PROTOCOL_VIOLATION", "a response with an unknown critical option");
 		} else if (!m.sameBytes(ack.token, exchange.token)) {

@@ -8,8 +8,9 @@
  * - pings (an Empty CON, answered with RST, 4.3) and message format errors: a CON is
  *   reset, anything else dropped (4.2, 4.3).
  *
- * The duplicate table holds at most `maxTracked` message ids, each dropped on the timer
- * (`nextTimeout`) when its lifetime ends, not when later traffic happens to arrive. When
+ * The duplicate table holds at most `maxTracked` message ids, each forgotten when its
+ * lifetime ends as datagrams arrive, and an idle table on the timer (`nextTimeout`), all of
+ * it when its newest id's lifetime ends: never held for want of later traffic. When
  * it is full, the oldest entry that may be forgotten makes room: an idempotent request's
  * (4.5: its duplicate may be executed again), a NON's (never retransmitted, so a
  * duplicate is only the network's), a response's. When every entry is a CON POST's, a
@@ -23,7 +24,7 @@
 import { encodeUtf8 } from "../common/utf8";
 import * as m from "./message";
 import type { CoapMessage, Content } from "./message";
-import { Default, type EndpointOptions, type IncomingRequest, type TransmissionParameters } from "./types";
+import { Default, type EndpointOptions, type IncomingRequest } from "./types";
 
 export interface Peer {
 	readonly address: string;
@@ -96,7 +97,10 @@ export interface Seen {
 	readonly expires: number;
 	/** Anything but a CON POST: its entry may make room when the table is full. */
 	readonly evictable: boolean;
-	reply?: Uint8Array;
+	/** Its buffer alone, the whole datagram (a Uint8Array takes XS 7 heap slots, its ArrayBuffer 3): a duplicate is rare, and gets a view made then. */
+	reply?: ArrayBuffer;
+	/** The entry that arrived next (MessageLayer's `oldest`). */
+	next?: Seen;
 }
 
 /** An Empty message (4.1): 4 bytes, no token. */
@@ -126,29 +130,26 @@ export function unavailable(ms: number): Content {
 export const NO_ENTRIES = new Map<never, never>();
 
 export abstract class MessageLayer {
-	declare readonly parameters: TransmissionParameters;
 	/** The endpoint's randomness (the board's on a device), for the server's ETags too. */
 	declare readonly random: () => number;
-	/** As given: the caps and settings read where they are used (a field each would cost a slot). */
-	declare protected readonly options: EndpointOptions;
+	/** As given: the caps, settings and transmission parameters (RFC defaults for those not given) read where they are used (a field or object of them would cost slots). */
+	declare readonly options: EndpointOptions;
 	declare messageId: number;
 	/** Absent until the first datagram is dropped: a server that drops none keeps no counts (7 slots on XS). */
 	declare private counts?: DropCounts;
 	declare protected transmissions: Map<string, Transmission>; // NO_ENTRIES until the first message awaiting an ACK or RST
 	declare private readonly seen: Map<string, Seen>;
 	/**
-	 * The same entries in arrival order from `head` on, walked by index (which allocates
-	 * nothing on XS). The oldest leaves by moving `head`, the gap closed once it is as long
-	 * as what follows: XS charges a shift or splice 10 computrons per element moved.
+	 * The same entries in arrival order, which is expiry order (one lifetime for all): a list
+	 * through their `next`, so the oldest leaves with no walk, no array moved and nothing
+	 * allocated. Absent until the first entry, undefined while the table is empty.
 	 */
-	declare private readonly order: (Seen | undefined)[];
-	declare private head: number;
+	declare private oldest?: Seen;
+	declare protected newest?: Seen;
 	/** Datagrams to send, a few at a time and drained at once: a plain array, whose shift allocates nothing (a Fifo makes a new array each time it empties). */
 	declare private readonly out: Outgoing[];
-	/** The duplicate-table entry of the message `arrive` returned last. */
+	/** The duplicate-table entry of the message `arrive` returned last (absent until the first). */
 	declare protected arrived: Seen | undefined;
-	/** When the first entry of `seen` expires (Infinity when it is empty). */
-	declare protected earliest: number;
 	/**
 	 * How long a message id of a CON stays in use, so duplicates are recognised
 	 * (EXCHANGE_LIFETIME, 4.8.2, 247 s); held for a NON's id too (NON_LIFETIME is only the
@@ -159,12 +160,6 @@ export abstract class MessageLayer {
 
 	/** The endpoint's options: the transmission parameters (the RFC's defaults for those not given), its randomness, the table's cap, where message ids go on from. */
 	constructor(options: EndpointOptions) {
-		const parameters = (this.parameters = {
-			ackTimeout: options.ackTimeout ?? Default.ACK_TIMEOUT,
-			ackRandomFactor: options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR,
-			maxRetransmit: options.maxRetransmit ?? Default.MAX_RETRANSMIT,
-			nstart: options.nstart ?? Default.NSTART,
-		});
 		const random = (this.random = options.random ?? Math.random);
 		this.options = options;
 		const resume = options.resume;
@@ -172,14 +167,11 @@ export abstract class MessageLayer {
 		this.messageId = resume ? resume.messageId : Math.floor(random() * 0x10000);
 		this.transmissions = NO_ENTRIES;
 		this.seen = new Map();
-		this.order = [];
-		this.head = 0;
 		this.out = [];
-		this.earliest = Infinity;
-		this.arrived = void 0;
 		// MAX_TRANSMIT_SPAN (4.8.2, 45 s): from the first transmission of a CON to the last retransmission.
-		const span = parameters.ackTimeout * (2 ** parameters.maxRetransmit - 1) * parameters.ackRandomFactor;
-		this.lifetime = span + 2 * Default.MAX_LATENCY + parameters.ackTimeout;
+		const ackTimeout = options.ackTimeout ?? Default.ACK_TIMEOUT;
+		const span = ackTimeout * (2 ** (options.maxRetransmit ?? Default.MAX_RETRANSMIT) - 1) * (options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR);
+		this.lifetime = span + 2 * Default.MAX_LATENCY + ackTimeout;
 	}
 
 	/** Datagrams dropped or refused so far, by reason. */
@@ -206,7 +198,7 @@ export abstract class MessageLayer {
 
 	/** Sends `bytes` in answer to a message, kept in `seen` (when tracked) for its duplicates. */
 	reply(peer: Peer, seen: Seen | undefined, bytes: Uint8Array): void {
-		if (seen) seen.reply = bytes;
+		if (seen) seen.reply = bytes.buffer as ArrayBuffer;
 		this.send(peer, bytes);
 	}
 
@@ -222,8 +214,9 @@ export abstract class MessageLayer {
 
 	/** 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR]. */
 	private firstTimeout(): number {
-		const ackTimeout = this.parameters.ackTimeout;
-		return ackTimeout + this.random() * ackTimeout * (this.parameters.ackRandomFactor - 1);
+		const options = this.options;
+		const ackTimeout = options.ackTimeout ?? Default.ACK_TIMEOUT;
+		return ackTimeout + this.random() * ackTimeout * ((options.ackRandomFactor ?? Default.ACK_RANDOM_FACTOR) - 1);
 	}
 
 	/** Sends a NON and keeps its id until `until`, so a RST for it still finds `onReset` (RFC 7641 3.6). */
@@ -298,27 +291,31 @@ export abstract class MessageLayer {
 			if (code !== m.Code.EMPTY || type !== m.Type.CON) this.dropped.malformed++;
 			return void 0;
 		}
-		if (now >= this.earliest) this.expire(now);
+		const oldest = this.oldest;
+		if (oldest && now >= oldest.expires) this.expire(now);
 		const seen = this.seen.get(key);
 		if (seen) {
 			this.dropped.duplicate++;
-			if (seen.reply && type === m.Type.CON) this.send(peer, seen.reply);
+			if (seen.reply && type === m.Type.CON) this.send(peer, new Uint8Array(seen.reply));
 			return void 0;
 		}
-		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict(this.order[this.head])) {
+		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict()) {
 			if (codeClass !== 0) {
-				this.arrived = void 0;
-				return message;
+						return message;
 			}
 			this.dropped.overloaded++;
 			// Come back when a slot is free.
-			this.respond({ peer, message }, unavailable(this.earliest - now), now);
+			const first = this.oldest;
+			this.respond({ peer, message }, unavailable((first ? first.expires : Infinity) - now), now);
 			return void 0;
 		}
 		// Anything but a CON POST is evictable: its entry may make room when the table is full.
 		const entry: Seen = { key, expires: now + this.lifetime, evictable: code !== m.Code.POST || type === m.Type.NON };
 		this.seen.set(key, entry);
-		if (this.order.push(entry) - this.head === 1) this.earliest = entry.expires;
+		const newest = this.newest;
+		if (newest) newest.next = entry;
+		else this.oldest = entry;
+		this.newest = entry;
 		this.arrived = entry;
 		return message;
 	}
@@ -328,7 +325,7 @@ export abstract class MessageLayer {
 		if (this.transmissions.size > 0)
 			this.transmissions.forEach((transmission) => {
 				if (transmission.nextAt > now) return;
-				if (transmission.retransmissions >= this.parameters.maxRetransmit) {
+				if (transmission.retransmissions >= (this.options.maxRetransmit ?? Default.MAX_RETRANSMIT)) {
 					this.transmissions.delete(transmission.key);
 					transmission.outcome.onTimeout(transmission);
 					return;
@@ -344,7 +341,7 @@ export abstract class MessageLayer {
 				}
 				this.send(transmission.peer, transmission.bytes);
 			});
-		if (now >= this.earliest) this.expire(now);
+		this.expire(now);
 	}
 
 	private hold(peer: Peer, messageId: number, bytes: Uint8Array, retransmissions: number, timeout: number, nextAt: number, outcome: Outcome, subject?: object): Transmission {
@@ -355,19 +352,15 @@ export abstract class MessageLayer {
 		return transmission;
 	}
 
-	/** Makes room by forgetting the oldest entry that may be forgotten, most often `oldest` itself; false when every entry is a CON POST's (or there is none: `maxTracked` 0). */
-	private evict(oldest: Seen | undefined): boolean {
-		if (oldest && oldest.evictable) {
-			this.seen.delete(oldest.key);
-			this.dropOldest();
-			return true;
-		}
-		const order = this.order;
-		for (let i = this.head + 1; i < order.length; i++) {
-			const entry = order[i] as Seen;
+	/** Makes room by forgetting the oldest entry that may be forgotten, most often the oldest itself; false when every entry is a CON POST's (or there is none: `maxTracked` 0). */
+	private evict(): boolean {
+		let previous: Seen | undefined;
+		for (let entry = this.oldest; entry; previous = entry, entry = entry.next) {
 			if (!entry.evictable) continue;
 			this.seen.delete(entry.key);
-			order.splice(i, 1);
+			if (previous) previous.next = entry.next;
+			else this.oldest = entry.next;
+			if (this.newest === entry) this.newest = previous;
 			return true;
 		}
 		return false;
@@ -375,21 +368,12 @@ export abstract class MessageLayer {
 
 	/** Forgets message ids past their lifetime: the oldest first, in arrival order. */
 	private expire(now: number): void {
-		const order = this.order;
-		while (this.head < order.length && (order[this.head] as Seen).expires <= now) {
-			this.seen.delete((order[this.head] as Seen).key);
-			this.dropOldest();
+		let oldest = this.oldest;
+		while (oldest && oldest.expires <= now) {
+			this.seen.delete(oldest.key);
+			oldest = oldest.next;
 		}
-	}
-
-	/** Moves `head` past the oldest entry, closes the gap once it is half the array, and notes the next expiry. */
-	private dropOldest(): void {
-		const order = this.order;
-		order[this.head++] = void 0;
-		if (this.head * 2 >= order.length) {
-			order.splice(0, this.head);
-			this.head = 0;
-		}
-		this.earliest = this.head < order.length ? (order[this.head] as Seen).expires : Infinity;
+		this.oldest = oldest;
+		if (!oldest) this.newest = void 0;
 	}
 }

@@ -158,7 +158,19 @@ function extended(bytes: Uint8Array, at: number, nibble: number): number {
 	return nibble === 13 ? bytes[at] + 13 : ((bytes[at] << 8) | bytes[at + 1]) + 269;
 }
 
-/** Decodes one datagram. Token, option values and payload are views into `bytes`. */
+/**
+ * The critical (odd-numbered) options below 32 this implementation understands, a bit
+ * each: If-Match 1, Uri-Host 3, If-None-Match 5, Uri-Port 7, Uri-Path 11, Uri-Query 15,
+ * Accept 17, Block2 23, Block1 27; above them only Proxy-Uri 35 and Proxy-Scheme 39. The
+ * elective ones it knows need no list. A mask, not an array: less bytecode, no call.
+ */
+const KNOWN_BELOW_32 = 0x088288aa;
+
+/**
+ * Decodes one datagram. Token, option values and payload are views into `bytes`. The first
+ * critical (odd) option this implementation does not know (5.4.1) is noted in `critical`
+ * as the options are read: no second walk, and no field on a message without one.
+ */
 export function decode(bytes: Uint8Array): CoapMessage {
 	const end = bytes.length;
 	// An empty datagram's first byte reads undefined, version 0; one under 4 bytes ends before `at`.
@@ -172,6 +184,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
 	const options: CoapOption[] = [];
 	let number = 0;
 	let payload = EMPTY_BYTES;
+	let critical: number | undefined;
 	while (at < end) {
 		const head = bytes[at++];
 		if (head === 0xff) {
@@ -194,28 +207,14 @@ export function decode(bytes: Uint8Array): CoapMessage {
 		}
 		number += delta;
 		if (number > 0xffff || at + length > end) throw malformed("an option past 65535 or the datagram");
+		if (number & 1 && critical === void 0 && (number < 32 ? ((KNOWN_BELOW_32 >>> number) & 1) === 0 : number !== Option.PROXY_URI && number !== Option.PROXY_SCHEME)) critical = number;
 		// A store, not push: a native call fewer an option.
 		options[options.length] = { number, value: bytes.subarray(at, at + length) };
 		at += length;
 	}
-	return { type: ((first >> 4) & 3) as MessageType, code: messageCode, messageId: (bytes[2] << 8) | bytes[3], token, options, payload };
-}
-
-/**
- * The critical (odd-numbered) options below 32 this implementation understands, a bit
- * each: If-Match 1, Uri-Host 3, If-None-Match 5, Uri-Port 7, Uri-Path 11, Uri-Query 15,
- * Accept 17, Block2 23, Block1 27; above them only Proxy-Uri 35 and Proxy-Scheme 39. The
- * elective ones it knows need no list. A mask, not an array: less bytecode, no call.
- */
-const KNOWN_BELOW_32 = 0x088288aa;
-
-/** The first critical option (an odd number, 5.4.1) the firmware does not know, or undefined. */
-export function unknownCritical(options: readonly CoapOption[]): number | undefined {
-	for (let i = 0; i < options.length; i++) {
-		const number = options[i].number;
-		if ((number & 1) === 1 && (number < 32 ? ((KNOWN_BELOW_32 >>> number) & 1) === 0 : number !== Option.PROXY_URI && number !== Option.PROXY_SCHEME)) return number;
-	}
-	return void 0;
+	const message: CoapMessage = { type: ((first >> 4) & 3) as MessageType, code: messageCode, messageId: (bytes[2] << 8) | bytes[3], token, options, payload };
+	if (critical !== void 0) message.critical = critical;
+	return message;
 }
 
 /** The value of the first `number` option, or undefined. */

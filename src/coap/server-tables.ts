@@ -27,7 +27,7 @@ import { error, unavailable } from "./message-layer";
 import * as m from "./message";
 import type { Block, CoapOption } from "./message";
 import { Transport } from "./transport";
-import type { Resource, TransportDtls, TransportOptions } from "./types";
+import { Default, type Resource, type TransportDtls, type TransportOptions } from "./types";
 import * as texts from "../common/text";
 
 export interface CoapServerOptions extends EndpointOptions {
@@ -116,7 +116,7 @@ export abstract class ServerTables implements Expiring {
 		const settings: CoapServerOptions & TransportOptions = {
 			...given,
 			port: options.port ?? 5683,
-			onRequest: this.handle.bind(this),
+			server: this,
 		};
 		// No closure to keep when nobody asked, nor a field.
 		if (onReady) settings.onReady = () => onReady(this.transport.port);
@@ -125,7 +125,8 @@ export abstract class ServerTables implements Expiring {
 		this.version = Math.floor(transport.endpoint.random() * 0xffffff);
 	}
 
-	protected abstract handle(request: IncomingRequest): void;
+	/** The endpoint's: a request arrived (RequestSink). */
+	abstract handle(request: IncomingRequest): void;
 
 	/** Block1 uploads under way (at most `maxUploads`). */
 	get uploading(): number {
@@ -219,7 +220,7 @@ export abstract class ServerTables implements Expiring {
 			endpoint.respond(request, unavailable(wait < limit ? wait : limit), now);
 			return;
 		}
-		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + (settings.separateAfter ?? endpoint.parameters.ackTimeout / 2) : Infinity, deadline: now + limit };
+		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + (settings.separateAfter ?? (settings.ackTimeout ?? Default.ACK_TIMEOUT) / 2) : Infinity, deadline: now + limit };
 		if (waiting.push(entry) === 1) endpoint.keep(this);
 		// Settled outside the endpoint's timer: the transport is asked to send it.
 		const settled = (content: Content) => {

@@ -18,10 +18,10 @@
  * - No-Response (RFC 7967): none of the classes a request asks not to get (a CON has its empty ACK).
  *
  * Every table a client can grow is capped, with the protocol's answer when it is full:
- * observers per resource and in all (the GET is served without Observe, so the client
- * knows it is not registered: RFC 7641 4.1), unfinished Block1 uploads (5.03 with Max-Age),
- * which also expire EXCHANGE_LIFETIME after their last block on the endpoint's timer, and
- * slow answers waiting (5.03 past `maxSeparate`). The endpoint caps its duplicate table so.
+ * observers per resource and in all (the GET is served without Observe, so the client knows
+ * it is not registered: RFC 7641 4.1), unfinished Block1 uploads (5.03 with Max-Age), which
+ * expire EXCHANGE_LIFETIME after their last block on the endpoint's timer, and slow answers
+ * waiting (5.03 past `maxSeparate`). The endpoint caps its duplicate table so.
  */
 import { type Content, type IncomingRequest, type Notified, type Peer } from "./endpoint";
 import { error, peerKey } from "./message-layer";
@@ -38,10 +38,9 @@ export type { CoapServerOptions } from "./server-tables";
 interface Served {
 	readonly path: string;
 	/**
-	 * The path's UTF-8 bytes, one char a byte (the path itself when it is ASCII): what a
-	 * request's Uri-Path reads as through String.fromCharCode, one native call a segment
-	 * (checking each byte in JS, as uriPath does, costs XS twice as much). Equal keys are
-	 * equal bytes, so a match is valid UTF-8; only a miss is decoded (and checked, 5.10.1).
+	 * The path's UTF-8 bytes, one char a byte (the path itself when ASCII): a request's Uri-Path
+	 * as String.fromCharCode reads it, one native call a segment (half what uriPath's checks
+	 * cost XS). Equal keys are equal bytes, so a match is valid UTF-8; a miss is checked (5.10.1).
 	 */
 	readonly key: string;
 	resource: Resource;
@@ -64,18 +63,17 @@ export class CoapServer extends ServerTables {
 	/** Every resource's observers, at most `maxObservers`. */
 	declare private readonly watchers: Observer[];
 	/**
-	 * Short texts answered lately, each followed by its UTF-8: a resource answers with a few
-	 * texts ("on", "off") over and over, and encoding one costs ~400 computrons on XS.
-	 * Payloads are only read (encode copies them), so one array serves every response.
+	 * Short texts answered lately, each after its UTF-8, kept from its second answer on (a
+	 * Uint8Array is 7 heap slots on XS): a resource answers a few texts ("on", "off") over and
+	 * over, and encoding one costs ~400 computrons. Payloads are only read (encode copies them).
 	 */
-	declare private readonly texts: (string | Uint8Array)[];
+	declare private readonly texts: (string | Uint8Array | undefined)[];
 	/** The Content-Format option sent last, and its number, kept as the texts are. */
 	declare private format: number;
 	declare private formatOption: m.CoapOption;
 	/**
-	 * The options of the answer most requests get (ETag and Content-Format, one block), as
-	 * last answered, and encoded: the next such answer reuses both, and is sent without its
-	 * options walked (encoding them costs XS ~350 computrons). Absent until then: no slots.
+	 * The options of the answer most requests get (ETag and Content-Format, one block) as last
+	 * answered, and encoded: reused, not walked (~350 computrons on XS). Absent until then.
 	 */
 	declare private plain?: m.CoapOption[];
 	declare private plainVersion?: number;
@@ -165,7 +163,7 @@ export class CoapServer extends ServerTables {
 		this.transport.endpoint.notify(observer, content, confirmable, now, () => this.drop(observer));
 	}
 
-	protected handle(incoming: IncomingRequest): void {
+	handle(incoming: IncomingRequest): void {
 		let content: Content | PromiseLike<Content>;
 		try {
 			content = this.answer(incoming);
@@ -269,8 +267,7 @@ export class CoapServer extends ServerTables {
 		if (observe === 1) this.drop(this.observer(path, peer, token));
 		const version = entry.etag;
 		const answer = handler(request);
-		// A slow answer completes through a bound method, not an arrow: a variable an arrow
-		// captures is a heap slot on XS from the start of this function, for every request.
+		// A slow answer completes through a bound method: a variable an arrow captures is a heap slot on XS for every request.
 		return typeof (answer as PromiseLike<Representation>).then === "function" ? (answer as PromiseLike<Representation>).then(this.complete.bind(this, request, entry, token, observe, version, echo, block2)) : this.complete(request, entry, token, observe, version, echo, block2, answer as Representation);
 	}
 
@@ -332,14 +329,17 @@ export class CoapServer extends ServerTables {
 		let payload = text as Uint8Array;
 		if (typeof text === "string") {
 			const texts = this.texts;
-			// indexOf, native, is a tenth of what a loop in JS costs XS; only texts are found (the arrays between are never === a string).
+			// indexOf, native, is a tenth of what a loop in JS costs XS; only texts are found (the
+			// arrays between are never === a string). Before a text is its bytes; before none (-1), no element.
 			const i = texts.indexOf(text);
-			if (i >= 0) payload = texts[i + 1] as Uint8Array;
+			const known = texts[i - 1];
+			if (known) payload = known as Uint8Array;
 			else {
 				payload = encodeUtf8(text);
-				if (text.length <= 32) {
+				if (i > 0) texts[i - 1] = payload;
+				else if (text.length <= 32) {
 					if (texts.length >= 8) texts.length = 0;
-					texts.push(text, payload);
+					texts.push(void 0, text);
 				}
 			}
 		}

@@ -7,7 +7,6 @@ import type { DatagramSession } from "../common/session";
 import { DatagramDriver } from "../datagram/driver";
 import type { DtlsLayer } from "../dtls/layer";
 import { Endpoint, type Peer } from "./endpoint";
-import * as m from "./message";
 import type { TransportDtls, TransportOptions } from "./types";
 
 /**
@@ -18,10 +17,9 @@ import type { TransportDtls, TransportOptions } from "./types";
 * (types.ts) a client's failed handshake fails its requests with the handshake's typed error.
  */
 export class Transport extends DatagramDriver<DatagramSession> {
-	declare private readonly options: TransportOptions;
 	declare readonly endpoint: Endpoint;
-	/** Present for coaps. */
-	declare readonly dtls: DtlsLayer | undefined;
+	/** Present for coaps only (absent, not undefined: an undefined field still takes a slot). */
+	declare readonly dtls?: DtlsLayer;
 
 	constructor(board: Board, options: TransportOptions) {
 		const endpoint = new Endpoint(options);
@@ -29,8 +27,7 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		const dtls = settings ? settings.layer(endpoint, settings, board) : void 0;
 		super(board, dtls ?? endpoint, options);
 		this.endpoint = endpoint;
-		this.dtls = dtls;
-		this.options = options;
+		if (dtls) this.dtls = dtls;
 		this.open();
 	}
 
@@ -49,25 +46,20 @@ export class Transport extends DatagramDriver<DatagramSession> {
 	}
 
 	protected bound(): void {
-		if (this.options.onReady) this.options.onReady();
+		// The endpoint keeps the options (a field of their own here would cost a slot).
+		const onReady = (this.endpoint.options as TransportOptions).onReady;
+		if (onReady) onReady();
 		this.service();
 	}
 
-	/** Passes requests on; a client serves nothing, and answering spares the peer its retransmissions. */
+	/** Passes DTLS events on (requests went to the server as they arrived, endpoint.ts). */
 	protected dispatch(): void {
-		const endpoint = this.endpoint;
-		const onRequest = this.options.onRequest;
-		if (endpoint.requests.length > 0)
-			for (let request = endpoint.pollRequest(); request; request = endpoint.pollRequest()) {
-				if (onRequest) onRequest(request);
-				else endpoint.respond(request, { code: m.Code.NOT_FOUND, options: [], payload: m.EMPTY_BYTES }, this.board.now());
-			}
 		const dtls = this.dtls;
 		if (!dtls) return;
-		const settings = this.options.dtls as TransportDtls;
+		const settings = (this.endpoint.options as TransportOptions).dtls as TransportDtls;
 		for (let event = dtls.pollEvent(); event; event = dtls.pollEvent()) {
 			// A client's requests cannot go anywhere once its handshake failed: they end with its error.
-			if (event.kind === "closed" && event.error && !settings.lookup) endpoint.failAll(event.error);
+			if (event.kind === "closed" && event.error && !settings.lookup) this.endpoint.failAll(event.error);
 			if (settings.onEvent) settings.onEvent(event);
 		}
 	}

@@ -50,6 +50,8 @@ export interface CoapMessage {
 	/** In ascending option number; repeated options in the order they appear. */
 	readonly options: readonly CoapOption[];
 	readonly payload: Uint8Array;
+	/** Set by `decode` (message.ts) only: the first critical option this implementation does not know (5.4.1), absent for none. */
+	critical?: number;
 }
 
 /** Method and response codes (5.8, 5.9, 12.1), class << 5 | detail: 2.05 Content is 2 << 5 | 5. */
@@ -167,6 +169,13 @@ export interface EndpointOptions extends Partial<TransmissionParameters> {
 	readonly maxTracked?: number;
 	/** Requests waiting behind NSTART per peer, default 32; past it a request fails with QUEUE_FULL. */
 	readonly maxQueued?: number;
+	/** Where requests go as they arrive (a server); without it every request is answered 4.04. */
+	readonly server?: RequestSink;
+}
+
+/** A server as the endpoint sees it: an object and its method, not a bound function (21 slots on XS). */
+export interface RequestSink {
+	handle(request: IncomingRequest): void;
 }
 
 /*
@@ -303,8 +312,6 @@ export interface TransportOptions extends EndpointOptions {
 	/** Local port; 0 or absent for any free one. */
 	readonly port?: number;
 	readonly address?: string;
-	/** Requests for a server; without it every request is answered 4.04. */
-	onRequest?(request: IncomingRequest): void;
 	onReady?(): void;
 	readonly dtls?: TransportDtls;
 }

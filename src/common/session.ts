@@ -3,8 +3,9 @@
  * (bytes in, time passed) and answers with what to send and when it next needs the clock.
  * It owns no socket and no timer; a driver (../stream/driver.ts, ../datagram/driver.ts) connects
  * it to a board. MQTT's session, MQTT-SN's session and the CoAP endpoint implement it.
- * Each also has its own typed event queue (`pollEvent`, CoAP's `pollRequest`), which the
- * driver's owner drains in its `dispatch` hook: the events differ, the loop does not.
+ * Each also has its own typed events (`pollEvent`; the CoAP endpoint hands requests to its
+ * server as they arrive), which the driver's owner drains in its `dispatch` hook: the
+ * events differ, the loop does not.
  */
 
 /** Where a datagram came from or goes to. */
