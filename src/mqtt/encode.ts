@@ -13,7 +13,7 @@
  * PUBLISH), so walking them twice costs less than a second description would in flash.
  */
 import { ProtocolError } from "../common/errors";
-import { utf8Length, writeUtf8 } from "../common/utf8";
+import * as utf8 from "../common/utf8"; // one namespace: a named import costs XS the module name again
 import { PacketType, Wire, type ConnackPacket, type Packet, type QoS, type SubackPacket } from "./packet";
 
 /** The packets a client sends (and PINGRESP, which shares their type with PINGREQ and DISCONNECT). */
@@ -168,13 +168,13 @@ class Body {
 		const target = this.target;
 		const at = this.at;
 		if (target) {
-			const end = writeUtf8(text, target, at + 2);
+			const end = utf8.writeUtf8(text, target, at + 2);
 			target[at] = (end - at - 2) >> 8;
 			target[at + 1] = (end - at - 2) & 0xff;
 			this.at = end;
 			return;
 		}
-		const length = utf8Length(text);
+		const length = utf8.utf8Length(text);
 		if (length < 0 || length > 0xffff) throw new ProtocolError("MALFORMED_PACKET", "string not UTF-8 or over 65535 bytes");
 		this.at = at + 2 + length;
 	}

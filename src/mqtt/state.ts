@@ -19,8 +19,9 @@
  * topic and payload as vocabulary.ts writes them.
  */
 import { ProtocolError } from "../common/errors";
-import { RecordReader, RecordWriter } from "../power/record-bytes";
-import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
+// Namespaces, not named imports: each named one costs XS an import record and the module name again.
+import * as record from "../power/record-bytes";
+import * as words from "../power/vocabulary";
 import { decode } from "./decode";
 import { encode } from "./encode";
 import { Id } from "./inflight";
@@ -43,8 +44,8 @@ export interface SessionState {
 export const MQTT_STATE_VERSION = 2;
 const WHAT = "MQTT session state";
 
-export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = NO_VOCABULARY): Uint8Array {
-	const w = new RecordWriter(WHAT);
+export function encodeSessionState(state: SessionState, vocabulary: words.Vocabulary = words.NO_VOCABULARY): Uint8Array {
+	const w = new record.RecordWriter(WHAT);
 	w.byte(MQTT_STATE_VERSION);
 	w.u32(vocabulary.tag);
 	w.u16(state.nextPacketId);
@@ -58,7 +59,7 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
 	w.count(state.subscriptions.length);
 	for (let i = 0; i < state.subscriptions.length; i++) {
 		w.byte(state.subscriptions[i].qos);
-		writeTopic(w, state.subscriptions[i].topic, vocabulary);
+		words.writeTopic(w, state.subscriptions[i].topic, vocabulary);
 	}
 	return w.finish();
 }
@@ -67,8 +68,8 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
  * Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version
  * wrote with this vocabulary (another firmware, or other configured topics).
  */
-export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = NO_VOCABULARY): SessionState {
-	const r = new RecordReader(bytes, WHAT);
+export function decodeSessionState(bytes: Uint8Array, vocabulary: words.Vocabulary = words.NO_VOCABULARY): SessionState {
+	const r = new record.RecordReader(bytes, WHAT);
 	if (r.byte() !== MQTT_STATE_VERSION) throw r.malformed("another version");
 	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
 	const nextPacketId = r.u16();
@@ -79,8 +80,8 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = N
 		if (qos !== 1 && qos !== 2) throw r.malformed("not a QoS 1/2 message");
 		const packetId = inFlight ? r.u16() : Id.UNASSIGNED;
 		if (packetId === 0) throw r.malformed("packet id 0");
-		const topic = readTopic(r, vocabulary);
-		const payload = readPayload(r, vocabulary);
+		const topic = words.readTopic(r, vocabulary);
+		const payload = words.readPayload(r, vocabulary);
 		return { released: (flags & 16) !== 0, packet: encode({ type: PacketType.PUBLISH, topic, payload, qos, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0, packetId }) };
 	};
 	const inflight = r.list(() => message(true));
@@ -89,19 +90,19 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = N
 	const subscriptions = r.list(() => {
 		const qos = r.byte();
 		if (qos > 2) throw r.malformed("subscription QoS");
-		return { qos: qos as QoS, topic: readTopic(r, vocabulary) };
+		return { qos: qos as QoS, topic: words.readTopic(r, vocabulary) };
 	});
 	r.end();
 	return { nextPacketId, inflight, queued, awaitingRelease, subscriptions };
 }
 
 /** flags(1: qos | retain 4 | dup 8 | `released`) then, `inFlight`, the packet id; topic and payload. */
-function writeMessage(w: RecordWriter, packet: Uint8Array, released: number, inFlight: boolean, vocabulary: Vocabulary): void {
+function writeMessage(w: record.RecordWriter, packet: Uint8Array, released: number, inFlight: boolean, vocabulary: words.Vocabulary): void {
 	const p = publishIn(packet);
 	w.byte(p.qos | (p.retain ? 4 : 0) | (inFlight && p.dup ? 8 : 0) | released);
 	if (inFlight) w.u16(p.packetId ?? 0);
-	writeTopic(w, p.topic, vocabulary);
-	writePayload(w, p.payload, vocabulary);
+	words.writeTopic(w, p.topic, vocabulary);
+	words.writePayload(w, p.payload, vocabulary);
 }
 
 /** A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own. */

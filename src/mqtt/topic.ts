@@ -3,7 +3,7 @@
  * say. (The firmware matches no filters: the broker routes, the app compares topics.)
  */
 import { ProtocolError } from "../common/errors";
-import { utf8Length, writeUtf8 } from "../common/utf8";
+import * as utf8 from "../common/utf8"; // one namespace: a named import costs XS the module name again
 
 const SLASH = 0x2f;
 const PLUS = 0x2b;
@@ -25,12 +25,12 @@ export function validateTopicFilter(filter: string): void {
  * wildcards and U+0000. Throws INVALID_TOPIC.
  */
 function topicField(text: string, filter: boolean): Uint8Array {
-	const length = utf8Length(text);
+	const length = utf8.utf8Length(text);
 	if (length < 0 || length > 0xffff) throw invalid(text, "is not UTF-8 of at most 65535 bytes");
 	const field = new Uint8Array(2 + length);
 	field[0] = length >> 8;
 	field[1] = length & 0xff;
-	writeUtf8(text, field, 2);
+	utf8.writeUtf8(text, field, 2);
 	const problem = topicProblem(field, 2, field.length, filter);
 	if (problem) throw invalid(text, problem);
 	return field;
