@@ -71,7 +71,7 @@ export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
 		case PacketType.UNSUBSCRIBE:
 			// Packets only a client sends: the firmware never reads one (the tests' broker
 			// side decodes them, testkit/portable/mqtt-client-packets.ts).
-			throw new ProtocolError("PROTOCOL_VIOLATION", "a broker does not send packet type " + type);
+			throw violation("a broker does not send packet type " + type);
 	}
 	if (type === 0 || type === 15) throw malformed("reserved packet type " + type);
 	// PINGREQ, PINGRESP, DISCONNECT: a fixed header alone.
@@ -230,4 +230,13 @@ export class PacketReader<T = Packet> implements TopicMemo {
 
 export function malformed(message: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", message);
+}
+
+/** The error for what breaks the protocol without being malformed (here, not in packet.ts: a module of its own costs XS its imports and names). */
+export function violation(message: string): ProtocolError {
+	return new ProtocolError("PROTOCOL_VIOLATION", message);
+}
+
+export function checkQoS(qos: number): void {
+	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation("QoS " + qos + " does not exist");
 }

@@ -2,8 +2,6 @@
  * MQTT 3.1.1 control packets (OASIS standard, section 3) as plain objects. The codec
  * turns these into bytes and back; the session never sees bytes.
  */
-import { ProtocolError } from "../common/errors";
-
 /**
  * Control packet types, MQTT 3.1.1 table 2.1, as a `const enum`: the firmware's compiler
  * (tsc, not isolated) writes each use as its number, so a name costs the device nothing,
@@ -137,11 +135,3 @@ export type Packet =
 	| SubackPacket
 	| UnsubscribePacket
 	| EmptyPacket;
-
-export function violation(message: string): ProtocolError {
-	return new ProtocolError("PROTOCOL_VIOLATION", message);
-}
-
-export function checkQoS(qos: number): void {
-	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation("QoS " + qos + " does not exist");
-}

@@ -23,7 +23,8 @@ import { Id, Inflight, type Done } from "./inflight";
 import { Default, MqttLink, State, type SessionOptions } from "./link";
 import { TopicCache, validateTopicFilter } from "./topic";
 import type { SessionState } from "./state";
-import { PacketType, Wire, checkQoS, violation, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
+import { checkQoS, violation } from "./decode";
+import { PacketType, Wire, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
 export type { SessionEvent, SessionOptions, SessionStatus } from "./link";

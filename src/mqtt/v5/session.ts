@@ -6,10 +6,10 @@
  * `mqtt5` to the client, and without it `protocolVersion` 5 is refused.
  */
 import { ProtocolError } from "../../common/errors";
-import { PacketReader } from "../decode";
+import { PacketReader, checkQoS, violation } from "../decode";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
 import { DUP, Inflight, finish, type Outgoing } from "../inflight";
-import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
+import { PacketType, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
 import { Default, State } from "../link";
 import { decode5 } from "./decode";
 import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./packet";
