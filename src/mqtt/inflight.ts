@@ -55,9 +55,9 @@ export class Inflight {
 		this.asked = this.busy = this.acked = 0;
 	}
 
-	add(packet: Uint8Array, qos: QoS, done?: Done): void {
+	add(packet: Uint8Array, done?: Done): void {
 		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " messages already wait");
-		this.queue.push({ packet, qos, packetId: 0, released: false, sent: false, done });
+		this.queue.push(outgoing(packet, done));
 	}
 
 	/** Sends queued messages while the window has room; `out` gives each a free packet id. */
@@ -208,16 +208,21 @@ export class Inflight {
 	/** Takes back what `inflight` and `queued` gave: in flight with their packet ids, queued without. */
 	restore(inflight: SessionState["inflight"], queued: readonly Uint8Array[]): void {
 		for (let i = 0; i < inflight.length; i++) {
-			const { packet, released } = inflight[i];
+			const packet = inflight[i].packet;
 			const at = packetIdOffset(packet);
-			this.messages.push({ packet, qos: qosOf(packet), packetId: (packet[at] << 8) | packet[at + 1], released, sent: true });
+			const message = outgoing(packet);
+			message.packetId = (packet[at] << 8) | packet[at + 1];
+			message.released = inflight[i].released;
+			message.sent = true;
+			this.messages.push(message);
 		}
-		for (let i = 0; i < queued.length; i++) this.queue.push({ packet: queued[i], qos: qosOf(queued[i]), packetId: 0, released: false, sent: false });
+		for (let i = 0; i < queued.length; i++) this.queue.push(outgoing(queued[i]));
 	}
 }
 
-function qosOf(packet: Uint8Array): QoS {
-	return ((packet[0] >> 1) & 3) as QoS;
+/** A message as it is queued: its QoS read from the PUBLISH's first byte, no packet id yet, not sent. */
+function outgoing(packet: Uint8Array, done?: Done): Outgoing {
+	return { packet, qos: ((packet[0] >> 1) & 3) as QoS, packetId: 0, released: false, sent: false, done };
 }
 
 function transmit(out: MqttSession, message: Outgoing): void {

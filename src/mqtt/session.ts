@@ -158,7 +158,7 @@ export class MqttSession extends MqttLink {
 		checkQoS(qos);
 		const packet = new Uint8Array(size);
 		codec.writePublish(packet, 0, 0x30 | (qos << 1) | (retain ? 1 : 0), remaining, field, qos ? Id.UNASSIGNED : 0, payload);
-		this.enqueue(packet, qos, now, done);
+		this.enqueue(packet, now, done);
 	}
 
 	/** Subscribes (and remembers the filters, to resubscribe when the broker lost the session). */
@@ -266,8 +266,8 @@ export class MqttSession extends MqttLink {
 	}
 
 	/** An encoded PUBLISH to send when the connection and the window allow. */
-	protected enqueue(packet: Uint8Array, qos: QoS, now: number, done?: Done): void {
-		this.newFlows().add(packet, qos, done);
+	protected enqueue(packet: Uint8Array, now: number, done?: Done): void {
+		this.newFlows().add(packet, done);
 		if (this.state !== State.OFFLINE) this.drain(now);
 	}
 
@@ -333,17 +333,19 @@ export class MqttSession extends MqttLink {
 	 * not match the SUBSCRIBE are a violation (the request stays, to be sent again).
 	 */
 	protected takeRequest(packetId: number, returnCodes?: readonly number[]): Request | undefined {
+		const at = this.requestAt(packetId);
+		const request = this.requests[at];
+		if (!request || !request.subscriptions !== !returnCodes) return void 0;
+		if (request.subscriptions && request.subscriptions.length !== (returnCodes as readonly number[]).length) throw violation("SUBACK return codes do not match the SUBSCRIBE");
+		this.requests.splice(at, 1);
+		return request;
+	}
+
+	/** Where the request with `packetId` is in `requests`, or -1. */
+	private requestAt(packetId: number): number {
 		const requests = this.requests;
-		for (let i = 0; i < requests.length; i++) {
-			const request = requests[i];
-			if (request.packetId !== packetId) continue;
-			const subscriptions = request.subscriptions;
-			if (!subscriptions !== !returnCodes) return void 0;
-			if (subscriptions && subscriptions.length !== (returnCodes as readonly number[]).length) throw violation("SUBACK return codes do not match the SUBSCRIBE");
-			requests.splice(i, 1);
-			return request;
-		}
-		return void 0;
+		for (let i = 0; i < requests.length; i++) if (requests[i].packetId === packetId) return i;
+		return -1;
 	}
 
 	/**
@@ -381,14 +383,10 @@ export class MqttSession extends MqttLink {
 	/** The next packet id not in use by a message or request in flight (2.3.1). */
 	allocatePacketId(): number {
 		const flows = this.flows;
-		const requests = this.requests;
 		for (let tries = 0; tries < 0xffff; tries++) {
 			const id = this.nextPacketId;
 			this.nextPacketId = id === 0xffff ? 1 : id + 1;
-			if (flows && flows.inUse(id)) continue;
-			let used = false;
-			for (let i = 0; i < requests.length && !used; i++) used = requests[i].packetId === id;
-			if (!used) return id;
+			if (!(flows && flows.inUse(id)) && this.requestAt(id) < 0) return id;
 		}
 		throw new ProtocolError("QUEUE_FULL", "no free packet id");
 	}

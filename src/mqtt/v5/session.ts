@@ -119,7 +119,7 @@ export class MqttSession5 extends MqttSession {
 		checkQoS(qos);
 		const atOnce = qos === 0 && this.state === State.ONLINE && !this.flows?.queue.length;
 		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.reader.maxPacketSize, properties);
-		if (!atOnce) return this.enqueue(packet, ((packet[0] >> 1) & 3) as QoS, now, done);
+		if (!atOnce) return this.enqueue(packet, now, done);
 		this.push(packet);
 		this.lastSent = now;
 		if (done) done();
