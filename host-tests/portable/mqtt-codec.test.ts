@@ -6,11 +6,10 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { hex, toHex, text } from "./bytes";
-import { PacketReader } from "../../src/mqtt/decode";
+import { PacketReader, encode, encodeInto } from "../../src/mqtt/codec";
 // CONNACK and SUBACK are encoded by the tests' broker side (encodeAny), every other packet by the firmware's encoder.
 import { decodeAny as decode, encodeAny, feedPackets } from "../../testkit/portable/mqtt-client-packets";
-import { encode, encodeInto, type Transmit } from "../../src/mqtt/encode";
-import { type Packet } from "../../src/mqtt/packet";
+import { type Packet, type Transmit } from "../../src/mqtt/packet";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 
 const vectors: [string, Packet, string][] = [

@@ -22,7 +22,7 @@
  * Portable (Node and XS); tools/fuzz runs it long, mqtt5-session-fuzz.test.ts a slice.
  */
 import { ProtocolError } from "../../src/common/errors";
-import { PacketReader } from "../../src/mqtt/decode";
+import { PacketReader } from "../../src/mqtt/codec";
 import { type QoS } from "../../src/mqtt/packet";
 import { CONNACK, CONNECT, DISCONNECT, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import type { SessionOptions } from "../../src/mqtt/session";

@@ -21,8 +21,7 @@
  * that goes unanswered ends the link at most 1.5 keep-alives after the quiet began.
  */
 import { ProtocolError } from "../common/errors";
-import { PacketReader } from "./decode";
-import { encodeInto } from "./encode";
+import { PacketReader, encodeInto } from "./codec";
 import { PacketType, type ConnectPacket, type Packet, type PublishPacket } from "./packet";
 import type { SessionState } from "./state";
 

@@ -135,3 +135,13 @@ export type Packet =
 	| SubackPacket
 	| UnsubscribePacket
 	| EmptyPacket;
+
+/** The packets a client sends (and PINGRESP, which shares their type with PINGREQ and DISCONNECT). */
+export type ClientPacket = Exclude<Packet, ConnackPacket | SubackPacket>;
+
+/** Where the codec's `encodeInto` writes: a transmit chunk with room for `size` bytes at `offset` once reserved (link.ts). */
+export interface Transmit {
+	readonly offset: number;
+	reserve(size: number): Uint8Array;
+	commit(size: number): void;
+}

@@ -18,12 +18,11 @@
  * Both are flat arrays: a Map or Set entry costs XS more slots than an array element.
  */
 import { ProtocolError } from "../common/errors";
-import * as codec from "./encode"; // one namespace, not three named imports: each costs XS ~20 bytes
+import * as codec from "./codec"; // one namespace, not five named imports: each costs XS ~20 bytes
 import { Id, Inflight, type Done } from "./inflight";
 import { Default, MqttLink, State, type SessionOptions } from "./link";
 import { TopicCache, validateTopicFilter } from "./topic";
 import type { SessionState } from "./state";
-import { checkQoS, violation } from "./decode";
 import { PacketType, Wire, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
@@ -155,7 +154,7 @@ export class MqttSession extends MqttLink {
 			if (done) done();
 			return;
 		}
-		checkQoS(qos);
+		codec.checkQoS(qos);
 		const packet = new Uint8Array(size);
 		codec.writePublish(packet, 0, 0x30 | (qos << 1) | (retain ? 1 : 0), remaining, field, qos ? Id.UNASSIGNED : 0, payload);
 		this.enqueue(packet, now, done);
@@ -211,7 +210,7 @@ export class MqttSession extends MqttLink {
 	/** A packet from the broker, in order. */
 	protected handle(packet: Packet, now: number): void {
 		const type = packet.type;
-		if (this.state === State.CONNECTING && type !== PacketType.CONNACK) throw violation("type " + type + " before CONNACK");
+		if (this.state === State.CONNECTING && type !== PacketType.CONNACK) throw codec.violation("type " + type + " before CONNACK");
 		switch (type) {
 			case PacketType.PUBLISH:
 				return this.onPublish(packet, now);
@@ -243,7 +242,7 @@ export class MqttSession extends MqttLink {
 				this.pingSent = -1;
 				return;
 		}
-		throw violation("type " + type + " from a broker");
+		throw codec.violation("type " + type + " from a broker");
 	}
 
 	protected checkSubscriptions(subscriptions: readonly Subscription[]): void {
@@ -272,10 +271,10 @@ export class MqttSession extends MqttLink {
 	}
 
 	protected onConnack(sessionPresent: boolean, returnCode: number, now: number): void {
-		if (this.state !== State.CONNECTING) throw violation("second CONNACK");
+		if (this.state !== State.CONNECTING) throw codec.violation("second CONNACK");
 		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", "broker refused the connection: " + (CONNACK_REASONS.split("|")[returnCode] || "return code " + returnCode));
 		// A clean session must get session present 0 (3.2.2-1): trusting a 1 would leave the lamp deaf, unsubscribed.
-		if (sessionPresent && this.clean) throw violation("session present for a clean session");
+		if (sessionPresent && this.clean) throw codec.violation("session present for a clean session");
 		this.state = State.ONLINE;
 		if (!sessionPresent) {
 			// Nor any QoS 2 delivery to us: a remembered id must not suppress a new message (4.3.3).
@@ -336,7 +335,7 @@ export class MqttSession extends MqttLink {
 		const at = this.requestAt(packetId);
 		const request = this.requests[at];
 		if (!request || !request.subscriptions !== !returnCodes) return void 0;
-		if (request.subscriptions && request.subscriptions.length !== (returnCodes as readonly number[]).length) throw violation("SUBACK return codes do not match the SUBSCRIBE");
+		if (request.subscriptions && request.subscriptions.length !== (returnCodes as readonly number[]).length) throw codec.violation("SUBACK return codes do not match the SUBSCRIBE");
 		this.requests.splice(at, 1);
 		return request;
 	}

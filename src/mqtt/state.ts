@@ -22,8 +22,7 @@ import { ProtocolError } from "../common/errors";
 // Namespaces, not named imports: each named one costs XS an import record and the module name again.
 import * as record from "../power/record-bytes";
 import * as words from "../power/vocabulary";
-import { decode } from "./decode";
-import { encode } from "./encode";
+import { decode, encode } from "./codec";
 import { Id } from "./inflight";
 import { PacketType, type PublishPacket, type QoS } from "./packet";
 import type { Subscription } from "./packet";

@@ -5,8 +5,7 @@
  * decoder and encoder; the checks are the specification's MUSTs (3.1, 3.8, 3.10).
  */
 import { ByteReader } from "../../src/common/bytes";
-import { decode, PacketReader, type TopicMemo } from "../../src/mqtt/decode";
-import { encode } from "../../src/mqtt/encode";
+import { decode, encode, PacketReader, type TopicMemo } from "../../src/mqtt/codec";
 import { type Packet, type QoS, type Subscription, type Will } from "../../src/mqtt/packet";
 import { CONNACK, CONNECT, SUBACK, SUBSCRIBE, UNSUBSCRIBE } from "./mqtt-types";
 import { connectFlags, malformed, topic, topicFilters } from "./client-packet-fields";

@@ -9,7 +9,8 @@
 import mqttPacket from "mqtt-packet";
 // CONNECT and SUBSCRIBE are decoded by the tests' broker side: the firmware never reads them.
 import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
-import { encodeInto, writePublish, type ClientPacket, type Transmit } from "../../src/mqtt/encode";
+import { encodeInto, writePublish } from "../../src/mqtt/codec";
+import type { ClientPacket, Transmit } from "../../src/mqtt/packet";
 import { TopicCache } from "../../src/mqtt/topic";
 import type { PublishPacket } from "../../src/mqtt/packet";
 import { CONNECT, PUBLISH, SUBSCRIBE } from "../../testkit/portable/mqtt-types";

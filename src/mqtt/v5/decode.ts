@@ -7,7 +7,7 @@
  */
 import { ByteReader } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
-import { malformed, topicName, type TopicMemo } from "../decode";
+import { malformed, topicName, type TopicMemo } from "../codec";
 import { PacketType, type QoS } from "../packet";
 import { AUTH, type Packet5 } from "./packet";
 import { readProperties, readVariable } from "./properties";

@@ -6,7 +6,7 @@
  * `mqtt5` to the client, and without it `protocolVersion` 5 is refused.
  */
 import { ProtocolError } from "../../common/errors";
-import { PacketReader, checkQoS, violation } from "../decode";
+import { PacketReader, checkQoS, violation } from "../codec";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
 import { DUP, Inflight, finish, type Outgoing } from "../inflight";
 import { PacketType, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
