@@ -287,23 +287,22 @@ export class MqttSession extends MqttLink {
 	}
 
 	protected onPublish(packet: PublishPacket, now: number): void {
-		const packetId = packet.packetId ?? 0;
-		if (packet.qos === 2) {
+		const qos = packet.qos;
+		const packetId = packet.packetId as number;
+		if (qos === 2) {
 			const releases = (this.releases ??= []);
-			if (releases.indexOf(packetId) < 0) {
-				const cap = this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
-				if (releases.length >= cap) {
-					// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
-					this.sendDisconnect(now, 0x93);
-					throw new ProtocolError("TABLE_FULL", cap + " QoS 2 ids await PUBREL");
-				}
-				releases.push(packetId);
-				this.events.push({ type: "message", packet });
+			// A resent QoS 2 PUBLISH whose PUBREL has not come: acknowledged again, not delivered twice.
+			if (releases.indexOf(packetId) >= 0) return this.ackAt(PacketType.PUBREC, packetId, now);
+			const cap = this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
+			if (releases.length >= cap) {
+				// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
+				this.sendDisconnect(now, 0x93);
+				throw new ProtocolError("TABLE_FULL", cap + " QoS 2 ids await PUBREL");
 			}
-			return this.ackAt(PacketType.PUBREC, packetId, now);
+			releases.push(packetId);
 		}
 		this.events.push({ type: "message", packet });
-		if (packet.qos === 1) this.ackAt(PacketType.PUBACK, packetId, now);
+		if (qos) this.ackAt(qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packetId, now);
 	}
 
 	/** SUBACK: each refused filter is forgotten (unless it was active before), each granted one active; MQTT 5 so refuses one too large to send, `error` saying why. */
