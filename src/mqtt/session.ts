@@ -100,7 +100,8 @@ export class MqttSession extends MqttLink {
 		this.sendConnect();
 		// A clean session discards the broker's QoS 2 state for us too (3.1.2-6).
 		if (clean && this.releases) this.releases = void 0;
-		this.resend(clean);
+		// What is in flight, again right after CONNECT (4.4), before new messages.
+		if (this.flows) this.flows.resend(this, clean);
 		// Every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo).
 		const requests = this.requests;
 		for (let i = 0; i < requests.length; ) {
@@ -200,11 +201,6 @@ export class MqttSession extends MqttLink {
 	exportState(): SessionState {
 		const flows = this.flows;
 		return { nextPacketId: this.nextPacketId, inflight: flows ? flows.inflight : [], queued: flows ? flows.queued : [], awaitingRelease: this.releases ? this.releases.slice() : [], subscriptions: this.active(false) };
-	}
-
-	/** What is in flight, again right after CONNECT (4.4), before new messages. */
-	protected resend(clean: boolean): void {
-		if (this.flows) this.flows.resend(this, clean);
 	}
 
 	/** A packet from the broker, in order. */

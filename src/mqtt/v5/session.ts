@@ -28,6 +28,9 @@ export class Inflight5 extends Inflight {
 	/** How many `resume` left waiting to go again: 0 or absent, and a drain does not look. */
 	private declare waiting: number | undefined;
 
+	/** Nothing before CONNACK: it says whether the server kept the session, and this connection's limits (`resume`, after it). */
+	override resend(): void {}
+
 	/**
 	 * After CONNACK. With `sessionPresent` each PUBREL goes now, each PUBLISH waits to go again
 	 * with DUP 1 and its id; without, a QoS 2 message past its PUBREC is done and every other
@@ -128,9 +131,6 @@ export class MqttSession5 extends MqttSession {
 	protected override sendConnect(): void {
 		this.push(this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE, this.reader.maxPacketSize));
 	}
-
-	/** Nothing before CONNACK: it says whether the server kept the session, and this connection's limits (resume, after it). */
-	protected override resend(): void {}
 
 	protected override handle(packet: Packet | Packet5, now: number): void {
 		if (this.state === State.CONNECTING && packet.type !== PacketType.CONNACK) return super.handle(packet as Packet, now);
