@@ -191,6 +191,6 @@ export class MqttClient extends StreamDriver<MqttSession> {
 }
 
 function newSession5(options: MqttClientOptions): MqttSession {
-	if (!options.mqtt5) throw new ProtocolError("PROTOCOL_VIOLATION", "protocolVersion 5 needs options.mqtt5 (mqtt/v5/session)");
+	if (!options.mqtt5) throw new ProtocolError("PROTOCOL_VIOLATION", "protocolVersion 5 needs options.mqtt5");
 	return options.mqtt5(options);
 }

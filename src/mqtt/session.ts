@@ -268,7 +268,7 @@ export class MqttSession extends MqttLink {
 
 	protected onConnack(sessionPresent: boolean, returnCode: number, now: number): void {
 		if (this.state !== State.CONNECTING) throw codec.violation("second CONNACK");
-		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", "broker refused the connection: " + (CONNACK_REASONS.split("|")[returnCode] || "return code " + returnCode));
+		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", "CONNACK: " + (CONNACK_REASONS.split("|")[returnCode] || "return code " + returnCode));
 		// A clean session must get session present 0 (3.2.2-1): trusting a 1 would leave the lamp deaf, unsubscribed.
 		if (sessionPresent && this.clean) throw codec.violation("session present for a clean session");
 		this.state = State.ONLINE;
