@@ -173,18 +173,15 @@ export abstract class MqttLink {
 		this.offset = this.transmitBytes = 0;
 	}
 
-	/** Time passed: keep-alive and CONNACK deadlines. */
+	/** Time passed: keep-alive and CONNACK deadlines, acted on exactly when `nextTimeout` says (one rule, no rounding apart). */
 	tick(now: number): void {
-		const state = this.state;
-		if (state === State.CONNECTING) {
-			if (now >= (this.nextTimeout() as number)) this.fail(new ProtocolError("CONNECT_TIMEOUT", "no CONNACK in time"));
-		} else if (state === State.ONLINE && this.keepAliveMs !== 0) {
-			if (now >= this.dead()) this.fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", "the broker went silent"));
-			else if (this.pingSent < 0 && (now - this.lastSent >= this.pingAfter() || now - this.lastHeard >= this.pingAfter())) {
-				this.empty(0xc0);
-				this.pingSent = this.lastSent = now;
-			}
-		}
+		const due = this.nextTimeout();
+		if (due === void 0 || now < due) return;
+		if (this.state === State.CONNECTING) return this.fail(new ProtocolError("CONNECT_TIMEOUT", "no CONNACK in time"));
+		if (now >= this.dead()) return this.fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", "the broker went silent"));
+		// Due and not dead: the link has been quiet for pingAfter (with a PINGREQ out, nextTimeout is `dead`).
+		this.empty(0xc0);
+		this.pingSent = this.lastSent = now;
 	}
 
 	/** When `tick` must next be called, or undefined when no deadline is pending. */
