@@ -21,7 +21,7 @@ export interface TopicMemo {
 }
 
 /** Topics up to this many bytes go through the memo (String.fromCharCode.apply spreads them on the stack). */
-const MEMO_TOPIC_BYTES = 64;
+const enum Memo { TOPIC_BYTES = 64 }
 
 /** Decodes exactly one complete packet. Throws ProtocolError("MALFORMED_PACKET") for anything the specification does not allow. */
 export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
@@ -92,7 +92,7 @@ function decodePublish(bytes: Uint8Array, start: number, end: number, flags: num
 /** The Topic Name in `bytes` from `start` to `end`, checked, or the memo's when its bytes are the same (MQTT 5.0's decoder reads its topics here too). */
 export function topicName(bytes: Uint8Array, start: number, end: number, memo: TopicMemo | undefined): string {
 	let latin1: string | undefined;
-	if (memo && end - start <= MEMO_TOPIC_BYTES) {
+	if (memo && end - start <= Memo.TOPIC_BYTES) {
 		latin1 = String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 		if (latin1 === memo.latin1) return memo.topic;
 	}

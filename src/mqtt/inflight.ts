@@ -25,7 +25,8 @@ export interface Outgoing {
 	done?: Done;
 }
 
-export const DUP = 0x08;
+/** The PUBLISH fixed header's DUP flag (3.3.1.1). */
+export const enum Flag { DUP = 0x08 }
 
 export const enum Id {
 	/** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
@@ -99,7 +100,7 @@ export class Inflight {
 					finish(message);
 					continue;
 				}
-				message.packet[0] &= ~DUP;
+				message.packet[0] &= ~Flag.DUP;
 				message.sent = false;
 			}
 			transmit(out, message);
@@ -227,7 +228,7 @@ function outgoing(packet: Uint8Array, done?: Done): Outgoing {
 
 function transmit(out: MqttSession, message: Outgoing): void {
 	if (message.released) return out.ack(PacketType.PUBREL, message.packetId);
-	if (message.sent) message.packet[0] |= DUP;
+	if (message.sent) message.packet[0] |= Flag.DUP;
 	message.sent = true;
 	out.push(message.packet);
 }

@@ -8,7 +8,7 @@
 import { ProtocolError } from "../../common/errors";
 import { PacketReader, checkQoS, violation } from "../codec";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
-import { DUP, Inflight, finish, type Outgoing } from "../inflight";
+import { Flag, Inflight, finish, type Outgoing } from "../inflight";
 import { PacketType, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
 import { Default, State } from "../link";
 import { decode5 } from "./decode";
@@ -51,8 +51,8 @@ export class Inflight5 extends Inflight {
 			if (message.released) out.ack(PacketType.PUBREL, message.packetId);
 			else {
 				// DUP records a send in this session: kept for one sent before, cleared for a new session.
-				if (!sessionPresent) message.packet[0] &= ~DUP;
-				else if (message.sent) message.packet[0] |= DUP;
+				if (!sessionPresent) message.packet[0] &= ~Flag.DUP;
+				else if (message.sent) message.packet[0] |= Flag.DUP;
 				message.sent = false;
 				waiting++;
 			}
