@@ -21,7 +21,7 @@
  * that goes unanswered ends the link at most 1.5 keep-alives after the quiet began.
  */
 import { ProtocolError } from "../common/errors";
-import { PacketReader, encodeInto } from "./codec";
+import * as codec from "./codec"; // one namespace: a named import costs XS the module name again
 import { PacketType, type ConnectPacket, type Packet, type PublishPacket } from "./packet";
 import type { SessionState } from "./state";
 
@@ -104,7 +104,7 @@ export abstract class MqttLink {
 	/** Bytes waiting in pollTransmit (read only, outside the session). */
 	declare transmitBytes: number;
 	protected declare readonly options: SessionOptions;
-	protected declare reader: PacketReader<Packet>;
+	protected declare reader: codec.PacketReader<Packet>;
 	protected declare readonly events: SessionEvent[];
 	/** Finished chunks, oldest first. */
 	declare ready: Uint8Array[] | undefined;
@@ -130,7 +130,7 @@ export abstract class MqttLink {
 		this.lastSent = this.lastHeard = this.offset = this.transmitBytes = 0;
 		this.keepAliveFor(options.keepAlive);
 		// The largest packet either way is the reader's `maxPacketSize`: kept once, not here too.
-		this.reader = new PacketReader(options.maxPacketSize ?? Default.MAX_PACKET_SIZE);
+		this.reader = new codec.PacketReader(options.maxPacketSize ?? Default.MAX_PACKET_SIZE);
 		let clientId = options.clientId;
 		// An empty ClientId: a server may refuse one, and it needs CleanSession 1 (3.1.3.1); generated unless the server assigns one.
 		if (clientId === "" && !serverAssigns) {
@@ -268,7 +268,7 @@ export abstract class MqttLink {
 	/** CONNECT, written into the transmit chunk. */
 	protected sendConnect(): void {
 		const options = this.options;
-		encodeInto({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password }, this);
+		codec.encodeInto({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password }, this);
 	}
 
 	/** A received packet broke the protocol; the link closes. 3.1.1 has nothing to say first. */

@@ -22,7 +22,7 @@ import { ProtocolError } from "../common/errors";
 // Namespaces, not named imports: each named one costs XS an import record and the module name again.
 import * as record from "../power/record-bytes";
 import * as words from "../power/vocabulary";
-import { decode, encode } from "./codec";
+import * as codec from "./codec"; // one namespace: a named import costs XS the module name again
 import { Id } from "./inflight";
 import { PacketType, type PublishPacket, type QoS } from "./packet";
 import type { Subscription } from "./packet";
@@ -81,7 +81,7 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: words.Vocabula
 		if (packetId === 0) throw r.malformed("packet id 0");
 		const topic = words.readTopic(r, vocabulary);
 		const payload = words.readPayload(r, vocabulary);
-		return { released: (flags & 16) !== 0, packet: encode({ type: PacketType.PUBLISH, topic, payload, qos, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0, packetId }) };
+		return { released: (flags & 16) !== 0, packet: codec.encode({ type: PacketType.PUBLISH, topic, payload, qos, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0, packetId }) };
 	};
 	const inflight = r.list(() => message(true));
 	const queued = r.list(() => message(false).packet);
@@ -106,7 +106,7 @@ function writeMessage(w: record.RecordWriter, packet: Uint8Array, released: numb
 
 /** A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own. */
 function publishIn(packet: Uint8Array): PublishPacket {
-	const p = decode(packet);
+	const p = codec.decode(packet);
 	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", WHAT + ": not a QoS 1/2 PUBLISH");
 	return p;
 }
