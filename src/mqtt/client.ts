@@ -166,7 +166,7 @@ export class MqttClient extends StreamDriver<MqttSession> {
 	 * will, published after its Will Delay Interval unless the client is back by then (a
 	 * sleepy node going to sleep), and `sessionExpiry` sets how long the server keeps the session.
 	 */
-	stop(reasonCode = 0, sessionExpiry?: number): void {
+	stop(reasonCode?: number, sessionExpiry?: number): void {
 		if (!this.halt((now) => this.session.disconnect(now, reasonCode, sessionExpiry))) return;
 		this.session.failPending(new ProtocolError("CLOSED", "the client was stopped"));
 	}

@@ -122,7 +122,7 @@ export abstract class MqttLink {
 	protected declare clean: boolean;
 
 	/** `serverAssigns`: an empty ClientId is left for the server to assign (MQTT 5). */
-	constructor(options: SessionOptions, serverAssigns: boolean) {
+	constructor(options: SessionOptions, serverAssigns: boolean | undefined) {
 		this.state = State.OFFLINE;
 		this.options = options;
 		this.clean = options.cleanSession;

@@ -53,7 +53,7 @@ export class MqttSession extends MqttLink {
 	protected declare requests: Request[];
 	protected declare nextPacketId: number;
 
-	constructor(options: SessionOptions, serverAssigns = false) {
+	constructor(options: SessionOptions, serverAssigns?: boolean) {
 		super(options, serverAssigns);
 		this.filters = [];
 		this.requests = [];
