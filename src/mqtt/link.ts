@@ -87,8 +87,6 @@ export const enum State {
 	ONLINE = 2,
 }
 
-const STATUS: readonly SessionStatus[] = ["offline", "connecting", "online"];
-
 /** Bytes that fill a TCP segment (1500-byte MTU less IP and TCP headers), plus room for the packet that crosses it; the first chunk's size. */
 const enum Chunk {
 	SEGMENT = 1460 + 128,
@@ -144,7 +142,8 @@ export abstract class MqttLink {
 
 	/** What the client's `status` says (the app reads "online"). */
 	get status(): SessionStatus {
-		return STATUS[this.state];
+		const state = this.state;
+		return state === State.ONLINE ? "online" : state === State.CONNECTING ? "connecting" : "offline";
 	}
 
 	/** Bytes arrived from the transport. */
