@@ -40,12 +40,13 @@ export interface SessionState {
 	readonly subscriptions: readonly Subscription[];
 }
 
-export const MQTT_STATE_VERSION = 2;
+/** The layout's version, first in the record (a `const enum`: written in place). */
+const enum Layout { VERSION = 2 }
 const WHAT = "MQTT session state";
 
-export function encodeSessionState(state: SessionState, vocabulary: words.Vocabulary = words.NO_VOCABULARY): Uint8Array {
+export function encodeSessionState(state: SessionState, vocabulary: words.Vocabulary): Uint8Array {
 	const w = new record.RecordWriter(WHAT);
-	w.byte(MQTT_STATE_VERSION);
+	w.byte(Layout.VERSION);
 	w.u32(vocabulary.tag);
 	w.u16(state.nextPacketId);
 	w.count(state.inflight.length);
@@ -67,9 +68,9 @@ export function encodeSessionState(state: SessionState, vocabulary: words.Vocabu
  * Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version
  * wrote with this vocabulary (another firmware, or other configured topics).
  */
-export function decodeSessionState(bytes: Uint8Array, vocabulary: words.Vocabulary = words.NO_VOCABULARY): SessionState {
+export function decodeSessionState(bytes: Uint8Array, vocabulary: words.Vocabulary): SessionState {
 	const r = new record.RecordReader(bytes, WHAT);
-	if (r.byte() !== MQTT_STATE_VERSION) throw r.malformed("another version");
+	if (r.byte() !== Layout.VERSION) throw r.malformed("another version");
 	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
 	const nextPacketId = r.u16();
 	// A message in flight has its packet id; a queued one gets it when it enters the window.
