@@ -111,7 +111,7 @@ export class MqttSession extends MqttLink {
 				i++;
 			}
 		}
-		this.drain();
+		this.drain(now);
 	}
 
 	/** True when a QoS 0 message published now goes to the transport at once (a connection, nothing queued before it). */
@@ -364,7 +364,7 @@ export class MqttSession extends MqttLink {
 	}
 
 	/** Sends queued messages while there is a connection and a window slot. */
-	protected drain(now = this.lastSent): void {
+	protected drain(now: number): void {
 		const flows = this.flows;
 		if (!flows) return;
 		const before = this.transmitBytes;

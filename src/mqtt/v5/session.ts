@@ -236,7 +236,7 @@ export class MqttSession5 extends MqttSession {
 	 * sends at once (3.1.4). What was in flight before this connection and waits to go again
 	 * (`resume`) goes first, as the window allows; new messages after it.
 	 */
-	protected override drain(now = this.lastSent): void {
+	protected override drain(now: number): void {
 		if (this.state !== State.ONLINE || !this.flows) return;
 		const before = this.transmitBytes;
 		this.flows.resendWaiting(this);
