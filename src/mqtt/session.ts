@@ -107,7 +107,7 @@ export class MqttSession extends MqttLink {
 				requests.splice(i, 1);
 				if (request.done) (request.done as Done)();
 			} else {
-				this.sendRequest(request.packetId, request);
+				this.sendRequest(request);
 				i++;
 			}
 		}
@@ -243,8 +243,9 @@ export class MqttSession extends MqttLink {
 	}
 
 	/** SUBSCRIBE or UNSUBSCRIBE at 3.1.1, written into the transmit chunk. */
-	protected sendRequest(packetId: number, request: Request): void {
+	protected sendRequest(request: Request): void {
 		const subscriptions = request.subscriptions;
+		const packetId = request.packetId;
 		codec.encodeInto(subscriptions ? { type: PacketType.SUBSCRIBE, packetId, subscriptions } : { type: PacketType.UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }, this);
 	}
 
@@ -359,7 +360,7 @@ export class MqttSession extends MqttLink {
 	protected request(request: Request, now: number): void {
 		request.packetId = this.allocatePacketId();
 		this.requests.push(request);
-		if (this.state !== State.OFFLINE) this.sendRequest(request.packetId, request);
+		if (this.state !== State.OFFLINE) this.sendRequest(request);
 		this.lastSent = now;
 	}
 

@@ -198,8 +198,9 @@ export class MqttSession5 extends MqttSession {
 	 * never goes (3.1.2-24): its callback gets PACKET_TOO_LARGE, and a SUBSCRIBE's filters are
 	 * left as a SUBACK refusing every one would leave them (a lost one is forgotten).
 	 */
-	protected override sendRequest(packetId: number, request: Request): void {
+	protected override sendRequest(request: Request): void {
 		if (this.state !== State.ONLINE) return;
+		const packetId = request.packetId;
 		const subscriptions = request.subscriptions;
 		const packet = this.v5.request(packetId, subscriptions, request.topics);
 		if (!(packet instanceof ProtocolError)) return this.push(packet);
@@ -265,7 +266,7 @@ export class MqttSession5 extends MqttSession {
 		}
 		const seconds = this.v5.serverKeepAlive;
 		if (seconds !== undefined && seconds * 1000 !== this.keepAliveMs) this.keepAliveFor(seconds);
-		for (let i = 0; i < waiting.length; i++) this.sendRequest(waiting[i].packetId, waiting[i]);
+		for (let i = 0; i < waiting.length; i++) this.sendRequest(waiting[i]);
 		this.drain(now);
 		// What went now, not at open(), is what keep alive counts from.
 		if (this.transmitBytes !== before) this.lastSent = now;
