@@ -132,13 +132,6 @@ export class Inflight {
 		return used;
 	}
 
-	/** Where the message in flight with `packetId` is in `messages`, or -1. */
-	find(packetId: number): number {
-		const messages = this.messages;
-		for (let i = this.acked; i < messages.length; i++) if (messages[i].packetId === packetId) return i;
-		return -1;
-	}
-
 	/**
 	 * PUBACK (`type` 4), PUBREC (5) or PUBCOMP (7) for `packetId`, or MQTT 5's refusal of it
 	 * (`error`: a PUBACK or PUBREC with a failure reason code ends that message's flow, 4.3.2,
@@ -147,7 +140,9 @@ export class Inflight {
 	 */
 	acknowledged(type: number, packetId: number, error?: ProtocolError): boolean {
 		const messages = this.messages;
-		const at = this.find(packetId);
+		// The message in flight with `packetId` (none past the end).
+		let at = this.acked;
+		while (at < messages.length && messages[at].packetId !== packetId) at++;
 		const message = messages[at];
 		if (!message || message.qos !== (type === 4 ? 1 : 2) || (error && message.released)) return false;
 		if (type === 5 && !error) {
