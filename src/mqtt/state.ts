@@ -24,7 +24,7 @@ import * as record from "../power/record-bytes";
 import * as words from "../power/vocabulary";
 import * as codec from "./codec"; // one namespace: a named import costs XS the module name again
 import { Id } from "./inflight";
-import { PacketType, type PublishPacket, type QoS } from "./packet";
+import { PacketType, type QoS } from "./packet";
 import type { Subscription } from "./packet";
 
 /** Everything a persistent session must remember between connections and reboots. */
@@ -98,16 +98,11 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: words.Vocabula
 
 /** flags(1: qos | retain 4 | dup 8 | `released`) then, `inFlight`, the packet id; topic and payload. */
 function writeMessage(w: record.RecordWriter, packet: Uint8Array, released: number, inFlight: boolean, vocabulary: words.Vocabulary): void {
-	const p = publishIn(packet);
+	// A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own.
+	const p = codec.decode(packet);
+	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", WHAT + ": not a QoS 1/2 PUBLISH");
 	w.byte(p.qos | (p.retain ? 4 : 0) | (inFlight && p.dup ? 8 : 0) | released);
 	if (inFlight) w.u16(p.packetId ?? 0);
 	words.writeTopic(w, p.topic, vocabulary);
 	words.writePayload(w, p.payload, vocabulary);
-}
-
-/** A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own. */
-function publishIn(packet: Uint8Array): PublishPacket {
-	const p = codec.decode(packet);
-	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", WHAT + ": not a QoS 1/2 PUBLISH");
-	return p;
 }
