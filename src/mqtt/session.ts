@@ -23,7 +23,7 @@ import { Id, Inflight, type Done } from "./inflight";
 import { Default, MqttLink, State, type SessionOptions } from "./link";
 import { TopicCache, validateTopicFilter } from "./topic";
 import type { SessionState } from "./state";
-import { PacketType, Wire, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
+import { PacketType, Wire, type MessageProperties, type Packet, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
 export type { SessionEvent, SessionOptions, SessionStatus } from "./link";
@@ -205,8 +205,26 @@ export class MqttSession extends MqttLink {
 		const type = packet.type;
 		if (this.state === State.CONNECTING && type !== PacketType.CONNACK) throw codec.violation("type " + type + " before CONNACK");
 		switch (type) {
-			case PacketType.PUBLISH:
-				return this.onPublish(packet, now);
+			case PacketType.PUBLISH: {
+				// Here, not in a method of its own: the call was on every message received.
+				const qos = packet.qos;
+				const packetId = packet.packetId as number;
+				if (qos === 2) {
+					const releases = (this.releases ??= []);
+					// A resent QoS 2 PUBLISH whose PUBREL has not come: acknowledged again, not delivered twice.
+					if (releases.indexOf(packetId) >= 0) return this.ackAt(PacketType.PUBREC, packetId, now);
+					const cap = this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
+					if (releases.length >= cap) {
+						// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
+						this.sendDisconnect(now, 0x93);
+						throw new ProtocolError("TABLE_FULL", cap + " QoS 2 ids await PUBREL");
+					}
+					releases.push(packetId);
+				}
+				this.events.push({ type: "message", packet });
+				if (qos) this.ackAt(qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packetId, now);
+				return;
+			}
 			case PacketType.CONNACK:
 				return this.onConnack(packet.sessionPresent, packet.returnCode, now);
 			case PacketType.PUBACK:
@@ -279,25 +297,6 @@ export class MqttSession extends MqttLink {
 			if (lost.length > 0) this.request({ packetId: 0, subscriptions: lost }, now);
 		}
 		this.events.push({ type: "connected", sessionPresent });
-	}
-
-	protected onPublish(packet: PublishPacket, now: number): void {
-		const qos = packet.qos;
-		const packetId = packet.packetId as number;
-		if (qos === 2) {
-			const releases = (this.releases ??= []);
-			// A resent QoS 2 PUBLISH whose PUBREL has not come: acknowledged again, not delivered twice.
-			if (releases.indexOf(packetId) >= 0) return this.ackAt(PacketType.PUBREC, packetId, now);
-			const cap = this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
-			if (releases.length >= cap) {
-				// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
-				this.sendDisconnect(now, 0x93);
-				throw new ProtocolError("TABLE_FULL", cap + " QoS 2 ids await PUBREL");
-			}
-			releases.push(packetId);
-		}
-		this.events.push({ type: "message", packet });
-		if (qos) this.ackAt(qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packetId, now);
 	}
 
 	/** SUBACK: each refused filter is forgotten (unless it was active before), each granted one active; MQTT 5 so refuses one too large to send, `error` saying why. */
