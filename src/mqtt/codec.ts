@@ -3,16 +3,16 @@
  * what a broker sends: bytes -> packets, checking every MUST on a packet's format; payloads
  * are views into the input; PacketReader's `decoder` lets MQTT 5.0 (v5/session.ts) and the
  * tests' broker side share its framing. Encoding what a client sends: CONNECT, SUBSCRIBE,
- * UNSUBSCRIBE straight into the transmit chunk (`encodeInto`), the session's hot paths by
- * code of their own, `encode` into an array of the packet's size (a restored PUBLISH).
- * CONNACK and SUBACK are the tests' (testkit/portable/mqtt-client-packets.ts). `Body.write`
+ * UNSUBSCRIBE straight into the transmit chunk (`encodeInto`); PUBLISH by `writePublish`
+ * (or the session's QoS 0 path), acknowledgements by the link's own code. The rest, only the
+ * tests write (testkit/portable/mqtt-client-packets.ts). `Body.write`
  * sizes and writes a body: without a target it counts and checks, then writes into the
  * buffer sized; its packets are rare, so two walks cost less than a second description.
  */
 import { ProtocolError } from "../common/errors";
 import * as utf8 from "../common/utf8"; // one namespace: a named import costs XS the module name again
 import { topicProblem } from "./topic";
-import { PacketType, Wire, type ClientPacket, type Packet, type QoS, type Transmit } from "./packet";
+import { PacketType, Wire, type EncodedPacket, type Packet, type QoS, type Transmit } from "./packet";
 
 /** The last topic name a PUBLISH arrived on, checked: the lamp hears one or two, and comparing their bytes as a Latin-1 string (made natively) costs a fifth of validating and decoding them again. */
 export interface TopicMemo {
@@ -223,15 +223,8 @@ export function checkQoS(qos: number): void {
 	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation("QoS " + qos + " does not exist");
 }
 
-export function encode(packet: ClientPacket): Uint8Array {
-	const body = new Body(packet);
-	const bytes = new Uint8Array(1 + varIntLength(body.at) + body.at);
-	body.into(packet, bytes, 0);
-	return bytes;
-}
-
 /** Writes `packet` into `out`'s transmit chunk: sized and checked first, then written in place. */
-export function encodeInto(packet: ClientPacket, out: Transmit): void {
+export function encodeInto(packet: EncodedPacket, out: Transmit): void {
 	const body = new Body(packet);
 	const size = 1 + varIntLength(body.at) + body.at;
 	const target = out.reserve(size); // first: it may start a new chunk, which moves `offset`
@@ -273,64 +266,51 @@ class Body {
 	declare target: Uint8Array | undefined;
 	declare at: number;
 
-	constructor(packet: ClientPacket) {
+	constructor(packet: EncodedPacket) {
 		this.at = 0;
 		this.write(packet);
 		if (this.at > Wire.MAX_REMAINING_LENGTH) throw new ProtocolError("PACKET_TOO_LARGE", "remaining length " + this.at);
 	}
 
-	into(packet: ClientPacket, target: Uint8Array, offset: number): void {
+	into(packet: EncodedPacket, target: Uint8Array, offset: number): void {
 		this.at = writeFixedHeader(target, offset, firstByte(packet), this.at);
 		this.target = target;
 		this.write(packet);
 	}
 
-	private write(packet: ClientPacket): void {
-		switch (packet.type) {
-			case PacketType.PUBLISH:
-				// The session writes its own PUBLISHes; this is the retained state's rebuild (state.ts), rare.
-				this.string(packet.topic);
-				if (packet.qos > 0) this.u16(checkedId(packet.packetId));
-				return this.bytes(packet.payload);
-			case PacketType.CONNECT: {
-				this.u16(4); // Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2)
-				this.u16(0x4d51);
-				this.u16(0x5454);
-				this.byte(4);
-				const will = packet.will;
-				let flags = packet.cleanSession ? 0x02 : 0;
-				if (will) flags |= 0x04 | (will.qos << 3) | (will.retain ? 0x20 : 0);
-				if (packet.password !== void 0) flags |= 0x40;
-				if (packet.username !== void 0) flags |= 0x80;
-				this.byte(flags);
-				this.u16(packet.keepAlive);
-				this.string(packet.clientId);
-				if (will) {
-					this.string(will.topic);
-					this.binary(will.payload);
-				}
-				if (packet.username !== void 0) this.string(packet.username);
-				if (packet.password !== void 0) this.binary(packet.password);
-				return;
+	private write(packet: EncodedPacket): void {
+		if (packet.type === PacketType.CONNECT) {
+			this.u16(4); // Protocol Name "MQTT", Protocol Level 4 (3.1.2.1, 3.1.2.2)
+			this.u16(0x4d51);
+			this.u16(0x5454);
+			this.byte(4);
+			const will = packet.will;
+			let flags = packet.cleanSession ? 0x02 : 0;
+			if (will) flags |= 0x04 | (will.qos << 3) | (will.retain ? 0x20 : 0);
+			if (packet.password !== void 0) flags |= 0x40;
+			if (packet.username !== void 0) flags |= 0x80;
+			this.byte(flags);
+			this.u16(packet.keepAlive);
+			this.string(packet.clientId);
+			if (will) {
+				this.string(will.topic);
+				this.binary(will.payload);
 			}
-			case PacketType.SUBSCRIBE: {
-				this.u16(checkedId(packet.packetId));
-				// Index loops, not for-of: an iterator loop costs XS about 100 bytes of bytecode more.
-				const s = nonEmpty(packet.subscriptions);
-				for (let i = 0; i < s.length; i++) {
-					this.string(s[i].topic);
-					this.byte(s[i].qos);
-				}
-				return;
+			if (packet.username !== void 0) this.string(packet.username);
+			if (packet.password !== void 0) this.binary(packet.password);
+			return;
+		}
+		this.u16(checkedId(packet.packetId));
+		// Index loops, not for-of: an iterator loop costs XS about 100 bytes of bytecode more.
+		if (packet.type === PacketType.SUBSCRIBE) {
+			const s = nonEmpty(packet.subscriptions);
+			for (let i = 0; i < s.length; i++) {
+				this.string(s[i].topic);
+				this.byte(s[i].qos);
 			}
-			case PacketType.UNSUBSCRIBE: {
-				this.u16(checkedId(packet.packetId));
-				const t = nonEmpty(packet.topics);
-				for (let i = 0; i < t.length; i++) this.string(t[i]);
-				return;
-			}
-			default: // PINGREQ, PINGRESP, DISCONNECT are a fixed header alone; the rest a packet id
-				if ("packetId" in packet) this.u16(checkedId(packet.packetId));
+		} else {
+			const t = nonEmpty(packet.topics);
+			for (let i = 0; i < t.length; i++) this.string(t[i]);
 		}
 	}
 

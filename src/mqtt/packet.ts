@@ -139,6 +139,9 @@ export type Packet =
 /** The packets a client sends (and PINGRESP, which shares their type with PINGREQ and DISCONNECT). */
 export type ClientPacket = Exclude<Packet, ConnackPacket | SubackPacket>;
 
+/** What the codec's `encodeInto` writes: the session writes PUBLISH and the acknowledgements by code of its own. */
+export type EncodedPacket = ConnectPacket | SubscribePacket | UnsubscribePacket;
+
 /** Where the codec's `encodeInto` writes: a transmit chunk with room for `size` bytes at `offset` once reserved (link.ts). */
 export interface Transmit {
 	readonly offset: number;

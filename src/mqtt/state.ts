@@ -8,7 +8,7 @@
  * of the wake's state): messages are kept as their fields, not as PUBLISH packets, and
  * topics and payloads through the firmware's vocabulary (power/vocabulary.ts): a
  * configured topic is one byte, a reading is 8. The packets are rebuilt by the same
- * encoder that made them, so the session gets back the very bytes it exported.
+ * writer that made them (codec.ts writePublish), so the session gets back the very bytes it exported.
  *
  * Layout (big-endian):
  *   version(1) vocabulary tag(4) nextPacketId(2)
@@ -24,6 +24,7 @@ import * as record from "../power/record-bytes";
 import * as words from "../power/vocabulary";
 import * as codec from "./codec"; // one namespace: a named import costs XS the module name again
 import { Id } from "./inflight";
+import { TopicCache } from "./topic";
 import { PacketType, type QoS } from "./packet";
 import type { Subscription } from "./packet";
 
@@ -66,13 +67,15 @@ export function encodeSessionState(state: SessionState, vocabulary: words.Vocabu
 
 /**
  * Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version
- * wrote with this vocabulary (another firmware, or other configured topics).
+ * wrote with this vocabulary (another firmware, or other configured topics), INVALID_TOPIC
+ * for a message topic no PUBLISH may carry.
  */
 export function decodeSessionState(bytes: Uint8Array, vocabulary: words.Vocabulary): SessionState {
 	const r = new record.RecordReader(bytes, WHAT);
 	if (r.byte() !== Layout.VERSION) throw r.malformed("another version");
 	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
 	const nextPacketId = r.u16();
+	const topics = new TopicCache();
 	// A message in flight has its packet id; a queued one gets it when it enters the window.
 	const message = (inFlight: boolean): { released: boolean; packet: Uint8Array } => {
 		const flags = r.byte();
@@ -80,9 +83,14 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: words.Vocabula
 		if (qos !== 1 && qos !== 2) throw r.malformed("not a QoS 1/2 message");
 		const packetId = inFlight ? r.u16() : Id.UNASSIGNED;
 		if (packetId === 0) throw r.malformed("packet id 0");
-		const topic = words.readTopic(r, vocabulary);
+		// Rebuilt as the session built it (session.ts publish): the topic as its checked field, then writePublish.
+		const field = topics.field(words.readTopic(r, vocabulary));
 		const payload = words.readPayload(r, vocabulary);
-		return { released: (flags & 16) !== 0, packet: codec.encode({ type: PacketType.PUBLISH, topic, payload, qos, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0, packetId }) };
+		const remaining = field.length + 2 + payload.length;
+		const packet = new Uint8Array(1 + codec.varIntLength(remaining) + remaining);
+		// The first byte: type 3, DUP (flags' 8 is its bit), QoS, RETAIN (flags' 4).
+		codec.writePublish(packet, 0, 0x30 | (flags & 8) | (qos << 1) | ((flags >> 2) & 1), remaining, field, packetId, payload);
+		return { released: (flags & 16) !== 0, packet };
 	};
 	const inflight = r.list(() => message(true));
 	const queued = r.list(() => message(false).packet);
