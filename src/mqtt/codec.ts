@@ -29,7 +29,7 @@ export function decode(bytes: Uint8Array, memo?: TopicMemo): Packet {
 	const header = readFixedHeader(bytes, 0, end);
 	if (header < 0) throw malformed("truncated fixed header");
 	const start = header & 0xf;
-	if (start + Math.floor(header / 16) !== end) throw malformed("remaining length mismatch");
+	if (start + (header >>> 4) !== end) throw malformed("remaining length mismatch");
 	const type = bytes[0] >> 4;
 	const flags = bytes[0] & 0x0f;
 	if (type === PacketType.PUBLISH) {
@@ -105,7 +105,10 @@ export function topicName(bytes: Uint8Array, start: number, end: number, memo: T
 	return topic;
 }
 
-/** The fixed header at `offset`: -1 while incomplete, else its length in the low 4 bits and the remaining length above. */
+/**
+ * The fixed header at `offset`: -1 while incomplete, else its length in the low 4 bits and the remaining
+ * length above (under 2^32 at the 4-byte maximum, so `>>> 4` reads it back without a Math.floor call).
+ */
 function readFixedHeader(bytes: Uint8Array, offset: number, end: number): number {
 	let value = 0;
 	let multiplier = 1;
@@ -204,7 +207,7 @@ export class PacketReader<T = Packet> implements TopicMemo {
 	private frameLength(bytes: Uint8Array, offset: number, end: number): number {
 		const header = readFixedHeader(bytes, offset, end);
 		if (header < 0) return -1;
-		const total = (header & 0xf) + Math.floor(header / 16);
+		const total = (header & 0xf) + (header >>> 4);
 		if (total > this.maxPacketSize) throw new ProtocolError("PACKET_TOO_LARGE", "incoming packet of " + total + " bytes, over " + this.maxPacketSize);
 		return total;
 	}

@@ -135,7 +135,7 @@ export abstract class MqttLink {
 			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "an empty ClientId needs CleanSession 1 (3.1.3.1)");
 			const random = options.random ?? Math.random;
 			clientId = "lampnode-";
-			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
+			for (let i = 0; i < 8; i++) clientId += ((random() * 16) | 0).toString(16);
 		}
 		this.clientId = clientId;
 	}
