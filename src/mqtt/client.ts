@@ -77,8 +77,7 @@ export class MqttClient extends StreamDriver<MqttSession> {
 	}
 
 	protected get maxUnwritten(): number {
-		const options = this.options;
-		return options.maxUnwritten ?? 2 * (options.maxPacketSize ?? Default.MAX_PACKET_SIZE);
+		return this.options.maxUnwritten ?? 2 * (this.options.maxPacketSize ?? Default.MAX_PACKET_SIZE);
 	}
 
 	/** A backlog that stands a whole keep-alive: the broker is not reading, whatever it still sends. */

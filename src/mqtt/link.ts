@@ -142,8 +142,7 @@ export abstract class MqttLink {
 
 	/** What the client's `status` says (the app reads "online"). */
 	get status(): SessionStatus {
-		const state = this.state;
-		return state === State.ONLINE ? "online" : state === State.CONNECTING ? "connecting" : "offline";
+		return this.state === State.ONLINE ? "online" : this.state === State.CONNECTING ? "connecting" : "offline";
 	}
 
 	/** Bytes arrived from the transport. */
@@ -305,8 +304,7 @@ export abstract class MqttLink {
 	/** When the link counts as dead: an unanswered PINGREQ gets the slack a quiet link would have had after it. */
 	private dead(): number {
 		const silent = this.lastHeard + this.keepAliveMs * 1.5;
-		const ping = this.pingSent;
-		return ping < 0 ? silent : Math.min(silent, ping + this.keepAliveMs * 1.5 - this.pingAfter());
+		return this.pingSent < 0 ? silent : Math.min(silent, this.pingSent + this.keepAliveMs * 1.5 - this.pingAfter());
 	}
 
 	private finish(): void {

@@ -230,10 +230,9 @@ export class MqttSession extends MqttLink {
 			case PacketType.PUBACK:
 			case PacketType.PUBREC:
 			case PacketType.PUBCOMP: {
-				const id = packet.packetId;
-				if (this.flows && this.flows.acknowledged(type, id)) this.drain(now);
+				if (this.flows && this.flows.acknowledged(type, packet.packetId)) this.drain(now);
 				// Answer a PUBREC even for an unknown id, so the broker can free it.
-				if (type === PacketType.PUBREC) this.ackAt(PacketType.PUBREL, id, now);
+				if (type === PacketType.PUBREC) this.ackAt(PacketType.PUBREL, packet.packetId, now);
 				return;
 			}
 			case PacketType.PUBREL: {
@@ -263,8 +262,7 @@ export class MqttSession extends MqttLink {
 	/** SUBSCRIBE or UNSUBSCRIBE at 3.1.1, written into the transmit chunk. */
 	protected sendRequest(request: Request): void {
 		const subscriptions = request.subscriptions;
-		const packetId = request.packetId;
-		codec.encodeInto(subscriptions ? { type: PacketType.SUBSCRIBE, packetId, subscriptions } : { type: PacketType.UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }, this);
+		codec.encodeInto(subscriptions ? { type: PacketType.SUBSCRIBE, packetId: request.packetId, subscriptions } : { type: PacketType.UNSUBSCRIBE, packetId: request.packetId, topics: request.topics as readonly string[] }, this);
 	}
 
 	/** QoS 1/2 messages in flight at most. */
