@@ -18,7 +18,6 @@
  *   count(1) { qos(1) topic }                                                             acknowledged subscriptions
  * topic and payload as vocabulary.ts writes them.
  */
-import { ProtocolError } from "../common/errors";
 // Namespaces, not named imports: each named one costs XS an import record and the module name again.
 import * as record from "../power/record-bytes";
 import * as words from "../power/vocabulary";
@@ -108,7 +107,7 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: words.Vocabula
 function writeMessage(w: record.RecordWriter, packet: Uint8Array, released: number, inFlight: boolean, vocabulary: words.Vocabulary): void {
 	// A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own.
 	const p = codec.decode(packet);
-	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", WHAT + ": not a QoS 1/2 PUBLISH");
+	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw w.malformed("not a QoS 1/2 PUBLISH");
 	w.byte(p.qos | (p.retain ? 4 : 0) | (inFlight && p.dup ? 8 : 0) | released);
 	if (inFlight) w.u16(p.packetId ?? 0);
 	words.writeTopic(w, p.topic, vocabulary);
