@@ -7,7 +7,7 @@
  * them straight away otherwise). Both tables are arrays: a window holds 16 at most, and a
  * Map entry costs XS more slots than an array element.
  */
-import { ProtocolError } from "../common/errors";
+import type { ProtocolError } from "../common/errors";
 import { PacketType, type QoS } from "./packet";
 import type { MqttSession } from "./session";
 import type { SessionState } from "./state";
@@ -41,23 +41,21 @@ export class Inflight {
 	declare readonly queue: Outgoing[];
 	/** QoS 1/2 messages in flight at most: ours, lowered to an MQTT 5 server's Receive Maximum. */
 	declare window: number;
-	private declare readonly maxQueued: number;
 	/** `inUse`: the last id asked about, and the lowest id in flight above it then (ids between are free). */
 	private declare asked: number;
 	private declare busy: number;
 	/** Messages at the front of `messages` already acknowledged, cut off in batches (`settle`). */
 	protected declare acked: number;
 
-	constructor(window: number, maxQueued: number) {
+	constructor(window: number) {
 		this.messages = [];
 		this.queue = [];
 		this.window = window;
-		this.maxQueued = maxQueued;
 		this.asked = this.busy = this.acked = 0;
 	}
 
+	/** A message to send when the window allows (the session keeps the queue within its cap). */
 	add(packet: Uint8Array, done?: Done): void {
-		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " messages already wait");
 		this.queue.push(outgoing(packet, done));
 	}
 

@@ -271,12 +271,15 @@ export class MqttSession extends MqttLink {
 	}
 
 	protected newFlows(): Inflight {
-		return (this.flows ??= new Inflight(this.window(), this.options.maxQueued ?? Default.MAX_QUEUED));
+		return (this.flows ??= new Inflight(this.window()));
 	}
 
 	/** An encoded PUBLISH to send when the connection and the window allow. */
 	protected enqueue(packet: Uint8Array, now: number, done?: Done): void {
-		this.newFlows().add(packet, done);
+		const flows = this.newFlows();
+		const cap = this.options.maxQueued ?? Default.MAX_QUEUED;
+		if (flows.queue.length >= cap) throw new ProtocolError("QUEUE_FULL", cap + " messages already wait");
+		flows.add(packet, done);
 		if (this.state !== State.OFFLINE) this.drain(now);
 	}
 

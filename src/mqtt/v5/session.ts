@@ -218,7 +218,7 @@ export class MqttSession5 extends MqttSession {
 	}
 
 	protected override newFlows(): Inflight5 {
-		return (this.flows ??= new Inflight5(this.window(), this.options.maxQueued ?? Default.MAX_QUEUED));
+		return (this.flows ??= new Inflight5(this.window()));
 	}
 
 	/** QoS 1/2 messages in flight at most: ours, within the server's Receive Maximum (3.3.4). */
