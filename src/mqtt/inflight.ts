@@ -8,7 +8,8 @@
  * Map entry costs XS more slots than an array element.
  */
 import type { ProtocolError } from "../common/errors";
-import { PacketType, type QoS } from "./packet";
+import type { QoS } from "./packet";
+import { Ack } from "./link";
 import type { MqttSession } from "./session";
 import type { SessionState } from "./state";
 
@@ -220,7 +221,7 @@ function outgoing(packet: Uint8Array, done?: Done): Outgoing {
 }
 
 function transmit(out: MqttSession, message: Outgoing): void {
-	if (message.released) return out.ack(PacketType.PUBREL, message.packetId);
+	if (message.released) return out.ack(Ack.PUBREL, message.packetId);
 	if (message.sent) message.packet[0] |= Flag.DUP;
 	message.sent = true;
 	out.push(message.packet);

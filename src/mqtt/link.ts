@@ -80,6 +80,14 @@ export type SessionEvent =
 
 export type SessionStatus = "offline" | "connecting" | "online";
 
+/** The first byte of each acknowledgement, for `ack`: its type, and PUBREL's fixed flags 0010 (3.6.1). */
+export const enum Ack {
+	PUBACK = 0x40,
+	PUBREC = 0x50,
+	PUBREL = 0x62,
+	PUBCOMP = 0x70,
+}
+
 /** The session's status as a number (a string compare costs the device flash at every use); `status` spells it. */
 export const enum State {
 	OFFLINE = 0,
@@ -242,11 +250,11 @@ export abstract class MqttLink {
 		this.commit(packet.length);
 	}
 
-	/** A packet that is its type and a packet identifier (PUBACK, PUBREC, PUBREL, PUBCOMP). */
-	ack(type: number, packetId: number): void {
+	/** A packet that is its first byte (`Ack`) and a packet identifier (PUBACK, PUBREC, PUBREL, PUBCOMP). */
+	ack(first: Ack, packetId: number): void {
 		const chunk = this.reserve(4);
 		const at = this.offset;
-		chunk[at] = (type << 4) | (type === PacketType.PUBREL ? 2 : 0);
+		chunk[at] = first;
 		chunk[at + 1] = 2;
 		chunk[at + 2] = packetId >> 8;
 		chunk[at + 3] = packetId & 0xff;

@@ -20,7 +20,7 @@
 import { ProtocolError } from "../common/errors";
 import * as codec from "./codec"; // one namespace, not five named imports: each costs XS ~20 bytes
 import { Id, Inflight, type Done } from "./inflight";
-import { Default, MqttLink, State, type SessionOptions } from "./link";
+import { Ack, Default, MqttLink, State, type SessionOptions } from "./link";
 import { TopicCache, validateTopicFilter } from "./topic";
 import type { SessionState } from "./state";
 import { PacketType, Wire, type MessageProperties, type Packet, type QoS, type Subscription } from "./packet";
@@ -212,7 +212,7 @@ export class MqttSession extends MqttLink {
 				if (qos === 2) {
 					const releases = (this.releases ??= []);
 					// A resent QoS 2 PUBLISH whose PUBREL has not come: acknowledged again, not delivered twice.
-					if (releases.indexOf(packetId) >= 0) return this.ackAt(PacketType.PUBREC, packetId, now);
+					if (releases.indexOf(packetId) >= 0) return this.ackAt(Ack.PUBREC, packetId, now);
 					const cap = this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
 					if (releases.length >= cap) {
 						// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
@@ -222,7 +222,7 @@ export class MqttSession extends MqttLink {
 					releases.push(packetId);
 				}
 				this.events.push({ type: "message", packet });
-				if (qos) this.ackAt(qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packetId, now);
+				if (qos) this.ackAt(qos === 1 ? Ack.PUBACK : Ack.PUBREC, packetId, now);
 				return;
 			}
 			case PacketType.CONNACK:
@@ -232,14 +232,14 @@ export class MqttSession extends MqttLink {
 			case PacketType.PUBCOMP: {
 				if (this.flows && this.flows.acknowledged(type, packet.packetId)) this.drain(now);
 				// Answer a PUBREC even for an unknown id, so the broker can free it.
-				if (type === PacketType.PUBREC) this.ackAt(PacketType.PUBREL, packet.packetId, now);
+				if (type === PacketType.PUBREC) this.ackAt(Ack.PUBREL, packet.packetId, now);
 				return;
 			}
 			case PacketType.PUBREL: {
 				const releases = this.releases;
 				const at = releases ? releases.indexOf(packet.packetId) : -1;
 				if (at >= 0) (releases as number[]).splice(at, 1);
-				return this.ackAt(PacketType.PUBCOMP, packet.packetId, now);
+				return this.ackAt(Ack.PUBCOMP, packet.packetId, now);
 			}
 			case PacketType.SUBACK:
 				return this.suback(packet.packetId, packet.returnCodes);
@@ -384,8 +384,8 @@ export class MqttSession extends MqttLink {
 		throw new ProtocolError("QUEUE_FULL", "no free packet id");
 	}
 
-	protected ackAt(type: number, packetId: number, now: number): void {
-		this.ack(type, packetId);
+	protected ackAt(first: Ack, packetId: number, now: number): void {
+		this.ack(first, packetId);
 		this.lastSent = now;
 	}
 }

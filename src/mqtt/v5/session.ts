@@ -10,7 +10,7 @@ import { PacketReader, checkQoS, violation } from "../codec";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
 import { Flag, Inflight, finish, type Outgoing } from "../inflight";
 import { PacketType, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
-import { Default, State } from "../link";
+import { Ack, Default, State } from "../link";
 import { decode5 } from "./decode";
 import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./packet";
 import { Version5, reasonError } from "./session5";
@@ -48,7 +48,7 @@ export class Inflight5 extends Inflight {
 				finish(message, error);
 				continue;
 			}
-			if (message.released) out.ack(PacketType.PUBREL, message.packetId);
+			if (message.released) out.ack(Ack.PUBREL, message.packetId);
 			else {
 				// DUP records a send in this session: kept for one sent before, cleared for a new session.
 				if (!sessionPresent) message.packet[0] &= ~Flag.DUP;
