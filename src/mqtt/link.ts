@@ -277,11 +277,17 @@ export abstract class MqttLink {
 		codec.encodeInto({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password }, this);
 	}
 
-	/** A received packet broke the protocol; the link closes. 3.1.1 has nothing to say first. */
-	protected refuse(_error: ProtocolError): void {}
+	/**
+	 * A received packet broke the protocol; the link closes. 3.1.1 has nothing to say first.
+	 * (Parameters only MQTT 5 reads are in the signature, not the implementation: XS gives
+	 * every declared parameter bytecode and a slot in every call.)
+	 */
+	protected refuse(error: ProtocolError): void;
+	protected refuse(): void {}
 
 	/** 3.1.1's DISCONNECT has no reason code, no session expiry. */
-	protected sendDisconnect(now: number, _reasonCode: number, _sessionExpiry?: number): void {
+	protected sendDisconnect(now: number, reasonCode: number, sessionExpiry?: number): void;
+	protected sendDisconnect(now: number): void {
 		this.empty(PacketType.DISCONNECT << 4);
 		this.lastSent = now;
 	}
