@@ -179,11 +179,6 @@ export class Inflight {
 		return this.messages.length === this.acked && this.queue.length === 0;
 	}
 
-	/** QoS 1/2 messages sent and not yet acknowledged, or waiting to be sent. */
-	get unacknowledged(): number {
-		return this.messages.length - this.acked + this.queued.length;
-	}
-
 	/** For SessionState (state.ts): in flight in send order, each with its PUBREL sent or not. */
 	get inflight(): SessionState["inflight"] {
 		const messages = this.settle();

@@ -72,19 +72,9 @@ export class MqttSession extends MqttLink {
 		for (let i = 0; i < subscriptions.length; i++) this.filters.push(subscriptions[i].topic, subscriptions[i].qos | Filter.ACTIVE);
 	}
 
-	/** QoS 1/2 messages sent or waiting to be sent, not yet acknowledged. */
-	get unacknowledged(): number {
-		return this.flows ? this.flows.unacknowledged : 0;
-	}
-
 	/** Nothing in flight, nothing queued, no request awaiting its acknowledgement. */
 	get idle(): boolean {
 		return (!this.flows || this.flows.empty) && this.requests.length === 0;
-	}
-
-	/** Entries in the tables a broker can grow, for tests and the fuzzer: incoming QoS 2 ids. */
-	get awaitingRelease(): number {
-		return this.releases ? this.releases.length : 0;
 	}
 
 	/** The transport is connected: send CONNECT and, without waiting for CONNACK (3.1.4), everything pending (MQTT 5 waits: v5/session.ts). */
