@@ -202,7 +202,11 @@ export class MqttSession extends MqttLink {
 				if (qos === 2) {
 					const releases = (this.releases ??= []);
 					// A resent QoS 2 PUBLISH whose PUBREL has not come: acknowledged again, not delivered twice.
-					if (releases.indexOf(packetId) >= 0) return this.ackAt(Ack.PUBREC, packetId, now);
+					if (releases.indexOf(packetId) >= 0) {
+						this.ack(Ack.PUBREC, packetId);
+						this.lastSent = now;
+						return;
+					}
 					const cap = this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
 					if (releases.length >= cap) {
 						// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
@@ -212,7 +216,10 @@ export class MqttSession extends MqttLink {
 					releases.push(packetId);
 				}
 				this.events.push({ type: "message", packet });
-				if (qos) this.ackAt(qos === 1 ? Ack.PUBACK : Ack.PUBREC, packetId, now);
+				if (qos) {
+					this.ack(qos === 1 ? Ack.PUBACK : Ack.PUBREC, packetId);
+					this.lastSent = now;
+				}
 				return;
 			}
 			case PacketType.CONNACK:
@@ -222,14 +229,19 @@ export class MqttSession extends MqttLink {
 			case PacketType.PUBCOMP: {
 				if (this.flows && this.flows.acknowledged(type, packet.packetId)) this.drain(now);
 				// Answer a PUBREC even for an unknown id, so the broker can free it.
-				if (type === PacketType.PUBREC) this.ackAt(Ack.PUBREL, packet.packetId, now);
+				if (type === PacketType.PUBREC) {
+					this.ack(Ack.PUBREL, packet.packetId);
+					this.lastSent = now;
+				}
 				return;
 			}
 			case PacketType.PUBREL: {
 				const releases = this.releases;
 				const at = releases ? releases.indexOf(packet.packetId) : -1;
 				if (at >= 0) (releases as number[]).splice(at, 1);
-				return this.ackAt(Ack.PUBCOMP, packet.packetId, now);
+				this.ack(Ack.PUBCOMP, packet.packetId);
+				this.lastSent = now;
+				return;
 			}
 			case PacketType.SUBACK:
 				return this.suback(packet.packetId, packet.returnCodes);
@@ -372,10 +384,5 @@ export class MqttSession extends MqttLink {
 			if (!(flows && flows.inUse(id)) && this.requestAt(id) < 0) return id;
 		}
 		throw new ProtocolError("QUEUE_FULL", "no free packet id");
-	}
-
-	protected ackAt(first: Ack, packetId: number, now: number): void {
-		this.ack(first, packetId);
-		this.lastSent = now;
 	}
 }
