@@ -265,8 +265,7 @@ export abstract class MqttLink {
 	disconnect(now: number, reasonCode = 0, sessionExpiry?: number): void {
 		if (this.state === State.OFFLINE) return;
 		this.sendDisconnect(now, reasonCode, sessionExpiry);
-		this.state = State.OFFLINE;
-		this.events.push({ type: "close" });
+		this.fail();
 	}
 
 	// --- what MQTT 5 (v5/session.ts) overrides ---------------------------------------------
@@ -298,7 +297,8 @@ export abstract class MqttLink {
 		this.pingSent = -1;
 	}
 
-	protected fail(error: ProtocolError): void {
+	/** The link is over: a "close" event, with the error unless it was a DISCONNECT. */
+	protected fail(error?: ProtocolError): void {
 		this.state = State.OFFLINE;
 		this.events.push({ type: "close", error });
 	}
