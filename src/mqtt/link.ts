@@ -272,8 +272,8 @@ export abstract class MqttLink {
 
 	/** CONNECT, written into the transmit chunk. */
 	protected sendConnect(): void {
-		const options = this.options;
-		codec.encodeInto({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password }, this);
+		// The options are CONNECT's fields (SessionOptions), with the id in use and this connection's Clean Session.
+		codec.encodeInto({ ...this.options, type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean }, this);
 	}
 
 	/**
