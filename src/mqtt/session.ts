@@ -23,7 +23,7 @@ import { Id, Inflight, type Done } from "./inflight";
 import { Ack, Default, MqttLink, State, type SessionOptions } from "./link";
 import { TopicCache, validateTopicFilter } from "./topic";
 import type { SessionState } from "./state";
-import { PacketType, Wire, type MessageProperties, type Packet, type QoS, type Subscription } from "./packet";
+import { PacketType, Wire, type EncodedPacket, type MessageProperties, type Packet, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
 export type { SessionEvent, SessionOptions, SessionStatus } from "./link";
@@ -263,8 +263,8 @@ export class MqttSession extends MqttLink {
 
 	/** SUBSCRIBE or UNSUBSCRIBE at 3.1.1, written into the transmit chunk. */
 	protected sendRequest(request: Request): void {
-		const subscriptions = request.subscriptions;
-		codec.encodeInto(subscriptions ? { type: PacketType.SUBSCRIBE, packetId: request.packetId, subscriptions } : { type: PacketType.UNSUBSCRIBE, packetId: request.packetId, topics: request.topics as readonly string[] }, this);
+		// The request holds the packet's fields (packet id, then the filters or the topics).
+		codec.encodeInto({ ...request, type: request.subscriptions ? PacketType.SUBSCRIBE : PacketType.UNSUBSCRIBE } as EncodedPacket, this);
 	}
 
 	/** QoS 1/2 messages in flight at most. */
