@@ -20,6 +20,7 @@ import { describeWithPeers } from "../../testkit/peers/require-peer";
 import { TcpProxy } from "../../testkit/peers/tcp-proxy";
 import { FirmwareUnderTest, launchStart, Observer } from "./harness";
 import { letTimePass, waitFor } from "../../testkit/wait-for";
+import { unacknowledged } from "../../testkit/portable/mqtt-wire";
 
 const V5 = { protocolVersion: 5, mqtt5 } as const;
 
@@ -167,7 +168,7 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 		await observer.subscribe("v5/window", 1);
 		let most = 0;
 		const all = Promise.all(Array.from({ length: 30 }, (_, i) => lamp.publish("v5/window", String(i), { qos: 1 })));
-		const sampler = setInterval(() => (most = Math.max(most, lamp.session.unacknowledged - queuedOf(lamp))), 1);
+		const sampler = setInterval(() => (most = Math.max(most, lamp.session.exportState().inflight.length)), 1);
 		await all;
 		clearInterval(sampler);
 		await waitFor(() => observer.received.length >= 30, { what: `30 delivered (${observer.received.length})` });
@@ -344,12 +345,6 @@ describeWithPeers("MQTT 5 interop: mosquitto", ["mosquitto"], () => {
 	});
 });
 
-/** Messages queued in the session and not yet sent (they count in `unacknowledged`, not in flight). */
-function queuedOf(client: MqttClient): number {
-	const state = client.session.exportState();
-	return state.queued.length;
-}
-
 /**
  * Publishes a 100-byte QoS 1 message to `topic`, then "0" to "5" at QoS 1 and 2 in turn, and
  * waits until all are written and none acknowledged (the caller stalled the link); each one's
@@ -360,7 +355,7 @@ async function leaveInFlight(lamp: MqttClient, topic: string): Promise<string[]>
 	const settled = (name: string, promise: Promise<void>) => void promise.then(() => outcomes.push(`${name} acknowledged`), (error: { code?: string }) => outcomes.push(`${name} ${error.code}`));
 	settled("large", lamp.publish(topic, "x".repeat(100), { qos: 1 }));
 	for (let i = 0; i < 6; i++) settled(String(i), lamp.publish(topic, String(i), { qos: i % 2 === 0 ? 1 : 2 }));
-	await waitFor(() => lamp.session.transmitBytes === 0 && lamp.session.unacknowledged === 7, { what: "all seven written, none acknowledged" });
+	await waitFor(() => lamp.session.transmitBytes === 0 && unacknowledged(lamp.session) === 7, { what: "all seven written, none acknowledged" });
 	return outcomes;
 }
 

@@ -7,7 +7,7 @@ import { text } from "./bytes";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { asPublish, connack, packetsIn, publishBytes } from "../../testkit/portable/mqtt-wire";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
-import { encode } from "../../src/mqtt/encode";
+import { encodeAny as encode } from "../../testkit/portable/mqtt-client-packets";
 import { type PublishPacket } from "../../src/mqtt/packet";
 import { CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBLISH, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { ProtocolError } from "../../src/common/errors";

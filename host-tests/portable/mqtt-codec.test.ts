@@ -6,11 +6,10 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { hex, toHex, text } from "./bytes";
-import { PacketReader } from "../../src/mqtt/decode";
+import { PacketReader, encodeInto } from "../../src/mqtt/codec";
 // CONNACK and SUBACK are encoded by the tests' broker side (encodeAny), every other packet by the firmware's encoder.
 import { decodeAny as decode, encodeAny, feedPackets } from "../../testkit/portable/mqtt-client-packets";
-import { encode, encodeInto, type Transmit } from "../../src/mqtt/encode";
-import { type Packet } from "../../src/mqtt/packet";
+import { type Packet, type Transmit } from "../../src/mqtt/packet";
 import { CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT } from "../../testkit/portable/mqtt-types";
 
 const vectors: [string, Packet, string][] = [
@@ -84,7 +83,7 @@ describe("MQTT codec: encodeInto, the session's transmit chunk", () => {
 
 	it("writes the packet's bytes at the chunk's offset and commits their size", () => {
 		const { out, transmit } = chunk(false);
-		encodeInto(packet as Parameters<typeof encode>[0], transmit);
+		encodeInto(packet as Parameters<typeof encodeInto>[0], transmit);
 		check(out.asked).toBe(16);
 		check(out.committed).toBe(16);
 		check(toHex(out.chunks[0].subarray(3, 19))).toBe(bytes);
@@ -93,7 +92,7 @@ describe("MQTT codec: encodeInto, the session's transmit chunk", () => {
 
 	it("writes at the offset reserve leaves, when it starts a new chunk", () => {
 		const { out, transmit } = chunk(true);
-		encodeInto(packet as Parameters<typeof encode>[0], transmit);
+		encodeInto(packet as Parameters<typeof encodeInto>[0], transmit);
 		check(toHex(out.chunks[1])).toBe(bytes);
 		check(toHex(out.chunks[0].subarray(0, 4))).toBe("00 00 00 00");
 	});
@@ -117,7 +116,7 @@ describe("MQTT codec: remaining length (spec table 2.4)", () => {
 	];
 	for (const [remaining, header] of cases) {
 		it(`${remaining} bytes -> ${header}`, () => {
-			const bytes = encode({ type: PUBLISH, topic: "a", payload: new Uint8Array(remaining - 3), qos: 0, retain: false, dup: false });
+			const bytes = encodeAny({ type: PUBLISH, topic: "a", payload: new Uint8Array(remaining - 3), qos: 0, retain: false, dup: false });
 			check(toHex(bytes.subarray(1, 1 + hex(header).length))).toBe(header);
 			const packet = decode(bytes);
 			check(packet.type === PUBLISH && packet.payload.length).toBe(remaining - 3);
@@ -135,7 +134,7 @@ describe("MQTT codec: remaining length (spec table 2.4)", () => {
 
 describe("MQTT codec: UTF-8 strings (1.5.3)", () => {
 	it("encodes the spec example A U+2A6D4 (figure 1.3) as 00 05 41 f0 aa 9b 94", () => {
-		const bytes = encode({ type: UNSUBSCRIBE, packetId: 1, topics: ["A\u{2A6D4}"] });
+		const bytes = encodeAny({ type: UNSUBSCRIBE, packetId: 1, topics: ["A\u{2A6D4}"] });
 		check(toHex(bytes.subarray(4))).toBe("00 05 41 f0 aa 9b 94");
 		const packet = decode(bytes);
 		check(packet.type === UNSUBSCRIBE && packet.topics[0]).toBe("A\u{2A6D4}");
@@ -148,7 +147,7 @@ describe("MQTT codec: UTF-8 strings (1.5.3)", () => {
 		}
 	});
 	it("refuses to encode a lone surrogate", () => {
-		expectProtocolError(() => encode({ type: UNSUBSCRIBE, packetId: 1, topics: ["a\ud800"] }), "MALFORMED_PACKET");
+		expectProtocolError(() => encodeAny({ type: UNSUBSCRIBE, packetId: 1, topics: ["a\ud800"] }), "MALFORMED_PACKET");
 	});
 });
 
@@ -226,7 +225,7 @@ describe("MQTT codec: PacketReader framing", () => {
 		check(packets).toHaveLength(1);
 	});
 	it("accepts a packet of exactly the maximum size", () => {
-		const packet = encode({ type: PUBLISH, topic: "t", payload: new Uint8Array(95), qos: 0, retain: false, dup: false });
+		const packet = encodeAny({ type: PUBLISH, topic: "t", payload: new Uint8Array(95), qos: 0, retain: false, dup: false });
 		check(packet.length).toBe(100);
 		const got: Packet[] = [];
 		feedPackets(new PacketReader(100), packet, (p) => got.push(p));

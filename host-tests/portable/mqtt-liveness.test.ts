@@ -9,7 +9,7 @@ import { text } from "./bytes";
 import { FakeBoard, type FakeStream } from "../../testkit/portable/fake-board";
 import { connack, packetsIn, publishBytes } from "../../testkit/portable/mqtt-wire";
 import { MqttClient, type MqttClientOptions } from "../../src/mqtt/client";
-import { encode } from "../../src/mqtt/encode";
+import { encodeAny as encode } from "../../testkit/portable/mqtt-client-packets";
 import { PINGREQ, PINGRESP } from "../../testkit/portable/mqtt-types";
 import type { ProtocolError } from "../../src/common/errors";
 

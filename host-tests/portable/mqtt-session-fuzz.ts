@@ -17,6 +17,7 @@ import { anyPacketReader, encodeAny, feedPackets } from "../../testkit/portable/
 import { type Packet, type QoS } from "../../src/mqtt/packet";
 import { CONNACK, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { MqttSession, type SessionOptions } from "../../src/mqtt/session";
+import { awaitingRelease, unacknowledged } from "../../testkit/portable/mqtt-wire";
 
 export interface MqttFuzzReport {
 	readonly steps: number;
@@ -166,10 +167,10 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 	}
 
 	function checkInvariants(): void {
-		const awaiting = session.awaitingRelease;
+		const awaiting = awaitingRelease(session);
 		if (awaiting > CAPS.maxAwaitingRelease) fail(`${awaiting} QoS 2 ids await PUBREL, over the cap of ${CAPS.maxAwaitingRelease}`);
 		if (awaiting > largest) largest = awaiting;
-		if (session.unacknowledged > CAPS.maxQueued + CAPS.inflightWindow) fail(`${session.unacknowledged} messages unacknowledged, over queue and window`);
+		if (unacknowledged(session) > CAPS.maxQueued + CAPS.inflightWindow) fail(`${unacknowledged(session)} messages unacknowledged, over queue and window`);
 		for (let i = 0; i < outcomes.length; i++) if (outcomes[i] > 1) fail(`publish ${i} was completed ${outcomes[i]} times`);
 	}
 
@@ -217,7 +218,7 @@ export function runMqttSessionFuzz(seed: number, steps: number): MqttFuzzReport 
 		drainEvents();
 		checkInvariants();
 	}
-	if (!session.idle) fail(`a cooperative broker left ${session.unacknowledged} messages unacknowledged`);
+	if (!session.idle) fail(`a cooperative broker left ${unacknowledged(session)} messages unacknowledged`);
 	const pending = outcomes.filter((n) => n === 0).length;
 	if (pending > 0) fail(`${pending} accepted QoS >= 1 publishes were never acknowledged nor reported`);
 	return { steps, published, acknowledged, reported, closes, largestAwaitingRelease: largest };

@@ -22,7 +22,7 @@
  * Portable (Node and XS); tools/fuzz runs it long, mqtt5-session-fuzz.test.ts a slice.
  */
 import { ProtocolError } from "../../src/common/errors";
-import { PacketReader } from "../../src/mqtt/decode";
+import { PacketReader } from "../../src/mqtt/codec";
 import { type QoS } from "../../src/mqtt/packet";
 import { CONNACK, CONNECT, DISCONNECT, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import type { SessionOptions } from "../../src/mqtt/session";
@@ -32,6 +32,7 @@ import { AUTH, type Packet5 } from "../../src/mqtt/v5/packet";
 import type { Properties } from "../../src/mqtt/v5/properties";
 import { fuzzRun } from "../../testkit/portable/fuzz-kit";
 import { decodeAny5, encodeAny5 } from "../../testkit/portable/mqtt5-client-packets";
+import { awaitingRelease, unacknowledged as unacknowledgedOf } from "../../testkit/portable/mqtt-wire";
 
 export interface Mqtt5FuzzReport {
 	readonly steps: number;
@@ -414,10 +415,10 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 	}
 
 	function checkInvariants(): void {
-		const awaiting = session.awaitingRelease;
+		const awaiting = awaitingRelease(session);
 		if (awaiting > CAPS.maxAwaitingRelease) fail(`${awaiting} QoS 2 ids await PUBREL, over the Receive Maximum we announced (${CAPS.maxAwaitingRelease})`);
 		if (awaiting > largestAwaiting) largestAwaiting = awaiting;
-		if (session.unacknowledged > CAPS.maxQueued + CAPS.inflightWindow) fail(`${session.unacknowledged} messages unacknowledged, over queue and window`);
+		if (unacknowledgedOf(session) > CAPS.maxQueued + CAPS.inflightWindow) fail(`${unacknowledgedOf(session)} messages unacknowledged, over queue and window`);
 		if (session.status === "online") {
 			const held = session.exportState().inflight;
 			const inflight = held.length;
@@ -478,7 +479,7 @@ export function runMqtt5SessionFuzz(seed: number, steps: number): Mqtt5FuzzRepor
 		drainEvents();
 		checkInvariants();
 	}
-	if (!session.idle) fail(`a cooperative server left ${session.unacknowledged} messages unacknowledged`);
+	if (!session.idle) fail(`a cooperative server left ${unacknowledgedOf(session)} messages unacknowledged`);
 	const pending = outcomes.filter((n) => n === 0).length;
 	if (pending > 0) fail(`${pending} accepted QoS >= 1 publishes were never acknowledged nor reported`);
 	return { steps, published, acknowledged, reported, closes, connacks, badAliases, aliasedSends, mostInflight, largestAwaitingRelease: largestAwaiting, oversized };

@@ -5,6 +5,7 @@ import { crc32, decodeRetained, EMPTY_STATE, encodeRetained, readSlots, Retained
 import { WakeCycle } from "../../src/power/wake-cycle";
 import { MqttSession } from "../../src/mqtt/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqtt/state";
+import { NO_VOCABULARY } from "../../src/power/vocabulary";
 import { encodeUtf8 } from "../../src/common/utf8";
 import { sent } from "../../testkit/portable/mqtt-wire";
 import { FakePower, retainedIn } from "../../testkit/portable/device-board";
@@ -108,7 +109,7 @@ describe("MQTT session state bytes", () => {
 		sent(session);
 		session.publish("c", encodeUtf8("three"), 1, false, 0);
 		const state = session.exportState();
-		const back = decodeSessionState(encodeSessionState(state));
+		const back = decodeSessionState(encodeSessionState(state, NO_VOCABULARY), NO_VOCABULARY);
 		check(back.nextPacketId).toBe(state.nextPacketId);
 		check(back.inflight.map((m) => Array.from(m.packet))).toEqual(state.inflight.map((m) => Array.from(m.packet)));
 		check(back.queued).toHaveLength(state.queued.length);
@@ -122,10 +123,10 @@ describe("MQTT session state bytes", () => {
 	});
 
 	it("refuses bytes that are not such a state", () => {
-		expectProtocolError(() => decodeSessionState(new Uint8Array([0, 1, 0])), "MALFORMED_PACKET");
-		expectProtocolError(() => decodeSessionState(new Uint8Array([0, 1, 0, 1, 0, 0, 2, 0x30, 0])), "MALFORMED_PACKET");
-		const good = encodeSessionState({ nextPacketId: 1, inflight: [], queued: [], awaitingRelease: [], subscriptions: [] });
-		expectProtocolError(() => decodeSessionState(new Uint8Array([...good, 0])), "MALFORMED_PACKET");
+		expectProtocolError(() => decodeSessionState(new Uint8Array([0, 1, 0]), NO_VOCABULARY), "MALFORMED_PACKET");
+		expectProtocolError(() => decodeSessionState(new Uint8Array([0, 1, 0, 1, 0, 0, 2, 0x30, 0]), NO_VOCABULARY), "MALFORMED_PACKET");
+		const good = encodeSessionState({ nextPacketId: 1, inflight: [], queued: [], awaitingRelease: [], subscriptions: [] }, NO_VOCABULARY);
+		expectProtocolError(() => decodeSessionState(new Uint8Array([...good, 0]), NO_VOCABULARY), "MALFORMED_PACKET");
 	});
 });
 

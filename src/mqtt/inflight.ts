@@ -7,8 +7,9 @@
  * them straight away otherwise). Both tables are arrays: a window holds 16 at most, and a
  * Map entry costs XS more slots than an array element.
  */
-import { ProtocolError } from "../common/errors";
-import { PacketType, type QoS } from "./packet";
+import type { ProtocolError } from "../common/errors";
+import type { QoS } from "./packet";
+import { Ack } from "./link";
 import type { MqttSession } from "./session";
 import type { SessionState } from "./state";
 
@@ -25,7 +26,8 @@ export interface Outgoing {
 	done?: Done;
 }
 
-export const DUP = 0x08;
+/** The PUBLISH fixed header's DUP flag (3.3.1.1). */
+export const enum Flag { DUP = 0x08 }
 
 export const enum Id {
 	/** The packet id a queued QoS 1/2 PUBLISH carries until it enters the window. */
@@ -40,24 +42,22 @@ export class Inflight {
 	declare readonly queue: Outgoing[];
 	/** QoS 1/2 messages in flight at most: ours, lowered to an MQTT 5 server's Receive Maximum. */
 	declare window: number;
-	private declare readonly maxQueued: number;
 	/** `inUse`: the last id asked about, and the lowest id in flight above it then (ids between are free). */
 	private declare asked: number;
 	private declare busy: number;
 	/** Messages at the front of `messages` already acknowledged, cut off in batches (`settle`). */
 	protected declare acked: number;
 
-	constructor(window: number, maxQueued: number) {
+	constructor(window: number) {
 		this.messages = [];
 		this.queue = [];
 		this.window = window;
-		this.maxQueued = maxQueued;
 		this.asked = this.busy = this.acked = 0;
 	}
 
-	add(packet: Uint8Array, qos: QoS, done?: Done): void {
-		if (this.queue.length >= this.maxQueued) throw new ProtocolError("QUEUE_FULL", this.maxQueued + " messages already wait");
-		this.queue.push({ packet, qos, packetId: 0, released: false, sent: false, done });
+	/** A message to send when the window allows (the session keeps the queue within its cap). */
+	add(packet: Uint8Array, done?: Done): void {
+		this.queue.push(outgoing(packet, done));
 	}
 
 	/** Sends queued messages while the window has room; `out` gives each a free packet id. */
@@ -99,7 +99,7 @@ export class Inflight {
 					finish(message);
 					continue;
 				}
-				message.packet[0] &= ~DUP;
+				message.packet[0] &= ~Flag.DUP;
 				message.sent = false;
 			}
 			transmit(out, message);
@@ -131,13 +131,6 @@ export class Inflight {
 		return used;
 	}
 
-	/** Where the message in flight with `packetId` is in `messages`, or -1. */
-	find(packetId: number): number {
-		const messages = this.messages;
-		for (let i = this.acked; i < messages.length; i++) if (messages[i].packetId === packetId) return i;
-		return -1;
-	}
-
 	/**
 	 * PUBACK (`type` 4), PUBREC (5) or PUBCOMP (7) for `packetId`, or MQTT 5's refusal of it
 	 * (`error`: a PUBACK or PUBREC with a failure reason code ends that message's flow, 4.3.2,
@@ -146,7 +139,9 @@ export class Inflight {
 	 */
 	acknowledged(type: number, packetId: number, error?: ProtocolError): boolean {
 		const messages = this.messages;
-		const at = this.find(packetId);
+		// The message in flight with `packetId` (none past the end).
+		let at = this.acked;
+		while (at < messages.length && messages[at].packetId !== packetId) at++;
 		const message = messages[at];
 		if (!message || message.qos !== (type === 4 ? 1 : 2) || (error && message.released)) return false;
 		if (type === 5 && !error) {
@@ -184,11 +179,6 @@ export class Inflight {
 		return this.messages.length === this.acked && this.queue.length === 0;
 	}
 
-	/** QoS 1/2 messages sent and not yet acknowledged, or waiting to be sent. */
-	get unacknowledged(): number {
-		return this.messages.length - this.acked + this.queued.length;
-	}
-
 	/** For SessionState (state.ts): in flight in send order, each with its PUBREL sent or not. */
 	get inflight(): SessionState["inflight"] {
 		const messages = this.settle();
@@ -208,21 +198,26 @@ export class Inflight {
 	/** Takes back what `inflight` and `queued` gave: in flight with their packet ids, queued without. */
 	restore(inflight: SessionState["inflight"], queued: readonly Uint8Array[]): void {
 		for (let i = 0; i < inflight.length; i++) {
-			const { packet, released } = inflight[i];
+			const packet = inflight[i].packet;
 			const at = packetIdOffset(packet);
-			this.messages.push({ packet, qos: qosOf(packet), packetId: (packet[at] << 8) | packet[at + 1], released, sent: true });
+			const message = outgoing(packet);
+			message.packetId = (packet[at] << 8) | packet[at + 1];
+			message.released = inflight[i].released;
+			message.sent = true;
+			this.messages.push(message);
 		}
-		for (let i = 0; i < queued.length; i++) this.queue.push({ packet: queued[i], qos: qosOf(queued[i]), packetId: 0, released: false, sent: false });
+		for (let i = 0; i < queued.length; i++) this.queue.push(outgoing(queued[i]));
 	}
 }
 
-function qosOf(packet: Uint8Array): QoS {
-	return ((packet[0] >> 1) & 3) as QoS;
+/** A message as it is queued: its QoS read from the PUBLISH's first byte, no packet id yet, not sent. */
+function outgoing(packet: Uint8Array, done?: Done): Outgoing {
+	return { packet, qos: ((packet[0] >> 1) & 3) as QoS, packetId: 0, released: false, sent: false, done };
 }
 
 function transmit(out: MqttSession, message: Outgoing): void {
-	if (message.released) return out.ack(PacketType.PUBREL, message.packetId);
-	if (message.sent) message.packet[0] |= DUP;
+	if (message.released) return out.ack(Ack.PUBREL, message.packetId);
+	if (message.sent) message.packet[0] |= Flag.DUP;
 	message.sent = true;
 	out.push(message.packet);
 }

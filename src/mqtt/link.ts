@@ -21,8 +21,7 @@
  * that goes unanswered ends the link at most 1.5 keep-alives after the quiet began.
  */
 import { ProtocolError } from "../common/errors";
-import { PacketReader } from "./decode";
-import { encodeInto } from "./encode";
+import * as codec from "./codec"; // one namespace: a named import costs XS the module name again
 import { PacketType, type ConnectPacket, type Packet, type PublishPacket } from "./packet";
 import type { SessionState } from "./state";
 
@@ -81,14 +80,20 @@ export type SessionEvent =
 
 export type SessionStatus = "offline" | "connecting" | "online";
 
+/** The first byte of each acknowledgement, for `ack`: its type, and PUBREL's fixed flags 0010 (3.6.1). */
+export const enum Ack {
+	PUBACK = 0x40,
+	PUBREC = 0x50,
+	PUBREL = 0x62,
+	PUBCOMP = 0x70,
+}
+
 /** The session's status as a number (a string compare costs the device flash at every use); `status` spells it. */
 export const enum State {
 	OFFLINE = 0,
 	CONNECTING = 1,
 	ONLINE = 2,
 }
-
-const STATUS: readonly SessionStatus[] = ["offline", "connecting", "online"];
 
 /** Bytes that fill a TCP segment (1500-byte MTU less IP and TCP headers), plus room for the packet that crosses it; the first chunk's size. */
 const enum Chunk {
@@ -105,7 +110,7 @@ export abstract class MqttLink {
 	/** Bytes waiting in pollTransmit (read only, outside the session). */
 	declare transmitBytes: number;
 	protected declare readonly options: SessionOptions;
-	protected declare reader: PacketReader<Packet>;
+	protected declare reader: codec.PacketReader<Packet>;
 	protected declare readonly events: SessionEvent[];
 	/** Finished chunks, oldest first. */
 	declare ready: Uint8Array[] | undefined;
@@ -123,7 +128,7 @@ export abstract class MqttLink {
 	protected declare clean: boolean;
 
 	/** `serverAssigns`: an empty ClientId is left for the server to assign (MQTT 5). */
-	constructor(options: SessionOptions, serverAssigns: boolean) {
+	constructor(options: SessionOptions, serverAssigns: boolean | undefined) {
 		this.state = State.OFFLINE;
 		this.options = options;
 		this.clean = options.cleanSession;
@@ -131,21 +136,21 @@ export abstract class MqttLink {
 		this.lastSent = this.lastHeard = this.offset = this.transmitBytes = 0;
 		this.keepAliveFor(options.keepAlive);
 		// The largest packet either way is the reader's `maxPacketSize`: kept once, not here too.
-		this.reader = new PacketReader(options.maxPacketSize ?? Default.MAX_PACKET_SIZE);
+		this.reader = new codec.PacketReader(options.maxPacketSize ?? Default.MAX_PACKET_SIZE);
 		let clientId = options.clientId;
 		// An empty ClientId: a server may refuse one, and it needs CleanSession 1 (3.1.3.1); generated unless the server assigns one.
 		if (clientId === "" && !serverAssigns) {
 			if (!options.cleanSession) throw new ProtocolError("PROTOCOL_VIOLATION", "an empty ClientId needs CleanSession 1 (3.1.3.1)");
 			const random = options.random ?? Math.random;
 			clientId = "lampnode-";
-			for (let i = 0; i < 8; i++) clientId += Math.floor(random() * 16).toString(16);
+			for (let i = 0; i < 8; i++) clientId += ((random() * 16) | 0).toString(16);
 		}
 		this.clientId = clientId;
 	}
 
 	/** What the client's `status` says (the app reads "online"). */
 	get status(): SessionStatus {
-		return STATUS[this.state];
+		return this.state === State.ONLINE ? "online" : this.state === State.CONNECTING ? "connecting" : "offline";
 	}
 
 	/** Bytes arrived from the transport. */
@@ -174,18 +179,15 @@ export abstract class MqttLink {
 		this.offset = this.transmitBytes = 0;
 	}
 
-	/** Time passed: keep-alive and CONNACK deadlines. */
+	/** Time passed: keep-alive and CONNACK deadlines, acted on exactly when `nextTimeout` says (one rule, no rounding apart). */
 	tick(now: number): void {
-		const state = this.state;
-		if (state === State.CONNECTING) {
-			if (now >= (this.nextTimeout() as number)) this.fail(new ProtocolError("CONNECT_TIMEOUT", "no CONNACK in time"));
-		} else if (state === State.ONLINE && this.keepAliveMs !== 0) {
-			if (now >= this.dead()) this.fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", "the broker went silent"));
-			else if (this.pingSent < 0 && (now - this.lastSent >= this.pingAfter() || now - this.lastHeard >= this.pingAfter())) {
-				this.empty(0xc0);
-				this.pingSent = this.lastSent = now;
-			}
-		}
+		const due = this.nextTimeout();
+		if (due === void 0 || now < due) return;
+		if (this.state === State.CONNECTING) return this.fail(new ProtocolError("CONNECT_TIMEOUT", "no CONNACK in time"));
+		if (now >= this.dead()) return this.fail(new ProtocolError("KEEP_ALIVE_TIMEOUT", "the broker went silent"));
+		// Due and not dead: the link has been quiet for pingAfter (with a PINGREQ out, nextTimeout is `dead`).
+		this.empty(0xc0);
+		this.pingSent = this.lastSent = now;
 	}
 
 	/** When `tick` must next be called, or undefined when no deadline is pending. */
@@ -248,11 +250,11 @@ export abstract class MqttLink {
 		this.commit(packet.length);
 	}
 
-	/** A packet that is its type and a packet identifier (PUBACK, PUBREC, PUBREL, PUBCOMP). */
-	ack(type: number, packetId: number): void {
+	/** A packet that is its first byte (`Ack`) and a packet identifier (PUBACK, PUBREC, PUBREL, PUBCOMP). */
+	ack(first: Ack, packetId: number): void {
 		const chunk = this.reserve(4);
 		const at = this.offset;
-		chunk[at] = (type << 4) | (type === PacketType.PUBREL ? 2 : 0);
+		chunk[at] = first;
 		chunk[at + 1] = 2;
 		chunk[at + 2] = packetId >> 8;
 		chunk[at + 3] = packetId & 0xff;
@@ -263,23 +265,28 @@ export abstract class MqttLink {
 	disconnect(now: number, reasonCode = 0, sessionExpiry?: number): void {
 		if (this.state === State.OFFLINE) return;
 		this.sendDisconnect(now, reasonCode, sessionExpiry);
-		this.state = State.OFFLINE;
-		this.events.push({ type: "close" });
+		this.fail();
 	}
 
 	// --- what MQTT 5 (v5/session.ts) overrides ---------------------------------------------
 
 	/** CONNECT, written into the transmit chunk. */
 	protected sendConnect(): void {
-		const options = this.options;
-		encodeInto({ type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean, keepAlive: options.keepAlive, will: options.will, username: options.username, password: options.password }, this);
+		// The options are CONNECT's fields (SessionOptions), with the id in use and this connection's Clean Session.
+		codec.encodeInto({ ...this.options, type: PacketType.CONNECT, clientId: this.clientId, cleanSession: this.clean }, this);
 	}
 
-	/** A received packet broke the protocol; the link closes. 3.1.1 has nothing to say first. */
-	protected refuse(_error: ProtocolError): void {}
+	/**
+	 * A received packet broke the protocol; the link closes. 3.1.1 has nothing to say first.
+	 * (Parameters only MQTT 5 reads are in the signature, not the implementation: XS gives
+	 * every declared parameter bytecode and a slot in every call.)
+	 */
+	protected refuse(error: ProtocolError): void;
+	protected refuse(): void {}
 
 	/** 3.1.1's DISCONNECT has no reason code, no session expiry. */
-	protected sendDisconnect(now: number, _reasonCode: number, _sessionExpiry?: number): void {
+	protected sendDisconnect(now: number, reasonCode: number, sessionExpiry?: number): void;
+	protected sendDisconnect(now: number): void {
 		this.empty(PacketType.DISCONNECT << 4);
 		this.lastSent = now;
 	}
@@ -290,7 +297,8 @@ export abstract class MqttLink {
 		this.pingSent = -1;
 	}
 
-	protected fail(error: ProtocolError): void {
+	/** The link is over: a "close" event, with the error unless it was a DISCONNECT. */
+	protected fail(error?: ProtocolError): void {
 		this.state = State.OFFLINE;
 		this.events.push({ type: "close", error });
 	}
@@ -310,8 +318,7 @@ export abstract class MqttLink {
 	/** When the link counts as dead: an unanswered PINGREQ gets the slack a quiet link would have had after it. */
 	private dead(): number {
 		const silent = this.lastHeard + this.keepAliveMs * 1.5;
-		const ping = this.pingSent;
-		return ping < 0 ? silent : Math.min(silent, ping + this.keepAliveMs * 1.5 - this.pingAfter());
+		return this.pingSent < 0 ? silent : Math.min(silent, this.pingSent + this.keepAliveMs * 1.5 - this.pingAfter());
 	}
 
 	private finish(): void {

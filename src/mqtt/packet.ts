@@ -2,8 +2,6 @@
  * MQTT 3.1.1 control packets (OASIS standard, section 3) as plain objects. The codec
  * turns these into bytes and back; the session never sees bytes.
  */
-import { ProtocolError } from "../common/errors";
-
 /**
  * Control packet types, MQTT 3.1.1 table 2.1, as a `const enum`: the firmware's compiler
  * (tsc, not isolated) writes each use as its number, so a name costs the device nothing,
@@ -138,10 +136,15 @@ export type Packet =
 	| UnsubscribePacket
 	| EmptyPacket;
 
-export function violation(message: string): ProtocolError {
-	return new ProtocolError("PROTOCOL_VIOLATION", message);
-}
+/** The packets a client sends (and PINGRESP, which shares their type with PINGREQ and DISCONNECT). */
+export type ClientPacket = Exclude<Packet, ConnackPacket | SubackPacket>;
 
-export function checkQoS(qos: number): void {
-	if (qos !== 0 && qos !== 1 && qos !== 2) throw violation("QoS " + qos + " does not exist");
+/** What the codec's `encodeInto` writes: the session writes PUBLISH and the acknowledgements by code of its own. */
+export type EncodedPacket = ConnectPacket | SubscribePacket | UnsubscribePacket;
+
+/** Where the codec's `encodeInto` writes: a transmit chunk with room for `size` bytes at `offset` once reserved (link.ts). */
+export interface Transmit {
+	readonly offset: number;
+	reserve(size: number): Uint8Array;
+	commit(size: number): void;
 }

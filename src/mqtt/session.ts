@@ -18,12 +18,12 @@
  * Both are flat arrays: a Map or Set entry costs XS more slots than an array element.
  */
 import { ProtocolError } from "../common/errors";
-import * as codec from "./encode"; // one namespace, not three named imports: each costs XS ~20 bytes
+import * as codec from "./codec"; // one namespace, not five named imports: each costs XS ~20 bytes
 import { Id, Inflight, type Done } from "./inflight";
-import { Default, MqttLink, State, type SessionOptions } from "./link";
+import { Ack, Default, MqttLink, State, type SessionOptions } from "./link";
 import { TopicCache, validateTopicFilter } from "./topic";
 import type { SessionState } from "./state";
-import { PacketType, Wire, checkQoS, violation, type MessageProperties, type Packet, type PublishPacket, type QoS, type Subscription } from "./packet";
+import { PacketType, Wire, type EncodedPacket, type MessageProperties, type Packet, type QoS, type Subscription } from "./packet";
 
 export type { Done } from "./inflight";
 export type { SessionEvent, SessionOptions, SessionStatus } from "./link";
@@ -42,9 +42,6 @@ export interface Request {
 /** In `filters`, beside a filter's QoS: the broker acknowledged it. */
 const enum Filter { ACTIVE = 4 }
 
-/** CONNACK return codes 1-5, 3.2.2.3 table 3.1 (one string: an array of them costs XS more). */
-const CONNACK_REASONS = "|unacceptable protocol version|identifier rejected|server unavailable|bad user name or password|not authorized";
-
 export class MqttSession extends MqttLink {
 	/** Made on first use, absent before (a property not yet set costs no slot): a session that only receives never needs them. */
 	protected declare flows: Inflight | undefined;
@@ -56,7 +53,7 @@ export class MqttSession extends MqttLink {
 	protected declare requests: Request[];
 	protected declare nextPacketId: number;
 
-	constructor(options: SessionOptions, serverAssigns = false) {
+	constructor(options: SessionOptions, serverAssigns?: boolean) {
 		super(options, serverAssigns);
 		this.filters = [];
 		this.requests = [];
@@ -75,19 +72,9 @@ export class MqttSession extends MqttLink {
 		for (let i = 0; i < subscriptions.length; i++) this.filters.push(subscriptions[i].topic, subscriptions[i].qos | Filter.ACTIVE);
 	}
 
-	/** QoS 1/2 messages sent or waiting to be sent, not yet acknowledged. */
-	get unacknowledged(): number {
-		return this.flows ? this.flows.unacknowledged : 0;
-	}
-
 	/** Nothing in flight, nothing queued, no request awaiting its acknowledgement. */
 	get idle(): boolean {
 		return (!this.flows || this.flows.empty) && this.requests.length === 0;
-	}
-
-	/** Entries in the tables a broker can grow, for tests and the fuzzer: incoming QoS 2 ids. */
-	get awaitingRelease(): number {
-		return this.releases ? this.releases.length : 0;
 	}
 
 	/** The transport is connected: send CONNECT and, without waiting for CONNACK (3.1.4), everything pending (MQTT 5 waits: v5/session.ts). */
@@ -100,7 +87,8 @@ export class MqttSession extends MqttLink {
 		this.sendConnect();
 		// A clean session discards the broker's QoS 2 state for us too (3.1.2-6).
 		if (clean && this.releases) this.releases = void 0;
-		this.resend(clean);
+		// What is in flight, again right after CONNECT (4.4), before new messages.
+		if (this.flows) this.flows.resend(this, clean);
 		// Every request again; a clean session drops its UNSUBSCRIBEs (nothing to undo).
 		const requests = this.requests;
 		for (let i = 0; i < requests.length; ) {
@@ -109,11 +97,11 @@ export class MqttSession extends MqttLink {
 				requests.splice(i, 1);
 				if (request.done) (request.done as Done)();
 			} else {
-				this.sendRequest(request.packetId, request);
+				this.sendRequest(request);
 				i++;
 			}
 		}
-		this.drain();
+		this.drain(now);
 	}
 
 	/** True when a QoS 0 message published now goes to the transport at once (a connection, nothing queued before it). */
@@ -154,10 +142,10 @@ export class MqttSession extends MqttLink {
 			if (done) done();
 			return;
 		}
-		checkQoS(qos);
+		codec.checkQoS(qos);
 		const packet = new Uint8Array(size);
 		codec.writePublish(packet, 0, 0x30 | (qos << 1) | (retain ? 1 : 0), remaining, field, qos ? Id.UNASSIGNED : 0, payload);
-		this.enqueue(packet, qos, now, done);
+		this.enqueue(packet, now, done);
 	}
 
 	/** Subscribes (and remembers the filters, to resubscribe when the broker lost the session). */
@@ -202,34 +190,58 @@ export class MqttSession extends MqttLink {
 		return { nextPacketId: this.nextPacketId, inflight: flows ? flows.inflight : [], queued: flows ? flows.queued : [], awaitingRelease: this.releases ? this.releases.slice() : [], subscriptions: this.active(false) };
 	}
 
-	/** What is in flight, again right after CONNECT (4.4), before new messages. */
-	protected resend(clean: boolean): void {
-		if (this.flows) this.flows.resend(this, clean);
-	}
-
 	/** A packet from the broker, in order. */
 	protected handle(packet: Packet, now: number): void {
 		const type = packet.type;
-		if (this.state === State.CONNECTING && type !== PacketType.CONNACK) throw violation("type " + type + " before CONNACK");
+		if (this.state === State.CONNECTING && type !== PacketType.CONNACK) throw codec.violation("type " + type + " before CONNACK");
 		switch (type) {
-			case PacketType.PUBLISH:
-				return this.onPublish(packet, now);
+			case PacketType.PUBLISH: {
+				// Here, not in a method of its own: the call was on every message received.
+				const qos = packet.qos;
+				const packetId = packet.packetId as number;
+				if (qos === 2) {
+					const releases = (this.releases ??= []);
+					// A resent QoS 2 PUBLISH whose PUBREL has not come: acknowledged again, not delivered twice.
+					if (releases.indexOf(packetId) >= 0) {
+						this.ack(Ack.PUBREC, packetId);
+						this.lastSent = now;
+						return;
+					}
+					const cap = this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
+					if (releases.length >= cap) {
+						// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
+						this.sendDisconnect(now, 0x93);
+						throw new ProtocolError("TABLE_FULL", cap + " QoS 2 ids await PUBREL");
+					}
+					releases.push(packetId);
+				}
+				this.events.push({ type: "message", packet });
+				if (qos) {
+					this.ack(qos === 1 ? Ack.PUBACK : Ack.PUBREC, packetId);
+					this.lastSent = now;
+				}
+				return;
+			}
 			case PacketType.CONNACK:
 				return this.onConnack(packet.sessionPresent, packet.returnCode, now);
 			case PacketType.PUBACK:
 			case PacketType.PUBREC:
 			case PacketType.PUBCOMP: {
-				const id = packet.packetId;
-				if (this.flows && this.flows.acknowledged(type, id)) this.drain(now);
+				if (this.flows && this.flows.acknowledged(type, packet.packetId)) this.drain(now);
 				// Answer a PUBREC even for an unknown id, so the broker can free it.
-				if (type === PacketType.PUBREC) this.ackAt(PacketType.PUBREL, id, now);
+				if (type === PacketType.PUBREC) {
+					this.ack(Ack.PUBREL, packet.packetId);
+					this.lastSent = now;
+				}
 				return;
 			}
 			case PacketType.PUBREL: {
 				const releases = this.releases;
 				const at = releases ? releases.indexOf(packet.packetId) : -1;
 				if (at >= 0) (releases as number[]).splice(at, 1);
-				return this.ackAt(PacketType.PUBCOMP, packet.packetId, now);
+				this.ack(Ack.PUBCOMP, packet.packetId);
+				this.lastSent = now;
+				return;
 			}
 			case PacketType.SUBACK:
 				return this.suback(packet.packetId, packet.returnCodes);
@@ -242,7 +254,7 @@ export class MqttSession extends MqttLink {
 				this.pingSent = -1;
 				return;
 		}
-		throw violation("type " + type + " from a broker");
+		throw codec.violation("type " + type + " from a broker");
 	}
 
 	protected checkSubscriptions(subscriptions: readonly Subscription[]): void {
@@ -250,9 +262,9 @@ export class MqttSession extends MqttLink {
 	}
 
 	/** SUBSCRIBE or UNSUBSCRIBE at 3.1.1, written into the transmit chunk. */
-	protected sendRequest(packetId: number, request: Request): void {
-		const subscriptions = request.subscriptions;
-		codec.encodeInto(subscriptions ? { type: PacketType.SUBSCRIBE, packetId, subscriptions } : { type: PacketType.UNSUBSCRIBE, packetId, topics: request.topics as readonly string[] }, this);
+	protected sendRequest(request: Request): void {
+		// The request holds the packet's fields (packet id, then the filters or the topics).
+		codec.encodeInto({ ...request, type: request.subscriptions ? PacketType.SUBSCRIBE : PacketType.UNSUBSCRIBE } as EncodedPacket, this);
 	}
 
 	/** QoS 1/2 messages in flight at most. */
@@ -261,20 +273,24 @@ export class MqttSession extends MqttLink {
 	}
 
 	protected newFlows(): Inflight {
-		return (this.flows ??= new Inflight(this.window(), this.options.maxQueued ?? Default.MAX_QUEUED));
+		return (this.flows ??= new Inflight(this.window()));
 	}
 
 	/** An encoded PUBLISH to send when the connection and the window allow. */
-	protected enqueue(packet: Uint8Array, qos: QoS, now: number, done?: Done): void {
-		this.newFlows().add(packet, qos, done);
+	protected enqueue(packet: Uint8Array, now: number, done?: Done): void {
+		const flows = this.newFlows();
+		const cap = this.options.maxQueued ?? Default.MAX_QUEUED;
+		if (flows.queue.length >= cap) throw new ProtocolError("QUEUE_FULL", cap + " messages already wait");
+		flows.add(packet, done);
 		if (this.state !== State.OFFLINE) this.drain(now);
 	}
 
 	protected onConnack(sessionPresent: boolean, returnCode: number, now: number): void {
-		if (this.state !== State.CONNECTING) throw violation("second CONNACK");
-		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", "broker refused the connection: " + (CONNACK_REASONS.split("|")[returnCode] || "return code " + returnCode));
+		if (this.state !== State.CONNECTING) throw codec.violation("second CONNACK");
+		// Return codes 1-5, 3.2.2.3 table 3.1, as one string in place: an array, or a module constant, costs XS more.
+		if (returnCode !== 0) throw new ProtocolError("CONNECTION_REFUSED", "CONNACK: " + ("|unacceptable protocol version|identifier rejected|server unavailable|bad user name or password|not authorized".split("|")[returnCode] || "return code " + returnCode));
 		// A clean session must get session present 0 (3.2.2-1): trusting a 1 would leave the lamp deaf, unsubscribed.
-		if (sessionPresent && this.clean) throw violation("session present for a clean session");
+		if (sessionPresent && this.clean) throw codec.violation("session present for a clean session");
 		this.state = State.ONLINE;
 		if (!sessionPresent) {
 			// Nor any QoS 2 delivery to us: a remembered id must not suppress a new message (4.3.3).
@@ -284,26 +300,6 @@ export class MqttSession extends MqttLink {
 			if (lost.length > 0) this.request({ packetId: 0, subscriptions: lost }, now);
 		}
 		this.events.push({ type: "connected", sessionPresent });
-	}
-
-	protected onPublish(packet: PublishPacket, now: number): void {
-		const packetId = packet.packetId ?? 0;
-		if (packet.qos === 2) {
-			const releases = (this.releases ??= []);
-			if (releases.indexOf(packetId) < 0) {
-				const cap = this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE;
-				if (releases.length >= cap) {
-					// Full: 3.1.1 has no refusal, so DISCONNECT and close; MQTT 5: past the Receive Maximum we announced (0x93).
-					this.sendDisconnect(now, 0x93);
-					throw new ProtocolError("TABLE_FULL", cap + " QoS 2 ids await PUBREL");
-				}
-				releases.push(packetId);
-				this.events.push({ type: "message", packet });
-			}
-			return this.ackAt(PacketType.PUBREC, packetId, now);
-		}
-		this.events.push({ type: "message", packet });
-		if (packet.qos === 1) this.ackAt(PacketType.PUBACK, packetId, now);
 	}
 
 	/** SUBACK: each refused filter is forgotten (unless it was active before), each granted one active; MQTT 5 so refuses one too large to send, `error` saying why. */
@@ -332,17 +328,19 @@ export class MqttSession extends MqttLink {
 	 * not match the SUBSCRIBE are a violation (the request stays, to be sent again).
 	 */
 	protected takeRequest(packetId: number, returnCodes?: readonly number[]): Request | undefined {
+		const at = this.requestAt(packetId);
+		const request = this.requests[at];
+		if (!request || !request.subscriptions !== !returnCodes) return void 0;
+		if (request.subscriptions && request.subscriptions.length !== (returnCodes as readonly number[]).length) throw codec.violation("SUBACK return codes do not match the SUBSCRIBE");
+		this.requests.splice(at, 1);
+		return request;
+	}
+
+	/** Where the request with `packetId` is in `requests`, or -1. */
+	private requestAt(packetId: number): number {
 		const requests = this.requests;
-		for (let i = 0; i < requests.length; i++) {
-			const request = requests[i];
-			if (request.packetId !== packetId) continue;
-			const subscriptions = request.subscriptions;
-			if (!subscriptions !== !returnCodes) return void 0;
-			if (subscriptions && subscriptions.length !== (returnCodes as readonly number[]).length) throw violation("SUBACK return codes do not match the SUBSCRIBE");
-			requests.splice(i, 1);
-			return request;
-		}
-		return void 0;
+		for (let i = 0; i < requests.length; i++) if (requests[i].packetId === packetId) return i;
+		return -1;
 	}
 
 	/**
@@ -364,12 +362,12 @@ export class MqttSession extends MqttLink {
 	protected request(request: Request, now: number): void {
 		request.packetId = this.allocatePacketId();
 		this.requests.push(request);
-		if (this.state !== State.OFFLINE) this.sendRequest(request.packetId, request);
+		if (this.state !== State.OFFLINE) this.sendRequest(request);
 		this.lastSent = now;
 	}
 
 	/** Sends queued messages while there is a connection and a window slot. */
-	protected drain(now = this.lastSent): void {
+	protected drain(now: number): void {
 		const flows = this.flows;
 		if (!flows) return;
 		const before = this.transmitBytes;
@@ -380,20 +378,11 @@ export class MqttSession extends MqttLink {
 	/** The next packet id not in use by a message or request in flight (2.3.1). */
 	allocatePacketId(): number {
 		const flows = this.flows;
-		const requests = this.requests;
 		for (let tries = 0; tries < 0xffff; tries++) {
 			const id = this.nextPacketId;
 			this.nextPacketId = id === 0xffff ? 1 : id + 1;
-			if (flows && flows.inUse(id)) continue;
-			let used = false;
-			for (let i = 0; i < requests.length && !used; i++) used = requests[i].packetId === id;
-			if (!used) return id;
+			if (!(flows && flows.inUse(id)) && this.requestAt(id) < 0) return id;
 		}
 		throw new ProtocolError("QUEUE_FULL", "no free packet id");
-	}
-
-	protected ackAt(type: number, packetId: number, now: number): void {
-		this.ack(type, packetId);
-		this.lastSent = now;
 	}
 }

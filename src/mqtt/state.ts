@@ -8,7 +8,7 @@
  * of the wake's state): messages are kept as their fields, not as PUBLISH packets, and
  * topics and payloads through the firmware's vocabulary (power/vocabulary.ts): a
  * configured topic is one byte, a reading is 8. The packets are rebuilt by the same
- * encoder that made them, so the session gets back the very bytes it exported.
+ * writer that made them (codec.ts writePublish), so the session gets back the very bytes it exported.
  *
  * Layout (big-endian):
  *   version(1) vocabulary tag(4) nextPacketId(2)
@@ -18,13 +18,13 @@
  *   count(1) { qos(1) topic }                                                             acknowledged subscriptions
  * topic and payload as vocabulary.ts writes them.
  */
-import { ProtocolError } from "../common/errors";
-import { RecordReader, RecordWriter } from "../power/record-bytes";
-import { NO_VOCABULARY, readPayload, readTopic, writePayload, writeTopic, type Vocabulary } from "../power/vocabulary";
-import { decode } from "./decode";
-import { encode } from "./encode";
+// Namespaces, not named imports: each named one costs XS an import record and the module name again.
+import * as record from "../power/record-bytes";
+import * as words from "../power/vocabulary";
+import * as codec from "./codec"; // one namespace: a named import costs XS the module name again
 import { Id } from "./inflight";
-import { PacketType, type PublishPacket, type QoS } from "./packet";
+import { TopicCache } from "./topic";
+import { PacketType, type QoS } from "./packet";
 import type { Subscription } from "./packet";
 
 /** Everything a persistent session must remember between connections and reboots. */
@@ -40,12 +40,13 @@ export interface SessionState {
 	readonly subscriptions: readonly Subscription[];
 }
 
-export const MQTT_STATE_VERSION = 2;
+/** The layout's version, first in the record (a `const enum`: written in place). */
+const enum Layout { VERSION = 2 }
 const WHAT = "MQTT session state";
 
-export function encodeSessionState(state: SessionState, vocabulary: Vocabulary = NO_VOCABULARY): Uint8Array {
-	const w = new RecordWriter(WHAT);
-	w.byte(MQTT_STATE_VERSION);
+export function encodeSessionState(state: SessionState, vocabulary: words.Vocabulary): Uint8Array {
+	const w = new record.RecordWriter(WHAT);
+	w.byte(Layout.VERSION);
 	w.u32(vocabulary.tag);
 	w.u16(state.nextPacketId);
 	w.count(state.inflight.length);
@@ -58,20 +59,22 @@ export function encodeSessionState(state: SessionState, vocabulary: Vocabulary =
 	w.count(state.subscriptions.length);
 	for (let i = 0; i < state.subscriptions.length; i++) {
 		w.byte(state.subscriptions[i].qos);
-		writeTopic(w, state.subscriptions[i].topic, vocabulary);
+		words.writeTopic(w, state.subscriptions[i].topic, vocabulary);
 	}
 	return w.finish();
 }
 
 /**
  * Throws ProtocolError("MALFORMED_PACKET") for bytes that are not a state this version
- * wrote with this vocabulary (another firmware, or other configured topics).
+ * wrote with this vocabulary (another firmware, or other configured topics), INVALID_TOPIC
+ * for a message topic no PUBLISH may carry.
  */
-export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = NO_VOCABULARY): SessionState {
-	const r = new RecordReader(bytes, WHAT);
-	if (r.byte() !== MQTT_STATE_VERSION) throw r.malformed("another version");
+export function decodeSessionState(bytes: Uint8Array, vocabulary: words.Vocabulary): SessionState {
+	const r = new record.RecordReader(bytes, WHAT);
+	if (r.byte() !== Layout.VERSION) throw r.malformed("another version");
 	if (r.u32() !== vocabulary.tag) throw r.malformed("written with other topics");
 	const nextPacketId = r.u16();
+	const topics = new TopicCache();
 	// A message in flight has its packet id; a queued one gets it when it enters the window.
 	const message = (inFlight: boolean): { released: boolean; packet: Uint8Array } => {
 		const flags = r.byte();
@@ -79,9 +82,14 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = N
 		if (qos !== 1 && qos !== 2) throw r.malformed("not a QoS 1/2 message");
 		const packetId = inFlight ? r.u16() : Id.UNASSIGNED;
 		if (packetId === 0) throw r.malformed("packet id 0");
-		const topic = readTopic(r, vocabulary);
-		const payload = readPayload(r, vocabulary);
-		return { released: (flags & 16) !== 0, packet: encode({ type: PacketType.PUBLISH, topic, payload, qos, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0, packetId }) };
+		// Rebuilt as the session built it (session.ts publish): the topic as its checked field, then writePublish.
+		const field = topics.field(words.readTopic(r, vocabulary));
+		const payload = words.readPayload(r, vocabulary);
+		const remaining = field.length + 2 + payload.length;
+		const packet = new Uint8Array(1 + codec.varIntLength(remaining) + remaining);
+		// The first byte: type 3, DUP (flags' 8 is its bit), QoS, RETAIN (flags' 4).
+		codec.writePublish(packet, 0, 0x30 | (flags & 8) | (qos << 1) | ((flags >> 2) & 1), remaining, field, packetId, payload);
+		return { released: (flags & 16) !== 0, packet };
 	};
 	const inflight = r.list(() => message(true));
 	const queued = r.list(() => message(false).packet);
@@ -89,24 +97,19 @@ export function decodeSessionState(bytes: Uint8Array, vocabulary: Vocabulary = N
 	const subscriptions = r.list(() => {
 		const qos = r.byte();
 		if (qos > 2) throw r.malformed("subscription QoS");
-		return { qos: qos as QoS, topic: readTopic(r, vocabulary) };
+		return { qos: qos as QoS, topic: words.readTopic(r, vocabulary) };
 	});
 	r.end();
 	return { nextPacketId, inflight, queued, awaitingRelease, subscriptions };
 }
 
 /** flags(1: qos | retain 4 | dup 8 | `released`) then, `inFlight`, the packet id; topic and payload. */
-function writeMessage(w: RecordWriter, packet: Uint8Array, released: number, inFlight: boolean, vocabulary: Vocabulary): void {
-	const p = publishIn(packet);
+function writeMessage(w: record.RecordWriter, packet: Uint8Array, released: number, inFlight: boolean, vocabulary: words.Vocabulary): void {
+	// A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own.
+	const p = codec.decode(packet);
+	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw w.malformed("not a QoS 1/2 PUBLISH");
 	w.byte(p.qos | (p.retain ? 4 : 0) | (inFlight && p.dup ? 8 : 0) | released);
 	if (inFlight) w.u16(p.packetId ?? 0);
-	writeTopic(w, p.topic, vocabulary);
-	writePayload(w, p.payload, vocabulary);
-}
-
-/** A stored QoS 1/2 PUBLISH, read back; the session only ever stores its own. */
-function publishIn(packet: Uint8Array): PublishPacket {
-	const p = decode(packet);
-	if (p.type !== PacketType.PUBLISH || p.qos === 0) throw new ProtocolError("MALFORMED_PACKET", WHAT + ": not a QoS 1/2 PUBLISH");
-	return p;
+	words.writeTopic(w, p.topic, vocabulary);
+	words.writePayload(w, p.payload, vocabulary);
 }

@@ -10,7 +10,7 @@
  */
 import { decodeAny, encodeAny, feedPackets } from "./mqtt-client-packets";
 import { decodeAny5, encodeAny5 } from "./mqtt5-client-packets";
-import { PacketReader } from "../../src/mqtt/decode";
+import { PacketReader } from "../../src/mqtt/codec";
 import type { Packet5 } from "../../src/mqtt/v5/packet";
 import type { Properties } from "../../src/mqtt/v5/properties";
 import { type Packet, type QoS } from "../../src/mqtt/packet";

@@ -5,10 +5,10 @@
  * decoder and encoder; the checks are the specification's MUSTs (3.1, 3.8, 3.10).
  */
 import { ByteReader } from "../../src/common/bytes";
-import { decode, PacketReader, type TopicMemo } from "../../src/mqtt/decode";
-import { encode } from "../../src/mqtt/encode";
+import { checkedId, decode, encodeInto, firstByte, PacketReader, varIntLength, writePublish, type TopicMemo } from "../../src/mqtt/codec";
+import { encodeUtf8 } from "../../src/common/utf8";
 import { type Packet, type QoS, type Subscription, type Will } from "../../src/mqtt/packet";
-import { CONNACK, CONNECT, SUBACK, SUBSCRIBE, UNSUBSCRIBE } from "./mqtt-types";
+import { CONNACK, CONNECT, PUBLISH, SUBACK, SUBSCRIBE, UNSUBSCRIBE } from "./mqtt-types";
 import { connectFlags, malformed, topic, topicFilters } from "./client-packet-fields";
 
 /** Any MQTT 3.1.1 packet, whichever side sends it. */
@@ -53,10 +53,35 @@ export function feedPackets<T>(reader: PacketReader<T>, chunk: Uint8Array, onPac
 	for (let packet = reader.next(); packet !== undefined; packet = reader.next()) onPacket(packet);
 }
 
-/** Any MQTT 3.1.1 packet, whichever side sends it, as bytes (3.2, 3.9 for a broker's own). */
+/**
+ * Any MQTT 3.1.1 packet, whichever side sends it, as bytes (3.2, 3.9 for a broker's own).
+ * CONNECT, SUBSCRIBE and UNSUBSCRIBE by the firmware's encodeInto, PUBLISH by its
+ * writePublish; the rest, which the firmware writes by code of its own (link.ts `ack`,
+ * `empty`) or never, here.
+ */
 export function encodeAny(packet: Packet): Uint8Array {
 	if (packet.type === CONNACK) return Uint8Array.of(0x20, 2, packet.sessionPresent ? 1 : 0, packet.returnCode);
-	if (packet.type !== SUBACK) return encode(packet);
+	if (packet.type === CONNECT || packet.type === SUBSCRIBE || packet.type === UNSUBSCRIBE) {
+		let bytes = new Uint8Array(0);
+		encodeInto(packet, { offset: 0, reserve: (size) => (bytes = new Uint8Array(size)), commit: () => undefined });
+		return bytes;
+	}
+	if (packet.type === PUBLISH) {
+		// The topic as the session passes it, a length-prefixed field; unchecked, so a test can send a bad one.
+		const text = encodeUtf8(packet.topic);
+		const topic = Uint8Array.of(text.length >> 8, text.length & 0xff, ...text);
+		const id = packet.qos > 0 ? checkedId(packet.packetId) : 0;
+		const remaining = topic.length + (id ? 2 : 0) + packet.payload.length;
+		const bytes = new Uint8Array(1 + varIntLength(remaining) + remaining);
+		writePublish(bytes, 0, firstByte(packet), remaining, topic, id, packet.payload);
+		return bytes;
+	}
+	if (packet.type !== SUBACK) {
+		// A packet identifier alone (3.4-3.7, 3.11), or a fixed header alone (3.12-3.14).
+		if (!("packetId" in packet)) return Uint8Array.of(firstByte(packet), 0);
+		const id = checkedId(packet.packetId);
+		return Uint8Array.of(firstByte(packet), 2, id >> 8, id & 0xff);
+	}
 	// A SUBACK with no return codes is a protocol violation (3.9.3).
 	if (packet.returnCodes.length === 0) throw malformed("SUBACK without return codes");
 	const body = [packet.packetId >> 8, packet.packetId & 0xff, ...packet.returnCodes];

@@ -4,6 +4,20 @@ import { type Packet, type PublishPacket, type QoS } from "../../src/mqtt/packet
 import { CONNACK, PUBLISH } from "./mqtt-types";
 import type { MqttSession } from "../../src/mqtt/session";
 
+/**
+ * QoS 1/2 messages the session holds unacknowledged, in flight or queued, as its exported
+ * state counts them (the firmware keeps no count of its own for tests).
+ */
+export function unacknowledged(session: MqttSession): number {
+	const state = session.exportState();
+	return state.inflight.length + state.queued.length;
+}
+
+/** Incoming QoS 2 packet ids awaiting PUBREL: the table a broker can grow. */
+export function awaitingRelease(session: MqttSession): number {
+	return session.exportState().awaitingRelease.length;
+}
+
 export function packetsIn(bytes: Uint8Array): Packet[] {
 	const packets: Packet[] = [];
 	feedPackets(anyPacketReader(1 << 20), bytes, (p) => packets.push(p));

@@ -8,8 +8,7 @@
 import { ByteReader, ByteWriter } from "../../src/common/bytes";
 import { ProtocolError } from "../../src/common/errors";
 import { encodeUtf8 } from "../../src/common/utf8";
-import { PacketReader } from "../../src/mqtt/decode";
-import { checkedId, firstByte, nonEmpty, varIntLength } from "../../src/mqtt/encode";
+import { PacketReader, checkedId, firstByte, nonEmpty, varIntLength } from "../../src/mqtt/codec";
 import { type QoS } from "../../src/mqtt/packet";
 import { CONNACK, CONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from "./mqtt-types";
 import { decode5 } from "../../src/mqtt/v5/decode";

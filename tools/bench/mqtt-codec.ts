@@ -9,7 +9,8 @@
 import mqttPacket from "mqtt-packet";
 // CONNECT and SUBSCRIBE are decoded by the tests' broker side: the firmware never reads them.
 import { decodeAny as decode } from "../../testkit/portable/mqtt-client-packets";
-import { encodeInto, writePublish, type ClientPacket, type Transmit } from "../../src/mqtt/encode";
+import { encodeInto, writePublish } from "../../src/mqtt/codec";
+import type { ClientPacket, EncodedPacket, Transmit } from "../../src/mqtt/packet";
 import { TopicCache } from "../../src/mqtt/topic";
 import type { PublishPacket } from "../../src/mqtt/packet";
 import { CONNECT, PUBLISH, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
@@ -48,7 +49,7 @@ export async function mqttCodecRows(options: BenchOptions): Promise<Row[]> {
 		const parser = mqttPacket.parser({ protocolVersion: 4 });
 		let parsed = 0;
 		parser.on("packet", () => parsed++);
-		const ours = packet.type === PUBLISH ? publishWriter(packet) : chunkWriter(packet);
+		const ours = packet.type === PUBLISH ? publishWriter(packet) : chunkWriter(packet as EncodedPacket);
 		const theirs = () => {
 			parser.parse(mqttPacket.generate(oracle));
 		};
@@ -76,7 +77,7 @@ function publishWriter(packet: PublishPacket): () => void {
 }
 
 /** Writes and decodes `packet` as the session writes CONNECT and SUBSCRIBE: into its transmit chunk (link.ts). */
-function chunkWriter(packet: ClientPacket): () => void {
+function chunkWriter(packet: EncodedPacket): () => void {
 	const buffer = new Uint8Array(1024);
 	let size = 0;
 	const chunk: Transmit = { offset: 0, reserve: () => buffer, commit: (n) => void (size = n) };

@@ -26,8 +26,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Operations exposed to the meter, by row id; each runs on inputs prepared once. */
 const ENTRY = `
-import { decode as decodeMqtt } from "./src/mqtt/decode";
-import { writePublish } from "./src/mqtt/encode";
+import { decode as decodeMqtt, writePublish } from "./src/mqtt/codec";
 import { TopicCache } from "./src/mqtt/topic";
 import { PUBLISH } from "./testkit/portable/mqtt-types";
 import { MqttClient } from "./src/mqtt/client";

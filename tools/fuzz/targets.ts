@@ -4,7 +4,7 @@
  * maximum packet size. A new decoder (CoAP, link-format, DHT22 pulse trains) is one more
  * row: seeds, a maximum, and a `decode` that runs the decoder the way the firmware does.
  */
-import { PacketReader } from "../../src/mqtt/decode";
+import { PacketReader } from "../../src/mqtt/codec";
 import { feedPackets } from "../../testkit/portable/mqtt-client-packets";
 import { decode as decodeMqttSn } from "../../src/mqttsn/encode";
 import { decode as decodeCoap } from "../../src/coap/message";

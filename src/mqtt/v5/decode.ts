@@ -2,12 +2,12 @@
  * MQTT 5.0 decoder for what a server sends a client (CONNACK, PUBLISH, the
  * acknowledgements, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, AUTH): bytes -> packet
  * objects, with every format MUST of the specification: flags, reason codes per packet
- * (reason.ts), properties per packet (properties.ts). It plugs into decode.ts's
+ * (reason.ts), properties per packet (properties.ts). It plugs into codec.ts's
  * PacketReader, which frames the stream for both versions.
  */
 import { ByteReader } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
-import { malformed, topicName, type TopicMemo } from "../decode";
+import { malformed, topicName, type TopicMemo } from "../codec";
 import { PacketType, type QoS } from "../packet";
 import { AUTH, type Packet5 } from "./packet";
 import { readProperties, readVariable } from "./properties";

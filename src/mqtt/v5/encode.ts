@@ -8,7 +8,7 @@
  */
 import { ByteWriter } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
-import { checkedId, firstByte, nonEmpty, varIntLength } from "../encode";
+import { checkedId, firstByte, nonEmpty, varIntLength } from "../codec";
 import { PacketType, Wire } from "../packet";
 import type { Connect5, Disconnect5, Subscribe5, Unsubscribe5 } from "./packet";
 import { IN_WILL, binaryLength, propertiesLength, string, stringLength, writeProperties, writeVariable } from "./properties";

@@ -10,8 +10,7 @@ import type { ByteReader, ByteWriter } from "../../common/bytes";
 import { ProtocolError } from "../../common/errors";
 import { utf8Length } from "../../common/utf8";
 // The Variable Byte Integer (1.5.5) is 3.1.1's Remaining Length: one piece of code sizes both.
-import { varIntLength } from "../encode";
-import { violation } from "../packet";
+import { varIntLength, violation } from "../codec";
 
 /** A User Property (3.1.2.11.8): a name and a value, kept in order, names may repeat. */
 export type UserProperty = readonly [name: string, value: string];

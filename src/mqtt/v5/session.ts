@@ -6,11 +6,11 @@
  * `mqtt5` to the client, and without it `protocolVersion` 5 is refused.
  */
 import { ProtocolError } from "../../common/errors";
-import { PacketReader } from "../decode";
+import { PacketReader, checkQoS, violation } from "../codec";
 import { MqttSession, type Done, type Request, type SessionOptions } from "../session";
-import { DUP, Inflight, finish, type Outgoing } from "../inflight";
-import { PacketType, checkQoS, violation, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
-import { Default, State } from "../link";
+import { Flag, Inflight, finish, type Outgoing } from "../inflight";
+import { PacketType, type MessageProperties, type Packet, type QoS, type Subscription } from "../packet";
+import { Ack, Default, State } from "../link";
 import { decode5 } from "./decode";
 import { AUTH, type Ack5, type Connack5, type Disconnect5, type Packet5, type Suback5 } from "./packet";
 import { Version5, reasonError } from "./session5";
@@ -27,6 +27,9 @@ export function mqtt5(options: SessionOptions): MqttSession {
 export class Inflight5 extends Inflight {
 	/** How many `resume` left waiting to go again: 0 or absent, and a drain does not look. */
 	private declare waiting: number | undefined;
+
+	/** Nothing before CONNACK: it says whether the server kept the session, and this connection's limits (`resume`, after it). */
+	override resend(): void {}
 
 	/**
 	 * After CONNACK. With `sessionPresent` each PUBREL goes now, each PUBLISH waits to go again
@@ -45,11 +48,11 @@ export class Inflight5 extends Inflight {
 				finish(message, error);
 				continue;
 			}
-			if (message.released) out.ack(PacketType.PUBREL, message.packetId);
+			if (message.released) out.ack(Ack.PUBREL, message.packetId);
 			else {
 				// DUP records a send in this session: kept for one sent before, cleared for a new session.
-				if (!sessionPresent) message.packet[0] &= ~DUP;
-				else if (message.sent) message.packet[0] |= DUP;
+				if (!sessionPresent) message.packet[0] &= ~Flag.DUP;
+				else if (message.sent) message.packet[0] |= Flag.DUP;
 				message.sent = false;
 				waiting++;
 			}
@@ -119,7 +122,7 @@ export class MqttSession5 extends MqttSession {
 		checkQoS(qos);
 		const atOnce = qos === 0 && this.state === State.ONLINE && !this.flows?.queue.length;
 		const packet = this.v5.publish(topic, payload, qos, retain, atOnce, this.reader.maxPacketSize, properties);
-		if (!atOnce) return this.enqueue(packet, ((packet[0] >> 1) & 3) as QoS, now, done);
+		if (!atOnce) return this.enqueue(packet, now, done);
 		this.push(packet);
 		this.lastSent = now;
 		if (done) done();
@@ -128,9 +131,6 @@ export class MqttSession5 extends MqttSession {
 	protected override sendConnect(): void {
 		this.push(this.v5.connect(this.clientId, this.options.maxAwaitingRelease ?? Default.MAX_AWAITING_RELEASE, this.reader.maxPacketSize));
 	}
-
-	/** Nothing before CONNACK: it says whether the server kept the session, and this connection's limits (resume, after it). */
-	protected override resend(): void {}
 
 	protected override handle(packet: Packet | Packet5, now: number): void {
 		if (this.state === State.CONNECTING && packet.type !== PacketType.CONNACK) return super.handle(packet as Packet, now);
@@ -198,8 +198,9 @@ export class MqttSession5 extends MqttSession {
 	 * never goes (3.1.2-24): its callback gets PACKET_TOO_LARGE, and a SUBSCRIBE's filters are
 	 * left as a SUBACK refusing every one would leave them (a lost one is forgotten).
 	 */
-	protected override sendRequest(packetId: number, request: Request): void {
+	protected override sendRequest(request: Request): void {
 		if (this.state !== State.ONLINE) return;
+		const packetId = request.packetId;
 		const subscriptions = request.subscriptions;
 		const packet = this.v5.request(packetId, subscriptions, request.topics);
 		if (!(packet instanceof ProtocolError)) return this.push(packet);
@@ -217,7 +218,7 @@ export class MqttSession5 extends MqttSession {
 	}
 
 	protected override newFlows(): Inflight5 {
-		return (this.flows ??= new Inflight5(this.window(), this.options.maxQueued ?? Default.MAX_QUEUED));
+		return (this.flows ??= new Inflight5(this.window()));
 	}
 
 	/** QoS 1/2 messages in flight at most: ours, within the server's Receive Maximum (3.3.4). */
@@ -236,7 +237,7 @@ export class MqttSession5 extends MqttSession {
 	 * sends at once (3.1.4). What was in flight before this connection and waits to go again
 	 * (`resume`) goes first, as the window allows; new messages after it.
 	 */
-	protected override drain(now = this.lastSent): void {
+	protected override drain(now: number): void {
 		if (this.state !== State.ONLINE || !this.flows) return;
 		const before = this.transmitBytes;
 		this.flows.resendWaiting(this);
@@ -265,7 +266,7 @@ export class MqttSession5 extends MqttSession {
 		}
 		const seconds = this.v5.serverKeepAlive;
 		if (seconds !== undefined && seconds * 1000 !== this.keepAliveMs) this.keepAliveFor(seconds);
-		for (let i = 0; i < waiting.length; i++) this.sendRequest(waiting[i].packetId, waiting[i]);
+		for (let i = 0; i < waiting.length; i++) this.sendRequest(waiting[i]);
 		this.drain(now);
 		// What went now, not at open(), is what keep alive counts from.
 		if (this.transmitBytes !== before) this.lastSent = now;

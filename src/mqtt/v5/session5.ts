@@ -14,7 +14,7 @@ import { TopicCache } from "../topic";
 import type { SessionOptions } from "../session";
 import { encode5 } from "./encode";
 import type { Connack5, Publish5 } from "./packet";
-import { varIntLength } from "../encode";
+import { varIntLength } from "../codec";
 import { propertiesLength, writeProperties, writeVariable, type Properties } from "./properties";
 import { reasonText } from "./reason";
 
