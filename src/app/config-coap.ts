@@ -50,7 +50,7 @@ export function parseCoapConfig(config: ConfigReader, device: DeviceConfig): Coa
 		try {
 			collectorSecure = parseCoapUri(collector).secure;
 		} catch {
-			throw new ConfigError("collector", "coap[s]://host[:port][/path][?query], a port from 1 to 65535 and % escapes of two hex digits");
+			throw new ConfigError("collector", "coap[s]://host[:port][/path][?query]");
 		}
 	const blockSize = config.integer("blockSize");
 	blockSizePowerOfTwo(blockSize);

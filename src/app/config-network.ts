@@ -53,19 +53,19 @@ export function parseStaticAddress(config: ConfigReader): StaticAddress | undefi
 	const dns = address(config, "dns");
 	if (ip === void 0) {
 		if (gateway !== void 0 || config.given("netmask") || dns !== void 0)
-			throw new ConfigError("staticIp", "an address whenever gatewayIp, netmask or dns is set (all empty for DHCP)");
+			throw new ConfigError("staticIp", "set with gatewayIp, netmask or dns");
 		return void 0;
 	}
 	if (gateway === void 0) throw new ConfigError("gatewayIp", DOTTED_QUAD + " whenever staticIp is set");
 	const bits = prefixLength(mask);
 	// A /31 or /32 leaves no room for the station and a gateway beside it.
-	if (bits === void 0 || bits < 1 || bits > 30) throw new ConfigError("netmask", "a netmask of contiguous ones, /1 to /30 (e.g. 255.255.255.0)");
+	if (bits === void 0 || bits < 1 || bits > 30) throw new ConfigError("netmask", "a netmask /1 to /30");
 	const hostMask = ~mask >>> 0;
 	const host = (ip & hostMask) >>> 0;
 	if (!unicast(ip) || host === 0 || host === hostMask)
-		throw new ConfigError("staticIp", DOTTED_QUAD + ": a unicast host address, not the subnet's network or broadcast address");
+		throw new ConfigError("staticIp", DOTTED_QUAD + ": a host address in its subnet");
 	if (!unicast(gateway) || (gateway & mask) >>> 0 !== (ip & mask) >>> 0 || gateway === ip)
-		throw new ConfigError("gatewayIp", DOTTED_QUAD + " in staticIp's subnet (per netmask), other than staticIp");
+		throw new ConfigError("gatewayIp", DOTTED_QUAD + " in staticIp's subnet, not staticIp");
 	if (dns !== void 0 && !unicast(dns)) throw new ConfigError("dns", DOTTED_QUAD + ": a unicast address");
 	return { ip: quad(ip), gateway: quad(gateway), netmask: quad(mask), dns: quad(dns ?? gateway) };
 }

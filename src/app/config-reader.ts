@@ -63,7 +63,7 @@ export class ConfigReader {
 	/** A key without which the firmware cannot start. */
 	required(name: TextKey<"string" | "uri">): string {
 		const value = this.string(name);
-		if (value === void 0) throw new ConfigError(name, "a non-empty string (it is missing or empty)");
+		if (value === void 0) throw new ConfigError(name, "a non-empty string (missing or empty)");
 		return value;
 	}
 
@@ -74,7 +74,7 @@ export class ConfigReader {
 			validateTopicName(topic);
 		} catch {
 			// Not the codec's reason: it quotes the topic, and a ConfigError never echoes a value.
-			throw new ConfigError(name, "an MQTT topic name: UTF-8 up to 65535 bytes, without wildcards (+ #) or U+0000");
+			throw new ConfigError(name, "an MQTT topic name (no + # U+0000)");
 		}
 		return topic;
 	}
@@ -83,7 +83,7 @@ export class ConfigReader {
 	clientId(name: TextKey<"clientId">): string {
 		const id = this.string(name) ?? "";
 		const max = (this.row(name) as TextRow).max ?? 0;
-		if (!isPrintableAscii(id, max)) throw new ConfigError(name, "up to " + max + " printable ASCII characters without spaces");
+		if (!isPrintableAscii(id, max)) throw new ConfigError(name, "up to " + max + " printable ASCII, no spaces");
 		return id;
 	}
 

@@ -66,7 +66,7 @@ export class LampApp {
 	command(payload: Uint8Array): boolean {
 		const command = parseLampCommand(payload);
 		if (command === void 0) {
-			this.board.log("warning", { message: "ignored a lamp command that is not on/off/1/0/true/false/toggle" });
+			this.board.log("warning", { message: "lamp command not on/off/1/0/true/false/toggle" });
 			return false;
 		}
 		const lamp = this.lamp;

@@ -104,7 +104,7 @@ export interface ProtocolTable {
 
 /** The refusal of coaps by an image without DTLS, naming the key that asked for it. */
 export function noDtls(key: "collector" | "coapPsk"): ConfigError {
-	return new ConfigError(key, key === "collector" ? "a coap:// URI (this image has no DTLS: build with manifest_coaps.json for coaps://)" : "no key (this image has no DTLS: build with manifest_coaps.json for coaps)");
+	return new ConfigError(key, key === "collector" ? "coap://: no DTLS in this image (manifest_coaps.json has it)" : "none: no DTLS in this image (manifest_coaps.json has it)");
 }
 
 /** `table`: the one `config` was parsed with (parseConfig), which has its protocol's entry. */

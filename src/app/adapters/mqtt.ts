@@ -150,7 +150,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 				bytes = retainedState.encodeSessionState({ ...state, inflight, queued }, vocabulary);
 			}
 		}
-		if (dropped > 0 && dropped !== droppedBefore) report(new ProtocolError("RETAINED_TOO_LARGE", dropped + " unacknowledged MQTT messages not retained: the session is over the " + room + " bytes a record keeps"));
+		if (dropped > 0 && dropped !== droppedBefore) report(new ProtocolError("RETAINED_TOO_LARGE", dropped + " MQTT messages not retained: session over " + room + " B"));
 		droppedBefore = dropped;
 		if (kept && kept.length === bytes.length) {
 			let i = 0;
