@@ -116,7 +116,7 @@ describe("Lamp over MQTT-SN", () => {
 		check([health, report.topicId, report.retain, report.qos]).toEqual(["home/office/lamp/health", 4, true, 0]);
 		check(JSON.parse(String.fromCharCode(...report.data)).fw).toBe("unknown");
 		check(board.events("connected")).toHaveLength(1);
-		// The acknowledged "off" frees the state's one slot (latest-value.ts) once its promise settles.
+		// The acknowledged "off" frees the state's one slot (LatestValue, lamp-app.ts) once its promise settles.
 		await settle();
 
 		gateway.send({ type: sn.MsgType.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 1, msgId: 500, data: text("on") });

@@ -40,7 +40,7 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 	const out: Retained[] = [];
 	const add = (component: string, object: string, fields: Fields) =>
 		out.push({ topic: (device.discovery ?? "homeassistant") + "/" + component + "/" + node + "/" + object + "/config", payload: JSON.stringify({ ...fields, uniq_id: node + "_" + object, ...availability, dev }) });
-	// What the lamp accepts (lamp-command.ts) and publishes (lamp-app.ts): "on" and "off".
+	// What the lamp accepts and publishes (lamp-app.ts): "on" and "off".
 	add("light", "lamp", { name: "Lamp", cmd_t: lamp.topic, stat_t: lamp.stateTopic, pl_on: "on", pl_off: "off" });
 	if (device.dht22Pin !== void 0) {
 		// Stale after three readings missed: one late reading is not an outage.

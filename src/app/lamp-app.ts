@@ -4,13 +4,14 @@
  * is kept as its status ("online" after connecting, "offline" as the will and on a clean
  * stop). It speaks only through an Uplink (uplink.ts). State and status each go through a
  * LatestValue, so a burst of changes never queues more than one of each. Beside it, in one
- * module since they share most names, the device's reports about itself (Reports, below).
+ * module since they share most names, the device's reports about itself (Reports, below);
+ * and, their only user, the lamp command's parser and LatestValue (in one module: a module
+ * costs its own symbol table and bindings).
  */
 import type { Board, TimerHandle } from "../common/board";
 import { errorFields } from "../common/errors";
+import { readUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
-import { LatestValue } from "./latest-value";
-import { parseLampCommand } from "./lamp-command";
 import type { FirmwareConfig } from "./config";
 import { discoveryConfigs } from "./home-assistant";
 import { healthReport, healthTopic, type HealthStart } from "./health";
@@ -30,6 +31,111 @@ export interface LampAppHooks {
 const enum Ms {
 	/** How long a clean stop waits for the peer to acknowledge "offline". */
 	OFFLINE_ACK = 2000,
+}
+
+/**
+ * What a message on the lamp topic asks for. Accepts the spellings home-automation
+ * tools send ("on"/"off", "1"/"0", "true"/"false", "toggle"), case-insensitive and
+ * trimmed; anything else is not a command.
+ */
+export type LampCommand = "on" | "off" | "toggle";
+
+const COMMANDS: Readonly<Record<string, LampCommand>> = {
+	on: "on",
+	"1": "on",
+	true: "on",
+	off: "off",
+	"0": "off",
+	false: "off",
+	toggle: "toggle",
+};
+
+const enum Command {
+	/** Longer payloads cannot be a command; this bounds the work spent on junk. */
+	LONGEST = 16,
+}
+
+export function parseLampCommand(payload: Uint8Array): LampCommand | undefined {
+	if (payload.length > Command.LONGEST) return void 0;
+	let text: string;
+	try {
+		text = readUtf8(payload);
+	} catch {
+		return void 0;
+	}
+	const key = text.trim().toLowerCase();
+	return Object.prototype.hasOwnProperty.call(COMMANDS, key) ? COMMANDS[key] : void 0;
+}
+
+/**
+ * A value the peer keeps (the lamp's retained state, its status): only the latest
+ * matters. At most one publication is in flight; a value set meanwhile waits, and a
+ * newer one replaces it unsent. However fast the lamp changes, this takes one queue slot
+ * and the last value the peer receives is the last one set, so its retained state ends
+ * equal to the lamp (a queue of every change fills up and refuses the newest: issue 14).
+ */
+interface Waiter {
+	readonly resolve: () => void;
+	readonly reject: (error: Error) => void;
+}
+
+export class LatestValue<T> {
+	// Plain fields, set in the constructor: XS reads #private ones slower, and compiles initializers apart.
+	declare readonly send: (value: T) => Promise<void>;
+	declare busy: boolean;
+	declare pending: { readonly value: T } | undefined;
+	declare waiters: Waiter[];
+
+	constructor(send: (value: T) => Promise<void>) {
+		this.send = send;
+		this.busy = false;
+		this.waiters = [];
+	}
+
+	/** Resolves once `value`, or a newer value that replaced it, is sent (or acknowledged). */
+	set(value: T): Promise<void> {
+		this.pending = { value };
+		const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+		this.next();
+		return done;
+	}
+
+	/** A value is waiting for the one in flight. */
+	get waiting(): boolean {
+		return this.pending !== void 0;
+	}
+
+	/** Hands a waiting value over now, beside the one in flight (a wake that ends keeps both). */
+	flush(): void {
+		const pending = this.pending;
+		if (!pending) return;
+		this.pending = void 0;
+		this.settle(this.waiters.splice(0), this.send(pending.value));
+	}
+
+	next(): void {
+		const pending = this.pending;
+		if (this.busy || !pending) return;
+		this.pending = void 0;
+		this.busy = true;
+		this.settle(this.waiters.splice(0), this.send(pending.value), () => {
+			this.busy = false;
+			this.next();
+		});
+	}
+
+	settle(waiters: readonly Waiter[], sent: Promise<void>, then?: () => void): void {
+		sent.then(
+			() => {
+				for (let i = 0; i < waiters.length; i++) waiters[i].resolve();
+				if (then) then();
+			},
+			(error: Error) => {
+				for (let i = 0; i < waiters.length; i++) waiters[i].reject(error);
+				if (then) then();
+			},
+		);
+	}
 }
 
 export class LampApp {
