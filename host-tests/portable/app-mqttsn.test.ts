@@ -8,7 +8,7 @@ import { text } from "./bytes";
 import { FakeBoard, type FakeDatagram } from "../../testkit/portable/fake-board";
 import { settle } from "../../testkit/portable/device-board";
 import type { MqttSnFirmwareConfig } from "../../src/app/config";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { startFirmware } from "../../src/app/firmware";
 import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";

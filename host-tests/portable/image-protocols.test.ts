@@ -9,7 +9,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { coapUplink } from "../../src/app/adapters/coap";
 import type { CoapFirmwareConfig, MqttFirmwareConfig } from "../../src/app/config";
 import { openUplink, type ProtocolTable, type UplinkEvents } from "../../src/app/uplink";

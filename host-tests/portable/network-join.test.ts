@@ -6,7 +6,7 @@
 import { describe, it, check } from "./test-api";
 import type { JoinHint, JoinResult, Network, StaticAddress } from "../../src/common/board";
 import { startFirmware } from "../../src/app/firmware";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { expectConfigError } from "./errors";
 import { FAST_JOIN_MS, joinThenStart, joinWithin } from "../../src/app/network-join";
 import { decodeJoinHint, encodeJoinHint, JOIN_HINT_BYTES, reserveJoinHint } from "../../src/power/join-hint";

@@ -2,7 +2,7 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { crc32, decodeRetained, EMPTY_STATE, encodeRetained, readSlots, RetainedStore, writeSlot, type RetainedState } from "../../src/power/retained-store";
-import { WakeCycle } from "../../src/power/wake-cycle";
+import { WakeCycle } from "../../src/app/sleepy";
 import { MqttSession } from "../../src/mqtt/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqtt/state";
 import { encodeUtf8 } from "../../src/common/utf8";

@@ -1,7 +1,7 @@
 /**
  * The device: power mode, wake cycle, DHT22, telemetry and button keys (see the README's
  * "Mode, pins, DHT22 and sleep" section). Read before the protocol's section, whose rules
- * and defaults depend on the mode and on discovery (config-parse.ts).
+ * and defaults depend on the mode and on discovery (firmware.ts).
  */
 import type { ChoiceOf } from "./config-keys";
 import type { ConfigReader } from "./config-reader";

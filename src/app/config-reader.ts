@@ -13,7 +13,7 @@ import type { BooleanKey, BooleanRow, ChoiceKey, ChoiceOf, ChoiceRow, IntegerKey
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
-/** What the board and the image say about themselves, beside the config (config-parse.ts parseConfig). */
+/** What the board and the image say about themselves, beside the config (firmware.ts parseConfig). */
 export interface ParseOptions {
 	/** The board joins Wi-Fi itself and so needs `ssid` (device boards, not the host). */
 	readonly wifi: boolean;

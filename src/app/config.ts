@@ -1,6 +1,6 @@
 /**
  * The firmware's configuration, as the device reads it: the manifest's "config" section,
- * checked once at start (config-parse.ts). Keys are flat, as Moddable's
+ * checked once at start (firmware.ts). Keys are flat, as Moddable's
  * `mcconfig ... key=value` overrides expect; each key's form, default and protocols are in
  * the table (config-keys.ts), the rules between keys in config-rules.ts, and the README's
  * tables are written from both. Types only: the protocols' adapters read them, and so this

@@ -92,7 +92,7 @@ export interface ProtocolEntry<C extends FirmwareConfig, S> {
 /**
  * The protocols an image includes (protocols/table.ts, or another table the manifest maps
  * in its place): an image built without a protocol has no entry, and none of its modules.
- * parseConfig (config-parse.ts) refuses a config for a protocol without an entry, and the
+ * parseConfig (firmware.ts) refuses a config for a protocol without an entry, and the
  * entry's section refuses what its image lacks of the protocol (MQTT 5, DTLS): so the
  * config the device opens an uplink for is one its image runs.
  */

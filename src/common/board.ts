@@ -117,7 +117,7 @@ export interface Power {
 	writeRetained(bytes: Uint8Array): void;
 	/**
 	 * The longest single sleep the chip can time (ESP8266: its uint32 of microseconds);
-	 * undefined for no limit. The firmware chains longer sleeps (power/sleep-chain.ts).
+	 * undefined for no limit. The firmware chains longer sleeps (sleepLeg, power/retained-store.ts).
 	 */
 	readonly maxSleepMs?: number;
 	/**
