@@ -11,7 +11,7 @@ import { boardRandom } from "../common/random";
 import { Button } from "../drivers/button";
 import { Dht22 } from "../drivers/dht22/sensor";
 import type { Lamp } from "../drivers/lamp";
-import { reserveJoinHint } from "../power/join-hint";
+import { reserveJoinHint } from "./network-join";
 import { RetainedStore } from "../power/retained-store";
 import type { FirmwareConfig } from "./config";
 import { LampApp, Reports, type RunningApp } from "./lamp-app";

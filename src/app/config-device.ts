@@ -26,7 +26,7 @@ export interface DeviceConfig {
 	readonly button?: ButtonConfig;
 	/** Home Assistant's discovery prefix; undefined when discovery is off (home-assistant.ts). */
 	readonly discovery?: string;
-	/** Always-on: time between health reports, ms; 0 for on connect only (health.ts). */
+	/** Always-on: time between health reports, ms; 0 for on connect only (home-assistant.ts). */
 	readonly healthInterval: number;
 	/** Always-on: the lamp at power-on. */
 	readonly powerOn: ChoiceOf<"powerOn">;

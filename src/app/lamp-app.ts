@@ -13,8 +13,7 @@ import { errorFields } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import type { Lamp } from "../drivers/lamp";
 import type { FirmwareConfig } from "./config";
-import { discoveryConfigs } from "./home-assistant";
-import { healthReport, healthTopic, type HealthStart } from "./health";
+import { discoveryConfigs, healthReport, healthTopic, type HealthStart } from "./home-assistant";
 import type { Uplink } from "./uplink";
 
 export interface RunningApp {
@@ -239,7 +238,7 @@ export function within(board: Board, promise: Promise<void>, ms: number): Promis
 /**
  * Reports: what the device says about itself besides the lamp, on every connect: Home Assistant's
  * discovery configs (home-assistant.ts, when `homeAssistant` is on) and its health
- * (health.ts), always-on also every healthInterval; a sleepy node on the wakes that
+ * (home-assistant.ts), always-on also every healthInterval; a sleepy node on the wakes that
  * healthInterval spaces out (every wake at the defaults: both 300 s). Both retained at QoS 0: a report lost
  * with a connection is sent again on the next, and none takes a packet id, a window slot
  * or retained memory. Over an uplink without retained topics (CoAP, MQTT-SN QoS -1)

@@ -12,7 +12,7 @@ import { ConfigError, ProtocolError } from "../common/errors";
 import { Button } from "../drivers/button";
 import { Dht22 } from "../drivers/dht22/sensor";
 import type { Lamp } from "../drivers/lamp";
-import { reserveJoinHint } from "../power/join-hint";
+import { reserveJoinHint } from "./network-join";
 import { radioAfter, RetainedStore, sleepLeg } from "../power/retained-store";
 import type { FirmwareConfig } from "./config";
 import * as lampApp from "./lamp-app";
@@ -105,7 +105,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	const deepSleep = board.power;
 	if (!deepSleep) throw new ConfigError("mode", '"always-on" on board ' + board.name + ", which cannot deep sleep");
 	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the
-	// hint kept at the end of retained memory; the wake's record gets the rest (join-hint.ts).
+	// hint kept at the end of retained memory; the wake's record gets the rest (network-join.ts).
 	const network = board.network;
 	const split = network ? reserveJoinHint(deepSleep) : void 0;
 	const power = split ? split.power : deepSleep;

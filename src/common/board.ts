@@ -192,7 +192,7 @@ export interface Crypto {
 /** Values a log event may carry: flat, so every board can print them as one line. */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
-/** What a board knows of its own health (app/health.ts reports it); each fact only where the board has it. */
+/** What a board knows of its own health (app/home-assistant.ts reports it); each fact only where the board has it. */
 export interface BoardHealth {
 	/** Bytes of free system memory. */
 	readonly freeHeap?: number;

@@ -29,7 +29,7 @@ import { TopicRegistry } from "../../mqttsn/topic-registry";
 import type { MqttSnFirmwareConfig } from "../config";
 import type { MqttSnConfig } from "../config-mqttsn";
 import type { Vocabulary } from "../../power/vocabulary";
-import { healthTopic } from "../health";
+import { healthTopic } from "../home-assistant";
 import { sleepyVocabulary } from "../retained-vocabulary";
 import * as timing from "../sleepy-mqttsn-timing";
 import { keepSubscribed } from "../subscription";
