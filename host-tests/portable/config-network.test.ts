@@ -4,7 +4,7 @@
  * refused rather than ignored. Bad values per key are in config-every-key.test.ts.
  */
 import { parseConfig } from "../../src/app/firmware";
-import { ipv4Number } from "../../src/app/config-network";
+import { ipv4Number } from "../../src/app/config-reader";
 import { expectConfigError } from "./errors";
 import { check, describe, it } from "./test-api";
 

@@ -12,7 +12,7 @@ import { ConfigError } from "../common/errors";
 import { isHexDigit } from "../common/text";
 import { encodeUtf8 } from "../common/utf8";
 import { COAPS_PORT, parseCoapUri } from "../coap/uri";
-import type { DeviceConfig } from "./config-device";
+import type { DeviceConfig } from "./config-reader";
 import type { ConfigReader } from "./config-reader";
 import { blockSizePowerOfTwo, discoveryNeedsClientId } from "./config-rules";
 

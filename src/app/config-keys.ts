@@ -32,7 +32,7 @@
 
 /**
  * The rows, one a line, in sections:
- * - Wi-Fi and the station's address (config-network.ts); the boards join with ssid, password, sntp.
+ * - Wi-Fi and the station's address (config-reader.ts); the boards join with ssid, password, sntp.
  * - MQTT (config-mqtt.ts); cleanSession and the backoff apply to MQTT-SN too. clientId: servers
  *   must accept 1-23 characters of [0-9a-zA-Z] (3.1.3.1); most accept far more.
  * - The lamp (config.ts).

@@ -8,7 +8,7 @@ import { ConfigError } from "../common/errors";
 import type { StreamTarget } from "../stream/driver";
 import type { QoS } from "../mqtt/packet";
 import * as textual from "../common/text";
-import type { DeviceConfig } from "./config-device";
+import type { DeviceConfig } from "./config-reader";
 import type { ConfigReader, ParseOptions } from "./config-reader";
 import * as rules from "./config-rules";
 

@@ -11,7 +11,7 @@ import type { GatewayHost } from "../mqttsn/client";
 import type { SearchTarget } from "../mqttsn/session";
 import { isShortTopicName } from "../mqttsn/short-topic";
 import * as textual from "../common/text";
-import type { DeviceConfig } from "./config-device";
+import type { DeviceConfig } from "./config-reader";
 import type { ConfigReader } from "./config-reader";
 import * as rules from "./config-rules";
 import * as timing from "./sleepy-mqttsn-timing";

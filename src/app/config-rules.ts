@@ -1,7 +1,7 @@
 /**
  * The rules between keys, each stated once and named, each a ConfigError naming the key
  * to change (never a value). A single key's form and range are the table's
- * (config-keys.ts); the static address's own checks are config-network.ts's. The README
+ * (config-keys.ts); the static address's own checks are config-reader.ts's. The README
  * lists these rules (tools/config-docs.ts). No rule imports a protocol's module: its
  * section passes what the protocol says (config-mqttsn.ts), so every image carries these
  * rules without the protocols it leaves out.

@@ -8,9 +8,7 @@ import { ConfigError, errorFields } from "../common/errors";
 import { Lamp } from "../drivers/lamp";
 import { startAlwaysOn } from "./always-on";
 import type { FirmwareConfig, LampConfig, ParseOptions, SectionParser } from "./config";
-import { parseDeviceConfig } from "./config-device";
-import { parseStaticAddress } from "./config-network";
-import { ConfigReader, type Protocol, type RawConfig } from "./config-reader";
+import { ConfigReader, parseDeviceConfig, parseStaticAddress, type Protocol, type RawConfig } from "./config-reader";
 import * as rules from "./config-rules";
 import type { RunningApp } from "./lamp-app";
 import { joinThenStart } from "./network-join";
@@ -22,7 +20,7 @@ export type { RunningApp };
 
 /**
  * parseConfig parses the firmware's configuration (config.ts) once at start, for the protocols the
- * image includes: the common keys here, the device's in config-device.ts, the protocol's
+ * image includes: the common keys here, the device's and the static address by config-reader.ts, the protocol's
  * by the section of its entry in the image's table (protocols/table.ts, or the table the
  * manifest maps in its place). A protocol the image lacks is refused here, before any
  * other key, and its keys are never read. Apart from config.ts because the table carries

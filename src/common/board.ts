@@ -152,7 +152,7 @@ export type JoinResult = { readonly joined: true; readonly hint?: JoinHint } | {
 
 /**
  * A fixed IPv4 configuration for the station instead of DHCP (which costs hundreds of ms
- * per wake). Dotted quads, checked by the config (app/config-network.ts).
+ * per wake). Dotted quads, checked by the config (app/config-reader.ts).
  */
 export interface StaticAddress {
 	readonly ip: string;
