@@ -14,8 +14,7 @@ import type { Lamp } from "../drivers/lamp";
 import { reserveJoinHint } from "./network-join";
 import { RetainedStore } from "../power/retained-store";
 import type { FirmwareConfig } from "./config";
-import { LampApp, Reports, type RunningApp } from "./lamp-app";
-import { PeriodicTelemetry } from "./telemetry";
+import { LampApp, PeriodicTelemetry, Reports, type RunningApp } from "./lamp-app";
 import { openUplink, type ProtocolTable, type RetainedSession, type Uplink } from "./uplink";
 
 /** A running always-on device, with its uplink for whoever looks further (tests, the CoAP server's resources). */

@@ -8,7 +8,7 @@
 import { encodeUtf8, readUtf8 } from "../common/utf8";
 import { vocabulary, type PayloadForm, type Vocabulary } from "../power/vocabulary";
 import type { FirmwareConfig } from "./config";
-import { readingJson } from "./telemetry";
+import { readingJson } from "./lamp-app";
 import { isCanonicalDecimal } from "../common/text";
 
 /**

@@ -19,7 +19,6 @@ import * as lampApp from "./lamp-app";
 import type { LampApp, RunningApp } from "./lamp-app";
 import { joinWithin } from "./network-join";
 import { asleepStatus } from "./retained-vocabulary";
-import { sendReading } from "./telemetry";
 import { openUplink, type ProtocolTable } from "./uplink";
 
 /**
@@ -175,7 +174,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 			startSession();
 			return acknowledged;
 		};
-		sendReading(board, sensor, send).then(
+		lampApp.sendReading(board, sensor, send).then(
 			() => {
 				cycle.complete("reading");
 				pollSoon();

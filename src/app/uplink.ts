@@ -3,10 +3,12 @@
  * the device is written once over this interface, and each protocol adapts it in one
  * file (adapters/mqtt.ts, adapters/mqttsn.ts, adapters/coap.ts). The adapter owns its
  * protocol's words (topics, QoS, resources, confirmable messages); the device speaks only
- * of the lamp's state, its status and readings.
+ * of the lamp's state, its status and readings. Below it, what the adapters share: the
+ * retry of the subscription the lamp cannot do without (keepSubscribed).
  */
-import type { Board } from "../common/board";
-import { ConfigError } from "../common/errors";
+import { Backoff } from "../common/backoff";
+import type { Board, TimerHandle } from "../common/board";
+import { ConfigError, ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import type { CoapFirmwareConfig, FirmwareConfig, MqttFirmwareConfig, MqttSnFirmwareConfig, SectionParser } from "./config";
 
@@ -56,7 +58,7 @@ export interface Uplink {
 	publishState(on: boolean): Promise<void>;
 	/** The device's availability ("online", "offline", the sleepy schedule), kept by the peer. */
 	publishStatus(status: string): Promise<void>;
-	/** One telemetry reading (telemetry.ts JSON). */
+	/** One telemetry reading (readingJson, lamp-app.ts). */
 	publishReading(json: string): Promise<void>;
 	/** A retained message at QoS 0 on any topic (discovery, health: lamp-app.ts Reports); absent where the protocol has no retained topics. */
 	readonly publishRetained?: (topic: string, payload: string) => Promise<void>;
@@ -122,4 +124,43 @@ export function printable(payload: Uint8Array): string {
 	} catch {
 		return "<" + payload.length + " bytes>";
 	}
+}
+
+/**
+ * A subscription the lamp cannot do without (its command topic): a broker that refuses it
+ * (SUBACK 0x80, an MQTT-SN SUBACK rejected, or still congested) would leave the lamp deaf until reboot, so the
+ * refusal is reported as a typed event and the subscription is asked for again with
+ * backoff (an ACL or a broker's limits may change), until granted or the uplink stops.
+ *
+ * Event: `subscription-refused` with `code`, `topic`, `attempt` and `retryInMs`.
+ */
+export interface SubscriptionRetry {
+	readonly base: number;
+	readonly cap: number;
+	readonly random: () => number;
+}
+
+/** Subscribes with `subscribe` until it is granted; returns a function that stops retrying. */
+export function keepSubscribed(board: Board, topic: string, subscribe: () => Promise<unknown>, retry: SubscriptionRetry, report: (error: Error) => void): () => void {
+	const backoff = new Backoff(retry);
+	let timer: TimerHandle | undefined;
+	let stopped = false;
+	const attempt = () => {
+		timer = void 0;
+		subscribe().then(
+			() => backoff.reset(),
+			(error: Error) => {
+				if (stopped || (error instanceof ProtocolError && error.code === "CLOSED")) return;
+				if (!(error instanceof ProtocolError && (error.code === "SUBSCRIPTION_REFUSED" || error.code === "REJECTED_CONGESTION"))) return report(error);
+				const delay = backoff.next();
+				board.log("subscription-refused", { code: error.code, topic, attempt: backoff.attempt, retryInMs: delay });
+				timer = board.setTimer(attempt, delay);
+			},
+		);
+	};
+	attempt();
+	return () => {
+		stopped = true;
+		if (timer) board.clearTimer(timer);
+	};
 }

@@ -56,8 +56,7 @@ import * as retainedState from "../../mqtt/state";
 import type { MqttFirmwareConfig } from "../config";
 import type { MqttConfig } from "../config-mqtt";
 import { sleepyVocabulary } from "../retained-vocabulary";
-import { keepSubscribed } from "../subscription";
-import { printable, type RetainedSession, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
+import { keepSubscribed, printable, type RetainedSession, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
 
 /**
  * The config keys `...mqtt` hands the client that it has no option for: qos only, the
