@@ -11,8 +11,7 @@
 import type { Board, TimerHandle } from "../common/board";
 import { errorFields } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
-import type { Dht22Sample } from "../drivers/dht22/decode";
-import type { Dht22 } from "../drivers/dht22/sensor";
+import type { Dht22, Dht22Sample } from "../drivers/dht22/sensor";
 import type { Lamp } from "../drivers/lamp";
 import type { FirmwareConfig } from "./config";
 import { discoveryConfigs, healthReport, healthTopic, type HealthStart } from "./home-assistant";
