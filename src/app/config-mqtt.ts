@@ -87,12 +87,12 @@ const WEBSOCKET_PATH = "/mqtt";
  */
 export function parseBrokerUrl(url: string, ca?: string, key = "broker", maxPacketSize = 8192, cert?: string, privateKey?: string): BrokerTarget {
 	const parts = textual.splitUrl(url);
-	const expected = "mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]";
+	const expected = "mqtt://host[:port], mqtts://, ws://host[:port][/path] or wss://";
 	const scheme = parts ? SCHEMES.indexOf(parts.scheme) : -1;
 	if (!parts || scheme < 0) throw new ConfigError(key, expected);
 	const websocket = scheme >= 2;
 	if (!websocket && parts.rest !== "" && parts.rest !== "/") throw new ConfigError(key, expected);
-	if (websocket && !isRequestTarget(parts.rest)) throw new ConfigError(key, expected + ": a path of printable characters, no fragment");
+	if (websocket && !isRequestTarget(parts.rest)) throw new ConfigError(key, expected + ": a printable path, no fragment");
 	const port = parts.port ? Number(parts.port) : PORTS[scheme];
 	if (port < 1 || port > 65535) throw new ConfigError(key, expected + " with a port from 1 to 65535");
 	const tls = (scheme & 1) === 1 ? (cert === void 0 ? { ca } : { ca, cert, key: privateKey }) : void 0;

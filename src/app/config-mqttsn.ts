@@ -101,7 +101,7 @@ function parseUdpUrl(url: string, key: string): GatewayHost {
 function parsePredefinedTopics(text: string | undefined): Record<string, number> {
 	const topics: Record<string, number> = {};
 	if (text === void 0) return topics;
-	const expected = 'a list "topic=id,topic=id" with distinct ids from 1 to 65534 and topics without wildcards';
+	const expected = '"topic=id,topic=id", distinct ids 1 to 65534, no wildcards';
 	const ids = new Set<number>();
 	const entries = text.split(",");
 	for (let i = 0; i < entries.length; i++) {

@@ -220,7 +220,7 @@ export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
  * otherwise wait for a DHCP exchange. Checked here, so a typo is a ConfigError at start,
  * not a device that joins and then cannot reach anything.
  */
-const DOTTED_QUAD = "an IPv4 address as four numbers 0-255 (a.b.c.d)";
+const DOTTED_QUAD = "an IPv4 address a.b.c.d";
 
 /** `a.b.c.d` as a 32-bit number, or undefined; leading zeros refused (some stacks read them as octal). */
 export function ipv4Number(text: string): number | undefined {

@@ -214,8 +214,8 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 		finished = true;
 		if (input) input.close();
 		if (reason === "done") {
-			const left = Math.max(0, start + device.maxAwake - board.now());
-			await lampApp.within(board, uplink.sleep(device.sleepInterval / 1000), left).catch(reportError);
+			// What is left of maxAwake.
+			await lampApp.within(board, uplink.sleep(device.sleepInterval / 1000), Math.max(0, start + device.maxAwake - board.now())).catch(reportError);
 		}
 		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is
 		// retained, with what waited behind it (handed over first, so the session keeps it).
