@@ -66,13 +66,13 @@ export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, 
 	reports.every(device.healthInterval);
 	const sensor = device.dht22Pin === void 0 ? void 0 : new Dht22(board, { pin: device.dht22Pin, random: boardRandom(board) });
 	const telemetry = sensor ? new PeriodicTelemetry(board, sensor, (json) => uplink.publishReading(json), device.readingInterval) : void 0;
-	telemetry?.start();
+	telemetry?.tick();
 	const settings = device.button;
 	const button = settings
 		? new Button(board, {
 				...settings,
 				onPress: () => app.press(),
-				onLongPress: settings.longPress === "reading" && telemetry ? () => telemetry.now() : void 0,
+				onLongPress: settings.longPress === "reading" && telemetry ? () => telemetry.read() : void 0,
 			})
 		: void 0;
 	return {

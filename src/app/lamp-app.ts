@@ -364,25 +364,18 @@ export class PeriodicTelemetry {
 		this.interval = interval;
 	}
 
-	start(): void {
-		this.tick();
-	}
-
-	/** A reading now, between the periodic ones (a long press). */
-	now(): void {
-		this.read();
-	}
-
 	stop(): void {
 		if (this.timer) this.board.clearTimer(this.timer);
 		this.timer = void 0;
 	}
 
+	/** Starts it: a reading now, and the next in `interval`. */
 	tick(): void {
 		this.read();
 		this.timer = this.board.setTimer(() => this.tick(), this.interval);
 	}
 
+	/** A reading now, between the periodic ones too (a long press). */
 	read(): void {
 		sendReading(this.board, this.sensor, this.send).catch((error: Error) => this.board.log("error", errorFields(error)));
 	}

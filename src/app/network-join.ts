@@ -161,7 +161,7 @@ export function joinWithin(board: Board, network: Network, hints: JoinHintMemory
 				if (fast) {
 					board.log("wifi", { state: "fast-failed", reason: result.reason });
 					hint = void 0;
-					if (hints) hints.write(void 0);
+					hints?.write(void 0);
 					return next();
 				}
 				if (board.now() + Ms.SLEEPY_RETRY >= deadline) return giveUp();

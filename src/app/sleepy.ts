@@ -212,7 +212,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	};
 	const finish = async (reason: SleepReason) => {
 		finished = true;
-		if (input) input.close();
+		input?.close();
 		if (reason === "done") {
 			// What is left of maxAwake.
 			await lampApp.within(board, uplink.sleep(device.sleepInterval / 1000), Math.max(0, start + device.maxAwake - board.now())).catch(reportError);

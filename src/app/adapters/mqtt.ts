@@ -220,7 +220,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	/** `reason`: DISCONNECT's reason code (MQTT 5), 0 without. */
 	const stop = (reason?: number) => {
 		// Stopped during the clean start (the wake ended): the client's own connection is not wanted either.
-		if (first) first.stop();
+		first?.stop();
 		first = void 0;
 		unsubscribe();
 		client.stop(reason);
