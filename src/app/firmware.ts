@@ -30,9 +30,8 @@ export type { RunningApp };
 export function parseConfig(raw: RawConfig, options: ParseOptions, image: ProtocolTable = PROTOCOLS): FirmwareConfig {
 	const config = new ConfigReader(raw);
 	const protocol: Protocol = config.protocol;
-	const entries: Readonly<Partial<Record<Protocol, { readonly section: SectionParser<unknown> }>>> = image;
 	// Refused before any other key: the rest of such a config is for an image this one is not.
-	const entry = entries[protocol];
+	const entry = (image as Readonly<Partial<Record<Protocol, { readonly section: SectionParser<unknown> }>>>)[protocol];
 	// A table holds its protocols only, in the order the refusal lists them (protocols/table.ts: mqtt, mqttsn, coap).
 	if (entry === void 0) throw new ConfigError("protocol", "one of the protocols this image includes: " + Object.keys(image).join(", "));
 	// The Wi-Fi keys are the boards' to use; checked on every board, so a bad value is refused everywhere.

@@ -278,13 +278,11 @@ export class Reports {
 	 */
 	connected(discovery = true, health = true): void {
 		const config = this.config;
-		const clientId = config.protocol === "mqtt" ? config.mqtt.clientId : config.protocol === "mqttsn" ? config.mqttsn.clientId : "";
-		const announce = discovery && config.device.discovery !== void 0 && !(config.protocol === "mqttsn" && config.device.mode === "sleepy");
-		if (announce) {
+		if (discovery && config.device.discovery !== void 0 && !(config.protocol === "mqttsn" && config.device.mode === "sleepy")) {
 			const board = this.board;
-			const facts = board.health ? board.health() : void 0;
-			const known = { heap: facts?.freeHeap !== void 0, rssi: facts?.rssi !== void 0 };
-			const configs = discoveryConfigs(config, clientId, "lampnode " + board.name, known);
+			const facts = board.health?.();
+			const clientId = config.protocol === "mqtt" ? config.mqtt.clientId : config.protocol === "mqttsn" ? config.mqttsn.clientId : "";
+			const configs = discoveryConfigs(config, clientId, "lampnode " + board.name, { heap: facts?.freeHeap !== void 0, rssi: facts?.rssi !== void 0 });
 			for (let i = 0; i < configs.length; i++) this.publish(configs[i].topic, configs[i].payload);
 		}
 		if (health) this.sendHealth();

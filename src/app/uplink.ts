@@ -112,8 +112,7 @@ export function noDtls(key: "collector" | "coapPsk"): ConfigError {
 /** `table`: the one `config` was parsed with (parseConfig), which has its protocol's entry. */
 export function openUplink(table: ProtocolTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
 	// The entry under the config's protocol takes that protocol's config (ProtocolTable's types say so).
-	const entries = table as unknown as Readonly<Record<FirmwareConfig["protocol"], ProtocolEntry<FirmwareConfig, unknown>>>;
-	return entries[config.protocol].uplink(board, config, events, wake, retained);
+	return (table as unknown as Readonly<Record<FirmwareConfig["protocol"], ProtocolEntry<FirmwareConfig, unknown>>>)[config.protocol].uplink(board, config, events, wake, retained);
 }
 
 /** A payload as text for the log: UTF-8 if it is, shortened; otherwise its size. */

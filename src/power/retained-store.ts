@@ -219,7 +219,7 @@ export function readSlots(region: Uint8Array | undefined, capacity: number): Res
 /** The region with `record` in `slot`; the other slot's bytes stay as they were. */
 export function writeSlot(region: Uint8Array | undefined, capacity: number, slot: Slot, record: Uint8Array): Uint8Array {
 	const size = capacity >> 1;
-	if (record.length > size) throw new RangeError("a retained record of " + record.length + " bytes is over the slot's " + size);
+	if (record.length > size) throw new RangeError("retained record over the slot's " + size + " B");
 	const next = new Uint8Array(2 * size);
 	if (region) next.set(region.subarray(0, next.length));
 	next.fill(0, slot * size, (slot + 1) * size);
@@ -326,7 +326,7 @@ export class RetainedStore {
 		let bytes = encodeRetained(next);
 		const length = bytes.length;
 		if (length > capacity) {
-			this.board.log("error", { code: "RETAINED_TOO_LARGE", message: "retained " + protocol + " state of " + length + " bytes is over the board's " + capacity + ": session dropped", bytes: length, capacity });
+			this.board.log("error", { code: "RETAINED_TOO_LARGE", message: "retained " + protocol + " state over " + capacity + " B: session dropped", bytes: length, capacity });
 			bytes = encodeRetained({ ...next, protocol: "none", session: EMPTY_STATE.session });
 		}
 		this.write(bytes);
