@@ -153,7 +153,7 @@ describe("Wake cycle", () => {
 		cycle.connected();
 		check(cycle.nextTimeout()).toBe(10_000);
 		check(cycle.check(9999)).toBeUndefined();
-		check(cycle.pending).toEqual(["commands"]);
+		check(cycle.tasks).toEqual(["commands"]);
 		check(cycle.check(10_000)).toBe("max-awake");
 	});
 });

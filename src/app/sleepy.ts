@@ -61,10 +61,6 @@ export class WakeCycle {
 		if (i >= 0) this.tasks.splice(i, 1);
 	}
 
-	get pending(): readonly string[] {
-		return this.tasks.slice();
-	}
-
 	/** The session is up: the network deadline no longer applies. */
 	connected(): void {
 		this.online = true;
@@ -205,7 +201,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 		pollTimer = void 0;
 		if (finished) return;
 		const now = board.now();
-		if (cycle.pending.length === 1 && cycle.pending[0] === "acks" && uplink.idle && !app.waiting) cycle.complete("acks");
+		if (cycle.tasks.length === 1 && cycle.tasks[0] === "acks" && uplink.idle && !app.waiting) cycle.complete("acks");
 		const reason = cycle.check(now);
 		if (reason) finish(reason);
 		else pollTimer = board.setTimer(poll, Math.min(Ms.POLL, Math.max(0, cycle.nextTimeout() - now)));
