@@ -140,6 +140,7 @@ export class ConfigReader {
  * "Mode, pins, DHT22 and sleep" section). Read before the protocol's section, whose rules
  * and defaults depend on the mode and on discovery (firmware.ts).
  */
+
 /** The table's `mode` choices. */
 export type Mode = ChoiceOf<"mode">;
 

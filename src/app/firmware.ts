@@ -26,6 +26,7 @@ export type { RunningApp };
  * other key, and its keys are never read. Apart from config.ts because the table carries
  * the uplinks too, whose adapters read config.ts's types.
  */
+
 /** `image`: the protocols the image includes; the full table by default (the host's; tests pass another image's). */
 export function parseConfig(raw: RawConfig, options: ParseOptions, image: ProtocolTable = PROTOCOLS): FirmwareConfig {
 	const config = new ConfigReader(raw);

@@ -322,6 +322,7 @@ export class Reports {
  * carries them: MQTT and MQTT-SN publish them to the telemetry topic; a CoAP client
  * plugs in as another `SendReading` (a POST to its collector URI).
  */
+
 /** Delivers one reading; resolves once it is sent (QoS 0, NON) or acknowledged. */
 export type SendReading = (json: string) => Promise<void>;
 
