@@ -4,6 +4,9 @@
  * not these sentences. A row is named by its key, or `key:protocol` where the table has a
  * row per protocol; host-tests/static/config-table.test.ts checks every row has one.
  */
+import type * as coapRules from "../src/app/config-coap";
+import type * as mqttRules from "../src/app/config-mqtt";
+import type * as mqttsnRules from "../src/app/config-mqttsn";
 import type * as rules from "../src/app/config-rules";
 
 /** The README table a key is listed in (between `<!-- config-keys:begin SECTION -->` markers). */
@@ -111,8 +114,11 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
 	blockSize: { section: "coap", meaning: "block size (RFC 7959), a power of two" },
 };
 
-/** The rules between keys (src/app/config-rules.ts), one line each, for the README. */
-export const RULE_DOCS: Readonly<Record<keyof typeof rules, string>> = {
+/** A section module's rules: its exports but the parsers. */
+type RulesOf<M> = Exclude<keyof M, `parse${string}`>;
+
+/** The rules between keys (src/app/config-rules.ts, and each protocol's in its section's module), one line each, for the README. */
+export const RULE_DOCS: Readonly<Record<keyof typeof rules | RulesOf<typeof mqttRules> | RulesOf<typeof mqttsnRules> | RulesOf<typeof coapRules>, string>> = {
 	joiningNeedsSsid: "a board that joins Wi-Fi itself (the devices) needs `ssid`",
 	discoveryNeedsClientId: "`homeAssistant` needs a `clientId` (the device's identifier in Home Assistant) and MQTT or MQTT-SN",
 	persistentSessionNeedsClientId: "MQTT and MQTT-SN: `cleanSession` false, or `mode=sleepy` (which always keeps its session), needs a `clientId`",

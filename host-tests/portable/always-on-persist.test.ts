@@ -11,7 +11,7 @@ import { type Packet, type PublishPacket } from "../../src/mqtt/packet";
 import { CONNECT, DISCONNECT, PUBLISH, PUBREL, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { decodeSessionState } from "../../src/mqtt/state";
 import { slotCapacity } from "../../src/power/retained-store";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { DeviceBoard, FakePower, retainedIn, run } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";

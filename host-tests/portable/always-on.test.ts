@@ -1,7 +1,7 @@
 /** Always-on on a virtual clock: periodic readings, the button toggling the lamp, a long press reading at once. */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { DeviceBoard, run } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";
 

@@ -7,7 +7,7 @@ import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { run, settle } from "../../testkit/portable/coap-wire";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { startFirmware } from "../../src/app/firmware";
 import type { RunningDevice } from "../../src/app/always-on";
 import type { CoapUplink } from "../../src/app/adapters/coap";

@@ -1,7 +1,7 @@
 /** The lamp over MQTT 5 (`mqttVersion` 5): the config, the CONNECT it sends, and the sleepy will. */
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { startFirmware } from "../../src/app/firmware";
 import { mqttUplink, sleepyWill5 } from "../../src/app/adapters/mqtt";
 import { type Packet, type PublishPacket } from "../../src/mqtt/packet";

@@ -8,7 +8,7 @@ import { text } from "./bytes";
 import { FakeBoard, type FakeDatagram } from "../../testkit/portable/fake-board";
 import { settle } from "../../testkit/portable/device-board";
 import type { MqttSnFirmwareConfig } from "../../src/app/config";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { startFirmware } from "../../src/app/firmware";
 import { decode } from "../../src/mqttsn/encode";
 import { encode } from "../../testkit/portable/mqttsn-encode";
@@ -116,7 +116,7 @@ describe("Lamp over MQTT-SN", () => {
 		check([health, report.topicId, report.retain, report.qos]).toEqual(["home/office/lamp/health", 4, true, 0]);
 		check(JSON.parse(String.fromCharCode(...report.data)).fw).toBe("unknown");
 		check(board.events("connected")).toHaveLength(1);
-		// The acknowledged "off" frees the state's one slot (latest-value.ts) once its promise settles.
+		// The acknowledged "off" frees the state's one slot (LatestValue, lamp-app.ts) once its promise settles.
 		await settle();
 
 		gateway.send({ type: sn.MsgType.PUBLISH, dup: false, qos: 1, retain: false, topicIdType: sn.TopicIdType.NORMAL, topicId: 1, msgId: 500, data: text("on") });

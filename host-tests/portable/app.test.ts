@@ -2,9 +2,9 @@
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
 import { text } from "./bytes";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { parseBrokerUrl } from "../../src/app/config-mqtt";
-import { parseLampCommand } from "../../src/app/lamp-command";
+import { parseLampCommand } from "../../src/app/lamp-app";
 import { Lamp } from "../../src/drivers/lamp";
 
 const valid = { broker: "mqtt://127.0.0.1:1883" };

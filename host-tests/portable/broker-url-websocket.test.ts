@@ -2,7 +2,7 @@
  * ws:// and wss:// broker URIs (MQTT over WebSocket): default ports and path, the
  * subprotocol, the message cap from maxPacketSize, TLS for wss, and what is refused.
  */
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { parseBrokerUrl } from "../../src/app/config-mqtt";
 import { expectConfigError } from "./errors";
 import { check, describe, it } from "./test-api";

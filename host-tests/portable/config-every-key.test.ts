@@ -5,7 +5,7 @@
  * BAD_VALUES fails the first test here instead of going unchecked.
  */
 import { ConfigError } from "../../src/common/errors";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import type { RawConfig } from "../../src/app/config-reader";
 import { KEYS, parseRow } from "../../src/app/config-keys";
 import { check, describe, it } from "./test-api";

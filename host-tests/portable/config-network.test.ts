@@ -3,8 +3,8 @@
  * gateway in its subnet, netmask and dns have defaults, and a key given without staticIp is
  * refused rather than ignored. Bad values per key are in config-every-key.test.ts.
  */
-import { parseConfig } from "../../src/app/config-parse";
-import { ipv4Number } from "../../src/app/config-network";
+import { parseConfig } from "../../src/app/firmware";
+import { ipv4Number } from "../../src/app/config-reader";
 import { expectConfigError } from "./errors";
 import { check, describe, it } from "./test-api";
 

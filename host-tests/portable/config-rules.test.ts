@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../../src/common/errors";
 import type { ParseOptions } from "../../src/app/config";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import type { RawConfig } from "../../src/app/config-reader";
 import { KEYS, parseRow, SECRET } from "../../src/app/config-keys";
 import { expectConfigError } from "./errors";

@@ -4,7 +4,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
-import { decodeDht22, frameBytes } from "../../src/drivers/dht22/decode";
+import { decodeDht22, frameBytes } from "../../src/drivers/dht22/sensor";
 import { dht22Frame, dht22PulseTrain } from "../../boards/simulated/dht22";
 import type { PulseCapture } from "../../src/common/board";
 

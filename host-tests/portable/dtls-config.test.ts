@@ -3,7 +3,7 @@
  * coaps only, the key is read from hex, a coaps:// collector needs the key, and no
  * ConfigError ever holds the key's digits.
  */
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { ConfigError } from "../../src/common/errors";
 import { expectConfigError } from "./errors";
 import { check, describe, it } from "./test-api";

@@ -14,7 +14,7 @@ import { ProtocolError } from "../../src/common/errors";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { decodeCoapState } from "../../src/app/adapters/coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { dtlsLayer, type DtlsEvent } from "../../src/dtls/layer";
 import { DeviceBoard, FakePower, retainedIn } from "../../testkit/portable/device-board";
 import { run } from "../../testkit/portable/coap-wire";

@@ -8,7 +8,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import type { BoardHealth } from "../../src/common/board";
 import { discoveryConfigs, nodeId } from "../../src/app/home-assistant";
 import { DeviceBoard, FakePower, run, SLEEPY_CONFIG } from "../../testkit/portable/device-board";

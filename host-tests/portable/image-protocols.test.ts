@@ -9,7 +9,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { expectConfigError } from "./errors";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { coapUplink } from "../../src/app/adapters/coap";
 import type { CoapFirmwareConfig, MqttFirmwareConfig } from "../../src/app/config";
 import { openUplink, type ProtocolTable, type UplinkEvents } from "../../src/app/uplink";
@@ -80,8 +80,8 @@ describe("Images with fewer protocols", () => {
 		const plainCollector = { ...PSK, collector: "coap://127.0.0.1/readings" };
 		for (const image of [ALL, COAPS]) for (const keys of [collector, PSK, plainCollector]) check(coap(keys, image)).toEqual(coap(keys));
 		check(coap({ collector: "coap://127.0.0.1/readings" }, COAP_PLAIN)).toEqual(coap({ collector: "coap://127.0.0.1/readings" }));
-		check(expectConfigError(() => coap(collector, COAP_PLAIN), "collector").expected).toBe("a coap:// URI (this image has no DTLS: build with manifest_coaps.json for coaps://)");
-		check(expectConfigError(() => coap(PSK, COAP_PLAIN), "coapPsk").expected).toBe("no key (this image has no DTLS: build with manifest_coaps.json for coaps)");
+		check(expectConfigError(() => coap(collector, COAP_PLAIN), "collector").expected).toBe("coap://: no DTLS in this image (manifest_coaps.json has it)");
+		check(expectConfigError(() => coap(PSK, COAP_PLAIN), "coapPsk").expected).toBe("none: no DTLS in this image (manifest_coaps.json has it)");
 		// The key still makes the server coaps: never served as plain coap in its place.
 		expectConfigError(() => coap(plainCollector, COAP_PLAIN), "coapPsk");
 	});

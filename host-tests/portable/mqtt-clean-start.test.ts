@@ -11,7 +11,7 @@ import { startFirmware } from "../../src/app/firmware";
 import { type ConnectPacket } from "../../src/mqtt/packet";
 import { CONNECT, DISCONNECT, SUBSCRIBE } from "../../testkit/portable/mqtt-types";
 import { decodeSessionState } from "../../src/mqtt/state";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
 import { slotCapacity } from "../../src/power/retained-store";
 import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "../../testkit/portable/device-board";

@@ -6,10 +6,10 @@
 import { describe, it, check } from "./test-api";
 import type { JoinHint, JoinResult, Network, StaticAddress } from "../../src/common/board";
 import { startFirmware } from "../../src/app/firmware";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { expectConfigError } from "./errors";
 import { FAST_JOIN_MS, joinThenStart, joinWithin } from "../../src/app/network-join";
-import { decodeJoinHint, encodeJoinHint, JOIN_HINT_BYTES, reserveJoinHint } from "../../src/power/join-hint";
+import { decodeJoinHint, encodeJoinHint, JOIN_HINT_BYTES, reserveJoinHint } from "../../src/app/network-join";
 import { sntpRequest, sntpSeconds } from "../../src/common/sntp";
 import { DeviceBoard, FakePower, retainedIn, run, SLEEPY_CONFIG } from "../../testkit/portable/device-board";
 import { FakeBoard } from "../../testkit/portable/fake-board";

@@ -13,7 +13,7 @@ import { MiniBroker } from "../../testkit/portable/mini-broker";
 import { MiniGateway } from "../../testkit/portable/mini-gateway";
 import { decodeCoapState } from "../../src/app/adapters/coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 
 /** The manifest's defaults, with what sleepy mode requires (a client id) and a 12-character one. */
 const DEFAULTS = { mode: "sleepy", clientId: "lampnode-a1b2", buttonPin: "-1", lampPin: "2", sleepInterval: "300", maxAwake: "30", networkDeadline: "10" };

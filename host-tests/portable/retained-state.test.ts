@@ -6,7 +6,7 @@
  */
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
-import { LatestValue } from "../../src/app/latest-value";
+import { LatestValue } from "../../src/app/lamp-app";
 import { DeviceBoard, run, settle } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";
 

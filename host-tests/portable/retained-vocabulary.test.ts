@@ -5,10 +5,10 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { encodeUtf8, readUtf8 } from "../../src/common/utf8";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
-import { asleepStatus } from "../../src/app/sleepy-status";
-import { readingJson } from "../../src/app/telemetry";
+import { asleepStatus } from "../../src/app/retained-vocabulary";
+import { readingJson } from "../../src/app/lamp-app";
 import { MqttSession } from "../../src/mqtt/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqtt/state";
 import * as snState from "../../src/mqttsn/state";

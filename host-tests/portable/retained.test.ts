@@ -2,7 +2,7 @@
 import { describe, it, check } from "./test-api";
 import { expectProtocolError } from "./errors";
 import { crc32, decodeRetained, EMPTY_STATE, encodeRetained, readSlots, RetainedStore, writeSlot, type RetainedState } from "../../src/power/retained-store";
-import { WakeCycle } from "../../src/power/wake-cycle";
+import { WakeCycle } from "../../src/app/sleepy";
 import { MqttSession } from "../../src/mqtt/session";
 import { decodeSessionState, encodeSessionState } from "../../src/mqtt/state";
 import { NO_VOCABULARY } from "../../src/power/vocabulary";
@@ -154,7 +154,7 @@ describe("Wake cycle", () => {
 		cycle.connected();
 		check(cycle.nextTimeout()).toBe(10_000);
 		check(cycle.check(9999)).toBeUndefined();
-		check(cycle.pending).toEqual(["commands"]);
+		check(cycle.tasks).toEqual(["commands"]);
 		check(cycle.check(10_000)).toBe("max-awake");
 	});
 });

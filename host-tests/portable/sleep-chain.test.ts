@@ -6,7 +6,7 @@
 import { describe, it, check } from "./test-api";
 import { startFirmware } from "../../src/app/firmware";
 import { Esp8266 } from "../../src/power/capacity";
-import { radioAfter, sleepLeg } from "../../src/power/sleep-chain";
+import { radioAfter, sleepLeg } from "../../src/power/retained-store";
 import { DeviceBoard, FakePower, retainedIn, run } from "../../testkit/portable/device-board";
 import { MiniBroker } from "../../testkit/portable/mini-broker";
 

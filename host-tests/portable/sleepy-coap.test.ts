@@ -9,7 +9,7 @@ import { CoapServer } from "../../src/coap/server";
 import { readUtf8 } from "../../src/common/utf8";
 import { decodeCoapState, MAX_PENDING_READINGS } from "../../src/app/adapters/coap-state";
 import { sleepyVocabulary } from "../../src/app/retained-vocabulary";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { DeviceBoard, FakePower, retainedIn } from "../../testkit/portable/device-board";
 import { run } from "../../testkit/portable/coap-wire";
 

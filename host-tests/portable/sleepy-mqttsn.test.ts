@@ -9,7 +9,7 @@ import { sleepDuration, SLEEPY_MQTTSN_PORT } from "../../src/app/sleepy-mqttsn-t
 import { DeviceBoard, FakePower, run } from "../../testkit/portable/device-board";
 import { MiniGateway } from "../../testkit/portable/mini-gateway";
 import { expectConfigError } from "./errors";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 
 const CONFIG = {
 	protocol: "mqttsn",

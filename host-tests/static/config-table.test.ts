@@ -9,7 +9,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KEYS, parseRow, PROTOCOL_BITS, SECRET, type KeyRow } from "../../src/app/config-keys";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
+import * as coapSection from "../../src/app/config-coap";
+import * as mqttSection from "../../src/app/config-mqtt";
+import * as mqttsnSection from "../../src/app/config-mqttsn";
 import * as rules from "../../src/app/config-rules";
 import { KEY_DOCS, RULE_DOCS } from "../../tools/config-docs";
 import { docName, manifestConfig, README_PATH, renderReadme } from "../../tools/config-table";
@@ -95,8 +98,11 @@ describe("config table", () => {
 			for (const key of Object.keys((section as { config?: object }).config ?? {})) expect(names.has(key), `${platform}: ${key}`).toBe(true);
 	});
 
-	it("documents every rule of config-rules.ts in tools/config-docs.ts", () => {
-		expect(Object.keys(RULE_DOCS).sort()).toEqual(Object.keys(rules).sort());
+	it("documents every rule of config-rules.ts and of the protocols' sections in tools/config-docs.ts", () => {
+		// A section's rules are its exported functions but its parsers.
+		const sectionRules = [mqttSection, mqttsnSection, coapSection].flatMap((section) => Object.entries(section).filter(([name, value]) => typeof value === "function" && !name.startsWith("parse")).map(([name]) => name));
+		expect(sectionRules.length).toBe(10);
+		expect(Object.keys(RULE_DOCS).sort()).toEqual([...Object.keys(rules), ...sectionRules].sort());
 	});
 
 	it("is read by config modules that import each other without a cycle", () => {

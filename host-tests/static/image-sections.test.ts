@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/common/errors";
 import type { Protocol } from "../../src/app/config";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import type { ProtocolTable } from "../../src/app/uplink";
 import { IMAGES, projectModules, readManifest, ROOT, sections } from "./manifest-modules";
 

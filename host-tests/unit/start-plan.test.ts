@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { hostConfig, manifestConfig } from "../../boards/host/config";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { MODES, PROTOCOLS, startPlan } from "../../tools/launcher/plan";
 
 /** What start.ts adds for each protocol's peer: the broker, the gateway, or the CoAP port and collector. */

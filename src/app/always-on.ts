@@ -11,11 +11,10 @@ import { boardRandom } from "../common/random";
 import { Button } from "../drivers/button";
 import { Dht22 } from "../drivers/dht22/sensor";
 import type { Lamp } from "../drivers/lamp";
-import { reserveJoinHint } from "../power/join-hint";
+import { reserveJoinHint } from "./network-join";
 import { RetainedStore } from "../power/retained-store";
 import type { FirmwareConfig } from "./config";
-import { LampApp, Reports, type RunningApp } from "./lamp-app";
-import { PeriodicTelemetry } from "./telemetry";
+import { LampApp, PeriodicTelemetry, Reports, type RunningApp } from "./lamp-app";
 import { openUplink, type ProtocolTable, type RetainedSession, type Uplink } from "./uplink";
 
 /** A running always-on device, with its uplink for whoever looks further (tests, the CoAP server's resources). */
@@ -67,13 +66,13 @@ export function startAlwaysOn(board: Board, config: FirmwareConfig, lamp: Lamp, 
 	reports.every(device.healthInterval);
 	const sensor = device.dht22Pin === void 0 ? void 0 : new Dht22(board, { pin: device.dht22Pin, random: boardRandom(board) });
 	const telemetry = sensor ? new PeriodicTelemetry(board, sensor, (json) => uplink.publishReading(json), device.readingInterval) : void 0;
-	telemetry?.start();
+	telemetry?.tick();
 	const settings = device.button;
 	const button = settings
 		? new Button(board, {
 				...settings,
 				onPress: () => app.press(),
-				onLongPress: settings.longPress === "reading" && telemetry ? () => telemetry.now() : void 0,
+				onLongPress: settings.longPress === "reading" && telemetry ? () => telemetry.read() : void 0,
 			})
 		: void 0;
 	return {

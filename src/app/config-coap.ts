@@ -12,9 +12,9 @@ import { ConfigError } from "../common/errors";
 import { isHexDigit } from "../common/text";
 import { encodeUtf8 } from "../common/utf8";
 import { COAPS_PORT, parseCoapUri } from "../coap/uri";
-import type { DeviceConfig } from "./config-device";
+import type { DeviceConfig } from "./config-reader";
 import type { ConfigReader } from "./config-reader";
-import { blockSizePowerOfTwo, discoveryNeedsClientId } from "./config-rules";
+import { discoveryNeedsClientId } from "./config-rules";
 
 export interface CoapConfig {
 	/** UDP port of the device's server (5683). */
@@ -50,7 +50,7 @@ export function parseCoapConfig(config: ConfigReader, device: DeviceConfig): Coa
 		try {
 			collectorSecure = parseCoapUri(collector).secure;
 		} catch {
-			throw new ConfigError("collector", "coap[s]://host[:port][/path][?query], a port from 1 to 65535 and % escapes of two hex digits");
+			throw new ConfigError("collector", "coap[s]://host[:port][/path][?query]");
 		}
 	const blockSize = config.integer("blockSize");
 	blockSizePowerOfTwo(blockSize);
@@ -89,4 +89,11 @@ function parsePsk(config: ConfigReader): CoapPsk | undefined {
 	if (!valid) throw new ConfigError("coapPsk", "hex digits, 1 to 64 bytes");
 	if (identity === void 0) throw new ConfigError("coapPsk", "set together with coapPskIdentity");
 	return { identity: encodeUtf8(identity), key };
+}
+
+/* The rules of this section's own keys (config-rules.ts has the shared ones; the README lists both). */
+
+/** RFC 7959 2.2: a block is 2^(SZX+4) bytes. */
+export function blockSizePowerOfTwo(blockSize: number): void {
+	if ((blockSize & (blockSize - 1)) !== 0) throw new ConfigError("blockSize", "a power of two from 16 to 1024");
 }

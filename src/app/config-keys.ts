@@ -21,7 +21,8 @@
  *
  * Rows are strings, not objects: the table lives in the device's flash, where 57 row
  * objects took 462 preloaded heap slots (7.4 KB at 16 bytes) besides 4 KB of bytecode; as
- * strings the module is 4.1 KB of bytecode and about 100 slots (the index below).
+ * strings the module is 4.1 KB of bytecode and about 100 slots (the index below). The rows
+ * are one string, split at load: 67 string literals in an array literal took 670 bytes more.
  *
  * The protocols' own defaults (MQTT-SN 7.2's timers, RFC 7252 4.8's parameters, CoAP's
  * port) are written out, not imported: every image carries this table, and an import
@@ -29,88 +30,93 @@
  * host-tests/static/config-table.test.ts fails when a number here leaves the protocol's.
  */
 
-export const KEYS = [
-	// Wi-Fi and the station's address (config-network.ts); the boards join with ssid, password, sntp.
-	"ssid string - 32",
-	"password string - 64 secret",
-	"sntp string pool.ntp.org 253",
-	"staticIp ipv4 - -",
-	"gatewayIp ipv4 - -",
-	"netmask ipv4 255.255.255.0 - contextual",
-	"dns ipv4 - - contextual",
-	"protocol choice mqtt|mqttsn|coap",
-	// MQTT (config-mqtt.ts); cleanSession and the backoff apply to MQTT-SN too.
-	"broker uri - - mqtt",
-	"mqttVersion choice 3.1.1|5 mqtt",
-	"brokerCa string - - mqtt",
-	"brokerCert string - - mqtt",
-	"brokerKey string - - mqtt secret",
-	// 3.1.3.1: servers must accept 1-23 characters of [0-9a-zA-Z]; most accept far more.
-	"clientId clientId - 64 mqtt",
-	"brokerUsername string - - mqtt",
-	"brokerPassword string - - mqtt secret",
-	"keepAlive integer 60 0 65535 mqtt",
-	"cleanSession boolean true mqtt mqttsn",
-	"qos integer 1 0 2 mqtt",
-	"reconnectBase integer 1000 10 3600000 mqtt mqttsn",
-	"reconnectCap integer 60000 10 86400000 mqtt mqttsn",
-	"maxPacketSize integer 8192 128 268435460 mqtt",
-	"inflightWindow integer 16 1 65535 mqtt",
-	// The lamp (config.ts).
-	"lampTopic topic home/office/lamp -",
-	"stateTopic topic - - contextual",
-	"statusTopic topic - - contextual",
-	"lampPin integer 2 0 48",
-	"lampActive choice high|low",
-	// Mode, DHT22, telemetry, button (config.ts); times in seconds unless named ms.
-	"mode choice always-on|sleepy",
-	"sleepInterval integer 300 1 86400",
-	"maxAwake integer 30 1 600",
-	"networkDeadline integer 10 1 600",
-	"readingInterval integer 60 2 86400",
-	"dht22Pin integer 4 -1 48",
-	"telemetryTopic topic home/office/dht22 -",
-	"buttonPin integer 0 -1 48",
-	"buttonActive choice low|high",
-	"debounceMs integer 30 1 1000",
-	"longPressMs integer 1000 0 60000",
-	"longPress choice reading|none",
-	// Home Assistant discovery, health, power-on state (config.ts); swVersion is the build's (package.json's, written into the manifest).
-	"homeAssistant boolean false",
-	"discoveryPrefix topic homeassistant -",
-	"healthInterval integer 300 0 86400",
-	"powerOn choice off|on|restore",
-	"swVersion string - 32",
-	// MQTT-SN (config-mqttsn.ts): the keys it shares with MQTT have their own forms and defaults here.
-	// MQTT-SN 5.3.1: a ClientId has 1 to 23 characters.
-	"clientId clientId - 23 mqttsn",
-	"keepAlive integer 60 0 65535 mqttsn contextual",
-	"qos integer 1 -1 2 mqttsn",
-	"maxPacketSize integer 1024 16 65535 mqttsn",
-	"gateway uri - - mqttsn",
-	// MQTT-SN has no registered port; 1883 is what most gateways and clients use over UDP.
-	"gatewaySearch uri udp://255.255.255.255:1883 - mqttsn",
-	"searchRadius integer 1 0 255 mqttsn",
-	"mqttsnPort integer 0 0 65535 mqttsn contextual",
-	"predefinedTopics topics - - mqttsn",
-	"tRetry integer 10000 10 3600000 mqttsn contextual",
-	"nRetry integer 5 0 100 mqttsn",
-	"tWait integer 300000 10 86400000 mqttsn",
-	// CoAP (config-coap.ts); the transmission parameters default to RFC 7252 4.8's.
-	"coapPort integer 5683 0 65535 coap contextual",
-	"collector uri - - coap",
-	// coaps (DTLS, RFC 7252 9.1.3.1 PSK mode): the key is hex, up to 64 bytes.
-	"coapPskIdentity string - 128 coap",
-	"coapPsk string - 128 coap secret",
-	"coapType choice con|non coap",
-	"ackTimeout integer 2000 10 600000 coap",
-	"ackRandomFactorTenths integer 15 10 100 coap",
-	"maxRetransmit integer 4 0 20 coap",
-	"nstart integer 1 1 16 coap",
-	// RFC 7959 2.2: a power of two from 16 (SZX 0) to 1024 (SZX 6).
-	"blockSize integer 1024 16 1024 coap",
+/**
+ * The rows, one a line, in sections:
+ * - Wi-Fi and the station's address (config-reader.ts); the boards join with ssid, password, sntp.
+ * - MQTT (config-mqtt.ts); cleanSession and the backoff apply to MQTT-SN too. clientId: servers
+ *   must accept 1-23 characters of [0-9a-zA-Z] (3.1.3.1); most accept far more.
+ * - The lamp (config.ts).
+ * - Mode, DHT22, telemetry, button (config.ts); times in seconds unless named ms.
+ * - Home Assistant discovery, health, power-on state (config.ts); swVersion is the build's
+ *   (package.json's, written into the manifest).
+ * - MQTT-SN (config-mqttsn.ts): the keys it shares with MQTT have their own forms and defaults
+ *   here. A ClientId has 1 to 23 characters (MQTT-SN 5.3.1). MQTT-SN has no registered port;
+ *   1883 is what most gateways and clients use over UDP.
+ * - CoAP (config-coap.ts); the transmission parameters default to RFC 7252 4.8's. coaps (DTLS,
+ *   RFC 7252 9.1.3.1 PSK mode): the key is hex, up to 64 bytes. blockSize: a power of two from
+ *   16 (SZX 0) to 1024 (SZX 6), RFC 7959 2.2.
+ */
+const TABLE = `ssid string - 32
+password string - 64 secret
+sntp string pool.ntp.org 253
+staticIp ipv4 - -
+gatewayIp ipv4 - -
+netmask ipv4 255.255.255.0 - contextual
+dns ipv4 - - contextual
+protocol choice mqtt|mqttsn|coap
+broker uri - - mqtt
+mqttVersion choice 3.1.1|5 mqtt
+brokerCa string - - mqtt
+brokerCert string - - mqtt
+brokerKey string - - mqtt secret
+clientId clientId - 64 mqtt
+brokerUsername string - - mqtt
+brokerPassword string - - mqtt secret
+keepAlive integer 60 0 65535 mqtt
+cleanSession boolean true mqtt mqttsn
+qos integer 1 0 2 mqtt
+reconnectBase integer 1000 10 3600000 mqtt mqttsn
+reconnectCap integer 60000 10 86400000 mqtt mqttsn
+maxPacketSize integer 8192 128 268435460 mqtt
+inflightWindow integer 16 1 65535 mqtt
+lampTopic topic home/office/lamp -
+stateTopic topic - - contextual
+statusTopic topic - - contextual
+lampPin integer 2 0 48
+lampActive choice high|low
+mode choice always-on|sleepy
+sleepInterval integer 300 1 86400
+maxAwake integer 30 1 600
+networkDeadline integer 10 1 600
+readingInterval integer 60 2 86400
+dht22Pin integer 4 -1 48
+telemetryTopic topic home/office/dht22 -
+buttonPin integer 0 -1 48
+buttonActive choice low|high
+debounceMs integer 30 1 1000
+longPressMs integer 1000 0 60000
+longPress choice reading|none
+homeAssistant boolean false
+discoveryPrefix topic homeassistant -
+healthInterval integer 300 0 86400
+powerOn choice off|on|restore
+swVersion string - 32
+clientId clientId - 23 mqttsn
+keepAlive integer 60 0 65535 mqttsn contextual
+qos integer 1 -1 2 mqttsn
+maxPacketSize integer 1024 16 65535 mqttsn
+gateway uri - - mqttsn
+gatewaySearch uri udp://255.255.255.255:1883 - mqttsn
+searchRadius integer 1 0 255 mqttsn
+mqttsnPort integer 0 0 65535 mqttsn contextual
+predefinedTopics topics - - mqttsn
+tRetry integer 10000 10 3600000 mqttsn contextual
+nRetry integer 5 0 100 mqttsn
+tWait integer 300000 10 86400000 mqttsn
+coapPort integer 5683 0 65535 coap contextual
+collector uri - - coap
+coapPskIdentity string - 128 coap
+coapPsk string - 128 coap secret
+coapType choice con|non coap
+ackTimeout integer 2000 10 600000 coap
+ackRandomFactorTenths integer 15 10 100 coap
+maxRetransmit integer 4 0 20 coap
+nstart integer 1 1 16 coap
+blockSize integer 1024 16 1024 coap`;
 
-] as const;
+/** The table's rows, split once when the module loads (at preload, on the device, so in flash). */
+export const KEYS = TABLE.split("\n") as readonly Rows[];
+
 
 /**
  * The index of each name's first row: built once, when the module loads (at preload, on
@@ -193,7 +199,9 @@ export function parseRow(text: string): KeyRow {
 	} as KeyRow;
 }
 
-type Rows = (typeof KEYS)[number];
+/** The lines of TABLE, as types: each row's words name its key, kind and choices for the reader's signatures. */
+type Lines<S extends string, R = never> = S extends `${infer L}\n${infer T}` ? Lines<T, R | L> : R | S;
+type Rows = Lines<typeof TABLE>;
 type NameOf<R> = R extends `${infer N} ${string}` ? N : never;
 type OfKind<K extends string> = Extract<Rows, `${string} ${K} ${string}`>;
 type FirstWord<T extends string> = T extends `${infer W} ${string}` ? W : T;

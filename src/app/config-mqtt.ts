@@ -8,7 +8,7 @@ import { ConfigError } from "../common/errors";
 import type { StreamTarget } from "../stream/driver";
 import type { QoS } from "../mqtt/packet";
 import * as textual from "../common/text";
-import type { DeviceConfig } from "./config-device";
+import type { DeviceConfig } from "./config-reader";
 import type { ConfigReader, ParseOptions } from "./config-reader";
 import * as rules from "./config-rules";
 
@@ -40,11 +40,11 @@ export function parseMqttConfig(config: ConfigReader, device: DeviceConfig, imag
 	const key = config.string("brokerKey");
 	const maxPacketSize = config.integer("maxPacketSize");
 	const broker = parseBrokerUrl(config.required("broker"), brokerCa, "broker", maxPacketSize, cert, key);
-	rules.caNeedsMqtts(brokerCa !== void 0, broker);
-	rules.clientCertificateNeedsTls(cert !== void 0, key !== void 0, broker);
+	caNeedsMqtts(brokerCa !== void 0, broker);
+	clientCertificateNeedsTls(cert !== void 0, key !== void 0, broker);
 	const username = config.string("brokerUsername");
 	const password = config.string("brokerPassword");
-	rules.passwordNeedsUsername(username, password);
+	passwordNeedsUsername(username, password);
 	const reconnectBase = config.integer("reconnectBase");
 	const reconnectCap = config.integer("reconnectCap");
 	rules.capAtLeastBase(reconnectBase, reconnectCap);
@@ -64,7 +64,7 @@ export function parseMqttConfig(config: ConfigReader, device: DeviceConfig, imag
 	};
 	rules.persistentSessionNeedsClientId(mqtt, device.mode === "sleepy");
 	rules.discoveryNeedsClientId(mqtt.clientId, device.discovery);
-	rules.brokerSchemeInImage(broker, image);
+	brokerSchemeInImage(broker, image);
 	return mqtt;
 }
 
@@ -87,12 +87,12 @@ const WEBSOCKET_PATH = "/mqtt";
  */
 export function parseBrokerUrl(url: string, ca?: string, key = "broker", maxPacketSize = 8192, cert?: string, privateKey?: string): BrokerTarget {
 	const parts = textual.splitUrl(url);
-	const expected = "mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]";
+	const expected = "mqtt://host[:port], mqtts://, ws://host[:port][/path] or wss://";
 	const scheme = parts ? SCHEMES.indexOf(parts.scheme) : -1;
 	if (!parts || scheme < 0) throw new ConfigError(key, expected);
 	const websocket = scheme >= 2;
 	if (!websocket && parts.rest !== "" && parts.rest !== "/") throw new ConfigError(key, expected);
-	if (websocket && !isRequestTarget(parts.rest)) throw new ConfigError(key, expected + ": a path of printable characters, no fragment");
+	if (websocket && !isRequestTarget(parts.rest)) throw new ConfigError(key, expected + ": a printable path, no fragment");
 	const port = parts.port ? Number(parts.port) : PORTS[scheme];
 	if (port < 1 || port > 65535) throw new ConfigError(key, expected + " with a port from 1 to 65535");
 	const tls = (scheme & 1) === 1 ? (cert === void 0 ? { ca } : { ca, cert, key: privateKey }) : void 0;
@@ -112,4 +112,34 @@ function isRequestTarget(rest: string): boolean {
 		if (c <= 0x20 || c >= 0x7f || c === 0x23) return false;
 	}
 	return true;
+}
+
+/* The rules of this section's own keys (config-rules.ts has the shared ones; the README lists both). */
+
+/** Said twice below: a module's bytecode holds a string literal once per use. */
+const TLS_ONLY = "only with an mqtts:// or wss:// broker";
+
+/** MQTT 3.1.2.9: a password is sent only with a user name. */
+export function passwordNeedsUsername(username: string | undefined, password: string | undefined): void {
+	if (password !== void 0 && username === void 0) throw new ConfigError("brokerUsername", "a user name with brokerPassword");
+}
+
+/** A trust anchor only means something for a TLS broker. */
+export function caNeedsMqtts(caGiven: boolean, broker: StreamTarget): void {
+	if (caGiven && !broker.tls) throw new ConfigError("brokerCa", TLS_ONLY);
+}
+
+/** A client certificate goes with its key, and only to a TLS broker (mqtts://, wss://). */
+export function clientCertificateNeedsTls(certGiven: boolean, keyGiven: boolean, broker: StreamTarget): void {
+	if (certGiven !== keyGiven) throw new ConfigError(certGiven ? "brokerCert" : "brokerKey", "brokerCert and brokerKey together");
+	if (certGiven && !broker.tls) throw new ConfigError("brokerCert", TLS_ONLY);
+}
+
+/**
+ * An image built without TLS or without the WebSocket client (the ESP8266's default has
+ * neither) refuses a broker needing them at start, not at every connect.
+ */
+export function brokerSchemeInImage(broker: StreamTarget, image: { readonly tls?: boolean; readonly websocket?: boolean }): void {
+	if (broker.tls && image.tls === false) throw new ConfigError("broker", "mqtt://: no TLS in this image (manifest_tls.json has it)");
+	if (broker.websocket && image.websocket === false) throw new ConfigError("broker", "mqtt[s]://: no WebSocket in this image (manifests/websocket.json)");
 }

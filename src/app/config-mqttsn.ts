@@ -11,7 +11,7 @@ import type { GatewayHost } from "../mqttsn/client";
 import type { SearchTarget } from "../mqttsn/session";
 import { isShortTopicName } from "../mqttsn/short-topic";
 import * as textual from "../common/text";
-import type { DeviceConfig } from "./config-device";
+import type { DeviceConfig } from "./config-reader";
 import type { ConfigReader } from "./config-reader";
 import * as rules from "./config-rules";
 import * as timing from "./sleepy-mqttsn-timing";
@@ -60,9 +60,9 @@ export function parseMqttSnConfig(config: ConfigReader, device: DeviceConfig): M
 	// A sleeping session's CONNECTs and PINGREQs; QoS -1 sends neither.
 	const session = sleepy && qos !== -1;
 	const keepAlive = config.integer("keepAlive", session ? timing.sleepyKeepAlive(device.sleepInterval / 1000, device.maxAwake / 1000) : void 0);
-	if (session) rules.keepAliveOutlastsSleep(keepAlive, device.sleepInterval + device.maxAwake);
+	if (session) keepAliveOutlastsSleep(keepAlive, device.sleepInterval + device.maxAwake);
 	const tRetry = config.integer("tRetry", session ? timing.sleepyTRetry(device.networkDeadline) : void 0);
-	if (session) rules.retryWithinDeadline(tRetry, timing.maxSleepyTRetry(device.networkDeadline));
+	if (session) retryWithinDeadline(tRetry, timing.maxSleepyTRetry(device.networkDeadline));
 	const mqttsn: MqttSnConfig = {
 		gateway: gatewayUrl === void 0 ? void 0 : parseUdpUrl(gatewayUrl, "gateway"),
 		searchGw: { address: target.host, port: target.port, radius: config.integer("searchRadius") },
@@ -101,7 +101,7 @@ function parseUdpUrl(url: string, key: string): GatewayHost {
 function parsePredefinedTopics(text: string | undefined): Record<string, number> {
 	const topics: Record<string, number> = {};
 	if (text === void 0) return topics;
-	const expected = 'a list "topic=id,topic=id" with distinct ids from 1 to 65534 and topics without wildcards';
+	const expected = '"topic=id,topic=id", distinct ids 1 to 65534, no wildcards';
 	const ids = new Set<number>();
 	const entries = text.split(",");
 	for (let i = 0; i < entries.length; i++) {
@@ -121,8 +121,48 @@ function parsePredefinedTopics(text: string | undefined): Record<string, number>
 /** QoS -1 needs a sleepy device, a configured gateway and a telemetry topic with a fixed id. */
 function checkConnectionless(mqttsn: MqttSnConfig, device: DeviceConfig): void {
 	if (!mqttsn.connectionless) return;
-	rules.connectionlessNeedsSleepy(device.mode === "sleepy");
-	rules.connectionlessNeedsGateway(mqttsn.gateway);
+	connectionlessNeedsSleepy(device.mode === "sleepy");
+	connectionlessNeedsGateway(mqttsn.gateway);
 	const topic = device.telemetryTopic;
-	rules.connectionlessNeedsFixedTopic(Object.hasOwn(mqttsn.predefinedTopics, topic) || isShortTopicName(topic));
+	connectionlessNeedsFixedTopic(Object.hasOwn(mqttsn.predefinedTopics, topic) || isShortTopicName(topic));
+}
+
+/* The rules of this section's own keys (config-rules.ts has the shared ones; the README lists both). */
+
+/**
+ * A sleeping MQTT-SN client is not pinged to the broker by the gateways in use, so the
+ * keep-alive must outlast a whole cycle or the broker publishes the will while the device
+ * sleeps; 0 is none, and 65535, the field's largest, the answer for longer sleeps.
+ */
+export function keepAliveOutlastsSleep(keepAlive: number, cycleMs: number): void {
+	if (keepAlive !== 0 && keepAlive !== 0xffff && keepAlive * 1000 <= cycleMs)
+		throw new ConfigError(
+			"keepAlive",
+			"0, 65535 or over sleepInterval + maxAwake in sleepy mode (else the will is sent while asleep)",
+		);
+}
+
+/**
+ * A sleepy MQTT-SN wake sends a lost PINGREQ again, and then a CONNECT, within its network
+ * deadline: `maxTRetry` is the largest Tretry that allows (sleepy-mqttsn-timing.ts).
+ */
+export function retryWithinDeadline(tRetry: number, maxTRetry: number): void {
+	if (tRetry > maxTRetry)
+		throw new ConfigError("tRetry", "at most networkDeadline / 3 in sleepy mode");
+}
+
+/** QoS -1 (publish without connection, MQTT-SN 6.8) is a sleepy sensor's wake: always-on keeps a connection. */
+export function connectionlessNeedsSleepy(sleepy: boolean): void {
+	if (!sleepy) throw new ConfigError("qos", "0, 1 or 2; -1 only in sleepy mode");
+}
+
+/** QoS -1 has no connection to discover a gateway with. */
+export function connectionlessNeedsGateway(gateway: GatewayHost | undefined): void {
+	if (!gateway) throw new ConfigError("gateway", "udp://host[:port] for QoS -1");
+}
+
+/** QoS -1 cannot register a topic: the readings go to a predefined or two-character topic (`fixed`: the telemetry topic is one). */
+export function connectionlessNeedsFixedTopic(fixed: boolean): void {
+	if (!fixed)
+		throw new ConfigError("predefinedTopics", "an id for telemetryTopic for QoS -1");
 }

@@ -4,16 +4,20 @@
  * against the table of keys (config-keys.ts): its form, its range, its default. An empty
  * value is an absent one. A value that cannot be used is a ConfigError naming the key
  * and the form expected; the value itself is never echoed, since it may be a password.
+ * After the reader, the two sections every protocol reads with it: the device's keys and
+ * the station's static address (one module: a module costs its own symbol table).
  */
+import type { StaticAddress } from "../common/board";
 import { ConfigError } from "../common/errors";
-import { isDecimal, isPrintableAscii } from "../common/text";
+import { ipv4Octets, isCanonicalDecimal, isDecimal, isPrintableAscii } from "../common/text";
 import { validateTopicName } from "../mqtt/topic";
 import * as keys from "./config-keys";
+import * as rules from "./config-rules";
 import type { BooleanKey, BooleanRow, ChoiceKey, ChoiceOf, ChoiceRow, IntegerKey, IntegerRow, KeyName, KeyRow, TextKey, TextKind, TextRow } from "./config-keys";
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
-/** What the board and the image say about themselves, beside the config (config-parse.ts parseConfig). */
+/** What the board and the image say about themselves, beside the config (firmware.ts parseConfig). */
 export interface ParseOptions {
 	/** The board joins Wi-Fi itself and so needs `ssid` (device boards, not the host). */
 	readonly wifi: boolean;
@@ -49,7 +53,7 @@ export class ConfigReader {
 
 	/**
 	 * Text keys: the value, the table's default, or undefined. A dotted quad is checked by
-	 * config-network.ts; topics and client ids are read with topic() and clientId() below.
+	 * parseStaticAddress below; topics and client ids are read with topic() and clientId() below.
 	 */
 	string(name: TextKey<TextKind>): string | undefined {
 		const row = this.row(name) as TextRow;
@@ -63,7 +67,7 @@ export class ConfigReader {
 	/** A key without which the firmware cannot start. */
 	required(name: TextKey<"string" | "uri">): string {
 		const value = this.string(name);
-		if (value === void 0) throw new ConfigError(name, "a non-empty string (it is missing or empty)");
+		if (value === void 0) throw new ConfigError(name, "a non-empty string (missing or empty)");
 		return value;
 	}
 
@@ -74,7 +78,7 @@ export class ConfigReader {
 			validateTopicName(topic);
 		} catch {
 			// Not the codec's reason: it quotes the topic, and a ConfigError never echoes a value.
-			throw new ConfigError(name, "an MQTT topic name: UTF-8 up to 65535 bytes, without wildcards (+ #) or U+0000");
+			throw new ConfigError(name, "an MQTT topic name (no + # U+0000)");
 		}
 		return topic;
 	}
@@ -83,7 +87,7 @@ export class ConfigReader {
 	clientId(name: TextKey<"clientId">): string {
 		const id = this.string(name) ?? "";
 		const max = (this.row(name) as TextRow).max ?? 0;
-		if (!isPrintableAscii(id, max)) throw new ConfigError(name, "up to " + max + " printable ASCII characters without spaces");
+		if (!isPrintableAscii(id, max)) throw new ConfigError(name, "up to " + max + " printable ASCII, no spaces");
 		return id;
 	}
 
@@ -129,4 +133,154 @@ export class ConfigReader {
 		}
 		throw new Error("no config key " + name + " for this protocol");
 	}
+}
+
+/**
+ * The device: power mode, wake cycle, DHT22, telemetry and button keys (see the README's
+ * "Mode, pins, DHT22 and sleep" section). Read before the protocol's section, whose rules
+ * and defaults depend on the mode and on discovery (firmware.ts).
+ */
+
+/** The table's `mode` choices. */
+export type Mode = ChoiceOf<"mode">;
+
+export interface DeviceConfig {
+	readonly mode: Mode;
+	/** Sleepy: time between wakes, ms. */
+	readonly sleepInterval: number;
+	/** Sleepy: a wake ends after this long whatever is left undone, ms. */
+	readonly maxAwake: number;
+	/** Sleepy: a wake without a connection by then goes back to sleep, ms. */
+	readonly networkDeadline: number;
+	/** Always-on: time between readings, ms. */
+	readonly readingInterval: number;
+	/** The DHT22's data pin; undefined without a sensor. */
+	readonly dht22Pin?: number;
+	readonly telemetryTopic: string;
+	readonly button?: ButtonConfig;
+	/** Home Assistant's discovery prefix; undefined when discovery is off (home-assistant.ts). */
+	readonly discovery?: string;
+	/** Always-on: time between health reports, ms; 0 for on connect only (home-assistant.ts). */
+	readonly healthInterval: number;
+	/** Always-on: the lamp at power-on. */
+	readonly powerOn: ChoiceOf<"powerOn">;
+	/** The firmware's version, from the build. */
+	readonly swVersion: string;
+}
+
+export interface ButtonConfig {
+	readonly pin: number;
+	readonly activeLow: boolean;
+	readonly debounceMs: number;
+	readonly longPressMs: number;
+	/** What a long press does: nothing, or publish a fresh reading at once. */
+	readonly longPress: ChoiceOf<"longPress">;
+}
+
+/** Home Assistant's prefix when discovery is on; read either way, so a bad one is refused either way. */
+function discoveryPrefix(config: ConfigReader): string | undefined {
+	const prefix = config.topic("discoveryPrefix");
+	return config.boolean("homeAssistant") ? prefix : void 0;
+}
+
+export function parseDeviceConfig(config: ConfigReader): DeviceConfig {
+	const maxAwake = config.integer("maxAwake") * 1000;
+	const networkDeadline = config.integer("networkDeadline") * 1000;
+	rules.deadlineWithinWake(networkDeadline, maxAwake);
+	const dht22Pin = config.integer("dht22Pin");
+	const buttonPin = config.integer("buttonPin");
+	return {
+		mode: config.choice("mode"),
+		sleepInterval: config.integer("sleepInterval") * 1000,
+		maxAwake,
+		networkDeadline,
+		readingInterval: config.integer("readingInterval") * 1000,
+		dht22Pin: dht22Pin < 0 ? void 0 : dht22Pin,
+		telemetryTopic: config.topic("telemetryTopic"),
+		discovery: discoveryPrefix(config),
+		healthInterval: config.integer("healthInterval") * 1000,
+		powerOn: config.choice("powerOn"),
+		swVersion: config.string("swVersion") ?? "unknown",
+		button:
+			buttonPin < 0
+				? void 0
+				: {
+						pin: buttonPin,
+						activeLow: config.choice("buttonActive") === "low",
+						debounceMs: config.integer("debounceMs"),
+						longPressMs: config.integer("longPressMs"),
+						longPress: config.choice("longPress"),
+					},
+	};
+}
+
+/**
+ * The station's static IPv4 configuration (README "Wi-Fi"): `staticIp`, `gatewayIp`,
+ * `netmask` (the table's 255.255.255.0) and `dns` (the gateway). All empty, the default, is DHCP.
+ * Used in both modes; it matters most to a sleepy device, whose every wake would
+ * otherwise wait for a DHCP exchange. Checked here, so a typo is a ConfigError at start,
+ * not a device that joins and then cannot reach anything.
+ */
+const DOTTED_QUAD = "an IPv4 address a.b.c.d";
+
+/** `a.b.c.d` as a 32-bit number, or undefined; leading zeros refused (some stacks read them as octal). */
+export function ipv4Number(text: string): number | undefined {
+	const octets = ipv4Octets(text);
+	if (!octets || !text.split(".").every((part) => isCanonicalDecimal(part, 3))) return void 0;
+	return ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+}
+
+function address(config: ConfigReader, key: "staticIp" | "gatewayIp" | "netmask" | "dns"): number | undefined {
+	const text = config.string(key);
+	if (text === void 0) return void 0;
+	const value = ipv4Number(text);
+	if (value === void 0) throw new ConfigError(key, DOTTED_QUAD);
+	return value;
+}
+
+/*
+ * Addresses are uint32 handled with 32-bit integer operators (`>>> 0` makes a result
+ * unsigned), never `**` or a floating `%`: on the ESP8266 those link libm's pow and fmod.
+ */
+
+/** Prefix length of a contiguous mask (ones then zeros), or undefined. */
+function prefixLength(mask: number): number | undefined {
+	for (let bits = 0; bits <= 32; bits++) if (mask === (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0)) return bits;
+	return void 0;
+}
+
+/** A unicast host address: not 0.0.0.0/8, loopback, multicast or reserved. */
+function unicast(value: number): boolean {
+	const first = value >>> 24;
+	return first !== 0 && first !== 127 && first < 224;
+}
+
+export function parseStaticAddress(config: ConfigReader): StaticAddress | undefined {
+	// Every key is read, so that a gateway or DNS server given without staticIp is caught.
+	const ip = address(config, "staticIp");
+	const gateway = address(config, "gatewayIp");
+	// The table's default applies, so whether it was given is asked of the reader.
+	const mask = address(config, "netmask") as number;
+	const dns = address(config, "dns");
+	if (ip === void 0) {
+		if (gateway !== void 0 || config.given("netmask") || dns !== void 0)
+			throw new ConfigError("staticIp", "set with gatewayIp, netmask or dns");
+		return void 0;
+	}
+	if (gateway === void 0) throw new ConfigError("gatewayIp", DOTTED_QUAD + " whenever staticIp is set");
+	const bits = prefixLength(mask);
+	// A /31 or /32 leaves no room for the station and a gateway beside it.
+	if (bits === void 0 || bits < 1 || bits > 30) throw new ConfigError("netmask", "a netmask /1 to /30");
+	const hostMask = ~mask >>> 0;
+	const host = (ip & hostMask) >>> 0;
+	if (!unicast(ip) || host === 0 || host === hostMask)
+		throw new ConfigError("staticIp", DOTTED_QUAD + ": a host address in its subnet");
+	if (!unicast(gateway) || (gateway & mask) >>> 0 !== (ip & mask) >>> 0 || gateway === ip)
+		throw new ConfigError("gatewayIp", DOTTED_QUAD + " in staticIp's subnet, not staticIp");
+	if (dns !== void 0 && !unicast(dns)) throw new ConfigError("dns", DOTTED_QUAD + ": a unicast address");
+	return { ip: quad(ip), gateway: quad(gateway), netmask: quad(mask), dns: quad(dns ?? gateway) };
+}
+
+function quad(value: number): string {
+	return (value >>> 24) + "." + ((value >>> 16) & 0xff) + "." + ((value >>> 8) & 0xff) + "." + (value & 0xff);
 }

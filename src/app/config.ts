@@ -1,6 +1,6 @@
 /**
  * The firmware's configuration, as the device reads it: the manifest's "config" section,
- * checked once at start (config-parse.ts). Keys are flat, as Moddable's
+ * checked once at start (firmware.ts). Keys are flat, as Moddable's
  * `mcconfig ... key=value` overrides expect; each key's form, default and protocols are in
  * the table (config-keys.ts), the rules between keys in config-rules.ts, and the README's
  * tables are written from both. Types only: the protocols' adapters read them, and so this
@@ -8,13 +8,13 @@
  */
 import type { StaticAddress } from "../common/board";
 import type { CoapConfig } from "./config-coap";
-import type { DeviceConfig } from "./config-device";
+import type { DeviceConfig } from "./config-reader";
 import type { MqttConfig } from "./config-mqtt";
 import type { MqttSnConfig } from "./config-mqttsn";
 import type { ConfigReader, ParseOptions } from "./config-reader";
 
 export type { ParseOptions, Protocol } from "./config-reader";
-export type { ButtonConfig, DeviceConfig, Mode } from "./config-device";
+export type { ButtonConfig, DeviceConfig, Mode } from "./config-reader";
 export type { MqttConfig } from "./config-mqtt";
 
 export interface LampConfig {
@@ -32,7 +32,7 @@ interface CommonConfig {
 	readonly lamp: LampConfig;
 	/** Power mode, DHT22, telemetry and button (below). */
 	readonly device: DeviceConfig;
-	/** The station's fixed IPv4 configuration; undefined for DHCP (config-network.ts). */
+	/** The station's fixed IPv4 configuration; undefined for DHCP (config-reader.ts). */
 	readonly staticAddress?: StaticAddress;
 }
 

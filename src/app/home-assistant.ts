@@ -12,7 +12,42 @@
  * "offline" (the will: a wake that failed) to available.
  */
 import type { FirmwareConfig } from "./config";
-import { healthTopic } from "./health";
+import type { Board } from "../common/board";
+
+/**
+ * The device's health, retained on `<lampTopic>/health` as one JSON object, the facts
+ * ESPHome and Tasmota report: `fw` firmware version, `up` seconds since this run began,
+ * `boot` boots counted in retained memory (where the board has it), `reset` what began this
+ * run (a wake cause: "reset", "timer", "button"; "start" on a board without deep sleep),
+ * `heap` free bytes and `rssi` dBm where the board knows them, `err` the code of the last
+ * error reported (absent until one is). Sent at QoS 0 on every connect (and every
+ * healthInterval always-on): a lost one is replaced by the next, and a sleepy wake keeps
+ * nothing of it in retained memory. Here because discovery describes its fields.
+ */
+
+/** What began this run, known at start. */
+export interface HealthStart {
+	readonly boot?: number;
+	readonly reset: string;
+}
+
+export function healthTopic(lampTopic: string): string {
+	return lampTopic + "/health";
+}
+
+/** The report as JSON; fields a board does not know are left out (JSON.stringify drops undefined). */
+export function healthReport(board: Board, version: string, start: HealthStart, startedAt: number, lastError: string | undefined): string {
+	const facts = board.health?.();
+	return JSON.stringify({
+		fw: version,
+		up: Math.floor((board.now() - startedAt) / 1000),
+		boot: start.boot,
+		reset: start.reset,
+		heap: facts?.freeHeap,
+		rssi: facts?.rssi,
+		err: lastError,
+	});
+}
 
 export interface Retained {
 	readonly topic: string;
@@ -40,7 +75,7 @@ export function discoveryConfigs(config: FirmwareConfig, clientId: string, model
 	const out: Retained[] = [];
 	const add = (component: string, object: string, fields: Fields) =>
 		out.push({ topic: (device.discovery ?? "homeassistant") + "/" + component + "/" + node + "/" + object + "/config", payload: JSON.stringify({ ...fields, uniq_id: node + "_" + object, ...availability, dev }) });
-	// What the lamp accepts (lamp-command.ts) and publishes (lamp-app.ts): "on" and "off".
+	// What the lamp accepts and publishes (lamp-app.ts): "on" and "off".
 	add("light", "lamp", { name: "Lamp", cmd_t: lamp.topic, stat_t: lamp.stateTopic, pl_on: "on", pl_off: "off" });
 	if (device.dht22Pin !== void 0) {
 		// Stale after three readings missed: one late reading is not an outage.

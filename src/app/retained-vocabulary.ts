@@ -8,9 +8,18 @@
 import { encodeUtf8, readUtf8 } from "../common/utf8";
 import { vocabulary, type PayloadForm, type Vocabulary } from "../power/vocabulary";
 import type { FirmwareConfig } from "./config";
-import { asleepStatus } from "./sleepy-status";
-import { readingJson } from "./telemetry";
+import { readingJson } from "./lamp-app";
 import { isCanonicalDecimal } from "../common/text";
+
+/**
+ * What a sleepy device says on its status topic before it sleeps: when to expect it back.
+ * One function, so the wake (sleepy.ts) and this vocabulary, which keeps it in 9
+ * bytes, write it alike.
+ */
+export function asleepStatus(sleepIntervalMs: number, epochMs: number): string {
+	const wakeAt = epochMs > 0 ? ',"wakeAt":' + (Math.floor((epochMs + sleepIntervalMs) / 1000)) : "";
+	return '{"status":"asleep","wakeIn":' + (sleepIntervalMs / 1000) + wakeAt + "}";
+}
 
 /** The configured topics, then any a protocol adds (the MQTT wake marker). */
 export function sleepyVocabulary(config: FirmwareConfig, extraTopics: readonly string[] = []): Vocabulary {

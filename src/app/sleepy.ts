@@ -2,7 +2,7 @@
  * One wake of a sleepy device: restore what the last wake retained, read the DHT22,
  * publish the reading, take the commands queued while asleep, say "asleep", keep the
  * state and deep sleep. The wake ends as soon as that work is done and acknowledged,
- * at the maximum awake time, or when no network came in time (power/wake-cycle.ts).
+ * at the maximum awake time, or when no network came in time (WakeCycle, below).
  * Protocol-neutral: the wake speaks to its uplink (uplink.ts) through the sleep hooks
  * each protocol's adapter gives it.
  */
@@ -12,17 +12,77 @@ import { ConfigError, ProtocolError } from "../common/errors";
 import { Button } from "../drivers/button";
 import { Dht22 } from "../drivers/dht22/sensor";
 import type { Lamp } from "../drivers/lamp";
-import { reserveJoinHint } from "../power/join-hint";
-import { RetainedStore } from "../power/retained-store";
-import { radioAfter, sleepLeg } from "../power/sleep-chain";
-import { WakeCycle, type SleepReason } from "../power/wake-cycle";
+import { reserveJoinHint } from "./network-join";
+import { radioAfter, RetainedStore, sleepLeg } from "../power/retained-store";
 import type { FirmwareConfig } from "./config";
 import * as lampApp from "./lamp-app";
 import type { LampApp, RunningApp } from "./lamp-app";
 import { joinWithin } from "./network-join";
-import { asleepStatus } from "./sleepy-status";
-import { sendReading } from "./telemetry";
+import { asleepStatus } from "./retained-vocabulary";
 import { openUplink, type ProtocolTable } from "./uplink";
+
+/**
+ * When a sleepy device's wake ends: as soon as its work is done, or at the maximum
+ * awake time, or when no network came within its deadline, whichever is first. Never
+ * after a fixed window: batteries are lost to fixed windows and to devices waiting
+ * forever for Wi-Fi or a broker. Sans-IO: it is told what happened, and says when to
+ * look again (`nextTimeout`) and whether to sleep (`check`).
+ */
+export type SleepReason = "done" | "max-awake" | "no-network";
+
+export interface WakeCycleOptions {
+	/** Board time the wake began. */
+	readonly start: number;
+	readonly maxAwake: number;
+	readonly networkDeadline: number;
+}
+
+export class WakeCycle {
+	// Plain fields, `declare`d and set in the constructor: #private and class fields cost XS bytecode.
+	declare readonly options: WakeCycleOptions;
+	/** The tasks left, in the order they were expected (a short array: cheaper than a Set in XS). */
+	declare readonly tasks: string[];
+	declare online: boolean;
+	declare ended: SleepReason | undefined;
+
+	constructor(options: WakeCycleOptions) {
+		this.options = options;
+		this.tasks = [];
+		this.online = false;
+	}
+
+	/** Work the wake must finish before it may sleep ("reading", "commands", ...). */
+	expect(task: string): void {
+		if (this.tasks.indexOf(task) < 0) this.tasks.push(task);
+	}
+
+	complete(task: string): void {
+		const i = this.tasks.indexOf(task);
+		if (i >= 0) this.tasks.splice(i, 1);
+	}
+
+	/** The session is up: the network deadline no longer applies. */
+	connected(): void {
+		this.online = true;
+	}
+
+	/** Whether to sleep now, and why; once it has said so, it keeps saying the same. */
+	check(now: number): SleepReason | undefined {
+		if (this.ended) return this.ended;
+		const options = this.options;
+		const awake = now - options.start;
+		if (this.online && this.tasks.length === 0) this.ended = "done";
+		else if (awake >= options.maxAwake) this.ended = "max-awake";
+		else if (!this.online && awake >= options.networkDeadline) this.ended = "no-network";
+		return this.ended;
+	}
+
+	/** The next deadline to `check` at, in board time. */
+	nextTimeout(): number {
+		const options = this.options;
+		return options.start + (this.online ? options.maxAwake : Math.min(options.maxAwake, options.networkDeadline));
+	}
+}
 
 const enum Ms {
 	/** How often an awake device looks whether its work is done. */
@@ -40,7 +100,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 	const deepSleep = board.power;
 	if (!deepSleep) throw new ConfigError("mode", '"always-on" on board ' + board.name + ", which cannot deep sleep");
 	// A board that joins Wi-Fi itself: the join is bounded by networkDeadline and starts from the
-	// hint kept at the end of retained memory; the wake's record gets the rest (join-hint.ts).
+	// hint kept at the end of retained memory; the wake's record gets the rest (network-join.ts).
 	const network = board.network;
 	const split = network ? reserveJoinHint(deepSleep) : void 0;
 	const power = split ? split.power : deepSleep;
@@ -110,7 +170,7 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 			startSession();
 			return acknowledged;
 		};
-		sendReading(board, sensor, send).then(
+		lampApp.sendReading(board, sensor, send).then(
 			() => {
 				cycle.complete("reading");
 				pollSoon();
@@ -141,23 +201,23 @@ export function startSleepyDevice(board: Board, config: FirmwareConfig, lamp: La
 		pollTimer = void 0;
 		if (finished) return;
 		const now = board.now();
-		if (cycle.pending.length === 1 && cycle.pending[0] === "acks" && uplink.idle && !app.waiting) cycle.complete("acks");
+		if (cycle.tasks.length === 1 && cycle.tasks[0] === "acks" && uplink.idle && !app.waiting) cycle.complete("acks");
 		const reason = cycle.check(now);
 		if (reason) finish(reason);
 		else pollTimer = board.setTimer(poll, Math.min(Ms.POLL, Math.max(0, cycle.nextTimeout() - now)));
 	};
 	const finish = async (reason: SleepReason) => {
 		finished = true;
-		if (input) input.close();
+		input?.close();
 		if (reason === "done") {
-			const left = Math.max(0, start + device.maxAwake - board.now());
-			await lampApp.within(board, uplink.sleep(device.sleepInterval / 1000), left).catch(reportError);
+			// What is left of maxAwake.
+			await lampApp.within(board, uplink.sleep(device.sleepInterval / 1000), Math.max(0, start + device.maxAwake - board.now())).catch(reportError);
 		}
 		// Out of time (or the goodbye took too long): leave anyway; what is unacknowledged is
 		// retained, with what waited behind it (handed over first, so the session keeps it).
 		app.flush();
 		uplink.abort();
-		// A sleep longer than the chip can time starts with its first leg (power/sleep-chain.ts).
+		// A sleep longer than the chip can time starts with its first leg (sleepLeg, power/retained-store.ts).
 		const leg = sleepLeg(device.sleepInterval, power.maxSleepMs);
 		store.save(snapshot(), leg);
 		const legs = leg.chainMs > 0 ? { legMs: leg.ms } : {};

@@ -3,10 +3,12 @@
  * the device is written once over this interface, and each protocol adapts it in one
  * file (adapters/mqtt.ts, adapters/mqttsn.ts, adapters/coap.ts). The adapter owns its
  * protocol's words (topics, QoS, resources, confirmable messages); the device speaks only
- * of the lamp's state, its status and readings.
+ * of the lamp's state, its status and readings. Below it, what the adapters share: the
+ * retry of the subscription the lamp cannot do without (keepSubscribed).
  */
-import type { Board } from "../common/board";
-import { ConfigError } from "../common/errors";
+import { Backoff } from "../common/backoff";
+import type { Board, TimerHandle } from "../common/board";
+import { ConfigError, ProtocolError } from "../common/errors";
 import { readUtf8 } from "../common/utf8";
 import type { CoapFirmwareConfig, FirmwareConfig, MqttFirmwareConfig, MqttSnFirmwareConfig, SectionParser } from "./config";
 
@@ -56,7 +58,7 @@ export interface Uplink {
 	publishState(on: boolean): Promise<void>;
 	/** The device's availability ("online", "offline", the sleepy schedule), kept by the peer. */
 	publishStatus(status: string): Promise<void>;
-	/** One telemetry reading (telemetry.ts JSON). */
+	/** One telemetry reading (readingJson, lamp-app.ts). */
 	publishReading(json: string): Promise<void>;
 	/** A retained message at QoS 0 on any topic (discovery, health: lamp-app.ts Reports); absent where the protocol has no retained topics. */
 	readonly publishRetained?: (topic: string, payload: string) => Promise<void>;
@@ -92,7 +94,7 @@ export interface ProtocolEntry<C extends FirmwareConfig, S> {
 /**
  * The protocols an image includes (protocols/table.ts, or another table the manifest maps
  * in its place): an image built without a protocol has no entry, and none of its modules.
- * parseConfig (config-parse.ts) refuses a config for a protocol without an entry, and the
+ * parseConfig (firmware.ts) refuses a config for a protocol without an entry, and the
  * entry's section refuses what its image lacks of the protocol (MQTT 5, DTLS): so the
  * config the device opens an uplink for is one its image runs.
  */
@@ -104,14 +106,13 @@ export interface ProtocolTable {
 
 /** The refusal of coaps by an image without DTLS, naming the key that asked for it. */
 export function noDtls(key: "collector" | "coapPsk"): ConfigError {
-	return new ConfigError(key, key === "collector" ? "a coap:// URI (this image has no DTLS: build with manifest_coaps.json for coaps://)" : "no key (this image has no DTLS: build with manifest_coaps.json for coaps)");
+	return new ConfigError(key, key === "collector" ? "coap://: no DTLS in this image (manifest_coaps.json has it)" : "none: no DTLS in this image (manifest_coaps.json has it)");
 }
 
 /** `table`: the one `config` was parsed with (parseConfig), which has its protocol's entry. */
 export function openUplink(table: ProtocolTable, board: Board, config: FirmwareConfig, events: UplinkEvents, wake?: WakeContext, retained?: () => RetainedSession): Uplink {
 	// The entry under the config's protocol takes that protocol's config (ProtocolTable's types say so).
-	const entries = table as unknown as Readonly<Record<FirmwareConfig["protocol"], ProtocolEntry<FirmwareConfig, unknown>>>;
-	return entries[config.protocol].uplink(board, config, events, wake, retained);
+	return (table as unknown as Readonly<Record<FirmwareConfig["protocol"], ProtocolEntry<FirmwareConfig, unknown>>>)[config.protocol].uplink(board, config, events, wake, retained);
 }
 
 /** A payload as text for the log: UTF-8 if it is, shortened; otherwise its size. */
@@ -122,4 +123,43 @@ export function printable(payload: Uint8Array): string {
 	} catch {
 		return "<" + payload.length + " bytes>";
 	}
+}
+
+/**
+ * A subscription the lamp cannot do without (its command topic): a broker that refuses it
+ * (SUBACK 0x80, an MQTT-SN SUBACK rejected, or still congested) would leave the lamp deaf until reboot, so the
+ * refusal is reported as a typed event and the subscription is asked for again with
+ * backoff (an ACL or a broker's limits may change), until granted or the uplink stops.
+ *
+ * Event: `subscription-refused` with `code`, `topic`, `attempt` and `retryInMs`.
+ */
+export interface SubscriptionRetry {
+	readonly base: number;
+	readonly cap: number;
+	readonly random: () => number;
+}
+
+/** Subscribes with `subscribe` until it is granted; returns a function that stops retrying. */
+export function keepSubscribed(board: Board, topic: string, subscribe: () => Promise<unknown>, retry: SubscriptionRetry, report: (error: Error) => void): () => void {
+	const backoff = new Backoff(retry);
+	let timer: TimerHandle | undefined;
+	let stopped = false;
+	const attempt = () => {
+		timer = void 0;
+		subscribe().then(
+			() => backoff.reset(),
+			(error: Error) => {
+				if (stopped || (error instanceof ProtocolError && error.code === "CLOSED")) return;
+				if (!(error instanceof ProtocolError && (error.code === "SUBSCRIPTION_REFUSED" || error.code === "REJECTED_CONGESTION"))) return report(error);
+				const delay = backoff.next();
+				board.log("subscription-refused", { code: error.code, topic, attempt: backoff.attempt, retryInMs: delay });
+				timer = board.setTimer(attempt, delay);
+			},
+		);
+	};
+	attempt();
+	return () => {
+		stopped = true;
+		if (timer) board.clearTimer(timer);
+	};
 }

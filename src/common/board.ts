@@ -117,7 +117,7 @@ export interface Power {
 	writeRetained(bytes: Uint8Array): void;
 	/**
 	 * The longest single sleep the chip can time (ESP8266: its uint32 of microseconds);
-	 * undefined for no limit. The firmware chains longer sleeps (power/sleep-chain.ts).
+	 * undefined for no limit. The firmware chains longer sleeps (sleepLeg, power/retained-store.ts).
 	 */
 	readonly maxSleepMs?: number;
 	/**
@@ -152,7 +152,7 @@ export type JoinResult = { readonly joined: true; readonly hint?: JoinHint } | {
 
 /**
  * A fixed IPv4 configuration for the station instead of DHCP (which costs hundreds of ms
- * per wake). Dotted quads, checked by the config (app/config-network.ts).
+ * per wake). Dotted quads, checked by the config (app/config-reader.ts).
  */
 export interface StaticAddress {
 	readonly ip: string;
@@ -192,7 +192,7 @@ export interface Crypto {
 /** Values a log event may carry: flat, so every board can print them as one line. */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
-/** What a board knows of its own health (app/health.ts reports it); each fact only where the board has it. */
+/** What a board knows of its own health (app/home-assistant.ts reports it); each fact only where the board has it. */
 export interface BoardHealth {
 	/** Bytes of free system memory. */
 	readonly freeHeap?: number;

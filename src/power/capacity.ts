@@ -24,7 +24,7 @@ export const enum Esp8266 {
 	 * 1.5.3 in esp8266-2.3.0, the one Moddable builds with) takes a uint32 count of
 	 * microseconds: 4,294,967,295 us, 71.58 min, and 86,400 s would wrap to about 500 s. Legs
 	 * of one hour stay well under that (the RTC's calibration varies with temperature); a
-	 * longer sleep is chained (sleep-chain.ts).
+	 * longer sleep is chained (sleepLeg, retained-store.ts).
 	 */
 	MAX_SLEEP_MS = 3_600_000,
 }

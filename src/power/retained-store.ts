@@ -3,7 +3,8 @@
  * file): enough to make the next wake cheap and to keep promises made before sleeping.
  * Versioned and checksummed: after a power cut, a firmware update or a torn write the
  * bytes are discarded (and the discard counted), never half-trusted. One module for the
- * record, its two slots and the store of one wake: they share every field's name.
+ * record, its two slots and the store of one wake: they share every field's name; and
+ * the legs of a long sleep (below), which the store writes and sleeps.
  *
  * Layout (big-endian):
  *   magic "LN"(2) version(1) bodyLength(2) body crc32(4, over everything before it)
@@ -15,7 +16,32 @@
  * 49 bytes without a session: an ESP8266 slot (236 bytes) leaves 187 for it.
  */
 import type { Board, Power } from "../common/board";
-import { radioAfter, sleepLeg, type SleepLeg } from "./sleep-chain";
+
+/**
+ * Sleeps longer than the chip can time, in legs. The ESP8266 counts a deep sleep in a
+ * uint32 of microseconds (71.58 min; 24 h would wrap to about 500 s), so a long
+ * `sleepInterval` becomes legs of at most the board's `maxSleepMs`. What is left is kept
+ * in the retained record (`chainMs`); a timer wake with some left is a leg wake: it
+ * reads nothing and opens nothing, writes the shorter count and sleeps again, with the
+ * radio off until the last leg (RetainedStore.sleepLeg).
+ */
+export interface SleepLeg {
+	/** This leg's sleep, ms. */
+	readonly ms: number;
+	/** What is left to sleep after it, ms; 0 when the wake after it is the real one. */
+	readonly chainMs: number;
+}
+
+/** The next leg of a sleep of `ms`: all of it when the chip can time it (no `maxSleepMs`: no limit). */
+export function sleepLeg(ms: number, maxSleepMs: number | undefined): SleepLeg {
+	const max = maxSleepMs || 0; // undefined and NaN: no limit
+	return max <= 0 || ms <= max ? { ms, chainMs: 0 } : { ms: max, chainMs: ms - max };
+}
+
+/** The wake after this leg needs the network only when it is the real one. */
+export function radioAfter(leg: SleepLeg): "on" | "off" {
+	return leg.chainMs > 0 ? "off" : "on";
+}
 
 /**
  * CRC-32 (IEEE 802.3, as zlib and PNG use it), bit by bit: retained state is a few
@@ -193,7 +219,7 @@ export function readSlots(region: Uint8Array | undefined, capacity: number): Res
 /** The region with `record` in `slot`; the other slot's bytes stay as they were. */
 export function writeSlot(region: Uint8Array | undefined, capacity: number, slot: Slot, record: Uint8Array): Uint8Array {
 	const size = capacity >> 1;
-	if (record.length > size) throw new RangeError("a retained record of " + record.length + " bytes is over the slot's " + size);
+	if (record.length > size) throw new RangeError("retained record over the slot's " + size + " B");
 	const next = new Uint8Array(2 * size);
 	if (region) next.set(region.subarray(0, next.length));
 	next.fill(0, slot * size, (slot + 1) * size);
@@ -226,7 +252,7 @@ export type WakePin = { readonly pin: number; readonly level: 0 | 1 };
  * keeps the device clock, which goes on across sleep: the clock when this wake began
  * (plus the sleep the last record was written before, on a timer wake) plus board time
  * since. And it sleeps: in legs, when the sleep is longer than the chip can time
- * (sleep-chain.ts).
+ * (sleepLeg, above).
  */
 export class RetainedStore {
 	// Plain fields, `declare`d and set in the constructor: #private and class fields cost XS bytecode.
@@ -300,7 +326,7 @@ export class RetainedStore {
 		let bytes = encodeRetained(next);
 		const length = bytes.length;
 		if (length > capacity) {
-			this.board.log("error", { code: "RETAINED_TOO_LARGE", message: "retained " + protocol + " state of " + length + " bytes is over the board's " + capacity + ": session dropped", bytes: length, capacity });
+			this.board.log("error", { code: "RETAINED_TOO_LARGE", message: "retained " + protocol + " state over " + capacity + " B: session dropped", bytes: length, capacity });
 			bytes = encodeRetained({ ...next, protocol: "none", session: EMPTY_STATE.session });
 		}
 		this.write(bytes);

@@ -9,7 +9,7 @@ import { feedPackets } from "../../testkit/portable/mqtt-client-packets";
 import { decode as decodeMqttSn } from "../../src/mqttsn/encode";
 import { decode as decodeCoap } from "../../src/coap/message";
 import { readUtf8 } from "../../src/common/utf8";
-import { decodeDht22 } from "../../src/drivers/dht22/decode";
+import { decodeDht22 } from "../../src/drivers/dht22/sensor";
 import { parseLinkFormat } from "../../testkit/portable/coap-host-client";
 import { ContentType, decodeRecords } from "../../src/dtls/record";
 import * as hm from "../../src/dtls/handshake-messages";

@@ -7,9 +7,9 @@
  * announce announces again on its next connect.
  */
 import mqtt from "mqtt";
-import { parseConfig } from "../../src/app/config-parse";
+import { parseConfig } from "../../src/app/firmware";
 import { discoveryConfigs } from "../../src/app/home-assistant";
-import { healthTopic } from "../../src/app/health";
+import { healthTopic } from "../../src/app/home-assistant";
 import { hostConfig } from "../../boards/host/config";
 
 /** The topics cleared, in order; resolves once the broker acknowledged every one. */

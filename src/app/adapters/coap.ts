@@ -104,7 +104,7 @@ export function coapUplink(board: Board, config: CoapFirmwareConfig, events: Upl
 				return changed("/sensors/dht22", json, Format.JSON_FORMAT);
 			},
 			stop() {
-				if (client) client.stop();
+				client?.stop();
 				server.close();
 			},
 			collectCommands: resolved,

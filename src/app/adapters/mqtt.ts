@@ -56,8 +56,7 @@ import * as retainedState from "../../mqtt/state";
 import type { MqttFirmwareConfig } from "../config";
 import type { MqttConfig } from "../config-mqtt";
 import { sleepyVocabulary } from "../retained-vocabulary";
-import { keepSubscribed } from "../subscription";
-import { printable, type RetainedSession, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
+import { keepSubscribed, printable, type RetainedSession, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
 
 /**
  * The config keys `...mqtt` hands the client that it has no option for: qos only, the
@@ -150,7 +149,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 				bytes = retainedState.encodeSessionState({ ...state, inflight, queued }, vocabulary);
 			}
 		}
-		if (dropped > 0 && dropped !== droppedBefore) report(new ProtocolError("RETAINED_TOO_LARGE", dropped + " unacknowledged MQTT messages not retained: the session is over the " + room + " bytes a record keeps"));
+		if (dropped > 0 && dropped !== droppedBefore) report(new ProtocolError("RETAINED_TOO_LARGE", dropped + " MQTT messages not retained: session over " + room + " B"));
 		droppedBefore = dropped;
 		if (kept && kept.length === bytes.length) {
 			let i = 0;
@@ -221,7 +220,7 @@ export function mqttUplink(board: Board, config: MqttFirmwareConfig, events: Upl
 	/** `reason`: DISCONNECT's reason code (MQTT 5), 0 without. */
 	const stop = (reason?: number) => {
 		// Stopped during the clean start (the wake ended): the client's own connection is not wanted either.
-		if (first) first.stop();
+		first?.stop();
 		first = void 0;
 		unsubscribe();
 		client.stop(reason);

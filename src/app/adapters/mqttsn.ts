@@ -29,11 +29,10 @@ import { TopicRegistry } from "../../mqttsn/topic-registry";
 import type { MqttSnFirmwareConfig } from "../config";
 import type { MqttSnConfig } from "../config-mqttsn";
 import type { Vocabulary } from "../../power/vocabulary";
-import { healthTopic } from "../health";
+import { healthTopic } from "../home-assistant";
 import { sleepyVocabulary } from "../retained-vocabulary";
 import * as timing from "../sleepy-mqttsn-timing";
-import { keepSubscribed } from "../subscription";
-import { printable, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
+import { keepSubscribed, printable, type Uplink, type UplinkEvents, type WakeContext } from "../uplink";
 
 /**
  * The config keys `...mqttsn` hands the client that it has no option for: qos only, the
