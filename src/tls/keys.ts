@@ -15,7 +15,7 @@ const P256 = Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07);
 const P384 = Uint8Array.of(0x2b, 0x81, 0x04, 0x00, 0x22);
 
 /** An unsigned big-endian integer without its DER sign octet or leading zeros. */
-export function magnitude(bytes: Uint8Array): Uint8Array {
+function magnitude(bytes: Uint8Array): Uint8Array {
 	let at = 0;
 	while (at < bytes.length - 1 && bytes[at] === 0) at++;
 	return bytes.subarray(at);

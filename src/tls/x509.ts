@@ -201,8 +201,7 @@ export class DerReader {
 	/** Where the next element starts, and where the enclosing one ends. */
 	declare at: number;
 	declare readonly limit: number;
-	/** The element last read: its tag, where its header starts, where its contents start and end. */
-	declare tag: number;
+	/** The element last read: where its header starts, where its contents start and end. */
 	declare header: number;
 	declare start: number;
 	declare end: number;
@@ -235,7 +234,6 @@ export class DerReader {
 		}
 		// A high tag number (0x1f) is not X.509's; a truncated header reads undefined, so NaN fails the length check.
 		if ((tag & 0x1f) === 0x1f || !(at + length <= limit)) throw rejected(`malformed DER at byte ${this.header}`);
-		this.tag = tag;
 		this.start = at;
 		this.end = this.at = at + length;
 		return tag;
@@ -243,7 +241,8 @@ export class DerReader {
 
 	/** Reads the next element, which must have `tag`. */
 	expect(tag: number): this {
-		if (this.next() !== tag) throw rejected(`malformed DER at byte ${this.header}: tag ${this.tag}, not ${tag}`);
+		const found = this.next();
+		if (found !== tag) throw rejected(`malformed DER at byte ${this.header}: tag ${found}, not ${tag}`);
 		return this;
 	}
 
