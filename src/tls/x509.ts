@@ -59,15 +59,13 @@ type Fields = { -readonly [K in keyof Certificate]: Certificate[K] } & { dnsName
 
 const malformed = (what: string) => rejected(`malformed ${what}`);
 
-/** `count` decimal digits at `at`, as a number. */
-function digits(bytes: Uint8Array, at: number, count: number): number {
-	let n = 0;
-	for (let i = at; i < at + count; i++) {
-		const d = bytes[i] - 0x30;
-		if (!(d >= 0 && d <= 9)) throw malformed("validity time");
-		n = n * 10 + d;
-	}
-	return n;
+/** The two decimal digits at `at`, as a number. */
+function two(bytes: Uint8Array, at: number): number {
+	const tens = bytes[at] - 0x30;
+	const units = bytes[at + 1] - 0x30;
+	// `>>> 0` makes a negative difference (a byte below "0") a large number: one test per digit.
+	if (tens >>> 0 > 9 || units >>> 0 > 9) throw malformed("validity time");
+	return tens * 10 + units;
 }
 
 function time(der: DerReader): number {
@@ -78,9 +76,15 @@ function time(der: DerReader): number {
 	// RFC 5280 4.1.2.5: seconds always present, always Zulu, no fractions.
 	if ((tag !== Tag.UTC_TIME && !long) || der.end - start !== (long ? 15 : 13) || bytes[der.end - 1] !== 0x5a) throw malformed("validity time");
 	const at = start + (long ? 4 : 2);
-	let year = digits(bytes, start, at - start);
-	if (!long) year += year < 50 ? 2000 : 1900; // RFC 5280 4.1.2.5.1
-	return Date.UTC(year, digits(bytes, at, 2) - 1, digits(bytes, at + 2, 2), digits(bytes, at + 4, 2), digits(bytes, at + 6, 2), digits(bytes, at + 8, 2));
+	const year = two(bytes, start);
+	return Date.UTC(
+		long ? year * 100 + two(bytes, start + 2) : year + (year < 50 ? 2000 : 1900), // RFC 5280 4.1.2.5.1
+		two(bytes, at) - 1,
+		two(bytes, at + 2),
+		two(bytes, at + 4),
+		two(bytes, at + 6),
+		two(bytes, at + 8),
+	);
 }
 
 export function parseCertificate(der: Uint8Array): Certificate {
