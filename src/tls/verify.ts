@@ -19,7 +19,7 @@
  */
 import type { SignatureVerifier } from "../common/board";
 import { ipv4Octets } from "../common/text";
-import * as x509 from "./x509";
+import { parseCertificate, rejected, sameBytes } from "./x509";
 import type { Certificate } from "./x509";
 
 /** Caps, a `const enum` so each use is written as its number. */
@@ -46,8 +46,8 @@ export function verifyChain(check: ChainCheck): void {
 	const chain = check.chain;
 	const now = check.now;
 	const count = chain.length;
-	if (count === 0) throw x509.rejected("the server sent no certificate");
-	if (count > Max.CHAIN_LENGTH) throw x509.rejected(`chain of ${count} certificates, more than ${Max.CHAIN_LENGTH}`);
+	if (count === 0) throw rejected("the server sent no certificate");
+	if (count > Max.CHAIN_LENGTH) throw rejected(`chain of ${count} certificates, more than ${Max.CHAIN_LENGTH}`);
 	// The chain then the anchors, parsed in one pass. An anchor the parser cannot read (an
 	// unsupported critical extension, say) anchors nothing; a presented one rejects the chain.
 	const certificates: Certificate[] = [];
@@ -57,9 +57,9 @@ export function verifyChain(check: ChainCheck): void {
 		const der = all[i];
 		try {
 			if (der.length > Max.CERTIFICATE_SIZE) throw Error(`larger than ${Max.CERTIFICATE_SIZE} bytes`);
-			(i < count ? certificates : anchors).push(x509.parseCertificate(der));
+			(i < count ? certificates : anchors).push(parseCertificate(der));
 		} catch (error) {
-			if (i < count) throw x509.rejected(`certificate ${i}: ${(error as Error).message}`);
+			if (i < count) throw rejected(`certificate ${i}: ${(error as Error).message}`);
 		}
 	}
 
@@ -72,23 +72,23 @@ export function verifyChain(check: ChainCheck): void {
 		// dates at all: the check is skipped rather than refusing every certificate, as the
 		// SDK's own TLS does. Names and signatures are still checked.
 		if (now !== 0) {
-			if (now < certificate.notBefore) throw x509.rejected(`${what} is not valid yet`);
-			if (now > certificate.notAfter) throw x509.rejected(`${what} has expired`);
+			if (now < certificate.notBefore) throw rejected(`${what} is not valid yet`);
+			if (now > certificate.notAfter) throw rejected(`${what} has expired`);
 		}
 		// Trusted by configuration: no CA flag needed, nothing above it matters (the anchor put
 		// after the chain is one: not compared again).
-		if (i === count || anchors.some((a) => x509.sameBytes(a.subject, certificate.subject) && x509.sameBytes(a.publicKeyInfo, certificate.publicKeyInfo))) break;
+		if (i === count || anchors.some((a) => sameBytes(a.subject, certificate.subject) && sameBytes(a.publicKeyInfo, certificate.publicKeyInfo))) break;
 		if (i > 0) {
-			if (!certificate.ca || !certificate.keyCertSign) throw x509.rejected(`${what} is not a CA that may sign certificates`);
-			if (certificate.pathLength !== undefined && i - 1 > certificate.pathLength) throw x509.rejected(`${what} exceeds its path length`);
+			if (!certificate.ca || !certificate.keyCertSign) throw rejected(`${what} is not a CA that may sign certificates`);
+			if (certificate.pathLength !== undefined && i - 1 > certificate.pathLength) throw rejected(`${what} exceeds its path length`);
 		}
 		// Its issuer: the next one presented, or for the last one an anchor of that name.
 		const next = certificates[i + 1];
 		const by = next ? `certificate ${i + 1}` : "the trust anchor";
-		const issuers = next ? [next] : anchors.filter((a) => x509.sameBytes(a.subject, certificate.issuer));
-		if (next ? !x509.sameBytes(certificate.issuer, next.subject) : issuers.length === 0) throw x509.rejected(next ? `${what} is not issued by ${by}` : `${what} is issued by an unknown CA`);
+		const issuers = next ? [next] : anchors.filter((a) => sameBytes(a.subject, certificate.issuer));
+		if (next ? !sameBytes(certificate.issuer, next.subject) : issuers.length === 0) throw rejected(next ? `${what} is not issued by ${by}` : `${what} is issued by an unknown CA`);
 		const algorithm = certificate.signatureAlgorithm;
-		if (!algorithm) throw x509.rejected(`${what} has an unsupported signature algorithm`);
+		if (!algorithm) throw rejected(`${what} has an unsupported signature algorithm`);
 		const issuer = issuers.find((a) => {
 			try {
 				return check.verifySignature(algorithm, a.publicKeyInfo, certificate.tbs, certificate.signature);
@@ -96,12 +96,12 @@ export function verifyChain(check: ChainCheck): void {
 				return false; // a key the primitive cannot use signs nothing
 			}
 		});
-		if (!issuer) throw x509.rejected(`${what} signature does not verify with ${by}`);
+		if (!issuer) throw rejected(`${what} signature does not verify with ${by}`);
 		if (!next) certificates.push(issuer);
 	}
 
 	const leaf = certificates[0];
-	if (!leaf.serverAuth) throw x509.rejected("server certificate is not for TLS servers (extendedKeyUsage)");
+	if (!leaf.serverAuth) throw rejected("server certificate is not for TLS servers (extendedKeyUsage)");
 	/*
 	 * Does the leaf name the host the firmware dialled? RFC 6125 as the web uses it today:
 	 * DNS names from subjectAltName only (no fallback to the subject's CN, which RFC 6125
@@ -112,7 +112,7 @@ export function verifyChain(check: ChainCheck): void {
 	const host = check.host;
 	// A dotted-quad IPv4 literal: its four octets against each iPAddress entry.
 	const ip = ipv4Octets(host);
-	let named = ip ? leaf.ipAddresses.some((address) => x509.sameBytes(address, ip)) : false;
+	let named = ip ? leaf.ipAddresses.some((address) => sameBytes(address, ip)) : false;
 	if (!ip && !host.includes(":")) {
 		// (an IPv6 literal, with ":", names nothing: the boards speak IPv4 only)
 		const name = canonical(host);
@@ -125,7 +125,7 @@ export function verifyChain(check: ChainCheck): void {
 			if (pattern === name || (pattern.startsWith("*.") && pattern.indexOf(".", 2) > 0 && dot > 0 && name.slice(dot) === pattern.slice(1))) named = true;
 		}
 	}
-	if (!named) throw x509.rejected(`server certificate does not name ${host}`);
+	if (!named) throw rejected(`server certificate does not name ${host}`);
 }
 
 const canonical = (name: string) => (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();
