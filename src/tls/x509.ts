@@ -57,14 +57,12 @@ const enum Extension {
 /** The certificate as it is filled in. */
 type Fields = { -readonly [K in keyof Certificate]: Certificate[K] } & { dnsNames: string[]; ipAddresses: Uint8Array[] };
 
-const malformed = (what: string) => rejected(`malformed ${what}`);
-
 /** The two decimal digits at `at`, as a number. */
 function two(bytes: Uint8Array, at: number): number {
 	const tens = bytes[at] - 0x30;
 	const units = bytes[at + 1] - 0x30;
 	// `>>> 0` makes a negative difference (a byte below "0") a large number: one test per digit.
-	if (tens >>> 0 > 9 || units >>> 0 > 9) throw malformed("validity time");
+	if (tens >>> 0 > 9 || units >>> 0 > 9) throw rejected("malformed validity time");
 	return tens * 10 + units;
 }
 
@@ -74,7 +72,7 @@ function time(der: DerReader): number {
 	const start = der.start;
 	const long = tag === Tag.GENERALIZED_TIME;
 	// RFC 5280 4.1.2.5: seconds always present, always Zulu, no fractions.
-	if ((tag !== Tag.UTC_TIME && !long) || der.end - start !== (long ? 15 : 13) || bytes[der.end - 1] !== 0x5a) throw malformed("validity time");
+	if ((tag !== Tag.UTC_TIME && !long) || der.end - start !== (long ? 15 : 13) || bytes[der.end - 1] !== 0x5a) throw rejected("malformed validity time");
 	const at = start + (long ? 4 : 2);
 	const year = two(bytes, start);
 	return Date.UTC(
@@ -89,7 +87,7 @@ function time(der: DerReader): number {
 
 export function parseCertificate(der: Uint8Array): Certificate {
 	const top = new DerReader(der).expect(Tag.SEQUENCE);
-	if (!top.done) throw malformed("certificate: trailing bytes");
+	if (!top.done) throw rejected("malformed certificate: trailing bytes");
 	const parts = top.enter();
 	const tbs = parts.expect(Tag.SEQUENCE).raw();
 	const fields = parts.enter();
@@ -154,7 +152,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
 				found.ca = constraints.flag();
 				if (constraints.optional(Tag.INTEGER)) {
 					const n = constraints.value();
-					if (n.length === 0 || n.length > 2 || n[0] & 0x80) throw malformed("basicConstraints");
+					if (n.length === 0 || n.length > 2 || n[0] & 0x80) throw rejected("malformed basicConstraints");
 					found.pathLength = n.length === 2 ? n[0] * 256 + n[1] : n[0];
 				}
 			} else if (id === Extension.KEY_USAGE) {
