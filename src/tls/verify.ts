@@ -80,7 +80,7 @@ export function verifyChain(check: ChainCheck): void {
 		if (i === count || anchors.some((a) => sameBytes(a.subject, certificate.subject) && sameBytes(a.publicKeyInfo, certificate.publicKeyInfo))) break;
 		if (i > 0) {
 			if (!certificate.ca || !certificate.keyCertSign) throw rejected(`${what} is not a CA that may sign certificates`);
-			if (certificate.pathLength !== undefined && i - 1 > certificate.pathLength) throw rejected(`${what} exceeds its path length`);
+			if (certificate.pathLength !== void 0 && i - 1 > certificate.pathLength) throw rejected(`${what} exceeds its path length`);
 		}
 		// Its issuer: the next one presented, or for the last one an anchor of that name.
 		const next = certificates[i + 1];
