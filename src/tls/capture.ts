@@ -40,7 +40,11 @@ export class CertificateCapture {
 		this.headerFill = this.messageHeaderFill = this.recordLeft = this.messageLeft = 0;
 	}
 
-	/** Bytes as read from the server, in order, in pieces of any size. */
+	/**
+	 * Bytes as read from the server, in order, in pieces of any size. One loop reads record
+	 * headers and, inside handshake records, message headers and the Certificate message's
+	 * body: each step takes what is left of the piece, the record and the message.
+	 */
 	push(bytes: Uint8Array): void {
 		let at = 0;
 		while (at < bytes.length && !this.done) {
@@ -54,19 +58,16 @@ export class CertificateCapture {
 				if (header[0] === 20 || header[0] === 23) this.finish();
 				continue;
 			}
-			const count = Math.min(this.recordLeft, bytes.length - at);
-			if (header[0] === HANDSHAKE) this.handshake(bytes.subarray(at, at + count));
-			this.recordLeft -= count;
-			at += count;
-		}
-	}
-
-	private handshake(bytes: Uint8Array): void {
-		let at = 0;
-		while (at < bytes.length && !this.done) {
+			if (header[0] !== HANDSHAKE) {
+				const count = Math.min(this.recordLeft, bytes.length - at);
+				this.recordLeft -= count;
+				at += count;
+				continue;
+			}
 			if (this.messageLeft === 0) {
 				const h = this.messageHeader;
 				h[this.messageHeaderFill++] = bytes[at++];
+				this.recordLeft--;
 				if (this.messageHeaderFill < 4) continue;
 				this.messageHeaderFill = 0;
 				this.messageLeft = (h[1] << 16) | (h[2] << 8) | h[3];
@@ -75,9 +76,10 @@ export class CertificateCapture {
 					this.body = new Uint8Array(this.messageLeft);
 				}
 			} else {
-				const count = Math.min(this.messageLeft, bytes.length - at);
+				const count = Math.min(this.messageLeft, this.recordLeft, bytes.length - at);
 				if (this.body) this.body.set(bytes.subarray(at, at + count), this.body.length - this.messageLeft);
 				this.messageLeft -= count;
+				this.recordLeft -= count;
 				at += count;
 			}
 			const body = this.body;
