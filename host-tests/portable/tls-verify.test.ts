@@ -133,6 +133,21 @@ describe("TLS chain verification", () => {
 			check(expectProtocolError(() => parseCertificate(der), "TLS_CERTIFICATE_REJECTED").message).toContain("BOOLEAN");
 		});
 
+		it("refuses a validity time with a byte that is not a digit", () => {
+			// notBefore is the first UTCTime (17 0d) or GeneralizedTime (18 0f); each of its digits in turn made "/" (just below "0") or ":" (just above "9").
+			const der = f.certs.ecLeaf;
+			let at = -1;
+			for (let i = 0; i + 2 <= der.length && at < 0; i++) if ((der[i] === 0x17 && der[i + 1] === 13) || (der[i] === 0x18 && der[i + 1] === 15)) at = i + 2;
+			check(at > 0).toBe(true);
+			for (let i = at; i < at + der[at - 1] - 1; i++) {
+				for (const bad of [0x2f, 0x3a]) {
+					const broken = der.slice();
+					broken[i] = bad;
+					check(expectProtocolError(() => parseCertificate(broken), "TLS_CERTIFICATE_REJECTED").message).toContain("validity time");
+				}
+			}
+		});
+
 		it("refuses trailing bytes and indefinite lengths", () => {
 			expectProtocolError(() => parseCertificate(concat(f.certs.ecLeaf, [0])), "TLS_CERTIFICATE_REJECTED");
 			const indefinite = f.certs.ecLeaf.slice();

@@ -19,93 +19,90 @@ export class CertificateCapture {
 	declare error: string | undefined;
 	/** True once there is nothing more to look for: the chain was read, or it never will be. */
 	declare done: boolean;
-	/** The record header (5 bytes) or handshake message header (4) being read, and how much of it came. */
+	/**
+	 * The record header (5 bytes) or handshake message header (4) being read, and how much of
+	 * it came. Each stays until the next one is read, so its first byte is the current type.
+	 */
 	private declare readonly header: Uint8Array;
 	private declare headerFill: number;
 	private declare readonly messageHeader: Uint8Array;
 	private declare messageHeaderFill: number;
-	private declare recordType: number;
 	/** Bytes left of the record, and of the handshake message. */
 	private declare recordLeft: number;
 	private declare messageLeft: number;
-	/** The Certificate message's body, while it is read. */
+	/** The Certificate message's body, while it is read (filled up to its length less messageLeft). */
 	private declare body: Uint8Array | undefined;
-	private declare bodyFill: number;
 
 	constructor() {
 		this.done = false;
 		this.header = new Uint8Array(5);
 		this.messageHeader = new Uint8Array(4);
-		this.headerFill = this.messageHeaderFill = this.recordType = this.recordLeft = this.messageLeft = this.bodyFill = 0;
+		this.headerFill = this.messageHeaderFill = this.recordLeft = this.messageLeft = 0;
 	}
 
-	/** Bytes as read from the server, in order, in pieces of any size. */
+	/**
+	 * Bytes as read from the server, in order, in pieces of any size. One loop reads record
+	 * headers and, inside handshake records, message headers and the Certificate message's
+	 * body: each step takes what is left of the piece, the record and the message.
+	 */
 	push(bytes: Uint8Array): void {
 		let at = 0;
 		while (at < bytes.length && !this.done) {
+			const header = this.header;
 			if (this.recordLeft === 0) {
-				this.header[this.headerFill++] = bytes[at++];
+				header[this.headerFill++] = bytes[at++];
 				if (this.headerFill < 5) continue;
 				this.headerFill = 0;
-				this.recordType = this.header[0];
-				this.recordLeft = (this.header[3] << 8) | this.header[4];
+				this.recordLeft = (header[3] << 8) | header[4];
 				// ChangeCipherSpec or application data: what follows is encrypted.
-				if (this.recordType === 20 || this.recordType === 23) this.finish();
+				if (header[0] === 20 || header[0] === 23) this.finish();
 				continue;
 			}
-			const count = Math.min(this.recordLeft, bytes.length - at);
-			if (this.recordType === HANDSHAKE) this.handshake(bytes.subarray(at, at + count));
-			this.recordLeft -= count;
-			at += count;
-		}
-	}
-
-	private handshake(bytes: Uint8Array): void {
-		let at = 0;
-		while (at < bytes.length && !this.done) {
+			if (header[0] !== HANDSHAKE) {
+				const count = Math.min(this.recordLeft, bytes.length - at);
+				this.recordLeft -= count;
+				at += count;
+				continue;
+			}
 			if (this.messageLeft === 0) {
-				this.messageHeader[this.messageHeaderFill++] = bytes[at++];
+				const h = this.messageHeader;
+				h[this.messageHeaderFill++] = bytes[at++];
+				this.recordLeft--;
 				if (this.messageHeaderFill < 4) continue;
 				this.messageHeaderFill = 0;
-				const h = this.messageHeader;
 				this.messageLeft = (h[1] << 16) | (h[2] << 8) | h[3];
 				if (h[0] === CERTIFICATE) {
 					if (this.messageLeft > MAX_CERTIFICATE_MESSAGE) return this.finish(`certificate message of ${this.messageLeft} bytes, more than ${MAX_CERTIFICATE_MESSAGE}`);
 					this.body = new Uint8Array(this.messageLeft);
-					if (this.messageLeft === 0) this.certificates();
 				}
-				continue;
+			} else {
+				const count = Math.min(this.messageLeft, this.recordLeft, bytes.length - at);
+				if (this.body) this.body.set(bytes.subarray(at, at + count), this.body.length - this.messageLeft);
+				this.messageLeft -= count;
+				this.recordLeft -= count;
+				at += count;
 			}
-			const count = Math.min(this.messageLeft, bytes.length - at);
-			if (this.body) {
-				this.body.set(bytes.subarray(at, at + count), this.bodyFill);
-				this.bodyFill += count;
+			const body = this.body;
+			if (this.messageLeft === 0 && body) {
+				// certificate_list: a 3-byte total length, then each certificate with a 3-byte
+				// length. A length read past the end counts the missing bytes as 0 (undefined << n).
+				const length3 = (at: number) => (body[at] << 16) | (body[at + 1] << 8) | body[at + 2];
+				let chain: Uint8Array[] | undefined = length3(0) === body.length - 3 ? [] : void 0;
+				for (let at = 3; chain && at < body.length; ) {
+					const end = at + 3 + length3(at);
+					if (end === at + 3 || end > body.length) chain = void 0;
+					else chain.push(body.subarray(at + 3, end));
+					at = end;
+				}
+				this.chain = chain;
+				this.finish(chain ? void 0 : "malformed certificate message");
 			}
-			this.messageLeft -= count;
-			at += count;
-			if (this.messageLeft === 0 && this.body) this.certificates();
 		}
-	}
-
-	/** certificate_list: a 3-byte total length, then each certificate with a 3-byte length. */
-	private certificates(): void {
-		const body = this.body as Uint8Array;
-		const length3 = (at: number) => (body[at] << 16) | (body[at + 1] << 8) | body[at + 2];
-		if (body.length < 3 || length3(0) !== body.length - 3) return this.finish("malformed certificate message");
-		const chain: Uint8Array[] = [];
-		for (let at = 3; at < body.length; ) {
-			const size = at + 3 <= body.length ? length3(at) : -1;
-			if (size <= 0 || at + 3 + size > body.length) return this.finish("malformed certificate message");
-			chain.push(body.subarray(at + 3, at + 3 + size));
-			at += 3 + size;
-		}
-		this.chain = chain;
-		this.finish();
 	}
 
 	private finish(error?: string): void {
 		this.done = true;
 		this.error = error;
-		this.body = undefined;
+		this.body = void 0;
 	}
 }

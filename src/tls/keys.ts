@@ -15,7 +15,7 @@ const P256 = Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07);
 const P384 = Uint8Array.of(0x2b, 0x81, 0x04, 0x00, 0x22);
 
 /** An unsigned big-endian integer without its DER sign octet or leading zeros. */
-export function magnitude(bytes: Uint8Array): Uint8Array {
+function magnitude(bytes: Uint8Array): Uint8Array {
 	let at = 0;
 	while (at < bytes.length - 1 && bytes[at] === 0) at++;
 	return bytes.subarray(at);
@@ -34,13 +34,13 @@ export function parsePublicKey(publicKeyInfo: Uint8Array): PublicKey | undefined
 		}
 		if (algorithm.contentsAre(EC_PUBLIC_KEY)) {
 			algorithm.expect(Tag.OID);
-			const curve = algorithm.contentsAre(P256) ? "P-256" : algorithm.contentsAre(P384) ? "P-384" : undefined;
+			const curve = algorithm.contentsAre(P256) ? "P-256" : algorithm.contentsAre(P384) ? "P-384" : void 0;
 			return curve && { kind: "ec", curve, point: key };
 		}
 	} catch {
 		// malformed: no key
 	}
-	return undefined;
+	return;
 }
 
 /** An ECDSA signature's r and s (unsigned, big-endian) from its DER SEQUENCE, or undefined. */
@@ -50,10 +50,10 @@ export function ecdsaSignature(signature: Uint8Array): { r: Uint8Array; s: Uint8
 		const numbers = top.enter();
 		const r = numbers.expect(Tag.INTEGER).value();
 		const s = numbers.expect(Tag.INTEGER).value();
-		if (!top.done || !numbers.done || r[0] & 0x80 || s[0] & 0x80) return undefined; // negative, or trailing bytes
+		if (!top.done || !numbers.done || r[0] & 0x80 || s[0] & 0x80) return; // negative, or trailing bytes
 		return { r: magnitude(r), s: magnitude(s) };
 	} catch {
-		return undefined;
+		return;
 	}
 }
 
@@ -73,7 +73,7 @@ const DIGEST_INFO = Uint8Array.of(0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86
 export function pkcs1v15Block(hash: "SHA256" | "SHA384", digest: Uint8Array, length: number): Uint8Array | undefined {
 	const size = digest.length;
 	const t = DIGEST_INFO.length + size;
-	if (length < t + 11 || size !== (hash === "SHA256" ? 32 : 48)) return undefined;
+	if (length < t + 11 || size !== (hash === "SHA256" ? 32 : 48)) return;
 	const block = new Uint8Array(length).fill(0xff, 2, length - t - 1);
 	block[1] = 0x01;
 	block[length - t - 1] = 0x00;

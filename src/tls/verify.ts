@@ -19,13 +19,16 @@
  */
 import type { SignatureVerifier } from "../common/board";
 import { ipv4Octets } from "../common/text";
-import * as x509 from "./x509";
+import { parseCertificate, rejected, sameBytes } from "./x509";
 import type { Certificate } from "./x509";
 
-/** More would be an unusual PKI or a peer wasting the device's memory and time. */
-const MAX_CHAIN_LENGTH = 6;
-/** Certificates with many names run to a few KB; larger ones are refused unparsed. */
-const MAX_CERTIFICATE_SIZE = 8192;
+/** Caps, a `const enum` so each use is written as its number. */
+const enum Max {
+	/** More would be an unusual PKI or a peer wasting the device's memory and time. */
+	CHAIN_LENGTH = 6,
+	/** Certificates with many names run to a few KB; larger ones are refused unparsed. */
+	CERTIFICATE_SIZE = 8192,
+}
 
 export interface ChainCheck {
 	/** DER certificates as the server sent them, leaf first. */
@@ -39,105 +42,90 @@ export interface ChainCheck {
 	readonly verifySignature: SignatureVerifier;
 }
 
-function parse(der: Uint8Array, what: string): Certificate {
-	if (der.length > MAX_CERTIFICATE_SIZE) throw x509.rejected(`${what} is larger than ${MAX_CERTIFICATE_SIZE} bytes`);
-	try {
-		return x509.parseCertificate(der);
-	} catch (error) {
-		throw x509.rejected(`${what}: ${error instanceof Error ? error.message : "malformed"}`);
-	}
-}
-
-function signedBy(certificate: Certificate, what: string, issuer: Certificate, check: ChainCheck): boolean {
-	const algorithm = certificate.signatureAlgorithm;
-	if (!algorithm) throw x509.rejected(`${what} has an unsupported signature algorithm`);
-	try {
-		return check.verifySignature(algorithm, issuer.publicKeyInfo, certificate.tbs, certificate.signature);
-	} catch {
-		return false; // a key the primitive cannot use signs nothing
-	}
-}
-
-function checkDates(certificate: Certificate, what: string, now: number): void {
-	// A board that has not learnt the time yet (epochMs() === 0, before SNTP) cannot judge
-	// dates at all: the check is skipped rather than refusing every certificate, as the
-	// SDK's own TLS does. Names and signatures are still checked.
-	if (now === 0) return;
-	if (now < certificate.notBefore) throw x509.rejected(`${what} is not valid yet`);
-	if (now > certificate.notAfter) throw x509.rejected(`${what} has expired`);
-}
-
 export function verifyChain(check: ChainCheck): void {
 	const chain = check.chain;
 	const now = check.now;
-	if (chain.length === 0) throw x509.rejected("the server sent no certificate");
-	if (chain.length > MAX_CHAIN_LENGTH) throw x509.rejected(`chain of ${chain.length} certificates, more than ${MAX_CHAIN_LENGTH}`);
-	const certificates = chain.map((der, i) => parse(der, `certificate ${i}`));
-	// An anchor the parser cannot read (an unsupported critical extension, say) anchors nothing.
+	const count = chain.length;
+	if (count === 0) throw rejected("the server sent no certificate");
+	if (count > Max.CHAIN_LENGTH) throw rejected(`chain of ${count} certificates, more than ${Max.CHAIN_LENGTH}`);
+	// The chain then the anchors, parsed in one pass. An anchor the parser cannot read (an
+	// unsupported critical extension, say) anchors nothing; a presented one rejects the chain.
+	const certificates: Certificate[] = [];
 	const anchors: Certificate[] = [];
-	const given = check.anchors;
-	for (let i = 0; i < given.length; i++) {
+	const all = chain.concat(check.anchors);
+	for (let i = 0; i < all.length; i++) {
+		const der = all[i];
 		try {
-			anchors.push(parse(given[i], "trust anchor"));
-		} catch {
-			// skipped
+			if (der.length > Max.CERTIFICATE_SIZE) throw Error(`larger than ${Max.CERTIFICATE_SIZE} bytes`);
+			(i < count ? certificates : anchors).push(parseCertificate(der));
+		} catch (error) {
+			if (i < count) throw rejected(`certificate ${i}: ${(error as Error).message}`);
 		}
 	}
 
-	// Up the chain until a certificate is an anchor or is signed by one; every other way out throws.
+	// Up the chain until a certificate is an anchor; every other way out throws. The anchor
+	// that signed the last one presented is put after it, so its dates are checked here too.
 	for (let i = 0; ; i++) {
 		const certificate = certificates[i];
-		const what = i === 0 ? "server certificate" : `certificate ${i}`;
-		checkDates(certificate, what, now);
-		// Trusted by configuration: no CA flag needed, nothing above it matters.
-		if (anchors.some((a) => x509.sameBytes(a.subject, certificate.subject) && x509.sameBytes(a.publicKeyInfo, certificate.publicKeyInfo))) break;
+		const what = i === 0 ? "server certificate" : i < count ? `certificate ${i}` : "trust anchor";
+		// A board that has not learnt the time yet (epochMs() === 0, before SNTP) cannot judge
+		// dates at all: the check is skipped rather than refusing every certificate, as the
+		// SDK's own TLS does. Names and signatures are still checked.
+		if (now !== 0) {
+			if (now < certificate.notBefore) throw rejected(`${what} is not valid yet`);
+			if (now > certificate.notAfter) throw rejected(`${what} has expired`);
+		}
+		// Trusted by configuration: no CA flag needed, nothing above it matters (the anchor put
+		// after the chain is one: not compared again).
+		if (i === count || anchors.some((a) => sameBytes(a.subject, certificate.subject) && sameBytes(a.publicKeyInfo, certificate.publicKeyInfo))) break;
 		if (i > 0) {
-			if (!certificate.ca || !certificate.keyCertSign) throw x509.rejected(`${what} is not a CA that may sign certificates`);
-			if (certificate.pathLength !== undefined && i - 1 > certificate.pathLength) throw x509.rejected(`${what} exceeds its path length`);
+			if (!certificate.ca || !certificate.keyCertSign) throw rejected(`${what} is not a CA that may sign certificates`);
+			if (certificate.pathLength !== void 0 && i - 1 > certificate.pathLength) throw rejected(`${what} exceeds its path length`);
 		}
+		// Its issuer: the next one presented, or for the last one an anchor of that name.
 		const next = certificates[i + 1];
-		if (next) {
-			if (!x509.sameBytes(certificate.issuer, next.subject)) throw x509.rejected(`${what} is not issued by certificate ${i + 1}`);
-			if (!signedBy(certificate, what, next, check)) throw x509.rejected(`${what} signature does not verify with certificate ${i + 1}`);
-			continue;
-		}
-		// The last one presented: an anchor must have signed it.
-		const issuers = anchors.filter((a) => x509.sameBytes(a.subject, certificate.issuer));
-		if (issuers.length === 0) throw x509.rejected(`${what} is issued by an unknown CA`);
-		const issuer = issuers.find((a) => signedBy(certificate, what, a, check));
-		if (!issuer) throw x509.rejected(`${what} signature does not verify with the trust anchor`);
-		checkDates(issuer, "trust anchor", now);
-		break;
+		const by = next ? `certificate ${i + 1}` : "the trust anchor";
+		const issuers = next ? [next] : anchors.filter((a) => sameBytes(a.subject, certificate.issuer));
+		if (next ? !sameBytes(certificate.issuer, next.subject) : issuers.length === 0) throw rejected(next ? `${what} is not issued by ${by}` : `${what} is issued by an unknown CA`);
+		const algorithm = certificate.signatureAlgorithm;
+		if (!algorithm) throw rejected(`${what} has an unsupported signature algorithm`);
+		const issuer = issuers.find((a) => {
+			try {
+				return check.verifySignature(algorithm, a.publicKeyInfo, certificate.tbs, certificate.signature);
+			} catch {
+				return false; // a key the primitive cannot use signs nothing
+			}
+		});
+		if (!issuer) throw rejected(`${what} signature does not verify with ${by}`);
+		if (!next) certificates.push(issuer);
 	}
 
 	const leaf = certificates[0];
-	if (!leaf.serverAuth) throw x509.rejected("server certificate is not for TLS servers (extendedKeyUsage)");
-	if (!hostMatches(leaf, check.host)) throw x509.rejected(`server certificate does not name ${check.host}`);
-}
-
-/**
- * Does a server certificate name the host the firmware dialled? RFC 6125 as the web
- * uses it today: DNS names from subjectAltName only (no fallback to the subject's CN,
- * which RFC 6125 6.4.4 allows only for certificates without DNS names and CAs stopped
- * issuing in 2012; Go and the browsers no longer look at it), a wildcard only as the
- * whole left-most label, and an IP literal only against an iPAddress entry.
- */
-const canonical = (name: string) => (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();
-
-function hostMatches(certificate: Certificate, host: string): boolean {
+	if (!leaf.serverAuth) throw rejected("server certificate is not for TLS servers (extendedKeyUsage)");
+	/*
+	 * Does the leaf name the host the firmware dialled? RFC 6125 as the web uses it today:
+	 * DNS names from subjectAltName only (no fallback to the subject's CN, which RFC 6125
+	 * 6.4.4 allows only for certificates without DNS names and CAs stopped issuing in 2012;
+	 * Go and the browsers no longer look at it), a wildcard only as the whole left-most
+	 * label, and an IP literal only against an iPAddress entry.
+	 */
+	const host = check.host;
 	// A dotted-quad IPv4 literal: its four octets against each iPAddress entry.
 	const ip = ipv4Octets(host);
-	if (ip) return certificate.ipAddresses.some((address) => x509.sameBytes(address, ip));
-	if (host.includes(":")) return false; // an IPv6 literal: the boards speak IPv4 only
-	const name = canonical(host);
-	const dot = name.indexOf(".");
-	const names = certificate.dnsNames;
-	for (let i = 0; i < names.length; i++) {
-		const pattern = canonical(names[i]);
-		if (pattern === name) return true;
-		// "*.example.com" matches "a.example.com", not "example.com" nor "a.b.example.com";
-		// and never a bare "*.com" (the rest must have two labels at least).
-		if (pattern.startsWith("*.") && pattern.indexOf(".", 2) > 0 && dot > 0 && name.slice(dot) === pattern.slice(1)) return true;
+	let named = ip ? leaf.ipAddresses.some((address) => sameBytes(address, ip)) : false;
+	if (!ip && !host.includes(":")) {
+		// (an IPv6 literal, with ":", names nothing: the boards speak IPv4 only)
+		const name = canonical(host);
+		const dot = name.indexOf(".");
+		const names = leaf.dnsNames;
+		for (let i = 0; i < names.length; i++) {
+			const pattern = canonical(names[i]);
+			// "*.example.com" matches "a.example.com", not "example.com" nor "a.b.example.com";
+			// and never a bare "*.com" (the rest must have two labels at least).
+			if (pattern === name || (pattern.startsWith("*.") && pattern.indexOf(".", 2) > 0 && dot > 0 && name.slice(dot) === pattern.slice(1))) named = true;
+		}
 	}
-	return false;
+	if (!named) throw rejected(`server certificate does not name ${host}`);
 }
+
+const canonical = (name: string) => (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();

@@ -41,14 +41,6 @@ export interface Certificate {
 const PKCS1 = Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01);
 const ECDSA_WITH = Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03);
 
-/** The algorithms this verifier accepts, by the name boards know them by; undefined for any other. */
-function signatureAlgorithm(oid: Uint8Array): SignatureAlgorithm | undefined {
-	const arc = oid.subarray(0, oid.length - 1);
-	const last = oid[oid.length - 1];
-	if (sameBytes(arc, PKCS1)) return last === 11 ? "sha256WithRSAEncryption" : last === 12 ? "sha384WithRSAEncryption" : undefined;
-	if (sameBytes(arc, ECDSA_WITH)) return last === 2 ? "ecdsa-with-SHA256" : last === 3 ? "ecdsa-with-SHA384" : undefined;
-	return undefined;
-}
 const SERVER_AUTH = Uint8Array.of(0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01);
 const ANY_EXTENDED_KEY_USAGE = Uint8Array.of(0x55, 0x1d, 0x25, 0x00);
 
@@ -65,17 +57,13 @@ const enum Extension {
 /** The certificate as it is filled in. */
 type Fields = { -readonly [K in keyof Certificate]: Certificate[K] } & { dnsNames: string[]; ipAddresses: Uint8Array[] };
 
-const malformed = (what: string) => rejected(`malformed ${what}`);
-
-/** `count` decimal digits at `at`, as a number. */
-function digits(bytes: Uint8Array, at: number, count: number): number {
-	let n = 0;
-	for (let i = at; i < at + count; i++) {
-		const d = bytes[i] - 0x30;
-		if (!(d >= 0 && d <= 9)) throw malformed("validity time");
-		n = n * 10 + d;
-	}
-	return n;
+/** The two decimal digits at `at`, as a number. */
+function two(bytes: Uint8Array, at: number): number {
+	const tens = bytes[at] - 0x30;
+	const units = bytes[at + 1] - 0x30;
+	// `>>> 0` makes a negative difference (a byte below "0") a large number: one test per digit.
+	if (tens >>> 0 > 9 || units >>> 0 > 9) throw rejected("malformed validity time");
+	return tens * 10 + units;
 }
 
 function time(der: DerReader): number {
@@ -84,67 +72,30 @@ function time(der: DerReader): number {
 	const start = der.start;
 	const long = tag === Tag.GENERALIZED_TIME;
 	// RFC 5280 4.1.2.5: seconds always present, always Zulu, no fractions.
-	if ((tag !== Tag.UTC_TIME && !long) || der.end - start !== (long ? 15 : 13) || bytes[der.end - 1] !== 0x5a) throw malformed("validity time");
+	if ((tag !== Tag.UTC_TIME && !long) || der.end - start !== (long ? 15 : 13) || bytes[der.end - 1] !== 0x5a) throw rejected("malformed validity time");
 	const at = start + (long ? 4 : 2);
-	let year = digits(bytes, start, at - start);
-	if (!long) year += year < 50 ? 2000 : 1900; // RFC 5280 4.1.2.5.1
-	return Date.UTC(year, digits(bytes, at, 2) - 1, digits(bytes, at + 2, 2), digits(bytes, at + 4, 2), digits(bytes, at + 6, 2), digits(bytes, at + 8, 2));
-}
-
-function readExtensions(list: DerReader, found: Fields): void {
-	let seen = 0;
-	while (!list.done) {
-		const extension = list.expect(Tag.SEQUENCE).enter().expect(Tag.OID);
-		const bytes = extension.bytes;
-		const start = extension.start;
-		const id = extension.end - start === 3 && bytes[start] === 0x55 && bytes[start + 1] === 0x1d ? bytes[start + 2] : -1;
-		if (id >= 0 && id < 32) {
-			if (seen & (1 << id)) throw rejected("duplicate extension"); // RFC 5280 4.2
-			seen |= 1 << id;
-		}
-		const critical = extension.flag();
-		const value = extension.expect(Tag.OCTET_STRING).enter();
-		if (id === Extension.SUBJECT_ALT_NAME) {
-			const names = value.expect(Tag.SEQUENCE).enter();
-			while (!names.done) {
-				const tag = names.next();
-				if (tag === 0x82) found.dnsNames.push(String.fromCharCode(...names.value())); // dNSName [2] IA5String
-				else if (tag === 0x87) found.ipAddresses.push(names.value()); // iPAddress [7]
-			}
-		} else if (id === Extension.BASIC_CONSTRAINTS) {
-			const fields = value.expect(Tag.SEQUENCE).enter();
-			found.ca = fields.flag();
-			if (fields.optional(Tag.INTEGER)) {
-				const n = fields.value();
-				if (n.length === 0 || n.length > 2 || n[0] & 0x80) throw malformed("basicConstraints");
-				found.pathLength = n.length === 2 ? n[0] * 256 + n[1] : n[0];
-			}
-		} else if (id === Extension.KEY_USAGE) {
-			const bits = value.expect(Tag.BIT_STRING).value();
-			found.keyCertSign = (bits[1] & 0x04) !== 0; // bit 5, keyCertSign (a missing octet reads undefined: not set)
-		} else if (id === Extension.EXTENDED_KEY_USAGE) {
-			const purposes = value.expect(Tag.SEQUENCE).enter();
-			found.serverAuth = false;
-			while (!purposes.done) {
-				purposes.expect(Tag.OID);
-				if (purposes.contentsAre(SERVER_AUTH) || purposes.contentsAre(ANY_EXTENDED_KEY_USAGE)) found.serverAuth = true;
-			}
-		} else if (critical && id !== Extension.SUBJECT_KEY_ID && id !== Extension.AUTHORITY_KEY_ID) {
-			// RFC 5280 4.2: a critical extension the verifier does not understand rejects the certificate.
-			throw rejected("unsupported critical extension");
-		}
-	}
+	const year = two(bytes, start);
+	return Date.UTC(
+		long ? year * 100 + two(bytes, start + 2) : year + (year < 50 ? 2000 : 1900), // RFC 5280 4.1.2.5.1
+		two(bytes, at) - 1,
+		two(bytes, at + 2),
+		two(bytes, at + 4),
+		two(bytes, at + 6),
+		two(bytes, at + 8),
+	);
 }
 
 export function parseCertificate(der: Uint8Array): Certificate {
 	const top = new DerReader(der).expect(Tag.SEQUENCE);
-	if (!top.done) throw malformed("certificate: trailing bytes");
+	if (!top.done) throw rejected("malformed certificate: trailing bytes");
 	const parts = top.enter();
 	const tbs = parts.expect(Tag.SEQUENCE).raw();
 	const fields = parts.enter();
 	const algorithm = parts.expect(Tag.SEQUENCE).raw();
-	const oid = parts.enter().expect(Tag.OID);
+	const oid = parts.enter().expect(Tag.OID).value();
 	const signature = parts.bitString();
+	const arc = oid.subarray(0, oid.length - 1);
+	const last = oid[oid.length - 1];
 
 	fields.optional(0xa0); // version [0] EXPLICIT: the extensions below decide what matters
 	fields.expect(Tag.INTEGER); // serialNumber
@@ -155,7 +106,12 @@ export function parseCertificate(der: Uint8Array): Certificate {
 	// Read in the order the fields come: an object literal's values are evaluated in order.
 	const found: Fields = {
 		tbs,
-		signatureAlgorithm: signatureAlgorithm(oid.value()),
+		// The algorithms this verifier accepts, by the name boards know them by; undefined for any other.
+		signatureAlgorithm: sameBytes(arc, PKCS1)
+			? last === 11 ? "sha256WithRSAEncryption" : last === 12 ? "sha384WithRSAEncryption" : void 0
+			: sameBytes(arc, ECDSA_WITH)
+				? last === 2 ? "ecdsa-with-SHA256" : last === 3 ? "ecdsa-with-SHA384" : void 0
+				: void 0,
 		signature,
 		issuer,
 		notBefore: time(validity),
@@ -170,7 +126,51 @@ export function parseCertificate(der: Uint8Array): Certificate {
 	};
 	fields.optional(0x81); // issuerUniqueID
 	fields.optional(0x82); // subjectUniqueID
-	if (fields.optional(0xa3)) readExtensions(fields.enter().expect(Tag.SEQUENCE).enter(), found);
+	if (fields.optional(0xa3)) {
+		const list = fields.enter().expect(Tag.SEQUENCE).enter();
+		let seen = 0;
+		while (!list.done) {
+			const extension = list.expect(Tag.SEQUENCE).enter().expect(Tag.OID);
+			const bytes = extension.bytes;
+			const start = extension.start;
+			const id = extension.end - start === 3 && bytes[start] === 0x55 && bytes[start + 1] === 0x1d ? bytes[start + 2] : -1;
+			if (id >= 0 && id < 32) {
+				if (seen & (1 << id)) throw rejected("duplicate extension"); // RFC 5280 4.2
+				seen |= 1 << id;
+			}
+			const critical = extension.flag();
+			const value = extension.expect(Tag.OCTET_STRING).enter();
+			if (id === Extension.SUBJECT_ALT_NAME) {
+				const names = value.expect(Tag.SEQUENCE).enter();
+				while (!names.done) {
+					const tag = names.next();
+					if (tag === 0x82) found.dnsNames.push(String.fromCharCode(...names.value())); // dNSName [2] IA5String
+					else if (tag === 0x87) found.ipAddresses.push(names.value()); // iPAddress [7]
+				}
+			} else if (id === Extension.BASIC_CONSTRAINTS) {
+				const constraints = value.expect(Tag.SEQUENCE).enter();
+				found.ca = constraints.flag();
+				if (constraints.optional(Tag.INTEGER)) {
+					const n = constraints.value();
+					if (n.length === 0 || n.length > 2 || n[0] & 0x80) throw rejected("malformed basicConstraints");
+					found.pathLength = n.length === 2 ? n[0] * 256 + n[1] : n[0];
+				}
+			} else if (id === Extension.KEY_USAGE) {
+				const bits = value.expect(Tag.BIT_STRING).value();
+				found.keyCertSign = (bits[1] & 0x04) !== 0; // bit 5, keyCertSign (a missing octet reads undefined: not set)
+			} else if (id === Extension.EXTENDED_KEY_USAGE) {
+				const purposes = value.expect(Tag.SEQUENCE).enter();
+				found.serverAuth = false;
+				while (!purposes.done) {
+					purposes.expect(Tag.OID);
+					if (purposes.contentsAre(SERVER_AUTH) || purposes.contentsAre(ANY_EXTENDED_KEY_USAGE)) found.serverAuth = true;
+				}
+			} else if (critical && id !== Extension.SUBJECT_KEY_ID && id !== Extension.AUTHORITY_KEY_ID) {
+				// RFC 5280 4.2: a critical extension the verifier does not understand rejects the certificate.
+				throw rejected("unsupported critical extension");
+			}
+		}
+	}
 	return found;
 }
 
@@ -203,8 +203,7 @@ export class DerReader {
 	/** Where the next element starts, and where the enclosing one ends. */
 	declare at: number;
 	declare readonly limit: number;
-	/** The element last read: its tag, where its header starts, where its contents start and end. */
-	declare tag: number;
+	/** The element last read: where its header starts, where its contents start and end. */
 	declare header: number;
 	declare start: number;
 	declare end: number;
@@ -237,7 +236,6 @@ export class DerReader {
 		}
 		// A high tag number (0x1f) is not X.509's; a truncated header reads undefined, so NaN fails the length check.
 		if ((tag & 0x1f) === 0x1f || !(at + length <= limit)) throw rejected(`malformed DER at byte ${this.header}`);
-		this.tag = tag;
 		this.start = at;
 		this.end = this.at = at + length;
 		return tag;
@@ -245,7 +243,8 @@ export class DerReader {
 
 	/** Reads the next element, which must have `tag`. */
 	expect(tag: number): this {
-		if (this.next() !== tag) throw rejected(`malformed DER at byte ${this.header}: tag ${this.tag}, not ${tag}`);
+		const found = this.next();
+		if (found !== tag) throw rejected(`malformed DER at byte ${this.header}: tag ${found}, not ${tag}`);
 		return this;
 	}
 
@@ -283,14 +282,10 @@ export class DerReader {
 		return this.bytes[this.start] === 0xff;
 	}
 
-	/** The contents' first octet, or -1 when empty: a BIT STRING's unused bits. */
-	first(): number {
-		return this.end > this.start ? this.bytes[this.start] : -1;
-	}
-
 	/** A BIT STRING's bits, for the whole-octet ones X.509 uses (signatures, keys). */
 	bitString(): Uint8Array {
-		if (this.expect(Tag.BIT_STRING).first() !== 0) throw rejected(`malformed BIT STRING at byte ${this.header}`);
+		// Its first octet, the unused bits, must be 0 (an empty one reads undefined).
+		if (this.expect(Tag.BIT_STRING).bytes[this.start] !== 0 || this.start === this.end) throw rejected(`malformed BIT STRING at byte ${this.header}`);
 		return this.bytes.subarray(this.start + 1, this.end);
 	}
 }
