@@ -175,7 +175,8 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
-		if (message.type === m.Type.CON && seen && !seen.reply) this.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
+		// Once: an untracked request (5.03, the duplicate table full) is acknowledged only here.
+		if (message.type === m.Type.CON && !(seen && seen.reply)) this.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
 	}
 
 	/**

@@ -300,13 +300,14 @@ export abstract class MessageLayer {
 			return void 0;
 		}
 		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict()) {
-			if (codeClass !== 0) {
-						return message;
-			}
+			// Untracked: no entry, not the last message's, keeps what is sent in answer.
+			this.arrived = void 0;
+			if (codeClass !== 0) return message;
 			this.dropped.overloaded++;
-			// Come back when a slot is free.
+			// Come back when a slot is free; unless the request asked for no 5.xx (RFC 7967), as every answer honours it.
 			const first = this.oldest;
-			this.respond({ peer, message }, unavailable((first ? first.expires : Infinity) - now), now);
+			const quiet = m.optionValue(message.options, m.Option.NO_RESPONSE);
+			this.respond({ peer, message, noResponse: quiet && m.readUint(quiet) }, unavailable((first ? first.expires : Infinity) - now), now);
 			return void 0;
 		}
 		// Anything but a CON POST is evictable: its entry may make room when the table is full.
