@@ -189,7 +189,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const previous = observer.inFlight;
 		const live = previous !== void 0 && this.active(previous);
 		const con = live && previous.retransmissions !== Infinity;
-		const message: CoapMessage = { type: con || confirmable ? m.Type.CON : m.Type.NON, code: content.code, messageId: this.nextMessageId(), token: observer.token, options: content.options, payload: content.payload };
+		const message: CoapMessage = { type: con || confirmable ? m.Type.CON : m.Type.NON, code: content.code, messageId: this.nextMessageId(), token: new Uint8Array(observer.token), options: content.options, payload: content.payload };
 		if (con) {
 			previous.next = message;
 			return;

@@ -86,7 +86,8 @@ export interface Transmission {
 /** An observer as the layers see it: where its notifications go, and the one in flight. */
 export interface Notified {
 	readonly peer: Peer;
-	readonly token: Uint8Array;
+	/** Its bytes alone (a Uint8Array takes XS 7 heap slots, its ArrayBuffer 3): a view is made for each notification. */
+	readonly token: ArrayBuffer;
 	/** The endpoint's: a CON not acknowledged yet, or the last NON (whose RST still cancels). */
 	inFlight?: Transmission;
 }

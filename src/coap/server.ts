@@ -291,7 +291,7 @@ export class CoapServer extends ServerTables {
 			else {
 				// Registered, or renewed; served without Observe when the caps leave no room.
 				let observer = this.observer(path, peer, token);
-				if (!observer && this.watchers.length < (this.settings.maxObservers ?? 8) && this.observers(path) < (this.settings.maxObserversPerResource ?? 4)) this.watchers.push((observer = { path, peer, token: token.slice(), confirmedAt: 0 }));
+				if (!observer && this.watchers.length < (this.settings.maxObservers ?? 8) && this.observers(path) < (this.settings.maxObserversPerResource ?? 4)) this.watchers.push((observer = { path, peer, token: token.slice().buffer as ArrayBuffer, confirmedAt: 0 }));
 				if (observer) {
 					observer.confirmedAt = this.board.now();
 					sequence = this.nextVersion();
@@ -306,7 +306,7 @@ export class CoapServer extends ServerTables {
 		const watchers = this.watchers;
 		for (let i = 0; i < watchers.length; i++) {
 			const observer = watchers[i];
-			if (observer.path === path && observer.peer.port === peer.port && observer.peer.address === peer.address && m.sameBytes(observer.token, token)) return observer;
+			if (observer.path === path && observer.peer.port === peer.port && observer.peer.address === peer.address && m.sameBytes(new Uint8Array(observer.token), token)) return observer;
 		}
 		return void 0;
 	}
