@@ -148,8 +148,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	 * Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON
 	 * after `acknowledge` (5.2.2), retransmitted until acknowledged (`outcome` says how it ended).
 	 * `encoded`: the content's options encoded already (m.encodeOptions), for an answer that goes on the ACK.
+	 * `now` by default the time the endpoint was told last (with the request, for one answered at once).
 	 */
-	respond(request: IncomingRequest, content: Content, now: number, outcome: messageLayer.Outcome = messageLayer.UNWATCHED, encoded?: Uint8Array): void {
+	respond(request: IncomingRequest, content: Content, now: number = this.now, outcome: messageLayer.Outcome = messageLayer.UNWATCHED, encoded?: Uint8Array): void {
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;

@@ -99,7 +99,6 @@ export function failed(failure: unknown): Content {
 
 export abstract class ServerTables implements Expiring {
 	declare readonly transport: Transport;
-	declare protected readonly board: Board;
 	declare protected readonly szx: number;
 	/** The last version given out, from a random start so a reboot does not repeat them: a resource added starts at it (ETags are a resource's own, 5.10.6). */
 	declare protected version: number;
@@ -110,7 +109,6 @@ export abstract class ServerTables implements Expiring {
 	declare protected readonly settings: CoapServerOptions;
 
 	constructor(board: Board, options: CoapServerOptions) {
-		this.board = board;
 		this.szx = m.szxFor(options.blockSize ?? 1024);
 		const { onReady, ...given } = options;
 		const settings: CoapServerOptions & TransportOptions = {
@@ -224,7 +222,7 @@ export abstract class ServerTables implements Expiring {
 		if (waiting.push(entry) === 1) endpoint.keep(this);
 		// Settled outside the endpoint's timer: the transport is asked to send it.
 		const settled = (content: Content) => {
-			this.settle(entry, content, this.board.now());
+			this.settle(entry, content, this.transport.board.now());
 			transport.service();
 		};
 		answer.then(settled, (failure: unknown) => settled(failed(failure)));

@@ -154,7 +154,7 @@ export class CoapServer extends ServerTables {
 	}
 
 	private notify(entry: Served, observer: Observer, representation: Representation, sequence: number): void {
-		const now = this.board.now();
+		const now = this.transport.board.now();
 		const code = representation.code ?? m.Code.CONTENT;
 		const content = this.representation(representation, code, code === m.Code.CONTENT ? entry.etag : void 0, sequence, void 0, void 0);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
@@ -170,9 +170,11 @@ export class CoapServer extends ServerTables {
 		} catch (failure) {
 			content = failed(failure);
 		}
+		const transport = this.transport;
 		// thenable(content), inline: a call fewer for every request.
-		if (typeof (content as PromiseLike<Content>).then === "function") this.hold(incoming, content as PromiseLike<Content>, this.board.now());
-		else this.transport.endpoint.respond(incoming, content as Content, this.board.now(), void 0, (content as Content).options === this.plain ? this.plainOptions : void 0);
+		if (typeof (content as PromiseLike<Content>).then === "function") this.hold(incoming, content as PromiseLike<Content>, transport.board.now());
+		// The endpoint's time, which it was told with the request: no clock read for a request answered at once.
+		else transport.endpoint.respond(incoming, content as Content, void 0, void 0, (content as Content).options === this.plain ? this.plainOptions : void 0);
 	}
 
 	private answer(incoming: IncomingRequest): Content | PromiseLike<Content> {
@@ -252,7 +254,7 @@ export class CoapServer extends ServerTables {
 		let echo: m.CoapOption | undefined;
 		if (block1 !== void 0) {
 			const block = readBlock(block1);
-			const assembled = this.receive(peerKey(peer, path), block, payload, size1, this.board.now());
+			const assembled = this.receive(peerKey(peer, path), block, payload, size1, this.transport.board.now());
 			this.kept();
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
@@ -293,7 +295,7 @@ export class CoapServer extends ServerTables {
 				let observer = this.observer(path, peer, token);
 				if (!observer && this.watchers.length < (this.settings.maxObservers ?? 8) && this.observers(path) < (this.settings.maxObserversPerResource ?? 4)) this.watchers.push((observer = { path, peer, token: token.slice().buffer as ArrayBuffer, confirmedAt: 0 }));
 				if (observer) {
-					observer.confirmedAt = this.board.now();
+					observer.confirmedAt = this.transport.board.now();
 					sequence = this.nextVersion();
 				}
 			}
