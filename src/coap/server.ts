@@ -259,7 +259,8 @@ export class CoapServer extends ServerTables {
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
 			echo = m.blockOption(m.Option.BLOCK1, { num: block.num, more: false, szx: block.szx });
-		} else if (payload.length > this.maxBody) {
+		// Most requests have no payload: the getter is not asked then.
+		} else if (payload.length > 0 && payload.length > this.maxBody) {
 			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [m.uintOption(m.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
