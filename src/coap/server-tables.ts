@@ -105,8 +105,6 @@ export abstract class ServerTables implements Expiring {
 	/** Made at the first Block1 upload, the other at the first slow answer: a server without either keeps no table. Arrays, not Maps: a few entries, found by a walk, cost a slot each on XS (a Map entry three). */
 	declare private uploads: Upload[] | undefined;
 	declare private waiting: Waiting[] | undefined;
-	/** The options as the transport was given them, kept once: the caps are read from them where they are checked (a field each would cost a slot). */
-	declare protected readonly settings: CoapServerOptions;
 
 	constructor(board: Board, options: CoapServerOptions) {
 		this.szx = m.szxFor(options.blockSize ?? 1024);
@@ -118,9 +116,13 @@ export abstract class ServerTables implements Expiring {
 		};
 		// No closure to keep when nobody asked, nor a field.
 		if (onReady) settings.onReady = () => onReady(this.transport.port);
-		this.settings = settings;
 		const transport = (this.transport = new Transport(board, settings));
 		this.version = Math.floor(transport.endpoint.random() * 0xffffff);
+	}
+
+	/** The options as the transport was given them, which the endpoint keeps: the caps are read from them where they are checked (a field, or a field each, would cost a heap slot on XS; no request answered at once reads them). */
+	protected get settings(): CoapServerOptions {
+		return this.transport.endpoint.options as CoapServerOptions;
 	}
 
 	/** The endpoint's: a request arrived (RequestSink). */
