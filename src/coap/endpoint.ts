@@ -42,10 +42,13 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private outstanding: Map<string, number>;
 	/** The server's table with deadlines of its own, while it holds anything; absent until then. */
 	declare private expiring?: Expiring;
-	declare private tokenCounter: number;
+	/** Absent (no heap slot on XS) until the first request or `sequence`, unless resumed: a server may never make one. */
+	declare private tokenCounter?: number;
 	/**
 	 * No exchange's deadline is earlier (Infinity for none): kept on setting one, not on
 	 * finishing one, so a timer may come early, find nothing due, and walk them for the next.
+	 * Absent until the first request, which sets it, as no exchange has a deadline before: read
+	 * as undefined, which no comparison with a time holds.
 	 */
 	declare private due: number;
 	/** The latest time the endpoint was told, for work that starts without one (a request freed by `cancel`). */
@@ -56,14 +59,18 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const resume = options.resume;
 		if (options.acceptFrom) this.acceptFrom = options.acceptFrom;
 		this.exchanges = this.queues = this.outstanding = messageLayer.NO_ENTRIES;
-		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
+		if (resume) this.tokenCounter = resume.tokenCounter;
 		this.now = 0;
-		this.due = Infinity;
+	}
+
+	/** The token counter, from a random start unless resumed. */
+	private tokens(): number {
+		return (this.tokenCounter ??= Math.floor(this.random() * 0x10000));
 	}
 
 	/** The last message id and token counter used, for `resume` after deep sleep. */
 	get sequence(): { readonly messageId: number; readonly tokenCounter: number } {
-		return { messageId: this.messageId, tokenCounter: this.tokenCounter };
+		return { messageId: this.messageId, tokenCounter: this.tokens() };
 	}
 
 	/** Exchanges and transmissions held: 0 once everything has finished (no leaked state). */
@@ -86,6 +93,12 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const peer = exchange.peer;
 		// peerKey(peer), and peerKey(peer, tokenKey(token)) with the peer's part made once: written out, as calls cost XS more than the concatenation.
 		const key = peer.address + ":" + peer.port;
+		if (this.exchanges === messageLayer.NO_ENTRIES) {
+			this.exchanges = new Map();
+			this.outstanding = new Map();
+			this.tokens();
+			this.due ??= Infinity;
+		}
 		let exchangeKey: string;
 		if (token) {
 			if (token.length > 8) throw new ProtocolError("MALFORMED_PACKET", "a token longer than 8 bytes");
@@ -95,7 +108,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			// A fresh 4-byte token (5.3.1): a counter, so a late notification cannot match a new request, and two random bytes, hard to guess.
 			do {
 				token = new Uint8Array(4);
-				const counter = (this.tokenCounter = (this.tokenCounter + 1) & 0xffff);
+				const counter = (this.tokenCounter = ((this.tokenCounter as number) + 1) & 0xffff);
 				// A Uint8Array keeps the low 8 bits, of the whole part: no masks, no Math.floor.
 				token[0] = counter >> 8;
 				token[1] = counter;
@@ -110,10 +123,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		exchange.outstanding = false;
 		exchange.transmission = void 0;
 		exchange.deadline = Infinity;
-		if (this.exchanges === messageLayer.NO_ENTRIES) {
-			this.exchanges = new Map();
-			this.outstanding = new Map();
-		}
 		const exchanges = this.exchanges;
 		if (exchanges.size > 0) {
 			const replaced = exchanges.get(exchangeKey);
