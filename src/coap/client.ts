@@ -51,8 +51,7 @@ export interface CoapResponse {
 	readonly contentFormat?: number;
 }
 
-/** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
-const MAX_SERVERS = 8;
+const MAX_SERVERS = 8; // servers remembered as this client's peers; the least recently addressed is forgotten first
 const NO_OPTIONS: RequestOptions = {};
 const stoppedError = (): ProtocolError => new ProtocolError("CLOSED", "the client was stopped");
 /** What every request without response sent at once returns. */

@@ -42,7 +42,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private outstanding: Map<string, number>;
 	/** The server's table with deadlines of its own, while it holds anything; absent until then. */
 	declare private expiring?: Expiring;
-	/** Absent (no heap slot on XS) until the first request or `sequence`, unless resumed: a server may never make one. */
+	/** Absent (no heap slot on XS) until the first request or `sequence` (`tokens`, from a random start), unless resumed: a server may never make one. */
 	declare private tokenCounter?: number;
 	/**
 	 * No exchange's deadline is earlier (Infinity for none): kept on setting one, not on
@@ -63,7 +63,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		this.now = 0;
 	}
 
-	/** The token counter, from a random start unless resumed. */
 	private tokens(): number {
 		return (this.tokenCounter ??= Math.floor(this.random() * 0x10000));
 	}

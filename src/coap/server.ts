@@ -63,18 +63,14 @@ export class CoapServer extends ServerTables {
 	/** Every resource's observers, at most `maxObservers`. */
 	declare private readonly watchers: Observer[];
 	/**
-	 * Short texts answered lately, each after its UTF-8, kept from its second answer on (a
-	 * Uint8Array is 7 heap slots on XS): a resource answers a few texts ("on", "off") over and
-	 * over, and encoding one costs ~400 computrons. Payloads are only read (encode copies them).
+	 * Short texts answered lately, each after its UTF-8, kept from its second answer on (a Uint8Array is 7 heap slots on XS): a
+	 * resource answers a few texts ("on", "off") over and over, encoding one costs ~400 computrons. Payloads are only read.
 	 */
 	declare private readonly texts: (string | Uint8Array | undefined)[];
 	/** The Content-Format option sent last, and its number, kept as the texts are. */
 	declare private format: number;
 	declare private formatOption: m.CoapOption;
-	/**
-	 * The options of the answer most requests get (ETag and Content-Format, one block) as last
-	 * answered, and encoded: reused, not walked (~350 computrons on XS). Absent until then.
-	 */
+	/** The options of the answer most requests get (ETag, Content-Format, one block) as last answered, and encoded: reused, not walked (~350 computrons on XS). Absent until then. */
 	declare private plain?: m.CoapOption[];
 	declare private plainVersion?: number;
 	declare private plainOptions?: Uint8Array;
@@ -171,9 +167,8 @@ export class CoapServer extends ServerTables {
 			content = failed(failure);
 		}
 		const transport = this.transport;
-		// thenable(content), inline: a call fewer for every request.
+		// thenable(content), inline: a call fewer for every request. One answered at once goes at the endpoint's time (respond's default): no clock read.
 		if (typeof (content as PromiseLike<Content>).then === "function") this.hold(incoming, content as PromiseLike<Content>, transport.board.now());
-		// The endpoint's time, which it was told with the request: no clock read for a request answered at once.
 		else transport.endpoint.respond(incoming, content as Content, void 0, void 0, (content as Content).options === this.plain ? this.plainOptions : void 0);
 	}
 
@@ -252,6 +247,7 @@ export class CoapServer extends ServerTables {
 		let payload = message.payload;
 		/** The last Block1's option, echoed with the response to the assembled upload (RFC 7959 2.5). */
 		let echo: m.CoapOption | undefined;
+		// Without Block1, the body cap's getter is asked only for a payload (most requests have none).
 		if (block1 !== void 0) {
 			const block = readBlock(block1);
 			const assembled = this.receive(peerKey(peer, path), block, payload, size1, this.transport.board.now());
@@ -259,7 +255,6 @@ export class CoapServer extends ServerTables {
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
 			echo = m.blockOption(m.Option.BLOCK1, { num: block.num, more: false, szx: block.szx });
-		// Most requests have no payload: the getter is not asked then.
 		} else if (payload.length > 0 && payload.length > this.maxBody) {
 			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [m.uintOption(m.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
