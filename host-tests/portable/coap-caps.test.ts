@@ -125,6 +125,34 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		const refused = decode(endpoint.pollTransmit()!.bytes);
 		check([refused.type, m.codeName(refused.code), refused.token[0], o.uintValue(refused.options, o.Option.MAX_AGE)]).toEqual([m.Type.NON, "5.03", 3, 246]);
 	});
+	it("honours No-Response for its 5.03 (RFC 7967): a CON gets its empty ACK, a NON nothing, and one without it the 5.03", () => {
+		const endpoint = new Endpoint({ maxTracked: 1, server: { handle: () => undefined } });
+		const peer = { address: "10.0.0.9", port: 5683 };
+		// 16: not interested in 5.xx.
+		const quiet = [o.uintOption(o.Option.NO_RESPONSE, 16)];
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 1 }), peer, 0);
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 2, token: new Uint8Array([2]), options: quiet }), peer, 1000);
+		const ack = endpoint.pollTransmit()!.bytes;
+		check(Array.from(ack)).toEqual([0x60, 0, 0, 2]);
+		check(endpoint.pollTransmit()).toBeUndefined();
+		endpoint.received(datagram({ type: m.Type.NON, code: m.Code.POST, messageId: 3, options: quiet }), peer, 1000);
+		check(endpoint.pollTransmit()).toBeUndefined();
+		// 2: not interested in 2.xx, so the 5.03 goes.
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 4, options: [o.uintOption(o.Option.NO_RESPONSE, 2)] }), peer, 1000);
+		check(m.codeName(decode(endpoint.pollTransmit()!.bytes).code)).toBe("5.03");
+		check(endpoint.dropped.overloaded).toBe(3);
+	});
+	it("keeps a full table's cached replies when an untracked response is acknowledged", () => {
+		const endpoint = new Endpoint({ maxTracked: 1, server: { handle: (request) => endpoint.respond(request, { code: m.Code.CREATED, options: [], payload: none }, 0) } });
+		const peer = { address: "10.0.0.9", port: 5683 };
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 1 }), peer, 0);
+		check(m.codeName(decode(endpoint.pollTransmit()!.bytes).code)).toBe("2.01");
+		// A CON response nobody waits for, which the full table cannot track: reset, its RST not cached for the POST.
+		endpoint.received(datagram({ code: m.Code.CONTENT, messageId: 9 }), peer, 0);
+		check(decode(endpoint.pollTransmit()!.bytes).type).toBe(m.Type.RST);
+		endpoint.received(datagram({ code: m.Code.POST, messageId: 1 }), peer, 0);
+		check(m.codeName(decode(endpoint.pollTransmit()!.bytes).code)).toBe("2.01");
+	});
 });
 
 describe("CoAP caps: Block1 uploads (RFC 7959)", () => {

@@ -284,7 +284,7 @@ describe("CoAP endpoint: server side", () => {
 	it("cancels an observer that resets a notification (RFC 7641 3.6)", () => {
 		const endpoint = new Endpoint();
 		let gone = 0;
-		endpoint.notify({ peer, token: hex("0a") }, { code: coap.Code.CONTENT, options: [o.uintOption(o.Option.OBSERVE, 2)], payload: none }, false, 0, () => gone++);
+		endpoint.notify({ peer, token: hex("0a").buffer as ArrayBuffer }, { code: coap.Code.CONTENT, options: [o.uintOption(o.Option.OBSERVE, 2)], payload: none }, false, 0, () => gone++);
 		const [notification] = drain(endpoint);
 		endpoint.received(bytes({ type: coap.Type.RST, code: coap.Code.EMPTY, messageId: notification.messageId }), peer, 1);
 		check(gone).toBe(1);

@@ -7,7 +7,7 @@ import { describe, it, check } from "./test-api";
 import { FakeBoard } from "../../testkit/portable/fake-board";
 import { flush } from "../../testkit/portable/coap-wire";
 import { CoapClient, type CoapClientOptions } from "../../src/coap/client";
-import { ProtocolError } from "../../src/common/errors";
+import { ConfigError, ProtocolError } from "../../src/common/errors";
 import * as m from "../../src/coap/message";
 import { decode, encode } from "../../src/coap/message";
 
@@ -99,6 +99,18 @@ describe("CoAP client: requests without response", () => {
 		board2.advance(1);
 		check(await outcome(timed.client.requestNoResponse(m.Code.POST, READINGS))).toBe("resolved");
 		check(timed.socket.takeSent()).toHaveLength(1);
+	});
+
+	it("refuses a PROBING_RATE of 0, below 0 or NaN with a ConfigError naming it", () => {
+		for (const probingRate of [0, -1, NaN]) {
+			let thrown: unknown;
+			try {
+				new CoapClient(new FakeBoard(), { probingRate });
+			} catch (error) {
+				thrown = error;
+			}
+			check(thrown instanceof ConfigError && thrown.key).toBe("probingRate");
+		}
 	});
 
 	it("refuses, nothing sent, a payload over one block, a bad URI and a stopped client", async () => {

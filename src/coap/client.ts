@@ -9,7 +9,7 @@
  */
 import type { Board } from "../common/board";
 import * as bytes from "../common/bytes";
-import { ProtocolError } from "../common/errors";
+import { ConfigError, ProtocolError } from "../common/errors";
 import { ipv4Octets } from "../common/text";
 import * as utf8 from "../common/utf8";
 import { exchangeOf, type Content, type DropCounts, type EndpointOptions, type Exchange, type Peer } from "./endpoint";
@@ -26,7 +26,7 @@ export interface CoapClientOptions extends EndpointOptions {
 	readonly port?: number;
 	/** coaps: DTLS with a pre-shared key (types.ts). */
 	readonly dtls?: TransportDtls;
-	/** Bytes a second, on average, that `requestNoResponse` sends (PROBING_RATE, RFC 7252 4.7 and 4.8; default 1). */
+	/** Bytes a second, on average, that `requestNoResponse` sends (PROBING_RATE, RFC 7252 4.7 and 4.8; default 1; over 0, or a ConfigError). */
 	readonly probingRate?: number;
 }
 
@@ -51,8 +51,7 @@ export interface CoapResponse {
 	readonly contentFormat?: number;
 }
 
-/** Servers remembered as this client's peers; the least recently addressed is forgotten first. */
-const MAX_SERVERS = 8;
+const MAX_SERVERS = 8; // servers remembered as this client's peers; the least recently addressed is forgotten first
 const NO_OPTIONS: RequestOptions = {};
 const stoppedError = (): ProtocolError => new ProtocolError("CLOSED", "the client was stopped");
 /** What every request without response sent at once returns. */
@@ -79,7 +78,12 @@ export class CoapClient {
 		this.lastServer = "";
 		this.stopped = false;
 		this.prepared = void 0;
-		if (options.probingRate !== void 0) this.msPerByte = 1000 / options.probingRate;
+		const rate = options.probingRate;
+		if (rate !== void 0) {
+			// 0, a negative rate or NaN would pace sends never or backwards.
+			if (!(rate > 0)) throw new ConfigError("probingRate", "bytes a second over 0");
+			this.msPerByte = 1000 / rate;
+		}
 		this.transport = new Transport(board, { ...options, port: options.port ?? 0, acceptFrom: (peer) => this.servers.has(peer.address + ":" + peer.port) });
 	}
 

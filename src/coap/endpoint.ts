@@ -42,10 +42,13 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	declare private outstanding: Map<string, number>;
 	/** The server's table with deadlines of its own, while it holds anything; absent until then. */
 	declare private expiring?: Expiring;
-	declare private tokenCounter: number;
+	/** Absent (no heap slot on XS) until the first request or `sequence` (`tokens`, from a random start), unless resumed: a server may never make one. */
+	declare private tokenCounter?: number;
 	/**
 	 * No exchange's deadline is earlier (Infinity for none): kept on setting one, not on
 	 * finishing one, so a timer may come early, find nothing due, and walk them for the next.
+	 * Absent until the first request, which sets it, as no exchange has a deadline before: read
+	 * as undefined, which no comparison with a time holds.
 	 */
 	declare private due: number;
 	/** The latest time the endpoint was told, for work that starts without one (a request freed by `cancel`). */
@@ -56,14 +59,17 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const resume = options.resume;
 		if (options.acceptFrom) this.acceptFrom = options.acceptFrom;
 		this.exchanges = this.queues = this.outstanding = messageLayer.NO_ENTRIES;
-		this.tokenCounter = resume ? resume.tokenCounter : Math.floor(this.random() * 0x10000);
+		if (resume) this.tokenCounter = resume.tokenCounter;
 		this.now = 0;
-		this.due = Infinity;
+	}
+
+	private tokens(): number {
+		return (this.tokenCounter ??= Math.floor(this.random() * 0x10000));
 	}
 
 	/** The last message id and token counter used, for `resume` after deep sleep. */
 	get sequence(): { readonly messageId: number; readonly tokenCounter: number } {
-		return { messageId: this.messageId, tokenCounter: this.tokenCounter };
+		return { messageId: this.messageId, tokenCounter: this.tokens() };
 	}
 
 	/** Exchanges and transmissions held: 0 once everything has finished (no leaked state). */
@@ -86,6 +92,12 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const peer = exchange.peer;
 		// peerKey(peer), and peerKey(peer, tokenKey(token)) with the peer's part made once: written out, as calls cost XS more than the concatenation.
 		const key = peer.address + ":" + peer.port;
+		if (this.exchanges === messageLayer.NO_ENTRIES) {
+			this.exchanges = new Map();
+			this.outstanding = new Map();
+			this.tokens();
+			this.due ??= Infinity;
+		}
 		let exchangeKey: string;
 		if (token) {
 			if (token.length > 8) throw new ProtocolError("MALFORMED_PACKET", "a token longer than 8 bytes");
@@ -95,7 +107,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 			// A fresh 4-byte token (5.3.1): a counter, so a late notification cannot match a new request, and two random bytes, hard to guess.
 			do {
 				token = new Uint8Array(4);
-				const counter = (this.tokenCounter = (this.tokenCounter + 1) & 0xffff);
+				const counter = (this.tokenCounter = ((this.tokenCounter as number) + 1) & 0xffff);
 				// A Uint8Array keeps the low 8 bits, of the whole part: no masks, no Math.floor.
 				token[0] = counter >> 8;
 				token[1] = counter;
@@ -110,10 +122,6 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		exchange.outstanding = false;
 		exchange.transmission = void 0;
 		exchange.deadline = Infinity;
-		if (this.exchanges === messageLayer.NO_ENTRIES) {
-			this.exchanges = new Map();
-			this.outstanding = new Map();
-		}
 		const exchanges = this.exchanges;
 		if (exchanges.size > 0) {
 			const replaced = exchanges.get(exchangeKey);
@@ -148,8 +156,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	 * Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON
 	 * after `acknowledge` (5.2.2), retransmitted until acknowledged (`outcome` says how it ended).
 	 * `encoded`: the content's options encoded already (m.encodeOptions), for an answer that goes on the ACK.
+	 * `now` by default the time the endpoint was told last (with the request, for one answered at once).
 	 */
-	respond(request: IncomingRequest, content: Content, now: number, outcome: messageLayer.Outcome = messageLayer.UNWATCHED, encoded?: Uint8Array): void {
+	respond(request: IncomingRequest, content: Content, now: number = this.now, outcome: messageLayer.Outcome = messageLayer.UNWATCHED, encoded?: Uint8Array): void {
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
@@ -175,7 +184,8 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
-		if (message.type === m.Type.CON && seen && !seen.reply) this.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
+		// Once: an untracked request (5.03, the duplicate table full) is acknowledged only here.
+		if (message.type === m.Type.CON && !(seen && seen.reply)) this.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
 	}
 
 	/**
@@ -188,7 +198,7 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		const previous = observer.inFlight;
 		const live = previous !== void 0 && this.active(previous);
 		const con = live && previous.retransmissions !== Infinity;
-		const message: CoapMessage = { type: con || confirmable ? m.Type.CON : m.Type.NON, code: content.code, messageId: this.nextMessageId(), token: observer.token, options: content.options, payload: content.payload };
+		const message: CoapMessage = { type: con || confirmable ? m.Type.CON : m.Type.NON, code: content.code, messageId: this.nextMessageId(), token: new Uint8Array(observer.token), options: content.options, payload: content.payload };
 		if (con) {
 			previous.next = message;
 			return;

@@ -86,7 +86,8 @@ export interface Transmission {
 /** An observer as the layers see it: where its notifications go, and the one in flight. */
 export interface Notified {
 	readonly peer: Peer;
-	readonly token: Uint8Array;
+	/** Its bytes alone (a Uint8Array takes XS 7 heap slots, its ArrayBuffer 3): a view is made for each notification. */
+	readonly token: ArrayBuffer;
 	/** The endpoint's: a CON not acknowledged yet, or the last NON (whose RST still cancels). */
 	inFlight?: Transmission;
 }
@@ -95,8 +96,8 @@ export interface Notified {
 export interface Seen {
 	readonly key: string;
 	readonly expires: number;
-	/** Anything but a CON POST: its entry may make room when the table is full. */
-	readonly evictable: boolean;
+	/** A CON POST's, which never makes room when the table is full; absent (no slot) for anything else, whose entry may. */
+	kept?: true;
 	/** Its buffer alone, the whole datagram (a Uint8Array takes XS 7 heap slots, its ArrayBuffer 3): a duplicate is rare, and gets a view made then. */
 	reply?: ArrayBuffer;
 	/** The entry that arrived next (MessageLayer's `oldest`). */
@@ -300,17 +301,19 @@ export abstract class MessageLayer {
 			return void 0;
 		}
 		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict()) {
-			if (codeClass !== 0) {
-						return message;
-			}
+			// Untracked: no entry, not the last message's, keeps what is sent in answer.
+			this.arrived = void 0;
+			if (codeClass !== 0) return message;
 			this.dropped.overloaded++;
-			// Come back when a slot is free.
+			// Come back when a slot is free; unless the request asked for no 5.xx (RFC 7967), as every answer honours it.
 			const first = this.oldest;
-			this.respond({ peer, message }, unavailable((first ? first.expires : Infinity) - now), now);
+			const quiet = m.optionValue(message.options, m.Option.NO_RESPONSE);
+			this.respond({ peer, message, noResponse: quiet && m.readUint(quiet) }, unavailable((first ? first.expires : Infinity) - now), now);
 			return void 0;
 		}
-		// Anything but a CON POST is evictable: its entry may make room when the table is full.
-		const entry: Seen = { key, expires: now + this.lifetime, evictable: code !== m.Code.POST || type === m.Type.NON };
+		const entry: Seen = { key, expires: now + this.lifetime };
+		// Anything but a CON POST may make room when the table is full.
+		if (code === m.Code.POST && type === m.Type.CON) entry.kept = true;
 		this.seen.set(key, entry);
 		const newest = this.newest;
 		if (newest) newest.next = entry;
@@ -356,7 +359,7 @@ export abstract class MessageLayer {
 	private evict(): boolean {
 		let previous: Seen | undefined;
 		for (let entry = this.oldest; entry; previous = entry, entry = entry.next) {
-			if (!entry.evictable) continue;
+			if (entry.kept) continue;
 			this.seen.delete(entry.key);
 			if (previous) previous.next = entry.next;
 			else this.oldest = entry.next;

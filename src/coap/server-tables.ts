@@ -99,18 +99,14 @@ export function failed(failure: unknown): Content {
 
 export abstract class ServerTables implements Expiring {
 	declare readonly transport: Transport;
-	declare protected readonly board: Board;
 	declare protected readonly szx: number;
 	/** The last version given out, from a random start so a reboot does not repeat them: a resource added starts at it (ETags are a resource's own, 5.10.6). */
 	declare protected version: number;
 	/** Made at the first Block1 upload, the other at the first slow answer: a server without either keeps no table. Arrays, not Maps: a few entries, found by a walk, cost a slot each on XS (a Map entry three). */
 	declare private uploads: Upload[] | undefined;
 	declare private waiting: Waiting[] | undefined;
-	/** The options as the transport was given them, kept once: the caps are read from them where they are checked (a field each would cost a slot). */
-	declare protected readonly settings: CoapServerOptions;
 
 	constructor(board: Board, options: CoapServerOptions) {
-		this.board = board;
 		this.szx = m.szxFor(options.blockSize ?? 1024);
 		const { onReady, ...given } = options;
 		const settings: CoapServerOptions & TransportOptions = {
@@ -120,9 +116,13 @@ export abstract class ServerTables implements Expiring {
 		};
 		// No closure to keep when nobody asked, nor a field.
 		if (onReady) settings.onReady = () => onReady(this.transport.port);
-		this.settings = settings;
 		const transport = (this.transport = new Transport(board, settings));
 		this.version = Math.floor(transport.endpoint.random() * 0xffffff);
+	}
+
+	/** The options as the transport was given them, which the endpoint keeps: the caps are read from them where they are checked (a field, or a field each, would cost a heap slot on XS; no request answered at once reads them). */
+	protected get settings(): CoapServerOptions {
+		return this.transport.endpoint.options as CoapServerOptions;
 	}
 
 	/** The endpoint's: a request arrived (RequestSink). */
@@ -224,7 +224,7 @@ export abstract class ServerTables implements Expiring {
 		if (waiting.push(entry) === 1) endpoint.keep(this);
 		// Settled outside the endpoint's timer: the transport is asked to send it.
 		const settled = (content: Content) => {
-			this.settle(entry, content, this.board.now());
+			this.settle(entry, content, this.transport.board.now());
 			transport.service();
 		};
 		answer.then(settled, (failure: unknown) => settled(failed(failure)));

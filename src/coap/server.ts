@@ -63,18 +63,14 @@ export class CoapServer extends ServerTables {
 	/** Every resource's observers, at most `maxObservers`. */
 	declare private readonly watchers: Observer[];
 	/**
-	 * Short texts answered lately, each after its UTF-8, kept from its second answer on (a
-	 * Uint8Array is 7 heap slots on XS): a resource answers a few texts ("on", "off") over and
-	 * over, and encoding one costs ~400 computrons. Payloads are only read (encode copies them).
+	 * Short texts answered lately, each after its UTF-8, kept from its second answer on (a Uint8Array is 7 heap slots on XS): a
+	 * resource answers a few texts ("on", "off") over and over, encoding one costs ~400 computrons. Payloads are only read.
 	 */
 	declare private readonly texts: (string | Uint8Array | undefined)[];
 	/** The Content-Format option sent last, and its number, kept as the texts are. */
 	declare private format: number;
 	declare private formatOption: m.CoapOption;
-	/**
-	 * The options of the answer most requests get (ETag and Content-Format, one block) as last
-	 * answered, and encoded: reused, not walked (~350 computrons on XS). Absent until then.
-	 */
+	/** The options of the answer most requests get (ETag, Content-Format, one block) as last answered, and encoded: reused, not walked (~350 computrons on XS). Absent until then. */
 	declare private plain?: m.CoapOption[];
 	declare private plainVersion?: number;
 	declare private plainOptions?: Uint8Array;
@@ -154,7 +150,7 @@ export class CoapServer extends ServerTables {
 	}
 
 	private notify(entry: Served, observer: Observer, representation: Representation, sequence: number): void {
-		const now = this.board.now();
+		const now = this.transport.board.now();
 		const code = representation.code ?? m.Code.CONTENT;
 		const content = this.representation(representation, code, code === m.Code.CONTENT ? entry.etag : void 0, sequence, void 0, void 0);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
@@ -170,9 +166,10 @@ export class CoapServer extends ServerTables {
 		} catch (failure) {
 			content = failed(failure);
 		}
-		// thenable(content), inline: a call fewer for every request.
-		if (typeof (content as PromiseLike<Content>).then === "function") this.hold(incoming, content as PromiseLike<Content>, this.board.now());
-		else this.transport.endpoint.respond(incoming, content as Content, this.board.now(), void 0, (content as Content).options === this.plain ? this.plainOptions : void 0);
+		const transport = this.transport;
+		// thenable(content), inline: a call fewer for every request. One answered at once goes at the endpoint's time (respond's default): no clock read.
+		if (typeof (content as PromiseLike<Content>).then === "function") this.hold(incoming, content as PromiseLike<Content>, transport.board.now());
+		else transport.endpoint.respond(incoming, content as Content, void 0, void 0, (content as Content).options === this.plain ? this.plainOptions : void 0);
 	}
 
 	private answer(incoming: IncomingRequest): Content | PromiseLike<Content> {
@@ -250,14 +247,15 @@ export class CoapServer extends ServerTables {
 		let payload = message.payload;
 		/** The last Block1's option, echoed with the response to the assembled upload (RFC 7959 2.5). */
 		let echo: m.CoapOption | undefined;
+		// Without Block1, the body cap's getter is asked only for a payload (most requests have none).
 		if (block1 !== void 0) {
 			const block = readBlock(block1);
-			const assembled = this.receive(peerKey(peer, path), block, payload, size1, this.board.now());
+			const assembled = this.receive(peerKey(peer, path), block, payload, size1, this.transport.board.now());
 			this.kept();
 			if (!(assembled instanceof Uint8Array)) return assembled;
 			payload = assembled;
 			echo = m.blockOption(m.Option.BLOCK1, { num: block.num, more: false, szx: block.szx });
-		} else if (payload.length > this.maxBody) {
+		} else if (payload.length > 0 && payload.length > this.maxBody) {
 			return { code: m.Code.REQUEST_ENTITY_TOO_LARGE, options: [m.uintOption(m.Option.SIZE1, this.maxBody)], payload: m.EMPTY_BYTES };
 		}
 
@@ -291,9 +289,9 @@ export class CoapServer extends ServerTables {
 			else {
 				// Registered, or renewed; served without Observe when the caps leave no room.
 				let observer = this.observer(path, peer, token);
-				if (!observer && this.watchers.length < (this.settings.maxObservers ?? 8) && this.observers(path) < (this.settings.maxObserversPerResource ?? 4)) this.watchers.push((observer = { path, peer, token: token.slice(), confirmedAt: 0 }));
+				if (!observer && this.watchers.length < (this.settings.maxObservers ?? 8) && this.observers(path) < (this.settings.maxObserversPerResource ?? 4)) this.watchers.push((observer = { path, peer, token: token.slice().buffer as ArrayBuffer, confirmedAt: 0 }));
 				if (observer) {
-					observer.confirmedAt = this.board.now();
+					observer.confirmedAt = this.transport.board.now();
 					sequence = this.nextVersion();
 				}
 			}
@@ -306,7 +304,7 @@ export class CoapServer extends ServerTables {
 		const watchers = this.watchers;
 		for (let i = 0; i < watchers.length; i++) {
 			const observer = watchers[i];
-			if (observer.path === path && observer.peer.port === peer.port && observer.peer.address === peer.address && m.sameBytes(observer.token, token)) return observer;
+			if (observer.path === path && observer.peer.port === peer.port && observer.peer.address === peer.address && m.sameBytes(new Uint8Array(observer.token), token)) return observer;
 		}
 		return void 0;
 	}

@@ -18,7 +18,8 @@ export interface DatagramBinding {
 export abstract class DatagramDriver<S extends DatagramSession> {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	declare readonly session: S;
-	protected declare readonly board: Board;
+	/** Read by the owner too (the CoAP server keeps no reference of its own: a heap slot on XS). */
+	declare readonly board: Board;
 	/** What the board calls back, with the binding (one object for every endpoint this driver opens). */
 	private declare readonly handler: Handler;
 	/** The one timer, at `timerAt` (kept here, not in an object of its own: one object and one call less per deadline). */
