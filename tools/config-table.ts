@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CONTEXTUAL, KEYS, parseRow, SECRET, type KeyRow } from "../src/app/config-keys";
+import { KEYS, parseRow, type KeyRow } from "../src/app/config-keys";
 import { KEYS as COAP_KEYS } from "../src/app/config-coap";
 import { KEYS as MQTT_KEYS } from "../src/app/config-mqtt";
 import { KEYS as MQTTSN_KEYS } from "../src/app/config-mqttsn";
@@ -26,8 +26,14 @@ export const COAP = 4;
 export const ANY = 7;
 export const PROTOCOL_BITS: Readonly<Record<string, number>> = { mqtt: MQTT, mqttsn: MQTTSN, coap: COAP };
 
-/** A row and the protocols it applies to. */
-export type DocRow = KeyRow & { readonly on: number };
+/** A row, the protocols it applies to, and its flags (config-keys.ts: the words after the kind's fields). */
+export type DocRow = KeyRow & { readonly on: number; readonly contextual: boolean; readonly secret: boolean };
+
+/** A row's flags: its words after the kind's fields. */
+export function flagsOf(text: string): string[] {
+	const words = text.split(" ");
+	return words.slice(words[1] === "integer" ? 5 : words[1] === "boolean" || words[1] === "choice" ? 3 : 4);
+}
 
 /** A table's rows (each table starts and ends with a newline). */
 export function lines(table: string): string[] {
@@ -60,7 +66,7 @@ function allRows(): DocRow[] {
 				on.push(bit);
 			}
 		}
-	return texts.map((text, i) => ({ ...parseRow(text), on: on[i] }));
+	return texts.map((text, i) => ({ ...parseRow(text), on: on[i], contextual: flagsOf(text).includes("contextual"), secret: flagsOf(text).includes("secret") }));
 }
 
 export const ROWS: readonly DocRow[] = allRows();
@@ -94,7 +100,7 @@ export function manifestConfig(): Record<string, string | number | boolean> {
 	for (const row of ROWS) {
 		if (row.name in config) continue;
 		const rows = ROWS.filter((r) => r.name === row.name);
-		const plain = rows.every((r) => r.default !== undefined && (r.flags & CONTEXTUAL) === 0 && r.default === row.default);
+		const plain = rows.every((r) => r.default !== undefined && !r.contextual && r.default === row.default);
 		config[row.name] = plain && row.default !== undefined ? row.default : "";
 	}
 	// The build's version, which a device cannot read from package.json.
@@ -146,7 +152,7 @@ export function renderSection(section: Section | "rules"): string {
 		const doc = docOf(row);
 		if (doc.section !== section) continue;
 		const fallback = doc.default ?? (row.default === undefined ? "(none)" : `\`${String(row.default)}\``);
-		const secret = row.flags & SECRET ? " (secret)" : "";
+		const secret = row.secret ? " (secret)" : "";
 		lines.push(`| \`${row.name}\`${secret} | ${cell(form(row, doc))} | ${cell(fallback)} | ${appliesTo(row, doc)} | ${cell(doc.meaning)} |`);
 	}
 	return lines.join("\n");

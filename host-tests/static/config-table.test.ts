@@ -9,14 +9,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KEYS, SECRET } from "../../src/app/config-keys";
+import { KEYS } from "../../src/app/config-keys";
 import { parseConfig } from "../../src/app/firmware";
 import * as coapSection from "../../src/app/config-coap";
 import * as mqttSection from "../../src/app/config-mqtt";
 import * as mqttsnSection from "../../src/app/config-mqttsn";
 import * as rules from "../../src/app/config-rules";
 import { KEY_DOCS, RULE_DOCS } from "../../tools/config-docs";
-import { docName, lines, manifestConfig, PROTOCOL_BITS, README_PATH, renderReadme, ROWS } from "../../tools/config-table";
+import { docName, flagsOf, lines, manifestConfig, PROTOCOL_BITS, README_PATH, renderReadme, ROWS } from "../../tools/config-table";
 import { imports, readManifest, resolveName, ROOT } from "./manifest-modules";
 import { Default } from "../../src/coap/types";
 import { COAP_PORT } from "../../src/coap/uri";
@@ -95,18 +95,15 @@ describe("config table", () => {
 	});
 
 	it("flags a row with contextual or secret only, after the kind's fields", () => {
-		const fields: Record<string, number> = { integer: 5, boolean: 3, choice: 3 };
 		for (const table of [KEYS, mqttSection.KEYS, mqttsnSection.KEYS, coapSection.KEYS])
-			for (const line of lines(table)) {
-				const words = line.split(" ");
-				for (const flag of words.slice(fields[words[1]] ?? 4)) expect(["contextual", "secret"], line).toContain(flag);
-			}
+			for (const line of lines(table)) for (const flag of flagsOf(line)) expect(["contextual", "secret"], line).toContain(flag);
+		expect(ROWS.filter((row) => row.contextual).map((row) => docName(row))).toEqual(["netmask", "dns", "stateTopic", "statusTopic", "keepAlive:mqttsn", "mqttsnPort", "tRetry", "coapPort"]);
 	});
 
 	it("gives no secret a default, in the table or in any manifest section", () => {
-		const secrets = ROWS.filter((row) => (row.flags & SECRET) !== 0).map((row) => row.name);
+		const secrets = ROWS.filter((row) => row.secret).map((row) => row.name);
 		expect(secrets.sort()).toEqual(["brokerKey", "brokerPassword", "coapPsk", "password"]);
-		for (const row of ROWS) if ((row.flags & SECRET) !== 0) expect(row.default, row.name).toBeUndefined();
+		for (const row of ROWS) if (row.secret) expect(row.default, row.name).toBeUndefined();
 		const manifest = readManifest() as { config?: Record<string, unknown>; platforms?: Record<string, { config?: Record<string, unknown> }> };
 		const sections = [manifest.config ?? {}, ...Object.values(manifest.platforms ?? {}).map((p) => p.config ?? {})];
 		for (const section of sections) for (const name of secrets) expect(section[name] ?? "", name).toBe("");

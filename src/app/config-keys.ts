@@ -16,11 +16,12 @@
  *   clientId - max                  printable ASCII without spaces, up to max
  *   ipv4, topic, uri, topics  default -   a dotted quad, an MQTT topic name; a URI or a
  *                                   "name=id" list, whose form the protocol's section parses
- * Flags: "contextual", a default other keys change (the mode, staticIp), so the manifest
- * leaves the key empty; "secret", never echoed, never given a default. A protocol's own
- * row of a name (MQTT-SN's clientId) has that protocol's form and default; a name is in
- * these rows or in a protocol's, never both. A key without a default is unset when absent
- * or empty, and its section says what that means (required, generated, derived).
+ * Flags, which the tools read (the device has no use for them): "contextual", a default
+ * other keys change (the mode, staticIp), so the manifest leaves the key empty; "secret",
+ * never echoed, never given a default. A protocol's own row of a name (MQTT-SN's clientId)
+ * has that protocol's form and default; a name is in these rows or in a protocol's, never
+ * both. A key without a default is unset when absent or empty, and its section says what
+ * that means (required, generated, derived).
  *
  * Rows are lines of one string, not objects: the table lives in the device's flash, where
  * 57 row objects took 462 preloaded heap slots (7.4 KB at 16 bytes) besides 4 KB of
@@ -69,13 +70,9 @@ powerOn choice off|on|restore
 swVersion string - 32
 `;
 
-/** A row's flags, as bits. */
-export const CONTEXTUAL = 1;
-export const SECRET = 2;
-
+/** The row's words but its flags, which the tools read (tools/config-table.ts): the device has no use for them. */
 interface Row {
 	readonly name: string;
-	readonly flags: number;
 }
 export interface IntegerRow extends Row {
 	readonly kind: "integer";
@@ -110,14 +107,11 @@ export function parseRow(text: string): KeyRow {
 	const kind = words[1];
 	const integer = kind === "integer";
 	const fields = integer ? 5 : kind === "boolean" || kind === "choice" ? 3 : 4;
-	let flags = 0;
-	for (let i = fields; i < words.length; i++) flags |= words[i] === "secret" ? SECRET : CONTEXTUAL;
 	const fallback = words[2] === "-" ? void 0 : words[2];
 	const choices = kind === "choice" ? words[2].split("|") : void 0;
 	return {
 		name: words[0],
 		kind,
-		flags,
 		default: integer ? Number(fallback) : kind === "boolean" ? fallback === "true" : choices ? choices[0] : fallback,
 		min: integer ? Number(words[3]) : void 0,
 		max: integer ? Number(words[4]) : fields === 4 && words[3] !== "-" ? Number(words[3]) : void 0,
