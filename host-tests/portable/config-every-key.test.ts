@@ -6,7 +6,7 @@
  */
 import { ConfigError } from "../../src/common/errors";
 import { parseConfig } from "../../src/app/firmware";
-import { ConfigReader, type RawConfig } from "../../src/app/config-reader";
+import { ConfigReader, type RawConfig, type SectionReader } from "../../src/app/config-reader";
 import { KEYS, parseRow } from "../../src/app/config-keys";
 import { KEYS as COAP_KEYS } from "../../src/app/config-coap";
 import { KEYS as MQTT_KEYS } from "../../src/app/config-mqtt";
@@ -133,7 +133,8 @@ describe("config: every key", () => {
 			return "read";
 		};
 		check(refusal(() => reader.integer("coapPort" as never))).toBe("no config key coapPort for this protocol");
-		const coap = reader.with(COAP_KEYS);
+		reader.rows = COAP_KEYS;
+		const coap = reader as SectionReader<typeof COAP_KEYS>;
 		check(coap.integer("coapPort")).toBe(5000);
 		check(refusal(() => coap.integer("keepAlive" as never))).toBe("no config key keepAlive for this protocol");
 		check(refusal(() => coap.integer("noSuchKey" as never))).toBe("no config key noSuchKey for this protocol");

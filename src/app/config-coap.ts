@@ -63,7 +63,8 @@ blockSize integer 1024 16 1024
 /** `device`: Home Assistant's discovery is MQTT's, which a CoAP device cannot offer. */
 export function parseCoapConfig(reader: ConfigReader, device: DeviceConfig): CoapConfig {
 	discoveryNeedsClientId(void 0, device.discovery);
-	const config: SectionReader<typeof KEYS> = reader.with(KEYS);
+	reader.rows = KEYS;
+	const config = reader as SectionReader<typeof KEYS>;
 	const collector = config.string("collector");
 	let collectorSecure = false;
 	// The URI parser's refusal says what is wrong with the URI; the ConfigError says which key.

@@ -31,7 +31,7 @@
  *
  * The rows, in sections:
  * - Wi-Fi and the station's address (config-reader.ts); the boards join with ssid, password, sntp.
- * - The protocol, whose section gives the reader its own rows (config-reader.ts with()).
+ * - The protocol, whose section gives the reader its own rows (config-reader.ts rows).
  * - The lamp (config.ts).
  * - Mode, DHT22, telemetry, button (config.ts); times in seconds unless named ms.
  * - Home Assistant discovery, health, power-on state (config.ts); swVersion is the build's
@@ -122,7 +122,7 @@ export function parseRow(text: string): KeyRow {
 /**
  * A table's lines, as types: each row's words name its key, kind and choices for the
  * reader's signatures. `R`, below, is the rows a reader reads: these, and once its section
- * has given them, its protocol's (config-reader.ts with()).
+ * has given them, its protocol's (config-reader.ts rows).
  */
 export type Lines<S extends string, R = never> = S extends `${infer L}\n${infer T}` ? Lines<T, R | L> : R | S;
 export type CommonRows = Lines<typeof KEYS>;

@@ -58,7 +58,8 @@ inflightWindow integer 16 1 65535
 
 /** `device`: a sleepy one keeps its session, discovery needs a client id; `image`: what its broker may need. */
 export function parseMqttConfig(reader: ConfigReader, device: DeviceConfig, image: ParseOptions): MqttConfig {
-	const config: SectionReader<typeof KEYS> = reader.with(KEYS);
+	reader.rows = KEYS;
+	const config = reader as SectionReader<typeof KEYS>;
 	const brokerCa = config.string("brokerCa");
 	const cert = config.string("brokerCert");
 	const key = config.string("brokerKey");

@@ -73,7 +73,8 @@ reconnectCap integer 60000 10 86400000
 
 /** The device's power mode and wake timing decide several defaults (sleepy-mqttsn-timing.ts). */
 export function parseMqttSnConfig(reader: ConfigReader, device: DeviceConfig): MqttSnConfig {
-	const config: SectionReader<typeof KEYS> = reader.with(KEYS);
+	reader.rows = KEYS;
+	const config = reader as SectionReader<typeof KEYS>;
 	const gatewayUrl = config.string("gateway");
 	const target = parseUdpUrl(config.string("gatewaySearch") ?? "", "gatewaySearch");
 	if (!textual.ipv4Octets(target.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");
