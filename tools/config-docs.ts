@@ -1,8 +1,9 @@
 /**
  * What each configuration key means, for the README (tools/config-table.ts writes its
- * tables from this and src/app/config-keys.ts). Host-only: the device carries the table,
- * not these sentences. A row is named by its key, or `key:protocol` where the table has a
- * row per protocol; host-tests/static/config-table.test.ts checks every row has one.
+ * tables from this and the rows of src/app/config-keys.ts and of the protocols' sections).
+ * Host-only: the device carries the rows, not these sentences. A row is named by its key,
+ * or `key:protocol` where protocols have a row each; host-tests/static/config-table.test.ts
+ * checks every row has one.
  */
 import type * as coapRules from "../src/app/config-coap";
 import type * as mqttRules from "../src/app/config-mqtt";
@@ -114,8 +115,8 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
 	blockSize: { section: "coap", meaning: "block size (RFC 7959), a power of two" },
 };
 
-/** A section module's rules: its exports but the parsers. */
-type RulesOf<M> = Exclude<keyof M, `parse${string}`>;
+/** A section module's rules: its exports but the parsers and its rows. */
+type RulesOf<M> = Exclude<keyof M, `parse${string}` | "KEYS">;
 
 /** The rules between keys (src/app/config-rules.ts, and each protocol's in its section's module), one line each, for the README. */
 export const RULE_DOCS: Readonly<Record<keyof typeof rules | RulesOf<typeof mqttRules> | RulesOf<typeof mqttsnRules> | RulesOf<typeof coapRules>, string>> = {

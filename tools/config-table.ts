@@ -1,13 +1,17 @@
 /**
- * Writes what follows from the table of configuration keys (src/app/config-keys.ts):
- * the manifest's "config" defaults and the README's key and rule tables, between
+ * Writes what follows from the rows of configuration keys (src/app/config-keys.ts, and
+ * each protocol's in its section's module): the manifest's "config" defaults and the
+ * README's key and rule tables, between
  * `<!-- config-keys:begin SECTION -->` and `<!-- config-keys:end SECTION -->`.
  * `npx tsx tools/config-table.ts` rewrites both files; `--check` only says whether they
  * drifted (host-tests/static/config-table.test.ts runs the same comparison).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ANY, COAP, CONTEXTUAL, KEYS, MQTT, MQTTSN, parseRow, SECRET, type KeyRow } from "../src/app/config-keys";
+import { KEYS, parseRow, type KeyRow } from "../src/app/config-keys";
+import { KEYS as COAP_KEYS } from "../src/app/config-coap";
+import { KEYS as MQTT_KEYS } from "../src/app/config-mqtt";
+import { KEYS as MQTTSN_KEYS } from "../src/app/config-mqttsn";
 import { KEY_DOCS, RULE_DOCS, type KeyDoc, type Section } from "./config-docs";
 
 export const README_PATH = fileURLToPath(new URL("../README.md", import.meta.url));
@@ -15,7 +19,57 @@ export const README_PATH = fileURLToPath(new URL("../README.md", import.meta.url
 export const MANIFEST_PATH = fileURLToPath(new URL("../manifests/config.json", import.meta.url));
 export const SECTIONS: readonly (Section | "rules")[] = ["main", "rules", "mqttsn", "device", "coap"];
 
-const ROWS: readonly KeyRow[] = KEYS.map(parseRow);
+/** The protocols a row applies to, as bits: a protocol's rows are in its section's module. */
+export const MQTT = 1;
+export const MQTTSN = 2;
+export const COAP = 4;
+export const ANY = 7;
+export const PROTOCOL_BITS: Readonly<Record<string, number>> = { mqtt: MQTT, mqttsn: MQTTSN, coap: COAP };
+
+/** A row, the protocols it applies to, and its flags (config-keys.ts: the words after the kind's fields). */
+export type DocRow = KeyRow & { readonly on: number; readonly contextual: boolean; readonly secret: boolean };
+
+/** A row's flags: its words after the kind's fields. */
+export function flagsOf(text: string): string[] {
+	const words = text.split(" ");
+	return words.slice(words[1] === "integer" ? 5 : words[1] === "boolean" || words[1] === "choice" ? 3 : 4);
+}
+
+/** A table's rows (each table starts and ends with a newline). */
+export function lines(table: string): string[] {
+	return table.split("\n").filter((line) => line !== "");
+}
+
+/**
+ * Every row of every image, in the README's and the manifest's order: the common rows,
+ * MQTT's after `protocol`, then MQTT-SN's and CoAP's. A row another protocol has word for
+ * word (MQTT-SN's cleanSession and backoff, as MQTT's) is one row applying to both.
+ */
+function allRows(): DocRow[] {
+	const common = lines(KEYS);
+	const split = common.findIndex((line) => line.startsWith("protocol ")) + 1;
+	const tables: [readonly string[], number][] = [
+		[common.slice(0, split), ANY],
+		[lines(MQTT_KEYS), MQTT],
+		[common.slice(split), ANY],
+		[lines(MQTTSN_KEYS), MQTTSN],
+		[lines(COAP_KEYS), COAP],
+	];
+	const texts: string[] = [];
+	const on: number[] = [];
+	for (const [rows, bit] of tables)
+		for (const text of rows) {
+			const same = texts.indexOf(text);
+			if (same >= 0 && bit !== ANY) on[same] |= bit;
+			else {
+				texts.push(text);
+				on.push(bit);
+			}
+		}
+	return texts.map((text, i) => ({ ...parseRow(text), on: on[i], contextual: flagsOf(text).includes("contextual"), secret: flagsOf(text).includes("secret") }));
+}
+
+export const ROWS: readonly DocRow[] = allRows();
 const PACKAGE_VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { version: string }).version;
 const PROTOCOL_NAMES: readonly [number, string][] = [
 	[MQTT, "MQTT"],
@@ -24,14 +78,14 @@ const PROTOCOL_NAMES: readonly [number, string][] = [
 ];
 
 /** The docs' name of a row: the key, or key:protocol where the table has a row per protocol. */
-export function docName(row: KeyRow): string {
+export function docName(row: DocRow): string {
 	if (ROWS.filter((r) => r.name === row.name).length === 1) return row.name;
 	const protocol = PROTOCOL_NAMES.find(([bit]) => row.on === bit);
 	if (!protocol) throw new Error(`${row.name}: a key with a row per protocol needs one protocol per row`);
 	return `${row.name}:${protocol[1].toLowerCase().replace("-", "")}`;
 }
 
-export function docOf(row: KeyRow): KeyDoc {
+export function docOf(row: DocRow): KeyDoc {
 	const doc = KEY_DOCS[docName(row)];
 	if (!doc) throw new Error(`tools/config-docs.ts has no entry for ${docName(row)}`);
 	return doc;
@@ -46,7 +100,7 @@ export function manifestConfig(): Record<string, string | number | boolean> {
 	for (const row of ROWS) {
 		if (row.name in config) continue;
 		const rows = ROWS.filter((r) => r.name === row.name);
-		const plain = rows.every((r) => r.default !== undefined && (r.flags & CONTEXTUAL) === 0 && r.default === row.default);
+		const plain = rows.every((r) => r.default !== undefined && !r.contextual && r.default === row.default);
 		config[row.name] = plain && row.default !== undefined ? row.default : "";
 	}
 	// The build's version, which a device cannot read from package.json.
@@ -54,7 +108,7 @@ export function manifestConfig(): Record<string, string | number | boolean> {
 	return config;
 }
 
-function form(row: KeyRow, doc: KeyDoc): string {
+function form(row: DocRow, doc: KeyDoc): string {
 	switch (row.kind) {
 		case "integer":
 			return `integer, ${row.min} to ${row.max}`;
@@ -77,7 +131,7 @@ function form(row: KeyRow, doc: KeyDoc): string {
 	}
 }
 
-function appliesTo(row: KeyRow, doc: KeyDoc): string {
+function appliesTo(row: DocRow, doc: KeyDoc): string {
 	const protocols = row.on === ANY ? "all" : PROTOCOL_NAMES.filter(([bit]) => (row.on & bit) !== 0).map(([, name]) => name).join(", ");
 	return doc.mode ? `${protocols}; ${doc.mode}` : protocols;
 }
@@ -98,7 +152,7 @@ export function renderSection(section: Section | "rules"): string {
 		const doc = docOf(row);
 		if (doc.section !== section) continue;
 		const fallback = doc.default ?? (row.default === undefined ? "(none)" : `\`${String(row.default)}\``);
-		const secret = row.flags & SECRET ? " (secret)" : "";
+		const secret = row.secret ? " (secret)" : "";
 		lines.push(`| \`${row.name}\`${secret} | ${cell(form(row, doc))} | ${cell(fallback)} | ${appliesTo(row, doc)} | ${cell(doc.meaning)} |`);
 	}
 	return lines.join("\n");

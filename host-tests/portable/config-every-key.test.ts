@@ -6,8 +6,11 @@
  */
 import { ConfigError } from "../../src/common/errors";
 import { parseConfig } from "../../src/app/firmware";
-import type { RawConfig } from "../../src/app/config-reader";
+import { ConfigReader, type RawConfig, type SectionReader } from "../../src/app/config-reader";
 import { KEYS, parseRow } from "../../src/app/config-keys";
+import { KEYS as COAP_KEYS } from "../../src/app/config-coap";
+import { KEYS as MQTT_KEYS } from "../../src/app/config-mqtt";
+import { KEYS as MQTTSN_KEYS } from "../../src/app/config-mqttsn";
 import { check, describe, it } from "./test-api";
 
 const MQTT: RawConfig = { broker: "mqtt://127.0.0.1", buttonPin: 0, dht22Pin: 4 };
@@ -109,10 +112,34 @@ describe("config: every key", () => {
 		check(Object.keys(BAD_VALUES).filter((key) => !read.has(key)).sort()).toEqual([]);
 	});
 
-	it("reads exactly the keys of the table (config-keys.ts)", () => {
+	it("reads exactly the keys of the rows (config-keys.ts and the protocols' sections)", () => {
 		const read = new Set<string>();
 		for (const base of BASES) for (const key of keysRead(base)) read.add(key);
-		check([...read].sort()).toEqual([...new Set(KEYS.map((row) => parseRow(row).name))].sort());
+		// Each table is "\n" + rows + "\n".
+		const rows = [KEYS, MQTT_KEYS, MQTTSN_KEYS, COAP_KEYS].flatMap((table) => table.slice(1, -1).split("\n"));
+		check([...read].sort()).toEqual([...new Set(rows.map((row) => parseRow(row).name))].sort());
+	});
+
+	it("has no row for a key of another protocol, nor for a protocol's key before its section gives its rows", () => {
+		const reader = new ConfigReader({ protocol: "coap", coapPort: 5000, keepAlive: 5 });
+		const refusal = (read: () => unknown): string => {
+			try {
+				read();
+			} catch (error) {
+				// A read the firmware never makes (the reader's types refuse it): its bug, not the config's.
+				check(error instanceof ConfigError).toBe(false);
+				return (error as Error).message;
+			}
+			return "read";
+		};
+		check(refusal(() => reader.integer("coapPort" as never))).toBe("no config key coapPort for this protocol");
+		reader.rows = COAP_KEYS;
+		const coap = reader as SectionReader<typeof COAP_KEYS>;
+		check(coap.integer("coapPort")).toBe(5000);
+		check(refusal(() => coap.integer("keepAlive" as never))).toBe("no config key keepAlive for this protocol");
+		check(refusal(() => coap.integer("noSuchKey" as never))).toBe("no config key noSuchKey for this protocol");
+		// The common rows stay readable.
+		check(coap.integer("lampPin")).toBe(2);
 	});
 
 	it("accepts every base config", () => {

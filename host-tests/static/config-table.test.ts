@@ -1,6 +1,7 @@
 /**
- * The table of configuration keys (src/app/config-keys.ts) is the one statement of every
- * key's form and default: the manifest's "config", the README's tables and the meanings in
+ * The rows of configuration keys (src/app/config-keys.ts, and each protocol's in its
+ * section's module) are the one statement of every key's form and default: the
+ * manifest's "config", the README's tables and the meanings in
  * tools/config-docs.ts must follow it. `npx tsx tools/config-table.ts` rewrites the first
  * two when this fails. Also: no secret has a default, every rule is documented, and the
  * config modules import each other without a cycle.
@@ -8,20 +9,18 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KEYS, parseRow, PROTOCOL_BITS, SECRET, type KeyRow } from "../../src/app/config-keys";
+import { KEYS } from "../../src/app/config-keys";
 import { parseConfig } from "../../src/app/firmware";
 import * as coapSection from "../../src/app/config-coap";
 import * as mqttSection from "../../src/app/config-mqtt";
 import * as mqttsnSection from "../../src/app/config-mqttsn";
 import * as rules from "../../src/app/config-rules";
 import { KEY_DOCS, RULE_DOCS } from "../../tools/config-docs";
-import { docName, manifestConfig, README_PATH, renderReadme } from "../../tools/config-table";
+import { docName, flagsOf, lines, manifestConfig, PROTOCOL_BITS, README_PATH, renderReadme, ROWS } from "../../tools/config-table";
 import { imports, readManifest, resolveName, ROOT } from "./manifest-modules";
 import { Default } from "../../src/coap/types";
 import { COAP_PORT } from "../../src/coap/uri";
 import { N_RETRY, T_RETRY, T_WAIT } from "../../src/mqttsn/timers";
-
-const ROWS: readonly KeyRow[] = KEYS.map(parseRow);
 
 describe("config table", () => {
 	it("is what manifest.json's \"config\" holds, key for key and in order", () => {
@@ -83,10 +82,28 @@ describe("config table", () => {
 		for (const row of ROWS) expect(ROWS.filter((r) => r.name === row.name && (r.on & row.on) !== 0), row.name).toHaveLength(1);
 	});
 
+	it("has a protocol's rows in its section's module only, none of a name the common rows have", () => {
+		// The reader looks in the common rows first: a protocol's row of one of their names would never be read.
+		const common = new Set(lines(KEYS).map((line) => line.slice(0, line.indexOf(" "))));
+		for (const section of [mqttSection, mqttsnSection, coapSection]) {
+			const names = lines(section.KEYS).map((line) => line.slice(0, line.indexOf(" ")));
+			expect(names.filter((name) => common.has(name))).toEqual([]);
+			expect(new Set(names).size).toBe(names.length);
+		}
+		// Each table is "\n" + rows + "\n", as the reader's lookup of "\n" + name + " " expects.
+		for (const table of [KEYS, mqttSection.KEYS, mqttsnSection.KEYS, coapSection.KEYS]) expect([table[0], table.at(-1), table.includes("\n\n")]).toEqual(["\n", "\n", false]);
+	});
+
+	it("flags a row with contextual or secret only, after the kind's fields", () => {
+		for (const table of [KEYS, mqttSection.KEYS, mqttsnSection.KEYS, coapSection.KEYS])
+			for (const line of lines(table)) for (const flag of flagsOf(line)) expect(["contextual", "secret"], line).toContain(flag);
+		expect(ROWS.filter((row) => row.contextual).map((row) => docName(row))).toEqual(["netmask", "dns", "stateTopic", "statusTopic", "keepAlive:mqttsn", "mqttsnPort", "tRetry", "coapPort"]);
+	});
+
 	it("gives no secret a default, in the table or in any manifest section", () => {
-		const secrets = ROWS.filter((row) => (row.flags & SECRET) !== 0).map((row) => row.name);
+		const secrets = ROWS.filter((row) => row.secret).map((row) => row.name);
 		expect(secrets.sort()).toEqual(["brokerKey", "brokerPassword", "coapPsk", "password"]);
-		for (const row of ROWS) if ((row.flags & SECRET) !== 0) expect(row.default, row.name).toBeUndefined();
+		for (const row of ROWS) if (row.secret) expect(row.default, row.name).toBeUndefined();
 		const manifest = readManifest() as { config?: Record<string, unknown>; platforms?: Record<string, { config?: Record<string, unknown> }> };
 		const sections = [manifest.config ?? {}, ...Object.values(manifest.platforms ?? {}).map((p) => p.config ?? {})];
 		for (const section of sections) for (const name of secrets) expect(section[name] ?? "", name).toBe("");

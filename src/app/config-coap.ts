@@ -1,19 +1,19 @@
 /**
  * The configuration of the lamp over CoAP (protocol "coap"): the port the device
  * serves /lamp and /sensors/dht22 on, where state changes and readings are POSTed, and
- * the transmission parameters of RFC 7252 4.8. Forms and defaults are the table's
- * (config-keys.ts). With a pre-shared key (`coapPsk`, `coapPskIdentity`) the server speaks
+ * the transmission parameters of RFC 7252 4.8. Forms and defaults are this section's rows
+ * (KEYS). With a pre-shared key (`coapPsk`, `coapPskIdentity`) the server speaks
  * coaps (DTLS) only, on 5684 unless `coapPort` says otherwise, and a `coaps://` collector
  * is reached with the same key; plain coap stays only where asked for (a coap:// collector).
  * Mapped by manifests/coap.json: an image without CoAP neither parses nor carries this
- * section (protocols/table.ts).
+ * section nor its rows (protocols/table.ts).
  */
 import { ConfigError } from "../common/errors";
 import { isHexDigit } from "../common/text";
 import { encodeUtf8 } from "../common/utf8";
 import { COAPS_PORT, parseCoapUri } from "../coap/uri";
 import type { DeviceConfig } from "./config-reader";
-import type { ConfigReader } from "./config-reader";
+import type { ConfigReader, SectionReader } from "./config-reader";
 import { discoveryNeedsClientId } from "./config-rules";
 
 export interface CoapConfig {
@@ -40,9 +40,31 @@ export interface CoapPsk {
 	readonly key: Uint8Array;
 }
 
+/**
+ * The rows of CoAP's keys, as config-keys.ts writes rows. The transmission parameters
+ * default to RFC 7252 4.8's and the port to 5683, written out (coap/'s own constants are
+ * compared by host-tests/static/config-table.test.ts). coaps (DTLS, RFC 7252 9.1.3.1 PSK
+ * mode): the key is hex, up to 64 bytes. blockSize: a power of two from 16 (SZX 0) to
+ * 1024 (SZX 6), RFC 7959 2.2.
+ */
+export const KEYS = `
+coapPort integer 5683 0 65535 contextual
+collector uri - -
+coapPskIdentity string - 128
+coapPsk string - 128 secret
+coapType choice con|non
+ackTimeout integer 2000 10 600000
+ackRandomFactorTenths integer 15 10 100
+maxRetransmit integer 4 0 20
+nstart integer 1 1 16
+blockSize integer 1024 16 1024
+`;
+
 /** `device`: Home Assistant's discovery is MQTT's, which a CoAP device cannot offer. */
-export function parseCoapConfig(config: ConfigReader, device: DeviceConfig): CoapConfig {
+export function parseCoapConfig(reader: ConfigReader, device: DeviceConfig): CoapConfig {
 	discoveryNeedsClientId(void 0, device.discovery);
+	reader.rows = KEYS;
+	const config = reader as SectionReader<typeof KEYS>;
 	const collector = config.string("collector");
 	let collectorSecure = false;
 	// The URI parser's refusal says what is wrong with the URI; the ConfigError says which key.
@@ -71,7 +93,7 @@ export function parseCoapConfig(config: ConfigReader, device: DeviceConfig): Coa
 }
 
 /** Both keys or neither; the key as hex of 1 to 64 bytes. The error never holds the value. */
-function parsePsk(config: ConfigReader): CoapPsk | undefined {
+function parsePsk(config: SectionReader<typeof KEYS>): CoapPsk | undefined {
 	const identity = config.string("coapPskIdentity");
 	const hex = config.string("coapPsk");
 	if (identity === void 0 && hex === void 0) return void 0;

@@ -1,15 +1,15 @@
 /**
  * The configuration of the lamp over MQTT 3.1.1 or 5 (protocol "mqtt"): the broker, its
  * credentials and the session's limits, and the rules between them and the device's keys.
- * Forms and defaults are the table's (config-keys.ts). Mapped by manifests/mqtt.json:
- * an image without MQTT neither parses nor carries this section (protocols/table.ts).
+ * Forms and defaults are this section's rows (KEYS). Mapped by manifests/mqtt.json: an
+ * image without MQTT neither parses nor carries this section nor its rows (protocols/table.ts).
  */
 import { ConfigError } from "../common/errors";
 import type { StreamTarget } from "../stream/driver";
 import type { QoS } from "../mqtt/packet";
 import * as textual from "../common/text";
 import type { DeviceConfig } from "./config-reader";
-import type { ConfigReader, ParseOptions } from "./config-reader";
+import type { ConfigReader, ParseOptions, SectionReader } from "./config-reader";
 import * as rules from "./config-rules";
 
 /** Where the broker is and how to reach it: TCP or TLS, carried as WebSocket messages for ws:// and wss://. */
@@ -33,8 +33,33 @@ export interface MqttConfig {
 	readonly inflightWindow: number;
 }
 
+/**
+ * The rows of MQTT's keys, as config-keys.ts writes rows. cleanSession and the backoff mean
+ * the same over MQTT-SN, which has its own rows of them. clientId: servers must accept 1-23
+ * characters of [0-9a-zA-Z] (3.1.3.1); most accept far more.
+ */
+export const KEYS = `
+broker uri - -
+mqttVersion choice 3.1.1|5
+brokerCa string - -
+brokerCert string - -
+brokerKey string - - secret
+clientId clientId - 64
+brokerUsername string - -
+brokerPassword string - - secret
+keepAlive integer 60 0 65535
+cleanSession boolean true
+qos integer 1 0 2
+reconnectBase integer 1000 10 3600000
+reconnectCap integer 60000 10 86400000
+maxPacketSize integer 8192 128 268435460
+inflightWindow integer 16 1 65535
+`;
+
 /** `device`: a sleepy one keeps its session, discovery needs a client id; `image`: what its broker may need. */
-export function parseMqttConfig(config: ConfigReader, device: DeviceConfig, image: ParseOptions): MqttConfig {
+export function parseMqttConfig(reader: ConfigReader, device: DeviceConfig, image: ParseOptions): MqttConfig {
+	reader.rows = KEYS;
+	const config = reader as SectionReader<typeof KEYS>;
 	const brokerCa = config.string("brokerCa");
 	const cert = config.string("brokerCert");
 	const key = config.string("brokerKey");

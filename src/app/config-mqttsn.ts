@@ -2,9 +2,9 @@
  * The configuration of the lamp over MQTT-SN (protocol "mqttsn"): the gateway, or how to
  * search for one, the session and its timers, and the rules between them and the device's
  * keys. The keys it shares with MQTT (clientId, keepAlive, cleanSession, qos,
- * reconnectBase/Cap, maxPacketSize) mean the same here, with their own forms and defaults
- * (config-keys.ts). Mapped by manifests/mqttsn.json: an image without MQTT-SN neither
- * parses nor carries this section (protocols/table.ts).
+ * reconnectBase/Cap, maxPacketSize) mean the same here, with this section's own rows of
+ * them (KEYS). Mapped by manifests/mqttsn.json: an image without MQTT-SN neither parses nor
+ * carries this section nor its rows (protocols/table.ts).
  */
 import { ConfigError } from "../common/errors";
 import type { GatewayHost } from "../mqttsn/client";
@@ -12,7 +12,7 @@ import type { SearchTarget } from "../mqttsn/session";
 import { isShortTopicName } from "../mqttsn/short-topic";
 import * as textual from "../common/text";
 import type { DeviceConfig } from "./config-reader";
-import type { ConfigReader } from "./config-reader";
+import type { ConfigReader, SectionReader } from "./config-reader";
 import * as rules from "./config-rules";
 import * as timing from "./sleepy-mqttsn-timing";
 
@@ -47,8 +47,34 @@ const enum Udp {
 	DEFAULT_PORT = 1883,
 }
 
+/**
+ * The rows of MQTT-SN's keys, as config-keys.ts writes rows; cleanSession and the backoff
+ * as MQTT's (config-mqtt.ts). A ClientId has 1 to 23 characters (5.3.1). The timers'
+ * defaults are 7.2's, written out (host-tests/static/config-table.test.ts compares them).
+ * MQTT-SN has no registered port; 1883 is what most gateways and clients use over UDP.
+ */
+export const KEYS = `
+clientId clientId - 23
+keepAlive integer 60 0 65535 contextual
+qos integer 1 -1 2
+maxPacketSize integer 1024 16 65535
+gateway uri - -
+gatewaySearch uri udp://255.255.255.255:1883 -
+searchRadius integer 1 0 255
+mqttsnPort integer 0 0 65535 contextual
+predefinedTopics topics - -
+tRetry integer 10000 10 3600000 contextual
+nRetry integer 5 0 100
+tWait integer 300000 10 86400000
+cleanSession boolean true
+reconnectBase integer 1000 10 3600000
+reconnectCap integer 60000 10 86400000
+`;
+
 /** The device's power mode and wake timing decide several defaults (sleepy-mqttsn-timing.ts). */
-export function parseMqttSnConfig(config: ConfigReader, device: DeviceConfig): MqttSnConfig {
+export function parseMqttSnConfig(reader: ConfigReader, device: DeviceConfig): MqttSnConfig {
+	reader.rows = KEYS;
+	const config = reader as SectionReader<typeof KEYS>;
 	const gatewayUrl = config.string("gateway");
 	const target = parseUdpUrl(config.string("gatewaySearch") ?? "", "gatewaySearch");
 	if (!textual.ipv4Octets(target.host)) throw new ConfigError("gatewaySearch", "udp://a.b.c.d[:port] with an IPv4 (broadcast) address");

@@ -1,9 +1,9 @@
 /**
  * The firmware's configuration, as the device reads it: the manifest's "config" section,
  * checked once at start (firmware.ts). Keys are flat, as Moddable's
- * `mcconfig ... key=value` overrides expect; each key's form, default and protocols are in
- * the table (config-keys.ts), the rules between keys in config-rules.ts, and the README's
- * tables are written from both. Types only: the protocols' adapters read them, and so this
+ * `mcconfig ... key=value` overrides expect; each key's form and default are in its row
+ * (config-keys.ts, or its protocol's section), the rules between keys in config-rules.ts,
+ * and the README's tables are written from both. Types only: the protocols' adapters read them, and so this
  * module imports nothing that imports an adapter (host-tests/static/app-cycles.test.ts).
  */
 import type { StaticAddress } from "../common/board";
