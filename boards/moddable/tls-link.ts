@@ -8,14 +8,35 @@
  * from a timer it sets to read on, which aborts the VM. Here the session is driven from
  * the socket's callbacks only, every record available is processed there, and every
  * entry is guarded: a throw closes the socket and becomes one typed error.
+ *
+ * The certificate check is the firmware's own. The SDK's (ssl_cert.js) lets an impostor in
+ * (issue 13), and its session does not hand out the peer's chain, so the bytes read during
+ * the handshake are captured here, the SDK's check is turned off, and the chain is verified
+ * with src/tls once the handshake is done, before anything is sent. Its signature primitive
+ * is on the SDK's big-number crypto (modules/crypt: the digests in C, RSA and ECDSA in
+ * JavaScript over XS BigInts), but not the SDK's PKCS1_5.verify, which parses the decrypted
+ * block loosely (no check of the digest algorithm or of trailing bytes): the expected block
+ * is built and compared whole instead. ECDSA's r and s are range-checked here, since the
+ * SDK's verify does not (r = s = 0 must never verify). One module, not three: each module
+ * costs bytecode of its own.
  */
+/// <reference path="./sdk-crypt.d.ts" />
 import TCP from "embedded:io/socket/tcp";
 import Resource from "Resource";
+import { Digest } from "crypt";
+import RSA from "rsa";
+import ECDSA from "ecdsa";
+import Curve from "curve";
+import ECPoint from "ecp";
+import type { SignatureAlgorithm } from "../../src/common/board";
 import { ConfigError, ProtocolError, thrownText } from "common/errors";
 import { guarded, writeSocket, type Link, type LinkHandlers, type TlsLinkOptions } from "./stream";
-import { TlsCheck } from "./tls-check";
 import SSLSession, { type SessionOptions, type SessionSocket } from "./tls-session";
 import { ipv4Octets } from "common/text";
+import { CertificateCapture } from "tls/capture";
+import { verifyChain } from "tls/verify";
+import { ecdsaSignature, parsePublicKey, pkcs1v15Block } from "tls/keys";
+import { epochMs } from "./board";
 
 /** This image speaks TLS (the default ESP8266 image maps this module to boards/esp8266/no-tls.ts). */
 export const tlsAvailable = true;
@@ -66,6 +87,73 @@ export function isAddressLiteral(name: string): boolean {
 	return ipv4Octets(name) !== void 0 || name.includes(":");
 }
 
+const HASHES: Readonly<Record<SignatureAlgorithm, "SHA256" | "SHA384">> = {
+	sha256WithRSAEncryption: "SHA256",
+	sha384WithRSAEncryption: "SHA384",
+	"ecdsa-with-SHA256": "SHA256",
+	"ecdsa-with-SHA384": "SHA384",
+};
+
+/** An unsigned big-endian integer. BigInt.fromArrayBuffer wants a whole ArrayBuffer. */
+const big = (bytes: Uint8Array) => BigInt.fromArrayBuffer(bytes.slice().buffer) as unknown as bigint;
+
+/** `bytes` left-padded with zeros to `length` into `into` at `at`; false if it does not fit. */
+function place(into: Uint8Array, at: number, length: number, bytes: Uint8Array): boolean {
+	if (bytes.length > length) return false;
+	into.set(bytes, at + length - bytes.length);
+	return true;
+}
+
+/** The certificate check's signature primitive (a SignatureVerifier); false for anything it cannot verify. */
+function verifySignature(algorithm: SignatureAlgorithm, publicKeyInfo: Uint8Array, signed: Uint8Array, signature: Uint8Array): boolean {
+	try {
+		const hash = HASHES[algorithm];
+		const key = parsePublicKey(publicKeyInfo);
+		if (!hash || !key) return false;
+		const hasher = new Digest(hash);
+		// The native write reads any byte view in place (xsmcGetBufferReadable); the SDK's typings say ArrayBuffer.
+		hasher.write(signed as unknown as ArrayBuffer);
+		const digest = new Uint8Array(hasher.close());
+		if (key.kind === "rsa") {
+			if (!algorithm.endsWith("RSAEncryption")) return false;
+			const length = key.modulus.length;
+			const modulus = big(key.modulus);
+			const exponent = big(key.exponent);
+			// RFC 8017 8.2.2: the signature is exactly the modulus's length and below it; e = 1 would sign anything.
+			if (signature.length !== length || exponent < 3n) return false;
+			const s = big(signature);
+			const block = pkcs1v15Block(hash, digest, length);
+			return s < modulus && block !== void 0 && new RSA(exponent, modulus).process(s) === big(block);
+		}
+		if (!algorithm.startsWith("ecdsa")) return false;
+		const curve = new Curve(key.curve === "P-256" ? "secp256r1" : "secp384r1");
+		const size = curve.orderSize;
+		const rs = ecdsaSignature(signature);
+		if (!rs || key.point.length !== 1 + 2 * size || key.point[0] !== 4) return false; // uncompressed points only
+		const r = big(rs.r);
+		const s = big(rs.s);
+		if (r <= 0n || r >= curve.n || s <= 0n || s >= curve.n) return false;
+		const raw = new Uint8Array(2 * size);
+		if (!place(raw, 0, size, rs.r) || !place(raw, size, size, rs.s)) return false;
+		const point = new ECPoint(big(key.point.subarray(1, 1 + size)), big(key.point.subarray(1 + size)));
+		// FIPS 186-4 6.4: a digest longer than the order is cut to its left-most bits (bytes, for these curves).
+		const e = digest.length > size ? digest.slice(0, size) : digest;
+		return new ECDSA(point, curve).verify(e.slice().buffer, raw.buffer, false);
+	} catch {
+		return false; // the SDK's modules throw on inputs they cannot use
+	}
+}
+
+/** The trust anchors: the configured CA resource, or every CA of the SDK's bundle built in. */
+function anchors(ca: string | undefined): Uint8Array[] {
+	if (ca) return [new Uint8Array(new Resource(ca))];
+	const found: Uint8Array[] = [];
+	// ca.ski lists the bundle (20 bytes per CA); the manifest includes the caN.der it wants.
+	const count = Resource.exists("ca.ski") ? new Resource("ca.ski").byteLength / 20 : 0;
+	for (let i = 0; i < count; i++) if (Resource.exists(`ca${i}.der`)) found.push(new Uint8Array(new Resource(`ca${i}.der`)));
+	return found;
+}
+
 /** How far the connection got (a `const enum`: each use compiles to its number). */
 const enum Phase {
 	Setup,
@@ -80,7 +168,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 	let failed = false;
 	let socket: TCP | undefined;
 	let session: SSLSession | undefined;
-	const check = new TlsCheck(options.name, options.ca);
+	const capture = new CertificateCapture();
 	const view: SessionSocket = {
 		readable: 0,
 		writable: 0,
@@ -88,7 +176,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 			const result = socket?.read(into);
 			// The session reads exactly what it needs; until the handshake is done the bytes are
 			// plaintext records, and the certificate check keeps the chain from them.
-			if (phase !== Phase.Connected) check.observe(into);
+			if (phase !== Phase.Connected && !capture.done) capture.push(into);
 			return result;
 		},
 		write: (bytes) => (socket ? writeSocket(socket, bytes) : 0),
@@ -122,8 +210,13 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 				const alert = active.alert;
 				if (alert) throw new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} ended with alert ${alert.level}, ${alert.description}`, `alert ${alert.level}, ${alert.description}`);
 				// The firmware's own chain check, before a byte of application data leaves.
-				const rejected = check.verify();
-				if (rejected) throw rejected;
+				if (capture.error) throw new ProtocolError("TLS_CERTIFICATE_REJECTED", capture.error);
+				try {
+					verifyChain({ chain: capture.chain ?? [], anchors: anchors(options.ca), host: options.name, now: epochMs(), verifySignature });
+				} catch (error) {
+					if (error instanceof ProtocolError) throw error;
+					throw new ProtocolError("TLS_CERTIFICATE_REJECTED", `certificate check failed: ${error instanceof Error ? error.message : "unknown"}`);
+				}
 				phase = Phase.Connected;
 				handlers.onWritable(Math.max(0, view.writable - RECORD_OVERHEAD));
 				return;
@@ -142,8 +235,10 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 	};
 
 	try {
-		const secure: SessionOptions = { protocolVersion: TLS_1_2, ...TlsCheck.sessionOptions };
-		// An address literal is not sent as SNI (RFC 6066 3); TlsCheck still matches it
+		// verify false turns off ssl_cert.js's check (the firmware's replaces it); cache false
+		// because a resumed session has no Certificate message to check.
+		const secure: SessionOptions = { protocolVersion: TLS_1_2, verify: false, cache: false };
+		// An address literal is not sent as SNI (RFC 6066 3); the certificate check still matches it
 		// against the certificate's IP SAN.
 		if (!isAddressLiteral(options.name)) secure.serverName = options.name;
 		if (options.ca !== void 0 && !Resource.exists(options.ca))
