@@ -41,25 +41,14 @@ import { epochMs } from "./board";
 /** This image speaks TLS (the default ESP8266 image maps this module to boards/esp8266/no-tls.ts). */
 export const tlsAvailable = true;
 
-
-/** TLS 1.2, the newest version the SDK's TLS speaks. */
-const TLS_1_2 = 0x303;
-/** Room kept for a record's header, IV, MAC and padding when telling the stream how much fits. */
-const RECORD_OVERHEAD = 96;
-/** Handshake steps run per socket callback at most; each one makes progress or stops the loop. */
-const MAX_STEPS = 32;
-
-/**
- * What the SDK throws about the server's certificate, read in modules/crypt/ssl:
- * "certificate: auth err" (ssl_handshake.js: no trusted chain, or the name does not match),
- * "date validation failed" (ssl_cert.js register(): an expired or not yet valid server
- * certificate or trust anchor), "Cert: unsupported algorithm" (ssl_cert.js _verify()), and
- * "invalid buffer" (Bin.comp on the missing Authority Key Identifier of a CA certificate).
- * Everything else in the handshake (alerts, ciphers, key exchange, closed socket) is a
- * handshake failure.
- */
-function isCertificateFailure(text: string): boolean {
-	return text.startsWith("certificate: ") || text.startsWith("Cert: ") || text.includes("date validation failed") || text.includes("invalid buffer");
+/** A `const enum`: each use compiles to its number. */
+const enum Tls {
+	/** TLS 1.2, the newest version the SDK's TLS speaks. */
+	Version = 0x303,
+	/** Room kept for a record's header, IV, MAC and padding when telling the stream how much fits. */
+	RecordOverhead = 96,
+	/** Handshake steps run per socket callback at most; each one makes progress or stops the loop. */
+	MaxSteps = 32,
 }
 
 /**
@@ -71,20 +60,10 @@ function isCertificateFailure(text: string): boolean {
  */
 const CLIENT_CERTIFICATE_ALERTS = [42, 43, 44, 45, 46, 48, 49, 116];
 
-function clientCertificateAlert(text: string): boolean {
-	if (!text.startsWith("alert: ")) return false;
-	return CLIENT_CERTIFICATE_ALERTS.includes(Number(text.slice(text.lastIndexOf(", ") + 2)));
-}
-
 /** A resource's bytes in RAM (the session keeps and compares them), or a ConfigError naming `key`, never its value. */
 function resourceBytes(name: string, key: string, expected: string): ArrayBuffer {
 	if (!Resource.exists(name)) throw new ConfigError(key, expected);
 	return new Resource(name).slice(0);
-}
-
-/** RFC 6066 3: SNI carries host names only, never an address literal. */
-export function isAddressLiteral(name: string): boolean {
-	return ipv4Octets(name) !== void 0 || name.includes(":");
 }
 
 const HASHES: Readonly<Record<SignatureAlgorithm, "SHA256" | "SHA384">> = {
@@ -173,7 +152,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 		readable: 0,
 		writable: 0,
 		read: (into) => {
-			const result = socket?.read(into);
+			const result = socket ? socket.read(into) : void 0;
 			// The session reads exactly what it needs; until the handshake is done the bytes are
 			// plaintext records, and the certificate check keeps the chain from them.
 			if (phase !== Phase.Connected && !capture.done) capture.push(into);
@@ -186,68 +165,71 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 	const typed = (error: unknown): Error => {
 		if (error instanceof ProtocolError || error instanceof ConfigError) return error;
 		const text = thrownText(error);
-		if (phase === Phase.Connected) return new ProtocolError("CONNECTION_LOST", `the TLS connection to ${peer} was lost: ${text}`, text);
+		if (phase === Phase.Connected) return new ProtocolError("CONNECTION_LOST", `TLS to ${peer} lost: ${text}`, text);
 		if (phase === Phase.Connecting) return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}: ${text}`, text);
-		if (isCertificateFailure(text)) return new ProtocolError("TLS_CERTIFICATE_REJECTED", `the broker's certificate was refused (${options.name}): ${text}`, text);
-		if (clientCertificateAlert(text)) return new ProtocolError("TLS_CLIENT_CERTIFICATE_REFUSED", `${peer} refused our client certificate, or wanted one (${text})`, text);
-		return new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} failed: ${text}`, text);
+		// What the SDK throws about the server's certificate, read in modules/crypt/ssl:
+		// "certificate: auth err" (ssl_handshake.js: no trusted chain, or the name does not match),
+		// "date validation failed" (ssl_cert.js register(): an expired or not yet valid server
+		// certificate or trust anchor), "Cert: unsupported algorithm" (ssl_cert.js _verify()), and
+		// "invalid buffer" (Bin.comp on the missing Authority Key Identifier of a CA certificate).
+		// Everything else in the handshake (alerts, ciphers, key exchange, closed socket) is a
+		// handshake failure.
+		if (text.startsWith("certificate: ") || text.startsWith("Cert: ") || text.includes("date validation failed") || text.includes("invalid buffer"))
+			return new ProtocolError("TLS_CERTIFICATE_REJECTED", `certificate of ${options.name} refused: ${text}`, text);
+		if (text.startsWith("alert: ") && CLIENT_CERTIFICATE_ALERTS.includes(Number(text.slice(text.lastIndexOf(", ") + 2))))
+			return new ProtocolError("TLS_CLIENT_CERTIFICATE_REFUSED", `${peer} refused our certificate or wanted one: ${text}`, text);
+		return new ProtocolError("TLS_HANDSHAKE_FAILED", `TLS handshake with ${peer} failed: ${text}`, text);
 	};
 	const fail = (error: unknown) => {
 		if (failed) return;
 		failed = true;
-		socket?.close();
+		if (socket) socket.close();
 		socket = session = void 0;
 		handlers.onFailed(typed(error));
 	};
 
 	/** Runs handshake steps while they make progress: each one sends, or consumes received bytes. */
 	const handshake = (active: SSLSession) => {
-		for (let step = 0; step < MAX_STEPS && phase === Phase.Handshake; step++) {
+		for (let step = 0; step < Tls.MaxSteps && phase === Phase.Handshake; step++) {
 			const before = view.readable;
 			const acting = active.handshakeProcess !== -1;
 			if (active.handshake(view)) {
 				// The session also stops on a close_notify alert, which it does not throw.
 				const alert = active.alert;
-				if (alert) throw new ProtocolError("TLS_HANDSHAKE_FAILED", `the TLS handshake with ${peer} ended with alert ${alert.level}, ${alert.description}`, `alert ${alert.level}, ${alert.description}`);
+				if (alert) {
+					const detail = `alert ${alert.level}, ${alert.description}`;
+					throw new ProtocolError("TLS_HANDSHAKE_FAILED", `TLS handshake with ${peer} ended: ${detail}`, detail);
+				}
 				// The firmware's own chain check, before a byte of application data leaves.
 				if (capture.error) throw new ProtocolError("TLS_CERTIFICATE_REJECTED", capture.error);
 				try {
 					verifyChain({ chain: capture.chain ?? [], anchors: anchors(options.ca), host: options.name, now: epochMs(), verifySignature });
 				} catch (error) {
 					if (error instanceof ProtocolError) throw error;
-					throw new ProtocolError("TLS_CERTIFICATE_REJECTED", `certificate check failed: ${error instanceof Error ? error.message : "unknown"}`);
+					throw new ProtocolError("TLS_CERTIFICATE_REJECTED", `certificate check failed: ${thrownText(error)}`);
 				}
 				phase = Phase.Connected;
-				handlers.onWritable(Math.max(0, view.writable - RECORD_OVERHEAD));
+				handlers.onWritable(Math.max(0, view.writable - Tls.RecordOverhead));
 				return;
 			}
 			if (!acting && view.readable === before) return;
-		}
-	};
-	/** Every complete record there is, now: nothing is left for a later timer. */
-	const receive = (active: SSLSession) => {
-		while (view.readable > 0 && session === active) {
-			const data = active.read(view);
-			if (data === void 0) return;
-			if (data === null) throw new ProtocolError("CONNECTION_LOST", `the broker closed the TLS connection to ${peer}`, "close_notify");
-			if (data.byteLength > 0) handlers.onData(data.slice());
 		}
 	};
 
 	try {
 		// verify false turns off ssl_cert.js's check (the firmware's replaces it); cache false
 		// because a resumed session has no Certificate message to check.
-		const secure: SessionOptions = { protocolVersion: TLS_1_2, verify: false, cache: false };
+		const secure: SessionOptions = { protocolVersion: Tls.Version, verify: false, cache: false };
 		// An address literal is not sent as SNI (RFC 6066 3); the certificate check still matches it
 		// against the certificate's IP SAN.
-		if (!isAddressLiteral(options.name)) secure.serverName = options.name;
-		if (options.ca !== void 0 && !Resource.exists(options.ca))
-			throw new ConfigError("brokerCa", "the name of a DER certificate resource in the image's data (for example my-ca.der)");
+		// RFC 6066 3: SNI carries host names only, never an address literal.
+		if (ipv4Octets(options.name) === void 0 && !options.name.includes(":")) secure.serverName = options.name;
+		if (options.ca !== void 0 && !Resource.exists(options.ca)) throw new ConfigError("brokerCa", "a DER certificate resource in the image (my-ca.der)");
 		// Our certificate and key, for a broker that asks (require_certificate, AWS IoT): the
 		// session answers a CertificateRequest with them and signs CertificateVerify with the key.
 		if (options.cert !== void 0 && options.key !== void 0) {
-			secure.clientCertificates = [resourceBytes(options.cert, "brokerCert", "the name of a DER certificate resource in the image's data (for example client.der)")];
-			secure.clientKey = resourceBytes(options.key, "brokerKey", "the name of an RSA PKCS#8 DER key resource in the image's data (for example client.pk8.der)");
+			secure.clientCertificates = [resourceBytes(options.cert, "brokerCert", "a DER certificate resource in the image (client.der)")];
+			secure.clientKey = resourceBytes(options.key, "brokerKey", "an RSA PKCS#8 DER key resource in the image (client.pk8.der)");
 		}
 		const active = (session = new SSLSession(secure));
 		active.initiateHandshake();
@@ -262,21 +244,25 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 					if (session !== active) return;
 					if (phase === Phase.Connecting) phase = Phase.Handshake;
 					if (phase === Phase.Handshake) handshake(active);
-					else if (count > RECORD_OVERHEAD) handlers.onWritable(count - RECORD_OVERHEAD);
+					else if (count > Tls.RecordOverhead) handlers.onWritable(count - Tls.RecordOverhead);
 				}, fail),
 			onReadable: (count) =>
 				guarded(() => {
 					view.readable = count;
 					if (session !== active) return;
 					if (phase === Phase.Handshake) handshake(active);
-					if (phase === Phase.Connected) receive(active);
+					// Every complete record there is, now: nothing is left for a later timer.
+					while (phase === Phase.Connected && view.readable > 0 && session === active) {
+						const data = active.read(view);
+						if (data === void 0) return;
+						if (data === null) throw new ProtocolError("CONNECTION_LOST", `${peer} closed the TLS connection`, "close_notify");
+						if (data.byteLength > 0) handlers.onData(data.slice());
+					}
 				}, fail),
 			// ECMA-419 gives no reason here: what it means depends on how far the connection got.
 			onError: () =>
-				guarded(() => {
-					if (phase === Phase.Handshake) fail(new ProtocolError("TLS_HANDSHAKE_FAILED", `the broker closed the connection during the TLS handshake (${peer})`, "closed by the peer or a socket error"));
-					else fail(new Error(phase === Phase.Connected ? "closed by the peer or a socket error" : "refused, unreachable or timed out"));
-				}, fail),
+				// In the handshake, typed() makes it TLS_HANDSHAKE_FAILED; once connected, CONNECTION_LOST.
+				guarded(() => fail(new Error(phase === Phase.Connecting ? "refused, unreachable or timed out" : "closed by the peer or a socket error")), fail),
 		});
 	} catch (error) {
 		// Before any byte: a missing or expired trust anchor, an unusable address, no socket left.
@@ -290,7 +276,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 			if (!active || phase !== Phase.Connected) return 0;
 			try {
 				active.write(view, bytes);
-				return Math.max(0, view.writable - RECORD_OVERHEAD);
+				return Math.max(0, view.writable - Tls.RecordOverhead);
 			} catch (error) {
 				// Reported after the caller's write returns, not inside it.
 				void Promise.resolve().then(() => guarded(() => fail(error), () => void 0));
@@ -306,7 +292,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 				} catch {
 					// No room for close_notify: closing the socket is enough.
 				}
-			socket?.close();
+			if (socket) socket.close();
 			socket = session = void 0;
 		},
 	};
