@@ -69,13 +69,6 @@ function resourceBytes(name: string, key: string, expected: string): ArrayBuffer
 /** An unsigned big-endian integer. BigInt.fromArrayBuffer wants a whole ArrayBuffer. */
 const big = (bytes: Uint8Array) => BigInt.fromArrayBuffer(bytes.slice().buffer) as unknown as bigint;
 
-/** `bytes` left-padded with zeros to `length` into `into` at `at`; false if it does not fit. */
-function place(into: Uint8Array, at: number, length: number, bytes: Uint8Array): boolean {
-	if (bytes.length > length) return false;
-	into.set(bytes, at + length - bytes.length);
-	return true;
-}
-
 /** The certificate check's signature primitive (a SignatureVerifier); false for anything it cannot verify. */
 function verifySignature(algorithm: SignatureAlgorithm, publicKeyInfo: Uint8Array, signed: Uint8Array, signature: Uint8Array): boolean {
 	try {
@@ -106,8 +99,11 @@ function verifySignature(algorithm: SignatureAlgorithm, publicKeyInfo: Uint8Arra
 		const r = big(rs.r);
 		const s = big(rs.s);
 		if (r <= 0n || r >= curve.n || s <= 0n || s >= curve.n) return false;
+		// r then s, each left-padded with zeros to the order's size.
+		if (rs.r.length > size || rs.s.length > size) return false;
 		const raw = new Uint8Array(2 * size);
-		if (!place(raw, 0, size, rs.r) || !place(raw, size, size, rs.s)) return false;
+		raw.set(rs.r, size - rs.r.length);
+		raw.set(rs.s, 2 * size - rs.s.length);
 		const point = new ECPoint(big(key.point.subarray(1, 1 + size)), big(key.point.subarray(1 + size)));
 		// FIPS 186-4 6.4: a digest longer than the order is cut to its left-most bits (bytes, for these curves).
 		const e = digest.length > size ? digest.slice(0, size) : digest;
@@ -115,16 +111,6 @@ function verifySignature(algorithm: SignatureAlgorithm, publicKeyInfo: Uint8Arra
 	} catch {
 		return false; // the SDK's modules throw on inputs they cannot use
 	}
-}
-
-/** The trust anchors: the configured CA resource, or every CA of the SDK's bundle built in. */
-function anchors(ca: string | undefined): Uint8Array[] {
-	if (ca) return [new Uint8Array(new Resource(ca))];
-	const found: Uint8Array[] = [];
-	// ca.ski lists the bundle (20 bytes per CA); the manifest includes the caN.der it wants.
-	const count = Resource.exists("ca.ski") ? new Resource("ca.ski").byteLength / 20 : 0;
-	for (let i = 0; i < count; i++) if (Resource.exists(`ca${i}.der`)) found.push(new Uint8Array(new Resource(`ca${i}.der`)));
-	return found;
 }
 
 /** How far the connection got (a `const enum`: each use compiles to its number). */
@@ -197,7 +183,16 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 				// The firmware's own chain check, before a byte of application data leaves.
 				if (capture.error) throw new ProtocolError("TLS_CERTIFICATE_REJECTED", capture.error);
 				try {
-					verifyChain({ chain: capture.chain ?? [], anchors: anchors(options.ca), host: options.name, now: epochMs(), verifySignature });
+					// The trust anchors: the configured CA resource, or every CA of the SDK's bundle built in.
+					const ca = options.ca;
+					const anchors: Uint8Array[] = [];
+					if (ca) anchors.push(new Uint8Array(new Resource(ca)));
+					else {
+						// ca.ski lists the bundle (20 bytes per CA); the manifest includes the caN.der it wants.
+						const count = Resource.exists("ca.ski") ? new Resource("ca.ski").byteLength / 20 : 0;
+						for (let i = 0; i < count; i++) if (Resource.exists(`ca${i}.der`)) anchors.push(new Uint8Array(new Resource(`ca${i}.der`)));
+					}
+					verifyChain({ chain: capture.chain ?? [], anchors, host: options.name, now: epochMs(), verifySignature });
 				} catch (error) {
 					if (error instanceof ProtocolError) throw error;
 					throw new ProtocolError("TLS_CERTIFICATE_REJECTED", `certificate check failed: ${thrownText(error)}`);
