@@ -144,9 +144,10 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 	/** Where the connection got to decides what a throw means. */
 	const typed = (error: unknown): Error => {
 		if (error instanceof ProtocolError || error instanceof ConfigError) return error;
+		// What the platform said is the error's detail (logged with it), not repeated in the message.
 		const text = thrownText(error);
-		if (phase === Phase.Connected) return new ProtocolError("CONNECTION_LOST", `TLS to ${peer} lost: ${text}`, text);
-		if (phase === Phase.Connecting) return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}: ${text}`, text);
+		if (phase === Phase.Connected) return new ProtocolError("CONNECTION_LOST", `TLS to ${peer} lost`, text);
+		if (phase === Phase.Connecting) return new ProtocolError("CONNECT_FAILED", `cannot connect to ${peer}`, text);
 		// What the SDK throws about the server's certificate, read in modules/crypt/ssl:
 		// "certificate: auth err" (ssl_handshake.js: no trusted chain, or the name does not match),
 		// "date validation failed" (ssl_cert.js register(): an expired or not yet valid server
@@ -155,10 +156,10 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 		// Everything else in the handshake (alerts, ciphers, key exchange, closed socket) is a
 		// handshake failure.
 		if (text.startsWith("certificate: ") || text.startsWith("Cert: ") || text.includes("date validation failed") || text.includes("invalid buffer"))
-			return new ProtocolError("TLS_CERTIFICATE_REJECTED", `certificate of ${options.name} refused: ${text}`, text);
+			return new ProtocolError("TLS_CERTIFICATE_REJECTED", `certificate of ${options.name} refused`, text);
 		if (text.startsWith("alert: ") && CLIENT_CERTIFICATE_ALERTS.includes(Number(text.slice(text.lastIndexOf(", ") + 2))))
-			return new ProtocolError("TLS_CLIENT_CERTIFICATE_REFUSED", `${peer} refused our certificate or wanted one: ${text}`, text);
-		return new ProtocolError("TLS_HANDSHAKE_FAILED", `TLS handshake with ${peer} failed: ${text}`, text);
+			return new ProtocolError("TLS_CLIENT_CERTIFICATE_REFUSED", `${peer} refused our certificate or wanted one`, text);
+		return new ProtocolError("TLS_HANDSHAKE_FAILED", `TLS handshake with ${peer} failed`, text);
 	};
 	const fail = (error: unknown) => {
 		if (failed) return;
@@ -178,7 +179,7 @@ export function openTlsLink(options: TlsLinkOptions, handlers: LinkHandlers): Li
 				const alert = active.alert;
 				if (alert) {
 					const detail = `alert ${alert.level}, ${alert.description}`;
-					throw new ProtocolError("TLS_HANDSHAKE_FAILED", `TLS handshake with ${peer} ended: ${detail}`, detail);
+					throw new ProtocolError("TLS_HANDSHAKE_FAILED", `TLS handshake with ${peer} ended by an alert`, detail);
 				}
 				// The firmware's own chain check, before a byte of application data leaves.
 				if (capture.error) throw new ProtocolError("TLS_CERTIFICATE_REJECTED", capture.error);
