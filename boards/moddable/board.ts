@@ -35,11 +35,14 @@ export interface Peripherals {
 }
 
 /** Before SNTP has run, the clock is near 1970: report "unknown" (0) rather than a wrong time. */
-const CLOCK_SET_AFTER = Date.UTC(2024, 0, 1);
+const enum Clock {
+	/** Date.UTC(2024, 0, 1), as a `const enum` member: each use compiles to the number. */
+	SetAfter = 1704067200000,
+}
 
 export function epochMs(): number {
 	const now = Date.now();
-	return now > CLOCK_SET_AFTER ? now : 0;
+	return now > Clock.SetAfter ? now : 0;
 }
 
 /**
@@ -141,11 +144,14 @@ export class ModdableBoard implements board.Board {
 			// The port is taken (a fixed mqttsnPort, say), or no socket is left: reported typed
 			// and later, as Node reports it, so the client retries with backoff.
 			const detail = thrownText(error);
-			Timer.set(() => options.onError?.(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${port}`, detail)), 0);
+			Timer.set(() => {
+				if (options.onError) options.onError(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${port}`, detail));
+			}, 0);
 			return { port, send: () => void 0, close: () => void 0 };
 		}
 		// ECMA-419 binds in the constructor; report readiness asynchronously, as Node does.
-		if (options.onReady) Timer.set(() => options.onReady?.(), 0);
+		const onReady = options.onReady;
+		if (onReady) Timer.set(() => onReady(), 0);
 		return {
 			port,
 			send: (bytes, address, port) => {
@@ -163,7 +169,7 @@ export class ModdableBoard implements board.Board {
 	/**
 	 * Free system memory from the SDK's instrumentation, which only a build with
 	 * instrumentation (a debug build, `-d`) keeps, and, on a board that joins Wi-Fi, the RSSI
-	 * of the access point joined, from the SDK's net module (app/health.ts reports them).
+	 * of the access point joined, from the SDK's net module (app/home-assistant.ts reports them).
 	 * A fact the build or the chip does not have is left out.
 	 */
 	health(): board.BoardHealth {
@@ -176,7 +182,8 @@ export class ModdableBoard implements board.Board {
 	}
 
 	/** One JSON line per event on the debug console (xsbug, or stdout in the simulator). */
-	log(event: string, fields: board.LogFields = {}): void {
+	log(event: string, fields?: board.LogFields): void {
+		// Spreading undefined adds nothing: no default object needed.
 		trace(JSON.stringify({ event, ...fields }) + "\n");
 	}
 }

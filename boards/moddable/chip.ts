@@ -30,11 +30,13 @@ export interface WifiSettings {
 	readonly sntp?: string;
 }
 
-const SNTP_WAIT_MS = 1500;
-const SNTP_TRIES = 2;
-
-/** A DHT22 frame is 1 release + 2 response + 80 bit + 1 end pulses; room for spikes too. */
-const MAX_WIDTHS = 160;
+/** A `const enum`: each use compiles to its number. */
+const enum Limit {
+	SntpWaitMs = 1500,
+	SntpTries = 2,
+	/** A DHT22 frame is 1 release + 2 response + 80 bit + 1 end pulses; room for spikes too. */
+	Widths = 160,
+}
 
 /**
  * Pins on ECMA-419 Digital IO and the DHT22 capture: made once when the module is
@@ -69,7 +71,7 @@ const parts: Pick<moddable.Peripherals, "digitalOutput" | "digitalInput" | "capt
 	 */
 	captureDht22(pin, done) {
 		Timer.set(() => {
-			const widths = new Uint16Array(MAX_WIDTHS);
+			const widths = new Uint16Array(Limit.Widths);
 			let count = 0;
 			try {
 				count = NativeChip.capture(pin, widths.buffer);
@@ -101,7 +103,7 @@ export function chipBoard(name: string, config: Readonly<Record<string, unknown>
 			// A copy whose buffer is exactly these bytes, not a view's larger backing store.
 			NativeChip.write(bytes.slice().buffer);
 		},
-		deepSleep(ms, wake, radio = "on") {
+		deepSleep(ms, wake, radio) {
 			NativeChip.deepSleep(ms, wake ? wake.pin : -1, wake ? wake.level : 0, radio === "off" && radioOffLegs ? 0 : 1);
 		},
 	};
@@ -128,7 +130,10 @@ export class WifiNetwork implements board.Network {
 			try {
 				// The station's interface must exist (ESP32) and the station mode be on (ESP8266) first.
 				WiFi.mode = WiFi.Mode.station;
-				NativeChip.configure(addressBytes(address));
+				// ip, netmask, gateway, dns: 4 bytes each in network order (the native module's layout).
+				const bytes = new Uint8Array(16);
+				[address.ip, address.netmask, address.gateway, address.dns].forEach((quad, i) => bytes.set(quad.split(".").map(Number), i * 4));
+				NativeChip.configure(bytes.buffer);
 			} catch {
 				return done({ joined: false, reason: "static-address" });
 			}
@@ -144,7 +149,56 @@ export class WifiNetwork implements board.Network {
 			if (message === WiFi.gotIP) {
 				this.station = void 0;
 				station.close();
-				this.setClock(() => done({ joined: true, hint: current() }));
+				// The access point and channel just joined, for the next fast reconnect; none if unknown.
+				const joined = () => {
+					const get = Net.get as unknown as (what: string) => unknown;
+					const bssid = get("BSSID");
+					const channel = get("CHANNEL");
+					let fastHint: board.JoinHint | undefined;
+					if (typeof bssid === "string" && typeof channel === "number" && channel >= 1 && channel <= 14) {
+						const bytes = bssid.split(":").map((part) => parseInt(part, 16));
+						if (bytes.length === 6 && bytes.every((byte) => byte >= 0 && byte <= 255)) fastHint = { bssid: Uint8Array.from(bytes), channel };
+					}
+					done({ joined: true, hint: fastHint });
+				};
+				// One SNTP exchange when the clock was never set (Moddable keeps it across deep sleep once it is), then joined whatever happened.
+				const host = this.settings.sntp;
+				if (!host || moddable.epochMs()) return joined();
+				let tries = 0;
+				let timer: Timer | undefined;
+				let socket: UDP | undefined;
+				const finish = () => {
+					if (timer) Timer.clear(timer);
+					timer = void 0;
+					// @moddable/typings 5.6 leaves close() out of UDP's declaration; every platform has it.
+					if (socket) (socket as unknown as { close(): void }).close();
+					socket = void 0;
+					if (this.sntp === handle) this.sntp = void 0;
+					joined();
+				};
+				const handle = { close: finish };
+				this.sntp = handle;
+				Net.resolve(host, (_name, address) => {
+					if (this.sntp !== handle) return;
+					if (!address) return finish();
+					socket = new UDP({
+						onReadable(count: number) {
+							while (count-- > 0) {
+								const seconds = sntpPackets.sntpSeconds(new Uint8Array(this.read()));
+								if (seconds !== void 0) {
+									Time.set(seconds);
+									return finish();
+								}
+							}
+						},
+					});
+					const send = () => {
+						if (++tries > Limit.SntpTries) return finish();
+						if (socket) socket.write(sntpPackets.sntpRequest(), address, 123);
+						timer = Timer.set(send, Limit.SntpWaitMs);
+					};
+					send();
+				});
 			} else if (message === WiFi.disconnected && reason === -1) {
 				this.cancel();
 				done({ joined: false, reason: "authentication" });
@@ -154,7 +208,8 @@ export class WifiNetwork implements board.Network {
 	}
 
 	cancel(): void {
-		this.sntp?.close();
+		const sntp = this.sntp;
+		if (sntp) sntp.close();
 		this.sntp = void 0;
 		const station = this.station;
 		if (!station) return;
@@ -162,63 +217,4 @@ export class WifiNetwork implements board.Network {
 		station.close();
 		WiFi.disconnect();
 	}
-
-	/** One SNTP exchange when the clock was never set (Moddable keeps it across deep sleep once it is), then `done` whatever happened. */
-	setClock(done: () => void): void {
-		const host = this.settings.sntp;
-		if (!host || moddable.epochMs()) return done();
-		let tries = 0;
-		let timer: Timer | undefined;
-		let socket: UDP | undefined;
-		const finish = () => {
-			if (timer) Timer.clear(timer);
-			timer = void 0;
-			// @moddable/typings 5.6 leaves close() out of UDP's declaration; every platform has it.
-			(socket as unknown as { close(): void } | undefined)?.close();
-			socket = void 0;
-			if (this.sntp === handle) this.sntp = void 0;
-			done();
-		};
-		const handle = { close: () => finish() };
-		this.sntp = handle;
-		Net.resolve(host, (_name, address) => {
-			if (this.sntp !== handle) return;
-			if (!address) return finish();
-			socket = new UDP({
-				onReadable(count: number) {
-					while (count-- > 0) {
-						const seconds = sntpPackets.sntpSeconds(new Uint8Array(this.read()));
-						if (seconds !== void 0) {
-							Time.set(seconds);
-							return finish();
-						}
-					}
-				},
-			});
-			const send = () => {
-				if (++tries > SNTP_TRIES) return finish();
-				socket?.write(sntpPackets.sntpRequest(), address, 123);
-				timer = Timer.set(send, SNTP_WAIT_MS);
-			};
-			send();
-		});
-	}
-}
-
-/** ip, netmask, gateway, dns: 4 bytes each in network order (the native module's layout). */
-function addressBytes(address: board.StaticAddress): ArrayBuffer {
-	const bytes = new Uint8Array(16);
-	[address.ip, address.netmask, address.gateway, address.dns].forEach((quad, i) => bytes.set(quad.split(".").map(Number), i * 4));
-	return bytes.buffer;
-}
-
-/** The access point and channel just joined, for the next fast reconnect; undefined if unknown. */
-function current(): board.JoinHint | undefined {
-	const get = Net.get as unknown as (what: string) => unknown;
-	const bssid = get("BSSID");
-	const channel = get("CHANNEL");
-	if (typeof bssid !== "string" || typeof channel !== "number" || channel < 1 || channel > 14) return void 0;
-	const bytes = bssid.split(":").map((part) => parseInt(part, 16));
-	if (bytes.length !== 6 || bytes.some((byte) => !(byte >= 0 && byte <= 255))) return void 0;
-	return { bssid: Uint8Array.from(bytes), channel };
 }

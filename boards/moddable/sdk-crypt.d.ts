@@ -1,6 +1,6 @@
 /**
  * The Moddable SDK crypt modules (modules/crypt, from tls_common.json) the board uses that
- * no typings declare, as far as it uses them. Referenced from signature.ts, so mcconfig's
+ * no typings declare, as far as it uses them. Referenced from tls-link.ts, so mcconfig's
  * own tsc run sees them too.
  */
 declare module "rsa" {

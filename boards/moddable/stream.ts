@@ -99,15 +99,12 @@ export function openTcpLink(address: string, port: number, handlers: LinkHandler
 	let connected = false;
 	let failed = false;
 	let socket: TCP | undefined;
-	/** `detail` when there is no error to tell, only how far the connection got. */
-	const fail = (error: unknown, detail?: string) => {
+	const fail = (error: unknown) => {
 		if (failed) return;
 		failed = true;
-		socket?.close();
+		if (socket) socket.close();
 		socket = void 0;
-		const code = connected ? "CONNECTION_LOST" : "CONNECT_FAILED";
-		const message = connected ? `the connection to ${peer} was lost` : `cannot connect to ${peer}`;
-		handlers.onFailed(detail ? new ProtocolError(code, message, detail) : asProtocolError(error, code, message));
+		handlers.onFailed(connected ? asProtocolError(error, "CONNECTION_LOST", `connection to ${peer} lost`) : asProtocolError(error, "CONNECT_FAILED", `cannot connect to ${peer}`));
 	};
 	try {
 		socket = new TCP({
@@ -116,7 +113,7 @@ export function openTcpLink(address: string, port: number, handlers: LinkHandler
 			nodelay: true,
 			onReadable: (count) =>
 				guarded(() => {
-					const data = socket?.read(count);
+					const data = socket ? socket.read(count) : void 0;
 					if (data instanceof ArrayBuffer) handlers.onData(new Uint8Array(data));
 				}, fail),
 			onWritable: (count) =>
@@ -125,7 +122,7 @@ export function openTcpLink(address: string, port: number, handlers: LinkHandler
 					handlers.onWritable(count);
 				}, fail),
 			// ECMA-419 gives no reason here: what it means depends on how far the connection got.
-			onError: () => guarded(() => fail(void 0, connected ? "socket error or closed by the peer" : "refused, unreachable or timed out"), fail),
+			onError: () => guarded(() => fail(new Error(connected ? "socket error or closed by the peer" : "refused, unreachable or timed out")), fail),
 		});
 	} catch (error) {
 		// The constructor throws for an address it cannot use or when no socket is left.
@@ -144,7 +141,7 @@ export function openTcpLink(address: string, port: number, handlers: LinkHandler
 		},
 		close() {
 			failed = true;
-			socket?.close();
+			if (socket) socket.close();
 			socket = void 0;
 		},
 	};
@@ -168,7 +165,7 @@ export function connectStream(this: Board, options: StreamOptions): Stream {
 	const finish = (error?: Error) => {
 		if (done) return;
 		done = true;
-		link?.close();
+		if (link) link.close();
 		link = void 0;
 		options.onClose(error);
 	};

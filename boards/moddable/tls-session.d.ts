@@ -19,7 +19,7 @@ export interface SessionOptions {
 	/** A DER trust anchor, registered besides the image's CA bundle. */
 	certificate?: ArrayBuffer | HostBuffer;
 	protocolVersion?: number;
-	/** False turns off ssl_cert.js's chain check (tls-check.ts replaces it). */
+	/** False turns off ssl_cert.js's chain check (tls-link.ts checks the chain itself). */
 	verify?: boolean;
 	/** False: no session resumption (a resumed session shows no certificate to check). */
 	cache?: boolean;

@@ -2,7 +2,7 @@
  * A WebSocket Link (MQTT over WebSocket, MQTT 3.1.1 6): the SDK's ECMA-419 WebSocket
  * client (examples/io/tcp/websocketclient: RFC 6455 framing, a fresh random mask per
  * frame, pings answered, the close handshake, frames split across reads) over our own
- * guarded TCP or TLS link, so wss is verified by TlsCheck exactly as mqtts is.
+ * guarded TCP or TLS link, so wss is verified by tls-link.ts exactly as mqtts is.
  *
  * The SDK's older modules/network/websocket client is not used: it masks with a zero key,
  * reads a frame only when all of it has arrived in one read, and rides the legacy socket
