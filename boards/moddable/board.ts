@@ -150,8 +150,8 @@ export class ModdableBoard implements board.Board {
 			return { port, send: () => void 0, close: () => void 0 };
 		}
 		// ECMA-419 binds in the constructor; report readiness asynchronously, as Node does.
-		const onReady = options.onReady;
-		if (onReady) Timer.set(() => onReady(), 0);
+		// Called as a method of `options`: the datagram driver's callbacks read `this`.
+		if (options.onReady) Timer.set(() => options.onReady?.(), 0);
 		return {
 			port,
 			send: (bytes, address, port) => {
