@@ -116,7 +116,7 @@ describe("CoAP client and server: requests", () => {
 		const board = new FakeBoard();
 		// The port is taken: the board reports the bind failure instead of readiness.
 		board.openDatagram = (options) => {
-			board.setTimer(() => options.onError?.(new Error("EADDRINUSE")), 0);
+			board.setTimer(() => options.endpointFailed?.(new Error("EADDRINUSE")), 0);
 			return { port: 0, send: () => undefined, close: () => undefined };
 		};
 		const client = new HostCoapClient(board, { random: () => 1 });

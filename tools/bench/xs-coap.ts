@@ -52,7 +52,7 @@ class BenchBoard {
 		const datagram = { options, port: options.port || 40000, last: undefined, sent: 0, send(bytes) { this.last = bytes; this.sent++; }, close() {} };
 		this.datagrams.push(datagram);
 		// Bound on the next timer turn, as on a real board.
-		if (options.onReady) this.setTimer(() => options.onReady(), 0);
+		if (options.endpointReady) this.setTimer(() => options.endpointReady(), 0);
 		return datagram;
 	}
 	log() {}
@@ -82,7 +82,7 @@ function answerPost() {
 	answer[2] = sent[2] ^ 0x80;
 	answer[3] = sent[3];
 	for (let i = 0; i < 4; i++) answer[4 + i] = sent[4 + i];
-	clientSocket.options.onMessage(answer, "127.0.0.1", 5683);
+	clientSocket.options.datagramReceived(answer, "127.0.0.1", 5683);
 }
 
 // The server with /lamp, and a client's CON GET /lamp (message id patched in).
@@ -109,7 +109,7 @@ function serveGet() {
 	get[2] = messageId >> 8;
 	get[3] = messageId & 0xff;
 	serverBoard.advance(20000);
-	serverSocket.options.onMessage(get, "127.0.0.1", 40001);
+	serverSocket.options.datagramReceived(get, "127.0.0.1", 40001);
 }
 
 const operations = {
@@ -141,7 +141,7 @@ host.residentServer = () => {
 	const resident = lampServer(board);
 	board.advance(0);
 	const register = encode({ type: Type.CON, code: Code.GET, messageId: 7, token: new Uint8Array([9, 9, 9, 9]), options: [uintOption(Option.OBSERVE, 0), stringOption(Option.URI_PATH, "lamp")], payload: EMPTY_BYTES });
-	board.datagrams[0].options.onMessage(register, "127.0.0.1", 40002);
+	board.datagrams[0].options.datagramReceived(register, "127.0.0.1", 40002);
 	board.datagrams[0].last = undefined;
 	host.kept = { board, resident };
 	return resident.observers("/lamp");
