@@ -126,6 +126,17 @@ describe("CoAP client and server: requests", () => {
 		check(error?.code).toBe("EXCHANGE_TIMEOUT");
 		check(client.transport.endpoint.pending).toBe(0);
 	});
+	it("tells a server's owner, typed, that its port is taken, and is never ready", async () => {
+		const board = new FakeBoard();
+		board.openDatagram = (options) => {
+			board.setTimer(() => options.endpointFailed?.(new ProtocolError("BIND_FAILED", "cannot bind UDP port 5683")), 0);
+			return { port: 0, send: () => undefined, close: () => undefined };
+		};
+		const told: string[] = [];
+		new CoapServer(board, { port: 5683, onReady: () => told.push("ready"), onError: (error) => told.push((error as ProtocolError).code) });
+		await run(board, 1000, 100);
+		check(told).toEqual(["BIND_FAILED"]);
+	});
 	it("rejects (never throws) a request to a URI it cannot read, and coaps:// without DTLS keys, with INVALID_URI", async () => {
 		const { client } = setup();
 		const codes: string[] = [];

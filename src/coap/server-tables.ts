@@ -59,6 +59,8 @@ export interface CoapServerOptions extends EndpointOptions {
 	/** Notifications as CON (default) or NON. */
 	readonly confirmableNotifications?: boolean;
 	onReady?(port: number): void;
+	/** The port could not be bound (a typed BIND_FAILED error): the server serves nothing. */
+	onError?(error: Error): void;
 }
 
 interface Upload {

@@ -315,5 +315,7 @@ export interface TransportOptions extends EndpointOptions {
 	readonly port?: number;
 	readonly address?: string;
 	onReady?(): void;
+	/** The port could not be bound (a typed BIND_FAILED error): nothing is served or sent. */
+	onError?(error: Error): void;
 	readonly dtls?: TransportDtls;
 }
