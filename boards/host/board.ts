@@ -134,7 +134,7 @@ export class HostBoard implements Board {
 		const socket = dgram.createSocket("udp4");
 		let port = 0;
 		socket.on("message", (message, remote) =>
-			options.onMessage(new Uint8Array(message.buffer, message.byteOffset, message.length), remote.address, remote.port),
+			options.datagramReceived(new Uint8Array(message.buffer, message.byteOffset, message.length), remote.address, remote.port),
 		);
 		let bound = false;
 		// ICMP errors (port unreachable) surface here once bound; UDP callers handle loss by retrying.
@@ -143,12 +143,12 @@ export class HostBoard implements Board {
 			if (bound) return;
 			closing = true; // sends and close() become no-ops: the socket is gone
 			socket.close();
-			options.onError?.(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${options.port ?? 0}: ${error.code ?? error.message}`));
+			options.endpointFailed?.(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${options.port ?? 0}: ${error.code ?? error.message}`));
 		});
 		socket.bind(options.port ?? 0, options.address, () => {
 			bound = true;
 			port = socket.address().port;
-			options.onReady?.();
+			options.endpointReady?.();
 		});
 		// Node sends after an address lookup on a later tick; closing at once would drop the
 		// last datagrams (a DISCONNECT on stop), so close waits for the sends under way.

@@ -133,7 +133,7 @@ export class ModdableBoard implements board.Board {
 						while (packets-- > 0) {
 							// The socket's own reference, not `this`: callers of callbacks differ on it.
 							const packet = socket.read();
-							options.onMessage(new Uint8Array(packet), packet.address, packet.port);
+							options.datagramReceived(new Uint8Array(packet), packet.address, packet.port);
 						}
 					} catch {
 						// A datagram the firmware could not take: dropped (the session counts what it refuses).
@@ -145,13 +145,13 @@ export class ModdableBoard implements board.Board {
 			// and later, as Node reports it, so the client retries with backoff.
 			const detail = thrownText(error);
 			Timer.set(() => {
-				if (options.onError) options.onError(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${port}`, detail));
+				if (options.endpointFailed) options.endpointFailed(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${port}`, detail));
 			}, 0);
 			return { port, send: () => void 0, close: () => void 0 };
 		}
 		// ECMA-419 binds in the constructor; report readiness asynchronously, as Node does.
 		// Called as a method of `options`: the datagram driver's callbacks read `this`.
-		if (options.onReady) Timer.set(() => options.onReady?.(), 0);
+		if (options.endpointReady) Timer.set(() => options.endpointReady?.(), 0);
 		return {
 			port,
 			send: (bytes, address, port) => {

@@ -55,9 +55,10 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		const { board, send, answers, endpoint } = server();
 		let answered = 0;
 		let most = 0;
+		// PUTs and GETs: a GET is never tracked (4.5 lets an idempotent request be served again).
 		for (let i = 0; i < 10_000; i++) {
-			send(datagram({ messageId: i & 0xffff, token: new Uint8Array([i & 0xff]), options: lampPath }), 1000 + (i % 500), `10.0.${i % 7}.1`);
-			for (const answer of answers()) if (answer.code === m.Code.CONTENT) answered++;
+			send(datagram({ code: i & 1 ? m.Code.GET : m.Code.PUT, messageId: i & 0xffff, token: new Uint8Array([i & 0xff]), options: lampPath }), 1000 + (i % 500), `10.0.${i % 7}.1`);
+			for (const answer of answers()) if (answer.code === (i & 1 ? m.Code.CONTENT : m.Code.CHANGED)) answered++;
 			if (endpoint.tracked > most) most = endpoint.tracked;
 		}
 		check(most).toBe(16);
@@ -96,21 +97,21 @@ describe("CoAP caps: the duplicate table (RFC 7252 4.5)", () => {
 		const peer = { address: "10.0.0.8", port: 5683 };
 		const ids = () => requests.splice(0).map((request) => request.message.messageId);
 		endpoint.received(datagram({ code: m.Code.POST, messageId: 1 }), peer, 0);
-		endpoint.received(datagram({ messageId: 2 }), peer, 1000);
-		// Full: the GET behind the POST (the newest entry) makes room, twice over.
-		endpoint.received(datagram({ messageId: 3 }), peer, 2000);
-		endpoint.received(datagram({ messageId: 4 }), peer, 3000);
+		endpoint.received(datagram({ code: m.Code.PUT, messageId: 2 }), peer, 1000);
+		// Full: the PUT behind the POST (the newest entry) makes room, twice over.
+		endpoint.received(datagram({ code: m.Code.PUT, messageId: 3 }), peer, 2000);
+		endpoint.received(datagram({ code: m.Code.PUT, messageId: 4 }), peer, 3000);
 		check([ids(), endpoint.tracked]).toEqual([[1, 2, 3, 4], 2]);
 		// The POST is still known (a duplicate), 3 is not (executed again, making room with 4).
 		endpoint.received(datagram({ code: m.Code.POST, messageId: 1 }), peer, 4000);
-		endpoint.received(datagram({ messageId: 3 }), peer, 5000);
+		endpoint.received(datagram({ code: m.Code.PUT, messageId: 3 }), peer, 5000);
 		check([ids(), endpoint.dropped.duplicate]).toEqual([[3], 1]);
-		// The POST expires first, then the GET: each a lifetime after it came.
+		// The POST expires first, then the PUT: each a lifetime after it came.
 		endpoint.tick(LIFETIME);
 		check(endpoint.tracked).toBe(1);
 		endpoint.tick(LIFETIME + 5000);
 		check(endpoint.tracked).toBe(0);
-		endpoint.received(datagram({ messageId: 6 }), peer, LIFETIME + 6000);
+		endpoint.received(datagram({ code: m.Code.PUT, messageId: 6 }), peer, LIFETIME + 6000);
 		check([ids(), endpoint.tracked]).toEqual([[6], 1]);
 	});
 	it("lets a NON's id make room (only the network duplicates a NON), and answers a NON it cannot track with a NON 5.03", () => {

@@ -116,7 +116,7 @@ describe("CoAP client and server: requests", () => {
 		const board = new FakeBoard();
 		// The port is taken: the board reports the bind failure instead of readiness.
 		board.openDatagram = (options) => {
-			board.setTimer(() => options.onError?.(new Error("EADDRINUSE")), 0);
+			board.setTimer(() => options.endpointFailed?.(new Error("EADDRINUSE")), 0);
 			return { port: 0, send: () => undefined, close: () => undefined };
 		};
 		const client = new HostCoapClient(board, { random: () => 1 });
@@ -125,6 +125,17 @@ describe("CoAP client and server: requests", () => {
 		await run(board, 100_000, 500);
 		check(error?.code).toBe("EXCHANGE_TIMEOUT");
 		check(client.transport.endpoint.pending).toBe(0);
+	});
+	it("tells a server's owner, typed, that its port is taken, and is never ready", async () => {
+		const board = new FakeBoard();
+		board.openDatagram = (options) => {
+			board.setTimer(() => options.endpointFailed?.(new ProtocolError("BIND_FAILED", "cannot bind UDP port 5683")), 0);
+			return { port: 0, send: () => undefined, close: () => undefined };
+		};
+		const told: string[] = [];
+		new CoapServer(board, { port: 5683, onReady: () => told.push("ready"), onError: (error) => told.push((error as ProtocolError).code) });
+		await run(board, 1000, 100);
+		check(told).toEqual(["BIND_FAILED"]);
 	});
 	it("rejects (never throws) a request to a URI it cannot read, and coaps:// without DTLS keys, with INVALID_URI", async () => {
 		const { client } = setup();

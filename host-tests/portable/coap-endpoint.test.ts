@@ -199,7 +199,7 @@ describe("CoAP endpoint: NSTART", () => {
 describe("CoAP endpoint: server side", () => {
 	it("piggybacks the response and replays it for a duplicate CON without asking again", () => {
 		const { endpoint, requests } = serving();
-		const request = bytes({ messageId: 7, token: hex("aa"), options: [o.stringOption(o.Option.URI_PATH, "lamp")] });
+		const request = bytes({ code: coap.Code.PUT, messageId: 7, token: hex("aa"), options: [o.stringOption(o.Option.URI_PATH, "lamp")] });
 		endpoint.received(request, peer, 0);
 		const incoming = requests.shift();
 		check(incoming).toBeDefined();
@@ -214,6 +214,22 @@ describe("CoAP endpoint: server side", () => {
 		endpoint.received(request, peer, 300_000);
 		check(requests.shift()).toBeDefined();
 	});
+	it("tracks no GET (4.5 relaxed for an idempotent request): a duplicate is served anew, and nothing is held", () => {
+		const { endpoint, requests } = serving();
+		const request = bytes({ messageId: 8, token: hex("ab"), options: [o.stringOption(o.Option.URI_PATH, "lamp")] });
+		endpoint.received(request, peer, 0);
+		endpoint.respond(requests.shift()!, { code: coap.Code.CONTENT, options: [], payload: text("on") }, 0);
+		check([endpoint.tracked, endpoint.nextTimeout()]).toEqual([0, undefined]);
+		endpoint.received(request, peer, 1000);
+		const again = requests.shift();
+		check([again !== undefined, endpoint.dropped.duplicate]).toEqual([true, 0]);
+		endpoint.respond(again!, { code: coap.Code.CONTENT, options: [], payload: text("off") }, 1000);
+		check(drain(endpoint).map((m) => [m.type, m.messageId, toHex(m.payload)])).toEqual([
+			[coap.Type.ACK, 8, toHex(text("on"))],
+			[coap.Type.ACK, 8, toHex(text("off"))],
+		]);
+		check([endpoint.tracked, endpoint.pending]).toEqual([0, 0]);
+	});
 	it("sends a separate CON response after acknowledging, retransmitted until acknowledged", () => {
 		const { endpoint, requests } = serving({ random: () => 0 });
 		endpoint.received(bytes({ messageId: 9, token: hex("01 02") }), peer, 0);
@@ -226,15 +242,25 @@ describe("CoAP endpoint: server side", () => {
 		endpoint.tick(2010);
 		check(drain(endpoint)).toHaveLength(1);
 		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: response.messageId }), peer, 2100);
-		// Only the request's duplicate-table entry is left, freed on the timer at EXCHANGE_LIFETIME
+		// A GET is untracked: its record of the Empty ACK was its own, and nothing is left.
+		check([endpoint.nextTimeout(), endpoint.tracked, endpoint.pending]).toEqual([undefined, 0, 0]);
+		// A PUT is tracked: its duplicate-table entry is freed on the timer at EXCHANGE_LIFETIME
 		// (it is the newest: an idle table is freed all at once when its newest id expires).
-		check(endpoint.nextTimeout()).toBe(247_000);
-		endpoint.tick(247_000);
+		endpoint.received(bytes({ code: coap.Code.PUT, messageId: 10, token: hex("03") }), peer, 3000);
+		const put = requests.shift()!;
+		endpoint.acknowledge(put);
+		endpoint.acknowledge(put);
+		endpoint.respond(put, { code: coap.Code.CHANGED, options: [], payload: none }, 3010);
+		const sent = drain(endpoint);
+		check(sent.map((m) => [m.type, m.code])).toEqual([[coap.Type.ACK, coap.Code.EMPTY], [coap.Type.CON, coap.Code.CHANGED]]);
+		endpoint.received(bytes({ type: coap.Type.ACK, code: coap.Code.EMPTY, messageId: sent[1].messageId }), peer, 3100);
+		check(endpoint.nextTimeout()).toBe(250_000);
+		endpoint.tick(250_000);
 		check([endpoint.nextTimeout(), endpoint.tracked, endpoint.pending]).toEqual([undefined, 0, 0]);
 	});
 	it("forgets an id at EXCHANGE_LIFETIME exactly when it comes again, before the timer frees it", () => {
 		const { endpoint, requests } = serving();
-		const request = bytes({ messageId: 21, token: hex("0a") });
+		const request = bytes({ code: coap.Code.PUT, messageId: 21, token: hex("0a") });
 		endpoint.received(request, peer, 0);
 		check(requests.shift()).toBeDefined();
 		endpoint.received(request, peer, 246_999);
@@ -246,11 +272,11 @@ describe("CoAP endpoint: server side", () => {
 	});
 	it("frees an idle table at once, when its newest id expires, and while traffic comes needs no timer for it", () => {
 		const { endpoint, requests } = serving();
-		endpoint.received(bytes({ messageId: 31 }), peer, 0);
-		endpoint.received(bytes({ messageId: 32 }), peer, 100_000);
+		endpoint.received(bytes({ code: coap.Code.DELETE, messageId: 31 }), peer, 0);
+		endpoint.received(bytes({ code: coap.Code.DELETE, messageId: 32 }), peer, 100_000);
 		check([requests.splice(0).length, endpoint.nextTimeout()]).toEqual([2, 347_000]);
 		// An arrival forgets what expired by then (31), exactly; the timer moves on with the newest.
-		endpoint.received(bytes({ messageId: 33 }), peer, 250_000);
+		endpoint.received(bytes({ code: coap.Code.DELETE, messageId: 33 }), peer, 250_000);
 		check([endpoint.tracked, endpoint.nextTimeout()]).toEqual([2, 497_000]);
 		endpoint.tick(496_999);
 		check(endpoint.tracked).toBe(1);

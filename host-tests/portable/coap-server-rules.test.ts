@@ -112,6 +112,27 @@ describe("CoAP server: resources and observers", () => {
 		// The PUT made a new version: the next 2.05 carries it, not the cached one.
 		check([lamp4.startsWith("on "), lamp4.split(" ")[1] !== lamp1.split(" ")[1]]).toEqual([true, true]);
 	});
+	it("answers what the handler gives each time, though the plain answer's wire is reused: a refilled array, texts that change under one ETag", () => {
+		const { coap, send, one } = server();
+		const bytes = new Uint8Array([0x61]);
+		let reading = "21.5";
+		coap.add("/raw", { get: () => ({ payload: bytes, contentFormat: m.Format.OCTET_STREAM }) });
+		coap.add("/temp", { get: () => ({ payload: reading, contentFormat: m.Format.TEXT_PLAIN }) });
+		const get = (segment: string, messageId: number) => {
+			send(datagram({ messageId, options: [o.stringOption(o.Option.URI_PATH, segment)] }));
+			return ascii(one().payload);
+		};
+		const seen = [get("raw", 1), get("raw", 2)];
+		bytes[0] = 0x62;
+		seen.push(get("raw", 3));
+		// A sensor's reading changes without a new ETag (it calls no changed()): each text as it is.
+		seen.push(get("temp", 4), get("temp", 5));
+		reading = "21.6";
+		seen.push(get("temp", 6), get("temp", 7));
+		reading = "x".repeat(40);
+		seen.push(get("temp", 8), get("temp", 9));
+		check(seen).toEqual(["a", "a", "b", "21.5", "21.5", "21.6", "21.6", "x".repeat(40), "x".repeat(40)]);
+	});
 	it("serves a resource added again at its path in place of the first, its ETag going on, and lists it once", () => {
 		const { coap, send, one } = server();
 		send(datagram({ code: m.Code.PUT, payload: text("on") }));

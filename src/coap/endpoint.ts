@@ -155,10 +155,9 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 	/**
 	 * Answers a request: piggybacked on a CON's ACK (5.2.1), NON for a NON, a separate CON
 	 * after `acknowledge` (5.2.2), retransmitted until acknowledged (`outcome` says how it ended).
-	 * `encoded`: the content's options encoded already (m.encodeOptions), for an answer that goes on the ACK.
 	 * `now` by default the time the endpoint was told last (with the request, for one answered at once).
 	 */
-	respond(request: IncomingRequest, content: Content, now: number = this.now, outcome: messageLayer.Outcome = messageLayer.UNWATCHED, encoded?: Uint8Array): void {
+	respond(request: IncomingRequest, content: Content, now: number = this.now, outcome: messageLayer.Outcome = messageLayer.UNWATCHED): void {
 		const peer = request.peer;
 		const message = request.message;
 		const seen = request.seen;
@@ -166,7 +165,8 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 		// RFC 7967: none of a class the client wants none of; a CON still gets its (empty) ACK.
 		if (quiet !== void 0 && (quiet >> ((content.code >> 5) - 1)) & 1) return this.acknowledge(request);
 		if (message.type === m.Type.CON && !(seen && seen.reply)) {
-			const ack = encoded ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, encoded, content.payload) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload);
+			const wire = content.wire;
+			const ack = wire ? m.assemble(m.Type.ACK, content.code, message.messageId, message.token, wire, m.EMPTY_BYTES) : m.encodeParts(m.Type.ACK, content.code, message.messageId, message.token, content.options, content.payload);
 			// `reply`, written out: every piggybacked answer comes here.
 			if (seen) seen.reply = ack.buffer as ArrayBuffer;
 			this.send(peer, ack);
@@ -181,11 +181,11 @@ export class Endpoint extends messageLayer.MessageLayer implements DatagramSessi
 
 	/** Acknowledges a CON request now, so its response can follow separately (5.2.2). */
 	acknowledge(request: IncomingRequest): void {
-		const peer = request.peer;
 		const message = request.message;
-		const seen = request.seen;
-		// Once: an untracked request (5.03, the duplicate table full) is acknowledged only here.
-		if (message.type === m.Type.CON && !(seen && seen.reply)) this.reply(peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
+		if (message.type !== m.Type.CON) return;
+		// Once. A GET, untracked (message-layer.ts `arrive`), gets a record of its own, outside the table: its response then goes separately.
+		const seen = (request.seen ??= { key: "", expires: 0 });
+		if (!seen.reply) this.reply(request.peer, seen, messageLayer.emptyMessage(m.Type.ACK, message.messageId));
 	}
 
 	/**

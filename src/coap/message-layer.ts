@@ -8,6 +8,8 @@
  * - pings (an Empty CON, answered with RST, 4.3) and message format errors: a CON is
  *   reset, anything else dropped (4.2, 4.3).
  *
+ * A GET is not tracked at all: 4.5 lets a duplicate of an idempotent request be processed
+ * again, and serving it costs less than keeping it (a slow one is tracked once it waits).
  * The duplicate table holds at most `maxTracked` message ids, each forgotten when its
  * lifetime ends as datagrams arrive, and an idle table on the timer (`nextTimeout`), all of
  * it when its newest id's lifetime ends: never held for want of later traffic. When
@@ -247,15 +249,12 @@ export abstract class MessageLayer {
 	abstract respond(request: IncomingRequest, content: Content, now: number): void;
 
 	/**
-	 * Handles what the message layer answers itself; returns a request or response for the
-	 * layer above, its duplicate-table entry in `arrived` (undefined for a message that could
-	 * not be tracked): no object of its own per datagram.
+	 * Handles what the message layer answers itself; returns a request or response for the layer
+	 * above, its duplicate-table entry in `arrived` (undefined when untracked): no object per datagram.
 	 */
 	protected arrive(bytes: Uint8Array, peer: Peer, now: number): CoapMessage | undefined {
-		let message: CoapMessage;
-		try {
-			message = m.decode(bytes);
-		} catch {
+		const message = m.parse(bytes);
+		if (typeof message === "string") {
 			this.dropped.malformed++;
 			// A CON is reset (4.2): version 1 and type CON in the first byte, the message id in the next but one; anything else (even another version, 3.) is dropped.
 			if (bytes.length >= 4 && (bytes[0] & 0xf0) === 0x40) this.reset(peer, (bytes[2] << 8) | bytes[3]);
@@ -263,6 +262,12 @@ export abstract class MessageLayer {
 		}
 		const type = message.type;
 		const code = message.code;
+		// A GET is not tracked, its duplicate served anew (4.5); a slow one is, once it waits (`track`):
+		// with the table empty, a GET is not even looked up (a fifth of what serving it costs XS).
+		if (code === m.Code.GET && type <= m.Type.NON && this.seen.size === 0) {
+			this.arrived = void 0;
+			return message;
+		}
 		const messageId = message.messageId;
 		// peerKey(peer, messageId), written out (here and below): this runs for every datagram.
 		const key = peer.address + ":" + peer.port + "/" + messageId;
@@ -300,10 +305,11 @@ export abstract class MessageLayer {
 			if (seen.reply && type === m.Type.CON) this.send(peer, new Uint8Array(seen.reply));
 			return void 0;
 		}
-		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict()) {
-			// Untracked: no entry, not the last message's, keeps what is sent in answer.
+		const entry = code === m.Code.GET ? void 0 : this.enter(key, message, now);
+		if (!entry) {
+			// Untracked (a GET, or the table full): no entry, not the last message's, keeps what is sent in answer.
 			this.arrived = void 0;
-			if (codeClass !== 0) return message;
+			if (codeClass !== 0 || code === m.Code.GET) return message;
 			this.dropped.overloaded++;
 			// Come back when a slot is free; unless the request asked for no 5.xx (RFC 7967), as every answer honours it.
 			const first = this.oldest;
@@ -311,16 +317,28 @@ export abstract class MessageLayer {
 			this.respond({ peer, message, noResponse: quiet && m.readUint(quiet) }, unavailable((first ? first.expires : Infinity) - now), now);
 			return void 0;
 		}
+		this.arrived = entry;
+		return message;
+	}
+
+	/** From now on, duplicates of a request that arrived untracked (a GET) are recognised: one answered later (server-tables.ts `hold`). */
+	track(request: IncomingRequest, now: number): void {
+		const peer = request.peer;
+		request.seen ??= this.enter(peer.address + ":" + peer.port + "/" + request.message.messageId, request.message, now);
+	}
+
+	/** A new entry in the duplicate table, or undefined when it is full and nothing may make room. */
+	private enter(key: string, message: CoapMessage, now: number): Seen | undefined {
+		if (this.seen.size >= (this.options.maxTracked ?? 16) && !this.evict()) return void 0;
 		const entry: Seen = { key, expires: now + this.lifetime };
 		// Anything but a CON POST may make room when the table is full.
-		if (code === m.Code.POST && type === m.Type.CON) entry.kept = true;
+		if (message.code === m.Code.POST && message.type === m.Type.CON) entry.kept = true;
 		this.seen.set(key, entry);
 		const newest = this.newest;
 		if (newest) newest.next = entry;
 		else this.oldest = entry;
 		this.newest = entry;
-		this.arrived = entry;
-		return message;
+		return entry;
 	}
 
 	tick(now: number): void {

@@ -152,9 +152,9 @@ function malformed(why: string): ProtocolError {
 	return new ProtocolError("MALFORMED_PACKET", why);
 }
 
-/** The delta or length a nibble of 13 or 14 stands for (3.1), reading its 1 or 2 extension bytes at `at`; throws when they are cut off. */
+/** The delta or length a nibble of 13 or 14 stands for (3.1), reading its 1 or 2 extension bytes at `at`; -1 when they are cut off. */
 function extended(bytes: Uint8Array, at: number, nibble: number): number {
-	if (at + nibble - 12 > bytes.length) throw malformed("truncated option delta or length");
+	if (at + nibble - 12 > bytes.length) return -1;
 	return nibble === 13 ? bytes[at] + 13 : ((bytes[at] << 8) | bytes[at + 1]) + 269;
 }
 
@@ -166,12 +166,21 @@ function extended(bytes: Uint8Array, at: number, nibble: number): number {
  */
 const KNOWN_BELOW_32 = 0x088288aa;
 
-/**
- * Decodes one datagram. Token, option values and payload are views into `bytes`. The first
- * critical (odd) option this implementation does not know (5.4.1) is noted in `critical`
- * as the options are read: no second walk, and no field on a message without one.
- */
+/** Decodes one datagram (`parse`); throws a ProtocolError MALFORMED_PACKET for a message format error. */
 export function decode(bytes: Uint8Array): CoapMessage {
+	const message = parse(bytes);
+	if (typeof message === "string") throw malformed(message);
+	return message;
+}
+
+/**
+ * Decodes one datagram, or says what makes it no CoAP message (a string): the endpoint reads
+ * every datagram so, without the try a throw would cost XS each time. Token, option values
+ * and payload are views into `bytes`. The first critical (odd) option this implementation
+ * does not know (5.4.1) is noted in `critical` as the options are read: no second walk, and
+ * no field on a message without one.
+ */
+export function parse(bytes: Uint8Array): CoapMessage | string {
 	const end = bytes.length;
 	// An empty datagram's first byte reads undefined, version 0; one under 4 bytes ends before `at`.
 	const first = bytes[0];
@@ -179,7 +188,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
 	const messageCode = bytes[1];
 	let at = 4 + tokenLength;
 	// 3.: version 1, token lengths 9-15 reserved; 4.1: an Empty message (code 0.00) has nothing after the message id. One check, one message: a device only counts them.
-	if (first >> 6 !== 1 || tokenLength > 8 || at > end || (messageCode === 0 && end !== 4)) throw malformed("not a CoAP header: version 1, token 0-8 bytes, Empty has no more");
+	if (first >> 6 !== 1 || tokenLength > 8 || at > end || (messageCode === 0 && end !== 4)) return "not a CoAP header: version 1, token 0-8 bytes, Empty has no more";
 	const token = tokenLength === 0 ? EMPTY_BYTES : bytes.subarray(4, at);
 	const options: CoapOption[] = [];
 	let number = 0;
@@ -189,11 +198,11 @@ export function decode(bytes: Uint8Array): CoapMessage {
 		const head = bytes[at++];
 		if (head === 0xff) {
 			// 3.: a marker followed by a zero-length payload is a format error.
-			if (at === end) throw malformed("payload marker without a payload");
+			if (at === end) return "payload marker without a payload";
 			payload = bytes.subarray(at, end);
 			break;
 		}
-		if (head >> 4 === 15 || (head & 0x0f) === 15) throw malformed("an option nibble of 15");
+		if (head >> 4 === 15 || (head & 0x0f) === 15) return "an option nibble of 15";
 		let delta = head >> 4;
 		let length = head & 0x0f;
 		// Most options have no extension bytes: no calls for them. A nibble of 13 takes one, 14 two.
@@ -206,7 +215,8 @@ export function decode(bytes: Uint8Array): CoapMessage {
 			at += (head & 0x0f) - 12;
 		}
 		number += delta;
-		if (number > 0xffff || at + length > end) throw malformed("an option past 65535 or the datagram");
+		// A truncated extension read -1: then the option ends before `at`, or is past the datagram.
+		if (number > 0xffff || delta < 0 || length < 0 || at + length > end) return "an option past 65535 or the datagram, or cut off";
 		if (number & 1 && critical === void 0 && (number < 32 ? ((KNOWN_BELOW_32 >>> number) & 1) === 0 : number !== Option.PROXY_URI && number !== Option.PROXY_SCHEME)) critical = number;
 		// A store, not push: a native call fewer an option.
 		options[options.length] = { number, value: bytes.subarray(at, at + length) };

@@ -59,6 +59,8 @@ export interface CoapServerOptions extends EndpointOptions {
 	/** Notifications as CON (default) or NON. */
 	readonly confirmableNotifications?: boolean;
 	onReady?(port: number): void;
+	/** The port could not be bound (a typed BIND_FAILED error): the server serves nothing. */
+	onError?(error: Error): void;
 }
 
 interface Upload {
@@ -220,6 +222,8 @@ export abstract class ServerTables implements Expiring {
 			endpoint.respond(request, unavailable(wait < limit ? wait : limit), now);
 			return;
 		}
+		// Its retransmissions are duplicates now (a GET arrived untracked): the handler runs once.
+		endpoint.track(request, now);
 		const entry: Waiting = { request, ackAt: request.message.type === m.Type.CON ? now + (settings.separateAfter ?? (settings.ackTimeout ?? Default.ACK_TIMEOUT) / 2) : Infinity, deadline: now + limit };
 		if (waiting.push(entry) === 1) endpoint.keep(this);
 		// Settled outside the endpoint's timer: the transport is asked to send it.

@@ -62,24 +62,22 @@ export class CoapServer extends ServerTables {
 	declare private readonly served: Served[];
 	/** Every resource's observers, at most `maxObservers`. */
 	declare private readonly watchers: Observer[];
-	/**
-	 * Short texts answered lately, each after its UTF-8, kept from its second answer on (a Uint8Array is 7 heap slots on XS): a
-	 * resource answers a few texts ("on", "off") over and over, encoding one costs ~400 computrons. Payloads are only read.
-	 */
-	declare private readonly texts: (string | Uint8Array | undefined)[];
-	/** The Content-Format option sent last, and its number, kept as the texts are. */
+	/** The last short text answered, and its UTF-8 once answered again: one text goes to every observer and GET until it changes (encoding it costs XS ~400 computrons). */
+	declare private text?: string;
+	declare private utf8?: Uint8Array;
+	/** The Content-Format option sent last, and its number. */
 	declare private format: number;
 	declare private formatOption: m.CoapOption;
-	/** The options of the answer most requests get (ETag, Content-Format, one block) as last answered, and encoded: reused, not walked (~350 computrons on XS). Absent until then. */
+	/** The answer most requests get (ETag, Content-Format, one block) as last answered: its options, and them with its payload on the wire, reused while version, format and text stay (~350 computrons on XS). */
 	declare private plain?: m.CoapOption[];
 	declare private plainVersion?: number;
-	declare private plainOptions?: Uint8Array;
+	declare private plainPayload?: Uint8Array;
+	declare private plainWire?: Uint8Array;
 
 	constructor(board: Board, options: CoapServerOptions = {}) {
 		super(board, options);
 		this.served = [];
 		this.watchers = [];
-		this.texts = [];
 		this.format = m.Format.TEXT_PLAIN;
 		this.formatOption = m.uintOption(m.Option.CONTENT_FORMAT, m.Format.TEXT_PLAIN);
 	}
@@ -152,7 +150,7 @@ export class CoapServer extends ServerTables {
 	private notify(entry: Served, observer: Observer, representation: Representation, sequence: number): void {
 		const now = this.transport.board.now();
 		const code = representation.code ?? m.Code.CONTENT;
-		const content = this.representation(representation, code, code === m.Code.CONTENT ? entry.etag : void 0, sequence, void 0, void 0);
+		const content = this.representation(representation, code, code === m.Code.CONTENT ? entry.etag : void 0, void 0, sequence);
 		// 4.5: with NON notifications, still a CON a day, to learn whether the client is there.
 		const confirmable = this.settings.confirmableNotifications !== false || now - observer.confirmedAt >= 86_400_000;
 		if (confirmable) observer.confirmedAt = now;
@@ -166,10 +164,9 @@ export class CoapServer extends ServerTables {
 		} catch (failure) {
 			content = failed(failure);
 		}
-		const transport = this.transport;
 		// thenable(content), inline: a call fewer for every request. One answered at once goes at the endpoint's time (respond's default): no clock read.
-		if (typeof (content as PromiseLike<Content>).then === "function") this.hold(incoming, content as PromiseLike<Content>, transport.board.now());
-		else transport.endpoint.respond(incoming, content as Content, void 0, void 0, (content as Content).options === this.plain ? this.plainOptions : void 0);
+		if (typeof (content as PromiseLike<Content>).then === "function") this.hold(incoming, content as PromiseLike<Content>, this.transport.board.now());
+		else this.transport.endpoint.respond(incoming, content as Content);
 	}
 
 	private answer(incoming: IncomingRequest): Content | PromiseLike<Content> {
@@ -215,7 +212,7 @@ export class CoapServer extends ServerTables {
 			if (path !== "/.well-known/core") return error(m.Code.NOT_FOUND, "no resource at " + path);
 			if (method !== m.Code.GET) return error(m.Code.METHOD_NOT_ALLOWED, "only GET");
 			if (accept !== void 0 && accept !== m.Format.LINK_FORMAT) return notAcceptable(accept);
-			return this.representation({ payload: resourceLinks(served, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, void 0, void 0, void 0, block2);
+			return this.representation({ payload: resourceLinks(served, query), contentFormat: m.Format.LINK_FORMAT }, m.Code.CONTENT, void 0, block2);
 		}
 		const entry = found;
 		const path = entry.path;
@@ -265,6 +262,11 @@ export class CoapServer extends ServerTables {
 		if (observe === 1) this.drop(this.observer(path, peer, token));
 		const version = entry.etag;
 		const answer = handler(request);
+		// complete(), for a plain GET answered at once (no Observe, Accept or Block1), without its eight arguments and checks.
+		if (method === m.Code.GET && observe === void 0 && accept === void 0 && echo === void 0 && typeof (answer as PromiseLike<Representation>).then !== "function") {
+			const code = (answer as Representation).code ?? m.Code.CONTENT;
+			return this.representation(answer as Representation, code, code === m.Code.CONTENT ? entry.etag : void 0, block2);
+		}
 		// A slow answer completes through a bound method: a variable an arrow captures is a heap slot on XS for every request.
 		return typeof (answer as PromiseLike<Representation>).then === "function" ? (answer as PromiseLike<Representation>).then(this.complete.bind(this, request, entry, token, observe, version, echo, block2)) : this.complete(request, entry, token, observe, version, echo, block2, answer as Representation);
 	}
@@ -296,7 +298,7 @@ export class CoapServer extends ServerTables {
 				}
 			}
 		}
-		return this.representation(representation, code, code === m.Code.CONTENT ? entry.etag : void 0, sequence, echo, block2);
+		return this.representation(representation, code, code === m.Code.CONTENT ? entry.etag : void 0, block2, sequence, echo);
 	}
 
 	/** The observer of `path` with `peer` and `token` (RFC 7641 3.1: an observation is named by both), if any. */
@@ -322,37 +324,37 @@ export class CoapServer extends ServerTables {
 	 * than a block or a block was asked for. Its options are pushed in number order (ETag 4,
 	 * Observe 6, Content-Format 12, Max-Age 14, Block2 23, Block1 27, Size2 28): no sort.
 	 */
-	private representation(representation: Representation, code: number, etag: number | undefined, sequence: number | undefined, echo: m.CoapOption | undefined, block2: Uint8Array | undefined): Content {
+	private representation(representation: Representation, code: number, etag: number | undefined, block2: Uint8Array | undefined, sequence?: number, echo?: m.CoapOption): Content {
 		const text = representation.payload ?? m.EMPTY_BYTES;
-		let payload = text as Uint8Array;
-		if (typeof text === "string") {
-			const texts = this.texts;
-			// indexOf, native, is a tenth of what a loop in JS costs XS; only texts are found (the
-			// arrays between are never === a string). Before a text is its bytes; before none (-1), no element.
-			const i = texts.indexOf(text);
-			const known = texts[i - 1];
-			if (known) payload = known as Uint8Array;
-			else {
-				payload = encodeUtf8(text);
-				if (i > 0) texts[i - 1] = payload;
-				else if (text.length <= 32) {
-					if (texts.length >= 8) texts.length = 0;
-					texts.push(void 0, text);
-				}
-			}
-		}
 		const format = representation.contentFormat;
 		if (format !== void 0 && format !== this.format) this.formatOption = m.uintOption(m.Option.CONTENT_FORMAT, (this.format = format));
-		if (etag !== void 0 && format !== void 0 && sequence === void 0 && representation.maxAge === void 0 && block2 === void 0 && echo === void 0 && payload.length <= 16 << this.szx) {
-			let plain = this.plain;
-			if (plain === void 0 || this.plainVersion !== etag || plain[1] !== this.formatOption) {
-				this.plainVersion = etag;
-				this.plain = plain = [etagOption(etag), this.formatOption];
-				this.plainOptions = m.encodeOptions(plain);
-			}
-			return { code, options: plain, payload };
+		let options = this.plain;
+		const plain = etag !== void 0 && format !== void 0 && sequence === void 0 && representation.maxAge === void 0 && block2 === void 0 && echo === void 0;
+		// The last plain answer again, its text the one kept with its bytes: nothing to encode or check.
+		if (plain && text === this.text && this.utf8 !== void 0 && this.plainPayload === this.utf8 && this.plainVersion === etag && (options as m.CoapOption[])[1] === this.formatOption) return { code, options: options as m.CoapOption[], payload: this.utf8 as Uint8Array, wire: this.plainWire };
+		let payload = text as Uint8Array;
+		if (typeof text === "string") {
+			// Its bytes kept from its second answer on (a Uint8Array is 7 heap slots on XS); a long text (JSON, links) not at all.
+			if (text !== this.text) {
+				payload = encodeUtf8(text);
+				this.text = text.length <= 32 ? text : void 0;
+				this.utf8 = void 0;
+			} else payload = this.utf8 ??= encodeUtf8(text);
 		}
-		const options: m.CoapOption[] = [];
+		if (plain && payload.length <= 16 << this.szx) {
+			if (options === void 0 || this.plainVersion !== etag || options[1] !== this.formatOption) {
+				this.plainVersion = etag;
+				this.plain = options = [etagOption(etag), this.formatOption];
+				this.plainPayload = void 0;
+			}
+			// The same options and text, the same wire; a handler's own array may have been filled anew.
+			if (payload !== this.plainPayload || typeof text !== "string") {
+				this.plainPayload = payload;
+				this.plainWire = m.encodeParts(0, 0, 0, m.EMPTY_BYTES, options, payload).subarray(4);
+			}
+			return { code, options, payload, wire: this.plainWire };
+		}
+		options = [];
 		if (etag !== void 0) options.push(etagOption(etag));
 		if (sequence !== void 0) options.push(m.uintOption(m.Option.OBSERVE, sequence));
 		if (format !== void 0) options.push(this.formatOption);

@@ -64,8 +64,11 @@ export class Transport extends DatagramDriver<DatagramSession> {
 		}
 	}
 
-	/** Never bound (the port is taken): the endpoint stays silent, as before it had a socket. */
-	protected bindFailed(): void {}
+	/** Never bound (the port is taken): the endpoint stays silent, as before it had a socket, and the owner is told. */
+	protected bindFailed(error: Error): void {
+		const onError = (this.endpoint.options as TransportOptions).onError;
+		if (onError) onError(error);
+	}
 
 	/** Nothing connects, so nothing is retried. */
 	protected retry(): void {}

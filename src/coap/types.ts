@@ -38,6 +38,8 @@ export interface Content {
 	/** In ascending option number (message.ts `sortOptions`). */
 	readonly options: readonly CoapOption[];
 	readonly payload: Uint8Array;
+	/** The options and payload as they go on the wire after the token, when made already (the server's plain answer, encoded once for many): an ACK is then two copies. */
+	readonly wire?: Uint8Array;
 }
 
 export interface CoapMessage {
@@ -141,8 +143,8 @@ export interface Exchange extends ResponseListener {
 export interface IncomingRequest {
 	readonly peer: Peer;
 	readonly message: CoapMessage;
-	/** Its entry in the duplicate table, where the answer is kept for duplicates. */
-	readonly seen?: Seen;
+	/** Its entry in the duplicate table, where the answer is kept for duplicates; a GET, untracked, gets one of its own, outside the table, when it is acknowledged Empty (endpoint.ts `acknowledge`). */
+	seen?: Seen;
 	/** Its No-Response (RFC 7967): the classes of response it wants none of; set by the server's pass over its options. */
 	noResponse?: number;
 }
@@ -313,5 +315,7 @@ export interface TransportOptions extends EndpointOptions {
 	readonly port?: number;
 	readonly address?: string;
 	onReady?(): void;
+	/** The port could not be bound (a typed BIND_FAILED error): nothing is served or sent. */
+	onError?(error: Error): void;
 	readonly dtls?: TransportDtls;
 }

@@ -65,15 +65,16 @@ export interface DatagramOptions {
 	readonly port?: number;
 	/** Local address to bind; absent for all interfaces. */
 	readonly address?: string;
-	onMessage(bytes: Uint8Array, address: string, port: number): void;
+	/** Called as a method (the datagram driver is its own options). */
+	datagramReceived(bytes: Uint8Array, address: string, port: number): void;
 	/** Called once the socket is bound and `port` is known. */
-	onReady?(): void;
-	/** Called instead of `onReady` when the socket cannot be bound (a typed BIND_FAILED error); the endpoint is then dead. */
-	onError?(error: Error): void;
+	endpointReady?(): void;
+	/** Called instead of `endpointReady` when the socket cannot be bound (a typed BIND_FAILED error); the endpoint is then dead. */
+	endpointFailed?(error: Error): void;
 }
 
 export interface Datagram {
-	/** The local port actually bound (0 until `onReady`). */
+	/** The local port actually bound (0 until `endpointReady`). */
 	readonly port: number;
 	send(bytes: Uint8Array, address: string, port: number): void;
 	close(): void;

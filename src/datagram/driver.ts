@@ -15,13 +15,18 @@ export interface DatagramBinding {
 	readonly address?: string;
 }
 
-export abstract class DatagramDriver<S extends DatagramSession> {
+/**
+ * The driver is the DatagramOptions it hands the board: the binding, and the callbacks as
+ * methods of its prototype (called as methods), so an endpoint costs no object or closure of
+ * its own (three closures and an options object took 33 heap slots on XS).
+ */
+export abstract class DatagramDriver<S extends DatagramSession> implements DatagramOptions {
 	// Fields are `declare`d and set in the constructor: a class field costs XS bytecode of its own.
 	declare readonly session: S;
 	/** Read by the owner too (the CoAP server keeps no reference of its own: a heap slot on XS). */
 	declare readonly board: Board;
-	/** What the board calls back, with the binding (one object for every endpoint this driver opens). */
-	private declare readonly handler: Handler;
+	/** The port and address asked for (the owner's options, kept by reference). */
+	private declare readonly binding: DatagramBinding;
 	/** The one timer, at `timerAt` (kept here, not in an object of its own: one object and one call less per deadline). */
 	private declare timer: TimerHandle | undefined;
 	private declare timerAt: number;
@@ -38,7 +43,7 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	constructor(board: Board, session: S, binding: DatagramBinding, reconnect?: ReconnectOptions) {
 		this.board = board;
 		this.session = session;
-		this.handler = new Handler(this, binding);
+		this.binding = binding;
 		// Only a session that connects keeps a backoff.
 		if (reconnect) this.reconnect = new Reconnect(reconnect);
 		this._ready = false;
@@ -49,9 +54,15 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		this.fire = this.deadlineFired.bind(this);
 	}
 
-	/** The local port actually bound (0 until ready). */
+	/** The local port: the one asked for (0 for any) until bound, then the one bound. */
 	get port(): number {
-		return this.datagram?.port ?? 0;
+		const datagram = this.datagram;
+		return datagram ? datagram.port : this.binding.port ?? 0;
+	}
+
+	/** The local address asked for; undefined for all interfaces. */
+	get address(): string | undefined {
+		return this.binding.address;
 	}
 
 	/** Reconnect attempts made since the last healthy connection. */
@@ -82,14 +93,16 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 	/** Opens (or, after a bind failure, opens again) the endpoint; `bound` follows. */
 	protected open(): void {
 		this._stopped = false;
-		this.datagram = this.board.openDatagram(this.handler);
+		this.datagram = this.board.openDatagram(this);
 	}
 
-	/** The board's callbacks, through the Handler. */
+	/** The board's callbacks (DatagramOptions). */
 	datagramReceived(bytes: Uint8Array, address: string, port: number): void {
 		if (this._stopped) return;
 		this.session.received(bytes, { address, port }, this.board.now());
-		this.service();
+		// service(), written out: a call fewer for every datagram.
+		this.dispatch();
+		this.transmit();
 	}
 
 	endpointReady(): void {
@@ -122,7 +135,10 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		const retryAt = this.retryAt;
 		// The earlier of the two, undefined for neither.
 		if (retryAt !== void 0 && !(next !== void 0 && next <= retryAt)) next = retryAt;
-		if (next === void 0) this.disarm();
+		// No timer set is one to disarm: no call (`timerAt` is Infinity already).
+		if (next === void 0) {
+			if (this.timer) this.disarm();
+		}
 		// A timer as early or earlier is kept (`arm`): `timerAt` is Infinity while there is none.
 		else if (this.timerAt > next) this.arm(next);
 	}
@@ -206,35 +222,5 @@ export abstract class DatagramDriver<S extends DatagramSession> {
 		if (this.timer) this.board.clearTimer(this.timer);
 		this.timer = void 0;
 		this.timerAt = Infinity;
-	}
-}
-
-/**
- * The DatagramOptions a driver hands the board: the binding, and callbacks that are methods
- * of one prototype. Three closures and an options object per endpoint took 33 heap slots on
- * XS; this takes four.
- */
-class Handler implements DatagramOptions {
-	declare readonly driver: DatagramDriver<DatagramSession>;
-	declare readonly port: number | undefined;
-	declare readonly address: string | undefined;
-
-	constructor(driver: DatagramDriver<DatagramSession>, binding: DatagramBinding) {
-		this.driver = driver;
-		// Absent stays absent: an undefined field still takes a slot.
-		if (binding.port) this.port = binding.port;
-		if (binding.address !== void 0) this.address = binding.address;
-	}
-
-	onMessage(bytes: Uint8Array, address: string, port: number): void {
-		this.driver.datagramReceived(bytes, address, port);
-	}
-
-	onReady(): void {
-		this.driver.endpointReady();
-	}
-
-	onError(error: Error): void {
-		this.driver.endpointFailed(error);
 	}
 }

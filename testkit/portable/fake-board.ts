@@ -98,7 +98,7 @@ export class FakeDatagram implements Datagram {
 
 	/** A datagram arrives from `address`:`port`. */
 	deliver(bytes: Uint8Array, address = "127.0.0.1", port = 1884): void {
-		if (!this.closed) this.options.onMessage(bytes, address, port);
+		if (!this.closed) this.options.datagramReceived(bytes, address, port);
 	}
 
 	/** Everything sent since the last call. */
@@ -207,7 +207,7 @@ export class FakeBoard implements Board {
 		const datagram = new FakeDatagram(options, options.port || 40_000 + this.datagrams.length);
 		this.datagrams.push(datagram);
 		// Bound "asynchronously", as on Node: readiness arrives on the next timer turn.
-		if (options.onReady) this.setTimer(() => options.onReady?.(), 0);
+		if (options.endpointReady) this.setTimer(() => options.endpointReady?.(), 0);
 		return datagram;
 	}
 

@@ -63,12 +63,12 @@ export class MeteredBoard extends HostBoard {
 		const datagram = super.openDatagram({
 			port: options.port,
 			address: options.address,
-			onMessage: (bytes, address, port) => {
+			datagramReceived: (bytes, address, port) => {
 				this.#heard(bytes.length);
-				options.onMessage(bytes, address, port);
+				options.datagramReceived(bytes, address, port);
 			},
-			onReady: () => options.onReady?.(),
-			onError: (error) => options.onError?.(error),
+			endpointReady: () => options.endpointReady?.(),
+			endpointFailed: (error) => options.endpointFailed?.(error),
 		});
 		return {
 			get port() {

@@ -33,12 +33,12 @@ class QuietBoard extends FakeBoard {
 	sent = 0;
 	openDatagram(options: DatagramOptions) {
 		this.endpoint = options;
-		this.setTimer(() => options.onReady?.(), 0);
+		this.setTimer(() => options.endpointReady?.(), 0);
 		const board = this;
 		return { port: 40000, send() { board.sent++; }, close() {} };
 	}
 	deliver(bytes: Uint8Array): void {
-		this.endpoint?.onMessage(bytes, "127.0.0.1", GATEWAY);
+		this.endpoint?.datagramReceived(bytes, "127.0.0.1", GATEWAY);
 	}
 }
 

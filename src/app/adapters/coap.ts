@@ -65,6 +65,8 @@ export function coapUplink(board: Board, config: CoapFirmwareConfig, events: Upl
 			// A server with a key serves only the identity it was given (RFC 7252 9.1.3.1's PSK mode).
 			dtls: psk && dtls ? { layer: dtls, lookup: (identity) => (sameBytes(identity, psk.identity) ? psk.key : void 0), onEvent } : void 0,
 			onReady: (port) => board.log("listening", { protocol: psk ? "coaps" : "coap", port }),
+			// A port taken: reported, typed, rather than a server that is silently not there.
+			onError: report,
 		});
 		const client = collector === void 0 ? void 0 : new CoapClient(board, { ...parameters, blockSize: coap.blockSize, dtls: clientDtls() });
 		let latest: string | undefined;
