@@ -132,6 +132,8 @@ export class HostBoard implements Board {
 
 	openDatagram(options: DatagramOptions): Datagram {
 		const socket = dgram.createSocket("udp4");
+		// Read now: the datagram driver's own `port` is the bound one once this returns (0 until bound).
+		const requested = options.port ?? 0;
 		let port = 0;
 		socket.on("message", (message, remote) =>
 			options.datagramReceived(new Uint8Array(message.buffer, message.byteOffset, message.length), remote.address, remote.port),
@@ -143,9 +145,9 @@ export class HostBoard implements Board {
 			if (bound) return;
 			closing = true; // sends and close() become no-ops: the socket is gone
 			socket.close();
-			options.endpointFailed?.(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${options.port ?? 0}: ${error.code ?? error.message}`));
+			options.endpointFailed?.(new ProtocolError("BIND_FAILED", `cannot bind UDP port ${requested}: ${error.code ?? error.message}`));
 		});
-		socket.bind(options.port ?? 0, options.address, () => {
+		socket.bind(requested, options.address, () => {
 			bound = true;
 			port = socket.address().port;
 			options.endpointReady?.();
